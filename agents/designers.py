@@ -1,0 +1,81 @@
+"""Accelerator designers: they forecast demand, order wafers, HBM and packaging, and build chips.
+
+A designer's chip generation is tied to the foundry picked when the generation launched
+(MODEL.md section 3: inertia until the next generation). HBM and packaging are re-ordered every
+quarter. What it can build is the least of what each input allows (Leontief), and the input
+that binds is recorded: that is the bottleneck a player sees.
+"""
+
+from __future__ import annotations
+
+from agents.base import Firm
+from game.calendar import parse_quarter
+
+INPUTS = ("demand", "wafer", "hbm", "packaging")
+
+
+class Designer(Firm):
+    kind = "designer"
+
+    def __init__(self, model, spec) -> None:
+        super().__init__(model, spec.name, spec.name_ko, spec.country, spec.cash,
+                         spec.borrow_limit, spec.fixed_cost)
+        self.chip = spec.chip
+        self.price = spec.chip.price
+        self.ecosystem = spec.ecosystem
+        self.foundries = list(spec.foundries)
+        self.foundry_mix = list(spec.foundry_mix) or [1 / len(spec.foundries)] * len(spec.foundries)
+        self.hbm_suppliers = list(spec.hbm_suppliers)
+        self.packagers = list(spec.packagers)
+        self.reserved = dict(spec.reserved)
+        self.components = list(spec.components)
+        self.sold_to = list(spec.sold_to)
+        self.roadmap = sorted(spec.roadmap, key=lambda g: parse_quarter(g.launch))
+        self.demand_est = spec.units0
+        self.growth_est = 0.0
+        self.inventory = 0.0  # finished chips, thousand units
+        self.dies = 0.0  # good dies waiting for HBM or packaging, thousand chip-sets
+        self.hbm_stock = spec.hbm_stock  # million GB
+        self.target = 0.0
+        self.binding = "demand"
+        self.sold = 0.0
+        self.desired = 0.0
+
+    def due_generation(self, now: int):
+        """The roadmap generation that launches this quarter, if any (taken off the roadmap)."""
+        if self.roadmap and parse_quarter(self.roadmap[0].launch) <= now:
+            return self.roadmap.pop(0)
+        return None
+
+    def adopt_generation(self, generation, foundry_mix: list[float]) -> None:
+        self.chip = generation
+        self.price = generation.price
+        self.foundries = list(generation.foundries)
+        self.foundry_mix = foundry_mix
+
+    def plan(self, growth_cap: float) -> None:
+        """This quarter's build target: expected demand less the chips already in stock."""
+        growth = min(max(self.growth_est, 0.0), growth_cap)
+        self.target = max(self.demand_est * (1 + growth) - self.inventory, 0.0) if self.alive else 0.0
+
+    def input_needs(self) -> tuple[float, float, float]:
+        """Good dies, HBM (million GB) and package-wafers still needed for the target."""
+        dies = max(self.target - self.dies, 0.0)
+        hbm = max(self.target * self.chip.hbm_gb / 1000 - self.hbm_stock, 0.0)
+        return dies, hbm, self.target / self.chip.chips_per_package_wafer
+
+    def finish(self, made: float, binding: str) -> None:
+        """Chips built this quarter leave the input stocks and join finished inventory."""
+        self.output = made
+        self.binding = binding
+        self.dies = max(self.dies - made, 0.0)
+        self.hbm_stock = max(self.hbm_stock - made * self.chip.hbm_gb / 1000, 0.0)
+        self.inventory += made
+
+    def observe_demand(self, desired: float, smoothing: float) -> None:
+        """Smooth what buyers wanted (before rationing) into next quarter's forecast."""
+        self.desired = desired
+        previous = self.demand_est
+        self.demand_est = (1 - smoothing) * previous + smoothing * desired
+        if previous > 0:
+            self.growth_est = (1 - smoothing) * self.growth_est + smoothing * (self.demand_est / previous - 1)

@@ -1,0 +1,149 @@
+"""Upstream producers: foundries (wafers), HBM makers and packagers.
+
+They share one investment rule (MODEL.md section 1): start a project when expected orders over
+the build lead time would use more than a threshold of the capacity already built or planned,
+sized to close that gap, and only as far as cash, borrowing and state support can pay for it.
+Foundries and HBM makers also learn: yield rises with cumulative volume (Wright's law).
+"""
+
+from __future__ import annotations
+
+from agents.base import Country, Firm
+from game.calendar import parse_quarter
+
+
+class Producer(Firm):
+    kind = "producer"
+
+    def __init__(self, model, spec) -> None:
+        super().__init__(model, spec.name, spec.name_ko, spec.country, spec.cash,
+                         spec.borrow_limit, spec.fixed_cost)
+        self.capacity = spec.capacity
+        self.price = spec.price
+        self.base_unit_cost = spec.unit_cost
+        self.lead_time = spec.lead_time
+        self.capex_per_unit = spec.capex_per_unit
+        self.invests = spec.invests
+        self.pipeline: list[list[float]] = [[parse_quarter(p.ready), p.amount] for p in spec.pipeline]
+        self.payments: list[list[float]] = []  # [quarters left, US$ B per quarter]
+        self.demand_est: float | None = None
+        self.growth_est = 0.0
+        self.orders = 0.0
+        self.invested = 0.0  # capacity started this quarter
+
+    @property
+    def unit_cost(self) -> float:
+        return self.base_unit_cost
+
+    def commission(self, now: int) -> None:
+        """Projects whose build time is over add their capacity."""
+        if not self.alive:
+            return
+        ready = [p for p in self.pipeline if p[0] <= now]
+        if ready:
+            self.capacity += sum(amount for _, amount in ready)
+            self.pipeline = [p for p in self.pipeline if p[0] > now]
+
+    def observe_orders(self, orders: float, market_growth: float, smoothing: float) -> None:
+        """Smooth this quarter's orders into a demand level, and the whole market's growth into
+        a trend: a planner extrapolates the market, not its own share swings."""
+        self.orders = orders
+        self.demand_est = orders if self.demand_est is None else (1 - smoothing) * self.demand_est + smoothing * orders
+        self.growth_est = (1 - smoothing) * self.growth_est + smoothing * market_growth
+
+    def invest(self, params, state: Country, now: int) -> None:
+        """Start a project if expected orders would crowd the capacity built and planned, if
+        today's margin pays back the firm's own share of the capex in time (state support
+        lowers that share, which is how a subsidy changes the decision), and as far as cash
+        and borrowing allow."""
+        self.invested = 0.0
+        if not (self.invests and self.alive) or not self.demand_est:
+            return
+        planned = self.capacity + sum(amount for _, amount in self.pipeline)
+        growth = min(max(self.growth_est, 0.0), params.growth_expectation_cap)
+        expected = self.demand_est * (1 + growth) ** self.lead_time
+        if planned <= 0 or expected <= params.invest_utilisation * planned:
+            return
+        size = min(expected / params.invest_utilisation - planned, params.invest_max_step * planned)
+        cost = size * self.capex_per_unit
+        own_share = 1 - min(state.capex_support, state.support_left_usd / cost)
+        margin = (self.price - self.unit_cost) / 1000  # US$ B per unit of quarterly capacity
+        if margin * params.payback_quarters < self.capex_per_unit * own_share:
+            return
+        committed = sum(left * pay for left, pay in self.payments)
+        affordable = self.headroom() - committed
+        if affordable <= 0:
+            return
+        if cost * own_share > affordable:
+            size *= affordable / (cost * own_share)
+            cost = size * self.capex_per_unit
+        own = cost - state.support_capex(cost)
+        self.pipeline.append([now + self.lead_time, size])
+        self.payments.append([self.lead_time, own / self.lead_time])
+        self.invested = size
+
+    def pay_capex(self) -> None:
+        """Projects are paid for over their build time, as construction proceeds."""
+        self.costs += sum(pay for _, pay in self.payments)
+        for payment in self.payments:
+            payment[0] -= 1
+        self.payments = [p for p in self.payments if p[0] > 0]
+
+    def sell(self, quantity: float) -> None:
+        """Book a quarter's shipments: quantity in market units, price per unit in US$ thousand
+        (wafers, packages) or US$ (HBM GB), so revenue in US$ B is quantity x price / 1000."""
+        self.output = quantity
+        self.revenue = quantity * self.price / 1000
+        self.costs += quantity * self.unit_cost / 1000
+
+
+class LearningProducer(Producer):
+    """A producer whose yield follows Wright's law in cumulative volume."""
+
+    def __init__(self, model, spec) -> None:
+        super().__init__(model, spec)
+        self.learning = spec.learning
+        self.volume = spec.learning.volume0
+        self.yield_ = spec.learning.yield0
+
+    def learn(self) -> None:
+        curve = self.learning
+        self.volume += self.output
+        self.yield_ = curve.yield_max - (curve.yield_max - curve.yield0) * (self.volume / curve.volume0) ** -curve.exponent
+
+
+class Foundry(LearningProducer):
+    """Leading-edge wafers, sold to the modelled AI-chip designers and to the rest of the
+    advanced-node market (phones, PCs, networking), plus mature-node revenue outside the
+    modelled market that still counts in the foundry revenue share."""
+
+    kind = "foundry"
+
+    def __init__(self, model, spec) -> None:
+        super().__init__(model, spec)
+        self.other_share = spec.other_share
+        self.mature_revenue = spec.mature_revenue
+        self.mature_growth = spec.mature_growth
+        self.mature_margin = spec.mature_margin
+
+    def sell(self, quantity: float) -> None:
+        super().sell(quantity)
+        self.revenue += self.mature_revenue
+        self.costs += self.mature_revenue * (1 - self.mature_margin)
+        self.mature_revenue *= 1 + self.mature_growth
+
+
+class HBMMaker(LearningProducer):
+    """HBM stacks; the cost per good GB falls as the TSV-stack yield rises."""
+
+    kind = "hbm_maker"
+
+    @property
+    def unit_cost(self) -> float:
+        return self.base_unit_cost * self.learning.yield0 / self.yield_
+
+
+class Packager(Producer):
+    """CoWoS-class advanced packaging, a service: capacity unused in a quarter is lost."""
+
+    kind = "packager"

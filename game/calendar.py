@@ -1,0 +1,22 @@
+"""Quarter labels ("2025Q1") and arithmetic on them.
+
+A turn is one quarter; scenarios name dates as quarter labels so that data files read like the
+calendar they describe. Internally a date is an integer count of quarters since year 0.
+"""
+
+import re
+
+_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def parse_quarter(label: str) -> int:
+    """Return the quarter index of a label such as "2025Q1"; raise ValueError on anything else."""
+    match = _LABEL.match(label)
+    if not match:
+        raise ValueError(f"'{label}' is not a quarter such as 2025Q1")
+    return int(match.group(1)) * 4 + int(match.group(2)) - 1
+
+
+def quarter_label(index: int) -> str:
+    """Inverse of parse_quarter."""
+    return f"{index // 4}Q{index % 4 + 1}"

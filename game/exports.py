@@ -1,0 +1,33 @@
+"""Export controls: a table of forbidden flows by good, supplier country and buyer country.
+
+The start state is the US rules in force at the start of the scenario (Oct 2022, Oct 2023,
+Dec 2024 HBM, Jan 2025 foundry due diligence); later rounds are added as events. A control on
+accelerators applies only above a performance threshold, which is how a downgraded chip (the
+H20) stays on sale where the flagship may not go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ExportRules:
+    def __init__(self, rules: Iterable = ()) -> None:
+        self._threshold: dict[tuple[str, str, str], float] = {}
+        self.active: list = []
+        for rule in rules:
+            self.add(rule)
+
+    def add(self, rule) -> None:
+        """Add a control; where two overlap, the stricter (lower) threshold holds."""
+        self.active.append(rule)
+        for origin in rule.from_countries:
+            for destination in rule.to_countries:
+                key = (rule.good, origin, destination)
+                self._threshold[key] = min(self._threshold.get(key, float("inf")), rule.perf_above)
+
+    def allows(self, good: str, origin: str, destination: str, perf: float = float("inf")) -> bool:
+        """May `good` made in `origin` go to a buyer in `destination`? For accelerators `perf`
+        is the chip's performance in H100-equivalents; other goods are controlled outright."""
+        threshold = self._threshold.get((good, origin, destination))
+        return threshold is None or perf <= threshold

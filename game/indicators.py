@@ -1,0 +1,98 @@
+"""What the world looks like after a quarter: market shares, prices, bottlenecks and each
+country's indicators, in the shape of the `--json` contract (README, "JSON output").
+
+Shares are fractions of one quarter's market, on the basis the scenario's `coverage_en` states:
+foundry and HBM by revenue, packaging by wafers processed, accelerators by units shipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from game.market import normalised
+
+
+def _shares(firms, values) -> dict[str, float]:
+    return dict(zip((f.name for f in firms), (float(v) for v in normalised(np.array(values, float))), strict=True))
+
+
+def _average_price(book: dict) -> float:
+    shipped, price = book["shipped"], book["price"]
+    return float((shipped * price).sum() / shipped.sum()) if shipped.sum() > 0 else float(price.mean())
+
+
+def snapshot(model) -> dict:
+    designers = model.designers
+    units = np.array([d.sold for d in designers])
+    revenue = np.array([d.revenue for d in designers])
+    accelerator_price = float(revenue.sum() * 1000 / units.sum()) if units.sum() > 0 else 0.0
+    return {
+        "turn": model.turn,
+        "date": model.date,
+        "shares": {
+            "hbm": _shares(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
+            "foundry": _shares(model.foundries, [f.revenue for f in model.foundries]),
+            "packaging": _shares(model.packagers, [p.output for p in model.packagers]),
+            "accelerator": _shares(designers, units),
+        },
+        "prices": {
+            "wafer": _average_price(model.last_market["wafer"]),
+            "hbm": _average_price(model.last_market["hbm"]),
+            "accelerator": accelerator_price,
+        },
+        "bottleneck": {d.name: d.binding if d.alive else "exited" for d in designers},
+        "korea": country_indicators(model, "KOR"),
+    }
+
+
+def country_indicators(model, country: str) -> dict[str, float]:
+    """The measured quantities a country's score is built from (DESIGN.md, Score)."""
+    def market_share(firms, values) -> float:
+        total = sum(values)
+        return float(sum(v for f, v in zip(firms, values, strict=True) if f.country == country) / total) if total else 0.0
+
+    buyers = [i for i, b in enumerate(model.buyers) if b.country == country]
+    home_chip = np.array([d.country == country for d in model.designers])
+    installed = model.installed[buyers].sum(axis=0) if buyers else np.zeros(len(model.designers))
+    compute = float(installed.sum())
+    developers = [d for d in model.llm_developers if d.country == country]
+    llm_use = model.llm_use.get(country, {})
+    industries = [i for i in model.industries if i.country == country]
+    adoption = sum(i.adoption * i.base_output for i in industries)
+    output = sum(i.base_output for i in industries)
+
+    chip_to_llm = (sum(d.domestic_compute for d in developers) / sum(d.capacity for d in developers)
+                   if developers else 0.0)
+    llm_to_service = sum(s for name, s in llm_use.items() if model.by_name[name].country == country)
+    service_to_industry = (sum(i.domestic_adoption * i.base_output for i in industries) / adoption
+                           if adoption else 0.0)
+    return {
+        "hbm_share": market_share(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
+        "foundry_share": market_share(model.foundries, [f.revenue for f in model.foundries]),
+        "packaging_share": market_share(model.packagers, [p.output for p in model.packagers]),
+        "accelerator_share": market_share(model.designers, [d.sold for d in model.designers]),
+        "compute_installed": compute,
+        "domestic_compute_share": float(installed[home_chip].sum() / compute) if compute else 0.0,
+        "single_vendor_dependence": float(installed.max() / compute) if compute else 0.0,
+        "domestic_llm_share": float(llm_to_service),
+        "llm_domestic_chip_share": float(chip_to_llm),
+        "industry_adoption": float(adoption / output) if output else 0.0,
+        "industry_domestic_ai_share": float(service_to_industry),
+        "chain_completeness": float((chip_to_llm + llm_to_service + service_to_industry) / 3),
+        "gdp_effect": float(sum(i.gdp_effect for i in industries)),
+        "domestic_designers_alive": float(sum(d.alive for d in model.designers if d.country == country)),
+        "domestic_designers_cash": float(sum(d.cash for d in model.designers if d.country == country)),
+        "policy_support_paid": float(model.countries[country].support_paid_usd) if country in model.countries else 0.0,
+    }
+
+
+def flatten(state: dict, prefix: str = "") -> dict[str, float | str]:
+    """One level of columns ("shares.hbm.SK hynix") for tables and CSV files."""
+    flat: dict[str, float | str] = {}
+    for key, value in state.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat

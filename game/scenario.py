@@ -1,0 +1,435 @@
+"""The scenario schema: every number of the world, validated when a scenario file is read.
+
+Code holds mechanisms, scenarios hold facts (DESIGN.md). A scenario is a TOML file in
+`assets/scenarios/`; this module turns it into typed, frozen objects or refuses it with a
+`ScenarioError` that names the file, the field and the problem, so a typo never becomes a
+silently different world.
+
+Units (one quarter per turn): money in US$ billions for firms (countries also keep a budget in
+their own currency); wafers and packaging in thousand 300 mm wafers per quarter; HBM in million
+GB per quarter; accelerators in thousand units per quarter, each with a performance in
+H100-equivalents; unit prices in US$ thousands (wafer, package-wafer, accelerator) or US$ per GB
+(HBM).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from game.calendar import parse_quarter
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenarios"
+FORMAT_VERSION = 1
+
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Real = Annotated[float, Field(allow_inf_nan=False)]
+Quarter = Annotated[str, Field(pattern=r"^\d{4}Q[1-4]$")]
+Name = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be played; the message is meant for the user as it is."""
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused: a misspelt key must not silently fall back to a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Meta(Strict):
+    name: Name
+    format_version: int = Field(ge=1)
+    title_en: str
+    title_ko: str
+    description_en: str
+    description_ko: str
+    start: Quarter
+    turns: int = Field(ge=1, le=200)
+    coverage_en: dict[str, str] = Field(description="What each market covers and its share basis")
+
+    @field_validator("format_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value > FORMAT_VERSION:
+            raise ValueError(f"format {value} is newer than this game reads ({FORMAT_VERSION})")
+        return value
+
+
+class Params(Strict):
+    """Behavioural knobs of the mechanisms (MODEL.md names each one)."""
+
+    price_response: Positive  # k in p' = p (1 + k (D - S) / S)
+    price_step_limit: Fraction  # largest relative price move in one quarter
+    normal_utilisation: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]  # producers' prices hold here
+    compute_depreciation: Fraction  # d in C' = C (1 - d) + new
+    choice_value_weight: Positive  # a: weight of log(perf / price) in buyers' utility
+    choice_ecosystem_weight: NonNeg  # e: weight of the software ecosystem (CUDA lock-in)
+    home_bias: NonNeg  # utility bonus for a chip designed in the buyer's country
+    supplier_cost_weight: Positive  # logit weight on log effective cost in supplier choice
+    ecosystem_speed: Fraction  # share of the gap to the installed-base target closed per quarter
+    ecosystem_elasticity: Positive  # target ecosystem = (installed base / leader's) ** this
+    link_weight: NonNeg  # utility of an established supply relationship in component choice
+    demand_smoothing: Fraction  # weight of the newest quarter in designers' demand estimate
+    growth_expectation_cap: NonNeg  # largest quarterly growth a planner extrapolates
+    invest_utilisation: Positive  # start a project when expected use exceeds this share of capacity
+    invest_max_step: Positive  # largest project, as a share of current capacity
+    payback_quarters: Positive  # a project must earn back its own share of capex within this
+    interest_rate: NonNeg  # quarterly interest on borrowed cash
+    budget_noise: NonNeg  # sd of the log of buyers' quarterly budget shock
+    other_demand_inertia: Fraction  # share of non-AI foundry customers that may re-pick per quarter
+    llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
+    llm_choice_weight: Positive  # logit weight on quality in LLM use
+    adoption_background: Fraction  # industry adoption speed with no programme (foreign AI)
+
+
+class Pipeline(Strict):
+    amount: NonNeg
+    ready: Quarter
+
+
+class Learning(Strict):
+    """Wright's law on yield: y = y_max - (y_max - y0) (V / V0) ** -b, V the cumulative volume."""
+
+    yield0: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    yield_max: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    volume0: Positive
+    exponent: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Learning:
+        if self.yield0 > self.yield_max:
+            raise ValueError("yield0 must not exceed yield_max")
+        return self
+
+
+class Country(Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]
+    name_en: str
+    name_ko: str
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    usd_rate: Positive  # local currency per US$
+    budget_per_quarter: NonNeg  # local currency
+    capex_support: Fraction  # share of home firms' capex the state carries (credits, grants)
+    capex_support_cap: NonNeg = 0.0  # local currency per quarter the support may cost at most
+
+
+class Producer(Strict):
+    """A supplier of an upstream good (wafers, HBM, packaging)."""
+
+    name: Name
+    name_ko: str
+    country: str
+    capacity: NonNeg
+    price: Positive
+    unit_cost: Positive
+    fixed_cost: NonNeg  # US$ B per quarter
+    cash: Real
+    borrow_limit: NonNeg
+    lead_time: int = Field(ge=1, le=40)
+    capex_per_unit: Positive  # US$ B per unit of quarterly capacity
+    invests: bool = True
+    pipeline: list[Pipeline] = []
+
+
+class Foundry(Producer):
+    learning: Learning
+    other_share: Fraction  # share of the non-AI advanced-wafer demand at the start
+    mature_revenue: NonNeg  # US$ B per quarter from nodes outside the modelled market
+    mature_growth: Real = 0.0
+    mature_margin: Fraction
+
+
+class FoundryPool(Strict):
+    """Leading-edge wafer demand outside the modelled AI chips (phones, PCs, networking)."""
+
+    demand: Positive  # thousand wafers per quarter at the start
+    growth: Real  # per quarter
+
+
+class HBMMaker(Producer):
+    learning: Learning
+
+
+class Packager(Producer):
+    pass
+
+
+class Chip(Strict):
+    name: Name
+    perf: Positive  # H100-equivalents
+    price: Positive  # US$ thousand
+    hbm_gb: NonNeg
+    dies_per_wafer: Positive  # gross chips per wafer (all dies one chip needs)
+    chips_per_package_wafer: Positive
+    other_bom: NonNeg  # US$ thousand per unit: substrate, test, board, cooling
+    restricted_variant_perf: Fraction = 0.0  # perf kept by an export-compliant variant (0: none)
+    restricted_variant_price: Fraction = 0.0
+
+
+class Generation(Chip):
+    launch: Quarter
+    foundries: list[Name]
+
+
+class Designer(Strict):
+    name: Name
+    name_ko: str
+    country: str
+    cash: Real
+    borrow_limit: NonNeg
+    fixed_cost: NonNeg
+    ecosystem: Fraction
+    units0: NonNeg  # thousand units per quarter the designer planned when the game starts
+    sold_to: list[Name] = []  # buyers allowed (captive chips); empty: the open market
+    chip: Chip
+    foundries: list[Name]
+    foundry_mix: list[Fraction] = []  # split across foundries; empty means equal
+    hbm_suppliers: list[Name]
+    packagers: list[Name]
+    reserved: dict[str, Fraction] = {}  # supplier -> share of its capacity under long-term contract
+    components: list[Name] = []
+    hbm_stock: NonNeg = 0.0  # million GB held at the start (stockpiles)
+    roadmap: list[Generation] = []
+
+    @model_validator(mode="after")
+    def _mix_matches(self) -> Designer:
+        if self.foundry_mix and len(self.foundry_mix) != len(self.foundries):
+            raise ValueError("foundry_mix needs one share per foundry")
+        if self.foundry_mix and abs(sum(self.foundry_mix) - 1) > 1e-6:
+            raise ValueError("foundry_mix must sum to 1")
+        return self
+
+
+class Qualification(Strict):
+    """Supplier (HBM maker or packager) x designer: the share of the designer's needs the
+    supplier may serve, and how it can change: each quarter an attempt succeeds with
+    probability `hazard`, lifting it to `target` (HBM3E passing a designer's tests). Pairs
+    not listed are fully qualified."""
+
+    supplier: Name
+    designer: Name
+    level: Fraction
+    target: Fraction = 1.0
+    hazard: Fraction = 0.0
+
+
+class Buyer(Strict):
+    name: Name
+    name_ko: str
+    country: str
+    budget: NonNeg  # US$ B per quarter on accelerators
+    growth: Annotated[float, Field(ge=-0.5, le=1, allow_inf_nan=False)]  # per quarter
+    start: Quarter | None = None  # no purchases before (a centre that opens later)
+    installed: NonNeg  # thousand H100-equivalents in service at the start
+    affinity: dict[str, Real] = {}  # utility bonus per designer (in-house chips, NPU farm pairings)
+
+
+class LLMDeveloper(Strict):
+    name: Name
+    name_ko: str
+    country: str
+    compute_from: dict[str, Fraction]  # buyer -> share of its new compute this developer trains on
+    training_compute: Positive  # thousand H100e-quarters, cumulative at the start
+    talent: Real  # quality points independent of compute
+
+
+class LLMMarket(Strict):
+    """LLM use in one country: initial shares calibrate each model's unobserved appeal."""
+
+    country: str
+    sovereignty_preference: NonNeg
+    initial_shares: dict[str, Fraction]
+
+    @field_validator("initial_shares")
+    @classmethod
+    def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        if abs(sum(value.values()) - 1) > 1e-3:
+            raise ValueError("initial_shares must sum to 1")
+        return value
+
+
+class Industry(Strict):
+    name: Name
+    name_ko: str
+    country: str
+    output: NonNeg  # US$ B per quarter
+    adoption: Fraction
+    adoption_speed: Fraction  # r in a' = a + r * programme * availability * (1 - a)
+    programme: Fraction  # intensity of the state convergence programme (0-1)
+    productivity_gain: Fraction  # g: output gain at full adoption
+
+
+class ComponentSupplier(Strict):
+    name: Name
+    name_ko: str
+    country: str
+    component: Name
+    price: Positive  # US$ thousand per accelerator
+    unit_cost: Positive
+    fixed_cost: NonNeg
+    cash: Real
+    borrow_limit: NonNeg
+    link_strength: dict[str, Fraction] = {}  # designer -> established supply relationship (0-1)
+
+
+class ExportControl(Strict):
+    name_en: str
+    name_ko: str
+    good: Literal["wafer", "hbm", "packaging", "accelerator"]
+    from_countries: list[str]
+    to_countries: list[str]
+    perf_above: NonNeg = 0.0  # accelerators only: chips above this H100e are controlled
+    since: Quarter
+
+
+class Scenario(Strict):
+    scenario: Meta
+    params: Params
+    countries: list[Country]
+    foundries: list[Foundry]
+    foundry_pool: FoundryPool
+    hbm_makers: list[HBMMaker]
+    packagers: list[Packager]
+    designers: list[Designer]
+    qualifications: list[Qualification]
+    buyers: list[Buyer]
+    llm_developers: list[LLMDeveloper]
+    llm_markets: list[LLMMarket]
+    industries: list[Industry]
+    component_suppliers: list[ComponentSupplier] = []
+    export_controls: list[ExportControl] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Scenario:
+        """Every name used as a reference must exist, with the right kind."""
+        countries = {c.id for c in self.countries}
+        firms = {
+            kind: {f.name for f in group}
+            for kind, group in (
+                ("foundries", self.foundries),
+                ("hbm_makers", self.hbm_makers),
+                ("packagers", self.packagers),
+                ("designers", self.designers),
+                ("buyers", self.buyers),
+                ("llm_developers", self.llm_developers),
+                ("component_suppliers", self.component_suppliers),
+            )
+        }
+        every = [n for names in firms.values() for n in names]
+        duplicates = sorted({n for n in every if every.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"firm names must be unique; repeated: {', '.join(duplicates)}")
+
+        def need(names: list[str] | set[str], kind: str, where: str) -> None:
+            pool = countries if kind == "countries" else firms[kind]
+            missing = sorted(set(names) - pool)
+            if missing:
+                raise ValueError(f"{where}: unknown {kind[:-1].replace('_', ' ')} {', '.join(missing)}")
+
+        for group in (self.foundries, self.hbm_makers, self.packagers, self.designers,
+                      self.buyers, self.llm_developers, self.industries, self.component_suppliers):
+            for item in group:
+                need([item.country], "countries", f"{item.name}.country")
+        for d in self.designers:
+            need(d.foundries, "foundries", f"{d.name}.foundries")
+            need(d.hbm_suppliers, "hbm_makers", f"{d.name}.hbm_suppliers")
+            need(d.packagers, "packagers", f"{d.name}.packagers")
+            need(set(d.reserved) - set(d.hbm_suppliers), "packagers", f"{d.name}.reserved")
+            need(d.components, "component_suppliers", f"{d.name}.components")
+            need(d.sold_to, "buyers", f"{d.name}.sold_to")
+            for gen in d.roadmap:
+                need(gen.foundries, "foundries", f"{d.name}.roadmap.{gen.name}.foundries")
+        for q in self.qualifications:
+            if q.supplier not in firms["packagers"]:
+                need([q.supplier], "hbm_makers", "qualifications.supplier")
+            need([q.designer], "designers", "qualifications.designer")
+        for b in self.buyers:
+            need(b.affinity.keys(), "designers", f"{b.name}.affinity")
+        for dev in self.llm_developers:
+            need(dev.compute_from.keys(), "buyers", f"{dev.name}.compute_from")
+        for market in self.llm_markets:
+            need([market.country], "countries", "llm_markets.country")
+            need(market.initial_shares.keys(), "llm_developers", f"llm_markets.{market.country}")
+        for s in self.component_suppliers:
+            need(s.link_strength.keys(), "designers", f"{s.name}.link_strength")
+        for rule in self.export_controls:
+            need(rule.from_countries + rule.to_countries, "countries", f"export_controls.{rule.name_en}")
+        if abs(sum(f.other_share for f in self.foundries) - 1) > 1e-3:
+            raise ValueError("foundries' other_share must sum to 1")
+        start = parse_quarter(self.scenario.start)
+        for rule in self.export_controls:
+            if parse_quarter(rule.since) > start:
+                raise ValueError(f"export_controls.{rule.name_en}: later rounds are events, not start state")
+        return self
+
+
+def _describe(error: dict, data: dict) -> str:
+    """One line per pydantic error: the dotted field path (with firm names) and the problem."""
+    parts: list[str] = []
+    node = data
+    for key in error["loc"]:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            label = node.get("name") or node.get("id") if isinstance(node, dict) else None
+            parts[-1] = f"{parts[-1]}[{key}]" + (f" ({label})" if label else "")
+            continue
+        parts.append(str(key))
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    field = ".".join(parts) or "(top level)"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (misspelt?)"
+    elif error["type"] == "missing":
+        message = "required field is missing"
+    return f"{field}: {message}"
+
+
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Validate TOML text; `source` names the file in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(err, data) for err in exc.errors()[:8]]
+        more = len(exc.errors()) - len(lines)
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        raise ScenarioError(f"{source}: invalid scenario\n  " + "\n  ".join(lines) + tail) from None
+
+
+def scenario_path(name_or_path: str) -> Path:
+    """A bare name means a file in assets/scenarios; anything with a suffix is a path."""
+    if name_or_path.endswith(".toml"):
+        return Path(name_or_path)
+    return SCENARIO_DIR / f"{name_or_path}.toml"
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    path = scenario_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+        raise ScenarioError(f"{path}: no such scenario (installed: {known})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    return parse_scenario(text, str(path))
+
+
+def scenario_hash(name_or_path: str) -> str:
+    """Content hash of the scenario file, so saves can tell which world they belong to."""
+    return hashlib.sha256(scenario_path(name_or_path).read_bytes()).hexdigest()
+
+
+def list_scenarios() -> list[Scenario]:
+    return [load_scenario(str(p)) for p in sorted(SCENARIO_DIR.glob("*.toml"))]
