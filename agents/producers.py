@@ -109,7 +109,8 @@ class LearningProducer(Producer):
     def learn(self) -> None:
         curve = self.learning
         self.volume += self.output
-        self.yield_ = curve.yield_max - (curve.yield_max - curve.yield0) * (self.volume / curve.volume0) ** -curve.exponent
+        gap = (curve.yield_max - curve.yield0) * (self.volume / curve.volume0) ** -curve.exponent
+        self.yield_ = curve.yield_max - gap
 
 
 class Foundry(LearningProducer):

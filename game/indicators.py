@@ -49,7 +49,8 @@ def country_indicators(model, country: str) -> dict[str, float]:
     """The measured quantities a country's score is built from (DESIGN.md, Score)."""
     def market_share(firms, values) -> float:
         total = sum(values)
-        return float(sum(v for f, v in zip(firms, values, strict=True) if f.country == country) / total) if total else 0.0
+        home = sum(v for f, v in zip(firms, values, strict=True) if f.country == country)
+        return float(home / total) if total else 0.0
 
     buyers = [i for i, b in enumerate(model.buyers) if b.country == country]
     home_chip = np.array([d.country == country for d in model.designers])

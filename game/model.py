@@ -202,7 +202,8 @@ class World(Model):
             for name in getattr(d, attribute):
                 s = suppliers[index[name]]
                 level = self.qualification.get((name, d.name), [1.0])[0]
-                if level <= 0 or s.capacity <= 0 or not s.alive or not self.export_rules.allows(good, s.country, d.country):
+                tradable = s.alive and s.capacity > 0 and self.export_rules.allows(good, s.country, d.country)
+                if level <= 0 or not tradable:
                     continue
                 buyer.append(j)
                 supplier.append(index[name])
@@ -362,7 +363,8 @@ class World(Model):
                            for f, mix in zip(d.foundries, d.foundry_mix, strict=True))
         hbm_price = min((self.by_name[h].price for h in d.hbm_suppliers), default=0.0)
         package_price = min(self.by_name[p].price for p in d.packagers)
-        return foundry_cost + chip.hbm_gb * hbm_price / 1000 + package_price / chip.chips_per_package_wafer + chip.other_bom
+        packaging = package_price / chip.chips_per_package_wafer
+        return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
 
     def _install(self, compute: np.ndarray, spent: np.ndarray) -> None:
         """New compute (H100e) enters each buyer's installed base by chip; old compute retires."""

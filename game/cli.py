@@ -1,0 +1,120 @@
+"""The command line: `python main.py sim | scenarios`.
+
+User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
+with a one-paragraph message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from game.scenario import ScenarioError, list_scenarios, load_scenario
+from game.text import LANGUAGES, tr
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """A mistake in how the program was called; the message is shown as it is."""
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError("the seed must be between 0 and 2**63 - 1")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
+    commands = parser.add_subparsers(dest="command", metavar="{sim,scenarios}")
+
+    sim = commands.add_parser("sim", help="play a game headless, every role by its built-in AI")
+    sim.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
+    sim.add_argument("--seed", type=_seed, default=7, help="random seed (default: 7)")
+    sim.add_argument("--turns", type=_positive, help="stop after this many quarters")
+    sim.add_argument("--json", action="store_true", help="print one JSON document instead of the summary")
+    sim.add_argument("--csv", metavar="DIR", help="write the DataCollector tables (model.csv, agents.csv) here")
+    sim.add_argument("--lang", choices=LANGUAGES, default="en", help="summary language (en, ko)")
+
+    listing = commands.add_parser("scenarios", help="list the installed scenarios")
+    listing.add_argument("--lang", choices=LANGUAGES, default="en")
+    return parser
+
+
+def run_sim(args) -> str:
+    from game.model import World  # imported here so `scenarios` stays fast
+    from game.summary import text_summary, to_json
+
+    scenario = load_scenario(args.scenario)
+    turns = args.turns or scenario.scenario.turns
+    if turns > scenario.scenario.turns:
+        raise UsageError(f"--turns {turns}: the scenario '{scenario.scenario.name}' has "
+                         f"{scenario.scenario.turns} turns")
+    csv_dir = Path(args.csv) if args.csv else None
+    if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
+        raise UsageError(f"--csv {csv_dir}: exists and is not a folder")
+
+    model = World(scenario, seed=args.seed)
+    for _ in range(turns):
+        model.step()
+
+    out = to_json(model) if args.json else text_summary(model, args.lang)
+    if csv_dir is not None:
+        written = write_tables(model, csv_dir)
+        if not args.json:
+            out += "\n\n" + "\n".join(f"{tr('wrote', args.lang)} {p}" for p in written)
+    return out
+
+
+def write_tables(model, folder: Path) -> list[Path]:
+    """The DataCollector's model-level and agent-level tables as CSV."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        model_path, agent_path = folder / "model.csv", folder / "agents.csv"
+        collector = model.datacollector
+        collector.get_model_vars_dataframe().rename_axis("step").to_csv(model_path)
+        collector.get_agent_vars_dataframe().to_csv(agent_path)
+    except OSError as exc:
+        raise UsageError(f"--csv {folder}: cannot write: {exc.strerror or exc}") from None
+    return [model_path, agent_path]
+
+
+def run_scenarios(args) -> str:
+    lines = [tr("scenarios", args.lang)]
+    for s in list_scenarios():
+        meta = s.scenario
+        korean = args.lang == "ko"
+        title, text = (meta.title_ko, meta.description_ko) if korean else (meta.title_en, meta.description_en)
+        lines.append(f"  {meta.name:<14} {title} ({meta.start}, {meta.turns} {tr('turns', args.lang)}): {text}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # until the desktop game exists, no arguments plays the baseline
+        args = parser.parse_args(["sim", *(argv or [])])
+    try:
+        out = run_scenarios(args) if args.command == "scenarios" else run_sim(args)
+    except (ScenarioError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    print(out)
+    return 0

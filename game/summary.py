@@ -1,0 +1,115 @@
+"""Readable and machine-readable accounts of a finished (or stopped) game.
+
+`document` is the `--json` contract; `text_summary` is what a person reads in a terminal, in
+Korean or English. Both are built from the model's per-turn snapshots only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+
+from game.text import tr
+
+DIGITS = 6
+
+
+def _rounded(value):
+    """Round floats so that output is stable and short; refuse NaN or infinity outright."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("a non-finite number reached the output")
+        return round(value, DIGITS)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def document(model) -> dict:
+    """The `--json` document: scenario, seed, turns played, final state and the series."""
+    return _rounded({
+        "scenario": model.scenario.scenario.name,
+        "seed": model.seed_value,
+        "turns": model.turn,
+        "final": model.history[-1],
+        "series": model.history,
+    })
+
+
+def to_json(model) -> str:
+    return json.dumps(document(model), ensure_ascii=False, allow_nan=False)
+
+
+def _pad(text: str, width: int, right: bool = True) -> str:
+    """Pad to a terminal width: Hangul and other wide characters take two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(width - used, 0)
+    return fill + text if right else text + fill
+
+
+def _name(model, name: str, lang: str) -> str:
+    agent = model.by_name.get(name)
+    return agent.name_ko if lang == "ko" and agent is not None else name
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+YEAR_COLUMNS = (
+    ("col.nvidia", lambda s: _percent(s["shares"]["accelerator"].get("Nvidia", 0.0))),
+    ("col.tsmc", lambda s: _percent(s["shares"]["foundry"].get("TSMC", 0.0))),
+    ("col.skhynix", lambda s: _percent(s["shares"]["hbm"].get("SK hynix", 0.0))),
+    ("col.samsung_hbm", lambda s: _percent(s["shares"]["hbm"].get("Samsung", 0.0))),
+    ("col.samsung_fdry", lambda s: _percent(s["shares"]["foundry"].get("Samsung Foundry", 0.0))),
+    ("col.wafer", lambda s: f"{s['prices']['wafer']:6.1f}"),
+    ("col.hbm", lambda s: f"{s['prices']['hbm']:6.1f}"),
+    ("col.accel", lambda s: f"{s['prices']['accelerator']:6.1f}"),
+    ("col.kr_compute", lambda s: _percent(s["korea"]["domestic_compute_share"])),
+    ("col.kr_llm", lambda s: _percent(s["korea"]["domestic_llm_share"])),
+    ("col.chain", lambda s: _percent(s["korea"]["chain_completeness"])),
+)
+
+PERCENT_INDICATORS = {
+    "hbm_share", "foundry_share", "packaging_share", "accelerator_share", "domestic_compute_share",
+    "single_vendor_dependence", "domestic_llm_share", "llm_domestic_chip_share", "industry_adoption",
+    "industry_domestic_ai_share", "chain_completeness",
+}
+
+
+def text_summary(model, lang: str = "en") -> str:
+    meta = model.scenario.scenario
+    title = meta.title_ko if lang == "ko" else meta.title_en
+    lines = [f"{tr('title', lang)} — {title}",
+             f"{tr('scenario', lang)}: {meta.name}, {tr('seed', lang)} {model.seed_value}, "
+             f"{tr('turns', lang)} {model.turn} ({model.history[0]['date']} - {model.history[-1]['date']})",
+             "", tr("per_year", lang)]
+    width = 10
+    header = "".join(_pad(tr(key, lang), width) for key, _ in YEAR_COLUMNS)
+    lines.append(_pad(tr("year", lang), 8, right=False) + header)
+    year_ends = [s for i, s in enumerate(model.history)
+                 if s["date"].endswith("Q4") or i == len(model.history) - 1]
+    for state in year_ends:
+        lines.append(f"{state['date']:<8}" + "".join(f"{cell(state):>{width}}" for _, cell in YEAR_COLUMNS))
+
+    final = model.history[-1]
+    lines += ["", f"{tr('final_state', lang)} ({final['date']})"]
+    for market, shares in final["shares"].items():
+        ranked = sorted(shares.items(), key=lambda kv: -kv[1])
+        cells = ", ".join(f"{_name(model, n, lang)} {_percent(v).strip()}" for n, v in ranked if v >= 0.0005)
+        lines.append(f"  {tr('market.' + market, lang)}: {cells}")
+    lines.append(f"  {tr('prices', lang)}: " + ", ".join(
+        f"{tr('price.' + k, lang)} {v:.1f}" for k, v in final["prices"].items()))
+    lines.append(f"  {tr('bottlenecks', lang)}: " + ", ".join(
+        f"{_name(model, n, lang)}: {tr('binding.' + b, lang)}" for n, b in final["bottleneck"].items()))
+    lines.append(f"  {tr('korea', lang)}:")
+    for key, value in final["korea"].items():
+        if key in PERCENT_INDICATORS:
+            shown = _percent(value).strip()
+        else:
+            shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
+        lines.append(f"    {tr('kor.' + key, lang)}: {shown}")
+    return "\n".join(lines)
