@@ -42,7 +42,11 @@ class Firm(Participant):
         self.costs = 0.0
 
     def settle(self, interest_rate: float) -> None:
-        """Book the quarter: revenue minus costs, fixed costs and interest on debt."""
+        """Book the quarter: revenue minus costs, fixed costs and interest on debt. A firm that
+        has exited books nothing more: its remaining debt is written off with it."""
+        if not self.alive:
+            self.revenue = self.costs = 0.0
+            return
         interest = interest_rate * max(-self.cash, 0.0)
         self.cash += self.revenue - self.costs - self.fixed_cost - interest
         self.costs = 0.0

@@ -8,7 +8,9 @@ H20) stays on sale where the flagship may not go.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 
 class ExportRules:
@@ -31,3 +33,14 @@ class ExportRules:
         is the chip's performance in H100-equivalents; other goods are controlled outright."""
         threshold = self._threshold.get((good, origin, destination))
         return threshold is None or perf <= threshold
+
+    def thresholds(self, good: str, origins: Sequence[str], destinations: Sequence[str]) -> np.ndarray:
+        """Matrix [destination, origin] of performance thresholds (inf where uncontrolled),
+        for the buyer x chip markets that are cleared as arrays."""
+        countries = sorted(set(origins) | set(destinations))
+        index = {c: i for i, c in enumerate(countries)}
+        table = np.full((len(countries), len(countries)), np.inf)
+        for (kind, origin, destination), value in self._threshold.items():
+            if kind == good and origin in index and destination in index:
+                table[index[destination], index[origin]] = value
+        return table[np.ix_([index[c] for c in destinations], [index[c] for c in origins])]

@@ -290,32 +290,27 @@ class World(Model):
     def chip_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per buyer and chip: may it buy, the performance it gets and the price it pays.
         Export controls remove a chip or leave its compliant variant (H20-style)."""
-        n_b, n_k = len(self.buyers), len(self.designers)
-        allowed = np.zeros((n_b, n_k), bool)
-        perf = np.zeros((n_b, n_k))
-        price = np.ones((n_b, n_k))
-        for k, d in enumerate(self.designers):
-            for b, buyer in enumerate(self.buyers):
-                if not d.alive or (d.sold_to and buyer.name not in d.sold_to):
-                    continue
-                factor_perf, factor_price = 1.0, 1.0
-                if not self.export_rules.allows("accelerator", d.country, buyer.country, d.chip.perf):
-                    if d.chip.restricted_variant_perf <= 0:
-                        continue
-                    factor_perf, factor_price = d.chip.restricted_variant_perf, d.chip.restricted_variant_price
-                allowed[b, k] = True
-                perf[b, k] = d.chip.perf * factor_perf
-                price[b, k] = d.price * factor_price
-        return allowed, perf, price
+        designers = self.designers
+        perf = np.array([d.chip.perf for d in designers])
+        price = np.array([d.price for d in designers])
+        variant_perf = np.array([d.chip.restricted_variant_perf for d in designers])
+        variant_price = np.array([d.chip.restricted_variant_price for d in designers])
+        alive = np.array([d.alive for d in designers])
+        threshold = self.export_rules.thresholds("accelerator", [d.country for d in designers],
+                                                 [b.country for b in self.buyers])
+        controlled = perf[None, :] > threshold
+        allowed = alive[None, :] & self.sold_to_ok & (~controlled | (variant_perf > 0)[None, :])
+        buyer_perf = np.where(controlled, perf * variant_perf, perf)
+        buyer_price = np.where(controlled, price * variant_price, price)
+        return allowed, np.where(allowed, buyer_perf, 0.0), np.where(allowed, buyer_price, 1.0)
 
     def chip_utility(self, perf: np.ndarray, price: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         """U = a log(perf / price) + e ecosystem + home bias + affinity + appeal (MODEL.md 6)."""
         p = self.params
         ecosystem = np.array([d.ecosystem for d in self.designers])
-        home = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
         value = np.log(np.where(allowed, perf, 1.0) / price)
         return (p.choice_value_weight * value + p.choice_ecosystem_weight * ecosystem
-                + p.home_bias * home + self.affinity + self.chip_appeal)
+                + p.home_bias * self.home_chip + self.affinity + self.chip_appeal)
 
     def clear_accelerator_market(self) -> None:
         allowed, perf, price = self.chip_terms()
@@ -370,9 +365,9 @@ class World(Model):
         """New compute (H100e) enters each buyer's installed base by chip; old compute retires."""
         d = self.params.compute_depreciation
         self.installed = self.installed * (1 - d) + compute
-        domestic = np.array([[b.country == k.country for k in self.designers] for b in self.buyers])
+        new, domestic, paid = compute.sum(axis=1), (compute * self.home_chip).sum(axis=1), spent.sum(axis=1)
         for i, buyer in enumerate(self.buyers):
-            buyer.install(float(compute[i].sum()), float(compute[i][domestic[i]].sum()), d, float(spent[i].sum()))
+            buyer.install(float(new[i]), float(domestic[i]), d, float(paid[i]))
 
     def _update_ecosystems(self) -> None:
         """A software ecosystem moves towards a level set by the platform's installed base
@@ -396,11 +391,11 @@ class World(Model):
         for m in self.scenario.llm_markets:
             self.llm_use[m.country] = self._llm_shares(m.country)
         best = max(dev.output for dev in self.llm_developers)
+        availability = {country: sum(share * self.by_name[name].output / best for name, share in use.items()
+                                     if self.by_name[name].country == country)
+                        for country, use in self.llm_use.items()}
         for industry in self.industries:
-            use = self.llm_use.get(industry.country, {})
-            availability = sum(share * self.by_name[name].output / best for name, share in use.items()
-                               if self.by_name[name].country == industry.country)
-            industry.adopt(max(availability, 0.0), self.params.adoption_background)
+            industry.adopt(max(availability.get(industry.country, 0.0), 0.0), self.params.adoption_background)
 
     def _llm_shares(self, country: str) -> dict[str, float]:
         names, utility = self._llm_utility(country)
@@ -445,6 +440,9 @@ class World(Model):
         afterwards come only from prices, performance, ecosystems, policy and events."""
         n_b = len(self.buyers)
         self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
+        self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
+        self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
+                                    for b in self.buyers])
         self.chip_appeal = np.zeros(len(self.designers))
         allowed, perf, price = self.chip_terms()
         budget = np.array([b.base_budget if b.opens <= self.start else 0.0 for b in self.buyers])
