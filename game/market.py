@@ -26,8 +26,9 @@ def adjust_price(
 
     With no supply and some demand the price rises by the limit; with neither it stays.
     """
-    gap = np.divide(demand - supply, supply, out=np.where(demand > 0, step_limit, 0.0), where=supply > TINY)
+    gap = np.divide(demand - supply, supply, out=np.zeros_like(price, dtype=float), where=supply > TINY)
     change = np.clip(response * gap, -step_limit, step_limit)
+    change = np.where((supply <= TINY) & (demand > 0), step_limit, change)
     return np.maximum(price * (1.0 + change), floor)
 
 
@@ -131,6 +132,7 @@ def leontief(limits: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, li
     Columns are ordered by priority for ties: put "demand" first so that a producer with enough
     of everything is reported as demand-bound rather than by rounding noise.
     """
+    limits = np.maximum(limits, 0.0)
     output = limits.min(axis=1)
     binding = np.argmax(limits <= output[:, None] * (1 + 1e-9) + TINY, axis=1)
     return output, [names[i] for i in binding]

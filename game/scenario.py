@@ -323,7 +323,8 @@ class Scenario(Strict):
                 ("component_suppliers", self.component_suppliers),
             )
         }
-        every = [n for names in firms.values() for n in names]
+        every = [f.name for group in (self.foundries, self.hbm_makers, self.packagers, self.designers, self.buyers,
+                                      self.llm_developers, self.component_suppliers) for f in group]
         duplicates = sorted({n for n in every if every.count(n) > 1})
         if duplicates:
             raise ValueError(f"firm names must be unique; repeated: {', '.join(duplicates)}")
@@ -383,8 +384,12 @@ def _describe(error: dict, data: dict) -> str:
             continue
         parts.append(str(key))
         node = node.get(key, {}) if isinstance(node, dict) else {}
-    field = ".".join(parts) or "(top level)"
+    field = ".".join(parts)
     message = error["msg"]
+    if error["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
+        if not field:  # a cross-reference check: the message already names the field
+            return message
     if error["type"] == "extra_forbidden":
         message = "unknown field (misspelt?)"
     elif error["type"] == "missing":

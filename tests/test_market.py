@@ -338,9 +338,6 @@ def test_adjust_price_zero_supply_rises_without_nan():
     assert new[0] > 100.0
 
 
-@pytest.mark.xfail(strict=True, reason="adjust_price multiplies the no-supply gap (set to step_limit) by "
-                                        "`response`, so the price rises by k*limit (1.5%), not the "
-                                        "documented full limit (6%)")
 def test_adjust_price_zero_supply_rises_by_the_full_limit():
     """Docstring: 'With no supply and some demand the price rises by the limit'."""
     np.testing.assert_allclose(_price(100.0, 5.0, 0.0), [106.0])

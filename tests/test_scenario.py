@@ -169,8 +169,6 @@ def test_name_shared_across_kinds_is_refused():
     assert "Samsung" in message
 
 
-@pytest.mark.xfail(strict=True, reason="Scenario._references_resolve collects names per kind into sets, so a "
-                                        "name repeated within one kind (two foundries called TSMC) is never seen")
 def test_duplicated_foundry_name_is_refused():
     """Two foundries called TSMC: the game would silently trade with only one of them."""
     message = refusal(edited('name = "Rapidus"', 'name = "TSMC"'))
