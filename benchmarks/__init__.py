@@ -1,0 +1,1 @@
+"""Speed and memory figures for the game (scripts that print; see README.md)."""

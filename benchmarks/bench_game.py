@@ -1,0 +1,215 @@
+"""How long one baseline game takes, where the time goes, and how much memory it holds.
+
+    python benchmarks/bench_game.py [--runs 30] [--games 200] [--scenario baseline]
+
+Prints figures; asserts nothing about them. Sections:
+
+1. import time of `game.model` in a fresh interpreter (and the heaviest top-level imports);
+2. wall time of a full game after imports (build the World + play every turn), over `--runs`
+   seeds: median/min/max, the build/step split, µs per agent-step, games per second on one core
+   (each finished world is released from Mesa's registry so that every game starts from the
+   same heap; section 4 shows what happens when they are not);
+3. the nine phases of `World.step`, timed by wrapping the World's bound methods;
+4. memory: tracemalloc peak of one game, and RSS growth over `--games` games played one after
+   another in one process, as the game is (Mesa 3.3 keeps every model alive through the
+   class-level `mesa.Agent._ids` registry) and with that entry dropped after each game.
+   Each RSS run is a fresh child process so the two do not share a heap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import weakref
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import mesa
+import numpy as np
+from tqdm import tqdm
+
+from benchmarks.common import PHASES, ROOT, PhaseTimer, fmt_seconds, revision, rss_bytes, summary, table
+from game.model import World
+from game.scenario import load_scenario
+
+
+def play(scenario, seed: int) -> tuple[World, float, float]:
+    """One full game: returns the world, build seconds and stepping seconds."""
+    t0 = time.perf_counter()
+    world = World(scenario, seed)
+    t1 = time.perf_counter()
+    while not world.finished:
+        world.step()
+    return world, t1 - t0, time.perf_counter() - t1
+
+
+# ------------------------------------------------------------------ 1. import time
+def import_times(repeats: int) -> tuple[list[float], list[float]]:
+    def run(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        return time.perf_counter() - start
+
+    bare = [run("pass") for _ in tqdm(range(repeats), desc="python -c pass", leave=False)]
+    full = [run("import game.model") for _ in tqdm(range(repeats), desc="import game.model", leave=False)]
+    return bare, full
+
+
+def heaviest_imports(top: int) -> list[tuple[str, float]]:
+    """The slowest imports under `game.model` two levels deep (python -X importtime), by
+    cumulative time in seconds: what `import game.model` spends its time on."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import game.model"], cwd=ROOT,
+                          check=True, capture_output=True, text=True)
+    found: list[tuple[str, float]] = []
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if not line.startswith("import time:") or len(parts) != 3 or "cumulative" in line:
+            continue
+        raw = parts[2][1:]  # one space after the bar, then two per nesting level
+        level = (len(raw) - len(raw.lstrip(" "))) // 2
+        if 1 <= level <= 2:
+            found.append((raw.strip(), int(parts[1]) / 1e6))
+    return sorted(found, key=lambda kv: -kv[1])[:top]
+
+
+# ------------------------------------------------------------------ 4b. RSS child
+def rss_child(scenario_name: str, games: int, release: bool) -> None:
+    """Play `games` games in this process; print one JSON line of RSS and timing figures."""
+    scenario = load_scenario(scenario_name)
+    play(scenario, 10_000)  # warm-up: lazy imports, numpy caches
+    gc.collect()
+    before = rss_bytes()
+    refs, seconds, mid = [], [], before
+    for seed in tqdm(range(games), desc=f"{games} games ({'released' if release else 'as is'})", leave=False):
+        world, build, step = play(scenario, seed)
+        seconds.append(build + step)
+        refs.append(weakref.ref(world))
+        if release:
+            mesa.Agent._ids.pop(world, None)
+        del world
+        if seed == games // 2 - 1:
+            gc.collect()
+            mid = rss_bytes()
+    gc.collect()
+    after = rss_bytes()
+    tail = max(1, min(20, games // 2))
+    print(json.dumps({"before": before, "mid": mid, "after": after, "alive": sum(r() is not None for r in refs),
+                      "registry": len(mesa.Agent._ids), "tail": tail, "first": statistics.median(seconds[:tail]),
+                      "last": statistics.median(seconds[-tail:])}))
+
+
+def run_rss_child(scenario_name: str, games: int, release: bool) -> dict:
+    args = [sys.executable, str(Path(__file__).resolve()), "--scenario", scenario_name,
+            "--games", str(games), "--rss-child", "release" if release else "keep"]
+    done = subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", default="baseline")
+    parser.add_argument("--runs", type=int, default=30, help="timed games (one seed each)")
+    parser.add_argument("--games", type=int, default=200, help="games per RSS process")
+    parser.add_argument("--import-repeats", type=int, default=10)
+    parser.add_argument("--rss-child", choices=("keep", "release"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.scenario, args.games, args.rss_child == "release")
+        return
+
+    print(f"# bench_game: {dt.date.today().isoformat()}, Python {platform.python_version()}, "
+          f"Mesa {mesa.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, {platform.machine()}; "
+          f"{revision()}")
+    scenario = load_scenario(args.scenario)
+
+    # 1. import time
+    bare, full = import_times(args.import_repeats)
+    print(f"\n## Import (fresh interpreter, median of {args.import_repeats})")
+    print(f"python -c 'import game.model': {fmt_seconds(statistics.median(full))} "
+          f"(min {fmt_seconds(min(full))}); bare interpreter {fmt_seconds(statistics.median(bare))}; "
+          f"import alone ~{fmt_seconds(statistics.median(full) - statistics.median(bare))}")
+    heavy = heaviest_imports(8)
+    print("slowest imports under game.model (-X importtime, cumulative, nested ones counted in their parent too): "
+          + ", ".join(f"{name} {fmt_seconds(s)}" for name, s in heavy))
+
+    # 2. one game
+    play(scenario, 10_000)  # warm-up
+    builds, steps, agents, turns = [], [], 0, 0
+    for seed in tqdm(range(args.runs), desc="timed games", leave=False):
+        world, build, step = play(scenario, seed)
+        builds.append(build)
+        steps.append(step)
+        agents, turns = len(world.agents), world.turn
+        mesa.Agent._ids.pop(world, None)  # each game starts from the same heap (see section 4)
+    totals = [b + s for b, s in zip(builds, steps, strict=True)]
+    per_agent_step = [s / (agents * turns) for s in steps]
+    print(f"\n## One game of '{args.scenario}' after imports ({args.runs} seeds; {agents} agents, {turns} turns)")
+    rows = [[label, *(fmt_seconds(v) for v in summary(data))] for label, data in (
+        ("game (build + turns)", totals), ("build World", builds), (f"{turns} steps", steps),
+        ("one step", [s / turns for s in steps]), ("per agent-step", per_agent_step))]
+    print(table(["", "median", "min", "max"], rows))
+    total_median = statistics.median(totals)
+    print(f"build share of a game: {statistics.median(builds) / total_median:.0%}; "
+          f"games per second on one core: {1 / total_median:.1f}")
+
+    # 3. phases
+    timer = PhaseTimer()
+    phase_runs = max(args.runs // 3, 5)
+    for seed in tqdm(range(phase_runs), desc="phase timing", leave=False):
+        world = World(scenario, seed)
+        timer.attach(world, PHASES)
+        while not world.finished:
+            world.step()
+        mesa.Agent._ids.pop(world, None)
+    step_total = sum(timer.seconds[p] for p in PHASES)
+    print(f"\n## Phases of World.step ({phase_runs} games, timers wrapped on the instance)")
+    rows = [[p, fmt_seconds(timer.seconds[p] / (phase_runs * turns)), f"{timer.seconds[p] / step_total:.0%}"]
+            for p in PHASES]
+    rows.append(["  of which datacollector.collect",
+                 fmt_seconds(timer.seconds["datacollector.collect"] / (phase_runs * (turns + 1))),
+                 f"{timer.seconds['datacollector.collect'] / step_total:.0%}"])
+    print(table(["phase", "per turn", "share"], rows))
+    if timer.missing:
+        print(f"(not found on World, skipped: {', '.join(sorted(timer.missing))})")
+
+    # 4. memory
+    gc.collect()
+    tracemalloc.start()
+    base_current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    world, _, _ = play(scenario, 1)
+    current, peak = tracemalloc.get_traced_memory()
+    ref = weakref.ref(world)
+    del world
+    gc.collect()
+    retained, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    mb = 1024 * 1024
+    print("\n## Memory")
+    print(f"tracemalloc, one game: peak {(peak - base_current) / mb:.2f} MB, held at the end "
+          f"{(current - base_current) / mb:.2f} MB, still held after `del world; gc.collect()` "
+          f"{(retained - base_current) / mb:.2f} MB (world alive: {ref() is not None})")
+    for release in (False, True):
+        r = run_rss_child(args.scenario, args.games, release)
+        growth = r["after"] - r["before"]
+        label = "dropping mesa.Agent._ids[world] after each game" if release else "as is (Mesa 3.3)"
+        halves = f"first half +{(r['mid'] - r['before']) / mb:.1f} MB, second +{(r['after'] - r['mid']) / mb:.1f} MB"
+        print(f"RSS over {args.games} games, {label}: {r['before'] / mb:.1f} -> {r['after'] / mb:.1f} MB "
+              f"(+{growth / mb:.1f} MB, {growth / args.games / 1024:.0f} kB a game; {halves}); worlds alive after "
+              f"gc: {r['alive']}/{args.games}; median game time first {r['tail']} {fmt_seconds(r['first'])}, "
+              f"last {r['tail']} {fmt_seconds(r['last'])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""A synthetic, k-times larger world built from a real scenario, for scaling measurements.
+
+`scaled_scenario(k)` clones every firm of the baseline k times. Copy i of a firm is named
+"<name> #i" and every reference inside copy i (a designer's foundries, HBM suppliers,
+packagers, reserved contracts, components, captive buyers and roadmap foundries; a
+qualification's supplier and designer; a buyer's affinities; an LLM developer's compute
+sources; a component supplier's links; an LLM market's shares) points at the names of the same
+copy i. So the world is k parallel supply chains that meet in the shared markets: every open
+chip can be bought by every buyer, the non-AI wafer pool spreads over every foundry, and each
+country's LLM market lists every copy's developers.
+
+Quantities that must sum to one are divided by k (foundries' `other_share`, each LLM market's
+`initial_shares`); the non-AI foundry pool's demand is multiplied by k so each copy sees the
+baseline's wafers. Countries and export controls are shared and unchanged.
+
+Sections this module does not know (anything added to the schema later, such as events or
+policy-lever settings) are kept once, with every firm name in them, as a whole string or as a
+dotted segment ("firm.Nvidia.cash", "shares.hbm.SK hynix"), pointed at copy 0.
+
+k = 1 returns the source scenario unchanged (no suffixes), so it plays exactly like it.
+The result goes through `Scenario.model_validate`, so it obeys every rule a scenario file does.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from game.scenario import Scenario, load_scenario
+
+FIRM_GROUPS = ("foundries", "hbm_makers", "packagers", "designers", "buyers",
+               "llm_developers", "industries", "component_suppliers")
+
+
+def _suffix(name: str, i: int) -> str:
+    return f"{name} #{i}"
+
+
+def _copy_firm(group: str, firm: dict[str, Any], i: int, k: int) -> dict[str, Any]:
+    """Copy i of one firm, with every firm name it refers to renamed to copy i."""
+    def s(name: str) -> str:
+        return _suffix(name, i)
+
+    out = copy.deepcopy(firm)
+    out["name"] = s(firm["name"])
+    if group == "foundries":
+        out["other_share"] = firm["other_share"] / k
+    elif group == "designers":
+        for key in ("foundries", "hbm_suppliers", "packagers", "components", "sold_to"):
+            out[key] = [s(n) for n in firm.get(key, [])]
+        out["reserved"] = {s(n): v for n, v in firm.get("reserved", {}).items()}
+        for generation in out.get("roadmap", []):
+            generation["foundries"] = [s(n) for n in generation["foundries"]]
+    elif group == "buyers":
+        out["affinity"] = {s(n): v for n, v in firm.get("affinity", {}).items()}
+    elif group == "llm_developers":
+        out["compute_from"] = {s(n): v for n, v in firm["compute_from"].items()}
+    elif group == "component_suppliers":
+        out["link_strength"] = {s(n): v for n, v in firm.get("link_strength", {}).items()}
+    return out
+
+
+# Sections handled explicitly (or shared unchanged) by scaled_data.
+KNOWN_SECTIONS = {*FIRM_GROUPS, "scenario", "params", "countries", "foundry_pool", "qualifications",
+                  "llm_markets", "export_controls"}
+
+
+def _to_copy(value: Any, names: set[str], i: int) -> Any:
+    """`value` with every firm name in it (whole strings, dotted segments, dict keys) renamed
+    to copy i; everything else unchanged."""
+    if isinstance(value, str):
+        if value in names:
+            return _suffix(value, i)
+        if "." in value:
+            return ".".join(_suffix(part, i) if part in names else part for part in value.split("."))
+        return value
+    if isinstance(value, dict):
+        return {_to_copy(key, names, i): _to_copy(item, names, i) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_copy(item, names, i) for item in value]
+    return copy.deepcopy(value)
+
+
+def scaled_data(base: dict[str, Any], k: int) -> dict[str, Any]:
+    """The scenario document (plain dict, as read from TOML) of a world cloned k times."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    if k == 1:
+        return copy.deepcopy(base)
+    data = copy.deepcopy(base)
+    for group in FIRM_GROUPS:
+        data[group] = [_copy_firm(group, firm, i, k) for i in range(k) for firm in base.get(group, [])]
+    data["qualifications"] = [
+        {**q, "supplier": _suffix(q["supplier"], i), "designer": _suffix(q["designer"], i)}
+        for i in range(k) for q in base["qualifications"]
+    ]
+    data["llm_markets"] = [
+        {**m, "initial_shares": {_suffix(n, i): v / k for i in range(k) for n, v in m["initial_shares"].items()}}
+        for m in base["llm_markets"]
+    ]
+    data["foundry_pool"] = {**base["foundry_pool"], "demand": base["foundry_pool"]["demand"] * k}
+    names = {firm["name"] for group in FIRM_GROUPS for firm in base.get(group, [])}
+    for section in set(base) - KNOWN_SECTIONS:
+        data[section] = _to_copy(base[section], names, 0)
+    return data
+
+
+def scaled_scenario(k: int, base: str | Scenario = "baseline") -> Scenario:
+    """The scenario `base` (a name, a path or a Scenario) with its firms cloned k times."""
+    source = load_scenario(base) if isinstance(base, str) else base
+    if k == 1:
+        return source
+    return Scenario.model_validate(scaled_data(source.model_dump(), k))
+
+
+def firm_count(scenario: Scenario) -> int:
+    """Firms of every kind (countries not included)."""
+    return sum(len(getattr(scenario, group)) for group in FIRM_GROUPS)
