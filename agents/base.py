@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import mesa
 
+from game.policy import Policy
+
 
 class Participant(mesa.Agent):
     """An agent with the common recorded fields; `kind` names the table it appears under."""
@@ -60,11 +62,12 @@ class Firm(Participant):
 
 
 class Country(Participant):
-    """A state: a quarterly budget in its own currency and its standing industrial policy.
+    """A state: a quarterly budget (and policy loans) in its own currency, its standing
+    industrial policy from the scenario (capex support for home producers: CHIPS Act, K-Chips
+    Act, Big Fund, Rapidus and JASM subsidies) and the lever settings Actions have made.
 
-    In this layer a country's policy is the capex support its home producers receive (CHIPS Act,
-    K-Chips Act, Big Fund, Rapidus and JASM subsidies), paid from a per-quarter allowance, so
-    support changes firms' investment decisions and never adds capacity by itself.
+    Support and programmes change what firms and buyers decide; they never add capacity or
+    sales by themselves.
     """
 
     kind = "country"
@@ -74,24 +77,57 @@ class Country(Participant):
         self.name_en = spec.name_en
         self.currency = spec.currency
         self.usd_rate = spec.usd_rate
-        self.budget_per_quarter = spec.budget_per_quarter
+        self.budget_per_quarter = spec.budget_per_quarter + spec.policy_loans_per_quarter
         self.capex_support = spec.capex_support
         self.support_allowance_usd = self.to_usd_billion(spec.capex_support_cap)
         self.support_left_usd = self.support_allowance_usd
-        self.support_paid_usd = 0.0  # cumulative, US$ B
-        self.cash = self.to_usd_billion(spec.budget_per_quarter)
+        self.support_paid_usd = 0.0  # cumulative, US$ B (standing programmes and levers)
+        self.policy = Policy()
+        self.spent = 0.0  # local currency, this quarter
+        self.spent_total = 0.0  # local currency, since the start
+        self.available_total = 0.0
+        self.cash = self.to_usd_billion(self.budget_per_quarter)
 
     def to_usd_billion(self, local: float) -> float:
         """Budgets are written in the country's own currency; the world counts in US$ B."""
         return local / self.usd_rate / 1e9
 
+    def to_local(self, usd_billion: float) -> float:
+        return usd_billion * 1e9 * self.usd_rate
+
     def new_quarter(self) -> None:
         self.support_left_usd = self.support_allowance_usd
+        self.spent = 0.0
+        self.available_total += self.budget_per_quarter
         self.cash = self.to_usd_billion(self.budget_per_quarter)
 
-    def support_capex(self, cost_usd: float) -> float:
-        """The part of a home firm's capex the state pays, within this quarter's allowance."""
-        grant = min(self.capex_support * cost_usd, self.support_left_usd)
-        self.support_left_usd -= grant
-        self.support_paid_usd += grant
-        return grant
+    @property
+    def left(self) -> float:
+        """Local currency still unspent this quarter."""
+        return max(self.budget_per_quarter - self.spent, 0.0)
+
+    def pay(self, local: float) -> float:
+        """Pay up to what is left of this quarter's budget; returns what was paid."""
+        paid = min(max(local, 0.0), self.left)
+        self.spent += paid
+        self.spent_total += paid
+        self.cash = self.to_usd_billion(self.left)
+        return paid
+
+    def support_share(self, firm: str, cost_usd: float) -> float:
+        """The share of a home firm's project the state would carry now: the standing programme
+        (within its allowance) plus any capacity-support lever for that firm (within budget)."""
+        standing = min(self.capex_support, self.support_left_usd / cost_usd) if cost_usd > 0 else 0.0
+        extra = self.policy.capacity_support.get(firm, 0.0)
+        if extra and cost_usd > 0:
+            extra = min(extra, self.to_usd_billion(self.left) / cost_usd)
+        return min(standing + extra, 0.95)
+
+    def support_capex(self, firm: str, cost_usd: float) -> float:
+        """Pay the state's share of a home firm's project; returns it in US$ B."""
+        standing = min(self.capex_support * cost_usd, self.support_left_usd)
+        self.support_left_usd -= standing
+        extra_rate = self.policy.capacity_support.get(firm, 0.0)
+        extra = self.to_usd_billion(self.pay(self.to_local(extra_rate * cost_usd))) if extra_rate else 0.0
+        self.support_paid_usd += standing + extra
+        return standing + extra

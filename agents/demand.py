@@ -23,16 +23,25 @@ class ComputeBuyer(Participant):
         self.start_index = start_index
         self.affinity = dict(spec.affinity)
         self.capacity = spec.installed  # installed compute, thousand H100e
+        self.national = spec.national
         self.budget = 0.0
         self.new_compute = 0.0
         self.domestic_new_compute = 0.0
+        self.shocks: list[tuple[int, float]] = []  # (last quarter, budget factor) from events
+        self.shock = 1.0  # this quarter's random capex surprise
 
-    def set_budget(self, now: int, shock: float) -> None:
-        """Budget this quarter: the capex path times a random shock; nothing before it opens."""
-        if now < self.opens:
-            self.budget = 0.0
-            return
-        self.budget = self.base_budget * (1 + self.growth) ** (now - self.start_index) * shock
+    def planned_budget(self, now: int) -> float:
+        """US$ B a quarter on the capex path (nothing before the buyer opens)."""
+        return self.base_budget * (1 + self.growth) ** (now - self.start_index) if now >= self.opens else 0.0
+
+    def set_budget(self, now: int, shock: float, override: float | None = None) -> None:
+        """Budget this quarter: the capex path (or a procurement lever's volume), times a random
+        shock and any event shocks in force."""
+        self.shocks = [s for s in self.shocks if s[0] >= now]
+        base = self.planned_budget(now) if override is None or now < self.opens else override
+        for _, factor in self.shocks:
+            base *= factor
+        self.budget = base * shock
 
     def install(self, new_compute: float, domestic_compute: float, depreciation: float, spent: float) -> None:
         self.new_compute = new_compute
@@ -82,6 +91,7 @@ class Industry(Participant):
         self.domestic_adoption = 0.0
         self.speed = spec.adoption_speed
         self.programme = spec.programme
+        self.base_programme = spec.programme  # the state programme in force at the start
         self.gain = spec.productivity_gain
         self.capacity = spec.output
         self.gdp_effect = spec.output * spec.productivity_gain * spec.adoption

@@ -40,6 +40,14 @@ class Designer(Firm):
         self.binding = "demand"
         self.sold = 0.0
         self.desired = 0.0
+        self.perf_factor = 1.0  # events: a generation beating its roadmap, an inference shift
+        self.rd_stock = 0.0  # US$ B of state R&D grants received (a training chip)
+        self.rd_boost = 1.0  # performance gain the grants bought for the current generation
+
+    @property
+    def perf(self) -> float:
+        """Performance of the chip on sale, H100-equivalents."""
+        return self.chip.perf * self.perf_factor * self.rd_boost
 
     def due_generation(self, now: int):
         """The roadmap generation that launches this quarter, if any (taken off the roadmap)."""
@@ -47,8 +55,11 @@ class Designer(Firm):
             return self.roadmap.pop(0)
         return None
 
-    def adopt_generation(self, generation, foundry_mix: list[float]) -> None:
+    def adopt_generation(self, generation, foundry_mix: list[float], rd_boost: float = 1.0) -> None:
+        """A new chip generation: new specs and list price, foundries chosen now, and the
+        performance that R&D grants bought while it was designed."""
         self.chip = generation
+        self.rd_boost = rd_boost
         self.price = generation.price
         self.foundries = list(generation.foundries)
         self.foundry_mix = foundry_mix

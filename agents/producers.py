@@ -30,19 +30,27 @@ class Producer(Firm):
         self.growth_est = 0.0
         self.orders = 0.0
         self.invested = 0.0  # capacity started this quarter
+        self.support_decided = False  # the last project passed its payback test only with state support
+        self.outages: list[tuple[int, float]] = []  # (last quarter, share of capacity offline)
+        self.available = self.capacity  # capacity that can run this quarter
 
     @property
     def unit_cost(self) -> float:
         return self.base_unit_cost
 
     def commission(self, now: int) -> None:
-        """Projects whose build time is over add their capacity."""
+        """Projects whose build time is over add their capacity; outages (an earthquake, a
+        materials embargo) take part of it offline for a while."""
         if not self.alive:
+            self.available = 0.0
             return
         ready = [p for p in self.pipeline if p[0] <= now]
         if ready:
             self.capacity += sum(amount for _, amount in ready)
             self.pipeline = [p for p in self.pipeline if p[0] > now]
+        self.outages = [o for o in self.outages if o[0] >= now]
+        offline = min(sum(share for _, share in self.outages), 1.0)
+        self.available = self.capacity * (1 - offline)
 
     def observe_orders(self, orders: float, market_growth: float, smoothing: float) -> None:
         """Smooth this quarter's orders into a demand level, and the whole market's growth into
@@ -57,6 +65,7 @@ class Producer(Firm):
         lowers that share, which is how a subsidy changes the decision), and as far as cash
         and borrowing allow."""
         self.invested = 0.0
+        self.support_decided = False
         if not (self.invests and self.alive) or not self.demand_est:
             return
         planned = self.capacity + sum(amount for _, amount in self.pipeline)
@@ -66,21 +75,22 @@ class Producer(Firm):
             return
         size = min(expected / params.invest_utilisation - planned, params.invest_max_step * planned)
         cost = size * self.capex_per_unit
-        own_share = 1 - min(state.capex_support, state.support_left_usd / cost)
+        support = state.support_share(self.name, cost)
         margin = (self.price - self.unit_cost) / 1000  # US$ B per unit of quarterly capacity
-        if margin * params.payback_quarters < self.capex_per_unit * own_share:
+        if margin * params.payback_quarters < self.capex_per_unit * (1 - support):
             return
         committed = sum(left * pay for left, pay in self.payments)
         affordable = self.headroom() - committed
         if affordable <= 0:
             return
-        if cost * own_share > affordable:
-            size *= affordable / (cost * own_share)
+        if cost * (1 - support) > affordable:
+            size *= affordable / (cost * (1 - support))
             cost = size * self.capex_per_unit
-        own = cost - state.support_capex(cost)
+        own = cost - state.support_capex(self.name, cost)
         self.pipeline.append([now + self.lead_time, size])
         self.payments.append([self.lead_time, own / self.lead_time])
         self.invested = size
+        self.support_decided = margin * params.payback_quarters < self.capex_per_unit * (1 - state.capex_support)
 
     def pay_capex(self) -> None:
         """Projects are paid for over their build time, as construction proceeds."""
@@ -107,8 +117,11 @@ class LearningProducer(Producer):
         self.yield_ = spec.learning.yield0
 
     def learn(self) -> None:
+        self.learn_from(self.output)
+
+    def learn_from(self, volume: float) -> None:
         curve = self.learning
-        self.volume += self.output
+        self.volume += volume
         gap = (curve.yield_max - curve.yield0) * (self.volume / curve.volume0) ** -curve.exponent
         self.yield_ = curve.yield_max - gap
 

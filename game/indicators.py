@@ -41,8 +41,21 @@ def snapshot(model) -> dict:
             "accelerator": accelerator_price,
         },
         "bottleneck": {d.name: d.binding if d.alive else "exited" for d in designers},
-        "korea": country_indicators(model, "KOR"),
+        "korea": model.indicators.get("KOR", {}),
+        "score": dict(model.scores),
+        "korea_index": korea_index(model),
     }
+
+
+def korea_index(model) -> dict[str, float]:
+    """The Team Korea index's components in points (0-100), and the index itself as "total"."""
+    spec = model.scenario.score
+    if spec is None or "KOR" not in model.indicators:
+        return {}
+    from game.score import breakdown
+
+    points = breakdown(spec, model.indicators["KOR"])
+    return {**points, "total": model.scores["KOR"]}
 
 
 def country_indicators(model, country: str) -> dict[str, float]:
@@ -84,7 +97,15 @@ def country_indicators(model, country: str) -> dict[str, float]:
         "domestic_designers_alive": float(sum(d.alive for d in model.designers if d.country == country)),
         "domestic_designers_cash": float(sum(d.cash for d in model.designers if d.country == country)),
         "policy_support_paid": float(model.countries[country].support_paid_usd) if country in model.countries else 0.0,
+        "budget_used": budget_used(model.countries.get(country)),
     }
+
+
+def budget_used(country) -> float:
+    """Share of the budget (and policy loans) available so far that the state has spent."""
+    if country is None or country.available_total <= 0:
+        return 0.0
+    return float(min(country.spent_total / country.available_total, 1.0))
 
 
 def flatten(state: dict, prefix: str = "") -> dict[str, float | str]:

@@ -1,30 +1,39 @@
 """The world: a Mesa model whose `step` is one quarter, in the nine phases of DESIGN.md.
 
-Agents hold their own state and decisions (agents/); this module builds them from a scenario
-and clears the markets between them with the numpy maths of game.market. Read `step` first:
-it is the turn, top to bottom.
+Agents hold their own state and decisions (agents/); the markets between them are cleared in
+game.upstream and game.accelerators with the numpy maths of game.market; policy enters only
+through game.governance (the Action seam). Read `step` first: it is the turn, top to bottom.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 from mesa import DataCollector, Model
 
 from agents.base import Country
+from agents.controllers import Controller, make_controller
 from agents.demand import ComponentSupplier, ComputeBuyer, Industry, LLMDeveloper
-from agents.designers import INPUTS, Designer
+from agents.designers import Designer
 from agents.producers import Foundry, HBMMaker, Packager
-from game import market
+from game import accelerators, market, upstream
+from game import events as event_rules
 from game.calendar import parse_quarter, quarter_label
 from game.exports import ExportRules
-from game.indicators import flatten, snapshot
-from game.scenario import Scenario
+from game.governance import Governance
+from game.indicators import country_indicators, flatten, snapshot
+from game.scenario import ExportControl, Scenario, ScenarioError
+from game.score import index as score_index
+from game.text import tr
 
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
 
 class World(Model):
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None) -> None:
+        """`controllers` maps country codes to controllers; a country not named plays its
+        built-in default."""
         super().__init__(seed=seed)
         self.scenario = scenario
         self.params = scenario.params
@@ -32,6 +41,7 @@ class World(Model):
         self.start = parse_quarter(scenario.scenario.start)
         self.turns = scenario.scenario.turns
         self.turn = 0
+        self.in_turn = False  # between begin_turn and record: controllers are deciding this quarter
         self.now = self.start - 1  # the quarter of the last completed turn
 
         self.countries = {c.id: Country(self, c) for c in scenario.countries}
@@ -47,18 +57,29 @@ class World(Model):
         self.by_name = {a.name: a for a in self.agents if not isinstance(a, Country)}
 
         self.other_demand = scenario.foundry_pool.demand
-        self.qualification = {(q.supplier, q.designer): [q.level, q.target, q.hazard]
-                              for q in scenario.qualifications}
+        self.qualification = {(q.supplier, q.designer): [q.level] for q in scenario.qualifications}
         self.export_rules = ExportRules(scenario.export_controls)
         self.llm_use: dict[str, dict[str, float]] = {}
         self.last_market = {good: self._no_trade(group) for good, group in
                             (("wafer", self.foundries), ("hbm", self.hbm_makers), ("packaging", self.packagers))}
+        self.causes: list[list[dict]] = [[]]  # per turn (0: the opening): what moved what, and why
+        self.usage_last: dict[tuple[str, str], tuple[float, float]] = {}  # (country, lever) -> (paid, rate)
+        self.usage_now: dict[tuple[str, str], tuple[float, float]] = {}
         self._calibrate()
+
+        chosen = dict(controllers or {})
+        unknown = sorted(set(chosen) - set(self.countries))
+        if unknown:
+            raise ValueError(f"no country {', '.join(unknown)} in scenario '{scenario.scenario.name}'")
+        self.governance = Governance(self, {c: chosen.get(c) or make_controller(c, "default")
+                                            for c in self.countries})
 
         # Step 0 of the tables is the opening state: no quarter has traded yet, so shares are 0.
         self.history: list[dict] = []
-        self.current = snapshot(self)
-        self.current_columns = flatten(self.current)
+        self.record_state()
+        problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
+        if problems:
+            raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
         self.datacollector = DataCollector(
             model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in self.current_columns},
             agent_reporters={c: c for c in AGENT_COLUMNS},
@@ -68,22 +89,32 @@ class World(Model):
     @staticmethod
     def _no_trade(suppliers) -> dict[str, np.ndarray]:
         zeros = np.zeros(len(suppliers))
-        return {"shipped": zeros, "asked": zeros, "price": np.array([s.price for s in suppliers])}
+        return {"shipped": zeros, "asked": zeros, "price": np.array([s.price for s in suppliers]),
+                "capacity": np.array([s.capacity for s in suppliers])}
 
     # ------------------------------------------------------------------ the turn
     def step(self) -> None:
         """One quarter."""
+        self.begin_turn()
+        self.fire_events()                     # 1. scenario events, demand shocks, chip launches
+        self.apply_policies()                  # 2. controllers act; programmes are paid
+        self.finish_turn()                     # 3-9
+
+    def begin_turn(self) -> None:
+        self.in_turn = True
         self.turn += 1
         self.now = self.start + self.turn - 1
-        self.fire_events()                     # 1. shocks and scheduled launches
-        self.apply_policies()                  # 2. states renew their programmes
-        self.firms_decide()                    # 3. invest, pick suppliers, plan builds
-        received = self.clear_upstream_markets()  # 4. wafers, HBM, packaging
-        self.produce(received)                 # 5. Leontief, bottlenecks
-        self.clear_accelerator_market()        # 6. buyers choose chips; rationing
+        self.causes.append([])
+
+    def finish_turn(self) -> None:
+        """What follows once the policy of the quarter is set."""
+        self.firms_decide()                    # 3. invest, plan builds, foundry customers re-pick
+        received = upstream.clear_upstream_markets(self)  # 4. wafers, HBM, packaging
+        upstream.produce(self, received)       # 5. Leontief, bottlenecks
+        accelerators.clear(self)               # 6. buyers choose chips; rationing
         self.turn_compute_into_value()         # 7. compute -> models -> adoption -> GDP
         self.settle_money_and_learning()       # 8. cash, exits, learning curves
-        self.record()                          # 9. indicators and DataCollector rows
+        self.record()                          # 9. indicators, scores, DataCollector rows
 
     @property
     def finished(self) -> bool:
@@ -93,32 +124,158 @@ class World(Model):
     def date(self) -> str:
         return quarter_label(self.now)
 
+    quarter_label = staticmethod(quarter_label)
+    quarter_of = staticmethod(parse_quarter)
+
     # ------------------------------------------------------------------ 1. events
     def fire_events(self) -> None:
-        """Demand shocks to every buyer's budget, and chip generations whose launch is due."""
+        """Scenario events, random shocks to every buyer's budget, and the chip generations
+        whose launch is due."""
+        self.governance.fire_events()
         shocks = self.rng.lognormal(0.0, self.params.budget_noise, len(self.buyers))
         for buyer, shock in zip(self.buyers, shocks, strict=True):
-            buyer.set_budget(self.now, float(shock))
+            buyer.shock = float(shock)
         for designer in self.designers:
             generation = designer.due_generation(self.now)
             if generation is not None and designer.alive:
-                designer.adopt_generation(generation, self.foundry_choice(designer, generation))
+                self.launch(designer, generation)
 
-    def foundry_choice(self, designer: Designer, chip) -> list[float]:
+    def launch(self, designer: Designer, generation) -> None:
+        """A new generation: its foundries are chosen now (with any price-gap subsidy), and the
+        R&D grants received while it was designed raise its performance."""
+        levers = self.scenario.levers
+        boost = 1.0
+        if levers and designer.rd_stock > 0:
+            boost = 1 + levers.rd_perf_gain * designer.rd_stock / (designer.rd_stock + levers.rd_reference_usd)
+        free = self.foundry_choice(designer, generation, subsidised=False)
+        mix = self.foundry_choice(designer, generation)
+        designer.adopt_generation(generation, mix, boost)
+        if boost > 1.001:
+            self.note("mechanism", designer.country, "cause.rd_boost", firm=designer.name, chip=generation.name,
+                      gain=boost - 1, targets=["accelerator_share"])
+        for name, with_subsidy, without in zip(generation.foundries, mix, free, strict=True):
+            if with_subsidy - without > 0.05:
+                self.note("mechanism", designer.country, "cause.foundry_choice", firm=designer.name, foundry=name,
+                          chip=generation.name, share=with_subsidy, before=without, targets=["foundry_share"])
+
+    def foundry_choice(self, designer: Designer, chip, subsidised: bool = True) -> list[float]:
         """Split a new generation across its candidate foundries by a logit over the effective
-        cost of a good die, c_f = wafer price / (dies per wafer x yield) (MODEL.md 3)."""
+        cost of a good die, c_f = wafer price / (dies per wafer x yield) - subsidy (MODEL.md 3)."""
         foundries = [self.by_name[n] for n in chip.foundries]
         cost = np.array([f.price / (chip.dies_per_wafer * f.yield_) for f in foundries])
+        if subsidised:
+            cost = cost - np.array([self.die_subsidy(designer, f, chip) for f in foundries])
         allowed = np.array([f.alive and self.export_rules.allows("wafer", f.country, designer.country)
                             for f in foundries])
         if not allowed.any():
             allowed[:] = True  # nowhere legal to make it: keep the plan, orders will not fill
         return list(market.logit_shares(-self.params.supplier_cost_weight * np.log(cost), allowed))
 
+    def die_subsidy(self, designer: Designer, foundry, chip) -> float:
+        """The price-gap subsidy per good die (US$ thousand): a share of the gap between a home
+        foundry and the cheapest foreign foundry this designer may use ("priming water")."""
+        if foundry.country != designer.country:
+            return 0.0
+        rate = self.countries[designer.country].policy.foundry_subsidy
+        if rate <= 0:
+            return 0.0
+        own = foundry.price / (chip.dies_per_wafer * foundry.yield_)
+        foreign = [f.price / (chip.dies_per_wafer * f.yield_) for f in self.foundries
+                   if f.country != designer.country and f.alive and f.available > 0
+                   and self.export_rules.allows("wafer", f.country, designer.country)]
+        return rate * max(own - min(foreign), 0.0) if foreign else 0.0
+
     # ------------------------------------------------------------------ 2. policy
     def apply_policies(self) -> None:
+        """Budgets renew; Actions whose lag has passed take effect; every controller decides;
+        standing programmes (R&D grants, convergence programmes) are paid; buyers' budgets for
+        the quarter are set (a procurement lever sets its national centre's)."""
         for country in self.countries.values():
             country.new_quarter()
+        self.usage_last, self.usage_now = self.usage_now, {}
+        self.governance.new_quarter()
+        self.governance.enact_due()
+        self.governance.decide_all()
+        self.pay_programmes()
+        for buyer in self.buyers:
+            buyer.set_budget(self.now, buyer.shock, self.procurement_override(buyer))
+
+    def procurement_override(self, buyer: ComputeBuyer) -> float | None:
+        """A national centre is paid for by its state: its plan, or the volume its procurement
+        lever sets, within what is left of the budget (US$ B). Other buyers spend their own."""
+        if not buyer.national or self.now < buyer.opens:
+            return None
+        country = self.countries[buyer.country]
+        budget = country.policy.procurement_budget
+        if budget is None:
+            budget = country.to_local(buyer.planned_budget(self.now))
+        return country.to_usd_billion(country.pay(budget))
+
+    def pay_programmes(self) -> None:
+        levers = self.scenario.levers
+        for country in self.countries.values():
+            policy = country.policy
+            for name, amount in policy.rd_grants.items():
+                designer = self.by_name[name]
+                if not designer.alive:
+                    continue
+                grant = country.to_usd_billion(country.pay(amount))
+                designer.cash += grant
+                designer.rd_stock += grant
+                designer.ecosystem = min(1.0, designer.ecosystem
+                                         + levers.rd_ecosystem_gain * grant / levers.rd_reference_usd)
+            for industry in self.industries:
+                if industry.country != country.name:
+                    continue
+                intensity = policy.convergence.get(industry.name, 0.0)
+                cost = intensity * levers.convergence_cost_share * country.to_local(industry.base_output) \
+                    if levers else 0.0
+                funded = intensity * country.pay(cost) / cost if cost else 0.0
+                industry.programme = max(industry.base_programme, funded)
+
+    def procurement_cost(self, country: Country, policy) -> float:
+        """Local currency the national centre will cost this quarter under `policy`."""
+        buyer = self.national_buyer(country.name)
+        if buyer is None or max(self.now, self.start) < buyer.opens:
+            return 0.0
+        if policy.procurement_budget is not None:
+            return policy.procurement_budget
+        return country.to_local(buyer.planned_budget(max(self.now, self.start)))
+
+    def national_buyer(self, country: str) -> ComputeBuyer | None:
+        return next((b for b in self.buyers if b.national and b.country == country), None)
+
+    def add_export_control(self, origin: str, good: str, to_countries: list[str], perf_above: float,
+                           also_from: list[str] | None = None) -> None:
+        """A new round of export controls: from the acting country and the origins its rules
+        reach (the scenario's export_control_reach), to the destinations."""
+        levers = self.scenario.levers
+        reach = list(levers.export_control_reach.get(origin, [])) if levers else []
+        origins = sorted({origin, *reach, *(also_from or [])})
+        self.export_rules.add(ExportControl(name_en=f"{origin} {good} control", name_ko=f"{origin} {good} 통제",
+                                            good=good, from_countries=origins, to_countries=list(to_countries),
+                                            perf_above=perf_above, since=self.date))
+
+    USAGE_LEVERS = ("foundry_subsidy", "chip_incentive", "service_incentive")
+
+    def usage_estimate(self, country_id: str, policy) -> float:
+        """What usage-based programmes (subsidies, incentives) will cost this quarter at the
+        rates `policy` sets: last quarter's payments scaled by the change of rate. A programme
+        not used yet is estimated at zero; its payments are always capped by the budget left."""
+        total = 0.0
+        for lever in self.USAGE_LEVERS:
+            paid, rate = self.usage_last.get((country_id, lever), (0.0, 0.0))
+            if rate > 0:
+                total += paid * getattr(policy, lever) / rate
+        return total
+
+    def pay_usage(self, country: Country, lever: str, local: float) -> float:
+        """Pay a usage-based programme from what is left of the budget; returns what was paid."""
+        paid = country.pay(local)
+        key = (country.name, lever)
+        before, _ = self.usage_now.get(key, (0.0, 0.0))
+        self.usage_now[key] = (before + paid, getattr(country.policy, lever))
+        return paid
 
     # ------------------------------------------------------------------ 3. firms decide
     def firms_decide(self) -> None:
@@ -126,6 +283,9 @@ class World(Model):
             producer.commission(self.now)
             producer.invest(self.params, self.countries[producer.country], self.now)
             producer.pay_capex()
+            if producer.support_decided:
+                self.note("mechanism", producer.country, "cause.capacity_support", firm=producer.name,
+                          amount=producer.invested, targets=["hbm_share", "foundry_share"])
         for designer in self.designers:
             designer.plan(self.params.growth_expectation_cap)
         self.other_demand *= 1 + self.scenario.foundry_pool.growth
@@ -150,237 +310,6 @@ class World(Model):
     def producers(self):
         return (*self.foundries, *self.hbm_makers, *self.packagers)
 
-    # ------------------------------------------------------------------ 4. upstream markets
-    def clear_upstream_markets(self) -> dict[str, np.ndarray]:
-        """Orders meet capacity in three markets; returns what each designer received:
-        good dies, HBM (million GB) and package-wafers."""
-        needs = np.array([d.input_needs() for d in self.designers]).reshape(-1, 3)
-        dies = self._clear_wafers(needs[:, 0])
-        hbm = self._clear_by_choice("hbm", self.hbm_makers, needs[:, 1], "hbm_suppliers")
-        packaging = self._clear_by_choice("packaging", self.packagers, needs[:, 2], "packagers")
-        return {"dies": dies, "hbm": hbm, "packaging": packaging}
-
-    def _clear_wafers(self, dies_needed: np.ndarray) -> np.ndarray:
-        index = {f.name: i for i, f in enumerate(self.foundries)}
-        buyer, supplier, orders, good_dies_per_wafer = [], [], [], []
-        for j, d in enumerate(self.designers):
-            if not d.alive:
-                continue
-            for name, mix in zip(d.foundries, d.foundry_mix, strict=True):
-                f = self.foundries[index[name]]
-                if mix <= 0 or not self.export_rules.allows("wafer", f.country, d.country):
-                    continue
-                per_wafer = d.chip.dies_per_wafer * f.yield_
-                buyer.append(j)
-                supplier.append(index[name])
-                orders.append(mix * dies_needed[j] / per_wafer)
-                good_dies_per_wafer.append(per_wafer)
-        pool = len(self.designers)  # the rest of the advanced-node market, as one more buyer
-        for i, f in enumerate(self.foundries):
-            if f.alive and f.other_share > 0:
-                buyer.append(pool)
-                supplier.append(i)
-                orders.append(self.other_demand * f.other_share)
-                good_dies_per_wafer.append(0.0)
-        buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
-        orders_a = np.array(orders)
-        capacity = np.array([f.capacity for f in self.foundries])
-        filled = market.allocate(orders_a, supplier_a, capacity)
-        self._book_upstream("wafer", self.foundries, buyer_a, supplier_a, orders_a, filled)
-        return np.bincount(buyer_a, filled * np.array(good_dies_per_wafer), pool + 1)[:pool]
-
-    def _clear_by_choice(self, good: str, suppliers: list, needs: np.ndarray, attribute: str) -> np.ndarray:
-        """HBM and packaging: orders split each quarter among allowed, qualified suppliers by a
-        logit over price with supplier size (a sold-out small maker is not asked for half of
-        everything); long-term contracts are served first; a buyer short at one supplier
-        spills to its other allowed suppliers."""
-        index = {s.name: i for i, s in enumerate(suppliers)}
-        buyer, supplier, cap, reserved = [], [], [], []
-        for j, d in enumerate(self.designers):
-            if not d.alive or needs[j] <= 0:
-                continue
-            for name in getattr(d, attribute):
-                s = suppliers[index[name]]
-                level = self.qualification.get((name, d.name), [1.0])[0]
-                tradable = s.alive and s.capacity > 0 and self.export_rules.allows(good, s.country, d.country)
-                if level <= 0 or not tradable:
-                    continue
-                buyer.append(j)
-                supplier.append(index[name])
-                cap.append(level)
-                reserved.append(d.reserved.get(name, 0.0) * s.capacity)
-        n = len(self.designers)
-        buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
-        cap_a = np.array(cap)
-        price = np.array([s.price for s in suppliers])
-        capacity = np.array([s.capacity for s in suppliers])
-        if len(buyer_a):
-            utility = -self.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
-            shares = market.group_logit(utility, buyer_a, n)
-            shares = market.cap_shares(shares, cap_a, buyer_a, n)
-            orders = needs[buyer_a] * shares
-            filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
-                                             spill_cap=needs[buyer_a] * cap_a, reserved=np.array(reserved))
-        else:
-            orders = filled = np.zeros(0)
-        self._book_upstream(good, suppliers, buyer_a, supplier_a, orders, filled)
-        return np.bincount(buyer_a, filled, n)
-
-    def _book_upstream(self, good, suppliers, buyer, supplier, orders, filled) -> None:
-        """Suppliers ship and bill; designers pay; prices move with excess demand."""
-        n = len(suppliers)
-        shipped = np.bincount(supplier, filled, n)
-        asked = np.bincount(supplier, orders, n)
-        price = np.array([s.price for s in suppliers])
-        designer_rows = buyer < len(self.designers)
-        bill = np.bincount(buyer[designer_rows], filled[designer_rows] * price[supplier[designer_rows]] / 1000,
-                           len(self.designers))
-        for designer, amount in zip(self.designers, bill, strict=True):
-            designer.costs += amount
-        previous = self.last_market.get(good, {}).get("asked")
-        growth = asked.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
-        for s, q, a in zip(suppliers, shipped, asked, strict=True):
-            s.sell(float(q))
-            s.observe_orders(float(a), float(growth), self.params.demand_smoothing)
-        capacity = np.array([s.capacity for s in suppliers])
-        floor = np.array([s.unit_cost for s in suppliers])
-        new_price = market.adjust_price(price, asked, capacity * self.params.normal_utilisation,
-                                        self.params.price_response,
-                                        self.params.price_step_limit, floor)
-        for s, p in zip(suppliers, new_price, strict=True):
-            s.price = float(p)
-        self.last_market[good] = {"shipped": shipped, "asked": asked, "price": price}
-
-    # ------------------------------------------------------------------ 5. production
-    def produce(self, received: dict[str, np.ndarray]) -> None:
-        limits = np.empty((len(self.designers), len(INPUTS)))
-        for j, d in enumerate(self.designers):
-            d.dies += received["dies"][j]
-            d.hbm_stock += received["hbm"][j]
-            hbm_per_chip = d.chip.hbm_gb / 1000
-            limits[j] = (d.target, d.dies,
-                         d.hbm_stock / hbm_per_chip if hbm_per_chip > 0 else np.inf,
-                         received["packaging"][j] * d.chip.chips_per_package_wafer)
-        made, binding = market.leontief(limits, INPUTS)
-        for d, units, why in zip(self.designers, made, binding, strict=True):
-            d.finish(float(units), why)
-            d.costs += units * d.chip.other_bom / 1000
-        self.buy_components()
-
-    def buy_components(self) -> None:
-        """Designers buy a component per chip built, from suppliers chosen by price and by the
-        strength of their supply relationship."""
-        for s in self.component_suppliers:
-            s.output = 0.0
-        sold = {s.name: 0.0 for s in self.component_suppliers}
-        for d in self.designers:
-            if not d.components or d.output <= 0:
-                continue
-            options = [self.by_name[n] for n in d.components if self.by_name[n].alive]
-            utility = np.array([-self.params.supplier_cost_weight * np.log(s.price)
-                                + self.params.link_weight * s.link_strength.get(d.name, 0.0) for s in options])
-            for s, share in zip(options, market.logit_shares(utility, np.ones(len(options), bool)), strict=True):
-                units = d.output * share
-                sold[s.name] += units
-                d.costs += units * s.price / 1000
-        for s in self.component_suppliers:
-            s.sell(sold[s.name])
-
-    # ------------------------------------------------------------------ 6. accelerator market
-    def chip_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per buyer and chip: may it buy, the performance it gets and the price it pays.
-        Export controls remove a chip or leave its compliant variant (H20-style)."""
-        designers = self.designers
-        perf = np.array([d.chip.perf for d in designers])
-        price = np.array([d.price for d in designers])
-        variant_perf = np.array([d.chip.restricted_variant_perf for d in designers])
-        variant_price = np.array([d.chip.restricted_variant_price for d in designers])
-        alive = np.array([d.alive for d in designers])
-        threshold = self.export_rules.thresholds("accelerator", [d.country for d in designers],
-                                                 [b.country for b in self.buyers])
-        controlled = perf[None, :] > threshold
-        allowed = alive[None, :] & self.sold_to_ok & (~controlled | (variant_perf > 0)[None, :])
-        buyer_perf = np.where(controlled, perf * variant_perf, perf)
-        buyer_price = np.where(controlled, price * variant_price, price)
-        return allowed, np.where(allowed, buyer_perf, 0.0), np.where(allowed, buyer_price, 1.0)
-
-    def chip_utility(self, perf: np.ndarray, price: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-        """U = a log(perf / price) + e ecosystem + home bias + affinity + appeal (MODEL.md 6)."""
-        p = self.params
-        ecosystem = np.array([d.ecosystem for d in self.designers])
-        value = np.log(np.where(allowed, perf, 1.0) / price)
-        return (p.choice_value_weight * value + p.choice_ecosystem_weight * ecosystem
-                + p.home_bias * self.home_chip + self.affinity + self.chip_appeal)
-
-    def clear_accelerator_market(self) -> None:
-        allowed, perf, price = self.chip_terms()
-        utility = self.chip_utility(perf, price, allowed)
-        budget = np.array([b.budget for b in self.buyers])
-        supply = np.array([d.inventory for d in self.designers])
-
-        desired = budget[:, None] * market.logit_shares(utility, allowed) * 1000 / price
-        sold = self._ration(desired, supply)
-        left = np.maximum(budget - (sold * price).sum(axis=1) / 1000, 0.0)
-        remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
-        second_allowed = allowed & (remaining > 1e-9)[None, :]
-        spill = left[:, None] * market.logit_shares(utility, second_allowed) * 1000 / price
-        sold += self._ration(spill, remaining)
-
-        units = sold.sum(axis=0)
-        revenue = (sold * price).sum(axis=0) / 1000
-        wanted = desired.sum(axis=0)
-        for d, u, r, w in zip(self.designers, units, revenue, wanted, strict=True):
-            d.inventory = max(d.inventory - u, 0.0)
-            d.sold = float(u)
-            d.revenue = float(r)
-            d.observe_demand(float(w), self.params.demand_smoothing)
-        self._install(sold * perf, sold * price / 1000)
-        self._update_ecosystems()
-        floor = np.array([self.unit_cost(d) for d in self.designers])
-        new_price = market.adjust_price(np.array([d.price for d in self.designers]), wanted, supply,
-                                        self.params.price_response, self.params.price_step_limit, floor)
-        for d, p in zip(self.designers, new_price, strict=True):
-            d.price = float(p)
-        self.last_market["accelerator"] = {"sold": sold, "price": price, "desired": desired}
-
-    @staticmethod
-    def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
-        """When a chip is short every buyer gets the same fraction of what it asked for."""
-        total = desired.sum(axis=0)
-        fill = np.divide(supply, total, out=np.ones_like(total), where=(total > supply) & (total > 0))
-        return desired * fill[None, :]
-
-    def unit_cost(self, d: Designer) -> float:
-        """Cost of one chip in US$ thousand at today's input prices: good die, HBM, packaging,
-        the rest of the bill of materials."""
-        chip = d.chip
-        foundry_cost = sum(mix * self.by_name[f].price / (chip.dies_per_wafer * self.by_name[f].yield_)
-                           for f, mix in zip(d.foundries, d.foundry_mix, strict=True))
-        hbm_price = min((self.by_name[h].price for h in d.hbm_suppliers), default=0.0)
-        package_price = min(self.by_name[p].price for p in d.packagers)
-        packaging = package_price / chip.chips_per_package_wafer
-        return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
-
-    def _install(self, compute: np.ndarray, spent: np.ndarray) -> None:
-        """New compute (H100e) enters each buyer's installed base by chip; old compute retires."""
-        d = self.params.compute_depreciation
-        self.installed = self.installed * (1 - d) + compute
-        new, domestic, paid = compute.sum(axis=1), (compute * self.home_chip).sum(axis=1), spent.sum(axis=1)
-        for i, buyer in enumerate(self.buyers):
-            buyer.install(float(new[i]), float(domestic[i]), d, float(paid[i]))
-
-    def _update_ecosystems(self) -> None:
-        """A software ecosystem moves towards a level set by the platform's installed base
-        relative to the leader's: a challenger's ecosystem grows only by being used."""
-        base = self.installed.sum(axis=0)
-        leader = base.max()
-        if leader <= 0:
-            return
-        target = (base / leader) ** self.params.ecosystem_elasticity
-        speed = self.params.ecosystem_speed
-        for d, t in zip(self.designers, target, strict=True):
-            d.ecosystem += speed * (float(t) - d.ecosystem)
-
     # ------------------------------------------------------------------ 7. compute to value
     def turn_compute_into_value(self) -> None:
         for dev in self.llm_developers:
@@ -390,81 +319,136 @@ class World(Model):
             dev.train(new, domestic)
         for m in self.scenario.llm_markets:
             self.llm_use[m.country] = self._llm_shares(m.country)
+            self._pay_service_incentive(m)
         best = max(dev.output for dev in self.llm_developers)
         availability = {country: sum(share * self.by_name[name].output / best for name, share in use.items()
                                      if self.by_name[name].country == country)
                         for country, use in self.llm_use.items()}
         for industry in self.industries:
+            before = industry.domestic_adoption
             industry.adopt(max(availability.get(industry.country, 0.0), 0.0), self.params.adoption_background)
+            if industry.programme > industry.base_programme:
+                gained = (industry.domestic_adoption - before) * (1 - industry.base_programme / industry.programme)
+                self.note("mechanism", industry.country, "cause.convergence", industry=industry.name,
+                          points=gained, targets=["industry_domestic_ai_share", "gdp_effect"])
 
-    def _llm_shares(self, country: str) -> dict[str, float]:
-        names, utility = self._llm_utility(country)
+    def _llm_shares(self, country: str, with_incentive: bool = True) -> dict[str, float]:
+        names, utility = self._llm_utility(country, with_incentive)
         shares = market.logit_shares(utility + self.llm_appeal[country], np.ones(len(names), bool))
         return dict(zip(names, (float(s) for s in shares), strict=True))
 
-    def _llm_utility(self, country: str) -> tuple[list[str], np.ndarray]:
-        market_spec = next(m for m in self.scenario.llm_markets if m.country == country)
-        names = list(market_spec.initial_shares)
+    def _llm_utility(self, country: str, with_incentive: bool = True) -> tuple[list[str], np.ndarray]:
+        """Quality, a sovereignty preference for home models, and the service incentive."""
+        spec = next(m for m in self.scenario.llm_markets if m.country == country)
+        names = list(spec.initial_shares)
         devs = [self.by_name[n] for n in names]
+        incentive = 0.0
+        if with_incentive and self.scenario.levers and country in getattr(self, "countries", {}):
+            incentive = self.scenario.levers.service_weight * self.countries[country].policy.service_incentive
         utility = np.array([self.params.llm_choice_weight * dev.output / 10
-                            + market_spec.sovereignty_preference * (dev.country == country) for dev in devs])
+                            + (spec.sovereignty_preference + incentive) * (dev.country == country) for dev in devs])
         return names, utility
+
+    def _pay_service_incentive(self, spec) -> None:
+        country = self.countries[spec.country]
+        rate = country.policy.service_incentive
+        if rate <= 0:
+            return
+        use = self.llm_use[spec.country]
+        home = sum(s for n, s in use.items() if self.by_name[n].country == spec.country)
+        self.pay_usage(country, "service_incentive", country.to_local(rate * spec.service_market * home))
+        before = sum(s for n, s in self._llm_shares(spec.country, with_incentive=False).items()
+                     if self.by_name[n].country == spec.country)
+        self.note("mechanism", spec.country, "cause.service_incentive", points=home - before,
+                  targets=["domestic_llm_share", "chain_completeness"])
 
     # ------------------------------------------------------------------ 8. money and learning
     def settle_money_and_learning(self) -> None:
         rate = self.params.interest_rate
         for firm in (*self.producers, *self.designers, *self.component_suppliers):
+            was_alive = firm.alive
             firm.settle(rate)
+            if was_alive and not firm.alive:
+                self.note("mechanism", firm.country, "cause.exit", firm=firm.name, targets=["accelerator_share"])
         for producer in (*self.foundries, *self.hbm_makers):
             producer.learn()
-        self.attempt_qualifications()
-
-    def attempt_qualifications(self) -> None:
-        """Each pending HBM qualification succeeds this quarter with its hazard probability."""
-        for state in self.qualification.values():
-            level, target, hazard = state
-            if level < target and hazard > 0 and self.rng.random() < hazard:
-                state[0] = target
 
     # ------------------------------------------------------------------ 9. record
     def record(self) -> None:
-        self.current = snapshot(self)
-        self.current_columns = flatten(self.current)
+        self.in_turn = False
+        self.record_state()
         self.history.append(self.current)
         self.datacollector.collect(self)
+
+    def record_state(self) -> None:
+        """Indicators and scores of every country, and the snapshot the contract prints."""
+        self.indicators = {c: country_indicators(self, c) for c in self.countries}
+        spec = self.scenario.score
+        self.scores = {c: score_index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
+        self.current = snapshot(self)
+        self.current_columns = flatten(self.current)
+
+    def note(self, source: str, country: str, key: str, targets: list[str] | None = None, **params) -> None:
+        """Add an entry to this turn's cause log, in both languages (strings in assets)."""
+        entry = {"turn": self.turn, "date": self.date, "source": source, "country": country, "key": key,
+                 "targets": targets or [], "params": params}
+        for lang in ("en", "ko"):
+            values = {k: self._localised(params.get(f"{k}_{lang}", v), lang) for k, v in params.items()}
+            try:
+                entry[lang] = tr(key, lang).format(**values)
+            except (KeyError, IndexError, ValueError):
+                entry[lang] = f"{key} {params}"
+        self.causes[-1].append(entry)
+
+    def _localised(self, value, lang: str):
+        """Firm and industry names in the reader's language."""
+        if lang == "ko" and isinstance(value, str) and value in self.by_name:
+            return self.by_name[value].name_ko
+        return value
+
+    # ------------------------------------------------------------------ what-if
+    def preview(self, country: str, actions: list) -> float:
+        """`country`'s score one quarter ahead if it takes `actions` now, on a copy of the world
+        (the world itself is untouched). Only valid mid-turn, from a controller's decision."""
+        trial = copy.deepcopy(self)
+        trial.governance.controllers = {}
+        trial.governance.submit(country, list(actions), source="preview")
+        trial.pay_programmes()
+        for buyer in trial.buyers:
+            buyer.set_budget(trial.now, buyer.shock, trial.procurement_override(buyer))
+        trial.finish_turn()
+        return trial.scores.get(country, 0.0)
 
     # ------------------------------------------------------------------ calibration
     def _calibrate(self) -> None:
         """Fit the unobserved appeal of each chip, foundry and LLM so that the logit demand of
         the first quarter reproduces the scenario's starting shares (Berry 1994); dynamics
         afterwards come only from prices, performance, ecosystems, policy and events."""
-        n_b = len(self.buyers)
         self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
         self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
         self.chip_appeal = np.zeros(len(self.designers))
-        allowed, perf, price = self.chip_terms()
+        allowed, perf, price = accelerators.chip_terms(self)
         budget = np.array([b.base_budget if b.opens <= self.start else 0.0 for b in self.buyers])
 
         def unit_shares(appeal: np.ndarray) -> np.ndarray:
             self.chip_appeal = appeal
-            units = budget[:, None] * market.logit_shares(self.chip_utility(perf, price, allowed), allowed) / price
-            return market.normalised(units.sum(axis=0))
+            choice = market.logit_shares(accelerators.chip_utility(self, perf, price, allowed), allowed)
+            return market.normalised((budget[:, None] * choice / price).sum(axis=0))
 
         target = market.normalised(np.array([d.demand_est for d in self.designers]))
         self.chip_appeal = market.fit_constants(unit_shares, target)
-        mix = market.logit_shares(self.chip_utility(perf, price, allowed), allowed) / price * perf
+        mix = market.logit_shares(accelerators.chip_utility(self, perf, price, allowed), allowed) / price * perf
         mix = mix / np.maximum(mix.sum(axis=1, keepdims=True), market.TINY)
         self.installed = np.array([b.capacity for b in self.buyers])[:, None] * mix
-        assert self.installed.shape[0] == n_b
 
         self.foundry_appeal = np.zeros(len(self.foundries))
         self.foundry_appeal = self._constants_for(np.array([f.other_share for f in self.foundries]),
                                                   self._foundry_utility())
         self.llm_appeal = {}
         for m in self.scenario.llm_markets:
-            names, utility = self._llm_utility(m.country)
+            names, utility = self._llm_utility(m.country, with_incentive=False)
             self.llm_appeal[m.country] = self._constants_for(np.array([m.initial_shares[n] for n in names]), utility)
             self.llm_use[m.country] = dict(m.initial_shares)
 

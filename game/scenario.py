@@ -119,6 +119,7 @@ class Country(Strict):
     budget_per_quarter: NonNeg  # local currency
     capex_support: Fraction  # share of home firms' capex the state carries (credits, grants)
     capex_support_cap: NonNeg = 0.0  # local currency per quarter the support may cost at most
+    policy_loans_per_quarter: NonNeg = 0.0  # local currency per quarter, on top of the budget
 
 
 class Producer(Strict):
@@ -210,15 +211,12 @@ class Designer(Strict):
 
 class Qualification(Strict):
     """Supplier (HBM maker or packager) x designer: the share of the designer's needs the
-    supplier may serve, and how it can change: each quarter an attempt succeeds with
-    probability `hazard`, lifting it to `target` (HBM3E passing a designer's tests). Pairs
-    not listed are fully qualified."""
+    supplier may serve at the start. Pairs not listed are fully qualified; events change it
+    (HBM3E passing a designer's tests)."""
 
     supplier: Name
     designer: Name
     level: Fraction
-    target: Fraction = 1.0
-    hazard: Fraction = 0.0
 
 
 class Buyer(Strict):
@@ -230,6 +228,7 @@ class Buyer(Strict):
     start: Quarter | None = None  # no purchases before (a centre that opens later)
     installed: NonNeg  # thousand H100-equivalents in service at the start
     affinity: dict[str, Real] = {}  # utility bonus per designer (in-house chips, NPU farm pairings)
+    national: bool = False  # the national computing centre its country's procurement lever governs
 
 
 class LLMDeveloper(Strict):
@@ -246,6 +245,7 @@ class LLMMarket(Strict):
 
     country: str
     sovereignty_preference: NonNeg
+    service_market: NonNeg = 0.0  # US$ B a quarter of services built on LLMs in this country
     initial_shares: dict[str, Fraction]
 
     @field_validator("initial_shares")
@@ -290,6 +290,93 @@ class ExportControl(Strict):
     since: Quarter
 
 
+class Levers(Strict):
+    """What the policy levers cost, how long they take, and how strongly they act."""
+
+    lags: dict[str, Annotated[int, Field(ge=0, le=8)]]  # action kind -> quarters before it takes effect
+    leader: Name  # the vendor of the "leader" group in procurement mixes (Nvidia)
+    broker_link_cost_usd: NonNeg  # US$ B, once
+    convergence_cost_share: NonNeg  # per quarter, share of the sector's output at intensity 1
+    rd_reference_usd: Positive  # US$ B of cumulative R&D at which a grant's effect is half spent
+    rd_perf_gain: NonNeg  # next generation's perf x (1 + gain * rd / (rd + reference))
+    rd_ecosystem_gain: NonNeg  # ecosystem points a quarter at the reference grant rate
+    service_weight: NonNeg  # LLM-use utility per unit of service-incentive rate
+    stance_affinity: NonNeg  # buyers' utility for the acting country's chips per step of stance
+    export_control_reach: dict[str, list[str]]  # country -> origins its export controls reach (FDPR)
+
+
+class Condition(Strict):
+    """A test on the state: `key` is a column of the turn's snapshot ("korea.hbm_share"),
+    "policy.KOR.trade_stance", or "firm.<name>.<attribute>"."""
+
+    key: str
+    op: Literal[">", "<", ">=", "<=", "==", "!="]
+    value: float | str
+
+
+class Effect(Strict):
+    """What an event does, always through a mechanism."""
+
+    kind: Literal["budget_shock", "export_control", "qualification", "capacity_loss", "perf_multiplier",
+                  "pipeline", "learning_jump", "ecosystem"]
+    targets: list[Name] = []  # firm names, or "country:XXX" for every firm of a kind in a country
+    factor: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.0
+    quarters: int = Field(default=1, ge=1, le=40)
+    good: Literal["wafer", "hbm", "packaging", "accelerator"] | None = None
+    from_countries: list[str] = []
+    to_countries: list[str] = []
+    perf_above: NonNeg = 0.0
+    supplier: Name | None = None
+    designer: Name | None = None
+    level: Fraction = 1.0
+    amount: NonNeg = 0.0
+    delay: int = Field(default=0, ge=0, le=40)
+
+
+class Choice(Strict):
+    label_en: str
+    label_ko: str
+    actions: list[dict] = []  # Actions of the choosing country (validated when the event loads)
+
+
+class Event(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    title_en: str
+    title_ko: str
+    text_en: str
+    text_ko: str
+    start: Quarter  # first quarter it may fire
+    end: Quarter | None = None  # last quarter it may fire
+    probability: Fraction  # per quarter while its window is open and its conditions hold
+    probability_key: str | None = None  # a state value that raises the probability ...
+    probability_slope: Real = 0.0  # ... by slope x value
+    conditions: list[Condition] = []
+    effects: list[Effect]
+    chooser: str | None = None  # the country that answers the choices
+    choices: list[Choice] = []
+
+    @model_validator(mode="after")
+    def _choices_have_a_chooser(self) -> Event:
+        if self.choices and not self.chooser:
+            raise ValueError("an event with choices needs a chooser")
+        return self
+
+
+class ScoreComponent(Strict):
+    key: str  # indicator of country_indicators
+    label_en: str
+    label_ko: str
+    weight: NonNeg
+    low: Real  # value that scores 0
+    high: Real  # value that scores 100
+    invert: bool = False  # lower is better (dependence, money spent)
+
+
+class ScoreSpec(Strict):
+    components: list[ScoreComponent]
+    grades: dict[str, Annotated[float, Field(ge=0, le=100)]]  # grade -> lowest score that earns it
+
+
 class Scenario(Strict):
     scenario: Meta
     params: Params
@@ -306,6 +393,9 @@ class Scenario(Strict):
     industries: list[Industry]
     component_suppliers: list[ComponentSupplier] = []
     export_controls: list[ExportControl] = []
+    levers: Levers | None = None
+    events: list[Event] = []
+    score: ScoreSpec | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Scenario:

@@ -20,7 +20,7 @@ from game.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTTLENECKS = {"wafer", "hbm", "packaging", "demand", "exited"}
-SNAPSHOT_KEYS = {"turn", "date", "shares", "prices", "bottleneck", "korea"}
+SNAPSHOT_KEYS = {"turn", "date", "shares", "prices", "bottleneck", "korea", "score", "korea_index"}
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 

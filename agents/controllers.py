@@ -1,0 +1,250 @@
+"""Controllers: anything with `decide(observation) -> list[Action]` (and optionally
+`choose(event, observation) -> int` for events with choices). A human in the UI, these built-in
+strategies, an RL policy and a tournament entrant all act through the same seam.
+
+Korea's strategies follow the seeds; other countries' defaults play their real programmes
+(calibration section 4): the CHIPS Act and export controls, the Big Fund, TSMC's expansion,
+Rapidus, the EU Chips Act and Gulf compute buying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from game.actions import (
+    Action,
+    BrokerLink,
+    CapacitySupport,
+    ChipIncentive,
+    Convergence,
+    Equity,
+    FoundrySubsidy,
+    Procurement,
+    RDGrant,
+    ServiceIncentive,
+    TradeStance,
+)
+from game.observation import Observation
+from game.policy import STANCES
+
+
+class Controller:
+    """The default answers: do nothing, take an event's first choice."""
+
+    name = "laissez_faire"
+
+    def decide(self, obs: Observation) -> list[Action]:
+        return []
+
+    def choose(self, event, obs: Observation) -> int:
+        return 0
+
+
+class LaissezFaire(Controller):
+    """No new policy: the programmes in force at the start simply run on."""
+
+
+class AllNvidia(Controller):
+    """The national computing centre buys its planned volume entirely from the leader."""
+
+    name = "all_nvidia"
+
+    def decide(self, obs):
+        if obs.turn == 0 and obs.national_buyer:
+            return [Procurement(budget=obs.plan_procurement, mix={"leader": 1.0})]
+        return []
+
+
+def _fit(obs: Observation, plan: list[Action]) -> list[Action]:
+    """Drop the plan's least important Actions (its tail) until the bundle is affordable."""
+    while plan and obs.check(plan):
+        plan = plan[:-1]
+    return plan
+
+
+class TeamKorea(Controller):
+    """The seeds' conductor: procurement at 50/40/10, priming water for the home foundry,
+    home-chip and home-LLM incentives, training-chip grants, brokered component links,
+    convergence programmes, HBM capacity support; balanced diplomacy. Scaled to the budget."""
+
+    name = "team_korea"
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def plan(self, obs: Observation) -> list[Action]:
+        s, fx = self.scale, obs.usd_rate
+        designers = [n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"]]
+        suppliers = [n for n, f in obs.home_firms.items() if f["kind"] == "component_supplier"]
+        hbm = [n for n, f in obs.home_firms.items() if f["kind"] == "hbm_maker"]
+        plan: list[Action] = []
+        if obs.national_buyer:
+            plan.append(Procurement(budget=obs.plan_procurement, mix={"leader": 0.5, "domestic": 0.4, "other": 0.1}))
+        plan += [FoundrySubsidy(rate=0.5 * s), ChipIncentive(rate=0.3 * s), TradeStance(stance="balanced")]
+        plan += [Convergence(industry=i, intensity=min(1.0, 0.6 * s)) for i in obs.home_industries]
+        plan += [RDGrant(designer=d, amount=0.02 * s * fx * 1e9) for d in designers]
+        plan += [BrokerLink(designer=d, supplier=c) for d in designers for c in suppliers]
+        plan.append(ServiceIncentive(rate=0.2 * s))
+        plan += [CapacitySupport(firm=h, rate=0.1 * s) for h in hbm]
+        return plan
+
+    def decide(self, obs):
+        if obs.turn > 0:
+            return []
+        plan = [a for a in self.plan(obs) if obs.check([a]) is None]
+        return _fit(obs, plan)
+
+
+class OneLever(TeamKorea):
+    """Only one of Team Korea's levers, pulled hard: a check that no lever dominates."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(scale=1.0)
+        self.kind = kind
+        self.name = f"only_{kind}"
+
+    def plan(self, obs):
+        chosen = [a for a in super().plan(obs) if a.kind == self.kind]
+        boosted = []
+        for action in chosen:
+            if hasattr(action, "rate"):
+                field = type(action).model_fields["rate"].metadata
+                top = next((m.le for m in field if hasattr(m, "le")), 1.0)
+                action = action.model_copy(update={"rate": top})
+            if isinstance(action, Procurement):
+                action = action.model_copy(update={"mix": {"domestic": 1.0}})
+            boosted.append(action)
+        return boosted
+
+
+class RandomPolicy(Controller):
+    """Each quarter, a uniformly random lever set to a uniformly random valid level."""
+
+    name = "random"
+
+    def candidates(self, obs: Observation) -> list[Callable[[], Action]]:
+        r = obs.rng
+        home = obs.home_firms
+        designers = [n for n, f in home.items() if f["kind"] == "designer" and f["alive"]]
+        producers = [n for n, f in home.items() if f["kind"] in ("foundry", "hbm_maker", "packager")]
+        suppliers = [n for n, f in home.items() if f["kind"] == "component_supplier"]
+        options: list[Callable[[], Action]] = [
+            lambda: FoundrySubsidy(rate=float(r.uniform(0, 1))),
+            lambda: ChipIncentive(rate=float(r.uniform(0, 0.5))),
+            lambda: ServiceIncentive(rate=float(r.uniform(0, 0.5))),
+            lambda: TradeStance(stance=str(r.choice(STANCES))),
+        ]
+        if obs.national_buyer:
+            def procurement() -> Action:
+                mix = r.dirichlet([1.0, 1.0, 1.0])
+                return Procurement(budget=float(r.uniform(0, 2) * obs.plan_procurement),
+                                   mix={"leader": float(mix[0]), "domestic": float(mix[1]),
+                                        "other": float(1 - mix[0] - mix[1])})
+            options.append(procurement)
+        if designers:
+            options.append(lambda: RDGrant(designer=str(r.choice(designers)),
+                                           amount=float(r.uniform(0, 0.05)) * obs.usd_rate * 1e9))
+        if designers and suppliers:
+            options.append(lambda: BrokerLink(designer=str(r.choice(designers)), supplier=str(r.choice(suppliers))))
+        if obs.home_industries:
+            options.append(lambda: Convergence(industry=str(r.choice(obs.home_industries)),
+                                               intensity=float(r.uniform(0, 1))))
+        if producers:
+            options.append(lambda: CapacitySupport(firm=str(r.choice(producers)), rate=float(r.uniform(0, 0.5))))
+        return options
+
+    def decide(self, obs):
+        options = self.candidates(obs)
+        for _ in range(5):  # a few draws: some random Actions are refused (over budget, already done)
+            action = options[int(obs.rng.integers(len(options)))]()
+            if obs.check([action]) is None:
+                return [action]
+        return []
+
+    def choose(self, event, obs):
+        return int(obs.rng.integers(len(event.choices)))
+
+
+class Greedy(Controller):
+    """One-step lookahead: try each of a small set of moves on a copy of the world and keep the
+    one that raises this country's score most after one quarter (or none)."""
+
+    name = "greedy"
+
+    def decide(self, obs):
+        moves: list[list[Action]] = [[]]
+        conductor = TeamKorea().plan(obs)
+        seen = {type(a) for a in conductor}
+        for kind in seen:
+            bundle = [a for a in conductor if isinstance(a, kind)]
+            if obs.check(bundle) is None:
+                moves.append(bundle)
+        scored = [(obs.preview(move), -i, move) for i, move in enumerate(moves)]
+        return max(scored, key=lambda t: (t[0], t[1]))[2]
+
+
+# ---------------------------------------------------------------- other countries' defaults
+
+class HomeSupport(Controller):
+    """A state that backs its producers: extra capex support for named home firms, equity
+    injections on a schedule (turn -> firm -> local currency)."""
+
+    def __init__(self, name: str, support: dict[str, float], equity: dict[int, dict[str, float]] | None = None,
+                 procurement: float | None = None) -> None:
+        self.name = name
+        self.support = support
+        self.equity = equity or {}
+        self.procurement = procurement
+
+    def decide(self, obs):
+        plan: list[Action] = []
+        if obs.turn == 0:
+            plan += [CapacitySupport(firm=f, rate=r) for f, r in self.support.items() if f in obs.home_firms]
+            if self.procurement is not None and obs.national_buyer:
+                plan.append(Procurement(budget=self.procurement * obs.plan_procurement))
+        plan += [Equity(firm=f, amount=a) for f, a in self.equity.get(obs.turn, {}).items() if f in obs.home_firms]
+        return _fit(obs, [a for a in plan if obs.check([a]) is None])
+
+
+def _defaults() -> dict[str, Callable[[], Controller]]:
+    return {
+        # CHIPS Act grants on top of the 25% credit for Intel and Micron (cal 4a).
+        "USA": lambda: HomeSupport("default", {"Intel Foundry": 0.1, "Micron": 0.1}),
+        # Big Fund III equity into SMIC and CXMT each year (cal 4c: 344B yuan), extra support.
+        "CHN": lambda: HomeSupport("default", {"SMIC": 0.2, "CXMT": 0.2},
+                                   {t: {"SMIC": 6e9, "CXMT": 4e9} for t in range(0, 20, 4)}),
+        # TSMC's expansion with the Taiwan Chips Act credits (cal 4h).
+        "TWN": lambda: HomeSupport("default", {"TSMC": 0.05, "TSMC CoWoS": 0.05}),
+        # Rapidus: ~100B yen equity a year (cal 4d) and strong capex support.
+        "JPN": lambda: HomeSupport("default", {"Rapidus": 0.3}, {t: {"Rapidus": 100e9} for t in range(0, 20, 4)}),
+        # EU Chips Act: no modelled producer; its AI factories buy as planned.
+        "EU": lambda: HomeSupport("default", {}),
+        # Gulf compute buying: the sovereign funds double their planned purchases (cal 4g).
+        "GCC": lambda: HomeSupport("default", {}, procurement=2.0),
+    }
+
+
+KOREAN_STRATEGIES: dict[str, Callable[[], Controller]] = {
+    "laissez_faire": LaissezFaire,
+    "all_nvidia": AllNvidia,
+    "team_korea": TeamKorea,
+    "random": RandomPolicy,
+    "greedy": Greedy,
+}
+for _kind in ("procurement", "foundry_subsidy", "chip_incentive", "service_incentive", "rd_grant", "convergence"):
+    KOREAN_STRATEGIES[f"only_{_kind}"] = lambda k=_kind: OneLever(k)
+
+
+def strategy_names(country: str) -> list[str]:
+    names = ["default", *KOREAN_STRATEGIES] if country in _defaults() else list(KOREAN_STRATEGIES)
+    return sorted(set(names))
+
+
+def make_controller(country: str, name: str) -> Controller:
+    """A controller by name; raises KeyError with the valid names for an unknown one."""
+    defaults = _defaults()
+    if name == "default":
+        return defaults[country]() if country in defaults else LaissezFaire()
+    if name in KOREAN_STRATEGIES:
+        return KOREAN_STRATEGIES[name]()
+    raise KeyError(f"unknown strategy '{name}' for {country} (valid: {', '.join(strategy_names(country))})")

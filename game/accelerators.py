@@ -1,0 +1,208 @@
+"""Phase 6 of the turn: the accelerator market.
+
+Buyers choose chips by a logit over performance per dollar, software ecosystem (the CUDA
+lock-in), home bias, affinities and diplomacy (MODEL.md 6). Export controls remove a chip or
+leave its compliant variant. A procurement mandate splits a national centre's budget by vendor
+group; the home-chip incentive lowers the price home LLM clouds pay for home chips (the state
+pays the difference). When a chip is short, every buyer gets the same share of its order and
+unspent budget spills to its next choices in a second pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from game import market
+
+STANCE_STEP = {"us_aligned": 1.0, "balanced": 0.0, "china_open": -1.0}
+
+
+def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per buyer and chip: may it buy, the performance it gets and the list price it pays."""
+    designers = world.designers
+    perf = np.array([d.perf for d in designers])
+    price = np.array([d.price for d in designers])
+    variant_perf = perf * np.array([d.chip.restricted_variant_perf for d in designers])
+    variant_price = price * np.array([d.chip.restricted_variant_price for d in designers])
+    alive = np.array([d.alive for d in designers])
+    threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
+                                              [b.country for b in world.buyers])
+    controlled = perf[None, :] > threshold
+    variant_ok = (variant_perf[None, :] > 0) & (variant_perf[None, :] <= threshold)
+    allowed = alive[None, :] & world.sold_to_ok & (~controlled | variant_ok)
+    buyer_perf = np.where(controlled, variant_perf[None, :], perf[None, :])
+    buyer_price = np.where(controlled, variant_price[None, :], price[None, :])
+    return allowed, np.where(allowed, buyer_perf, 0.0), np.where(allowed, buyer_price, 1.0)
+
+
+def diplomacy(world) -> np.ndarray:
+    """Buyer x chip utility from trade stances: a country aligned with the US sells more easily
+    to US buyers and less easily to Chinese ones; one open to China the reverse."""
+    a = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
+    step = {c: STANCE_STEP[country.policy.trade_stance] for c, country in world.countries.items()}
+    chip_step = np.array([step.get(d.country, 0.0) if d.country not in ("USA", "CHN") else 0.0
+                          for d in world.designers])
+    side = np.array([1.0 if b.country == "USA" else -1.0 if b.country == "CHN" else 0.0 for b in world.buyers])
+    return a * side[:, None] * chip_step[None, :]
+
+
+def chip_incentive(world) -> np.ndarray:
+    """Buyer x chip share of the price the state pays: home chips bought by the clouds its
+    LLM developers train on."""
+    discount = np.zeros((len(world.buyers), len(world.designers)))
+    for country in world.countries.values():
+        rate = country.policy.chip_incentive
+        if rate <= 0:
+            continue
+        clouds = {b for dev in world.llm_developers if dev.country == country.name for b in dev.compute_from}
+        for i, buyer in enumerate(world.buyers):
+            if buyer.name in clouds and buyer.country == country.name:
+                discount[i] = np.where(world.home_chip[i], rate, 0.0)
+    return discount
+
+
+def chip_utility(world, perf: np.ndarray, price: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """U = a log(perf / price) + e ecosystem + home bias + affinity + diplomacy + appeal."""
+    p = world.params
+    ecosystem = np.array([d.ecosystem for d in world.designers])
+    value = np.log(np.where(allowed, perf, 1.0) / price)
+    return (p.choice_value_weight * value + p.choice_ecosystem_weight * ecosystem
+            + p.home_bias * world.home_chip + world.affinity + diplomacy(world) + world.chip_appeal)
+
+
+def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
+    """One purchasing row per buyer, or one per vendor group for a buyer under a procurement
+    mandate (its budget split by the mix, each part spent only on that group)."""
+    leader = world.scenario.levers.leader if world.scenario.levers else None
+    rows, row_budget, row_allowed = [], [], []
+    for i, buyer in enumerate(world.buyers):
+        mix = world.countries[buyer.country].policy.procurement_mix if buyer.national else {}
+        if not mix:
+            rows.append(i)
+            row_budget.append(budget[i])
+            row_allowed.append(allowed[i])
+            continue
+        home = world.home_chip[i]
+        is_leader = np.array([d.name == leader for d in world.designers])
+        groups = {"leader": is_leader, "domestic": home & ~is_leader, "other": ~home & ~is_leader}
+        for group, share in mix.items():
+            if share > 0:
+                rows.append(i)
+                row_budget.append(budget[i] * share)
+                row_allowed.append(allowed[i] & groups[group])
+    return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
+
+
+def clear(world) -> None:
+    allowed, perf, list_price = chip_terms(world)
+    discount = chip_incentive(world)
+    price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
+    utility = chip_utility(world, perf, price, allowed)
+    budget = np.array([b.budget for b in world.buyers])
+    supply = np.array([d.inventory for d in world.designers])
+
+    rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
+    u, p = utility[rows], price[rows]
+    desired = row_budget[:, None] * market.logit_shares(u, row_allowed) * 1000 / p
+    sold = _ration(desired, supply)
+    left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
+    remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
+    spill_allowed = row_allowed & (remaining > 1e-9)[None, :]
+    sold += _ration(left[:, None] * market.logit_shares(u, spill_allowed) * 1000 / p, remaining)
+
+    by_buyer = np.zeros_like(list_price)
+    np.add.at(by_buyer, rows, sold)
+    wanted_by_buyer = np.zeros_like(list_price)
+    np.add.at(wanted_by_buyer, rows, desired)
+    _attribute(world, rows, desired, wanted_by_buyer, utility, price, allowed, budget, discount, list_price)
+
+    units = by_buyer.sum(axis=0)
+    revenue = (by_buyer * list_price).sum(axis=0) / 1000
+    wanted = wanted_by_buyer.sum(axis=0)
+    for d, n, r, w in zip(world.designers, units, revenue, wanted, strict=True):
+        d.inventory = max(d.inventory - n, 0.0)
+        d.sold = float(n)
+        d.revenue = float(r)
+        d.observe_demand(float(w), world.params.demand_smoothing)
+    _pay_incentives(world, by_buyer * list_price * discount / 1000)
+    _install(world, by_buyer * perf, by_buyer * price / 1000)
+    _update_ecosystems(world)
+    floor = np.array([unit_cost(world, d) for d in world.designers])
+    new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
+                                    world.params.price_response, world.params.price_step_limit, floor)
+    for d, q in zip(world.designers, new_price, strict=True):
+        d.price = float(q)
+    world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
+
+
+def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
+    """When a chip is short every buyer gets the same fraction of what it asked for."""
+    total = desired.sum(axis=0)
+    fill = np.divide(supply, total, out=np.ones_like(total), where=(total > supply) & (total > 0))
+    return desired * fill[None, :]
+
+
+def _attribute(world, rows, desired, wanted_by_buyer, utility, price, allowed, budget, discount, list_price) -> None:
+    """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
+    incentive, against the same quarter's free choice at list prices."""
+    free = budget[:, None] * market.logit_shares(utility, allowed) * 1000 / price
+    for i, buyer in enumerate(world.buyers):
+        country = world.countries[buyer.country]
+        mandated = buyer.national and country.policy.procurement_mix
+        if mandated:
+            for k, d in enumerate(world.designers):
+                extra = wanted_by_buyer[i, k] - free[i, k]
+                if world.home_chip[i, k] and extra > 0.01:
+                    world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
+                               units=extra, share=country.policy.procurement_mix.get("domestic", 0.0),
+                               targets=["domestic_compute_share", "accelerator_share"])
+        if discount[i].any():
+            undiscounted = chip_utility(world, *chip_terms(world)[1:], allowed)[i]
+            base = budget[i] * market.logit_shares(undiscounted, allowed[i]) * 1000 / list_price[i]
+            target = wanted_by_buyer[i] if not mandated else free[i]
+            for k, d in enumerate(world.designers):
+                extra = target[k] - base[k]
+                if discount[i, k] > 0 and extra > 0.01:
+                    world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
+                               units=extra, targets=["domestic_compute_share", "llm_domestic_chip_share"])
+
+
+def _pay_incentives(world, owed: np.ndarray) -> None:
+    for i, buyer in enumerate(world.buyers):
+        usd = float(owed[i].sum())
+        if usd > 0:
+            country = world.countries[buyer.country]
+            world.pay_usage(country, "chip_incentive", country.to_local(usd))
+
+
+def unit_cost(world, d) -> float:
+    """Cost of one chip in US$ thousand at today's input prices: good die, HBM, packaging,
+    the rest of the bill of materials. Designers never price below it."""
+    chip = d.chip
+    foundry_cost = sum(mix * world.by_name[f].price / (chip.dies_per_wafer * world.by_name[f].yield_)
+                       for f, mix in zip(d.foundries, d.foundry_mix, strict=True))
+    hbm_price = min((world.by_name[h].price for h in d.hbm_suppliers), default=0.0)
+    packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer
+    return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
+
+
+def _install(world, compute: np.ndarray, spent: np.ndarray) -> None:
+    """New compute (H100e) enters each buyer's installed base by chip; old compute retires."""
+    d = world.params.compute_depreciation
+    world.installed = world.installed * (1 - d) + compute
+    new, domestic, paid = compute.sum(axis=1), (compute * world.home_chip).sum(axis=1), spent.sum(axis=1)
+    for i, buyer in enumerate(world.buyers):
+        buyer.install(float(new[i]), float(domestic[i]), d, float(paid[i]))
+
+
+def _update_ecosystems(world) -> None:
+    """A software ecosystem moves towards a level set by the platform's installed base
+    relative to the leader's: a challenger's ecosystem grows only by being used."""
+    base = world.installed.sum(axis=0)
+    leader = base.max()
+    if leader <= 0:
+        return
+    target = (base / leader) ** world.params.ecosystem_elasticity
+    speed = world.params.ecosystem_speed
+    for d, t in zip(world.designers, target, strict=True):
+        d.ecosystem += speed * (float(t) - d.ecosystem)

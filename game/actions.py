@@ -1,0 +1,250 @@
+"""Actions: the one seam through which any controller (a player, an AI strategy, an RL policy,
+a tournament) changes the world. Each is typed, validated, costed and applied by the model.
+
+An Action sets one lever of its country's Policy. `check` says why it is refused (or None);
+`one_off_cost` is what it costs on the quarter it takes effect, in the country's currency; the
+standing cost of the programme it leaves running is `Policy.standing_cost`. The model applies an
+accepted Action after the lever's lag (scenario `[levers]`), never partially.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from game.policy import STANCES, VENDOR_GROUPS, Policy
+
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=1e16, allow_inf_nan=False)]
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def check(self, world, country) -> str | None:
+        return None
+
+    def one_off_cost(self, world, country) -> float:
+        return 0.0
+
+    def apply(self, policy: Policy, world, country) -> None:
+        raise NotImplementedError
+
+
+def _home(world, country, name: str, kinds: tuple[str, ...], what: str) -> str | None:
+    agent = world.by_name.get(name)
+    if agent is None or agent.kind not in kinds:
+        return f"unknown {what} '{name}'"
+    if agent.country != country.name:
+        return f"{name} is not a {country.name_en} firm"
+    if not agent.alive:
+        return f"{name} has exited"
+    return None
+
+
+class FoundrySubsidy(Action):
+    """Pay part of the gap between a home foundry's cost of a good die and the cheapest foreign
+    one, for home designers that make chips at home (the seeds' "priming water")."""
+
+    kind: Literal["foundry_subsidy"] = "foundry_subsidy"
+    rate: Rate
+
+    def check(self, world, country):
+        if not any(f.country == country.name for f in world.foundries):
+            return f"{country.name_en} has no foundry to subsidise"
+        return None
+
+    def apply(self, policy, world, country):
+        policy.foundry_subsidy = self.rate
+
+
+class Procurement(Action):
+    """The national AI computing centre's purchase volume and vendor mix (e.g. 50/40/10:
+    the leading foreign vendor, home designers, everyone else); an empty mix buys freely."""
+
+    kind: Literal["procurement"] = "procurement"
+    budget: Money
+    mix: dict[str, Rate] = {}
+
+    def check(self, world, country):
+        if world.national_buyer(country.name) is None:
+            return f"{country.name_en} has no national computing centre"
+        unknown = set(self.mix) - set(VENDOR_GROUPS)
+        if unknown:
+            return f"unknown vendor group {', '.join(sorted(unknown))} (use {', '.join(VENDOR_GROUPS)})"
+        if self.mix and abs(sum(self.mix.values()) - 1) > 1e-6:
+            return "the vendor mix must add up to 100%"
+        return None
+
+    def apply(self, policy, world, country):
+        policy.procurement_budget = self.budget
+        policy.procurement_mix = dict(self.mix)
+
+
+class ChipIncentive(Action):
+    """Pay a share of the price of home-designed chips bought by the clouds that train home
+    LLMs, so that home LLM developers train on home chips."""
+
+    kind: Literal["chip_incentive"] = "chip_incentive"
+    rate: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)]
+
+    def apply(self, policy, world, country):
+        policy.chip_incentive = self.rate
+
+
+class ServiceIncentive(Action):
+    """Pay a share of the revenue of services built on home LLMs."""
+
+    kind: Literal["service_incentive"] = "service_incentive"
+    rate: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)]
+
+    def check(self, world, country):
+        if not any(m.country == country.name for m in world.scenario.llm_markets):
+            return f"{country.name_en} has no modelled LLM market"
+        return None
+
+    def apply(self, policy, world, country):
+        policy.service_incentive = self.rate
+
+
+class RDGrant(Action):
+    """A quarterly R&D grant to a home chip designer (a training chip): it raises the
+    performance of its next generation and funds developer tools for its ecosystem."""
+
+    kind: Literal["rd_grant"] = "rd_grant"
+    designer: str
+    amount: Money
+
+    def check(self, world, country):
+        return _home(world, country, self.designer, ("designer",), "chip designer")
+
+    def apply(self, policy, world, country):
+        if self.amount > 0:
+            policy.rd_grants[self.designer] = self.amount
+        else:
+            policy.rd_grants.pop(self.designer, None)
+
+
+class BrokerLink(Action):
+    """The state introduces a home designer to a home component supplier (Zalman cooling for
+    Rebellions in the seeds): their supply relationship becomes established."""
+
+    kind: Literal["broker_link"] = "broker_link"
+    designer: str
+    supplier: str
+
+    def check(self, world, country):
+        reason = _home(world, country, self.designer, ("designer",), "chip designer")
+        reason = reason or _home(world, country, self.supplier, ("component_supplier",), "component supplier")
+        if reason:
+            return reason
+        if self.supplier not in world.by_name[self.designer].components:
+            return f"{self.designer} does not use {world.by_name[self.supplier].component} from {self.supplier}"
+        if world.by_name[self.supplier].link_strength.get(self.designer, 0.0) >= 1:
+            return f"{self.designer} and {self.supplier} already work together"
+        return None
+
+    def one_off_cost(self, world, country):
+        return country.to_local(world.scenario.levers.broker_link_cost_usd)
+
+    def apply(self, policy, world, country):
+        world.by_name[self.supplier].link_strength[self.designer] = 1.0
+
+
+class Convergence(Action):
+    """An industry-convergence programme (autonomous ships, smart steel mills, autos) that
+    speeds the sector's adoption of home AI."""
+
+    kind: Literal["convergence"] = "convergence"
+    industry: str
+    intensity: Rate
+
+    def check(self, world, country):
+        return _home(world, country, self.industry, ("industry",), "industry")
+
+    def apply(self, policy, world, country):
+        policy.convergence[self.industry] = self.intensity
+
+
+class CapacitySupport(Action):
+    """Extra capex support (tax credit, policy loans) for a home HBM maker, foundry or packager:
+    it lowers the firm's own share of a project, which changes its investment decision."""
+
+    kind: Literal["capacity_support"] = "capacity_support"
+    firm: str
+    rate: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)]
+
+    def check(self, world, country):
+        return _home(world, country, self.firm, ("foundry", "hbm_maker", "packager"), "producer")
+
+    def apply(self, policy, world, country):
+        policy.capacity_support[self.firm] = self.rate
+
+
+class TradeStance(Action):
+    """Diplomacy: closer to the US (its buyers favour your chips, China's shut them out),
+    balanced, or open to China (the reverse)."""
+
+    kind: Literal["trade_stance"] = "trade_stance"
+    stance: Literal["us_aligned", "balanced", "china_open"]
+
+    def apply(self, policy, world, country):
+        assert self.stance in STANCES
+        policy.trade_stance = self.stance
+
+
+class ExportControl(Action):
+    """A new round of export controls on a good, from the acting country and the allies whose
+    firms use its technology, to the named destinations."""
+
+    kind: Literal["export_control"] = "export_control"
+    good: Literal["wafer", "hbm", "packaging", "accelerator"]
+    to_countries: list[str]
+    perf_above: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+
+    def check(self, world, country):
+        if country.name not in world.scenario.levers.export_control_reach:
+            return f"{country.name_en} has no export-control reach"
+        unknown = [c for c in self.to_countries if c not in world.countries]
+        if unknown or not self.to_countries:
+            return f"unknown destination {', '.join(unknown)}" if unknown else "name at least one destination"
+        if country.name in self.to_countries:
+            return "a country cannot control exports to itself"
+        return None
+
+    def apply(self, policy, world, country):
+        world.add_export_control(country.name, self.good, self.to_countries, self.perf_above)
+
+
+class Equity(Action):
+    """State capital into a home firm (Big Fund, Rapidus support): cash it can invest or burn."""
+
+    kind: Literal["equity"] = "equity"
+    firm: str
+    amount: Money
+
+    def check(self, world, country):
+        return _home(world, country, self.firm,
+                     ("foundry", "hbm_maker", "packager", "designer", "component_supplier"), "firm")
+
+    def one_off_cost(self, world, country):
+        return self.amount
+
+    def apply(self, policy, world, country):
+        world.by_name[self.firm].cash += country.to_usd_billion(self.amount)
+
+
+AnyAction = Annotated[
+    FoundrySubsidy | Procurement | ChipIncentive | ServiceIncentive | RDGrant | BrokerLink | Convergence
+    | CapacitySupport | TradeStance | ExportControl | Equity,
+    Field(discriminator="kind"),
+]
+ACTION_ADAPTER: TypeAdapter = TypeAdapter(AnyAction)
+ACTION_KINDS = ("foundry_subsidy", "procurement", "chip_incentive", "service_incentive", "rd_grant",
+                "broker_link", "convergence", "capacity_support", "trade_stance", "export_control", "equity")
+
+
+def parse_action(data: dict) -> Action:
+    """An Action from its JSON form ({"kind": ..., ...}); raises pydantic.ValidationError."""
+    return ACTION_ADAPTER.validate_python(data)

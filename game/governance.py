@@ -1,0 +1,207 @@
+"""The policy side of the turn: controllers, the Action seam, events, and the cause log.
+
+Every change of policy enters here (`submit`) and nowhere else: it is validated (the Action's
+own check, a known lever, the country's budget), refused with a reason that a UI can show, or
+scheduled after the lever's lag. Standing programmes are paid each quarter; usage-based ones
+(subsidies, incentives, capacity support) are paid by the mechanisms as they are used.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import ValidationError
+
+from game import events as event_rules
+from game.actions import Action, parse_action
+from game.observation import Observation
+from game.text import tr
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    reason: str | None  # None: accepted
+
+    @property
+    def accepted(self) -> bool:
+        return self.reason is None
+
+
+class Governance:
+    def __init__(self, world, controllers: dict) -> None:
+        self.world = world
+        self.controllers = controllers
+        self.pending: list[tuple[int, str, Action]] = []
+        self.one_off_this_quarter: dict[str, float] = {}
+        self.log: list[dict] = []  # every Action submitted, accepted or not, and every event choice
+        self.fired: set[str] = set()
+        streams = np.random.SeedSequence(world.seed_value).spawn(len(world.countries))
+        self.rngs = {c: np.random.Generator(np.random.PCG64(s)) for c, s in zip(world.countries, streams, strict=True)}
+        choices = [(e, c) for e in world.scenario.events for c in e.choices]
+        for event, choice in choices:
+            for data in choice.actions:
+                try:
+                    parse_action(data)
+                except ValidationError as exc:
+                    raise ValueError(f"events.{event.id}: a choice holds an invalid action {data}: "
+                                     f"{exc.errors()[0]['msg']}") from None
+
+    # ------------------------------------------------------------------ the seam
+    def submit(self, country_id: str, actions: list[Action], source: str = "controller") -> list[Verdict]:
+        """Validate and schedule Actions in order; each is accepted or refused on its own."""
+        verdicts = [Verdict(a, self._refusal(country_id, a)) for a in actions]
+        world = self.world
+        for verdict in verdicts:
+            self.log.append({"turn": world.turn, "date": world.date, "country": country_id, "source": source,
+                             "action": verdict.action.model_dump(), "refused": verdict.reason})
+            if verdict.accepted:
+                self._schedule(country_id, verdict.action)
+        return verdicts
+
+    def _refusal(self, country_id: str, action: Action) -> str | None:
+        world = self.world
+        country = world.countries.get(country_id)
+        if country is None:
+            return f"unknown country {country_id}"
+        if not isinstance(action, Action):
+            return "not an Action"
+        levers = world.scenario.levers
+        if levers is None or action.kind not in levers.lags:
+            return f"the lever '{action.kind}' is not in this scenario"
+        reason = action.check(world, country)
+        if reason:
+            return reason
+        need = self.projected_cost(country_id, [action])
+        if need > country.budget_per_quarter + 1e-6:
+            return (f"over budget: {need / 1e9:,.1f}B {country.currency} a quarter needed, "
+                    f"{country.budget_per_quarter / 1e9:,.1f}B available")
+        return None
+
+    def projected_cost(self, country_id: str, extra: list[Action]) -> float:
+        """This quarter's cost of the country's policy once its pending and `extra` Actions are
+        in force: standing programmes, one-off costs, and usage-based programmes at last
+        quarter's rate of use."""
+        world = self.world
+        country = world.countries[country_id]
+        policy = copy.deepcopy(country.policy)
+        queued = [a for _, c, a in self.pending if c == country_id] + list(extra)
+        for action in queued:
+            self._apply_to_policy(action, policy, country, dry=True)
+        one_off = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
+        return policy.standing_cost(world, country) + one_off + world.usage_estimate(country_id, policy)
+
+    def _apply_to_policy(self, action: Action, policy, country, dry: bool) -> None:
+        if dry and action.kind in ("broker_link", "equity", "export_control"):
+            return  # these act on the world, not on policy settings
+        action.apply(policy, self.world, country)
+
+    def _schedule(self, country_id: str, action: Action) -> None:
+        lag = self.world.scenario.levers.lags[action.kind]
+        if lag == 0:
+            self._enact(country_id, action)
+        else:
+            self.pending.append((self.world.now + lag, country_id, action))
+
+    def _enact(self, country_id: str, action: Action) -> None:
+        world = self.world
+        country = world.countries[country_id]
+        cost = action.one_off_cost(world, country)
+        if cost:
+            country.pay(cost)
+            self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
+        self._apply_to_policy(action, country.policy, country, dry=False)
+        world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
+                   kind_ko=tr(f"lever.{action.kind}", "ko"), detail=_describe(action))
+
+    def enact_due(self) -> None:
+        """Actions whose lag has passed take effect now."""
+        now = self.world.now
+        due = [p for p in self.pending if p[0] <= now]
+        self.pending = [p for p in self.pending if p[0] > now]
+        for _, country_id, action in due:
+            self._enact(country_id, action)
+
+    # ------------------------------------------------------------------ each quarter
+    def new_quarter(self) -> None:
+        self.one_off_this_quarter = {}
+
+    def decide_all(self) -> None:
+        for country_id, controller in self.controllers.items():
+            actions = controller.decide(self.observe(country_id))
+            self.submit(country_id, list(actions or []))
+
+    def fire_events(self) -> None:
+        """Scenario events whose window is open and conditions hold fire with their probability;
+        one draw per eligible event, in scenario order, so a seed replays the same history."""
+        world = self.world
+        for event in world.scenario.events:
+            if event.id in self.fired:
+                continue
+            start = world.quarter_of(event.start)
+            end = world.quarter_of(event.end) if event.end else None
+            if world.now < start or (end is not None and world.now > end):
+                continue
+            if not all(event_rules.holds(world, c) for c in event.conditions):
+                continue
+            if world.rng.random() >= event_rules.probability(world, event):
+                continue
+            self.fired.add(event.id)
+            notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
+            world.note("event", event.chooser or "", "cause.event", title=event.title_en, title_ko=event.title_ko,
+                       detail="; ".join(notes), event=event.id)
+            if event.choices:
+                self._ask(event)
+
+    def _ask(self, event) -> None:
+        controller = self.controllers.get(event.chooser)
+        if controller is None:
+            return
+        index = int(controller.choose(event, self.observe(event.chooser)))
+        index = min(max(index, 0), len(event.choices) - 1)
+        choice = event.choices[index]
+        self.log.append({"turn": self.world.turn, "date": self.world.date, "country": event.chooser,
+                         "source": "choice", "event": event.id, "choice": index, "refused": None})
+        self.submit(event.chooser, [parse_action(a) for a in choice.actions], source=f"event:{event.id}")
+
+    # ------------------------------------------------------------------ what controllers see
+    def observe(self, country_id: str) -> Observation:
+        world = self.world
+        country = world.countries[country_id]
+        state = world.current
+        national = world.national_buyer(country_id)
+        home = {a.name: {"kind": a.kind, "capacity": a.capacity, "cash": a.cash, "price": a.price,
+                         "alive": a.alive, "output": a.output}
+                for a in world.by_name.values() if a.country == country_id and a.kind != "buyer"}
+        return Observation(
+            country=country_id, turn=world.turn - 1 if world.in_turn else world.turn,
+            date=world.quarter_label(world.now if world.in_turn else world.now + 1),
+            turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
+            budget=country.budget_per_quarter, usd_rate=country.usd_rate,
+            policy=copy.deepcopy(country.policy), indicators=copy.deepcopy(world.indicators),
+            shares=copy.deepcopy(state["shares"]), score=dict(world.scores),
+            home_firms=home, home_industries=[i.name for i in world.industries if i.country == country_id],
+            national_buyer=national.name if national else None,
+            plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))
+            if national else 0.0,
+            rng=self.rngs[country_id],
+            check=lambda actions: self._check_bundle(country_id, actions),
+            preview=lambda actions: world.preview(country_id, actions),
+        )
+
+    def _check_bundle(self, country_id: str, actions: list) -> str | None:
+        """Why this bundle would be refused, without submitting it."""
+        for action in actions:
+            reason = self._refusal(country_id, action)
+            if reason:
+                return reason
+        need = self.projected_cost(country_id, list(actions))
+        budget = self.world.countries[country_id].budget_per_quarter
+        return "over budget" if need > budget + 1e-6 else None
+
+
+def _describe(action: Action) -> str:
+    fields = {k: v for k, v in action.model_dump().items() if k != "kind"}
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items())

@@ -1,0 +1,35 @@
+"""A country's policy state: the settings of its levers, which the mechanisms read.
+
+Actions change these settings (game.actions); nothing else does. Each setting is a standing
+programme that the mechanisms of the turn consult (a subsidy enters a designer's effective cost,
+a procurement mandate fixes a buyer's vendor mix, ...), and whose running cost the state pays
+from its budget as it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STANCES = ("us_aligned", "balanced", "china_open")
+VENDOR_GROUPS = ("leader", "domestic", "other")
+
+
+@dataclass
+class Policy:
+    foundry_subsidy: float = 0.0  # share of the good-die cost gap paid to home designers at home foundries
+    procurement_budget: float | None = None  # local currency per quarter for the national buyer; None: plan
+    procurement_mix: dict[str, float] = field(default_factory=dict)  # vendor group -> share; empty: free
+    chip_incentive: float = 0.0  # share of home-chip compute price paid for home LLM developers' clouds
+    service_incentive: float = 0.0  # share of home-model service revenue paid to services built on them
+    rd_grants: dict[str, float] = field(default_factory=dict)  # designer -> local currency per quarter
+    convergence: dict[str, float] = field(default_factory=dict)  # industry -> programme intensity 0-1
+    capacity_support: dict[str, float] = field(default_factory=dict)  # producer -> extra capex share
+    trade_stance: str = "balanced"
+
+    def standing_cost(self, world, country) -> float:
+        """Local currency per quarter committed by programmes with a fixed size."""
+        cost = sum(self.rd_grants.values()) + world.procurement_cost(country, self)
+        share = world.scenario.levers.convergence_cost_share if world.scenario.levers else 0.0
+        for name, intensity in self.convergence.items():
+            cost += intensity * share * country.to_local(world.by_name[name].base_output)
+        return cost

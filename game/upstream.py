@@ -1,0 +1,185 @@
+"""Phases 4 and 5 of the turn: the upstream markets (wafers, HBM, packaging) and production.
+
+Orders meet capacity as edge lists (designer x supplier) cleared with game.market; export
+controls and qualification decide which edges exist. Production is Leontief: each designer
+builds the least of what its inputs allow, and the input that binds is recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.designers import INPUTS
+from game import market
+
+
+def clear_upstream_markets(world) -> dict[str, np.ndarray]:
+    """Returns what each designer received: good dies, HBM (million GB), package-wafers."""
+    needs = np.array([d.input_needs() for d in world.designers]).reshape(-1, 3)
+    return {
+        "dies": _clear_wafers(world, needs[:, 0]),
+        "hbm": _clear_by_choice(world, "hbm", world.hbm_makers, needs[:, 1], "hbm_suppliers"),
+        "packaging": _clear_by_choice(world, "packaging", world.packagers, needs[:, 2], "packagers"),
+    }
+
+
+def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
+    """Designers order from the foundries their generation is tied to; the rest of the
+    advanced-node market (phones, PCs) orders as one more buyer. No spill: a chip cannot move
+    foundry within a generation."""
+    foundries = world.foundries
+    index = {f.name: i for i, f in enumerate(foundries)}
+    buyer, supplier, orders, per_wafer, subsidy = [], [], [], [], []
+    for j, d in enumerate(world.designers):
+        if not d.alive:
+            continue
+        for name, mix in zip(d.foundries, d.foundry_mix, strict=True):
+            f = foundries[index[name]]
+            if mix <= 0 or not world.export_rules.allows("wafer", f.country, d.country):
+                continue
+            good = d.chip.dies_per_wafer * f.yield_
+            buyer.append(j)
+            supplier.append(index[name])
+            orders.append(mix * dies_needed[j] / good)
+            per_wafer.append(good)
+            subsidy.append(world.die_subsidy(d, f, d.chip))
+    pool = len(world.designers)
+    for i, f in enumerate(foundries):
+        if f.alive and f.other_share > 0:
+            buyer.append(pool)
+            supplier.append(i)
+            orders.append(world.other_demand * f.other_share)
+            per_wafer.append(0.0)
+            subsidy.append(0.0)
+    buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
+    orders_a = np.array(orders)
+    filled = market.allocate(orders_a, supplier_a, np.array([f.available for f in foundries]))
+    _book(world, "wafer", foundries, buyer_a, supplier_a, orders_a, filled)
+    dies = filled * np.array(per_wafer)
+    _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000)
+    return np.bincount(buyer_a, dies, pool + 1)[:pool]
+
+
+def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray) -> None:
+    """The state pays the price-gap subsidy on the good dies its designers bought at home."""
+    for j in np.unique(buyer[owed > 0]):
+        designer = world.designers[j]
+        country = world.countries[designer.country]
+        usd = float(owed[buyer == j].sum())
+        paid = country.to_usd_billion(world.pay_usage(country, "foundry_subsidy", country.to_local(usd)))
+        designer.costs -= paid
+        if paid > 0:
+            world.note("mechanism", country.name, "cause.foundry_subsidy", firm=designer.name, amount=paid * 1000,
+                       targets=["foundry_share"])
+
+
+def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attribute: str) -> np.ndarray:
+    """HBM and packaging: orders split each quarter among allowed, qualified suppliers by a
+    logit over price with supplier size (a sold-out small maker is not asked for half of
+    everything); long-term contracts are served first; a buyer short at one supplier spills to
+    its other allowed suppliers, within what it is qualified for."""
+    index = {s.name: i for i, s in enumerate(suppliers)}
+    buyer, supplier, cap, reserved = [], [], [], []
+    for j, d in enumerate(world.designers):
+        if not d.alive or needs[j] <= 0:
+            continue
+        for name in getattr(d, attribute):
+            s = suppliers[index[name]]
+            level = world.qualification.get((name, d.name), [1.0])[0]
+            tradable = s.alive and s.available > 0 and world.export_rules.allows(good, s.country, d.country)
+            if level <= 0 or not tradable:
+                continue
+            buyer.append(j)
+            supplier.append(index[name])
+            cap.append(level)
+            reserved.append(d.reserved.get(name, 0.0) * s.available)
+    n = len(world.designers)
+    buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
+    cap_a = np.array(cap)
+    price = np.array([s.price for s in suppliers])
+    capacity = np.array([s.available for s in suppliers])
+    if len(buyer_a):
+        utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
+                   + _diplomacy(world, suppliers, buyer_a, supplier_a))
+        shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
+        orders = needs[buyer_a] * shares
+        filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
+                                         spill_cap=needs[buyer_a] * cap_a, reserved=np.array(reserved))
+    else:
+        orders = filled = np.zeros(0)
+    _book(world, good, suppliers, buyer_a, supplier_a, orders, filled)
+    return np.bincount(buyer_a, filled, n)
+
+
+def _diplomacy(world, suppliers, buyer, supplier) -> np.ndarray:
+    """American designers lean towards suppliers from countries aligned with the US, Chinese
+    designers the other way (scenario `stance_affinity`; the same rule as for chip buyers)."""
+    from game.accelerators import STANCE_STEP
+
+    a = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
+    step = np.array([STANCE_STEP[world.countries[s.country].policy.trade_stance]
+                     if s.country not in ("USA", "CHN") else 0.0 for s in suppliers])
+    side = np.array([1.0 if d.country == "USA" else -1.0 if d.country == "CHN" else 0.0 for d in world.designers])
+    return a * side[buyer] * step[supplier]
+
+
+def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
+    """Suppliers ship and bill; designers pay; prices move with excess demand over the
+    capacity that could run at normal utilisation."""
+    params = world.params
+    n = len(suppliers)
+    shipped = np.bincount(supplier, filled, n)
+    asked = np.bincount(supplier, orders, n)
+    price = np.array([s.price for s in suppliers])
+    rows = buyer < len(world.designers)
+    bill = np.bincount(buyer[rows], filled[rows] * price[supplier[rows]] / 1000, len(world.designers))
+    for designer, amount in zip(world.designers, bill, strict=True):
+        designer.costs += amount
+    previous = world.last_market.get(good, {}).get("asked")
+    growth = asked.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
+    for s, q, a in zip(suppliers, shipped, asked, strict=True):
+        s.sell(float(q))
+        s.observe_orders(float(a), float(growth), params.demand_smoothing)
+    capacity = np.array([s.available for s in suppliers])
+    floor = np.array([s.unit_cost for s in suppliers])
+    new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
+                                    params.price_step_limit, floor)
+    for s, p in zip(suppliers, new_price, strict=True):
+        s.price = float(p)
+    world.last_market[good] = {"shipped": shipped, "asked": asked, "price": price, "capacity": capacity}
+
+
+def produce(world, received: dict[str, np.ndarray]) -> None:
+    """Leontief production; the binding input of each designer is recorded."""
+    limits = np.empty((len(world.designers), len(INPUTS)))
+    for j, d in enumerate(world.designers):
+        d.dies += received["dies"][j]
+        d.hbm_stock += received["hbm"][j]
+        hbm_per_chip = d.chip.hbm_gb / 1000
+        limits[j] = (d.target, d.dies,
+                     d.hbm_stock / hbm_per_chip if hbm_per_chip > 0 else np.inf,
+                     received["packaging"][j] * d.chip.chips_per_package_wafer)
+    made, binding = market.leontief(limits, INPUTS)
+    for d, units, why in zip(world.designers, made, binding, strict=True):
+        d.finish(float(units), why)
+        d.costs += units * d.chip.other_bom / 1000
+    _buy_components(world)
+
+
+def _buy_components(world) -> None:
+    """Designers buy a component per chip built, from suppliers chosen by price and by the
+    strength of their supply relationship (which a brokered link establishes)."""
+    params = world.params
+    sold = {s.name: 0.0 for s in world.component_suppliers}
+    for d in world.designers:
+        if not d.components or d.output <= 0:
+            continue
+        options = [world.by_name[n] for n in d.components if world.by_name[n].alive]
+        utility = np.array([-params.supplier_cost_weight * np.log(s.price)
+                            + params.link_weight * s.link_strength.get(d.name, 0.0) for s in options])
+        for s, share in zip(options, market.logit_shares(utility, np.ones(len(options), bool)), strict=True):
+            units = d.output * share
+            sold[s.name] += units
+            d.costs += units * s.price / 1000
+    for s in world.component_suppliers:
+        s.sell(sold[s.name])
