@@ -40,6 +40,32 @@ def _positive(text: str) -> int:
     return value
 
 
+def _controls(text: str) -> dict[str, str]:
+    """Parse KOR=team_korea,USA=default into {country: strategy name}."""
+    chosen: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        code, sep, name = part.partition("=")
+        if not sep or not code.strip() or not name.strip():
+            raise argparse.ArgumentTypeError(f"'{part}' is not CODE=STRATEGY (e.g. KOR=team_korea)")
+        chosen[code.strip().upper()] = name.strip()
+    return chosen
+
+
+def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
+    """Controllers by name; unknown countries or strategies are usage errors naming the valid ones."""
+    from agents.controllers import make_controller
+
+    controllers = {}
+    for code, name in chosen.items():
+        if code not in countries:
+            raise UsageError(f"--control: no country '{code}' in this scenario (countries: {', '.join(countries)})")
+        try:
+            controllers[code] = make_controller(code, name)
+        except KeyError as exc:
+            raise UsageError(f"--control: {exc.args[0]}") from None
+    return controllers
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
@@ -52,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print one JSON document instead of the summary")
     sim.add_argument("--csv", metavar="DIR", help="write the DataCollector tables (model.csv, agents.csv) here")
     sim.add_argument("--lang", choices=LANGUAGES, default="en", help="summary language (en, ko)")
+    sim.add_argument("--control", type=_controls, default={}, metavar="CODE=STRATEGY,...",
+                     help="strategies by country, e.g. KOR=team_korea,USA=default (others: default)")
+    sim.add_argument("--explain", action="store_true", help="also print the cause log: what moved what, and why")
 
     listing = commands.add_parser("scenarios", help="list the installed scenarios")
     listing.add_argument("--lang", choices=LANGUAGES, default="en")
@@ -60,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_sim(args) -> str:
     from game.model import World  # imported here so `scenarios` stays fast
-    from game.summary import text_summary, to_json
+    from game.summary import cause_log, text_summary, to_json
 
     scenario = load_scenario(args.scenario)
     turns = args.turns or scenario.scenario.turns
@@ -71,11 +100,14 @@ def run_sim(args) -> str:
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise UsageError(f"--csv {csv_dir}: exists and is not a folder")
 
-    model = World(scenario, seed=args.seed)
+    controllers = make_controllers(args.control, [c.id for c in scenario.countries])
+    model = World(scenario, seed=args.seed, controllers=controllers)
     for _ in range(turns):
         model.step()
 
     out = to_json(model) if args.json else text_summary(model, args.lang)
+    if args.explain and not args.json:
+        out += "\n\n" + cause_log(model, args.lang)
     if csv_dir is not None:
         written = write_tables(model, csv_dir)
         if not args.json:

@@ -114,7 +114,7 @@ class Governance:
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
         world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
-                   kind_ko=tr(f"lever.{action.kind}", "ko"), detail=_describe(action))
+                   kind_ko=tr(f"lever.{action.kind}", "ko"), detail=_describe(action, country.currency))
 
     def enact_due(self) -> None:
         """Actions whose lag has passed take effect now."""
@@ -164,6 +164,8 @@ class Governance:
         choice = event.choices[index]
         self.log.append({"turn": self.world.turn, "date": self.world.date, "country": event.chooser,
                          "source": "choice", "event": event.id, "choice": index, "refused": None})
+        self.world.note("action", event.chooser, "cause.choice", title=event.title_en, title_ko=event.title_ko,
+                        choice=choice.label_en, choice_ko=choice.label_ko)
         self.submit(event.chooser, [parse_action(a) for a in choice.actions], source=f"event:{event.id}")
 
     # ------------------------------------------------------------------ what controllers see
@@ -202,6 +204,18 @@ class Governance:
         return "over budget" if need > budget + 1e-6 else None
 
 
-def _describe(action: Action) -> str:
-    fields = {k: v for k, v in action.model_dump().items() if k != "kind"}
-    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items())
+def _describe(action: Action, currency: str) -> str:
+    """Short, readable settings: money in billions of the country's currency, rates in %."""
+    parts = []
+    for key, value in action.model_dump().items():
+        if key == "kind":
+            continue
+        if key in ("amount", "budget") and isinstance(value, float):
+            parts.append(f"{key} {value / 1e9:,.1f}B {currency}")
+        elif isinstance(value, float):
+            parts.append(f"{key} {value:.0%}" if key in ("rate", "intensity") else f"{key} {value:.3g}")
+        elif isinstance(value, dict):
+            parts.append(f"{key} " + "/".join(f"{k} {v:.0%}" for k, v in value.items()))
+        else:
+            parts.append(f"{key} {value}")
+    return ", ".join(parts)

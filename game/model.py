@@ -301,7 +301,7 @@ class World(Model):
 
     def _foundry_utility(self) -> np.ndarray:
         cost = np.array([f.price / f.yield_ for f in self.foundries])
-        return -self.params.supplier_cost_weight * np.log(cost) + self.foundry_appeal
+        return -self.params.other_demand_cost_weight * np.log(cost) + self.foundry_appeal
 
     def _foundry_open(self) -> np.ndarray:
         return np.array([f.alive and f.capacity > 0 for f in self.foundries])

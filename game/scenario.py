@@ -85,6 +85,7 @@ class Params(Strict):
     interest_rate: NonNeg  # quarterly interest on borrowed cash
     budget_noise: NonNeg  # sd of the log of buyers' quarterly budget shock
     other_demand_inertia: Fraction  # share of non-AI foundry customers that may re-pick per quarter
+    other_demand_cost_weight: Positive  # their logit weight on log cost per good die (they also weigh power, IP)
     llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
     llm_choice_weight: Positive  # logit weight on quality in LLM use
     adoption_background: Fraction  # industry adoption speed with no programme (foreign AI)

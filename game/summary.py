@@ -80,6 +80,40 @@ PERCENT_INDICATORS = {
 }
 
 
+def cause_log(model, lang: str = "en") -> str:
+    """Every turn's causes: Actions taken, events, and what the mechanisms attribute to them."""
+    lines = [tr("explain", lang)]
+    for entries in model.causes[1:]:
+        if not entries:
+            continue
+        lines.append(f"  {entries[0]['date']}")
+        lines += [f"    [{tr('source.' + e['source'], lang)}{' ' + e['country'] if e['country'] else ''}] {e[lang]}"
+                  for e in entries]
+    return "\n".join(lines)
+
+
+def score_lines(model, lang: str) -> list[str]:
+    """The Team Korea index with its breakdown and grade, and every country's score."""
+    from game.score import grade
+
+    spec = model.scenario.score
+    if spec is None or not model.history:
+        return []
+    final = model.history[-1]
+    index = final["korea_index"]
+    lines = [f"  {tr('korea_index', lang)}: {index['total']:.1f} / 100, {tr('grade', lang)} "
+             f"{grade(spec, index['total'])}"]
+    for c in spec.components:
+        label = c.label_ko if lang == "ko" else c.label_en
+        lines.append(f"    {label}: {index[c.key]:.0f} x {c.weight:.2f}")
+    scores = ", ".join(f"{code} {value:.1f}" for code, value in final["score"].items())
+    lines.append(f"  {tr('score', lang)}: {scores}")
+    names = ", ".join(f"{code}={getattr(ctrl, 'name', type(ctrl).__name__)}"
+                      for code, ctrl in model.governance.controllers.items())
+    lines.append(f"  {tr('controllers', lang)}: {names}")
+    return lines
+
+
 def text_summary(model, lang: str = "en") -> str:
     meta = model.scenario.scenario
     title = meta.title_ko if lang == "ko" else meta.title_en
@@ -105,6 +139,7 @@ def text_summary(model, lang: str = "en") -> str:
         f"{tr('price.' + k, lang)} {v:.1f}" for k, v in final["prices"].items()))
     lines.append(f"  {tr('bottlenecks', lang)}: " + ", ".join(
         f"{_name(model, n, lang)}: {tr('binding.' + b, lang)}" for n, b in final["bottleneck"].items()))
+    lines += score_lines(model, lang)
     lines.append(f"  {tr('korea', lang)}:")
     for key, value in final["korea"].items():
         if key in PERCENT_INDICATORS:
