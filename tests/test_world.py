@@ -432,9 +432,13 @@ def planned_korean_capacity(world: World) -> dict[str, float]:
 def test_more_korean_capex_support_never_lowers_a_quarters_investment(seed, turn, low, extra):
     """K-Chips Act credit (cal 4f, 15% in the baseline) lowers a firm's own share of capex and
     so changes its decision (MODEL.md 1): from the same state, a higher support rate this
-    quarter never leaves a Korean producer with less capacity built and under construction."""
+    quarter never leaves a Korean producer with less capacity built and under construction.
+    The quarterly allowance is lifted here: with a capped allowance, a higher rate lets the first
+    firm to invest use up what a later one would have had, which is the programme working."""
     high = min(low + extra, 1.0)
-    lower, higher = (World(with_korean_capex_support(baseline(), low), seed=seed) for _ in range(2))
+    uncapped = replace_items(baseline(), "countries",
+                             lambda c: c.model_copy(update={"capex_support_cap": 1e18}) if c.id == "KOR" else c)
+    lower, higher = (World(with_korean_capex_support(uncapped, low), seed=seed) for _ in range(2))
     for _ in range(turn):
         lower.step()
         higher.step()
