@@ -8,7 +8,6 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,7 +85,7 @@ class Governance:
         quarter's rate of use."""
         world = self.world
         country = world.countries[country_id]
-        policy = copy.deepcopy(country.policy)
+        policy = country.policy.copy()
         queued = [a for _, c, a in self.pending if c == country_id] + list(extra)
         for action in queued:
             self._apply_to_policy(action, policy, country, dry=True)
@@ -182,8 +181,8 @@ class Governance:
             date=world.quarter_label(world.now if world.in_turn else world.now + 1),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
-            policy=copy.deepcopy(country.policy), indicators=copy.deepcopy(world.indicators),
-            shares=copy.deepcopy(state["shares"]), score=dict(world.scores),
+            policy=country.policy.copy(), indicators={c: dict(v) for c, v in world.indicators.items()},
+            shares={m: dict(v) for m, v in state["shares"].items()}, score=dict(world.scores),
             home_firms=home, home_industries=[i.name for i in world.industries if i.country == country_id],
             national_buyer=national.name if national else None,
             plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))

@@ -8,7 +8,7 @@ from its budget as it is used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 STANCES = ("us_aligned", "balanced", "china_open")
 VENDOR_GROUPS = ("leader", "domestic", "other")
@@ -25,6 +25,11 @@ class Policy:
     convergence: dict[str, float] = field(default_factory=dict)  # industry -> programme intensity 0-1
     capacity_support: dict[str, float] = field(default_factory=dict)  # producer -> extra capex share
     trade_stance: str = "balanced"
+
+    def copy(self) -> Policy:
+        """An independent copy (its dicts too), cheap enough to hand to every controller."""
+        return replace(self, procurement_mix=dict(self.procurement_mix), rd_grants=dict(self.rd_grants),
+                       convergence=dict(self.convergence), capacity_support=dict(self.capacity_support))
 
     def standing_cost(self, world, country) -> float:
         """Local currency per quarter committed by programmes with a fixed size."""
