@@ -69,18 +69,28 @@ def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
-    commands = parser.add_subparsers(dest="command", metavar="{sim,scenarios}")
+    commands = parser.add_subparsers(dest="command", metavar="{sim,replay,scenarios}")
 
     sim = commands.add_parser("sim", help="play a game headless, every role by its built-in AI")
-    sim.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
-    sim.add_argument("--seed", type=_seed, default=7, help="random seed (default: 7)")
-    sim.add_argument("--turns", type=_positive, help="stop after this many quarters")
+    sim.add_argument("--scenario", help="scenario name or .toml path (default: baseline)")
+    sim.add_argument("--seed", type=_seed, help="random seed (default: 7)")
+    sim.add_argument("--turns", type=_positive, help="stop after this many quarters (with --load: this many more)")
+    sim.add_argument("--save", metavar="PATH", help="save the game at the end (a name in saves/ or a .json path)")
+    sim.add_argument("--save-every", type=_positive, metavar="N",
+                     help="autosave every N turns into saves/autosave/ (the last 10 are kept)")
+    sim.add_argument("--load", metavar="PATH", help="continue a saved game (its scenario, seed and strategies)")
+    sim.add_argument("--force", action="store_true",
+                     help="with --load: accept a changed scenario file if the game still re-plays identically")
     sim.add_argument("--json", action="store_true", help="print one JSON document instead of the summary")
     sim.add_argument("--csv", metavar="DIR", help="write the DataCollector tables (model.csv, agents.csv) here")
     sim.add_argument("--lang", choices=LANGUAGES, default="en", help="summary language (en, ko)")
     sim.add_argument("--control", type=_controls, default={}, metavar="CODE=STRATEGY,...",
                      help="strategies by country, e.g. KOR=team_korea,USA=default (others: default)")
     sim.add_argument("--explain", action="store_true", help="also print the cause log: what moved what, and why")
+
+    replay = commands.add_parser("replay", help="re-play a saved game from its log and check every turn")
+    replay.add_argument("path", help="the save (a name in saves/ or a .json path)")
+    replay.add_argument("--force", action="store_true", help="accept a changed scenario file")
 
     listing = commands.add_parser("scenarios", help="list the installed scenarios")
     listing.add_argument("--lang", choices=LANGUAGES, default="en")
@@ -89,21 +99,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_sim(args) -> str:
     from game.model import World  # imported here so `scenarios` stays fast
+    from game.saves import SaveError, autosave, document, load_game, save_path, write_save
     from game.summary import cause_log, text_summary, to_json
 
-    scenario = load_scenario(args.scenario)
-    turns = args.turns or scenario.scenario.turns
-    if turns > scenario.scenario.turns:
-        raise UsageError(f"--turns {turns}: the scenario '{scenario.scenario.name}' has "
-                         f"{scenario.scenario.turns} turns")
     csv_dir = Path(args.csv) if args.csv else None
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise UsageError(f"--csv {csv_dir}: exists and is not a folder")
-
-    controllers = make_controllers(args.control, [c.id for c in scenario.countries])
-    model = World(scenario, seed=args.seed, controllers=controllers)
-    for _ in range(turns):
-        model.step()
+    try:
+        target = save_path(args.save) if args.save else None
+        if args.load:
+            if args.scenario or args.seed is not None or args.control:
+                raise UsageError("--load takes the scenario, seed and strategies from the save; "
+                                 "drop --scenario, --seed and --control")
+            model, save = load_game(save_path(args.load), force=args.force)
+            scenario_name = save.scenario.name
+            turns = min(args.turns or model.turns, model.turns - model.turn)
+        else:
+            scenario_name = args.scenario or "baseline"
+            scenario = load_scenario(scenario_name)
+            turns = args.turns or scenario.scenario.turns
+            if turns > scenario.scenario.turns:
+                raise UsageError(f"--turns {turns}: the scenario '{scenario.scenario.name}' has "
+                                 f"{scenario.scenario.turns} turns")
+            controllers = make_controllers(args.control, [c.id for c in scenario.countries])
+            model = World(scenario, seed=7 if args.seed is None else args.seed, controllers=controllers)
+        for _ in range(turns):
+            model.step()
+            if args.save_every and model.turn % args.save_every == 0:
+                autosave(model, scenario_name)
+        if target is not None:
+            write_save(target, document(model, scenario_name))
+    except SaveError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the save: {exc.strerror or exc}") from None
+    if not model.history:
+        raise UsageError("the saved game is already over: nothing to show")
 
     out = to_json(model) if args.json else text_summary(model, args.lang)
     if args.explain and not args.json:
@@ -112,7 +143,22 @@ def run_sim(args) -> str:
         written = write_tables(model, csv_dir)
         if not args.json:
             out += "\n\n" + "\n".join(f"{tr('wrote', args.lang)} {p}" for p in written)
+    if target is not None and not args.json:
+        out += f"\n{tr('wrote', args.lang)} {target}"
     return out
+
+
+def run_replay(args) -> str:
+    from game.saves import SaveError, save_path, verify
+
+    try:
+        path = save_path(args.path)
+        turns, diverged = verify(path, force=args.force)
+    except SaveError as exc:
+        raise UsageError(str(exc)) from None
+    if diverged is not None:
+        raise UsageError(f"{path}: the replay diverges from the save at turn {diverged}")
+    return f"{path}: {turns} turns re-played from the scenario, the seed and the log; every turn matches"
 
 
 def write_tables(model, folder: Path) -> list[Path]:
@@ -144,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # until the desktop game exists, no arguments plays the baseline
         args = parser.parse_args(["sim", *(argv or [])])
     try:
-        out = run_scenarios(args) if args.command == "scenarios" else run_sim(args)
+        runner = {"scenarios": run_scenarios, "replay": run_replay}.get(args.command, run_sim)
+        out = runner(args)
     except (ScenarioError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR

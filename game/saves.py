@@ -1,0 +1,422 @@
+"""Saves, autosaves and replays: one JSON document per save, never pickle, never eval.
+
+A game is a function of (scenario, seed, Actions), so a save holds those (the scenario's name
+and content hash, the seed, every Action and event choice, the controllers by name), plus the
+random-generator states, a digest of every turn's state and the full state of the world. Loading
+re-plays the log on a fresh world and checks it against the digests and the saved state: a
+save that does not match itself is refused, and a game continued from a save is the same game
+as one played without stopping, byte for byte.
+
+Every way a file can be wrong raises `SaveError` with the file's name and the problem; the game
+that was running is never touched (loading builds a new world and returns it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from game.actions import parse_action
+from game.scenario import ScenarioError, load_scenario, scenario_hash, scenario_path
+
+FORMAT = "team-korea-save"
+FORMAT_VERSION = 1
+GAME_VERSION = "0.1.0"
+MAX_BYTES = 20 * 1024 * 1024  # a 20-turn game saves in well under 1 MB
+LARGEST_NUMBER = 1e15  # nothing in the world is this big in its units
+SAVES_DIR = Path("saves")
+AUTOSAVE_KEEP = 10
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class SaveError(Exception):
+    """A save that cannot be used; the message names the file and the problem."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioRef(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class RngStates(Strict):
+    numpy: dict
+    python: list
+    controllers: dict[str, dict]
+
+
+class LogEntry(Strict):
+    turn: int = Field(ge=0, le=10_000)
+    date: str = Field(pattern=r"^\d{4}Q[1-4]$")
+    country: str = Field(min_length=1, max_length=8)
+    source: str = Field(min_length=1, max_length=100)
+    action: dict | None = None
+    refused: str | None = None
+    event: str | None = None
+    choice: int | None = Field(default=None, ge=0, le=100)
+
+
+class SaveFile(Strict):
+    format: str
+    format_version: int = Field(ge=1)
+    game_version: str
+    scenario: ScenarioRef
+    seed: int = Field(ge=0, lt=2**63)
+    turn: int = Field(ge=0, le=10_000)
+    controllers: dict[str, str]
+    rng: RngStates
+    log: list[LogEntry]
+    digests: list[str]
+    state: dict
+
+
+# ---------------------------------------------------------------------- paths
+
+def save_path(name_or_path: str, folder: Path = SAVES_DIR) -> Path:
+    """A bare name is a file in the saves folder (and may not leave it); anything with a folder
+    or a .json suffix is a path the user chose."""
+    if "/" in name_or_path or os.sep in name_or_path or name_or_path.endswith(".json"):
+        path = Path(name_or_path)
+        if ".." in path.parts:
+            raise SaveError(f"{name_or_path}: a save path may not climb out of its folder with '..' "
+                            "(give an absolute path instead)")
+        return path
+    if not NAME.match(name_or_path) or ".." in name_or_path:
+        raise SaveError(f"{name_or_path}: not a save name (letters, digits, '-', '_', '.'; "
+                        "or give a path ending in .json)")
+    return folder / f"{name_or_path}.json"
+
+
+# ---------------------------------------------------------------------- writing
+
+def digest(state: dict) -> str:
+    return hashlib.sha256(json.dumps(state, sort_keys=True, allow_nan=False).encode()).hexdigest()
+
+
+def controller_names(world) -> dict[str, str]:
+    return {code: getattr(c, "name", "default") for code, c in world.governance.controllers.items()}
+
+
+def document(world, scenario_name: str, controllers: dict[str, str] | None = None) -> dict:
+    """The save of `world` as a JSON-ready dict (deterministic: same game, same document)."""
+    governance = world.governance
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "game_version": GAME_VERSION,
+        "scenario": {"name": scenario_name, "sha256": scenario_hash(scenario_name)},
+        "seed": world.seed_value,
+        "turn": world.turn,
+        "controllers": controllers or controller_names(world),
+        "rng": {"numpy": world.rng.bit_generator.state,
+                "python": _jsonable(world.random.getstate()),
+                "controllers": {c: r.bit_generator.state for c, r in governance.rngs.items()}},
+        "log": [_log_entry(e) for e in governance.log],
+        "digests": [digest(s) for s in world.history],
+        "state": world_state(world),
+    }
+
+
+def _log_entry(entry: dict) -> dict:
+    return {k: entry[k] for k in ("turn", "date", "country", "source", "action", "refused", "event", "choice")
+            if k in entry}
+
+
+def _jsonable(value):
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def write_save(path: Path, doc: dict) -> Path:
+    """Atomically: a temporary file in the same folder, flushed to disk, then renamed over the
+    target. A crash mid-write leaves the previous save intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def autosave(world, scenario_name: str, folder: Path = SAVES_DIR / "autosave") -> Path:
+    """Write `autosave-<turn>.json` and keep only the newest AUTOSAVE_KEEP autosaves."""
+    path = write_save(folder / f"autosave-{world.turn:04d}.json", document(world, scenario_name))
+    saves = sorted(folder.glob("autosave-*.json"))
+    for old in saves[:-AUTOSAVE_KEEP]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------------- the world's state
+
+PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "payments", "demand_est",
+                   "growth_est", "orders", "outages", "output", "revenue")
+FIELDS = {
+    "foundry": (*PRODUCER_FIELDS, "other_share", "mature_revenue", "volume", "yield_"),
+    "hbm_maker": (*PRODUCER_FIELDS, "volume", "yield_"),
+    "packager": PRODUCER_FIELDS,
+    "designer": ("price", "cash", "alive", "ecosystem", "foundries", "foundry_mix", "demand_est", "growth_est",
+                 "inventory", "dies", "hbm_stock", "perf_factor", "rd_stock", "rd_boost", "target", "binding",
+                 "output", "sold", "revenue"),
+    "buyer": ("capacity", "budget", "shocks", "shock", "new_compute"),
+    "llm_developer": ("capacity", "domestic_compute", "output"),
+    "industry": ("adoption", "domestic_adoption", "programme", "gdp_effect"),
+    "component_supplier": ("price", "cash", "alive", "link_strength", "output", "revenue"),
+}
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.floating | np.integer | np.bool_):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def world_state(world) -> dict:
+    """Everything that changes during a game, in plain JSON values."""
+    firms = {}
+    for agent in world.by_name.values():
+        row = {f: _plain(getattr(agent, f)) for f in FIELDS[agent.kind]}
+        if agent.kind == "designer":
+            row["chip"] = agent.chip.name
+            row["roadmap"] = [g.name for g in agent.roadmap]
+        firms[agent.name] = row
+    countries = {code: {"policy": _plain(vars(c.policy)), "spent": c.spent, "spent_total": c.spent_total,
+                        "available_total": c.available_total, "support_left_usd": c.support_left_usd,
+                        "support_paid_usd": c.support_paid_usd} for code, c in world.countries.items()}
+    return {
+        "turn": world.turn,
+        "date": world.date,
+        "firms": firms,
+        "countries": countries,
+        "installed": _plain(world.installed),
+        "other_demand": world.other_demand,
+        "qualification": {f"{s}|{d}": v[0] for (s, d), v in world.qualification.items()},
+        "export_controls": [r.model_dump() for r in world.export_rules.active],
+        "fired_events": sorted(world.governance.fired),
+        "pending": [{"quarter": q, "country": c, "action": a.model_dump()} for q, c, a in world.governance.pending],
+        "llm_use": _plain(world.llm_use),
+    }
+
+
+# ---------------------------------------------------------------------- reading
+
+def read_save(path: Path) -> SaveFile:
+    """Read and validate a save file without touching any game."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise SaveError(f"{where}: no such file") from None
+    except OSError as exc:
+        raise SaveError(f"{where}: cannot read: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise SaveError(f"{where}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit for a save")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError:
+        raise SaveError(f"{where}: not a text file") from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise SaveError(f"{where}: not a valid save (JSON): {exc}") from None
+    except OSError as exc:
+        raise SaveError(f"{where}: cannot read: {exc.strerror}") from None
+    if not isinstance(data, dict):
+        raise SaveError(f"{where}: not a save (expected a JSON object)")
+    if data.get("format") != FORMAT:
+        raise SaveError(f"{where}: not a Team Korea save (format is {data.get('format')!r})")
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SaveError(f"{where}: format_version is missing or not a whole number")
+    if version > FORMAT_VERSION:
+        raise SaveError(f"{where}: saved by a newer game (save format {version}; this game reads up to "
+                        f"{FORMAT_VERSION}); update the game to load it")
+    data = migrate(data, where)
+    try:
+        save = SaveFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise SaveError(f"{where}: {field}: {err['msg']}") from None
+    _check_numbers(save.state, where, "state")
+    if len(save.digests) != save.turn:
+        raise SaveError(f"{where}: {len(save.digests)} turn digests for {save.turn} turns")
+    for i, entry in enumerate(save.log):
+        if entry.action is not None:
+            try:
+                parse_action(entry.action)
+            except ValidationError as exc:
+                raise SaveError(f"{where}: log[{i}]: not a valid action: {exc.errors()[0]['msg']}") from None
+    return save
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number a save may hold")
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError(f"duplicated key {next(k for k in keys if keys.count(k) > 1)!r}")
+    return dict(pairs)
+
+
+NON_NEGATIVE = {"capacity", "available", "inventory", "dies", "hbm_stock", "volume", "price", "other_demand",
+                "installed", "adoption", "domestic_adoption", "budget", "spent", "spent_total"}
+
+
+def _check_numbers(value, where: str, path: str, key: str = "") -> None:
+    """No NaN or infinity (JSON cannot carry them anyway), nothing absurdly large, and no
+    negative stocks, capacities or prices."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
+            raise SaveError(f"{where}: {path}: {value!r} is not a plausible number")
+        if key in NON_NEGATIVE and value < 0:
+            raise SaveError(f"{where}: {path}: {key} may not be negative ({value})")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_numbers(v, where, f"{path}.{k}", k if not isinstance(v, dict) else key)
+        return
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_numbers(v, where, f"{path}[{i}]", key)
+        return
+    raise SaveError(f"{where}: {path}: unexpected value {value!r}")
+
+
+MIGRATIONS: dict[int, callable] = {}  # format version -> function upgrading a document by one version
+
+
+def migrate(data: dict, where: str) -> dict:
+    """Bring an older save up to the current format, one version at a time."""
+    version = data["format_version"]
+    while version < FORMAT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise SaveError(f"{where}: no way to read save format {version}")
+        data = step(data)
+        version = data["format_version"]
+    return data
+
+
+# ---------------------------------------------------------------------- loading and replaying
+
+class _Replayer:
+    """A controller that repeats what the log says its country did."""
+
+    def __init__(self, name: str, country: str, log: list[LogEntry]) -> None:
+        self.name = name
+        self.turns: dict[int, list] = {}
+        self.choices: dict[tuple[int, str], int] = {}
+        for entry in log:
+            if entry.country != country:
+                continue
+            if entry.source == "controller" and entry.action is not None:
+                self.turns.setdefault(entry.turn, []).append(parse_action(entry.action))
+            elif entry.source == "choice" and entry.event is not None and entry.choice is not None:
+                self.choices[(entry.turn, entry.event)] = entry.choice
+
+    def decide(self, obs):
+        return self.turns.get(obs.turn + 1, [])
+
+    def choose(self, event, obs):
+        return self.choices.get((obs.turn + 1, event.id), 0)
+
+
+def scenario_for(save: SaveFile, where: str, force: bool = False):
+    name = save.scenario.name
+    if not scenario_path(name).exists():
+        raise SaveError(f"{where}: its scenario '{name}' is not installed")
+    try:
+        scenario = load_scenario(name)
+    except ScenarioError as exc:
+        raise SaveError(f"{where}: its scenario cannot be read: {exc}") from None
+    if scenario_hash(name) != save.scenario.sha256 and not force:
+        raise SaveError(f"{where}: the installed scenario '{name}' differs from the one this game was saved "
+                        "with; the replay would not be the same game. Use --force to load it anyway "
+                        "(the replay is then checked turn by turn and refused if it diverges)")
+    return scenario
+
+
+def replay(save: SaveFile, where: str, force: bool = False):
+    """Re-play the log on a fresh world; returns (world, first diverging turn or None)."""
+    from agents.controllers import make_controller
+    from game.model import World
+
+    scenario = scenario_for(save, where, force)
+    countries = [c.id for c in scenario.countries]
+    unknown = sorted(set(save.controllers) - set(countries))
+    if unknown:
+        raise SaveError(f"{where}: controllers for unknown countries {', '.join(unknown)}")
+    replayers = {c: _Replayer(save.controllers.get(c, "default"), c, save.log) for c in countries}
+    world = World(scenario, seed=save.seed, controllers=replayers)
+    for turn in range(1, save.turn + 1):
+        world.step()
+        if digest(world.history[-1]) != save.digests[turn - 1]:
+            return world, turn
+    try:
+        world.governance.controllers = {c: make_controller(c, save.controllers.get(c, "default"))
+                                        for c in countries}
+    except KeyError as exc:
+        raise SaveError(f"{where}: {exc.args[0]}") from None
+    for code, state in save.rng.controllers.items():
+        if code in world.governance.rngs:
+            world.governance.rngs[code].bit_generator.state = state
+    return world, None
+
+
+def load_game(path: Path, force: bool = False):
+    """A new world continuing the saved game; raises SaveError and touches nothing else."""
+    where = str(path)
+    save = read_save(path)
+    try:
+        world, diverged = replay(save, where, force)
+    except SaveError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SaveError(f"{where}: the saved game cannot be re-played: {exc}") from None
+    if diverged is not None:
+        raise SaveError(f"{where}: the game re-played from its log diverges from the save at turn {diverged}")
+    if _plain(world_state(world)) != save.state:
+        raise SaveError(f"{where}: the saved state does not match the game re-played from its log "
+                        "(edited or corrupted)")
+    if world.rng.bit_generator.state != save.rng.numpy:
+        raise SaveError(f"{where}: the saved random state does not match the re-played game")
+    return world, save
+
+
+def verify(path: Path, force: bool = False) -> tuple[int, int | None]:
+    """Replay a save turn by turn; returns (turns checked, first diverging turn or None)."""
+    save = read_save(path)
+    world, diverged = replay(save, str(path), force)
+    if diverged is None and _plain(world_state(world)) != save.state:
+        diverged = save.turn
+    return save.turn, diverged
