@@ -114,7 +114,7 @@ def clear(world) -> None:
     np.add.at(by_buyer, rows, sold)
     wanted_by_buyer = np.zeros_like(list_price)
     np.add.at(wanted_by_buyer, rows, desired)
-    _attribute(world, rows, desired, wanted_by_buyer, utility, price, allowed, budget, discount, list_price)
+    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount)
 
     units = by_buyer.sum(axis=0)
     revenue = (by_buyer * list_price).sum(axis=0) / 1000
@@ -142,10 +142,11 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     return desired * fill[None, :]
 
 
-def _attribute(world, rows, desired, wanted_by_buyer, utility, price, allowed, budget, discount, list_price) -> None:
+def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices."""
     free = budget[:, None] * market.logit_shares(utility, allowed) * 1000 / price
+    undiscounted = chip_utility(world, perf, list_price, allowed) if discount.any() else None
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
         mandated = buyer.national and country.policy.procurement_mix
@@ -157,8 +158,7 @@ def _attribute(world, rows, desired, wanted_by_buyer, utility, price, allowed, b
                                units=extra, share=country.policy.procurement_mix.get("domestic", 0.0),
                                targets=["domestic_compute_share", "accelerator_share"])
         if discount[i].any():
-            undiscounted = chip_utility(world, *chip_terms(world)[1:], allowed)[i]
-            base = budget[i] * market.logit_shares(undiscounted, allowed[i]) * 1000 / list_price[i]
+            base = budget[i] * market.logit_shares(undiscounted[i], allowed[i]) * 1000 / list_price[i]
             target = wanted_by_buyer[i] if not mandated else free[i]
             for k, d in enumerate(world.designers):
                 extra = target[k] - base[k]
