@@ -1,16 +1,22 @@
 """How long one baseline game takes, where the time goes, and how much memory it holds.
 
-    python benchmarks/bench_game.py [--runs 30] [--games 200] [--scenario baseline]
+    python benchmarks/bench_game.py [--runs 30] [--games 200] [--strategy-runs 20] [--greedy-games 5]
 
 Prints figures; asserts nothing about them. Sections:
 
 1. import time of `game.model` in a fresh interpreter (and the heaviest top-level imports);
 2. wall time of a full game after imports (build the World + play every turn), over `--runs`
-   seeds: median/min/max, the build/step split, µs per agent-step, games per second on one core
-   (each finished world is released from Mesa's registry so that every game starts from the
-   same heap; section 4 shows what happens when they are not);
-3. the nine phases of `World.step`, timed by wrapping the World's bound methods;
-4. memory: tracemalloc peak of one game, and RSS growth over `--games` games played one after
+   seeds, every country playing its built-in default: median/min/max, the build/step split,
+   µs per agent-step, games per second on one core (each finished world is released from
+   Mesa's registry so that every game starts from the same heap; section 5 shows what happens
+   when they are not);
+3. games per second with Korea played by each built-in strategy (`make_controller("KOR",
+   name)`): laissez_faire, team_korea and random over `--strategy-runs` seeds, greedy over
+   `--greedy-games` (it previews each candidate move on a deep copy of the world);
+4. the phases of `World.step` (begin_turn, the nine numbered phases, the time outside them),
+   timed by patching the World methods on the class and the module functions of game.upstream
+   and game.accelerators for the duration of the timed games (benchmarks/common.py);
+5. memory: tracemalloc peak of one game, and RSS growth over `--games` games played one after
    another in one process, as the game is (Mesa 3.3 keeps every model alive through the
    class-level `mesa.Agent._ids` registry) and with that entry dropped after each game.
    Each RSS run is a fresh child process so the two do not share a heap.
@@ -38,15 +44,30 @@ import mesa
 import numpy as np
 from tqdm import tqdm
 
-from benchmarks.common import PHASES, ROOT, PhaseTimer, fmt_seconds, revision, rss_bytes, summary, table
+from agents.controllers import make_controller
+from benchmarks.common import (
+    PHASE_LABELS,
+    PHASES,
+    ROOT,
+    STEP,
+    PhaseTimer,
+    fmt_seconds,
+    revision,
+    rss_bytes,
+    summary,
+    table,
+)
 from game.model import World
 from game.scenario import load_scenario
 
+# Korea's built-in strategies timed in section 3 (greedy separately: it is much slower).
+STRATEGIES = ("laissez_faire", "team_korea", "random")
 
-def play(scenario, seed: int) -> tuple[World, float, float]:
+
+def play(scenario, seed: int, controllers: dict | None = None) -> tuple[World, float, float]:
     """One full game: returns the world, build seconds and stepping seconds."""
     t0 = time.perf_counter()
-    world = World(scenario, seed)
+    world = World(scenario, seed, controllers=controllers)
     t1 = time.perf_counter()
     while not world.finished:
         world.step()
@@ -82,7 +103,60 @@ def heaviest_imports(top: int) -> list[tuple[str, float]]:
     return sorted(found, key=lambda kv: -kv[1])[:top]
 
 
-# ------------------------------------------------------------------ 4b. RSS child
+# ------------------------------------------------------------------ 3. Korea's strategies
+def strategy_section(scenario, runs: int, greedy_games: int, default_median: float) -> None:
+    """Games per second with Korea played by each built-in strategy (other countries play their
+    defaults). The fast strategies are interleaved seed by seed, so that load elsewhere on the
+    machine does not land on one of them only."""
+    seconds: dict[str, list[float]] = {name: [] for name in (*STRATEGIES, "greedy")}
+    scores: dict[str, list[float]] = {name: [] for name in seconds}
+    for name in STRATEGIES:  # warm-up: each strategy's first decisions
+        world, _, _ = play(scenario, 10_000, {"KOR": make_controller("KOR", name)})
+        mesa.Agent._ids.pop(world, None)
+    with tqdm(total=runs * len(STRATEGIES) + greedy_games, desc="strategies", leave=False) as progress:
+        for seed in range(runs):
+            for name in STRATEGIES:
+                world, build, step = play(scenario, seed, {"KOR": make_controller("KOR", name)})
+                seconds[name].append(build + step)
+                scores[name].append(world.scores["KOR"])
+                mesa.Agent._ids.pop(world, None)
+                progress.update(1)
+        # Greedy: also time its previews (three timers over ~200 calls a game: negligible).
+        timer = PhaseTimer()
+        with timer.patched([STEP, (World, "preview", "preview"), (World, "finish_turn", "finish_turn")]):
+            for seed in range(greedy_games):
+                world, build, step = play(scenario, seed, {"KOR": make_controller("KOR", "greedy")})
+                seconds["greedy"].append(build + step)
+                scores["greedy"].append(world.scores["KOR"])
+                mesa.Agent._ids.pop(world, None)
+                progress.update(1)
+
+    base = statistics.median(seconds["laissez_faire"])
+    print(f"\n## Korea played by each built-in strategy (make_controller('KOR', name); other countries "
+          f"play their defaults; {runs} seeds each, greedy {greedy_games})")
+    rows = []
+    for name, data in seconds.items():
+        if not data:
+            continue
+        median, low, high = summary(data)
+        rows.append([name, str(len(data)), fmt_seconds(median), f"{fmt_seconds(low)}-{fmt_seconds(high)}",
+                     f"{1 / median:.1f}" if median < 1 else f"{1 / median:.2f}", f"{median / base:.2f}",
+                     f"{statistics.median(scores[name]):.1f}"])
+    headers = ["strategy", "games", "game, median", "min-max", "games/s", "x laissez_faire", "KOR score (median)"]
+    print(table(headers, rows))
+    previews = timer.calls["preview"]
+    if previews and greedy_games:
+        total = sum(seconds["greedy"])
+        in_preview = timer.seconds["preview"]
+        turns_in = timer.inside("preview", "finish_turn")
+        print(f"greedy: {previews / greedy_games:.0f} previews a game ({previews / timer.calls['step']:.1f} a turn), "
+              f"{fmt_seconds(in_preview / previews)} each; previews are {in_preview / total:.0%} of a greedy game, "
+              f"of which the previewed turn (finish_turn) {turns_in / in_preview:.0%} and copying the world "
+              f"(deepcopy and setup, preview's own time) {timer.own['preview'] / in_preview:.0%}")
+    print(f"(section 2's default game, Korea laissez-faire as its default: {fmt_seconds(default_median)})")
+
+
+# ------------------------------------------------------------------ 5b. RSS child
 def rss_child(scenario_name: str, games: int, release: bool) -> None:
     """Play `games` games in this process; print one JSON line of RSS and timing figures."""
     scenario = load_scenario(scenario_name)
@@ -122,6 +196,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="timed games (one seed each)")
     parser.add_argument("--games", type=int, default=200, help="games per RSS process")
     parser.add_argument("--import-repeats", type=int, default=10)
+    parser.add_argument("--strategy-runs", type=int, default=20, help="seeds per fast Korean strategy")
+    parser.add_argument("--greedy-games", type=int, default=5, help="games with Korea played by greedy")
     parser.add_argument("--rss-child", choices=("keep", "release"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
@@ -163,27 +239,35 @@ def main() -> None:
     print(f"build share of a game: {statistics.median(builds) / total_median:.0%}; "
           f"games per second on one core: {1 / total_median:.1f}")
 
-    # 3. phases
+    # 3. Korea's strategies
+    strategy_section(scenario, args.strategy_runs, args.greedy_games, total_median)
+
+    # 4. phases
     timer = PhaseTimer()
     phase_runs = max(args.runs // 3, 5)
-    for seed in tqdm(range(phase_runs), desc="phase timing", leave=False):
-        world = World(scenario, seed)
-        timer.attach(world, PHASES)
-        while not world.finished:
-            world.step()
-        mesa.Agent._ids.pop(world, None)
-    step_total = sum(timer.seconds[p] for p in PHASES)
-    print(f"\n## Phases of World.step ({phase_runs} games, timers wrapped on the instance)")
-    rows = [[p, fmt_seconds(timer.seconds[p] / (phase_runs * turns)), f"{timer.seconds[p] / step_total:.0%}"]
-            for p in PHASES]
-    rows.append(["  of which datacollector.collect",
-                 fmt_seconds(timer.seconds["datacollector.collect"] / (phase_runs * (turns + 1))),
-                 f"{timer.seconds['datacollector.collect'] / step_total:.0%}"])
-    print(table(["phase", "per turn", "share"], rows))
+    collect = (mesa.DataCollector, "collect", "DataCollector.collect")
+    with timer.patched([STEP, *PHASES, collect]):
+        for seed in tqdm(range(phase_runs), desc="phase timing", leave=False):
+            world = World(scenario, seed)
+            while not world.finished:
+                world.step()
+            mesa.Agent._ids.pop(world, None)
+    step_total = timer.seconds["step"]
+    per_turn = phase_runs * turns
+    print(f"\n## Phases of World.step ({phase_runs} games; World methods and module functions patched "
+          f"while they play; one step {fmt_seconds(step_total / per_turn)} with the timers on)")
+    rows = [[p, fmt_seconds(timer.seconds[p] / per_turn), f"{timer.seconds[p] / step_total:.0%}"]
+            for p in PHASE_LABELS]
+    rows.append(["  of which DataCollector.collect (in record)",
+                 fmt_seconds(timer.inside("record", "DataCollector.collect") / per_turn),
+                 f"{timer.inside('record', 'DataCollector.collect') / step_total:.0%}"])
+    rows.append(["outside the phases (step's own code)", fmt_seconds(timer.own["step"] / per_turn),
+                 f"{timer.own['step'] / step_total:.0%}"])
+    print(table(["phase", "per turn", "share of step"], rows))
     if timer.missing:
-        print(f"(not found on World, skipped: {', '.join(sorted(timer.missing))})")
+        print(f"(not found, skipped: {', '.join(sorted(timer.missing))})")
 
-    # 4. memory
+    # 5. memory
     gc.collect()
     tracemalloc.start()
     base_current, _ = tracemalloc.get_traced_memory()

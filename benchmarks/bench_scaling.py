@@ -3,15 +3,19 @@
     python benchmarks/bench_scaling.py [--ks 1 10 100] [--turns 8] [--reps 5]
 
 The world is the baseline cloned k times (benchmarks/synthetic.py: k parallel supply chains
-meeting in shared markets). For each k the script builds the World and plays the first
+meeting in shared markets; events, levers and the other countries' default policies act on
+copy 0). For each k the script builds the World and plays the first
 `--turns` quarters, `max(--reps, 100 // k)` times (interleaved across k) with different seeds, and prints firms,
 agents, build time, median ms per turn, µs per agent-step and the growth against k = 1
 (`x linear` is the growth divided by k: 1 means linear, k means quadratic).
 
-Then it plays each k once more with timers wrapped around the nine phases of `World.step` and
-the helpers inside them (instance attributes shadowing the bound methods; game/ is not
-edited), and prints where a turn's time goes and how fast each part grows: the exponent b in
-time ~ k ** b between the smallest and the largest k. Prints figures; asserts nothing.
+Then it plays each k again with timers around every phase of `World.step` (begin_turn, the
+nine numbered phases, of which 4-6 are the module functions game.upstream.clear_upstream_markets,
+game.upstream.produce and game.accelerators.clear) and the helpers and market functions called
+inside them, patched on the World class and as module attributes while the timed turns play
+(benchmarks/common.py; game/ is not edited). It prints where a turn's time goes, as a call tree
+with each part's own code, and how fast each part grows: the exponent b in time ~ k ** b
+between successive k. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,10 +39,8 @@ import mesa
 import numpy as np
 from tqdm import tqdm
 
-import game.market
-import game.model
-from benchmarks.common import MARKET_FUNCTIONS, PARENT, PHASES, PhaseTimer, fmt_seconds, revision, table
-from benchmarks.synthetic import firm_count, scaled_scenario
+from benchmarks.common import PHASE_LABELS, PhaseTimer, fmt_seconds, revision, table
+from benchmarks.synthetic import copy0_controllers, firm_count, scaled_scenario
 from game.model import World
 
 
@@ -66,7 +69,7 @@ def prepare(k: int, repeats: int = 3) -> dict:
 def run_once(entry: dict, seed: int, turns: int) -> None:
     """Build the World and play `turns` quarters; append the timings to `entry`."""
     start = time.perf_counter()
-    world = TimedWorld(entry["scenario"], seed)
+    world = TimedWorld(entry["scenario"], seed, controllers=controllers(entry["k"], entry["scenario"]))
     built = time.perf_counter()
     for _ in range(turns):
         world.step()
@@ -77,30 +80,31 @@ def run_once(entry: dict, seed: int, turns: int) -> None:
     mesa.Agent._ids.pop(world, None)  # let the world go (Mesa 3.3 keeps every model otherwise)
 
 
-def phase_profile(scenario, turns: int, reps: int) -> dict[str, float]:
-    """Seconds per turn of every phase, helper and market function (inclusive), from `reps`
-    timed runs. Module functions are wrapped only while the turns are played."""
+def controllers(k: int, scenario) -> dict:
+    """Other countries' default policies, with the firms they name pointed at copy 0."""
+    return copy0_controllers(k, [c.id for c in scenario.countries])
+
+
+def phase_profile(k: int, scenario, turns: int, reps: int) -> dict:
+    """Seconds per turn of every timed part, inclusive and own, by call path, from `reps` timed
+    runs. Only calls made inside `World.step` count (building the World is left out). The World
+    is built with the timers on: Mesa 3.3 binds `step` on the instance when a model is made."""
     timer = PhaseTimer()
     for seed in range(reps):
         gc.collect()
-        world = World(scenario, seed)
-        timer.attach(world)
-        undo = [timer.attach_module(game.model, ("snapshot", "flatten")),
-                timer.attach_module(game.market, MARKET_FUNCTIONS)]
-        try:
+        with timer.patched():
+            world = World(scenario, seed, controllers=controllers(k, scenario))
             for _ in range(turns):
                 world.step()
-        finally:
-            for restore in undo:
-                restore()
         mesa.Agent._ids.pop(world, None)
         del world
-    per_turn = {name: seconds / (reps * turns) for name, seconds in timer.seconds.items()}
-    for phase in PHASES:  # the part of each phase outside the helpers timed inside it
-        children = sum(per_turn.get(h, 0.0) for h, parent in PARENT.items() if parent == phase)
-        if children:
-            per_turn[f"{phase} (own code)"] = per_turn.get(phase, 0.0) - children
-    return per_turn
+    n = reps * turns
+    paths = {path: (v[0] / n, v[1] / n) for path, v in timer.paths.items() if path[0] == "step"}
+    labels: dict[str, float] = {}
+    for path, (seconds, _) in paths.items():
+        if path[-1] not in path[:-1]:  # a part called from itself counts once
+            labels[path[-1]] = labels.get(path[-1], 0.0) + seconds
+    return {"paths": paths, "labels": labels, "missing": timer.missing}
 
 
 def exponent(small: float, large: float, k_small: int, k_large: int) -> float:
@@ -157,49 +161,96 @@ def main() -> None:
     # phases
     profiles = {}
     for r in tqdm(results, desc="phase timing", leave=False):
-        profiles[r["k"]] = phase_profile(r["scenario"], args.turns, max(1, min(r["reps"], 5)))
+        profiles[r["k"]] = phase_profile(r["k"], r["scenario"], args.turns, max(1, min(r["reps"], 5)))
     intervals = list(itertools.pairwise(ks))
     large = ks[-1]
+    headers = ["part", *(f"k={k} ms/turn (share)" for k in ks), *(f"b {a}->{b}" for a, b in intervals)]
 
     def turn_total(k: int) -> float:
-        return sum(profiles[k].get(p, 0.0) for p in PHASES)
+        return profiles[k]["paths"].get(("step",), (0.0, 0.0))[0]
 
-    def rows_for(names: list[str]) -> list[list[str]]:
-        out = []
-        for name in names:
-            cells = [name]
-            for k in ks:
-                seconds = profiles[k].get(name, 0.0)
-                cells.append(f"{seconds * 1e3:.3f} ({seconds / turn_total(k):.0%})")
-            for a, b in intervals:
-                cells.append(f"{exponent(profiles[a].get(name, 0.0), profiles[b].get(name, 0.0), a, b):.2f}")
-            out.append(cells)
-        return out
+    def cells(label: str, value: Callable[[int], float]) -> list[str]:
+        row = [label]
+        for k in ks:
+            row.append(f"{value(k) * 1e3:.3f} ({value(k) / turn_total(k):.0%})")
+        for a, b in intervals:
+            row.append(f"{exponent(value(a), value(b), a, b):.2f}")
+        return row
 
-    headers = [*(f"k={k} ms/turn (share)" for k in ks), *(f"b {a}->{b}" for a, b in intervals)]
-    print("\n## Phases of World.step: ms per turn, share of the turn, and b in time ~ k ** b "
-          "(b = 1 linear, 2 quadratic)")
-    print(table(["phase", *headers], rows_for(list(PHASES))))
+    def inclusive(path: tuple[str, ...]) -> Callable[[int], float]:
+        return lambda k: profiles[k]["paths"].get(path, (0.0, 0.0))[0]
 
-    helpers = [n for n in profiles[large] if n not in PHASES and n != "_missing"]
-    helpers.sort(key=lambda n: -profiles[large][n])
-    print("\n## Inside the phases (inclusive; `own code` = a phase less the helpers listed under it; "
-          "market.* is summed over every phase that calls it; model.snapshot, model.flatten and "
-          "datacollector.collect are inside record)")
-    print(table(["part", *headers], rows_for(helpers)))
-    if profiles[large].get("_missing"):
-        print("(some methods were not found on World and were skipped)")
+    def own(path: tuple[str, ...]) -> Callable[[int], float]:
+        return lambda k: profiles[k]["paths"].get(path, (0.0, 0.0))[1]
 
-    worst = max(PHASES, key=lambda p: profiles[large].get(p, 0.0))
+    print("\n## Phases of World.step: ms per turn with the timers on, share of the turn, and b in "
+          "time ~ k ** b (b = 1 linear, 2 quadratic)")
+    rows = [cells(p, inclusive(("step", p))) for p in PHASE_LABELS]
+    rows.append(cells("outside the phases (step's own code)", own(("step",))))
+    rows.append(cells("turn (World.step)", inclusive(("step",))))
+    print(table(headers, rows))
+    overhead = ", ".join(f"k={r['k']} {turn_total(r['k']) * 1e3:.2f} ms ({r['turn'] * 1e3:.2f} ms without)"
+                         for r in results)
+    print(f"(a turn with every timer on: {overhead})")
+
+    # The call tree under each phase, longest first at the largest k; a part with timed parts
+    # inside it also gets an `(own code)` row. Parts under `min_share` of the turn at every k
+    # are left out.
+    every_path = set().union(*(p["paths"] for p in profiles.values()))
+    min_share = 0.005
+
+    def shown(value: Callable[[int], float]) -> bool:
+        return any(value(k) >= min_share * turn_total(k) for k in ks)
+
+    def tree(path: tuple[str, ...], depth: int, out: list[list[str]]) -> None:
+        children = sorted((p for p in every_path if len(p) == len(path) + 1 and p[:-1] == path),
+                          key=lambda p: -inclusive(p)(large))
+        indent = "  " * depth
+        out.append(cells(indent + path[-1], inclusive(path)))
+        if not children:
+            return
+        if shown(own(path)):
+            out.append(cells(f"{indent}  (own code)", own(path)))
+        for child in children:
+            if shown(inclusive(child)):
+                tree(child, depth + 1, out)
+
+    rows = []
+    for phase in sorted(PHASE_LABELS, key=lambda p: -inclusive(("step", p))(large)):
+        if shown(inclusive(("step", phase))):
+            tree(("step", phase), 0, rows)
+    print(f"\n## Inside the phases: the timed calls made from each part (inclusive), and the part's own "
+          f"code (less those calls); parts under {min_share:.1%} of the turn at every k left out")
+    print(table(headers, rows))
+
+    market = sorted((label for label in set().union(*(p["labels"] for p in profiles.values()))
+                     if label.startswith("market.")), key=lambda label: -profiles[large]["labels"].get(label, 0.0))
+    print("\n## game.market maths summed over every place that calls it")
+    print(table(headers, [cells(label, lambda k, label=label: profiles[k]["labels"].get(label, 0.0))
+                          for label in market]))
+    missing = set().union(*(p["missing"] for p in profiles.values()))
+    if missing:
+        print(f"(not found, skipped: {', '.join(sorted(missing))})")
+
+    phase_time = {p: inclusive(("step", p)) for p in PHASE_LABELS}
+    worst = max(PHASE_LABELS, key=lambda p: phase_time[p](large))
     if intervals:
         a, b = intervals[-1]
-        fastest = max(PHASES, key=lambda p: exponent(profiles[a].get(p, 0.0), profiles[b].get(p, 0.0), a, b))
+        fastest = max(PHASE_LABELS, key=lambda p: exponent(phase_time[p](a), phase_time[p](b), a, b))
         growth = results[-1]["turn"] / results[-2]["turn"]
         print(f"\nFrom k={a} to k={b} a turn grew {growth:.1f}x for {b // a}x the firms "
               f"(b = {exponent(results[-2]['turn'], results[-1]['turn'], a, b):.2f}); the fastest-growing phase is "
-              f"{fastest} (b = {exponent(profiles[a][fastest], profiles[b][fastest], a, b):.2f}).")
-    print(f"At k={large} the largest phase is {worst}: {profiles[large][worst] * 1e3:.1f} ms of "
-          f"{turn_total(large) * 1e3:.1f} ms a turn ({profiles[large][worst] / turn_total(large):.0%}).")
+              f"{fastest} (b = {exponent(phase_time[fastest](a), phase_time[fastest](b), a, b):.2f}).")
+    print(f"At k={large} the largest phase is {worst}: {phase_time[worst](large) * 1e3:.1f} ms of "
+          f"{turn_total(large) * 1e3:.1f} ms a turn ({phase_time[worst](large) / turn_total(large):.0%}).")
+    leaves = sorted((p for p in every_path if len(p) > 1), key=lambda p: -own(p)(large))[:6]
+    parts = []
+    for p in leaves:
+        grow = f", b {exponent(own(p)(ks[-2]), own(p)(large), ks[-2], large):.2f}" if intervals else ""
+        parts.append(f"{' > '.join(p[1:])} {own(p)(large) * 1e3:.1f} ms ({own(p)(large) / turn_total(large):.0%}"
+                     f"{grow})")
+    print(f"Largest own code at k={large}: " + "; ".join(parts) + ".")
+
 
 if __name__ == "__main__":
     main()

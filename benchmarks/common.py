@@ -1,12 +1,21 @@
 """Helpers shared by the benchmark scripts: statistics, memory readings and phase timers.
 
-Phase timers wrap a World's bound methods on the instance (an instance attribute shadows the
-class's method, so `self.fire_events()` inside `World.step` calls the wrapper); nothing in
-game/ is edited. A method the model no longer has is skipped, so the scripts survive renames.
+Phase timers patch attributes for the duration of a `with timer.patched(...)` block and put
+the originals back afterwards; nothing in game/ is edited. `World` methods are patched on the
+class (so deep copies of a world, which `World.preview` makes, call the timed methods of their
+own copy), and the phases that are module functions (`game.upstream.clear_upstream_markets`,
+`game.upstream.produce`, `game.accelerators.clear`) and the helpers inside them are patched as
+module attributes: the model calls them as `upstream.produce(...)` and the modules call their
+helpers by global name, so the patched attribute is what runs. A name the model no longer has
+is skipped (listed in `timer.missing`), so the scripts survive renames.
+
+Every timed call also knows which timed call it ran inside, so each part's own time (its time
+less the timed parts called from it) comes out without a hand-written call tree.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import statistics
@@ -14,35 +23,75 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# The nine phases of World.step, in order (README, "The turn").
-PHASES = ("fire_events", "apply_policies", "firms_decide", "clear_upstream_markets", "produce",
-          "clear_accelerator_market", "turn_compute_into_value", "settle_money_and_learning", "record")
+import mesa  # noqa: E402
 
-# Helpers called inside the phases, timed inclusively to find what inside a phase grows.
-SUBSTEPS = ("foundry_choice", "repick_other_foundry_customers", "_clear_wafers", "_clear_by_choice",
-            "_book_upstream", "buy_components", "chip_terms", "chip_utility", "_ration", "unit_cost",
-            "_install", "_update_ecosystems", "_llm_shares", "attempt_qualifications")
+import game.accelerators  # noqa: E402
+import game.governance  # noqa: E402
+import game.market  # noqa: E402
+import game.model  # noqa: E402
+import game.upstream  # noqa: E402
+
+# One patch target: (owner, attribute, label). The owner is a class (patched on the class) or a
+# module (patched as a module attribute).
+Target = tuple[object, str, str]
 
 
-# Which phase calls each helper (for the part of a phase spent in its own code).
-PARENT = {"foundry_choice": "fire_events", "repick_other_foundry_customers": "firms_decide",
-          "_clear_wafers": "clear_upstream_markets", "_clear_by_choice": "clear_upstream_markets",
-          "buy_components": "produce", "chip_terms": "clear_accelerator_market",
-          "chip_utility": "clear_accelerator_market", "_ration": "clear_accelerator_market",
-          "unit_cost": "clear_accelerator_market", "_install": "clear_accelerator_market",
-          "_update_ecosystems": "clear_accelerator_market", "_llm_shares": "turn_compute_into_value",
-          "attempt_qualifications": "settle_money_and_learning"}
+def _targets(owner: object, names: Iterable[str], prefix: str = "") -> tuple[Target, ...]:
+    return tuple((owner, name, f"{prefix}{name}") for name in names)
 
-# The numpy market maths of game.market, timed across every phase that calls it.
+
+World = game.model.World
+
+# The turn, in order (World.step, then World.finish_turn; README "The turn"). `step` itself is
+# timed as well, so that its own time is what falls outside every phase.
+STEP: Target = (World, "step", "step")
+PHASES: tuple[Target, ...] = (
+    (World, "begin_turn", "begin_turn"),
+    (World, "fire_events", "fire_events"),                                              # 1
+    (World, "apply_policies", "apply_policies"),                                        # 2
+    (World, "firms_decide", "firms_decide"),                                            # 3
+    (game.upstream, "clear_upstream_markets", "upstream.clear_upstream_markets"),       # 4
+    (game.upstream, "produce", "upstream.produce"),                                     # 5
+    (game.accelerators, "clear", "accelerators.clear"),                                 # 6
+    (World, "turn_compute_into_value", "turn_compute_into_value"),                      # 7
+    (World, "settle_money_and_learning", "settle_money_and_learning"),                  # 8
+    (World, "record", "record"),                                                        # 9
+)
+PHASE_LABELS = tuple(label for _, _, label in PHASES)
+
+# Helpers called inside the phases. Where each one is called from is observed, not declared.
+HELPERS: tuple[Target, ...] = (
+    # 1-2: events and policy (controllers decide inside Governance.decide_all)
+    *_targets(game.governance.Governance, ("fire_events", "enact_due", "decide_all", "observe", "submit"),
+              "Governance."),
+    *_targets(World, ("launch", "foundry_choice", "die_subsidy", "pay_programmes", "procurement_override",
+                      "repick_other_foundry_customers", "_llm_shares", "_pay_service_incentive", "record_state",
+                      "note")),
+    # 4-5: upstream markets and production
+    *_targets(game.upstream, ("_clear_wafers", "_clear_by_choice", "_diplomacy", "_book", "_pay_die_subsidy",
+                              "_buy_components"), "upstream."),
+    # 6: the accelerator market
+    *_targets(game.accelerators, ("chip_terms", "chip_incentive", "chip_utility", "diplomacy", "purchase_rows",
+                                  "_ration", "_attribute", "_pay_incentives", "_install", "_update_ecosystems",
+                                  "unit_cost"), "accelerators."),
+    # 9: indicators, scores, snapshot (imported by name into game.model, so patched there)
+    *_targets(game.model, ("country_indicators", "score_index", "snapshot", "flatten"), "indicators."),
+    (mesa.DataCollector, "collect", "DataCollector.collect"),
+)
+
+# The numpy market maths of game.market, timed in every phase that calls it.
 MARKET_FUNCTIONS = ("logit_shares", "group_logit", "cap_shares", "allocate", "clear_with_spill",
                     "adjust_price", "leontief")
+MARKET: tuple[Target, ...] = _targets(game.market, MARKET_FUNCTIONS, "market.")
+
+EVERYTHING: tuple[Target, ...] = (STEP, *PHASES, *HELPERS, *MARKET)
 
 
 def summary(values: Iterable[float]) -> tuple[float, float, float]:
@@ -61,52 +110,74 @@ def rss_bytes() -> int:
 
 
 class PhaseTimer:
-    """Accumulates wall time per wrapped method of one or more World instances."""
+    """Wall time per patched function: inclusive (`seconds`), own (`own`: less the timed calls
+    made from it) and `calls`, per label and per call path (`paths[("step", "record",
+    "DataCollector.collect")] = [inclusive, own, calls]`: the chain of timed calls it ran in)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.own: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
+        self.paths: dict[tuple[str, ...], list] = {}
         self.missing: set[str] = set()
+        self._labels: list[str] = []  # the timed calls running now, outermost first
+        self._inner: list[float] = []  # seconds each of them has spent in timed calls of its own
 
-    def _wrap(self, label: str, method: Callable) -> Callable:
-        @functools.wraps(method)
+    def _wrap(self, label: str, function: Callable) -> Callable:
+        labels, inner = self._labels, self._inner
+
+        @functools.wraps(function)
         def timed(*args, **kwargs):
+            labels.append(label)
+            inner.append(0.0)
             start = time.perf_counter()
             try:
-                return method(*args, **kwargs)
+                return function(*args, **kwargs)
             finally:
-                self.seconds[label] += time.perf_counter() - start
+                elapsed = time.perf_counter() - start
+                path = tuple(labels)
+                labels.pop()
+                own = elapsed - inner.pop()
+                if inner:
+                    inner[-1] += elapsed
+                self.seconds[label] += elapsed
+                self.own[label] += own
                 self.calls[label] += 1
+                entry = self.paths.setdefault(path, [0.0, 0.0, 0])
+                entry[0] += elapsed
+                entry[1] += own
+                entry[2] += 1
 
         return timed
 
-    def attach(self, world, names: Iterable[str] = PHASES + SUBSTEPS) -> None:
-        """Wrap the named methods of `world`, and its snapshot/DataCollector work in `record`."""
-        for name in names:
-            method = getattr(world, name, None)
-            if callable(method):
-                setattr(world, name, self._wrap(name, method))
-            else:
-                self.missing.add(name)
-        collector = getattr(world, "datacollector", None)
-        if collector is not None:
-            collector.collect = self._wrap("datacollector.collect", collector.collect)
+    @contextlib.contextmanager
+    def patched(self, targets: Iterable[Target] = EVERYTHING) -> Iterator[PhaseTimer]:
+        """Time the targets inside the block; the original attributes are restored on exit.
 
-    def attach_module(self, module, names: Iterable[str]) -> Callable[[], None]:
-        """Wrap module-level functions (e.g. game.model.snapshot); returns an undo function."""
-        originals = {n: getattr(module, n) for n in names if callable(getattr(module, n, None))}
-        for name, fn in originals.items():
-            setattr(module, name, self._wrap(f"{module.__name__.rsplit('.', 1)[-1]}.{name}", fn))
+        Build the World inside the block too: Mesa 3.3's `Model.__init__` binds `self.step` on
+        the instance, so a world made before the patch keeps calling the untimed `step`."""
+        undo: list[tuple[object, str, object]] = []
+        try:
+            for owner, name, label in targets:
+                # On a class only what it defines itself (so restoring does not shadow a base).
+                original = vars(owner).get(name) if isinstance(owner, type) else getattr(owner, name, None)
+                if not callable(original):
+                    self.missing.add(label)
+                    continue
+                undo.append((owner, name, original))
+                setattr(owner, name, self._wrap(label, original))
+            yield self
+        finally:
+            for owner, name, original in reversed(undo):
+                setattr(owner, name, original)
 
-        def undo() -> None:
-            for name, fn in originals.items():
-                setattr(module, name, fn)
-
-        return undo
-
+    def inside(self, parent: str, label: str) -> float:
+        """Seconds `label` spent when called directly from `parent` (any path)."""
+        return sum(v[0] for path, v in self.paths.items() if path[-2:] == (parent, label))
 
 def revision() -> str:
-    """The commit measured, with a note when game/ or agents/ differ from it."""
+    """The commit measured, with a note when tracked files of game/, agents/ or assets/ differ
+    from it."""
 
     def git(*args: str) -> str:
         try:
@@ -115,8 +186,8 @@ def revision() -> str:
             return ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
-    dirty = git("status", "--porcelain", "--", "game", "agents")
-    return f"commit {commit}" + (" + uncommitted changes in game/ or agents/" if dirty else "")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "game", "agents", "assets")
+    return f"commit {commit}" + (" + uncommitted changes in game/, agents/ or assets/" if dirty else "")
 
 
 def fmt_seconds(seconds: float) -> str:

@@ -13,9 +13,17 @@ Quantities that must sum to one are divided by k (foundries' `other_share`, each
 `initial_shares`); the non-AI foundry pool's demand is multiplied by k so each copy sees the
 baseline's wafers. Countries and export controls are shared and unchanged.
 
-Sections this module does not know (anything added to the schema later, such as events or
-policy-lever settings) are kept once, with every firm name in them, as a whole string or as a
-dotted segment ("firm.Nvidia.cash", "shares.hbm.SK hynix"), pointed at copy 0.
+Sections this module does not know firm by firm ([levers], [score], [[events]] and anything
+added to the schema later) are kept once, with every firm name in them, as a whole string or
+as a dotted segment ("firm.Nvidia.cash", "shares.hbm.SK hynix"), pointed at copy 0: an event
+hits copy 0's firms, the procurement "leader" is copy 0's Nvidia. Fields that hold country
+codes (`from_countries`, `to_countries`, `chooser`, `export_control_reach`, "policy.<country>.x"
+keys) are left alone, since a country code may also be a firm's name (the buyers "EU", "Japan").
+
+The built-in default controllers of other countries name home firms ("Intel Foundry", "SMIC");
+`copy0_controllers(k)` returns them with those names pointed at copy 0, so a k-times world plays
+the same policies as the baseline (with plain defaults, the named firms do not exist and the
+Actions naming them are skipped).
 
 k = 1 returns the source scenario unchanged (no suffixes), so it plays exactly like it.
 The result goes through `Scenario.model_validate`, so it obeys every rule a scenario file does.
@@ -26,6 +34,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from agents.controllers import Controller, make_controller
 from game.scenario import Scenario, load_scenario
 
 FIRM_GROUPS = ("foundries", "hbm_makers", "packagers", "designers", "buyers",
@@ -65,19 +74,27 @@ KNOWN_SECTIONS = {*FIRM_GROUPS, "scenario", "params", "countries", "foundry_pool
                   "llm_markets", "export_controls"}
 
 
-def _to_copy(value: Any, names: set[str], i: int) -> Any:
+# Fields whose values are country codes, never firm names.
+COUNTRY_FIELDS = {"from_countries", "to_countries", "chooser", "export_control_reach", "country", "countries"}
+
+
+def _to_copy(value: Any, names: set[str], i: int, field: str | None = None) -> Any:
     """`value` with every firm name in it (whole strings, dotted segments, dict keys) renamed
-    to copy i; everything else unchanged."""
+    to copy i; country codes (by field, or in "policy.<country>.<field>" keys) and everything
+    else unchanged."""
+    if field in COUNTRY_FIELDS:
+        return copy.deepcopy(value)
     if isinstance(value, str):
         if value in names:
             return _suffix(value, i)
-        if "." in value:
+        if "." in value and not value.startswith("policy."):
             return ".".join(_suffix(part, i) if part in names else part for part in value.split("."))
         return value
     if isinstance(value, dict):
-        return {_to_copy(key, names, i): _to_copy(item, names, i) for key, item in value.items()}
+        return {_to_copy(key, names, i): _to_copy(item, names, i, key if isinstance(key, str) else None)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [_to_copy(item, names, i) for item in value]
+        return [_to_copy(item, names, i, field) for item in value]
     return copy.deepcopy(value)
 
 
@@ -116,3 +133,20 @@ def scaled_scenario(k: int, base: str | Scenario = "baseline") -> Scenario:
 def firm_count(scenario: Scenario) -> int:
     """Firms of every kind (countries not included)."""
     return sum(len(getattr(scenario, group)) for group in FIRM_GROUPS)
+
+
+def copy0_controllers(k: int, countries: list[str] | None = None) -> dict[str, Controller]:
+    """Every country's default controller with the firm names it holds (capacity support and
+    equity schedules) pointed at copy 0; k = 1 returns the plain defaults."""
+    chosen = countries if countries is not None else [c.id for c in load_scenario("baseline").countries]
+    out: dict[str, Controller] = {}
+    for country in chosen:
+        controller = make_controller(country, "default")
+        if k > 1:
+            if isinstance(getattr(controller, "support", None), dict):
+                controller.support = {_suffix(n, 0): v for n, v in controller.support.items()}
+            if isinstance(getattr(controller, "equity", None), dict):
+                controller.equity = {t: {_suffix(n, 0): v for n, v in firms.items()}
+                                     for t, firms in controller.equity.items()}
+        out[country] = controller
+    return out
