@@ -167,9 +167,11 @@ class RandomPolicy(Controller):
 
 class Greedy(Controller):
     """One-step lookahead: try each of a small set of moves on a copy of the world and keep the
-    one that raises this country's score most after one quarter (or none)."""
+    one that raises this country's score most once it has acted (the levers' lag plus the
+    quarter it works in), or none."""
 
     name = "greedy"
+    horizon = 3
 
     def decide(self, obs):
         moves: list[list[Action]] = [[]]
@@ -179,7 +181,7 @@ class Greedy(Controller):
             bundle = [a for a in conductor if isinstance(a, kind)]
             if obs.check(bundle) is None:
                 moves.append(bundle)
-        scored = [(obs.preview(move), -i, move) for i, move in enumerate(moves)]
+        scored = [(obs.preview(move, self.horizon), -i, move) for i, move in enumerate(moves)]
         return max(scored, key=lambda t: (t[0], t[1]))[2]
 
 

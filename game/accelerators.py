@@ -145,12 +145,15 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
 def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices."""
+    mandated = np.array([b.national and bool(world.countries[b.country].policy.procurement_mix)
+                         for b in world.buyers])
+    if not mandated.any() and not discount.any():
+        return
     free = budget[:, None] * market.logit_shares(utility, allowed) * 1000 / price
     undiscounted = chip_utility(world, perf, list_price, allowed) if discount.any() else None
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
-        mandated = buyer.national and country.policy.procurement_mix
-        if mandated:
+        if mandated[i]:
             for k, d in enumerate(world.designers):
                 extra = wanted_by_buyer[i, k] - free[i, k]
                 if world.home_chip[i, k] and extra > 0.01:
@@ -159,7 +162,7 @@ def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed
                                targets=["domestic_compute_share", "accelerator_share"])
         if discount[i].any():
             base = budget[i] * market.logit_shares(undiscounted[i], allowed[i]) * 1000 / list_price[i]
-            target = wanted_by_buyer[i] if not mandated else free[i]
+            target = free[i] if mandated[i] else wanted_by_buyer[i]
             for k, d in enumerate(world.designers):
                 extra = target[k] - base[k]
                 if discount[i, k] > 0 and extra > 0.01:

@@ -189,7 +189,7 @@ class Governance:
             if national else 0.0,
             rng=self.rngs[country_id],
             check=lambda actions: self._check_bundle(country_id, actions),
-            preview=lambda actions: world.preview(country_id, actions),
+            preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),
         )
 
     def _check_bundle(self, country_id: str, actions: list) -> str | None:

@@ -407,9 +407,10 @@ class World(Model):
         return value
 
     # ------------------------------------------------------------------ what-if
-    def preview(self, country: str, actions: list) -> float:
-        """`country`'s score one quarter ahead if it takes `actions` now, on a copy of the world
-        (the world itself is untouched). Only valid mid-turn, from a controller's decision."""
+    def preview(self, country: str, actions: list, quarters: int = 1) -> float:
+        """`country`'s score `quarters` ahead if it takes `actions` now (and nothing else
+        changes policy meanwhile), on a copy of the world: the world itself is untouched. Only
+        valid mid-turn, from a controller's decision."""
         trial = copy.deepcopy(self)
         trial.governance.controllers = {}
         trial.governance.submit(country, list(actions), source="preview")
@@ -417,6 +418,8 @@ class World(Model):
         for buyer in trial.buyers:
             buyer.set_budget(trial.now, buyer.shock, trial.procurement_override(buyer))
         trial.finish_turn()
+        for _ in range(min(quarters, self.turns - self.turn + 1) - 1):
+            trial.step()
         return trial.scores.get(country, 0.0)
 
     # ------------------------------------------------------------------ calibration

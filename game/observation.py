@@ -31,4 +31,4 @@ class Observation:
     plan_procurement: float  # local currency a quarter the national centre's plan spends now
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed
     check: Callable[[list], str | None]  # why these Actions would be refused, or None
-    preview: Callable[[list], float]  # own score one quarter ahead with these Actions
+    preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions
