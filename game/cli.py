@@ -1,4 +1,4 @@
-"""The command line: `python main.py sim | scenarios`.
+"""The command line: `python main.py play | sim | replay | scenarios`.
 
 User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
 with a one-paragraph message on stderr and exit code 2, never a traceback.
@@ -69,7 +69,16 @@ def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
-    commands = parser.add_subparsers(dest="command", metavar="{sim,replay,scenarios}")
+    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,scenarios}")
+
+    play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
+    play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
+    play.add_argument("--seed", type=_seed, default=7, help="random seed (default: 7)")
+    play.add_argument("--lang", choices=LANGUAGES, default="en", help="language at the start (en, ko)")
+    play.add_argument("--autoplay", type=_positive, metavar="N",
+                      help="play N turns with the built-in team_korea strategy, no input needed")
+    play.add_argument("--screenshot", metavar="PATH",
+                      help="write a PNG of the window (after --autoplay) and exit; works without a display")
 
     sim = commands.add_parser("sim", help="play a game headless, every role by its built-in AI")
     sim.add_argument("--scenario", help="scenario name or .toml path (default: baseline)")
@@ -174,6 +183,24 @@ def write_tables(model, folder: Path) -> list[Path]:
     return [model_path, agent_path]
 
 
+def run_play(args) -> str:
+    """The desktop game. pygame is imported only here, so the other commands never load it."""
+    if args.screenshot and not args.screenshot.lower().endswith(".png"):
+        raise UsageError(f"--screenshot {args.screenshot}: the file name must end in .png")
+    load_scenario(args.scenario)  # a bad scenario is a usage error before any window opens
+    from game.ui.app import NoDisplay, play
+
+    try:
+        play(args.scenario, args.seed, args.lang, args.autoplay or 0, args.screenshot)
+    except NoDisplay as exc:
+        raise UsageError(f"play: cannot open a window ({exc}). The desktop game needs a display; "
+                         "on a machine without one, run it under Xvfb (apt-get install xvfb; "
+                         "Xvfb :99 & DISPLAY=:99 python main.py), or use `python main.py sim`") from None
+    except OSError as exc:
+        raise UsageError(f"play: {exc}") from None
+    return ""
+
+
 def run_scenarios(args) -> str:
     lines = [tr("scenarios", args.lang)]
     for s in list_scenarios():
@@ -187,13 +214,14 @@ def run_scenarios(args) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # until the desktop game exists, no arguments plays the baseline
-        args = parser.parse_args(["sim", *(argv or [])])
+    if args.command is None:  # no arguments: the desktop game
+        args = parser.parse_args(["play", *(argv or [])])
     try:
-        runner = {"scenarios": run_scenarios, "replay": run_replay}.get(args.command, run_sim)
+        runner = {"scenarios": run_scenarios, "replay": run_replay, "play": run_play}.get(args.command, run_sim)
         out = runner(args)
     except (ScenarioError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR
-    print(out)
+    if out:
+        print(out)
     return 0

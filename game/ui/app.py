@@ -1,0 +1,429 @@
+"""The desktop game: one window, the strategy map, the Conductor's desk, the news ticker, the
+Team Korea index chart, and an Esc menu (save, load, language, quit).
+
+The loop is split so a test can drive it: `handle(event)` for one pygame event, `update(dt)`,
+`draw()`, and `frame(dt)` = all of them for every queued event. The UI changes the model only by
+ending a turn (Actions through the player's controller) or loading a save.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
+
+from game.saves import SaveError
+from game.text import tr
+from game.ui.desk import Desk, money
+from game.ui.fonts import Fonts, gui_theme
+from game.ui.mapview import MapView
+from game.ui.session import PLAYER, Session
+
+SIZE = (1280, 800)
+TOP = 40
+MAP_RECT = pygame.Rect(0, TOP, 880, 500)
+CHART_RECT = pygame.Rect(0, TOP + 500, 430, SIZE[1] - TOP - 500)
+TICKER_RECT = pygame.Rect(430, TOP + 500, 450, SIZE[1] - TOP - 500)
+DESK_RECT = pygame.Rect(880, TOP, 400, SIZE[1] - TOP)
+BG = (10, 14, 22)
+PANEL = (20, 28, 40)
+TEXT = (230, 234, 240)
+DIM = (150, 162, 176)
+YELLOW = (240, 228, 66)
+GRADES = (("A", 70), ("B", 55), ("C", 40), ("D", 25))
+
+
+def grade(score: float) -> str:
+    return next((g for g, low in GRADES if score >= low), "F")
+
+
+class GameApp:
+    def __init__(self, session: Session, lang: str = "en", screen: pygame.Surface | None = None) -> None:
+        self.session = session
+        self.lang = lang
+        self.screen = screen or pygame.display.get_surface()
+        self.fonts = Fonts()
+        self.manager = pygame_gui.UIManager(SIZE, gui_theme())
+        self.map = MapView(MAP_RECT, self.fonts)
+        self.t = 0.0
+        self.running = True
+        self.menu: UIPanel | None = None
+        self.menu_buttons: dict = {}
+        self.dialog: UIPanel | None = None
+        self.dialog_close: UIButton | None = None
+        self.toast = ("", 0.0)
+        self.ticker_scroll = 0
+        self.animate = True
+        self.top_buttons: dict = {}
+        self.desk: Desk | None = None
+        self.rebuild()
+
+    # ------------------------------------------------------------------ (re)building
+    def rebuild(self) -> None:
+        """Everything that depends on the world or the language."""
+        self.map.rebuild(self.session.world, self.lang)
+        if self.desk is None:
+            self.desk = Desk(self.manager, DESK_RECT, self.session, self.lang)
+        else:
+            self.desk.session = self.session
+            self.desk.lang = self.lang
+            self.desk.reset_from_model()
+            self.desk.build()
+        for button in self.top_buttons.values():
+            button.kill()
+        other = "en" if self.lang == "ko" else "ko"
+        self.top_buttons = {
+            "menu": UIButton(pygame.Rect(SIZE[0] - 110, 5, 104, 30), tr("ui.menu.button", self.lang),
+                             manager=self.manager),
+            "lang": UIButton(pygame.Rect(SIZE[0] - 220, 5, 104, 30), tr(f"ui.lang.{other}", self.lang),
+                             manager=self.manager),
+        }
+        self.ticker_lines = self._ticker_lines()
+        if self.menu is not None:
+            self.open_menu()
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        self.manager.set_locale(lang)
+        self.rebuild()
+
+    # ------------------------------------------------------------------ actions of the player
+    def end_turn(self) -> bool:
+        desk = self.desk
+        if self.session.finished:
+            self.notify(tr("ui.game_over", self.lang))
+            return False
+        actions, _, reason = desk.assess()
+        if reason:
+            self.notify(f"{tr('ui.desk.refused', self.lang)}: {reason}")
+            return False
+        report = self.session.end_turn(actions)
+        self.rebuild()
+        self.ticker_scroll = 0
+        if report.choices:
+            self.show_choices(report)
+        return True
+
+    def quick_save(self) -> None:
+        try:
+            path = self.session.save()
+        except (OSError, SaveError) as exc:
+            self.notify(f"{tr('ui.save_failed', self.lang)}: {exc}")
+            return
+        self.notify(f"{tr('ui.saved', self.lang)}: {path}")
+
+    def quick_load(self) -> None:
+        try:
+            self.session.load()
+        except SaveError as exc:
+            self.notify(f"{tr('ui.load_failed', self.lang)}: {exc}")
+            return
+        self.rebuild()
+        self.notify(f"{tr('ui.loaded', self.lang)}: {self.session.quick_path}")
+
+    def notify(self, text: str, seconds: float = 4.0) -> None:
+        self.toast = (text, self.t + seconds)
+
+    # ------------------------------------------------------------------ menu and dialogs
+    def open_menu(self) -> None:
+        self.close_menu()
+        rect = pygame.Rect(0, 0, 320, 300)
+        rect.center = (SIZE[0] // 2, SIZE[1] // 2)
+        self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
+        UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
+                container=self.menu, object_id="#section")
+        other = "en" if self.lang == "ko" else "ko"
+        items = [("resume", tr("ui.menu.resume", self.lang)), ("save", tr("ui.menu.save", self.lang)),
+                 ("load", tr("ui.menu.load", self.lang)), ("lang", tr(f"ui.lang.{other}", self.lang)),
+                 ("quit", tr("ui.menu.quit", self.lang))]
+        self.menu_buttons = {}
+        for i, (key, label) in enumerate(items):
+            button = UIButton(pygame.Rect(20, 44 + i * 48, 276, 40), label, manager=self.manager, container=self.menu)
+            self.menu_buttons[button] = key
+
+    def close_menu(self) -> None:
+        if self.menu is not None:
+            self.menu.kill()
+        self.menu = None
+        self.menu_buttons = {}
+
+    def show_choices(self, report) -> None:
+        """The events Korea was asked about this quarter, and the choice taken."""
+        events = {e.id: e for e in self.session.world.scenario.events}
+        parts = []
+        for event_id, index in report.choices:
+            event = events[event_id]
+            ko = self.lang == "ko"
+            title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
+            options = [c.label_ko if ko else c.label_en for c in event.choices]
+            lines = "<br>".join(("<b>&gt; " if i == index else "&nbsp;&nbsp;") + o + ("</b>" if i == index else "")
+                                for i, o in enumerate(options))
+            parts.append(f"<b>{title}</b><br>{text}<br><br>{tr('ui.event.taken', self.lang)}<br>{lines}")
+        if self.dialog is not None:
+            self.dialog.kill()
+        rect = pygame.Rect(0, 0, 560, 340)
+        rect.center = MAP_RECT.center
+        self.dialog = UIPanel(rect, manager=self.manager, starting_height=8)
+        UITextBox("<br><br>".join(parts), pygame.Rect(8, 8, 544, 270), manager=self.manager, container=self.dialog)
+        self.dialog_close = UIButton(pygame.Rect(400, 286, 150, 40), tr("ui.ok", self.lang), manager=self.manager,
+                                     container=self.dialog)
+
+    # ------------------------------------------------------------------ input
+    def handle(self, event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type == pygame.KEYDOWN and not self._typing():
+            if event.key == pygame.K_ESCAPE:
+                if self.dialog is not None:
+                    self._close_dialog()
+                elif self.menu is None:
+                    self.open_menu()
+                else:
+                    self.close_menu()
+                return
+            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE) and self.menu is None:
+                if self.dialog is not None:
+                    self._close_dialog()
+                else:
+                    self.end_turn()
+                return
+            if event.key == pygame.K_F5:
+                self.quick_save()
+                return
+            if event.key == pygame.K_F9:
+                self.quick_load()
+                return
+        if event.type == pygame.MOUSEMOTION:
+            self.map.hover = self.map.marker_at(event.pos) if MAP_RECT.collidepoint(event.pos) else None
+        if event.type == pygame.MOUSEWHEEL and TICKER_RECT.collidepoint(pygame.mouse.get_pos()):
+            self.ticker_scroll = max(0, self.ticker_scroll - event.y)
+        self.manager.process_events(event)
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            self._button(event.ui_element)
+        if self.desk is not None and self.menu is None and self.desk.process(event) == "end_turn":
+            self.end_turn()
+
+    def _typing(self) -> bool:
+        focused = self.manager.get_focus_set()
+        return bool(focused) and any(isinstance(e, pygame_gui.elements.UITextEntryLine) for e in focused)
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.kill()
+        self.dialog = None
+
+    def _button(self, element) -> None:
+        if element is self.top_buttons.get("menu"):
+            self.close_menu() if self.menu is not None else self.open_menu()
+        elif element is self.top_buttons.get("lang"):
+            self.set_language("en" if self.lang == "ko" else "ko")
+        elif element is self.dialog_close:
+            self._close_dialog()
+        elif element in self.menu_buttons:
+            key = self.menu_buttons[element]
+            if key == "resume":
+                self.close_menu()
+            elif key == "save":
+                self.quick_save()
+            elif key == "load":
+                self.close_menu()
+                self.quick_load()
+            elif key == "lang":
+                self.set_language("en" if self.lang == "ko" else "ko")
+            elif key == "quit":
+                self.running = False
+
+    # ------------------------------------------------------------------ frame
+    def update(self, dt: float) -> None:
+        self.t += dt
+        self.manager.update(dt)
+
+    def frame(self, dt: float = 1 / 60) -> None:
+        for event in pygame.event.get():
+            self.handle(event)
+        self.update(dt)
+        self.draw()
+
+    def draw(self) -> None:
+        screen = self.screen
+        screen.fill(BG)
+        self.map.draw(screen, self.t, self.animate)
+        self._top_bar(screen)
+        self._chart(screen)
+        self._ticker(screen)
+        self.manager.draw_ui(screen)
+        text, until = self.toast
+        if text and self.t < until:
+            label = self.fonts.render(text[:140], 15, TEXT)
+            box = label.get_rect(midtop=(MAP_RECT.centerx, MAP_RECT.y + 8)).inflate(20, 10)
+            pygame.draw.rect(screen, (30, 40, 60), box, border_radius=6)
+            pygame.draw.rect(screen, YELLOW, box, 1, border_radius=6)
+            screen.blit(label, label.get_rect(center=box.center))
+
+    def _top_bar(self, screen) -> None:
+        world, lang = self.session.world, self.lang
+        pygame.draw.rect(screen, PANEL, pygame.Rect(0, 0, SIZE[0], TOP))
+        pygame.draw.line(screen, YELLOW, (0, TOP - 1), (SIZE[0], TOP - 1), 1)
+        x = 12
+        title = self.fonts.render(tr("title_ui", lang), 18, YELLOW, bold=True)
+        screen.blit(title, (x, (TOP - title.get_height()) // 2))
+        x += title.get_width() + 24
+        if world.finished:
+            when = tr("ui.top.over", lang)
+        else:
+            when = tr("ui.top.quarter", lang).format(date=world.quarter_label(world.now + 1), turn=world.turn + 1,
+                                                      turns=world.turns)
+        score = world.scores.get(PLAYER, 0.0)
+        country = self.session.country
+        parts = [when, f"{tr('korea_index', lang)} {score:.1f} ({grade(score)})",
+                 f"{tr('ui.top.budget', lang)} {money(country.budget_per_quarter, lang, country.currency)}"]
+        for part in parts:
+            label = self.fonts.render(part, 15, TEXT)
+            screen.blit(label, (x, (TOP - label.get_height()) // 2))
+            x += label.get_width() + 22
+
+    def _chart(self, screen) -> None:
+        rect, lang = CHART_RECT, self.lang
+        pygame.draw.rect(screen, PANEL, rect)
+        pygame.draw.rect(screen, (50, 60, 76), rect, 1)
+        world = self.session.world
+        series = [s["score"].get(PLAYER, 0.0) for s in world.history] or [world.scores.get(PLAYER, 0.0)]
+        head = self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True)
+        screen.blit(head, (rect.x + 10, rect.y + 6))
+        plot = pygame.Rect(rect.x + 40, rect.y + 34, rect.width - 56, rect.height - 62)
+        pygame.draw.rect(screen, (14, 20, 30), plot)
+        for g, low in GRADES:
+            y = plot.bottom - plot.height * low / 100
+            pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
+            label = self.fonts.render(g, 12, DIM)
+            screen.blit(label, (rect.x + 10, y - label.get_height() // 2))
+            value = self.fonts.render(str(low), 11, DIM)
+            screen.blit(value, (rect.x + 22, y - value.get_height() // 2))
+        turns = max(world.turns, 1)
+        points = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
+                  for i, v in enumerate(series)]
+        if len(points) >= 2:
+            pygame.draw.lines(screen, YELLOW, False, points, 3)
+        for p in points[-1:]:
+            pygame.draw.circle(screen, YELLOW, (round(p[0]), round(p[1])), 5)
+        start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
+        end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
+        screen.blit(start, (plot.x, plot.bottom + 4))
+        screen.blit(end, (plot.right - end.get_width(), plot.bottom + 4))
+        if series:
+            now = self.fonts.render(f"{series[-1]:.1f}", 15, YELLOW, bold=True)
+            screen.blit(now, (rect.right - now.get_width() - 10, rect.y + 6))
+
+    def _ticker_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """This quarter's news: the player's refused Actions, events, Actions and mechanisms."""
+        world, lang = self.session.world, self.lang
+        width = TICKER_RECT.width - 28
+        entries: list[tuple[str, tuple[int, int, int]]] = []
+        report = self.session.reports[-1] if self.session.reports else None
+        if report is not None:
+            for verdict in report.verdicts:
+                if verdict.get("refused"):
+                    kind = tr(f"lever.{verdict['action']['kind']}", lang)
+                    entries.append((f"{tr('ui.desk.refused', lang)} - {kind}: {verdict['refused']}", (255, 138, 101)))
+        causes = world.causes[-1] if world.turn > 0 else []
+        order = {"event": 0, "action": 1, "mechanism": 2}
+        colours = {"event": YELLOW, "action": (120, 190, 255), "mechanism": (200, 205, 212)}
+        for cause in sorted(causes, key=lambda c: order.get(c["source"], 3)):
+            if cause["source"] == "action" and cause["country"] not in (PLAYER, ""):
+                continue
+            entries.append((cause.get(lang) or cause.get("en", ""), colours.get(cause["source"], TEXT)))
+        if not entries:
+            entries.append((tr("ui.ticker.empty", lang), DIM))
+        lines = []
+        for text, colour in entries:
+            for i, line in enumerate(self.fonts.wrap(text, 14, width)):
+                lines.append((("• " if i == 0 else "  ") + line, colour))
+        return lines
+
+    def _ticker(self, screen) -> None:
+        rect, lang = TICKER_RECT, self.lang
+        pygame.draw.rect(screen, PANEL, rect)
+        pygame.draw.rect(screen, (50, 60, 76), rect, 1)
+        world = self.session.world
+        date = world.date if world.turn > 0 else world.quarter_label(world.start)
+        head = self.fonts.render(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, bold=True)
+        screen.blit(head, (rect.x + 10, rect.y + 6))
+        y = rect.y + 32
+        line_h = 19
+        room = (rect.bottom - 8 - y) // line_h
+        lines = self.ticker_lines
+        self.ticker_scroll = min(self.ticker_scroll, max(len(lines) - room, 0))
+        shown = lines[self.ticker_scroll:self.ticker_scroll + room]
+        for text, colour in shown:
+            screen.blit(self.fonts.render(text, 14, colour), (rect.x + 10, y))
+            y += line_h
+        if len(lines) > room:
+            more = self.fonts.render(tr("ui.ticker.more", lang).format(n=len(lines) - room - self.ticker_scroll),
+                                     12, DIM)
+            screen.blit(more, (rect.right - more.get_width() - 10, rect.y + 8))
+
+    def screenshot(self, path: Path) -> None:
+        self.draw()
+        pygame.image.save(self.screen, str(path))
+
+    def run(self) -> None:
+        clock = pygame.time.Clock()
+        while self.running:
+            dt = clock.tick(60) / 1000
+            self.frame(dt)
+            pygame.display.flip()
+
+
+# ---------------------------------------------------------------------- entry point
+
+class NoDisplay(Exception):
+    """SDL cannot open a window here."""
+
+
+def open_window(headless: bool = False) -> pygame.Surface:
+    if headless and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        screen = pygame.display.set_mode(SIZE)
+    except pygame.error as exc:
+        raise NoDisplay(str(exc)) from None
+    pygame.display.set_caption(tr("title", "en") + " / " + tr("title", "ko"))
+    return screen
+
+
+def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: int = 0,
+         screenshot: str | None = None, saves_dir: Path | None = None) -> int:
+    """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
+    built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
+    display) a window."""
+    screen = open_window(headless=screenshot is not None)
+    kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
+    session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, **kwargs)
+    app = GameApp(session, lang, screen)
+    if autoplay:
+        started = time.perf_counter()
+        for _ in range(min(autoplay, session.world.turns)):
+            session.end_turn([])
+        session.world.governance.controllers[PLAYER] = session.player  # the player takes over
+        app.rebuild()
+        app.update(1.3)
+        took = time.perf_counter() - started
+        print(f"played {session.world.turn} turns with team_korea in {took:.2f}s; "
+              f"Team Korea index {session.world.scores.get(PLAYER, 0.0):.1f}")
+    if screenshot:
+        app.update(0.0)
+        app.screenshot(Path(screenshot))
+        print(f"wrote {screenshot}")
+        pygame.quit()
+        return 0
+    app.run()
+    pygame.quit()
+    return 0

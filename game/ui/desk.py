@@ -1,0 +1,329 @@
+"""The Conductor's desk: every Korean lever as a pygame_gui widget, the quarter's cost and the
+budget left shown before committing, and the reason the model would refuse an invalid choice.
+
+The desk only stages Actions. Widgets start from Korea's policy as it will be once the Actions
+already accepted take effect; a lever the player moves away from that becomes an Action, which
+reaches the model when the player ends the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+import pygame_gui
+from pydantic import ValidationError
+from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UIPanel, UIScrollingContainer
+
+from game.actions import (
+    BrokerLink,
+    CapacitySupport,
+    ChipIncentive,
+    Convergence,
+    FoundrySubsidy,
+    Procurement,
+    RDGrant,
+    ServiceIncentive,
+    TradeStance,
+)
+from game.policy import STANCES
+from game.text import tr
+from game.ui.session import PLAYER, validation_message
+
+
+def money(local: float, lang: str, currency: str = "KRW") -> str:
+    """Billions of won in English, 억 원 in Korean."""
+    if currency == "KRW" and lang == "ko":
+        return f"{local / 1e8:,.0f}억 원"
+    return f"{local / 1e9:,.1f}B {currency}"
+
+
+@dataclass
+class Lever:
+    key: str  # e.g. "foundry_subsidy", "rd_grant:Rebellions", "procurement.leader"
+    label: str
+    low: int
+    high: int
+    unit: str  # "pct" or "bkrw" (billion won)
+    step: int = 1
+
+
+class Desk:
+    """Widgets inside `rect`; `values` holds the slider and toggle settings (rates in whole
+    percent, money in billion won), `base` the settings the model already has."""
+
+    ROW = 54
+
+    def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect, session, lang: str) -> None:
+        self.manager = manager
+        self.rect = pygame.Rect(rect)
+        self.session = session
+        self.lang = lang
+        self.widgets: dict = {}  # UI element -> key
+        self.value_labels: dict[str, UILabel] = {}
+        self.buttons: dict[str, UIButton] = {}
+        self.root: UIPanel | None = None
+        self.reset_from_model()
+        self.build()
+
+    # ------------------------------------------------------------------ model <-> settings
+    def reset_from_model(self) -> None:
+        world = self.session.world
+        policy = self.session.effective_policy()
+        country = self.session.country
+        base: dict[str, float | str | bool] = {
+            "foundry_subsidy": round(policy.foundry_subsidy * 100),
+            "chip_incentive": round(policy.chip_incentive * 100),
+            "service_incentive": round(policy.service_incentive * 100),
+            "trade_stance": policy.trade_stance,
+        }
+        national = world.national_buyer(PLAYER)
+        self.has_procurement = national is not None
+        if national is not None:
+            budget = world.procurement_cost(country, policy)
+            mix = policy.procurement_mix or {}
+            base["procurement.budget"] = round(budget / 1e9)
+            base["procurement.leader"] = round(mix.get("leader", 0.0) * 100)
+            base["procurement.domestic"] = round(mix.get("domestic", 0.0) * 100)
+            base["procurement.free"] = not mix
+        self.designers = [d.name for d in world.designers if d.country == PLAYER and d.alive]
+        for name in self.designers:
+            base[f"rd_grant:{name}"] = round(policy.rd_grants.get(name, 0.0) / 1e9)
+        self.industries = [i.name for i in world.industries if i.country == PLAYER]
+        for name in self.industries:
+            base[f"convergence:{name}"] = round(policy.convergence.get(name, 0.0) * 100)
+        self.producers = [p.name for p in world.producers if p.country == PLAYER and p.alive]
+        for name in self.producers:
+            base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
+        self.links = []
+        for d in world.designers:
+            if d.country != PLAYER or not d.alive:
+                continue
+            for supplier in d.components:
+                s = world.by_name.get(supplier)
+                if s is not None and s.country == PLAYER:
+                    self.links.append((d.name, supplier))
+                    base[f"broker_link:{d.name}|{supplier}"] = s.link_strength.get(d.name, 0.0) >= 1
+        self.base = base
+        self.values = dict(base)
+
+    def staged(self) -> tuple[list, str | None]:
+        """The Actions the moved levers make, and a reason if one cannot even be formed."""
+        v, b = self.values, self.base
+        actions = []
+        try:
+            if v["foundry_subsidy"] != b["foundry_subsidy"]:
+                actions.append(FoundrySubsidy(rate=v["foundry_subsidy"] / 100))
+            if self.has_procurement and any(v[k] != b[k] for k in ("procurement.budget", "procurement.leader",
+                                                                 "procurement.domestic")):
+                leader, domestic = v["procurement.leader"] / 100, v["procurement.domestic"] / 100
+                other = round(1 - leader - domestic, 6)
+                if other < 0:
+                    return actions, tr("ui.reason.mix", self.lang)
+                actions.append(Procurement(budget=v["procurement.budget"] * 1e9,
+                                           mix={"leader": leader, "domestic": domestic, "other": other}))
+            if v["chip_incentive"] != b["chip_incentive"]:
+                actions.append(ChipIncentive(rate=v["chip_incentive"] / 100))
+            if v["service_incentive"] != b["service_incentive"]:
+                actions.append(ServiceIncentive(rate=v["service_incentive"] / 100))
+            for name in self.designers:
+                key = f"rd_grant:{name}"
+                if v[key] != b[key]:
+                    actions.append(RDGrant(designer=name, amount=v[key] * 1e9))
+            for designer, supplier in self.links:
+                key = f"broker_link:{designer}|{supplier}"
+                if v[key] and not b[key]:
+                    actions.append(BrokerLink(designer=designer, supplier=supplier))
+            for name in self.industries:
+                key = f"convergence:{name}"
+                if v[key] != b[key]:
+                    actions.append(Convergence(industry=name, intensity=v[key] / 100))
+            for name in self.producers:
+                key = f"capacity_support:{name}"
+                if v[key] != b[key]:
+                    actions.append(CapacitySupport(firm=name, rate=v[key] / 100))
+            if v["trade_stance"] != b["trade_stance"]:
+                actions.append(TradeStance(stance=v["trade_stance"]))
+        except ValidationError as exc:
+            return actions, validation_message(exc)
+        return actions, None
+
+    def assess(self) -> tuple[list, float, str | None]:
+        """Staged Actions, this quarter's cost with them, and why they would be refused."""
+        actions, reason = self.staged()
+        cost = self.session.cost(actions if reason is None else [])
+        if reason is None:
+            reason = self.session.refusal(actions)
+        return actions, cost, reason
+
+    # ------------------------------------------------------------------ widgets
+    def levers(self) -> list[tuple[str, list]]:
+        """Sections of the desk: a title key and its rows (Lever, or ("toggle", key, label) rows)."""
+        world, lang = self.session.world, self.lang
+        sections = [("lever.foundry_subsidy", [Lever("foundry_subsidy", tr("ui.desk.rate", lang), 0, 100, "pct", 5)])]
+        if self.has_procurement:
+            plan = max(world.procurement_cost(self.session.country, self.session.effective_policy()), 0)
+            top = int(max(600, 2 * plan / 1e9) // 50 * 50)
+            sections.append(("lever.procurement", [
+                Lever("procurement.budget", tr("ui.desk.budget", lang), 0, top, "bkrw", 10),
+                Lever("procurement.leader", tr("ui.desk.mix_leader", lang), 0, 100, "pct", 5),
+                Lever("procurement.domestic", tr("ui.desk.mix_domestic", lang), 0, 100, "pct", 5),
+            ]))
+        sections.append(("lever.chip_incentive", [Lever("chip_incentive", tr("ui.desk.rate", lang), 0, 50, "pct")]))
+        sections.append(("lever.service_incentive",
+                         [Lever("service_incentive", tr("ui.desk.rate", lang), 0, 50, "pct")]))
+        if self.designers:
+            sections.append(("lever.rd_grant", [Lever(f"rd_grant:{n}", self._name(n), 0, 100, "bkrw", 5)
+                                                for n in self.designers]))
+        if self.links:
+            sections.append(("lever.broker_link", [("toggle", f"broker_link:{d}|{s}",
+                                                    f"{self._name(d)} + {self._name(s)}") for d, s in self.links]))
+        if self.industries:
+            sections.append(("lever.convergence", [Lever(f"convergence:{n}", self._name(n), 0, 100, "pct", 5)
+                                                   for n in self.industries]))
+        if self.producers:
+            sections.append(("lever.capacity_support", [Lever(f"capacity_support:{n}", self._name(n), 0, 50, "pct")
+                                                        for n in self.producers]))
+        sections.append(("lever.trade_stance", [("stance", "trade_stance", "")]))
+        return sections
+
+    def _name(self, name: str) -> str:
+        agent = self.session.world.by_name.get(name)
+        return agent.name_ko if agent is not None and self.lang == "ko" else name
+
+    def fmt(self, key: str, unit: str) -> str:
+        value = self.values[key]
+        if unit == "pct":
+            return f"{value}%"
+        return money(value * 1e9, self.lang)
+
+    def build(self) -> None:
+        """(Re)create every widget from `values` in the current language."""
+        if self.root is not None:
+            self.root.kill()
+        self.widgets, self.value_labels, self.buttons = {}, {}, {}
+        lang, m = self.lang, self.manager
+        self.root = UIPanel(self.rect, manager=m, object_id="#desk")
+        width = self.rect.width - 8
+        UILabel(pygame.Rect(8, 4, width - 16, 28), tr("ui.desk.title", lang), manager=m,
+                        container=self.root, object_id="#section")
+        footer_h = 150
+        scroll_h = self.rect.height - footer_h - 40
+        self.scroll = UIScrollingContainer(pygame.Rect(0, 36, width, scroll_h), manager=m, container=self.root,
+                                           allow_scroll_x=False)
+        inner = width - 24
+        y = 0
+        for section, rows in self.levers():
+            UILabel(pygame.Rect(6, y, inner - 12, 28), tr(section, lang), manager=m, container=self.scroll,
+                    object_id="#section")
+            y += 28
+            for row in rows:
+                y = self._row(row, y, inner)
+            y += 6
+        self.scroll.set_scrollable_area_dimensions((inner, y + 8))
+        self._footer(pygame.Rect(0, self.rect.height - footer_h - 4, width, footer_h))
+        self.refresh()
+
+    def _row(self, row, y: int, inner: int) -> int:
+        m, lang = self.manager, self.lang
+        if isinstance(row, Lever):
+            UILabel(pygame.Rect(14, y, inner - 150, 26), row.label, manager=m, container=self.scroll,
+                    object_id="#small")
+            value = UILabel(pygame.Rect(inner - 150, y, 142, 26), self.fmt(row.key, row.unit), manager=m,
+                            container=self.scroll, object_id="#value")
+            self.value_labels[row.key] = value
+            slider = UIHorizontalSlider(pygame.Rect(14, y + 26, inner - 22, 22), int(self.values[row.key]),
+                                        (row.low, row.high), manager=m, container=self.scroll,
+                                        click_increment=row.step)
+            self.widgets[slider] = (row.key, row)
+            return y + self.ROW
+        kind, key, label = row
+        if kind == "toggle":
+            done = self.base[key]
+            text = f"{label}: {tr('ui.desk.linked' if done else 'ui.desk.link', lang)}"
+            button = UIButton(pygame.Rect(14, y, inner - 22, 30), text, manager=m, container=self.scroll,
+                              object_id="#staged" if self.values[key] and not done else None)
+            if done:
+                button.disable()
+            self.widgets[button] = (key, row)
+            self.buttons[key] = button
+            return y + 34
+        # stance: three buttons side by side
+        w = (inner - 22) // len(STANCES)
+        for i, stance in enumerate(STANCES):
+            chosen = self.values[key] == stance
+            button = UIButton(pygame.Rect(14 + i * w, y, w - 4, 30), tr(f"ui.stance.{stance}", lang), manager=m,
+                              container=self.scroll, object_id="#staged" if chosen else None)
+            self.widgets[button] = (key, stance)
+            self.buttons[f"stance:{stance}"] = button
+        return y + 34
+
+    def _footer(self, rect: pygame.Rect) -> None:
+        m, lang = self.manager, self.lang
+        footer = UIPanel(rect, manager=m, container=self.root, object_id="#footer")
+        w = rect.width - 16
+        self.cost_label = UILabel(pygame.Rect(6, 4, w, 24), "", manager=m, container=footer, object_id="#cost")
+        self.budget_label = UILabel(pygame.Rect(6, 28, w, 22), "", manager=m, container=footer)
+        self.reason_label = UILabel(pygame.Rect(6, 52, w, 36), "", manager=m, container=footer, object_id="#ok")
+        self.reset_button = UIButton(pygame.Rect(6, 94, 110, 44), tr("ui.desk.reset", lang), manager=m,
+                                     container=footer)
+        self.end_button = UIButton(pygame.Rect(122, 94, w - 118, 44), tr("ui.desk.end_turn", lang), manager=m,
+                                   container=footer, object_id="#end_turn")
+
+    def refresh(self) -> None:
+        """Cost, budget left and validity of what is staged, recomputed now."""
+        lang = self.lang
+        actions, cost, reason = self.assess()
+        self.actions, self.cost, self.reason = actions, cost, reason
+        budget = self.session.country.budget_per_quarter
+        currency = self.session.country.currency
+        self.cost_label.set_text(f"{tr('ui.desk.cost', lang)}: {money(cost, lang, currency)}")
+        self.budget_label.set_text(f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
+                                   f" / {money(budget, lang, currency)}")
+        if reason:
+            text = f"{tr('ui.desk.refused', lang)}: {reason}"
+        elif actions:
+            text = tr("ui.desk.staged", lang).format(n=len(actions))
+        else:
+            text = tr("ui.desk.no_change", lang)
+        self.reason_label.set_text(text)
+        self.reason_label.change_object_id("#refusal" if reason else "#ok")
+        if self.session.finished:
+            self.end_button.disable()
+
+    # ------------------------------------------------------------------ events
+    def process(self, event) -> str | None:
+        """Handle a pygame_gui event; returns "end_turn" when the player commits."""
+        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element in self.widgets:
+            key, lever = self.widgets[event.ui_element]
+            value = int(round(event.value / lever.step) * lever.step)
+            if self.values[key] != value:
+                self.values[key] = value
+                self.value_labels[key].set_text(self.fmt(key, lever.unit))
+                self.refresh()
+            return None
+        if event.type != pygame_gui.UI_BUTTON_PRESSED:
+            return None
+        element = event.ui_element
+        if element is self.end_button:
+            return "end_turn"
+        if element is self.reset_button:
+            self.values = dict(self.base)
+            self.build()
+            return None
+        if element in self.widgets:
+            key, row = self.widgets[element]
+            if key == "trade_stance":
+                self.values[key] = row
+            else:
+                self.values[key] = not self.values[key]
+            self.build()
+        return None
+
+    def set_value(self, key: str, value) -> None:
+        """Move a lever from code (keyboard shortcuts, tests of the desk's arithmetic)."""
+        self.values[key] = value
+        self.build()
+
+    def slider(self, key: str) -> UIHorizontalSlider:
+        return next(w for w, (k, _) in self.widgets.items() if k == key and isinstance(w, UIHorizontalSlider))

@@ -1,0 +1,365 @@
+"""The strategy map: countries, firm markers sized by capacity or share, flows of wafers, HBM,
+packaging and accelerators between countries, each designer's binding bottleneck.
+
+Goods are told apart by an Okabe-Ito colour and a second cue that survives colour blindness and
+a washed-out projector: a marker shape (wafer square, HBM circle, packaging diamond, accelerator
+triangle), used for the firms that make the good and for the particles moving along its flows,
+and a line pattern per good (solid, dashed, dotted, double).
+
+Everything that only changes when the world does (sea, countries, names, flow lines) is drawn
+once per turn onto a cached surface; a frame blits it and draws the moving particles, the
+markers and the hover tooltip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+from game.text import tr
+
+GEOMETRY = Path(__file__).resolve().parent.parent.parent / "assets" / "map" / "world.json"
+
+# Okabe-Ito (2008), the usual colour-blind-safe palette.
+GOOD_COLOURS = {"wafer": (0, 114, 178), "hbm": (230, 159, 0), "packaging": (0, 158, 115),
+                "accelerator": (204, 121, 167)}
+GOODS = ("wafer", "hbm", "packaging", "accelerator")
+KIND_GOOD = {"foundry": "wafer", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
+SEA = (16, 28, 44)
+LAND = (46, 60, 74)
+LAND_KOREA = (58, 78, 104)
+BORDER = (120, 140, 160)
+BORDER_KOREA = (240, 228, 66)
+
+
+def load_geometry(path: Path = GEOMETRY) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Flow:
+    good: str
+    source: str  # country code
+    target: str
+    volume: float  # the good's own unit (thousand wafers, million GB, thousand package-wafers, thousand units)
+
+
+def compute_flows(world) -> list[Flow]:
+    """Between-country flows of the last quarter. Accelerators are exact (units each buyer bought
+    from each designer); the model records upstream shipments per supplier, not per designer, so
+    each supplier's shipments are split among the designers that buy from it by their output
+    (wafers: by each designer's output and foundry mix, at its dies per wafer and the yield)."""
+    volume: dict[tuple[str, str, str], float] = {}
+
+    def add(good, source, target, amount):
+        if source != target and amount > 0:
+            key = (good, source, target)
+            volume[key] = volume.get(key, 0.0) + float(amount)
+
+    designers = [d for d in world.designers if d.alive]
+    for d in designers:
+        for name, mix in zip(d.foundries, d.foundry_mix, strict=False):
+            f = world.by_name[name]
+            per_wafer = max(d.chip.dies_per_wafer * max(f.yield_, 0.01), 1e-9)
+            add("wafer", f.country, d.country, d.output * float(mix) / per_wafer)
+    for good, group, attribute in (("hbm", world.hbm_makers, "hbm_suppliers"),
+                                   ("packaging", world.packagers, "packagers")):
+        shipped = world.last_market.get(good, {}).get("shipped")
+        if shipped is None:
+            continue
+        for supplier, amount in zip(group, shipped, strict=False):
+            users = [d for d in designers if supplier.name in getattr(d, attribute)]
+            total = sum(d.output for d in users)
+            for d in users:
+                if total > 0:
+                    add(good, supplier.country, d.country, amount * d.output / total)
+    sold = world.last_market.get("accelerator", {}).get("sold")
+    if sold is not None:
+        for i, buyer in enumerate(world.buyers):
+            for j, d in enumerate(world.designers):
+                add("accelerator", d.country, buyer.country, sold[i][j])
+    return [Flow(g, s, t, v) for (g, s, t), v in sorted(volume.items())]
+
+
+@dataclass
+class Marker:
+    name: str
+    kind: str
+    country: str
+    pos: tuple[int, int]
+    radius: int
+
+
+def firms_on_map(world) -> list:
+    return [*world.foundries, *world.hbm_makers, *world.packagers, *world.designers]
+
+
+def _size_share(world, agent) -> float:
+    """The firm's share of its market: accelerator units for designers, capacity otherwise."""
+    if agent.kind == "designer":
+        shares = world.history[-1]["shares"]["accelerator"] if world.history else {}
+        share = shares.get(agent.name, 0.0)
+        if not any(shares.values()):
+            total = sum(d.demand_est for d in world.designers) or 1.0
+            share = agent.demand_est / total
+        return share
+    group = {"foundry": world.foundries, "hbm_maker": world.hbm_makers, "packager": world.packagers}[agent.kind]
+    total = sum(a.capacity for a in group) or 1.0
+    return agent.capacity / total
+
+
+def layout_markers(world, geometry: dict, origin: tuple[int, int], scale: float) -> list[Marker]:
+    markers = []
+    by_country: dict[str, list] = {}
+    for agent in firms_on_map(world):
+        by_country.setdefault(agent.country, []).append(agent)
+    spacing = 42 * scale
+    for code, agents in by_country.items():
+        spec = geometry["countries"].get(code)
+        if spec is None:
+            continue
+        cols = spec.get("cols", 2)
+        rows = math.ceil(len(agents) / cols)
+        ax, ay = spec["anchor"]
+        for k, agent in enumerate(agents):
+            row, col = divmod(k, cols)
+            in_row = min(cols, len(agents) - row * cols)
+            x = ax + (col - (in_row - 1) / 2) * spacing / scale
+            y = ay + (row - (rows - 1) / 2) * spacing / scale
+            radius = 6 + 11 * math.sqrt(max(_size_share(world, agent), 0.0))
+            markers.append(Marker(agent.name, agent.kind, code,
+                                  (round(origin[0] + x * scale), round(origin[1] + y * scale)),
+                                  round(radius * scale)))
+    return markers
+
+
+def draw_shape(surface, kind: str, centre, radius: int, colour, width: int = 0) -> None:
+    x, y = centre
+    r = max(radius, 2)
+    if kind in ("foundry", "wafer"):
+        pygame.draw.rect(surface, colour, pygame.Rect(x - r, y - r, 2 * r, 2 * r), width)
+    elif kind in ("hbm_maker", "hbm"):
+        pygame.draw.circle(surface, colour, (x, y), r, width)
+    elif kind in ("packager", "packaging"):
+        pygame.draw.polygon(surface, colour, [(x, y - r - 2), (x + r + 2, y), (x, y + r + 2), (x - r - 2, y)], width)
+    else:  # designer / accelerator
+        pygame.draw.polygon(surface, colour, [(x, y - r - 2), (x + r + 2, y + r), (x - r - 2, y + r)], width)
+
+
+def _bezier(p0, p1, bend: float, steps: int = 24) -> list[tuple[float, float]]:
+    (x0, y0), (x1, y1) = p0, p1
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    cx, cy = mx - dy * bend, my + dx * bend
+    points = []
+    for i in range(steps + 1):
+        t = i / steps
+        a, b, c = (1 - t) ** 2, 2 * (1 - t) * t, t * t
+        points.append((a * x0 + b * cx + c * x1, a * y0 + b * cy + c * y1))
+    return points
+
+
+def _pattern_line(surface, colour, points, width: int, good: str) -> None:
+    """Solid (wafer), dashed (HBM), dotted (packaging), double rail (accelerator)."""
+    if good == "wafer":
+        pygame.draw.lines(surface, colour, False, points, width)
+        return
+    if good == "accelerator":
+        pygame.draw.lines(surface, colour, False, points, width)
+        if width >= 5:
+            pygame.draw.lines(surface, SEA, False, points, width - 4)
+        return
+    segments = list(itertools.pairwise(points))
+    for i, (a, b) in enumerate(segments):
+        if good == "hbm" and i % 2 == 0:
+            pygame.draw.line(surface, colour, a, b, width)
+        elif good == "packaging" and i % 2 == 0:
+            pygame.draw.circle(surface, colour, (round(a[0]), round(a[1])), max(width // 2 + 1, 2))
+
+
+class MapView:
+    def __init__(self, rect: pygame.Rect, fonts, geometry: dict | None = None) -> None:
+        self.rect = pygame.Rect(rect)
+        self.fonts = fonts
+        self.geometry = geometry or load_geometry()
+        w, h = self.geometry["size"]
+        self.scale = min(self.rect.width / w, self.rect.height / h)
+        self.origin = (self.rect.x + (self.rect.width - w * self.scale) / 2,
+                       self.rect.y + (self.rect.height - h * self.scale) / 2)
+        self.static: pygame.Surface | None = None
+        self.markers: list[Marker] = []
+        self.paths: list[tuple[str, list[tuple[float, float]], int]] = []
+        self.hover: Marker | None = None
+        self.world = None
+        self.lang = "en"
+
+    def to_screen(self, point) -> tuple[float, float]:
+        return self.origin[0] + point[0] * self.scale, self.origin[1] + point[1] * self.scale
+
+    # ------------------------------------------------------------------ once per turn
+    def rebuild(self, world, lang: str) -> None:
+        self.world, self.lang = world, lang
+        self.markers = layout_markers(world, self.geometry, self.origin, self.scale)
+        surface = pygame.Surface(self.rect.size).convert()
+        surface.fill(SEA)
+        offset = (-self.rect.x, -self.rect.y)
+        countries = self.geometry["countries"]
+        for code, spec in countries.items():
+            points = [self._local(p, offset) for p in spec["polygon"]]
+            korea = code == "KOR"
+            pygame.draw.polygon(surface, LAND_KOREA if korea else LAND, points)
+            pygame.draw.polygon(surface, BORDER_KOREA if korea else BORDER, points, 3 if korea else 1)
+        self.paths = self._flow_paths(world)
+        for good, points, width in self.paths:
+            local = [(x + offset[0], y + offset[1]) for x, y in points]
+            _pattern_line(surface, GOOD_COLOURS[good], local, width, good)
+        for code, spec in countries.items():
+            country = world.countries.get(code)
+            name = (country.name_ko if lang == "ko" else country.name_en) if country else code
+            if code == "GCC":
+                name = tr("ui.region.gcc", lang)
+            elif code == "ROW":
+                name = tr("ui.region.row", lang)
+            label = self.fonts.render(name, 15, BORDER_KOREA if code == "KOR" else (200, 210, 220), bold=True)
+            x, y = self._local(spec["label"], offset)
+            surface.blit(label, label.get_rect(center=(x, y)))
+        self._legend(surface)
+        self.static = surface
+
+    def _local(self, point, offset) -> tuple[float, float]:
+        x, y = self.to_screen(point)
+        return x + offset[0], y + offset[1]
+
+    def _flow_paths(self, world) -> list[tuple[str, list[tuple[float, float]], int]]:
+        flows = compute_flows(world)
+        top = {g: max((f.volume for f in flows if f.good == g), default=0.0) for g in GOODS}
+        countries = self.geometry["countries"]
+        paths = []
+        for flow in flows:
+            if flow.source not in countries or flow.target not in countries or top[flow.good] <= 0:
+                continue
+            share = flow.volume / top[flow.good]
+            if share < 0.01:
+                continue
+            width = max(1, round((1.5 + 7 * math.sqrt(share)) * self.scale))
+            bend = 0.12 + 0.07 * GOODS.index(flow.good)
+            a = self.to_screen(countries[flow.source]["anchor"])
+            b = self.to_screen(countries[flow.target]["anchor"])
+            paths.append((flow.good, _bezier(a, b, bend), width))
+        return paths
+
+    def _legend(self, surface) -> None:
+        x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
+        x, y = x - self.rect.x, y - self.rect.y
+        box = pygame.Rect(x - 6, y - 6, 230, 24 * len(GOODS) + 8)
+        pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
+        for i, good in enumerate(GOODS):
+            cy = y + 24 * i + 10
+            _pattern_line(surface, GOOD_COLOURS[good], [(x + 2 + 4 * k, cy) for k in range(9)], 4, good)
+            draw_shape(surface, good, (x + 50, cy), 6, GOOD_COLOURS[good])
+            label = self.fonts.render(tr(f"ui.good.{good}", self.lang), 14, (220, 225, 230))
+            surface.blit(label, (x + 64, cy - label.get_height() // 2))
+
+    # ------------------------------------------------------------------ every frame
+    def draw(self, screen: pygame.Surface, t: float, animate: bool = True) -> None:
+        if self.static is None:
+            return
+        screen.blit(self.static, self.rect)
+        if animate:
+            self._particles(screen, t)
+        world = self.world
+        bottleneck = world.history[-1]["bottleneck"] if world.history else {}
+        for m in self.markers:
+            agent = world.by_name[m.name]
+            good = KIND_GOOD[m.kind]
+            colour = GOOD_COLOURS[good] if agent.alive else (90, 90, 90)
+            draw_shape(screen, m.kind, m.pos, m.radius, colour)
+            draw_shape(screen, m.kind, m.pos, m.radius, (250, 250, 250) if m.country == "KOR" else (20, 20, 20), 2)
+            binding = bottleneck.get(m.name)
+            if m.kind == "designer" and binding in ("wafer", "hbm", "packaging"):
+                self._bottleneck(screen, m, binding, t)
+            elif binding == "exited":
+                x, y = m.pos
+                pygame.draw.line(screen, (230, 60, 60), (x - 8, y - 8), (x + 8, y + 8), 3)
+                pygame.draw.line(screen, (230, 60, 60), (x - 8, y + 8), (x + 8, y - 8), 3)
+        if self.hover is not None:
+            self._tooltip(screen, self.hover)
+
+    def _particles(self, screen, t: float) -> None:
+        for good, points, width in self.paths:
+            n = len(points) - 1
+            count = 3
+            for k in range(count):
+                phase = (t * 0.25 + k / count) % 1.0
+                i = min(int(phase * n), n - 1)
+                f = phase * n - i
+                (x0, y0), (x1, y1) = points[i], points[i + 1]
+                pos = (round(x0 + (x1 - x0) * f), round(y0 + (y1 - y0) * f))
+                draw_shape(screen, good, pos, max(3, width // 2 + 2), (245, 245, 245))
+                draw_shape(screen, good, pos, max(2, width // 2 + 1), GOOD_COLOURS[good])
+
+    def _bottleneck(self, screen, m: Marker, binding: str, t: float) -> None:
+        """A pulsing ring in the colour of the input that binds, and its name."""
+        pulse = round(1 + math.sin(t * 4))
+        pygame.draw.circle(screen, GOOD_COLOURS[binding], m.pos, m.radius + 5 + pulse, 3)
+        label = self.fonts.render("! " + tr(f"ui.short.{binding}", self.lang), 12, (255, 255, 255), bold=True)
+        box = label.get_rect(midtop=(m.pos[0], m.pos[1] + m.radius + 7))
+        pygame.draw.rect(screen, GOOD_COLOURS[binding], box.inflate(6, 0), border_radius=4)
+        screen.blit(label, box)
+
+    # ------------------------------------------------------------------ hover
+    def marker_at(self, pos) -> Marker | None:
+        best, dist = None, 1e9
+        for m in self.markers:
+            d = math.hypot(pos[0] - m.pos[0], pos[1] - m.pos[1])
+            if d <= max(m.radius + 4, 10) and d < dist:
+                best, dist = m, d
+        return best
+
+    def tooltip_lines(self, m: Marker) -> list[str]:
+        world, lang = self.world, self.lang
+        agent = world.by_name[m.name]
+        name = agent.name_ko if lang == "ko" else agent.name
+        country = world.countries[agent.country]
+        lines = [f"{name} ({country.name_ko if lang == 'ko' else country.name_en})",
+                 tr(f"ui.kind.{m.kind}", lang)]
+        state = world.history[-1] if world.history else None
+        market = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}[m.kind]
+        if state:
+            lines.append(f"{tr('ui.tip.share', lang)}: {state['shares'][market].get(m.name, 0.0):.1%}")
+        if m.kind == "designer":
+            lines.append(f"{tr('ui.tip.sold', lang)}: {agent.sold:,.1f}k")
+            lines.append(f"{tr('ui.tip.price_chip', lang)}: ${agent.price:,.1f}k")
+            binding = state["bottleneck"].get(m.name, "demand") if state else "demand"
+            lines.append(f"{tr('ui.tip.binding', lang)}: {tr(f'binding.{binding}', lang)}")
+        else:
+            unit = tr(f"ui.unit.{market}", lang)
+            lines.append(f"{tr('ui.tip.capacity', lang)}: {agent.capacity:,.0f} {unit}")
+            lines.append(f"{tr('ui.tip.output', lang)}: {agent.output:,.0f} {unit}")
+            lines.append(f"{tr('ui.tip.price', lang)}: {agent.price:,.2f}")
+        lines.append(f"{tr('ui.tip.cash', lang)}: ${agent.cash:,.2f}B")
+        if not agent.alive:
+            lines.append(tr("binding.exited", lang))
+        return lines
+
+    def _tooltip(self, screen, m: Marker) -> None:
+        surfaces = [self.fonts.render(line, 14, (240, 240, 240), bold=i == 0)
+                    for i, line in enumerate(self.tooltip_lines(m))]
+        width = max(s.get_width() for s in surfaces) + 16
+        height = sum(s.get_height() for s in surfaces) + 12
+        box = pygame.Rect(m.pos[0] + 16, m.pos[1] - 10, width, height)
+        box.clamp_ip(self.rect)
+        if box.collidepoint(m.pos):
+            box.right = m.pos[0] - 16
+            box.clamp_ip(self.rect)
+        pygame.draw.rect(screen, (12, 16, 24), box, border_radius=6)
+        pygame.draw.rect(screen, GOOD_COLOURS[KIND_GOOD[m.kind]], box, 2, border_radius=6)
+        y = box.y + 6
+        for s in surfaces:
+            screen.blit(s, (box.x + 8, y))
+            y += s.get_height()
