@@ -146,10 +146,13 @@ def test_summary_of_a_short_game_ends_with_its_last_quarter():
     assert "Final state (2026Q2)" in out
 
 
-def test_no_arguments_plays_the_baseline():
-    code, out, _ = run()
-    assert code == 0
-    assert "baseline" in out and "Final state (2029Q4)" in out
+def test_no_arguments_opens_the_desktop_game(monkeypatch):
+    """No arguments means `play`; with no display to show it on (SDL's dummy driver), it stops
+    with a message and exit code 2 instead of running a game nobody can see."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    code, _, err = run()
+    assert code == 2
+    assert "cannot open a window" in err and "Traceback" not in err
 
 
 def test_korean_summary():

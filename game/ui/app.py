@@ -386,11 +386,17 @@ class NoDisplay(Exception):
 
 
 def open_window(headless: bool = False) -> pygame.Surface:
+    """The game's window. Without a display SDL falls back to an invisible offscreen (or dummy)
+    driver; an interactive game nobody can see is refused with NoDisplay rather than left
+    running. Only a screenshot run is headless on purpose (tests build GameApp themselves)."""
     if headless and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     try:
         pygame.display.init()
+        if not headless and pygame.display.get_driver() in ("offscreen", "dummy"):
+            pygame.display.quit()
+            raise NoDisplay("no display: SDL found no video device, only its invisible offscreen driver")
         pygame.font.init()
         screen = pygame.display.set_mode(SIZE)
     except pygame.error as exc:

@@ -8,12 +8,13 @@ reaches the model when the player ends the turn.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import pygame
 import pygame_gui
 from pydantic import ValidationError
-from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UIPanel, UIScrollingContainer
+from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UIPanel, UIScrollingContainer, UITextBox
 
 from game.actions import (
     BrokerLink,
@@ -264,7 +265,8 @@ class Desk:
         w = rect.width - 16
         self.cost_label = UILabel(pygame.Rect(6, 4, w, 24), "", manager=m, container=footer, object_id="#cost")
         self.budget_label = UILabel(pygame.Rect(6, 28, w, 22), "", manager=m, container=footer)
-        self.reason_label = UILabel(pygame.Rect(6, 52, w, 36), "", manager=m, container=footer, object_id="#ok")
+        self.reason_label = UITextBox("", pygame.Rect(2, 50, w + 4, 42), manager=m, container=footer,
+                                      object_id="#reason")
         self.reset_button = UIButton(pygame.Rect(6, 94, 110, 44), tr("ui.desk.reset", lang), manager=m,
                                      container=footer)
         self.end_button = UIButton(pygame.Rect(122, 94, w - 118, 44), tr("ui.desk.end_turn", lang), manager=m,
@@ -286,8 +288,9 @@ class Desk:
             text = tr("ui.desk.staged", lang).format(n=len(actions))
         else:
             text = tr("ui.desk.no_change", lang)
-        self.reason_label.set_text(text)
-        self.reason_label.change_object_id("#refusal" if reason else "#ok")
+        self.reason_text = text
+        colour = "#FF8A65" if reason else "#8FD694"
+        self.reason_label.set_text(f'<font color="{colour}">{html.escape(text)}</font>')
         if self.session.finished:
             self.end_button.disable()
 

@@ -74,8 +74,8 @@ def gui_theme(size: int = 15) -> dict:
     theme["#value"] = {"misc": {"text_horiz_alignment": "right"}}
     theme["#small"] = {"font": small, "colours": {"normal_text": "#B8C4D0"}}
     theme["#cost"] = {"font": [dict(f, bold="1") for f in font]}
-    theme["#refusal"] = {"font": small, "colours": {"normal_text": "#FF8A65"}}
-    theme["#ok"] = {"font": small, "colours": {"normal_text": "#8FD694"}}
+    theme["#reason"] = {"font": small, "colours": {"dark_bg": "#00000000", "normal_border": "#00000000"},
+                        "misc": {"border_width": "0", "padding": "2,0"}}
     theme["#end_turn"] = {"font": [dict(f, bold="1", size=str(size + 2)) for f in font],
                           "colours": {"normal_bg": "#0072B2", "hovered_bg": "#1C8AD0", "normal_text": "#FFFFFF"}}
     theme["#staged"] = {"colours": {"normal_bg": "#8A6A00", "hovered_bg": "#A8830A"}}

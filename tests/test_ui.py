@@ -1,0 +1,161 @@
+"""The desktop game, headless: scripted plays through real pygame events (mouse on a slider's
+arrow, Enter, F5/F9, the language button) asserting on the model and on what is drawn."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pygame
+import pygame.freetype
+import pytest
+
+from game.text import tr
+from game.ui.app import MAP_RECT, SIZE, GameApp
+from game.ui.fonts import REGULAR
+from game.ui.mapview import GOOD_COLOURS
+from game.ui.session import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app(tmp_path):
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    game = GameApp(Session("baseline", 7, saves_dir=tmp_path), "en", screen)
+    game.frame()
+    yield game
+    pygame.quit()
+
+
+def post(event_type, **attrs) -> None:
+    pygame.event.post(pygame.event.Event(event_type, **attrs))
+
+
+def press(app, key) -> None:
+    post(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
+    post(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0)
+    app.frame()
+
+
+def click(app, pos) -> None:
+    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
+    post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+    app.frame()
+    post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
+    app.frame()
+    app.frame()  # pygame_gui posts UI_BUTTON_PRESSED to the queue: the next frame handles it
+
+
+def hold(app, pos, frames: int, dt: float = 0.05) -> None:
+    """Press the mouse on `pos` and keep it down for a few frames (a slider's arrow repeats)."""
+    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(1, 0, 0))
+    post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+    for _ in range(frames):
+        app.frame(dt)
+    post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
+    app.frame(dt)
+
+
+def test_a_lever_moved_by_the_mouse_shows_its_cost_and_reaches_the_model_only_at_end_turn(app):
+    world = app.session.world
+    slider = app.desk.slider("rd_grant:Rebellions")
+    arrow = slider.right_button.rect.center
+    assert app.desk.scroll.get_container().get_rect().collidepoint(arrow), "the slider must be on screen"
+    cost_before = app.desk.cost_label.text
+    hold(app, arrow, frames=6)
+    assert app.desk.values["rd_grant:Rebellions"] > 0
+    assert app.desk.cost_label.text != cost_before
+    assert app.desk.cost > 0 and app.desk.reason is None
+    assert world.countries["KOR"].policy.rd_grants == {}, "nothing changes before End Turn"
+    click(app, app.desk.end_button.rect.center)
+    assert world.turn == 1
+    assert world.countries["KOR"].policy.rd_grants["Rebellions"] == pytest.approx(
+        app.session.reports[-1].verdicts[0]["action"]["amount"])
+    assert app.desk.values["rd_grant:Rebellions"] > 0, "the desk starts from the policy now in force"
+
+
+def test_enter_and_space_end_turns_and_an_invalid_bundle_is_explained_and_not_played(app):
+    world = app.session.world
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_SPACE)
+    assert world.turn == 2
+    app.desk.set_value("procurement.leader", 80)
+    app.desk.set_value("procurement.domestic", 40)
+    app.frame()
+    assert app.desk.reason and "100%" in app.desk.reason
+    assert tr("ui.desk.refused", "en") in app.desk.reason_text
+    press(app, pygame.K_RETURN)
+    assert world.turn == 2, "a refused bundle does not end the turn"
+
+
+def test_language_switch_relabels_and_hangul_renders(app):
+    end_en = app.desk.end_button.text
+    top = pygame.Rect(0, 0, 600, 40)
+    before = pygame.image.tobytes(app.screen.subsurface(top), "RGB")
+    click(app, app.top_buttons["lang"].rect.center)
+    assert app.lang == "ko"
+    assert app.desk.end_button.text == tr("ui.desk.end_turn", "ko") != end_en
+    assert pygame.image.tobytes(app.screen.subsurface(top), "RGB") != before
+    font = pygame.freetype.Font(str(REGULAR), 16)
+    text = tr("ui.desk.title", "ko") + tr("title_ui", "ko")
+    assert all(m is not None for m in font.get_metrics(text)), "every Hangul glyph is in the font"
+    label = app.fonts.render(tr("ui.desk.title", "ko"), 16)
+    assert label.get_width() > 40 and label.get_bounding_rect().height > 8
+
+
+def test_the_map_is_drawn_with_markers_where_the_firms_are_and_hover_shows_numbers(app):
+    map_pixels = pygame.transform.scale(app.screen.subsurface(MAP_RECT), (110, 62))
+    colours = {map_pixels.get_at((x, y))[:3] for x in range(110) for y in range(62)}
+    assert len(colours) > 8, "the map region is not blank"
+    marker = next(m for m in app.map.markers if m.name == "SK hynix")
+    assert app.screen.get_at(marker.pos)[:3] == GOOD_COLOURS["hbm"]
+    foundry = next(m for m in app.map.markers if m.name == "TSMC")
+    assert app.screen.get_at(foundry.pos)[:3] == GOOD_COLOURS["wafer"]
+    tip = pygame.Rect(marker.pos[0] + 16, marker.pos[1] - 10, 120, 60).clip(MAP_RECT)
+    before = pygame.image.tobytes(app.screen.subsurface(tip), "RGB")
+    post(pygame.MOUSEMOTION, pos=marker.pos, rel=(1, 0), buttons=(0, 0, 0))
+    app.frame()
+    assert app.map.hover is marker
+    assert pygame.image.tobytes(app.screen.subsurface(tip), "RGB") != before, "the tooltip is drawn"
+    lines = app.map.tooltip_lines(marker)
+    assert lines[0].startswith("SK hynix") and any(tr("ui.tip.capacity", "en") in line for line in lines)
+
+
+def test_f5_saves_and_f9_loads_the_quick_save(app, tmp_path):
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_F5)
+    path = tmp_path / "quicksave.json"
+    assert path.exists()
+    assert (tmp_path / "autosave" / "autosave-0001.json").exists()
+    press(app, pygame.K_RETURN)
+    assert app.session.world.turn == 2
+    press(app, pygame.K_F9)
+    assert app.session.world.turn == 1
+    assert app.session.world.governance.controllers["KOR"] is app.session.player
+    press(app, pygame.K_RETURN)
+    assert app.session.world.turn == 2
+
+
+def test_esc_opens_the_menu_and_its_quit_button_stops_the_game(app):
+    press(app, pygame.K_ESCAPE)
+    assert app.menu is not None
+    quit_button = next(b for b, key in app.menu_buttons.items() if key == "quit")
+    click(app, quit_button.rect.center)
+    assert not app.running
+
+
+def test_autoplay_screenshot_from_the_command_line(tmp_path):
+    shot = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "main.py", "play", "--autoplay", "2", "--lang", "ko",
+                           "--screenshot", str(shot)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    image = pygame.image.load(str(shot))
+    assert image.get_size() == SIZE
