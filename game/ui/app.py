@@ -63,33 +63,37 @@ class GameApp:
         self.rebuild()
 
     # ------------------------------------------------------------------ (re)building
-    def rebuild(self) -> None:
-        """Everything that depends on the world or the language."""
+    def rebuild(self, relabel: bool = False) -> None:
+        """Everything that depends on the world; with `relabel`, also every widget's text."""
         self.map.rebuild(self.session.world, self.lang)
         if self.desk is None:
             self.desk = Desk(self.manager, DESK_RECT, self.session, self.lang)
-        else:
-            self.desk.session = self.session
+        elif relabel:
+            staged = dict(self.desk.values)
             self.desk.lang = self.lang
             self.desk.reset_from_model()
+            self.desk.values.update({k: v for k, v in staged.items() if k in self.desk.values})
             self.desk.build()
-        for button in self.top_buttons.values():
-            button.kill()
-        other = "en" if self.lang == "ko" else "ko"
-        self.top_buttons = {
-            "menu": UIButton(pygame.Rect(SIZE[0] - 110, 5, 104, 30), tr("ui.menu.button", self.lang),
-                             manager=self.manager),
-            "lang": UIButton(pygame.Rect(SIZE[0] - 220, 5, 104, 30), tr(f"ui.lang.{other}", self.lang),
-                             manager=self.manager),
-        }
+        else:
+            self.desk.new_turn()
+        if relabel or not self.top_buttons:
+            for button in self.top_buttons.values():
+                button.kill()
+            other = "en" if self.lang == "ko" else "ko"
+            self.top_buttons = {
+                "menu": UIButton(pygame.Rect(SIZE[0] - 110, 5, 104, 30), tr("ui.menu.button", self.lang),
+                                 manager=self.manager),
+                "lang": UIButton(pygame.Rect(SIZE[0] - 220, 5, 104, 30), tr(f"ui.lang.{other}", self.lang),
+                                 manager=self.manager),
+            }
         self.ticker_lines = self._ticker_lines()
-        if self.menu is not None:
+        if relabel and self.menu is not None:
             self.open_menu()
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
         self.manager.set_locale(lang)
-        self.rebuild()
+        self.rebuild(relabel=True)
 
     # ------------------------------------------------------------------ actions of the player
     def end_turn(self) -> bool:
