@@ -73,51 +73,52 @@ def targets(world, effect, kinds: tuple[str, ...]) -> list:
     return chosen
 
 
-def apply_effect(world, effect, now: int) -> str:
-    """Change one mechanism input; return a short English note of what changed."""
+def apply_effect(world, effect, now: int) -> tuple[str, dict]:
+    """Change one mechanism input; return a strings key and its parameters describing it (the
+    cause log renders it in either language, with firm names in the reader's language)."""
     until = now + effect.quarters - 1
     match effect.kind:
         case "budget_shock":
             buyers = targets(world, effect, ("buyer",))
             for buyer in buyers:
                 buyer.shocks.append((until, effect.factor))
-            return f"budgets of {len(buyers)} buyers x{effect.factor:g} for {effect.quarters} quarters"
+            return "effect.budget_shock", {"count": len(buyers), "factor": effect.factor, "quarters": effect.quarters}
         case "capacity_loss":
             producers = targets(world, effect, ("foundry", "hbm_maker", "packager"))
             for producer in producers:
                 producer.outages.append((until, effect.factor))
-            names = ", ".join(p.name for p in producers)
-            return f"{names}: {effect.factor:.0%} of capacity offline for {effect.quarters} quarters"
+            return "effect.capacity_loss", {"names": [p.name for p in producers], "share": effect.factor,
+                                            "quarters": effect.quarters}
         case "export_control":
             world.add_export_control(effect.from_countries[0], effect.good, effect.to_countries,
                                      effect.perf_above, also_from=effect.from_countries[1:])
-            return f"export control on {effect.good} to {', '.join(effect.to_countries)}"
+            return "effect.export_control", {"good": f"good.{effect.good}", "to": list(effect.to_countries)}
         case "qualification":
-            state = world.qualification.setdefault((effect.supplier, effect.designer), [0.0, 1.0, 0.0])
-            state[0] = effect.level
-            return f"{effect.supplier} qualified for {effect.level:.0%} of {effect.designer}'s needs"
+            world.qualification.setdefault((effect.supplier, effect.designer), [0.0])[0] = effect.level
+            return "effect.qualification", {"supplier": effect.supplier, "designer": effect.designer,
+                                            "level": effect.level}
         case "perf_multiplier":
             designers = targets(world, effect, ("designer",))
             for designer in designers:
                 designer.perf_factor *= effect.factor
-            return f"performance x{effect.factor:g} for {', '.join(d.name for d in designers)}"
+            return "effect.perf_multiplier", {"names": [d.name for d in designers], "factor": effect.factor}
         case "pipeline":
             producers = targets(world, effect, ("foundry", "hbm_maker", "packager"))
             for producer in producers:
                 producer.pipeline.append([now + effect.delay, effect.amount])
-            return f"+{effect.amount:g} capacity at {', '.join(p.name for p in producers)} in {effect.delay} quarters"
+            return "effect.pipeline", {"names": [p.name for p in producers], "amount": effect.amount,
+                                       "delay": effect.delay}
         case "learning_jump":
             producers = targets(world, effect, ("foundry", "hbm_maker"))
             for producer in producers:
                 producer.volume *= effect.factor
                 producer.learn_from(0.0)
-            names = ", ".join(p.name for p in producers)
-            return f"learning curve jumps (cumulative volume x{effect.factor:g}) at {names}"
+            return "effect.learning_jump", {"names": [p.name for p in producers], "factor": effect.factor}
         case "ecosystem":
             designers = targets(world, effect, ("designer",))
             for designer in designers:
                 designer.ecosystem = min(1.0, designer.ecosystem + effect.amount)
-            return f"software ecosystem +{effect.amount:g} for {', '.join(d.name for d in designers)}"
+            return "effect.ecosystem", {"names": [d.name for d in designers], "amount": effect.amount}
     raise ValueError(f"unknown effect {effect.kind}")
 
 

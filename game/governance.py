@@ -149,8 +149,10 @@ class Governance:
                 continue
             self.fired.add(event.id)
             notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
+            detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
+                      for lang in ("en", "ko")}
             world.note("event", event.chooser or "", "cause.event", title=event.title_en, title_ko=event.title_ko,
-                       detail="; ".join(notes), event=event.id)
+                       detail=detail["en"], detail_ko=detail["ko"], event=event.id)
             if event.choices:
                 self._ask(event)
 

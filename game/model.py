@@ -393,18 +393,30 @@ class World(Model):
         entry = {"turn": self.turn, "date": self.date, "source": source, "country": country, "key": key,
                  "targets": targets or [], "params": params}
         for lang in ("en", "ko"):
-            values = {k: self._localised(params.get(f"{k}_{lang}", v), lang) for k, v in params.items()}
-            try:
-                entry[lang] = tr(key, lang).format(**values)
-            except (KeyError, IndexError, ValueError):
-                entry[lang] = f"{key} {params}"
+            entry[lang] = self.render(key, params, lang)
         self.causes[-1].append(entry)
 
     def _localised(self, value, lang: str):
-        """Firm and industry names in the reader's language."""
-        if lang == "ko" and isinstance(value, str) and value in self.by_name:
-            return self.by_name[value].name_ko
+        """Firm and industry names (and lists of them) in the reader's language; strings keys
+        such as "good.hbm" become their text."""
+        if isinstance(value, list):
+            return ", ".join(str(self._localised(v, lang)) for v in value)
+        if isinstance(value, str) and value.startswith("good."):
+            return tr(value, lang)
+        if lang == "ko" and isinstance(value, str):
+            if value in self.by_name:
+                return self.by_name[value].name_ko
+            if value in self.countries:
+                return self.countries[value].name_ko
         return value
+
+    def render(self, key: str, params: dict, lang: str) -> str:
+        """A strings template filled with parameters in the reader's language."""
+        values = {k: self._localised(params.get(f"{k}_{lang}", v), lang) for k, v in params.items()}
+        try:
+            return tr(key, lang).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return f"{key} {params}"
 
     # ------------------------------------------------------------------ what-if
     def preview(self, country: str, actions: list, quarters: int = 1) -> float:

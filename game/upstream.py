@@ -146,7 +146,8 @@ def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
                                     params.price_step_limit, floor)
     for s, p in zip(suppliers, new_price, strict=True):
         s.price = float(p)
-    world.last_market[good] = {"shipped": shipped, "asked": asked, "price": price, "capacity": capacity}
+    world.last_market[good] = {"shipped": shipped, "asked": asked, "price": price, "capacity": capacity,
+                               "buyer": buyer, "supplier": supplier, "filled": filled}
 
 
 def produce(world, received: dict[str, np.ndarray]) -> None:

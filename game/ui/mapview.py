@@ -50,10 +50,8 @@ class Flow:
 
 
 def compute_flows(world) -> list[Flow]:
-    """Between-country flows of the last quarter. Accelerators are exact (units each buyer bought
-    from each designer); the model records upstream shipments per supplier, not per designer, so
-    each supplier's shipments are split among the designers that buy from it by their output
-    (wafers: by each designer's output and foundry mix, at its dies per wafer and the yield)."""
+    """Between-country flows of the last quarter, exact: what each supplier shipped to each
+    designer (the market's order book) and what each buyer bought from each designer."""
     volume: dict[tuple[str, str, str], float] = {}
 
     def add(good, source, target, amount):
@@ -61,23 +59,14 @@ def compute_flows(world) -> list[Flow]:
             key = (good, source, target)
             volume[key] = volume.get(key, 0.0) + float(amount)
 
-    designers = [d for d in world.designers if d.alive]
-    for d in designers:
-        for name, mix in zip(d.foundries, d.foundry_mix, strict=False):
-            f = world.by_name[name]
-            per_wafer = max(d.chip.dies_per_wafer * max(f.yield_, 0.01), 1e-9)
-            add("wafer", f.country, d.country, d.output * float(mix) / per_wafer)
-    for good, group, attribute in (("hbm", world.hbm_makers, "hbm_suppliers"),
-                                   ("packaging", world.packagers, "packagers")):
-        shipped = world.last_market.get(good, {}).get("shipped")
-        if shipped is None:
+    groups = {"wafer": world.foundries, "hbm": world.hbm_makers, "packaging": world.packagers}
+    for good, suppliers in groups.items():
+        book = world.last_market.get(good, {})
+        if "filled" not in book:
             continue
-        for supplier, amount in zip(group, shipped, strict=False):
-            users = [d for d in designers if supplier.name in getattr(d, attribute)]
-            total = sum(d.output for d in users)
-            for d in users:
-                if total > 0:
-                    add(good, supplier.country, d.country, amount * d.output / total)
+        for buyer, supplier, amount in zip(book["buyer"], book["supplier"], book["filled"], strict=True):
+            if buyer < len(world.designers):  # the rest of the foundry market is not drawn
+                add(good, suppliers[supplier].country, world.designers[buyer].country, amount)
     sold = world.last_market.get("accelerator", {}).get("sold")
     if sold is not None:
         for i, buyer in enumerate(world.buyers):
