@@ -115,7 +115,9 @@ def run_sim(args) -> str:
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise UsageError(f"--csv {csv_dir}: exists and is not a folder")
     try:
-        target = save_path(args.save) if args.save else None
+        if args.save == "":
+            raise UsageError("--save needs a name or a path")
+        target = save_path(args.save) if args.save is not None else None
         if args.load:
             if args.scenario or args.seed is not None or args.control:
                 raise UsageError("--load takes the scenario, seed and strategies from the save; "

@@ -31,7 +31,7 @@ FORMAT = "team-korea-save"
 FORMAT_VERSION = 1
 GAME_VERSION = "0.1.0"
 MAX_BYTES = 20 * 1024 * 1024  # a 20-turn game saves in well under 1 MB
-LARGEST_NUMBER = 1e15  # nothing in the world is this big in its units
+LARGEST_NUMBER = 1e18  # nothing in the world is this big in its units (budgets in won reach ~1e13)
 SAVES_DIR = Path("saves")
 AUTOSAVE_KEEP = 10
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -42,7 +42,9 @@ class SaveError(Exception):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """No unknown keys, and no type coercion: "7" is not a seed, 4.0 is not a turn."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ScenarioRef(Strict):
@@ -159,10 +161,13 @@ def write_save(path: Path, doc: dict) -> Path:
 
 
 def autosave(world, scenario_name: str, folder: Path = SAVES_DIR / "autosave") -> Path:
-    """Write `autosave-<turn>.json` and keep only the newest AUTOSAVE_KEEP autosaves."""
-    path = write_save(folder / f"autosave-{world.turn:04d}.json", document(world, scenario_name))
-    saves = sorted(folder.glob("autosave-*.json"))
-    for old in saves[:-AUTOSAVE_KEEP]:
+    """Write the next numbered autosave and keep only the newest AUTOSAVE_KEEP of them, whatever
+    game wrote them (numbers only grow, so a new game never overwrites or loses to an old one)."""
+    numbered = sorted((int(m.group(1)), p) for p in folder.glob("autosave-*.json")
+                      if (m := re.fullmatch(r"autosave-(\d{6})\.json", p.name)))
+    number = numbered[-1][0] + 1 if numbered else 1
+    path = write_save(folder / f"autosave-{number:06d}.json", document(world, scenario_name))
+    for _, old in numbered[: max(len(numbered) + 1 - AUTOSAVE_KEEP, 0)]:
         old.unlink(missing_ok=True)
     return path
 
@@ -296,7 +301,7 @@ def _check_numbers(value, where: str, path: str, key: str = "") -> None:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return
     if isinstance(value, int | float):
-        if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
+        if abs(value) > LARGEST_NUMBER or (isinstance(value, float) and not math.isfinite(value)):
             raise SaveError(f"{where}: {path}: {value!r} is not a plausible number")
         if key in NON_NEGATIVE and value < 0:
             raise SaveError(f"{where}: {path}: {key} may not be negative ({value})")
@@ -322,8 +327,13 @@ def migrate(data: dict, where: str) -> dict:
         step = MIGRATIONS.get(version)
         if step is None:
             raise SaveError(f"{where}: no way to read save format {version}")
-        data = step(data)
-        version = data["format_version"]
+        try:
+            data = step(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SaveError(f"{where}: cannot upgrade save format {version}: {exc!r}") from None
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if not isinstance(version, int):
+            raise SaveError(f"{where}: the upgrade from save format {version} went wrong")
     return data
 
 
@@ -373,9 +383,12 @@ def replay(save: SaveFile, where: str, force: bool = False):
 
     scenario = scenario_for(save, where, force)
     countries = [c.id for c in scenario.countries]
-    unknown = sorted(set(save.controllers) - set(countries))
-    if unknown:
-        raise SaveError(f"{where}: controllers for unknown countries {', '.join(unknown)}")
+    for field, given in (("controllers", save.controllers), ("rng.controllers", save.rng.controllers)):
+        if set(given) != set(countries):
+            missing, extra = sorted(set(countries) - set(given)), sorted(set(given) - set(countries))
+            raise SaveError(f"{where}: {field} must name every country of the scenario"
+                            + (f"; missing {', '.join(missing)}" if missing else "")
+                            + (f"; unknown {', '.join(extra)}" if extra else ""))
     replayers = {c: _Replayer(save.controllers.get(c, "default"), c, save.log) for c in countries}
     world = World(scenario, seed=save.seed, controllers=replayers)
     for turn in range(1, save.turn + 1):
@@ -388,35 +401,41 @@ def replay(save: SaveFile, where: str, force: bool = False):
     except KeyError as exc:
         raise SaveError(f"{where}: {exc.args[0]}") from None
     for code, state in save.rng.controllers.items():
-        if code in world.governance.rngs:
+        try:
             world.governance.rngs[code].bit_generator.state = state
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            raise SaveError(f"{where}: rng.controllers.{code}: not a random-generator state ({exc})") from None
     return world, None
 
 
-def load_game(path: Path, force: bool = False):
-    """A new world continuing the saved game; raises SaveError and touches nothing else."""
+def _replayed(path: Path, force: bool):
+    """Read and re-play a save; returns (save, world, first turn that differs or None, why)."""
     where = str(path)
     save = read_save(path)
     try:
         world, diverged = replay(save, where, force)
     except SaveError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         raise SaveError(f"{where}: the saved game cannot be re-played: {exc}") from None
+    why = "the game re-played from its log diverges from the save"
+    if diverged is None and _plain(world_state(world)) != save.state:
+        diverged, why = save.turn, "the saved state does not match the game re-played from its log"
+    elif diverged is None and world.rng.bit_generator.state != save.rng.numpy:
+        diverged, why = save.turn, "the saved random state does not match the re-played game"
+    return save, world, diverged, why
+
+
+def load_game(path: Path, force: bool = False):
+    """A new world continuing the saved game; raises SaveError and touches nothing else."""
+    save, world, diverged, why = _replayed(path, force)
     if diverged is not None:
-        raise SaveError(f"{where}: the game re-played from its log diverges from the save at turn {diverged}")
-    if _plain(world_state(world)) != save.state:
-        raise SaveError(f"{where}: the saved state does not match the game re-played from its log "
-                        "(edited or corrupted)")
-    if world.rng.bit_generator.state != save.rng.numpy:
-        raise SaveError(f"{where}: the saved random state does not match the re-played game")
+        raise SaveError(f"{path}: {why} at turn {diverged} "
+                        "(edited or corrupted, or saved by a different version of the model)")
     return world, save
 
 
 def verify(path: Path, force: bool = False) -> tuple[int, int | None]:
     """Replay a save turn by turn; returns (turns checked, first diverging turn or None)."""
-    save = read_save(path)
-    world, diverged = replay(save, str(path), force)
-    if diverged is None and _plain(world_state(world)) != save.state:
-        diverged = save.turn
+    save, _, diverged, _ = _replayed(path, force)
     return save.turn, diverged
