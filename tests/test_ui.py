@@ -134,7 +134,7 @@ def test_f5_saves_and_f9_loads_the_quick_save(app, tmp_path):
     press(app, pygame.K_F5)
     path = tmp_path / "quicksave.json"
     assert path.exists()
-    assert (tmp_path / "autosave" / "autosave-0001.json").exists()
+    assert (tmp_path / "autosave" / "autosave-000001.json").exists()
     press(app, pygame.K_RETURN)
     assert app.session.world.turn == 2
     press(app, pygame.K_F9)
