@@ -1,0 +1,445 @@
+"""Events: the baseline's shocks and turning points, each effect kind acting on its mechanism's
+input, deterministic firing within windows and conditions, choices answered by the chooser's
+controller through the Action seam, and scenarios whose events name things that do not exist."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+import pytest
+
+from agents.controllers import Controller, make_controller
+from game.actions import TradeStance
+from game.calendar import parse_quarter
+from game.events import apply_effect
+from game.model import World
+from game.observation import Observation
+from game.scenario import Condition, Effect, Scenario, ScenarioError, load_scenario
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@cache
+def baseline() -> Scenario:
+    return load_scenario("baseline")
+
+
+def event_spec(event_id: str, scenario: Scenario | None = None):
+    return next(e for e in (scenario or baseline()).events if e.id == event_id)
+
+
+def with_event(scenario: Scenario, event_id: str, **update) -> Scenario:
+    events = [e.model_copy(update=update) if e.id == event_id else e for e in scenario.events]
+    return scenario.model_copy(update={"events": events})
+
+
+def fired(world: World) -> list[tuple[str, str]]:
+    """(quarter, event id) of every event in the cause log, in order."""
+    return [(e["date"], e["params"]["event"]) for turn in world.causes for e in turn if e["source"] == "event"]
+
+
+def fired_ids(world: World) -> set[str]:
+    return {eid for _, eid in fired(world)}
+
+
+@cache
+def played(seed: int, strategy: str = "laissez_faire") -> World:
+    world = World(baseline(), seed=seed, controllers={"KOR": make_controller("KOR", strategy)})
+    for _ in range(world.turns):
+        world.step()
+    return world
+
+
+# ------------------------------------------------------------------ the baseline's events
+
+# what the issue asks for -> the baseline event that provides it
+PROMISED = {
+    "generative-video demand surge": "video_demand_surge",
+    "new Nvidia generation": "nvidia_generation_leap",
+    "US export-control round": "us_controls_h20",
+    "US export-control round on HBM": "us_controls_hbm_tools",
+    "HBM qualification result": "samsung_hbm3e_nvidia",
+    "Taiwan earthquake": "taiwan_earthquake",
+    "Japanese materials export restriction": "japan_materials_restriction",
+    "efficiency shock shifting demand to inference": "inference_efficiency_shock",
+    "AI-capex correction": "ai_capex_correction",
+    "Rapidus volume production": "rapidus_volume_production",
+    "domestic training-chip breakthrough": "korean_training_chip",
+    "domestic-foundry yield breakthrough": "samsung_foundry_yield",
+    "Middle East compute deal": "middle_east_compute_deal",
+}
+
+
+def test_baseline_has_at_least_twelve_events_with_the_promised_ones():
+    ids = [e.id for e in baseline().events]
+    assert len(ids) >= 12
+    assert len(set(ids)) == len(ids)
+    missing = {what: eid for what, eid in PROMISED.items() if eid not in ids}
+    assert not missing
+
+
+@pytest.mark.parametrize(("event_id", "kinds"), [
+    ("video_demand_surge", {"budget_shock"}),
+    ("nvidia_generation_leap", {"perf_multiplier"}),
+    ("us_controls_h20", {"export_control"}),
+    ("samsung_hbm3e_nvidia", {"qualification"}),
+    ("taiwan_earthquake", {"capacity_loss"}),
+    ("japan_materials_restriction", {"capacity_loss"}),
+    ("rapidus_volume_production", {"learning_jump", "pipeline"}),
+    ("samsung_foundry_yield", {"learning_jump"}),
+    ("middle_east_compute_deal", {"budget_shock"}),
+])
+def test_promised_events_act_through_the_right_mechanism(event_id, kinds):
+    assert {effect.kind for effect in event_spec(event_id).effects} == kinds
+
+
+def test_every_event_speaks_korean_and_english():
+    for event in baseline().events:
+        for field in ("title_en", "title_ko", "text_en", "text_ko"):
+            assert getattr(event, field).strip(), (event.id, field)
+        assert HANGUL.search(event.title_ko) and HANGUL.search(event.text_ko), event.id
+        assert not HANGUL.search(event.title_en + event.text_en), event.id
+        for choice in event.choices:
+            assert choice.label_en.strip() and HANGUL.search(choice.label_ko), event.id
+
+
+def test_event_windows_are_inside_the_game_and_choices_have_a_chooser():
+    start = parse_quarter(baseline().scenario.start)
+    last = start + baseline().scenario.turns - 1
+    for event in baseline().events:
+        first = parse_quarter(event.start)
+        assert start <= first <= last, event.id
+        if event.end:
+            assert first <= parse_quarter(event.end), event.id
+        if event.choices:
+            assert event.chooser == "KOR", event.id
+
+
+# ------------------------------------------------------------------ each effect changes its mechanism input
+
+def turn(world: World, before=None) -> None:
+    """One quarter as World.step plays it, with `before(world)` where scenario events fire."""
+    world.begin_turn()
+    if before:
+        before(world)
+    world.fire_events()
+    world.apply_policies()
+    world.finish_turn()
+
+
+def paired(effect: Effect, probe, turns: int, seed: int = 0) -> list[tuple]:
+    """probe(world) after each quarter, without and with `effect` fired in the first quarter."""
+    plain, shocked = World(baseline(), seed=seed), World(baseline(), seed=seed)
+    notes = []
+    rows = []
+    for t in range(turns):
+        turn(plain)
+        turn(shocked, (lambda w: notes.append(apply_effect(w, effect, w.now))) if t == 0 else None)
+        rows.append((probe(plain), probe(shocked)))
+    assert len(notes) == 1 and notes[0]
+    return rows
+
+
+def test_budget_shock_multiplies_the_buyers_budget_for_its_quarters():
+    effect = Effect(kind="budget_shock", targets=["US hyperscalers"], factor=2.0, quarters=1)
+    rows = paired(effect, lambda w: (w.by_name["US hyperscalers"].budget, w.by_name["Chinese clouds"].budget), 2)
+    (plain, shocked), (plain_next, shocked_next) = rows
+    assert shocked[0] == pytest.approx(2.0 * plain[0], rel=1e-12)
+    assert shocked[1] == pytest.approx(plain[1], rel=1e-12)  # another buyer: untouched
+    assert shocked_next[0] == pytest.approx(plain_next[0], rel=1e-12)  # one quarter only
+
+
+def test_budget_shock_with_country_target_hits_every_buyer_of_that_country():
+    effect = Effect(kind="budget_shock", targets=["country:USA"], factor=0.5, quarters=2)
+    names = ("US hyperscalers", "US AI labs & neoclouds", "Korean clouds")
+    rows = paired(effect, lambda w: [w.by_name[n].budget for n in names], 2)
+    for plain, shocked in rows:
+        assert shocked[0] == pytest.approx(0.5 * plain[0], rel=1e-12)
+        assert shocked[1] == pytest.approx(0.5 * plain[1], rel=1e-12)
+        assert shocked[2] == pytest.approx(plain[2], rel=1e-12)
+
+
+def test_capacity_loss_takes_capacity_offline_for_its_quarters_then_restores_it():
+    effect = Effect(kind="capacity_loss", targets=["TSMC"], factor=0.5, quarters=2)
+    rows = paired(effect, lambda w: (w.by_name["TSMC"].available, w.by_name["TSMC"].capacity), 4)
+    for q, ((_, plain_capacity), (available, capacity)) in enumerate(rows):
+        assert capacity == plain_capacity
+        expected = 0.5 * capacity if q < 2 else capacity
+        assert available == pytest.approx(expected), q
+
+
+def test_qualification_sets_the_suppliers_level_and_sells_more_hbm():
+    effect = Effect(kind="qualification", supplier="Samsung", designer="Nvidia", level=1.0)
+    assert baseline().qualifications[0].level < 1.0
+    rows = paired(effect, lambda w: (w.qualification[("Samsung", "Nvidia")][0], w.by_name["Samsung"].revenue), 1)
+    (level, revenue), (level_after, revenue_after) = rows[0]
+    assert level == pytest.approx(0.35) and level_after == 1.0
+    assert revenue_after > revenue
+
+
+def test_qualification_of_a_new_pair_creates_it():
+    world = World(baseline(), seed=0)
+    assert ("CXMT", "Nvidia") not in world.qualification
+    apply_effect(world, Effect(kind="qualification", supplier="CXMT", designer="Nvidia", level=0.2), world.now)
+    assert world.qualification[("CXMT", "Nvidia")][0] == 0.2
+
+
+def test_perf_multiplier_changes_the_designers_performance():
+    world = World(baseline(), seed=0)
+    perf, nvidia = world.by_name["Rebellions"].perf, world.by_name["Nvidia"].perf
+    apply_effect(world, Effect(kind="perf_multiplier", targets=["Rebellions"], factor=1.5), world.now)
+    assert world.by_name["Rebellions"].perf == pytest.approx(1.5 * perf)
+    assert world.by_name["Nvidia"].perf == nvidia
+
+
+def test_pipeline_adds_capacity_after_its_delay():
+    effect = Effect(kind="pipeline", targets=["Samsung Foundry"], amount=30.0, delay=2)
+    rows = paired(effect, lambda w: w.by_name["Samsung Foundry"].capacity, 4)
+    assert [shocked - plain for plain, shocked in rows] == pytest.approx([0.0, 0.0, 30.0, 30.0])
+
+
+def test_learning_jump_raises_yield():
+    world = World(baseline(), seed=0)
+    foundry = world.by_name["Samsung Foundry"]
+    volume, yield_ = foundry.volume, foundry.yield_
+    apply_effect(world, Effect(kind="learning_jump", targets=["Samsung Foundry"], factor=3.0), world.now)
+    assert foundry.volume == pytest.approx(3 * volume)
+    assert yield_ < foundry.yield_ <= foundry.learning.yield_max
+
+
+def test_ecosystem_rises_and_is_capped_at_one():
+    world = World(baseline(), seed=0)
+    before = world.by_name["Rebellions"].ecosystem
+    apply_effect(world, Effect(kind="ecosystem", targets=["Rebellions"], amount=0.1), world.now)
+    assert world.by_name["Rebellions"].ecosystem == pytest.approx(before + 0.1)
+    apply_effect(world, Effect(kind="ecosystem", targets=["Rebellions", "Nvidia"], amount=5.0), world.now)
+    assert world.by_name["Rebellions"].ecosystem == 1.0
+    assert world.by_name["Nvidia"].ecosystem == 1.0
+
+
+def test_export_control_effect_forbids_the_flow():
+    world = World(baseline(), seed=0)
+    assert world.export_rules.allows("hbm", "KOR", "JPN")
+    apply_effect(world, Effect(kind="export_control", good="hbm", from_countries=["KOR"], to_countries=["JPN"]),
+                 world.now)
+    assert not world.export_rules.allows("hbm", "KOR", "JPN")
+    assert world.export_rules.allows("hbm", "USA", "JPN")
+    assert world.export_rules.allows("hbm", "KOR", "EU")
+
+
+def test_us_export_control_effect_reaches_allied_origins_above_its_threshold():
+    world = World(baseline(), seed=0)
+    apply_effect(world, Effect(kind="export_control", good="accelerator", from_countries=["USA"],
+                               to_countries=["GCC"], perf_above=1.0), world.now)
+    assert not world.export_rules.allows("accelerator", "USA", "GCC", 2.0)
+    assert not world.export_rules.allows("accelerator", "KOR", "GCC", 2.0)  # FDPR reach
+    assert world.export_rules.allows("accelerator", "KOR", "GCC", 0.5)
+
+
+def test_unknown_effect_kind_cannot_be_built():
+    with pytest.raises(ValueError):
+        Effect(kind="meteor", targets=["TSMC"])
+
+
+# ------------------------------------------------------------------ firing
+
+SEEDS = range(12)
+
+
+def test_event_firing_is_deterministic_for_a_seed():
+    for seed in (0, 5):
+        first = World(baseline(), seed=seed)
+        second = World(baseline(), seed=seed)
+        for _ in range(first.turns):
+            first.step()
+            second.step()
+        assert fired(first) == fired(second)
+        assert first.governance.fired == second.governance.fired == {eid for _, eid in fired(first)}
+
+
+def test_event_histories_differ_across_seeds():
+    histories = {tuple(fired(played(seed))) for seed in SEEDS}
+    assert len(histories) >= len(SEEDS) // 2
+    assert all(histories)
+
+
+def test_events_fire_only_in_their_window_and_at_most_once():
+    counts: Counter = Counter()
+    for seed in SEEDS:
+        for strategy in ("laissez_faire", "team_korea"):
+            history = fired(played(seed, strategy))
+            times = Counter(eid for _, eid in history)
+            assert max(times.values(), default=0) <= 1, (seed, strategy, times)
+            for date, eid in history:
+                spec = event_spec(eid)
+                assert parse_quarter(date) >= parse_quarter(spec.start), (seed, eid, date)
+                if spec.end:
+                    assert parse_quarter(date) <= parse_quarter(spec.end), (seed, eid, date)
+            counts.update(times)
+    assert len(counts) >= 10  # most of the events do happen in some game
+
+
+def test_event_with_zero_probability_never_fires_until_its_state_value_rises():
+    """The training-chip breakthrough is possible only with R&D grants (probability 0 + slope x
+    R&D stock): never under laissez-faire, in most games of a conductor who pays grants."""
+    assert event_spec("korean_training_chip").probability == 0.0
+    without = [seed for seed in SEEDS if "korean_training_chip" in fired_ids(played(seed))]
+    with_grants = [seed for seed in SEEDS if "korean_training_chip" in fired_ids(played(seed, "team_korea"))]
+    assert without == []
+    assert len(with_grants) >= len(SEEDS) // 2
+
+
+def test_event_never_fires_when_its_condition_fails():
+    """us_asks_allies needs KOR's trade stance != us_aligned."""
+    for seed in range(20):
+        world = World(baseline(), seed=seed)
+        assert world.governance.submit("KOR", [TradeStance(stance="us_aligned")])[0].accepted
+        for _ in range(world.turns):
+            world.step()
+        assert world.countries["KOR"].policy.trade_stance == "us_aligned"
+        assert "us_asks_allies" not in world.governance.fired, seed
+        assert "us_asks_allies" not in fired_ids(world), seed
+    # the same seeds without alignment: the event does happen
+    assert sum("us_asks_allies" in fired_ids(played(seed)) for seed in range(20)) >= 5
+
+
+def test_event_conditions_are_read_from_the_current_state():
+    scenario = with_event(baseline(), "taiwan_earthquake", probability=1.0, start="2025Q1",
+                          conditions=[Condition(key="korea.hbm_share", op=">", value=2.0)])
+    world = World(scenario, seed=0)
+    for _ in range(6):
+        world.step()
+    assert "taiwan_earthquake" not in world.governance.fired
+    scenario = with_event(baseline(), "taiwan_earthquake", probability=1.0, start="2025Q2",
+                          conditions=[Condition(key="korea.hbm_share", op=">", value=0.1)])
+    world = World(scenario, seed=0)
+    world.step()
+    assert "taiwan_earthquake" not in world.governance.fired  # window not open yet
+    world.step()
+    assert ("2025Q2", "taiwan_earthquake") in fired(world)
+    assert world.by_name["TSMC"].available == pytest.approx(0.85 * world.by_name["TSMC"].capacity)
+
+
+# ------------------------------------------------------------------ choices
+
+class Chooser(Controller):
+    def __init__(self, answer: int) -> None:
+        self.answer = answer
+        self.asked: list[tuple[str, Observation]] = []
+
+    def choose(self, event, obs):
+        self.asked.append((event.id, obs))
+        return self.answer
+
+
+@cache
+def forced_middle_east() -> Scenario:
+    return with_event(baseline(), "middle_east_compute_deal", probability=1.0, start="2025Q1")
+
+
+def play_choice(answer: int) -> tuple[World, Chooser]:
+    chooser = Chooser(answer)
+    world = World(forced_middle_east(), seed=0, controllers={"KOR": chooser})
+    world.step()
+    return world, chooser
+
+
+def test_event_with_choices_asks_the_choosers_controller():
+    world, chooser = play_choice(0)
+    assert ("2025Q1", "middle_east_compute_deal") in fired(world)
+    assert [eid for eid, _ in chooser.asked] == ["middle_east_compute_deal"]
+    assert chooser.asked[0][1].country == "KOR"
+    assert [e for e in world.governance.log if e["source"] == "choice"] == [
+        {"turn": 1, "date": "2025Q1", "country": "KOR", "source": "choice", "event": "middle_east_compute_deal",
+         "choice": 0, "refused": None}]
+    assert any(e["key"] == "cause.choice" and HANGUL.search(e["ko"]) for e in world.causes[1])
+
+
+def test_choosing_to_back_korean_npus_submits_equity_through_the_seam():
+    world, _ = play_choice(0)
+    entries = [e for e in world.governance.log if e["source"] == "event:middle_east_compute_deal"]
+    assert [(e["action"]["kind"], e["action"]["firm"], e["refused"]) for e in entries] == [
+        ("equity", "Rebellions", None), ("equity", "FuriosaAI", None)]
+    stay_out, _ = play_choice(1)
+    assert [e for e in stay_out.governance.log if e["source"] == "event:middle_east_compute_deal"] == []
+    # the equity is state money in the firms: cash differs by exactly the injection
+    injected = 70e9 / world.countries["KOR"].usd_rate / 1e9
+    assert world.by_name["Rebellions"].cash - stay_out.by_name["Rebellions"].cash == pytest.approx(injected)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="choices are submitted in phase 1 (fire_events), before apply_policies renews the "
+                   "budget, so a chosen Equity is charged to the previous quarter's leftover (then spent is reset); "
+                   "when that leftover is gone (team_korea spends all 606B won) the state pays nothing but "
+                   "Equity.apply still credits the firm the full amount")
+def test_equity_chosen_in_an_event_is_paid_from_that_quarters_budget():
+    scenario = with_event(baseline(), "middle_east_compute_deal", probability=1.0, start="2026Q1")
+    worlds = {}
+    for answer in (0, 1):
+        conductor = make_controller("KOR", "team_korea")
+        conductor.choose = lambda event, obs, answer=answer: answer
+        world = World(scenario, seed=0, controllers={"KOR": conductor})
+        while world.date != "2026Q1":
+            world.step()
+        worlds[answer] = world
+    backed, stay_out = worlds[0], worlds[1]
+    accepted = [e["action"] for e in backed.governance.log
+                if e["source"] == "event:middle_east_compute_deal" and e["refused"] is None]
+    assert accepted  # at least one injection fitted the budget
+    korea = backed.countries["KOR"]
+    paid = korea.spent_total - stay_out.countries["KOR"].spent_total
+    received = sum(backed.by_name[a["firm"]].cash - stay_out.by_name[a["firm"]].cash for a in accepted)
+    assert paid == pytest.approx(sum(a["amount"] for a in accepted))
+    assert received == pytest.approx(korea.to_usd_billion(paid))
+
+
+def test_out_of_range_answers_are_clamped_to_a_real_choice():
+    world, _ = play_choice(99)
+    [entry] = [e for e in world.governance.log if e["source"] == "choice"]
+    assert entry["choice"] == 1
+    world, _ = play_choice(-5)
+    [entry] = [e for e in world.governance.log if e["source"] == "choice"]
+    assert entry["choice"] == 0
+
+
+def test_a_default_controller_answers_with_the_first_choice():
+    world = World(forced_middle_east(), seed=0)
+    world.step()
+    [entry] = [e for e in world.governance.log if e["source"] == "choice"]
+    assert entry["choice"] == 0
+
+
+# ------------------------------------------------------------------ broken events are refused at load
+
+@pytest.mark.parametrize(("update", "says"), [
+    ({"effects": [Effect(kind="capacity_loss", targets=["Nobody Fab"], factor=0.5)]}, "Nobody Fab"),
+    ({"effects": [Effect(kind="qualification", supplier="Nobody HBM", designer="Nvidia")]}, "Nobody HBM"),
+    ({"effects": [Effect(kind="budget_shock", targets=["country:XYZ"], factor=0.5)]}, "XYZ"),
+    ({"effects": [Effect(kind="export_control", good="hbm", from_countries=["USA"], to_countries=["Atlantis"])]},
+     "Atlantis"),
+    ({"conditions": [Condition(key="korea.happiness", op=">", value=0.5)]}, "korea.happiness"),
+    ({"conditions": [Condition(key="firm.Nobody.cash", op=">", value=0.5)]}, "firm.Nobody.cash"),
+    ({"conditions": [Condition(key="policy.KOR.lottery", op="==", value="won")]}, "policy.KOR.lottery"),
+    ({"probability_key": "firm.Samsung.mood"}, "firm.Samsung.mood"),
+    ({"chooser": "XYZ"}, "XYZ"),
+])
+def test_event_referencing_unknown_names_is_refused_naming_the_event(update, says):
+    scenario = with_event(baseline(), "taiwan_earthquake", **update)
+    with pytest.raises(ScenarioError) as refused:
+        World(scenario, seed=0)
+    message = str(refused.value)
+    assert "events.taiwan_earthquake" in message
+    assert says in message
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="Governance.__init__ raises a plain ValueError for a choice holding an invalid Action; "
+                   "the CLI only turns ScenarioError into a usage error, so such a scenario ends in a traceback")
+def test_event_choice_with_an_invalid_action_is_a_scenario_error():
+    choices = [c.model_copy(update={"actions": [{"kind": "equity", "firm": "Rebellions", "amount": -1.0}]})
+               for c in event_spec("middle_east_compute_deal").choices]
+    scenario = with_event(baseline(), "middle_east_compute_deal", choices=choices)
+    with pytest.raises(ScenarioError, match="middle_east_compute_deal"):
+        World(scenario, seed=0)
