@@ -31,6 +31,8 @@ class ExportRules:
     def allows(self, good: str, origin: str, destination: str, perf: float = float("inf")) -> bool:
         """May `good` made in `origin` go to a buyer in `destination`? For accelerators `perf`
         is the chip's performance in H100-equivalents; other goods are controlled outright."""
+        if origin == destination:
+            return True  # export controls govern exports, never a country's home trade
         threshold = self._threshold.get((good, origin, destination))
         return threshold is None or perf <= threshold
 
@@ -41,6 +43,6 @@ class ExportRules:
         index = {c: i for i, c in enumerate(countries)}
         table = np.full((len(countries), len(countries)), np.inf)
         for (kind, origin, destination), value in self._threshold.items():
-            if kind == good and origin in index and destination in index:
+            if kind == good and origin != destination and origin in index and destination in index:
                 table[index[destination], index[origin]] = value
         return table[np.ix_([index[c] for c in destinations], [index[c] for c in origins])]

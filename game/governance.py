@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from game import events as event_rules
 from game.actions import Action, parse_action
 from game.observation import Observation
+from game.scenario import ScenarioError
 from game.text import tr
 
 
@@ -45,19 +46,22 @@ class Governance:
                 try:
                     parse_action(data)
                 except ValidationError as exc:
-                    raise ValueError(f"events.{event.id}: a choice holds an invalid action {data}: "
-                                     f"{exc.errors()[0]['msg']}") from None
+                    raise ScenarioError(f"events.{event.id}: a choice holds an invalid action {data}: "
+                                        f"{exc.errors()[0]['msg']}") from None
 
     # ------------------------------------------------------------------ the seam
     def submit(self, country_id: str, actions: list[Action], source: str = "controller") -> list[Verdict]:
         """Validate and schedule Actions in order; each is accepted or refused on its own."""
-        verdicts = [Verdict(a, self._refusal(country_id, a)) for a in actions]
         world = self.world
-        for verdict in verdicts:
+        verdicts = []
+        for action in actions:  # in order: each sees the budget the ones before it committed
+            verdict = Verdict(action, self._refusal(country_id, action))
+            verdicts.append(verdict)
+            dump = action.model_dump() if isinstance(action, Action) else {"kind": repr(action)[:80]}
             self.log.append({"turn": world.turn, "date": world.date, "country": country_id, "source": source,
-                             "action": verdict.action.model_dump(), "refused": verdict.reason})
+                             "action": dump, "refused": verdict.reason})
             if verdict.accepted:
-                self._schedule(country_id, verdict.action)
+                self._schedule(country_id, action)
         return verdicts
 
     def _refusal(self, country_id: str, action: Action) -> str | None:
@@ -67,6 +71,8 @@ class Governance:
             return f"unknown country {country_id}"
         if not isinstance(action, Action):
             return "not an Action"
+        if any(c == country_id and a == action for _, c, a in self.pending):
+            return "already requested: it takes effect after the lever's lag"
         levers = world.scenario.levers
         if levers is None or action.kind not in levers.lags:
             return f"the lever '{action.kind}' is not in this scenario"
@@ -109,6 +115,10 @@ class Governance:
         country = world.countries[country_id]
         cost = action.one_off_cost(world, country)
         if cost:
+            if country.left + 1e-6 < cost:  # a lagged Action whose quarter has too little left
+                world.note("action", country_id, "cause.unpaid", kind=tr(f"lever.{action.kind}", "en"),
+                           kind_ko=tr(f"lever.{action.kind}", "ko"))
+                return
             country.pay(cost)
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)

@@ -101,10 +101,15 @@ class World(Model):
         self.finish_turn()                     # 3-9
 
     def begin_turn(self) -> None:
+        """A new quarter: budgets renew before anything of the quarter can spend them."""
         self.in_turn = True
         self.turn += 1
         self.now = self.start + self.turn - 1
         self.causes.append([])
+        for country in self.countries.values():
+            country.new_quarter()
+        self.usage_last, self.usage_now = self.usage_now, {}
+        self.governance.new_quarter()
 
     def finish_turn(self) -> None:
         """What follows once the policy of the quarter is set."""
@@ -187,13 +192,9 @@ class World(Model):
 
     # ------------------------------------------------------------------ 2. policy
     def apply_policies(self) -> None:
-        """Budgets renew; Actions whose lag has passed take effect; every controller decides;
-        standing programmes (R&D grants, convergence programmes) are paid; buyers' budgets for
-        the quarter are set (a procurement lever sets its national centre's)."""
-        for country in self.countries.values():
-            country.new_quarter()
-        self.usage_last, self.usage_now = self.usage_now, {}
-        self.governance.new_quarter()
+        """Actions whose lag has passed take effect; every controller decides; standing
+        programmes (R&D grants, convergence programmes) are paid; buyers' budgets for the
+        quarter are set (a procurement lever sets its national centre's)."""
         self.governance.enact_due()
         self.governance.decide_all()
         self.pay_programmes()
@@ -236,9 +237,9 @@ class World(Model):
     def procurement_cost(self, country: Country, policy) -> float:
         """Local currency the national centre will cost this quarter under `policy`."""
         buyer = self.national_buyer(country.name)
-        if buyer is None or max(self.now, self.start) < buyer.opens:
+        if buyer is None:
             return 0.0
-        if policy.procurement_budget is not None:
+        if policy.procurement_budget is not None:  # a commitment counts even before the centre opens
             return policy.procurement_budget
         return country.to_local(buyer.planned_budget(max(self.now, self.start)))
 

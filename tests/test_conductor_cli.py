@@ -164,9 +164,6 @@ def test_json_ignores_explain_and_stays_one_document():
     assert json.loads(done.stdout)["turns"] == 3
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="a scenario whose event choice holds an invalid Action loads, then World() raises a "
-                   "plain ValueError from Governance.__init__, which the CLI does not catch: traceback, exit 1")
 def test_scenario_with_an_invalid_choice_action_is_a_usage_error(tmp_path):
     text = (ROOT / "assets" / "scenarios" / "baseline.toml").read_text(encoding="utf-8")
     broken = text.replace('firm = "Rebellions", amount = 70e9', 'firm = "Rebellions", amount = -70e9')
