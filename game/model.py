@@ -31,9 +31,11 @@ AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "reve
 
 
 class World(Model):
-    def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None,
+                 tables: bool = True) -> None:
         """`controllers` maps country codes to controllers; a country not named plays its
-        built-in default."""
+        built-in default. `tables=False` skips the DataCollector rows (tournaments need only the
+        snapshots and scores; the game is the same)."""
         super().__init__(seed=seed)
         self.scenario = scenario
         self.params = scenario.params
@@ -77,6 +79,7 @@ class World(Model):
         # Step 0 of the tables is the opening state: no quarter has traded yet, so shares are 0.
         self.history: list[dict] = []
         self.record_state()
+        self.tables = False
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
@@ -84,7 +87,9 @@ class World(Model):
             model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in self.current_columns},
             agent_reporters={c: c for c in AGENT_COLUMNS},
         )
-        self.datacollector.collect(self)
+        self.tables = tables
+        if tables:
+            self.datacollector.collect(self)
 
     @staticmethod
     def _no_trade(suppliers) -> dict[str, np.ndarray]:
@@ -379,7 +384,8 @@ class World(Model):
         self.in_turn = False
         self.record_state()
         self.history.append(self.current)
-        self.datacollector.collect(self)
+        if self.tables:
+            self.datacollector.collect(self)
 
     def record_state(self) -> None:
         """Indicators and scores of every country, and the snapshot the contract prints."""
