@@ -159,3 +159,47 @@ def test_autoplay_screenshot_from_the_command_line(tmp_path):
     assert done.returncode == 0, done.stderr
     image = pygame.image.load(str(shot))
     assert image.get_size() == SIZE
+
+
+def force_event(world, event_id: str) -> None:
+    """Make a scenario event certain from the next quarter on (a copy of the scenario's event)."""
+    events = world.scenario.events
+    i = next(i for i, e in enumerate(events) if e.id == event_id)
+    events[i] = events[i].model_copy(update={"probability": 1.0, "start": world.quarter_label(world.start),
+                                             "conditions": []})
+
+
+def test_an_event_choice_is_asked_in_a_dialog_and_the_model_takes_the_clicked_answer(app):
+    world = app.session.world
+    force_event(world, "us_asks_allies")
+    seen = []
+
+    def click_second(game, buttons):
+        if not seen:
+            seen.append({i: b.text for b, i in buttons.items()})
+            target = next(b for b, i in buttons.items() if i == 1)
+            post(pygame.MOUSEMOTION, pos=target.rect.center, rel=(0, 0), buttons=(0, 0, 0))
+            post(pygame.MOUSEBUTTONDOWN, pos=target.rect.center, button=1)
+            post(pygame.MOUSEBUTTONUP, pos=target.rect.center, button=1)
+
+    app.modal_hook = click_second
+    press(app, pygame.K_RETURN)
+    assert world.turn == 1
+    assert seen and seen[0][1] == "2. Stay balanced", "one button per choice, in the UI's language"
+    answers = [e for e in world.governance.log if e.get("source") == "choice"]
+    assert [(e["event"], e["choice"]) for e in answers] == [("us_asks_allies", 1)]
+    assert app.session.reports[-1].choices == [("us_asks_allies", 1)]
+    ticker = " ".join(line.strip(" •") for line, _ in app.ticker_lines)
+    assert "Answered 'Washington asks Seoul to align on China': Stay balanced" in ticker
+
+
+def test_a_scripted_answer_and_the_number_keys_answer_without_the_mouse(app):
+    world = app.session.world
+    force_event(world, "middle_east_compute_deal")
+    app.choice_script = [1]
+    press(app, pygame.K_RETURN)
+    assert [e["choice"] for e in world.governance.log if e.get("source") == "choice"] == [1]
+    force_event(world, "us_asks_allies")
+    app.modal_hook = lambda game, buttons: post(pygame.KEYDOWN, key=pygame.K_1, mod=0, unicode="1", scancode=0)
+    press(app, pygame.K_RETURN)
+    assert [e["choice"] for e in world.governance.log if e.get("source") == "choice"] == [1, 0]

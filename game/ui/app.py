@@ -8,6 +8,7 @@ ending a turn (Actions through the player's controller) or loading a save.
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from pathlib import Path
@@ -41,6 +42,23 @@ def grade(score: float) -> str:
     return next((g for g, low in GRADES if score >= low), "F")
 
 
+def describe_action(action: dict, lang: str, world=None) -> str:
+    """A choice's Action (as written in the scenario) in a few words: the lever and its target."""
+    kind = action.get("kind", "")
+    parts = [tr(f"lever.{kind}", lang)]
+    for key in ("firm", "designer", "industry", "supplier"):
+        if key in action:
+            agent = world.by_name.get(action[key]) if world is not None else None
+            parts.append(agent.name_ko if agent is not None and lang == "ko" else str(action[key]))
+    if "stance" in action:
+        parts.append(tr(f"ui.stance.{action['stance']}", lang))
+    if "amount" in action:
+        parts.append(money(float(action["amount"]), lang))
+    if "rate" in action:
+        parts.append(f"{float(action['rate']) * 100:.0f}%")
+    return " ".join(parts)
+
+
 class GameApp:
     def __init__(self, session: Session, lang: str = "en", screen: pygame.Surface | None = None) -> None:
         self.session = session
@@ -60,6 +78,10 @@ class GameApp:
         self.animate = True
         self.top_buttons: dict = {}
         self.desk: Desk | None = None
+        self.choice_script: list[int] = []  # answers given without asking (demos, tests)
+        self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
+        self._modal_manager: pygame_gui.UIManager | None = None
+        self.session.player.ask = self.ask_choice
         self.rebuild()
 
     # ------------------------------------------------------------------ (re)building
@@ -105,11 +127,10 @@ class GameApp:
         if reason:
             self.notify(f"{tr('ui.desk.refused', self.lang)}: {reason}")
             return False
-        report = self.session.end_turn(actions)
+        self.draw()  # the backdrop a choice dialog shows while the quarter waits for the player
+        self.session.end_turn(actions)
         self.rebuild()
         self.ticker_scroll = 0
-        if report.choices:
-            self.show_choices(report)
         return True
 
     def quick_save(self) -> None:
@@ -155,26 +176,73 @@ class GameApp:
         self.menu = None
         self.menu_buttons = {}
 
-    def show_choices(self, report) -> None:
-        """The events Korea was asked about this quarter, and the choice taken."""
-        events = {e.id: e for e in self.session.world.scenario.events}
-        parts = []
-        for event_id, index in report.choices:
-            event = events[event_id]
-            ko = self.lang == "ko"
-            title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
-            options = [c.label_ko if ko else c.label_en for c in event.choices]
-            lines = "<br>".join(("<b>&gt; " if i == index else "&nbsp;&nbsp;") + o + ("</b>" if i == index else "")
-                                for i, o in enumerate(options))
-            parts.append(f"<b>{title}</b><br>{text}<br><br>{tr('ui.event.taken', self.lang)}<br>{lines}")
-        if self.dialog is not None:
-            self.dialog.kill()
-        rect = pygame.Rect(0, 0, 560, 340)
-        rect.center = MAP_RECT.center
-        self.dialog = UIPanel(rect, manager=self.manager, starting_height=8)
-        UITextBox("<br><br>".join(parts), pygame.Rect(8, 8, 544, 270), manager=self.manager, container=self.dialog)
-        self.dialog_close = UIButton(pygame.Rect(400, 286, 150, 40), tr("ui.ok", self.lang), manager=self.manager,
-                                     container=self.dialog)
+    def ask_choice(self, event) -> int:
+        """An event asks Korea to choose, in the middle of the quarter (`PlayerController.choose`
+        calls this from inside `world.step()`): a modal dialog with one button per choice, run
+        by a small event loop of its own until the player clicks one (or presses its number).
+
+        The world is half-way through its quarter here, so nothing of it is drawn: the backdrop
+        is the frame drawn just before End Turn, dimmed, under a UIManager of its own (the
+        desk's widgets cannot be touched meanwhile). Closing the window takes the first choice
+        and ends the game after the quarter (which is autosaved)."""
+        if self.choice_script:
+            return self.choice_script.pop(0)
+        ko = self.lang == "ko"
+        if self._modal_manager is None:
+            self._modal_manager = pygame_gui.UIManager(SIZE, gui_theme())
+        manager = self._modal_manager
+        manager.set_locale(self.lang)
+        backdrop = self.screen.copy()
+        shade = pygame.Surface(SIZE, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 170))
+        backdrop.blit(shade, (0, 0))
+        title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
+        width, row = 640, 58
+        height = 128 + row * len(event.choices)
+        rect = pygame.Rect(0, 0, width, height)
+        rect.center = (SIZE[0] // 2, SIZE[1] // 2)
+        panel = UIPanel(rect, manager=manager, object_id="#menu")
+        UILabel(pygame.Rect(14, 8, width - 28, 30), tr("ui.event.decision", self.lang), manager=manager,
+                container=panel, object_id="#small")
+        UILabel(pygame.Rect(14, 34, width - 28, 30), title, manager=manager, container=panel, object_id="#section")
+        UITextBox(html.escape(text), pygame.Rect(10, 64, width - 24, 56), manager=manager, container=panel,
+                  object_id="#reason")
+        buttons = {}
+        for i, choice in enumerate(event.choices):
+            label = f"{i + 1}. {choice.label_ko if ko else choice.label_en}"
+            button = UIButton(pygame.Rect(14, 120 + i * row, width - 32, 34), label, manager=manager,
+                              container=panel)
+            buttons[button] = i
+            what = ", ".join(describe_action(a, self.lang, self.session.world) for a in choice.actions)
+            what = what or tr("ui.event.no_action", self.lang)
+            UILabel(pygame.Rect(24, 154 + i * row, width - 48, 20), what, manager=manager, container=panel,
+                    object_id="#small")
+        answer = None
+        clock = pygame.time.Clock()
+        while answer is None:
+            for ev in pygame.event.get():
+                if ev.type == pygame.QUIT:
+                    self.running = False
+                    answer = 0
+                    break
+                if ev.type == pygame.KEYDOWN and pygame.K_1 <= ev.key < pygame.K_1 + len(buttons):
+                    answer = ev.key - pygame.K_1
+                    break
+                manager.process_events(ev)
+                if ev.type == pygame_gui.UI_BUTTON_PRESSED and ev.ui_element in buttons:
+                    answer = buttons[ev.ui_element]
+                    break
+            if answer is not None:
+                break
+            if self.modal_hook is not None:
+                self.modal_hook(self, buttons)
+            manager.update(clock.tick(60) / 1000)
+            self.screen.blit(backdrop, (0, 0))
+            manager.draw_ui(self.screen)
+            pygame.display.flip()
+        panel.kill()
+        manager.update(0.0)
+        return answer
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
@@ -340,7 +408,8 @@ class GameApp:
         for cause in sorted(causes, key=lambda c: order.get(c["source"], 3)):
             if cause["source"] == "action" and cause["country"] not in (PLAYER, ""):
                 continue
-            entries.append((cause.get(lang) or cause.get("en", ""), colours.get(cause["source"], TEXT)))
+            text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")  # an event with no effects
+            entries.append((text, colours.get(cause["source"], TEXT)))
         if not entries:
             entries.append((tr("ui.ticker.empty", lang), DIM))
         lines = []
