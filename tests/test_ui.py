@@ -203,3 +203,62 @@ def test_a_scripted_answer_and_the_number_keys_answer_without_the_mouse(app):
     app.modal_hook = lambda game, buttons: post(pygame.KEYDOWN, key=pygame.K_1, mod=0, unicode="1", scancode=0)
     press(app, pygame.K_RETURN)
     assert [e["choice"] for e in world.governance.log if e.get("source") == "choice"] == [1, 0]
+
+
+def title_click(title, key) -> None:
+    button = next(b for b, k in title.buttons.items() if k == key)
+    for event_type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+        post(pygame.MOUSEMOTION, pos=button.rect.center, rel=(0, 0), buttons=(0, 0, 0))
+        post(event_type, pos=button.rect.center, button=1)
+        title.frame()
+    title.frame()
+
+
+def test_title_screen_new_game_continue_load_and_settings(tmp_path):
+    from game.ui.title import TitleScreen
+
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    try:
+        title = TitleScreen(screen, "en", tmp_path)
+        title.frame()
+        assert not next(b for b, k in title.buttons.items() if k == "continue").is_enabled, "no autosave yet"
+        title_click(title, "new")
+        assert title.page == "new"
+        title_click(title, ("lang", "ko"))
+        assert title.lang == "ko" and title.manager.get_locale() == "ko"
+        title_click(title, "start")
+        assert title.result == ("new", "baseline", "ko")
+
+        game = GameApp(Session("baseline", 7, saves_dir=tmp_path), "ko", screen)
+        game.end_turn()
+        game.end_turn()
+        game.session.save(tmp_path / "mine.json")
+        title = TitleScreen(screen, "en", tmp_path)
+        assert title.lang == "ko", "the language chosen last time is kept (saves/settings.json)"
+        title_click(title, "continue")
+        assert title.result[0] == "load" and title.result[1].name == "autosave-000002.json"
+        title = TitleScreen(screen, "en", tmp_path)
+        title_click(title, "load")
+        files = [k[1].name for k in title.buttons.values() if isinstance(k, tuple)]
+        assert "mine.json" in files and "settings.json" not in files
+        title_click(title, ("file", tmp_path / "mine.json"))
+        from game.ui.app import start_game
+        session = start_game(title.result, 7, tmp_path)
+        assert session.world.turn == 2 and session.world.governance.controllers["KOR"] is session.player
+        title = TitleScreen(screen, "en", tmp_path)
+        title_click(title, "settings")
+        title_click(title, ("window", "1600x1000"))
+        assert (tmp_path / "settings.json").read_text().count("1600x1000") == 1
+        press(title, pygame.K_ESCAPE)
+        press(title, pygame.K_ESCAPE)
+        assert title.result == ("quit",)
+    finally:
+        pygame.quit()
+
+
+def test_esc_menu_goes_back_to_the_title_screen(app):
+    press(app, pygame.K_ESCAPE)
+    button = next(b for b, key in app.menu_buttons.items() if key == "title")
+    click(app, button.rect.center)
+    assert app.to_title and not app.running

@@ -69,6 +69,7 @@ class GameApp:
         self.map = MapView(MAP_RECT, self.fonts)
         self.t = 0.0
         self.running = True
+        self.to_title = False  # the player asked for the title screen (Esc menu)
         self.menu: UIPanel | None = None
         self.menu_buttons: dict = {}
         self.dialog: UIPanel | None = None
@@ -156,7 +157,7 @@ class GameApp:
     # ------------------------------------------------------------------ menu and dialogs
     def open_menu(self) -> None:
         self.close_menu()
-        rect = pygame.Rect(0, 0, 320, 300)
+        rect = pygame.Rect(0, 0, 320, 348)
         rect.center = (SIZE[0] // 2, SIZE[1] // 2)
         self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
         UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
@@ -164,7 +165,7 @@ class GameApp:
         other = "en" if self.lang == "ko" else "ko"
         items = [("resume", tr("ui.menu.resume", self.lang)), ("save", tr("ui.menu.save", self.lang)),
                  ("load", tr("ui.menu.load", self.lang)), ("lang", tr(f"ui.lang.{other}", self.lang)),
-                 ("quit", tr("ui.menu.quit", self.lang))]
+                 ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
         self.menu_buttons = {}
         for i, (key, label) in enumerate(items):
             button = UIButton(pygame.Rect(20, 44 + i * 48, 276, 40), label, manager=self.manager, container=self.menu)
@@ -307,6 +308,9 @@ class GameApp:
                 self.quick_load()
             elif key == "lang":
                 self.set_language("en" if self.lang == "ko" else "ko")
+            elif key == "title":
+                self.to_title = True
+                self.running = False
             elif key == "quit":
                 self.running = False
 
@@ -482,7 +486,9 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
          screenshot: str | None = None, saves_dir: Path | None = None) -> int:
     """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
     built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
-    display) a window."""
+    display) a window. Without either, the title screen comes first."""
+    if not autoplay and not screenshot:
+        return play_from_title(scenario, seed, lang, saves_dir)
     screen = open_window(headless=screenshot is not None)
     kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
     session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, **kwargs)
@@ -504,5 +510,51 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
         pygame.quit()
         return 0
     app.run()
+    pygame.quit()
+    return 0
+
+
+def start_game(choice: tuple, seed: int, saves_dir: Path) -> Session:
+    """A Session for what the title screen returned: a new game or a loaded save (SaveError if
+    the save cannot be used)."""
+    if choice[0] == "new":
+        return Session(choice[1], seed, saves_dir=saves_dir)
+    session = Session("baseline", seed, saves_dir=saves_dir)
+    session.load(Path(choice[1]))
+    return session
+
+
+def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
+                    saves_dir: Path | None = None) -> int:
+    """`python main.py` / `play` without --autoplay: the title screen, then the game; the Esc
+    menu's "Main menu" comes back here."""
+    from game.ui.title import TitleScreen, apply_window_size, load_settings
+
+    saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
+    screen = open_window()
+    window = load_settings(saves_dir).get("window")
+    if window in ("1600x1000", "1920x1200", "fullscreen"):
+        apply_window_size(window)
+        screen = pygame.display.get_surface()
+    message = ""
+    while True:
+        title = TitleScreen(screen, lang, saves_dir, scenario)
+        title.message = message
+        choice = title.run()
+        screen = title.screen
+        if choice[0] == "quit":
+            break
+        lang = choice[2]
+        try:
+            session = start_game(choice, seed, saves_dir)
+        except SaveError as exc:
+            message = f"{tr('ui.load_failed', lang)}: {exc}"
+            continue
+        message = ""
+        app = GameApp(session, lang, screen)
+        app.run()
+        lang = app.lang
+        if not app.to_title:
+            break
     pygame.quit()
     return 0

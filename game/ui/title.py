@@ -1,0 +1,271 @@
+"""The title screen: new game (scenario, language), continue (the newest autosave), load (a list
+of saves), settings (language, window size), quit.
+
+It only decides what to play; `TitleScreen.result` is what the player picked:
+("new", scenario name, lang), ("load", path, lang) or ("quit",). No game is touched here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import warnings
+from pathlib import Path
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
+
+from game.scenario import list_scenarios
+from game.text import tr
+from game.ui.fonts import Fonts, gui_theme
+
+SIZE = (1280, 800)
+BG = (10, 14, 22)
+TEXT = (230, 234, 240)
+DIM = (150, 162, 176)
+YELLOW = (240, 228, 66)
+WINDOW_SIZES = ("1280x800", "1600x1000", "1920x1200", "fullscreen")
+GOODS = ((0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167))  # Okabe-Ito, as on the map
+
+
+def latest_autosave(folder: Path) -> Path | None:
+    """The newest autosave: the highest number (autosave-NNNNNN.json), not the newest file time."""
+    numbered = [(int(m.group(1)), p) for p in Path(folder).glob("autosave-*.json")
+                if (m := re.fullmatch(r"autosave-(\d{6})\.json", p.name))]
+    return max(numbered)[1] if numbered else None
+
+
+def save_files(folder: Path) -> list[Path]:
+    """The saves in `folder` (not the autosaves or the settings), newest first."""
+    files = [p for p in Path(folder).glob("*.json") if p.is_file() and p.name != "settings.json"]
+    return sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def load_settings(folder: Path) -> dict:
+    try:
+        data = json.loads((Path(folder) / "settings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def store_settings(folder: Path, settings: dict) -> None:
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    except OSError:
+        pass  # settings that cannot be kept are only lost for the next start
+
+
+def apply_window_size(choice: str) -> None:
+    """Resize the window; the game keeps drawing at 1280x800 and SDL scales it (SCALED), mouse
+    positions included. Refused quietly by drivers that cannot (the headless dummy driver)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no fast renderer" (dummy driver); from_display_module's deprecation
+        try:
+            if choice == "fullscreen":
+                pygame.display.set_mode(SIZE, pygame.SCALED | pygame.FULLSCREEN)
+            elif choice == "1280x800":
+                pygame.display.set_mode(SIZE)
+            else:
+                w, h = (int(v) for v in choice.split("x"))
+                pygame.display.set_mode(SIZE, pygame.SCALED)
+                window = pygame.Window.from_display_module()
+                window.size = (w, h)
+                window.position = pygame.WINDOWPOS_CENTERED
+        except (pygame.error, ValueError, AttributeError):
+            pass
+
+
+class TitleScreen:
+    def __init__(self, screen: pygame.Surface, lang: str = "en", saves_dir: Path = Path("saves"),
+                 scenario: str = "baseline") -> None:
+        self.screen = screen
+        self.saves_dir = Path(saves_dir)
+        self.settings = load_settings(self.saves_dir)
+        self.lang = self.settings.get("lang", lang) if self.settings.get("lang") in ("en", "ko") else lang
+        self.scenarios = [s.scenario for s in list_scenarios()]
+        self.scenario = scenario if any(s.name == scenario for s in self.scenarios) else self.scenarios[0].name
+        self.fonts = Fonts()
+        self.manager = pygame_gui.UIManager(SIZE, gui_theme(), starting_language=self.lang)
+        self.page = "main"
+        self.buttons: dict = {}
+        self.result: tuple | None = None
+        self.message = ""
+        self.t = 0.0
+        self.build()
+
+    # ------------------------------------------------------------------ pages
+    def build(self) -> None:
+        self.manager.clear_and_reset()
+        self.manager.set_locale(self.lang)
+        self.buttons = {}
+        getattr(self, f"_page_{self.page}")()
+
+    def _button(self, key, rect, text, container=None, object_id=None, enabled=True) -> UIButton:
+        button = UIButton(pygame.Rect(rect), text, manager=self.manager, container=container, object_id=object_id)
+        if not enabled:
+            button.disable()
+        self.buttons[button] = key
+        return button
+
+    def _panel(self, height: int, title: str) -> UIPanel:
+        rect = pygame.Rect(0, 0, 560, height)
+        rect.midtop = (SIZE[0] // 2, 300)
+        panel = UIPanel(rect, manager=self.manager, object_id="#menu")
+        UILabel(pygame.Rect(16, 8, 520, 30), title, manager=self.manager, container=panel, object_id="#section")
+        return panel
+
+    def _page_main(self) -> None:
+        lang = self.lang
+        autosave = latest_autosave(self.saves_dir / "autosave")
+        items = [("new", "ui.title.new", True), ("continue", "ui.title.continue", autosave is not None),
+                 ("load", "ui.title.load", bool(save_files(self.saves_dir))), ("settings", "ui.title.settings", True),
+                 ("quit", "ui.menu.quit", True)]
+        for i, (key, text, enabled) in enumerate(items):
+            self._button(key, (SIZE[0] // 2 - 170, 310 + i * 58, 340, 46), tr(text, lang),
+                         object_id="#end_turn" if key == "new" else None, enabled=enabled)
+
+    def _page_new(self) -> None:
+        lang = self.lang
+        panel = self._panel(400, tr("ui.title.new", lang))
+        UILabel(pygame.Rect(16, 44, 520, 24), tr("scenario", lang), manager=self.manager, container=panel,
+                object_id="#small")
+        y = 70
+        for s in self.scenarios:
+            title = s.title_ko if lang == "ko" else s.title_en
+            self._button(("scenario", s.name), (16, y, 520, 34), title, panel,
+                         "#staged" if s.name == self.scenario else None)
+            y += 38
+        chosen = next(s for s in self.scenarios if s.name == self.scenario)
+        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en, pygame.Rect(12, y, 530, 80),
+                  manager=self.manager, container=panel, object_id="#reason")
+        y += 84
+        UILabel(pygame.Rect(16, y, 520, 24), tr("ui.title.language", lang), manager=self.manager, container=panel,
+                object_id="#small")
+        for i, code in enumerate(("ko", "en")):
+            self._button(("lang", code), (16 + i * 262, y + 26, 258, 34), tr(f"ui.lang.{code}", "en"), panel,
+                         "#staged" if code == lang else None)
+        y += 66
+        UILabel(pygame.Rect(16, y, 520, 22), tr("ui.title.no_difficulty", lang), manager=self.manager,
+                container=panel, object_id="#small")
+        self._button("back", (16, 346, 160, 40), tr("ui.title.back", lang), panel)
+        self._button("start", (186, 346, 350, 40), tr("ui.title.start", lang), panel, "#end_turn")
+
+    def _page_load(self) -> None:
+        lang = self.lang
+        files = save_files(self.saves_dir)[:8]
+        panel = self._panel(120 + 40 * len(files), tr("ui.title.load", lang))
+        for i, path in enumerate(files):
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+            self._button(("file", path), (16, 44 + i * 40, 520, 34), f"{path.name}   ({stamp})", panel)
+        self._button("back", (16, 56 + 40 * len(files), 160, 40), tr("ui.title.back", lang), panel)
+
+    def _page_settings(self) -> None:
+        lang = self.lang
+        panel = self._panel(250, tr("ui.title.settings", lang))
+        UILabel(pygame.Rect(16, 44, 520, 24), tr("ui.title.language", lang), manager=self.manager, container=panel,
+                object_id="#small")
+        for i, code in enumerate(("ko", "en")):
+            self._button(("lang", code), (16 + i * 262, 70, 258, 34), tr(f"ui.lang.{code}", "en"), panel,
+                         "#staged" if code == lang else None)
+        UILabel(pygame.Rect(16, 112, 520, 24), tr("ui.title.window", lang), manager=self.manager, container=panel,
+                object_id="#small")
+        current = self.settings.get("window", "1280x800")
+        for i, size in enumerate(WINDOW_SIZES):
+            text = tr("ui.title.fullscreen", lang) if size == "fullscreen" else size.replace("x", " x ")
+            self._button(("window", size), (16 + i * 131, 138, 127, 34), text, panel,
+                         "#staged" if size == current else None)
+        self._button("back", (16, 196, 160, 40), tr("ui.title.back", lang), panel)
+
+    # ------------------------------------------------------------------ input
+    def handle(self, event) -> None:
+        if event.type == pygame.QUIT:
+            self.result = ("quit",)
+            return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            if self.page == "main":
+                self.result = ("quit",)
+            else:
+                self.page = "main"
+                self.build()
+            return
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER) \
+                and self.page in ("main", "new"):
+            self._press("new" if self.page == "main" else "start")
+            return
+        self.manager.process_events(event)
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in self.buttons:
+            self._press(self.buttons[event.ui_element])
+
+    def _press(self, key) -> None:
+        lang = self.lang
+        if key in ("new", "load", "settings"):
+            self.page = key
+        elif key == "back":
+            self.page = "main"
+        elif key == "quit":
+            self.result = ("quit",)
+        elif key == "continue":
+            path = latest_autosave(self.saves_dir / "autosave")
+            if path is not None:
+                self.result = ("load", path, lang)
+        elif key == "start":
+            self.result = ("new", self.scenario, lang)
+        elif isinstance(key, tuple) and key[0] == "file":
+            self.result = ("load", key[1], lang)
+        elif isinstance(key, tuple) and key[0] == "scenario":
+            self.scenario = key[1]
+        elif isinstance(key, tuple) and key[0] == "lang":
+            self.lang = key[1]
+            self.settings["lang"] = self.lang
+            store_settings(self.saves_dir, self.settings)
+        elif isinstance(key, tuple) and key[0] == "window":
+            self.settings["window"] = key[1]
+            store_settings(self.saves_dir, self.settings)
+            apply_window_size(key[1])
+            self.screen = pygame.display.get_surface() or self.screen
+        if self.result is None:
+            self.build()
+
+    # ------------------------------------------------------------------ frame
+    def frame(self, dt: float = 1 / 60) -> None:
+        for event in pygame.event.get():
+            self.handle(event)
+            if self.result is not None:
+                return
+        self.t += dt
+        self.manager.update(dt)
+        self.draw()
+
+    def draw(self) -> None:
+        screen, lang = self.screen, self.lang
+        screen.fill(BG)
+        # a supply chain in four goods running across the screen, as on the map
+        for i, colour in enumerate(GOODS):
+            y = 210 + i * 14
+            pygame.draw.line(screen, tuple(c // 3 for c in colour), (0, y), (SIZE[0], y), 3)
+            for k in range(8):
+                x = (k * 170 + self.t * 60 * (1 + i * 0.25)) % (SIZE[0] + 40) - 20
+                pygame.draw.circle(screen, colour, (round(x), y), 5)
+        other = "en" if lang == "ko" else "ko"
+        title = self.fonts.render(tr("title", lang), 44, YELLOW, bold=True)
+        screen.blit(title, title.get_rect(midtop=(SIZE[0] // 2, 70)))
+        sub = self.fonts.render(tr("title", other), 22, DIM)
+        screen.blit(sub, sub.get_rect(midtop=(SIZE[0] // 2, 134)))
+        tagline = self.fonts.render(tr("ui.title.tagline", lang), 17, TEXT)
+        screen.blit(tagline, tagline.get_rect(midtop=(SIZE[0] // 2, 272)))
+        self.manager.draw_ui(screen)
+        if self.message:
+            for i, line in enumerate(self.fonts.wrap(self.message, 15, SIZE[0] - 80)[:3]):
+                label = self.fonts.render(line, 15, (255, 138, 101))
+                screen.blit(label, label.get_rect(midtop=(SIZE[0] // 2, SIZE[1] - 80 + i * 20)))
+
+    def run(self) -> tuple:
+        clock = pygame.time.Clock()
+        while self.result is None:
+            self.frame(clock.tick(60) / 1000)
+            pygame.display.flip()
+        return self.result
