@@ -1,4 +1,4 @@
-"""The command line: `python main.py play | sim | replay | scenarios`.
+"""The command line: `python main.py play | sim | replay | scenarios | tournament`.
 
 User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
 with a one-paragraph message on stderr and exit code 2, never a traceback.
@@ -69,7 +69,7 @@ def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
-    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,scenarios}")
+    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,scenarios,tournament}")
 
     play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
     play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
@@ -103,7 +103,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("scenarios", help="list the installed scenarios")
     listing.add_argument("--lang", choices=LANGUAGES, default="en")
+
+    from game.tournament.run import add_arguments  # argparse only: no game, no workers
+
+    tournament = commands.add_parser("tournament", help="many strategies x many seeds in parallel: a leaderboard")
+    add_arguments(tournament)
     return parser
+
+
+INTERRUPTED = 130
+
+
+def run_tournament(args) -> str:
+    """Headless agent tournaments (game/tournament); results in --out/results.sqlite."""
+    from game.tournament.run import TournamentUsageError, options_from
+    from game.tournament.run import run_tournament as run
+
+    try:
+        outcome = run(options_from(args))
+    except TournamentUsageError as exc:
+        raise UsageError(str(exc)) from None
+    if outcome.interrupted:
+        print(outcome.text)
+        raise SystemExit(INTERRUPTED)
+    return outcome.text
 
 
 def run_sim(args) -> str:
@@ -219,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # no arguments: the desktop game
         args = parser.parse_args(["play", *(argv or [])])
     try:
-        runner = {"scenarios": run_scenarios, "replay": run_replay, "play": run_play}.get(args.command, run_sim)
+        runner = {"scenarios": run_scenarios, "replay": run_replay, "play": run_play,
+                  "tournament": run_tournament}.get(args.command, run_sim)
         out = runner(args)
     except (ScenarioError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,246 @@
+"""The tournament command: plan the games (every strategy on the same seeds, drawn here in the
+parent), skip those already in the database, run the rest in batches on a backend, record each
+batch as it finishes, then print the leaderboard, write games.csv and the plots."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from game.tournament import strategies as strategy_specs
+from game.tournament.store import Store
+
+BACKENDS = ("local", "dask", "ray")
+
+
+class TournamentUsageError(ValueError):
+    """A mistake in the command (shown as it is, exit code 2)."""
+
+
+@dataclass
+class Options:
+    strategies: list[str]
+    seeds: int
+    out: Path
+    role: str = "KOR"
+    scenario: str = "baseline"
+    workers: int | None = None  # None: all cores; 0: in this process
+    batch_size: int | None = None  # None: automatic (5-25 games per task)
+    master_seed: int = 2025
+    decision_timeout: float | None = 5.0
+    backend: str = "local"
+    address: str | None = None
+    lang: str = "en"
+    plots: bool = True
+    progress: bool = True
+    tasks_per_child: int = 8
+
+
+@dataclass
+class Outcome:
+    boards: list = field(default_factory=list)
+    text: str = ""
+    played: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    written: list[Path] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def draw_seeds(master_seed: int, n: int) -> list[int]:
+    """n game seeds from one master seed, in the parent. The first k seeds of a larger draw are the
+    k seeds of a smaller one, so `--seeds 400` after `--seeds 200` plays only the 200 new seeds."""
+    words = np.random.SeedSequence(master_seed).generate_state(n, dtype=np.uint64) if n else []
+    return [int(w) >> 1 for w in words]  # SQLite integers and World seeds are below 2**63
+
+
+def plan(options: Options, roles: list[str], seeds: list[int], done: dict[str, set]) -> list[tuple[str, str, int]]:
+    """Games not yet played, seed-major (so an interrupted run leaves paired seeds complete)."""
+    return [(s, role, seed) for role in roles for seed in seeds for s in options.strategies
+            if (s, seed) not in done[role]]
+
+
+def batches_of(games: list, size: int) -> list[list]:
+    """Consecutive games of one strategy and role travel together (one import of user code)."""
+    by_key: dict[tuple[str, str], list] = {}
+    for game in games:
+        by_key.setdefault(game[:2], []).append(game)
+    chunks = [(i, key, group[i:i + size]) for key, group in by_key.items() for i in range(0, len(group), size)]
+    order = {key: n for n, key in enumerate(by_key)}
+    chunks.sort(key=lambda c: (c[0], order[c[1]]))
+    return [c[2] for c in chunks]
+
+
+def auto_batch(total: int, workers: int) -> int:
+    """5-25 games per task: enough to amortise the pool's overhead (~1 ms) and the scenario load
+    (~8 ms), small enough for a smooth progress bar and an even end."""
+    return max(5, min(25, total // max(1, 4 * max(workers, 1)) or 5))
+
+
+def validate(options: Options):
+    from game.scenario import load_scenario
+
+    scenario = load_scenario(options.scenario)  # ScenarioError -> exit 2 in the CLI
+    countries = [c.id for c in scenario.countries]
+    roles = countries if options.role.lower() == "all" else [options.role.upper()]
+    for role in roles:
+        if role not in countries:
+            raise TournamentUsageError(f"--role: no country '{role}' in scenario '{options.scenario}' "
+                                       f"(countries: {', '.join(countries)}, or all)")
+    if not options.strategies:
+        raise TournamentUsageError("--strategies: name at least one strategy")
+    if len(set(options.strategies)) != len(options.strategies):
+        raise TournamentUsageError("--strategies: a strategy is named twice")
+    for spec in options.strategies:
+        for role in roles:
+            try:
+                strategy_specs.check(spec, role)
+            except strategy_specs.StrategyError as exc:
+                raise TournamentUsageError(f"--strategies: {exc}") from None
+    if options.backend not in BACKENDS:
+        raise TournamentUsageError(f"--backend {options.backend}: choose one of {', '.join(BACKENDS)}")
+    return scenario, roles
+
+
+def run_tournament(options: Options) -> Outcome:
+    from game.tournament import backends
+    from game.tournament.stats import leaderboard, render
+    from game.tournament.worker import Config
+
+    scenario, roles = validate(options)
+    try:
+        options.out.mkdir(parents=True, exist_ok=True)
+        store = Store(options.out / "results.sqlite")
+    except OSError as exc:
+        raise TournamentUsageError(f"--out {options.out}: cannot write there: {exc.strerror or exc}") from None
+    outcome = Outcome()
+    seeds = draw_seeds(options.master_seed, options.seeds)
+    done = {role: store.finished(options.scenario, role) for role in roles}
+    todo = plan(options, roles, seeds, done)
+    outcome.skipped = len(options.strategies) * len(seeds) * len(roles) - len(todo)
+    workers = (os.cpu_count() or 1) if options.workers is None else options.workers
+    size = options.batch_size or auto_batch(len(todo), workers)
+    config = Config(options.scenario, options.decision_timeout, os.getcwd())
+    start = time.perf_counter()
+    interrupted = False
+    if todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="game", file=sys.stderr, disable=not options.progress,
+                   dynamic_ncols=True, smoothing=0.1)
+
+        def record(rows: list[dict]) -> None:
+            store.add(rows)
+            outcome.played += len(rows)
+            bar.update(len(rows))
+
+        try:
+            chunks = batches_of(todo, size)
+            if options.backend == "local":
+                backends.run_local(config, chunks, workers, record, options.tasks_per_child)
+            elif options.backend == "dask":
+                backends.run_dask(config, chunks, workers, record, options.address)
+            else:
+                backends.run_ray(config, chunks, workers, record, options.address, options.tasks_per_child)
+        except backends.BackendMissing as exc:
+            raise TournamentUsageError(str(exc)) from None
+        except backends.Interrupted:
+            interrupted = True
+        finally:
+            bar.close()
+    outcome.seconds = time.perf_counter() - start
+
+    from game.text import tr
+
+    texts = []
+    for role in roles:
+        rows = [r for r in store.rows(options.scenario, role) if r["strategy"] in options.strategies
+                and int(r["seed"]) in set(seeds)]
+        board = leaderboard(rows, options.strategies, role, options.scenario)
+        outcome.boards.append(board)
+        texts.append(render(board, options.lang))
+        if options.plots and rows:
+            from game.tournament.plots import write_plots
+
+            outcome.written += write_plots(board, rows, options.out)
+    outcome.written.insert(0, store.export_csv(options.out / "games.csv"))
+    store.close()
+    if not todo:
+        texts.insert(0, tr("tournament.nothing_to_do", options.lang))
+    footer = [f"{outcome.played} games played in {outcome.seconds:.1f} s"
+              + (f" ({outcome.played / outcome.seconds:.0f} games/s)" if outcome.played and outcome.seconds else "")
+              + f", {outcome.skipped} already in the database; results: {options.out / 'results.sqlite'}"]
+    footer += [f"{tr('wrote', options.lang)} {p}" for p in outcome.written]
+    if interrupted:
+        footer.append(tr("tournament.interrupted", options.lang).format(done=outcome.played))
+    outcome.text = "\n\n".join(texts) + "\n\n" + "\n".join(footer)
+    outcome.interrupted = interrupted
+    return outcome
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--strategies", required=True, metavar="A,B,...",
+                        help="comma-separated: built-in names, module:Class, or path/to/file.py:Class")
+    parser.add_argument("--seeds", type=_positive, required=True, metavar="N", help="seeds per strategy (paired)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for results.sqlite, games.csv, plots")
+    parser.add_argument("--role", default="KOR", help="the country the strategies play (default: KOR; all: every one)")
+    parser.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
+    parser.add_argument("--workers", type=_count, metavar="N",
+                        help="worker processes (default: all cores; 0: in this process, no isolation)")
+    parser.add_argument("--batch", type=_count, metavar="N", help="games per task (default: automatic, 5-25)")
+    parser.add_argument("--master-seed", type=_count, default=2025, metavar="N",
+                        help="the seed the game seeds are drawn from (default: 2025)")
+    parser.add_argument("--decision-timeout", type=_seconds, default=5.0, metavar="SECONDS",
+                        help="a decision slower than this forfeits the game (default: 5; 0: no limit)")
+    parser.add_argument("--backend", choices=BACKENDS, default="local",
+                        help="local processes (default), or an installed dask/ray cluster")
+    parser.add_argument("--address", help="with --backend dask/ray: the scheduler / cluster address")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en", help="leaderboard language")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def options_from(args) -> Options:
+    return Options(strategies=[s.strip() for s in args.strategies.split(",") if s.strip()], seeds=args.seeds,
+                   out=Path(args.out), role=args.role, scenario=args.scenario, workers=args.workers,
+                   batch_size=args.batch or None, master_seed=args.master_seed,
+                   decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
+                   lang=args.lang, plots=not args.no_plots, progress=not args.quiet)
+
+
+def _count(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or a positive number of seconds")
+    return value

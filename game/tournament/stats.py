@@ -1,0 +1,153 @@
+"""The leaderboard: plain paired statistics over a fixed schedule (every strategy on the same
+seeds), as shared/notes/tournaments.md advises; no sequential rating (see docs/strategies.md).
+
+- score of a game: the role's index (0-100); a forfeit scores 0.
+- mean with a 95% Student-t confidence interval;
+- paired win rate of A against B: over the seeds both played, the share where A scored more
+  (a tie counts half);
+- rating: the mean of a strategy's paired win rates against all the others;
+- groups: walking down the board, a strategy joins the group of the one heading it unless the
+  paired difference (head - it) has a 95% t interval above 0; otherwise it heads a new group.
+  Strategies sharing a letter are statistically tied.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+# Student t, two-sided 95% (0.975 quantile), df 1-30; beyond, a Cornish-Fisher expansion.
+_T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+         2.045, 2.042]
+
+
+def t975(df: int) -> float:
+    if df < 1:
+        return math.inf
+    if df <= 30:
+        return _T975[df - 1]
+    z = NormalDist().inv_cdf(0.975)
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def mean_ci(values: list[float]) -> tuple[float, float, float]:
+    """Mean and its 95% t interval (the interval is the mean itself for fewer than 2 values)."""
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = math.fsum(values) / n
+    if n < 2:
+        return mean, mean, mean
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t975(n - 1) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def game_score(row: dict) -> float:
+    return float(row["total"]) if row["outcome"] == "ok" and row["total"] is not None else 0.0
+
+
+@dataclass
+class Entry:
+    strategy: str
+    games: int
+    forfeits: int
+    refused: int
+    mean: float
+    low: float
+    high: float
+    rating: float = math.nan
+    group: str = ""
+    wins: dict[str, float] = field(default_factory=dict)  # paired win rate against each other strategy
+
+
+@dataclass
+class Board:
+    role: str
+    scenario: str
+    seeds: int
+    entries: list[Entry]
+
+    def order(self) -> list[str]:
+        return [e.strategy for e in self.entries]
+
+
+def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: str) -> Board:
+    """The board from game rows (filter them to one role and scenario first)."""
+    scores: dict[str, dict[int, float]] = {s: {} for s in strategies}
+    forfeits = dict.fromkeys(strategies, 0)
+    refused = dict.fromkeys(strategies, 0)
+    for row in rows:
+        s = row["strategy"]
+        if s in scores and row["role"] == role and row["scenario"] == scenario:
+            scores[s][int(row["seed"])] = game_score(row)
+            forfeits[s] += row["outcome"] != "ok"
+            refused[s] += int(row["refused"] or 0)
+    entries = []
+    for s in strategies:
+        by_seed = scores[s]
+        mean, low, high = mean_ci([by_seed[k] for k in sorted(by_seed)])
+        entries.append(Entry(s, len(by_seed), forfeits[s], refused[s], mean, low, high))
+    for a in entries:
+        for b in entries:
+            if a is b:
+                continue
+            common = sorted(scores[a.strategy].keys() & scores[b.strategy].keys())
+            if common:
+                won = sum(1.0 if scores[a.strategy][k] > scores[b.strategy][k]
+                          else 0.5 if scores[a.strategy][k] == scores[b.strategy][k] else 0.0 for k in common)
+                a.wins[b.strategy] = won / len(common)
+        a.rating = math.fsum(a.wins.values()) / len(a.wins) if a.wins else math.nan
+    entries.sort(key=lambda e: (-(e.mean if not math.isnan(e.mean) else -math.inf), e.strategy))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    head, group = None, 0
+    for e in entries:
+        if head is not None and _better(scores[head.strategy], scores[e.strategy]):
+            group += 1
+            head = e
+        head = head or e
+        e.group = letters[group % 26] * (1 + group // 26)
+    seeds = len(set().union(*(scores[s].keys() for s in strategies))) if strategies else 0
+    return Board(role, scenario, seeds, entries)
+
+
+def _better(a: dict[int, float], b: dict[int, float]) -> bool:
+    """Is a's paired mean advantage over b significant (95% t interval above 0)?"""
+    diffs = [a[k] - b[k] for k in sorted(a.keys() & b.keys())]
+    if len(diffs) < 2:
+        return False
+    _, low, _ = mean_ci(diffs)
+    return low > 0
+
+
+def render(board: Board, lang: str = "en") -> str:
+    """The board as text: deterministic (no timings), so two runs can be compared byte for byte."""
+    from game.text import tr
+
+    names = board.order()
+    width = max([len(n) for n in names] + [8])
+    games = sum(e.games for e in board.entries)
+    lines = [tr("tournament.board_title", lang).format(role=board.role, scenario=board.scenario,
+                                                        seeds=board.seeds, games=games), ""]
+    head = (f"{'#':>2}  {tr('tournament.strategy', lang):<{width}}  {tr('tournament.games', lang):>5}  "
+            f"{tr('tournament.forfeits', lang):>8}  {tr('tournament.mean', lang):>6}  {'95% CI':>15}  "
+            f"{tr('tournament.rating', lang):>7}  {tr('tournament.refused', lang):>7}  {tr('tournament.group', lang)}")
+    lines.append(head)
+    for i, e in enumerate(board.entries, 1):
+        ci = f"[{e.low:5.1f}, {e.high:5.1f}]" if not math.isnan(e.mean) else "-"
+        rating = f"{100 * e.rating:6.1f}%" if not math.isnan(e.rating) else "-"
+        lines.append(f"{i:>2}  {e.strategy:<{width}}  {e.games:>5}  {e.forfeits:>8}  {e.mean:6.2f}  {ci:>15}  "
+                     f"{rating:>7}  {e.refused:>7}  {e.group}")
+    if len(names) > 1:
+        lines += ["", tr("tournament.pairwise_title", lang)]
+        col = max(8, min(width, 14))
+        lines.append(" " * (width + 2) + "".join(f"{n[:col]:>{col + 2}}" for n in names))
+        for e in board.entries:
+            cells = "".join(f"{'-':>{col + 2}}" if n == e.strategy else
+                            f"{100 * e.wins[n]:>{col + 1}.0f}%" if n in e.wins else f"{'':>{col + 2}}"
+                            for n in names)
+            lines.append(f"{e.strategy:<{width}}  {cells}")
+    lines += ["", tr("tournament.board_notes", lang)]
+    return "\n".join(lines)

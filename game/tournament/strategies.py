@@ -1,0 +1,96 @@
+"""Strategies by name: a built-in (`agents.controllers`), `module:Class`, or `path/to/file.py:Class`.
+
+A strategy is a class (or any zero-argument callable) whose instances have
+`decide(observation) -> list[Action]` and optionally `choose(event, observation) -> int`.
+User code is imported in the parent once (to refuse a bad spec before any game runs) and again
+in each worker process, where the games are played.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+class StrategyError(ValueError):
+    """A strategy spec that cannot be loaded; the message names the valid choices."""
+
+
+def builtin_names(role: str) -> list[str]:
+    from agents.controllers import strategy_names
+
+    return strategy_names(role)
+
+
+def is_user_spec(spec: str) -> bool:
+    return ":" in spec
+
+
+def _load_file(path_text: str):
+    path = Path(path_text).expanduser().resolve()
+    if not path.is_file():
+        raise StrategyError(f"strategy file '{path_text}' does not exist")
+    name = "_tournament_user_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise StrategyError(f"strategy file '{path_text}' is not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise StrategyError(f"strategy file '{path_text}' failed to import: {type(exc).__name__}: {exc}") from None
+    return module
+
+
+def _load_module(name: str):
+    if os.getcwd() not in sys.path:  # like `python -m`: modules in the current folder are found
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise StrategyError(f"cannot import module '{name}': {exc}") from None
+    except Exception as exc:
+        raise StrategyError(f"module '{name}' failed to import: {type(exc).__name__}: {exc}") from None
+
+
+def factory(spec: str, role: str) -> Callable[[], object]:
+    """A zero-argument callable making a fresh controller for one game."""
+    if not is_user_spec(spec):
+        from agents.controllers import make_controller
+
+        if spec not in builtin_names(role):
+            raise StrategyError(f"unknown strategy '{spec}' for {role} (valid: {', '.join(builtin_names(role))}; "
+                                "or your own as module:Class or path/to/file.py:Class)")
+        return lambda: make_controller(role, spec)
+    where, _, attr = spec.rpartition(":")
+    if not where or not attr:
+        raise StrategyError(f"'{spec}' is not module:Class or path/to/file.py:Class")
+    looks_like_file = where.endswith(".py") or "/" in where or os.sep in where
+    module = _load_file(where) if looks_like_file else _load_module(where)
+    target = getattr(module, attr, None)
+    if target is None or not callable(target):
+        found = sorted(n for n, v in vars(module).items() if isinstance(v, type) and hasattr(v, "decide"))
+        raise StrategyError(f"'{where}' has no strategy class '{attr}'"
+                            + (f" (strategy classes there: {', '.join(found)})" if found else ""))
+    return target
+
+
+def check(spec: str, role: str) -> None:
+    """Raise StrategyError unless `spec` makes a controller with a decide() method."""
+    made = factory(spec, role)
+    if is_user_spec(spec):
+        try:
+            controller = made()
+        except Exception as exc:
+            raise StrategyError(f"strategy '{spec}' cannot be created: {type(exc).__name__}: {exc}") from None
+        if not callable(getattr(controller, "decide", None)):
+            raise StrategyError(f"strategy '{spec}' has no decide(observation) method")
