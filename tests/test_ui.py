@@ -262,3 +262,44 @@ def test_esc_menu_goes_back_to_the_title_screen(app):
     button = next(b for b, key in app.menu_buttons.items() if key == "title")
     click(app, button.rect.center)
     assert app.to_title and not app.running
+
+
+def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(tmp_path):
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    try:
+        session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+        for _ in range(session.world.turns - 1):
+            session.end_turn([])
+        session.world.governance.controllers["KOR"] = session.player
+        app = GameApp(session, "en", screen)
+        app.choice_script = [0] * 5
+        app.frame()
+        assert not app.end_buttons
+        press(app, pygame.K_RETURN)
+        assert session.finished and app.end_buttons
+        assert not app.desk.root.visible, "the desk is hidden under the end screen"
+        title_area = pygame.Rect(app.END_RECT.x, app.END_RECT.y, 400, 60)
+        before = pygame.image.tobytes(screen.subsurface(title_area), "RGB")
+        app.end_dismissed = True
+        app.close_end_screen()
+        app.draw()
+        assert pygame.image.tobytes(screen.subsurface(title_area), "RGB") != before, "the end screen was drawn"
+        app.end_dismissed = False
+        app.rebuild()
+        export = next(b for b, k in app.end_buttons.items() if k == "export")
+        click(app, export.rect.center)
+        reports = list(tmp_path.glob("report-baseline-seed7-*-en.md"))
+        assert len(reports) == 1 and app.report_path == reports[0]
+        text = reports[0].read_text(encoding="utf-8")
+        from game.ui import report
+        grade = report.final_grade(session.world)
+        assert f"grade {grade}" in text and "HBM share" in text and "Turning points" in text
+        assert f"{session.world.history[-1]['korea_index']['total']:.1f}" in text
+        back = next(b for b, k in app.end_buttons.items() if k == "map")
+        click(app, back.rect.center)
+        assert not app.end_buttons and app.desk.root.visible
+        press(app, pygame.K_RETURN)
+        assert session.world.turn == session.world.turns, "no turn after the last"
+    finally:
+        pygame.quit()

@@ -19,9 +19,11 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 
 from game.saves import SaveError
 from game.text import tr
+from game.ui import report
 from game.ui.desk import Desk, money
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.mapview import MapView
+from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
 
 SIZE = (1280, 800)
@@ -70,6 +72,9 @@ class GameApp:
         self.t = 0.0
         self.running = True
         self.to_title = False  # the player asked for the title screen (Esc menu)
+        self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
+        self.end_dismissed = False
+        self.report_path: Path | None = None
         self.menu: UIPanel | None = None
         self.menu_buttons: dict = {}
         self.dialog: UIPanel | None = None
@@ -112,6 +117,10 @@ class GameApp:
         self.ticker_lines = self._ticker_lines()
         if relabel and self.menu is not None:
             self.open_menu()
+        if self.session.finished and not self.end_dismissed:
+            self.open_end_screen()
+        elif self.end_buttons:
+            self.close_end_screen()
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
@@ -170,6 +179,125 @@ class GameApp:
         for i, (key, label) in enumerate(items):
             button = UIButton(pygame.Rect(20, 44 + i * 48, 276, 40), label, manager=self.manager, container=self.menu)
             self.menu_buttons[button] = key
+
+    # ------------------------------------------------------------------ end of term
+    END_RECT = pygame.Rect(60, TOP + 20, SIZE[0] - 120, SIZE[1] - TOP - 40)
+
+    def open_end_screen(self) -> None:
+        """After the last quarter: grade, the index by component, the turning points; buttons to
+        export a report, look at the map again, go to the title screen or quit."""
+        self.close_end_screen()
+        if self.desk is not None and self.desk.root is not None:
+            self.desk.root.hide()
+        rect = self.END_RECT
+        items = [("export", "ui.end.export"), ("map", "ui.end.view_map"), ("title", "ui.menu.title_screen"),
+                 ("quit", "ui.menu.quit")]
+        w = (rect.width - 40 - 12 * (len(items) - 1)) // len(items)
+        for i, (key, text) in enumerate(items):
+            button = UIButton(pygame.Rect(rect.x + 20 + i * (w + 12), rect.bottom - 60, w, 44), tr(text, self.lang),
+                              manager=self.manager, starting_height=20,
+                              object_id="#end_turn" if key == "export" else None)
+            self.end_buttons[button] = key
+
+    def close_end_screen(self) -> None:
+        for button in self.end_buttons:
+            button.kill()
+        self.end_buttons = {}
+        if self.desk is not None and self.desk.root is not None:
+            self.desk.root.show()
+
+    def export_report(self) -> Path | None:
+        try:
+            self.report_path = export_report(self.session.world, self.session.scenario_name,
+                                             self.session.saves_dir, self.lang)
+        except OSError as exc:
+            self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
+            return None
+        self.notify(f"{tr('ui.end.exported', self.lang)}: {self.report_path.resolve()}", 8.0)
+        return self.report_path
+
+    def _end_screen(self, screen) -> None:
+        world, lang, rect = self.session.world, self.lang, self.END_RECT
+        shade = pygame.Surface(SIZE, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 160))
+        screen.blit(shade, (0, 0))
+        pygame.draw.rect(screen, PANEL, rect, border_radius=8)
+        pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=8)
+        x, y = rect.x + 28, rect.y + 18
+        head = self.fonts.render(tr("ui.end.title", lang), 26, YELLOW, bold=True)
+        screen.blit(head, (x, y))
+        total = report.final_index(world)
+        letter = report.final_grade(world)
+        big = self.fonts.render(letter, 96, YELLOW, bold=True)
+        screen.blit(big, big.get_rect(topright=(rect.right - 40, rect.y + 4)))
+        score_text = self.fonts.render(f"{tr('korea_index', lang)} {total:.1f} / 100 - {tr('ui.end.grade', lang)}",
+                                       20, TEXT, bold=True)
+        screen.blit(score_text, score_text.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 52)))
+        span = self.fonts.render(f"{world.history[0]['date']} - {world.date}" if world.history else "", 15, DIM)
+        screen.blit(span, (x, y + 40))
+        # the index by component: a bar per component (points of 100) and what it adds to the total
+        y = rect.y + 96
+        screen.blit(self.fonts.render(tr("ui.end.breakdown", lang), 17, TEXT, bold=True), (x, y))
+        y += 30
+        col = self.fonts.render(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM)
+        screen.blit(col, (x + 480 - col.get_width(), y - 18))
+        bar_x, bar_w = x + 312, 100
+        for row in report.breakdown(world, lang):
+            label = f"{row['label']} ({row['weight'] * 100:.0f}%)"
+            while self.fonts.font(14).size(label)[0] > 304 and len(label) > 4:
+                label = label[:-5] + "..." + label[-4:]  # keep the weight
+            screen.blit(self.fonts.render(label, 14, TEXT), (x, y))
+            pygame.draw.rect(screen, (40, 50, 64), (bar_x, y + 4, bar_w, 12))
+            pygame.draw.rect(screen, YELLOW, (bar_x, y + 4, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
+            value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", 14, TEXT)
+            screen.blit(value, (x + 480 - value.get_width(), y))
+            y += 24
+        self._term_chart(screen, pygame.Rect(rect.x + 28, rect.y + 436, rect.width - 56, rect.height - 546))
+        # turning points
+        x2, y = rect.x + 540, rect.y + 96
+        width = rect.right - 30 - x2
+        screen.blit(self.fonts.render(tr("ui.end.turning_points", lang), 17, TEXT, bold=True), (x2, y))
+        y += 30
+        for tp in report.turning_points(world, lang):
+            colour = (143, 214, 148) if tp["delta"] >= 0 else (255, 138, 101)
+            line = f"{tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f})"
+            screen.blit(self.fonts.render(line, 15, colour, bold=True), (x2, y))
+            y += 22
+            for text in tp["events"] or [tr("ui.end.no_event", lang)]:
+                for i, part in enumerate(self.fonts.wrap(text, 13, width - 16)[:2]):
+                    screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, DIM), (x2 + 8, y))
+                    y += 18
+            y += 8
+        if self.report_path is not None:
+            where = self.fonts.render(f"{tr('ui.end.exported', lang)}: {self.report_path.resolve()}"[:150], 13, DIM)
+            screen.blit(where, (rect.x + 20, rect.bottom - 84))
+
+    def _term_chart(self, screen, plot: pygame.Rect) -> None:
+        """The index over the whole term with the grade bands; turning points marked."""
+        world, lang = self.session.world, self.lang
+        screen.blit(self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True), (plot.x, plot.y - 24))
+        pygame.draw.rect(screen, (14, 20, 30), plot)
+        for g, low in GRADES:
+            y = plot.bottom - plot.height * low / 100
+            pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
+            screen.blit(self.fonts.render(f"{g} {low}", 12, DIM), (plot.x + 4, y - 16))
+        series = [h["korea_index"]["total"] for h in world.history]
+        if len(series) < 2:
+            return
+        step = plot.width / (len(series) - 1)
+        points = [(plot.x + i * step, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
+                  for i, v in enumerate(series)]
+        pygame.draw.lines(screen, YELLOW, False, points, 3)
+        marked = {tp["date"] for tp in report.turning_points(world, lang)}
+        for i, h in enumerate(world.history):
+            if h["date"] in marked:
+                pygame.draw.circle(screen, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
+                label = self.fonts.render(h["date"], 12, TEXT)
+                screen.blit(label, label.get_rect(midbottom=(points[i][0], points[i][1] - 8)))
+        for i in (0, len(series) - 1):
+            label = self.fonts.render(world.history[i]["date"], 12, DIM)
+            screen.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
+                                                      plot.bottom + 2)))
 
     def close_menu(self) -> None:
         if self.menu is not None:
@@ -297,6 +425,18 @@ class GameApp:
             self.set_language("en" if self.lang == "ko" else "ko")
         elif element is self.dialog_close:
             self._close_dialog()
+        elif element in self.end_buttons:
+            key = self.end_buttons[element]
+            if key == "export":
+                self.export_report()
+            elif key == "map":
+                self.end_dismissed = True
+                self.close_end_screen()
+            elif key == "title":
+                self.to_title = True
+                self.running = False
+            elif key == "quit":
+                self.running = False
         elif element in self.menu_buttons:
             key = self.menu_buttons[element]
             if key == "resume":
@@ -332,6 +472,8 @@ class GameApp:
         self._top_bar(screen)
         self._chart(screen)
         self._ticker(screen)
+        if self.end_buttons:
+            self._end_screen(screen)
         self.manager.draw_ui(screen)
         text, until = self.toast
         if text and self.t < until:
