@@ -648,7 +648,7 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
     if screenshot:
         app.update(0.0)
         app.screenshot(Path(screenshot))
-        print(f"wrote {screenshot}")
+        print(f"wrote {screenshot} (video driver: {pygame.display.get_driver()})")
         pygame.quit()
         return 0
     app.run()
