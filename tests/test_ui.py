@@ -303,3 +303,23 @@ def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(t
         assert session.world.turn == session.world.turns, "no turn after the last"
     finally:
         pygame.quit()
+
+
+def test_clicking_a_firm_opens_its_detail_panel_and_tab_cycles_firms(app):
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_RETURN)
+    marker = next(m for m in app.map.markers if m.name == "Samsung Foundry")
+    area = app.DETAIL_RECT
+    before = pygame.image.tobytes(app.screen.subsurface(area), "RGB")
+    click(app, marker.pos)
+    assert app.detail == "Samsung Foundry"
+    lines = app.detail_lines("Samsung Foundry")
+    assert any(line.startswith(tr("ui.tip.yield", "en")) for line in lines)
+    assert any(line.startswith(tr("ui.tip.cash", "en")) for line in lines)
+    assert len(app.share_series("Samsung Foundry")) == 2
+    assert pygame.image.tobytes(app.screen.subsurface(area), "RGB") != before, "the panel is drawn"
+    press(app, pygame.K_TAB)
+    names = [m.name for m in app.map.markers]
+    assert app.detail == names[(names.index("Samsung Foundry") + 1) % len(names)]
+    press(app, pygame.K_ESCAPE)
+    assert app.detail is None and app.menu is None, "Esc closes the panel first"

@@ -74,6 +74,7 @@ class GameApp:
         self.to_title = False  # the player asked for the title screen (Esc menu)
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
         self.end_dismissed = False
+        self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
         self.report_path: Path | None = None
         self.menu: UIPanel | None = None
         self.menu_buttons: dict = {}
@@ -299,6 +300,60 @@ class GameApp:
             screen.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
                                                       plot.bottom + 2)))
 
+    # ------------------------------------------------------------------ detail panel of a firm
+    DETAIL_RECT = pygame.Rect(MAP_RECT.x + 8, MAP_RECT.bottom - 238, 330, 230)
+
+    def cycle_detail(self, step: int = 1) -> None:
+        """Tab / Shift+Tab: the next firm's detail panel (map order: foundries, HBM, packaging,
+        designers)."""
+        names = [m.name for m in self.map.markers]
+        if not names:
+            return
+        i = names.index(self.detail) + step if self.detail in names else (0 if step > 0 else -1)
+        self.detail = names[i % len(names)]
+
+    def detail_lines(self, name: str) -> list[str]:
+        marker = next(m for m in self.map.markers if m.name == name)
+        lines = self.map.tooltip_lines(marker)
+        agent = self.session.world.by_name[name]
+        if isinstance(getattr(agent, "yield_", None), float):
+            lines.insert(3, f"{tr('ui.tip.yield', self.lang)}: {agent.yield_:.0%}")
+        return lines
+
+    def share_series(self, name: str) -> list[float]:
+        marker = next(m for m in self.map.markers if m.name == name)
+        market = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
+        return [h["shares"][market[marker.kind]].get(name, 0.0) for h in self.session.world.history]
+
+    def _detail(self, screen) -> None:
+        if self.detail is None or not any(m.name == self.detail for m in self.map.markers):
+            return
+        rect, lang = self.DETAIL_RECT, self.lang
+        pygame.draw.rect(screen, (12, 16, 24), rect, border_radius=6)
+        pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=6)
+        y = rect.y + 8
+        for i, line in enumerate(self.detail_lines(self.detail)[:8]):
+            label = self.fonts.render(line, 15 if i == 0 else 13, YELLOW if i == 0 else TEXT, bold=i == 0)
+            screen.blit(label, (rect.x + 10, y))
+            y += label.get_height() + (3 if i == 0 else 0)
+        series = self.share_series(self.detail)
+        spark = pygame.Rect(rect.x + 10, rect.bottom - 44, rect.width - 20, 32)
+        pygame.draw.rect(screen, (24, 32, 46), spark)
+        caption = self.fonts.render(tr("ui.detail.trend", lang), 11, DIM)
+        screen.blit(caption, (spark.x, spark.y - caption.get_height()))
+        if len(series) >= 2:
+            low, high = min(series), max(series)
+            span = max(high - low, 0.02 * max(high, 1e-6), 1e-9)  # a flat share stays a flat line mid-box
+            low = low - (span - (high - low)) / 2
+            pts = [(spark.x + spark.width * i / (len(series) - 1),
+                    spark.bottom - 2 - (spark.height - 4) * (v - low) / span)
+                   for i, v in enumerate(series)]
+            pygame.draw.lines(screen, YELLOW, False, pts, 2)
+            last = self.fonts.render(f"{series[-1]:.1%}", 11, YELLOW)
+            screen.blit(last, (spark.right - last.get_width(), spark.y - last.get_height()))
+        hint = self.fonts.render(tr("ui.detail.hint", lang), 11, DIM)
+        screen.blit(hint, (rect.right - hint.get_width() - 8, rect.y + 8))
+
     def close_menu(self) -> None:
         if self.menu is not None:
             self.menu.kill()
@@ -382,6 +437,8 @@ class GameApp:
             if event.key == pygame.K_ESCAPE:
                 if self.dialog is not None:
                     self._close_dialog()
+                elif self.detail is not None and self.menu is None:
+                    self.detail = None
                 elif self.menu is None:
                     self.open_menu()
                 else:
@@ -393,6 +450,9 @@ class GameApp:
                 else:
                     self.end_turn()
                 return
+            if event.key == pygame.K_TAB and self.menu is None and not self.end_buttons:
+                self.cycle_detail(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+                return
             if event.key == pygame.K_F5:
                 self.quick_save()
                 return
@@ -401,6 +461,13 @@ class GameApp:
                 return
         if event.type == pygame.MOUSEMOTION:
             self.map.hover = self.map.marker_at(event.pos) if MAP_RECT.collidepoint(event.pos) else None
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and MAP_RECT.collidepoint(event.pos) \
+                and self.menu is None and not self.end_buttons:
+            marker = self.map.marker_at(event.pos)
+            if marker is not None:
+                self.detail = marker.name
+            elif not self.DETAIL_RECT.collidepoint(event.pos):
+                self.detail = None
         if event.type == pygame.MOUSEWHEEL and TICKER_RECT.collidepoint(pygame.mouse.get_pos()):
             self.ticker_scroll = max(0, self.ticker_scroll - event.y)
         self.manager.process_events(event)
@@ -472,6 +539,7 @@ class GameApp:
         self._top_bar(screen)
         self._chart(screen)
         self._ticker(screen)
+        self._detail(screen)
         if self.end_buttons:
             self._end_screen(screen)
         self.manager.draw_ui(screen)
