@@ -161,8 +161,9 @@ class Governance:
             notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
             detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
                       for lang in ("en", "ko")}
-            world.note("event", event.chooser or "", "cause.event", title=event.title_en, title_ko=event.title_ko,
-                       detail=detail["en"], detail_ko=detail["ko"], event=event.id)
+            world.note("event", event.chooser or "", "cause.event" if notes else "cause.event_plain",
+                       title=event.title_en, title_ko=event.title_ko, detail=detail["en"], detail_ko=detail["ko"],
+                       event=event.id)
             if event.choices:
                 self._ask(event)
 
