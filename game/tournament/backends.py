@@ -4,8 +4,12 @@ depend on it, since every game's seed was drawn in the parent).
 
 - local (default): concurrent.futures.ProcessPoolExecutor with an explicit multiprocessing
   context ("forkserver" with this package preloaded where available, else "spawn") and
-  `max_tasks_per_child`, so worker processes are recycled (Mesa 3.3 never frees a model: about
-  0.5 MB per game here). A broken pool (a worker killed, or a strategy that exits the process)
+  `max_tasks_per_child=1`: every batch runs in a fresh worker (Mesa 3.3 never frees a model:
+  about 0.5 MB per game here), forked from the forkserver that has already imported the game.
+  Why 1 and not 8: on Python 3.11 a value above 1 deadlocks the pool once a worker retires with
+  tasks still queued (CPython gh-115634, fixed only in 3.13+ backports; seen here after 400 games).
+  With 1, no idle-worker token is ever released, so every retired worker is replaced.
+  A broken pool (a worker killed, or a strategy that exits the process)
   is detected: finished batches are kept, the pool is rebuilt, unfinished batches retried, and a
   game that kills its worker twice on its own is a forfeit.
 - dask / ray: optional, not installed by default (see shared/notes/tournaments.md: on tasks of
@@ -14,9 +18,11 @@ depend on it, since every game's seed was drawn in the parent).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -31,7 +37,7 @@ class BackendMissing(RuntimeError):
     """The chosen backend's package is not installed; the message says how to install it."""
 
 
-class Interrupted(Exception):  # noqa: N818 - reads as "the tournament was interrupted"
+class Interrupted(Exception):
     """Ctrl-C: running batches were finished and recorded, the rest cancelled."""
 
 
@@ -59,56 +65,79 @@ def mp_context():
     return multiprocessing.get_context("spawn")
 
 
+TASKS_PER_CHILD = 1  # see the module docstring: >1 deadlocks on Python 3.11 (gh-115634)
+RAY_MAX_CALLS = 8
+
+
 def run_local(config: Config, batches: list[list], workers: int, record: Record,
-              tasks_per_child: int = 8) -> None:
-    pending = [Batch(list(b)) for b in batches]
+              tasks_per_child: int = TASKS_PER_CHILD) -> None:
+    queue = [Batch(list(b)) for b in batches]
     if workers == 0:  # in this process: no isolation, no recycling (debugging, benchmarks)
-        for batch in pending:
+        for batch in queue:
             record(play_batch(config, batch.games))
         return
     ctx = mp_context()
-    while pending:
-        retry: list[Batch] = []
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
-                                   max_tasks_per_child=tasks_per_child)
-        futures = {pool.submit(play_batch, config, b.games): b for b in pending}
-        pending = []
-        try:
-            remaining = set(futures)
-            while remaining:
-                done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                for future in done:
-                    batch = futures[future]
-                    try:
-                        rows = future.result()
-                    except BrokenProcessPool:
-                        retry.append(batch)
-                        continue
-                    record(rows)
-        except KeyboardInterrupt:
-            for future in futures:
-                future.cancel()
-            print("\ninterrupted: letting the running batches finish (Ctrl-C again to abandon them)",
-                  file=sys.stderr)
-            for future, _batch in futures.items():
-                if not future.cancelled():
+    while queue:
+        suspects, queue = _pool_run(config, ctx, workers, queue, record, tasks_per_child)
+        if suspects:
+            print(f"\na worker process died; re-running the {len(suspects)} batch(es) it may have taken "
+                  "down, one at a time", file=sys.stderr)
+        for batch in suspects:
+            _isolate(config, ctx, batch, record)
+
+
+def _isolate(config: Config, ctx, batch: Batch, record: Record) -> None:
+    """Run a batch that was in flight when a worker died alone; if it breaks its worker again,
+    each of its games alone; a game that breaks its worker alone is a forfeit."""
+    broken, _ = _pool_run(config, ctx, 1, [batch], record)
+    if not broken:
+        return
+    for game in batch.games if len(batch.games) > 1 else []:
+        again, _ = _pool_run(config, ctx, 1, [Batch([game])], record)
+        if again:
+            record(_dead_worker_rows(config, again[0]))
+    if len(batch.games) == 1:
+        record(_dead_worker_rows(config, batch))
+
+
+def _pool_run(config: Config, ctx, workers: int, batches: list[Batch], record: Record,
+              tasks_per_child: int = TASKS_PER_CHILD) -> tuple[list[Batch], list[Batch]]:
+    """Run batches with at most workers + 1 in flight, recording each as it finishes. If the pool
+    breaks, return (the batches in flight that did not finish, the batches not yet submitted)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
+                               max_tasks_per_child=tasks_per_child)
+    todo = deque(batches)
+    inflight: dict = {}
+    try:
+        while todo or inflight:
+            while todo and len(inflight) <= workers:
+                batch = todo.popleft()
+                inflight[pool.submit(play_batch, config, batch.games)] = batch
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            broken = []
+            for future in done:
+                batch = inflight.pop(future)
+                try:
+                    record(future.result())
+                except BrokenProcessPool:
+                    broken.append(batch)
+            if broken:
+                for future, batch in inflight.items():  # a broken pool fails everything in flight
                     try:
                         record(future.result())
                     except BrokenProcessPool:
-                        pass
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise Interrupted from None
+                        broken.append(batch)
+                return broken, list(todo)
+        return [], []
+    except KeyboardInterrupt:
+        print("\ninterrupted: letting the running batches finish (Ctrl-C again to abandon them)", file=sys.stderr)
+        for future in inflight:
+            if not future.cancel():
+                with contextlib.suppress(BrokenProcessPool):
+                    record(future.result())
+        raise Interrupted from None
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        for batch in retry:  # every batch in flight when the pool broke is suspect
-            batch.attempts += 1
-            if batch.attempts < 2:
-                pending.append(batch)
-            elif len(batch.games) > 1:  # isolate the culprit: one game per task
-                pending += [Batch([g], attempts=1) for g in batch.games]
-            else:
-                record(_dead_worker_rows(config, batch))
-        if retry:
-            print(f"\na worker process died; {len(retry)} unfinished batch(es) will be retried", file=sys.stderr)
 
 
 def run_dask(config: Config, batches: list[list], workers: int, record: Record, address: str | None) -> None:
@@ -128,7 +157,7 @@ def run_dask(config: Config, batches: list[list], workers: int, record: Record, 
 
 
 def run_ray(config: Config, batches: list[list], workers: int, record: Record, address: str | None,
-            tasks_per_child: int = 8) -> None:
+            tasks_per_child: int = RAY_MAX_CALLS) -> None:
     try:
         import ray
     except ImportError:

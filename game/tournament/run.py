@@ -38,7 +38,7 @@ class Options:
     lang: str = "en"
     plots: bool = True
     progress: bool = True
-    tasks_per_child: int = 8
+    tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
 
 
 @dataclass
@@ -112,7 +112,13 @@ def run_tournament(options: Options) -> Outcome:
     from game.tournament.stats import leaderboard, render
     from game.tournament.worker import Config
 
-    scenario, roles = validate(options)
+    if options.backend == "local" and options.workers != 0:
+        backends.mp_context()  # start the forkserver now: it imports the game while we validate
+        import multiprocessing.forkserver
+
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            multiprocessing.forkserver.ensure_running()
+    _, roles = validate(options)
     try:
         options.out.mkdir(parents=True, exist_ok=True)
         store = Store(options.out / "results.sqlite")
@@ -146,7 +152,7 @@ def run_tournament(options: Options) -> Outcome:
             elif options.backend == "dask":
                 backends.run_dask(config, chunks, workers, record, options.address)
             else:
-                backends.run_ray(config, chunks, workers, record, options.address, options.tasks_per_child)
+                backends.run_ray(config, chunks, workers, record, options.address)
         except backends.BackendMissing as exc:
             raise TournamentUsageError(str(exc)) from None
         except backends.Interrupted:

@@ -17,7 +17,7 @@ BASE_COLUMNS = [
     ("scenario", "TEXT NOT NULL"), ("role", "TEXT NOT NULL"), ("strategy", "TEXT NOT NULL"),
     ("seed", "INTEGER NOT NULL"), ("outcome", "TEXT NOT NULL"), ("error", "TEXT"), ("total", "REAL"),
     ("turns", "INTEGER"), ("wall_time", "REAL"), ("refused", "INTEGER"), ("slowest_decision", "REAL"),
-    ("worker_pid", "INTEGER"), ("finished_at", "REAL"),
+    ("worker_pid", "INTEGER"), ("worker_rss_mb", "REAL"), ("finished_at", "REAL"),
 ]
 
 

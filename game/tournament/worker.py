@@ -137,7 +137,19 @@ def play_batch(config: Config, games: list[tuple[str, str, int]]) -> list[dict]:
                          "wall_time": 0.0})
         else:
             rows.append(play_game(config, scenario, strategy, role, seed, made))
+    rss = _rss_mb()
+    for row in rows:
+        row["worker_rss_mb"] = rss
     return rows
+
+
+def _rss_mb() -> float | None:
+    """This process's resident memory after the batch (Linux; None elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def init_worker() -> None:
