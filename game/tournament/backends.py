@@ -140,6 +140,18 @@ def _pool_run(config: Config, ctx, workers: int, batches: list[Batch], record: R
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def require(backend: str) -> None:
+    """Raise BackendMissing (with the pip command) unless the backend's package is importable."""
+    import importlib.util
+
+    if backend == "dask" and importlib.util.find_spec("distributed") is None:
+        raise BackendMissing("--backend dask needs Dask, which is not installed: "
+                             "pip install 'dask[distributed]' (or use the default --backend local)")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise BackendMissing("--backend ray needs Ray, which is not installed: pip install 'ray' "
+                             "(about 285 MB; or use the default --backend local)")
+
+
 def run_dask(config: Config, batches: list[list], workers: int, record: Record, address: str | None) -> None:
     try:
         from dask.distributed import Client, as_completed

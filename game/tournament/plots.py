@@ -20,7 +20,11 @@ def write_plots(board: Board, rows: list[dict], folder: Path) -> list[Path]:
 
     by_strategy = {n: [game_score(r) for r in rows if r["strategy"] == n] for n in names}
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * len(names)))
-    ax.boxplot([by_strategy[n] or [0.0] for n in reversed(names)], vert=False, showmeans=True)
+    data = [by_strategy[n] or [0.0] for n in reversed(names)]
+    try:  # matplotlib 3.10+: `orientation`; `vert` is deprecated there
+        ax.boxplot(data, orientation="horizontal", showmeans=True)
+    except TypeError:
+        ax.boxplot(data, vert=False, showmeans=True)
     ax.set_yticks(range(1, len(names) + 1), list(reversed(names)))
     ax.set_xlabel(f"{board.role} score (0-100; a forfeit scores 0)")
     ax.set_title(f"Score distribution, {board.seeds} paired seeds, scenario {board.scenario}")

@@ -104,6 +104,12 @@ def validate(options: Options):
                 raise TournamentUsageError(f"--strategies: {exc}") from None
     if options.backend not in BACKENDS:
         raise TournamentUsageError(f"--backend {options.backend}: choose one of {', '.join(BACKENDS)}")
+    from game.tournament.backends import BackendMissing, require
+
+    try:
+        require(options.backend)
+    except BackendMissing as exc:
+        raise TournamentUsageError(str(exc)) from None
     return scenario, roles
 
 

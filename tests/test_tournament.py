@@ -1,0 +1,295 @@
+"""Headless tournaments (issue 6): the leaderboard against a hand computation from the SQLite
+rows, determinism over worker counts, resume, fault isolation, user strategies, the docs'
+example strategy, CSV export, and usage errors. Tiny tournaments: a few seeds each."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from game.cli import main
+from game.tournament import run as tournament_run
+from game.tournament import worker
+from game.tournament.run import Options, draw_seeds, run_tournament
+from game.tournament.stats import render
+
+ROOT = Path(__file__).resolve().parent.parent
+TRIO = ["team_korea", "laissez_faire", "random"]
+VOLATILE = {"wall_time", "worker_pid", "worker_rss_mb", "finished_at", "slowest_decision"}
+
+FAULTY = textwrap.dedent('''
+    import os
+    import time
+
+    from game.actions import ChipIncentive
+
+
+    class Raises:
+        def decide(self, obs):
+            if obs.turn == 2:
+                raise RuntimeError("strategy bug on purpose")
+            return []
+
+
+    class Slow:
+        def decide(self, obs):
+            if obs.turn == 1:
+                time.sleep(0.4)
+            return []
+
+
+    class Hangs:
+        def decide(self, obs):
+            while obs.turn == 1:
+                pass
+            return []
+
+
+    class Invalid:
+        def decide(self, obs):
+            return ["not an action", ChipIncentive(rate=0.1)] if obs.turn < 2 else []
+
+
+    class Exits:
+        def decide(self, obs):
+            os._exit(3)  # takes its worker process down
+''')
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def db_rows(folder: Path) -> list[dict]:
+    db = sqlite3.connect(folder / "results.sqlite")
+    db.row_factory = sqlite3.Row
+    rows = [dict(r) for r in db.execute("SELECT * FROM games ORDER BY strategy, seed")]
+    db.close()
+    return rows
+
+
+def stable(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in VOLATILE} for r in rows]
+
+
+@pytest.fixture(scope="module")
+def trio(tmp_path_factory) -> tuple[Path, object]:
+    """3 strategies x 6 seeds on 2 workers."""
+    out = tmp_path_factory.mktemp("trio")
+    outcome = run_tournament(Options(strategies=TRIO, seeds=6, out=out, workers=2, progress=False))
+    return out, outcome
+
+
+def test_leaderboard_matches_a_hand_computation_from_the_rows(trio):
+    out, outcome = trio
+    rows = db_rows(out)
+    assert len(rows) == 18 and {r["outcome"] for r in rows} == {"ok"}
+    seeds = draw_seeds(2025, 6)
+    assert sorted({r["seed"] for r in rows}) == sorted(seeds)
+    score = {(r["strategy"], r["seed"]): r["total"] for r in rows}
+    board = outcome.boards[0]
+    t5 = 2.571  # Student t, 97.5%, 5 degrees of freedom
+    for entry in board.entries:
+        values = [score[(entry.strategy, s)] for s in seeds]
+        mean = sum(values) / 6
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 5)
+        assert entry.games == 6 and entry.forfeits == 0
+        assert entry.mean == pytest.approx(mean, abs=1e-9)
+        assert entry.low == pytest.approx(mean - t5 * sd / math.sqrt(6), abs=1e-9)
+        assert entry.high == pytest.approx(mean + t5 * sd / math.sqrt(6), abs=1e-9)
+        for other in TRIO:
+            if other != entry.strategy:
+                won = sum(1.0 if score[(entry.strategy, s)] > score[(other, s)] else
+                          0.5 if score[(entry.strategy, s)] == score[(other, s)] else 0.0 for s in seeds)
+                assert entry.wins[other] == pytest.approx(won / 6)
+        assert entry.rating == pytest.approx(sum(entry.wins.values()) / 2)
+    assert board.order() == sorted(TRIO, key=lambda s: -sum(score[(s, x)] for x in seeds))
+    assert board.entries[0].strategy == "team_korea"  # the seeds' conductor beats doing nothing
+    assert f"{board.entries[0].mean:6.2f}" in outcome.text
+    # every score component of the scenario's rule is a column, and the total is their weighted mean
+    components = [c for c in rows[0] if c.startswith("c_")]
+    assert "c_hbm_share" in components and len(components) >= 5
+
+
+def test_one_worker_and_two_workers_give_the_same_leaderboard(trio, tmp_path):
+    out2, outcome2 = trio
+    outcome1 = run_tournament(Options(strategies=TRIO, seeds=6, out=tmp_path, workers=1, progress=False,
+                                      plots=False))
+    assert render(outcome1.boards[0]) == render(outcome2.boards[0])
+    assert stable(db_rows(tmp_path)) == stable(db_rows(out2))
+
+
+def test_plots_and_csv_are_written_and_the_csv_matches_the_database(trio):
+    out, _ = trio
+    assert (out / "scores.png").stat().st_size > 1000 and (out / "winrate.png").stat().st_size > 1000
+    with (out / "games.csv").open(newline="", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    rows = db_rows(out)
+    assert len(table) == len(rows)
+    by_key = {(r["strategy"], str(r["seed"])): r for r in rows}
+    for line in table:
+        row = by_key[(line["strategy"], line["seed"])]
+        assert set(line) == set(row)
+        for key, value in row.items():
+            if isinstance(value, float):
+                assert float(line[key]) == pytest.approx(value, rel=1e-12)
+            else:
+                assert line[key] == ("" if value is None else str(value))
+
+
+def test_rerunning_skips_finished_games_and_more_seeds_play_only_the_new_ones(tmp_path, monkeypatch):
+    played: list[tuple] = []
+    real = worker.play_game
+
+    def counting(config, scenario, strategy, role, seed, make=None):
+        played.append((strategy, seed))
+        return real(config, scenario, strategy, role, seed, make)
+
+    monkeypatch.setattr(worker, "play_game", counting)
+    options = dict(strategies=["team_korea", "laissez_faire"], out=tmp_path, workers=0, progress=False, plots=False)
+    first = run_tournament(Options(seeds=3, **options))
+    assert len(played) == 6 and first.played == 6
+    before = db_rows(tmp_path)
+    again = run_tournament(Options(seeds=3, **options))
+    assert len(played) == 6 and again.played == 0 and again.skipped == 6
+    assert db_rows(tmp_path) == before  # nothing re-run, nothing rewritten
+    assert render(again.boards[0]) == render(first.boards[0])
+    more = run_tournament(Options(seeds=5, **options))
+    assert more.played == 4 and more.skipped == 6
+    assert sorted(played[6:]) == sorted((s, seed) for s in options["strategies"] for seed in draw_seeds(2025, 5)[3:])
+    assert len(db_rows(tmp_path)) == 10
+
+
+def test_faulty_strategies_forfeit_and_the_tournament_goes_on(tmp_path):
+    path = tmp_path / "faulty.py"
+    path.write_text(FAULTY, encoding="utf-8")
+    specs = [f"{path}:{name}" for name in ("Raises", "Slow", "Hangs", "Invalid")] + ["laissez_faire"]
+    outcome = run_tournament(Options(strategies=specs, seeds=2, out=tmp_path / "out", workers=2, progress=False,
+                                     plots=False, decision_timeout=0.2))
+    rows = {(r["strategy"].rsplit(":", 1)[-1], r["seed"]): r for r in db_rows(tmp_path / "out")}
+    assert len(rows) == 10
+    for (name, _), row in rows.items():
+        if name in ("Raises", "Slow", "Hangs"):
+            assert row["outcome"] == "forfeit" and row["total"] is None
+        else:
+            assert row["outcome"] == "ok" and row["total"] is not None and row["error"] is None
+        if name == "Raises":
+            assert "RuntimeError: strategy bug on purpose" in row["error"] and row["turns"] == 3
+        if name in ("Slow", "Hangs"):
+            assert "DecisionTimeout" in row["error"] and "0.2 s limit" in row["error"]
+        if name == "Invalid":
+            assert row["refused"] >= 2  # the strings were refused by the seam; the game went on
+    board = {e.strategy.rsplit(":", 1)[-1]: e for e in outcome.boards[0].entries}
+    assert board["Raises"].forfeits == 2 and board["Raises"].mean == 0.0
+    assert board["laissez_faire"].forfeits == 0 and board["laissez_faire"].mean > 20
+
+
+def test_a_strategy_that_kills_its_worker_forfeits_and_the_others_finish(tmp_path):
+    path = tmp_path / "faulty.py"
+    path.write_text(FAULTY, encoding="utf-8")
+    outcome = run_tournament(Options(strategies=[f"{path}:Exits", "laissez_faire"], seeds=2, out=tmp_path / "out",
+                                     workers=2, progress=False, plots=False, batch_size=2))
+    rows = db_rows(tmp_path / "out")
+    assert len(rows) == 4
+    assert {r["outcome"] for r in rows if r["strategy"] == "laissez_faire"} == {"ok"}
+    dead = [r for r in rows if r["strategy"].endswith(":Exits")]
+    assert all(r["outcome"] == "forfeit" and "worker process died" in r["error"] for r in dead)
+    assert outcome.boards[0].entries[0].strategy == "laissez_faire"
+
+
+def test_user_strategies_by_module_and_by_file(tmp_path, monkeypatch):
+    (tmp_path / "my_strategies.py").write_text(textwrap.dedent('''
+        from game.actions import ChipIncentive
+
+
+        class Incentive:
+            def decide(self, obs):
+                return [ChipIncentive(rate=0.3)] if obs.turn == 0 else []
+    '''), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "my_strategies", raising=False)
+    code, out, err = cli("tournament", "--strategies", "my_strategies:Incentive,my_strategies.py:Incentive",
+                         "--seeds", "2", "--out", "res", "--workers", "2", "--quiet", "--no-plots")
+    assert code == 0, err
+    rows = db_rows(tmp_path / "res")
+    assert len(rows) == 4 and {r["outcome"] for r in rows} == {"ok"}
+    by = {}
+    for r in rows:
+        by.setdefault(r["seed"], set()).add(r["total"])
+    assert all(len(totals) == 1 for totals in by.values())  # the same class, loaded two ways
+
+
+def test_the_docs_example_strategy_runs(tmp_path):
+    example = ROOT / "docs" / "example_strategy.py"
+    assert f"{example.relative_to(ROOT)}:HomeChips" in (ROOT / "docs" / "strategies.md").read_text(encoding="utf-8")
+    outcome = run_tournament(Options(strategies=[f"{example}:HomeChips", "laissez_faire"], seeds=2, out=tmp_path,
+                                     workers=0, progress=False, plots=False))
+    rows = db_rows(tmp_path)
+    assert {r["outcome"] for r in rows} == {"ok"}
+    board = {e.strategy: e for e in outcome.boards[0].entries}
+    assert board[f"{example}:HomeChips"].mean > board["laissez_faire"].mean
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--strategies", "team_korea,nope"], "unknown strategy 'nope'"),
+    (["--strategies", "team_korea", "--role", "XXX"], "no country 'XXX'"),
+    (["--strategies", "missing_file.py:Cls"], "does not exist"),
+    (["--strategies", "game.actions:NoSuchClass"], "no strategy class"),
+    (["--strategies", "team_korea", "--backend", "dask"], "pip install 'dask[distributed]'"),
+    (["--strategies", "team_korea", "--backend", "ray"], "pip install 'ray'"),
+    (["--strategies", "team_korea", "--scenario", "no_such_scenario"], "no_such_scenario"),
+    (["--strategies", "team_korea,team_korea"], "named twice"),
+])
+def test_bad_choices_are_usage_errors(tmp_path, argv, needle):
+    code, out, err = cli("tournament", "--seeds", "2", "--out", str(tmp_path), *argv)
+    assert code == 2 and needle in err and "Traceback" not in err
+    if "unknown strategy" in needle:
+        assert "team_korea, laissez_faire" not in err and "laissez_faire" in err and "random" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["--seeds", "x"], ["--seeds", "0"], ["--workers", "-1"], ["--decision-timeout", "nan"], ["--backend", "mpi"],
+])
+def test_bad_flags_exit_2_without_traceback(tmp_path, argv):
+    base = {"--strategies": "team_korea", "--seeds": "2", "--out": str(tmp_path)}
+    for flag, value in zip(argv[::2], argv[1::2], strict=True):
+        base[flag] = value
+    code, out, err = cli("tournament", *[x for kv in base.items() for x in kv])
+    assert code == 2 and "Traceback" not in err and argv[0] in err
+
+
+def test_the_command_line_in_a_fresh_process_in_korean(tmp_path):
+    done = subprocess.run([sys.executable, "main.py", "tournament", "--strategies", "team_korea,all_nvidia",
+                           "--seeds", "2", "--out", str(tmp_path), "--workers", "2", "--lang", "ko", "--no-plots"],
+                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "토너먼트 순위표" in done.stdout and "team_korea" in done.stdout
+    assert "game/s" in done.stderr  # the progress bar
+
+
+def test_the_core_never_imports_matplotlib_or_the_tournament():
+    code = ("import sys; import game.model, game.cli, agents.controllers; "
+            "print('matplotlib' in sys.modules, 'game.tournament.worker' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_seeds_are_drawn_in_the_parent_and_extend_stably():
+    assert draw_seeds(2025, 3) == draw_seeds(2025, 10)[:3]
+    assert all(0 <= s < 2**63 for s in draw_seeds(1, 100))
+    assert tournament_run.batches_of([("a", "KOR", 1), ("b", "KOR", 1), ("a", "KOR", 2)], 1)[0] == [("a", "KOR", 1)]
