@@ -223,7 +223,7 @@ def test_user_strategies_by_module_and_by_file(tmp_path, monkeypatch):
     '''), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delitem(sys.modules, "my_strategies", raising=False)
-    code, out, err = cli("tournament", "--strategies", "my_strategies:Incentive,my_strategies.py:Incentive",
+    code, _out, err = cli("tournament", "--strategies", "my_strategies:Incentive,my_strategies.py:Incentive",
                          "--seeds", "2", "--out", "res", "--workers", "2", "--quiet", "--no-plots")
     assert code == 0, err
     rows = db_rows(tmp_path / "res")
@@ -256,7 +256,7 @@ def test_the_docs_example_strategy_runs(tmp_path):
     (["--strategies", "team_korea,team_korea"], "named twice"),
 ])
 def test_bad_choices_are_usage_errors(tmp_path, argv, needle):
-    code, out, err = cli("tournament", "--seeds", "2", "--out", str(tmp_path), *argv)
+    code, _out, err = cli("tournament", "--seeds", "2", "--out", str(tmp_path), *argv)
     assert code == 2 and needle in err and "Traceback" not in err
     if "unknown strategy" in needle:
         assert "team_korea, laissez_faire" not in err and "laissez_faire" in err and "random" in err
@@ -269,7 +269,7 @@ def test_bad_flags_exit_2_without_traceback(tmp_path, argv):
     base = {"--strategies": "team_korea", "--seeds": "2", "--out": str(tmp_path)}
     for flag, value in zip(argv[::2], argv[1::2], strict=True):
         base[flag] = value
-    code, out, err = cli("tournament", *[x for kv in base.items() for x in kv])
+    code, _out, err = cli("tournament", *[x for kv in base.items() for x in kv])
     assert code == 2 and "Traceback" not in err and argv[0] in err
 
 
