@@ -1,0 +1,137 @@
+"""Tournament speed and memory: prints figures, asserts nothing.
+
+    python benchmarks/bench_tournament.py [--seeds 250] [--more 500] [--workers 2] [--inprocess 100]
+
+1. in this process (`--workers 0`, no pool): ms per game, and this process's RSS growth (Mesa
+   3.3 keeps every model: why workers are recycled);
+2. the pool's own cost per task: no-op tasks through ProcessPoolExecutor with a fresh forked
+   worker per task (`max_tasks_per_child=1`, as the tournament runs);
+3. the 1,000-game tournament (4 strategies x `--seeds` seeds, `--workers` processes): wall time,
+   games per second, the sum of the games' own time in the workers, and the overhead per game
+   (wall x workers - games' time) / games;
+4. memory over thousands of games: the same tournament continued to `--seeds + --more` seeds;
+   worker RSS after each batch (the `worker_rss_mb` column), by window of finished games.
+Target (issue 6): 1,000 games in under 20 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+STRATEGIES = ["team_korea", "laissez_faire", "all_nvidia", "random"]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def rows(folder: Path) -> list[tuple]:
+    db = sqlite3.connect(folder / "results.sqlite")
+    out = db.execute("SELECT finished_at, wall_time, worker_rss_mb FROM games ORDER BY finished_at").fetchall()
+    db.close()
+    return out
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=250)
+    parser.add_argument("--more", type=int, default=500, help="extra seeds for the memory run (4 games each)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--inprocess", type=int, default=100, help="games for section 1")
+    args = parser.parse_args()
+
+    from concurrent.futures import ProcessPoolExecutor
+
+    from game.tournament.backends import mp_context
+    from game.tournament.run import Options, run_tournament
+    from game.tournament.worker import init_worker
+
+    print(f"cores: {os.cpu_count()}, workers: {args.workers}, Python {sys.version.split()[0]}; "
+          f"load average before: {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # 1. in process
+        before = rss_mb()
+        seeds = max(1, args.inprocess // len(STRATEGIES))
+        start = time.perf_counter()
+        run_tournament(Options(strategies=STRATEGIES, seeds=seeds, out=tmp / "inproc", workers=0,
+                               progress=False, plots=False))
+        wall = time.perf_counter() - start
+        games = seeds * len(STRATEGIES)
+        in_process_ms = 1000 * wall / games
+        print(f"\n1. in this process: {games} games in {wall:.2f} s = {in_process_ms:.1f} ms/game "
+              f"({games / wall:.1f} games/s on one core); RSS {before:.0f} -> {rss_mb():.0f} MB "
+              f"(+{(rss_mb() - before) / games:.2f} MB per game kept by Mesa)")
+
+        # 2. pool cost per task
+        ctx = mp_context()
+        with ProcessPoolExecutor(args.workers, mp_context=ctx, max_tasks_per_child=1,
+                                 initializer=init_worker) as pool:
+            t0 = time.perf_counter()
+            pool.submit(_noop).result()
+            first = time.perf_counter() - t0
+            n = 200
+            t0 = time.perf_counter()
+            for future in [pool.submit(_noop) for _ in range(n)]:
+                future.result()
+            per_task = (time.perf_counter() - t0) / n
+        print(f"2. process pool: first worker ready in {first:.2f} s (forkserver importing the game); "
+              f"then {1000 * per_task:.1f} ms per no-op task with a fresh worker per task "
+              f"({1 / per_task:.0f} tasks/s on {args.workers} workers)")
+
+        # 3. the 1,000-game tournament
+        print(f"   load average now: {os.getloadavg()[0]:.2f}")
+        out = tmp / "pool"
+        start = time.perf_counter()
+        outcome = run_tournament(Options(strategies=STRATEGIES, seeds=args.seeds, out=out, workers=args.workers,
+                                         progress=False, plots=False))
+        wall = time.perf_counter() - start
+        games = outcome.played
+        game_time = sum(r[1] for r in rows(out))
+        overhead = (outcome.seconds * args.workers - game_time) / games
+        print(f"3. tournament: {games} games ({len(STRATEGIES)} strategies x {args.seeds} seeds) on "
+              f"{args.workers} workers: {outcome.seconds:.1f} s playing ({games / outcome.seconds:.1f} games/s), "
+              f"{wall:.1f} s with the leaderboard and CSV; target < 20 s: "
+              f"{'met' if outcome.seconds < 20 else 'MISSED'}")
+        print(f"   the games' own time in the workers: {game_time:.1f} s = {1000 * game_time / games:.1f} ms/game "
+              f"(vs {in_process_ms:.1f} ms in one process alone); floor on {args.workers} cores "
+              f"{game_time / args.workers:.1f} s; overhead {1000 * overhead:.1f} ms per game "
+              f"({100 * overhead * games / (outcome.seconds * args.workers):.0f}% of worker time: forks, "
+              f"pickling, the scenario load per batch, the start and the uneven end)")
+
+        # 4. memory over thousands of games
+        if args.more:
+            t0 = time.perf_counter()
+            more = run_tournament(Options(strategies=STRATEGIES, seeds=args.seeds + args.more, out=out,
+                                          workers=args.workers, progress=False, plots=False))
+            every = rows(out)
+            print(f"4. memory: {len(every)} games in all ({more.played} more in {time.perf_counter() - t0:.1f} s); "
+                  "worker RSS after each batch, median by window of finished games:")
+            window = max(1, len(every) // 6)
+            for i in range(0, len(every), window):
+                chunk = [r[2] for r in every[i:i + window] if r[2] is not None]
+                if chunk:
+                    last = min(i + window, len(every))
+                    print(f"   games {i + 1:>5}-{last:>5}: median {statistics.median(chunk):6.1f} MB, "
+                          f"max {max(chunk):6.1f} MB")
+            print(f"   parent RSS now {rss_mb():.0f} MB (it plays no games with --workers >= 1)")
+
+
+if __name__ == "__main__":
+    main()
