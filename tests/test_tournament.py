@@ -293,3 +293,25 @@ def test_seeds_are_drawn_in_the_parent_and_extend_stably():
     assert draw_seeds(2025, 3) == draw_seeds(2025, 10)[:3]
     assert all(0 <= s < 2**63 for s in draw_seeds(1, 100))
     assert tournament_run.batches_of([("a", "KOR", 1), ("b", "KOR", 1), ("a", "KOR", 2)], 1)[0] == [("a", "KOR", 1)]
+
+
+def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
+    import signal
+    import time
+
+    argv = [sys.executable, "main.py", "tournament", "--strategies", "team_korea,random", "--seeds", "100",
+            "--out", str(tmp_path), "--workers", "2", "--quiet", "--no-plots"]
+    child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    database = tmp_path / "results.sqlite"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not database.exists() or not db_rows(tmp_path)):
+        time.sleep(0.1)  # wait for the first finished batch
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130 and "Traceback" not in err, err
+    kept = len(db_rows(tmp_path))
+    assert 0 < kept < 200 and f"interrupted: {kept} games" in out
+    again = run_tournament(Options(strategies=["team_korea", "random"], seeds=100, out=tmp_path, workers=2,
+                                   progress=False, plots=False))
+    assert again.skipped == kept and again.played == 200 - kept and len(db_rows(tmp_path)) == 200
