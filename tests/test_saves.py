@@ -898,19 +898,19 @@ def mutate(data, doc: dict) -> None:
         region = data.draw(st.sampled_from([("state",), ("state",), ("rng", "numpy"), ("rng", "python"),
                                             ("rng", "controllers")]), label="region")
         numeric = [p for p in paths if p[: len(region)] == region and is_number(get(doc, p))]
+        if not numeric:  # an earlier mutation replaced that region
+            return
         path = data.draw(st.sampled_from(numeric), label="path")
-        if path[:2] == ("rng", "controllers"):
-            # out-of-range integers here hit a known bug (test_an_out_of_range_controller_rng_state_is_refused);
-            # widen to NUMBERS once it is fixed
-            value = data.draw(st.integers(0, 2**31 - 1), label="value")
-        else:
-            value = data.draw(NUMBERS, label="value")
-        get(doc, path[:-1])[path[-1]] = value
+        get(doc, path[:-1])[path[-1]] = data.draw(NUMBERS, label="value")
     elif kind == "delete":
         keyed = [p for p in paths if isinstance(p[-1], str)]
+        if not keyed:
+            return
         path = data.draw(st.sampled_from(keyed), label="path")
         del get(doc, path[:-1])[path[-1]]
     elif kind == "retype":
+        if not paths:
+            return
         path = data.draw(st.sampled_from(paths), label="path")
         old = get(doc, path)
         new = data.draw(st.sampled_from([str(old), [old], None, True, False]), label="value")
@@ -926,7 +926,7 @@ def fuzz_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fuzz_a_mutated_save_loads_validly_or_is_refused_cleanly(fuzz_dir, data):
     base, text = fuzz_base()
