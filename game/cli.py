@@ -1,4 +1,4 @@
-"""The command line: `python main.py play | sim | replay | scenarios | tournament`.
+"""The command line: `python main.py play | sim | replay | scenarios | tournament | train`.
 
 User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
 with a one-paragraph message on stderr and exit code 2, never a traceback.
@@ -69,7 +69,7 @@ def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
-    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,scenarios,tournament}")
+    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,scenarios,tournament,train}")
 
     play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
     play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
@@ -108,7 +108,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     tournament = commands.add_parser("tournament", help="many strategies x many seeds in parallel: a leaderboard")
     add_arguments(tournament)
+
+    train = commands.add_parser("train", help="train a linear policy for Korea (cross-entropy method)")
+    train.add_argument("--episodes", type=_positive, default=2, help="training episodes per candidate (default: 2)")
+    train.add_argument("--iterations", type=_positive, default=8, help="CEM iterations (default: 8)")
+    train.add_argument("--samples", type=_positive, default=16, help="candidates per iteration (default: 16)")
+    train.add_argument("--eval-seeds", type=_positive, default=16, help="held-out seeds to compare on (default: 16)")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    train.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
+    train.add_argument("--out", default="policy.json", help="where to save the policy (default: policy.json)")
     return parser
+
+
+def run_train(args) -> str:
+    """game/env.py (Gymnasium and PettingZoo, imported only here)."""
+    try:
+        from game.env import run_train as run
+    except ImportError as exc:
+        raise UsageError(f"train needs the rl extra (pip install -e '.[rl]'): {exc}") from None
+    try:
+        return run(args)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
 
 
 INTERRUPTED = 130
@@ -243,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["play", *(argv or [])])
     try:
         runner = {"scenarios": run_scenarios, "replay": run_replay, "play": run_play,
-                  "tournament": run_tournament}.get(args.command, run_sim)
+                  "tournament": run_tournament,
+                  "train": run_train}.get(args.command, run_sim)
         out = runner(args)
     except (ScenarioError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -301,12 +301,14 @@ def episode_score(policy: LinearPolicy, seed: int, scenario="baseline") -> float
 def train_cem(iterations: int = 8, samples: int = 16, episodes: int = 2, seed: int = 0, elite: float = 0.25,
               scenario="baseline", log=None) -> tuple[LinearPolicy, list[float]]:
     """The cross-entropy method over the linear policy's parameters: sample, keep the elite
-    by mean final index over `episodes` training seeds, refit mean and spread."""
+    by mean final index over `episodes` training seeds, refit mean and spread. Returns the best
+    candidate of the last iteration (the previous mean is always among the candidates)."""
     scenario = _scenario(scenario)
     rng = np.random.default_rng(seed)
     mean, std = np.zeros(LinearPolicy.size()), np.ones(LinearPolicy.size())
     n_elite = max(2, round(elite * samples))
     history = []
+    champion = mean
     for it in range(iterations):
         train_seeds = [int(s) for s in rng.integers(0, 10**6, episodes)]
         thetas = mean + std * rng.standard_normal((samples, mean.size))
@@ -314,12 +316,13 @@ def train_cem(iterations: int = 8, samples: int = 16, episodes: int = 2, seed: i
         scores = np.array([np.mean([episode_score(LinearPolicy(t), s, scenario) for s in train_seeds])
                            for t in thetas])
         best = thetas[np.argsort(-scores)[:n_elite]]
+        champion = best[0]  # the last iteration's best candidate (the mean is one of them) is returned
         mean, std = best.mean(axis=0), best.std(axis=0) + 0.05
         history.append(float(scores.max()))
         if log:
             log(f"iteration {it + 1}/{iterations}: best {scores.max():.2f}, elite mean "
                 f"{np.sort(scores)[-n_elite:].mean():.2f}")
-    return LinearPolicy(mean), history
+    return LinearPolicy(champion), history
 
 
 # ---------------------------------------------------------------- playing a saved policy
@@ -366,3 +369,39 @@ def final_score(controller, seed: int, scenario="baseline", country: str = "KOR"
     while not world.finished:
         world.step()
     return world.scores[country]
+
+
+# ---------------------------------------------------------------- `python main.py train`
+
+HELD_OUT_BASE = 10**6  # training seeds are drawn below this, held-out evaluation seeds from it up
+
+
+def evaluate(policy_path, seeds, scenario="baseline") -> dict[str, float]:
+    """Mean final Korean index over `seeds` for the saved policy, `random` and `laissez_faire`."""
+    from agents.controllers import make_controller
+
+    scenario = _scenario(scenario)
+    makers = {"policy": lambda: PolicyController(str(policy_path)),
+              "random": lambda: make_controller("KOR", "random"),
+              "laissez_faire": lambda: make_controller("KOR", "laissez_faire")}
+    return {name: float(np.mean([final_score(make(), s, scenario) for s in seeds])) for name, make in makers.items()}
+
+
+def run_train(args) -> str:
+    """Train a linear policy by CEM, save it, and compare it with `random` and `laissez_faire`
+    on held-out seeds."""
+    scenario = _scenario(args.scenario)
+    policy, history = train_cem(iterations=args.iterations, samples=args.samples, episodes=args.episodes,
+                                seed=args.seed, scenario=scenario, log=print)
+    policy.save(args.out, scenario=scenario.scenario.name, seed=args.seed, iterations=args.iterations,
+                samples=args.samples, episodes=args.episodes, best_per_iteration=history)
+    seeds = range(HELD_OUT_BASE + args.seed * 1000, HELD_OUT_BASE + args.seed * 1000 + args.eval_seeds)
+    means = evaluate(args.out, seeds, scenario)
+    lines = [f"wrote {args.out}",
+             f"held-out seeds ({args.eval_seeds}): mean final Korean index",
+             *(f"  {name:<14} {value:6.2f}" for name, value in means.items()),
+             f"policy beats random by {means['policy'] - means['random']:+.2f} points and laissez_faire by "
+             f"{means['policy'] - means['laissez_faire']:+.2f} points",
+             f"play it: TEAM_KOREA_POLICY={args.out} python main.py tournament "
+             "--strategies game.env:PolicyController,random,laissez_faire --seeds 20"]
+    return "\n".join(lines)
