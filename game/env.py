@@ -80,8 +80,9 @@ def features(indicators: dict[str, float], score: float, turn: int, turns: int, 
 def to_actions(choice, obs, has_llm_market: bool = True) -> list[Action]:
     """Actions for one MultiDiscrete choice, given the country's Observation. Out-of-range
     indices are clipped into their sub-space (a learner's mistake never crashes the model)."""
-    index = np.clip(np.asarray(choice, dtype=np.int64).reshape(-1)[:len(ACTION_NVEC)], 0, ACTION_NVEC - 1)
-    index = np.concatenate([index, np.zeros(len(ACTION_NVEC) - len(index), np.int64)])
+    raw = np.nan_to_num(np.asarray(choice, dtype=np.float64).reshape(-1)[:len(ACTION_NVEC)])
+    raw = np.concatenate([raw, np.zeros(len(ACTION_NVEC) - len(raw))])  # missing sub-spaces: keep
+    index = np.clip(raw, 0, ACTION_NVEC - 1).astype(np.int64)
     subsidy, procurement, chip, service, convergence, grant = (int(i) for i in index)
     kinds = {f["kind"] for f in obs.home_firms.values()}
     designers = sorted(n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"])
@@ -109,7 +110,7 @@ class _Seat:
     name = "env"
 
     def __init__(self, has_llm_market: bool) -> None:
-        self.choice = np.zeros(len(ACTION_NVEC), np.int64)
+        self.choice = np.zeros(len(ACTION_NVEC), np.int64)  # as the learner gave it: mapped in decide()
         self.has_llm_market = has_llm_market
 
     def decide(self, obs):
@@ -141,7 +142,7 @@ class _Game:
 
     def play(self, choices: dict[str, np.ndarray]) -> dict[str, int]:
         for country, choice in choices.items():
-            self.seats[country].choice = np.asarray(choice, dtype=np.int64)
+            self.seats[country].choice = choice
         self.world.step()
         return {c: _refused(self.world, c) for c in choices}
 
