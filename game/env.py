@@ -201,6 +201,17 @@ class KoreaEnv(gymnasium.Env):
         info = {"turn": self.world.turn, "score": float(after), "refused": refused}
         return self.game.observe(self.country), float(reward), terminated, False, info
 
+    def save(self, path) -> Path:
+        """Save the episode so far as a game save (`python main.py replay PATH` re-plays it from
+        the logged Actions; a loaded game continues with Korea playing laissez_faire)."""
+        from game.saves import controller_names, document, write_save
+
+        if self.game is None:
+            raise RuntimeError("call reset() before save()")
+        names = controller_names(self.world)
+        names[self.country] = "laissez_faire"
+        return write_save(Path(path), document(self.world, self.scenario.scenario.name, names))
+
 
 if ENV_ID not in gymnasium.registry:
     gymnasium.register(id=ENV_ID, entry_point="game.env:KoreaEnv", max_episode_steps=None)

@@ -15,7 +15,10 @@ gymnasium = pytest.importorskip("gymnasium")
 pytest.importorskip("pettingzoo")
 
 from gymnasium.utils.env_checker import check_env  # noqa: E402
-from pettingzoo.test import parallel_api_test, parallel_seed_test, seed_test  # noqa: E402
+
+with warnings.catch_warnings():  # pettingzoo.test imports its classic games through a deprecated path
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pettingzoo.test import parallel_api_test, parallel_seed_test, seed_test
 from pettingzoo.utils.conversions import parallel_to_aec  # noqa: E402
 
 from game import env as genv  # noqa: E402
@@ -115,3 +118,16 @@ def test_sb3_snippet_in_docs_runs_when_installed():
     text = (Path(__file__).parents[1] / "docs" / "training.md").read_text()
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     exec(compile(code.replace("total_timesteps=20_000", "total_timesteps=200"), "docs/training.md", "exec"), {})
+
+
+def test_an_episode_saves_and_replays(tmp_path: Path):
+    from game.saves import verify
+
+    env = genv.KoreaEnv()
+    env.reset(seed=4)
+    space = env.action_space
+    space.seed(1)
+    for _ in range(6):
+        env.step(space.sample())
+    path = env.save(tmp_path / "episode.json")
+    assert verify(path) == (6, None)
