@@ -120,9 +120,9 @@ class _Seat:
         return 0
 
 
-def _refused(world, country: str) -> int:
-    return sum(1 for e in world.governance.log if e["turn"] == world.turn and e["country"] == country
-               and e["source"] == "controller" and e["refused"] is not None)
+def _refused(entries: list[dict], country: str) -> int:
+    return sum(1 for e in entries if e["country"] == country and e["source"] == "controller"
+               and e["refused"] is not None)
 
 
 class _Game:
@@ -143,8 +143,10 @@ class _Game:
     def play(self, choices: dict[str, np.ndarray]) -> dict[str, int]:
         for country, choice in choices.items():
             self.seats[country].choice = choice
+        log = self.world.governance.log
+        start = len(log)
         self.world.step()
-        return {c: _refused(self.world, c) for c in choices}
+        return {c: _refused(log[start:], c) for c in choices}
 
 
 def _scenario(scenario):
