@@ -113,11 +113,22 @@ def test_train_saves_a_policy_that_plays_as_a_strategy(tmp_path: Path, capsys, m
     assert made.path == str(out)
 
 
-def test_sb3_snippet_in_docs_runs_when_installed():
-    pytest.importorskip("stable_baselines3")
+def _docs_snippet() -> str:
     text = (Path(__file__).parents[1] / "docs" / "training.md").read_text()
+    assert f"MultiDiscrete({genv.ACTION_NVEC.tolist()})" in text and f"({genv.OBS_SIZE},)" in text
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
-    exec(compile(code.replace("total_timesteps=20_000", "total_timesteps=200"), "docs/training.md", "exec"), {})
+    assert "total_timesteps=20_000" in code
+    return code.replace("total_timesteps=20_000", "total_timesteps=200")
+
+
+def test_docs_snippet_compiles_and_matches_the_spaces():
+    compile(_docs_snippet(), "docs/training.md", "exec")
+
+
+def test_sb3_snippet_in_docs_runs_when_installed(tmp_path: Path, monkeypatch):
+    pytest.importorskip("stable_baselines3")
+    monkeypatch.chdir(tmp_path)  # the snippet saves ppo_korea.zip
+    exec(compile(_docs_snippet(), "docs/training.md", "exec"), {})
 
 
 def test_an_episode_saves_and_replays(tmp_path: Path):
