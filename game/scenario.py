@@ -378,6 +378,18 @@ class ScoreSpec(Strict):
     grades: dict[str, Annotated[float, Field(ge=0, le=100)]]  # grade -> lowest score that earns it
 
 
+class Lesson(Strict):
+    """Classroom metadata of a lesson scenario, in both languages: what students should learn,
+    the briefing read out before play, and the questions for the debrief."""
+
+    goals_en: list[str] = Field(min_length=1)
+    goals_ko: list[str] = Field(min_length=1)
+    briefing_en: str = Field(min_length=1)
+    briefing_ko: str = Field(min_length=1)
+    questions_en: list[str] = Field(min_length=1)
+    questions_ko: list[str] = Field(min_length=1)
+
+
 class Scenario(Strict):
     scenario: Meta
     params: Params
@@ -397,6 +409,7 @@ class Scenario(Strict):
     levers: Levers | None = None
     events: list[Event] = []
     score: ScoreSpec | None = None
+    lesson: Lesson | None = None  # classroom scenarios only (assets/scenarios/lesson_*.toml)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Scenario:
