@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from game.scenario import ScenarioError, list_scenarios, load_scenario
@@ -254,6 +255,9 @@ def run_scenarios(args) -> str:
         korean = args.lang == "ko"
         title, text = (meta.title_ko, meta.description_ko) if korean else (meta.title_en, meta.description_en)
         lines.append(f"  {meta.name:<14} {title} ({meta.start}, {meta.turns} {tr('turns', args.lang)}): {text}")
+        if s.lesson:  # a classroom scenario: its briefing, to read out before play
+            brief = s.lesson.briefing_ko if korean else s.lesson.briefing_en
+            lines += textwrap.wrap(brief, 100, initial_indent="      ", subsequent_indent="      ")
     return "\n".join(lines)
 
 

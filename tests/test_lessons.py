@@ -183,3 +183,15 @@ def test_lesson_export_controls_cut_nvidia_china_sales():
     assert c_rows[-1] < 0.6 * o_rows[-1]
     chinese = ("Huawei", "Cambricon")
     assert sum(controlled.by_name[n].output for n in chinese) <= sum(open_.by_name[n].output for n in chinese) + 1e-9
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_scenarios_command_shows_each_lesson_briefing(capsys, lang):
+    from game.cli import main
+
+    assert main(["scenarios", "--lang", lang]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for name in LESSONS:
+        text = load_scenario(name).lesson
+        brief = text.briefing_ko if lang == "ko" else text.briefing_en
+        assert name in out and " ".join(brief.split()) in out
