@@ -136,6 +136,13 @@ class _Game:
         self.world = World(scenario, seed=seed, controllers=dict(self.seats), tables=False)
         self.designers = {c: sum(1 for d in self.world.designers if d.country == c) for c in self.world.countries}
 
+    def release(self) -> None:
+        """Drop the finished world from Mesa 3.3's class-level agent-id registry, which otherwise
+        keeps every world alive (~0.3 MB an episode; benchmarks/bench_game.py)."""
+        import mesa
+
+        getattr(mesa.Agent, "_ids", {}).pop(self.world, None)
+
     def observe(self, country: str) -> np.ndarray:
         w = self.world
         return features(w.indicators[country], w.scores.get(country, 0.0), w.turn, w.turns, self.designers[country])
@@ -186,6 +193,7 @@ class KoreaEnv(gymnasium.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         world_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**62))
+        self.close()
         self.game = _Game(self.scenario, world_seed, [self.country])
         return self.game.observe(self.country), {"turn": 0, "seed": world_seed,
                                                  "score": float(self.world.scores[self.country])}
@@ -202,6 +210,10 @@ class KoreaEnv(gymnasium.Env):
         reward = after - before if self.reward_mode == "delta" else (after if terminated else 0.0)
         info = {"turn": self.world.turn, "score": float(after), "refused": refused}
         return self.game.observe(self.country), float(reward), terminated, False, info
+
+    def close(self) -> None:
+        if self.game is not None:
+            self.game.release()
 
     def save(self, path) -> Path:
         """Save the episode so far as a game save (`python main.py replay PATH` re-plays it from
@@ -249,10 +261,15 @@ class CountriesParallelEnv(ParallelEnv):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         world_seed = int(seed) if seed is not None else int(self._rng.integers(0, 2**62))
+        self.close()
         self.game = _Game(self.scenario, world_seed, list(self.possible_agents))
         self.agents = list(self.possible_agents)
         observations = {a: self.game.observe(a) for a in self.agents}
         return observations, {a: {"turn": 0} for a in self.agents}
+
+    def close(self) -> None:
+        if self.game is not None:
+            self.game.release()
 
     def step(self, actions: dict):
         if self.game is None or not self.agents:
@@ -309,6 +326,7 @@ def episode_score(policy: LinearPolicy, seed: int, scenario="baseline") -> float
     terminated = False
     while not terminated:
         obs, _, terminated, _, info = env.step(policy.act(obs))
+    env.close()
     return info["score"]
 
 
@@ -382,6 +400,9 @@ def final_score(controller, seed: int, scenario="baseline", country: str = "KOR"
     world = World(_scenario(scenario), seed=seed, controllers={country: controller}, tables=False)
     while not world.finished:
         world.step()
+    import mesa
+
+    getattr(mesa.Agent, "_ids", {}).pop(world, None)  # see _Game.release
     return world.scores[country]
 
 

@@ -142,3 +142,16 @@ def test_an_episode_saves_and_replays(tmp_path: Path):
         env.step(space.sample())
     path = env.save(tmp_path / "episode.json")
     assert verify(path) == (6, None)
+
+
+def test_resets_do_not_pile_up_worlds_in_mesa():
+    import mesa
+
+    env = genv.KoreaEnv()
+    env.reset(seed=0)
+    before = len(getattr(mesa.Agent, "_ids", {}))
+    for seed in range(1, 6):
+        env.reset(seed=seed)
+        env.step(env.action_space.sample())
+    assert len(getattr(mesa.Agent, "_ids", {})) == before
+    env.close()
