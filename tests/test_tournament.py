@@ -304,11 +304,11 @@ def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
     child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     database = tmp_path / "results.sqlite"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not database.exists() or not db_rows(tmp_path)):
         time.sleep(0.1)  # wait for the first finished batch
     child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
+    out, err = child.communicate(timeout=240)  # a busy machine finishes running batches slowly
     assert child.returncode == 130 and "Traceback" not in err, err
     kept = len(db_rows(tmp_path))
     assert 0 < kept < 200 and f"interrupted: {kept} games" in out
