@@ -437,6 +437,5 @@ def run_train(args) -> str:
              *(f"  {name:<14} {value:6.2f}" for name, value in means.items()),
              f"policy beats random by {means['policy'] - means['random']:+.2f} points and laissez_faire by "
              f"{means['policy'] - means['laissez_faire']:+.2f} points",
-             f"play it: TEAM_KOREA_POLICY={args.out} python main.py tournament "
-             "--strategies game.env:PolicyController,random,laissez_faire --seeds 20"]
+             f"play it: python main.py tournament --strategies policy:{args.out},random,laissez_faire --seeds 20"]
     return "\n".join(lines)

@@ -315,3 +315,19 @@ def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
     again = run_tournament(Options(strategies=["team_korea", "random"], seeds=100, out=tmp_path, workers=2,
                                    progress=False, plots=False))
     assert again.skipped == kept and again.played == 200 - kept and len(db_rows(tmp_path)) == 200
+
+
+def test_a_saved_policy_plays_by_name_and_a_missing_one_is_a_usage_error(tmp_path):
+    """`policy:PATH` (docs/training.md) makes a PolicyController from a file `train` wrote."""
+    pytest.importorskip("gymnasium")
+    import numpy as np
+
+    from game.env import LinearPolicy, PolicyController
+    from game.tournament.strategies import StrategyError, factory
+
+    path = tmp_path / "policy.json"
+    LinearPolicy(np.zeros(LinearPolicy.size())).save(path)
+    made = factory(f"policy:{path}", "KOR")()
+    assert isinstance(made, PolicyController) and made.path == str(path)
+    with pytest.raises(StrategyError, match="no policy file"):
+        factory(f"policy:{tmp_path / 'missing.json'}", "KOR")

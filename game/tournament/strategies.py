@@ -63,7 +63,15 @@ def _load_module(name: str):
 
 
 def factory(spec: str, role: str) -> Callable[[], object]:
-    """A zero-argument callable making a fresh controller for one game."""
+    """A zero-argument callable making a fresh controller for one game. `policy:PATH` plays a
+    policy saved by `python main.py train --out PATH`."""
+    if spec.startswith("policy:"):
+        path = spec[len("policy:"):]
+        if not path or not os.path.isfile(path):
+            raise StrategyError(f"'{spec}': no policy file '{path}' (make one with python main.py train --out PATH)")
+        from game.env import PolicyController
+
+        return lambda: PolicyController(path)
     if not is_user_spec(spec):
         from agents.controllers import make_controller
 
