@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from game import argtypes
 from game.scenario import ScenarioError, list_scenarios, load_scenario
 from game.text import LANGUAGES, tr
 
@@ -19,26 +20,6 @@ USAGE_ERROR = 2
 
 class UsageError(Exception):
     """A mistake in how the program was called; the message is shown as it is."""
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError("the seed must be between 0 and 2**63 - 1")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _controls(text: str) -> dict[str, str]:
@@ -74,19 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
     play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
-    play.add_argument("--seed", type=_seed, default=7, help="random seed (default: 7)")
+    play.add_argument("--seed", type=argtypes.seed, default=7, help="random seed (default: 7)")
     play.add_argument("--lang", choices=LANGUAGES, default="en", help="language at the start (en, ko)")
-    play.add_argument("--autoplay", type=_positive, metavar="N",
+    play.add_argument("--autoplay", type=argtypes.positive, metavar="N",
                       help="play N turns with the built-in team_korea strategy, no input needed")
     play.add_argument("--screenshot", metavar="PATH",
                       help="write a PNG of the window (after --autoplay) and exit; works without a display")
 
     sim = commands.add_parser("sim", help="play a game headless, every role by its built-in AI")
     sim.add_argument("--scenario", help="scenario name or .toml path (default: baseline)")
-    sim.add_argument("--seed", type=_seed, help="random seed (default: 7)")
-    sim.add_argument("--turns", type=_positive, help="stop after this many quarters (with --load: this many more)")
+    sim.add_argument("--seed", type=argtypes.seed, help="random seed (default: 7)")
+    sim.add_argument("--turns", type=argtypes.positive,
+                     help="stop after this many quarters (with --load: this many more)")
     sim.add_argument("--save", metavar="PATH", help="save the game at the end (a name in saves/ or a .json path)")
-    sim.add_argument("--save-every", type=_positive, metavar="N",
+    sim.add_argument("--save-every", type=argtypes.positive, metavar="N",
                      help="autosave every N turns into saves/autosave/ (the last 10 are kept)")
     sim.add_argument("--load", metavar="PATH", help="continue a saved game (its scenario, seed and strategies)")
     sim.add_argument("--force", action="store_true",
@@ -111,11 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(tournament)
 
     train = commands.add_parser("train", help="train a linear policy for Korea (cross-entropy method)")
-    train.add_argument("--episodes", type=_positive, default=2, help="training episodes per candidate (default: 2)")
-    train.add_argument("--iterations", type=_positive, default=8, help="CEM iterations (default: 8)")
-    train.add_argument("--samples", type=_positive, default=16, help="candidates per iteration (default: 16)")
-    train.add_argument("--eval-seeds", type=_positive, default=16, help="held-out seeds to compare on (default: 16)")
-    train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    train.add_argument("--episodes", type=argtypes.positive, default=2,
+                       help="training episodes per candidate (default: 2)")
+    train.add_argument("--iterations", type=argtypes.positive, default=8, help="CEM iterations (default: 8)")
+    train.add_argument("--samples", type=argtypes.positive, default=16, help="candidates per iteration (default: 16)")
+    train.add_argument("--eval-seeds", type=argtypes.positive, default=16,
+                       help="held-out seeds to compare on (default: 16)")
+    train.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (default: 0)")
     train.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
     train.add_argument("--out", default="policy.json", help="where to save the policy (default: policy.json)")
     return parser

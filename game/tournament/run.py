@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from game import argtypes
 from game.tournament import strategies as strategy_specs
 from game.tournament.store import Store
 
@@ -198,16 +199,17 @@ def run_tournament(options: Options) -> Outcome:
 def add_arguments(parser) -> None:
     parser.add_argument("--strategies", required=True, metavar="A,B,...",
                         help="comma-separated: built-in names, module:Class, or path/to/file.py:Class")
-    parser.add_argument("--seeds", type=_positive, required=True, metavar="N", help="seeds per strategy (paired)")
+    parser.add_argument("--seeds", type=argtypes.positive, required=True, metavar="N",
+                        help="seeds per strategy (paired)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for results.sqlite, games.csv, plots")
     parser.add_argument("--role", default="KOR", help="the country the strategies play (default: KOR; all: every one)")
     parser.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
-    parser.add_argument("--workers", type=_count, metavar="N",
+    parser.add_argument("--workers", type=argtypes.count, metavar="N",
                         help="worker processes (default: all cores; 0: in this process, no isolation)")
-    parser.add_argument("--batch", type=_count, metavar="N", help="games per task (default: automatic, 5-25)")
-    parser.add_argument("--master-seed", type=_count, default=2025, metavar="N",
+    parser.add_argument("--batch", type=argtypes.count, metavar="N", help="games per task (default: automatic, 5-25)")
+    parser.add_argument("--master-seed", type=argtypes.count, default=2025, metavar="N",
                         help="the seed the game seeds are drawn from (default: 2025)")
-    parser.add_argument("--decision-timeout", type=_seconds, default=5.0, metavar="SECONDS",
+    parser.add_argument("--decision-timeout", type=argtypes.seconds, default=5.0, metavar="SECONDS",
                         help="a decision slower than this forfeits the game (default: 5; 0: no limit)")
     parser.add_argument("--backend", choices=BACKENDS, default="local",
                         help="local processes (default), or an installed dask/ray cluster")
@@ -223,36 +225,3 @@ def options_from(args) -> Options:
                    batch_size=args.batch or None, master_seed=args.master_seed,
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
                    lang=args.lang, plots=not args.no_plots, progress=not args.quiet)
-
-
-def _count(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    value = _count(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _seconds(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or a positive number of seconds")
-    return value
