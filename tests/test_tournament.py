@@ -250,8 +250,6 @@ def test_the_docs_example_strategy_runs(tmp_path):
     (["--strategies", "team_korea", "--role", "XXX"], "no country 'XXX'"),
     (["--strategies", "missing_file.py:Cls"], "does not exist"),
     (["--strategies", "game.actions:NoSuchClass"], "no strategy class"),
-    (["--strategies", "team_korea", "--backend", "dask"], "pip install 'dask[distributed]'"),
-    (["--strategies", "team_korea", "--backend", "ray"], "pip install 'ray'"),
     (["--strategies", "team_korea", "--scenario", "no_such_scenario"], "no_such_scenario"),
     (["--strategies", "team_korea,team_korea"], "named twice"),
 ])
@@ -260,6 +258,28 @@ def test_bad_choices_are_usage_errors(tmp_path, argv, needle):
     assert code == 2 and needle in err and "Traceback" not in err
     if "unknown strategy" in needle:
         assert "team_korea, laissez_faire" not in err and "laissez_faire" in err and "random" in err
+
+
+@pytest.mark.parametrize(("backend", "module", "needle"), [("dask", "distributed", "pip install 'dask[distributed]'"),
+                                                       ("ray", "ray", "pip install 'ray'")])
+def test_a_distributed_backend_runs_identically_or_says_how_to_install_it(tmp_path, backend, module, needle):
+    """--backend dask|ray: where the package is installed the same batches give the same rows as
+    local processes; where it is not, a usage error names the pip command."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        code, _out, err = cli("tournament", "--seeds", "2", "--out", str(tmp_path), "--strategies", "team_korea",
+                              "--backend", backend)
+        assert code == 2 and needle in err and "Traceback" not in err
+        return
+    local = run_tournament(Options(strategies=["team_korea", "laissez_faire"], seeds=3, out=tmp_path / "local",
+                                   workers=1, progress=False, plots=False))
+    remote = run_tournament(Options(strategies=["team_korea", "laissez_faire"], seeds=3, out=tmp_path / backend,
+                                    workers=1, backend=backend, progress=False, plots=False))
+    assert local.played == remote.played == 6
+    rows = {name: [(r["strategy"], r["seed"], r["total"]) for r in db_rows(tmp_path / name)]
+            for name in ("local", backend)}
+    assert rows["local"] == rows[backend]
 
 
 @pytest.mark.parametrize("argv", [
