@@ -3,9 +3,7 @@ outputs, and its refusals (exit code 2, a message, never a traceback)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 import re
 import subprocess
@@ -14,30 +12,15 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from clitools import run_cli as run
+from clitools import run_process
 
-from game.cli import main
 from game.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTTLENECKS = {"wafer", "hbm", "packaging", "demand", "exited"}
 SNAPSHOT_KEYS = {"turn", "date", "shares", "prices", "bottleneck", "korea", "score", "korea_index"}
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """main(argv) in this process: exit code, stdout, stderr (argparse's SystemExit included)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
-
-
-def run_process(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout)
 
 
 @cache

@@ -14,9 +14,7 @@ a change of the save *format* must not: it needs a migration in game.saves.MIGRA
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import json
 import math
 import os
@@ -28,12 +26,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from clitools import run_cli as run
+from clitools import run_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.controllers import make_controller
 from game import saves
-from game.cli import main
 from game.model import World
 from game.saves import SaveError, document, load_game, read_save, save_path, verify, world_state, write_save
 from game.scenario import load_scenario
@@ -45,22 +44,6 @@ TURNS = 20  # the baseline scenario's length
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """main(argv) in this process: exit code, stdout, stderr (argparse's SystemExit included)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
-
-
-def run_process(*argv: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *argv], cwd=cwd, capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout)
 
 
 def new_world(strategy: str = "team_korea", seed: int = 7) -> World:

@@ -4,9 +4,7 @@ example strategy, CSV export, and usage errors. Tiny tournaments: a few seeds ea
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import math
 import sqlite3
 import subprocess
@@ -15,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from clitools import run_cli as cli
 
-from game.cli import main
 from game.tournament import run as tournament_run
 from game.tournament import worker
 from game.tournament.run import Options, draw_seeds, run_tournament
@@ -63,16 +61,6 @@ FAULTY = textwrap.dedent('''
         def decide(self, obs):
             os._exit(3)  # takes its worker process down
 ''')
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 def db_rows(folder: Path) -> list[dict]:
