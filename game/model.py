@@ -202,6 +202,10 @@ class World(Model):
         quarter are set (a procurement lever sets its national centre's)."""
         self.governance.enact_due()
         self.governance.decide_all()
+        self.fund_the_quarter()
+
+    def fund_the_quarter(self) -> None:
+        """Standing programmes are paid and every buyer's budget for the quarter is set."""
         self.pay_programmes()
         for buyer in self.buyers:
             buyer.set_budget(self.now, buyer.shock, self.procurement_override(buyer))
@@ -433,9 +437,7 @@ class World(Model):
         trial = copy.deepcopy(self)
         trial.governance.controllers = {}
         trial.governance.submit(country, list(actions), source="preview")
-        trial.pay_programmes()
-        for buyer in trial.buyers:
-            buyer.set_budget(trial.now, buyer.shock, trial.procurement_override(buyer))
+        trial.fund_the_quarter()
         trial.finish_turn()
         for _ in range(min(quarters, self.turns - self.turn + 1) - 1):
             trial.step()
