@@ -1,0 +1,47 @@
+"""The "no action" baseline: the same scenario and seed with Korea played by `laissez_faire`
+(the programmes in force at the start run on, events take their first choice) and every other
+country by its default. Charts draw it beside the player's game so a lever's effect is the gap
+between two lines, not a guess.
+
+A 20-turn game costs about 35 ms, so the baseline is simply played; `BaselineRun` keeps its
+world and plays on only as far as the player has, so a chart redrawn every turn pays for one
+quarter, not for the whole game again.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from agents.controllers import make_controller
+from game.model import World
+from game.scenario import Scenario
+
+PLAYER = "KOR"
+
+
+def baseline_world(scenario: Scenario, seed: int) -> World:
+    """A fresh world of `scenario` (copied: the caller's scenario stays untouched) with Korea
+    doing nothing new."""
+    return World(copy.deepcopy(scenario), seed=seed, controllers={PLAYER: make_controller(PLAYER, "laissez_faire")},
+                 tables=False)
+
+
+def baseline_history(scenario: Scenario, seed: int, turns: int) -> list[dict]:
+    """The per-turn snapshots (`world.history` entries: shares, prices, scores, the Team Korea
+    index by component) of the first `turns` quarters of the no-action game."""
+    run = BaselineRun(scenario, seed)
+    return run.upto(turns)
+
+
+class BaselineRun:
+    """The no-action game, played lazily up to the turn asked for."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.world = baseline_world(scenario, seed)
+
+    def upto(self, turn: int) -> list[dict]:
+        """Snapshots of turns 1..`turn` (fewer if the game is shorter)."""
+        world = self.world
+        while world.turn < min(turn, world.turns):
+            world.step()
+        return world.history[:turn]
