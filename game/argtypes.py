@@ -38,3 +38,12 @@ def seconds(text: str) -> float:
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError("must be 0 (no limit) or a positive number of seconds")
     return value
+
+
+def difficulty(text: str) -> str:
+    """A level named in assets/difficulty.toml."""
+    from game.difficulty import levels
+
+    if text not in levels():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a difficulty (choose from {', '.join(levels())})")
+    return text

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--lang", choices=LANGUAGES, default="en", help="summary language (en, ko)")
     sim.add_argument("--control", type=_controls, default={}, metavar="CODE=STRATEGY,...",
                      help="strategies by country, e.g. KOR=team_korea,USA=default (others: default)")
+    sim.add_argument("--difficulty", type=argtypes.difficulty, metavar="LEVEL",
+                     help="easy, normal or hard: Korea's state money and its rivals' (default: normal)")
     sim.add_argument("--explain", action="store_true", help="also print the cause log: what moved what, and why")
 
     replay = commands.add_parser("replay", help="re-play a saved game from its log and check every turn")
@@ -136,6 +138,7 @@ def run_tournament(args) -> str:
 
 
 def run_sim(args) -> str:
+    from game.difficulty import Difficulty
     from game.model import World  # imported here so `scenarios` stays fast
     from game.saves import SaveError, autosave, document, load_game, save_path, write_save
     from game.summary import cause_log, text_summary, to_json
@@ -148,9 +151,9 @@ def run_sim(args) -> str:
             raise UsageError("--save needs a name or a path")
         target = save_path(args.save) if args.save is not None else None
         if args.load:
-            if args.scenario or args.seed is not None or args.control:
-                raise UsageError("--load takes the scenario, seed and strategies from the save; "
-                                 "drop --scenario, --seed and --control")
+            if args.scenario or args.seed is not None or args.control or args.difficulty:
+                raise UsageError("--load takes the scenario, seed, difficulty and strategies from the save; "
+                                 "drop --scenario, --seed, --difficulty and --control")
             model, save = load_game(save_path(args.load), force=args.force)
             scenario_name = save.scenario.name
             turns = min(args.turns or model.turns, model.turns - model.turn)
@@ -162,7 +165,8 @@ def run_sim(args) -> str:
                 raise UsageError(f"--turns {turns}: the scenario '{scenario.scenario.name}' has "
                                  f"{scenario.scenario.turns} turns")
             controllers = make_controllers(args.control, [c.id for c in scenario.countries])
-            model = World(scenario, seed=7 if args.seed is None else args.seed, controllers=controllers)
+            model = World(scenario, seed=7 if args.seed is None else args.seed, controllers=controllers,
+                          difficulty=Difficulty(args.difficulty or "normal"))
         for _ in range(turns):
             model.step()
             if args.save_every and model.turn % args.save_every == 0:

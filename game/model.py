@@ -20,6 +20,8 @@ from agents.producers import Foundry, HBMMaker, Packager
 from game import accelerators, market, upstream
 from game import events as event_rules
 from game.calendar import parse_quarter, quarter_label
+from game.difficulty import NORMAL_GAME, Difficulty
+from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules
 from game.governance import Governance
 from game.indicators import country_indicators, flatten, snapshot
@@ -32,11 +34,14 @@ AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "reve
 
 class World(Model):
     def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None,
-                 tables: bool = True) -> None:
+                 tables: bool = True, difficulty: Difficulty = NORMAL_GAME) -> None:
         """`controllers` maps country codes to controllers; a country not named plays its
         built-in default. `tables=False` skips the DataCollector rows (tournaments need only the
-        snapshots and scores; the game is the same)."""
+        snapshots and scores; the game is the same). `difficulty` scales state budgets before
+        anything is built (game/difficulty.py), so the rest of the model never asks about it."""
         super().__init__(seed=seed)
+        scenario = apply_difficulty(scenario, difficulty)
+        self.difficulty = difficulty
         self.scenario = scenario
         self.params = scenario.params
         self.seed_value = seed

@@ -20,11 +20,13 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.actions import parse_action
+from game.difficulty import Difficulty
 from game.scenario import ScenarioError, load_scenario, scenario_hash, scenario_path
 
 FORMAT = "team-korea-save"
@@ -69,6 +71,13 @@ class LogEntry(Strict):
     choice: int | None = Field(default=None, ge=0, le=100)
 
 
+class DifficultyRef(Strict):
+    """Saves before difficulty existed read as normal, played by Korea."""
+
+    level: str = Field(default="normal", pattern=r"^[a-z][a-z_]{0,19}$")
+    players: list[Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]] = Field(default=["KOR"], max_length=50)
+
+
 class SaveFile(Strict):
     format: str
     format_version: int = Field(ge=1)
@@ -77,6 +86,7 @@ class SaveFile(Strict):
     seed: int = Field(ge=0, lt=2**63)
     turn: int = Field(ge=0, le=10_000)
     controllers: dict[str, str]
+    difficulty: DifficultyRef = DifficultyRef()
     rng: RngStates
     log: list[LogEntry]
     digests: list[str]
@@ -121,6 +131,7 @@ def document(world, scenario_name: str, controllers: dict[str, str] | None = Non
         "seed": world.seed_value,
         "turn": world.turn,
         "controllers": controllers or controller_names(world),
+        "difficulty": {"level": world.difficulty.level, "players": list(world.difficulty.players)},
         "rng": {"numpy": world.rng.bit_generator.state,
                 "python": _jsonable(world.random.getstate()),
                 "controllers": {c: r.bit_generator.state for c, r in governance.rngs.items()}},
@@ -390,8 +401,19 @@ def replay(save: SaveFile, where: str, force: bool = False):
                             + (f"; missing {', '.join(missing)}" if missing else "")
                             + (f"; unknown {', '.join(extra)}" if extra else ""))
     replayers = {c: _Replayer(save.controllers.get(c, "default"), c, save.log) for c in countries}
-    world = World(scenario, seed=save.seed, controllers=replayers)
-    for turn in range(1, save.turn + 1):
+    try:
+        world = World(scenario, seed=save.seed, controllers=replayers,
+                      difficulty=Difficulty(save.difficulty.level, tuple(save.difficulty.players)))
+    except ScenarioError as exc:
+        raise SaveError(f"{where}: difficulty: {exc}") from None
+    for turn in range(1, save.turn + 2):  # the teacher's events logged after the last turn are set again too
+        for entry in save.log:
+            if entry.source == "teacher" and entry.turn == turn - 1:
+                reason = world.governance.trigger(entry.event or "")
+                if reason:
+                    raise SaveError(f"{where}: log: a teacher's event: {reason}")
+        if turn > save.turn:
+            break
         world.step()
         if digest(world.history[-1]) != save.digests[turn - 1]:
             return world, turn
