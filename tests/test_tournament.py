@@ -339,3 +339,101 @@ def test_a_saved_policy_plays_by_name_and_a_missing_one_is_a_usage_error(tmp_pat
     assert isinstance(made, PolicyController) and made.path == str(path)
     with pytest.raises(StrategyError, match="no policy file"):
         factory(f"policy:{tmp_path / 'missing.json'}", "KOR")
+
+
+# --- resume safety: the meta table ------------------------------------------------------------------------------
+
+def meta_table(folder: Path) -> dict[str, str]:
+    db = sqlite3.connect(folder / "results.sqlite")
+    entries = dict(db.execute("SELECT key, value FROM meta"))
+    db.close()
+    return entries
+
+
+def untouched(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def small_run(tmp_path):
+    """One game per strategy on a private copy of the baseline scenario, and a way to re-run it."""
+    import hashlib
+
+    scenario = tmp_path / "copy.toml"
+    scenario.write_bytes((ROOT / "assets" / "scenarios" / "baseline.toml").read_bytes())
+    strategy = tmp_path / "mine.py"
+    strategy.write_text("class Idle:\n    def decide(self, obs):\n        return []\n", encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["tournament", "--strategies", f"laissez_faire,{strategy}:Idle", "--seeds", "1", "--out", str(out),
+            "--workers", "0", "--quiet", "--no-plots", "--scenario", str(scenario)]
+    code, _out, err = cli(*argv)
+    assert code == 0, err
+    entries = meta_table(out)
+    assert entries["scenario_sha256"] == hashlib.sha256(scenario.read_bytes()).hexdigest()
+    assert entries["turns"] == "20" and entries["decision_timeout"] == "5" and entries["roles"] == "KOR"
+    assert entries["strategy:laissez_faire"] == "built-in"
+    assert entries[f"strategy:{strategy}:Idle"] == "sha256:" + hashlib.sha256(strategy.read_bytes()).hexdigest()
+    assert entries["code_version"].startswith("0.1.0+") and "numpy" in entries["libraries"]
+    return out, scenario, strategy, argv
+
+
+def test_a_rerun_with_the_same_setup_resumes_and_may_add_strategies_and_roles(small_run):
+    out, _scenario, _strategy, argv = small_run
+    code, stdout, err = cli(*argv)
+    assert code == 0 and "2 already in the database" in stdout, err
+    argv = [*argv[:2], argv[2] + ",team_korea", *argv[3:], "--role", "all"]
+    code, stdout, err = cli(*argv)
+    assert code == 0, err
+    entries = meta_table(out)
+    assert entries["strategy:team_korea"] == "built-in"
+    assert entries["roles"].startswith("KOR,") and "USA" in entries["roles"]
+
+
+@pytest.mark.parametrize("change", ["scenario", "strategy", "timeout", "code"])
+def test_a_rerun_under_a_different_setup_is_refused_and_changes_nothing(small_run, monkeypatch, change):
+    out, scenario, strategy, argv = small_run
+    before = untouched(out)
+    if change == "scenario":
+        scenario.write_text(scenario.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        needle = "scenario_sha256: recorded "
+    elif change == "strategy":
+        strategy.write_text(strategy.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+        needle = f"strategy:{strategy}:Idle: recorded sha256:"
+    elif change == "timeout":
+        argv = [*argv, "--decision-timeout", "2.5"]
+        needle = "decision_timeout: recorded 5, now 2.5"
+    else:
+        from game.tournament import meta
+
+        monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+edited")
+        needle = "code_version: recorded 0.1.0+"
+    code, stdout, err = cli(*argv)
+    assert code == 2 and needle in err and "--restart" in err and "--out" in err and "Traceback" not in err
+    assert untouched(out) == before  # not a byte of the database or the CSV changed
+    code, stdout, err = cli(*argv, "--restart")
+    assert code == 0, err
+    moved = [p for p in out.iterdir() if p.name.startswith("results-") and p.suffix == ".sqlite"]
+    assert len(moved) == 1 and f"moved to {moved[0]}" in stdout
+    old = sqlite3.connect(moved[0])
+    assert old.execute("SELECT COUNT(*) FROM games").fetchone()[0] == 2  # the old results are kept
+    old.close()
+    assert len(db_rows(out)) == 2 and "0 already in the database" in stdout
+
+
+def test_a_database_without_a_meta_table_or_not_a_database_is_refused_in_both_languages(small_run):
+    out, _scenario, _strategy, argv = small_run
+    db = sqlite3.connect(out / "results.sqlite")
+    db.execute("DROP TABLE meta")
+    db.commit()
+    db.close()
+    before = untouched(out)
+    code, _stdout, err = cli(*argv)
+    assert code == 2 and "holds 2 games from an earlier version" in err and "--restart" in err
+    code, _stdout, err = cli(*argv, "--lang", "ko")
+    assert code == 2 and "이전 버전의 게임 2개" in err and "--restart" in err
+    assert untouched(out) == before
+    (out / "results.sqlite").write_bytes(b"these are my notes, not a database" * 100)
+    code, _stdout, err = cli(*argv)
+    assert code == 2 and "is not a tournament database" in err and "Traceback" not in err
+    code, _stdout, err = cli(*argv, "--restart")
+    assert code == 0 and len(db_rows(out)) == 2, err

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from game import argtypes
+from game.tournament import meta
+from game.tournament import store as store_module
 from game.tournament import strategies as strategy_specs
 from game.tournament.store import Store
 
@@ -39,6 +41,7 @@ class Options:
     lang: str = "en"
     plots: bool = True
     progress: bool = True
+    restart: bool = False  # rename an existing results.sqlite aside and start afresh
     tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
 
 
@@ -51,6 +54,7 @@ class Outcome:
     seconds: float = 0.0
     written: list[Path] = field(default_factory=list)
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)  # said before the footer (e.g. where --restart moved things)
 
 
 def draw_seeds(master_seed: int, n: int) -> list[int]:
@@ -114,6 +118,42 @@ def validate(options: Options):
     return scenario, roles
 
 
+def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -> Store:
+    """The database in --out, after checking that its games were played under this run's setup
+    (tournament/meta.py). A mismatch, or games of unknown setup, is a usage error that changes
+    nothing; --restart first renames the old database aside."""
+    import sqlite3
+
+    from game.scenario import scenario_hash
+    from game.text import tr
+
+    wanted = meta.describe(options.scenario, scenario_hash(options.scenario), scenario.scenario.turns,
+                           options.decision_timeout, options.strategies, roles, options.master_seed)
+    database = options.out / "results.sqlite"
+    lang = options.lang
+    try:
+        options.out.mkdir(parents=True, exist_ok=True)
+        if options.restart and database.exists():
+            outcome.notes.append(tr("tournament.restarted", lang).format(path=store_module.set_aside(database)))
+        store = Store(database)
+        recorded, games = store.meta(), store.count()
+    except OSError as exc:
+        raise TournamentUsageError(f"--out {options.out}: cannot write there: {exc.strerror or exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise TournamentUsageError(tr("tournament.not_a_database", lang).format(db=database, error=exc)) from None
+    if games and recorded is None:
+        store.close()
+        raise TournamentUsageError(tr("tournament.meta_missing", lang).format(db=database, games=games))
+    differences = meta.differences(recorded or {}, wanted) if games else []
+    if differences:
+        store.close()
+        lines = "\n".join(tr("tournament.meta_line", lang).format(what=what, old=old, new=new)
+                          for what, old, new in differences)
+        raise TournamentUsageError(tr("tournament.meta_mismatch", lang).format(db=database, lines=lines))
+    store.write_meta(meta.merged(recorded or {}, wanted) if games else wanted)
+    return store
+
+
 def run_tournament(options: Options) -> Outcome:
     from game.tournament import backends
     from game.tournament.stats import leaderboard, render
@@ -125,13 +165,9 @@ def run_tournament(options: Options) -> Outcome:
 
         if "forkserver" in multiprocessing.get_all_start_methods():
             multiprocessing.forkserver.ensure_running()
-    _, roles = validate(options)
-    try:
-        options.out.mkdir(parents=True, exist_ok=True)
-        store = Store(options.out / "results.sqlite")
-    except OSError as exc:
-        raise TournamentUsageError(f"--out {options.out}: cannot write there: {exc.strerror or exc}") from None
+    scenario, roles = validate(options)
     outcome = Outcome()
+    store = open_store(options, scenario, roles, outcome)
     seeds = draw_seeds(options.master_seed, options.seeds)
     done = {role: store.finished(options.scenario, role) for role in roles}
     todo = plan(options, roles, seeds, done)
@@ -188,7 +224,7 @@ def run_tournament(options: Options) -> Outcome:
     footer = [f"{outcome.played} games played in {outcome.seconds:.1f} s"
               + (f" ({outcome.played / outcome.seconds:.0f} games/s)" if outcome.played and outcome.seconds else "")
               + f", {outcome.skipped} already in the database; results: {options.out / 'results.sqlite'}"]
-    footer += [f"{tr('wrote', options.lang)} {p}" for p in outcome.written]
+    footer += [f"{tr('wrote', options.lang)} {p}" for p in outcome.written] + outcome.notes
     if interrupted:
         footer.append(tr("tournament.interrupted", options.lang).format(done=outcome.played))
     outcome.text = "\n\n".join(texts) + "\n\n" + "\n".join(footer)
@@ -217,6 +253,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--lang", choices=("en", "ko"), default="en", help="leaderboard language")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--restart", action="store_true",
+                        help="start afresh in --out: an existing results.sqlite is renamed aside (never deleted)")
 
 
 def options_from(args) -> Options:
@@ -224,4 +262,5 @@ def options_from(args) -> Options:
                    out=Path(args.out), role=args.role, scenario=args.scenario, workers=args.workers,
                    batch_size=args.batch or None, master_seed=args.master_seed,
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
-                   lang=args.lang, plots=not args.no_plots, progress=not args.quiet)
+                   lang=args.lang, plots=not args.no_plots, progress=not args.quiet,
+                   restart=args.restart)

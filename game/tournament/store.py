@@ -7,6 +7,7 @@ rule names them), so the table reads well in any SQLite browser or spreadsheet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sqlite3
 import time
@@ -33,6 +34,21 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def meta(self) -> dict[str, str] | None:
+        """The `meta` table (what the results depend on: tournament/meta.py); None for a database
+        written before it existed."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
+            return None
+        return dict(self.db.execute("SELECT key, value FROM meta"))
+
+    def write_meta(self, entries: dict[str, str]) -> None:
+        with self.db:
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", sorted(entries.items()))
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM games").fetchone()[0]
 
     def columns(self) -> list[str]:
         return [r[1] for r in self.db.execute("PRAGMA table_info(games)")]
@@ -80,6 +96,26 @@ class Store:
             writer.writerows(cursor)
         tmp.replace(path)
         return Path(path)
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a database (checkpointed first, so its WAL is folded in) to results-<UTC time>.sqlite
+    beside it: --restart starts afresh without destroying anyone's results."""
+    path = Path(path)
+    db = sqlite3.connect(path, timeout=30)
+    with contextlib.suppress(sqlite3.DatabaseError):  # not a database at all: rename it as it is
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.stem}-{stamp}{path.suffix}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}-{stamp}-{n}{path.suffix}")
+    path.replace(target)
+    for extra in ("-wal", "-shm"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+    return target
 
 
 def _quote(name: str) -> str:
