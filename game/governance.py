@@ -38,6 +38,7 @@ class Governance:
         self.one_off_this_quarter: dict[str, float] = {}
         self.log: list[dict] = []  # every Action submitted, accepted or not, and every event choice
         self.fired: set[str] = set()
+        self.forced: list[str] = []  # events a teacher triggered: they fire at the start of the next quarter
         streams = np.random.SeedSequence(world.seed_value).spawn(len(world.countries))
         self.rngs = {c: np.random.Generator(np.random.PCG64(s)) for c, s in zip(world.countries, streams, strict=True)}
         choices = [(e, c) for e in world.scenario.events for c in e.choices]
@@ -146,17 +147,21 @@ class Governance:
         """Scenario events whose window is open and conditions hold fire with their probability;
         one draw per eligible event, in scenario order, so a seed replays the same history."""
         world = self.world
+        forced, self.forced = self.forced, []
         for event in world.scenario.events:
             if event.id in self.fired:
                 continue
-            start = world.quarter_of(event.start)
-            end = world.quarter_of(event.end) if event.end else None
-            if world.now < start or (end is not None and world.now > end):
-                continue
-            if not all(event_rules.holds(world, c) for c in event.conditions):
-                continue
-            if world.rng.random() >= event_rules.probability(world, event):
-                continue
+            if event.id in forced:  # the teacher's: no window, condition or draw (the seed's draws stay put)
+                world.note("event", "", "cause.teacher_event", title=event.title_en, title_ko=event.title_ko)
+            else:
+                start = world.quarter_of(event.start)
+                end = world.quarter_of(event.end) if event.end else None
+                if world.now < start or (end is not None and world.now > end):
+                    continue
+                if not all(event_rules.holds(world, c) for c in event.conditions):
+                    continue
+                if world.rng.random() >= event_rules.probability(world, event):
+                    continue
             self.fired.add(event.id)
             notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
             detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
@@ -166,6 +171,23 @@ class Governance:
                        event=event.id)
             if event.choices:
                 self._ask(event)
+
+    def trigger(self, event_id: str, source: str = "teacher") -> str | None:
+        """Have a scenario event fire at the start of the next quarter, whatever its window,
+        conditions and odds (a teacher's demonstration). Logged like an Action, so a save re-plays
+        it; returns why it cannot (unknown, already fired or triggered), changing nothing then."""
+        world = self.world
+        event = next((e for e in world.scenario.events if e.id == event_id), None)
+        if event is None:
+            return f"no event '{event_id}' in this scenario"
+        if event_id in self.fired:
+            return f"the event '{event_id}' has already happened"
+        if event_id in self.forced:
+            return f"the event '{event_id}' is already set for the next quarter"
+        self.forced.append(event_id)
+        self.log.append({"turn": world.turn, "date": world.date, "country": event.chooser or "ALL",
+                         "source": source, "event": event_id, "refused": None})
+        return None
 
     def _ask(self, event) -> None:
         controller = self.controllers.get(event.chooser)
