@@ -29,7 +29,7 @@ from game.actions import (
 )
 from game.policy import STANCES
 from game.text import tr
-from game.ui.session import PLAYER, validation_message
+from game.ui.session import validation_message
 
 
 def money(local: float, lang: str, currency: str = "KRW") -> str:
@@ -56,6 +56,8 @@ class Desk:
     ROW = 54
 
     def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect, session, lang: str) -> None:
+        """`session` is a Session or one team's `session.view(code)`: the desk shows the levers,
+        budget and cost of `session.code`'s country."""
         self.manager = manager
         self.rect = pygame.Rect(rect)
         self.session = session
@@ -78,7 +80,7 @@ class Desk:
             "service_incentive": round(policy.service_incentive * 100),
             "trade_stance": policy.trade_stance,
         }
-        national = world.national_buyer(PLAYER)
+        national = world.national_buyer(self.session.code)
         self.has_procurement = national is not None
         if national is not None:
             budget = world.procurement_cost(country, policy)
@@ -87,22 +89,22 @@ class Desk:
             base["procurement.leader"] = round(mix.get("leader", 0.0) * 100)
             base["procurement.domestic"] = round(mix.get("domestic", 0.0) * 100)
             base["procurement.free"] = not mix
-        self.designers = [d.name for d in world.designers if d.country == PLAYER and d.alive]
+        self.designers = [d.name for d in world.designers if d.country == self.session.code and d.alive]
         for name in self.designers:
             base[f"rd_grant:{name}"] = round(policy.rd_grants.get(name, 0.0) / 1e9)
-        self.industries = [i.name for i in world.industries if i.country == PLAYER]
+        self.industries = [i.name for i in world.industries if i.country == self.session.code]
         for name in self.industries:
             base[f"convergence:{name}"] = round(policy.convergence.get(name, 0.0) * 100)
-        self.producers = [p.name for p in world.producers if p.country == PLAYER and p.alive]
+        self.producers = [p.name for p in world.producers if p.country == self.session.code and p.alive]
         for name in self.producers:
             base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
         self.links = []
         for d in world.designers:
-            if d.country != PLAYER or not d.alive:
+            if d.country != self.session.code or not d.alive:
                 continue
             for supplier in d.components:
                 s = world.by_name.get(supplier)
-                if s is not None and s.country == PLAYER:
+                if s is not None and s.country == self.session.code:
                     self.links.append((d.name, supplier))
                     base[f"broker_link:{d.name}|{supplier}"] = s.link_strength.get(d.name, 0.0) >= 1
         self.base = base
@@ -196,7 +198,7 @@ class Desk:
         value = self.values[key]
         if unit == "pct":
             return f"{value}%"
-        return money(value * 1e9, self.lang)
+        return money(value * 1e9, self.lang, self.session.country.currency)
 
     def build(self) -> None:
         """(Re)create every widget from `values` in the current language."""
