@@ -171,7 +171,7 @@ def label(world, key: str, lang: str) -> str:
             return c.label_ko if lang == "ko" else c.label_en
         return rest
     if kind == "korea":
-        return tr(f"ui.why.ind.{rest}", lang)
+        return tr(f"kor.{rest}", lang)
     if kind == "share":
         market, _, firm = rest.partition(":")
         agent = world.by_name.get(firm)

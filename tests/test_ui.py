@@ -323,3 +323,92 @@ def test_clicking_a_firm_opens_its_detail_panel_and_tab_cycles_firms(app):
     assert app.detail == names[(names.index("Samsung Foundry") + 1) % len(names)]
     press(app, pygame.K_ESCAPE)
     assert app.detail is None and app.menu is None, "Esc closes the panel first"
+
+
+# ---------------------------------------------------------------------- charts, baseline, "Why?"
+
+def test_the_no_action_baseline_is_the_game_of_a_player_who_changes_nothing(tmp_path):
+    from game.baseline_run import BaselineRun, baseline_history
+
+    session = Session("baseline", 7, saves_dir=tmp_path, autosave=False)
+    for _ in range(3):
+        session.end_turn([])
+    base = baseline_history(session.world.scenario, 7, 3)
+    assert [h["korea_index"]["total"] for h in base] == [h["korea_index"]["total"] for h in session.world.history]
+    run = BaselineRun(session.world.scenario, 7)
+    assert len(run.upto(2)) == 2 and len(run.upto(5)) == 5 and run.world.turn == 5, "played on, not again"
+    assert run.upto(2) == run.world.history[:2]
+
+
+def test_charts_open_with_c_and_the_button_show_the_baseline_and_close_with_esc(app):
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_RETURN)
+    map_before = pygame.image.tobytes(app.screen.subsurface(MAP_RECT), "RGB")
+    press(app, pygame.K_c)
+    assert app.charts_open
+    assert pygame.image.tobytes(app.screen.subsurface(MAP_RECT), "RGB") != map_before, "the charts replace the map"
+    base = app.charts.baseline_history(app.session.world)
+    assert len(base) == 2 and app.charts.baseline.world is not app.session.world
+    # the index line is drawn in the player's yellow, the baseline's markers in grey, where the data says
+    index_points = next(points for key, points in app.charts.lines if key == "index")
+    x, y = (round(v) for v in index_points[-1])
+    assert app.screen.get_at((x, y))[:3] == (240, 228, 66)
+    kr = [k for k, _ in app.charts.lines if k.startswith("share:hbm:")]
+    assert kr[:2] == ["share:hbm:SK hynix", "share:hbm:Samsung"], "Korean firms come first"
+    press(app, pygame.K_ESCAPE)
+    assert not app.charts_open and app.menu is None
+    click(app, app.top_buttons["charts"].rect.center)
+    assert app.charts_open
+
+
+def test_clicking_a_chart_line_or_the_top_bar_index_opens_why_with_the_causes(app):
+    app.desk.set_value("rd_grant:Rebellions", 40)
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_c)
+    key, points = next((k, p) for k, p in app.charts.lines if k == "component:accelerator_share")
+    before = pygame.image.tobytes(app.screen.subsurface(app.why.RECT), "RGB")
+    click(app, (round(points[-1][0]), round(points[-1][1])))
+    assert app.why.key == key
+    assert pygame.image.tobytes(app.screen.subsurface(app.why.RECT), "RGB") != before, "the panel is drawn"
+    text = " ".join(line for line, *_ in app.why.lines)
+    assert "Training-chip R&D grant" in text, "the player's lever is listed as a cause"
+    press(app, pygame.K_ESCAPE)
+    assert app.why.key is None and app.charts_open, "Esc closes the panel first, then the charts"
+    press(app, pygame.K_ESCAPE)
+    click(app, app.index_rect.center)
+    assert app.why.key == "index"
+    click(app, (5, SIZE[1] - 5))  # outside the panel
+    assert app.why.key is None
+
+
+def test_why_lists_only_causes_that_feed_the_indicator(tmp_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from game import why
+
+    session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+    for _ in range(5):
+        session.end_turn([])
+    world = session.world
+    keys = ["index", "price:hbm", "price:wafer", "korea:domestic_llm_share", "score:USA",
+            *(f"component:{c.key}" for c in world.scenario.score.components),
+            *(f"share:hbm:{f.name}" for f in world.hbm_makers),
+            *(f"share:accelerator:{d.name}" for d in world.designers)]
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.sampled_from(keys))
+    def check(key):
+        values = why.series(world, key)
+        assert len(values) == 5
+        for turn in why.explain(world, key):
+            assert turn["after"] == values[turn["turn"] - 1]
+            assert all(c in world.causes[turn["turn"]] for c in turn["causes"])
+        assert why.label(world, key, "ko") and why.label(world, key, "en") != key
+
+    check()
+    llm = [c["key"] for t in why.explain(world, "korea:domestic_llm_share") for c in t["causes"]]
+    assert "cause.procurement" not in llm and "cause.service_incentive" in llm
+    firm = [c for t in why.explain(world, "share:accelerator:Rebellions") for c in t["causes"]]
+    assert all(c["params"].get("firm") in (None, "Rebellions") for c in firm if c["source"] == "mechanism")

@@ -20,11 +20,13 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 from game.saves import SaveError
 from game.text import tr
 from game.ui import report
+from game.ui.charts import Charts
 from game.ui.desk import Desk, money
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.mapview import MapView
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
+from game.ui.whypanel import WhyPanel
 
 SIZE = (1280, 800)
 TOP = 40
@@ -32,6 +34,7 @@ MAP_RECT = pygame.Rect(0, TOP, 880, 500)
 CHART_RECT = pygame.Rect(0, TOP + 500, 430, SIZE[1] - TOP - 500)
 TICKER_RECT = pygame.Rect(430, TOP + 500, 450, SIZE[1] - TOP - 500)
 DESK_RECT = pygame.Rect(880, TOP, 400, SIZE[1] - TOP)
+LEFT_RECT = pygame.Rect(0, TOP, 880, SIZE[1] - TOP)  # map + chart + ticker
 BG = (10, 14, 22)
 PANEL = (20, 28, 40)
 TEXT = (230, 234, 240)
@@ -69,6 +72,10 @@ class GameApp:
         self.fonts = Fonts()
         self.manager = pygame_gui.UIManager(SIZE, gui_theme())
         self.map = MapView(MAP_RECT, self.fonts)
+        self.charts = Charts(LEFT_RECT, self.fonts)
+        self.charts_open = False  # the charts screen covers the map, chart and ticker (C or the top-bar button)
+        self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
+        self.index_rect = pygame.Rect(0, 0, 0, 0)  # the index in the top bar (a click asks why)
         self.t = 0.0
         self.running = True
         self.to_title = False  # the player asked for the title screen (Esc menu)
@@ -114,6 +121,8 @@ class GameApp:
                                  manager=self.manager),
                 "lang": UIButton(pygame.Rect(SIZE[0] - 220, 5, 104, 30), tr(f"ui.lang.{other}", self.lang),
                                  manager=self.manager),
+                "charts": UIButton(pygame.Rect(SIZE[0] - 330, 5, 104, 30), tr("ui.charts.button", self.lang),
+                                   manager=self.manager),
             }
         self.ticker_lines = self._ticker_lines()
         if relabel and self.menu is not None:
@@ -320,6 +329,11 @@ class GameApp:
             lines.insert(3, f"{tr('ui.tip.yield', self.lang)}: {agent.yield_:.0%}")
         return lines
 
+    def share_key(self, name: str) -> str:
+        """The game/why.py key of a firm's market share."""
+        market = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
+        return f"share:{market[self.session.world.by_name[name].kind]}:{name}"
+
     def share_series(self, name: str) -> list[float]:
         marker = next(m for m in self.map.markers if m.name == name)
         market = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
@@ -437,6 +451,10 @@ class GameApp:
             if event.key == pygame.K_ESCAPE:
                 if self.dialog is not None:
                     self._close_dialog()
+                elif self.why.is_open and self.menu is None:
+                    self.why.close()
+                elif self.charts_open and self.menu is None:
+                    self.toggle_charts()
                 elif self.detail is not None and self.menu is None:
                     self.detail = None
                 elif self.menu is None:
@@ -453,6 +471,9 @@ class GameApp:
             if event.key == pygame.K_TAB and self.menu is None and not self.end_buttons:
                 self.cycle_detail(-1 if event.mod & pygame.KMOD_SHIFT else 1)
                 return
+            if event.key == pygame.K_c and self.menu is None and not self.end_buttons:
+                self.toggle_charts()
+                return
             if event.key == pygame.K_F5:
                 self.quick_save()
                 return
@@ -460,9 +481,16 @@ class GameApp:
                 self.quick_load()
                 return
         if event.type == pygame.MOUSEMOTION:
-            self.map.hover = self.map.marker_at(event.pos) if MAP_RECT.collidepoint(event.pos) else None
+            over_map = MAP_RECT.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
+            self.map.hover = self.map.marker_at(event.pos) if over_map else None
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.menu is None \
+                and not self.end_buttons and self.click_indicator(event.pos):
+            return
+        if event.type == pygame.MOUSEWHEEL and self.why.is_open:
+            self.why.wheel(event.y)
+            return
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and MAP_RECT.collidepoint(event.pos) \
-                and self.menu is None and not self.end_buttons:
+                and self.menu is None and not self.end_buttons and not self.charts_open:
             marker = self.map.marker_at(event.pos)
             if marker is not None:
                 self.detail = marker.name
@@ -476,6 +504,33 @@ class GameApp:
         if self.desk is not None and self.menu is None and self.desk.process(event) == "end_turn":
             self.end_turn()
 
+    def toggle_charts(self) -> None:
+        self.charts_open = not self.charts_open
+        self.why.close()
+        self.map.hover = None
+
+    def click_indicator(self, pos) -> bool:
+        """A click on something that answers "Why?": the index in the top bar or its chart, a
+        firm's share in the detail panel, a chart line; a click outside an open panel closes
+        it. True when the click was used."""
+        if self.why.is_open:
+            if not self.why.RECT.collidepoint(pos):
+                self.why.close()
+            return True
+        key = None
+        if self.index_rect.collidepoint(pos):
+            key = "index"
+        elif self.charts_open and LEFT_RECT.collidepoint(pos):
+            key = self.charts.key_at(pos)
+        elif CHART_RECT.collidepoint(pos):
+            key = "index"
+        elif self.detail is not None and self.DETAIL_RECT.collidepoint(pos):
+            key = self.share_key(self.detail)
+        if key is None:
+            return False
+        self.why.open(key)
+        return True
+
     def _typing(self) -> bool:
         focused = self.manager.get_focus_set()
         return bool(focused) and any(isinstance(e, pygame_gui.elements.UITextEntryLine) for e in focused)
@@ -486,7 +541,9 @@ class GameApp:
         self.dialog = None
 
     def _button(self, element) -> None:
-        if element is self.top_buttons.get("menu"):
+        if element is self.top_buttons.get("charts"):
+            self.toggle_charts()
+        elif element is self.top_buttons.get("menu"):
             self.close_menu() if self.menu is not None else self.open_menu()
         elif element is self.top_buttons.get("lang"):
             self.set_language("en" if self.lang == "ko" else "ko")
@@ -535,11 +592,15 @@ class GameApp:
     def draw(self) -> None:
         screen = self.screen
         screen.fill(BG)
-        self.map.draw(screen, self.t, self.animate)
+        if self.charts_open:
+            self.charts.draw(screen, self.session.world, self.lang)
+        else:
+            self.map.draw(screen, self.t, self.animate)
+            self._chart(screen)
+            self._ticker(screen)
+            self._detail(screen)
         self._top_bar(screen)
-        self._chart(screen)
-        self._ticker(screen)
-        self._detail(screen)
+        self.why.draw(screen, self.session.world, self.lang)
         if self.end_buttons:
             self._end_screen(screen)
         self.manager.draw_ui(screen)
@@ -568,9 +629,12 @@ class GameApp:
         country = self.session.country
         parts = [when, f"{tr('korea_index', lang)} {score:.1f} ({grade(score)})",
                  f"{tr('ui.top.budget', lang)} {money(country.budget_per_quarter, lang, country.currency)}"]
-        for part in parts:
-            label = self.fonts.render(part, 15, TEXT)
+        for i, part in enumerate(parts):
+            label = self.fonts.render(part, 15, YELLOW if i == 1 else TEXT, bold=i == 1)
             screen.blit(label, (x, (TOP - label.get_height()) // 2))
+            if i == 1:
+                self.index_rect = label.get_rect(topleft=(x, (TOP - label.get_height()) // 2)).inflate(8, 8)
+                pygame.draw.line(screen, YELLOW, self.index_rect.bottomleft, self.index_rect.bottomright, 1)
             x += label.get_width() + 22
 
     def _chart(self, screen) -> None:

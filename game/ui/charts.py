@@ -1,0 +1,320 @@
+"""The charts screen (top-bar button or C): market shares over time (foundry, HBM, accelerators;
+Korean firms drawn thick and named in bold), prices, the Team Korea index beside the "no action"
+baseline (game/baseline_run.py), and each index component as a small chart with its baseline.
+
+Drawn natively with pygame.draw (matplotlib costs ~20 ms a chart, notes/ui.md) onto a cached
+surface that is redrawn only when the turn, the world or the language changes; a frame blits it.
+Every line differs from its neighbours by colour AND by dash pattern and marker shape, so the
+charts survive colour blindness and a washed-out projector. Clicking a line or a small chart
+names the indicator (a game/why.py key) for the "Why?" panel.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pygame
+
+from game.baseline_run import BaselineRun
+from game.text import tr
+from game.ui.mapview import GOOD_COLOURS
+
+PLAYER = "KOR"
+BG = (10, 14, 22)
+PANEL = (20, 28, 40)
+PLOT = (14, 20, 30)
+GRID = (48, 58, 72)
+TEXT = (230, 234, 240)
+DIM = (150, 162, 176)
+YELLOW = (240, 228, 66)
+BASE = (170, 178, 190)  # the no-action baseline: light grey, dashed, hollow markers
+# Okabe-Ito without the yellow (kept for the player's index) and black (the background).
+PALETTE = ((86, 180, 233), (230, 159, 0), (0, 158, 115), (204, 121, 167), (213, 94, 0), (0, 114, 178),
+           (240, 240, 240))
+DASHES = (None, (10, 5), (3, 4), (14, 4, 3, 4))
+MARKERS = ("circle", "square", "triangle", "diamond")
+GOOD_DASH = {"wafer": None, "hbm": (10, 5), "accelerator": (3, 4)}
+GOOD_MARKER = {"wafer": "square", "hbm": "circle", "accelerator": "triangle"}
+SHARE_MARKETS = ("foundry", "hbm", "accelerator")
+
+
+def dashed(surface, colour, points, width: int, pattern: tuple[int, ...] | None) -> None:
+    """A polyline, solid or with an on/off `pattern` in pixels that runs on across vertices."""
+    if len(points) < 2:
+        return
+    if not pattern:
+        pygame.draw.lines(surface, colour, False, points, width)
+        return
+    k, left, on = 0, pattern[0], True
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        length = math.hypot(x1 - x0, y1 - y0)
+        pos = 0.0
+        while pos < length - 1e-9:
+            step = min(left, length - pos)
+            if on:
+                a, b = pos / length, (pos + step) / length
+                pygame.draw.line(surface, colour, (x0 + (x1 - x0) * a, y0 + (y1 - y0) * a),
+                                 (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b), width)
+            pos += step
+            left -= step
+            if left <= 1e-9:
+                k = (k + 1) % len(pattern)
+                left, on = pattern[k], not on
+
+
+def marker(surface, shape: str, centre, r: int, colour, hollow: bool = False) -> None:
+    x, y = round(centre[0]), round(centre[1])
+    width = 2 if hollow else 0
+    if hollow:
+        marker(surface, shape, centre, r, PLOT)
+    if shape == "square":
+        pygame.draw.rect(surface, colour, (x - r, y - r, 2 * r, 2 * r), width)
+    elif shape == "triangle":
+        pygame.draw.polygon(surface, colour, [(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)], width)
+    elif shape == "diamond":
+        pygame.draw.polygon(surface, colour, [(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)], width)
+    else:
+        pygame.draw.circle(surface, colour, (x, y), r, width)
+
+
+def series_line(surface, points, colour, width, pattern, shape, hollow=False, every: int = 1) -> None:
+    dashed(surface, colour, points, width, pattern)
+    for i, p in enumerate(points):
+        if i % every == 0 or i == len(points) - 1:
+            marker(surface, shape, p, 3 if width < 3 else 4, colour, hollow)
+
+
+class Charts:
+    """The charts screen inside `rect`; `hits` maps what was drawn to why.py keys."""
+
+    def __init__(self, rect: pygame.Rect, fonts) -> None:
+        self.rect = pygame.Rect(rect)
+        self.fonts = fonts
+        self.surface: pygame.Surface | None = None
+        self.stamp: tuple | None = None
+        self.baseline: BaselineRun | None = None
+        self.baseline_world = None  # the world the baseline was started for (a load starts a new one)
+        self.lines: list[tuple[str, list[tuple[float, float]]]] = []  # (why key, screen points)
+        self.cells: list[tuple[str, pygame.Rect]] = []  # (why key, screen rect) of whole charts
+
+    # ------------------------------------------------------------------ data
+    def baseline_history(self, world) -> list[dict]:
+        """The no-action game up to the world's turn (played on only as far as needed)."""
+        if self.baseline is None or self.baseline_world is not world:
+            self.baseline = BaselineRun(world.scenario, world.seed_value)
+            self.baseline_world = world
+        return self.baseline.upto(world.turn)
+
+    def shown_firms(self, world, market: str) -> list[str]:
+        """Korean firms first, then the largest others by their latest share (five lines at most)."""
+        latest = world.history[-1]["shares"][market] if world.history else {}
+        group = {"foundry": world.foundries, "hbm": world.hbm_makers, "accelerator": world.designers}[market]
+        korean = [f.name for f in group if f.country == PLAYER]
+        others = sorted((f.name for f in group if f.country != PLAYER), key=lambda n: -latest.get(n, 0.0))
+        return (korean + others)[:5]
+
+    # ------------------------------------------------------------------ drawing
+    def draw(self, screen, world, lang: str) -> None:
+        stamp = (id(world), world.turn, lang)
+        if self.surface is None or stamp != self.stamp:
+            self.render(world, lang)
+            self.stamp = stamp
+        screen.blit(self.surface, self.rect)
+
+    def render(self, world, lang: str) -> None:
+        """Everything onto the cached surface (screen coordinates kept for the hit tests)."""
+        self.lines, self.cells = [], []
+        surface = pygame.Surface(self.rect.size).convert()
+        surface.fill(BG)
+        self.offset = (-self.rect.x, -self.rect.y)
+        base = self.baseline_history(world)
+        x0, y0 = self.rect.x, self.rect.y
+        head = self.fonts.render(tr("ui.charts.title", lang), 18, YELLOW, bold=True)
+        self._blit(surface, head, (x0 + 12, y0 + 6))
+        hint = self.fonts.render(tr("ui.charts.hint", lang), 13, DIM)
+        self._blit(surface, hint, (self.rect.right - hint.get_width() - 12, y0 + 2))
+        note = self.fonts.render(tr("ui.charts.share_note", lang), 13, DIM)
+        self._blit(surface, note, (self.rect.right - note.get_width() - 12, y0 + 18))
+        w = (self.rect.width - 16) // 3
+        for i, market in enumerate(SHARE_MARKETS):
+            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + 36, w - 8, 238), lang)
+        half = (self.rect.width - 24) // 2
+        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + 284, half, 200), lang)
+        self._index(surface, world, base, pygame.Rect(x0 + 16 + half, y0 + 284, half, 200), lang)
+        self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + 494, self.rect.width - 16,
+                                                           self.rect.height - 500), lang)
+        self.surface = surface
+
+    def _blit(self, surface, image, pos) -> None:
+        surface.blit(image, (pos[0] + self.offset[0], pos[1] + self.offset[1]))
+
+    def _local(self, points):
+        return [(x + self.offset[0], y + self.offset[1]) for x, y in points]
+
+    def _frame(self, surface, box: pygame.Rect, title: str, lang: str) -> pygame.Rect:
+        """A chart's box and title; returns the plot area (screen coordinates)."""
+        pygame.draw.rect(surface, PANEL, box.move(self.offset), border_radius=6)
+        self._blit(surface, self.fonts.render(title, 14, TEXT, bold=True), (box.x + 8, box.y + 4))
+        return pygame.Rect(box.x + 40, box.y + 28, box.width - 50, box.height - 28)
+
+    def _axes(self, surface, plot: pygame.Rect, top: float, fmt: str, world) -> None:
+        pygame.draw.rect(surface, PLOT, plot.move(self.offset))
+        for k in range(5):
+            y = plot.bottom - plot.height * k / 4
+            pygame.draw.line(surface, GRID, (plot.x + self.offset[0], y + self.offset[1]),
+                             (plot.right + self.offset[0], y + self.offset[1]), 1)
+            label = self.fonts.render(fmt.format(top * k / 4), 12, DIM)
+            self._blit(surface, label, (plot.x - label.get_width() - 4, y - label.get_height() // 2))
+
+    def _xy(self, plot: pygame.Rect, world, values, top: float) -> list[tuple[float, float]]:
+        turns = max(world.turns - 1, 1)
+        return [(plot.x + plot.width * i / turns, plot.bottom - plot.height * min(max(v / top, 0.0), 1.0))
+                for i, v in enumerate(values)]
+
+    def _dates(self, surface, plot, world) -> None:
+        start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
+        end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
+        self._blit(surface, start, (plot.x + 4, plot.bottom + 2))
+        self._blit(surface, end, (plot.right - end.get_width(), plot.bottom + 2))
+
+    def _shares(self, surface, world, base, market: str, box: pygame.Rect, lang: str) -> None:
+        box_plot = self._frame(surface, box, tr(f"ui.chart.market.{market}", lang), lang)
+        plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - 88)
+        self._axes(surface, plot, 1.0, "{:.0%}", world)
+        self._dates(surface, plot, world)
+        firms = self.shown_firms(world, market)
+        legend_y = plot.bottom + 18
+        for i, name in enumerate(firms):
+            agent = world.by_name[name]
+            korean = agent.country == PLAYER
+            colour = PALETTE[i % len(PALETTE)]
+            pattern, shape = DASHES[i % len(DASHES)], MARKERS[i % len(MARKERS)]
+            values = [h["shares"][market].get(name, 0.0) for h in world.history]
+            points = self._xy(plot, world, values, 1.0)
+            if korean and base:
+                ghost = self._xy(plot, world, [h["shares"][market].get(name, 0.0) for h in base], 1.0)
+                dashed(surface, BASE, self._local(ghost), 1, (3, 4))
+            series_line(surface, self._local(points), colour, 3 if korean else 1, pattern, shape, every=2)
+            self.lines.append((f"share:{market}:{name}", points))
+            # legend: two columns, the sample line with its marker, the name (Korean firms bold)
+            col, row = divmod(i, 3)
+            lx, ly = box.x + 10 + col * (box.width // 2), legend_y + row * 20
+            sample = [(lx, ly + 8), (lx + 22, ly + 8)]
+            dashed(surface, colour, self._local(sample), 3 if korean else 1, pattern)
+            marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3, colour)
+            label = agent.name_ko if lang == "ko" else name
+            share = values[-1] if values else 0.0
+            room, short = box.width // 2 - 36, label
+            while self.fonts.font(13, korean).size(f"{short} {share:.0%}")[0] > room and len(short) > 3:
+                short = short[:-2] + "…"
+            text = self.fonts.render(f"{short} {share:.0%}", 13, YELLOW if korean else TEXT, bold=korean)
+            self._blit(surface, text, (lx + 28, ly))
+        self.cells.append((f"korea:{market}_share", box))
+
+    def _prices(self, surface, world, box: pygame.Rect, lang: str) -> None:
+        plot = self._frame(surface, box, tr("ui.charts.prices", lang), lang)
+        plot = pygame.Rect(plot.x, plot.y, plot.width - 150, plot.height - 22)
+        history = world.history
+        ratios = {}
+        for good in ("wafer", "hbm", "accelerator"):
+            values = [h["prices"][good] for h in history]
+            first = next((v for v in values if v > 0), 0.0)
+            ratios[good] = [100 * v / first if first else 0.0 for v in values]
+        top = max([150.0] + [v for r in ratios.values() for v in r])
+        top = math.ceil(top / 50) * 50
+        self._axes(surface, plot, top, "{:.0f}", world)
+        self._dates(surface, plot, world)
+        for i, (good, values) in enumerate(ratios.items()):
+            points = self._xy(plot, world, values, top)
+            series_line(surface, self._local(points), GOOD_COLOURS[good], 2, GOOD_DASH[good], GOOD_MARKER[good],
+                        every=2)
+            self.lines.append((f"price:{good}", points))
+            lx, ly = plot.right + 12, plot.y + 4 + 46 * i
+            dashed(surface, GOOD_COLOURS[good], self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, GOOD_DASH[good])
+            marker(surface, GOOD_MARKER[good], (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3,
+                   GOOD_COLOURS[good])
+            self._blit(surface, self.fonts.render(tr(f"ui.short.{good}", lang), 13, TEXT, bold=True), (lx + 28, ly))
+            now = history[-1]["prices"][good] if history else 0.0
+            unit = tr(f"ui.charts.price_unit.{good}", lang)
+            self._blit(surface, self.fonts.render(f"{now:,.1f} {unit}", 12, DIM), (lx + 4, ly + 20))
+
+    def _index(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
+        plot = self._frame(surface, box, tr("korea_index", lang), lang)
+        plot = pygame.Rect(plot.x, plot.y, plot.width - 130, plot.height - 22)
+        self._axes(surface, plot, 100.0, "{:.0f}", world)
+        self._dates(surface, plot, world)
+        mine = [h["korea_index"].get("total", 0.0) for h in world.history]
+        ghost = [h["korea_index"].get("total", 0.0) for h in base]
+        ghost_points = self._xy(plot, world, ghost, 100.0)
+        series_line(surface, self._local(ghost_points), BASE, 2, (8, 5), "square", hollow=True, every=2)
+        points = self._xy(plot, world, mine, 100.0)
+        series_line(surface, self._local(points), YELLOW, 3, None, "circle", every=2)
+        self.lines.append(("index", points))
+        for i, (label, colour, pattern, shape, hollow, values) in enumerate((
+                (tr("ui.charts.you", lang), YELLOW, None, "circle", False, mine),
+                (tr("ui.charts.baseline", lang), BASE, (8, 5), "square", True, ghost))):
+            lx, ly = plot.right + 12, plot.y + 4 + 46 * i
+            dashed(surface, colour, self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, pattern)
+            marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 4, colour, hollow)
+            self._blit(surface, self.fonts.render(label, 13, colour, bold=True), (lx + 28, ly))
+            if values:
+                self._blit(surface, self.fonts.render(f"{values[-1]:.1f}", 13, TEXT), (lx + 28, ly + 20))
+        self.cells.append(("index", box))
+
+    def _components(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
+        spec = world.scenario.score
+        if spec is None:
+            return
+        title = self.fonts.render(tr("ui.charts.components", lang), 14, TEXT, bold=True)
+        self._blit(surface, title, (box.x + 4, box.y))
+        legend = self.fonts.render(tr("ui.charts.components_legend", lang), 12, DIM)
+        self._blit(surface, legend, (box.right - legend.get_width() - 4, box.y + 2))
+        cols = 5
+        rows = math.ceil(len(spec.components) / cols)
+        cw, ch = box.width // cols, (box.height - 22) // max(rows, 1)
+        for i, c in enumerate(spec.components):
+            r, k = divmod(i, cols)
+            cell = pygame.Rect(box.x + k * cw, box.y + 22 + r * ch, cw - 6, ch - 6)
+            pygame.draw.rect(surface, PANEL, cell.move(self.offset), border_radius=4)
+            name = c.label_ko if lang == "ko" else c.label_en
+            lines = self.fonts.wrap(name, 12, cell.width - 44)[:2]
+            for j, line in enumerate(lines):
+                self._blit(surface, self.fonts.render(line, 12, TEXT), (cell.x + 5, cell.y + 2 + 15 * j))
+            mine = [h["korea_index"].get(c.key, 0.0) for h in world.history]
+            if mine:
+                value = self.fonts.render(f"{mine[-1]:.0f}", 14, YELLOW, bold=True)
+                self._blit(surface, value, (cell.right - value.get_width() - 5, cell.y + 2))
+            plot = pygame.Rect(cell.x + 5, cell.y + 34, cell.width - 10, cell.height - 40)
+            pygame.draw.rect(surface, PLOT, plot.move(self.offset))
+            ghost = self._xy(plot, world, [h["korea_index"].get(c.key, 0.0) for h in base], 100.0)
+            dashed(surface, BASE, self._local(ghost), 2, (6, 4))
+            points = self._xy(plot, world, mine, 100.0)
+            dashed(surface, YELLOW, self._local(points), 2, None)
+            if points:
+                marker(surface, "circle", self._local(points[-1:])[0], 3, YELLOW)
+            self.lines.append((f"component:{c.key}", points))
+            self.cells.append((f"component:{c.key}", cell))
+
+    # ------------------------------------------------------------------ clicks
+    def key_at(self, pos) -> str | None:
+        """The why.py key of the line nearest `pos` (within 7 px), else of the chart under it."""
+        best, dist = None, 7.0
+        for key, points in self.lines:
+            for (xa, ya), (xb, yb) in itertools.pairwise(points):
+                d = _segment_distance(pos, (xa, ya), (xb, yb))
+                if d < dist:
+                    best, dist = key, d
+            if len(points) == 1 and math.dist(pos, points[0]) < dist:
+                best, dist = key, math.dist(pos, points[0])
+        if best is not None:
+            return best
+        return next((key for key, rect in reversed(self.cells) if rect.collidepoint(pos)), None)
+
+
+def _segment_distance(p, a, b) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = 0.0 if span == 0 else min(max(((px - ax) * dx + (py - ay) * dy) / span, 0.0), 1.0)
+    return math.hypot(px - ax - t * dx, py - ay - t * dy)

@@ -1,0 +1,133 @@
+"""The "Why?" panel: click an indicator (the index in the top bar, a component, a firm's share, a
+chart line) and see, quarter by quarter, how it moved and which levers, events and mechanisms of
+the cause log can have moved it (game/why.py decides which; this only lays the answer out).
+
+The text is wrapped and rendered once when the panel opens (or the language or turn changes);
+the mouse wheel scrolls it; Esc or a click outside closes it.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from game import why
+from game.text import tr
+
+TEXT = (230, 234, 240)
+DIM = (150, 162, 176)
+YELLOW = (240, 228, 66)
+UP = (143, 214, 148)
+DOWN = (255, 138, 101)
+SOURCE_COLOURS = {"event": YELLOW, "action": (120, 190, 255), "mechanism": (200, 205, 212)}
+NOT_FRACTIONS = {"compute_installed", "gdp_effect", "domestic_designers_alive", "domestic_designers_cash",
+                 "policy_support_paid"}
+
+
+def fmt(key: str, value: float | None) -> str:
+    """A value in the indicator's own terms: points, a percentage or a plain number."""
+    if value is None:
+        return "-"
+    kind, _, rest = key.partition(":")
+    if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
+        return f"{value:.1%}"
+    if kind == "price" or kind == "korea":
+        return f"{value:,.2f}"
+    return f"{value:.1f}"
+
+
+def change(key: str, before: float | None, after: float) -> str:
+    if before is None:
+        return ""
+    kind, _, rest = key.partition(":")
+    delta = after - before
+    if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
+        return f"{delta * 100:+.1f} pp"
+    return f"{delta:+.2f}" if kind in ("price", "korea") else f"{delta:+.1f}"
+
+
+class WhyPanel:
+    RECT = pygame.Rect(40, 64, 800, 640)
+
+    def __init__(self, fonts) -> None:
+        self.fonts = fonts
+        self.key: str | None = None
+        self.scroll = 0
+        self.lines: list[tuple[str, tuple, int, bool]] = []  # text, colour, size, bold
+        self.stamp: tuple | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.key is not None
+
+    def open(self, key: str) -> None:
+        self.key, self.scroll, self.stamp = key, 0, None
+
+    def close(self) -> None:
+        self.key = None
+
+    def layout(self, world, lang: str) -> None:
+        """The panel's lines: a header, then each quarter that something moved it, newest first."""
+        key, width = self.key, self.RECT.width - 40
+        values = why.series(world, key)
+        turns = why.explain(world, key)
+        lines = []
+        now = fmt(key, values[-1]) if values else "-"
+        lines.append((f"{tr('ui.why.title', lang)} {why.label(world, key, lang)}", YELLOW, 18, True))
+        summary = tr("ui.why.now", lang).format(value=now)
+        if len(values) >= 2:
+            summary += "   " + tr("ui.why.since", lang).format(date=world.history[0]["date"],
+                                                             change=change(key, values[0], values[-1]))
+        lines.append((summary, TEXT, 14, False))
+        lines.append((tr("ui.why.legend", lang), DIM, 12, False))
+        if not turns:
+            lines.append((tr("ui.why.nothing", lang), DIM, 14, False))
+        for turn in turns:
+            delta = change(key, turn["before"], turn["after"])
+            colour = TEXT if not delta else (UP if turn["after"] >= (turn["before"] or 0) else DOWN)
+            head = f"{turn['date']}: {fmt(key, turn['before'])} -> {fmt(key, turn['after'])}"
+            lines.append((f"{head}  ({delta})" if delta else head, colour, 15, True))
+            for cause in turn["causes"]:
+                text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
+                tag = tr(f"ui.why.source.{cause['source']}", lang)
+                for i, part in enumerate(self.fonts.wrap(f"[{tag}] {text}", 13, width - 24)):
+                    lines.append((("  " if i == 0 else "     ") + part, SOURCE_COLOURS.get(cause["source"], TEXT),
+                                  13, False))
+        self.lines = lines
+
+    def draw(self, screen, world, lang: str) -> None:
+        if self.key is None:
+            return
+        stamp = (id(world), world.turn, lang, self.key)
+        if stamp != self.stamp:
+            self.layout(world, lang)
+            self.stamp = stamp
+        rect = self.RECT
+        shade = pygame.Surface(rect.inflate(16, 16).size, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 120))
+        screen.blit(shade, rect.inflate(16, 16))
+        pygame.draw.rect(screen, (12, 16, 24), rect, border_radius=8)
+        pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=8)
+        y = rect.y + 12
+        head = self.lines[:3]
+        for text, colour, size, bold in head:
+            label = self.fonts.render(text, size, colour, bold)
+            screen.blit(label, (rect.x + 16, y))
+            y += label.get_height() + 2
+        pygame.draw.line(screen, (60, 72, 90), (rect.x + 12, y + 2), (rect.right - 12, y + 2))
+        y += 8
+        body = self.lines[3:]
+        room = (rect.bottom - 34 - y) // 19
+        self.scroll = max(0, min(self.scroll, len(body) - room))
+        for text, colour, size, bold in body[self.scroll:self.scroll + room]:
+            screen.blit(self.fonts.render(text, size, colour, bold), (rect.x + 16, y))
+            y += 19 if size <= 13 else 23
+            if y > rect.bottom - 40:
+                break
+        hint = tr("ui.why.hint", lang)
+        if len(body) > room:
+            hint = tr("ui.ticker.more", lang).format(n=max(len(body) - room - self.scroll, 0)) + "   " + hint
+        label = self.fonts.render(hint, 12, DIM)
+        screen.blit(label, (rect.right - label.get_width() - 14, rect.bottom - 24))
+
+    def wheel(self, dy: int) -> None:
+        self.scroll = max(0, self.scroll - dy * 3)
