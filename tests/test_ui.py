@@ -412,3 +412,33 @@ def test_why_lists_only_causes_that_feed_the_indicator(tmp_path):
     assert "cause.procurement" not in llm and "cause.service_incentive" in llm
     firm = [c for t in why.explain(world, "share:accelerator:Rebellions") for c in t["causes"]]
     assert all(c["params"].get("firm") in (None, "Rebellions") for c in firm if c["source"] == "mechanism")
+
+
+def test_clicking_a_country_opens_its_panel_with_budget_policy_firms_and_score(app):
+    app.desk.set_value("rd_grant:Rebellions", 40)
+    press(app, pygame.K_RETURN)
+    spec = app.map.geometry["countries"]["CHN"]
+    inside = next(p for p in ((x, y) for x in range(MAP_RECT.left, MAP_RECT.right, 6)
+                              for y in range(MAP_RECT.top, MAP_RECT.bottom, 6))
+                  if app.map.country_at(p) == "CHN" and app.map.marker_at(p) is None)
+    assert app.map.country_at(app.map.to_screen(spec["label"])) == "CHN"
+    click(app, inside)
+    assert app.country_panel == "CHN" and app.detail is None
+    press(app, pygame.K_ESCAPE)
+    assert app.country_panel is None and app.menu is None
+    korea = next(p for p in ((x, y) for x in range(MAP_RECT.left, MAP_RECT.right, 4)
+                             for y in range(MAP_RECT.top, MAP_RECT.bottom, 4))
+                 if app.map.country_at(p) == "KOR" and app.map.marker_at(p) is None)
+    area = pygame.Rect(MAP_RECT.x + 8, MAP_RECT.y + 8, 560, 100)
+    before = pygame.image.tobytes(app.screen.subsurface(area), "RGB")
+    click(app, korea)
+    assert app.country_panel == "KOR"
+    assert pygame.image.tobytes(app.screen.subsurface(area), "RGB") != before, "the panel is drawn"
+    from game.ui.countrypanel import country_lines
+    lines = [text for _, text in country_lines(app.session.world, "KOR", "en")]
+    world = app.session.world
+    assert lines[0] == f"Korea   score {world.scores['KOR']:.1f}"
+    assert any(line.startswith("Training-chip R&D grant: Rebellions 40.0B KRW") for line in lines)
+    assert any(line.startswith("SK hynix - HBM share") for line in lines)
+    chn = [text for style, text in country_lines(world, "CHN", "ko") if style == "warn"]
+    assert chn and all(":" in line for line in chn), "China faces export controls, listed per good"

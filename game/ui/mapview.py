@@ -310,6 +310,19 @@ class MapView:
                 best, dist = m, d
         return best
 
+    def country_at(self, pos) -> str | None:
+        """The code of the country whose outline contains `pos` (screen), or None (the sea)."""
+        x, y = pos
+        for code, spec in self.geometry["countries"].items():
+            points = [self.to_screen(p) for p in spec["polygon"]]
+            inside = False
+            for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+                if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+                    inside = not inside
+            if inside:
+                return code
+        return None
+
     def tooltip_lines(self, m: Marker) -> list[str]:
         world, lang = self.world, self.lang
         agent = world.by_name[m.name]
