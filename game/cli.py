@@ -33,6 +33,14 @@ def _controls(text: str) -> dict[str, str]:
     return chosen
 
 
+def _codes(text: str) -> tuple[str, ...]:
+    """Parse KOR,JPN,USA into country codes (checked against the scenario once it is loaded)."""
+    codes = tuple(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
+    if not codes:
+        raise argparse.ArgumentTypeError("name at least one country, e.g. KOR,JPN,USA")
+    return codes
+
+
 def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
     """Controllers by name; unknown countries or strategies are usage errors naming the valid ones."""
     from agents.controllers import make_controller
@@ -61,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="play N turns with the built-in team_korea strategy, no input needed")
     play.add_argument("--screenshot", metavar="PATH",
                       help="write a PNG of the window (after --autoplay) and exit; works without a display")
+    play.add_argument("--humans", type=_codes, default=("KOR",), metavar="CODE,...",
+                      help="hot-seat teams: the countries played by people, in turn at the desk "
+                           "(default: KOR; the others keep their AI), e.g. KOR,JPN,USA")
 
     sim = commands.add_parser("sim", help="play a game headless, every role by its built-in AI")
     sim.add_argument("--scenario", help="scenario name or .toml path (default: baseline)")
@@ -222,11 +233,16 @@ def run_play(args) -> str:
     """The desktop game. pygame is imported only here, so the other commands never load it."""
     if args.screenshot and not args.screenshot.lower().endswith(".png"):
         raise UsageError(f"--screenshot {args.screenshot}: the file name must end in .png")
-    load_scenario(args.scenario)  # a bad scenario is a usage error before any window opens
+    scenario = load_scenario(args.scenario)  # a bad scenario is a usage error before any window opens
+    countries = [c.id for c in scenario.countries]
+    unknown = [c for c in args.humans if c not in countries]
+    if unknown:
+        raise UsageError(f"--humans: no country {', '.join(unknown)} in scenario '{scenario.scenario.name}' "
+                         f"(countries: {', '.join(countries)})")
     from game.ui.app import NoDisplay, play
 
     try:
-        play(args.scenario, args.seed, args.lang, args.autoplay or 0, args.screenshot)
+        play(args.scenario, args.seed, args.lang, args.autoplay or 0, args.screenshot, humans=args.humans)
     except NoDisplay as exc:
         raise UsageError(f"play: cannot open a window ({exc}). The desktop game needs a display; "
                          "on a machine without one, run it under Xvfb (apt-get install xvfb; "

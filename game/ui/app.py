@@ -21,7 +21,6 @@ from game.saves import SaveError
 from game.text import tr
 from game.ui import briefing, handover, report
 from game.ui.charts import Charts
-from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk, money
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.mapview import MapView
@@ -84,7 +83,6 @@ class GameApp:
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
         self.end_dismissed = False
         self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
-        self.country_panel: str | None = None  # the country whose panel is open (click it on the map)
         self.report_path: Path | None = None
         self.menu: UIPanel | None = None
         self.menu_buttons: dict = {}
@@ -393,14 +391,6 @@ class GameApp:
     # ------------------------------------------------------------------ detail panel of a firm
     DETAIL_RECT = pygame.Rect(MAP_RECT.x + 8, MAP_RECT.bottom - 238, 330, 230)
 
-    @property
-    def COUNTRY_RECT(self) -> pygame.Rect:
-        """Like DETAIL_RECT, but on the side of the map away from the country."""
-        spec = self.map.geometry["countries"].get(self.country_panel or "", {})
-        x = self.map.to_screen(spec["anchor"])[0] if spec else 0
-        left = MAP_RECT.x + 8 if x > MAP_RECT.centerx else MAP_RECT.right - 568
-        return pygame.Rect(left, MAP_RECT.y + 8, 560, MAP_RECT.height - 16)
-
     def cycle_detail(self, step: int = 1) -> None:
         """Tab / Shift+Tab: the next firm's detail panel (map order: foundries, HBM, packaging,
         designers)."""
@@ -546,8 +536,8 @@ class GameApp:
                     self.why.close()
                 elif self.charts_open and self.menu is None:
                     self.toggle_charts()
-                elif (self.detail is not None or self.country_panel is not None) and self.menu is None:
-                    self.detail = self.country_panel = None
+                elif self.detail is not None and self.menu is None:
+                    self.detail = None
                 elif self.menu is None:
                     self.open_menu()
                 else:
@@ -584,12 +574,9 @@ class GameApp:
                 and self.menu is None and not self.end_buttons and not self.charts_open:
             marker = self.map.marker_at(event.pos)
             if marker is not None:
-                self.detail, self.country_panel = marker.name, None
-            elif self.country_panel is not None and self.COUNTRY_RECT.collidepoint(event.pos):
-                pass
-            elif not (self.detail is not None and self.DETAIL_RECT.collidepoint(event.pos)):
+                self.detail = marker.name
+            elif not self.DETAIL_RECT.collidepoint(event.pos):
                 self.detail = None
-                self.country_panel = self.map.country_at(event.pos)
         if event.type == pygame.MOUSEWHEEL and TICKER_RECT.collidepoint(pygame.mouse.get_pos()):
             self.ticker_scroll = max(0, self.ticker_scroll - event.y)
         self.manager.process_events(event)
@@ -702,8 +689,6 @@ class GameApp:
             self._chart(screen)
             self._ticker(screen)
             self._detail(screen)
-            if self.country_panel is not None:
-                draw_country(screen, self.fonts, self.COUNTRY_RECT, self.session.world, self.country_panel, self.lang)
         self._top_bar(screen)
         self.why.draw(screen, self.session.world, self.lang)
         if self.end_buttons:

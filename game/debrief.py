@@ -1,0 +1,210 @@
+"""The debrief report: one self-contained HTML file a teacher can project or print after a game.
+
+It gathers what happened (the governance log, the events, the cause log, the indicators, the
+score) and what would have happened had Korea done nothing new: the same scenario and seed with
+Korea played by `laissez_faire` and every other country by its `default`, exactly as
+`sim --control KOR=laissez_faire` plays it. The difference between the two runs is the effect of
+the player's policy, which is the point of the debrief; a single run cannot show it.
+
+Markup lives in `game.debrief_html`, charts in `game.debrief_charts` (matplotlib is imported only
+there). No pygame anywhere, so the command line and the desktop game share this module.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agents.controllers import make_controller
+from game.describe import describe_action
+from game.model import World
+from game.scenario import load_scenario
+from game.text import LANGUAGES, tr
+from game.ui import report as term  # pure (no pygame): the end-of-term breakdown and grade
+
+PLAYER = "KOR"
+WHAT_IF = "laissez_faire"
+LANG_CHOICES = (*LANGUAGES, "both")
+
+
+class DebriefError(Exception):
+    """The report cannot be made or written; the message says why, for the user."""
+
+
+@dataclass
+class Row:
+    """One line of a quarter's decisions table: who, what kind, and the text in each language."""
+
+    country: str
+    kind: str  # "event", "decision", "refused", "choice", "bundle" (an Action a choice brought), "teacher"
+    text: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Debrief:
+    world: World  # the game played
+    whatif: World  # the same scenario and seed, Korea by laissez_faire
+    scenario_name: str
+
+    @property
+    def dates(self) -> list[str]:
+        return [h["date"] for h in self.world.history]
+
+
+def languages(choice: str) -> tuple[str, ...]:
+    """`--lang both` (the default) puts Korean under English everywhere."""
+    return LANGUAGES if choice == "both" else (choice,)
+
+
+def what_if_world(scenario_name: str, seed: int, turns: int) -> World:
+    """The game Korea would have had doing nothing new: a fresh scenario (the played world may
+    have changed its copy), Korea by `laissez_faire`, the others by `default`, `turns` quarters."""
+    world = World(load_scenario(scenario_name), seed=seed, controllers={PLAYER: make_controller(PLAYER, WHAT_IF)})
+    for _ in range(turns):
+        world.step()
+    return world
+
+
+def debrief(world: World, scenario_name: str) -> Debrief:
+    if not world.history:
+        raise DebriefError("the game has not played a quarter yet: nothing to report")
+    return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn), scenario_name)
+
+
+def players(world: World, logged_names: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
+    """(country, strategy name, played by a person?) for every country. A save records a person
+    as `laissez_faire` (it re-plays their logged Actions); that strategy never submits an Action
+    of its own, so a `laissez_faire` country with Actions in the log was played by a person."""
+    names = logged_names or {code: getattr(c, "name", "default") for code, c in
+                             world.governance.controllers.items()}
+    acted = {e["country"] for e in world.governance.log if e.get("source") == "controller"}
+    return [(code, names.get(code, "default"),
+             names.get(code) in ("human", "person", "player") or (names.get(code) == WHAT_IF and code in acted))
+            for code in world.countries]
+
+
+def country_name(world: World, code: str, lang: str) -> str:
+    country = world.countries.get(code)
+    if country is None:
+        return code or "-"
+    return country.name_ko if lang == "ko" else country.name_en
+
+
+def quarter_rows(world: World) -> list[tuple[str, list[Row]]]:
+    """Per quarter: the events that fired, then every Action submitted (accepted or refused,
+    with the reason) and every answer to an event, in the order the model saw them."""
+    events = {e.id: e for e in world.scenario.events}
+    quarters = []
+    for turn, snapshot in enumerate(world.history, start=1):
+        rows = [Row(c["country"], "event", {lang: c[lang] for lang in LANGUAGES})
+                for c in world.causes[turn] if c["source"] == "event"] if turn < len(world.causes) else []
+        for entry in (e for e in world.governance.log if e["turn"] == turn):
+            code = entry["country"]
+            country = world.countries.get(code)
+            currency = country.currency if country is not None else "USD"
+            if entry["source"] == "choice":
+                event = events.get(entry["event"])
+                if event is None or not event.choices:
+                    continue
+                choice = event.choices[min(entry["choice"], len(event.choices) - 1)]
+                rows.append(Row(code, "choice", {
+                    lang: tr("cause.choice", lang).format(title=event.title_ko if lang == "ko" else event.title_en,
+                                                          choice=choice.label_ko if lang == "ko" else choice.label_en)
+                    for lang in LANGUAGES}))
+                continue
+            if entry.get("action") is None:  # a teacher's triggered event (Governance.trigger)
+                event = events.get(entry.get("event"))
+                if event is not None:
+                    rows.append(Row(code, "teacher", {lang: tr("debrief.teacher_event", lang).format(
+                        title=event.title_ko if lang == "ko" else event.title_en) for lang in LANGUAGES}))
+                continue
+            kind = "refused" if entry.get("refused") else ("decision" if entry["source"] == "controller" else "bundle")
+            text = {lang: describe_action(entry["action"], lang, world, currency) for lang in LANGUAGES}
+            if entry.get("refused"):  # the model's reasons are English only (game/actions.py)
+                text = {lang: f"{t} — {entry['refused']}" for lang, t in text.items()}
+            rows.append(Row(code, kind, text))
+        quarters.append((snapshot["date"], rows))
+    return quarters
+
+
+def quarter_causes(world: World) -> list[tuple[str, list[dict]]]:
+    """The cause log per quarter (`world.causes`, already rendered in both languages)."""
+    return [(snapshot["date"], world.causes[turn] if turn < len(world.causes) else [])
+            for turn, snapshot in enumerate(world.history, start=1)]
+
+
+def breakdowns(report: Debrief) -> list[dict]:
+    """Each Team Korea index component for the game and the what-if: weight, points and
+    contribution (the end-of-term screen's numbers, `game.ui.report.breakdown`)."""
+    played = term.breakdown(report.world, "en")
+    ko = term.breakdown(report.world, "ko")
+    whatif = {row["key"]: row for row in term.breakdown(report.whatif, "en")}
+    return [{"key": p["key"], "label": {"en": p["label"], "ko": k["label"]}, "weight": p["weight"],
+             "points": p["points"], "contribution": p["contribution"],
+             "whatif_points": whatif[p["key"]]["points"], "whatif_contribution": whatif[p["key"]]["contribution"]}
+            for p, k in zip(played, ko, strict=True)]
+
+
+def finals(report: Debrief) -> dict:
+    """The final index and grade of both runs and their difference."""
+    played, whatif = term.final_index(report.world), term.final_index(report.whatif)
+    return {"played": played, "whatif": whatif, "difference": played - whatif,
+            "played_grade": term.final_grade(report.world), "whatif_grade": term.final_grade(report.whatif)}
+
+
+def report_html(world: World, scenario_name: str, lang: str = "both",
+                logged_names: dict[str, str] | None = None) -> str:
+    from game.debrief_html import render  # matplotlib and fontTools only when a report is made
+
+    return render(debrief(world, scenario_name), languages(lang), logged_names)
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """A temporary file in the target folder, flushed to disk, renamed over the target: a reader
+    never sees half a report, and a failure leaves no file behind."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_target(out: Path) -> None:
+    """Refuse an output path that cannot work before any game is re-played."""
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise DebriefError(f"--out {out}: the report is HTML; give a file name ending in .html")
+    if out.is_dir():
+        raise DebriefError(f"--out {out}: is a folder; give a file name ending in .html")
+    if not out.parent.is_dir():
+        raise DebriefError(f"--out {out}: the folder {out.parent} does not exist (create it first)")
+    if not os.access(out.parent, os.W_OK):
+        raise DebriefError(f"--out {out}: the folder {out.parent} is not writable")
+
+
+def write_report(world: World, scenario_name: str, out: Path, lang: str = "both",
+                 logged_names: dict[str, str] | None = None) -> Path:
+    check_target(out)
+    html = report_html(world, scenario_name, lang, logged_names)
+    try:
+        return write_atomically(out, html)
+    except OSError as exc:
+        raise DebriefError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+
+
+def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = False) -> Path:
+    """`main.py report SAVE --out FILE`: re-play the save (checked as `load_game` checks it) and
+    write its report. A bad save raises SaveError and writes nothing."""
+    from game.saves import load_game
+
+    check_target(out)
+    world, saved = load_game(save, force=force)
+    return write_report(world, saved.scenario.name, out, lang, saved.controllers)

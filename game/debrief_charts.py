@@ -1,0 +1,109 @@
+"""The debrief report's charts as PNG bytes: matplotlib's Agg canvas (no pyplot state, no
+window), Okabe-Ito colours with a line style and a marker per series as a second cue, and Noto
+Sans KR so Hangul labels are never boxes. Imported only by the report, never by the model."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import cache
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, fontManager
+from matplotlib.ticker import PercentFormatter
+
+from game import fontfiles
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision type.
+# The game is blue, solid, filled circles; the what-if vermillion, dashed, open squares: colour,
+# line style and marker each tell them apart, so print in grey or any colour vision reads the same.
+BLUE, VERMILLION = "#0072B2", "#D55E00"
+PLAYED = {"color": BLUE, "linestyle": "-", "marker": "o"}
+WHAT_IF = {"color": VERMILLION, "linestyle": "--", "marker": "s", "markerfacecolor": "white"}
+DPI = 110
+WIDTH = 7.6  # inches: the text width of an A4 page with 2 cm margins, so print needs no scaling
+
+Label = Callable[[str], str]  # a strings key -> chart text in the report's language(s)
+
+
+@cache
+def font_family() -> str:
+    """Register the shipped Noto Sans KR with matplotlib once; its family name for rcParams."""
+    for path in (fontfiles.regular(), fontfiles.bold()):
+        fontManager.addfont(str(path))
+    return FontProperties(fname=str(fontfiles.regular())).get_name()
+
+
+def _figure(panels: int = 1, height: float = 3.4, columns: int = 1) -> tuple[Figure, list]:
+    figure = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
+    axes = list(figure.subplots((panels + columns - 1) // columns, columns, squeeze=False).flat)[:panels]
+    for ax in axes:
+        ax.grid(True, color="#DDDDDD", linewidth=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+    return figure, list(axes)
+
+
+def _png(figure: Figure) -> bytes:
+    out = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(out)
+    return out.getvalue()
+
+
+def _quarters(ax, dates: list[str]) -> None:
+    """A tick at every year's first quarter (or every quarter in a short lesson)."""
+    step = 1 if len(dates) <= 8 else 4
+    ticks = [i for i, d in enumerate(dates) if len(dates) <= 8 or d.endswith("Q1")] or list(range(0, len(dates), step))
+    ax.set_xticks(ticks, [dates[i] for i in ticks], fontsize=8)
+    ax.set_xlim(-0.5, len(dates) - 0.5)
+
+
+def index_chart(dates: list[str], played: list[float], whatif: list[float], grades: dict[str, float],
+                label: Label) -> bytes:
+    """The Team Korea index of the game and of the `laissez_faire` what-if, with the grade lines
+    that fall inside the plotted range."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": font_family()}):
+        figure, (ax,) = _figure()
+        x = range(len(dates))
+        ax.plot(x, played, label=label("debrief.run.played"), linewidth=2.2, markersize=4, **PLAYED)
+        ax.plot(x, whatif, label=label("debrief.run.whatif"), linewidth=2.2, markersize=4, **WHAT_IF)
+        low, high = min(*played, *whatif), max(*played, *whatif)
+        pad = max((high - low) * 0.15, 2.0)
+        ax.set_ylim(max(low - pad, 0.0), min(high + pad, 100.0))
+        for name, threshold in grades.items():
+            if low - pad < threshold < high + pad:
+                ax.axhline(threshold, color="#777777", linewidth=0.8, linestyle=":")
+                ax.annotate(name, (1.0, threshold), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                            textcoords="offset points", va="center", fontsize=8, color="#555555")
+        ax.set_ylabel(label("debrief.chart.index_axis"), fontsize=9)
+        _quarters(ax, dates)
+        figure.legend(loc="outside lower center", ncol=1, fontsize=8.5, frameon=False)
+        return _png(figure)
+
+
+def panels_chart(dates: list[str], panels: list[tuple[str, list[float], list[float]]], label: Label,
+                 columns: int = 2, percent: bool = False) -> bytes:
+    """Small multiples, one panel per quantity on its own scale (a 1% accelerator share and an
+    80% HBM share cannot share an axis): the game solid blue, the what-if dashed vermillion."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": font_family()}):
+        rows = (len(panels) + columns - 1) // columns
+        figure, axes = _figure(panels=len(panels), height=0.4 + 2.5 * rows, columns=columns)
+        x = range(len(dates))
+        for ax, (name, played, whatif) in zip(axes, panels, strict=True):
+            ax.plot(x, played, label=label("debrief.run.played"), linewidth=1.8, markersize=3, **PLAYED)
+            ax.plot(x, whatif, label=label("debrief.run.whatif"), linewidth=1.8, markersize=3, **WHAT_IF)
+            ax.set_title(name, fontsize=8.5, loc="left")
+            ax.tick_params(labelsize=7.5)
+            top = max(*played, *whatif) * 1.15 or 1.0
+            ax.set_ylim(bottom=0, top=top)
+            if percent:  # whole percent, unless the market share is a sliver (Korea's accelerators)
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top < 0.05 else 0))
+            _quarters(ax, dates)
+            for tick in ax.get_xticklabels():
+                tick.set_fontsize(7)
+        figure.legend(handles=axes[0].get_lines(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+        return _png(figure)

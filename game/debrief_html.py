@@ -1,0 +1,237 @@
+"""The debrief report's markup: one HTML page with its charts (PNG, base64) and its font
+(Noto Sans KR cut to the page's characters, @font-face data: URI) inside, so it opens and
+prints the same on a machine with no network and no Korean font.
+
+With both languages each heading, label and sentence shows English with Korean under it; the
+print stylesheet puts every big section on a new A4 page and keeps table rows whole.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from game import debrief_charts as charts
+from game import fontfiles
+from game.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
+from game.text import tr
+
+CSS = """
+@font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
+@font-face { font-family: "Debrief Sans"; font-weight: 700; src: url("__BOLD__") format("woff"); }
+html { font-family: "Debrief Sans", sans-serif; color: #1a1a1a; background: #fff; }
+body { max-width: 190mm; margin: 0 auto; padding: 12px 16px 40px; font-size: 10.5pt; line-height: 1.45; }
+:lang(ko) { word-break: keep-all; }
+h1 { font-size: 19pt; margin: 0 0 6px; border-bottom: 3px solid #0072B2; padding-bottom: 6px; }
+h2 { font-size: 14pt; margin: 26px 0 8px; color: #0b3d63; border-bottom: 1px solid #c8d3dd; padding-bottom: 3px; }
+h3 { font-size: 11pt; margin: 14px 0 4px; color: #0b3d63; }
+.both .ko { display: block; }
+.both h1 .ko { font-size: 15pt; color: #333; }
+.both h2 .ko, .both h3 .ko { font-size: 0.86em; color: #3c5a73; }
+.both td .ko, .both th .ko, .both li .ko, .both p .ko, .both dd .ko, .both figcaption .ko { color: #4a4a4a; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 10px 0; }
+dl.meta dt { font-weight: 700; } dl.meta dd { margin: 0; }
+table.roles { width: auto; margin: 0; font-size: 9pt; } table.roles td { padding: 1px 12px 1px 0; border: 0; }
+.score { font-size: 15pt; font-weight: 700; color: #0072B2; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 9.5pt; }
+th, td { border-bottom: 1px solid #d9dee3; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eef3f7; font-weight: 700; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+tr.kor td { background: #eaf3fa; }
+tr.refused td { color: #8a2a00; }
+.kind { font-size: 8.5pt; color: #555; }
+figure { margin: 8px 0 14px; } figure img { width: 100%; height: auto; display: block; }
+figcaption { font-size: 9pt; color: #333; margin-top: 2px; }
+ul.causes { margin: 2px 0 8px; padding-left: 18px; font-size: 9.5pt; }
+ul.causes li { margin: 2px 0; }
+.tag { font-size: 8pt; color: #555; white-space: nowrap; }
+.note { font-size: 9.5pt; color: #333; }
+.plus { color: #006b4f; font-weight: 700; } .minus { color: #a33c00; font-weight: 700; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9.5pt; }
+  section.major { break-before: page; }
+  h2, h3 { break-after: avoid; }
+  tr, figure, li { break-inside: avoid; }
+  thead { display: table-header-group; }
+  tr.kor td, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+class Words:
+    """Text in the report's languages: English then Korean (or one of them)."""
+
+    def __init__(self, langs: tuple[str, ...]) -> None:
+        self.langs = langs
+
+    def both(self, by_lang: dict[str, str]) -> str:
+        return "".join(f'<span class="{lang}" lang="{lang}">{escape(by_lang[lang])}</span>' for lang in self.langs)
+
+    def key(self, key: str, **values) -> str:
+        return self.both({lang: tr(key, lang).format(**values) for lang in self.langs})
+
+    def inline(self, by_lang: dict[str, str]) -> str:
+        """Short labels on one line ("Korea · 한국"), where stacking would waste a row."""
+        shown = [lang for i, lang in enumerate(self.langs)
+                 if by_lang[lang] not in (by_lang[other] for other in self.langs[:i])]  # "AI: default" once
+        return " · ".join(f'<span lang="{lang}">{escape(by_lang[lang])}</span>' for lang in shown)
+
+    def plain(self, key: str, sep: str = " / ") -> str:
+        """For chart labels, which are pictures: the languages joined on one line (or two)."""
+        return sep.join(tr(key, lang) for lang in self.langs)
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def _signed(value: float) -> str:
+    css = "plus" if value > 0.05 else "minus" if value < -0.05 else ""
+    return f'<span class="{css}">{value:+.1f}</span>'
+
+
+def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> str:
+    """Scenario, seed, quarters, the final index and grade, and who played each country; each
+    value one line per language, so a line reads as a sentence rather than a word stack."""
+    world, meta = report.world, report.world.scenario.scenario
+    final, dates = finals(report), report.dates
+
+    def per_lang(make) -> str:
+        return "".join(f'<span class="{lang}" lang="{lang}">{make(lang)}</span>' for lang in w.langs)
+
+    def role(lang: str, name: str, person: bool) -> str:
+        return tr("debrief.person", lang) if person else tr("debrief.ai", lang).format(strategy=name)
+
+    roles = "".join(
+        f"<tr><td>{w.inline({lang: country_name(world, code, lang) for lang in w.langs})}</td>"
+        f"<td>{w.inline({lang: role(lang, name, person) for lang in w.langs})}</td></tr>"
+        for code, name, person in players(world, logged_names))
+    rows = (
+        ("scenario", per_lang(lambda lang: escape(meta.title_ko if lang == "ko" else meta.title_en)
+                              + f" (<code>{escape(report.scenario_name)}</code>)")),
+        ("debrief.seed", str(world.seed_value)),
+        ("debrief.quarters", per_lang(lambda lang: f"{escape(dates[0])} – {escape(dates[-1])}, "
+                                      + escape(tr("debrief.n_quarters", lang).format(n=len(dates))))),
+        ("korea_index", f'<span class="score">{final["played"]:.1f}</span> / 100, '
+                        f'{w.inline({lang: tr("grade", lang) for lang in w.langs})} '
+                        f'<span class="score">{escape(final["played_grade"])}</span>'),
+        ("debrief.players", f'<table class="roles"><tbody>{roles}</tbody></table>'),
+    )
+    items = "".join(f"<dt>{w.key(key)}</dt><dd>{value}</dd>" for key, value in rows)
+    return (f"<header><h1>{w.both({lang: tr('title', lang) for lang in w.langs})}{w.key('debrief.title')}</h1>"
+            f'<dl class="meta">{items}</dl></header>')
+
+
+def what_if_section(report: Debrief, w: Words) -> str:
+    final = finals(report)
+    history = [h["korea_index"]["total"] for h in report.world.history]
+    whatif = [h["korea_index"]["total"] for h in report.whatif.history]
+    png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades, w.plain)
+    return (f'<section id="what-if"><h2>{w.key("debrief.section.whatif")}</h2>'
+            f'<p class="note">{w.key("debrief.whatif_note")}</p>'
+            f"<figure>{_img(png, w.plain('debrief.chart.index'))}<figcaption>{w.key('debrief.chart.index')}"
+            "</figcaption></figure>"
+            f"<table><thead><tr><th></th><th class=\"num\">{w.key('korea_index')}</th>"
+            f"<th class=\"num\">{w.key('grade')}</th></tr></thead><tbody>"
+            f"<tr class=\"kor\"><td>{w.key('debrief.run.played')}</td><td class=\"num\">{final['played']:.1f}</td>"
+            f"<td class=\"num\">{escape(final['played_grade'])}</td></tr>"
+            f"<tr><td>{w.key('debrief.run.whatif')}</td><td class=\"num\">{final['whatif']:.1f}</td>"
+            f"<td class=\"num\">{escape(final['whatif_grade'])}</td></tr>"
+            f"<tr><td>{w.key('debrief.difference')}</td><td class=\"num\">{_signed(final['difference'])}</td>"
+            "<td></td></tr></tbody></table></section>")
+
+
+def breakdown_section(report: Debrief, w: Words) -> str:
+    rows = breakdowns(report)
+    head = "".join(f'<th class="num">{w.key(k)}</th>' for k in (
+        "ui.end.weight", "debrief.col.points_played", "debrief.col.contribution_played",
+        "debrief.col.points_whatif", "debrief.col.contribution_whatif", "debrief.difference"))
+    body = "".join(
+        f"<tr><td>{w.both(r['label'])}</td><td class=\"num\">{r['weight'] * 100:.0f}%</td>"
+        f"<td class=\"num\">{r['points']:.1f}</td><td class=\"num\">{r['contribution']:.1f}</td>"
+        f"<td class=\"num\">{r['whatif_points']:.1f}</td><td class=\"num\">{r['whatif_contribution']:.1f}</td>"
+        f"<td class=\"num\">{_signed(r['contribution'] - r['whatif_contribution'])}</td></tr>" for r in rows)
+    final = finals(report)
+    total = (f"<tr class=\"kor\"><td><b>{w.key('korea_index')}</b></td><td class=\"num\">100%</td><td></td>"
+             f"<td class=\"num\"><b>{final['played']:.1f}</b></td><td></td>"
+             f"<td class=\"num\"><b>{final['whatif']:.1f}</b></td>"
+             f"<td class=\"num\">{_signed(final['difference'])}</td></tr>")
+    return (f'<section id="breakdown" class="major"><h2>{w.key("debrief.section.breakdown")}</h2>'
+            f'<p class="note">{w.key("debrief.breakdown_note")}</p>'
+            f"<table><thead><tr><th>{w.key('ui.end.component')}</th>{head}</tr></thead>"
+            f"<tbody>{body}{total}</tbody></table></section>")
+
+
+def indicators_section(report: Debrief, w: Words) -> str:
+    def korea(world, key: str) -> list[float]:
+        return [float(h["korea"].get(key, 0.0)) for h in world.history]
+
+    def series(keys: tuple[str, ...]) -> list[tuple[str, list[float], list[float]]]:
+        return [(w.plain(f"kor.{k}", "\n"), korea(report.world, k), korea(report.whatif, k)) for k in keys]
+
+    def price(key: str) -> tuple[str, list[float], list[float]]:
+        return (w.plain(f"price.{key}", "\n"), [h["prices"][key] for h in report.world.history],
+                [h["prices"][key] for h in report.whatif.history])
+
+    dates = report.dates
+    figures = [
+        ("debrief.chart.shares", charts.panels_chart(
+            dates, series(("foundry_share", "hbm_share", "accelerator_share")), w.plain, columns=3, percent=True)),
+        ("debrief.chart.chain", charts.panels_chart(
+            dates, series(("domestic_compute_share", "domestic_llm_share", "chain_completeness")), w.plain,
+            columns=3, percent=True)),
+        ("debrief.chart.compute_prices", charts.panels_chart(
+            dates, [*series(("compute_installed",)), price("wafer"), price("hbm"), price("accelerator")], w.plain)),
+    ]
+    body = "".join(f"<figure>{_img(png, w.plain(key))}<figcaption>{w.key(key)}</figcaption></figure>"
+                   for key, png in figures)
+    return (f'<section id="indicators" class="major"><h2>{w.key("debrief.section.indicators")}</h2>'
+            f'<p class="note">{w.key("debrief.indicators_note")}</p>{body}</section>')
+
+
+def decisions_section(report: Debrief, w: Words) -> str:
+    world = report.world
+    parts = []
+    for date, rows in quarter_rows(world):
+        if not rows:
+            parts.append(f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
+            continue
+        body = "".join(
+            f"<tr class=\"{'kor' if r.country == 'KOR' else ''} {'refused' if r.kind == 'refused' else ''}\">"
+            f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
+            f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
+            f"<td>{w.both(r.text)}</td></tr>"
+            for r in rows)
+        parts.append(f"<h3>{escape(date)}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
+                     f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
+                     f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
+    return (f'<section id="decisions" class="major"><h2>{w.key("debrief.section.decisions")}</h2>'
+            f'<p class="note">{w.key("debrief.decisions_note")}</p>{"".join(parts)}</section>')
+
+
+def causes_section(report: Debrief, w: Words) -> str:
+    parts = []
+    for date, entries in quarter_causes(report.world):
+        items = "".join(
+            f"<li><span class=\"tag\">[{w.key('source.' + e['source'])}"
+            f"{' ' + escape(e['country']) if e['country'] else ''}]</span> {w.both(e)}</li>" for e in entries)
+        parts.append(f"<h3>{escape(date)}</h3><ul class=\"causes\">{items}</ul>" if items else
+                     f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
+    return (f'<section id="causes" class="major"><h2>{w.key("debrief.section.causes")}</h2>'
+            f'<p class="note">{w.key("debrief.causes_note")}</p>{"".join(parts)}</section>')
+
+
+def render(report: Debrief, langs: tuple[str, ...], logged_names: dict[str, str] | None = None) -> str:
+    w = Words(langs)
+    body = "".join((header(report, w, logged_names), what_if_section(report, w), breakdown_section(report, w),
+                    indicators_section(report, w), decisions_section(report, w), causes_section(report, w)))
+    title = " — ".join(tr("title", lang) + " · " + tr("debrief.title", lang) for lang in langs)
+    page = (f'<!DOCTYPE html>\n<html lang="{langs[0]}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>__CSS__</style></head>"
+            f'<body class="{"both" if len(langs) > 1 else langs[0]}">{body}</body></html>\n')
+    used = page + CSS
+    css = (CSS.replace("__REGULAR__", fontfiles.subset_data_uri(fontfiles.regular(), used))
+              .replace("__BOLD__", fontfiles.subset_data_uri(fontfiles.bold(), used)))
+    return page.replace("__CSS__", css, 1)

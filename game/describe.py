@@ -1,0 +1,39 @@
+"""Actions and money in a few words, in Korean or English: shared by the desktop game and the
+debrief report, so a decision reads the same on screen and on paper (no pygame here)."""
+
+from __future__ import annotations
+
+from game.text import tr
+
+
+def money(local: float, lang: str, currency: str = "KRW") -> str:
+    """Billions of won in English, 억 원 in Korean."""
+    if currency == "KRW" and lang == "ko":
+        return f"{local / 1e8:,.0f}억 원"
+    return f"{local / 1e9:,.1f}B {currency}"
+
+
+def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") -> str:
+    """An Action (as logged or written in the scenario) in a few words: the lever, its target and
+    its setting; firm names in the reader's language when a world is at hand."""
+    kind = action.get("kind", "")
+    parts = [tr(f"lever.{kind}", lang)]
+    for key in ("firm", "designer", "industry", "supplier"):
+        if key in action:
+            agent = world.by_name.get(action[key]) if world is not None else None
+            parts.append(agent.name_ko if agent is not None and lang == "ko" else str(action[key]))
+    if "stance" in action:
+        parts.append(tr(f"ui.stance.{action['stance']}", lang))
+    if "good" in action:
+        parts.append(tr(f"good.{action['good']}", lang))
+    if "to_countries" in action:
+        parts.append("→ " + ", ".join(action["to_countries"]))
+    for key in ("amount", "budget"):
+        if key in action:
+            parts.append(money(float(action[key]), lang, currency))
+    if "mix" in action:
+        parts.append("/".join(f"{float(v) * 100:.0f}" for v in action["mix"].values()) + "%")
+    for key in ("rate", "intensity"):
+        if key in action:
+            parts.append(f"{float(action[key]) * 100:.0f}%")
+    return " ".join(parts)
