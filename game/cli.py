@@ -1,4 +1,4 @@
-"""The command line: `python main.py play | sim | replay | scenarios | tournament | train`.
+"""The command line: `python main.py play | sim | replay | report | scenarios | tournament | train`.
 
 User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
 with a one-paragraph message on stderr and exit code 2, never a traceback.
@@ -59,7 +59,7 @@ def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
-    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,scenarios,tournament,train}")
+    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,report,scenarios,tournament,train}")
 
     play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
     play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="re-play a saved game from its log and check every turn")
     replay.add_argument("path", help="the save (a name in saves/ or a .json path)")
     replay.add_argument("--force", action="store_true", help="accept a changed scenario file")
+
+    debrief = commands.add_parser("report", help="a debrief of a saved game: one self-contained HTML file")
+    debrief.add_argument("path", help="the save (a name in saves/ or a .json path)")
+    debrief.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
+    debrief.add_argument("--lang", choices=(*LANGUAGES, "both"), default="both",
+                         help="en, ko, or both (Korean under English; the default)")
+    debrief.add_argument("--force", action="store_true", help="accept a changed scenario file")
 
     listing = commands.add_parser("scenarios", help="list the installed scenarios")
     listing.add_argument("--lang", choices=LANGUAGES, default="en")
@@ -203,6 +210,18 @@ def run_sim(args) -> str:
     return out
 
 
+def run_report(args) -> str:
+    """game/debrief.py: re-play the save, play the laissez_faire what-if, write the HTML."""
+    from game.debrief import DebriefError, report_from_save
+    from game.saves import SaveError, save_path
+
+    try:
+        path = report_from_save(save_path(args.path), Path(args.out), args.lang, force=args.force)
+    except (SaveError, DebriefError) as exc:
+        raise UsageError(str(exc)) from None
+    return f"{tr('wrote', 'ko' if args.lang == 'ko' else 'en')} {path}"
+
+
 def run_replay(args) -> str:
     from game.saves import SaveError, save_path, verify
 
@@ -271,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # no arguments: the desktop game
         args = parser.parse_args(["play", *(argv or [])])
     try:
-        runner = {"scenarios": run_scenarios, "replay": run_replay, "play": run_play,
+        runner = {"scenarios": run_scenarios, "replay": run_replay, "report": run_report, "play": run_play,
                   "tournament": run_tournament,
                   "train": run_train}.get(args.command, run_sim)
         out = runner(args)
