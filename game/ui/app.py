@@ -219,13 +219,19 @@ class GameApp:
             self.desk.root.show()
 
     def export_report(self) -> Path | None:
+        """The Markdown summary and, beside it, the bilingual HTML debrief (game/debrief.py)."""
+        from game.debrief import DebriefError, write_report  # matplotlib loads on export, not at start
+
         try:
             self.report_path = export_report(self.session.world, self.session.scenario_name,
                                              self.session.saves_dir, self.lang)
-        except OSError as exc:
+            head, _, tail = self.report_path.stem.rpartition(f"-{self.lang}")
+            page = write_report(self.session.world, self.session.scenario_name,
+                                self.report_path.with_name(f"{head}-debrief{tail}.html"))
+        except (OSError, DebriefError) as exc:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
             return None
-        self.notify(f"{tr('ui.end.exported', self.lang)}: {self.report_path.resolve()}", 8.0)
+        self.notify(f"{tr('ui.end.exported', self.lang)}: {page.resolve()}", 8.0)
         return self.report_path
 
     def _end_screen(self, screen) -> None:
