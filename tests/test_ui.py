@@ -442,3 +442,26 @@ def test_clicking_a_country_opens_its_panel_with_budget_policy_firms_and_score(a
     assert any(line.startswith("SK hynix - HBM share") for line in lines)
     chn = [text for style, text in country_lines(world, "CHN", "ko") if style == "warn"]
     assert chn and all(":" in line for line in chn), "China faces export controls, listed per good"
+
+
+def test_export_controls_are_walls_on_the_map_with_a_tooltip_and_a_legend_entry(app):
+    from game.ui.mapview import WALL
+
+    walls = app.map.barriers
+    assert {b.destination for b in walls} == {"CHN"}
+    east = next(b for b in walls if any(origin == "USA" for origin, _, _ in b.rules))
+    assert {origin for origin, _, _ in east.rules} == {"USA", "KOR", "JPN"}, "bearings within 20 degrees share a wall"
+    x, y = (round(v) for v in east.centre)
+    assert app.screen.get_at((x, y))[:3] == (255, 255, 255), "the stop sign's bar"
+    ring = {app.screen.get_at((x + dx, y + dy))[:3] for dx in range(-12, 13) for dy in range(-20, 21)}
+    assert WALL in ring, "the hatched wall around it"
+    lines = app.map.barrier_lines(east)
+    assert "United States: AI accelerators above 0.35 H100e, HBM memory, Wafers (foundry), Advanced packaging" in lines
+    tip = pygame.Rect(x + 18, y - 10, 200, 40)
+    before = pygame.image.tobytes(app.screen.subsurface(tip), "RGB")
+    post(pygame.MOUSEMOTION, pos=(x + 2, y + 1), rel=(1, 0), buttons=(0, 0, 0))
+    app.frame()
+    assert app.map.barrier_at(app.map.pointer) is east
+    assert pygame.image.tobytes(app.screen.subsurface(tip), "RGB") != before, "the tooltip is drawn"
+    app.set_language("ko")
+    assert app.map.barrier_lines(east)[0] == tr("ui.map.barrier", "ko")

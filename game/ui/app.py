@@ -499,6 +499,7 @@ class GameApp:
         if event.type == pygame.MOUSEMOTION:
             over_map = MAP_RECT.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
             self.map.hover = self.map.marker_at(event.pos) if over_map else None
+            self.map.pointer = event.pos if over_map else None
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.menu is None \
                 and not self.end_buttons and self.click_indicator(event.pos):
             return

@@ -35,6 +35,8 @@ LAND = (46, 60, 74)
 LAND_KOREA = (58, 78, 104)
 BORDER = (120, 140, 160)
 BORDER_KOREA = (240, 228, 66)
+WALL = (213, 94, 0)  # Okabe-Ito vermillion: export-control walls
+WALL_DARK = (120, 30, 20)
 
 
 def load_geometry(path: Path = GEOMETRY) -> dict:
@@ -73,6 +75,67 @@ def compute_flows(world) -> list[Flow]:
             for j, d in enumerate(world.designers):
                 add("accelerator", d.country, buyer.country, sold[i][j])
     return [Flow(g, s, t, v) for (g, s, t), v in sorted(volume.items())]
+
+
+@dataclass
+class Barrier:
+    """An export-control wall on the map: goods from `origins` may not reach `destination`."""
+
+    destination: str
+    rules: list[tuple[str, str, float]]  # (origin, good, performance threshold; 0 = all)
+    centre: tuple[float, float]  # screen
+    direction: tuple[float, float]  # unit vector from the destination towards the origins
+
+
+def export_barriers(world, countries: dict, to_screen, reach: float = 78.0) -> list[Barrier]:
+    """One wall per controlled destination and direction: exporters whose bearings from the
+    destination lie within 20 degrees share a wall (so the US, Japan and Korea, all east of
+    China, make one wall and Taiwan another)."""
+    pairs: dict[str, dict[str, list[tuple[str, float]]]] = {}
+    for rule in world.export_rules.active:
+        for origin in rule.from_countries:
+            for destination in rule.to_countries:
+                if origin != destination and origin in countries and destination in countries:
+                    pairs.setdefault(destination, {}).setdefault(origin, []).append((rule.good, rule.perf_above))
+    barriers = []
+    for destination, origins in sorted(pairs.items()):
+        dx, dy = to_screen(countries[destination]["anchor"])
+        clusters: list[list[tuple[str, float]]] = []  # (origin, bearing)
+        for origin in sorted(origins):
+            ox, oy = to_screen(countries[origin]["anchor"])
+            bearing = math.atan2(oy - dy, ox - dx)
+            home = next((c for c in clusters if abs(math.remainder(c[0][1] - bearing, math.tau)) < math.radians(20)),
+                        None)
+            if home is None:
+                clusters.append([(origin, bearing)])
+            else:
+                home.append((origin, bearing))
+        for cluster in clusters:
+            angle = math.atan2(sum(math.sin(b) for _, b in cluster), sum(math.cos(b) for _, b in cluster))
+            ux, uy = math.cos(angle), math.sin(angle)
+            rules = [(o, good, perf) for o, _ in cluster for good, perf in origins[o]]
+            barriers.append(Barrier(destination, rules, (dx + ux * reach, dy + uy * reach), (ux, uy)))
+    return barriers
+
+
+def draw_wall(surface, centre, direction, half: int = 20) -> None:
+    """A hatched wall across the way in (perpendicular to `direction`) with a stop sign on it."""
+    cx, cy = centre
+    ux, uy = direction
+    px, py = -uy, ux  # along the wall
+    corners = [(cx + px * half + ux * 5, cy + py * half + uy * 5), (cx - px * half + ux * 5, cy - py * half + uy * 5),
+               (cx - px * half - ux * 5, cy - py * half - uy * 5), (cx + px * half - ux * 5, cy + py * half - uy * 5)]
+    pygame.draw.polygon(surface, WALL_DARK, corners)
+    for k in range(-half, half, 6):  # diagonal hatching
+        a = (cx + px * k - ux * 5, cy + py * k - uy * 5)
+        b = (cx + px * min(k + 6, half) + ux * 5, cy + py * min(k + 6, half) + uy * 5)
+        pygame.draw.line(surface, WALL, a, b, 3)
+    pygame.draw.polygon(surface, WALL, corners, 2)
+    stop = [(cx + 9 * math.cos(math.pi / 8 + k * math.pi / 4), cy + 9 * math.sin(math.pi / 8 + k * math.pi / 4))
+            for k in range(8)]
+    pygame.draw.polygon(surface, (200, 30, 30), stop)
+    pygame.draw.polygon(surface, (255, 255, 255), stop, 1)
+    pygame.draw.line(surface, (255, 255, 255), (cx - 5, cy), (cx + 5, cy), 3)
 
 
 @dataclass
@@ -184,6 +247,8 @@ class MapView:
         self.markers: list[Marker] = []
         self.paths: list[tuple[str, list[tuple[float, float]], int]] = []
         self.hover: Marker | None = None
+        self.pointer: tuple[int, int] | None = None  # the mouse over the map (barrier tooltips)
+        self.barriers: list[Barrier] = []
         self.world = None
         self.lang = "en"
 
@@ -217,6 +282,9 @@ class MapView:
             label = self.fonts.render(name, 15, BORDER_KOREA if code == "KOR" else (200, 210, 220), bold=True)
             x, y = self._local(spec["label"], offset)
             surface.blit(label, label.get_rect(center=(x, y)))
+        self.barriers = export_barriers(world, countries, self.to_screen)
+        for barrier in self.barriers:
+            draw_wall(surface, (barrier.centre[0] + offset[0], barrier.centre[1] + offset[1]), barrier.direction)
         self._legend(surface)
         self.static = surface
 
@@ -245,8 +313,11 @@ class MapView:
     def _legend(self, surface) -> None:
         x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
         x, y = x - self.rect.x, y - self.rect.y
-        box = pygame.Rect(x - 6, y - 6, 230, 24 * len(GOODS) + 8)
+        box = pygame.Rect(x - 6, y - 6 - 24, 230, 24 * len(GOODS) + 8 + 24)
         pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
+        draw_wall(surface, (x + 26, y - 14), (0.0, 1.0), half=14)
+        label = self.fonts.render(tr("ui.map.barrier", self.lang), 14, (220, 225, 230))
+        surface.blit(label, (x + 64, y - 14 - label.get_height() // 2))
         for i, good in enumerate(GOODS):
             cy = y + 24 * i + 10
             _pattern_line(surface, GOOD_COLOURS[good], [(x + 2 + 4 * k, cy) for k in range(9)], 4, good)
@@ -278,6 +349,44 @@ class MapView:
                 pygame.draw.line(screen, (230, 60, 60), (x - 8, y + 8), (x + 8, y - 8), 3)
         if self.hover is not None:
             self._tooltip(screen, self.hover)
+        elif (barrier := self.barrier_at(self.pointer)) is not None:
+            self._barrier_tooltip(screen, barrier)
+
+    def barrier_at(self, pos) -> Barrier | None:
+        if pos is None:
+            return None
+        return next((b for b in self.barriers if math.dist(pos, b.centre) <= 16), None)
+
+    def barrier_lines(self, barrier: Barrier) -> list[str]:
+        """The wall's tooltip: who may not send what to whom (accelerators above a threshold)."""
+        world, lang = self.world, self.lang
+
+        def name(code):
+            c = world.countries.get(code)
+            return (c.name_ko if lang == "ko" else c.name_en) if c else code
+
+        lines = [tr("ui.map.barrier", lang), tr("ui.map.barrier_to", lang).format(country=name(barrier.destination))]
+        by_origin: dict[str, list[str]] = {}
+        for origin, good, perf in barrier.rules:
+            text = tr(f"ui.good.{good}", lang)
+            if good == "accelerator" and perf > 0:
+                text += " " + tr("ui.map.above", lang).format(perf=perf)
+            by_origin.setdefault(origin, []).append(text)
+        lines += [f"{name(o)}: {', '.join(goods)}" for o, goods in by_origin.items()]
+        return lines
+
+    def _barrier_tooltip(self, screen, barrier: Barrier) -> None:
+        surfaces = [self.fonts.render(line, 14, (240, 240, 240), bold=i == 0)
+                    for i, line in enumerate(self.barrier_lines(barrier))]
+        box = pygame.Rect(barrier.centre[0] + 18, barrier.centre[1] - 10, max(s.get_width() for s in surfaces) + 16,
+                          sum(s.get_height() for s in surfaces) + 12)
+        box.clamp_ip(self.rect)
+        pygame.draw.rect(screen, (12, 16, 24), box, border_radius=6)
+        pygame.draw.rect(screen, WALL, box, 2, border_radius=6)
+        y = box.y + 6
+        for s in surfaces:
+            screen.blit(s, (box.x + 8, y))
+            y += s.get_height()
 
     def _particles(self, screen, t: float) -> None:
         for good, points, width in self.paths:
