@@ -465,3 +465,31 @@ def test_export_controls_are_walls_on_the_map_with_a_tooltip_and_a_legend_entry(
     assert pygame.image.tobytes(app.screen.subsurface(tip), "RGB") != before, "the tooltip is drawn"
     app.set_language("ko")
     assert app.map.barrier_lines(east)[0] == tr("ui.map.barrier", "ko")
+
+
+def test_glossary_cards_on_hover_and_the_whole_glossary_with_f1_in_both_languages(app):
+    from game.ui.glossary import TERMS
+
+    for term in TERMS:
+        for lang in ("en", "ko"):
+            assert tr(f"ui.gloss.{term}", lang) != f"ui.gloss.{term}" and tr(f"ui.gloss.{term}.name", lang)
+        assert tr(f"ui.gloss.{term}", "ko") != tr(f"ui.gloss.{term}", "en")
+    rect = next(r for r, t in app.map.legend_terms if t == "hbm")
+    post(pygame.MOUSEMOTION, pos=(rect.x + 4, rect.centery), rel=(1, 0), buttons=(0, 0, 0))
+    app.frame()
+    assert app.glossary.term_at(app.pointer) == "hbm"
+    shown = pygame.image.tobytes(app.screen.subsurface(app.glossary.RECT), "RGB")
+    post(pygame.MOUSEMOTION, pos=(5, MAP_RECT.y + 5), rel=(1, 0), buttons=(0, 0, 0))
+    app.frame()
+    assert app.glossary.term_at(app.pointer) is None
+    assert pygame.image.tobytes(app.screen.subsurface(app.glossary.RECT), "RGB") != shown, "the card went away"
+    press(app, pygame.K_F1)
+    assert app.glossary.open
+    panel = pygame.image.tobytes(app.screen.subsurface(app.glossary.RECT), "RGB")
+    app.set_language("ko")
+    app.frame()
+    assert pygame.image.tobytes(app.screen.subsurface(app.glossary.RECT), "RGB") != panel, "relabelled in Korean"
+    press(app, pygame.K_ESCAPE)
+    assert not app.glossary.open and app.menu is None
+    click(app, app.top_buttons["gloss"].rect.center)
+    assert app.glossary.open

@@ -24,6 +24,7 @@ from game.ui.charts import Charts
 from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk, money
 from game.ui.fonts import Fonts, gui_theme
+from game.ui.glossary import Glossary
 from game.ui.mapview import MapView
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
@@ -76,6 +77,8 @@ class GameApp:
         self.charts = Charts(LEFT_RECT, self.fonts)
         self.charts_open = False  # the charts screen covers the map, chart and ticker (C or the top-bar button)
         self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
+        self.glossary = Glossary(self.fonts)  # hover cards and the full glossary (F1 / "?")
+        self.pointer: tuple[int, int] | None = None  # the mouse, for the glossary's hover cards
         self.index_rect = pygame.Rect(0, 0, 0, 0)  # the index in the top bar (a click asks why)
         self.t = 0.0
         self.running = True
@@ -125,6 +128,8 @@ class GameApp:
                                  manager=self.manager),
                 "charts": UIButton(pygame.Rect(SIZE[0] - 330, 5, 104, 30), tr("ui.charts.button", self.lang),
                                    manager=self.manager),
+                "gloss": UIButton(pygame.Rect(SIZE[0] - 368, 5, 32, 30), tr("ui.gloss.button", self.lang),
+                                  manager=self.manager, tool_tip_text=tr("ui.gloss.title", self.lang) + " (F1)"),
             }
         self.ticker_lines = self._ticker_lines()
         if relabel and self.menu is not None:
@@ -365,6 +370,8 @@ class GameApp:
         for i, line in enumerate(self.detail_lines(self.detail)[:8]):
             label = self.fonts.render(line, 15 if i == 0 else 13, YELLOW if i == 0 else TEXT, bold=i == 0)
             screen.blit(label, (rect.x + 10, y))
+            if line.startswith(tr("ui.tip.yield", lang)):
+                self.map.terms.append((label.get_rect(topleft=(rect.x + 10, y)), "yield"))
             y += label.get_height() + (3 if i == 0 else 0)
         series = self.share_series(self.detail)
         spark = pygame.Rect(rect.x + 10, rect.bottom - 44, rect.width - 20, 32)
@@ -467,6 +474,8 @@ class GameApp:
             if event.key == pygame.K_ESCAPE:
                 if self.dialog is not None:
                     self._close_dialog()
+                elif self.glossary.open:
+                    self.glossary.open = False
                 elif self.why.is_open and self.menu is None:
                     self.why.close()
                 elif self.charts_open and self.menu is None:
@@ -487,6 +496,9 @@ class GameApp:
             if event.key == pygame.K_TAB and self.menu is None and not self.end_buttons:
                 self.cycle_detail(-1 if event.mod & pygame.KMOD_SHIFT else 1)
                 return
+            if event.key == pygame.K_F1:
+                self.glossary.open = not self.glossary.open
+                return
             if event.key == pygame.K_c and self.menu is None and not self.end_buttons:
                 self.toggle_charts()
                 return
@@ -497,6 +509,7 @@ class GameApp:
                 self.quick_load()
                 return
         if event.type == pygame.MOUSEMOTION:
+            self.pointer = event.pos
             over_map = MAP_RECT.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
             self.map.hover = self.map.marker_at(event.pos) if over_map else None
             self.map.pointer = event.pos if over_map else None
@@ -533,9 +546,10 @@ class GameApp:
         """A click on something that answers "Why?": the index in the top bar or its chart, a
         firm's share in the detail panel, a chart line; a click outside an open panel closes
         it. True when the click was used."""
-        if self.why.is_open:
-            if not self.why.RECT.collidepoint(pos):
+        if self.why.is_open or self.glossary.open:
+            if not self.why.RECT.collidepoint(pos) and not self.glossary.RECT.collidepoint(pos):
                 self.why.close()
+                self.glossary.open = False
             return True
         key = None
         if self.index_rect.collidepoint(pos):
@@ -563,6 +577,8 @@ class GameApp:
     def _button(self, element) -> None:
         if element is self.top_buttons.get("charts"):
             self.toggle_charts()
+        elif element is self.top_buttons.get("gloss"):
+            self.glossary.open = not self.glossary.open
         elif element is self.top_buttons.get("menu"):
             self.close_menu() if self.menu is not None else self.open_menu()
         elif element is self.top_buttons.get("lang"):
@@ -623,6 +639,10 @@ class GameApp:
                 draw_country(screen, self.fonts, self.COUNTRY_RECT, self.session.world, self.country_panel, self.lang)
         self._top_bar(screen)
         self.why.draw(screen, self.session.world, self.lang)
+        if not self.why.is_open and not self.glossary.open and self.map.hover is None:
+            self.glossary.hotspots = [] if self.charts_open else self.map.terms
+            self.glossary.draw_hover(screen, self.pointer, self.lang, LEFT_RECT)
+        self.glossary.draw_panel(screen, self.lang)
         if self.end_buttons:
             self._end_screen(screen)
         self.manager.draw_ui(screen)

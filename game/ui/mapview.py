@@ -29,6 +29,7 @@ GEOMETRY = Path(__file__).resolve().parent.parent.parent / "assets" / "map" / "w
 GOOD_COLOURS = {"wafer": (0, 114, 178), "hbm": (230, 159, 0), "packaging": (0, 158, 115),
                 "accelerator": (204, 121, 167)}
 GOODS = ("wafer", "hbm", "packaging", "accelerator")
+GOOD_TERMS = {"wafer": "foundry", "hbm": "hbm", "packaging": "cowos", "accelerator": "accelerator"}
 KIND_GOOD = {"foundry": "wafer", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
 SEA = (16, 28, 44)
 LAND = (46, 60, 74)
@@ -249,6 +250,8 @@ class MapView:
         self.hover: Marker | None = None
         self.pointer: tuple[int, int] | None = None  # the mouse over the map (barrier tooltips)
         self.barriers: list[Barrier] = []
+        self.legend_terms: list[tuple[pygame.Rect, str]] = []  # glossary hotspots of the legend (screen)
+        self.terms: list[tuple[pygame.Rect, str]] = []  # all glossary hotspots of the last frame
         self.world = None
         self.lang = "en"
 
@@ -313,17 +316,26 @@ class MapView:
     def _legend(self, surface) -> None:
         x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
         x, y = x - self.rect.x, y - self.rect.y
-        box = pygame.Rect(x - 6, y - 6 - 24, 230, 24 * len(GOODS) + 8 + 24)
+        box = pygame.Rect(x - 6, y - 6 - 24, 246, 24 * len(GOODS) + 8 + 24)
         pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
         draw_wall(surface, (x + 26, y - 14), (0.0, 1.0), half=14)
         label = self.fonts.render(tr("ui.map.barrier", self.lang), 14, (220, 225, 230))
         surface.blit(label, (x + 64, y - 14 - label.get_height() // 2))
+        rows = [(y - 14, "export_control")]
         for i, good in enumerate(GOODS):
             cy = y + 24 * i + 10
             _pattern_line(surface, GOOD_COLOURS[good], [(x + 2 + 4 * k, cy) for k in range(9)], 4, good)
             draw_shape(surface, good, (x + 50, cy), 6, GOOD_COLOURS[good])
             label = self.fonts.render(tr(f"ui.good.{good}", self.lang), 14, (220, 225, 230))
             surface.blit(label, (x + 64, cy - label.get_height() // 2))
+            rows.append((cy, GOOD_TERMS[good]))
+        # a "?" on each row: hovering the row shows the glossary card of its term
+        self.legend_terms = []
+        for cy, term in rows:
+            pygame.draw.circle(surface, (86, 180, 233), (box.right - 14, cy), 8, 1)
+            mark = self.fonts.render("?", 12, (86, 180, 233), bold=True)
+            surface.blit(mark, mark.get_rect(center=(box.right - 14, cy)))
+            self.legend_terms.append((pygame.Rect(box.x + self.rect.x, cy - 11 + self.rect.y, box.width, 22), term))
 
     # ------------------------------------------------------------------ every frame
     def draw(self, screen: pygame.Surface, t: float, animate: bool = True) -> None:
@@ -333,6 +345,7 @@ class MapView:
         if animate:
             self._particles(screen, t)
         world = self.world
+        self.terms = list(self.legend_terms)
         bottleneck = world.history[-1]["bottleneck"] if world.history else {}
         for m in self.markers:
             agent = world.by_name[m.name]
@@ -409,6 +422,7 @@ class MapView:
         box = label.get_rect(midtop=(m.pos[0], m.pos[1] + m.radius + 7))
         pygame.draw.rect(screen, GOOD_COLOURS[binding], box.inflate(6, 0), border_radius=4)
         screen.blit(label, box)
+        self.terms.append((box.inflate(6, 0), "bottleneck"))
 
     # ------------------------------------------------------------------ hover
     def marker_at(self, pos) -> Marker | None:
