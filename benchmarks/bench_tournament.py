@@ -39,7 +39,8 @@ def rss_mb() -> float:
 
 def rows(folder: Path) -> list[tuple]:
     db = sqlite3.connect(folder / "results.sqlite")
-    out = db.execute("SELECT finished_at, wall_time, worker_rss_mb FROM games ORDER BY finished_at").fetchall()
+    sql = "SELECT finished_at, wall_time, worker_rss_mb, cpu_time FROM games ORDER BY finished_at"
+    out = db.execute(sql).fetchall()
     db.close()
     return out
 
@@ -60,7 +61,7 @@ def main() -> None:
 
     from game.tournament.backends import mp_context
     from game.tournament.run import Options, run_tournament
-    from game.tournament.worker import init_worker
+    from game.tournament.tasks import init_worker
 
     print(f"cores: {os.cpu_count()}, workers: {args.workers}, Python {sys.version.split()[0]}; "
           f"load average before: {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)")
@@ -114,6 +115,10 @@ def main() -> None:
               f"{game_time / args.workers:.1f} s; overhead {1000 * overhead:.1f} ms per game "
               f"({100 * overhead * games / (outcome.seconds * args.workers):.0f}% of worker time: forks, "
               f"pickling, the scenario load per batch, the start and the uneven end)")
+        cpu = sum(r[3] for r in rows(out))
+        print(f"   the games' CPU time: {cpu:.1f} s = {1000 * cpu / games:.1f} ms/game; on an otherwise idle machine "
+              f"the games alone need {cpu / args.workers:.1f} s on {args.workers} cores (wall time above also "
+              f"counts waiting for other work on the machine; load average now {os.getloadavg()[0]:.2f})")
 
         # 4. memory over thousands of games
         if args.more:

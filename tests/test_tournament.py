@@ -22,7 +22,7 @@ from game.tournament.stats import render
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIO = ["team_korea", "laissez_faire", "random"]
-VOLATILE = {"wall_time", "worker_pid", "worker_rss_mb", "finished_at", "slowest_decision"}
+VOLATILE = {"wall_time", "cpu_time", "worker_pid", "worker_rss_mb", "finished_at", "slowest_decision"}
 
 FAULTY = textwrap.dedent('''
     import os

@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from game.tournament.worker import Config, init_worker, play_batch
+from game.tournament.tasks import Config, init_worker, run_batch
 
 Record = Callable[[list[dict]], None]
 
@@ -74,7 +74,7 @@ def run_local(config: Config, batches: list[list], workers: int, record: Record,
     queue = [Batch(list(b)) for b in batches]
     if workers == 0:  # in this process: no isolation, no recycling (debugging, benchmarks)
         for batch in queue:
-            record(play_batch(config, batch.games))
+            record(run_batch(config, batch.games))
         return
     ctx = mp_context()
     while queue:
@@ -112,7 +112,7 @@ def _pool_run(config: Config, ctx, workers: int, batches: list[Batch], record: R
         while todo or inflight:
             while todo and len(inflight) <= workers:
                 batch = todo.popleft()
-                inflight[pool.submit(play_batch, config, batch.games)] = batch
+                inflight[pool.submit(run_batch, config, batch.games)] = batch
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             broken = []
             for future in done:
@@ -161,7 +161,7 @@ def run_dask(config: Config, batches: list[list], workers: int, record: Record, 
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS")
     client = Client(address) if address else Client(n_workers=workers or 1, threads_per_worker=1, processes=True)
     try:
-        futures = client.map(play_batch, [config] * len(batches), batches, pure=False)
+        futures = client.map(run_batch, [config] * len(batches), batches, pure=False)
         for _future, rows in as_completed(futures, with_results=True):
             record(rows)
     finally:
@@ -178,7 +178,7 @@ def run_ray(config: Config, batches: list[list], workers: int, record: Record, a
     ray.init(address=address or os.environ.get("RAY_ADDRESS"), num_cpus=None if address else workers or None,
              ignore_reinit_error=True)
     try:
-        remote = ray.remote(max_calls=tasks_per_child)(play_batch)  # max_calls recycles workers
+        remote = ray.remote(max_calls=tasks_per_child)(run_batch)  # max_calls recycles workers
         refs = [remote.remote(config, b) for b in batches]
         while refs:
             done, refs = ray.wait(refs, num_returns=1)

@@ -70,15 +70,25 @@ def plan(options: Options, roles: list[str], seeds: list[int], done: dict[str, s
             if (s, seed) not in done[role]]
 
 
-def batches_of(games: list, size: int) -> list[list]:
-    """Consecutive games of one strategy and role travel together (one import of user code)."""
+TAIL_PARTS = 4
+
+
+def batches_of(games: list, size: int, workers: int = 0) -> list[list]:
+    """Consecutive games of one strategy and role travel together (one import of user code).
+    With `workers`, the last two rounds of batches are cut into quarters, so the workers finish
+    together: a full last batch would leave the others idle for up to a batch's time (~1 s)."""
     by_key: dict[tuple[str, str], list] = {}
     for game in games:
         by_key.setdefault(game[:2], []).append(game)
     chunks = [(i, key, group[i:i + size]) for key, group in by_key.items() for i in range(0, len(group), size)]
     order = {key: n for n, key in enumerate(by_key)}
     chunks.sort(key=lambda c: (c[0], order[c[1]]))
-    return [c[2] for c in chunks]
+    batches = [c[2] for c in chunks]
+    tail = 2 * workers
+    if not tail or len(batches) <= tail:
+        return batches
+    part = max(1, -(-size // TAIL_PARTS))
+    return batches[:-tail] + [b[i:i + part] for b in batches[-tail:] for i in range(0, len(b), part)]
 
 
 def auto_batch(total: int, workers: int) -> int:
@@ -157,7 +167,7 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
 def run_tournament(options: Options) -> Outcome:
     from game.tournament import backends
     from game.tournament.stats import leaderboard, render
-    from game.tournament.worker import Config
+    from game.tournament.tasks import Config
 
     if options.backend == "local" and options.workers != 0:
         backends.mp_context()  # start the forkserver now: it imports the game while we validate
@@ -189,7 +199,7 @@ def run_tournament(options: Options) -> Outcome:
             bar.update(len(rows))
 
         try:
-            chunks = batches_of(todo, size)
+            chunks = batches_of(todo, size, workers)
             if options.backend == "local":
                 backends.run_local(config, chunks, workers, record, options.tasks_per_child)
             elif options.backend == "dask":

@@ -17,7 +17,8 @@ KEY = ("scenario", "role", "strategy", "seed")
 BASE_COLUMNS = [
     ("scenario", "TEXT NOT NULL"), ("role", "TEXT NOT NULL"), ("strategy", "TEXT NOT NULL"),
     ("seed", "INTEGER NOT NULL"), ("outcome", "TEXT NOT NULL"), ("error", "TEXT"), ("total", "REAL"),
-    ("turns", "INTEGER"), ("wall_time", "REAL"), ("refused", "INTEGER"), ("slowest_decision", "REAL"),
+    ("turns", "INTEGER"), ("wall_time", "REAL"), ("cpu_time", "REAL"), ("refused", "INTEGER"),
+    ("slowest_decision", "REAL"),
     ("worker_pid", "INTEGER"), ("worker_rss_mb", "REAL"), ("finished_at", "REAL"),
 ]
 
@@ -31,6 +32,14 @@ class Store:
         columns = ", ".join(f"{n} {t}" for n, t in BASE_COLUMNS)
         self.db.execute(f"CREATE TABLE IF NOT EXISTS games ({columns}, PRIMARY KEY ({', '.join(KEY)}))")
         self.db.commit()
+        self._missing = [(n, t) for n, t in BASE_COLUMNS if n not in self.columns()]  # an older table
+
+    def _add_missing_columns(self) -> None:
+        """Columns added since a database was made (e.g. cpu_time), added before its first new row
+        rather than on opening, so that a refused re-run changes nothing."""
+        for name, kind in self._missing:
+            self.db.execute(f'ALTER TABLE games ADD COLUMN "{name}" {kind}')
+        self._missing = []
 
     def close(self) -> None:
         self.db.close()
@@ -60,6 +69,7 @@ class Store:
 
     def add(self, rows: list[dict]) -> None:
         """Record finished games in one transaction (a re-recorded game keeps its first row)."""
+        self._add_missing_columns()
         have = set(self.columns())
         for key in sorted({k for r in rows for k in r["components"]}):
             if f"c_{key}" not in have:

@@ -14,24 +14,16 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 
 from game.model import World
 from game.scenario import load_scenario
 from game.score import breakdown
 from game.tournament import strategies
+from game.tournament.tasks import Config
 
 
 class DecisionTimeout(Exception):
     """A decision took longer than the tournament allows."""
-
-
-@dataclass(frozen=True)
-class Config:
-    """What every game of a tournament shares (picklable: it travels to the workers)."""
-    scenario: str
-    decision_timeout: float | None  # seconds per decision; None: no limit
-    cwd: str
 
 
 def _on_alarm(signum, frame):
@@ -91,7 +83,7 @@ def _error_text(exc: BaseException) -> str:
 
 def play_game(config: Config, scenario, strategy: str, role: str, seed: int, make=None) -> dict:
     """One game; never raises for a strategy's fault: the row says ok or forfeit."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     row = {"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
            "outcome": "ok", "error": None, "total": None, "components": {}, "turns": 0, "refused": 0,
            "slowest_decision": None, "worker_pid": os.getpid()}
@@ -112,6 +104,7 @@ def play_game(config: Config, scenario, strategy: str, role: str, seed: int, mak
     if guard is not None:
         row["slowest_decision"] = guard.slowest
     row["wall_time"] = time.perf_counter() - start
+    row["cpu_time"] = time.process_time() - cpu  # unlike wall time, not inflated by other work
     return row
 
 
@@ -150,8 +143,3 @@ def _rss_mb() -> float | None:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
     except (OSError, ValueError, AttributeError):
         return None
-
-
-def init_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which lets running batches finish and records them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
