@@ -305,7 +305,7 @@ def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(t
         pygame.quit()
 
 
-def test_clicking_a_firm_opens_its_detail_panel_and_tab_cycles_firms(app):
+def test_clicking_a_firm_opens_its_detail_panel_and_the_arrows_cycle_firms(app):
     press(app, pygame.K_RETURN)
     press(app, pygame.K_RETURN)
     marker = next(m for m in app.map.markers if m.name == "Samsung Foundry")
@@ -319,6 +319,8 @@ def test_clicking_a_firm_opens_its_detail_panel_and_tab_cycles_firms(app):
     assert len(app.share_series("Samsung Foundry")) == 2
     assert pygame.image.tobytes(app.screen.subsurface(area), "RGB") != before, "the panel is drawn"
     press(app, pygame.K_TAB)
+    assert app.focus == "map"
+    press(app, pygame.K_RIGHT)
     names = [m.name for m in app.map.markers]
     assert app.detail == names[(names.index("Samsung Foundry") + 1) % len(names)]
     press(app, pygame.K_ESCAPE)
@@ -493,3 +495,42 @@ def test_glossary_cards_on_hover_and_the_whole_glossary_with_f1_in_both_language
     assert not app.glossary.open and app.menu is None
     click(app, app.top_buttons["gloss"].rect.center)
     assert app.glossary.open
+
+
+def test_tab_cycles_panels_and_the_arrow_keys_move_the_focused_desk_slider(app):
+    from game.ui.app import FOCUS
+
+    assert app.focus is None
+    press(app, pygame.K_TAB)
+    press(app, pygame.K_TAB)
+    assert app.focus == "desk" and app.desk.focused == app.desk.slider_keys()[0] == "foundry_subsidy"
+    assert app.screen.get_at((app.desk.rect.x + 1, app.desk.rect.centery))[:3] == FOCUS, "the focus ring is drawn"
+    keys = app.desk.slider_keys()
+    target = keys.index("rd_grant:Rebellions")
+    for _ in range(target):
+        press(app, pygame.K_DOWN)
+    assert app.desk.focused == "rd_grant:Rebellions"
+    app.frame(0.5)  # the scroll bar glides to the slider
+    ring = app.desk.focus_rect()
+    assert ring is not None and app.screen.get_at((ring.x, ring.centery))[:3] == FOCUS, "scrolled into view, ringed"
+    before = app.desk.values["rd_grant:Rebellions"]
+    for _ in range(3):
+        press(app, pygame.K_RIGHT)
+    press(app, pygame.K_LEFT)
+    assert app.desk.values["rd_grant:Rebellions"] == before + 2 * app.desk.widgets[
+        app.desk.slider("rd_grant:Rebellions")][1].step
+    assert app.desk.slider("rd_grant:Rebellions").get_current_value() == app.desk.values["rd_grant:Rebellions"]
+    press(app, pygame.K_RETURN)
+    assert app.session.world.countries["KOR"].policy.rd_grants["Rebellions"] == pytest.approx(
+        app.desk.values["rd_grant:Rebellions"] * 1e9)
+    press(app, pygame.K_TAB)
+    press(app, pygame.K_TAB)
+    assert app.focus == "chart"
+    press(app, pygame.K_TAB)
+    assert app.focus == "map"
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_TAB, mod=pygame.KMOD_LSHIFT, unicode="",
+                                         scancode=0))
+    app.frame()
+    assert app.focus == "chart"
+    press(app, pygame.K_w)
+    assert app.why.key == "index"

@@ -42,6 +42,8 @@ PANEL = (20, 28, 40)
 TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)
+FOCUS = (86, 180, 233)  # keyboard focus ring (Okabe-Ito sky blue)
+ARROWS = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)
 GRADES = (("A", 70), ("B", 55), ("C", 40), ("D", 25))
 
 
@@ -79,6 +81,7 @@ class GameApp:
         self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
         self.glossary = Glossary(self.fonts)  # hover cards and the full glossary (F1 / "?")
         self.pointer: tuple[int, int] | None = None  # the mouse, for the glossary's hover cards
+        self.focus: str | None = None  # the panel the keyboard acts on (Tab cycles; None until Tab)
         self.index_rect = pygame.Rect(0, 0, 0, 0)  # the index in the top bar (a click asks why)
         self.t = 0.0
         self.running = True
@@ -494,7 +497,13 @@ class GameApp:
                     self.end_turn()
                 return
             if event.key == pygame.K_TAB and self.menu is None and not self.end_buttons:
-                self.cycle_detail(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+                self.cycle_focus(-1 if event.mod & pygame.KMOD_SHIFT else 1)
+                return
+            if event.key in ARROWS and self.focus is not None and self.menu is None and not self.end_buttons:
+                self.arrow(event.key)
+                return
+            if event.key == pygame.K_w and self.menu is None and not self.end_buttons:
+                self.why.open(self.share_key(self.detail) if self.focus == "map" and self.detail else "index")
                 return
             if event.key == pygame.K_F1:
                 self.glossary.open = not self.glossary.open
@@ -537,8 +546,49 @@ class GameApp:
         if self.desk is not None and self.menu is None and self.desk.process(event) == "end_turn":
             self.end_turn()
 
+    # ------------------------------------------------------------------ keyboard focus
+    def panels(self) -> list[str]:
+        return ["charts", "desk"] if self.charts_open else ["map", "desk", "ticker", "chart"]
+
+    def cycle_focus(self, step: int = 1) -> None:
+        """Tab / Shift+Tab: the next panel has the keyboard (map, desk, news, index chart)."""
+        panels = self.panels()
+        i = panels.index(self.focus) + step if self.focus in panels else (0 if step > 0 else -1)
+        self.focus = panels[i % len(panels)]
+        self.notify(tr(f"ui.focus.{self.focus}", self.lang), 3.0)
+        if self.focus == "desk" and self.desk is not None and self.desk.focused is None:
+            self.desk.focus_step(1)
+
+    def arrow(self, key: int) -> None:
+        """Arrow keys act on the focused panel: firms on the map (Left/Right), the desk's sliders
+        (Up/Down choose, Left/Right move), the news (Up/Down scroll)."""
+        horizontal = {pygame.K_LEFT: -1, pygame.K_RIGHT: 1}.get(key, 0)
+        vertical = {pygame.K_UP: -1, pygame.K_DOWN: 1}.get(key, 0)
+        if self.focus == "map":
+            self.cycle_detail(horizontal or vertical)
+            self.country_panel = None
+        elif self.focus == "desk" and self.desk is not None:
+            if vertical:
+                self.desk.focus_step(vertical)
+            else:
+                self.desk.nudge(horizontal)
+        elif self.focus == "ticker":
+            self.ticker_scroll = max(0, self.ticker_scroll + (vertical or horizontal))
+
+    def _focus_ring(self, screen) -> None:
+        rect = {"map": MAP_RECT, "desk": DESK_RECT, "ticker": TICKER_RECT, "chart": CHART_RECT,
+                "charts": LEFT_RECT}.get(self.focus or "")
+        if rect is None or self.end_buttons or self.menu is not None:
+            return
+        pygame.draw.rect(screen, FOCUS, rect.inflate(-2, -2), 3)
+        slider = self.desk.focus_rect() if self.focus == "desk" and self.desk is not None else None
+        if slider is not None:
+            pygame.draw.rect(screen, FOCUS, slider, 2, border_radius=4)
+
     def toggle_charts(self) -> None:
         self.charts_open = not self.charts_open
+        if self.focus is not None and self.focus not in self.panels():
+            self.focus = self.panels()[0]
         self.why.close()
         self.map.hover = None
 
@@ -646,6 +696,7 @@ class GameApp:
         if self.end_buttons:
             self._end_screen(screen)
         self.manager.draw_ui(screen)
+        self._focus_ring(screen)
         text, until = self.toast
         if text and self.t < until:
             label = self.fonts.render(text[:140], 15, TEXT)

@@ -66,6 +66,7 @@ class Desk:
         self.value_labels: dict[str, UILabel] = {}
         self.buttons: dict[str, UIButton] = {}
         self.root: UIPanel | None = None
+        self.focused: str | None = None  # the slider the arrow keys move (Tab to the desk, Up/Down)
         self.reset_from_model()
         self.build()
 
@@ -362,6 +363,47 @@ class Desk:
         current = button.object_ids[-1] if button.object_ids else None
         if current != wanted:
             button.change_object_id(wanted)
+
+    # ------------------------------------------------------------------ keyboard
+    def slider_keys(self) -> list[str]:
+        """The sliders' keys, top to bottom (the order Up/Down walk them)."""
+        sliders = [(w.relative_rect.y, k) for w, (k, _) in self.widgets.items() if isinstance(w, UIHorizontalSlider)]
+        return [k for _, k in sorted(sliders)]
+
+    def focus_step(self, step: int) -> str | None:
+        """Up/Down: the focused slider moves to the next one and is scrolled into view."""
+        keys = self.slider_keys()
+        if not keys:
+            return None
+        i = keys.index(self.focused) + step if self.focused in keys else (0 if step > 0 else len(keys) - 1)
+        self.focused = keys[min(max(i, 0), len(keys) - 1)]
+        bar = self.scroll.vert_scroll_bar
+        if bar is not None:
+            slider = self.slider(self.focused)
+            total = self.scroll.scrolling_height or 1
+            top = slider.relative_rect.y - self.scroll.rect.height / 3
+            bar.set_scroll_from_start_percentage(min(max(top / total, 0.0), 1.0 - bar.visible_percentage))
+        return self.focused
+
+    def nudge(self, direction: int) -> None:
+        """Left/Right: the focused slider one step down or up, within its range."""
+        if self.focused is None:
+            self.focus_step(1)
+        slider = self.focused and self.slider(self.focused)
+        if not slider:
+            return
+        _, lever = self.widgets[slider]
+        value = min(max(self.values[self.focused] + direction * lever.step, lever.low), lever.high)
+        if value != self.values[self.focused]:
+            self.set_value(self.focused, value)
+
+    def focus_rect(self) -> pygame.Rect | None:
+        """Where the focused slider is on screen, if it is in view."""
+        if self.focused is None or self.focused not in self.slider_keys():
+            return None
+        rect = self.slider(self.focused).rect.inflate(6, 6)
+        view = self.scroll.rect
+        return rect if view.contains(rect.inflate(-6, -6)) else None
 
     def slider(self, key: str) -> UIHorizontalSlider:
         return next(w for w, (k, _) in self.widgets.items() if k == key and isinstance(w, UIHorizontalSlider))
