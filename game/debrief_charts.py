@@ -65,7 +65,7 @@ def index_chart(dates: list[str], played: list[float], whatif: list[float], grad
     import matplotlib
 
     with matplotlib.rc_context({"font.family": font_family()}):
-        figure, (ax,) = _figure()
+        figure, (ax,) = _figure(height=3.1)
         x = range(len(dates))
         ax.plot(x, played, label=label("debrief.run.played"), linewidth=2.2, markersize=4, **PLAYED)
         ax.plot(x, whatif, label=label("debrief.run.whatif"), linewidth=2.2, markersize=4, **WHAT_IF)

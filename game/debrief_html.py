@@ -31,7 +31,8 @@ h3 { font-size: 11pt; margin: 14px 0 4px; color: #0b3d63; }
 .both td .ko, .both th .ko, .both li .ko, .both p .ko, .both dd .ko, .both figcaption .ko { color: #4a4a4a; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 10px 0; }
 dl.meta dt { font-weight: 700; } dl.meta dd { margin: 0; }
-table.roles { width: auto; margin: 0; font-size: 9pt; } table.roles td { padding: 1px 12px 1px 0; border: 0; }
+div.roles { display: grid; grid-template-columns: repeat(2, max-content max-content); gap: 0 14px; font-size: 9pt; }
+div.roles div:nth-child(odd) { font-weight: 700; }
 .score { font-size: 15pt; font-weight: 700; color: #0072B2; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 9.5pt; }
 th, td { border-bottom: 1px solid #d9dee3; padding: 3px 6px; text-align: left; vertical-align: top; }
@@ -50,6 +51,7 @@ ul.causes li { margin: 2px 0; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
+  h1 { font-size: 16pt; } .both h1 .ko { font-size: 12pt; } h2 { margin-top: 12px; }
   section.major { break-before: page; }
   h2, h3 { break-after: avoid; }
   tr, figure, li { break-inside: avoid; }
@@ -104,8 +106,8 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         return tr("debrief.person", lang) if person else tr("debrief.ai", lang).format(strategy=name)
 
     roles = "".join(
-        f"<tr><td>{w.inline({lang: country_name(world, code, lang) for lang in w.langs})}</td>"
-        f"<td>{w.inline({lang: role(lang, name, person) for lang in w.langs})}</td></tr>"
+        f"<div>{w.inline({lang: country_name(world, code, lang) for lang in w.langs})}</div>"
+        f"<div>{w.inline({lang: role(lang, name, person) for lang in w.langs})}</div>"
         for code, name, person in players(world, logged_names))
     rows = (
         ("scenario", per_lang(lambda lang: escape(meta.title_ko if lang == "ko" else meta.title_en)
@@ -116,7 +118,7 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         ("korea_index", f'<span class="score">{final["played"]:.1f}</span> / 100, '
                         f'{w.inline({lang: tr("grade", lang) for lang in w.langs})} '
                         f'<span class="score">{escape(final["played_grade"])}</span>'),
-        ("debrief.players", f'<table class="roles"><tbody>{roles}</tbody></table>'),
+        ("debrief.players", f'<div class="roles">{roles}</div>'),
     )
     items = "".join(f"<dt>{w.key(key)}</dt><dd>{value}</dd>" for key, value in rows)
     return (f"<header><h1>{w.both({lang: tr('title', lang) for lang in w.langs})}{w.key('debrief.title')}</h1>"
@@ -132,14 +134,13 @@ def what_if_section(report: Debrief, w: Words) -> str:
             f'<p class="note">{w.key("debrief.whatif_note")}</p>'
             f"<figure>{_img(png, w.plain('debrief.chart.index'))}<figcaption>{w.key('debrief.chart.index')}"
             "</figcaption></figure>"
-            f"<table><thead><tr><th></th><th class=\"num\">{w.key('korea_index')}</th>"
-            f"<th class=\"num\">{w.key('grade')}</th></tr></thead><tbody>"
-            f"<tr class=\"kor\"><td>{w.key('debrief.run.played')}</td><td class=\"num\">{final['played']:.1f}</td>"
-            f"<td class=\"num\">{escape(final['played_grade'])}</td></tr>"
-            f"<tr><td>{w.key('debrief.run.whatif')}</td><td class=\"num\">{final['whatif']:.1f}</td>"
-            f"<td class=\"num\">{escape(final['whatif_grade'])}</td></tr>"
-            f"<tr><td>{w.key('debrief.difference')}</td><td class=\"num\">{_signed(final['difference'])}</td>"
-            "<td></td></tr></tbody></table></section>")
+            f"<table><thead><tr><th></th><th class=\"num\">{w.key('debrief.run.played')}</th>"
+            f"<th class=\"num\">{w.key('debrief.run.whatif')}</th><th class=\"num\">{w.key('debrief.difference')}"
+            f"</th></tr></thead><tbody><tr class=\"kor\"><td>{w.key('korea_index')}</td>"
+            f"<td class=\"num\">{final['played']:.1f}</td><td class=\"num\">{final['whatif']:.1f}</td>"
+            f"<td class=\"num\">{_signed(final['difference'])}</td></tr>"
+            f"<tr><td>{w.key('grade')}</td><td class=\"num\">{escape(final['played_grade'])}</td>"
+            f"<td class=\"num\">{escape(final['whatif_grade'])}</td><td></td></tr></tbody></table></section>")
 
 
 def breakdown_section(report: Debrief, w: Words) -> str:
