@@ -534,3 +534,38 @@ def test_tab_cycles_panels_and_the_arrow_keys_move_the_focused_desk_slider(app):
     assert app.focus == "chart"
     press(app, pygame.K_w)
     assert app.why.key == "index"
+
+
+def test_save_under_a_name_from_the_menu_refuses_bad_names_and_the_title_lists_it(app, tmp_path):
+    from game.ui.title import TitleScreen
+
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_ESCAPE)
+    save = next(b for b, key in app.menu_buttons.items() if key == "save_as")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for bad in ("../escape", "a/b", "x.json", "settings", "한글", ""):
+        app.save_entry.set_text(bad)
+        click(app, save.rect.center)
+        assert tr("ui.save_failed", "en") in app.toast[0], bad
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, f"{bad!r} changed nothing"
+        assert app.menu is not None
+    click(app, app.save_entry.rect.center)  # focus the field and finish it with Enter
+    app.save_entry.set_text("my-first-term")
+    press(app, pygame.K_RETURN)
+    app.frame()  # pygame_gui posts UI_TEXT_ENTRY_FINISHED: the next frame handles it
+    path = tmp_path / "my-first-term.json"
+    assert path.exists() and app.session.world.turn == 1, "Enter in the field saves; it does not end the turn"
+    assert app.menu is None
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_ESCAPE)
+    save = next(b for b, key in app.menu_buttons.items() if key == "save_as")
+    assert app.save_entry.get_text() == "my-first-term", "the last name is offered again"
+    from game.saves import load_game
+
+    click(app, save.rect.center)
+    assert "exists" in app.toast[0] and load_game(path)[0].turn == 1, "warned, not replaced"
+    click(app, save.rect.center)
+    assert load_game(path)[0].turn == 2, "asked twice: replaced"
+    title = TitleScreen(app.screen, "en", tmp_path)
+    title_click(title, "load")
+    assert "my-first-term.json" in [k[1].name for k in title.buttons.values() if isinstance(k, tuple)]

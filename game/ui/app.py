@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
+from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
-from game.saves import SaveError
+from game.saves import SaveError, save_path
 from game.text import tr
 from game.ui import report
 from game.ui.charts import Charts
@@ -82,6 +82,9 @@ class GameApp:
         self.glossary = Glossary(self.fonts)  # hover cards and the full glossary (F1 / "?")
         self.pointer: tuple[int, int] | None = None  # the mouse, for the glossary's hover cards
         self.focus: str | None = None  # the panel the keyboard acts on (Tab cycles; None until Tab)
+        self.save_entry: UITextEntryLine | None = None  # the Esc menu's save name
+        self.save_name = ""  # the name last saved under (offered again)
+        self._replace: Path | None = None  # an existing save the player was warned about once
         self.index_rect = pygame.Rect(0, 0, 0, 0)  # the index in the top bar (a click asks why)
         self.t = 0.0
         self.running = True
@@ -199,6 +202,53 @@ class GameApp:
         for i, (key, label) in enumerate(items):
             button = UIButton(pygame.Rect(20, 44 + i * 48, 276, 40), label, manager=self.manager, container=self.menu)
             self.menu_buttons[button] = key
+        self._save_as_row(len(items))
+
+    def _save_as_row(self, rows: int) -> None:
+        """Under the menu's buttons: a name and a Save button (saves/<name>.json); Enter in the
+        field saves too."""
+        y = 44 + rows * 48 + 2
+        height = y + 98
+        self.menu.set_dimensions((self.menu.get_relative_rect().width, height))
+        self.menu.set_relative_position((self.menu.get_relative_rect().x, (SIZE[1] - height) // 2))
+        UILabel(pygame.Rect(20, y, 276, 22), tr("ui.menu.save_as", self.lang), manager=self.manager,
+                container=self.menu, object_id="#small")
+        self.save_entry = UITextEntryLine(pygame.Rect(20, y + 24, 186, 38), manager=self.manager,
+                                          container=self.menu)
+        self.save_entry.set_text(self.save_name or f"{self.session.scenario_name}-{self.session.world.date}")
+        button = UIButton(pygame.Rect(212, y + 24, 84, 38), tr("ui.menu.save_named", self.lang),
+                          manager=self.manager, container=self.menu)
+        self.menu_buttons[button] = "save_as"
+
+    def save_named(self, name: str) -> Path | None:
+        """Save under a bare name in the saves folder; a path, a bad name or the settings file
+        is refused with the reason, and an existing save is only replaced when asked twice."""
+        name = name.strip()
+        try:
+            if not name or "/" in name or "\\" in name or name.endswith(".json"):
+                raise SaveError(tr("ui.save_as.bare", self.lang))
+            try:
+                path = save_path(name, self.session.saves_dir)
+            except SaveError:
+                raise SaveError(tr("ui.save_as.bare", self.lang)) from None  # its own words, in the UI's language
+            if name.lower() in ("settings", "quicksave") or name.lower().startswith("report-"):
+                raise SaveError(tr("ui.save_as.reserved", self.lang).format(name=name))
+        except SaveError as exc:
+            self.notify(f"{tr('ui.save_failed', self.lang)}: {exc}", 6.0)
+            return None
+        if path.exists() and self._replace != path:
+            self._replace = path
+            self.notify(tr("ui.save_as.exists", self.lang).format(name=name), 6.0)
+            return None
+        try:
+            self.session.save(path)
+        except (OSError, SaveError) as exc:
+            self.notify(f"{tr('ui.save_failed', self.lang)}: {exc}", 6.0)
+            return None
+        self._replace, self.save_name = None, name
+        self.notify(f"{tr('ui.saved', self.lang)}: {path}")
+        self.close_menu()
+        return path
 
     # ------------------------------------------------------------------ end of term
     END_RECT = pygame.Rect(60, TOP + 20, SIZE[0] - 120, SIZE[1] - TOP - 40)
@@ -543,6 +593,9 @@ class GameApp:
         self.manager.process_events(event)
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
             self._button(event.ui_element)
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and self.menu is not None \
+                and event.ui_element is self.save_entry:
+            self.save_named(event.text)
         if self.desk is not None and self.menu is None and self.desk.process(event) == "end_turn":
             self.end_turn()
 
@@ -653,6 +706,8 @@ class GameApp:
                 self.close_menu()
             elif key == "save":
                 self.quick_save()
+            elif key == "save_as":
+                self.save_named(self.save_entry.get_text())
             elif key == "load":
                 self.close_menu()
                 self.quick_load()
