@@ -5,6 +5,7 @@ Sans KR so Hangul labels are never boxes. Imported only by the report, never by 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from functools import cache
 
@@ -50,10 +51,14 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
-def _quarters(ax, dates: list[str]) -> None:
-    """A tick at every year's first quarter (or every quarter in a short lesson)."""
-    step = 1 if len(dates) <= 8 else 4
-    ticks = [i for i, d in enumerate(dates) if len(dates) <= 8 or d.endswith("Q1")] or list(range(0, len(dates), step))
+def _quarters(ax, dates: list[str], most: int) -> None:
+    """At most `most` quarter labels (they must not run together in a narrow panel): every
+    quarter, every other one, or whole years when the game is long."""
+    step = math.ceil(len(dates) / most)
+    if step > 2:
+        step = 4 * math.ceil(step / 4)
+    first = next((i for i, d in enumerate(dates[:4]) if d.endswith("Q1")), 0) if step % 4 == 0 else 0
+    ticks = list(range(first, len(dates), step))
     ax.set_xticks(ticks, [dates[i] for i in ticks], fontsize=8)
     ax.set_xlim(-0.5, len(dates) - 0.5)
 
@@ -78,7 +83,7 @@ def index_chart(dates: list[str], played: list[float], whatif: list[float], grad
                 ax.annotate(name, (1.0, threshold), xycoords=("axes fraction", "data"), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8, color="#555555")
         ax.set_ylabel(label("debrief.chart.index_axis"), fontsize=9)
-        _quarters(ax, dates)
+        _quarters(ax, dates, 10)
         figure.legend(loc="outside lower center", ncol=1, fontsize=8.5, frameon=False)
         return _png(figure)
 
@@ -102,7 +107,7 @@ def panels_chart(dates: list[str], panels: list[tuple[str, list[float], list[flo
             ax.set_ylim(bottom=0, top=top)
             if percent:  # whole percent, unless the market share is a sliver (Korea's accelerators)
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top < 0.05 else 0))
-            _quarters(ax, dates)
+            _quarters(ax, dates, 3 if columns > 2 else 5)
             for tick in ax.get_xticklabels():
                 tick.set_fontsize(7)
         figure.legend(handles=axes[0].get_lines(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
