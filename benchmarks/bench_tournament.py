@@ -12,6 +12,13 @@
 4. memory over thousands of games: the same tournament continued to `--seeds + --more` seeds;
    worker RSS after each batch (the `worker_rss_mb` column), by window of finished games.
 Target (issue 6): 1,000 games in under 20 s on 2 cores.
+
+    python benchmarks/bench_tournament.py --backends local,dask,ray [--seeds 250] [--more 500]
+
+5. instead of 1-4: the same tournament on each backend in turn (dask and ray start their own
+   local cluster with `--workers` single-threaded workers): wall time, overhead per game against
+   the games' CPU time, and whether every backend's rows equal local processes' row for row;
+   with `--more`, worker RSS over thousands of games on the Dask cluster (long-lived workers).
 """
 
 from __future__ import annotations
@@ -55,7 +62,11 @@ def main() -> None:
     parser.add_argument("--more", type=int, default=500, help="extra seeds for the memory run (4 games each)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--inprocess", type=int, default=100, help="games for section 1")
+    parser.add_argument("--backends", help="comma-separated: compare these backends (section 5) instead")
     args = parser.parse_args()
+    if args.backends:
+        compare_backends(args)
+        return
 
     from concurrent.futures import ProcessPoolExecutor
 
@@ -136,6 +147,43 @@ def main() -> None:
                     print(f"   games {i + 1:>5}-{last:>5}: median {statistics.median(chunk):6.1f} MB, "
                           f"max {max(chunk):6.1f} MB")
             print(f"   parent RSS now {rss_mb():.0f} MB (it plays no games with --workers >= 1)")
+
+
+def compare_backends(args) -> None:
+    from game.tournament.run import Options, run_tournament
+
+    print(f"cores: {os.cpu_count()}, workers: {args.workers}; load average before: {os.getloadavg()[0]:.2f}")
+    results: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            out = Path(tmp) / backend
+            start = time.perf_counter()
+            outcome = run_tournament(Options(strategies=STRATEGIES, seeds=args.seeds, out=out, workers=args.workers,
+                                             backend=backend, progress=False, plots=False))
+            wall = time.perf_counter() - start
+            db = sqlite3.connect(out / "results.sqlite")
+            results[backend] = db.execute("SELECT strategy, seed, outcome, total FROM games ORDER BY 1, 2").fetchall()
+            cpu = db.execute("SELECT SUM(cpu_time) FROM games").fetchone()[0]
+            db.close()
+            games = outcome.played
+            overhead = (wall * args.workers - cpu) / games
+            same = "identical to local" if results[backend] == results.get("local", results[backend]) else "DIFFERENT"
+            print(f"5. {backend:>5}: {games} games in {wall:.1f} s ({games / wall:.1f} games/s, cluster start "
+                  f"included); games' CPU {1000 * cpu / games:.1f} ms/game; overhead {1000 * overhead:.1f} ms "
+                  f"per game; rows {same}; load average {os.getloadavg()[0]:.2f}")
+            if backend == "dask" and args.more:
+                start = time.perf_counter()
+                more = run_tournament(Options(strategies=STRATEGIES, seeds=args.seeds + args.more, out=out,
+                                              workers=args.workers, backend=backend, progress=False, plots=False))
+                every = rows(out)
+                took = time.perf_counter() - start
+                print(f"   dask memory: {len(every)} games ({more.played} more in {took:.1f} s), "
+                      "worker RSS after each batch, by window of finished games (workers live all along):")
+                window = max(1, len(every) // 6)
+                for i in range(0, len(every), window):
+                    chunk = [r[2] for r in every[i:i + window] if r[2] is not None]
+                    print(f"   games {i + 1:>5}-{min(i + window, len(every)):>5}: median "
+                          f"{statistics.median(chunk):6.1f} MB, max {max(chunk):6.1f} MB")
 
 
 if __name__ == "__main__":

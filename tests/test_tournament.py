@@ -437,3 +437,86 @@ def test_a_database_without_a_meta_table_or_not_a_database_is_refused_in_both_la
     assert code == 2 and "is not a tournament database" in err and "Traceback" not in err
     code, _stdout, err = cli(*argv, "--restart")
     assert code == 0 and len(db_rows(out)) == 2, err
+
+
+# --- statistics: multiple-comparison control ---------------------------------------------------------------------
+
+def test_holm_bonferroni_on_a_textbook_example():
+    from game.tournament.stats import holm
+
+    adjusted = holm({"w": 0.01, "x": 0.04, "y": 0.03, "z": 0.005})
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> non-decreasing: 0.06
+    assert adjusted == pytest.approx({"z": 0.02, "w": 0.03, "y": 0.06, "x": 0.06})
+    assert holm({}) == {} and holm({"only": 0.7}) == {"only": 0.7}
+    assert holm({"a": 0.6, "b": 0.5})["a"] == 1.0  # capped at 1
+
+
+def test_the_paired_t_test_matches_a_hand_computation():
+    from game.tournament.stats import paired_test
+
+    a = {1: 11.0, 2: 12.0, 3: 13.0, 4: 14.0, 5: 15.0, 6: 99.0}  # seed 6 not played by b: ignored
+    b = {1: 10.0, 2: 10.0, 3: 10.0, 4: 10.0, 5: 10.0}
+    p, mean = paired_test(a, b)  # differences 1..5: t = 3 / (1.5811 / sqrt 5) = 4.2426, 4 degrees of freedom
+    assert mean == 3.0 and p == pytest.approx(0.013236, abs=1e-6)
+    assert paired_test(b, a) == pytest.approx((0.013236, -3.0), abs=1e-6)
+    assert paired_test({1: 5.0, 2: 6.0}, {1: 4.0, 2: 5.0}) == (0.0, 1.0)  # the same margin on every seed
+    assert paired_test({1: 5.0, 2: 6.0}, {1: 5.0, 2: 6.0}) == (1.0, 0.0)
+
+
+def _rows(scores: dict[str, list[float]]) -> list[dict]:
+    return [{"strategy": s, "role": "KOR", "scenario": "x", "seed": seed, "outcome": "ok", "total": v, "refused": 0}
+            for s, values in scores.items() for seed, v in enumerate(values)]
+
+
+def test_groups_control_the_family_wise_error_and_the_footer_says_how():
+    from game.tournament.stats import holm, leaderboard, paired_test
+
+    base = [50.0, 52.0, 49.0, 51.0, 50.0, 53.0, 48.0, 50.0]
+    b = [x - d for x, d in zip(base, [1.3, 0.2, 1.9, -0.4, 1.1, 0.6, 2.2, 0.1], strict=True)]
+    c = [x - d for x, d in zip(b, [0.4, 1.8, -0.6, 1.5, 0.2, 2.0, -0.3, 0.7], strict=True)]
+    scores = {"a": base, "b": b, "c": c}
+    raw = {(x, y): paired_test(dict(enumerate(scores[x])), dict(enumerate(scores[y])))[0]
+           for x, y in (("a", "b"), ("a", "c"), ("b", "c"))}
+    assert raw[("a", "b")] == pytest.approx(0.02976, abs=1e-5)  # a beats b at 5% on its own ...
+    assert holm(raw)[("a", "b")] == pytest.approx(2 * 0.02976, abs=1e-4)  # ... not among 3 comparisons
+    assert holm(raw)[("a", "c")] < 0.001
+    board = leaderboard(_rows(scores), list(scores), "KOR", "x")
+    assert [(e.strategy, e.group) for e in board.entries] == [("a", "a"), ("b", "a"), ("c", "b")]
+    assert board.pairs == 3
+    text = render(board)
+    assert "3 pairs" in text and "Holm-Bonferroni" in text and "5%" in text
+    assert "3쌍" in render(board, "ko") and "홈-본페로니" in render(board, "ko")
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_batches_keep_every_game_once_in_order_and_the_tail_is_cut_small(workers):
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.lists(st.tuples(st.sampled_from("abc"), st.just("KOR"), st.integers(0, 40)), unique=True),
+           st.integers(1, 25))
+    def check(games, size):
+        batches = tournament_run.batches_of(games, size, workers)
+        flat = [g for b in batches for g in b]
+        assert sorted(flat) == sorted(games) and all(b and len({g[0] for g in b}) == 1 for b in batches)
+        assert all(len(b) <= size for b in batches)
+        whole = tournament_run.batches_of(games, size)
+        if len(whole) > 2 * workers:
+            assert flat == [g for b in whole for g in b]  # the same order, only cut finer
+            assert all(len(b) <= -(-size // 4) for b in batches[-2 * workers:])
+
+    check()
+
+
+def test_a_finished_game_leaves_nothing_in_mesas_registry():
+    """Mesa 3.3 keeps every model in a class-level registry; a worker that plays many games (Dask,
+    Ray, --workers 0) releases each one, so its memory stays flat."""
+    import mesa
+
+    from game.tournament.tasks import Config
+
+    registry = getattr(mesa.Agent, "_ids", {})
+    before = len(registry)
+    rows = worker.play_batch(Config("baseline", 5.0, ""), [("laissez_faire", "KOR", 1), ("random", "KOR", 2)])
+    assert [r["outcome"] for r in rows] == ["ok", "ok"] and all(r["cpu_time"] > 0 for r in rows)
+    assert len(registry) == before

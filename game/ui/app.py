@@ -28,6 +28,7 @@ from game.ui.glossary import Glossary
 from game.ui.mapview import MapView
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
+from game.ui.title import load_settings, scaled_theme, ui_scale
 from game.ui.whypanel import WhyPanel
 
 SIZE = (1280, 800)
@@ -73,8 +74,10 @@ class GameApp:
         self.session = session
         self.lang = lang
         self.screen = screen or pygame.display.get_surface()
-        self.fonts = Fonts()
-        self.manager = pygame_gui.UIManager(SIZE, gui_theme())
+        self.ui_scale = ui_scale(load_settings(session.saves_dir))  # text size from the title's settings
+        self.fonts = Fonts(self.ui_scale)
+        self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.ui_scale))
+        self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
         self.map = MapView(MAP_RECT, self.fonts)
         self.charts = Charts(LEFT_RECT, self.fonts)
         self.charts_open = False  # the charts screen covers the map, chart and ticker (C or the top-bar button)
@@ -766,8 +769,9 @@ class GameApp:
         pygame.draw.line(screen, YELLOW, (0, TOP - 1), (SIZE[0], TOP - 1), 1)
         x = 12
         title = self.fonts.render(tr("title_ui", lang), 18, YELLOW, bold=True)
-        screen.blit(title, (x, (TOP - title.get_height()) // 2))
-        x += title.get_width() + 24
+        if self.ui_scale <= 1.0:  # larger text: the window's caption keeps the title, the bar the numbers
+            screen.blit(title, (x, (TOP - title.get_height()) // 2))
+            x += title.get_width() + 24
         if world.finished:
             when = tr("ui.top.over", lang)
         else:
@@ -853,7 +857,7 @@ class GameApp:
         head = self.fonts.render(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
         y = rect.y + 32
-        line_h = 19
+        line_h = round(19 * self.ui_scale)
         room = (rect.bottom - 8 - y) // line_h
         lines = self.ticker_lines
         self.ticker_scroll = min(self.ticker_scroll, max(len(lines) - room, 0))
