@@ -8,6 +8,8 @@ import base64
 import io
 import json
 import re
+import subprocess
+import sys
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -285,3 +287,10 @@ def test_a_subset_font_keeps_every_character_of_its_text(text):
     kept = set(font.getBestCmap())
     assert {ord(c) for c in text if ord(c) in _full_cmap()} <= kept
     assert len(kept) <= len(set(text)) + 5
+
+
+def test_the_debrief_core_loads_neither_pygame_nor_matplotlib_until_a_report_is_drawn():
+    code = ("import sys, game.debrief, game.describe, game.fontfiles; "
+            "print(sorted(m for m in ('pygame', 'matplotlib', 'fontTools.subset') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
