@@ -17,6 +17,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
+from game.describe import describe_action
 from game.saves import SaveError, save_path
 from game.text import tr
 from game.ui import report
@@ -50,23 +51,6 @@ GRADES = (("A", 70), ("B", 55), ("C", 40), ("D", 25))
 
 def grade(score: float) -> str:
     return next((g for g, low in GRADES if score >= low), "F")
-
-
-def describe_action(action: dict, lang: str, world=None) -> str:
-    """A choice's Action (as written in the scenario) in a few words: the lever and its target."""
-    kind = action.get("kind", "")
-    parts = [tr(f"lever.{kind}", lang)]
-    for key in ("firm", "designer", "industry", "supplier"):
-        if key in action:
-            agent = world.by_name.get(action[key]) if world is not None else None
-            parts.append(agent.name_ko if agent is not None and lang == "ko" else str(action[key]))
-    if "stance" in action:
-        parts.append(tr(f"ui.stance.{action['stance']}", lang))
-    if "amount" in action:
-        parts.append(money(float(action["amount"]), lang))
-    if "rate" in action:
-        parts.append(f"{float(action['rate']) * 100:.0f}%")
-    return " ".join(parts)
 
 
 class GameApp:
