@@ -569,3 +569,33 @@ def test_save_under_a_name_from_the_menu_refuses_bad_names_and_the_title_lists_i
     title = TitleScreen(app.screen, "en", tmp_path)
     title_click(title, "load")
     assert "my-first-term.json" in [k[1].name for k in title.buttons.values() if isinstance(k, tuple)]
+
+
+def test_text_size_setting_is_kept_and_enlarges_widgets_and_drawn_text(tmp_path):
+    import json
+
+    from game.ui.title import UI_SCALES, TitleScreen
+
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    try:
+        title = TitleScreen(screen, "en", tmp_path)
+        title_click(title, "settings")
+        big = UI_SCALES[-1]
+        title_click(title, ("scale", big))
+        assert json.loads((tmp_path / "settings.json").read_text())["ui_scale"] == big
+        assert title.fonts.font(15).get_height() > pygame.font.Font(str(REGULAR), 15).get_height()
+        assert next(b for b, k in title.buttons.items() if k == ("scale", big)).object_ids[-1] == "#staged"
+        normal = GameApp(Session("baseline", 7, saves_dir=tmp_path / "other"), "ko", screen)
+        large = GameApp(Session("baseline", 7, saves_dir=tmp_path), "ko", screen)
+        assert large.ui_scale == big and normal.ui_scale == 1.0
+        assert large.desk.slider("foundry_subsidy").rect.height == normal.desk.slider("foundry_subsidy").rect.height
+        gap = [app.desk.slider("chip_incentive").rect.y - app.desk.slider("foundry_subsidy").rect.y
+               for app in (normal, large)]
+        assert gap[1] > gap[0], "the desk's rows grow with their text"
+        label = [app.fonts.render(tr("ui.desk.title", "ko"), 15).get_height() for app in (normal, large)]
+        assert label[1] > label[0]
+        (tmp_path / "settings.json").write_text(json.dumps({"ui_scale": 7}))
+        assert GameApp(Session("baseline", 7, saves_dir=tmp_path), "en", screen).ui_scale == 1.0, "bad value: 100%"
+    finally:
+        pygame.quit()

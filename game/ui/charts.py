@@ -135,10 +135,11 @@ class Charts:
         hint = self.fonts.render(tr("ui.charts.hint", lang), 13, DIM)
         self._blit(surface, hint, (self.rect.right - hint.get_width() - 12, y0 + 2))
         note = self.fonts.render(tr("ui.charts.share_note", lang), 13, DIM)
-        self._blit(surface, note, (self.rect.right - note.get_width() - 12, y0 + 18))
+        self._blit(surface, note, (self.rect.right - note.get_width() - 12, y0 + 2 + hint.get_height()))
         w = (self.rect.width - 16) // 3
         for i, market in enumerate(SHARE_MARKETS):
-            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + 36, w - 8, 238), lang)
+            top = max(36, 6 + hint.get_height() + note.get_height())  # the header grows with the text size
+            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + top, w - 8, 274 - top), lang)
         half = (self.rect.width - 24) // 2
         self._prices(surface, world, pygame.Rect(x0 + 8, y0 + 284, half, 200), lang)
         self._index(surface, world, base, pygame.Rect(x0 + 16 + half, y0 + 284, half, 200), lang)
@@ -199,7 +200,7 @@ class Charts:
             self.lines.append((f"share:{market}:{name}", points))
             # legend: two columns, the sample line with its marker, the name (Korean firms bold)
             col, row = divmod(i, 3)
-            lx, ly = box.x + 10 + col * (box.width // 2), legend_y + row * 20
+            lx, ly = box.x + 10 + col * (box.width // 2), legend_y + row * max(20, self.fonts.font(13).get_linesize())
             sample = [(lx, ly + 8), (lx + 22, ly + 8)]
             dashed(surface, colour, self._local(sample), 3 if korean else 1, pattern)
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3, colour)
@@ -279,13 +280,15 @@ class Charts:
             pygame.draw.rect(surface, PANEL, cell.move(self.offset), border_radius=4)
             name = c.label_ko if lang == "ko" else c.label_en
             lines = self.fonts.wrap(name, 12, cell.width - 44)[:2]
+            step = self.fonts.font(12).get_linesize() - 2
             for j, line in enumerate(lines):
-                self._blit(surface, self.fonts.render(line, 12, TEXT), (cell.x + 5, cell.y + 2 + 15 * j))
+                self._blit(surface, self.fonts.render(line, 12, TEXT), (cell.x + 5, cell.y + 2 + step * j))
             mine = [h["korea_index"].get(c.key, 0.0) for h in world.history]
             if mine:
                 value = self.fonts.render(f"{mine[-1]:.0f}", 14, YELLOW, bold=True)
                 self._blit(surface, value, (cell.right - value.get_width() - 5, cell.y + 2))
-            plot = pygame.Rect(cell.x + 5, cell.y + 34, cell.width - 10, cell.height - 40)
+            top = 6 + 2 * step
+            plot = pygame.Rect(cell.x + 5, cell.y + top, cell.width - 10, cell.height - top - 6)
             pygame.draw.rect(surface, PLOT, plot.move(self.offset))
             ghost = self._xy(plot, world, [h["korea_index"].get(c.key, 0.0) for h in base], 100.0)
             dashed(surface, BASE, self._local(ghost), 2, (6, 4))

@@ -29,6 +29,7 @@ from game.actions import (
 )
 from game.policy import STANCES
 from game.text import tr
+from game.ui.fonts import Fonts
 from game.ui.session import validation_message
 
 
@@ -54,6 +55,15 @@ class Desk:
     percent, money in billion won), `base` the settings the model already has."""
 
     ROW = 54
+
+    @property
+    def scale(self) -> float:
+        """The text size chosen on the title screen (the app sets it on the manager)."""
+        return getattr(self.manager, "ui_scale", 1.0)
+
+    def px(self, value: float) -> int:
+        """A height in pixels at the text size: rows grow with their text."""
+        return round(value * self.scale)
 
     def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect, session, lang: str) -> None:
         """`session` is a Session or one team's `session.view(code)`: the desk shows the levers,
@@ -209,18 +219,22 @@ class Desk:
         lang, m = self.lang, self.manager
         self.root = UIPanel(self.rect, manager=m, object_id="#desk")
         width = self.rect.width - 8
-        UILabel(pygame.Rect(8, 4, width - 16, 28), tr("ui.desk.title", lang), manager=m,
+        px = self.px
+        UILabel(pygame.Rect(8, 4, width - 16, px(28)), tr("ui.desk.title", lang), manager=m,
                         container=self.root, object_id="#section")
-        footer_h = 150
-        scroll_h = self.rect.height - footer_h - 40
-        self.scroll = UIScrollingContainer(pygame.Rect(0, 36, width, scroll_h), manager=m, container=self.root,
+        footer_h = px(150)
+        top = px(28) + 8
+        scroll_h = self.rect.height - footer_h - top - 4
+        self.scroll = UIScrollingContainer(pygame.Rect(0, top, width, scroll_h), manager=m, container=self.root,
                                            allow_scroll_x=False)
         inner = width - 24
         y = 0
         for section, rows in self.levers():
-            UILabel(pygame.Rect(6, y, inner - 12, 28), tr(section, lang), manager=m, container=self.scroll,
-                    object_id="#section")
-            y += 28
+            # a section title too long for one line at a large text size takes two
+            for line in Fonts(self.scale).wrap(tr(section, lang), 15, inner - 20, bold=True):
+                UILabel(pygame.Rect(6, y, inner - 12, px(28)), line, manager=m, container=self.scroll,
+                        object_id="#section")
+                y += px(24) if line != tr(section, lang) else px(28)
             for row in rows:
                 y = self._row(row, y, inner)
             y += 6
@@ -231,48 +245,52 @@ class Desk:
     def _row(self, row, y: int, inner: int) -> int:
         m, lang = self.manager, self.lang
         if isinstance(row, Lever):
-            UILabel(pygame.Rect(14, y, inner - 150, 26), row.label, manager=m, container=self.scroll,
+            px = self.px
+            UILabel(pygame.Rect(14, y, inner - px(124), px(26)), row.label, manager=m, container=self.scroll,
                     object_id="#small")
-            value = UILabel(pygame.Rect(inner - 150, y, 142, 26), self.fmt(row.key, row.unit), manager=m,
-                            container=self.scroll, object_id="#value")
+            value = UILabel(pygame.Rect(inner - px(124), y, px(124) - 8, px(26)), self.fmt(row.key, row.unit),
+                            manager=m, container=self.scroll, object_id="#value")
             self.value_labels[row.key] = value
-            slider = UIHorizontalSlider(pygame.Rect(14, y + 26, inner - 22, 22), int(self.values[row.key]),
+            slider = UIHorizontalSlider(pygame.Rect(14, y + px(26), inner - 22, 22), int(self.values[row.key]),
                                         (row.low, row.high), manager=m, container=self.scroll,
                                         click_increment=row.step)
             self.widgets[slider] = (row.key, row)
-            return y + self.ROW
+            return y + px(self.ROW)
         kind, key, label = row
         if kind == "toggle":
             done = self.base[key]
             text = f"{label}: {tr('ui.desk.linked' if done else 'ui.desk.link', lang)}"
-            button = UIButton(pygame.Rect(14, y, inner - 22, 30), text, manager=m, container=self.scroll,
+            button = UIButton(pygame.Rect(14, y, inner - 22, self.px(30)), text, manager=m, container=self.scroll,
                               object_id="#staged" if self.values[key] and not done else None)
             if done:
                 button.disable()
             self.widgets[button] = (key, row)
             self.buttons[key] = button
-            return y + 34
+            return y + self.px(34)
         # stance: three buttons side by side
         w = (inner - 22) // len(STANCES)
         for i, stance in enumerate(STANCES):
             chosen = self.values[key] == stance
-            button = UIButton(pygame.Rect(14 + i * w, y, w - 4, 30), tr(f"ui.stance.{stance}", lang), manager=m,
-                              container=self.scroll, object_id="#staged" if chosen else None)
+            button = UIButton(pygame.Rect(14 + i * w, y, w - 4, self.px(30)), tr(f"ui.stance.{stance}", lang),
+                              manager=m, container=self.scroll, object_id="#staged" if chosen else None)
             self.widgets[button] = (key, stance)
             self.buttons[f"stance:{stance}"] = button
-        return y + 34
+        return y + self.px(34)
 
     def _footer(self, rect: pygame.Rect) -> None:
         m, lang = self.manager, self.lang
         footer = UIPanel(rect, manager=m, container=self.root, object_id="#footer")
         w = rect.width - 16
-        self.cost_label = UILabel(pygame.Rect(6, 4, w, 24), "", manager=m, container=footer, object_id="#cost")
-        self.budget_label = UILabel(pygame.Rect(6, 28, w, 22), "", manager=m, container=footer)
-        self.reason_label = UITextBox("", pygame.Rect(2, 50, w + 4, 42), manager=m, container=footer,
+        px = self.px
+        self.cost_label = UILabel(pygame.Rect(6, 4, w, px(24)), "", manager=m, container=footer, object_id="#cost")
+        self.budget_label = UILabel(pygame.Rect(6, 4 + px(24), w, px(22)), "", manager=m, container=footer)
+        self.reason_label = UITextBox("", pygame.Rect(2, 4 + px(46), w + 4, rect.height - 64 - px(46)), manager=m,
+                                      container=footer,
                                       object_id="#reason")
-        self.reset_button = UIButton(pygame.Rect(6, 94, 110, 44), tr("ui.desk.reset", lang), manager=m,
+        self.reset_button = UIButton(pygame.Rect(6, rect.height - 56, 110, 44), tr("ui.desk.reset", lang), manager=m,
                                      container=footer)
-        self.end_button = UIButton(pygame.Rect(122, 94, w - 118, 44), tr("ui.desk.end_turn", lang), manager=m,
+        self.end_button = UIButton(pygame.Rect(122, rect.height - 56, w - 118, 44), tr("ui.desk.end_turn", lang),
+                                   manager=m,
                                    container=footer, object_id="#end_turn")
 
     def refresh(self) -> None:

@@ -316,7 +316,11 @@ class MapView:
     def _legend(self, surface) -> None:
         x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
         x, y = x - self.rect.x, y - self.rect.y
-        box = pygame.Rect(x - 6, y - 6 - 24, 246, 24 * len(GOODS) + 8 + 24)
+        labels = [tr("ui.map.barrier", self.lang), *(tr(f"ui.good.{good}", self.lang) for good in GOODS)]
+        width = max(self.fonts.font(14).size(text)[0] for text in labels) + 100  # grows with the text size
+        box = pygame.Rect(x - 6, y - 6 - 24, width, 24 * len(GOODS) + 8 + 24)
+        box.right = min(box.right, self.rect.width - 4)
+        x = box.x + 6
         pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
         draw_wall(surface, (x + 26, y - 14), (0.0, 1.0), half=14)
         label = self.fonts.render(tr("ui.map.barrier", self.lang), 14, (220, 225, 230))

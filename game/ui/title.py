@@ -1,5 +1,5 @@
 """The title screen: new game (scenario, language), continue (the newest autosave), load (a list
-of saves), settings (language, window size), quit.
+of saves), settings (language, window size, text size), quit.
 
 It only decides what to play; `TitleScreen.result` is what the player picked:
 ("new", scenario name, lang), ("load", path, lang) or ("quit",). No game is touched here.
@@ -27,6 +27,8 @@ TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)
 WINDOW_SIZES = ("1280x800", "1600x1000", "1920x1200", "fullscreen")
+UI_SCALES = (1.0, 1.15, 1.3)  # text size: widgets' theme font and the natively drawn text (more
+# overflows the fixed 1280x800 layout; the window size setting scales everything instead)
 GOODS = ((0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167))  # Okabe-Ito, as on the map
 
 
@@ -49,6 +51,17 @@ def load_settings(folder: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def ui_scale(settings: dict) -> float:
+    """The text size kept in the settings (1.0 when missing or not one of UI_SCALES)."""
+    value = settings.get("ui_scale", 1.0)
+    return float(value) if value in UI_SCALES else 1.0
+
+
+def scaled_theme(scale: float) -> dict:
+    """The widgets' theme at a text size (15 px at 100%)."""
+    return gui_theme(round(15 * scale))
 
 
 def store_settings(folder: Path, settings: dict) -> None:
@@ -88,8 +101,9 @@ class TitleScreen:
         self.lang = self.settings.get("lang", lang) if self.settings.get("lang") in ("en", "ko") else lang
         self.scenarios = [s.scenario for s in list_scenarios()]
         self.scenario = scenario if any(s.name == scenario for s in self.scenarios) else self.scenarios[0].name
-        self.fonts = Fonts()
-        self.manager = pygame_gui.UIManager(SIZE, gui_theme(), starting_language=self.lang)
+        self.scale = ui_scale(self.settings)
+        self.fonts = Fonts(self.scale)
+        self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.scale), starting_language=self.lang)
         self.page = "main"
         self.buttons: dict = {}
         self.result: tuple | None = None
@@ -165,20 +179,25 @@ class TitleScreen:
 
     def _page_settings(self) -> None:
         lang = self.lang
-        panel = self._panel(250, tr("ui.title.settings", lang))
-        UILabel(pygame.Rect(16, 44, 520, 24), tr("ui.title.language", lang), manager=self.manager, container=panel,
+        panel = self._panel(320, tr("ui.title.settings", lang))
+        UILabel(pygame.Rect(16, 41, 520, 29), tr("ui.title.language", lang), manager=self.manager, container=panel,
                 object_id="#small")
         for i, code in enumerate(("ko", "en")):
             self._button(("lang", code), (16 + i * 262, 70, 258, 34), tr(f"ui.lang.{code}", "en"), panel,
                          "#staged" if code == lang else None)
-        UILabel(pygame.Rect(16, 112, 520, 24), tr("ui.title.window", lang), manager=self.manager, container=panel,
+        UILabel(pygame.Rect(16, 109, 520, 29), tr("ui.title.window", lang), manager=self.manager, container=panel,
                 object_id="#small")
         current = self.settings.get("window", "1280x800")
         for i, size in enumerate(WINDOW_SIZES):
             text = tr("ui.title.fullscreen", lang) if size == "fullscreen" else size.replace("x", " x ")
             self._button(("window", size), (16 + i * 131, 138, 127, 34), text, panel,
                          "#staged" if size == current else None)
-        self._button("back", (16, 196, 160, 40), tr("ui.title.back", lang), panel)
+        UILabel(pygame.Rect(16, 177, 520, 29), tr("ui.title.text_size", lang), manager=self.manager, container=panel,
+                object_id="#small")
+        for i, scale in enumerate(UI_SCALES):
+            self._button(("scale", scale), (16 + i * 175, 206, 171, 34), f"{scale:.0%}", panel,
+                         "#staged" if scale == self.scale else None)
+        self._button("back", (16, 264, 160, 40), tr("ui.title.back", lang), panel)
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
@@ -227,6 +246,11 @@ class TitleScreen:
             store_settings(self.saves_dir, self.settings)
             apply_window_size(key[1])
             self.screen = pygame.display.get_surface() or self.screen
+        elif isinstance(key, tuple) and key[0] == "scale":
+            self.scale = self.settings["ui_scale"] = key[1]
+            store_settings(self.saves_dir, self.settings)
+            self.fonts = Fonts(self.scale)
+            self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.scale), starting_language=self.lang)
         if self.result is None:
             self.build()
 
