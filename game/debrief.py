@@ -70,6 +70,8 @@ def what_if_world(scenario_name: str, seed: int, turns: int) -> World:
 def debrief(world: World, scenario_name: str) -> Debrief:
     if not world.history:
         raise DebriefError("the game has not played a quarter yet: nothing to report")
+    if world.scenario.score is None:
+        raise DebriefError(f"the scenario '{scenario_name}' has no [score] table: the debrief compares scores")
     return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn), scenario_name)
 
 

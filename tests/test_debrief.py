@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from agents.controllers import Controller, make_controller
-from game import fontfiles
+from game import fontfiles, saves
 from game.actions import FoundrySubsidy
 from game.debrief import debrief, players, quarter_rows
 from game.model import World
@@ -294,3 +294,10 @@ def test_the_debrief_core_loads_neither_pygame_nor_matplotlib_until_a_report_is_
             "print(sorted(m for m in ('pygame', 'matplotlib', 'fontTools.subset') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_save_of_a_game_not_yet_begun_has_nothing_to_report(tmp_path):
+    world = World(load_scenario("baseline"), seed=7)
+    save = saves.write_save(tmp_path / "new.json", saves.document(world, "baseline"))
+    code, _, err = run_cli("report", str(save), "--out", str(tmp_path / "r.html"))
+    assert code == 2 and "nothing to report" in err and not (tmp_path / "r.html").exists()
