@@ -26,6 +26,7 @@ h1 { font-size: 19pt; margin: 0 0 6px; border-bottom: 3px solid #0072B2; padding
 h2 { font-size: 14pt; margin: 26px 0 8px; color: #0b3d63; border-bottom: 1px solid #c8d3dd; padding-bottom: 3px; }
 h3 { font-size: 11pt; margin: 14px 0 4px; color: #0b3d63; }
 .both .ko { display: block; }
+h1 span { display: block; }
 .both h1 .ko { font-size: 15pt; color: #333; }
 .both h2 .ko, .both h3 .ko { font-size: 0.86em; color: #3c5a73; }
 .both td .ko, .both th .ko, .both li .ko, .both p .ko, .both dd .ko, .both figcaption .ko { color: #4a4a4a; }
@@ -89,8 +90,10 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def _signed(value: float) -> str:
-    css = "plus" if value > 0.05 else "minus" if value < -0.05 else ""
-    return f'<span class="{css}">{value:+.1f}</span>'
+    """A difference of index points, coloured by its sign; one that rounds to zero shows as 0.0."""
+    if abs(value) < 0.05:
+        return '<span class="">0.0</span>'
+    return f'<span class="{"plus" if value > 0 else "minus"}">{value:+.1f}</span>'
 
 
 def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> str:
@@ -215,8 +218,8 @@ def causes_section(report: Debrief, w: Words) -> str:
     parts = []
     for date, entries in quarter_causes(report.world):
         items = "".join(
-            f"<li><span class=\"tag\">[{w.key('source.' + e['source'])}"
-            f"{' ' + escape(e['country']) if e['country'] else ''}]</span> {w.both(e)}</li>" for e in entries)
+            f"<li><span class=\"tag\">[{w.inline({lang: tr('source.' + e['source'], lang) for lang in w.langs})}"
+            f"{' · ' + escape(e['country']) if e['country'] else ''}]</span> {w.both(e)}</li>" for e in entries)
         parts.append(f"<h3>{escape(date)}</h3><ul class=\"causes\">{items}</ul>" if items else
                      f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
     return (f'<section id="causes" class="major"><h2>{w.key("debrief.section.causes")}</h2>'
