@@ -89,8 +89,8 @@ def players(world: World, logged_names: dict[str, str] | None = None) -> list[tu
 
 def country_name(world: World, code: str, lang: str) -> str:
     country = world.countries.get(code)
-    if country is None:
-        return code or "-"
+    if country is None:  # an event with no chooser, or a teacher's trigger ("ALL")
+        return "—"
     return country.name_ko if lang == "ko" else country.name_en
 
 

@@ -301,3 +301,16 @@ def test_a_save_of_a_game_not_yet_begun_has_nothing_to_report(tmp_path):
     save = saves.write_save(tmp_path / "new.json", saves.document(world, "baseline"))
     code, _, err = run_cli("report", str(save), "--out", str(tmp_path / "r.html"))
     assert code == 2 and "nothing to report" in err and not (tmp_path / "r.html").exists()
+
+
+def test_a_teachers_triggered_event_is_a_row_then_fires_the_next_quarter():
+    world = World(load_scenario("baseline"), seed=7)
+    world.step()
+    assert world.governance.trigger("video_demand_surge") is None
+    world.step()
+    (first, rows1), (second, rows2) = quarter_rows(world)
+    assert second == "2025Q2"
+    teacher = [r for r in rows1 if r.kind == "teacher"]
+    assert first == "2025Q1" and len(teacher) == 1
+    assert "Generative video takes off" in teacher[0].text["en"] and HANGUL.search(teacher[0].text["ko"])
+    assert any(r.kind == "event" and "Generative video takes off" in r.text["en"] for r in rows2)
