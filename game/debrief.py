@@ -19,6 +19,7 @@ from pathlib import Path
 
 from agents.controllers import make_controller
 from game.describe import describe_action
+from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
 from game.scenario import load_scenario
 from game.text import LANGUAGES, tr
@@ -58,10 +59,12 @@ def languages(choice: str) -> tuple[str, ...]:
     return LANGUAGES if choice == "both" else (choice,)
 
 
-def what_if_world(scenario_name: str, seed: int, turns: int) -> World:
+def what_if_world(scenario_name: str, seed: int, turns: int, difficulty: Difficulty = NORMAL_GAME) -> World:
     """The game Korea would have had doing nothing new: a fresh scenario (the played world may
-    have changed its copy), Korea by `laissez_faire`, the others by `default`, `turns` quarters."""
-    world = World(load_scenario(scenario_name), seed=seed, controllers={PLAYER: make_controller(PLAYER, WHAT_IF)})
+    have changed its copy), Korea by `laissez_faire`, the others by `default`, `turns` quarters,
+    at the game's difficulty (the same budgets: `sim --difficulty D --control KOR=laissez_faire`)."""
+    world = World(load_scenario(scenario_name), seed=seed, controllers={PLAYER: make_controller(PLAYER, WHAT_IF)},
+                  difficulty=difficulty)
     for _ in range(turns):
         world.step()
     return world
@@ -72,19 +75,25 @@ def debrief(world: World, scenario_name: str) -> Debrief:
         raise DebriefError("the game has not played a quarter yet: nothing to report")
     if world.scenario.score is None:
         raise DebriefError(f"the scenario '{scenario_name}' has no [score] table: the debrief compares scores")
-    return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn), scenario_name)
+    return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty), scenario_name)
 
 
 def players(world: World, logged_names: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
     """(country, strategy name, played by a person?) for every country. A save records a person
-    as `laissez_faire` (it re-plays their logged Actions); that strategy never submits an Action
-    of its own, so a `laissez_faire` country with Actions in the log was played by a person."""
+    as `laissez_faire` (it re-plays their logged Actions). That strategy never submits an Action
+    of its own, so a `laissez_faire` country with Actions in the log was played by a person; so
+    was a hot-seat team's country (`world.difficulty.players`) whose own AI has another name."""
     names = logged_names or {code: getattr(c, "name", "default") for code, c in
                              world.governance.controllers.items()}
     acted = {e["country"] for e in world.governance.log if e.get("source") == "controller"}
-    return [(code, names.get(code, "default"),
-             names.get(code) in ("human", "person", "player") or (names.get(code) == WHAT_IF and code in acted))
-            for code in world.countries]
+    teams = set(world.difficulty.players)
+
+    def person(code: str) -> bool:
+        if names.get(code) != WHAT_IF:
+            return False
+        return code in acted or (code in teams and make_controller(code, "default").name != WHAT_IF)
+
+    return [(code, names.get(code, "default"), person(code)) for code in world.countries]
 
 
 def country_name(world: World, code: str, lang: str) -> str:

@@ -14,6 +14,7 @@ from html import escape
 from game import debrief_charts as charts
 from game import fontfiles
 from game.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
+from game.difficulty import levels
 from game.text import tr
 
 CSS = """
@@ -101,6 +102,7 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
     value one line per language, so a line reads as a sentence rather than a word stack."""
     world, meta = report.world, report.world.scenario.scenario
     final, dates = finals(report), report.dates
+    level = levels()[world.difficulty.level]
 
     def per_lang(make) -> str:
         return "".join(f'<span class="{lang}" lang="{lang}">{make(lang)}</span>' for lang in w.langs)
@@ -116,6 +118,7 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         ("scenario", per_lang(lambda lang: escape(meta.title_ko if lang == "ko" else meta.title_en)
                               + f" (<code>{escape(report.scenario_name)}</code>)")),
         ("debrief.seed", str(world.seed_value)),
+        ("debrief.difficulty", per_lang(lambda lang: escape(getattr(level, f"label_{lang}")))),
         ("debrief.quarters", per_lang(lambda lang: f"{escape(dates[0])} – {escape(dates[-1])}, "
                                       + escape(tr("debrief.n_quarters", lang).format(n=len(dates))))),
         ("korea_index", f'<span class="score">{final["played"]:.1f}</span> / 100, '

@@ -24,6 +24,7 @@ from agents.controllers import Controller, make_controller
 from game import fontfiles, saves
 from game.actions import FoundrySubsidy
 from game.debrief import debrief, players, quarter_rows
+from game.difficulty import Difficulty
 from game.model import World
 from game.saves import load_game
 from game.scenario import load_scenario
@@ -314,3 +315,30 @@ def test_a_teachers_triggered_event_is_a_row_then_fires_the_next_quarter():
     assert first == "2025Q1" and len(teacher) == 1
     assert "Generative video takes off" in teacher[0].text["en"] and HANGUL.search(teacher[0].text["ko"])
     assert any(r.kind == "event" and "Generative video takes off" in r.text["en"] for r in rows2)
+
+
+def test_the_what_if_is_played_at_the_games_difficulty(tmp_path):
+    save, out = tmp_path / "hard.json", tmp_path / "hard.html"
+    assert run_cli("sim", "--difficulty", "hard", "--control", "KOR=team_korea", "--turns", "3",
+                   "--save", str(save))[0] == 0
+    played = load_game(save)[0]
+    alone = World(load_scenario("baseline"), seed=7, controllers={"KOR": make_controller("KOR", "laissez_faire")},
+                  difficulty=Difficulty("hard"))
+    for _ in range(3):
+        alone.step()
+    assert debrief(played, "baseline").whatif.history == alone.history
+    code, json_out, _ = run_cli("sim", "--difficulty", "hard", "--control", "KOR=laissez_faire", "--turns", "3",
+                                "--json")
+    assert code == 0
+    assert json.loads(json_out)["final"]["korea_index"]["total"] == round(alone.history[-1]["korea_index"]["total"], 6)
+    assert run_cli("report", str(save), "--out", str(out))[0] == 0
+    words = Page(out.read_text(encoding="utf-8")).words
+    assert "Hard: 0.7x your budget, rivals 1.3x" in words and "어려움: 예산 0.7배, 경쟁국 1.3배" in words
+
+
+def test_a_hot_seat_team_that_did_nothing_is_still_shown_as_people():
+    teams = Difficulty("normal", ("KOR", "JPN"))
+    world = World(load_scenario("baseline"), seed=3, controllers={"JPN": Controller()}, difficulty=teams)
+    world.step()
+    roles = {code: person for code, _, person in players(world)}
+    assert roles["JPN"] and not roles["KOR"] and not roles["ROW"] and not roles["USA"]
