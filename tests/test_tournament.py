@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import sqlite3
 import subprocess
 import sys
@@ -520,3 +521,58 @@ def test_a_finished_game_leaves_nothing_in_mesas_registry():
     rows = worker.play_batch(Config("baseline", 5.0, ""), [("laissez_faire", "KOR", 1), ("random", "KOR", 2)])
     assert [r["outcome"] for r in rows] == ["ok", "ok"] and all(r["cpu_time"] > 0 for r in rows)
     assert len(registry) == before
+
+
+# --- distributed backends on a cluster given by --address ---------------------------------------------------------
+
+def _local_rows(tmp_path: Path) -> list[tuple]:
+    run_tournament(Options(strategies=["team_korea", "laissez_faire"], seeds=3, out=tmp_path / "local", workers=1,
+                           progress=False, plots=False))
+    return [(r["strategy"], r["seed"], r["total"]) for r in db_rows(tmp_path / "local")]
+
+
+def test_dask_plays_on_a_running_cluster_by_address_and_a_wrong_address_is_a_usage_error(tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="pip install -e '.[cluster]'")
+    from dask.distributed import Client, LocalCluster
+
+    from game.tournament import backends
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        outcome = run_tournament(Options(strategies=["team_korea", "laissez_faire"], seeds=3, out=tmp_path / "dask",
+                                         backend="dask", address=cluster.scheduler_address, progress=False,
+                                         plots=False))
+        assert outcome.played == 6
+        pids = {r["worker_pid"] for r in db_rows(tmp_path / "dask")}
+        with Client(cluster) as client:
+            assert pids == set(client.run(os.getpid).values())  # played by the cluster's own worker
+    assert [(r["strategy"], r["seed"], r["total"]) for r in db_rows(tmp_path / "dask")] == _local_rows(tmp_path)
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1)
+    code, _out, err = cli("tournament", "--strategies", "team_korea", "--seeds", "1", "--out", str(tmp_path / "x"),
+                          "--backend", "dask", "--address", "tcp://127.0.0.1:9", "--quiet")
+    assert code == 2 and "cannot reach a Dask scheduler" in err and "Traceback" not in err
+
+
+def test_ray_plays_on_a_running_cluster_by_address(tmp_path, monkeypatch):
+    """A Ray cluster started by another process (token authentication off, as on a trusted network)."""
+    pytest.importorskip("ray", reason="pip install -e '.[ray]'")
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    head = subprocess.Popen([sys.executable, "-c", textwrap.dedent('''
+        import signal, sys, time
+        import ray
+        info = ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR")
+        print(info.address_info["gcs_address"], flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: (ray.shutdown(), sys.exit(0)))
+        while True:
+            time.sleep(0.5)
+    ''')], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        address = head.stdout.readline().strip()
+        assert address, "the Ray head did not start"
+        monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+        outcome = run_tournament(Options(strategies=["team_korea", "laissez_faire"], seeds=3, out=tmp_path / "ray",
+                                         backend="ray", address=address, progress=False, plots=False))
+        assert outcome.played == 6
+    finally:
+        head.terminate()
+        head.wait(timeout=60)
+    assert [(r["strategy"], r["seed"], r["total"]) for r in db_rows(tmp_path / "ray")] == _local_rows(tmp_path)

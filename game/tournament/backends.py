@@ -47,9 +47,12 @@ class Batch:
     attempts: int = 0
 
 
-def _dead_worker_rows(config: Config, batch: Batch) -> list[dict]:
+DIED_TWICE = "the worker process died during this game (killed, crashed or exited), twice"
+
+
+def _dead_worker_rows(config: Config, batch: Batch, error: str = DIED_TWICE) -> list[dict]:
     return [{"strategy": s, "role": r, "seed": seed, "scenario": config.scenario, "outcome": "forfeit",
-             "error": "the worker process died during this game (killed, crashed or exited), twice",
+             "error": error[:2000],
              "total": None, "components": {}, "turns": 0, "refused": 0, "slowest_decision": None,
              "worker_pid": None, "wall_time": None} for s, r, seed in batch.games]
 
@@ -152,6 +155,23 @@ def require(backend: str) -> None:
                              "(about 285 MB; or use the default --backend local)")
 
 
+CONNECT_TIMEOUT = 20  # seconds to reach a Dask scheduler given by --address
+
+
+class Unreachable(RuntimeError):
+    """--address names a cluster that cannot be reached; the message says what was tried."""
+
+
+def _retry_alone(batch: list, error: BaseException, submit, record: Record, config: Config) -> None:
+    """A batch whose worker died (after the cluster's own retries): each game runs again alone,
+    and a game that fails alone forfeits, as with local processes."""
+    if len(batch) > 1:
+        for game in batch:
+            submit([game])
+    else:
+        record(_dead_worker_rows(config, Batch(batch), f"the worker process died during this game: {error}"))
+
+
 def run_dask(config: Config, batches: list[list], workers: int, record: Record, address: str | None) -> None:
     try:
         from dask.distributed import Client, as_completed
@@ -159,11 +179,33 @@ def run_dask(config: Config, batches: list[list], workers: int, record: Record, 
         raise BackendMissing("--backend dask needs Dask, which is not installed: "
                              "pip install 'dask[distributed]' (or use the default --backend local)") from None
     address = address or os.environ.get("DASK_SCHEDULER_ADDRESS")
-    client = Client(address) if address else Client(n_workers=workers or 1, threads_per_worker=1, processes=True)
     try:
-        futures = client.map(run_batch, [config] * len(batches), batches, pure=False)
-        for _future, rows in as_completed(futures, with_results=True):
-            record(rows)
+        client = (Client(address, timeout=CONNECT_TIMEOUT) if address else
+                  Client(n_workers=workers or 1, threads_per_worker=1, processes=True))
+    except OSError as exc:  # includes TimeoutError
+        raise Unreachable(f"--address {address}: cannot reach a Dask scheduler there ({exc}); start one with "
+                          "`dask scheduler` and `dask worker ADDRESS`, or leave out --address") from None
+    pending: dict = {}
+    finished = as_completed()
+
+    def submit(batch: list) -> None:
+        future = client.submit(run_batch, config, batch, pure=False)
+        pending[future] = batch
+        finished.add(future)
+
+    try:
+        for batch in batches:
+            submit(batch)
+        for future in finished:
+            batch = pending.pop(future)
+            try:
+                rows = future.result()
+            except Exception as exc:  # KilledWorker: the batch took down its worker (three times)
+                _retry_alone(batch, exc, submit, record, config)
+            else:
+                record(rows)
+    except KeyboardInterrupt:
+        raise Interrupted from None  # every finished batch is recorded; the rest run again next time
     finally:
         client.close()
 
@@ -175,13 +217,33 @@ def run_ray(config: Config, batches: list[list], workers: int, record: Record, a
     except ImportError:
         raise BackendMissing("--backend ray needs Ray, which is not installed: pip install 'ray' "
                              "(about 285 MB; or use the default --backend local)") from None
-    ray.init(address=address or os.environ.get("RAY_ADDRESS"), num_cpus=None if address else workers or None,
-             ignore_reinit_error=True)
+    address = address or os.environ.get("RAY_ADDRESS")
     try:
-        remote = ray.remote(max_calls=tasks_per_child)(run_batch)  # max_calls recycles workers
-        refs = [remote.remote(config, b) for b in batches]
-        while refs:
-            done, refs = ray.wait(refs, num_returns=1)
-            record(ray.get(done[0]))
+        ray.init(address=address, num_cpus=None if address else workers or None, ignore_reinit_error=True,
+                 include_dashboard=False, logging_level="ERROR")  # the leaderboard, not Ray's start-up chatter
+    except ConnectionError as exc:
+        raise Unreachable(f"--address {address}: cannot join a Ray cluster there ({exc}); start one with "
+                          "`ray start --head`, or leave out --address (a cluster with token authentication "
+                          "also needs its token on this machine)") from None
+    remote = ray.remote(max_calls=tasks_per_child)(run_batch)  # max_calls recycles workers
+    pending: dict = {}
+
+    def submit(batch: list) -> None:
+        pending[remote.remote(config, batch)] = batch
+
+    try:
+        for batch in batches:
+            submit(batch)
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            batch = pending.pop(done[0])
+            try:
+                rows = ray.get(done[0])
+            except ray.exceptions.RayError as exc:  # the worker died (after Ray's own retries)
+                _retry_alone(batch, exc, submit, record, config)
+            else:
+                record(rows)
+    except KeyboardInterrupt:
+        raise Interrupted from None
     finally:
         ray.shutdown()

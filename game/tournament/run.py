@@ -206,7 +206,7 @@ def run_tournament(options: Options) -> Outcome:
                 backends.run_dask(config, chunks, workers, record, options.address)
             else:
                 backends.run_ray(config, chunks, workers, record, options.address)
-        except backends.BackendMissing as exc:
+        except (backends.BackendMissing, backends.Unreachable) as exc:
             raise TournamentUsageError(str(exc)) from None
         except backends.Interrupted:
             interrupted = True
