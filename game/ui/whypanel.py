@@ -41,8 +41,10 @@ def change(key: str, before: float | None, after: float) -> str:
     kind, _, rest = key.partition(":")
     delta = after - before
     if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
-        return f"{delta * 100:+.1f} pp"
-    return f"{delta:+.2f}" if kind in ("price", "korea") else f"{delta:+.1f}"
+        text = f"{delta * 100:+.1f} pp"
+    else:
+        text = f"{delta:+.2f}" if kind in ("price", "korea") else f"{delta:+.1f}"
+    return "±" + text[1:] if text.strip("+-0. p") == "" else text  # no "-0.0" for a move too small to show
 
 
 class WhyPanel:
@@ -83,7 +85,8 @@ class WhyPanel:
             lines.append((tr("ui.why.nothing", lang), DIM, 14, False))
         for turn in turns:
             delta = change(key, turn["before"], turn["after"])
-            colour = TEXT if not delta else (UP if turn["after"] >= (turn["before"] or 0) else DOWN)
+            moved = bool(delta) and not delta.startswith("±")
+            colour = (UP if turn["after"] > turn["before"] else DOWN) if moved else TEXT
             head = f"{turn['date']}: {fmt(key, turn['before'])} -> {fmt(key, turn['after'])}"
             lines.append((f"{head}  ({delta})" if delta else head, colour, 15, True))
             for cause in turn["causes"]:
