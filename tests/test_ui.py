@@ -17,7 +17,7 @@ import pygame.freetype
 import pytest
 
 from game.text import tr
-from game.ui.app import MAP_RECT, SIZE, GameApp
+from game.ui.app import CHART_RECT, MAP_RECT, SIZE, GameApp
 from game.ui.fonts import REGULAR
 from game.ui.mapview import GOOD_COLOURS
 from game.ui.session import Session
@@ -597,5 +597,28 @@ def test_text_size_setting_is_kept_and_enlarges_widgets_and_drawn_text(tmp_path)
         assert label[1] > label[0]
         (tmp_path / "settings.json").write_text(json.dumps({"ui_scale": 7}))
         assert GameApp(Session("baseline", 7, saves_dir=tmp_path), "en", screen).ui_scale == 1.0, "bad value: 100%"
+    finally:
+        pygame.quit()
+
+
+def test_the_index_chart_under_the_map_draws_the_no_action_line(tmp_path):
+    from game.ui.charts import BASE
+
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    try:
+        session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+        for _ in range(4):
+            session.end_turn([])
+        app = GameApp(session, "en", screen)
+        app.frame()
+        base = [h["score"]["KOR"] for h in app.charts.baseline_history(session.world)]
+        mine = [h["score"]["KOR"] for h in session.world.history]
+        assert len(base) == 4 and abs(mine[-1] - base[-1]) > 5, "team_korea and no action have parted"
+        plot = pygame.Rect(CHART_RECT.x + 40, CHART_RECT.y + 34, CHART_RECT.width - 56, CHART_RECT.height - 62)
+        x = round(plot.x + plot.width * 3.5 / session.world.turns)
+        y = round(plot.bottom - plot.height * (base[2] + base[3]) / 200)
+        near = {screen.get_at((x + dx, y + dy))[:3] for dx in range(-7, 8) for dy in range(-2, 3)}
+        assert BASE in near, "the dashed grey no-action line, where the baseline's data puts it"
     finally:
         pygame.quit()

@@ -21,7 +21,7 @@ from game.describe import describe_action
 from game.saves import SaveError, save_path
 from game.text import tr
 from game.ui import report
-from game.ui.charts import Charts
+from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk, money
 from game.ui.fonts import Fonts, gui_theme
@@ -793,10 +793,19 @@ class GameApp:
         turns = max(world.turns, 1)
         points = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
                   for i, v in enumerate(series)]
+        ghost = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
+                 for i, v in enumerate(h["score"].get(PLAYER, 0.0) for h in self.charts.baseline_history(world))]
+        dashed(screen, BASE, ghost, 2, (8, 5))  # the no-action game, as on the charts screen
         if len(points) >= 2:
             pygame.draw.lines(screen, YELLOW, False, points, 3)
         for p in points[-1:]:
             pygame.draw.circle(screen, YELLOW, (round(p[0]), round(p[1])), 5)
+        if ghost:
+            label = self.fonts.render(tr("ui.charts.baseline", self.lang), 12, BASE)
+            x = plot.right - label.get_width() - 4
+            screen.blit(label, (x, plot.y + 2))
+            dashed(screen, BASE, [(x - 30, plot.y + 2 + label.get_height() // 2),
+                                  (x - 6, plot.y + 2 + label.get_height() // 2)], 2, (8, 5))
         start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
         end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
         screen.blit(start, (plot.x, plot.bottom + 4))
