@@ -2,8 +2,8 @@
 
     python benchmarks/bench_tournament.py [--seeds 250] [--more 500] [--workers 2] [--inprocess 100]
 
-1. in this process (`--workers 0`, no pool): ms per game, and this process's RSS growth (Mesa
-   3.3 keeps every model: why workers are recycled);
+1. in this process (`--workers 0`, no pool): ms per game, and this process's RSS growth per game
+   (Mesa 3.3 would keep every model; the worker releases each one);
 2. the pool's own cost per task: no-op tasks through ProcessPoolExecutor with a fresh forked
    worker per task (`max_tasks_per_child=1`, as the tournament runs);
 3. the 1,000-game tournament (4 strategies x `--seeds` seeds, `--workers` processes): wall time,
@@ -79,6 +79,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # 1. in process
+        import game.tournament.worker  # noqa: F401  (the game's imports are not growth per game)
+
         before = rss_mb()
         seeds = max(1, args.inprocess // len(STRATEGIES))
         start = time.perf_counter()
@@ -89,7 +91,7 @@ def main() -> None:
         in_process_ms = 1000 * wall / games
         print(f"\n1. in this process: {games} games in {wall:.2f} s = {in_process_ms:.1f} ms/game "
               f"({games / wall:.1f} games/s on one core); RSS {before:.0f} -> {rss_mb():.0f} MB "
-              f"(+{(rss_mb() - before) / games:.2f} MB per game kept by Mesa)")
+              f"(+{(rss_mb() - before) / games:.2f} MB per game: each finished world is released from Mesa)")
 
         # 2. pool cost per task
         ctx = mp_context()
@@ -155,8 +157,8 @@ def compare_backends(args) -> None:
     print(f"cores: {os.cpu_count()}, workers: {args.workers}; load average before: {os.getloadavg()[0]:.2f}")
     results: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in args.backends.split(","):
-            out = Path(tmp) / backend
+        for n, backend in enumerate(args.backends.split(",")):
+            out = Path(tmp) / f"{n}-{backend}"
             start = time.perf_counter()
             outcome = run_tournament(Options(strategies=STRATEGIES, seeds=args.seeds, out=out, workers=args.workers,
                                              backend=backend, progress=False, plots=False))

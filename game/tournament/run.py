@@ -184,7 +184,7 @@ def run_tournament(options: Options) -> Outcome:
     outcome.skipped = len(options.strategies) * len(seeds) * len(roles) - len(todo)
     workers = (os.cpu_count() or 1) if options.workers is None else options.workers
     size = options.batch_size or auto_batch(len(todo), workers)
-    config = Config(options.scenario, options.decision_timeout, os.getcwd())
+    config = Config(options.scenario, options.decision_timeout, os.getcwd(), scenario)
     start = time.perf_counter()
     interrupted = False
     if todo:

@@ -121,10 +121,10 @@ def release(world: World) -> None:
 
 
 def play_batch(config: Config, games: list[tuple[str, str, int]]) -> list[dict]:
-    """Games (strategy, role, seed) in order; the scenario is loaded once per batch."""
+    """Games (strategy, role, seed) in order, on the parent's parsed scenario (else loaded here)."""
     if config.cwd and config.cwd not in sys.path:  # module:Class strategies from the user's folder
         sys.path.insert(0, config.cwd)
-    scenario = load_scenario(config.scenario)
+    scenario = config.parsed or load_scenario(config.scenario)
     makers: dict[tuple[str, str], object] = {}
     rows = []
     for strategy, role, seed in games:
