@@ -485,7 +485,7 @@ def test_groups_control_the_family_wise_error_and_the_footer_says_how():
     assert [(e.strategy, e.group) for e in board.entries] == [("a", "a"), ("b", "a"), ("c", "b")]
     assert board.pairs == 3
     text = render(board)
-    assert "3 pairs" in text and "Holm-Bonferroni" in text and "5%" in text
+    assert "(3 in all)" in text and "Holm-Bonferroni" in text and "5%" in text
     assert "3쌍" in render(board, "ko") and "홈-본페로니" in render(board, "ko")
 
 

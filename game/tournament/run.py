@@ -232,7 +232,7 @@ def run_tournament(options: Options) -> Outcome:
     if not todo:
         texts.insert(0, tr("tournament.nothing_to_do", options.lang))
     footer = [f"{outcome.played} games played in {outcome.seconds:.1f} s"
-              + (f" ({outcome.played / outcome.seconds:.0f} games/s)" if outcome.played and outcome.seconds else "")
+              + (f" ({outcome.played / outcome.seconds:.1f} games/s)" if outcome.played and outcome.seconds else "")
               + f", {outcome.skipped} already in the database; results: {options.out / 'results.sqlite'}"]
     footer += [f"{tr('wrote', options.lang)} {p}" for p in outcome.written] + outcome.notes
     if interrupted:
