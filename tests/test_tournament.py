@@ -576,3 +576,27 @@ def test_ray_plays_on_a_running_cluster_by_address(tmp_path, monkeypatch):
         head.terminate()
         head.wait(timeout=60)
     assert [(r["strategy"], r["seed"], r["total"]) for r in db_rows(tmp_path / "ray")] == _local_rows(tmp_path)
+
+
+def test_korean_plots_render_hangul_with_no_missing_glyph(trio, tmp_path):
+    """With --lang ko the plots' titles are Korean, drawn in the Noto Sans KR pygame_gui ships:
+    matplotlib warns for every glyph its font lacks, so no warning means no empty boxes."""
+    import warnings
+
+    from game.tournament.plots import write_plots
+
+    out, outcome = trio
+    rows = db_rows(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = write_plots(outcome.boards[0], rows, tmp_path, "ko")
+    assert [p.name for p in written] == ["scores.png", "winrate.png"]
+    assert all(p.stat().st_size > 1000 for p in written)
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    with pytest.warns(UserWarning, match="missing from font"), matplotlib.rc_context({"font.family": "DejaVu Sans"}):
+        fig, ax = plt.subplots()  # the control: matplotlib's default font has no Hangul, and says so
+        ax.set_title("점수 분포")
+        fig.savefig(tmp_path / "tofu.png")
+        plt.close(fig)

@@ -226,7 +226,7 @@ def run_tournament(options: Options) -> Outcome:
         if options.plots and rows:
             from game.tournament.plots import write_plots
 
-            outcome.written += write_plots(board, rows, options.out)
+            outcome.written += write_plots(board, rows, options.out, options.lang)
     outcome.written.insert(0, store.export_csv(options.out / "games.csv"))
     store.close()
     if not todo:
