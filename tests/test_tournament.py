@@ -600,3 +600,32 @@ def test_korean_plots_render_hangul_with_no_missing_glyph(trio, tmp_path):
         ax.set_title("점수 분포")
         fig.savefig(tmp_path / "tofu.png")
         plt.close(fig)
+
+
+def test_verify_accepts_a_code_change_that_moves_no_result_and_refuses_one_that_does(small_run, monkeypatch):
+    from game.tournament import meta
+
+    out, scenario, _strategy, argv = small_run
+    monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+refactored")
+    code, _stdout, err = cli(*argv)
+    assert code == 2 and "--verify N re-plays N recorded games" in err  # the refusal names the way on
+    code, stdout, err = cli(*argv, "--verify", "2")
+    assert code == 0 and "2 recorded games re-played with this code came out identical" in stdout, err
+    assert meta_table(out)["code_version"] == "0.1.0+refactored" and len(db_rows(out)) == 2
+
+    monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+changed")
+    real = worker.play_game
+
+    def moved(*args, **kwargs):
+        row = real(*args, **kwargs)
+        row["total"] += 1.0  # a code change that moves every score by a point
+        return row
+
+    monkeypatch.setattr(worker, "play_game", moved)
+    before = untouched(out)
+    code, _stdout, err = cli(*argv, "--verify", "2")
+    assert code == 2 and "total was" in err and "--restart" in err and "Traceback" not in err
+    assert untouched(out) == before
+    scenario.write_text(scenario.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    code, _stdout, err = cli(*argv, "--verify", "2")  # a changed scenario cannot be verified away
+    assert code == 2 and "scenario_sha256" in err and "--verify N" not in err

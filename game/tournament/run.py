@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from game import argtypes
-from game.tournament import meta
+from game.tournament import meta, verify
 from game.tournament import store as store_module
 from game.tournament import strategies as strategy_specs
 from game.tournament.store import Store
@@ -42,6 +42,7 @@ class Options:
     plots: bool = True
     progress: bool = True
     restart: bool = False  # rename an existing results.sqlite aside and start afresh
+    verify: int = 0  # on a code/library change only: re-play this many recorded games, go on if equal
     tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
 
 
@@ -155,11 +156,23 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
         store.close()
         raise TournamentUsageError(tr("tournament.meta_missing", lang).format(db=database, games=games))
     differences = meta.differences(recorded or {}, wanted) if games else []
+    if differences and options.verify and verify.can_verify(differences):
+        from game.tournament.tasks import Config
+
+        rows = verify.sample(store.rows(options.scenario), options.strategies, options.verify)
+        moved = verify.first_difference(rows, Config(options.scenario, options.decision_timeout, os.getcwd(),
+                                                     scenario))
+        if moved:
+            store.close()
+            raise TournamentUsageError(tr("tournament.verify_failed", lang).format(n=len(rows), game=moved))
+        outcome.notes.append(tr("tournament.verified", lang).format(n=len(rows)))
+        differences = []
     if differences:
         store.close()
         lines = "\n".join(tr("tournament.meta_line", lang).format(what=what, old=old, new=new)
                           for what, old, new in differences)
-        raise TournamentUsageError(tr("tournament.meta_mismatch", lang).format(db=database, lines=lines))
+        hint = "\n" + tr("tournament.meta_verify_hint", lang) if verify.can_verify(differences) else ""
+        raise TournamentUsageError(tr("tournament.meta_mismatch", lang).format(db=database, lines=lines) + hint)
     store.write_meta(meta.merged(recorded or {}, wanted) if games else wanted)
     return store
 
@@ -265,6 +278,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--restart", action="store_true",
                         help="start afresh in --out: an existing results.sqlite is renamed aside (never deleted)")
+    parser.add_argument("--verify", type=argtypes.positive, metavar="N",
+                        help="if only the code or library versions changed since --out was filled: re-play N "
+                             "recorded games and go on when every one comes out the same")
 
 
 def options_from(args) -> Options:
@@ -273,4 +289,4 @@ def options_from(args) -> Options:
                    batch_size=args.batch or None, master_seed=args.master_seed,
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
                    lang=args.lang, plots=not args.no_plots, progress=not args.quiet,
-                   restart=args.restart)
+                   restart=args.restart, verify=args.verify or 0)

@@ -1,0 +1,40 @@
+"""--verify N: when only the code or library versions differ from the database's, re-play N
+recorded games with this code and accept the new code if every one comes out the same. A
+harmless edit (a comment, a refactor) then costs N games, not a full re-run; an edit that moves
+any result is caught on the first game it moves."""
+
+from __future__ import annotations
+
+# What a row's result is (the rest, timings and pids, varies from run to run).
+RESULT = ("outcome", "total", "turns", "refused")
+REPLAYABLE = {"code_version", "libraries"}
+
+
+def can_verify(differences: list[tuple[str, str, str]]) -> bool:
+    return bool(differences) and {what for what, _, _ in differences} <= REPLAYABLE
+
+
+def sample(rows: list[dict], strategies: list[str], n: int) -> list[dict]:
+    """Up to n recorded games of this run's strategies, spread over them round-robin (so a change
+    that moves only one strategy's games is still met), in key order: deterministic."""
+    by_strategy = {s: [r for r in rows if r["strategy"] == s] for s in strategies}
+    picked: list[dict] = []
+    depth = 0
+    while len(picked) < n and any(len(v) > depth for v in by_strategy.values()):
+        picked += [v[depth] for v in by_strategy.values() if len(v) > depth][: n - len(picked)]
+        depth += 1
+    return picked
+
+
+def first_difference(rows: list[dict], config) -> str | None:
+    """Re-play the rows' games here; None if all match, else which game moved and how."""
+    from game.tournament.worker import play_batch
+
+    games = [(r["strategy"], r["role"], int(r["seed"])) for r in rows]
+    for old, new in zip(rows, play_batch(config, games), strict=True):
+        now = {k: new.get(k) for k in RESULT} | {f"c_{k}": v for k, v in new["components"].items()}
+        for key, value in now.items():
+            if old.get(key) != value:
+                return (f"{old['strategy']} on seed {old['seed']} ({old['role']}): {key} was {old.get(key)!r}, "
+                        f"now {value!r}")
+    return None
