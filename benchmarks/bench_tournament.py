@@ -127,7 +127,7 @@ def main() -> None:
               f"(vs {in_process_ms:.1f} ms in one process alone); floor on {args.workers} cores "
               f"{game_time / args.workers:.1f} s; overhead {1000 * overhead:.1f} ms per game "
               f"({100 * overhead * games / (outcome.seconds * args.workers):.0f}% of worker time: forks, "
-              f"pickling, the scenario load per batch, the start and the uneven end)")
+              f"pickling, a cold first game per fresh worker, the start and the uneven end)")
         cpu = sum(r[3] for r in rows(out))
         print(f"   the games' CPU time: {cpu:.1f} s = {1000 * cpu / games:.1f} ms/game; on an otherwise idle machine "
               f"the games alone need {cpu / args.workers:.1f} s on {args.workers} cores (wall time above also "
