@@ -448,6 +448,10 @@ class GameApp:
         and ends the game after the quarter (which is autosaved)."""
         if self.choice_script:
             return self.choice_script.pop(0)
+        humans = self.session.humans
+        if len(humans) > 1 and event.chooser in humans and event.chooser != humans[self.team]:
+            self.team = humans.index(event.chooser)  # the chooser's team takes the seat, behind a hand-over
+            handover.wait(self, handover.handover(self.session.world, event.chooser, self.lang, "choice"))
         ko = self.lang == "ko"
         if self._modal_manager is None:
             self._modal_manager = pygame_gui.UIManager(SIZE, gui_theme())

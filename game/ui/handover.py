@@ -78,14 +78,14 @@ def wait(app, curtain: Curtain) -> None:
     `app.modal_hook(app, {})` runs every frame so a test can post the key press."""
     clock = pygame.time.Clock()
     while app.running:
+        curtain.draw(app.screen, app.fonts)
+        pygame.display.flip()
+        if app.modal_hook is not None:
+            app.modal_hook(app, {})
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 app.running = False
                 return
             if curtain.handle(event):
                 return
-        if app.modal_hook is not None:
-            app.modal_hook(app, {})
-        curtain.draw(app.screen, app.fonts)
-        pygame.display.flip()
         clock.tick(60)
