@@ -20,7 +20,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEnt
 from game.describe import describe_action
 from game.saves import SaveError, save_path
 from game.text import tr
-from game.ui import report
+from game.ui import briefing, handover, report
 from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk, money
@@ -29,6 +29,7 @@ from game.ui.glossary import Glossary
 from game.ui.mapview import MapView
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
+from game.ui.teacher import TeacherPanel, draw_hidden
 from game.ui.title import load_settings, scaled_theme, ui_scale
 from game.ui.whypanel import WhyPanel
 
@@ -93,23 +94,37 @@ class GameApp:
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
         self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
         self._modal_manager: pygame_gui.UIManager | None = None
-        self.session.player.ask = self.ask_choice
+        self.teacher = TeacherPanel(self, SIZE)  # F2 / Esc menu: pause, events, rewind, score
+        self.curtain: handover.Curtain | briefing.Briefing | None = None  # hides the game (hand-over, briefing)
+        self.desks: dict[str, Desk] = {}  # one per hot-seat team; self.desk is the one at the desk
+        self.team = 0  # index in session.humans of the team at the desk
+        self.staged: dict[str, list] = {}  # Actions committed this quarter by the teams before it
+        for player in self.session.players.values():
+            player.ask = self.ask_choice
         self.rebuild()
+        if self.session.world.scenario.lesson is not None and self.session.world.turn == 0:
+            self.show_briefing()
 
     # ------------------------------------------------------------------ (re)building
     def rebuild(self, relabel: bool = False) -> None:
         """Everything that depends on the world; with `relabel`, also every widget's text."""
         self.map.rebuild(self.session.world, self.lang)
-        if self.desk is None:
-            self.desk = Desk(self.manager, DESK_RECT, self.session, self.lang)
-        elif relabel:
-            staged = dict(self.desk.values)
-            self.desk.lang = self.lang
-            self.desk.reset_from_model()
-            self.desk.values.update({k: v for k, v in staged.items() if k in self.desk.values})
-            self.desk.build()
-        else:
-            self.desk.new_turn()
+        humans = self.session.humans
+        if list(self.desks) != list(humans):  # a new game or a loaded save with other teams
+            for desk in self.desks.values():
+                desk.root.kill()
+            self.desks = {code: Desk(self.manager, DESK_RECT, self.session.view(code), self.lang) for code in humans}
+            self.team, self.staged = 0, {}
+        for desk in self.desks.values():
+            if relabel:
+                staged = dict(desk.values)
+                desk.lang = self.lang
+                desk.reset_from_model()
+                desk.values.update({k: v for k, v in staged.items() if k in desk.values})
+                desk.build()
+            else:
+                desk.new_turn()
+        self.seat(self.team)
         if relabel or not self.top_buttons:
             for button in self.top_buttons.values():
                 button.kill()
@@ -143,15 +158,69 @@ class GameApp:
         if self.session.finished:
             self.notify(tr("ui.game_over", self.lang))
             return False
+        if self.teacher.paused:
+            return False
         actions, _, reason = desk.assess()
         if reason:
             self.notify(f"{tr('ui.desk.refused', self.lang)}: {reason}")
             return False
+        humans = self.session.humans
+        self.staged[humans[self.team]] = actions
+        if self.team + 1 < len(humans):  # the next team's turn at the desk, behind a hand-over screen
+            self.pass_to(self.team + 1)
+            return True
         self.draw()  # the backdrop a choice dialog shows while the quarter waits for the player
-        self.session.end_turn(actions)
+        staged, self.staged = self.staged, {}
+        self.session.end_turn(staged)
         self.rebuild()
         self.ticker_scroll = 0
+        if len(humans) > 1 and not self.session.finished:
+            self.pass_to(0)
         return True
+
+    # ------------------------------------------------------------------ hot-seat teams, briefing, teacher
+    def seat(self, team: int) -> None:
+        """Team `team` at the desk: its desk shown, every other team's hidden."""
+        self.team = team
+        self.desk = self.desks[self.session.humans[team]]
+        for desk in self.desks.values():
+            if desk is self.desk and not self.end_buttons:
+                desk.root.show()
+            else:
+                desk.root.hide()
+
+    def pass_to(self, team: int, why: str = "desk") -> None:
+        """The hand-over screen to `team`, which then has the desk."""
+        self.seat(team)
+        self.curtain = handover.handover(self.session.world, self.session.humans[team], self.lang, why)
+
+    def show_briefing(self) -> None:
+        self.curtain = briefing.Briefing(self.session.world.scenario, self.lang)
+
+    def after_rewind(self) -> None:
+        """The session went back to an earlier turn: every desk from the model, the first team."""
+        self.staged, self.end_dismissed = {}, False
+        self.team = 0
+        self.rebuild()
+        if len(self.session.humans) > 1:
+            self.pass_to(0)
+
+    def intercept(self, event) -> bool:
+        """The teacher's panel, the pause and a curtain take input before the game: True when
+        the event is theirs (none of it reaches the game's widgets)."""
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_F2 and not self.teacher.is_open:
+            self.teacher.open()
+            return True
+        if self.teacher.is_open:
+            self.teacher.handle(event)
+            return True
+        if self.teacher.paused:
+            return True
+        if self.curtain is not None:
+            if self.curtain.handle(event):
+                self.curtain = None
+            return True
+        return False
 
     def quick_save(self) -> None:
         try:
@@ -167,6 +236,7 @@ class GameApp:
         except SaveError as exc:
             self.notify(f"{tr('ui.load_failed', self.lang)}: {exc}")
             return
+        self.team, self.staged = 0, {}
         self.rebuild()
         self.notify(f"{tr('ui.loaded', self.lang)}: {self.session.quick_path}")
 
@@ -176,7 +246,7 @@ class GameApp:
     # ------------------------------------------------------------------ menu and dialogs
     def open_menu(self) -> None:
         self.close_menu()
-        rect = pygame.Rect(0, 0, 320, 348)
+        rect = pygame.Rect(0, 0, 320, 396)
         rect.center = (SIZE[0] // 2, SIZE[1] // 2)
         self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
         UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
@@ -184,6 +254,7 @@ class GameApp:
         other = "en" if self.lang == "ko" else "ko"
         items = [("resume", tr("ui.menu.resume", self.lang)), ("save", tr("ui.menu.save", self.lang)),
                  ("load", tr("ui.menu.load", self.lang)), ("lang", tr(f"ui.lang.{other}", self.lang)),
+                 ("teacher", tr("ui.menu.teacher", self.lang)),
                  ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
         self.menu_buttons = {}
         for i, (key, label) in enumerate(items):
@@ -289,6 +360,9 @@ class GameApp:
         x, y = rect.x + 28, rect.y + 18
         head = self.fonts.render(tr("ui.end.title", lang), 26, YELLOW, bold=True)
         screen.blit(head, (x, y))
+        if not self.teacher.score_shown:
+            draw_hidden(screen, self.fonts, rect, lang)
+            return
         total = report.final_index(world)
         letter = report.final_grade(world)
         big = self.fonts.render(letter, 96, YELLOW, bold=True)
@@ -315,7 +389,12 @@ class GameApp:
             value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", 14, TEXT)
             screen.blit(value, (x + 480 - value.get_width(), y))
             y += 24
-        self._term_chart(screen, pygame.Rect(rect.x + 28, rect.y + 436, rect.width - 56, rect.height - 546))
+        lesson = world.scenario.lesson  # a lesson's discussion questions beside a narrower chart
+        self._term_chart(screen, pygame.Rect(rect.x + 28, rect.y + 436, 480 if lesson else rect.width - 56,
+                                             rect.height - 546))
+        if lesson is not None:
+            briefing.draw_questions(screen, self.fonts, pygame.Rect(rect.x + 540, rect.y + 412, rect.width - 570,
+                                                                    rect.height - 486), lesson, lang)
         # turning points
         x2, y = rect.x + 540, rect.y + 96
         width = rect.right - 30 - x2
@@ -514,6 +593,8 @@ class GameApp:
         if event.type == pygame.QUIT:
             self.running = False
             return
+        if self.intercept(event):
+            return
         if event.type == pygame.KEYDOWN and not self._typing():
             if event.key == pygame.K_ESCAPE:
                 if self.dialog is not None:
@@ -695,6 +776,9 @@ class GameApp:
             key = self.menu_buttons[element]
             if key == "resume":
                 self.close_menu()
+            elif key == "teacher":
+                self.close_menu()
+                self.teacher.open()
             elif key == "save":
                 self.quick_save()
             elif key == "save_as":
@@ -714,6 +798,7 @@ class GameApp:
     def update(self, dt: float) -> None:
         self.t += dt
         self.manager.update(dt)
+        self.teacher.update(dt)
 
     def frame(self, dt: float = 1 / 60) -> None:
         for event in pygame.event.get():
@@ -723,6 +808,11 @@ class GameApp:
 
     def draw(self) -> None:
         screen = self.screen
+        cover = handover.pause(self.lang) if self.teacher.paused else self.curtain
+        if cover is not None:  # opaque: nothing of the game (a team's desk) shows through
+            cover.draw(screen, self.fonts)
+            self.teacher.draw(screen)
+            return
         screen.fill(BG)
         if self.charts_open:
             self.charts.draw(screen, self.session.world, self.lang)
@@ -743,6 +833,7 @@ class GameApp:
             self._end_screen(screen)
         self.manager.draw_ui(screen)
         self._focus_ring(screen)
+        self.teacher.draw(screen)
         text, until = self.toast
         if text and self.t < until:
             label = self.fonts.render(text[:140], 15, TEXT)
@@ -765,9 +856,13 @@ class GameApp:
         else:
             when = tr("ui.top.quarter", lang).format(date=world.quarter_label(world.now + 1), turn=world.turn + 1,
                                                       turns=world.turns)
-        score = world.scores.get(PLAYER, 0.0)
-        country = self.session.country
-        parts = [when, f"{tr('korea_index', lang)} {score:.1f} ({grade(score)})",
+        code = self.desk.session.code if self.desk is not None else PLAYER
+        if len(self.session.humans) > 1:
+            when = f"{tr('ui.top.team', lang).format(country=handover.country_name(world, code, lang))} - {when}"
+        score = world.scores.get(code, 0.0)
+        country = world.countries[code]
+        index = f"{tr('korea_index' if code == PLAYER else 'ui.top.score', lang)} {score:.1f} ({grade(score)})"
+        parts = [when, index if self.teacher.score_shown else tr("ui.top.score_hidden", lang),
                  f"{tr('ui.top.budget', lang)} {money(country.budget_per_quarter, lang, country.currency)}"]
         for i, part in enumerate(parts):
             label = self.fonts.render(part, 15, YELLOW if i == 1 else TEXT, bold=i == 1)
@@ -781,6 +876,9 @@ class GameApp:
         rect, lang = CHART_RECT, self.lang
         pygame.draw.rect(screen, PANEL, rect)
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
+        if not self.teacher.score_shown:
+            draw_hidden(screen, self.fonts, rect, lang)
+            return
         world = self.session.world
         series = [s["score"].get(PLAYER, 0.0) for s in world.history] or [world.scores.get(PLAYER, 0.0)]
         head = self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True)
@@ -833,7 +931,7 @@ class GameApp:
         order = {"event": 0, "action": 1, "mechanism": 2}
         colours = {"event": YELLOW, "action": (120, 190, 255), "mechanism": (200, 205, 212)}
         for cause in sorted(causes, key=lambda c: order.get(c["source"], 3)):
-            if cause["source"] == "action" and cause["country"] not in (PLAYER, ""):
+            if cause["source"] == "action" and cause["country"] not in (*self.session.humans, ""):
                 continue
             text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")  # an event with no effects
             entries.append((text, colours.get(cause["source"], TEXT)))
@@ -906,15 +1004,16 @@ def open_window(headless: bool = False) -> pygame.Surface:
 
 
 def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: int = 0,
-         screenshot: str | None = None, saves_dir: Path | None = None) -> int:
+         screenshot: str | None = None, saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,)) -> int:
     """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
     built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
     display) a window. Without either, the title screen comes first."""
     if not autoplay and not screenshot:
-        return play_from_title(scenario, seed, lang, saves_dir)
+        return play_from_title(scenario, seed, lang, saves_dir, humans)
     screen = open_window(headless=screenshot is not None)
     kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
-    session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, **kwargs)
+    session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, humans=humans,
+                      **kwargs)
     app = GameApp(session, lang, screen)
     if autoplay:
         started = time.perf_counter()
@@ -937,18 +1036,19 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
     return 0
 
 
-def start_game(choice: tuple, seed: int, saves_dir: Path) -> Session:
-    """A Session for what the title screen returned: a new game or a loaded save (SaveError if
-    the save cannot be used)."""
+def start_game(choice: tuple, seed: int, saves_dir: Path, humans: tuple[str, ...] = (PLAYER,)) -> Session:
+    """A Session for what the title screen returned: a new game (`humans`: the hot-seat teams
+    of `play --humans`) or a loaded save, whose teams come back with it (SaveError if the save
+    cannot be used)."""
     if choice[0] == "new":
-        return Session(choice[1], seed, saves_dir=saves_dir)
+        return Session(choice[1], seed, saves_dir=saves_dir, humans=humans)
     session = Session("baseline", seed, saves_dir=saves_dir)
     session.load(Path(choice[1]))
     return session
 
 
 def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
-                    saves_dir: Path | None = None) -> int:
+                    saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,)) -> int:
     """`python main.py` / `play` without --autoplay: the title screen, then the game; the Esc
     menu's "Main menu" comes back here."""
     from game.ui.title import TitleScreen, apply_window_size, load_settings
@@ -969,7 +1069,7 @@ def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
             break
         lang = choice[2]
         try:
-            session = start_game(choice, seed, saves_dir)
+            session = start_game(choice, seed, saves_dir, humans)
         except SaveError as exc:
             message = f"{tr('ui.load_failed', lang)}: {exc}"
             continue
