@@ -310,6 +310,10 @@ def test_hiding_the_score_removes_the_index_from_the_frame_and_leaves_the_model_
     assert not app.teacher.score_shown
     assert not _label_at(app, text, (app.index_rect.x + 4, app.index_rect.y + 4))
     assert not has_colour(app, CHART_RECT, (240, 228, 66)), "no index line, no value"
+    click(app, app.index_rect.center)
+    assert not app.why.is_open, 'no "Why?" panel for a hidden index'
+    press(app, pygame.K_c)
+    assert app.charts_open and not has_colour(app, app.hidden_charts_rect, (240, 228, 66))
     assert world_state(app.session.world) == before
 
 

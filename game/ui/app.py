@@ -220,7 +220,16 @@ class GameApp:
             if self.curtain.handle(event):
                 self.curtain = None
             return True
-        return False
+        # "Why?" on a hidden score would show it: those clicks are swallowed
+        return not self.teacher.score_shown and event.type == pygame.MOUSEBUTTONDOWN and (
+            self.index_rect.collidepoint(event.pos) or CHART_RECT.collidepoint(event.pos)
+            or (self.charts_open and self.hidden_charts_rect.collidepoint(event.pos)))
+
+    @property
+    def hidden_charts_rect(self) -> pygame.Rect:
+        """The lower half of the charts screen (prices, the index, its components), covered
+        while the teacher hides the score."""
+        return pygame.Rect(LEFT_RECT.x, LEFT_RECT.y + 284, LEFT_RECT.width, LEFT_RECT.height - 284)
 
     def quick_save(self) -> None:
         try:
@@ -816,6 +825,9 @@ class GameApp:
         screen.fill(BG)
         if self.charts_open:
             self.charts.draw(screen, self.session.world, self.lang)
+            if not self.teacher.score_shown:
+                screen.fill(BG, self.hidden_charts_rect)
+                draw_hidden(screen, self.fonts, self.hidden_charts_rect, self.lang)
         else:
             self.map.draw(screen, self.t, self.animate)
             self._chart(screen)
