@@ -352,3 +352,16 @@ def test_the_end_of_term_screen_asks_the_lessons_discussion_questions(make_app):
     expected.blit(head, (0, 0))
     drawn = app.screen.subsurface(pygame.Rect((rect.x + 540, rect.y + 412), head.get_size()))
     assert pygame.image.tobytes(drawn, "RGB") == pygame.image.tobytes(expected, "RGB")
+
+
+def test_loading_a_hot_seat_save_from_the_title_resumes_the_teams(tmp_path):
+    from game.ui.app import start_game
+
+    session = Session("baseline", 7, saves_dir=tmp_path, humans=("KOR", "JPN", "USA"))
+    session.end_turn({"USA": [FoundrySubsidy(rate=0.2)]})
+    path = session.save(tmp_path / "class.json")
+    resumed = start_game(("load", str(path), "ko"), 7, tmp_path)
+    assert resumed.humans == ("KOR", "JPN", "USA")
+    assert all(resumed.world.governance.controllers[c] is resumed.players[c] for c in resumed.humans)
+    assert world_state(resumed.world) == world_state(session.world)
+    assert start_game(("new", "baseline", "en"), 7, tmp_path).humans == ("KOR",)
