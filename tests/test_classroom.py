@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from game.actions import FoundrySubsidy
 from game.saves import SaveError, load_game, verify, world_state
@@ -365,3 +367,35 @@ def test_loading_a_hot_seat_save_from_the_title_resumes_the_teams(tmp_path):
     assert all(resumed.world.governance.controllers[c] is resumed.players[c] for c in resumed.humans)
     assert world_state(resumed.world) == world_state(session.world)
     assert start_game(("new", "baseline", "en"), 7, tmp_path).humans == ("KOR",)
+
+
+EVENT_IDS = ["taiwan_earthquake", "ai_capex_correction", "samsung_hbm3e_nvidia", "us_controls_h20"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(plays=st.lists(st.tuples(st.sampled_from([None, 0.1, 0.5, 0.9]), st.sampled_from([None, 0.2, 0.6]),
+                                st.sampled_from([None, *EVENT_IDS])), min_size=1, max_size=6),
+       data=st.data())
+def test_rewinding_to_any_earlier_turn_equals_a_fresh_game_played_to_it(tmp_path_factory, plays, data):
+    """Whatever the teams did and the teacher triggered, a rewind reaches the same game as playing
+    it again from the start up to that turn."""
+    folder = tmp_path_factory.mktemp("rewind")
+
+    def play(session: Session, upto: int) -> None:
+        for korea, japan, event in plays[:upto]:
+            if event is not None:
+                session.trigger(event)  # refused (and nothing logged) if it already happened
+            moves = {"KOR": [FoundrySubsidy(rate=korea)] if korea is not None else [],
+                     "JPN": [FoundrySubsidy(rate=japan)] if japan is not None else []}
+            session.end_turn(moves)
+
+    session = Session("lesson_bottlenecks", 7, saves_dir=folder, humans=("KOR", "JPN"), autosave=False)
+    play(session, len(plays))
+    turn = data.draw(st.integers(0, len(plays) - 1))
+    session.rewind(turn)
+    fresh = Session("lesson_bottlenecks", 7, saves_dir=folder, humans=("KOR", "JPN"), autosave=False)
+    play(fresh, turn)
+    assert session.world.turn == turn
+    assert world_state(session.world) == world_state(fresh.world)
+    assert session.world.governance.log == fresh.world.governance.log
+    assert session.world.rng.bit_generator.state == fresh.world.rng.bit_generator.state
