@@ -1031,7 +1031,7 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
         started = time.perf_counter()
         for _ in range(min(autoplay, session.world.turns)):
             session.end_turn([])
-        session.world.governance.controllers[PLAYER] = session.player  # the player takes over
+        session.world.governance.controllers[session.code] = session.player  # the player takes over
         app.rebuild()
         app.update(1.3)
         took = time.perf_counter() - started
