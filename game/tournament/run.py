@@ -273,7 +273,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="local",
                         help="local processes (default), or an installed dask/ray cluster")
     parser.add_argument("--address", help="with --backend dask/ray: the scheduler / cluster address")
-    parser.add_argument("--lang", choices=("en", "ko"), default="en", help="leaderboard language")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="language of the leaderboard, the plots and the resume checks' messages")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--restart", action="store_true",
