@@ -42,11 +42,14 @@ def subset_woff(path: Path, text: str) -> bytes:
     options.desubroutinize = True
     options.layout_features = ["kern"]
     font = subset.load_font(str(path), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    subset.save_font(font, out, options)
+    try:  # the font reads its 6 MB file lazily and keeps it open until closed
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text="".join(sorted(set(text))))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        subset.save_font(font, out, options)
+    finally:
+        font.close()
     return out.getvalue()
 
 

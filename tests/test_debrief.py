@@ -278,7 +278,8 @@ def test_the_print_stylesheet_starts_each_big_section_on_a_new_a4_page(report):
 
 @cache
 def _full_cmap() -> frozenset[int]:
-    return frozenset(TTFont(str(fontfiles.regular()), lazy=True).getBestCmap())
+    with TTFont(str(fontfiles.regular())) as font:
+        return frozenset(font.getBestCmap())
 
 
 @settings(max_examples=6, deadline=None)
