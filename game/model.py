@@ -27,9 +27,28 @@ from game.governance import Governance
 from game.indicators import country_indicators, flatten, snapshot
 from game.scenario import ExportControl, Scenario, ScenarioError
 from game.score import index as score_index
-from game.text import tr
+from game.text import LANGUAGES, tr
 
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
+
+
+class Cause(dict):
+    """A cause-log entry whose text in each language ("en", "ko") is rendered when first read:
+    a headless tournament writes thousands of entries nobody reads, and rendering them all was a
+    tenth of a game's time. The text is the same whenever it is read (names and strings are fixed)."""
+
+    def __init__(self, render, **fields) -> None:
+        super().__init__(**fields)
+        self._render = render
+
+    def __missing__(self, lang: str) -> str:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        text = self[lang] = self._render(self["key"], self["params"], lang)
+        return text
+
+    def get(self, key, default=None):
+        return self[key] if key in self or key in LANGUAGES else default
 
 
 class World(Model):
@@ -406,11 +425,8 @@ class World(Model):
 
     def note(self, source: str, country: str, key: str, targets: list[str] | None = None, **params) -> None:
         """Add an entry to this turn's cause log, in both languages (strings in assets)."""
-        entry = {"turn": self.turn, "date": self.date, "source": source, "country": country, "key": key,
-                 "targets": targets or [], "params": params}
-        for lang in ("en", "ko"):
-            entry[lang] = self.render(key, params, lang)
-        self.causes[-1].append(entry)
+        self.causes[-1].append(Cause(self.render, turn=self.turn, date=self.date, source=source, country=country,
+                                     key=key, targets=targets or [], params=params))
 
     def _localised(self, value, lang: str):
         """Firm and industry names (and lists of them) in the reader's language; strings keys

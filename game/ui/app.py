@@ -388,6 +388,7 @@ class GameApp:
         col = self.fonts.render(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM)
         screen.blit(col, (x + 480 - col.get_width(), y - 18))
         bar_x, bar_w = x + 312, 100
+        self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
         for row in report.breakdown(world, lang):
             label = f"{row['label']} ({row['weight'] * 100:.0f}%)"
             while self.fonts.font(14).size(label)[0] > 304 and len(label) > 4:
@@ -397,6 +398,7 @@ class GameApp:
             pygame.draw.rect(screen, YELLOW, (bar_x, y + 4, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
             value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", 14, TEXT)
             screen.blit(value, (x + 480 - value.get_width(), y))
+            self.end_rows.append((pygame.Rect(x, y, 480, 22), f"component:{row['key']}"))
             y += 24
         lesson = world.scenario.lesson  # a lesson's discussion questions beside a narrower chart
         self._term_chart(screen, pygame.Rect(rect.x + 28, rect.y + 436, 480 if lesson else rect.width - 56,
@@ -656,6 +658,9 @@ class GameApp:
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.menu is None \
                 and not self.end_buttons and self.click_indicator(event.pos):
             return
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.menu is None \
+                and self.end_buttons and self.end_why(event.pos):
+            return
         if event.type == pygame.MOUSEWHEEL and self.why.is_open:
             self.why.wheel(event.y)
             return
@@ -725,6 +730,18 @@ class GameApp:
             self.focus = self.panels()[0]
         self.why.close()
         self.map.hover = None
+
+    def end_why(self, pos) -> bool:
+        """On the end-of-term screen: a breakdown row opens Why? for that component; a click
+        outside an open panel closes it. True when the click was used."""
+        if self.why.is_open:
+            if not self.why.RECT.collidepoint(pos):
+                self.why.close()
+            return True
+        key = next((key for rect, key in getattr(self, "end_rows", []) if rect.collidepoint(pos)), None)
+        if key is not None:
+            self.why.open(key)
+        return key is not None
 
     def click_indicator(self, pos) -> bool:
         """A click on something that answers "Why?": the index in the top bar or its chart, a
@@ -843,6 +860,7 @@ class GameApp:
         self.glossary.draw_panel(screen, self.lang)
         if self.end_buttons:
             self._end_screen(screen)
+            self.why.draw(screen, self.session.world, self.lang)  # over the end screen
         self.manager.draw_ui(screen)
         self._focus_ring(screen)
         self.teacher.draw(screen)
