@@ -287,6 +287,13 @@ def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(t
         assert pygame.image.tobytes(screen.subsurface(title_area), "RGB") != before, "the end screen was drawn"
         app.end_dismissed = False
         app.rebuild()
+        app.frame()
+        rect, key = app.end_rows[0]
+        click(app, rect.center)
+        assert app.why.key == key == f"component:{session.world.scenario.score.components[0].key}"
+        assert app.why.lines and app.end_buttons, "Why? opens over the end screen"
+        press(app, pygame.K_ESCAPE)
+        assert app.why.key is None and app.menu is None and app.end_buttons
         export = next(b for b, k in app.end_buttons.items() if k == "export")
         click(app, export.rect.center)
         reports = list(tmp_path.glob("report-baseline-seed7-*-en.md"))
