@@ -58,12 +58,33 @@ def korea_index(model) -> dict[str, float]:
     return {**points, "total": model.scores["KOR"]}
 
 
-def country_indicators(model, country: str) -> dict[str, float]:
-    """The measured quantities a country's score is built from (DESIGN.md, Score)."""
-    def market_share(firms, values) -> float:
-        total = sum(values)
-        home = sum(v for f, v in zip(firms, values, strict=True) if f.country == country)
-        return float(home / total) if total else 0.0
+SHARE_MARKETS = {"hbm_share": ("hbm_makers", "revenue"), "foundry_share": ("foundries", "revenue"),
+                 "packaging_share": ("packagers", "output"), "accelerator_share": ("designers", "sold")}
+
+
+def market_totals(model) -> dict[str, tuple[float, dict[str, float]]]:
+    """Each share market's total and every country's home part, added up in firm order (so the
+    sums are the same numbers a one-country pass would get), once per turn for all countries."""
+    totals = {}
+    for key, (group, field) in SHARE_MARKETS.items():
+        home: dict[str, float] = {}
+        total = 0
+        for firm in getattr(model, group):
+            value = getattr(firm, field)
+            total += value
+            home[firm.country] = home.get(firm.country, 0) + value
+        totals[key] = (total, home)
+    return totals
+
+
+def country_indicators(model, country: str, markets: dict | None = None) -> dict[str, float]:
+    """The measured quantities a country's score is built from (DESIGN.md, Score). `markets`
+    (from market_totals) saves re-adding every market for each country."""
+    markets = markets or market_totals(model)
+
+    def market_share(key: str) -> float:
+        total, home = markets[key]
+        return float(home.get(country, 0) / total) if total else 0.0
 
     buyers = [i for i, b in enumerate(model.buyers) if b.country == country]
     home_chip = np.array([d.country == country for d in model.designers])
@@ -81,10 +102,7 @@ def country_indicators(model, country: str) -> dict[str, float]:
     service_to_industry = (sum(i.domestic_adoption * i.base_output for i in industries) / adoption
                            if adoption else 0.0)
     return {
-        "hbm_share": market_share(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
-        "foundry_share": market_share(model.foundries, [f.revenue for f in model.foundries]),
-        "packaging_share": market_share(model.packagers, [p.output for p in model.packagers]),
-        "accelerator_share": market_share(model.designers, [d.sold for d in model.designers]),
+        **{key: market_share(key) for key in SHARE_MARKETS},
         "compute_installed": compute,
         "domestic_compute_share": float(installed[home_chip].sum() / compute) if compute else 0.0,
         "single_vendor_dependence": float(installed.max() / compute) if compute else 0.0,

@@ -24,7 +24,7 @@ from game.difficulty import NORMAL_GAME, Difficulty
 from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules
 from game.governance import Governance
-from game.indicators import country_indicators, flatten, snapshot
+from game.indicators import country_indicators, flatten, market_totals, snapshot
 from game.scenario import ExportControl, Scenario, ScenarioError
 from game.score import index as score_index
 from game.text import LANGUAGES, tr
@@ -417,7 +417,8 @@ class World(Model):
 
     def record_state(self) -> None:
         """Indicators and scores of every country, and the snapshot the contract prints."""
-        self.indicators = {c: country_indicators(self, c) for c in self.countries}
+        markets = market_totals(self)
+        self.indicators = {c: country_indicators(self, c, markets) for c in self.countries}
         spec = self.scenario.score
         self.scores = {c: score_index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
         self.current = snapshot(self)
