@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="play N turns with the built-in team_korea strategy, no input needed")
     play.add_argument("--screenshot", metavar="PATH",
                       help="write a PNG of the window (after --autoplay) and exit; works without a display")
+    play.add_argument("--difficulty", type=argtypes.difficulty, default="normal", metavar="LEVEL",
+                      help="easy, normal or hard: the players' state money and their rivals' (default: normal)")
     play.add_argument("--humans", type=_codes, default=("KOR",), metavar="CODE,...",
                       help="hot-seat teams: the countries played by people, in turn at the desk "
                            "(default: KOR; the others keep their AI), e.g. KOR,JPN,USA")
@@ -261,7 +263,8 @@ def run_play(args) -> str:
     from game.ui.app import NoDisplay, play
 
     try:
-        play(args.scenario, args.seed, args.lang, args.autoplay or 0, args.screenshot, humans=args.humans)
+        play(args.scenario, args.seed, args.lang, args.autoplay or 0, args.screenshot, humans=args.humans,
+             difficulty=args.difficulty)
     except NoDisplay as exc:
         raise UsageError(f"play: cannot open a window ({exc}). The desktop game needs a display; "
                          "on a machine without one, run it under Xvfb (apt-get install xvfb; "

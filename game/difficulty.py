@@ -25,7 +25,9 @@ class DifficultyLevel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    label_en: str = Field(min_length=1)
+    name_en: str = Field(min_length=1, max_length=20)  # on a button
+    name_ko: str = Field(min_length=1, max_length=20)
+    label_en: str = Field(min_length=1)  # what it changes, under the buttons
     label_ko: str = Field(min_length=1)
     player_budget: float = Field(gt=0, le=10, allow_inf_nan=False)
     rival_budget: float = Field(gt=0, le=10, allow_inf_nan=False)

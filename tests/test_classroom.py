@@ -366,7 +366,7 @@ def test_loading_a_hot_seat_save_from_the_title_resumes_the_teams(tmp_path):
     assert resumed.humans == ("KOR", "JPN", "USA")
     assert all(resumed.world.governance.controllers[c] is resumed.players[c] for c in resumed.humans)
     assert world_state(resumed.world) == world_state(session.world)
-    assert start_game(("new", "baseline", "en"), 7, tmp_path).humans == ("KOR",)
+    assert start_game(("new", "baseline", "en", "normal"), 7, tmp_path).humans == ("KOR",)
 
 
 EVENT_IDS = ["taiwan_earthquake", "ai_capex_correction", "samsung_hbm3e_nvidia", "us_controls_h20"]

@@ -41,8 +41,9 @@ def test_the_offered_levels_are_easy_normal_hard_with_labels_in_both_languages()
     assert offered["easy"].player_budget > 1.0 and offered["hard"].player_budget < 1.0
     assert offered["hard"].rival_budget > 1.0
     for level in offered.values():
-        assert any("\uac00" <= ch <= "\ud7a3" for ch in level.label_ko)
-        assert not any("\uac00" <= ch <= "\ud7a3" for ch in level.label_en)
+        for korean, english in ((level.name_ko, level.name_en), (level.label_ko, level.label_en)):
+            assert any("\uac00" <= ch <= "\ud7a3" for ch in korean)
+            assert not any("\uac00" <= ch <= "\ud7a3" for ch in english)
 
 
 def test_normal_is_the_scenario_as_written_and_the_same_game():
@@ -89,7 +90,8 @@ def test_unknown_levels_and_countries_are_refused_by_name():
 
 def test_a_broken_levels_file_is_a_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "difficulty.toml"
-    bad.write_text("[normal]\nlabel_en = 'x'\nlabel_ko = 'x'\nplayer_budget = 2.0\nrival_budget = 1.0\n")
+    bad.write_text("[normal]\nname_en = 'N'\nname_ko = 'N'\nlabel_en = 'x'\nlabel_ko = 'x'\n"
+                   "player_budget = 2.0\nrival_budget = 1.0\n")
     monkeypatch.setattr(difficulty, "LEVELS_FILE", bad)
     levels.cache_clear()
     try:
@@ -134,8 +136,9 @@ def test_the_command_line_plays_a_difficulty_and_refuses_a_wrong_one(tmp_path):
     hard = json.loads(out)["final"]["korea_index"]["budget_used"]
     code, out, _ = run_cli(*game)
     assert json.loads(out)["final"]["korea_index"]["budget_used"] < hard  # the same plan uses more of less
-    code, _, err = run_cli("sim", "--difficulty", "nightmare")
-    assert code == 2 and "not a difficulty (choose from easy, normal, hard)" in err
+    for command in ("sim", "play"):
+        code, _, err = run_cli(command, "--difficulty", "nightmare")
+        assert code == 2 and "not a difficulty (choose from easy, normal, hard)" in err
     save = tmp_path / "g.json"
     assert run_cli("sim", "--turns", "2", "--save", str(save))[0] == 0
     code, _, err = run_cli("sim", "--load", str(save), "--difficulty", "easy")

@@ -16,6 +16,7 @@ import pygame
 import pygame.freetype
 import pytest
 
+from game.difficulty import Difficulty
 from game.text import tr
 from game.ui.app import CHART_RECT, MAP_RECT, SIZE, GameApp
 from game.ui.fonts import REGULAR
@@ -227,8 +228,18 @@ def test_title_screen_new_game_continue_load_and_settings(tmp_path):
         assert title.page == "new"
         title_click(title, ("lang", "ko"))
         assert title.lang == "ko" and title.manager.get_locale() == "ko"
+        title_click(title, ("difficulty", "hard"))
         title_click(title, "start")
-        assert title.result == ("new", "baseline", "ko")
+        assert title.result == ("new", "baseline", "ko", "hard")
+        from game.ui.app import start_game
+        hard = start_game(title.result, 7, tmp_path, humans=("KOR", "JPN"))
+        assert hard.world.difficulty == Difficulty("hard", ("KOR", "JPN"))
+        assert hard.world.countries["KOR"].budget_per_quarter == pytest.approx(
+            0.7 * Session("baseline", 7, saves_dir=tmp_path).world.countries["KOR"].budget_per_quarter)
+        hard.save(tmp_path / "hard.json")
+        again = Session("baseline", 7, saves_dir=tmp_path)
+        again.load(tmp_path / "hard.json")
+        assert again.world.difficulty == hard.world.difficulty and again.humans == ("KOR", "JPN")
 
         game = GameApp(Session("baseline", 7, saves_dir=tmp_path), "ko", screen)
         game.end_turn()
@@ -243,7 +254,6 @@ def test_title_screen_new_game_continue_load_and_settings(tmp_path):
         files = [k[1].name for k in title.buttons.values() if isinstance(k, tuple)]
         assert "mine.json" in files and "settings.json" not in files
         title_click(title, ("file", tmp_path / "mine.json"))
-        from game.ui.app import start_game
         session = start_game(title.result, 7, tmp_path)
         assert session.world.turn == 2 and session.world.governance.controllers["KOR"] is session.player
         title = TitleScreen(screen, "en", tmp_path)

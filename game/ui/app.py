@@ -1034,16 +1034,17 @@ def open_window(headless: bool = False) -> pygame.Surface:
 
 
 def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: int = 0,
-         screenshot: str | None = None, saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,)) -> int:
+         screenshot: str | None = None, saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
+         difficulty: str = "normal") -> int:
     """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
     built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
     display) a window. Without either, the title screen comes first."""
     if not autoplay and not screenshot:
-        return play_from_title(scenario, seed, lang, saves_dir, humans)
+        return play_from_title(scenario, seed, lang, saves_dir, humans, difficulty)
     screen = open_window(headless=screenshot is not None)
     kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
     session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, humans=humans,
-                      **kwargs)
+                      difficulty=difficulty, **kwargs)
     app = GameApp(session, lang, screen)
     if autoplay:
         started = time.perf_counter()
@@ -1067,18 +1068,19 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
 
 
 def start_game(choice: tuple, seed: int, saves_dir: Path, humans: tuple[str, ...] = (PLAYER,)) -> Session:
-    """A Session for what the title screen returned: a new game (`humans`: the hot-seat teams
-    of `play --humans`) or a loaded save, whose teams come back with it (SaveError if the save
-    cannot be used)."""
+    """A Session for what the title screen returned: a new game ("new", scenario, language,
+    difficulty; `humans`: the hot-seat teams of `play --humans`) or a loaded save, whose teams and
+    difficulty come back with it (SaveError if the save cannot be used)."""
     if choice[0] == "new":
-        return Session(choice[1], seed, saves_dir=saves_dir, humans=humans)
+        return Session(choice[1], seed, saves_dir=saves_dir, humans=humans, difficulty=choice[3])
     session = Session("baseline", seed, saves_dir=saves_dir)
     session.load(Path(choice[1]))
     return session
 
 
 def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
-                    saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,)) -> int:
+                    saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
+                    difficulty: str = "normal") -> int:
     """`python main.py` / `play` without --autoplay: the title screen, then the game; the Esc
     menu's "Main menu" comes back here."""
     from game.ui.title import TitleScreen, apply_window_size, load_settings
@@ -1091,7 +1093,7 @@ def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
         screen = pygame.display.get_surface()
     message = ""
     while True:
-        title = TitleScreen(screen, lang, saves_dir, scenario)
+        title = TitleScreen(screen, lang, saves_dir, scenario, difficulty)
         title.message = message
         choice = title.run()
         screen = title.screen

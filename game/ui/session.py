@@ -108,10 +108,12 @@ class CountryView:
 
 class Session:
     def __init__(self, scenario_name: str = "baseline", seed: int = 7, ai: str | None = None,
-                 saves_dir: Path = SAVES_DIR, autosave: bool = True, humans: tuple[str, ...] = (PLAYER,)) -> None:
+                 saves_dir: Path = SAVES_DIR, autosave: bool = True, humans: tuple[str, ...] = (PLAYER,),
+                 difficulty: str = "normal") -> None:
         """`humans` are the countries played by people (hot-seat teams take turns at the desk);
-        `ai` names a built-in strategy to play the first of them instead (autoplay). An unknown
-        country is a ScenarioError naming the scenario's countries."""
+        `ai` names a built-in strategy to play the first of them instead (autoplay); `difficulty`
+        scales the humans' and their rivals' state money (game/difficulty.py). An unknown
+        country or level is a ScenarioError naming the choices."""
         self.scenario_name = scenario_name
         self.saves_dir = Path(saves_dir)
         self.seed = seed
@@ -125,17 +127,11 @@ class Session:
             raise ScenarioError(f"--humans: no country {', '.join(unknown) or '(none given)'} in scenario "
                                 f"'{scenario.scenario.name}' (countries: {', '.join(known)})")
         self.players = {code: PlayerController() for code in self.humans}
-        self.world = self._new_world(scenario, self.world_difficulty())
+        self.world = self._new_world(scenario, Difficulty(difficulty, self.humans))
         if ai:
             self.world.governance.controllers[self.humans[0]] = make_controller(self.humans[0], ai)
         self.reports: list[TurnReport] = []
         self._lock = threading.Lock()
-
-    def world_difficulty(self) -> Difficulty:
-        """The game's difficulty: the players are the human countries."""
-        current = getattr(self, "world", None)
-        level = current.difficulty.level if current is not None else "normal"
-        return Difficulty(level, self.humans)
 
     def _new_world(self, scenario, difficulty: Difficulty) -> World:
         return World(scenario, seed=self.seed, controllers=dict(self.players), difficulty=difficulty)

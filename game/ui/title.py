@@ -17,6 +17,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 
+from game.difficulty import levels as difficulty_levels
 from game.scenario import list_scenarios
 from game.text import tr
 from game.ui.fonts import Fonts, gui_theme
@@ -94,12 +95,13 @@ def apply_window_size(choice: str) -> None:
 
 class TitleScreen:
     def __init__(self, screen: pygame.Surface, lang: str = "en", saves_dir: Path = Path("saves"),
-                 scenario: str = "baseline") -> None:
+                 scenario: str = "baseline", difficulty: str = "normal") -> None:
         self.screen = screen
         self.saves_dir = Path(saves_dir)
         self.settings = load_settings(self.saves_dir)
         self.lang = self.settings.get("lang", lang) if self.settings.get("lang") in ("en", "ko") else lang
-        self.scenarios = [s.scenario for s in list_scenarios()]
+        self.scenarios = sorted((s.scenario for s in list_scenarios()), key=lambda meta: meta.title_en)
+        self.difficulty = difficulty if difficulty in difficulty_levels() else "normal"
         self.scenario = scenario if any(s.name == scenario for s in self.scenarios) else self.scenarios[0].name
         self.scale = ui_scale(self.settings)
         self.fonts = Fonts(self.scale)
@@ -125,8 +127,8 @@ class TitleScreen:
         self.buttons[button] = key
         return button
 
-    def _panel(self, height: int, title: str) -> UIPanel:
-        rect = pygame.Rect(0, 0, 560, height)
+    def _panel(self, height: int, title: str, width: int = 560) -> UIPanel:
+        rect = pygame.Rect(0, 0, width, height)
         rect.midtop = (SIZE[0] // 2, 300)
         panel = UIPanel(rect, manager=self.manager, object_id="#menu")
         UILabel(pygame.Rect(16, 8, 520, 30), title, manager=self.manager, container=panel, object_id="#section")
@@ -143,30 +145,38 @@ class TitleScreen:
                          object_id="#end_turn" if key == "new" else None, enabled=enabled)
 
     def _page_new(self) -> None:
+        """Scenario on the left (its description under the list); language and difficulty on the
+        right, each level's meaning under its buttons; Back and Start along the bottom."""
         lang = self.lang
-        panel = self._panel(400, tr("ui.title.new", lang))
-        UILabel(pygame.Rect(16, 44, 520, 24), tr("scenario", lang), manager=self.manager, container=panel,
-                object_id="#small")
+        panel = self._panel(420, tr("ui.title.new", lang), width=920)
+        small = {"manager": self.manager, "container": panel, "object_id": "#small"}
+        UILabel(pygame.Rect(16, 44, 520, 24), tr("scenario", lang), **small)
         y = 70
         for s in self.scenarios:
             title = s.title_ko if lang == "ko" else s.title_en
-            self._button(("scenario", s.name), (16, y, 520, 34), title, panel,
+            self._button(("scenario", s.name), (16, y, 540, 34), title, panel,
                          "#staged" if s.name == self.scenario else None)
             y += 38
         chosen = next(s for s in self.scenarios if s.name == self.scenario)
-        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en, pygame.Rect(12, y, 530, 80),
+        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en, pygame.Rect(12, y, 548, 84),
                   manager=self.manager, container=panel, object_id="#reason")
-        y += 84
-        UILabel(pygame.Rect(16, y, 520, 24), tr("ui.title.language", lang), manager=self.manager, container=panel,
-                object_id="#small")
+        right = 580
+        UILabel(pygame.Rect(right, 44, 320, 24), tr("ui.title.language", lang), **small)
         for i, code in enumerate(("ko", "en")):
-            self._button(("lang", code), (16 + i * 262, y + 26, 258, 34), tr(f"ui.lang.{code}", "en"), panel,
+            self._button(("lang", code), (right + i * 162, 70, 158, 34), tr(f"ui.lang.{code}", "en"), panel,
                          "#staged" if code == lang else None)
-        y += 66
-        UILabel(pygame.Rect(16, y, 520, 22), tr("ui.title.no_difficulty", lang), manager=self.manager,
-                container=panel, object_id="#small")
-        self._button("back", (16, 346, 160, 40), tr("ui.title.back", lang), panel)
-        self._button("start", (186, 346, 350, 40), tr("ui.title.start", lang), panel, "#end_turn")
+        UILabel(pygame.Rect(right, 120, 320, 24), tr("ui.title.difficulty", lang), **small)
+        offered = difficulty_levels()
+        width = 324 // len(offered)
+        for i, (name, level) in enumerate(offered.items()):
+            self._button(("difficulty", name), (right + i * width, 146, width - 4, 34),
+                         level.name_ko if lang == "ko" else level.name_en, panel,
+                         "#staged" if name == self.difficulty else None)
+        level = offered[self.difficulty]
+        UITextBox(level.label_ko if lang == "ko" else level.label_en, pygame.Rect(right - 4, 184, 328, 60),
+                  manager=self.manager, container=panel, object_id="#reason")
+        self._button("back", (16, 366, 160, 40), tr("ui.title.back", lang), panel)
+        self._button("start", (right, 366, 320, 40), tr("ui.title.start", lang), panel, "#end_turn")
 
     def _page_load(self) -> None:
         lang = self.lang
@@ -232,11 +242,13 @@ class TitleScreen:
             if path is not None:
                 self.result = ("load", path, lang)
         elif key == "start":
-            self.result = ("new", self.scenario, lang)
+            self.result = ("new", self.scenario, lang, self.difficulty)
         elif isinstance(key, tuple) and key[0] == "file":
             self.result = ("load", key[1], lang)
         elif isinstance(key, tuple) and key[0] == "scenario":
             self.scenario = key[1]
+        elif isinstance(key, tuple) and key[0] == "difficulty":
+            self.difficulty = key[1]
         elif isinstance(key, tuple) and key[0] == "lang":
             self.lang = key[1]
             self.settings["lang"] = self.lang
