@@ -29,10 +29,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 started = time.perf_counter()
-import game.debrief as debrief  # noqa: E402
-import game.debrief_charts as charts  # noqa: E402
-import game.debrief_html  # noqa: E402, F401  (imported here so the first run does not pay for it)
 import game.fontfiles as fontfiles  # noqa: E402
+import game.report.charts as charts  # noqa: E402
+import game.report.debrief as debrief  # noqa: E402
+import game.report.page  # noqa: E402, F401  (imported here so the first run does not pay for it)
 import game.saves as saves  # noqa: E402
 from agents.controllers import make_controller  # noqa: E402
 from game.model import World  # noqa: E402
@@ -98,7 +98,7 @@ def main() -> None:
 
     print(f"Debrief report of a {world.turns}-turn baseline game (Korea: team_korea), --lang {args.lang}, "
           f"{args.runs} runs")
-    print(f"  imports (game.debrief, matplotlib, fontTools)    {IMPORTS * 1000:8.0f} ms once")
+    print(f"  imports (game.report, matplotlib, fontTools)    {IMPORTS * 1000:8.0f} ms once")
     print(f"  register Noto Sans KR with matplotlib            {fonts * 1000:8.0f} ms once")
     print(f"  whole report (report_from_save)                  {statistics.median(totals) * 1000:8.0f} ms median "
           f"(min {min(totals) * 1000:.0f}, max {max(totals) * 1000:.0f})")

@@ -213,8 +213,8 @@ def run_sim(args) -> str:
 
 
 def run_report(args) -> str:
-    """game/debrief.py: re-play the save, play the laissez_faire what-if, write the HTML."""
-    from game.debrief import DebriefError, report_from_save
+    """game/report/debrief.py: re-play the save, play the laissez_faire what-if, write the HTML."""
+    from game.report.debrief import DebriefError, report_from_save
     from game.saves import SaveError, save_path
 
     try:

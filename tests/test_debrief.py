@@ -23,9 +23,9 @@ from PIL import Image
 from agents.controllers import Controller, make_controller
 from game import fontfiles, saves
 from game.actions import FoundrySubsidy
-from game.debrief import debrief, players, quarter_rows
 from game.difficulty import Difficulty
 from game.model import World
+from game.report.debrief import debrief, players, quarter_rows
 from game.saves import load_game
 from game.scenario import load_scenario
 from tests.clitools import run_cli
@@ -292,7 +292,7 @@ def test_a_subset_font_keeps_every_character_of_its_text(text):
 
 
 def test_the_debrief_core_loads_neither_pygame_nor_matplotlib_until_a_report_is_drawn():
-    code = ("import sys, game.debrief, game.describe, game.fontfiles; "
+    code = ("import sys, game.report.debrief, game.describe, game.fontfiles; "
             "print(sorted(m for m in ('pygame', 'matplotlib', 'fontTools.subset') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
@@ -334,7 +334,8 @@ def test_the_what_if_is_played_at_the_games_difficulty(tmp_path):
     assert json.loads(json_out)["final"]["korea_index"]["total"] == round(alone.history[-1]["korea_index"]["total"], 6)
     assert run_cli("report", str(save), "--out", str(out))[0] == 0
     words = Page(out.read_text(encoding="utf-8")).words
-    assert "Hard: 0.7x your budget, rivals 1.3x" in words and "어려움: 예산 0.7배, 경쟁국 1.3배" in words
+    assert "Hard: Your budget x0.7; every rival's x1.3" in words
+    assert "어려움: 내 예산 0.7배, 경쟁국 예산은 1.3배" in words
 
 
 def test_a_hot_seat_team_that_did_nothing_is_still_shown_as_people():

@@ -344,8 +344,8 @@ class GameApp:
             self.desk.root.show()
 
     def export_report(self) -> Path | None:
-        """The Markdown summary and, beside it, the bilingual HTML debrief (game/debrief.py)."""
-        from game.debrief import DebriefError, write_report  # matplotlib loads on export, not at start
+        """The Markdown summary and, beside it, the bilingual HTML debrief (game/report/debrief.py)."""
+        from game.report.debrief import DebriefError, write_report  # matplotlib loads on export, not at start
 
         try:
             self.report_path = export_report(self.session.world, self.session.scenario_name,

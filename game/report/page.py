@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from game import debrief_charts as charts
 from game import fontfiles
-from game.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
 from game.difficulty import levels
+from game.report import charts
+from game.report.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
 from game.text import tr
 
 CSS = """
@@ -118,7 +118,8 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         ("scenario", per_lang(lambda lang: escape(meta.title_ko if lang == "ko" else meta.title_en)
                               + f" (<code>{escape(report.scenario_name)}</code>)")),
         ("debrief.seed", str(world.seed_value)),
-        ("debrief.difficulty", per_lang(lambda lang: escape(getattr(level, f"label_{lang}")))),
+        ("debrief.difficulty", per_lang(lambda lang: escape(f"{getattr(level, f'name_{lang}')}: "
+                                                            f"{getattr(level, f'label_{lang}')}"))),
         ("debrief.quarters", per_lang(lambda lang: f"{escape(dates[0])} – {escape(dates[-1])}, "
                                       + escape(tr("debrief.n_quarters", lang).format(n=len(dates))))),
         ("korea_index", f'<span class="score">{final["played"]:.1f}</span> / 100, '

@@ -6,7 +6,7 @@ Korea played by `laissez_faire` and every other country by its `default`, exactl
 `sim --control KOR=laissez_faire` plays it. The difference between the two runs is the effect of
 the player's policy, which is the point of the debrief; a single run cannot show it.
 
-Markup lives in `game.debrief_html`, charts in `game.debrief_charts` (matplotlib is imported only
+Markup lives in `game.report.page`, charts in `game.report.charts` (matplotlib is imported only
 there). No pygame anywhere, so the command line and the desktop game share this module.
 """
 
@@ -167,7 +167,7 @@ def finals(report: Debrief) -> dict:
 
 def report_html(world: World, scenario_name: str, lang: str = "both",
                 logged_names: dict[str, str] | None = None) -> str:
-    from game.debrief_html import render  # matplotlib and fontTools only when a report is made
+    from game.report.page import render  # matplotlib and fontTools only when a report is made
 
     return render(debrief(world, scenario_name), languages(lang), logged_names)
 
