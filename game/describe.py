@@ -31,8 +31,9 @@ def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") 
     for key in ("amount", "budget"):
         if key in action:
             parts.append(money(float(action[key]), lang, currency))
-    if "mix" in action:
-        parts.append("/".join(f"{float(v) * 100:.0f}" for v in action["mix"].values()) + "%")
+    if action.get("mix"):
+        parts.append(", ".join(f"{tr(f'ui.country.mix.{k}', lang)} {float(v) * 100:.0f}%"
+                               for k, v in action["mix"].items()))
     for key in ("rate", "intensity"):
         if key in action:
             parts.append(f"{float(action[key]) * 100:.0f}%")

@@ -15,9 +15,10 @@ from pydantic import ValidationError
 
 from game import events as event_rules
 from game.actions import Action, parse_action
+from game.describe import describe_action
 from game.observation import Observation
 from game.scenario import ScenarioError
-from game.text import tr
+from game.text import LANGUAGES, tr
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,9 @@ class Governance:
             country.pay(cost)
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
+        words = {lang: describe_action(action.model_dump(), lang, world, country.currency) for lang in LANGUAGES}
         world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
-                   kind_ko=tr(f"lever.{action.kind}", "ko"), detail=_describe(action, country.currency))
+                   kind_ko=tr(f"lever.{action.kind}", "ko"), detail=words["en"], detail_ko=words["ko"])
 
     def enact_due(self) -> None:
         """Actions whose lag has passed take effect now."""
@@ -236,20 +238,3 @@ class Governance:
         need = self.projected_cost(country_id, list(actions))
         budget = self.world.countries[country_id].budget_per_quarter
         return "over budget" if need > budget + 1e-6 else None
-
-
-def _describe(action: Action, currency: str) -> str:
-    """Short, readable settings: money in billions of the country's currency, rates in %."""
-    parts = []
-    for key, value in action.model_dump().items():
-        if key == "kind":
-            continue
-        if key in ("amount", "budget") and isinstance(value, float):
-            parts.append(f"{key} {value / 1e9:,.1f}B {currency}")
-        elif isinstance(value, float):
-            parts.append(f"{key} {value:.0%}" if key in ("rate", "intensity") else f"{key} {value:.3g}")
-        elif isinstance(value, dict):
-            parts.append(f"{key} " + "/".join(f"{k} {v:.0%}" for k, v in value.items()))
-        else:
-            parts.append(f"{key} {value}")
-    return ", ".join(parts)

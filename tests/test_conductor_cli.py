@@ -129,13 +129,20 @@ def test_korean_summary_shows_the_index_and_grade():
     assert re.search(r"팀 코리아 지수: \d+\.\d / 100, 등급 [A-F]\b", out), out
 
 
+def test_the_korean_cause_log_describes_actions_in_korean():
+    log = ok("--control", "KOR=team_korea", "--explain", "--lang", "ko", "--turns", "2")
+    assert re.search(r"\[정책 KOR\] 국가AI컴퓨팅센터 조달 [\d,]+억 원 선두 업체 50%, 국산 칩 40%, 기타 10%", log)
+    assert re.search(r"\[정책 KOR\] 학습용 칩 R&D 지원 리벨리온 [\d,]+억 원", log)
+    assert "B KRW" not in log and "amount" not in log
+
+
 def test_explain_prints_the_cause_log_with_the_procurement_mandate():
     out = ok("--control", "KOR=team_korea", "--explain")
     assert "Why things moved (cause log)" in out
     log = out.split("Why things moved (cause log)", 1)[1]
     assert re.search(r"^  2025Q1$", log, re.M)
-    assert re.search(r"\[action KOR\] National computing centre procurement: budget [\d.,]+B KRW, "
-                     r"mix leader 50%/domestic 40%/other 10%", log)
+    assert re.search(r"\[action KOR\] National computing centre procurement [\d.,]+B KRW "
+                     r"leader 50%, home chips 40%, others 10%", log)
     mandate = re.findall(r"\[effect KOR\] (Rebellions|FuriosaAI): \+[\d.]+k units ordered by National AI "
                          r"Computing Centre under the mandate \(40% home chips\)", log)
     assert len(mandate) >= 10

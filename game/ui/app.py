@@ -17,13 +17,13 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
-from game.describe import describe_action
+from game.describe import describe_action, money
 from game.saves import SaveError, save_path
 from game.text import tr
 from game.ui import briefing, handover, report
 from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
-from game.ui.desk import Desk, money
+from game.ui.desk import Desk
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
 from game.ui.mapview import MapView

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pygame
 
+from game.describe import money
 from game.indicators import budget_used
 from game.text import tr
-from game.ui.desk import money
 
 TEXT = (230, 234, 240)
 DIM = (150, 162, 176)

@@ -27,17 +27,11 @@ from game.actions import (
     ServiceIncentive,
     TradeStance,
 )
+from game.describe import money
 from game.policy import STANCES
 from game.text import tr
 from game.ui.fonts import Fonts
 from game.ui.session import validation_message
-
-
-def money(local: float, lang: str, currency: str = "KRW") -> str:
-    """Billions of won in English, 억 원 in Korean."""
-    if currency == "KRW" and lang == "ko":
-        return f"{local / 1e8:,.0f}억 원"
-    return f"{local / 1e9:,.1f}B {currency}"
 
 
 @dataclass
