@@ -7,9 +7,10 @@ from game.text import tr
 
 
 def money(local: float, lang: str, currency: str = "KRW") -> str:
-    """Billions of won in English, 억 원 in Korean."""
-    if currency == "KRW" and lang == "ko":
-        return f"{local / 1e8:,.0f}억 원"
+    """Billions in English; in Korean the 억 (10^8) a Korean reader counts in: 억 원 for won,
+    억 and the currency's code for the others (730억 CNY)."""
+    if lang == "ko":
+        return f"{local / 1e8:,.0f}억 " + ("원" if currency == "KRW" else currency)
     return f"{local / 1e9:,.1f}B {currency}"
 
 

@@ -153,10 +153,13 @@ def _jsonable(value):
 
 
 def write_save(path: Path, doc: dict) -> Path:
-    """Atomically: a temporary file in the same folder, flushed to disk, then renamed over the
-    target. A crash mid-write leaves the previous save intact."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
+    return write_text_atomically(path, json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1))
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """A temporary file in the target's folder, flushed to disk, then renamed over the target: a
+    reader never sees half a file, and a crash mid-write leaves the previous one intact."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -17,6 +17,7 @@ import pygame
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from uitools import click, hold, post, press
 
 from game.actions import FoundrySubsidy
 from game.saves import SaveError, load_game, verify, world_state
@@ -43,34 +44,6 @@ def make_app(tmp_path):
 
     yield make
     pygame.quit()
-
-
-def post(event_type, **attrs) -> None:
-    pygame.event.post(pygame.event.Event(event_type, **attrs))
-
-
-def press(app, key) -> None:
-    post(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
-    post(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0)
-    app.frame()
-
-
-def click(app, pos) -> None:
-    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
-    post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
-    app.frame()
-    post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
-    app.frame()
-    app.frame()  # pygame_gui posts UI_BUTTON_PRESSED to the queue: the next frame handles it
-
-
-def hold(app, pos, frames: int, dt: float = 0.05) -> None:
-    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(1, 0, 0))
-    post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
-    for _ in range(frames):
-        app.frame(dt)
-    post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
-    app.frame(dt)
 
 
 def pixels(app, rect: pygame.Rect) -> np.ndarray:

@@ -13,7 +13,6 @@ there). No pygame anywhere, so the command line and the desktop game share this 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from agents.controllers import make_controller
 from game.describe import describe_action
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
+from game.saves import load_game, write_text_atomically
 from game.scenario import load_scenario
 from game.text import LANGUAGES, tr
 from game.ui import report as term  # pure (no pygame): the end-of-term breakdown and grade
@@ -172,23 +172,6 @@ def report_html(world: World, scenario_name: str, lang: str = "both",
     return render(debrief(world, scenario_name), languages(lang), logged_names)
 
 
-def write_atomically(path: Path, text: str) -> Path:
-    """A temporary file in the target folder, flushed to disk, renamed over the target: a reader
-    never sees half a report, and a failure leaves no file behind."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def check_target(out: Path) -> None:
     """Refuse an output path that cannot work before any game is re-played."""
     if out.suffix.lower() not in (".html", ".htm"):
@@ -206,7 +189,7 @@ def write_report(world: World, scenario_name: str, out: Path, lang: str = "both"
     check_target(out)
     html = report_html(world, scenario_name, lang, logged_names)
     try:
-        return write_atomically(out, html)
+        return write_text_atomically(out, html)
     except OSError as exc:
         raise DebriefError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
 
@@ -214,8 +197,6 @@ def write_report(world: World, scenario_name: str, out: Path, lang: str = "both"
 def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = False) -> Path:
     """`main.py report SAVE --out FILE`: re-play the save (checked as `load_game` checks it) and
     write its report. A bad save raises SaveError and writes nothing."""
-    from game.saves import load_game
-
     check_target(out)
     world, saved = load_game(save, force=force)
     return write_report(world, saved.scenario.name, out, lang, saved.controllers)

@@ -1,0 +1,35 @@
+"""Driving the desktop game from tests with real pygame events (posted to the queue, handled by
+the next frame exactly as a player's would be)."""
+
+from __future__ import annotations
+
+import pygame
+
+
+def post(event_type, **attrs) -> None:
+    pygame.event.post(pygame.event.Event(event_type, **attrs))
+
+
+def press(app, key) -> None:
+    post(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
+    post(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0)
+    app.frame()
+
+
+def click(app, pos) -> None:
+    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
+    post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+    app.frame()
+    post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
+    app.frame()
+    app.frame()  # pygame_gui posts UI_BUTTON_PRESSED to the queue: the next frame handles it
+
+
+def hold(app, pos, frames: int, dt: float = 0.05) -> None:
+    """Press the mouse on `pos` and keep it down for a few frames (a slider's arrow repeats)."""
+    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(1, 0, 0))
+    post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+    for _ in range(frames):
+        app.frame(dt)
+    post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
+    app.frame(dt)
