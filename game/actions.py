@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from game.policy import VENDOR_GROUPS, Policy
+from game.reasons import Reason, names
+from game.text import tr
 
 Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, le=1e16, allow_inf_nan=False)]
@@ -22,7 +24,7 @@ Money = Annotated[float, Field(ge=0, le=1e16, allow_inf_nan=False)]
 class Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def check(self, world, country) -> str | None:
+    def check(self, world, country) -> Reason | None:
         return None
 
     def one_off_cost(self, world, country) -> float:
@@ -32,15 +34,21 @@ class Action(BaseModel):
         raise NotImplementedError
 
 
-def _home(world, country, name: str, kinds: tuple[str, ...], what: str) -> str | None:
+def _home(world, country, name: str, kinds: tuple[str, ...], what: str) -> Reason | None:
+    """`what` names the kind of firm in a strings key ("refuse.what.<what>")."""
     agent = world.by_name.get(name)
     if agent is None or agent.kind not in kinds:
-        return f"unknown {what} '{name}'"
+        return Reason("refuse.unknown", what=tr(f"refuse.what.{what}", "en"), what_ko=tr(f"refuse.what.{what}", "ko"),
+                      name=name)
     if agent.country != country.name:
-        return f"{name} is not a {country.name_en} firm"
+        return Reason("refuse.not_home", **names(agent, name), **_country(country))
     if not agent.alive:
-        return f"{name} has exited"
+        return Reason("refuse.exited", **names(agent, name))
     return None
+
+
+def _country(country) -> dict[str, str]:
+    return {"country": country.name_en, "country_ko": country.name_ko}
 
 
 class FoundrySubsidy(Action):
@@ -52,7 +60,7 @@ class FoundrySubsidy(Action):
 
     def check(self, world, country):
         if not any(f.country == country.name for f in world.foundries):
-            return f"{country.name_en} has no foundry to subsidise"
+            return Reason("refuse.no_foundry", **_country(country))
         return None
 
     def apply(self, policy, world, country):
@@ -69,12 +77,12 @@ class Procurement(Action):
 
     def check(self, world, country):
         if world.national_buyer(country.name) is None:
-            return f"{country.name_en} has no national computing centre"
+            return Reason("refuse.no_centre", **_country(country))
         unknown = set(self.mix) - set(VENDOR_GROUPS)
         if unknown:
-            return f"unknown vendor group {', '.join(sorted(unknown))} (use {', '.join(VENDOR_GROUPS)})"
+            return Reason("refuse.vendor_group", groups=", ".join(sorted(unknown)), valid=", ".join(VENDOR_GROUPS))
         if self.mix and abs(sum(self.mix.values()) - 1) > 1e-6:
-            return "the vendor mix must add up to 100%"
+            return Reason("refuse.mix_sum")
         return None
 
     def apply(self, policy, world, country):
@@ -101,7 +109,7 @@ class ServiceIncentive(Action):
 
     def check(self, world, country):
         if not any(m.country == country.name for m in world.scenario.llm_markets):
-            return f"{country.name_en} has no modelled LLM market"
+            return Reason("refuse.no_llm_market", **_country(country))
         return None
 
     def apply(self, policy, world, country):
@@ -117,7 +125,7 @@ class RDGrant(Action):
     amount: Money
 
     def check(self, world, country):
-        return _home(world, country, self.designer, ("designer",), "chip designer")
+        return _home(world, country, self.designer, ("designer",), "designer")
 
     def apply(self, policy, world, country):
         if self.amount > 0:
@@ -135,14 +143,17 @@ class BrokerLink(Action):
     supplier: str
 
     def check(self, world, country):
-        reason = _home(world, country, self.designer, ("designer",), "chip designer")
-        reason = reason or _home(world, country, self.supplier, ("component_supplier",), "component supplier")
+        reason = _home(world, country, self.designer, ("designer",), "designer")
+        reason = reason or _home(world, country, self.supplier, ("component_supplier",), "component_supplier")
         if reason:
             return reason
-        if self.supplier not in world.by_name[self.designer].components:
-            return f"{self.designer} does not use {world.by_name[self.supplier].component} from {self.supplier}"
-        if world.by_name[self.supplier].link_strength.get(self.designer, 0.0) >= 1:
-            return f"{self.designer} and {self.supplier} already work together"
+        designer, supplier = world.by_name[self.designer], world.by_name[self.supplier]
+        pair = {"designer": self.designer, "designer_ko": designer.name_ko,
+                "supplier": self.supplier, "supplier_ko": supplier.name_ko}
+        if self.supplier not in designer.components:
+            return Reason("refuse.component", component=supplier.component, **pair)
+        if supplier.link_strength.get(self.designer, 0.0) >= 1:
+            return Reason("refuse.linked", **pair)
         return None
 
     def one_off_cost(self, world, country):
@@ -204,12 +215,13 @@ class ExportControl(Action):
 
     def check(self, world, country):
         if country.name not in world.scenario.levers.export_control_reach:
-            return f"{country.name_en} has no export-control reach"
+            return Reason("refuse.no_reach", **_country(country))
         unknown = [c for c in self.to_countries if c not in world.countries]
         if unknown or not self.to_countries:
-            return f"unknown destination {', '.join(unknown)}" if unknown else "name at least one destination"
+            return Reason("refuse.destination", names=", ".join(unknown)) if unknown \
+                else Reason("refuse.no_destination")
         if country.name in self.to_countries:
-            return "a country cannot control exports to itself"
+            return Reason("refuse.self_control")
         return None
 
     def apply(self, policy, world, country):

@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from game import events as event_rules
 from game.actions import Action, parse_action
-from game.describe import describe_action
+from game.describe import describe_action, money
 from game.observation import Observation
+from game.reasons import Reason
 from game.scenario import ScenarioError
 from game.text import LANGUAGES, tr
 
@@ -70,21 +71,23 @@ class Governance:
         world = self.world
         country = world.countries.get(country_id)
         if country is None:
-            return f"unknown country {country_id}"
+            return Reason("refuse.unknown_country", code=country_id)
         if not isinstance(action, Action):
-            return "not an Action"
+            return Reason("refuse.not_action")
         if any(c == country_id and a == action for _, c, a in self.pending):
-            return "already requested: it takes effect after the lever's lag"
+            return Reason("refuse.pending")
         levers = world.scenario.levers
         if levers is None or action.kind not in levers.lags:
-            return f"the lever '{action.kind}' is not in this scenario"
+            return Reason("refuse.no_lever", kind=action.kind)
         reason = action.check(world, country)
         if reason:
             return reason
         need = self.projected_cost(country_id, [action])
         if need > country.budget_per_quarter + 1e-6:
-            return (f"over budget: {need / 1e9:,.1f}B {country.currency} a quarter needed, "
-                    f"{country.budget_per_quarter / 1e9:,.1f}B available")
+            return Reason("refuse.over_budget", need=money(need, "en", country.currency),
+                          need_ko=money(need, "ko", country.currency),
+                          budget=f"{country.budget_per_quarter / 1e9:,.1f}B",
+                          budget_ko=money(country.budget_per_quarter, "ko", country.currency))
         return None
 
     def projected_cost(self, country_id: str, extra: list[Action]) -> float:
@@ -181,11 +184,11 @@ class Governance:
         world = self.world
         event = next((e for e in world.scenario.events if e.id == event_id), None)
         if event is None:
-            return f"no event '{event_id}' in this scenario"
+            return Reason("refuse.no_event", event=event_id)
         if event_id in self.fired:
-            return f"the event '{event_id}' has already happened"
+            return Reason("refuse.event_fired", event=event_id, event_ko=event.title_ko)
         if event_id in self.forced:
-            return f"the event '{event_id}' is already set for the next quarter"
+            return Reason("refuse.event_set", event=event_id, event_ko=event.title_ko)
         self.forced.append(event_id)
         self.log.append({"turn": world.turn, "date": world.date, "country": event.chooser or "ALL",
                          "source": source, "event": event_id, "refused": None})
@@ -237,4 +240,4 @@ class Governance:
                 return reason
         need = self.projected_cost(country_id, list(actions))
         budget = self.world.countries[country_id].budget_per_quarter
-        return "over budget" if need > budget + 1e-6 else None
+        return Reason("refuse.over_budget_short") if need > budget + 1e-6 else None

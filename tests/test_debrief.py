@@ -25,6 +25,7 @@ from game import fontfiles, saves
 from game.actions import FoundrySubsidy
 from game.difficulty import Difficulty
 from game.model import World
+from game.reasons import in_language
 from game.report.debrief import debrief, players, quarter_rows
 from game.saves import load_game
 from game.scenario import load_scenario
@@ -187,7 +188,8 @@ def test_every_logged_action_and_event_is_in_the_quarter_tables(played):
     for row, entry in zip((r for r in rows if r.kind in ("decision", "refused", "bundle")), logged, strict=True):
         assert (row.kind == "refused") == bool(entry["refused"])
         if entry["refused"]:
-            assert entry["refused"] in row.text["en"] and entry["refused"] in row.text["ko"]
+            assert entry["refused"] in row.text["en"] and in_language(entry["refused"], "ko") in row.text["ko"]
+            assert HANGUL.search(in_language(entry["refused"], "ko")), "the model's reason is in Korean too"
         assert HANGUL.search(row.text["ko"]) and not HANGUL.search(row.text["en"])
 
 

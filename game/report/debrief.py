@@ -20,6 +20,7 @@ from agents.controllers import make_controller
 from game.describe import describe_action
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
+from game.reasons import in_language
 from game.saves import load_game, write_text_atomically
 from game.scenario import load_scenario
 from game.text import LANGUAGES, tr
@@ -133,8 +134,8 @@ def quarter_rows(world: World) -> list[tuple[str, list[Row]]]:
                 continue
             kind = "refused" if entry.get("refused") else ("decision" if entry["source"] == "controller" else "bundle")
             text = {lang: describe_action(entry["action"], lang, world, currency) for lang in LANGUAGES}
-            if entry.get("refused"):  # the model's reasons are English only (game/actions.py)
-                text = {lang: f"{t} — {entry['refused']}" for lang, t in text.items()}
+            if entry.get("refused"):
+                text = {lang: f"{t} — {in_language(entry['refused'], lang)}" for lang, t in text.items()}
             rows.append(Row(code, kind, text))
         quarters.append((snapshot["date"], rows))
     return quarters

@@ -18,6 +18,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
 from game.describe import describe_action, money
+from game.reasons import in_language
 from game.saves import SaveError, save_path
 from game.text import tr
 from game.ui import briefing, handover, report
@@ -162,7 +163,7 @@ class GameApp:
             return False
         actions, _, reason = desk.assess()
         if reason:
-            self.notify(f"{tr('ui.desk.refused', self.lang)}: {reason}")
+            self.notify(f"{tr('ui.desk.refused', self.lang)}: {in_language(reason, self.lang)}")
             return False
         humans = self.session.humans
         self.staged[humans[self.team]] = actions
@@ -956,7 +957,8 @@ class GameApp:
             for verdict in report.verdicts:
                 if verdict.get("refused"):
                     kind = tr(f"lever.{verdict['action']['kind']}", lang)
-                    entries.append((f"{tr('ui.desk.refused', lang)} - {kind}: {verdict['refused']}", (255, 138, 101)))
+                    entries.append((f"{tr('ui.desk.refused', lang)} - {kind}: {in_language(verdict['refused'], lang)}",
+                                    (255, 138, 101)))
         causes = world.causes[-1] if world.turn > 0 else []
         order = {"event": 0, "action": 1, "mechanism": 2}
         colours = {"event": YELLOW, "action": (120, 190, 255), "mechanism": (200, 205, 212)}

@@ -29,6 +29,7 @@ from game.actions import (
 )
 from game.describe import money
 from game.policy import STANCES
+from game.reasons import in_language
 from game.text import tr
 from game.ui.fonts import Fonts
 from game.ui.session import validation_message
@@ -298,7 +299,7 @@ class Desk:
         self.budget_label.set_text(f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
                                    f" / {money(budget, lang, currency)}")
         if reason:
-            text = f"{tr('ui.desk.refused', lang)}: {reason}"
+            text = f"{tr('ui.desk.refused', lang)}: {in_language(reason, lang)}"
         elif actions:
             text = tr("ui.desk.staged", lang).format(n=len(actions))
         else:

@@ -13,6 +13,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UIScrollingContainer
 
+from game.reasons import in_language
 from game.text import tr
 from game.ui.fonts import gui_theme
 
@@ -129,7 +130,7 @@ class TeacherPanel:
             reason = app.session.trigger(value)
             event = next(e for e in app.session.world.scenario.events if e.id == value)
             title = event.title_ko if lang == "ko" else event.title_en
-            self.message = reason or tr("ui.teacher.triggered", lang).format(title=title)
+            self.message = in_language(reason, lang) or tr("ui.teacher.triggered", lang).format(title=title)
         elif key == "rewind":
             try:
                 app.session.rewind(value)
