@@ -41,6 +41,10 @@ class Governance:
         self.log: list[dict] = []  # every Action submitted, accepted or not, and every event choice
         self.fired: set[str] = set()
         self.forced: list[str] = []  # events a teacher triggered: they fire at the start of the next quarter
+        # Who is at home where never changes: worked out once, not in every observation.
+        self.home_firms = {c: [a for a in world.by_name.values() if a.country == c and a.kind != "buyer"]
+                           for c in world.countries}
+        self.home_industries = {c: [i.name for i in world.industries if i.country == c] for c in world.countries}
         streams = np.random.SeedSequence(world.seed_value).spawn(len(world.countries))
         self.rngs = {c: np.random.Generator(np.random.PCG64(s)) for c, s in zip(world.countries, streams, strict=True)}
         choices = [(e, c) for e in world.scenario.events for c in e.choices]
@@ -215,7 +219,7 @@ class Governance:
         national = world.national_buyer(country_id)
         home = {a.name: {"kind": a.kind, "capacity": a.capacity, "cash": a.cash, "price": a.price,
                          "alive": a.alive, "output": a.output}
-                for a in world.by_name.values() if a.country == country_id and a.kind != "buyer"}
+                for a in self.home_firms[country_id]}
         return Observation(
             country=country_id, turn=world.turn - 1 if world.in_turn else world.turn,
             date=world.quarter_label(world.now if world.in_turn else world.now + 1),
@@ -223,7 +227,7 @@ class Governance:
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
             policy=country.policy.copy(), indicators={c: dict(v) for c, v in world.indicators.items()},
             shares={m: dict(v) for m, v in state["shares"].items()}, score=dict(world.scores),
-            home_firms=home, home_industries=[i.name for i in world.industries if i.country == country_id],
+            home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,
             plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))
             if national else 0.0,
