@@ -280,6 +280,8 @@ def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(t
         click(app, export.rect.center)
         reports = list(tmp_path.glob("report-baseline-seed7-*-en.md"))
         assert len(reports) == 1 and app.report_path == reports[0]
+        assert app.debrief_path == reports[0].with_name(reports[0].stem.removesuffix("-en") + "-debrief.html")
+        assert app.debrief_path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
         text = reports[0].read_text(encoding="utf-8")
         from game.ui import report
         grade = report.final_grade(session.world)

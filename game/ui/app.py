@@ -82,7 +82,8 @@ class GameApp:
         self.end_dismissed = False
         self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
         self.country_panel: str | None = None  # the country whose panel is open (click it on the map)
-        self.report_path: Path | None = None
+        self.report_path: Path | None = None  # the Markdown summary; the HTML debrief beside it:
+        self.debrief_path: Path | None = None
         self.menu: UIPanel | None = None
         self.menu_buttons: dict = {}
         self.dialog: UIPanel | None = None
@@ -357,6 +358,7 @@ class GameApp:
         except (OSError, DebriefError) as exc:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
             return None
+        self.debrief_path = page
         self.notify(f"{tr('ui.end.exported', self.lang)}: {page.resolve()}", 8.0)
         return self.report_path
 
@@ -422,8 +424,8 @@ class GameApp:
                     screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, DIM), (x2 + 8, y))
                     y += 18
             y += 8
-        if self.report_path is not None:
-            where = self.fonts.render(f"{tr('ui.end.exported', lang)}: {self.report_path.resolve()}"[:150], 13, DIM)
+        if self.debrief_path is not None:
+            where = self.fonts.render(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}"[:150], 13, DIM)
             screen.blit(where, (rect.x + 20, rect.bottom - 84))
 
     def _term_chart(self, screen, plot: pygame.Rect) -> None:
