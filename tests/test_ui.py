@@ -437,6 +437,23 @@ def test_clicking_a_country_opens_its_panel_with_budget_policy_firms_and_score(a
     assert chn and all(":" in line for line in chn), "China faces export controls, listed per good"
 
 
+def test_domestic_links_are_drawn_between_the_markers_of_one_country(app):
+    from game.ui.mapview import GOOD_COLOURS, domestic_links
+
+    app.end_turn()
+    app.end_turn()
+    links = domestic_links(app.session.world)
+    assert all(app.session.world.by_name[s].country == app.session.world.by_name[t].country for _, s, t, _ in links)
+    assert any(link[:3] == ("wafer", "Samsung Foundry", "Rebellions") and link[3] > 0 for link in links)
+    at = {m.name: m.pos for m in app.map.markers}
+    path = next(points for good, points, _ in app.map.paths
+                if good == "wafer" and points[0] == at["Samsung Foundry"] and points[-1] == at["Rebellions"])
+    x, y = (round(v) for v in path[len(path) // 2])
+    near = {app.map.static.get_at((x - app.map.rect.x + dx, y - app.map.rect.y + dy))[:3]
+            for dx in range(-2, 3) for dy in range(-2, 3)}
+    assert GOOD_COLOURS["wafer"] in near, "Korea's own wafer link is drawn on the map"
+
+
 def test_export_controls_are_walls_on_the_map_with_a_tooltip_and_a_legend_entry(app):
     from game.ui.mapview import WALL
 

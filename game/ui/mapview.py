@@ -78,6 +78,25 @@ def compute_flows(world) -> list[Flow]:
     return [Flow(g, s, t, v) for (g, s, t), v in sorted(volume.items())]
 
 
+def domestic_links(world) -> list[tuple[str, str, str, float]]:
+    """Within-country shipments of the last quarter, firm to firm: (good, supplier, designer,
+    volume) for wafers, HBM and packaging whose supplier and designer share a country (Korea's own
+    chain: Samsung Foundry to Rebellions, SK hynix to Samsung's HBM customers at home...)."""
+    links: dict[tuple[str, str, str], float] = {}
+    groups = {"wafer": world.foundries, "hbm": world.hbm_makers, "packaging": world.packagers}
+    for good, suppliers in groups.items():
+        book = world.last_market.get(good, {})
+        if "filled" not in book:
+            continue
+        for buyer, supplier, amount in zip(book["buyer"], book["supplier"], book["filled"], strict=True):
+            if buyer < len(world.designers) and amount > 0:
+                source, target = suppliers[supplier], world.designers[buyer]
+                if source.country == target.country:
+                    key = (good, source.name, target.name)
+                    links[key] = links.get(key, 0.0) + float(amount)
+    return [(g, s, t, v) for (g, s, t), v in sorted(links.items())]
+
+
 @dataclass
 class Barrier:
     """An export-control wall on the map: goods from `origins` may not reach `destination`."""
@@ -311,6 +330,13 @@ class MapView:
             a = self.to_screen(countries[flow.source]["anchor"])
             b = self.to_screen(countries[flow.target]["anchor"])
             paths.append((flow.good, _bezier(a, b, bend), width))
+        positions = {m.name: m.pos for m in self.markers}
+        for good, source, target, volume in domestic_links(world):  # short arcs between markers at home,
+            if source not in positions or target not in positions:  # however thin: a link that exists shows
+                continue
+            share = volume / top[good] if top[good] > 0 else 1.0
+            width = max(1, round((1.5 + 5 * math.sqrt(min(share, 1.0))) * self.scale))
+            paths.append((good, _bezier(positions[source], positions[target], 0.45), width))
         return paths
 
     def _legend(self, surface) -> None:
