@@ -390,7 +390,7 @@ def test_a_rerun_with_the_same_setup_resumes_and_may_add_strategies_and_roles(sm
     assert entries["roles"].startswith("KOR,") and "USA" in entries["roles"]
 
 
-@pytest.mark.parametrize("change", ["scenario", "strategy", "timeout", "code"])
+@pytest.mark.parametrize("change", ["scenario", "strategy", "timeout", "code", "difficulty"])
 def test_a_rerun_under_a_different_setup_is_refused_and_changes_nothing(small_run, monkeypatch, change):
     out, scenario, strategy, argv = small_run
     before = untouched(out)
@@ -403,6 +403,9 @@ def test_a_rerun_under_a_different_setup_is_refused_and_changes_nothing(small_ru
     elif change == "timeout":
         argv = [*argv, "--decision-timeout", "2.5"]
         needle = "decision_timeout: recorded 5, now 2.5"
+    elif change == "difficulty":
+        argv = [*argv, "--difficulty", "hard"]
+        needle = "difficulty: recorded normal, now hard"
     else:
         from game.tournament import meta
 
@@ -419,6 +422,34 @@ def test_a_rerun_under_a_different_setup_is_refused_and_changes_nothing(small_ru
     assert old.execute("SELECT COUNT(*) FROM games").fetchone()[0] == 2  # the old results are kept
     old.close()
     assert len(db_rows(out)) == 2 and "0 already in the database" in stdout
+
+
+def test_a_tournament_at_a_difficulty_plays_each_game_as_a_world_at_that_difficulty(tmp_path):
+    from agents.controllers import make_controller
+    from game.difficulty import Difficulty
+    from game.model import World
+    from game.scenario import load_scenario
+    from game.tournament.run import draw_seeds
+
+    out = tmp_path / "hard"
+    code, board, err = cli("tournament", "--strategies", "team_korea", "--seeds", "2", "--out", str(out),
+                           "--workers", "0", "--quiet", "--no-plots", "--difficulty", "hard", "--role", "JPN")
+    assert code == 0, err
+    assert "scenario baseline (Hard)" in board
+    assert meta_table(out)["difficulty"] == "hard"
+    rows = {int(r["seed"]): r["total"] for r in db_rows(out)}
+    for seed in draw_seeds(2025, 2):
+        world = World(load_scenario("baseline"), seed, controllers={"JPN": make_controller("JPN", "team_korea")},
+                      tables=False, difficulty=Difficulty("hard", ("JPN",)))
+        while not world.finished:
+            world.step()
+        assert rows[seed] == pytest.approx(world.scores["JPN"], abs=1e-9)
+    japan = next(c for c in load_scenario("baseline").countries if c.id == "JPN")
+    assert world.countries["JPN"].budget_per_quarter == pytest.approx(
+        0.7 * (japan.budget_per_quarter + japan.policy_loans_per_quarter))
+    code, _, err = cli("tournament", "--strategies", "team_korea", "--seeds", "1", "--out", str(out),
+                       "--difficulty", "nightmare")
+    assert code == 2 and "not a difficulty" in err
 
 
 def test_a_database_without_a_meta_table_or_not_a_database_is_refused_in_both_languages(small_run):

@@ -25,7 +25,8 @@ SOURCES = ("game", "agents")
 # (all but the modules that play games and write their rows, GAME_SIDE).
 NOT_IN_GAMES = ("game/ui/", "game/cli.py", "game/tournament/")
 GAME_SIDE = tuple(f"game/tournament/{m}.py" for m in ("worker", "tasks", "strategies", "backends"))
-CHECKED = ("format", "scenario", "scenario_sha256", "turns", "code_version", "libraries", "decision_timeout")
+CHECKED = ("format", "scenario", "scenario_sha256", "turns", "difficulty", "code_version", "libraries",
+           "decision_timeout")
 STRATEGY_PREFIX = "strategy:"
 PACKAGE = "team-korea-ai-chip-conductor"
 
@@ -77,13 +78,14 @@ def strategy_digest(spec: str) -> str:
 
 
 def describe(scenario_name: str, scenario_sha256: str, turns: int, decision_timeout: float | None,
-             strategies: list[str], roles: list[str], master_seed: int) -> dict[str, str]:
+             strategies: list[str], roles: list[str], master_seed: int, difficulty: str = "normal") -> dict[str, str]:
     """This run's entries for the meta table (strings, as stored)."""
     entries = {
         "format": FORMAT,
         "scenario": scenario_name,
         "scenario_sha256": scenario_sha256,
         "turns": str(turns),
+        "difficulty": difficulty,
         "code_version": code_version(),
         "libraries": libraries(),
         "decision_timeout": "none" if not decision_timeout else f"{decision_timeout:g}",
@@ -96,7 +98,8 @@ def describe(scenario_name: str, scenario_sha256: str, turns: int, decision_time
 
 def differences(recorded: dict[str, str], wanted: dict[str, str]) -> list[tuple[str, str, str]]:
     """(what, recorded, now) for every checked entry that differs; a strategy not recorded yet is
-    not a difference (it adds rows of its own)."""
+    not a difference (it adds rows of its own). Databases from before difficulty played "normal"."""
+    recorded = {"difficulty": "normal", **recorded}
     keys = [k for k in CHECKED] + sorted(k for k in wanted if k.startswith(STRATEGY_PREFIX) and k in recorded)
     return [(k, recorded.get(k, "(not recorded)"), wanted[k]) for k in keys if recorded.get(k) != wanted[k]]
 

@@ -43,6 +43,7 @@ class Options:
     progress: bool = True
     restart: bool = False  # rename an existing results.sqlite aside and start afresh
     verify: int = 0  # on a code/library change only: re-play this many recorded games, go on if equal
+    difficulty: str = "normal"  # the role's state money and its rivals' (assets/difficulty.toml)
     tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
 
 
@@ -139,7 +140,8 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
     from game.text import tr
 
     wanted = meta.describe(options.scenario, scenario_hash(options.scenario), scenario.scenario.turns,
-                           options.decision_timeout, options.strategies, roles, options.master_seed)
+                           options.decision_timeout, options.strategies, roles, options.master_seed,
+                           options.difficulty)
     database = options.out / "results.sqlite"
     lang = options.lang
     try:
@@ -161,7 +163,7 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
 
         rows = verify.sample(store.rows(options.scenario), options.strategies, options.verify)
         moved = verify.first_difference(rows, Config(options.scenario, options.decision_timeout, os.getcwd(),
-                                                     scenario))
+                                                     scenario, options.difficulty))
         if moved:
             store.close()
             raise TournamentUsageError(tr("tournament.verify_failed", lang).format(n=len(rows), game=moved))
@@ -197,7 +199,7 @@ def run_tournament(options: Options) -> Outcome:
     outcome.skipped = len(options.strategies) * len(seeds) * len(roles) - len(todo)
     workers = (os.cpu_count() or 1) if options.workers is None else options.workers
     size = options.batch_size or auto_batch(len(todo), workers)
-    config = Config(options.scenario, options.decision_timeout, os.getcwd(), scenario)
+    config = Config(options.scenario, options.decision_timeout, os.getcwd(), scenario, options.difficulty)
     start = time.perf_counter()
     interrupted = False
     if todo:
@@ -230,10 +232,16 @@ def run_tournament(options: Options) -> Outcome:
     from game.text import tr
 
     texts = []
+    shown = options.scenario  # as the board and plots name it: with the difficulty when not normal
+    if options.difficulty != "normal":
+        from game.difficulty import levels
+
+        level = levels()[options.difficulty]
+        shown += f" ({level.name_ko if options.lang == 'ko' else level.name_en})"
     for role in roles:
         rows = [r for r in store.rows(options.scenario, role) if r["strategy"] in options.strategies
                 and int(r["seed"]) in set(seeds)]
-        board = leaderboard(rows, options.strategies, role, options.scenario)
+        board = leaderboard(rows, options.strategies, role, shown)
         outcome.boards.append(board)
         texts.append(render(board, options.lang))
         if options.plots and rows:
@@ -266,6 +274,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=argtypes.count, metavar="N",
                         help="worker processes (default: all cores; 0: in this process, no isolation)")
     parser.add_argument("--batch", type=argtypes.count, metavar="N", help="games per task (default: automatic, 5-25)")
+    parser.add_argument("--difficulty", type=argtypes.difficulty, default="normal", metavar="LEVEL",
+                        help="easy, normal or hard for the role played (default: normal)")
     parser.add_argument("--master-seed", type=argtypes.count, default=2025, metavar="N",
                         help="the seed the game seeds are drawn from (default: 2025)")
     parser.add_argument("--decision-timeout", type=argtypes.seconds, default=5.0, metavar="SECONDS",
@@ -290,4 +300,4 @@ def options_from(args) -> Options:
                    batch_size=args.batch or None, master_seed=args.master_seed,
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
                    lang=args.lang, plots=not args.no_plots, progress=not args.quiet,
-                   restart=args.restart, verify=args.verify or 0)
+                   restart=args.restart, verify=args.verify or 0, difficulty=args.difficulty)

@@ -22,6 +22,7 @@ class Config:
     # The scenario as the parent parsed it (a game.scenario.Scenario): every worker plays the file
     # the meta table hashed even if it is edited mid-run, and unpickling (0.5 ms) beats parsing (7 ms).
     parsed: object = None
+    difficulty: str = "normal"  # a level of assets/difficulty.toml; the role played is the player
 
 
 def run_batch(config: Config, games: list[tuple[str, str, int]]) -> list[dict]:

@@ -17,6 +17,7 @@ import traceback
 
 import mesa
 
+from game.difficulty import Difficulty
 from game.model import World
 from game.scenario import load_scenario
 from game.score import breakdown
@@ -93,7 +94,8 @@ def play_game(config: Config, scenario, strategy: str, role: str, seed: int, mak
     try:
         make = make or strategies.factory(strategy, role)
         guard = Guarded(make(), config.decision_timeout)
-        world = World(scenario, seed, controllers={role: guard}, tables=False)
+        world = World(scenario, seed, controllers={role: guard}, tables=False,
+                      difficulty=Difficulty(config.difficulty, (role,)))
         while not world.finished:
             world.step()
         row["total"] = float(world.scores[role])
