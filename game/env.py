@@ -40,6 +40,8 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from game.actions import Action, ChipIncentive, Convergence, FoundrySubsidy, Procurement, RDGrant, ServiceIncentive
+from game.difficulty import NORMAL_GAME, Difficulty, apply
+from game.scenario import ScenarioError
 
 ENV_ID = "TeamKorea-v0"
 
@@ -128,12 +130,13 @@ def _refused(entries: list[dict], country: str) -> int:
 class _Game:
     """A World whose named countries are played through seats."""
 
-    def __init__(self, scenario, seed: int, countries: list[str]) -> None:
+    def __init__(self, scenario, seed: int, countries: list[str], difficulty=None) -> None:
         from game.model import World
 
         markets = {m.country for m in scenario.llm_markets}
         self.seats = {c: _Seat(c in markets) for c in countries}
-        self.world = World(scenario, seed=seed, controllers=dict(self.seats), tables=False)
+        self.world = World(scenario, seed=seed, controllers=dict(self.seats), tables=False,
+                           difficulty=difficulty or NORMAL_GAME)
         self.designers = {c: sum(1 for d in self.world.designers if d.country == c) for c in self.world.countries}
 
     def release(self) -> None:
@@ -173,12 +176,17 @@ class KoreaEnv(gymnasium.Env):
     metadata: ClassVar[dict] = {"render_modes": []}
 
     def __init__(self, scenario="baseline", reward_mode: str = "delta", country: str = "KOR",
-                 render_mode: str | None = None) -> None:
+                 render_mode: str | None = None, difficulty: str = "normal") -> None:
         if reward_mode not in ("delta", "final"):
             raise ValueError(f"reward_mode must be 'delta' or 'final', not {reward_mode!r}")
         self.scenario = _scenario(scenario)
         if country not in {c.id for c in self.scenario.countries}:
             raise ValueError(f"no country {country} in scenario '{self.scenario.scenario.name}'")
+        self.difficulty = Difficulty(difficulty, (country,))  # the agent's country is the player
+        try:
+            apply(self.scenario, self.difficulty)  # refuse an unknown level now, not at the first reset
+        except ScenarioError as exc:
+            raise ValueError(str(exc)) from None
         self.country = country
         self.reward_mode = reward_mode
         self.render_mode = render_mode
@@ -194,7 +202,7 @@ class KoreaEnv(gymnasium.Env):
         super().reset(seed=seed)
         world_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**62))
         self.close()
-        self.game = _Game(self.scenario, world_seed, [self.country])
+        self.game = _Game(self.scenario, world_seed, [self.country], self.difficulty)
         return self.game.observe(self.country), {"turn": 0, "seed": world_seed,
                                                  "score": float(self.world.scores[self.country])}
 

@@ -22,6 +22,7 @@ with warnings.catch_warnings():  # pettingzoo.test imports its classic games thr
 from pettingzoo.utils.conversions import parallel_to_aec  # noqa: E402
 
 from game import env as genv  # noqa: E402
+from game.difficulty import Difficulty  # noqa: E402
 
 
 @pytest.mark.parametrize("reward_mode", ["delta", "final"])
@@ -85,6 +86,20 @@ def test_invalid_actions_never_crash_and_are_counted():
     env.reset(seed=5)
     assert counts == [env.step(np.asarray(genv.ACTION_NVEC) - 1)[4]["refused"] for _ in range(3)]
     assert sum(counts) > 0
+
+
+def test_the_env_plays_at_a_difficulty_and_refuses_an_unknown_one():
+    hard = genv.KoreaEnv(difficulty="hard")
+    normal = genv.KoreaEnv()
+    for env in (hard, normal):
+        env.reset(seed=5)
+    assert hard.world.difficulty == Difficulty("hard", ("KOR",)), "saves of the episode record it"
+    assert hard.world.countries["KOR"].budget_per_quarter == pytest.approx(
+        0.7 * normal.world.countries["KOR"].budget_per_quarter)
+    assert hard.world.countries["USA"].budget_per_quarter == pytest.approx(
+        1.3 * normal.world.countries["USA"].budget_per_quarter)
+    with pytest.raises(ValueError, match="nightmare"):
+        genv.KoreaEnv(difficulty="nightmare")
 
 
 def test_the_seat_logs_its_actions_like_a_player():
