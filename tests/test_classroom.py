@@ -112,6 +112,22 @@ def test_two_teams_take_the_desk_in_turn_behind_a_hand_over_and_both_reach_the_m
     assert world_state(loaded.world) == world_state(app.session.world)
 
 
+def test_the_index_chart_shows_the_score_of_the_team_at_the_desk(make_app):
+    from game.ui.charts import BASE
+
+    app = make_app(("KOR", "JPN"))
+    app.session.end_turn({"KOR": [], "JPN": []})
+    app.session.end_turn({"KOR": [], "JPN": []})
+    app.seat(0)
+    app.draw()
+    korea = pygame.image.tobytes(app.screen.subsurface(CHART_RECT), "RGB")
+    assert has_colour(app, CHART_RECT, BASE), "Korea's team sees its no-action line"
+    app.seat(1)
+    app.draw()
+    assert pygame.image.tobytes(app.screen.subsurface(CHART_RECT), "RGB") != korea
+    assert not has_colour(app, CHART_RECT, BASE), "Korea's no-action game is not Japan's baseline"
+
+
 def test_an_event_for_the_team_not_at_the_desk_is_answered_after_a_hand_over(make_app):
     app = make_app(("KOR", "JPN"))
     world = app.session.world

@@ -913,8 +913,13 @@ class GameApp:
             draw_hidden(screen, self.fonts, rect, lang)
             return
         world = self.session.world
-        series = [s["score"].get(PLAYER, 0.0) for s in world.history] or [world.scores.get(PLAYER, 0.0)]
-        head = self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True)
+        code = self.session.humans[self.team]  # in hot-seat games, the team at the desk sees its own score
+        series = [s["score"].get(code, 0.0) for s in world.history] or [world.scores.get(code, 0.0)]
+        country = world.countries[code]
+        title = tr("ui.chart.title", lang) if code == PLAYER else \
+            f"{tr('ui.top.team', lang).format(country=country.name_ko if lang == 'ko' else country.name_en)}" \
+            f" - {tr('ui.top.score', lang)}"
+        head = self.fonts.render(title, 15, TEXT, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
         plot = pygame.Rect(rect.x + 40, rect.y + 34, rect.width - 56, rect.height - 62)
         pygame.draw.rect(screen, (14, 20, 30), plot)
@@ -928,8 +933,9 @@ class GameApp:
         turns = max(world.turns, 1)
         points = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
                   for i, v in enumerate(series)]
+        baseline = self.charts.baseline_history(world) if code == PLAYER else []  # Korea's no-action game
         ghost = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
-                 for i, v in enumerate(h["score"].get(PLAYER, 0.0) for h in self.charts.baseline_history(world))]
+                 for i, v in enumerate(h["score"].get(PLAYER, 0.0) for h in baseline)]
         dashed(screen, BASE, ghost, 2, (8, 5))  # the no-action game, as on the charts screen
         if len(points) >= 2:
             pygame.draw.lines(screen, YELLOW, False, points, 3)
