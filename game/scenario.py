@@ -501,12 +501,85 @@ def _describe(error: dict, data: dict) -> str:
     return f"{field}: {message}"
 
 
+# --------------------------------------------------------------------------- extends
+# A scenario may be written as another one plus changes: `extends = "baseline"` at the top, then
+# only the tables and items that differ. Tables merge key by key; arrays of tables whose items have
+# a `name` or `id` merge item by item (an item naming an existing one changes only the keys it
+# gives; a new one is added at the end); any other value replaces the base's. Nothing is removed.
+
+MAX_EXTENDS = 4  # a chain longer than this is a mistake, not a design
+
+
+def _item_key(item) -> str | None:
+    return (item.get("name") or item.get("id")) if isinstance(item, dict) else None
+
+
+def _keyed(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(_item_key(i) is not None for i in value)
+
+
+def merged(base: dict, changes: dict) -> dict:
+    """`base` with `changes` laid over it (neither is modified)."""
+    out = dict(base)
+    for key, value in changes.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            out[key] = merged(old, value)
+        elif _keyed(old) and _keyed(value):
+            items = list(old)
+            where = {_item_key(item): i for i, item in enumerate(items)}
+            for item in value:
+                i = where.get(_item_key(item))
+                if i is None:
+                    items.append(item)
+                else:
+                    items[i] = merged(items[i], item)
+            out[key] = items
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _base_path(data: dict, source: str, chain: tuple[str, ...]) -> Path | None:
+    """The file `data` extends, checked: a scenario name or .toml path, no loop, not too deep."""
+    base = data.get("extends")
+    if base is None:
+        return None
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(f"{source}: extends: must name a scenario (e.g. \"baseline\")")
+    path = scenario_path(base)
+    if str(path.resolve()) in chain or len(chain) > MAX_EXTENDS:
+        raise ScenarioError(f"{source}: extends: '{base}' makes a loop or a chain over {MAX_EXTENDS} files deep")
+    return path
+
+
+def _resolve(data: dict, source: str, chain: tuple[str, ...] = ()) -> dict:
+    """The whole scenario a file describes: its base (resolved the same way) with the file's changes."""
+    path = _base_path(data, source, chain)
+    if path is None:
+        return data
+    base = _resolve(_read_toml(path), str(path), (*chain, str(path.resolve())))
+    return merged(base, {k: v for k, v in data.items() if k != "extends"})
+
+
 def parse_scenario(text: str, source: str) -> Scenario:
-    """Validate TOML text; `source` names the file in error messages."""
+    """Validate TOML text (resolving `extends`); `source` names the file in error messages."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    data = _resolve(data, source, (str(Path(source).resolve()),))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -536,8 +609,17 @@ def load_scenario(name_or_path: str) -> Scenario:
 
 
 def scenario_hash(name_or_path: str) -> str:
-    """Content hash of the scenario file, so saves can tell which world they belong to."""
-    return hashlib.sha256(scenario_path(name_or_path).read_bytes()).hexdigest()
+    """Content hash of the scenario file (and of the files it extends), so saves and tournaments
+    can tell which world they belong to: a change to the base changes every scenario built on it."""
+    def digest(path: Path, chain: tuple[str, ...]) -> str:
+        raw = path.read_bytes()
+        base = _base_path(_read_toml(path), str(path), chain)
+        if base is None:
+            return hashlib.sha256(raw).hexdigest()
+        return hashlib.sha256(raw + b"\0extends\0" + digest(base, (*chain, str(base.resolve()))).encode()).hexdigest()
+
+    path = scenario_path(name_or_path)
+    return digest(path, (str(path.resolve()),))
 
 
 def list_scenarios() -> list[Scenario]:

@@ -251,3 +251,70 @@ def test_any_negative_quantity_is_refused_and_named(field, value):
     data[section][index][name] = value
     message = refusal(to_toml(data))
     assert f"{section}[{index}] ({label}).{name}: Input should be greater than" in message
+
+
+# ---------------------------------------------------------------------------- extends
+
+def test_a_lesson_is_the_baseline_with_only_its_listed_changes():
+    base, lesson = load_scenario("baseline"), load_scenario("lesson_priming_water")
+    assert "extends = \"baseline\"" in (SCENARIO_DIR / "lesson_priming_water.toml").read_text(encoding="utf-8")
+    assert lesson.scenario.turns == 8 and lesson.scenario.name == "lesson_priming_water"
+    samsung = {f.name: f for f in lesson.foundries}["Samsung Foundry"]
+    assert samsung.other_share == 0.002 and samsung.learning.volume0 == 100.0
+    assert samsung.mature_revenue == {f.name: f for f in base.foundries}["Samsung Foundry"].mature_revenue, "kept"
+    rebel = {d.name: d for d in lesson.designers}["Rebellions"]
+    assert [g.launch for g in rebel.roadmap if g.name == "REBEL Quad"] == ["2025Q2"]
+    assert len(rebel.roadmap) == len({d.name: d for d in base.designers}["Rebellions"].roadmap)
+    assert lesson.buyers == base.buyers and lesson.countries == base.countries and lesson.lesson is not None
+    outage = load_scenario("lesson_bottlenecks").events
+    assert [e.id for e in outage][:-1] == [e.id for e in base.events], "a new event comes after the baseline's"
+    assert outage[-1].id == "lesson_hbm_line_outage"
+
+
+def test_merged_lays_changes_over_tables_and_named_items():
+    from game.scenario import merged
+
+    base = {"a": 1, "t": {"x": 1, "y": 2}, "firms": [{"name": "A", "v": 1, "w": 2}, {"name": "B", "v": 3}],
+            "ids": [{"id": "e1", "p": 0.1}], "plain": [1, 2]}
+    changes = {"t": {"y": 5}, "firms": [{"name": "B", "v": 4}, {"name": "C", "v": 6}], "plain": [3],
+               "ids": [{"id": "e1", "p": 1.0}]}
+    out = merged(base, changes)
+    assert out == {"a": 1, "t": {"x": 1, "y": 5}, "ids": [{"id": "e1", "p": 1.0}], "plain": [3],
+                   "firms": [{"name": "A", "v": 1, "w": 2}, {"name": "B", "v": 4}, {"name": "C", "v": 6}]}
+    assert base["t"] == {"x": 1, "y": 2} and base["firms"][1] == {"name": "B", "v": 3}, "the base is not modified"
+
+
+@given(st.recursive(st.integers() | st.text(max_size=3), lambda inner: st.dictionaries(st.text(max_size=3), inner,
+                                                                                        max_size=3), max_leaves=10))
+def test_merging_nothing_or_the_base_itself_changes_nothing(value):
+    from game.scenario import merged
+
+    base = {"root": value}
+    assert merged(base, {}) == base and merged(base, base) == base
+
+
+def test_a_change_to_the_base_reaches_the_scenario_built_on_it_and_its_hash(tmp_path):
+    from game.scenario import scenario_hash
+
+    base = tmp_path / "base.toml"
+    base.write_text(BASELINE_TEXT, encoding="utf-8")
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{base}"\n\n[scenario]\nname = "child"\nturns = 6\n', encoding="utf-8")
+    assert load_scenario(str(child)).scenario.turns == 6
+    before = scenario_hash(str(child))
+    edited_base = BASELINE_TEXT.replace('description_en = "The AI', 'description_en = "Edited: the AI')
+    base.write_text(edited_base, encoding="utf-8")
+    assert load_scenario(str(child)).scenario.description_en.startswith("Edited:")
+    assert scenario_hash(str(child)) != before, "a save of the child must notice that its base changed"
+
+
+@pytest.mark.parametrize("extends, needle", [
+    ('"no_such_base"', "no_such_base.toml: no such scenario"),
+    ("3", "extends: must name a scenario"),
+    ('"LOOP"', "makes a loop"),
+])
+def test_a_bad_extends_is_refused_naming_the_file(tmp_path, extends, needle):
+    child = tmp_path / "child.toml"
+    child.write_text(f"extends = {extends.replace('LOOP', str(child))}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=needle):
+        load_scenario(str(child))
