@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -103,44 +104,76 @@ def _isolate(config: Config, ctx, batch: Batch, record: Record) -> None:
         record(_dead_worker_rows(config, batch))
 
 
+class CtrlC:
+    """Ctrl-C as a flag the loop reads between waits, never as an exception raised inside the
+    executor: a KeyboardInterrupt that lands while `wait()` holds some futures' locks leaves them
+    held, and the pool's manager thread then blocks forever on the next result (a hang seen in
+    the Ctrl-C test). The first press stops new batches and lets the running ones finish; a second
+    press raises KeyboardInterrupt to abandon them. Outside the main thread it does nothing."""
+
+    def __enter__(self) -> CtrlC:
+        self.pressed, self.previous = False, None
+        with contextlib.suppress(ValueError):  # signal handlers can only be set in the main thread
+            self.previous = signal.signal(signal.SIGINT, self._press)
+        return self
+
+    def _press(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+        print("\ninterrupted: letting the running batches finish (Ctrl-C again to abandon them)", file=sys.stderr)
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _pool_run(config: Config, ctx, workers: int, batches: list[Batch], record: Record,
               tasks_per_child: int = TASKS_PER_CHILD) -> tuple[list[Batch], list[Batch]]:
     """Run batches with at most workers + 1 in flight, recording each as it finishes. If the pool
-    breaks, return (the batches in flight that did not finish, the batches not yet submitted)."""
+    breaks, return (the batches in flight that did not finish, the batches not yet submitted).
+    Ctrl-C: no new batch starts, queued ones are cancelled, running ones finish and are recorded,
+    then Interrupted; a second Ctrl-C abandons the running ones."""
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
                                max_tasks_per_child=tasks_per_child)
     todo = deque(batches)
     inflight: dict = {}
+    abandoned = False
     try:
-        while todo or inflight:
-            while todo and len(inflight) <= workers:
-                batch = todo.popleft()
-                inflight[pool.submit(run_batch, config, batch.games)] = batch
-            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            broken = []
-            for future in done:
-                batch = inflight.pop(future)
-                try:
-                    record(future.result())
-                except BrokenProcessPool:
-                    broken.append(batch)
-            if broken:
-                for future, batch in inflight.items():  # a broken pool fails everything in flight
+        with CtrlC() as ctrl_c:
+            while todo or inflight:
+                if ctrl_c.pressed:
+                    todo.clear()
+                    for future in [f for f in inflight if f.cancel()]:
+                        del inflight[future]
+                while todo and len(inflight) <= workers:
+                    batch = todo.popleft()
+                    inflight[pool.submit(run_batch, config, batch.games)] = batch
+                done, _ = wait(inflight, timeout=0.2, return_when=FIRST_COMPLETED)
+                broken = []
+                for future in done:
+                    batch = inflight.pop(future)
                     try:
                         record(future.result())
                     except BrokenProcessPool:
                         broken.append(batch)
-                return broken, list(todo)
+                if broken:
+                    for future, batch in inflight.items():  # a broken pool fails everything in flight
+                        try:
+                            record(future.result())
+                        except BrokenProcessPool:
+                            broken.append(batch)
+                    if ctrl_c.pressed:
+                        raise Interrupted
+                    return broken, list(todo)
+            if ctrl_c.pressed:
+                raise Interrupted
         return [], []
-    except KeyboardInterrupt:
-        print("\ninterrupted: letting the running batches finish (Ctrl-C again to abandon them)", file=sys.stderr)
-        for future in inflight:
-            if not future.cancel():
-                with contextlib.suppress(BrokenProcessPool):
-                    record(future.result())
+    except KeyboardInterrupt:  # the second Ctrl-C: leave the running batches behind
+        abandoned = True
         raise Interrupted from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not abandoned, cancel_futures=True)
 
 
 def require(backend: str) -> None:
