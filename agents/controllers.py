@@ -242,11 +242,17 @@ def strategy_names(country: str) -> list[str]:
     return sorted(set(names))
 
 
+PERSON = "player"  # how a save names a seat a person played (the desktop game's teams)
+
+
 def make_controller(country: str, name: str) -> Controller:
-    """A controller by name; raises KeyError with the valid names for an unknown one."""
+    """A controller by name; raises KeyError with the valid names for an unknown one. A person's
+    seat (`PERSON`), resumed by a headless command, keeps the programmes in force (laissez_faire)."""
     defaults = _defaults()
     if name == "default":
         return defaults[country]() if country in defaults else LaissezFaire()
+    if name == PERSON:
+        return LaissezFaire()
     if name in KOREAN_STRATEGIES:
         return KOREAN_STRATEGIES[name]()
     raise KeyError(f"unknown strategy '{name}' for {country} (valid: {', '.join(strategy_names(country))})")

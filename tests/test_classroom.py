@@ -388,3 +388,17 @@ def test_rewinding_to_any_earlier_turn_equals_a_fresh_game_played_to_it(tmp_path
     assert world_state(session.world) == world_state(fresh.world)
     assert session.world.governance.log == fresh.world.governance.log
     assert session.world.rng.bit_generator.state == fresh.world.rng.bit_generator.state
+
+
+def test_a_team_that_never_acted_is_still_a_person_in_the_save_the_debrief_and_a_headless_resume(tmp_path):
+    from game.report.debrief import players
+
+    session = Session("baseline", 7, saves_dir=tmp_path, autosave=False, humans=("KOR", "JPN"))
+    session.end_turn({"KOR": [], "JPN": []})
+    path = session.save(tmp_path / "quiet.json")
+    assert json.loads(path.read_text(encoding="utf-8"))["controllers"]["KOR"] == "player"
+    world, save = load_game(path)
+    roles = {code: person for code, _, person in players(world, save.controllers)}
+    assert roles["KOR"] and roles["JPN"] and not roles["USA"]
+    code, out, err = run_cli("sim", "--load", str(path), "--turns", "1", "--json")
+    assert code == 0 and json.loads(out)["final"]["turn"] == 2, err

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agents.controllers import make_controller
+from agents.controllers import PERSON, make_controller
 from game.describe import describe_action
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
@@ -80,16 +80,18 @@ def debrief(world: World, scenario_name: str) -> Debrief:
 
 
 def players(world: World, logged_names: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
-    """(country, strategy name, played by a person?) for every country. A save records a person
-    as `laissez_faire` (it re-plays their logged Actions). That strategy never submits an Action
-    of its own, so a `laissez_faire` country with Actions in the log was played by a person; so
-    was a hot-seat team's country (`world.difficulty.players`) whose own AI has another name."""
+    """(country, strategy name, played by a person?) for every country. A save names a person's
+    seat `player`. Saves from before that named it `laissez_faire`, a strategy that never submits
+    an Action of its own, so such a country with Actions in the log was played by a person; so was
+    a hot-seat team's country (`world.difficulty.players`) whose own AI has another name."""
     names = logged_names or {code: getattr(c, "name", "default") for code, c in
                              world.governance.controllers.items()}
     acted = {e["country"] for e in world.governance.log if e.get("source") == "controller"}
     teams = set(world.difficulty.players)
 
     def person(code: str) -> bool:
+        if names.get(code) == PERSON:
+            return True
         if names.get(code) != WHAT_IF:
             return False
         return code in acted or (code in teams and make_controller(code, "default").name != WHAT_IF)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agents.controllers import Controller, make_controller
+from agents.controllers import PERSON, Controller, make_controller
 from game.actions import Action, parse_action
 from game.difficulty import Difficulty
 from game.model import World
@@ -42,7 +42,7 @@ class PlayerController(Controller):
     without asking (a rewind re-playing the log); otherwise the first choice is taken.
     """
 
-    name = "laissez_faire"
+    name = PERSON  # saves record the seat as a person's
 
     def __init__(self) -> None:
         self.queued: list[Action] = []
