@@ -630,3 +630,18 @@ def test_the_index_chart_under_the_map_draws_the_no_action_line(tmp_path):
         assert BASE in near, "the dashed grey no-action line, where the baseline's data puts it"
     finally:
         pygame.quit()
+
+
+def test_export_says_it_is_writing_before_the_window_waits_and_a_failure_is_reported(app, monkeypatch):
+    import game.ui.app as app_module
+
+    seen = []
+
+    def failing_export(*args, **kwargs):
+        seen.append(app.toast[0])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(app_module, "export_report", failing_export)
+    assert app.export_report() is None
+    assert seen == [tr("ui.end.writing", "en")], "the notice is up (and drawn) before the work starts"
+    assert app.toast[0].startswith(tr("ui.end.export_failed", "en")) and "disk full" in app.toast[0]

@@ -349,6 +349,9 @@ class GameApp:
         """The Markdown summary and, beside it, the bilingual HTML debrief (game/report/debrief.py)."""
         from game.report.debrief import DebriefError, write_report  # matplotlib loads on export, not at start
 
+        self.notify(tr("ui.end.writing", self.lang))  # the charts and fonts take a second or two:
+        self.draw()  # say so on screen before the window stops answering
+        pygame.display.flip()
         try:
             self.report_path = export_report(self.session.world, self.session.scenario_name,
                                              self.session.saves_dir, self.lang)
