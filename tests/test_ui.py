@@ -645,3 +645,20 @@ def test_export_says_it_is_writing_before_the_window_waits_and_a_failure_is_repo
     assert app.export_report() is None
     assert seen == [tr("ui.end.writing", "en")], "the notice is up (and drawn) before the work starts"
     assert app.toast[0].startswith(tr("ui.end.export_failed", "en")) and "disk full" in app.toast[0]
+
+
+def test_the_top_bar_names_a_difficulty_other_than_normal(tmp_path):
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    try:
+        widths = {}
+        for level in ("normal", "hard"):
+            game = GameApp(Session("baseline", 7, saves_dir=tmp_path, difficulty=level), "en", screen)
+            game.frame()
+            bar = pygame.surfarray.array3d(screen.subsurface(pygame.Rect(0, 0, 900, 38)))
+            background = bar[899, 19]
+            used = [x for x in range(900) if (bar[x] != background).any()]
+            widths[level] = max(used)
+        assert widths["hard"] > widths["normal"] + 30, "'(Hard)' follows the budget"
+    finally:
+        pygame.quit()

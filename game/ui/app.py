@@ -18,6 +18,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
 from game.describe import describe_action, money
+from game.difficulty import levels as difficulty_levels
 from game.reasons import in_language
 from game.saves import SaveError, save_path
 from game.text import tr
@@ -898,8 +899,11 @@ class GameApp:
         score = world.scores.get(code, 0.0)
         country = world.countries[code]
         index = f"{tr('korea_index' if code == PLAYER else 'ui.top.score', lang)} {score:.1f} ({grade(score)})"
-        parts = [when, index if self.teacher.score_shown else tr("ui.top.score_hidden", lang),
-                 f"{tr('ui.top.budget', lang)} {money(country.budget_per_quarter, lang, country.currency)}"]
+        budget = f"{tr('ui.top.budget', lang)} {money(country.budget_per_quarter, lang, country.currency)}"
+        if world.difficulty.level != "normal":  # the budget shown is already the level's: name it beside
+            level = difficulty_levels()[world.difficulty.level]
+            budget += f" ({level.name_ko if lang == 'ko' else level.name_en})"
+        parts = [when, index if self.teacher.score_shown else tr("ui.top.score_hidden", lang), budget]
         for i, part in enumerate(parts):
             label = self.fonts.render(part, 15, YELLOW if i == 1 else TEXT, bold=i == 1)
             screen.blit(label, (x, (TOP - label.get_height()) // 2))
