@@ -4,14 +4,11 @@ ships, so Hangul renders on a fresh install without any system font; rendered la
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pygame
-import pygame_gui
 
-FONT_DIR = Path(pygame_gui.__file__).resolve().parent / "data"
-REGULAR = FONT_DIR / "NotoSansKR-Regular.ttf"
-BOLD = FONT_DIR / "NotoSansKR-Bold.ttf"
+from game import fontfiles
+
+REGULAR, BOLD = fontfiles.regular(), fontfiles.bold()  # one place finds the shipped font
 
 
 class Fonts:
