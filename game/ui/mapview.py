@@ -52,9 +52,22 @@ class Flow:
     volume: float  # the good's own unit (thousand wafers, million GB, thousand package-wafers, thousand units)
 
 
+def shipments(world):
+    """(good, supplier, designer, amount) for every filled order of the last quarter's wafer, HBM
+    and packaging markets (the order book; the rest of the foundry market is not drawn)."""
+    groups = {"wafer": world.foundries, "hbm": world.hbm_makers, "packaging": world.packagers}
+    for good, suppliers in groups.items():
+        book = world.last_market.get(good, {})
+        if "filled" not in book:
+            continue
+        for buyer, supplier, amount in zip(book["buyer"], book["supplier"], book["filled"], strict=True):
+            if buyer < len(world.designers) and amount > 0:
+                yield good, suppliers[supplier], world.designers[buyer], float(amount)
+
+
 def compute_flows(world) -> list[Flow]:
     """Between-country flows of the last quarter, exact: what each supplier shipped to each
-    designer (the market's order book) and what each buyer bought from each designer."""
+    designer and what each buyer bought from each designer."""
     volume: dict[tuple[str, str, str], float] = {}
 
     def add(good, source, target, amount):
@@ -62,14 +75,8 @@ def compute_flows(world) -> list[Flow]:
             key = (good, source, target)
             volume[key] = volume.get(key, 0.0) + float(amount)
 
-    groups = {"wafer": world.foundries, "hbm": world.hbm_makers, "packaging": world.packagers}
-    for good, suppliers in groups.items():
-        book = world.last_market.get(good, {})
-        if "filled" not in book:
-            continue
-        for buyer, supplier, amount in zip(book["buyer"], book["supplier"], book["filled"], strict=True):
-            if buyer < len(world.designers):  # the rest of the foundry market is not drawn
-                add(good, suppliers[supplier].country, world.designers[buyer].country, amount)
+    for good, supplier, designer, amount in shipments(world):
+        add(good, supplier.country, designer.country, amount)
     sold = world.last_market.get("accelerator", {}).get("sold")
     if sold is not None:
         for i, buyer in enumerate(world.buyers):
@@ -80,20 +87,13 @@ def compute_flows(world) -> list[Flow]:
 
 def domestic_links(world) -> list[tuple[str, str, str, float]]:
     """Within-country shipments of the last quarter, firm to firm: (good, supplier, designer,
-    volume) for wafers, HBM and packaging whose supplier and designer share a country (Korea's own
-    chain: Samsung Foundry to Rebellions, SK hynix to Samsung's HBM customers at home...)."""
+    volume) whose supplier and designer share a country (Korea's own chain: Samsung Foundry to
+    Rebellions, SK hynix and Samsung to the Korean designers...)."""
     links: dict[tuple[str, str, str], float] = {}
-    groups = {"wafer": world.foundries, "hbm": world.hbm_makers, "packaging": world.packagers}
-    for good, suppliers in groups.items():
-        book = world.last_market.get(good, {})
-        if "filled" not in book:
-            continue
-        for buyer, supplier, amount in zip(book["buyer"], book["supplier"], book["filled"], strict=True):
-            if buyer < len(world.designers) and amount > 0:
-                source, target = suppliers[supplier], world.designers[buyer]
-                if source.country == target.country:
-                    key = (good, source.name, target.name)
-                    links[key] = links.get(key, 0.0) + float(amount)
+    for good, supplier, designer, amount in shipments(world):
+        if supplier.country == designer.country:
+            key = (good, supplier.name, designer.name)
+            links[key] = links.get(key, 0.0) + amount
     return [(g, s, t, v) for (g, s, t), v in sorted(links.items())]
 
 
