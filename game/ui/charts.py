@@ -156,8 +156,11 @@ class Charts:
     def _frame(self, surface, box: pygame.Rect, title: str, lang: str) -> pygame.Rect:
         """A chart's box and title; returns the plot area (screen coordinates)."""
         pygame.draw.rect(surface, PANEL, box.move(self.offset), border_radius=6)
-        self._blit(surface, self.fonts.render(title, 14, TEXT, bold=True), (box.x + 8, box.y + 4))
-        return pygame.Rect(box.x + 40, box.y + 28, box.width - 50, box.height - 28)
+        head = self.fonts.render(title, 14, TEXT, bold=True)
+        self._blit(surface, head, (box.x + 8, box.y + 4))
+        # room for the title and the axis labels at any text size (the top label sits on the top line)
+        left, top = round(40 * self.fonts.scale), max(28, 4 + head.get_height() + round(7 * self.fonts.scale))
+        return pygame.Rect(box.x + left, box.y + top, box.width - left - 10, box.height - top)
 
     def _axes(self, surface, plot: pygame.Rect, top: float, fmt: str, world) -> None:
         pygame.draw.rect(surface, PLOT, plot.move(self.offset))
