@@ -402,3 +402,36 @@ def test_a_team_that_never_acted_is_still_a_person_in_the_save_the_debrief_and_a
     assert roles["KOR"] and roles["JPN"] and not roles["USA"]
     code, out, err = run_cli("sim", "--load", str(path), "--turns", "1", "--json")
     assert code == 0 and json.loads(out)["final"]["turn"] == 2, err
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_new_campaign_from_the_title_opens_with_how_to_play_and_a_loaded_one_does_not(tmp_path, monkeypatch, lang):
+    import game.ui.app as app_module
+    from game.ui.title import TitleScreen
+
+    choices = [("new", "baseline", lang, "normal"), ("load", tmp_path / "game.json", lang)]
+    Session("baseline", 7, saves_dir=tmp_path, autosave=False).save(tmp_path / "game.json")
+    seen = []
+
+    def run(app):
+        seen.append(app.curtain)
+        app.draw()
+        kicker = app.fonts.render(tr("ui.howto.kicker", lang), 16, briefing.DIM, bold=True)
+        drawn = app.screen.subsurface(pygame.Rect((briefing.MARGIN, 50), kicker.get_size()))
+        expected = pygame.Surface(kicker.get_size())
+        expected.fill(briefing.BG)
+        expected.blit(kicker, (0, 0))
+        seen.append(pygame.image.tobytes(drawn, "RGB") == pygame.image.tobytes(expected, "RGB"))
+        app.to_title = bool(choices)
+
+    def window(headless=False):
+        pygame.init()
+        return pygame.display.set_mode(SIZE)
+
+    monkeypatch.setattr(app_module, "open_window", window)
+    monkeypatch.setattr(TitleScreen, "run", lambda self: choices.pop(0))
+    monkeypatch.setattr(GameApp, "run", run)
+    assert app_module.play_from_title(saves_dir=tmp_path, lang=lang) == 0
+    new_curtain, new_drawn, loaded_curtain, loaded_drawn = seen
+    assert isinstance(new_curtain, briefing.Briefing) and new_drawn, "'Your term begins' and how to play"
+    assert loaded_curtain is None and not loaded_drawn, "a loaded game goes straight to the map"

@@ -1124,6 +1124,8 @@ def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
             continue
         message = ""
         app = GameApp(session, lang, screen)
+        if choice[0] == "new" and app.curtain is None:
+            app.show_briefing()  # a campaign opens with its description and how to play
         app.run()
         lang = app.lang
         if not app.to_title:

@@ -1,5 +1,6 @@
-"""A lesson scenario's briefing and goals before the first quarter, and its discussion
-questions on the end-of-term screen, in the current language (scenario `[lesson]`).
+"""A lesson scenario's briefing and goals before the first quarter (a campaign's description and
+how to play when a new game starts from the title), and a lesson's discussion questions on the
+end-of-term screen, in the current language (scenario `[lesson]`).
 
 The briefing is the teacher's script for the first two minutes, so it is a full screen that
 waits for a key or a click rather than a corner panel students may skip past.
@@ -19,8 +20,12 @@ YELLOW = (240, 228, 66)
 MARGIN = 90
 
 
+HOW_TO_PLAY = ("goal", "levers", "turn", "read", "keys")  # strings ui.howto.<item>: a new campaign's opening
+
+
 class Briefing:
-    """The lesson's title, briefing and goals; `handle` says whether an event dismissed it."""
+    """A lesson's title, briefing and goals; for a campaign without a lesson, its description and
+    how to play (a new player's first screen). `handle` says whether an event dismissed it."""
 
     def __init__(self, scenario, lang: str) -> None:
         self.scenario = scenario
@@ -36,16 +41,23 @@ class Briefing:
         pygame.draw.rect(screen, YELLOW, pygame.Rect(MARGIN - 30, 40, 6, h - 80))
         width = w - 2 * MARGIN
         x, y = MARGIN, 50
-        screen.blit(fonts.render(tr("ui.briefing.title", self.lang), 16, DIM, bold=True), (x, y))
+        kicker = "ui.briefing.title" if lesson is not None else "ui.howto.kicker"
+        screen.blit(fonts.render(tr(kicker, self.lang), 16, DIM, bold=True), (x, y))
         y += 28
         y = _paragraph(screen, fonts, meta.title_ko if ko else meta.title_en, 30, YELLOW, x, y, width, bold=True)
         y += 14
-        y = _paragraph(screen, fonts, lesson.briefing_ko if ko else lesson.briefing_en, 19, TEXT, x, y, width)
+        if lesson is None:
+            text, heading = meta.description_ko if ko else meta.description_en, "ui.howto.title"
+            points = [tr(f"ui.howto.{item}", self.lang) for item in HOW_TO_PLAY]
+        else:
+            text, heading = lesson.briefing_ko if ko else lesson.briefing_en, "ui.briefing.goals"
+            points = lesson.goals_ko if ko else lesson.goals_en
+        y = _paragraph(screen, fonts, text, 19, TEXT, x, y, width)
         y += 22
-        screen.blit(fonts.render(tr("ui.briefing.goals", self.lang), 20, YELLOW, bold=True), (x, y))
+        screen.blit(fonts.render(tr(heading, self.lang), 20, YELLOW, bold=True), (x, y))
         y += 34
-        for goal in lesson.goals_ko if ko else lesson.goals_en:
-            y = _paragraph(screen, fonts, goal, 17, TEXT, x, y, width, bullet=True) + 6
+        for point in points:
+            y = _paragraph(screen, fonts, point, 17, TEXT, x, y, width, bullet=True) + 6
         hint = fonts.render(tr("ui.briefing.hint", self.lang), 16, DIM)
         screen.blit(hint, hint.get_rect(bottomright=(w - MARGIN, h - 40)))
 
