@@ -662,3 +662,13 @@ def test_the_top_bar_names_a_difficulty_other_than_normal(tmp_path):
         assert widths["hard"] > widths["normal"] + 30, "'(Hard)' follows the budget"
     finally:
         pygame.quit()
+
+
+def test_bottleneck_tags_of_neighbouring_designers_never_overlap(app):
+    app.choice_script = [0] * 10  # events with choices are answered without a dialog
+    for _ in range(8):  # by 2027Q1 Nvidia, AMD and Google's chips sit side by side, all HBM-bound
+        app.end_turn()
+    app.frame()
+    tags = [rect for rect, term in app.map.terms if term == "bottleneck"]
+    assert len(tags) >= 3, "several designers are held back by an input by then"
+    assert all(a.collidelist([b for b in tags if b is not a]) == -1 for a in tags)

@@ -377,6 +377,7 @@ class MapView:
         world = self.world
         self.terms = list(self.legend_terms)
         bottleneck = world.history[-1]["bottleneck"] if world.history else {}
+        bound = []  # designers held back by an input: their rings and tags go over every marker
         for m in self.markers:
             agent = world.by_name[m.name]
             good = KIND_GOOD[m.kind]
@@ -385,11 +386,15 @@ class MapView:
             draw_shape(screen, m.kind, m.pos, m.radius, (250, 250, 250) if m.country == "KOR" else (20, 20, 20), 2)
             binding = bottleneck.get(m.name)
             if m.kind == "designer" and binding in ("wafer", "hbm", "packaging"):
-                self._bottleneck(screen, m, binding, t)
+                bound.append((m, binding))
             elif binding == "exited":
                 x, y = m.pos
                 pygame.draw.line(screen, (230, 60, 60), (x - 8, y - 8), (x + 8, y + 8), 3)
                 pygame.draw.line(screen, (230, 60, 60), (x - 8, y + 8), (x + 8, y - 8), 3)
+        for m, binding in bound:
+            self._bottleneck(screen, m, binding, t)
+        for m, binding in bound:  # tags last: no ring or marker covers a name
+            self._bottleneck_tag(screen, m, binding)
         if self.hover is not None:
             self._tooltip(screen, self.hover)
         elif (barrier := self.barrier_at(self.pointer)) is not None:
@@ -445,11 +450,17 @@ class MapView:
                 draw_shape(screen, good, pos, max(2, width // 2 + 1), GOOD_COLOURS[good])
 
     def _bottleneck(self, screen, m: Marker, binding: str, t: float) -> None:
-        """A pulsing ring in the colour of the input that binds, and its name."""
+        """A pulsing ring in the colour of the input that binds."""
         pulse = round(1 + math.sin(t * 4))
         pygame.draw.circle(screen, GOOD_COLOURS[binding], m.pos, m.radius + 5 + pulse, 3)
+
+    def _bottleneck_tag(self, screen, m: Marker, binding: str) -> None:
+        """The binding input's name under the marker, below any neighbour's tag it would cover."""
         label = self.fonts.render("! " + tr(f"ui.short.{binding}", self.lang), 12, (255, 255, 255), bold=True)
         box = label.get_rect(midtop=(m.pos[0], m.pos[1] + m.radius + 7))
+        taken = [rect for rect, term in self.terms if term == "bottleneck"]
+        while box.inflate(8, 2).collidelist(taken) != -1:  # neighbours' tags stack instead of overlapping
+            box.y += box.height + 2
         pygame.draw.rect(screen, GOOD_COLOURS[binding], box.inflate(6, 0), border_radius=4)
         screen.blit(label, box)
         self.terms.append((box.inflate(6, 0), "bottleneck"))
