@@ -72,25 +72,22 @@ def main() -> None:
         why = frames(True)
         app.why.close()
         app.toggle_charts()
-        turns = []
-        for _ in range(args.turns):
-            if app.session.finished:
-                break
-            start = time.perf_counter()
-            app.end_turn()
-            app.frame(1 / 60)
-            pygame.display.flip()
-            turns.append((time.perf_counter() - start) * 1000)
+        def end_turns() -> list[float]:
+            """ms from End Turn to the next drawn frame, for up to --turns quarters."""
+            times = []
+            for _ in range(args.turns):
+                if app.session.finished:
+                    break
+                start = time.perf_counter()
+                app.end_turn()
+                app.frame(1 / 60)
+                pygame.display.flip()
+                times.append((time.perf_counter() - start) * 1000)
+            return times
+
+        turns = end_turns()
         app.toggle_charts()  # End Turn with the charts open: the baseline plays one more quarter
-        charts_turns = []
-        for _ in range(args.turns):
-            if app.session.finished:
-                break
-            start = time.perf_counter()
-            app.end_turn()
-            app.frame(1 / 60)
-            pygame.display.flip()
-            charts_turns.append((time.perf_counter() - start) * 1000)
+        charts_turns = end_turns()
         from game.baseline_run import baseline_history
 
         baseline = []

@@ -13,17 +13,19 @@ from __future__ import annotations
 import copy
 
 from agents.controllers import make_controller
+from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
 from game.scenario import Scenario
 
 PLAYER = "KOR"
 
 
-def baseline_world(scenario: Scenario, seed: int) -> World:
+def baseline_world(scenario: Scenario, seed: int, difficulty: Difficulty = NORMAL_GAME) -> World:
     """A fresh world of `scenario` (copied: the caller's scenario stays untouched) with Korea
-    doing nothing new."""
+    doing nothing new, at `difficulty` (a played world's scenario is already scaled: pass it as
+    normal; a scenario read from its file takes the game's difficulty)."""
     return World(copy.deepcopy(scenario), seed=seed, controllers={PLAYER: make_controller(PLAYER, "laissez_faire")},
-                 tables=False)
+                 tables=False, difficulty=difficulty)
 
 
 def baseline_history(scenario: Scenario, seed: int, turns: int) -> list[dict]:

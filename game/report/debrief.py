@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.controllers import PERSON, make_controller
+from game.baseline_run import baseline_world
 from game.describe import describe_action
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
@@ -26,7 +27,6 @@ from game.scenario import load_scenario
 from game.text import LANGUAGES, tr
 from game.ui import report as term  # pure (no pygame): the end-of-term breakdown and grade
 
-PLAYER = "KOR"
 WHAT_IF = "laissez_faire"
 LANG_CHOICES = (*LANGUAGES, "both")
 
@@ -64,8 +64,7 @@ def what_if_world(scenario_name: str, seed: int, turns: int, difficulty: Difficu
     """The game Korea would have had doing nothing new: a fresh scenario (the played world may
     have changed its copy), Korea by `laissez_faire`, the others by `default`, `turns` quarters,
     at the game's difficulty (the same budgets: `sim --difficulty D --control KOR=laissez_faire`)."""
-    world = World(load_scenario(scenario_name), seed=seed, controllers={PLAYER: make_controller(PLAYER, WHAT_IF)},
-                  difficulty=difficulty)
+    world = baseline_world(load_scenario(scenario_name), seed, difficulty)  # the charts' no-action game
     for _ in range(turns):
         world.step()
     return world
