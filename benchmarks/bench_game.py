@@ -112,14 +112,14 @@ def strategy_section(scenario, runs: int, greedy_games: int, default_median: flo
     scores: dict[str, list[float]] = {name: [] for name in seconds}
     for name in STRATEGIES:  # warm-up: each strategy's first decisions
         world, _, _ = play(scenario, 10_000, {"KOR": make_controller("KOR", name)})
-        mesa.Agent._ids.pop(world, None)
+        world.close()
     with tqdm(total=runs * len(STRATEGIES) + greedy_games, desc="strategies", leave=False) as progress:
         for seed in range(runs):
             for name in STRATEGIES:
                 world, build, step = play(scenario, seed, {"KOR": make_controller("KOR", name)})
                 seconds[name].append(build + step)
                 scores[name].append(world.scores["KOR"])
-                mesa.Agent._ids.pop(world, None)
+                world.close()
                 progress.update(1)
         # Greedy: also time its previews (three timers over ~200 calls a game: negligible).
         timer = PhaseTimer()
@@ -128,7 +128,7 @@ def strategy_section(scenario, runs: int, greedy_games: int, default_median: flo
                 world, build, step = play(scenario, seed, {"KOR": make_controller("KOR", "greedy")})
                 seconds["greedy"].append(build + step)
                 scores["greedy"].append(world.scores["KOR"])
-                mesa.Agent._ids.pop(world, None)
+                world.close()
                 progress.update(1)
 
     base = statistics.median(seconds["laissez_faire"])
@@ -169,7 +169,7 @@ def rss_child(scenario_name: str, games: int, release: bool) -> None:
         seconds.append(build + step)
         refs.append(weakref.ref(world))
         if release:
-            mesa.Agent._ids.pop(world, None)
+            world.close()
         del world
         if seed == games // 2 - 1:
             gc.collect()
@@ -227,7 +227,7 @@ def main() -> None:
         builds.append(build)
         steps.append(step)
         agents, turns = len(world.agents), world.turn
-        mesa.Agent._ids.pop(world, None)  # each game starts from the same heap (see section 4)
+        world.close()
     totals = [b + s for b, s in zip(builds, steps, strict=True)]
     per_agent_step = [s / (agents * turns) for s in steps]
     print(f"\n## One game of '{args.scenario}' after imports ({args.runs} seeds; {agents} agents, {turns} turns)")
@@ -251,7 +251,7 @@ def main() -> None:
             world = World(scenario, seed)
             while not world.finished:
                 world.step()
-            mesa.Agent._ids.pop(world, None)
+            world.close()
     step_total = timer.seconds["step"]
     per_turn = phase_runs * turns
     print(f"\n## Phases of World.step ({phase_runs} games; World methods and module functions patched "

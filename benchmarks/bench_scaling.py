@@ -77,7 +77,7 @@ def run_once(entry: dict, seed: int, turns: int) -> None:
     entry["builds"].append(built - start)
     entry["calibrations"].append(world.calibrate_seconds)
     entry["agents"] = len(world.agents)
-    mesa.Agent._ids.pop(world, None)  # let the world go (Mesa 3.3 keeps every model otherwise)
+    world.close()
 
 
 def controllers(k: int, scenario) -> dict:
@@ -96,7 +96,7 @@ def phase_profile(k: int, scenario, turns: int, reps: int) -> dict:
             world = World(scenario, seed, controllers=controllers(k, scenario))
             for _ in range(turns):
                 world.step()
-        mesa.Agent._ids.pop(world, None)
+        world.close()
         del world
     n = reps * turns
     paths = {path: (v[0] / n, v[1] / n) for path, v in timer.paths.items() if path[0] == "step"}

@@ -140,11 +140,8 @@ class _Game:
         self.designers = {c: sum(1 for d in self.world.designers if d.country == c) for c in self.world.countries}
 
     def release(self) -> None:
-        """Drop the finished world from Mesa 3.3's class-level agent-id registry, which otherwise
-        keeps every world alive (~0.3 MB an episode; benchmarks/bench_game.py)."""
-        import mesa
-
-        getattr(mesa.Agent, "_ids", {}).pop(self.world, None)
+        """Let the finished world go (World.close: Mesa 3.3 otherwise keeps every world alive)."""
+        self.world.close()
 
     def observe(self, country: str) -> np.ndarray:
         w = self.world
@@ -408,9 +405,7 @@ def final_score(controller, seed: int, scenario="baseline", country: str = "KOR"
     world = World(_scenario(scenario), seed=seed, controllers={country: controller}, tables=False)
     while not world.finished:
         world.step()
-    import mesa
-
-    getattr(mesa.Agent, "_ids", {}).pop(world, None)  # see _Game.release
+    world.close()
     return world.scores[country]
 
 

@@ -123,7 +123,10 @@ class World(Model):
 
     # ------------------------------------------------------------------ the turn
     def step(self) -> None:
-        """One quarter."""
+        """One quarter. Past the end of the term there is no quarter to play: a RuntimeError,
+        never a silent extra quarter (Mesa's `running` is False from the last turn on)."""
+        if self.finished:
+            raise RuntimeError(f"the term is over: {self.turns} turns played")
         self.begin_turn()
         self.fire_events()                     # 1. scenario events, demand shocks, chip launches
         self.apply_policies()                  # 2. controllers act; programmes are paid
@@ -149,10 +152,22 @@ class World(Model):
         self.turn_compute_into_value()         # 7. compute -> models -> adoption -> GDP
         self.settle_money_and_learning()       # 8. cash, exits, learning curves
         self.record()                          # 9. indicators, scores, DataCollector rows
+        self.running = not self.finished       # Mesa's flag: batch runners stop here
 
     @property
     def finished(self) -> bool:
         return self.turn >= self.turns
+
+    def close(self) -> None:
+        """Let the world be garbage-collected: Mesa 3.3 keeps every model in a class-level
+        registry of agent ids (`mesa.Agent._ids`, keyed by model), so a process that plays many
+        games (tournament workers, the desktop game's baseline and rewinds, the debrief) must
+        drop each finished world from it. The world stays readable; it only stops being pinned."""
+        import mesa
+
+        registry = getattr(mesa.Agent, "_ids", None)
+        if registry is not None:
+            registry.pop(self, None)
 
     @property
     def date(self) -> str:
