@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+TURNS_RULE = ("N is a whole number from 1 to the quarters left to play (a new game: the scenario's turns); "
+              "0, a negative number or more than are left is a usage error")
+
 
 def count(text: str) -> int:
     """A whole number, 0 or more."""
@@ -17,9 +20,13 @@ def count(text: str) -> int:
 
 
 def positive(text: str) -> int:
-    value = count(text)
+    """A whole number, 1 or more: 0 and negative numbers get the same message (one rule)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"'{text}': must be a whole number, 1 or more")
     return value
 
 

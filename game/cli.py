@@ -7,6 +7,7 @@ with a one-paragraph message on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -66,9 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=argtypes.seed, default=7, help="random seed (default: 7)")
     play.add_argument("--lang", choices=LANGUAGES, default="en", help="language at the start (en, ko)")
     play.add_argument("--autoplay", type=argtypes.positive, metavar="N",
-                      help="play N turns with the built-in team_korea strategy, no input needed")
+                      help="play N turns with the built-in team_korea strategy, no input needed "
+                           f"({argtypes.TURNS_RULE})")
     play.add_argument("--screenshot", metavar="PATH",
-                      help="write a PNG of the window (after --autoplay) and exit; works without a display")
+                      help="write a PNG of the window (after --autoplay) and exit; works without a display; "
+                           "the folder must exist")
     play.add_argument("--difficulty", type=argtypes.difficulty, default="normal", metavar="LEVEL",
                       help="easy, normal or hard: the players' state money and their rivals' (default: normal)")
     play.add_argument("--humans", type=_codes, default=("KOR",), metavar="CODE,...",
@@ -78,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("sim", help="play a game headless, every role by its built-in AI")
     sim.add_argument("--scenario", help="scenario name or .toml path (default: baseline)")
     sim.add_argument("--seed", type=argtypes.seed, help="random seed (default: 7)")
-    sim.add_argument("--turns", type=argtypes.positive,
-                     help="stop after this many quarters (with --load: this many more)")
+    sim.add_argument("--turns", type=argtypes.positive, metavar="N",
+                     help="stop after N quarters (with --load: N more); " + argtypes.TURNS_RULE)
     sim.add_argument("--save", metavar="PATH", help="save the game at the end (a name in saves/ or a .json path)")
     sim.add_argument("--save-every", type=argtypes.positive, metavar="N",
                      help="autosave every N turns into saves/autosave/ (the last 10 are kept)")
@@ -167,16 +170,17 @@ def run_sim(args) -> str:
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise UsageError(f"--csv {csv_dir}: exists and is not a folder")
     try:
-        if args.save == "":
-            raise UsageError("--save needs a name or a path")
+        for flag, value in (("--save", args.save), ("--load", args.load)):
+            if value is not None and not value.strip():
+                raise UsageError(f"{flag} needs a name or a path")
         target = save_path(args.save) if args.save is not None else None
-        if args.load:
+        if args.load is not None:
             if args.scenario or args.seed is not None or args.control or args.difficulty:
                 raise UsageError("--load takes the scenario, seed, difficulty and strategies from the save; "
                                  "drop --scenario, --seed, --difficulty and --control")
             model, save = load_game(save_path(args.load), force=args.force)
             scenario_name = save.scenario.name
-            turns = min(args.turns or model.turns, model.turns - model.turn)
+            turns = turns_to_play(model, args.turns, args.load)
         else:
             scenario_name = args.scenario or "baseline"
             scenario = load_scenario(scenario_name)
@@ -210,6 +214,22 @@ def run_sim(args) -> str:
     if target is not None and not args.json:
         out += f"\n{tr('wrote', args.lang)} {target}"
     return out
+
+
+def turns_to_play(model, asked: int | None, where: str) -> int:
+    """The quarters `sim --load` plays: all that are left, or `--turns N` of them. A World refuses
+    to step past its term, so asking for more than are left is a usage error, as it is for a new
+    game; a finished game is said to be finished (without --turns its summary is printed)."""
+    left = model.turns - model.turn
+    if asked is None:
+        return left
+    if left == 0:
+        raise UsageError(f"--turns {asked}: the saved game {where} is over ({model.turn} of {model.turns} "
+                         "turns played); there is nothing left to play. Drop --turns to print its summary")
+    if asked > left:
+        raise UsageError(f"--turns {asked}: the saved game {where} has {left} turn{'s' if left != 1 else ''} "
+                         f"left ({model.turn} of {model.turns} played)")
+    return asked
 
 
 def run_report(args) -> str:
@@ -250,11 +270,28 @@ def write_tables(model, folder: Path) -> list[Path]:
     return [model_path, agent_path]
 
 
+def check_screenshot(shot: Path) -> None:
+    """Refuse a screenshot path that cannot be written before any game is played: the folder is
+    not created for the user (a typo in it would otherwise leave the picture somewhere unexpected)."""
+    if shot.suffix.lower() != ".png":
+        raise UsageError(f"--screenshot {shot}: the file name must end in .png")
+    if shot.is_dir():
+        raise UsageError(f"--screenshot {shot}: is a folder; give a file name ending in .png")
+    folder = shot.parent
+    if not folder.is_dir():
+        raise UsageError(f"--screenshot {shot}: the folder {folder} does not exist (create it first)")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--screenshot {shot}: the folder {folder} is not writable")
+
+
 def run_play(args) -> str:
     """The desktop game. pygame is imported only here, so the other commands never load it."""
-    if args.screenshot and not args.screenshot.lower().endswith(".png"):
-        raise UsageError(f"--screenshot {args.screenshot}: the file name must end in .png")
+    if args.screenshot is not None:
+        check_screenshot(Path(args.screenshot))
     scenario = load_scenario(args.scenario)  # a bad scenario is a usage error before any window opens
+    if args.autoplay and args.autoplay > scenario.scenario.turns:
+        raise UsageError(f"--autoplay {args.autoplay}: the scenario '{scenario.scenario.name}' has "
+                         f"{scenario.scenario.turns} turns")
     countries = [c.id for c in scenario.countries]
     unknown = [c for c in args.humans if c not in countries]
     if unknown:
@@ -287,7 +324,32 @@ def run_scenarios(args) -> str:
     return "\n".join(lines)
 
 
+BROKEN_PIPE = 1  # what Python itself exits with when stdout's reader has gone (the docs' recipe)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A reader that stops early (`python main.py sim | head -2`) is not an
+    error of ours: the rest of the output is dropped quietly, without a traceback."""
+    try:
+        code = dispatch(argv)
+        sys.stdout.flush()  # a buffered tail written at exit would fail outside this handler
+    except BrokenPipeError:
+        quiet_stdout()
+        return BROKEN_PIPE
+    return code
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device so that Python's own flush at exit cannot fail again
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's StringIO)
+        pass
+
+
+def dispatch(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # no arguments: the desktop game

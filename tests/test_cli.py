@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -258,3 +259,115 @@ def test_core_does_not_import_pygame():
             "assert 'pygame' not in sys.modules and 'pygame_gui' not in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------------------ a reader that stops early
+
+
+@pytest.mark.parametrize("argv", [("sim", "--turns", "1"), ("scenarios",), ("sim", "--turns", "2", "--explain")])
+def test_a_reader_that_stops_early_ends_the_output_quietly(argv):
+    """`python main.py sim | head -2`: the reader has gone before the output is written (its end of
+    the pipe is closed here before the program prints), which must not end in a traceback."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()
+    err = process.stderr.read().decode("utf-8", "replace")
+    process.stderr.close()
+    assert process.wait(timeout=120) == 1, err
+    assert err == "", "nothing on stderr: no traceback, no 'Exception ignored' at exit"
+
+
+def test_head_reads_the_first_lines_of_the_summary():
+    if not shutil.which("head") or not shutil.which("sh"):
+        pytest.skip("needs a POSIX shell and head")
+    done = subprocess.run(["sh", "-c", f'"{sys.executable}" main.py sim --turns 2 | head -2'], cwd=ROOT,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == 2 and "Team Korea" in done.stdout
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+# ------------------------------------------------------------------ --turns: one rule
+
+
+def test_turns_zero_and_negative_are_refused_by_the_same_rule_stated_in_help():
+    messages = []
+    for value in ("0", "-1", "-20"):
+        code, out, err = run("sim", "--turns", value)
+        assert code == 2 and out == ""
+        messages.append(err.strip().splitlines()[-1].replace(f"'{value}'", "N"))
+    assert len(set(messages)) == 1, messages
+    assert "1 or more" in messages[0]
+    code, out, _ = run("sim", "--help")
+    assert code == 0
+    help_text = " ".join(out.split())
+    assert "from 1 to the quarters left to play" in help_text
+    code, out, _ = run("play", "--help")
+    assert "from 1 to the quarters left to play" in " ".join(out.split())
+
+
+def test_autoplay_beyond_the_term_is_refused_like_turns(tmp_path):
+    code, out, err = run("play", "--autoplay", "21", "--screenshot", str(tmp_path / "shot.png"))
+    assert code == 2 and out == ""
+    assert "--autoplay 21" in err and "20 turns" in err
+    assert not (tmp_path / "shot.png").exists()
+    code, _, err = run("play", "--autoplay", "0")
+    assert code == 2 and "1 or more" in err
+
+
+@pytest.fixture(scope="module")
+def saves(tmp_path_factory):
+    """A finished game and one with two quarters left."""
+    folder = tmp_path_factory.mktemp("saves")
+    finished, part = folder / "finished.json", folder / "part.json"
+    assert run("sim", "--save", str(finished))[0] == 0
+    assert run("sim", "--turns", "18", "--save", str(part))[0] == 0
+    return finished, part
+
+
+def test_load_of_a_finished_game_with_turns_says_the_game_is_over(saves):
+    finished, _ = saves
+    done = run_process("sim", "--load", str(finished), "--turns", "1")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Traceback" not in done.stderr and "RuntimeError" not in done.stderr
+    assert "is over" in done.stderr and "20 of 20" in done.stderr and str(finished) in done.stderr
+    code, out, _ = run("sim", "--load", str(finished))  # without --turns: its summary
+    assert code == 0 and "Final state (2029Q4)" in out
+
+
+def test_load_with_more_turns_than_are_left_is_refused_and_the_rest_can_be_played(saves):
+    _, part = saves
+    code, out, err = run("sim", "--load", str(part), "--turns", "3")
+    assert code == 2 and out == ""
+    assert "--turns 3" in err and "2 turns left" in err and "18 of 20" in err
+    code, out, err = run("sim", "--load", str(part), "--turns", "2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["final"]["date"] == "2029Q4"
+
+
+@pytest.mark.parametrize("flag", ["--load", "--save"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_save_name_is_a_usage_error_not_a_new_game(flag, value):
+    done = run_process("sim", flag, value, "--turns", "1")
+    assert done.returncode == 2, done.stdout[-300:]
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    assert f"{flag} needs a name or a path" in done.stderr
+
+
+# ------------------------------------------------------------------ play --screenshot
+
+
+@pytest.mark.parametrize("where", ["missing/shot.png", "missing/deeper/shot.png"])
+def test_a_screenshot_into_a_missing_folder_is_refused_before_playing(tmp_path, where):
+    shot = tmp_path / where
+    done = run_process("play", "--autoplay", "1", "--screenshot", str(shot), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert "does not exist" in done.stderr and str(shot.parent) in done.stderr
+    assert not shot.parent.exists(), "the folder is not created behind the user's back"
+
+
+def test_a_screenshot_path_that_is_a_folder_is_refused(tmp_path):
+    (tmp_path / "dir.png").mkdir()
+    code, _, err = run("play", "--screenshot", str(tmp_path / "dir.png"))
+    assert code == 2 and "is a folder" in err

@@ -1075,7 +1075,11 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
               f"Team Korea index {session.world.scores.get(PLAYER, 0.0):.1f}")
     if screenshot:
         app.update(0.0)
-        app.screenshot(Path(screenshot))
+        try:
+            app.screenshot(Path(screenshot))
+        except pygame.error as exc:  # the command line checked the folder; a full disk is still possible
+            pygame.quit()
+            raise OSError(f"--screenshot {screenshot}: cannot write: {exc}") from None
         print(f"wrote {screenshot} (video driver: {pygame.display.get_driver()})")
         pygame.quit()
         return 0
