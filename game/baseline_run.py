@@ -32,7 +32,10 @@ def baseline_history(scenario: Scenario, seed: int, turns: int) -> list[dict]:
     """The per-turn snapshots (`world.history` entries: shares, prices, scores, the Team Korea
     index by component) of the first `turns` quarters of the no-action game."""
     run = BaselineRun(scenario, seed)
-    return run.upto(turns)
+    try:
+        return run.upto(turns)
+    finally:
+        run.close()
 
 
 class BaselineRun:
@@ -47,3 +50,8 @@ class BaselineRun:
         while world.turn < min(turn, world.turns):
             world.step()
         return world.history[:turn]
+
+    def close(self) -> None:
+        """Release the world from Mesa's agent-id registry (`World.close`): a front end that
+        starts a new baseline (a load, a rewind, a new game) calls this for the old one."""
+        self.world.close()

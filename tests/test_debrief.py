@@ -346,3 +346,24 @@ def test_a_hot_seat_team_that_did_nothing_is_still_shown_as_people():
     world.step()
     roles = {code: person for code, _, person in players(world)}
     assert roles["JPN"] and not roles["KOR"] and not roles["ROW"] and not roles["USA"]
+
+
+def test_reports_release_their_worlds_from_mesas_registry(save, tmp_path):
+    """Each report re-plays the save and plays the what-if; neither may stay pinned in Mesa's
+    agent-id registry (`mesa.Agent._ids`, ~0.6 MB a game) once the page is written."""
+    import mesa
+
+    from game.report.debrief import report_from_save, write_report
+
+    report_from_save(save, tmp_path / "warm.html", "en")
+    before = len(mesa.Agent._ids)
+    for i in range(3):
+        report_from_save(save, tmp_path / f"again-{i}.html", "en")
+    assert len(mesa.Agent._ids) == before, "the command line's report keeps no world"
+    world = load_game(save)[0]
+    with_game = len(mesa.Agent._ids)
+    for i in range(3):  # the end-of-term screen's Export: the game stays, its what-if goes
+        write_report(world, "baseline", tmp_path / f"export-{i}.html", "en")
+    assert len(mesa.Agent._ids) == with_game and world in mesa.Agent._ids
+    world.close()
+    assert len(mesa.Agent._ids) == before

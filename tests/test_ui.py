@@ -107,7 +107,8 @@ def test_f5_saves_and_f9_loads_the_quick_save(app, tmp_path):
     press(app, pygame.K_F5)
     path = tmp_path / "quicksave.json"
     assert path.exists()
-    assert (tmp_path / "autosave" / "autosave-000001.json").exists()
+    assert (tmp_path / "desktop" / "autosave-000001.json").exists(), "the desktop game's own autosaves"
+    assert not (tmp_path / "autosave").exists(), "saves/autosave/ is sim --save-every's"
     press(app, pygame.K_RETURN)
     assert app.session.world.turn == 2
     press(app, pygame.K_F9)
@@ -672,3 +673,68 @@ def test_bottleneck_tags_of_neighbouring_designers_never_overlap(app):
     tags = [rect for rect, term in app.map.terms if term == "bottleneck"]
     assert len(tags) >= 3, "several designers are held back by an input by then"
     assert all(a.collidelist([b for b in tags if b is not a]) == -1 for a in tags)
+
+
+def test_continue_resumes_the_desktop_game_not_what_sim_save_every_wrote_later(tmp_path):
+    """`sim --save-every` keeps writing saves/autosave/; the title's Continue resumes the last
+    game played on the desktop (saves/desktop/), however many headless autosaves came after it."""
+    from game.model import World
+    from game.saves import autosave
+    from game.scenario import load_scenario
+    from game.ui.app import start_game
+    from game.ui.title import TitleScreen
+
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    try:
+        desktop = Session("lesson_bottlenecks", 7, saves_dir=tmp_path)
+        desktop.end_turn([])
+        desktop.end_turn([])
+        headless = World(load_scenario("baseline"), seed=3)
+        for _ in range(5):
+            headless.step()
+            autosave(headless, "baseline", tmp_path / "autosave")  # what sim --save-every writes
+        headless.close()
+        assert len(list((tmp_path / "autosave").glob("autosave-*.json"))) == 5
+        title = TitleScreen(screen, "en", tmp_path)
+        title_click(title, "continue")
+        assert title.result[0] == "load"
+        assert title.result[1] == tmp_path / "desktop" / "autosave-000002.json"
+        session = start_game(title.result, 7, tmp_path)
+        assert session.scenario_name == "lesson_bottlenecks" and session.world.turn == 2
+        session.close()
+        desktop.close()
+    finally:
+        pygame.quit()
+
+
+def test_rewinds_loads_and_the_no_action_game_are_released_from_mesas_registry(app):
+    """Mesa 3.3 pins every model in `mesa.Agent._ids` (~0.6 MB a game) until `World.close()`:
+    worlds replaced by a rewind or a load, and the charts' no-action game of each, must be let go."""
+    import mesa
+
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_RETURN)
+    press(app, pygame.K_F5)
+
+    def cycle():
+        press(app, pygame.K_RETURN)
+        press(app, pygame.K_RETURN)
+        press(app, pygame.K_c)  # the charts screen plays the no-action game
+        press(app, pygame.K_c)
+        app.session.rewind(1)  # the teacher's rewind
+        app.after_rewind()
+        app.frame()
+        press(app, pygame.K_F9)  # quick load
+        app.frame()
+
+    cycle()
+    before = len(mesa.Agent._ids)
+    for _ in range(3):
+        cycle()
+    assert app.session.world.turn == 2
+    assert len(mesa.Agent._ids) == before
+    held = [app.session.world, app.charts.baseline.world]
+    assert all(world in mesa.Agent._ids for world in held)
+    app.close()  # quit, or back to the title
+    assert not any(world in mesa.Agent._ids for world in held)

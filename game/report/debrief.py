@@ -171,7 +171,11 @@ def report_html(world: World, scenario_name: str, lang: str = "both",
                 logged_names: dict[str, str] | None = None) -> str:
     from game.report.page import render  # matplotlib and fontTools only when a report is made
 
-    return render(debrief(world, scenario_name), languages(lang), logged_names)
+    report = debrief(world, scenario_name)
+    try:
+        return render(report, languages(lang), logged_names)
+    finally:
+        report.whatif.close()  # the what-if is played for this page only: released from Mesa's registry
 
 
 def check_target(out: Path) -> None:
@@ -201,4 +205,7 @@ def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = Fa
     write its report. A bad save raises SaveError and writes nothing."""
     check_target(out)
     world, saved = load_game(save, force=force)
-    return write_report(world, saved.scenario.name, out, lang, saved.controllers)
+    try:
+        return write_report(world, saved.scenario.name, out, lang, saved.controllers)
+    finally:
+        world.close()

@@ -1012,6 +1012,12 @@ class GameApp:
                                      12, DIM)
             screen.blit(more, (rect.right - more.get_width() - 10, rect.y + 8))
 
+    def close(self) -> None:
+        """The game is finished with (quit, or back to the title): its world and the charts'
+        no-action game are released from Mesa's agent-id registry (`World.close`)."""
+        self.charts.close()
+        self.session.close()
+
     def screenshot(self, path: Path) -> None:
         self.draw()
         pygame.image.save(self.screen, str(path))
@@ -1081,9 +1087,11 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
             pygame.quit()
             raise OSError(f"--screenshot {screenshot}: cannot write: {exc}") from None
         print(f"wrote {screenshot} (video driver: {pygame.display.get_driver()})")
+        app.close()
         pygame.quit()
         return 0
     app.run()
+    app.close()
     pygame.quit()
     return 0
 
@@ -1095,7 +1103,11 @@ def start_game(choice: tuple, seed: int, saves_dir: Path, humans: tuple[str, ...
     if choice[0] == "new":
         return Session(choice[1], seed, saves_dir=saves_dir, humans=humans, difficulty=choice[3])
     session = Session("baseline", seed, saves_dir=saves_dir)
-    session.load(Path(choice[1]))
+    try:
+        session.load(Path(choice[1]))
+    except BaseException:
+        session.close()
+        raise
     return session
 
 
@@ -1131,6 +1143,7 @@ def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
         if choice[0] == "new" and app.curtain is None:
             app.show_briefing()  # a campaign opens with its description and how to play
         app.run()
+        app.close()
         lang = app.lang
         if not app.to_title:
             break

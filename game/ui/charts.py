@@ -102,9 +102,16 @@ class Charts:
     def baseline_history(self, world) -> list[dict]:
         """The no-action game up to the world's turn (played on only as far as needed)."""
         if self.baseline is None or self.baseline_world is not world:
+            self.close()  # the old no-action game is finished with (World.close)
             self.baseline = BaselineRun(world.scenario, world.seed_value)
             self.baseline_world = world
         return self.baseline.upto(world.turn)
+
+    def close(self) -> None:
+        """Release the no-action game from Mesa's registry; a later draw starts a new one."""
+        if self.baseline is not None:
+            self.baseline.close()
+        self.baseline, self.baseline_world = None, None
 
     def shown_firms(self, world, market: str) -> list[str]:
         """Korean firms first, then the largest others by their latest share (five lines at most)."""
@@ -116,7 +123,7 @@ class Charts:
 
     # ------------------------------------------------------------------ drawing
     def draw(self, screen, world, lang: str) -> None:
-        stamp = (id(world), world.turn, lang)
+        stamp = (world, world.turn, lang)  # the world itself, not id(): a released world's id may be reused
         if self.surface is None or stamp != self.stamp:
             self.render(world, lang)
             self.stamp = stamp

@@ -29,6 +29,8 @@ from game.saves import SAVES_DIR, autosave, digest, document, load_game, write_s
 from game.scenario import ScenarioError, load_scenario
 
 PLAYER = "KOR"
+DESKTOP_AUTOSAVES = "desktop"  # the desktop game's own autosaves: saves/desktop/, apart from
+# `sim --save-every`'s saves/autosave/, so the title's Continue resumes the last game played here
 
 
 class PlayerController(Controller):
@@ -201,7 +203,7 @@ class Session:
         self.reports.append(report)
         try:
             if self.autosave:
-                autosave(world, self.scenario_name, self.saves_dir / "autosave")
+                autosave(world, self.scenario_name, self.autosave_dir)
         except OSError:
             pass  # an autosave that cannot be written must not stop the game; the next one may work
         return report
@@ -233,25 +235,40 @@ class Session:
         players = {code: PlayerController() for code in self.humans}
         world = World(load_scenario(self.scenario_name), seed=self.seed, controllers=dict(players),
                       difficulty=old.difficulty)
-        for t in range(1, turn + 1):
-            for entry in log:
-                if entry["source"] == "teacher" and entry["turn"] == t - 1:
-                    world.governance.trigger(entry["event"])
-            for code, player in players.items():
-                mine = [e for e in log if e["turn"] == t and e["country"] == code]
-                player.queued = [parse_action(e["action"]) for e in mine
-                                 if e["source"] == "controller" and e.get("action")]
-                player.script = {e["event"]: e["choice"] for e in mine if e["source"] == "choice"}
-            world.step()
-            if digest(world.history[-1]) != digest(old.history[t - 1]):
-                raise ValueError(f"turn {t}: the re-played game differs from this one; not rewound")
+        try:
+            for t in range(1, turn + 1):
+                for entry in log:
+                    if entry["source"] == "teacher" and entry["turn"] == t - 1:
+                        world.governance.trigger(entry["event"])
+                for code, player in players.items():
+                    mine = [e for e in log if e["turn"] == t and e["country"] == code]
+                    player.queued = [parse_action(e["action"]) for e in mine
+                                     if e["source"] == "controller" and e.get("action")]
+                    player.script = {e["event"]: e["choice"] for e in mine if e["source"] == "choice"}
+                world.step()
+                if digest(world.history[-1]) != digest(old.history[t - 1]):
+                    raise ValueError(f"turn {t}: the re-played game differs from this one; not rewound")
+        except BaseException:
+            world.close()  # not used: released at once
+            raise
         for code, player in players.items():
             player.ask = self.players[code].ask
         self.players = players
         self.world = world
         self.reports = []
+        old.close()  # the game rewound from is finished with: released from Mesa's registry
+
+    def close(self) -> None:
+        """The session is finished with (the window closes, or the player goes back to the
+        title): its world is released from Mesa's agent-id registry (`World.close`)."""
+        self.world.close()
 
     # ------------------------------------------------------------------ saves
+    @property
+    def autosave_dir(self) -> Path:
+        """Where this game autosaves after every quarter (the newest 10 kept): the title's Continue."""
+        return desktop_autosaves(self.saves_dir)
+
     @property
     def quick_path(self) -> Path:
         return self.saves_dir / "quicksave.json"
@@ -271,10 +288,16 @@ class Session:
         for code, player in self.players.items():
             player.ask = asks.get(code, ask)
             world.governance.controllers[code] = player
-        self.world = world
+        old, self.world = self.world, world
+        old.close()  # replaced by the loaded game
         self.scenario_name = save.scenario.name
         self.seed = save.seed
         self.reports = []
+
+
+def desktop_autosaves(saves_dir: Path) -> Path:
+    """The desktop game's autosave folder inside a saves folder."""
+    return Path(saves_dir) / DESKTOP_AUTOSAVES
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -1,5 +1,6 @@
-"""The title screen: new game (scenario, language), continue (the newest autosave), load (a list
-of saves), settings (language, window size, text size), quit.
+"""The title screen: new game (scenario, language), continue (the desktop game's newest autosave,
+in saves/desktop/: never one that `sim --save-every` wrote), load (a list of saves), settings
+(language, window size, text size), quit.
 
 It only decides what to play; `TitleScreen.result` is what the player picked:
 ("new", scenario name, lang), ("load", path, lang) or ("quit",). No game is touched here.
@@ -21,6 +22,7 @@ from game.difficulty import levels as difficulty_levels
 from game.scenario import list_scenarios
 from game.text import tr
 from game.ui.fonts import Fonts, gui_theme
+from game.ui.session import desktop_autosaves
 
 SIZE = (1280, 800)
 BG = (10, 14, 22)
@@ -136,7 +138,7 @@ class TitleScreen:
 
     def _page_main(self) -> None:
         lang = self.lang
-        autosave = latest_autosave(self.saves_dir / "autosave")
+        autosave = latest_autosave(desktop_autosaves(self.saves_dir))
         items = [("new", "ui.title.new", True), ("continue", "ui.title.continue", autosave is not None),
                  ("load", "ui.title.load", bool(save_files(self.saves_dir))), ("settings", "ui.title.settings", True),
                  ("quit", "ui.menu.quit", True)]
@@ -238,7 +240,7 @@ class TitleScreen:
         elif key == "quit":
             self.result = ("quit",)
         elif key == "continue":
-            path = latest_autosave(self.saves_dir / "autosave")
+            path = latest_autosave(desktop_autosaves(self.saves_dir))
             if path is not None:
                 self.result = ("load", path, lang)
         elif key == "start":

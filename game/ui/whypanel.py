@@ -100,7 +100,7 @@ class WhyPanel:
     def draw(self, screen, world, lang: str) -> None:
         if self.key is None:
             return
-        stamp = (id(world), world.turn, lang, self.key)
+        stamp = (world, world.turn, lang, self.key)  # the world itself: a released world's id may be reused
         if stamp != self.stamp:
             self.layout(world, lang)
             self.stamp = stamp
