@@ -61,6 +61,14 @@ def korea_index(model) -> dict[str, float]:
 SHARE_MARKETS = {"hbm_share": ("hbm_makers", "revenue"), "foundry_share": ("foundries", "revenue"),
                  "packaging_share": ("packagers", "output"), "accelerator_share": ("designers", "sold")}
 
+# The keys of country_indicators, in its order: what a scenario's score components and event
+# conditions ("korea.<key>") may name (game/scenario.py checks them when a scenario loads).
+INDICATOR_KEYS: tuple[str, ...] = (
+    *SHARE_MARKETS, "compute_installed", "domestic_compute_share", "single_vendor_dependence", "domestic_llm_share",
+    "llm_domestic_chip_share", "industry_adoption", "industry_domestic_ai_share", "chain_completeness", "gdp_effect",
+    "domestic_designers_alive", "domestic_designers_cash", "policy_support_paid", "budget_used",
+)
+
 
 def market_totals(model) -> dict[str, tuple[float, dict[str, float]]]:
     """Each share market's total and every country's home part, added up in firm order (so the

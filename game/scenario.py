@@ -10,28 +10,86 @@ their own currency); wafers and packaging in thousand 300 mm wafers per quarter;
 GB per quarter; accelerators in thousand units per quarter, each with a performance in
 H100-equivalents; unit prices in US$ thousands (wafer, package-wafer, accelerator) or US$ per GB
 (HBM).
+
+A scenario file may come from anyone, so reading one is guarded (game/safeio.py): only a regular
+file of at most MAX_BYTES is read, nesting deeper than safeio allows is refused, a bare scenario
+name can only name a file in assets/scenarios, and every name a scenario uses (a firm, a country,
+an indicator, a lever) must exist, with no name given twice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
+import os
+import re
 import tomllib
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from game.calendar import parse_quarter
+from game.actions import ACTION_KINDS, parse_action
+from game.calendar import parse_quarter, quarter_label
+from game.events import FIRM_ATTRIBUTES
+from game.indicators import INDICATOR_KEYS
+from game.policy import Policy
+from game.safeio import UnsafeFile, parse_guarded, read_text_bounded
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenarios"
 FORMAT_VERSION = 1
+MAX_BYTES = 2_000_000  # the baseline is ~53 kB; a 100-times synthetic world would still fit
+LAST_QUARTER = parse_quarter("9999Q4")  # quarter labels have four-digit years (game/calendar.py)
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # an installed scenario's name: a file stem, no folders
 
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Real = Annotated[float, Field(allow_inf_nan=False)]
-Quarter = Annotated[str, Field(pattern=r"^\d{4}Q[1-4]$")]
+# Growth per quarter, from halving (-0.5) to doubling (+1.0) in one quarter; beyond that is a typo
+# (and at -1 or below a quantity would vanish or turn negative).
+Growth = Annotated[float, Field(ge=-0.5, le=1.0, allow_inf_nan=False)]
+# Local currency per US$: from 0.001 to 1,000,000 (the dearest currency, the Kuwaiti dinar, is ~0.3;
+# the cheapest in use are a few hundred thousand). Outside it, conversions overflow or vanish.
+UsdRate = Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False)]
+QUARTER = re.compile(r"[0-9]{4}Q[1-4]")  # ASCII digits only (game.calendar would also take other scripts')
+
+
+def _quarter(value: str) -> str:
+    if not QUARTER.fullmatch(value):
+        raise ValueError(f"{value!r} is not a quarter such as 2025Q1 (a four-digit year, Q, then 1 to 4)")
+    return value
+
+
+Quarter = Annotated[str, AfterValidator(_quarter)]
 Name = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+def repeated(values: Iterable) -> list:
+    """The values that occur more than once, sorted (linear: a set, and a Counter only if needed)."""
+    values = list(values)
+    if len(set(values)) == len(values):
+        return []
+    return sorted(value for value, count in Counter(values).items() if count > 1)
+
+
+def no_repeats(names: list[str], what: str) -> list[str]:
+    """`names` if none is listed twice; a ValueError naming the repeats otherwise."""
+    twice = repeated(names)
+    if twice:
+        raise ValueError(f"{what} listed twice: {', '.join(twice)}")
+    return names
 
 
 class ScenarioError(Exception):
@@ -61,6 +119,13 @@ class Meta(Strict):
         if value > FORMAT_VERSION:
             raise ValueError(f"format {value} is newer than this game reads ({FORMAT_VERSION})")
         return value
+
+    @model_validator(mode="after")
+    def _term_fits_the_calendar(self) -> Meta:
+        if parse_quarter(self.start) + self.turns - 1 > LAST_QUARTER:
+            raise ValueError(f"turns: {self.turns} quarters from {self.start} run past {quarter_label(LAST_QUARTER)}, "
+                             "the last quarter the calendar has")
+        return self
 
 
 class Params(Strict):
@@ -116,7 +181,7 @@ class Country(Strict):
     name_en: str
     name_ko: str
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    usd_rate: Positive  # local currency per US$
+    usd_rate: UsdRate  # local currency per US$
     budget_per_quarter: NonNeg  # local currency
     capex_support: Fraction  # share of home firms' capex the state carries (credits, grants)
     capex_support_cap: NonNeg = 0.0  # local currency per quarter the support may cost at most
@@ -145,7 +210,7 @@ class Foundry(Producer):
     learning: Learning
     other_share: Fraction  # share of the non-AI advanced-wafer demand at the start
     mature_revenue: NonNeg  # US$ B per quarter from nodes outside the modelled market
-    mature_growth: Real = 0.0
+    mature_growth: Growth = 0.0  # per quarter
     mature_margin: Fraction
 
 
@@ -153,7 +218,7 @@ class FoundryPool(Strict):
     """Leading-edge wafer demand outside the modelled AI chips (phones, PCs, networking)."""
 
     demand: Positive  # thousand wafers per quarter at the start
-    growth: Real  # per quarter
+    growth: Growth  # per quarter
 
 
 class HBMMaker(Producer):
@@ -178,7 +243,12 @@ class Chip(Strict):
 
 class Generation(Chip):
     launch: Quarter
-    foundries: list[Name]
+    foundries: list[Name] = Field(min_length=1)  # a chip needs somewhere to be made
+
+    @field_validator("foundries")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        return no_repeats(value, "foundries")
 
 
 class Designer(Strict):
@@ -201,8 +271,29 @@ class Designer(Strict):
     hbm_stock: NonNeg = 0.0  # million GB held at the start (stockpiles)
     roadmap: list[Generation] = []
 
+    @field_validator("foundries", "packagers")
+    @classmethod
+    def _at_least_one(cls, value: list[str], info) -> list[str]:
+        """Every chip is made at a foundry and packaged: the turn needs one of each to price and
+        build it (an HBM maker only if the chip carries HBM, checked below)."""
+        if not value:
+            raise ValueError(f"a designer needs at least one of its {info.field_name}")
+        return value
+
+    @field_validator("foundries", "hbm_suppliers", "packagers", "components", "sold_to")
+    @classmethod
+    def _once_each(cls, value: list[str], info) -> list[str]:
+        return no_repeats(value, info.field_name)
+
     @model_validator(mode="after")
     def _mix_matches(self) -> Designer:
+        with_hbm = [c.name for c in (self.chip, *self.roadmap) if c.hbm_gb > 0]
+        if with_hbm and not self.hbm_suppliers:
+            raise ValueError(f"hbm_suppliers: {with_hbm[0]} carries HBM (hbm_gb > 0), so at least one HBM maker "
+                             "must be listed")
+        twice = repeated(g.name for g in self.roadmap)
+        if twice:
+            raise ValueError(f"roadmap: generation {', '.join(twice)} listed twice")
         if self.foundry_mix and len(self.foundry_mix) != len(self.foundries):
             raise ValueError("foundry_mix needs one share per foundry")
         if self.foundry_mix and abs(sum(self.foundry_mix) - 1) > 1e-6:
@@ -225,7 +316,7 @@ class Buyer(Strict):
     name_ko: str
     country: str
     budget: NonNeg  # US$ B per quarter on accelerators
-    growth: Annotated[float, Field(ge=-0.5, le=1, allow_inf_nan=False)]  # per quarter
+    growth: Growth  # per quarter
     start: Quarter | None = None  # no purchases before (a centre that opens later)
     installed: NonNeg  # thousand H100-equivalents in service at the start
     affinity: dict[str, Real] = {}  # utility bonus per designer (in-house chips, NPU farm pairings)
@@ -292,7 +383,12 @@ class ExportControl(Strict):
 
 
 class Levers(Strict):
-    """What the policy levers cost, how long they take, and how strongly they act."""
+    """What the policy levers cost, how long they take, and how strongly they act.
+
+    `lags` names the levers this scenario offers: each key is an Action kind (game/actions.py
+    ACTION_KINDS), its value the quarters before the Action takes effect. A kind left out is a
+    lever the scenario withholds: an Action of that kind is refused in play ("not in this
+    scenario"), as a lesson may want."""
 
     lags: dict[str, Annotated[int, Field(ge=0, le=8)]]  # action kind -> quarters before it takes effect
     leader: Name  # the vendor of the "leader" group in procurement mixes (Nvidia)
@@ -304,6 +400,14 @@ class Levers(Strict):
     service_weight: NonNeg  # LLM-use utility per unit of service-incentive rate
     stance_affinity: NonNeg  # buyers' utility for the acting country's chips per step of stance
     export_control_reach: dict[str, list[str]]  # country -> origins its export controls reach (FDPR)
+
+    @field_validator("lags")
+    @classmethod
+    def _known_levers(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(ACTION_KINDS))
+        if unknown:
+            raise ValueError(f"unknown lever {', '.join(unknown)} (the levers are {', '.join(ACTION_KINDS)})")
+        return value
 
 
 class Condition(Strict):
@@ -360,11 +464,13 @@ class Event(Strict):
     def _choices_have_a_chooser(self) -> Event:
         if self.choices and not self.chooser:
             raise ValueError("an event with choices needs a chooser")
+        if self.end is not None and parse_quarter(self.end) < parse_quarter(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}: the event could never fire")
         return self
 
 
 class ScoreComponent(Strict):
-    key: str  # indicator of country_indicators
+    key: str  # indicator of country_indicators (game.indicators.INDICATOR_KEYS)
     label_en: str
     label_ko: str
     weight: NonNeg
@@ -372,10 +478,32 @@ class ScoreComponent(Strict):
     high: Real  # value that scores 100
     invert: bool = False  # lower is better (dependence, money spent)
 
+    @field_validator("key")
+    @classmethod
+    def _an_indicator(cls, value: str) -> str:
+        if value not in INDICATOR_KEYS:
+            raise ValueError(f"unknown indicator '{value}' (the indicators are {', '.join(INDICATOR_KEYS)})")
+        return value
+
+    @model_validator(mode="after")
+    def _a_span(self) -> ScoreComponent:
+        if self.low == self.high:
+            raise ValueError(f"low and high are both {self.low}: the component needs a span to score along")
+        return self
+
 
 class ScoreSpec(Strict):
-    components: list[ScoreComponent]
-    grades: dict[str, Annotated[float, Field(ge=0, le=100)]]  # grade -> lowest score that earns it
+    components: list[ScoreComponent] = Field(min_length=1)
+    grades: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(min_length=1)  # grade -> lowest score earning it
+
+    @model_validator(mode="after")
+    def _weighed_once_each(self) -> ScoreSpec:
+        twice = repeated(c.key for c in self.components)
+        if twice:
+            raise ValueError(f"score.components: indicator {', '.join(twice)} scored twice")
+        if not any(c.weight > 0 for c in self.components):
+            raise ValueError("score.components: every weight is 0, so the index would be 0 whatever happens")
+        return self
 
 
 class Lesson(Strict):
@@ -411,36 +539,42 @@ class Scenario(Strict):
     score: ScoreSpec | None = None
     lesson: Lesson | None = None  # classroom scenarios only (assets/scenarios/lesson_*.toml)
 
+    def firm_groups(self) -> dict[str, list]:
+        """The kinds of named agents, by their section (industries are agents too)."""
+        return {"foundries": self.foundries, "hbm_makers": self.hbm_makers, "packagers": self.packagers,
+                "designers": self.designers, "buyers": self.buyers, "llm_developers": self.llm_developers,
+                "component_suppliers": self.component_suppliers, "industries": self.industries}
+
+    @model_validator(mode="after")
+    def _nothing_twice(self) -> Scenario:
+        """A name given twice would make the second silently win (or count twice)."""
+        names = [f.name for group in self.firm_groups().values() for f in group]
+        for what, values in (
+            ("firm names must be unique (industries' too); repeated", names),
+            ("countries: ids must be unique; repeated", [c.id for c in self.countries]),
+            ("llm_markets: one market per country; repeated", [m.country for m in self.llm_markets]),
+            ("events: ids must be unique; repeated", [e.id for e in self.events]),
+            ("qualifications: one level per supplier and designer; repeated",
+             [f"{q.supplier} / {q.designer}" for q in self.qualifications]),
+        ):
+            twice = repeated(values)
+            if twice:
+                raise ValueError(f"{what}: {', '.join(twice)}")
+        return self
+
     @model_validator(mode="after")
     def _references_resolve(self) -> Scenario:
         """Every name used as a reference must exist, with the right kind."""
         countries = {c.id for c in self.countries}
-        firms = {
-            kind: {f.name for f in group}
-            for kind, group in (
-                ("foundries", self.foundries),
-                ("hbm_makers", self.hbm_makers),
-                ("packagers", self.packagers),
-                ("designers", self.designers),
-                ("buyers", self.buyers),
-                ("llm_developers", self.llm_developers),
-                ("component_suppliers", self.component_suppliers),
-            )
-        }
-        every = [f.name for group in (self.foundries, self.hbm_makers, self.packagers, self.designers, self.buyers,
-                                      self.llm_developers, self.component_suppliers) for f in group]
-        duplicates = sorted({n for n in every if every.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"firm names must be unique; repeated: {', '.join(duplicates)}")
+        firms = {kind: {f.name for f in group} for kind, group in self.firm_groups().items()}
 
-        def need(names: list[str] | set[str], kind: str, where: str) -> None:
+        def need(names: Iterable[str], kind: str, where: str) -> None:
             pool = countries if kind == "countries" else firms[kind]
             missing = sorted(set(names) - pool)
             if missing:
                 raise ValueError(f"{where}: unknown {kind[:-1].replace('_', ' ')} {', '.join(missing)}")
 
-        for group in (self.foundries, self.hbm_makers, self.packagers, self.designers,
-                      self.buyers, self.llm_developers, self.industries, self.component_suppliers):
+        for group in self.firm_groups().values():
             for item in group:
                 need([item.country], "countries", f"{item.name}.country")
         for d in self.designers:
@@ -467,6 +601,10 @@ class Scenario(Strict):
             need(s.link_strength.keys(), "designers", f"{s.name}.link_strength")
         for rule in self.export_controls:
             need(rule.from_countries + rule.to_countries, "countries", f"export_controls.{rule.name_en}")
+        if self.levers:
+            need([self.levers.leader], "designers", "levers.leader")
+            for country, origins in self.levers.export_control_reach.items():
+                need([country, *origins], "countries", "levers.export_control_reach")
         if abs(sum(f.other_share for f in self.foundries) - 1) > 1e-3:
             raise ValueError("foundries' other_share must sum to 1")
         start = parse_quarter(self.scenario.start)
@@ -474,6 +612,108 @@ class Scenario(Strict):
             if parse_quarter(rule.since) > start:
                 raise ValueError(f"export_controls.{rule.name_en}: later rounds are events, not start state")
         return self
+
+    @model_validator(mode="after")
+    def _events_resolve(self) -> Scenario:
+        """What an event reads and changes must exist: the checks game.events.reference_problems
+        makes when a World is built, made here so that the scenario's author sees them first."""
+        known = Known.of(self)
+        problems = [f"events.{event.id}: {problem}" for event in self.events
+                    for problem in event_problems(event, known)]
+        if problems:
+            raise ValueError("; ".join(problems[:8]) + (f"; ... and {len(problems) - 8} more" if len(problems) > 8
+                                                        else ""))
+        return self
+
+
+POLICY_FIELDS = frozenset(f.name for f in dataclasses.fields(Policy))
+
+
+def snapshot_columns(scenario: Scenario) -> set[str]:
+    """The columns of a turn's snapshot (game.indicators.snapshot, flattened) that an event
+    condition may read, for this scenario's firms and countries."""
+    columns = {"turn", "date", "prices.wafer", "prices.hbm", "prices.accelerator"}
+    for market, group in (("hbm", scenario.hbm_makers), ("foundry", scenario.foundries),
+                          ("packaging", scenario.packagers), ("accelerator", scenario.designers)):
+        columns.update(f"shares.{market}.{firm.name}" for firm in group)
+    columns.update(f"bottleneck.{d.name}" for d in scenario.designers)
+    korea = any(c.id == "KOR" for c in scenario.countries)
+    if korea:
+        columns.update(f"korea.{key}" for key in INDICATOR_KEYS)
+    if scenario.score:
+        columns.update(f"score.{c.id}" for c in scenario.countries)
+        if korea:
+            columns.update(f"korea_index.{c.key}" for c in scenario.score.components)
+            columns.add("korea_index.total")
+    return columns
+
+
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """What a scenario's events may name: snapshot columns, agents (firms, buyers, developers,
+    industries) and countries."""
+
+    columns: set[str]
+    agents: set[str]
+    countries: set[str]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Known:
+        return cls(snapshot_columns(scenario), {f.name for group in scenario.firm_groups().values() for f in group},
+                   {c.id for c in scenario.countries})
+
+
+def key_problem(key: str, known: Known) -> str | None:
+    """Why a condition or probability key names nothing the game computes, or None."""
+    if key.startswith("policy."):
+        parts = key.split(".", 2)
+        if len(parts) != 3 or parts[1] not in known.countries or parts[2] not in POLICY_FIELDS:
+            return (f"unknown policy key '{key}' (policy.<country>.<setting>, settings: "
+                    f"{', '.join(sorted(POLICY_FIELDS))})")
+        return None
+    if key.startswith("firm."):
+        name, _, attribute = key[len("firm."):].rpartition(".")
+        if name not in known.agents or attribute not in FIRM_ATTRIBUTES:
+            return (f"unknown firm key '{key}' (firm.<name>.<attribute>, attributes: "
+                    f"{', '.join(sorted(FIRM_ATTRIBUTES))})")
+        return None
+    return None if key in known.columns else f"unknown indicator '{key}'"
+
+
+def event_problems(event: Event, known: Known) -> list[str]:
+    """Names and keys an event uses that the scenario does not have."""
+    agents, countries = known.agents, known.countries
+    keys = [c.key for c in event.conditions] + ([event.probability_key] if event.probability_key else [])
+    problems = [p for key in keys if (p := key_problem(key, known))]
+    for effect in event.effects:
+        for target in effect.targets:
+            if target.startswith("country:"):
+                if target.split(":", 1)[1] not in countries:
+                    problems.append(f"unknown country in target '{target}'")
+            elif target != "all" and target not in agents:
+                problems.append(f"unknown target '{target}'")
+        for name in (effect.supplier, effect.designer):
+            if name is not None and name not in agents:
+                problems.append(f"unknown firm '{name}'")
+        for country in effect.from_countries + effect.to_countries:
+            if country not in countries:
+                problems.append(f"unknown country '{country}'")
+        if effect.kind == "export_control" and (not effect.from_countries or not effect.good):
+            problems.append("an export_control effect needs a good and from_countries")
+        if effect.kind == "qualification" and (effect.supplier is None or effect.designer is None):
+            problems.append("a qualification effect needs a supplier and a designer")
+    if event.chooser and event.chooser not in countries:
+        problems.append(f"unknown chooser '{event.chooser}'")
+    for i, choice in enumerate(event.choices):
+        for data in choice.actions:
+            try:
+                parse_action(data)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                where = ".".join(str(part) for part in error["loc"])
+                problems.append(f"choices[{i}] holds an invalid action {data}: "
+                                + (f"{where}: " if where else "") + error["msg"])
+    return problems
 
 
 def _describe(error: dict, data: dict) -> str:
@@ -540,46 +780,82 @@ def merged(base: dict, changes: dict) -> dict:
     return out
 
 
-def _read_toml(path: Path) -> dict:
+def _toml(text: str, where: str) -> dict:
+    """Parsed TOML, or a ScenarioError naming the file (the parser's own message, with the line)."""
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"{where}: over the {MAX_BYTES:,}-byte limit for a scenario")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+        return parse_guarded(tomllib.loads, text, where)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{where}: not valid TOML: {exc}") from None
+    except UnsafeFile as exc:
+        raise ScenarioError(str(exc)) from None
+
+
+def _read(path: Path) -> str:
+    """The text of a scenario file: a regular file within MAX_BYTES (no FIFO, no /dev/zero)."""
+    try:
+        return read_text_bounded(path, MAX_BYTES, "scenario")
+    except UnsafeFile as exc:
+        if not os.path.lexists(path):
+            raise ScenarioError(f"{path}: no such scenario (installed: {', '.join(installed_names())})") from None
+        raise ScenarioError(str(exc)) from None
+
+
+def _name_problem(name: str) -> str | None:
+    """Why `name` cannot name a scenario file, or None."""
+    if "\0" in name:
+        return "contains a NUL character"
+    if name.endswith(".toml") or PLAIN_NAME.fullmatch(name):
+        return None
+    return ("is neither an installed scenario's name (letters, digits, '_' and '-' only, a file in "
+            f"assets/scenarios: {', '.join(installed_names())}) nor a path ending in .toml")
+
+
+def scenario_path(name_or_path: str, relative_to: Path | None = None) -> Path:
+    """A bare name means a file in assets/scenarios; a string ending in .toml is a path (relative
+    ones against `relative_to`, a folder, if given, else the working directory). Anything else
+    (a name with a folder in it, "../x", a NUL) is a ScenarioError."""
+    problem = _name_problem(name_or_path)
+    if problem:
+        raise ScenarioError(f"scenario {name_or_path!r}: {problem}")
+    if name_or_path.endswith(".toml"):
+        path = Path(name_or_path)
+        return relative_to / path if relative_to is not None and not path.is_absolute() else path
+    return SCENARIO_DIR / f"{name_or_path}.toml"
+
+
+def installed_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
 def _base_path(data: dict, source: str, chain: tuple[str, ...]) -> Path | None:
-    """The file `data` extends, checked: a scenario name or .toml path, no loop, not too deep."""
+    """The file `data` (read from `source`) extends, checked: an installed scenario's name, or a
+    .toml path relative to the extending file's folder; no loop, not too deep."""
     base = data.get("extends")
     if base is None:
         return None
     if not isinstance(base, str) or not base:
         raise ScenarioError(f"{source}: extends: must name a scenario (e.g. \"baseline\")")
-    path = scenario_path(base)
-    if str(path.resolve()) in chain or len(chain) > MAX_EXTENDS:
+    problem = _name_problem(base)
+    if problem:
+        raise ScenarioError(f"{source}: extends: {base!r} {problem}")
+    path = scenario_path(base, relative_to=Path(source).parent)
+    if os.path.realpath(path) in chain or len(chain) > MAX_EXTENDS:
         raise ScenarioError(f"{source}: extends: '{base}' makes a loop or a chain over {MAX_EXTENDS} files deep")
     return path
 
 
-def _resolve(data: dict, source: str, chain: tuple[str, ...] = ()) -> dict:
+def _resolve(data: dict, source: str, chain: tuple[str, ...]) -> dict:
     """The whole scenario a file describes: its base (resolved the same way) with the file's changes."""
     path = _base_path(data, source, chain)
     if path is None:
         return data
-    base = _resolve(_read_toml(path), str(path), (*chain, str(path.resolve())))
+    base = _resolve(_toml(_read(path), str(path)), str(path), (*chain, os.path.realpath(path)))
     return merged(base, {k: v for k, v in data.items() if k != "extends"})
 
 
-def parse_scenario(text: str, source: str) -> Scenario:
-    """Validate TOML text (resolving `extends`); `source` names the file in error messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
-    data = _resolve(data, source, (str(Path(source).resolve()),))
+def _validated(data: dict, source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -589,37 +865,34 @@ def parse_scenario(text: str, source: str) -> Scenario:
         raise ScenarioError(f"{source}: invalid scenario\n  " + "\n  ".join(lines) + tail) from None
 
 
-def scenario_path(name_or_path: str) -> Path:
-    """A bare name means a file in assets/scenarios; anything with a suffix is a path."""
-    if name_or_path.endswith(".toml"):
-        return Path(name_or_path)
-    return SCENARIO_DIR / f"{name_or_path}.toml"
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Validate TOML text (resolving `extends` against the folder of `source`, the file's path,
+    which also names the file in error messages)."""
+    return _validated(_resolve(_toml(text, source), source, (os.path.realpath(source),)), source)
 
 
 def load_scenario(name_or_path: str) -> Scenario:
+    """The scenario of an installed name or a .toml path; a ScenarioError naming the file and
+    the problem if it cannot be read or played."""
     path = scenario_path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
-        raise ScenarioError(f"{path}: no such scenario (installed: {known})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
-    return parse_scenario(text, str(path))
+    return parse_scenario(_read(path), str(path))
+
+
+def content_hash(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's validated content, written canonically: JSON with sorted keys,
+    floats in Python's shortest round-trip form, fields left at their defaults omitted. So
+    comments, whitespace, key order, number spelling (1e3, 1000, 1000.0), an explicit default
+    and a newer game's new optional fields do not change it; any value that differs does."""
+    document = scenario.model_dump(mode="json", exclude_defaults=True)
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def scenario_hash(name_or_path: str) -> str:
-    """Content hash of the scenario file (and of the files it extends), so saves and tournaments
-    can tell which world they belong to: a change to the base changes every scenario built on it."""
-    def digest(path: Path, chain: tuple[str, ...]) -> str:
-        raw = path.read_bytes()
-        base = _base_path(_read_toml(path), str(path), chain)
-        if base is None:
-            return hashlib.sha256(raw).hexdigest()
-        return hashlib.sha256(raw + b"\0extends\0" + digest(base, (*chain, str(base.resolve()))).encode()).hexdigest()
-
-    path = scenario_path(name_or_path)
-    return digest(path, (str(path.resolve()),))
+    """Content hash of the scenario (with the files it extends merged in), so saves and tournaments
+    can tell which world they belong to: a change to the base changes every scenario built on it,
+    while an edit that changes no value (a comment) changes nothing."""
+    return content_hash(load_scenario(name_or_path))
 
 
 def list_scenarios() -> list[Scenario]:
