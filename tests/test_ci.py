@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.skipif(sys.platform == "win32" or shutil.which("bash") is None, reason="needs bash on a POSIX system")
 @pytest.mark.parametrize(("tests", "lint"), [(0, 0), (1, 0), (0, 1), (1, 1)])
 def test_ci_runs_lint_even_when_a_test_fails_and_reports_both(tmp_path, tests, lint):
     (tmp_path / ".ci").mkdir()
