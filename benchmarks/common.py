@@ -56,6 +56,7 @@ PHASES: tuple[Target, ...] = (
     (World, "begin_turn", "begin_turn"),
     (World, "fire_events", "fire_events"),                                              # 1
     (World, "apply_policies", "apply_policies"),                                        # 2
+    (World, "fund_the_quarter", "fund_the_quarter"),                                    # 2
     (World, "firms_decide", "firms_decide"),                                            # 3
     (game.upstream, "clear_upstream_markets", "upstream.clear_upstream_markets"),       # 4
     (game.upstream, "produce", "upstream.produce"),                                     # 5

@@ -252,6 +252,8 @@ AnyAction = Annotated[
     Field(discriminator="kind"),
 ]
 ACTION_ADAPTER: TypeAdapter = TypeAdapter(AnyAction)
+ACTION_TYPES = frozenset({FoundrySubsidy, Procurement, ChipIncentive, ServiceIncentive, RDGrant, BrokerLink,
+                          Convergence, CapacitySupport, TradeStance, ExportControl, Equity})
 ACTION_KINDS = ("foundry_subsidy", "procurement", "chip_incentive", "service_incentive", "rd_grant",
                 "broker_link", "convergence", "capacity_support", "trade_stance", "export_control", "equity")
 

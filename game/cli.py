@@ -245,16 +245,17 @@ def run_report(args) -> str:
 
 
 def run_replay(args) -> str:
-    from game.saves import SaveError, save_path, verify
+    from game.saves import SaveError, check, save_path
 
     try:
         path = save_path(args.path)
-        turns, diverged = verify(path, force=args.force)
+        found = check(path, force=args.force)
     except SaveError as exc:
         raise UsageError(str(exc)) from None
-    if diverged is not None:
-        raise UsageError(f"{path}: the replay diverges from the save at turn {diverged}")
-    return f"{path}: {turns} turns re-played from the scenario, the seed and the log; every turn matches"
+    if found.diverged is not None:
+        raise UsageError(f"{path}: {found.why}")
+    return (f"{path}: {found.turns} turns re-played from the scenario, the seed and the log; every turn matches "
+            "(numbers within the stated precision, game/precision.py)")
 
 
 def write_tables(model, folder: Path) -> list[Path]:

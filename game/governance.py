@@ -14,12 +14,30 @@ import numpy as np
 from pydantic import ValidationError
 
 from game import events as event_rules
-from game.actions import Action, parse_action
+from game.actions import ACTION_TYPES, Action, parse_action
 from game.describe import describe_action, money
 from game.observation import Observation
 from game.reasons import Reason
 from game.scenario import ScenarioError
 from game.text import LANGUAGES, tr
+
+
+def genuine(action) -> tuple[Action, Reason | None]:
+    """The Action `action` claims to be, rebuilt from its fields by the one parser (exact types
+    only), and the reason it is not one, or None. An object that merely looks like an Action
+    (built with `model_construct` around a negative grant or a NaN, or a subclass whose cost is
+    zero) never reaches the world: what is checked, costed, applied and logged is the rebuilt one."""
+    if type(action) not in ACTION_TYPES:
+        return action, Reason("refuse.not_action")
+    try:
+        rebuilt = parse_action(action.model_dump())
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"][1:])
+        return action, Reason("refuse.invalid_action", problem=f"{where}: {err['msg']}" if where else err["msg"])
+    except Exception as exc:  # a hostile object may fail to dump in any way
+        return action, Reason("refuse.invalid_action", problem=type(exc).__name__)
+    return rebuilt, None
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,7 @@ class Governance:
         self.controllers = controllers
         self.pending: list[tuple[int, str, Action]] = []
         self.one_off_this_quarter: dict[str, float] = {}
+        self.submitted: dict[str, int] = {}  # Actions each country has submitted this quarter
         self.log: list[dict] = []  # every Action submitted, accepted or not, and every event choice
         self.fired: set[str] = set()
         self.forced: list[str] = []  # events a teacher triggered: they fire at the start of the next quarter
@@ -57,14 +76,35 @@ class Governance:
                                         f"{exc.errors()[0]['msg']}") from None
 
     # ------------------------------------------------------------------ the seam
-    def submit(self, country_id: str, actions: list[Action], source: str = "controller") -> list[Verdict]:
-        """Validate and schedule Actions in order; each is accepted or refused on its own."""
+    MAX_ACTIONS_PER_QUARTER = 64  # per country; a real policy needs a dozen (the whole desk is ~15)
+
+    def submit(self, country_id: str, actions: list[Action], source: str = "desk") -> list[Verdict]:
+        """Validate and schedule Actions in order; each is accepted or refused on its own.
+
+        Only during a quarter (between `begin_turn` and the quarter's record): a save re-plays the
+        log quarter by quarter, so an Action taken between quarters could not be re-played.
+        `source` says who acted: "controller" (inside `decide_all`), "desk" (handed in directly
+        while the quarter is open: a notebook, a test), "event:<id>" (an event's choice). Each
+        Action is rebuilt from its fields and checked again (an object made with `model_construct`,
+        or a subclass with its own cost or effect, is not the Action it claims to be), and a
+        country's Actions beyond MAX_ACTIONS_PER_QUARTER in one quarter are refused together."""
         world = self.world
+        if not world.in_turn:
+            return [Verdict(a, Reason("refuse.between_turns")) for a in actions]
         verdicts = []
         for action in actions:  # in order: each sees the budget the ones before it committed
-            verdict = Verdict(action, self._refusal(country_id, action))
+            count = self.submitted.get(country_id, 0)
+            self.submitted[country_id] = count + 1
+            if count >= self.MAX_ACTIONS_PER_QUARTER:
+                verdicts.append(Verdict(action, Reason("refuse.too_many", limit=self.MAX_ACTIONS_PER_QUARTER)))
+                if count == self.MAX_ACTIONS_PER_QUARTER:  # logged once, not once per Action
+                    self.log.append({"turn": world.turn, "date": world.date, "country": country_id,
+                                     "source": source, "action": None, "refused": verdicts[-1].reason})
+                continue
+            action, problem = genuine(action)
+            verdict = Verdict(action, problem or self._refusal(country_id, action))
             verdicts.append(verdict)
-            dump = action.model_dump() if isinstance(action, Action) else {"kind": repr(action)[:80]}
+            dump = action.model_dump() if problem is None else {"kind": repr(action)[:80]}
             self.log.append({"turn": world.turn, "date": world.date, "country": country_id, "source": source,
                              "action": dump, "refused": verdict.reason})
             if verdict.accepted:
@@ -76,8 +116,9 @@ class Governance:
         country = world.countries.get(country_id)
         if country is None:
             return Reason("refuse.unknown_country", code=country_id)
-        if not isinstance(action, Action):
-            return Reason("refuse.not_action")
+        action, problem = genuine(action)
+        if problem:
+            return problem
         if any(c == country_id and a == action for _, c, a in self.pending):
             return Reason("refuse.pending")
         levers = world.scenario.levers
@@ -146,11 +187,12 @@ class Governance:
     # ------------------------------------------------------------------ each quarter
     def new_quarter(self) -> None:
         self.one_off_this_quarter = {}
+        self.submitted = {}
 
     def decide_all(self) -> None:
         for country_id, controller in self.controllers.items():
             actions = controller.decide(self.observe(country_id))
-            self.submit(country_id, list(actions or []))
+            self.submit(country_id, list(actions or []), source="controller")
 
     def fire_events(self) -> None:
         """Scenario events whose window is open and conditions hold fire with their probability;

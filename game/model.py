@@ -8,6 +8,7 @@ through game.governance (the Action seam). Read `step` first: it is the turn, to
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 from mesa import DataCollector, Model
@@ -25,7 +26,7 @@ from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules
 from game.governance import Governance
 from game.indicators import country_indicators, flatten, market_totals, snapshot
-from game.scenario import ExportControl, Scenario, ScenarioError
+from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.score import index as score_index
 from game.text import LANGUAGES, tr
 
@@ -59,6 +60,7 @@ class World(Model):
         snapshots and scores; the game is the same). `difficulty` scales state budgets before
         anything is built (game/difficulty.py), so the rest of the model never asks about it."""
         super().__init__(seed=seed)
+        self.source_scenario = scenario  # as written (saves name it by its content hash), before difficulty
         scenario = apply_difficulty(scenario, difficulty)
         self.difficulty = difficulty
         self.scenario = scenario
@@ -123,13 +125,27 @@ class World(Model):
 
     # ------------------------------------------------------------------ the turn
     def step(self) -> None:
-        """One quarter. Past the end of the term there is no quarter to play: a RuntimeError,
-        never a silent extra quarter (Mesa's `running` is False from the last turn on)."""
+        """One quarter, or the rest of the quarter a caller opened with `open_quarter`. Past the
+        end of the term there is no quarter to play: a RuntimeError, never a silent extra
+        quarter (Mesa's `running` is False from the last turn on)."""
+        if not self.in_turn:
+            self.open_quarter()
+        self.close_quarter()
+
+    def open_quarter(self) -> None:
+        """The next quarter up to its policy phase: budgets renew, events fire, lagged Actions take
+        effect and every controller decides. Until `step` closes the quarter, Actions may be
+        submitted through `governance.submit` as a person at the desk would (a notebook, a test)."""
         if self.finished:
             raise RuntimeError(f"the term is over: {self.turns} turns played")
+        if self.in_turn:
+            raise RuntimeError(f"quarter {self.date} is already open")
         self.begin_turn()
         self.fire_events()                     # 1. scenario events, demand shocks, chip launches
-        self.apply_policies()                  # 2. controllers act; programmes are paid
+        self.apply_policies()                  # 2. lagged Actions take effect; controllers act
+
+    def close_quarter(self) -> None:
+        self.fund_the_quarter()                # 2. programmes are paid, buyers' budgets set
         self.finish_turn()                     # 3-9
 
     def begin_turn(self) -> None:
@@ -157,6 +173,12 @@ class World(Model):
     @property
     def finished(self) -> bool:
         return self.turn >= self.turns
+
+    @functools.cached_property
+    def scenario_sha256(self) -> str:
+        """The content hash of the scenario this game is played on (game.scenario.content_hash):
+        what a save records, whatever happens to the scenario's file after the game began."""
+        return content_hash(self.source_scenario)
 
     def close(self) -> None:
         """Let the world be garbage-collected: Mesa 3.3 keeps every model in a class-level
@@ -236,15 +258,13 @@ class World(Model):
 
     # ------------------------------------------------------------------ 2. policy
     def apply_policies(self) -> None:
-        """Actions whose lag has passed take effect; every controller decides; standing
-        programmes (R&D grants, convergence programmes) are paid; buyers' budgets for the
-        quarter are set (a procurement lever sets its national centre's)."""
+        """Actions whose lag has passed take effect; every controller decides."""
         self.governance.enact_due()
         self.governance.decide_all()
-        self.fund_the_quarter()
 
     def fund_the_quarter(self) -> None:
-        """Standing programmes are paid and every buyer's budget for the quarter is set."""
+        """Standing programmes (R&D grants, convergence programmes) are paid and every buyer's
+        budget for the quarter is set (a procurement lever sets its national centre's)."""
         self.pay_programmes()
         for buyer in self.buyers:
             buyer.set_budget(self.now, buyer.shock, self.procurement_override(buyer))
@@ -474,8 +494,7 @@ class World(Model):
         trial = copy.deepcopy(self)
         trial.governance.controllers = {}
         trial.governance.submit(country, list(actions), source="preview")
-        trial.fund_the_quarter()
-        trial.finish_turn()
+        trial.close_quarter()
         for _ in range(min(quarters, self.turns - self.turn + 1) - 1):
             trial.step()
         return trial.scores.get(country, 0.0)

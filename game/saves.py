@@ -2,13 +2,22 @@
 
 A game is a function of (scenario, seed, Actions), so a save holds those (the scenario's name
 and content hash, the seed, every Action and event choice, the controllers by name), plus the
-random-generator states, a digest of every turn's state and the full state of the world. Loading
-re-plays the log on a fresh world and checks it against the digests and the saved state: a
-save that does not match itself is refused, and a game continued from a save is the same game
-as one played without stopping, byte for byte.
+random-generator states, the snapshot of every turn (`checkpoints`: shares, prices, bottlenecks,
+indicators and scores) and the full state of the world. Loading re-plays the log on a fresh world
+and checks every turn against its checkpoint and the end against the saved state: a save that
+does not match itself is refused, and a game continued from a save is the same game as one played
+without stopping, byte for byte, on the machine that made it.
+
+Saves travel between machines: numbers are compared at the precision stated in game.precision
+(numpy's exp and log differ in the last bit between CPUs, e.g. AVX2 and AVX-512, and the turn
+carries that forward at ~1e-13), everything else exactly. A save loaded on another CPU continues
+there as that CPU plays it. Format 1 saves held a SHA-256 digest per turn instead of checkpoints;
+they still load (a digest is exact, so on another CPU their turns cannot be checked one by one,
+and only the end state, checked within the precision, decides).
 
 Every way a file can be wrong raises `SaveError` with the file's name and the problem; the game
-that was running is never touched (loading builds a new world and returns it).
+that was running is never touched (loading builds a new world and returns it). A file is read
+only if it is a regular file, within the size limit, nested no deeper than game.safeio allows.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import math
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -27,10 +37,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.actions import parse_action
 from game.difficulty import Difficulty
+from game.precision import first_difference
+from game.safeio import UnsafeFile, parse_guarded, read_text_bounded
 from game.scenario import ScenarioError, load_scenario, scenario_hash, scenario_path
 
 FORMAT = "team-korea-save"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GAME_VERSION = "0.1.0"
 MAX_BYTES = 20 * 1024 * 1024  # a 20-turn game saves in well under 1 MB
 LARGEST_NUMBER = 1e18  # nothing in the world is this big in its units (budgets in won reach ~1e13)
@@ -89,7 +101,8 @@ class SaveFile(Strict):
     difficulty: DifficultyRef = DifficultyRef()
     rng: RngStates
     log: list[LogEntry]
-    digests: list[str]
+    checkpoints: list[dict] | None = None  # format 2: each turn's snapshot, checked within the stated precision
+    digests: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None = None  # format 1: exact SHA-256s
     state: dict
 
 
@@ -113,6 +126,7 @@ def save_path(name_or_path: str, folder: Path = SAVES_DIR) -> Path:
 # ---------------------------------------------------------------------- writing
 
 def digest(state: dict) -> str:
+    """An exact fingerprint of a state: equal only on the same machine (see game.precision)."""
     return hashlib.sha256(json.dumps(state, sort_keys=True, allow_nan=False).encode()).hexdigest()
 
 
@@ -127,7 +141,7 @@ def document(world, scenario_name: str, controllers: dict[str, str] | None = Non
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "game_version": GAME_VERSION,
-        "scenario": {"name": scenario_name, "sha256": scenario_hash(scenario_name)},
+        "scenario": {"name": scenario_name, "sha256": world.scenario_sha256},
         "seed": world.seed_value,
         "turn": world.turn,
         "controllers": controllers or controller_names(world),
@@ -136,7 +150,7 @@ def document(world, scenario_name: str, controllers: dict[str, str] | None = Non
                 "python": _jsonable(world.random.getstate()),
                 "controllers": {c: r.bit_generator.state for c, r in governance.rngs.items()}},
         "log": [_log_entry(e) for e in governance.log],
-        "digests": [digest(s) for s in world.history],
+        "checkpoints": [_plain(s) for s in world.history],
         "state": world_state(world),
     }
 
@@ -249,26 +263,17 @@ def read_save(path: Path) -> SaveFile:
     """Read and validate a save file without touching any game."""
     where = str(path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise SaveError(f"{where}: no such file") from None
-    except OSError as exc:
-        raise SaveError(f"{where}: cannot read: {exc.strerror}") from None
-    if size > MAX_BYTES:
-        raise SaveError(f"{where}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit for a save")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
-    except UnicodeDecodeError:
-        raise SaveError(f"{where}: not a text file") from None
+        text = read_text_bounded(path, MAX_BYTES, "save")
+        data = parse_guarded(lambda t: json.loads(t, parse_constant=_refuse_constant,
+                                                  object_pairs_hook=_no_duplicates), text, where)
+    except UnsafeFile as exc:
+        raise SaveError(str(exc)) from None
     except (json.JSONDecodeError, ValueError) as exc:
         raise SaveError(f"{where}: not a valid save (JSON): {exc}") from None
-    except OSError as exc:
-        raise SaveError(f"{where}: cannot read: {exc.strerror}") from None
     if not isinstance(data, dict):
         raise SaveError(f"{where}: not a save (expected a JSON object)")
     if data.get("format") != FORMAT:
-        raise SaveError(f"{where}: not a Team Korea save (format is {data.get('format')!r})")
+        raise SaveError(f"{where}: not a Team Korea save (format is {str(data.get('format'))[:40]!r})")
     version = data.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise SaveError(f"{where}: format_version is missing or not a whole number")
@@ -283,8 +288,12 @@ def read_save(path: Path) -> SaveFile:
         field = ".".join(str(p) for p in err["loc"]) or "(top level)"
         raise SaveError(f"{where}: {field}: {err['msg']}") from None
     _check_numbers(save.state, where, "state")
-    if len(save.digests) != save.turn:
-        raise SaveError(f"{where}: {len(save.digests)} turn digests for {save.turn} turns")
+    turns = save.checkpoints if save.checkpoints is not None else save.digests
+    if turns is None or (save.checkpoints is not None and save.digests is not None):
+        raise SaveError(f"{where}: a save holds either checkpoints (format 2) or digests (format 1), one per turn")
+    if len(turns) != save.turn:
+        kind = "checkpoints" if save.checkpoints is not None else "digests"
+        raise SaveError(f"{where}: {len(turns)} turn {kind} for {save.turn} turns")
     for i, entry in enumerate(save.log):
         if entry.action is not None:
             try:
@@ -331,7 +340,13 @@ def _check_numbers(value, where: str, path: str, key: str = "") -> None:
     raise SaveError(f"{where}: {path}: unexpected value {value!r}")
 
 
-MIGRATIONS: dict[int, callable] = {}  # format version -> function upgrading a document by one version
+def _format_1_to_2(doc: dict) -> dict:
+    """Format 2 checks each turn against its snapshot within the stated precision; format 1 had
+    an exact digest per turn, which a format-2 game still reads (see `replay`)."""
+    return {**doc, "format_version": 2}
+
+
+MIGRATIONS: dict[int, callable] = {1: _format_1_to_2}  # format version -> upgrade by one version
 
 
 def migrate(data: dict, where: str) -> dict:
@@ -377,13 +392,18 @@ class _Replayer:
 
 def scenario_for(save: SaveFile, where: str, force: bool = False):
     name = save.scenario.name
-    if not scenario_path(name).exists():
+    try:
+        installed = scenario_path(name).exists()
+    except ScenarioError:
+        installed = False  # not even a scenario's name (a path that climbs out of the folder, ...)
+    if not installed:
         raise SaveError(f"{where}: its scenario '{name}' is not installed")
     try:
         scenario = load_scenario(name)
+        same = scenario_hash(name) == save.scenario.sha256
     except ScenarioError as exc:
         raise SaveError(f"{where}: its scenario cannot be read: {exc}") from None
-    if scenario_hash(name) != save.scenario.sha256 and not force:
+    if not same and not force:
         raise SaveError(f"{where}: the installed scenario '{name}' differs from the one this game was saved "
                         "with; the replay would not be the same game. Use --force to load it anyway "
                         "(the replay is then checked turn by turn and refused if it diverges)")
@@ -391,11 +411,18 @@ def scenario_for(save: SaveFile, where: str, force: bool = False):
 
 
 def replay(save: SaveFile, where: str, force: bool = False):
-    """Re-play the log on a fresh world; returns (world, first diverging turn or None)."""
+    """Re-play the log on a fresh world; returns (world, first diverging turn or None, what differs).
+
+    Each turn is checked against its checkpoint within the stated precision (game.precision). A
+    format-1 save has exact digests instead: a turn whose digest differs is reported only if the
+    end state differs too (`_replayed`), since on another CPU every digest may differ."""
     from agents.controllers import make_controller
     from game.model import World
 
     scenario = scenario_for(save, where, force)
+    if save.turn > scenario.scenario.turns:
+        raise SaveError(f"{where}: turn {save.turn} is past the end of the scenario's {scenario.scenario.turns}-turn "
+                        "term; not a save this game wrote")
     countries = [c.id for c in scenario.countries]
     for field, given in (("controllers", save.controllers), ("rng.controllers", save.rng.controllers)):
         if set(given) != set(countries):
@@ -409,6 +436,7 @@ def replay(save: SaveFile, where: str, force: bool = False):
                       difficulty=Difficulty(save.difficulty.level, tuple(save.difficulty.players)))
     except ScenarioError as exc:
         raise SaveError(f"{where}: difficulty: {exc}") from None
+    digest_differs: int | None = None
     for turn in range(1, save.turn + 2):  # the teacher's events logged after the last turn are set again too
         for entry in save.log:
             if entry.source == "teacher" and entry.turn == turn - 1:
@@ -417,9 +445,18 @@ def replay(save: SaveFile, where: str, force: bool = False):
                     raise SaveError(f"{where}: log: a teacher's event: {reason}")
         if turn > save.turn:
             break
+        world.open_quarter()
+        for entry in save.log:  # Actions handed in while the quarter was open, after the controllers'
+            if entry.source == "desk" and entry.turn == turn and entry.action is not None:
+                world.governance.submit(entry.country, [parse_action(entry.action)], source="desk")
         world.step()
-        if digest(world.history[-1]) != save.digests[turn - 1]:
-            return world, turn
+        if save.checkpoints is not None:
+            difference = first_difference(_plain(world.history[-1]), save.checkpoints[turn - 1])
+            if difference:
+                world.close()
+                return world, turn, difference
+        elif digest_differs is None and digest(world.history[-1]) != save.digests[turn - 1]:
+            digest_differs = turn
     try:
         world.governance.controllers = {c: make_controller(c, save.controllers.get(c, "default"))
                                         for c in countries}
@@ -430,37 +467,65 @@ def replay(save: SaveFile, where: str, force: bool = False):
             world.governance.rngs[code].bit_generator.state = state
         except (ValueError, TypeError, KeyError, OverflowError) as exc:
             raise SaveError(f"{where}: rng.controllers.{code}: not a random-generator state ({exc})") from None
-    return world, None
+    return world, digest_differs, "digest"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What re-playing a save found: how many turns it holds, the first turn that differs (None:
+    every turn matches within the stated precision) and what differs there."""
+
+    turns: int
+    diverged: int | None
+    why: str = ""
 
 
 def _replayed(path: Path, force: bool):
-    """Read and re-play a save; returns (save, world, first turn that differs or None, why)."""
+    """Read and re-play a save; returns (save, world, Verification)."""
     where = str(path)
     save = read_save(path)
     try:
-        world, diverged = replay(save, where, force)
+        world, diverged, what = replay(save, where, force)
     except SaveError:
         raise
-    except (ValueError, KeyError, TypeError, OverflowError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, RuntimeError) as exc:
         raise SaveError(f"{where}: the saved game cannot be re-played: {exc}") from None
-    why = "the game re-played from its log diverges from the save"
-    if diverged is None and _plain(world_state(world)) != save.state:
-        diverged, why = save.turn, "the saved state does not match the game re-played from its log"
-    elif diverged is None and world.rng.bit_generator.state != save.rng.numpy:
-        diverged, why = save.turn, "the saved random state does not match the re-played game"
-    return save, world, diverged, why
+    if diverged is not None and what != "digest":
+        why = (f"the game re-played from its log diverges from the save at turn {diverged} "
+               f"(re-played against saved: {what})")
+        return save, world, Verification(save.turn, diverged, why)
+    difference = first_difference(_plain(world_state(world)), save.state, "state")
+    diverges = "the game re-played from its log diverges from the save at turn"
+    if difference:
+        turn = diverged or save.turn
+        found = Verification(save.turn, turn, f"{diverges} {turn}: the saved state does not match the game "
+                                              f"re-played from its log (re-played against saved: {difference})")
+    elif world.rng.bit_generator.state != save.rng.numpy:
+        found = Verification(save.turn, save.turn, f"{diverges} {save.turn}: the saved random state does not "
+                                                   "match the re-played game")
+    else:
+        found = Verification(save.turn, None)  # a format-1 digest that differs alone: another CPU
+    if found.diverged is not None:
+        world.close()
+    return save, world, found
 
 
 def load_game(path: Path, force: bool = False):
     """A new world continuing the saved game; raises SaveError and touches nothing else."""
-    save, world, diverged, why = _replayed(path, force)
-    if diverged is not None:
-        raise SaveError(f"{path}: {why} at turn {diverged} "
-                        "(edited or corrupted, or saved by a different version of the model)")
+    save, world, found = _replayed(path, force)
+    if found.diverged is not None:
+        raise SaveError(f"{path}: {found.why} (edited or corrupted, or saved by a different version of the model)")
     return world, save
+
+
+def check(path: Path, force: bool = False) -> Verification:
+    """Replay a save turn by turn and say what it found (the `replay` command)."""
+    _, world, found = _replayed(path, force)
+    world.close()
+    return found
 
 
 def verify(path: Path, force: bool = False) -> tuple[int, int | None]:
     """Replay a save turn by turn; returns (turns checked, first diverging turn or None)."""
-    save, _, diverged, _ = _replayed(path, force)
-    return save.turn, diverged
+    found = check(path, force)
+    return found.turns, found.diverged

@@ -46,7 +46,17 @@ def baseline() -> Scenario:
 
 
 def fresh(seed: int = 0, scenario: Scenario | None = None, controllers: dict | None = None) -> World:
-    return World(scenario or baseline(), seed=seed, controllers=controllers)
+    """A new game in the policy phase of its first quarter: the controllers have decided and a
+    test may submit Actions as a player at the desk would; `world.step()` plays the rest of it."""
+    world = World(scenario or baseline(), seed=seed, controllers=controllers)
+    world.open_quarter()
+    return world
+
+
+def next_policy_phase(world: World) -> None:
+    """Finish this quarter and open the next up to its policy phase (lagged Actions enacted)."""
+    world.step()
+    world.open_quarter()
 
 
 def plan(world: World) -> float:
@@ -127,7 +137,7 @@ def test_every_lever_is_accepted_and_takes_effect_after_its_lag(kind):
     for _ in range(lag):  # pending until the policy phase of the quarter its lag ends in
         assert not in_force(world)
         assert any(a == action and c == country for _, c, a in world.governance.pending)
-        world.step()
+        next_policy_phase(world)
     assert in_force(world)
     assert not any(a == action for _, _, a in world.governance.pending)
 
@@ -143,9 +153,9 @@ def test_lags_come_from_the_scenario():
     budget = plan(world)
     assert world.governance.submit("KOR", [Procurement(budget=budget, mix={"domestic": 1.0})])[0].accepted
     for _ in range(2):
-        world.step()
+        next_policy_phase(world)
         assert policy(world).procurement_budget is None
-    world.step()
+    next_policy_phase(world)
     assert policy(world).procurement_budget == budget
     assert policy(world).procurement_mix == {"domestic": 1.0}
 
@@ -155,18 +165,19 @@ def test_lag_zero_foundry_subsidy_is_in_force_at_once():
     assert world.scenario.levers.lags["foundry_subsidy"] == 0
     assert world.governance.submit("KOR", [FoundrySubsidy(rate=0.5)])[0].accepted
     assert policy(world).foundry_subsidy == 0.5
-    assert world.governance.pending == []
+    assert [a for _, c, a in world.governance.pending if c == "KOR"] == []
 
 
 def test_lag_one_procurement_waits_for_the_next_policy_phase():
     world = fresh()
     assert world.scenario.levers.lags["procurement"] == 1
-    world.step()  # mid-game: submitted after 2025Q1, in force from 2025Q2's policy phase
-    action = Procurement(budget=plan(world), mix=MIX)
+    action = Procurement(budget=plan(world), mix=MIX)  # submitted in 2025Q1, in force from 2025Q2's policy phase
     assert world.governance.submit("KOR", [action])[0].accepted
     assert policy(world).procurement_budget is None
     assert [(due, a) for due, c, a in world.governance.pending if c == "KOR"] == [(parse_quarter("2025Q2"), action)]
     world.step()
+    assert policy(world).procurement_budget is None
+    world.open_quarter()
     assert world.date == "2025Q2"
     assert policy(world).procurement_budget == action.budget and policy(world).procurement_mix == MIX
 
@@ -186,7 +197,7 @@ def test_broker_link_costs_its_one_off_price_when_it_takes_effect():
     cost = world.countries["KOR"].to_local(world.scenario.levers.broker_link_cost_usd)
     assert link.one_off_cost(world, world.countries["KOR"]) == pytest.approx(cost)
     assert world.governance.submit("KOR", [link])[0].accepted
-    world.step()
+    next_policy_phase(world)
     assert world.by_name["Zalman"].link_strength["FuriosaAI"] == 1.0
     assert world.governance.one_off_this_quarter["KOR"] == pytest.approx(cost)
 
@@ -201,6 +212,7 @@ def test_rd_grant_is_paid_to_the_designer_each_quarter():
     assert rebellions.rd_stock == pytest.approx(2 * 29e9 / 1450.0 / 1e9)
     assert without.by_name["Rebellions"].rd_stock == 0
     assert rebellions.ecosystem > without.by_name["Rebellions"].ecosystem  # developer tools funded
+    world.open_quarter()
     assert world.governance.submit("KOR", [RDGrant(designer="Rebellions", amount=0.0)])[0].accepted
     assert policy(world).rd_grants == {}  # a zero grant ends the programme
 
@@ -216,7 +228,7 @@ def steps(n):
 
 def established_link(world):
     world.governance.submit("KOR", [BrokerLink(designer="Rebellions", supplier="Zalman")])
-    world.step()
+    next_policy_phase(world)
 
 
 def without_equity_lever(scenario: Scenario) -> Scenario:
@@ -263,6 +275,8 @@ def test_invalid_action_is_refused_with_a_reason_and_changes_nothing(case):
     world = fresh()
     if setup:
         setup(world)
+    if not world.in_turn:
+        world.open_quarter()
     action = make(world)
     before = snapshot(world)
     logged = len(world.governance.log)
@@ -272,7 +286,7 @@ def test_invalid_action_is_refused_with_a_reason_and_changes_nothing(case):
     assert isinstance(verdict.reason, str) and says in verdict.reason
     assert snapshot(world) == before
     assert world.governance.log[logged:] == [
-        {"turn": world.turn, "date": world.date, "country": country, "source": "controller",
+        {"turn": world.turn, "date": world.date, "country": country, "source": "desk",
          "action": action.model_dump(), "refused": verdict.reason}]
 
 
@@ -321,7 +335,7 @@ def test_something_that_is_not_an_action_is_refused_not_raised():
 def test_export_control_never_blocks_a_countrys_home_trade():
     world = fresh()
     assert world.governance.submit("USA", [ExportControl(good="wafer", to_countries=["KOR"])])[0].accepted
-    world.step()
+    next_policy_phase(world)
     assert not world.export_rules.allows("wafer", "USA", "KOR")
     assert world.export_rules.allows("wafer", "KOR", "KOR")
 
@@ -574,3 +588,91 @@ def test_packaging_shortfall_makes_packaging_nvidias_binding_input(seed):
     assert normal.history[0]["bottleneck"]["Nvidia"] != "packaging"
     assert shortfall.history[0]["bottleneck"]["Nvidia"] == "packaging"
     assert shortfall.by_name["Nvidia"].output < normal.by_name["Nvidia"].output
+
+
+# ------------------------------------------------------------------ the seam cannot be fooled
+
+
+def test_between_quarters_an_action_is_refused_and_nothing_is_logged():
+    """A save re-plays the log quarter by quarter: an Action taken between quarters could not be
+    re-played, so it is refused (and not logged) rather than making an unloadable save."""
+    world = fresh()
+    world.step()  # the first quarter is over; the second is not open
+    before, logged = snapshot(world), len(world.governance.log)
+    [verdict] = world.governance.submit("KOR", [FoundrySubsidy(rate=0.5)])
+    assert not verdict.accepted and "no quarter is being decided" in verdict.reason
+    assert snapshot(world) == before and len(world.governance.log) == logged
+
+
+def test_an_action_submitted_at_the_desk_saves_and_replays(tmp_path):
+    from game.saves import document, load_game, write_save
+
+    world = fresh(seed=3)
+    assert world.governance.submit("KOR", [FoundrySubsidy(rate=0.4), Equity(firm="Rebellions", amount=5e9)])[0].accepted
+    for _ in range(3):
+        world.step()
+    write_save(tmp_path / "g.json", document(world, "baseline"))
+    loaded, _ = load_game(tmp_path / "g.json")
+    assert loaded.countries["KOR"].policy.foundry_subsidy == 0.4
+    assert document(loaded, "baseline") == document(world, "baseline")
+
+
+CHEATS = {
+    "negative grant": lambda: RDGrant.model_construct(designer="Rebellions", amount=-1e12),
+    "NaN rate": lambda: FoundrySubsidy.model_construct(rate=float("nan")),
+    "rate above 1": lambda: FoundrySubsidy.model_construct(rate=7.0),
+    "negative equity": lambda: Equity.model_construct(firm="Rebellions", amount=-5e12),
+    "missing field": lambda: Equity.model_construct(amount=1e9),
+    "wrong kind": lambda: FoundrySubsidy.model_construct(kind="equity", rate=0.5),
+}
+
+
+@pytest.mark.parametrize("cheat", CHEATS)
+def test_an_action_built_around_validation_is_refused(cheat):
+    world = fresh()
+    before = snapshot(world)
+    [verdict] = world.governance.submit("KOR", [CHEATS[cheat]()])
+    assert not verdict.accepted and "not a valid Action" in verdict.reason
+    assert snapshot(world) == before
+    assert world.governance.observe("KOR").check([CHEATS[cheat]()]) is not None
+
+
+def test_a_subclass_that_reports_no_cost_is_not_an_action():
+    class FreeEquity(Equity):
+        def one_off_cost(self, world, country):
+            return 0.0
+
+    world = fresh()
+    before = snapshot(world)
+    [verdict] = world.governance.submit("KOR", [FreeEquity(firm="Rebellions", amount=1e15)])
+    assert not verdict.accepted and "not an Action" in verdict.reason
+    assert snapshot(world) == before
+
+
+def test_what_is_applied_is_the_rebuilt_action_not_the_object_handed_in():
+    class Sneaky(FoundrySubsidy):
+        pass
+
+    world = fresh()
+    genuine_one = FoundrySubsidy(rate=0.3)
+    assert world.governance.submit("KOR", [genuine_one])[0].accepted
+    logged = world.governance.log[-1]["action"]
+    assert logged == {"kind": "foundry_subsidy", "rate": 0.3}
+    assert not world.governance.submit("KOR", [Sneaky(rate=0.9)])[0].accepted
+    assert policy(world).foundry_subsidy == 0.3
+
+
+def test_actions_beyond_the_quarter_limit_are_refused_together_and_logged_once():
+    from game.governance import Governance
+
+    world = fresh()
+    limit = Governance.MAX_ACTIONS_PER_QUARTER
+    flood = [TradeStance(stance="balanced")] * (limit + 10_000)
+    logged = len(world.governance.log)
+    verdicts = world.governance.submit("KOR", flood)
+    assert len(verdicts) == len(flood)
+    assert all("more than" in v.reason for v in verdicts[limit:])
+    assert len(world.governance.log) - logged == limit + 1  # the refused flood is one entry
+    world.step()
+    world.open_quarter()  # a new quarter, a new allowance
+    assert world.governance.submit("KOR", [FoundrySubsidy(rate=0.2)])[0].accepted

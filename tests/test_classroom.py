@@ -28,7 +28,7 @@ from game.ui.session import Session
 from tests.clitools import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "fixtures" / "save_v1.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "save_v2.json"
 END_TURN_BLUE = (0, 114, 178)  # the desk's End Turn button (#0072B2)
 
 
@@ -161,8 +161,13 @@ def test_play_humans_names_only_countries_of_the_scenario():
 
 
 def test_an_old_save_resumes_with_korea_as_the_only_team(tmp_path):
+    """A save from before hot-seat teams (no `difficulty` field) is Korea's game."""
+    doc = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    del doc["difficulty"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc), encoding="utf-8")
     session = Session("baseline", 7, saves_dir=tmp_path)
-    session.load(FIXTURE)
+    session.load(old)
     assert session.humans == ("KOR",) and session.world.turn == 6
     assert session.world.governance.controllers["KOR"] is session.player
 

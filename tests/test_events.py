@@ -126,7 +126,7 @@ def turn(world: World, before=None) -> None:
         before(world)
     world.fire_events()
     world.apply_policies()
-    world.finish_turn()
+    world.close_quarter()
 
 
 def paired(effect: Effect, probe, turns: int, seed: int = 0) -> list[tuple]:
@@ -295,8 +295,9 @@ def test_event_never_fires_when_its_condition_fails():
     """us_asks_allies needs KOR's trade stance != us_aligned."""
     for seed in range(20):
         world = World(baseline(), seed=seed)
+        world.open_quarter()
         assert world.governance.submit("KOR", [TradeStance(stance="us_aligned")])[0].accepted
-        for _ in range(world.turns):
+        while not world.finished:
             world.step()
         assert world.countries["KOR"].policy.trade_stance == "us_aligned"
         assert "us_asks_allies" not in world.governance.fired, seed

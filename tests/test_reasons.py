@@ -19,7 +19,10 @@ HANGUL = re.compile("[\uac00-\ud7a3]")
 
 @pytest.fixture
 def world() -> World:
-    return World(load_scenario("baseline"), seed=3)
+    """A game in its first quarter's policy phase, where Actions are taken."""
+    world = World(load_scenario("baseline"), seed=3)
+    world.open_quarter()
+    return world
 
 
 REFUSED = {  # an Action Korea may not take now -> (English text, a Korean fragment it must hold)
@@ -52,6 +55,7 @@ def test_a_korean_firm_name_and_money_in_eok_appear_in_korean(world):
     link = BrokerLink(designer="Rebellions", supplier="Zalman")
     assert world.governance.submit("KOR", [link])[0].accepted
     world.step()
+    world.open_quarter()
     again = world.governance.submit("KOR", [link])[0].reason
     assert str(again) == "Rebellions and Zalman already work together"
     assert in_language(again, "ko") == "리벨리온와(과) 잘만은(는) 이미 함께 일하고 있습니다"

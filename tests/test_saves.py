@@ -5,11 +5,19 @@ and a message naming the file and the problem (`SaveError` in the library), neve
 never a half-loaded world. A hypothesis fuzz mutates real saves; a format-1 save kept as a
 fixture must keep loading through the migration path.
 
-The fixture tests/fixtures/save_v1.json was made with
-    python main.py sim --control KOR=team_korea --turns 6 --save tests/fixtures/save_v1.json
-Loading re-plays the log and checks it against the turn digests, so a change to the model's
-dynamics or to assets/scenarios/baseline.toml invalidates it (as it does every player's saves);
-a change of the save *format* must not: it needs a migration in game.saves.MIGRATIONS instead.
+The fixture tests/fixtures/save_v2.json was made (on an AVX-512 machine) with
+    python main.py sim --control KOR=team_korea --turns 6 --save tests/fixtures/save_v2.json
+Loading re-plays the log and checks it against each turn's checkpoint, so a change to the model's
+dynamics or to the values in assets/scenarios/baseline.toml invalidates it (as it does every
+player's saves): regenerate it with that command. A change of the save *format* must not: it needs
+a migration in game.saves.MIGRATIONS instead. Format-1 saves (exact digests per turn) are made in
+the tests from current ones (`as_format_1`), so their migration is tested whatever the model.
+
+Saves travel between machines: numbers are compared at the precision game.precision states. The
+tests imitate another CPU three ways: the fixture itself (written on one machine, read on every
+machine CI runs on), numpy's SIMD paths switched off in a child process (NPY_DISABLE_CPU_FEATURES;
+vacuous on a machine without them), and every float of a save nudged by an ulp or two, or numpy's
+exp and log nudged by an ulp while the save re-plays.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 from clitools import run_cli as run
 from clitools import run_process
@@ -38,7 +47,7 @@ from game.saves import SaveError, document, load_game, read_save, save_path, ver
 from game.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "fixtures" / "save_v1.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "save_v2.json"
 BASELINE_TOML = ROOT / "assets" / "scenarios" / "baseline.toml"
 TURNS = 20  # the baseline scenario's length
 
@@ -201,7 +210,9 @@ def test_cli_load_with_turns_plays_that_many_more_and_can_save_in_place(tmp_path
     code, _, err = run("sim", "--load", str(game), "--turns", "3", "--save", str(game))
     assert code == 0, err
     assert json.loads(game.read_text())["turn"] == 8
-    code, _, err = run("sim", "--load", str(game), "--turns", "50", "--save", str(game))  # capped at the end
+    code, _, err = run("sim", "--load", str(game), "--turns", "50", "--save", str(game))  # more than are left
+    assert code == 2 and "12 turns left" in err and json.loads(game.read_text())["turn"] == 8
+    code, _, err = run("sim", "--load", str(game), "--turns", "12", "--save", str(game))
     assert code == 0, err
     assert json.loads(game.read_text())["turn"] == TURNS
     assert game.read_bytes() == final_save("random", 7)
@@ -267,9 +278,9 @@ def test_replay_of_a_save_with_an_edited_log_names_the_turn_where_it_diverges(tm
 
 
 @pytest.mark.parametrize("turn", [1, 5, 12])
-def test_replay_names_exactly_the_turn_whose_digest_was_edited(tmp_path, turn):
+def test_replay_names_exactly_the_turn_whose_checkpoint_was_edited(tmp_path, turn):
     doc = short_save("random", 1, 12)
-    doc["digests"][turn - 1] = "0" * 64
+    doc["checkpoints"][turn - 1]["score"]["KOR"] += 0.01
     path = tmp_path / "edited.json"
     write_save(path, doc)
     assert verify(path) == (12, turn)
@@ -544,14 +555,17 @@ REFUSALS = [
     ("format-version-missing", _delete("format_version"), r"format_version"),
     ("format-version-string", _set("format_version", "1"), r"format_version"),
     ("format-version-zero", _set("format_version", 0), r"no way to read save format 0"),
-    ("newer-format", _set("format_version", 2), r"newer game.*update the game"),
+    ("newer-format", _set("format_version", 3), r"newer game.*update the game"),
     ("seed-list", _set("seed", [7]), r"seed"),
     ("seed-negative", _set("seed", -1), r"seed"),
     ("seed-huge", _set("seed", 1e300), r"seed"),
     ("turn-word", _set("turn", "four"), r"turn"),
     ("turn-fractional", _set("turn", 4.5), r"turn"),
-    ("turn-not-matching-digests", _set("turn", 3), r"digests for 3 turns"),
-    ("missing-digests", _delete("digests"), r"digests: Field required"),
+    ("turn-not-matching-checkpoints", _set("turn", 3), r"4 turn checkpoints for 3 turns"),
+    ("missing-checkpoints", _delete("checkpoints"), r"either checkpoints \(format 2\) or digests"),
+    ("checkpoints-and-digests", _set("digests", ["0" * 64] * 4), r"either checkpoints \(format 2\) or digests"),
+    ("digest-not-hex", _edit(lambda d: d.update(digests=["xyz"] * 4, checkpoints=None)), r"digests\.0"),
+    ("checkpoint-not-a-dict", _set("checkpoints", 0, [1, 2]), r"checkpoints\.0"),
     ("missing-state", _delete("state"), r"state: Field required"),
     ("missing-scenario-hash", _delete("scenario", "sha256"), r"scenario\.sha256: Field required"),
     ("missing-log-country", _delete("log", 0, "country"), r"log\.0\.country: Field required"),
@@ -592,7 +606,12 @@ REFUSALS = [
      r"duplicated key 'name'"),
     ("state-edited", _state_firm("cash", lambda v: v * 1.001), r"does not match the game re-played"),
     ("state-turn-edited", _set("state", "turn", 3), r"does not match"),
-    ("digest-edited", _set("digests", 1, "f" * 64), r"diverges from the save at turn 2"),
+    ("checkpoint-edited", _set("checkpoints", 1, "prices", "hbm", lambda v: v * 1.0001),
+     r"diverges from the save at turn 2 \(re-played against saved: prices\.hbm: "),
+    ("checkpoint-bottleneck-edited", _set("checkpoints", 2, "bottleneck", "Nvidia", "nothing"),
+     r"diverges from the save at turn 3 \(re-played against saved: bottleneck\.Nvidia"),
+    ("past-the-term", _edit(lambda d: d.update(turn=25, checkpoints=(d["checkpoints"] * 7)[:25])),
+     r"turn 25 is past the end of the scenario's 20-turn term"),
     ("rng-edited", _set("rng", "numpy", "state", "state", lambda v: v + 1), r"random state does not match"),
     ("controller-unknown-strategy", _set("controllers", "KOR", "cheater"), r"unknown strategy 'cheater'"),
     ("controller-unknown-country", _set("controllers", "XXX", "default"), r"unknown XXX"),
@@ -720,8 +739,9 @@ def test_a_changed_scenario_hash_is_refused_unless_forced_and_the_game_still_rep
 
 
 def test_force_is_safe_a_changed_scenario_that_changes_the_game_is_still_refused(tmp_path):
-    """A save made with a scenario file that has since changed: a harmless edit (a comment) loads with
-    --force; an edit that changes the game is refused even with --force, naming the turn."""
+    """A save made with a scenario file that has since changed: an edit that changes no value (a
+    comment, the layout) changes nothing; an edit that changes the game is refused, and with
+    --force it is still refused, naming the turn where the game diverges."""
     scenario = tmp_path / "my_scenario.toml"
     shutil.copy(BASELINE_TOML, scenario)
     path = tmp_path / "g.json"
@@ -730,9 +750,10 @@ def test_force_is_safe_a_changed_scenario_that_changes_the_game_is_still_refused
     assert code == 0, err
     assert load_game(path)[0].turn == 6
 
-    scenario.write_text(BASELINE_TOML.read_text(encoding="utf-8") + "\n# a comment added later\n", encoding="utf-8")
-    assert_cli_refuses(path, r"differs.*--force", tmp_path)
-    code, _, err = run("sim", "--load", str(path), "--force", "--turns", "1")
+    scenario.write_text("# a comment added later\n" + BASELINE_TOML.read_text(encoding="utf-8").replace(" = ", "=")
+                        + "\n# and another\n", encoding="utf-8")
+    assert load_game(path)[0].turn == 6
+    code, _, err = run("sim", "--load", str(path), "--turns", "1")
     assert code == 0, err
 
     changed, count = re.subn(r"(?m)^budget_noise = [0-9.]+", "budget_noise = 0.2", BASELINE_TOML.read_text("utf-8"))
@@ -770,9 +791,9 @@ def test_a_missing_file_or_a_folder_is_refused(tmp_path):
     assert_cli_refuses(tmp_path / "nope.json", "no such file", tmp_path)
     folder = tmp_path / "folder.json"
     folder.mkdir()
-    with pytest.raises(SaveError, match="cannot read"):
+    with pytest.raises(SaveError, match="is a folder"):
         load_game(folder)
-    assert_cli_refuses(folder, "cannot read", tmp_path)
+    assert_cli_refuses(folder, "is a folder", tmp_path)
 
 
 @pytest.mark.parametrize("name", ["../x.json", "a/../../b.json", "saves/../../x.json", "../../etc/passwd.json",
@@ -817,7 +838,7 @@ def test_good_names_and_chosen_paths():
 def test_a_refused_load_leaves_the_running_game_untouched(tmp_path):
     running = played("random", 1, 5)
     before = save_to(running, tmp_path / "before.json")
-    for case in ("state-edited", "log-edited-rate", "digest-edited", "rng-edited", "scenario-hash-mismatch",
+    for case in ("state-edited", "log-edited-rate", "checkpoint-edited", "rng-edited", "scenario-hash-mismatch",
                  "truncated", "negative-capacity", "controller-rng-malformed"):
         builder = next(b for i, b, _ in REFUSALS if i == case)
         with pytest.raises(SaveError):
@@ -830,7 +851,7 @@ def test_a_refused_load_leaves_the_running_game_untouched(tmp_path):
 
 def test_read_save_touches_no_game_and_returns_the_validated_document():
     save = read_save(FIXTURE)
-    assert save.format_version == 1 and save.turn == 6 and len(save.digests) == 6
+    assert save.format_version == 2 and save.turn == 6 and len(save.checkpoints) == 6 and save.digests is None
     assert save.controllers["KOR"] == "team_korea"
 
 
@@ -937,14 +958,27 @@ def test_fuzz_a_mutated_save_loads_validly_or_is_refused_cleanly(fuzz_dir, data)
 # ------------------------------------------------------------------ migration
 
 
-def test_the_v1_fixture_loads_and_plays_to_the_end(tmp_path):
-    assert json.loads(FIXTURE.read_text(encoding="utf-8"))["format_version"] == 1
+def as_format_1(doc: dict) -> dict:
+    """`doc` as the format-1 game wrote it: an exact SHA-256 digest of each turn's snapshot in
+    place of the checkpoints."""
+    old = {k: v for k, v in doc.items() if k != "checkpoints"}
+    return {**old, "format_version": 1, "digests": [saves.digest(c) for c in doc["checkpoints"]]}
+
+
+@pytest.fixture(scope="module")
+def v1_save(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("v1") / "save_v1.json"
+    write_save(path, as_format_1(document(played("team_korea", 7, 6), "baseline")))
+    return path
+
+
+def test_the_v2_fixture_loads_and_plays_to_the_end(tmp_path):
+    assert json.loads(FIXTURE.read_text(encoding="utf-8"))["format_version"] == 2
     world, save = load_game(FIXTURE)
-    assert save.format_version == 1 and world.turn == 6 and save.controllers["KOR"] == "team_korea"
+    assert save.format_version == 2 and world.turn == 6 and save.controllers["KOR"] == "team_korea"
     while world.turn < TURNS:
         world.step()
     assert_valid_world(world)
-    assert save_to(world, tmp_path / "end.json") == final_save("team_korea", 7)
     code, out, err = run("sim", "--load", str(FIXTURE), "--json")
     assert code == 0, err
     assert json.loads(out)["final"]["turn"] == TURNS
@@ -952,51 +986,207 @@ def test_the_v1_fixture_loads_and_plays_to_the_end(tmp_path):
     assert code == 0 and "every turn matches" in out, err
 
 
-def _v1_to_v2(calls: list):
+def test_a_format_1_save_loads_plays_to_the_end_and_saves_as_format_2(tmp_path, v1_save):
+    assert json.loads(v1_save.read_text(encoding="utf-8"))["format_version"] == 1
+    world, save = load_game(v1_save)
+    assert save.format_version == 2 and save.digests is not None and world.turn == 6
+    while world.turn < TURNS:
+        world.step()
+    assert save_to(world, tmp_path / "end.json") == final_save("team_korea", 7)
+    code, out, err = run("replay", str(v1_save))
+    assert code == 0 and "every turn matches" in out, err
+
+
+def test_a_format_1_save_from_another_cpu_loads_when_its_end_state_agrees(tmp_path, v1_save):
+    """Exact digests cannot be checked across CPUs: a differing digest alone (as another CPU makes
+    them) does not refuse the save; an end state that differs does, at the first differing turn."""
+    doc = json.loads(v1_save.read_text(encoding="utf-8"))
+    doc["digests"][2] = "0" * 64
+    write_save(tmp_path / "other_cpu.json", doc)
+    assert load_game(tmp_path / "other_cpu.json")[0].turn == 6
+    doc["state"]["firms"][firm_with(doc, "cash")]["cash"] *= 1.001
+    write_save(tmp_path / "edited.json", doc)
+    with pytest.raises(SaveError, match=r"diverges from the save at turn 3: the saved state does not match the game "
+                                         r"re-played from its log \(re-played against saved: state\.firms"):
+        load_game(tmp_path / "edited.json")
+
+
+def _v2_to_v3(calls: list):
     def step(doc: dict) -> dict:
         calls.append(doc["format_version"])
-        return {**doc, "format_version": 2}
+        return {**doc, "format_version": 3}
     return step
 
 
-def test_a_v1_save_loads_through_a_registered_migration(tmp_path, monkeypatch):
+def test_an_older_save_loads_through_each_registered_migration(tmp_path, monkeypatch, v1_save):
     calls: list[int] = []
-    monkeypatch.setattr(saves, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(saves.MIGRATIONS, 1, _v1_to_v2(calls))
-    world, save = load_game(FIXTURE)
-    assert calls == [1]
-    assert save.format_version == 2 and world.turn == 6
-    while world.turn < TURNS:
-        world.step()
+    monkeypatch.setattr(saves, "FORMAT_VERSION", 3)
+    monkeypatch.setitem(saves.MIGRATIONS, 2, _v2_to_v3(calls))
+    world, save = load_game(v1_save)  # 1 -> 2 -> 3
+    assert calls == [2]
+    assert save.format_version == 3 and world.turn == 6
+    world, save = load_game(FIXTURE)  # 2 -> 3
+    assert calls == [2, 2] and world.turn == 6
     doc = document(world, "baseline")
-    assert doc["format_version"] == 2
-    assert {k: v for k, v in doc.items() if k != "format_version"} == \
-        {k: v for k, v in json.loads(final_save("team_korea", 7)).items() if k != "format_version"}
-    code, _, err = run("sim", "--load", str(FIXTURE), "--turns", "1", "--save", str(tmp_path / "v2.json"))
+    assert doc["format_version"] == 3
+    code, _, err = run("sim", "--load", str(FIXTURE), "--turns", "1", "--save", str(tmp_path / "v3.json"))
     assert code == 0, err
-    assert json.loads((tmp_path / "v2.json").read_text())["format_version"] == 2
-    assert load_game(tmp_path / "v2.json")[1].format_version == 2  # a current save needs no migration
-    assert calls == [1, 1]
+    assert json.loads((tmp_path / "v3.json").read_text())["format_version"] == 3
+    assert load_game(tmp_path / "v3.json")[1].format_version == 3  # a current save needs no migration
+    assert calls == [2, 2, 2]
 
 
 def test_a_save_whose_version_has_no_migration_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(saves, "FORMAT_VERSION", 3)
-    monkeypatch.setattr(saves, "MIGRATIONS", {1: _v1_to_v2([])})  # no step from 2 to 3
-    with pytest.raises(SaveError, match="no way to read save format 2") as caught:
+    monkeypatch.setattr(saves, "FORMAT_VERSION", 4)
+    monkeypatch.setattr(saves, "MIGRATIONS", {1: saves.MIGRATIONS[1], 2: _v2_to_v3([])})  # no step from 3 to 4
+    with pytest.raises(SaveError, match="no way to read save format 3") as caught:
         load_game(FIXTURE)
     assert str(FIXTURE) in str(caught.value)
-    assert_cli_refuses(FIXTURE, r"no way to read save format 2", tmp_path)
+    assert_cli_refuses(FIXTURE, r"no way to read save format 3", tmp_path)
+
 
 def test_a_migration_that_fails_on_a_malformed_old_save_is_a_save_error(monkeypatch):
     def rename(doc: dict) -> dict:
         doc = dict(doc)
-        doc["game_version"] = doc.pop("old_field_renamed_in_v2")
-        return {**doc, "format_version": 2}
+        doc["game_version"] = doc.pop("old_field_renamed_in_v3")
+        return {**doc, "format_version": 3}
 
-    monkeypatch.setattr(saves, "FORMAT_VERSION", 2)
-    monkeypatch.setitem(saves.MIGRATIONS, 1, rename)
+    monkeypatch.setattr(saves, "FORMAT_VERSION", 3)
+    monkeypatch.setitem(saves.MIGRATIONS, 2, rename)
     with pytest.raises(SaveError):
         load_game(FIXTURE)
+
+
+# ------------------------------------------------------------------ saves travel between machines
+
+# numpy's runtime-dispatched SIMD paths (numpy.show_runtime()); on a machine without them switching
+# them off changes nothing, and the fixture (written on an AVX-512 machine) is the real test there.
+OTHER_CPUS = {
+    "avx2": "X86_V4 AVX512_ICL AVX512_SPR AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL",
+    "sse4": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR AVX AVX2 FMA3 F16C AVX512F AVX512CD AVX512_SKX AVX512_CLX "
+            "AVX512_CNL",
+}
+
+
+def _as_another_cpu(features: str, script: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": features, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
+                          cwd=ROOT)
+
+
+@pytest.mark.parametrize("cpu", OTHER_CPUS)
+def test_a_save_made_on_one_cpu_loads_and_replays_on_another(tmp_path, cpu):
+    """Both directions: the fixture (and a save made here) re-played with other SIMD paths, and a
+    save made with other SIMD paths re-played here."""
+    made_here = tmp_path / "here.json"
+    save_to(played("random", 1, TURNS), made_here)
+    made_there = tmp_path / "there.json"
+    script = (
+        "from pathlib import Path\n"
+        "from game.saves import check, document, load_game, write_save\n"
+        "from agents.controllers import make_controller\n"
+        "from game.model import World\n"
+        "from game.scenario import load_scenario\n"
+        f"for path in ({str(FIXTURE)!r}, {str(made_here)!r}):\n"
+        "    found = check(Path(path))\n"
+        "    assert found.diverged is None, (path, found.why)\n"
+        "world = World(load_scenario('baseline'), seed=2, controllers={'KOR': make_controller('KOR', 'team_korea')})\n"
+        "for _ in range(20):\n"
+        "    world.step()\n"
+        f"write_save(Path({str(made_there)!r}), document(world, 'baseline'))\n"
+    )
+    result = _as_another_cpu(OTHER_CPUS[cpu], script)
+    assert result.returncode == 0, result.stderr
+    found = saves.check(made_there)
+    assert found.diverged is None, found.why
+
+
+def _nudged(value, rng):
+    """Every float moved by one or two ulps, up or down, as another CPU's last bits would move it."""
+    if isinstance(value, float) and value != 0.0:
+        for _ in range(int(rng.integers(1, 3))):
+            value = float(np.nextafter(value, np.inf if rng.random() < 0.5 else -np.inf))
+        return value
+    if isinstance(value, dict):
+        return {k: _nudged(v, rng) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nudged(v, rng) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(("strategy", "seed"), [("random", 1), ("team_korea", 7)])
+def test_a_save_whose_numbers_differ_in_the_last_bits_still_loads_and_continues_the_same_game(
+        tmp_path, strategy, seed):
+    doc = document(played(strategy, seed, 12), "baseline")
+    rng = np.random.default_rng(seed)
+    doc["checkpoints"] = _nudged(doc["checkpoints"], rng)
+    doc["state"] = _nudged(doc["state"], rng)
+    write_save(tmp_path / "nudged.json", doc)
+    world, _ = load_game(tmp_path / "nudged.json")
+    while world.turn < TURNS:
+        world.step()
+    assert save_to(world, tmp_path / "end.json") == final_save(strategy, seed)
+
+
+def test_a_save_replays_when_exp_and_log_differ_in_the_last_bit(tmp_path):
+    """numpy's exp and log made one ulp larger while the save re-plays: the game differs at ~1e-13
+    from the one saved, and loads."""
+    path = tmp_path / "g.json"
+    save_to(played("random", 1, TURNS), path)
+    script = (
+        "import numpy as np\n"
+        "exp, log = np.exp, np.log\n"
+        "np.exp = lambda x, *a, **k: np.nextafter(exp(x, *a, **k), np.inf)\n"
+        "np.log = lambda x, *a, **k: np.nextafter(log(x, *a, **k), np.inf)\n"
+        "from pathlib import Path\n"
+        "from game.saves import check\n"
+        f"found = check(Path({str(path)!r}))\n"
+        "assert found.diverged is None, found.why\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_precision_still_catches_a_real_difference(tmp_path):
+    """One part in a million of one firm's cash is an edit, not a CPU."""
+    doc = short_save()
+    name = firm_with(doc, "cash")
+    doc["state"]["firms"][name]["cash"] *= 1 + 1e-6
+    write_save(tmp_path / "g.json", doc)
+    with pytest.raises(SaveError, match=rf"state\.firms\.{re.escape(name)}\.cash"):
+        load_game(tmp_path / "g.json")
+
+
+# ------------------------------------------------------------------ hostile files
+
+
+def _nested(depth: int) -> str:
+    return '{"x": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [100, 2_000, 200_000])
+def test_a_deeply_nested_save_is_refused_by_every_reader(tmp_path, depth):
+    text = short_save_text().replace('"llm_use": {', f'"llm_use": {{"deep": {_nested(depth)},', 1)
+    path = tmp_path / "deep.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SaveError, match="nested"):
+        load_game(path)
+    assert_cli_refuses(path, "nested", tmp_path)
+    for argv in (("replay", str(path)), ("report", str(path), "--out", str(tmp_path / "r.html"))):
+        code, _, err = run(*argv)
+        assert code == 2 and "nested" in err and "Traceback" not in err, (argv, err)
+
+
+def test_a_save_that_is_a_device_or_a_pipe_is_refused_at_once(tmp_path):
+    link = tmp_path / "zero.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(SaveError, match="not a save"):
+        load_game(link)
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    result = run_process("sim", "--load", str(fifo), cwd=tmp_path)  # would wait forever for a writer
+    assert result.returncode == 2 and "not a save" in result.stderr and "Traceback" not in result.stderr
 
 
 # ------------------------------------------------------------------ headless
