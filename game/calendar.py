@@ -6,7 +6,7 @@ calendar they describe. Internally a date is an integer count of quarters since 
 
 import re
 
-_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
+_LABEL = re.compile(r"^([0-9]{4})Q([1-4])$")  # ASCII digits only, as scenarios and saves write them
 
 
 def parse_quarter(label: str) -> int:

@@ -148,6 +148,16 @@ class Governance:
         one_off = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
         return policy.standing_cost(world, country) + one_off + world.usage_estimate(country_id, policy)
 
+    def policy_in_force(self, country_id: str):
+        """A copy of a country's policy once its Actions still in their lag take effect: what a
+        desk or a controller plans from (the settings it will have, not the ones of today)."""
+        country = self.world.countries[country_id]
+        policy = country.policy.copy()
+        for _, owner, action in self.pending:
+            if owner == country_id:
+                self._apply_to_policy(action, policy, country, dry=True)
+        return policy
+
     def _apply_to_policy(self, action: Action, policy, country, dry: bool) -> None:
         if dry and action.kind in ("broker_link", "equity", "export_control"):
             return  # these act on the world, not on policy settings
@@ -274,11 +284,11 @@ class Governance:
             plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))
             if national else 0.0,
             rng=self.rngs[country_id],
-            check=lambda actions: self._check_bundle(country_id, actions),
+            check=lambda actions: self.check_bundle(country_id, actions),
             preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),
         )
 
-    def _check_bundle(self, country_id: str, actions: list) -> str | None:
+    def check_bundle(self, country_id: str, actions: list) -> str | None:
         """Why this bundle would be refused, without submitting it."""
         for action in actions:
             reason = self._refusal(country_id, action)

@@ -148,7 +148,7 @@ class Params(Strict):
     invest_max_step: Positive  # largest project, as a share of current capacity
     payback_quarters: Positive  # a project must earn back its own share of capex within this
     interest_rate: NonNeg  # quarterly interest on borrowed cash
-    budget_noise: NonNeg  # sd of the log of buyers' quarterly budget shock
+    budget_noise: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]  # sd of log of buyers' budget shock
     other_demand_inertia: Fraction  # share of non-AI foundry customers that may re-pick per quarter
     other_demand_cost_weight: Positive  # their logit weight on log cost per good die (they also weigh power, IP)
     llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
@@ -352,7 +352,7 @@ class Industry(Strict):
     name: Name
     name_ko: str
     country: str
-    output: NonNeg  # US$ B per quarter
+    output: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]  # US$ B per quarter (world GDP ~7,000)
     adoption: Fraction
     adoption_speed: Fraction  # r in a' = a + r * programme * availability * (1 - a)
     programme: Fraction  # intensity of the state convergence programme (0-1)

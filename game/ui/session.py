@@ -162,14 +162,7 @@ class Session:
     def effective_policy(self, code: str | None = None):
         """A country's policy once the Actions already accepted but still in their lag take
         effect: what the desk's widgets start from."""
-        code = code or self.code
-        governance = self.world.governance
-        country = self.world.countries[code]
-        policy = country.policy.copy()
-        for _, owner, action in governance.pending:
-            if owner == code:
-                governance._apply_to_policy(action, policy, country, dry=True)
-        return policy
+        return self.world.governance.policy_in_force(code or self.code)
 
     def cost(self, actions: list[Action], code: str | None = None) -> float:
         """This quarter's cost (local currency) of a country's policy with `actions` added."""
@@ -179,7 +172,7 @@ class Session:
         """Why the model would refuse this bundle, or None."""
         if not actions:
             return None
-        return self.world.governance._check_bundle(code or self.code, list(actions))
+        return self.world.governance.check_bundle(code or self.code, list(actions))
 
     # ------------------------------------------------------------------ playing
     def end_turn(self, actions: list[Action] | dict[str, list[Action]]) -> TurnReport:
