@@ -60,7 +60,12 @@ FAULTY = textwrap.dedent('''
 
     class Exits:
         def decide(self, obs):
-            os._exit(3)  # takes its worker process down
+            os._exit(3)  # takes its own (sandbox) process down
+
+
+    class KillsItsWorker:
+        def decide(self, obs):
+            os.kill(os.getppid(), 9)  # from its sandbox: the worker that holds the world
 ''')
 
 
@@ -189,16 +194,30 @@ def test_faulty_strategies_forfeit_and_the_tournament_goes_on(tmp_path):
 
 
 def test_a_strategy_that_kills_its_worker_forfeits_and_the_others_finish(tmp_path):
+    """The game a broken worker was playing is re-run alone and forfeits if it breaks its worker
+    again; the others were only in the way and simply run again."""
     path = tmp_path / "faulty.py"
     path.write_text(FAULTY, encoding="utf-8")
-    outcome = run_tournament(Options(strategies=[f"{path}:Exits", "laissez_faire"], seeds=2, out=tmp_path / "out",
-                                     workers=2, progress=False, plots=False, batch_size=2))
+    outcome = run_tournament(Options(strategies=[f"{path}:KillsItsWorker", "laissez_faire"], seeds=2,
+                                     out=tmp_path / "out", workers=2, progress=False, plots=False, batch_size=2))
     rows = db_rows(tmp_path / "out")
     assert len(rows) == 4
     assert {r["outcome"] for r in rows if r["strategy"] == "laissez_faire"} == {"ok"}
-    dead = [r for r in rows if r["strategy"].endswith(":Exits")]
+    dead = [r for r in rows if r["strategy"].endswith(":KillsItsWorker")]
     assert all(r["outcome"] == "forfeit" and "worker process died" in r["error"] for r in dead)
     assert outcome.boards[0].entries[0].strategy == "laissez_faire"
+
+
+def test_a_strategy_that_exits_its_sandbox_forfeits_and_its_worker_plays_on(tmp_path):
+    path = tmp_path / "faulty.py"
+    path.write_text(FAULTY, encoding="utf-8")
+    run_tournament(Options(strategies=[f"{path}:Exits", "laissez_faire"], seeds=2, out=tmp_path / "out", workers=1,
+                           batch_size=2, progress=False, plots=False))
+    rows = db_rows(tmp_path / "out")
+    dead = [r for r in rows if r["strategy"].endswith(":Exits")]
+    assert len(rows) == 4 and {r["outcome"] for r in rows if r["strategy"] == "laissez_faire"} == {"ok"}
+    assert all(r["outcome"] == "forfeit" and "sandbox process ended (exit code 3)" in r["error"] for r in dead)
+    assert len({r["worker_pid"] for r in dead}) == 1  # one worker played both: the first exit did not touch it
 
 
 def test_user_strategies_by_module_and_by_file(tmp_path, monkeypatch):
@@ -355,10 +374,19 @@ def untouched(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+def edit_a_value(scenario: Path) -> None:
+    """A change the scenario's content hash sees (a comment alone changes no value)."""
+    text = scenario.read_text(encoding="utf-8")
+    assert "interest_rate = 0.015 " in text
+    scenario.write_text(text.replace("interest_rate = 0.015 ", "interest_rate = 0.016 ", 1), encoding="utf-8")
+
+
 @pytest.fixture
 def small_run(tmp_path):
     """One game per strategy on a private copy of the baseline scenario, and a way to re-run it."""
     import hashlib
+
+    from game.scenario import scenario_hash
 
     scenario = tmp_path / "copy.toml"
     scenario.write_bytes((ROOT / "assets" / "scenarios" / "baseline.toml").read_bytes())
@@ -370,7 +398,7 @@ def small_run(tmp_path):
     code, _out, err = cli(*argv)
     assert code == 0, err
     entries = meta_table(out)
-    assert entries["scenario_sha256"] == hashlib.sha256(scenario.read_bytes()).hexdigest()
+    assert entries["scenario_sha256"] == scenario_hash(str(scenario))
     assert entries["turns"] == "20" and entries["decision_timeout"] == "5" and entries["roles"] == "KOR"
     assert entries["strategy:laissez_faire"] == "built-in"
     assert entries[f"strategy:{strategy}:Idle"] == "sha256:" + hashlib.sha256(strategy.read_bytes()).hexdigest()
@@ -395,7 +423,7 @@ def test_a_rerun_under_a_different_setup_is_refused_and_changes_nothing(small_ru
     out, scenario, strategy, argv = small_run
     before = untouched(out)
     if change == "scenario":
-        scenario.write_text(scenario.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        edit_a_value(scenario)
         needle = "scenario_sha256: recorded "
     elif change == "strategy":
         strategy.write_text(strategy.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
@@ -655,8 +683,8 @@ def test_verify_accepts_a_code_change_that_moves_no_result_and_refuses_one_that_
     monkeypatch.setattr(worker, "play_game", moved)
     before = untouched(out)
     code, _stdout, err = cli(*argv, "--verify", "2")
-    assert code == 2 and "total was" in err and "--restart" in err and "Traceback" not in err
+    assert code == 2 and "(KOR): total: " in err and "--restart" in err and "Traceback" not in err
     assert untouched(out) == before
-    scenario.write_text(scenario.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    edit_a_value(scenario)
     code, _stdout, err = cli(*argv, "--verify", "2")  # a changed scenario cannot be verified away
     assert code == 2 and "scenario_sha256" in err and "--verify N" not in err

@@ -4,30 +4,35 @@ depend on it, since every game's seed was drawn in the parent).
 
 - local (default): concurrent.futures.ProcessPoolExecutor with an explicit multiprocessing
   context ("forkserver" with this package preloaded where available, else "spawn") and
-  `max_tasks_per_child=1`: every batch runs in a fresh worker (Mesa 3.3 never frees a model:
-  about 0.5 MB per game here), forked from the forkserver that has already imported the game.
-  Why 1 and not 8: on Python 3.11 a value above 1 deadlocks the pool once a worker retires with
-  tasks still queued (CPython gh-115634, fixed only in 3.13+ backports; seen here after 400 games).
-  With 1, no idle-worker token is ever released, so every retired worker is replaced.
-  A broken pool (a worker killed, or a strategy that exits the process)
-  is detected: finished batches are kept, the pool is rebuilt, unfinished batches retried, and a
-  game that kills its worker twice on its own is a forfeit.
+  `max_tasks_per_child=1`: every batch runs in a fresh worker forked from the forkserver that has
+  already imported the game. Why 1 and not 8: on Python 3.11 a value above 1 deadlocks the pool
+  once a worker retires with tasks still queued (CPython gh-115634, fixed only in 3.13+
+  backports; seen here after 400 games). With 1, every retired worker is replaced.
+  Each worker tells the parent over a pipe when it starts and as each game starts (tasks.beat).
+  With that the parent enforces a per-game hard limit from outside (`game_limit`: a worker whose
+  game runs longer is killed, the game forfeits, the tournament goes on), knows which game each
+  broken worker was playing (that game alone is re-run, and forfeits if it breaks its worker
+  again; the others are simply re-run), and can kill every worker on a second Ctrl-C.
 - dask / ray: optional, not installed by default (see shared/notes/tournaments.md: on tasks of
   this size they cost ~0.4 s / 2-3 s to start, 170 / 710 MB idle, and add per-task overhead).
+  Plug-ins play from sandboxes there too (the decision limit holds); the per-game hard limit
+  and the second Ctrl-C's kill are local only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from game.tournament.tasks import Config, init_worker, run_batch
 
@@ -39,16 +44,18 @@ class BackendMissing(RuntimeError):
 
 
 class Interrupted(Exception):
-    """Ctrl-C: running batches were finished and recorded, the rest cancelled."""
+    """Ctrl-C: running batches were finished and recorded (or abandoned on a second Ctrl-C), the
+    rest cancelled."""
 
 
 @dataclass
 class Batch:
     games: list[tuple[str, str, int]]
-    attempts: int = 0
+    attempts: int = 0  # pools that broke before it started a game
 
 
 DIED_TWICE = "the worker process died during this game (killed, crashed or exited), twice"
+NEVER_STARTED = "the worker process died before this batch started, three times"
 
 
 def _dead_worker_rows(config: Config, batch: Batch, error: str = DIED_TWICE) -> list[dict]:
@@ -73,107 +80,227 @@ TASKS_PER_CHILD = 1  # see the module docstring: >1 deadlocks on Python 3.11 (gh
 RAY_MAX_CALLS = 8
 
 
-def run_local(config: Config, batches: list[list], workers: int, record: Record,
-              tasks_per_child: int = TASKS_PER_CHILD) -> None:
-    queue = [Batch(list(b)) for b in batches]
-    if workers == 0:  # in this process: no isolation, no recycling (debugging, benchmarks)
-        for batch in queue:
-            record(run_batch(config, batch.games))
-        return
-    ctx = mp_context()
-    while queue:
-        suspects, queue = _pool_run(config, ctx, workers, queue, record, tasks_per_child)
-        if suspects:
-            print(f"\na worker process died; re-running the {len(suspects)} batch(es) it may have taken "
-                  "down, one at a time", file=sys.stderr)
-        for batch in suspects:
-            _isolate(config, ctx, batch, record)
-
-
-def _isolate(config: Config, ctx, batch: Batch, record: Record) -> None:
-    """Run a batch that was in flight when a worker died alone; if it breaks its worker again,
-    each of its games alone; a game that breaks its worker alone is a forfeit."""
-    broken, _ = _pool_run(config, ctx, 1, [batch], record)
-    if not broken:
-        return
-    for game in batch.games if len(batch.games) > 1 else []:
-        again, _ = _pool_run(config, ctx, 1, [Batch([game])], record)
-        if again:
-            record(_dead_worker_rows(config, again[0]))
-    if len(batch.games) == 1:
-        record(_dead_worker_rows(config, batch))
-
-
 class CtrlC:
-    """Ctrl-C as a flag the loop reads between waits, never as an exception raised inside the
-    executor: a KeyboardInterrupt that lands while `wait()` holds some futures' locks leaves them
-    held, and the pool's manager thread then blocks forever on the next result (a hang seen in
-    the Ctrl-C test). The first press stops new batches and lets the running ones finish; a second
-    press raises KeyboardInterrupt to abandon them. Outside the main thread it does nothing."""
+    """Ctrl-C for the whole tournament command. While games run (`flags()`), a press only sets a
+    flag the loop reads between waits, never an exception raised inside the executor: a
+    KeyboardInterrupt that lands while `wait()` holds some futures' locks leaves them held, and
+    the pool's manager thread then blocks forever. The first press stops new batches and lets the
+    running ones finish; the second abandons them (the loop kills the workers). Where the games
+    play in this process (`in_process`: no loop can look at a flag until the batch ends) the
+    second press raises KeyboardInterrupt. Outside the games (checking strategies, drawing the
+    board) a press raises KeyboardInterrupt at once. Outside the main thread it does nothing."""
+
+    def __init__(self) -> None:
+        self.presses = 0
+        self.previous = None
+        self.playing = self.in_process = False
+
+    @property
+    def pressed(self) -> bool:
+        return self.presses > 0
+
+    @property
+    def abandon(self) -> bool:
+        return self.presses > 1
 
     def __enter__(self) -> CtrlC:
-        self.pressed, self.previous = False, None
         with contextlib.suppress(ValueError):  # signal handlers can only be set in the main thread
             self.previous = signal.signal(signal.SIGINT, self._press)
         return self
-
-    def _press(self, signum, frame) -> None:
-        if self.pressed:
-            raise KeyboardInterrupt
-        self.pressed = True
-        print("\ninterrupted: letting the running batches finish (Ctrl-C again to abandon them)", file=sys.stderr)
 
     def __exit__(self, *exc) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
 
+    @contextlib.contextmanager
+    def flags(self, in_process: bool = False):
+        self.playing, self.in_process = True, in_process
+        try:
+            yield self
+        finally:
+            self.playing = self.in_process = False
 
-def _pool_run(config: Config, ctx, workers: int, batches: list[Batch], record: Record,
-              tasks_per_child: int = TASKS_PER_CHILD) -> tuple[list[Batch], list[Batch]]:
-    """Run batches with at most workers + 1 in flight, recording each as it finishes. If the pool
-    breaks, return (the batches in flight that did not finish, the batches not yet submitted).
-    Ctrl-C: no new batch starts, queued ones are cancelled, running ones finish and are recorded,
-    then Interrupted; a second Ctrl-C abandons the running ones."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
-                               max_tasks_per_child=tasks_per_child)
-    todo = deque(batches)
-    inflight: dict = {}
-    abandoned = False
-    try:
+    def _press(self, signum, frame) -> None:
+        self.presses += 1
+        if not self.playing:
+            raise KeyboardInterrupt
+        if self.presses == 1:
+            print("\ninterrupted: letting the running batches finish (Ctrl-C again to abandon them)", file=sys.stderr)
+        elif self.presses == 2:
+            print("\ninterrupted again: stopping the running batches", file=sys.stderr)
+            if self.in_process:
+                raise KeyboardInterrupt
+
+
+def run_local(config: Config, batches: list[list], workers: int, record: Record,
+              tasks_per_child: int = TASKS_PER_CHILD, game_limit: float | None = None,
+              ctrl_c: CtrlC | None = None) -> None:
+    """`game_limit`: seconds a single game may take in a worker before the parent kills it (None:
+    no limit). With `workers` 0 the games play in this process: no isolation, no hard limit.
+    `ctrl_c`: the command's (run.py installs one for the whole run); else one for these games."""
+    if ctrl_c is None:
         with CtrlC() as ctrl_c:
-            while todo or inflight:
-                if ctrl_c.pressed:
-                    todo.clear()
-                    for future in [f for f in inflight if f.cancel()]:
-                        del inflight[future]
-                while todo and len(inflight) <= workers:
-                    batch = todo.popleft()
-                    inflight[pool.submit(run_batch, config, batch.games)] = batch
-                done, _ = wait(inflight, timeout=0.2, return_when=FIRST_COMPLETED)
-                broken = []
-                for future in done:
-                    batch = inflight.pop(future)
+            return run_local(config, batches, workers, record, tasks_per_child, game_limit, ctrl_c)
+    todo = deque(Batch(list(b)) for b in batches)
+    if workers == 0:  # in this process (debugging, benchmarks)
+        with ctrl_c.flags(in_process=True):
+            try:
+                while todo and not ctrl_c.pressed:
+                    record(run_batch(config, todo.popleft().games))
+            except KeyboardInterrupt:
+                raise Interrupted from None
+            if todo:
+                raise Interrupted
+        return
+    ctx = mp_context()
+    with ctrl_c.flags():
+        while todo:
+            suspects = _pool_run(config, ctx, workers, todo, record, ctrl_c, game_limit, tasks_per_child)
+            if suspects:
+                print(f"\na worker process died; re-running alone the {len(suspects)} game(s) it may have "
+                      "been playing", file=sys.stderr)
+            for game in suspects:
+                alone = deque([Batch([game])])
+                while alone:
+                    if _pool_run(config, ctx, 1, alone, record, ctrl_c, game_limit, tasks_per_child):
+                        record(_dead_worker_rows(config, Batch([game])))
+
+
+@dataclass
+class Flight:
+    """The parent's view of one batch in flight: which game its worker last said it started."""
+    batch: Batch
+    tag: int
+    game: int | None = None
+    pid: int | None = None
+    since: float = 0.0
+
+
+@dataclass
+class Beats:
+    """Reads the workers' heartbeats (tasks.beat) from the pool's pipe."""
+    reader: object
+    workers: set[int] = field(default_factory=set)
+
+    def read(self, flights: dict[int, Flight]) -> None:
+        while self.reader.poll():
+            try:
+                tag, index, pid = json.loads(self.reader.recv_bytes())
+            except (EOFError, OSError, ValueError):
+                return
+            self.workers.add(pid)
+            flight = flights.get(tag)
+            if flight is not None:
+                flight.game, flight.pid, flight.since = index, pid, time.monotonic()
+
+    def kill_all(self) -> None:
+        for pid in self.workers:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ctrl_c: CtrlC,
+              game_limit: float | None, tasks_per_child: int = TASKS_PER_CHILD) -> list[tuple]:
+    """Run batches from `todo` with at most workers + 1 in flight, recording each as it finishes,
+    until `todo` is empty or the pool breaks. On a break, every unfinished batch goes back to the
+    front of `todo` (without the games it had finished: their rows died with the worker), a game
+    that overran `game_limit` is recorded as a forfeit, and the games the broken workers were
+    playing for no known reason are returned (to be re-run alone). Ctrl-C: no new batch starts,
+    queued ones are cancelled, running ones finish and are recorded, then Interrupted; a second
+    Ctrl-C kills the workers and raises Interrupted at once."""
+    reader, writer = ctx.Pipe(duplex=False)
+    beats = Beats(reader)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(writer,),
+                               max_tasks_per_child=tasks_per_child)
+    inflight: dict = {}  # future -> Flight
+    flights: dict[int, Flight] = {}
+    overdue: Flight | None = None
+    orderly = False
+    try:
+        while todo or inflight:
+            if ctrl_c.abandon:
+                raise Interrupted
+            if ctrl_c.pressed:
+                todo.clear()
+                for future in [f for f in inflight if f.cancel()]:
+                    del flights[inflight.pop(future).tag]
+            while todo and len(inflight) <= workers and not ctrl_c.pressed:
+                batch = todo.popleft()
+                tag = len(flights) and max(flights) + 1
+                flight = flights[tag] = Flight(batch, tag)
+                inflight[pool.submit(run_batch, config, batch.games, tag)] = flight
+            if not inflight:
+                break
+            done, _ = wait(inflight, timeout=0.2, return_when=FIRST_COMPLETED)
+            beats.read(flights)
+            if game_limit and overdue is None:
+                overdue = next((f for f in flights.values() if f.game is not None
+                                and time.monotonic() - f.since > game_limit), None)
+                if overdue is not None:  # the pool will break: every unfinished batch goes back
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(overdue.pid, signal.SIGKILL)
+            broken = []
+            for future in done:
+                flight = inflight.pop(future)
+                try:
+                    rows = future.result()
+                except BrokenProcessPool:
+                    broken.append(flight)
+                    continue
+                del flights[flight.tag]
+                beats.workers.discard(flight.pid)  # it retires after its one batch
+                record(rows)
+            if broken:
+                for future, flight in inflight.items():  # a broken pool fails everything in flight
                     try:
                         record(future.result())
                     except BrokenProcessPool:
-                        broken.append(batch)
-                if broken:
-                    for future, batch in inflight.items():  # a broken pool fails everything in flight
-                        try:
-                            record(future.result())
-                        except BrokenProcessPool:
-                            broken.append(batch)
-                    if ctrl_c.pressed:
-                        raise Interrupted
-                    return broken, list(todo)
-            if ctrl_c.pressed:
-                raise Interrupted
-        return [], []
-    except KeyboardInterrupt:  # the second Ctrl-C: leave the running batches behind
-        abandoned = True
-        raise Interrupted from None
+                        broken.append(flight)
+                inflight.clear()
+                beats.read(flights)
+                orderly = True
+                if ctrl_c.pressed:
+                    raise Interrupted
+                return _after_break(config, broken, overdue, todo, record, game_limit)
+        if ctrl_c.pressed:
+            raise Interrupted
+        orderly = True
+        return []
     finally:
-        pool.shutdown(wait=not abandoned, cancel_futures=True)
+        if not orderly:  # Ctrl-C twice, or an error (e.g. recording): running batches are abandoned
+            beats.kill_all()
+        pool.shutdown(wait=orderly, cancel_futures=True)
+        reader.close()
+        writer.close()
+
+
+def _after_break(config: Config, broken: list[Flight], overdue: Flight | None, todo: deque, record: Record,
+                 game_limit: float | None) -> list[tuple]:
+    """Sort out the batches a broken pool failed (see _pool_run); returns the suspects."""
+    suspects, again = [], []
+    for flight in broken:
+        games = flight.batch.games
+        if flight.game is None:  # never started a game: the break was not its doing
+            flight.batch.attempts += 1
+            if flight.batch.attempts >= 3:
+                record(_dead_worker_rows(config, flight.batch, NEVER_STARTED))
+            else:
+                again.append(flight.batch)
+            continue
+        current = games[flight.game]
+        rest = games[:flight.game] + games[flight.game + 1:]
+        if rest:
+            again.append(Batch(rest))
+        if flight is overdue:
+            record(_dead_worker_rows(config, Batch([current]),
+                                     f"the game did not finish within the hard limit of {game_limit:g} s a game "
+                                     "(the tournament killed its worker process)"))
+        elif overdue is not None:  # we broke the pool: the other games were only in the way
+            again.append(Batch([current]))
+        else:
+            suspects.append(current)
+    todo.extendleft(reversed(again))
+    return suspects
 
 
 def require(backend: str) -> None:

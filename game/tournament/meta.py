@@ -24,7 +24,7 @@ SOURCES = ("game", "agents")
 # front end, the command line's parsing, and the tournament's own planning, storage and leaderboard
 # (all but the modules that play games and write their rows, GAME_SIDE).
 NOT_IN_GAMES = ("game/ui/", "game/cli.py", "game/tournament/")
-GAME_SIDE = tuple(f"game/tournament/{m}.py" for m in ("worker", "tasks", "strategies", "backends"))
+GAME_SIDE = tuple(f"game/tournament/{m}.py" for m in ("worker", "tasks", "strategies", "backends", "sandbox"))
 CHECKED = ("format", "scenario", "scenario_sha256", "turns", "difficulty", "code_version", "libraries",
            "decision_timeout")
 STRATEGY_PREFIX = "strategy:"

@@ -16,13 +16,48 @@ from game import argtypes
 from game.tournament import meta, verify
 from game.tournament import store as store_module
 from game.tournament import strategies as strategy_specs
-from game.tournament.store import Store
+from game.tournament.store import Store, StoreError
 
 BACKENDS = ("local", "dask", "ray")
+# The per-game hard limit the parent enforces on local workers (backends.run_local), from the
+# decision limit: every decision of a game could take nearly the whole limit, so a game is allowed
+# twice that and a minute more before its worker is killed.
+GAME_LIMIT_FACTOR = 2.0
+GAME_LIMIT_SLACK = 60.0
 
 
 class TournamentUsageError(ValueError):
-    """A mistake in the command (shown as it is, exit code 2)."""
+    """A mistake in the command, or results that cannot be kept where asked (shown as it is, exit
+    code 2; game/cli.py maps it)."""
+
+
+# What a StoreError means to the user (the older messages live in assets/strings; these are here
+# until they move there).
+STORE_MESSAGES = {
+    "read_only": {
+        "en": "{db}: the results folder is read-only, so no game can be recorded there ({detail}). Nothing was "
+              "changed. Make it writable, or give this run another --out folder.",
+        "ko": "{db}: 결과 폴더가 읽기 전용이라 경기를 기록할 수 없습니다 ({detail}). 아무것도 바꾸지 "
+              "않았습니다. 쓰기 가능하게 하거나 이번 실행에 다른 --out 폴더를 주세요.",
+    },
+    "damaged": {
+        "en": "{db} is damaged ({detail}): SQLite cannot read all of it. Nothing was changed. Add --restart to "
+              "move it aside (renamed, not deleted) and start again here, or give this run another --out folder.",
+        "ko": "{db} 파일이 손상되었습니다 ({detail}): SQLite가 전부 읽을 수 없습니다. 아무것도 바꾸지 "
+              "않았습니다. --restart를 붙이면 파일을 옆으로 옮기고(지우지 않고 이름만 바꿉니다) 여기서 다시 "
+              "시작하며, 다른 --out 폴더를 줄 수도 있습니다.",
+    },
+    "full": {
+        "en": "{db}: the disk is full ({detail}). The {done} games recorded before are kept; free some space and "
+              "run the same command again to go on.",
+        "ko": "{db}: 디스크가 가득 찼습니다 ({detail}). 그 전에 기록된 {done}경기는 남아 있습니다; 공간을 "
+              "비운 뒤 같은 명령을 다시 실행하면 이어서 진행합니다.",
+    },
+    "io": {
+        "en": "{db}: the results database cannot be used ({detail}). The {done} games recorded before are kept.",
+        "ko": "{db}: 결과 데이터베이스를 쓸 수 없습니다 ({detail}). 그 전에 기록된 {done}경기는 남아 있습니다.",
+    },
+}
 
 
 @dataclass
@@ -45,6 +80,7 @@ class Options:
     verify: int = 0  # on a code/library change only: re-play this many recorded games, go on if equal
     difficulty: str = "normal"  # the role's state money and its rivals' (assets/difficulty.toml)
     tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
+    game_limit: float | None = None  # seconds a game may run in a local worker; None: from the decision limit
 
 
 @dataclass
@@ -56,6 +92,7 @@ class Outcome:
     seconds: float = 0.0
     written: list[Path] = field(default_factory=list)
     interrupted: bool = False
+    todo: int = 0  # games this run set out to play
     notes: list[str] = field(default_factory=list)  # said before the footer (e.g. where --restart moved things)
 
 
@@ -114,7 +151,7 @@ def validate(options: Options):
     if len(set(options.strategies)) != len(options.strategies):
         raise TournamentUsageError("--strategies: a strategy is named twice")
     for spec in options.strategies:
-        for role in roles:
+        for role in roles[:1] if strategy_specs.is_plugin(spec) else roles:  # a plug-in is the same for every role
             try:
                 strategy_specs.check(spec, role)
             except strategy_specs.StrategyError as exc:
@@ -134,8 +171,6 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
     """The database in --out, after checking that its games were played under this run's setup
     (tournament/meta.py). A mismatch, or games of unknown setup, is a usage error that changes
     nothing; --restart first renames the old database aside."""
-    import sqlite3
-
     from game.scenario import scenario_hash
     from game.text import tr
 
@@ -149,11 +184,18 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
         if options.restart and database.exists():
             outcome.notes.append(tr("tournament.restarted", lang).format(path=store_module.set_aside(database)))
         store = Store(database)
-        recorded, games = store.meta(), store.count()
     except OSError as exc:
         raise TournamentUsageError(f"--out {options.out}: cannot write there: {exc.strerror or exc}") from None
-    except sqlite3.DatabaseError as exc:
-        raise TournamentUsageError(tr("tournament.not_a_database", lang).format(db=database, error=exc)) from None
+    except StoreError as exc:
+        if exc.kind == "not_database":
+            raise TournamentUsageError(tr("tournament.not_a_database", lang).format(db=database, error=exc.detail)) \
+                from None
+        raise
+    try:
+        recorded, games = store.meta(), store.count()
+    except StoreError:
+        store.close()
+        raise
     if games and recorded is None:
         store.close()
         raise TournamentUsageError(tr("tournament.meta_missing", lang).format(db=database, games=games))
@@ -180,9 +222,37 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
 
 
 def run_tournament(options: Options) -> Outcome:
+    """Play the tournament and make its board. A StoreError (the results cannot be kept) becomes
+    a TournamentUsageError saying what happened and that the recorded games are kept; a Ctrl-C
+    outside the games (while checking strategies, or while drawing the board) ends the run as an
+    interrupted one."""
+    from game.text import tr
+    from game.tournament.backends import CtrlC
+
+    outcome = Outcome()
+    try:
+        with CtrlC() as ctrl_c:
+            return _run(options, outcome, ctrl_c)
+    except StoreError as exc:
+        template = STORE_MESSAGES.get(exc.kind, STORE_MESSAGES["io"])[options.lang]
+        raise TournamentUsageError(template.format(db=exc.path, detail=exc.detail, done=outcome.played)) from None
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        outcome.text = tr("tournament.interrupted", options.lang).format(done=outcome.played)
+        return outcome
+
+
+def game_limit(options: Options, turns: int) -> float | None:
+    """Seconds one game may take in a local worker before the parent kills it."""
+    if options.game_limit is not None:
+        return options.game_limit or None
+    if not options.decision_timeout:
+        return None
+    return GAME_LIMIT_FACTOR * turns * options.decision_timeout + GAME_LIMIT_SLACK
+
+
+def _run(options: Options, outcome: Outcome, ctrl_c) -> Outcome:
     from game.tournament import backends
-    from game.tournament.stats import leaderboard, render
-    from game.tournament.tasks import Config
 
     if options.backend == "local" and options.workers != 0:
         backends.mp_context()  # start the forkserver now: it imports the game while we validate
@@ -191,8 +261,20 @@ def run_tournament(options: Options) -> Outcome:
         if "forkserver" in multiprocessing.get_all_start_methods():
             multiprocessing.forkserver.ensure_running()
     scenario, roles = validate(options)
-    outcome = Outcome()
     store = open_store(options, scenario, roles, outcome)
+    try:
+        _play(options, scenario, roles, store, outcome, ctrl_c)
+        _report(options, roles, store, outcome)
+    finally:
+        store.close()
+    return outcome
+
+
+def _play(options: Options, scenario, roles: list[str], store: Store, outcome: Outcome, ctrl_c) -> None:
+    """The games not yet in the database, recorded batch by batch as they finish."""
+    from game.tournament import backends
+    from game.tournament.tasks import Config
+
     seeds = draw_seeds(options.master_seed, options.seeds)
     done = {role: store.finished(options.scenario, role) for role in roles}
     todo = plan(options, roles, seeds, done)
@@ -216,7 +298,8 @@ def run_tournament(options: Options) -> Outcome:
         try:
             chunks = batches_of(todo, size, workers)
             if options.backend == "local":
-                backends.run_local(config, chunks, workers, record, options.tasks_per_child)
+                backends.run_local(config, chunks, workers, record, options.tasks_per_child,
+                                   game_limit(options, scenario.scenario.turns), ctrl_c)
             elif options.backend == "dask":
                 backends.run_dask(config, chunks, workers, record, options.address)
             else:
@@ -228,9 +311,16 @@ def run_tournament(options: Options) -> Outcome:
         finally:
             bar.close()
     outcome.seconds = time.perf_counter() - start
+    outcome.interrupted = interrupted
+    outcome.todo = len(todo)
 
+
+def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) -> None:
+    """The board (and plots, games.csv) from every recorded game of this run's strategies and seeds."""
     from game.text import tr
+    from game.tournament.stats import leaderboard, render
 
+    seeds = draw_seeds(options.master_seed, options.seeds)
     texts = []
     shown = options.scenario  # as the board and plots name it: with the difficulty when not normal
     if options.difficulty != "normal":
@@ -247,20 +337,26 @@ def run_tournament(options: Options) -> Outcome:
         if options.plots and rows:
             from game.tournament.plots import write_plots
 
-            outcome.written += write_plots(board, rows, options.out, options.lang)
-    outcome.written.insert(0, store.export_csv(options.out / "games.csv"))
-    store.close()
-    if not todo:
+            outcome.written += _writing(options.out, write_plots, board, rows, options.out, options.lang)
+    outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
+    if not outcome.todo:
         texts.insert(0, tr("tournament.nothing_to_do", options.lang))
     footer = [f"{outcome.played} games played in {outcome.seconds:.1f} s"
               + (f" ({outcome.played / outcome.seconds:.1f} games/s)" if outcome.played and outcome.seconds else "")
               + f", {outcome.skipped} already in the database; results: {options.out / 'results.sqlite'}"]
     footer += [f"{tr('wrote', options.lang)} {p}" for p in outcome.written] + outcome.notes
-    if interrupted:
+    if outcome.interrupted:
         footer.append(tr("tournament.interrupted", options.lang).format(done=outcome.played))
     outcome.text = "\n\n".join(texts) + "\n\n" + "\n".join(footer)
-    outcome.interrupted = interrupted
-    return outcome
+
+
+def _writing(folder: Path, write, *args):
+    """Files written next to the database; a full disk or a folder gone read-only says so."""
+    try:
+        return write(*args)
+    except OSError as exc:
+        raise TournamentUsageError(f"--out {folder}: cannot write the board's files there ({exc.strerror or exc}); "
+                                   "every finished game is recorded in results.sqlite") from None
 
 
 def add_arguments(parser) -> None:
@@ -295,6 +391,9 @@ def add_arguments(parser) -> None:
 
 
 def options_from(args) -> Options:
+    if not args.out.strip():
+        raise TournamentUsageError("--out: name a folder for the results (an empty name would write into the "
+                                   "current folder)")
     return Options(strategies=[s.strip() for s in args.strategies.split(",") if s.strip()], seeds=args.seeds,
                    out=Path(args.out), role=args.role, scenario=args.scenario, workers=args.workers,
                    batch_size=args.batch or None, master_seed=args.master_seed,

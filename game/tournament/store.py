@@ -2,16 +2,57 @@
 interrupted tournament keeps every finished game and a re-run skips them.
 
 Score components become columns `c_<component>` as they are first seen (the scenario's score
-rule names them), so the table reads well in any SQLite browser or spreadsheet.
+rule names them), so the table reads well in any SQLite browser or spreadsheet. Every identifier
+is quoted (`quote`), so any component name is safe in the SQL.
+
+Every SQLite failure leaves as a StoreError saying which kind it is (SQLite's own error codes,
+not its wording): a full disk, a damaged file, a read-only folder, or a file that is no database.
+The file is checked (`PRAGMA quick_check`) when it is opened, before anything is played.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import os
 import sqlite3
 import time
 from pathlib import Path
+
+
+class StoreError(Exception):
+    """The results database cannot be used. `kind`: "full", "damaged", "read_only",
+    "not_database" or "io"; `detail`: SQLite's or the system's words."""
+
+    def __init__(self, kind: str, path: Path, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.kind, self.path, self.detail = kind, Path(path), detail
+
+
+KINDS = {sqlite3.SQLITE_FULL: "full", sqlite3.SQLITE_CORRUPT: "damaged", sqlite3.SQLITE_NOTADB: "not_database",
+         sqlite3.SQLITE_READONLY: "read_only", sqlite3.SQLITE_PERM: "read_only", sqlite3.SQLITE_CANTOPEN: "read_only"}
+
+
+def classify(exc: sqlite3.Error, path: Path) -> StoreError:
+    code = getattr(exc, "sqlite_errorcode", None)
+    kind = KINDS.get(code & 0xFF, "io") if code is not None else "io"
+    if kind == "read_only" and code & 0xFF == sqlite3.SQLITE_CANTOPEN and writable(path):
+        kind = "io"  # cannot open for another reason (a folder in the way, too many open files)
+    return StoreError(kind, path, str(exc))
+
+
+def writable(database: Path) -> bool:
+    """Can games be recorded here: the folder (for the journal files) and the file, if it exists."""
+    database = Path(database)
+    return os.access(database.parent, os.W_OK) and (not database.exists() or os.access(database, os.W_OK))
+
+
+@contextlib.contextmanager
+def _guarded(path: Path):
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise classify(exc, path) from None
 
 KEY = ("scenario", "role", "strategy", "seed")
 BASE_COLUMNS = [
@@ -25,20 +66,33 @@ BASE_COLUMNS = [
 
 class Store:
     def __init__(self, path: Path) -> None:
+        """Open (or create) the database; StoreError if it cannot hold games (checked first: a
+        read-only folder, a file that is not a database, damaged pages)."""
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        columns = ", ".join(f"{n} {t}" for n, t in BASE_COLUMNS)
-        self.db.execute(f"CREATE TABLE IF NOT EXISTS games ({columns}, PRIMARY KEY ({', '.join(KEY)}))")
-        self.db.commit()
-        self._missing = [(n, t) for n, t in BASE_COLUMNS if n not in self.columns()]  # an older table
+        if not writable(self.path):
+            raise StoreError("read_only", self.path, "the folder or the file is read-only")
+        with _guarded(self.path):
+            self.db = sqlite3.connect(self.path, timeout=30)
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                problems = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
+                if problems != ["ok"]:
+                    raise StoreError("damaged", self.path, "; ".join(problems))
+                columns = ", ".join(f"{quote(n)} {t}" for n, t in BASE_COLUMNS)
+                self.db.execute(f"CREATE TABLE IF NOT EXISTS games ({columns}, "
+                                f"PRIMARY KEY ({', '.join(map(quote, KEY))}))")
+                self.db.commit()
+                self._missing = [(n, t) for n, t in BASE_COLUMNS if n not in self.columns()]  # an older table
+            except BaseException:
+                self.db.close()
+                raise
 
     def _add_missing_columns(self) -> None:
         """Columns added since a database was made (e.g. cpu_time), added before its first new row
         rather than on opening, so that a refused re-run changes nothing."""
         for name, kind in self._missing:
-            self.db.execute(f'ALTER TABLE games ADD COLUMN "{name}" {kind}')
+            self.db.execute(f"ALTER TABLE games ADD COLUMN {quote(name)} {kind}")
         self._missing = []
 
     def close(self) -> None:
@@ -47,43 +101,48 @@ class Store:
     def meta(self) -> dict[str, str] | None:
         """The `meta` table (what the results depend on: tournament/meta.py); None for a database
         written before it existed."""
-        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
-            return None
-        return dict(self.db.execute("SELECT key, value FROM meta"))
+        with _guarded(self.path):
+            if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
+                return None
+            return dict(self.db.execute("SELECT key, value FROM meta"))
 
     def write_meta(self, entries: dict[str, str]) -> None:
-        with self.db:
+        with _guarded(self.path), self.db:
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", sorted(entries.items()))
 
     def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM games").fetchone()[0]
+        with _guarded(self.path):
+            return self.db.execute("SELECT COUNT(*) FROM games").fetchone()[0]
 
     def columns(self) -> list[str]:
-        return [r[1] for r in self.db.execute("PRAGMA table_info(games)")]
+        with _guarded(self.path):
+            return [r[1] for r in self.db.execute("PRAGMA table_info(games)")]
 
     def finished(self, scenario: str, role: str) -> set[tuple[str, int]]:
         """(strategy, seed) of every game already recorded for this scenario and role."""
-        rows = self.db.execute("SELECT strategy, seed FROM games WHERE scenario=? AND role=?", (scenario, role))
-        return {(s, int(seed)) for s, seed in rows}
+        with _guarded(self.path):
+            rows = self.db.execute("SELECT strategy, seed FROM games WHERE scenario=? AND role=?", (scenario, role))
+            return {(s, int(seed)) for s, seed in rows}
 
     def add(self, rows: list[dict]) -> None:
         """Record finished games in one transaction (a re-recorded game keeps its first row)."""
-        self._add_missing_columns()
-        have = set(self.columns())
-        for key in sorted({k for r in rows for k in r["components"]}):
-            if f"c_{key}" not in have:
-                self.db.execute(f'ALTER TABLE games ADD COLUMN "c_{key}" REAL')
-                have.add(f"c_{key}")
-        now = time.time()
-        with self.db:
-            for row in rows:
-                values = {n: row.get(n) for n, _ in BASE_COLUMNS}
-                values["finished_at"] = now
-                values.update({f"c_{k}": v for k, v in row["components"].items()})
-                names = list(values)
-                self.db.execute(f"INSERT OR IGNORE INTO games ({', '.join(map(_quote, names))}) "
-                                f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
+        with _guarded(self.path):
+            self._add_missing_columns()
+            have = set(self.columns())
+            for key in sorted({k for r in rows for k in r["components"]}):
+                if f"c_{key}" not in have:
+                    self.db.execute(f"ALTER TABLE games ADD COLUMN {quote('c_' + key)} REAL")
+                    have.add(f"c_{key}")
+            now = time.time()
+            with self.db:
+                for row in rows:
+                    values = {n: row.get(n) for n, _ in BASE_COLUMNS}
+                    values["finished_at"] = now
+                    values.update({f"c_{k}": v for k, v in row["components"].items()})
+                    names = list(values)
+                    self.db.execute(f"INSERT OR IGNORE INTO games ({', '.join(map(quote, names))}) "
+                                    f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
 
     def rows(self, scenario: str | None = None, role: str | None = None) -> list[dict]:
         sql, args = "SELECT * FROM games", []
@@ -92,18 +151,20 @@ class Store:
             sql += " WHERE " + " AND ".join(f"{c}=?" for c, _ in where)
             args = [v for _, v in where]
         sql += " ORDER BY scenario, role, strategy, seed"
-        cursor = self.db.execute(sql, args)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r, strict=True)) for r in cursor]
+        with _guarded(self.path):
+            cursor = self.db.execute(sql, args)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor]
 
     def export_csv(self, path: Path) -> Path:
-        """The whole table, one line per game, in key order."""
-        cursor = self.db.execute("SELECT * FROM games ORDER BY scenario, role, strategy, seed")
+        """The whole table, one line per game, in key order (OSError if it cannot be written)."""
         tmp = Path(path).with_suffix(".csv.tmp")
-        with tmp.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow([d[0] for d in cursor.description])
-            writer.writerows(cursor)
+        with _guarded(self.path):
+            cursor = self.db.execute("SELECT * FROM games ORDER BY scenario, role, strategy, seed")
+            with tmp.open("w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow([d[0] for d in cursor.description])
+                writer.writerows(cursor)
         tmp.replace(path)
         return Path(path)
 
@@ -128,5 +189,7 @@ def set_aside(path: Path) -> Path:
     return target
 
 
-def _quote(name: str) -> str:
-    return f'"{name}"'
+def quote(name: str) -> str:
+    """An SQL identifier, quoted as SQLite documents it (a double quote inside is doubled), so a
+    column named after any score component (quotes, spaces, SQL included) is only a name."""
+    return '"' + name.replace('"', '""') + '"'

@@ -2,8 +2,9 @@
 
 A strategy is a class (or any zero-argument callable) whose instances have
 `decide(observation) -> list[Action]` and optionally `choose(event, observation) -> int`.
-User code is imported in the parent once (to refuse a bad spec before any game runs) and again
-in each worker process, where the games are played.
+A plug-in (user code) is loaded only in sandbox processes (tournament/sandbox.py): once from the
+parent, to refuse a bad spec before any game runs, and then in a sandbox beside each worker that
+plays it. Neither the parent nor a worker ever imports it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ class StrategyError(ValueError):
     """A strategy spec that cannot be loaded; the message names the valid choices."""
 
 
+LOADER_SAYS = "spec: "  # how a sandbox marks the loader's own message (a StrategyError) in its reply
+
+
 def builtin_names(role: str) -> list[str]:
     from agents.controllers import strategy_names
 
     return strategy_names(role)
 
 
-def is_user_spec(spec: str) -> bool:
-    return ":" in spec
+def is_plugin(spec: str) -> bool:
+    """User code (`module:Class`, `path/file.py:Class`), played from a sandbox; built-ins and
+    `policy:PATH` (the game's own code reading a data file) play in the worker."""
+    return ":" in spec and not spec.startswith("policy:")
 
 
 def _load_file(path_text: str):
@@ -72,7 +78,7 @@ def factory(spec: str, role: str) -> Callable[[], object]:
         from game.env import PolicyController
 
         return lambda: PolicyController(path)
-    if not is_user_spec(spec):
+    if ":" not in spec:
         from agents.controllers import make_controller
 
         if spec not in builtin_names(role):
@@ -93,12 +99,16 @@ def factory(spec: str, role: str) -> Callable[[], object]:
 
 
 def check(spec: str, role: str) -> None:
-    """Raise StrategyError unless `spec` makes a controller with a decide() method."""
-    made = factory(spec, role)
-    if is_user_spec(spec):
-        try:
-            controller = made()
-        except Exception as exc:
-            raise StrategyError(f"strategy '{spec}' cannot be created: {type(exc).__name__}: {exc}") from None
-        if not callable(getattr(controller, "decide", None)):
-            raise StrategyError(f"strategy '{spec}' has no decide(observation) method")
+    """Raise StrategyError unless `spec` makes a controller with a decide() method. A plug-in is
+    loaded and made once in a sandbox (its import and constructor may do anything, sys.exit
+    included), within sandbox.LOAD_SECONDS."""
+    if not is_plugin(spec):
+        factory(spec, role)
+        return
+    from game.tournament.sandbox import check_spec
+
+    problem = check_spec(spec, role, os.getcwd())
+    if problem is not None:
+        if problem.startswith(LOADER_SAYS):
+            raise StrategyError(problem[len(LOADER_SAYS):])
+        raise StrategyError(f"strategy '{spec}' cannot be created: {problem}")

@@ -8,8 +8,12 @@ imported (and a Dask or Ray worker imports on its first batch).
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
+import os
 import signal
+import sys
 from dataclasses import dataclass
 
 
@@ -25,15 +29,43 @@ class Config:
     difficulty: str = "normal"  # a level of assets/difficulty.toml; the role played is the player
 
 
-def run_batch(config: Config, games: list[tuple[str, str, int]]) -> list[dict]:
+# The local backend's line from the workers to the parent (a pipe's write end, given to each worker
+# by the pool's initializer): "this worker exists" and "this batch is starting its game i", which
+# the parent uses to enforce the per-game hard limit and to stop every worker on a second Ctrl-C.
+# Each message is one write far below PIPE_BUF, so it is atomic: no lock that a killed worker
+# could leave held.
+_beats = None
+
+
+def beat(tag: int | None, index: int | None) -> None:
+    if _beats is not None:
+        _beats.send_bytes(json.dumps([tag, index, os.getpid()]).encode())
+
+
+def run_batch(config: Config, games: list[tuple[str, str, int]], tag: int | None = None) -> list[dict]:
     from game.tournament.worker import play_batch
 
-    return play_batch(config, games)
+    return play_batch(config, games, None if tag is None or _beats is None else lambda i: beat(tag, i))
 
 
-def init_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which lets running batches finish and records them.
+def init_worker(beats=None) -> None:
+    """Workers leave Ctrl-C to the parent, which lets running batches finish and records them, and
+    die with the process that forked them (so with the tournament: the forkserver exits with it).
     The objects inherited from the forkserver (the imported game) are frozen out of the cyclic
     garbage collector, which otherwise re-scans them in every full collection (~3% of a game)."""
+    global _beats
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     gc.freeze()
+    _beats = beats
+    beat(None, None)
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)

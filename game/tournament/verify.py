@@ -1,9 +1,15 @@
 """--verify N: when only the code or library versions differ from the database's, re-play N
 recorded games with this code and accept the new code if every one comes out the same. A
 harmless edit (a comment, a refactor) then costs N games, not a full re-run; an edit that moves
-any result is caught on the first game it moves."""
+any result is caught on the first game it moves.
+
+"The same" is the project's stated precision (game/precision.py): outcome, turns and refusals
+exactly, the total and every component within its tolerance, so a database made on one CPU
+(AVX-512) verifies on another (AVX2), whose numpy may differ in the last bit."""
 
 from __future__ import annotations
+
+from game.precision import first_difference as precision_difference
 
 # What a row's result is (the rest, timings and pids, varies from run to run).
 RESULT = ("outcome", "total", "turns", "refused")
@@ -33,8 +39,7 @@ def first_difference(rows: list[dict], config) -> str | None:
     games = [(r["strategy"], r["role"], int(r["seed"])) for r in rows]
     for old, new in zip(rows, play_batch(config, games), strict=True):
         now = {k: new.get(k) for k in RESULT} | {f"c_{k}": v for k, v in new["components"].items()}
-        for key, value in now.items():
-            if old.get(key) != value:
-                return (f"{old['strategy']} on seed {old['seed']} ({old['role']}): {key} was {old.get(key)!r}, "
-                        f"now {value!r}")
+        moved = precision_difference({k: old.get(k) for k in now}, now)
+        if moved:
+            return f"{old['strategy']} on seed {old['seed']} ({old['role']}): {moved} (recorded against now)"
     return None

@@ -1,30 +1,29 @@
 """What runs inside a worker process: a batch of games, each isolated from the others.
 
-A game whose strategy raises, or takes longer than the decision time limit on one decision
-(decide or choose), is a forfeit: recorded with its error, and the batch goes on. Invalid Actions
-are refused by the seam (game.governance) and only counted. Keep the imports here light: every
-recycled worker pays for them (the forkserver preloads this module once).
+Built-in strategies and `policy:PATH` (the game's own code and data) play in this process, under a
+SIGALRM limit per decision in the main thread. Plug-ins (`module:Class`, `path/file.py:Class`)
+play from a sandbox process (tournament/sandbox.py): this process holds the world and the
+sandbox only ever sees copies of observations. A game whose strategy raises anything (any
+BaseException), overruns the decision time limit, or breaks the sandbox's protocol is a forfeit:
+recorded with its error, and the batch goes on. Invalid Actions are refused by the seam
+(game.governance) and only counted. Keep the imports here light: every recycled worker pays for
+them (the forkserver preloads this module once).
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 import time
-import traceback
 
 from game.difficulty import Difficulty
 from game.model import World
 from game.scenario import load_scenario
 from game.score import breakdown
-from game.tournament import strategies
+from game.tournament import sandbox, strategies
+from game.tournament.sandbox import DecisionTimeout, error_text
 from game.tournament.tasks import Config
-
-
-class DecisionTimeout(Exception):
-    """A decision took longer than the tournament allows."""
 
 
 def _on_alarm(signum, frame):
@@ -74,67 +73,86 @@ class Guarded:
         return 0 if choose is None else self._timed("choose", choose, event, obs)
 
 
-def _error_text(exc: BaseException) -> str:
-    """The exception and the innermost frames, short enough for a table cell."""
-    frames = traceback.extract_tb(exc.__traceback__)[-3:]
-    where = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in reversed(frames))
-    text = f"{type(exc).__name__}: {exc}" + (f" (at {where})" if where else "")
-    return text[:2000]
-
-
 def play_game(config: Config, scenario, strategy: str, role: str, seed: int, make=None) -> dict:
-    """One game; never raises for a strategy's fault: the row says ok or forfeit."""
+    """One game; never raises for a strategy's fault: the row says ok or forfeit. `make` is the
+    strategy's maker from play_batch (a zero-argument factory, or a plug-in's Sandbox)."""
     start, cpu = time.perf_counter(), time.process_time()
     row = {"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
            "outcome": "ok", "error": None, "total": None, "components": {}, "turns": 0, "refused": 0,
            "slowest_decision": None, "worker_pid": os.getpid()}
-    world = guard = None
+    world = controller = own = None
     try:
-        make = make or strategies.factory(strategy, role)
-        guard = Guarded(make(), config.decision_timeout)
-        world = World(scenario, seed, controllers={role: guard}, tables=False,
+        if make is None:  # called on its own: this game's maker, and a sandbox closed with the game
+            make = own = _maker(strategy, role, config)
+        if isinstance(make, sandbox.Sandbox):
+            controller = sandbox.new_game(make, config.decision_timeout)
+        else:
+            controller = Guarded(make(), config.decision_timeout)
+        world = World(scenario, seed, controllers={role: controller}, tables=False,
                       difficulty=Difficulty(config.difficulty, (role,)))
         while not world.finished:
             world.step()
         row["total"] = float(world.scores[role])
         row["components"] = {k: float(v) for k, v in breakdown(scenario.score, world.indicators[role]).items()}
-    except Exception as exc:  # the strategy's fault (or a game it broke): this game is forfeit
-        row["outcome"], row["error"] = "forfeit", _error_text(exc)
+    except BaseException as exc:  # the strategy's fault (or a game it broke): this game is forfeit
+        if _users_ctrl_c(exc):
+            raise
+        row["outcome"], row["error"] = "forfeit", error_text(exc)
+    finally:
+        if isinstance(own, sandbox.Sandbox):
+            own.close()
     if world is not None:
         row["turns"] = world.turn
         row["refused"] = sum(1 for e in world.governance.log if e.get("country") == role and e.get("refused"))
-    if guard is not None:
-        row["slowest_decision"] = guard.slowest
-    if world is not None:
         world.close()
+    if controller is not None:
+        row["slowest_decision"] = controller.slowest
     row["wall_time"] = time.perf_counter() - start
     row["cpu_time"] = time.process_time() - cpu  # unlike wall time, not inflated by other work
     return row
 
 
+def _users_ctrl_c(exc: BaseException) -> bool:
+    """A KeyboardInterrupt is the user's Ctrl-C only where Ctrl-C is not ignored: games played in
+    the tournament's own process (--workers 0, --verify). In a worker it came from code."""
+    return isinstance(exc, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
 
-def play_batch(config: Config, games: list[tuple[str, str, int]]) -> list[dict]:
-    """Games (strategy, role, seed) in order, on the parent's parsed scenario (else loaded here)."""
-    if config.cwd and config.cwd not in sys.path:  # module:Class strategies from the user's folder
-        sys.path.insert(0, config.cwd)
+
+def _maker(strategy: str, role: str, config: Config):
+    """A plug-in's Sandbox (started with its first game), or a built-in's factory."""
+    if strategies.is_plugin(strategy):
+        return sandbox.Sandbox(strategy, role, config.cwd)
+    return strategies.factory(strategy, role)
+
+
+def play_batch(config: Config, games: list[tuple[str, str, int]], on_game=None) -> list[dict]:
+    """Games (strategy, role, seed) in order, on the parent's parsed scenario (else loaded here).
+    `on_game(i)` is called as game i starts (the local backend's heartbeat)."""
     scenario = config.parsed or load_scenario(config.scenario)
     makers: dict[tuple[str, str], object] = {}
     rows = []
-    for strategy, role, seed in games:
-        key = (strategy, role)
-        if key not in makers:
-            try:
-                makers[key] = strategies.factory(strategy, role)
-            except Exception as exc:  # user code that imported in the parent but not here
-                makers[key] = exc
-        made = makers[key]
-        if isinstance(made, Exception):
-            rows.append({"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
-                         "outcome": "forfeit", "error": _error_text(made), "total": None, "components": {},
-                         "turns": 0, "refused": 0, "slowest_decision": None, "worker_pid": os.getpid(),
-                         "wall_time": 0.0})
-        else:
-            rows.append(play_game(config, scenario, strategy, role, seed, made))
+    try:
+        for i, (strategy, role, seed) in enumerate(games):
+            if on_game is not None:
+                on_game(i)
+            key = (strategy, role)
+            if key not in makers:
+                try:
+                    makers[key] = _maker(strategy, role, config)
+                except Exception as exc:  # a policy file that went missing since the parent checked it
+                    makers[key] = exc
+            made = makers[key]
+            if isinstance(made, Exception):
+                rows.append({"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
+                             "outcome": "forfeit", "error": error_text(made), "total": None, "components": {},
+                             "turns": 0, "refused": 0, "slowest_decision": None, "worker_pid": os.getpid(),
+                             "wall_time": 0.0})
+            else:
+                rows.append(play_game(config, scenario, strategy, role, seed, made))
+    finally:
+        for made in makers.values():
+            if isinstance(made, sandbox.Sandbox):
+                made.close()
     rss = _rss_mb()
     for row in rows:
         row["worker_rss_mb"] = rss
