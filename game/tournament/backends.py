@@ -267,9 +267,13 @@ def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ct
         orderly = True
         return []
     finally:
-        if not orderly:  # Ctrl-C twice, or an error (e.g. recording): running batches are abandoned
+        if not orderly:  # Ctrl-C twice, or an error (e.g. recording): the running batches are abandoned
+            beats.read(flights)
             beats.kill_all()
-        pool.shutdown(wait=orderly, cancel_futures=True)
+        # Waiting is quick even then: once a worker is killed the pool's manager thread terminates the
+        # others and ends. (shutdown(wait=False) with a live manager thread races it: on Python 3.11 it
+        # can crash replacing a retired worker after shutdown has dropped the process table.)
+        pool.shutdown(wait=True, cancel_futures=True)
         reader.close()
         writer.close()
 
