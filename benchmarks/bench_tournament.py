@@ -19,6 +19,13 @@ Target (issue 6): 1,000 games in under 20 s on 2 cores.
    local cluster with `--workers` single-threaded workers): wall time, overhead per game against
    the games' CPU time, and whether every backend's rows equal local processes' row for row;
    with `--more`, worker RSS over thousands of games on the Dask cluster (long-lived workers).
+
+    python benchmarks/bench_tournament.py --sandbox 100
+
+6. instead of 1-4: what the sandbox costs a plug-in. The same games of `team_korea` in this
+   process (`--workers 0`), as the built-in and as a plug-in wrapping it (played from a sandbox
+   process: observations, check requests and Actions over the pipe), alternating A, B, A, B:
+   CPU seconds per game of this process and of its (reaped) sandboxes, and wall time.
 """
 
 from __future__ import annotations
@@ -63,9 +70,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--inprocess", type=int, default=100, help="games for section 1")
     parser.add_argument("--backends", help="comma-separated: compare these backends (section 5) instead")
+    parser.add_argument("--sandbox", type=int, metavar="N", help="games a run: the sandbox's cost (section 6) instead")
     args = parser.parse_args()
     if args.backends:
         compare_backends(args)
+        return
+    if args.sandbox:
+        sandbox_cost(args.sandbox)
         return
 
     from concurrent.futures import ProcessPoolExecutor
@@ -186,6 +197,60 @@ def compare_backends(args) -> None:
                     chunk = [r[2] for r in every[i:i + window] if r[2] is not None]
                     print(f"   games {i + 1:>5}-{min(i + window, len(every)):>5}: median "
                           f"{statistics.median(chunk):6.1f} MB, max {max(chunk):6.1f} MB")
+
+
+PLUGIN = """
+from agents.controllers import make_controller
+
+
+class TeamKorea:
+    def __init__(self):
+        self.inner = make_controller("KOR", "team_korea")
+
+    def decide(self, obs):
+        return self.inner.decide(obs)
+
+    def choose(self, event, obs):
+        return self.inner.choose(event, obs)
+"""
+
+
+def sandbox_cost(games: int, rounds: int = 2) -> None:
+    from game.tournament.run import Options, run_tournament
+
+    print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        plugin = Path(tmp) / "plugin.py"
+        plugin.write_text(PLUGIN, encoding="utf-8")
+        specs = {"built-in (in process)": "team_korea", "plug-in (sandboxed)": f"{plugin}:TeamKorea"}
+        run_tournament(Options(strategies=list(specs.values()), seeds=2, out=Path(tmp) / "warm", workers=0,
+                               progress=False, plots=False))  # imports, caches
+        figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in specs}
+        totals: dict[str, list] = {}
+        for n in range(rounds):
+            for name, spec in specs.items():
+                out = Path(tmp) / f"{n}-{len(figures[name])}-{spec.rsplit(':', 1)[-1]}"
+                before, start = os.times(), time.perf_counter()
+                run_tournament(Options(strategies=[spec], seeds=games, out=out, workers=0, progress=False,
+                                       plots=False))
+                wall, after = time.perf_counter() - start, os.times()
+                own = (after.user + after.system) - (before.user + before.system)
+                children = (after.children_user + after.children_system) - (before.children_user +
+                                                                             before.children_system)
+                figures[name].append((own / games, children / games, wall / games))
+                db = sqlite3.connect(out / "results.sqlite")
+                totals[name] = db.execute("SELECT seed, total FROM games ORDER BY seed").fetchall()
+                db.close()
+        for name, runs in figures.items():
+            own, children, wall = (statistics.median(r[i] for r in runs) for i in range(3))
+            print(f"6. {name:>22}: CPU {1000 * own:.1f} ms/game here + {1000 * children:.1f} ms/game in sandboxes "
+                  f"= {1000 * (own + children):.1f} ms; wall {1000 * wall:.1f} ms/game (median of {rounds})")
+        (a, b) = (figures[name] for name in specs)
+        extra_cpu = statistics.median(x[0] + x[1] for x in b) - statistics.median(x[0] + x[1] for x in a)
+        extra_wall = statistics.median(x[2] for x in b) - statistics.median(x[2] for x in a)
+        same = "identical" if len(set(map(tuple, totals.values()))) == 1 else "DIFFERENT"
+        print(f"   a sandboxed plug-in costs {1000 * extra_cpu:+.1f} ms of CPU and {1000 * extra_wall:+.1f} ms of wall "
+              f"time a game; totals {same}; load average now {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -441,3 +441,24 @@ def test_two_quick_ctrl_c_end_the_parent_at_once_and_keep_the_finished_games(plu
     again = run_tournament(Options(strategies=["team_korea", f"{plugins}:Random"], seeds=60, out=tmp_path,
                                    workers=2, progress=False, plots=False))
     assert again.skipped == kept and len(db_rows(tmp_path)) == 120
+
+
+def test_plugins_keep_their_limits_when_games_play_in_a_thread(plugins):
+    """Dask runs batches in a thread beside its event loop, where SIGALRM cannot reach: the
+    sandbox's watchdog still stops a strategy at the limit, and a base exception still only
+    forfeits its game."""
+    import threading
+
+    from game.tournament import worker
+    from game.tournament.tasks import Config
+
+    rows: list[dict] = []
+    games = [(f"{plugins}:IgnoresAlarm", "KOR", 1), (f"{plugins}:ExitsZero", "KOR", 1), (f"{plugins}:Idle", "KOR", 1)]
+    thread = threading.Thread(target=lambda: rows.extend(
+        worker.play_batch(Config("baseline", 0.3, str(plugins.parent)), games[:1])
+        + worker.play_batch(Config("baseline", 0.3, str(plugins.parent)), games[1:])))
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert [r["outcome"] for r in rows] == ["forfeit", "forfeit", "ok"]
+    assert "DecisionTimeout" in rows[0]["error"] and "SystemExit" in rows[1]["error"]
