@@ -87,6 +87,10 @@ class Country(Participant):
         self.spent_total = 0.0  # local currency, since the start
         self.available_total = 0.0
         self.cash = self.to_usd_billion(self.budget_per_quarter)
+        self.programmes: dict[str, list[float]] = {}
+        self.programmes_last: dict[str, list[float]] = {}
+        self.funded = 1.0
+        self.planned: frozenset[str] = frozenset()
 
     def to_usd_billion(self, local: float) -> float:
         """Budgets are written in the country's own currency; the world counts in US$ B."""
@@ -100,6 +104,43 @@ class Country(Participant):
         self.spent = 0.0
         self.available_total += self.budget_per_quarter
         self.cash = self.to_usd_billion(self.budget_per_quarter)
+        self.programmes_last = self.programmes
+        self.programmes: dict[str, list[float]] = {}  # programme -> [owed at its full rate, paid], local
+        self.funded = 1.0
+        self.planned: frozenset[str] = frozenset()
+
+    # Money is conserved: a programme acts only as far as it is paid. When the programmes of a
+    # quarter ask for more than is left of the budget, each gets the same fraction of what it asks
+    # (pro rata) and its effect scales with what it got (MODEL: money).
+
+    def plan_programmes(self, requests: dict[str, float]) -> float:
+        """The share of what they ask that this quarter's programmes will get: one fraction for all
+        of them, what is left of the budget over the sum of their requests (local currency)."""
+        total = sum(v for v in requests.values() if v > 0)
+        self.funded = min(1.0, self.left / total) if total > 0 else 1.0
+        self.planned = frozenset(k for k, v in requests.items() if v > 0)
+        return self.funded
+
+    def share_for(self, programme: str, owed: float) -> float:
+        """The fraction of `owed` the state can pay now: the quarter's funded fraction for a
+        planned programme (one started this quarter had no plan: it gets what is left), and never
+        more than is left."""
+        share = self.funded if programme in self.planned else 1.0
+        return min(share, self.left / owed) if owed > 0 else share
+
+    def fund(self, programme: str, owed: float, paying: float | None = None) -> float:
+        """Pay `paying` (default: the programme's share of `owed`) within what is left, and record
+        what the programme owed at its full rate and what it was paid; returns what was paid."""
+        paid = self.pay(owed * self.share_for(programme, owed) if paying is None else paying)
+        record = self.programmes.setdefault(programme, [0.0, 0.0])
+        record[0] += owed
+        record[1] += paid
+        return paid
+
+    def funded_share(self, programme: str, last: bool = True) -> float | None:
+        """What share of what it owed a programme was paid (last quarter's by default), or None."""
+        owed, paid = (self.programmes_last if last else self.programmes).get(programme, (0.0, 0.0))
+        return paid / owed if owed > 0 else None
 
     @property
     def left(self) -> float:

@@ -41,7 +41,11 @@ class Controller:
 
 
 class LaissezFaire(Controller):
-    """No new policy: the programmes in force at the start simply run on."""
+    """No new policy: the programmes in force at the start simply run on, and an event's choice
+    is the one that commits the state to nothing (the fewest Actions; the first of equals)."""
+
+    def choose(self, event, obs: Observation) -> int:
+        return min(range(len(event.choices)), key=lambda i: len(event.choices[i].actions))
 
 
 class AllNvidia(Controller):
@@ -89,10 +93,25 @@ class TeamKorea(Controller):
         return plan
 
     def decide(self, obs):
-        if obs.turn > 0:
+        if obs.turn == 0:
+            return _fit(obs, [a for a in self.plan(obs) if obs.check([a]) is None])
+        return self.trim(obs)
+
+    @staticmethod
+    def trim(obs: Observation) -> list[Action]:
+        """When last quarter's budget could not pay every programme in full (each then runs at the
+        funded share), give up what buys least per won: extra capacity support first (a state
+        share of multi-billion projects), then half of each usage-based incentive."""
+        if min(obs.funded.values(), default=1.0) >= 0.9:
             return []
-        plan = [a for a in self.plan(obs) if obs.check([a]) is None]
-        return _fit(obs, plan)
+        support = [CapacitySupport(firm=f, rate=0.0) for f, r in obs.policy.capacity_support.items() if r > 0]
+        if support:
+            return support
+        policy = obs.policy
+        halved = [FoundrySubsidy(rate=policy.foundry_subsidy / 2)] if policy.foundry_subsidy > 0.05 else []
+        halved += [ChipIncentive(rate=policy.chip_incentive / 2)] if policy.chip_incentive > 0.05 else []
+        halved += [ServiceIncentive(rate=policy.service_incentive / 2)] if policy.service_incentive > 0.05 else []
+        return [a for a in halved if obs.check([a]) is None]
 
 
 class OneLever(TeamKorea):

@@ -60,6 +60,7 @@ class Designer(Firm):
         performance that R&D grants bought while it was designed."""
         self.chip = generation
         self.rd_boost = rd_boost
+        self.perf_factor = 1.0  # an event's gain (a generation beating its roadmap) belonged to the last one
         self.price = generation.price
         self.foundries = list(generation.foundries)
         self.foundry_mix = foundry_mix

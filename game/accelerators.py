@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from game import market
+from game.exports import above
 
 STANCE_STEP = {"us_aligned": 1.0, "balanced": 0.0, "china_open": -1.0}
 
@@ -27,8 +28,8 @@ def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     alive = np.array([d.alive for d in designers])
     threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
                                               [b.country for b in world.buyers])
-    controlled = perf[None, :] > threshold
-    variant_ok = (variant_perf[None, :] > 0) & (variant_perf[None, :] <= threshold)
+    controlled = above(perf[None, :], threshold)
+    variant_ok = (variant_perf[None, :] > 0) & ~above(variant_perf[None, :], threshold)
     allowed = alive[None, :] & world.sold_to_ok & (~controlled | variant_ok)
     buyer_perf = np.where(controlled, variant_perf[None, :], perf[None, :])
     buyer_price = np.where(controlled, variant_price[None, :], price[None, :])
@@ -93,12 +94,33 @@ def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
     return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
 
 
+def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget) -> np.ndarray:
+    """The home-chip incentive at the share of its rate each state can pay this quarter: what it
+    would owe if buyers bought at the full discount, against what is left for it."""
+    if not full.any():
+        return full
+    rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
+    price = list_price * (1 - full)
+    utility = chip_utility(world, perf, price, allowed)
+    desired = np.zeros_like(list_price)
+    np.add.at(desired, rows, row_budget[:, None] * market.logit_shares(utility[rows], row_allowed) * 1000 / price[rows])
+    owed_usd = (desired * list_price * full).sum(axis=1) / 1000
+    scaled = full.copy()
+    for country in world.countries.values():
+        mine = np.array([b.country == country.name for b in world.buyers]) & full.any(axis=1)
+        if mine.any():
+            owed = country.to_local(float(owed_usd[mine].sum()))
+            scaled[mine] *= country.share_for("chip_incentive", owed)
+    return scaled
+
+
 def clear(world) -> None:
     allowed, perf, list_price = chip_terms(world)
-    discount = chip_incentive(world)
+    budget = np.array([b.budget for b in world.buyers])
+    full_discount = chip_incentive(world)
+    discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget)
     price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
     utility = chip_utility(world, perf, price, allowed)
-    budget = np.array([b.budget for b in world.buyers])
     supply = np.array([d.inventory for d in world.designers])
 
     rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
@@ -124,8 +146,9 @@ def clear(world) -> None:
         d.sold = float(n)
         d.revenue = float(r)
         d.observe_demand(float(w), world.params.demand_smoothing)
-    _pay_incentives(world, by_buyer * list_price * discount / 1000)
-    _install(world, by_buyer * perf, by_buyer * price / 1000)
+    unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
+                             by_buyer * list_price * discount / 1000)
+    _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
     _update_ecosystems(world)
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
@@ -170,12 +193,19 @@ def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed
                                units=extra, targets=["domestic_compute_share", "llm_domestic_chip_share"])
 
 
-def _pay_incentives(world, owed: np.ndarray) -> None:
+def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
+    """The state pays the home-chip incentive on what its clouds bought (US$ B, buyer x chip);
+    what the budget could not pay after all, the buyer pays: the designer always gets the list
+    price, and no money appears from nowhere. Returns what each buyer paid on top."""
+    unpaid = np.zeros(len(world.buyers))
     for i, buyer in enumerate(world.buyers):
         usd = float(owed[i].sum())
         if usd > 0:
             country = world.countries[buyer.country]
-            world.pay_usage(country, "chip_incentive", country.to_local(usd))
+            paid = world.pay_usage(country, "chip_incentive", country.to_local(float(full[i].sum())),
+                                   country.to_local(usd))
+            unpaid[i] = usd - country.to_usd_billion(paid)
+    return unpaid
 
 
 def unit_cost(world, d) -> float:
@@ -189,11 +219,12 @@ def unit_cost(world, d) -> float:
     return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
 
 
-def _install(world, compute: np.ndarray, spent: np.ndarray) -> None:
-    """New compute (H100e) enters each buyer's installed base by chip; old compute retires."""
+def _install(world, compute: np.ndarray, paid: np.ndarray) -> None:
+    """New compute (H100e) enters each buyer's installed base by chip; old compute retires.
+    `paid`: what each buyer paid this quarter (US$ B)."""
     d = world.params.compute_depreciation
     world.installed = world.installed * (1 - d) + compute
-    new, domestic, paid = compute.sum(axis=1), (compute * world.home_chip).sum(axis=1), spent.sum(axis=1)
+    new, domestic = compute.sum(axis=1), (compute * world.home_chip).sum(axis=1)
     for i, buyer in enumerate(world.buyers):
         buyer.install(float(new[i]), float(domestic[i]), d, float(paid[i]))
 

@@ -12,6 +12,15 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+# A chip is "above" a threshold only beyond this relative margin: 0.1 x 3.5 is 0.35000000000000003
+# in floating point, and a rule at 0.35 H100e must not hinge on that last bit (nor on the CPU).
+MARGIN = 1e-9
+
+
+def above(perf, threshold):
+    """perf > threshold, by more than the last bits of a float (works on arrays too)."""
+    return perf > threshold * (1 + MARGIN)
+
 
 class ExportRules:
     def __init__(self, rules: Iterable = ()) -> None:
@@ -34,7 +43,7 @@ class ExportRules:
         if origin == destination:
             return True  # export controls govern exports, never a country's home trade
         threshold = self._threshold.get((good, origin, destination))
-        return threshold is None or perf <= threshold
+        return threshold is None or not above(perf, threshold)
 
     def thresholds(self, good: str, origins: Sequence[str], destinations: Sequence[str]) -> np.ndarray:
         """Matrix [destination, origin] of performance thresholds (inf where uncontrolled),

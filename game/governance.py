@@ -205,11 +205,13 @@ class Governance:
             self.submit(country_id, list(actions or []), source="controller")
 
     def fire_events(self) -> None:
-        """Scenario events whose window is open and conditions hold fire with their probability;
-        one draw per eligible event, in scenario order, so a seed replays the same history."""
+        """Scenario events whose window is open and conditions hold fire with their probability.
+        Every event draws its own number every quarter, fired, eligible or not (game.streams): the
+        same seed gives the same draws whatever the controllers do, so paired games share a history."""
         world = self.world
         forced, self.forced = self.forced, []
         for event in world.scenario.events:
+            draw = world.streams(f"event:{event.id}").random()
             if event.id in self.fired:
                 continue
             if event.id in forced:  # the teacher's: no window, condition or draw (the seed's draws stay put)
@@ -221,7 +223,7 @@ class Governance:
                     continue
                 if not all(event_rules.holds(world, c) for c in event.conditions):
                     continue
-                if world.rng.random() >= event_rules.probability(world, event):
+                if draw >= event_rules.probability(world, event):
                     continue
             self.fired.add(event.id)
             notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
@@ -283,10 +285,24 @@ class Governance:
             national_buyer=national.name if national else None,
             plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))
             if national else 0.0,
+            funded=self.funded_shares(country, last=world.in_turn),
+            refused=self.refusals(country_id, world.turn - 1 if world.in_turn else world.turn),
             rng=self.rngs[country_id],
             check=lambda actions: self.check_bundle(country_id, actions),
             preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),
         )
+
+    @staticmethod
+    def funded_shares(country, last: bool = True) -> dict[str, float]:
+        """Each programme's share of what it owed that the budget paid (last quarter's while a
+        quarter is being decided): a programme the budget cannot fund runs at that share."""
+        programmes = country.programmes_last if last else country.programmes
+        return {name: paid / owed for name, (owed, paid) in programmes.items() if owed > 0}
+
+    def refusals(self, country_id: str, turn: int) -> list[dict]:
+        """The country's Actions refused in quarter `turn`, with the reason (English text)."""
+        return [{"action": e.get("action"), "reason": str(e["refused"])} for e in self.log
+                if e["turn"] == turn and e["country"] == country_id and e.get("refused")]
 
     def check_bundle(self, country_id: str, actions: list) -> str | None:
         """Why this bundle would be refused, without submitting it."""

@@ -28,6 +28,7 @@ from game.governance import Governance
 from game.indicators import country_indicators, flatten, market_totals, snapshot
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.score import index as score_index
+from game.streams import Streams
 from game.text import LANGUAGES, tr
 
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
@@ -66,6 +67,7 @@ class World(Model):
         self.scenario = scenario
         self.params = scenario.params
         self.seed_value = seed
+        self.streams = Streams(seed)  # one random stream per source of chance (common random numbers)
         self.start = parse_quarter(scenario.scenario.start)
         self.turns = scenario.scenario.turns
         self.turn = 0
@@ -203,7 +205,7 @@ class World(Model):
         """Scenario events, random shocks to every buyer's budget, and the chip generations
         whose launch is due."""
         self.governance.fire_events()
-        shocks = self.rng.lognormal(0.0, self.params.budget_noise, len(self.buyers))
+        shocks = self.streams("demand").lognormal(0.0, self.params.budget_noise, len(self.buyers))
         for buyer, shock in zip(self.buyers, shocks, strict=True):
             buyer.shock = float(shock)
         for designer in self.designers:
@@ -235,7 +237,8 @@ class World(Model):
         foundries = [self.by_name[n] for n in chip.foundries]
         cost = np.array([f.price / (chip.dies_per_wafer * f.yield_) for f in foundries])
         if subsidised:
-            cost = cost - np.array([self.die_subsidy(designer, f, chip) for f in foundries])
+            expected = self.expected_funding(self.countries[designer.country], "foundry_subsidy")
+            cost = cost - expected * np.array([self.die_subsidy(designer, f, chip) for f in foundries])
         allowed = np.array([f.alive and self.export_rules.allows("wafer", f.country, designer.country)
                             for f in foundries])
         if not allowed.any():
@@ -256,6 +259,12 @@ class World(Model):
                    and self.export_rules.allows("wafer", f.country, designer.country)]
         return rate * max(own - min(foreign), 0.0) if foreign else 0.0
 
+    def expected_funding(self, country: Country, programme: str) -> float:
+        """The share of a programme's rate a firm expects the state to pay: what it paid last
+        quarter, or this quarter's funded share for a programme not used yet."""
+        last = country.funded_share(programme)
+        return last if last is not None else country.funded
+
     # ------------------------------------------------------------------ 2. policy
     def apply_policies(self) -> None:
         """Actions whose lag has passed take effect; every controller decides."""
@@ -263,22 +272,41 @@ class World(Model):
         self.governance.decide_all()
 
     def fund_the_quarter(self) -> None:
-        """Standing programmes (R&D grants, convergence programmes) are paid and every buyer's
-        budget for the quarter is set (a procurement lever sets its national centre's)."""
+        """Each state plans its programmes against what is left of its budget (one funded share for
+        all of them when they ask for more than is left), pays the standing ones (R&D grants,
+        convergence programmes, its national centre), and every buyer's budget for the quarter is set."""
+        for country in self.countries.values():
+            country.plan_programmes(self.programme_requests(country))
         self.pay_programmes()
         for buyer in self.buyers:
             buyer.set_budget(self.now, buyer.shock, self.procurement_override(buyer))
 
+    def programme_requests(self, country: Country) -> dict[str, float]:
+        """What each of a country's programmes asks for this quarter (local currency): the
+        standing ones their size, the usage-based ones last quarter's use at today's rates."""
+        policy = country.policy
+        requests = {"rd_grant": sum(a for n, a in policy.rd_grants.items() if self.by_name[n].alive),
+                    "convergence": sum(self.convergence_cost(country, i) for i in self.industries
+                                       if i.country == country.name)}
+        buyer = self.national_buyer(country.name)
+        if buyer is not None and self.now >= buyer.opens:
+            requests["procurement"] = self.procurement_cost(country, policy)
+        for lever in self.USAGE_LEVERS:
+            requests[lever] = self.usage_estimate(country.name, policy, lever)
+        return requests
+
+    def convergence_cost(self, country: Country, industry) -> float:
+        levers = self.scenario.levers
+        intensity = country.policy.convergence.get(industry.name, 0.0)
+        return intensity * levers.convergence_cost_share * country.to_local(industry.base_output) if levers else 0.0
+
     def procurement_override(self, buyer: ComputeBuyer) -> float | None:
         """A national centre is paid for by its state: its plan, or the volume its procurement
-        lever sets, within what is left of the budget (US$ B). Other buyers spend their own."""
+        lever sets, at the quarter's funded share (US$ B). Other buyers spend their own."""
         if not buyer.national or self.now < buyer.opens:
             return None
         country = self.countries[buyer.country]
-        budget = country.policy.procurement_budget
-        if budget is None:
-            budget = country.to_local(buyer.planned_budget(self.now))
-        return country.to_usd_billion(country.pay(budget))
+        return country.to_usd_billion(country.fund("procurement", self.procurement_cost(country, country.policy)))
 
     def pay_programmes(self) -> None:
         levers = self.scenario.levers
@@ -288,7 +316,7 @@ class World(Model):
                 designer = self.by_name[name]
                 if not designer.alive:
                     continue
-                grant = country.to_usd_billion(country.pay(amount))
+                grant = country.to_usd_billion(country.fund("rd_grant", amount))
                 designer.cash += grant
                 designer.rd_stock += grant
                 designer.ecosystem = min(1.0, designer.ecosystem
@@ -296,10 +324,9 @@ class World(Model):
             for industry in self.industries:
                 if industry.country != country.name:
                     continue
+                cost = self.convergence_cost(country, industry)
                 intensity = policy.convergence.get(industry.name, 0.0)
-                cost = intensity * levers.convergence_cost_share * country.to_local(industry.base_output) \
-                    if levers else 0.0
-                funded = intensity * country.pay(cost) / cost if cost else 0.0
+                funded = intensity * country.fund("convergence", cost) / cost if cost else 0.0
                 industry.programme = max(industry.base_programme, funded)
 
     def procurement_cost(self, country: Country, policy) -> float:
@@ -327,23 +354,24 @@ class World(Model):
 
     USAGE_LEVERS = ("foundry_subsidy", "chip_incentive", "service_incentive")
 
-    def usage_estimate(self, country_id: str, policy) -> float:
-        """What usage-based programmes (subsidies, incentives) will cost this quarter at the
-        rates `policy` sets: last quarter's payments scaled by the change of rate. A programme
-        not used yet is estimated at zero; its payments are always capped by the budget left."""
+    def usage_estimate(self, country_id: str, policy, lever: str | None = None) -> float:
+        """What usage-based programmes (subsidies, incentives) will ask for this quarter at the
+        rates `policy` sets: what they owed last quarter at their full rate, scaled by the change
+        of rate (one lever, or all). A programme not used yet is estimated at zero."""
         total = 0.0
-        for lever in self.USAGE_LEVERS:
-            paid, rate = self.usage_last.get((country_id, lever), (0.0, 0.0))
+        for name in (lever,) if lever else self.USAGE_LEVERS:
+            owed, rate = self.usage_last.get((country_id, name), (0.0, 0.0))
             if rate > 0:
-                total += paid * getattr(policy, lever) / rate
+                total += owed * getattr(policy, name) / rate
         return total
 
-    def pay_usage(self, country: Country, lever: str, local: float) -> float:
-        """Pay a usage-based programme from what is left of the budget; returns what was paid."""
-        paid = country.pay(local)
+    def pay_usage(self, country: Country, lever: str, owed: float, paying: float) -> float:
+        """Pay a usage-based programme (`owed` at its full rate, `paying` what its funded share
+        comes to) from what is left of the budget; returns what was paid."""
+        paid = country.fund(lever, owed, paying)
         key = (country.name, lever)
         before, _ = self.usage_now.get(key, (0.0, 0.0))
-        self.usage_now[key] = (before + paid, getattr(country.policy, lever))
+        self.usage_now[key] = (before + owed, getattr(country.policy, lever))
         return paid
 
     # ------------------------------------------------------------------ 3. firms decide
@@ -387,8 +415,7 @@ class World(Model):
                            if self.by_name[b].country == dev.country)
             dev.train(new, domestic)
         for m in self.scenario.llm_markets:
-            self.llm_use[m.country] = self._llm_shares(m.country)
-            self._pay_service_incentive(m)
+            self._serve_llm_market(m)
         best = max(dev.output for dev in self.llm_developers)
         availability = {country: sum(share * self.by_name[name].output / best for name, share in use.items()
                                      if self.by_name[name].country == country)
@@ -401,33 +428,44 @@ class World(Model):
                 self.note("mechanism", industry.country, "cause.convergence", industry=industry.name,
                           points=gained, targets=["industry_domestic_ai_share", "gdp_effect"])
 
-    def _llm_shares(self, country: str, with_incentive: bool = True) -> dict[str, float]:
-        names, utility = self._llm_utility(country, with_incentive)
+    def _llm_shares(self, country: str, funded: float = 1.0, with_incentive: bool = True) -> dict[str, float]:
+        names, utility = self._llm_utility(country, with_incentive, funded)
         shares = market.logit_shares(utility + self.llm_appeal[country], np.ones(len(names), bool))
         return dict(zip(names, (float(s) for s in shares), strict=True))
 
-    def _llm_utility(self, country: str, with_incentive: bool = True) -> tuple[list[str], np.ndarray]:
-        """Quality, a sovereignty preference for home models, and the service incentive."""
+    def _llm_utility(self, country: str, with_incentive: bool = True,
+                     funded: float = 1.0) -> tuple[list[str], np.ndarray]:
+        """Quality, a sovereignty preference for home models, and the service incentive at the
+        share of its rate the state can pay (`funded`)."""
         spec = next(m for m in self.scenario.llm_markets if m.country == country)
         names = list(spec.initial_shares)
         devs = [self.by_name[n] for n in names]
         incentive = 0.0
         if with_incentive and self.scenario.levers and country in getattr(self, "countries", {}):
-            incentive = self.scenario.levers.service_weight * self.countries[country].policy.service_incentive
+            incentive = self.scenario.levers.service_weight * self.countries[country].policy.service_incentive * funded
         utility = np.array([self.params.llm_choice_weight * dev.output / 10
                             + (spec.sovereignty_preference + incentive) * (dev.country == country) for dev in devs])
         return names, utility
 
-    def _pay_service_incentive(self, spec) -> None:
+    def _home_llm_share(self, spec, shares: dict[str, float]) -> float:
+        return sum(s for n, s in shares.items() if self.by_name[n].country == spec.country)
+
+    def _serve_llm_market(self, spec) -> None:
+        """LLM use in a country this quarter, and the service incentive paid for it. The incentive
+        acts at the share of its rate the state can pay: what it would owe at its full rate against
+        what is left for it (money is conserved)."""
         country = self.countries[spec.country]
         rate = country.policy.service_incentive
         if rate <= 0:
+            self.llm_use[spec.country] = self._llm_shares(spec.country)
             return
-        use = self.llm_use[spec.country]
-        home = sum(s for n, s in use.items() if self.by_name[n].country == spec.country)
-        self.pay_usage(country, "service_incentive", country.to_local(rate * spec.service_market * home))
-        before = sum(s for n, s in self._llm_shares(spec.country, with_incentive=False).items()
-                     if self.by_name[n].country == spec.country)
+        full = self._home_llm_share(spec, self._llm_shares(spec.country))
+        owed = country.to_local(rate * spec.service_market * full)
+        funded = country.share_for("service_incentive", owed)
+        self.llm_use[spec.country] = use = self._llm_shares(spec.country, funded)
+        home = self._home_llm_share(spec, use)
+        self.pay_usage(country, "service_incentive", owed, country.to_local(rate * funded * spec.service_market * home))
+        before = self._home_llm_share(spec, self._llm_shares(spec.country, with_incentive=False))
         self.note("mechanism", spec.country, "cause.service_incentive", points=home - before,
                   targets=["domestic_llm_share", "chain_completeness"])
 

@@ -29,6 +29,8 @@ class Observation:
     home_industries: list[str]
     national_buyer: str | None
     plan_procurement: float  # local currency a quarter the national centre's plan spends now
+    funded: dict[str, float]  # programme -> share of what it owed that the budget paid, last quarter
+    refused: list[dict]  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed
     check: Callable[[list], str | None]  # why these Actions would be refused, or None
     preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions

@@ -61,12 +61,14 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
 
 
 def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray) -> None:
-    """The state pays the price-gap subsidy on the good dies its designers bought at home."""
+    """The state pays the price-gap subsidy on the good dies its designers bought at home, at the
+    share of it the budget can fund (the designer bears the rest)."""
     for j in np.unique(buyer[owed > 0]):
         designer = world.designers[j]
         country = world.countries[designer.country]
-        usd = float(owed[buyer == j].sum())
-        paid = country.to_usd_billion(world.pay_usage(country, "foundry_subsidy", country.to_local(usd)))
+        local = country.to_local(float(owed[buyer == j].sum()))
+        paying = local * country.share_for("foundry_subsidy", local)
+        paid = country.to_usd_billion(world.pay_usage(country, "foundry_subsidy", local, paying))
         designer.costs -= paid
         if paid > 0:
             world.note("mechanism", country.name, "cause.foundry_subsidy", firm=designer.name, amount=paid * 1000,

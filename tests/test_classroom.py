@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from uitools import click, hold, post, press
 
+from agents.controllers import Controller
 from game.actions import FoundrySubsidy
 from game.saves import SaveError, load_game, verify, world_state
 from game.text import tr
@@ -107,6 +108,9 @@ def test_two_teams_take_the_desk_in_turn_behind_a_hand_over_and_both_reach_the_m
     assert loaded.humans == ("KOR", "JPN")
     assert world_state(loaded.world) == world_state(world)
     moves = {"KOR": [FoundrySubsidy(rate=0.05)], "JPN": [FoundrySubsidy(rate=0.4)]}
+    for session in (app.session, loaded):
+        for player in session.players.values():
+            player.ask = lambda event: 0  # both games' teams answer an event the same way
     app.session.end_turn(moves)
     loaded.end_turn(moves)
     assert world_state(loaded.world) == world_state(app.session.world)
@@ -204,6 +208,7 @@ def test_a_teacher_triggered_event_fires_next_quarter_is_in_the_cause_log_and_su
     click(app, teacher_button(app, "event", "ai_capex_correction").rect.center)
     path = app.session.save()
     world2, _ = load_game(path)
+    world2.governance.controllers["KOR"] = Controller()  # answers the first choice, as the app's script does
     assert world2.governance.forced == ["ai_capex_correction"]
     app.session.end_turn([])
     world2.step()
@@ -244,6 +249,8 @@ def test_rewind_goes_back_to_exactly_the_game_a_fresh_start_reaches(make_app):
     assert session.world.turn == 2
     assert app.teacher.message == "Rewound to the start of 2025Q3."
     fresh = Session("baseline", 7, saves_dir=app.session.saves_dir / "fresh", humans=("KOR", "USA"))
+    for player in fresh.players.values():
+        player.ask = lambda event: 0  # the teams answer events as the app's script does
     fresh.end_turn(plays[0])
     fresh.trigger("taiwan_earthquake")
     fresh.end_turn(plays[1])

@@ -404,11 +404,16 @@ def test_out_of_range_answers_are_clamped_to_a_real_choice():
     assert entry["choice"] == 0
 
 
-def test_a_default_controller_answers_with_the_first_choice():
-    world = World(forced_middle_east(), seed=0)
+def test_a_controller_answers_with_the_first_choice_and_laissez_faire_with_the_one_that_commits_nothing():
+    world = World(forced_middle_east(), seed=0, controllers={"KOR": Controller()})
     world.step()
     [entry] = [e for e in world.governance.log if e["source"] == "choice"]
     assert entry["choice"] == 0
+    world = World(forced_middle_east(), seed=0)  # Korea's default: laissez_faire
+    world.step()
+    [entry] = [e for e in world.governance.log if e["source"] == "choice"]
+    event = next(e for e in world.scenario.events if e.id == entry["event"])
+    assert event.choices[entry["choice"]].actions == [] and entry["choice"] == 1  # "Stay out"
 
 
 # ------------------------------------------------------------------ broken events are refused at load

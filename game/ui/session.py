@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agents.controllers import PERSON, Controller, make_controller
+from agents.controllers import PERSON, Controller, LaissezFaire, make_controller
 from game.actions import Action, parse_action
 from game.difficulty import Difficulty
 from game.model import World
@@ -41,7 +41,8 @@ class PlayerController(Controller):
 
     An event with choices asks `choose` in the middle of the quarter. With `ask` set, the
     question goes to the UI and the quarter waits for the answer; `script` answers by event id
-    without asking (a rewind re-playing the log); otherwise the first choice is taken.
+    without asking (a rewind re-playing the log); otherwise the choice that commits the state to
+    nothing is taken, as laissez_faire takes it (a player who changes nothing).
     """
 
     name = PERSON  # saves record the seat as a person's
@@ -60,7 +61,7 @@ class PlayerController(Controller):
         if event.id in self.script:
             index = self.script.pop(event.id)
         else:
-            index = int(self.ask(event)) if self.ask is not None else 0
+            index = int(self.ask(event)) if self.ask is not None else LaissezFaire().choose(event, obs)
         self.asked.append((event.id, index))
         return index
 
