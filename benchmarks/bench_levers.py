@@ -133,16 +133,14 @@ class Target:
 
 @dataclass(frozen=True)
 class Config:
-    """One treated game per seed: `actions(obs)` pulled by `country` on its first decision and held
-    (withdrawn by `off(obs)` from quarter `until` on, if set), or a whole strategy (`controller`)."""
+    """One treated game per seed: `actions(obs)` pulled by `country` on its first decision and held,
+    or a whole controller (`controller`: a strategy, or a plug-in that times its lever itself)."""
 
     name: str
     lever: str
     setting: str
     country: str = HOME
     actions: Callable | None = None
-    off: Callable | None = None
-    until: int | None = None
     controller: Callable | None = None
     targets: tuple[Target, ...] = ()
     group: str = "lever"  # "lever", "chain" or "strategy"
@@ -265,7 +263,8 @@ def lever_configs() -> list[Config]:
                  Target("KOR.foundry_share", +1, SHARE))))
     for stance, sign in (("us_aligned", +1), ("china_open", -1)):
         configs.append(Config(
-            f"trade_stance@{stance}", "trade_stance", f"{stance} (control: balanced)",
+            f"trade_stance@{stance}", "trade_stance", f"{stance} (control: balanced, until laissez_faire answers "
+            "the us_asks_allies event)",
             actions=lambda obs, s=stance: [TradeStance(stance=s)],
             targets=(Target("KOR.hbm_share", sign, SHARE, note="proxy: US designers buy most HBM"),
                      Target("KOR.accelerator_share", sign, SMALL_SHARE, judged=False,
@@ -284,11 +283,12 @@ def lever_configs() -> list[Config]:
                  Target("CHN.domestic_compute_share", +1, SHARE),
                  Target("KOR.accelerator_share", -1, SMALL_SHARE, judged=False,
                         note="Korean chips are under the US reach too"))))
-    # The priming-water chain: the subsidy at full for 8 quarters, then none.
+    # The priming-water chain: the subsidy at full for 8 quarters, then none (a plug-in file).
     full = _le(FoundrySubsidy, "rate")
     configs.append(Config(
-        "priming_water", "foundry_subsidy", f"rate {full:g} for quarters 1-8, 0 from quarter 9",
-        actions=lambda obs: [FoundrySubsidy(rate=full)], off=lambda obs: [FoundrySubsidy(rate=0.0)], until=9,
+        "priming_water", "foundry_subsidy", f"rate {full:g} for quarters 1-8, 0 from quarter 9 "
+        "(benchmarks/plugins/priming_water.py:PrimingWater)",
+        controller=lambda: load_plugin(PLUGINS / "priming_water.py", "PrimingWater")(),
         targets=(Target("KOR.foundry_yield", +1, YIELD, note="home foundry's yield (accessor)"),
                  Target("KOR.foundry_other_customers", +1, SHARE,
                         note="home foundry's share of non-AI wafer demand (accessor)"),
@@ -335,19 +335,10 @@ def held_controller(config: Config, base=None):
 
         def __init__(self) -> None:
             self.pulled: list = []
-            self.refused: list[dict] = []
-            self.funded: dict[str, list[float]] = {}
 
         def decide(self, obs):
-            self.refused += [dict(r, turn=obs.turn) for r in obs.refused]
-            for programme, share in obs.funded.items():
-                self.funded.setdefault(programme, []).append(share)
-            own = []
             if obs.turn == 0:
                 own = self.pulled = list(config.actions(obs))
-            elif config.until is not None and obs.turn == config.until - 1:
-                own = list(config.off(obs))
-                self.pulled = []
             else:
                 own = [a for a in self.pulled if isinstance(a, TradeStance) and obs.policy.trade_stance != a.stance]
             return (base.decide(obs) if base else []) + own
@@ -356,6 +347,30 @@ def held_controller(config: Config, base=None):
             return base.choose(event, obs) if base else super().choose(event, obs)
 
     return Held()
+
+
+def recorded(inner):
+    """`inner` as it is, also keeping what its observations said: Actions refused (with the quarter
+    decided after) and each programme's funded share, quarter by quarter."""
+    from agents.controllers import Controller
+
+    class Recorder(Controller):
+        name = getattr(inner, "name", "recorded")
+
+        def __init__(self) -> None:
+            self.refused: list[dict] = []
+            self.funded: dict[str, list[float]] = {}
+
+        def decide(self, obs):
+            self.refused += [dict(r, turn=obs.turn) for r in obs.refused]
+            for programme, share in obs.funded.items():
+                self.funded.setdefault(programme, []).append(share)
+            return inner.decide(obs)
+
+        def choose(self, event, obs):
+            return inner.choose(event, obs)
+
+    return Recorder()
 
 
 def measure(world) -> dict[str, float]:
@@ -398,12 +413,13 @@ def play(scenario, seed: int, config: Config | None, mid: int, turns: int) -> di
 
     start = time.thread_time()
     controllers = {HOME: make_controller(HOME, "laissez_faire")}
-    held = None
     if config is not None and config.controller is not None:
         controllers[config.country] = config.controller()
     elif config is not None:
         base = make_controller(config.country, "default") if config.country != HOME else None
-        held = controllers[config.country] = held_controller(config, base)
+        controllers[config.country] = held_controller(config, base)
+    acting = config.country if config is not None else HOME
+    recorder = controllers[acting] = recorded(controllers[acting])
     world = World(scenario, seed, controllers=controllers, tables=False)
     try:
         result: dict = {}
@@ -414,8 +430,8 @@ def play(scenario, seed: int, config: Config | None, mid: int, turns: int) -> di
         result["end"] = measure(world)
         result.setdefault("mid", result["end"])
         result["events"] = ACCESSORS["events"](world)
-        result["refused"] = held.refused if held else []
-        result["funded"] = {k: sum(v) / len(v) for k, v in held.funded.items()} if held else {}
+        result["refused"] = recorder.refused
+        result["funded"] = {k: sum(v) / len(v) for k, v in recorder.funded.items()}
         result["cpu"] = time.thread_time() - start
         return result
     finally:
@@ -529,10 +545,13 @@ def same_events(results: dict[int, dict], config: str, against: str = "control")
 
 # --------------------------------------------------------------------------------- tables
 
+NEGLIGIBLE = 1e-12  # smaller than this is floating-point noise around zero: printed as 0
+
+
 def fmt(x: float) -> str:
     if x is None or math.isnan(x):
         return "n/a"
-    if x == 0:
+    if abs(x) < NEGLIGIBLE:
         return "0"
     return f"{x:+.3g}" if abs(x) >= 1e-3 else f"{x:+.2e}"
 
@@ -544,8 +563,8 @@ def fmt_ci(values: list[float] | None) -> str:
     return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
 
 
-TARGET_COLUMNS = ["lever", "setting", "indicator", "expected", "min effect", "Q{mid} effect [95% CI]",
-                  "end effect [95% CI]", "verdict", "same events"]
+TARGET_COLUMNS = ["lever", "setting", "indicator", "expected", "min effect", "control at end",
+                  "Q{mid} effect [95% CI]", "end effect [95% CI]", "verdict", "same events"]
 INDEX_COLUMNS_LEAD = ["lever", "setting"]
 
 
@@ -563,8 +582,10 @@ def target_rows(results: dict, configs: list[Config], mid: int) -> tuple[list[li
                 judged.append(result)
             shown = result if target.judged else f"({result}, context)"
             label = target.metric + (f" ({target.note})" if target.note else "")
+            levels = [g["control"]["end"].get(target.metric) for g in results.values()]
+            level = "n/a" if None in levels else f"{sum(levels) / len(levels):.4g}"
             rows.append([config.lever, config.setting, label, "up" if target.sign > 0 else "down",
-                         f"{target.threshold:g}", fmt_ci(middle), fmt_ci(end), shown, f"{same}/{total}"])
+                         f"{target.threshold:g}", level, fmt_ci(middle), fmt_ci(end), shown, f"{same}/{total}"])
         flags[config.name] = lever_verdict(judged)
     return rows, flags
 
@@ -603,7 +624,8 @@ def fmt_pm(values: list[float] | None) -> str:
     if math.isnan(low):
         return fmt(mean)
     star = "*" if low > 0 or high < 0 else ""
-    return f"{fmt(mean)}±{abs(high - mean):.2g}{star}"
+    half = abs(high - mean)
+    return f"{fmt(mean)}±{half:.2g}{star}" if half >= NEGLIGIBLE else f"{fmt(mean)}{star}"
 
 
 def dose_rows(results: dict, configs: list[Config]) -> list[list[str]]:
@@ -705,20 +727,26 @@ def report(results: dict, mid: int, header: str = "") -> str:
     headers = [h.replace("{mid}", str(mid)) for h in TARGET_COLUMNS]
     parts = [header] if header else []
     flagged = [f"`{name}` {flag}" for name, flag in flags.items() if flag != OK]
+    clean = [f"`{name}`" for name, flag in flags.items() if flag == OK]
     parts += ["## Headline", "",
-              "Levers flagged (a setting whose judged targets all fail is INERT; any judged target with the "
-              "wrong sign flags WRONG SIGN; PARTLY INERT counts judged targets that did not move): "
-              + ("; ".join(flagged) if flagged else "none") + ".", ""]
+              "- Flagged (INERT: every judged target failed to move beyond noise and the threshold; WRONG SIGN: a "
+              "judged target moved clearly the other way; PARTLY INERT: some judged targets did not move): "
+              + ("; ".join(flagged) if flagged else "none") + ".",
+              "- Moved every judged target the expected way: " + (", ".join(clean) if clean else "none") + "."]
     if chain:
         chain_rows, chain_flags = target_rows(results, chain, mid)
-        parts += [f"Priming-water chain: {chain_flags[chain[0].name]}."]
+        moved = [f"{t.metric} {fmt_ci(paired(results, chain[0].name, t.metric))}" for t in chain[0].targets
+                 if t.judged]
+        parts += [f"- Priming-water chain ({chain[0].setting}): {chain_flags[chain[0].name]}; at the end "
+                  + "; ".join(moved) + "."]
     if strategies:
         names = [s.name for s in strategies]
-        if "max_everything" in names and "team_korea" in names:
-            mean, low, high = t_interval(paired(results, "max_everything", "index.total", against="team_korea"))
-            reads = "clearly below" if high < 0 else "clearly above" if low > 0 else "not distinguishable from"
-            parts += [f"max_everything - team_korea: {mean:+.2f} index points [{low:+.2f}, {high:+.2f}]: "
-                      f"max_everything is {reads} team_korea."]
+        for a, b in (("max_everything", "team_korea"), ("max_everything", "adaptive"),
+                     ("only_procurement", "team_korea")):
+            if a in names and b in names:
+                mean, low, high = t_interval(paired(results, a, "index.total", against=b))
+                reads = "clearly below" if high < 0 else "clearly above" if low > 0 else "not distinguishable from"
+                parts += [f"- {a} - {b}: {mean:+.2f} index points [{low:+.2f}, {high:+.2f}]: {a} is {reads} {b}."]
     parts += ["", "## 1. Each lever alone: the indicators it is meant to move", "",
               "Effect = treated minus control on the same seed, mean over seeds with its 95% Student-t "
               "interval, in the indicator's own units (shares 0-1, cash and GDP in US$ B, capacity in the "

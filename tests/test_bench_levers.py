@@ -80,7 +80,8 @@ def test_flags_on_constructed_results():
     # a context target is reported but never flags its lever
     context = bench.Config("down", "down", "constructed", targets=(bench.Target("KOR.x", +1, 0.001, judged=False),))
     rows, flags = bench.target_rows(results, [context], MID)
-    assert flags == {"down": "not judged"} and "context" in rows[0][7]
+    assert flags == {"down": "not judged"} and "context" in rows[0][bench.TARGET_COLUMNS.index("verdict")]
+    assert rows[0][bench.TARGET_COLUMNS.index("control at end")] == "1"
 
 
 def test_unpaired_histories_are_detected():
@@ -206,3 +207,27 @@ def test_accessors_say_not_exposed_instead_of_failing():
     assert bench.events_fired(Bare()) is None
     assert bench.home_firms(Bare(), "KOR") is None
     assert bench.fmt_ci(None) == "not exposed"
+
+
+def test_priming_water_subsidises_quarters_1_to_8_and_then_stops():
+    from game.actions import FoundrySubsidy
+    from game.model import World
+    from game.scenario import load_scenario
+
+    plugin = bench.load_plugin(bench.PLUGINS / "priming_water.py", "PrimingWater")
+    rates = {}
+
+    class Recording(plugin):
+        def decide(self, obs):
+            rates[obs.turn] = obs.policy.foundry_subsidy  # in force after quarter obs.turn (the lever has no lag)
+            return super().decide(obs)
+
+    world = World(load_scenario("baseline"), 0, controllers={"KOR": Recording()}, tables=False)
+    try:
+        for _ in range(10):
+            world.step()
+    finally:
+        world.close()
+    top = bench._le(FoundrySubsidy, "rate")
+    assert rates[0] == 0.0 and all(rates[q] == top for q in range(1, 9)), rates
+    assert rates[9] == 0.0, rates
