@@ -144,6 +144,7 @@ class Config:
     controller: Callable | None = None
     targets: tuple[Target, ...] = ()
     group: str = "lever"  # "lever", "chain" or "strategy"
+    dose_of: str | None = None  # the same lever at a lower setting: the dose-response pair
 
 
 # Smallest effects that count (units of the metric): stated in the table.
@@ -204,7 +205,8 @@ def lever_configs() -> list[Config]:
             value = part * top
             configs.append(Config(f"{lever}@{word}{label}", lever, f"{field_name} {value:g} ({word} of max {top:g})"
                                   + (f", {label.strip('_ ')}" if label else ""),
-                                  actions=lambda obs, v=value: make(obs, v), targets=targets))
+                                  actions=lambda obs, v=value: make(obs, v), targets=targets,
+                                  dose_of=f"{lever}@half{label}" if word == "full" else None))
 
     rates("foundry_subsidy", FoundrySubsidy, "rate", lambda obs, v: [FoundrySubsidy(rate=v)], (
         Target("KOR.foundry_share", +1, SHARE),
@@ -212,9 +214,11 @@ def lever_configs() -> list[Config]:
         Target("KOR.foundry_other_customers", +1, SHARE, note="home foundry's non-AI customers (accessor)"),
         Target("KOR.domestic_designers_cash", +1, CASH, judged=False, note="the subsidy lowers their wafer bill"),
     ))
-    for mix, word in (({"leader": 0.5, "domestic": 0.4, "other": 0.1}, "50/40/10"), ({"domestic": 1.0}, "home 100%")):
+    mixes = (({"leader": 0.5, "domestic": 0.4, "other": 0.1}, "50-40-10", "leader/domestic/other 50/40/10", None),
+             ({"domestic": 1.0}, "home100", "domestic 100%", "procurement@50-40-10"))
+    for mix, word, said, lower in mixes:
         configs.append(Config(
-            f"procurement@{word}", "procurement", f"planned volume, mix {word}",
+            f"procurement@{word}", "procurement", f"planned volume, mix {said}", dose_of=lower,
             actions=lambda obs, m=mix: [Procurement(budget=obs.plan_procurement, mix=m)] if obs.national_buyer else [],
             targets=(Target("KOR.domestic_compute_share", +1, SHARE),
                      Target("KOR.accelerator_share", +1, SMALL_SHARE),
@@ -230,6 +234,7 @@ def lever_configs() -> list[Config]:
     for usd in (0.02, 0.1):  # team_korea's grant, and five times it (the scenario's reference is 0.15 cumulative)
         configs.append(Config(
             f"rd_grant@{usd:g}", "rd_grant", f"US$ {usd * 1000:g} M a quarter to every home designer",
+            dose_of="rd_grant@0.02" if usd != 0.02 else None,
             actions=lambda obs, u=usd: [RDGrant(designer=d, amount=u * obs.usd_rate * 1e9)
                                         for d in _home(obs, "designer")],
             targets=(Target("KOR.accelerator_share", +1, SMALL_SHARE),
@@ -253,6 +258,7 @@ def lever_configs() -> list[Config]:
         configs.append(Config(
             f"capacity_support@{word}_hbm", "capacity_support", f"rate {part * top:g} ({word} of max {top:g}), "
             "every home HBM maker",
+            dose_of="capacity_support@half_hbm" if word == "full" else None,
             actions=lambda obs, v=part * top: [CapacitySupport(firm=f, rate=v) for f in _home(obs, "hbm_maker")],
             targets=(Target("KOR.hbm_capacity", +1, CAPACITY, note="home HBM makers' capacity (accessor)"),
                      Target("KOR.hbm_share", +1, SHARE))))
@@ -629,27 +635,26 @@ def fmt_pm(values: list[float] | None) -> str:
 
 
 def dose_rows(results: dict, configs: list[Config]) -> list[list[str]]:
-    """Full minus half, paired, on each judged target of levers set at two rates."""
+    """The higher setting minus the lower one, paired, on each judged target of a lever played at two."""
     by_name = {c.name: c for c in configs}
     rows = []
     for config in configs:
-        if "@half" not in config.name:
-            continue
-        partner = by_name.get(config.name.replace("@half", "@full"))
-        if partner is None:
+        lower = by_name.get(config.dose_of) if config.dose_of else None
+        if lower is None:
             continue
         for target in config.targets:
             if not target.judged:
                 continue
-            diffs = paired(results, partner.name, target.metric, against=config.name)
+            diffs = paired(results, config.name, target.metric, against=lower.name)
             if diffs is None:
-                rows.append([config.lever, target.metric, "not exposed", ""])
+                rows.append([config.name, lower.name, target.metric, "not exposed", ""])
                 continue
             _, low, high = t_interval(diffs)
-            reads = "more at full" if (low > 0 if target.sign > 0 else high < 0) else (
-                "less at full" if (high < 0 if target.sign > 0 else low > 0) else "no difference shown")
-            rows.append([config.lever + config.name.split("@half")[1].replace("_", " "), target.metric,
-                         fmt_ci(diffs), reads])
+            more = low > 0 if target.sign > 0 else high < 0
+            less = high < 0 if target.sign > 0 else low > 0
+            reads = "more effect at the higher setting" if more else (
+                "LESS effect at the higher setting" if less else "no difference shown")
+            rows.append([config.name, lower.name, target.metric, fmt_ci(diffs), reads])
     return rows
 
 
@@ -757,8 +762,8 @@ def report(results: dict, mid: int, header: str = "") -> str:
               "Flags per setting: " + "; ".join(f"`{n}` {f}" for n, f in flags.items()) + ".", ""]
     dose = dose_rows(results, levers)
     if dose:
-        parts += ["### Dose-response (full minus half, paired, at the end)", "",
-                  markdown(["lever", "indicator", "full - half [95% CI]", "reads"], dose), ""]
+        parts += ["### Dose-response (higher setting minus lower, paired, at the end)", "",
+                  markdown(["higher", "lower", "indicator", "higher - lower [95% CI]", "reads"], dose), ""]
     parts += ["## 2. Each lever alone: the Team Korea index, component by component (end of the term)", "",
               "Points (0-100) per component, treated minus control: mean ± half-width of the 95% t interval, "
               "* where the interval excludes zero. 'USA index' is the USA's own score (for export_control).", "",

@@ -19,7 +19,7 @@ from benchmarks import bench_levers as bench  # noqa: E402
 SCENARIO = "lesson_procurement_chain"  # the baseline world, 8 turns
 SEEDS = [0, 1]
 MID = 4
-CONFIGS = ["procurement@home 100%", "convergence@full", "trade_stance@china_open"]
+CONFIGS = ["procurement@home100", "procurement@50-40-10", "convergence@full", "trade_stance@china_open"]
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +114,11 @@ def test_the_harness_runs_and_the_tables_have_the_declared_columns(results):
         expected = [g[name]["end"]["index.total"] - g["control"]["end"]["index.total"] for g in results.values()]
         assert bench.paired(results, name, "index.total") == pytest.approx(expected)
     assert "## 1." in text and "## 2." in text and "## Notes" in text
+    # the dose-response pair: 100% home against 40% home, on the same seeds
+    dose = bench.dose_rows(results, [declared[n] for n in CONFIGS])
+    assert [r[:3] for r in dose] == [["procurement@home100", "procurement@50-40-10", t.metric]
+                                     for t in declared["procurement@home100"].targets if t.judged]
+    assert "### Dose-response" in text
 
 
 def test_control_and_treated_games_of_a_seed_fire_the_same_events(results):
@@ -148,6 +153,10 @@ def test_every_action_kind_is_declared_with_targets():
         assert any(t.judged for t in config.targets), f"{config.name} has nothing it must move"
         assert all(t.sign in (-1, 1) and t.threshold > 0 for t in config.targets)
     assert len({c.name for c in bench.all_configs()}) == len(bench.all_configs())
+    by_name = {c.name: c for c in configs}
+    for config in configs:
+        if config.dose_of:
+            assert by_name[config.dose_of].lever == config.lever, config.name
 
 
 def test_adaptive_is_compared_only_when_the_model_has_it(monkeypatch):
