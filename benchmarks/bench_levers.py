@@ -458,7 +458,10 @@ def play_seed(job: dict) -> dict:
     configs = {c.name: c for c in all_configs()}
     games = {"control": play(scenario, job["seed"], None, job["mid"], turns)}
     for name in job["configs"]:
-        games[name] = play(scenario, job["seed"], configs[name], job["mid"], turns)
+        try:
+            games[name] = play(scenario, job["seed"], configs[name], job["mid"], turns)
+        except Exception as exc:  # a setting the model no longer accepts: reported, the rest goes on
+            games[name] = {"error": f"{type(exc).__name__}: {exc}"}
     return {"seed": job["seed"], "games": games}
 
 
@@ -723,8 +726,19 @@ def funded_notes(results: dict, configs: list[Config]) -> list[str]:
     return notes
 
 
+def failures(results: dict) -> dict[str, str]:
+    """Configurations whose game raised on some seed, with the first error."""
+    failed: dict[str, str] = {}
+    for games in results.values():
+        for name, game in games.items():
+            if "error" in game:
+                failed.setdefault(name, game["error"])
+    return failed
+
+
 def report(results: dict, mid: int, header: str = "") -> str:
-    configs = [c for c in all_configs() if c.name in next(iter(results.values()))]
+    failed = failures(results)
+    configs = [c for c in all_configs() if c.name in next(iter(results.values())) and c.name not in failed]
     levers = [c for c in configs if c.group == "lever"]
     chain = [c for c in configs if c.group == "chain"]
     strategies = [c for c in configs if c.group == "strategy"]
@@ -787,6 +801,8 @@ def report(results: dict, mid: int, header: str = "") -> str:
     funded = funded_notes(results, configs)
     events = event_notes(results, configs)
     parts += ["## Notes", "",
+              "Settings that could not be played (left out of every table): "
+              + ("none." if not failed else "; ".join(f"`{n}`: {e}" for n, e in failed.items())), "",
               "Pairing: the events that fired in one game of a seed and not in the other (or in another "
               "quarter), counted over seeds. Every event draws from its own stream, so these are events whose "
               "odds or conditions depend on the state the lever changed (R&D received, volume shipped, the "

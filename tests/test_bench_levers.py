@@ -84,6 +84,13 @@ def test_flags_on_constructed_results():
     assert rows[0][bench.TARGET_COLUMNS.index("control at end")] == "1"
 
 
+def test_a_setting_that_fails_is_reported_and_left_out(results):
+    broken = {seed: {**games, CONFIGS[0]: {"error": "ValueError: no such firm"}} for seed, games in results.items()}
+    text = bench.report(broken, MID)
+    assert f"`{CONFIGS[0]}`: ValueError: no such firm" in text
+    assert f"| {CONFIGS[1].split('@')[0]} |" in text  # the others are still there
+
+
 def test_unpaired_histories_are_detected():
     results = _constructed({"a": [0.0, 0.0]})
     results[1]["a"]["events"] = [(3, "taiwan_earthquake")]
