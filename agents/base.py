@@ -82,6 +82,7 @@ class Country(Participant):
         self.support_allowance_usd = self.to_usd_billion(spec.capex_support_cap)
         self.support_left_usd = self.support_allowance_usd
         self.support_paid_usd = 0.0  # cumulative, US$ B (standing programmes and levers)
+        self.commitments: list[list] = []  # [quarters left, local currency a quarter, firm]: lever support due
         self.policy = Policy()
         self.spent = 0.0  # local currency, this quarter
         self.spent_total = 0.0  # local currency, since the start
@@ -155,20 +156,43 @@ class Country(Participant):
         self.cash = self.to_usd_billion(self.left)
         return paid
 
-    def support_share(self, firm: str, cost_usd: float) -> float:
-        """The share of a home firm's project the state would carry now: the standing programme
-        (within its allowance) plus any capacity-support lever for that firm (within budget)."""
-        standing = min(self.capex_support, self.support_left_usd / cost_usd) if cost_usd > 0 else 0.0
-        extra = self.policy.capacity_support.get(firm, 0.0)
-        if extra and cost_usd > 0:
-            extra = min(extra, self.to_usd_billion(self.left) / cost_usd)
-        return min(standing + extra, 0.95)
+    def standing_support(self, cost_usd: float) -> float:
+        """The share of a home firm's project the standing programme carries (CHIPS Act, K-Chips
+        Act credits, Big Fund), within what is left of its allowance this quarter."""
+        return min(self.capex_support, self.support_left_usd / cost_usd) if cost_usd > 0 else 0.0
 
-    def support_capex(self, firm: str, cost_usd: float) -> float:
-        """Pay the state's share of a home firm's project; returns it in US$ B."""
+    def pay_standing_support(self, cost_usd: float) -> float:
+        """Pay the standing programme's share of a project (its own allowance, not the budget)."""
         standing = min(self.capex_support * cost_usd, self.support_left_usd)
         self.support_left_usd -= standing
-        extra_rate = self.policy.capacity_support.get(firm, 0.0)
-        extra = self.to_usd_billion(self.pay(self.to_local(extra_rate * cost_usd))) if extra_rate else 0.0
-        self.support_paid_usd += standing + extra
-        return standing + extra
+        self.support_paid_usd += standing
+        return standing
+
+    def extra_support_rate(self, firm: str) -> float:
+        """The capacity-support lever's rate for a firm, at the share the budget is expected to
+        fund (what it paid of its commitments last quarter, else this quarter's funded share)."""
+        rate = self.policy.capacity_support.get(firm, 0.0)
+        if rate <= 0:
+            return 0.0
+        paid = self.funded_share("capacity_support")
+        return rate * (paid if paid is not None else self.funded)
+
+    def commit_support(self, firm, usd: float, quarters: int) -> None:
+        """The lever's share of a project, paid from the budget as construction proceeds."""
+        if usd > 0:
+            self.commitments.append([quarters, self.to_local(usd / quarters), firm])
+
+    def committed_support(self) -> float:
+        """Local currency the state owes this quarter on the projects it supports."""
+        return sum(pay for _, pay, _ in self.commitments)
+
+    def pay_commitments(self) -> None:
+        """Pay this quarter's instalments on supported projects at the quarter's funded share: a
+        firm gets only what the state could pay (money is conserved; the firm bears the rest)."""
+        for commitment in self.commitments:
+            _, instalment, firm = commitment
+            paid = self.fund("capacity_support", instalment)
+            firm.cash += self.to_usd_billion(paid)
+            self.support_paid_usd += self.to_usd_billion(paid)
+            commitment[0] -= 1
+        self.commitments = [c for c in self.commitments if c[0] > 0]

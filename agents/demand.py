@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from agents.base import Firm, Participant
 from game.calendar import parse_quarter
 
 
 class ComputeBuyer(Participant):
-    """A hyperscaler, cloud or national AI centre with a quarterly accelerator budget that
-    follows its capex path; its installed compute depreciates."""
+    """A hyperscaler, cloud or national AI centre; its installed compute depreciates.
+
+    A private buyer orders *compute* (docs/model.md, "Demand"): each quarter it wants to add a
+    target amount of H100-equivalents, which grows with the AI boom (fast at first, towards a
+    long-run rate) and with the race (its rivals' delivered compute growth), and which it trims
+    only a little when compute gets dearer (`compute_price_elasticity` below one); compute it
+    ordered and did not get stays wanted (`backlog`). Spending is the outcome: what that compute
+    costs at today's prices, financed up to a ramp (`capex_ramp`: a quarter's spend can exceed the
+    most it has spent so far by that share, no more; capex cannot jump without limit). A national
+    centre spends what its state pays (its plan, or the procurement lever)."""
 
     kind = "buyer"
 
@@ -27,21 +37,68 @@ class ComputeBuyer(Participant):
         self.budget = 0.0
         self.new_compute = 0.0
         self.domestic_new_compute = 0.0
-        self.shocks: list[tuple[int, float]] = []  # (last quarter, budget factor) from events
-        self.shock = 1.0  # this quarter's random capex surprise
+        self.shocks: list[tuple[int, float]] = []  # (last quarter, demand factor) from events
+        self.shock = 1.0  # this quarter's random demand surprise
+        # Orders (private buyers; set by the world's calibration from the first quarter's spend):
+        self.target = 0.0  # compute it plans to add this quarter at its reference price, thousand H100e
+        self.ref_price = 0.0  # US$ thousand per H100e it expects to pay
+        self.backlog = 0.0  # compute ordered earlier and not delivered, still wanted (thousand H100e)
+        self.financing = spec.budget  # US$ B a quarter it has shown it can spend (its highest so far)
+        self.wanted = 0.0  # compute ordered this quarter, thousand H100e
+        self.race = spec.growth  # smoothed growth of its rivals' delivered compute, a quarter
+        self.factor = 1.0  # this quarter's demand factor (random surprise times events)
 
     def planned_budget(self, now: int) -> float:
-        """US$ B a quarter on the capex path (nothing before the buyer opens)."""
+        """US$ B a quarter on a national centre's plan (nothing before it opens)."""
         return self.base_budget * (1 + self.growth) ** (now - self.start_index) if now >= self.opens else 0.0
 
-    def set_budget(self, now: int, shock: float, override: float | None = None) -> None:
-        """Budget this quarter: the capex path (or a procurement lever's volume), times a random
-        shock and any event shocks in force."""
+    def order_growth(self, now: int, params) -> float:
+        """This quarter's growth of the compute it orders: the boom's growth decaying towards the
+        long-run rate (half of the excess gone every `order_growth_half_life` quarters), pulled
+        towards its rivals' delivered-compute growth by `race_weight`."""
+        age = now - max(self.opens, self.start_index)
+        boom = params.order_growth_long_run + (self.growth - params.order_growth_long_run) * \
+            0.5 ** (age / params.order_growth_half_life)
+        return (1 - params.race_weight) * boom + params.race_weight * self.race
+
+    def plan(self, now: int, shock: float, params, override: float | None = None) -> None:
+        """A new quarter's demand: events' and random factors, the order target's growth (private
+        buyers), or the state's payment (a national centre: `override`, US$ B)."""
         self.shocks = [s for s in self.shocks if s[0] >= now]
-        base = self.planned_budget(now) if override is None or now < self.opens else override
-        for _, factor in self.shocks:
-            base *= factor
-        self.budget = base * shock
+        factor = shock
+        for _, f in self.shocks:
+            factor *= f
+        self.factor = factor
+        if self.national:
+            base = self.planned_budget(now) if override is None or now < self.opens else override
+            self.budget = base * factor
+            return
+        if now > max(self.opens, self.start_index):
+            self.target *= 1 + self.order_growth(now, params)
+
+    def order(self, unit_price: float, params) -> float:
+        """A private buyer's spend this quarter (US$ B) at `unit_price` (US$ thousand per H100e of
+        its chosen mix): the compute it wants, costed, within its capex ramp."""
+        if self.national:
+            return self.budget
+        if unit_price <= 0 or not np.isfinite(unit_price):
+            self.wanted = self.budget = 0.0
+            return 0.0
+        elasticity = params.compute_price_elasticity
+        self.wanted = self.target * self.factor * (self.ref_price / unit_price) ** elasticity + self.backlog
+        ceiling = self.financing * (1 + params.capex_ramp) * max(self.factor, 1.0)
+        self.budget = min(self.wanted * unit_price / 1000, ceiling)
+        return self.budget
+
+    def delivered(self, compute: float, unit_price: float, params) -> None:
+        """After the market: what was ordered and not delivered stays partly wanted, and the
+        price it paid moves its expectation."""
+        if self.national:
+            return
+        self.backlog = params.backlog_carry * max(self.wanted - compute, 0.0)
+        if unit_price > 0 and np.isfinite(unit_price):
+            w = params.price_expectation_smoothing
+            self.ref_price = (1 - w) * self.ref_price + w * unit_price
 
     def install(self, new_compute: float, domestic_compute: float, depreciation: float, spent: float) -> None:
         self.new_compute = new_compute
@@ -49,6 +106,7 @@ class ComputeBuyer(Participant):
         self.capacity = self.capacity * (1 - depreciation) + new_compute
         self.output = new_compute
         self.revenue = spent  # what it paid, US$ B (recorded for the tables)
+        self.financing = max(self.financing, spent)
 
 
 class LLMDeveloper(Participant):

@@ -1,12 +1,15 @@
 """Upstream producers: foundries (wafers), HBM makers and packagers.
 
-They share one investment rule (MODEL.md section 1): start a project when expected orders over
-the build lead time would use more than a threshold of the capacity already built or planned,
-sized to close that gap, and only as far as cash, borrowing and state support can pay for it.
+They share one investment rule (docs/model.md, "Capacity"): build towards a newsvendor's capacity
+for the orders expected when a project started now comes on line, as far as cash, borrowing and
+state support can pay for it.
 Foundries and HBM makers also learn: yield rises with cumulative volume (Wright's law).
 """
 
 from __future__ import annotations
+
+import math
+from statistics import NormalDist
 
 from agents.base import Country, Firm
 from game.calendar import parse_quarter
@@ -60,37 +63,60 @@ class Producer(Firm):
         self.growth_est = (1 - smoothing) * self.growth_est + smoothing * market_growth
 
     def invest(self, params, state: Country, now: int) -> None:
-        """Start a project if expected orders would crowd the capacity built and planned, if
-        today's margin pays back the firm's own share of the capex in time (state support
-        lowers that share, which is how a subsidy changes the decision), and as far as cash
-        and borrowing allow."""
+        """Build towards the capacity it wants when a project started now comes on line (docs/
+        model.md, "Capacity"), as far as cash and borrowing allow.
+
+        The capacity it wants is a newsvendor's: expected orders over the lead time, raised or
+        lowered by how a unit short (the margin lost) compares with a unit idle (its capital cost
+        a quarter), under demand uncertainty that grows with the lead time. State support lowers
+        the capital cost: the standing programme on every project, the capacity-support lever
+        only on the capacity it adds beyond what the firm would build without it (support paid
+        for projects that happen anyway is no lever at all)."""
         self.invested = 0.0
         self.support_decided = False
         if not (self.invests and self.alive) or not self.demand_est:
             return
+        margin = (self.price - self.unit_cost) / 1000  # US$ B a quarter per unit of quarterly capacity
+        if margin <= 0:
+            return
         planned = self.capacity + sum(amount for _, amount in self.pipeline)
         growth = min(max(self.growth_est, 0.0), params.growth_expectation_cap)
         expected = self.demand_est * (1 + growth) ** self.lead_time
-        if planned <= 0 or expected <= params.invest_utilisation * planned:
+        trial_cost = max(expected - planned, 0.0) * self.capex_per_unit
+        standing = state.standing_support(trial_cost) if trial_cost > 0 else state.capex_support
+        without = self.capacity_wanted(expected, margin, standing, params)
+        wanted = max(without, self.capacity_wanted(expected, margin, standing + state.extra_support_rate(self.name),
+                                                   params))
+        size = min(wanted - planned, params.invest_max_step * max(planned, self.capacity, 1e-9))
+        if size <= 1e-9:
             return
-        size = min(expected / params.invest_utilisation - planned, params.invest_max_step * planned)
+        extra_size = min(max(wanted - max(without, planned), 0.0), size)  # what only the lever builds
+        rate = state.policy.capacity_support.get(self.name, 0.0)
         cost = size * self.capex_per_unit
-        support = state.support_share(self.name, cost)
-        margin = (self.price - self.unit_cost) / 1000  # US$ B per unit of quarterly capacity
-        if margin * params.payback_quarters < self.capex_per_unit * (1 - support):
-            return
+        own = cost * (1 - standing) - extra_size * self.capex_per_unit * rate
         committed = sum(left * pay for left, pay in self.payments)
         affordable = self.headroom() - committed
         if affordable <= 0:
             return
-        if cost * (1 - support) > affordable:
-            size *= affordable / (cost * (1 - support))
-            cost = size * self.capex_per_unit
-        own = cost - state.support_capex(self.name, cost)
+        if own > affordable:
+            scale = affordable / own
+            size, extra_size, cost, own = size * scale, extra_size * scale, cost * scale, own * scale
+        state.pay_standing_support(cost * standing)
+        state.commit_support(self, extra_size * self.capex_per_unit * rate, self.lead_time)
         self.pipeline.append([now + self.lead_time, size])
         self.payments.append([self.lead_time, own / self.lead_time])
         self.invested = size
-        self.support_decided = margin * params.payback_quarters < self.capex_per_unit * (1 - state.capex_support)
+        self.support_decided = extra_size > 1e-9
+
+    def capacity_wanted(self, expected: float, margin: float, support: float, params) -> float:
+        """Newsvendor capacity: expected x exp(z sigma - sigma^2 / 2) with z the quantile of the
+        critical ratio margin / (margin + capital cost a quarter) and sigma the demand uncertainty
+        over the lead time. The capital cost of a unit is the firm's share of its capex recovered
+        over `payback_quarters`, plus interest."""
+        capital = self.capex_per_unit * max(1 - support, 0.05) * (1 / params.payback_quarters + params.interest_rate)
+        ratio = min(max(margin / (margin + capital), 0.001), 0.999)
+        sigma = params.demand_uncertainty * math.sqrt(self.lead_time)
+        return expected * math.exp(NormalDist().inv_cdf(ratio) * sigma - sigma * sigma / 2)
 
     def pay_capex(self) -> None:
         """Projects are paid for over their build time, as construction proceeds."""

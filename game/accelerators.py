@@ -71,6 +71,14 @@ def chip_utility(world, perf: np.ndarray, price: np.ndarray, allowed: np.ndarray
             + p.home_bias * world.home_chip + world.affinity + diplomacy(world) + world.chip_appeal)
 
 
+def unit_prices(choice: np.ndarray, perf: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Per buyer: what a unit of compute (one H100e) costs it at its chosen mix, in US$ thousand.
+    A budget B spread by dollar shares s buys B * sum(s_k perf_k / price_k) of compute; the unit
+    price is the inverse. Infinite for a buyer with nothing to buy."""
+    compute_per_dollar = (choice * perf / price).sum(axis=1)
+    return np.divide(1.0, compute_per_dollar, out=np.full(len(choice), np.inf), where=compute_per_dollar > 0)
+
+
 def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
     """One purchasing row per buyer, or one per vendor group for a buyer under a procurement
     mandate (its budget split by the mix, each part spent only on that group)."""
@@ -115,9 +123,12 @@ def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget)
 
 
 def clear(world) -> None:
+    params = world.params
     allowed, perf, list_price = chip_terms(world)
-    budget = np.array([b.budget for b in world.buyers])
     full_discount = chip_incentive(world)
+    offered = list_price * (1 - full_discount)
+    unit = unit_prices(market.logit_shares(chip_utility(world, perf, offered, allowed), allowed), perf, offered)
+    budget = np.array([b.order(float(u), params) for b, u in zip(world.buyers, unit, strict=True)])
     discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget)
     price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
     utility = chip_utility(world, perf, price, allowed)
@@ -149,6 +160,8 @@ def clear(world) -> None:
     unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
                              by_buyer * list_price * discount / 1000)
     _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
+    for buyer, compute, u in zip(world.buyers, (by_buyer * perf).sum(axis=1), unit, strict=True):
+        buyer.delivered(float(compute), float(u), params)
     _update_ecosystems(world)
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,

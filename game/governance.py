@@ -124,29 +124,42 @@ class Governance:
         levers = world.scenario.levers
         if levers is None or action.kind not in levers.lags:
             return Reason("refuse.no_lever", kind=action.kind)
-        reason = action.check(world, country)
-        if reason:
-            return reason
-        need = self.projected_cost(country_id, [action])
-        if need > country.budget_per_quarter + 1e-6:
-            return Reason("refuse.over_budget", need=money(need, "en", country.currency),
-                          need_ko=money(need, "ko", country.currency),
-                          budget=f"{country.budget_per_quarter / 1e9:,.1f}B",
-                          budget_ko=money(country.budget_per_quarter, "ko", country.currency))
-        return None
+        return action.check(world, country) or self._over_budget(country_id, action)
 
-    def projected_cost(self, country_id: str, extra: list[Action]) -> float:
+    def projected_cost(self, country_id: str, extra: list[Action], one_off: bool = True) -> float:
         """This quarter's cost of the country's policy once its pending and `extra` Actions are
-        in force: standing programmes, one-off costs, and usage-based programmes at last
-        quarter's rate of use."""
+        in force: standing programmes (and the capacity support it owes on projects under way),
+        usage-based programmes at last quarter's use, and (`one_off`) one-off costs."""
         world = self.world
         country = world.countries[country_id]
         policy = country.policy.copy()
         queued = [a for _, c, a in self.pending if c == country_id] + list(extra)
         for action in queued:
             self._apply_to_policy(action, policy, country, dry=True)
-        one_off = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
-        return policy.standing_cost(world, country) + one_off + world.usage_estimate(country_id, policy)
+        once = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
+        return (policy.standing_cost(world, country) + country.committed_support()
+                + world.usage_estimate(country_id, policy) + (once if one_off else 0.0))
+
+    def _over_budget(self, country_id: str, action: Action) -> Reason | None:
+        """A one-off cost (equity, a brokered link) must fit what is left of the quarter it is paid
+        in (it then displaces the programmes, which run at their funded share); a programme must
+        fit the quarterly budget with the others in force. Programmes that ask for more than is
+        left in a quarter are not refused: they run at the funded share (money is conserved)."""
+        world = self.world
+        country = world.countries[country_id]
+        once = action.one_off_cost(world, country)
+        if once > 0:
+            lag = world.scenario.levers.lags[action.kind]
+            available = country.left if lag == 0 else country.budget_per_quarter
+            need = once
+        else:
+            available = country.budget_per_quarter
+            need = self.projected_cost(country_id, [action], one_off=False)
+        if need <= available + 1e-6:
+            return None
+        return Reason("refuse.over_budget", need=money(need, "en", country.currency),
+                      need_ko=money(need, "ko", country.currency),
+                      budget=f"{available / 1e9:,.1f}B", budget_ko=money(available, "ko", country.currency))
 
     def policy_in_force(self, country_id: str):
         """A copy of a country's policy once its Actions still in their lag take effect: what a
@@ -310,6 +323,11 @@ class Governance:
             reason = self._refusal(country_id, action)
             if reason:
                 return reason
-        need = self.projected_cost(country_id, list(actions))
-        budget = self.world.countries[country_id].budget_per_quarter
-        return Reason("refuse.over_budget_short") if need > budget + 1e-6 else None
+        world = self.world
+        country = world.countries[country_id]
+        lags = world.scenario.levers.lags
+        now = sum(a.one_off_cost(world, country) for a in actions if lags.get(a.kind) == 0)
+        programmes = self.projected_cost(country_id, list(actions), one_off=False)
+        if programmes > country.budget_per_quarter + 1e-6 or now > country.left + 1e-6:
+            return Reason("refuse.over_budget_short")
+        return None

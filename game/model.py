@@ -278,14 +278,32 @@ class World(Model):
         for country in self.countries.values():
             country.plan_programmes(self.programme_requests(country))
         self.pay_programmes()
+        self.update_race()
         for buyer in self.buyers:
-            buyer.set_budget(self.now, buyer.shock, self.procurement_override(buyer))
+            buyer.plan(self.now, buyer.shock, self.params, self.procurement_override(buyer))
+
+    def update_race(self) -> None:
+        """Each buyer's view of the race: how fast its rivals' (other countries' buyers')
+        delivered compute grew last quarter, smoothed. Buyers order more when rivals build faster."""
+        delivered = np.array([b.new_compute for b in self.buyers])
+        before = getattr(self, "_delivered_before", None)
+        self._delivered_before = delivered
+        if before is None or self.turn <= 2:
+            return
+        smoothing = self.params.demand_smoothing
+        for i, buyer in enumerate(self.buyers):
+            rivals = self.rival_mask[i]
+            now, then = delivered[rivals].sum(), before[rivals].sum()
+            if then > 0:
+                growth = min(max(now / then - 1, -0.5), 1.0)
+                buyer.race = (1 - smoothing) * buyer.race + smoothing * growth
 
     def programme_requests(self, country: Country) -> dict[str, float]:
         """What each of a country's programmes asks for this quarter (local currency): the
         standing ones their size, the usage-based ones last quarter's use at today's rates."""
         policy = country.policy
         requests = {"rd_grant": sum(a for n, a in policy.rd_grants.items() if self.by_name[n].alive),
+                    "capacity_support": country.committed_support(),
                     "convergence": sum(self.convergence_cost(country, i) for i in self.industries
                                        if i.country == country.name)}
         buyer = self.national_buyer(country.name)
@@ -376,6 +394,8 @@ class World(Model):
 
     # ------------------------------------------------------------------ 3. firms decide
     def firms_decide(self) -> None:
+        for country in self.countries.values():
+            country.pay_commitments()
         for producer in self.producers:
             producer.commission(self.now)
             producer.invest(self.params, self.countries[producer.country], self.now)
@@ -544,6 +564,7 @@ class World(Model):
         afterwards come only from prices, performance, ecosystems, policy and events."""
         self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
         self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
+        self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
         self.chip_appeal = np.zeros(len(self.designers))
@@ -557,9 +578,15 @@ class World(Model):
 
         target = market.normalised(np.array([d.demand_est for d in self.designers]))
         self.chip_appeal = market.fit_constants(unit_shares, target)
-        mix = market.logit_shares(accelerators.chip_utility(self, perf, price, allowed), allowed) / price * perf
+        choice = market.logit_shares(accelerators.chip_utility(self, perf, price, allowed), allowed)
+        mix = choice / price * perf
+        unit_price = accelerators.unit_prices(choice, perf, price)
         mix = mix / np.maximum(mix.sum(axis=1, keepdims=True), market.TINY)
         self.installed = np.array([b.capacity for b in self.buyers])[:, None] * mix
+        for buyer, p in zip(self.buyers, unit_price, strict=True):  # orders that reproduce the first spend
+            if not buyer.national and np.isfinite(p) and p > 0:
+                buyer.ref_price = float(p)
+                buyer.target = buyer.base_budget * 1000 / buyer.ref_price
 
         self.foundry_appeal = np.zeros(len(self.foundries))
         self.foundry_appeal = self._constants_for(np.array([f.other_share for f in self.foundries]),

@@ -211,7 +211,8 @@ FIELDS = {
     "designer": ("price", "cash", "alive", "ecosystem", "foundries", "foundry_mix", "demand_est", "growth_est",
                  "inventory", "dies", "hbm_stock", "perf_factor", "rd_stock", "rd_boost", "target", "binding",
                  "output", "sold", "revenue"),
-    "buyer": ("capacity", "budget", "shocks", "shock", "new_compute"),
+    "buyer": ("capacity", "budget", "shocks", "shock", "new_compute", "target", "ref_price", "backlog", "financing",
+              "race", "wanted", "factor"),
     "llm_developer": ("capacity", "domestic_compute", "output"),
     "industry": ("adoption", "domestic_adoption", "programme", "gdp_effect"),
     "component_supplier": ("price", "cash", "alive", "link_strength", "output", "revenue"),
@@ -241,7 +242,10 @@ def world_state(world) -> dict:
         firms[agent.name] = row
     countries = {code: {"policy": _plain(vars(c.policy)), "spent": c.spent, "spent_total": c.spent_total,
                         "available_total": c.available_total, "support_left_usd": c.support_left_usd,
-                        "support_paid_usd": c.support_paid_usd} for code, c in world.countries.items()}
+                        "support_paid_usd": c.support_paid_usd, "funded": c.funded,
+                        "programmes": _plain(c.programmes),
+                        "commitments": [[q, pay, firm.name] for q, pay, firm in c.commitments]}
+                 for code, c in world.countries.items()}
     return {
         "turn": world.turn,
         "date": world.date,

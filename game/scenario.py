@@ -144,7 +144,7 @@ class Params(Strict):
     link_weight: NonNeg  # utility of an established supply relationship in component choice
     demand_smoothing: Fraction  # weight of the newest quarter in designers' demand estimate
     growth_expectation_cap: NonNeg  # largest quarterly growth a planner extrapolates
-    invest_utilisation: Positive  # start a project when expected use exceeds this share of capacity
+    demand_uncertainty: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]  # sd of log orders a quarter ahead
     invest_max_step: Positive  # largest project, as a share of current capacity
     payback_quarters: Positive  # a project must earn back its own share of capex within this
     interest_rate: NonNeg  # quarterly interest on borrowed cash
@@ -154,6 +154,14 @@ class Params(Strict):
     llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
     llm_choice_weight: Positive  # logit weight on quality in LLM use
     adoption_background: Fraction  # industry adoption speed with no programme (foreign AI)
+    # Demand follows the race (docs/model.md, "Demand"): buyers order compute, spending is the outcome.
+    compute_price_elasticity: Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]  # e: orders x (p_ref/p)^e
+    capex_ramp: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)]  # largest rise of a buyer's spend a quarter
+    backlog_carry: Fraction  # share of compute ordered and not delivered that is still wanted next quarter
+    race_weight: Fraction  # how far a buyer's order growth follows its rivals' delivered-compute growth
+    price_expectation_smoothing: Fraction  # weight of the newest quarter in a buyer's reference price
+    order_growth_long_run: Annotated[float, Field(ge=-0.2, le=0.5, allow_inf_nan=False)]  # a quarter, after the boom
+    order_growth_half_life: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)]  # quarters for the boom to halve
 
 
 class Pipeline(Strict):
@@ -315,8 +323,8 @@ class Buyer(Strict):
     name: Name
     name_ko: str
     country: str
-    budget: NonNeg  # US$ B per quarter on accelerators
-    growth: Growth  # per quarter
+    budget: NonNeg  # US$ B on accelerators in the first quarter it buys (what calibrates its orders)
+    growth: Growth  # a quarter: a private buyer's order growth at the start; a national centre's plan
     start: Quarter | None = None  # no purchases before (a centre that opens later)
     installed: NonNeg  # thousand H100-equivalents in service at the start
     affinity: dict[str, Real] = {}  # utility bonus per designer (in-house chips, NPU farm pairings)

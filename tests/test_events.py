@@ -142,22 +142,27 @@ def paired(effect: Effect, probe, turns: int, seed: int = 0) -> list[tuple]:
     return rows
 
 
-def test_budget_shock_multiplies_the_buyers_budget_for_its_quarters():
+def test_a_demand_shock_multiplies_the_compute_a_buyer_wants_for_its_quarters():
+    """A budget_shock is a demand shock: the compute the buyer orders that quarter (and the most it
+    can finance) times the factor; spending follows, within what it can finance."""
     effect = Effect(kind="budget_shock", targets=["US hyperscalers"], factor=2.0, quarters=1)
-    rows = paired(effect, lambda w: (w.by_name["US hyperscalers"].budget, w.by_name["Chinese clouds"].budget), 2)
-    (plain, shocked), (plain_next, shocked_next) = rows
-    assert shocked[0] == pytest.approx(2.0 * plain[0], rel=1e-12)
-    assert shocked[1] == pytest.approx(plain[1], rel=1e-12)  # another buyer: untouched
-    assert shocked_next[0] == pytest.approx(plain_next[0], rel=1e-12)  # one quarter only
+    probe = (lambda w: (w.by_name["US hyperscalers"].wanted, w.by_name["US hyperscalers"].budget,
+                        w.by_name["Chinese clouds"].wanted, w.by_name["US hyperscalers"].factor))
+    (plain, shocked), (plain_next, shocked_next) = paired(effect, probe, 2)
+    assert shocked[0] == pytest.approx(2.0 * plain[0], rel=1e-12)  # the first quarter: no backlog yet
+    assert plain[1] < shocked[1] <= 2.0 * plain[1] * (1 + 1e-12)
+    assert shocked[2] == pytest.approx(plain[2], rel=1e-12)  # another buyer: untouched
+    assert shocked_next[3] == pytest.approx(plain_next[3], rel=1e-12)  # one quarter only
 
 
-def test_budget_shock_with_country_target_hits_every_buyer_of_that_country():
+def test_a_demand_shock_with_country_target_hits_every_buyer_of_that_country():
     effect = Effect(kind="budget_shock", targets=["country:USA"], factor=0.5, quarters=2)
     names = ("US hyperscalers", "US AI labs & neoclouds", "Korean clouds")
-    rows = paired(effect, lambda w: [w.by_name[n].budget for n in names], 2)
-    for plain, shocked in rows:
-        assert shocked[0] == pytest.approx(0.5 * plain[0], rel=1e-12)
-        assert shocked[1] == pytest.approx(0.5 * plain[1], rel=1e-12)
+    rows = paired(effect, lambda w: [w.by_name[n].factor for n in names], 3)
+    for q, (plain, shocked) in enumerate(rows):
+        expected = 0.5 if q < 2 else 1.0
+        assert shocked[0] == pytest.approx(expected * plain[0], rel=1e-12)
+        assert shocked[1] == pytest.approx(expected * plain[1], rel=1e-12)
         assert shocked[2] == pytest.approx(plain[2], rel=1e-12)
 
 
@@ -375,24 +380,24 @@ def test_equity_chosen_in_an_event_is_paid_from_that_quarters_budget():
     the quarter it is chosen in, in full, before the quarter's other programmes; what the firm
     receives is what the state paid, and the state never spends more than its budget."""
     scenario = with_event(baseline(), "middle_east_compute_deal", probability=1.0, start="2026Q1")
-    worlds = {}
-    for answer in (0, 1):
-        conductor = make_controller("KOR", "team_korea")
-        conductor.choose = lambda event, obs, answer=answer: answer
-        world = World(scenario, seed=0, controllers={"KOR": conductor})
-        while world.date != "2026Q1":
-            world.step()
-        worlds[answer] = world
-    backed, stay_out = worlds[0], worlds[1]
-    accepted = [e["action"] for e in backed.governance.log
+    conductor = make_controller("KOR", "team_korea")
+    conductor.choose = lambda event, obs: 0  # back Korean NPUs with state equity
+    world = World(scenario, seed=0, controllers={"KOR": conductor})
+    while world.date != "2025Q4":
+        world.step()
+    cash = {n: world.by_name[n].cash for n in ("Rebellions", "FuriosaAI")}
+    world.open_quarter()  # 2026Q1: budgets renew, the event fires and is answered
+    accepted = [e["action"] for e in world.governance.log
                 if e["source"] == "event:middle_east_compute_deal" and e["refused"] is None]
     assert accepted  # at least one injection fitted the budget
-    korea = backed.countries["KOR"]
+    korea = world.countries["KOR"]
     injected = sum(a["amount"] for a in accepted)
-    received = sum(backed.by_name[a["firm"]].cash - stay_out.by_name[a["firm"]].cash for a in accepted)
-    assert received == pytest.approx(korea.to_usd_billion(injected), rel=1e-6)
-    for world in (backed, stay_out):  # the injection displaced other spending, never topped the budget
-        assert world.countries["KOR"].spent <= world.countries["KOR"].budget_per_quarter + 1e-3
+    assert korea.spent == pytest.approx(injected, rel=1e-9)  # paid first, in full
+    received = sum(world.by_name[n].cash - cash[n] for n in cash)
+    assert received == pytest.approx(korea.to_usd_billion(injected), rel=1e-9)
+    world.step()  # the rest of the quarter: the programmes share what is left
+    assert korea.spent <= korea.budget_per_quarter + 1e-3
+    assert korea.funded < 1.0  # the injection displaced other spending
 
 
 def test_out_of_range_answers_are_clamped_to_a_real_choice():
