@@ -146,8 +146,10 @@ def test_a_demand_shock_multiplies_the_compute_a_buyer_wants_for_its_quarters():
     """A budget_shock is a demand shock: the compute the buyer orders that quarter (and the most it
     can finance) times the factor; spending follows, within what it can finance."""
     effect = Effect(kind="budget_shock", targets=["US hyperscalers"], factor=2.0, quarters=1)
-    probe = (lambda w: (w.by_name["US hyperscalers"].wanted, w.by_name["US hyperscalers"].budget,
-                        w.by_name["Chinese clouds"].wanted, w.by_name["US hyperscalers"].factor))
+    def probe(w):
+        us = w.by_name["US hyperscalers"]
+        return us.wanted, us.budget, w.by_name["Chinese clouds"].wanted, us.factor
+
     (plain, shocked), (plain_next, shocked_next) = paired(effect, probe, 2)
     assert shocked[0] == pytest.approx(2.0 * plain[0], rel=1e-12)  # the first quarter: no backlog yet
     assert plain[1] < shocked[1] <= 2.0 * plain[1] * (1 + 1e-12)
