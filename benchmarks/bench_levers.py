@@ -357,7 +357,8 @@ def held_controller(config: Config, base=None):
 
 def recorded(inner):
     """`inner` as it is, also keeping what its observations said: Actions refused (with the quarter
-    decided after) and each programme's funded share, quarter by quarter."""
+    they were submitted for: an observation reports last quarter's refusals, so those of the last
+    quarter are never seen) and each programme's funded share, quarter by quarter."""
     from agents.controllers import Controller
 
     class Recorder(Controller):
@@ -368,7 +369,7 @@ def recorded(inner):
             self.funded: dict[str, list[float]] = {}
 
         def decide(self, obs):
-            self.refused += [dict(r, turn=obs.turn) for r in obs.refused]
+            self.refused += [dict(r, turn=obs.turn) for r in obs.refused]  # submitted for quarter obs.turn
             for programme, share in obs.funded.items():
                 self.funded.setdefault(programme, []).append(share)
             return inner.decide(obs)
@@ -690,7 +691,7 @@ def refusal_notes(results: dict, configs: list[Config]) -> list[str]:
             quarters = sorted({r["turn"] for r in refused})
             reasons = sorted({r["reason"] for r in refused})
             notes.append(f"- {config.name}: {len(refused)} Actions refused over the seeds ({', '.join(kinds)}; "
-                         f"decided after quarter {', '.join(map(str, quarters))}): {'; '.join(reasons[:3])}"
+                         f"submitted for quarter {', '.join(map(str, quarters))}): {'; '.join(reasons[:3])}"
                          + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))
     return notes
 
@@ -807,7 +808,9 @@ def report(results: dict, mid: int, header: str = "") -> str:
               "quarter), counted over seeds. Every event draws from its own stream, so these are events whose "
               "odds or conditions depend on the state the lever changed (R&D received, volume shipped, the "
               "trade stance): " + ("none." if not events else ""), *events, "",
-              "Refused Actions: " + ("none." if not notes else ""), *notes, "",
+              "Refused Actions (a refused Action changes nothing; in a lever's game, kinds other than the "
+              "lever's are its answers to events, such as trade_stance for us_asks_allies): "
+              + ("none." if not notes else ""), *notes, "",
               "Programmes the budget did not fund in full (mean funded share over the quarters they ran, "
               "as the controller saw it): " + ("none." if not funded else ""), *funded, "",
               "Not exposed by the model (read through internal accessors, or not measured): per-node yield; "
