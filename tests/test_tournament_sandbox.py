@@ -192,6 +192,9 @@ PLUGINS = textwrap.dedent('''
                     world.record_state, world.cheated = cheat, True
             return []
 
+        def choose(self, event, obs):
+            return 0
+
 
     class Constructs:
         """Actions that skip validation: a negative grant and a NaN incentive."""

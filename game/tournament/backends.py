@@ -33,6 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 
 from game.tournament.tasks import Config, init_worker, run_batch
 
@@ -74,6 +75,25 @@ def mp_context():
         ctx.set_forkserver_preload(["game.tournament.worker"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def start_forkserver() -> None:
+    """Start the forkserver now, with Ctrl-C ignored. It hands every child it forks the SIGINT
+    handling it started with, so its workers then ignore Ctrl-C from their first instruction;
+    started with the default, a press while a worker is being born raised KeyboardInterrupt in it
+    before its initializer ran, and printed a traceback. (Early, too: it imports the game while
+    the parent checks the strategies.) Elsewhere, init_worker ignores Ctrl-C as a worker starts."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    mp_context()
+    previous = None
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 TASKS_PER_CHILD = 1  # see the module docstring: >1 deadlocks on Python 3.11 (gh-115634)
@@ -152,6 +172,7 @@ def run_local(config: Config, batches: list[list], workers: int, record: Record,
             if todo:
                 raise Interrupted
         return
+    start_forkserver()
     ctx = mp_context()
     with ctrl_c.flags():
         while todo:
@@ -262,20 +283,28 @@ def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ct
                 if ctrl_c.pressed:
                     raise Interrupted
                 return _after_break(config, broken, overdue, todo, record, game_limit)
+        orderly = True  # every batch it started has finished
         if ctrl_c.pressed:
             raise Interrupted
-        orderly = True
         return []
     finally:
-        if not orderly:  # Ctrl-C twice, or an error (e.g. recording): the running batches are abandoned
-            beats.read(flights)
-            beats.kill_all()
-        # Waiting is quick even then: once a worker is killed the pool's manager thread terminates the
-        # others and ends. (shutdown(wait=False) with a live manager thread races it: on Python 3.11 it
-        # can crash replacing a retired worker after shutdown has dropped the process table.)
+        if not orderly and inflight:  # Ctrl-C twice, or an error (e.g. recording): abandon the running batches
+            _abandon(beats, flights, inflight)
         pool.shutdown(wait=True, cancel_futures=True)
         reader.close()
         writer.close()
+
+
+def _abandon(beats: Beats, flights: dict[int, Flight], inflight: dict) -> None:
+    """Kill every worker and let the pool see it broken before it is shut down. Order matters on
+    Python 3.11: a shutdown that wakes the pool's manager thread first sends it down the orderly
+    path, which joins the surviving workers, and a worker waiting for the task queue's lock that a
+    killed worker held never returns (a hang); shutdown(wait=False) instead races the manager
+    thread, which may crash replacing a retired worker. Once the manager has seen a dead worker it
+    terminates the others, fails every future and ends, so the shutdown after it is immediate."""
+    beats.read(flights)
+    beats.kill_all()
+    wait(inflight, timeout=10)
 
 
 def _after_break(config: Config, broken: list[Flight], overdue: Flight | None, todo: deque, record: Record,

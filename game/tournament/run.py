@@ -255,11 +255,7 @@ def _run(options: Options, outcome: Outcome, ctrl_c) -> Outcome:
     from game.tournament import backends
 
     if options.backend == "local" and options.workers != 0:
-        backends.mp_context()  # start the forkserver now: it imports the game while we validate
-        import multiprocessing.forkserver
-
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            multiprocessing.forkserver.ensure_running()
+        backends.start_forkserver()  # it imports the game while we validate
     scenario, roles = validate(options)
     store = open_store(options, scenario, roles, outcome)
     try:

@@ -98,13 +98,13 @@ def play_game(config: Config, scenario, strategy: str, role: str, seed: int, mak
         if _users_ctrl_c(exc):
             raise
         row["outcome"], row["error"] = "forfeit", error_text(exc)
-    finally:
+    finally:  # however the game ended: its sandbox stopped, its world released from Mesa's registry
         if isinstance(own, sandbox.Sandbox):
             own.close()
-    if world is not None:
-        row["turns"] = world.turn
-        row["refused"] = sum(1 for e in world.governance.log if e.get("country") == role and e.get("refused"))
-        world.close()
+        if world is not None:
+            row["turns"] = world.turn
+            row["refused"] = sum(1 for e in world.governance.log if e.get("country") == role and e.get("refused"))
+            world.close()
     if controller is not None:
         row["slowest_decision"] = controller.slowest
     row["wall_time"] = time.perf_counter() - start
