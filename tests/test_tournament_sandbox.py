@@ -132,6 +132,26 @@ PLUGINS = textwrap.dedent('''
             return [ChipIncentive(rate=0.1)] * 200_000
 
 
+    def _line_to_the_worker():
+        from multiprocessing.connection import Connection
+
+        return next(o for o in gc.get_objects() if isinstance(o, Connection) and not o.closed)
+
+
+    class HugeReply:
+        """Writes 2 MB straight onto its line to the worker."""
+
+        def decide(self, obs):
+            _line_to_the_worker().send_bytes(b"[" * 2_000_000)
+            return []
+
+
+    class Junk:
+        def decide(self, obs):
+            _line_to_the_worker().send_bytes(b"{not json")
+            return []
+
+
     class Forks:
         def decide(self, obs):
             if obs.turn == 1 and os.fork() == 0:  # a child keeps the line to the worker open and sleeps
@@ -306,6 +326,17 @@ def test_strategies_that_dodge_the_time_limit_are_killed_at_it(plugins, tmp_path
         assert "0.5 s limit" in rows[name]["error"] and rows[name]["wall_time"] < 10, rows[name]
     assert rows["Floods"]["outcome"] == "forfeit" and "200000 actions" in rows["Floods"]["error"]
     assert took < 60  # four games of 0.5 s over the limit and start-up, not the strategies' minutes
+
+
+def test_a_sandbox_that_breaks_the_protocol_forfeits(plugins, tmp_path):
+    """Bytes written straight onto the line: over the size cap, or not JSON. The worker never
+    unpickles what a sandbox sends, so junk is only a forfeit."""
+    run_tournament(Options(strategies=[f"{plugins}:HugeReply", f"{plugins}:Junk", "laissez_faire"], seeds=1,
+                           out=tmp_path / "out", workers=0, progress=False, plots=False))
+    rows = {name: found[0] for name, found in by_class(db_rows(tmp_path / "out")).items()}
+    assert rows["laissez_faire"]["outcome"] == "ok"
+    assert rows["HugeReply"]["outcome"] == "forfeit" and "larger than 1048576 bytes" in rows["HugeReply"]["error"]
+    assert rows["Junk"]["outcome"] == "forfeit" and "not a request or a reply" in rows["Junk"]["error"]
 
 
 def test_a_worker_that_stops_is_killed_by_the_parent_and_its_game_forfeits(plugins, tmp_path):
