@@ -35,7 +35,10 @@ class Designer(Firm):
         self.growth_est = 0.0
         self.inventory = 0.0  # finished chips, thousand units
         self.dies = 0.0  # good dies waiting for HBM or packaging, thousand chip-sets
-        self.hbm_stock = spec.hbm_stock  # million GB
+        self.hbm_stock: dict[str, float] = {}  # HBM held, by generation, million GB
+        if spec.hbm_stock and spec.chip.hbm_gen:
+            self.hbm_stock[spec.chip.hbm_gen] = spec.hbm_stock
+        self.hbm_perf = 1.0  # performance its chips in stock keep with the HBM they were built with
         self.target = 0.0
         self.binding = "demand"
         self.sold = 0.0
@@ -46,8 +49,19 @@ class Designer(Firm):
 
     @property
     def perf(self) -> float:
-        """Performance of the chip on sale, H100-equivalents."""
-        return self.chip.perf * self.perf_factor * self.rd_boost
+        """Performance of the chip on sale, H100-equivalents (lower when built with older HBM)."""
+        return self.chip.perf * self.perf_factor * self.rd_boost * self.hbm_perf
+
+    def hbm_generations(self, catalogue: list[str]) -> list[str]:
+        """The HBM generations its chip can be built with, its own first, then older ones
+        (`hbm_older` of them); `catalogue` lists every generation oldest first."""
+        if not self.chip.hbm_gen or self.chip.hbm_gb <= 0:
+            return []
+        own = catalogue.index(self.chip.hbm_gen)
+        return [catalogue[i] for i in range(own, max(own - self.chip.hbm_older, 0) - 1, -1)]
+
+    def usable_hbm(self, catalogue: list[str]) -> float:
+        return sum(self.hbm_stock.get(g, 0.0) for g in self.hbm_generations(catalogue))
 
     def due_generation(self, now: int):
         """The roadmap generation that launches this quarter, if any (taken off the roadmap)."""
@@ -60,6 +74,7 @@ class Designer(Firm):
         performance that R&D grants bought while it was designed."""
         self.chip = generation
         self.rd_boost = rd_boost
+        self.hbm_perf = 1.0  # a new generation's stock is built afresh
         self.perf_factor = 1.0  # an event's gain (a generation beating its roadmap) belonged to the last one
         self.price = generation.price
         self.foundries = list(generation.foundries)
@@ -70,18 +85,36 @@ class Designer(Firm):
         growth = min(max(self.growth_est, 0.0), growth_cap)
         self.target = max(self.demand_est * (1 + growth) - self.inventory, 0.0) if self.alive else 0.0
 
-    def input_needs(self) -> tuple[float, float, float]:
+    def input_needs(self, catalogue: list[str]) -> tuple[float, float, float]:
         """Good dies, HBM (million GB) and package-wafers still needed for the target."""
         dies = max(self.target - self.dies, 0.0)
-        hbm = max(self.target * self.chip.hbm_gb / 1000 - self.hbm_stock, 0.0)
+        hbm = max(self.target * self.chip.hbm_gb / 1000 - self.usable_hbm(catalogue), 0.0)
         return dies, hbm, self.target / self.chip.chips_per_package_wafer
 
-    def finish(self, made: float, binding: str) -> None:
-        """Chips built this quarter leave the input stocks and join finished inventory."""
+    def finish(self, made: float, binding: str, bandwidth: dict[str, float], elasticity: float,
+               catalogue: list[str]) -> None:
+        """Chips built this quarter leave the input stocks and join finished inventory. HBM is used
+        newest first; a chip built with an older generation than its own keeps (bandwidth ratio) **
+        elasticity of its performance, and the stock's performance is the blend."""
         self.output = made
         self.binding = binding
         self.dies = max(self.dies - made, 0.0)
-        self.hbm_stock = max(self.hbm_stock - made * self.chip.hbm_gb / 1000, 0.0)
+        need = made * self.chip.hbm_gb / 1000
+        factor_sum = 0.0
+        if need > 0:
+            own = bandwidth[self.chip.hbm_gen]
+            left = need
+            for gen in self.hbm_generations(catalogue):
+                used = min(self.hbm_stock.get(gen, 0.0), left)
+                if used > 0:
+                    self.hbm_stock[gen] -= used
+                    left -= used
+                    factor_sum += used * (bandwidth[gen] / own) ** elasticity
+            factor = factor_sum / (need - left) if need > left else 1.0
+        else:
+            factor = 1.0
+        if made > 0:
+            self.hbm_perf = (self.inventory * self.hbm_perf + made * factor) / (self.inventory + made)
         self.inventory += made
 
     def observe_demand(self, desired: float, smoothing: float) -> None:

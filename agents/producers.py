@@ -173,14 +173,113 @@ class Foundry(LearningProducer):
         self.mature_revenue *= 1 + self.mature_growth
 
 
-class HBMMaker(LearningProducer):
-    """HBM stacks; the cost per good GB falls as the TSV-stack yield rises."""
+class HBMMaker(Producer):
+    """HBM stacks, by generation (docs/model.md, "HBM by generation"). Its TSV lines are one
+    capacity shared by the generations it has mastered; a generation yields its own share of good
+    stacks, learns on its own cumulative volume (Wright's law) and has its own price, which moves
+    with that generation's own excess demand. A newer generation is served first.
+
+    `capacity` counts good GB at the starting yield of its reference generation (HBM3E where it
+    makes it); `lines` is the same capacity in stacks started, so that yield turns into output."""
 
     kind = "hbm_maker"
 
+    def __init__(self, model, spec, generations, start: int) -> None:
+        super().__init__(model, spec)
+        self.learning = spec.learning
+        catalogue = {g.name: g for g in generations}
+        self.order = [g.name for g in generations if g.name in spec.generations]  # oldest first
+        self.gens: dict[str, dict[str, float]] = {}
+        for name in self.order:
+            mine, kind = spec.generations[name], catalogue[name]
+            self.gens[name] = {
+                "available": float(parse_quarter(mine.available) if mine.available else start),
+                "yield0": mine.yield0, "volume0": mine.volume0, "volume": mine.volume0, "yield": mine.yield0,
+                "price": spec.price * kind.price_ratio, "cost_ratio": kind.cost_ratio,
+                "output": 0.0, "revenue": 0.0, "asked": 0.0,
+            }
+        reference = "HBM3E" if "HBM3E" in self.gens else self.order[-1]
+        self.reference = reference
+        self.reference_yield = self.gens[reference]["yield0"]
+        self.rd_stock = 0.0  # US$ B of state R&D grants received (raises its qualification odds)
+
+    # Lines and yields ----------------------------------------------------------------
+    @property
+    def lines(self) -> float:
+        """Stacks (in GB) its TSV lines can start this quarter, whatever the generation."""
+        return self.available / self.reference_yield
+
+    @property
+    def yield_(self) -> float:
+        """The yield of its reference generation (what events and the map read)."""
+        return self.gens[self.reference]["yield"]
+
+    @property
+    def volume(self) -> float:
+        return sum(g["volume"] for g in self.gens.values())
+
+    def offers(self, generation: str, now: int) -> bool:
+        state = self.gens.get(generation)
+        return state is not None and now >= state["available"]
+
+    def gen_cost(self, generation: str) -> float:
+        """US$ per good GB of a generation: the base cost scaled by the generation and by yield."""
+        state = self.gens[generation]
+        return self.base_unit_cost * state["cost_ratio"] * self.reference_yield / state["yield"]
+
     @property
     def unit_cost(self) -> float:
-        return self.base_unit_cost * self.learning.yield0 / self.yield_
+        """Its cost per GB averaged over last quarter's output (the reference generation's before)."""
+        shipped = sum(g["output"] for g in self.gens.values())
+        if shipped <= 0:
+            return self.gen_cost(self.reference)
+        return sum(g["output"] * self.gen_cost(n) for n, g in self.gens.items()) / shipped
+
+    def run_pilots(self, now: int, params) -> float:
+        """Pilot lots of each generation it offers and has not matured (yield below what tests
+        need): a share of its lines whose good stacks are not sold but teach it the process, so a
+        new generation can mature before anyone buys it. Returns the lines left to sell from."""
+        lines = self.lines
+        for state in self.gens.values():
+            state["pilot"] = 0.0
+        for state in self.gens.values():
+            if now >= state["available"] and state["yield"] < params.qualification_yield_good:
+                state["pilot"] = params.hbm_pilot_share * self.lines * state["yield"]
+                lines -= params.hbm_pilot_share * self.lines
+        return max(lines, 0.0)
+
+    def learn(self) -> None:
+        for name in self.order:
+            self.learn_generation(name, self.gens[name]["output"] + self.gens[name].get("pilot", 0.0))
+
+    def learn_generation(self, name: str, volume: float) -> None:
+        curve, state = self.learning, self.gens[name]
+        state["volume"] += volume
+        top = max(curve.yield_max, state["yield0"])
+        state["yield"] = top - (top - state["yield0"]) * (state["volume"] / state["volume0"]) ** -curve.exponent
+
+    def learning_jump(self, factor: float) -> None:
+        """A breakthrough: as if every generation's cumulative volume were `factor` times larger."""
+        for name, state in self.gens.items():
+            state["volume"] *= factor
+            self.learn_generation(name, 0.0)
+
+    # Selling --------------------------------------------------------------------------
+    def sell_generations(self, shipped: dict[str, float]) -> None:
+        """Book a quarter's shipments by generation (million GB); price per GB in US$."""
+        total = revenue = costs = 0.0
+        for name, state in self.gens.items():
+            quantity = shipped.get(name, 0.0)
+            state["output"] = quantity
+            state["revenue"] = quantity * state["price"] / 1000
+            total += quantity
+            revenue += state["revenue"]
+            costs += quantity * self.gen_cost(name) / 1000
+        self.output = total
+        self.revenue = revenue
+        self.costs += costs
+        if total > 0:
+            self.price = revenue * 1000 / total  # what a GB earned on average (investment reads it)
 
 
 class Packager(Producer):

@@ -227,7 +227,8 @@ def unit_cost(world, d) -> float:
     chip = d.chip
     foundry_cost = sum(mix * world.by_name[f].price / (chip.dies_per_wafer * world.by_name[f].yield_)
                        for f, mix in zip(d.foundries, d.foundry_mix, strict=True))
-    hbm_price = min((world.by_name[h].price for h in d.hbm_suppliers), default=0.0)
+    offering = [world.by_name[h] for h in d.hbm_suppliers]
+    hbm_price = min((m.gens[chip.hbm_gen]["price"] for m in offering if chip.hbm_gen in m.gens), default=0.0)
     packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer
     return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
 

@@ -117,15 +117,16 @@ class ServiceIncentive(Action):
 
 
 class RDGrant(Action):
-    """A quarterly R&D grant to a home chip designer (a training chip): it raises the
-    performance of its next generation and funds developer tools for its ecosystem."""
+    """A quarterly R&D grant to a home chip designer (a training chip: it raises the performance
+    of its next generation and funds developer tools for its ecosystem) or to a home HBM maker
+    (it raises the odds that its next generation passes designers' qualification)."""
 
     kind: Literal["rd_grant"] = "rd_grant"
     designer: str
     amount: Money
 
     def check(self, world, country):
-        return _home(world, country, self.designer, ("designer",), "designer")
+        return _home(world, country, self.designer, ("designer", "hbm_maker"), "designer")
 
     def apply(self, policy, world, country):
         if self.amount > 0:

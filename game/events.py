@@ -94,7 +94,10 @@ def apply_effect(world, effect, now: int) -> tuple[str, dict]:
                                      effect.perf_above, also_from=effect.from_countries[1:])
             return "effect.export_control", {"good": f"good.{effect.good}", "to": list(effect.to_countries)}
         case "qualification":
-            world.qualification.setdefault((effect.supplier, effect.designer), [0.0])[0] = effect.level
+            key = (effect.supplier, effect.designer, effect.generation)
+            world.qualification[key] = effect.level
+            if effect.level > 0:
+                world.sampling.pop(key, None)
             return "effect.qualification", {"supplier": effect.supplier, "designer": effect.designer,
                                             "level": effect.level}
         case "perf_multiplier":
@@ -111,8 +114,11 @@ def apply_effect(world, effect, now: int) -> tuple[str, dict]:
         case "learning_jump":
             producers = targets(world, effect, ("foundry", "hbm_maker"))
             for producer in producers:
-                producer.volume *= effect.factor
-                producer.learn_from(0.0)
+                if producer.kind == "hbm_maker":
+                    producer.learning_jump(effect.factor)
+                else:
+                    producer.volume *= effect.factor
+                    producer.learn_from(0.0)
             return "effect.learning_jump", {"names": [p.name for p in producers], "factor": effect.factor}
         case "ecosystem":
             designers = targets(world, effect, ("designer",))

@@ -76,7 +76,10 @@ class World(Model):
 
         self.countries = {c.id: Country(self, c) for c in scenario.countries}
         self.foundries = [Foundry(self, f) for f in scenario.foundries]
-        self.hbm_makers = [HBMMaker(self, h) for h in scenario.hbm_makers]
+        self.hbm_catalogue = [g.name for g in scenario.hbm_generations]  # oldest first
+        self.hbm_bandwidth = {g.name: g.bandwidth for g in scenario.hbm_generations}
+        self.hbm_makers = [HBMMaker(self, h, scenario.hbm_generations, self.start) for h in scenario.hbm_makers]
+        self.hbm_index = {m.name: i for i, m in enumerate(self.hbm_makers)}
         self.packagers = [Packager(self, p) for p in scenario.packagers]
         self.designers = [Designer(self, d) for d in scenario.designers]
         self.buyers = [ComputeBuyer(self, b, self.start) for b in scenario.buyers]
@@ -87,7 +90,11 @@ class World(Model):
         self.by_name = {a.name: a for a in self.agents if not isinstance(a, Country)}
 
         self.other_demand = scenario.foundry_pool.demand
-        self.qualification = {(q.supplier, q.designer): [q.level] for q in scenario.qualifications}
+        # (supplier, designer, HBM generation or None for a packager) -> share of the designer's needs it
+        # may serve; HBM triples in tests -> the quarter their tests began (docs/model.md, "Qualification")
+        self.qualification = {(q.supplier, q.designer, q.generation): q.level for q in scenario.qualifications}
+        self.sampling = {(q.supplier, q.designer, q.generation): parse_quarter(q.sampling_since)
+                         for q in scenario.qualifications if q.sampling_since and q.level <= 0}
         self.export_rules = ExportRules(scenario.export_controls)
         self.llm_use: dict[str, dict[str, float]] = {}
         self.last_market = {good: self._no_trade(group) for good, group in
@@ -212,6 +219,44 @@ class World(Model):
             generation = designer.due_generation(self.now)
             if generation is not None and designer.alive:
                 self.launch(designer, generation)
+        self.test_hbm_qualifications()
+
+    def test_hbm_qualifications(self) -> None:
+        """HBM makers in tests with a designer for a generation may pass this quarter (docs/model.md,
+        "Qualification"). Tests begin when a maker offers a generation a designer's chip can use;
+        the odds of passing rise with the quarters of tests, with the maker's yield on that
+        generation and with state R&D grants to it. Each triple draws from its own stream."""
+        lead = self.params.qualification_lead
+        for designer in self.designers:
+            if not designer.alive:
+                continue
+            needed = designer.hbm_generations(self.hbm_catalogue)
+            upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - self.now <= lead]
+            for generation in dict.fromkeys([*needed, *upcoming]):
+                for name in designer.hbm_suppliers:
+                    maker = self.by_name[name]
+                    key = (name, designer.name, generation)
+                    if self.qualification.get(key, 0.0) > 0 or not (maker.alive and maker.offers(generation, self.now)):
+                        continue
+                    since = self.sampling.setdefault(key, self.now)
+                    draw = self.streams(f"qualification:{name}|{designer.name}|{generation}").random()
+                    if draw < self.qualification_odds(maker, generation, self.now - since):
+                        self.qualification[key] = 1.0
+                        del self.sampling[key]
+                        self.note("mechanism", maker.country, "cause.qualification_passed", supplier=name,
+                                  designer=designer.name, generation=generation, quarters=self.now - since,
+                                  yield_=maker.gens[generation]["yield"], targets=["hbm_share", "accelerator_share"])
+
+    def qualification_odds(self, maker, generation: str, quarters: int) -> float:
+        """A quarter's odds of passing: ramp x quarters of tests x how far its yield on the generation
+        is from the floor towards a good yield, x (1 + gain x R&D grants / reference), capped."""
+        p = self.params
+        y = maker.gens[generation]["yield"]
+        ready = min(max((y - p.qualification_yield_floor) / (p.qualification_yield_good - p.qualification_yield_floor),
+                        0.0), 1.0)
+        reference = self.scenario.levers.rd_reference_usd if self.scenario.levers else 1.0
+        rd = 1 + p.qualification_rd_gain * maker.rd_stock / reference
+        return min(p.qualification_ramp * quarters * ready * rd, p.qualification_max)
 
     def launch(self, designer: Designer, generation) -> None:
         """A new generation: its foundries are chosen now (with any price-gap subsidy), and the
@@ -337,8 +382,9 @@ class World(Model):
                 grant = country.to_usd_billion(country.fund("rd_grant", amount))
                 designer.cash += grant
                 designer.rd_stock += grant
-                designer.ecosystem = min(1.0, designer.ecosystem
-                                         + levers.rd_ecosystem_gain * grant / levers.rd_reference_usd)
+                if designer.kind == "designer":
+                    designer.ecosystem = min(1.0, designer.ecosystem
+                                             + levers.rd_ecosystem_gain * grant / levers.rd_reference_usd)
             for industry in self.industries:
                 if industry.country != country.name:
                     continue

@@ -154,6 +154,15 @@ class Params(Strict):
     llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
     llm_choice_weight: Positive  # logit weight on quality in LLM use
     adoption_background: Fraction  # industry adoption speed with no programme (foreign AI)
+    # HBM by generation (docs/model.md, "HBM by generation", "Qualification").
+    hbm_bandwidth_elasticity: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]  # perf x (bw / bw_design)^this
+    qualification_ramp: Fraction  # a quarter's odds of passing rise by this for each quarter of tests ...
+    qualification_yield_floor: Fraction  # ... times (yield - floor) / (good - floor), clipped to 0..1
+    qualification_yield_good: Fraction
+    qualification_rd_gain: NonNeg  # odds x (1 + gain x state R&D stock / rd_reference_usd)
+    qualification_max: Fraction  # the odds never exceed this in a quarter
+    qualification_lead: int = Field(ge=0, le=12)  # quarters before a chip launches that its HBM tests begin
+    hbm_pilot_share: Fraction  # share of a maker's lines running pilot lots of each generation it is still maturing
     # Demand follows the race (docs/model.md, "Demand"): buyers order compute, spending is the outcome.
     compute_price_elasticity: Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]  # e: orders x (p_ref/p)^e
     capex_ramp: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)]  # largest rise of a buyer's spend a quarter
@@ -229,8 +238,38 @@ class FoundryPool(Strict):
     growth: Growth  # per quarter
 
 
+class HBMGeneration(Strict):
+    """A generation of HBM, traded as its own good (docs/model.md, "HBM by generation"); listed
+    oldest first. A chip built for one generation may run on an older one at lower performance."""
+
+    name: Name
+    bandwidth: Positive  # per stack, relative (HBM3 = 1)
+    price_ratio: Positive  # a maker's price for it relative to its HBM3E price (the maker's `price`)
+    cost_ratio: Positive  # a maker's unit cost for it relative to its HBM3E cost at the same yield
+
+
+class MakerGeneration(Strict):
+    """What one maker can do with one HBM generation: from when, and its yield curve on it."""
+
+    available: Quarter | None = None  # first quarter it can ship (None: from the start)
+    yield0: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]  # good stacks out of stacks started, now
+    volume0: Positive  # million GB of it shipped by the start (cumulative); the learning curve's anchor
+
+
+class LearningShape(Strict):
+    """The shape a maker's yield curves share: y = y_max - (y_max - y0) (V / V0) ** -exponent."""
+
+    yield_max: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    exponent: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)]
+
+
 class HBMMaker(Producer):
-    learning: Learning
+    """`capacity`: million GB a quarter of HBM3E at its starting yield (TSV capacity); a generation
+    with a lower yield gets fewer good GB out of the same lines. `learning` gives the yield
+    ceiling and the learning exponent shared by its generations."""
+
+    learning: LearningShape
+    generations: dict[str, MakerGeneration] = Field(min_length=1)
 
 
 class Packager(Producer):
@@ -242,6 +281,8 @@ class Chip(Strict):
     perf: Positive  # H100-equivalents
     price: Positive  # US$ thousand
     hbm_gb: NonNeg
+    hbm_gen: Name | None = None  # the HBM generation it is built for (required when hbm_gb > 0)
+    hbm_older: int = Field(default=0, ge=0, le=3)  # how many generations older it can run on, slower
     dies_per_wafer: Positive  # gross chips per wafer (all dies one chip needs)
     chips_per_package_wafer: Positive
     other_bom: NonNeg  # US$ thousand per unit: substrate, test, board, cooling
@@ -310,13 +351,17 @@ class Designer(Strict):
 
 
 class Qualification(Strict):
-    """Supplier (HBM maker or packager) x designer: the share of the designer's needs the
-    supplier may serve at the start. Pairs not listed are fully qualified; events change it
-    (HBM3E passing a designer's tests)."""
+    """An HBM maker x designer x HBM generation at the start: qualified for `level` of the
+    designer's needs, or in tests since `sampling_since` (level 0). A triple not listed is not
+    qualified and starts its tests when both sides need it (docs/model.md, "Qualification").
+    A packager x designer (no generation): the share of the designer's needs it may serve; a
+    packager pair not listed is fully qualified."""
 
     supplier: Name
     designer: Name
+    generation: Name | None = None  # HBM makers only
     level: Fraction
+    sampling_since: Quarter | None = None
 
 
 class Buyer(Strict):
@@ -441,6 +486,7 @@ class Effect(Strict):
     perf_above: NonNeg = 0.0
     supplier: Name | None = None
     designer: Name | None = None
+    generation: Name | None = None  # a qualification effect on an HBM maker: which generation
     level: Fraction = 1.0
     amount: NonNeg = 0.0
     delay: int = Field(default=0, ge=0, le=40)
@@ -532,6 +578,7 @@ class Scenario(Strict):
     countries: list[Country]
     foundries: list[Foundry]
     foundry_pool: FoundryPool
+    hbm_generations: list[HBMGeneration] = Field(min_length=1)  # oldest first
     hbm_makers: list[HBMMaker]
     packagers: list[Packager]
     designers: list[Designer]
@@ -562,8 +609,9 @@ class Scenario(Strict):
             ("countries: ids must be unique; repeated", [c.id for c in self.countries]),
             ("llm_markets: one market per country; repeated", [m.country for m in self.llm_markets]),
             ("events: ids must be unique; repeated", [e.id for e in self.events]),
-            ("qualifications: one level per supplier and designer; repeated",
-             [f"{q.supplier} / {q.designer}" for q in self.qualifications]),
+            ("qualifications: one level per supplier, designer and generation; repeated",
+             [f"{q.supplier} / {q.designer} / {q.generation}" for q in self.qualifications]),
+            ("hbm_generations: names must be unique; repeated", [g.name for g in self.hbm_generations]),
         ):
             twice = repeated(values)
             if twice:
@@ -594,9 +642,29 @@ class Scenario(Strict):
             need(d.sold_to, "buyers", f"{d.name}.sold_to")
             for gen in d.roadmap:
                 need(gen.foundries, "foundries", f"{d.name}.roadmap.{gen.name}.foundries")
+        generations = {g.name for g in self.hbm_generations}
+        for maker in self.hbm_makers:
+            unknown = sorted(set(maker.generations) - generations)
+            if unknown:
+                raise ValueError(f"{maker.name}.generations: unknown HBM generation {', '.join(unknown)} "
+                                 f"(hbm_generations: {', '.join(g.name for g in self.hbm_generations)})")
+        for d in self.designers:
+            for chip in (d.chip, *d.roadmap):
+                where = f"{d.name}.{'chip' if chip is d.chip else 'roadmap.' + chip.name}.hbm_gen"
+                if chip.hbm_gb > 0 and chip.hbm_gen is None:
+                    raise ValueError(f"{where}: a chip with HBM names the generation it is built for")
+                if chip.hbm_gen is not None and chip.hbm_gen not in generations:
+                    raise ValueError(f"{where}: unknown HBM generation {chip.hbm_gen}")
         for q in self.qualifications:
-            if q.supplier not in firms["packagers"]:
+            if q.supplier in firms["packagers"]:
+                if q.generation is not None or q.sampling_since is not None:
+                    raise ValueError(f"qualifications ({q.supplier} / {q.designer}): a packager's qualification "
+                                     "has no generation or tests")
+            else:
                 need([q.supplier], "hbm_makers", "qualifications.supplier")
+                if q.generation not in generations:
+                    raise ValueError(f"qualifications ({q.supplier} / {q.designer}): an HBM maker's qualification "
+                                     f"names a generation of hbm_generations, not {q.generation!r}")
             need([q.designer], "designers", "qualifications.designer")
         for b in self.buyers:
             need(b.affinity.keys(), "designers", f"{b.name}.affinity")
@@ -664,11 +732,12 @@ class Known:
     columns: set[str]
     agents: set[str]
     countries: set[str]
+    hbm_makers: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, scenario: Scenario) -> Known:
         return cls(snapshot_columns(scenario), {f.name for group in scenario.firm_groups().values() for f in group},
-                   {c.id for c in scenario.countries})
+                   {c.id for c in scenario.countries}, frozenset(h.name for h in scenario.hbm_makers))
 
 
 def key_problem(key: str, known: Known) -> str | None:
@@ -710,6 +779,8 @@ def event_problems(event: Event, known: Known) -> list[str]:
             problems.append("an export_control effect needs a good and from_countries")
         if effect.kind == "qualification" and (effect.supplier is None or effect.designer is None):
             problems.append("a qualification effect needs a supplier and a designer")
+        if effect.kind == "qualification" and effect.supplier in known.hbm_makers and effect.generation is None:
+            problems.append("a qualification effect on an HBM maker names the HBM generation")
     if event.chooser and event.chooser not in countries:
         problems.append(f"unknown chooser '{event.chooser}'")
     for i, choice in enumerate(event.choices):

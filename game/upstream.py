@@ -12,14 +12,126 @@ import numpy as np
 from agents.designers import INPUTS
 from game import market
 
+# Below these, what is left of an order (million GB) or of a maker's lines (share) is rounding.
+ORDER_LEFT = 1e-9
+LINES_LEFT = 1e-9
+
 
 def clear_upstream_markets(world) -> dict[str, np.ndarray]:
-    """Returns what each designer received: good dies, HBM (million GB), package-wafers."""
-    needs = np.array([d.input_needs() for d in world.designers]).reshape(-1, 3)
+    """Returns what each designer received: good dies, HBM (million GB, all generations; each
+    designer's stock by generation is filled in place) and package-wafers."""
+    needs = np.array([d.input_needs(world.hbm_catalogue) for d in world.designers]).reshape(-1, 3)
     return {
         "dies": _clear_wafers(world, needs[:, 0]),
-        "hbm": _clear_by_choice(world, "hbm", world.hbm_makers, needs[:, 1], "hbm_suppliers"),
+        "hbm": _clear_hbm(world, needs[:, 1]),
         "packaging": _clear_by_choice(world, "packaging", world.packagers, needs[:, 2], "packagers"),
+    }
+
+
+def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
+    """HBM, one market per generation, newest first (a maker's lines serve its newest generation
+    first). A designer orders its chip's own generation from the makers qualified for it with that
+    generation; what it could not get it may order, in the passes that follow, from older
+    generations its chip can run on (slower). Orders split among the makers qualified for it by a
+    logit over price and the capacity each has for that generation (a designer spreads orders as
+    suppliers can deliver; a small maker is not asked for half), within each maker's qualified
+    share, reserved contracts served first, and spill to other qualified makers."""
+    makers = world.hbm_makers
+    n = len(world.designers)
+    lines = np.array([m.run_pilots(world.now, world.params) for m in makers])  # stacks still to start
+    unmet = needs.copy()
+    received = np.zeros(n)
+    books = []
+    for generation in reversed(world.hbm_catalogue):
+        wanting = np.array([unmet[j] > ORDER_LEFT and generation in d.hbm_generations(world.hbm_catalogue)
+                            for j, d in enumerate(world.designers)])
+        offered = [m.offers(generation, world.now) and m.alive for m in makers]
+        if not wanting.any() or not any(offered):
+            continue
+        yields = np.array([m.gens[generation]["yield"] if ok else 0.0 for m, ok in zip(makers, offered, strict=True)])
+        capacity = lines * yields
+        price = np.array([m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
+        buyer, supplier, cap, reserved = [], [], [], []
+        for j, d in enumerate(world.designers):
+            if not wanting[j] or not d.alive:
+                continue
+            own = generation == d.chip.hbm_gen
+            for name in d.hbm_suppliers:
+                i = world.hbm_index[name]
+                level = world.qualification.get((name, d.name, generation), 0.0)
+                if not offered[i] or level <= 0 or capacity[i] <= 0:
+                    continue
+                if not world.export_rules.allows("hbm", makers[i].country, d.country):
+                    continue
+                buyer.append(j)
+                supplier.append(i)
+                cap.append(level)
+                reserved.append(d.reserved.get(name, 0.0) * capacity[i] if own else 0.0)
+        if not buyer:
+            continue
+        buyer_a, supplier_a, cap_a = np.array(buyer), np.array(supplier), np.array(cap)
+        utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
+                   + _diplomacy(world, makers, buyer_a, supplier_a))
+        shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
+        orders = unmet[buyer_a] * shares
+        filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
+                                         spill_cap=unmet[buyer_a] * cap_a, reserved=np.array(reserved))
+        got = np.bincount(buyer_a, filled, n)
+        for j in np.flatnonzero(got > 0):
+            stock = world.designers[j].hbm_stock
+            stock[generation] = stock.get(generation, 0.0) + float(got[j])
+        unmet = np.maximum(unmet - got, 0.0)
+        received += got
+        shipped = np.bincount(supplier_a, filled, len(makers))
+        left = lines - np.divide(shipped, yields, out=np.zeros_like(shipped), where=yields > 0)
+        # A maker whose lines are all but used up is full: what is left is rounding, and whether it
+        # is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
+        lines = np.where(left > LINES_LEFT * np.maximum(lines, 1.0), left, 0.0)
+        books.append((generation, buyer_a, supplier_a, orders, filled, price))
+    _book_hbm(world, books)
+    return received
+
+
+def _book_hbm(world, books) -> None:
+    """Each generation's makers ship and bill, and its prices move with its own excess demand;
+    the quarter's HBM order book (all generations) is kept for the map and the indicators."""
+    params = world.params
+    makers = world.hbm_makers
+    n = len(makers)
+    shipped_by: dict[str, np.ndarray] = {}
+    asked_total = np.zeros(n)
+    for generation, buyer, supplier, orders, filled, price in books:
+        shipped = np.bincount(supplier, filled, n)
+        asked = np.bincount(supplier, orders, n)
+        shipped_by[generation] = shipped
+        asked_total += asked
+        bill = np.bincount(buyer, filled * price[supplier] / 1000, len(world.designers))
+        for designer, amount in zip(world.designers, bill, strict=True):
+            designer.costs += amount
+        for i, maker in enumerate(makers):
+            if generation not in maker.gens:
+                continue
+            state = maker.gens[generation]
+            state["asked"] = float(asked[i])
+            supply = maker.available * state["yield"] / maker.reference_yield
+            state["price"] = float(market.adjust_price(
+                np.array([state["price"]]), np.array([asked[i]]), np.array([supply * params.normal_utilisation]),
+                params.price_response, params.price_step_limit, np.array([maker.gen_cost(generation)]))[0])
+    previous = world.last_market.get("hbm", {}).get("asked")
+    growth = asked_total.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
+    shipped_total = np.zeros(n)
+    for i, maker in enumerate(makers):
+        maker.sell_generations({g: float(s[i]) for g, s in shipped_by.items()})
+        maker.observe_orders(float(asked_total[i]), float(growth), params.demand_smoothing)
+        shipped_total[i] = maker.output
+    def joined(k: int) -> np.ndarray:
+        return np.concatenate([book[k] for book in books]) if books else np.zeros(0)
+
+    world.last_market["hbm"] = {
+        "shipped": shipped_total, "asked": asked_total, "price": np.array([m.price for m in makers]),
+        "capacity": np.array([m.available for m in makers]), "buyer": joined(1).astype(int),
+        "supplier": joined(2).astype(int), "filled": joined(4), "orders": joined(3),
+        "by_generation": shipped_by,
     }
 
 
@@ -87,7 +199,7 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
             continue
         for name in getattr(d, attribute):
             s = suppliers[index[name]]
-            level = world.qualification.get((name, d.name), [1.0])[0]
+            level = world.qualification.get((name, d.name, None), 1.0)
             tradable = s.alive and s.available > 0 and world.export_rules.allows(good, s.country, d.country)
             if level <= 0 or not tradable:
                 continue
@@ -155,16 +267,17 @@ def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
 def produce(world, received: dict[str, np.ndarray]) -> None:
     """Leontief production; the binding input of each designer is recorded."""
     limits = np.empty((len(world.designers), len(INPUTS)))
+    catalogue = world.hbm_catalogue
     for j, d in enumerate(world.designers):
-        d.dies += received["dies"][j]
-        d.hbm_stock += received["hbm"][j]
+        d.dies += received["dies"][j]  # HBM went into each designer's stock by generation as it cleared
         hbm_per_chip = d.chip.hbm_gb / 1000
         limits[j] = (d.target, d.dies,
-                     d.hbm_stock / hbm_per_chip if hbm_per_chip > 0 else np.inf,
+                     d.usable_hbm(catalogue) / hbm_per_chip if hbm_per_chip > 0 else np.inf,
                      received["packaging"][j] * d.chip.chips_per_package_wafer)
     made, binding = market.leontief(limits, INPUTS)
+    bandwidth, elasticity = world.hbm_bandwidth, world.params.hbm_bandwidth_elasticity
     for d, units, why in zip(world.designers, made, binding, strict=True):
-        d.finish(float(units), why)
+        d.finish(float(units), why, bandwidth, elasticity, catalogue)
         d.costs += units * d.chip.other_bom / 1000
     _buy_components(world)
 

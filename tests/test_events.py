@@ -177,20 +177,22 @@ def test_capacity_loss_takes_capacity_offline_for_its_quarters_then_restores_it(
         assert available == pytest.approx(expected), q
 
 
-def test_qualification_sets_the_suppliers_level_and_sells_more_hbm():
-    effect = Effect(kind="qualification", supplier="Samsung", designer="Nvidia", level=1.0)
-    assert baseline().qualifications[0].level < 1.0
-    rows = paired(effect, lambda w: (w.qualification[("Samsung", "Nvidia")][0], w.by_name["Samsung"].revenue), 1)
-    (level, revenue), (level_after, revenue_after) = rows[0]
-    assert level == pytest.approx(0.35) and level_after == 1.0
+def test_qualification_sets_the_suppliers_level_for_a_generation_and_sells_more_hbm():
+    key = ("Samsung", "Nvidia", "HBM3E")
+    effect = Effect(kind="qualification", supplier="Samsung", designer="Nvidia", generation="HBM3E", level=1.0)
+    rows = paired(effect, lambda w: (w.qualification.get(key, 0.0), key in w.sampling, w.by_name["Samsung"].revenue), 1)
+    (level, sampling, revenue), (level_after, sampling_after, revenue_after) = rows[0]
+    assert level == 0.0 and sampling, "in tests since 2023Q4, not qualified at the start (cal 5c)"
+    assert level_after == 1.0 and not sampling_after
     assert revenue_after > revenue
 
 
-def test_qualification_of_a_new_pair_creates_it():
+def test_qualification_of_a_new_triple_creates_it():
     world = World(baseline(), seed=0)
-    assert ("CXMT", "Nvidia") not in world.qualification
-    apply_effect(world, Effect(kind="qualification", supplier="CXMT", designer="Nvidia", level=0.2), world.now)
-    assert world.qualification[("CXMT", "Nvidia")][0] == 0.2
+    assert ("CXMT", "Nvidia", "HBM2") not in world.qualification
+    apply_effect(world, Effect(kind="qualification", supplier="CXMT", designer="Nvidia", generation="HBM2", level=0.2),
+                 world.now)
+    assert world.qualification[("CXMT", "Nvidia", "HBM2")] == 0.2
 
 
 def test_perf_multiplier_changes_the_designers_performance():

@@ -151,7 +151,8 @@ def test_a_qualification_given_twice_is_refused():
     def edit(data):
         data["qualifications"].append({**data["qualifications"][0], "level": 1.0})
 
-    assert "qualifications: one level per supplier and designer; repeated: Samsung / Nvidia" in refusal(changed(edit))
+    assert "qualifications: one level per supplier, designer and generation; repeated: SK hynix / Nvidia / HBM3" \
+        in refusal(changed(edit))
 
 
 def test_a_roadmap_generation_given_twice_is_refused():
