@@ -3,7 +3,8 @@
 They share one investment rule (docs/model.md, "Capacity"): build towards a newsvendor's capacity
 for the orders expected when a project started now comes on line, as far as cash, borrowing and
 state support can pay for it.
-Foundries and HBM makers also learn: yield rises with cumulative volume (Wright's law).
+Foundries learn per process node and HBM makers per HBM generation: defects fall and yields
+rise with the cumulative volume of that node or generation (Wright's law).
 """
 
 from __future__ import annotations
@@ -74,39 +75,51 @@ class Producer(Firm):
         for projects that happen anyway is no lever at all)."""
         self.invested = 0.0
         self.support_decided = False
-        if not (self.invests and self.alive) or not self.demand_est:
+        if not (self.invests and self.alive):
             return
-        margin = (self.price - self.unit_cost) / 1000  # US$ B a quarter per unit of quarterly capacity
-        if margin <= 0:
+        extra_rate = state.extra_support_rate(self.name)
+        projects = []  # (line, size, size only the lever builds)
+        for line, planned, demand, trend, margin in self.investment_lines(now):
+            if not demand or margin <= 0:
+                continue
+            growth = min(max(trend, 0.0), params.growth_expectation_cap)
+            expected = demand * (1 + growth) ** self.lead_time
+            trial_cost = max(expected - planned, 0.0) * self.capex_per_unit
+            standing = state.standing_support(trial_cost) if trial_cost > 0 else state.capex_support
+            without = self.capacity_wanted(expected, margin, standing, params)
+            wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
+            size = min(wanted - planned, params.invest_max_step * max(planned, self.step_base(), 1e-9))
+            if size > 1e-9:
+                projects.append([line, size, min(max(wanted - max(without, planned), 0.0), size), standing])
+        if not projects:
             return
-        planned = self.capacity + sum(amount for _, amount in self.pipeline)
-        growth = min(max(self.growth_est, 0.0), params.growth_expectation_cap)
-        expected = self.demand_est * (1 + growth) ** self.lead_time
-        trial_cost = max(expected - planned, 0.0) * self.capex_per_unit
-        standing = state.standing_support(trial_cost) if trial_cost > 0 else state.capex_support
-        without = self.capacity_wanted(expected, margin, standing, params)
-        wanted = max(without, self.capacity_wanted(expected, margin, standing + state.extra_support_rate(self.name),
-                                                   params))
-        size = min(wanted - planned, params.invest_max_step * max(planned, self.capacity, 1e-9))
-        if size <= 1e-9:
-            return
-        extra_size = min(max(wanted - max(without, planned), 0.0), size)  # what only the lever builds
         rate = state.policy.capacity_support.get(self.name, 0.0)
-        cost = size * self.capex_per_unit
-        own = cost * (1 - standing) - extra_size * self.capex_per_unit * rate
-        committed = sum(left * pay for left, pay in self.payments)
-        affordable = self.headroom() - committed
-        if affordable <= 0:
+        own = sum(size * self.capex_per_unit * (1 - standing) - extra * self.capex_per_unit * rate
+                  for _, size, extra, standing in projects)
+        affordable = self.headroom() - sum(left * pay for left, pay in self.payments)
+        if own > 0 and affordable <= 0:
             return
-        if own > affordable:
-            scale = affordable / own
-            size, extra_size, cost, own = size * scale, extra_size * scale, cost * scale, own * scale
-        state.pay_standing_support(cost * standing)
-        state.commit_support(self, extra_size * self.capex_per_unit * rate, self.lead_time)
-        self.pipeline.append([now + self.lead_time, size])
-        self.payments.append([self.lead_time, own / self.lead_time])
-        self.invested = size
-        self.support_decided = extra_size > 1e-9
+        scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
+        for line, size, extra, standing in projects:
+            size, extra = size * scale, extra * scale
+            cost = size * self.capex_per_unit
+            state.pay_standing_support(cost * standing)
+            state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
+            self.add_project(now + self.lead_time, size, line)
+            self.invested += size
+            self.support_decided = self.support_decided or extra > 1e-9
+        self.payments.append([self.lead_time, own * scale / self.lead_time])
+
+    def step_base(self) -> float:
+        """The scale a single project is measured against (invest_max_step): the line itself."""
+        return 0.0
+
+    def investment_lines(self, now: int):
+        """What it may build more of: (line, capacity built and planned, orders it expects now, their
+        growth a quarter, margin a quarter per unit in US$ B). One line for most producers (the
+        market's growth its trend); a foundry has one per node (that node's own trend)."""
+        yield None, self.capacity + sum(p[1] for p in self.pipeline), self.demand_est, self.growth_est, \
+            (self.price - self.unit_cost) / 1000
 
     def capacity_wanted(self, expected: float, margin: float, support: float, params) -> float:
         """Newsvendor capacity: expected x exp(z sigma - sigma^2 / 2) with z the quantile of the
@@ -117,6 +130,9 @@ class Producer(Firm):
         ratio = min(max(margin / (margin + capital), 0.001), 0.999)
         sigma = params.demand_uncertainty * math.sqrt(self.lead_time)
         return expected * math.exp(NormalDist().inv_cdf(ratio) * sigma - sigma * sigma / 2)
+
+    def add_project(self, ready: int, size: float, line=None) -> None:
+        self.pipeline.append([ready, size])
 
     def pay_capex(self) -> None:
         """Projects are paid for over their build time, as construction proceeds."""
@@ -133,43 +149,170 @@ class Producer(Firm):
         self.costs += quantity * self.unit_cost / 1000
 
 
-class LearningProducer(Producer):
-    """A producer whose yield follows Wright's law in cumulative volume."""
+class Foundry(Producer):
+    """Leading-edge wafers by process node (docs/model.md, "Learning per node"), sold to the
+    modelled AI-chip designers and to the rest of the advanced-node market (phones, PCs,
+    networking), plus mature-node revenue outside the modelled market that still counts in the
+    foundry revenue share.
 
-    def __init__(self, model, spec) -> None:
-        super().__init__(model, spec)
-        self.learning = spec.learning
-        self.volume = spec.learning.volume0
-        self.yield_ = spec.learning.yield0
-
-    def learn(self) -> None:
-        self.learn_from(self.output)
-
-    def learn_from(self, volume: float) -> None:
-        curve = self.learning
-        self.volume += volume
-        gap = (curve.yield_max - curve.yield0) * (self.volume / curve.volume0) ** -curve.exponent
-        self.yield_ = curve.yield_max - gap
-
-
-class Foundry(LearningProducer):
-    """Leading-edge wafers, sold to the modelled AI-chip designers and to the rest of the
-    advanced-node market (phones, PCs, networking), plus mature-node revenue outside the
-    modelled market that still counts in the foundry revenue share."""
+    Each node has its own capacity, prices and defect density D, which falls with the wafers run
+    on that node: D = floor + (D0 - floor) (V / V0) ** -b (Wright's law). A die of area A yields
+    (1 + A D / alpha) ** -alpha (defects cluster: alpha), so a big AI die suffers a young node more
+    than a phone chip does, and the volume a subsidy buys on a node teaches that node only."""
 
     kind = "foundry"
 
-    def __init__(self, model, spec) -> None:
-        super().__init__(model, spec)
+    def __init__(self, model, spec, start: int, params) -> None:
+        Firm.__init__(self, model, spec.name, spec.name_ko, spec.country, spec.cash, spec.borrow_limit,
+                      spec.fixed_cost)
+        self.lead_time = spec.lead_time
+        self.capex_per_unit = spec.capex_per_unit
+        self.invests = spec.invests
+        self.payments: list[list[float]] = []
+        self.demand_est: float | None = None
+        self.growth_est = 0.0
+        self.orders = 0.0
+        self.invested = 0.0
+        self.support_decided = False
+        self.outages: list[tuple[int, float]] = []
+        self.alpha = params.defect_clustering
+        self.reference_area = params.reference_die_area
+        self.exponent = spec.learning_exponent
+        self.order = [n.node for n in spec.nodes]  # oldest class first
+        self.nodes: dict[str, dict] = {}
+        self.pipeline: list[list] = []  # [ready quarter, amount, node class]
+        for n in spec.nodes:
+            d0, floor = self.defects_at(n.yield0), self.defects_at(n.yield_max)
+            self.nodes[n.node] = {
+                "process": n.process, "capacity": n.capacity, "available": 0.0,
+                "opens": float(parse_quarter(n.available) if n.available else start),
+                "price": n.price, "unit_cost": n.unit_cost, "d0": d0, "floor": floor, "volume0": n.volume0,
+                "volume": n.volume0, "defects": d0, "output": 0.0, "revenue": 0.0, "asked": 0.0,
+            }
+            self.pipeline += [[parse_quarter(p.ready), p.amount, n.node] for p in n.pipeline]
         self.other_share = spec.other_share
         self.mature_revenue = spec.mature_revenue
         self.mature_growth = spec.mature_growth
         self.mature_margin = spec.mature_margin
+        self.capacity = self.available = 0.0
+        self.price = self.base_unit_cost = 1.0
+        self.refresh(start)
 
-    def sell(self, quantity: float) -> None:
-        super().sell(quantity)
-        self.revenue += self.mature_revenue
-        self.costs += self.mature_revenue * (1 - self.mature_margin)
+    # Nodes and yields ------------------------------------------------------------------
+    def defects_at(self, reference_yield: float) -> float:
+        """The defect density (per cm2) at which the reference die yields `reference_yield`."""
+        return self.alpha * (reference_yield ** (-1 / self.alpha) - 1) / self.reference_area
+
+    def die_yield(self, node: str, area: float) -> float:
+        """Share of good dies of `area` cm2 on a node today."""
+        return (1 + area * self.nodes[node]["defects"] / self.alpha) ** -self.alpha
+
+    def runs(self, node: str, now: int) -> bool:
+        state = self.nodes.get(node)
+        return state is not None and now >= state["opens"] and self.alive
+
+    def newest(self, now: int) -> str | None:
+        """Its newest node running now (where its new capacity goes)."""
+        running = [n for n in self.order if now >= self.nodes[n]["opens"]]
+        return running[-1] if running else (self.order[0] if self.order else None)
+
+    @property
+    def yield_(self) -> float:
+        """The reference die's yield on its newest node (what the map and events read)."""
+        node = self.newest(max(self.model.now, self.model.start)) if self.order else None
+        return self.die_yield(node, self.reference_area) if node else 0.0
+
+    @property
+    def volume(self) -> float:
+        return sum(n["volume"] for n in self.nodes.values())
+
+    def refresh(self, now: int) -> None:
+        """Capacity in force (nodes that run), and the newest node's price and cost, which its
+        investment decisions read."""
+        offline = min(sum(share for _, share in self.outages), 1.0) if self.alive else 1.0
+        self.capacity = 0.0
+        for state in self.nodes.values():
+            running = now >= state["opens"]
+            state["available"] = state["capacity"] * (1 - offline) if running else 0.0
+            self.capacity += state["capacity"] if running else 0.0
+        self.available = self.capacity * (1 - offline)
+        node = self.newest(now)
+        if node is not None:
+            self.price, self.base_unit_cost = self.nodes[node]["price"], self.nodes[node]["unit_cost"]
+
+    def commission(self, now: int) -> None:
+        """Projects whose build time is over add capacity to their node; outages take part of
+        every node offline for a while."""
+        if not self.alive:
+            for state in self.nodes.values():
+                state["available"] = 0.0
+            self.available = 0.0
+            return
+        for _, amount, node in [p for p in self.pipeline if p[0] <= now]:
+            self.nodes[node]["capacity"] += amount
+        self.pipeline = [p for p in self.pipeline if p[0] > now]
+        self.outages = [o for o in self.outages if o[0] >= now]
+        self.refresh(now)
+
+    def add_project(self, ready: int, size: float, line=None) -> None:
+        """A new project on a node (an event's or a plan's without one: its newest node)."""
+        self.pipeline.append([ready, size, line or self.newest(ready - self.lead_time)])
+
+    def step_base(self) -> float:
+        """A new node's first fab is sized against the foundry, not against the node's pilot line."""
+        return 0.1 * self.capacity
+
+    def investment_lines(self, now: int):
+        """One line per node running now or opening within its lead time: the node's own orders
+        (smoothed), capacity built and planned on it, and its margin."""
+        for node, state in self.nodes.items():
+            if state["opens"] > now + self.lead_time:
+                continue
+            planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node)
+            yield node, planned, state.get("demand_est"), state.get("growth_est", 0.0), \
+                (state["price"] - state["unit_cost"]) / 1000
+
+    def observe_node_orders(self, smoothing: float) -> None:
+        """Smooth each node's orders of the quarter into its demand level (investment reads it)."""
+        for state in self.nodes.values():
+            last = state.get("demand_est")
+            if last is None:
+                state["demand_est"], state["growth_est"] = state["asked"], 0.0
+                continue
+            state["demand_est"] = (1 - smoothing) * last + smoothing * state["asked"]
+            change = state["demand_est"] / last - 1 if last > 0 else 0.0
+            state["growth_est"] = (1 - smoothing) * state.get("growth_est", 0.0) + smoothing * change
+
+    def learn(self) -> None:
+        for state in self.nodes.values():
+            self.learn_node(state, state["output"])
+
+    def learn_node(self, state: dict, wafers: float) -> None:
+        state["volume"] += wafers
+        state["defects"] = state["floor"] + (state["d0"] - state["floor"]) * \
+            (state["volume"] / state["volume0"]) ** -self.exponent
+
+    def learning_jump(self, factor: float) -> None:
+        """A breakthrough: as if every node's cumulative volume were `factor` times larger."""
+        for state in self.nodes.values():
+            state["volume"] *= factor
+            self.learn_node(state, 0.0)
+
+    # Selling ------------------------------------------------------------------------------
+    def sell_nodes(self, shipped: dict[str, float]) -> None:
+        """Book a quarter's wafers by node (thousand wafers; prices US$ thousand a wafer) and
+        the revenue of its mature nodes."""
+        total = revenue = costs = 0.0
+        for name, state in self.nodes.items():
+            wafers = shipped.get(name, 0.0)
+            state["output"] = wafers
+            state["revenue"] = wafers * state["price"] / 1000
+            total += wafers
+            revenue += state["revenue"]
+            costs += wafers * state["unit_cost"] / 1000
+        self.output = total
+        self.revenue = revenue + self.mature_revenue
+        self.costs += costs + self.mature_revenue * (1 - self.mature_margin)
         self.mature_revenue *= 1 + self.mature_growth
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from game import market
+from game import market, wafers
 from game.exports import above
 
 STANCE_STEP = {"us_aligned": 1.0, "balanced": 0.0, "china_open": -1.0}
@@ -225,8 +225,8 @@ def unit_cost(world, d) -> float:
     """Cost of one chip in US$ thousand at today's input prices: good die, HBM, packaging,
     the rest of the bill of materials. Designers never price below it."""
     chip = d.chip
-    foundry_cost = sum(mix * world.by_name[f].price / (chip.dies_per_wafer * world.by_name[f].yield_)
-                       for f, mix in zip(d.foundries, d.foundry_mix, strict=True))
+    foundry_cost = sum(mix * wafers.die_cost(world, world.by_name[f], chip)
+                       for f, mix in zip(d.foundries, d.foundry_mix, strict=True) if mix > 0)
     offering = [world.by_name[h] for h in d.hbm_suppliers]
     hbm_price = min((m.gens[chip.hbm_gen]["price"] for m in offering if chip.hbm_gen in m.gens), default=0.0)
     packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer

@@ -108,17 +108,13 @@ def apply_effect(world, effect, now: int) -> tuple[str, dict]:
         case "pipeline":
             producers = targets(world, effect, ("foundry", "hbm_maker", "packager"))
             for producer in producers:
-                producer.pipeline.append([now + effect.delay, effect.amount])
+                producer.add_project(now + effect.delay, effect.amount)
             return "effect.pipeline", {"names": [p.name for p in producers], "amount": effect.amount,
                                        "delay": effect.delay}
         case "learning_jump":
             producers = targets(world, effect, ("foundry", "hbm_maker"))
             for producer in producers:
-                if producer.kind == "hbm_maker":
-                    producer.learning_jump(effect.factor)
-                else:
-                    producer.volume *= effect.factor
-                    producer.learn_from(0.0)
+                producer.learning_jump(effect.factor)
             return "effect.learning_jump", {"names": [p.name for p in producers], "factor": effect.factor}
         case "ecosystem":
             designers = targets(world, effect, ("designer",))

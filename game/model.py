@@ -18,7 +18,7 @@ from agents.controllers import Controller, make_controller
 from agents.demand import ComponentSupplier, ComputeBuyer, Industry, LLMDeveloper
 from agents.designers import Designer
 from agents.producers import Foundry, HBMMaker, Packager
-from game import accelerators, market, upstream
+from game import accelerators, market, upstream, wafers
 from game import events as event_rules
 from game.calendar import parse_quarter, quarter_label
 from game.difficulty import NORMAL_GAME, Difficulty
@@ -75,7 +75,8 @@ class World(Model):
         self.now = self.start - 1  # the quarter of the last completed turn
 
         self.countries = {c.id: Country(self, c) for c in scenario.countries}
-        self.foundries = [Foundry(self, f) for f in scenario.foundries]
+        self.foundries = [Foundry(self, f, self.start, scenario.params) for f in scenario.foundries]
+        self.foundry_index = {f.name: i for i, f in enumerate(self.foundries)}
         self.hbm_catalogue = [g.name for g in scenario.hbm_generations]  # oldest first
         self.hbm_bandwidth = {g.name: g.bandwidth for g in scenario.hbm_generations}
         self.hbm_makers = [HBMMaker(self, h, scenario.hbm_generations, self.start) for h in scenario.hbm_makers]
@@ -89,7 +90,7 @@ class World(Model):
         self.component_suppliers = [ComponentSupplier(self, c) for c in scenario.component_suppliers]
         self.by_name = {a.name: a for a in self.agents if not isinstance(a, Country)}
 
-        self.other_demand = scenario.foundry_pool.demand
+        self.pool = wafers.Pool(self, scenario.foundry_pool)  # non-AI leading-edge wafer demand, by node class
         # (supplier, designer, HBM generation or None for a packager) -> share of the designer's needs it
         # may serve; HBM triples in tests -> the quarter their tests began (docs/model.md, "Qualification")
         self.qualification = {(q.supplier, q.designer, q.generation): q.level for q in scenario.qualifications}
@@ -280,12 +281,12 @@ class World(Model):
         """Split a new generation across its candidate foundries by a logit over the effective
         cost of a good die, c_f = wafer price / (dies per wafer x yield) - subsidy (MODEL.md 3)."""
         foundries = [self.by_name[n] for n in chip.foundries]
-        cost = np.array([f.price / (chip.dies_per_wafer * f.yield_) for f in foundries])
+        cost = np.array([wafers.die_cost(self, f, chip) for f in foundries])
         if subsidised:
             expected = self.expected_funding(self.countries[designer.country], "foundry_subsidy")
             cost = cost - expected * np.array([self.die_subsidy(designer, f, chip) for f in foundries])
-        allowed = np.array([f.alive and self.export_rules.allows("wafer", f.country, designer.country)
-                            for f in foundries])
+        allowed = np.array([f.runs(chip.node, self.now) and
+                            self.export_rules.allows("wafer", f.country, designer.country) for f in foundries])
         if not allowed.any():
             allowed[:] = True  # nowhere legal to make it: keep the plan, orders will not fill
         return list(market.logit_shares(-self.params.supplier_cost_weight * np.log(cost), allowed))
@@ -296,13 +297,11 @@ class World(Model):
         if foundry.country != designer.country:
             return 0.0
         rate = self.countries[designer.country].policy.foundry_subsidy
-        if rate <= 0:
+        if rate <= 0 or chip.node not in foundry.nodes:
             return 0.0
-        own = foundry.price / (chip.dies_per_wafer * foundry.yield_)
-        foreign = [f.price / (chip.dies_per_wafer * f.yield_) for f in self.foundries
-                   if f.country != designer.country and f.alive and f.available > 0
-                   and self.export_rules.allows("wafer", f.country, designer.country)]
-        return rate * max(own - min(foreign), 0.0) if foreign else 0.0
+        area = wafers.die_area(self, chip)
+        per_die = wafers.gap_per_die(self, foundry, chip.node, area, designer.country)
+        return rate * per_die * self.params.usable_wafer_area / area / chip.dies_per_wafer
 
     def expected_funding(self, country: Country, programme: str) -> float:
         """The share of a programme's rate a firm expects the state to pay: what it paid last
@@ -451,23 +450,12 @@ class World(Model):
                           amount=producer.invested, targets=["hbm_share", "foundry_share"])
         for designer in self.designers:
             designer.plan(self.params.growth_expectation_cap)
-        self.other_demand *= 1 + self.scenario.foundry_pool.growth
-        self.repick_other_foundry_customers()
+        self.pool.move(self)  # phone, PC and networking chips drift towards the cheapest good die
 
-    def repick_other_foundry_customers(self) -> None:
-        """Phone, PC and networking chips move between foundries slowly, towards the cheapest
-        good die: this is how yield won by volume wins customers back."""
-        inertia = self.params.other_demand_inertia
-        target = market.logit_shares(self._foundry_utility(), self._foundry_open())
-        for foundry, share in zip(self.foundries, target, strict=True):
-            foundry.other_share = (1 - inertia) * foundry.other_share + inertia * share
-
-    def _foundry_utility(self) -> np.ndarray:
-        cost = np.array([f.price / f.yield_ for f in self.foundries])
-        return -self.params.other_demand_cost_weight * np.log(cost) + self.foundry_appeal
-
-    def _foundry_open(self) -> np.ndarray:
-        return np.array([f.alive and f.capacity > 0 for f in self.foundries])
+    @property
+    def other_demand(self) -> float:
+        """Thousand wafers a quarter of non-AI leading-edge demand, every node class."""
+        return self.pool.total
 
     @property
     def producers(self):
@@ -634,9 +622,7 @@ class World(Model):
                 buyer.ref_price = float(p)
                 buyer.target = buyer.base_budget * 1000 / buyer.ref_price
 
-        self.foundry_appeal = np.zeros(len(self.foundries))
-        self.foundry_appeal = self._constants_for(np.array([f.other_share for f in self.foundries]),
-                                                  self._foundry_utility())
+        self.pool.calibrate(self)
         self.llm_appeal = {}
         for m in self.scenario.llm_markets:
             names, utility = self._llm_utility(m.country, with_incentive=False)

@@ -205,7 +205,7 @@ def autosave(world, scenario_name: str, folder: Path = SAVES_DIR / "autosave") -
 PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "payments", "demand_est",
                    "growth_est", "orders", "outages", "output", "revenue")
 FIELDS = {
-    "foundry": (*PRODUCER_FIELDS, "other_share", "mature_revenue", "volume", "yield_"),
+    "foundry": (*PRODUCER_FIELDS, "nodes", "mature_revenue"),
     "hbm_maker": (*PRODUCER_FIELDS, "gens", "rd_stock"),
     "packager": PRODUCER_FIELDS,
     "designer": ("price", "cash", "alive", "ecosystem", "foundries", "foundry_mix", "demand_est", "growth_est",
@@ -253,6 +253,7 @@ def world_state(world) -> dict:
         "countries": countries,
         "installed": _plain(world.installed),
         "other_demand": world.other_demand,
+        "pool": {"demand": _plain(world.pool.demand), "shares": _plain(world.pool.shares)},
         "qualification": {f"{s}|{d}|{g or ''}": v for (s, d, g), v in world.qualification.items()},
         "sampling": {f"{s}|{d}|{g or ''}": q for (s, d, g), q in world.sampling.items()},
         "export_controls": [r.model_dump() for r in world.export_rules.active],

@@ -154,6 +154,11 @@ class Params(Strict):
     llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
     llm_choice_weight: Positive  # logit weight on quality in LLM use
     adoption_background: Fraction  # industry adoption speed with no programme (foreign AI)
+    # Learning per node (docs/model.md, "Learning per node").
+    defect_clustering: Positive  # alpha in the yield of a die of area A: (1 + A D / alpha) ** -alpha
+    reference_die_area: Positive  # cm2: the die yields in the scenario are quoted for (a phone SoC)
+    usable_wafer_area: Positive  # cm2 of a 300 mm wafer a chip's dies fill (die area = this / dies per wafer)
+    home_pool_bias: NonNeg  # utility of a home foundry to a pool segment's designers (anchor customers stay home)
     # HBM by generation (docs/model.md, "HBM by generation", "Qualification").
     hbm_bandwidth_elasticity: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]  # perf x (bw / bw_design)^this
     qualification_ramp: Fraction  # a quarter's odds of passing rise by this for each quarter of tests ...
@@ -223,19 +228,73 @@ class Producer(Strict):
     pipeline: list[Pipeline] = []
 
 
-class Foundry(Producer):
-    learning: Learning
+class NodePipeline(Strict):
+    amount: NonNeg
+    ready: Quarter
+
+
+class FoundryNode(Strict):
+    """One process of a foundry (docs/model.md, "Learning per node"): its own capacity, prices and
+    defect density, which falls with the wafers run on it (Wright's law). Yields are stated for a
+    reference die (`params.reference_die_area`, ~a phone SoC, how the press reports them) and
+    turned into a defect density, so that a chip's yield follows its own die area."""
+
+    process: Name  # the foundry's name for it: "N3", "SF2"
+    node: Name  # the class chips are designed for: "7nm", "5nm", "3nm", "2nm"
+    capacity: NonNeg  # thousand wafers a quarter
+    available: Quarter | None = None  # first quarter it runs (None: from the start)
+    price: Positive  # US$ thousand per wafer
+    unit_cost: Positive
+    yield0: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]  # on the reference die, now
+    yield_max: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]  # on the reference die, mature
+    volume0: Positive  # thousand wafers run on it by the start (cumulative): the learning curve's anchor
+    pipeline: list[NodePipeline] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FoundryNode:
+        if self.yield0 > self.yield_max:
+            raise ValueError("yield0 must not exceed yield_max")
+        return self
+
+
+class Foundry(Strict):
+    """A foundry: its leading-edge processes (`nodes`, the modelled market) and the revenue of its
+    other nodes (`mature_revenue`), which still counts in the foundry revenue share."""
+
+    name: Name
+    name_ko: str
+    country: str
+    fixed_cost: NonNeg  # US$ B per quarter
+    cash: Real
+    borrow_limit: NonNeg
+    lead_time: int = Field(ge=1, le=40)
+    capex_per_unit: Positive  # US$ B per unit of quarterly capacity
+    invests: bool = True
+    learning_exponent: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)]  # b in D = floor + (D0-floor)(V/V0)^-b
+    nodes: list[FoundryNode] = []
     other_share: Fraction  # share of the non-AI advanced-wafer demand at the start
     mature_revenue: NonNeg  # US$ B per quarter from nodes outside the modelled market
     mature_growth: Growth = 0.0  # per quarter
     mature_margin: Fraction
 
+    @model_validator(mode="after")
+    def _nodes_once(self) -> Foundry:
+        twice = repeated([n.node for n in self.nodes]) + repeated([n.process for n in self.nodes])
+        if twice:
+            raise ValueError(f"nodes: one process per node class; repeated {', '.join(twice)}")
+        return self
+
 
 class FoundryPool(Strict):
-    """Leading-edge wafer demand outside the modelled AI chips (phones, PCs, networking)."""
+    """Leading-edge wafer demand outside the modelled AI chips (phones, PCs, networking), by node
+    class, moving to newer classes over time; `home` names the share designed by each country's
+    own firms (a foundry's anchor customers, whom its state's price-gap subsidy may cover)."""
 
     demand: Positive  # thousand wafers per quarter at the start
     growth: Growth  # per quarter
+    nodes: dict[str, Fraction] = Field(min_length=1)  # the start's split by node class
+    migration: Fraction  # share of a class's demand that moves to the next newer class a quarter
+    home: dict[str, Fraction] = {}  # country -> share of the pool its firms design
 
 
 class HBMGeneration(Strict):
@@ -281,6 +340,8 @@ class Chip(Strict):
     perf: Positive  # H100-equivalents
     price: Positive  # US$ thousand
     hbm_gb: NonNeg
+    node: Name  # the process node class it is designed for ("5nm"): each of its foundries needs one
+    die_area: Annotated[float, Field(gt=0, le=9, allow_inf_nan=False)] | None = None  # cm2 of its largest die
     hbm_gen: Name | None = None  # the HBM generation it is built for (required when hbm_gb > 0)
     hbm_older: int = Field(default=0, ge=0, le=3)  # how many generations older it can run on, slower
     dies_per_wafer: Positive  # gross chips per wafer (all dies one chip needs)
@@ -648,6 +709,21 @@ class Scenario(Strict):
             if unknown:
                 raise ValueError(f"{maker.name}.generations: unknown HBM generation {', '.join(unknown)} "
                                  f"(hbm_generations: {', '.join(g.name for g in self.hbm_generations)})")
+        node_classes = {f.name: {n.node for n in f.nodes} for f in self.foundries}
+        for d in self.designers:
+            for chip in (d.chip, *d.roadmap):
+                made_at = d.foundries if chip is d.chip else chip.foundries
+                lacking = [f for f in made_at if chip.node not in node_classes.get(f, set())]
+                if lacking:
+                    raise ValueError(f"{d.name}.{'chip' if chip is d.chip else 'roadmap.' + chip.name}.node: "
+                                     f"{', '.join(lacking)} has no {chip.node} process")
+        every_class = set().union(*node_classes.values()) if node_classes else set()
+        unknown = sorted(set(self.foundry_pool.nodes) - every_class)
+        if unknown:
+            raise ValueError(f"foundry_pool.nodes: no foundry has a {', '.join(unknown)} process")
+        if abs(sum(self.foundry_pool.nodes.values()) - 1) > 1e-3:
+            raise ValueError("foundry_pool.nodes: the split by node class must sum to 1")
+        need(self.foundry_pool.home, "countries", "foundry_pool.home")
         for d in self.designers:
             for chip in (d.chip, *d.roadmap):
                 where = f"{d.name}.{'chip' if chip is d.chip else 'roadmap.' + chip.name}.hbm_gen"
@@ -823,14 +899,16 @@ def _describe(error: dict, data: dict) -> str:
 # --------------------------------------------------------------------------- extends
 # A scenario may be written as another one plus changes: `extends = "baseline"` at the top, then
 # only the tables and items that differ. Tables merge key by key; arrays of tables whose items have
-# a `name` or `id` merge item by item (an item naming an existing one changes only the keys it
+# a `name`, `id` or `process` merge item by item (an item naming an existing one changes only the keys it
 # gives; a new one is added at the end); any other value replaces the base's. Nothing is removed.
 
 MAX_EXTENDS = 4  # a chain longer than this is a mistake, not a design
 
 
 def _item_key(item) -> str | None:
-    return (item.get("name") or item.get("id")) if isinstance(item, dict) else None
+    """What names an item of an array of tables for `extends`: a firm's `name`, an event's or a
+    country's `id`, a foundry node's `process`."""
+    return (item.get("name") or item.get("id") or item.get("process")) if isinstance(item, dict) else None
 
 
 def _keyed(value) -> bool:

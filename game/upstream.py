@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from agents.designers import INPUTS
-from game import market
+from game import market, wafers
+from game.text import tr
 
 # Below these, what is left of an order (million GB) or of a maker's lines (share) is rounding.
 ORDER_LEFT = 1e-9
@@ -136,54 +137,107 @@ def _book_hbm(world, books) -> None:
 
 
 def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
-    """Designers order from the foundries their generation is tied to; the rest of the
-    advanced-node market (phones, PCs) orders as one more buyer. No spill: a chip cannot move
-    foundry within a generation."""
+    """Wafers, one market per foundry process node (game.wafers). Designers order on their chip's
+    node from the foundries their generation is tied to (no spill: a chip cannot move foundry
+    within a generation); the pool's segments order on each class from the foundries they chose.
+    Returns the good dies each designer received."""
     foundries = world.foundries
-    index = {f.name: i for i, f in enumerate(foundries)}
+    nodes = [(i, node) for i, f in enumerate(foundries) for node in f.order]  # the node-level suppliers
+    where = {(i, node): k for k, (i, node) in enumerate(nodes)}
     buyer, supplier, orders, per_wafer, subsidy = [], [], [], [], []
     for j, d in enumerate(world.designers):
         if not d.alive:
             continue
         for name, mix in zip(d.foundries, d.foundry_mix, strict=True):
-            f = foundries[index[name]]
-            if mix <= 0 or not world.export_rules.allows("wafer", f.country, d.country):
+            i = world.foundry_index[name]
+            f = foundries[i]
+            if mix <= 0 or not f.runs(d.chip.node, world.now) or \
+                    not world.export_rules.allows("wafer", f.country, d.country):
                 continue
-            good = d.chip.dies_per_wafer * f.yield_
+            good = wafers.good_dies(world, f, d.chip)
             buyer.append(j)
-            supplier.append(index[name])
+            supplier.append(where[(i, d.chip.node)])
             orders.append(mix * dies_needed[j] / good)
             per_wafer.append(good)
             subsidy.append(world.die_subsidy(d, f, d.chip))
-    pool = len(world.designers)
-    for i, f in enumerate(foundries):
-        if f.alive and f.other_share > 0:
-            buyer.append(pool)
-            supplier.append(i)
-            orders.append(world.other_demand * f.other_share)
-            per_wafer.append(0.0)
-            subsidy.append(0.0)
-    buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
-    orders_a = np.array(orders)
-    filled = market.allocate(orders_a, supplier_a, np.array([f.available for f in foundries]))
-    _book(world, "wafer", foundries, buyer_a, supplier_a, orders_a, filled)
+    designers = len(world.designers)
+    segments = list(world.pool.segments)
+    reference = world.params.usable_wafer_area / world.params.reference_die_area
+    for segment, node, i, amount in world.pool.orders(world):
+        f = foundries[i]
+        buyer.append(designers + segments.index(segment))
+        supplier.append(where[(i, node)])
+        orders.append(amount)
+        per_wafer.append(reference * f.die_yield(node, world.params.reference_die_area))
+        subsidy.append(wafers.home_subsidy_per_die(world, f, node, segment, expected=False))
+    buyer_a, supplier_a, orders_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int), np.array(orders)
+    capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
+    filled = market.allocate(orders_a, supplier_a, capacity)
+    _book_wafers(world, nodes, buyer_a, supplier_a, orders_a, filled)
     dies = filled * np.array(per_wafer)
-    _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000)
-    return np.bincount(buyer_a, dies, pool + 1)[:pool]
+    _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000, segments)
+    return np.bincount(buyer_a, dies, designers + len(segments))[:designers]
 
 
-def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray) -> None:
-    """The state pays the price-gap subsidy on the good dies its designers bought at home, at the
-    share of it the budget can fund (the designer bears the rest)."""
+def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
+    """Each node ships and bills; designers pay; each node's price moves with its own excess
+    demand. The quarter's order book is kept by foundry (the map and the indicators read it)."""
+    params = world.params
+    foundries = world.foundries
+    k = len(nodes)
+    shipped = np.bincount(supplier, filled, k)
+    asked = np.bincount(supplier, orders, k)
+    price = np.array([foundries[i].nodes[node]["price"] for i, node in nodes])
+    rows = buyer < len(world.designers)
+    bill = np.bincount(buyer[rows], filled[rows] * price[supplier[rows]] / 1000, len(world.designers))
+    for designer, amount in zip(world.designers, bill, strict=True):
+        designer.costs += amount
+    capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
+    floor = np.array([foundries[i].nodes[node]["unit_cost"] for i, node in nodes])
+    new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
+                                    params.price_step_limit, floor)
+    n = len(foundries)
+    owner = np.array([i for i, _ in nodes], dtype=int)
+    asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
+    previous = world.last_market.get("wafer", {}).get("asked")
+    growth = asked_by.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
+    for i, f in enumerate(foundries):
+        mine = [m for m in range(k) if owner[m] == i]
+        for m in mine:
+            f.nodes[nodes[m][1]]["asked"] = float(asked[m])
+        f.sell_nodes({nodes[m][1]: float(shipped[m]) for m in mine})
+        for m in mine:
+            f.nodes[nodes[m][1]]["price"] = float(new_price[m])
+        f.observe_orders(float(asked_by[i]), float(growth), params.demand_smoothing)
+        f.observe_node_orders(params.demand_smoothing)
+    average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
+                        where=shipped_by > 0)
+    world.last_market["wafer"] = {"shipped": shipped_by, "asked": asked_by, "price": average,
+                                  "capacity": np.array([f.available for f in foundries]), "buyer": buyer,
+                                  "supplier": owner[supplier] if len(supplier) else supplier, "filled": filled,
+                                  "nodes": nodes, "node_shipped": shipped, "node_asked": asked}
+
+
+def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray, segments: list[str]) -> None:
+    """The state pays the price-gap subsidy on the good dies its home customers bought at a home
+    foundry: its designers and its anchor customers in the pool, at the share of it the budget can
+    fund (the customer bears the rest; what anchor customers receive leaves the modelled world)."""
+    designers = len(world.designers)
     for j in np.unique(buyer[owed > 0]):
-        designer = world.designers[j]
-        country = world.countries[designer.country]
+        if j < designers:
+            designer = world.designers[j]
+            country = world.countries[designer.country]
+        else:
+            designer, country = None, world.countries[segments[j - designers]]
         local = country.to_local(float(owed[buyer == j].sum()))
         paying = local * country.share_for("foundry_subsidy", local)
         paid = country.to_usd_billion(world.pay_usage(country, "foundry_subsidy", local, paying))
-        designer.costs -= paid
+        if designer is not None:
+            designer.costs -= paid
         if paid > 0:
-            world.note("mechanism", country.name, "cause.foundry_subsidy", firm=designer.name, amount=paid * 1000,
+            world.note("mechanism", country.name, "cause.foundry_subsidy",
+                       firm=designer.name if designer else tr("pool.anchor", "en"),
+                       firm_ko=designer.name_ko if designer else tr("pool.anchor", "ko"), amount=paid * 1000,
                        targets=["foundry_share"])
 
 

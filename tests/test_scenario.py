@@ -120,35 +120,36 @@ def test_toml_writer_round_trips_the_baseline():
 
 def test_missing_required_field_is_named():
     data = baseline_data()
-    del data["foundries"][0]["price"]
+    del data["hbm_makers"][0]["price"]
     message = refusal(to_toml(data))
-    assert "foundries[0] (TSMC).price: required field is missing" in message
+    assert "hbm_makers[0] (SK hynix).price: required field is missing" in message
 
 
 def test_misspelt_field_is_named():
     """`capacty` must not silently fall back to a default: it is refused as unknown."""
-    message = refusal(edited("capacity = 1340.0", "capacty = 1340.0"))
-    assert "foundries[0] (TSMC).capacty: unknown field (misspelt?)" in message
-    assert "foundries[0] (TSMC).capacity: required field is missing" in message
+    message = refusal(edited("capacity = 92.0", "capacty = 92.0"))
+    assert "hbm_makers[0] (SK hynix).capacty: unknown field (misspelt?)" in message
+    assert "hbm_makers[0] (SK hynix).capacity: required field is missing" in message
 
 
 def test_negative_capacity_is_refused():
-    message = refusal(edited("capacity = 1340.0", "capacity = -1340.0"))
-    assert "foundries[0] (TSMC).capacity" in message
+    message = refusal(edited("capacity = 92.0", "capacity = -92.0"))
+    assert "hbm_makers[0] (SK hynix).capacity" in message
     assert "greater than or equal to 0" in message
 
 
 def test_yield_above_one_is_refused():
-    message = refusal(edited("yield0 = 0.80", "yield0 = 1.2"))
-    assert "foundries[0] (TSMC).learning.yield0" in message
-    assert "less than or equal to 1" in message
+    message = refusal(edited("yield0 = 0.95, yield_max = 0.96, volume0 = 20000.0", "yield0 = 1.2, yield_max = 0.96, "
+                             "volume0 = 20000.0"))
+    assert "foundries[0] (TSMC).nodes[0].yield0" in message
+    assert "less than 1" in message
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_non_finite_numbers_are_refused(bad):
     """TOML allows nan and inf; the game must not."""
-    message = refusal(edited("capacity = 1340.0", f"capacity = {bad}"))
-    assert "foundries[0] (TSMC).capacity" in message
+    message = refusal(edited("capacity = 92.0", f"capacity = {bad}"))
+    assert "hbm_makers[0] (SK hynix).capacity" in message
     assert "finite" in message
 
 
@@ -205,8 +206,8 @@ def test_unknown_scenario_name_lists_the_installed_ones():
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("capacity = 1340.0", "capacity = -1340.0", "foundries[0] (TSMC).capacity"),
-        ("capacity = 1340.0", "capacty = 1340.0", "capacty: unknown field"),
+        ("capacity = 92.0", "capacity = -92.0", "hbm_makers[0] (SK hynix).capacity"),
+        ("capacity = 92.0", "capacty = 92.0", "capacty: unknown field"),
         ("[params]", "[params", "not valid TOML"),
     ],
 )
@@ -229,7 +230,7 @@ def test_cli_refuses_broken_scenario_without_traceback(tmp_path, old, new, expec
 def _numeric_fields() -> list[tuple[str, int, str]]:
     """(section, index, field) for every firm of the kinds below, fields that must be >= 0 or > 0."""
     data = baseline_data()
-    fields = {"foundries": ("capacity", "price", "unit_cost", "capex_per_unit"),
+    fields = {"foundries": ("capex_per_unit", "fixed_cost"),
               "hbm_makers": ("capacity", "price", "unit_cost"),
               "packagers": ("capacity", "price"),
               "buyers": ("budget", "installed"),
@@ -260,7 +261,9 @@ def test_a_lesson_is_the_baseline_with_only_its_listed_changes():
     assert "extends = \"baseline\"" in (SCENARIO_DIR / "lesson_priming_water.toml").read_text(encoding="utf-8")
     assert lesson.scenario.turns == 8 and lesson.scenario.name == "lesson_priming_water"
     samsung = {f.name: f for f in lesson.foundries}["Samsung Foundry"]
-    assert samsung.other_share == 0.002 and samsung.learning.volume0 == 100.0
+    base_samsung = {f.name: f for f in base.foundries}["Samsung Foundry"]
+    assert {n.process: n.available for n in samsung.nodes}["SF2"] == "2025Q1", "a node merged by its process"
+    assert [n.process for n in samsung.nodes] == [n.process for n in base_samsung.nodes], "the other nodes kept"
     assert samsung.mature_revenue == {f.name: f for f in base.foundries}["Samsung Foundry"].mature_revenue, "kept"
     rebel = {d.name: d for d in lesson.designers}["Rebellions"]
     assert [g.launch for g in rebel.roadmap if g.name == "REBEL Quad"] == ["2025Q2"]

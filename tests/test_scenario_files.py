@@ -161,9 +161,9 @@ def test_the_hash_ignores_comments_whitespace_key_order_and_number_spelling(tmp_
         "comment": BASELINE_TEXT + "\n# a comment added later\n",
         "edited comment": edited("# CHOSEN: a 10% excess demand lifts price 2.5% a quarter", "# reworded"),
         "whitespace": BASELINE_TEXT.replace(" = ", "  =  "),
-        "1e3 spelling": edited("capacity = 1340.0", "capacity = 1.34e3"),
-        "integer spelling": edited("capacity = 1340.0", "capacity = 1340"),
-        "explicit default": edited("capacity = 1340.0", "capacity = 1340.0\ninvests = true"),
+        "1e3 spelling": edited("capacity = 92.0", "capacity = 9.2e1"),
+        "integer spelling": edited("capacity = 92.0", "capacity = 92"),
+        "explicit default": edited("capacity = 92.0", "capacity = 92.0\ninvests = true"),
         "key order and inline tables": to_toml(dict(reversed(list(baseline_data().items())))),
     }
     for what, text in variants.items():
@@ -171,7 +171,7 @@ def test_the_hash_ignores_comments_whitespace_key_order_and_number_spelling(tmp_
 
 
 @pytest.mark.parametrize(("old", "new"), [
-    ("capacity = 1340.0", "capacity = 1340.5"),
+    ("capacity = 92.0", "capacity = 92.5"),
     ("budget_noise = 0.04", "budget_noise = 0.05"),
     ('title_en = "Baseline: one government term, 2025-2029"', 'title_en = "Baseline"'),
     ("turns = 20", "turns = 19"),

@@ -58,6 +58,9 @@ def replace_items(scenario: Scenario, group: str, edit) -> Scenario:
 
 
 def scale(item, field: str, factor: float):
+    if field == "capacity" and hasattr(item, "nodes"):  # a foundry's capacity is its nodes'
+        return item.model_copy(update={"nodes": [n.model_copy(update={"capacity": n.capacity * factor})
+                                                 for n in item.nodes]})
     return item.model_copy(update={field: getattr(item, field) * factor})
 
 
@@ -161,7 +164,7 @@ def capacity_in_force(producer, before, now: int) -> float:
     if producer.alive:
         return producer.capacity
     alive, capacity, pipeline = before
-    return capacity + sum(amount for ready, amount in pipeline if ready <= now) if alive else 0.0
+    return capacity + sum(project[1] for project in pipeline if project[0] <= now) if alive else 0.0
 
 
 def check_invariants(world: World, before) -> None:
@@ -437,7 +440,7 @@ def test_korean_npu_makers_lose_cash_without_korean_buyers():
 
 
 def planned_korean_capacity(world: World) -> dict[str, float]:
-    return {p.name: p.capacity + sum(amount for _, amount in p.pipeline) for p in world.producers
+    return {p.name: p.capacity + sum(project[1] for project in p.pipeline) for p in world.producers
             if p.country == "KOR"}
 
 

@@ -1,0 +1,170 @@
+"""Leading-edge wafers (phase 4 of the turn): the foundries' process nodes, the AI-chip designers'
+orders, the rest of the advanced-node market (the pool) and the price-gap subsidy.
+
+Everything here works per process node (docs/model.md, "Learning per node"): a chip is designed
+for a node class ("3nm") and made on that class's process at each foundry it uses; a good die's
+cost is the node's wafer price over the good dies a wafer yields, and yields follow each node's
+own defect density, which falls with the wafers run on that node. So volume bought on one node
+teaches that node, and the customers who watch that node's cost per good die see the result.
+
+The pool is the non-AI leading-edge demand (phones, PCs, networking) by node class, moving to
+newer classes as they open, split into segments by the country whose firms design the chips (a
+foundry's home segment is its anchor customers) and the rest of the world. Each segment moves
+slowly (contracts, design ports) towards the foundries with the cheapest good die on each class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from game import market
+
+ELSEWHERE = "ROW"  # the pool segment designed by firms of no country with a home segment
+
+
+def die_area(world, chip) -> float:
+    """cm2 of a chip's largest die: given, or the usable wafer area over its dies per wafer
+    (never above a reticle, ~8.5 cm2: a bigger chip is made of several dies)."""
+    if chip.die_area:
+        return chip.die_area
+    return min(world.params.usable_wafer_area / chip.dies_per_wafer, 8.5)
+
+
+def good_dies(world, foundry, chip) -> float:
+    """Good chip-sets per wafer of `chip` at `foundry` on the chip's node today."""
+    return chip.dies_per_wafer * foundry.die_yield(chip.node, die_area(world, chip))
+
+
+def die_cost(world, foundry, chip) -> float:
+    """US$ thousand per good die of `chip` at `foundry`."""
+    return foundry.nodes[chip.node]["price"] / good_dies(world, foundry, chip)
+
+
+class Pool:
+    """The pool's state: demand by node class (thousand wafers a quarter) and, per class and
+    segment, each foundry's share of it."""
+
+    def __init__(self, world, spec) -> None:
+        self.spec = spec
+        self.demand = {c: spec.demand * s for c, s in spec.nodes.items()}
+        self.segments = {**spec.home, ELSEWHERE: 1 - sum(spec.home.values())}
+        classes = [c for f in world.foundries for c in f.order]
+        self.classes = sorted(set(classes), key=_class_rank)  # oldest first
+        self.appeal: dict[str, np.ndarray] = {}
+        self.shares: dict[str, dict[str, np.ndarray]] = {}
+
+    @property
+    def total(self) -> float:
+        return sum(self.demand.values())
+
+    def calibrate(self, world) -> None:
+        """Each foundry's unobserved appeal per class, so that the starting split of each class's
+        pool, over all segments (each leaning to its home foundries by `home_pool_bias`),
+        reproduces the foundries' starting shares of the pool (`other_share`, renormalised to those
+        that run the class): Berry's contraction, one market per class."""
+        own = np.array([f.other_share for f in world.foundries])
+        for node in self.classes:
+            running = self.running(world, node, world.start)
+            target = np.where(running, own, 0.0)
+            target = target / target.sum() if target.sum() > 0 else running / max(running.sum(), 1)
+            base = {s: self.utility(world, node, s, with_appeal=False) for s in self.segments}
+
+            fitted = running & (target > 0)  # a foundry the pool does not use yet: the least appeal observed
+
+            def predict(appeal, base=base, fitted=fitted):
+                return sum(w * market.logit_shares(base[s] + appeal, fitted) for s, w in self.segments.items())
+
+            appeal = market.fit_constants(predict, target)
+            floor = appeal[target > 0].min() if (target > 0).any() else 0.0
+            self.appeal[node] = np.where(target > 0, appeal, floor)
+            self.shares[node] = {s: market.logit_shares(base[s] + self.appeal[node], running) for s in self.segments}
+
+    def running(self, world, node: str, now: int | None = None) -> np.ndarray:
+        when = world.now if now is None else now
+        return np.array([f.runs(node, when) for f in world.foundries])
+
+    def utility(self, world, node: str, segment: str | None, with_appeal: bool = True) -> np.ndarray:
+        """-w log(cost per good reference die, less the segment's home subsidy) + appeal."""
+        params = world.params
+        dies = params.usable_wafer_area / params.reference_die_area
+        cost = np.array([f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
+                         if node in f.nodes else 1.0 for f in world.foundries])
+        if segment is not None:
+            cost = cost - np.array([home_subsidy_per_die(world, f, node, segment) for f in world.foundries])
+        utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
+        if segment is not None:
+            utility = utility + params.home_pool_bias * np.array([f.country == segment for f in world.foundries])
+        return utility + self.appeal[node] if with_appeal else utility
+
+    def move(self, world) -> None:
+        """A quarter: the pool grows, part of each class moves to the next newer class running
+        somewhere, and every segment re-picks its foundries a little (inertia)."""
+        growth = 1 + self.spec.growth
+        open_classes = [c for c in self.classes if self.running(world, c).any()]
+        for node in self.demand:
+            self.demand[node] *= growth
+        for older, newer in zip(open_classes[-2::-1], open_classes[::-1], strict=False):
+            moving = self.spec.migration * self.demand.get(older, 0.0)
+            self.demand[older] = self.demand.get(older, 0.0) - moving
+            self.demand[newer] = self.demand.get(newer, 0.0) + moving
+        inertia = world.params.other_demand_inertia
+        for node in self.classes:
+            running = self.running(world, node)
+            if not running.any():
+                continue
+            for segment in self.segments:
+                target = market.logit_shares(self.utility(world, node, segment), running)
+                mix = (1 - inertia) * np.where(running, self.shares[node][segment], 0.0) + inertia * target
+                self.shares[node][segment] = mix / mix.sum() if mix.sum() > 0 else target
+
+    def orders(self, world):
+        """(segment, node, foundry index, thousand wafers) for every pool order this quarter."""
+        for node, demand in self.demand.items():
+            if demand <= 0 or node not in self.shares:
+                continue
+            for segment, part in self.segments.items():
+                for i, share in enumerate(self.shares[node][segment]):
+                    if share > 0 and world.foundries[i].runs(node, world.now):
+                        yield segment, node, i, demand * part * share
+
+    def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
+        """Each foundry's pool orders this quarter (of segments other than `foreign_of`'s own)."""
+        out = np.zeros(len(world.foundries))
+        for segment, _, i, wafers in self.orders(world):
+            if foreign_of is None or segment != foreign_of:
+                out[i] += wafers
+        return out
+
+
+def _class_rank(node: str) -> float:
+    """Older classes first: "7nm" before "3nm" (by the number in the name; unknown last)."""
+    digits = "".join(ch for ch in node if ch.isdigit() or ch == ".")
+    return -float(digits) if digits else 0.0
+
+
+def gap_per_die(world, foundry, node: str, area: float, country: str) -> float:
+    """How much dearer (US$ thousand) a good die of `area` is at a home foundry than at the
+    cheapest foreign foundry this country's firms may use on the same node class."""
+    dies = world.params.usable_wafer_area / area if area else 1.0
+
+    def cost(f):
+        return f.nodes[node]["price"] / (dies * f.die_yield(node, area))
+
+    foreign = [cost(f) for f in world.foundries if f.country != country and f.runs(node, world.now)
+               and f.available > 0 and world.export_rules.allows("wafer", f.country, country)]
+    return max(cost(foundry) - min(foreign), 0.0) if foreign else 0.0
+
+
+def home_subsidy_per_die(world, foundry, node: str, segment: str, expected: bool = True) -> float:
+    """The price-gap subsidy per good reference die for a pool segment at one of its home
+    foundries: its state's rate x the gap (US$ thousand), x the share of it the state is expected
+    to fund when the segment weighs it (`expected`), in full when what is owed is worked out."""
+    if foundry.country != segment or node not in foundry.nodes or segment not in world.countries:
+        return 0.0
+    country = world.countries[segment]
+    rate = country.policy.foundry_subsidy
+    if rate <= 0 or not foundry.runs(node, world.now):
+        return 0.0
+    area = world.params.reference_die_area
+    funded = world.expected_funding(country, "foundry_subsidy") if expected else 1.0
+    return rate * funded * gap_per_die(world, foundry, node, area, segment)
