@@ -43,18 +43,46 @@ def _codes(text: str) -> tuple[str, ...]:
 
 
 def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
-    """Controllers by name; unknown countries or strategies are usage errors naming the valid ones."""
-    from agents.controllers import make_controller
+    """Controllers by built-in name or plug-in spec (agents/plugins.py: a plug-in's module is
+    imported and the class made here, in this process); an unknown country or strategy, or a
+    plug-in that cannot be loaded or made, is a usage error naming it."""
+    from agents.plugins import SpecError, make_controller
 
     controllers = {}
     for code, name in chosen.items():
         if code not in countries:
             raise UsageError(f"--control: no country '{code}' in this scenario (countries: {', '.join(countries)})")
+        if name.startswith("policy:"):
+            raise UsageError(f"--control: '{name}': a trained policy plays in tournaments "
+                             "(python main.py tournament --strategies policy:PATH,...), not in sim")
         try:
             controllers[code] = make_controller(code, name)
-        except KeyError as exc:
-            raise UsageError(f"--control: {exc.args[0]}") from None
+        except SpecError as exc:
+            raise UsageError(f"--control: {exc}") from None
     return controllers
+
+
+def refuse_plugin_save(path: Path) -> None:
+    """A save of a game a plug-in played names the plug-in's spec. A save never runs the code it
+    names, and game/saves.py re-plays a save with built-in controllers only, so loading,
+    re-playing and reporting such a game are refused here, saying how to read it instead: the
+    same scenario, seed and plug-in play the same game again."""
+    from agents.plugins import is_plugin
+    from game.saves import read_save
+
+    save = read_save(path)
+    plugins = {code: name for code, name in save.controllers.items() if is_plugin(name)}
+    if not plugins:
+        return
+    named = ", ".join(f"{code}={name}" for code, name in plugins.items())
+    again = (f"python main.py sim --scenario {save.scenario.name} --seed {save.seed} --turns {save.turn} "
+             f"--control {','.join(f'{c}={n}' for c, n in plugins.items())}"
+             + (f" --difficulty {save.difficulty.level}" if save.difficulty.level != "normal" else "")
+             + " --explain")
+    raise UsageError(f"{path}: this game was played by a plug-in ({named}). The save keeps every Action it took, "
+                     "but a save is re-played with built-in strategies only and never runs the code it names, so "
+                     "sim --load, replay and report refuse it. To read the game, play it again (the same scenario, "
+                     f"seed and plug-in give the same game if the plug-in draws its chances from obs.rng): {again}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--csv", metavar="DIR", help="write the DataCollector tables (model.csv, agents.csv) here")
     sim.add_argument("--lang", choices=LANGUAGES, default="en", help="summary language (en, ko)")
     sim.add_argument("--control", type=_controls, default={}, metavar="CODE=STRATEGY,...",
-                     help="strategies by country, e.g. KOR=team_korea,USA=default (others: default)")
+                     help="strategies by country, e.g. KOR=team_korea,USA=default (others: default); a strategy "
+                          "may be your own plug-in, KOR=path/to/file.py:Class or KOR=module:Class. A plug-in is "
+                          "arbitrary Python code: sim imports and runs it in this process, with your rights and "
+                          "no sandbox, so run only code you trust")
     sim.add_argument("--difficulty", type=argtypes.difficulty, metavar="LEVEL",
                      help="easy, normal or hard: Korea's state money and its rivals' (default: normal)")
     sim.add_argument("--explain", action="store_true", help="also print the cause log: what moved what, and why")
@@ -161,6 +192,7 @@ def run_tournament(args) -> str:
 
 
 def run_sim(args) -> str:
+    from agents.plugins import PluginFault
     from game.difficulty import Difficulty
     from game.model import World  # imported here so `scenarios` stays fast
     from game.saves import SaveError, autosave, document, load_game, save_path, write_save
@@ -178,6 +210,7 @@ def run_sim(args) -> str:
             if args.scenario or args.seed is not None or args.control or args.difficulty:
                 raise UsageError("--load takes the scenario, seed, difficulty and strategies from the save; "
                                  "drop --scenario, --seed, --difficulty and --control")
+            refuse_plugin_save(save_path(args.load))
             model, save = load_game(save_path(args.load), force=args.force)
             scenario_name = save.scenario.name
             turns = turns_to_play(model, args.turns, args.load)
@@ -198,6 +231,8 @@ def run_sim(args) -> str:
         if target is not None:
             write_save(target, document(model, scenario_name))
     except SaveError as exc:
+        raise UsageError(str(exc)) from None
+    except PluginFault as exc:  # a plug-in's decide() or choose() raised: the game cannot go on
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot write the save: {exc.strerror or exc}") from None
@@ -238,6 +273,7 @@ def run_report(args) -> str:
     from game.saves import SaveError, save_path
 
     try:
+        refuse_plugin_save(save_path(args.path))
         path = report_from_save(save_path(args.path), Path(args.out), args.lang, force=args.force)
     except (SaveError, DebriefError) as exc:
         raise UsageError(str(exc)) from None
@@ -249,6 +285,7 @@ def run_replay(args) -> str:
 
     try:
         path = save_path(args.path)
+        refuse_plugin_save(path)
         found = check(path, force=args.force)
     except SaveError as exc:
         raise UsageError(str(exc)) from None

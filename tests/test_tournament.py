@@ -350,14 +350,15 @@ def test_a_saved_policy_plays_by_name_and_a_missing_one_is_a_usage_error(tmp_pat
     pytest.importorskip("gymnasium")
     import numpy as np
 
+    from agents.plugins import SpecError
     from game.env import LinearPolicy, PolicyController
-    from game.tournament.strategies import StrategyError, factory
+    from game.tournament.strategies import factory
 
     path = tmp_path / "policy.json"
     LinearPolicy(np.zeros(LinearPolicy.size())).save(path)
     made = factory(f"policy:{path}", "KOR")()
     assert isinstance(made, PolicyController) and made.path == str(path)
-    with pytest.raises(StrategyError, match="no policy file"):
+    with pytest.raises(SpecError, match="no policy file"):
         factory(f"policy:{tmp_path / 'missing.json'}", "KOR")
 
 

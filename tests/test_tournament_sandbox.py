@@ -295,12 +295,13 @@ def test_sys_exit_keyboard_interrupt_and_base_exceptions_forfeit_only_their_game
 
 def test_a_strategy_that_exits_on_import_or_in_its_constructor_is_a_usage_error(tmp_path):
     (tmp_path / "bad.py").write_text("import sys\nsys.exit(0)\n", encoding="utf-8")
-    (tmp_path / "init.py").write_text("class C:\n    def __init__(self):\n        raise SystemExit(4)\n",
-                                      encoding="utf-8")
-    for spec, needle in ((f"{tmp_path / 'bad.py'}:C", "SystemExit: 0"), (f"{tmp_path / 'init.py'}:C", "SystemExit: 4")):
+    (tmp_path / "init.py").write_text("class C:\n    def __init__(self):\n        raise SystemExit(4)\n\n"
+                                      "    def decide(self, obs):\n        return []\n", encoding="utf-8")
+    for spec, needle, what in ((f"{tmp_path / 'bad.py'}:C", "SystemExit: 0", "failed to import"),
+                               (f"{tmp_path / 'init.py'}:C", "SystemExit: 4", "cannot be created")):
         code, _out, err = cli("tournament", "--strategies", f"{spec},laissez_faire", "--seeds", "1",
                               "--out", str(tmp_path / "out"), "--quiet")
-        assert code == 2 and needle in err and "cannot be created" in err and "Traceback" not in err, err
+        assert code == 2 and needle in err and what in err and spec in err and "Traceback" not in err, err
 
 
 # --- 2. the hard deadline, enforced from outside --------------------------------------------------------------------

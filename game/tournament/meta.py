@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+from agents.plugins import is_plugin, parse
+
 FORMAT = "1"
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("game", "agents")
@@ -67,10 +69,10 @@ def strategy_digest(spec: str) -> str:
     """A built-in is covered by code_version; a user's strategy by its own file's contents."""
     if spec.startswith("policy:"):
         return _file_digest(spec[len("policy:"):])
-    if ":" not in spec:
+    if not is_plugin(spec):
         return "built-in"
-    where = spec.rpartition(":")[0]
-    if where.endswith(".py") or "/" in where or os.sep in where:
+    where, _, is_file = parse(spec)
+    if is_file:
         return _file_digest(Path(where).expanduser())
     found = importlib.util.find_spec(where)
     origin = found.origin if found else None

@@ -154,7 +154,7 @@ def validate(options: Options):
         for role in roles[:1] if strategy_specs.is_plugin(spec) else roles:  # a plug-in is the same for every role
             try:
                 strategy_specs.check(spec, role)
-            except strategy_specs.StrategyError as exc:
+            except strategy_specs.SpecError as exc:
                 raise TournamentUsageError(f"--strategies: {exc}") from None
     if options.backend not in BACKENDS:
         raise TournamentUsageError(f"--backend {options.backend}: choose one of {', '.join(BACKENDS)}")

@@ -41,8 +41,8 @@ import socket
 import sys
 import threading
 import time
-import traceback
 
+from agents.plugins import error_text as strategy_error
 from game.observation import Observation
 from game.tournament.tasks import die_with_parent
 
@@ -72,10 +72,7 @@ def error_text(exc: BaseException) -> str:
         return str(exc)[:2000]
     if isinstance(exc, StrategyFault):
         return f"{type(exc).__name__}: {exc}"[:2000]
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__][-3:]
-    where = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in reversed(frames))
-    text = f"{type(exc).__name__}: {exc}" + (f" (at {where})" if where else "")
-    return text[:2000]
+    return strategy_error(exc, skip=(__file__,))
 
 
 # ---------------------------------------------------------------------------------------------- the worker's side
@@ -431,7 +428,7 @@ def _serve(conn, spec: str, role: str, cwd: str, parent: int) -> None:
             if op == "load":
                 try:
                     make = strategies.factory(spec, role)
-                except strategies.StrategyError as exc:
+                except strategies.SpecError as exc:
                     _send(conn, {"op": "error", "error": strategies.LOADER_SAYS + str(exc)})
                     continue
                 _send(conn, {"op": "ok"})
