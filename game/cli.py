@@ -1,12 +1,15 @@
 """The command line: `python main.py play | sim | replay | report | scenarios | tournament | train`.
 
 User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
-with a one-paragraph message on stderr and exit code 2, never a traceback.
+with a one-paragraph message on stderr and exit code 2, never a traceback. When the command was
+right but the machine failed it (a full disk under a tournament's results) the message is the
+same kind and the exit code 1. Ctrl-C outside a command's own handling ends with 130, quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import textwrap
@@ -17,10 +20,17 @@ from game.scenario import ScenarioError, list_scenarios, load_scenario
 from game.text import LANGUAGES, tr
 
 USAGE_ERROR = 2
+ENVIRONMENT_FAILED = 1
+INTERRUPTED = 130  # what a shell reports for a program ended by Ctrl-C (128 + SIGINT)
 
 
 class UsageError(Exception):
     """A mistake in how the program was called; the message is shown as it is."""
+
+
+class EnvironmentFailure(Exception):
+    """The command was right but the environment failed it (a full disk, an I/O error); the
+    message is shown as it is, exit code 1."""
 
 
 def _controls(text: str) -> dict[str, str]:
@@ -173,18 +183,17 @@ def run_train(args) -> str:
         raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
 
 
-INTERRUPTED = 130
-
-
 def run_tournament(args) -> str:
     """Headless agent tournaments (game/tournament); results in --out/results.sqlite."""
-    from game.tournament.run import TournamentUsageError, options_from
+    from game.tournament.run import TournamentEnvironmentError, TournamentUsageError, options_from
     from game.tournament.run import run_tournament as run
 
     try:
         outcome = run(options_from(args))
     except TournamentUsageError as exc:
         raise UsageError(str(exc)) from None
+    except TournamentEnvironmentError as exc:
+        raise EnvironmentFailure(str(exc)) from None
     if outcome.interrupted:
         print(outcome.text)
         raise SystemExit(INTERRUPTED)
@@ -367,13 +376,19 @@ BROKEN_PIPE = 1  # what Python itself exits with when stdout's reader has gone (
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command. A reader that stops early (`python main.py sim | head -2`) is not an
-    error of ours: the rest of the output is dropped quietly, without a traceback."""
+    error of ours: the rest of the output is dropped quietly, without a traceback. Nor is Ctrl-C
+    where a command does not handle it itself (a sim, the tournament's board being printed after
+    its games are recorded): exit code 130, no traceback."""
     try:
         code = dispatch(argv)
         sys.stdout.flush()  # a buffered tail written at exit would fail outside this handler
     except BrokenPipeError:
         quiet_stdout()
         return BROKEN_PIPE
+    except KeyboardInterrupt:
+        with contextlib.suppress(Exception):
+            print("interrupted", file=sys.stderr)
+        return INTERRUPTED
     return code
 
 
@@ -400,6 +415,9 @@ def dispatch(argv: list[str] | None = None) -> int:
     except (ScenarioError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except EnvironmentFailure as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ENVIRONMENT_FAILED
     if out:
         print(out)
     return 0

@@ -670,7 +670,7 @@ def test_verify_accepts_a_code_change_that_moves_no_result_and_refuses_one_that_
     code, _stdout, err = cli(*argv)
     assert code == 2 and "--verify N re-plays N recorded games" in err  # the refusal names the way on
     code, stdout, err = cli(*argv, "--verify", "2")
-    assert code == 0 and "2 recorded games re-played with this code came out identical" in stdout, err
+    assert code == 0 and "2 recorded games re-played with this code came out the same" in stdout, err
     assert meta_table(out)["code_version"] == "0.1.0+refactored" and len(db_rows(out)) == 2
 
     monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+changed")

@@ -1,11 +1,16 @@
 """The results database under trouble (issue 12): a full disk, damaged pages, a read-only folder,
-an empty --out and hostile score component names are clear errors (exit 2, finished games kept,
-never a traceback), and --verify compares at the project's stated precision (game/precision.py),
-so a database made on another CPU verifies here."""
+an empty --out and hostile score component names are clear errors (finished games kept, never a
+traceback): exit 1 when the environment failed a right command (a full disk, damaged pages, an
+I/O error), exit 2 when the command must change (a read-only or empty --out). Their messages live
+in assets/strings in both languages. --verify compares at the project's stated precision
+(game/precision.py), so a database made on another CPU verifies here."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -38,8 +43,8 @@ def run(out: Path, *extra: str, seeds: int = 2) -> tuple[int, str, str]:
 
 def test_a_full_disk_stops_the_run_with_a_message_and_keeps_the_recorded_games(tmp_path, monkeypatch):
     """SQLite's "database or disk is full", made real with PRAGMA max_page_count: the run stops
-    with a message (exit 2, no traceback) saying how many games are kept, and once there is room
-    the same command finishes the rest."""
+    with a message (exit 1: the environment failed, not the command; no traceback) saying how many
+    games are kept, and once there is room the same command finishes the rest."""
     real_init = Store.__init__
 
     def small_disk(self, path):
@@ -52,7 +57,7 @@ def test_a_full_disk_stops_the_run_with_a_message_and_keeps_the_recorded_games(t
     argv = ["tournament", "--strategies", "laissez_faire,all_nvidia", "--seeds", "40", "--out", str(out),
             "--workers", "2", "--quiet", "--no-plots"]
     code, _out, err = cli(*argv, "--batch", "5")
-    assert code == 2 and "the disk is full" in err and "Traceback" not in err, err
+    assert code == 1 and "the disk is full" in err and "Traceback" not in err, err
     kept = count(out)
     assert 0 < kept < 80 and f"The {kept} games recorded before are kept" in err
     monkeypatch.setattr(Store, "__init__", real_init)
@@ -72,7 +77,7 @@ def test_damaged_pages_are_a_clear_error_that_changes_nothing(tmp_path):
     database.write_bytes(bytes(data))
     before = database.read_bytes()
     code, _out, err = run(out, seeds=8)
-    assert code == 2 and "is damaged" in err and "--restart" in err and "Traceback" not in err, err
+    assert code == 1 and "is damaged" in err and "--restart" in err and "Traceback" not in err, err
     assert database.read_bytes() == before
     code, _out, err = run(out, "--restart", seeds=8)  # the way on that the message names
     assert code == 0 and count(out) == 16, err
@@ -183,3 +188,71 @@ def test_verify_still_refuses_a_result_that_moved(recorded, monkeypatch):
     code, _stdout, err = run(recorded, "--verify", "4")
     assert code == 2 and "total: " in err and "against" in err and "Traceback" not in err, err
     assert (recorded / "results.sqlite").read_bytes() == before
+
+
+# --- which failure is whose: the environment's (exit 1) or the command's (exit 2) ------------------------------------
+
+@pytest.mark.parametrize(("kind", "code"), [("full", 1), ("io", 1), ("damaged", 1), ("read_only", 2),
+                                            ("something new", 1)])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_each_store_failure_reads_its_message_from_the_strings_and_exits_by_whose_failure_it_is(
+        tmp_path, monkeypatch, kind, code, lang):
+    from game.text import tr
+    from game.tournament import run as run_module
+
+    def fails(options, outcome, ctrl_c):
+        outcome.played = 7
+        raise StoreError(kind, tmp_path / "results.sqlite", "the detail")
+
+    monkeypatch.setattr(run_module, "_run", fails)
+    exit_code, out, err = cli("tournament", "--strategies", "laissez_faire", "--seeds", "1", "--out", str(tmp_path),
+                              "--workers", "0", "--quiet", "--lang", lang)
+    known = kind if kind in run_module.STORE_KINDS else "io"
+    template = tr(f"tournament.store.{known}", lang)
+    assert template != f"tournament.store.{known}"  # the key exists
+    assert exit_code == code and out == "" and "Traceback" not in err, err
+    assert err == "error: " + template.format(db=tmp_path / "results.sqlite", detail="the detail", done=7) + "\n"
+    assert ("{done}" in template) == (known in ("full", "io"))
+    if lang == "ko":
+        assert re.search(r"[\uac00-\ud7a3]", err) and "Nothing was changed" not in err and "kept" not in err
+
+
+def test_the_store_messages_have_the_same_placeholders_in_both_languages():
+    import string
+
+    from game.text import tr
+    from game.tournament.run import STORE_KINDS
+
+    for key in [f"tournament.store.{kind}" for kind in STORE_KINDS] + ["tournament.verified"]:
+        fields = [{f for _, f, _, _ in string.Formatter().parse(tr(key, lang)) if f} for lang in ("en", "ko")]
+        assert fields[0] == fields[1] and fields[0], key
+    assert "precision" in tr("tournament.verified", "en") and "정밀도" in tr("tournament.verified", "ko")
+
+
+def test_a_board_that_cannot_be_written_is_the_environments_failure(tmp_path, monkeypatch):
+    """The database took the folder a moment ago; the CSV beside it fails (a disk filling up)."""
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Store, "export_csv", full)
+    code, out, err = run(tmp_path / "out", seeds=1)
+    assert code == 1 and out == "" and "No space left on device" in err and "results.sqlite" in err, err
+    assert count(tmp_path / "out") == 2
+
+
+def test_ctrl_c_while_the_board_is_printed_ends_with_130_and_no_traceback(tmp_path, monkeypatch):
+    """The games are recorded and run_tournament has returned (its Ctrl-C handling is over) when
+    the press lands in the CLI's printing of the board."""
+    from game.cli import main
+    from game.tournament import run as run_module
+
+    monkeypatch.setattr(run_module, "run_tournament", lambda options: run_module.Outcome(text="the board\n" * 50))
+
+    class PressedWhilePrinting(io.StringIO):
+        def write(self, text):
+            raise KeyboardInterrupt
+
+    err = io.StringIO()
+    with contextlib.redirect_stdout(PressedWhilePrinting()), contextlib.redirect_stderr(err):
+        code = main(["tournament", "--strategies", "laissez_faire", "--seeds", "1", "--out", str(tmp_path)])
+    assert code == 130 and "Traceback" not in err.getvalue() and "interrupted" in err.getvalue()

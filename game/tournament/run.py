@@ -31,33 +31,17 @@ class TournamentUsageError(ValueError):
     code 2; game/cli.py maps it)."""
 
 
-# What a StoreError means to the user (the older messages live in assets/strings; these are here
-# until they move there).
-STORE_MESSAGES = {
-    "read_only": {
-        "en": "{db}: the results folder is read-only, so no game can be recorded there ({detail}). Nothing was "
-              "changed. Make it writable, or give this run another --out folder.",
-        "ko": "{db}: 결과 폴더가 읽기 전용이라 경기를 기록할 수 없습니다 ({detail}). 아무것도 바꾸지 "
-              "않았습니다. 쓰기 가능하게 하거나 이번 실행에 다른 --out 폴더를 주세요.",
-    },
-    "damaged": {
-        "en": "{db} is damaged ({detail}): SQLite cannot read all of it. Nothing was changed. Add --restart to "
-              "move it aside (renamed, not deleted) and start again here, or give this run another --out folder.",
-        "ko": "{db} 파일이 손상되었습니다 ({detail}): SQLite가 전부 읽을 수 없습니다. 아무것도 바꾸지 "
-              "않았습니다. --restart를 붙이면 파일을 옆으로 옮기고(지우지 않고 이름만 바꿉니다) 여기서 다시 "
-              "시작하며, 다른 --out 폴더를 줄 수도 있습니다.",
-    },
-    "full": {
-        "en": "{db}: the disk is full ({detail}). The {done} games recorded before are kept; free some space and "
-              "run the same command again to go on.",
-        "ko": "{db}: 디스크가 가득 찼습니다 ({detail}). 그 전에 기록된 {done}경기는 남아 있습니다; 공간을 "
-              "비운 뒤 같은 명령을 다시 실행하면 이어서 진행합니다.",
-    },
-    "io": {
-        "en": "{db}: the results database cannot be used ({detail}). The {done} games recorded before are kept.",
-        "ko": "{db}: 결과 데이터베이스를 쓸 수 없습니다 ({detail}). 그 전에 기록된 {done}경기는 남아 있습니다.",
-    },
-}
+class TournamentEnvironmentError(RuntimeError):
+    """The command was right but the machine let it down: the results cannot be kept (a full
+    disk, an I/O error, a damaged database) or the board's files cannot be written next to them.
+    Shown as it is, exit code 1 (game/cli.py maps it); every game recorded before is kept."""
+
+
+# What a StoreError means to the user (assets/strings: tournament.store.<kind>). A read-only results
+# folder is an --out that cannot be written, a usage error as everywhere else; the rest are the
+# environment's.
+STORE_KINDS = ("read_only", "damaged", "full", "io")
+USAGE_KINDS = ("read_only",)
 
 
 @dataclass
@@ -223,7 +207,8 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
 
 def run_tournament(options: Options) -> Outcome:
     """Play the tournament and make its board. A StoreError (the results cannot be kept) becomes
-    a TournamentUsageError saying what happened and that the recorded games are kept; a Ctrl-C
+    a TournamentEnvironmentError (a TournamentUsageError for a read-only folder) saying what
+    happened and that the recorded games are kept; a Ctrl-C
     outside the games (while checking strategies, or while drawing the board) ends the run as an
     interrupted one."""
     from game.text import tr
@@ -234,8 +219,10 @@ def run_tournament(options: Options) -> Outcome:
         with CtrlC() as ctrl_c:
             return _run(options, outcome, ctrl_c)
     except StoreError as exc:
-        template = STORE_MESSAGES.get(exc.kind, STORE_MESSAGES["io"])[options.lang]
-        raise TournamentUsageError(template.format(db=exc.path, detail=exc.detail, done=outcome.played)) from None
+        kind = exc.kind if exc.kind in STORE_KINDS else "io"
+        message = tr(f"tournament.store.{kind}", options.lang).format(db=exc.path, detail=exc.detail,
+                                                                      done=outcome.played)
+        raise (TournamentUsageError if kind in USAGE_KINDS else TournamentEnvironmentError)(message) from None
     except KeyboardInterrupt:
         outcome.interrupted = True
         outcome.text = tr("tournament.interrupted", options.lang).format(done=outcome.played)
@@ -347,12 +334,14 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
 
 
 def _writing(folder: Path, write, *args):
-    """Files written next to the database; a full disk or a folder gone read-only says so."""
+    """Files written next to the database; a full disk or a folder gone read-only says so (the
+    folder took the database a moment ago, so this is the environment's failure, not the command's)."""
     try:
         return write(*args)
     except OSError as exc:
-        raise TournamentUsageError(f"--out {folder}: cannot write the board's files there ({exc.strerror or exc}); "
-                                   "every finished game is recorded in results.sqlite") from None
+        raise TournamentEnvironmentError(f"--out {folder}: cannot write the board's files there "
+                                         f"({exc.strerror or exc}); every finished game is recorded in "
+                                         "results.sqlite") from None
 
 
 def add_arguments(parser) -> None:
