@@ -189,6 +189,7 @@ class Country(Participant):
     def pay_commitments(self) -> None:
         """Pay this quarter's instalments on supported projects at the quarter's funded share: a
         firm gets only what the state could pay (money is conserved; the firm bears the rest)."""
+        self.commitments = [c for c in self.commitments if c[2].alive]  # an exited firm's project is over
         for commitment in self.commitments:
             _, instalment, firm = commitment
             paid = self.fund("capacity_support", instalment)

@@ -10,6 +10,7 @@ Rapidus, the EU Chips Act and Gulf compute buying.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from game.actions import (
     Action,
@@ -40,12 +41,24 @@ class Controller:
         return 0
 
 
+def _changes(action: dict, policy) -> bool:
+    """Would this Action (in its JSON form) change anything? Setting a policy field to the value it
+    already has does not (keeping a balanced stance when asked to align)."""
+    field = {"trade_stance": "stance", "foundry_subsidy": "rate", "chip_incentive": "rate",
+             "service_incentive": "rate"}.get(action.get("kind"))
+    if field is None:
+        return True
+    return getattr(policy, action["kind"]) != action.get(field)
+
+
 class LaissezFaire(Controller):
     """No new policy: the programmes in force at the start simply run on, and an event's choice
-    is the one that commits the state to nothing (the fewest Actions; the first of equals)."""
+    is the one that changes the least (the fewest Actions that change anything; the first of
+    equals): asked to align, it stays where it is."""
 
     def choose(self, event, obs: Observation) -> int:
-        return min(range(len(event.choices)), key=lambda i: len(event.choices[i].actions))
+        return min(range(len(event.choices)),
+                   key=lambda i: sum(_changes(a, obs.policy) for a in event.choices[i].actions))
 
 
 class AllNvidia(Controller):
@@ -227,13 +240,38 @@ class HomeSupport(Controller):
         return _fit(obs, [a for a in plan if obs.check([a]) is None])
 
 
+class ChinaProgramme(HomeSupport):
+    """China's programme (cal 4c): Big Fund III equity into SMIC and CXMT each year and extra
+    capex support; domestic buying (a home-chip incentive for the clouds its labs train on, the
+    National AI Industry Investment Fund's aim); and state money that answers unmet demand: when a
+    home designer was held back by wafers or HBM last quarter, equity goes to the home supplier of
+    that input, so that its capacity answers the shortage."""
+
+    SUPPLIER: ClassVar[dict[str, str]] = {"wafer": "SMIC", "hbm": "CXMT"}
+    INJECTION = 2e9  # CNY a quarter into a binding input's supplier (CHOSEN: ~a quarter of Big Fund III's yearly pace)
+
+    def __init__(self) -> None:
+        super().__init__("default", {"SMIC": 0.2, "CXMT": 0.2},
+                         {t: {"SMIC": 6e9, "CXMT": 4e9} for t in range(0, 20, 4)})
+
+    def decide(self, obs):
+        plan = super().decide(obs)
+        if obs.turn == 0:
+            plan += _fit(obs, [a for a in [ChipIncentive(rate=0.3)] if obs.check([a]) is None])
+        home = [n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"]]
+        short = {self.SUPPLIER[obs.bottlenecks[n]] for n in home if obs.bottlenecks.get(n) in self.SUPPLIER}
+        plan += _fit(obs, [a for a in (Equity(firm=f, amount=self.INJECTION) for f in sorted(short)
+                                       if f in obs.home_firms and obs.home_firms[f]["alive"])
+                           if obs.check([a]) is None])
+        return plan
+
+
 def _defaults() -> dict[str, Callable[[], Controller]]:
     return {
         # CHIPS Act grants on top of the 25% credit for Intel and Micron (cal 4a).
         "USA": lambda: HomeSupport("default", {"Intel Foundry": 0.1, "Micron": 0.1}),
-        # Big Fund III equity into SMIC and CXMT each year (cal 4c: 344B yuan), extra support.
-        "CHN": lambda: HomeSupport("default", {"SMIC": 0.2, "CXMT": 0.2},
-                                   {t: {"SMIC": 6e9, "CXMT": 4e9} for t in range(0, 20, 4)}),
+        # Big Fund III (cal 4c: 344B yuan), domestic buying, state money answering shortages.
+        "CHN": ChinaProgramme,
         # TSMC's expansion with the Taiwan Chips Act credits (cal 4h).
         "TWN": lambda: HomeSupport("default", {"TSMC": 0.05, "TSMC CoWoS": 0.05}),
         # Rapidus: ~100B yen equity a year (cal 4d) and strong capex support.

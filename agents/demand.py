@@ -61,17 +61,19 @@ class ComputeBuyer(Participant):
             0.5 ** (age / params.order_growth_half_life)
         return (1 - params.race_weight) * boom + params.race_weight * self.race
 
-    def plan(self, now: int, shock: float, params, override: float | None = None) -> None:
-        """A new quarter's demand: events' and random factors, the order target's growth (private
-        buyers), or the state's payment (a national centre: `override`, US$ B)."""
+    def set_factor(self, now: int, shock: float) -> None:
+        """This quarter's demand factor: the random surprise times the events' shocks in force."""
         self.shocks = [s for s in self.shocks if s[0] >= now]
         factor = shock
         for _, f in self.shocks:
             factor *= f
         self.factor = factor
+
+    def plan(self, now: int, params, override: float | None = None) -> None:
+        """A new quarter's demand: the order target's growth (a private buyer), or what its state
+        paid (a national centre: `override`, US$ B; its demand factor was in the state's request)."""
         if self.national:
-            base = self.planned_budget(now) if override is None or now < self.opens else override
-            self.budget = base * factor
+            self.budget = override if override is not None and now >= self.opens else 0.0
             return
         if now > max(self.opens, self.start_index):
             self.target *= 1 + self.order_growth(now, params)
@@ -81,7 +83,7 @@ class ComputeBuyer(Participant):
         its chosen mix): the compute it wants, costed, within its capex ramp."""
         if self.national:
             return self.budget
-        if unit_price <= 0 or not np.isfinite(unit_price):
+        if unit_price <= 0 or not np.isfinite(unit_price) or self.model.now < self.opens:
             self.wanted = self.budget = 0.0
             return 0.0
         elasticity = params.compute_price_elasticity
@@ -164,9 +166,12 @@ class Industry(Participant):
 
 
 class ComponentSupplier(Firm):
-    """A maker of an accelerator component (cooling, boards). Designers choose among suppliers
-    by price and by the strength of an established supply relationship; the seeds' brokered
-    link (Zalman cooling for Rebellions) is a change of that strength."""
+    """A maker of an accelerator component (cooling, boards), an input of every chip built
+    (docs/model.md, "Components"). Designers order from their suppliers by price and by the
+    strength of an established supply relationship; a supplier's deliveries fall short in some
+    quarters (`reliability`), and only an established supplier with no lead time can fill the
+    gap within the quarter. The seeds' brokered link (Zalman cooling for Rebellions) establishes
+    that relationship: a home supplier next door that can step in when imports fall short."""
 
     kind = "component_supplier"
 
@@ -177,6 +182,11 @@ class ComponentSupplier(Firm):
         self.price = spec.price
         self.unit_cost = spec.unit_cost
         self.link_strength = dict(spec.link_strength)
+        self.capacity = spec.capacity
+        self.lead_time = spec.lead_time
+        self.reliability = spec.reliability
+        self.disruption_loss = spec.disruption_loss
+        self.disrupted = False  # this quarter's deliveries fall short
 
     def sell(self, units: float) -> None:
         self.output = units

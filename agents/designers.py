@@ -11,7 +11,7 @@ from __future__ import annotations
 from agents.base import Firm
 from game.calendar import parse_quarter
 
-INPUTS = ("demand", "wafer", "hbm", "packaging")
+INPUTS = ("demand", "wafer", "hbm", "packaging", "components")
 
 
 class Designer(Firm):
@@ -39,12 +39,18 @@ class Designer(Firm):
         if spec.hbm_stock and spec.chip.hbm_gen:
             self.hbm_stock[spec.chip.hbm_gen] = spec.hbm_stock
         self.hbm_perf = 1.0  # performance its chips in stock keep with the HBM they were built with
+        self.designs_variants = spec.compliant_variants
+        # destination -> its export-compliant variant there: perf (H100e), price (US$ k), quarter on sale
+        self.variants: dict[str, dict[str, float]] = {
+            c: {"perf": v.perf, "price": v.price, "ready": float(model.start - 1)}  # on sale before the start
+            for c, v in spec.variants.items()}
         self.target = 0.0
         self.binding = "demand"
         self.sold = 0.0
         self.desired = 0.0
         self.perf_factor = 1.0  # events: a generation beating its roadmap, an inference shift
-        self.rd_stock = 0.0  # US$ B of state R&D grants received (a training chip)
+        self.rd_stock = 0.0  # US$ B of state R&D grants received (a training chip), cumulative
+        self.rd_at_launch = 0.0  # rd_stock when its current generation launched
         self.rd_boost = 1.0  # performance gain the grants bought for the current generation
 
     @property

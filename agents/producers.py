@@ -14,6 +14,7 @@ from statistics import NormalDist
 
 from agents.base import Country, Firm
 from game.calendar import parse_quarter
+from game.wafers import die_area
 
 
 class Producer(Firm):
@@ -94,21 +95,23 @@ class Producer(Firm):
         if not projects:
             return
         rate = state.policy.capacity_support.get(self.name, 0.0)
-        own = sum(size * self.capex_per_unit * (1 - standing) - extra * self.capex_per_unit * rate
-                  for _, size, extra, standing in projects)
+        # The firm pays for the project as construction proceeds, less the standing programme's
+        # share (a credit on the bill); the lever's share comes to it as cash instalments.
+        own = sum(size * self.capex_per_unit * (1 - standing) for _, size, _, standing in projects)
         affordable = self.headroom() - sum(left * pay for left, pay in self.payments)
         if own > 0 and affordable <= 0:
             return
         scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
-        for line, size, extra, standing in projects:
+        bill = 0.0
+        for line, size, extra, _ in projects:
             size, extra = size * scale, extra * scale
             cost = size * self.capex_per_unit
-            state.pay_standing_support(cost * standing)
+            bill += cost - state.pay_standing_support(cost)
             state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
             self.add_project(now + self.lead_time, size, line)
             self.invested += size
             self.support_decided = self.support_decided or extra > 1e-9
-        self.payments.append([self.lead_time, own * scale / self.lead_time])
+        self.payments.append([self.lead_time, bill / self.lead_time])
 
     def step_base(self) -> float:
         """The scale a single project is measured against (invest_max_step): the line itself."""
@@ -186,8 +189,8 @@ class Foundry(Producer):
             self.nodes[n.node] = {
                 "process": n.process, "capacity": n.capacity, "available": 0.0,
                 "opens": float(parse_quarter(n.available) if n.available else start),
-                "price": n.price, "unit_cost": n.unit_cost, "d0": d0, "floor": floor, "volume0": n.volume0,
-                "volume": n.volume0, "defects": d0, "output": 0.0, "revenue": 0.0, "asked": 0.0,
+                "price": n.price, "list_price": n.price, "unit_cost": n.unit_cost, "d0": d0, "floor": floor,
+                "volume0": n.volume0, "volume": n.volume0, "defects": d0, "output": 0.0, "revenue": 0.0, "asked": 0.0,
             }
             self.pipeline += [[parse_quarter(p.ready), p.amount, n.node] for p in n.pipeline]
         self.other_share = spec.other_share
@@ -264,13 +267,31 @@ class Foundry(Producer):
 
     def investment_lines(self, now: int):
         """One line per node running now or opening within its lead time: the node's own orders
-        (smoothed), capacity built and planned on it, and its margin."""
+        (smoothed) plus the orders its customers have announced (chips on their roadmaps, due on
+        that node within the lead time: foundries build for tape-outs, not only for today's
+        orders), capacity built and planned on it, and its margin."""
         for node, state in self.nodes.items():
             if state["opens"] > now + self.lead_time:
                 continue
             planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node)
-            yield node, planned, state.get("demand_est"), state.get("growth_est", 0.0), \
-                (state["price"] - state["unit_cost"]) / 1000
+            demand = (state.get("demand_est") or 0.0) + self.announced(node, now)
+            yield node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000
+
+    def announced(self, node: str, now: int) -> float:
+        """Thousand wafers a quarter the designers' next generations on `node` will ask of it: each
+        due within the lead time, at today's demand for the designer's chips, split evenly over
+        the generation's candidate foundries, at this node's good dies per wafer for that chip."""
+        total = 0.0
+        for designer in self.model.designers:
+            if not designer.alive:
+                continue
+            for generation in designer.roadmap:
+                due = parse_quarter(generation.launch) - now
+                if generation.node == node and self.name in generation.foundries and 0 <= due <= self.lead_time:
+                    dies = generation.dies_per_wafer * self.die_yield(node, die_area(self.model, generation))
+                    total += designer.demand_est / len(generation.foundries) / dies
+                    break
+        return total
 
     def observe_node_orders(self, smoothing: float) -> None:
         """Smooth each node's orders of the quarter into its demand level (investment reads it)."""
@@ -341,7 +362,8 @@ class HBMMaker(Producer):
                 "price": spec.price * kind.price_ratio, "cost_ratio": kind.cost_ratio,
                 "output": 0.0, "revenue": 0.0, "asked": 0.0,
             }
-        reference = "HBM3E" if "HBM3E" in self.gens else self.order[-1]
+        on_sale = [g for g in self.order if self.gens[g]["available"] <= start]
+        reference = "HBM3E" if "HBM3E" in on_sale else (on_sale or self.order)[-1]
         self.reference = reference
         self.reference_yield = self.gens[reference]["yield0"]
         self.rd_stock = 0.0  # US$ B of state R&D grants received (raises its qualification odds)
@@ -386,7 +408,7 @@ class HBMMaker(Producer):
         for state in self.gens.values():
             state["pilot"] = 0.0
         for state in self.gens.values():
-            if now >= state["available"] and state["yield"] < params.qualification_yield_good:
+            if now >= state["available"] and state["output"] <= 0 and state["yield"] < params.qualification_yield_good:
                 state["pilot"] = params.hbm_pilot_share * self.lines * state["yield"]
                 lines -= params.hbm_pilot_share * self.lines
         return max(lines, 0.0)

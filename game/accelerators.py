@@ -14,25 +14,32 @@ import numpy as np
 
 from game import market, wafers
 from game.exports import above
-
-STANCE_STEP = {"us_aligned": 1.0, "balanced": 0.0, "china_open": -1.0}
+from game.policy import STANCE_STEP
 
 
 def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per buyer and chip: may it buy, the performance it gets and the list price it pays."""
+    """Per buyer and chip: may it buy, the performance it gets and the list price it pays. Where a
+    destination's rules bar a designer's chip, its buyers see the designer's compliant variant for
+    that destination, if one is on sale and under the threshold (its own product: own performance,
+    own price), and nothing otherwise."""
     designers = world.designers
     perf = np.array([d.perf for d in designers])
     price = np.array([d.price for d in designers])
-    variant_perf = perf * np.array([d.chip.restricted_variant_perf for d in designers])
-    variant_price = price * np.array([d.chip.restricted_variant_price for d in designers])
     alive = np.array([d.alive for d in designers])
     threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
                                               [b.country for b in world.buyers])
     controlled = above(perf[None, :], threshold)
-    variant_ok = (variant_perf[None, :] > 0) & ~above(variant_perf[None, :], threshold)
+    variant_perf = np.zeros_like(threshold)
+    variant_price = np.ones_like(threshold)
+    for i, buyer in enumerate(world.buyers):
+        for j, d in enumerate(designers):
+            variant = d.variants.get(buyer.country) if controlled[i, j] else None
+            if variant and variant["ready"] <= world.now:
+                variant_perf[i, j], variant_price[i, j] = variant["perf"], variant["price"]
+    variant_ok = (variant_perf > 0) & ~above(variant_perf, threshold)
     allowed = alive[None, :] & world.sold_to_ok & (~controlled | variant_ok)
-    buyer_perf = np.where(controlled, variant_perf[None, :], perf[None, :])
-    buyer_price = np.where(controlled, variant_price[None, :], price[None, :])
+    buyer_perf = np.where(controlled, variant_perf, perf[None, :])
+    buyer_price = np.where(controlled, variant_price, price[None, :])
     return allowed, np.where(allowed, buyer_perf, 0.0), np.where(allowed, buyer_price, 1.0)
 
 
@@ -57,7 +64,7 @@ def chip_incentive(world) -> np.ndarray:
             continue
         clouds = {b for dev in world.llm_developers if dev.country == country.name for b in dev.compute_from}
         for i, buyer in enumerate(world.buyers):
-            if buyer.name in clouds and buyer.country == country.name:
+            if buyer.name in clouds and buyer.country == country.name and not buyer.national:
                 discount[i] = np.where(world.home_chip[i], rate, 0.0)
     return discount
 
@@ -167,6 +174,8 @@ def clear(world) -> None:
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
                                     world.params.price_response, world.params.price_step_limit, floor)
     for d, q in zip(world.designers, new_price, strict=True):
+        for variant in d.variants.values():  # carved from the same production: its price moves alike
+            variant["price"] *= float(q) / d.price
         d.price = float(q)
     world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
 

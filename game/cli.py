@@ -52,15 +52,16 @@ def _codes(text: str) -> tuple[str, ...]:
     return codes
 
 
-def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
+def make_controllers(chosen: dict[str, str], countries: list[str] | None) -> dict:
     """Controllers by built-in name or plug-in spec (agents/plugins.py: a plug-in's module is
     imported and the class made here, in this process); an unknown country or strategy, or a
-    plug-in that cannot be loaded or made, is a usage error naming it."""
+    plug-in that cannot be loaded or made, is a usage error naming it. `countries=None`: the
+    seats are checked by the save they continue (game/saves.py)."""
     from agents.plugins import SpecError, make_controller
 
     controllers = {}
     for code, name in chosen.items():
-        if code not in countries:
+        if countries is not None and code not in countries:
             raise UsageError(f"--control: no country '{code}' in this scenario (countries: {', '.join(countries)})")
         if name.startswith("policy:"):
             raise UsageError(f"--control: '{name}': a trained policy plays in tournaments "
@@ -70,29 +71,6 @@ def make_controllers(chosen: dict[str, str], countries: list[str]) -> dict:
         except SpecError as exc:
             raise UsageError(f"--control: {exc}") from None
     return controllers
-
-
-def refuse_plugin_save(path: Path) -> None:
-    """A save of a game a plug-in played names the plug-in's spec. A save never runs the code it
-    names, and game/saves.py re-plays a save with built-in controllers only, so loading,
-    re-playing and reporting such a game are refused here, saying how to read it instead: the
-    same scenario, seed and plug-in play the same game again."""
-    from agents.plugins import is_plugin
-    from game.saves import read_save
-
-    save = read_save(path)
-    plugins = {code: name for code, name in save.controllers.items() if is_plugin(name)}
-    if not plugins:
-        return
-    named = ", ".join(f"{code}={name}" for code, name in plugins.items())
-    again = (f"python main.py sim --scenario {save.scenario.name} --seed {save.seed} --turns {save.turn} "
-             f"--control {','.join(f'{c}={n}' for c, n in plugins.items())}"
-             + (f" --difficulty {save.difficulty.level}" if save.difficulty.level != "normal" else "")
-             + " --explain")
-    raise UsageError(f"{path}: this game was played by a plug-in ({named}). The save keeps every Action it took, "
-                     "but a save is re-played with built-in strategies only and never runs the code it names, so "
-                     "sim --load, replay and report refuse it. To read the game, play it again (the same scenario, "
-                     f"seed and plug-in give the same game if the plug-in draws its chances from obs.rng): {again}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,11 +194,11 @@ def run_sim(args) -> str:
                 raise UsageError(f"{flag} needs a name or a path")
         target = save_path(args.save) if args.save is not None else None
         if args.load is not None:
-            if args.scenario or args.seed is not None or args.control or args.difficulty:
+            if args.scenario or args.seed is not None or args.difficulty:
                 raise UsageError("--load takes the scenario, seed, difficulty and strategies from the save; "
-                                 "drop --scenario, --seed, --difficulty and --control")
-            refuse_plugin_save(save_path(args.load))
-            model, save = load_game(save_path(args.load), force=args.force)
+                                 "drop --scenario, --seed and --difficulty")
+            seats = make_controllers(args.control, None) if args.control else None  # a plug-in's seat, again
+            model, save = load_game(save_path(args.load), force=args.force, seats=seats)
             scenario_name = save.scenario.name
             turns = turns_to_play(model, args.turns, args.load)
         else:
@@ -282,7 +260,6 @@ def run_report(args) -> str:
     from game.saves import SaveError, save_path
 
     try:
-        refuse_plugin_save(save_path(args.path))
         path = report_from_save(save_path(args.path), Path(args.out), args.lang, force=args.force)
     except (SaveError, DebriefError) as exc:
         raise UsageError(str(exc)) from None
@@ -294,7 +271,6 @@ def run_replay(args) -> str:
 
     try:
         path = save_path(args.path)
-        refuse_plugin_save(path)
         found = check(path, force=args.force)
     except SaveError as exc:
         raise UsageError(str(exc)) from None

@@ -294,6 +294,7 @@ class Governance:
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
             policy=country.policy.copy(), indicators={c: dict(v) for c, v in world.indicators.items()},
             shares={m: dict(v) for m, v in state["shares"].items()}, score=dict(world.scores),
+            prices=dict(state["prices"]), bottlenecks=dict(state["bottleneck"]),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,
             plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))

@@ -144,16 +144,35 @@ def fit_constants(
     """Berry's (1994) contraction: alternative-specific constants that make a logit reproduce
     observed shares. It is how discrete-choice demand is calibrated to a market's starting
     shares; every later move then comes from prices, performance and policy.
+
+    The contraction is linear and slow when a small option's share is tied up with a segment it
+    barely serves (SMIC's 7nm wafers); SQUAREM (Varadhan & Roland 2008, the S3 step, as
+    Reynaert & Verboven use for BLP) extrapolates from two Berry steps and keeps a step only if
+    it lands nearer a fixed point than two plain steps would, so the answer is the same fixed point.
     """
-    constants = np.zeros_like(target, dtype=float)
     active = target > 0
     log_target = np.log(np.where(active, target, 1.0))
-    for _ in range(iterations):
+
+    def berry(constants: np.ndarray) -> np.ndarray:
         predicted = predict(constants)
-        step = np.where(active, log_target - np.log(np.maximum(predicted, 1e-300)), 0.0)
-        constants += step
+        return constants + np.where(active, log_target - np.log(np.maximum(predicted, 1e-300)), 0.0)
+
+    constants = np.zeros_like(target, dtype=float)
+    for _ in range(iterations):
+        once = berry(constants)
+        step = once - constants
         if np.abs(step).max() < 1e-10:
-            break
+            return once
+        twice = berry(once)
+        curve = twice - 2 * once + constants
+        size = np.sqrt((step @ step) / max(curve @ curve, 1e-300))
+        jumped = constants + 2 * size * step + size * size * curve
+        constants = twice
+        if size > 1 and np.all(np.isfinite(jumped)):
+            settled = berry(jumped)
+            # keep the jump only if it lands nearer a fixed point than two plain steps did
+            if np.all(np.isfinite(settled)) and np.abs(settled - jumped).max() < np.abs(twice - once).max():
+                constants = settled
     return constants
 
 

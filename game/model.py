@@ -23,7 +23,7 @@ from game import events as event_rules
 from game.calendar import parse_quarter, quarter_label
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.difficulty import apply as apply_difficulty
-from game.exports import ExportRules
+from game.exports import ExportRules, above
 from game.governance import Governance
 from game.indicators import country_indicators, flatten, market_totals, snapshot
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
@@ -221,6 +221,35 @@ class World(Model):
             if generation is not None and designer.alive:
                 self.launch(designer, generation)
         self.test_hbm_qualifications()
+        self.design_variants()
+
+    def design_variants(self) -> None:
+        """A designer whose chip a destination's rules now bar designs a compliant variant for it
+        (docs/model.md, "Export controls and substitution"): just under the threshold (by
+        `compliance_margin`), on sale `variant_lead` quarters later, priced at first by its
+        performance against the flagship's (then with its own demand). A rule that tightens below
+        a variant's performance sends it back to the drawing board; a threshold under
+        `variant_min_perf` leaves nothing worth making."""
+        params = self.params
+        countries = list(self.countries)
+        for designer in self.designers:
+            if not (designer.designs_variants and designer.alive):
+                continue
+            limits = self.export_rules.thresholds("accelerator", [designer.country], countries)[:, 0]
+            for country, threshold in zip(countries, limits, strict=True):
+                if not above(designer.perf, threshold):
+                    continue
+                target = threshold * (1 - params.compliance_margin)
+                variant = designer.variants.get(country)
+                if target < params.variant_min_perf:
+                    designer.variants.pop(country, None)
+                elif variant is None or above(variant["perf"], threshold):
+                    designer.variants[country] = {
+                        "perf": target, "price": designer.price * (target / designer.perf) ** 0.5,
+                        "ready": float(self.now + params.variant_lead)}
+                    self.note("mechanism", designer.country, "cause.variant_designed", firm=designer.name,
+                              market=self.countries[country].name_en, market_ko=self.countries[country].name_ko,
+                              perf=target, quarters=params.variant_lead, targets=["accelerator_share"])
 
     def test_hbm_qualifications(self) -> None:
         """HBM makers in tests with a designer for a generation may pass this quarter (docs/model.md,
@@ -264,8 +293,10 @@ class World(Model):
         R&D grants received while it was designed raise its performance."""
         levers = self.scenario.levers
         boost = 1.0
-        if levers and designer.rd_stock > 0:
-            boost = 1 + levers.rd_perf_gain * designer.rd_stock / (designer.rd_stock + levers.rd_reference_usd)
+        rd = designer.rd_stock - designer.rd_at_launch  # grants received while this generation was designed
+        if levers and rd > 0:
+            boost = 1 + levers.rd_perf_gain * rd / (rd + levers.rd_reference_usd)
+        designer.rd_at_launch = designer.rd_stock
         free = self.foundry_choice(designer, generation, subsidised=False)
         mix = self.foundry_choice(designer, generation)
         designer.adopt_generation(generation, mix, boost)
@@ -319,12 +350,14 @@ class World(Model):
         """Each state plans its programmes against what is left of its budget (one funded share for
         all of them when they ask for more than is left), pays the standing ones (R&D grants,
         convergence programmes, its national centre), and every buyer's budget for the quarter is set."""
+        for buyer in self.buyers:
+            buyer.set_factor(self.now, buyer.shock)
         for country in self.countries.values():
             country.plan_programmes(self.programme_requests(country))
         self.pay_programmes()
         self.update_race()
         for buyer in self.buyers:
-            buyer.plan(self.now, buyer.shock, self.params, self.procurement_override(buyer))
+            buyer.plan(self.now, self.params, self.procurement_override(buyer))
 
     def update_race(self) -> None:
         """Each buyer's view of the race: how fast its rivals' (other countries' buyers')
@@ -352,7 +385,7 @@ class World(Model):
                                        if i.country == country.name)}
         buyer = self.national_buyer(country.name)
         if buyer is not None and self.now >= buyer.opens:
-            requests["procurement"] = self.procurement_cost(country, policy)
+            requests["procurement"] = self.procurement_cost(country, policy) * buyer.factor
         for lever in self.USAGE_LEVERS:
             requests[lever] = self.usage_estimate(country.name, policy, lever)
         return requests
@@ -364,11 +397,13 @@ class World(Model):
 
     def procurement_override(self, buyer: ComputeBuyer) -> float | None:
         """A national centre is paid for by its state: its plan, or the volume its procurement
-        lever sets, at the quarter's funded share (US$ B). Other buyers spend their own."""
+        lever sets, times this quarter's demand factor (an event's boom or bust, the random
+        surprise), at the quarter's funded share (US$ B). Other buyers spend their own."""
         if not buyer.national or self.now < buyer.opens:
             return None
         country = self.countries[buyer.country]
-        return country.to_usd_billion(country.fund("procurement", self.procurement_cost(country, country.policy)))
+        wanted = self.procurement_cost(country, country.policy) * buyer.factor
+        return country.to_usd_billion(country.fund("procurement", wanted))
 
     def pay_programmes(self) -> None:
         levers = self.scenario.levers

@@ -24,6 +24,8 @@ class Observation:
     policy: Policy  # a copy: editing it changes nothing
     indicators: dict[str, dict[str, float]]  # country code -> indicators after the last quarter
     shares: dict[str, dict[str, float]]  # market -> firm -> share after the last quarter
+    prices: dict[str, float]  # wafer (US$ k), hbm (US$/GB), accelerator (US$ k a unit) after the last quarter
+    bottlenecks: dict[str, str]  # every designer -> the input that limited it last quarter
     score: dict[str, float]  # country code -> index after the last quarter
     home_firms: dict[str, dict[str, float | str | bool]]  # the country's own firms
     home_industries: list[str]

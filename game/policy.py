@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 STANCES = ("us_aligned", "balanced", "china_open")
+# A trade stance as a step towards the US (+1) or China (-1): buyers and customers on either side
+# weigh a supplier's country by its step (docs/model.md, "Trade stance").
+STANCE_STEP = {"us_aligned": 1.0, "balanced": 0.0, "china_open": -1.0}
+SIDE = {"USA": 1.0, "CHN": -1.0}  # the two sides a stance leans towards
 VENDOR_GROUPS = ("leader", "domestic", "other")
 
 

@@ -209,8 +209,8 @@ FIELDS = {
     "hbm_maker": (*PRODUCER_FIELDS, "gens", "rd_stock"),
     "packager": PRODUCER_FIELDS,
     "designer": ("price", "cash", "alive", "ecosystem", "foundries", "foundry_mix", "demand_est", "growth_est",
-                 "inventory", "dies", "hbm_stock", "hbm_perf", "perf_factor", "rd_stock", "rd_boost", "target",
-                 "binding", "output", "sold", "revenue"),
+                 "inventory", "dies", "hbm_stock", "hbm_perf", "perf_factor", "rd_stock", "rd_at_launch", "rd_boost",
+                 "target", "binding", "output", "sold", "revenue"),
     "buyer": ("capacity", "budget", "shocks", "shock", "new_compute", "target", "ref_price", "backlog", "financing",
               "race", "wanted", "factor"),
     "llm_developer": ("capacity", "domestic_compute", "output"),
@@ -416,13 +416,20 @@ def scenario_for(save: SaveFile, where: str, force: bool = False):
     return scenario
 
 
-def replay(save: SaveFile, where: str, force: bool = False):
+def replay(save: SaveFile, where: str, force: bool = False, seats: dict | None = None, continuing: bool = True):
     """Re-play the log on a fresh world; returns (world, first diverging turn or None, what differs).
 
     Each turn is checked against its checkpoint within the stated precision (game.precision). A
     format-1 save has exact digests instead: a turn whose digest differs is reported only if the
-    end state differs too (`_replayed`), since on another CPU every digest may differ."""
+    end state differs too (`_replayed`), since on another CPU every digest may differ.
+
+    Every seat is re-played from the log, so a plug-in's game re-plays without its code. What
+    plays on afterwards is each seat's built-in strategy made again by name, or, for a seat a
+    plug-in played, the controller the user names again in `seats` (a save never runs the code it
+    names). `continuing=False` (re-play only: the replay command, the report) leaves such a seat
+    with the log, which has nothing after the last turn."""
     from agents.controllers import make_controller
+    from agents.plugins import is_plugin
     from game.model import World
 
     scenario = scenario_for(save, where, force)
@@ -463,10 +470,25 @@ def replay(save: SaveFile, where: str, force: bool = False):
                 return world, turn, difference
         elif digest_differs is None and digest(world.history[-1]) != save.digests[turn - 1]:
             digest_differs = turn
+    seats = seats or {}
+    plugins = {c: name for c, name in save.controllers.items() if is_plugin(name)}
+    if set(seats) - set(plugins):
+        world.close()
+        raise SaveError(f"{where}: --control with --load names only the seats a plug-in played "
+                        f"({', '.join(sorted(plugins)) or 'none in this save'}); the other strategies come from "
+                        "the save")
+    unnamed = {c: name for c, name in plugins.items() if c not in seats}
+    if unnamed and continuing:
+        world.close()
+        named = ",".join(f"{c}={name}" for c, name in unnamed.items())
+        raise SaveError(f"{where}: this game was played by a plug-in ({named}), and a save never runs the code it "
+                        f"names. To play on, name it again: python main.py sim --load {where} --control {named}")
     try:
-        world.governance.controllers = {c: make_controller(c, save.controllers.get(c, "default"))
-                                        for c in countries}
+        world.governance.controllers = {
+            c: seats[c] if c in seats else replayers[c] if c in plugins
+            else make_controller(c, save.controllers.get(c, "default")) for c in countries}
     except KeyError as exc:
+        world.close()
         raise SaveError(f"{where}: {exc.args[0]}") from None
     for code, state in save.rng.controllers.items():
         try:
@@ -486,12 +508,12 @@ class Verification:
     why: str = ""
 
 
-def _replayed(path: Path, force: bool):
+def _replayed(path: Path, force: bool, seats: dict | None = None, continuing: bool = True):
     """Read and re-play a save; returns (save, world, Verification)."""
     where = str(path)
     save = read_save(path)
     try:
-        world, diverged, what = replay(save, where, force)
+        world, diverged, what = replay(save, where, force, seats, continuing)
     except SaveError:
         raise
     except (ValueError, KeyError, TypeError, OverflowError, RuntimeError) as exc:
@@ -516,9 +538,10 @@ def _replayed(path: Path, force: bool):
     return save, world, found
 
 
-def load_game(path: Path, force: bool = False):
-    """A new world continuing the saved game; raises SaveError and touches nothing else."""
-    save, world, found = _replayed(path, force)
+def load_game(path: Path, force: bool = False, seats: dict | None = None, continuing: bool = True):
+    """A new world continuing the saved game; raises SaveError and touches nothing else. `seats`
+    and `continuing`: the controllers for seats a plug-in played (see `replay`)."""
+    save, world, found = _replayed(path, force, seats, continuing)
     if found.diverged is not None:
         raise SaveError(f"{path}: {found.why} (edited or corrupted, or saved by a different version of the model)")
     return world, save
@@ -526,7 +549,7 @@ def load_game(path: Path, force: bool = False):
 
 def check(path: Path, force: bool = False) -> Verification:
     """Replay a save turn by turn and say what it found (the `replay` command)."""
-    _, world, found = _replayed(path, force)
+    _, world, found = _replayed(path, force, continuing=False)
     world.close()
     return found
 

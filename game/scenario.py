@@ -151,6 +151,8 @@ class Params(Strict):
     budget_noise: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]  # sd of log of buyers' budget shock
     other_demand_inertia: Fraction  # share of non-AI foundry customers that may re-pick per quarter
     other_demand_cost_weight: Positive  # their logit weight on log cost per good die (they also weigh power, IP)
+    wafer_priority: Fraction = 0.0  # share of an AI designer's wafer order served before the pool's on a short node
+    pool_price_elasticity: NonNeg = 0.0  # the pool's wafers ordered fall by this x the rise of its class's wafer price
     llm_quality_per_doubling: NonNeg  # quality points per doubling of cumulative training compute
     llm_choice_weight: Positive  # logit weight on quality in LLM use
     adoption_background: Fraction  # industry adoption speed with no programme (foreign AI)
@@ -167,6 +169,10 @@ class Params(Strict):
     qualification_rd_gain: NonNeg  # odds x (1 + gain x state R&D stock / rd_reference_usd)
     qualification_max: Fraction  # the odds never exceed this in a quarter
     qualification_lead: int = Field(ge=0, le=12)  # quarters before a chip launches that its HBM tests begin
+    # Export controls (docs/model.md, "Export controls and substitution").
+    compliance_margin: Fraction  # a compliant variant is designed this share under the destination's threshold
+    variant_lead: int = Field(ge=0, le=12)  # quarters to design a compliant variant once a rule bars a chip
+    variant_min_perf: NonNeg  # H100e: a threshold so low that no variant under it is worth making
     hbm_pilot_share: Fraction  # share of a maker's lines running pilot lots of each generation it is still maturing
     # Demand follows the race (docs/model.md, "Demand"): buyers order compute, spending is the outcome.
     compute_price_elasticity: Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]  # e: orders x (p_ref/p)^e
@@ -347,8 +353,13 @@ class Chip(Strict):
     dies_per_wafer: Positive  # gross chips per wafer (all dies one chip needs)
     chips_per_package_wafer: Positive
     other_bom: NonNeg  # US$ thousand per unit: substrate, test, board, cooling
-    restricted_variant_perf: Fraction = 0.0  # perf kept by an export-compliant variant (0: none)
-    restricted_variant_price: Fraction = 0.0
+
+
+class Variant(Strict):
+    """An export-compliant variant on sale in a controlled destination (the H20 in China)."""
+
+    perf: Positive  # H100-equivalents, under the destination's threshold
+    price: Positive  # US$ thousand
 
 
 class Generation(Chip):
@@ -379,6 +390,8 @@ class Designer(Strict):
     reserved: dict[str, Fraction] = {}  # supplier -> share of its capacity under long-term contract
     components: list[Name] = []
     hbm_stock: NonNeg = 0.0  # million GB held at the start (stockpiles)
+    compliant_variants: bool = False  # designs export-compliant variants for destinations whose rules bar its chip
+    variants: dict[str, Variant] = {}  # destination country -> the compliant variant on sale there at the start
     roadmap: list[Generation] = []
 
     @field_validator("foundries", "packagers")
@@ -484,6 +497,10 @@ class ComponentSupplier(Strict):
     cash: Real
     borrow_limit: NonNeg
     link_strength: dict[str, Fraction] = {}  # designer -> established supply relationship (0-1)
+    capacity: NonNeg  # thousand units a quarter it can deliver
+    lead_time: int = Field(ge=0, le=8)  # quarters from order to delivery; 0: it can fill a gap the same quarter
+    reliability: Fraction  # share of quarters its deliveries arrive in full
+    disruption_loss: Fraction  # share of a quarter's deliveries lost when they do not
 
 
 class ExportControl(Strict):
@@ -701,6 +718,7 @@ class Scenario(Strict):
             need(set(d.reserved) - set(d.hbm_suppliers), "packagers", f"{d.name}.reserved")
             need(d.components, "component_suppliers", f"{d.name}.components")
             need(d.sold_to, "buyers", f"{d.name}.sold_to")
+            need(d.variants, "countries", f"{d.name}.variants")
             for gen in d.roadmap:
                 need(gen.foundries, "foundries", f"{d.name}.roadmap.{gen.name}.foundries")
         generations = {g.name for g in self.hbm_generations}

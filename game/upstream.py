@@ -11,6 +11,7 @@ import numpy as np
 
 from agents.designers import INPUTS
 from game import market, wafers
+from game.policy import STANCE_STEP
 from game.text import tr
 
 # Below these, what is left of an order (million GB) or of a maker's lines (share) is rounding.
@@ -88,7 +89,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
         # A maker whose lines are all but used up is full: what is left is rounding, and whether it
         # is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
         lines = np.where(left > LINES_LEFT * np.maximum(lines, 1.0), left, 0.0)
-        books.append((generation, buyer_a, supplier_a, orders, filled, price))
+        books.append((generation, buyer_a, supplier_a, orders, filled, price, capacity))
     _book_hbm(world, books)
     return received
 
@@ -101,7 +102,7 @@ def _book_hbm(world, books) -> None:
     n = len(makers)
     shipped_by: dict[str, np.ndarray] = {}
     asked_total = np.zeros(n)
-    for generation, buyer, supplier, orders, filled, price in books:
+    for generation, buyer, supplier, orders, filled, price, capacity in books:
         shipped = np.bincount(supplier, filled, n)
         asked = np.bincount(supplier, orders, n)
         shipped_by[generation] = shipped
@@ -114,7 +115,7 @@ def _book_hbm(world, books) -> None:
                 continue
             state = maker.gens[generation]
             state["asked"] = float(asked[i])
-            supply = maker.available * state["yield"] / maker.reference_yield
+            supply = capacity[i]  # what its lines could still make of this generation when its market cleared
             state["price"] = float(market.adjust_price(
                 np.array([state["price"]]), np.array([asked[i]]), np.array([supply * params.normal_utilisation]),
                 params.price_response, params.price_step_limit, np.array([maker.gen_cost(generation)]))[0])
@@ -140,6 +141,10 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     """Wafers, one market per foundry process node (game.wafers). Designers order on their chip's
     node from the foundries their generation is tied to (no spill: a chip cannot move foundry
     within a generation); the pool's segments order on each class from the foundries they chose.
+    On a node that is short, a foundry serves the AI designers' orders first (efficient
+    rationing: an accelerator earns tens of times more per wafer than a phone chip, and its
+    designers prepay for capacity), then the pool pro rata; the pool's price response
+    (game.wafers.Pool.price_response) trims what it asks when the node's price rises.
     Returns the good dies each designer received."""
     foundries = world.foundries
     nodes = [(i, node) for i, f in enumerate(foundries) for node in f.order]  # the node-level suppliers
@@ -172,7 +177,9 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
         subsidy.append(wafers.home_subsidy_per_die(world, f, node, segment, expected=False))
     buyer_a, supplier_a, orders_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int), np.array(orders)
     capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
-    filled = market.allocate(orders_a, supplier_a, capacity)
+    # AI designers' orders come first on a short node (`wafer_priority` of each): see _clear_wafers
+    priority = np.where(buyer_a < designers, world.params.wafer_priority * orders_a, 0.0)
+    filled = market.allocate(orders_a, supplier_a, capacity, reserved=priority)
     _book_wafers(world, nodes, buyer_a, supplier_a, orders_a, filled)
     dies = filled * np.array(per_wafer)
     _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000, segments)
@@ -282,8 +289,6 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
 def _diplomacy(world, suppliers, buyer, supplier) -> np.ndarray:
     """American designers lean towards suppliers from countries aligned with the US, Chinese
     designers the other way (scenario `stance_affinity`; the same rule as for chip buyers)."""
-    from game.accelerators import STANCE_STEP
-
     a = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
     step = np.array([STANCE_STEP[world.countries[s.country].policy.trade_stance]
                      if s.country not in ("USA", "CHN") else 0.0 for s in suppliers])
@@ -322,34 +327,68 @@ def produce(world, received: dict[str, np.ndarray]) -> None:
     """Leontief production; the binding input of each designer is recorded."""
     limits = np.empty((len(world.designers), len(INPUTS)))
     catalogue = world.hbm_catalogue
+    components = _component_supply(world)
     for j, d in enumerate(world.designers):
         d.dies += received["dies"][j]  # HBM went into each designer's stock by generation as it cleared
         hbm_per_chip = d.chip.hbm_gb / 1000
         limits[j] = (d.target, d.dies,
                      d.usable_hbm(catalogue) / hbm_per_chip if hbm_per_chip > 0 else np.inf,
-                     received["packaging"][j] * d.chip.chips_per_package_wafer)
+                     received["packaging"][j] * d.chip.chips_per_package_wafer,
+                     components[j][0] if d.components else np.inf)
     made, binding = market.leontief(limits, INPUTS)
     bandwidth, elasticity = world.hbm_bandwidth, world.params.hbm_bandwidth_elasticity
     for d, units, why in zip(world.designers, made, binding, strict=True):
         d.finish(float(units), why, bandwidth, elasticity, catalogue)
         d.costs += units * d.chip.other_bom / 1000
-    _buy_components(world)
+    _pay_components(world, made, components)
 
 
-def _buy_components(world) -> None:
-    """Designers buy a component per chip built, from suppliers chosen by price and by the
-    strength of their supply relationship (which a brokered link establishes)."""
+def _component_supply(world) -> list[tuple[float, dict[str, float]]]:
+    """Per designer: the components it has this quarter (thousand units) and from whom. It orders
+    one per chip it plans, split among its suppliers by a logit over price and the strength of the
+    relationship; a supplier whose quarter is disrupted (its own random stream) delivers only part;
+    an established supplier (link >= 0.5) with no lead time and spare capacity fills the gap."""
     params = world.params
-    sold = {s.name: 0.0 for s in world.component_suppliers}
+    for s in world.component_suppliers:  # every supplier draws every quarter (common random numbers)
+        s.disrupted = bool(world.streams(f"components:{s.name}").random() >= s.reliability)
+    spare = {s.name: s.capacity for s in world.component_suppliers}
+    supply = []
     for d in world.designers:
-        if not d.components or d.output <= 0:
-            continue
         options = [world.by_name[n] for n in d.components if world.by_name[n].alive]
+        if not options or d.target <= 0:
+            supply.append((0.0, {}))
+            continue
         utility = np.array([-params.supplier_cost_weight * np.log(s.price)
                             + params.link_weight * s.link_strength.get(d.name, 0.0) for s in options])
+        got: dict[str, float] = {}
+        short = 0.0
         for s, share in zip(options, market.logit_shares(utility, np.ones(len(options), bool)), strict=True):
-            units = d.output * share
-            sold[s.name] += units
-            d.costs += units * s.price / 1000
+            ordered = min(d.target * share, spare[s.name])
+            delivered = ordered * (1 - s.disruption_loss) if s.disrupted else ordered
+            got[s.name] = delivered
+            spare[s.name] -= ordered
+            short += d.target * share - delivered
+        for s in options:  # who can step in at once
+            if short <= 0:
+                break
+            if s.lead_time == 0 and not s.disrupted and s.link_strength.get(d.name, 0.0) >= 0.5:
+                extra = min(short, spare[s.name])
+                got[s.name] += extra
+                spare[s.name] -= extra
+                short -= extra
+        supply.append((sum(got.values()), got))
+    return supply
+
+
+def _pay_components(world, made: np.ndarray, supply) -> None:
+    """Designers pay for the components their chips used, each supplier's share of what came in."""
+    sold = {s.name: 0.0 for s in world.component_suppliers}
+    for d, units, (available, got) in zip(world.designers, made, supply, strict=True):
+        if available <= 0 or units <= 0:
+            continue
+        for name, amount in got.items():
+            used = units * amount / available
+            sold[name] += used
+            d.costs += used * world.by_name[name].price / 1000
     for s in world.component_suppliers:
         s.sell(sold[s.name])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from game import market
+from game.policy import SIDE, STANCE_STEP
 
 ELSEWHERE = "ROW"  # the pool segment designed by firms of no country with a home segment
 
@@ -68,16 +69,20 @@ class Pool:
             target = np.where(running, own, 0.0)
             target = target / target.sum() if target.sum() > 0 else running / max(running.sum(), 1)
             base = {s: self.utility(world, node, s, with_appeal=False) for s in self.segments}
-
-            fitted = running & (target > 0)  # a foundry the pool does not use yet: the least appeal observed
+            mask = {s: self.allowed(world, node, s, world.start) for s in self.segments}
+            # a foundry the pool does not use yet gets the least appeal observed
+            fitted = {s: m & (target > 0) for s, m in mask.items()}
 
             def predict(appeal, base=base, fitted=fitted):
-                return sum(w * market.logit_shares(base[s] + appeal, fitted) for s, w in self.segments.items())
+                # shares of what the pool buys: a segment barred from every foundry running the
+                # class (China's designers at 5nm) buys none of it, and the rest is the whole
+                return market.normalised(sum(w * market.logit_shares(base[s] + appeal, fitted[s])
+                                             for s, w in self.segments.items()))
 
             appeal = market.fit_constants(predict, target)
             floor = appeal[target > 0].min() if (target > 0).any() else 0.0
             self.appeal[node] = np.where(target > 0, appeal, floor)
-            self.shares[node] = {s: market.logit_shares(base[s] + self.appeal[node], running) for s in self.segments}
+            self.shares[node] = {s: market.logit_shares(base[s] + self.appeal[node], mask[s]) for s in self.segments}
 
     def running(self, world, node: str, now: int | None = None) -> np.ndarray:
         when = world.now if now is None else now
@@ -94,7 +99,16 @@ class Pool:
         utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
         if segment is not None:
             utility = utility + params.home_pool_bias * np.array([f.country == segment for f in world.foundries])
+            utility = utility + stance_pull(world, segment)
         return utility + self.appeal[node] if with_appeal else utility
+
+    def allowed(self, world, node: str, segment: str, now: int | None = None) -> np.ndarray:
+        """Foundries a segment may order from on a class: running it, and not barred by export
+        rules from selling to the segment's country (the foundry rules bar China's designers)."""
+        running = self.running(world, node, now)
+        if segment not in world.countries:
+            return running
+        return running & np.array([world.export_rules.allows("wafer", f.country, segment) for f in world.foundries])
 
     def move(self, world) -> None:
         """A quarter: the pool grows, part of each class moves to the next newer class running
@@ -109,23 +123,40 @@ class Pool:
             self.demand[newer] = self.demand.get(newer, 0.0) + moving
         inertia = world.params.other_demand_inertia
         for node in self.classes:
-            running = self.running(world, node)
-            if not running.any():
-                continue
             for segment in self.segments:
-                target = market.logit_shares(self.utility(world, node, segment), running)
-                mix = (1 - inertia) * np.where(running, self.shares[node][segment], 0.0) + inertia * target
+                allowed = self.allowed(world, node, segment)
+                if not allowed.any():
+                    continue
+                target = market.logit_shares(self.utility(world, node, segment), allowed)
+                mix = (1 - inertia) * np.where(allowed, self.shares[node][segment], 0.0) + inertia * target
                 self.shares[node][segment] = mix / mix.sum() if mix.sum() > 0 else target
 
     def orders(self, world):
-        """(segment, node, foundry index, thousand wafers) for every pool order this quarter."""
+        """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
+        class's demand, less what its price drives away (`price_response`)."""
         for node, demand in self.demand.items():
             if demand <= 0 or node not in self.shares:
                 continue
             for segment, part in self.segments.items():
-                for i, share in enumerate(self.shares[node][segment]):
-                    if share > 0 and world.foundries[i].runs(node, world.now):
-                        yield segment, node, i, demand * part * share
+                allowed = self.allowed(world, node, segment)
+                shares = np.where(allowed, self.shares[node][segment], 0.0)
+                wanted = demand * part * self.price_response(world, node, shares)
+                for i, share in enumerate(shares):
+                    if share > 0:
+                        yield segment, node, i, wanted * share
+
+    def price_response(self, world, node: str, shares: np.ndarray) -> float:
+        """(P / P0) ** -e: the segment's wafer price on the class (its foundries' node prices
+        weighted by its shares) against the same wafers at the scenario's list prices. The pool's
+        phones and PCs pay for wafers too: when AI chips bid a node's price up, some of their
+        designs stay on the older class or wait (`pool_price_elasticity`, docs/model.md)."""
+        elasticity = world.params.pool_price_elasticity
+        if elasticity <= 0 or shares.sum() <= 0:
+            return 1.0
+        state = [f.nodes.get(node) for f in world.foundries]
+        price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)
+        listed = sum(s * n["list_price"] for s, n in zip(shares, state, strict=True) if s > 0)
+        return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
 
     def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
         """Each foundry's pool orders this quarter (of segments other than `foreign_of`'s own)."""
@@ -134,6 +165,18 @@ class Pool:
             if foreign_of is None or segment != foreign_of:
                 out[i] += wafers
         return out
+
+
+def stance_pull(world, segment: str) -> np.ndarray:
+    """Per foundry: how a segment weighs the foundry's country for its trade stance. Customers
+    from the US lean to foundries of countries aligned with it and away from those open to China;
+    customers from China the reverse; the stance of the US and China themselves is not counted."""
+    side = SIDE.get(segment, 0.0)
+    if side == 0.0 or not world.scenario.levers:
+        return np.zeros(len(world.foundries))
+    pull = world.scenario.levers.stance_affinity * side
+    return np.array([pull * STANCE_STEP[world.countries[f.country].policy.trade_stance]
+                     if f.country in world.countries and f.country not in SIDE else 0.0 for f in world.foundries])
 
 
 def _class_rank(node: str) -> float:

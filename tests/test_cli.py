@@ -19,7 +19,7 @@ from clitools import run_process
 from game.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-BOTTLENECKS = {"wafer", "hbm", "packaging", "demand", "exited"}
+BOTTLENECKS = {"wafer", "hbm", "packaging", "components", "demand", "exited"}
 SNAPSHOT_KEYS = {"turn", "date", "shares", "prices", "bottleneck", "korea", "score", "korea_index"}
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 

@@ -142,4 +142,4 @@ def test_the_command_line_plays_a_difficulty_and_refuses_a_wrong_one(tmp_path):
     save = tmp_path / "g.json"
     assert run_cli("sim", "--turns", "2", "--save", str(save))[0] == 0
     code, _, err = run_cli("sim", "--load", str(save), "--difficulty", "easy")
-    assert code == 2 and "drop --scenario, --seed, --difficulty" in err
+    assert code == 2 and "drop --scenario, --seed and --difficulty" in err

@@ -441,6 +441,28 @@ def test_fit_constants_with_an_outside_option():
     np.testing.assert_allclose(utility + constants, np.log(target / 0.2), atol=1e-6)
 
 
+@FAST
+@given(st.floats(0.005, 0.05), st.floats(0.5, 4.0), st.floats(0.05, 5.0))
+def test_fit_constants_for_segments_that_lean_home(small_segment, home_bias, beyond_home):
+    """The foundry pool's case: segments weighted by size, each leaning to its home supplier,
+    one segment barred from the big suppliers. A small supplier whose share is larger than its
+    home segment must win buyers elsewhere; the fit reproduces the shares within the budget of
+    iterations (the plain contraction needs hundreds of steps here; the accelerated one, tens)."""
+    segments = {"big": (1 - small_segment, np.array([True, True, True]), np.array([0.0, 0.0, 0.0])),
+                "small": (small_segment, np.array([False, False, True]), np.array([0.0, 0.0, home_bias]))}
+    small_share = small_segment * (1 + beyond_home)  # more than its home segment can buy
+    target = np.array([0.8 * (1 - small_share), 0.2 * (1 - small_share), small_share])
+    calls = []
+
+    def predict(c):
+        calls.append(1)
+        return sum(w * market.logit_shares(bias + c, allowed) for w, allowed, bias in segments.values())
+
+    constants = market.fit_constants(predict, target, iterations=100)
+    np.testing.assert_allclose(predict(constants), target, atol=1e-8)
+    assert len(calls) < 300
+
+
 # ---------------------------------------------------------------------------- normalised
 
 

@@ -1,8 +1,8 @@
 """Plug-in strategies (agents/plugins.py): `path/to/file.py:Class` and `module:Class` become
 controllers in one place, for the tournament (from its sandbox) and for `sim --control`, which
 plays them in its own process. Every way a spec can fail is a message naming it (exit 2, no
-traceback); a plug-in's game is read with --explain; its save names the plug-in and is never
-loaded by itself."""
+traceback); a plug-in's game is read with --explain; its save names the plug-in, re-plays from its
+log and plays on only with the plug-in named again."""
 
 from __future__ import annotations
 
@@ -228,23 +228,30 @@ def test_sim_help_says_a_plugin_is_arbitrary_code_run_in_process():
 
 # ------------------------------------------------------------------ the save of a plug-in's game
 
-def test_a_plugin_save_names_it_and_loading_replaying_or_reporting_it_is_refused_saying_how_to_read_it(tmp_path):
+def test_a_plugin_save_replays_and_reports_from_its_log_and_plays_on_only_when_named_again(tmp_path):
+    """A save never runs the code it names: the plug-in's seat re-plays from the log (replay and
+    report work without it), and playing on needs the user to name the plug-in again, which
+    then plays the same game as one played straight through (its chances come from obs.rng)."""
     save = tmp_path / "plugin.json"
     code, _out, err = run("sim", "--turns", "3", "--seed", "11", "--control", f"KOR={EXAMPLE}", "--save", str(save))
     assert code == 0, err
     before = save.read_bytes()
     assert json.loads(before)["controllers"]["KOR"] == EXAMPLE
-    again = None
-    for argv in (("sim", "--load", str(save)), ("replay", str(save)),
-                 ("report", str(save), "--out", str(tmp_path / "r.html"))):
-        err = usage_error(*argv)
-        assert f"played by a plug-in (KOR={EXAMPLE})" in err and "never runs the code it names" in err, err
-        again = err.split("play it again")[1].split("): ", 1)[1].strip()
-    assert save.read_bytes() == before and not (tmp_path / "r.html").exists()
-    assert again == f"python main.py sim --scenario baseline --seed 11 --turns 3 --control KOR={EXAMPLE} --explain"
-    # the command it names plays the same game
-    saved_state = json.loads(before)["checkpoints"][-1]
-    code, out, err = run(*again.split()[2:-1], "--json")
+    code, out, err = run("replay", str(save))
+    assert code == 0 and "3 turns re-played" in out and "every turn matches" in out, err
+    code, out, err = run("report", str(save), "--out", str(tmp_path / "r.html"))
     assert code == 0, err
-    final = json.loads(out)["final"]
-    assert final["score"] == pytest.approx(saved_state["score"]) and final["date"] == saved_state["date"]
+    assert EXAMPLE in (tmp_path / "r.html").read_text(encoding="utf-8")
+    err = usage_error("sim", "--load", str(save))
+    assert f"played by a plug-in (KOR={EXAMPLE})" in err and "never runs the code it names" in err, err
+    assert f"python main.py sim --load {save} --control KOR={EXAMPLE}" in err, err
+    err = usage_error("sim", "--load", str(save), "--control", "JPN=laissez_faire")
+    assert "names only the seats a plug-in played (KOR)" in err, err
+    assert save.read_bytes() == before
+    code, out, err = run("sim", "--load", str(save), "--control", f"KOR={EXAMPLE}", "--turns", "2", "--json")
+    assert code == 0, err
+    continued = json.loads(out)["final"]
+    code, out, err = run("sim", "--turns", "5", "--seed", "11", "--control", f"KOR={EXAMPLE}", "--json")
+    assert code == 0, err
+    straight = json.loads(out)["final"]
+    assert continued["date"] == straight["date"] and continued["score"] == pytest.approx(straight["score"])

@@ -26,7 +26,7 @@ from game.summary import document, to_json
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCER_GROUPS = ("foundries", "hbm_makers", "packagers")
 MARKET_OF_GROUP = {"foundries": "wafer", "hbm_makers": "hbm", "packagers": "packaging"}
-BOTTLENECKS = {"wafer", "hbm", "packaging", "demand", "exited"}
+BOTTLENECKS = {"wafer", "hbm", "packaging", "components", "demand", "exited"}
 
 
 @cache
@@ -364,19 +364,27 @@ def test_huawei_gets_no_tsmc_wafers_under_the_foundry_rule():
     assert lifted.by_name["Huawei"].output > 0
 
 
-def test_chinese_buyers_get_no_controlled_us_accelerators():
-    """cal 4b (Oct 2022 / Oct 2023 rules): Chinese clouds never receive an AMD Instinct (above the
-    threshold, no compliant variant), while Nvidia's compliant variant (H20-style) still sells."""
+def test_chinese_buyers_get_only_compliant_us_accelerators():
+    """cal 4b (Oct 2022 / Oct 2023 rules): Chinese clouds never receive an AMD Instinct above the
+    threshold: nothing until AMD's compliant variant, designed just under it, is on sale (three
+    quarters after the rule bites); Nvidia's compliant variant (the H20) sells from the start."""
     world = World(baseline(), seed=7)
     china = [i for i, b in enumerate(world.buyers) if b.country == "CHN"]
     chips = [d.name for d in world.designers]
-    nvidia_to_china = 0.0
+    amd = world.by_name["AMD"]
+    nvidia_to_china = amd_to_china = 0.0
     while not world.finished:
         world.step()
-        sold = world.last_market["accelerator"]["sold"]
-        assert sold[np.ix_(china, [chips.index("AMD")])].sum() == 0.0, world.date
-        nvidia_to_china += sold[np.ix_(china, [chips.index("Nvidia")])].sum()
+        sold = world.last_market["accelerator"]["sold"][np.ix_(china, [chips.index("AMD")])].sum()
+        variant = amd.variants.get("CHN")
+        if variant is None or variant["ready"] > world.now:
+            assert sold == 0.0, world.date
+        else:
+            assert variant["perf"] <= 0.35 * (1 + 1e-9), variant
+            amd_to_china += sold
+        nvidia_to_china += world.last_market["accelerator"]["sold"][np.ix_(china, [chips.index("Nvidia")])].sum()
     assert nvidia_to_china > 0
+    assert world.turn >= 4 and "CHN" in amd.variants
 
 
 def without_korean_buyers(world: World) -> World:
