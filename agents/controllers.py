@@ -217,6 +217,102 @@ class Greedy(Controller):
         return max(scored, key=lambda t: (t[0], t[1]))[2]
 
 
+class Adaptive(Controller):
+    """A conductor who reads the board every quarter instead of fixing a plan on turn 1.
+
+    What it reads, and what it does with it:
+    - its budget (`funded`, `refused`): when last quarter's programmes were not paid in full, it
+      gives up first what buys least per won (capacity support, then the foundry subsidy, then
+      half of the chip incentive), so nothing runs at a fraction it cannot pay;
+    - bottlenecks: a home designer held back by components gets a brokered link to every home
+      supplier; one held back by demand gets a stronger home-chip incentive; the national centre
+      buys more home chips while the home designers have room to deliver and fewer when an input
+      binds them (the centre's money would wait in a queue);
+    - prices: when the HBM price rose last quarter (HBM short), capacity support for the home HBM
+      makers, withdrawn when it falls;
+    - its firms: equity to a home designer whose cash has run out (an exit loses its share);
+    - the market: once a year it aligns with the side whose designers sell most accelerators (and
+      so buy most HBM and leading-edge wafers), or stays balanced when neither does;
+    - events: each choice is previewed two quarters ahead and the best taken.
+    The service incentive and the convergence programmes, which pay per use, run from turn 1."""
+
+    name = "adaptive"
+    STEP = 0.1  # how far the centre's home-chip share moves in a quarter
+
+    def __init__(self) -> None:
+        self.domestic = 0.5
+        self.last_hbm_price: float | None = None
+
+    def decide(self, obs: Observation) -> list[Action]:
+        plan: list[Action] = []
+        policy = obs.policy
+        designers = [n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"]]
+        suppliers = [n for n, f in obs.home_firms.items() if f["kind"] == "component_supplier"]
+        hbm = [n for n, f in obs.home_firms.items() if f["kind"] == "hbm_maker" and f["alive"]]
+        binding = {obs.bottlenecks.get(d) for d in designers}
+        if obs.turn == 0:
+            plan += [ServiceIncentive(rate=0.5), *(Convergence(industry=i, intensity=1.0) for i in obs.home_industries)]
+            plan += [ChipIncentive(rate=0.3)]
+            plan += [RDGrant(designer=d, amount=0.02 * obs.usd_rate * 1e9) for d in designers]
+        if obs.turn % 4 == 1 and self.stance(obs) != policy.trade_stance:  # once a year, on a year's figures
+            plan.append(TradeStance(stance=self.stance(obs)))
+        if "components" in binding or obs.turn == 0:
+            plan += [BrokerLink(designer=d, supplier=c) for d in designers for c in suppliers]
+        if obs.national_buyer:
+            if binding <= {"demand", None}:
+                self.domestic = min(self.domestic + self.STEP, 0.9)
+            elif binding - {"demand", None}:
+                self.domestic = max(self.domestic - self.STEP, 0.3)
+            mix = {"domestic": round(self.domestic, 2), "leader": round(0.9 - self.domestic, 2), "other": 0.1}
+            plan.append(Procurement(budget=obs.plan_procurement, mix=mix))
+        if "demand" in binding and policy.chip_incentive < 0.5 and obs.turn > 0:
+            plan.append(ChipIncentive(rate=min(policy.chip_incentive + 0.1, 0.5)))
+        price = obs.prices.get("hbm")
+        if price is not None and self.last_hbm_price is not None:
+            short = price > self.last_hbm_price * 1.01
+            for h in hbm:
+                rate = policy.capacity_support.get(h, 0.0)
+                if short and rate < 0.1:
+                    plan.append(CapacitySupport(firm=h, rate=0.1))
+                elif not short and rate > 0:
+                    plan.append(CapacitySupport(firm=h, rate=0.0))
+        self.last_hbm_price = price
+        plan += [Equity(firm=d, amount=0.05 * obs.usd_rate * 1e9) for d in designers if obs.home_firms[d]["cash"] < 0]
+        plan = [a for a in plan if obs.check([a]) is None]
+        return self.within_budget(obs, plan)
+
+    @staticmethod
+    def stance(obs: Observation) -> str:
+        """The side whose designers sell most accelerators (they buy the HBM and the wafers)."""
+        by_side = {side: obs.indicators.get(side, {}).get("accelerator_share", 0.0) for side in ("USA", "CHN")}
+        if by_side["USA"] > 0.5:
+            return "us_aligned"
+        if by_side["CHN"] > 0.5:
+            return "china_open"
+        return "balanced"
+
+    @staticmethod
+    def within_budget(obs: Observation, plan: list[Action]) -> list[Action]:
+        """Last quarter's shortfall first: drop what buys least per won, then fit the rest."""
+        if min(obs.funded.values(), default=1.0) < 0.95:
+            policy = obs.policy
+            supported = [f for f, r in policy.capacity_support.items() if r > 0]
+            cuts: list[Action] = [CapacitySupport(firm=f, rate=0.0) for f in supported]
+            if not cuts and policy.foundry_subsidy > 0:
+                cuts = [FoundrySubsidy(rate=0.0)]
+            if not cuts and policy.chip_incentive > 0.05:
+                cuts = [ChipIncentive(rate=policy.chip_incentive / 2)]
+            if not cuts and policy.service_incentive > 0.05:
+                cuts = [ServiceIncentive(rate=policy.service_incentive * 0.8)]
+            plan = [a for a in plan if not isinstance(a, CapacitySupport | ChipIncentive | ServiceIncentive)] + cuts
+        return _fit(obs, plan)
+
+    def choose(self, event, obs: Observation) -> int:
+        scores = [obs.preview(list(choice.actions), 2) if obs.check(list(choice.actions)) is None else -1.0
+                  for choice in event.choices]
+        return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
 # ---------------------------------------------------------------- other countries' defaults
 
 class HomeSupport(Controller):
@@ -289,6 +385,7 @@ KOREAN_STRATEGIES: dict[str, Callable[[], Controller]] = {
     "team_korea": TeamKorea,
     "random": RandomPolicy,
     "greedy": Greedy,
+    "adaptive": Adaptive,
 }
 for _kind in ("procurement", "foundry_subsidy", "chip_incentive", "service_incentive", "rd_grant", "convergence"):
     KOREAN_STRATEGIES[f"only_{_kind}"] = lambda k=_kind: OneLever(k)

@@ -62,12 +62,14 @@ HOME = "KOR"
 #   home_firms       each home firm's kind, capacity, cash, output, price and alive, as the country's
 #                    controller sees them: Governance.observe(country).home_firms (a public method
 #                    of the Action seam, but not in the list of stable World attributes).
-#   yield            a foundry's or HBM maker's yield: the agent attribute `yield_` (INTERNAL: the
-#                    model exposes no yield; one curve per firm, not per process node).
-#   other_customers  a foundry's share of the non-AI leading-edge wafer pool (phones, PCs,
-#                    networking: customers that are not the modelled AI designers, so never Korean
-#                    AI designers): the agent attribute `other_share` (INTERNAL). The best proxy the
-#                    state gives for "foundry revenue excluding Korean designers' purchases".
+#   yield            a foundry's or HBM maker's yield: the agent attribute `yield_` (INTERNAL: for
+#                    a foundry, the reference die's yield on its newest node running, where the
+#                    priming water's learning matters most; an HBM maker's, its newest generation's).
+#   other_customers  a foundry's share of the quarter's non-AI leading-edge wafer orders (the pool:
+#                    phones, PCs, networking) from every segment but Korea's own (`world.pool`,
+#                    INTERNAL: `wafers_by_foundry(world, foreign_of="KOR")`): customers the
+#                    subsidy does not pay, so the best proxy the state gives for "foundry revenue
+#                    excluding Korean designers' purchases".
 #   events           the events fired, (quarter, event id): world.causes entries with source
 #                    "event" (the cause log the README documents).
 #
@@ -96,8 +98,14 @@ def firm_yield(world, name: str) -> float | None:
 
 
 def other_customers(world, name: str) -> float | None:
-    value = getattr(_firm(world, name), "other_share", None)
-    return float(value) if isinstance(value, int | float) else None
+    """The foundry's share of this quarter's pool orders from every segment but Korea's own."""
+    firm, pool = _firm(world, name), getattr(world, "pool", None)
+    foundries = getattr(world, "foundries", None)
+    if firm is None or pool is None or foundries is None or not hasattr(pool, "wafers_by_foundry"):
+        return None
+    orders = pool.wafers_by_foundry(world, foreign_of=HOME)
+    total = float(orders.sum())
+    return float(orders[foundries.index(firm)]) / total if total > 0 else 0.0
 
 
 def events_fired(world) -> list[tuple[int, str]] | None:
@@ -787,10 +795,12 @@ def report(results: dict, mid: int, header: str = "") -> str:
         parts += ["## 3. The priming-water chain", "",
                   "The foundry subsidy at full for the first 8 quarters, then none, against nothing. Yield and "
                   "the non-AI customers come through the accessors at the top of benchmarks/bench_levers.py "
-                  "(internal attributes: the model exposes neither). The non-AI share is the home foundry's "
-                  "share of leading-edge demand from outside the modelled AI designers (phones, PCs, "
-                  "networking), so it never includes Korean designers' purchases: the best proxy the state "
-                  "gives for 'revenue excluding Korean designers'.", "",
+                  "(internal attributes: the model exposes neither). The yield is the reference die's on "
+                  "the home foundry's newest node; the non-AI share is the home foundry's share of the "
+                  "quarter's leading-edge orders from the pool's segments other than Korea's (phones, PCs, "
+                  "networking designed abroad), so it never includes Korean designers' purchases nor the "
+                  "subsidised anchor customers: the best proxy the state gives for 'revenue excluding "
+                  "Korean designers'.", "",
                   markdown(headers, chain_rows), "", index_table(results, chain, mid), ""]
     if strategies:
         parts += ["## 4. No fixed setting wins", "",

@@ -5,6 +5,7 @@ follows its documented formula, and the cause log explains in both languages wha
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -13,7 +14,8 @@ from functools import cache
 
 import pytest
 
-from agents.controllers import KOREAN_STRATEGIES, Controller, TeamKorea, make_controller, strategy_names
+from agents.controllers import KOREAN_STRATEGIES, Adaptive, Controller, TeamKorea, make_controller, strategy_names
+from game.actions import BrokerLink, CapacitySupport, Procurement
 from game.indicators import country_indicators
 from game.model import World
 from game.scenario import Scenario, load_scenario
@@ -303,3 +305,83 @@ def test_laissez_faire_has_no_mandate_to_explain():
     world = played("laissez_faire", 0)
     keys = {e["key"] for turn in world.causes for e in turn if e["country"] == "KOR"}
     assert not keys & {"cause.procurement", "cause.chip_incentive", "cause.foundry_subsidy"}
+
+
+# ------------------------------------------------------------------ the adaptive conductor
+
+def observation_after(quarters: int, **changes):
+    """Korea's real observation at the start of quarter `quarters + 1` of a laissez-faire game,
+    with some fields replaced (what the adaptive conductor would read in another state)."""
+    world = World(baseline(), seed=2)
+    for _ in range(quarters):
+        world.step()
+    world.open_quarter()
+    obs = world.governance.observe("KOR")
+    return dataclasses.replace(obs, **changes), world
+
+
+def korean_designers(obs) -> list[str]:
+    return sorted(n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"])
+
+
+def test_adaptive_brokers_links_when_components_hold_a_home_designer_back():
+    obs, _ = observation_after(5)
+    plain = Adaptive().decide(dataclasses.replace(obs, bottlenecks={d: "demand" for d in korean_designers(obs)}))
+    assert not any(isinstance(a, BrokerLink) for a in plain)
+    held = dataclasses.replace(obs, bottlenecks={d: "components" for d in korean_designers(obs)})
+    links = {(a.designer, a.supplier) for a in Adaptive().decide(held) if isinstance(a, BrokerLink)}
+    assert {d for d, _ in links} == set(korean_designers(obs))
+
+
+def test_adaptive_centre_buys_more_home_chips_while_they_can_deliver_and_fewer_when_an_input_binds():
+    obs, _ = observation_after(4)
+    designers = korean_designers(obs)
+
+    def domestic_share(binding: str) -> float:
+        conductor = Adaptive()
+        plan = conductor.decide(dataclasses.replace(obs, bottlenecks={d: binding for d in designers}))
+        return next(a for a in plan if isinstance(a, Procurement)).mix["domestic"]
+
+    assert domestic_share("demand") > 0.5 > domestic_share("wafer")
+    assert domestic_share("hbm") == domestic_share("wafer")
+
+
+def test_adaptive_gives_up_capacity_support_first_when_the_budget_fell_short():
+    obs, world = observation_after(3)
+    world.countries["KOR"].policy.capacity_support["SK hynix"] = 0.1
+    policy = world.countries["KOR"].policy.copy()
+    short = dataclasses.replace(obs, policy=policy, funded={"capacity_support": 0.6, "service_incentive": 0.6})
+    plan = Adaptive().decide(short)
+    assert any(isinstance(a, CapacitySupport) and a.firm == "SK hynix" and a.rate == 0 for a in plan)
+    assert not any(isinstance(a, CapacitySupport) and a.rate > 0 for a in plan)
+    paid = Adaptive().decide(dataclasses.replace(short, funded={"capacity_support": 1.0}))
+    assert not any(isinstance(a, CapacitySupport) and a.rate == 0 for a in paid)
+
+
+def test_adaptive_aligns_with_the_side_that_sells_most_accelerators():
+    obs, _ = observation_after(1)
+    usa = {**obs.indicators, "USA": {**obs.indicators["USA"], "accelerator_share": 0.8}}
+    assert Adaptive.stance(dataclasses.replace(obs, indicators=usa)) == "us_aligned"
+    split = {**usa, "USA": {**usa["USA"], "accelerator_share": 0.4}, "CHN": {**usa["CHN"], "accelerator_share": 0.3}}
+    assert Adaptive.stance(dataclasses.replace(obs, indicators=split)) == "balanced"
+
+
+def test_reading_the_state_beats_every_fixed_setting_on_paired_seeds():
+    """Issue 13's check: a conductor that reads budget, bottlenecks and prices scores clearly above
+    every lever at its maximum from turn 1 (benchmarks/plugins/max_everything.py) and above the
+    seeds' fixed plan, on the same seeds."""
+    from agents.plugins import make_controller as plugin
+
+    def score(controller, seed: int) -> float:
+        world = World(baseline(), seed=seed, controllers={"KOR": controller}, tables=False)
+        for _ in range(world.turns):
+            world.step()
+        world.close()
+        return world.scores["KOR"]
+
+    seeds = range(8)
+    adaptive = [score(Adaptive(), s) for s in seeds]
+    for rival in (lambda: plugin("KOR", "benchmarks/plugins/max_everything.py:MaxEverything"), TeamKorea):
+        differences = [a - score(rival(), s) for a, s in zip(adaptive, seeds, strict=True)]
+        mean, error = statistics.fmean(differences), statistics.stdev(differences) / math.sqrt(len(differences))
+        assert mean - 3 * error > 0, (mean, error)
