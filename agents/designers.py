@@ -52,19 +52,29 @@ class Designer(Firm):
         self.rd_stock = 0.0  # US$ B of state R&D grants received (a training chip), cumulative
         self.rd_at_launch = 0.0  # rd_stock when its current generation launched
         self.rd_boost = 1.0  # performance gain the grants bought for the current generation
+        self._hbm_generations: tuple | None = None  # (chip, catalogue, generations) last worked out
 
     @property
     def perf(self) -> float:
         """Performance of the chip on sale, H100-equivalents (lower when built with older HBM)."""
         return self.chip.perf * self.perf_factor * self.rd_boost * self.hbm_perf
 
-    def hbm_generations(self, catalogue: list[str]) -> list[str]:
+    def hbm_generations(self, catalogue: list[str]) -> tuple[str, ...]:
         """The HBM generations its chip can be built with, its own first, then older ones
-        (`hbm_older` of them); `catalogue` lists every generation oldest first."""
-        if not self.chip.hbm_gen or self.chip.hbm_gb <= 0:
-            return []
-        own = catalogue.index(self.chip.hbm_gen)
-        return [catalogue[i] for i in range(own, max(own - self.chip.hbm_older, 0) - 1, -1)]
+        (`hbm_older` of them); `catalogue` lists every generation oldest first. Remembered for the
+        chip and catalogue it was worked out for (both are fixed objects; it is asked dozens of
+        times a quarter)."""
+        chip = self.chip
+        known = self._hbm_generations
+        if known is not None and known[0] is chip and known[1] is catalogue:
+            return known[2]
+        if not chip.hbm_gen or chip.hbm_gb <= 0:
+            generations: tuple[str, ...] = ()
+        else:
+            own = catalogue.index(chip.hbm_gen)
+            generations = tuple(catalogue[i] for i in range(own, max(own - chip.hbm_older, 0) - 1, -1))
+        self._hbm_generations = (chip, catalogue, generations)
+        return generations
 
     def usable_hbm(self, catalogue: list[str]) -> float:
         return sum(self.hbm_stock.get(g, 0.0) for g in self.hbm_generations(catalogue))

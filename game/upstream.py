@@ -39,29 +39,33 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
     suppliers can deliver; a small maker is not asked for half), within each maker's qualified
     share, reserved contracts served first, and spill to other qualified makers."""
     makers = world.hbm_makers
-    n = len(world.designers)
-    lines = np.array([m.run_pilots(world.now, world.params) for m in makers])  # stacks still to start
+    designers = world.designers
+    now = world.now
+    n = len(designers)
+    lines = np.array([m.run_pilots(now, world.params) for m in makers])  # stacks still to start
     unmet = needs.copy()
     received = np.zeros(n)
     books = []
+    usable = [d.hbm_generations(world.hbm_catalogue) if d.alive else () for d in designers]
+    tilt = _Diplomacy(world, makers)  # stances do not change while the market clears
     for generation in reversed(world.hbm_catalogue):
-        wanting = np.array([unmet[j] > ORDER_LEFT and generation in d.hbm_generations(world.hbm_catalogue)
-                            for j, d in enumerate(world.designers)])
-        offered = [m.offers(generation, world.now) and m.alive for m in makers]
-        if not wanting.any() or not any(offered):
+        left = unmet.tolist()
+        wanting = [j for j in range(n) if left[j] > ORDER_LEFT and generation in usable[j]]
+        offered = [m.offers(generation, now) and m.alive for m in makers]
+        if not wanting or not any(offered):
             continue
         yields = np.array([m.gens[generation]["yield"] if ok else 0.0 for m, ok in zip(makers, offered, strict=True)])
         capacity = lines * yields
+        room = capacity.tolist()
         price = np.array([m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
         buyer, supplier, cap, reserved = [], [], [], []
-        for j, d in enumerate(world.designers):
-            if not wanting[j] or not d.alive:
-                continue
+        for j in wanting:
+            d = designers[j]
             own = generation == d.chip.hbm_gen
             for name in d.hbm_suppliers:
                 i = world.hbm_index[name]
                 level = world.qualification.get((name, d.name, generation), 0.0)
-                if not offered[i] or level <= 0 or capacity[i] <= 0:
+                if not offered[i] or level <= 0 or room[i] <= 0:
                     continue
                 if not world.export_rules.allows("hbm", makers[i].country, d.country):
                     continue
@@ -73,15 +77,16 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             continue
         buyer_a, supplier_a, cap_a = np.array(buyer), np.array(supplier), np.array(cap)
         utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
-                   + _diplomacy(world, makers, buyer_a, supplier_a))
+                   + tilt(buyer_a, supplier_a))
         shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
         orders = unmet[buyer_a] * shares
         filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
                                          spill_cap=unmet[buyer_a] * cap_a, reserved=np.array(reserved))
         got = np.bincount(buyer_a, filled, n)
-        for j in np.flatnonzero(got > 0):
-            stock = world.designers[j].hbm_stock
-            stock[generation] = stock.get(generation, 0.0) + float(got[j])
+        for j, amount in enumerate(got.tolist()):
+            if amount > 0:
+                stock = designers[j].hbm_stock
+                stock[generation] = stock.get(generation, 0.0) + amount
         unmet = np.maximum(unmet - got, 0.0)
         received += got
         shipped = np.bincount(supplier_a, filled, len(makers))
@@ -108,24 +113,28 @@ def _book_hbm(world, books) -> None:
         shipped_by[generation] = shipped
         asked_total += asked
         bill = np.bincount(buyer, filled * price[supplier] / 1000, len(world.designers))
-        for designer, amount in zip(world.designers, bill, strict=True):
+        for designer, amount in zip(world.designers, bill.tolist(), strict=True):
             designer.costs += amount
-        for i, maker in enumerate(makers):
-            if generation not in maker.gens:
-                continue
-            state = maker.gens[generation]
-            state["asked"] = float(asked[i])
-            supply = capacity[i]  # what its lines could still make of this generation when its market cleared
-            state["price"] = float(market.adjust_price(
-                np.array([state["price"]]), np.array([asked[i]]), np.array([supply * params.normal_utilisation]),
-                params.price_response, params.price_step_limit, np.array([maker.gen_cost(generation)]))[0])
+        # every maker of the generation moves its price at once (each on its own numbers)
+        making = [i for i, maker in enumerate(makers) if generation in maker.gens]
+        states = [makers[i].gens[generation] for i in making]
+        # what its lines could still make of this generation when its market cleared
+        new_price = market.adjust_price(
+            np.array([state["price"] for state in states]), asked[making],
+            capacity[making] * params.normal_utilisation, params.price_response, params.price_step_limit,
+            np.array([makers[i].gen_cost(generation) for i in making]))
+        for state, a, p in zip(states, asked[making].tolist(), new_price.tolist(), strict=True):
+            state["asked"] = a
+            state["price"] = p
     previous = world.last_market.get("hbm", {}).get("asked")
     growth = asked_total.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
     shipped_total = np.zeros(n)
-    for i, maker in enumerate(makers):
-        maker.sell_generations({g: float(s[i]) for g, s in shipped_by.items()})
-        maker.observe_orders(float(asked_total[i]), float(growth), params.demand_smoothing)
+    by_maker = {g: s.tolist() for g, s in shipped_by.items()}
+    for i, (maker, asked) in enumerate(zip(makers, asked_total.tolist(), strict=True)):
+        maker.sell_generations({g: s[i] for g, s in by_maker.items()})
+        maker.observe_orders(asked, float(growth), params.demand_smoothing)
         shipped_total[i] = maker.output
+
     def joined(k: int) -> np.ndarray:
         return np.concatenate([book[k] for book in books]) if books else np.zeros(0)
 
@@ -289,11 +298,22 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
 def _diplomacy(world, suppliers, buyer, supplier) -> np.ndarray:
     """American designers lean towards suppliers from countries aligned with the US, Chinese
     designers the other way (scenario `stance_affinity`; the same rule as for chip buyers)."""
-    a = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
-    step = np.array([STANCE_STEP[world.countries[s.country].policy.trade_stance]
-                     if s.country not in ("USA", "CHN") else 0.0 for s in suppliers])
-    side = np.array([1.0 if d.country == "USA" else -1.0 if d.country == "CHN" else 0.0 for d in world.designers])
-    return a * side[buyer] * step[supplier]
+    return _Diplomacy(world, suppliers)(buyer, supplier)
+
+
+class _Diplomacy:
+    """`_diplomacy` with the per-supplier and per-designer factors worked out once, for a market
+    cleared in several passes (HBM: one per generation) while stances stay as they are."""
+
+    def __init__(self, world, suppliers) -> None:
+        self.affinity = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
+        self.step = np.array([STANCE_STEP[world.countries[s.country].policy.trade_stance]
+                              if s.country not in ("USA", "CHN") else 0.0 for s in suppliers])
+        self.side = np.array([1.0 if d.country == "USA" else -1.0 if d.country == "CHN" else 0.0
+                              for d in world.designers])
+
+    def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
+        return self.affinity * self.side[buyer] * self.step[supplier]
 
 
 def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:

@@ -88,19 +88,60 @@ class Pool:
         when = world.now if now is None else now
         return np.array([f.runs(node, when) for f in world.foundries])
 
+    def running_table(self, world, now: int | None = None) -> list[list[bool]]:
+        """[class][foundry]: does the foundry run the class (`self.classes` order) now."""
+        when = world.now if now is None else now
+        return [[f.runs(node, when) for f in world.foundries] for node in self.classes]
+
+    def export_table(self, world) -> list[list[bool]]:
+        """[segment][foundry]: may the segment's designers order wafers from the foundry (the
+        foundry rules bar China's designers); a segment of no country is never barred."""
+        rules, foundries = world.export_rules, world.foundries
+        return [[segment not in world.countries or rules.allows("wafer", f.country, segment) for f in foundries]
+                for segment in self.segments]
+
+    def allowed_table(self, world, now: int | None = None) -> np.ndarray:
+        """[class, segment, foundry]: `allowed` for every class and segment at once (one pass
+        over the foundries instead of one per class and segment)."""
+        running = np.array(self.running_table(world, now), dtype=bool).reshape(len(self.classes), -1)
+        exports = np.array(self.export_table(world), dtype=bool).reshape(len(self.segments), -1)
+        return running[:, None, :] & exports[None, :, :]
+
     def utility(self, world, node: str, segment: str | None, with_appeal: bool = True) -> np.ndarray:
         """-w log(cost per good reference die, less the segment's home subsidy) + appeal."""
+        return self.utility_table(world, [node], [segment], with_appeal)[0, 0]
+
+    def utility_table(self, world, nodes: list[str] | None = None, segments: list | None = None,
+                      with_appeal: bool = True) -> np.ndarray:
+        """[class, segment, foundry] of `utility`, every class and segment in one array (each
+        element is computed by the same operations, in the same order, as one row at a time).
+        A segment of None has no home subsidy, home bias or trade stance."""
         params = world.params
+        foundries = world.foundries
+        nodes = self.classes if nodes is None else nodes
+        segments = list(self.segments) if segments is None else segments
         dies = params.usable_wafer_area / params.reference_die_area
-        cost = np.array([f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
-                         if node in f.nodes else 1.0 for f in world.foundries])
-        if segment is not None:
-            cost = cost - np.array([home_subsidy_per_die(world, f, node, segment) for f in world.foundries])
+        cost = np.array([[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
+                          if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), -1)
+        cost = np.repeat(cost[:, None, :], len(segments), axis=1)
+        for s, segment in enumerate(segments):
+            if segment is None:
+                continue
+            for k, node in enumerate(nodes):
+                for i, f in enumerate(foundries):
+                    subsidy = home_subsidy_per_die(world, f, node, segment)
+                    if subsidy:
+                        cost[k, s, i] = cost[k, s, i] - subsidy
         utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
-        if segment is not None:
-            utility = utility + params.home_pool_bias * np.array([f.country == segment for f in world.foundries])
-            utility = utility + stance_pull(world, segment)
-        return utility + self.appeal[node] if with_appeal else utility
+        home = np.array([[f.country == segment for f in foundries] for segment in segments]).reshape(len(segments), -1)
+        pull = np.array([stance_pull(world, segment) if segment is not None else np.zeros(len(foundries))
+                         for segment in segments]).reshape(len(segments), -1)
+        located = np.array([segment is not None for segment in segments])[:, None]
+        utility = np.where(located, utility + params.home_pool_bias * home, utility)
+        utility = np.where(located, utility + pull, utility)
+        if with_appeal:
+            utility = utility + np.array([self.appeal[node] for node in nodes]).reshape(len(nodes), 1, -1)
+        return utility
 
     def allowed(self, world, node: str, segment: str, now: int | None = None) -> np.ndarray:
         """Foundries a segment may order from on a class: running it, and not barred by export
@@ -112,46 +153,56 @@ class Pool:
 
     def move(self, world) -> None:
         """A quarter: the pool grows, part of each class moves to the next newer class running
-        somewhere, and every segment re-picks its foundries a little (inertia)."""
+        somewhere, and every segment re-picks its foundries a little (inertia). Every class and
+        segment is computed in one array pass."""
         growth = 1 + self.spec.growth
-        open_classes = [c for c in self.classes if self.running(world, c).any()]
+        allowed = self.allowed_table(world)
+        open_classes = [c for c, row in zip(self.classes, self.running_table(world), strict=True) if any(row)]
         for node in self.demand:
             self.demand[node] *= growth
         for older, newer in zip(open_classes[-2::-1], open_classes[::-1], strict=False):
             moving = self.spec.migration * self.demand.get(older, 0.0)
             self.demand[older] = self.demand.get(older, 0.0) - moving
             self.demand[newer] = self.demand.get(newer, 0.0) + moving
+        if not self.classes:
+            return
         inertia = world.params.other_demand_inertia
-        for node in self.classes:
-            for segment in self.segments:
-                allowed = self.allowed(world, node, segment)
-                if not allowed.any():
-                    continue
-                target = market.logit_shares(self.utility(world, node, segment), allowed)
-                mix = (1 - inertia) * np.where(allowed, self.shares[node][segment], 0.0) + inertia * target
-                self.shares[node][segment] = mix / mix.sum() if mix.sum() > 0 else target
+        segments = list(self.segments)
+        old = np.array([[self.shares[node][segment] for segment in segments] for node in self.classes])
+        target = market.logit_shares(self.utility_table(world), allowed)
+        mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
+        total = mix.sum(axis=-1, keepdims=True)
+        mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
+        new = np.where(allowed.any(axis=-1, keepdims=True), mixed, old)  # a segment with no foundry keeps its split
+        for k, node in enumerate(self.classes):
+            for s, segment in enumerate(segments):
+                self.shares[node][segment] = new[k, s]
 
     def orders(self, world):
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
         class's demand, less what its price drives away (`price_response`)."""
+        running = self.running_table(world)
+        exports = self.export_table(world)
+        row = {node: k for k, node in enumerate(self.classes)}
         for node, demand in self.demand.items():
             if demand <= 0 or node not in self.shares:
                 continue
-            for segment, part in self.segments.items():
-                allowed = self.allowed(world, node, segment)
-                shares = np.where(allowed, self.shares[node][segment], 0.0)
+            runs = running[row[node]]
+            for (segment, part), barred in zip(self.segments.items(), exports, strict=True):
+                shares = [share if on and ok else 0.0
+                          for share, on, ok in zip(self.shares[node][segment].tolist(), runs, barred, strict=True)]
                 wanted = demand * part * self.price_response(world, node, shares)
                 for i, share in enumerate(shares):
                     if share > 0:
                         yield segment, node, i, wanted * share
 
-    def price_response(self, world, node: str, shares: np.ndarray) -> float:
+    def price_response(self, world, node: str, shares) -> float:
         """(P / P0) ** -e: the segment's wafer price on the class (its foundries' node prices
         weighted by its shares) against the same wafers at the scenario's list prices. The pool's
         phones and PCs pay for wafers too: when AI chips bid a node's price up, some of their
         designs stay on the older class or wait (`pool_price_elasticity`, docs/model.md)."""
         elasticity = world.params.pool_price_elasticity
-        if elasticity <= 0 or shares.sum() <= 0:
+        if elasticity <= 0 or not any(s > 0 for s in shares):
             return 1.0
         state = [f.nodes.get(node) for f in world.foundries]
         price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)
