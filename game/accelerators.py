@@ -22,20 +22,20 @@ def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     destination's rules bar a designer's chip, its buyers see the designer's compliant variant for
     that destination, if one is on sale and under the threshold (its own product: own performance,
     own price), and nothing otherwise."""
-    designers = world.designers
+    designers, buyers = world.designers, world.buyers
     perf = np.array([d.perf for d in designers])
     price = np.array([d.price for d in designers])
     alive = np.array([d.alive for d in designers])
     threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
-                                              [b.country for b in world.buyers])
+                                              [b.country for b in buyers])
     controlled = above(perf[None, :], threshold)
     variant_perf = np.zeros_like(threshold)
     variant_price = np.ones_like(threshold)
-    for i, buyer in enumerate(world.buyers):
-        for j, d in enumerate(designers):
-            variant = d.variants.get(buyer.country) if controlled[i, j] else None
-            if variant and variant["ready"] <= world.now:
-                variant_perf[i, j], variant_price[i, j] = variant["perf"], variant["price"]
+    rows, columns = np.nonzero(controlled)  # only controlled pairs can have a variant
+    for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
+        variant = designers[j].variants.get(buyers[i].country)
+        if variant and variant["ready"] <= world.now:
+            variant_perf[i, j], variant_price[i, j] = variant["perf"], variant["price"]
     variant_ok = (variant_perf > 0) & ~above(variant_perf, threshold)
     allowed = alive[None, :] & world.sold_to_ok & (~controlled | variant_ok)
     buyer_perf = np.where(controlled, variant_perf, perf[None, :])
@@ -69,13 +69,22 @@ def chip_incentive(world) -> np.ndarray:
     return discount
 
 
-def chip_utility(world, perf: np.ndarray, price: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """U = a log(perf / price) + e ecosystem + home bias + affinity + diplomacy + appeal."""
+def utility_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms of `chip_utility` that prices do not move (weighted ecosystem, home bias,
+    diplomacy): worked out once for the several utilities of one quarter's market."""
     p = world.params
     ecosystem = np.array([d.ecosystem for d in world.designers])
+    return p.choice_ecosystem_weight * ecosystem, p.home_bias * world.home_chip, diplomacy(world)
+
+
+def chip_utility(world, perf: np.ndarray, price: np.ndarray, allowed: np.ndarray,
+                 terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """U = a log(perf / price) + e ecosystem + home bias + affinity + diplomacy + appeal.
+    `terms` (from `utility_terms`) saves working out the price-free terms again; the sum is
+    taken in the same order either way, so the numbers are the same."""
+    ecosystem, home, tilt = terms if terms is not None else utility_terms(world)
     value = np.log(np.where(allowed, perf, 1.0) / price)
-    return (p.choice_value_weight * value + p.choice_ecosystem_weight * ecosystem
-            + p.home_bias * world.home_chip + world.affinity + diplomacy(world) + world.chip_appeal)
+    return world.params.choice_value_weight * value + ecosystem + home + world.affinity + tilt + world.chip_appeal
 
 
 def unit_prices(choice: np.ndarray, perf: np.ndarray, price: np.ndarray) -> np.ndarray:
@@ -86,9 +95,16 @@ def unit_prices(choice: np.ndarray, perf: np.ndarray, price: np.ndarray) -> np.n
     return np.divide(1.0, compute_per_dollar, out=np.full(len(choice), np.inf), where=compute_per_dollar > 0)
 
 
+def mandated(world) -> list[bool]:
+    """Per buyer: is it a national centre whose state has set a procurement mix."""
+    return [b.national and bool(world.countries[b.country].policy.procurement_mix) for b in world.buyers]
+
+
 def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
     """One purchasing row per buyer, or one per vendor group for a buyer under a procurement
     mandate (its budget split by the mix, each part spent only on that group)."""
+    if not any(mandated(world)):  # every buyer chooses freely: one row each, as they are
+        return np.arange(len(world.buyers)), np.array(budget, dtype=float), np.array(allowed)
     leader = world.scenario.levers.leader if world.scenario.levers else None
     rows, row_budget, row_allowed = [], [], []
     for i, buyer in enumerate(world.buyers):
@@ -109,16 +125,33 @@ def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
     return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
 
 
-def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget) -> np.ndarray:
+def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.ndarray:
+    """Sum purchasing rows into their buyers' rows. With one row per buyer (`free`) that is the
+    rows themselves (plus 0.0, as adding them into zeros would give)."""
+    if free:
+        return values + 0.0
+    total = np.zeros(shape)
+    np.add.at(total, rows, values)
+    return total
+
+
+def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget, terms=None,
+                     offered: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The home-chip incentive at the share of its rate each state can pay this quarter: what it
-    would owe if buyers bought at the full discount, against what is left for it."""
+    would owe if buyers bought at the full discount, against what is left for it. `offered`: the
+    utility and free choice at the fully discounted prices, when the caller has them already."""
     if not full.any():
         return full
     rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
+    free = not any(mandated(world))
     price = list_price * (1 - full)
-    utility = chip_utility(world, perf, price, allowed)
-    desired = np.zeros_like(list_price)
-    np.add.at(desired, rows, row_budget[:, None] * market.logit_shares(utility[rows], row_allowed) * 1000 / price[rows])
+    if offered is not None:
+        utility, choice = offered
+    else:
+        utility = chip_utility(world, perf, price, allowed, terms)
+        choice = market.logit_shares(utility, allowed)
+    shares = choice if free else market.logit_shares(utility[rows], row_allowed)
+    desired = _per_buyer(rows, row_budget[:, None] * shares * 1000 / price[rows], list_price.shape, free)
     owed_usd = (desired * list_price * full).sum(axis=1) / 1000
     scaled = full.copy()
     for country in world.countries.values():
@@ -131,52 +164,58 @@ def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget)
 
 def clear(world) -> None:
     params = world.params
+    terms = utility_terms(world)  # ecosystems move only at the end of the quarter's market
     allowed, perf, list_price = chip_terms(world)
     full_discount = chip_incentive(world)
     offered = list_price * (1 - full_discount)
-    unit = unit_prices(market.logit_shares(chip_utility(world, perf, offered, allowed), allowed), perf, offered)
-    budget = np.array([b.order(float(u), params) for b, u in zip(world.buyers, unit, strict=True)])
-    discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget)
+    offered_utility = chip_utility(world, perf, offered, allowed, terms)
+    offered_choice = market.logit_shares(offered_utility, allowed)
+    unit = unit_prices(offered_choice, perf, offered)
+    budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
+    discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget, terms,
+                                (offered_utility, offered_choice))
     price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
-    utility = chip_utility(world, perf, price, allowed)
+    same_prices = np.array_equal(price, offered)  # the incentive paid in full (or none at all)
+    utility = offered_utility if same_prices else chip_utility(world, perf, price, allowed, terms)
     supply = np.array([d.inventory for d in world.designers])
 
+    free = not any(mandated(world))
     rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
     u, p = utility[rows], price[rows]
-    desired = row_budget[:, None] * market.logit_shares(u, row_allowed) * 1000 / p
+    choice = offered_choice if free and same_prices else market.logit_shares(u, row_allowed)
+    desired = row_budget[:, None] * choice * 1000 / p
     sold = _ration(desired, supply)
     left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
     remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
     spill_allowed = row_allowed & (remaining > 1e-9)[None, :]
     sold += _ration(left[:, None] * market.logit_shares(u, spill_allowed) * 1000 / p, remaining)
 
-    by_buyer = np.zeros_like(list_price)
-    np.add.at(by_buyer, rows, sold)
-    wanted_by_buyer = np.zeros_like(list_price)
-    np.add.at(wanted_by_buyer, rows, desired)
-    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount)
+    by_buyer = _per_buyer(rows, sold, list_price.shape, free)
+    wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
+    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount, terms)
 
     units = by_buyer.sum(axis=0)
     revenue = (by_buyer * list_price).sum(axis=0) / 1000
     wanted = wanted_by_buyer.sum(axis=0)
-    for d, n, r, w in zip(world.designers, units, revenue, wanted, strict=True):
+    smoothing = params.demand_smoothing
+    for d, n, r, w in zip(world.designers, units.tolist(), revenue.tolist(), wanted.tolist(), strict=True):
         d.inventory = max(d.inventory - n, 0.0)
-        d.sold = float(n)
-        d.revenue = float(r)
-        d.observe_demand(float(w), world.params.demand_smoothing)
+        d.sold = n
+        d.revenue = r
+        d.observe_demand(w, smoothing)
     unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
                              by_buyer * list_price * discount / 1000)
     _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
-    for buyer, compute, u in zip(world.buyers, (by_buyer * perf).sum(axis=1), unit, strict=True):
-        buyer.delivered(float(compute), float(u), params)
+    for buyer, compute, u in zip(world.buyers, (by_buyer * perf).sum(axis=1).tolist(), unit.tolist(), strict=True):
+        buyer.delivered(compute, u, params)
     _update_ecosystems(world)
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
-                                    world.params.price_response, world.params.price_step_limit, floor)
-    for d, q in zip(world.designers, new_price, strict=True):
+                                    params.price_response, params.price_step_limit, floor)
+    for d, q in zip(world.designers, new_price.tolist(), strict=True):
         for variant in d.variants.values():  # carved from the same production: its price moves alike
-            variant["price"] *= float(q) / d.price
-        d.price = float(q)
+            variant["price"] *= q / d.price
+        d.price = q
     world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
 
 
@@ -187,32 +226,35 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     return desired * fill[None, :]
 
 
-def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount) -> None:
+def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount,
+               terms=None) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
-    incentive, against the same quarter's free choice at list prices."""
-    mandated = np.array([b.national and bool(world.countries[b.country].policy.procurement_mix)
-                         for b in world.buyers])
-    if not mandated.any() and not discount.any():
+    incentive, against the same quarter's free choice at list prices. The free choice is worked
+    out only for the buyers whose demand is compared with it."""
+    under_mix = mandated(world)
+    discounted = discount.any(axis=1).tolist()
+    if not any(under_mix) and not any(discounted):
         return
-    free = budget[:, None] * market.logit_shares(utility, allowed) * 1000 / price
-    undiscounted = chip_utility(world, perf, list_price, allowed) if discount.any() else None
+    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if any(discounted) else None
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
-        if mandated[i]:
+        free = None
+        if under_mix[i]:
+            free = budget[i] * market.logit_shares(utility[i], allowed[i]) * 1000 / price[i]
+            extra = (wanted_by_buyer[i] - free).tolist()
             for k, d in enumerate(world.designers):
-                extra = wanted_by_buyer[i, k] - free[i, k]
-                if world.home_chip[i, k] and extra > 0.01:
+                if world.home_chip[i, k] and extra[k] > 0.01:
                     world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
-                               units=extra, share=country.policy.procurement_mix.get("domestic", 0.0),
+                               units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
                                targets=["domestic_compute_share", "accelerator_share"])
-        if discount[i].any():
+        if discounted[i]:
             base = budget[i] * market.logit_shares(undiscounted[i], allowed[i]) * 1000 / list_price[i]
-            target = free[i] if mandated[i] else wanted_by_buyer[i]
+            target = free if under_mix[i] else wanted_by_buyer[i]
+            extra = (target - base).tolist()
             for k, d in enumerate(world.designers):
-                extra = target[k] - base[k]
-                if discount[i, k] > 0 and extra > 0.01:
+                if discount[i, k] > 0 and extra[k] > 0.01:
                     world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
-                               units=extra, targets=["domestic_compute_share", "llm_domestic_chip_share"])
+                               units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
 
 
 def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
@@ -220,12 +262,13 @@ def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
     what the budget could not pay after all, the buyer pays: the designer always gets the list
     price, and no money appears from nowhere. Returns what each buyer paid on top."""
     unpaid = np.zeros(len(world.buyers))
+    owed_by = owed.sum(axis=1).tolist()  # row sums: the same numbers as summing each row alone
+    full_by = full.sum(axis=1).tolist()
     for i, buyer in enumerate(world.buyers):
-        usd = float(owed[i].sum())
+        usd = owed_by[i]
         if usd > 0:
             country = world.countries[buyer.country]
-            paid = world.pay_usage(country, "chip_incentive", country.to_local(float(full[i].sum())),
-                                   country.to_local(usd))
+            paid = world.pay_usage(country, "chip_incentive", country.to_local(full_by[i]), country.to_local(usd))
             unpaid[i] = usd - country.to_usd_billion(paid)
     return unpaid
 

@@ -25,6 +25,7 @@ def above(perf, threshold):
 class ExportRules:
     def __init__(self, rules: Iterable = ()) -> None:
         self._threshold: dict[tuple[str, str, str], float] = {}
+        self._tables: dict[tuple, np.ndarray] = {}  # thresholds() answers while no rule is added
         self.active: list = []
         for rule in rules:
             self.add(rule)
@@ -32,6 +33,7 @@ class ExportRules:
     def add(self, rule) -> None:
         """Add a control; where two overlap, the stricter (lower) threshold holds."""
         self.active.append(rule)
+        self._tables = {}
         for origin in rule.from_countries:
             for destination in rule.to_countries:
                 key = (rule.good, origin, destination)
@@ -47,7 +49,16 @@ class ExportRules:
 
     def thresholds(self, good: str, origins: Sequence[str], destinations: Sequence[str]) -> np.ndarray:
         """Matrix [destination, origin] of performance thresholds (inf where uncontrolled),
-        for the buyer x chip markets that are cleared as arrays."""
+        for the buyer x chip markets that are cleared as arrays. The same question asked again
+        before a rule is added gets the same (read-only) matrix: the market asks every quarter."""
+        key = (good, tuple(origins), tuple(destinations))
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = self._thresholds(good, origins, destinations)
+            table.flags.writeable = False
+        return table
+
+    def _thresholds(self, good: str, origins: Sequence[str], destinations: Sequence[str]) -> np.ndarray:
         countries = sorted(set(origins) | set(destinations))
         index = {c: i for i, c in enumerate(countries)}
         table = np.full((len(countries), len(countries)), np.inf)

@@ -85,22 +85,67 @@ def market_totals(model) -> dict[str, tuple[float, dict[str, float]]]:
     return totals
 
 
+class Members:
+    """Who belongs to a country, by position in the model's lists (buyers, designers, LLM
+    developers, industries): fixed for a game (no agent changes country or is created), so it is
+    worked out once, not for every country every quarter."""
+
+    def __init__(self, model, country: str) -> None:
+        self.buyers = [i for i, b in enumerate(model.buyers) if b.country == country]
+        self.designers = [k for k, d in enumerate(model.designers) if d.country == country]
+        self.home_chip = np.array([d.country == country for d in model.designers], dtype=bool)
+        self.developers = [i for i, d in enumerate(model.llm_developers) if d.country == country]
+        self.industries = [i for i, d in enumerate(model.industries) if d.country == country]
+
+
+def members(model, country: str) -> Members:
+    """The model's `Members` of a country, made on first use and kept on the model."""
+    table = model.__dict__.setdefault("_members", {})
+    found = table.get(country)
+    if found is None:
+        found = table[country] = Members(model, country)
+    return found
+
+
 def country_indicators(model, country: str, markets: dict | None = None) -> dict[str, float]:
     """The measured quantities a country's score is built from (DESIGN.md, Score). `markets`
     (from market_totals) saves re-adding every market for each country."""
+    return all_country_indicators(model, markets, [country])[country]
+
+
+def all_country_indicators(model, markets: dict | None = None,
+                           countries: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """`country_indicators` of every country (or of `countries`), in one pass: the installed
+    base is read once and each country's compute is added up as the one-country pass would."""
     markets = markets or market_totals(model)
+    countries = list(model.countries) if countries is None else countries
+    rows = model.installed.tolist()
+    width = len(model.designers)
+    bases = []
+    for country in countries:
+        mine = [rows[i] for i in members(model, country).buyers]
+        base = list(mine[0]) if mine else [0.0] * width  # buyers' rows added in order, as numpy sums a column
+        for row in mine[1:]:
+            base = [a + b for a, b in zip(base, row, strict=True)]
+        bases.append(base)
+    table = np.array(bases, dtype=float).reshape(len(countries), width)
+    computes = table.sum(axis=1).tolist()
+    return {country: _indicators(model, country, markets, table[k], computes[k])
+            for k, country in enumerate(countries)}
+
+
+def _indicators(model, country: str, markets: dict, installed: np.ndarray, compute: float) -> dict[str, float]:
+    """One country's indicators, given its installed base by chip and its total."""
+    who = members(model, country)
 
     def market_share(key: str) -> float:
         total, home = markets[key]
         return float(home.get(country, 0) / total) if total else 0.0
 
-    buyers = [i for i, b in enumerate(model.buyers) if b.country == country]
-    home_chip = np.array([d.country == country for d in model.designers])
-    installed = model.installed[buyers].sum(axis=0) if buyers else np.zeros(len(model.designers))
-    compute = float(installed.sum())
-    developers = [d for d in model.llm_developers if d.country == country]
+    developers = [model.llm_developers[i] for i in who.developers]
     llm_use = model.llm_use.get(country, {})
-    industries = [i for i in model.industries if i.country == country]
+    industries = [model.industries[i] for i in who.industries]
+    designers = [model.designers[k] for k in who.designers]
     adoption = sum(i.adoption * i.base_output for i in industries)
     output = sum(i.base_output for i in industries)
 
@@ -112,7 +157,7 @@ def country_indicators(model, country: str, markets: dict | None = None) -> dict
     return {
         **{key: market_share(key) for key in SHARE_MARKETS},
         "compute_installed": compute,
-        "domestic_compute_share": float(installed[home_chip].sum() / compute) if compute else 0.0,
+        "domestic_compute_share": float(installed[who.home_chip].sum() / compute) if compute else 0.0,
         "single_vendor_dependence": float(installed.max() / compute) if compute else 0.0,
         "domestic_llm_share": float(llm_to_service),
         "llm_domestic_chip_share": float(chip_to_llm),
@@ -120,8 +165,8 @@ def country_indicators(model, country: str, markets: dict | None = None) -> dict
         "industry_domestic_ai_share": float(service_to_industry),
         "chain_completeness": float((chip_to_llm + llm_to_service + service_to_industry) / 3),
         "gdp_effect": float(sum(i.gdp_effect for i in industries)),
-        "domestic_designers_alive": float(sum(d.alive for d in model.designers if d.country == country)),
-        "domestic_designers_cash": float(sum(d.cash for d in model.designers if d.country == country)),
+        "domestic_designers_alive": float(sum(d.alive for d in designers)),
+        "domestic_designers_cash": float(sum(d.cash for d in designers)),
         "policy_support_paid": float(model.countries[country].support_paid_usd) if country in model.countries else 0.0,
         "budget_used": budget_used(model.countries.get(country)),
     }

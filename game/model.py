@@ -25,7 +25,7 @@ from game.difficulty import NORMAL_GAME, Difficulty
 from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules, above
 from game.governance import Governance
-from game.indicators import country_indicators, flatten, market_totals, snapshot
+from game.indicators import all_country_indicators, flatten, market_totals, snapshot
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.score import index as score_index
 from game.streams import Streams
@@ -580,7 +580,7 @@ class World(Model):
     def record_state(self) -> None:
         """Indicators and scores of every country, and the snapshot the contract prints."""
         markets = market_totals(self)
-        self.indicators = {c: country_indicators(self, c, markets) for c in self.countries}
+        self.indicators = all_country_indicators(self, markets)
         spec = self.scenario.score
         self.scores = {c: score_index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
         self.current = snapshot(self)
