@@ -156,8 +156,10 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     (game.wafers.Pool.price_response) trims what it asks when the node's price rises.
     Returns the good dies each designer received."""
     foundries = world.foundries
+    now = world.now
     nodes = [(i, node) for i, f in enumerate(foundries) for node in f.order]  # the node-level suppliers
     where = {(i, node): k for k, (i, node) in enumerate(nodes)}
+    needed = dies_needed.tolist()
     buyer, supplier, orders, per_wafer, subsidy = [], [], [], [], []
     for j, d in enumerate(world.designers):
         if not d.alive:
@@ -165,25 +167,35 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
         for name, mix in zip(d.foundries, d.foundry_mix, strict=True):
             i = world.foundry_index[name]
             f = foundries[i]
-            if mix <= 0 or not f.runs(d.chip.node, world.now) or \
+            if mix <= 0 or not f.runs(d.chip.node, now) or \
                     not world.export_rules.allows("wafer", f.country, d.country):
                 continue
             good = wafers.good_dies(world, f, d.chip)
             buyer.append(j)
             supplier.append(where[(i, d.chip.node)])
-            orders.append(mix * dies_needed[j] / good)
+            orders.append(mix * needed[j] / good)
             per_wafer.append(good)
             subsidy.append(world.die_subsidy(d, f, d.chip))
     designers = len(world.designers)
     segments = list(world.pool.segments)
-    reference = world.params.usable_wafer_area / world.params.reference_die_area
+    row = {segment: designers + k for k, segment in enumerate(segments)}
+    area = world.params.reference_die_area
+    reference = world.params.usable_wafer_area / area
+    # a segment whose state pays no price-gap subsidy gets none anywhere (home_subsidy_per_die is 0)
+    subsidised = {s: s in world.countries and world.countries[s].policy.foundry_subsidy > 0 for s in segments}
+    good_per_wafer: dict[int, float] = {}  # per node supplier: good reference dies a wafer
     for segment, node, i, amount in world.pool.orders(world):
         f = foundries[i]
-        buyer.append(designers + segments.index(segment))
-        supplier.append(where[(i, node)])
+        k = where[(i, node)]
+        good = good_per_wafer.get(k)
+        if good is None:
+            good = good_per_wafer[k] = reference * f.die_yield(node, area)
+        buyer.append(row[segment])
+        supplier.append(k)
         orders.append(amount)
-        per_wafer.append(reference * f.die_yield(node, world.params.reference_die_area))
-        subsidy.append(wafers.home_subsidy_per_die(world, f, node, segment, expected=False))
+        per_wafer.append(good)
+        subsidy.append(wafers.home_subsidy_per_die(world, f, node, segment, expected=False)
+                       if subsidised[segment] else 0.0)
     buyer_a, supplier_a, orders_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int), np.array(orders)
     capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
     # AI designers' orders come first on a short node (`wafer_priority` of each): see _clear_wafers
@@ -201,15 +213,16 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     params = world.params
     foundries = world.foundries
     k = len(nodes)
+    states = [foundries[i].nodes[node] for i, node in nodes]
     shipped = np.bincount(supplier, filled, k)
     asked = np.bincount(supplier, orders, k)
-    price = np.array([foundries[i].nodes[node]["price"] for i, node in nodes])
+    price = np.array([state["price"] for state in states])
     rows = buyer < len(world.designers)
     bill = np.bincount(buyer[rows], filled[rows] * price[supplier[rows]] / 1000, len(world.designers))
-    for designer, amount in zip(world.designers, bill, strict=True):
+    for designer, amount in zip(world.designers, bill.tolist(), strict=True):
         designer.costs += amount
-    capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
-    floor = np.array([foundries[i].nodes[node]["unit_cost"] for i, node in nodes])
+    capacity = np.array([state["available"] for state in states])
+    floor = np.array([state["unit_cost"] for state in states])
     new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
                                     params.price_step_limit, floor)
     n = len(foundries)
@@ -217,14 +230,17 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
     previous = world.last_market.get("wafer", {}).get("asked")
     growth = asked_by.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
-    for i, f in enumerate(foundries):
-        mine = [m for m in range(k) if owner[m] == i]
-        for m in mine:
-            f.nodes[nodes[m][1]]["asked"] = float(asked[m])
-        f.sell_nodes({nodes[m][1]: float(shipped[m]) for m in mine})
-        for m in mine:
-            f.nodes[nodes[m][1]]["price"] = float(new_price[m])
-        f.observe_orders(float(asked_by[i]), float(growth), params.demand_smoothing)
+    mine: list[list[int]] = [[] for _ in foundries]  # each foundry's node suppliers
+    for m, (i, _) in enumerate(nodes):
+        mine[i].append(m)
+    asked_l, shipped_l, price_l = asked.tolist(), shipped.tolist(), new_price.tolist()
+    for f, own, total in zip(foundries, mine, asked_by.tolist(), strict=True):
+        for m in own:
+            states[m]["asked"] = asked_l[m]
+        f.sell_nodes({nodes[m][1]: shipped_l[m] for m in own})
+        for m in own:
+            states[m]["price"] = price_l[m]
+        f.observe_orders(total, float(growth), params.demand_smoothing)
         f.observe_node_orders(params.demand_smoothing)
     average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
                         where=shipped_by > 0)

@@ -184,14 +184,16 @@ class Pool:
         running = self.running_table(world)
         exports = self.export_table(world)
         row = {node: k for k, node in enumerate(self.classes)}
+        elasticity = world.params.pool_price_elasticity
         for node, demand in self.demand.items():
             if demand <= 0 or node not in self.shares:
                 continue
             runs = running[row[node]]
+            state = [f.nodes.get(node) for f in world.foundries]
             for (segment, part), barred in zip(self.segments.items(), exports, strict=True):
                 shares = [share if on and ok else 0.0
                           for share, on, ok in zip(self.shares[node][segment].tolist(), runs, barred, strict=True)]
-                wanted = demand * part * self.price_response(world, node, shares)
+                wanted = demand * part * _price_response(elasticity, shares, state)
                 for i, share in enumerate(shares):
                     if share > 0:
                         yield segment, node, i, wanted * share
@@ -201,13 +203,7 @@ class Pool:
         weighted by its shares) against the same wafers at the scenario's list prices. The pool's
         phones and PCs pay for wafers too: when AI chips bid a node's price up, some of their
         designs stay on the older class or wait (`pool_price_elasticity`, docs/model.md)."""
-        elasticity = world.params.pool_price_elasticity
-        if elasticity <= 0 or not any(s > 0 for s in shares):
-            return 1.0
-        state = [f.nodes.get(node) for f in world.foundries]
-        price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)
-        listed = sum(s * n["list_price"] for s, n in zip(shares, state, strict=True) if s > 0)
-        return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
+        return _price_response(world.params.pool_price_elasticity, shares, [f.nodes.get(node) for f in world.foundries])
 
     def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
         """Each foundry's pool orders this quarter (of segments other than `foreign_of`'s own)."""
@@ -216,6 +212,15 @@ class Pool:
             if foreign_of is None or segment != foreign_of:
                 out[i] += wafers
         return out
+
+
+def _price_response(elasticity: float, shares, state: list) -> float:
+    """`Pool.price_response` given each foundry's state on the class (None where it has none)."""
+    if elasticity <= 0 or not any(s > 0 for s in shares):
+        return 1.0
+    price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)
+    listed = sum(s * n["list_price"] for s, n in zip(shares, state, strict=True) if s > 0)
+    return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
 
 
 def stance_pull(world, segment: str) -> np.ndarray:
