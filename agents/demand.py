@@ -36,7 +36,8 @@ class ComputeBuyer(Participant):
         self.national = spec.national
         self.budget = 0.0
         self.new_compute = 0.0
-        self.domestic_new_compute = 0.0
+        self.training_compute = 0.0  # the part of this quarter's new compute that can train large models
+        self.domestic_training_compute = 0.0  # ... of it on chips designed in the buyer's country
         self.shocks: list[tuple[int, float]] = []  # (last quarter, demand factor) from events
         self.shock = 1.0  # this quarter's random demand surprise
         # Orders (private buyers; set by the world's calibration from the first quarter's spend):
@@ -102,9 +103,13 @@ class ComputeBuyer(Participant):
             w = params.price_expectation_smoothing
             self.ref_price = (1 - w) * self.ref_price + w * unit_price
 
-    def install(self, new_compute: float, domestic_compute: float, depreciation: float, spent: float) -> None:
+    def install(self, new_compute: float, training: float, domestic_training: float, depreciation: float,
+                spent: float) -> None:
+        """This quarter's deliveries (thousand H100e): all of it, the part that trains, and the part
+        that trains on home-designed chips."""
         self.new_compute = new_compute
-        self.domestic_new_compute = domestic_compute
+        self.training_compute = training
+        self.domestic_training_compute = domestic_training
         self.capacity = self.capacity * (1 - depreciation) + new_compute
         self.output = new_compute
         self.revenue = spent  # what it paid, US$ B (recorded for the tables)
@@ -113,7 +118,8 @@ class ComputeBuyer(Participant):
 
 class LLMDeveloper(Participant):
     """Turns training compute into model quality: quality rises by a fixed number of points per
-    doubling of cumulative training compute (a scaling law), plus talent."""
+    doubling of cumulative training compute (a scaling law), plus talent. Training compute is the
+    training-capable part of its buyers' deliveries (`Chip.training`), not every H100e installed."""
 
     kind = "llm_developer"
 
@@ -123,7 +129,7 @@ class LLMDeveloper(Participant):
         self.talent = spec.talent
         self.per_doubling = per_doubling
         self.capacity = spec.training_compute  # cumulative, thousand H100e-quarters
-        self.domestic_compute = 0.0  # the part of it on chips designed in its own country
+        self.domestic_compute = 0.0  # the part of it trained on chips designed in its own country
         self.output = self.quality()
 
     def quality(self) -> float:

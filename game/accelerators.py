@@ -287,12 +287,16 @@ def unit_cost(world, d) -> float:
 
 def _install(world, compute: np.ndarray, paid: np.ndarray) -> None:
     """New compute (H100e) enters each buyer's installed base by chip; old compute retires.
-    `paid`: what each buyer paid this quarter (US$ B)."""
+    `paid`: what each buyer paid this quarter (US$ B). The part of it that can train large models
+    (each chip's `training`) is what the buyer's LLM developers train on: a centre full of
+    inference NPUs serves models but trains few (seed 001)."""
     d = world.params.compute_depreciation
     world.installed = world.installed * (1 - d) + compute
-    new, domestic = compute.sum(axis=1), (compute * world.home_chip).sum(axis=1)
-    for i, buyer in enumerate(world.buyers):
-        buyer.install(float(new[i]), float(domestic[i]), d, float(paid[i]))
+    training = compute * np.array([designer.chip.training for designer in world.designers])
+    new, trains, domestic = compute.sum(axis=1), training.sum(axis=1), (training * world.home_chip).sum(axis=1)
+    for buyer, n, t, h, p in zip(world.buyers, new.tolist(), trains.tolist(), domestic.tolist(), paid.tolist(),
+                                 strict=True):
+        buyer.install(n, t, h, d, p)
 
 
 def _update_ecosystems(world) -> None:

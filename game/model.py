@@ -499,8 +499,8 @@ class World(Model):
     # ------------------------------------------------------------------ 7. compute to value
     def turn_compute_into_value(self) -> None:
         for dev in self.llm_developers:
-            new = sum(share * self.by_name[b].new_compute for b, share in dev.compute_from.items())
-            domestic = sum(share * self.by_name[b].domestic_new_compute for b, share in dev.compute_from.items()
+            new = sum(share * self.by_name[b].training_compute for b, share in dev.compute_from.items())
+            domestic = sum(share * self.by_name[b].domestic_training_compute for b, share in dev.compute_from.items()
                            if self.by_name[b].country == dev.country)
             dev.train(new, domestic)
         for m in self.scenario.llm_markets:

@@ -353,6 +353,10 @@ class Chip(Strict):
     dies_per_wafer: Positive  # gross chips per wafer (all dies one chip needs)
     chips_per_package_wafer: Positive
     other_bom: NonNeg  # US$ thousand per unit: substrate, test, board, cooling
+    # The part of its compute that can train a large model (H100e of training per H100e): 1 for a
+    # training GPU or ASIC; an inference NPU (INT8, small memory, no scale-out fabric) far less. LLM
+    # developers grow on training compute only (docs/model.md, "LLM quality").
+    training: Fraction = 1.0
 
 
 class Variant(Strict):

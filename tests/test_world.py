@@ -195,6 +195,9 @@ def check_invariants(world: World, before) -> None:
         if firm.alive:
             assert firm.cash >= -firm.borrow_limit, (where, firm.name, firm.cash, firm.borrow_limit)
     assert np.isfinite(world.installed).all() and (world.installed >= 0).all(), where
+    for b in world.buyers:  # LLMs train on a part of what was delivered: all of it at most
+        assert 0 <= b.domestic_training_compute <= b.training_compute * (1 + 1e-12) + 1e-12, (where, b.name)
+        assert b.training_compute <= b.new_compute * (1 + 1e-12) + 1e-12, (where, b.name)
 
     state = world.history[-1]
     assert state["date"] == world.date
@@ -492,3 +495,34 @@ def test_more_korean_capex_support_raises_planned_capacity_over_a_term():
     levels = sorted(mean)
     assert all(mean[a] <= mean[b] + 1e-9 for a, b in itertools.pairwise(levels)), mean
     assert mean[0.15] > 1.01 * mean[0.0], mean
+
+
+def with_korean_training(scenario: Scenario, training: float) -> Scenario:
+    """Every Korean chip, current and on the roadmap, trains large models at `training`."""
+    def edit(d):
+        if d.country != "KOR":
+            return d
+        return d.model_copy(update={"chip": d.chip.model_copy(update={"training": training}),
+                                    "roadmap": [g.model_copy(update={"training": training}) for g in d.roadmap]})
+    return replace_items(scenario, "designers", edit)
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_korean_llms_train_only_on_the_training_part_of_home_chips(seed):
+    """Seed 001: Korea has inference chips but no training chip. The national centre's home NPUs
+    serve, but train Naver's and LG's models only at their chips' `training`: with inference-only
+    home chips no Korean LLM is trained on a home chip, and the same deliveries as training chips
+    train them further. The chip market itself is the same game either way."""
+    turns = 12
+    inference = play(with_korean_training(baseline(), 0.0), seed, turns)
+    training = play(with_korean_training(baseline(), 1.0), seed, turns)
+    assert np.allclose(inference.installed, training.installed, rtol=1e-12)  # the same deliveries
+    korean = [dev for dev in inference.llm_developers if dev.country == "KOR"]
+    assert korean
+    for dev in korean:
+        trained = training.by_name[dev.name]
+        assert dev.domestic_compute == 0.0
+        assert trained.domestic_compute > 0.0
+        assert dev.capacity < trained.capacity and dev.output < trained.output
+    assert inference.indicators["KOR"]["llm_domestic_chip_share"] == 0.0
+    assert training.indicators["KOR"]["llm_domestic_chip_share"] > 0.0
