@@ -892,11 +892,15 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load_scenario(args.scenario)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     names = [n for n in args.only.split(",") if n] or None
+    unknown = sorted(set(names or ()) - {c.name for c in all_configs()})
+    if unknown:
+        parser.error(f"--only: no configuration named {', '.join(unknown)} "
+                     f"(there are: {', '.join(c.name for c in all_configs())})")
     start = time.perf_counter()
     results = run(args.scenario, seeds, names, args.workers, args.mid, args.turns)
     wall = time.perf_counter() - start
     games = sum(len(g) for g in results.values())
-    cpu = sum(game["cpu"] for g in results.values() for game in g.values())
+    cpu = sum(game.get("cpu", 0.0) for g in results.values() for game in g.values())
     text = report(results, args.mid, header(args, seeds, content_hash(scenario), wall, cpu, games))
     print(text)
     print(f"{games} games: {wall:.1f} s wall, {cpu:.1f} s CPU in games", file=sys.stderr)
