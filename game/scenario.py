@@ -255,6 +255,10 @@ class FoundryNode(Strict):
     yield_max: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]  # on the reference die, mature
     volume0: Positive  # thousand wafers run on it by the start (cumulative): the learning curve's anchor
     pipeline: list[NodePipeline] = []
+    # The share of its capacity the non-AI pool fills at the start, where known (a foundry with idle
+    # lines, a process customers shun): the pool's starting split of the class honours it, and the
+    # foundry's `other_share` applies to its other classes (docs/model.md, "The non-AI pool").
+    pool_use: Fraction | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> FoundryNode:

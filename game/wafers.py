@@ -66,8 +66,7 @@ class Pool:
         own = np.array([f.other_share for f in world.foundries])
         for node in self.classes:
             running = self.running(world, node, world.start)
-            target = np.where(running, own, 0.0)
-            target = target / target.sum() if target.sum() > 0 else running / max(running.sum(), 1)
+            target = self.starting_split(world, node, running, own)
             base = {s: self.utility(world, node, s, with_appeal=False) for s in self.segments}
             mask = {s: self.allowed(world, node, s, world.start) for s in self.segments}
             # a foundry the pool does not use yet gets the least appeal observed
@@ -83,6 +82,29 @@ class Pool:
             floor = appeal[target > 0].min() if (target > 0).any() else 0.0
             self.appeal[node] = np.where(target > 0, appeal, floor)
             self.shares[node] = {s: market.logit_shares(base[s] + self.appeal[node], mask[s]) for s in self.segments}
+
+    def starting_split(self, world, node: str, running: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """Each foundry's share of the class's pool at the start. A process with a stated
+        `pool_use` gets that share of its capacity (of what the segments that may buy on the class
+        order); the rest of the class goes to the other foundries running it by `other_share`. So a
+        foundry's overall share need not hold on each of its classes: Samsung's lines on 5 and 7 nm
+        ran ~70% full in 2024 while its 3 nm, at ~20% yield, kept few outside customers."""
+        use = {(f.name, n.node): n.pool_use for f in world.scenario.foundries for n in f.nodes}
+        stated = np.array([use.get((f.name, node)) if running[i] and use.get((f.name, node)) is not None
+                           else np.nan for i, f in enumerate(world.foundries)])
+        known = ~np.isnan(stated)
+        if not known.any():
+            target = np.where(running, own, 0.0)
+            return target / target.sum() if target.sum() > 0 else running / max(running.sum(), 1)
+        ordered = self.demand.get(node, 0.0) * sum(
+            part for segment, part in self.segments.items() if self.allowed(world, node, segment, world.start).any())
+        capacity = np.array([f.nodes[node]["capacity"] if known[i] else 0.0 for i, f in enumerate(world.foundries)])
+        fixed = np.where(known, stated, 0.0) * capacity / ordered if ordered > 0 else np.zeros(len(known))
+        if fixed.sum() >= 1:
+            return fixed / fixed.sum()
+        rest = np.where(running & ~known, own, 0.0)
+        spread = rest / rest.sum() * (1 - fixed.sum()) if rest.sum() > 0 else rest
+        return fixed + spread
 
     def running(self, world, node: str, now: int | None = None) -> np.ndarray:
         when = world.now if now is None else now

@@ -93,6 +93,19 @@ def test_first_quarter_foundry_revenue_shares(seed, firm, target):
 
 
 @pytest.mark.parametrize("seed", CALIBRATION_SEEDS)
+def test_first_quarter_samsung_foundry_lines_run_as_reported(seed):
+    """cal 5d: about 30% of Samsung's 4/5/7 nm lines stood idle in 2024, and its 3 nm, at ~20%
+    yield, kept few outside customers (`pool_use`): the first quarter runs its 7 nm and 5 nm lines
+    about 70% full and its 3 nm well under half, while TSMC's overall pool share still holds."""
+    world = first_quarter(baseline(), seed)
+    samsung = world.by_name["Samsung Foundry"]
+    used = {node: state["output"] / state["capacity"] for node, state in samsung.nodes.items() if state["capacity"]}
+    assert used["7nm"] == pytest.approx(0.7, abs=0.08)
+    assert used["5nm"] == pytest.approx(0.7, abs=0.08)
+    assert used["3nm"] < 0.45
+
+
+@pytest.mark.parametrize("seed", CALIBRATION_SEEDS)
 @pytest.mark.parametrize(("firm", "target"), [("SK hynix", 0.51), ("Samsung", 0.40), ("Micron", 0.09)])
 def test_first_quarter_hbm_revenue_shares(seed, firm, target):
     """cal 1b (Counterpoint, HBM revenue share Q4 2024): SK hynix 51%, Samsung 40%, Micron ~9%
