@@ -183,8 +183,11 @@ class Country(Participant):
             self.commitments.append([quarters, self.to_local(usd / quarters), firm])
 
     def committed_support(self) -> float:
-        """Local currency the state owes this quarter on the projects it supports."""
-        return sum(pay for _, pay, _ in self.commitments)
+        """Local currency the state owes this quarter on the projects it supports. A firm that has
+        exited is owed nothing more (`pay_commitments` drops its project), so its instalments are
+        not asked for either: in the quarter after an exit they would otherwise lower every
+        programme's funded share for money that is never paid."""
+        return sum(pay for _, pay, firm in self.commitments if firm.alive)
 
     def pay_commitments(self) -> None:
         """Pay this quarter's instalments on supported projects at the quarter's funded share: a

@@ -1,0 +1,48 @@
+"""The code-review findings of issue 13, each as the behaviour a user depends on: announced
+demand that replaces a chip rather than adding to it, standing support planned as it is paid, no
+requests for exited firms, compliant variants never sold below cost, HBM generations a maker does
+not offer left unquoted, and HBM lines shared among generations by their orders."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from game.model import World
+from game.scenario import Scenario, load_scenario
+
+
+@cache
+def baseline() -> Scenario:
+    return load_scenario("baseline")
+
+
+def world_at(turns: int = 0, seed: int = 0, scenario: Scenario | None = None) -> World:
+    world = World(scenario or baseline(), seed=seed)
+    for _ in range(turns):
+        world.step()
+    return world
+
+
+# ------------------------------------------------------------------ 3. exited firms' instalments
+
+
+def test_an_exited_firms_instalments_are_not_requested():
+    """A firm that exits keeps no claim on the capacity-support programme: the quarter's request
+    (which sets every programme's funded share) holds only the instalments of firms still alive."""
+    world = world_at(1)
+    korea = world.countries["KOR"]
+    alive, doomed = world.by_name["SK hynix"], world.by_name["Samsung"]
+    korea.commit_support(alive, 0.4, 4)
+    korea.commit_support(doomed, 0.8, 4)
+    instalment = korea.to_local(0.1)
+    assert world.programme_requests(korea)["capacity_support"] == pytest.approx(3 * instalment)
+    doomed.alive = False  # exits in phase 8; the next quarter's phase 2 plans programmes
+    assert korea.committed_support() == pytest.approx(instalment)
+    assert world.programme_requests(korea)["capacity_support"] == pytest.approx(instalment)
+    korea.new_quarter()
+    korea.plan_programmes(world.programme_requests(korea))
+    korea.pay_commitments()
+    owed, paid = korea.programmes["capacity_support"]
+    assert owed == pytest.approx(instalment) and paid == pytest.approx(instalment)
