@@ -212,9 +212,11 @@ def clear(world) -> None:
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
                                     params.price_response, params.price_step_limit, floor)
-    for d, q in zip(world.designers, new_price.tolist(), strict=True):
-        for variant in d.variants.values():  # carved from the same production: its price moves alike
-            variant["price"] *= q / d.price
+    for d, q, cost in zip(world.designers, new_price.tolist(), floor.tolist(), strict=True):
+        for variant in d.variants.values():
+            # carved from the same production, its price moves alike; a variant unit is a flagship
+            # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost
+            variant["price"] = max(variant["price"] * q / d.price, cost)
         d.price = q
     world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
 

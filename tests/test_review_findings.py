@@ -46,3 +46,36 @@ def test_an_exited_firms_instalments_are_not_requested():
     korea.pay_commitments()
     owed, paid = korea.programmes["capacity_support"]
     assert owed == pytest.approx(instalment) and paid == pytest.approx(instalment)
+
+
+# ------------------------------------------------------------------ 4. compliant variants' cost floor
+
+
+def test_a_compliant_variant_is_never_sold_below_its_unit_cost():
+    """A variant unit comes out of the flagship's inventory (dies, HBM, packaging, the rest of the
+    bill), so like the flagship it is never priced below that unit cost: a variant priced far
+    below it is lifted to it when the quarter's prices move, and stays at or above it."""
+    from game.accelerators import unit_cost
+
+    world = world_at(1)
+    nvidia = world.by_name["Nvidia"]
+    assert "CHN" in nvidia.variants
+    nvidia.variants["CHN"]["price"] = 0.01 * unit_cost(world, nvidia)
+    for _ in range(4):
+        world.step()
+        for variant in nvidia.variants.values():
+            assert variant["price"] >= unit_cost(world, nvidia) * (1 - 1e-12), (world.date, variant)
+
+
+def test_a_newly_designed_variant_is_priced_at_least_at_cost():
+    """A variant designed when a rule bites starts at its performance-scaled price, but never below
+    the flagship's unit cost, which it shares."""
+    from game.accelerators import unit_cost
+
+    world = world_at(1)
+    amd = world.by_name["AMD"]
+    amd.variants.pop("CHN", None)
+    amd.price = 0.05 * unit_cost(world, amd)  # a list price far below cost: the scaled price would be too
+    world.design_variants()
+    assert "CHN" in amd.variants
+    assert amd.variants["CHN"]["price"] >= unit_cost(world, amd)
