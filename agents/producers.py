@@ -79,39 +79,55 @@ class Producer(Firm):
         if not (self.invests and self.alive):
             return
         extra_rate = state.extra_support_rate(self.name)
-        projects = []  # (line, size, size only the lever builds)
+        projects = []  # (line, size, size only the lever builds, standing support's share of it)
+        allowance = state.support_left_usd  # what this firm's projects may still reserve, line by line
         for line, planned, demand, trend, margin in self.investment_lines(now):
             if not demand or margin <= 0:
                 continue
             growth = min(max(trend, 0.0), params.growth_expectation_cap)
             expected = demand * (1 + growth) ** self.lead_time
-            trial_cost = max(expected - planned, 0.0) * self.capex_per_unit
-            standing = state.standing_support(trial_cost) if trial_cost > 0 else state.capex_support
-            without = self.capacity_wanted(expected, margin, standing, params)
-            wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
-            size = min(wanted - planned, params.invest_max_step * max(planned, self.step_base(), 1e-9))
+            # The standing programme's share of this project: its full rate if what is left of the
+            # allowance carries the project the firm would build at that rate, else the share the
+            # allowance carries of that project (a smaller project then, which the share still
+            # covers). The firm plans with that share and is paid exactly it.
+            standing = state.capex_support
+            without, wanted, size = self.line_project(expected, margin, planned, standing, extra_rate, params)
+            if size > 1e-9 and standing * size * self.capex_per_unit > allowance:
+                standing = state.standing_support(size * self.capex_per_unit, allowance)
+                without, wanted, size = self.line_project(expected, margin, planned, standing, extra_rate, params)
             if size > 1e-9:
                 projects.append([line, size, min(max(wanted - max(without, planned), 0.0), size), standing])
+                allowance -= standing * size * self.capex_per_unit
         if not projects:
             return
         rate = state.policy.capacity_support.get(self.name, 0.0)
         # The firm pays for the project as construction proceeds, less the standing programme's
-        # share (a credit on the bill); the lever's share comes to it as cash instalments.
+        # share (a credit on the bill, paid at the share it was planned with, from the allowance it
+        # reserved); the lever's share comes to it as cash instalments.
         own = sum(size * self.capex_per_unit * (1 - standing) for _, size, _, standing in projects)
         affordable = self.headroom() - sum(left * pay for left, pay in self.payments)
         if own > 0 and affordable <= 0:
             return
         scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
         bill = 0.0
-        for line, size, extra, _ in projects:
+        for line, size, extra, standing in projects:
             size, extra = size * scale, extra * scale
             cost = size * self.capex_per_unit
-            bill += cost - state.pay_standing_support(cost)
+            bill += cost - state.pay_standing_support(cost, standing)
             state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
             self.add_project(now + self.lead_time, size, line)
             self.invested += size
             self.support_decided = self.support_decided or extra > 1e-9
         self.payments.append([self.lead_time, bill / self.lead_time])
+
+    def line_project(self, expected: float, margin: float, planned: float, standing: float, extra_rate: float,
+                     params) -> tuple[float, float, float]:
+        """A line's capacity wanted without the lever and with it, and the project that builds
+        towards it (capped at `invest_max_step` of the line): (without, wanted, size)."""
+        without = self.capacity_wanted(expected, margin, standing, params)
+        wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
+        size = min(wanted - planned, params.invest_max_step * max(planned, self.step_base(), 1e-9))
+        return without, wanted, size
 
     def step_base(self) -> float:
         """The scale a single project is measured against (invest_max_step): the line itself."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from game.model import World
 from game.scenario import Scenario, load_scenario
@@ -79,3 +81,46 @@ def test_a_newly_designed_variant_is_priced_at_least_at_cost():
     world.design_variants()
     assert "CHN" in amd.variants
     assert amd.variants["CHN"]["price"] >= unit_cost(world, amd)
+
+
+# ------------------------------------------------------------------ 2. standing support, planned as paid
+
+
+@cache
+def invested_world(seed: int, turns: int) -> World:
+    return world_at(turns, seed)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(case=st.sampled_from([(1, 11), (0, 6), (2, 9)]),
+       firm=st.sampled_from(["SK hynix", "Samsung", "Samsung Foundry", "TSMC", "Micron"]),
+       room=st.floats(0.0, 30.0), allowance=st.floats(0.0, 2.0), rate=st.floats(0.05, 0.6))
+def test_standing_support_is_paid_as_planned_and_the_bill_stays_affordable(case, firm, room, allowance, rate):
+    """A producer sizes its projects counting on the standing programme's share (CHIPS Act,
+    K-Chips Act credits) and scales them to what it can afford. That share is what it is paid,
+    from the allowance left, so its bill never exceeds what its affordability test allowed, and
+    the programme never pays more than its allowance, however short the allowance or the cash."""
+    world = invested_world(*case)
+    producer = world.by_name[firm]
+    state = world.countries[producer.country]
+    saved = (producer.cash, [list(p) for p in producer.payments], [list(p) for p in producer.pipeline],
+             producer.invested, producer.support_decided, state.support_left_usd, state.support_paid_usd,
+             state.capex_support)
+    try:
+        owed = sum(left * pay for left, pay in producer.payments)
+        producer.cash = owed + room - producer.borrow_limit
+        state.support_left_usd, state.capex_support = allowance, rate
+        affordable = producer.headroom() - owed
+        paid_before, projects = state.support_paid_usd, len(producer.payments)
+        producer.invest(world.params, state, world.now)
+        paid = state.support_paid_usd - paid_before
+        assert paid <= allowance + 1e-12
+        assert state.support_left_usd == pytest.approx(allowance - paid, abs=1e-12)
+        if len(producer.payments) > projects:
+            left, instalment = producer.payments[-1]
+            assert left * instalment <= affordable + 1e-9, (left * instalment, affordable)
+            cost = producer.invested * producer.capex_per_unit
+            assert paid <= rate * cost + 1e-9  # never more than the programme's rate on what was built
+    finally:
+        (producer.cash, producer.payments, producer.pipeline, producer.invested, producer.support_decided,
+         state.support_left_usd, state.support_paid_usd, state.capex_support) = saved
