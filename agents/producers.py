@@ -283,30 +283,50 @@ class Foundry(Producer):
 
     def investment_lines(self, now: int):
         """One line per node running now or opening within its lead time: the node's own orders
-        (smoothed) plus the orders its customers have announced (chips on their roadmaps, due on
-        that node within the lead time: foundries build for tape-outs, not only for today's
-        orders), capacity built and planned on it, and its margin."""
+        (smoothed) changed by what its customers have announced (chips on their roadmaps, due
+        within the lead time: foundries build for tape-outs, not only for today's orders, and a
+        successor's wafers replace those of the chip it succeeds), capacity built and planned on
+        it, and its margin."""
         for node, state in self.nodes.items():
             if state["opens"] > now + self.lead_time:
                 continue
             planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node)
-            demand = (state.get("demand_est") or 0.0) + self.announced(node, now)
+            demand = max((state.get("demand_est") or 0.0) + self.announced(node, now), 0.0)
             yield node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000
 
     def announced(self, node: str, now: int) -> float:
-        """Thousand wafers a quarter the designers' next generations on `node` will ask of it: each
-        due within the lead time, at today's demand for the designer's chips, split evenly over
-        the generation's candidate foundries, at this node's good dies per wafer for that chip."""
+        """Thousand wafers a quarter by which the designers' announced generations change what
+        `node` will be asked for when a project started now comes on line. A designer whose next
+        generation is due within the lead time will then make its newest such generation (the
+        successor) and no longer its current chip: the successor adds its wafers where it may be
+        made (today's demand for the designer's chips, split evenly over its candidate foundries,
+        at this node's good dies per wafer for its die), and the current chip's wafers, which the
+        node's smoothed orders already hold, leave (its share of the designer's demand here, at
+        its own good dies per wafer). A successor on the same node and foundry thus replaces the
+        current chip's wafers rather than adding to them, and a designer moving to a newer node
+        takes its orders off the old one."""
         total = 0.0
         for designer in self.model.designers:
             if not designer.alive:
                 continue
-            for generation in designer.roadmap:
+            successor = None
+            for generation in designer.roadmap:  # sorted by launch
                 due = parse_quarter(generation.launch) - now
-                if generation.node == node and self.name in generation.foundries and 0 <= due <= self.lead_time:
-                    dies = generation.dies_per_wafer * self.die_yield(node, die_area(self.model, generation))
-                    total += designer.demand_est / len(generation.foundries) / dies
+                if due > self.lead_time:
                     break
+                if due >= 0:
+                    successor = generation
+            if successor is None:
+                continue
+            if successor.node == node and self.name in successor.foundries:
+                dies = successor.dies_per_wafer * self.die_yield(node, die_area(self.model, successor))
+                total += designer.demand_est / len(successor.foundries) / dies
+            current = designer.chip
+            if current.node == node and self.name in designer.foundries:
+                mix = designer.foundry_mix[designer.foundries.index(self.name)]
+                if mix > 0:
+                    dies = current.dies_per_wafer * self.die_yield(node, die_area(self.model, current))
+                    total -= designer.demand_est * mix / dies
         return total
 
     def observe_node_orders(self, smoothing: float) -> None:
