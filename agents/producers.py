@@ -392,11 +392,14 @@ class HBMMaker(Producer):
         self.gens: dict[str, dict[str, float]] = {}
         for name in self.order:
             mine, kind = spec.generations[name], catalogue[name]
+            available = float(parse_quarter(mine.available) if mine.available else start)
+            list_price = spec.price * kind.price_ratio
             self.gens[name] = {
-                "available": float(parse_quarter(mine.available) if mine.available else start),
+                "available": available,
                 "yield0": mine.yield0, "volume0": mine.volume0, "volume": mine.volume0, "yield": mine.yield0,
-                "price": spec.price * kind.price_ratio, "cost_ratio": kind.cost_ratio,
-                "output": 0.0, "revenue": 0.0, "asked": 0.0,
+                # a generation it does not offer yet has no price: it is quoted when it goes on sale
+                "price": list_price if available <= start else None, "list_price": list_price,
+                "cost_ratio": kind.cost_ratio, "output": 0.0, "revenue": 0.0, "asked": 0.0,
             }
         on_sale = [g for g in self.order if self.gens[g]["available"] <= start]
         reference = "HBM3E" if "HBM3E" in on_sale else (on_sale or self.order)[-1]
@@ -418,6 +421,23 @@ class HBMMaker(Producer):
     @property
     def volume(self) -> float:
         return sum(g["volume"] for g in self.gens.values())
+
+    def commission(self, now: int) -> None:
+        """Lines come on stream as for any producer; a generation that goes on sale this quarter
+        is quoted at its list price (the maker's `price` times the generation's ratio), from which
+        its own excess demand then moves it. Until then it has no price: nothing trades, so there
+        is nothing for a price to clear."""
+        super().commission(now)
+        if not self.alive:
+            return
+        for state in self.gens.values():
+            if state["price"] is None and now >= state["available"]:
+                state["price"] = state["list_price"]
+
+    def quoted(self, generation: str) -> float | None:
+        """US$ per GB of a generation, or None where it does not make it or has not put it on sale."""
+        state = self.gens.get(generation)
+        return None if state is None else state["price"]
 
     def offers(self, generation: str, now: int) -> bool:
         state = self.gens.get(generation)
@@ -472,7 +492,7 @@ class HBMMaker(Producer):
         for name, state in self.gens.items():
             quantity = shipped.get(name, 0.0)
             state["output"] = quantity
-            state["revenue"] = quantity * state["price"] / 1000
+            state["revenue"] = quantity * state["price"] / 1000 if quantity else 0.0  # unquoted: none sold
             total += quantity
             revenue += state["revenue"]
             costs += quantity * self.gen_cost(name) / 1000

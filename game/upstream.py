@@ -115,8 +115,9 @@ def _book_hbm(world, books) -> None:
         bill = np.bincount(buyer, filled * price[supplier] / 1000, len(world.designers))
         for designer, amount in zip(world.designers, bill.tolist(), strict=True):
             designer.costs += amount
-        # every maker of the generation moves its price at once (each on its own numbers)
-        making = [i for i, maker in enumerate(makers) if generation in maker.gens]
+        # every maker that quotes the generation moves its price at once (each on its own
+        # numbers); one that lists it but has not put it on sale has no price to move
+        making = [i for i, maker in enumerate(makers) if maker.quoted(generation) is not None]
         states = [makers[i].gens[generation] for i in making]
         # what its lines could still make of this generation when its market cleared
         new_price = market.adjust_price(

@@ -179,3 +179,42 @@ def test_a_designer_moving_to_a_newer_node_takes_its_orders_off_the_old_one():
     assert tsmc.announced(newer, world.now) > 0
     for _, _, demand, _, _ in tsmc.investment_lines(world.now):
         assert demand >= 0
+
+
+# ------------------------------------------------------------------ 5. unoffered HBM generations
+
+
+def test_an_hbm_generation_a_maker_does_not_offer_yet_has_no_price():
+    """CXMT lists HBM3 from 2026Q4: until then it is not quoted at all (not floored at a cost per
+    GB of stacks nobody makes), however HBM3 trades at other makers; when it goes on sale it is
+    quoted at its list price, the maker's price times the generation's ratio."""
+    world = world_at(0)
+    cxmt = world.by_name["CXMT"]
+    opens = cxmt.gens["HBM3"]["available"]
+    assert opens > world.start
+    assert cxmt.quoted("HBM3") is None
+    while world.now < opens - 1:
+        world.step()
+        assert cxmt.quoted("HBM3") is None, world.date
+    assert any(m.quoted("HBM3") for m in world.hbm_makers if m is not cxmt)
+    world.step()
+    assert world.now == opens
+    if cxmt.alive:  # quoted at its list price, then moved by the quarter's market (never below cost)
+        price = cxmt.quoted("HBM3")
+        assert price is not None
+        assert price == pytest.approx(cxmt.gens["HBM3"]["list_price"]) or price >= cxmt.gen_cost("HBM3") * (1 - 1e-12)
+
+
+def test_unquoted_generations_leave_costs_and_saves_readable(tmp_path):
+    """Readers cope with a generation that has no price: a chip's unit cost reads only the makers
+    quoting its generation, and a game with unquoted generations saves and loads."""
+    from game.accelerators import unit_cost
+    from game.saves import document, read_save, write_save
+
+    world = world_at(2)
+    assert any(state["price"] is None for m in world.hbm_makers for state in m.gens.values())
+    for designer in world.designers:
+        assert unit_cost(world, designer) > 0
+    path = write_save(tmp_path / "game.json", document(world, "baseline"))
+    saved = read_save(path)
+    assert saved.state["firms"]["CXMT"]["gens"]["HBM3"]["price"] is None
