@@ -377,7 +377,8 @@ class HBMMaker(Producer):
     """HBM stacks, by generation (docs/model.md, "HBM by generation"). Its TSV lines are one
     capacity shared by the generations it has mastered; a generation yields its own share of good
     stacks, learns on its own cumulative volume (Wright's law) and has its own price, which moves
-    with that generation's own excess demand. A newer generation is served first.
+    with that generation's own excess demand. Its lines go to the generations by the quarter's
+    orders for each (game.upstream._clear_hbm).
 
     `capacity` counts good GB at the starting yield of its reference generation (HBM3E where it
     makes it); `lines` is the same capacity in stacks started, so that yield turns into output."""

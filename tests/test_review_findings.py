@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -218,3 +219,57 @@ def test_unquoted_generations_leave_costs_and_saves_readable(tmp_path):
     path = write_save(tmp_path / "game.json", document(world, "baseline"))
     saved = read_save(path)
     assert saved.state["firms"]["CXMT"]["gens"]["HBM3"]["price"] is None
+
+
+# ------------------------------------------------------------------ 6. HBM lines shared by orders
+
+
+def korea_laissez_faire(seed: int) -> World:
+    from game.cli import make_controllers
+
+    scenario = baseline()
+    return World(scenario, seed=seed,
+                 controllers=make_controllers({"KOR": "laissez_faire"}, [c.id for c in scenario.countries]))
+
+
+def test_hbm3e_designers_are_served_when_hbm4_arrives():
+    """The review's case (seed 1, Korea laissez-faire): in 2027Q1 SK hynix's HBM4 orders alone
+    could take all its lines. Lines are shared by the orders for each generation, so SK hynix
+    still ships HBM3E and both Korean designers, built on HBM3E, make chips that quarter (newest
+    first, it shipped only HBM4 and they built nothing)."""
+    world = korea_laissez_faire(1)
+    while world.date != "2027Q1":
+        world.step()
+    hynix = world.hbm_makers.index(world.by_name["SK hynix"])
+    shipped = world.last_market["hbm"]["by_generation"]
+    assert shipped["HBM4"][hynix] > 0 and shipped["HBM3E"][hynix] > 0
+    for name in ("Rebellions", "FuriosaAI"):
+        assert world.by_name[name].output > 0, name
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_flood_of_newer_orders_does_not_starve_an_older_generation(seed):
+    """However much the newest generation asks, a maker's lines go to each generation pro rata to
+    the lines its own orders would take: while HBM4 is short, designers on HBM3E get about the same
+    share of what they ordered as HBM4's designers do, not what HBM4 left (nothing)."""
+    from game import upstream
+
+    world = korea_laissez_faire(seed)
+    while world.date != "2027Q2":
+        world.step()
+    for d in world.designers:
+        d.hbm_stock = {}
+    lines = sum(m.lines for m in world.hbm_makers)
+    wants = {"HBM4": 3.0 * lines, "HBM3E": 0.3 * lines}
+    needs = np.array([wants.get(d.chip.hbm_gen, 0.0) if d.alive else 0.0 for d in world.designers])
+    newer = [j for j, d in enumerate(world.designers) if needs[j] > 0 and d.chip.hbm_gen == "HBM4"]
+    older = [j for j, d in enumerate(world.designers) if needs[j] > 0 and d.chip.hbm_gen == "HBM3E"]
+    assert newer and older
+    received = upstream._clear_hbm(world, needs)
+    fill_newer = received[newer].sum() / needs[newer].sum()
+    fill_older = received[older].sum() / needs[older].sum()
+    assert fill_newer < 0.5  # HBM4 is short
+    assert fill_older > 0.5 * fill_newer, (fill_older, fill_newer)
+    for maker in world.hbm_makers:  # and no maker ships more than its lines make
+        made = sum(g["output"] / g["yield"] for g in maker.gens.values() if g["yield"] > 0)
+        assert made <= maker.lines * (1 + 1e-9)
