@@ -156,14 +156,19 @@ class Country(Participant):
         self.cash = self.to_usd_billion(self.left)
         return paid
 
-    def standing_support(self, cost_usd: float) -> float:
+    def standing_support(self, cost_usd: float, allowance: float | None = None) -> float:
         """The share of a home firm's project the standing programme carries (CHIPS Act, K-Chips
-        Act credits, Big Fund), within what is left of its allowance this quarter."""
-        return min(self.capex_support, self.support_left_usd / cost_usd) if cost_usd > 0 else 0.0
+        Act credits, Big Fund), within `allowance` (default: what is left of this quarter's; a
+        firm planning several projects passes what its earlier ones have not reserved)."""
+        left = self.support_left_usd if allowance is None else allowance
+        return min(self.capex_support, max(left, 0.0) / cost_usd) if cost_usd > 0 else 0.0
 
-    def pay_standing_support(self, cost_usd: float) -> float:
-        """Pay the standing programme's share of a project (its own allowance, not the budget)."""
-        standing = min(self.capex_support * cost_usd, self.support_left_usd)
+    def pay_standing_support(self, cost_usd: float, share: float | None = None) -> float:
+        """Pay the standing programme's share of a project (its own allowance, not the budget):
+        `share` is the one the firm planned the project with (default: the programme's rate), so
+        what the firm's decision counted on is what it is paid, as far as the allowance goes."""
+        rate = self.capex_support if share is None else share
+        standing = min(rate * cost_usd, self.support_left_usd)
         self.support_left_usd -= standing
         self.support_paid_usd += standing
         return standing
@@ -183,8 +188,11 @@ class Country(Participant):
             self.commitments.append([quarters, self.to_local(usd / quarters), firm])
 
     def committed_support(self) -> float:
-        """Local currency the state owes this quarter on the projects it supports."""
-        return sum(pay for _, pay, _ in self.commitments)
+        """Local currency the state owes this quarter on the projects it supports. A firm that has
+        exited is owed nothing more (`pay_commitments` drops its project), so its instalments are
+        not asked for either: in the quarter after an exit they would otherwise lower every
+        programme's funded share for money that is never paid."""
+        return sum(pay for _, pay, firm in self.commitments if firm.alive)
 
     def pay_commitments(self) -> None:
         """Pay this quarter's instalments on supported projects at the quarter's funded share: a

@@ -79,39 +79,55 @@ class Producer(Firm):
         if not (self.invests and self.alive):
             return
         extra_rate = state.extra_support_rate(self.name)
-        projects = []  # (line, size, size only the lever builds)
+        projects = []  # (line, size, size only the lever builds, standing support's share of it)
+        allowance = state.support_left_usd  # what this firm's projects may still reserve, line by line
         for line, planned, demand, trend, margin in self.investment_lines(now):
             if not demand or margin <= 0:
                 continue
             growth = min(max(trend, 0.0), params.growth_expectation_cap)
             expected = demand * (1 + growth) ** self.lead_time
-            trial_cost = max(expected - planned, 0.0) * self.capex_per_unit
-            standing = state.standing_support(trial_cost) if trial_cost > 0 else state.capex_support
-            without = self.capacity_wanted(expected, margin, standing, params)
-            wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
-            size = min(wanted - planned, params.invest_max_step * max(planned, self.step_base(), 1e-9))
+            # The standing programme's share of this project: its full rate if what is left of the
+            # allowance carries the project the firm would build at that rate, else the share the
+            # allowance carries of that project (a smaller project then, which the share still
+            # covers). The firm plans with that share and is paid exactly it.
+            standing = state.capex_support
+            without, wanted, size = self.line_project(expected, margin, planned, standing, extra_rate, params)
+            if size > 1e-9 and standing * size * self.capex_per_unit > allowance:
+                standing = state.standing_support(size * self.capex_per_unit, allowance)
+                without, wanted, size = self.line_project(expected, margin, planned, standing, extra_rate, params)
             if size > 1e-9:
                 projects.append([line, size, min(max(wanted - max(without, planned), 0.0), size), standing])
+                allowance -= standing * size * self.capex_per_unit
         if not projects:
             return
         rate = state.policy.capacity_support.get(self.name, 0.0)
         # The firm pays for the project as construction proceeds, less the standing programme's
-        # share (a credit on the bill); the lever's share comes to it as cash instalments.
+        # share (a credit on the bill, paid at the share it was planned with, from the allowance it
+        # reserved); the lever's share comes to it as cash instalments.
         own = sum(size * self.capex_per_unit * (1 - standing) for _, size, _, standing in projects)
         affordable = self.headroom() - sum(left * pay for left, pay in self.payments)
         if own > 0 and affordable <= 0:
             return
         scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
         bill = 0.0
-        for line, size, extra, _ in projects:
+        for line, size, extra, standing in projects:
             size, extra = size * scale, extra * scale
             cost = size * self.capex_per_unit
-            bill += cost - state.pay_standing_support(cost)
+            bill += cost - state.pay_standing_support(cost, standing)
             state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
             self.add_project(now + self.lead_time, size, line)
             self.invested += size
             self.support_decided = self.support_decided or extra > 1e-9
         self.payments.append([self.lead_time, bill / self.lead_time])
+
+    def line_project(self, expected: float, margin: float, planned: float, standing: float, extra_rate: float,
+                     params) -> tuple[float, float, float]:
+        """A line's capacity wanted without the lever and with it, and the project that builds
+        towards it (capped at `invest_max_step` of the line): (without, wanted, size)."""
+        without = self.capacity_wanted(expected, margin, standing, params)
+        wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
+        size = min(wanted - planned, params.invest_max_step * max(planned, self.step_base(), 1e-9))
+        return without, wanted, size
 
     def step_base(self) -> float:
         """The scale a single project is measured against (invest_max_step): the line itself."""
@@ -267,30 +283,50 @@ class Foundry(Producer):
 
     def investment_lines(self, now: int):
         """One line per node running now or opening within its lead time: the node's own orders
-        (smoothed) plus the orders its customers have announced (chips on their roadmaps, due on
-        that node within the lead time: foundries build for tape-outs, not only for today's
-        orders), capacity built and planned on it, and its margin."""
+        (smoothed) changed by what its customers have announced (chips on their roadmaps, due
+        within the lead time: foundries build for tape-outs, not only for today's orders, and a
+        successor's wafers replace those of the chip it succeeds), capacity built and planned on
+        it, and its margin."""
         for node, state in self.nodes.items():
             if state["opens"] > now + self.lead_time:
                 continue
             planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node)
-            demand = (state.get("demand_est") or 0.0) + self.announced(node, now)
+            demand = max((state.get("demand_est") or 0.0) + self.announced(node, now), 0.0)
             yield node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000
 
     def announced(self, node: str, now: int) -> float:
-        """Thousand wafers a quarter the designers' next generations on `node` will ask of it: each
-        due within the lead time, at today's demand for the designer's chips, split evenly over
-        the generation's candidate foundries, at this node's good dies per wafer for that chip."""
+        """Thousand wafers a quarter by which the designers' announced generations change what
+        `node` will be asked for when a project started now comes on line. A designer whose next
+        generation is due within the lead time will then make its newest such generation (the
+        successor) and no longer its current chip: the successor adds its wafers where it may be
+        made (today's demand for the designer's chips, split evenly over its candidate foundries,
+        at this node's good dies per wafer for its die), and the current chip's wafers, which the
+        node's smoothed orders already hold, leave (its share of the designer's demand here, at
+        its own good dies per wafer). A successor on the same node and foundry thus replaces the
+        current chip's wafers rather than adding to them, and a designer moving to a newer node
+        takes its orders off the old one."""
         total = 0.0
         for designer in self.model.designers:
             if not designer.alive:
                 continue
-            for generation in designer.roadmap:
+            successor = None
+            for generation in designer.roadmap:  # sorted by launch
                 due = parse_quarter(generation.launch) - now
-                if generation.node == node and self.name in generation.foundries and 0 <= due <= self.lead_time:
-                    dies = generation.dies_per_wafer * self.die_yield(node, die_area(self.model, generation))
-                    total += designer.demand_est / len(generation.foundries) / dies
+                if due > self.lead_time:
                     break
+                if due >= 0:
+                    successor = generation
+            if successor is None:
+                continue
+            if successor.node == node and self.name in successor.foundries:
+                dies = successor.dies_per_wafer * self.die_yield(node, die_area(self.model, successor))
+                total += designer.demand_est / len(successor.foundries) / dies
+            current = designer.chip
+            if current.node == node and self.name in designer.foundries:
+                mix = designer.foundry_mix[designer.foundries.index(self.name)]
+                if mix > 0:
+                    dies = current.dies_per_wafer * self.die_yield(node, die_area(self.model, current))
+                    total -= designer.demand_est * mix / dies
         return total
 
     def observe_node_orders(self, smoothing: float) -> None:
@@ -341,7 +377,8 @@ class HBMMaker(Producer):
     """HBM stacks, by generation (docs/model.md, "HBM by generation"). Its TSV lines are one
     capacity shared by the generations it has mastered; a generation yields its own share of good
     stacks, learns on its own cumulative volume (Wright's law) and has its own price, which moves
-    with that generation's own excess demand. A newer generation is served first.
+    with that generation's own excess demand. Its lines go to the generations by the quarter's
+    orders for each (game.upstream._clear_hbm).
 
     `capacity` counts good GB at the starting yield of its reference generation (HBM3E where it
     makes it); `lines` is the same capacity in stacks started, so that yield turns into output."""
@@ -356,11 +393,14 @@ class HBMMaker(Producer):
         self.gens: dict[str, dict[str, float]] = {}
         for name in self.order:
             mine, kind = spec.generations[name], catalogue[name]
+            available = float(parse_quarter(mine.available) if mine.available else start)
+            list_price = spec.price * kind.price_ratio
             self.gens[name] = {
-                "available": float(parse_quarter(mine.available) if mine.available else start),
+                "available": available,
                 "yield0": mine.yield0, "volume0": mine.volume0, "volume": mine.volume0, "yield": mine.yield0,
-                "price": spec.price * kind.price_ratio, "cost_ratio": kind.cost_ratio,
-                "output": 0.0, "revenue": 0.0, "asked": 0.0,
+                # a generation it does not offer yet has no price: it is quoted when it goes on sale
+                "price": list_price if available <= start else None, "list_price": list_price,
+                "cost_ratio": kind.cost_ratio, "output": 0.0, "revenue": 0.0, "asked": 0.0,
             }
         on_sale = [g for g in self.order if self.gens[g]["available"] <= start]
         reference = "HBM3E" if "HBM3E" in on_sale else (on_sale or self.order)[-1]
@@ -382,6 +422,23 @@ class HBMMaker(Producer):
     @property
     def volume(self) -> float:
         return sum(g["volume"] for g in self.gens.values())
+
+    def commission(self, now: int) -> None:
+        """Lines come on stream as for any producer; a generation that goes on sale this quarter
+        is quoted at its list price (the maker's `price` times the generation's ratio), from which
+        its own excess demand then moves it. Until then it has no price: nothing trades, so there
+        is nothing for a price to clear."""
+        super().commission(now)
+        if not self.alive:
+            return
+        for state in self.gens.values():
+            if state["price"] is None and now >= state["available"]:
+                state["price"] = state["list_price"]
+
+    def quoted(self, generation: str) -> float | None:
+        """US$ per GB of a generation, or None where it does not make it or has not put it on sale."""
+        state = self.gens.get(generation)
+        return None if state is None else state["price"]
 
     def offers(self, generation: str, now: int) -> bool:
         state = self.gens.get(generation)
@@ -436,7 +493,7 @@ class HBMMaker(Producer):
         for name, state in self.gens.items():
             quantity = shipped.get(name, 0.0)
             state["output"] = quantity
-            state["revenue"] = quantity * state["price"] / 1000
+            state["revenue"] = quantity * state["price"] / 1000 if quantity else 0.0  # unquoted: none sold
             total += quantity
             revenue += state["revenue"]
             costs += quantity * self.gen_cost(name) / 1000

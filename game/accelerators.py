@@ -212,9 +212,11 @@ def clear(world) -> None:
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
                                     params.price_response, params.price_step_limit, floor)
-    for d, q in zip(world.designers, new_price.tolist(), strict=True):
-        for variant in d.variants.values():  # carved from the same production: its price moves alike
-            variant["price"] *= q / d.price
+    for d, q, cost in zip(world.designers, new_price.tolist(), floor.tolist(), strict=True):
+        for variant in d.variants.values():
+            # carved from the same production, its price moves alike; a variant unit is a flagship
+            # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost
+            variant["price"] = max(variant["price"] * q / d.price, cost)
         d.price = q
     world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
 
@@ -280,7 +282,8 @@ def unit_cost(world, d) -> float:
     foundry_cost = sum(mix * wafers.die_cost(world, world.by_name[f], chip)
                        for f, mix in zip(d.foundries, d.foundry_mix, strict=True) if mix > 0)
     offering = [world.by_name[h] for h in d.hbm_suppliers]
-    hbm_price = min((m.gens[chip.hbm_gen]["price"] for m in offering if chip.hbm_gen in m.gens), default=0.0)
+    quotes = [m.quoted(chip.hbm_gen) for m in offering]  # a maker not selling the generation has no quote
+    hbm_price = min((q for q in quotes if q is not None), default=0.0)
     packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer
     return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
 

@@ -147,8 +147,10 @@ def fit_constants(
 
     The contraction is linear and slow when a small option's share is tied up with a segment it
     barely serves (SMIC's 7nm wafers); SQUAREM (Varadhan & Roland 2008, the S3 step, as
-    Reynaert & Verboven use for BLP) extrapolates from two Berry steps and keeps a step only if
-    it lands nearer a fixed point than two plain steps would, so the answer is the same fixed point.
+    Reynaerts, Varadhan & Nash (2012), "Enhancing the convergence properties of the BLP (1995)
+    contraction mapping", Stata Journal, use for BLP) extrapolates from two Berry steps and keeps
+    a step only if it lands nearer a fixed point than two plain steps would, so the answer is the
+    same fixed point.
     """
     active = target > 0
     log_target = np.log(np.where(active, target, 1.0))

@@ -229,7 +229,8 @@ class World(Model):
         `compliance_margin`), on sale `variant_lead` quarters later, priced at first by its
         performance against the flagship's (then with its own demand). A rule that tightens below
         a variant's performance sends it back to the drawing board; a threshold under
-        `variant_min_perf` leaves nothing worth making."""
+        `variant_min_perf` leaves nothing worth making. A variant unit is built as a flagship unit,
+        so it is priced no lower than the flagship's unit cost (as the flagship's own price is)."""
         params = self.params
         countries = list(self.countries)
         for designer in self.designers:
@@ -245,7 +246,9 @@ class World(Model):
                     designer.variants.pop(country, None)
                 elif variant is None or above(variant["perf"], threshold):
                     designer.variants[country] = {
-                        "perf": target, "price": designer.price * (target / designer.perf) ** 0.5,
+                        "perf": target,
+                        "price": max(designer.price * (target / designer.perf) ** 0.5,
+                                     accelerators.unit_cost(self, designer)),
                         "ready": float(self.now + params.variant_lead)}
                     self.note("mechanism", designer.country, "cause.variant_designed", firm=designer.name,
                               market=self.countries[country].name_en, market_ko=self.countries[country].name_ko,

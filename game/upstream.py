@@ -31,72 +31,140 @@ def clear_upstream_markets(world) -> dict[str, np.ndarray]:
 
 
 def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
-    """HBM, one market per generation, newest first (a maker's lines serve its newest generation
-    first). A designer orders its chip's own generation from the makers qualified for it with that
-    generation; what it could not get it may order, in the passes that follow, from older
-    generations its chip can run on (slower). Orders split among the makers qualified for it by a
-    logit over price and the capacity each has for that generation (a designer spreads orders as
-    suppliers can deliver; a small maker is not asked for half), within each maker's qualified
-    share, reserved contracts served first, and spill to other qualified makers."""
+    """HBM, one market per generation. A maker's TSV lines are shared among the generations it
+    sells by the orders for each: every generation's own orders (designers whose chip is built
+    for it) reserve the maker's lines pro rata to the lines they would take when the lines are
+    short, so a designer on an older generation is not left with what newer ones did not use.
+    The markets then clear newest first, each on the lines not reserved for older generations
+    (lines a newer generation's own orders did not take stay open to older ones). A designer
+    orders its chip's own generation from the makers qualified for it with that generation; what
+    it could not get it may order, in the passes that follow, from older generations its chip can
+    run on (slower). Orders split among the makers qualified for it by a logit over price and the
+    capacity each has for that generation (a designer spreads orders as suppliers can deliver; a
+    small maker is not asked for half), within each maker's qualified share, reserved contracts
+    served first, and spill to other qualified makers."""
     makers = world.hbm_makers
     designers = world.designers
     now = world.now
     n = len(designers)
+    catalogue = world.hbm_catalogue
     lines = np.array([m.run_pilots(now, world.params) for m in makers])  # stacks still to start
     unmet = needs.copy()
     received = np.zeros(n)
     books = []
-    usable = [d.hbm_generations(world.hbm_catalogue) if d.alive else () for d in designers]
+    usable = [d.hbm_generations(catalogue) if d.alive else () for d in designers]
     tilt = _Diplomacy(world, makers)  # stances do not change while the market clears
-    for generation in reversed(world.hbm_catalogue):
-        left = unmet.tolist()
-        wanting = [j for j in range(n) if left[j] > ORDER_LEFT and generation in usable[j]]
-        offered = [m.offers(generation, now) and m.alive for m in makers]
-        if not wanting or not any(offered):
+    offered = {g: [m.offers(g, now) and m.alive for m in makers] for g in catalogue}
+    yields = {g: np.array([m.gens[g]["yield"] if ok else 0.0 for m, ok in zip(makers, offered[g], strict=True)])
+              for g in catalogue}
+    reserve = _reserve_lines(world, needs, usable, lines, offered, yields, tilt)  # maker x generation
+    for k in range(len(catalogue) - 1, -1, -1):
+        generation = catalogue[k]
+        if not any(offered[generation]):
             continue
-        yields = np.array([m.gens[generation]["yield"] if ok else 0.0 for m, ok in zip(makers, offered, strict=True)])
-        capacity = lines * yields
-        room = capacity.tolist()
-        price = np.array([m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
-        buyer, supplier, cap, reserved = [], [], [], []
-        for j in wanting:
-            d = designers[j]
-            own = generation == d.chip.hbm_gen
-            for name in d.hbm_suppliers:
-                i = world.hbm_index[name]
-                level = world.qualification.get((name, d.name, generation), 0.0)
-                if not offered[i] or level <= 0 or room[i] <= 0:
-                    continue
-                if not world.export_rules.allows("hbm", makers[i].country, d.country):
-                    continue
-                buyer.append(j)
-                supplier.append(i)
-                cap.append(level)
-                reserved.append(d.reserved.get(name, 0.0) * capacity[i] if own else 0.0)
-        if not buyer:
-            continue
-        buyer_a, supplier_a, cap_a = np.array(buyer), np.array(supplier), np.array(cap)
-        utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
-                   + tilt(buyer_a, supplier_a))
-        shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
-        orders = unmet[buyer_a] * shares
-        filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
-                                         spill_cap=unmet[buyer_a] * cap_a, reserved=np.array(reserved))
-        got = np.bincount(buyer_a, filled, n)
-        for j, amount in enumerate(got.tolist()):
-            if amount > 0:
-                stock = designers[j].hbm_stock
-                stock[generation] = stock.get(generation, 0.0) + amount
-        unmet = np.maximum(unmet - got, 0.0)
-        received += got
-        shipped = np.bincount(supplier_a, filled, len(makers))
-        left = lines - np.divide(shipped, yields, out=np.zeros_like(shipped), where=yields > 0)
-        # A maker whose lines are all but used up is full: what is left is rounding, and whether it
-        # is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
-        lines = np.where(left > LINES_LEFT * np.maximum(lines, 1.0), left, 0.0)
-        books.append((generation, buyer_a, supplier_a, orders, filled, price, capacity))
+        # designers built for the generation are served first, on the lines reserved for their
+        # orders; designers of newer generations that could not get theirs then substitute on
+        # what is left (their orders did not reserve lines)
+        first = [j for j in range(n) if usable[j] and usable[j][0] == generation]
+        then = [j for j in range(n) if generation in usable[j][1:]]
+        parts, book_capacity, price = [], None, None
+        for group in (first, then):
+            left = unmet.tolist()
+            wanting = [j for j in group if left[j] > ORDER_LEFT]
+            if not wanting:
+                continue
+            open_lines = lines - reserve[:, :k].sum(axis=1)  # older generations' reservations are kept
+            open_lines = np.where(open_lines > LINES_LEFT * np.maximum(lines, 1.0), open_lines, 0.0)
+            capacity = open_lines * yields[generation]
+            book = _hbm_orders(world, generation, wanting, unmet, offered[generation], capacity, tilt)
+            if book is None:
+                continue
+            buyer_a, supplier_a, cap_a, reserved, orders, price = book
+            filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
+                                             spill_cap=unmet[buyer_a] * cap_a, reserved=reserved)
+            got = np.bincount(buyer_a, filled, n)
+            for j, amount in enumerate(got.tolist()):
+                if amount > 0:
+                    stock = designers[j].hbm_stock
+                    stock[generation] = stock.get(generation, 0.0) + amount
+            unmet = np.maximum(unmet - got, 0.0)
+            received += got
+            shipped = np.bincount(supplier_a, filled, len(makers))
+            y = yields[generation]
+            left_lines = lines - np.divide(shipped, y, out=np.zeros_like(shipped), where=y > 0)
+            # A maker whose lines are all but used up is full: what is left is rounding, and whether
+            # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
+            lines = np.where(left_lines > LINES_LEFT * np.maximum(lines, 1.0), left_lines, 0.0)
+            parts.append((buyer_a, supplier_a, orders, filled))
+            if book_capacity is None:
+                book_capacity = capacity  # what the generation's lines could make when its market opened
+        if parts:
+            buyer_a, supplier_a, orders, filled = (np.concatenate(column) for column in zip(*parts, strict=True))
+            books.append((generation, buyer_a, supplier_a, orders, filled, price, book_capacity))
     _book_hbm(world, books)
     return received
+
+
+def _hbm_orders(world, generation: str, wanting: list[int], unmet: np.ndarray, offered: list[bool],
+                capacity: np.ndarray, tilt):
+    """One generation's order book: an edge (designer, maker) for each maker qualified with the
+    designer for `generation` that offers it, may sell to it and has capacity for it; each edge's
+    qualified share (cap), reserved-contract quantity and orders (the designer's unmet need split
+    by a logit over price and capacity, within the caps). None when no edge exists."""
+    makers, designers = world.hbm_makers, world.designers
+    n = len(designers)
+    room = capacity.tolist()
+    price = np.array([m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
+    buyer, supplier, cap, reserved = [], [], [], []
+    for j in wanting:
+        d = designers[j]
+        own = generation == d.chip.hbm_gen
+        for name in d.hbm_suppliers:
+            i = world.hbm_index[name]
+            level = world.qualification.get((name, d.name, generation), 0.0)
+            if not offered[i] or level <= 0 or room[i] <= 0:
+                continue
+            if not world.export_rules.allows("hbm", makers[i].country, d.country):
+                continue
+            buyer.append(j)
+            supplier.append(i)
+            cap.append(level)
+            reserved.append(d.reserved.get(name, 0.0) * capacity[i] if own else 0.0)
+    if not buyer:
+        return None
+    buyer_a, supplier_a, cap_a = np.array(buyer), np.array(supplier), np.array(cap)
+    utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
+               + tilt(buyer_a, supplier_a))
+    shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
+    return buyer_a, supplier_a, cap_a, np.array(reserved), unmet[buyer_a] * shares, price
+
+
+def _reserve_lines(world, needs: np.ndarray, usable, lines: np.ndarray, offered, yields, tilt) -> np.ndarray:
+    """Lines (stacks started) each maker keeps for each generation this quarter (maker x
+    generation, catalogue order): the lines its own orders for the generation would take (orders
+    from designers whose chip is built for it, split as in its market with all the maker's lines
+    open), scaled down pro rata when they add up to more than the maker has. Zero everywhere when
+    no more than one generation has orders: then nothing competes for the lines."""
+    catalogue = world.hbm_catalogue
+    reserve = np.zeros((len(world.hbm_makers), len(catalogue)))
+    wanted = needs.tolist()
+    own = {g: [j for j, gens in enumerate(usable) if gens and gens[0] == g and wanted[j] > ORDER_LEFT]
+           for g in catalogue}
+    if sum(1 for g in catalogue if own[g] and any(offered[g])) < 2:
+        return reserve
+    for k, generation in enumerate(catalogue):
+        if not own[generation] or not any(offered[generation]):
+            continue
+        y = yields[generation]
+        book = _hbm_orders(world, generation, own[generation], needs, offered[generation], lines * y, tilt)
+        if book is None:
+            continue
+        _, supplier, _, _, orders, _ = book
+        asked = np.bincount(supplier, orders, len(world.hbm_makers))
+        reserve[:, k] = np.divide(asked, y, out=np.zeros_like(asked), where=y > 0)
+    total = reserve.sum(axis=1)
+    share = np.divide(lines, total, out=np.ones_like(total), where=total > lines)
+    return reserve * share[:, None]
 
 
 def _book_hbm(world, books) -> None:
@@ -115,8 +183,9 @@ def _book_hbm(world, books) -> None:
         bill = np.bincount(buyer, filled * price[supplier] / 1000, len(world.designers))
         for designer, amount in zip(world.designers, bill.tolist(), strict=True):
             designer.costs += amount
-        # every maker of the generation moves its price at once (each on its own numbers)
-        making = [i for i, maker in enumerate(makers) if generation in maker.gens]
+        # every maker that quotes the generation moves its price at once (each on its own
+        # numbers); one that lists it but has not put it on sale has no price to move
+        making = [i for i, maker in enumerate(makers) if maker.quoted(generation) is not None]
         states = [makers[i].gens[generation] for i in making]
         # what its lines could still make of this generation when its market cleared
         new_price = market.adjust_price(

@@ -4,6 +4,7 @@ resolves to an entry of docs/data.md, and the README's and docs' links point at 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from pathlib import Path
 
@@ -148,3 +149,25 @@ def test_the_command_line_loads_front_ends_only_inside_the_command_that_needs_th
     for path in (ROOT / "main.py", ROOT / "game" / "cli.py"):
         eager = {i for i in imports(path, top_level_only=True) if within(i, FRONT_ENDS + FRONT_END_LIBRARIES)}
         assert not eager, f"{path.name} imports {sorted(eager)} at module level"
+
+
+def test_the_link_weight_comment_states_the_price_gap_the_parameters_give():
+    """The scenario says what an established component relationship is worth as a price gap; that
+    figure must be the one the component choice gives (u = -w_s log price + link_weight * link):
+    equal shares when the linked supplier is exp(link_weight / w_s) times dearer."""
+    text = (ROOT / "assets" / "scenarios" / "baseline.toml").read_text(encoding="utf-8")
+    values = {k: float(v) for k, v in re.findall(r"^(link_weight|supplier_cost_weight) = ([\d.]+)", text, re.M)}
+    stated = re.search(r"^link_weight = [\d.]+\s+#.*?~(\d+)% price gap", text, re.M)
+    assert stated, "link_weight's comment no longer states a price gap"
+    implied = 100 * (math.exp(values["link_weight"] / values["supplier_cost_weight"]) - 1)
+    assert abs(float(stated.group(1)) - implied) <= 5, (stated.group(0), implied)
+
+
+def test_the_squarem_citation_names_the_blp_paper():
+    """game/market.py's fit cites the paper that applied SQUAREM to BLP by its authors and title."""
+    doc = ast.get_docstring(next(n for n in ast.parse((ROOT / "game" / "market.py").read_text(encoding="utf-8")).body
+                                 if isinstance(n, ast.FunctionDef) and n.name == "fit_constants"))
+    flat = " ".join(doc.split())
+    assert "Reynaerts, Varadhan & Nash (2012)" in flat
+    assert "Enhancing the convergence properties of the BLP (1995) contraction mapping" in flat
+    assert "Reynaert & Verboven" not in flat
