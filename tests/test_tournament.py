@@ -333,7 +333,13 @@ def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
                              encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     database = tmp_path / "results.sqlite"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not database.exists() or not db_rows(tmp_path)):
+    def finished_games() -> int:  # the file exists a moment before its tables do
+        try:
+            return len(db_rows(tmp_path)) if database.exists() else 0
+        except sqlite3.OperationalError:
+            return 0
+
+    while time.monotonic() < deadline and not finished_games():
         time.sleep(0.1)  # wait for the first finished batch
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=240)  # a busy machine finishes running batches slowly
