@@ -493,21 +493,32 @@ def test_more_korean_capex_support_never_lowers_a_quarters_investment(seed, turn
 
 def test_more_korean_capex_support_raises_planned_capacity_over_a_term():
     """Over whole games (mean of 8 seeds), Korean producers end the term with more capacity
-    built and planned the more capex the state carries; the baseline's 15% is paid out and
-    adds visibly to what no support gives. (Seed by seed the end state is not monotone: support
-    pulls projects forward and the last quarters' pipelines can differ either way.)"""
+    built and planned the more capex the state carries, while its allowance does not bind; the
+    baseline's 15% is paid out and adds visibly to what no support gives. (Seed by seed the end
+    state is not monotone: support pulls projects forward and the last quarters' pipelines can
+    differ either way. With the baseline's allowance (cal 4f) a rate above what it carries pays
+    more of the same projects and adds none: 0.3 and 0.6 end within 1% of each other.)"""
     seeds = range(8)
-    mean = {}
+
+    def unbounded(scenario: Scenario) -> Scenario:
+        return replace_items(scenario, "countries",
+                             lambda c: c.model_copy(update={"capex_support_cap": 1e18}) if c.id == "KOR" else c)
+
+    mean, capped = {}, {}
     for support in (0.0, 0.15, 0.3, 0.6):
-        worlds = [play(with_korean_capex_support(baseline(), support), seed) for seed in seeds]
+        worlds = [play(unbounded(with_korean_capex_support(baseline(), support)), seed) for seed in seeds]
         mean[support] = np.mean([sum(planned_korean_capacity(w).values()) for w in worlds])
         paid = [w.countries["KOR"].support_paid_usd for w in worlds]
         assert all((p > 0) == (support > 0) for p in paid), (support, paid)
         assert all(w.history[-1]["korea"]["policy_support_paid"] == pytest.approx(p, abs=1e-6)
                    for w, p in zip(worlds, paid, strict=True))
     levels = sorted(mean)
-    assert all(mean[a] <= mean[b] + 1e-9 for a, b in itertools.pairwise(levels)), mean
-    assert mean[0.15] > 1.01 * mean[0.0], mean
+    assert all(mean[a] < mean[b] for a, b in itertools.pairwise(levels)), mean
+    for support in (0.0, 0.15, 0.3, 0.6):
+        worlds = [play(with_korean_capex_support(baseline(), support), seed) for seed in seeds]
+        capped[support] = np.mean([sum(planned_korean_capacity(w).values()) for w in worlds])
+    assert capped[0.15] > 1.01 * capped[0.0], capped
+    assert capped[0.6] == pytest.approx(capped[0.3], rel=0.01), capped
 
 
 def with_korean_training(scenario: Scenario, training: float) -> Scenario:
