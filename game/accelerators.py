@@ -208,7 +208,7 @@ def clear(world) -> None:
     _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
     for buyer, compute, u in zip(world.buyers, (by_buyer * perf).sum(axis=1).tolist(), unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
-    _update_ecosystems(world)
+    _update_ecosystems(world, allowed)
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
                                     params.price_response, params.price_step_limit, floor)
@@ -302,14 +302,19 @@ def _install(world, compute: np.ndarray, paid: np.ndarray) -> None:
         buyer.install(n, t, h, d, p)
 
 
-def _update_ecosystems(world) -> None:
-    """A software ecosystem moves towards a level set by the platform's installed base
-    relative to the leader's: a challenger's ecosystem grows only by being used."""
-    base = world.installed.sum(axis=0)
-    leader = base.max()
-    if leader <= 0:
-        return
-    target = (base / leader) ** world.params.ecosystem_elasticity
-    speed = world.params.ecosystem_speed
-    for d, t in zip(world.designers, target, strict=True):
-        d.ecosystem += speed * (float(t) - d.ecosystem)
+def _update_ecosystems(world, allowed: np.ndarray) -> None:
+    """A software ecosystem moves towards a level set by the platform's installed base relative
+    to the largest platform's, both counted at the buyers the platform may sell to this quarter
+    (`allowed`: its market, after `sold_to` and export rules): a challenger's ecosystem grows only
+    by being used where it is on offer. So an in-house chip (TPU, Trainium) is judged against the
+    other platforms in its owners' data centres, not against every GPU in the world; a Chinese
+    chip against what Chinese clouds run; a Korean NPU against what its Korean and export buyers
+    run, where a national centre's purchases count; an open-market GPU against everyone."""
+    market = allowed.T.astype(float) @ world.installed  # [k, j]: platform j's base at k's buyers
+    own = np.diagonal(market)
+    leader = market.max(axis=1)
+    speed, elasticity = world.params.ecosystem_speed, world.params.ecosystem_elasticity
+    for d, base, top in zip(world.designers, own.tolist(), leader.tolist(), strict=True):
+        if top <= 0:  # no buyer may buy it this quarter, or none has anything installed: no signal
+            continue
+        d.ecosystem += speed * ((base / top) ** elasticity - d.ecosystem)

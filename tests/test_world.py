@@ -550,3 +550,36 @@ def test_korean_llms_train_only_on_the_training_part_of_home_chips(seed):
         assert dev.capacity < trained.capacity and dev.output < trained.output
     assert inference.indicators["KOR"]["llm_domestic_chip_share"] == 0.0
     assert training.indicators["KOR"]["llm_domestic_chip_share"] > 0.0
+
+
+def test_an_ecosystem_is_judged_in_its_own_market():
+    """A platform's ecosystem target is its installed base against the largest platform's at the
+    buyers it may sell to (docs/model.md, "Installed compute and software ecosystems"): Google's
+    TPU against what US hyperscalers run, not every GPU in the world."""
+    from game import accelerators
+
+    world = play(baseline(), seed=7, turns=3)
+    tpu = world.by_name["Google TPU"]
+    before = tpu.ecosystem
+    allowed, _, _ = accelerators.chip_terms(world)
+    k = world.designers.index(tpu)
+    owners = [i for i, b in enumerate(world.buyers) if allowed[i, k]]
+    assert [world.buyers[i].name for i in owners] == ["US hyperscalers"]
+    at_owners = world.installed[owners].sum(axis=0)
+    target = (at_owners[k] / at_owners.max()) ** world.params.ecosystem_elasticity
+    accelerators._update_ecosystems(world, allowed)
+    assert tpu.ecosystem == pytest.approx(before + world.params.ecosystem_speed * (target - before), rel=1e-12)
+    everyone = world.installed.sum(axis=0)
+    assert target > (everyone[k] / everyone.max()) ** world.params.ecosystem_elasticity
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_huaweis_ecosystem_grows_where_the_controls_keep_nvidia_out(seed):
+    """Under the export controls Chinese clouds install Ascend chips, and CANN's ecosystem grows
+    with them: Huawei's ecosystem ends the term above its start, and above AMD's, which competes
+    with Nvidia's base everywhere."""
+    world = play(baseline(), seed)
+    start = next(d for d in baseline().designers if d.name == "Huawei").ecosystem
+    huawei, amd = world.by_name["Huawei"], world.by_name["AMD"]
+    assert huawei.ecosystem > start + 0.1
+    assert huawei.ecosystem > amd.ecosystem
