@@ -63,7 +63,7 @@ class Options:
     restart: bool = False  # rename an existing results.sqlite aside and start afresh
     verify: int = 0  # on a code/library change only: re-play this many recorded games, go on if equal
     difficulty: str = "normal"  # the role's state money and its rivals' (assets/difficulty.toml)
-    tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
+    tasks_per_child: int | None = None  # local workers live for the run; 1: a fresh one per batch (backends.py)
     game_limit: float | None = None  # seconds a game may run in a local worker; None: from the decision limit
 
 
@@ -115,8 +115,9 @@ def batches_of(games: list, size: int, workers: int = 0) -> list[list]:
 
 
 def auto_batch(total: int, workers: int) -> int:
-    """5-25 games per task: enough to amortise a fresh worker (~10-15 ms to fork, ~8 ms more for
-    its cold first game), small enough for a smooth progress bar (the tail is cut finer)."""
+    """5-25 games per task: enough to amortise a task's round trip (and, with `tasks_per_child=1`,
+    a fresh worker: ~10-15 ms to fork, ~8 ms more for its cold first game), small enough for a
+    smooth progress bar (the tail is cut finer)."""
     return max(5, min(25, total // max(1, 4 * max(workers, 1)) or 5))
 
 
