@@ -198,7 +198,7 @@ def run_sim(args) -> str:
                 raise UsageError("--load takes the scenario, seed, difficulty and strategies from the save; "
                                  "drop --scenario, --seed and --difficulty")
             seats = make_controllers(args.control, None) if args.control else None  # a plug-in's seat, again
-            model, save = load_game(save_path(args.load), force=args.force, seats=seats)
+            model, save = load_game(save_path(args.load), force=args.force, seats=seats, tables=csv_dir is not None)
             scenario_name = save.scenario.name
             turns = turns_to_play(model, args.turns, args.load)
         else:
@@ -210,7 +210,7 @@ def run_sim(args) -> str:
                                  f"{scenario.scenario.turns} turns")
             controllers = make_controllers(args.control, [c.id for c in scenario.countries])
             model = World(scenario, seed=7 if args.seed is None else args.seed, controllers=controllers,
-                          difficulty=Difficulty(args.difficulty or "normal"))
+                          tables=csv_dir is not None, difficulty=Difficulty(args.difficulty or "normal"))
         for _ in range(turns):
             model.step()
             if args.save_every and model.turn % args.save_every == 0:
