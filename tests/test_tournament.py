@@ -348,6 +348,15 @@ def test_seeds_are_drawn_in_the_parent_and_extend_stably():
     assert tournament_run.batches_of([("a", "KOR", 1), ("b", "KOR", 1), ("a", "KOR", 2)], 1)[0] == [("a", "KOR", 1)]
 
 
+def _recorded(database: Path) -> int:
+    """Games recorded so far; 0 also while the database is still being created (the file exists a
+    moment before its table does)."""
+    try:
+        return len(db_rows(database.parent)) if database.exists() else 0
+    except sqlite3.Error:
+        return 0
+
+
 def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
     import signal
     import time
@@ -358,7 +367,7 @@ def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
                              encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     database = tmp_path / "results.sqlite"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not database.exists() or not db_rows(tmp_path)):
+    while time.monotonic() < deadline and not _recorded(database):
         time.sleep(0.1)  # wait for the first finished batch
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=240)  # a busy machine finishes running batches slowly
