@@ -5,7 +5,8 @@
 1. in this process (`--workers 0`, no pool): ms per game, and this process's RSS growth per game
    (Mesa 3.3 would keep every model; the worker releases each one);
 2. the pool's own cost per task: no-op tasks through ProcessPoolExecutor with a fresh forked
-   worker per task (`max_tasks_per_child=1`, as the tournament runs);
+   worker per task (`max_tasks_per_child=1`, as the tournament ran before issue 15) and with the
+   workers kept alive (as it runs now);
 3. the 1,000-game tournament (4 strategies x `--seeds` seeds, `--workers` processes): wall time,
    games per second, the sum of the games' own time in the workers, and the overhead per game
    (wall x workers - games' time) / games;
@@ -19,6 +20,16 @@ Target (issue 6): 1,000 games in under 20 s on 2 cores.
    local cluster with `--workers` single-threaded workers): wall time, overhead per game against
    the games' CPU time, and whether every backend's rows equal local processes' row for row;
    with `--more`, worker RSS over thousands of games on the Dask cluster (long-lived workers).
+
+    python benchmarks/bench_tournament.py --scaling 100 [--rounds 2]
+
+7. instead of 1-4: games per second of a tournament (4 strategies x N seeds) at 1 and 2 workers,
+   with workers kept alive (now) and with a fresh worker per batch (`tasks_per_child=1`, before
+   issue 15), in alternating rounds; beside it, the anchor measured in the same run: the same
+   games in this process (no pool). Per configuration, medians over the rounds: games/s, the
+   games' CPU time, and the pool overhead per game, (playing wall time x workers - the games' own
+   wall time) / games, i.e. worker time not spent in a game; and whether every run's rows equal
+   the in-process rows.
 
     python benchmarks/bench_tournament.py --sandbox 100
 
@@ -71,7 +82,13 @@ def main() -> None:
     parser.add_argument("--inprocess", type=int, default=100, help="games for section 1")
     parser.add_argument("--backends", help="comma-separated: compare these backends (section 5) instead")
     parser.add_argument("--sandbox", type=int, metavar="N", help="games a run: the sandbox's cost (section 6) instead")
+    parser.add_argument("--scaling", type=int, metavar="N",
+                        help="seeds a run: games/s at 1 and 2 workers, kept and fresh (section 7) instead")
+    parser.add_argument("--rounds", type=int, default=2, help="with --scaling: alternating rounds")
     args = parser.parse_args()
+    if args.scaling:
+        worker_scaling(args.scaling, args.rounds)
+        return
     if args.backends:
         compare_backends(args)
         return
@@ -104,21 +121,24 @@ def main() -> None:
               f"({games / wall:.1f} games/s on one core); RSS {before:.0f} -> {rss_mb():.0f} MB "
               f"(+{(rss_mb() - before) / games:.2f} MB per game: each finished world is released from Mesa)")
 
-        # 2. pool cost per task
+        # 2. pool cost per task: a fresh worker per task (before issue 15) and workers kept alive (now)
         ctx = mp_context()
-        with ProcessPoolExecutor(args.workers, mp_context=ctx, max_tasks_per_child=1,
-                                 initializer=init_worker) as pool:
-            t0 = time.perf_counter()
-            pool.submit(_noop).result()
-            first = time.perf_counter() - t0
-            n = 200
-            t0 = time.perf_counter()
-            for future in [pool.submit(_noop) for _ in range(n)]:
-                future.result()
-            per_task = (time.perf_counter() - t0) / n
-        print(f"2. process pool: first worker ready in {first:.2f} s (forkserver importing the game); "
-              f"then {1000 * per_task:.1f} ms per no-op task with a fresh worker per task "
-              f"({1 / per_task:.0f} tasks/s on {args.workers} workers)")
+        first = None
+        for label, per_child in (("a fresh worker per task (max_tasks_per_child=1)", 1),
+                                 ("workers kept alive (the tournament now)", None)):
+            with ProcessPoolExecutor(args.workers, mp_context=ctx, max_tasks_per_child=per_child,
+                                     initializer=init_worker) as pool:
+                t0 = time.perf_counter()
+                pool.submit(_noop).result()
+                first = first if first is not None else time.perf_counter() - t0
+                n = 200
+                t0 = time.perf_counter()
+                for future in [pool.submit(_noop) for _ in range(n)]:
+                    future.result()
+                per_task = (time.perf_counter() - t0) / n
+            print(f"2. process pool, {label}: {1000 * per_task:.2f} ms per no-op task "
+                  f"({1 / per_task:.0f} tasks/s on {args.workers} workers)")
+        print(f"   (the first worker was ready after {first:.2f} s: the forkserver importing the game)")
 
         # 3. the 1,000-game tournament
         print(f"   load average now: {os.getloadavg()[0]:.2f}")
@@ -137,8 +157,8 @@ def main() -> None:
         print(f"   the games' own time in the workers: {game_time:.1f} s = {1000 * game_time / games:.1f} ms/game "
               f"(vs {in_process_ms:.1f} ms in one process alone); floor on {args.workers} cores "
               f"{game_time / args.workers:.1f} s; overhead {1000 * overhead:.1f} ms per game "
-              f"({100 * overhead * games / (outcome.seconds * args.workers):.0f}% of worker time: forks, "
-              f"pickling, a cold first game per fresh worker, the start and the uneven end)")
+              f"({100 * overhead * games / (outcome.seconds * args.workers):.0f}% of worker time: pickling, "
+              f"the start and the uneven end; workers live for the run)")
         cpu = sum(r[3] for r in rows(out))
         print(f"   the games' CPU time: {cpu:.1f} s = {1000 * cpu / games:.1f} ms/game; on an otherwise idle machine "
               f"the games alone need {cpu / args.workers:.1f} s on {args.workers} cores (wall time above also "
@@ -197,6 +217,54 @@ def compare_backends(args) -> None:
                     chunk = [r[2] for r in every[i:i + window] if r[2] is not None]
                     print(f"   games {i + 1:>5}-{min(i + window, len(every)):>5}: median "
                           f"{statistics.median(chunk):6.1f} MB, max {max(chunk):6.1f} MB")
+
+
+def _results(folder: Path) -> tuple[list[tuple], float, float]:
+    """A run's rows (what a game gives: no times, no pids), and the sums of the games' wall and CPU time."""
+    db = sqlite3.connect(folder / "results.sqlite")
+    rows = db.execute("SELECT strategy, seed, outcome, total, turns, refused FROM games ORDER BY 1, 2").fetchall()
+    wall, cpu = db.execute("SELECT SUM(wall_time), SUM(cpu_time) FROM games").fetchone()
+    db.close()
+    return rows, wall, cpu
+
+
+def worker_scaling(seeds: int, rounds: int) -> None:
+    """Section 7: games/s at 1 and 2 workers, workers kept alive against a fresh worker per batch."""
+    from game.tournament.backends import start_forkserver
+    from game.tournament.run import Options, run_tournament
+
+    print(f"cores: {os.cpu_count()}, Python {sys.version.split()[0]}; {len(STRATEGIES)} strategies x {seeds} seeds "
+          f"a run, {rounds} alternating rounds; load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        start_forkserver()  # its one-off import of the game is not a per-game cost of the first run below
+        run_tournament(Options(strategies=STRATEGIES[:1], seeds=2, out=tmp / "warm", workers=1, progress=False,
+                               plots=False))
+        anchor = run_tournament(Options(strategies=STRATEGIES, seeds=seeds, out=tmp / "anchor", workers=0,
+                                        progress=False, plots=False))
+        anchor_rows, _, anchor_cpu = _results(tmp / "anchor")
+        games = len(anchor_rows)
+        print(f"7. anchor, the same games in this process (no pool): {games / anchor.seconds:.1f} games/s, "
+              f"{1000 * anchor_cpu / games:.1f} ms CPU a game")
+        configs = [(workers, kept) for workers in (1, 2) for kept in (True, False)]
+        figures: dict[tuple[int, bool], list[tuple[float, float, float]]] = {c: [] for c in configs}
+        same = True
+        for n in range(rounds):
+            for workers, kept in configs:
+                out = tmp / f"{n}-{workers}-{'kept' if kept else 'fresh'}"
+                outcome = run_tournament(Options(strategies=STRATEGIES, seeds=seeds, out=out, workers=workers,
+                                                 tasks_per_child=None if kept else 1, progress=False, plots=False))
+                rows, wall, cpu = _results(out)
+                same = same and rows == anchor_rows
+                figures[(workers, kept)].append((games / outcome.seconds, (outcome.seconds * workers - wall) / games,
+                                                 cpu / games))
+        for workers, kept in configs:
+            rate, overhead, cpu = (statistics.median(f[i] for f in figures[(workers, kept)]) for i in range(3))
+            label = "workers kept alive" if kept else "a fresh worker per batch"
+            print(f"   {workers} worker{'s' if workers > 1 else ' '}, {label:<24}: {rate:5.1f} games/s, "
+                  f"pool overhead {1000 * overhead:5.2f} ms a game, games' CPU {1000 * cpu:.1f} ms a game")
+        print(f"   rows {'identical' if same else 'DIFFERENT'} in every run and in process; "
+              f"load average now {os.getloadavg()[0]:.2f}")
 
 
 PLUGIN = """

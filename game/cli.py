@@ -16,7 +16,6 @@ import textwrap
 from pathlib import Path
 
 from game import argtypes
-from game.scenario import ScenarioError, list_scenarios, load_scenario
 from game.text import LANGUAGES, tr
 
 USAGE_ERROR = 2
@@ -131,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("scenarios", help="list the installed scenarios")
     listing.add_argument("--lang", choices=LANGUAGES, default="en")
 
-    from game.tournament.run import add_arguments  # argparse only: no game, no workers
+    from game.tournament.arguments import add_arguments  # argparse only: not the tournament's modules
 
     tournament = commands.add_parser("tournament", help="many strategies x many seeds in parallel: a leaderboard")
     add_arguments(tournament)
@@ -183,6 +182,7 @@ def run_sim(args) -> str:
     from game.difficulty import Difficulty
     from game.model import World  # imported here so `scenarios` stays fast
     from game.saves import SaveError, autosave, document, load_game, save_path, write_save
+    from game.scenario import load_scenario
     from game.summary import cause_log, text_summary, to_json
 
     csv_dir = Path(args.csv) if args.csv else None
@@ -198,7 +198,7 @@ def run_sim(args) -> str:
                 raise UsageError("--load takes the scenario, seed, difficulty and strategies from the save; "
                                  "drop --scenario, --seed and --difficulty")
             seats = make_controllers(args.control, None) if args.control else None  # a plug-in's seat, again
-            model, save = load_game(save_path(args.load), force=args.force, seats=seats)
+            model, save = load_game(save_path(args.load), force=args.force, seats=seats, tables=csv_dir is not None)
             scenario_name = save.scenario.name
             turns = turns_to_play(model, args.turns, args.load)
         else:
@@ -210,7 +210,7 @@ def run_sim(args) -> str:
                                  f"{scenario.scenario.turns} turns")
             controllers = make_controllers(args.control, [c.id for c in scenario.countries])
             model = World(scenario, seed=7 if args.seed is None else args.seed, controllers=controllers,
-                          difficulty=Difficulty(args.difficulty or "normal"))
+                          tables=csv_dir is not None, difficulty=Difficulty(args.difficulty or "normal"))
         for _ in range(turns):
             model.step()
             if args.save_every and model.turn % args.save_every == 0:
@@ -309,6 +309,8 @@ def check_screenshot(shot: Path) -> None:
 
 def run_play(args) -> str:
     """The desktop game. pygame is imported only here, so the other commands never load it."""
+    from game.scenario import load_scenario
+
     if args.screenshot is not None:
         check_screenshot(Path(args.screenshot))
     scenario = load_scenario(args.scenario)  # a bad scenario is a usage error before any window opens
@@ -335,6 +337,8 @@ def run_play(args) -> str:
 
 
 def run_scenarios(args) -> str:
+    from game.scenario import list_scenarios
+
     lines = [tr("scenarios", args.lang)]
     for s in list_scenarios():
         meta = s.scenario
@@ -368,6 +372,14 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def is_scenario_error(exc: BaseException) -> bool:
+    """A game.scenario.ScenarioError (a usage error). The module is imported only by the commands
+    that read a scenario, so `--help` or a mistyped flag does not load pydantic and numpy (~0.2 s
+    of CPU); an error of that class can only come from a command that has imported it."""
+    scenario = sys.modules.get("game.scenario")
+    return scenario is not None and isinstance(exc, scenario.ScenarioError)
+
+
 def quiet_stdout() -> None:
     """Point stdout at the null device so that Python's own flush at exit cannot fail again
     (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
@@ -388,12 +400,17 @@ def dispatch(argv: list[str] | None = None) -> int:
                   "tournament": run_tournament,
                   "train": run_train}.get(args.command, run_sim)
         out = runner(args)
-    except (ScenarioError, UsageError) as exc:
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except EnvironmentFailure as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ENVIRONMENT_FAILED
+    except Exception as exc:
+        if not is_scenario_error(exc):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     if out:
         print(out)
     return 0

@@ -192,6 +192,21 @@ def test_csv_with_json_prints_only_the_document(tmp_path):
     assert len(rows) == 3  # steps 0, 1, 2
 
 
+def test_csv_of_a_loaded_game_holds_every_step_as_if_played_without_stopping(tmp_path):
+    """Worlds keep the DataCollector's tables only when `--csv` asks for them; a game continued
+    from a save re-plays its first turns, and those rows are in the tables too."""
+    save = tmp_path / "three.json"
+    assert run("sim", "--seed", "5", "--turns", "3", "--save", str(save))[0] == 0
+    code, _, err = run("sim", "--load", str(save), "--turns", "2", "--csv", str(tmp_path / "loaded"))
+    assert code == 0, err
+    assert run("sim", "--seed", "5", "--turns", "5", "--csv", str(tmp_path / "straight"))[0] == 0
+    for name in ("model.csv", "agents.csv"):
+        loaded = (tmp_path / "loaded" / name).read_text(encoding="utf-8")
+        assert loaded == (tmp_path / "straight" / name).read_text(encoding="utf-8"), name
+    _, rows = read_csv(tmp_path / "loaded" / "model.csv")
+    assert [int(r["step"]) for r in rows] == list(range(6))
+
+
 def test_csv_refuses_an_existing_file(tmp_path):
     target = tmp_path / "taken.txt"
     target.write_text("keep me", encoding="utf-8")

@@ -220,6 +220,31 @@ def test_a_strategy_that_exits_its_sandbox_forfeits_and_its_worker_plays_on(tmp_
     assert len({r["worker_pid"] for r in dead}) == 1  # one worker played both: the first exit did not touch it
 
 
+def test_a_worker_whose_game_the_decision_alarm_cut_short_plays_no_later_batch(tmp_path):
+    """Built-ins play inside the worker, where the decision limit is a SIGALRM that can land
+    anywhere in the game's code. Workers live across batches, so a worker that was interrupted so
+    is replaced: no batch that finishes after it runs in that process, and the games that finish
+    score what they score alone. (Greedy cannot decide in 0.001 s; on a loaded machine even
+    laissez_faire may miss so short a limit, which this allows.)"""
+    run_tournament(Options(strategies=["greedy", "laissez_faire"], seeds=3, out=tmp_path / "out", workers=1,
+                           batch_size=1, decision_timeout=0.001, progress=False, plots=False))
+    db = sqlite3.connect(tmp_path / "out" / "results.sqlite")
+    order = db.execute("SELECT strategy, seed, outcome, error, worker_pid, total FROM games "
+                       "ORDER BY finished_at").fetchall()
+    db.close()
+    assert len(order) == 6
+    interrupted = [n for n, row in enumerate(order) if row[2] == "forfeit" and "did not return within" in row[3]]
+    assert {order[n][0] for n in interrupted} >= {"greedy"}
+    assert all(order[n][2] == "forfeit" for n in range(6) if order[n][0] == "greedy")
+    for n in interrupted:
+        assert order[n][4] not in {later[4] for later in order[n + 1:]}, "an interrupted worker played on"
+    run_tournament(Options(strategies=["laissez_faire"], seeds=3, out=tmp_path / "alone", workers=0, progress=False,
+                           plots=False))
+    alone = {r["seed"]: r["total"] for r in db_rows(tmp_path / "alone")}
+    finished = {seed: total for strategy, seed, outcome, *_, total in order if outcome == "ok"}
+    assert finished == {seed: alone[seed] for seed in finished}
+
+
 def test_user_strategies_by_module_and_by_file(tmp_path, monkeypatch):
     (tmp_path / "my_strategies.py").write_text(textwrap.dedent('''
         from game.actions import ChipIncentive
@@ -323,6 +348,15 @@ def test_seeds_are_drawn_in_the_parent_and_extend_stably():
     assert tournament_run.batches_of([("a", "KOR", 1), ("b", "KOR", 1), ("a", "KOR", 2)], 1)[0] == [("a", "KOR", 1)]
 
 
+def _recorded(database: Path) -> int:
+    """Games recorded so far; 0 also while the database is still being created (the file exists a
+    moment before its table does)."""
+    try:
+        return len(db_rows(database.parent)) if database.exists() else 0
+    except sqlite3.Error:
+        return 0
+
+
 def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
     import signal
     import time
@@ -333,13 +367,7 @@ def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
                              encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     database = tmp_path / "results.sqlite"
     deadline = time.monotonic() + 120
-    def finished_games() -> int:  # the file exists a moment before its tables do
-        try:
-            return len(db_rows(tmp_path)) if database.exists() else 0
-        except sqlite3.OperationalError:
-            return 0
-
-    while time.monotonic() < deadline and not finished_games():
+    while time.monotonic() < deadline and not _recorded(database):
         time.sleep(0.1)  # wait for the first finished batch
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=240)  # a busy machine finishes running batches slowly

@@ -3,6 +3,7 @@ arrow, Enter, F5/F9, the language button) asserting on the model and on what is 
 
 from __future__ import annotations
 
+import json
 import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -100,6 +101,31 @@ def test_the_map_is_drawn_with_markers_where_the_firms_are_and_hover_shows_numbe
     assert pygame.image.tobytes(app.screen.subsurface(tip), "RGB") != before, "the tooltip is drawn"
     lines = app.map.tooltip_lines(marker)
     assert lines[0].startswith("SK hynix") and any(tr("ui.tip.capacity", "en") in line for line in lines)
+
+
+def test_autosaves_record_the_scenario_the_game_began_with(tmp_path):
+    """End Turn's autosave is written from memory: the scenario's hash is worked out once, when the
+    game begins, so editing or deleting the scenario's file mid-game changes nothing in the
+    autosaves (and a changed file is then refused on loading, as a different game)."""
+    from game.scenario import scenario_hash
+
+    source = tmp_path / "mine.toml"
+    text = (ROOT / "assets" / "scenarios" / "baseline.toml").read_text(encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
+    began = scenario_hash(str(source))
+    session = Session(str(source), 7, saves_dir=tmp_path / "saves")
+    session.end_turn([])
+    edited = text.replace("budget_per_quarter = 450e9", "budget_per_quarter = 460e9", 1)
+    assert edited != text
+    source.write_text(edited, encoding="utf-8")
+    assert scenario_hash(str(source)) != began
+    session.end_turn([])
+    source.unlink()
+    session.end_turn([])
+    saves = sorted((tmp_path / "saves" / "desktop").glob("autosave-*.json"))
+    assert len(saves) == 3
+    assert {json.loads(p.read_text(encoding="utf-8"))["scenario"]["sha256"] for p in saves} == {began}
+    session.close()
 
 
 def test_f5_saves_and_f9_loads_the_quick_save(app, tmp_path):

@@ -204,7 +204,7 @@ def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = Fa
     """`main.py report SAVE --out FILE`: re-play the save (checked as `load_game` checks it) and
     write its report. A bad save raises SaveError and writes nothing."""
     check_target(out)
-    world, saved = load_game(save, force=force, continuing=False)  # a plug-in's seat: its log
+    world, saved = load_game(save, force=force, continuing=False, tables=False)  # a plug-in's seat: its log
     try:
         return write_report(world, saved.scenario.name, out, lang, saved.controllers)
     finally:

@@ -3,11 +3,17 @@ finished batch as it arrives (in completion order; the database and the leaderbo
 depend on it, since every game's seed was drawn in the parent).
 
 - local (default): concurrent.futures.ProcessPoolExecutor with an explicit multiprocessing
-  context ("forkserver" with this package preloaded where available, else "spawn") and
-  `max_tasks_per_child=1`: every batch runs in a fresh worker forked from the forkserver that has
-  already imported the game. Why 1 and not 8: on Python 3.11 a value above 1 deadlocks the pool
-  once a worker retires with tasks still queued (CPython gh-115634, fixed only in 3.13+
-  backports; seen here after 400 games). With 1, every retired worker is replaced.
+  context ("forkserver" with this package preloaded where available, else "spawn"). Workers live
+  for the whole run (no `max_tasks_per_child`): a fresh worker per batch cost ~5 ms of pool
+  overhead a game (the fork and a cold first game), and since each world is released from Mesa's
+  registry (`World.close`) a long-lived worker stays flat. Plug-ins never run in a worker (their
+  sandboxes are per batch), so their faults cannot spoil one; a worker whose own process a game may
+  have left unsound (worker.unsound: the decision alarm interrupted in-process code, a SystemExit or
+  KeyboardInterrupt, MemoryError) says so with its batch's rows, and the pool is then drained and
+  started afresh: it plays no other batch. A worker that dies breaks the pool, which is rebuilt as
+  before. `tasks_per_child=1` (a fresh worker per batch) is kept for comparison; a value above 1
+  deadlocks the pool on Python 3.11 once a worker retires with tasks still queued (CPython
+  gh-115634), so it is refused.
   Each worker tells the parent over a pipe when it starts and as each game starts (tasks.beat).
   With that the parent enforces a per-game hard limit from outside (`game_limit`: a worker whose
   game runs longer is killed, the game forfeits, the tournament goes on), knows which game each
@@ -35,7 +41,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import forkserver
 
-from game.tournament.tasks import Config, init_worker, run_batch
+from game.tournament.tasks import Config, init_worker, run_batch, run_local_batch
 
 Record = Callable[[list[dict]], None]
 
@@ -67,9 +73,9 @@ def _dead_worker_rows(config: Config, batch: Batch, error: str = DIED_TWICE) -> 
 
 
 def mp_context():
-    """forkserver (workers fork from a server that has already imported the game: cheap
-    recycling) where the platform has it; spawn elsewhere. Never fork: Mesa sets spawn globally
-    and fork is incompatible with max_tasks_per_child."""
+    """forkserver (workers fork from a server that has already imported the game: a cheap start,
+    and a cheap replacement for a broken pool) where the platform has it; spawn elsewhere. Never
+    fork: Mesa sets spawn globally, and a worker forked from the parent would inherit its threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["game.tournament.worker"])
@@ -96,7 +102,7 @@ def start_forkserver() -> None:
             signal.signal(signal.SIGINT, previous)
 
 
-TASKS_PER_CHILD = 1  # see the module docstring: >1 deadlocks on Python 3.11 (gh-115634)
+TASKS_PER_CHILD: int | None = None  # workers live for the run; 1: a fresh one per batch; >1 deadlocks on 3.11
 RAY_MAX_CALLS = 8
 
 
@@ -153,11 +159,15 @@ class CtrlC:
 
 
 def run_local(config: Config, batches: list[list], workers: int, record: Record,
-              tasks_per_child: int = TASKS_PER_CHILD, game_limit: float | None = None,
+              tasks_per_child: int | None = TASKS_PER_CHILD, game_limit: float | None = None,
               ctrl_c: CtrlC | None = None) -> None:
     """`game_limit`: seconds a single game may take in a worker before the parent kills it (None:
     no limit). With `workers` 0 the games play in this process: no isolation, no hard limit.
+    `tasks_per_child`: None, workers live for the run; 1, a fresh worker per batch.
     `ctrl_c`: the command's (run.py installs one for the whole run); else one for these games."""
+    if tasks_per_child not in (None, 1):
+        raise ValueError(f"tasks_per_child={tasks_per_child}: None or 1 (above 1 the pool deadlocks on "
+                         "Python 3.11, CPython gh-115634)")
     if ctrl_c is None:
         with CtrlC() as ctrl_c:
             return run_local(config, batches, workers, record, tasks_per_child, game_limit, ctrl_c)
@@ -221,14 +231,15 @@ class Beats:
 
 
 def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ctrl_c: CtrlC,
-              game_limit: float | None, tasks_per_child: int = TASKS_PER_CHILD) -> list[tuple]:
+              game_limit: float | None, tasks_per_child: int | None = TASKS_PER_CHILD) -> list[tuple]:
     """Run batches from `todo` with at most workers + 1 in flight, recording each as it finishes,
-    until `todo` is empty or the pool breaks. On a break, every unfinished batch goes back to the
-    front of `todo` (without the games it had finished: their rows died with the worker), a game
-    that overran `game_limit` is recorded as a forfeit, and the games the broken workers were
-    playing for no known reason are returned (to be re-run alone). Ctrl-C: no new batch starts,
-    queued ones are cancelled, running ones finish and are recorded, then Interrupted; a second
-    Ctrl-C kills the workers and raises Interrupted at once."""
+    until `todo` is empty, the pool breaks, or a worker asks to be replaced (then no new batch
+    starts, the running ones finish, and the caller starts a new pool for the rest). On a break,
+    every unfinished batch goes back to the front of `todo` (without the games it had finished:
+    their rows died with the worker), a game that overran `game_limit` is recorded as a forfeit,
+    and the games the broken workers were playing for no known reason are returned (to be re-run
+    alone). Ctrl-C: no new batch starts, queued ones are cancelled, running ones finish and are
+    recorded, then Interrupted; a second Ctrl-C kills the workers and raises Interrupted at once."""
     reader, writer = ctx.Pipe(duplex=False)
     beats = Beats(reader)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(writer,),
@@ -236,20 +247,20 @@ def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ct
     inflight: dict = {}  # future -> Flight
     flights: dict[int, Flight] = {}
     overdue: Flight | None = None
-    orderly = False
+    orderly = renew = False
     try:
-        while todo or inflight:
+        while (todo and not renew) or inflight:
             if ctrl_c.abandon:
                 raise Interrupted
             if ctrl_c.pressed:
                 todo.clear()
                 for future in [f for f in inflight if f.cancel()]:
                     del flights[inflight.pop(future).tag]
-            while todo and len(inflight) <= workers and not ctrl_c.pressed:
+            while todo and len(inflight) <= workers and not ctrl_c.pressed and not renew:
                 batch = todo.popleft()
                 tag = len(flights) and max(flights) + 1
                 flight = flights[tag] = Flight(batch, tag)
-                inflight[pool.submit(run_batch, config, batch.games, tag)] = flight
+                inflight[pool.submit(run_local_batch, config, batch.games, tag)] = flight
             if not inflight:
                 break
             done, _ = wait(inflight, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -264,17 +275,17 @@ def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ct
             for future in done:
                 flight = inflight.pop(future)
                 try:
-                    rows = future.result()
+                    rows, unsound = future.result()
                 except BrokenProcessPool:
                     broken.append(flight)
                     continue
                 del flights[flight.tag]
-                beats.workers.discard(flight.pid)  # it retires after its one batch
-                record(rows)
+                renew = renew or (unsound and tasks_per_child is None)  # with 1 it retires anyway
+                _record_or_requeue(rows, flight, todo, record)
             if broken:
                 for future, flight in inflight.items():  # a broken pool fails everything in flight
                     try:
-                        record(future.result())
+                        _record_or_requeue(future.result()[0], flight, todo, record)
                     except BrokenProcessPool:
                         broken.append(flight)
                 inflight.clear()
@@ -283,7 +294,7 @@ def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ct
                 if ctrl_c.pressed:
                     raise Interrupted
                 return _after_break(config, broken, overdue, todo, record, game_limit)
-        orderly = True  # every batch it started has finished
+        orderly = True  # every batch it started has finished (with todo left over: a worker asked to go)
         if ctrl_c.pressed:
             raise Interrupted
         return []
@@ -293,6 +304,15 @@ def _pool_run(config: Config, ctx, workers: int, todo: deque, record: Record, ct
         pool.shutdown(wait=True, cancel_futures=True)
         reader.close()
         writer.close()
+
+
+def _record_or_requeue(rows: list[dict] | None, flight: Flight, todo: deque, record: Record) -> None:
+    """A finished batch's rows are recorded; a batch an unsound worker declined (rows None) goes
+    back to the front of `todo`, for the next pool."""
+    if rows is None:
+        todo.appendleft(flight.batch)
+    else:
+        record(rows)
 
 
 def _abandon(beats: Beats, flights: dict[int, Flight], inflight: dict) -> None:

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from game import argtypes
 from game.tournament import meta, verify
 from game.tournament import store as store_module
 from game.tournament import strategies as strategy_specs
+from game.tournament.arguments import BACKENDS
 from game.tournament.store import Store, StoreError
 
-BACKENDS = ("local", "dask", "ray")
 # The per-game hard limit the parent enforces on local workers (backends.run_local), from the
 # decision limit: every decision of a game could take nearly the whole limit, so a game is allowed
 # twice that and a minute more before its worker is killed.
@@ -63,7 +62,7 @@ class Options:
     restart: bool = False  # rename an existing results.sqlite aside and start afresh
     verify: int = 0  # on a code/library change only: re-play this many recorded games, go on if equal
     difficulty: str = "normal"  # the role's state money and its rivals' (assets/difficulty.toml)
-    tasks_per_child: int = 1  # >1 deadlocks ProcessPoolExecutor on Python 3.11 (backends.py)
+    tasks_per_child: int | None = None  # local workers live for the run; 1: a fresh one per batch (backends.py)
     game_limit: float | None = None  # seconds a game may run in a local worker; None: from the decision limit
 
 
@@ -115,8 +114,9 @@ def batches_of(games: list, size: int, workers: int = 0) -> list[list]:
 
 
 def auto_batch(total: int, workers: int) -> int:
-    """5-25 games per task: enough to amortise a fresh worker (~10-15 ms to fork, ~8 ms more for
-    its cold first game), small enough for a smooth progress bar (the tail is cut finer)."""
+    """5-25 games per task: enough to amortise a task's round trip (and, with `tasks_per_child=1`,
+    a fresh worker: ~10-15 ms to fork, ~8 ms more for its cold first game), small enough for a
+    smooth progress bar (the tail is cut finer)."""
     return max(5, min(25, total // max(1, 4 * max(workers, 1)) or 5))
 
 
@@ -342,37 +342,6 @@ def _writing(folder: Path, write, *args):
         raise TournamentEnvironmentError(f"--out {folder}: cannot write the board's files there "
                                          f"({exc.strerror or exc}); every finished game is recorded in "
                                          "results.sqlite") from None
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--strategies", required=True, metavar="A,B,...",
-                        help="comma-separated: built-in names, module:Class, or path/to/file.py:Class")
-    parser.add_argument("--seeds", type=argtypes.positive, required=True, metavar="N",
-                        help="seeds per strategy (paired)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for results.sqlite, games.csv, plots")
-    parser.add_argument("--role", default="KOR", help="the country the strategies play (default: KOR; all: every one)")
-    parser.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
-    parser.add_argument("--workers", type=argtypes.count, metavar="N",
-                        help="worker processes (default: all cores; 0: in this process, no isolation)")
-    parser.add_argument("--batch", type=argtypes.count, metavar="N", help="games per task (default: automatic, 5-25)")
-    parser.add_argument("--difficulty", type=argtypes.difficulty, default="normal", metavar="LEVEL",
-                        help="easy, normal or hard for the role played (default: normal)")
-    parser.add_argument("--master-seed", type=argtypes.count, default=2025, metavar="N",
-                        help="the seed the game seeds are drawn from (default: 2025)")
-    parser.add_argument("--decision-timeout", type=argtypes.seconds, default=5.0, metavar="SECONDS",
-                        help="a decision slower than this forfeits the game (default: 5; 0: no limit)")
-    parser.add_argument("--backend", choices=BACKENDS, default="local",
-                        help="local processes (default), or an installed dask/ray cluster")
-    parser.add_argument("--address", help="with --backend dask/ray: the scheduler / cluster address")
-    parser.add_argument("--lang", choices=("en", "ko"), default="en",
-                        help="language of the leaderboard, the plots and the resume checks' messages")
-    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--restart", action="store_true",
-                        help="start afresh in --out: an existing results.sqlite is renamed aside (never deleted)")
-    parser.add_argument("--verify", type=argtypes.positive, metavar="N",
-                        help="if only the code or library versions changed since --out was filled: re-play N "
-                             "recorded games and go on when every one comes out the same")
 
 
 def options_from(args) -> Options:

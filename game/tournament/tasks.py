@@ -48,6 +48,19 @@ def run_batch(config: Config, games: list[tuple[str, str, int]], tag: int | None
     return play_batch(config, games, None if tag is None or _beats is None else lambda i: beat(tag, i))
 
 
+def run_local_batch(config: Config, games: list[tuple[str, str, int]], tag: int) -> tuple[list[dict] | None, bool]:
+    """The local backend's task: the batch's rows, and whether this worker must be replaced before
+    it plays another batch (worker.unsound: a game may have left the process in a broken state).
+    Local workers otherwise live for the whole run (backends.py). A worker already unsound when a
+    batch reaches it (it took the batch from the pool's queue before the parent had read its last
+    reply) plays none of it: rows None, and the parent queues the batch again for a new pool."""
+    from game.tournament.worker import unsound
+
+    if unsound():
+        return None, True
+    return run_batch(config, games, tag), unsound()
+
+
 def init_worker(beats=None) -> None:
     """Workers leave Ctrl-C to the parent, which lets running batches finish and records them, and
     die with the process that forked them (so with the tournament: the forkserver exits with it).

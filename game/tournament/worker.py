@@ -6,8 +6,8 @@ play from a sandbox process (tournament/sandbox.py): this process holds the worl
 sandbox only ever sees copies of observations. A game whose strategy raises anything (any
 BaseException), overruns the decision time limit, or breaks the sandbox's protocol is a forfeit:
 recorded with its error, and the batch goes on. Invalid Actions are refused by the seam
-(game.governance) and only counted. Keep the imports here light: every recycled worker pays for
-them (the forkserver preloads this module once).
+(game.governance) and only counted. A local worker plays batch after batch; after a game that may
+have left it unsound (`unsound()`) it is replaced. The forkserver preloads this module once.
 """
 
 from __future__ import annotations
@@ -25,8 +25,25 @@ from game.tournament import sandbox, strategies
 from game.tournament.sandbox import DecisionTimeout, error_text
 from game.tournament.tasks import Config
 
+# Set once something may have left this process unsound for further games: the decision alarm
+# interrupted in-process code at an arbitrary point, or a game ended in a BaseException that is not an
+# ordinary Exception (SystemExit, KeyboardInterrupt, ...) or in MemoryError/RecursionError. The local
+# backend keeps its workers alive across batches (backends.py) and replaces a worker that says so.
+_unsound = False
+
+
+def unsound() -> bool:
+    """Whether this process should play no further batch (see `_unsound`)."""
+    return _unsound
+
+
+def _mark_unsound() -> None:
+    global _unsound
+    _unsound = True
+
 
 def _on_alarm(signum, frame):
+    _mark_unsound()  # the exception lands wherever the strategy was, perhaps inside shared game state
     raise DecisionTimeout("interrupted by the decision time limit")
 
 
@@ -97,6 +114,8 @@ def play_game(config: Config, scenario, strategy: str, role: str, seed: int, mak
     except BaseException as exc:  # the strategy's fault (or a game it broke): this game is forfeit
         if _users_ctrl_c(exc):
             raise
+        if not isinstance(exc, Exception) or isinstance(exc, MemoryError | RecursionError):
+            _mark_unsound()
         row["outcome"], row["error"] = "forfeit", error_text(exc)
     finally:  # however the game ended: its sandbox stopped, its world released from Mesa's registry
         if isinstance(own, sandbox.Sandbox):

@@ -137,7 +137,7 @@ class Session:
         self._lock = threading.Lock()
 
     def _new_world(self, scenario, difficulty: Difficulty) -> World:
-        return World(scenario, seed=self.seed, controllers=dict(self.players), difficulty=difficulty)
+        return World(scenario, seed=self.seed, controllers=dict(self.players), tables=False, difficulty=difficulty)
 
     # ------------------------------------------------------------------ reading the game
     @property
@@ -227,7 +227,7 @@ class Session:
             raise ValueError(f"turn {turn}: rewind goes to an earlier turn, 0 to {old.turn - 1}")
         log = old.governance.log
         players = {code: PlayerController() for code in self.humans}
-        world = World(load_scenario(self.scenario_name), seed=self.seed, controllers=dict(players),
+        world = World(load_scenario(self.scenario_name), seed=self.seed, controllers=dict(players), tables=False,
                       difficulty=old.difficulty)
         try:
             for t in range(1, turn + 1):
@@ -274,7 +274,7 @@ class Session:
         """Replace the world with a saved game (SaveError and the current game untouched if it
         cannot be used); its human countries are played by teams again (a save from before
         hot-seat teams: Korea)."""
-        world, save = load_game(path or self.quick_path)
+        world, save = load_game(path or self.quick_path, tables=False)
         asks = {code: p.ask for code, p in self.players.items()}
         self.humans = tuple(world.difficulty.players)
         ask = next(iter(asks.values()), None)
