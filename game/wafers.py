@@ -100,11 +100,12 @@ class Pool:
             part for segment, part in self.segments.items() if self.allowed(world, node, segment, world.start).any())
         capacity = np.array([f.nodes[node]["capacity"] if known[i] else 0.0 for i, f in enumerate(world.foundries)])
         fixed = np.where(known, stated, 0.0) * capacity / ordered if ordered > 0 else np.zeros(len(known))
-        if fixed.sum() >= 1:
-            return fixed / fixed.sum()
         rest = np.where(running & ~known, own, 0.0)
-        spread = rest / rest.sum() * (1 - fixed.sum()) if rest.sum() > 0 else rest
-        return fixed + spread
+        spread = rest / rest.sum() * max(1 - fixed.sum(), 0.0) if rest.sum() > 0 else rest
+        # where the stated uses exceed the class, or no other foundry runs it, the stated shares
+        # are scaled to the whole; with nothing stated or used at all, an even split
+        target = fixed + spread
+        return target / target.sum() if target.sum() > 0 else running / max(running.sum(), 1)
 
     def running(self, world, node: str, now: int | None = None) -> np.ndarray:
         when = world.now if now is None else now

@@ -583,3 +583,20 @@ def test_huaweis_ecosystem_grows_where_the_controls_keep_nvidia_out(seed):
     huawei, amd = world.by_name["Huawei"], world.by_name["AMD"]
     assert huawei.ecosystem > start + 0.1
     assert huawei.ecosystem > amd.ecosystem
+
+
+def test_a_stated_pool_use_never_leaves_the_starting_split_short_of_the_whole():
+    """`pool_use` fixes a process's share of its class at the start; where no other foundry runs
+    the class, or the stated uses exceed it, the split is scaled to the whole so that the Berry
+    fit has shares that sum to one (Pool.starting_split)."""
+    world = World(baseline(), seed=0, tables=False)
+    own = np.array([f.other_share for f in world.foundries])
+    samsung = [f.name for f in world.foundries].index("Samsung Foundry")
+    alone = np.zeros(len(world.foundries), dtype=bool)
+    alone[samsung] = True
+    split = world.pool.starting_split(world, "3nm", alone, own)
+    assert split.sum() == pytest.approx(1.0) and split[samsung] == pytest.approx(1.0)
+    running = world.pool.running(world, "3nm", world.start)
+    split = world.pool.starting_split(world, "3nm", running, own)
+    assert split.sum() == pytest.approx(1.0) and (split >= 0).all()
+    assert split[samsung] < own[samsung] / own[running].sum()  # its 3 nm keeps fewer outside customers
