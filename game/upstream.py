@@ -91,7 +91,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             received += got
             shipped = np.bincount(supplier_a, filled, len(makers))
             y = yields[generation]
-            left_lines = lines - np.divide(shipped, y, out=np.zeros_like(shipped), where=y > 0)
+            left_lines = lines - np.divide(shipped, y, out=np.zeros(shipped.shape, shipped.dtype), where=y > 0)
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             lines = np.where(left_lines > LINES_LEFT * np.maximum(lines, 1.0), left_lines, 0.0)
@@ -161,9 +161,9 @@ def _reserve_lines(world, needs: np.ndarray, usable, lines: np.ndarray, offered,
             continue
         _, supplier, _, _, orders, _ = book
         asked = np.bincount(supplier, orders, len(world.hbm_makers))
-        reserve[:, k] = np.divide(asked, y, out=np.zeros_like(asked), where=y > 0)
+        reserve[:, k] = np.divide(asked, y, out=np.zeros(asked.shape, asked.dtype), where=y > 0)
     total = reserve.sum(axis=1)
-    share = np.divide(lines, total, out=np.ones_like(total), where=total > lines)
+    share = np.divide(lines, total, out=np.ones(total.shape, total.dtype), where=total > lines)
     return reserve * share[:, None]
 
 
@@ -175,6 +175,7 @@ def _book_hbm(world, books) -> None:
     n = len(makers)
     shipped_by: dict[str, np.ndarray] = {}
     asked_total = np.zeros(n)
+    states, floors, asked_parts, capacity_parts = [], [], [], []  # each generation's quoting makers
     for generation, buyer, supplier, orders, filled, price, capacity in books:
         shipped = np.bincount(supplier, filled, n)
         asked = np.bincount(supplier, orders, n)
@@ -186,13 +187,19 @@ def _book_hbm(world, books) -> None:
         # every maker that quotes the generation moves its price at once (each on its own
         # numbers); one that lists it but has not put it on sale has no price to move
         making = [i for i, maker in enumerate(makers) if maker.quoted(generation) is not None]
-        states = [makers[i].gens[generation] for i in making]
-        # what its lines could still make of this generation when its market cleared
+        states += [makers[i].gens[generation] for i in making]
+        floors += [makers[i].gen_cost(generation) for i in making]
+        asked_parts.append(asked[making])
+        capacity_parts.append(capacity[making])  # what its lines could still make of it when its market cleared
+    if states:
+        # adjust_price works element by element, so one call for every generation's makers gives
+        # each the number its own call would (no price it sets is read before all are set)
+        asked = np.concatenate(asked_parts)
         new_price = market.adjust_price(
-            np.array([state["price"] for state in states]), asked[making],
-            capacity[making] * params.normal_utilisation, params.price_response, params.price_step_limit,
-            np.array([makers[i].gen_cost(generation) for i in making]))
-        for state, a, p in zip(states, asked[making].tolist(), new_price.tolist(), strict=True):
+            np.array([state["price"] for state in states]), asked,
+            np.concatenate(capacity_parts) * params.normal_utilisation, params.price_response,
+            params.price_step_limit, np.array(floors))
+        for state, a, p in zip(states, asked.tolist(), new_price.tolist(), strict=True):
             state["asked"] = a
             state["price"] = p
     previous = world.last_market.get("hbm", {}).get("asked")
