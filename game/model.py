@@ -36,6 +36,21 @@ from game.text import LANGUAGES, tr
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
 
+class _Tables(DataCollector):
+    """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
+    one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
+    The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
+    attribute an agent lacks, so its tables and data frames are the same."""
+
+    def __init__(self, model_reporters: dict, attributes: tuple[str, ...]) -> None:
+        super().__init__(model_reporters=model_reporters, agent_reporters={c: c for c in attributes})
+        self._attributes = attributes
+
+    def _record_agents(self, model):
+        steps, names = model.steps, self._attributes
+        return [(steps, agent.unique_id, *[getattr(agent, n, None) for n in names]) for agent in model.agents]
+
+
 class Cause(dict):
     """A cause-log entry whose text in each language ("en", "ko") is rendered when first read:
     a headless tournament writes thousands of entries nobody reads, and rendering them all was a
@@ -161,9 +176,9 @@ class World(Model):
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
-        self.datacollector = DataCollector(
+        self.datacollector = _Tables(
             model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in self.current_columns},
-            agent_reporters={c: c for c in AGENT_COLUMNS},
+            attributes=AGENT_COLUMNS,
         )
         self.tables = tables
         if tables:
