@@ -68,14 +68,16 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
         first = [j for j in range(n) if usable[j] and usable[j][0] == generation]
         then = [j for j in range(n) if generation in usable[j][1:]]
         parts, book_capacity, price = [], None, None
+        kept = reserve[:, :k].sum(axis=1)  # older generations' reservations are kept
+        y = yields[generation]
         for group in (first, then):
             left = unmet.tolist()
             wanting = [j for j in group if left[j] > ORDER_LEFT]
             if not wanting:
                 continue
-            open_lines = lines - reserve[:, :k].sum(axis=1)  # older generations' reservations are kept
+            open_lines = lines - kept
             open_lines = np.where(open_lines > LINES_LEFT * np.maximum(lines, 1.0), open_lines, 0.0)
-            capacity = open_lines * yields[generation]
+            capacity = open_lines * y
             book = _hbm_orders(world, generation, wanting, unmet, offered[generation], capacity, tilt)
             if book is None:
                 continue
@@ -90,7 +92,6 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             unmet = np.maximum(unmet - got, 0.0)
             received += got
             shipped = np.bincount(supplier_a, filled, len(makers))
-            y = yields[generation]
             left_lines = lines - np.divide(shipped, y, out=np.zeros(shipped.shape, shipped.dtype), where=y > 0)
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
@@ -116,20 +117,21 @@ def _hbm_orders(world, generation: str, wanting: list[int], unmet: np.ndarray, o
     room = capacity.tolist()
     price = np.array([m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
     buyer, supplier, cap, reserved = [], [], [], []
+    index, qualification, allows = world.hbm_index, world.qualification, world.export_rules.allows
     for j in wanting:
         d = designers[j]
         own = generation == d.chip.hbm_gen
         for name in d.hbm_suppliers:
-            i = world.hbm_index[name]
-            level = world.qualification.get((name, d.name, generation), 0.0)
+            i = index[name]
+            level = qualification.get((name, d.name, generation), 0.0)
             if not offered[i] or level <= 0 or room[i] <= 0:
                 continue
-            if not world.export_rules.allows("hbm", makers[i].country, d.country):
+            if not allows("hbm", makers[i].country, d.country):
                 continue
             buyer.append(j)
             supplier.append(i)
             cap.append(level)
-            reserved.append(d.reserved.get(name, 0.0) * capacity[i] if own else 0.0)
+            reserved.append(d.reserved.get(name, 0.0) * room[i] if own else 0.0)  # room: capacity as floats
     if not buyer:
         return None
     buyer_a, supplier_a, cap_a = np.array(buyer), np.array(supplier), np.array(cap)
