@@ -34,13 +34,13 @@ def adjust_price(
 
 
 def logit_shares(utility: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Row-wise multinomial logit over the allowed options; a row with no option gets zeros.
-    `top` is always finite, so an option not allowed (-inf) gets exp(-inf) = 0 exactly: no
-    second mask is needed."""
+    """Row-wise multinomial logit over the allowed options; a row with no option gets zeros."""
     masked = np.where(allowed, utility, -np.inf)
     top = masked.max(axis=-1, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
-    weights = np.exp(masked - top)
+    # the mask again after exp: exp(-inf) is 0 in IEEE arithmetic, but a barred option must get
+    # exactly nothing whatever the exp in use (tests/test_saves.py nudges exp by an ulp)
+    weights = np.where(allowed, np.exp(masked - top), 0.0)
     total = weights.sum(axis=-1, keepdims=True)
     return np.divide(weights, total, out=np.zeros(weights.shape, weights.dtype), where=total > 0)
 
