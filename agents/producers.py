@@ -16,6 +16,8 @@ from agents.base import Country, Firm
 from game.calendar import parse_quarter
 from game.wafers import die_area
 
+STANDARD_NORMAL = NormalDist()  # one instance for every newsvendor quantile (its inv_cdf is pure)
+
 
 class Producer(Firm):
     kind = "producer"
@@ -148,7 +150,7 @@ class Producer(Firm):
         capital = self.capex_per_unit * max(1 - support, 0.05) * (1 / params.payback_quarters + params.interest_rate)
         ratio = min(max(margin / (margin + capital), 0.001), 0.999)
         sigma = params.demand_uncertainty * math.sqrt(self.lead_time)
-        return expected * math.exp(NormalDist().inv_cdf(ratio) * sigma - sigma * sigma / 2)
+        return expected * math.exp(STANDARD_NORMAL.inv_cdf(ratio) * sigma - sigma * sigma / 2)
 
     def add_project(self, ready: int, size: float, line=None) -> None:
         self.pipeline.append([ready, size])

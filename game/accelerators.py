@@ -29,8 +29,8 @@ def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
                                               [b.country for b in buyers])
     controlled = above(perf[None, :], threshold)
-    variant_perf = np.zeros_like(threshold)
-    variant_price = np.ones_like(threshold)
+    variant_perf = np.zeros(threshold.shape, threshold.dtype)
+    variant_price = np.ones(threshold.shape, threshold.dtype)
     rows, columns = np.nonzero(controlled)  # only controlled pairs can have a variant
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         variant = designers[j].variants.get(buyers[i].country)
@@ -224,7 +224,7 @@ def clear(world) -> None:
 def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     """When a chip is short every buyer gets the same fraction of what it asked for."""
     total = desired.sum(axis=0)
-    fill = np.divide(supply, total, out=np.ones_like(total), where=(total > supply) & (total > 0))
+    fill = np.divide(supply, total, out=np.ones(total.shape, total.dtype), where=(total > supply) & (total > 0))
     return desired * fill[None, :]
 
 

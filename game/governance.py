@@ -102,7 +102,7 @@ class Governance:
                                      "source": source, "action": None, "refused": verdicts[-1].reason})
                 continue
             action, problem = genuine(action)
-            verdict = Verdict(action, problem or self._refusal(country_id, action))
+            verdict = Verdict(action, problem or self._refusal(country_id, action, rebuilt=True))
             verdicts.append(verdict)
             dump = action.model_dump() if problem is None else {"kind": repr(action)[:80]}
             self.log.append({"turn": world.turn, "date": world.date, "country": country_id, "source": source,
@@ -111,14 +111,17 @@ class Governance:
                 self._schedule(country_id, action)
         return verdicts
 
-    def _refusal(self, country_id: str, action: Action) -> str | None:
+    def _refusal(self, country_id: str, action: Action, rebuilt: bool = False) -> str | None:
+        """Why `action` would be refused now, or None. `rebuilt`: it comes from `genuine`
+        already (submit), so it is not parsed a second time."""
         world = self.world
         country = world.countries.get(country_id)
         if country is None:
             return Reason("refuse.unknown_country", code=country_id)
-        action, problem = genuine(action)
-        if problem:
-            return problem
+        if not rebuilt:
+            action, problem = genuine(action)
+            if problem:
+                return problem
         if any(c == country_id and a == action for _, c, a in self.pending):
             return Reason("refuse.pending")
         levers = world.scenario.levers

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 from mesa import DataCollector, Model
@@ -34,6 +36,21 @@ from game.text import LANGUAGES, tr
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
 
+class _Tables(DataCollector):
+    """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
+    one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
+    The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
+    attribute an agent lacks, so its tables and data frames are the same."""
+
+    def __init__(self, model_reporters: dict, attributes: tuple[str, ...]) -> None:
+        super().__init__(model_reporters=model_reporters, agent_reporters={c: c for c in attributes})
+        self._attributes = attributes
+
+    def _record_agents(self, model):
+        steps, names = model.steps, self._attributes
+        return [(steps, agent.unique_id, *[getattr(agent, n, None) for n in names]) for agent in model.agents]
+
+
 class Cause(dict):
     """A cause-log entry whose text in each language ("en", "ko") is rendered when first read:
     a headless tournament writes thousands of entries nobody reads, and rendering them all was a
@@ -51,6 +68,46 @@ class Cause(dict):
 
     def get(self, key, default=None):
         return self[key] if key in self or key in LANGUAGES else default
+
+
+@dataclass(frozen=True)
+class _Calibration:
+    """What `World._calibrate` fits, kept per scenario content (the fit reads nothing but the
+    scenario: no seed, no controller), so the worlds of a tournament, a sweep or a rewind that
+    share a scenario fit it once. Restoring hands each world its own copies of what the game
+    changes later (installed base, the pool's shares, LLM use)."""
+
+    chip_appeal: np.ndarray
+    installed: np.ndarray
+    buyer_targets: tuple[tuple[int, float, float], ...]  # (buyer index, ref_price, target) after the fit
+    pool_appeal: dict[str, np.ndarray]
+    pool_shares: dict[str, dict[str, np.ndarray]]
+    llm_appeal: dict[str, np.ndarray]
+    llm_use: dict[str, dict[str, float]]
+
+    @classmethod
+    def of(cls, world: World) -> _Calibration:
+        calibrated = [(i, b.ref_price, b.target) for i, b in enumerate(world.buyers)]
+        return cls(world.chip_appeal.copy(), world.installed.copy(), tuple(calibrated),
+                   {n: a.copy() for n, a in world.pool.appeal.items()},
+                   {n: {s: a.copy() for s, a in by.items()} for n, by in world.pool.shares.items()},
+                   {c: a.copy() for c, a in world.llm_appeal.items()},
+                   {c: dict(use) for c, use in world.llm_use.items()})
+
+    def restore(self, world: World) -> None:
+        world.chip_appeal = self.chip_appeal.copy()
+        world.installed = self.installed.copy()
+        for i, ref_price, target in self.buyer_targets:
+            world.buyers[i].ref_price = ref_price
+            world.buyers[i].target = target
+        world.pool.appeal = {n: a.copy() for n, a in self.pool_appeal.items()}
+        world.pool.shares = {n: {s: a.copy() for s, a in by.items()} for n, by in self.pool_shares.items()}
+        world.llm_appeal = {c: a.copy() for c, a in self.llm_appeal.items()}
+        world.llm_use.update({c: dict(use) for c, use in self.llm_use.items()})
+
+
+_CALIBRATIONS: dict[str, _Calibration] = {}  # scenario content (SHA-256 of its JSON) -> its fit, oldest first
+_CALIBRATIONS_KEPT = 16
 
 
 class World(Model):
@@ -119,9 +176,9 @@ class World(Model):
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
-        self.datacollector = DataCollector(
+        self.datacollector = _Tables(
             model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in self.current_columns},
-            agent_reporters={c: c for c in AGENT_COLUMNS},
+            attributes=AGENT_COLUMNS,
         )
         self.tables = tables
         if tables:
@@ -440,7 +497,17 @@ class World(Model):
         return country.to_local(buyer.planned_budget(max(self.now, self.start)))
 
     def national_buyer(self, country: str) -> ComputeBuyer | None:
-        return next((b for b in self.buyers if b.national and b.country == country), None)
+        """The country's national compute centre (its first, as listed), or None. Buyers and
+        their `national` flags are fixed for a game, so the map is made once: it is asked
+        for several times per country and quarter."""
+        table = self.__dict__.get("_national_buyers")
+        if table is None:
+            table = {}
+            for b in self.buyers:
+                if b.national:
+                    table.setdefault(b.country, b)
+            self._national_buyers = table
+        return table.get(country)
 
     def add_export_control(self, origin: str, good: str, to_countries: list[str], perf_above: float,
                            also_from: list[str] | None = None) -> None:
@@ -639,6 +706,18 @@ class World(Model):
         self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
+        key = hashlib.sha256(self.scenario.model_dump_json().encode("utf-8")).hexdigest()
+        fitted = _CALIBRATIONS.get(key)
+        if fitted is None:
+            self._fit_calibration()
+            fitted = _CALIBRATIONS[key] = _Calibration.of(self)
+            while len(_CALIBRATIONS) > _CALIBRATIONS_KEPT:
+                _CALIBRATIONS.pop(next(iter(_CALIBRATIONS)))
+        else:
+            fitted.restore(self)
+
+    def _fit_calibration(self) -> None:
+        """The Berry fits of `_calibrate` (the masks it uses are set already)."""
         self.chip_appeal = np.zeros(len(self.designers))
         allowed, perf, price = accelerators.chip_terms(self)
         budget = np.array([b.base_budget if b.opens <= self.start else 0.0 for b in self.buyers])

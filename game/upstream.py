@@ -68,14 +68,16 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
         first = [j for j in range(n) if usable[j] and usable[j][0] == generation]
         then = [j for j in range(n) if generation in usable[j][1:]]
         parts, book_capacity, price = [], None, None
+        kept = reserve[:, :k].sum(axis=1)  # older generations' reservations are kept
+        y = yields[generation]
         for group in (first, then):
             left = unmet.tolist()
             wanting = [j for j in group if left[j] > ORDER_LEFT]
             if not wanting:
                 continue
-            open_lines = lines - reserve[:, :k].sum(axis=1)  # older generations' reservations are kept
+            open_lines = lines - kept
             open_lines = np.where(open_lines > LINES_LEFT * np.maximum(lines, 1.0), open_lines, 0.0)
-            capacity = open_lines * yields[generation]
+            capacity = open_lines * y
             book = _hbm_orders(world, generation, wanting, unmet, offered[generation], capacity, tilt)
             if book is None:
                 continue
@@ -90,8 +92,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             unmet = np.maximum(unmet - got, 0.0)
             received += got
             shipped = np.bincount(supplier_a, filled, len(makers))
-            y = yields[generation]
-            left_lines = lines - np.divide(shipped, y, out=np.zeros_like(shipped), where=y > 0)
+            left_lines = lines - np.divide(shipped, y, out=np.zeros(shipped.shape, shipped.dtype), where=y > 0)
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             lines = np.where(left_lines > LINES_LEFT * np.maximum(lines, 1.0), left_lines, 0.0)
@@ -116,20 +117,21 @@ def _hbm_orders(world, generation: str, wanting: list[int], unmet: np.ndarray, o
     room = capacity.tolist()
     price = np.array([m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
     buyer, supplier, cap, reserved = [], [], [], []
+    index, qualification, allows = world.hbm_index, world.qualification, world.export_rules.allows
     for j in wanting:
         d = designers[j]
         own = generation == d.chip.hbm_gen
         for name in d.hbm_suppliers:
-            i = world.hbm_index[name]
-            level = world.qualification.get((name, d.name, generation), 0.0)
+            i = index[name]
+            level = qualification.get((name, d.name, generation), 0.0)
             if not offered[i] or level <= 0 or room[i] <= 0:
                 continue
-            if not world.export_rules.allows("hbm", makers[i].country, d.country):
+            if not allows("hbm", makers[i].country, d.country):
                 continue
             buyer.append(j)
             supplier.append(i)
             cap.append(level)
-            reserved.append(d.reserved.get(name, 0.0) * capacity[i] if own else 0.0)
+            reserved.append(d.reserved.get(name, 0.0) * room[i] if own else 0.0)  # room: capacity as floats
     if not buyer:
         return None
     buyer_a, supplier_a, cap_a = np.array(buyer), np.array(supplier), np.array(cap)
@@ -161,9 +163,9 @@ def _reserve_lines(world, needs: np.ndarray, usable, lines: np.ndarray, offered,
             continue
         _, supplier, _, _, orders, _ = book
         asked = np.bincount(supplier, orders, len(world.hbm_makers))
-        reserve[:, k] = np.divide(asked, y, out=np.zeros_like(asked), where=y > 0)
+        reserve[:, k] = np.divide(asked, y, out=np.zeros(asked.shape, asked.dtype), where=y > 0)
     total = reserve.sum(axis=1)
-    share = np.divide(lines, total, out=np.ones_like(total), where=total > lines)
+    share = np.divide(lines, total, out=np.ones(total.shape, total.dtype), where=total > lines)
     return reserve * share[:, None]
 
 
@@ -175,6 +177,7 @@ def _book_hbm(world, books) -> None:
     n = len(makers)
     shipped_by: dict[str, np.ndarray] = {}
     asked_total = np.zeros(n)
+    states, floors, asked_parts, capacity_parts = [], [], [], []  # each generation's quoting makers
     for generation, buyer, supplier, orders, filled, price, capacity in books:
         shipped = np.bincount(supplier, filled, n)
         asked = np.bincount(supplier, orders, n)
@@ -186,13 +189,19 @@ def _book_hbm(world, books) -> None:
         # every maker that quotes the generation moves its price at once (each on its own
         # numbers); one that lists it but has not put it on sale has no price to move
         making = [i for i, maker in enumerate(makers) if maker.quoted(generation) is not None]
-        states = [makers[i].gens[generation] for i in making]
-        # what its lines could still make of this generation when its market cleared
+        states += [makers[i].gens[generation] for i in making]
+        floors += [makers[i].gen_cost(generation) for i in making]
+        asked_parts.append(asked[making])
+        capacity_parts.append(capacity[making])  # what its lines could still make of it when its market cleared
+    if states:
+        # adjust_price works element by element, so one call for every generation's makers gives
+        # each the number its own call would (no price it sets is read before all are set)
+        asked = np.concatenate(asked_parts)
         new_price = market.adjust_price(
-            np.array([state["price"] for state in states]), asked[making],
-            capacity[making] * params.normal_utilisation, params.price_response, params.price_step_limit,
-            np.array([makers[i].gen_cost(generation) for i in making]))
-        for state, a, p in zip(states, asked[making].tolist(), new_price.tolist(), strict=True):
+            np.array([state["price"] for state in states]), asked,
+            np.concatenate(capacity_parts) * params.normal_utilisation, params.price_response,
+            params.price_step_limit, np.array(floors))
+        for state, a, p in zip(states, asked.tolist(), new_price.tolist(), strict=True):
             state["asked"] = a
             state["price"] = p
     previous = world.last_market.get("hbm", {}).get("asked")

@@ -148,10 +148,13 @@ class Pool:
                           if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), -1)
         cost = np.repeat(cost[:, None, :], len(segments), axis=1)
         for s, segment in enumerate(segments):
-            if segment is None:
+            # home_subsidy_per_die is 0 but for a segment whose state pays the subsidy, at its home foundries
+            country = world.countries.get(segment) if segment is not None else None
+            if country is None or country.policy.foundry_subsidy <= 0:
                 continue
+            home = [(i, f) for i, f in enumerate(foundries) if f.country == segment]
             for k, node in enumerate(nodes):
-                for i, f in enumerate(foundries):
+                for i, f in home:
                     subsidy = home_subsidy_per_die(world, f, node, segment)
                     if subsidy:
                         cost[k, s, i] = cost[k, s, i] - subsidy
