@@ -3,14 +3,14 @@ debrief report, so a decision reads the same on screen and on paper (no pygame h
 
 from __future__ import annotations
 
-from game.text import tr
+from game.text import korean_money, tr
 
 
 def money(local: float, lang: str, currency: str = "KRW") -> str:
-    """Billions in English; in Korean the 억 (10^8) a Korean reader counts in: 억 원 for won,
-    억 and the currency's code for the others (730억 CNY)."""
+    """Billions in English; in Korean the units a Korean reader counts in (game.text.korean_money):
+    3,000억 원, 1조 2,000억 원, 730억 위안, never "0억 원" for a small sum."""
     if lang == "ko":
-        return f"{local / 1e8:,.0f}억 " + ("원" if currency == "KRW" else currency)
+        return korean_money(local, currency)
     return f"{local / 1e9:,.1f}B {currency}"
 
 
@@ -28,7 +28,10 @@ def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") 
     if "good" in action:
         parts.append(tr(f"good.{action['good']}", lang))
     if "to_countries" in action:
-        parts.append("→ " + ", ".join(action["to_countries"]))
+        codes = action["to_countries"]
+        if lang == "ko" and world is not None:  # 중국, not CHN
+            codes = [world.countries[c].name_ko if c in world.countries else c for c in codes]
+        parts.append("→ " + ", ".join(codes))
     for key in ("amount", "budget"):
         if key in action:
             parts.append(money(float(action[key]), lang, currency))

@@ -15,7 +15,7 @@ from game import fontfiles
 from game.difficulty import levels
 from game.report import charts
 from game.report.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
-from game.text import tr
+from game.text import strategy_name, tr
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -108,7 +108,9 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         return "".join(f'<span class="{lang}" lang="{lang}">{make(lang)}</span>' for lang in w.langs)
 
     def role(lang: str, name: str, person: bool) -> str:
-        return tr("debrief.person", lang) if person else tr("debrief.ai", lang).format(strategy=name)
+        if person:
+            return tr("debrief.person", lang)
+        return tr("debrief.ai", lang).format(strategy=strategy_name(name, lang))
 
     roles = "".join(
         f"<div>{w.inline({lang: country_name(world, code, lang) for lang in w.langs})}</div>"
