@@ -139,7 +139,9 @@ def text_summary(model, lang: str = "en") -> str:
     meta = model.scenario.scenario
     title = meta.title_ko if lang == "ko" else meta.title_en
     lines = [f"{tr('title', lang)} — {title}",
-             f"{tr('scenario', lang)}: {meta.name}, {tr('seed', lang)} {model.seed_value}, "
+             # the scenario's file name (what --scenario takes) in English; Korean shows its title only
+             (f"{tr('scenario', lang)}: {meta.name}, " if lang != "ko" else "")
+             + f"{tr('seed', lang)} {model.seed_value}, "
              f"{tr('turns', lang)} {model.turn} ({model.history[0]['date']} - {model.history[-1]['date']})",
              "", tr("per_year", lang)]
     # Korean headers are written whole (삼성파운드리, 12 columns), so a Korean column is as wide as
