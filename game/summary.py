@@ -10,6 +10,7 @@ import json
 import math
 import unicodedata
 
+from game.describe import KOREAN_INDICATORS, korean_indicator
 from game.text import strategy_name, tr
 
 DIGITS = 6
@@ -161,16 +162,22 @@ def text_summary(model, lang: str = "en") -> str:
         ranked = sorted(shares.items(), key=lambda kv: -kv[1])
         cells = ", ".join(f"{_name(model, n, lang)} {_percent(v).strip()}" for n, v in ranked if v >= 0.0005)
         lines.append(f"  {tr('market.' + market, lang)}: {cells}")
-    lines.append(f"  {tr('prices', lang)}: " + ", ".join(
-        f"{tr('price.' + k, lang)} {v:.1f}" for k, v in final["prices"].items()))
+    if lang == "ko":  # 웨이퍼 장당 1만 4,800 달러, not "첨단 공정 웨이퍼, 천 달러 14.8"
+        prices = [tr(f"price.{k}.value", lang).format(value=v) for k, v in final["prices"].items()]
+    else:
+        prices = [f"{tr('price.' + k, lang)} {v:.1f}" for k, v in final["prices"].items()]
+    lines.append(f"  {tr('prices', lang)}: " + ", ".join(prices))
     lines.append(f"  {tr('bottlenecks', lang)}: " + ", ".join(
         f"{_name(model, n, lang)}: {tr('binding.' + b, lang)}" for n, b in final["bottleneck"].items()))
     lines += score_lines(model, lang)
     lines.append(f"  {tr('korea', lang)}:")
     for key, value in final["korea"].items():
+        label = tr("kor." + key, lang)
         if key in PERCENT_INDICATORS:
             shown = _percent(value).strip()
+        elif lang == "ko" and key in KOREAN_INDICATORS:  # 3만 5,306개, not "(천 H100 환산): 35.306"
+            label, shown = tr(f"kor.{key}.plain", lang), korean_indicator(key, value)
         else:
             shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
-        lines.append(f"    {tr('kor.' + key, lang)}: {shown}")
+        lines.append(f"    {label}: {shown}")
     return "\n".join(lines)

@@ -167,9 +167,22 @@ def korean_money(amount: float, currency: str = "USD") -> str:
     unit = CURRENCY_KO.get(currency, currency)
     if 0 < abs(amount) < 10 ** 4:
         return f"1만 {unit} 미만"
-    if abs(amount) >= 10 ** 9:  # from 10억 on, whole 억 (843억 달러, 1조 2,000억 원): a budget, not an invoice
+    return f"{korean_amount(amount)} {unit}"
+
+
+def korean_amount(amount: float) -> str:
+    """The number part of `korean_money`: from 10억 on whole 억 (843억, 1조 2,000억, as a budget is
+    read), below that three significant digits (2,690만, 1만 1,400: an invoice to the last dollar is
+    noise in a cause log); under 1만 "1만 미만"."""
+    size = abs(amount)
+    if 0 < size < 10 ** 4:
+        return "1만 미만"
+    if size >= 10 ** 9:
         amount = round(amount / 10 ** 8) * 10 ** 8
-    return f"{korean_number(amount)} {unit}"
+    elif size > 0:
+        step = 10 ** (math.floor(math.log10(size)) - 2)
+        amount = round(amount / step) * step
+    return korean_number(amount)
 
 
 def korean_name(name: str) -> str:
@@ -181,7 +194,7 @@ def korean_name(name: str) -> str:
 
 
 # ------------------------------------------------------------------ templates
-_SCALE_SPEC = re.compile(r"^n(\d*)(?:\.(\d+))?$")
+_SCALE_SPEC = re.compile(r"^([nm])(\d*)(?:\.(\d+))?$")
 
 
 class TemplateFormatter(string.Formatter):
@@ -190,8 +203,9 @@ class TemplateFormatter(string.Formatter):
     - `{name|이}` (or `{name:.0%|를}`): the value, formatted, then the particle that fits it;
       `{name|~이}` the particle alone (after a quoted name: `'{name}'{name|~은}`);
     - format spec `n`, `nK` or `nK.D`: the value times 10^K in Korean units (`korean_number`,
-      D decimals below 10,000): `{units:n3}개` with units=7.56 is "7,560개"; spec `wK` is money,
-      the same and then nothing else (the template writes the currency word after it)."""
+      D decimals below 10,000): `{units:n3}개` with units=7.56 is "7,560개"; spec `mK` is money,
+      rounded as `korean_amount` does (the template writes the currency word after it:
+      `{amount:m6} 달러` with amount=26.88 is "2,690만 달러")."""
 
     def parse(self, format_string: str):
         for literal, field, spec, conversion in super().parse(format_string):
@@ -206,8 +220,9 @@ class TemplateFormatter(string.Formatter):
             format_spec, _, which = format_spec.rpartition("|")
         match = _SCALE_SPEC.match(format_spec)
         if match and isinstance(value, int | float):
-            scale = int(match.group(1) or 0)
-            text = korean_number(float(value) * 10 ** scale, int(match.group(2) or 0))
+            scale = int(match.group(2) or 0)
+            number = float(value) * 10 ** scale
+            text = korean_amount(number) if match.group(1) == "m" else korean_number(number, int(match.group(3) or 0))
         else:
             text = super().format_field(value, format_spec)
         if which.startswith("~"):  # the particle alone, for a word quoted in the template: '{name}'{name|~은}
