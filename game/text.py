@@ -194,7 +194,7 @@ def korean_name(name: str) -> str:
 
 
 # ------------------------------------------------------------------ templates
-_SCALE_SPEC = re.compile(r"^([nm])(\d*)(?:\.(\d+))?$")
+_SCALE_SPEC = re.compile(r"^([nm])(\d*)(?:\.(\d+))?([A-Z]{3})?$")
 
 
 class TemplateFormatter(string.Formatter):
@@ -203,9 +203,9 @@ class TemplateFormatter(string.Formatter):
     - `{name|이}` (or `{name:.0%|를}`): the value, formatted, then the particle that fits it;
       `{name|~이}` the particle alone (after a quoted name: `'{name}'{name|~은}`);
     - format spec `n`, `nK` or `nK.D`: the value times 10^K in Korean units (`korean_number`,
-      D decimals below 10,000): `{units:n3}개` with units=7.56 is "7,560개"; spec `mK` is money,
-      rounded as `korean_amount` does (the template writes the currency word after it:
-      `{amount:m6} 달러` with amount=26.88 is "2,690만 달러")."""
+      D decimals below 10,000): `{units:n3}개` with units=7.56 is "7,560개"; spec `mKCUR` is money
+      in currency CUR, rounded as `korean_money` does: `{amount:m6USD}` with amount=26.88 is
+      "2,690만 달러", with 0.004 "1만 달러 미만"."""
 
     def parse(self, format_string: str):
         for literal, field, spec, conversion in super().parse(format_string):
@@ -222,7 +222,10 @@ class TemplateFormatter(string.Formatter):
         if match and isinstance(value, int | float):
             scale = int(match.group(2) or 0)
             number = float(value) * 10 ** scale
-            text = korean_amount(number) if match.group(1) == "m" else korean_number(number, int(match.group(3) or 0))
+            if match.group(1) == "n":
+                text = korean_number(number, int(match.group(3) or 0))
+            else:  # money, with its currency word when the spec names one: 1만 달러 미만, 2,690만 달러
+                text = korean_money(number, match.group(4)) if match.group(4) else korean_amount(number)
         else:
             text = super().format_field(value, format_spec)
         if which.startswith("~"):  # the particle alone, for a word quoted in the template: '{name}'{name|~은}

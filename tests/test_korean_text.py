@@ -131,6 +131,7 @@ def test_templates_choose_particles_and_units():
     assert fill("{firm|이} {to|으로} {units:n3}개", firm="리벨리온", to="미국", units=7.56) \
         == "리벨리온이 미국으로 7,560개"
     assert fill("{s:.0%|를} 지원", s=0.3) == "30%를 지원"
+    assert fill("{a:m6USD} 지급, {b:m6USD|을}", a=26.876, b=0.004) == "2,690만 달러 지급, 1만 달러 미만을"
     assert fill("'{name}'{name|~은} 예약된 이름", name="autosave") == "'autosave'는 예약된 이름"
     assert tr("refuse.linked", "ko").format(designer="리벨리온", supplier="잘만") \
         == "리벨리온과 잘만은 이미 함께 일하고 있습니다"
