@@ -260,3 +260,24 @@ def test_scenarios_list_lessons_in_order():
     listing = run_scenarios(Args())
     numbers = [int(n) for n in re.findall(r"수업 (\d):", listing)]
     assert numbers == sorted(numbers) == [1, 2, 3, 4]
+
+
+def test_the_desktop_games_korean_panels():
+    """What the desktop game draws from the same game: every country's panel and the Why? panel's
+    header, values and changes for each Korea indicator and each firm's share (pygame is imported
+    but nothing is drawn)."""
+    from game.ui.countrypanel import country_lines
+    from game.ui.whypanel import change, fmt
+    from game.why import label, series
+
+    world = played("lesson_procurement_chain")
+    texts = {f"country panel {code} {i}": text for code in world.countries
+             for i, (_, text) in enumerate(country_lines(world, code, "ko"))}
+    keys = [f"korea:{k}" for k in world.history[-1]["korea"]]
+    keys += [f"share:{market}:{firm}" for market, shares in world.history[-1]["shares"].items() for firm in shares]
+    for key in keys:
+        values = series(world, key)
+        texts[f"why {key}"] = (f"{label(world, key, 'ko')}: {fmt(key, values[-1], 'ko')} "
+                               f"({change(key, values[0], values[-1], 'ko')})")
+    assert any("만" in text or "억" in text for text in texts.values())
+    check(texts)
