@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -336,11 +337,18 @@ def run_play(args) -> str:
     return ""
 
 
+def _listing_order(scenario) -> tuple:
+    """Lessons after the other scenarios and in their teaching order (Lesson 1, 2, 3, 4 by the
+    number in the title), not by file name, which put lesson 4 (export_controls) second."""
+    number = re.match(r"Lesson (\d+)", scenario.scenario.title_en)
+    return (number is not None, int(number.group(1)) if number else 0, scenario.scenario.name)
+
+
 def run_scenarios(args) -> str:
     from game.scenario import list_scenarios
 
     lines = [tr("scenarios", args.lang)]
-    for s in list_scenarios():
+    for s in sorted(list_scenarios(), key=_listing_order):
         meta = s.scenario
         korean = args.lang == "ko"
         title, text = (meta.title_ko, meta.description_ko) if korean else (meta.title_en, meta.description_en)

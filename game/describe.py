@@ -3,15 +3,32 @@ debrief report, so a decision reads the same on screen and on paper (no pygame h
 
 from __future__ import annotations
 
-from game.text import tr
+from game.text import korean_money, korean_number, tr
 
 
 def money(local: float, lang: str, currency: str = "KRW") -> str:
-    """Billions in English; in Korean the 억 (10^8) a Korean reader counts in: 억 원 for won,
-    억 and the currency's code for the others (730억 CNY)."""
+    """Billions in English; in Korean the units a Korean reader counts in (game.text.korean_money):
+    3,000억 원, 1조 2,000억 원, 730억 위안, never "0억 원" for a small sum."""
     if lang == "ko":
-        return f"{local / 1e8:,.0f}억 " + ("원" if currency == "KRW" else currency)
+        return korean_money(local, currency)
     return f"{local / 1e9:,.1f}B {currency}"
+
+
+# Indicators a Korean reader sees in whole units: (the model's unit in ones, "money" or the counter
+# word). Their Korean labels for such values are "kor.<key>.plain" (no "천 H100 환산", "십억 달러").
+KOREAN_INDICATORS = {"compute_installed": (1e3, "개"), "gdp_effect": (1e9, "money"),
+                     "domestic_designers_alive": (1, "곳"), "domestic_designers_cash": (1e9, "money"),
+                     "policy_support_paid": (1e9, "money")}
+
+
+def korean_indicator(key: str, value: float, signed: bool = False) -> str:
+    """A Korea indicator's value in Korean units (3만 5,306개, 2억 6,800만 달러, 2곳) where the
+    English reader gets 35.31 thousand H100e or US$0.27 billion; `signed` for a change (+6,800만 달러)."""
+    scale, word = KOREAN_INDICATORS[key]
+    amount = value * scale
+    sign = ("+" if amount > 0 else "-" if amount < 0 else "±") if signed else ""
+    size = abs(amount) if signed else amount
+    return sign + (korean_money(size) if word == "money" else f"{korean_number(size)}{word}")
 
 
 def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") -> str:
@@ -28,7 +45,10 @@ def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") 
     if "good" in action:
         parts.append(tr(f"good.{action['good']}", lang))
     if "to_countries" in action:
-        parts.append("→ " + ", ".join(action["to_countries"]))
+        codes = action["to_countries"]
+        if lang == "ko" and world is not None:  # 중국, not CHN
+            codes = [world.countries[c].name_ko if c in world.countries else c for c in codes]
+        parts.append("→ " + ", ".join(codes))
     for key in ("amount", "budget"):
         if key in action:
             parts.append(money(float(action[key]), lang, currency))

@@ -31,7 +31,7 @@ from game.indicators import all_country_indicators, flatten, market_totals, snap
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.score import index as score_index
 from game.streams import Streams
-from game.text import LANGUAGES, tr
+from game.text import LANGUAGES, korean_name, tr
 
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
@@ -673,6 +673,7 @@ class World(Model):
                 return self.by_name[value].name_ko
             if value in self.countries:
                 return self.countries[value].name_ko
+            return korean_name(value)
         return value
 
     def render(self, key: str, params: dict, lang: str) -> str:

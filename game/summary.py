@@ -10,7 +10,8 @@ import json
 import math
 import unicodedata
 
-from game.text import tr
+from game.describe import KOREAN_INDICATORS, korean_indicator
+from game.text import strategy_name, tr
 
 DIGITS = 6
 
@@ -43,9 +44,14 @@ def to_json(model) -> str:
     return json.dumps(document(model), ensure_ascii=False, allow_nan=False)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _pad(text: str, width: int, right: bool = True) -> str:
     """Pad to a terminal width: Hangul and other wide characters take two columns."""
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    used = _width(text)
     fill = " " * max(width - used, 0)
     return fill + text if right else text + fill
 
@@ -80,6 +86,21 @@ PERCENT_INDICATORS = {
 }
 
 
+def _country(model, code: str, lang: str) -> str:
+    """A country by its name in Korean (한국, 미국), by its code in English as before: a Korean
+    reader should not meet KOR or USA in running text."""
+    country = model.countries.get(code)
+    return country.name_ko if lang == "ko" and country is not None else code
+
+
+def _source(model, entry: dict, lang: str) -> str:
+    """A cause-log entry's tag: [정책 KOR] is [한국 정책] in Korean."""
+    source = tr("source." + entry["source"], lang)
+    if not entry["country"]:
+        return f"[{source}]"
+    return tr("source.line", lang).format(source=source, country=_country(model, entry["country"], lang))
+
+
 def cause_log(model, lang: str = "en") -> str:
     """Every turn's causes: Actions taken, events, and what the mechanisms attribute to them."""
     lines = [tr("explain", lang)]
@@ -87,8 +108,7 @@ def cause_log(model, lang: str = "en") -> str:
         if not entries:
             continue
         lines.append(f"  {entries[0]['date']}")
-        lines += [f"    [{tr('source.' + e['source'], lang)}{' ' + e['country'] if e['country'] else ''}] {e[lang]}"
-                  for e in entries]
+        lines += [f"    {_source(model, e, lang)} {e[lang]}" for e in entries]
     return "\n".join(lines)
 
 
@@ -106,9 +126,11 @@ def score_lines(model, lang: str) -> list[str]:
     for c in spec.components:
         label = c.label_ko if lang == "ko" else c.label_en
         lines.append(f"    {label}: {index[c.key]:.0f} x {c.weight:.2f}")
-    scores = ", ".join(f"{code} {value:.1f}" for code, value in final["score"].items())
+    scores = ", ".join(tr("score.line", lang).format(name=_country(model, code, lang), value=value)
+                       for code, value in final["score"].items())
     lines.append(f"  {tr('score', lang)}: {scores}")
-    names = ", ".join(f"{code}={getattr(ctrl, 'name', type(ctrl).__name__)}"
+    names = ", ".join(f"{code}={getattr(ctrl, 'name', type(ctrl).__name__)}" if lang != "ko" else
+                      f"{_country(model, code, lang)} {strategy_name(getattr(ctrl, 'name', type(ctrl).__name__), lang)}"
                       for code, ctrl in model.governance.controllers.items())
     lines.append(f"  {tr('controllers', lang)}: {names}")
     return lines
@@ -118,16 +140,21 @@ def text_summary(model, lang: str = "en") -> str:
     meta = model.scenario.scenario
     title = meta.title_ko if lang == "ko" else meta.title_en
     lines = [f"{tr('title', lang)} — {title}",
-             f"{tr('scenario', lang)}: {meta.name}, {tr('seed', lang)} {model.seed_value}, "
+             # the scenario's file name (what --scenario takes) in English; Korean shows its title only
+             (f"{tr('scenario', lang)}: {meta.name}, " if lang != "ko" else "")
+             + f"{tr('seed', lang)} {model.seed_value}, "
              f"{tr('turns', lang)} {model.turn} ({model.history[0]['date']} - {model.history[-1]['date']})",
              "", tr("per_year", lang)]
-    width = 10
-    header = "".join(_pad(tr(key, lang), width) for key, _ in YEAR_COLUMNS)
+    # Korean headers are written whole (삼성파운드리, 12 columns), so a Korean column is as wide as
+    # its header; English keeps its 10 columns.
+    widths = [max(10, _width(tr(key, lang)) + 2) if lang == "ko" else 10 for key, _ in YEAR_COLUMNS]
+    header = "".join(_pad(tr(key, lang), w) for (key, _), w in zip(YEAR_COLUMNS, widths, strict=True))
     lines.append(_pad(tr("year", lang), 8, right=False) + header)
     year_ends = [s for i, s in enumerate(model.history)
                  if s["date"].endswith("Q4") or i == len(model.history) - 1]
     for state in year_ends:
-        lines.append(f"{state['date']:<8}" + "".join(f"{cell(state):>{width}}" for _, cell in YEAR_COLUMNS))
+        lines.append(f"{state['date']:<8}" + "".join(f"{cell(state):>{w}}"
+                                                      for (_, cell), w in zip(YEAR_COLUMNS, widths, strict=True)))
 
     final = model.history[-1]
     lines += ["", f"{tr('final_state', lang)} ({final['date']})"]
@@ -135,16 +162,22 @@ def text_summary(model, lang: str = "en") -> str:
         ranked = sorted(shares.items(), key=lambda kv: -kv[1])
         cells = ", ".join(f"{_name(model, n, lang)} {_percent(v).strip()}" for n, v in ranked if v >= 0.0005)
         lines.append(f"  {tr('market.' + market, lang)}: {cells}")
-    lines.append(f"  {tr('prices', lang)}: " + ", ".join(
-        f"{tr('price.' + k, lang)} {v:.1f}" for k, v in final["prices"].items()))
+    if lang == "ko":  # 웨이퍼 장당 1만 4,800 달러, not "첨단 공정 웨이퍼, 천 달러 14.8"
+        prices = [tr(f"price.{k}.value", lang).format(value=v) for k, v in final["prices"].items()]
+    else:
+        prices = [f"{tr('price.' + k, lang)} {v:.1f}" for k, v in final["prices"].items()]
+    lines.append(f"  {tr('prices', lang)}: " + ", ".join(prices))
     lines.append(f"  {tr('bottlenecks', lang)}: " + ", ".join(
         f"{_name(model, n, lang)}: {tr('binding.' + b, lang)}" for n, b in final["bottleneck"].items()))
     lines += score_lines(model, lang)
     lines.append(f"  {tr('korea', lang)}:")
     for key, value in final["korea"].items():
+        label = tr("kor." + key, lang)
         if key in PERCENT_INDICATORS:
             shown = _percent(value).strip()
+        elif lang == "ko" and key in KOREAN_INDICATORS:  # 3만 5,306개, not "(천 H100 환산): 35.306"
+            label, shown = tr(f"kor.{key}.plain", lang), korean_indicator(key, value)
         else:
             shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}"
-        lines.append(f"    {tr('kor.' + key, lang)}: {shown}")
+        lines.append(f"    {label}: {shown}")
     return "\n".join(lines)

@@ -19,6 +19,7 @@ Indicator keys:
 
 from __future__ import annotations
 
+from game.describe import KOREAN_INDICATORS
 from game.text import tr
 
 PLAYER = "KOR"
@@ -171,6 +172,8 @@ def label(world, key: str, lang: str) -> str:
             return c.label_ko if lang == "ko" else c.label_en
         return rest
     if kind == "korea":
+        if lang == "ko" and rest in KOREAN_INDICATORS:  # its value is shown in Korean units, not thousands
+            return tr(f"kor.{rest}.plain", lang)
         return tr(f"kor.{rest}", lang)
     if kind == "share":
         market, _, firm = rest.partition(":")

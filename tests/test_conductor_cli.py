@@ -131,8 +131,9 @@ def test_korean_summary_shows_the_index_and_grade():
 
 def test_the_korean_cause_log_describes_actions_in_korean():
     log = ok("--control", "KOR=team_korea", "--explain", "--lang", "ko", "--turns", "2")
-    assert re.search(r"\[정책 KOR\] 국가AI컴퓨팅센터 조달 [\d,]+억 원 선두 업체 50%, 국산 칩 40%, 기타 10%", log)
-    assert re.search(r"\[정책 KOR\] 학습용 칩 R&D 지원 리벨리온 [\d,]+억 원", log)
+    # country names and glossary terms in Korean (issue 17): [한국 정책], 선두 기업
+    assert re.search(r"\[한국 정책\] 국가AI컴퓨팅센터 조달 [\d,]+억 원 선두 기업 50%, 국산 칩 40%, 기타 10%", log)
+    assert re.search(r"\[한국 정책\] 학습용 칩 R&D 지원 리벨리온 [\d,]+억 원", log)
     assert "B KRW" not in log and "amount" not in log
 
 
@@ -152,10 +153,11 @@ def test_explain_in_korean_prints_korean_causes():
     out = ok("--control", "KOR=team_korea", "--explain", "--lang", "ko")
     assert "변화의 원인 (원인 기록)" in out
     log = out.split("변화의 원인 (원인 기록)", 1)[1]
-    assert re.search(r"\[효과 KOR\] (리벨리온|퓨리오사AI): 의무 구매 비율\(40% 국산\)로 국가AI컴퓨팅센터에서", log)
-    assert re.search(r"\[정책 KOR\] 국가AI컴퓨팅센터 조달", log)
+    assert re.search(r"\[한국 효과\] (리벨리온|퓨리오사AI): 의무 구매 비율\(국산 40%\)에 따라 국가AI컴퓨팅센터에서 "
+                     r"[\d,만 ]+개 추가 주문", log)
+    assert re.search(r"\[한국 정책\] 국가AI컴퓨팅센터 조달", log)
     lines = [x for x in log.splitlines() if x.startswith("    [")]
-    assert lines and all(HANGUL.search(x) for x in lines if "[효과" in x)
+    assert lines and all(HANGUL.search(x) for x in lines if "효과]" in x)
 
 
 def test_explain_with_laissez_faire_has_no_korean_actions():

@@ -51,20 +51,21 @@ def test_each_refusal_is_the_same_in_english_and_has_a_korean_text(world, case):
 
 def test_a_korean_firm_name_and_money_in_eok_appear_in_korean(world):
     korean = in_language(world.governance.submit("KOR", [Equity(firm="Rebellions", amount=1e15)])[0].reason, "ko")
-    assert re.search(r"분기당 [\d,]+억 원 필요, [\d,]+억 원 사용 가능", korean)
+    # Korean units (game.text.korean_money): 1,000조 원 for the absurd ask, 억 for the budget
+    assert re.search(r"분기당 1,000조 원 필요, [\d,]+억 원 사용 가능", korean)
     link = BrokerLink(designer="Rebellions", supplier="Zalman")
     assert world.governance.submit("KOR", [link])[0].accepted
     world.step()
     world.open_quarter()
     again = world.governance.submit("KOR", [link])[0].reason
     assert str(again) == "Rebellions and Zalman already work together"
-    assert in_language(again, "ko") == "리벨리온와(과) 잘만은(는) 이미 함께 일하고 있습니다"
+    assert in_language(again, "ko") == "리벨리온과 잘만은 이미 함께 일하고 있습니다"
 
 
 def test_a_reason_survives_copy_deepcopy_and_pickle_with_both_languages():
     reason = Reason("refuse.not_home", name="Nvidia", name_ko="엔비디아", country="Korea", country_ko="한국")
     for clone in (copy.copy(reason), copy.deepcopy(reason), pickle.loads(pickle.dumps(reason))):
-        assert clone == reason and clone.text("ko") == "엔비디아은(는) 한국 기업이 아닙니다"
+        assert clone == reason and clone.text("ko") == "엔비디아는 한국 기업이 아닙니다"
 
 
 def test_plain_strings_and_none_pass_through():

@@ -15,7 +15,7 @@ from game import fontfiles
 from game.difficulty import levels
 from game.report import charts
 from game.report.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
-from game.text import tr
+from game.text import strategy_name, tr
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -108,15 +108,18 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         return "".join(f'<span class="{lang}" lang="{lang}">{make(lang)}</span>' for lang in w.langs)
 
     def role(lang: str, name: str, person: bool) -> str:
-        return tr("debrief.person", lang) if person else tr("debrief.ai", lang).format(strategy=name)
+        if person:
+            return tr("debrief.person", lang)
+        return tr("debrief.ai", lang).format(strategy=strategy_name(name, lang))
 
     roles = "".join(
         f"<div>{w.inline({lang: country_name(world, code, lang) for lang in w.langs})}</div>"
         f"<div>{w.inline({lang: role(lang, name, person) for lang in w.langs})}</div>"
         for code, name, person in players(world, logged_names))
     rows = (
-        ("scenario", per_lang(lambda lang: escape(meta.title_ko if lang == "ko" else meta.title_en)
-                              + f" (<code>{escape(report.scenario_name)}</code>)")),
+        # the file name a teacher types after --scenario, in English only: Korean text shows no ids
+        ("scenario", per_lang(lambda lang: escape(meta.title_ko) if lang == "ko" else
+                              escape(meta.title_en) + f" (<code>{escape(report.scenario_name)}</code>)")),
         ("debrief.seed", str(world.seed_value)),
         ("debrief.difficulty", per_lang(lambda lang: escape(f"{getattr(level, f'name_{lang}')}: "
                                                             f"{getattr(level, f'label_{lang}')}"))),
@@ -218,12 +221,20 @@ def decisions_section(report: Debrief, w: Words) -> str:
             f'<p class="note">{w.key("debrief.decisions_note")}</p>{"".join(parts)}</section>')
 
 
+def _tag(world, entry: dict, lang: str) -> str:
+    """A cause's source and country: "Action · KOR" in English, "정책 · 한국" in Korean (no codes)."""
+    source = tr("source." + entry["source"], lang)
+    if not entry["country"]:
+        return source
+    return f"{source} · {entry['country'] if lang == 'en' else country_name(world, entry['country'], lang)}"
+
+
 def causes_section(report: Debrief, w: Words) -> str:
     parts = []
     for date, entries in quarter_causes(report.world):
         items = "".join(
-            f"<li><span class=\"tag\">[{w.inline({lang: tr('source.' + e['source'], lang) for lang in w.langs})}"
-            f"{' · ' + escape(e['country']) if e['country'] else ''}]</span> {w.both(e)}</li>" for e in entries)
+            f"<li><span class=\"tag\">[{w.inline({lang: _tag(report.world, e, lang) for lang in w.langs})}]</span> "
+            f"{w.both(e)}</li>" for e in entries)
         parts.append(f"<h3>{escape(date)}</h3><ul class=\"causes\">{items}</ul>" if items else
                      f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
     return (f'<section id="causes" class="major"><h2>{w.key("debrief.section.causes")}</h2>'

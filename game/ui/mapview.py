@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pygame
 
-from game.text import tr
+from game.text import korean_money, korean_number, tr
 
 GEOMETRY = Path(__file__).resolve().parent.parent.parent / "assets" / "map" / "world.json"
 
@@ -38,6 +38,10 @@ BORDER = (120, 140, 160)
 BORDER_KOREA = (240, 228, 66)
 WALL = (213, 94, 0)  # Okabe-Ito vermillion: export-control walls
 WALL_DARK = (120, 30, 20)
+
+# A Korean capacity in whole units: the model counts wafers in thousands a quarter and HBM in
+# millions of GB (the English tooltip's "thousand wafers/quarter").
+KOREAN_UNITS = {"foundry": (1e3, "장/분기"), "packaging": (1e3, "장/분기"), "hbm": (1e6, " GB/분기")}
 
 
 def load_geometry(path: Path = GEOMETRY) -> dict:
@@ -498,17 +502,26 @@ class MapView:
         market = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}[m.kind]
         if state:
             lines.append(f"{tr('ui.tip.share', lang)}: {state['shares'][market].get(m.name, 0.0):.1%}")
+        korean = lang == "ko"
         if m.kind == "designer":
-            lines.append(f"{tr('ui.tip.sold', lang)}: {agent.sold:,.1f}k")
-            lines.append(f"{tr('ui.tip.price_chip', lang)}: ${agent.price:,.1f}k")
+            # Korean in its own units (7,560개, 2만 5,400 달러), not "7.6k" and "$25.4k"
+            lines.append(f"{tr('ui.tip.sold', lang)}: " + (f"{korean_number(agent.sold * 1e3)}개" if korean
+                                                            else f"{agent.sold:,.1f}k"))
+            lines.append(f"{tr('ui.tip.price_chip', lang)}: " + (korean_money(agent.price * 1e3) if korean
+                                                                  else f"${agent.price:,.1f}k"))
             binding = state["bottleneck"].get(m.name, "demand") if state else "demand"
             lines.append(f"{tr('ui.tip.binding', lang)}: {tr(f'binding.{binding}', lang)}")
         else:
             unit = tr(f"ui.unit.{market}", lang)
-            lines.append(f"{tr('ui.tip.capacity', lang)}: {agent.capacity:,.0f} {unit}")
-            lines.append(f"{tr('ui.tip.output', lang)}: {agent.output:,.0f} {unit}")
+            for label, amount in (("ui.tip.capacity", agent.capacity), ("ui.tip.output", agent.output)):
+                if korean:  # 3만 2,000장/분기, not "32 천 장/분기"
+                    scale, word = KOREAN_UNITS[market]
+                    lines.append(f"{tr(label, lang)}: {korean_number(amount * scale)}{word}")
+                else:
+                    lines.append(f"{tr(label, lang)}: {amount:,.0f} {unit}")
             lines.append(f"{tr('ui.tip.price', lang)}: {agent.price:,.2f}")
-        lines.append(f"{tr('ui.tip.cash', lang)}: ${agent.cash:,.2f}B")
+        lines.append(f"{tr('ui.tip.cash', lang)}: " + (korean_money(agent.cash * 1e9) if korean
+                                                        else f"${agent.cash:,.2f}B"))
         if not agent.alive:
             lines.append(tr("binding.exited", lang))
         return lines

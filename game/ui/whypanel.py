@@ -11,6 +11,7 @@ from __future__ import annotations
 import pygame
 
 from game import why
+from game.describe import KOREAN_INDICATORS, korean_indicator
 from game.text import tr
 
 TEXT = (230, 234, 240)
@@ -23,28 +24,36 @@ NOT_FRACTIONS = {"compute_installed", "gdp_effect", "domestic_designers_alive", 
                  "policy_support_paid"}
 
 
-def fmt(key: str, value: float | None) -> str:
-    """A value in the indicator's own terms: points, a percentage or a plain number."""
+def fmt(key: str, value: float | None, lang: str = "en") -> str:
+    """A value in the indicator's own terms: points, a percentage or a plain number; in Korean,
+    money and counts in Korean units."""
     if value is None:
         return "-"
     kind, _, rest = key.partition(":")
     if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
         return f"{value:.1%}"
+    if lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
+        return korean_indicator(rest, value)
     if kind == "price" or kind == "korea":
         return f"{value:,.2f}"
     return f"{value:.1f}"
 
 
-def change(key: str, before: float | None, after: float) -> str:
+def change(key: str, before: float | None, after: float, lang: str = "en") -> str:
+    """The move between two quarters: percentage points for a share (%p in Korean), the value's
+    own units otherwise; "±0" for a move too small to show."""
     if before is None:
         return ""
     kind, _, rest = key.partition(":")
     delta = after - before
     if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
-        text = f"{delta * 100:+.1f} pp"
+        text = f"{delta * 100:+.1f} pp" if lang != "ko" else f"{delta * 100:+.1f}%p"
+    elif lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
+        text = korean_indicator(rest, delta, signed=True)
+        return text if any(c in text[1:] for c in "123456789") else "±0"
     else:
         text = f"{delta:+.2f}" if kind in ("price", "korea") else f"{delta:+.1f}"
-    return "±" + text[1:] if text.strip("+-0. p") == "" else text  # no "-0.0" for a move too small to show
+    return "±" + text[1:] if text.strip("+-0. p%") == "" else text  # no "-0.0" for a move too small to show
 
 
 class WhyPanel:
@@ -73,21 +82,21 @@ class WhyPanel:
         values = why.series(world, key)
         turns = why.explain(world, key)
         lines = []
-        now = fmt(key, values[-1]) if values else "-"
+        now = fmt(key, values[-1], lang) if values else "-"
         lines.append((f"{tr('ui.why.title', lang)} {why.label(world, key, lang)}", YELLOW, 18, True))
         summary = tr("ui.why.now", lang).format(value=now)
         if len(values) >= 2:
             summary += "   " + tr("ui.why.since", lang).format(date=world.history[0]["date"],
-                                                             change=change(key, values[0], values[-1]))
+                                                             change=change(key, values[0], values[-1], lang))
         lines.append((summary, TEXT, 14, False))
         lines.append((tr("ui.why.legend", lang), DIM, 12, False))
         if not turns:
             lines.append((tr("ui.why.nothing", lang), DIM, 14, False))
         for turn in turns:
-            delta = change(key, turn["before"], turn["after"])
+            delta = change(key, turn["before"], turn["after"], lang)
             moved = bool(delta) and not delta.startswith("±")
             colour = (UP if turn["after"] > turn["before"] else DOWN) if moved else TEXT
-            head = f"{turn['date']}: {fmt(key, turn['before'])} -> {fmt(key, turn['after'])}"
+            head = f"{turn['date']}: {fmt(key, turn['before'], lang)} -> {fmt(key, turn['after'], lang)}"
             lines.append((f"{head}  ({delta})" if delta else head, colour, 15, True))
             for cause in turn["causes"]:
                 text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
