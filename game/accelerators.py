@@ -310,7 +310,9 @@ def _update_ecosystems(world, allowed: np.ndarray) -> None:
     other platforms in its owners' data centres, not against every GPU in the world; a Chinese
     chip against what Chinese clouds run; a Korean NPU against what its Korean and export buyers
     run, where a national centre's purchases count; an open-market GPU against everyone."""
-    market = allowed.T.astype(float) @ world.installed  # [k, j]: platform j's base at k's buyers
+    # [k, j]: platform j's base at k's buyers, summed by numpy's own reduction rather than a BLAS
+    # matmul, whose kernel (and last bit) depends on the CPU
+    market = np.where(allowed.T[:, :, None], world.installed[None, :, :], 0.0).sum(axis=1)
     own = np.diagonal(market)
     leader = market.max(axis=1)
     speed, elasticity = world.params.ecosystem_speed, world.params.ecosystem_elasticity
