@@ -764,3 +764,25 @@ def test_rewinds_loads_and_the_no_action_game_are_released_from_mesas_registry(a
     assert all(world in mesa.Agent._ids for world in held)
     app.close()  # quit, or back to the title
     assert not any(world in mesa.Agent._ids for world in held)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_why_names_an_event_once(lang):
+    """An event's cause is tagged [event]/[사건] in the Why? panel; the cause log's own
+    "Event - "/"사건 - " before the title is not repeated after the tag."""
+    from game.model import World
+    from game.scenario import load_scenario
+    from game.ui.fonts import Fonts
+    from game.ui.whypanel import WhyPanel, event_prefix
+
+    pygame.font.init()
+    world = World(load_scenario("lesson_bottlenecks"), seed=7, tables=False)
+    while not world.finished:
+        world.step()
+    panel = WhyPanel(Fonts())
+    panel.open("korea:compute_installed")
+    panel.layout(world, lang)
+    tag = f"[{tr('ui.why.source.event', lang)}]"
+    tagged = [line for line, *_ in panel.lines if line.strip().startswith(tag)]
+    assert tagged, "an event moved Korea's installed compute in the lesson"
+    assert not any(line.strip().startswith(f"{tag} {event_prefix(lang)}") for line in tagged)

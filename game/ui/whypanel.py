@@ -24,6 +24,12 @@ NOT_FRACTIONS = {"compute_installed", "gdp_effect", "domestic_designers_alive", 
                  "policy_support_paid"}
 
 
+def event_prefix(lang: str) -> str:
+    """What the cause log puts before an event's title ("Event - ", "사건 - "), read from its
+    own template so that the panel, whose tag names the source, does not say it twice."""
+    return tr("cause.event_plain", lang).split("{title}")[0]
+
+
 def fmt(key: str, value: float | None, lang: str = "en") -> str:
     """A value in the indicator's own terms: points, a percentage or a plain number; in Korean,
     money and counts in Korean units."""
@@ -101,6 +107,8 @@ class WhyPanel:
             for cause in turn["causes"]:
                 text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
                 tag = tr(f"ui.why.source.{cause['source']}", lang)
+                if cause["source"] == "event":  # the tag says it already: "[event] Video takes off"
+                    text = text.removeprefix(event_prefix(lang))
                 for i, part in enumerate(self.fonts.wrap(f"[{tag}] {text}", 13, width - 24)):
                     lines.append((("  " if i == 0 else "     ") + part, SOURCE_COLOURS.get(cause["source"], TEXT),
                                   13, False))
