@@ -21,6 +21,21 @@ KOREAN_INDICATORS = {"compute_installed": (1e3, "개"), "gdp_effect": (1e9, "mon
                      "policy_support_paid": (1e9, "money")}
 
 
+# A producer's capacity in the model's units (docs/model.md, "Units"): its strings key, and how
+# many of the Korean count's units one model unit holds (thousand wafers, million GB).
+CAPACITY_UNITS = {"foundry": ("ui.unit.foundry", 1e3, "장"), "hbm_maker": ("ui.unit.hbm", 1e6, " GB"),
+                  "packager": ("ui.unit.packaging", 1e3, "장")}
+
+
+def capacity(kind: str, amount: float, lang: str) -> str:
+    """New or lost capacity of a producer of `kind` with its unit: "34.7 k wafers/qtr" in
+    English, "3만 4,700장/분기" in Korean (a count in Korean units, never "34.7천 장")."""
+    key, scale, count = CAPACITY_UNITS[kind]
+    if lang == "ko":
+        return f"{korean_number(amount * scale)}{count}/분기"
+    return f"{amount:.1f} {tr(key, lang)}"
+
+
 def korean_indicator(key: str, value: float, signed: bool = False) -> str:
     """A Korea indicator's value in Korean units (3만 5,306개, 2억 6,800만 달러, 2곳) where the
     English reader gets 35.31 thousand H100e or US$0.27 billion; `signed` for a change (+6,800만 달러)."""

@@ -20,7 +20,7 @@ from agents.controllers import Controller, make_controller
 from agents.demand import ComponentSupplier, ComputeBuyer, Industry, LLMDeveloper
 from agents.designers import Designer
 from agents.producers import Foundry, HBMMaker, Packager
-from game import accelerators, market, upstream, wafers
+from game import accelerators, describe, market, upstream, wafers
 from game import events as event_rules
 from game.calendar import parse_quarter, quarter_label
 from game.difficulty import NORMAL_GAME, Difficulty
@@ -552,7 +552,9 @@ class World(Model):
             producer.pay_capex()
             if producer.support_decided:
                 self.note("mechanism", producer.country, "cause.capacity_support", firm=producer.name,
-                          amount=producer.invested, targets=["hbm_share", "foundry_share"])
+                          amount=producer.invested, targets=["hbm_share", "foundry_share"],
+                          **{f"amount_{lang}": describe.capacity(producer.kind, producer.invested, lang)
+                             for lang in LANGUAGES})
         for designer in self.designers:
             designer.plan(self.params.growth_expectation_cap)
         self.pool.move(self)  # phone, PC and networking chips drift towards the cheapest good die

@@ -281,3 +281,14 @@ def test_the_desktop_games_korean_panels():
                                f"({change(key, values[0], values[-1], 'ko')})")
     assert any("만" in text or "억" in text for text in texts.values())
     check(texts)
+
+
+def test_new_capacity_reads_with_its_unit():
+    """The capacity-support cause names what is built in the producer's own unit: thousand
+    wafers as 장, million GB as GB, in Korean units (never "34.7 착공" with no unit)."""
+    from game.describe import capacity
+
+    assert capacity("foundry", 34.7, "ko") == "3만 4,700장/분기"
+    assert capacity("hbm_maker", 43.0, "ko") == "4,300만 GB/분기"
+    assert capacity("packager", 1.2, "ko") == "1,200장/분기"
+    assert capacity("foundry", 34.7, "en") == "34.7 k wafers/qtr"
