@@ -292,3 +292,15 @@ def test_new_capacity_reads_with_its_unit():
     assert capacity("hbm_maker", 43.0, "ko") == "4,300만 GB/분기"
     assert capacity("packager", 1.2, "ko") == "1,200장/분기"
     assert capacity("foundry", 34.7, "en") == "34.7 k wafers/qtr"
+
+
+def test_a_countrys_budget_reads_per_quarter_first():
+    """The country panel says 분기당 예산 25억 달러 (the unit of time before the amount, as Korean
+    puts it), not '예산: 25억 달러 / 분기'."""
+    from game.ui.countrypanel import country_lines
+
+    world = played("lesson_procurement_chain")
+    for code in world.countries:
+        lines = [text for _, text in country_lines(world, code, "ko")]
+        assert any(text.startswith("분기당 예산 ") for text in lines), (code, lines[:3])
+        assert not any(text.endswith("/ 분기") for text in lines), (code, lines[:3])

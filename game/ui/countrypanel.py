@@ -75,8 +75,8 @@ def country_lines(world, code: str, lang: str) -> list[tuple[str, str]]:
     score = world.scores.get(code)
     lines = [("title", name + (f"   {tr('ui.country.score', lang)} {score:.1f}" if score is not None else ""))]
     used = budget_used(country)
-    lines.append(("text", f"{tr('ui.top.budget', lang)}: {money(country.budget_per_quarter, lang, country.currency)}"
-                          f" / {tr('ui.country.quarter', lang)}"))
+    lines.append(("text", tr("ui.country.budget", lang).format(
+        amount=money(country.budget_per_quarter, lang, country.currency))))
     lines.append(("text", tr("ui.country.used", lang).format(
         used=_pct(used), spent=money(country.spent_total, lang, country.currency))))
     lines.append(("head", tr("ui.country.policy", lang)))
