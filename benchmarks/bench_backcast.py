@@ -33,7 +33,6 @@ import argparse
 import datetime as dt
 import math
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -43,6 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.reporting import git_describe, publish, source_digest  # noqa: E402
 
 DOC = ROOT / "docs" / "backcast.md"
 SCENARIO = "history_2024"
@@ -468,25 +469,6 @@ NOTES = [
 
 # ------------------------------------------------------------------------------------------ output
 
-def git_describe() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip() or "unknown"
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no git)"
-
-
-def source_digest() -> str:
-    """A digest of game/, agents/ and assets/scenarios/, tying numbers made on a dirty tree to their code."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    files = [*ROOT.glob("game/**/*.py"), *ROOT.glob("agents/**/*.py"), *ROOT.glob("assets/scenarios/*.toml")]
-    for path in sorted(files):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
 def header(args, seeds: list[int], scenario_hash: str, wall: float) -> str:
     command = "python benchmarks/bench_backcast.py " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
     return "\n".join([
@@ -525,11 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
     table = evaluate(games)
     text = report(table, games, header(args, seeds, content_hash(load_scenario(args.scenario)), wall))
-    print(text)
+    publish(text, DOC, args.write)
     print(f"{len(games)} games: {wall:.1f} s", file=sys.stderr)
-    if args.write:
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

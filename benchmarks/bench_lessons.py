@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:
 from agents.controllers import Controller  # noqa: E402
 from benchmarks.bench_levers import t_interval  # noqa: E402
 from benchmarks.common import revision  # noqa: E402
+from benchmarks.reporting import publish  # noqa: E402
 from game.actions import FoundrySubsidy, Procurement  # noqa: E402
 from game.model import World  # noqa: E402
 from game.scenario import Scenario, load_scenario  # noqa: E402
@@ -61,9 +62,12 @@ class Procure(Controller):
 
 
 def with_event(scenario: Scenario, event_id: str, **update) -> Scenario:
-    """The scenario with one event's first effect changed (it still fires and draws the same numbers)."""
+    """The scenario with one event's first effect changed: the event still fires and draws the
+    same random numbers, so the paired runs differ in that one effect only."""
     events = [e.model_copy(update={"effects": [e.effects[0].model_copy(update=update), *e.effects[1:]]})
               if e.id == event_id else e for e in scenario.events]
+    if events == list(scenario.events):
+        raise ValueError(f"no event {event_id}")
     return scenario.model_copy(update={"events": events})
 
 
@@ -224,10 +228,7 @@ def main(argv: list[str] | None = None) -> int:
               f"- date: {dt.date.today().isoformat()}; code version: `{revision()}`",
               f"- seeds: 0-{args.seeds - 1}; {cpu:.1f} s of CPU", ""]
     text = "\n".join(header + lines) + "\n"
-    print(text)
-    if args.write:
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC.relative_to(ROOT)}")
+    publish(text, DOC, args.write)
     return 0
 
 

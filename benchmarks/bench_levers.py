@@ -39,7 +39,6 @@ import datetime as dt
 import math
 import multiprocessing
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -50,6 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.reporting import git_describe, publish, source_digest  # noqa: E402
 
 PLUGINS = ROOT / "benchmarks" / "plugins"
 DOC = ROOT / "docs" / "levers.md"
@@ -831,26 +832,6 @@ def report(results: dict, mid: int, header: str = "") -> str:
     return "\n".join(parts)
 
 
-def git_describe() -> str:
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip() or "unknown"
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (no git)"
-
-
-def source_digest() -> str:
-    """A digest of the model's source and scenarios (game/, agents/, assets/scenarios/), so that numbers made
-    on a working tree with uncommitted changes ("-dirty") can still be tied to the code that made them."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    files = [*ROOT.glob("game/**/*.py"), *ROOT.glob("agents/**/*.py"), *ROOT.glob("assets/scenarios/*.toml")]
-    for path in sorted(files):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
 def header(args, seeds: list[int], scenario_hash: str, wall: float, cpu: float, games: int) -> str:
     command = "python benchmarks/bench_levers.py " + " ".join(sys.argv[1:])
     return "\n".join([
@@ -902,11 +883,8 @@ def main(argv: list[str] | None = None) -> int:
     games = sum(len(g) for g in results.values())
     cpu = sum(game.get("cpu", 0.0) for g in results.values() for game in g.values())
     text = report(results, args.mid, header(args, seeds, content_hash(scenario), wall, cpu, games))
-    print(text)
+    publish(text, DOC, args.write)
     print(f"{games} games: {wall:.1f} s wall, {cpu:.1f} s CPU in games", file=sys.stderr)
-    if args.write:
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

@@ -189,19 +189,24 @@ class Pipeline(Strict):
     ready: Quarter
 
 
-class Learning(Strict):
+class YieldCurve(Strict):
+    """A learning curve's two ends, `yield0` (now) and `yield_max` (mature), declared by each
+    subclass with its own bounds: a curve never starts above where it ends."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> YieldCurve:
+        if self.yield0 > self.yield_max:
+            raise ValueError("yield0 must not exceed yield_max")
+        return self
+
+
+class Learning(YieldCurve):
     """Wright's law on yield: y = y_max - (y_max - y0) (V / V0) ** -b, V the cumulative volume."""
 
     yield0: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
     yield_max: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
     volume0: Positive
     exponent: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)]
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Learning:
-        if self.yield0 > self.yield_max:
-            raise ValueError("yield0 must not exceed yield_max")
-        return self
 
 
 class Country(Strict):
@@ -239,7 +244,7 @@ class NodePipeline(Strict):
     ready: Quarter
 
 
-class FoundryNode(Strict):
+class FoundryNode(YieldCurve):
     """One process of a foundry (docs/model.md, "Learning per node"): its own capacity, prices and
     defect density, which falls with the wafers run on it (Wright's law). Yields are stated for a
     reference die (`params.reference_die_area`, ~a phone SoC, how the press reports them) and
@@ -259,12 +264,6 @@ class FoundryNode(Strict):
     # lines, a process customers shun): the pool's starting split of the class honours it, and the
     # foundry's `other_share` applies to its other classes (docs/model.md, "The non-AI pool").
     pool_use: Fraction | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> FoundryNode:
-        if self.yield0 > self.yield_max:
-            raise ValueError("yield0 must not exceed yield_max")
-        return self
 
 
 class Foundry(Strict):

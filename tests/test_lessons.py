@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from agents.controllers import Controller
-from game.actions import FoundrySubsidy, Procurement
+from benchmarks import bench_lessons as lessons_bench
+from benchmarks.bench_lessons import AtStart, Procure, with_event
+from game.actions import FoundrySubsidy
 from game.model import World
 from game.scenario import SCENARIO_DIR, ScenarioError, load_scenario, parse_scenario
 
@@ -19,44 +20,9 @@ HANGUL = re.compile("[\uac00-\ud7a3]")
 SEED = 7
 
 
-class AtStart(Controller):
-    """Scripted play: these Actions in the first quarter, nothing after (events: first choice)."""
-
-    def __init__(self, *actions) -> None:
-        self.actions = list(actions)
-
-    def decide(self, obs):
-        return list(self.actions) if obs.turn == 0 else []
-
-
-class Procure(Controller):
-    """The national centre at its planned volume with a set vendor mix, from the first quarter."""
-
-    def __init__(self, mix: dict[str, float]) -> None:
-        self.mix = mix
-
-    def decide(self, obs):
-        return [Procurement(budget=obs.plan_procurement, mix=self.mix)] if obs.turn == 0 else []
-
-
 def play(scenario, controllers=None, each_turn=None) -> tuple[World, list]:
-    """Play a scenario to its end; `each_turn(world)` is recorded after every quarter."""
-    world = World(scenario, seed=SEED, controllers=controllers or {}, tables=False)
-    rows = []
-    while not world.finished:
-        world.step()
-        if each_turn:
-            rows.append(each_turn(world))
-    return world, rows
-
-
-def with_event(scenario, event_id: str, **effect_update):
-    """The same scenario with one event's (first) effect changed: the event still fires and
-    draws the same random numbers, so the paired runs differ in that one effect only."""
-    events = [e.model_copy(update={"effects": [e.effects[0].model_copy(update=effect_update), *e.effects[1:]]})
-              if e.id == event_id else e for e in scenario.events]
-    assert events != list(scenario.events), f"no event {event_id}"
-    return scenario.model_copy(update={"events": events})
+    """Play a scenario to its end on SEED; `each_turn(world)` is recorded after every quarter."""
+    return lessons_bench.play(scenario, SEED, controllers, each_turn)
 
 
 def fired(world) -> set[str]:
