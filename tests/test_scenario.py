@@ -145,6 +145,14 @@ def test_yield_above_one_is_refused():
     assert "less than 1" in message
 
 
+def test_a_yield_curve_that_starts_above_its_end_is_refused():
+    """A process's yield0 above its yield_max (learning would lower the yield) names the process."""
+    message = refusal(edited("yield0 = 0.95, yield_max = 0.96, volume0 = 20000.0", "yield0 = 0.95, yield_max = 0.9, "
+                             "volume0 = 20000.0"))
+    assert "foundries[0] (TSMC).nodes[0]" in message
+    assert "yield0 must not exceed yield_max" in message
+
+
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_non_finite_numbers_are_refused(bad):
     """TOML allows nan and inf; the game must not."""
