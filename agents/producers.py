@@ -14,7 +14,7 @@ from statistics import NormalDist
 
 from agents.base import Country, Firm
 from game.calendar import parse_quarter
-from game.wafers import die_area
+from game.wafers import good_dies
 
 STANDARD_NORMAL = NormalDist()  # one instance for every newsvendor quantile (its inv_cdf is pure)
 
@@ -321,13 +321,13 @@ class Foundry(Producer):
             if successor is None:
                 continue
             if successor.node == node and self.name in successor.foundries:
-                dies = successor.dies_per_wafer * self.die_yield(node, die_area(self.model, successor))
+                dies = good_dies(self.model, self, successor)
                 total += designer.demand_est / len(successor.foundries) / dies
             current = designer.chip
             if current.node == node and self.name in designer.foundries:
                 mix = designer.foundry_mix[designer.foundries.index(self.name)]
                 if mix > 0:
-                    dies = current.dies_per_wafer * self.die_yield(node, die_area(self.model, current))
+                    dies = good_dies(self.model, self, current)
                     total -= designer.demand_est * mix / dies
         return total
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +105,7 @@ class _Calibration:
         world.llm_use.update({c: dict(use) for c, use in self.llm_use.items()})
 
 
-_CALIBRATIONS: dict[str, _Calibration] = {}  # scenario content (SHA-256 of its JSON) -> its fit, oldest first
+_CALIBRATIONS: dict[str, _Calibration] = {}  # content_hash of the scenario -> its fit, oldest first
 _CALIBRATIONS_KEPT = 16
 
 
@@ -709,7 +708,7 @@ class World(Model):
         self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
-        key = hashlib.sha256(self.scenario.model_dump_json().encode("utf-8")).hexdigest()
+        key = content_hash(self.scenario)
         fitted = _CALIBRATIONS.get(key)
         if fitted is None:
             self._fit_calibration()

@@ -231,7 +231,7 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     On a node that is short, a foundry serves the AI designers' orders first (efficient
     rationing: an accelerator earns tens of times more per wafer than a phone chip, and its
     designers prepay for capacity), then the pool pro rata; the pool's price response
-    (game.wafers.Pool.price_response) trims what it asks when the node's price rises.
+    (game.wafers.price_response) trims what it asks when the node's price rises.
     Returns the good dies each designer received."""
     foundries = world.foundries
     now = world.now
@@ -262,6 +262,7 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     # a segment whose state pays no price-gap subsidy gets none anywhere (home_subsidy_per_die is 0)
     subsidised = {s: s in world.countries and world.countries[s].policy.foundry_subsidy > 0 for s in segments}
     good_per_wafer: dict[int, float] = {}  # per node supplier: good reference dies a wafer
+    subsidy_per_die: dict[tuple[str, int], float] = {}  # per segment and node supplier
     for segment, node, i, amount in world.pool.orders(world):
         f = foundries[i]
         k = where[(i, node)]
@@ -272,8 +273,11 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
         supplier.append(k)
         orders.append(amount)
         per_wafer.append(good)
-        subsidy.append(wafers.home_subsidy_per_die(world, f, node, segment, expected=False)
-                       if subsidised[segment] else 0.0)
+        paid = subsidy_per_die.get((segment, k))  # the same for every order of a segment at a node
+        if paid is None:
+            paid = subsidy_per_die[(segment, k)] = (wafers.home_subsidy_per_die(world, f, node, segment, expected=False)
+                                                    if subsidised[segment] else 0.0)
+        subsidy.append(paid)
     buyer_a, supplier_a, orders_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int), np.array(orders)
     capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
     # AI designers' orders come first on a short node (`wafer_priority` of each): see _clear_wafers

@@ -219,17 +219,10 @@ class Pool:
             for (segment, part), barred in zip(self.segments.items(), exports, strict=True):
                 shares = [share if on and ok else 0.0
                           for share, on, ok in zip(self.shares[node][segment].tolist(), runs, barred, strict=True)]
-                wanted = demand * part * _price_response(elasticity, shares, state)
+                wanted = demand * part * price_response(elasticity, shares, state)
                 for i, share in enumerate(shares):
                     if share > 0:
                         yield segment, node, i, wanted * share
-
-    def price_response(self, world, node: str, shares) -> float:
-        """(P / P0) ** -e: the segment's wafer price on the class (its foundries' node prices
-        weighted by its shares) against the same wafers at the scenario's list prices. The pool's
-        phones and PCs pay for wafers too: when AI chips bid a node's price up, some of their
-        designs stay on the older class or wait (`pool_price_elasticity`, docs/model.md)."""
-        return _price_response(world.params.pool_price_elasticity, shares, [f.nodes.get(node) for f in world.foundries])
 
     def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
         """Each foundry's pool orders this quarter (of segments other than `foreign_of`'s own)."""
@@ -240,8 +233,12 @@ class Pool:
         return out
 
 
-def _price_response(elasticity: float, shares, state: list) -> float:
-    """`Pool.price_response` given each foundry's state on the class (None where it has none)."""
+def price_response(elasticity: float, shares, state: list) -> float:
+    """(P / P0) ** -e: a segment's wafer price on a class (its foundries' node prices weighted by
+    its `shares`; `state`: each foundry's node state on the class, None where it has none)
+    against the same wafers at the scenario's list prices. The pool's phones and PCs pay for
+    wafers too: when AI chips bid a node's price up, some of their designs stay on the older
+    class or wait (`pool_price_elasticity`, docs/model.md)."""
     if elasticity <= 0 or not any(s > 0 for s in shares):
         return 1.0
     price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)

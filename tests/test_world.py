@@ -600,3 +600,25 @@ def test_a_stated_pool_use_never_leaves_the_starting_split_short_of_the_whole():
     split = world.pool.starting_split(world, "3nm", running, own)
     assert split.sum() == pytest.approx(1.0) and (split >= 0).all()
     assert split[samsung] < own[samsung] / own[running].sum()  # its 3 nm keeps fewer outside customers
+
+
+def test_a_cached_calibration_is_the_fit_a_fresh_world_makes():
+    """The Berry fits are kept per scenario content (model._CALIBRATIONS): a world built after
+    another has played several quarters starts from the same fit as one fitted afresh, with its
+    own copies (the game the first world played does not leak into the second's start)."""
+    from game import model
+
+    scenario = baseline()
+    first = play(scenario, seed=3, turns=4)
+    assert first.turn == 4
+    cached = World(scenario, seed=5, tables=False)
+    model._CALIBRATIONS.clear()
+    fresh = World(scenario, seed=5, tables=False)
+    assert np.array_equal(cached.chip_appeal, fresh.chip_appeal)
+    assert np.array_equal(cached.installed, fresh.installed)
+    for node, by_segment in fresh.pool.shares.items():
+        for segment, shares in by_segment.items():
+            assert np.array_equal(cached.pool.shares[node][segment], shares)
+    assert cached.llm_use == fresh.llm_use
+    assert [(b.ref_price, b.target) for b in cached.buyers] == [(b.ref_price, b.target) for b in fresh.buyers]
+    assert cached.installed is not first.installed and not np.shares_memory(cached.installed, fresh.installed)
