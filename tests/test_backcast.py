@@ -69,6 +69,8 @@ def test_the_benchmark_reads_every_headline_figure_from_a_game():
     for check in headline:
         assert len(check.values) == 1 and not math.isnan(check.values[0]), check.quantity
         assert bench.verdict(check) != "not exposed"
+    # a misspelt firm or market in any row would be published as "not exposed": none is
+    assert [c.quantity for c in table if bench.verdict(c) == "not exposed"] == []
     assert by_name["Nvidia data-centre revenue, 2024 / 2023 (x)"].values[0] == pytest.approx(
         sum(q["revenue"]["Nvidia"] for q in games[0]["quarters"]) / bench.NVIDIA_DC_REVENUE_2023)
     text = bench.report(table, games, "# header\n")

@@ -101,6 +101,11 @@ def test_the_map_is_drawn_with_markers_where_the_firms_are_and_hover_shows_numbe
     assert pygame.image.tobytes(app.screen.subsurface(tip), "RGB") != before, "the tooltip is drawn"
     lines = app.map.tooltip_lines(marker)
     assert lines[0].startswith("SK hynix") and any(tr("ui.tip.capacity", "en") in line for line in lines)
+    app.map.lang = "ko"  # in Korean, capacities in whole units: "1억 2,000만 GB/분기", "3만 2,000장/분기"
+    for firm, unit in (("SK hynix", " GB/분기"), ("TSMC", "장/분기")):
+        korean = app.map.tooltip_lines(next(m for m in app.map.markers if m.name == firm))
+        capacity = [line for line in korean if line.startswith(tr("ui.tip.capacity", "ko"))]
+        assert capacity and capacity[0].endswith(unit) and "천" not in capacity[0], korean
 
 
 def test_autosaves_record_the_scenario_the_game_began_with(tmp_path):

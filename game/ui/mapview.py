@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pygame
 
+from game.describe import capacity
 from game.text import korean_money, korean_number, tr
 
 GEOMETRY = Path(__file__).resolve().parent.parent.parent / "assets" / "map" / "world.json"
@@ -38,11 +39,6 @@ BORDER = (120, 140, 160)
 BORDER_KOREA = (240, 228, 66)
 WALL = (213, 94, 0)  # Okabe-Ito vermillion: export-control walls
 WALL_DARK = (120, 30, 20)
-
-# A Korean capacity in whole units: the model counts wafers in thousands a quarter and HBM in
-# millions of GB (the English tooltip's "thousand wafers/quarter").
-KOREAN_UNITS = {"foundry": (1e3, "장/분기"), "packaging": (1e3, "장/분기"), "hbm": (1e6, " GB/분기")}
-
 
 def load_geometry(path: Path = GEOMETRY) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
@@ -515,8 +511,7 @@ class MapView:
             unit = tr(f"ui.unit.{market}", lang)
             for label, amount in (("ui.tip.capacity", agent.capacity), ("ui.tip.output", agent.output)):
                 if korean:  # 3만 2,000장/분기, not "32 천 장/분기"
-                    scale, word = KOREAN_UNITS[market]
-                    lines.append(f"{tr(label, lang)}: {korean_number(amount * scale)}{word}")
+                    lines.append(f"{tr(label, lang)}: {capacity(agent.kind, amount, lang)}")
                 else:
                     lines.append(f"{tr(label, lang)}: {amount:,.0f} {unit}")
             lines.append(f"{tr('ui.tip.price', lang)}: {agent.price:,.2f}")

@@ -20,8 +20,7 @@ YELLOW = (240, 228, 66)
 UP = (143, 214, 148)
 DOWN = (255, 138, 101)
 SOURCE_COLOURS = {"event": YELLOW, "action": (120, 190, 255), "mechanism": (200, 205, 212)}
-NOT_FRACTIONS = {"compute_installed", "gdp_effect", "domestic_designers_alive", "domestic_designers_cash",
-                 "policy_support_paid"}
+NOT_FRACTIONS = frozenset(KOREAN_INDICATORS)  # the indicators counted in whole units, not shares
 
 
 def event_prefix(lang: str) -> str:
