@@ -76,7 +76,7 @@ HELPERS: tuple[Target, ...] = (
                       "repick_other_foundry_customers", "_llm_shares", "_pay_service_incentive", "record_state",
                       "note")),
     # 4-5: upstream markets and production
-    *_targets(game.upstream, ("_clear_wafers", "_clear_by_choice", "_diplomacy", "_book", "_pay_die_subsidy",
+    *_targets(game.upstream, ("_clear_wafers", "_clear_by_choice", "_book", "_pay_die_subsidy",
                               "_buy_components"), "upstream."),
     # 6: the accelerator market
     *_targets(game.accelerators, ("chip_terms", "chip_incentive", "chip_utility", "diplomacy", "purchase_rows",

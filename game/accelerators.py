@@ -14,7 +14,7 @@ import numpy as np
 
 from game import market, wafers
 from game.exports import above
-from game.policy import STANCE_STEP
+from game.policy import customer_side, stance_affinity, supplier_step
 
 
 def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,12 +46,9 @@ def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def diplomacy(world) -> np.ndarray:
     """Buyer x chip utility from trade stances: a country aligned with the US sells more easily
     to US buyers and less easily to Chinese ones; one open to China the reverse."""
-    a = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
-    step = {c: STANCE_STEP[country.policy.trade_stance] for c, country in world.countries.items()}
-    chip_step = np.array([step.get(d.country, 0.0) if d.country not in ("USA", "CHN") else 0.0
-                          for d in world.designers])
-    side = np.array([1.0 if b.country == "USA" else -1.0 if b.country == "CHN" else 0.0 for b in world.buyers])
-    return a * side[:, None] * chip_step[None, :]
+    chip_step = np.array([supplier_step(world, d.country) for d in world.designers])
+    side = np.array([customer_side(b.country) for b in world.buyers])
+    return stance_affinity(world) * side[:, None] * chip_step[None, :]
 
 
 def chip_incentive(world) -> np.ndarray:

@@ -15,6 +15,24 @@ STANCES = ("us_aligned", "balanced", "china_open")
 # weigh a supplier's country by its step (docs/model.md, "Trade stance").
 STANCE_STEP = {"us_aligned": 1.0, "balanced": 0.0, "china_open": -1.0}
 SIDE = {"USA": 1.0, "CHN": -1.0}  # the two sides a stance leans towards
+
+
+def stance_affinity(world) -> float:
+    """Utility per stance step (the scenario's `[levers].stance_affinity`; 0 without levers)."""
+    return world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
+
+
+def customer_side(country: str) -> float:
+    """+1 for a US customer, -1 for a Chinese one, 0 for any other: who feels a stance."""
+    return SIDE.get(country, 0.0)
+
+
+def supplier_step(world, country: str) -> float:
+    """A supplier country's stance step; the US and China themselves (and a country the
+    scenario does not list) count 0. Pull = affinity x customer side x supplier step."""
+    if country in SIDE or country not in world.countries:
+        return 0.0
+    return STANCE_STEP[world.countries[country].policy.trade_stance]
 VENDOR_GROUPS = ("leader", "domestic", "other")
 
 

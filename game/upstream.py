@@ -11,7 +11,7 @@ import numpy as np
 
 from agents.designers import INPUTS
 from game import market, wafers
-from game.policy import STANCE_STEP
+from game.policy import customer_side, stance_affinity, supplier_step
 from game.text import tr
 
 # Below these, what is left of an order (million GB) or of a maker's lines (share) is rounding.
@@ -382,7 +382,7 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
     capacity = np.array([s.available for s in suppliers])
     if len(buyer_a):
         utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
-                   + _diplomacy(world, suppliers, buyer_a, supplier_a))
+                   + _Diplomacy(world, suppliers)(buyer_a, supplier_a))
         shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
         orders = needs[buyer_a] * shares
         filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
@@ -393,22 +393,16 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
     return np.bincount(buyer_a, filled, n)
 
 
-def _diplomacy(world, suppliers, buyer, supplier) -> np.ndarray:
-    """American designers lean towards suppliers from countries aligned with the US, Chinese
-    designers the other way (scenario `stance_affinity`; the same rule as for chip buyers)."""
-    return _Diplomacy(world, suppliers)(buyer, supplier)
-
-
 class _Diplomacy:
-    """`_diplomacy` with the per-supplier and per-designer factors worked out once, for a market
-    cleared in several passes (HBM: one per generation) while stances stay as they are."""
+    """American designers lean towards suppliers from countries aligned with the US, Chinese
+    designers the other way (the same rule as for chip buyers, game.policy), per edge. The
+    per-supplier and per-designer factors are worked out once, for a market cleared in several
+    passes (HBM: one per generation) while stances stay as they are."""
 
     def __init__(self, world, suppliers) -> None:
-        self.affinity = world.scenario.levers.stance_affinity if world.scenario.levers else 0.0
-        self.step = np.array([STANCE_STEP[world.countries[s.country].policy.trade_stance]
-                              if s.country not in ("USA", "CHN") else 0.0 for s in suppliers])
-        self.side = np.array([1.0 if d.country == "USA" else -1.0 if d.country == "CHN" else 0.0
-                              for d in world.designers])
+        self.affinity = stance_affinity(world)
+        self.step = np.array([supplier_step(world, s.country) for s in suppliers])
+        self.side = np.array([customer_side(d.country) for d in world.designers])
 
     def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
         return self.affinity * self.side[buyer] * self.step[supplier]

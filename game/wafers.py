@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from game import market
-from game.policy import SIDE, STANCE_STEP
+from game.policy import customer_side, stance_affinity, supplier_step
 
 ELSEWHERE = "ROW"  # the pool segment designed by firms of no country with a home segment
 
@@ -250,12 +250,11 @@ def stance_pull(world, segment: str) -> np.ndarray:
     """Per foundry: how a segment weighs the foundry's country for its trade stance. Customers
     from the US lean to foundries of countries aligned with it and away from those open to China;
     customers from China the reverse; the stance of the US and China themselves is not counted."""
-    side = SIDE.get(segment, 0.0)
+    side = customer_side(segment)
     if side == 0.0 or not world.scenario.levers:
         return np.zeros(len(world.foundries))
-    pull = world.scenario.levers.stance_affinity * side
-    return np.array([pull * STANCE_STEP[world.countries[f.country].policy.trade_stance]
-                     if f.country in world.countries and f.country not in SIDE else 0.0 for f in world.foundries])
+    pull = stance_affinity(world) * side
+    return np.array([pull * supplier_step(world, f.country) for f in world.foundries])
 
 
 def _class_rank(node: str) -> float:
