@@ -300,8 +300,7 @@ class Governance:
             prices=dict(state["prices"]), bottlenecks=dict(state["bottleneck"]),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,
-            plan_procurement=country.to_local(national.planned_budget(max(world.now, national.opens)))
-            if national else 0.0,
+            plan_procurement=world.planned_procurement(country),
             funded=self.funded_shares(country, last=world.in_turn),
             refused=self.refusals(country_id, world.turn - 1 if world.in_turn else world.turn),
             rng=self.rngs[country_id],

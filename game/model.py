@@ -495,6 +495,18 @@ class World(Model):
             return policy.procurement_budget
         return country.to_local(buyer.planned_budget(max(self.now, self.start)))
 
+    def planned_procurement(self, country: Country, policy=None) -> float:
+        """Local currency a quarter the national centre is set to spend once it is open: the
+        volume `policy` commits it to, else its plan at opening (or now, once open). Before the
+        centre opens its cost this quarter is 0, but a volume set now is what it will buy, so the
+        desk and the strategies start from this, never from 0 (a zero volume buys nothing)."""
+        buyer = self.national_buyer(country.name)
+        if buyer is None:
+            return 0.0
+        if policy is not None and policy.procurement_budget is not None:
+            return policy.procurement_budget
+        return country.to_local(buyer.planned_budget(max(self.now, buyer.opens)))
+
     def national_buyer(self, country: str) -> ComputeBuyer | None:
         """The country's national compute centre (its first, as listed), or None. Buyers and
         their `national` flags are fixed for a game, so the map is made once: it is asked

@@ -185,6 +185,13 @@ def korean_amount(amount: float) -> str:
     return korean_number(amount)
 
 
+def quarter_name(index: int, lang: str) -> str:
+    """A quarter as a reader writes it: "2025Q4" in English (as the rest of the game writes
+    quarters), "2025년 4분기" in Korean, never "2025Q4" in a Korean sentence."""
+    year, quarter = index // 4, index % 4 + 1
+    return f"{year}년 {quarter}분기" if lang == "ko" else f"{year}Q{quarter}"
+
+
 def korean_name(name: str) -> str:
     """An English name the model keeps for an item without its own Korean name, in Korean where a
     rule reads it: a chip's "X successor" is "X 후속 칩" (RNGD successor -> RNGD 후속 칩)."""

@@ -304,3 +304,12 @@ def test_a_countrys_budget_reads_per_quarter_first():
         lines = [text for _, text in country_lines(world, code, "ko")]
         assert any(text.startswith("분기당 예산 ") for text in lines), (code, lines[:3])
         assert not any(text.endswith("/ 분기") for text in lines), (code, lines[:3])
+
+
+def test_a_quarter_reads_as_each_language_writes_it():
+    from game.calendar import parse_quarter
+    from game.text import quarter_name
+
+    assert quarter_name(parse_quarter("2025Q4"), "ko") == "2025년 4분기"
+    assert quarter_name(parse_quarter("2027Q1"), "ko") == "2027년 1분기"
+    assert quarter_name(parse_quarter("2025Q4"), "en") == "2025Q4"

@@ -791,3 +791,32 @@ def test_why_names_an_event_once(lang):
     tagged = [line for line, *_ in panel.lines if line.strip().startswith(tag)]
     assert tagged, "an event moved Korea's installed compute in the lesson"
     assert not any(line.strip().startswith(f"{tag} {event_prefix(lang)}") for line in tagged)
+
+
+def test_setting_the_centres_mix_before_it_opens_keeps_its_budget_and_says_when_it_opens(tmp_path):
+    """Lesson 3's trap (issue 17): in 2025Q1 the centre has not opened, so what it costs this quarter
+    is 0; the desk used to start its budget slider there, and a player who set only the mix sent a
+    zero budget: the centre then bought nothing all lesson. The slider starts at the plan the centre
+    opens with, and the desk says when it opens."""
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    game = GameApp(Session("lesson_procurement_chain", 7, saves_dir=tmp_path), "ko", screen)
+    game.frame()
+    world = game.session.world
+    national = world.national_buyer("KOR")
+    assert world.now + 1 < national.opens, "the lesson starts before the centre opens"
+    assert game.desk.values["procurement.budget"] > 0
+    notes = [w.text for w in game.desk.scroll.get_container().elements if hasattr(w, "text")]
+    assert any("2025년 4분기 개장" in t for t in notes), notes
+    game.desk.set_value("procurement.leader", 50)
+    game.desk.set_value("procurement.domestic", 40)
+    game.frame()
+    assert game.desk.reason is None, game.desk.reason
+    click(game, game.desk.end_button.rect.center)
+    while world.now < national.opens:
+        press(game, pygame.K_RETURN)
+    policy = world.countries["KOR"].policy
+    assert policy.procurement_mix == {"leader": 0.5, "domestic": 0.4, "other": pytest.approx(0.1)}
+    assert policy.procurement_budget == pytest.approx(world.planned_procurement(world.countries["KOR"]), rel=0.05)
+    assert national.budget > 0 and national.new_compute > 0, "the centre buys once it opens"
+    pygame.quit()

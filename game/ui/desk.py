@@ -30,7 +30,7 @@ from game.actions import (
 from game.describe import money
 from game.policy import STANCES
 from game.reasons import in_language
-from game.text import tr
+from game.text import quarter_name, tr
 from game.ui.fonts import Fonts
 from game.ui.session import validation_message
 
@@ -89,7 +89,7 @@ class Desk:
         national = world.national_buyer(self.session.code)
         self.has_procurement = national is not None
         if national is not None:
-            budget = world.procurement_cost(country, policy)
+            budget = world.planned_procurement(country, policy)  # before the centre opens too
             mix = policy.procurement_mix or {}
             base["procurement.budget"] = round(budget / 1e9)
             base["procurement.leader"] = round(mix.get("leader", 0.0) * 100)
@@ -171,9 +171,14 @@ class Desk:
         world, lang = self.session.world, self.lang
         sections = [("lever.foundry_subsidy", [Lever("foundry_subsidy", tr("ui.desk.rate", lang), 0, 100, "pct", 5)])]
         if self.has_procurement:
-            plan = max(world.procurement_cost(self.session.country, self.session.effective_policy()), 0)
+            plan = max(world.planned_procurement(self.session.country, self.session.effective_policy()), 0)
             top = int(max(600, 2 * plan / 1e9) // 50 * 50)
+            national = world.national_buyer(self.session.code)
+            deciding_for = world.now if world.in_turn else world.now + 1  # the quarter these levers act in
+            opening = [("note", "procurement.opens", tr("ui.desk.centre_opens", lang).format(
+                date=quarter_name(national.opens, lang)))] if deciding_for < national.opens else []
             sections.append(("lever.procurement", [
+                *opening,
                 Lever("procurement.budget", tr("ui.desk.budget", lang), 0, top, "bkrw", 10),
                 Lever("procurement.leader", tr("ui.desk.mix_leader", lang), 0, 100, "pct", 5),
                 Lever("procurement.domestic", tr("ui.desk.mix_domestic", lang), 0, 100, "pct", 5),
@@ -252,6 +257,12 @@ class Desk:
             self.widgets[slider] = (row.key, row)
             return y + px(self.ROW)
         kind, key, label = row
+        if kind == "note":  # a line of explanation under a section title, wrapped to the panel
+            for line in Fonts(self.scale).wrap(label, 13, inner - 28):
+                UILabel(pygame.Rect(14, y, inner - 22, self.px(22)), line, manager=m, container=self.scroll,
+                        object_id="#small")
+                y += self.px(20)
+            return y + 4
         if kind == "toggle":
             done = self.base[key]
             text = f"{label}: {tr('ui.desk.linked' if done else 'ui.desk.link', lang)}"
