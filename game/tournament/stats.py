@@ -17,6 +17,7 @@ seeds), as shared/notes/tournaments.md advises; no sequential rating (see docs/s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -80,15 +81,23 @@ class Board:
         return [e.strategy for e in self.entries]
 
 
-def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: str) -> Board:
-    """The board from game rows (filter them to one role and scenario first)."""
-    scores: dict[str, dict[int, float]] = {s: {} for s in strategies}
+def seed_of(row: dict) -> int:
+    return int(row["seed"])
+
+
+def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: str,
+                pair: Callable[[dict], Hashable] = seed_of, seeds: int | None = None) -> Board:
+    """The board from game rows (filter them to one role and scenario first). `pair` names the
+    game two strategies' rows are paired on: the seed; in a cross-play run a seat's strategies
+    meet the same opponents on the same seeds, so there it is (seed, opponents) and `seeds` says
+    how many seeds that is. A void row (another seat forfeited the game) does not count."""
+    scores: dict[str, dict[Hashable, float]] = {s: {} for s in strategies}
     forfeits = dict.fromkeys(strategies, 0)
     refused = dict.fromkeys(strategies, 0)
     for row in rows:
         s = row["strategy"]
-        if s in scores and row["role"] == role and row["scenario"] == scenario:
-            scores[s][int(row["seed"])] = game_score(row)
+        if s in scores and row["role"] == role and row["scenario"] == scenario and row["outcome"] != "void":
+            scores[s][pair(row)] = game_score(row)
             forfeits[s] += row["outcome"] != "ok"
             refused[s] += int(row["refused"] or 0)
     entries = []
@@ -120,14 +129,15 @@ def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: st
                 head = e
         head = head or e
         e.group = letters[group % 26] * (1 + group // 26)
-    seeds = len(set().union(*(scores[s].keys() for s in strategies))) if strategies else 0
+    if seeds is None:
+        seeds = len(set().union(*(scores[s].keys() for s in strategies))) if strategies else 0
     return Board(role, scenario, seeds, entries, pairs=len(raw))
 
 
 ALPHA = 0.05  # family-wise error rate of the tied groups
 
 
-def paired_test(a: dict[int, float], b: dict[int, float]) -> tuple[float, float]:
+def paired_test(a: dict[Hashable, float], b: dict[Hashable, float]) -> tuple[float, float]:
     """(two-sided p value, mean of a - b) of a paired t test over the seeds both played. Equal
     differences on every seed (no spread) are certain: p 0 if they are not zero, else 1."""
     diffs = np.array([a[k] - b[k] for k in sorted(a.keys() & b.keys())])
