@@ -101,6 +101,11 @@ def make_design(seats: dict[str, list[str]], countries: list[str], scenario: str
                           f"(countries: {', '.join(countries)})")
     if not seats:
         raise DesignError("--seat: name at least one seat")
+    for code, strategies in seats.items():
+        if not strategies:
+            raise DesignError(f"--seat {code}: name at least one strategy")
+        if len(set(strategies)) != len(strategies):
+            raise DesignError(f"--seat {code}: a strategy is named twice in the seat")
     return Design(tuple((c, tuple(seats[c])) for c in countries if c in seats))
 
 
