@@ -6,6 +6,7 @@ write games.csv (payoffs.csv) and the plots."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -292,6 +293,9 @@ def _run(options: Options, outcome: Outcome, ctrl_c) -> Outcome:
     if options.backend == "local" and options.workers != 0:
         backends.start_forkserver()  # it imports the game while we validate
     scenario, roles, designs, labels = validate(options)
+    if options.seats is not None and len(designs[0].seats) == 1:  # one seat: the one-seat tournament, exactly
+        (role, specs), = designs[0].seats
+        options = dataclasses.replace(options, role=role, strategies=list(specs), seats=None)
     outcome.designs, outcome.labels = designs, labels
     store = open_store(options, scenario, roles, outcome, all_strategies(options, designs))
     try:
