@@ -357,3 +357,11 @@ def test_payoff_tensors_wait_for_every_combination():
     assert crossplay.payoff_tensors(full, design)["KOR"].shape == (1, 2)
     full[1].cells["KOR"] = empty
     assert crossplay.payoff_tensors(full, design) is None
+
+
+def test_a_board_at_a_difficulty_counts_its_games(tmp_path):
+    """The board names the scenario with its difficulty, but the rows name it as run: before this
+    fix a --difficulty hard board showed 0 games."""
+    outcome = run_tournament(Options(strategies=["team_korea"], seeds=2, out=tmp_path, workers=0, progress=False,
+                                     plots=False, difficulty="hard"))
+    assert outcome.boards[0].scenario == "baseline (Hard)" and outcome.boards[0].entries[0].games == 2

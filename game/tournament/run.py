@@ -364,7 +364,8 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
     for role in roles:
         rows = [r for r in store.rows(options.scenario, role) if r["strategy"] in options.strategies
                 and int(r["seed"]) in set(seeds) and not r.get("lineup")]
-        board = leaderboard(rows, options.strategies, role, shown)
+        board = leaderboard(rows, options.strategies, role, options.scenario)  # rows name the scenario as run
+        board.scenario = shown
         outcome.boards.append(board)
         texts.append(render(board, options.lang))
         if options.plots and rows:
