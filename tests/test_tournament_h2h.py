@@ -365,3 +365,46 @@ def test_a_board_at_a_difficulty_counts_its_games(tmp_path):
     outcome = run_tournament(Options(strategies=["team_korea"], seeds=2, out=tmp_path, workers=0, progress=False,
                                      plots=False, difficulty="hard"))
     assert outcome.boards[0].scenario == "baseline (Hard)" and outcome.boards[0].entries[0].games == 2
+
+
+def test_sim_and_help_do_not_import_the_tournament():
+    """The command line builds every parser, but only `tournament` imports the tournament's modules."""
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\n"
+            "from game.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['sim', '--turns', '1'])\n"
+            "print(sorted(m for m in sys.modules if m.startswith('game.tournament')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "['game.tournament', 'game.tournament.arguments']"
+
+
+def test_verify_re_plays_cross_play_games_whole(tmp_path, monkeypatch):
+    """--verify after a code change re-plays recorded cross-play games as the games they were
+    (every seat) and accepts them when nothing moved, refuses when a seat's score moved."""
+    from game.tournament import meta
+
+    argv = ["tournament", "--seat", "KOR=team_korea,laissez_faire", "--seat", "USA=default,laissez_faire",
+            "--seeds", "1", "--out", str(tmp_path), "--workers", "0", "--quiet", "--no-plots"]
+    code, _stdout, err = cli(*argv)
+    assert code == 0, err
+    monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+refactored")
+    code, stdout, err = cli(*argv, "--verify", "3")
+    assert code == 0 and "3 recorded games re-played with this code came out the same" in stdout, err
+    monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+changed")
+    real = worker.play_lineup
+
+    def moved(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        for row in rows:
+            if row["role"] == "USA":
+                row["total"] += 1.0
+        return rows
+
+    monkeypatch.setattr(worker, "play_lineup", moved)
+    code, _stdout, err = cli(*argv, "--verify", "4")
+    assert code == 2 and "(USA, in KOR=" in err and "total: " in err, err

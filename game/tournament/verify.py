@@ -45,6 +45,6 @@ def first_difference(rows: list[dict], config) -> str | None:
         now = {k: new.get(k) for k in RESULT} | {f"c_{k}": v for k, v in new["components"].items()}
         moved = precision_difference({k: old.get(k) for k in now}, now)
         if moved:
-            against = f", against {old['lineup']}" if old.get("lineup") else ""
+            against = f", in {old['lineup']}" if old.get("lineup") else ""
             return f"{old['strategy']} on seed {old['seed']} ({old['role']}{against}): {moved} (recorded against now)"
     return None
