@@ -18,13 +18,12 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from game.tournament.stats import Board, game_score, leaderboard, mean_ci
+from game.tournament.stats import Board, game_score, leaderboard, mean_ci, pad, width
 from game.tournament.tasks import LINEUP_SEPARATOR, lineup
 
 
@@ -197,16 +196,6 @@ def _num(value: float) -> str:
 
 
 # ----------------------------------------------------------------------------- text
-
-
-def width(text: str) -> int:
-    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, columns: int, right: bool = False) -> str:
-    gap = " " * max(0, columns - width(text))
-    return gap + text if right else text + gap
 
 
 def cell_text(cell: Cell) -> str:

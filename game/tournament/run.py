@@ -412,7 +412,7 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
         board.scenario = _shown(options)
         outcome.boards.append(board)
         others = len(design.combinations()) // len(design.strategies_of(role))
-        texts.append(render(board, lang) + "\n" + tr("tournament.payoffs.seat_board", lang).format(
+        texts.append(render(board, lang, labels) + "\n" + tr("tournament.payoffs.seat_board", lang).format(
             seat=names.get(role, role), seeds=len(seeds), opponents=others))
         mine = [r for r in rows if r["role"] == role and r["outcome"] != "void"]
         if options.plots and mine:

@@ -17,6 +17,7 @@ seeds), as shared/notes/tournaments.md advises; no sequential rating (see docs/s
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -165,33 +166,47 @@ def holm(pvalues: dict) -> dict:
     return adjusted
 
 
-def render(board: Board, lang: str = "en") -> str:
-    """The board as text: deterministic (no timings), so two runs can be compared byte for byte."""
+def width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """`text` padded to `columns` terminal columns (str.ljust/rjust count a Hangul syllable as one)."""
+    gap = " " * max(0, columns - width(text))
+    return gap + text if right else text + gap
+
+
+def render(board: Board, lang: str = "en", labels: dict[str, str] | None = None) -> str:
+    """The board as text: deterministic (no timings), so two runs can be compared byte for byte.
+    `labels`: a strategy's short label to show instead of its spec (the head-to-head boards)."""
     from game.text import tr
 
-    names = board.order()
-    width = max([len(n) for n in names] + [8])
+    label = (labels or {}).get
+    names = [label(n, n) for n in board.order()]
+    wide = max([width(n) for n in names] + [8])
     games = sum(e.games for e in board.entries)
     lines = [tr("tournament.board_title", lang).format(role=board.role, scenario=board.scenario,
                                                         seeds=board.seeds, games=games), ""]
-    head = (f"{'#':>2}  {tr('tournament.strategy', lang):<{width}}  {tr('tournament.games', lang):>5}  "
+    head = (f"{'#':>2}  {pad(tr('tournament.strategy', lang), wide)}  {tr('tournament.games', lang):>5}  "
             f"{tr('tournament.forfeits', lang):>8}  {tr('tournament.mean', lang):>6}  {'95% CI':>15}  "
             f"{tr('tournament.rating', lang):>7}  {tr('tournament.refused', lang):>7}  {tr('tournament.group', lang)}")
     lines.append(head)
     for i, e in enumerate(board.entries, 1):
         ci = f"[{e.low:5.1f}, {e.high:5.1f}]" if not math.isnan(e.mean) else "-"
         rating = f"{100 * e.rating:6.1f}%" if not math.isnan(e.rating) else "-"
-        lines.append(f"{i:>2}  {e.strategy:<{width}}  {e.games:>5}  {e.forfeits:>8}  {e.mean:6.2f}  {ci:>15}  "
+        shown = label(e.strategy, e.strategy)
+        lines.append(f"{i:>2}  {pad(shown, wide)}  {e.games:>5}  {e.forfeits:>8}  {e.mean:6.2f}  {ci:>15}  "
                      f"{rating:>7}  {e.refused:>7}  {e.group}")
     if len(names) > 1:
         lines += ["", tr("tournament.pairwise_title", lang)]
-        col = max(8, min(width, 14))
-        lines.append(" " * (width + 2) + "".join(f"{n[:col]:>{col + 2}}" for n in names))
+        col = max(8, min(wide, 14))
+        lines.append(" " * (wide + 2) + "".join(pad(n[:col], col + 2, True) for n in names))
         for e in board.entries:
             cells = "".join(f"{'-':>{col + 2}}" if n == e.strategy else
                             f"{100 * e.wins[n]:>{col + 1}.0f}%" if n in e.wins else f"{'':>{col + 2}}"
-                            for n in names)
-            lines.append(f"{e.strategy:<{width}}  {cells}")
+                            for n in board.order())
+            lines.append(f"{pad(label(e.strategy, e.strategy), wide)}  {cells}")
     lines += ["", tr("tournament.board_notes", lang)]
     if board.pairs:
         lines.append(tr("tournament.groups_note", lang).format(pairs=board.pairs, alpha=round(100 * ALPHA)))
