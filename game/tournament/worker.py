@@ -155,8 +155,7 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
             world.step()
         for row in rows:
             row["total"] = float(world.scores[row["role"]])
-            row["components"] = {k: float(v) for k, v in
-                                 breakdown(scenario.score, world.indicators[row["role"]]).items()}
+            row["components"] = _components(scenario, world, row["role"])
     except BaseException as exc:  # a strategy's fault (or a game it broke): this game is forfeit
         if _users_ctrl_c(exc):
             raise
@@ -186,6 +185,11 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
             row["slowest_decision"] = inner.slowest
         row["wall_time"], row["cpu_time"] = wall, used
     return rows
+
+
+def _components(scenario, world, role: str) -> dict[str, float]:
+    """A seat's score components at the end of a game (the store's c_<component> columns)."""
+    return {k: float(v) for k, v in breakdown(scenario.score, world.indicators[role]).items()}
 
 
 def _users_ctrl_c(exc: BaseException) -> bool:
