@@ -13,12 +13,16 @@ BACKENDS = ("local", "dask", "ray")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `tournament` subcommand's options (run.options_from reads them)."""
-    parser.add_argument("--strategies", required=True, metavar="A,B,...",
+    parser.add_argument("--strategies", metavar="A,B,...",
                         help="comma-separated: built-in names, module:Class, or path/to/file.py:Class")
+    parser.add_argument("--seat", action="append", metavar="CODE=A,B,...",
+                        help="head-to-head, instead of --role/--strategies: a country and its strategies; repeat "
+                             "for more seats (every combination plays on the same seeds; countries not named play "
+                             "their default). Writes payoffs.csv and a payoff matrix per seat")
     parser.add_argument("--seeds", type=argtypes.positive, required=True, metavar="N",
                         help="seeds per strategy (paired)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for results.sqlite, games.csv, plots")
-    parser.add_argument("--role", default="KOR", help="the country the strategies play (default: KOR; all: every one)")
+    parser.add_argument("--role", help="the country the strategies play (default: KOR; all: every one)")
     parser.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
     parser.add_argument("--workers", type=argtypes.count, metavar="N",
                         help="worker processes (default: all cores; 0: in this process, no isolation)")
@@ -41,3 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verify", type=argtypes.positive, metavar="N",
                         help="if only the code or library versions changed since --out was filled: re-play N "
                              "recorded games and go on when every one comes out the same")
+    parser.add_argument("--ecological", type=argtypes.positive, metavar="GENERATIONS",
+                        help="also run an ecological tournament on the payoffs: each seat's strategies' shares "
+                             "over this many generations (replicator dynamics, as Axelrod's)")

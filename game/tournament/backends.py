@@ -41,7 +41,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import forkserver
 
-from game.tournament.tasks import Config, init_worker, run_batch, run_local_batch
+from game.tournament.tasks import Config, forfeit_rows, init_worker, run_batch, run_local_batch
 
 Record = Callable[[list[dict]], None]
 
@@ -57,7 +57,7 @@ class Interrupted(Exception):
 
 @dataclass
 class Batch:
-    games: list[tuple[str, str, int]]
+    games: list[tuple]  # tasks.py: (strategy, role, seed), or a cross-play game's
     attempts: int = 0  # pools that broke before it started a game
 
 
@@ -66,10 +66,7 @@ NEVER_STARTED = "the worker process died before this batch started, three times"
 
 
 def _dead_worker_rows(config: Config, batch: Batch, error: str = DIED_TWICE) -> list[dict]:
-    return [{"strategy": s, "role": r, "seed": seed, "scenario": config.scenario, "outcome": "forfeit",
-             "error": error[:2000],
-             "total": None, "components": {}, "turns": 0, "refused": 0, "slowest_decision": None,
-             "worker_pid": None, "wall_time": None} for s, r, seed in batch.games]
+    return [row for game in batch.games for row in forfeit_rows(config, game, error)]
 
 
 def mp_context():

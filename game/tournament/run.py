@@ -1,9 +1,12 @@
 """The tournament command: plan the games (every strategy on the same seeds, drawn here in the
-parent), skip those already in the database, run the rest in batches on a backend, record each
-batch as it finishes, then print the leaderboard, write games.csv and the plots."""
+parent; with several `--seat`s, every combination of the seats' strategies on those seeds:
+crossplay.py), skip those already in the database, run the rest in batches on a backend, record
+each batch as it finishes, then print the leaderboard (a board per seat, and the payoff matrices),
+write games.csv (payoffs.csv) and the plots."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -12,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from game.tournament import meta, verify
+from game.tournament import crossplay, meta, verify
 from game.tournament import store as store_module
 from game.tournament import strategies as strategy_specs
 from game.tournament.arguments import BACKENDS
+from game.tournament.crossplay import Design, DesignError
 from game.tournament.store import Store, StoreError
+from game.tournament.tasks import lineup, seats
 
 # The per-game hard limit the parent enforces on local workers (backends.run_local), from the
 # decision limit: every decision of a game could take nearly the whole limit, so a game is allowed
@@ -64,6 +69,10 @@ class Options:
     difficulty: str = "normal"  # the role's state money and its rivals' (assets/difficulty.toml)
     tasks_per_child: int | None = None  # local workers live for the run; 1: a fresh one per batch (backends.py)
     game_limit: float | None = None  # seconds a game may run in a local worker; None: from the decision limit
+    # Cross-play (crossplay.py): {country: [strategies]} for the named seats; then `strategies` stays
+    # empty and `role` unused. One seat is the one-seat tournament (its rows are the same games).
+    seats: dict[str, list[str]] | None = None
+    ecological: int = 0  # generations of an ecological tournament on the payoffs (ecology.py); 0: none
 
 
 @dataclass
@@ -77,6 +86,10 @@ class Outcome:
     interrupted: bool = False
     todo: int = 0  # games this run set out to play
     notes: list[str] = field(default_factory=list)  # said before the footer (e.g. where --restart moved things)
+    designs: list[Design] = field(default_factory=list)  # what was played: one per role, or the cross-play
+    payoffs: list[list[crossplay.Payoff]] = field(default_factory=list)  # per design, one per combination
+    ecology: list[dict] = field(default_factory=list)  # --ecological: shares per seat, generation 0 on
+    labels: dict[str, str] = field(default_factory=dict)  # strategy -> its short label (its `name`)
 
 
 def draw_seeds(master_seed: int, n: int) -> list[int]:
@@ -86,10 +99,12 @@ def draw_seeds(master_seed: int, n: int) -> list[int]:
     return [int(w) >> 1 for w in words]  # SQLite integers and World seeds are below 2**63
 
 
-def plan(options: Options, roles: list[str], seeds: list[int], done: dict[str, set]) -> list[tuple[str, str, int]]:
-    """Games not yet played, seed-major (so an interrupted run leaves paired seeds complete)."""
-    return [(s, role, seed) for role in roles for seed in seeds for s in options.strategies
-            if (s, seed) not in done[role]]
+def plan(designs: list[Design], seeds: list[int], done: set[tuple[str, str, str, int]]) -> list[tuple]:
+    """Games not yet played, design by design (role by role), each seed-major (so an interrupted
+    run leaves paired seeds complete). `done`: Store.finished_keys; a game is done when every named
+    seat has its row."""
+    return [g for design in designs for g in design.games(seeds)
+            if not all((lineup(g), role, strategy, g[2]) in done for role, strategy in seats(g))]
 
 
 TAIL_PARTS = 4
@@ -121,25 +136,45 @@ def auto_batch(total: int, workers: int) -> int:
 
 
 def validate(options: Options):
+    """The scenario, the roles played, the designs (one per role, or the cross-play's one) and the
+    strategies' short labels; any mistake in the command is a TournamentUsageError (exit 2)
+    before anything is written."""
     from game.scenario import load_scenario
 
     scenario = load_scenario(options.scenario)  # ScenarioError -> exit 2 in the CLI
     countries = [c.id for c in scenario.countries]
-    roles = countries if options.role.lower() == "all" else [options.role.upper()]
-    for role in roles:
-        if role not in countries:
-            raise TournamentUsageError(f"--role: no country '{role}' in scenario '{options.scenario}' "
-                                       f"(countries: {', '.join(countries)}, or all)")
-    if not options.strategies:
-        raise TournamentUsageError("--strategies: name at least one strategy")
-    if len(set(options.strategies)) != len(options.strategies):
-        raise TournamentUsageError("--strategies: a strategy is named twice")
-    for spec in options.strategies:
-        for role in roles[:1] if strategy_specs.is_plugin(spec) else roles:  # a plug-in is the same for every role
-            try:
-                strategy_specs.check(spec, role)
-            except strategy_specs.SpecError as exc:
-                raise TournamentUsageError(f"--strategies: {exc}") from None
+    if options.seats is not None:
+        if options.strategies:
+            raise TournamentUsageError("--seat and --strategies: name the strategies of each seat with --seat "
+                                       "(--seat KOR=a,b --seat USA=c,d), or one role's with --role and --strategies")
+        try:
+            design = crossplay.make_design(options.seats, countries, options.scenario)
+        except DesignError as exc:
+            raise TournamentUsageError(str(exc)) from None
+        designs = [design]
+        roles = design.roles
+    else:
+        roles = countries if options.role.lower() == "all" else [options.role.upper()]
+        for role in roles:
+            if role not in countries:
+                raise TournamentUsageError(f"--role: no country '{role}' in scenario '{options.scenario}' "
+                                           f"(countries: {', '.join(countries)}, or all)")
+        if not options.strategies:
+            raise TournamentUsageError("--strategies: name at least one strategy")
+        if len(set(options.strategies)) != len(options.strategies):
+            raise TournamentUsageError("--strategies: a strategy is named twice")
+        designs = [Design(((role, tuple(options.strategies)),)) for role in roles]
+    labels: dict[str, str] = {}
+    for design in designs:
+        for role, specs in design.seats:
+            flag = "--strategies" if options.seats is None else f"--seat {role}"
+            for spec in specs:
+                if strategy_specs.is_plugin(spec) and spec in labels:
+                    continue  # a plug-in is the same for every role: loaded once
+                try:
+                    labels[spec] = strategy_specs.check(spec, role)
+                except strategy_specs.SpecError as exc:
+                    raise TournamentUsageError(f"{flag}: {exc}") from None
     if options.backend not in BACKENDS:
         raise TournamentUsageError(f"--backend {options.backend}: choose one of {', '.join(BACKENDS)}")
     from game.tournament.backends import BackendMissing, require
@@ -148,10 +183,24 @@ def validate(options: Options):
         require(options.backend)
     except BackendMissing as exc:
         raise TournamentUsageError(str(exc)) from None
-    return scenario, roles
+    return scenario, roles, designs, unique_labels(labels)
 
 
-def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -> Store:
+def unique_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Short labels, except where two strategies would share one: those keep their specs."""
+    count: dict[str, int] = {}
+    for text in labels.values():
+        count[text] = count.get(text, 0) + 1
+    return {spec: text if count[text] == 1 else spec for spec, text in labels.items()}
+
+
+def all_strategies(options: Options, designs: list[Design]) -> list[str]:
+    return list(dict.fromkeys(s for d in designs for s in d.strategies)) if options.seats is not None \
+        else options.strategies
+
+
+def open_store(options: Options, scenario, roles: list[str], outcome: Outcome,
+               strategies: list[str] | None = None) -> Store:
     """The database in --out, after checking that its games were played under this run's setup
     (tournament/meta.py). A mismatch, or games of unknown setup, is a usage error that changes
     nothing; --restart first renames the old database aside."""
@@ -159,8 +208,8 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
     from game.text import tr
 
     wanted = meta.describe(options.scenario, scenario_hash(options.scenario), scenario.scenario.turns,
-                           options.decision_timeout, options.strategies, roles, options.master_seed,
-                           options.difficulty)
+                           options.decision_timeout, strategies or options.strategies, roles,
+                           options.master_seed, options.difficulty)
     database = options.out / "results.sqlite"
     lang = options.lang
     try:
@@ -187,7 +236,7 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome) -
     if differences and options.verify and verify.can_verify(differences):
         from game.tournament.tasks import Config
 
-        rows = verify.sample(store.rows(options.scenario), options.strategies, options.verify)
+        rows = verify.sample(store.rows(options.scenario), strategies or options.strategies, options.verify)
         moved = verify.first_difference(rows, Config(options.scenario, options.decision_timeout, os.getcwd(),
                                                      scenario, options.difficulty))
         if moved:
@@ -243,25 +292,32 @@ def _run(options: Options, outcome: Outcome, ctrl_c) -> Outcome:
 
     if options.backend == "local" and options.workers != 0:
         backends.start_forkserver()  # it imports the game while we validate
-    scenario, roles = validate(options)
-    store = open_store(options, scenario, roles, outcome)
+    scenario, roles, designs, labels = validate(options)
+    if options.seats is not None and len(designs[0].seats) == 1:  # one seat: the one-seat tournament, exactly
+        (role, specs), = designs[0].seats
+        options = dataclasses.replace(options, role=role, strategies=list(specs), seats=None)
+    outcome.designs, outcome.labels = designs, labels
+    store = open_store(options, scenario, roles, outcome, all_strategies(options, designs))
     try:
-        _play(options, scenario, roles, store, outcome, ctrl_c)
-        _report(options, roles, store, outcome)
+        _play(options, scenario, designs, store, outcome, ctrl_c)
+        if len(designs[0].seats) > 1:
+            _report_crossplay(options, scenario, designs[0], store, outcome)
+        else:
+            _report(options, roles, store, outcome)
     finally:
         store.close()
     return outcome
 
 
-def _play(options: Options, scenario, roles: list[str], store: Store, outcome: Outcome, ctrl_c) -> None:
+def _play(options: Options, scenario, designs: list[Design], store: Store, outcome: Outcome, ctrl_c) -> None:
     """The games not yet in the database, recorded batch by batch as they finish."""
     from game.tournament import backends
     from game.tournament.tasks import Config
 
     seeds = draw_seeds(options.master_seed, options.seeds)
-    done = {role: store.finished(options.scenario, role) for role in roles}
-    todo = plan(options, roles, seeds, done)
-    outcome.skipped = len(options.strategies) * len(seeds) * len(roles) - len(todo)
+    todo = plan(designs, seeds, store.finished_keys(options.scenario))
+    outcome.skipped = sum(len(d.combinations()) for d in designs) * len(seeds) - len(todo)
+    per_game = len(designs[0].seats)  # rows a game gives: one per named seat
     workers = (os.cpu_count() or 1) if options.workers is None else options.workers
     size = options.batch_size or auto_batch(len(todo), workers)
     config = Config(options.scenario, options.decision_timeout, os.getcwd(), scenario, options.difficulty)
@@ -275,8 +331,8 @@ def _play(options: Options, scenario, roles: list[str], store: Store, outcome: O
 
         def record(rows: list[dict]) -> None:
             store.add(rows)
-            outcome.played += len(rows)
-            bar.update(len(rows))
+            outcome.played += len(rows) // per_game
+            bar.update(len(rows) // per_game)
 
         try:
             chunks = batches_of(todo, size, workers)
@@ -300,21 +356,16 @@ def _play(options: Options, scenario, roles: list[str], store: Store, outcome: O
 
 def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) -> None:
     """The board (and plots, games.csv) from every recorded game of this run's strategies and seeds."""
-    from game.text import tr
     from game.tournament.stats import leaderboard, render
 
     seeds = draw_seeds(options.master_seed, options.seeds)
     texts = []
-    shown = options.scenario  # as the board and plots name it: with the difficulty when not normal
-    if options.difficulty != "normal":
-        from game.difficulty import levels
-
-        level = levels()[options.difficulty]
-        shown += f" ({level.name_ko if options.lang == 'ko' else level.name_en})"
+    shown = _shown(options)
     for role in roles:
         rows = [r for r in store.rows(options.scenario, role) if r["strategy"] in options.strategies
-                and int(r["seed"]) in set(seeds)]
-        board = leaderboard(rows, options.strategies, role, shown)
+                and int(r["seed"]) in set(seeds) and not r.get("lineup")]
+        board = leaderboard(rows, options.strategies, role, options.scenario)  # rows name the scenario as run
+        board.scenario = shown
         outcome.boards.append(board)
         texts.append(render(board, options.lang))
         if options.plots and rows:
@@ -322,6 +373,82 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
 
             outcome.written += _writing(options.out, write_plots, board, rows, options.out, options.lang)
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
+    for design in outcome.designs:  # the payoffs (the Python API's, and --ecological's)
+        rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
+        outcome.payoffs.append(crossplay.payoff_table(rows, design))
+    if options.ecological:
+        for design, table in zip(outcome.designs, outcome.payoffs, strict=True):
+            texts.append(_ecology(options, design, table, outcome, {}))
+    _finish(options, texts, outcome)
+
+
+def _shown(options: Options) -> str:
+    """The scenario as the boards and plots name it: with the difficulty when not normal."""
+    shown = options.scenario
+    if options.difficulty != "normal":
+        from game.difficulty import levels
+
+        level = levels()[options.difficulty]
+        shown += f" ({level.name_ko if options.lang == 'ko' else level.name_en})"
+    return shown
+
+
+def _report_crossplay(options: Options, scenario, design: Design, store: Store, outcome: Outcome) -> None:
+    """A board per seat (its strategies pooled over the opponents they met, paired on seed and
+    opponents), the payoff matrices (crossplay.render_payoffs), payoffs.csv beside games.csv, the
+    plots per seat, and with --ecological the shares over generations."""
+    from game.text import strategy_name, tr
+    from game.tournament.stats import render
+
+    seeds = draw_seeds(options.master_seed, options.seeds)
+    rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
+    lang = options.lang
+    names = {c.id: c.name_ko for c in scenario.countries} if lang == "ko" else {}
+    labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(text) else text
+              for s, text in outcome.labels.items()}
+    texts = []
+    for role, _ in design.seats:
+        board = crossplay.seat_board(rows, design, role, options.scenario, len(seeds))
+        board.scenario = _shown(options)
+        outcome.boards.append(board)
+        others = len(design.combinations()) // len(design.strategies_of(role))
+        texts.append(render(board, lang, labels) + "\n" + tr("tournament.payoffs.seat_board", lang).format(
+            seat=names.get(role, role), seeds=len(seeds), opponents=others))
+        mine = [r for r in rows if r["role"] == role and r["outcome"] != "void"]
+        if options.plots and mine:
+            from game.tournament.plots import write_plots
+
+            outcome.written += _writing(options.out, write_plots, board, mine, options.out, lang)
+    table = crossplay.payoff_table(rows, design)
+    outcome.payoffs.append(table)
+    texts.append(crossplay.render_payoffs(table, design, len(seeds), lang, labels, names))
+    if options.ecological:
+        texts.append(_ecology(options, design, table, outcome, names, labels))
+    outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
+    outcome.written.insert(1, _writing(options.out, crossplay.write_payoffs, options.out / "payoffs.csv",
+                                       table, design))
+    _finish(options, texts, outcome)
+
+
+def _ecology(options: Options, design: Design, table: list, outcome: Outcome, names: dict,
+             labels: dict | None = None) -> str:
+    """--ecological N: the replicator dynamics on the payoffs (ecology.py), as a table."""
+    from game.text import tr
+    from game.tournament.ecology import replicator
+
+    tensors = crossplay.payoff_tensors(table, design)
+    if tensors is None:
+        missing = sum(1 for p in table if any(c.games == 0 for c in p.cells.values()))
+        return tr("tournament.ecology.incomplete", options.lang).format(missing=missing)
+    history = replicator(tensors, design.roles, options.ecological)
+    outcome.ecology = history
+    return crossplay.render_ecology(history, design, options.lang, labels or {}, names)
+
+
+def _finish(options: Options, texts: list[str], outcome: Outcome) -> None:
+    """The report's text: the tables, then the footer (games played, files written, notes)."""
+    from game.text import tr
+
     if not outcome.todo:
         texts.insert(0, tr("tournament.nothing_to_do", options.lang))
     footer = [f"{outcome.played} games played in {outcome.seconds:.1f} s"
@@ -345,12 +472,30 @@ def _writing(folder: Path, write, *args):
 
 
 def options_from(args) -> Options:
+    """The Options of a `tournament` command line; a mistake is a TournamentUsageError before
+    anything is read or written."""
     if not args.out.strip():
         raise TournamentUsageError("--out: name a folder for the results (an empty name would write into the "
                                    "current folder)")
-    return Options(strategies=[s.strip() for s in args.strategies.split(",") if s.strip()], seeds=args.seeds,
-                   out=Path(args.out), role=args.role, scenario=args.scenario, workers=args.workers,
+    seats = None
+    if args.seat:
+        if args.strategies is not None:
+            raise TournamentUsageError("--seat and --strategies: name the strategies of each seat with --seat "
+                                       "(--seat KOR=a,b --seat USA=c,d), or one role's with --role and --strategies")
+        if args.role is not None:
+            raise TournamentUsageError("--seat and --role: --seat names the seats played; leave out --role")
+        try:
+            seats = crossplay.parse_seats(args.seat)
+        except DesignError as exc:
+            raise TournamentUsageError(str(exc)) from None
+    elif args.strategies is None:
+        raise TournamentUsageError("name the strategies: --strategies A,B,... (with --role), or --seat CODE=A,B,... "
+                                   "for each seat of a head-to-head tournament")
+    strategies = [s.strip() for s in (args.strategies or "").split(",") if s.strip()]
+    return Options(strategies=strategies, seeds=args.seeds,
+                   out=Path(args.out), role=args.role or "KOR", scenario=args.scenario, workers=args.workers,
                    batch_size=args.batch or None, master_seed=args.master_seed,
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
                    lang=args.lang, plots=not args.no_plots, progress=not args.quiet,
-                   restart=args.restart, verify=args.verify or 0, difficulty=args.difficulty)
+                   restart=args.restart, verify=args.verify or 0, difficulty=args.difficulty, seats=seats,
+                   ecological=args.ecological or 0)

@@ -372,16 +372,26 @@ def new_game(sandbox: Sandbox, limit: float | None) -> SandboxedController:
 def check_spec(spec: str, role: str, cwd: str) -> str | None:
     """Load a plug-in and make one instance in a sandbox: None if it works, else what went wrong
     (a spec that names nothing loadable comes back as the loader's own message)."""
+    return inspect_spec(spec, role, cwd)[0]
+
+
+def inspect_spec(spec: str, role: str, cwd: str) -> tuple[str | None, str | None]:
+    """check_spec's problem (None if it works) and the instance's short label: its `name`
+    attribute as the sandbox reported it (a string of at most LABEL_CHARS), else None."""
     sandbox = Sandbox(spec, role, cwd)
     sandbox.start()
     try:
         sandbox.call("import", ("load",), "ok", LOAD_SECONDS)
-        sandbox.call("__init__", ("new",), "ok", LOAD_SECONDS)
+        reply = sandbox.call("__init__", ("new",), "ok", LOAD_SECONDS)
     except StrategyFault as exc:
-        return str(exc)
+        return str(exc), None
     finally:
         sandbox.close()
-    return None
+    name = reply.get("name") if isinstance(reply, dict) else None
+    return None, name[:LABEL_CHARS] if isinstance(name, str) and name.strip() else None
+
+
+LABEL_CHARS = 40  # a strategy's label in the tournament's tables
 
 
 def _fields(obs: Observation) -> dict:
@@ -437,7 +447,8 @@ def _serve(conn, spec: str, role: str, cwd: str, parent: int) -> None:
                 if not callable(getattr(instance, "decide", None)):
                     raise TypeError(f"strategy '{spec}' has no decide(observation) method")
                 generator = None
-                _send(conn, {"op": "ok"})
+                name = getattr(instance, "name", None)
+                _send(conn, {"op": "ok", "name": name[:LABEL_CHARS] if isinstance(name, str) else None})
             elif op == "decide":
                 obs, generator = _observation(conn, message[1], message[2], generator)
                 actions = list(instance.decide(obs) or [])

@@ -17,6 +17,8 @@ seeds), as shared/notes/tournaments.md advises; no sequential rating (see docs/s
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -80,15 +82,23 @@ class Board:
         return [e.strategy for e in self.entries]
 
 
-def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: str) -> Board:
-    """The board from game rows (filter them to one role and scenario first)."""
-    scores: dict[str, dict[int, float]] = {s: {} for s in strategies}
+def seed_of(row: dict) -> int:
+    return int(row["seed"])
+
+
+def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: str,
+                pair: Callable[[dict], Hashable] = seed_of, seeds: int | None = None) -> Board:
+    """The board from game rows (filter them to one role and scenario first). `pair` names the
+    game two strategies' rows are paired on: the seed; in a cross-play run a seat's strategies
+    meet the same opponents on the same seeds, so there it is (seed, opponents) and `seeds` says
+    how many seeds that is. A void row (another seat forfeited the game) does not count."""
+    scores: dict[str, dict[Hashable, float]] = {s: {} for s in strategies}
     forfeits = dict.fromkeys(strategies, 0)
     refused = dict.fromkeys(strategies, 0)
     for row in rows:
         s = row["strategy"]
-        if s in scores and row["role"] == role and row["scenario"] == scenario:
-            scores[s][int(row["seed"])] = game_score(row)
+        if s in scores and row["role"] == role and row["scenario"] == scenario and row["outcome"] != "void":
+            scores[s][pair(row)] = game_score(row)
             forfeits[s] += row["outcome"] != "ok"
             refused[s] += int(row["refused"] or 0)
     entries = []
@@ -120,14 +130,15 @@ def leaderboard(rows: list[dict], strategies: list[str], role: str, scenario: st
                 head = e
         head = head or e
         e.group = letters[group % 26] * (1 + group // 26)
-    seeds = len(set().union(*(scores[s].keys() for s in strategies))) if strategies else 0
+    if seeds is None:
+        seeds = len(set().union(*(scores[s].keys() for s in strategies))) if strategies else 0
     return Board(role, scenario, seeds, entries, pairs=len(raw))
 
 
 ALPHA = 0.05  # family-wise error rate of the tied groups
 
 
-def paired_test(a: dict[int, float], b: dict[int, float]) -> tuple[float, float]:
+def paired_test(a: dict[Hashable, float], b: dict[Hashable, float]) -> tuple[float, float]:
     """(two-sided p value, mean of a - b) of a paired t test over the seeds both played. Equal
     differences on every seed (no spread) are certain: p 0 if they are not zero, else 1."""
     diffs = np.array([a[k] - b[k] for k in sorted(a.keys() & b.keys())])
@@ -155,33 +166,47 @@ def holm(pvalues: dict) -> dict:
     return adjusted
 
 
-def render(board: Board, lang: str = "en") -> str:
-    """The board as text: deterministic (no timings), so two runs can be compared byte for byte."""
+def width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """`text` padded to `columns` terminal columns (str.ljust/rjust count a Hangul syllable as one)."""
+    gap = " " * max(0, columns - width(text))
+    return gap + text if right else text + gap
+
+
+def render(board: Board, lang: str = "en", labels: dict[str, str] | None = None) -> str:
+    """The board as text: deterministic (no timings), so two runs can be compared byte for byte.
+    `labels`: a strategy's short label to show instead of its spec (the head-to-head boards)."""
     from game.text import tr
 
-    names = board.order()
-    width = max([len(n) for n in names] + [8])
+    label = (labels or {}).get
+    names = [label(n, n) for n in board.order()]
+    wide = max([width(n) for n in names] + [8])
     games = sum(e.games for e in board.entries)
     lines = [tr("tournament.board_title", lang).format(role=board.role, scenario=board.scenario,
                                                         seeds=board.seeds, games=games), ""]
-    head = (f"{'#':>2}  {tr('tournament.strategy', lang):<{width}}  {tr('tournament.games', lang):>5}  "
+    head = (f"{'#':>2}  {pad(tr('tournament.strategy', lang), wide)}  {tr('tournament.games', lang):>5}  "
             f"{tr('tournament.forfeits', lang):>8}  {tr('tournament.mean', lang):>6}  {'95% CI':>15}  "
             f"{tr('tournament.rating', lang):>7}  {tr('tournament.refused', lang):>7}  {tr('tournament.group', lang)}")
     lines.append(head)
     for i, e in enumerate(board.entries, 1):
         ci = f"[{e.low:5.1f}, {e.high:5.1f}]" if not math.isnan(e.mean) else "-"
         rating = f"{100 * e.rating:6.1f}%" if not math.isnan(e.rating) else "-"
-        lines.append(f"{i:>2}  {e.strategy:<{width}}  {e.games:>5}  {e.forfeits:>8}  {e.mean:6.2f}  {ci:>15}  "
+        shown = label(e.strategy, e.strategy)
+        lines.append(f"{i:>2}  {pad(shown, wide)}  {e.games:>5}  {e.forfeits:>8}  {e.mean:6.2f}  {ci:>15}  "
                      f"{rating:>7}  {e.refused:>7}  {e.group}")
     if len(names) > 1:
         lines += ["", tr("tournament.pairwise_title", lang)]
-        col = max(8, min(width, 14))
-        lines.append(" " * (width + 2) + "".join(f"{n[:col]:>{col + 2}}" for n in names))
+        col = max(8, min(wide, 14))
+        lines.append(" " * (wide + 2) + "".join(pad(n[:col], col + 2, True) for n in names))
         for e in board.entries:
             cells = "".join(f"{'-':>{col + 2}}" if n == e.strategy else
                             f"{100 * e.wins[n]:>{col + 1}.0f}%" if n in e.wins else f"{'':>{col + 2}}"
-                            for n in names)
-            lines.append(f"{e.strategy:<{width}}  {cells}")
+                            for n in board.order())
+            lines.append(f"{pad(label(e.strategy, e.strategy), wide)}  {cells}")
     lines += ["", tr("tournament.board_notes", lang)]
     if board.pairs:
         lines.append(tr("tournament.groups_note", lang).format(pairs=board.pairs, alpha=round(100 * ALPHA)))

@@ -54,10 +54,16 @@ def _guarded(path: Path):
     except sqlite3.Error as exc:
         raise classify(exc, path) from None
 
-KEY = ("scenario", "role", "strategy", "seed")
+# `lineup` is "" for a one-seat game (every other country plays its default) and names every named
+# seat of a cross-play game ("KOR=a | USA=b", tasks.lineup): the same strategy on the same seed is
+# another game against other opponents. A table from before cross-play (no lineup in its key) is
+# rebuilt with it, in one transaction, before its first new row.
+KEY = ("scenario", "role", "strategy", "seed", "lineup")
+ORDER = "scenario, lineup, role, strategy, seed"
 BASE_COLUMNS = [
     ("scenario", "TEXT NOT NULL"), ("role", "TEXT NOT NULL"), ("strategy", "TEXT NOT NULL"),
-    ("seed", "INTEGER NOT NULL"), ("outcome", "TEXT NOT NULL"), ("error", "TEXT"), ("total", "REAL"),
+    ("seed", "INTEGER NOT NULL"), ("lineup", "TEXT NOT NULL DEFAULT ''"), ("outcome", "TEXT NOT NULL"),
+    ("error", "TEXT"), ("total", "REAL"),
     ("turns", "INTEGER"), ("wall_time", "REAL"), ("cpu_time", "REAL"), ("refused", "INTEGER"),
     ("slowest_decision", "REAL"),
     ("worker_pid", "INTEGER"), ("worker_rss_mb", "REAL"), ("finished_at", "REAL"),
@@ -84,16 +90,49 @@ class Store:
                                 f"PRIMARY KEY ({', '.join(map(quote, KEY))}))")
                 self.db.commit()
                 self._missing = [(n, t) for n, t in BASE_COLUMNS if n not in self.columns()]  # an older table
+                self._old_key = self._key() != list(KEY)
             except BaseException:
                 self.db.close()
                 raise
 
     def _add_missing_columns(self) -> None:
         """Columns added since a database was made (e.g. cpu_time), added before its first new row
-        rather than on opening, so that a refused re-run changes nothing."""
+        rather than on opening, so that a refused re-run changes nothing. A table whose key lacks
+        `lineup` is rebuilt with today's key (its rows keep every value; lineup "")."""
+        if self._old_key:
+            self._rebuild()
+            self._old_key, self._missing = False, []
+            return
         for name, kind in self._missing:
             self.db.execute(f"ALTER TABLE games ADD COLUMN {quote(name)} {kind}")
         self._missing = []
+
+    def _order(self) -> str:
+        """Rows in key order (a table from before cross-play, not yet rebuilt, has no lineup)."""
+        return ORDER if "lineup" in self.columns() else ORDER.replace("lineup, ", "")
+
+    def _key(self) -> list[str]:
+        info = self.db.execute("PRAGMA table_info(games)").fetchall()
+        return [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+
+    def _rebuild(self) -> None:
+        """SQLite cannot change a primary key in place: a new table with today's columns and key,
+        the old rows copied over, the old table dropped, all or nothing."""
+        info = self.db.execute("PRAGMA table_info(games)").fetchall()
+        old = [r[1] for r in info]
+        extra = [(r[1], r[2] or "REAL") for r in info if r[1] not in dict(BASE_COLUMNS)]
+        columns = ", ".join(f"{quote(n)} {t}" for n, t in BASE_COLUMNS + extra)
+        copied = ", ".join(quote(n) for n in old)
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("ALTER TABLE games RENAME TO games_before_lineup")
+            self.db.execute(f"CREATE TABLE games ({columns}, PRIMARY KEY ({', '.join(map(quote, KEY))}))")
+            self.db.execute(f"INSERT INTO games ({copied}) SELECT {copied} FROM games_before_lineup")
+            self.db.execute("DROP TABLE games_before_lineup")
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -120,10 +159,20 @@ class Store:
             return [r[1] for r in self.db.execute("PRAGMA table_info(games)")]
 
     def finished(self, scenario: str, role: str) -> set[tuple[str, int]]:
-        """(strategy, seed) of every game already recorded for this scenario and role."""
+        """(strategy, seed) of every one-seat game already recorded for this scenario and role."""
+        lineup = " AND lineup=''" if "lineup" in self.columns() else ""
         with _guarded(self.path):
-            rows = self.db.execute("SELECT strategy, seed FROM games WHERE scenario=? AND role=?", (scenario, role))
+            rows = self.db.execute(f"SELECT strategy, seed FROM games WHERE scenario=? AND role=?{lineup}",
+                                   (scenario, role))
             return {(s, int(seed)) for s, seed in rows}
+
+    def finished_keys(self, scenario: str) -> set[tuple[str, str, str, int]]:
+        """(lineup, role, strategy, seed) of every row recorded for this scenario: a game is done
+        when each of its seats has its row (a cross-play game's rows are added together)."""
+        lineup = "lineup" if "lineup" in self.columns() else "''"
+        with _guarded(self.path):
+            rows = self.db.execute(f"SELECT {lineup}, role, strategy, seed FROM games WHERE scenario=?", (scenario,))
+            return {(line, role, strategy, int(seed)) for line, role, strategy, seed in rows}
 
     def add(self, rows: list[dict]) -> None:
         """Record finished games in one transaction (a re-recorded game keeps its first row)."""
@@ -138,6 +187,7 @@ class Store:
             with self.db:
                 for row in rows:
                     values = {n: row.get(n) for n, _ in BASE_COLUMNS}
+                    values["lineup"] = row.get("lineup") or ""
                     values["finished_at"] = now
                     values.update({f"c_{k}": v for k, v in row["components"].items()})
                     names = list(values)
@@ -150,7 +200,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(f"{c}=?" for c, _ in where)
             args = [v for _, v in where]
-        sql += " ORDER BY scenario, role, strategy, seed"
+        sql += " ORDER BY " + self._order()
         with _guarded(self.path):
             cursor = self.db.execute(sql, args)
             names = [d[0] for d in cursor.description]
@@ -160,7 +210,7 @@ class Store:
         """The whole table, one line per game, in key order (OSError if it cannot be written)."""
         tmp = Path(path).with_suffix(".csv.tmp")
         with _guarded(self.path):
-            cursor = self.db.execute("SELECT * FROM games ORDER BY scenario, role, strategy, seed")
+            cursor = self.db.execute("SELECT * FROM games ORDER BY " + self._order())
             with tmp.open("w", newline="", encoding="utf-8") as f:
                 writer = csv.writer(f)
                 writer.writerow([d[0] for d in cursor.description])

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from agents.plugins import SPEC_FORMS, SpecError, is_plugin, load_class
 
-__all__ = ["LOADER_SAYS", "SpecError", "builtin_names", "check", "factory", "is_plugin"]
+__all__ = ["LOADER_SAYS", "SpecError", "builtin_names", "check", "factory", "is_plugin", "label"]
 
 LOADER_SAYS = "spec: "  # how a sandbox marks the loader's own message (a SpecError) in its reply
 
@@ -47,17 +47,29 @@ def factory(spec: str, role: str) -> Callable[[], object]:
     return lambda: make_controller(role, spec)
 
 
-def check(spec: str, role: str) -> None:
-    """Raise SpecError unless `spec` makes a controller with a decide() method. A plug-in is
-    loaded and made once in a sandbox (its import and constructor may do anything, sys.exit
-    included), within sandbox.LOAD_SECONDS."""
+def check(spec: str, role: str) -> str:
+    """Raise SpecError unless `spec` makes a controller with a decide() method; return its short
+    label for tables (`label`). A plug-in is loaded and made once in a sandbox (its import and
+    constructor may do anything, sys.exit included), within sandbox.LOAD_SECONDS, and names itself
+    there (its `name` attribute)."""
     if not is_plugin(spec):
         factory(spec, role)
-        return
-    from game.tournament.sandbox import check_spec
+        return label(spec)
+    from game.tournament.sandbox import inspect_spec
 
-    problem = check_spec(spec, role, os.getcwd())
+    problem, name = inspect_spec(spec, role, os.getcwd())
     if problem is not None:
         if problem.startswith(LOADER_SAYS):
             raise SpecError(problem[len(LOADER_SAYS):])
         raise SpecError(f"strategy '{spec}' cannot be created: {problem}")
+    return name or label(spec)
+
+
+def label(spec: str) -> str:
+    """A strategy's short label without running it: a built-in's name is its spec; a plug-in's
+    class (`path/file.py:Class` -> Class); a saved policy's file name (`policy:runs/a.json` -> a)."""
+    if spec.startswith("policy:"):
+        return "policy:" + os.path.splitext(os.path.basename(spec[len("policy:"):]))[0]
+    if is_plugin(spec):
+        return spec.rpartition(":")[2] or spec
+    return spec

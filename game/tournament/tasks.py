@@ -29,6 +29,55 @@ class Config:
     difficulty: str = "normal"  # a level of assets/difficulty.toml; the role played is the player
 
 
+# A game is (strategy, role, seed): one named seat against every other country's default, or, in a
+# cross-play (head-to-head) game, (strategies, roles, seed) with two tuples, one strategy per named seat
+# in the scenario's country order. The parent plans them, a worker plays them, the store keys their
+# rows by the lineup below.
+LINEUP_SEPARATOR = " | "
+
+
+def seats(game: tuple) -> list[tuple[str, str]]:
+    """(role, strategy) of every named seat of a game."""
+    strategy, role, _ = game
+    if isinstance(role, tuple):
+        return list(zip(role, strategy, strict=True))
+    return [(role, strategy)]
+
+
+def lineup(game: tuple) -> str:
+    """The store's name for a game's lineup: "" for a one-seat game (the rows of every tournament
+    before cross-play), else "KOR=a | USA=b": every named seat, so each combination is its own game."""
+    strategy, role, _ = game
+    if not isinstance(role, tuple):
+        return ""
+    return LINEUP_SEPARATOR.join(f"{r}={s}" for r, s in zip(role, strategy, strict=True))
+
+
+def game_of(row: dict) -> tuple:
+    """The game a stored row belongs to (the inverse of `lineup`; used by --verify)."""
+    text = row.get("lineup") or ""
+    if not text:
+        return row["strategy"], row["role"], int(row["seed"])
+    pairs = [part.partition("=") for part in text.split(LINEUP_SEPARATOR)]
+    return tuple(s for _, _, s in pairs), tuple(r for r, _, _ in pairs), int(row["seed"])
+
+
+def forfeit_rows(config: Config, game: tuple, error: str, pid: int | None = None, wall: float | None = None,
+                 culprit: str | None = None) -> list[dict]:
+    """Rows for a game that could not be played: every seat forfeits, or, when `culprit` names the
+    seat at fault, that seat forfeits and the others are void (not counted for them: their
+    strategies did nothing wrong)."""
+    rows = []
+    for role, strategy in seats(game):
+        at_fault = culprit is None or role == culprit
+        rows.append({"strategy": strategy, "role": role, "seed": game[2], "scenario": config.scenario,
+                     "lineup": lineup(game), "outcome": "forfeit" if at_fault else "void",
+                     "error": error[:2000] if at_fault else f"not played: {culprit}'s strategy forfeited",
+                     "total": None, "components": {}, "turns": 0, "refused": 0, "slowest_decision": None,
+                     "worker_pid": pid, "wall_time": wall})
+    return rows
+
+
 # The local backend's line from the workers to the parent (a pipe's write end, given to each worker
 # by the pool's initializer): "this worker exists" and "this batch is starting its game i", which
 # the parent uses to enforce the per-game hard limit and to stop every worker on a second Ctrl-C.
@@ -42,13 +91,13 @@ def beat(tag: int | None, index: int | None) -> None:
         _beats.send_bytes(json.dumps([tag, index, os.getpid()]).encode())
 
 
-def run_batch(config: Config, games: list[tuple[str, str, int]], tag: int | None = None) -> list[dict]:
+def run_batch(config: Config, games: list[tuple], tag: int | None = None) -> list[dict]:
     from game.tournament.worker import play_batch
 
     return play_batch(config, games, None if tag is None or _beats is None else lambda i: beat(tag, i))
 
 
-def run_local_batch(config: Config, games: list[tuple[str, str, int]], tag: int) -> tuple[list[dict] | None, bool]:
+def run_local_batch(config: Config, games: list[tuple], tag: int) -> tuple[list[dict] | None, bool]:
     """The local backend's task: the batch's rows, and whether this worker must be replaced before
     it plays another batch (worker.unsound: a game may have left the process in a broken state).
     Local workers otherwise live for the whole run (backends.py). A worker already unsound when a

@@ -23,7 +23,7 @@ def can_verify(differences: list[tuple[str, str, str]]) -> bool:
 def sample(rows: list[dict], strategies: list[str], n: int) -> list[dict]:
     """Up to n recorded games of this run's strategies, spread over them round-robin (so a change
     that moves only one strategy's games is still met), in key order: deterministic."""
-    by_strategy = {s: [r for r in rows if r["strategy"] == s] for s in strategies}
+    by_strategy = {s: [r for r in rows if r["strategy"] == s and r.get("outcome") != "void"] for s in strategies}
     picked: list[dict] = []
     depth = 0
     while len(picked) < n and any(len(v) > depth for v in by_strategy.values()):
@@ -33,13 +33,18 @@ def sample(rows: list[dict], strategies: list[str], n: int) -> list[dict]:
 
 
 def first_difference(rows: list[dict], config) -> str | None:
-    """Re-play the rows' games here; None if all match, else which game moved and how."""
+    """Re-play the rows' games here; None if all match, else which game moved and how. A
+    cross-play row's game is rebuilt from its lineup (tasks.game_of) and compared seat by seat."""
+    from game.tournament.tasks import game_of, lineup
     from game.tournament.worker import play_batch
 
-    games = [(r["strategy"], r["role"], int(r["seed"])) for r in rows]
-    for old, new in zip(rows, play_batch(config, games), strict=True):
+    games = list(dict.fromkeys(game_of(r) for r in rows))
+    replayed = {(r["lineup"], r["role"], r["strategy"], int(r["seed"])): r for r in play_batch(config, games)}
+    for old in rows:
+        new = replayed[lineup(game_of(old)), old["role"], old["strategy"], int(old["seed"])]
         now = {k: new.get(k) for k in RESULT} | {f"c_{k}": v for k, v in new["components"].items()}
         moved = precision_difference({k: old.get(k) for k in now}, now)
         if moved:
-            return f"{old['strategy']} on seed {old['seed']} ({old['role']}): {moved} (recorded against now)"
+            against = f", in {old['lineup']}" if old.get("lineup") else ""
+            return f"{old['strategy']} on seed {old['seed']} ({old['role']}{against}): {moved} (recorded against now)"
     return None

@@ -21,7 +21,7 @@ from game.difficulty import Difficulty
 from game.model import World
 from game.scenario import load_scenario
 from game.score import breakdown
-from game.tournament import sandbox, strategies
+from game.tournament import sandbox, strategies, tasks
 from game.tournament.sandbox import DecisionTimeout, error_text
 from game.tournament.tasks import Config
 
@@ -90,45 +90,106 @@ class Guarded:
         return 0 if choose is None else self._timed("choose", choose, event, obs)
 
 
+class Seat:
+    """A seat's controller in a game, remembering whether a failure came out of it: in a cross-play
+    game the seat whose strategy raised (or overran its limit) forfeits and the others are void."""
+
+    def __init__(self, role: str, controller) -> None:
+        self.role, self.controller, self.failed = role, controller, False
+        self.name = getattr(controller, "name", None)
+
+    def decide(self, obs):
+        try:
+            return self.controller.decide(obs)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def choose(self, event, obs):
+        try:
+            return self.controller.choose(event, obs)
+        except BaseException:
+            self.failed = True
+            raise
+
+
 def play_game(config: Config, scenario, strategy: str, role: str, seed: int, make=None) -> dict:
-    """One game; never raises for a strategy's fault: the row says ok or forfeit. `make` is the
-    strategy's maker from play_batch (a zero-argument factory, or a plug-in's Sandbox)."""
+    """One one-seat game; never raises for a strategy's fault: the row says ok or forfeit. `make` is
+    the strategy's maker from play_batch (a zero-argument factory, or a plug-in's Sandbox)."""
+    return play_lineup(config, scenario, (strategy, role, seed), None if make is None else [make])[0]
+
+
+def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None) -> list[dict]:
+    """One game (tasks.py: one seat, or a cross-play game's several), a row per named seat; never
+    raises for a strategy's fault. A fault in one seat's strategy forfeits that seat and voids the
+    others; a fault no seat's controller raised (the game's own) forfeits every seat."""
     start, cpu = time.perf_counter(), time.process_time()
-    row = {"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
-           "outcome": "ok", "error": None, "total": None, "components": {}, "turns": 0, "refused": 0,
-           "slowest_decision": None, "worker_pid": os.getpid()}
-    world = controller = own = None
+    named = tasks.seats(game)
+    seed = game[2]
+    rows = [{"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
+             "lineup": tasks.lineup(game), "outcome": "ok", "error": None, "total": None, "components": {},
+             "turns": 0, "refused": 0, "slowest_decision": None, "worker_pid": os.getpid()}
+            for role, strategy in named]
+    world = None
+    controllers: list = [None] * len(named)
+    own: list = []
     try:
-        if make is None:  # called on its own: this game's maker, and a sandbox closed with the game
-            make = own = _maker(strategy, role, config)
-        if isinstance(make, sandbox.Sandbox):
-            controller = sandbox.new_game(make, config.decision_timeout)
-        else:
-            controller = Guarded(make(), config.decision_timeout)
-        world = World(scenario, seed, controllers={role: controller}, tables=False,
-                      difficulty=Difficulty(config.difficulty, (role,)))
+        if makes is None:  # called on its own: this game's makers, and sandboxes closed with the game
+            makes = own = [_maker(strategy, role, config) for role, strategy in named]
+        for i, ((role, _), make) in enumerate(zip(named, makes, strict=True)):
+            try:
+                if isinstance(make, sandbox.Sandbox):
+                    controllers[i] = sandbox.new_game(make, config.decision_timeout)
+                else:
+                    controllers[i] = Guarded(make(), config.decision_timeout)
+            except BaseException:
+                controllers[i] = Seat(role, None)
+                controllers[i].failed = True
+                raise
+        seated = [c if isinstance(c, Seat) else Seat(role, c) for (role, _), c in zip(named, controllers, strict=True)]
+        controllers = seated
+        players = tuple(role for role, _ in named)
+        world = World(scenario, seed, controllers={s.role: s for s in seated}, tables=False,
+                      difficulty=Difficulty(config.difficulty, players))
         while not world.finished:
             world.step()
-        row["total"] = float(world.scores[role])
-        row["components"] = {k: float(v) for k, v in breakdown(scenario.score, world.indicators[role]).items()}
-    except BaseException as exc:  # the strategy's fault (or a game it broke): this game is forfeit
+        for row in rows:
+            row["total"] = float(world.scores[row["role"]])
+            row["components"] = _components(scenario, world, row["role"])
+    except BaseException as exc:  # a strategy's fault (or a game it broke): this game is forfeit
         if _users_ctrl_c(exc):
             raise
         if not isinstance(exc, Exception) or isinstance(exc, MemoryError | RecursionError):
             _mark_unsound()
-        row["outcome"], row["error"] = "forfeit", error_text(exc)
-    finally:  # however the game ended: its sandbox stopped, its world released from Mesa's registry
-        if isinstance(own, sandbox.Sandbox):
-            own.close()
+        culprits = {c.role for c in controllers if isinstance(c, Seat) and c.failed}
+        for row in rows:
+            at_fault = not culprits or row["role"] in culprits
+            row["outcome"] = "forfeit" if at_fault else "void"
+            row["error"] = error_text(exc) if at_fault else f"not played to the end: {', '.join(sorted(culprits))}'s " \
+                "strategy forfeited"
+            row["total"], row["components"] = None, {}
+    finally:  # however the game ended: its sandboxes stopped, its world released from Mesa's registry
+        for made in own:
+            if isinstance(made, sandbox.Sandbox):
+                made.close()
         if world is not None:
-            row["turns"] = world.turn
-            row["refused"] = sum(1 for e in world.governance.log if e.get("country") == role and e.get("refused"))
+            for row in rows:
+                row["turns"] = world.turn
+                row["refused"] = sum(1 for e in world.governance.log
+                                     if e.get("country") == row["role"] and e.get("refused"))
             world.close()
-    if controller is not None:
-        row["slowest_decision"] = controller.slowest
-    row["wall_time"] = time.perf_counter() - start
-    row["cpu_time"] = time.process_time() - cpu  # unlike wall time, not inflated by other work
-    return row
+    wall, used = time.perf_counter() - start, time.process_time() - cpu  # unlike wall time, CPU time is not
+    for row, seat in zip(rows, controllers, strict=True):                # inflated by other work
+        inner = seat.controller if isinstance(seat, Seat) else None
+        if inner is not None:
+            row["slowest_decision"] = inner.slowest
+        row["wall_time"], row["cpu_time"] = wall, used
+    return rows
+
+
+def _components(scenario, world, role: str) -> dict[str, float]:
+    """A seat's score components at the end of a game (the store's c_<component> columns)."""
+    return {k: float(v) for k, v in breakdown(scenario.score, world.indicators[role]).items()}
 
 
 def _users_ctrl_c(exc: BaseException) -> bool:
@@ -144,30 +205,33 @@ def _maker(strategy: str, role: str, config: Config):
     return strategies.factory(strategy, role)
 
 
-def play_batch(config: Config, games: list[tuple[str, str, int]], on_game=None) -> list[dict]:
-    """Games (strategy, role, seed) in order, on the parent's parsed scenario (else loaded here).
-    `on_game(i)` is called as game i starts (the local backend's heartbeat)."""
+def play_batch(config: Config, games: list[tuple], on_game=None) -> list[dict]:
+    """Games (tasks.py: (strategy, role, seed), or a cross-play game's tuples) in order, a row per
+    named seat, on the parent's parsed scenario (else loaded here). `on_game(i)` is called as game i
+    starts (the local backend's heartbeat)."""
     scenario = config.parsed or load_scenario(config.scenario)
     makers: dict[tuple[str, str], object] = {}
     rows = []
     try:
-        for i, (strategy, role, seed) in enumerate(games):
+        for i, game in enumerate(games):
             if on_game is not None:
                 on_game(i)
-            key = (strategy, role)
-            if key not in makers:
-                try:
-                    makers[key] = _maker(strategy, role, config)
-                except Exception as exc:  # a policy file that went missing since the parent checked it
-                    makers[key] = exc
-            made = makers[key]
-            if isinstance(made, Exception):
-                rows.append({"strategy": strategy, "role": role, "seed": seed, "scenario": config.scenario,
-                             "outcome": "forfeit", "error": error_text(made), "total": None, "components": {},
-                             "turns": 0, "refused": 0, "slowest_decision": None, "worker_pid": os.getpid(),
-                             "wall_time": 0.0})
+            named = tasks.seats(game)
+            for role, strategy in named:
+                if (strategy, role) not in makers:
+                    try:
+                        makers[strategy, role] = _maker(strategy, role, config)
+                    except Exception as exc:  # a policy file that went missing since the parent checked it
+                        makers[strategy, role] = exc
+            made = [makers[strategy, role] for role, strategy in named]
+            broken = next(((role, m) for (role, _), m in zip(named, made, strict=True) if isinstance(m, Exception)),
+                          None)
+            if broken is not None:
+                rows += tasks.forfeit_rows(config, game, error_text(broken[1]), os.getpid(), 0.0, culprit=broken[0])
+            elif len(named) == 1:
+                rows.append(play_game(config, scenario, game[0], game[1], game[2], made[0]))
             else:
-                rows.append(play_game(config, scenario, strategy, role, seed, made))
+                rows += play_lineup(config, scenario, game, made)
     finally:
         for made in makers.values():
             if isinstance(made, sandbox.Sandbox):
