@@ -330,8 +330,12 @@ class HomeSupport(Controller):
         plan: list[Action] = []
         if obs.turn == 0:
             plan += [CapacitySupport(firm=f, rate=r) for f, r in self.support.items() if f in obs.home_firms]
-            if self.procurement is not None and obs.national_buyer:
-                plan.append(Procurement(budget=self.procurement * obs.plan_procurement))
+        if self.procurement is not None and obs.national_buyer:
+            # a multiple of the plan, kept a multiple as the plan grows: a volume set once would
+            # fall behind a plan growing 8% a quarter (the Gulf's) and end below the plan itself
+            wanted = self.procurement * obs.plan_procurement
+            if obs.policy.procurement_budget is None or abs(obs.policy.procurement_budget - wanted) > 1e-6 * wanted:
+                plan.append(Procurement(budget=wanted))
         plan += [Equity(firm=f, amount=a) for f, a in self.equity.get(obs.turn, {}).items() if f in obs.home_firms]
         return _fit(obs, [a for a in plan if obs.check([a]) is None])
 
@@ -368,8 +372,11 @@ def _defaults() -> dict[str, Callable[[], Controller]]:
         "USA": lambda: HomeSupport("default", {"Intel Foundry": 0.1, "Micron": 0.1}),
         # Big Fund III (cal 4c: 344B yuan), domestic buying, state money answering shortages.
         "CHN": ChinaProgramme,
-        # TSMC's expansion with the Taiwan Chips Act credits (cal 4h).
-        "TWN": lambda: HomeSupport("default", {"TSMC": 0.05, "TSMC CoWoS": 0.05}),
+        # The Taiwan Chips Act's credit on equipment (cal 4h) is the scenario's standing capex
+        # support, paid outside the budget in every game; its NT$1.8B a quarter would not carry
+        # capacity support of TSMC's projects on top (it used to, spent the whole budget and moved
+        # no share). The NSTC compute fund has no modelled buyer. So: nothing beyond the standing credit.
+        "TWN": lambda: HomeSupport("default", {}),
         # Rapidus: ~100B yen equity a year (cal 4d) and strong capex support.
         "JPN": lambda: HomeSupport("default", {"Rapidus": 0.3}, {t: {"Rapidus": 100e9} for t in range(0, 20, 4)}),
         # EU Chips Act: no modelled producer; its AI factories buy as planned.

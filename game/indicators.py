@@ -52,21 +52,28 @@ def korea_index(model) -> dict[str, float]:
     spec = model.scenario.score
     if spec is None or "KOR" not in model.indicators:
         return {}
-    from game.score import breakdown
+    from game.score import country_breakdown
 
-    points = breakdown(spec, model.indicators["KOR"])
+    points = country_breakdown(spec, model.indicators, "KOR")
     return {**points, "total": model.scores["KOR"]}
 
 
 SHARE_MARKETS = {"hbm_share": ("hbm_makers", "revenue"), "foundry_share": ("foundries", "revenue"),
-                 "packaging_share": ("packagers", "output"), "accelerator_share": ("designers", "sold")}
+                 "packaging_share": ("packagers", "output"), "accelerator_share": ("designers", "sold"),
+                 # where the world's leading-edge wafers can be made: home foundries' capacity on their
+                 # open processes (onshoring goals: CHIPS Act, Rapidus, SMIC)
+                 "leading_edge_capacity_share": ("foundries", "capacity")}
+
+# The firms whose revenue counts as a country's chip industry (`industry_revenue`).
+INDUSTRY_GROUPS = ("foundries", "hbm_makers", "packagers", "designers", "component_suppliers")
 
 # The keys of country_indicators, in its order: what a scenario's score components and event
 # conditions ("korea.<key>") may name (game/scenario.py checks them when a scenario loads).
 INDICATOR_KEYS: tuple[str, ...] = (
-    *SHARE_MARKETS, "compute_installed", "domestic_compute_share", "single_vendor_dependence", "domestic_llm_share",
-    "llm_domestic_chip_share", "industry_adoption", "industry_domestic_ai_share", "chain_completeness", "gdp_effect",
-    "domestic_designers_alive", "domestic_designers_cash", "policy_support_paid", "budget_used",
+    *SHARE_MARKETS, "compute_installed", "compute_share", "domestic_compute_share", "single_vendor_dependence",
+    "domestic_llm_share", "llm_domestic_chip_share", "industry_adoption", "industry_domestic_ai_share",
+    "chain_completeness", "gdp_effect",
+    "domestic_designers_alive", "domestic_designers_cash", "industry_revenue", "policy_support_paid", "budget_used",
 )
 
 
@@ -96,6 +103,8 @@ class Members:
         self.home_chip = np.array([d.country == country for d in model.designers], dtype=bool)
         self.developers = [i for i, d in enumerate(model.llm_developers) if d.country == country]
         self.industries = [i for i, d in enumerate(model.industries) if d.country == country]
+        self.firms = [(group, i) for group in INDUSTRY_GROUPS
+                      for i, f in enumerate(getattr(model, group)) if f.country == country]
 
 
 def members(model, country: str) -> Members:
@@ -130,12 +139,14 @@ def all_country_indicators(model, markets: dict | None = None,
         bases.append(base)
     table = np.array(bases, dtype=float).reshape(len(countries), width)
     computes = table.sum(axis=1).tolist()
-    return {country: _indicators(model, country, markets, table[k], computes[k])
+    world = float(model.installed.sum())
+    return {country: _indicators(model, country, markets, table[k], computes[k], world)
             for k, country in enumerate(countries)}
 
 
-def _indicators(model, country: str, markets: dict, installed: np.ndarray, compute: float) -> dict[str, float]:
-    """One country's indicators, given its installed base by chip and its total."""
+def _indicators(model, country: str, markets: dict, installed: np.ndarray, compute: float,
+                world_compute: float) -> dict[str, float]:
+    """One country's indicators, given its installed base by chip, its total and the world's."""
     who = members(model, country)
 
     def market_share(key: str) -> float:
@@ -157,6 +168,7 @@ def _indicators(model, country: str, markets: dict, installed: np.ndarray, compu
     return {
         **{key: market_share(key) for key in SHARE_MARKETS},
         "compute_installed": compute,
+        "compute_share": compute / world_compute if world_compute else 0.0,
         "domestic_compute_share": float(installed[who.home_chip].sum() / compute) if compute else 0.0,
         "single_vendor_dependence": float(installed.max() / compute) if compute else 0.0,
         "domestic_llm_share": float(llm_to_service),
@@ -167,6 +179,7 @@ def _indicators(model, country: str, markets: dict, installed: np.ndarray, compu
         "gdp_effect": float(sum(i.gdp_effect for i in industries)),
         "domestic_designers_alive": float(sum(d.alive for d in designers)),
         "domestic_designers_cash": float(sum(d.cash for d in designers)),
+        "industry_revenue": float(sum(getattr(model, group)[i].revenue for group, i in who.firms)),
         "policy_support_paid": float(model.countries[country].support_paid_usd) if country in model.countries else 0.0,
         "budget_used": budget_used(model.countries.get(country)),
     }

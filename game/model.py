@@ -28,7 +28,7 @@ from game.exports import ExportRules, above
 from game.governance import Governance
 from game.indicators import all_country_indicators, flatten, market_totals, snapshot
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
-from game.score import index as score_index
+from game.score import country_scores
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
 
@@ -665,7 +665,7 @@ class World(Model):
         markets = market_totals(self)
         self.indicators = all_country_indicators(self, markets)
         spec = self.scenario.score
-        self.scores = {c: score_index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
+        self.scores = country_scores(spec, self.indicators) if spec else {}
         self.current = snapshot(self)
         self.current_columns = flatten(self.current)
 

@@ -46,6 +46,7 @@ from game.events import FIRM_ATTRIBUTES
 from game.indicators import INDICATOR_KEYS
 from game.policy import Policy
 from game.safeio import UnsafeFile, parse_guarded, read_text_bounded
+from game.score import component_id
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenarios"
 FORMAT_VERSION = 1
@@ -616,6 +617,7 @@ class ScoreComponent(Strict):
     low: Real  # value that scores 0
     high: Real  # value that scores 100
     invert: bool = False  # lower is better (dependence, money spent)
+    of: str | None = None  # read this country's indicator instead of the scored country's (a rival's compute)
 
     @field_validator("key")
     @classmethod
@@ -631,18 +633,54 @@ class ScoreComponent(Strict):
         return self
 
 
-class ScoreSpec(Strict):
+Grades = dict[str, Annotated[float, Field(ge=0, le=100)]]  # grade -> lowest score earning it
+
+
+class CountryScore(Strict):
+    """One country's own objective (`[score.<country>]`): its components and, optionally, its
+    own grade bands (else the scenario's)."""
+
     components: list[ScoreComponent] = Field(min_length=1)
-    grades: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(min_length=1)  # grade -> lowest score earning it
+    grades: Grades | None = None
 
     @model_validator(mode="after")
-    def _weighed_once_each(self) -> ScoreSpec:
-        twice = repeated(c.key for c in self.components)
+    def _weighed_once_each(self) -> CountryScore:
+        twice = repeated(f"{c.of}.{c.key}" if c.of else c.key for c in self.components)
         if twice:
-            raise ValueError(f"score.components: indicator {', '.join(twice)} scored twice")
+            raise ValueError(f"components: indicator {', '.join(twice)} scored twice")
         if not any(c.weight > 0 for c in self.components):
-            raise ValueError("score.components: every weight is 0, so the index would be 0 whatever happens")
+            raise ValueError("components: every weight is 0, so the index would be 0 whatever happens")
         return self
+
+
+class ScoreSpec(CountryScore):
+    """`[score]`: the rule every country without its own is scored by (the Team Korea index in
+    the shipped scenarios), its grade bands, and each country's own objective as
+    `[score.<country id>]` tables (docs/model.md, "Scores and grades")."""
+
+    grades: Grades = Field(min_length=1)
+    countries: dict[str, CountryScore] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _country_tables(cls, data):
+        """`[score.USA]` arrives as the key "USA" of the score table: gather such tables."""
+        if not isinstance(data, dict):
+            return data
+        own = {"components", "grades", "countries"}
+        tables = {k: v for k, v in data.items() if k not in own and isinstance(v, dict)}
+        if not tables:
+            return data
+        rest = {k: v for k, v in data.items() if k not in tables}
+        return {**rest, "countries": {**data.get("countries", {}), **tables}}
+
+    def for_country(self, country: str) -> CountryScore:
+        """The rule `country` is scored by: its own if the scenario gives one, else `[score]`."""
+        return self.countries.get(country, self)
+
+    def grades_for(self, country: str) -> Grades:
+        own = self.countries.get(country)
+        return own.grades if own is not None and own.grades else self.grades
 
 
 class Lesson(Strict):
@@ -713,7 +751,8 @@ class Scenario(Strict):
             pool = countries if kind == "countries" else firms[kind]
             missing = sorted(set(names) - pool)
             if missing:
-                raise ValueError(f"{where}: unknown {kind[:-1].replace('_', ' ')} {', '.join(missing)}")
+                singular = "country" if kind == "countries" else kind[:-1].replace("_", " ")
+                raise ValueError(f"{where}: unknown {singular} {', '.join(missing)}")
 
         for group in self.firm_groups().values():
             for item in group:
@@ -782,6 +821,12 @@ class Scenario(Strict):
             need([self.levers.leader], "designers", "levers.leader")
             for country, origins in self.levers.export_control_reach.items():
                 need([country, *origins], "countries", "levers.export_control_reach")
+        if self.score is not None:
+            need(self.score.countries, "countries", "score")
+            for owner, rule in [(None, self.score), *self.score.countries.items()]:
+                for c in rule.components:
+                    if c.of is not None:
+                        need([c.of], "countries", f"score{'.' + owner if owner else ''}.components.{c.key}.of")
         if abs(sum(f.other_share for f in self.foundries) - 1) > 1e-3:
             raise ValueError("foundries' other_share must sum to 1")
         start = parse_quarter(self.scenario.start)
@@ -820,7 +865,7 @@ def snapshot_columns(scenario: Scenario) -> set[str]:
     if scenario.score:
         columns.update(f"score.{c.id}" for c in scenario.countries)
         if korea:
-            columns.update(f"korea_index.{c.key}" for c in scenario.score.components)
+            columns.update(f"korea_index.{component_id(c)}" for c in scenario.score.for_country("KOR").components)
             columns.add("korea_index.total")
     return columns
 

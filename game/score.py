@@ -1,12 +1,16 @@
 """Scores: every country's index (0-100) from measured indicators, by the scenario's rule.
 
 Each component maps an indicator linearly from `low` (0 points) to `high` (100 points), clipped,
-inverted where lower is better; the index is the weighted mean of the components. Korea's index
-is the "Team Korea index". The rule is data (scenario `[score]`), so a teacher can read it and a
-scenario can change it.
+inverted where lower is better; the index is the weighted mean of the components. A component
+reads the scored country's own indicator, or, with `of`, another country's (the USA's objective
+counts China's compute against it). Each country is scored by its own objective where the
+scenario gives one (`[score.<country>]`), else by `[score]`, Korea's "Team Korea index". The rule
+is data, so a teacher can read it and a scenario can change it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 def component_points(value: float, low: float, high: float, invert: bool) -> float:
@@ -15,18 +19,46 @@ def component_points(value: float, low: float, high: float, invert: bool) -> flo
     return 100.0 - points if invert else points
 
 
-def breakdown(spec, indicators: dict[str, float]) -> dict[str, float]:
-    """Points per component for one country's indicators."""
-    return {c.key: component_points(indicators.get(c.key, 0.0), c.low, c.high, c.invert) for c in spec.components}
+def component_id(component) -> str:
+    """How a component is named in breakdowns and tables: its indicator, or "CHN.compute_share"
+    for one read from another country."""
+    return f"{component.of}.{component.key}" if component.of else component.key
 
 
-def index(spec, indicators: dict[str, float]) -> float:
-    points = breakdown(spec, indicators)
+def breakdown(spec, indicators: Mapping[str, float],
+              others: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, float]:
+    """Points per component for one country's `indicators`; `others` (every country's
+    indicators) for components that read another country's."""
+    def value(c) -> float:
+        source = indicators if c.of is None else (others or {}).get(c.of, {})
+        return source.get(c.key, 0.0)
+
+    return {component_id(c): component_points(value(c), c.low, c.high, c.invert) for c in spec.components}
+
+
+def index(spec, indicators: Mapping[str, float], others: Mapping[str, Mapping[str, float]] | None = None) -> float:
+    points = breakdown(spec, indicators, others)
     total = sum(c.weight for c in spec.components)
-    return sum(c.weight * points[c.key] for c in spec.components) / total if total else 0.0
+    return sum(c.weight * points[component_id(c)] for c in spec.components) / total if total else 0.0
 
 
-def grade(spec, score: float) -> str:
-    """The best grade whose threshold the score reaches."""
-    earned = [(threshold, name) for name, threshold in spec.grades.items() if score >= threshold]
-    return max(earned)[1] if earned else min(spec.grades.items(), key=lambda kv: kv[1])[0]
+def country_scores(spec, indicators: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Every country's index by its own rule (`spec.for_country`), from every country's indicators."""
+    return {c: index(spec.for_country(c), ind, indicators) for c, ind in indicators.items()}
+
+
+def country_breakdown(spec, indicators: Mapping[str, Mapping[str, float]], country: str) -> dict[str, float]:
+    """`country`'s points per component, by its own rule."""
+    return breakdown(spec.for_country(country), indicators[country], indicators)
+
+
+def grade(spec, score: float, country: str | None = None) -> str:
+    """The best grade whose threshold the score reaches (the country's own bands if it has them)."""
+    grades = spec.grades_for(country) if country is not None and hasattr(spec, "grades_for") else spec.grades
+    earned = [(threshold, name) for name, threshold in grades.items() if score >= threshold]
+    return max(earned)[1] if earned else min(grades.items(), key=lambda kv: kv[1])[0]
+
+
+def rule_of(scenario, country: str):
+    """The rule `country` is scored by in `scenario` (None if the scenario scores nothing)."""
+    return scenario.score.for_country(country) if scenario.score is not None else None

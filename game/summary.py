@@ -114,18 +114,18 @@ def cause_log(model, lang: str = "en") -> str:
 
 def score_lines(model, lang: str) -> list[str]:
     """The Team Korea index with its breakdown and grade, and every country's score."""
-    from game.score import grade
+    from game.score import component_id, grade, rule_of
 
-    spec = model.scenario.score
+    spec = rule_of(model.scenario, "KOR")
     if spec is None or not model.history:
         return []
     final = model.history[-1]
     index = final["korea_index"]
     lines = [f"  {tr('korea_index', lang)}: {index['total']:.1f} / 100, {tr('grade', lang)} "
-             f"{grade(spec, index['total'])}"]
+             f"{grade(model.scenario.score, index['total'], 'KOR')}"]
     for c in spec.components:
         label = c.label_ko if lang == "ko" else c.label_en
-        lines.append(f"    {label}: {index[c.key]:.0f} x {c.weight:.2f}")
+        lines.append(f"    {label}: {index[component_id(c)]:.0f} x {c.weight:.2f}")
     scores = ", ".join(tr("score.line", lang).format(name=_country(model, code, lang), value=value)
                        for code, value in final["score"].items())
     lines.append(f"  {tr('score', lang)}: {scores}")

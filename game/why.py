@@ -20,6 +20,7 @@ Indicator keys:
 from __future__ import annotations
 
 from game.describe import KOREAN_INDICATORS
+from game.score import component_id, rule_of
 from game.text import tr
 
 PLAYER = "KOR"
@@ -86,7 +87,7 @@ def series(world, key: str) -> list[float]:
 def _indicators(world, key: str) -> tuple[set[str], str | None, str | None]:
     """(the country indicators `key` depends on, the firm it is about, the country whose levers count)."""
     kind, _, rest = key.partition(":")
-    spec = world.scenario.score
+    spec = rule_of(world.scenario, PLAYER)
     components = {c.key for c in spec.components} if spec is not None else set()
     if kind == "index":
         return components, None, PLAYER
@@ -166,8 +167,8 @@ def label(world, key: str, lang: str) -> str:
     if kind == "index":
         return tr("korea_index", lang)
     if kind == "component":
-        spec = world.scenario.score
-        c = next((c for c in spec.components if c.key == rest), None) if spec is not None else None
+        spec = rule_of(world.scenario, PLAYER)
+        c = next((c for c in spec.components if component_id(c) == rest), None) if spec is not None else None
         if c is not None:
             return c.label_ko if lang == "ko" else c.label_en
         return rest

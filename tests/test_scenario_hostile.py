@@ -206,6 +206,26 @@ def test_an_indicator_scored_twice_is_refused():
     assert "indicator hbm_share scored twice" in refusal(changed(edit))
 
 
+def test_a_country_objective_for_no_country_is_refused():
+    def edit(data):
+        data["score"]["XYZ"] = copy.deepcopy(data["score"]["USA"])
+
+    assert "score: unknown country XYZ" in refusal(changed(edit))
+
+
+def test_a_component_reading_an_unknown_country_is_refused():
+    def edit(data):
+        data["score"]["USA"]["components"][2]["of"] = "ZZZ"
+
+    message = refusal(changed(edit))
+    assert "score.USA.components.compute_share.of" in message and "ZZZ" in message
+
+
+def test_a_country_objective_with_a_misspelt_indicator_is_refused():
+    message = refusal(changed(lambda d: d["score"]["CHN"]["components"][0].update(key="domestic_compute")))
+    assert "unknown indicator 'domestic_compute'" in message
+
+
 # ---------------------------------------------------------------------------- levers
 
 

@@ -234,10 +234,13 @@ def test_every_quarter_scores_every_country_by_the_documented_formula(strategy):
             assert 0 <= index[c.key] <= 100
         weighted = sum(c.weight * index[c.key] for c in spec.components) / sum(c.weight for c in spec.components)
         assert index["total"] == pytest.approx(weighted, abs=1e-9)
-    for code in codes:  # every country's score is the same rule on its own indicators
-        own = country_indicators(world, code)
-        expected = sum(c.weight * points(own[c.key], c.low, c.high, c.invert) for c in spec.components)
-        assert world.scores[code] == pytest.approx(expected / sum(c.weight for c in spec.components), abs=1e-9)
+    every = {code: country_indicators(world, code) for code in codes}
+    for code in codes:  # every country's score is its own rule (Korea's: [score]) on its indicators
+        rule = spec.for_country(code)
+        assert (rule is spec) == (code == "KOR")
+        expected = sum(c.weight * points(every[c.of or code][c.key], c.low, c.high, c.invert)
+                       for c in rule.components)
+        assert world.scores[code] == pytest.approx(expected / sum(c.weight for c in rule.components), abs=1e-9)
 
 
 def test_score_components_are_measured_indicators():
@@ -385,3 +388,52 @@ def test_reading_the_state_beats_every_fixed_setting_on_paired_seeds():
         differences = [a - score(rival(), s) for a, s in zip(adaptive, seeds, strict=True)]
         mean, error = statistics.fmean(differences), statistics.stdev(differences) / math.sqrt(len(differences))
         assert mean - 3 * error > 0, (mean, error)
+
+
+# ---------------------------------------------------------------- each country's own objective
+
+def test_each_country_is_scored_by_its_own_objective_and_korea_by_the_team_korea_index():
+    from game.score import country_breakdown, index
+
+    scenario = load_scenario("baseline")
+    world = World(scenario, seed=3, tables=False)
+    for _ in range(4):
+        world.step()
+    spec = scenario.score
+    assert set(spec.countries) == set(world.countries) - {"KOR"}, "every country but Korea has its own objective"
+    assert world.scores["KOR"] == pytest.approx(index(spec, world.indicators["KOR"]))
+    for country, rule in spec.countries.items():
+        points = country_breakdown(spec, world.indicators, country)
+        total = sum(c.weight for c in rule.components)
+        assert world.scores[country] == pytest.approx(
+            sum(c.weight * points[f"{c.of}.{c.key}" if c.of else c.key] for c in rule.components) / total)
+    # the USA's objective counts China's compute against it: read from China's indicators
+    usa = country_breakdown(spec, world.indicators, "USA")
+    rival = next(c for c in spec.countries["USA"].components if c.of == "CHN")
+    assert usa["CHN.compute_share"] == pytest.approx(
+        component_points(world.indicators["CHN"]["compute_share"], rival.low, rival.high, rival.invert))
+    world.close()
+
+
+def test_compute_shares_sum_to_one_over_the_countries():
+    world = World(load_scenario("baseline"), seed=0, tables=False)
+    for _ in range(3):
+        world.step()
+    assert sum(i["compute_share"] for i in world.indicators.values()) == pytest.approx(1.0)
+    assert sum(i["leading_edge_capacity_share"] for i in world.indicators.values()) == pytest.approx(1.0)
+    world.close()
+
+
+def test_a_rivals_compute_lowers_the_usas_score_and_nothing_else_of_it():
+    """The USA's "China's compute kept small" component moves with China's compute alone."""
+    from game.score import breakdown
+
+    spec = load_scenario("baseline").score
+    rule = spec.countries["USA"]
+    mine = {"accelerator_share": 0.9, "compute_share": 0.8, "leading_edge_capacity_share": 0.02,
+            "hbm_share": 0.2, "budget_used": 0.1}
+    small = breakdown(rule, mine, {"CHN": {"compute_share": 0.01}})
+    large = breakdown(rule, mine, {"CHN": {"compute_share": 0.12}})
+    assert small["CHN.compute_share"] > large["CHN.compute_share"]
+    assert {k: v for k, v in small.items() if k != "CHN.compute_share"} == \
+        {k: v for k, v in large.items() if k != "CHN.compute_share"}

@@ -20,7 +20,7 @@ import time
 from game.difficulty import Difficulty
 from game.model import World
 from game.scenario import load_scenario
-from game.score import breakdown
+from game.score import country_breakdown
 from game.tournament import sandbox, strategies, tasks
 from game.tournament.sandbox import DecisionTimeout, error_text
 from game.tournament.tasks import Config
@@ -189,7 +189,7 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
 
 def _components(scenario, world, role: str) -> dict[str, float]:
     """A seat's score components at the end of a game (the store's c_<component> columns)."""
-    return {k: float(v) for k, v in breakdown(scenario.score, world.indicators[role]).items()}
+    return {k: float(v) for k, v in country_breakdown(scenario.score, world.indicators, role).items()}
 
 
 def _users_ctrl_c(exc: BaseException) -> bool:

@@ -17,6 +17,7 @@ import math
 import pygame
 
 from game.baseline_run import BaselineRun
+from game.score import component_id, rule_of
 from game.text import tr
 from game.ui.mapview import GOOD_COLOURS
 
@@ -274,7 +275,7 @@ class Charts:
         self.cells.append(("index", box))
 
     def _components(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
-        spec = world.scenario.score
+        spec = rule_of(world.scenario, PLAYER)
         if spec is None:
             return
         title = self.fonts.render(tr("ui.charts.components", lang), 14, TEXT, bold=True)
@@ -293,21 +294,21 @@ class Charts:
             step = self.fonts.font(12).get_linesize() - 2
             for j, line in enumerate(lines):
                 self._blit(surface, self.fonts.render(line, 12, TEXT), (cell.x + 5, cell.y + 2 + step * j))
-            mine = [h["korea_index"].get(c.key, 0.0) for h in world.history]
+            mine = [h["korea_index"].get(component_id(c), 0.0) for h in world.history]
             if mine:
                 value = self.fonts.render(f"{mine[-1]:.0f}", 14, YELLOW, bold=True)
                 self._blit(surface, value, (cell.right - value.get_width() - 5, cell.y + 2))
             top = 6 + 2 * step
             plot = pygame.Rect(cell.x + 5, cell.y + top, cell.width - 10, cell.height - top - 6)
             pygame.draw.rect(surface, PLOT, plot.move(self.offset))
-            ghost = self._xy(plot, world, [h["korea_index"].get(c.key, 0.0) for h in base], 100.0)
+            ghost = self._xy(plot, world, [h["korea_index"].get(component_id(c), 0.0) for h in base], 100.0)
             dashed(surface, BASE, self._local(ghost), 2, (6, 4))
             points = self._xy(plot, world, mine, 100.0)
             dashed(surface, YELLOW, self._local(points), 2, None)
             if points:
                 marker(surface, "circle", self._local(points[-1:])[0], 3, YELLOW)
-            self.lines.append((f"component:{c.key}", points))
-            self.cells.append((f"component:{c.key}", cell))
+            self.lines.append((f"component:{component_id(c)}", points))
+            self.cells.append((f"component:{component_id(c)}", cell))
 
     # ------------------------------------------------------------------ clicks
     def key_at(self, pos) -> str | None:

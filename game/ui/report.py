@@ -20,19 +20,20 @@ def final_index(world) -> float:
 
 
 def final_grade(world) -> str:
-    return scoring.grade(world.scenario.score, final_index(world))
+    return scoring.grade(world.scenario.score, final_index(world), PLAYER)
 
 
 def breakdown(world, lang: str) -> list[dict]:
     """Each component of the index: label, weight (share of the total), points (0-100) and its
     contribution to the total in index points."""
-    spec = world.scenario.score
+    spec = scoring.rule_of(world.scenario, PLAYER)
     points = world.history[-1]["korea_index"] if world.history else {}
     total_weight = sum(c.weight for c in spec.components) or 1.0
     rows = []
     for c in spec.components:
-        p = float(points.get(c.key, 0.0))
-        rows.append({"key": c.key, "label": c.label_ko if lang == "ko" else c.label_en,
+        key = scoring.component_id(c)
+        p = float(points.get(key, 0.0))
+        rows.append({"key": key, "label": c.label_ko if lang == "ko" else c.label_en,
                      "weight": c.weight / total_weight, "points": p, "contribution": p * c.weight / total_weight})
     return rows
 
