@@ -1,0 +1,177 @@
+"""Each country's own objective, measured (issue 14, "Checks that must hold"): for every country,
+does its real programme (`default`) beat doing nothing (`laissez_faire`) on its own objective, do
+its strategies differ beyond noise, and does a head-to-head run show the seats interacting?
+
+Every game is a tournament game (game.tournament.api.Tournament: the same paired seeds, workers and
+statistics as `python main.py tournament`), so the numbers here are what a tournament organiser gets.
+
+    python benchmarks/bench_objectives.py [--seeds 20] [--workers 2] [--write]
+
+--write also keeps the report in docs/objectives.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from reporting import git_describe, publish, source_digest  # noqa: E402
+
+DOC = ROOT / "docs" / "objectives.md"
+OTHERS = ["laissez_faire", "random", "adaptive"]  # besides each country's real programme
+# The head-to-head check of issue 14: 3 KOR x 3 USA x 2 CHN strategies on paired seeds.
+H2H = {"KOR": ["team_korea", "laissez_faire", "adaptive"], "USA": ["default", "laissez_faire", "adaptive"],
+       "CHN": ["default", "laissez_faire"]}
+
+
+def t_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% Student-t interval."""
+    from scipy import stats
+
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def real_programme(country: str) -> str | None:
+    """Korea's real programme is the seeds' (team_korea); another country's is its `default`, if the
+    game gives it one (the rest of the world has none: its default is to keep what is in force)."""
+    from agents.controllers import strategy_names
+
+    if country == "KOR":
+        return "team_korea"
+    return "default" if "default" in strategy_names(country) else None
+
+
+def play(seats=None, strategies=None, role="KOR", seeds=20, workers=None):
+    from game.tournament.api import Tournament
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return Tournament(seats=seats, strategies=strategies, role=role, seeds=seeds, workers=workers).play()
+
+
+def paired(frame, a: str, b: str) -> np.ndarray:
+    """a's total minus b's on the same seeds."""
+    x = frame[frame.strategy == a].set_index("seed")["total"]
+    y = frame[frame.strategy == b].set_index("seed")["total"]
+    common = x.index.intersection(y.index)
+    return (x[common] - y[common]).to_numpy(float)
+
+
+def countries_section(seeds: int, workers) -> tuple[str, dict]:
+    from game.scenario import load_scenario
+
+    scenario = load_scenario("baseline")
+    lines = ["## 1. Each country alone: its real programme against doing nothing, and its board", "",
+             f"Each country's strategies played in its own seat, every other country by its `default`, on "
+             f"{seeds} paired seeds. Scores are the country's own objective (docs/model.md, \"Scores and "
+             "grades\"). 'real - nothing' is the real programme minus `laissez_faire` on the same seeds; "
+             "'spread' is the largest paired difference between any two of its strategies, and 'differ' "
+             "says whether that difference's 95% interval excludes 0.", "",
+             "| country | real programme | mean [95% CI] | laissez_faire | random | adaptive | real - nothing [95% CI] "
+             "| verdict | spread [95% CI] | differ |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    summary = {}
+    for country in (c.id for c in scenario.countries):
+        programme = real_programme(country)
+        real = programme or "laissez_faire"
+        names = [real, *(s for s in OTHERS if s != real)]
+        games = play(strategies=names, role=country, seeds=seeds, workers=workers).games
+        games = games[games.outcome == "ok"]
+        means = {s: t_interval(games[games.strategy == s]["total"].to_numpy(float)) for s in names}
+        gain = t_interval(paired(games, real, "laissez_faire"))
+        verdict = "beats" if gain[1] > 0 else ("loses" if gain[2] < 0 else "tie")
+        verdict = verdict if programme is not None else "no programme"
+        spreads = [(t_interval(paired(games, a, b)), a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+        widest, a, b = max(spreads, key=lambda s: abs(s[0][0]))
+        differ = widest[1] > 0 or widest[2] < 0
+        summary[country] = {"verdict": verdict, "differ": differ, "gain": gain}
+
+        named = f"`{programme}`" if programme else "(none)"
+        mean = means[real]
+        lines.append(f"| {country} | {named} | {mean[0]:.1f} [{mean[1]:.1f}, {mean[2]:.1f}] | "
+                     f"{means['laissez_faire'][0]:.1f} | "
+                     f"{means['random'][0]:.1f} | {means['adaptive'][0]:.1f} | {gain[0]:+.2f} [{gain[1]:+.2f}, "
+                     f"{gain[2]:+.2f}] | {verdict} | {a} - {b}: {widest[0]:+.2f} [{widest[1]:+.2f}, "
+                     f"{widest[2]:+.2f}] | {'yes' if differ else 'NO'} |")
+    return "\n".join(lines), summary
+
+
+def head_to_head_section(seeds: int, workers) -> tuple[str, bool]:
+    results = play(seats=H2H, seeds=seeds, workers=workers)
+    payoffs = results.payoffs
+    lines = ["## 2. Head to head: 3 KOR x 3 USA x 2 CHN strategies", "",
+             f"Every combination on the same {seeds} seeds (`--seat KOR=... --seat USA=... --seat CHN=...`). "
+             "Korea's mean score by its strategy (rows) and the USA's (columns), China by its `default`; "
+             "then whether Korea's ranking of its strategies changes with the USA strategy it meets.", ""]
+    china = payoffs[payoffs.CHN == "default"]
+    usa = H2H["USA"]
+    lines += ["| KOR \\ USA | " + " | ".join(usa) + " |", "| --- |" + " --- |" * len(usa)]
+    for k in H2H["KOR"]:
+        row = china[k == china.KOR].set_index("USA")
+        lines.append(f"| {k} | " + " | ".join(f"{row.loc[u, 'KOR_mean']:.2f}" for u in usa) + " |")
+    rankings = {}
+    for u in usa:
+        table = china[u == china.USA].sort_values("KOR_mean", ascending=False)
+        rankings[u] = list(table.KOR)
+    changed = len({tuple(r) for r in rankings.values()}) > 1
+    lines += ["", "Korea's ranking by the USA strategy it meets (China by its default): " +
+              "; ".join(f"against {u}: {' > '.join(r)}" for u, r in rankings.items()) + ".",
+              f"Ranking changes with the opponent: {'yes' if changed else 'NO'} (means only: a change "
+              "between strategies whose difference is within noise is reported as it is)."]
+    usa_rows = ["", "The USA's mean score by its strategy (rows) and Korea's (columns), China by its default:", "",
+                "| USA \\ KOR | " + " | ".join(H2H["KOR"]) + " |", "| --- |" + " --- |" * len(H2H["KOR"])]
+    for u in usa:
+        row = china[u == china.USA].set_index("KOR")
+        usa_rows.append(f"| {u} | " + " | ".join(f"{row.loc[k, 'USA_mean']:.2f}" for k in H2H["KOR"]) + " |")
+    return "\n".join(lines + usa_rows), changed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--write", action="store_true", help="also write docs/objectives.md")
+    args = parser.parse_args(argv)
+    if args.seeds < 2:
+        parser.error("--seeds: at least 2 (intervals need two paired games)")
+    began = time.perf_counter()
+    countries, summary = countries_section(args.seeds, args.workers)
+    h2h, changed = head_to_head_section(args.seeds, args.workers)
+    beats = [c for c, s in summary.items() if s["verdict"] == "beats"]
+    flat = [c for c, s in summary.items() if not s["differ"]]
+    header = ["# Each country's objective", "",
+              "Generated by `benchmarks/bench_objectives.py` (issue 14): do not edit by hand; regenerate with the "
+              "command below when the economy or an objective changes.", "",
+              f"- command: `python benchmarks/bench_objectives.py --seeds {args.seeds} --write`",
+              f"- date: {time.strftime('%Y-%m-%d')}; code version: `{git_describe()}`; digest of game/, agents/ and "
+              f"assets/scenarios/: `{source_digest()}`",
+              f"- scenario: `baseline`; {args.seeds} paired seeds per board; "
+              f"{time.perf_counter() - began:.0f} s wall (the games in tournament worker processes)",
+              "", "## Headline", "",
+              f"- Real programme beats doing nothing on the country's own objective: {', '.join(beats) or 'none'} "
+              f"(of {len(summary)}); the others: " + ", ".join(f"{c} {s['verdict']}" for c, s in summary.items()
+                                                              if s["verdict"] != "beats") + ".",
+              f"- Boards whose strategies do not differ beyond noise: {', '.join(flat) or 'none'}.",
+              f"- Head to head, Korea's ranking changes with the USA strategy it meets: {'yes' if changed else 'no'}.",
+              ""]
+    text = "\n".join(header) + "\n" + countries + "\n\n" + h2h + "\n"
+    publish(text, DOC, args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
