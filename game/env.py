@@ -20,8 +20,9 @@ is (no Action). The other indices, in `LEVERS` order:
   convergence        intensity 0, 0.25, 0.5, 0.75, 1 for every home industry
   rd_grant           0, 0.01, 0.02, 0.04 US$ B a quarter for every living home designer
 
-A lever the country lacks (no home foundry, no national computing centre, no modelled LLM
-market, no home industry or designer) maps to no Action. The Actions go through a controller
+A lever the country lacks (not among the levers the scenario offers its state, `Observation.levers`;
+no home foundry, no national computing centre, no modelled LLM market, no home industry or
+designer) maps to no Action. The Actions go through a controller
 whose decide() returns them, so they pass the Action seam like any player's: they are logged,
 saves replay them, and the seam refuses what it must (over budget, ...) deterministically; the
 number refused this step is `info["refused"]`.
@@ -88,6 +89,10 @@ def to_actions(choice, obs, has_llm_market: bool = True) -> list[Action]:
     subsidy, procurement, chip, service, convergence, grant = (int(i) for i in index)
     kinds = {f["kind"] for f in obs.home_firms.values()}
     designers = sorted(n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"])
+    offered = set(obs.levers)  # a lever the country's state does not have maps to no Action
+    subsidy, procurement, chip, service, convergence, grant = (
+        i if kind in offered else 0 for i, kind in zip((subsidy, procurement, chip, service, convergence, grant),
+                                                      LEVERS, strict=True))
     actions: list[Action] = []
     if subsidy and "foundry" in kinds:
         actions.append(FoundrySubsidy(rate=RATES[subsidy - 1]))

@@ -127,6 +127,10 @@ class Governance:
         levers = world.scenario.levers
         if levers is None or action.kind not in levers.lags:
             return Reason("refuse.no_lever", kind=action.kind)
+        if not levers.offers(country_id, action.kind):
+            return Reason("refuse.not_offered", lever=str(tr(f"lever.{action.kind}", "en")),
+                          lever_ko=str(tr(f"lever.{action.kind}", "ko")), country=country.name_en,
+                          country_ko=country.name_ko)
         return action.check(world, country) or self._over_budget(country_id, action)
 
     def projected_cost(self, country_id: str, extra: list[Action], one_off: bool = True) -> float:
@@ -301,6 +305,7 @@ class Governance:
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
+            levers=world.scenario.levers.offered_to(country_id) if world.scenario.levers else [],
             funded=self.funded_shares(country, last=world.in_turn),
             refused=self.refusals(country_id, world.turn - 1 if world.in_turn else world.turn),
             rng=self.rngs[country_id],

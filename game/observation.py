@@ -31,6 +31,7 @@ class Observation:
     home_industries: list[str]
     national_buyer: str | None
     plan_procurement: float  # local currency a quarter the national centre's plan spends now
+    levers: list[str]  # the lever kinds this country's state has in the scenario (Actions of others are refused)
     funded: dict[str, float]  # programme -> share of what it owed that the budget paid, last quarter
     refused: list[dict]  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed

@@ -539,6 +539,9 @@ class Levers(Strict):
     service_weight: NonNeg  # LLM-use utility per unit of service-incentive rate
     stance_affinity: NonNeg  # buyers' utility for the acting country's chips per step of stance
     export_control_reach: dict[str, list[str]]  # country -> origins its export controls reach (FDPR)
+    # country -> the levers its state has (its own programmes: export controls for the USA, equity
+    # for China and Japan, procurement for the Gulf); a country not listed has every lever of `lags`
+    offered: dict[str, list[str]] = {}
 
     @field_validator("lags")
     @classmethod
@@ -547,6 +550,23 @@ class Levers(Strict):
         if unknown:
             raise ValueError(f"unknown lever {', '.join(unknown)} (the levers are {', '.join(ACTION_KINDS)})")
         return value
+
+    @model_validator(mode="after")
+    def _offered_levers_exist(self) -> Levers:
+        for country, kinds in self.offered.items():
+            unknown = sorted(set(kinds) - set(self.lags))
+            if unknown:
+                raise ValueError(f"offered.{country}: lever {', '.join(unknown)} is not in lags "
+                                 f"(the scenario's levers are {', '.join(self.lags)})")
+        return self
+
+    def offers(self, country: str, kind: str) -> bool:
+        """Whether `country`'s state has the lever `kind` in this scenario."""
+        return kind in self.lags and (country not in self.offered or kind in self.offered[country])
+
+    def offered_to(self, country: str) -> list[str]:
+        """The levers `country`'s state has, in `lags` order."""
+        return [kind for kind in self.lags if self.offers(country, kind)]
 
 
 class Condition(Strict):
@@ -819,6 +839,7 @@ class Scenario(Strict):
             need(rule.from_countries + rule.to_countries, "countries", f"export_controls.{rule.name_en}")
         if self.levers:
             need([self.levers.leader], "designers", "levers.leader")
+            need(self.levers.offered, "countries", "levers.offered")
             for country, origins in self.levers.export_control_reach.items():
                 need([country, *origins], "countries", "levers.export_control_reach")
         if self.score is not None:

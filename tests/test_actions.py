@@ -237,6 +237,12 @@ def without_equity_lever(scenario: Scenario) -> Scenario:
 
 
 # id -> (country, Action, setup, words the reason contains)
+def every_lever(world) -> None:
+    """The world's scenario with every lever of `lags` offered to every state (no `offered` table)."""
+    levers = world.scenario.levers.model_copy(update={"offered": {}})
+    world.scenario = world.scenario.model_copy(update={"levers": levers})
+
+
 REFUSALS = {
     "rd_grant_over_budget": ("KOR", lambda w: RDGrant(designer="Rebellions", amount=1e15), None, "over budget"),
     "equity_over_budget": ("KOR", lambda w: Equity(firm="Rebellions", amount=1e15), None, "over budget"),
@@ -248,8 +254,12 @@ REFUSALS = {
     "foreign_producer": ("KOR", lambda w: CapacitySupport(firm="TSMC", rate=0.1), None, "not a Korea firm"),
     "foreign_equity": ("KOR", lambda w: Equity(firm="Nvidia", amount=1e9), None, "not a Korea firm"),
     "unknown_industry": ("KOR", lambda w: Convergence(industry="TSMC", intensity=0.5), None, "unknown industry"),
-    "korea_has_no_export_reach": ("KOR", lambda w: ExportControl(good="hbm", to_countries=["CHN"]), None,
-                                  "no export-control reach"),
+    "korea_has_no_export_controls": ("KOR", lambda w: ExportControl(good="hbm", to_countries=["CHN"]), None,
+                                     "Korea has no such lever in this scenario: Export control"),
+    "the_usa_has_no_priming_water": ("USA", lambda w: FoundrySubsidy(rate=0.5), None,
+                                     "United States has no such lever in this scenario"),
+    "the_gulf_supports_no_capacity": ("GCC", lambda w: CapacitySupport(firm="TSMC", rate=0.1), None,
+                                      "has no such lever in this scenario"),
     "export_control_to_itself": ("USA", lambda w: ExportControl(good="hbm", to_countries=["USA"]), None, "itself"),
     "export_control_unknown_destination": ("USA", lambda w: ExportControl(good="hbm", to_countries=["XYZ"]), None,
                                            "unknown destination"),
@@ -258,9 +268,10 @@ REFUSALS = {
     "mix_not_100": ("KOR", lambda w: Procurement(budget=1e11, mix={"leader": 0.5, "domestic": 0.4}), None, "100%"),
     "unknown_vendor_group": ("KOR", lambda w: Procurement(budget=1e11, mix={"samsung": 1.0}), None,
                              "unknown vendor group"),
-    "no_national_centre": ("USA", lambda w: Procurement(budget=1e9), None, "no national computing centre"),
-    "no_llm_market": ("USA", lambda w: ServiceIncentive(rate=0.1), None, "no modelled LLM market"),
-    "no_foundry": ("GCC", lambda w: FoundrySubsidy(rate=0.5), None, "no foundry"),
+    # a scenario that offers every lever to every state: each Action's own check still refuses
+    "no_national_centre": ("USA", lambda w: Procurement(budget=1e9), every_lever, "no national computing centre"),
+    "no_llm_market": ("USA", lambda w: ServiceIncentive(rate=0.1), every_lever, "no modelled LLM market"),
+    "no_foundry": ("GCC", lambda w: FoundrySubsidy(rate=0.5), every_lever, "no foundry"),
     "broker_link_foreign_supplier": ("KOR", lambda w: BrokerLink(designer="Rebellions", supplier="Imported cooling"),
                                      None, "not a Korea firm"),
     "broker_link_already_established": ("KOR", lambda w: BrokerLink(designer="Rebellions", supplier="Zalman"),
@@ -676,3 +687,14 @@ def test_actions_beyond_the_quarter_limit_are_refused_together_and_logged_once()
     world.step()
     world.open_quarter()  # a new quarter, a new allowance
     assert world.governance.submit("KOR", [FoundrySubsidy(rate=0.2)])[0].accepted
+
+
+def test_a_state_sees_the_levers_it_has_and_a_lever_it_lacks_changes_nothing():
+    world = fresh()
+    if not world.in_turn:
+        world.open_quarter()
+    usa = world.governance.observe("USA")
+    assert "export_control" in usa.levers and "foundry_subsidy" not in usa.levers
+    assert "export_control" not in world.governance.observe("KOR").levers
+    assert usa.check([FoundrySubsidy(rate=0.5)]) is not None
+    assert usa.check([CapacitySupport(firm="Intel Foundry", rate=0.1)]) is None

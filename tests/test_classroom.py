@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from uitools import click, hold, post, press
 
 from agents.controllers import Controller
-from game.actions import FoundrySubsidy
+from game.actions import CapacitySupport, FoundrySubsidy
 from game.saves import SaveError, load_game, verify, world_state
 from game.text import tr
 from game.ui import briefing, handover
@@ -59,9 +59,12 @@ def teacher_button(app, key: str, value=None):
     return next(b for b, (k, v) in app.teacher.buttons.items() if k == key and (value is None or v == value))
 
 
-def raise_subsidy(app, frames: int = 10) -> None:
-    """Team at the desk: the foundry subsidy's right arrow held down (the slider's click step is 5%)."""
-    hold(app, app.desk.slider("foundry_subsidy").right_button.rect.center, frames)
+def raise_subsidy(app, frames: int = 10, key: str = "foundry_subsidy") -> None:
+    """Team at the desk: a rate slider's right arrow held down (the foundry subsidy's click step is 5%)."""
+    hold(app, app.desk.slider(key).right_button.rect.center, frames)
+
+
+RAPIDUS = "capacity_support:Rapidus"  # Japan's own lever (cal 4d); it has no price-gap subsidy
 
 
 # ---------------------------------------------------------------------- hot-seat teams
@@ -88,15 +91,17 @@ def test_two_teams_take_the_desk_in_turn_behind_a_hand_over_and_both_reach_the_m
     assert app.curtain is None and world.turn == 0
     assert app.desk.session.code == "JPN"
     assert has_colour(app, DESK_RECT, END_TURN_BLUE)
-    assert app.desk.values["foundry_subsidy"] == round(world.countries["JPN"].policy.foundry_subsidy * 100)
-    raise_subsidy(app, 7)
-    japan_rate = app.desk.values["foundry_subsidy"]
+    assert "foundry_subsidy" not in {k for k, _ in app.desk.widgets.values()}, "Japan has no priming water"
+    assert app.desk.values[RAPIDUS] == round(world.countries["JPN"].policy.capacity_support.get("Rapidus", 0) * 100)
+    raise_subsidy(app, 7, RAPIDUS)
+    japan_rate = app.desk.values[RAPIDUS]
+    assert japan_rate > 0
     press(app, pygame.K_RETURN)
     assert world.turn == 1
     accepted = {(e["country"], e["action"]["kind"], e["action"].get("rate")) for e in world.governance.log
                 if e["source"] == "controller" and e.get("action") and e["refused"] is None}
     assert ("KOR", "foundry_subsidy", korea_rate / 100) in accepted
-    assert ("JPN", "foundry_subsidy", japan_rate / 100) in accepted
+    assert ("JPN", "capacity_support", japan_rate / 100) in accepted
     assert app.curtain.headline == "Pass to team Korea", "the next quarter starts with the first team"
     # saved, loaded and re-played identically: the teams come back with the save
     press(app, pygame.K_SPACE)
@@ -107,7 +112,7 @@ def test_two_teams_take_the_desk_in_turn_behind_a_hand_over_and_both_reach_the_m
     loaded.load(path)
     assert loaded.humans == ("KOR", "JPN")
     assert world_state(loaded.world) == world_state(world)
-    moves = {"KOR": [FoundrySubsidy(rate=0.05)], "JPN": [FoundrySubsidy(rate=0.4)]}
+    moves = {"KOR": [FoundrySubsidy(rate=0.05)], "JPN": [CapacitySupport(firm="Rapidus", rate=0.4)]}
     for session in (app.session, loaded):
         for player in session.players.values():
             player.ask = lambda event: 0  # both games' teams answer an event the same way
@@ -233,8 +238,8 @@ def test_rewind_goes_back_to_exactly_the_game_a_fresh_start_reaches(make_app):
     app = make_app(("KOR", "USA"))
     app.choice_script = [0] * 10  # events that ask Korea are answered without a dialog
     session = app.session
-    plays = [{"KOR": [FoundrySubsidy(rate=0.3)], "USA": [FoundrySubsidy(rate=0.2)]},
-             {"KOR": [FoundrySubsidy(rate=0.6)]}, {}, {"USA": [FoundrySubsidy(rate=0.7)]}]
+    plays = [{"KOR": [FoundrySubsidy(rate=0.3)], "USA": [CapacitySupport(firm="Intel Foundry", rate=0.2)]},
+             {"KOR": [FoundrySubsidy(rate=0.6)]}, {}, {"USA": [CapacitySupport(firm="Intel Foundry", rate=0.35)]}]
     session.end_turn(plays[0])
     session.trigger("taiwan_earthquake")
     for moves in plays[1:]:
@@ -361,7 +366,7 @@ def test_loading_a_hot_seat_save_from_the_title_resumes_the_teams(tmp_path):
     from game.ui.app import start_game
 
     session = Session("baseline", 7, saves_dir=tmp_path, humans=("KOR", "JPN", "USA"))
-    session.end_turn({"USA": [FoundrySubsidy(rate=0.2)]})
+    session.end_turn({"USA": [CapacitySupport(firm="Intel Foundry", rate=0.2)]})
     path = session.save(tmp_path / "class.json")
     resumed = start_game(("load", str(path), "ko"), 7, tmp_path)
     assert resumed.humans == ("KOR", "JPN", "USA")

@@ -235,13 +235,29 @@ def test_an_unknown_lever_in_lags_is_refused():
     assert "foundry_subsidy" in message.split("the levers are", 1)[1]
 
 
+def test_a_state_offered_a_lever_the_scenario_does_not_have_is_refused():
+    message = refusal(changed(lambda d: d["levers"]["lags"].pop("equity")))
+    assert "levers: offered.KOR: lever equity is not in lags" in message
+
+
+def test_levers_offered_to_no_country_are_refused():
+    message = refusal(changed(lambda d: d["levers"]["offered"].update(XYZ=["procurement"])))
+    assert "levers.offered: unknown country XYZ" in message
+
+
 def test_a_lever_without_a_lag_is_withheld_by_the_scenario():
     """A kind left out of `lags` is a lever this scenario does not offer: the file loads, and the
     Action is refused in play, naming the lever."""
     from game.actions import Equity
     from game.model import World
 
-    scenario = parse_scenario(changed(lambda d: d["levers"]["lags"].pop("equity")), SOURCE)
+    def withhold(data):
+        data["levers"]["lags"].pop("equity")
+        for kinds in data["levers"]["offered"].values():
+            if "equity" in kinds:
+                kinds.remove("equity")
+
+    scenario = parse_scenario(changed(withhold), SOURCE)
     world = World(scenario, seed=0, tables=False)
     try:
         world.begin_turn()

@@ -820,3 +820,25 @@ def test_setting_the_centres_mix_before_it_opens_keeps_its_budget_and_says_when_
     assert policy.procurement_budget == pytest.approx(world.planned_procurement(world.countries["KOR"]), rel=0.05)
     assert national.budget > 0 and national.new_compute > 0, "the centre buys once it opens"
     pygame.quit()
+
+
+def test_a_team_sees_only_its_own_states_levers(tmp_path):
+    """Issue 14: each state has its own levers (the scenario's `offered`); a US team's desk has no
+    priming water or home-chip procurement, Korea's has no export controls."""
+    import pygame_gui
+
+    from game.ui.desk import Desk
+
+    pygame.init()
+    pygame.display.set_mode(SIZE)
+    session = Session("baseline", 7, saves_dir=tmp_path)
+    manager = pygame_gui.UIManager(SIZE)
+    usa = Desk(manager, pygame.Rect(0, 0, 400, 700), session.view("USA"), "en")
+    korea = Desk(manager, pygame.Rect(0, 0, 400, 700), session.view("KOR"), "en")
+    usa_sections = {title for title, _ in usa.levers()}
+    korea_sections = {title for title, _ in korea.levers()}
+    assert usa_sections <= {"lever.capacity_support", "lever.rd_grant"} and "lever.capacity_support" in usa_sections
+    assert {"lever.foundry_subsidy", "lever.procurement", "lever.trade_stance"} <= korea_sections
+    offered = session.world.scenario.levers
+    assert all(offered.offers("USA", t.split(".", 1)[1]) for t in usa_sections)
+    pygame.quit()

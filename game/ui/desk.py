@@ -199,7 +199,9 @@ class Desk:
             sections.append(("lever.capacity_support", [Lever(f"capacity_support:{n}", self._name(n), 0, 50, "pct")
                                                         for n in self.producers]))
         sections.append(("lever.trade_stance", [("stance", "trade_stance", "")]))
-        return sections
+        levers = world.scenario.levers
+        # only the levers this team's state has (the scenario's `offered`: a US team has no priming water)
+        return [s for s in sections if levers is None or levers.offers(self.session.code, s[0].split(".", 1)[1])]
 
     def _name(self, name: str) -> str:
         agent = self.session.world.by_name.get(name)
