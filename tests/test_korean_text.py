@@ -313,3 +313,19 @@ def test_a_quarter_reads_as_each_language_writes_it():
     assert quarter_name(parse_quarter("2025Q4"), "ko") == "2025년 4분기"
     assert quarter_name(parse_quarter("2027Q1"), "ko") == "2027년 1분기"
     assert quarter_name(parse_quarter("2025Q4"), "en") == "2025Q4"
+
+
+def test_korean_screens_name_quarters_in_korean():
+    """"2025Q2 분기의 정책 책상" was English notation inside a Korean sentence."""
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from game.model import World
+    from game.scenario import load_scenario
+    from game.ui.handover import handover
+
+    world = World(load_scenario("baseline"), seed=1, tables=False)
+    line = handover(world, "JPN", "ko").line
+    assert "2025년 1분기 정책 책상" in line and "Q" not in line, line
+    assert "2025Q1" in handover(world, "JPN", "en").line
+    world.close()

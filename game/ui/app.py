@@ -21,7 +21,7 @@ from game.describe import describe_action, money
 from game.difficulty import levels as difficulty_levels
 from game.reasons import in_language
 from game.saves import SaveError, save_path
-from game.text import tr
+from game.text import quarter_name, tr
 from game.ui import briefing, handover, report
 from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
@@ -891,7 +891,7 @@ class GameApp:
         if world.finished:
             when = tr("ui.top.over", lang)
         else:
-            when = tr("ui.top.quarter", lang).format(date=world.quarter_label(world.now + 1), turn=world.turn + 1,
+            when = tr("ui.top.quarter", lang).format(date=quarter_name(world.now + 1, lang), turn=world.turn + 1,
                                                       turns=world.turns)
         code = self.desk.session.code if self.desk is not None else PLAYER
         if len(self.session.humans) > 1:
@@ -995,7 +995,7 @@ class GameApp:
         pygame.draw.rect(screen, PANEL, rect)
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
         world = self.session.world
-        date = world.date if world.turn > 0 else world.quarter_label(world.start)
+        date = quarter_name(world.now if world.turn > 0 else world.start, lang)
         head = self.fonts.render(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
         y = rect.y + 32

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pygame
 
-from game.text import tr
+from game.text import quarter_name, tr
 from game.ui.fonts import Fonts
 
 BG = (16, 22, 34)
@@ -60,7 +60,7 @@ def handover(world, code: str, lang: str, why: str = "desk") -> Curtain:
     if why == "choice":
         line = tr("ui.handover.choice", lang).format(country=name)
     else:
-        when = world.quarter_label(world.now + 1)
+        when = quarter_name(world.now + 1, lang)
         line = tr("ui.handover.desk", lang).format(country=name, date=when)
     return Curtain(tr("ui.handover.title", lang).format(country=name), line, tr("ui.handover.hint", lang))
 

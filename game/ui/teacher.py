@@ -14,7 +14,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UIScrollingContainer
 
 from game.reasons import in_language
-from game.text import tr
+from game.text import quarter_name, tr
 from game.ui.fonts import gui_theme
 
 WIDTH, HEIGHT = 1000, 620
@@ -91,7 +91,7 @@ class TeacherPanel:
         turns = UIScrollingContainer(pygame.Rect(x2 - 4, 126, col + 8, HEIGHT - 200), manager=m,
                                      container=self.root, allow_scroll_x=False)
         for turn in range(world.turn - 1, -1, -1):  # the latest first
-            text = tr("ui.teacher.rewind_to", lang).format(date=world.quarter_label(world.start + turn),
+            text = tr("ui.teacher.rewind_to", lang).format(date=quarter_name(world.start + turn, lang),
                                                            turn=turn + 1)
             button = UIButton(pygame.Rect(4, (world.turn - 1 - turn) * ROW, col - 20, ROW - 4), text, manager=m,
                               container=turns)
@@ -139,7 +139,7 @@ class TeacherPanel:
             else:
                 app.after_rewind()
                 self.message = tr("ui.teacher.rewound", lang).format(
-                    date=app.session.world.quarter_label(app.session.world.now + 1))
+                    date=quarter_name(app.session.world.now + 1, lang))
         self.build()
 
     # ------------------------------------------------------------------ frame
