@@ -329,3 +329,26 @@ def test_korean_screens_name_quarters_in_korean():
     assert "2025년 1분기 정책 책상" in line and "Q" not in line, line
     assert "2025Q1" in handover(world, "JPN", "en").line
     world.close()
+
+
+def test_cause_lines_a_short_game_rarely_writes_read_as_korean():
+    """Lines the played games above may not reach (issue 17): an HBM qualification passed, a
+    compliant variant designed, the price-gap subsidy paid for the anchor customers."""
+    from game.text import tr as translate
+
+    world = World(load_scenario("baseline"), seed=1, tables=False)
+    lines = {
+        "qualification": world.render("cause.qualification_passed", {
+            "supplier": "Samsung", "designer": "Nvidia", "generation": "HBM3E", "quarters": 5, "yield_": 0.62}, "ko"),
+        "variant": world.render("cause.variant_designed", {
+            "firm": "Nvidia", "market": "China", "market_ko": "중국", "perf": 0.48, "quarters": 2}, "ko"),
+        "anchor subsidy": world.render("cause.foundry_subsidy", {
+            "firm": str(translate("pool.anchor", "en")), "firm_ko": str(translate("pool.anchor", "ko")),
+            "amount": 12.5}, "ko"),
+        "designer subsidy": world.render("cause.foundry_subsidy", {"firm": "Rebellions", "amount": 3.2}, "ko"),
+    }
+    assert "삼성전자" in lines["qualification"] or "삼성" in lines["qualification"]
+    assert "엔비디아가" in lines["variant"] and "중국" in lines["variant"]
+    assert "앵커 고객" in lines["anchor subsidy"] and "리벨리온" in lines["designer subsidy"]
+    check(lines)
+    world.close()
