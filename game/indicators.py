@@ -7,6 +7,10 @@ foundry and HBM by revenue, packaging by wafers processed, accelerators by units
 
 from __future__ import annotations
 
+import functools
+from collections import namedtuple
+from collections.abc import Sequence
+
 import numpy as np
 
 from game.market import normalised
@@ -22,29 +26,42 @@ def _average_price(book: dict) -> float:
 
 
 def snapshot(model) -> dict:
+    return {
+        "turn": model.turn,
+        "date": model.date,
+        "shares": market_shares(model),
+        "prices": prices(model),
+        "bottleneck": bottlenecks(model),
+        "korea": model.indicators.get("KOR", {}),
+        "score": dict(model.scores),
+        "korea_index": korea_index(model),
+    }
+
+
+def market_shares(model) -> dict[str, dict[str, float]]:
+    designers = model.designers
+    return {
+        "hbm": _shares(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
+        "foundry": _shares(model.foundries, [f.revenue for f in model.foundries]),
+        "packaging": _shares(model.packagers, [p.output for p in model.packagers]),
+        "accelerator": _shares(designers, [d.sold for d in designers]),
+    }
+
+
+def prices(model) -> dict[str, float]:
     designers = model.designers
     units = np.array([d.sold for d in designers])
     revenue = np.array([d.revenue for d in designers])
     accelerator_price = float(revenue.sum() * 1000 / units.sum()) if units.sum() > 0 else 0.0
     return {
-        "turn": model.turn,
-        "date": model.date,
-        "shares": {
-            "hbm": _shares(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
-            "foundry": _shares(model.foundries, [f.revenue for f in model.foundries]),
-            "packaging": _shares(model.packagers, [p.output for p in model.packagers]),
-            "accelerator": _shares(designers, units),
-        },
-        "prices": {
-            "wafer": _average_price(model.last_market["wafer"]),
-            "hbm": _average_price(model.last_market["hbm"]),
-            "accelerator": accelerator_price,
-        },
-        "bottleneck": {d.name: d.binding if d.alive else "exited" for d in designers},
-        "korea": model.indicators.get("KOR", {}),
-        "score": dict(model.scores),
-        "korea_index": korea_index(model),
+        "wafer": _average_price(model.last_market["wafer"]),
+        "hbm": _average_price(model.last_market["hbm"]),
+        "accelerator": accelerator_price,
     }
+
+
+def bottlenecks(model) -> dict[str, str]:
+    return {d.name: d.binding if d.alive else "exited" for d in model.designers}
 
 
 def korea_index(model) -> dict[str, float]:
@@ -189,3 +206,122 @@ def flatten(state: dict, prefix: str = "") -> dict[str, float | str]:
         else:
             flat[name] = value
     return flat
+
+
+# ------------------------------------------------------------------ a turn's record
+# What a turn's indicators, scores and snapshot read of each agent, copied when the turn closes
+# (TurnRecord). A field these functions come to read and that is not copied here is missing from
+# the record: reading it fails loudly instead of reading a later quarter's value.
+_Designer = namedtuple("_Designer", "name country sold revenue alive cash binding")
+_Revenue = namedtuple("_Revenue", "name country revenue")  # foundries, HBM makers
+_Output = namedtuple("_Output", "name country output")  # packagers
+_Developer = namedtuple("_Developer", "country domestic_compute capacity")
+_Industry = namedtuple("_Industry", "country adoption base_output domestic_adoption gdp_effect")
+_Country = namedtuple("_Country", "support_paid_usd spent_total available_total")
+
+
+class TurnRecord:
+    """The close of one turn (or the opening state), frozen: a copy of every value its
+    indicators, scores and snapshot are built from, and those three worked out from the copy
+    when first read (then kept: a second read returns the same objects).
+
+    The contract (docs/model.md, "What a turn computes and when"): `World.indicators`,
+    `World.scores`, `World.current`, `World.current_columns` and each `World.history` entry are
+    the values of the world as its turn closed, whenever they are read: the quarter that follows
+    changes the world, not the record. A headless game whose controllers never read them never
+    builds them. The values are those `snapshot` and `all_country_indicators` give on the live
+    world at the close (the same functions run on the copy)."""
+
+    def __init__(self, model) -> None:
+        self.turn = model.turn
+        self.date = model.date
+        self.scenario = model.scenario  # read for its score rule: fixed for a game
+        self.by_name = model.by_name  # read for agents' countries only: fixed for a game
+        table = model.__dict__.setdefault("_members", {})
+        for country in model.countries:  # built from the live lists (buyers are not copied)
+            if country not in table:
+                members(model, country)
+        self._members = table
+        self.designers = [_Designer(d.name, d.country, d.sold, d.revenue, d.alive, d.cash, d.binding)
+                          for d in model.designers]
+        self.foundries = [_Revenue(f.name, f.country, f.revenue) for f in model.foundries]
+        self.hbm_makers = [_Revenue(h.name, h.country, h.revenue) for h in model.hbm_makers]
+        self.packagers = [_Output(p.name, p.country, p.output) for p in model.packagers]
+        self.llm_developers = [_Developer(d.country, d.domestic_compute, d.capacity) for d in model.llm_developers]
+        self.industries = [_Industry(i.country, i.adoption, i.base_output, i.domestic_adoption, i.gdp_effect)
+                           for i in model.industries]
+        self.countries = {code: _Country(c.support_paid_usd, c.spent_total, c.available_total)
+                          for code, c in model.countries.items()}
+        self.installed = model.installed.copy()
+        self.llm_use = dict(model.llm_use)  # each country's use is replaced whole every quarter, never edited
+        markets = model.last_market
+        self.last_market = {good: {"shipped": markets[good]["shipped"].copy(), "price": markets[good]["price"].copy()}
+                            for good in ("wafer", "hbm")}
+
+    @functools.cached_property
+    def indicators(self) -> dict[str, dict[str, float]]:
+        return all_country_indicators(self, market_totals(self))
+
+    @functools.cached_property
+    def scores(self) -> dict[str, float]:
+        from game.score import index
+
+        spec = self.scenario.score
+        return {c: index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
+
+    @functools.cached_property
+    def shares(self) -> dict[str, dict[str, float]]:
+        return market_shares(self)
+
+    @functools.cached_property
+    def prices(self) -> dict[str, float]:
+        return prices(self)
+
+    @functools.cached_property
+    def bottleneck(self) -> dict[str, str]:
+        return bottlenecks(self)
+
+    @functools.cached_property
+    def snapshot(self) -> dict:
+        """`snapshot` of the world at the close; its parts are the record's own `shares`,
+        `prices` and `bottleneck` (each built once, whichever is read first)."""
+        return {"turn": self.turn, "date": self.date, "shares": self.shares, "prices": self.prices,
+                "bottleneck": self.bottleneck, "korea": self.indicators.get("KOR", {}), "score": dict(self.scores),
+                "korea_index": korea_index(self)}
+
+    @functools.cached_property
+    def columns(self) -> dict[str, float | str]:
+        return flatten(self.snapshot)
+
+
+class History(Sequence):
+    """`World.history`: each played turn's snapshot (`TurnRecord.snapshot`), oldest first, read
+    like a list of dicts (index, slice, iterate, compare with a list). A snapshot is built when
+    first read, from its turn's record."""
+
+    def __init__(self) -> None:
+        self._records: list[TurnRecord] = []
+
+    def append(self, record: TurnRecord) -> None:
+        self._records.append(record)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [r.snapshot for r in self._records[i]]
+        return self._records[i].snapshot
+
+    def __iter__(self):
+        return (r.snapshot for r in self._records)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, History | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # a mutable sequence, as a list
+
+    def __repr__(self) -> str:
+        return repr(list(self))

@@ -26,9 +26,8 @@ from game.difficulty import NORMAL_GAME, Difficulty
 from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules, above
 from game.governance import Governance
-from game.indicators import all_country_indicators, flatten, market_totals, snapshot
+from game.indicators import History, TurnRecord
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
-from game.score import index as score_index
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
 
@@ -169,7 +168,7 @@ class World(Model):
                                             for c in self.countries})
 
         # Step 0 of the tables is the opening state: no quarter has traded yet, so shares are 0.
-        self.history: list[dict] = []
+        self.history = History()  # each played turn's snapshot, built when read (game.indicators.History)
         self.record_state()
         self.tables = False
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
@@ -644,18 +643,36 @@ class World(Model):
     def record(self) -> None:
         self.in_turn = False
         self.record_state()
-        self.history.append(self.current)
+        self.history.append(self.record_now)
         if self.tables:
             self.datacollector.collect(self)
 
     def record_state(self) -> None:
-        """Indicators and scores of every country, and the snapshot the contract prints."""
-        markets = market_totals(self)
-        self.indicators = all_country_indicators(self, markets)
-        spec = self.scenario.score
-        self.scores = {c: score_index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
-        self.current = snapshot(self)
-        self.current_columns = flatten(self.current)
+        """Close the turn's books: a copy of what its indicators, scores and snapshot are built
+        from (game.indicators.TurnRecord). They are worked out when something first reads them
+        (`indicators`, `scores`, `current`, `current_columns`, `history`), with the values of
+        this moment whenever that is (docs/model.md, "What a turn computes and when")."""
+        self.record_now = TurnRecord(self)
+
+    @property
+    def indicators(self) -> dict[str, dict[str, float]]:
+        """Every country's indicators as the last turn closed (the opening state before turn 1)."""
+        return self.record_now.indicators
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Every country's index as the last turn closed."""
+        return self.record_now.scores
+
+    @property
+    def current(self) -> dict:
+        """The snapshot of the last turn's close, in the shape of the `--json` contract."""
+        return self.record_now.snapshot
+
+    @property
+    def current_columns(self) -> dict[str, float | str]:
+        """`current` flattened to one level of columns (tables, event conditions)."""
+        return self.record_now.columns
 
     def note(self, source: str, country: str, key: str, targets: list[str] | None = None, **params) -> None:
         """Add an entry to this turn's cause log, in both languages (strings in assets)."""
