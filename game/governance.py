@@ -230,7 +230,12 @@ class Governance:
         self.submitted = {}
 
     def decide_all(self) -> None:
+        """Every controller decides on its own Observation, built as it decides; a controller
+        whose `decide` never acts (game.observation.acts_never: the base Controller's, so
+        laissez_faire's) is neither shown one nor called."""
         for country_id, controller in self.controllers.items():
+            if getattr(getattr(type(controller), "decide", None), "acts_never", False):
+                continue
             actions = controller.decide(self.observe(country_id))
             self.submit(country_id, list(actions or []), source="controller")
 

@@ -14,6 +14,14 @@ import numpy as np
 from game.policy import Policy
 
 
+def acts_never(decide: Callable) -> Callable:
+    """Mark a controller's `decide` that reads nothing and never acts (it returns no Action
+    whatever it is shown): governance then builds no Observation for it and does not call it
+    (`Governance.decide_all`). A subclass that overrides `decide` is observed as usual."""
+    decide.acts_never = True
+    return decide
+
+
 class Deferred:
     """A field's value worked out when the field is first read: `func(*args)` over sources that
     no longer change (a closed turn's record, a finished quarter's log), so the value is the one

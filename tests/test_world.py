@@ -700,3 +700,26 @@ def test_an_observation_kept_past_its_quarter_shows_what_it_showed_when_made():
         assert obs.refused == world.governance.refusals("KOR", turn)
         obs.indicators["KOR"]["hbm_share"] = -1.0  # a copy: editing it changes nothing
     assert world.indicators["KOR"]["hbm_share"] >= 0.0
+
+
+def test_a_controller_that_never_acts_is_shown_no_observation():
+    """laissez_faire (the base Controller's decide) neither reads nor acts: governance builds it
+    no Observation; every other controller gets one each quarter, when it decides."""
+    import sys
+
+    from agents.controllers import make_controller
+
+    world = World(baseline(), seed=1, controllers={"KOR": make_controller("KOR", "laissez_faire")}, tables=False)
+    observe, seen = world.governance.observe, []
+
+    def recording(country_id):
+        seen.append((country_id, sys._getframe(1).f_code.co_name))
+        return observe(country_id)
+
+    world.governance.observe = recording
+    for _ in range(4):
+        world.step()
+    deciding = [c for c, caller in seen if caller == "decide_all"]
+    assert "KOR" not in deciding and "ROW" not in deciding
+    assert sorted(set(deciding)) == sorted(set(world.countries) - {"KOR", "ROW"})
+    assert len(deciding) == 4 * (len(world.countries) - 2)
