@@ -318,7 +318,7 @@ class World(Model):
         for designer in self.designers:
             if not designer.alive:
                 continue
-            needed = designer.hbm_generations(self.hbm_catalogue)
+            needed = designer.hbm_generations()
             upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - self.now <= lead]
             for generation in dict.fromkeys([*needed, *upcoming]):
                 for name in designer.hbm_suppliers:
