@@ -132,8 +132,9 @@ def country_indicators(model, country: str, markets: dict | None = None) -> dict
 
 def all_country_indicators(model, markets: dict | None = None,
                            countries: list[str] | None = None) -> dict[str, dict[str, float]]:
-    """`country_indicators` of every country (or of `countries`), in one pass: the installed
-    base is read once and each country's compute is added up as the one-country pass would."""
+    """`country_indicators` of every country (or of `countries`), in one pass over each list of
+    agents: each country's totals are added up in the agents' order, from 0, as a one-country
+    pass adds them (so the floats are the same), and the installed base is read once."""
     markets = markets or market_totals(model)
     countries = list(model.countries) if countries is None else countries
     rows = model.installed.tolist()
@@ -147,46 +148,67 @@ def all_country_indicators(model, markets: dict | None = None,
         bases.append(base)
     table = np.array(bases, dtype=float).reshape(len(countries), width)
     computes = table.sum(axis=1).tolist()
-    return {country: _indicators(model, country, markets, table[k], computes[k])
-            for k, country in enumerate(countries)}
+    tops = table.max(axis=1).tolist() if width else [0.0] * len(countries)  # a max is exact: row by row or at once
 
+    # each country's sums over its developers, industries and designers, in list order, from 0
+    wanted = set(countries)
+    developers = {c: [0, 0, 0] for c in countries}  # count, domestic compute, capacity
+    for d in model.llm_developers:
+        if d.country in wanted:
+            acc = developers[d.country]
+            acc[0] += 1
+            acc[1] = acc[1] + d.domestic_compute
+            acc[2] = acc[2] + d.capacity
+    industries = {c: [0, 0, 0, 0] for c in countries}  # adoption x output, output, domestic x output, GDP
+    for i in model.industries:
+        if i.country in wanted:
+            acc = industries[i.country]
+            acc[0] = acc[0] + i.adoption * i.base_output
+            acc[1] = acc[1] + i.base_output
+            acc[2] = acc[2] + i.domestic_adoption * i.base_output
+            acc[3] = acc[3] + i.gdp_effect
+    designers = {c: [0, 0] for c in countries}  # alive, cash
+    for d in model.designers:
+        if d.country in wanted:
+            acc = designers[d.country]
+            acc[0] = acc[0] + d.alive
+            acc[1] = acc[1] + d.cash
+    shares = [(key, *markets[key]) for key in SHARE_MARKETS]
+    by_name, states = model.by_name, model.countries
 
-def _indicators(model, country: str, markets: dict, installed: np.ndarray, compute: float) -> dict[str, float]:
-    """One country's indicators, given its installed base by chip and its total."""
-    who = members(model, country)
-
-    def market_share(key: str) -> float:
-        total, home = markets[key]
-        return float(home.get(country, 0) / total) if total else 0.0
-
-    developers = [model.llm_developers[i] for i in who.developers]
-    llm_use = model.llm_use.get(country, {})
-    industries = [model.industries[i] for i in who.industries]
-    designers = [model.designers[k] for k in who.designers]
-    adoption = sum(i.adoption * i.base_output for i in industries)
-    output = sum(i.base_output for i in industries)
-
-    chip_to_llm = (sum(d.domestic_compute for d in developers) / sum(d.capacity for d in developers)
-                   if developers else 0.0)
-    llm_to_service = sum(s for name, s in llm_use.items() if model.by_name[name].country == country)
-    service_to_industry = (sum(i.domestic_adoption * i.base_output for i in industries) / adoption
-                           if adoption else 0.0)
-    return {
-        **{key: market_share(key) for key in SHARE_MARKETS},
-        "compute_installed": compute,
-        "domestic_compute_share": float(installed[who.home_chip].sum() / compute) if compute else 0.0,
-        "single_vendor_dependence": float(installed.max() / compute) if compute else 0.0,
-        "domestic_llm_share": float(llm_to_service),
-        "llm_domestic_chip_share": float(chip_to_llm),
-        "industry_adoption": float(adoption / output) if output else 0.0,
-        "industry_domestic_ai_share": float(service_to_industry),
-        "chain_completeness": float((chip_to_llm + llm_to_service + service_to_industry) / 3),
-        "gdp_effect": float(sum(i.gdp_effect for i in industries)),
-        "domestic_designers_alive": float(sum(d.alive for d in designers)),
-        "domestic_designers_cash": float(sum(d.cash for d in designers)),
-        "policy_support_paid": float(model.countries[country].support_paid_usd) if country in model.countries else 0.0,
-        "budget_used": budget_used(model.countries.get(country)),
-    }
+    out = {}
+    for k, country in enumerate(countries):
+        compute = computes[k]
+        n_developers, developed, capacity = developers[country]
+        adoption, output, domestic, gdp = industries[country]
+        alive, cash = designers[country]
+        chip_to_llm = developed / capacity if n_developers else 0.0
+        llm_to_service = sum(s for name, s in model.llm_use.get(country, {}).items()
+                             if by_name[name].country == country)
+        service_to_industry = domestic / adoption if adoption else 0.0
+        row = {key: float(home.get(country, 0) / total) if total else 0.0 for key, total, home in shares}
+        if compute:
+            home_compute = table[k][members(model, country).home_chip].sum()
+            row["compute_installed"] = compute
+            row["domestic_compute_share"] = float(home_compute / compute)
+            row["single_vendor_dependence"] = float(tops[k] / compute)
+        else:
+            row["compute_installed"] = compute
+            row["domestic_compute_share"] = 0.0
+            row["single_vendor_dependence"] = 0.0
+        row["domestic_llm_share"] = float(llm_to_service)
+        row["llm_domestic_chip_share"] = float(chip_to_llm)
+        row["industry_adoption"] = float(adoption / output) if output else 0.0
+        row["industry_domestic_ai_share"] = float(service_to_industry)
+        row["chain_completeness"] = float((chip_to_llm + llm_to_service + service_to_industry) / 3)
+        row["gdp_effect"] = float(gdp)
+        row["domestic_designers_alive"] = float(alive)
+        row["domestic_designers_cash"] = float(cash)
+        state = states.get(country)
+        row["policy_support_paid"] = float(state.support_paid_usd) if state is not None else 0.0
+        row["budget_used"] = budget_used(state)
+        out[country] = row
+    return out
 
 
 def budget_used(country) -> float:
@@ -264,10 +286,10 @@ class TurnRecord:
 
     @functools.cached_property
     def scores(self) -> dict[str, float]:
-        from game.score import index
+        from game.score import indices
 
         spec = self.scenario.score
-        return {c: index(spec, ind) for c, ind in self.indicators.items()} if spec else {}
+        return indices(spec, self.indicators) if spec else {}
 
     @functools.cached_property
     def shares(self) -> dict[str, dict[str, float]]:

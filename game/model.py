@@ -40,9 +40,23 @@ class _Tables(DataCollector):
     The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
     attribute an agent lacks, so its tables and data frames are the same."""
 
-    def __init__(self, model_reporters: dict, attributes: tuple[str, ...]) -> None:
-        super().__init__(model_reporters=model_reporters, agent_reporters={c: c for c in attributes})
+    def __init__(self, columns, attributes: tuple[str, ...]) -> None:
+        columns = tuple(columns)
+        super().__init__(model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in columns},
+                         agent_reporters={c: c for c in attributes})
+        self._columns = columns
         self._attributes = attributes
+
+    def collect(self, model) -> None:
+        """Mesa's collect, reading the snapshot's columns in one pass: Mesa calls each model
+        reporter and deep-copies its value, and every column is a number or a string, whose deep
+        copy is itself. A table with other reporters added goes through Mesa's own collect."""
+        if self.agenttype_reporters or tuple(self.model_reporters) != self._columns:
+            return super().collect(model)
+        columns, rows = model.current_columns, self.model_vars
+        for key in self._columns:
+            rows[key].append(columns[key])
+        self._agent_records[model.steps] = list(self._record_agents(model))
 
     def _record_agents(self, model):
         steps, names = model.steps, self._attributes
@@ -174,10 +188,7 @@ class World(Model):
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
-        self.datacollector = _Tables(
-            model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in self.current_columns},
-            attributes=AGENT_COLUMNS,
-        )
+        self.datacollector = _Tables(self.current_columns, attributes=AGENT_COLUMNS)
         self.tables = tables
         if tables:
             self.datacollector.collect(self)

@@ -26,6 +26,21 @@ def index(spec, indicators: dict[str, float]) -> float:
     return sum(c.weight * points[c.key] for c in spec.components) / total if total else 0.0
 
 
+def indices(spec, indicators: dict[str, dict[str, float]]) -> dict[str, float]:
+    """`index` of every country, the rule read once: the same floats as `index` country by
+    country (the same points, weighted and added in the same order)."""
+    rule = [(c.key, c.low, c.high - c.low, c.invert, c.weight) for c in spec.components]
+    total = sum(c.weight for c in spec.components)
+    out = {}
+    for country, values in indicators.items():
+        points = {}
+        for key, low, span, invert, _ in rule:  # component_points, inline
+            p = 100.0 * min(max((values.get(key, 0.0) - low) / span, 0.0), 1.0) if span else 0.0
+            points[key] = 100.0 - p if invert else p
+        out[country] = sum(weight * points[key] for key, _, _, _, weight in rule) / total if total else 0.0
+    return out
+
+
 def grade(spec, score: float) -> str:
     """The best grade whose threshold the score reaches."""
     earned = [(threshold, name) for name, threshold in spec.grades.items() if score >= threshold]

@@ -723,3 +723,22 @@ def test_a_controller_that_never_acts_is_shown_no_observation():
     assert "KOR" not in deciding and "ROW" not in deciding
     assert sorted(set(deciding)) == sorted(set(world.countries) - {"KOR", "ROW"})
     assert len(deciding) == 4 * (len(world.countries) - 2)
+
+
+def test_every_countrys_index_at_once_is_each_countrys_index():
+    """score.indices (what a turn's record uses) gives `index`'s floats country by country,
+    whatever the values: inside, below and above each component's range, inverted or not."""
+    from game.score import index, indices
+
+    spec = baseline().score
+    rng = np.random.default_rng(0)
+    keys = [c.key for c in spec.components]
+    table = {f"C{n}": {k: float(v) for k, v in zip(keys, rng.normal(0.5, 2.0, len(keys)), strict=True)}
+             for n in range(50)}
+    table["empty"] = {}
+    assert indices(spec, table) == {c: index(spec, values) for c, values in table.items()}
+    world = play(baseline(), seed=3, turns=2)
+    assert world.scores == {c: index(spec, values) for c, values in world.indicators.items()}
+    from game.indicators import country_indicators  # a one-country pass gives the same floats
+
+    assert {c: country_indicators(world, c) for c in world.countries} == world.indicators
