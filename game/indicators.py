@@ -7,6 +7,7 @@ foundry and HBM by revenue, packaging by wafers processed, accelerators by units
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections import namedtuple
 from collections.abc import Sequence
@@ -279,6 +280,21 @@ class TurnRecord:
         markets = model.last_market
         self.last_market = {good: {"shipped": markets[good]["shipped"].copy(), "price": markets[good]["price"].copy()}
                             for good in ("wafer", "hbm")}
+
+    _BUILT = ("indicators", "scores", "shares", "prices", "bottleneck", "snapshot", "columns")
+
+    def __deepcopy__(self, memo) -> TurnRecord:
+        """The record of a copied world (World.preview, greedy look-ahead): the copied inputs
+        are shared, since nothing changes them after the close; figures already built are
+        copied (a reader may edit what it was handed), and the world's references are the copy's."""
+        new = object.__new__(TurnRecord)
+        memo[id(self)] = new
+        state = dict(self.__dict__)
+        for key in ("scenario", "by_name", "_members", *self._BUILT):
+            if key in state:
+                state[key] = copy.deepcopy(state[key], memo)
+        new.__dict__.update(state)
+        return new
 
     @functools.cached_property
     def indicators(self) -> dict[str, dict[str, float]]:

@@ -742,3 +742,21 @@ def test_every_countrys_index_at_once_is_each_countrys_index():
     from game.indicators import country_indicators  # a one-country pass gives the same floats
 
     assert {c: country_indicators(world, c) for c in world.countries} == world.indicators
+
+
+def test_a_copied_world_has_its_own_figures_and_the_same_numbers():
+    """World.preview and greedy copy the world: a copy's turn records share what was frozen at
+    each close but hand out their own figures, and the copy plays on to the same numbers."""
+    import copy
+
+    world = play(baseline(), seed=6, turns=3)
+    world.history[0]  # one record built before the copy, the others not
+    twin = copy.deepcopy(world)
+    twin.indicators["KOR"]["hbm_share"] = -1.0
+    twin.history[0]["shares"]["hbm"].clear()
+    assert world.indicators["KOR"]["hbm_share"] >= 0.0 and world.history[0]["shares"]["hbm"]
+    for w in (world, twin):
+        w.step()
+    assert json.dumps(twin.history[1]) == json.dumps(world.history[1])  # (history[2] holds the edited dict)
+    assert json.dumps(twin.history[3]) == json.dumps(world.history[3]) and twin.scores == world.scores
+    assert twin.record_now.by_name is twin.by_name and twin.record_now.scenario is twin.scenario
