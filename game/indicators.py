@@ -296,6 +296,14 @@ class TurnRecord:
         new.__dict__.update(state)
         return new
 
+    def retire(self) -> None:
+        """This record is no longer the world's latest: only its snapshot stays reachable through
+        the world (`World.history`), so the figures kept for `World.indicators`, `.scores` and
+        `.current_columns` are let go (a history of twenty turns holds what it held before
+        records). Read again through the record itself, they are worked out again, the same."""
+        for key in ("indicators", "scores", "columns"):
+            self.__dict__.pop(key, None)
+
     @functools.cached_property
     def indicators(self) -> dict[str, dict[str, float]]:
         return all_country_indicators(self, market_totals(self))
