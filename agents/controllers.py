@@ -25,7 +25,7 @@ from game.actions import (
     ServiceIncentive,
     TradeStance,
 )
-from game.observation import Observation
+from game.observation import Observation, acts_never
 from game.policy import STANCES
 
 
@@ -34,6 +34,7 @@ class Controller:
 
     name = "laissez_faire"
 
+    @acts_never  # governance builds it no observation (game.observation.acts_never)
     def decide(self, obs: Observation) -> list[Action]:
         return []
 

@@ -52,32 +52,34 @@ class Designer(Firm):
         self.rd_stock = 0.0  # US$ B of state R&D grants received (a training chip), cumulative
         self.rd_at_launch = 0.0  # rd_stock when its current generation launched
         self.rd_boost = 1.0  # performance gain the grants bought for the current generation
-        self._hbm_generations: tuple | None = None  # (chip, catalogue, generations) last worked out
+        # every HBM generation of the game, oldest first (the world's, fixed for a game)
+        self.hbm_catalogue: list[str] = model.hbm_catalogue
+        self._hbm_generations: tuple | None = None  # (chip, generations) last worked out
 
     @property
     def perf(self) -> float:
         """Performance of the chip on sale, H100-equivalents (lower when built with older HBM)."""
         return self.chip.perf * self.perf_factor * self.rd_boost * self.hbm_perf
 
-    def hbm_generations(self, catalogue: list[str]) -> tuple[str, ...]:
+    def hbm_generations(self) -> tuple[str, ...]:
         """The HBM generations its chip can be built with, its own first, then older ones
-        (`hbm_older` of them); `catalogue` lists every generation oldest first. Remembered for the
-        chip and catalogue it was worked out for (both are fixed objects; it is asked dozens of
-        times a quarter)."""
+        (`hbm_older` of them) of the game's catalogue. Remembered for the chip it was worked out
+        for (it is asked dozens of times a quarter; the catalogue is fixed for a game)."""
         chip = self.chip
         known = self._hbm_generations
-        if known is not None and known[0] is chip and known[1] is catalogue:
-            return known[2]
+        if known is not None and known[0] is chip:
+            return known[1]
         if not chip.hbm_gen or chip.hbm_gb <= 0:
             generations: tuple[str, ...] = ()
         else:
+            catalogue = self.hbm_catalogue
             own = catalogue.index(chip.hbm_gen)
             generations = tuple(catalogue[i] for i in range(own, max(own - chip.hbm_older, 0) - 1, -1))
-        self._hbm_generations = (chip, catalogue, generations)
+        self._hbm_generations = (chip, generations)
         return generations
 
-    def usable_hbm(self, catalogue: list[str]) -> float:
-        return sum(self.hbm_stock.get(g, 0.0) for g in self.hbm_generations(catalogue))
+    def usable_hbm(self) -> float:
+        return sum(self.hbm_stock.get(g, 0.0) for g in self.hbm_generations())
 
     def due_generation(self, now: int):
         """The roadmap generation that launches this quarter, if any (taken off the roadmap)."""
@@ -101,14 +103,13 @@ class Designer(Firm):
         growth = min(max(self.growth_est, 0.0), growth_cap)
         self.target = max(self.demand_est * (1 + growth) - self.inventory, 0.0) if self.alive else 0.0
 
-    def input_needs(self, catalogue: list[str]) -> tuple[float, float, float]:
+    def input_needs(self) -> tuple[float, float, float]:
         """Good dies, HBM (million GB) and package-wafers still needed for the target."""
         dies = max(self.target - self.dies, 0.0)
-        hbm = max(self.target * self.chip.hbm_gb / 1000 - self.usable_hbm(catalogue), 0.0)
+        hbm = max(self.target * self.chip.hbm_gb / 1000 - self.usable_hbm(), 0.0)
         return dies, hbm, self.target / self.chip.chips_per_package_wafer
 
-    def finish(self, made: float, binding: str, bandwidth: dict[str, float], elasticity: float,
-               catalogue: list[str]) -> None:
+    def finish(self, made: float, binding: str, bandwidth: dict[str, float], elasticity: float) -> None:
         """Chips built this quarter leave the input stocks and join finished inventory. HBM is used
         newest first; a chip built with an older generation than its own keeps (bandwidth ratio) **
         elasticity of its performance, and the stock's performance is the blend."""
@@ -120,7 +121,7 @@ class Designer(Firm):
         if need > 0:
             own = bandwidth[self.chip.hbm_gen]
             left = need
-            for gen in self.hbm_generations(catalogue):
+            for gen in self.hbm_generations():
                 used = min(self.hbm_stock.get(gen, 0.0), left)
                 if used > 0:
                     self.hbm_stock[gen] -= used

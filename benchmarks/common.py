@@ -34,8 +34,10 @@ import mesa  # noqa: E402
 
 import game.accelerators  # noqa: E402
 import game.governance  # noqa: E402
+import game.indicators  # noqa: E402
 import game.market  # noqa: E402
 import game.model  # noqa: E402
+import game.score  # noqa: E402
 import game.upstream  # noqa: E402
 
 # One patch target: (owner, attribute, label). The owner is a class (patched on the class) or a
@@ -82,8 +84,12 @@ HELPERS: tuple[Target, ...] = (
     *_targets(game.accelerators, ("chip_terms", "chip_incentive", "chip_utility", "diplomacy", "purchase_rows",
                                   "_ration", "_attribute", "_pay_incentives", "_install", "_update_ecosystems",
                                   "unit_cost"), "accelerators."),
-    # 9: indicators, scores, snapshot (imported by name into game.model, so patched there)
-    *_targets(game.model, ("country_indicators", "score_index", "snapshot", "flatten"), "indicators."),
+    # 9: the turn's record, and its indicators, scores and snapshot when they are read
+    # (game.indicators.TurnRecord calls these through game.indicators' globals, so patched there)
+    (game.indicators.TurnRecord, "__init__", "indicators.TurnRecord"),
+    *_targets(game.indicators, ("all_country_indicators", "market_shares", "prices", "bottlenecks", "flatten"),
+              "indicators."),
+    (game.score, "indices", "score.indices"),
     (mesa.DataCollector, "collect", "DataCollector.collect"),
 )
 

@@ -97,22 +97,24 @@ def mandated(world) -> list[bool]:
     return [b.national and bool(world.countries[b.country].policy.procurement_mix) for b in world.buyers]
 
 
-def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
+def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray, under_mix: list[bool] | None = None):
     """One purchasing row per buyer, or one per vendor group for a buyer under a procurement
-    mandate (its budget split by the mix, each part spent only on that group)."""
-    if not any(mandated(world)):  # every buyer chooses freely: one row each, as they are
+    mandate (its budget split by the mix, each part spent only on that group). `under_mix`:
+    `mandated(world)`, when the caller has it."""
+    under_mix = mandated(world) if under_mix is None else under_mix
+    if not any(under_mix):  # every buyer chooses freely: one row each, as they are
         return np.arange(len(world.buyers)), np.array(budget, dtype=float), np.array(allowed)
     leader = world.scenario.levers.leader if world.scenario.levers else None
+    is_leader = np.array([d.name == leader for d in world.designers])
     rows, row_budget, row_allowed = [], [], []
     for i, buyer in enumerate(world.buyers):
-        mix = world.countries[buyer.country].policy.procurement_mix if buyer.national else {}
-        if not mix:
+        if not under_mix[i]:
             rows.append(i)
             row_budget.append(budget[i])
             row_allowed.append(allowed[i])
             continue
+        mix = world.countries[buyer.country].policy.procurement_mix
         home = world.home_chip[i]
-        is_leader = np.array([d.name == leader for d in world.designers])
         groups = {"leader": is_leader, "domestic": home & ~is_leader, "other": ~home & ~is_leader}
         for group, share in mix.items():
             if share > 0:
@@ -120,6 +122,25 @@ def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray):
                 row_budget.append(budget[i] * share)
                 row_allowed.append(allowed[i] & groups[group])
     return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
+
+
+class Purchases:
+    """A quarter's purchasing rows (`purchase_rows`) and whether every buyer chooses freely:
+    worked out once for the incentive's funding, the market and the cause log."""
+
+    def __init__(self, world, budget: np.ndarray, allowed: np.ndarray) -> None:
+        self.under_mix = mandated(world)
+        self.free = not any(self.under_mix)
+        self.rows, self.budget, self.allowed = purchase_rows(world, budget, allowed, self.under_mix)
+
+
+def _buyer_masks(world) -> dict[str, np.ndarray]:
+    """Each country's buyers as a mask over `world.buyers` (fixed for a game: made once)."""
+    masks = world.__dict__.get("_buyer_masks")
+    if masks is None:
+        masks = world._buyer_masks = {c: np.array([b.country == c for b in world.buyers], dtype=bool)
+                                      for c in world.countries}
+    return masks
 
 
 def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.ndarray:
@@ -133,14 +154,16 @@ def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.nd
 
 
 def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget, terms=None,
-                     offered: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                     offered: tuple[np.ndarray, np.ndarray] | None = None,
+                     purchases: Purchases | None = None) -> np.ndarray:
     """The home-chip incentive at the share of its rate each state can pay this quarter: what it
     would owe if buyers bought at the full discount, against what is left for it. `offered`: the
-    utility and free choice at the fully discounted prices, when the caller has them already."""
+    utility and free choice at the fully discounted prices, when the caller has them already;
+    `purchases`: the quarter's purchasing rows for this `budget` and `allowed`, likewise."""
     if not full.any():
         return full
-    rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
-    free = not any(mandated(world))
+    bought = purchases if purchases is not None else Purchases(world, budget, allowed)
+    rows, row_budget, row_allowed, free = bought.rows, bought.budget, bought.allowed, bought.free
     price = list_price * (1 - full)
     if offered is not None:
         utility, choice = offered
@@ -151,8 +174,10 @@ def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget,
     desired = _per_buyer(rows, row_budget[:, None] * shares * 1000 / price[rows], list_price.shape, free)
     owed_usd = (desired * list_price * full).sum(axis=1) / 1000
     scaled = full.copy()
+    discounted = full.any(axis=1)
+    masks = _buyer_masks(world)
     for country in world.countries.values():
-        mine = np.array([b.country == country.name for b in world.buyers]) & full.any(axis=1)
+        mine = masks[country.name] & discounted
         if mine.any():
             owed = country.to_local(float(owed_usd[mine].sum()))
             scaled[mine] *= country.share_for("chip_incentive", owed)
@@ -169,15 +194,15 @@ def clear(world) -> None:
     offered_choice = market.logit_shares(offered_utility, allowed)
     unit = unit_prices(offered_choice, perf, offered)
     budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
+    purchases = Purchases(world, budget, allowed)  # mandates do not change while the market clears
     discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget, terms,
-                                (offered_utility, offered_choice))
+                                (offered_utility, offered_choice), purchases)
     price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
     same_prices = np.array_equal(price, offered)  # the incentive paid in full (or none at all)
     utility = offered_utility if same_prices else chip_utility(world, perf, price, allowed, terms)
     supply = np.array([d.inventory for d in world.designers])
 
-    free = not any(mandated(world))
-    rows, row_budget, row_allowed = purchase_rows(world, budget, allowed)
+    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
     u, p = utility[rows], price[rows]
     choice = offered_choice if free and same_prices else market.logit_shares(u, row_allowed)
     desired = row_budget[:, None] * choice * 1000 / p
@@ -189,7 +214,8 @@ def clear(world) -> None:
 
     by_buyer = _per_buyer(rows, sold, list_price.shape, free)
     wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
-    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount, terms)
+    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount, terms,
+               purchases.under_mix)
 
     units = by_buyer.sum(axis=0)
     revenue = (by_buyer * list_price).sum(axis=0) / 1000
@@ -226,11 +252,11 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
 
 
 def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount,
-               terms=None) -> None:
+               terms=None, under_mix: list[bool] | None = None) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices. The free choice is worked
-    out only for the buyers whose demand is compared with it."""
-    under_mix = mandated(world)
+    out only for the buyers whose demand is compared with it. `under_mix`: `mandated(world)`."""
+    under_mix = mandated(world) if under_mix is None else under_mix
     discounted = discount.any(axis=1).tolist()
     if not any(under_mix) and not any(discounted):
         return

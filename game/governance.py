@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from game import events as event_rules
 from game.actions import ACTION_TYPES, Action, parse_action
 from game.describe import describe_action, money
-from game.observation import Observation
+from game.observation import Deferred, Observation
 from game.reasons import Reason
 from game.scenario import ScenarioError
 from game.text import LANGUAGES, tr
@@ -48,6 +48,20 @@ class Verdict:
     @property
     def accepted(self) -> bool:
         return self.reason is None
+
+
+def _seen_indicators(record) -> dict[str, dict[str, float]]:
+    return {c: dict(v) for c, v in record.indicators.items()}
+
+
+def _seen_scores(record) -> dict[str, float]:
+    return dict(record.scores)
+
+
+def _seen_part(record, key: str, depth: int) -> dict:
+    """A copy of one part of the record's snapshot (`depth` 2: a dict of dicts)."""
+    part = getattr(record, key)
+    return {m: dict(v) for m, v in part.items()} if depth == 2 else dict(part)
 
 
 class Governance:
@@ -220,7 +234,12 @@ class Governance:
         self.submitted = {}
 
     def decide_all(self) -> None:
+        """Every controller decides on its own Observation, built as it decides; a controller
+        whose `decide` never acts (game.observation.acts_never: the base Controller's, so
+        laissez_faire's) is neither shown one nor called."""
         for country_id, controller in self.controllers.items():
+            if getattr(getattr(type(controller), "decide", None), "acts_never", False):
+                continue
             actions = controller.decide(self.observe(country_id))
             self.submit(country_id, list(actions or []), source="controller")
 
@@ -287,27 +306,31 @@ class Governance:
 
     # ------------------------------------------------------------------ what controllers see
     def observe(self, country_id: str) -> Observation:
+        """What `country_id`'s controller sees now. What comes from the last turn's record
+        (indicators, shares, prices, bottlenecks, scores) and last quarter's refusals is built
+        when the controller first reads it (game.observation.Deferred): both are final by now."""
         world = self.world
         country = world.countries[country_id]
-        state = world.current
+        record = world.record_now
         national = world.national_buyer(country_id)
         home = {a.name: {"kind": a.kind, "capacity": a.capacity, "cash": a.cash, "price": a.price,
                          "alive": a.alive, "output": a.output}
                 for a in self.home_firms[country_id]}
+        last = world.turn - 1 if world.in_turn else world.turn
         return Observation(
-            country=country_id, turn=world.turn - 1 if world.in_turn else world.turn,
+            country=country_id, turn=last,
             date=world.quarter_label(world.now if world.in_turn else world.now + 1),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
-            policy=country.policy.copy(), indicators={c: dict(v) for c, v in world.indicators.items()},
-            shares={m: dict(v) for m, v in state["shares"].items()}, score=dict(world.scores),
-            prices=dict(state["prices"]), bottlenecks=dict(state["bottleneck"]),
+            policy=country.policy.copy(), indicators=Deferred(_seen_indicators, record),
+            shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_scores, record),
+            prices=Deferred(_seen_part, record, "prices", 1), bottlenecks=Deferred(_seen_part, record, "bottleneck", 1),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
             levers=world.scenario.levers.offered_to(country_id) if world.scenario.levers else [],
             funded=self.funded_shares(country, last=world.in_turn),
-            refused=self.refusals(country_id, world.turn - 1 if world.in_turn else world.turn),
+            refused=Deferred(self.refusals, country_id, last),
             rng=self.rngs[country_id],
             check=lambda actions: self.check_bundle(country_id, actions),
             preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),

@@ -7,6 +7,11 @@ foundry and HBM by revenue, packaging by wafers processed, accelerators by units
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections import namedtuple
+from collections.abc import Sequence
+
 import numpy as np
 
 from game.market import normalised
@@ -22,29 +27,42 @@ def _average_price(book: dict) -> float:
 
 
 def snapshot(model) -> dict:
+    return {
+        "turn": model.turn,
+        "date": model.date,
+        "shares": market_shares(model),
+        "prices": prices(model),
+        "bottleneck": bottlenecks(model),
+        "korea": model.indicators.get("KOR", {}),
+        "score": dict(model.scores),
+        "korea_index": korea_index(model),
+    }
+
+
+def market_shares(model) -> dict[str, dict[str, float]]:
+    designers = model.designers
+    return {
+        "hbm": _shares(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
+        "foundry": _shares(model.foundries, [f.revenue for f in model.foundries]),
+        "packaging": _shares(model.packagers, [p.output for p in model.packagers]),
+        "accelerator": _shares(designers, [d.sold for d in designers]),
+    }
+
+
+def prices(model) -> dict[str, float]:
     designers = model.designers
     units = np.array([d.sold for d in designers])
     revenue = np.array([d.revenue for d in designers])
     accelerator_price = float(revenue.sum() * 1000 / units.sum()) if units.sum() > 0 else 0.0
     return {
-        "turn": model.turn,
-        "date": model.date,
-        "shares": {
-            "hbm": _shares(model.hbm_makers, [h.revenue for h in model.hbm_makers]),
-            "foundry": _shares(model.foundries, [f.revenue for f in model.foundries]),
-            "packaging": _shares(model.packagers, [p.output for p in model.packagers]),
-            "accelerator": _shares(designers, units),
-        },
-        "prices": {
-            "wafer": _average_price(model.last_market["wafer"]),
-            "hbm": _average_price(model.last_market["hbm"]),
-            "accelerator": accelerator_price,
-        },
-        "bottleneck": {d.name: d.binding if d.alive else "exited" for d in designers},
-        "korea": model.indicators.get("KOR", {}),
-        "score": dict(model.scores),
-        "korea_index": korea_index(model),
+        "wafer": _average_price(model.last_market["wafer"]),
+        "hbm": _average_price(model.last_market["hbm"]),
+        "accelerator": accelerator_price,
     }
+
+
+def bottlenecks(model) -> dict[str, str]:
+    return {d.name: d.binding if d.alive else "exited" for d in model.designers}
 
 
 def korea_index(model) -> dict[str, float]:
@@ -103,8 +121,6 @@ class Members:
         self.home_chip = np.array([d.country == country for d in model.designers], dtype=bool)
         self.developers = [i for i, d in enumerate(model.llm_developers) if d.country == country]
         self.industries = [i for i, d in enumerate(model.industries) if d.country == country]
-        self.firms = [(group, i) for group in INDUSTRY_GROUPS
-                      for i, f in enumerate(getattr(model, group)) if f.country == country]
 
 
 def members(model, country: str) -> Members:
@@ -124,8 +140,9 @@ def country_indicators(model, country: str, markets: dict | None = None) -> dict
 
 def all_country_indicators(model, markets: dict | None = None,
                            countries: list[str] | None = None) -> dict[str, dict[str, float]]:
-    """`country_indicators` of every country (or of `countries`), in one pass: the installed
-    base is read once and each country's compute is added up as the one-country pass would."""
+    """`country_indicators` of every country (or of `countries`), in one pass over each list of
+    agents: each country's totals are added up in the agents' order, from 0, as a one-country
+    pass adds them (so the floats are the same), and the installed base is read once."""
     markets = markets or market_totals(model)
     countries = list(model.countries) if countries is None else countries
     rows = model.installed.tolist()
@@ -139,50 +156,74 @@ def all_country_indicators(model, markets: dict | None = None,
         bases.append(base)
     table = np.array(bases, dtype=float).reshape(len(countries), width)
     computes = table.sum(axis=1).tolist()
-    world = float(model.installed.sum())
-    return {country: _indicators(model, country, markets, table[k], computes[k], world)
-            for k, country in enumerate(countries)}
+    tops = table.max(axis=1).tolist() if width else [0.0] * len(countries)  # a max is exact: row by row or at once
 
+    # each country's sums over its developers, industries and designers, in list order, from 0
+    wanted = set(countries)
+    developers = {c: [0, 0, 0] for c in countries}  # count, domestic compute, capacity
+    for d in model.llm_developers:
+        if d.country in wanted:
+            acc = developers[d.country]
+            acc[0] += 1
+            acc[1] = acc[1] + d.domestic_compute
+            acc[2] = acc[2] + d.capacity
+    industries = {c: [0, 0, 0, 0] for c in countries}  # adoption x output, output, domestic x output, GDP
+    for i in model.industries:
+        if i.country in wanted:
+            acc = industries[i.country]
+            acc[0] = acc[0] + i.adoption * i.base_output
+            acc[1] = acc[1] + i.base_output
+            acc[2] = acc[2] + i.domestic_adoption * i.base_output
+            acc[3] = acc[3] + i.gdp_effect
+    designers = {c: [0, 0] for c in countries}  # alive, cash
+    for d in model.designers:
+        if d.country in wanted:
+            acc = designers[d.country]
+            acc[0] = acc[0] + d.alive
+            acc[1] = acc[1] + d.cash
+    revenue = {c: 0 for c in countries}  # each country's chip industry, in INDUSTRY_GROUPS' order, from 0
+    for group in INDUSTRY_GROUPS:
+        for f in getattr(model, group):
+            if f.country in wanted:
+                revenue[f.country] = revenue[f.country] + f.revenue
+    shares = [(key, *markets[key]) for key in SHARE_MARKETS]
+    by_name, states = model.by_name, model.countries
+    world_compute = float(model.installed.sum())
 
-def _indicators(model, country: str, markets: dict, installed: np.ndarray, compute: float,
-                world_compute: float) -> dict[str, float]:
-    """One country's indicators, given its installed base by chip, its total and the world's."""
-    who = members(model, country)
-
-    def market_share(key: str) -> float:
-        total, home = markets[key]
-        return float(home.get(country, 0) / total) if total else 0.0
-
-    developers = [model.llm_developers[i] for i in who.developers]
-    llm_use = model.llm_use.get(country, {})
-    industries = [model.industries[i] for i in who.industries]
-    designers = [model.designers[k] for k in who.designers]
-    adoption = sum(i.adoption * i.base_output for i in industries)
-    output = sum(i.base_output for i in industries)
-
-    chip_to_llm = (sum(d.domestic_compute for d in developers) / sum(d.capacity for d in developers)
-                   if developers else 0.0)
-    llm_to_service = sum(s for name, s in llm_use.items() if model.by_name[name].country == country)
-    service_to_industry = (sum(i.domestic_adoption * i.base_output for i in industries) / adoption
-                           if adoption else 0.0)
-    return {
-        **{key: market_share(key) for key in SHARE_MARKETS},
-        "compute_installed": compute,
-        "compute_share": compute / world_compute if world_compute else 0.0,
-        "domestic_compute_share": float(installed[who.home_chip].sum() / compute) if compute else 0.0,
-        "single_vendor_dependence": float(installed.max() / compute) if compute else 0.0,
-        "domestic_llm_share": float(llm_to_service),
-        "llm_domestic_chip_share": float(chip_to_llm),
-        "industry_adoption": float(adoption / output) if output else 0.0,
-        "industry_domestic_ai_share": float(service_to_industry),
-        "chain_completeness": float((chip_to_llm + llm_to_service + service_to_industry) / 3),
-        "gdp_effect": float(sum(i.gdp_effect for i in industries)),
-        "domestic_designers_alive": float(sum(d.alive for d in designers)),
-        "domestic_designers_cash": float(sum(d.cash for d in designers)),
-        "industry_revenue": float(sum(getattr(model, group)[i].revenue for group, i in who.firms)),
-        "policy_support_paid": float(model.countries[country].support_paid_usd) if country in model.countries else 0.0,
-        "budget_used": budget_used(model.countries.get(country)),
-    }
+    out = {}
+    for k, country in enumerate(countries):
+        compute = computes[k]
+        n_developers, developed, capacity = developers[country]
+        adoption, output, domestic, gdp = industries[country]
+        alive, cash = designers[country]
+        chip_to_llm = developed / capacity if n_developers else 0.0
+        llm_to_service = sum(s for name, s in model.llm_use.get(country, {}).items()
+                             if by_name[name].country == country)
+        service_to_industry = domestic / adoption if adoption else 0.0
+        row = {key: float(home.get(country, 0) / total) if total else 0.0 for key, total, home in shares}
+        row["compute_installed"] = compute
+        row["compute_share"] = compute / world_compute if world_compute else 0.0
+        if compute:
+            home_compute = table[k][members(model, country).home_chip].sum()
+            row["domestic_compute_share"] = float(home_compute / compute)
+            row["single_vendor_dependence"] = float(tops[k] / compute)
+        else:
+            row["domestic_compute_share"] = 0.0
+            row["single_vendor_dependence"] = 0.0
+        row["domestic_llm_share"] = float(llm_to_service)
+        row["llm_domestic_chip_share"] = float(chip_to_llm)
+        row["industry_adoption"] = float(adoption / output) if output else 0.0
+        row["industry_domestic_ai_share"] = float(service_to_industry)
+        row["chain_completeness"] = float((chip_to_llm + llm_to_service + service_to_industry) / 3)
+        row["gdp_effect"] = float(gdp)
+        row["domestic_designers_alive"] = float(alive)
+        row["domestic_designers_cash"] = float(cash)
+        row["industry_revenue"] = float(revenue[country])
+        state = states.get(country)
+        row["policy_support_paid"] = float(state.support_paid_usd) if state is not None else 0.0
+        row["budget_used"] = budget_used(state)
+        out[country] = row
+    return out
 
 
 def budget_used(country) -> float:
@@ -202,3 +243,147 @@ def flatten(state: dict, prefix: str = "") -> dict[str, float | str]:
         else:
             flat[name] = value
     return flat
+
+
+# ------------------------------------------------------------------ a turn's record
+# What a turn's indicators, scores and snapshot read of each agent, copied when the turn closes
+# (TurnRecord). A field these functions come to read and that is not copied here is missing from
+# the record: reading it fails loudly instead of reading a later quarter's value.
+_Designer = namedtuple("_Designer", "name country sold revenue alive cash binding")
+_Revenue = namedtuple("_Revenue", "name country revenue")  # HBM makers, component suppliers
+_Foundry = namedtuple("_Foundry", "name country revenue capacity")
+_Output = namedtuple("_Output", "name country output revenue")  # packagers
+_Developer = namedtuple("_Developer", "country domestic_compute capacity")
+_Industry = namedtuple("_Industry", "country adoption base_output domestic_adoption gdp_effect")
+_Country = namedtuple("_Country", "support_paid_usd spent_total available_total")
+
+
+class TurnRecord:
+    """The close of one turn (or the opening state), frozen: a copy of every value its
+    indicators, scores and snapshot are built from, and those three worked out from the copy
+    when first read (then kept: a second read returns the same objects).
+
+    The contract (docs/model.md, "What a turn computes and when"): `World.indicators`,
+    `World.scores`, `World.current`, `World.current_columns` and each `World.history` entry are
+    the values of the world as its turn closed, whenever they are read: the quarter that follows
+    changes the world, not the record. A headless game whose controllers never read them never
+    builds them. The values are those `snapshot` and `all_country_indicators` give on the live
+    world at the close (the same functions run on the copy)."""
+
+    def __init__(self, model) -> None:
+        self.turn = model.turn
+        self.date = model.date
+        self.scenario = model.scenario  # read for its score rule: fixed for a game
+        self.by_name = model.by_name  # read for agents' countries only: fixed for a game
+        table = model.__dict__.setdefault("_members", {})
+        for country in model.countries:  # built from the live lists (buyers are not copied)
+            if country not in table:
+                members(model, country)
+        self._members = table
+        self.designers = [_Designer(d.name, d.country, d.sold, d.revenue, d.alive, d.cash, d.binding)
+                          for d in model.designers]
+        self.foundries = [_Foundry(f.name, f.country, f.revenue, f.capacity) for f in model.foundries]
+        self.hbm_makers = [_Revenue(h.name, h.country, h.revenue) for h in model.hbm_makers]
+        self.packagers = [_Output(p.name, p.country, p.output, p.revenue) for p in model.packagers]
+        self.component_suppliers = [_Revenue(c.name, c.country, c.revenue) for c in model.component_suppliers]
+        self.llm_developers = [_Developer(d.country, d.domestic_compute, d.capacity) for d in model.llm_developers]
+        self.industries = [_Industry(i.country, i.adoption, i.base_output, i.domestic_adoption, i.gdp_effect)
+                           for i in model.industries]
+        self.countries = {code: _Country(c.support_paid_usd, c.spent_total, c.available_total)
+                          for code, c in model.countries.items()}
+        self.installed = model.installed.copy()
+        self.llm_use = dict(model.llm_use)  # each country's use is replaced whole every quarter, never edited
+        markets = model.last_market
+        self.last_market = {good: {"shipped": markets[good]["shipped"].copy(), "price": markets[good]["price"].copy()}
+                            for good in ("wafer", "hbm")}
+
+    _BUILT = ("indicators", "scores", "shares", "prices", "bottleneck", "snapshot", "columns")
+
+    def __deepcopy__(self, memo) -> TurnRecord:
+        """The record of a copied world (World.preview, greedy look-ahead): the copied inputs
+        are shared, since nothing changes them after the close; figures already built are
+        copied (a reader may edit what it was handed), and the world's references are the copy's."""
+        new = object.__new__(TurnRecord)
+        memo[id(self)] = new
+        state = dict(self.__dict__)
+        for key in ("scenario", "by_name", "_members", *self._BUILT):
+            if key in state:
+                state[key] = copy.deepcopy(state[key], memo)
+        new.__dict__.update(state)
+        return new
+
+    def retire(self) -> None:
+        """This record is no longer the world's latest: only its snapshot stays reachable through
+        the world (`World.history`), so the figures kept for `World.indicators`, `.scores` and
+        `.current_columns` are let go (a history of twenty turns holds what it held before
+        records). Read again through the record itself, they are worked out again, the same."""
+        for key in ("indicators", "scores", "columns"):
+            self.__dict__.pop(key, None)
+
+    @functools.cached_property
+    def indicators(self) -> dict[str, dict[str, float]]:
+        return all_country_indicators(self, market_totals(self))
+
+    @functools.cached_property
+    def scores(self) -> dict[str, float]:
+        from game.score import indices
+
+        spec = self.scenario.score
+        return indices(spec, self.indicators) if spec else {}
+
+    @functools.cached_property
+    def shares(self) -> dict[str, dict[str, float]]:
+        return market_shares(self)
+
+    @functools.cached_property
+    def prices(self) -> dict[str, float]:
+        return prices(self)
+
+    @functools.cached_property
+    def bottleneck(self) -> dict[str, str]:
+        return bottlenecks(self)
+
+    @functools.cached_property
+    def snapshot(self) -> dict:
+        """`snapshot` of the world at the close; its parts are the record's own `shares`,
+        `prices` and `bottleneck` (each built once, whichever is read first)."""
+        return {"turn": self.turn, "date": self.date, "shares": self.shares, "prices": self.prices,
+                "bottleneck": self.bottleneck, "korea": self.indicators.get("KOR", {}), "score": dict(self.scores),
+                "korea_index": korea_index(self)}
+
+    @functools.cached_property
+    def columns(self) -> dict[str, float | str]:
+        return flatten(self.snapshot)
+
+
+class History(Sequence):
+    """`World.history`: each played turn's snapshot (`TurnRecord.snapshot`), oldest first, read
+    like a list of dicts (index, slice, iterate, compare with a list). A snapshot is built when
+    first read, from its turn's record."""
+
+    def __init__(self) -> None:
+        self._records: list[TurnRecord] = []
+
+    def append(self, record: TurnRecord) -> None:
+        self._records.append(record)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [r.snapshot for r in self._records[i]]
+        return self._records[i].snapshot
+
+    def __iter__(self):
+        return (r.snapshot for r in self._records)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, History | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # a mutable sequence, as a list
+
+    def __repr__(self) -> str:
+        return repr(list(self))

@@ -26,9 +26,8 @@ from game.difficulty import NORMAL_GAME, Difficulty
 from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules, above
 from game.governance import Governance
-from game.indicators import all_country_indicators, flatten, market_totals, snapshot
+from game.indicators import History, TurnRecord
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
-from game.score import country_scores
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
 
@@ -41,9 +40,23 @@ class _Tables(DataCollector):
     The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
     attribute an agent lacks, so its tables and data frames are the same."""
 
-    def __init__(self, model_reporters: dict, attributes: tuple[str, ...]) -> None:
-        super().__init__(model_reporters=model_reporters, agent_reporters={c: c for c in attributes})
+    def __init__(self, columns, attributes: tuple[str, ...]) -> None:
+        columns = tuple(columns)
+        super().__init__(model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in columns},
+                         agent_reporters={c: c for c in attributes})
+        self._columns = columns
         self._attributes = attributes
+
+    def collect(self, model) -> None:
+        """Mesa's collect, reading the snapshot's columns in one pass: Mesa calls each model
+        reporter and deep-copies its value, and every column is a number or a string, whose deep
+        copy is itself. A table with other reporters added goes through Mesa's own collect."""
+        if self.agenttype_reporters or tuple(self.model_reporters) != self._columns:
+            return super().collect(model)
+        columns, rows = model.current_columns, self.model_vars
+        for key in self._columns:
+            rows[key].append(columns[key])
+        self._agent_records[model.steps] = list(self._record_agents(model))
 
     def _record_agents(self, model):
         steps, names = model.steps, self._attributes
@@ -169,16 +182,13 @@ class World(Model):
                                             for c in self.countries})
 
         # Step 0 of the tables is the opening state: no quarter has traded yet, so shares are 0.
-        self.history: list[dict] = []
+        self.history = History()  # each played turn's snapshot, built when read (game.indicators.History)
         self.record_state()
         self.tables = False
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
-        self.datacollector = _Tables(
-            model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in self.current_columns},
-            attributes=AGENT_COLUMNS,
-        )
+        self.datacollector = _Tables(self.current_columns, attributes=AGENT_COLUMNS)
         self.tables = tables
         if tables:
             self.datacollector.collect(self)
@@ -319,7 +329,7 @@ class World(Model):
         for designer in self.designers:
             if not designer.alive:
                 continue
-            needed = designer.hbm_generations(self.hbm_catalogue)
+            needed = designer.hbm_generations()
             upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - self.now <= lead]
             for generation in dict.fromkeys([*needed, *upcoming]):
                 for name in designer.hbm_suppliers:
@@ -656,18 +666,39 @@ class World(Model):
     def record(self) -> None:
         self.in_turn = False
         self.record_state()
-        self.history.append(self.current)
+        self.history.append(self.record_now)
         if self.tables:
             self.datacollector.collect(self)
 
     def record_state(self) -> None:
-        """Indicators and scores of every country, and the snapshot the contract prints."""
-        markets = market_totals(self)
-        self.indicators = all_country_indicators(self, markets)
-        spec = self.scenario.score
-        self.scores = country_scores(spec, self.indicators) if spec else {}
-        self.current = snapshot(self)
-        self.current_columns = flatten(self.current)
+        """Close the turn's books: a copy of what its indicators, scores and snapshot are built
+        from (game.indicators.TurnRecord). They are worked out when something first reads them
+        (`indicators`, `scores`, `current`, `current_columns`, `history`), with the values of
+        this moment whenever that is (docs/model.md, "What a turn computes and when")."""
+        before = self.__dict__.get("record_now")
+        self.record_now = TurnRecord(self)
+        if before is not None:
+            before.retire()
+
+    @property
+    def indicators(self) -> dict[str, dict[str, float]]:
+        """Every country's indicators as the last turn closed (the opening state before turn 1)."""
+        return self.record_now.indicators
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Every country's index as the last turn closed."""
+        return self.record_now.scores
+
+    @property
+    def current(self) -> dict:
+        """The snapshot of the last turn's close, in the shape of the `--json` contract."""
+        return self.record_now.snapshot
+
+    @property
+    def current_columns(self) -> dict[str, float | str]:
+        """`current` flattened to one level of columns (tables, event conditions)."""
+        return self.record_now.columns
 
     def note(self, source: str, country: str, key: str, targets: list[str] | None = None, **params) -> None:
         """Add an entry to this turn's cause log, in both languages (strings in assets)."""

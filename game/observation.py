@@ -5,6 +5,7 @@ Actions, on a copy of the world)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,8 +14,64 @@ import numpy as np
 from game.policy import Policy
 
 
+def acts_never(decide: Callable) -> Callable:
+    """Mark a controller's `decide` that reads nothing and never acts (it returns no Action
+    whatever it is shown): governance then builds no Observation for it and does not call it
+    (`Governance.decide_all`). A subclass that overrides `decide` is observed as usual."""
+    decide.acts_never = True
+    return decide
+
+
+class Deferred:
+    """A field's value worked out when the field is first read: `func(*args)` over sources that
+    no longer change (a closed turn's record, a finished quarter's log), so the value is the one
+    the observation would have held had it been built at once. Copied or pickled, it is the value."""
+
+    __slots__ = ("args", "func")
+
+    def __init__(self, func: Callable, *args) -> None:
+        self.func, self.args = func, args
+
+    def __call__(self):
+        return self.func(*self.args)
+
+    def __deepcopy__(self, memo):
+        return copy.deepcopy(self(), memo)
+
+    def __reduce__(self):
+        return _value, (self(),)
+
+
+def _value(value):
+    return value
+
+
+class _Field:
+    """A dataclass field that may be handed a `Deferred`: resolved on first read, then kept."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.slot[1:])  # dataclasses: the field has no default
+        value = obj.__dict__[self.slot]
+        if type(value) is Deferred:
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value) -> None:  # only from __init__: the dataclass is frozen
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Observation:
+    """What a controller sees. `indicators`, `shares`, `prices`, `bottlenecks`, `score` and
+    `refused` may be built when first read (governance.observe hands them in as `Deferred`
+    from the last turn's record and the Action log, neither of which changes afterwards): a
+    controller that never reads them costs nothing for them, and one that reads them, now or
+    later, gets what an eager build would have given."""
+
     country: str
     turn: int  # turns played so far
     date: str  # the quarter about to be played
@@ -22,18 +79,18 @@ class Observation:
     budget: float  # local currency available this quarter (budget and policy loans)
     usd_rate: float
     policy: Policy  # a copy: editing it changes nothing
-    indicators: dict[str, dict[str, float]]  # country code -> indicators after the last quarter
-    shares: dict[str, dict[str, float]]  # market -> firm -> share after the last quarter
-    prices: dict[str, float]  # wafer (US$ k), hbm (US$/GB), accelerator (US$ k a unit) after the last quarter
-    bottlenecks: dict[str, str]  # every designer -> the input that limited it last quarter
-    score: dict[str, float]  # country code -> index after the last quarter
+    indicators: dict[str, dict[str, float]] = _Field()  # country code -> indicators after the last quarter
+    shares: dict[str, dict[str, float]] = _Field()  # market -> firm -> share after the last quarter
+    prices: dict[str, float] = _Field()  # wafer (US$ k), hbm (US$/GB), accelerator (US$ k a unit), last quarter
+    bottlenecks: dict[str, str] = _Field()  # every designer -> the input that limited it last quarter
+    score: dict[str, float] = _Field()  # country code -> index after the last quarter
     home_firms: dict[str, dict[str, float | str | bool]]  # the country's own firms
     home_industries: list[str]
     national_buyer: str | None
     plan_procurement: float  # local currency a quarter the national centre's plan spends now
     levers: list[str]  # the lever kinds this country's state has in the scenario (Actions of others are refused)
     funded: dict[str, float]  # programme -> share of what it owed that the budget paid, last quarter
-    refused: list[dict]  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
+    refused: list[dict] = _Field()  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed
     check: Callable[[list], str | None]  # why these Actions would be refused, or None
     preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions

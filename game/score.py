@@ -42,9 +42,25 @@ def index(spec, indicators: Mapping[str, float], others: Mapping[str, Mapping[st
     return sum(c.weight * points[component_id(c)] for c in spec.components) / total if total else 0.0
 
 
-def country_scores(spec, indicators: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    """Every country's index by its own rule (`spec.for_country`), from every country's indicators."""
-    return {c: index(spec.for_country(c), ind, indicators) for c, ind in indicators.items()}
+def indices(spec, indicators: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Every country's index by its own rule (`spec.for_country`), from every country's
+    indicators: the same floats as `index` country by country (the same points, weighted and
+    added in the same order), with each rule read once rather than through `breakdown`."""
+    compiled: dict[int, tuple[list, float]] = {}
+    out = {}
+    for country, values in indicators.items():
+        rule = spec.for_country(country) if hasattr(spec, "for_country") else spec
+        if id(rule) not in compiled:
+            compiled[id(rule)] = ([(c.key, c.of, c.low, c.high - c.low, c.invert, c.weight) for c in rule.components],
+                                  sum(c.weight for c in rule.components))
+        terms, total = compiled[id(rule)]
+        points = []
+        for key, of, low, span, invert, _ in terms:  # component_points, inline
+            source = values if of is None else indicators.get(of, {})
+            p = 100.0 * min(max((source.get(key, 0.0) - low) / span, 0.0), 1.0) if span else 0.0
+            points.append(100.0 - p if invert else p)
+        out[country] = sum(term[5] * p for term, p in zip(terms, points, strict=True)) / total if total else 0.0
+    return out
 
 
 def country_breakdown(spec, indicators: Mapping[str, Mapping[str, float]], country: str) -> dict[str, float]:

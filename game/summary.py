@@ -36,7 +36,7 @@ def document(model) -> dict:
         "seed": model.seed_value,
         "turns": model.turn,
         "final": model.history[-1],
-        "series": model.history,
+        "series": list(model.history),
     })
 
 

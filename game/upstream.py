@@ -22,7 +22,7 @@ LINES_LEFT = 1e-9
 def clear_upstream_markets(world) -> dict[str, np.ndarray]:
     """Returns what each designer received: good dies, HBM (million GB, all generations; each
     designer's stock by generation is filled in place) and package-wafers."""
-    needs = np.array([d.input_needs(world.hbm_catalogue) for d in world.designers]).reshape(-1, 3)
+    needs = np.array([d.input_needs() for d in world.designers]).reshape(-1, 3)
     return {
         "dies": _clear_wafers(world, needs[:, 0]),
         "hbm": _clear_hbm(world, needs[:, 1]),
@@ -52,7 +52,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
     unmet = needs.copy()
     received = np.zeros(n)
     books = []
-    usable = [d.hbm_generations(catalogue) if d.alive else () for d in designers]
+    usable = [d.hbm_generations() if d.alive else () for d in designers]
     tilt = _Diplomacy(world, makers)  # stances do not change while the market clears
     offered = {g: [m.offers(g, now) and m.alive for m in makers] for g in catalogue}
     yields = {g: np.array([m.gens[g]["yield"] if ok else 0.0 for m, ok in zip(makers, offered[g], strict=True)])
@@ -183,9 +183,7 @@ def _book_hbm(world, books) -> None:
         asked = np.bincount(supplier, orders, n)
         shipped_by[generation] = shipped
         asked_total += asked
-        bill = np.bincount(buyer, filled * price[supplier] / 1000, len(world.designers))
-        for designer, amount in zip(world.designers, bill.tolist(), strict=True):
-            designer.costs += amount
+        _bill_designers(world, buyer, filled * price[supplier])
         # every maker that quotes the generation moves its price at once (each on its own
         # numbers); one that lists it but has not put it on sale has no price to move
         making = [i for i, maker in enumerate(makers) if maker.quoted(generation) is not None]
@@ -204,13 +202,12 @@ def _book_hbm(world, books) -> None:
         for state, a, p in zip(states, asked.tolist(), new_price.tolist(), strict=True):
             state["asked"] = a
             state["price"] = p
-    previous = world.last_market.get("hbm", {}).get("asked")
-    growth = asked_total.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
+    growth = _order_growth(world, "hbm", asked_total)
     shipped_total = np.zeros(n)
     by_maker = {g: s.tolist() for g, s in shipped_by.items()}
     for i, (maker, asked) in enumerate(zip(makers, asked_total.tolist(), strict=True)):
         maker.sell_generations({g: s[i] for g, s in by_maker.items()})
-        maker.observe_orders(asked, float(growth), params.demand_smoothing)
+        maker.observe_orders(asked, growth, params.demand_smoothing)
         shipped_total[i] = maker.output
 
     def joined(k: int) -> np.ndarray:
@@ -299,10 +296,7 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     shipped = np.bincount(supplier, filled, k)
     asked = np.bincount(supplier, orders, k)
     price = np.array([state["price"] for state in states])
-    rows = buyer < len(world.designers)
-    bill = np.bincount(buyer[rows], filled[rows] * price[supplier[rows]] / 1000, len(world.designers))
-    for designer, amount in zip(world.designers, bill.tolist(), strict=True):
-        designer.costs += amount
+    _bill_designers(world, buyer, filled * price[supplier])
     capacity = np.array([state["available"] for state in states])
     floor = np.array([state["unit_cost"] for state in states])
     new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
@@ -310,8 +304,7 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     n = len(foundries)
     owner = np.array([i for i, _ in nodes], dtype=int)
     asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
-    previous = world.last_market.get("wafer", {}).get("asked")
-    growth = asked_by.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
+    growth = _order_growth(world, "wafer", asked_by)
     mine: list[list[int]] = [[] for _ in foundries]  # each foundry's node suppliers
     for m, (i, _) in enumerate(nodes):
         mine[i].append(m)
@@ -322,7 +315,7 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
         f.sell_nodes({nodes[m][1]: shipped_l[m] for m in own})
         for m in own:
             states[m]["price"] = price_l[m]
-        f.observe_orders(total, float(growth), params.demand_smoothing)
+        f.observe_orders(total, growth, params.demand_smoothing)
         f.observe_node_orders(params.demand_smoothing)
     average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
                         where=shipped_by > 0)
@@ -408,6 +401,27 @@ class _Diplomacy:
         return self.affinity * self.side[buyer] * self.step[supplier]
 
 
+def _bill_designers(world, buyer: np.ndarray, value: np.ndarray) -> None:
+    """Designers pay for what they received: `value` per edge in US$ thousand (units filled x
+    the supplier's price), added up per designer in US$ B. Edges whose buyer is not a designer
+    (the wafer pool's segments) are not billed here."""
+    n = len(world.designers)
+    rows = buyer < n
+    bill = np.bincount(buyer[rows], value[rows] / 1000, n)
+    for designer, amount in zip(world.designers, bill.tolist(), strict=True):
+        designer.costs += amount
+
+
+def _order_growth(world, good: str, asked: np.ndarray) -> float:
+    """This quarter's orders for `good` against last quarter's, less one (0.0 without a last
+    quarter with orders): what suppliers' smoothed demand estimates extrapolate."""
+    previous = world.last_market.get(good, {}).get("asked")
+    if previous is None:
+        return 0.0
+    before = previous.sum()
+    return float(asked.sum() / before - 1) if before > 0 else 0.0
+
+
 def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
     """Suppliers ship and bill; designers pay; prices move with excess demand over the
     capacity that could run at normal utilisation."""
@@ -416,15 +430,11 @@ def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
     shipped = np.bincount(supplier, filled, n)
     asked = np.bincount(supplier, orders, n)
     price = np.array([s.price for s in suppliers])
-    rows = buyer < len(world.designers)
-    bill = np.bincount(buyer[rows], filled[rows] * price[supplier[rows]] / 1000, len(world.designers))
-    for designer, amount in zip(world.designers, bill, strict=True):
-        designer.costs += amount
-    previous = world.last_market.get(good, {}).get("asked")
-    growth = asked.sum() / previous.sum() - 1 if previous is not None and previous.sum() > 0 else 0.0
+    _bill_designers(world, buyer, filled * price[supplier])
+    growth = _order_growth(world, good, asked)
     for s, q, a in zip(suppliers, shipped, asked, strict=True):
         s.sell(float(q))
-        s.observe_orders(float(a), float(growth), params.demand_smoothing)
+        s.observe_orders(float(a), growth, params.demand_smoothing)
     capacity = np.array([s.available for s in suppliers])
     floor = np.array([s.unit_cost for s in suppliers])
     new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
@@ -438,19 +448,18 @@ def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
 def produce(world, received: dict[str, np.ndarray]) -> None:
     """Leontief production; the binding input of each designer is recorded."""
     limits = np.empty((len(world.designers), len(INPUTS)))
-    catalogue = world.hbm_catalogue
     components = _component_supply(world)
     for j, d in enumerate(world.designers):
         d.dies += received["dies"][j]  # HBM went into each designer's stock by generation as it cleared
         hbm_per_chip = d.chip.hbm_gb / 1000
         limits[j] = (d.target, d.dies,
-                     d.usable_hbm(catalogue) / hbm_per_chip if hbm_per_chip > 0 else np.inf,
+                     d.usable_hbm() / hbm_per_chip if hbm_per_chip > 0 else np.inf,
                      received["packaging"][j] * d.chip.chips_per_package_wafer,
                      components[j][0] if d.components else np.inf)
     made, binding = market.leontief(limits, INPUTS)
     bandwidth, elasticity = world.hbm_bandwidth, world.params.hbm_bandwidth_elasticity
     for d, units, why in zip(world.designers, made, binding, strict=True):
-        d.finish(float(units), why, bandwidth, elasticity, catalogue)
+        d.finish(float(units), why, bandwidth, elasticity)
         d.costs += units * d.chip.other_bom / 1000
     _pay_components(world, made, components)
 

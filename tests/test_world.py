@@ -622,3 +622,146 @@ def test_a_cached_calibration_is_the_fit_a_fresh_world_makes():
     assert cached.llm_use == fresh.llm_use
     assert [(b.ref_price, b.target) for b in cached.buyers] == [(b.ref_price, b.target) for b in fresh.buyers]
     assert cached.installed is not first.installed and not np.shares_memory(cached.installed, fresh.installed)
+
+
+# ------------------------------------------------------------------ what a turn computes and when
+# docs/design.md, "What a turn computes and when": a turn's indicators, scores and snapshot are
+# built when first read, from a copy made at its close, and are the same whenever they are read.
+
+
+def test_a_turns_figures_are_built_once_and_equal_an_eager_build_at_the_close():
+    from game.indicators import all_country_indicators, flatten, snapshot
+
+    world = World(baseline(), seed=3, tables=False)
+    for _ in range(3):
+        world.step()
+        eager_indicators = all_country_indicators(world)  # on the live world, at the close
+        eager = snapshot(world)
+        assert world.indicators is world.indicators and world.scores is world.scores
+        assert world.current is world.current is world.history[-1]
+        assert world.indicators == eager_indicators
+        assert world.current == eager and world.current_columns == flatten(eager)
+        assert json.dumps(world.current) == json.dumps(eager)  # the same floats, bit for bit
+
+
+def test_a_turn_read_late_equals_the_turn_read_at_its_close():
+    """One world read after every quarter, its twin (same seed) only once the term is over:
+    every snapshot, and the last indicators and scores, are the same numbers."""
+    read, late = World(baseline(), seed=5, tables=False), World(baseline(), seed=5, tables=False)
+    at_close = []
+    for _ in range(8):
+        read.step()
+        at_close.append(json.dumps(read.history[-1]))
+        late.step()
+    assert [json.dumps(h) for h in late.history] == at_close
+    assert late.indicators == read.indicators and late.scores == read.scores
+    assert late.history == read.history and late.history[2:5] == read.history[2:5]
+
+
+def test_a_headless_game_builds_no_figures_nobody_reads():
+    """Default controllers read only the bottlenecks: no turn's indicators, scores or snapshot
+    are built in a headless game (tables off), and every observation's other record fields stay
+    unbuilt until read."""
+    world = World(baseline(), seed=2, tables=False)
+    while not world.finished:
+        world.step()
+    built = [sorted(set(vars(r)) & {"indicators", "scores", "snapshot", "columns", "shares", "prices"})
+             for r in world.history._records]
+    assert built == [[]] * world.turns
+    assert all("bottleneck" in vars(r) for r in world.history._records[:-1])  # the last is observed by no one
+
+
+def test_an_observation_kept_past_its_quarter_shows_what_it_showed_when_made():
+    from agents.controllers import TeamKorea
+
+    class Keeper(TeamKorea):
+        """Team Korea that keeps every observation and reads none of the record's fields."""
+
+        def __init__(self):
+            super().__init__()
+            self.kept = []
+
+        def decide(self, obs):
+            self.kept.append(obs)
+            return super().decide(obs)
+
+    keeper = Keeper()
+    world = World(baseline(), seed=4, controllers={"KOR": keeper}, tables=False)
+    opening = json.dumps(world.current)
+    for _ in range(6):
+        world.step()
+    assert json.dumps(world.history[-1]) != opening  # the world has moved on since the first observation
+    for turn, obs in enumerate(keeper.kept):  # obs of quarter turn + 1 shows the close of `turn`
+        state = world.history[turn - 1] if turn else json.loads(opening)
+        assert obs.turn == turn
+        assert obs.indicators["KOR"] == state["korea"] and obs.score == state["score"]
+        assert obs.shares == state["shares"] and obs.prices == state["prices"]
+        assert obs.bottlenecks == state["bottleneck"]
+        assert obs.refused == world.governance.refusals("KOR", turn)
+        obs.indicators["KOR"]["hbm_share"] = -1.0  # a copy: editing it changes nothing
+    assert world.indicators["KOR"]["hbm_share"] >= 0.0
+
+
+def test_a_controller_that_never_acts_is_shown_no_observation():
+    """laissez_faire (the base Controller's decide) neither reads nor acts: governance builds it
+    no Observation; every other controller gets one each quarter, when it decides."""
+    import sys
+
+    from agents.controllers import make_controller
+
+    world = World(baseline(), seed=1, controllers={"KOR": make_controller("KOR", "laissez_faire")}, tables=False)
+    observe, seen = world.governance.observe, []
+
+    def recording(country_id):
+        seen.append((country_id, sys._getframe(1).f_code.co_name))
+        return observe(country_id)
+
+    world.governance.observe = recording
+    for _ in range(4):
+        world.step()
+    deciding = [c for c, caller in seen if caller == "decide_all"]
+    assert "KOR" not in deciding and "ROW" not in deciding
+    assert sorted(set(deciding)) == sorted(set(world.countries) - {"KOR", "ROW"})
+    assert len(deciding) == 4 * (len(world.countries) - 2)
+
+
+def test_every_countrys_index_at_once_is_each_countrys_index():
+    """score.indices (what a turn's record uses) gives `index`'s floats country by country,
+    whatever the values: inside, below and above each component's range, inverted or not."""
+    from game.score import index, indices
+
+    spec = baseline().score
+    rng = np.random.default_rng(0)
+    keys = [c.key for c in spec.components]
+    table = {f"C{n}": {k: float(v) for k, v in zip(keys, rng.normal(0.5, 2.0, len(keys)), strict=True)}
+             for n in range(50)}
+    table["empty"] = {}
+    assert indices(spec, table) == {c: index(spec, values) for c, values in table.items()}
+    world = play(baseline(), seed=3, turns=2)
+    # each country by its own rule, components that read a rival's indicator included
+    assert world.scores == {c: index(spec.for_country(c), values, world.indicators)
+                            for c, values in world.indicators.items()}
+    real = {c: {k: float(v) for k, v in zip(values, rng.normal(0.5, 2.0, len(values)), strict=True)}
+            for c, values in world.indicators.items()}
+    assert indices(spec, real) == {c: index(spec.for_country(c), values, real) for c, values in real.items()}
+    from game.indicators import country_indicators  # a one-country pass gives the same floats
+
+    assert {c: country_indicators(world, c) for c in world.countries} == world.indicators
+
+
+def test_a_copied_world_has_its_own_figures_and_the_same_numbers():
+    """World.preview and greedy copy the world: a copy's turn records share what was frozen at
+    each close but hand out their own figures, and the copy plays on to the same numbers."""
+    import copy
+
+    world = play(baseline(), seed=6, turns=3)
+    world.history[0]  # one record built before the copy, the others not
+    twin = copy.deepcopy(world)
+    twin.indicators["KOR"]["hbm_share"] = -1.0
+    twin.history[0]["shares"]["hbm"].clear()
+    assert world.indicators["KOR"]["hbm_share"] >= 0.0 and world.history[0]["shares"]["hbm"]
+    for w in (world, twin):
+        w.step()
+    assert json.dumps(twin.history[1]) == json.dumps(world.history[1])  # (history[2] holds the edited dict)
+    assert json.dumps(twin.history[3]) == json.dumps(world.history[3]) and twin.scores == world.scores
+    assert twin.record_now.by_name is twin.by_name and twin.record_now.scenario is twin.scenario
