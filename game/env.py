@@ -245,8 +245,9 @@ if ENV_ID not in gymnasium.registry:
 
 class CountriesParallelEnv(ParallelEnv):
     """Every country of the scenario is an agent with the same observation and action design
-    (levers a country lacks map to no Action). A country's reward is the change of its own
-    index each quarter. Note: agents replace the countries' built-in defaults, so a country
+    (levers a country lacks, or that the scenario does not offer its state, map to no Action). A
+    country's reward is the change of its own index each quarter: its own objective
+    (`[score.<country>]`), not Korea's. Note: agents replace the countries' built-in defaults, so a country
     that always keeps its levers plays laissez-faire."""
 
     metadata: ClassVar[dict] = {"name": "team_korea_countries_v0", "render_modes": []}

@@ -16,6 +16,8 @@ from pathlib import Path
 import pygame
 import pygame.freetype
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from uitools import click, hold, post, press
 
 from game.difficulty import Difficulty
@@ -842,3 +844,19 @@ def test_a_team_sees_only_its_own_states_levers(tmp_path):
     offered = session.world.scenario.levers
     assert all(offered.offers("USA", t.split(".", 1)[1]) for t in usa_sections)
     pygame.quit()
+
+
+@settings(max_examples=60, deadline=None)
+@given(head=st.text(alphabet="abcdefghij 한국어컴퓨팅비중WMi", min_size=0, max_size=80), width=st.integers(60, 400))
+def test_a_breakdown_label_is_shortened_to_its_width_and_keeps_its_weight(head, width):
+    """The end screen's component labels: a long one (Korean, at a large text size) used to grow
+    on each shortening step and hang the game."""
+    from game.ui.app import fit
+    from game.ui.fonts import Fonts
+
+    pygame.init()
+    font = Fonts(1.0).font(14)
+    label = fit(font, head, " (10%)", width)
+    assert label.endswith(" (10%)")
+    if font.size("..." + " (10%)")[0] <= width:
+        assert font.size(label)[0] <= width

@@ -56,6 +56,16 @@ def grade(score: float) -> str:
     return next((g for g, low in GRADES if score >= low), "F")
 
 
+
+def fit(font, head: str, tail: str, width: int) -> str:
+    """`head` + `tail` in `width` pixels: the head shortened with "..." if it must be, the tail
+    (a component's weight) always whole. Each step drops a character, so it ends."""
+    if font.size(head + tail)[0] <= width:
+        return head + tail
+    while head and font.size(head + "..." + tail)[0] > width:
+        head = head[:-1]
+    return head.rstrip() + "..." + tail
+
 class GameApp:
     def __init__(self, session: Session, lang: str = "en", screen: pygame.Surface | None = None) -> None:
         self.session = session
@@ -397,9 +407,7 @@ class GameApp:
         bar_x, bar_w = x + 312, 100
         self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
         for row in report.breakdown(world, lang):
-            label = f"{row['label']} ({row['weight'] * 100:.0f}%)"
-            while self.fonts.font(14).size(label)[0] > 304 and len(label) > 4:
-                label = label[:-5] + "..." + label[-4:]  # keep the weight
+            label = fit(self.fonts.font(14), row["label"], f" ({row['weight'] * 100:.0f}%)", 304)
             screen.blit(self.fonts.render(label, 14, TEXT), (x, y))
             pygame.draw.rect(screen, (40, 50, 64), (bar_x, y + 4, bar_w, 12))
             pygame.draw.rect(screen, YELLOW, (bar_x, y + 4, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
