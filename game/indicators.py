@@ -263,7 +263,7 @@ class TurnRecord:
     indicators, scores and snapshot are built from, and those three worked out from the copy
     when first read (then kept: a second read returns the same objects).
 
-    The contract (docs/model.md, "What a turn computes and when"): `World.indicators`,
+    The contract (docs/design.md, "What a turn computes and when"): `World.indicators`,
     `World.scores`, `World.current`, `World.current_columns` and each `World.history` entry are
     the values of the world as its turn closed, whenever they are read: the quarter that follows
     changes the world, not the record. A headless game whose controllers never read them never

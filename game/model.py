@@ -674,7 +674,7 @@ class World(Model):
         """Close the turn's books: a copy of what its indicators, scores and snapshot are built
         from (game.indicators.TurnRecord). They are worked out when something first reads them
         (`indicators`, `scores`, `current`, `current_columns`, `history`), with the values of
-        this moment whenever that is (docs/model.md, "What a turn computes and when")."""
+        this moment whenever that is (docs/design.md, "What a turn computes and when")."""
         before = self.__dict__.get("record_now")
         self.record_now = TurnRecord(self)
         if before is not None:
