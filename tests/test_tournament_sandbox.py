@@ -331,9 +331,10 @@ def test_strategies_that_dodge_the_time_limit_are_killed_at_it(plugins, tmp_path
 
 def test_a_sandbox_that_breaks_the_protocol_forfeits(plugins, tmp_path):
     """Bytes written straight onto the line: over the size cap, or not JSON. The worker never
-    unpickles what a sandbox sends, so junk is only a forfeit."""
+    unpickles what a sandbox sends, so junk is only a forfeit. The decision limit is generous: on
+    a loaded machine the 2 MB write once outlasted the default 5 s, and the row said timeout."""
     run_tournament(Options(strategies=[f"{plugins}:HugeReply", f"{plugins}:Junk", "laissez_faire"], seeds=1,
-                           out=tmp_path / "out", workers=0, progress=False, plots=False))
+                           out=tmp_path / "out", workers=0, progress=False, plots=False, decision_timeout=60.0))
     rows = {name: found[0] for name, found in by_class(db_rows(tmp_path / "out")).items()}
     assert rows["laissez_faire"]["outcome"] == "ok"
     assert rows["HugeReply"]["outcome"] == "forfeit" and "larger than 1048576 bytes" in rows["HugeReply"]["error"]
