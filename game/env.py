@@ -22,10 +22,15 @@ is (no Action). The other indices, in `LEVERS` order:
 
 A lever the country lacks (not among the levers the scenario offers its state, `Observation.levers`;
 no home foundry, no national computing centre, no modelled LLM market, no home industry or
-designer) maps to no Action. The Actions go through a controller
-whose decide() returns them, so they pass the Action seam like any player's: they are logged,
-saves replay them, and the seam refuses what it must (over budget, ...) deterministically; the
-number refused this step is `info["refused"]`.
+designer) maps to no Action. The Actions go through a controller whose decide() returns them, so
+they pass the Action seam like any player's: they are logged, saves replay them, and the seam
+refuses what it must (over budget, ...) deterministically; the number refused this step is
+`info["refused"]`.
+
+`KoreaEnv.action_masks()` says which choices would do something this quarter: the lever offered
+and affordable (`action_mask`; one flat boolean array, as sb3-contrib's MaskablePPO reads it);
+each PettingZoo agent's `info["action_mask"]` is the same as one int8 array per sub-space, as
+`MultiDiscrete.sample(mask=...)` takes it.
 """
 
 from __future__ import annotations
@@ -110,6 +115,25 @@ def to_actions(choice, obs, has_llm_market: bool = True) -> list[Action]:
     return actions
 
 
+def action_mask(obs, has_llm_market: bool = True) -> np.ndarray:
+    """Which choices would do something now, as one flat boolean array over the MultiDiscrete
+    sub-spaces (length ACTION_NVEC.sum(), sub-space after sub-space, as sb3-contrib's MaskablePPO
+    reads it): index 0 (keep the lever) always; another index only if it makes Actions (the
+    state has the lever and the means: `to_actions`) and the seam would accept them on their own
+    this quarter (`obs.check`: the budget can pay, the firm is alive, ...). Choices are checked
+    one at a time, so a bundle of several allowed choices can still exceed the budget together."""
+    masks = []
+    for k, size in enumerate(ACTION_NVEC.tolist()):
+        mask = [True]
+        for i in range(1, size):
+            choice = np.zeros(len(ACTION_NVEC), np.int64)
+            choice[k] = i
+            actions = to_actions(choice, obs, has_llm_market)
+            mask.append(bool(actions) and obs.check(actions) is None)
+        masks += mask
+    return np.array(masks, dtype=bool)
+
+
 class _Seat:
     """The controller through which an environment's agent acts: decide() returns the Actions
     of the choice the learner made for this quarter; events take their first choice."""
@@ -151,6 +175,10 @@ class _Game:
     def observe(self, country: str) -> np.ndarray:
         w = self.world
         return features(w.indicators[country], w.scores.get(country, 0.0), w.turn, w.turns, self.designers[country])
+
+    def mask(self, country: str) -> np.ndarray:
+        """`action_mask` for the country's next quarter."""
+        return action_mask(self.world.governance.observe(country), self.seats[country].has_llm_market)
 
     def play(self, choices: dict[str, np.ndarray]) -> dict[str, int]:
         for country, choice in choices.items():
@@ -225,6 +253,13 @@ class KoreaEnv(gymnasium.Env):
         if self.game is not None:
             self.game.release()
 
+    def action_masks(self) -> np.ndarray:
+        """The choices that would do something this quarter (`action_mask`): what sb3-contrib's
+        MaskablePPO asks the environment for."""
+        if self.game is None:
+            raise RuntimeError("call reset() before action_masks()")
+        return self.game.mask(self.country)
+
     def save(self, path) -> Path:
         """Save the episode so far as a game save (`python main.py replay PATH` re-plays it from
         the logged Actions; a loaded game continues with Korea playing laissez_faire)."""
@@ -276,11 +311,16 @@ class CountriesParallelEnv(ParallelEnv):
         self.game = _Game(self.scenario, world_seed, list(self.possible_agents))
         self.agents = list(self.possible_agents)
         observations = {a: self.game.observe(a) for a in self.agents}
-        return observations, {a: {"turn": 0} for a in self.agents}
+        return observations, {a: {"turn": 0, "action_mask": self._mask(a)} for a in self.agents}
 
     def close(self) -> None:
         if self.game is not None:
             self.game.release()
+
+    def _mask(self, agent: str) -> tuple[np.ndarray, ...]:
+        """`action_mask` as Gymnasium's MultiDiscrete samples with it (`space.sample(mask=...)`,
+        which PettingZoo's checkers use): one int8 array per sub-space."""
+        return tuple(part.astype(np.int8) for part in np.split(self.game.mask(agent), np.cumsum(ACTION_NVEC)[:-1]))
 
     def step(self, actions: dict):
         if self.game is None or not self.agents:
@@ -294,7 +334,8 @@ class CountriesParallelEnv(ParallelEnv):
         rewards = {a: float(world.scores[a] - before[a]) for a in self.agents}
         terminations = {a: done for a in self.agents}
         truncations = {a: False for a in self.agents}
-        infos = {a: {"turn": world.turn, "refused": refused[a]} for a in self.agents}
+        infos = {a: {"turn": world.turn, "refused": refused[a], **({} if done else {"action_mask": self._mask(a)})}
+                 for a in self.agents}
         if done:
             self.agents = []
         return observations, rewards, terminations, truncations, infos

@@ -132,13 +132,17 @@ def test_train_saves_a_policy_that_plays_as_a_strategy(tmp_path: Path, capsys, m
 def _docs_snippet() -> str:
     text = (Path(__file__).parents[1] / "docs" / "training.md").read_text()
     assert f"MultiDiscrete({genv.ACTION_NVEC.tolist()})" in text and f"({genv.OBS_SIZE},)" in text
-    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    code = next(block for block in re.findall(r"```python\n(.*?)```", text, re.S) if "stable_baselines3" in block)
     assert "total_timesteps=20_000" in code
     return code.replace("total_timesteps=20_000", "total_timesteps=200")
 
 
 def test_docs_snippet_compiles_and_matches_the_spaces():
     compile(_docs_snippet(), "docs/training.md", "exec")
+    text = (Path(__file__).parents[1] / "docs" / "training.md").read_text()
+    masked = next(block for block in re.findall(r"```python\n(.*?)```", text, re.S) if "MaskablePPO" in block)
+    compile(masked, "docs/training.md", "exec")
+    assert "action_masks" in text
 
 
 def test_sb3_snippet_in_docs_runs_when_installed(tmp_path: Path, monkeypatch):
@@ -178,3 +182,32 @@ def test_a_small_cem_run_beats_random_and_laissez_faire_on_held_out_seeds(tmp_pa
     policy.save(tmp_path / "p.json")
     means = genv.evaluate(tmp_path / "p.json", range(genv.HELD_OUT_BASE, genv.HELD_OUT_BASE + 6))
     assert means["policy"] > means["random"] + 5 and means["policy"] > means["laissez_faire"] + 10
+
+
+def test_action_masks_allow_only_choices_the_seam_accepts_and_a_states_own_levers():
+    """Issue 14 item 5: MaskablePPO reads action_masks(); a choice it allows is one the seam
+    takes (one lever at a time), and a lever the state does not have is masked out."""
+    from game.env import ACTION_NVEC, LEVERS, CountriesParallelEnv, KoreaEnv
+
+    bounds = np.cumsum(ACTION_NVEC)[:-1]
+    env = KoreaEnv()
+    env.reset(seed=2)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        mask = env.action_masks()
+        assert mask.shape == (int(ACTION_NVEC.sum()),) and mask.dtype == bool
+        parts = np.split(mask, bounds)
+        assert all(part[0] for part in parts), "keeping a lever is always allowed"
+        choice = np.zeros(len(ACTION_NVEC), np.int64)
+        k = int(rng.integers(len(parts)))
+        choice[k] = int(rng.choice(np.flatnonzero(parts[k])))
+        *_, info = env.step(choice)
+        assert info["refused"] == 0
+    env.close()
+    countries = CountriesParallelEnv()
+    _, infos = countries.reset(seed=1)
+    usa = dict(zip(LEVERS, infos["USA"]["action_mask"], strict=True))
+    gulf = dict(zip(LEVERS, infos["GCC"]["action_mask"], strict=True))
+    assert not usa["foundry_subsidy"][1:].any() and not usa["procurement"][1:].any()
+    assert gulf["procurement"][1:].all() and not gulf["chip_incentive"][1:].any()
+    countries.close()
