@@ -400,9 +400,12 @@ def quiet_stdout() -> None:
 
 def dispatch(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["play", *argv]  # `python main.py --lang ko`: the desktop game's options, as `play --lang ko`
     args = parser.parse_args(argv)
     if args.command is None:  # no arguments: the desktop game
-        args = parser.parse_args(["play", *(argv or [])])
+        args = parser.parse_args(["play", *argv])
     try:
         runner = {"scenarios": run_scenarios, "replay": run_replay, "report": run_report, "play": run_play,
                   "tournament": run_tournament,

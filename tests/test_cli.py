@@ -139,6 +139,18 @@ def test_no_arguments_opens_the_desktop_game(monkeypatch):
     assert "cannot open a window" in err and "Traceback" not in err
 
 
+def test_the_desktop_games_options_need_no_play_word(monkeypatch):
+    """`python main.py --lang ko` is `play --lang ko` (issue 16: it was refused as an unknown
+    command); a mistyped option is still a usage error, and --help is still the whole CLI's."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    code, _, err = run("--lang", "ko")
+    assert code == 2 and "cannot open a window" in err and "invalid choice" not in err
+    code, _, err = run("--lang", "fr")
+    assert code == 2 and "--lang" in err and "Traceback" not in err
+    code, out, _ = run("--help")
+    assert code == 0 and "tournament" in out
+
+
 def test_korean_summary():
     code, out, _ = run("sim", "--lang", "ko")
     assert code == 0
