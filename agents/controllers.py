@@ -341,6 +341,14 @@ class HomeSupport(Controller):
         return _fit(obs, [a for a in plan if obs.check([a]) is None])
 
 
+class StandingProgrammes(Controller):
+    """A state whose real programme is what the scenario already runs for it (standing credits,
+    a national centre's plan): no new Action, an event's first choice. Its `decide` never acts, so
+    governance builds it no observation (game.observation.acts_never)."""
+
+    name = "default"
+
+
 class ChinaProgramme(HomeSupport):
     """China's programme (cal 4c): Big Fund III equity into SMIC and CXMT each year and extra
     capex support; domestic buying (a home-chip incentive for the clouds its labs train on, the
@@ -377,11 +385,11 @@ def _defaults() -> dict[str, Callable[[], Controller]]:
         # support, paid outside the budget in every game; its NT$1.8B a quarter would not carry
         # capacity support of TSMC's projects on top (it used to, spent the whole budget and moved
         # no share). The NSTC compute fund has no modelled buyer. So: nothing beyond the standing credit.
-        "TWN": lambda: HomeSupport("default", {}),
+        "TWN": StandingProgrammes,
         # Rapidus: ~100B yen equity a year (cal 4d) and strong capex support.
         "JPN": lambda: HomeSupport("default", {"Rapidus": 0.3}, {t: {"Rapidus": 100e9} for t in range(0, 20, 4)}),
         # EU Chips Act: no modelled producer; its AI factories buy as planned.
-        "EU": lambda: HomeSupport("default", {}),
+        "EU": StandingProgrammes,
         # Gulf compute buying: the sovereign funds double their planned purchases (cal 4g).
         "GCC": lambda: HomeSupport("default", {}, procurement=2.0),
     }

@@ -665,7 +665,7 @@ class CountryScore(Strict):
 
     @model_validator(mode="after")
     def _weighed_once_each(self) -> CountryScore:
-        twice = repeated(f"{c.of}.{c.key}" if c.of else c.key for c in self.components)
+        twice = repeated(component_id(c) for c in self.components)
         if twice:
             raise ValueError(f"components: indicator {', '.join(twice)} scored twice")
         if not any(c.weight > 0 for c in self.components):

@@ -69,8 +69,9 @@ def country_breakdown(spec, indicators: Mapping[str, Mapping[str, float]], count
 
 
 def grade(spec, score: float, country: str | None = None) -> str:
-    """The best grade whose threshold the score reaches (the country's own bands if it has them)."""
-    grades = spec.grades_for(country) if country is not None and hasattr(spec, "grades_for") else spec.grades
+    """The best grade whose threshold the score reaches (`country`'s own bands if it has them).
+    `spec` is the scenario's `[score]` (a ScoreSpec)."""
+    grades = spec.grades_for(country) if country is not None else spec.grades
     earned = [(threshold, name) for name, threshold in grades.items() if score >= threshold]
     return max(earned)[1] if earned else min(grades.items(), key=lambda kv: kv[1])[0]
 

@@ -437,3 +437,29 @@ def test_a_rivals_compute_lowers_the_usas_score_and_nothing_else_of_it():
     assert small["CHN.compute_share"] > large["CHN.compute_share"]
     assert {k: v for k, v in small.items() if k != "CHN.compute_share"} == \
         {k: v for k, v in large.items() if k != "CHN.compute_share"}
+
+
+def test_the_gulfs_programme_keeps_buying_twice_its_growing_plan():
+    """Its default doubles the sovereign funds' planned purchases (cal 4g) every quarter, not once:
+    a volume set on turn 1 fell below the plan itself as the plan grew 8% a quarter."""
+    world = World(baseline(), seed=2, tables=False)
+    for _ in range(12):
+        world.step()
+    gulf = world.countries["GCC"]
+    plan = world.planned_procurement(gulf)  # the plan now, grown 8% a quarter (the centre is open)
+    budget = gulf.policy.procurement_budget
+    # twice the plan as it was when the Action in force was decided (procurement's lag: a quarter
+    # or two behind today's plan), never twice the opening plan (~2.5 times smaller by now)
+    assert 2 * plan / 1.08 ** 2 * (1 - 1e-9) <= budget <= 2 * plan * (1 + 1e-9)
+    world.close()
+
+
+def test_a_state_whose_programme_is_the_standing_one_is_shown_no_observation():
+    """Taiwan's and the EU's real programmes are the scenario's standing credits and plans: no
+    Action, so governance builds them no observation each quarter (the turn loop's cost)."""
+    from agents.controllers import StandingProgrammes
+
+    for code in ("TWN", "EU"):
+        controller = make_controller(code, "default")
+        assert isinstance(controller, StandingProgrammes) and controller.name == "default"
+        assert getattr(type(controller).decide, "acts_never", False)

@@ -860,3 +860,15 @@ def test_a_breakdown_label_is_shortened_to_its_width_and_keeps_its_weight(head, 
     assert label.endswith(" (10%)")
     if font.size("..." + " (10%)")[0] <= width:
         assert font.size(label)[0] <= width
+
+
+def test_index_charts_draw_the_scenarios_grade_bands(tmp_path):
+    """The grade lines come from the scenario's [score] grades (a country's own if it gives them),
+    not from numbers written again in the UI."""
+    from game.ui.app import grade_bands
+
+    session = Session("baseline", 7, saves_dir=tmp_path)
+    grades = session.world.scenario.score.grades
+    assert grade_bands(session.world, "KOR") == sorted(((g, v) for g, v in grades.items() if v > 0),
+                                                       key=lambda b: -b[1])
+    assert [g for g, _ in grade_bands(session.world, "KOR")] == ["A", "B", "C", "D"]

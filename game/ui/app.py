@@ -17,6 +17,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
+from game import score as scoring
 from game.describe import describe_action, money
 from game.difficulty import levels as difficulty_levels
 from game.reasons import in_language
@@ -49,12 +50,13 @@ DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)
 FOCUS = (86, 180, 233)  # keyboard focus ring (Okabe-Ito sky blue)
 ARROWS = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)
-GRADES = (("A", 70), ("B", 55), ("C", 40), ("D", 25))
-
-
-def grade(score: float) -> str:
-    return next((g for g, low in GRADES if score >= low), "F")
-
+def grade_bands(world, code: str) -> list[tuple[str, float]]:
+    """The grade lines drawn on a country's index chart: its grades above 0 (the scenario's
+    `[score]` bands, or the country's own), best first."""
+    if world.scenario.score is None:
+        return []
+    bands = world.scenario.score.grades_for(code)
+    return sorted(((g, low) for g, low in bands.items() if low > 0), key=lambda b: -b[1])
 
 
 def fit(font, head: str, tail: str, width: int) -> str:
@@ -445,10 +447,10 @@ class GameApp:
         world, lang = self.session.world, self.lang
         screen.blit(self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True), (plot.x, plot.y - 24))
         pygame.draw.rect(screen, (14, 20, 30), plot)
-        for g, low in GRADES:
+        for g, low in grade_bands(world, PLAYER):
             y = plot.bottom - plot.height * low / 100
             pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
-            screen.blit(self.fonts.render(f"{g} {low}", 12, DIM), (plot.x + 4, y - 16))
+            screen.blit(self.fonts.render(f"{g} {low:.0f}", 12, DIM), (plot.x + 4, y - 16))
         series = [h["korea_index"]["total"] for h in world.history]
         if len(series) < 2:
             return
@@ -906,7 +908,8 @@ class GameApp:
             when = f"{tr('ui.top.team', lang).format(country=handover.country_name(world, code, lang))} - {when}"
         score = world.scores.get(code, 0.0)
         country = world.countries[code]
-        index = f"{tr('korea_index' if code == PLAYER else 'ui.top.score', lang)} {score:.1f} ({grade(score)})"
+        letter = scoring.grade(world.scenario.score, score, code) if world.scenario.score else "-"
+        index = f"{tr('korea_index' if code == PLAYER else 'ui.top.score', lang)} {score:.1f} ({letter})"
         budget = f"{tr('ui.top.budget', lang)} {money(country.budget_per_quarter, lang, country.currency)}"
         if world.difficulty.level != "normal":  # the budget shown is already the level's: name it beside
             level = difficulty_levels()[world.difficulty.level]
@@ -938,12 +941,12 @@ class GameApp:
         screen.blit(head, (rect.x + 10, rect.y + 6))
         plot = pygame.Rect(rect.x + 40, rect.y + 34, rect.width - 56, rect.height - 62)
         pygame.draw.rect(screen, (14, 20, 30), plot)
-        for g, low in GRADES:
+        for g, low in grade_bands(world, code):
             y = plot.bottom - plot.height * low / 100
             pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
             label = self.fonts.render(g, 12, DIM)
             screen.blit(label, (rect.x + 10, y - label.get_height() // 2))
-            value = self.fonts.render(str(low), 11, DIM)
+            value = self.fonts.render(f"{low:.0f}", 11, DIM)
             screen.blit(value, (rect.x + 22, y - value.get_height() // 2))
         turns = max(world.turns, 1)
         points = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
