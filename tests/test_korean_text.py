@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from agents.controllers import make_controller
-from game.actions import BrokerLink, Equity, ExportControl
+from game.actions import BrokerLink, Equity, ExportControl, FoundrySubsidy
 from game.model import World
 from game.reasons import in_language
 from game.scenario import load_scenario
@@ -218,6 +218,8 @@ def test_korean_refusals():
                                               ExportControl(good="hbm", to_countries=["XYZ"])])
     link = BrokerLink(designer="Rebellions", supplier="Zalman")
     results += world.governance.submit("KOR", [link, link])
+    results += world.governance.submit("USA", [FoundrySubsidy(rate=0.5)])  # a lever its state does not have
+    assert in_language(results[-1].reason, "ko") == "이 시나리오에서 미국에는 이 레버가 없습니다: 파운드리 가격차 보조금"
     texts = {f"refusal {i}": in_language(r.reason, "ko") for i, r in enumerate(results) if r.reason}
     assert texts
     check(texts)
