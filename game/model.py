@@ -497,13 +497,13 @@ class World(Model):
                 industry.programme = max(industry.base_programme, funded)
 
     def procurement_cost(self, country: Country, policy) -> float:
-        """Local currency the national centre will cost this quarter under `policy`."""
+        """Local currency the national centre will cost this quarter under `policy`: its planned
+        volume (`planned_procurement`), but nothing for a plan whose centre has not opened yet (a
+        commitment counts even before the centre opens)."""
         buyer = self.national_buyer(country.name)
-        if buyer is None:
+        if buyer is None or (policy.procurement_budget is None and self.now < buyer.opens):
             return 0.0
-        if policy.procurement_budget is not None:  # a commitment counts even before the centre opens
-            return policy.procurement_budget
-        return country.to_local(buyer.planned_budget(max(self.now, self.start)))
+        return self.planned_procurement(country, policy)
 
     def planned_procurement(self, country: Country, policy=None) -> float:
         """Local currency a quarter the national centre is set to spend once it is open: the
