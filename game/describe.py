@@ -18,7 +18,7 @@ def money(local: float, lang: str, currency: str = "KRW") -> str:
 # word). Their Korean labels for such values are "kor.<key>.plain" (no "천 H100 환산", "십억 달러").
 KOREAN_INDICATORS = {"compute_installed": (1e3, "개"), "gdp_effect": (1e9, "money"),
                      "domestic_designers_alive": (1, "곳"), "domestic_designers_cash": (1e9, "money"),
-                     "policy_support_paid": (1e9, "money")}
+                     "policy_support_paid": (1e9, "money"), "industry_revenue": (1e9, "money")}
 
 
 # A producer's capacity in the model's units (docs/model.md, "Units"): its strings key, and how

@@ -82,7 +82,7 @@ YEAR_COLUMNS = (
 PERCENT_INDICATORS = {
     "hbm_share", "foundry_share", "packaging_share", "accelerator_share", "domestic_compute_share",
     "single_vendor_dependence", "domestic_llm_share", "llm_domestic_chip_share", "industry_adoption",
-    "industry_domestic_ai_share", "chain_completeness", "budget_used",
+    "industry_domestic_ai_share", "chain_completeness", "budget_used", "leading_edge_capacity_share", "compute_share",
 }
 
 

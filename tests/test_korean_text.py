@@ -354,3 +354,20 @@ def test_cause_lines_a_short_game_rarely_writes_read_as_korean():
     assert "앵커 고객" in lines["anchor subsidy"] and "리벨리온" in lines["designer subsidy"]
     check(lines)
     world.close()
+
+
+def test_every_indicator_has_a_name_in_both_languages():
+    """`sim` and Why? print each indicator by its `kor.<key>` string: a new indicator without one
+    printed its raw key ("kor.compute_share: 0.004")."""
+    from game.describe import KOREAN_INDICATORS
+    from game.indicators import INDICATOR_KEYS
+    from game.text import tr as translate
+
+    for lang in ("en", "ko"):
+        for key in INDICATOR_KEYS:
+            assert str(translate(f"kor.{key}", lang)) != f"kor.{key}", (lang, key)
+    for key in KOREAN_INDICATORS:
+        assert str(translate(f"kor.{key}.plain", "ko")) != f"kor.{key}.plain", key
+    world = played("lesson_bottlenecks")
+    for lang in ("en", "ko"):
+        assert "kor." not in text_summary(world, lang)
