@@ -219,7 +219,8 @@ def test_korean_refusals():
     link = BrokerLink(designer="Rebellions", supplier="Zalman")
     results += world.governance.submit("KOR", [link, link])
     results += world.governance.submit("USA", [FoundrySubsidy(rate=0.5)])  # a lever its state does not have
-    assert in_language(results[-1].reason, "ko") == "이 시나리오에서 미국에는 이 레버가 없습니다: 파운드리 가격차 보조금"
+    expected = "이 시나리오에서 미국에는 이 레버가 없습니다: 파운드리 가격차 보조금"
+    assert in_language(results[-1].reason, "ko") == expected
     texts = {f"refusal {i}": in_language(r.reason, "ko") for i, r in enumerate(results) if r.reason}
     assert texts
     check(texts)
