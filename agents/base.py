@@ -156,19 +156,17 @@ class Country(Participant):
         self.cash = self.to_usd_billion(self.left)
         return paid
 
-    def standing_support(self, cost_usd: float, allowance: float | None = None) -> float:
+    def standing_support(self, cost_usd: float, allowance: float) -> float:
         """The share of a home firm's project the standing programme carries (CHIPS Act, K-Chips
-        Act credits, Big Fund), within `allowance` (default: what is left of this quarter's; a
-        firm planning several projects passes what its earlier ones have not reserved)."""
-        left = self.support_left_usd if allowance is None else allowance
-        return min(self.capex_support, max(left, 0.0) / cost_usd) if cost_usd > 0 else 0.0
+        Act credits, Big Fund), within `allowance`: what this quarter's allowance has left after
+        the firm's earlier projects reserved theirs."""
+        return min(self.capex_support, max(allowance, 0.0) / cost_usd) if cost_usd > 0 else 0.0
 
-    def pay_standing_support(self, cost_usd: float, share: float | None = None) -> float:
+    def pay_standing_support(self, cost_usd: float, share: float) -> float:
         """Pay the standing programme's share of a project (its own allowance, not the budget):
-        `share` is the one the firm planned the project with (default: the programme's rate), so
-        what the firm's decision counted on is what it is paid, as far as the allowance goes."""
-        rate = self.capex_support if share is None else share
-        standing = min(rate * cost_usd, self.support_left_usd)
+        `share` is the one the firm planned the project with, so what the firm's decision counted
+        on is what it is paid, as far as the allowance goes."""
+        standing = min(share * cost_usd, self.support_left_usd)
         self.support_left_usd -= standing
         self.support_paid_usd += standing
         return standing

@@ -97,11 +97,10 @@ def mandated(world) -> list[bool]:
     return [b.national and bool(world.countries[b.country].policy.procurement_mix) for b in world.buyers]
 
 
-def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray, under_mix: list[bool] | None = None):
+def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray, under_mix: list[bool]):
     """One purchasing row per buyer, or one per vendor group for a buyer under a procurement
     mandate (its budget split by the mix, each part spent only on that group). `under_mix`:
-    `mandated(world)`, when the caller has it."""
-    under_mix = mandated(world) if under_mix is None else under_mix
+    `mandated(world)`."""
     if not any(under_mix):  # every buyer chooses freely: one row each, as they are
         return np.arange(len(world.buyers)), np.array(budget, dtype=float), np.array(allowed)
     leader = world.scenario.levers.leader if world.scenario.levers else None
@@ -153,23 +152,17 @@ def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.nd
     return total
 
 
-def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget, terms=None,
-                     offered: tuple[np.ndarray, np.ndarray] | None = None,
-                     purchases: Purchases | None = None) -> np.ndarray:
+def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget, terms,
+                     offered: tuple[np.ndarray, np.ndarray], purchases: Purchases) -> np.ndarray:
     """The home-chip incentive at the share of its rate each state can pay this quarter: what it
     would owe if buyers bought at the full discount, against what is left for it. `offered`: the
-    utility and free choice at the fully discounted prices, when the caller has them already;
-    `purchases`: the quarter's purchasing rows for this `budget` and `allowed`, likewise."""
+    utility and free choice at the fully discounted prices; `purchases`: the quarter's
+    purchasing rows for this `budget` and `allowed`."""
     if not full.any():
         return full
-    bought = purchases if purchases is not None else Purchases(world, budget, allowed)
-    rows, row_budget, row_allowed, free = bought.rows, bought.budget, bought.allowed, bought.free
+    rows, row_budget, row_allowed, free = purchases.rows, purchases.budget, purchases.allowed, purchases.free
     price = list_price * (1 - full)
-    if offered is not None:
-        utility, choice = offered
-    else:
-        utility = chip_utility(world, perf, price, allowed, terms)
-        choice = market.logit_shares(utility, allowed)
+    utility, choice = offered
     shares = choice if free else market.logit_shares(utility[rows], row_allowed)
     desired = _per_buyer(rows, row_budget[:, None] * shares * 1000 / price[rows], list_price.shape, free)
     owed_usd = (desired * list_price * full).sum(axis=1) / 1000
@@ -252,11 +245,10 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
 
 
 def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount,
-               terms=None, under_mix: list[bool] | None = None) -> None:
+               terms, under_mix: list[bool]) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices. The free choice is worked
     out only for the buyers whose demand is compared with it. `under_mix`: `mandated(world)`."""
-    under_mix = mandated(world) if under_mix is None else under_mix
     discounted = discount.any(axis=1).tolist()
     if not any(under_mix) and not any(discounted):
         return

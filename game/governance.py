@@ -50,16 +50,9 @@ class Verdict:
         return self.reason is None
 
 
-def _seen_indicators(record) -> dict[str, dict[str, float]]:
-    return {c: dict(v) for c, v in record.indicators.items()}
-
-
-def _seen_scores(record) -> dict[str, float]:
-    return dict(record.scores)
-
-
 def _seen_part(record, key: str, depth: int) -> dict:
-    """A copy of one part of the record's snapshot (`depth` 2: a dict of dicts)."""
+    """A copy of one of the record's figures (indicators, scores, a part of its snapshot; `depth`
+    2: a dict of dicts), so a controller may edit what it is handed."""
     part = getattr(record, key)
     return {m: dict(v) for m, v in part.items()} if depth == 2 else dict(part)
 
@@ -322,8 +315,8 @@ class Governance:
             date=world.quarter_label(world.now if world.in_turn else world.now + 1),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
-            policy=country.policy.copy(), indicators=Deferred(_seen_indicators, record),
-            shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_scores, record),
+            policy=country.policy.copy(), indicators=Deferred(_seen_part, record, "indicators", 2),
+            shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_part, record, "scores", 1),
             prices=Deferred(_seen_part, record, "prices", 1), bottlenecks=Deferred(_seen_part, record, "bottleneck", 1),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,

@@ -111,16 +111,14 @@ def market_totals(model) -> dict[str, tuple[float, dict[str, float]]]:
 
 
 class Members:
-    """Who belongs to a country, by position in the model's lists (buyers, designers, LLM
-    developers, industries): fixed for a game (no agent changes country or is created), so it is
-    worked out once, not for every country every quarter."""
+    """Who belongs to a country, by position in the model's lists (its buyers; which designers'
+    chips are home chips): fixed for a game (no agent changes country or is created), so it is
+    worked out once, not for every country every quarter. The other sums over a country's agents
+    are made in one pass over each list (all_country_indicators)."""
 
     def __init__(self, model, country: str) -> None:
         self.buyers = [i for i, b in enumerate(model.buyers) if b.country == country]
-        self.designers = [k for k, d in enumerate(model.designers) if d.country == country]
         self.home_chip = np.array([d.country == country for d in model.designers], dtype=bool)
-        self.developers = [i for i, d in enumerate(model.llm_developers) if d.country == country]
-        self.industries = [i for i, d in enumerate(model.industries) if d.country == country]
 
 
 def members(model, country: str) -> Members:
@@ -311,14 +309,6 @@ class TurnRecord:
                 state[key] = copy.deepcopy(state[key], memo)
         new.__dict__.update(state)
         return new
-
-    def retire(self) -> None:
-        """This record is no longer the world's latest: only its snapshot stays reachable through
-        the world (`World.history`), so the figures kept for `World.indicators`, `.scores` and
-        `.current_columns` are let go (a history of twenty turns holds what it held before
-        records). Read again through the record itself, they are worked out again, the same."""
-        for key in ("indicators", "scores", "columns"):
-            self.__dict__.pop(key, None)
 
     @functools.cached_property
     def indicators(self) -> dict[str, dict[str, float]]:

@@ -675,10 +675,7 @@ class World(Model):
         from (game.indicators.TurnRecord). They are worked out when something first reads them
         (`indicators`, `scores`, `current`, `current_columns`, `history`), with the values of
         this moment whenever that is (docs/design.md, "What a turn computes and when")."""
-        before = self.__dict__.get("record_now")
         self.record_now = TurnRecord(self)
-        if before is not None:
-            before.retire()
 
     @property
     def indicators(self) -> dict[str, dict[str, float]]:

@@ -25,7 +25,7 @@ def acts_never(decide: Callable) -> Callable:
 class Deferred:
     """A field's value worked out when the field is first read: `func(*args)` over sources that
     no longer change (a closed turn's record, a finished quarter's log), so the value is the one
-    the observation would have held had it been built at once. Copied or pickled, it is the value."""
+    the observation would have held had it been built at once. Copied, it is the value."""
 
     __slots__ = ("args", "func")
 
@@ -37,13 +37,6 @@ class Deferred:
 
     def __deepcopy__(self, memo):
         return copy.deepcopy(self(), memo)
-
-    def __reduce__(self):
-        return _value, (self(),)
-
-
-def _value(value):
-    return value
 
 
 class _Field:

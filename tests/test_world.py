@@ -4,6 +4,7 @@ on, each shown by a pair of runs that differ in one thing and share a seed."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import math
@@ -688,8 +689,12 @@ def test_an_observation_kept_past_its_quarter_shows_what_it_showed_when_made():
     keeper = Keeper()
     world = World(baseline(), seed=4, controllers={"KOR": keeper}, tables=False)
     opening = json.dumps(world.current)
-    for _ in range(6):
+    world.step()
+    copied = copy.deepcopy(keeper.kept[0])  # a copy made before anything of it was read
+    for _ in range(5):
         world.step()
+    assert copied.indicators["KOR"] == json.loads(opening)["korea"]  # the close it was made at
+    assert copied.score == json.loads(opening)["score"]
     assert json.dumps(world.history[-1]) != opening  # the world has moved on since the first observation
     for turn, obs in enumerate(keeper.kept):  # obs of quarter turn + 1 shows the close of `turn`
         state = world.history[turn - 1] if turn else json.loads(opening)
@@ -767,3 +772,23 @@ def test_a_copied_world_has_its_own_figures_and_the_same_numbers():
     assert json.dumps(twin.history[1]) == json.dumps(world.history[1])  # (history[2] holds the edited dict)
     assert json.dumps(twin.history[3]) == json.dumps(world.history[3]) and twin.scores == world.scores
     assert twin.record_now.by_name is twin.by_name and twin.record_now.scenario is twin.scenario
+
+
+def test_the_games_tables_are_mesas_own():
+    """World._Tables reads the snapshot's columns in one pass instead of Mesa's per-reporter
+    collect: `--csv` writes its frames, so they must stay what a stock DataCollector gives."""
+    from mesa import DataCollector
+
+    from game.model import AGENT_COLUMNS
+
+    world = World(baseline(), seed=5, tables=True)
+    stock = DataCollector(model_reporters={k: (lambda m, k=k: m.current_columns[k]) for k in world.current_columns},
+                          agent_reporters={c: c for c in AGENT_COLUMNS})
+    stock.collect(world)
+    for _ in range(3):
+        world.step()
+        stock.collect(world)
+    ours = world.datacollector
+    assert ours.get_model_vars_dataframe().equals(stock.get_model_vars_dataframe())
+    assert ours.get_agent_vars_dataframe().equals(stock.get_agent_vars_dataframe())
+    world.close()
