@@ -256,6 +256,19 @@ def test_plug_in_labels_and_the_korean_matrix(tmp_path, monkeypatch):
         assert next(csv.reader(f))[:3] == ["KOR", "CHN", "games"]
 
 
+def test_a_plug_in_named_like_a_built_in_keeps_its_own_label(tmp_path, monkeypatch):
+    """A plug-in whose `name` is a built-in's ("random") is shown by that name, not the built-in's
+    Korean name: the label is translated only for a built-in spec."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.py").write_text(NAMED.replace('"home chips"', '"random"'), encoding="utf-8")
+    code, stdout, err = cli("tournament", "--seat", "KOR=mine.py:HomeChips,laissez_faire", "--seat",
+                            "CHN=default", "--seeds", "1", "--out", str(tmp_path / "out"),
+                            "--workers", "0", "--quiet", "--no-plots", "--lang", "ko")
+    assert code == 0, err
+    assert "random" in stdout and "자유방임" in stdout
+    assert "무작위" not in stdout  # the built-in random's Korean name
+
+
 def test_three_seats_print_one_table(tmp_path):
     options = Options(strategies=[], seeds=2, out=tmp_path, workers=0, progress=False, plots=False,
                       seats={"KOR": ["team_korea", "laissez_faire"], "USA": ["default"], "CHN": ["default",

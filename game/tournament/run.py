@@ -404,7 +404,7 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
     rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
     lang = options.lang
     names = {c.id: c.name_ko for c in scenario.countries} if lang == "ko" else {}
-    labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(text) else text
+    labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(s) else text
               for s, text in outcome.labels.items()}
     texts = []
     for role, _ in design.seats:
