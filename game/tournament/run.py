@@ -88,7 +88,6 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # said before the footer (e.g. where --restart moved things)
     designs: list[Design] = field(default_factory=list)  # what was played: one per role, or the cross-play
     payoffs: list[list[crossplay.Payoff]] = field(default_factory=list)  # per design, one per combination
-    ecology: list[dict] = field(default_factory=list)  # --ecological: shares per seat, generation 0 on
     labels: dict[str, str] = field(default_factory=dict)  # strategy -> its short label (its `name`)
 
 
@@ -194,21 +193,16 @@ def unique_labels(labels: dict[str, str]) -> dict[str, str]:
     return {spec: text if count[text] == 1 else spec for spec, text in labels.items()}
 
 
-def all_strategies(options: Options, designs: list[Design]) -> list[str]:
-    return list(dict.fromkeys(s for d in designs for s in d.strategies)) if options.seats is not None \
-        else options.strategies
-
-
-def open_store(options: Options, scenario, roles: list[str], outcome: Outcome,
-               strategies: list[str] | None = None) -> Store:
+def open_store(options: Options, scenario, roles: list[str], outcome: Outcome, strategies: list[str]) -> Store:
     """The database in --out, after checking that its games were played under this run's setup
     (tournament/meta.py). A mismatch, or games of unknown setup, is a usage error that changes
-    nothing; --restart first renames the old database aside."""
+    nothing; --restart first renames the old database aside. `strategies`: every strategy played,
+    in the order first named."""
     from game.scenario import scenario_hash
     from game.text import tr
 
     wanted = meta.describe(options.scenario, scenario_hash(options.scenario), scenario.scenario.turns,
-                           options.decision_timeout, strategies or options.strategies, roles,
+                           options.decision_timeout, strategies, roles,
                            options.master_seed, options.difficulty)
     database = options.out / "results.sqlite"
     lang = options.lang
@@ -236,7 +230,7 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome,
     if differences and options.verify and verify.can_verify(differences):
         from game.tournament.tasks import Config
 
-        rows = verify.sample(store.rows(options.scenario), strategies or options.strategies, options.verify)
+        rows = verify.sample(store.rows(options.scenario), strategies, options.verify)
         moved = verify.first_difference(rows, Config(options.scenario, options.decision_timeout, os.getcwd(),
                                                      scenario, options.difficulty))
         if moved:
@@ -297,7 +291,8 @@ def _run(options: Options, outcome: Outcome, ctrl_c) -> Outcome:
         (role, specs), = designs[0].seats
         options = dataclasses.replace(options, role=role, strategies=list(specs), seats=None)
     outcome.designs, outcome.labels = designs, labels
-    store = open_store(options, scenario, roles, outcome, all_strategies(options, designs))
+    store = open_store(options, scenario, roles, outcome,
+                       list(dict.fromkeys(s for d in designs for s in d.strategies)))
     try:
         _play(options, scenario, designs, store, outcome, ctrl_c)
         if len(designs[0].seats) > 1:
@@ -378,7 +373,7 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
         outcome.payoffs.append(crossplay.payoff_table(rows, design))
     if options.ecological:
         for design, table in zip(outcome.designs, outcome.payoffs, strict=True):
-            texts.append(_ecology(options, design, table, outcome, {}))
+            texts.append(_ecology(options, design, table, {}))
     _finish(options, texts, outcome)
 
 
@@ -423,14 +418,14 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
     outcome.payoffs.append(table)
     texts.append(crossplay.render_payoffs(table, design, len(seeds), lang, labels, names))
     if options.ecological:
-        texts.append(_ecology(options, design, table, outcome, names, labels))
+        texts.append(_ecology(options, design, table, names, labels))
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
     outcome.written.insert(1, _writing(options.out, crossplay.write_payoffs, options.out / "payoffs.csv",
                                        table, design))
     _finish(options, texts, outcome)
 
 
-def _ecology(options: Options, design: Design, table: list, outcome: Outcome, names: dict,
+def _ecology(options: Options, design: Design, table: list, names: dict,
              labels: dict | None = None) -> str:
     """--ecological N: the replicator dynamics on the payoffs (ecology.py), as a table."""
     from game.text import tr
@@ -441,7 +436,6 @@ def _ecology(options: Options, design: Design, table: list, outcome: Outcome, na
         missing = sum(1 for p in table if any(c.games == 0 for c in p.cells.values()))
         return tr("tournament.ecology.incomplete", options.lang).format(missing=missing)
     history = replicator(tensors, design.roles, options.ecological)
-    outcome.ecology = history
     return crossplay.render_ecology(history, design, options.lang, labels or {}, names)
 
 

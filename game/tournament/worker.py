@@ -96,7 +96,6 @@ class Seat:
 
     def __init__(self, role: str, controller) -> None:
         self.role, self.controller, self.failed = role, controller, False
-        self.name = getattr(controller, "name", None)
 
     def decide(self, obs):
         try:
