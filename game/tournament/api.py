@@ -25,7 +25,6 @@ import pandas as pd
 from game.tournament import crossplay
 from game.tournament.ecology import replicator
 from game.tournament.run import Options, Outcome, TournamentUsageError, run_tournament
-from game.tournament.store import Store
 
 __all__ = ["Results", "Tournament", "TournamentUsageError"]
 
@@ -69,16 +68,7 @@ class Tournament:
                           seats=None if self.seats is None else {k.upper(): list(v) for k, v in self.seats.items()},
                           **self.options)
         outcome = run_tournament(options)
-        from game.tournament.run import draw_seeds
-
-        store = Store(out / "results.sqlite")
-        try:
-            every = store.rows(options.scenario)
-        finally:
-            store.close()
-        seeds = draw_seeds(options.master_seed, options.seeds)
-        rows = [r for design in outcome.designs for r in crossplay.design_rows(every, design, seeds)]
-        return Results(outcome, pd.DataFrame(rows), _payoff_frame(outcome))
+        return Results(outcome, pd.DataFrame([r for rows in outcome.rows for r in rows]), _payoff_frame(outcome))
 
 
 @dataclass

@@ -87,8 +87,18 @@ class Outcome:
     todo: int = 0  # games this run set out to play
     notes: list[str] = field(default_factory=list)  # said before the footer (e.g. where --restart moved things)
     designs: list[Design] = field(default_factory=list)  # what was played: one per role, or the cross-play
-    payoffs: list[list[crossplay.Payoff]] = field(default_factory=list)  # per design, one per combination
+    rows: list[list[dict]] = field(default_factory=list)  # per design, its recorded rows on this run's seeds
     labels: dict[str, str] = field(default_factory=dict)  # strategy -> its short label (its `name`)
+    _payoffs: list[list[crossplay.Payoff]] | None = field(default=None, repr=False)
+
+    @property
+    def payoffs(self) -> list[list[crossplay.Payoff]]:
+        """Per design, a Payoff per combination (crossplay.payoff_table on its rows), made when
+        first asked for: a one-seat command-line run without --ecological never needs them."""
+        if self._payoffs is None:
+            self._payoffs = [crossplay.payoff_table(rows, design)  # no rows: an interrupted run, no payoffs
+                             for design, rows in zip(self.designs, self.rows, strict=False)]
+        return self._payoffs
 
 
 def draw_seeds(master_seed: int, n: int) -> list[int]:
@@ -354,11 +364,11 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
     from game.tournament.stats import leaderboard, render
 
     seeds = draw_seeds(options.master_seed, options.seeds)
+    every = store.rows(options.scenario)
+    outcome.rows = [crossplay.design_rows(every, design, seeds) for design in outcome.designs]
     texts = []
     shown = _shown(options)
-    for role in roles:
-        rows = [r for r in store.rows(options.scenario, role) if r["strategy"] in options.strategies
-                and int(r["seed"]) in set(seeds) and not r.get("lineup")]
+    for role, rows in zip(roles, outcome.rows, strict=True):  # a design per role
         board = leaderboard(rows, options.strategies, role, options.scenario)  # rows name the scenario as run
         board.scenario = shown
         outcome.boards.append(board)
@@ -368,9 +378,6 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
 
             outcome.written += _writing(options.out, write_plots, board, rows, options.out, options.lang)
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
-    for design in outcome.designs:  # the payoffs (the Python API's, and --ecological's)
-        rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
-        outcome.payoffs.append(crossplay.payoff_table(rows, design))
     if options.ecological:
         for design, table in zip(outcome.designs, outcome.payoffs, strict=True):
             texts.append(_ecology(options, design, table, {}))
@@ -397,6 +404,7 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
 
     seeds = draw_seeds(options.master_seed, options.seeds)
     rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
+    outcome.rows = [rows]
     lang = options.lang
     names = {c.id: c.name_ko for c in scenario.countries} if lang == "ko" else {}
     labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(s) else text
@@ -414,8 +422,7 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
             from game.tournament.plots import write_plots
 
             outcome.written += _writing(options.out, write_plots, board, mine, options.out, lang)
-    table = crossplay.payoff_table(rows, design)
-    outcome.payoffs.append(table)
+    table = outcome.payoffs[0]
     texts.append(crossplay.render_payoffs(table, design, len(seeds), lang, labels, names))
     if options.ecological:
         texts.append(_ecology(options, design, table, names, labels))
