@@ -174,21 +174,41 @@ def seat_board(rows: list[dict], design: Design, role: str, scenario: str, seeds
     return board
 
 
-def write_payoffs(path: Path, table: list[Payoff], design: Design) -> Path:
-    """payoffs.csv: one line per combination, the strategy in each seat, the seeds played, then
-    each seat's mean score, its 95% interval and its forfeits (OSError if it cannot be written)."""
+CELL_FIELDS = ("mean", "low", "high", "games", "forfeits")  # a seat's columns in payoffs.csv, in order
+_SCORES = ("mean", "low", "high")
+
+
+def payoff_lines(table: list[Payoff], design: Design) -> list[dict]:
+    """payoffs.csv's lines (and the Python API's `payoffs` frame): per combination, the strategy in
+    each seat, the seeds played, then each seat's mean score, its 95% interval, games and forfeits
+    (`<seat>_mean` ... `<seat>_forfeits`); an undefined score is NaN."""
     roles = design.roles
-    header = [*roles, "games"] + [f"{r}_{k}" for r in roles for k in ("mean", "low", "high", "games", "forfeits")]
+    return [dict(zip(roles, p.combination, strict=True)) | {"games": p.games}
+            | {f"{r}_{k}": getattr(p.cells[r], k) for r in roles for k in CELL_FIELDS} for p in table]
+
+
+def write_payoffs(path: Path, table: list[Payoff], design: Design) -> Path:
+    """payoffs.csv: payoff_lines, an undefined score left empty (OSError if it cannot be written)."""
+    roles = design.roles
+    header = [*roles, "games"] + [f"{r}_{k}" for r in roles for k in CELL_FIELDS]
+    scores = {f"{r}_{k}" for r in roles for k in _SCORES}
     tmp = Path(path).with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(header)
-        for p in table:
-            cells = [v for r in roles for v in (_num(p.cells[r].mean), _num(p.cells[r].low), _num(p.cells[r].high),
-                                                 p.cells[r].games, p.cells[r].forfeits)]
-            writer.writerow([*p.combination, p.games, *cells])
+        for line in payoff_lines(table, design):
+            writer.writerow([_num(line[k]) if k in scores else line[k] for k in header])
     tmp.replace(path)
     return Path(path)
+
+
+def ecosystem(table: list[Payoff], design: Design, generations: int) -> list[dict] | None:
+    """The ecological tournament on a design's payoffs (ecology.replicator): each seat's strategies'
+    shares per generation, generation 0 first; None while a combination has no counted game."""
+    from game.tournament.ecology import replicator
+
+    tensors = payoff_tensors(table, design)
+    return None if tensors is None else replicator(tensors, design.roles, generations)
 
 
 def _num(value: float) -> str:

@@ -436,13 +436,11 @@ def _ecology(options: Options, design: Design, table: list, names: dict,
              labels: dict | None = None) -> str:
     """--ecological N: the replicator dynamics on the payoffs (ecology.py), as a table."""
     from game.text import tr
-    from game.tournament.ecology import replicator
 
-    tensors = crossplay.payoff_tensors(table, design)
-    if tensors is None:
+    history = crossplay.ecosystem(table, design, options.ecological)
+    if history is None:
         missing = sum(1 for p in table if any(c.games == 0 for c in p.cells.values()))
         return tr("tournament.ecology.incomplete", options.lang).format(missing=missing)
-    history = replicator(tensors, design.roles, options.ecological)
     return crossplay.render_ecology(history, design, options.lang, labels or {}, names)
 
 
