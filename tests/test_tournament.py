@@ -148,13 +148,13 @@ def test_plots_and_csv_are_written_and_the_csv_matches_the_database(trio):
 
 def test_rerunning_skips_finished_games_and_more_seeds_play_only_the_new_ones(tmp_path, monkeypatch):
     played: list[tuple] = []
-    real = worker.play_game
+    real = worker.play_lineup
 
-    def counting(config, scenario, strategy, role, seed, make=None):
-        played.append((strategy, seed))
-        return real(config, scenario, strategy, role, seed, make)
+    def counting(config, scenario, game, makes=None):
+        played.append((game[0], game[2]))
+        return real(config, scenario, game, makes)
 
-    monkeypatch.setattr(worker, "play_game", counting)
+    monkeypatch.setattr(worker, "play_lineup", counting)
     options = dict(strategies=["team_korea", "laissez_faire"], out=tmp_path, workers=0, progress=False, plots=False)
     first = run_tournament(Options(seeds=3, **options))
     assert len(played) == 6 and first.played == 6
@@ -708,14 +708,15 @@ def test_verify_accepts_a_code_change_that_moves_no_result_and_refuses_one_that_
     assert meta_table(out)["code_version"] == "0.1.0+refactored" and len(db_rows(out)) == 2
 
     monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+changed")
-    real = worker.play_game
+    real = worker.play_lineup
 
     def moved(*args, **kwargs):
-        row = real(*args, **kwargs)
-        row["total"] += 1.0  # a code change that moves every score by a point
-        return row
+        rows = real(*args, **kwargs)
+        for row in rows:
+            row["total"] += 1.0  # a code change that moves every score by a point
+        return rows
 
-    monkeypatch.setattr(worker, "play_game", moved)
+    monkeypatch.setattr(worker, "play_lineup", moved)
     before = untouched(out)
     code, _stdout, err = cli(*argv, "--verify", "2")
     assert code == 2 and "(KOR): total: " in err and "--restart" in err and "Traceback" not in err

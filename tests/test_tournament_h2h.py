@@ -231,6 +231,7 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     assert all(r["outcome"] == "ok" for r in clean)
     assert {(r["role"], r["outcome"]) for r in crashed} == {("USA", "forfeit"), ("KOR", "void")}
     assert all("boom on turn 3" in r["error"] for r in crashed if r["role"] == "USA")
+    assert {r["error"] for r in crashed if r["role"] == "KOR"} == {"not played: USA's strategy forfeited"}
     table = {p.combination: p for p in outcome.payoffs[0]}
     crash = table["team_korea", "crash.py:Crasher"]  # KOR first: the scenario's order
     assert crash.cells["USA"].mean == 0.0 and crash.cells["USA"].forfeits == 2
