@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import re
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -83,10 +84,31 @@ def test_seats_parse_and_take_the_scenarios_country_order():
     (["KOR="], "write a country code"),
     (["KOR=a", "kor=b"], "the seat is named twice"),
     (["KOR=a,a"], "a strategy is named twice"),
+    (["KOR=a|b"], "a strategy's name may not contain"),
 ])
 def test_a_bad_seat_text_is_refused(texts, needle):
     with pytest.raises(DesignError, match=needle):
-        parse_seats(texts)
+        make_design(parse_seats(texts), COUNTRIES, "baseline")
+
+
+@pytest.mark.parametrize("seats, needle", [
+    ({}, "name at least one seat"),
+    ({"KOR": []}, "--seat KOR: name at least one strategy"),
+    ({"KOR": ["a", "a"]}, "--seat KOR: a strategy is named twice"),
+    ({"KOR": ["a|b"]}, "--seat KOR: a strategy's name may not contain '|'"),
+])
+def test_a_bad_seat_is_refused_by_the_design_too(seats, needle):
+    """The Python API's seats={...} skip parse_seats: make_design checks every seat."""
+    with pytest.raises(DesignError, match=re.escape(needle)):
+        make_design(seats, COUNTRIES, "baseline")
+
+
+def test_the_python_api_refuses_a_strategy_named_with_the_separator(tmp_path):
+    from game.tournament.api import Tournament, TournamentUsageError
+
+    with pytest.raises(TournamentUsageError, match=re.escape("--seat USA: a strategy's name may not contain '|'")):
+        Tournament(seats={"KOR": ["team_korea"], "USA": ["default|x"]}, seeds=1, workers=0, out=tmp_path).play()
+    assert not (tmp_path / "results.sqlite").exists()
 
 
 def test_an_unknown_seat_code_is_refused():

@@ -71,7 +71,8 @@ class Design:
 
 def parse_seats(texts: list[str]) -> dict[str, list[str]]:
     """`--seat CODE=a,b` texts as {CODE: [a, b]} (codes upper-cased, in the order given); a text
-    without '=', an empty list, a strategy named twice in a seat or a seat named twice: DesignError."""
+    without '=', code or strategies, or a seat named twice: DesignError. What is wrong within a
+    seat (make_design) is refused there, for the command and the Python API alike."""
     seats: dict[str, list[str]] = {}
     for text in texts:
         code, equals, specs = text.partition("=")
@@ -83,17 +84,15 @@ def parse_seats(texts: list[str]) -> dict[str, list[str]]:
         if code in seats:
             raise DesignError(f"--seat {code}: the seat is named twice; give each seat all its strategies at once "
                               f"(--seat {code}={','.join(seats[code] + strategies)})")
-        if len(set(strategies)) != len(strategies):
-            raise DesignError(f"--seat {text}: a strategy is named twice in the seat")
-        if any(LINEUP_SEPARATOR.strip() in s for s in strategies):
-            raise DesignError(f"--seat {text}: a strategy's name may not contain '{LINEUP_SEPARATOR.strip()}'")
         seats[code] = strategies
     return seats
 
 
 def make_design(seats: dict[str, list[str]], countries: list[str], scenario: str) -> Design:
     """The design in the scenario's country order (so the same seats given in another order are the
-    same games, and a resume finds them); an unknown country code is a DesignError."""
+    same games, and a resume finds them); an unknown country code, no seat, a seat without
+    strategies, a strategy named twice in a seat or one whose name holds the lineup's separator
+    is a DesignError."""
     unknown = [code for code in seats if code not in countries]
     if unknown:
         raise DesignError(f"--seat {unknown[0]}: no country '{unknown[0]}' in scenario '{scenario}' "
@@ -105,6 +104,8 @@ def make_design(seats: dict[str, list[str]], countries: list[str], scenario: str
             raise DesignError(f"--seat {code}: name at least one strategy")
         if len(set(strategies)) != len(strategies):
             raise DesignError(f"--seat {code}: a strategy is named twice in the seat")
+        if any(LINEUP_SEPARATOR.strip() in s for s in strategies):
+            raise DesignError(f"--seat {code}: a strategy's name may not contain '{LINEUP_SEPARATOR.strip()}'")
     return Design(tuple((c, tuple(seats[c])) for c in countries if c in seats))
 
 

@@ -477,10 +477,7 @@ def options_from(args) -> Options:
         raise TournamentUsageError("--out: name a folder for the results (an empty name would write into the "
                                    "current folder)")
     seats = None
-    if args.seat:
-        if args.strategies is not None:
-            raise TournamentUsageError("--seat and --strategies: name the strategies of each seat with --seat "
-                                       "(--seat KOR=a,b --seat USA=c,d), or one role's with --role and --strategies")
+    if args.seat:  # with --strategies too: refused by validate
         if args.role is not None:
             raise TournamentUsageError("--seat and --role: --seat names the seats played; leave out --role")
         try:
