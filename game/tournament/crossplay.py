@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from game.tournament.stats import Board, game_score, leaderboard, mean_ci, pad, width
+from game.text import display_width, pad
+from game.tournament.stats import Board, game_score, leaderboard, mean_ci
 from game.tournament.tasks import LINEUP_SEPARATOR, lineup
 
 
@@ -246,8 +247,8 @@ def render_payoffs(table: list[Payoff], design: Design, seeds: int, lang: str = 
         for me, other in ((a, b), (b, a)):
             mine, theirs = design.strategies_of(me), design.strategies_of(other)
             lines += [tr("matrix_title", lang).format(seat=name(me), other=name(other), seeds=seeds), ""]
-            col = max([width(label(s)) for s in theirs] + [20])
-            first = max([width(label(s)) for s in mine] + [width(tr("strategy", lang))])
+            col = max([display_width(label(s)) for s in theirs] + [20])
+            first = max([display_width(label(s)) for s in mine] + [display_width(tr("strategy", lang))])
             lines.append(pad(tr("strategy", lang), first) + "".join("  " + pad(label(s), col, True) for s in theirs))
             for s in mine:
                 row = [cell_text(cells[(s, t) if me == a else (t, s)][me]) for t in theirs]
@@ -255,7 +256,8 @@ def render_payoffs(table: list[Payoff], design: Design, seeds: int, lang: str = 
             lines.append("")
     else:
         lines += [tr("table_title", lang).format(seeds=seeds), ""]
-        cols = [max([width(label(s)) for s in design.strategies_of(r)] + [width(name(r))]) for r in design.roles]
+        cols = [max([display_width(label(s)) for s in design.strategies_of(r)] + [display_width(name(r))])
+                for r in design.roles]
         head = [pad(name(r), c) for r, c in zip(design.roles, cols, strict=True)]
         head += [pad(tr("games", lang), 5, True)] + [pad(name(r), 20, True) for r in design.roles]
         lines.append("  ".join(head))
@@ -295,12 +297,12 @@ def render_ecology(history: list[dict], design: Design, lang: str = "en", labels
     generations = len(history) - 1
     seats = [(k, role, specs) for k, (role, specs) in enumerate(design.seats) if len(specs) > 1]
     heads = [f"{names.get(role, role)}:{labels.get(s, s)}" for _, role, specs in seats for s in specs]
-    first = width(tr("tournament.ecology.generation", lang))
+    first = display_width(tr("tournament.ecology.generation", lang))
     lines = [tr("tournament.ecology.title", lang).format(generations=generations), "",
-             pad(tr("tournament.ecology.generation", lang), first) + "".join("  " + pad(h, max(7, width(h)), True)
-                                                                              for h in heads)]
+             pad(tr("tournament.ecology.generation", lang), first)
+             + "".join("  " + pad(h, max(7, display_width(h)), True) for h in heads)]
     for g in shown_generations(generations):
         cells = [f"{100 * history[g][role][i]:.1f}" for _, role, specs in seats for i in range(len(specs))]
-        lines.append(pad(str(g), first, True) + "".join("  " + pad(c, max(7, width(h)), True)
+        lines.append(pad(str(g), first, True) + "".join("  " + pad(c, max(7, display_width(h)), True)
                                                         for c, h in zip(cells, heads, strict=True)))
     return "\n".join(lines)
