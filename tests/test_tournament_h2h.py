@@ -4,6 +4,7 @@ boards, resume, fault isolation, the Python API and the ecological tournament.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import math
 import re
@@ -16,6 +17,8 @@ import pytest
 from clitools import run_cli as cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tournament_tools import db_rows as all_rows
+from tournament_tools import stable
 
 from game.tournament import crossplay, worker
 from game.tournament.crossplay import Design, DesignError, make_design, parse_seats
@@ -24,7 +27,6 @@ from game.tournament.run import Options, draw_seeds, plan, run_tournament
 from game.tournament.store import Store
 from game.tournament.tasks import game_of, lineup, seats
 
-VOLATILE = {"wall_time", "cpu_time", "worker_pid", "worker_rss_mb", "finished_at", "slowest_decision"}
 COUNTRIES = ["KOR", "USA", "CHN", "TWN", "JPN", "EU", "GCC", "ROW"]  # the baseline's order
 H2H = {"KOR": ["team_korea", "laissez_faire"], "USA": ["default", "laissez_faire"]}
 
@@ -48,15 +50,7 @@ NAMED = textwrap.dedent('''
 
 
 def db_rows(folder: Path) -> list[dict]:
-    db = sqlite3.connect(folder / "results.sqlite")
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM games ORDER BY lineup, role, strategy, seed")]
-    db.close()
-    return rows
-
-
-def stable(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in VOLATILE} for r in rows]
+    return all_rows(folder, order="lineup, role, strategy, seed")
 
 
 def h2h(out: Path, seeds: int = 2, workers: int = 0, **extra) -> Options:
@@ -244,7 +238,8 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "crash.py").write_text(CRASHER, encoding="utf-8")
     options = Options(strategies=[], seeds=2, out=tmp_path / "out", workers=0, progress=False, plots=False,
-                      seats={"KOR": ["team_korea", "laissez_faire"], "USA": ["default", "crash.py:Crasher"]})
+                      seats={"KOR": ["team_korea", "laissez_faire"], "USA": ["default", "crash.py:Crasher"]},
+                      ecological=5)
     outcome = run_tournament(options)
     rows = db_rows(tmp_path / "out")
     crashed = [r for r in rows if "crash.py:Crasher" in r["lineup"]]
@@ -261,6 +256,22 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     kor_board = next(b for b in outcome.boards if b.role == "KOR")
     assert {e.games for e in kor_board.entries} == {2} and {e.forfeits for e in kor_board.entries} == {0}
     assert "crasher" in outcome.text  # the plug-in's own short label in the matrices
+    # KOR's void games leave two combinations without a counted game: no ecological tournament
+    assert "Ecological tournament skipped: 2 combination(s) have no game yet" in outcome.text
+    with (tmp_path / "out" / "payoffs.csv").open(encoding="utf-8") as f:
+        header, *lines = list(csv.reader(f))
+    assert header == ["KOR", "USA", "games"] + [f"{seat}_{k}" for seat in ("KOR", "USA")
+                                                for k in ("mean", "low", "high", "games", "forfeits")]
+    line = next(dict(zip(header, x, strict=True)) for x in lines if x[:2] == ["team_korea", "crash.py:Crasher"])
+    assert line["games"] == "2" and line["USA_forfeits"] == "2" and line["USA_games"] == "2"
+    assert line["USA_mean"] == line["USA_low"] == line["USA_high"] == "0.0"
+    assert line["KOR_games"] == "0" and line["KOR_forfeits"] == "0"
+    assert line["KOR_mean"] == line["KOR_low"] == line["KOR_high"] == ""  # no counted game: no score
+    assert len(lines) == 4
+    # the same seats named in the other order are the same games: nothing to play
+    again = run_tournament(dataclasses.replace(options, seats={"USA": ["default", "crash.py:Crasher"],
+                                                               "KOR": ["team_korea", "laissez_faire"]}))
+    assert again.played == 0 and again.skipped == 8 and db_rows(tmp_path / "out") == rows
 
 
 def test_plug_in_labels_and_the_korean_matrix(tmp_path, monkeypatch):
