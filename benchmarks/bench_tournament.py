@@ -194,10 +194,7 @@ def compare_backends(args) -> None:
             outcome = run_tournament(Options(strategies=STRATEGIES, seeds=args.seeds, out=out, workers=args.workers,
                                              backend=backend, progress=False, plots=False))
             wall = time.perf_counter() - start
-            db = sqlite3.connect(out / "results.sqlite")
-            results[backend] = db.execute("SELECT strategy, seed, outcome, total FROM games ORDER BY 1, 2").fetchall()
-            cpu = db.execute("SELECT SUM(cpu_time) FROM games").fetchone()[0]
-            db.close()
+            results[backend], _, cpu = _results(out)
             games = outcome.played
             overhead = (wall * args.workers - cpu) / games
             same = "identical to local" if results[backend] == results.get("local", results[backend]) else "DIFFERENT"

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 
 from game.describe import KOREAN_INDICATORS, korean_indicator
-from game.text import strategy_name, tr
+from game.text import display_width, pad, strategy_name, tr
 
 DIGITS = 6
 
@@ -42,18 +41,6 @@ def document(model) -> dict:
 
 def to_json(model) -> str:
     return json.dumps(document(model), ensure_ascii=False, allow_nan=False)
-
-
-def _width(text: str) -> int:
-    """Terminal columns: Hangul and other wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = True) -> str:
-    """Pad to a terminal width: Hangul and other wide characters take two columns."""
-    used = _width(text)
-    fill = " " * max(width - used, 0)
-    return fill + text if right else text + fill
 
 
 def _name(model, name: str, lang: str) -> str:
@@ -147,9 +134,9 @@ def text_summary(model, lang: str = "en") -> str:
              "", tr("per_year", lang)]
     # Korean headers are written whole (삼성파운드리, 12 columns), so a Korean column is as wide as
     # its header; English keeps its 10 columns.
-    widths = [max(10, _width(tr(key, lang)) + 2) if lang == "ko" else 10 for key, _ in YEAR_COLUMNS]
-    header = "".join(_pad(tr(key, lang), w) for (key, _), w in zip(YEAR_COLUMNS, widths, strict=True))
-    lines.append(_pad(tr("year", lang), 8, right=False) + header)
+    widths = [max(10, display_width(tr(key, lang)) + 2) if lang == "ko" else 10 for key, _ in YEAR_COLUMNS]
+    header = "".join(pad(tr(key, lang), w, right=True) for (key, _), w in zip(YEAR_COLUMNS, widths, strict=True))
+    lines.append(pad(tr("year", lang), 8) + header)
     year_ends = [s for i, s in enumerate(model.history)
                  if s["date"].endswith("Q4") or i == len(model.history) - 1]
     for state in year_ends:

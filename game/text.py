@@ -18,6 +18,7 @@ import json
 import math
 import re
 import string
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -276,6 +277,19 @@ def strategy_name(name: str, lang: str) -> str:
     if lang == "en":
         return name
     return _table(lang).get(f"strategy.{name}") or name
+
+
+# ------------------------------------------------------------------ terminal columns
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """`text` padded to `columns` terminal columns, on the left when `right` (str.ljust/rjust count
+    a Hangul syllable as one column)."""
+    gap = " " * max(0, columns - display_width(text))
+    return gap + text if right else text + gap
 
 
 # ------------------------------------------------------------------ glossary

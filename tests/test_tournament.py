@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from clitools import run_cli as cli
+from tournament_tools import db_rows, recorded, stable
 
 from game.tournament import run as tournament_run
 from game.tournament import worker
@@ -23,7 +24,6 @@ from game.tournament.stats import render
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIO = ["team_korea", "laissez_faire", "random"]
-VOLATILE = {"wall_time", "cpu_time", "worker_pid", "worker_rss_mb", "finished_at", "slowest_decision"}
 
 FAULTY = textwrap.dedent('''
     import os
@@ -67,18 +67,6 @@ FAULTY = textwrap.dedent('''
         def decide(self, obs):
             os.kill(os.getppid(), 9)  # from its sandbox: the worker that holds the world
 ''')
-
-
-def db_rows(folder: Path) -> list[dict]:
-    db = sqlite3.connect(folder / "results.sqlite")
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM games ORDER BY strategy, seed")]
-    db.close()
-    return rows
-
-
-def stable(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in VOLATILE} for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -148,13 +136,13 @@ def test_plots_and_csv_are_written_and_the_csv_matches_the_database(trio):
 
 def test_rerunning_skips_finished_games_and_more_seeds_play_only_the_new_ones(tmp_path, monkeypatch):
     played: list[tuple] = []
-    real = worker.play_game
+    real = worker.play_lineup
 
-    def counting(config, scenario, strategy, role, seed, make=None):
-        played.append((strategy, seed))
-        return real(config, scenario, strategy, role, seed, make)
+    def counting(config, scenario, game, makes=None):
+        played.append((game[0], game[2]))
+        return real(config, scenario, game, makes)
 
-    monkeypatch.setattr(worker, "play_game", counting)
+    monkeypatch.setattr(worker, "play_lineup", counting)
     options = dict(strategies=["team_korea", "laissez_faire"], out=tmp_path, workers=0, progress=False, plots=False)
     first = run_tournament(Options(seeds=3, **options))
     assert len(played) == 6 and first.played == 6
@@ -348,15 +336,6 @@ def test_seeds_are_drawn_in_the_parent_and_extend_stably():
     assert tournament_run.batches_of([("a", "KOR", 1), ("b", "KOR", 1), ("a", "KOR", 2)], 1)[0] == [("a", "KOR", 1)]
 
 
-def _recorded(database: Path) -> int:
-    """Games recorded so far; 0 also while the database is still being created (the file exists a
-    moment before its table does)."""
-    try:
-        return len(db_rows(database.parent)) if database.exists() else 0
-    except sqlite3.Error:
-        return 0
-
-
 def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
     import signal
     import time
@@ -367,7 +346,7 @@ def test_ctrl_c_keeps_every_finished_game_and_the_rerun_finishes(tmp_path):
                              encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     database = tmp_path / "results.sqlite"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not _recorded(database):
+    while time.monotonic() < deadline and not recorded(database.parent):
         time.sleep(0.1)  # wait for the first finished batch
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=240)  # a busy machine finishes running batches slowly
@@ -708,14 +687,15 @@ def test_verify_accepts_a_code_change_that_moves_no_result_and_refuses_one_that_
     assert meta_table(out)["code_version"] == "0.1.0+refactored" and len(db_rows(out)) == 2
 
     monkeypatch.setattr(meta, "code_version", lambda: "0.1.0+changed")
-    real = worker.play_game
+    real = worker.play_lineup
 
     def moved(*args, **kwargs):
-        row = real(*args, **kwargs)
-        row["total"] += 1.0  # a code change that moves every score by a point
-        return row
+        rows = real(*args, **kwargs)
+        for row in rows:
+            row["total"] += 1.0  # a code change that moves every score by a point
+        return rows
 
-    monkeypatch.setattr(worker, "play_game", moved)
+    monkeypatch.setattr(worker, "play_lineup", moved)
     before = untouched(out)
     code, _stdout, err = cli(*argv, "--verify", "2")
     assert code == 2 and "(KOR): total: " in err and "--restart" in err and "Traceback" not in err

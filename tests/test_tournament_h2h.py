@@ -4,8 +4,10 @@ boards, resume, fault isolation, the Python API and the ecological tournament.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import math
+import re
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 from clitools import run_cli as cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tournament_tools import db_rows as all_rows
+from tournament_tools import stable
 
 from game.tournament import crossplay, worker
 from game.tournament.crossplay import Design, DesignError, make_design, parse_seats
@@ -23,7 +27,6 @@ from game.tournament.run import Options, draw_seeds, plan, run_tournament
 from game.tournament.store import Store
 from game.tournament.tasks import game_of, lineup, seats
 
-VOLATILE = {"wall_time", "cpu_time", "worker_pid", "worker_rss_mb", "finished_at", "slowest_decision"}
 COUNTRIES = ["KOR", "USA", "CHN", "TWN", "JPN", "EU", "GCC", "ROW"]  # the baseline's order
 H2H = {"KOR": ["team_korea", "laissez_faire"], "USA": ["default", "laissez_faire"]}
 
@@ -47,15 +50,7 @@ NAMED = textwrap.dedent('''
 
 
 def db_rows(folder: Path) -> list[dict]:
-    db = sqlite3.connect(folder / "results.sqlite")
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM games ORDER BY lineup, role, strategy, seed")]
-    db.close()
-    return rows
-
-
-def stable(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in VOLATILE} for r in rows]
+    return all_rows(folder, order="lineup, role, strategy, seed")
 
 
 def h2h(out: Path, seeds: int = 2, workers: int = 0, **extra) -> Options:
@@ -83,10 +78,31 @@ def test_seats_parse_and_take_the_scenarios_country_order():
     (["KOR="], "write a country code"),
     (["KOR=a", "kor=b"], "the seat is named twice"),
     (["KOR=a,a"], "a strategy is named twice"),
+    (["KOR=a|b"], "a strategy's name may not contain"),
 ])
 def test_a_bad_seat_text_is_refused(texts, needle):
     with pytest.raises(DesignError, match=needle):
-        parse_seats(texts)
+        make_design(parse_seats(texts), COUNTRIES, "baseline")
+
+
+@pytest.mark.parametrize("seats, needle", [
+    ({}, "name at least one seat"),
+    ({"KOR": []}, "--seat KOR: name at least one strategy"),
+    ({"KOR": ["a", "a"]}, "--seat KOR: a strategy is named twice"),
+    ({"KOR": ["a|b"]}, "--seat KOR: a strategy's name may not contain '|'"),
+])
+def test_a_bad_seat_is_refused_by_the_design_too(seats, needle):
+    """The Python API's seats={...} skip parse_seats: make_design checks every seat."""
+    with pytest.raises(DesignError, match=re.escape(needle)):
+        make_design(seats, COUNTRIES, "baseline")
+
+
+def test_the_python_api_refuses_a_strategy_named_with_the_separator(tmp_path):
+    from game.tournament.api import Tournament, TournamentUsageError
+
+    with pytest.raises(TournamentUsageError, match=re.escape("--seat USA: a strategy's name may not contain '|'")):
+        Tournament(seats={"KOR": ["team_korea"], "USA": ["default|x"]}, seeds=1, workers=0, out=tmp_path).play()
+    assert not (tmp_path / "results.sqlite").exists()
 
 
 def test_an_unknown_seat_code_is_refused():
@@ -222,7 +238,8 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "crash.py").write_text(CRASHER, encoding="utf-8")
     options = Options(strategies=[], seeds=2, out=tmp_path / "out", workers=0, progress=False, plots=False,
-                      seats={"KOR": ["team_korea", "laissez_faire"], "USA": ["default", "crash.py:Crasher"]})
+                      seats={"KOR": ["team_korea", "laissez_faire"], "USA": ["default", "crash.py:Crasher"]},
+                      ecological=5)
     outcome = run_tournament(options)
     rows = db_rows(tmp_path / "out")
     crashed = [r for r in rows if "crash.py:Crasher" in r["lineup"]]
@@ -231,6 +248,7 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     assert all(r["outcome"] == "ok" for r in clean)
     assert {(r["role"], r["outcome"]) for r in crashed} == {("USA", "forfeit"), ("KOR", "void")}
     assert all("boom on turn 3" in r["error"] for r in crashed if r["role"] == "USA")
+    assert {r["error"] for r in crashed if r["role"] == "KOR"} == {"not played: USA's strategy forfeited"}
     table = {p.combination: p for p in outcome.payoffs[0]}
     crash = table["team_korea", "crash.py:Crasher"]  # KOR first: the scenario's order
     assert crash.cells["USA"].mean == 0.0 and crash.cells["USA"].forfeits == 2
@@ -238,6 +256,22 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     kor_board = next(b for b in outcome.boards if b.role == "KOR")
     assert {e.games for e in kor_board.entries} == {2} and {e.forfeits for e in kor_board.entries} == {0}
     assert "crasher" in outcome.text  # the plug-in's own short label in the matrices
+    # KOR's void games leave two combinations without a counted game: no ecological tournament
+    assert "Ecological tournament skipped: 2 combination(s) have no game yet" in outcome.text
+    with (tmp_path / "out" / "payoffs.csv").open(encoding="utf-8") as f:
+        header, *lines = list(csv.reader(f))
+    assert header == ["KOR", "USA", "games"] + [f"{seat}_{k}" for seat in ("KOR", "USA")
+                                                for k in ("mean", "low", "high", "games", "forfeits")]
+    line = next(dict(zip(header, x, strict=True)) for x in lines if x[:2] == ["team_korea", "crash.py:Crasher"])
+    assert line["games"] == "2" and line["USA_forfeits"] == "2" and line["USA_games"] == "2"
+    assert line["USA_mean"] == line["USA_low"] == line["USA_high"] == "0.0"
+    assert line["KOR_games"] == "0" and line["KOR_forfeits"] == "0"
+    assert line["KOR_mean"] == line["KOR_low"] == line["KOR_high"] == ""  # no counted game: no score
+    assert len(lines) == 4
+    # the same seats named in the other order are the same games: nothing to play
+    again = run_tournament(dataclasses.replace(options, seats={"USA": ["default", "crash.py:Crasher"],
+                                                               "KOR": ["team_korea", "laissez_faire"]}))
+    assert again.played == 0 and again.skipped == 8 and db_rows(tmp_path / "out") == rows
 
 
 def test_plug_in_labels_and_the_korean_matrix(tmp_path, monkeypatch):
@@ -254,6 +288,19 @@ def test_plug_in_labels_and_the_korean_matrix(tmp_path, monkeypatch):
     assert "mine.py:HomeChips" not in matrix.split("\n\n")[1]
     with (tmp_path / "out" / "payoffs.csv").open(encoding="utf-8") as f:
         assert next(csv.reader(f))[:3] == ["KOR", "CHN", "games"]
+
+
+def test_a_plug_in_named_like_a_built_in_keeps_its_own_label(tmp_path, monkeypatch):
+    """A plug-in whose `name` is a built-in's ("random") is shown by that name, not the built-in's
+    Korean name: the label is translated only for a built-in spec."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.py").write_text(NAMED.replace('"home chips"', '"random"'), encoding="utf-8")
+    code, stdout, err = cli("tournament", "--seat", "KOR=mine.py:HomeChips,laissez_faire", "--seat",
+                            "CHN=default", "--seeds", "1", "--out", str(tmp_path / "out"),
+                            "--workers", "0", "--quiet", "--no-plots", "--lang", "ko")
+    assert code == 0, err
+    assert "random" in stdout and "자유방임" in stdout
+    assert "무작위" not in stdout  # the built-in random's Korean name
 
 
 def test_three_seats_print_one_table(tmp_path):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from clitools import run_cli as cli
+from tournament_tools import db_rows, recorded
 
 from game.tournament.run import Options, run_tournament
 
@@ -248,14 +248,6 @@ def plugins(tmp_path) -> Path:
     return path
 
 
-def db_rows(folder: Path) -> list[dict]:
-    db = sqlite3.connect(folder / "results.sqlite")
-    db.row_factory = sqlite3.Row
-    rows = [dict(r) for r in db.execute("SELECT * FROM games ORDER BY strategy, seed")]
-    db.close()
-    return rows
-
-
 def by_class(rows: list[dict]) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     for row in rows:
@@ -418,13 +410,6 @@ def test_a_plugin_that_reaches_for_the_world_scores_what_its_actions_earn(plugin
 
 # --- 4. Ctrl-C twice ------------------------------------------------------------------------------------------------
 
-def _recorded(folder: Path) -> int:
-    try:
-        return len(db_rows(folder))
-    except sqlite3.Error:  # not created yet
-        return 0
-
-
 def _session_processes(session: int) -> list[int]:
     pids = []
     for entry in os.listdir("/proc"):
@@ -452,7 +437,7 @@ def test_two_quick_ctrl_c_end_the_parent_at_once_and_keep_the_finished_games(plu
                              encoding="utf-8", start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not _recorded(tmp_path):
+        while time.monotonic() < deadline and not recorded(tmp_path):
             time.sleep(0.05)  # the first finished batch
         os.killpg(child.pid, signal.SIGINT)
         time.sleep(gap)

@@ -163,15 +163,16 @@ def recorded(tmp_path, monkeypatch):
 
 
 def _replay_with(monkeypatch, nudge) -> None:
-    real = worker.play_game
+    real = worker.play_lineup
 
     def nudged(*args, **kwargs):
-        row = real(*args, **kwargs)
-        row["total"] = nudge(row["total"])
-        row["components"] = {k: nudge(v) for k, v in row["components"].items()}
-        return row
+        rows = real(*args, **kwargs)
+        for row in rows:
+            row["total"] = nudge(row["total"])
+            row["components"] = {k: nudge(v) for k, v in row["components"].items()}
+        return rows
 
-    monkeypatch.setattr(worker, "play_game", nudged)
+    monkeypatch.setattr(worker, "play_lineup", nudged)
 
 
 def test_verify_accepts_results_another_cpu_could_give(recorded, monkeypatch):

@@ -23,9 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from game.tournament import crossplay
-from game.tournament.ecology import replicator
 from game.tournament.run import Options, Outcome, TournamentUsageError, run_tournament
-from game.tournament.store import Store
 
 __all__ = ["Results", "Tournament", "TournamentUsageError"]
 
@@ -69,16 +67,7 @@ class Tournament:
                           seats=None if self.seats is None else {k.upper(): list(v) for k, v in self.seats.items()},
                           **self.options)
         outcome = run_tournament(options)
-        from game.tournament.run import draw_seeds
-
-        store = Store(out / "results.sqlite")
-        try:
-            every = store.rows(options.scenario)
-        finally:
-            store.close()
-        seeds = draw_seeds(options.master_seed, options.seeds)
-        rows = [r for design in outcome.designs for r in crossplay.design_rows(every, design, seeds)]
-        return Results(outcome, pd.DataFrame(rows), _payoff_frame(outcome))
+        return Results(outcome, pd.DataFrame([r for rows in outcome.rows for r in rows]), _payoff_frame(outcome))
 
 
 @dataclass
@@ -109,10 +98,9 @@ class Results:
         seat and strategy, with its share. A one-seat run with several roles gives each role its own."""
         frames = []
         for design, table in zip(self.outcome.designs, self.outcome.payoffs, strict=True):
-            tensors = crossplay.payoff_tensors(table, design)
-            if tensors is None:
+            history = crossplay.ecosystem(table, design, generations)
+            if history is None:
                 raise ValueError("ecosystem: some combinations have no game yet")
-            history = replicator(tensors, design.roles, generations)
             frames.append(pd.DataFrame([{"generation": g, "role": role, "strategy": s, "share": float(shares[role][i])}
                                         for g, shares in enumerate(history)
                                         for role, specs in design.seats for i, s in enumerate(specs)]))
@@ -121,12 +109,5 @@ class Results:
 
 def _payoff_frame(outcome: Outcome) -> pd.DataFrame:
     """One row per combination of every design (a one-seat run's per role), as payoffs.csv."""
-    lines = []
-    for design, table in zip(outcome.designs, outcome.payoffs, strict=True):
-        for p in table:
-            line: dict = dict(zip(design.roles, p.combination, strict=True)) | {"games": p.games}
-            for role, cell in p.cells.items():
-                line |= {f"{role}_mean": cell.mean, f"{role}_low": cell.low, f"{role}_high": cell.high,
-                         f"{role}_games": cell.games, f"{role}_forfeits": cell.forfeits}
-            lines.append(line)
-    return pd.DataFrame(lines)
+    return pd.DataFrame([line for design, table in zip(outcome.designs, outcome.payoffs, strict=True)
+                         for line in crossplay.payoff_lines(table, design)])

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from game.tournament.stats import Board, game_score, leaderboard, mean_ci, pad, width
+from game.text import display_width, pad
+from game.tournament.stats import Board, game_score, leaderboard, mean_ci
 from game.tournament.tasks import LINEUP_SEPARATOR, lineup
 
 
@@ -71,7 +72,8 @@ class Design:
 
 def parse_seats(texts: list[str]) -> dict[str, list[str]]:
     """`--seat CODE=a,b` texts as {CODE: [a, b]} (codes upper-cased, in the order given); a text
-    without '=', an empty list, a strategy named twice in a seat or a seat named twice: DesignError."""
+    without '=', code or strategies, or a seat named twice: DesignError. What is wrong within a
+    seat (make_design) is refused there, for the command and the Python API alike."""
     seats: dict[str, list[str]] = {}
     for text in texts:
         code, equals, specs = text.partition("=")
@@ -83,17 +85,15 @@ def parse_seats(texts: list[str]) -> dict[str, list[str]]:
         if code in seats:
             raise DesignError(f"--seat {code}: the seat is named twice; give each seat all its strategies at once "
                               f"(--seat {code}={','.join(seats[code] + strategies)})")
-        if len(set(strategies)) != len(strategies):
-            raise DesignError(f"--seat {text}: a strategy is named twice in the seat")
-        if any(LINEUP_SEPARATOR.strip() in s for s in strategies):
-            raise DesignError(f"--seat {text}: a strategy's name may not contain '{LINEUP_SEPARATOR.strip()}'")
         seats[code] = strategies
     return seats
 
 
 def make_design(seats: dict[str, list[str]], countries: list[str], scenario: str) -> Design:
     """The design in the scenario's country order (so the same seats given in another order are the
-    same games, and a resume finds them); an unknown country code is a DesignError."""
+    same games, and a resume finds them); an unknown country code, no seat, a seat without
+    strategies, a strategy named twice in a seat or one whose name holds the lineup's separator
+    is a DesignError."""
     unknown = [code for code in seats if code not in countries]
     if unknown:
         raise DesignError(f"--seat {unknown[0]}: no country '{unknown[0]}' in scenario '{scenario}' "
@@ -105,6 +105,8 @@ def make_design(seats: dict[str, list[str]], countries: list[str], scenario: str
             raise DesignError(f"--seat {code}: name at least one strategy")
         if len(set(strategies)) != len(strategies):
             raise DesignError(f"--seat {code}: a strategy is named twice in the seat")
+        if any(LINEUP_SEPARATOR.strip() in s for s in strategies):
+            raise DesignError(f"--seat {code}: a strategy's name may not contain '{LINEUP_SEPARATOR.strip()}'")
     return Design(tuple((c, tuple(seats[c])) for c in countries if c in seats))
 
 
@@ -174,21 +176,41 @@ def seat_board(rows: list[dict], design: Design, role: str, scenario: str, seeds
     return board
 
 
-def write_payoffs(path: Path, table: list[Payoff], design: Design) -> Path:
-    """payoffs.csv: one line per combination, the strategy in each seat, the seeds played, then
-    each seat's mean score, its 95% interval and its forfeits (OSError if it cannot be written)."""
+CELL_FIELDS = ("mean", "low", "high", "games", "forfeits")  # a seat's columns in payoffs.csv, in order
+_SCORES = ("mean", "low", "high")
+
+
+def payoff_lines(table: list[Payoff], design: Design) -> list[dict]:
+    """payoffs.csv's lines (and the Python API's `payoffs` frame): per combination, the strategy in
+    each seat, the seeds played, then each seat's mean score, its 95% interval, games and forfeits
+    (`<seat>_mean` ... `<seat>_forfeits`); an undefined score is NaN."""
     roles = design.roles
-    header = [*roles, "games"] + [f"{r}_{k}" for r in roles for k in ("mean", "low", "high", "games", "forfeits")]
+    return [dict(zip(roles, p.combination, strict=True)) | {"games": p.games}
+            | {f"{r}_{k}": getattr(p.cells[r], k) for r in roles for k in CELL_FIELDS} for p in table]
+
+
+def write_payoffs(path: Path, table: list[Payoff], design: Design) -> Path:
+    """payoffs.csv: payoff_lines, an undefined score left empty (OSError if it cannot be written)."""
+    roles = design.roles
+    header = [*roles, "games"] + [f"{r}_{k}" for r in roles for k in CELL_FIELDS]
+    scores = {f"{r}_{k}" for r in roles for k in _SCORES}
     tmp = Path(path).with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(header)
-        for p in table:
-            cells = [v for r in roles for v in (_num(p.cells[r].mean), _num(p.cells[r].low), _num(p.cells[r].high),
-                                                 p.cells[r].games, p.cells[r].forfeits)]
-            writer.writerow([*p.combination, p.games, *cells])
+        for line in payoff_lines(table, design):
+            writer.writerow([_num(line[k]) if k in scores else line[k] for k in header])
     tmp.replace(path)
     return Path(path)
+
+
+def ecosystem(table: list[Payoff], design: Design, generations: int) -> list[dict] | None:
+    """The ecological tournament on a design's payoffs (ecology.replicator): each seat's strategies'
+    shares per generation, generation 0 first; None while a combination has no counted game."""
+    from game.tournament.ecology import replicator
+
+    tensors = payoff_tensors(table, design)
+    return None if tensors is None else replicator(tensors, design.roles, generations)
 
 
 def _num(value: float) -> str:
@@ -225,8 +247,8 @@ def render_payoffs(table: list[Payoff], design: Design, seeds: int, lang: str = 
         for me, other in ((a, b), (b, a)):
             mine, theirs = design.strategies_of(me), design.strategies_of(other)
             lines += [tr("matrix_title", lang).format(seat=name(me), other=name(other), seeds=seeds), ""]
-            col = max([width(label(s)) for s in theirs] + [20])
-            first = max([width(label(s)) for s in mine] + [width(tr("strategy", lang))])
+            col = max([display_width(label(s)) for s in theirs] + [20])
+            first = max([display_width(label(s)) for s in mine] + [display_width(tr("strategy", lang))])
             lines.append(pad(tr("strategy", lang), first) + "".join("  " + pad(label(s), col, True) for s in theirs))
             for s in mine:
                 row = [cell_text(cells[(s, t) if me == a else (t, s)][me]) for t in theirs]
@@ -234,7 +256,8 @@ def render_payoffs(table: list[Payoff], design: Design, seeds: int, lang: str = 
             lines.append("")
     else:
         lines += [tr("table_title", lang).format(seeds=seeds), ""]
-        cols = [max([width(label(s)) for s in design.strategies_of(r)] + [width(name(r))]) for r in design.roles]
+        cols = [max([display_width(label(s)) for s in design.strategies_of(r)] + [display_width(name(r))])
+                for r in design.roles]
         head = [pad(name(r), c) for r, c in zip(design.roles, cols, strict=True)]
         head += [pad(tr("games", lang), 5, True)] + [pad(name(r), 20, True) for r in design.roles]
         lines.append("  ".join(head))
@@ -274,12 +297,12 @@ def render_ecology(history: list[dict], design: Design, lang: str = "en", labels
     generations = len(history) - 1
     seats = [(k, role, specs) for k, (role, specs) in enumerate(design.seats) if len(specs) > 1]
     heads = [f"{names.get(role, role)}:{labels.get(s, s)}" for _, role, specs in seats for s in specs]
-    first = width(tr("tournament.ecology.generation", lang))
+    first = display_width(tr("tournament.ecology.generation", lang))
     lines = [tr("tournament.ecology.title", lang).format(generations=generations), "",
-             pad(tr("tournament.ecology.generation", lang), first) + "".join("  " + pad(h, max(7, width(h)), True)
-                                                                              for h in heads)]
+             pad(tr("tournament.ecology.generation", lang), first)
+             + "".join("  " + pad(h, max(7, display_width(h)), True) for h in heads)]
     for g in shown_generations(generations):
         cells = [f"{100 * history[g][role][i]:.1f}" for _, role, specs in seats for i in range(len(specs))]
-        lines.append(pad(str(g), first, True) + "".join("  " + pad(c, max(7, width(h)), True)
+        lines.append(pad(str(g), first, True) + "".join("  " + pad(c, max(7, display_width(h)), True)
                                                         for c, h in zip(cells, heads, strict=True)))
     return "\n".join(lines)

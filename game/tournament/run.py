@@ -87,9 +87,18 @@ class Outcome:
     todo: int = 0  # games this run set out to play
     notes: list[str] = field(default_factory=list)  # said before the footer (e.g. where --restart moved things)
     designs: list[Design] = field(default_factory=list)  # what was played: one per role, or the cross-play
-    payoffs: list[list[crossplay.Payoff]] = field(default_factory=list)  # per design, one per combination
-    ecology: list[dict] = field(default_factory=list)  # --ecological: shares per seat, generation 0 on
+    rows: list[list[dict]] = field(default_factory=list)  # per design, its recorded rows on this run's seeds
     labels: dict[str, str] = field(default_factory=dict)  # strategy -> its short label (its `name`)
+    _payoffs: list[list[crossplay.Payoff]] | None = field(default=None, repr=False)
+
+    @property
+    def payoffs(self) -> list[list[crossplay.Payoff]]:
+        """Per design, a Payoff per combination (crossplay.payoff_table on its rows), made when
+        first asked for: a one-seat command-line run without --ecological never needs them."""
+        if self._payoffs is None:
+            self._payoffs = [crossplay.payoff_table(rows, design)  # no rows: an interrupted run, no payoffs
+                             for design, rows in zip(self.designs, self.rows, strict=False)]
+        return self._payoffs
 
 
 def draw_seeds(master_seed: int, n: int) -> list[int]:
@@ -194,21 +203,16 @@ def unique_labels(labels: dict[str, str]) -> dict[str, str]:
     return {spec: text if count[text] == 1 else spec for spec, text in labels.items()}
 
 
-def all_strategies(options: Options, designs: list[Design]) -> list[str]:
-    return list(dict.fromkeys(s for d in designs for s in d.strategies)) if options.seats is not None \
-        else options.strategies
-
-
-def open_store(options: Options, scenario, roles: list[str], outcome: Outcome,
-               strategies: list[str] | None = None) -> Store:
+def open_store(options: Options, scenario, roles: list[str], outcome: Outcome, strategies: list[str]) -> Store:
     """The database in --out, after checking that its games were played under this run's setup
     (tournament/meta.py). A mismatch, or games of unknown setup, is a usage error that changes
-    nothing; --restart first renames the old database aside."""
+    nothing; --restart first renames the old database aside. `strategies`: every strategy played,
+    in the order first named."""
     from game.scenario import scenario_hash
     from game.text import tr
 
     wanted = meta.describe(options.scenario, scenario_hash(options.scenario), scenario.scenario.turns,
-                           options.decision_timeout, strategies or options.strategies, roles,
+                           options.decision_timeout, strategies, roles,
                            options.master_seed, options.difficulty)
     database = options.out / "results.sqlite"
     lang = options.lang
@@ -236,7 +240,7 @@ def open_store(options: Options, scenario, roles: list[str], outcome: Outcome,
     if differences and options.verify and verify.can_verify(differences):
         from game.tournament.tasks import Config
 
-        rows = verify.sample(store.rows(options.scenario), strategies or options.strategies, options.verify)
+        rows = verify.sample(store.rows(options.scenario), strategies, options.verify)
         moved = verify.first_difference(rows, Config(options.scenario, options.decision_timeout, os.getcwd(),
                                                      scenario, options.difficulty))
         if moved:
@@ -297,7 +301,8 @@ def _run(options: Options, outcome: Outcome, ctrl_c) -> Outcome:
         (role, specs), = designs[0].seats
         options = dataclasses.replace(options, role=role, strategies=list(specs), seats=None)
     outcome.designs, outcome.labels = designs, labels
-    store = open_store(options, scenario, roles, outcome, all_strategies(options, designs))
+    store = open_store(options, scenario, roles, outcome,
+                       list(dict.fromkeys(s for d in designs for s in d.strategies)))
     try:
         _play(options, scenario, designs, store, outcome, ctrl_c)
         if len(designs[0].seats) > 1:
@@ -359,11 +364,11 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
     from game.tournament.stats import leaderboard, render
 
     seeds = draw_seeds(options.master_seed, options.seeds)
+    every = store.rows(options.scenario)
+    outcome.rows = [crossplay.design_rows(every, design, seeds) for design in outcome.designs]
     texts = []
     shown = _shown(options)
-    for role in roles:
-        rows = [r for r in store.rows(options.scenario, role) if r["strategy"] in options.strategies
-                and int(r["seed"]) in set(seeds) and not r.get("lineup")]
+    for role, rows in zip(roles, outcome.rows, strict=True):  # a design per role
         board = leaderboard(rows, options.strategies, role, options.scenario)  # rows name the scenario as run
         board.scenario = shown
         outcome.boards.append(board)
@@ -373,12 +378,9 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
 
             outcome.written += _writing(options.out, write_plots, board, rows, options.out, options.lang)
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
-    for design in outcome.designs:  # the payoffs (the Python API's, and --ecological's)
-        rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
-        outcome.payoffs.append(crossplay.payoff_table(rows, design))
     if options.ecological:
         for design, table in zip(outcome.designs, outcome.payoffs, strict=True):
-            texts.append(_ecology(options, design, table, outcome, {}))
+            texts.append(_ecology(options, design, table, {}))
     _finish(options, texts, outcome)
 
 
@@ -402,9 +404,10 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
 
     seeds = draw_seeds(options.master_seed, options.seeds)
     rows = crossplay.design_rows(store.rows(options.scenario), design, seeds)
+    outcome.rows = [rows]
     lang = options.lang
     names = {c.id: c.name_ko for c in scenario.countries} if lang == "ko" else {}
-    labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(text) else text
+    labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(s) else text
               for s, text in outcome.labels.items()}
     texts = []
     for role, _ in design.seats:
@@ -419,29 +422,25 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
             from game.tournament.plots import write_plots
 
             outcome.written += _writing(options.out, write_plots, board, mine, options.out, lang)
-    table = crossplay.payoff_table(rows, design)
-    outcome.payoffs.append(table)
+    table = outcome.payoffs[0]
     texts.append(crossplay.render_payoffs(table, design, len(seeds), lang, labels, names))
     if options.ecological:
-        texts.append(_ecology(options, design, table, outcome, names, labels))
+        texts.append(_ecology(options, design, table, names, labels))
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
     outcome.written.insert(1, _writing(options.out, crossplay.write_payoffs, options.out / "payoffs.csv",
                                        table, design))
     _finish(options, texts, outcome)
 
 
-def _ecology(options: Options, design: Design, table: list, outcome: Outcome, names: dict,
+def _ecology(options: Options, design: Design, table: list, names: dict,
              labels: dict | None = None) -> str:
     """--ecological N: the replicator dynamics on the payoffs (ecology.py), as a table."""
     from game.text import tr
-    from game.tournament.ecology import replicator
 
-    tensors = crossplay.payoff_tensors(table, design)
-    if tensors is None:
+    history = crossplay.ecosystem(table, design, options.ecological)
+    if history is None:
         missing = sum(1 for p in table if any(c.games == 0 for c in p.cells.values()))
         return tr("tournament.ecology.incomplete", options.lang).format(missing=missing)
-    history = replicator(tensors, design.roles, options.ecological)
-    outcome.ecology = history
     return crossplay.render_ecology(history, design, options.lang, labels or {}, names)
 
 
@@ -478,10 +477,7 @@ def options_from(args) -> Options:
         raise TournamentUsageError("--out: name a folder for the results (an empty name would write into the "
                                    "current folder)")
     seats = None
-    if args.seat:
-        if args.strategies is not None:
-            raise TournamentUsageError("--seat and --strategies: name the strategies of each seat with --seat "
-                                       "(--seat KOR=a,b --seat USA=c,d), or one role's with --role and --strategies")
+    if args.seat:  # with --strategies too: refused by validate
         if args.role is not None:
             raise TournamentUsageError("--seat and --role: --seat names the seats played; leave out --role")
         try:

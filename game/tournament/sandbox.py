@@ -369,15 +369,10 @@ def new_game(sandbox: Sandbox, limit: float | None) -> SandboxedController:
     return SandboxedController(sandbox, limit)
 
 
-def check_spec(spec: str, role: str, cwd: str) -> str | None:
-    """Load a plug-in and make one instance in a sandbox: None if it works, else what went wrong
-    (a spec that names nothing loadable comes back as the loader's own message)."""
-    return inspect_spec(spec, role, cwd)[0]
-
-
 def inspect_spec(spec: str, role: str, cwd: str) -> tuple[str | None, str | None]:
-    """check_spec's problem (None if it works) and the instance's short label: its `name`
-    attribute as the sandbox reported it (a string of at most LABEL_CHARS), else None."""
+    """Load a plug-in and make one instance in a sandbox: what went wrong (None if it works; a spec
+    that names nothing loadable comes back as the loader's own message) and the instance's short
+    label: its `name` attribute as the sandbox reported it (a string of at most LABEL_CHARS), else None."""
     sandbox = Sandbox(spec, role, cwd)
     sandbox.start()
     try:

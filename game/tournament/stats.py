@@ -17,7 +17,6 @@ seeds), as shared/notes/tournaments.md advises; no sequential rating (see docs/s
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -166,25 +165,14 @@ def holm(pvalues: dict) -> dict:
     return adjusted
 
 
-def width(text: str) -> int:
-    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, columns: int, right: bool = False) -> str:
-    """`text` padded to `columns` terminal columns (str.ljust/rjust count a Hangul syllable as one)."""
-    gap = " " * max(0, columns - width(text))
-    return gap + text if right else text + gap
-
-
 def render(board: Board, lang: str = "en", labels: dict[str, str] | None = None) -> str:
     """The board as text: deterministic (no timings), so two runs can be compared byte for byte.
     `labels`: a strategy's short label to show instead of its spec (the head-to-head boards)."""
-    from game.text import tr
+    from game.text import display_width, pad, tr
 
     label = (labels or {}).get
     names = [label(n, n) for n in board.order()]
-    wide = max([width(n) for n in names] + [8])
+    wide = max([display_width(n) for n in names] + [8])
     games = sum(e.games for e in board.entries)
     lines = [tr("tournament.board_title", lang).format(role=board.role, scenario=board.scenario,
                                                         seeds=board.seeds, games=games), ""]

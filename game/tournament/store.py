@@ -158,14 +158,6 @@ class Store:
         with _guarded(self.path):
             return [r[1] for r in self.db.execute("PRAGMA table_info(games)")]
 
-    def finished(self, scenario: str, role: str) -> set[tuple[str, int]]:
-        """(strategy, seed) of every one-seat game already recorded for this scenario and role."""
-        lineup = " AND lineup=''" if "lineup" in self.columns() else ""
-        with _guarded(self.path):
-            rows = self.db.execute(f"SELECT strategy, seed FROM games WHERE scenario=? AND role=?{lineup}",
-                                   (scenario, role))
-            return {(s, int(seed)) for s, seed in rows}
-
     def finished_keys(self, scenario: str) -> set[tuple[str, str, str, int]]:
         """(lineup, role, strategy, seed) of every row recorded for this scenario: a game is done
         when each of its seats has its row (a cross-play game's rows are added together)."""

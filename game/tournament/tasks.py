@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -63,16 +64,17 @@ def game_of(row: dict) -> tuple:
 
 
 def forfeit_rows(config: Config, game: tuple, error: str, pid: int | None = None, wall: float | None = None,
-                 culprit: str | None = None) -> list[dict]:
-    """Rows for a game that could not be played: every seat forfeits, or, when `culprit` names the
-    seat at fault, that seat forfeits and the others are void (not counted for them: their
-    strategies did nothing wrong)."""
+                 culprits: Collection[str] = ()) -> list[dict]:
+    """Rows for a game that could not be played (to the end): every seat forfeits, or, when
+    `culprits` names the seats at fault, those forfeit and the others are void (not counted for
+    them: their strategies did nothing wrong)."""
+    blamed = ", ".join(sorted(culprits))
     rows = []
     for role, strategy in seats(game):
-        at_fault = culprit is None or role == culprit
+        at_fault = not culprits or role in culprits
         rows.append({"strategy": strategy, "role": role, "seed": game[2], "scenario": config.scenario,
                      "lineup": lineup(game), "outcome": "forfeit" if at_fault else "void",
-                     "error": error[:2000] if at_fault else f"not played: {culprit}'s strategy forfeited",
+                     "error": error[:2000] if at_fault else f"not played: {blamed}'s strategy forfeited",
                      "total": None, "components": {}, "turns": 0, "refused": 0, "slowest_decision": None,
                      "worker_pid": pid, "wall_time": wall})
     return rows

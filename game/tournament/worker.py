@@ -96,7 +96,6 @@ class Seat:
 
     def __init__(self, role: str, controller) -> None:
         self.role, self.controller, self.failed = role, controller, False
-        self.name = getattr(controller, "name", None)
 
     def decide(self, obs):
         try:
@@ -111,12 +110,6 @@ class Seat:
         except BaseException:
             self.failed = True
             raise
-
-
-def play_game(config: Config, scenario, strategy: str, role: str, seed: int, make=None) -> dict:
-    """One one-seat game; never raises for a strategy's fault: the row says ok or forfeit. `make` is
-    the strategy's maker from play_batch (a zero-argument factory, or a plug-in's Sandbox)."""
-    return play_lineup(config, scenario, (strategy, role, seed), None if make is None else [make])[0]
 
 
 def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None) -> list[dict]:
@@ -162,12 +155,7 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
         if not isinstance(exc, Exception) or isinstance(exc, MemoryError | RecursionError):
             _mark_unsound()
         culprits = {c.role for c in controllers if isinstance(c, Seat) and c.failed}
-        for row in rows:
-            at_fault = not culprits or row["role"] in culprits
-            row["outcome"] = "forfeit" if at_fault else "void"
-            row["error"] = error_text(exc) if at_fault else f"not played to the end: {', '.join(sorted(culprits))}'s " \
-                "strategy forfeited"
-            row["total"], row["components"] = None, {}
+        rows = tasks.forfeit_rows(config, game, error_text(exc), os.getpid(), culprits=culprits)
     finally:  # however the game ended: its sandboxes stopped, its world released from Mesa's registry
         for made in own:
             if isinstance(made, sandbox.Sandbox):
@@ -227,9 +215,8 @@ def play_batch(config: Config, games: list[tuple], on_game=None) -> list[dict]:
             broken = next(((role, m) for (role, _), m in zip(named, made, strict=True) if isinstance(m, Exception)),
                           None)
             if broken is not None:
-                rows += tasks.forfeit_rows(config, game, error_text(broken[1]), os.getpid(), 0.0, culprit=broken[0])
-            elif len(named) == 1:
-                rows.append(play_game(config, scenario, game[0], game[1], game[2], made[0]))
+                rows += tasks.forfeit_rows(config, game, error_text(broken[1]), os.getpid(), 0.0,
+                                           culprits=(broken[0],))
             else:
                 rows += play_lineup(config, scenario, game, made)
     finally:
