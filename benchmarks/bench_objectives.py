@@ -137,7 +137,40 @@ def head_to_head_section(seeds: int, workers) -> tuple[str, bool]:
     for u in usa:
         row = china[u == china.USA].set_index("KOR")
         usa_rows.append(f"| {u} | " + " | ".join(f"{row.loc[k, 'USA_mean']:.2f}" for k in H2H["KOR"]) + " |")
-    return "\n".join(lines + usa_rows), changed
+    return "\n".join(lines + usa_rows + evaluation_lines(results)), changed
+
+
+def evaluation_lines(results) -> list[str]:
+    """The same games read as an empirical game (game/tournament/evaluation.py): each seat's
+    strategies as focal players (mean over the others' profiles, on the seat's 0-1 scale), their
+    regret and alpha-rank mass; the pure equilibria; the welfare panel's best profiles."""
+    frame = results.evaluation
+    lines = ["", "### The same games as an empirical game", "",
+             "Each seat's strategies as the focal player against every profile of the other seats (a uniform "
+             "background), scaled so the seat's worst strategy is 0 and its best 1 (bootstrap 95% intervals over "
+             "seeds and backgrounds); regret: points below the seat's best; alpha-rank (alpha 50 on scores as "
+             "0-1, m 50): the strategy's stationary mass.", "",
+             "| seat | strategy | focal mean [95%] | scaled [95%] | regret | alpha-rank |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for line in frame.itertuples():
+        lines.append(f"| {line.role} | {line.strategy} | {line.mean:.2f} [{line.low:.2f}, {line.high:.2f}] | "
+                     f"{line.scaled:.2f} [{line.scaled_low:.2f}, {line.scaled_high:.2f}] | {line.regret:.2f} | "
+                     f"{100 * line.alpharank:.1f}% |")
+    result = results.outcome.evaluation
+    design = result.design
+    equilibria = [", ".join(f"{role}={specs[i]}" for (role, specs), i in zip(design.seats, e, strict=True))
+                  for e in result.regret.equilibria()]
+    welfare = results.welfare.sort_values("welfare_total", ascending=False)
+    top = welfare.iloc[0]
+    fair = welfare.sort_values("worst_off", ascending=False).iloc[0]
+    show = lambda w: ", ".join(f"{r}={w[r]}" for r in design.roles)  # noqa: E731
+    lines += ["", f"Pure Nash equilibria of the empirical game (on the means): {'; '.join(equilibria) or 'none'}.",
+              f"Highest total welfare (every country's score on its own objective, summed): {show(top)}, "
+              f"{top.welfare_total:.1f} [{top.welfare_low:.1f}, {top.welfare_high:.1f}]; worst-off country "
+              f"{top.worst_off_country} at {top.worst_off:.1f}. Best for the worst-off: {show(fair)} "
+              f"({fair.worst_off_country} at {fair.worst_off:.1f}); the spread of totals over all combinations: "
+              f"{welfare.welfare_total.min():.1f} to {welfare.welfare_total.max():.1f}."]
+    return lines
 
 
 def main(argv=None) -> int:

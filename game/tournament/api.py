@@ -7,6 +7,12 @@
     results.games      # pandas DataFrame: one row per seat per game (games.csv)
     results.payoffs    # pandas DataFrame: one row per combination (payoffs.csv)
     results.ecosystem(100)  # shares of each seat's strategies over 100 generations
+    results.evaluation # pandas DataFrame: each seat's strategies as focal players, regret, alpha-rank mass
+    results.welfare    # pandas DataFrame: per combination, every country's welfare, regrets, alpha-rank mass
+    results.alpharank(alpha=10)  # alpha-rank again at another selection intensity
+
+`background=N` samples N profiles of the other seats for every seat's every strategy instead of
+playing every combination (Melting Pot's focal/background design; evaluation.py).
 
 It is the command's own run (run.run_tournament: the same planning, store, backends, statistics and
 sandbox), so everything the command guarantees holds here too: paired seeds, resume into `out`,
@@ -49,6 +55,7 @@ class Tournament:
     lang: str = "en"
     plots: bool = False
     progress: bool = False
+    background: int = 0  # head-to-head: sampled background profiles per focal strategy (0: every combination)
     options: dict = field(default_factory=dict)  # any other run.Options field
 
     def play(self) -> Results:
@@ -65,7 +72,7 @@ class Tournament:
                           decision_timeout=self.decision_timeout, backend=self.backend, address=self.address,
                           lang=self.lang, plots=self.plots, progress=self.progress, difficulty=self.difficulty,
                           seats=None if self.seats is None else {k.upper(): list(v) for k, v in self.seats.items()},
-                          **self.options)
+                          background=self.background, **self.options)
         outcome = run_tournament(options)
         return Results(outcome, pd.DataFrame([r for rows in outcome.rows for r in rows]), _payoff_frame(outcome))
 
@@ -92,6 +99,36 @@ class Results:
     @property
     def interrupted(self) -> bool:
         return self.outcome.interrupted
+
+    @property
+    def evaluation(self) -> pd.DataFrame:
+        """A head-to-head run's evaluation (empirical.focal_lines: per seat and strategy, its focal
+        score and interval, on the seat's 0-1 scale, alpha-rank mass and regret); empty otherwise."""
+        from game.tournament import empirical
+
+        result = self.outcome.evaluation
+        return pd.DataFrame(empirical.focal_lines(result) if result is not None else [])
+
+    @property
+    def welfare(self) -> pd.DataFrame:
+        """A head-to-head run's welfare panel per combination (empirical.welfare_lines); empty otherwise."""
+        from game.tournament import empirical
+
+        result = self.outcome.evaluation
+        return pd.DataFrame(empirical.welfare_lines(result) if result is not None else [])
+
+    def alpharank(self, alpha: float = 50.0, population: int = 50) -> pd.DataFrame:
+        """alpha-rank on the payoffs at this selection intensity (evaluation.alpharank, on every
+        seat's score as 0-1): one row per seat and strategy with its mass. Needs every combination."""
+        from game.tournament.evaluation import alpharank
+
+        design, table = self.outcome.designs[0], self.outcome.payoffs[0]
+        tensors = crossplay.payoff_tensors(table, design)
+        if tensors is None or len(design.seats) < 2:
+            raise ValueError("alpharank: a head-to-head run with every combination played")
+        rank = alpharank([tensors[r] / 100.0 for r in design.roles], alpha, population, scale=False)
+        return pd.DataFrame([{"role": role, "strategy": s, "mass": float(rank.strategies[k][i])}
+                             for k, (role, specs) in enumerate(design.seats) for i, s in enumerate(specs)])
 
     def ecosystem(self, generations: int) -> pd.DataFrame:
         """The ecological tournament on the payoffs (ecology.replicator): one row per generation,

@@ -48,3 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ecological", type=argtypes.positive, metavar="GENERATIONS",
                         help="also run an ecological tournament on the payoffs: each seat's strategies' shares "
                              "over this many generations (replicator dynamics, as Axelrod's)")
+    parser.add_argument("--background", type=argtypes.positive, metavar="N",
+                        help="head-to-head with many seats: instead of every combination, play each seat's every "
+                             "strategy against N sampled profiles of the other seats (Melting Pot's focal/background "
+                             "evaluation); the report scores each strategy as the focal player")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,14 @@ class Design:
     controller), so they are not part of the design."""
 
     seats: tuple[tuple[str, tuple[str, ...]], ...]
+    # --background N (sample_backgrounds): the combinations played, instead of every one, and for
+    # each (role, strategy) the positions in `sample` of the games it played as the focal seat.
+    sample: tuple[tuple[str, ...], ...] | None = None
+    focal: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
+
+    @property
+    def sampled(self) -> bool:
+        return self.sample is not None
 
     @property
     def roles(self) -> list[str]:
@@ -53,8 +62,22 @@ class Design:
         return list(dict.fromkeys(s for _, specs in self.seats for s in specs))
 
     def combinations(self) -> list[tuple[str, ...]]:
-        """One strategy per seat, in seat order: the Cartesian product of the seats' lists."""
+        """One strategy per seat, in seat order: the Cartesian product of the seats' lists, or the
+        sampled ones (--background)."""
+        if self.sample is not None:
+            return list(self.sample)
         return list(itertools.product(*(specs for _, specs in self.seats)))
+
+    def focal_combinations(self, role: str, strategy: str) -> list[tuple[str, ...]]:
+        """The combinations in which `strategy` is the focal player of seat `role`: its sampled
+        backgrounds, or on a full cross-play every combination it is in (a uniform background)."""
+        if self.sample is None:
+            k = self.roles.index(role)
+            return [c for c in self.combinations() if c[k] == strategy]
+        for r, s, where in self.focal:
+            if (r, s) == (role, strategy):
+                return [self.sample[i] for i in where]
+        return []
 
     def game(self, combination: tuple[str, ...], seed: int) -> tuple:
         """The game tuple the worker plays (tasks.py): a plain one-seat game for one seat."""
@@ -108,6 +131,40 @@ def make_design(seats: dict[str, list[str]], countries: list[str], scenario: str
         if any(LINEUP_SEPARATOR.strip() in s for s in strategies):
             raise DesignError(f"--seat {code}: a strategy's name may not contain '{LINEUP_SEPARATOR.strip()}'")
     return Design(tuple((c, tuple(seats[c])) for c in countries if c in seats))
+
+
+def sample_backgrounds(design: Design, backgrounds: int, master_seed: int) -> Design:
+    """The design with, for every seat's every strategy, `backgrounds` profiles of the other seats
+    to meet as the focal player (Melting Pot's focal/background design), drawn uniformly from the
+    others' lists; only those combinations are played. Each (seat, strategy) draws from its own
+    stream, seeded by the master seed and its name, so naming more backgrounds later plays only new
+    ones, and another seat's strategies do not move its draws unless a list it draws from changes.
+    Where the others have no more distinct profiles than asked, every one of them is met."""
+    if backgrounds < 1:
+        raise DesignError("--background: at least 1 background profile per strategy")
+    lists = [specs for _, specs in design.seats]
+    sample: dict[tuple[str, ...], int] = {}
+    focal = []
+    for k, (role, specs) in enumerate(design.seats):
+        others = [lists[j] for j in range(len(lists)) if j != k]
+        possible = math.prod(len(o) for o in others)
+        for strategy in specs:
+            name = zlib.crc32(f"{role}={strategy}".encode())
+            rng = np.random.default_rng(np.random.SeedSequence([master_seed, name]))
+            met: list[tuple[str, ...]] = []
+            if possible <= backgrounds:
+                met = list(itertools.product(*others))
+            else:
+                while len(met) < backgrounds:
+                    drawn = tuple(o[int(rng.integers(len(o)))] for o in others)
+                    if drawn not in met:
+                        met.append(drawn)
+            where = []
+            for background in met:
+                combination = (*background[:k], strategy, *background[k:])
+                where.append(sample.setdefault(combination, len(sample)))
+            focal.append((role, strategy, tuple(where)))
+    return Design(design.seats, tuple(sample), tuple(focal))
 
 
 # ----------------------------------------------------------------------------- results

@@ -73,6 +73,9 @@ class Options:
     # empty and `role` unused. One seat is the one-seat tournament (its rows are the same games).
     seats: dict[str, list[str]] | None = None
     ecological: int = 0  # generations of an ecological tournament on the payoffs (ecology.py); 0: none
+    # Cross-play only: play, for every seat's every strategy, this many sampled profiles of the other
+    # seats instead of every combination (crossplay.sample_backgrounds); 0: every combination.
+    background: int = 0
 
 
 @dataclass
@@ -89,6 +92,7 @@ class Outcome:
     designs: list[Design] = field(default_factory=list)  # what was played: one per role, or the cross-play
     rows: list[list[dict]] = field(default_factory=list)  # per design, its recorded rows on this run's seeds
     labels: dict[str, str] = field(default_factory=dict)  # strategy -> its short label (its `name`)
+    evaluation: object = None  # a cross-play's empirical.Evaluation (focal scores, regret, alpha-rank, welfare)
     _payoffs: list[list[crossplay.Payoff]] | None = field(default=None, repr=False)
 
     @property
@@ -158,6 +162,11 @@ def validate(options: Options):
                                        "(--seat KOR=a,b --seat USA=c,d), or one role's with --role and --strategies")
         try:
             design = crossplay.make_design(options.seats, countries, options.scenario)
+            if options.background:
+                if len(design.seats) < 2:
+                    raise DesignError("--background: sample the other seats' profiles of a head-to-head "
+                                      "tournament; name at least two seats with --seat")
+                design = crossplay.sample_backgrounds(design, options.background, options.master_seed)
         except DesignError as exc:
             raise TournamentUsageError(str(exc)) from None
         designs = [design]
@@ -168,6 +177,9 @@ def validate(options: Options):
             if role not in countries:
                 raise TournamentUsageError(f"--role: no country '{role}' in scenario '{options.scenario}' "
                                            f"(countries: {', '.join(countries)}, or all)")
+        if options.background:
+            raise TournamentUsageError("--background: only for a head-to-head tournament (--seat CODE=A,B "
+                                       "for two seats or more)")
         if not options.strategies:
             raise TournamentUsageError("--strategies: name at least one strategy")
         if len(set(options.strategies)) != len(options.strategies):
@@ -410,7 +422,7 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
     labels = {s: strategy_name(text, lang) if not strategy_specs.is_plugin(s) else text
               for s, text in outcome.labels.items()}
     texts = []
-    for role, _ in design.seats:
+    for role, _ in ([] if design.sampled else design.seats):  # sampled: the focal table instead (empirical.py)
         board = crossplay.seat_board(rows, design, role, options.scenario, len(seeds))
         board.scenario = _shown(options)
         outcome.boards.append(board)
@@ -423,9 +435,19 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
 
             outcome.written += _writing(options.out, write_plots, board, mine, options.out, lang)
     table = outcome.payoffs[0]
-    texts.append(crossplay.render_payoffs(table, design, len(seeds), lang, labels, names))
+    if not design.sampled:
+        texts.append(crossplay.render_payoffs(table, design, len(seeds), lang, labels, names))
     if options.ecological:
         texts.append(_ecology(options, design, table, names, labels))
+    if rows:
+        from game.tournament import empirical
+
+        outcome.evaluation = result = empirical.evaluate(rows, design, table, seeds)
+        texts.append(empirical.render(result, lang, labels, names))
+        outcome.written += [_writing(options.out, empirical.write_csv, options.out / "evaluation.csv",
+                                     empirical.focal_lines(result)),
+                            _writing(options.out, empirical.write_csv, options.out / "welfare.csv",
+                                     empirical.welfare_lines(result))]
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
     outcome.written.insert(1, _writing(options.out, crossplay.write_payoffs, options.out / "payoffs.csv",
                                        table, design))
@@ -494,4 +516,4 @@ def options_from(args) -> Options:
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
                    lang=args.lang, plots=not args.no_plots, progress=not args.quiet,
                    restart=args.restart, verify=args.verify or 0, difficulty=args.difficulty, seats=seats,
-                   ecological=args.ecological or 0)
+                   ecological=args.ecological or 0, background=args.background or 0)

@@ -2,7 +2,9 @@
 interrupted tournament keeps every finished game and a re-run skips them.
 
 Score components become columns `c_<component>` as they are first seen (the scenario's score
-rule names them), so the table reads well in any SQLite browser or spreadsheet. Every identifier
+rule names them), and every country's score at the end of the game (each on its own objective,
+for the welfare panel of tournament/evaluation.py) columns `s_<country>`, so the table reads well
+in any SQLite browser or spreadsheet. Every identifier
 is quoted (`quote`), so any component name is safe in the SQL.
 
 Every SQLite failure leaves as a StoreError saying which kind it is (SQLite's own error codes,
@@ -171,10 +173,12 @@ class Store:
         with _guarded(self.path):
             self._add_missing_columns()
             have = set(self.columns())
-            for key in sorted({k for r in rows for k in r["components"]}):
-                if f"c_{key}" not in have:
-                    self.db.execute(f"ALTER TABLE games ADD COLUMN {quote('c_' + key)} REAL")
-                    have.add(f"c_{key}")
+            added = sorted({f"c_{k}" for r in rows for k in r["components"]}) \
+                + sorted({f"s_{k}" for r in rows for k in r.get("scores") or {}})
+            for name in added:
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE games ADD COLUMN {quote(name)} REAL")
+                    have.add(name)
             now = time.time()
             with self.db:
                 for row in rows:
@@ -182,6 +186,7 @@ class Store:
                     values["lineup"] = row.get("lineup") or ""
                     values["finished_at"] = now
                     values.update({f"c_{k}": v for k, v in row["components"].items()})
+                    values.update({f"s_{k}": v for k, v in (row.get("scores") or {}).items()})
                     names = list(values)
                     self.db.execute(f"INSERT OR IGNORE INTO games ({', '.join(map(quote, names))}) "
                                     f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])

@@ -149,6 +149,7 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
         for row in rows:
             row["total"] = float(world.scores[row["role"]])
             row["components"] = _components(scenario, world, row["role"])
+            row["scores"] = {c: float(v) for c, v in world.scores.items()}  # every country's, for welfare
     except BaseException as exc:  # a strategy's fault (or a game it broke): this game is forfeit
         if _users_ctrl_c(exc):
             raise
