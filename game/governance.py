@@ -310,6 +310,8 @@ class Governance:
                          "alive": a.alive, "output": a.output}
                 for a in self.home_firms[country_id]}
         last = world.turn - 1 if world.in_turn else world.turn
+        deciding = world.now if world.in_turn else world.now + 1  # the quarter this observation decides
+        queued = [(ready, action) for ready, owner, action in self.pending if owner == country_id]  # as of now
         return Observation(
             country=country_id, turn=last,
             date=world.quarter_label(world.now if world.in_turn else world.now + 1),
@@ -322,12 +324,36 @@ class Governance:
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
             levers=world.scenario.levers.offered_to(country_id) if world.scenario.levers else [],
+            ahead=Deferred(self._ahead, country_id, queued, deciding),
+            waiting=Deferred(_waiting, queued, deciding),
+            committed=Deferred(self._committed, country_id, queued, deciding),
             funded=self.funded_shares(country, last=world.in_turn),
             refused=Deferred(self.refusals, country_id, last),
             rng=self.rngs[country_id],
             check=lambda actions: self.check_bundle(country_id, actions),
             preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),
         )
+
+    def _ahead(self, country_id: str, queued: list, deciding: int):
+        """The country's settings with every queued Action in force (Observation.ahead). The
+        policy is read when first asked for: Actions enacted since `observe` are among `queued`,
+        and only the country's own submissions change it, which a controller that asks after
+        submitting has chosen to see."""
+        country = self.world.countries[country_id]
+        policy = country.policy.copy()
+        for ready, action in queued:
+            if ready > self.world.now:  # not enacted yet (queued before the quarter opened, or still waiting)
+                self._apply_to_policy(action, policy, country, dry=True)
+        return policy
+
+    def _committed(self, country_id: str, queued: list, deciding: int) -> float:
+        """What the programmes of `_ahead` cost this quarter (Observation.committed): standing
+        programmes, support owed on projects under way, usage-based ones at last quarter's use."""
+        world = self.world
+        country = world.countries[country_id]
+        policy = self._ahead(country_id, queued, deciding)
+        return policy.standing_cost(world, country) + country.committed_support() + world.usage_estimate(country_id,
+                                                                                                          policy)
 
     @staticmethod
     def funded_shares(country, last: bool = True) -> dict[str, float]:
@@ -355,3 +381,14 @@ class Governance:
         if programmes > country.budget_per_quarter + 1e-6 or now > country.left + 1e-6:
             return Reason("refuse.over_budget_short")
         return None
+
+
+def _waiting(queued: list, deciding: int) -> dict[str, int]:
+    """Lever kind -> quarters from the quarter being decided until its earliest Action still
+    waiting out its lag takes effect (Observation.waiting); an Action due as the quarter opens is
+    in force, not waiting."""
+    waiting: dict[str, int] = {}
+    for ready, action in queued:
+        if ready > deciding:
+            waiting[action.kind] = min(waiting.get(action.kind, ready - deciding), ready - deciding)
+    return waiting

@@ -546,10 +546,13 @@ class World(Model):
     def usage_estimate(self, country_id: str, policy, lever: str | None = None) -> float:
         """What usage-based programmes (subsidies, incentives) will ask for this quarter at the
         rates `policy` sets: what they owed last quarter at their full rate, scaled by the change
-        of rate (one lever, or all). A programme not used yet is estimated at zero."""
+        of rate (one lever, or all). A programme not used yet is estimated at zero. Between
+        quarters (a desk or a learning environment planning the next one) the last quarter's use
+        is the one just recorded (`usage_now` until the next quarter opens and moves it)."""
         total = 0.0
+        used = self.usage_last if self.in_turn else self.usage_now
         for name in (lever,) if lever else self.USAGE_LEVERS:
-            owed, rate = self.usage_last.get((country_id, name), (0.0, 0.0))
+            owed, rate = used.get((country_id, name), (0.0, 0.0))
             if rate > 0:
                 total += owed * getattr(policy, name) / rate
         return total

@@ -82,6 +82,15 @@ class Observation:
     national_buyer: str | None
     plan_procurement: float  # local currency a quarter the national centre's plan spends now
     levers: list[str]  # the lever kinds this country's state has in the scenario (Actions of others are refused)
+    # The settings once the Actions waiting out their lag take effect (what the desk's sliders show and a
+    # controller plans from), the quarters until each lever kind's earliest waiting Action takes effect
+    # (counted from the quarter being decided: 1 is next quarter), and what the programmes of `ahead`
+    # cost this quarter (local currency; `budget` minus it is the money free for new programmes). All
+    # three are the same whether read while the quarter is decided or just before it opens (a learning
+    # environment observes between quarters): Actions that take effect as the quarter opens count in force.
+    ahead: Policy = _Field()
+    waiting: dict[str, int] = _Field()
+    committed: float = _Field()
     funded: dict[str, float]  # programme -> share of what it owed that the budget paid, last quarter
     refused: list[dict] = _Field()  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed

@@ -75,16 +75,17 @@ def test_invalid_actions_never_crash_and_are_counted():
     env = genv.KoreaEnv(reward_mode="final")
     env.reset(seed=5)
     rewards = []
-    for action in ([99, -4, 7, 1000, -1, 50], [5, 4, 6, 6, 5, 4], [1, 2], np.full(6, 2**40), [np.nan] * 6):
+    for action in ([99, -4, 7, 1000, -1, 50], [5, 4, 6, 6, 5, 4], [1, 2], np.full(12, 2**40), [np.nan] * 10):
         _, reward, terminated, _, info = env.step(action)
         assert info["refused"] >= 0 and not terminated
         rewards.append(reward)
     assert rewards == [0.0] * 5  # final mode: nothing until the last quarter
     # the maximal bundle overspends Korea's budget: the seam refuses some of it, deterministically
     env.reset(seed=5)
-    counts = [env.step(np.asarray(genv.ACTION_NVEC) - 1)[4]["refused"] for _ in range(3)]
+    most = env.action_space.nvec - 1
+    counts = [env.step(most)[4]["refused"] for _ in range(3)]
     env.reset(seed=5)
-    assert counts == [env.step(np.asarray(genv.ACTION_NVEC) - 1)[4]["refused"] for _ in range(3)]
+    assert counts == [env.step(most)[4]["refused"] for _ in range(3)]
     assert sum(counts) > 0
 
 
@@ -105,9 +106,10 @@ def test_the_env_plays_at_a_difficulty_and_refuses_an_unknown_one():
 def test_the_seat_logs_its_actions_like_a_player():
     env = genv.KoreaEnv()
     env.reset(seed=2)
-    env.step([3, 3, 3, 3, 3, 3])
+    env.step([3, 3, 3, 3, 3, 1, 3, 1, 1, 1])
     logged = [e for e in env.world.governance.log if e["country"] == "KOR" and e["source"] == "controller"]
-    assert {e["action"]["kind"] for e in logged} == set(genv.LEVERS)
+    assert {e["action"]["kind"] for e in logged} == set(env.levers)
+    assert "export_control" not in env.levers, "Korea's state is not offered export controls"
 
 
 def test_train_saves_a_policy_that_plays_as_a_strategy(tmp_path: Path, capsys, monkeypatch):
@@ -118,7 +120,7 @@ def test_train_saves_a_policy_that_plays_as_a_strategy(tmp_path: Path, capsys, m
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert re.search(r"policy beats random by [+-]\d+\.\d\d points and laissez_faire by", text)
-    assert json.loads(out.read_text())["nvec"] == genv.ACTION_NVEC.tolist()
+    assert json.loads(out.read_text())["nvec"] == genv.KoreaEnv().action_space.nvec.tolist()
     # the strategy plays exactly what the env played with the same policy
     policy = genv.LinearPolicy.load(out)
     monkeypatch.setenv(genv.POLICY_ENV_VAR, str(out))
@@ -131,7 +133,8 @@ def test_train_saves_a_policy_that_plays_as_a_strategy(tmp_path: Path, capsys, m
 
 def _docs_snippet() -> str:
     text = (Path(__file__).parents[1] / "docs" / "training.md").read_text()
-    assert f"MultiDiscrete({genv.ACTION_NVEC.tolist()})" in text and f"({genv.OBS_SIZE},)" in text
+    env = genv.KoreaEnv()
+    assert f"MultiDiscrete({env.action_space.nvec.tolist()})" in text and f"({env.observation_space.shape[0]},)" in text
     code = next(block for block in re.findall(r"```python\n(.*?)```", text, re.S) if "stable_baselines3" in block)
     assert "total_timesteps=20_000" in code
     return code.replace("total_timesteps=20_000", "total_timesteps=200")
@@ -186,19 +189,20 @@ def test_a_small_cem_run_beats_random_and_laissez_faire_on_held_out_seeds(tmp_pa
 
 def test_action_masks_allow_only_choices_the_seam_accepts_and_a_states_own_levers():
     """Issue 14 item 5: MaskablePPO reads action_masks(); a choice it allows is one the seam
-    takes (one lever at a time), and a lever the state does not have is masked out."""
-    from game.env import ACTION_NVEC, LEVERS, CountriesParallelEnv, KoreaEnv
+    takes (one lever at a time); each country's space holds only the levers its state has."""
+    from game.env import CountriesParallelEnv, KoreaEnv
 
-    bounds = np.cumsum(ACTION_NVEC)[:-1]
     env = KoreaEnv()
     env.reset(seed=2)
+    nvec = env.action_space.nvec
+    bounds = np.cumsum(nvec)[:-1]
     rng = np.random.default_rng(0)
     for _ in range(6):
         mask = env.action_masks()
-        assert mask.shape == (int(ACTION_NVEC.sum()),) and mask.dtype == bool
+        assert mask.shape == (int(nvec.sum()),) and mask.dtype == bool
         parts = np.split(mask, bounds)
         assert all(part[0] for part in parts), "keeping a lever is always allowed"
-        choice = np.zeros(len(ACTION_NVEC), np.int64)
+        choice = np.zeros(len(nvec), np.int64)
         k = int(rng.integers(len(parts)))
         choice[k] = int(rng.choice(np.flatnonzero(parts[k])))
         *_, info = env.step(choice)
@@ -206,8 +210,133 @@ def test_action_masks_allow_only_choices_the_seam_accepts_and_a_states_own_lever
     env.close()
     countries = CountriesParallelEnv()
     _, infos = countries.reset(seed=1)
-    usa = dict(zip(LEVERS, infos["USA"]["action_mask"], strict=True))
-    gulf = dict(zip(LEVERS, infos["GCC"]["action_mask"], strict=True))
-    assert not usa["foundry_subsidy"][1:].any() and not usa["procurement"][1:].any()
-    assert gulf["procurement"][1:].all() and not gulf["chip_incentive"][1:].any()
+    offered = countries.scenario.levers.offered
+    for agent in countries.agents:
+        levers = genv.levers_of(offered[agent])
+        assert countries.action_space(agent).nvec.tolist() == [1 + len(genv.CHOICES[k]) for k in levers]
+        assert len(infos[agent]["action_mask"]) == len(levers)
+    usa = dict(zip(genv.levers_of(offered["USA"]), infos["USA"]["action_mask"], strict=True))
+    gulf = dict(zip(genv.levers_of(offered["GCC"]), infos["GCC"]["action_mask"], strict=True))
+    assert usa["export_control"][1:].all() and "foundry_subsidy" not in usa
+    assert gulf["procurement"][1:].all() and set(gulf) == {"procurement", "equity"}
     countries.close()
+
+
+def test_the_usa_agent_plays_its_own_lever_export_controls_on_china():
+    countries = genv.CountriesParallelEnv(agents=["USA"])
+    countries.reset(seed=3)
+    levers = genv.levers_of(countries.scenario.levers.offered["USA"])
+    choice = np.zeros(len(levers), np.int64)
+    choice[levers.index("export_control")] = 2  # every accelerator
+    countries.step({"USA": choice})
+    logged = [e["action"] for e in countries.game.world.governance.log
+              if e["country"] == "USA" and e["source"] == "controller"]
+    assert {"kind": "export_control", "good": "accelerator", "to_countries": ["CHN"], "perf_above": 0.0}.items() \
+        <= logged[0].items()
+    countries.close()
+
+
+def test_countries_left_out_of_the_agents_play_their_real_programme_or_the_named_opponent():
+    countries = genv.CountriesParallelEnv(agents=["KOR", "USA"], opponents={"JPN": "laissez_faire"})
+    observations, _ = countries.reset(seed=4)
+    assert countries.agents == ["KOR", "USA"] and set(observations) == {"KOR", "USA"}
+    while countries.agents:
+        countries.step({})
+    log = countries.game.world.governance.log
+    acted = {e["country"] for e in log if e["source"] == "controller" and not e.get("refused")}
+    assert "CHN" in acted, "China's real programme (Big Fund equity, capacity support) plays on"
+    assert "JPN" not in acted, "Japan plays the named opponent, laissez_faire"
+    countries.close()
+    with pytest.raises(ValueError, match="played by the learner"):
+        genv.CountriesParallelEnv(agents=["KOR"], opponents={"KOR": "random"})
+    with pytest.raises(ValueError, match="XYZ"):
+        genv.CountriesParallelEnv(agents=["KOR", "XYZ"])
+
+
+def test_state_is_every_countrys_observation_and_each_carries_its_agent_id():
+    countries = genv.CountriesParallelEnv()
+    observations, _ = countries.reset(seed=5)
+    order = countries.possible_agents
+    state = countries.state()
+    assert countries.state_space.contains(state)
+    size = countries.observation_space("KOR").shape[0]
+    for i, agent in enumerate(order):
+        assert np.array_equal(state[i * size:(i + 1) * size], observations[agent])
+        assert observations[agent][-len(order):].tolist() == [1.0 if j == i else 0.0 for j in range(len(order))]
+    countries.close()
+
+
+def test_the_observation_holds_the_settings_in_force_what_waits_and_the_money_left():
+    from game.scenario import load_scenario
+
+    scenario = load_scenario("baseline")
+    scenario.levers.lags["convergence"] = 3  # a lever with a longer lag, so that something waits
+    env = genv.KoreaEnv(scenario)
+    first, _ = env.reset(seed=6)
+    kinds = list(genv.LEVER_KINDS)
+    settings = slice(len(genv.OBS_KEYS) + 2, len(genv.OBS_KEYS) + 2 + len(kinds))
+    waiting = slice(settings.stop, settings.stop + len(kinds))
+    free = waiting.stop
+    assert first[settings][kinds.index("chip_incentive")] == 0.0 and first[free] > 0.9
+    choice = np.zeros(len(env.levers), np.int64)
+    choice[env.levers.index("chip_incentive")] = len(genv.INCENTIVES)  # the largest: reads 1
+    choice[env.levers.index("convergence")] = len(genv.RATES)
+    after, *_ = env.step(choice)
+    # lag 1: in force when the next quarter is decided, so a setting and nothing waiting
+    assert after[settings][kinds.index("chip_incentive")] == pytest.approx(1.0)
+    assert after[waiting][kinds.index("chip_incentive")] == 0.0
+    # lag 3: two more quarters to wait after the next decision opens, and its setting read ahead
+    assert after[waiting][kinds.index("convergence")] == pytest.approx(2 / genv.WAITING_SCALE)
+    assert after[settings][kinds.index("convergence")] == pytest.approx(1.0)
+    assert after[free] < first[free], "programmes in force leave less of the budget free"
+    later, *_ = env.step(np.zeros(len(env.levers), np.int64))
+    assert later[waiting][kinds.index("convergence")] == pytest.approx(1 / genv.WAITING_SCALE)
+    env.close()
+
+
+def test_the_env_plays_against_named_opponents_and_refuses_a_bad_one(tmp_path: Path):
+    env = genv.KoreaEnv(opponents={"CHN": "laissez_faire"})
+    env.reset(seed=7)
+    while not env.world.finished:
+        env.step(np.zeros(len(env.levers), np.int64))
+    acted = {e["country"] for e in env.world.governance.log if e["source"] == "controller"}
+    assert "CHN" not in acted and "USA" in acted
+    env.close()
+    with pytest.raises(ValueError, match="no-such-strategy"):
+        genv.KoreaEnv(opponents={"USA": "no-such-strategy"})
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"format": "team-korea-linear-policy/1", "nvec": [6, 5, 6, 6, 6, 5], "theta": []}))
+    with pytest.raises(ValueError, match="train it again"):
+        genv.KoreaEnv(opponents={"USA": f"policy:{old}"})
+
+
+def _block(marker: str) -> str:
+    text = (Path(__file__).parents[1] / "docs" / "training.md").read_text()
+    return next(block for block in re.findall(r"```python\n(.*?)```", text, re.S) if marker in block)
+
+
+def test_the_docs_self_play_league_runs_and_its_policies_meet_in_a_tournament(tmp_path: Path, monkeypatch):
+    from game.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    code = _block("league = ").replace("iterations=3, samples=8, episodes=2", "iterations=1, samples=2, episodes=1")
+    exec(compile(code, "docs/training.md", "exec"), {})
+    for name in ("kor_0", "kor_1", "usa_0", "usa_1"):
+        policy = genv.LinearPolicy.load(tmp_path / f"{name}.json")
+        assert policy.levers == genv.levers_of(genv.KoreaEnv(country=name[:3].upper()).scenario.levers.offered[
+            name[:3].upper()])
+    assert json.loads((tmp_path / "usa_1.json").read_text())["opponents"] == {"KOR": "policy:kor_1.json"}
+    assert main(["tournament", "--seat", "KOR=policy:kor_0.json,policy:kor_1.json", "--seat",
+                 "USA=policy:usa_0.json,policy:usa_1.json", "--seeds", "1", "--out", "league", "--workers", "0",
+                 "--quiet", "--no-plots"]) == 0
+
+
+def test_the_docs_sb3_strategy_class_builds_the_envs_observation():
+    compile(_block("class PPOKorea"), "docs/training.md", "exec")
+    env = genv.KoreaEnv()
+    first, _ = env.reset(seed=8)
+    observation = env.world.governance.observe("KOR")
+    assert list(observation.indicators) == [c.id for c in env.scenario.countries]
+    assert np.array_equal(genv.Featurizer(list(observation.indicators))(observation), first)
+    env.close()
+

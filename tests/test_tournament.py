@@ -368,11 +368,16 @@ def test_a_saved_policy_plays_by_name_and_a_missing_one_is_a_usage_error(tmp_pat
     from game.tournament.strategies import factory
 
     path = tmp_path / "policy.json"
-    LinearPolicy(np.zeros(LinearPolicy.size())).save(path)
+    levers, countries = ["chip_incentive", "rd_grant"], ["KOR", "USA"]
+    LinearPolicy(np.zeros(LinearPolicy.size(levers, countries)), levers, countries).save(path)
     made = factory(f"policy:{path}", "KOR")()
     assert isinstance(made, PolicyController) and made.path == str(path)
     with pytest.raises(SpecError, match="no policy file"):
         factory(f"policy:{tmp_path / 'missing.json'}", "KOR")
+    old = tmp_path / "old.json"  # the first trainer's format: refused before any game, not forfeited in each
+    old.write_text('{"format": "team-korea-linear-policy/1", "nvec": [6, 5, 6, 6, 6, 5], "theta": []}')
+    with pytest.raises(SpecError, match="train it again"):
+        factory(f"policy:{old}", "KOR")
 
 
 # --- resume safety: the meta table ------------------------------------------------------------------------------

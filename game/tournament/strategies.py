@@ -36,6 +36,10 @@ def factory(spec: str, role: str) -> Callable[[], object]:
             raise SpecError(f"'{spec}': no policy file '{path}' (make one with python main.py train --out PATH)")
         from game.env import PolicyController
 
+        try:
+            PolicyController(path)  # a policy for another design (an older trainer's) is refused here, once
+        except ValueError as exc:
+            raise SpecError(f"'{spec}': {exc}") from None
         return lambda: PolicyController(path)
     if is_plugin(spec):
         return load_class(spec)
