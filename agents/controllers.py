@@ -87,8 +87,16 @@ class TeamKorea(Controller):
 
     name = "team_korea"
 
-    def __init__(self, scale: float = 1.0) -> None:
+    def __init__(self, scale: float = 1.0, domestic: float = 0.4) -> None:
         self.scale = scale
+        self.domestic = domestic
+
+    def mix(self) -> dict[str, float]:
+        """The centre's purchase: `domestic` home chips, 10% other, the rest the leader's (the
+        seeds' 50/40/10 by default)."""
+        if self.domestic == 0.4:
+            return {"leader": 0.5, "domestic": 0.4, "other": 0.1}
+        return {"leader": round(0.9 - self.domestic, 9), "domestic": self.domestic, "other": 0.1}
 
     def plan(self, obs: Observation) -> list[Action]:
         s, fx = self.scale, obs.usd_rate
@@ -97,7 +105,7 @@ class TeamKorea(Controller):
         hbm = [n for n, f in obs.home_firms.items() if f["kind"] == "hbm_maker"]
         plan: list[Action] = []
         if obs.national_buyer:
-            plan.append(Procurement(budget=obs.plan_procurement, mix={"leader": 0.5, "domestic": 0.4, "other": 0.1}))
+            plan.append(Procurement(budget=obs.plan_procurement, mix=self.mix()))
         plan += [FoundrySubsidy(rate=0.5 * s), ChipIncentive(rate=0.3 * s), TradeStance(stance="balanced")]
         plan += [Convergence(industry=i, intensity=min(1.0, 0.6 * s)) for i in obs.home_industries]
         plan += [RDGrant(designer=d, amount=0.02 * s * fx * 1e9) for d in designers]
@@ -204,7 +212,9 @@ class Greedy(Controller):
     quarter it works in), or none."""
 
     name = "greedy"
-    horizon = 3
+
+    def __init__(self, horizon: int = 3) -> None:
+        self.horizon = horizon  # quarters ahead a move is judged on
 
     def decide(self, obs):
         moves: list[list[Action]] = [[]]
@@ -238,10 +248,10 @@ class Adaptive(Controller):
     The service incentive and the convergence programmes, which pay per use, run from turn 1."""
 
     name = "adaptive"
-    STEP = 0.1  # how far the centre's home-chip share moves in a quarter
 
-    def __init__(self) -> None:
-        self.domestic = 0.5
+    def __init__(self, step: float = 0.1, start: float = 0.5) -> None:
+        self.step = step  # how far the centre's home-chip share moves in a quarter
+        self.domestic = start  # the home-chip share it starts from
         self.last_hbm_price: float | None = None
 
     def decide(self, obs: Observation) -> list[Action]:
@@ -261,9 +271,9 @@ class Adaptive(Controller):
             plan += [BrokerLink(designer=d, supplier=c) for d in designers for c in suppliers]
         if obs.national_buyer:
             if binding <= {"demand", None}:
-                self.domestic = min(self.domestic + self.STEP, 0.9)
+                self.domestic = min(self.domestic + self.step, 0.9)
             elif binding - {"demand", None}:
-                self.domestic = max(self.domestic - self.STEP, 0.3)
+                self.domestic = max(self.domestic - self.step, 0.3)
             mix = {"domestic": round(self.domestic, 2), "leader": round(0.9 - self.domestic, 2), "other": 0.1}
             plan.append(Procurement(budget=obs.plan_procurement, mix=mix))
         if "demand" in binding and policy.chip_incentive < 0.5 and obs.turn > 0:
@@ -416,13 +426,90 @@ PERSON = "player"  # how a save names a seat a person played (the desktop game's
 
 
 def make_controller(country: str, name: str) -> Controller:
-    """A controller by name; raises KeyError with the valid names for an unknown one. A person's
-    seat (`PERSON`), resumed by a headless command, keeps the programmes in force (laissez_faire)."""
+    """A controller by name, with parameters where the strategy takes some
+    (`team_korea(scale=0.5, domestic=0.6)`, `PARAMETERS`); raises KeyError with the valid names
+    for an unknown one, ValueError for a parameter it does not take or a value out of range. A
+    person's seat (`PERSON`), resumed by a headless command, keeps the programmes in force
+    (laissez_faire)."""
     defaults = _defaults()
-    if name == "default":
+    base = name.partition("(")[0].strip()
+    if base not in KOREAN_STRATEGIES and base not in ("default", PERSON):
+        raise KeyError(f"unknown strategy '{base}' for {country} (valid: {', '.join(strategy_names(country))})")
+    base, params = parse_spec(name)
+    if params:
+        controller = KOREAN_STRATEGIES[base](**params)
+        controller.name = canonical(base, params)  # what saves and summaries record, so a resumed game is the same
+        return controller
+    if base == "default":
         return defaults[country]() if country in defaults else LaissezFaire()
-    if name == PERSON:
+    if base == PERSON:
         return LaissezFaire()
-    if name in KOREAN_STRATEGIES:
-        return KOREAN_STRATEGIES[name]()
-    raise KeyError(f"unknown strategy '{name}' for {country} (valid: {', '.join(strategy_names(country))})")
+    return KOREAN_STRATEGIES[base]()
+
+
+# Parameters the built-in strategies take on the command line, `name(key=value, ...)`:
+# name -> parameter -> (type, lowest, highest, what it sets). The defaults are the constructors'.
+PARAMETERS: dict[str, dict[str, tuple[type, float, float, str]]] = {
+    "team_korea": {"scale": (float, 0.0, 3.0, "every programme's size, times the seeds' (1)"),
+                   "domestic": (float, 0.0, 0.9, "the centre's home-chip share (0.4; the leader gets 0.9 minus it)")},
+    "adaptive": {"step": (float, 0.0, 0.5, "how far the centre's home-chip share moves a quarter (0.1)"),
+                 "start": (float, 0.3, 0.9, "the home-chip share it starts from (0.5)")},
+    "greedy": {"horizon": (int, 1, 8, "quarters ahead a move is judged on (3)")},
+}
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, float | int]]:
+    """`name(key=value, ...)` as (name, typed parameters); a plain name has none. ValueError for
+    malformed text, a strategy without parameters, an unknown key (naming the ones it takes), a
+    key given twice, or a value of the wrong type or out of range."""
+    spec = spec.strip()
+    if "(" not in spec and ")" not in spec:
+        return spec, {}
+    name, _, rest = spec.partition("(")
+    name = name.strip()
+    if not rest.endswith(")") or "(" in rest[:-1] or ")" in rest[:-1]:
+        raise ValueError(f"strategy '{spec}': write name(key=value, ...), e.g. team_korea(scale=0.5)")
+    accepted = PARAMETERS.get(name)
+    if accepted is None:
+        takes = ", ".join(sorted(PARAMETERS))
+        raise ValueError(f"strategy '{spec}': '{name}' takes no parameters (those that do: {takes})")
+    params: dict[str, float | int] = {}
+    for item in filter(None, (p.strip() for p in rest[:-1].split(","))):
+        key, equals, text = (x.strip() for x in item.partition("="))
+        if not equals or key not in accepted:
+            options = "; ".join(f"{k}: {v[3]}, {v[1]:g} to {v[2]:g}" for k, v in accepted.items())
+            raise ValueError(f"strategy '{spec}': '{item}' is not one of its parameters ({options})")
+        if key in params:
+            raise ValueError(f"strategy '{spec}': {key} is given twice")
+        kind, low, high, _ = accepted[key]
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"strategy '{spec}': {key} must be {'a whole number' if kind is int else 'a number'}, "
+                             f"not '{text}'") from None
+        if not low <= value <= high:  # NaN fails both
+            raise ValueError(f"strategy '{spec}': {key} must be from {low:g} to {high:g}, not {text}")
+        params[key] = value
+    return name, params
+
+
+def canonical(name: str, params: dict) -> str:
+    """A parameterised strategy's name in one spelling (its parameters in PARAMETERS' order)."""
+    order = [k for k in PARAMETERS[name] if k in params]
+    return f"{name}({', '.join(f'{k}={params[k]!r}' for k in order)})"
+
+
+def split_specs(text: str) -> list[str]:
+    """A comma-separated list of strategies, where a strategy's own parameters may hold commas
+    (`team_korea(scale=0.5, domestic=0.6),adaptive`): split only outside parentheses."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth <= 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]

@@ -90,6 +90,8 @@ def make_controller(country: str, spec: str):
             return builtin(country, spec)
         except KeyError as exc:
             raise SpecError(f"{exc.args[0]}; or your own as {SPEC_FORMS}") from None
+        except ValueError as exc:  # a parameter it does not take, or a value out of range
+            raise SpecError(str(exc)) from None
     return PlugIn(spec, country, instantiate(spec))
 
 

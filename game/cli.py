@@ -34,9 +34,12 @@ class EnvironmentFailure(Exception):
 
 
 def _controls(text: str) -> dict[str, str]:
-    """Parse KOR=team_korea,USA=default into {country: strategy name}."""
+    """Parse KOR=team_korea,USA=default into {country: strategy name} (a strategy's parameters,
+    `team_korea(scale=0.5, domestic=0.6)`, may hold commas)."""
+    from agents.controllers import split_specs
+
     chosen: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
+    for part in split_specs(text):
         code, sep, name = part.partition("=")
         if not sep or not code.strip() or not name.strip():
             raise argparse.ArgumentTypeError(f"'{part}' is not CODE=STRATEGY (e.g. KOR=team_korea)")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.controllers import split_specs
 from game.text import display_width, pad
 from game.tournament.stats import Board, game_score, leaderboard, mean_ci
 from game.tournament.tasks import LINEUP_SEPARATOR, lineup
@@ -101,7 +102,7 @@ def parse_seats(texts: list[str]) -> dict[str, list[str]]:
     for text in texts:
         code, equals, specs = text.partition("=")
         code = code.strip().upper()
-        strategies = [s.strip() for s in specs.split(",") if s.strip()]
+        strategies = split_specs(specs)
         if not equals or not code or not strategies:
             raise DesignError(f"--seat {text}: write a country code, '=' and its strategies, e.g. "
                               "--seat KOR=team_korea,laissez_faire")

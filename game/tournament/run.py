@@ -509,7 +509,9 @@ def options_from(args) -> Options:
     elif args.strategies is None:
         raise TournamentUsageError("name the strategies: --strategies A,B,... (with --role), or --seat CODE=A,B,... "
                                    "for each seat of a head-to-head tournament")
-    strategies = [s.strip() for s in (args.strategies or "").split(",") if s.strip()]
+    from agents.controllers import split_specs
+
+    strategies = split_specs(args.strategies or "")  # a strategy's parameters may hold commas
     return Options(strategies=strategies, seeds=args.seeds,
                    out=Path(args.out), role=args.role or "KOR", scenario=args.scenario, workers=args.workers,
                    batch_size=args.batch or None, master_seed=args.master_seed,

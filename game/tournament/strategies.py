@@ -45,9 +45,13 @@ def factory(spec: str, role: str) -> Callable[[], object]:
         return load_class(spec)
     from agents.controllers import make_controller
 
-    if spec not in builtin_names(role):
+    if spec.partition("(")[0].strip() not in builtin_names(role):
         raise SpecError(f"unknown strategy '{spec}' for {role} (valid: {', '.join(builtin_names(role))}; "
                         f"or your own as {SPEC_FORMS})")
+    try:
+        make_controller(role, spec)  # its parameters checked here, once, not in every game
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
     return lambda: make_controller(role, spec)
 
 
