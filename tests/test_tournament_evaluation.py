@@ -262,3 +262,34 @@ def test_the_api_gives_the_evaluation_welfare_and_alpharank_at_another_alpha(tmp
     assert korea(high).max() > 0.99
     assert isinstance(empirical.render(results.outcome.evaluation, "ko"), str)
 
+
+
+# ----------------------------------------------------------------------------- per-quarter records
+
+
+def test_quarters_records_each_seats_score_and_actions_quarter_by_quarter(tmp_path):
+    import json
+
+    from game.tournament.api import Tournament
+
+    results = Tournament(seats={"KOR": ["adaptive", "laissez_faire"], "USA": ["default"]}, seeds=1, workers=0,
+                         out=tmp_path, quarters=True).play()
+    quarters, games = results.quarters, results.games
+    assert len(quarters) == len(games) * 20 and (tmp_path / "quarters.csv").exists()
+    for game in games.itertuples():
+        mine = quarters[(quarters.lineup == game.lineup) & (quarters.role == game.role)].sort_values("turn")
+        assert list(mine.turn) == list(range(1, 21)) and mine.date.iloc[0] == "2025Q1"
+        assert mine.score.iloc[-1] == pytest.approx(game.total)  # the last quarter's score is the game's
+    adaptive = quarters[(quarters.role == "KOR") & (quarters.strategy == "adaptive")]
+    first = json.loads(adaptive[adaptive.turn == 1].actions.iloc[0])
+    assert {"kind": "chip_incentive", "rate": 0.3} in first  # adaptive's first quarter, as it plays it
+    idle = quarters[(quarters.role == "KOR") & (quarters.strategy == "laissez_faire")]
+    acted = [json.loads(a) for a in idle.actions if a != "[]"]  # only its answers to an event's choice
+    assert len(acted) <= 1 and all(a["kind"] == "trade_stance" for q in acted for a in q)
+    assert idle.refused.sum() == 0
+
+
+def test_without_quarters_there_is_no_quarters_table(tmp_path):
+    outcome = run_tournament(Options(strategies=["laissez_faire"], seeds=1, out=tmp_path, workers=0, progress=False,
+                                     plots=False))
+    assert outcome.quarters == [] and not (tmp_path / "quarters.csv").exists()

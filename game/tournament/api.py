@@ -10,6 +10,7 @@
     results.evaluation # pandas DataFrame: each seat's strategies as focal players, regret, alpha-rank mass
     results.welfare    # pandas DataFrame: per combination, every country's welfare, regrets, alpha-rank mass
     results.alpharank(alpha=10)  # alpha-rank again at another selection intensity
+    results.quarters   # with quarters=True: each seat's score and Actions quarter by quarter
 
 `background=N` samples N profiles of the other seats for every seat's every strategy instead of
 playing every combination (Melting Pot's focal/background design; evaluation.py).
@@ -56,6 +57,7 @@ class Tournament:
     plots: bool = False
     progress: bool = False
     background: int = 0  # head-to-head: sampled background profiles per focal strategy (0: every combination)
+    quarters: bool = False  # record each named seat's score and Actions quarter by quarter (Results.quarters)
     options: dict = field(default_factory=dict)  # any other run.Options field
 
     def play(self) -> Results:
@@ -72,7 +74,7 @@ class Tournament:
                           decision_timeout=self.decision_timeout, backend=self.backend, address=self.address,
                           lang=self.lang, plots=self.plots, progress=self.progress, difficulty=self.difficulty,
                           seats=None if self.seats is None else {k.upper(): list(v) for k, v in self.seats.items()},
-                          background=self.background, **self.options)
+                          background=self.background, quarters=self.quarters, **self.options)
         outcome = run_tournament(options)
         return Results(outcome, pd.DataFrame([r for rows in outcome.rows for r in rows]), _payoff_frame(outcome))
 
@@ -99,6 +101,12 @@ class Results:
     @property
     def interrupted(self) -> bool:
         return self.outcome.interrupted
+
+    @property
+    def quarters(self) -> pd.DataFrame:
+        """One row per seat per quarter of the games played with `quarters=True` (the store's
+        `quarters` table: score after the quarter, its Actions as JSON, refused ones counted)."""
+        return pd.DataFrame(self.outcome.quarters)
 
     @property
     def evaluation(self) -> pd.DataFrame:

@@ -52,3 +52,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="head-to-head with many seats: instead of every combination, play each seat's every "
                              "strategy against N sampled profiles of the other seats (Melting Pot's focal/background "
                              "evaluation); the report scores each strategy as the focal player")
+    parser.add_argument("--quarters", action="store_true",
+                        help="also record each named seat's score and Actions quarter by quarter (table quarters, "
+                             "quarters.csv; ~10%% more CPU a game) for the games this run plays")

@@ -76,6 +76,7 @@ class Options:
     # Cross-play only: play, for every seat's every strategy, this many sampled profiles of the other
     # seats instead of every combination (crossplay.sample_backgrounds); 0: every combination.
     background: int = 0
+    quarters: bool = False  # record each named seat's score and Actions quarter by quarter (quarters.csv)
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Outcome:
     rows: list[list[dict]] = field(default_factory=list)  # per design, its recorded rows on this run's seeds
     labels: dict[str, str] = field(default_factory=dict)  # strategy -> its short label (its `name`)
     evaluation: object = None  # a cross-play's empirical.Evaluation (focal scores, regret, alpha-rank, welfare)
+    quarters: list[dict] = field(default_factory=list)  # the quarters table's rows (--quarters), this scenario's
     _payoffs: list[list[crossplay.Payoff]] | None = field(default=None, repr=False)
 
     @property
@@ -337,7 +339,8 @@ def _play(options: Options, scenario, designs: list[Design], store: Store, outco
     per_game = len(designs[0].seats)  # rows a game gives: one per named seat
     workers = (os.cpu_count() or 1) if options.workers is None else options.workers
     size = options.batch_size or auto_batch(len(todo), workers)
-    config = Config(options.scenario, options.decision_timeout, os.getcwd(), scenario, options.difficulty)
+    config = Config(options.scenario, options.decision_timeout, os.getcwd(), scenario, options.difficulty,
+                    options.quarters)
     start = time.perf_counter()
     interrupted = False
     if todo:
@@ -393,7 +396,7 @@ def _report(options: Options, roles: list[str], store: Store, outcome: Outcome) 
     if options.ecological:
         for design, table in zip(outcome.designs, outcome.payoffs, strict=True):
             texts.append(_ecology(options, design, table, {}))
-    _finish(options, texts, outcome)
+    _finish(options, texts, outcome, store)
 
 
 def _shown(options: Options) -> str:
@@ -451,7 +454,7 @@ def _report_crossplay(options: Options, scenario, design: Design, store: Store, 
     outcome.written.insert(0, _writing(options.out, store.export_csv, options.out / "games.csv"))
     outcome.written.insert(1, _writing(options.out, crossplay.write_payoffs, options.out / "payoffs.csv",
                                        table, design))
-    _finish(options, texts, outcome)
+    _finish(options, texts, outcome, store)
 
 
 def _ecology(options: Options, design: Design, table: list, names: dict,
@@ -466,9 +469,14 @@ def _ecology(options: Options, design: Design, table: list, names: dict,
     return crossplay.render_ecology(history, design, options.lang, labels or {}, names)
 
 
-def _finish(options: Options, texts: list[str], outcome: Outcome) -> None:
-    """The report's text: the tables, then the footer (games played, files written, notes)."""
+def _finish(options: Options, texts: list[str], outcome: Outcome, store: Store | None = None) -> None:
+    """The report's text: the tables, then the footer (games played, files written, notes);
+    quarters.csv beside games.csv when any game recorded its quarters."""
     from game.text import tr
+
+    if store is not None and store.has_quarters():
+        outcome.written.insert(1, _writing(options.out, store.export_quarters, options.out / "quarters.csv"))
+        outcome.quarters = store.quarter_rows(options.scenario)
 
     if not outcome.todo:
         texts.insert(0, tr("tournament.nothing_to_do", options.lang))
@@ -518,4 +526,4 @@ def options_from(args) -> Options:
                    decision_timeout=args.decision_timeout or None, backend=args.backend, address=args.address,
                    lang=args.lang, plots=not args.no_plots, progress=not args.quiet,
                    restart=args.restart, verify=args.verify or 0, difficulty=args.difficulty, seats=seats,
-                   ecological=args.ecological or 0, background=args.background or 0)
+                   ecological=args.ecological or 0, background=args.background or 0, quarters=args.quarters)

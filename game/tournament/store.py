@@ -190,6 +190,51 @@ class Store:
                     names = list(values)
                     self.db.execute(f"INSERT OR IGNORE INTO games ({', '.join(map(quote, names))}) "
                                     f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
+                    if row.get("quarters"):
+                        self._add_quarters(row)
+
+    QUARTER_COLUMNS = (("scenario", "TEXT"), ("lineup", "TEXT"), ("role", "TEXT"), ("strategy", "TEXT"),
+                       ("seed", "INTEGER"), ("turn", "INTEGER"), ("date", "TEXT"), ("score", "REAL"),
+                       ("actions", "TEXT"), ("refused", "INTEGER"))
+
+    def _add_quarters(self, row: dict) -> None:
+        """A game's seat quarter by quarter (`--quarters`), in the `quarters` table, made when first
+        needed; inside `add`'s transaction, so a batch's games and their quarters land together."""
+        columns = ", ".join(f"{quote(n)} {t}" for n, t in self.QUARTER_COLUMNS)
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS quarters ({columns}, PRIMARY KEY "
+                        "(scenario, lineup, role, strategy, seed, turn))")
+        key = (row["scenario"], row.get("lineup") or "", row["role"], row["strategy"], row["seed"])
+        self.db.executemany("INSERT OR IGNORE INTO quarters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(*key, q["turn"], q["date"], q["score"], q["actions"], q["refused"])
+                             for q in row["quarters"]])
+
+    def has_quarters(self) -> bool:
+        with _guarded(self.path):
+            return self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='quarters'").fetchone() \
+                is not None
+
+    def quarter_rows(self, scenario: str | None = None) -> list[dict]:
+        """The `quarters` table (empty if no game recorded it), in key order."""
+        if not self.has_quarters():
+            return []
+        sql, args = "SELECT * FROM quarters", []
+        if scenario is not None:
+            sql, args = sql + " WHERE scenario=?", [scenario]
+        with _guarded(self.path):
+            cursor = self.db.execute(sql + " ORDER BY scenario, lineup, role, strategy, seed, turn", args)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor]
+
+    def export_quarters(self, path: Path) -> Path:
+        """quarters.csv: the `quarters` table, one line per seat per quarter (OSError if it cannot be written)."""
+        rows = self.quarter_rows()
+        tmp = Path(path).with_suffix(".csv.tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow([n for n, _ in self.QUARTER_COLUMNS])
+            writer.writerows([r[n] for n, _ in self.QUARTER_COLUMNS] for r in rows)
+        tmp.replace(path)
+        return Path(path)
 
     def rows(self, scenario: str | None = None, role: str | None = None) -> list[dict]:
         sql, args = "SELECT * FROM games", []

@@ -28,6 +28,7 @@ class Config:
     # the meta table hashed even if it is edited mid-run, and unpickling (0.5 ms) beats parsing (7 ms).
     parsed: object = None
     difficulty: str = "normal"  # a level of assets/difficulty.toml; the role played is the player
+    quarters: bool = False  # also record each named seat's score and Actions quarter by quarter (--quarters)
 
 
 # A game is (strategy, role, seed): one named seat against every other country's default, or, in a

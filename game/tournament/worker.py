@@ -150,6 +150,8 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
             row["total"] = float(world.scores[row["role"]])
             row["components"] = _components(scenario, world, row["role"])
             row["scores"] = {c: float(v) for c, v in world.scores.items()}  # every country's, for welfare
+            if config.quarters:
+                row["quarters"] = quarter_rows(world, row["role"])
     except BaseException as exc:  # a strategy's fault (or a game it broke): this game is forfeit
         if _users_ctrl_c(exc):
             raise
@@ -174,6 +176,27 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
             row["slowest_decision"] = inner.slowest
         row["wall_time"], row["cpu_time"] = wall, used
     return rows
+
+
+def quarter_rows(world, role: str) -> list[dict]:
+    """A seat's game quarter by quarter (the store's `quarters` table): its score after each
+    quarter and the Actions it submitted in it, its controller's and its answers to events' choices
+    (JSON, as the save's log has them; refused ones counted apart). Building every quarter's score costs ~10% more a game, so only on request."""
+    import json
+
+    by_turn: dict[int, list[dict]] = {}
+    refused: dict[int, int] = {}
+    for entry in world.governance.log:
+        if entry.get("country") != role or not entry.get("action"):
+            continue
+        if entry.get("refused"):
+            refused[entry["turn"]] = refused.get(entry["turn"], 0) + 1
+        else:
+            by_turn.setdefault(entry["turn"], []).append(entry["action"])
+    return [{"turn": record.turn, "date": record.date, "score": float(record.scores[role]),
+             "actions": json.dumps(by_turn.get(record.turn, []), sort_keys=True, separators=(",", ":")),
+             "refused": refused.get(record.turn, 0)}
+            for record in world.history._records]
 
 
 def _components(scenario, world, role: str) -> dict[str, float]:
