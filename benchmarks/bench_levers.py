@@ -294,8 +294,11 @@ def lever_configs() -> list[Config]:
         "export_control@USA", "export_control", "USA: every accelerator to CHN (perf_above 0), with its reach",
         country="USA",
         actions=lambda obs: [ExportControl(good="accelerator", to_countries=["CHN"], perf_above=0.0)],
-        targets=(Target("USA.accelerator_share", -1, SHARE),
+        targets=(Target("CHN.compute_share", -1, SHARE,
+                        note="the US objective's aim: controlled compute out of China"),
                  Target("CHN.domestic_compute_share", +1, SHARE),
+                 Target("USA.accelerator_share", -1, SHARE, judged=False,
+                        note="barely moves: Chinese demand the control turns away goes unmet, not to rivals"),
                  Target("KOR.accelerator_share", -1, SMALL_SHARE, judged=False,
                         note="Korean chips are under the US reach too"))))
     # The priming-water chain: the subsidy at full for 8 quarters, then none (a plug-in file).
