@@ -324,9 +324,9 @@ class Governance:
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
             levers=world.scenario.levers.offered_to(country_id) if world.scenario.levers else [],
-            ahead=Deferred(self._ahead, country_id, queued, deciding),
+            ahead=Deferred(self._ahead, country_id, queued),
             waiting=Deferred(_waiting, queued, deciding),
-            committed=Deferred(self._committed, country_id, queued, deciding),
+            committed=Deferred(self._committed, country_id, queued),
             funded=self.funded_shares(country, last=world.in_turn),
             refused=Deferred(self.refusals, country_id, last),
             rng=self.rngs[country_id],
@@ -334,7 +334,7 @@ class Governance:
             preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),
         )
 
-    def _ahead(self, country_id: str, queued: list, deciding: int):
+    def _ahead(self, country_id: str, queued: list):
         """The country's settings with every queued Action in force (Observation.ahead). The
         policy is read when first asked for: Actions enacted since `observe` are among `queued`,
         and only the country's own submissions change it, which a controller that asks after
@@ -346,12 +346,12 @@ class Governance:
                 self._apply_to_policy(action, policy, country, dry=True)
         return policy
 
-    def _committed(self, country_id: str, queued: list, deciding: int) -> float:
+    def _committed(self, country_id: str, queued: list) -> float:
         """What the programmes of `_ahead` cost this quarter (Observation.committed): standing
         programmes, support owed on projects under way, usage-based ones at last quarter's use."""
         world = self.world
         country = world.countries[country_id]
-        policy = self._ahead(country_id, queued, deciding)
+        policy = self._ahead(country_id, queued)
         return policy.standing_cost(world, country) + country.committed_support() + world.usage_estimate(country_id,
                                                                                                           policy)
 

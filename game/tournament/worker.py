@@ -181,7 +181,8 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
 def quarter_rows(world, role: str) -> list[dict]:
     """A seat's game quarter by quarter (the store's `quarters` table): its score after each
     quarter and the Actions it submitted in it, its controller's and its answers to events' choices
-    (JSON, as the save's log has them; refused ones counted apart). Building every quarter's score costs ~10% more a game, so only on request."""
+    (JSON, as the save's log has them; refused ones counted apart). Building every quarter's
+    score costs ~10% more a game, so only on request."""
     import json
 
     by_turn: dict[int, list[dict]] = {}
