@@ -54,4 +54,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "evaluation); the report scores each strategy as the focal player")
     parser.add_argument("--quarters", action="store_true",
                         help="also record each named seat's score and Actions quarter by quarter (table quarters, "
-                             "quarters.csv; ~10%% more CPU a game) for the games this run plays")
+                             "quarters.csv; ~3%% more CPU a game) for the games this run plays")
