@@ -106,12 +106,14 @@ class TeamKorea(Controller):
         plan: list[Action] = []
         if obs.national_buyer:
             plan.append(Procurement(budget=obs.plan_procurement, mix=self.mix()))
-        plan += [FoundrySubsidy(rate=0.5 * s), ChipIncentive(rate=0.3 * s), TradeStance(stance="balanced")]
+        # each rate scaled, then held at its lever's maximum (scale 3 asks more than a lever can give)
+        plan += [FoundrySubsidy(rate=min(0.5 * s, 1.0)), ChipIncentive(rate=min(0.3 * s, 0.5)),
+                 TradeStance(stance="balanced")]
         plan += [Convergence(industry=i, intensity=min(1.0, 0.6 * s)) for i in obs.home_industries]
         plan += [RDGrant(designer=d, amount=0.02 * s * fx * 1e9) for d in designers]
         plan += [BrokerLink(designer=d, supplier=c) for d in designers for c in suppliers]
-        plan.append(ServiceIncentive(rate=0.2 * s))
-        plan += [CapacitySupport(firm=h, rate=0.1 * s) for h in hbm]
+        plan.append(ServiceIncentive(rate=min(0.2 * s, 0.5)))
+        plan += [CapacitySupport(firm=h, rate=min(0.1 * s, 0.5)) for h in hbm]
         return plan
 
     def decide(self, obs):
@@ -450,7 +452,8 @@ def make_controller(country: str, name: str) -> Controller:
 # Parameters the built-in strategies take on the command line, `name(key=value, ...)`:
 # name -> parameter -> (type, lowest, highest, what it sets). The defaults are the constructors'.
 PARAMETERS: dict[str, dict[str, tuple[type, float, float, str]]] = {
-    "team_korea": {"scale": (float, 0.0, 3.0, "every programme's size, times the seeds' (1)"),
+    "team_korea": {"scale": (float, 0.0, 3.0, "every programme's size, times the seeds' (1; each rate held at its "
+                                               "lever's maximum)"),
                    "domestic": (float, 0.0, 0.9, "the centre's home-chip share (0.4; the leader gets 0.9 minus it)")},
     "adaptive": {"step": (float, 0.0, 0.5, "how far the centre's home-chip share moves a quarter (0.1)"),
                  "start": (float, 0.3, 0.9, "the home-chip share it starts from (0.5)")},

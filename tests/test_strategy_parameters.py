@@ -108,3 +108,13 @@ def test_every_parameter_is_documented_with_a_range_that_includes_its_default():
         for key, (kind, low, high, text) in params.items():
             default = signature.parameters[key].default
             assert isinstance(default, kind) and low <= default <= high and text
+
+
+@pytest.mark.parametrize("spec", [f"{name}({key}={value!r})" for name, params in PARAMETERS.items()
+                                  for key, (kind, low, high, _) in params.items() for value in (kind(low), kind(high))])
+def test_every_parameter_plays_at_both_ends_of_its_range(spec):
+    world = World(load_scenario("baseline"), seed=1, controllers={"KOR": make_controller("KOR", spec)}, tables=False)
+    for _ in range(3):
+        world.step()
+    world.close()
+
