@@ -170,3 +170,45 @@ def test_quantities_without_a_counterfactual_are_refused_and_a_plain_scenario_ca
     with pytest.raises(CompareError, match="no lesson question"):
         compare_world(world)
     world.close()
+
+
+# ---------------------------------------------------------------------- sim --compare
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_sim_compare_prints_the_same_table_the_core_computes(capsys, lang):
+    from agents.controllers import make_controller
+    from game.cli import main
+
+    assert main(["sim", "--scenario", "lesson_procurement_chain", "--compare", "--seed", "4", "--lang", lang,
+                 "--control", "KOR=team_korea"]) == 0
+    out = capsys.readouterr().out
+    comparison = play_and_compare(load_scenario("lesson_procurement_chain"), 4,
+                                  {"KOR": make_controller("KOR", "team_korea")})
+    assert text_table(comparison, lang) in out
+    for block in blocks(comparison, lang):
+        assert block.title in out and block.verdict in out
+        for row in block.rows:
+            assert all(cell in out for cell in row)
+    assert ("이번 게임" in out) == (lang == "ko")
+
+
+@pytest.mark.parametrize("argv", [
+    ["sim", "--compare"],  # the baseline has no lesson
+    ["sim", "--scenario", "lesson_bottlenecks", "--compare", "--json"],
+])
+def test_sim_compare_without_a_lesson_or_with_json_is_a_usage_error(capsys, argv):
+    from game.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --compare") and "Traceback" not in err
+
+
+def test_sim_compare_on_a_loaded_save_of_a_plain_scenario_is_a_usage_error(capsys, tmp_path):
+    from game.cli import main
+
+    save = tmp_path / "plain.json"
+    assert main(["sim", "--turns", "1", "--save", str(save)]) == 0
+    capsys.readouterr()
+    assert main(["sim", "--load", str(save), "--compare"]) == 2
+    assert "not a lesson" in capsys.readouterr().err
