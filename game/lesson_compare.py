@@ -212,9 +212,10 @@ def _signed(text: str, value: float) -> str:
 
 def format_value(spec: KeyQuantity, value: Value, lang: str) -> str:
     """A value as the table writes it: shares in percent, counts in thousands in English and in
-    Korean units in Korean (7,560 not 7.56천), money in US$ billions or 억 달러, a bottleneck by name."""
+    Korean units in Korean (7,560 not 7.56천), money in US$ billions or 억 달러, a bottleneck by its
+    short name (a table cell: "demand", not the map's "demand (inputs suffice)")."""
     if isinstance(value, str):
-        return tr(f"binding.{value}", lang) if spec.unit == "binding" else value
+        return tr(f"lesson.binding.{value}", lang) if spec.unit == "binding" else value
     return _number(spec, value, lang)
 
 
