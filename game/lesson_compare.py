@@ -358,3 +358,59 @@ def text_table(comparison: Comparison, lang: str,
 def same_game_note(comparison: Comparison, lang: str) -> str:
     """Why both columns are equal: this game never used the lever the counterfactual takes away."""
     return tr("lesson.compare.same_game", lang).format(lever=tr(f"lever.{comparison.change.action}", lang))
+
+
+# ---------------------------------------------------------------------- the answer key
+
+def _runs(table: QuantityTable, values: list[Value], lang: str) -> str:
+    """A bottleneck quarter by quarter, equal neighbours merged: "2025Q1-2025Q2 demand, 2025Q3 HBM"."""
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            first, last = quarter_name(table.quarters[start], lang), quarter_name(table.quarters[i - 1], lang)
+            when = first if start == i - 1 else f"{first}-{last}"
+            parts.append(f"{when} {format_value(table.spec, values[start], lang)}")
+            start = i
+    return ", ".join(parts)
+
+
+def answer_sentences(comparison: Comparison, table: QuantityTable, lang: str) -> list[str]:
+    """What this game's numbers say about one key quantity, as sentences for the answer key: the
+    quarters of a bottleneck, the summary in both games and their difference, and the verdict."""
+    spec, other_label = table.spec, headings(comparison, lang)[2]
+    name = spec.label_ko if lang == "ko" else spec.label_en
+    out = []
+    if isinstance(table.game[0] if table.game else 0.0, str):
+        out.append(tr("lesson.answer.sequence", lang).format(label=name, game=_runs(table, table.game, lang),
+                                                             counterfactual=other_label,
+                                                             other=_runs(table, table.other, lang)))
+    game, other = table.summaries
+    amount = tr(f"lesson.amount.{spec.unit}", lang)
+
+    def with_unit(value: str) -> str:  # "US$1.96 billion", "432만 2,679개"; a count of quarters says so itself
+        if spec.summary == "count" or value == "-":
+            return value
+        if value[0] in "+-" and not amount.startswith("{v}"):  # the sign before the currency: -US$0.7 billion
+            return value[0] + amount.format(v=value[1:])
+        return amount.format(v=value)
+
+    out.append(tr("lesson.answer.summary", lang).format(
+        label=name, summary=summary_text(table, lang), game=with_unit(format_summary(table, game, lang)),
+        counterfactual=other_label, other=with_unit(format_summary(table, other, lang)),
+        difference=with_unit(summary_difference(table, lang))))
+    out.append(verdict(table, comparison, lang))
+    return out
+
+
+def answer_key(comparison: Comparison, lang: str) -> list[tuple[str, list[str]]]:
+    """Each debrief question with the sentences of the key quantities that answer it (the lesson's
+    `answers`), computed from the game played; a question no quantity answers is for discussion."""
+    lesson = comparison.scenario.lesson
+    questions = lesson.questions_ko if lang == "ko" else lesson.questions_en
+    key = []
+    for number, question in enumerate(questions, start=1):
+        sentences = [s for table in comparison.tables if number in table.spec.answers
+                     for s in answer_sentences(comparison, table, lang)]
+        key.append((question, sentences or [tr("lesson.answer.none", lang)]))
+    return key

@@ -726,6 +726,7 @@ class KeyQuantity(Strict):
     window: Annotated[list[Quarter], Field(min_length=2, max_length=2)] | None = None  # first, last quarter
     equals: str | None = None  # summary "count": the value counted (a binding input)
     direction: Literal["higher", "lower", "not_higher", "not_lower"]
+    answers: list[Annotated[int, Field(ge=1, le=20)]] = []  # the debrief questions (1-based) its numbers answer
 
     @model_validator(mode="after")
     def _reads_something_known(self) -> KeyQuantity:
@@ -811,6 +812,11 @@ class Lesson(Strict):
         if bool(self.quantities) != (self.counterfactual is not None):
             raise ValueError("key quantities are compared with a counterfactual: give [[lesson.quantities]] "
                              "and [lesson.counterfactual] together, or neither")
+        for i, q in enumerate(self.quantities):
+            beyond = [n for n in q.answers if n > len(self.questions_en)]
+            if beyond:
+                raise ValueError(f"quantities.{i}.answers: no question {', '.join(map(str, beyond))} "
+                                 f"(the lesson has {len(self.questions_en)})")
         return self
 
 
