@@ -54,11 +54,10 @@ def _png(figure: Figure) -> bytes:
 
 def quarter_ticks(dates: list[str], most: int) -> tuple[list[int], list[str]]:
     """Which quarters get a label, and the labels. Up to eight quarters (a lesson) every quarter
-    is labelled, the quarter over its year where a year begins ("Q1\n2025", "Q2", ...), so eight fit
-    a narrow panel; a longer game gets at most `most` labels: every other quarter, or whole years."""
+    is labelled, the quarter over its year ("Q1\n2025"), so eight fit a narrow panel and no two
+    labels read the same; a longer game gets at most `most` labels: every other quarter, or whole years."""
     if len(dates) <= 8:
-        return list(range(len(dates))), [d[4:] + (f"\n{d[:4]}" if i == 0 or d.endswith("Q1") else "")
-                                         for i, d in enumerate(dates)]
+        return list(range(len(dates))), [f"{d[4:]}\n{d[:4]}" for d in dates]
     step = math.ceil(len(dates) / most)
     if step > 2:
         step = 4 * math.ceil(step / 4)
