@@ -125,8 +125,8 @@ def fmt(x: float) -> str:
 def run(seeds: int) -> tuple[list[str], float]:
     started = time.process_time()
     lines = ["| lesson | this game vs counterfactual | key quantity | game, mean | counterfactual, mean | "
-             "difference [95% CI] | holds on (rule) |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "difference [95% CI] | in the taught direction | holds on (rule) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for lesson, (played, _) in PLAYS.items():
         results = [measure(lesson, seed) for seed in range(seeds)]
         change = results[0].change
@@ -135,13 +135,14 @@ def run(seeds: int) -> tuple[list[str], float]:
             pairs = [r.tables[i].summaries for r in results]
             mean, low, high = t_interval([g - o for g, o in pairs])
             held = sum(holds(lesson, i, r.tables[i]) for r in results)
+            direction = sum(bool(r.tables[i].holds) for r in results)  # what the panel's verdict says
             rule = spec.direction.replace("_", " ") + (f"; {MARGINS[(lesson, i)][0]}" if (lesson, i) in MARGINS
                                                        else "")
             unit = unit_text(spec, "en") or ("share" if spec.unit == "percent" else "")
             lines.append(f"| {lesson} | {played} vs {change.label_en} | {spec.label_en}, {summary_text(first, 'en')}"
                          f"{f' ({unit})' if unit else ''} | {sum(g for g, _ in pairs) / seeds:.4g} | "
                          f"{sum(o for _, o in pairs) / seeds:.4g} | {fmt(mean)} [{fmt(low)}, {fmt(high)}] | "
-                         f"{held}/{seeds} ({rule}) |")
+                         f"{direction}/{seeds} | {held}/{seeds} ({rule}) |")
     return lines, time.process_time() - started
 
 
