@@ -286,14 +286,24 @@ def summary_difference(table: QuantityTable, lang: str) -> str:
     return _number(table.spec, game - other, lang, signed=True)
 
 
+def readable(table: QuantityTable) -> bool:
+    """Can a student read the summary's difference at the precision the table shows it (a share
+    of 7.936% against 7.934% at two decimals reads "0 pp": the model's direction, not a lesson)?"""
+    text = summary_difference(table, "en")
+    return text not in ("-", "0") and any(c in "123456789" for c in text)
+
+
 def verdict(table: QuantityTable, comparison: Comparison, lang: str) -> str:
-    """Does this game show the lesson's point on this quantity: as taught, not (yet), or no
-    difference because this game never used the lever."""
+    """Does this game show the lesson's point on this quantity: as taught, too small to read yet,
+    not as taught, or no difference because this game never used the lever."""
     if comparison.same_game:
         return tr("lesson.verdict.same_game", lang)
     holds = table.holds
     if holds is None:
         return tr("lesson.verdict.not_yet", lang)
+    if holds and table.spec.direction in ("higher", "lower") and not readable(table):
+        return tr("lesson.verdict.too_small", lang).format(
+            direction=tr(f"lesson.direction.{table.spec.direction}", lang))
     key = "lesson.verdict.holds" if holds else "lesson.verdict.differs"
     return tr(key, lang).format(direction=tr(f"lesson.direction.{table.spec.direction}", lang))
 

@@ -103,6 +103,20 @@ def test_numbers_are_written_as_a_reader_writes_them():
     assert "%p" in blocks(measure("lesson_procurement_chain", 7), "ko")[0].rows[-1][3]
 
 
+def test_a_difference_too_small_to_read_is_not_called_the_lessons_point():
+    from game.lesson_compare import Comparison, QuantityTable, readable, verdict
+
+    scenario = load_scenario("lesson_priming_water")
+    spec = scenario.lesson.quantities[1]  # a share shown with two decimals
+    quarters = [8100, 8101]
+    tiny = QuantityTable(spec, [0.0790, 0.079361], [0.0790, 0.079359], quarters)
+    clear = QuantityTable(spec, [0.0790, 0.0799], [0.0790, 0.0790], quarters)
+    comparison = Comparison(scenario, scenario.lesson.counterfactual, [tiny, clear], changed=1)
+    assert tiny.holds and not readable(tiny) and readable(clear)
+    assert "Too small" in verdict(tiny, comparison, "en") and "읽을 수 없을" in verdict(tiny, comparison, "ko")
+    assert verdict(clear, comparison, "en").startswith("As the lesson teaches")
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_terminal_table_is_aligned_in_both_languages(lang):
     text = text_table(measure("lesson_export_controls", 4), lang)
