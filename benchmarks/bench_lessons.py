@@ -39,9 +39,9 @@ from benchmarks.reporting import publish  # noqa: E402
 from game.actions import FoundrySubsidy, Procurement  # noqa: E402
 from game.lesson_compare import (  # noqa: E402
     Comparison,
+    as_taught,
     counterfactual_scenario,
     play_and_compare,
-    readable,
     summary_text,
     unit_text,
 )
@@ -143,8 +143,7 @@ def run(seeds: int) -> tuple[list[str], float]:
             mean, low, high = t_interval([g - o for g, o in pairs])
             held = sum(holds(lesson, i, r.tables[i]) for r in results)
             direction = sum(bool(r.tables[i].holds) for r in results)
-            seen = sum(bool(r.tables[i].holds) and (spec.direction.startswith("not_") or readable(r.tables[i]))
-                       for r in results)  # what the verdict calls "as the lesson teaches" ("no higher" needs no gap)
+            seen = sum(as_taught(r.tables[i]) for r in results)  # what the verdict calls "as the lesson teaches"
             rule = spec.direction.replace("_", " ") + (f"; {MARGINS[(lesson, i)][0]}" if (lesson, i) in MARGINS
                                                        else "")
             unit = unit_text(spec, "en") or ("share" if spec.unit == "percent" else "")

@@ -293,6 +293,15 @@ def readable(table: QuantityTable) -> bool:
     return text not in ("-", "0") and any(c in "123456789" for c in text)
 
 
+def as_taught(table: QuantityTable) -> bool:
+    """The lesson's point as a student reads it: the taught direction, by a difference readable
+    at the precision shown for "higher"/"lower"; for "no higher"/"no lower" a difference too small
+    to read (38,264 against 38,262 units shown as 38.3 thousand both) is no difference."""
+    if not table.holds:
+        return table.spec.direction.startswith("not_") and table.holds is not None and not readable(table)
+    return table.spec.direction.startswith("not_") or readable(table)
+
+
 def verdict(table: QuantityTable, comparison: Comparison, lang: str) -> str:
     """Does this game show the lesson's point on this quantity: as taught, too small to read yet,
     not as taught, or no difference because this game never used the lever."""
@@ -304,7 +313,7 @@ def verdict(table: QuantityTable, comparison: Comparison, lang: str) -> str:
     if holds and table.spec.direction in ("higher", "lower") and not readable(table):
         return tr("lesson.verdict.too_small", lang).format(
             direction=tr(f"lesson.direction.{table.spec.direction}", lang))
-    key = "lesson.verdict.holds" if holds else "lesson.verdict.differs"
+    key = "lesson.verdict.holds" if as_taught(table) else "lesson.verdict.differs"
     return tr(key, lang).format(direction=tr(f"lesson.direction.{table.spec.direction}", lang))
 
 

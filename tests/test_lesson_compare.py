@@ -115,6 +115,11 @@ def test_a_difference_too_small_to_read_is_not_called_the_lessons_point():
     assert tiny.holds and not readable(tiny) and readable(clear)
     assert "Too small" in verdict(tiny, comparison, "en") and "읽을 수 없을" in verdict(tiny, comparison, "ko")
     assert verdict(clear, comparison, "en").startswith("As the lesson teaches")
+    output = scenario.lesson.quantities[2].model_copy(update={"direction": "not_higher"})  # wafers, one decimal
+    noise = QuantityTable(output, [38.264], [38.262], quarters[:1])
+    assert noise.holds is False and verdict(noise, comparison, "en").startswith("As the lesson teaches")
+    more = QuantityTable(output, [38.4], [38.2], quarters[:1])
+    assert verdict(more, comparison, "en").startswith("Not as the lesson teaches")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -226,3 +231,18 @@ def test_sim_compare_on_a_loaded_save_of_a_plain_scenario_is_a_usage_error(capsy
     capsys.readouterr()
     assert main(["sim", "--load", str(save), "--compare"]) == 2
     assert "not a lesson" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_korean_table_and_answer_key_read_as_korean(lesson):
+    """The Korean scan of tests/test_korean_text.py over what the lesson panel, `sim --compare`
+    and the debrief show: no particle placeholders, ids, country codes or decimal unit words."""
+    from game.lesson_compare import answer_key
+    from tests.test_korean_text import check
+
+    texts = {}
+    for comparison in (measure(lesson, 5), play_and_compare(load_scenario(lesson), 5)):  # with and without the lever
+        texts[f"{lesson} table"] = text_table(comparison, "ko")
+        for i, (_question, sentences) in enumerate(answer_key(comparison, "ko")):
+            texts[f"{lesson} answer {i + 1}"] = " ".join(sentences)
+        check(texts)
