@@ -396,7 +396,8 @@ def _runs(table: QuantityTable, values: list[Value], lang: str) -> str:
 
 def answer_sentences(comparison: Comparison, table: QuantityTable, lang: str) -> list[str]:
     """What this game's numbers say about one key quantity, as sentences for the answer key: the
-    quarters of a bottleneck, the summary in both games and their difference, and the verdict."""
+    quarters of a bottleneck, and the summary in both games with their difference (the verdict is
+    the table's, right above it on the page)."""
     spec, other_label = table.spec, headings(comparison, lang)[2]
     name = spec.label_ko if lang == "ko" else spec.label_en
     out = []
@@ -418,7 +419,6 @@ def answer_sentences(comparison: Comparison, table: QuantityTable, lang: str) ->
         label=name, summary=summary_text(table, lang), game=with_unit(format_summary(table, game, lang)),
         counterfactual=other_label, other=with_unit(format_summary(table, other, lang)),
         difference=with_unit(summary_difference(table, lang))))
-    out.append(verdict(table, comparison, lang))
     return out
 
 

@@ -43,7 +43,7 @@ h1 span { display: block; }
 .both td .ko, .both th .ko, .both li .ko, .both p .ko, .both dd .ko, .both figcaption .ko { color: #4a4a4a; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 10px 0; }
 dl.meta dt { font-weight: 700; } dl.meta dd { margin: 0; }
-div.roles { display: grid; grid-template-columns: repeat(2, minmax(0, auto) minmax(0, 1fr)); gap: 0 14px;
+div.roles { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr) max-content); gap: 0 14px;
             font-size: 9pt; }
 div.roles div:nth-child(odd) { font-weight: 700; }
 .score { font-size: 15pt; font-weight: 700; color: #0072B2; }
