@@ -12,6 +12,7 @@ import base64
 from html import escape
 
 from game import fontfiles
+from game.calendar import parse_quarter
 from game.difficulty import levels
 from game.lesson_compare import answer_key, blocks, headings
 from game.report import charts
@@ -25,7 +26,7 @@ from game.report.debrief import (
     quarter_causes,
     quarter_rows,
 )
-from game.text import strategy_name, tr
+from game.text import quarter_name, strategy_name, tr
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -239,7 +240,8 @@ def decisions_section(report: Debrief, w: Words) -> str:
             f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
             f"<td>{w.both(r.text)}</td></tr>"
             for r in rows)
-        parts.append(f"<h3>{escape(date)}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
+        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
+        parts.append(f"<h3>{when}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
                      f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
                      f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
     return (f'<section id="decisions" class="major"><h2>{w.key("debrief.section.decisions")}</h2>'
@@ -332,7 +334,8 @@ def _quarter_tables(world, quarters, w: Words) -> str:
             f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
             f"<td>{w.both(r.text)}</td></tr>"
             for r in rows)
-        parts.append(f"<h3>{escape(date)}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
+        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
+        parts.append(f"<h3>{when}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
                      f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
                      f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
     return "".join(parts)
