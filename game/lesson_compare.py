@@ -22,10 +22,8 @@ is the comparison a lesson states. The cost is two short games (8 quarters, well
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from agents.controllers import Controller
 from game.actions import parse_action
 from game.calendar import parse_quarter
 from game.difficulty import NORMAL_GAME, Difficulty
@@ -86,7 +84,7 @@ def replay_values(scenario: Scenario, seed: int, difficulty: Difficulty, log: li
     """Re-play `log` for `turns` quarters on a fresh world; each quarter's value of each quantity
     ([quantity][quarter])."""
     countries = [c.id for c in scenario.countries]
-    replayers: dict[str, Controller] = {c: LogReplayer("log", c, log) for c in countries}  # type: ignore[misc]
+    replayers = {c: LogReplayer("log", c, log) for c in countries}
     world = World(scenario, seed=seed, controllers=replayers, tables=False, difficulty=difficulty)
     values: list[list[Value]] = [[] for _ in quantities]
 
@@ -350,11 +348,9 @@ def headings(comparison: Comparison, lang: str) -> tuple[str, str, str, str]:
             change.label_ko if lang == "ko" else change.label_en, tr("lesson.col.difference", lang))
 
 
-def text_table(comparison: Comparison, lang: str,
-               width: Callable[[str], int] | None = None) -> str:
+def text_table(comparison: Comparison, lang: str) -> str:
     """The comparison for a terminal: one aligned block per key quantity (Hangul counted as two
     columns), then the note when this game never used the lever."""
-    measure = width or display_width
     head = headings(comparison, lang)
     parts = [tr("lesson.compare.title", lang).format(
         title=comparison.scenario.scenario.title_ko if lang == "ko" else comparison.scenario.scenario.title_en,
@@ -363,7 +359,7 @@ def text_table(comparison: Comparison, lang: str,
         parts.append(same_game_note(comparison, lang))
     for block in blocks(comparison, lang):
         lines = [head, *block.rows, block.summary]
-        widths = [max(measure(line[i]) for line in lines) for i in range(4)]
+        widths = [max(display_width(line[i]) for line in lines) for i in range(4)]
         text = [block.title]
         for n, line in enumerate(lines):
             if n == len(lines) - 1:
