@@ -37,14 +37,8 @@ from benchmarks.bench_levers import t_interval  # noqa: E402
 from benchmarks.common import revision  # noqa: E402
 from benchmarks.reporting import publish  # noqa: E402
 from game.actions import FoundrySubsidy, Procurement  # noqa: E402
-from game.lesson_compare import (  # noqa: E402
-    Comparison,
-    as_taught,
-    counterfactual_scenario,
-    play_and_compare,
-    summary_text,
-    unit_text,
-)
+from game.lesson_compare import Comparison, counterfactual_scenario, play_and_compare  # noqa: E402
+from game.lesson_text import as_taught, summary_text, unit_text  # noqa: E402
 from game.model import World  # noqa: E402
 from game.scenario import Counterfactual, Scenario, load_scenario  # noqa: E402
 

@@ -240,7 +240,8 @@ def run_sim(args) -> str:
     if args.explain and not args.json:
         out += "\n\n" + cause_log(model, args.lang)
     if args.compare:
-        from game.lesson_compare import compare_world, text_table
+        from game.lesson_compare import compare_world
+        from game.lesson_text import text_table
 
         out += "\n\n" + text_table(compare_world(model), args.lang)
     if csv_dir is not None:

@@ -10,16 +10,9 @@ import pytest
 
 from benchmarks.bench_lessons import PLAYS, holds, measure
 from game.actions import FoundrySubsidy, Procurement
-from game.lesson_compare import (
-    CompareError,
-    blocks,
-    compare_world,
-    counterfactual_log,
-    format_value,
-    play_and_compare,
-    text_table,
-)
+from game.lesson_compare import CompareError, compare_world, counterfactual_log, play_and_compare
 from game.lesson_quantities import read
+from game.lesson_text import blocks, format_value, text_table
 from game.model import World
 from game.saves import log_entries
 from game.scenario import SCENARIO_DIR, ScenarioError, load_scenario, parse_scenario
@@ -104,7 +97,8 @@ def test_numbers_are_written_as_a_reader_writes_them():
 
 
 def test_a_difference_too_small_to_read_is_not_called_the_lessons_point():
-    from game.lesson_compare import Comparison, QuantityTable, readable, verdict
+    from game.lesson_compare import Comparison, QuantityTable
+    from game.lesson_text import readable, verdict
 
     scenario = load_scenario("lesson_priming_water")
     spec = scenario.lesson.quantities[1]  # a share shown with two decimals
@@ -237,7 +231,7 @@ def test_sim_compare_on_a_loaded_save_of_a_plain_scenario_is_a_usage_error(capsy
 def test_the_korean_table_and_answer_key_read_as_korean(lesson):
     """The Korean scan of tests/test_korean_text.py over what the lesson panel, `sim --compare`
     and the debrief show: no particle placeholders, ids, country codes or decimal unit words."""
-    from game.lesson_compare import answer_key
+    from game.lesson_text import answer_key
     from tests.test_korean_text import check
 
     texts = {}

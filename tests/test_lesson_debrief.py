@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from game.lesson_compare import answer_key, blocks, compare_save
+from game.lesson_compare import compare_save
+from game.lesson_text import answer_key, blocks
 from game.report.charts import grade_window, percent_decimals, quarter_ticks
 from game.report.debrief import people_first, quarter_rows
 from game.saves import load_game, read_save

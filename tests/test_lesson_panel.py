@@ -16,7 +16,8 @@ import pygame
 import pytest
 from uitools import click, press
 
-from game.lesson_compare import blocks, compare_world, text_table
+from game.lesson_compare import compare_world
+from game.lesson_text import blocks, text_table
 from game.text import tr
 from game.ui.app import SIZE, GameApp
 from game.ui.session import Session

@@ -14,7 +14,7 @@ from html import escape
 from game import fontfiles
 from game.calendar import parse_quarter
 from game.difficulty import levels
-from game.lesson_compare import answer_key, blocks, headings
+from game.lesson_text import answer_key, blocks, headings
 from game.report import charts
 from game.report.debrief import (
     Debrief,

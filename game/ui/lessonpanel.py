@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import pygame
 
-from game.lesson_compare import Block, Comparison, blocks, compare_world, headings, same_game_note
+from game.lesson_compare import Comparison, compare_world
+from game.lesson_text import Block, blocks, headings, same_game_note
 from game.text import quarter_name, tr
 from game.ui.fonts import Fonts
 
