@@ -3,7 +3,7 @@
 A lesson scenario declares its question as data (`[[lesson.quantities]]`, `[lesson.counterfactual]`,
 game/scenario.py): which numbers prove its point and what game they are compared with. This is the
 one place that measures them, so the lesson panel of the desktop game, `sim --compare`, the
-debrief and benchmarks/bench_lessons.py show the same numbers.
+debrief and benchmarks/bench_lessons.py show the same numbers (game/lesson_text.py words them).
 
 How the two games are played. Both are re-played from the game's governance log on fresh worlds
 with the same scenario, seed and difficulty, the way a save is re-played (game/saves.py
