@@ -262,3 +262,9 @@ ACTION_KINDS = ("foundry_subsidy", "procurement", "chip_incentive", "service_inc
 def parse_action(data: dict) -> Action:
     """An Action from its JSON form ({"kind": ..., ...}); raises pydantic.ValidationError."""
     return ACTION_ADAPTER.validate_python(data)
+
+
+def action_fields(kind: str) -> tuple[str, ...]:
+    """The fields of the Action of `kind` (none for an unknown kind)."""
+    cls = next((c for c in ACTION_TYPES if c.model_fields["kind"].default == kind), None)
+    return tuple(cls.model_fields) if cls is not None else ()

@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--difficulty", type=argtypes.difficulty, metavar="LEVEL",
                      help="easy, normal or hard: Korea's state money and its rivals' (default: normal)")
     sim.add_argument("--explain", action="store_true", help="also print the cause log: what moved what, and why")
+    sim.add_argument("--compare", action="store_true",
+                     help="a lesson scenario only: also print its key quantities quarter by quarter, this game "
+                          "against the lesson's counterfactual (the same seed and decisions, one difference)")
 
     replay = commands.add_parser("replay", help="re-play a saved game from its log and check every turn")
     replay.add_argument("path", help="the save (a name in saves/ or a .json path)")
@@ -192,6 +195,10 @@ def run_sim(args) -> str:
     csv_dir = Path(args.csv) if args.csv else None
     if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
         raise UsageError(f"--csv {csv_dir}: exists and is not a folder")
+    if args.compare and args.json:
+        raise UsageError("--compare prints a table for people; drop --json (or --compare)")
+    if args.compare and args.load is None:
+        check_comparable(load_scenario(args.scenario or "baseline"), "--scenario")
     try:
         for flag, value in (("--save", args.save), ("--load", args.load)):
             if value is not None and not value.strip():
@@ -204,6 +211,8 @@ def run_sim(args) -> str:
             seats = make_controllers(args.control, None) if args.control else None  # a plug-in's seat, again
             model, save = load_game(save_path(args.load), force=args.force, seats=seats, tables=csv_dir is not None)
             scenario_name = save.scenario.name
+            if args.compare:
+                check_comparable(model.source_scenario, f"--load {args.load}")
             turns = turns_to_play(model, args.turns, args.load)
         else:
             scenario_name = args.scenario or "baseline"
@@ -233,6 +242,11 @@ def run_sim(args) -> str:
     out = to_json(model) if args.json else text_summary(model, args.lang)
     if args.explain and not args.json:
         out += "\n\n" + cause_log(model, args.lang)
+    if args.compare:
+        from game.lesson_compare import compare_world
+        from game.lesson_text import text_table
+
+        out += "\n\n" + text_table(compare_world(model), args.lang)
     if csv_dir is not None:
         written = write_tables(model, csv_dir)
         if not args.json:
@@ -240,6 +254,19 @@ def run_sim(args) -> str:
     if target is not None and not args.json:
         out += f"\n{tr('wrote', args.lang)} {target}"
     return out
+
+
+def check_comparable(scenario, where: str) -> None:
+    """`sim --compare` needs a lesson that declares its question (key quantities and a
+    counterfactual); anything else is a usage error, said before a game is played."""
+    from game.scenario import list_scenarios
+
+    lesson = scenario.lesson
+    if lesson is None or lesson.counterfactual is None:
+        lessons = [s.scenario.name for s in sorted(list_scenarios(), key=_listing_order)
+                   if s.lesson is not None and s.lesson.counterfactual is not None]
+        raise UsageError(f"--compare: {where}: scenario '{scenario.scenario.name}' is not a lesson with key "
+                         f"quantities to compare; the lessons are {', '.join(lessons)}")
 
 
 def turns_to_play(model, asked: int | None, where: str) -> int:

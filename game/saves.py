@@ -28,6 +28,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -374,8 +375,9 @@ def migrate(data: dict, where: str) -> dict:
 
 # ---------------------------------------------------------------------- loading and replaying
 
-class _Replayer:
-    """A controller that repeats what the log says its country did."""
+class LogReplayer:
+    """A controller that repeats what the log says its country did (a save's re-play, and a
+    lesson's counterfactual, which re-plays a changed copy of the log: game/lesson_compare.py)."""
 
     def __init__(self, name: str, country: str, log: list[LogEntry]) -> None:
         self.name = name
@@ -394,6 +396,35 @@ class _Replayer:
 
     def choose(self, event, obs):
         return self.choices.get((obs.turn + 1, event.id), 0)
+
+
+def play_log(world, log: list[LogEntry], turns: int, where: str,
+             after_turn: Callable[[int], bool] | None = None) -> None:
+    """Play `turns` quarters of a world whose controllers re-play `log` (LogReplayer), handing in
+    what the log says came from outside the controllers: the teacher's events (set again before
+    the quarter they fire in, those logged after the last turn too) and the Actions handed in at
+    the desk while a quarter was open. `after_turn(turn)` runs after each quarter; True stops.
+    One loop for a save's re-play and a lesson's counterfactual, so both play a log the same way."""
+    for turn in range(1, turns + 2):
+        for entry in log:
+            if entry.source == "teacher" and entry.turn == turn - 1:
+                reason = world.governance.trigger(entry.event or "")
+                if reason:
+                    raise SaveError(f"{where}: log: a teacher's event: {reason}")
+        if turn > turns:
+            break
+        world.open_quarter()
+        for entry in log:  # Actions handed in while the quarter was open, after the controllers'
+            if entry.source == "desk" and entry.turn == turn and entry.action is not None:
+                world.governance.submit(entry.country, [parse_action(entry.action)], source="desk")
+        world.step()
+        if after_turn is not None and after_turn(turn):
+            return
+
+
+def log_entries(log: list[dict]) -> list[LogEntry]:
+    """A live world's governance log (`world.governance.log`) as a save holds it."""
+    return [LogEntry.model_validate(_log_entry(entry)) for entry in log]
 
 
 def scenario_for(save: SaveFile, where: str, force: bool = False):
@@ -445,33 +476,30 @@ def replay(save: SaveFile, where: str, force: bool = False, seats: dict | None =
             raise SaveError(f"{where}: {field} must name every country of the scenario"
                             + (f"; missing {', '.join(missing)}" if missing else "")
                             + (f"; unknown {', '.join(extra)}" if extra else ""))
-    replayers = {c: _Replayer(save.controllers.get(c, "default"), c, save.log) for c in countries}
+    replayers = {c: LogReplayer(save.controllers.get(c, "default"), c, save.log) for c in countries}
     try:
         world = World(scenario, seed=save.seed, controllers=replayers, tables=tables,
                       difficulty=Difficulty(save.difficulty.level, tuple(save.difficulty.players)))
     except ScenarioError as exc:
         raise SaveError(f"{where}: difficulty: {exc}") from None
     digest_differs: int | None = None
-    for turn in range(1, save.turn + 2):  # the teacher's events logged after the last turn are set again too
-        for entry in save.log:
-            if entry.source == "teacher" and entry.turn == turn - 1:
-                reason = world.governance.trigger(entry.event or "")
-                if reason:
-                    raise SaveError(f"{where}: log: a teacher's event: {reason}")
-        if turn > save.turn:
-            break
-        world.open_quarter()
-        for entry in save.log:  # Actions handed in while the quarter was open, after the controllers'
-            if entry.source == "desk" and entry.turn == turn and entry.action is not None:
-                world.governance.submit(entry.country, [parse_action(entry.action)], source="desk")
-        world.step()
+    diverged: tuple[int, str] | None = None
+
+    def checked(turn: int) -> bool:
+        nonlocal digest_differs, diverged
         if save.checkpoints is not None:
             difference = first_difference(_plain(world.history[-1]), save.checkpoints[turn - 1])
             if difference:
-                world.close()
-                return world, turn, difference
+                diverged = (turn, difference)
+                return True
         elif digest_differs is None and digest(world.history[-1]) != save.digests[turn - 1]:
             digest_differs = turn
+        return False
+
+    play_log(world, save.log, save.turn, where, checked)
+    if diverged is not None:
+        world.close()
+        return world, *diverged
     seats = seats or {}
     plugins = {c: name for c, name in save.controllers.items() if is_plugin(name)}
     if set(seats) - set(plugins):

@@ -40,10 +40,12 @@ from pydantic import (
     model_validator,
 )
 
-from game.actions import ACTION_KINDS, parse_action
+from game.actions import ACTION_KINDS, action_fields, parse_action
 from game.calendar import parse_quarter, quarter_label
 from game.events import FIRM_ATTRIBUTES
 from game.indicators import INDICATOR_KEYS
+from game.lesson_quantities import ACCESSORS
+from game.lesson_quantities import PARAMETERS as LESSON_PARAMETERS
 from game.policy import Policy
 from game.safeio import UnsafeFile, parse_guarded, read_text_bounded
 from game.score import component_id
@@ -703,9 +705,98 @@ class ScoreSpec(CountryScore):
         return own.grades if own is not None and own.grades else self.grades
 
 
+class KeyQuantity(Strict):
+    """One number a lesson's point rests on (issue 17): what is read each quarter (an accessor of
+    game/lesson_quantities.py and the names it needs), its label in both languages, how it is
+    written, how a lesson sums it up (the last quarter, a total, or the quarters it equals a
+    value, over a window) and the direction the lesson teaches: this game's summary against the
+    counterfactual's."""
+
+    quantity: str
+    firm: Name | None = None
+    node: Name | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")] | None = None
+    buyer: Name | None = None
+    indicator: str | None = None
+    label_en: str = Field(min_length=1, max_length=80)
+    label_ko: str = Field(min_length=1, max_length=60)
+    unit: Literal["percent", "k_units", "k_h100e", "k_wafers", "usd_b", "binding", "number"]
+    decimals: int = Field(default=0, ge=0, le=4)
+    summary: Literal["last", "sum", "count"] = "last"
+    window: Annotated[list[Quarter], Field(min_length=2, max_length=2)] | None = None  # first, last quarter
+    equals: str | None = None  # summary "count": the value counted (a binding input)
+    direction: Literal["higher", "lower", "not_higher", "not_lower"]
+    answers: list[Annotated[int, Field(ge=1, le=20)]] = []  # the debrief questions (1-based) its numbers answer
+
+    @model_validator(mode="after")
+    def _reads_something_known(self) -> KeyQuantity:
+        accessor = ACCESSORS.get(self.quantity)
+        if accessor is None:
+            raise ValueError(f"quantity: unknown quantity {self.quantity!r} (the lesson quantities are "
+                             f"{', '.join(ACCESSORS)}: game/lesson_quantities.py)")
+        given = {name for name in LESSON_PARAMETERS if getattr(self, name) is not None}
+        if set(accessor.needs) - given:
+            raise ValueError(f"quantity {self.quantity!r} needs {', '.join(sorted(set(accessor.needs) - given))}")
+        if given - set(accessor.needs):
+            raise ValueError(f"quantity {self.quantity!r} takes no {', '.join(sorted(given - set(accessor.needs)))}")
+        if self.indicator is not None and self.indicator not in INDICATOR_KEYS:
+            raise ValueError(f"indicator: unknown indicator {self.indicator!r} (known: {', '.join(INDICATOR_KEYS)})")
+        if accessor.categorical != (self.unit == "binding"):
+            raise ValueError(f"unit: quantity {self.quantity!r} is "
+                             + ("a category: its unit is 'binding'" if accessor.categorical else "a number"))
+        if (self.summary == "count") != (self.equals is not None):
+            raise ValueError("summary 'count' counts the quarters a value is `equals`: give both or neither")
+        if accessor.categorical and self.summary != "count":
+            raise ValueError(f"summary: a category ({self.quantity!r}) is summed up by 'count'")
+        if self.window is not None and parse_quarter(self.window[1]) < parse_quarter(self.window[0]):
+            raise ValueError(f"window: {self.window[1]} is before {self.window[0]}")
+        return self
+
+
+class Counterfactual(Strict):
+    """The game a lesson compares the played game with: the same scenario, seed, difficulty and
+    logged decisions, with one difference (issue 17). `event_effect`: an event's first effect with
+    other values (the event still fires and draws the same random numbers); `without_actions`:
+    a country's Actions of one kind left out; `actions_changed`: a country's Actions of one kind
+    with other values for some fields (game/lesson_compare.py plays it)."""
+
+    change: Literal["event_effect", "without_actions", "actions_changed"]
+    label_en: str = Field(min_length=1, max_length=60)
+    label_ko: str = Field(min_length=1, max_length=40)
+    event: str | None = None
+    effect: dict | None = None
+    action: str | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")] = "KOR"
+    fields: dict | None = None
+
+    @model_validator(mode="after")
+    def _says_what_differs(self) -> Counterfactual:
+        wanted = {"event_effect": {"event", "effect"}, "without_actions": {"action"},
+                  "actions_changed": {"action", "fields"}}[self.change]
+        given = {name for name in ("event", "effect", "action", "fields") if getattr(self, name) is not None}
+        if wanted - given or given - wanted:
+            raise ValueError(f"change {self.change!r} takes {' and '.join(sorted(wanted))}"
+                             + (f", not {', '.join(sorted(given - wanted))}" if given - wanted else ""))
+        if self.action is not None and self.action not in ACTION_KINDS:
+            raise ValueError(f"action: unknown Action kind {self.action!r} (known: {', '.join(ACTION_KINDS)})")
+        if self.effect is not None:
+            unknown = sorted(set(self.effect) - set(Effect.model_fields) | ({"kind"} & set(self.effect)))
+            if unknown or not self.effect:
+                raise ValueError(f"effect: {', '.join(unknown) or 'nothing'} cannot be changed "
+                                 "(name fields of an event effect other than kind)")
+        if self.fields is not None:
+            kind_fields = set(action_fields(self.action or "")) - {"kind"}
+            unknown = sorted(set(self.fields) - kind_fields)
+            if unknown or not self.fields:
+                raise ValueError(f"fields: {self.action} has no field {', '.join(unknown) or '(none given)'} "
+                                 f"(its fields: {', '.join(sorted(kind_fields))})")
+        return self
+
+
 class Lesson(Strict):
     """Classroom metadata of a lesson scenario, in both languages: what students should learn,
-    the briefing read out before play, and the questions for the debrief."""
+    the briefing read out before play, the questions for the debrief, and the lesson's question
+    as data: its key quantities and the counterfactual they are compared with (both or neither)."""
 
     goals_en: list[str] = Field(min_length=1)
     goals_ko: list[str] = Field(min_length=1)
@@ -713,6 +804,20 @@ class Lesson(Strict):
     briefing_ko: str = Field(min_length=1)
     questions_en: list[str] = Field(min_length=1)
     questions_ko: list[str] = Field(min_length=1)
+    quantities: list[KeyQuantity] = Field(default=[], max_length=8)
+    counterfactual: Counterfactual | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Lesson:
+        if bool(self.quantities) != (self.counterfactual is not None):
+            raise ValueError("key quantities are compared with a counterfactual: give [[lesson.quantities]] "
+                             "and [lesson.counterfactual] together, or neither")
+        for i, q in enumerate(self.quantities):
+            beyond = [n for n in q.answers if n > len(self.questions_en)]
+            if beyond:
+                raise ValueError(f"quantities.{i}.answers: no question {', '.join(map(str, beyond))} "
+                                 f"(the lesson has {len(self.questions_en)})")
+        return self
 
 
 class Scenario(Strict):
@@ -854,6 +959,50 @@ class Scenario(Strict):
         for rule in self.export_controls:
             if parse_quarter(rule.since) > start:
                 raise ValueError(f"export_controls.{rule.name_en}: later rounds are events, not start state")
+        return self
+
+    @model_validator(mode="after")
+    def _lesson_resolves(self) -> Scenario:
+        """A lesson's key quantities and counterfactual name what this scenario has: the firm of
+        the right kind, a process class the foundry runs, countries, buyers, quarters inside the
+        lesson, the event whose effect is changed (and the changed effect is a valid one)."""
+        lesson = self.lesson
+        if lesson is None or lesson.counterfactual is None:
+            return self
+        countries = {c.id for c in self.countries}
+        groups = self.firm_groups()
+        first = parse_quarter(self.scenario.start)
+        last = first + self.scenario.turns - 1
+        for i, q in enumerate(lesson.quantities):
+            where = f"lesson.quantities.{i} ({q.label_en})"
+            kind = ACCESSORS[q.quantity].firm_kind
+            if q.firm is not None and kind is not None and q.firm not in {f.name for f in groups[kind]}:
+                raise ValueError(f"{where}: firm: no {kind[:-1]} {q.firm!r} in this scenario")
+            if q.node is not None and q.firm is not None:
+                foundry = next(f for f in self.foundries if f.name == q.firm)
+                if q.node not in {n.node for n in foundry.nodes}:
+                    raise ValueError(f"{where}: node: {q.firm} has no {q.node} process")
+            if q.country is not None and q.country not in countries:
+                raise ValueError(f"{where}: country: no country {q.country!r} in this scenario")
+            if q.buyer is not None and q.buyer not in {b.name for b in self.buyers}:
+                raise ValueError(f"{where}: buyer: no buyer {q.buyer!r} in this scenario")
+            if q.window is not None and not all(first <= parse_quarter(t) <= last for t in q.window):
+                raise ValueError(f"{where}: window: {q.window[0]}-{q.window[1]} is not inside the lesson "
+                                 f"({quarter_label(first)}-{quarter_label(last)})")
+        change = lesson.counterfactual
+        if change.country not in countries:
+            raise ValueError(f"lesson.counterfactual.country: no country {change.country!r} in this scenario")
+        if change.event is not None:
+            event = next((e for e in self.events if e.id == change.event), None)
+            if event is None:
+                raise ValueError(f"lesson.counterfactual.event: no event {change.event!r} in this scenario")
+            if not event.effects:
+                raise ValueError(f"lesson.counterfactual.event: {change.event} has no effect to change")
+            try:
+                Effect.model_validate({**event.effects[0].model_dump(), **(change.effect or {})})
+            except ValidationError as exc:
+                problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                raise ValueError(f"lesson.counterfactual.effect: {problem}") from None
         return self
 
     @model_validator(mode="after")

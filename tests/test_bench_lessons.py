@@ -10,13 +10,14 @@ import re
 import pytest
 
 from benchmarks import bench_lessons
+from game.scenario import load_scenario
 
 
 def test_each_lessons_point_holds_on_two_paired_seeds(capsys):
     assert bench_lessons.main(["--seeds", "2"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| lesson_")]
-    expected = sum(len(quantities) for _, _, quantities in bench_lessons.LESSONS.values())
+    expected = sum(len(load_scenario(lesson).lesson.quantities) for lesson in bench_lessons.PLAYS)
     assert len(rows) == expected
     for row in rows:
         held = re.search(r"\| (\d+)/2 \(", row)

@@ -5,6 +5,7 @@ Sans KR so Hangul labels are never boxes. Imported only by the report, never by 
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from collections.abc import Callable
 from functools import cache
@@ -51,16 +52,48 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
-def _quarters(ax, dates: list[str], most: int) -> None:
-    """At most `most` quarter labels (they must not run together in a narrow panel): every
-    quarter, every other one, or whole years when the game is long."""
+def quarter_ticks(dates: list[str], most: int) -> tuple[list[int], list[str]]:
+    """Which quarters get a label, and the labels. Up to eight quarters (a lesson) every quarter
+    is labelled, the quarter over its year ("Q1\n2025"), so eight fit a narrow panel and no two
+    labels read the same; a longer game gets at most `most` labels: every other quarter, or whole years."""
+    if len(dates) <= 8:
+        return list(range(len(dates))), [f"{d[4:]}\n{d[:4]}" for d in dates]
     step = math.ceil(len(dates) / most)
     if step > 2:
         step = 4 * math.ceil(step / 4)
     first = next((i for i, d in enumerate(dates[:4]) if d.endswith("Q1")), 0) if step % 4 == 0 else 0
     ticks = list(range(first, len(dates), step))
-    ax.set_xticks(ticks, [dates[i] for i in ticks], fontsize=8)
+    return ticks, [dates[i] for i in ticks]
+
+
+def _quarters(ax, dates: list[str], most: int) -> None:
+    """Quarter labels that do not run together (`quarter_ticks`)."""
+    ticks, labels = quarter_ticks(dates, most)
+    ax.set_xticks(ticks, labels, fontsize=8)
     ax.set_xlim(-0.5, len(dates) - 0.5)
+
+
+def percent_decimals(ticks: list[float]) -> int:
+    """The decimals a percent axis needs so that no two of its tick labels read the same (ticks
+    0.05 points apart need two: 0.10%, 0.15%, not 0.1%, 0.1%, 0.2%)."""
+    steps = [b - a for a, b in itertools.pairwise(ticks) if b > a]
+    if not steps:
+        return 0
+    step = min(steps) * 100  # in percentage points
+    return max(0, math.ceil(-math.log10(step) - 1e-9)) if step < 1 else 0
+
+
+def grade_window(low: float, high: float, grades: dict[str, float], pad: float) -> tuple[float, float]:
+    """The index axis: the data with a margin, widened to the nearest grade threshold below and
+    above the data (when there is one), so the grade lines the caption promises are on the chart."""
+    bottom, top = max(low - pad, 0.0), min(high + pad, 100.0)
+    below = [t for t in grades.values() if t <= low]
+    above = [t for t in grades.values() if t >= high]
+    if below:
+        bottom = min(bottom, max(below) - 2.0)
+    if above:
+        top = max(top, min(above) + 2.0)
+    return max(bottom, 0.0), min(top, 100.0)
 
 
 def index_chart(dates: list[str], played: list[float], whatif: list[float], grades: dict[str, float],
@@ -75,10 +108,10 @@ def index_chart(dates: list[str], played: list[float], whatif: list[float], grad
         ax.plot(x, played, label=label("debrief.run.played"), linewidth=2.2, markersize=4, **PLAYED)
         ax.plot(x, whatif, label=label("debrief.run.whatif"), linewidth=2.2, markersize=4, **WHAT_IF)
         low, high = min(*played, *whatif), max(*played, *whatif)
-        pad = max((high - low) * 0.15, 2.0)
-        ax.set_ylim(max(low - pad, 0.0), min(high + pad, 100.0))
+        bottom, top = grade_window(low, high, grades, max((high - low) * 0.15, 2.0))
+        ax.set_ylim(bottom, top)
         for name, threshold in grades.items():
-            if low - pad < threshold < high + pad:
+            if bottom < threshold < top:
                 ax.axhline(threshold, color="#777777", linewidth=0.8, linestyle=":")
                 ax.annotate(name, (1.0, threshold), xycoords=("axes fraction", "data"), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8, color="#555555")
@@ -105,10 +138,10 @@ def panels_chart(dates: list[str], panels: list[tuple[str, list[float], list[flo
             ax.tick_params(labelsize=7.5)
             top = max(*played, *whatif) * 1.15 or 1.0
             ax.set_ylim(bottom=0, top=top)
-            if percent:  # whole percent, unless the market share is a sliver (Korea's accelerators)
-                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top < 0.05 else 0))
+            if percent:  # as many decimals as the ticks' spacing needs: no label twice
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=percent_decimals(list(ax.get_yticks()))))
             _quarters(ax, dates, 3 if columns > 2 else 5)
             for tick in ax.get_xticklabels():
-                tick.set_fontsize(7)
+                tick.set_fontsize(6.5 if len(dates) <= 8 and columns > 2 else 7)
         figure.legend(handles=axes[0].get_lines(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
         return _png(figure)

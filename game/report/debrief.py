@@ -20,6 +20,7 @@ from agents.controllers import PERSON, make_controller
 from game.baseline_run import baseline_world
 from game.describe import describe_action
 from game.difficulty import NORMAL_GAME, Difficulty
+from game.lesson_compare import Comparison, compare_world
 from game.model import World
 from game.reasons import in_language
 from game.saves import load_game, write_text_atomically
@@ -49,6 +50,7 @@ class Debrief:
     world: World  # the game played
     whatif: World  # the same scenario and seed, Korea by laissez_faire
     scenario_name: str
+    lesson: Comparison | None = None  # a lesson's key quantities against its counterfactual (lesson_compare)
 
     @property
     def dates(self) -> list[str]:
@@ -75,7 +77,10 @@ def debrief(world: World, scenario_name: str) -> Debrief:
         raise DebriefError("the game has not played a quarter yet: nothing to report")
     if world.scenario.score is None:
         raise DebriefError(f"the scenario '{scenario_name}' has no [score] table: the debrief compares scores")
-    return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty), scenario_name)
+    lesson = world.scenario.lesson
+    comparison = compare_world(world) if lesson is not None and lesson.counterfactual is not None else None
+    return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty), scenario_name,
+                   comparison)
 
 
 def players(world: World, logged_names: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
@@ -140,6 +145,18 @@ def quarter_rows(world: World) -> list[tuple[str, list[Row]]]:
             rows.append(Row(code, kind, text))
         quarters.append((snapshot["date"], rows))
     return quarters
+
+
+def people_first(world: World, quarters: list[tuple[str, list[Row]]]) -> tuple[list, list]:
+    """The quarter tables split in two: what the people's countries did, with the events and the
+    teacher's triggers (a lesson handout's page), and the other governments' routine programmes
+    (its appendix). Every row is in one of them."""
+    people = set(world.difficulty.players)
+    mine = [(date, [r for r in rows if r.country in people or r.kind in ("event", "teacher")])
+            for date, rows in quarters]
+    others = [(date, [r for r in rows if not (r.country in people or r.kind in ("event", "teacher"))])
+              for date, rows in quarters]
+    return mine, others
 
 
 def quarter_causes(world: World) -> list[tuple[str, list[dict]]]:

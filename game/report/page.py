@@ -12,10 +12,21 @@ import base64
 from html import escape
 
 from game import fontfiles
+from game.calendar import parse_quarter
 from game.difficulty import levels
+from game.lesson_text import answer_key, blocks, headings
 from game.report import charts
-from game.report.debrief import Debrief, breakdowns, country_name, finals, players, quarter_causes, quarter_rows
-from game.text import strategy_name, tr
+from game.report.debrief import (
+    Debrief,
+    breakdowns,
+    country_name,
+    finals,
+    people_first,
+    players,
+    quarter_causes,
+    quarter_rows,
+)
+from game.text import quarter_name, strategy_name, tr
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -33,7 +44,8 @@ h1 span { display: block; }
 .both td .ko, .both th .ko, .both li .ko, .both p .ko, .both dd .ko, .both figcaption .ko { color: #4a4a4a; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 10px 0; }
 dl.meta dt { font-weight: 700; } dl.meta dd { margin: 0; }
-div.roles { display: grid; grid-template-columns: repeat(2, max-content max-content); gap: 0 14px; font-size: 9pt; }
+div.roles { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr) max-content); gap: 0 14px;
+            font-size: 9pt; }
 div.roles div:nth-child(odd) { font-weight: 700; }
 .score { font-size: 15pt; font-weight: 700; color: #0072B2; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 9.5pt; }
@@ -50,6 +62,20 @@ ul.causes li { margin: 2px 0; }
 .tag { font-size: 8pt; color: #555; white-space: nowrap; }
 .note { font-size: 9.5pt; color: #333; }
 .plus { color: #006b4f; font-weight: 700; } .minus { color: #a33c00; font-weight: 700; }
+table.lesson { font-size: 7.5pt; table-layout: fixed; }
+table.lesson td.num { white-space: normal; word-break: keep-all; }
+table.lesson th, table.lesson td { padding: 2px 3px; }
+table.lesson th.q { text-align: right; font-size: 7.5pt; }
+table.lesson tr.title td { background: #eef3f7; font-weight: 700; padding-top: 5px; }
+table.lesson tr.game td { font-weight: 700; }
+table.lesson tr.other td { color: #555; }
+table.lesson td.verdict { font-size: 7.5pt; font-weight: 400; color: #006b4f; }
+table.lesson td.verdict.differs { color: #a33c00; }
+table.lesson td.sum { background: #f6f8fa; }
+ol.questions { padding-left: 18px; margin: 4px 0; } ol.questions > li { margin: 5px 0; }
+ul.answers { margin: 2px 0 4px; padding-left: 16px; font-size: 9pt; color: #0b3d63; }
+ul.goals { margin: 2px 0 6px; padding-left: 18px; font-size: 9.5pt; }
+section.appendix { break-before: page; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
@@ -214,7 +240,8 @@ def decisions_section(report: Debrief, w: Words) -> str:
             f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
             f"<td>{w.both(r.text)}</td></tr>"
             for r in rows)
-        parts.append(f"<h3>{escape(date)}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
+        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
+        parts.append(f"<h3>{when}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
                      f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
                      f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
     return (f'<section id="decisions" class="major"><h2>{w.key("debrief.section.decisions")}</h2>'
@@ -241,10 +268,102 @@ def causes_section(report: Debrief, w: Words) -> str:
             f'<p class="note">{w.key("debrief.causes_note")}</p>{"".join(parts)}</section>')
 
 
+def _cell(w: Words, by_lang: dict[str, str]) -> str:
+    """A table cell's text in the report's languages, each different one on its own line (a share
+    reads the same in both: once; a count is 1,280 in English and 128만 in Korean: both)."""
+    shown = [lang for i, lang in enumerate(w.langs) if by_lang[lang] not in (by_lang[o] for o in w.langs[:i])]
+    return "<br>".join(f'<span lang="{lang}">{escape(by_lang[lang])}</span>' for lang in shown)
+
+
+def lesson_section(report: Debrief, w: Words) -> str:
+    """A lesson's handout page: its goals, the key quantities of this game against the lesson's
+    counterfactual quarter by quarter (game/lesson_compare.py: the lesson panel's and `sim
+    --compare`'s table), then the questions with the answers this game's numbers give."""
+    comparison, lesson = report.lesson, report.world.scenario.lesson
+    goals = "".join(f"<li>{w.both({'en': en, 'ko': ko})}</li>" for en, ko in zip(lesson.goals_en, lesson.goals_ko,
+                                                                                  strict=True))
+    by_lang = {lang: blocks(comparison, lang) for lang in w.langs}
+    heads = {lang: headings(comparison, lang) for lang in w.langs}
+    quarters = by_lang[w.langs[0]][0].rows
+    columns = len(quarters) + 2
+    head = "".join(f'<th class="q">{_cell(w, {lang: by_lang[lang][0].rows[i][0] for lang in w.langs})}</th>'
+                   for i in range(len(quarters)))
+    rows = []
+    for n, table in enumerate(comparison.tables):
+        title = {lang: by_lang[lang][n].title for lang in w.langs}
+        verdict = {lang: by_lang[lang][n].verdict for lang in w.langs}
+        summary = {lang: tr("debrief.lesson.last_column", lang).format(summary=by_lang[lang][n].summary[0])
+                   for lang in w.langs}
+        differs = " differs" if table.holds is False else ""
+        heading = {lang: f"{title[lang]} · {summary[lang]}" for lang in w.langs}
+        rows.append(f'<tr class="title"><td colspan="{columns}">{w.both(heading)}</td></tr>')
+        for r, kind in enumerate(("game", "other", "difference")):
+            label = {lang: heads[lang][r + 1] for lang in w.langs}
+            cells = "".join(f'<td class="num">{_cell(w, {lang: by_lang[lang][n].rows[i][r + 1] for lang in w.langs})}'
+                            "</td>" for i in range(len(quarters)))
+            total = _cell(w, {lang: by_lang[lang][n].summary[r + 1] for lang in w.langs})
+            rows.append(f'<tr class="{kind}"><td>{_cell(w, label)}</td>{cells}<td class="num sum">{total}</td></tr>')
+        rows.append(f'<tr><td class="verdict{differs}" colspan="{columns}">{w.both(verdict)}</td></tr>')
+    other = {lang: heads[lang][2] for lang in w.langs}
+    caption = w.both({lang: tr("debrief.lesson.table", lang).format(other=other[lang]) for lang in w.langs})
+    table_html = (f'<h3>{caption}</h3><p class="note">{w.key("debrief.lesson.table_note")}</p>'
+                  f'<table class="lesson"><colgroup><col style="width:13%">'
+                  + "".join(f'<col style="width:{75 / len(quarters):.2f}%">' for _ in quarters)
+                  + f'<col style="width:12%"></colgroup><thead><tr><th></th>{head}<th class="q"></th></tr></thead>'
+                  f"<tbody>{''.join(rows)}</tbody></table>")
+    keys = {lang: answer_key(comparison, lang) for lang in w.langs}
+    questions = []
+    for i in range(len(keys[w.langs[0]])):
+        question = w.both({lang: keys[lang][i][0] for lang in w.langs})
+        answers = "".join(f"<li>{w.both({lang: keys[lang][i][1][j] for lang in w.langs})}</li>"
+                          for j in range(len(keys[w.langs[0]][i][1])))
+        questions.append(f'<li>{question}<ul class="answers">{answers}</ul></li>')
+    return (f'<section id="lesson"><h2>{w.key("debrief.section.lesson")}</h2>'
+            f'<h3>{w.key("debrief.lesson.goals")}</h3><ul class="goals">{goals}</ul>{table_html}'
+            f'<h3>{w.key("debrief.lesson.questions")}</h3><ol class="questions">{"".join(questions)}</ol></section>')
+
+
+def _quarter_tables(world, quarters, w: Words) -> str:
+    parts = []
+    for date, rows in quarters:
+        if not rows:
+            continue
+        body = "".join(
+            f"<tr class=\"{'kor' if r.country == 'KOR' else ''} {'refused' if r.kind == 'refused' else ''}\">"
+            f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
+            f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
+            f"<td>{w.both(r.text)}</td></tr>"
+            for r in rows)
+        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
+        parts.append(f"<h3>{when}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
+                     f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
+                     f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
+    return "".join(parts)
+
+
+def lesson_render(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> str:
+    """A lesson's debrief as a handout: the lesson first, the index and the people's decisions, then
+    an appendix (the score's breakdown, the indicators, the other governments' routine programmes
+    and the cause log) from a new page."""
+    mine, others = people_first(report.world, quarter_rows(report.world))
+    decisions = (f'<section id="decisions"><h2>{w.key("debrief.section.decisions")}</h2>'
+                 f'<p class="note">{w.key("debrief.korea_decisions_note")}</p>'
+                 f"{_quarter_tables(report.world, mine, w)}</section>")
+    appendix = (f'<section id="appendix" class="appendix"><h2>{w.key("debrief.section.appendix")}</h2>'
+                f'<p class="note">{w.key("debrief.appendix_note")}</p>{_quarter_tables(report.world, others, w)}'
+                "</section>")
+    return "".join((header(report, w, logged_names), lesson_section(report, w), what_if_section(report, w),
+                    decisions, appendix, breakdown_section(report, w), indicators_section(report, w),
+                    causes_section(report, w)))
+
+
 def render(report: Debrief, langs: tuple[str, ...], logged_names: dict[str, str] | None = None) -> str:
     w = Words(langs)
-    body = "".join((header(report, w, logged_names), what_if_section(report, w), breakdown_section(report, w),
-                    indicators_section(report, w), decisions_section(report, w), causes_section(report, w)))
+    if report.lesson is not None:
+        body = lesson_render(report, w, logged_names)
+    else:
+        body = "".join((header(report, w, logged_names), what_if_section(report, w), breakdown_section(report, w),
+                        indicators_section(report, w), decisions_section(report, w), causes_section(report, w)))
     title = " — ".join(tr("title", lang) + " · " + tr("debrief.title", lang) for lang in langs)
     page = (f'<!DOCTYPE html>\n<html lang="{langs[0]}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -29,6 +29,7 @@ from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
+from game.ui.lessonpanel import LessonPanel
 from game.ui.mapview import MapView
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
@@ -110,6 +111,7 @@ class GameApp:
         self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
         self._modal_manager: pygame_gui.UIManager | None = None
         self.teacher = TeacherPanel(self, SIZE)  # F2 / Esc menu: pause, events, rewind, score
+        self.lesson = LessonPanel(self.fonts, pygame.Rect(16, TOP + 8, SIZE[0] - 32, SIZE[1] - TOP - 16))  # L
         self.curtain: handover.Curtain | briefing.Briefing | None = None  # hides the game (hand-over, briefing)
         self.desks: dict[str, Desk] = {}  # one per hot-seat team; self.desk is the one at the desk
         self.team = 0  # index in session.humans of the team at the desk
@@ -154,6 +156,10 @@ class GameApp:
                 "gloss": UIButton(pygame.Rect(SIZE[0] - 368, 5, 32, 30), tr("ui.gloss.button", self.lang),
                                   manager=self.manager, tool_tip_text=tr("ui.gloss.title", self.lang) + " (F1)"),
             }
+            if self.has_lesson:
+                self.top_buttons["lesson"] = UIButton(pygame.Rect(SIZE[0] - 450, 5, 76, 30),
+                                                      tr("ui.lesson.button", self.lang), manager=self.manager,
+                                                      tool_tip_text=tr("ui.lesson.title", self.lang) + " (L)")
         self.ticker_lines = self._ticker_lines()
         if relabel and self.menu is not None:
             self.open_menu()
@@ -161,6 +167,12 @@ class GameApp:
             self.open_end_screen()
         elif self.end_buttons:
             self.close_end_screen()
+
+    @property
+    def has_lesson(self) -> bool:
+        """A lesson scenario that declares its question: the Lesson button and L open its panel."""
+        lesson = self.session.world.scenario.lesson
+        return lesson is not None and lesson.counterfactual is not None
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
@@ -234,6 +246,10 @@ class GameApp:
         if self.curtain is not None:
             if self.curtain.handle(event):
                 self.curtain = None
+            return True
+        if self.lesson.is_open:
+            if self.lesson.handle(event):
+                self.lesson.close()
             return True
         # "Why?" on a hidden score would show it: those clicks are swallowed
         return not self.teacher.score_shown and event.type == pygame.MOUSEBUTTONDOWN and (
@@ -661,6 +677,10 @@ class GameApp:
             if event.key == pygame.K_c and self.menu is None and not self.end_buttons:
                 self.toggle_charts()
                 return
+            if event.key == pygame.K_l and self.menu is None and self.has_lesson:
+                self.why.close()
+                self.lesson.open()
+                return
             if event.key == pygame.K_F5:
                 self.quick_save()
                 return
@@ -795,6 +815,9 @@ class GameApp:
     def _button(self, element) -> None:
         if element is self.top_buttons.get("charts"):
             self.toggle_charts()
+        elif element is self.top_buttons.get("lesson"):
+            self.why.close()
+            self.lesson.open()
         elif element is self.top_buttons.get("gloss"):
             self.glossary.open = not self.glossary.open
         elif element is self.top_buttons.get("menu"):
@@ -880,6 +903,7 @@ class GameApp:
             self.why.draw(screen, self.session.world, self.lang)  # over the end screen
         self.manager.draw_ui(screen)
         self._focus_ring(screen)
+        self.lesson.draw(screen, self.session.world, self.lang)  # over the desk's widgets: a modal panel
         self.teacher.draw(screen)
         text, until = self.toast
         if text and self.t < until:
@@ -915,8 +939,13 @@ class GameApp:
             level = difficulty_levels()[world.difficulty.level]
             budget += f" ({level.name_ko if lang == 'ko' else level.name_en})"
         parts = [when, index if self.teacher.score_shown else tr("ui.top.score_hidden", lang), budget]
+        right = min((b.relative_rect.x for b in self.top_buttons.values()), default=SIZE[0]) - 10
         for i, part in enumerate(parts):
-            label = self.fonts.render(part, 15, YELLOW if i == 1 else TEXT, bold=i == 1)
+            size = 15
+            label = self.fonts.render(part, size, YELLOW if i == 1 else TEXT, bold=i == 1)
+            while i == len(parts) - 1 and x + label.get_width() > right and size > 11:  # the budget: shrunk, not
+                size -= 1  # drawn under the buttons (a lesson's extra button, a team's name)
+                label = self.fonts.render(part, size, TEXT)
             screen.blit(label, (x, (TOP - label.get_height()) // 2))
             if i == 1:
                 self.index_rect = label.get_rect(topleft=(x, (TOP - label.get_height()) // 2)).inflate(8, 8)
