@@ -1,0 +1,573 @@
+"""One classroom: a shared world (game.session.Session), the teams' seats, this quarter's
+submissions, the teacher's switches, and the files that let a restarted server resume it.
+
+No web library here: the server (game/web/app.py) turns requests into calls on a `Room` and its
+answers into JSON, so the rules of the room (who may act for which team, what a submission is,
+when a quarter is played) are plain Python, tested without a network.
+
+A team's submission is the desk's settings (game/desk_levers.py); the Actions they make are
+checked with governance's own refusal (`Session.refusal`, what the desktop desk shows) and
+queued on the team's `PlayerController`, which hands them to `Governance.submit` when the
+quarter is played, exactly as the desktop's End Turn does. A team that did not submit keeps
+its programmes in force; a seat nobody holds is played by its country's AI (`stand_in`).
+
+Persistence, after every change: `room.json` (seats as token hashes, this quarter's
+submissions, switches, messages) and, after every quarter, `game.json` (the normal save,
+game/saves.py, which `report`, `replay` and the desktop game open). A restart loads the save
+(re-played and checked turn by turn) and the room file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agents.controllers import make_controller
+from game.actions import parse_action
+from game.describe import describe_action, money
+from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
+from game.difficulty import Difficulty
+from game.model import World
+from game.policy import STANCES
+from game.reasons import in_language
+from game.saves import SaveError, document, write_save, write_text_atomically
+from game.scenario import load_scenario
+from game.score import breakdown, component_id, grade
+from game.session import Session
+from game.text import quarter_name, tr
+
+ROOM_FILE = "room.json"
+GAME_FILE = "game.json"
+CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
+MAX_MESSAGES = 20
+MAX_TEACHER_TOKENS = 20
+
+
+class RoomError(Exception):
+    """A request the room refuses: an HTTP status and a strings key (`web.error.<key>`), so the
+    person who made it reads why in their language. Nothing has changed when it is raised."""
+
+    def __init__(self, status: int, key: str, **params) -> None:
+        super().__init__(key)
+        self.status, self.key, self.params = status, key, params
+
+    def text(self, lang: str) -> str:
+        return str(tr(f"web.error.{self.key}", lang)).format(**self.params)
+
+
+class SetupError(Exception):
+    """The command that starts a room cannot: a room folder made for another game, a broken
+    room file. The message names the folder and what to do (the command line exits with 2)."""
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+# ---------------------------------------------------------------------- the room file
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeatRecord(_Strict):
+    token: str = Field(pattern=r"^[0-9a-f]{64}$")  # sha256 of the seat's token: the file holds no token
+    name: str = Field(max_length=40)
+    lang: str = Field(pattern=r"^(en|ko)$")
+
+
+class Submission(_Strict):
+    turn: int = Field(ge=0)
+    values: dict[str, int | float | bool | str]
+    actions: list[dict]
+
+
+class Message(_Strict):
+    turn: int
+    at: float
+    text: str = Field(max_length=280)
+
+
+class RoomFile(_Strict):
+    format: int = 1
+    code: str = Field(pattern=r"^[A-Z0-9]{6}$")
+    pin: str = Field(pattern=r"^[0-9]{6}$")
+    scenario: str
+    seed: int
+    teams: list[str]
+    lang: str
+    turn: int = Field(ge=0)
+    seats: dict[str, SeatRecord | None]
+    submissions: dict[str, Submission] = {}
+    teacher_tokens: list[str] = []
+    paused: bool = False
+    scores_hidden: bool = False
+    auto_advance: bool = True
+    messages: list[Message] = []
+
+
+# ---------------------------------------------------------------------- the room
+
+@dataclass
+class Seat:
+    token: str  # its hash
+    name: str
+    lang: str
+
+
+@dataclass
+class Room:
+    """Make one with `Room.open` (a new room, or the one `room_dir` holds)."""
+
+    folder: Path
+    session: Session
+    code: str
+    pin: str
+    scenario_name: str
+    seed: int
+    teams: tuple[str, ...]
+    lang: str
+    seats: dict[str, Seat | None]
+    submissions: dict[str, Submission] = field(default_factory=dict)
+    teacher_tokens: list[str] = field(default_factory=list)
+    paused: bool = False
+    scores_hidden: bool = False
+    auto_advance: bool = True
+    messages: list[Message] = field(default_factory=list)
+    version: int = 0  # grows with every change: clients re-read what they show when it moves
+    last_verdicts: dict[str, list[dict]] = field(default_factory=dict)
+    resumed: bool = False
+    _ai: dict = field(default_factory=dict)
+    _no_action: list[dict[str, float]] | None = None
+
+    # ------------------------------------------------------------------ making and resuming
+    @classmethod
+    def open(cls, folder: Path, scenario: str | None = None, teams: tuple[str, ...] | None = None,
+             seed: int | None = None, lang: str | None = None) -> Room:
+        """The room in `folder` if it has one (the flags given must agree with it), else a new
+        room (defaults: baseline, KOR,USA,CHN,JPN, seed 7, Korean). A scenario or country that
+        does not exist is the scenario's own ScenarioError; a room file or save that cannot be
+        used is a SetupError naming it."""
+        folder = Path(folder)
+        if (folder / ROOM_FILE).exists():
+            return cls._resume(folder, scenario, teams, seed, lang)
+        folder.mkdir(parents=True, exist_ok=True)
+        scenario = scenario or "baseline"
+        teams = tuple(teams or ("KOR", "USA", "CHN", "JPN"))
+        seed = 7 if seed is None else seed
+        session = Session(scenario, seed=seed, humans=teams, autosave=False, saves_dir=folder)
+        room = cls(folder=folder, session=session, code="".join(secrets.choice(CODE_LETTERS) for _ in range(6)),
+                   pin=f"{secrets.randbelow(10**6):06d}", scenario_name=scenario, seed=seed, teams=session.humans,
+                   lang=lang or "ko", seats=dict.fromkeys(session.humans))
+        room.save(game=True)
+        return room
+
+    @classmethod
+    def _resume(cls, folder: Path, scenario, teams, seed, lang) -> Room:
+        path = folder / ROOM_FILE
+        try:
+            data = RoomFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, ValidationError) as exc:
+            raise SetupError(f"{path}: not a room file this game can resume ({str(exc).splitlines()[0]}); "
+                             "move it away or choose another --room-dir") from None
+        differs = [f"{flag} {given} (the room has {had})" for flag, given, had in
+                   (("--scenario", scenario, data.scenario), ("--seed", seed, data.seed),
+                    ("--teams", ",".join(teams) if teams else None, ",".join(data.teams)))
+                   if given is not None and given != had]
+        if differs:
+            raise SetupError(f"{folder} holds a room made with other settings: {'; '.join(differs)}. "
+                             "Start it with the same flags (or none), or choose another --room-dir")
+        session = Session(data.scenario, seed=data.seed, humans=tuple(data.teams), autosave=False, saves_dir=folder)
+        try:
+            session.load(folder / GAME_FILE)
+        except SaveError as exc:
+            session.close()
+            raise SetupError(f"{folder / GAME_FILE}: {exc}") from None
+        if tuple(session.humans) != tuple(data.teams) or session.world.turn < data.turn:
+            session.close()
+            raise SetupError(f"{folder / GAME_FILE} is not this room's game (teams {','.join(session.humans)}, "
+                             f"turn {session.world.turn}; the room: {','.join(data.teams)}, turn {data.turn})")
+        turn = session.world.turn
+        room = cls(folder=folder, session=session, code=data.code, pin=data.pin, scenario_name=data.scenario,
+                   seed=data.seed, teams=tuple(data.teams), lang=lang or data.lang,
+                   seats={c: Seat(s.token, s.name, s.lang) if s else None for c, s in data.seats.items()},
+                   submissions={c: s for c, s in data.submissions.items() if s.turn == turn and c in data.teams},
+                   teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
+                   auto_advance=data.auto_advance, messages=list(data.messages), resumed=True)
+        return room
+
+    def save(self, game: bool = False) -> None:
+        """The room file (always) and the game's save (`game`: after a quarter), each written
+        atomically, so a server killed mid-write leaves the previous file whole. The version
+        moves on with the clock too, so a page open across a restart still sees a change."""
+        self.version = max(self.version + 1, time.time_ns() // 1_000_000)
+        if game:
+            write_save(self.folder / GAME_FILE, document(self.world, self.scenario_name))
+        data = RoomFile(code=self.code, pin=self.pin, scenario=self.scenario_name, seed=self.seed,
+                        teams=list(self.teams), lang=self.lang, turn=self.world.turn,
+                        seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang) if s else None
+                               for c, s in self.seats.items()},
+                        submissions=self.submissions, teacher_tokens=self.teacher_tokens, paused=self.paused,
+                        scores_hidden=self.scores_hidden, auto_advance=self.auto_advance, messages=self.messages)
+        path = write_text_atomically(self.folder / ROOM_FILE, data.model_dump_json(indent=1))
+        path.chmod(0o600)  # it holds the teacher's PIN
+
+    def close(self) -> None:
+        self.session.close()
+
+    @property
+    def world(self) -> World:
+        return self.session.world
+
+    # ------------------------------------------------------------------ who is who
+    def seat_of(self, token: str) -> str:
+        """The team a seat token sits at; RoomError 403 for a token this room never gave or has
+        taken back (a kicked or reassigned seat)."""
+        digest = token_hash(token)
+        for code, seat in self.seats.items():
+            if seat is not None and hmac.compare_digest(seat.token, digest):
+                return code
+        raise RoomError(403, "token")
+
+    def check_code(self, code: str) -> None:
+        if not hmac.compare_digest(code.strip().upper().encode(), self.code.encode()):
+            raise RoomError(403, "room_code")
+
+    def join(self, room_code: str, team: str, name: str, lang: str) -> str:
+        """A free seat for a student who knows the room code: its token (shown to nobody else)."""
+        self.check_code(room_code)
+        if team not in self.seats:
+            raise RoomError(404, "team", team=team)
+        if self.seats[team] is not None:
+            raise RoomError(409, "seat_taken", team=self.country_name(team, lang))
+        token = new_token()
+        self.seats[team] = Seat(token_hash(token), name.strip() or team, lang)
+        self.save()
+        return token
+
+    def lobby(self, room_code: str, lang: str) -> dict:
+        """The teams a student may pick, once the room code is right."""
+        self.check_code(room_code)
+        return {"teams": [{"code": c, "name": self.country_name(c, lang), "free": self.seats[c] is None}
+                          for c in self.teams]}
+
+    def teacher_login(self, pin: str) -> str:
+        if not hmac.compare_digest(pin.strip().encode(), self.pin.encode()):
+            raise RoomError(403, "pin")
+        token = new_token()
+        self.teacher_tokens = [*self.teacher_tokens, token_hash(token)][-MAX_TEACHER_TOKENS:]
+        self.save()
+        return token
+
+    def check_teacher(self, token: str) -> None:
+        digest = token_hash(token)
+        if not any(hmac.compare_digest(digest, t) for t in self.teacher_tokens):
+            raise RoomError(403, "teacher")
+
+    # ------------------------------------------------------------------ reading
+    def country_name(self, code: str, lang: str) -> str:
+        country = self.world.countries[code]
+        return country.name_ko if lang == "ko" else country.name_en
+
+    def deciding(self, lang: str) -> str:
+        """The quarter the teams decide now (the next one to be played)."""
+        world = self.world
+        return quarter_name(world.now + 1, lang) if not world.finished else quarter_name(world.now, lang)
+
+    def score(self, code: str) -> float | None:
+        return None if self.scores_hidden else round(float(self.world.scores[code]), 1)
+
+    def news(self, lang: str) -> list[str]:
+        """Last quarter's headlines: the events that fired, then the teacher's latest message."""
+        world = self.world
+        causes = world.causes[-1] if world.causes else []
+        return [c[lang] for c in causes if c.get("source") == "event"][:8]
+
+    def components(self, code: str, lang: str) -> list[dict]:
+        """The team's objective, component by component: what it reads, the value now, points."""
+        world = self.world
+        spec = world.scenario.score
+        if spec is None:
+            return []
+        rule = spec.for_country(code)
+        indicators = world.indicators
+        points = breakdown(rule, indicators[code], indicators)
+        rows = []
+        for c in rule.components:
+            label = str(tr(f"web.ind.{c.key}", lang))
+            if c.of:
+                label = f"{self.country_name(c.of, lang)}: {label}"
+            value = (indicators.get(c.of or code) or {}).get(c.key, 0.0)
+            rows.append({"label": label, "value": indicator_text(c.key, value, lang),
+                         "points": round(points[component_id(c)], 1), "weight": round(c.weight * 100),
+                         "lower_is_better": bool(c.invert)})
+        return rows
+
+    def desk(self, code: str, lang: str) -> dict:
+        """Everything a team's page shows: its levers (rows and ranges from game/desk_levers.py),
+        the settings in force or submitted, budget, score, objective, news, last quarter's verdicts."""
+        world, view = self.world, self.session.view(code)
+        country = view.country
+        settings = read_settings(view)
+        sections = lever_sections(view, settings, lang)
+        submitted = self.submissions.get(code)
+        keys = {row.key if isinstance(row, Lever) else row[1] for _, rows in sections for row in rows
+                if isinstance(row, Lever) or row[0] != "note"}
+        values = {k: v for k, v in settings.base.items() if k in keys}
+        if submitted is not None:
+            values.update(submitted.values)
+        out = {
+            "team": code, "country": self.country_name(code, lang), "currency": country.currency,
+            "date": self.deciding(lang), "turn": world.turn, "turns": world.turns, "finished": world.finished,
+            "paused": self.paused, "scores_hidden": self.scores_hidden, "version": self.version,
+            "sections": [serial_section(s, settings, lang, country.currency) for s in sections],
+            "base": {k: v for k, v in settings.base.items() if k in keys}, "values": values,
+            "submitted": submitted is not None, "budget": money(country.budget_per_quarter, lang, country.currency),
+            "score": self.score(code), "score_history": None if self.scores_hidden else
+            [round(float(h["score"][code]), 1) for h in world.history],
+            "components": [] if self.scores_hidden else self.components(code, lang),
+            "news": self.news(lang), "message": self.messages[-1].text if self.messages else "",
+            "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
+                          "refused": in_language(v["refused"], lang) if v.get("refused") else None}
+                         for v in self.last_verdicts.get(code, [])],
+        }
+        out.update(self.assess(code, values, lang))
+        return out
+
+    def assess(self, code: str, values: dict, lang: str) -> dict:
+        """What a desk's settings would do: this quarter's cost, the budget left, the changes
+        in words and the refusal governance would give (the desktop desk's footer)."""
+        view = self.session.view(code)
+        country = view.country
+        settings = read_settings(view)
+        problem = check_values(settings, lever_sections(view, settings, lang), values)
+        if problem:
+            raise RoomError(422, "values", problem=problem)
+        actions, reason = staged_actions(settings, {**settings.base, **values}, lang)
+        cost = view.cost(actions if reason is None else [])
+        if reason is None:
+            reason = view.refusal(actions)
+        budget = country.budget_per_quarter
+        return {"cost": money(cost, lang, country.currency), "left": money(budget - cost, lang, country.currency),
+                "refusal": in_language(reason, lang) if reason else None,
+                "changes": [describe_action(a.model_dump(), lang, self.world, country.currency) for a in actions],
+                "actions": actions}
+
+    # ------------------------------------------------------------------ acting
+    def submit(self, token: str, turn: int, values: dict, lang: str) -> dict:
+        """A team's programme for the quarter (replacing one it sent before). Refused, with
+        nothing changed, for a quarter that is not the one being decided (a replayed request),
+        a paused or finished game, settings no widget could make, or a bundle governance would
+        refuse; accepted ones are queued for the quarter and saved."""
+        code = self.seat_of(token)
+        world = self.world
+        if world.finished:
+            raise RoomError(409, "finished")
+        if turn != world.turn:
+            raise RoomError(409, "stale", date=self.deciding(lang))
+        if self.paused:
+            raise RoomError(409, "paused")
+        assessed = self.assess(code, values, lang)
+        if assessed["refusal"]:
+            raise RoomError(422, "refused", reason=assessed["refusal"])
+        self.submissions[code] = Submission(turn=turn, values=dict(values),
+                                            actions=[a.model_dump() for a in assessed["actions"]])
+        self.save()
+        played = self.maybe_advance()
+        return {"submitted": True, "changes": assessed["changes"], "advanced": played}
+
+    def withdraw(self, token: str, turn: int) -> None:
+        code = self.seat_of(token)
+        if turn != self.world.turn:
+            raise RoomError(409, "stale", date=self.deciding(self.lang))
+        if self.submissions.pop(code, None) is not None:
+            self.save()
+
+    def waiting_for(self) -> list[str]:
+        """The seated teams that have not submitted this quarter."""
+        return [c for c, s in self.seats.items() if s is not None and c not in self.submissions]
+
+    def maybe_advance(self) -> bool:
+        """Auto-advance: the quarter is played once every seated team has submitted."""
+        seated = [c for c, s in self.seats.items() if s is not None]
+        if self.auto_advance and not self.paused and seated and not self.waiting_for() and not self.world.finished:
+            self.end_quarter()
+            return True
+        return False
+
+    def end_quarter(self) -> None:
+        """Play the quarter: submitted programmes through each team's controller, the rest keep
+        theirs, an empty seat's AI decides. Saved at once (game and room)."""
+        world = self.world
+        if world.finished:
+            raise RoomError(409, "finished")
+        if self.paused:
+            raise RoomError(409, "paused")
+        for code, player in self.session.players.items():
+            if self.seats.get(code) is None:
+                if code not in self._ai:
+                    self._ai[code] = make_controller(code, "default")
+                player.stand_in = self._ai[code]
+            else:
+                player.stand_in = None
+        actions = {code: [parse_action(a) for a in s.actions] for code, s in self.submissions.items()}
+        report = self.session.end_turn(actions)
+        self.last_verdicts = {code: [v for v in report.verdicts if v["country"] == code] for code in self.teams}
+        self.submissions = {}
+        self.save(game=True)
+
+    def set_switch(self, name: str, on: bool) -> None:
+        if name not in ("paused", "scores_hidden", "auto_advance"):
+            raise RoomError(422, "switch", name=name)
+        setattr(self, name, bool(on))
+        self.save()
+        if name in ("paused", "auto_advance"):
+            self.maybe_advance()
+
+    def free_seat(self, team: str) -> None:
+        """The teacher frees a seat: its token stops working, its submission is dropped, and
+        its country's AI plays it until someone joins."""
+        if team not in self.seats:
+            raise RoomError(404, "team", team=team)
+        self.seats[team] = None
+        self.submissions.pop(team, None)
+        self.save()
+        self.maybe_advance()
+
+    def move_seat(self, team: str, to: str) -> None:
+        """The teacher moves a seated student to a free team (the student's token follows)."""
+        for code in (team, to):
+            if code not in self.seats:
+                raise RoomError(404, "team", team=code)
+        if self.seats[team] is None:
+            raise RoomError(409, "seat_empty", team=team)
+        if self.seats[to] is not None:
+            raise RoomError(409, "seat_taken", team=to)
+        self.seats[to], self.seats[team] = self.seats[team], None
+        self.submissions.pop(team, None)
+        self.save()
+
+    def broadcast(self, text: str) -> None:
+        text = " ".join(text.split())
+        if not text:
+            raise RoomError(422, "empty_message")
+        self.messages = [*self.messages, Message(turn=self.world.turn, at=time.time(), text=text[:280])]
+        self.messages = self.messages[-MAX_MESSAGES:]
+        self.save()
+
+    # ------------------------------------------------------------------ the teacher's and the projector's views
+    def teacher_view(self, lang: str) -> dict:
+        world = self.world
+        return {
+            "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
+            "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
+            "auto_advance": self.auto_advance, "version": self.version,
+            "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
+                       "name": s.name if s else "", "submitted": c in self.submissions,
+                       "score": round(float(world.scores[c]), 1),
+                       "changes": [describe_action(a, lang, world, world.countries[c].currency)
+                                   for a in (self.submissions[c].actions if c in self.submissions else [])]}
+                      for c, s in self.seats.items()],
+            "messages": [m.text for m in self.messages[-5:]],
+        }
+
+    def screen_view(self, lang: str) -> dict:
+        world = self.world
+        return {
+            "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
+            "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
+            "version": self.version, "news": self.news(lang),
+            "message": self.messages[-1].text if self.messages else "",
+            "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
+                       "submitted": c in self.submissions, "score": self.score(c),
+                       "history": None if self.scores_hidden else
+                       [round(float(h["score"][c]), 1) for h in world.history]}
+                      for c, s in self.seats.items()],
+        }
+
+    def no_action_scores(self) -> list[dict[str, float]]:
+        """Every country's score per quarter in the same scenario and seed with every team's
+        country doing nothing new (laissez_faire; the other countries by their AI): the line each
+        team is measured against. Played once (~35 ms for 20 quarters) and kept."""
+        if self._no_action is None:
+            controllers = {c: make_controller(c, "laissez_faire") for c in self.teams}
+            world = World(load_scenario(self.scenario_name), seed=self.seed, controllers=controllers, tables=False,
+                          difficulty=Difficulty(self.world.difficulty.level, self.teams))
+            try:
+                for _ in range(world.turns):
+                    world.step()
+                self._no_action = [dict(h["score"]) for h in world.history]
+            finally:
+                world.close()
+        return self._no_action
+
+    def results(self, lang: str) -> dict:
+        """The end-of-term board: each team's final score on its own objective, the no-action
+        line's, the difference and the grade."""
+        world = self.world
+        if not world.finished:
+            raise RoomError(409, "not_finished")
+        baseline = self.no_action_scores()[-1]
+        spec = world.scenario.score
+        rows = []
+        for c in self.teams:
+            final = float(world.scores[c])
+            rows.append({"code": c, "country": self.country_name(c, lang), "score": round(final, 1),
+                         "no_action": round(float(baseline[c]), 1), "gain": round(final - float(baseline[c]), 1),
+                         "grade": grade(spec, final, c) if spec is not None else "",
+                         "start": round(float(world.history[0]["score"][c]), 1) if world.history else None})
+        rows.sort(key=lambda r: -r["gain"])
+        return {"date": quarter_name(world.now, lang), "rows": rows}
+
+
+def indicator_text(key: str, value: float, lang: str) -> str:
+    """An indicator's value as a reader expects it: shares in percent, counts and money as numbers."""
+    if key.endswith(("_share", "_dependence", "completeness", "_adoption", "budget_used")):
+        return f"{value * 100:.1f}%"
+    if key == "domestic_designers_alive":
+        return f"{value:.0f}"
+    return f"{value:,.2f}"
+
+
+def serial_section(section: tuple[str, list], settings, lang: str, currency: str) -> dict:
+    """A desk section as JSON: sliders with their range and, for money, the label of every
+    step (written by the game's own formatter: Korean money units are not the browser's)."""
+    title, rows = section
+    out = []
+    for row in rows:
+        if isinstance(row, Lever):
+            item = {"type": "slider", "key": row.key, "label": str(row.label), "low": row.low, "high": row.high,
+                    "step": row.step, "unit": row.unit}
+            if row.unit == "bkrw":
+                steps = range(row.low, row.high + 1, row.step)
+                item["labels"] = {str(v): money(v * 1e9, lang, currency) for v in steps}
+                base = settings.base.get(row.key)
+                if isinstance(base, int | float) and str(base) not in item["labels"]:
+                    item["labels"][str(base)] = money(base * 1e9, lang, currency)
+            out.append(item)
+        elif row[0] == "note":
+            out.append({"type": "note", "text": str(row[2])})
+        elif row[0] == "toggle":
+            out.append({"type": "toggle", "key": row[1], "label": str(row[2]), "done": bool(settings.base[row[1]]),
+                        "on": str(tr("ui.desk.linked", lang)), "off": str(tr("ui.desk.link", lang))})
+        else:
+            out.append({"type": "stance", "key": row[1],
+                        "options": [{"value": s, "label": str(tr(f"ui.stance.{s}", lang))} for s in STANCES]})
+    return {"title": str(tr(title, lang)), "rows": out}
+
+
+def public(desk: dict) -> dict:
+    """A desk without the Action objects `assess` keeps for `submit`."""
+    return {k: v for k, v in desk.items() if k != "actions"}
+

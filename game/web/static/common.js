@@ -1,0 +1,115 @@
+// What every classroom page shares: the language, the server's text, JSON requests, and a
+// WebSocket that says "something changed" (with slow polling if it drops). Plain script, no
+// library: everything the pages need is served by the game itself.
+"use strict";
+
+const Classroom = {
+  lang: localStorage.getItem("classroom-lang") || document.documentElement.lang || "ko",
+  text: {},
+
+  async loadText() {
+    const r = await fetch("/api/strings?lang=" + this.lang);
+    this.text = await r.json();
+    document.documentElement.lang = this.lang;
+    document.querySelectorAll("[data-t]").forEach(el => { el.textContent = this.t(el.dataset.t); });
+    document.querySelectorAll("[data-ph]").forEach(el => { el.placeholder = this.t(el.dataset.ph); });
+  },
+
+  t(key, params) {
+    let s = this.text[key] || key;
+    for (const [k, v] of Object.entries(params || {})) s = s.split("{" + k + "}").join(v);
+    return s;
+  },
+
+  async switchLang() {
+    this.lang = this.lang === "ko" ? "en" : "ko";
+    localStorage.setItem("classroom-lang", this.lang);
+    await this.loadText();
+  },
+
+  // POST a JSON body; resolves to {ok, status, data} (data.error holds the server's message).
+  async post(path, body) {
+    try {
+      const r = await fetch(path, {method: "POST", headers: {"content-type": "application/json", "x-lang": this.lang},
+                                   body: JSON.stringify(body)});
+      let data = {};
+      try { data = await r.json(); } catch (e) { data = {error: r.statusText}; }
+      return {ok: r.ok, status: r.status, data};
+    } catch (e) {
+      return {ok: false, status: 0, data: {error: this.t("offline")}};
+    }
+  },
+
+  async get(path) {
+    try {
+      const r = await fetch(path + (path.includes("?") ? "&" : "?") + "lang=" + this.lang);
+      return {ok: r.ok, status: r.status, data: await r.json()};
+    } catch (e) {
+      return {ok: false, status: 0, data: {error: this.t("offline")}};
+    }
+  },
+
+  // hello(): the first message; onChange(): re-read the page; onRefused(): the server said no.
+  listen(hello, onChange, onRefused) {
+    let socket = null, lastVersion = null;
+    const offline = document.createElement("div");
+    offline.className = "offline hidden";
+    document.body.appendChild(offline);
+    const open = () => {
+      socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+      socket.onopen = () => { offline.classList.add("hidden"); socket.send(JSON.stringify(hello())); };
+      socket.onmessage = ev => {
+        const m = JSON.parse(ev.data);
+        if (m.type === "error") { if (onRefused) onRefused(m); return; }  // the socket closes; it reopens
+        if (m.version !== lastVersion) { lastVersion = m.version; onChange(); }
+      };
+      socket.onclose = () => {
+        offline.textContent = this.t("offline");
+        offline.classList.remove("hidden");
+        setTimeout(open, 1500);
+      };
+    };
+    open();
+    setInterval(() => { if (socket && socket.readyState === 1) socket.send(JSON.stringify({op: "ping"})); }, 15000);
+    setInterval(onChange, 20000);  // a missed push costs at most this long
+  },
+
+  el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (v !== false && v !== null && v !== undefined) e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
+    return e;
+  },
+
+  sparkline(values, width, height) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", width); svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    if (values && values.length > 1) {
+      const step = width / (values.length - 1);
+      const pts = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (height - 4) * v / 100).toFixed(1)}`);
+      const line = document.createElementNS(ns, "polyline");
+      line.setAttribute("points", pts.join(" "));
+      line.setAttribute("fill", "none"); line.setAttribute("stroke", "#4fa3ff"); line.setAttribute("stroke-width", "2");
+      svg.appendChild(line);
+    }
+    return svg;
+  },
+};
+
+function resultsTable(results) {
+  const C = Classroom, el = C.el.bind(C);
+  return el("table", {},
+    el("tr", {}, el("th", {}, C.t("country")), el("th", {class: "num"}, C.t("start")),
+       el("th", {class: "num"}, C.t("final")), el("th", {class: "num"}, C.t("no_action")),
+       el("th", {class: "num"}, C.t("gain")), el("th", {}, C.t("grade"))),
+    results.rows.map(r => el("tr", {"data-team": r.code}, el("td", {}, r.country), el("td", {class: "num"}, r.start),
+      el("td", {class: "num"}, r.score), el("td", {class: "num"}, r.no_action),
+      el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + r.gain),
+      el("td", {}, r.grade))));
+}

@@ -1,0 +1,104 @@
+// The teacher's dashboard: sign in with the PIN printed at start, then see who sits where and
+// who has submitted, play the quarter, pause, hide scores, free or move a seat, send a message.
+"use strict";
+const C = Classroom, el = C.el.bind(C);
+const KEY = "classroom-teacher";
+let teacher = localStorage.getItem(KEY);
+let state = null;
+
+function show(id) { for (const s of ["login", "dash"]) document.getElementById(s).classList.toggle("hidden", s !== id); }
+
+async function signIn() {
+  const r = await C.post("/api/teacher/login", {pin: document.getElementById("pin").value});
+  document.getElementById("login-error").textContent = r.ok ? "" : r.data.error;
+  if (!r.ok) return;
+  teacher = r.data.teacher;
+  localStorage.setItem(KEY, teacher);
+  await refresh();
+}
+
+async function act(path, body) {
+  const r = await C.post(path, Object.assign({teacher}, body || {}));
+  document.getElementById("dash-error").textContent = r.ok ? "" : r.data.error;
+  if (r.status === 403) { localStorage.removeItem(KEY); teacher = null; show("login"); }
+  await refresh();
+  return r;
+}
+
+function seatRow(t) {
+  const free = state.teams.filter(x => !x.seated).map(x => el("option", {value: x.code}, x.country));
+  const move = el("select", {"data-move": t.code}, free);
+  return el("tr", {"data-team": t.code},
+    el("td", {}, el("b", {}, t.country)),
+    el("td", {}, t.seated ? t.name : el("span", {class: "muted"}, C.t("empty_seat"))),
+    el("td", {class: t.submitted ? "ok" : "muted"}, t.seated || t.submitted ?
+       (t.submitted ? "✔ " + (t.changes.length ? t.changes.join("; ") : C.t("no_changes")) : C.t("waiting")) : ""),
+    el("td", {class: "num"}, t.score),
+    el("td", {}, t.seated ? el("span", {class: "buttons"},
+      el("button", {class: "small", "data-free": t.code,
+                    onclick: () => act("/api/teacher/free", {team: t.code})}, C.t("free_seat")),
+      free.length ? move : "",
+      free.length ? el("button", {class: "small",
+                                   onclick: () => act("/api/teacher/move", {team: t.code, to: move.value})},
+                       C.t("move_to")) : "") : ""));
+}
+
+function render() {
+  const s = state;
+  document.getElementById("where").textContent = s.code;
+  document.getElementById("date").textContent = s.finished ? C.t("finished") : C.t("deciding", {date: s.date});
+  document.getElementById("quarter").textContent = C.t("quarter_of", {turn: Math.min(s.turn + 1, s.turns), turns: s.turns});
+  document.getElementById("links").textContent = C.t("links", {students: s.address || location.origin + "/",
+                                                                screen: location.origin + "/screen"});
+  document.getElementById("end").disabled = s.finished || s.paused;
+  document.getElementById("pause").textContent = C.t(s.paused ? "resume" : "pause");
+  document.getElementById("scores").textContent = C.t(s.scores_hidden ? "show_scores" : "hide_scores");
+  document.getElementById("auto").checked = s.auto_advance;
+  document.getElementById("seats").replaceChildren(
+    el("tr", {}, el("th", {}, C.t("country")), el("th", {}, C.t("team")), el("th", {}, C.t("status")),
+       el("th", {class: "num"}, C.t("scores")), el("th", {}, "")),
+    ...s.teams.map(seatRow));
+  document.getElementById("messages").replaceChildren(...s.messages.map(m => el("li", {}, m)));
+}
+
+async function refresh() {
+  if (!teacher) return show("login");
+  const r = await C.post("/api/teacher/state", {teacher});
+  if (r.status === 403) { localStorage.removeItem(KEY); teacher = null; return show("login"); }
+  if (!r.ok) return;
+  state = r.data;
+  show("dash");
+  render();
+  if (state.finished) {
+    const res = await C.get("/api/results");
+    if (res.ok) {
+      document.getElementById("results-table").replaceChildren(resultsTable(res.data));
+      document.getElementById("debrief").href = "/results/debrief.html?lang=" + C.lang;
+      document.getElementById("results").classList.remove("hidden");
+    }
+  }
+}
+
+document.getElementById("lang").addEventListener("click", async () => { await C.switchLang(); refresh(); });
+document.getElementById("sign-in").addEventListener("click", signIn);
+document.getElementById("pin").addEventListener("keydown", e => { if (e.key === "Enter") signIn(); });
+document.getElementById("end").addEventListener("click", async () => {
+  const r = await act("/api/teacher/end_quarter");
+  document.getElementById("dash-ok").textContent = r.ok ? C.t("ended", {date: r.data.date}) : "";
+});
+document.getElementById("pause").addEventListener("click", () => act("/api/teacher/switch", {name: "paused", on: !state.paused}));
+document.getElementById("scores").addEventListener("click",
+  () => act("/api/teacher/switch", {name: "scores_hidden", on: !state.scores_hidden}));
+document.getElementById("auto").addEventListener("change",
+  e => act("/api/teacher/switch", {name: "auto_advance", on: e.target.checked}));
+document.getElementById("send").addEventListener("click", async () => {
+  const box = document.getElementById("message");
+  const r = await act("/api/teacher/message", {text: box.value});
+  if (r.ok) box.value = "";
+});
+
+(async () => {
+  await C.loadText();
+  await refresh();
+  C.listen(() => ({op: "hello", role: "screen"}), refresh);
+})();
