@@ -1,0 +1,213 @@
+"""The classroom's room (game/web/room.py) without a network: seats, submissions through the
+same seam as the desktop, empty seats played by their AI, the teacher's switches, persistence
+and resuming, the results board."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from game.actions import parse_action
+from game.reasons import in_language
+from game.saves import check, digest, load_game
+from game.session import Session
+from game.web.room import GAME_FILE, ROOM_FILE, Room, RoomError, SetupError
+
+LESSON = "lesson_procurement_chain"  # 8 quarters: a whole term in a test
+
+
+@pytest.fixture
+def room(tmp_path):
+    made = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA", "CHN"), seed=11, lang="en")
+    yield made
+    made.close()
+
+
+def refused(call, status: int, key: str):
+    with pytest.raises(RoomError) as caught:
+        call()
+    assert (caught.value.status, caught.value.key) == (status, key), caught.value.text("en")
+    return caught.value
+
+
+def test_a_seat_needs_the_room_code_and_a_free_team(room):
+    refused(lambda: room.join("WRONG1", "KOR", "a", "en"), 403, "room_code")
+    refused(lambda: room.join(room.code, "TWN", "a", "en"), 404, "team")
+    token = room.join(room.code.lower(), "KOR", "Team A", "ko")  # the code is read case-blind
+    assert room.seat_of(token) == "KOR"
+    refused(lambda: room.join(room.code, "KOR", "b", "en"), 409, "seat_taken")
+    refused(lambda: room.seat_of("forged-token-1234"), 403, "token")
+    saved = (room.folder / ROOM_FILE).read_text()
+    assert token not in saved, "the room file keeps hashes, never a seat's token"
+
+
+def test_a_desk_offers_only_its_countrys_levers(room):
+    korea, usa = room.desk("KOR", "en"), room.desk("USA", "en")
+    keys = {r.get("key") for s in korea["sections"] for r in s["rows"]}
+    assert {"foundry_subsidy", "procurement.budget", "trade_stance"} <= keys
+    us_keys = {r.get("key") for s in usa["sections"] for r in s["rows"]}
+    assert "foundry_subsidy" not in us_keys and us_keys
+    assert korea["country"] == "Korea" and room.desk("KOR", "ko")["country"] == "한국"
+
+
+def test_a_submission_is_refused_with_governances_reason_and_changes_nothing(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    desk = room.desk("KOR", "en")
+    top = {r["key"]: r["high"] for s in desk["sections"] for r in s["rows"] if r["type"] == "slider"}
+    greedy = {k: v for k, v in top.items() if k.startswith(("rd_grant", "procurement.budget"))}
+    greedy["procurement.leader"] = 0
+    actions = room.assess("KOR", greedy, "en")["actions"]
+    reason = room.session.refusal(actions, "KOR")
+    assert reason, "the test needs a bundle the budget cannot carry"
+    before = (room.folder / ROOM_FILE).read_text()
+    error = refused(lambda: room.submit(token, 0, greedy, "ko"), 422, "refused")
+    assert in_language(reason, "ko") in error.text("ko")  # the desktop desk's refusal, in the student's language
+    assert room.submissions == {} and (room.folder / ROOM_FILE).read_text() == before
+
+
+@pytest.mark.parametrize("values, why", [
+    ({"foundry_subsidy": 7}, "off the lever's steps"),
+    ({"foundry_subsidy": 105}, "beyond its range"),
+    ({"foundry_subsidy": True}, "a switch for a slider"),
+    ({"trade_stance": "annexation"}, "no such stance"),
+    ({"export_everything": 1}, "no such lever"),
+])
+def test_settings_no_widget_could_make_are_refused(room, values, why):
+    token = room.join(room.code, "KOR", "A", "en")
+    refused(lambda: room.submit(token, 0, values, "en"), 422, "values")
+    assert room.submissions == {}, why
+
+
+def test_a_team_cannot_set_a_lever_its_country_does_not_have(room):
+    token = room.join(room.code, "USA", "B", "en")
+    refused(lambda: room.submit(token, 0, {"foundry_subsidy": 50}, "en"), 422, "values")
+
+
+def test_a_replayed_submission_for_a_past_quarter_is_refused(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    room.submit(token, 0, {"foundry_subsidy": 20}, "en")  # the only seat: auto-advance plays the quarter
+    assert room.world.turn == 1
+    refused(lambda: room.submit(token, 0, {"foundry_subsidy": 40}, "en"), 409, "stale")
+    assert room.submissions == {}
+
+
+def test_submissions_reach_governance_as_the_desktops_end_turn_does(room):
+    """Two teams submit; the quarter is played when both have. The log and the world are the
+    ones a desktop Session gives for the same Actions, and the empty seat (China) is played by
+    its AI, logged as its own Actions; a seated team that did not submit keeps its programmes."""
+    korea = room.join(room.code, "KOR", "A", "en")
+    usa = room.join(room.code, "USA", "B", "en")
+    room.submit(korea, 0, {"foundry_subsidy": 30, "chip_incentive": 10}, "en")
+    assert room.world.turn == 0 and room.waiting_for() == ["USA"]
+    usa_desk = room.desk("USA", "en")
+    grant = next(r["key"] for s in usa_desk["sections"] for r in s["rows"]
+                 if r.get("key", "").startswith("rd_grant"))
+    room.submit(usa, 0, {grant: 5}, "en")
+    assert room.world.turn == 1, "auto-advance: every seated team has submitted"
+    log = room.world.governance.log
+    mine = [(e["country"], e["action"]) for e in log if e["country"] in ("KOR", "USA") and e["source"] == "controller"]
+    assert mine == [("KOR", {"kind": "foundry_subsidy", "rate": 0.3}), ("KOR", {"kind": "chip_incentive", "rate": 0.1}),
+                    ("USA", {"kind": "rd_grant", "designer": grant.split(":", 1)[1], "amount": 5e9})]
+    assert any(e["country"] == "CHN" and e["source"] == "controller" for e in log), "the empty seat's AI acted"
+
+    desktop = Session(LESSON, seed=11, humans=("KOR", "USA", "CHN"), autosave=False)
+    try:
+        from agents.controllers import make_controller
+
+        desktop.players["CHN"].stand_in = make_controller("CHN", "default")
+        desktop.end_turn({c: [parse_action(e["action"]) for e in log if e["country"] == c and e["action"]]
+                          for c in ("KOR", "USA")})
+        assert desktop.world.governance.log == log
+        assert digest(desktop.world.history[-1]) == digest(room.world.history[-1])
+    finally:
+        desktop.close()
+
+    # quarter 2: Korea does not submit; the teacher plays the quarter; its programmes run on
+    room.end_quarter()
+    assert not [e for e in room.world.governance.log
+                if e["turn"] == 2 and e["country"] == "KOR" and e["source"] == "controller"]
+    assert room.world.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.3)
+
+
+def test_the_teachers_switches(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    room.set_switch("paused", True)
+    refused(lambda: room.submit(token, 0, {"foundry_subsidy": 20}, "en"), 409, "paused")
+    refused(room.end_quarter, 409, "paused")
+    room.set_switch("paused", False)
+    room.set_switch("auto_advance", False)
+    room.submit(token, 0, {"foundry_subsidy": 20}, "en")
+    assert room.world.turn == 0, "no auto-advance: the teacher ends the quarter"
+    room.set_switch("scores_hidden", True)
+    assert room.desk("KOR", "en")["score"] is None and room.desk("KOR", "en")["components"] == []
+    assert all(t["score"] is None for t in room.screen_view("en")["teams"])
+    assert room.teacher_view("en")["teams"][0]["score"] is not None, "the teacher still sees them"
+    room.broadcast("  Look   at the HBM market ")
+    assert room.desk("KOR", "ko")["message"] == "Look at the HBM market"
+    refused(lambda: room.broadcast("   "), 422, "empty_message")
+
+
+def test_freeing_and_moving_seats(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    room.set_switch("auto_advance", False)
+    room.submit(token, 0, {"foundry_subsidy": 20}, "en")
+    room.move_seat("KOR", "CHN")
+    assert room.seat_of(token) == "CHN" and room.seats["KOR"] is None and "KOR" not in room.submissions
+    refused(lambda: room.move_seat("USA", "KOR"), 409, "seat_empty")
+    room.free_seat("CHN")
+    refused(lambda: room.seat_of(token), 403, "token")
+    refused(lambda: room.submit(token, 0, {}, "en"), 403, "token")
+
+
+def test_the_room_resumes_after_a_restart(tmp_path, room):
+    korea = room.join(room.code, "KOR", "A", "ko")
+    usa = room.join(room.code, "USA", "B", "en")
+    room.submit(korea, 0, {"foundry_subsidy": 30}, "en")
+    room.submit(usa, 0, {}, "en")
+    assert room.world.turn == 1
+    room.submit(korea, 1, {"foundry_subsidy": 45}, "en")  # mid-quarter: saved, not played
+    code, pin, history = room.code, room.pin, [digest(h) for h in room.world.history]
+    room.close()
+
+    again = Room.open(room.folder)
+    try:
+        assert (again.code, again.pin, again.resumed) == (code, pin, True)
+        assert again.world.turn == 1 and [digest(h) for h in again.world.history] == history
+        assert again.seat_of(korea) == "KOR" and again.seat_of(usa) == "USA"
+        assert again.submissions["KOR"].values == {"foundry_subsidy": 45}
+        again.submit(usa, 1, {}, "en")
+        assert again.world.turn == 2
+        assert check(again.folder / GAME_FILE).diverged is None, "the room's save is a normal, re-playable save"
+        with pytest.raises(SetupError, match="--seed 12"):
+            Room.open(again.folder, seed=12)
+    finally:
+        again.close()
+
+
+def test_a_broken_room_file_is_named(tmp_path):
+    folder = tmp_path / "room"
+    folder.mkdir()
+    (folder / ROOM_FILE).write_text(json.dumps({"code": "x"}))
+    with pytest.raises(SetupError, match=r"room\.json"):
+        Room.open(folder)
+
+
+def test_the_results_board_at_the_end_of_the_term(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    refused(lambda: room.results("en"), 409, "not_finished")
+    for turn in range(room.world.turns):
+        room.submit(token, turn, {"foundry_subsidy": 40} if turn == 0 else {}, "en")
+    assert room.world.finished
+    refused(lambda: room.submit(token, room.world.turn, {}, "en"), 409, "finished")
+    board = room.results("ko")
+    assert {r["code"] for r in board["rows"]} == {"KOR", "USA", "CHN"}
+    korea = next(r for r in board["rows"] if r["code"] == "KOR")
+    assert korea["country"] == "한국" and korea["grade"]
+    assert korea["score"] == round(float(room.world.scores["KOR"]), 1)
+    assert korea["gain"] == pytest.approx(korea["score"] - korea["no_action"], abs=0.11)
+    world, _ = load_game(room.folder / GAME_FILE, tables=False)
+    try:
+        assert world.finished and world.governance.log == room.world.governance.log
+    finally:
+        world.close()
