@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -266,7 +266,8 @@ def create_app(room: Room, address: str = "", request_limit: int = 600, guess_li
         import io
 
         out = io.BytesIO()
-        segno.make(address or "http://127.0.0.1/", error="m").save(out, kind="svg", scale=8, border=2)
+        target = f"{address or 'http://127.0.0.1/'}?room={room.code}"  # the code filled in for the student
+        segno.make(target, error="m").save(out, kind="svg", scale=8, border=2)
         return Response(out.getvalue(), media_type="image/svg+xml")
 
     async def font(request: Request) -> Response:
@@ -276,9 +277,11 @@ def create_app(room: Room, address: str = "", request_limit: int = 600, guess_li
         return Response(data, media_type="font/woff", headers={"cache-control": "max-age=86400"})
 
     def page(name: str):
+        """A page in the room's language until the reader picks one (kept in their browser)."""
+        html = (STATIC / name).read_text(encoding="utf-8").replace('<html lang="ko">', f'<html lang="{room.lang}">')
+
         async def serve(request: Request) -> Response:
-            return FileResponse(STATIC / name, media_type="text/html; charset=utf-8",
-                                headers={"cache-control": "no-cache"})
+            return HTMLResponse(html, headers={"cache-control": "no-cache"})
         return serve
 
     # ------------------------------------------------------------------ the WebSocket
