@@ -146,7 +146,6 @@ class Room:
     auto_advance: bool = True
     messages: list[Message] = field(default_factory=list)
     version: int = 0  # grows with every change: clients re-read what they show when it moves
-    last_verdicts: dict[str, list[dict]] = field(default_factory=dict)
     resumed: bool = False
     _ai: dict = field(default_factory=dict)
     _no_action: list[dict[str, float]] | None = None
@@ -340,10 +339,17 @@ class Room:
             "news": self.news(lang), "message": self.messages[-1].text if self.messages else "",
             "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
                           "refused": in_language(v["refused"], lang) if v.get("refused") else None}
-                         for v in self.last_verdicts.get(code, [])],
+                         for v in self.verdicts(code)],
         }
         out.update(self.assess(code, values, lang))
         return out
+
+    def verdicts(self, code: str) -> list[dict]:
+        """The team's Actions of the last quarter played, as governance logged them (accepted,
+        or refused with the reason): read from the log, so they survive a restart."""
+        world = self.world
+        return [e for e in world.governance.log if e["turn"] == world.turn and e["country"] == code
+                and e["source"] == "controller" and e.get("action")]
 
     def assess(self, code: str, values: dict, lang: str) -> dict:
         """What a desk's settings would do: this quarter's cost, the budget left, the changes
@@ -422,8 +428,7 @@ class Room:
             else:
                 player.stand_in = None
         actions = {code: [parse_action(a) for a in s.actions] for code, s in self.submissions.items()}
-        report = self.session.end_turn(actions)
-        self.last_verdicts = {code: [v for v in report.verdicts if v["country"] == code] for code in self.teams}
+        self.session.end_turn(actions)
         self.submissions = {}
         self.save(game=True)
 

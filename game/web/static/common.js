@@ -7,6 +7,8 @@ const Classroom = {
   lang: localStorage.getItem("classroom-lang") || document.documentElement.lang || "ko",
   text: {},
 
+  score(value) { return value === null || value === undefined ? "" : Number(value).toFixed(1); },
+
   async loadText() {
     const r = await fetch("/api/strings?lang=" + this.lang);
     this.text = await r.json();
@@ -90,9 +92,12 @@ const Classroom = {
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("width", width); svg.setAttribute("height", height);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    if (values && values.length > 1) {
+    if (values && values.length > 1) {  // scaled to the line's own range (at least 5 points high)
       const step = width / (values.length - 1);
-      const pts = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (height - 4) * v / 100).toFixed(1)}`);
+      let low = Math.min(...values), high = Math.max(...values);
+      if (high - low < 5) { const mid = (high + low) / 2; low = mid - 2.5; high = mid + 2.5; }
+      const y = v => height - 2 - (height - 4) * (v - low) / (high - low);
+      const pts = values.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`);
       const line = document.createElementNS(ns, "polyline");
       line.setAttribute("points", pts.join(" "));
       line.setAttribute("fill", "none"); line.setAttribute("stroke", "#4fa3ff"); line.setAttribute("stroke-width", "2");
@@ -108,8 +113,8 @@ function resultsTable(results) {
     el("tr", {}, el("th", {}, C.t("country")), el("th", {class: "num"}, C.t("start")),
        el("th", {class: "num"}, C.t("final")), el("th", {class: "num"}, C.t("no_action")),
        el("th", {class: "num"}, C.t("gain")), el("th", {}, C.t("grade"))),
-    results.rows.map(r => el("tr", {"data-team": r.code}, el("td", {}, r.country), el("td", {class: "num"}, r.start),
-      el("td", {class: "num"}, r.score), el("td", {class: "num"}, r.no_action),
-      el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + r.gain),
+    results.rows.map(r => el("tr", {"data-team": r.code}, el("td", {}, r.country), el("td", {class: "num"}, C.score(r.start)),
+      el("td", {class: "num"}, C.score(r.score)), el("td", {class: "num"}, C.score(r.no_action)),
+      el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + C.score(r.gain)),
       el("td", {}, r.grade))));
 }

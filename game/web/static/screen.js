@@ -20,8 +20,8 @@ async function refresh() {
   document.getElementById("hidden-scores").classList.toggle("hidden", !s.scores_hidden);
   document.getElementById("scores").replaceChildren(...s.teams.map(t => el("div", {class: "card", "data-team": t.code},
     el("div", {class: "name"}, t.country),
-    el("div", {class: "muted"}, t.seated ? (t.submitted ? "✔" : C.t("waiting")) : C.t("empty_seat")),
-    s.scores_hidden ? "" : el("div", {class: "score"}, t.score),
+    el("div", {class: "muted"}, s.finished ? "" : t.seated ? (t.submitted ? "✔" : C.t("waiting")) : C.t("empty_seat")),
+    s.scores_hidden ? "" : el("div", {class: "score"}, C.score(t.score)),
     s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})),
     s.scores_hidden ? "" : C.sparkline(t.history, 200, 50))));
   document.getElementById("news").replaceChildren(

@@ -136,7 +136,7 @@ function render(keepLevers) {
   const hidden = d.scores_hidden;
   document.getElementById("hidden-scores").classList.toggle("hidden", !hidden);
   document.getElementById("score-box").classList.toggle("hidden", hidden);
-  document.getElementById("score").textContent = hidden ? "" : d.score;
+  document.getElementById("score").textContent = hidden ? "" : C.score(d.score);
   document.getElementById("spark").replaceChildren(hidden ? "" : C.sparkline(d.score_history, 160, 36));
   document.getElementById("objective").replaceChildren(...d.components.map(c => el("tr", {},
     el("td", {}, c.label, c.lower_is_better ? el("span", {class: "muted"}, " (" + C.t("lower_better") + ")") : ""),
@@ -144,6 +144,7 @@ function render(keepLevers) {
     el("td", {class: "num muted"}, C.t("weight") + " " + c.weight + "%"))));
   document.getElementById("news").replaceChildren(
     ...(d.news.length ? d.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
+  document.getElementById("verdicts-title").classList.toggle("hidden", !d.verdicts.length);
   document.getElementById("verdicts").replaceChildren(...d.verdicts.map(v =>
     el("li", {class: v.refused ? "error" : ""}, v.text + ": " + (v.refused || C.t("accepted")))));
 }

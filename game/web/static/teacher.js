@@ -33,7 +33,7 @@ function seatRow(t) {
     el("td", {}, t.seated ? t.name : el("span", {class: "muted"}, C.t("empty_seat"))),
     el("td", {class: t.submitted ? "ok" : "muted"}, t.seated || t.submitted ?
        (t.submitted ? "✔ " + (t.changes.length ? t.changes.join("; ") : C.t("no_changes")) : C.t("waiting")) : ""),
-    el("td", {class: "num"}, t.score),
+    el("td", {class: "num"}, C.score(t.score)),
     el("td", {}, t.seated ? el("span", {class: "buttons"},
       el("button", {class: "small", "data-free": t.code,
                     onclick: () => act("/api/teacher/free", {team: t.code})}, C.t("free_seat")),
