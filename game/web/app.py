@@ -87,10 +87,11 @@ class Hub:
                 self.sockets.discard(socket)
 
 
-def create_app(room: Room, address: str = "", request_limit: int = 600, guess_limit: int = 20) -> Starlette:
+def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_limit: int = 20) -> Starlette:
     """The app serving `room`. `address` is the students' address (shown on the projector);
-    `request_limit` requests a minute per client address, `guess_limit` wrong room codes or
-    PINs a minute."""
+    `request_limit` requests a minute per client address (a flood, not a class: a school's
+    proxy may put a whole class behind one address), `guess_limit` wrong room codes or PINs a
+    minute."""
     hub = Hub()
     requests = Limiter(request_limit, 60.0)
     guesses = Limiter(guess_limit, 60.0)
