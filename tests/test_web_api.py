@@ -232,3 +232,35 @@ def test_a_malformed_message_after_hello_closes_the_socket(client):
         assert ws.receive_json()["type"] == "error"
         with pytest.raises(WebSocketDisconnect):
             ws.receive_json()
+
+
+def test_the_timer_trigger_and_rewind_need_the_teacher_and_valid_values(client, room):
+    token = joined(client, room)
+    key = teacher(client, room)
+    before = unchanged(room)
+    for path, body in (("/api/teacher/timer", {"seconds": 60}), ("/api/teacher/rewind", {"turn": 0}),
+                       ("/api/teacher/trigger", {"event": room.events("en")[0]["id"]})):
+        assert client.post(path, json={"teacher": token, **body}).status_code == 403, path
+    for body in ({"seconds": 5}, {"seconds": 10**6}, {"seconds": "soon"}):
+        assert client.post("/api/teacher/timer", json={"teacher": key, **body}).status_code == 422, body
+    assert client.post("/api/teacher/rewind", json={"teacher": key, "turn": 0}).status_code == 422  # nothing played
+    assert unchanged(room) == before
+    assert client.post("/api/teacher/timer", json={"teacher": key, "seconds": 120}).is_success
+    desk = client.post("/api/desk", json={"token": token}).json()
+    assert 115 <= desk["seconds_left"] <= 120
+    assert 115 <= client.get("/api/screen").json()["seconds_left"] <= 120
+
+
+def test_the_clock_plays_a_quarter_whose_time_is_up(room):
+    import time
+
+    with TestClient(create_app(room)) as client:  # the app's lifespan runs the clock
+        token = joined(client, room)
+        room.set_switch("auto_advance", False)
+        client.post("/api/submit", json={"token": token, "turn": 0, "values": {"foundry_subsidy": 30}})
+        room.set_timer(10)
+        room.deadline = time.time() + 0.2  # as if ten seconds had passed
+        deadline = time.monotonic() + 5
+        while room.world.turn == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert room.world.turn == 1

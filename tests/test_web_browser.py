@@ -95,6 +95,9 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         students["USA"].reload()
         expect(students["USA"].locator("#desk")).to_be_visible(timeout=WAIT)
         expect(students["USA"].locator("#country")).to_have_text("United States")
+        teacher.select_option("#timer", "300")  # a five-minute decision timer: every page counts down
+        expect(teacher.locator("#clock")).to_contain_text("Time left: 4:5", timeout=WAIT)
+        expect(korea.locator("#clock")).to_contain_text("Time left:", timeout=WAIT)
         teacher.screenshot(path=str(folder / "dashboard-en.png"), full_page=True)
         for code in ("USA", "CHN"):
             students[code].click("#submit")

@@ -5,6 +5,7 @@ and resuming, the results board."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -211,3 +212,49 @@ def test_the_results_board_at_the_end_of_the_term(room):
         assert world.finished and world.governance.log == room.world.governance.log
     finally:
         world.close()
+
+
+def test_the_decision_timer_plays_the_quarter_when_time_is_up(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    room.set_switch("auto_advance", False)
+    room.submit(token, 0, {"foundry_subsidy": 20}, "en")
+    room.set_timer(60)
+    assert 59 <= room.seconds_left() <= 60 and not room.tick()
+    room.set_switch("paused", True)  # the clock stops while the class is paused
+    assert room.deadline is None and room.seconds_left() == pytest.approx(60, abs=1)
+    assert not room.tick(time.time() + 3600)
+    room.set_switch("paused", False)
+    assert room.tick(room.deadline + 0.1), "time is up: the quarter is played"
+    assert room.world.turn == 1 and room.world.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.2)
+    assert 59 <= room.seconds_left() <= 60, "the next quarter's clock starts at once"
+    resumed = Room.open(room.folder)
+    try:
+        assert resumed.timer == 60 and resumed.deadline == pytest.approx(room.deadline)
+    finally:
+        resumed.close()
+    room.set_timer(None)
+    assert room.seconds_left() is None and not room.tick(time.time() + 3600)
+
+
+def test_the_teacher_triggers_an_event_and_rewinds(room):
+    token = room.join(room.code, "KOR", "A", "en")
+    room.set_switch("auto_advance", False)
+    ready = next(e["id"] for e in room.events("en") if e["status"] == "ready")
+    room.trigger(ready, "en")
+    assert next(e for e in room.events("en") if e["id"] == ready)["status"] == "queued"
+    error = refused(lambda: room.trigger(ready, "ko"), 422, "event")
+    assert error.text("ko").startswith("그 사건은 일으킬 수 없습니다")
+    refused(lambda: room.trigger("no_such_event", "en"), 422, "event")
+    room.submit(token, 0, {"foundry_subsidy": 20}, "en")
+    room.end_quarter()
+    assert ready in room.world.governance.fired, "the triggered event fired at the start of the quarter"
+    room.submit(token, 1, {"foundry_subsidy": 50}, "en")
+    room.end_quarter()
+    first = digest(room.world.history[0])
+    refused(lambda: room.rewind(2), 422, "rewind_range")
+    room.submit(token, 2, {"foundry_subsidy": 60}, "en")
+    room.rewind(1)
+    assert room.world.turn == 1 and room.submissions == {}
+    assert digest(room.world.history[0]) == first, "the quarter kept is the one played"
+    assert room.world.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.2)
+    assert check(room.folder / GAME_FILE).diverged is None and check(room.folder / GAME_FILE).turns == 1

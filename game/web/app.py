@@ -36,6 +36,7 @@ from game.web.room import GAME_FILE, Room, RoomError, public
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANGS = ("en", "ko")
+TICK = 0.5  # seconds between two looks at the decision timer
 
 
 def page_strings(lang: str) -> dict[str, str]:
@@ -218,6 +219,24 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         room.move_seat(m.team, m.to)
         return {"moved": m.team, "to": m.to}
 
+    @guarded(schemas.Timer)
+    @as_teacher
+    def timer(m: schemas.Timer, lang: str) -> dict:
+        room.set_timer(m.seconds)
+        return {"timer": m.seconds}
+
+    @guarded(schemas.Trigger)
+    @as_teacher
+    def trigger(m: schemas.Trigger, lang: str) -> dict:
+        room.trigger(m.event, lang)
+        return {"triggered": m.event}
+
+    @guarded(schemas.Rewind)
+    @as_teacher
+    def rewind(m: schemas.Rewind, lang: str) -> dict:
+        room.rewind(m.turn)
+        return {"date": room.deciding(lang)}
+
     @guarded(schemas.Broadcast)
     @as_teacher
     def broadcast(m: schemas.Broadcast, lang: str) -> dict:
@@ -335,13 +354,37 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         Route("/api/teacher/free", free_seat, methods=["POST"]),
         Route("/api/teacher/move", move_seat, methods=["POST"]),
         Route("/api/teacher/message", broadcast, methods=["POST"]),
+        Route("/api/teacher/timer", timer, methods=["POST"]),
+        Route("/api/teacher/trigger", trigger, methods=["POST"]),
+        Route("/api/teacher/rewind", rewind, methods=["POST"]),
         Route("/api/screen", screen), Route("/api/results", results),
         Route("/results/debrief.html", debrief), Route("/results/save.json", save_file),
         Route("/qr.svg", qr), Route("/font/{weight}.woff", font),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        """The decision timer's clock: every half second, a quarter whose time is up is played."""
+        async def clock() -> None:
+            while True:
+                await asyncio.sleep(TICK)
+                try:
+                    if room.tick():
+                        await hub.notify(room.version)
+                except Exception as exc:  # a failed quarter must not stop the server: the timer stops instead
+                    room.deadline = None
+                    print(f"classroom: the timer could not play the quarter ({exc!r}); it is off for this "
+                          "quarter, End Quarter on the dashboard tries again", flush=True)
+        task = asyncio.create_task(clock())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.room = room
     app.state.hub = hub
     return app

@@ -115,6 +115,9 @@ class RoomFile(_Strict):
     scores_hidden: bool = False
     auto_advance: bool = True
     messages: list[Message] = []
+    timer: int | None = Field(default=None, ge=10, le=3600)  # seconds a quarter, None: no timer
+    deadline: float | None = None  # when this quarter is played unless played before (epoch seconds)
+    paused_left: float | None = None  # the timer's seconds left when the teacher paused
 
 
 # ---------------------------------------------------------------------- the room
@@ -145,6 +148,9 @@ class Room:
     scores_hidden: bool = False
     auto_advance: bool = True
     messages: list[Message] = field(default_factory=list)
+    timer: int | None = None
+    deadline: float | None = None
+    paused_left: float | None = None
     version: int = 0  # grows with every change: clients re-read what they show when it moves
     resumed: bool = False
     _ai: dict = field(default_factory=dict)
@@ -203,7 +209,8 @@ class Room:
                    seats={c: Seat(s.token, s.name, s.lang) if s else None for c, s in data.seats.items()},
                    submissions={c: s for c, s in data.submissions.items() if s.turn == turn and c in data.teams},
                    teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
-                   auto_advance=data.auto_advance, messages=list(data.messages), resumed=True)
+                   auto_advance=data.auto_advance, messages=list(data.messages), timer=data.timer,
+                   deadline=data.deadline, paused_left=data.paused_left, resumed=True)
         return room
 
     def save(self, game: bool = False) -> None:
@@ -218,7 +225,8 @@ class Room:
                         seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang) if s else None
                                for c, s in self.seats.items()},
                         submissions=self.submissions, teacher_tokens=self.teacher_tokens, paused=self.paused,
-                        scores_hidden=self.scores_hidden, auto_advance=self.auto_advance, messages=self.messages)
+                        scores_hidden=self.scores_hidden, auto_advance=self.auto_advance, messages=self.messages,
+                        timer=self.timer, deadline=self.deadline, paused_left=self.paused_left)
         path = write_text_atomically(self.folder / ROOM_FILE, data.model_dump_json(indent=1))
         path.chmod(0o600)  # it holds the teacher's PIN
 
@@ -330,6 +338,7 @@ class Room:
             "team": code, "country": self.country_name(code, lang), "currency": country.currency,
             "date": self.deciding(lang), "turn": world.turn, "turns": world.turns, "finished": world.finished,
             "paused": self.paused, "scores_hidden": self.scores_hidden, "version": self.version,
+            "seconds_left": self.seconds_left(),
             "sections": [serial_section(s, settings, lang, country.currency) for s in sections],
             "base": {k: v for k, v in settings.base.items() if k in keys}, "values": values,
             "submitted": submitted is not None, "budget": money(country.budget_per_quarter, lang, country.currency),
@@ -430,15 +439,85 @@ class Room:
         actions = {code: [parse_action(a) for a in s.actions] for code, s in self.submissions.items()}
         self.session.end_turn(actions)
         self.submissions = {}
+        self.deadline = time.time() + self.timer if self.timer and not self.world.finished else None
         self.save(game=True)
 
     def set_switch(self, name: str, on: bool) -> None:
         if name not in ("paused", "scores_hidden", "auto_advance"):
             raise RoomError(422, "switch", name=name)
+        if name == "paused" and bool(on) != self.paused:  # the timer stops while the class is paused
+            now = time.time()
+            if on and self.deadline is not None:
+                self.paused_left, self.deadline = max(self.deadline - now, 0.0), None
+            elif not on and self.paused_left is not None:
+                self.deadline, self.paused_left = now + self.paused_left, None
         setattr(self, name, bool(on))
         self.save()
         if name in ("paused", "auto_advance"):
             self.maybe_advance()
+
+    def set_timer(self, seconds: int | None) -> None:
+        """A decision timer: each quarter is played `seconds` after it opens (this one from now)
+        unless it is played before; teams that have not submitted keep their programmes in force
+        (an empty seat's AI decides). None switches it off."""
+        if self.world.finished:
+            raise RoomError(409, "finished")
+        self.timer = seconds
+        self.paused_left = None
+        if seconds is None:
+            self.deadline = None
+        elif self.paused:
+            self.paused_left = float(seconds)
+        else:
+            self.deadline = time.time() + seconds
+        self.save()
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        if self.paused_left is not None:
+            return round(self.paused_left, 1)
+        if self.deadline is None:
+            return None
+        return round(max(self.deadline - (time.time() if now is None else now), 0.0), 1)
+
+    def tick(self, now: float | None = None) -> bool:
+        """Play the quarter if its timer has run out (the server calls this every half second)."""
+        now = time.time() if now is None else now
+        if self.deadline is None or now < self.deadline or self.paused or self.world.finished:
+            return False
+        self.end_quarter()
+        return True
+
+    def events(self, lang: str) -> list[dict]:
+        """The scenario's events for the dashboard: title and where each stands."""
+        return [{"id": e.id, "title": e.title_ko if lang == "ko" else e.title_en, "status": status}
+                for e, status in self.session.events()]
+
+    def trigger(self, event_id: str, lang: str) -> None:
+        """An event fires at the start of the next quarter (logged, so the save re-plays it)."""
+        if self.world.finished:
+            raise RoomError(409, "finished")
+        reason = self.session.trigger(event_id)
+        if reason:
+            raise RoomError(422, "event", reason=in_language(reason, lang))
+        self.save(game=True)
+
+    def rewind(self, turn: int) -> None:
+        """Back to the start of quarter `turn + 1` by re-playing the game's log (Session.rewind):
+        this quarter's submissions are dropped and the teams decide that quarter again."""
+        if not 0 <= turn < self.world.turn:
+            raise RoomError(422, "rewind_range")
+        try:
+            self.session.rewind(turn)
+        except ValueError as exc:
+            raise RoomError(422, "rewind", problem=str(exc)) from None
+        self.submissions = {}
+        self._ai = {}
+        self._no_action = None
+        self.deadline = time.time() + self.timer if self.timer else None
+        self.paused_left = None if not self.paused or not self.timer else float(self.timer)
+        if self.paused:
+            self.deadline = None
+        self.save(game=True)
 
     def free_seat(self, team: str) -> None:
         """The teacher frees a seat: its token stops working, its submission is dropped, and
@@ -477,7 +556,9 @@ class Room:
         return {
             "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
             "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
-            "auto_advance": self.auto_advance, "version": self.version,
+            "auto_advance": self.auto_advance, "version": self.version, "timer": self.timer,
+            "seconds_left": self.seconds_left(), "events": self.events(lang),
+            "rewind_to": [{"turn": t, "date": quarter_name(world.start + t, lang)} for t in range(world.turn)],
             "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
                        "name": s.name if s else "", "submitted": c in self.submissions,
                        "score": round(float(world.scores[c]), 1),
@@ -492,7 +573,7 @@ class Room:
         return {
             "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
             "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
-            "version": self.version, "news": self.news(lang),
+            "version": self.version, "news": self.news(lang), "seconds_left": self.seconds_left(),
             "message": self.messages[-1].text if self.messages else "",
             "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
                        "submitted": c in self.submissions, "score": self.score(c),

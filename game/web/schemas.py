@@ -77,6 +77,18 @@ class MoveSeat(Teacher):
     to: Team
 
 
+class Timer(Teacher):
+    seconds: Annotated[int, Field(ge=10, le=3600)] | None
+
+
+class Trigger(Teacher):
+    event: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+class Rewind(Teacher):
+    turn: Turn
+
+
 class Broadcast(Teacher):
     text: Annotated[str, StringConstraints(min_length=1, max_length=280)]
 

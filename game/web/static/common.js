@@ -76,6 +76,21 @@ const Classroom = {
     setInterval(onChange, 20000);  // a missed push costs at most this long
   },
 
+  // A countdown shown in `node` from the server's seconds left (null: no timer); frozen while paused.
+  countdown(node, secondsLeft, paused) {
+    clearInterval(node._timer);
+    if (secondsLeft === null || secondsLeft === undefined) { node.textContent = ""; node.classList.add("hidden"); return; }
+    node.classList.remove("hidden");
+    const end = Date.now() + secondsLeft * 1000;
+    const show = () => {
+      const left = Math.max(0, Math.round(paused ? secondsLeft : (end - Date.now()) / 1000));
+      node.textContent = this.t("time_left", {time: Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0")});
+      node.classList.toggle("urgent", left <= 30);
+    };
+    show();
+    if (!paused) node._timer = setInterval(show, 1000);
+  },
+
   el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {

@@ -120,6 +120,7 @@ function render(keepLevers) {
   document.getElementById("quarter").textContent =
     C.t("deciding", {date: d.date}) + " · " + C.t("quarter_of", {turn: Math.min(d.turn + 1, d.turns), turns: d.turns});
   document.getElementById("budget").textContent = d.budget;
+  C.countdown(document.getElementById("clock"), d.finished ? null : d.seconds_left, d.paused);
   const message = document.getElementById("message");
   message.textContent = d.message ? C.t("message") + ": " + d.message : "";
   message.classList.toggle("hidden", !d.message);

@@ -59,6 +59,24 @@ function render() {
        el("th", {class: "num"}, C.t("scores")), el("th", {}, "")),
     ...s.teams.map(seatRow));
   document.getElementById("messages").replaceChildren(...s.messages.map(m => el("li", {}, m)));
+  const timer = document.getElementById("timer");
+  timer.replaceChildren(el("option", {value: ""}, C.t("timer_off")),
+    ...[1, 2, 3, 5, 10].map(n => el("option", {value: n * 60}, C.t("minutes", {n}))));
+  if (s.timer && ![60, 120, 180, 300, 600].includes(s.timer)) {
+    timer.append(el("option", {value: s.timer}, C.t("minutes", {n: (s.timer / 60).toFixed(1)})));
+  }
+  timer.value = s.timer ? String(s.timer) : "";
+  timer.disabled = s.finished;
+  C.countdown(document.getElementById("clock"), s.finished ? null : s.seconds_left, s.paused);
+  document.getElementById("events").replaceChildren(...s.events.map(e => el("tr", {"data-event": e.id},
+    el("td", {}, e.title),
+    el("td", {}, e.status === "ready"
+      ? el("button", {class: "small", disabled: s.finished,
+                      onclick: () => act("/api/teacher/trigger", {event: e.id})}, C.t("trigger"))
+      : el("span", {class: "muted"}, C.t(e.status))))));
+  const rewindTo = document.getElementById("rewind-to");
+  rewindTo.replaceChildren(...s.rewind_to.map(r => el("option", {value: r.turn}, r.date)).reverse());
+  document.getElementById("rewind").disabled = !s.rewind_to.length;
 }
 
 async function refresh() {
@@ -91,6 +109,13 @@ document.getElementById("scores").addEventListener("click",
   () => act("/api/teacher/switch", {name: "scores_hidden", on: !state.scores_hidden}));
 document.getElementById("auto").addEventListener("change",
   e => act("/api/teacher/switch", {name: "auto_advance", on: e.target.checked}));
+document.getElementById("timer").addEventListener("change", e =>
+  act("/api/teacher/timer", {seconds: e.target.value ? Number(e.target.value) : null}));
+document.getElementById("rewind").addEventListener("click", () => {
+  const select = document.getElementById("rewind-to");
+  const date = select.options[select.selectedIndex].text;
+  if (confirm(C.t("rewind_confirm", {date}))) act("/api/teacher/rewind", {turn: Number(select.value)});
+});
 document.getElementById("send").addEventListener("click", async () => {
   const box = document.getElementById("message");
   const r = await act("/api/teacher/message", {text: box.value});
