@@ -258,3 +258,17 @@ def test_the_teacher_triggers_an_event_and_rewinds(room):
     assert digest(room.world.history[0]) == first, "the quarter kept is the one played"
     assert room.world.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.2)
     assert check(room.folder / GAME_FILE).diverged is None and check(room.folder / GAME_FILE).turns == 1
+
+
+def test_a_desk_says_why_its_score_moved(room):
+    token = room.join(room.code, "USA", "B", "ko")
+    for turn in range(3):
+        room.submit(token, turn, {}, "en")
+    why = room.desk("USA", "ko")["why"]
+    assert why, "three quarters move a score"
+    history = [round(float(h["score"]["USA"]), 1) for h in room.world.history]
+    for quarter in why:
+        assert quarter["after"] in history and quarter["causes"]
+        assert all(any("\uac00" <= ch <= "\ud7a3" for ch in line) for line in quarter["causes"])
+    room.set_switch("scores_hidden", True)
+    assert room.desk("USA", "en")["why"] == []

@@ -42,6 +42,7 @@ from game.scenario import load_scenario
 from game.score import breakdown, component_id, grade
 from game.session import Session
 from game.text import quarter_name, tr
+from game.why import explain
 
 ROOM_FILE = "room.json"
 GAME_FILE = "game.json"
@@ -321,6 +322,16 @@ class Room:
                          "lower_is_better": bool(c.invert)})
         return rows
 
+    def why(self, code: str, lang: str, quarters: int = 3) -> list[dict]:
+        """Why the team's score moved (game/why.py, the desktop's Why?): the last `quarters`
+        quarters in which something could have moved it, with the score before and after and the
+        cause-log lines (its own Actions, events, the mechanisms behind its objective)."""
+        turns = explain(self.world, f"score:{code}")[:quarters]
+        return [{"date": quarter_name(self.world.start + t["turn"] - 1, lang),
+                 "before": None if t["before"] is None else round(float(t["before"]), 1),
+                 "after": round(float(t["after"]), 1), "causes": [c[lang] for c in t["causes"]][:8]}
+                for t in turns]
+
     def desk(self, code: str, lang: str) -> dict:
         """Everything a team's page shows: its levers (rows and ranges from game/desk_levers.py),
         the settings in force or submitted, budget, score, objective, news, last quarter's verdicts."""
@@ -345,6 +356,7 @@ class Room:
             "score": self.score(code), "score_history": None if self.scores_hidden else
             [round(float(h["score"][code]), 1) for h in world.history],
             "components": [] if self.scores_hidden else self.components(code, lang),
+            "why": [] if self.scores_hidden else self.why(code, lang),
             "news": self.news(lang), "message": self.messages[-1].text if self.messages else "",
             "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
                           "refused": in_language(v["refused"], lang) if v.get("refused") else None}

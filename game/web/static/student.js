@@ -143,6 +143,10 @@ function render(keepLevers) {
     el("td", {}, c.label, c.lower_is_better ? el("span", {class: "muted"}, " (" + C.t("lower_better") + ")") : ""),
     el("td", {class: "num"}, c.value), el("td", {class: "num"}, c.points + " " + C.t("points")),
     el("td", {class: "num muted"}, C.t("weight") + " " + c.weight + "%"))));
+  document.getElementById("why-title").classList.toggle("hidden", !d.why.length);
+  document.getElementById("why").replaceChildren(...d.why.map(w => el("div", {},
+    el("div", {class: "note"}, w.date + ": " + (w.before === null ? "" : C.score(w.before) + " → ") + C.score(w.after)),
+    el("ul", {class: "plain"}, w.causes.map(c => el("li", {}, c))))));
   document.getElementById("news").replaceChildren(
     ...(d.news.length ? d.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
   document.getElementById("verdicts-title").classList.toggle("hidden", !d.verdicts.length);
