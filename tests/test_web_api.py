@@ -264,3 +264,16 @@ def test_the_clock_plays_a_quarter_whose_time_is_up(room):
         while room.world.turn == 0 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert room.world.turn == 1
+
+
+def test_a_teammate_sees_the_desk_but_cannot_submit(client, room):
+    joined(client, room, "KOR")
+    r = client.post("/api/join", json={"room": room.code, "team": "KOR", "teammate": True, "lang": "en"})
+    mate = r.json()["token"]
+    desk = client.post("/api/desk", json={"token": mate}).json()
+    assert desk["team"] == "KOR" and desk["submits"] is False
+    before = unchanged(room)
+    r = client.post("/api/submit", json={"token": mate, "turn": 0, "values": {"foundry_subsidy": 30}},
+                    headers={"x-lang": "en"})
+    assert r.status_code == 403 and r.json()["code"] == "viewer"
+    assert unchanged(room) == before

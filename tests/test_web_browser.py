@@ -70,6 +70,16 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
             page.click(f"#teams button[data-team={code}]")
             expect(page.locator("#desk")).to_be_visible(timeout=WAIT)
             students[code] = page
+        # a fourth student joins Korea's team as a teammate: the same desk, without Submit
+        mate = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+        mate.goto(f"{url}?room={server.code}")
+        mate.click("#enter")
+        expect(mate.locator("#teams button[data-teammate=KOR]")).to_contain_text("Korea", timeout=WAIT)
+        mate.click("#teams button[data-teammate=KOR]")
+        expect(mate.locator("#country")).to_have_text("Korea", timeout=WAIT)
+        expect(mate.locator("#submit")).to_be_hidden()
+        expect(mate.locator("#viewer")).to_be_visible()
+        mate.context.close()
         expect(teacher.locator("#seats tr[data-team=CHN]")).not_to_contain_text("empty", timeout=WAIT)
         expect(students["KOR"].locator("#country")).to_have_text("Korea")
         expect(students["USA"].locator("#country")).to_have_text("United States")

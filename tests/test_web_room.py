@@ -272,3 +272,23 @@ def test_a_desk_says_why_its_score_moved(room):
         assert all(any("\uac00" <= ch <= "\ud7a3" for ch in line) for line in quarter["causes"])
     room.set_switch("scores_hidden", True)
     assert room.desk("USA", "en")["why"] == []
+
+
+def test_teammates_watch_a_seat_and_only_one_submits(room):
+    captain = room.join(room.code, "KOR", "Team A", "en")
+    refused(lambda: room.join(room.code, "KOR", "b", "en"), 409, "seat_taken")
+    mates = [room.join(room.code, "KOR", "b", "en", teammate=True) for _ in range(8)]
+    refused(lambda: room.join(room.code, "KOR", "c", "en", teammate=True), 409, "seat_full")
+    assert room.seat_of(mates[0]) == "KOR" and not room.submits(mates[0]) and room.submits(captain)
+    error = refused(lambda: room.submit(mates[0], 0, {"foundry_subsidy": 20}, "en"), 403, "viewer")
+    assert "Team A" in error.text("en") and room.submissions == {}
+    assert room.lobby(room.code, "en")["teams"][0]["teammates"] == 8
+    room.move_seat("KOR", "CHN")  # the team moves together
+    assert room.seat_of(mates[3]) == "CHN"
+    resumed = Room.open(room.folder)
+    try:
+        assert resumed.seat_of(mates[5]) == "CHN" and not resumed.submits(mates[5])
+    finally:
+        resumed.close()
+    room.free_seat("CHN")
+    refused(lambda: room.seat_of(mates[0]), 403, "token")

@@ -159,12 +159,12 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
 
     @guarded(schemas.Join, guess=True)
     def join(m: schemas.Join, lang: str) -> dict:
-        token = room.join(m.room, m.team, m.name, m.lang)
+        token = room.join(m.room, m.team, m.name, m.lang, m.teammate)
         return {"token": token, "team": m.team}
 
     @guarded(schemas.Seat)
     def desk(m: schemas.Seat, lang: str) -> dict:
-        return public(room.desk(room.seat_of(m.token), lang))
+        return {**public(room.desk(room.seat_of(m.token), lang)), "submits": room.submits(m.token)}
 
     @guarded(schemas.Preview)
     def preview(m: schemas.Preview, lang: str) -> dict:

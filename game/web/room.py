@@ -49,6 +49,7 @@ GAME_FILE = "game.json"
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 MAX_MESSAGES = 20
 MAX_TEACHER_TOKENS = 20
+MAX_TEAMMATES = 8  # students watching one seat besides the one who submits
 
 
 class RoomError(Exception):
@@ -86,6 +87,7 @@ class SeatRecord(_Strict):
     token: str = Field(pattern=r"^[0-9a-f]{64}$")  # sha256 of the seat's token: the file holds no token
     name: str = Field(max_length=40)
     lang: str = Field(pattern=r"^(en|ko)$")
+    viewers: list[str] = Field(default=[], max_length=8)  # teammates' token hashes: they watch the desk
 
 
 class Submission(_Strict):
@@ -125,9 +127,10 @@ class RoomFile(_Strict):
 
 @dataclass
 class Seat:
-    token: str  # its hash
+    token: str  # its hash: the student who submits for the team
     name: str
     lang: str
+    viewers: list[str] = field(default_factory=list)  # teammates' token hashes: they see the same desk
 
 
 @dataclass
@@ -207,7 +210,8 @@ class Room:
         turn = session.world.turn
         room = cls(folder=folder, session=session, code=data.code, pin=data.pin, scenario_name=data.scenario,
                    seed=data.seed, teams=tuple(data.teams), lang=lang or data.lang,
-                   seats={c: Seat(s.token, s.name, s.lang) if s else None for c, s in data.seats.items()},
+                   seats={c: Seat(s.token, s.name, s.lang, list(s.viewers)) if s else None
+                          for c, s in data.seats.items()},
                    submissions={c: s for c, s in data.submissions.items() if s.turn == turn and c in data.teams},
                    teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
                    auto_advance=data.auto_advance, messages=list(data.messages), timer=data.timer,
@@ -223,7 +227,7 @@ class Room:
             write_save(self.folder / GAME_FILE, document(self.world, self.scenario_name))
         data = RoomFile(code=self.code, pin=self.pin, scenario=self.scenario_name, seed=self.seed,
                         teams=list(self.teams), lang=self.lang, turn=self.world.turn,
-                        seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang) if s else None
+                        seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang, viewers=s.viewers) if s else None
                                for c, s in self.seats.items()},
                         submissions=self.submissions, teacher_tokens=self.teacher_tokens, paused=self.paused,
                         scores_hidden=self.scores_hidden, auto_advance=self.auto_advance, messages=self.messages,
@@ -239,27 +243,47 @@ class Room:
         return self.session.world
 
     # ------------------------------------------------------------------ who is who
-    def seat_of(self, token: str) -> str:
-        """The team a seat token sits at; RoomError 403 for a token this room never gave or has
-        taken back (a kicked or reassigned seat)."""
+    def seat_of(self, token: str, submitting: bool = False) -> str:
+        """The team a seat token sits at (the student who submits, or a teammate watching);
+        RoomError 403 for a token this room never gave or has taken back (a freed or moved
+        seat), and, when `submitting`, for a teammate's token (only one student submits)."""
         digest = token_hash(token)
         for code, seat in self.seats.items():
-            if seat is not None and hmac.compare_digest(seat.token, digest):
+            if seat is None:
+                continue
+            if hmac.compare_digest(seat.token, digest):
+                return code
+            if any(hmac.compare_digest(v, digest) for v in seat.viewers):
+                if submitting:
+                    raise RoomError(403, "viewer", name=seat.name)
                 return code
         raise RoomError(403, "token")
+
+    def submits(self, token: str) -> bool:
+        """Whether this seat token is the one that submits for its team."""
+        digest = token_hash(token)
+        return any(s is not None and hmac.compare_digest(s.token, digest) for s in self.seats.values())
 
     def check_code(self, code: str) -> None:
         if not hmac.compare_digest(code.strip().upper().encode(), self.code.encode()):
             raise RoomError(403, "room_code")
 
-    def join(self, room_code: str, team: str, name: str, lang: str) -> str:
-        """A free seat for a student who knows the room code: its token (shown to nobody else)."""
+    def join(self, room_code: str, team: str, name: str, lang: str, teammate: bool = False) -> str:
+        """A seat for a student who knows the room code: its token (shown to nobody else). A
+        free team's seat submits for it; `teammate` joins a taken one to watch the same desk."""
         self.check_code(room_code)
         if team not in self.seats:
             raise RoomError(404, "team", team=team)
-        if self.seats[team] is not None:
-            raise RoomError(409, "seat_taken", team=self.country_name(team, lang))
+        seat = self.seats[team]
         token = new_token()
+        if seat is not None:
+            if not teammate:
+                raise RoomError(409, "seat_taken", team=self.country_name(team, lang))
+            if len(seat.viewers) >= MAX_TEAMMATES:
+                raise RoomError(409, "seat_full", team=self.country_name(team, lang), n=MAX_TEAMMATES)
+            seat.viewers.append(token_hash(token))
+            self.save()
+            return token
         self.seats[team] = Seat(token_hash(token), name.strip() or team, lang)
         self.save()
         return token
@@ -267,8 +291,9 @@ class Room:
     def lobby(self, room_code: str, lang: str) -> dict:
         """The teams a student may pick, once the room code is right."""
         self.check_code(room_code)
-        return {"teams": [{"code": c, "name": self.country_name(c, lang), "free": self.seats[c] is None}
-                          for c in self.teams]}
+        return {"teams": [{"code": c, "name": self.country_name(c, lang), "free": self.seats[c] is None,
+                           "team_name": self.seats[c].name if self.seats[c] else "",
+                           "teammates": len(self.seats[c].viewers) if self.seats[c] else 0} for c in self.teams]}
 
     def teacher_login(self, pin: str) -> str:
         if not hmac.compare_digest(pin.strip().encode(), self.pin.encode()):
@@ -353,6 +378,7 @@ class Room:
             "sections": [serial_section(s, settings, lang, country.currency) for s in sections],
             "base": {k: v for k, v in settings.base.items() if k in keys}, "values": values,
             "submitted": submitted is not None, "budget": money(country.budget_per_quarter, lang, country.currency),
+            "seat_name": self.seats[code].name if self.seats.get(code) else "",
             "score": self.score(code), "score_history": None if self.scores_hidden else
             [round(float(h["score"][code]), 1) for h in world.history],
             "components": [] if self.scores_hidden else self.components(code, lang),
@@ -396,8 +422,9 @@ class Room:
         """A team's programme for the quarter (replacing one it sent before). Refused, with
         nothing changed, for a quarter that is not the one being decided (a replayed request),
         a paused or finished game, settings no widget could make, or a bundle governance would
-        refuse; accepted ones are queued for the quarter and saved."""
-        code = self.seat_of(token)
+        refuse; accepted ones are queued for the quarter and saved. A teammate watching the desk
+        cannot submit."""
+        code = self.seat_of(token, submitting=True)
         world = self.world
         if world.finished:
             raise RoomError(409, "finished")
@@ -415,7 +442,7 @@ class Room:
         return {"submitted": True, "changes": assessed["changes"], "advanced": played}
 
     def withdraw(self, token: str, turn: int) -> None:
-        code = self.seat_of(token)
+        code = self.seat_of(token, submitting=True)
         if turn != self.world.turn:
             raise RoomError(409, "stale", date=self.deciding(self.lang))
         if self.submissions.pop(code, None) is not None:
@@ -572,7 +599,8 @@ class Room:
             "seconds_left": self.seconds_left(), "events": self.events(lang),
             "rewind_to": [{"turn": t, "date": quarter_name(world.start + t, lang)} for t in range(world.turn)],
             "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
-                       "name": s.name if s else "", "submitted": c in self.submissions,
+                       "name": s.name if s else "", "teammates": len(s.viewers) if s else 0,
+                       "submitted": c in self.submissions,
                        "score": round(float(world.scores[c]), 1),
                        "changes": [describe_action(a, lang, world, world.countries[c].currency)
                                    for a in (self.submissions[c].actions if c in self.submissions else [])]}

@@ -33,6 +33,7 @@ class Join(Message):
     team: Team
     name: Annotated[str, StringConstraints(max_length=40)] = ""
     lang: Lang = "ko"
+    teammate: bool = False  # join a taken team's seat to watch its desk
 
 
 class Seat(Message):

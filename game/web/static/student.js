@@ -25,16 +25,18 @@ async function enter() {
   document.getElementById("join-error").textContent = r.ok ? "" : r.data.error;
   if (!r.ok) return;
   const box = document.getElementById("teams");
-  box.replaceChildren(...r.data.teams.map(t => el("button", {
-      disabled: !t.free, "data-team": t.code, class: t.free ? "primary" : "",
-      onclick: () => join(room, t.code)},
-    el("span", {}, C.t("join", {country: t.country})), el("span", {class: "muted"}, C.t(t.free ? "free" : "taken")))));
+  box.replaceChildren(...r.data.teams.map(t => t.free
+    ? el("button", {"data-team": t.code, class: "primary", onclick: () => join(room, t.code, false)},
+         el("span", {}, C.t("join", {country: t.name})), el("span", {class: "muted"}, C.t("free")))
+    : el("button", {"data-teammate": t.code, onclick: () => join(room, t.code, true)},
+         el("span", {}, C.t("join_team", {country: t.name})),
+         el("span", {class: "muted"}, t.team_name + (t.teammates ? " " + C.t("teammates", {n: t.teammates}) : "")))));
   document.getElementById("lobby").classList.remove("hidden");
 }
 
-async function join(room, team) {
+async function join(room, team, teammate) {
   const name = document.getElementById("name").value;
-  const r = await C.post("/api/join", {room, team, name, lang: C.lang});
+  const r = await C.post("/api/join", {room, team, name, lang: C.lang, teammate});
   if (!r.ok) { document.getElementById("join-error").textContent = r.data.error; return enter(); }
   seat = {token: r.data.token, team};
   localStorage.setItem(SEAT, JSON.stringify(seat));
@@ -48,7 +50,7 @@ function leverRow(row) {
   if (row.type === "slider") {
     const value = el("span", {class: "value"}, fmt(row, values[row.key]));
     const input = el("input", {type: "range", min: row.low, max: row.high, step: row.step, value: values[row.key],
-                              "data-key": row.key, disabled: desk.finished});
+                              "data-key": row.key, disabled: desk.finished || !desk.submits});
     const mark = () => value.classList.toggle("moved", values[row.key] !== desk.base[row.key]);
     input.addEventListener("input", () => {
       values[row.key] = Number(input.value);
@@ -60,7 +62,7 @@ function leverRow(row) {
     return el("div", {class: "row"}, el("div", {class: "top"}, el("span", {}, row.label), value), input);
   }
   if (row.type === "toggle") {
-    const b = el("button", {"data-key": row.key, disabled: row.done || desk.finished,
+    const b = el("button", {"data-key": row.key, disabled: row.done || desk.finished || !desk.submits,
                             class: values[row.key] && !row.done ? "chosen" : ""},
                  row.label + ": " + (row.done ? row.on : row.off));
     b.addEventListener("click", () => {
@@ -72,7 +74,7 @@ function leverRow(row) {
   }
   const buttons = row.options.map(o => {
     const b = el("button", {"data-key": row.key, "data-value": o.value, class: values[row.key] === o.value ? "chosen" : "",
-                            disabled: desk.finished}, o.label);
+                            disabled: desk.finished || !desk.submits}, o.label);
     b.addEventListener("click", () => {
       values[row.key] = o.value;
       buttons.forEach(x => x.classList.toggle("chosen", x.dataset.value === o.value));
@@ -94,7 +96,7 @@ function showAssessment(a) {
   document.getElementById("changes").replaceChildren(
     ...(a.changes.length ? a.changes.map(c => el("li", {}, c)) : [el("li", {class: "muted"}, C.t("no_changes"))]));
   document.getElementById("refusal").textContent = a.refusal ? a.refusal : "";
-  document.getElementById("submit").disabled = !!a.refusal || desk.finished || desk.paused;
+  document.getElementById("submit").disabled = !!a.refusal || desk.finished || desk.paused || !desk.submits;
 }
 
 async function preview() {
@@ -131,6 +133,10 @@ function render(keepLevers) {
   }
   const button = document.getElementById("submit");
   button.textContent = d.submitted ? C.t("resubmit") : C.t("submit", {date: d.date});
+  button.classList.toggle("hidden", !d.submits);
+  const viewer = document.getElementById("viewer");
+  viewer.textContent = d.submits ? "" : C.t("viewer_note", {name: d.seat_name});
+  viewer.classList.toggle("hidden", d.submits);
   document.getElementById("status").textContent = d.submitted ? C.t("submitted") : C.t("not_submitted");
   document.getElementById("status").className = d.submitted ? "ok" : "note";
   showAssessment(d);
@@ -167,7 +173,7 @@ async function refresh(keepValues) {
   const r = await C.post("/api/desk", {token: seat.token});
   if (r.status === 403) return forget(r.data.error);
   if (!r.ok) return;
-  const changed = !desk || desk.turn !== r.data.turn || desk.team !== r.data.team;
+  const changed = !desk || desk.turn !== r.data.turn || desk.team !== r.data.team || desk.submits !== r.data.submits;
   const before = values;
   const sections = desk ? JSON.stringify(desk.sections) : null;
   desk = r.data;

@@ -30,7 +30,8 @@ function seatRow(t) {
   const move = el("select", {"data-move": t.code}, free);
   return el("tr", {"data-team": t.code},
     el("td", {}, el("b", {}, t.country)),
-    el("td", {}, t.seated ? t.name : el("span", {class: "muted"}, C.t("empty_seat"))),
+    el("td", {}, t.seated ? t.name + (t.teammates ? " " + C.t("teammates", {n: t.teammates}) : "")
+                         : el("span", {class: "muted"}, C.t("empty_seat"))),
     el("td", {class: t.submitted ? "ok" : "muted"}, t.seated || t.submitted ?
        (t.submitted ? "✔ " + (t.changes.length ? t.changes.join("; ") : C.t("no_changes")) : C.t("waiting")) : ""),
     el("td", {class: "num"}, C.score(t.score)),
