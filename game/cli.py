@@ -158,11 +158,24 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the address to listen on (default: 127.0.0.1, this machine only; the machine's "
                                 "address on the classroom network, or 0.0.0.0, for students' devices)")
     classroom.add_argument("--seed", type=argtypes.seed, help="random seed (default: 7)")
+    classroom.add_argument("--worlds", type=_worlds, metavar="N",
+                           help="several worlds of the same scenario and seed, one team per country in each "
+                                "(1 to 8; default 1), played together and compared on the projector")
     classroom.add_argument("--lang", choices=LANGUAGES,
                            help="the pages' language until a student chooses (default: ko)")
     classroom.add_argument("--room-dir", default=str(Path("saves") / "classroom"), metavar="DIR",
                            help="where the room is kept; the same folder resumes it (default: saves/classroom)")
     return parser
+
+
+def _worlds(text: str) -> int:
+    try:
+        worlds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of worlds (1 to 8)") from None
+    if not 1 <= worlds <= 8:
+        raise argparse.ArgumentTypeError(f"{worlds} is not a number of worlds (1 to 8)")
+    return worlds
 
 
 def _port(text: str) -> int:
@@ -199,7 +212,7 @@ def run_classroom(args) -> str:
                          f"{CLASSROOM_INSTALL}") from None
     try:
         serve(scenario=args.scenario, teams=args.teams, host=args.host, port=args.port, seed=args.seed,
-              lang=args.lang, room_dir=Path(args.room_dir))
+              lang=args.lang, room_dir=Path(args.room_dir), worlds=args.worlds)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
     return ""

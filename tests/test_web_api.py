@@ -51,8 +51,8 @@ def teacher(client, room) -> str:
 
 def unchanged(room):
     """A snapshot of everything a request could change."""
-    return ((room.folder / ROOM_FILE).read_text(), room.world.turn, dict(room.submissions),
-            {c: s and s.token for c, s in room.seats.items()})
+    return ((room.folder / ROOM_FILE).read_text(), room.world.turn, dict(room.tables[0].submissions),
+            {c: s and s.token for c, s in room.tables[0].seats.items()})
 
 
 def test_the_pages_and_their_assets_are_served_by_the_game(client):
@@ -277,3 +277,27 @@ def test_a_teammate_sees_the_desk_but_cannot_submit(client, room):
                     headers={"x-lang": "en"})
     assert r.status_code == 403 and r.json()["code"] == "viewer"
     assert unchanged(room) == before
+
+
+def test_several_worlds_over_http(tmp_path):
+    room = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA"), seed=3, worlds=2)
+    try:
+        with TestClient(create_app(room)) as client:
+            lobby = client.post("/api/lobby", json={"room": room.code}).json()
+            assert lobby["worlds"] == 2 and len(lobby["teams"]) == 4
+            r = client.post("/api/join", json={"room": room.code, "team": "USA", "world": 1})
+            desk = client.post("/api/desk", json={"token": r.json()["token"]}).json()
+            assert (desk["world"], desk["worlds"], desk["team"]) == (1, 2, "USA")
+            assert client.post("/api/join", json={"room": room.code, "team": "USA", "world": 8}).status_code == 422
+            key = teacher(client, room)
+            screen = client.get("/api/screen").json()
+            assert screen["worlds"] == 2 and set(screen["no_action"]) == {"KOR", "USA"}
+            for _ in range(room.world.turns):
+                assert client.post("/api/teacher/end_quarter", json={"teacher": key}).is_success
+            csv_file = client.get("/results/results.csv")
+            assert csv_file.status_code == 200 and csv_file.content.startswith(b"\xef\xbb\xbfworld,")
+            assert client.get("/results/save.json?world=2").status_code == 200
+            for bad in ("3", "0", "x" * 50):
+                assert client.get(f"/results/save.json?world={bad}").status_code == 404
+    finally:
+        room.close()

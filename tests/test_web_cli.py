@@ -25,6 +25,8 @@ pytest.importorskip("starlette", reason="the classroom extra is not installed (p
     (["--scenario", "no_such_lesson"], "no_such_lesson"),
     (["--host", "no.such.host.invalid"], "not an address of this machine"),
     (["--seed", "-1"], "seed"),
+    (["--worlds", "0"], "not a number of worlds"),
+    (["--worlds", "9"], "not a number of worlds"),
 ])
 def test_bad_flags_are_usage_errors(tmp_path, flags, says):
     code, _, err = run("classroom", "--room-dir", str(tmp_path / "room"), *flags)

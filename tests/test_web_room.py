@@ -36,7 +36,7 @@ def test_a_seat_needs_the_room_code_and_a_free_team(room):
     refused(lambda: room.join("WRONG1", "KOR", "a", "en"), 403, "room_code")
     refused(lambda: room.join(room.code, "TWN", "a", "en"), 404, "team")
     token = room.join(room.code.lower(), "KOR", "Team A", "ko")  # the code is read case-blind
-    assert room.seat_of(token) == "KOR"
+    assert room.seat_of(token)[1] == "KOR"
     refused(lambda: room.join(room.code, "KOR", "b", "en"), 409, "seat_taken")
     refused(lambda: room.seat_of("forged-token-1234"), 403, "token")
     saved = (room.folder / ROOM_FILE).read_text()
@@ -44,27 +44,27 @@ def test_a_seat_needs_the_room_code_and_a_free_team(room):
 
 
 def test_a_desk_offers_only_its_countrys_levers(room):
-    korea, usa = room.desk("KOR", "en"), room.desk("USA", "en")
+    korea, usa = room.desk(room.tables[0], "KOR", "en"), room.desk(room.tables[0], "USA", "en")
     keys = {r.get("key") for s in korea["sections"] for r in s["rows"]}
     assert {"foundry_subsidy", "procurement.budget", "trade_stance"} <= keys
     us_keys = {r.get("key") for s in usa["sections"] for r in s["rows"]}
     assert "foundry_subsidy" not in us_keys and us_keys
-    assert korea["country"] == "Korea" and room.desk("KOR", "ko")["country"] == "한국"
+    assert korea["country"] == "Korea" and room.desk(room.tables[0], "KOR", "ko")["country"] == "한국"
 
 
 def test_a_submission_is_refused_with_governances_reason_and_changes_nothing(room):
     token = room.join(room.code, "KOR", "A", "en")
-    desk = room.desk("KOR", "en")
+    desk = room.desk(room.tables[0], "KOR", "en")
     top = {r["key"]: r["high"] for s in desk["sections"] for r in s["rows"] if r["type"] == "slider"}
     greedy = {k: v for k, v in top.items() if k.startswith(("rd_grant", "procurement.budget"))}
     greedy["procurement.leader"] = 0
-    actions = room.assess("KOR", greedy, "en")["actions"]
+    actions = room.assess(room.tables[0], "KOR", greedy, "en")["actions"]
     reason = room.session.refusal(actions, "KOR")
     assert reason, "the test needs a bundle the budget cannot carry"
     before = (room.folder / ROOM_FILE).read_text()
     error = refused(lambda: room.submit(token, 0, greedy, "ko"), 422, "refused")
     assert in_language(reason, "ko") in error.text("ko")  # the desktop desk's refusal, in the student's language
-    assert room.submissions == {} and (room.folder / ROOM_FILE).read_text() == before
+    assert room.tables[0].submissions == {} and (room.folder / ROOM_FILE).read_text() == before
 
 
 @pytest.mark.parametrize("values, why", [
@@ -77,7 +77,7 @@ def test_a_submission_is_refused_with_governances_reason_and_changes_nothing(roo
 def test_settings_no_widget_could_make_are_refused(room, values, why):
     token = room.join(room.code, "KOR", "A", "en")
     refused(lambda: room.submit(token, 0, values, "en"), 422, "values")
-    assert room.submissions == {}, why
+    assert room.tables[0].submissions == {}, why
 
 
 def test_a_team_cannot_set_a_lever_its_country_does_not_have(room):
@@ -90,7 +90,7 @@ def test_a_replayed_submission_for_a_past_quarter_is_refused(room):
     room.submit(token, 0, {"foundry_subsidy": 20}, "en")  # the only seat: auto-advance plays the quarter
     assert room.world.turn == 1
     refused(lambda: room.submit(token, 0, {"foundry_subsidy": 40}, "en"), 409, "stale")
-    assert room.submissions == {}
+    assert room.tables[0].submissions == {}
 
 
 def test_submissions_reach_governance_as_the_desktops_end_turn_does(room):
@@ -100,8 +100,8 @@ def test_submissions_reach_governance_as_the_desktops_end_turn_does(room):
     korea = room.join(room.code, "KOR", "A", "en")
     usa = room.join(room.code, "USA", "B", "en")
     room.submit(korea, 0, {"foundry_subsidy": 30, "chip_incentive": 10}, "en")
-    assert room.world.turn == 0 and room.waiting_for() == ["USA"]
-    usa_desk = room.desk("USA", "en")
+    assert room.world.turn == 0 and room.waiting_for() == [(0, "USA")]
+    usa_desk = room.desk(room.tables[0], "USA", "en")
     grant = next(r["key"] for s in usa_desk["sections"] for r in s["rows"]
                  if r.get("key", "").startswith("rd_grant"))
     room.submit(usa, 0, {grant: 5}, "en")
@@ -141,11 +141,12 @@ def test_the_teachers_switches(room):
     room.submit(token, 0, {"foundry_subsidy": 20}, "en")
     assert room.world.turn == 0, "no auto-advance: the teacher ends the quarter"
     room.set_switch("scores_hidden", True)
-    assert room.desk("KOR", "en")["score"] is None and room.desk("KOR", "en")["components"] == []
+    desk = room.desk(room.tables[0], "KOR", "en")
+    assert desk["score"] is None and desk["components"] == []
     assert all(t["score"] is None for t in room.screen_view("en")["teams"])
     assert room.teacher_view("en")["teams"][0]["score"] is not None, "the teacher still sees them"
     room.broadcast("  Look   at the HBM market ")
-    assert room.desk("KOR", "ko")["message"] == "Look at the HBM market"
+    assert room.desk(room.tables[0], "KOR", "ko")["message"] == "Look at the HBM market"
     refused(lambda: room.broadcast("   "), 422, "empty_message")
 
 
@@ -154,7 +155,8 @@ def test_freeing_and_moving_seats(room):
     room.set_switch("auto_advance", False)
     room.submit(token, 0, {"foundry_subsidy": 20}, "en")
     room.move_seat("KOR", "CHN")
-    assert room.seat_of(token) == "CHN" and room.seats["KOR"] is None and "KOR" not in room.submissions
+    assert room.seat_of(token)[1] == "CHN" and room.tables[0].seats["KOR"] is None
+    assert "KOR" not in room.tables[0].submissions
     refused(lambda: room.move_seat("USA", "KOR"), 409, "seat_empty")
     room.free_seat("CHN")
     refused(lambda: room.seat_of(token), 403, "token")
@@ -175,8 +177,8 @@ def test_the_room_resumes_after_a_restart(tmp_path, room):
     try:
         assert (again.code, again.pin, again.resumed) == (code, pin, True)
         assert again.world.turn == 1 and [digest(h) for h in again.world.history] == history
-        assert again.seat_of(korea) == "KOR" and again.seat_of(usa) == "USA"
-        assert again.submissions["KOR"].values == {"foundry_subsidy": 45}
+        assert again.seat_of(korea)[1] == "KOR" and again.seat_of(usa)[1] == "USA"
+        assert again.tables[0].submissions["KOR"].values == {"foundry_subsidy": 45}
         again.submit(usa, 1, {}, "en")
         assert again.world.turn == 2
         assert check(again.folder / GAME_FILE).diverged is None, "the room's save is a normal, re-playable save"
@@ -254,7 +256,7 @@ def test_the_teacher_triggers_an_event_and_rewinds(room):
     refused(lambda: room.rewind(2), 422, "rewind_range")
     room.submit(token, 2, {"foundry_subsidy": 60}, "en")
     room.rewind(1)
-    assert room.world.turn == 1 and room.submissions == {}
+    assert room.world.turn == 1 and room.tables[0].submissions == {}
     assert digest(room.world.history[0]) == first, "the quarter kept is the one played"
     assert room.world.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.2)
     assert check(room.folder / GAME_FILE).diverged is None and check(room.folder / GAME_FILE).turns == 1
@@ -264,14 +266,14 @@ def test_a_desk_says_why_its_score_moved(room):
     token = room.join(room.code, "USA", "B", "ko")
     for turn in range(3):
         room.submit(token, turn, {}, "en")
-    why = room.desk("USA", "ko")["why"]
+    why = room.desk(room.tables[0], "USA", "ko")["why"]
     assert why, "three quarters move a score"
     history = [round(float(h["score"]["USA"]), 1) for h in room.world.history]
     for quarter in why:
         assert quarter["after"] in history and quarter["causes"]
         assert all(any("\uac00" <= ch <= "\ud7a3" for ch in line) for line in quarter["causes"])
     room.set_switch("scores_hidden", True)
-    assert room.desk("USA", "en")["why"] == []
+    assert room.desk(room.tables[0], "USA", "en")["why"] == []
 
 
 def test_teammates_watch_a_seat_and_only_one_submits(room):
@@ -279,16 +281,55 @@ def test_teammates_watch_a_seat_and_only_one_submits(room):
     refused(lambda: room.join(room.code, "KOR", "b", "en"), 409, "seat_taken")
     mates = [room.join(room.code, "KOR", "b", "en", teammate=True) for _ in range(8)]
     refused(lambda: room.join(room.code, "KOR", "c", "en", teammate=True), 409, "seat_full")
-    assert room.seat_of(mates[0]) == "KOR" and not room.submits(mates[0]) and room.submits(captain)
+    assert room.seat_of(mates[0])[1] == "KOR" and not room.submits(mates[0]) and room.submits(captain)
     error = refused(lambda: room.submit(mates[0], 0, {"foundry_subsidy": 20}, "en"), 403, "viewer")
-    assert "Team A" in error.text("en") and room.submissions == {}
+    assert "Team A" in error.text("en") and room.tables[0].submissions == {}
     assert room.lobby(room.code, "en")["teams"][0]["teammates"] == 8
     room.move_seat("KOR", "CHN")  # the team moves together
-    assert room.seat_of(mates[3]) == "CHN"
+    assert room.seat_of(mates[3])[1] == "CHN"
     resumed = Room.open(room.folder)
     try:
-        assert resumed.seat_of(mates[5]) == "CHN" and not resumed.submits(mates[5])
+        assert resumed.seat_of(mates[5])[1] == "CHN" and not resumed.submits(mates[5])
     finally:
         resumed.close()
     room.free_seat("CHN")
     refused(lambda: room.seat_of(mates[0]), 403, "token")
+
+
+def test_several_worlds_play_together_on_the_same_seed(tmp_path):
+    room = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA"), seed=11, lang="en", worlds=2)
+    try:
+        first = room.join(room.code, "KOR", "A", "en", world=0)
+        second = room.join(room.code, "KOR", "B", "en", world=1)  # the same country in the other world
+        refused(lambda: room.join(room.code, "KOR", "C", "en", world=2), 404, "world")
+        assert room.seat_of(second)[0].index == 1
+        assert [t["world"] for t in room.lobby(room.code, "en")["teams"]] == [0, 0, 1, 1]
+        room.submit(first, 0, {"foundry_subsidy": 50}, "en")
+        assert room.world.turn == 0 and room.waiting_for() == [(1, "KOR")], "the quarter waits for every world"
+        room.submit(second, 0, {}, "en")
+        one, two = (t.world for t in room.tables)
+        assert one.turn == two.turn == 1
+        assert one.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.5)
+        assert two.countries["KOR"].policy.foundry_subsidy != pytest.approx(0.5)
+        assert one.history[0]["date"] == two.history[0]["date"]
+        for name in ("game.json", "game-2.json"):
+            assert check(room.folder / name).diverged is None
+        with pytest.raises(SetupError, match="--worlds 3"):
+            Room.open(room.folder, worlds=3)
+        again = Room.open(room.folder)
+        try:
+            assert len(again.tables) == 2 and again.seat_of(second)[0].index == 1
+            assert digest(again.tables[1].world.history[-1]) == digest(two.history[-1])
+        finally:
+            again.close()
+        room.move_seat("KOR", "USA", world=1, to_world=0)
+        assert room.seat_of(second) == (room.tables[0], "USA")
+        for _ in range(1, room.world.turns):
+            room.end_quarter()
+        board = room.results("en")
+        assert board["worlds"] == 2 and len(board["rows"]) == 4
+        rows = room.results_csv("en").splitlines()
+        assert rows[0].startswith("world,country_code") and len(rows) == 5
+        assert {r.split(",")[0] for r in rows[1:]} == {"1", "2"}
+    finally:
+        room.close()

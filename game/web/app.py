@@ -32,7 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from game.text import tr
 from game.web import schemas
 from game.web.fonts import page_fonts
-from game.web.room import GAME_FILE, Room, RoomError, public
+from game.web.room import Room, RoomError, game_file, public
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANGS = ("en", "ko")
@@ -159,16 +159,16 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
 
     @guarded(schemas.Join, guess=True)
     def join(m: schemas.Join, lang: str) -> dict:
-        token = room.join(m.room, m.team, m.name, m.lang, m.teammate)
+        token = room.join(m.room, m.team, m.name, m.lang, m.teammate, m.world)
         return {"token": token, "team": m.team}
 
     @guarded(schemas.Seat)
     def desk(m: schemas.Seat, lang: str) -> dict:
-        return {**public(room.desk(room.seat_of(m.token), lang)), "submits": room.submits(m.token)}
+        return {**public(room.desk(*room.seat_of(m.token), lang)), "submits": room.submits(m.token)}
 
     @guarded(schemas.Preview)
     def preview(m: schemas.Preview, lang: str) -> dict:
-        return public(room.assess(room.seat_of(m.token), m.values, lang))
+        return public(room.assess(*room.seat_of(m.token), m.values, lang))
 
     @guarded(schemas.Submit)
     def submit(m: schemas.Submit, lang: str) -> dict:
@@ -210,13 +210,13 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
     @guarded(schemas.FreeSeat)
     @as_teacher
     def free_seat(m: schemas.FreeSeat, lang: str) -> dict:
-        room.free_seat(m.team)
+        room.free_seat(m.team, m.world)
         return {"freed": m.team}
 
     @guarded(schemas.MoveSeat)
     @as_teacher
     def move_seat(m: schemas.MoveSeat, lang: str) -> dict:
-        room.move_seat(m.team, m.to)
+        room.move_seat(m.team, m.to, m.world, m.to_world)
         return {"moved": m.team, "to": m.to}
 
     @guarded(schemas.Timer)
@@ -272,10 +272,24 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         return FileResponse(out, media_type="text/html; charset=utf-8")
 
     async def save_file(request: Request) -> Response:
+        """A world's save (?world=N, from 1; the first by default), a normal save file."""
         if not room.world.finished:
             return error(409, "not_finished", lang_of(request))
-        return FileResponse(room.folder / GAME_FILE, media_type="application/json",
-                            filename=f"classroom-{room.code}.json")
+        number = request.query_params.get("world", "1")
+        if not number.isdigit() or not 1 <= int(number) <= len(room.tables):
+            return error(404, "world", lang_of(request), world=number[:8])
+        index = int(number) - 1
+        return FileResponse(room.folder / game_file(index), media_type="application/json",
+                            filename=f"classroom-{room.code}-world{index + 1}.json")
+
+    async def results_csv(request: Request) -> Response:
+        lang = lang_of(request)
+        try:
+            text = room.results_csv(lang)
+        except RoomError as exc:
+            return JSONResponse({"error": exc.text(lang), "code": exc.key}, exc.status)
+        return Response(text.encode("utf-8-sig"), media_type="text/csv; charset=utf-8",  # a BOM: Excel reads Hangul
+                        headers={"content-disposition": f'attachment; filename="results-{room.code}.csv"'})
 
     async def qr(request: Request) -> Response:
         """The students' address as a QR code (SVG), if segno is installed."""
@@ -359,6 +373,7 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         Route("/api/teacher/rewind", rewind, methods=["POST"]),
         Route("/api/screen", screen), Route("/api/results", results),
         Route("/results/debrief.html", debrief), Route("/results/save.json", save_file),
+        Route("/results/results.csv", results_csv),
         Route("/qr.svg", qr), Route("/font/{weight}.woff", font),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -1,5 +1,6 @@
-"""One classroom: a shared world (game.session.Session), the teams' seats, this quarter's
-submissions, the teacher's switches, and the files that let a restarted server resume it.
+"""One classroom: one or several worlds (each a game.session.Session on the same scenario and
+seed), the teams' seats in each, this quarter's submissions, the teacher's switches, and the
+files that let a restarted server resume it.
 
 No web library here: the server (game/web/app.py) turns requests into calls on a `Room` and its
 answers into JSON, so the rules of the room (who may act for which team, what a submission is,
@@ -11,10 +12,13 @@ queued on the team's `PlayerController`, which hands them to `Governance.submit`
 quarter is played, exactly as the desktop's End Turn does. A team that did not submit keeps
 its programmes in force; a seat nobody holds is played by its country's AI (`stand_in`).
 
+Several worlds (a class of 32 teams as four worlds of eight countries) play in lock-step: a
+quarter is played in every world at once, so the projector compares them quarter by quarter.
+
 Persistence, after every change: `room.json` (seats as token hashes, this quarter's
-submissions, switches, messages) and, after every quarter, `game.json` (the normal save,
-game/saves.py, which `report`, `replay` and the desktop game open). A restart loads the save
-(re-played and checked turn by turn) and the room file.
+submissions, switches, messages) and, after every quarter, each world's save (`game.json`,
+`game-2.json`, ...: the normal save, game/saves.py, which `report`, `replay` and the desktop
+game open). A restart loads the saves (re-played and checked turn by turn) and the room file.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ from game.text import quarter_name, tr
 from game.why import explain
 
 ROOM_FILE = "room.json"
-GAME_FILE = "game.json"
+GAME_FILE = "game.json"  # the first world's save; game-2.json, ... for the others
+MAX_WORLDS = 8
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 MAX_MESSAGES = 20
 MAX_TEACHER_TOKENS = 20
@@ -102,8 +107,13 @@ class Message(_Strict):
     text: str = Field(max_length=280)
 
 
+class TableRecord(_Strict):
+    seats: dict[str, SeatRecord | None]
+    submissions: dict[str, Submission] = {}
+
+
 class RoomFile(_Strict):
-    format: int = 1
+    format: int = 2
     code: str = Field(pattern=r"^[A-Z0-9]{6}$")
     pin: str = Field(pattern=r"^[0-9]{6}$")
     scenario: str
@@ -111,8 +121,7 @@ class RoomFile(_Strict):
     teams: list[str]
     lang: str
     turn: int = Field(ge=0)
-    seats: dict[str, SeatRecord | None]
-    submissions: dict[str, Submission] = {}
+    tables: list[TableRecord] = Field(min_length=1, max_length=MAX_WORLDS)  # one per world
     teacher_tokens: list[str] = []
     paused: bool = False
     scores_hidden: bool = False
@@ -134,19 +143,63 @@ class Seat:
 
 
 @dataclass
+class Table:
+    """One world of the room: its game and its teams' seats and submissions."""
+
+    index: int  # 0-based; pages say "World 1"
+    session: Session
+    seats: dict[str, Seat | None]
+    submissions: dict[str, Submission] = field(default_factory=dict)
+    ai: dict = field(default_factory=dict)  # an empty seat's stand-in, made when first needed
+
+    @property
+    def world(self) -> World:
+        return self.session.world
+
+    @property
+    def file(self) -> str:
+        return game_file(self.index)
+
+    def record(self) -> TableRecord:
+        return TableRecord(seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang, viewers=s.viewers)
+                                  if s else None for c, s in self.seats.items()},
+                           submissions=self.submissions)
+
+
+def game_file(index: int) -> str:
+    return GAME_FILE if index == 0 else f"game-{index + 1}.json"
+
+
+def _load_table(folder: Path, index: int, data: RoomFile, record: TableRecord) -> Table:
+    path = folder / game_file(index)
+    session = Session(data.scenario, seed=data.seed, humans=tuple(data.teams), autosave=False, saves_dir=folder)
+    try:
+        session.load(path)
+    except SaveError as exc:
+        session.close()
+        raise SetupError(f"{path}: {exc}") from None
+    if tuple(session.humans) != tuple(data.teams) or session.world.turn != data.turn:
+        session.close()
+        raise SetupError(f"{path} is not this room's game (teams {','.join(session.humans)}, turn "
+                         f"{session.world.turn}; the room: {','.join(data.teams)}, turn {data.turn})")
+    return Table(index=index, session=session,
+                 seats={c: Seat(s.token, s.name, s.lang, list(s.viewers)) if s else None
+                        for c, s in record.seats.items()},
+                 submissions={c: s for c, s in record.submissions.items() if s.turn == data.turn and c in data.teams})
+
+
+@dataclass
 class Room:
     """Make one with `Room.open` (a new room, or the one `room_dir` holds)."""
 
     folder: Path
-    session: Session
+    tables: list[Table]
     code: str
     pin: str
     scenario_name: str
     seed: int
     teams: tuple[str, ...]
     lang: str
-    seats: dict[str, Seat | None]
-    submissions: dict[str, Submission] = field(default_factory=dict)
     teacher_tokens: list[str] = field(default_factory=list)
     paused: bool = False
     scores_hidden: bool = False
@@ -157,33 +210,40 @@ class Room:
     paused_left: float | None = None
     version: int = 0  # grows with every change: clients re-read what they show when it moves
     resumed: bool = False
-    _ai: dict = field(default_factory=dict)
     _no_action: list[dict[str, float]] | None = None
 
     # ------------------------------------------------------------------ making and resuming
     @classmethod
     def open(cls, folder: Path, scenario: str | None = None, teams: tuple[str, ...] | None = None,
-             seed: int | None = None, lang: str | None = None) -> Room:
+             seed: int | None = None, lang: str | None = None, worlds: int | None = None) -> Room:
         """The room in `folder` if it has one (the flags given must agree with it), else a new
-        room (defaults: baseline, KOR,USA,CHN,JPN, seed 7, Korean). A scenario or country that
-        does not exist is the scenario's own ScenarioError; a room file or save that cannot be
-        used is a SetupError naming it."""
+        room (defaults: baseline, KOR,USA,CHN,JPN, seed 7, Korean, one world; every world on the
+        same seed). A scenario or country that does not exist is the scenario's own
+        ScenarioError; a room file or save that cannot be used is a SetupError naming it."""
         folder = Path(folder)
         if (folder / ROOM_FILE).exists():
-            return cls._resume(folder, scenario, teams, seed, lang)
+            return cls._resume(folder, scenario, teams, seed, lang, worlds)
         folder.mkdir(parents=True, exist_ok=True)
         scenario = scenario or "baseline"
         teams = tuple(teams or ("KOR", "USA", "CHN", "JPN"))
         seed = 7 if seed is None else seed
-        session = Session(scenario, seed=seed, humans=teams, autosave=False, saves_dir=folder)
-        room = cls(folder=folder, session=session, code="".join(secrets.choice(CODE_LETTERS) for _ in range(6)),
-                   pin=f"{secrets.randbelow(10**6):06d}", scenario_name=scenario, seed=seed, teams=session.humans,
-                   lang=lang or "ko", seats=dict.fromkeys(session.humans))
+        tables: list[Table] = []
+        try:
+            for index in range(worlds or 1):
+                session = Session(scenario, seed=seed, humans=teams, autosave=False, saves_dir=folder)
+                tables.append(Table(index=index, session=session, seats=dict.fromkeys(session.humans)))
+        except BaseException:
+            for table in tables:
+                table.session.close()
+            raise
+        room = cls(folder=folder, tables=tables, code="".join(secrets.choice(CODE_LETTERS) for _ in range(6)),
+                   pin=f"{secrets.randbelow(10**6):06d}", scenario_name=scenario, seed=seed,
+                   teams=tables[0].session.humans, lang=lang or "ko")
         room.save(game=True)
         return room
 
     @classmethod
-    def _resume(cls, folder: Path, scenario, teams, seed, lang) -> Room:
+    def _resume(cls, folder: Path, scenario, teams, seed, lang, worlds) -> Room:
         path = folder / ROOM_FILE
         try:
             data = RoomFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
@@ -192,89 +252,97 @@ class Room:
                              "move it away or choose another --room-dir") from None
         differs = [f"{flag} {given} (the room has {had})" for flag, given, had in
                    (("--scenario", scenario, data.scenario), ("--seed", seed, data.seed),
-                    ("--teams", ",".join(teams) if teams else None, ",".join(data.teams)))
+                    ("--teams", ",".join(teams) if teams else None, ",".join(data.teams)),
+                    ("--worlds", worlds, len(data.tables)))
                    if given is not None and given != had]
         if differs:
             raise SetupError(f"{folder} holds a room made with other settings: {'; '.join(differs)}. "
                              "Start it with the same flags (or none), or choose another --room-dir")
-        session = Session(data.scenario, seed=data.seed, humans=tuple(data.teams), autosave=False, saves_dir=folder)
+        tables: list[Table] = []
         try:
-            session.load(folder / GAME_FILE)
-        except SaveError as exc:
-            session.close()
-            raise SetupError(f"{folder / GAME_FILE}: {exc}") from None
-        if tuple(session.humans) != tuple(data.teams) or session.world.turn < data.turn:
-            session.close()
-            raise SetupError(f"{folder / GAME_FILE} is not this room's game (teams {','.join(session.humans)}, "
-                             f"turn {session.world.turn}; the room: {','.join(data.teams)}, turn {data.turn})")
-        turn = session.world.turn
-        room = cls(folder=folder, session=session, code=data.code, pin=data.pin, scenario_name=data.scenario,
+            for index, record in enumerate(data.tables):
+                tables.append(_load_table(folder, index, data, record))
+        except BaseException:
+            for table in tables:
+                table.session.close()
+            raise
+        return cls(folder=folder, tables=tables, code=data.code, pin=data.pin, scenario_name=data.scenario,
                    seed=data.seed, teams=tuple(data.teams), lang=lang or data.lang,
-                   seats={c: Seat(s.token, s.name, s.lang, list(s.viewers)) if s else None
-                          for c, s in data.seats.items()},
-                   submissions={c: s for c, s in data.submissions.items() if s.turn == turn and c in data.teams},
                    teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
                    auto_advance=data.auto_advance, messages=list(data.messages), timer=data.timer,
                    deadline=data.deadline, paused_left=data.paused_left, resumed=True)
-        return room
 
     def save(self, game: bool = False) -> None:
-        """The room file (always) and the game's save (`game`: after a quarter), each written
+        """The room file (always) and every world's save (`game`: after a quarter), each written
         atomically, so a server killed mid-write leaves the previous file whole. The version
         moves on with the clock too, so a page open across a restart still sees a change."""
         self.version = max(self.version + 1, time.time_ns() // 1_000_000)
         if game:
-            write_save(self.folder / GAME_FILE, document(self.world, self.scenario_name))
+            for table in self.tables:
+                write_save(self.folder / table.file, document(table.world, self.scenario_name))
         data = RoomFile(code=self.code, pin=self.pin, scenario=self.scenario_name, seed=self.seed,
                         teams=list(self.teams), lang=self.lang, turn=self.world.turn,
-                        seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang, viewers=s.viewers) if s else None
-                               for c, s in self.seats.items()},
-                        submissions=self.submissions, teacher_tokens=self.teacher_tokens, paused=self.paused,
-                        scores_hidden=self.scores_hidden, auto_advance=self.auto_advance, messages=self.messages,
-                        timer=self.timer, deadline=self.deadline, paused_left=self.paused_left)
+                        tables=[t.record() for t in self.tables], teacher_tokens=self.teacher_tokens,
+                        paused=self.paused, scores_hidden=self.scores_hidden, auto_advance=self.auto_advance,
+                        messages=self.messages, timer=self.timer, deadline=self.deadline,
+                        paused_left=self.paused_left)
         path = write_text_atomically(self.folder / ROOM_FILE, data.model_dump_json(indent=1))
         path.chmod(0o600)  # it holds the teacher's PIN
 
     def close(self) -> None:
-        self.session.close()
+        for table in self.tables:
+            table.session.close()
 
     @property
     def world(self) -> World:
-        return self.session.world
+        """The first world (every world is at the same quarter: they are played together)."""
+        return self.tables[0].world
+
+    @property
+    def session(self) -> Session:
+        return self.tables[0].session
+
+    def table(self, world: int) -> Table:
+        if not 0 <= world < len(self.tables):
+            raise RoomError(404, "world", world=world + 1)
+        return self.tables[world]
 
     # ------------------------------------------------------------------ who is who
-    def seat_of(self, token: str, submitting: bool = False) -> str:
-        """The team a seat token sits at (the student who submits, or a teammate watching);
-        RoomError 403 for a token this room never gave or has taken back (a freed or moved
-        seat), and, when `submitting`, for a teammate's token (only one student submits)."""
+    def seat_of(self, token: str, submitting: bool = False) -> tuple[Table, str]:
+        """The world and team a seat token sits at (the student who submits, or a teammate
+        watching); RoomError 403 for a token this room never gave or has taken back (a freed or
+        moved seat), and, when `submitting`, for a teammate's token (only one student submits)."""
         digest = token_hash(token)
-        for code, seat in self.seats.items():
-            if seat is None:
-                continue
-            if hmac.compare_digest(seat.token, digest):
-                return code
-            if any(hmac.compare_digest(v, digest) for v in seat.viewers):
-                if submitting:
-                    raise RoomError(403, "viewer", name=seat.name)
-                return code
+        for table in self.tables:
+            for code, seat in table.seats.items():
+                if seat is None:
+                    continue
+                if hmac.compare_digest(seat.token, digest):
+                    return table, code
+                if any(hmac.compare_digest(v, digest) for v in seat.viewers):
+                    if submitting:
+                        raise RoomError(403, "viewer", name=seat.name)
+                    return table, code
         raise RoomError(403, "token")
 
     def submits(self, token: str) -> bool:
         """Whether this seat token is the one that submits for its team."""
         digest = token_hash(token)
-        return any(s is not None and hmac.compare_digest(s.token, digest) for s in self.seats.values())
+        return any(s is not None and hmac.compare_digest(s.token, digest)
+                   for t in self.tables for s in t.seats.values())
 
     def check_code(self, code: str) -> None:
         if not hmac.compare_digest(code.strip().upper().encode(), self.code.encode()):
             raise RoomError(403, "room_code")
 
-    def join(self, room_code: str, team: str, name: str, lang: str, teammate: bool = False) -> str:
+    def join(self, room_code: str, team: str, name: str, lang: str, teammate: bool = False, world: int = 0) -> str:
         """A seat for a student who knows the room code: its token (shown to nobody else). A
         free team's seat submits for it; `teammate` joins a taken one to watch the same desk."""
         self.check_code(room_code)
-        if team not in self.seats:
+        table = self.table(world)
+        if team not in table.seats:
             raise RoomError(404, "team", team=team)
-        seat = self.seats[team]
+        seat = table.seats[team]
         token = new_token()
         if seat is not None:
             if not teammate:
@@ -284,16 +352,17 @@ class Room:
             seat.viewers.append(token_hash(token))
             self.save()
             return token
-        self.seats[team] = Seat(token_hash(token), name.strip() or team, lang)
+        table.seats[team] = Seat(token_hash(token), name.strip() or team, lang)
         self.save()
         return token
 
     def lobby(self, room_code: str, lang: str) -> dict:
-        """The teams a student may pick, once the room code is right."""
+        """The seats a student may pick, once the room code is right."""
         self.check_code(room_code)
-        return {"teams": [{"code": c, "name": self.country_name(c, lang), "free": self.seats[c] is None,
-                           "team_name": self.seats[c].name if self.seats[c] else "",
-                           "teammates": len(self.seats[c].viewers) if self.seats[c] else 0} for c in self.teams]}
+        return {"worlds": len(self.tables),
+                "teams": [{"world": t.index, "code": c, "name": self.country_name(c, lang), "free": s is None,
+                           "team_name": s.name if s else "", "teammates": len(s.viewers) if s else 0}
+                          for t in self.tables for c, s in t.seats.items()]}
 
     def teacher_login(self, pin: str) -> str:
         if not hmac.compare_digest(pin.strip().encode(), self.pin.encode()):
@@ -318,18 +387,22 @@ class Room:
         world = self.world
         return quarter_name(world.now + 1, lang) if not world.finished else quarter_name(world.now, lang)
 
-    def score(self, code: str) -> float | None:
-        return None if self.scores_hidden else round(float(self.world.scores[code]), 1)
+    def score(self, table: Table, code: str) -> float | None:
+        return None if self.scores_hidden else round(float(table.world.scores[code]), 1)
 
-    def news(self, lang: str) -> list[str]:
-        """Last quarter's headlines: the events that fired, then the teacher's latest message."""
-        world = self.world
+    @staticmethod
+    def history(table: Table, code: str) -> list[float]:
+        return [round(float(h["score"][code]), 1) for h in table.world.history]
+
+    def news(self, lang: str, table: Table | None = None) -> list[str]:
+        """Last quarter's headlines in a world (the first by default): the events that fired."""
+        world = (table or self.tables[0]).world
         causes = world.causes[-1] if world.causes else []
         return [c[lang] for c in causes if c.get("source") == "event"][:8]
 
-    def components(self, code: str, lang: str) -> list[dict]:
+    def components(self, table: Table, code: str, lang: str) -> list[dict]:
         """The team's objective, component by component: what it reads, the value now, points."""
-        world = self.world
+        world = table.world
         spec = world.scenario.score
         if spec is None:
             return []
@@ -347,61 +420,67 @@ class Room:
                          "lower_is_better": bool(c.invert)})
         return rows
 
-    def why(self, code: str, lang: str, quarters: int = 3) -> list[dict]:
+    def why(self, table: Table, code: str, lang: str, quarters: int = 3) -> list[dict]:
         """Why the team's score moved (game/why.py, the desktop's Why?): the last `quarters`
         quarters in which something could have moved it, with the score before and after and the
         cause-log lines (its own Actions, events, the mechanisms behind its objective)."""
-        turns = explain(self.world, f"score:{code}")[:quarters]
-        return [{"date": quarter_name(self.world.start + t["turn"] - 1, lang),
+        world = table.world
+        turns = explain(world, f"score:{code}")[:quarters]
+        return [{"date": quarter_name(world.start + t["turn"] - 1, lang),
                  "before": None if t["before"] is None else round(float(t["before"]), 1),
                  "after": round(float(t["after"]), 1), "causes": [c[lang] for c in t["causes"]][:8]}
                 for t in turns]
 
-    def desk(self, code: str, lang: str) -> dict:
+    def desk(self, table: Table, code: str, lang: str) -> dict:
         """Everything a team's page shows: its levers (rows and ranges from game/desk_levers.py),
-        the settings in force or submitted, budget, score, objective, news, last quarter's verdicts."""
-        world, view = self.world, self.session.view(code)
+        the settings in force or submitted, budget, score, objective, Why?, news, last quarter's
+        verdicts."""
+        world, view = table.world, table.session.view(code)
         country = view.country
         settings = read_settings(view)
         sections = lever_sections(view, settings, lang)
-        submitted = self.submissions.get(code)
+        submitted = table.submissions.get(code)
         keys = {row.key if isinstance(row, Lever) else row[1] for _, rows in sections for row in rows
                 if isinstance(row, Lever) or row[0] != "note"}
         values = {k: v for k, v in settings.base.items() if k in keys}
         if submitted is not None:
             values.update(submitted.values)
+        seat = table.seats.get(code)
+        hidden = self.scores_hidden
         out = {
-            "team": code, "country": self.country_name(code, lang), "currency": country.currency,
-            "date": self.deciding(lang), "turn": world.turn, "turns": world.turns, "finished": world.finished,
-            "paused": self.paused, "scores_hidden": self.scores_hidden, "version": self.version,
+            "team": code, "world": table.index, "worlds": len(self.tables), "country": self.country_name(code, lang),
+            "currency": country.currency, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
+            "finished": world.finished, "paused": self.paused, "scores_hidden": hidden, "version": self.version,
             "seconds_left": self.seconds_left(),
             "sections": [serial_section(s, settings, lang, country.currency) for s in sections],
             "base": {k: v for k, v in settings.base.items() if k in keys}, "values": values,
             "submitted": submitted is not None, "budget": money(country.budget_per_quarter, lang, country.currency),
-            "seat_name": self.seats[code].name if self.seats.get(code) else "",
-            "score": self.score(code), "score_history": None if self.scores_hidden else
-            [round(float(h["score"][code]), 1) for h in world.history],
-            "components": [] if self.scores_hidden else self.components(code, lang),
-            "why": [] if self.scores_hidden else self.why(code, lang),
-            "news": self.news(lang), "message": self.messages[-1].text if self.messages else "",
+            "seat_name": seat.name if seat else "",
+            "score": self.score(table, code), "score_history": None if hidden else self.history(table, code),
+            "no_action_history": None if hidden else
+            [round(float(b[code]), 1) for b in self.no_action_scores()[:world.turn]],
+            "components": [] if hidden else self.components(table, code, lang),
+            "why": [] if hidden else self.why(table, code, lang),
+            "news": self.news(lang, table), "message": self.messages[-1].text if self.messages else "",
             "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
                           "refused": in_language(v["refused"], lang) if v.get("refused") else None}
-                         for v in self.verdicts(code)],
+                         for v in self.verdicts(table, code)],
         }
-        out.update(self.assess(code, values, lang))
+        out.update(self.assess(table, code, values, lang))
         return out
 
-    def verdicts(self, code: str) -> list[dict]:
+    @staticmethod
+    def verdicts(table: Table, code: str) -> list[dict]:
         """The team's Actions of the last quarter played, as governance logged them (accepted,
         or refused with the reason): read from the log, so they survive a restart."""
-        world = self.world
+        world = table.world
         return [e for e in world.governance.log if e["turn"] == world.turn and e["country"] == code
                 and e["source"] == "controller" and e.get("action")]
 
-    def assess(self, code: str, values: dict, lang: str) -> dict:
+    def assess(self, table: Table, code: str, values: dict, lang: str) -> dict:
         """What a desk's settings would do: this quarter's cost, the budget left, the changes
         in words and the refusal governance would give (the desktop desk's footer)."""
-        view = self.session.view(code)
+        view = table.session.view(code)
         country = view.country
         settings = read_settings(view)
         problem = check_values(settings, lever_sections(view, settings, lang), values)
@@ -414,7 +493,7 @@ class Room:
         budget = country.budget_per_quarter
         return {"cost": money(cost, lang, country.currency), "left": money(budget - cost, lang, country.currency),
                 "refusal": in_language(reason, lang) if reason else None,
-                "changes": [describe_action(a.model_dump(), lang, self.world, country.currency) for a in actions],
+                "changes": [describe_action(a.model_dump(), lang, table.world, country.currency) for a in actions],
                 "actions": actions}
 
     # ------------------------------------------------------------------ acting
@@ -424,60 +503,61 @@ class Room:
         a paused or finished game, settings no widget could make, or a bundle governance would
         refuse; accepted ones are queued for the quarter and saved. A teammate watching the desk
         cannot submit."""
-        code = self.seat_of(token, submitting=True)
-        world = self.world
+        table, code = self.seat_of(token, submitting=True)
+        world = table.world
         if world.finished:
             raise RoomError(409, "finished")
         if turn != world.turn:
             raise RoomError(409, "stale", date=self.deciding(lang))
         if self.paused:
             raise RoomError(409, "paused")
-        assessed = self.assess(code, values, lang)
+        assessed = self.assess(table, code, values, lang)
         if assessed["refusal"]:
             raise RoomError(422, "refused", reason=assessed["refusal"])
-        self.submissions[code] = Submission(turn=turn, values=dict(values),
-                                            actions=[a.model_dump() for a in assessed["actions"]])
+        table.submissions[code] = Submission(turn=turn, values=dict(values),
+                                             actions=[a.model_dump() for a in assessed["actions"]])
         self.save()
         played = self.maybe_advance()
         return {"submitted": True, "changes": assessed["changes"], "advanced": played}
 
     def withdraw(self, token: str, turn: int) -> None:
-        code = self.seat_of(token, submitting=True)
-        if turn != self.world.turn:
+        table, code = self.seat_of(token, submitting=True)
+        if turn != table.world.turn:
             raise RoomError(409, "stale", date=self.deciding(self.lang))
-        if self.submissions.pop(code, None) is not None:
+        if table.submissions.pop(code, None) is not None:
             self.save()
 
-    def waiting_for(self) -> list[str]:
-        """The seated teams that have not submitted this quarter."""
-        return [c for c, s in self.seats.items() if s is not None and c not in self.submissions]
+    def waiting_for(self) -> list[tuple[int, str]]:
+        """The seated teams (world, country) that have not submitted this quarter."""
+        return [(t.index, c) for t in self.tables for c, s in t.seats.items()
+                if s is not None and c not in t.submissions]
 
     def maybe_advance(self) -> bool:
-        """Auto-advance: the quarter is played once every seated team has submitted."""
-        seated = [c for c, s in self.seats.items() if s is not None]
+        """Auto-advance: the quarter is played once every seated team of every world has submitted."""
+        seated = any(s is not None for t in self.tables for s in t.seats.values())
         if self.auto_advance and not self.paused and seated and not self.waiting_for() and not self.world.finished:
             self.end_quarter()
             return True
         return False
 
     def end_quarter(self) -> None:
-        """Play the quarter: submitted programmes through each team's controller, the rest keep
-        theirs, an empty seat's AI decides. Saved at once (game and room)."""
-        world = self.world
-        if world.finished:
+        """Play the quarter in every world: submitted programmes through each team's controller,
+        the rest keep theirs, an empty seat's AI decides. Saved at once (games and room)."""
+        if self.world.finished:
             raise RoomError(409, "finished")
         if self.paused:
             raise RoomError(409, "paused")
-        for code, player in self.session.players.items():
-            if self.seats.get(code) is None:
-                if code not in self._ai:
-                    self._ai[code] = make_controller(code, "default")
-                player.stand_in = self._ai[code]
-            else:
-                player.stand_in = None
-        actions = {code: [parse_action(a) for a in s.actions] for code, s in self.submissions.items()}
-        self.session.end_turn(actions)
-        self.submissions = {}
+        for table in self.tables:
+            for code, player in table.session.players.items():
+                if table.seats.get(code) is None:
+                    if code not in table.ai:
+                        table.ai[code] = make_controller(code, "default")
+                    player.stand_in = table.ai[code]
+                else:
+                    player.stand_in = None
+            actions = {code: [parse_action(a) for a in s.actions] for code, s in table.submissions.items()}
+            table.session.end_turn(actions)
+            table.submissions = {}
         self.deadline = time.time() + self.timer if self.timer and not self.world.finished else None
         self.save(game=True)
 
@@ -527,58 +607,63 @@ class Room:
         return True
 
     def events(self, lang: str) -> list[dict]:
-        """The scenario's events for the dashboard: title and where each stands."""
+        """The scenario's events for the dashboard: title and where each stands (in the first
+        world; a trigger sets it in every world where it has not happened)."""
         return [{"id": e.id, "title": e.title_ko if lang == "ko" else e.title_en, "status": status}
                 for e, status in self.session.events()]
 
     def trigger(self, event_id: str, lang: str) -> None:
-        """An event fires at the start of the next quarter (logged, so the save re-plays it)."""
+        """An event fires at the start of the next quarter in every world where it can (logged,
+        so the saves re-play it); refused if it can in none."""
         if self.world.finished:
             raise RoomError(409, "finished")
-        reason = self.session.trigger(event_id)
-        if reason:
-            raise RoomError(422, "event", reason=in_language(reason, lang))
+        reasons = [t.session.trigger(event_id) for t in self.tables]
+        if all(reasons):
+            raise RoomError(422, "event", reason=in_language(reasons[0], lang))
         self.save(game=True)
 
     def rewind(self, turn: int) -> None:
-        """Back to the start of quarter `turn + 1` by re-playing the game's log (Session.rewind):
-        this quarter's submissions are dropped and the teams decide that quarter again."""
+        """Back to the start of quarter `turn + 1` in every world by re-playing its log
+        (Session.rewind): this quarter's submissions are dropped and the teams decide again."""
         if not 0 <= turn < self.world.turn:
             raise RoomError(422, "rewind_range")
         try:
-            self.session.rewind(turn)
-        except ValueError as exc:
+            for table in self.tables:
+                table.session.rewind(turn)
+        except ValueError as exc:  # a world that did not re-play: the room's files are still the last save
             raise RoomError(422, "rewind", problem=str(exc)) from None
-        self.submissions = {}
-        self._ai = {}
-        self._no_action = None
+        for table in self.tables:
+            table.submissions = {}
+            table.ai = {}
         self.deadline = time.time() + self.timer if self.timer else None
         self.paused_left = None if not self.paused or not self.timer else float(self.timer)
         if self.paused:
             self.deadline = None
         self.save(game=True)
 
-    def free_seat(self, team: str) -> None:
-        """The teacher frees a seat: its token stops working, its submission is dropped, and
+    def free_seat(self, team: str, world: int = 0) -> None:
+        """The teacher frees a seat: its tokens stop working, its submission is dropped, and
         its country's AI plays it until someone joins."""
-        if team not in self.seats:
+        table = self.table(world)
+        if team not in table.seats:
             raise RoomError(404, "team", team=team)
-        self.seats[team] = None
-        self.submissions.pop(team, None)
+        table.seats[team] = None
+        table.submissions.pop(team, None)
         self.save()
         self.maybe_advance()
 
-    def move_seat(self, team: str, to: str) -> None:
-        """The teacher moves a seated student to a free team (the student's token follows)."""
-        for code in (team, to):
-            if code not in self.seats:
+    def move_seat(self, team: str, to: str, world: int = 0, to_world: int | None = None) -> None:
+        """The teacher moves a seated team (its tokens follow) to a free seat, in its world or another."""
+        source, target = self.table(world), self.table(world if to_world is None else to_world)
+        for table, code in ((source, team), (target, to)):
+            if code not in table.seats:
                 raise RoomError(404, "team", team=code)
-        if self.seats[team] is None:
+        if source.seats[team] is None:
             raise RoomError(409, "seat_empty", team=team)
-        if self.seats[to] is not None:
+        if target.seats[to] is not None:
             raise RoomError(409, "seat_taken", team=to)
-        self.seats[to], self.seats[team] = self.seats[team], None
-        self.submissions.pop(team, None)
+        target.seats[to], source.seats[team] = source.seats[team], None
+        source.submissions.pop(team, None)
         self.save()
 
     def broadcast(self, text: str) -> None:
@@ -596,30 +681,31 @@ class Room:
             "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
             "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
             "auto_advance": self.auto_advance, "version": self.version, "timer": self.timer,
-            "seconds_left": self.seconds_left(), "events": self.events(lang),
+            "seconds_left": self.seconds_left(), "events": self.events(lang), "worlds": len(self.tables),
             "rewind_to": [{"turn": t, "date": quarter_name(world.start + t, lang)} for t in range(world.turn)],
-            "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
+            "teams": [{"world": t.index, "code": c, "country": self.country_name(c, lang), "seated": s is not None,
                        "name": s.name if s else "", "teammates": len(s.viewers) if s else 0,
-                       "submitted": c in self.submissions,
-                       "score": round(float(world.scores[c]), 1),
-                       "changes": [describe_action(a, lang, world, world.countries[c].currency)
-                                   for a in (self.submissions[c].actions if c in self.submissions else [])]}
-                      for c, s in self.seats.items()],
+                       "submitted": c in t.submissions, "score": round(float(t.world.scores[c]), 1),
+                       "changes": [describe_action(a, lang, t.world, t.world.countries[c].currency)
+                                   for a in (t.submissions[c].actions if c in t.submissions else [])]}
+                      for t in self.tables for c, s in t.seats.items()],
             "messages": [m.text for m in self.messages[-5:]],
         }
 
     def screen_view(self, lang: str) -> dict:
         world = self.world
+        hidden = self.scores_hidden
+        baseline = None if hidden else self.no_action_scores()[:world.turn]
         return {
             "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
-            "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
+            "finished": world.finished, "paused": self.paused, "scores_hidden": hidden, "worlds": len(self.tables),
             "version": self.version, "news": self.news(lang), "seconds_left": self.seconds_left(),
             "message": self.messages[-1].text if self.messages else "",
-            "teams": [{"code": c, "country": self.country_name(c, lang), "seated": s is not None,
-                       "submitted": c in self.submissions, "score": self.score(c),
-                       "history": None if self.scores_hidden else
-                       [round(float(h["score"][c]), 1) for h in world.history]}
-                      for c, s in self.seats.items()],
+            "teams": [{"world": t.index, "code": c, "country": self.country_name(c, lang), "seated": s is not None,
+                       "submitted": c in t.submissions, "score": self.score(t, c),
+                       "history": None if hidden else self.history(t, c)}
+                      for t in self.tables for c, s in t.seats.items()],
+            "no_action": None if hidden else {c: [round(float(b[c]), 1) for b in baseline] for c in self.teams},
         }
 
     def no_action_scores(self) -> list[dict[str, float]]:
@@ -639,22 +725,39 @@ class Room:
         return self._no_action
 
     def results(self, lang: str) -> dict:
-        """The end-of-term board: each team's final score on its own objective, the no-action
-        line's, the difference and the grade."""
+        """The end-of-term board: each team's final score on its own objective (every world),
+        the no-action line's, the difference and the grade, best difference first."""
         world = self.world
         if not world.finished:
             raise RoomError(409, "not_finished")
         baseline = self.no_action_scores()[-1]
         spec = world.scenario.score
         rows = []
-        for c in self.teams:
-            final = float(world.scores[c])
-            rows.append({"code": c, "country": self.country_name(c, lang), "score": round(final, 1),
-                         "no_action": round(float(baseline[c]), 1), "gain": round(final - float(baseline[c]), 1),
-                         "grade": grade(spec, final, c) if spec is not None else "",
-                         "start": round(float(world.history[0]["score"][c]), 1) if world.history else None})
+        for table in self.tables:
+            for c, seat in table.seats.items():
+                final = float(table.world.scores[c])
+                history = table.world.history
+                rows.append({"world": table.index, "code": c, "country": self.country_name(c, lang),
+                             "team": seat.name if seat else "", "score": round(final, 1),
+                             "no_action": round(float(baseline[c]), 1), "gain": round(final - float(baseline[c]), 1),
+                             "grade": grade(spec, final, c) if spec is not None else "",
+                             "start": round(float(history[0]["score"][c]), 1) if history else None})
         rows.sort(key=lambda r: -r["gain"])
-        return {"date": quarter_name(world.now, lang), "rows": rows}
+        return {"date": quarter_name(world.now, lang), "worlds": len(self.tables), "rows": rows}
+
+    def results_csv(self, lang: str) -> str:
+        """The results board as CSV (one row per team and world), for a spreadsheet."""
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["world", "country_code", "country", "team", "start", "final", "no_action", "difference",
+                         "grade"])
+        for r in self.results(lang)["rows"]:
+            writer.writerow([r["world"] + 1, r["code"], r["country"], r["team"], r["start"], r["score"],
+                             r["no_action"], r["gain"], r["grade"]])
+        return out.getvalue()
 
 
 def indicator_text(key: str, value: float, lang: str) -> str:

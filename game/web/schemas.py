@@ -16,6 +16,7 @@ LeverKey = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 LeverValue = Annotated[int, Field(ge=-10**9, le=10**9)] | bool | Annotated[str, StringConstraints(max_length=24)]
 Values = Annotated[dict[LeverKey, LeverValue], Field(max_length=64)]
 Turn = Annotated[int, Field(ge=0, le=10_000)]
+World = Annotated[int, Field(ge=0, le=7)]  # 0-based; pages say "World 1"
 
 MAX_BODY = 16 * 1024  # bytes: a full desk is under 2 kB
 
@@ -34,6 +35,7 @@ class Join(Message):
     name: Annotated[str, StringConstraints(max_length=40)] = ""
     lang: Lang = "ko"
     teammate: bool = False  # join a taken team's seat to watch its desk
+    world: World = 0
 
 
 class Seat(Message):
@@ -71,11 +73,14 @@ class Switch(Teacher):
 
 class FreeSeat(Teacher):
     team: Team
+    world: World = 0
 
 
 class MoveSeat(Teacher):
     team: Team
     to: Team
+    world: World = 0
+    to_world: World | None = None
 
 
 class Timer(Teacher):

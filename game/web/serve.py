@@ -58,6 +58,7 @@ def banner(room: Room, address: str, host: str) -> str:
         f"  teacher:    {address}teacher   PIN {room.pin}",
         f"  projector:  {address}screen",
         f"  room code:  {room.code}",
+        f"  worlds:     {len(room.tables)} x {','.join(room.teams)} (seed {room.seed})",
         f"  quarter:    {room.deciding('en')} ({room.world.turn} of {room.world.turns} played)",
         f"  room folder: {room.folder} (start the same command again to resume this room)",
     ]
@@ -79,12 +80,12 @@ def banner(room: Room, address: str, host: str) -> str:
 
 
 def serve(scenario: str | None, teams: tuple[str, ...] | None, host: str, port: int, seed: int | None,
-          lang: str | None, room_dir: Path) -> None:
+          lang: str | None, room_dir: Path, worlds: int | None = None) -> None:
     if room_dir.exists() and not room_dir.is_dir():
         raise ServeError(f"--room-dir {room_dir}: exists and is not a folder")
     check_port(host, port)
     try:
-        room = Room.open(room_dir, scenario=scenario, teams=teams, seed=seed, lang=lang)
+        room = Room.open(room_dir, scenario=scenario, teams=teams, seed=seed, lang=lang, worlds=worlds)
     except SetupError as exc:
         raise ServeError(str(exc)) from None
     except OSError as exc:

@@ -102,33 +102,46 @@ const Classroom = {
     return e;
   },
 
-  sparkline(values, width, height) {
+  // A team's score so far (solid blue) and, if given, the no-action line (dashed grey), on one
+  // scale fitted to both (at least 5 points high).
+  sparkline(values, width, height, baseline) {
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("width", width); svg.setAttribute("height", height);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    if (values && values.length > 1) {  // scaled to the line's own range (at least 5 points high)
-      const step = width / (values.length - 1);
-      let low = Math.min(...values), high = Math.max(...values);
+    if (values && values.length > 1) {
+      const all = values.concat(baseline || []);
+      let low = Math.min(...all), high = Math.max(...all);
       if (high - low < 5) { const mid = (high + low) / 2; low = mid - 2.5; high = mid + 2.5; }
+      const step = width / (values.length - 1);
       const y = v => height - 2 - (height - 4) * (v - low) / (high - low);
-      const pts = values.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`);
-      const line = document.createElementNS(ns, "polyline");
-      line.setAttribute("points", pts.join(" "));
-      line.setAttribute("fill", "none"); line.setAttribute("stroke", "#4fa3ff"); line.setAttribute("stroke-width", "2");
-      svg.appendChild(line);
+      const draw = (series, colour, dash) => {
+        const line = document.createElementNS(ns, "polyline");
+        line.setAttribute("points", series.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`).join(" "));
+        line.setAttribute("fill", "none"); line.setAttribute("stroke", colour); line.setAttribute("stroke-width", "2");
+        if (dash) line.setAttribute("stroke-dasharray", "4 3");
+        svg.appendChild(line);
+      };
+      if (baseline && baseline.length > 1) draw(baseline.slice(0, values.length), "#9aa7bd", true);
+      draw(values, "#4fa3ff", false);
     }
     return svg;
   },
+
+  worldName(world, worlds) { return worlds > 1 ? this.t("world", {n: world + 1}) : ""; },
 };
 
 function resultsTable(results) {
   const C = Classroom, el = C.el.bind(C);
+  const several = results.worlds > 1;
   return el("table", {},
-    el("tr", {}, el("th", {}, C.t("country")), el("th", {class: "num"}, C.t("start")),
+    el("tr", {}, several ? el("th", {}, "") : "", el("th", {}, C.t("country")), el("th", {}, C.t("team")),
+       el("th", {class: "num"}, C.t("start")),
        el("th", {class: "num"}, C.t("final")), el("th", {class: "num"}, C.t("no_action")),
        el("th", {class: "num"}, C.t("gain")), el("th", {}, C.t("grade"))),
-    results.rows.map(r => el("tr", {"data-team": r.code}, el("td", {}, r.country), el("td", {class: "num"}, C.score(r.start)),
+    results.rows.map(r => el("tr", {"data-team": r.code, "data-world": r.world},
+      several ? el("td", {class: "muted"}, C.worldName(r.world, results.worlds)) : "",
+      el("td", {}, r.country), el("td", {class: "muted"}, r.team || "AI"), el("td", {class: "num"}, C.score(r.start)),
       el("td", {class: "num"}, C.score(r.score)), el("td", {class: "num"}, C.score(r.no_action)),
       el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + C.score(r.gain)),
       el("td", {}, r.grade))));

@@ -19,12 +19,34 @@ async function refresh() {
   message.textContent = s.message ? C.t("message") + ": " + s.message : "";
   message.classList.toggle("hidden", !s.message);
   document.getElementById("hidden-scores").classList.toggle("hidden", !s.scores_hidden);
-  document.getElementById("scores").replaceChildren(...s.teams.map(t => el("div", {class: "card", "data-team": t.code},
-    el("div", {class: "name"}, t.country),
-    el("div", {class: "muted"}, s.finished ? "" : t.seated ? (t.submitted ? "✔" : C.t("waiting")) : C.t("empty_seat")),
-    s.scores_hidden ? "" : el("div", {class: "score"}, C.score(t.score)),
-    s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})),
-    s.scores_hidden ? "" : C.sparkline(t.history, 200, 50))));
+  const status = t => s.finished ? "" : t.seated ? (t.submitted ? "✔" : C.t("waiting")) : C.t("empty_seat");
+  const baseline = t => (s.no_action ? s.no_action[t.code] : null);
+  const scores = document.getElementById("scores");
+  if (s.worlds > 1) {  // a class of several worlds: one row per country, one column per world
+    scores.className = "";
+    const countries = [...new Set(s.teams.map(t => t.code))];
+    scores.replaceChildren(el("table", {class: "worlds"},
+      el("tr", {}, el("th", {}, ""), [...Array(s.worlds).keys()].map(w => el("th", {class: "num"}, C.worldName(w, s.worlds))),
+         el("th", {class: "num"}, C.t("no_action"))),
+      countries.map(code => {
+        const row = s.teams.filter(t => t.code === code);
+        const line = baseline(row[0]);
+        return el("tr", {"data-team": code}, el("td", {}, el("b", {}, row[0].country)),
+          row.map(t => el("td", {class: "num", "data-world": t.world},
+            s.scores_hidden ? status(t) : [C.score(t.score), " ", C.sparkline(t.history, 90, 26, line)],
+            s.scores_hidden ? "" : el("div", {class: "muted"}, status(t)))),
+          el("td", {class: "num muted"}, line && line.length ? C.score(line[line.length - 1]) : ""));
+      })));
+    document.getElementById("worlds-note").textContent = C.t("worlds_note", {n: s.worlds});
+  } else {
+    scores.className = "scores";
+    scores.replaceChildren(...s.teams.map(t => el("div", {class: "card", "data-team": t.code},
+      el("div", {class: "name"}, t.country),
+      el("div", {class: "muted"}, status(t)),
+      s.scores_hidden ? "" : el("div", {class: "score"}, C.score(t.score)),
+      s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})),
+      s.scores_hidden ? "" : C.sparkline(t.history, 200, 50, baseline(t)))));
+  }
   document.getElementById("news").replaceChildren(
     ...(s.news.length ? s.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
   if (s.finished) {

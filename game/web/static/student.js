@@ -25,18 +25,28 @@ async function enter() {
   document.getElementById("join-error").textContent = r.ok ? "" : r.data.error;
   if (!r.ok) return;
   const box = document.getElementById("teams");
-  box.replaceChildren(...r.data.teams.map(t => t.free
-    ? el("button", {"data-team": t.code, class: "primary", onclick: () => join(room, t.code, false)},
-         el("span", {}, C.t("join", {country: t.name})), el("span", {class: "muted"}, C.t("free")))
-    : el("button", {"data-teammate": t.code, onclick: () => join(room, t.code, true)},
-         el("span", {}, C.t("join_team", {country: t.name})),
-         el("span", {class: "muted"}, t.team_name + (t.teammates ? " " + C.t("teammates", {n: t.teammates}) : "")))));
+  const worlds = r.data.worlds;
+  const buttons = [];
+  r.data.teams.forEach(t => {
+    if (worlds > 1 && (!buttons.length || t.world !== buttons.lastWorld)) {
+      buttons.push(el("h3", {}, C.worldName(t.world, worlds)));
+      buttons.lastWorld = t.world;
+    }
+    buttons.push(t.free
+      ? el("button", {"data-team": t.code, "data-world": t.world, class: "primary",
+                      onclick: () => join(room, t.code, false, t.world)},
+           el("span", {}, C.t("join", {country: t.name})), el("span", {class: "muted"}, C.t("free")))
+      : el("button", {"data-teammate": t.code, "data-world": t.world, onclick: () => join(room, t.code, true, t.world)},
+           el("span", {}, C.t("join_team", {country: t.name})),
+           el("span", {class: "muted"}, t.team_name + (t.teammates ? " " + C.t("teammates", {n: t.teammates}) : ""))));
+  });
+  box.replaceChildren(...buttons);
   document.getElementById("lobby").classList.remove("hidden");
 }
 
-async function join(room, team, teammate) {
+async function join(room, team, teammate, world) {
   const name = document.getElementById("name").value;
-  const r = await C.post("/api/join", {room, team, name, lang: C.lang, teammate});
+  const r = await C.post("/api/join", {room, team, name, lang: C.lang, teammate, world: world || 0});
   if (!r.ok) { document.getElementById("join-error").textContent = r.data.error; return enter(); }
   seat = {token: r.data.token, team};
   localStorage.setItem(SEAT, JSON.stringify(seat));
@@ -117,7 +127,7 @@ async function submit() {
 
 function render(keepLevers) {
   const d = desk;
-  document.getElementById("where").textContent = d.country;
+  document.getElementById("where").textContent = [C.worldName(d.world, d.worlds), d.country].filter(x => x).join(" · ");
   document.getElementById("country").textContent = d.country;
   document.getElementById("quarter").textContent =
     C.t("deciding", {date: d.date}) + " · " + C.t("quarter_of", {turn: Math.min(d.turn + 1, d.turns), turns: d.turns});
@@ -144,7 +154,7 @@ function render(keepLevers) {
   document.getElementById("hidden-scores").classList.toggle("hidden", !hidden);
   document.getElementById("score-box").classList.toggle("hidden", hidden);
   document.getElementById("score").textContent = hidden ? "" : C.score(d.score);
-  document.getElementById("spark").replaceChildren(hidden ? "" : C.sparkline(d.score_history, 160, 36));
+  document.getElementById("spark").replaceChildren(hidden ? "" : C.sparkline(d.score_history, 160, 36, d.no_action_history));
   document.getElementById("objective").replaceChildren(...d.components.map(c => el("tr", {},
     el("td", {}, c.label, c.lower_is_better ? el("span", {class: "muted"}, " (" + C.t("lower_better") + ")") : ""),
     el("td", {class: "num"}, c.value), el("td", {class: "num"}, c.points + " " + C.t("points")),

@@ -26,10 +26,13 @@ async function act(path, body) {
 }
 
 function seatRow(t) {
-  const free = state.teams.filter(x => !x.seated).map(x => el("option", {value: x.code}, x.country));
+  const worlds = state.worlds;
+  const free = state.teams.filter(x => !x.seated).map(x => el("option", {value: x.world + ":" + x.code},
+    [C.worldName(x.world, worlds), x.country].filter(y => y).join(" · ")));
   const move = el("select", {"data-move": t.code}, free);
-  return el("tr", {"data-team": t.code},
-    el("td", {}, el("b", {}, t.country)),
+  const moveTo = () => { const [w, code] = move.value.split(":"); return {to: code, to_world: Number(w)}; };
+  return el("tr", {"data-team": t.code, "data-world": t.world},
+    el("td", {}, worlds > 1 ? el("span", {class: "muted"}, C.worldName(t.world, worlds) + " · ") : "", el("b", {}, t.country)),
     el("td", {}, t.seated ? t.name + (t.teammates ? " " + C.t("teammates", {n: t.teammates}) : "")
                          : el("span", {class: "muted"}, C.t("empty_seat"))),
     el("td", {class: t.submitted ? "ok" : "muted"}, t.seated || t.submitted ?
@@ -37,10 +40,11 @@ function seatRow(t) {
     el("td", {class: "num"}, C.score(t.score)),
     el("td", {}, t.seated ? el("span", {class: "buttons"},
       el("button", {class: "small", "data-free": t.code,
-                    onclick: () => act("/api/teacher/free", {team: t.code})}, C.t("free_seat")),
+                    onclick: () => act("/api/teacher/free", {team: t.code, world: t.world})}, C.t("free_seat")),
       free.length ? move : "",
       free.length ? el("button", {class: "small",
-                                   onclick: () => act("/api/teacher/move", {team: t.code, to: move.value})},
+                                   onclick: () => act("/api/teacher/move", Object.assign({team: t.code, world: t.world},
+                                                                                         moveTo()))},
                        C.t("move_to")) : "") : ""));
 }
 
