@@ -333,3 +333,24 @@ def test_several_worlds_play_together_on_the_same_seed(tmp_path):
         assert {r.split(",")[0] for r in rows[1:]} == {"1", "2"}
     finally:
         room.close()
+
+
+def test_a_team_that_did_not_submit_keeps_its_programmes_or_has_its_ai_decide(tmp_path):
+    """China's AI acts in the first quarter (Big Fund equity, capacity support): seated and
+    silent, its team keeps the programmes in force; with `absent_ai`, its AI decides instead."""
+    logged = {}
+    for absent_ai in (False, True):
+        room = Room.open(tmp_path / str(absent_ai), scenario=LESSON, teams=("KOR", "CHN"), seed=11)
+        try:
+            room.join(room.code, "CHN", "C", "en")
+            room.set_switch("auto_advance", False)
+            room.set_switch("absent_ai", absent_ai)
+            room.end_quarter()
+            logged[absent_ai] = [e["action"]["kind"] for e in room.world.governance.log
+                                 if e["country"] == "CHN" and e["source"] == "controller"]
+            resumed = Room.open(room.folder)
+            assert resumed.absent_ai is absent_ai
+            resumed.close()
+        finally:
+            room.close()
+    assert logged[False] == [] and "equity" in logged[True]

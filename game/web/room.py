@@ -126,6 +126,7 @@ class RoomFile(_Strict):
     paused: bool = False
     scores_hidden: bool = False
     auto_advance: bool = True
+    absent_ai: bool = False  # a seated team that has not submitted when the quarter is played: its AI decides
     messages: list[Message] = []
     timer: int | None = Field(default=None, ge=10, le=3600)  # seconds a quarter, None: no timer
     deadline: float | None = None  # when this quarter is played unless played before (epoch seconds)
@@ -204,6 +205,7 @@ class Room:
     paused: bool = False
     scores_hidden: bool = False
     auto_advance: bool = True
+    absent_ai: bool = False
     messages: list[Message] = field(default_factory=list)
     timer: int | None = None
     deadline: float | None = None
@@ -269,7 +271,8 @@ class Room:
         return cls(folder=folder, tables=tables, code=data.code, pin=data.pin, scenario_name=data.scenario,
                    seed=data.seed, teams=tuple(data.teams), lang=lang or data.lang,
                    teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
-                   auto_advance=data.auto_advance, messages=list(data.messages), timer=data.timer,
+                   auto_advance=data.auto_advance, absent_ai=data.absent_ai, messages=list(data.messages),
+                   timer=data.timer,
                    deadline=data.deadline, paused_left=data.paused_left, resumed=True)
 
     def save(self, game: bool = False) -> None:
@@ -284,7 +287,7 @@ class Room:
                         teams=list(self.teams), lang=self.lang, turn=self.world.turn,
                         tables=[t.record() for t in self.tables], teacher_tokens=self.teacher_tokens,
                         paused=self.paused, scores_hidden=self.scores_hidden, auto_advance=self.auto_advance,
-                        messages=self.messages, timer=self.timer, deadline=self.deadline,
+                        absent_ai=self.absent_ai, messages=self.messages, timer=self.timer, deadline=self.deadline,
                         paused_left=self.paused_left)
         path = write_text_atomically(self.folder / ROOM_FILE, data.model_dump_json(indent=1))
         path.chmod(0o600)  # it holds the teacher's PIN
@@ -542,14 +545,15 @@ class Room:
 
     def end_quarter(self) -> None:
         """Play the quarter in every world: submitted programmes through each team's controller,
-        the rest keep theirs, an empty seat's AI decides. Saved at once (games and room)."""
+        the rest keep theirs (or, with `absent_ai`, their AI decides), an empty seat's AI decides.
+        Saved at once (games and room)."""
         if self.world.finished:
             raise RoomError(409, "finished")
         if self.paused:
             raise RoomError(409, "paused")
         for table in self.tables:
             for code, player in table.session.players.items():
-                if table.seats.get(code) is None:
+                if table.seats.get(code) is None or (self.absent_ai and code not in table.submissions):
                     if code not in table.ai:
                         table.ai[code] = make_controller(code, "default")
                     player.stand_in = table.ai[code]
@@ -562,7 +566,7 @@ class Room:
         self.save(game=True)
 
     def set_switch(self, name: str, on: bool) -> None:
-        if name not in ("paused", "scores_hidden", "auto_advance"):
+        if name not in ("paused", "scores_hidden", "auto_advance", "absent_ai"):
             raise RoomError(422, "switch", name=name)
         if name == "paused" and bool(on) != self.paused:  # the timer stops while the class is paused
             now = time.time()
@@ -680,7 +684,8 @@ class Room:
         return {
             "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
             "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
-            "auto_advance": self.auto_advance, "version": self.version, "timer": self.timer,
+            "auto_advance": self.auto_advance, "absent_ai": self.absent_ai, "version": self.version,
+            "timer": self.timer,
             "seconds_left": self.seconds_left(), "events": self.events(lang), "worlds": len(self.tables),
             "rewind_to": [{"turn": t, "date": quarter_name(world.start + t, lang)} for t in range(world.turn)],
             "teams": [{"world": t.index, "code": c, "country": self.country_name(c, lang), "seated": s is not None,

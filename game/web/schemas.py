@@ -67,7 +67,7 @@ class Teacher(Message):
 
 
 class Switch(Teacher):
-    name: Literal["paused", "scores_hidden", "auto_advance"]
+    name: Literal["paused", "scores_hidden", "auto_advance", "absent_ai"]
     on: bool
 
 

@@ -59,6 +59,7 @@ function render() {
   document.getElementById("pause").textContent = C.t(s.paused ? "resume" : "pause");
   document.getElementById("scores").textContent = C.t(s.scores_hidden ? "show_scores" : "hide_scores");
   document.getElementById("auto").checked = s.auto_advance;
+  document.getElementById("absent-ai").checked = s.absent_ai;
   document.getElementById("seats").replaceChildren(
     el("tr", {}, el("th", {}, C.t("country")), el("th", {}, C.t("team")), el("th", {}, C.t("status")),
        el("th", {class: "num"}, C.t("scores")), el("th", {}, "")),
@@ -114,6 +115,8 @@ document.getElementById("scores").addEventListener("click",
   () => act("/api/teacher/switch", {name: "scores_hidden", on: !state.scores_hidden}));
 document.getElementById("auto").addEventListener("change",
   e => act("/api/teacher/switch", {name: "auto_advance", on: e.target.checked}));
+document.getElementById("absent-ai").addEventListener("change",
+  e => act("/api/teacher/switch", {name: "absent_ai", on: e.target.checked}));
 document.getElementById("timer").addEventListener("change", e =>
   act("/api/teacher/timer", {seconds: e.target.value ? Number(e.target.value) : null}));
 document.getElementById("rewind").addEventListener("click", () => {
