@@ -354,3 +354,34 @@ def test_a_team_that_did_not_submit_keeps_its_programmes_or_has_its_ai_decide(tm
         finally:
             room.close()
     assert logged[False] == [] and "equity" in logged[True]
+
+
+def test_a_team_answers_an_event_addressed_to_it_before_it_happens(tmp_path):
+    """Korea is asked whether to back Korean NPUs in a Middle East compute deal. Its standing
+    answer is the choice its controller takes when the event fires in a quarter, logged as an
+    event choice (so the save re-plays it); a wrong answer is refused and changes nothing."""
+    room = Room.open(tmp_path / "room", scenario="baseline", teams=("KOR",), seed=7)
+    try:
+        token = room.join(room.code, "KOR", "A", "en")
+        room.set_switch("auto_advance", False)
+        events = {c["id"]: c for c in room.desk(room.tables[0], "KOR", "en")["choices"]}
+        assert "middle_east_compute_deal" in events and events["middle_east_compute_deal"]["answer"] is None
+        refused(lambda: room.submit(token, 0, {}, "en", {"middle_east_compute_deal": 7}), 422, "answer")
+        refused(lambda: room.submit(token, 0, {}, "en", {"no_such_event": 0}), 422, "answer")
+        assert room.tables[0].answers == {} and room.tables[0].submissions == {}
+        room.submit(token, 0, {}, "en", {"middle_east_compute_deal": 0})
+        assert room.desk(room.tables[0], "KOR", "ko")["choices"][0]["answer"] == 0
+        assert Room.open(room.folder).tables[0].answers == {"KOR": {"middle_east_compute_deal": 0}}
+        for turn in range(room.world.turns):
+            if "middle_east_compute_deal" in room.world.governance.fired:
+                break
+            if turn:
+                room.submit(token, turn, {}, "en")  # answers not sent: the standing one holds
+            room.end_quarter()
+        choice = [e for e in room.world.governance.log if e["source"] == "choice"
+                  and e.get("event") == "middle_east_compute_deal"]
+        assert choice and choice[0]["choice"] == 0 and choice[0]["country"] == "KOR"
+        assert "middle_east_compute_deal" not in {c["id"] for c in room.desk(room.tables[0], "KOR", "en")["choices"]}
+        assert check(room.folder / GAME_FILE).diverged is None
+    finally:
+        room.close()

@@ -172,7 +172,7 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
 
     @guarded(schemas.Submit)
     def submit(m: schemas.Submit, lang: str) -> dict:
-        return room.submit(m.token, m.turn, m.values, lang)
+        return room.submit(m.token, m.turn, m.values, lang, m.answers)
 
     @guarded(schemas.Withdraw)
     def withdraw(m: schemas.Withdraw, lang: str) -> dict:

@@ -110,6 +110,7 @@ class Message(_Strict):
 class TableRecord(_Strict):
     seats: dict[str, SeatRecord | None]
     submissions: dict[str, Submission] = {}
+    answers: dict[str, dict[str, int]] = {}  # team -> event id -> the choice it will take if the event fires
 
 
 class RoomFile(_Strict):
@@ -151,6 +152,7 @@ class Table:
     session: Session
     seats: dict[str, Seat | None]
     submissions: dict[str, Submission] = field(default_factory=dict)
+    answers: dict[str, dict[str, int]] = field(default_factory=dict)  # standing answers to events, by team
     ai: dict = field(default_factory=dict)  # an empty seat's stand-in, made when first needed
 
     @property
@@ -164,7 +166,7 @@ class Table:
     def record(self) -> TableRecord:
         return TableRecord(seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang, viewers=s.viewers)
                                   if s else None for c, s in self.seats.items()},
-                           submissions=self.submissions)
+                           submissions=self.submissions, answers=self.answers)
 
 
 def game_file(index: int) -> str:
@@ -186,7 +188,8 @@ def _load_table(folder: Path, index: int, data: RoomFile, record: TableRecord) -
     return Table(index=index, session=session,
                  seats={c: Seat(s.token, s.name, s.lang, list(s.viewers)) if s else None
                         for c, s in record.seats.items()},
-                 submissions={c: s for c, s in record.submissions.items() if s.turn == data.turn and c in data.teams})
+                 submissions={c: s for c, s in record.submissions.items() if s.turn == data.turn and c in data.teams},
+                 answers={c: dict(a) for c, a in record.answers.items() if c in data.teams})
 
 
 @dataclass
@@ -464,6 +467,7 @@ class Room:
             [round(float(b[code]), 1) for b in self.no_action_scores()[:world.turn]],
             "components": [] if hidden else self.components(table, code, lang),
             "why": [] if hidden else self.why(table, code, lang),
+            "choices": self.choices(table, code, lang),
             "news": self.news(lang, table), "message": self.messages[-1].text if self.messages else "",
             "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
                           "refused": in_language(v["refused"], lang) if v.get("refused") else None}
@@ -471,6 +475,33 @@ class Room:
         }
         out.update(self.assess(table, code, values, lang))
         return out
+
+    @staticmethod
+    def open_events(table: Table, code: str) -> list:
+        """The scenario's events this team would answer (it is their chooser) that can still fire."""
+        world = table.world
+        return [e for e in world.scenario.events if e.choices and e.chooser == code
+                and e.id not in world.governance.fired
+                and (e.end is None or world.quarter_of(e.end) > world.now)]
+
+    def choices(self, table: Table, code: str, lang: str) -> list[dict]:
+        """Events addressed to the team, with their choices and the team's standing answer (the
+        choice its controller takes if the event fires during a quarter; none: the one that
+        commits the state to nothing, as a hot-seat team without the dialog gets)."""
+        ko = lang == "ko"
+        answers = table.answers.get(code, {})
+        return [{"id": e.id, "title": e.title_ko if ko else e.title_en, "text": e.text_ko if ko else e.text_en,
+                 "options": [{"index": i, "label": c.label_ko if ko else c.label_en} for i, c in enumerate(e.choices)],
+                 "answer": answers.get(e.id)} for e in self.open_events(table, code)]
+
+    def check_answers(self, table: Table, code: str, answers: dict[str, int]) -> None:
+        events = {e.id: e for e in self.open_events(table, code)}
+        for event_id, index in answers.items():
+            event = events.get(event_id)
+            if event is None:
+                raise RoomError(422, "answer", problem=f"{event_id[:40]}: not an event this team answers now")
+            if not 0 <= index < len(event.choices):
+                raise RoomError(422, "answer", problem=f"{event_id}: no choice {index}")
 
     @staticmethod
     def verdicts(table: Table, code: str) -> list[dict]:
@@ -500,12 +531,13 @@ class Room:
                 "actions": actions}
 
     # ------------------------------------------------------------------ acting
-    def submit(self, token: str, turn: int, values: dict, lang: str) -> dict:
+    def submit(self, token: str, turn: int, values: dict, lang: str, answers: dict[str, int] | None = None) -> dict:
         """A team's programme for the quarter (replacing one it sent before). Refused, with
         nothing changed, for a quarter that is not the one being decided (a replayed request),
         a paused or finished game, settings no widget could make, or a bundle governance would
         refuse; accepted ones are queued for the quarter and saved. A teammate watching the desk
-        cannot submit."""
+        cannot submit. `answers` (event id -> choice) replace the team's standing answers to the
+        events addressed to it."""
         table, code = self.seat_of(token, submitting=True)
         world = table.world
         if world.finished:
@@ -517,6 +549,9 @@ class Room:
         assessed = self.assess(table, code, values, lang)
         if assessed["refusal"]:
             raise RoomError(422, "refused", reason=assessed["refusal"])
+        if answers is not None:
+            self.check_answers(table, code, answers)
+            table.answers[code] = dict(answers)
         table.submissions[code] = Submission(turn=turn, values=dict(values),
                                              actions=[a.model_dump() for a in assessed["actions"]])
         self.save()
@@ -556,9 +591,9 @@ class Room:
                 if table.seats.get(code) is None or (self.absent_ai and code not in table.submissions):
                     if code not in table.ai:
                         table.ai[code] = make_controller(code, "default")
-                    player.stand_in = table.ai[code]
-                else:
-                    player.stand_in = None
+                    player.stand_in, player.script = table.ai[code], {}
+                else:  # a team's standing answers: the choice it takes if an event asks it this quarter
+                    player.stand_in, player.script = None, dict(table.answers.get(code, {}))
             actions = {code: [parse_action(a) for a in s.actions] for code, s in table.submissions.items()}
             table.session.end_turn(actions)
             table.submissions = {}

@@ -51,6 +51,8 @@ class Submit(Message):
     token: Token
     turn: Turn
     values: Values
+    answers: Annotated[dict[Annotated[str, StringConstraints(max_length=80)], Annotated[int, Field(ge=0, le=9)]],
+                       Field(max_length=16)] | None = None  # standing answers to events addressed to the team
 
 
 class Withdraw(Message):

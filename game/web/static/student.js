@@ -5,7 +5,7 @@
 const C = Classroom, el = C.el.bind(C);
 const SEAT = "classroom-seat";
 let seat = JSON.parse(localStorage.getItem(SEAT) || "null");
-let desk = null, values = {}, previewTimer = null;
+let desk = null, values = {}, answers = {}, previewTimer = null;
 
 function show(id) {
   for (const s of ["join", "desk", "results"]) document.getElementById(s).classList.toggle("hidden", s !== id);
@@ -119,7 +119,7 @@ async function preview() {
 async function submit() {
   const button = document.getElementById("submit");
   button.disabled = true;
-  const r = await C.post("/api/submit", {token: seat.token, turn: desk.turn, values});
+  const r = await C.post("/api/submit", {token: seat.token, turn: desk.turn, values, answers});
   document.getElementById("submit-error").textContent = r.ok ? "" : r.data.error;
   if (r.status === 403) return forget(r.data.error);
   await refresh(!r.ok);
@@ -137,6 +137,22 @@ function render(keepLevers) {
   message.textContent = d.message ? C.t("message") + ": " + d.message : "";
   message.classList.toggle("hidden", !d.message);
   document.getElementById("paused").classList.toggle("hidden", !d.paused);
+  document.getElementById("choices-panel").classList.toggle("hidden", !d.choices.length);
+  if (!keepLevers) {
+    document.getElementById("choices").replaceChildren(...d.choices.map(ev => {
+      const buttons = ev.options.map(o => {
+        const b = el("button", {"data-event": ev.id, "data-choice": o.index, disabled: d.finished || !d.submits,
+                                class: answers[ev.id] === o.index ? "chosen" : ""}, o.label);
+        b.addEventListener("click", () => {
+          answers[ev.id] = o.index;
+          buttons.forEach(x => x.classList.toggle("chosen", Number(x.dataset.choice) === o.index));
+        });
+        return b;
+      });
+      return el("div", {class: "row"}, el("b", {}, ev.title), el("p", {class: "note"}, ev.text),
+                el("div", {class: "buttons"}, buttons));
+    }));
+  }
   if (!keepLevers) {  // not while a student drags a slider and another team's submission arrives
     document.getElementById("levers").replaceChildren(...d.sections.map(s =>
       el("div", {}, el("h3", {}, s.title), s.rows.map(leverRow))));
@@ -188,6 +204,10 @@ async function refresh(keepValues) {
   const sections = desk ? JSON.stringify(desk.sections) : null;
   desk = r.data;
   values = Object.assign({}, desk.values);
+  const answersBefore = answers;
+  answers = {};
+  for (const ev of desk.choices) if (ev.answer !== null && ev.answer !== undefined) answers[ev.id] = ev.answer;
+  if (keepValues && !changed) Object.assign(answers, answersBefore);
   if (keepValues && !changed) Object.assign(values, before);  // a refused submission: keep what was moved
   show("desk");
   render(keepValues && !changed && !r.data.finished && JSON.stringify(desk.sections) === sections);
