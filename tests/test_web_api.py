@@ -189,6 +189,11 @@ def test_the_end_of_term_board_debrief_and_save(client, room):
     assert save.status_code == 200 and json.loads(save.content)["log"]
     debrief = client.get("/results/debrief.html?lang=en")
     assert debrief.status_code == 200 and "<html" in debrief.text[:500].lower()
+    assert (room.folder / "debrief-en-world1.html").exists()  # written once, then served
+    assert client.get("/results/debrief.html?lang=en&world=2").status_code == 404
+    assert client.post("/api/teacher/rewind", json={"teacher": key, "turn": room.world.turns - 1}).is_success
+    assert not list(room.folder.glob("debrief-*.html")), "a rewind drops the debrief of the term as it was"
+    assert client.get("/results/debrief.html?lang=en").status_code == 409
 
 
 def test_the_websocket_tells_pages_when_the_room_changes(client, room):

@@ -257,28 +257,36 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         except RoomError as exc:
             return JSONResponse({"error": exc.text(lang), "code": exc.key}, exc.status)
 
-    async def debrief(request: Request) -> Response:
-        """The game's debrief (game/report: written once at the end of the term, then kept)."""
-        lang = request.query_params.get("lang", "both")
-        if lang not in ("en", "ko", "both"):
-            lang = "both"
-        if not room.world.finished:
-            return error(409, "not_finished", lang_of(request))
-        out = room.folder / f"debrief-{lang}.html"
-        if not out.exists():
-            from game.report.debrief import write_report  # matplotlib: loaded when first asked for
-
-            await asyncio.to_thread(write_report, room.world, room.scenario_name, out, lang)
-        return FileResponse(out, media_type="text/html; charset=utf-8")
-
-    async def save_file(request: Request) -> Response:
-        """A world's save (?world=N, from 1; the first by default), a normal save file."""
+    def world_asked(request: Request) -> int | Response:
+        """The world a results request names (?world=N, from 1; the first by default), or the
+        error response; every results file waits for the end of the term."""
         if not room.world.finished:
             return error(409, "not_finished", lang_of(request))
         number = request.query_params.get("world", "1")
         if not number.isdigit() or not 1 <= int(number) <= len(room.tables):
             return error(404, "world", lang_of(request), world=number[:8])
-        index = int(number) - 1
+        return int(number) - 1
+
+    async def debrief(request: Request) -> Response:
+        """A world's debrief (game/report: written once at the end of the term, then kept)."""
+        lang = request.query_params.get("lang", "both")
+        if lang not in ("en", "ko", "both"):
+            lang = "both"
+        index = world_asked(request)
+        if isinstance(index, Response):
+            return index
+        out = room.folder / f"debrief-{lang}-world{index + 1}.html"
+        if not out.exists():
+            from game.report.debrief import write_report  # matplotlib: loaded when first asked for
+
+            await asyncio.to_thread(write_report, room.tables[index].world, room.scenario_name, out, lang)
+        return FileResponse(out, media_type="text/html; charset=utf-8")
+
+    async def save_file(request: Request) -> Response:
+        """A world's save, a normal save file (`report`, `replay`, the desktop game open it)."""
+        index = world_asked(request)
+        if isinstance(index, Response):
+            return index
         return FileResponse(room.folder / game_file(index), media_type="application/json",
                             filename=f"classroom-{room.code}-world{index + 1}.json")
 

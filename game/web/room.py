@@ -674,6 +674,8 @@ class Room:
         for table in self.tables:
             table.submissions = {}
             table.ai = {}
+        for stale in self.folder.glob("debrief-*.html"):  # written for the term as it was played
+            stale.unlink(missing_ok=True)
         self.deadline = time.time() + self.timer if self.timer else None
         self.paused_left = None if not self.paused or not self.timer else float(self.timer)
         if self.paused:

@@ -190,7 +190,7 @@ async function showResults() {
   const r = await C.get("/api/results");
   if (!r.ok) return;
   document.getElementById("results-table").replaceChildren(resultsTable(r.data));
-  document.getElementById("debrief").href = "/results/debrief.html?lang=" + C.lang;
+  document.getElementById("debrief").href = `/results/debrief.html?lang=${C.lang}&world=${desk.world + 1}`;
   document.getElementById("results").classList.remove("hidden");
 }
 

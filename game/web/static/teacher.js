@@ -98,6 +98,11 @@ async function refresh() {
     if (res.ok) {
       document.getElementById("results-table").replaceChildren(resultsTable(res.data));
       document.getElementById("debrief").href = "/results/debrief.html?lang=" + C.lang;
+      const files = document.getElementById("world-files");
+      files.replaceChildren(...(state.worlds > 1 ? [...Array(state.worlds).keys()].map(w => el("li", {},
+        C.worldName(w, state.worlds) + ": ",
+        el("a", {href: `/results/debrief.html?lang=${C.lang}&world=${w + 1}`, target: "_blank"}, C.t("debrief")), " · ",
+        el("a", {href: `/results/save.json?world=${w + 1}`}, C.t("save")))) : []));
       document.getElementById("results").classList.remove("hidden");
     }
   }
