@@ -306,3 +306,16 @@ def test_several_worlds_over_http(tmp_path):
                 assert client.get(f"/results/save.json?world={bad}").status_code == 404
     finally:
         room.close()
+
+
+def test_a_room_that_cannot_be_saved_says_so(client, room, monkeypatch):
+    token = joined(client, room)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("game.web.room.write_text_atomically", full_disk)
+    r = client.post("/api/submit", json={"token": token, "turn": 0, "values": {"foundry_subsidy": 30}},
+                    headers={"x-lang": "en"})
+    assert r.status_code == 503 and "could not save the room" in r.json()["error"]
+    assert room.tables[0].submissions == {}, "what could not be kept is not kept"

@@ -145,6 +145,9 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
                     if guess and exc.key in ("room_code", "pin"):
                         guesses.allow(who)
                     return JSONResponse({"error": exc.text(lang), "code": exc.key}, exc.status)
+                except OSError as exc:  # the room's files could not be written (a full disk, a removed folder)
+                    print(f"classroom: cannot save the room in {room.folder}: {exc}", flush=True)
+                    return error(503, "save", lang)
                 finally:
                     if room.version != before:
                         await hub.notify(room.version)

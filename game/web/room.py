@@ -551,10 +551,17 @@ class Room:
             raise RoomError(422, "refused", reason=assessed["refusal"])
         if answers is not None:
             self.check_answers(table, code, answers)
-            table.answers[code] = dict(answers)
+        before = table.submissions.get(code), table.answers.get(code)
         table.submissions[code] = Submission(turn=turn, values=dict(values),
                                              actions=[a.model_dump() for a in assessed["actions"]])
-        self.save()
+        if answers is not None:
+            table.answers[code] = dict(answers)
+        try:
+            self.save()
+        except OSError:  # not kept on disk: not kept at all, so a restart cannot lose what was confirmed
+            _restore(table.submissions, code, before[0])
+            _restore(table.answers, code, before[1])
+            raise
         played = self.maybe_advance()
         return {"submitted": True, "changes": assessed["changes"], "advanced": played}
 
@@ -800,6 +807,13 @@ class Room:
             writer.writerow([r["world"] + 1, r["code"], r["country"], r["team"], r["start"], r["score"],
                              r["no_action"], r["gain"], r["grade"]])
         return out.getvalue()
+
+
+def _restore(mapping: dict, key, value) -> None:
+    if value is None:
+        mapping.pop(key, None)
+    else:
+        mapping[key] = value
 
 
 def indicator_text(key: str, value: float, lang: str) -> str:
