@@ -358,7 +358,7 @@ class Room:
             seat.viewers.append(token_hash(token))
             self.save()
             return token
-        table.seats[team] = Seat(token_hash(token), name.strip() or team, lang)
+        table.seats[team] = Seat(token_hash(token), name.strip() or self.country_name(team, lang), lang)
         self.save()
         return token
 
