@@ -209,6 +209,9 @@ def test_the_results_board_at_the_end_of_the_term(room):
     assert korea["country"] == "한국" and korea["grade"]
     assert korea["score"] == round(float(room.world.scores["KOR"]), 1)
     assert korea["gain"] == pytest.approx(korea["score"] - korea["no_action"], abs=0.11)
+    series = [float(h["score"]["KOR"]) for h in room.world.history]
+    biggest = max(range(1, len(series)), key=lambda i: abs(series[i] - series[i - 1]))
+    assert round(series[biggest] - series[biggest - 1], 1) in [t["change"] for t in korea["turning"]]
     world, _ = load_game(room.folder / GAME_FILE, tables=False)
     try:
         assert world.finished and world.governance.log == room.world.governance.log

@@ -790,7 +790,8 @@ class Room:
                              "team": seat.name if seat else "", "score": round(final, 1),
                              "no_action": round(float(baseline[c]), 1), "gain": round(final - float(baseline[c]), 1),
                              "grade": grade(spec, final, c) if spec is not None else "",
-                             "start": round(float(history[0]["score"][c]), 1) if history else None})
+                             "start": round(float(history[0]["score"][c]), 1) if history else None,
+                             "turning": turning_points(table.world, c, lang)})
         rows.sort(key=lambda r: -r["gain"])
         return {"date": quarter_name(world.now, lang), "worlds": len(self.tables), "rows": rows}
 
@@ -807,6 +808,15 @@ class Room:
             writer.writerow([r["world"] + 1, r["code"], r["country"], r["team"], r["start"], r["score"],
                              r["no_action"], r["gain"], r["grade"]])
         return out.getvalue()
+
+
+def turning_points(world, code: str, lang: str, n: int = 2) -> list[dict]:
+    """The `n` quarters that moved a country's score most (the desktop's end-of-term turning
+    points, for any country), in date order: the quarter and the change."""
+    series = [float(h["score"][code]) for h in world.history]
+    moves = sorted(((abs(series[i] - series[i - 1]), i) for i in range(1, len(series))), reverse=True)[:n]
+    return [{"date": quarter_name(world.start + i, lang), "change": round(series[i] - series[i - 1], 1)}
+            for i in sorted(i for size, i in moves if size >= 0.05)]
 
 
 def _restore(mapping: dict, key, value) -> None:
