@@ -388,3 +388,36 @@ def test_a_team_answers_an_event_addressed_to_it_before_it_happens(tmp_path):
         assert check(room.folder / GAME_FILE).diverged is None
     finally:
         room.close()
+
+
+def test_what_each_teams_own_decisions_made(room):
+    """The what-if of a team re-plays every other team's logged Actions: re-playing every team so
+    gives the game itself, turn for turn; a team that never acted made no difference of its own."""
+    from game.difficulty import Difficulty
+    from game.model import World
+    from game.scenario import load_scenario
+    from game.web.room import LoggedTeam
+
+    korea = room.join(room.code, "KOR", "A", "en")
+    room.join(room.code, "USA", "B", "en")  # seated, never submits: its programmes run on
+    room.set_switch("auto_advance", False)
+    room.submit(korea, 0, {"foundry_subsidy": 50, "chip_incentive": 20}, "en")
+    room.trigger(room.events("en")[0]["id"], "en")
+    for _ in range(room.world.turns):
+        room.end_quarter()
+    log = room.world.governance.log
+    again = World(load_scenario(LESSON), seed=11, controllers={c: LoggedTeam(c, log) for c in room.teams},
+                  tables=False, difficulty=Difficulty("normal", room.teams))
+    try:
+        for turn in range(1, room.world.turns + 1):
+            for entry in log:
+                if entry["source"] == "teacher" and entry["turn"] == turn - 1:
+                    again.governance.trigger(entry["event"])
+            again.step()
+            assert digest(again.history[-1]) == digest(room.world.history[turn - 1]), turn
+    finally:
+        again.close()
+    rows = {r["code"]: r for r in room.results("en")["rows"]}
+    assert rows["USA"]["own"] == 0.0
+    assert rows["KOR"]["own"] != 0.0, "a 50% priming-water subsidy and a 20% chip incentive cost budget at least"
+    assert "own_decisions" in room.results_csv("en").splitlines()[0]

@@ -256,9 +256,21 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
     async def results(request: Request) -> Response:
         lang = lang_of(request)
         try:
-            return JSONResponse(room.results(lang))
+            return JSONResponse(await board(room.results, lang))
         except RoomError as exc:
             return JSONResponse({"error": exc.text(lang), "code": exc.key}, exc.status)
+
+    computing = asyncio.Lock()
+
+    async def board(compute, lang: str):
+        """The results board: its what-if games (a few seconds for several worlds, once) are
+        played in a thread, one request at a time, so the pages stay answered meanwhile."""
+        if not room.world.finished:
+            raise RoomError(409, "not_finished")
+        async with computing:
+            if not room.what_ifs_ready:
+                await asyncio.to_thread(room.what_ifs)
+            return compute(lang)
 
     def world_asked(request: Request) -> int | Response:
         """The world a results request names (?world=N, from 1; the first by default), or the
@@ -296,7 +308,7 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
     async def results_csv(request: Request) -> Response:
         lang = lang_of(request)
         try:
-            text = room.results_csv(lang)
+            text = await board(room.results_csv, lang)
         except RoomError as exc:
             return JSONResponse({"error": exc.text(lang), "code": exc.key}, exc.status)
         return Response(text.encode("utf-8-sig"), media_type="text/csv; charset=utf-8",  # a BOM: Excel reads Hangul

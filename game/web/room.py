@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.controllers import make_controller
+from agents.controllers import Controller, LaissezFaire, make_controller
 from game.actions import parse_action
 from game.describe import describe_action, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
@@ -169,6 +169,50 @@ class Table:
                            submissions=self.submissions, answers=self.answers)
 
 
+class LoggedTeam(Controller):
+    """A team country in a what-if: it does what the room's log says it did (its Actions quarter
+    by quarter, its answers to events); an event it never met is answered as laissez_faire would."""
+
+    name = "logged"
+
+    def __init__(self, country: str, log: list[dict]) -> None:
+        self.turns: dict[int, list[dict]] = {}
+        self.choices: dict[str, int] = {}
+        for entry in log:
+            if entry["country"] != country:
+                continue
+            if entry["source"] == "controller" and entry.get("action"):
+                self.turns.setdefault(entry["turn"], []).append(entry["action"])
+            elif entry["source"] == "choice":
+                self.choices[entry["event"]] = entry["choice"]
+
+    def decide(self, obs):
+        return [parse_action(a) for a in self.turns.get(obs.turn + 1, [])]
+
+    def choose(self, event, obs):
+        return self.choices.get(event.id, LaissezFaire().choose(event, obs))
+
+
+def what_if(scenario_name: str, seed: int, teams: tuple[str, ...], world: World, code: str) -> float:
+    """`code`'s final score had its team done nothing new (laissez_faire) while every other team
+    did exactly what it did (the world's log re-played, the teacher's events too): the difference
+    this team's own decisions made, apart from everyone else's."""
+    log = world.governance.log
+    controllers = {c: LoggedTeam(c, log) for c in teams if c != code}
+    controllers[code] = make_controller(code, "laissez_faire")
+    other = World(load_scenario(scenario_name), seed=seed, controllers=controllers, tables=False,
+                  difficulty=Difficulty(world.difficulty.level, teams))
+    try:
+        for turn in range(1, world.turn + 1):
+            for entry in log:
+                if entry["source"] == "teacher" and entry["turn"] == turn - 1:
+                    other.governance.trigger(entry["event"])
+            other.step()
+        return float(other.scores[code])
+    finally:
+        other.close()
+
+
 def game_file(index: int) -> str:
     return GAME_FILE if index == 0 else f"game-{index + 1}.json"
 
@@ -216,6 +260,7 @@ class Room:
     version: int = 0  # grows with every change: clients re-read what they show when it moves
     resumed: bool = False
     _no_action: list[dict[str, float]] | None = None
+    _what_if: dict[tuple[int, str], float] | None = None
 
     # ------------------------------------------------------------------ making and resuming
     @classmethod
@@ -666,6 +711,7 @@ class Room:
         reasons = [t.session.trigger(event_id) for t in self.tables]
         if all(reasons):
             raise RoomError(422, "event", reason=in_language(reasons[0], lang))
+        self._no_action = None  # the no-action line meets the event too
         self.save(game=True)
 
     def rewind(self, turn: int) -> None:
@@ -678,6 +724,7 @@ class Room:
                 table.session.rewind(turn)
         except ValueError as exc:  # a world that did not re-play: the room's files are still the last save
             raise RoomError(422, "rewind", problem=str(exc)) from None
+        self._what_if = self._no_action = None
         for table in self.tables:
             table.submissions = {}
             table.ai = {}
@@ -759,27 +806,51 @@ class Room:
 
     def no_action_scores(self) -> list[dict[str, float]]:
         """Every country's score per quarter in the same scenario and seed with every team's
-        country doing nothing new (laissez_faire; the other countries by their AI): the line each
-        team is measured against. Played once (~35 ms for 20 quarters) and kept."""
+        country doing nothing new (laissez_faire; the other countries by their AI) and the
+        teacher's events as triggered: the line each team is measured against. Played once
+        (~0.1-0.3 s for 20 quarters) and kept until the teacher triggers an event or rewinds."""
         if self._no_action is None:
             controllers = {c: make_controller(c, "laissez_faire") for c in self.teams}
             world = World(load_scenario(self.scenario_name), seed=self.seed, controllers=controllers, tables=False,
                           difficulty=Difficulty(self.world.difficulty.level, self.teams))
+            triggered = [e for e in self.world.governance.log if e["source"] == "teacher"]
             try:
-                for _ in range(world.turns):
+                for turn in range(1, world.turns + 1):
+                    for entry in triggered:
+                        if entry["turn"] == turn - 1:
+                            world.governance.trigger(entry["event"])
                     world.step()
                 self._no_action = [dict(h["score"]) for h in world.history]
             finally:
                 world.close()
         return self._no_action
 
+    @property
+    def what_ifs_ready(self) -> bool:
+        return self._what_if is not None
+
+    def what_ifs(self) -> dict[tuple[int, str], float]:
+        """Every team's what-if score (`what_if`), by (world, country): one game each, played
+        once at the end of the term (~0.3 s a game) and kept until a rewind."""
+        if self._what_if is None:
+            worlds = [t.world for t in self.tables]  # the server may compute this in a thread:
+            scores = {(t.index, c): what_if(self.scenario_name, self.seed, self.teams, w, c)
+                      for t, w in zip(self.tables, worlds, strict=True) for c in self.teams}
+            if worlds == [t.world for t in self.tables]:  # not kept if a rewind replaced a world meanwhile
+                self._what_if = scores
+            return scores
+        return self._what_if
+
     def results(self, lang: str) -> dict:
         """The end-of-term board: each team's final score on its own objective (every world),
-        the no-action line's, the difference and the grade, best difference first."""
+        the no-action line's (every team's country doing nothing), the difference, what the team's
+        own decisions made (its score less its what-if: it alone doing nothing, the others as they
+        did), the grade and the turning points; best difference first."""
         world = self.world
         if not world.finished:
             raise RoomError(409, "not_finished")
         baseline = self.no_action_scores()[-1]
+        alone = self.what_ifs()
         spec = world.scenario.score
         rows = []
         for table in self.tables:
@@ -789,6 +860,7 @@ class Room:
                 rows.append({"world": table.index, "code": c, "country": self.country_name(c, lang),
                              "team": seat.name if seat else "", "score": round(final, 1),
                              "no_action": round(float(baseline[c]), 1), "gain": round(final - float(baseline[c]), 1),
+                             "own": round(final - alone[table.index, c], 1),
                              "grade": grade(spec, final, c) if spec is not None else "",
                              "start": round(float(history[0]["score"][c]), 1) if history else None,
                              "turning": turning_points(table.world, c, lang)})
@@ -803,10 +875,10 @@ class Room:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["world", "country_code", "country", "team", "start", "final", "no_action", "difference",
-                         "grade"])
+                         "own_decisions", "grade"])
         for r in self.results(lang)["rows"]:
             writer.writerow([r["world"] + 1, r["code"], r["country"], r["team"], r["start"], r["score"],
-                             r["no_action"], r["gain"], r["grade"]])
+                             r["no_action"], r["gain"], r["own"], r["grade"]])
         return out.getvalue()
 
 

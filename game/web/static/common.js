@@ -138,12 +138,14 @@ function resultsTable(results) {
     el("tr", {}, several ? el("th", {}, "") : "", el("th", {}, C.t("country")), el("th", {}, C.t("team")),
        el("th", {class: "num"}, C.t("start")),
        el("th", {class: "num"}, C.t("final")), el("th", {class: "num"}, C.t("no_action")),
-       el("th", {class: "num"}, C.t("gain")), el("th", {}, C.t("grade")), el("th", {}, C.t("turning"))),
+       el("th", {class: "num"}, C.t("gain")), el("th", {class: "num"}, C.t("own")), el("th", {}, C.t("grade")),
+       el("th", {}, C.t("turning"))),
     results.rows.map(r => el("tr", {"data-team": r.code, "data-world": r.world},
       several ? el("td", {class: "muted"}, C.worldName(r.world, results.worlds)) : "",
       el("td", {}, r.country), el("td", {class: "muted"}, r.team || "AI"), el("td", {class: "num"}, C.score(r.start)),
       el("td", {class: "num"}, C.score(r.score)), el("td", {class: "num"}, C.score(r.no_action)),
       el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + C.score(r.gain)),
+      el("td", {class: "num " + (r.own >= 0 ? "ok" : "error")}, (r.own >= 0 ? "+" : "") + C.score(r.own)),
       el("td", {}, r.grade),
       el("td", {class: "muted"}, (r.turning || []).map(t => t.date + " " + (t.change >= 0 ? "+" : "") + t.change.toFixed(1))
                                                    .join(", ")))));
