@@ -1,4 +1,4 @@
-"""The command line: `python main.py play | sim | replay | report | scenarios | tournament | train`.
+"""The command line: `python main.py play | sim | replay | report | scenarios | tournament | train | classroom`.
 
 User mistakes (a bad flag, an unknown or broken scenario, an unwritable output folder) end
 with a one-paragraph message on stderr and exit code 2, never a traceback. When the command was
@@ -79,7 +79,8 @@ def make_controllers(chosen: dict[str, str], countries: list[str] | None) -> dic
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
-    commands = parser.add_subparsers(dest="command", metavar="{play,sim,replay,report,scenarios,tournament,train}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{play,sim,replay,report,scenarios,tournament,train,classroom}")
 
     play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
     play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
@@ -152,7 +153,45 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=argtypes.seed, default=0, help="random seed (default: 0)")
     train.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
     train.add_argument("--out", default="policy.json", help="where to save the policy (default: policy.json)")
+
+    classroom = commands.add_parser("classroom", help="a networked classroom: teams play one world from their browsers")
+    classroom.add_argument("--scenario",
+                           help="scenario name or .toml path (default: baseline; a resumed room: its own)")
+    classroom.add_argument("--teams", type=_codes, metavar="CODE,...",
+                           help="the countries the class plays, one team each (default: KOR,USA,CHN,JPN)")
+    classroom.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
+    classroom.add_argument("--host", default="127.0.0.1",
+                           help="the address to listen on (default: 127.0.0.1, this machine only; the machine's "
+                                "address on the classroom network, or 0.0.0.0, for students' devices)")
+    classroom.add_argument("--seed", type=argtypes.seed, help="random seed (default: 7)")
+    classroom.add_argument("--worlds", type=_worlds, metavar="N",
+                           help="several worlds of the same scenario and seed, one team per country in each "
+                                "(1 to 8; default 1), played together and compared on the projector")
+    classroom.add_argument("--lang", choices=LANGUAGES,
+                           help="the pages' language until a student chooses (default: ko)")
+    classroom.add_argument("--room-dir", default=str(Path("saves") / "classroom"), metavar="DIR",
+                           help="where the room is kept; the same folder resumes it (default: saves/classroom)")
     return parser
+
+
+def _worlds(text: str) -> int:
+    try:
+        worlds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of worlds (1 to 8)") from None
+    if not 1 <= worlds <= 8:
+        raise argparse.ArgumentTypeError(f"{worlds} is not a number of worlds (1 to 8)")
+    return worlds
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1 to 65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535)")
+    return port
 
 
 def run_train(args) -> str:
@@ -165,6 +204,24 @@ def run_train(args) -> str:
         return run(args)
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+
+
+CLASSROOM_INSTALL = "python -m pip install -e \".[classroom]\""
+
+
+def run_classroom(args) -> str:
+    """The classroom server (game/web: Starlette on uvicorn, imported only here)."""
+    try:
+        from game.web.serve import ServeError, serve
+    except ImportError as exc:
+        raise UsageError(f"classroom needs the classroom extra ({exc.name} is not installed): "
+                         f"{CLASSROOM_INSTALL}") from None
+    try:
+        serve(scenario=args.scenario, teams=args.teams, host=args.host, port=args.port, seed=args.seed,
+              lang=args.lang, room_dir=Path(args.room_dir), worlds=args.worlds)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+    return ""
 
 
 def run_tournament(args) -> str:
@@ -439,7 +496,7 @@ def dispatch(argv: list[str] | None = None) -> int:
     try:
         runner = {"scenarios": run_scenarios, "replay": run_replay, "report": run_report, "play": run_play,
                   "tournament": run_tournament,
-                  "train": run_train}.get(args.command, run_sim)
+                  "train": run_train, "classroom": run_classroom}.get(args.command, run_sim)
         out = runner(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -99,8 +99,9 @@ def _indicators(world, key: str) -> tuple[set[str], str | None, str | None]:
         return {MARKET_INDICATOR[market]}, firm, agent.country if agent is not None else None
     if kind == "price":
         return {key, MARKET_INDICATOR[PRICE_MARKET[rest]]}, None, None
-    if kind == "score":
-        return components, None, rest
+    if kind == "score":  # what the country's own objective reads (Korea's: the index's components)
+        own = rule_of(world.scenario, rest)
+        return ({c.key for c in own.components} if own is not None else components), None, rest
     raise ValueError(f"unknown indicator key {key!r}")
 
 

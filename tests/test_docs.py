@@ -64,8 +64,9 @@ def test_the_readme_and_docs_link_only_to_files_a_clone_has():
 
 # ---------------------------------------------------------------------- docs/design.md's layers
 
-FRONT_ENDS = ("game.ui", "game.report", "game.tournament", "game.env")
-FRONT_END_LIBRARIES = ("pygame", "pygame_gui", "matplotlib", "gymnasium", "pettingzoo", "dask", "ray")
+FRONT_ENDS = ("game.ui", "game.report", "game.tournament", "game.env", "game.web")
+FRONT_END_LIBRARIES = ("pygame", "pygame_gui", "matplotlib", "gymnasium", "pettingzoo", "dask", "ray", "starlette",
+                       "uvicorn", "segno")
 
 
 def module_name(path: Path) -> str:
@@ -121,6 +122,8 @@ def test_each_heavy_library_is_imported_only_where_design_md_says():
     assert where["matplotlib"] <= {"game.report.charts", "game.tournament.plots"}
     assert where.get("gymnasium", set()) | where.get("pettingzoo", set()) <= {"game.env"}
     assert where.get("dask", set()) | where.get("ray", set()) <= {"game.tournament.backends"}
+    web = where.get("starlette", set()) | where.get("uvicorn", set()) | where.get("segno", set())
+    assert web and all(within(m, ("game.web",)) for m in web), web
 
 
 def test_agents_never_import_the_model_or_a_front_end():
@@ -142,7 +145,14 @@ def test_front_ends_import_one_another_only_where_design_md_says():
                 module = next(m for m in sorted(MODULES, key=len, reverse=True) if within(target, (m,)))
                 crossing.add((name, module))
     assert crossing == {("game.report.debrief", "game.ui.report"), ("game.ui.app", "game.report.debrief"),
-                        ("game.tournament.strategies", "game.env")}
+                        ("game.tournament.strategies", "game.env"), ("game.web.app", "game.report.debrief")}
+
+
+def test_the_web_front_end_loads_the_debrief_only_when_it_is_asked_for():
+    """game/web/app.py writes the end-of-term debrief with game.report (matplotlib) inside the
+    request that asks for it, so a classroom server starts without matplotlib."""
+    eager = {i for i in imports(MODULES["game.web.app"], top_level_only=True) if within(i, ("game.report",))}
+    assert not eager
 
 
 def test_the_command_line_loads_front_ends_only_inside_the_command_that_needs_them():

@@ -9,40 +9,17 @@ reaches the model when the player ends the turn.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 import pygame
 import pygame_gui
-from pydantic import ValidationError
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UIPanel, UIScrollingContainer, UITextBox
 
-from game.actions import (
-    BrokerLink,
-    CapacitySupport,
-    ChipIncentive,
-    Convergence,
-    FoundrySubsidy,
-    Procurement,
-    RDGrant,
-    ServiceIncentive,
-    TradeStance,
-)
 from game.describe import money
+from game.desk_levers import Lever, display_name, lever_sections, read_settings, staged_actions
 from game.policy import STANCES
 from game.reasons import in_language
-from game.text import quarter_name, tr
+from game.text import tr
 from game.ui.fonts import Fonts
-from game.ui.session import validation_message
-
-
-@dataclass
-class Lever:
-    key: str  # e.g. "foundry_subsidy", "rd_grant:Rebellions", "procurement.leader"
-    label: str
-    low: int
-    high: int
-    unit: str  # "pct" or "bkrw" (billion won)
-    step: int = 1
 
 
 class Desk:
@@ -77,85 +54,18 @@ class Desk:
 
     # ------------------------------------------------------------------ model <-> settings
     def reset_from_model(self) -> None:
-        world = self.session.world
-        policy = self.session.effective_policy()
-        country = self.session.country
-        base: dict[str, float | str | bool] = {
-            "foundry_subsidy": round(policy.foundry_subsidy * 100),
-            "chip_incentive": round(policy.chip_incentive * 100),
-            "service_incentive": round(policy.service_incentive * 100),
-            "trade_stance": policy.trade_stance,
-        }
-        national = world.national_buyer(self.session.code)
-        self.has_procurement = national is not None
-        if national is not None:
-            budget = world.planned_procurement(country, policy)  # before the centre opens too
-            mix = policy.procurement_mix or {}
-            base["procurement.budget"] = round(budget / 1e9)
-            base["procurement.leader"] = round(mix.get("leader", 0.0) * 100)
-            base["procurement.domestic"] = round(mix.get("domestic", 0.0) * 100)
-            base["procurement.free"] = not mix
-        self.designers = [d.name for d in world.designers if d.country == self.session.code and d.alive]
-        for name in self.designers:
-            base[f"rd_grant:{name}"] = round(policy.rd_grants.get(name, 0.0) / 1e9)
-        self.industries = [i.name for i in world.industries if i.country == self.session.code]
-        for name in self.industries:
-            base[f"convergence:{name}"] = round(policy.convergence.get(name, 0.0) * 100)
-        self.producers = [p.name for p in world.producers if p.country == self.session.code and p.alive]
-        for name in self.producers:
-            base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
-        self.links = []
-        for d in world.designers:
-            if d.country != self.session.code or not d.alive:
-                continue
-            for supplier in d.components:
-                s = world.by_name.get(supplier)
-                if s is not None and s.country == self.session.code:
-                    self.links.append((d.name, supplier))
-                    base[f"broker_link:{d.name}|{supplier}"] = s.link_strength.get(d.name, 0.0) >= 1
-        self.base = base
-        self.values = dict(base)
+        """Settings from the model (game.desk_levers, shared with the classroom server's desk)."""
+        settings = read_settings(self.session)
+        self.settings = settings
+        self.has_procurement = settings.has_procurement
+        self.designers, self.industries = settings.designers, settings.industries
+        self.producers, self.links = settings.producers, settings.links
+        self.base = settings.base
+        self.values = dict(settings.base)
 
     def staged(self) -> tuple[list, str | None]:
         """The Actions the moved levers make, and a reason if one cannot even be formed."""
-        v, b = self.values, self.base
-        actions = []
-        try:
-            if v["foundry_subsidy"] != b["foundry_subsidy"]:
-                actions.append(FoundrySubsidy(rate=v["foundry_subsidy"] / 100))
-            if self.has_procurement and any(v[k] != b[k] for k in ("procurement.budget", "procurement.leader",
-                                                                 "procurement.domestic")):
-                leader, domestic = v["procurement.leader"] / 100, v["procurement.domestic"] / 100
-                other = round(1 - leader - domestic, 6)
-                if other < 0:
-                    return actions, tr("ui.reason.mix", self.lang)
-                actions.append(Procurement(budget=v["procurement.budget"] * 1e9,
-                                           mix={"leader": leader, "domestic": domestic, "other": other}))
-            if v["chip_incentive"] != b["chip_incentive"]:
-                actions.append(ChipIncentive(rate=v["chip_incentive"] / 100))
-            if v["service_incentive"] != b["service_incentive"]:
-                actions.append(ServiceIncentive(rate=v["service_incentive"] / 100))
-            for name in self.designers:
-                key = f"rd_grant:{name}"
-                if v[key] != b[key]:
-                    actions.append(RDGrant(designer=name, amount=v[key] * 1e9))
-            for designer, supplier in self.links:
-                key = f"broker_link:{designer}|{supplier}"
-                if v[key] and not b[key]:
-                    actions.append(BrokerLink(designer=designer, supplier=supplier))
-            for name in self.industries:
-                key = f"convergence:{name}"
-                if v[key] != b[key]:
-                    actions.append(Convergence(industry=name, intensity=v[key] / 100))
-            for name in self.producers:
-                key = f"capacity_support:{name}"
-                if v[key] != b[key]:
-                    actions.append(CapacitySupport(firm=name, rate=v[key] / 100))
-            if v["trade_stance"] != b["trade_stance"]:
-                actions.append(TradeStance(stance=v["trade_stance"]))
-        except ValidationError as exc:
-            return actions, validation_message(exc)
-        return actions, None
+        return staged_actions(self.settings, self.values, self.lang)
 
     def assess(self) -> tuple[list, float, str | None]:
         """Staged Actions, this quarter's cost with them, and why they would be refused."""
@@ -168,44 +78,10 @@ class Desk:
     # ------------------------------------------------------------------ widgets
     def levers(self) -> list[tuple[str, list]]:
         """Sections of the desk: a title key and its rows (Lever, or ("toggle", key, label) rows)."""
-        world, lang = self.session.world, self.lang
-        sections = [("lever.foundry_subsidy", [Lever("foundry_subsidy", tr("ui.desk.rate", lang), 0, 100, "pct", 5)])]
-        if self.has_procurement:
-            plan = max(world.planned_procurement(self.session.country, self.session.effective_policy()), 0)
-            top = int(max(600, 2 * plan / 1e9) // 50 * 50)
-            national = world.national_buyer(self.session.code)
-            deciding_for = world.now if world.in_turn else world.now + 1  # the quarter these levers act in
-            opening = [("note", "procurement.opens", tr("ui.desk.centre_opens", lang).format(
-                date=quarter_name(national.opens, lang)))] if deciding_for < national.opens else []
-            sections.append(("lever.procurement", [
-                *opening,
-                Lever("procurement.budget", tr("ui.desk.budget", lang), 0, top, "bkrw", 10),
-                Lever("procurement.leader", tr("ui.desk.mix_leader", lang), 0, 100, "pct", 5),
-                Lever("procurement.domestic", tr("ui.desk.mix_domestic", lang), 0, 100, "pct", 5),
-            ]))
-        sections.append(("lever.chip_incentive", [Lever("chip_incentive", tr("ui.desk.rate", lang), 0, 50, "pct")]))
-        sections.append(("lever.service_incentive",
-                         [Lever("service_incentive", tr("ui.desk.rate", lang), 0, 50, "pct")]))
-        if self.designers:
-            sections.append(("lever.rd_grant", [Lever(f"rd_grant:{n}", self._name(n), 0, 100, "bkrw", 5)
-                                                for n in self.designers]))
-        if self.links:
-            sections.append(("lever.broker_link", [("toggle", f"broker_link:{d}|{s}",
-                                                    f"{self._name(d)} + {self._name(s)}") for d, s in self.links]))
-        if self.industries:
-            sections.append(("lever.convergence", [Lever(f"convergence:{n}", self._name(n), 0, 100, "pct", 5)
-                                                   for n in self.industries]))
-        if self.producers:
-            sections.append(("lever.capacity_support", [Lever(f"capacity_support:{n}", self._name(n), 0, 50, "pct")
-                                                        for n in self.producers]))
-        sections.append(("lever.trade_stance", [("stance", "trade_stance", "")]))
-        levers = world.scenario.levers
-        # only the levers this team's state has (the scenario's `offered`: a US team has no priming water)
-        return [s for s in sections if levers is None or levers.offers(self.session.code, s[0].split(".", 1)[1])]
+        return lever_sections(self.session, self.settings, self.lang)
 
     def _name(self, name: str) -> str:
-        agent = self.session.world.by_name.get(name)
-        return agent.name_ko if agent is not None and self.lang == "ko" else name
+        return display_name(self.session.world, name, self.lang)
 
     def fmt(self, key: str, unit: str) -> str:
         value = self.values[key]

@@ -1,0 +1,215 @@
+"""The Conductor's desk without a screen: which levers a country's team sees, their ranges,
+their settings now, and the Actions a team's moved levers make.
+
+Both the desktop desk (game/ui/desk.py, pygame widgets) and the classroom server's desk
+(game/web, a browser form) draw these rows and hand the settings back here, so a lever has one
+range and one meaning whatever the team plays on. Settings are whole percent for rates and
+whole billions of the country's currency for money; a lever moved away from `base` (the policy
+once the Actions already accepted take effect) becomes an Action, which reaches the model only
+through the team's controller and `Governance.submit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from game.actions import (
+    Action,
+    BrokerLink,
+    CapacitySupport,
+    ChipIncentive,
+    Convergence,
+    FoundrySubsidy,
+    Procurement,
+    RDGrant,
+    ServiceIncentive,
+    TradeStance,
+)
+from game.policy import STANCES
+from game.text import quarter_name, tr
+
+
+@dataclass
+class Lever:
+    key: str  # e.g. "foundry_subsidy", "rd_grant:Rebellions", "procurement.leader"
+    label: str
+    low: int
+    high: int
+    unit: str  # "pct" or "bkrw" (billions of the country's currency)
+    step: int = 1
+
+
+@dataclass
+class DeskSettings:
+    """What a country's desk offers now: the firms and industries its levers name, and `base`,
+    every lever's setting in the policy in force (the values a desk starts from)."""
+
+    has_procurement: bool = False
+    designers: list[str] = field(default_factory=list)
+    industries: list[str] = field(default_factory=list)
+    producers: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    base: dict[str, float | str | bool] = field(default_factory=dict)
+
+
+def read_settings(view) -> DeskSettings:
+    """The desk of `view` (a Session's `CountryView`: `code`, `world`, `country`,
+    `effective_policy()`) as the model has it now."""
+    world, code = view.world, view.code
+    policy = view.effective_policy()
+    country = view.country
+    base: dict[str, float | str | bool] = {
+        "foundry_subsidy": round(policy.foundry_subsidy * 100),
+        "chip_incentive": round(policy.chip_incentive * 100),
+        "service_incentive": round(policy.service_incentive * 100),
+        "trade_stance": policy.trade_stance,
+    }
+    national = world.national_buyer(code)
+    settings = DeskSettings(has_procurement=national is not None, base=base)
+    if national is not None:
+        budget = world.planned_procurement(country, policy)  # before the centre opens too
+        mix = policy.procurement_mix or {}
+        base["procurement.budget"] = round(budget / 1e9)
+        base["procurement.leader"] = round(mix.get("leader", 0.0) * 100)
+        base["procurement.domestic"] = round(mix.get("domestic", 0.0) * 100)
+        base["procurement.free"] = not mix
+    settings.designers = [d.name for d in world.designers if d.country == code and d.alive]
+    for name in settings.designers:
+        base[f"rd_grant:{name}"] = round(policy.rd_grants.get(name, 0.0) / 1e9)
+    settings.industries = [i.name for i in world.industries if i.country == code]
+    for name in settings.industries:
+        base[f"convergence:{name}"] = round(policy.convergence.get(name, 0.0) * 100)
+    settings.producers = [p.name for p in world.producers if p.country == code and p.alive]
+    for name in settings.producers:
+        base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
+    for d in world.designers:
+        if d.country != code or not d.alive:
+            continue
+        for supplier in d.components:
+            s = world.by_name.get(supplier)
+            if s is not None and s.country == code:
+                settings.links.append((d.name, supplier))
+                base[f"broker_link:{d.name}|{supplier}"] = s.link_strength.get(d.name, 0.0) >= 1
+    return settings
+
+
+def validation_message(exc: ValidationError) -> str:
+    """A pydantic error on an Action as one short sentence."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+def staged_actions(settings: DeskSettings, values: dict, lang: str) -> tuple[list[Action], str | None]:
+    """The Actions the levers moved away from `settings.base` make, and a reason (in `lang`) if
+    one cannot even be formed (a procurement mix over 100%)."""
+    v, b = values, settings.base
+    actions: list[Action] = []
+    try:
+        if v["foundry_subsidy"] != b["foundry_subsidy"]:
+            actions.append(FoundrySubsidy(rate=v["foundry_subsidy"] / 100))
+        if settings.has_procurement and any(v[k] != b[k] for k in ("procurement.budget", "procurement.leader",
+                                                                  "procurement.domestic")):
+            leader, domestic = v["procurement.leader"] / 100, v["procurement.domestic"] / 100
+            other = round(1 - leader - domestic, 6)
+            if other < 0:
+                return actions, str(tr("ui.reason.mix", lang))
+            actions.append(Procurement(budget=v["procurement.budget"] * 1e9,
+                                       mix={"leader": leader, "domestic": domestic, "other": other}))
+        if v["chip_incentive"] != b["chip_incentive"]:
+            actions.append(ChipIncentive(rate=v["chip_incentive"] / 100))
+        if v["service_incentive"] != b["service_incentive"]:
+            actions.append(ServiceIncentive(rate=v["service_incentive"] / 100))
+        for name in settings.designers:
+            key = f"rd_grant:{name}"
+            if v[key] != b[key]:
+                actions.append(RDGrant(designer=name, amount=v[key] * 1e9))
+        for designer, supplier in settings.links:
+            key = f"broker_link:{designer}|{supplier}"
+            if v[key] and not b[key]:
+                actions.append(BrokerLink(designer=designer, supplier=supplier))
+        for name in settings.industries:
+            key = f"convergence:{name}"
+            if v[key] != b[key]:
+                actions.append(Convergence(industry=name, intensity=v[key] / 100))
+        for name in settings.producers:
+            key = f"capacity_support:{name}"
+            if v[key] != b[key]:
+                actions.append(CapacitySupport(firm=name, rate=v[key] / 100))
+        if v["trade_stance"] != b["trade_stance"]:
+            actions.append(TradeStance(stance=v["trade_stance"]))
+    except ValidationError as exc:
+        return actions, validation_message(exc)
+    return actions, None
+
+
+def display_name(world, name: str, lang: str) -> str:
+    """A firm's or an industry's name as the desk writes it in `lang`."""
+    agent = world.by_name.get(name)
+    return agent.name_ko if agent is not None and lang == "ko" else name
+
+
+def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, list]]:
+    """Sections of the desk: a title key and its rows: a `Lever` (a slider), or a tuple
+    ("note", key, text), ("toggle", key, label) or ("stance", "trade_stance", ""). Only the
+    levers the scenario offers this country's state (a US team has no priming water)."""
+    world, code = view.world, view.code
+    sections = [("lever.foundry_subsidy", [Lever("foundry_subsidy", tr("ui.desk.rate", lang), 0, 100, "pct", 5)])]
+    if settings.has_procurement:
+        plan = max(world.planned_procurement(view.country, view.effective_policy()), 0)
+        top = int(max(600, 2 * plan / 1e9) // 50 * 50)
+        national = world.national_buyer(code)
+        deciding_for = world.now if world.in_turn else world.now + 1  # the quarter these levers act in
+        opening = [("note", "procurement.opens", tr("ui.desk.centre_opens", lang).format(
+            date=quarter_name(national.opens, lang)))] if deciding_for < national.opens else []
+        sections.append(("lever.procurement", [
+            *opening,
+            Lever("procurement.budget", tr("ui.desk.budget", lang), 0, top, "bkrw", 10),
+            Lever("procurement.leader", tr("ui.desk.mix_leader", lang), 0, 100, "pct", 5),
+            Lever("procurement.domestic", tr("ui.desk.mix_domestic", lang), 0, 100, "pct", 5),
+        ]))
+    sections.append(("lever.chip_incentive", [Lever("chip_incentive", tr("ui.desk.rate", lang), 0, 50, "pct")]))
+    sections.append(("lever.service_incentive", [Lever("service_incentive", tr("ui.desk.rate", lang), 0, 50, "pct")]))
+    if settings.designers:
+        sections.append(("lever.rd_grant", [Lever(f"rd_grant:{n}", display_name(world, n, lang), 0, 100, "bkrw", 5)
+                                            for n in settings.designers]))
+    if settings.links:
+        sections.append(("lever.broker_link", [
+            ("toggle", f"broker_link:{d}|{s}", f"{display_name(world, d, lang)} + {display_name(world, s, lang)}")
+            for d, s in settings.links]))
+    if settings.industries:
+        sections.append(("lever.convergence", [Lever(f"convergence:{n}", display_name(world, n, lang), 0, 100, "pct", 5)
+                                               for n in settings.industries]))
+    if settings.producers:
+        sections.append(("lever.capacity_support", [
+            Lever(f"capacity_support:{n}", display_name(world, n, lang), 0, 50, "pct") for n in settings.producers]))
+    sections.append(("lever.trade_stance", [("stance", "trade_stance", "")]))
+    levers = world.scenario.levers
+    return [s for s in sections if levers is None or levers.offers(code, s[0].split(".", 1)[1])]
+
+
+def check_values(settings: DeskSettings, sections: list[tuple[str, list]], values: dict) -> str | None:
+    """Why a desk's settings sent from outside the program (a browser) are not ones its widgets
+    could make, or None: only the desk's own keys, each a number on its lever's range and step,
+    a link switched on or off, a stance by name. English: a message for whoever forged it."""
+    rows = {row.key: row for _, section in sections for row in section if isinstance(row, Lever)}
+    kinds = {row[1]: row[0] for _, section in sections for row in section if not isinstance(row, Lever)}
+    for key, value in values.items():
+        if key in rows:
+            lever = rows[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+                return f"{key}: a whole number is expected"
+            on_grid = lever.low <= value <= lever.high and not (value - lever.low) % lever.step
+            if not on_grid and value != settings.base.get(key):  # the setting in force may be off the grid
+                return f"{key}: {value} is not on the lever ({lever.low} to {lever.high}, steps of {lever.step})"
+        elif kinds.get(key) == "toggle":
+            if not isinstance(value, bool):
+                return f"{key}: true or false is expected"
+        elif kinds.get(key) == "stance":
+            if value not in STANCES:
+                return f"{key}: one of {', '.join(STANCES)} is expected"
+        else:
+            return f"{key}: not a lever of this desk"
+    return None

@@ -1,0 +1,67 @@
+// The projected view: where to join (address, QR code, room code), the quarter, every team's
+// score side by side with its line so far, the headlines, the teacher's message, and at the end
+// the results board.
+"use strict";
+const C = Classroom, el = C.el.bind(C);
+
+async function refresh() {
+  const r = await C.get("/api/screen");
+  if (!r.ok) return;
+  const s = r.data;
+  const address = s.address || location.origin + "/";
+  document.getElementById("address").textContent = address;
+  document.getElementById("code").textContent = s.code;
+  document.getElementById("date").textContent = s.finished ? C.t("finished")
+    : C.t("deciding", {date: s.date}) + " · " + C.t("quarter_of", {turn: Math.min(s.turn + 1, s.turns), turns: s.turns});
+  document.getElementById("paused").classList.toggle("hidden", !s.paused);
+  C.countdown(document.getElementById("clock"), s.finished ? null : s.seconds_left, s.paused);
+  const message = document.getElementById("message");
+  message.textContent = s.message ? C.t("message") + ": " + s.message : "";
+  message.classList.toggle("hidden", !s.message);
+  document.getElementById("hidden-scores").classList.toggle("hidden", !s.scores_hidden);
+  const status = t => s.finished ? "" : t.seated ? (t.submitted ? "✔" : C.t("waiting")) : C.t("empty_seat");
+  const baseline = t => (s.no_action ? s.no_action[t.code] : null);
+  const scores = document.getElementById("scores");
+  if (s.worlds > 1) {  // a class of several worlds: one row per country, one column per world
+    scores.className = "";
+    const countries = [...new Set(s.teams.map(t => t.code))];
+    scores.replaceChildren(el("table", {class: "worlds"},
+      el("tr", {}, el("th", {}, ""), [...Array(s.worlds).keys()].map(w => el("th", {class: "num"}, C.worldName(w, s.worlds))),
+         el("th", {class: "num"}, C.t("no_action"))),
+      countries.map(code => {
+        const row = s.teams.filter(t => t.code === code);
+        const line = baseline(row[0]);
+        return el("tr", {"data-team": code}, el("td", {}, el("b", {}, row[0].country)),
+          row.map(t => el("td", {class: "num", "data-world": t.world},
+            s.scores_hidden ? status(t) : [C.score(t.score), " ", C.sparkline(t.history, 90, 26, line)],
+            s.scores_hidden ? "" : el("div", {class: "muted"}, status(t)))),
+          el("td", {class: "num muted"}, line && line.length ? C.score(line[line.length - 1]) : ""));
+      })));
+    document.getElementById("worlds-note").textContent = C.t("worlds_note", {n: s.worlds});
+  } else {
+    scores.className = "scores";
+    scores.replaceChildren(...s.teams.map(t => el("div", {class: "card", "data-team": t.code},
+      el("div", {class: "name"}, t.country),
+      el("div", {class: "muted"}, status(t)),
+      s.scores_hidden ? "" : el("div", {class: "score"}, C.score(t.score)),
+      s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})),
+      s.scores_hidden ? "" : C.sparkline(t.history, 200, 50, baseline(t)))));
+  }
+  document.getElementById("news").replaceChildren(
+    ...(s.news.length ? s.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
+  if (s.finished) {
+    const res = await C.get("/api/results");
+    if (res.ok) {
+      document.getElementById("results-table").replaceChildren(resultsTable(res.data));
+      document.getElementById("results").classList.remove("hidden");
+    }
+  }
+}
+
+document.getElementById("lang").addEventListener("click", async () => { await C.switchLang(); refresh(); });
+document.getElementById("qr").addEventListener("error", e => { e.target.classList.add("hidden"); });
+(async () => {
+  await C.loadText();
+  await refresh();
+  C.listen(() => ({op: "hello", role: "screen"}), refresh);
+})();

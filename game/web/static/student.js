@@ -1,0 +1,232 @@
+// A team's page: join with the room code, then the desk (the country's levers, cost and budget,
+// score, news) and Submit. The seat's token stays in this browser (localStorage), so a reload
+// or a reconnect finds the same seat; the server checks it on every request.
+"use strict";
+const C = Classroom, el = C.el.bind(C);
+const SEAT = "classroom-seat";
+let seat = JSON.parse(localStorage.getItem(SEAT) || "null");
+let desk = null, values = {}, answers = {}, previewTimer = null;
+
+function show(id) {
+  for (const s of ["join", "desk", "results"]) document.getElementById(s).classList.toggle("hidden", s !== id);
+}
+
+function forget(message) {
+  localStorage.removeItem(SEAT);
+  seat = null;
+  desk = null;
+  show("join");
+  document.getElementById("join-error").textContent = message || "";
+}
+
+async function enter() {
+  const room = document.getElementById("room").value.trim().toUpperCase();
+  const r = await C.post("/api/lobby", {room});
+  document.getElementById("join-error").textContent = r.ok ? "" : r.data.error;
+  if (!r.ok) return;
+  const box = document.getElementById("teams");
+  const worlds = r.data.worlds;
+  const buttons = [];
+  r.data.teams.forEach(t => {
+    if (worlds > 1 && (!buttons.length || t.world !== buttons.lastWorld)) {
+      buttons.push(el("h3", {}, C.worldName(t.world, worlds)));
+      buttons.lastWorld = t.world;
+    }
+    buttons.push(t.free
+      ? el("button", {"data-team": t.code, "data-world": t.world, class: "primary",
+                      onclick: () => join(room, t.code, false, t.world)},
+           el("span", {}, C.t("join", {country: t.name})), el("span", {class: "muted"}, C.t("free")))
+      : el("button", {"data-teammate": t.code, "data-world": t.world, onclick: () => join(room, t.code, true, t.world)},
+           el("span", {}, C.t("join_team", {country: t.name})),
+           el("span", {class: "muted"}, t.team_name + (t.teammates ? " " + C.t("teammates", {n: t.teammates}) : ""))));
+  });
+  box.replaceChildren(...buttons);
+  document.getElementById("lobby").classList.remove("hidden");
+}
+
+async function join(room, team, teammate, world) {
+  const name = document.getElementById("name").value;
+  const r = await C.post("/api/join", {room, team, name, lang: C.lang, teammate, world: world || 0});
+  if (!r.ok) { document.getElementById("join-error").textContent = r.data.error; return enter(); }
+  seat = {token: r.data.token, team};
+  localStorage.setItem(SEAT, JSON.stringify(seat));
+  await refresh();
+}
+
+function fmt(row, v) { return row.unit === "pct" ? v + "%" : (row.labels[String(v)] || String(v)); }
+
+function leverRow(row) {
+  if (row.type === "note") return el("p", {class: "note"}, row.text);
+  if (row.type === "slider") {
+    const value = el("span", {class: "value"}, fmt(row, values[row.key]));
+    const input = el("input", {type: "range", min: row.low, max: row.high, step: row.step, value: values[row.key],
+                              "data-key": row.key, disabled: desk.finished || !desk.submits});
+    const mark = () => value.classList.toggle("moved", values[row.key] !== desk.base[row.key]);
+    input.addEventListener("input", () => {
+      values[row.key] = Number(input.value);
+      value.textContent = fmt(row, values[row.key]);
+      mark();
+      schedulePreview();
+    });
+    mark();
+    return el("div", {class: "row"}, el("div", {class: "top"}, el("span", {}, row.label), value), input);
+  }
+  if (row.type === "toggle") {
+    const b = el("button", {"data-key": row.key, disabled: row.done || desk.finished || !desk.submits,
+                            class: values[row.key] && !row.done ? "chosen" : ""},
+                 row.label + ": " + (row.done ? row.on : row.off));
+    b.addEventListener("click", () => {
+      values[row.key] = !values[row.key];
+      b.classList.toggle("chosen", values[row.key]);
+      schedulePreview();
+    });
+    return el("div", {class: "row"}, b);
+  }
+  const buttons = row.options.map(o => {
+    const b = el("button", {"data-key": row.key, "data-value": o.value, class: values[row.key] === o.value ? "chosen" : "",
+                            disabled: desk.finished || !desk.submits}, o.label);
+    b.addEventListener("click", () => {
+      values[row.key] = o.value;
+      buttons.forEach(x => x.classList.toggle("chosen", x.dataset.value === o.value));
+      schedulePreview();
+    });
+    return b;
+  });
+  return el("div", {class: "row buttons"}, buttons);
+}
+
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(preview, 150);
+}
+
+function showAssessment(a) {
+  document.getElementById("cost").textContent = a.cost;
+  document.getElementById("left").textContent = a.left;
+  document.getElementById("changes").replaceChildren(
+    ...(a.changes.length ? a.changes.map(c => el("li", {}, c)) : [el("li", {class: "muted"}, C.t("no_changes"))]));
+  document.getElementById("refusal").textContent = a.refusal ? a.refusal : "";
+  document.getElementById("submit").disabled = !!a.refusal || desk.finished || desk.paused || !desk.submits;
+}
+
+async function preview() {
+  const r = await C.post("/api/preview", {token: seat.token, values});
+  if (r.ok) showAssessment(r.data);
+  else if (r.status === 403) forget(r.data.error);
+  else document.getElementById("refusal").textContent = r.data.error;
+}
+
+async function submit() {
+  const button = document.getElementById("submit");
+  button.disabled = true;
+  const r = await C.post("/api/submit", {token: seat.token, turn: desk.turn, values, answers});
+  document.getElementById("submit-error").textContent = r.ok ? "" : r.data.error;
+  if (r.status === 403) return forget(r.data.error);
+  await refresh(!r.ok);
+}
+
+function render(keepLevers) {
+  const d = desk;
+  document.getElementById("where").textContent = [C.worldName(d.world, d.worlds), d.country].filter(x => x).join(" · ");
+  document.getElementById("country").textContent = d.country;
+  document.getElementById("quarter").textContent =
+    C.t("deciding", {date: d.date}) + " · " + C.t("quarter_of", {turn: Math.min(d.turn + 1, d.turns), turns: d.turns});
+  document.getElementById("budget").textContent = d.budget;
+  C.countdown(document.getElementById("clock"), d.finished ? null : d.seconds_left, d.paused);
+  const message = document.getElementById("message");
+  message.textContent = d.message ? C.t("message") + ": " + d.message : "";
+  message.classList.toggle("hidden", !d.message);
+  document.getElementById("paused").classList.toggle("hidden", !d.paused);
+  document.getElementById("choices-panel").classList.toggle("hidden", !d.choices.length);
+  if (!keepLevers) {
+    document.getElementById("choices").replaceChildren(...d.choices.map(ev => {
+      const buttons = ev.options.map(o => {
+        const b = el("button", {"data-event": ev.id, "data-choice": o.index, disabled: d.finished || !d.submits,
+                                class: answers[ev.id] === o.index ? "chosen" : ""}, o.label);
+        b.addEventListener("click", () => {
+          answers[ev.id] = o.index;
+          buttons.forEach(x => x.classList.toggle("chosen", Number(x.dataset.choice) === o.index));
+        });
+        return b;
+      });
+      return el("div", {class: "row"}, el("b", {}, ev.title), el("p", {class: "note"}, ev.text),
+                el("div", {class: "buttons"}, buttons));
+    }));
+  }
+  if (!keepLevers) {  // not while a student drags a slider and another team's submission arrives
+    document.getElementById("levers").replaceChildren(...d.sections.map(s =>
+      el("div", {}, el("h3", {}, s.title), s.rows.map(leverRow))));
+  }
+  const button = document.getElementById("submit");
+  button.textContent = d.submitted ? C.t("resubmit") : C.t("submit", {date: d.date});
+  button.classList.toggle("hidden", !d.submits);
+  const viewer = document.getElementById("viewer");
+  viewer.textContent = d.submits ? "" : C.t("viewer_note", {name: d.seat_name});
+  viewer.classList.toggle("hidden", d.submits);
+  document.getElementById("status").textContent = d.submitted ? C.t("submitted") : C.t("not_submitted");
+  document.getElementById("status").className = d.submitted ? "ok" : "note";
+  showAssessment(d);
+  const hidden = d.scores_hidden;
+  document.getElementById("hidden-scores").classList.toggle("hidden", !hidden);
+  document.getElementById("score-box").classList.toggle("hidden", hidden);
+  document.getElementById("score").textContent = hidden ? "" : C.score(d.score);
+  document.getElementById("spark").replaceChildren(hidden ? "" : C.sparkline(d.score_history, 160, 36, d.no_action_history));
+  document.getElementById("objective").replaceChildren(...d.components.map(c => el("tr", {},
+    el("td", {}, c.label, c.lower_is_better ? el("span", {class: "muted"}, " (" + C.t("lower_better") + ")") : ""),
+    el("td", {class: "num"}, c.value), el("td", {class: "num"}, c.points + " " + C.t("points")),
+    el("td", {class: "num muted"}, C.t("weight") + " " + c.weight + "%"))));
+  document.getElementById("why-title").classList.toggle("hidden", !d.why.length);
+  document.getElementById("why").replaceChildren(...d.why.map(w => el("div", {},
+    el("div", {class: "note"}, w.date + ": " + (w.before === null ? "" : C.score(w.before) + " → ") + C.score(w.after)),
+    el("ul", {class: "plain"}, w.causes.map(c => el("li", {}, c))))));
+  document.getElementById("news").replaceChildren(
+    ...(d.news.length ? d.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
+  document.getElementById("verdicts-title").classList.toggle("hidden", !d.verdicts.length);
+  document.getElementById("verdicts").replaceChildren(...d.verdicts.map(v =>
+    el("li", {class: v.refused ? "error" : ""}, v.text + ": " + (v.refused || C.t("accepted")))));
+}
+
+async function showResults() {
+  const r = await C.get("/api/results");
+  if (!r.ok) return;
+  document.getElementById("results-table").replaceChildren(resultsTable(r.data));
+  document.getElementById("debrief").href = `/results/debrief.html?lang=${C.lang}&world=${desk.world + 1}`;
+  document.getElementById("results").classList.remove("hidden");
+}
+
+async function refresh(keepValues) {
+  if (!seat) return show("join");
+  const r = await C.post("/api/desk", {token: seat.token});
+  if (r.status === 403) return forget(r.data.error);
+  if (!r.ok) return;
+  const changed = !desk || desk.turn !== r.data.turn || desk.team !== r.data.team || desk.submits !== r.data.submits;
+  const before = values;
+  const sections = desk ? JSON.stringify(desk.sections) : null;
+  desk = r.data;
+  values = Object.assign({}, desk.values);
+  const answersBefore = answers;
+  answers = {};
+  for (const ev of desk.choices) if (ev.answer !== null && ev.answer !== undefined) answers[ev.id] = ev.answer;
+  if (keepValues && !changed) Object.assign(answers, answersBefore);
+  if (keepValues && !changed) Object.assign(values, before);  // a refused submission: keep what was moved
+  show("desk");
+  render(keepValues && !changed && !r.data.finished && JSON.stringify(desk.sections) === sections);
+  if (keepValues && !changed) preview();
+  if (desk.finished) showResults();
+}
+
+document.getElementById("lang").addEventListener("click", async () => { await C.switchLang(); refresh(true); });
+document.getElementById("enter").addEventListener("click", enter);
+document.getElementById("room").addEventListener("keydown", e => { if (e.key === "Enter") enter(); });
+document.getElementById("submit").addEventListener("click", submit);
+document.getElementById("leave").addEventListener("click", () => forget(""));
+
+(async () => {
+  await C.loadText();
+  const room = new URLSearchParams(location.search).get("room");
+  if (room) document.getElementById("room").value = room;
+  if (seat) await refresh(); else show("join");
+  C.listen(() => (seat ? {op: "hello", role: "student", token: seat.token} : {op: "hello", role: "screen"}),
+           () => { if (seat) refresh(true); },
+           m => forget(m.error));
+})();

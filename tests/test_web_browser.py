@@ -1,0 +1,161 @@
+"""The networked classroom end to end in a real browser: Debian's headless Chromium driven by
+Playwright (no browser is downloaded), a real `python main.py classroom` server in a subprocess.
+
+A teacher and three teams join one room, submit levers for two quarters, one team reloads
+mid-quarter and keeps its seat, the server is killed (SIGKILL) and restarted with the same
+command and the room resumes where it was, and the class reaches the results board and the
+debrief. Screenshots of the desk, the dashboard and the projected view in both languages go to
+$WEB_SCREENSHOTS (default: the test's temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from webtools import Server
+
+pytest.importorskip("starlette", reason="the classroom extra is not installed (pip install -e '.[classroom]')")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed (sudo apt install chromium); no browser is downloaded",
+                allow_module_level=True)
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+TEAMS = ("KOR", "USA", "CHN")
+WAIT = 15_000  # ms
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("WEB_SCREENSHOTS", tmp_path / "shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(tmp_path, browser):
+    expect = sync_api.expect
+    server = Server(tmp_path / "room", "--scenario", "lesson_procurement_chain", "--teams", ",".join(TEAMS),
+                    "--lang", "en", "--seed", "5")
+    folder = shots(tmp_path)
+    try:
+        server.start()
+        url = server.url
+
+        # the teacher signs in with the printed PIN
+        teacher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        teacher.goto(url + "teacher")
+        teacher.fill("#pin", server.pin)
+        teacher.click("#sign-in")
+        expect(teacher.locator("#dash")).to_be_visible(timeout=WAIT)
+
+        # three teams join from their own browsers (own storage each), the room code filled from the QR link
+        students = {}
+        for code in TEAMS:
+            page = browser.new_context(viewport={"width": 1100, "height": 1400}).new_page()
+            page.goto(f"{url}?room={server.code}")
+            page.click("#enter")
+            page.click(f"#teams button[data-team={code}]")
+            expect(page.locator("#desk")).to_be_visible(timeout=WAIT)
+            students[code] = page
+        # a fourth student joins Korea's team as a teammate: the same desk, without Submit
+        mate = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+        mate.goto(f"{url}?room={server.code}")
+        mate.click("#enter")
+        expect(mate.locator("#teams button[data-teammate=KOR]")).to_contain_text("Korea", timeout=WAIT)
+        mate.click("#teams button[data-teammate=KOR]")
+        expect(mate.locator("#country")).to_have_text("Korea", timeout=WAIT)
+        expect(mate.locator("#submit")).to_be_hidden()
+        expect(mate.locator("#viewer")).to_be_visible()
+        mate.context.close()
+        expect(teacher.locator("#seats tr[data-team=CHN]")).not_to_contain_text("empty", timeout=WAIT)
+        expect(students["KOR"].locator("#country")).to_have_text("Korea")
+        expect(students["USA"].locator("#country")).to_have_text("United States")
+        assert students["USA"].locator("input[data-key=foundry_subsidy]").count() == 0, "a US desk has no Korean lever"
+
+        # quarter 1: Korea moves a slider (the cost and the change appear), everyone submits
+        korea = students["KOR"]
+        korea.locator("input[data-key=foundry_subsidy]").fill("30")
+        expect(korea.locator("#changes")).to_contain_text("Foundry price-gap subsidy 30%", timeout=WAIT)
+        korea.screenshot(path=str(folder / "student-desk-en.png"), full_page=True)
+        for code in TEAMS:
+            students[code].click("#submit")
+            if code != TEAMS[-1]:
+                expect(students[code].locator("#status")).to_have_class("ok", timeout=WAIT)
+        for page in students.values():  # all submitted: auto-advance played the quarter; pages are told
+            expect(page.locator("#quarter")).to_contain_text("2025Q2", timeout=WAIT)
+        expect(teacher.locator("#date")).to_contain_text("2025Q2", timeout=WAIT)
+        expect(korea.locator("#verdicts")).to_contain_text("Foundry price-gap subsidy 30%: accepted")
+
+        # quarter 2: the US team reloads mid-quarter and keeps its seat; then all submit
+        students["KOR"].click("#submit")
+        expect(teacher.locator("#seats tr[data-team=KOR]")).to_contain_text("✔", timeout=WAIT)
+        students["USA"].reload()
+        expect(students["USA"].locator("#desk")).to_be_visible(timeout=WAIT)
+        expect(students["USA"].locator("#country")).to_have_text("United States")
+        teacher.select_option("#timer", "300")  # a five-minute decision timer: every page counts down
+        expect(teacher.locator("#clock")).to_contain_text("Time left: 4:5", timeout=WAIT)
+        expect(korea.locator("#clock")).to_contain_text("Time left:", timeout=WAIT)
+        teacher.screenshot(path=str(folder / "dashboard-en.png"), full_page=True)
+        for code in ("USA", "CHN"):
+            students[code].click("#submit")
+        for page in students.values():
+            expect(page.locator("#quarter")).to_contain_text("2025Q3", timeout=WAIT)
+
+        screen = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        screen.goto(url + "screen")
+        expect(screen.locator("#code")).to_have_text(server.code, timeout=WAIT)
+        expect(screen.locator(".card")).to_have_count(3)
+        screen.screenshot(path=str(folder / "screen-en.png"), full_page=True)
+
+        # the server dies and is started again with the same command: the room resumes
+        server.kill()
+        server.start()
+        for page in (korea, teacher):
+            page.reload()
+        expect(korea.locator("#desk")).to_be_visible(timeout=WAIT)
+        expect(korea.locator("#quarter")).to_contain_text("2025Q3", timeout=WAIT)
+        expect(teacher.locator("#date")).to_contain_text("2025Q3", timeout=WAIT)
+        expect(students["CHN"].locator("#quarter")).to_contain_text("2025Q3", timeout=WAIT)  # reconnected by itself
+
+        # both languages: each reader switches on their own page
+        for page in (korea, teacher, screen):
+            page.click("#lang")
+            expect(page.locator("html")).to_have_attribute("lang", "ko", timeout=WAIT)
+        expect(korea.locator("#country")).to_have_text("한국", timeout=WAIT)
+        expect(korea.locator("#levers")).to_contain_text("파운드리 가격차 보조금", timeout=WAIT)
+        expect(teacher.locator("#end")).to_have_text("지금 분기 마치기")
+        screen.reload()
+        expect(screen.locator("#date")).to_contain_text("2025년 3분기", timeout=WAIT)
+        korea.screenshot(path=str(folder / "student-desk-ko.png"), full_page=True)
+        teacher.screenshot(path=str(folder / "dashboard-ko.png"), full_page=True)
+        screen.screenshot(path=str(folder / "screen-ko.png"), full_page=True)
+
+        # the teacher plays the rest of the term; everyone reaches the results board
+        for _ in range(6):
+            before = teacher.locator("#date").inner_text()
+            teacher.click("#end")
+            expect(teacher.locator("#date")).not_to_have_text(before, timeout=WAIT)
+        expect(teacher.locator("#results")).to_be_visible(timeout=WAIT)
+        expect(teacher.locator("#results-table tr[data-team]")).to_have_count(3)
+        expect(korea.locator("#results")).to_be_visible(timeout=WAIT)
+        expect(screen.locator("#results")).to_be_visible(timeout=WAIT)
+        screen.screenshot(path=str(folder / "results-ko.png"), full_page=True)
+        link = korea.locator("#debrief").get_attribute("href")
+        debrief = korea.context.new_page()
+        debrief.goto(url + link.lstrip("/"), timeout=60_000)
+        assert re.search("디브리핑|Debrief", debrief.content())
+    finally:
+        server.kill()
