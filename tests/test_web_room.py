@@ -52,6 +52,15 @@ def test_a_desk_offers_only_its_countrys_levers(room):
     assert korea["country"] == "Korea" and room.desk(room.tables[0], "KOR", "ko")["country"] == "한국"
 
 
+def test_a_desk_carries_the_advisors_advice_naming_levers_it_shows(room):
+    for code, lang in (("KOR", "en"), ("KOR", "ko"), ("USA", "en")):
+        desk = room.desk(room.tables[0], code, lang)
+        shown = {s["lever"] for s in desk["sections"]}
+        assert all(a["lever"] in shown and a["text"] for a in desk["advice"])
+    korea = room.desk(room.tables[0], "KOR", "ko")
+    assert any("국가AI컴퓨팅센터는 2025년 4분기에 문을 엽니다" in a["text"] for a in korea["advice"])
+
+
 def test_a_submission_is_refused_with_governances_reason_and_changes_nothing(room):
     token = room.join(room.code, "KOR", "A", "en")
     desk = room.desk(room.tables[0], "KOR", "en")

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.controllers import Controller, LaissezFaire, make_controller
 from game.actions import parse_action
+from game.advisor import advise
 from game.describe import describe_action, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
 from game.difficulty import Difficulty
@@ -514,6 +515,8 @@ class Room:
             "why": [] if hidden else self.why(table, code, lang),
             "choices": self.choices(table, code, lang),
             "news": self.news(lang, table), "message": self.messages[-1].text if self.messages else "",
+            "advice": [] if world.finished else [{"lever": a.lever, "text": a.text(lang)}
+                                                 for a in advise(world, code, lang)],
             "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
                           "refused": in_language(v["refused"], lang) if v.get("refused") else None}
                          for v in self.verdicts(table, code)],
@@ -931,7 +934,7 @@ def serial_section(section: tuple[str, list], settings, lang: str, currency: str
         else:
             out.append({"type": "stance", "key": row[1],
                         "options": [{"value": s, "label": str(tr(f"ui.stance.{s}", lang))} for s in STANCES]})
-    return {"title": str(tr(title, lang)), "rows": out}
+    return {"title": str(tr(title, lang)), "lever": title.removeprefix("lever."), "rows": out}
 
 
 def public(desk: dict) -> dict:

@@ -155,8 +155,23 @@ function render(keepLevers) {
   }
   if (!keepLevers) {  // not while a student drags a slider and another team's submission arrives
     document.getElementById("levers").replaceChildren(...d.sections.map(s =>
-      el("div", {}, el("h3", {}, s.title), s.rows.map(leverRow))));
+      el("div", {id: "lever-" + s.lever}, el("h3", {}, s.title), s.rows.map(leverRow))));
   }
+  // the advisor (game/advisor.py): each piece names a lever; a click brings its section into view
+  document.getElementById("advice-box").classList.toggle("hidden", !d.advice.length);
+  document.getElementById("advice").replaceChildren(...d.advice.map(a => {
+    const item = el("li", {}, a.text);
+    const target = document.getElementById("lever-" + a.lever);
+    if (target) {
+      item.classList.add("link");
+      item.addEventListener("click", () => {
+        target.scrollIntoView({behavior: "smooth", block: "center"});
+        target.classList.add("flash");
+        setTimeout(() => target.classList.remove("flash"), 1500);
+      });
+    }
+    return item;
+  }));
   const button = document.getElementById("submit");
   button.textContent = d.submitted ? C.t("resubmit") : C.t("submit", {date: d.date});
   button.classList.toggle("hidden", !d.submits);
