@@ -42,6 +42,8 @@ def app(tmp_path):
 
 def test_a_lever_moved_by_the_mouse_shows_its_cost_and_reaches_the_model_only_at_end_turn(app):
     world = app.session.world
+    app.desk.open_lever("rd_grant")  # below the advice: scrolled into view as a player would
+    app.frame()
     slider = app.desk.slider("rd_grant:Rebellions")
     arrow = slider.right_button.rect.center
     assert app.desk.scroll.get_container().get_rect().collidepoint(arrow), "the slider must be on screen"
@@ -822,6 +824,27 @@ def test_setting_the_centres_mix_before_it_opens_keeps_its_budget_and_says_when_
     assert policy.procurement_budget == pytest.approx(world.planned_procurement(world.countries["KOR"]), rel=0.05)
     assert national.budget > 0 and national.new_compute > 0, "the centre buys once it opens"
     pygame.quit()
+
+
+def test_the_desk_shows_the_advisors_advice_and_a_link_opens_its_lever(app):
+    """Issue 16 item 4: the advice of game/advisor.py at the top of the desk, each a link that
+    scrolls the desk to the lever it names."""
+    import pygame_gui
+
+    desk = app.desk
+    assert desk.advice and "The national computing centre opens in 2025Q4" in desk.advice_box.html_text
+    bar = desk.scroll.vert_scroll_bar
+    before = bar.start_percentage
+    target = "capacity_support"  # far down the desk
+    event = pygame.event.Event(pygame_gui.UI_TEXT_BOX_LINK_CLICKED, {"ui_element": desk.advice_box,
+                                                                     "link_target": target})
+    desk.process(event)
+    app.frame()
+    assert bar.start_percentage > before
+    top = bar.start_percentage * desk.scroll_height  # what the desk shows now, in the scroll's own pixels
+    assert top <= desk.section_y[target] < top + desk.scroll.rect.height, "the lever's section is in view"
+    click(app, desk.end_button.rect.center)  # a new quarter: the advice is the new quarter's
+    assert "2025Q4" in desk.advice_box.html_text and desk.advice
 
 
 def test_a_team_sees_only_its_own_states_levers(tmp_path):

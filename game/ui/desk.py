@@ -106,8 +106,13 @@ class Desk:
         self.scroll = UIScrollingContainer(pygame.Rect(0, top, width, scroll_h), manager=m, container=self.root,
                                            allow_scroll_x=False)
         inner = width - 24
-        y = 0
+        # the advisor's advice (game/advisor.py) first: each a link to the section of its lever
+        self.advice_box = UITextBox("", pygame.Rect(2, 0, inner - 2, px(124)), manager=m, container=self.scroll,
+                                    object_id="#advice")
+        y = px(124) + 6
+        self.section_y: dict[str, int] = {}
         for section, rows in self.levers():
+            self.section_y[section.removeprefix("lever.")] = y
             # a section title too long for one line at a large text size takes two
             for line in Fonts(self.scale).wrap(tr(section, lang), 15, inner - 20, bold=True):
                 UILabel(pygame.Rect(6, y, inner - 12, px(28)), line, manager=m, container=self.scroll,
@@ -117,8 +122,33 @@ class Desk:
                 y = self._row(row, y, inner)
             y += 6
         self.scroll.set_scrollable_area_dimensions((inner, y + 8))
+        self.scroll_height = y + 8
         self._footer(pygame.Rect(0, self.rect.height - footer_h - 4, width, footer_h))
+        self.show_advice()
         self.refresh()
+
+    def show_advice(self) -> None:
+        """This quarter's advice for the desk's country, each item a link to its lever's section."""
+        from game.advisor import advise
+
+        session = self.session
+        items = advise(session.world, session.code, self.lang) if not session.finished else []
+        items = [a for a in items if a.lever in self.section_y]
+        self.advice = items
+        head = f"<font color='#F0E442'>{html.escape(tr('ui.desk.advice', self.lang))}</font>"
+        if not items:
+            body = html.escape(tr("ui.desk.no_advice", self.lang))
+        else:
+            body = "<br><br>".join(f"<a href='{a.lever}'>{html.escape(a.text(self.lang))}</a>" for a in items)
+        self.advice_box.set_text(f"{head}<br>{body}")
+
+    def open_lever(self, kind: str) -> None:
+        """Scroll the desk to a lever's section (an advice link, or a front end's request)."""
+        if kind not in self.section_y or self.scroll_height <= 0:
+            return
+        bar = getattr(self.scroll, "vert_scroll_bar", None)
+        if bar is not None:
+            bar.set_scroll_from_start_percentage(min(self.section_y[kind] / self.scroll_height, 1.0))
 
     def _row(self, row, y: int, inner: int) -> int:
         m, lang = self.manager, self.lang
@@ -202,6 +232,9 @@ class Desk:
     # ------------------------------------------------------------------ events
     def process(self, event) -> str | None:
         """Handle a pygame_gui event; returns "end_turn" when the player commits."""
+        if event.type == pygame_gui.UI_TEXT_BOX_LINK_CLICKED and event.ui_element is getattr(self, "advice_box", None):
+            self.open_lever(event.link_target)
+            return None
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element in self.widgets:
             key, lever = self.widgets[event.ui_element]
             value = int(round(event.value / lever.step) * lever.step)
@@ -244,6 +277,7 @@ class Desk:
         if set(self.base) != keys or after != before:
             self.build()
         else:
+            self.show_advice()
             self.sync()
 
     def sync(self) -> None:

@@ -73,6 +73,10 @@ def gui_theme(size: int = 15) -> dict:
     theme["#cost"] = {"font": [dict(f, bold="1") for f in font]}
     theme["#reason"] = {"font": small, "colours": {"dark_bg": "#00000000", "normal_border": "#00000000"},
                         "misc": {"border_width": "0", "padding": "2,0"}}
+    theme["#advice"] = {"font": small, "colours": {"dark_bg": "#1A2633", "normal_border": "#3A4A5A",
+                                                   "link_text": "#9CC8FF", "link_hover": "#FFFFFF",
+                                                   "link_selected": "#9CC8FF"},
+                        "misc": {"border_width": "1", "padding": "4,2"}}
     theme["#end_turn"] = {"font": [dict(f, bold="1", size=str(size + 2)) for f in font],
                           "colours": {"normal_bg": "#0072B2", "hovered_bg": "#1C8AD0", "normal_text": "#FFFFFF"}}
     theme["#staged"] = {"colours": {"normal_bg": "#8A6A00", "hovered_bg": "#A8830A"}}
