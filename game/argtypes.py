@@ -54,3 +54,20 @@ def difficulty(text: str) -> str:
     if text not in levels():
         raise argparse.ArgumentTypeError(f"'{text}' is not a difficulty (choose from {', '.join(levels())})")
     return text
+
+
+def whole_in(low: int, high: int, what: str):
+    """A parser for a whole number from `low` to `high`, its message naming `what` ("a port
+    number (1 to 65535)") for text that is not a number and for a number out of range alike."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what} ({low} to {high})") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not {what} ({low} to {high})")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+

@@ -159,12 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="scenario name or .toml path (default: baseline; a resumed room: its own)")
     classroom.add_argument("--teams", type=_codes, metavar="CODE,...",
                            help="the countries the class plays, one team each (default: KOR,USA,CHN,JPN)")
-    classroom.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
+    classroom.add_argument("--port", type=argtypes.whole_in(1, 65535, "a port number"), default=8000,
+                           help="the port to listen on (default: 8000)")
     classroom.add_argument("--host", default="127.0.0.1",
                            help="the address to listen on (default: 127.0.0.1, this machine only; the machine's "
                                 "address on the classroom network, or 0.0.0.0, for students' devices)")
     classroom.add_argument("--seed", type=argtypes.seed, help="random seed (default: 7)")
-    classroom.add_argument("--worlds", type=_worlds, metavar="N",
+    classroom.add_argument("--worlds", type=argtypes.whole_in(1, 8, "a number of worlds"), metavar="N",
                            help="several worlds of the same scenario and seed, one team per country in each "
                                 "(1 to 8; default 1), played together and compared on the projector")
     classroom.add_argument("--lang", choices=LANGUAGES,
@@ -172,26 +173,6 @@ def build_parser() -> argparse.ArgumentParser:
     classroom.add_argument("--room-dir", default=str(Path("saves") / "classroom"), metavar="DIR",
                            help="where the room is kept; the same folder resumes it (default: saves/classroom)")
     return parser
-
-
-def _worlds(text: str) -> int:
-    try:
-        worlds = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of worlds (1 to 8)") from None
-    if not 1 <= worlds <= 8:
-        raise argparse.ArgumentTypeError(f"{worlds} is not a number of worlds (1 to 8)")
-    return worlds
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1 to 65535)") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535)")
-    return port
 
 
 def run_train(args) -> str:

@@ -228,24 +228,9 @@ def indicators_section(report: Debrief, w: Words) -> str:
 
 
 def decisions_section(report: Debrief, w: Words) -> str:
-    world = report.world
-    parts = []
-    for date, rows in quarter_rows(world):
-        if not rows:
-            parts.append(f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
-            continue
-        body = "".join(
-            f"<tr class=\"{'kor' if r.country == 'KOR' else ''} {'refused' if r.kind == 'refused' else ''}\">"
-            f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
-            f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
-            f"<td>{w.both(r.text)}</td></tr>"
-            for r in rows)
-        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
-        parts.append(f"<h3>{when}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
-                     f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
-                     f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
+    tables = _quarter_tables(report.world, quarter_rows(report.world), w, quiet=True)
     return (f'<section id="decisions" class="major"><h2>{w.key("debrief.section.decisions")}</h2>'
-            f'<p class="note">{w.key("debrief.decisions_note")}</p>{"".join(parts)}</section>')
+            f'<p class="note">{w.key("debrief.decisions_note")}</p>{tables}</section>')
 
 
 def _tag(world, entry: dict, lang: str) -> str:
@@ -323,10 +308,13 @@ def lesson_section(report: Debrief, w: Words) -> str:
             f'<h3>{w.key("debrief.lesson.questions")}</h3><ol class="questions">{"".join(questions)}</ol></section>')
 
 
-def _quarter_tables(world, quarters, w: Words) -> str:
+def _quarter_tables(world, quarters, w: Words, quiet: bool = False) -> str:
+    """A table of decisions per quarter; a quarter without any is left out, or with `quiet` said so."""
     parts = []
     for date, rows in quarters:
         if not rows:
+            if quiet:
+                parts.append(f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
             continue
         body = "".join(
             f"<tr class=\"{'kor' if r.country == 'KOR' else ''} {'refused' if r.kind == 'refused' else ''}\">"
