@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from game.describe import country_name
+from game.desk_levers import display_name
 from game.text import quarter_name, tr
 
 # A bottleneck of a home designer -> the lever that answers it, and for capacity support the
@@ -134,20 +136,16 @@ def _idle(world, country_id: str) -> list[Advice]:
     return [Advice("chip_incentive", "idle_budget", {"share": f"{100 * used:.0f}"})]
 
 
-def _names(world, names: list[str], lang: str) -> list[str]:
-    """Firms' names as a reader of `lang` knows them (the scenario's name_ko in Korean)."""
-    if lang != "ko":
-        return names
-    return [getattr(world.by_name.get(n), "name_ko", None) or n for n in names]
-
-
 SUBJECT_EN = {"USA": "the United States", "EU": "the European Union", "GCC": "the Gulf states",
               "ROW": "the rest of the world"}  # English names that take an article in a sentence
 
 
 def _country(world, code: str, lang: str) -> str:
-    country = world.countries[code]
-    return country.name_ko if lang == "ko" else SUBJECT_EN.get(code, country.name_en)
+    return SUBJECT_EN[code] if lang == "en" and code in SUBJECT_EN else country_name(world, code, lang)
+
+
+def _names(world, names: list[str], lang: str) -> list[str]:
+    return [display_name(world, n, lang) for n in names]
 
 
 def _listed(names: list[str], lang: str) -> str:

@@ -6,6 +6,15 @@ from __future__ import annotations
 from game.text import korean_money, korean_number, tr
 
 
+def country_name(world, code: str, lang: str) -> str:
+    """A country's name in `lang` (the scenario's name_en / name_ko); "—" for a code that names
+    no country (an event with no chooser, a teacher's trigger for all)."""
+    country = world.countries.get(code)
+    if country is None:
+        return "—"
+    return country.name_ko if lang == "ko" else country.name_en
+
+
 def money(local: float, lang: str, currency: str = "KRW") -> str:
     """Billions in English; in Korean the units a Korean reader counts in (game.text.korean_money):
     3,000억 원, 1조 2,000억 원, 730억 위안, never "0억 원" for a small sum."""

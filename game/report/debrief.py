@@ -103,13 +103,6 @@ def players(world: World, logged_names: dict[str, str] | None = None) -> list[tu
     return [(code, names.get(code, "default"), person(code)) for code in world.countries]
 
 
-def country_name(world: World, code: str, lang: str) -> str:
-    country = world.countries.get(code)
-    if country is None:  # an event with no chooser, or a teacher's trigger ("ALL")
-        return "—"
-    return country.name_ko if lang == "ko" else country.name_en
-
-
 def quarter_rows(world: World) -> list[tuple[str, list[Row]]]:
     """Per quarter: the events that fired, then every Action submitted (accepted or refused,
     with the reason) and every answer to an event, in the order the model saw them."""

@@ -13,13 +13,13 @@ from html import escape
 
 from game import fontfiles
 from game.calendar import parse_quarter
+from game.describe import country_name
 from game.difficulty import levels
 from game.lesson_text import answer_key, blocks, headings
 from game.report import charts
 from game.report.debrief import (
     Debrief,
     breakdowns,
-    country_name,
     finals,
     people_first,
     players,

@@ -18,7 +18,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
 
 from game import score as scoring
-from game.describe import describe_action, money
+from game.describe import country_name, describe_action, money
 from game.difficulty import levels as difficulty_levels
 from game.reasons import in_language
 from game.saves import SaveError, save_path
@@ -929,7 +929,7 @@ class GameApp:
                                                       turns=world.turns)
         code = self.desk.session.code if self.desk is not None else PLAYER
         if len(self.session.humans) > 1:
-            when = f"{tr('ui.top.team', lang).format(country=handover.country_name(world, code, lang))} - {when}"
+            when = f"{tr('ui.top.team', lang).format(country=country_name(world, code, lang))} - {when}"
         score = world.scores.get(code, 0.0)
         country = world.countries[code]
         letter = scoring.grade(world.scenario.score, score, code) if world.scenario.score else "-"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pygame
 
+from game.describe import country_name
 from game.text import quarter_name, tr
 from game.ui.fonts import Fonts
 
@@ -17,11 +18,6 @@ BG = (16, 22, 34)
 TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)
-
-
-def country_name(world, code: str, lang: str) -> str:
-    spec = next(c for c in world.scenario.countries if c.id == code)
-    return spec.name_ko if lang == "ko" else spec.name_en
 
 
 class Curtain:

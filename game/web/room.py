@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agents.controllers import Controller, LaissezFaire, make_controller
 from game.actions import parse_action
 from game.advisor import advise
-from game.describe import describe_action, money
+from game.describe import country_name, describe_action, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
 from game.difficulty import Difficulty
 from game.model import World
@@ -431,8 +431,7 @@ class Room:
 
     # ------------------------------------------------------------------ reading
     def country_name(self, code: str, lang: str) -> str:
-        country = self.world.countries[code]
-        return country.name_ko if lang == "ko" else country.name_en
+        return country_name(self.world, code, lang)
 
     def deciding(self, lang: str) -> str:
         """The quarter the teams decide now (the next one to be played)."""
