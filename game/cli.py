@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Team Korea: AI Chip Conductor / 팀 코리아: AI 칩 컨덕터")
     commands = parser.add_subparsers(dest="command",
-                                     metavar="{play,sim,replay,report,scenarios,tournament,train,classroom}")
+                                     metavar="{play,sim,replay,report,handouts,scenarios,tournament,train,classroom}")
 
     play = commands.add_parser("play", help="the desktop game (the default with no arguments)")
     play.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
@@ -134,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     debrief.add_argument("--lang", choices=(*LANGUAGES, "both"), default="both",
                          help="en, ko, or both (Korean under English; the default)")
     debrief.add_argument("--force", action="store_true", help="accept a changed scenario file")
+
+    handouts = commands.add_parser(
+        "handouts", help="printable A4 pages for a class: a lesson's prediction worksheet and a role sheet per country")
+    handouts.add_argument("--scenario", default="baseline", help="scenario name or .toml path (default: baseline)")
+    handouts.add_argument("--out", required=True, metavar="FOLDER",
+                          help="the folder to write into (made if its parent exists)")
+    handouts.add_argument("--lang", choices=(*LANGUAGES, "both"), default="both",
+                          help="en, ko, or both (Korean under English; the default)")
+    handouts.add_argument("--teams", type=_codes, metavar="CODE,...",
+                          help="role sheets for these countries only (default: every country of the scenario)")
 
     listing = commands.add_parser("scenarios", help="list the installed scenarios")
     listing.add_argument("--lang", choices=LANGUAGES, default="en")
@@ -335,6 +345,18 @@ def run_report(args) -> str:
     return f"{tr('wrote', 'ko' if args.lang == 'ko' else 'en')} {path}"
 
 
+def run_handouts(args) -> str:
+    """game/report/handouts.py: the worksheet (for a lesson) and the role sheets, as HTML files."""
+    from game.report.handouts import HandoutError, write_handouts
+
+    try:
+        written = write_handouts(args.scenario, Path(args.out), args.lang, list(args.teams) if args.teams else None)
+    except HandoutError as exc:
+        raise UsageError(str(exc)) from None
+    lang = "ko" if args.lang == "ko" else "en"
+    return "\n".join(f"{tr('wrote', lang)} {path}" for path in written)
+
+
 def run_replay(args) -> str:
     from game.saves import SaveError, check, save_path
 
@@ -476,6 +498,7 @@ def dispatch(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["play", *argv])
     try:
         runner = {"scenarios": run_scenarios, "replay": run_replay, "report": run_report, "play": run_play,
+                  "handouts": run_handouts,
                   "tournament": run_tournament,
                   "train": run_train, "classroom": run_classroom}.get(args.command, run_sim)
         out = runner(args)

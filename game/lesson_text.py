@@ -72,7 +72,11 @@ def label(spec: KeyQuantity, lang: str) -> str:
 
 def summary_text(table: QuantityTable, lang: str) -> str:
     """What the summary row sums up: "total 2025Q2-2026Q1", "quarters with HBM", "last quarter"."""
-    spec = table.spec
+    return spec_summary_text(table.spec, lang)
+
+
+def spec_summary_text(spec: KeyQuantity, lang: str) -> str:
+    """`summary_text` before any game is played (the prediction worksheet)."""
     window = ""
     if spec.window is not None:
         first, last = (quarter_name(parse_quarter(q), lang) for q in spec.window)

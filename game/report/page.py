@@ -353,11 +353,19 @@ def render(report: Debrief, langs: tuple[str, ...], logged_names: dict[str, str]
         body = "".join((header(report, w, logged_names), what_if_section(report, w), breakdown_section(report, w),
                         indicators_section(report, w), decisions_section(report, w), causes_section(report, w)))
     title = " — ".join(tr("title", lang) + " · " + tr("debrief.title", lang) for lang in langs)
+    return document(body, title, langs)
+
+
+def document(body: str, title: str, langs: tuple[str, ...], extra_css: str = "") -> str:
+    """A whole page around `body`: the stylesheet and the font, cut to the page's characters,
+    inside, so it prints the same on a machine with no network and no Korean font (the debrief
+    and the handouts, game/report/handouts.py)."""
     page = (f'<!DOCTYPE html>\n<html lang="{langs[0]}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>__CSS__</style></head>"
             f'<body class="{"both" if len(langs) > 1 else langs[0]}">{body}</body></html>\n')
-    used = page + CSS
-    css = (CSS.replace("__REGULAR__", fontfiles.subset_data_uri(fontfiles.regular(), used))
-              .replace("__BOLD__", fontfiles.subset_data_uri(fontfiles.bold(), used)))
+    style = CSS + extra_css
+    used = page + style
+    css = (style.replace("__REGULAR__", fontfiles.subset_data_uri(fontfiles.regular(), used))
+                .replace("__BOLD__", fontfiles.subset_data_uri(fontfiles.bold(), used)))
     return page.replace("__CSS__", css, 1)
