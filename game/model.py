@@ -760,6 +760,7 @@ class World(Model):
         changes policy meanwhile), on a copy of the world: the world itself is untouched. Only
         valid mid-turn, from a controller's decision."""
         trial = self.fork()
+        trial.tables = False  # only its score is read: no DataCollector rows (the game is the same)
         trial.governance.controllers = {}
         trial.governance.submit(country, list(actions), source="preview")
         trial.close_quarter()

@@ -52,7 +52,10 @@ def clone(value: Any, memo: dict[int, Any]) -> Any:
     found = memo.get(id(value), _MISSING)
     if found is not _MISSING:
         return found
-    return _copier(cls)(value, memo)
+    copier = _BY_TYPE.get(cls)
+    if copier is None:
+        copier = _BY_TYPE[cls] = _copier(cls)
+    return copier(value, memo)
 
 
 def copy_instance(value: Any, memo: dict[int, Any]) -> Any:
@@ -139,6 +142,11 @@ def _copy_list(value: list, memo: dict[int, Any]) -> list:
 def _copy_tuple(value: tuple, memo: dict[int, Any]) -> tuple:
     """As deepcopy: the same tuple when every item copies to itself, else a new one."""
     atomic = ATOMIC
+    for v in value:  # most are rows of numbers and names (the DataCollector's): nothing to copy
+        if type(v) not in atomic:
+            break
+    else:
+        return value
     items = [v if type(v) in atomic else clone(v, memo) for v in value]
     found = memo.get(id(value), _MISSING)  # a cycle through the tuple made its copy already
     if found is not _MISSING:
@@ -207,7 +215,9 @@ _COPIERS: dict[type, Callable[[Any, dict[int, Any]], Any]] = {
     random.Random: _copy_random}
 
 
-@functools.cache
+_BY_TYPE: dict[type, Callable[[Any, dict[int, Any]], Any]] = {}  # every type met so far -> its copier
+
+
 def _copier(cls: type) -> Callable[[Any, dict[int, Any]], Any]:
     found = _COPIERS.get(cls)
     if found is not None:
