@@ -5,7 +5,9 @@ made often, and `copy.deepcopy` spent most of its time on two things: copying wh
 after a world is built (the scenario's pydantic specs, several hundred objects) and its own
 per-object dispatch on plain containers of numbers. This module keeps deepcopy's semantics (one
 copy per original reached, aliasing and cycles preserved through the memo, the same `memo`
-protocol, so `__deepcopy__` methods in and out of it mix freely) and removes that overhead:
+protocol, so `__deepcopy__` methods in and out of it mix freely; the one difference is that a
+value that cannot change, a numpy scalar or a frozenset of numbers and strings, is shared where
+deepcopy would make an equal one) and removes that overhead:
 
 - `share(memo, *roots)` seeds a deepcopy memo with immutable roots (the scenario) and every
   object reachable from them, so that the copy *shares* them;
