@@ -12,19 +12,25 @@ Prints figures; asserts nothing about them. Sections:
    when they are not);
 3. games per second with Korea played by each built-in strategy (`make_controller("KOR",
    name)`): laissez_faire, team_korea and random over `--strategy-runs` seeds, greedy over
-   `--greedy-games` (it previews each candidate move on a deep copy of the world);
+   `--greedy-games` (it previews each candidate move on a fork of the world);
 4. the phases of `World.step` (begin_turn, the nine numbered phases, the time outside them),
    timed by patching the World methods on the class and the module functions of game.upstream
    and game.accelerators for the duration of the timed games (benchmarks/common.py);
 5. memory: tracemalloc peak of one game, and RSS growth over `--games` games played one after
    another in one process, as the game is (Mesa 3.3 keeps every model alive through the
    class-level `mesa.Agent._ids` registry) and with that entry dropped after each game.
-   Each RSS run is a fresh child process so the two do not share a heap.
+   Each RSS run is a fresh child process so the two do not share a heap;
+6. snapshots (issue 15): CPU time (`time.thread_time`) of `World.fork()` at turn 10, beside the
+   plain `copy.deepcopy` it replaced (measured in the same run with the fork's fast paths switched
+   off, `plain_deepcopy`) and beside the cost of one turn of the same world: with the DataCollector
+   tables off and on, over `--fork-seeds` worlds and `--fork-repeats` copies of each.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import datetime as dt
 import gc
 import json
@@ -57,6 +63,7 @@ from benchmarks.common import (
     summary,
     table,
 )
+from game import indicators, model, streams, text
 from game.model import World
 from game.scenario import load_scenario
 
@@ -152,8 +159,74 @@ def strategy_section(scenario, runs: int, greedy_games: int, default_median: flo
         print(f"greedy: {previews / greedy_games:.0f} previews a game ({previews / timer.calls['step']:.1f} a turn), "
               f"{fmt_seconds(in_preview / previews)} each; previews are {in_preview / total:.0%} of a greedy game, "
               f"of which the previewed turn (finish_turn) {turns_in / in_preview:.0%} and copying the world "
-              f"(deepcopy and setup, preview's own time) {timer.own['preview'] / in_preview:.0%}")
+              f"(World.fork and setup, preview's own time) {timer.own['preview'] / in_preview:.0%}")
     print(f"(section 2's default game, Korea laissez-faire as its default: {fmt_seconds(default_median)})")
+
+
+# ------------------------------------------------------------------ 6. snapshots
+@contextlib.contextmanager
+def plain_deepcopy():
+    """`copy.deepcopy(world)` as it was before issue 15, for the length of the block: the hooks
+    that make it a fork (World, the cause log, the streams, the strings' templates) are taken
+    off the classes and a turn record's figures go back to copy.deepcopy; restored after."""
+    hooks = [(model.World, "__deepcopy__"), (model.Cause, "__deepcopy__"), (streams.Streams, "__deepcopy__"),
+             (text.Template, "__deepcopy__"), (text.Template, "__copy__")]
+    saved = [(cls, name, cls.__dict__[name]) for cls, name in hooks]
+    clone = indicators.clone
+    try:
+        for cls, name, _ in saved:
+            delattr(cls, name)
+        indicators.clone = copy.deepcopy
+        yield
+    finally:
+        for cls, name, hook in saved:
+            setattr(cls, name, hook)
+        indicators.clone = clone
+
+
+def cpu_times(make, repeats: int) -> list[float]:
+    """CPU seconds of this thread for each of `repeats` calls (garbage collection included: a
+    fork's garbage is part of its cost)."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.thread_time()
+        make()
+        seconds.append(time.thread_time() - start)
+    return seconds
+
+
+def snapshot_section(scenario, seeds: int, repeats: int, at: int = 10) -> None:
+    """World.fork() at turn `at` against the deepcopy it replaced and one turn of play."""
+    rows = []
+    for tables in (False, True):
+        forks, plains, turns, same = [], [], [], True
+        for seed in tqdm(range(seeds), desc=f"forks, tables {'on' if tables else 'off'}", leave=False):
+            world = World(scenario, seed, tables=tables)
+            for _ in range(at):
+                world.step()
+            forks += cpu_times(world.fork, repeats)
+            with plain_deepcopy():
+                plains += cpu_times(lambda world=world: copy.deepcopy(world), repeats)
+                before = copy.deepcopy(world)
+            after = world.fork()
+            start = time.thread_time()
+            while not after.finished:
+                after.step()
+            turns.append((time.thread_time() - start) / (world.turns - at))
+            while not before.finished:
+                before.step()
+            same = same and before.scores == after.scores and list(before.history) == list(after.history)
+            world.close()
+        fork, plain, turn = (statistics.median(x) for x in (forks, plains, turns))
+        rows.append(["on" if tables else "off", f"{fmt_seconds(fork)} ({fmt_seconds(statistics.fmean(forks))})",
+                     f"{fmt_seconds(plain)} ({fmt_seconds(statistics.fmean(plains))})", f"{plain / fork:.1f}",
+                     fmt_seconds(turn), f"{fork / turn:.2f}", f"{plain / turn:.2f}",
+                     fmt_seconds(turn * (scenario.scenario.turns - at)), "yes" if same else "NO"])
+    print(f"\n## Snapshots: World.fork() at turn {at} ({seeds} worlds x {repeats} copies each; CPU time of this "
+          f"thread, median (mean, with the garbage collections the copies set off))")
+    headers = ["tables", "fork()", "deepcopy before issue 15", "x faster", "one turn", "fork / turn",
+               "deepcopy / turn", f"the other {scenario.scenario.turns - at} turns", "same game"]
+    print(table(headers, rows))
 
 
 # ------------------------------------------------------------------ 5b. RSS child
@@ -198,6 +271,8 @@ def main() -> None:
     parser.add_argument("--import-repeats", type=int, default=10)
     parser.add_argument("--strategy-runs", type=int, default=20, help="seeds per fast Korean strategy")
     parser.add_argument("--greedy-games", type=int, default=5, help="games with Korea played by greedy")
+    parser.add_argument("--fork-seeds", type=int, default=5, help="worlds whose turn-10 copies are timed")
+    parser.add_argument("--fork-repeats", type=int, default=40, help="copies timed per world and kind")
     parser.add_argument("--rss-child", choices=("keep", "release"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
@@ -293,6 +368,9 @@ def main() -> None:
               f"(+{growth / mb:.1f} MB, {growth / args.games / 1024:.0f} kB a game; {halves}); worlds alive after "
               f"gc: {r['alive']}/{args.games}; median game time first {r['tail']} {fmt_seconds(r['first'])}, "
               f"last {r['tail']} {fmt_seconds(r['last'])}")
+
+    # 6. snapshots
+    snapshot_section(scenario, args.fork_seeds, args.fork_repeats)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ foundry and HBM by revenue, packaging by wafers processed, accelerators by units
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections import namedtuple
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from game.market import normalised
+from game.snapshot import clone
 
 
 def _shares(firms, values) -> dict[str, float]:
@@ -290,7 +290,9 @@ class TurnRecord:
         self.countries = {code: _Country(c.support_paid_usd, c.spent_total, c.available_total)
                           for code, c in model.countries.items()}
         self.installed = model.installed.copy()
-        self.llm_use = dict(model.llm_use)  # each country's use is replaced whole every quarter, never edited
+        # each country's use is replaced whole every quarter, never edited, but a record holds none of
+        # the world's live objects: a fork shares its records' inputs, and must share nothing live
+        self.llm_use = {country: dict(use) for country, use in model.llm_use.items()}
         markets = model.last_market
         self.last_market = {good: {"shipped": markets[good]["shipped"].copy(), "price": markets[good]["price"].copy()}
                             for good in ("wafer", "hbm")}
@@ -306,7 +308,7 @@ class TurnRecord:
         state = dict(self.__dict__)
         for key in ("scenario", "by_name", "_members", *self._BUILT):
             if key in state:
-                state[key] = copy.deepcopy(state[key], memo)
+                state[key] = clone(state[key], memo)
         new.__dict__.update(state)
         return new
 

@@ -28,6 +28,7 @@ from game.exports import ExportRules, above
 from game.governance import Governance
 from game.indicators import History, TurnRecord
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
+from game.snapshot import copy_instance, copy_items, share
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
 
@@ -80,6 +81,15 @@ class Cause(dict):
 
     def get(self, key, default=None):
         return self[key] if key in self or key in LANGUAGES else default
+
+    def __deepcopy__(self, memo) -> Cause:
+        """A copied world's log (World.fork): deepcopy's generic path for a dict subclass was a
+        tenth of a fork; this is the same copy (entries, then the renderer bound to the copy)."""
+        new = dict.__new__(type(self))
+        memo[id(self)] = new
+        dict.update(new, copy_items(self, memo))
+        new.__dict__.update(copy_items(self.__dict__, memo))
+        return new
 
 
 @dataclass(frozen=True)
@@ -733,14 +743,24 @@ class World(Model):
         """An independent copy of the world to play forward (previews, lookahead, forecasts):
         stepping or changing the copy never touches this world, and the copy, stepped with the
         same controllers, plays the same game as this world would. The one place a world is
-        copied, so that a cheaper copy (issue 15) serves every caller."""
+        copied (`copy.deepcopy(world)` is the same copy), so every caller gets the cheap one."""
         return copy.deepcopy(self)
+
+    def __deepcopy__(self, memo) -> World:
+        """deepcopy's copy of the world, made cheap (docs/design.md, "Forks"): the scenario
+        (as written and after difficulty), every spec reachable from it and the difficulty are
+        shared, since nothing changes them once the world is built; everything else is copied
+        by game.snapshot, which is deepcopy with fast paths for the containers, arrays and
+        random generators a world is made of. This world is not changed, not even by a cache."""
+        share(memo, self.source_scenario, self.scenario, self.difficulty)
+        return copy_instance(self, memo)
 
     def preview(self, country: str, actions: list, quarters: int = 1) -> float:
         """`country`'s score `quarters` ahead if it takes `actions` now (and nothing else
         changes policy meanwhile), on a copy of the world: the world itself is untouched. Only
         valid mid-turn, from a controller's decision."""
         trial = self.fork()
+        trial.tables = False  # only its score is read: no DataCollector rows (the game is the same)
         trial.governance.controllers = {}
         trial.governance.submit(country, list(actions), source="preview")
         trial.close_quarter()

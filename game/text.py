@@ -254,6 +254,12 @@ class Template(str):
     def format_map(self, mapping: Mapping[str, Any]) -> str:  # type: ignore[override]
         return FORMATTER.vformat(str(self), (), mapping)
 
+    def __copy__(self) -> Template:  # a str: a copy of a world's cause log shares its texts
+        return self
+
+    def __deepcopy__(self, memo) -> Template:
+        return self
+
 
 def fill(template: str, *args: Any, **kwargs: Any) -> str:
     """Any template (a strings-file text or one built in code) formatted with particles and units."""
