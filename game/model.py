@@ -191,10 +191,9 @@ class World(Model):
         self.governance = Governance(self, {c: chosen.get(c) or make_controller(c, "default")
                                             for c in self.countries})
 
-        # Step 0 of the tables is the opening state: no quarter has traded yet, so shares are 0.
         self.history = History()  # each played turn's snapshot, built when read (game.indicators.History)
-        self.record_state()
         self.tables = False
+        self.record_now = self.opening_record()  # step 0 of the tables: the opening state as it trades
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
@@ -682,6 +681,27 @@ class World(Model):
         self.history.append(self.record_now)
         if self.tables:
             self.datacollector.collect(self)
+
+    def opening_record(self) -> TurnRecord:
+        """The opening state's record (turn 0, the quarter before the first), measured as the
+        scenario's starting positions trade: on a fork, one quarter with no decision, no
+        scenario event, no launch and no budget shock, its markets cleared. Why not the state as
+        built: nothing has traded yet, so every market share reads 0 and every score opens far
+        below where the data put it (Korea's index ~15, an F, where its HBM share alone is ~90%),
+        then jumps after the first quarter whatever the player does. The calibration fits the
+        first quarter's demand to the starting shares, so this quarter reproduces them (in the
+        baseline: Korea's HBM revenue share 0.90, Samsung's foundry share 0.074; cal 1b, 1c).
+        The world itself is untouched: its random streams draw nothing for this."""
+        trial = self.fork()
+        trial.governance.controllers = {}
+        trial.begin_turn()
+        for buyer in trial.buyers:
+            buyer.shock = 1.0
+        trial.close_quarter()
+        record = trial.record_now
+        record.turn, record.date, record.by_name = self.turn, self.date, self.by_name
+        trial.close()
+        return record
 
     def record_state(self) -> None:
         """Close the turn's books: a copy of what its indicators, scores and snapshot are built
