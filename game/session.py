@@ -56,6 +56,12 @@ class PlayerController(Controller):
         self.asked: list[tuple[str, int]] = []  # (event id, choice taken) this turn
         self.stand_in: Controller | None = None  # a seat nobody sits at: its country's AI decides
 
+    def __getstate__(self) -> dict:
+        """A copy of the seat (`World.fork`: a forecast, a preview) asks nobody: `ask` is the
+        window's dialog, which a copy must neither carry (a deep copy would copy the whole UI)
+        nor call."""
+        return {**self.__dict__, "ask": None}
+
     def decide(self, obs):
         actions, self.queued = self.queued, []
         if self.stand_in is not None and not actions:

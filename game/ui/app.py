@@ -20,6 +20,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEnt
 from game import score as scoring
 from game.describe import country_name, describe_action, money
 from game.difficulty import levels as difficulty_levels
+from game.forecast import ForecastScheduler, staged_key
 from game.reasons import in_language
 from game.saves import SaveError, save_path
 from game.text import quarter_name, tr
@@ -30,6 +31,7 @@ from game.ui.desk import Desk
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
 from game.ui.lessonpanel import LessonPanel
+from game.ui.leverpanel import LeverPanel
 from game.ui.mapview import MapView
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
@@ -50,6 +52,8 @@ TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)
 FOCUS = (86, 180, 233)  # keyboard focus ring (Okabe-Ito sky blue)
+IN_FORCE = (86, 180, 233)  # the forecast with the programmes in force (Okabe-Ito sky blue, dashed)
+STAGED = (230, 159, 0)  # the forecast with the staged settings (Okabe-Ito orange, solid)
 ARROWS = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)
 def grade_bands(world, code: str) -> list[tuple[str, float]]:
     """The grade lines drawn on a country's index chart: its grades above 0 (the scenario's
@@ -107,6 +111,8 @@ class GameApp:
         self.animate = True
         self.top_buttons: dict = {}
         self.desk: Desk | None = None
+        self.forecasts: ForecastScheduler | None = None  # the rest of the term re-played as levers move
+        self.lever_panel = LeverPanel(self.fonts)  # the preview of the lever under the mouse or the keyboard
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
         self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
         self._modal_manager: pygame_gui.UIManager | None = None
@@ -865,6 +871,39 @@ class GameApp:
         self.t += dt
         self.manager.update(dt)
         self.teacher.update(dt)
+        self.update_forecast()
+
+    # ------------------------------------------------------------------ forecast and lever preview
+    def _baseline_world(self):
+        """The no-action game's world (the charts' own), for the forecast to play to the end."""
+        self.charts.baseline_history(self.session.world)
+        return self.charts.baseline.world
+
+    def update_forecast(self) -> None:
+        """Ask for the forecast of what the desk has staged when it changes, collect finished
+        runs (game.forecast: in a child process, so this costs well under a millisecond), and
+        work out the preview of the lever under the mouse or the keyboard."""
+        desk = self.desk
+        if desk is None or self.session.finished or self.curtain is not None:
+            self.lever_panel.show(self.session.world, PLAYER, None, desk, None, self.lang)
+            return
+        code = desk.session.code
+        if self.forecasts is None or self.forecasts.code != code:
+            if self.forecasts is not None:
+                self.forecasts.close()
+            self.forecasts = ForecastScheduler(lambda: self.session.world, code,
+                                               self._baseline_world if code == PLAYER else None)
+        forecasts = self.forecasts
+        forecasts.poll()
+        if desk.reason is None and staged_key(desk.actions) != forecasts.wanted:
+            forecasts.submit(desk.actions)
+        key = None
+        if self.menu is None and not self.end_buttons and not self.why.is_open and not self.glossary.open \
+                and not self.lesson.is_open:
+            key = desk.lever_at(self.pointer) if self.pointer is not None else None
+            if key is None and self.focus == "desk":
+                key = desk.focused
+        self.lever_panel.show(self.session.world, code, key, desk, forecasts, self.lang)
 
     def frame(self, dt: float = 1 / 60) -> None:
         for event in pygame.event.get():
@@ -903,6 +942,9 @@ class GameApp:
             self.why.draw(screen, self.session.world, self.lang)  # over the end screen
         self.manager.draw_ui(screen)
         self._focus_ring(screen)
+        if self.lever_panel.key is not None and self.desk is not None:
+            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), DESK_RECT.x - 6, TOP + 6,
+                                  SIZE[1] - 6)
         self.lesson.draw(screen, self.session.world, self.lang)  # over the desk's widgets: a modal panel
         self.teacher.draw(screen)
         text, until = self.toast
@@ -978,22 +1020,51 @@ class GameApp:
             value = self.fonts.render(f"{low:.0f}", 11, DIM)
             screen.blit(value, (rect.x + 22, y - value.get_height() // 2))
         turns = max(world.turns, 1)
-        points = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
-                  for i, v in enumerate(series)]
-        baseline = self.charts.baseline_history(world) if code == PLAYER else []  # Korea's no-action game
-        ghost = [(plot.x + plot.width * (i + 1) / turns, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
-                 for i, v in enumerate(h["score"].get(PLAYER, 0.0) for h in baseline)]
+
+        def xy(values, first: int = 0) -> list[tuple[float, float]]:  # values after turns first+1, first+2, ...
+            return [(plot.x + plot.width * (first + i + 1) / turns,
+                     plot.bottom - plot.height * min(max(v, 0), 100) / 100) for i, v in enumerate(values)]
+
+        points = xy(series)
+        forecasts = self.forecasts if self.forecasts is not None and self.forecasts.code == code else None
+        no_action = forecasts.no_action if forecasts is not None else None
+        if no_action is None and code == PLAYER:  # Korea's no-action game, as far as it is played
+            no_action = [h["score"].get(PLAYER, 0.0) for h in self.charts.baseline_history(world)]
+        ghost = xy(no_action or [])
         dashed(screen, BASE, ghost, 2, (8, 5))  # the no-action game, as on the charts screen
+        self.chart_lines = {"no_action": ghost}
+        legend = [(tr("ui.charts.baseline", lang), BASE, (8, 5), no_action)] if ghost else []
+        if forecasts is not None and world.turn < world.turns:
+            # the rest of the term re-played (game.forecast), from the last quarter played
+            anchor = points[-1:] if world.turn > 0 else []
+            desk = self.desk
+            staged = forecasts.latest() if desk is not None and desk.reason is None and desk.actions else None
+            lines = (("staged", staged, STAGED, None), ("in_force", forecasts.in_force, IN_FORCE, (5, 4)))
+            for name, result, colour, pattern in lines:  # the dashes drawn over the solid line: both show
+                if result is None or not result.scores:
+                    continue
+                line = anchor + xy(result.scores, world.turn)
+                self.chart_lines[name] = line
+                if pattern:
+                    dashed(screen, colour, line, 2, pattern)
+                elif len(line) >= 2:
+                    pygame.draw.lines(screen, colour, False, line, 3)
+                legend.insert(1, (tr(f"ui.chart.{name}", lang), colour, pattern, result.scores))
         if len(points) >= 2:
             pygame.draw.lines(screen, YELLOW, False, points, 3)
         for p in points[-1:]:
             pygame.draw.circle(screen, YELLOW, (round(p[0]), round(p[1])), 5)
-        if ghost:
-            label = self.fonts.render(tr("ui.charts.baseline", self.lang), 12, BASE)
-            x = plot.right - label.get_width() - 4
+        x = plot.right - 4
+        for text, colour, pattern, values in reversed(legend):  # right to left: each with its value at the end
+            label = self.fonts.render(f"{text} {values[-1]:.1f}" if values else text, 12, colour)
+            x -= label.get_width()
             screen.blit(label, (x, plot.y + 2))
-            dashed(screen, BASE, [(x - 30, plot.y + 2 + label.get_height() // 2),
-                                  (x - 6, plot.y + 2 + label.get_height() // 2)], 2, (8, 5))
+            mid = plot.y + 2 + label.get_height() // 2
+            if pattern:
+                dashed(screen, colour, [(x - 24, mid), (x - 4, mid)], 2, pattern)
+            else:
+                pygame.draw.line(screen, colour, (x - 24, mid), (x - 4, mid), 3)
+            x -= 34
         start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
         end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
         screen.blit(start, (plot.x, plot.bottom + 4))
@@ -1055,6 +1126,8 @@ class GameApp:
     def close(self) -> None:
         """The game is finished with (quit, or back to the title): its world and the charts'
         no-action game are released from Mesa's agent-id registry (`World.close`)."""
+        if self.forecasts is not None:
+            self.forecasts.close()
         self.charts.close()
         self.session.close()
 

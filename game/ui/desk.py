@@ -94,6 +94,7 @@ class Desk:
         if self.root is not None:
             self.root.kill()
         self.widgets, self.value_labels, self.buttons = {}, {}, {}
+        self.rows: dict[str, tuple[str, list]] = {}  # lever key -> (its section's title, its widgets): hover
         lang, m = self.lang, self.manager
         self.root = UIPanel(self.rect, manager=m, object_id="#desk")
         width = self.rect.width - 8
@@ -119,7 +120,12 @@ class Desk:
                         object_id="#section")
                 y += px(24) if line != tr(section, lang) else px(28)
             for row in rows:
+                elements = self.scroll.get_container().elements
+                made = len(elements)
                 y = self._row(row, y, inner)
+                if not (isinstance(row, tuple) and row[0] == "note"):  # the row's widgets: hovering shows a preview
+                    key = row.key if isinstance(row, Lever) else row[1]
+                    self.rows.setdefault(key, (tr(section, lang), []))[1].extend(elements[made:])
             y += 6
         self.scroll.set_scrollable_area_dimensions((inner, y + 8))
         self.scroll_height = y + 8
@@ -299,6 +305,33 @@ class Desk:
         current = button.object_ids[-1] if button.object_ids else None
         if current != wanted:
             button.change_object_id(wanted)
+
+    # ------------------------------------------------------------------ the lever preview
+    def lever_at(self, pos) -> str | None:
+        """The lever whose row (name, value and slider, or its buttons) is under `pos`, if that
+        part of the desk is scrolled into view."""
+        if self.root is None or not self.root.visible or not self.scroll.rect.collidepoint(pos):
+            return None
+        for key, (_, widgets) in self.rows.items():
+            if widgets and widgets[0].rect.unionall([w.rect for w in widgets[1:]]).collidepoint(pos):
+                return key
+        return None
+
+    def row_rect(self, key: str) -> pygame.Rect | None:
+        """Where a lever's row is on screen."""
+        widgets = self.rows.get(key, ("", []))[1]
+        return widgets[0].rect.unionall([w.rect for w in widgets[1:]]) if widgets else None
+
+    def lever_title(self, key: str) -> str:
+        """A lever as the preview names it: its section, the firm or industry, the setting."""
+        title = self.rows.get(key, (key, []))[0]
+        row = next((r for _, (k, r) in self.widgets.items() if k == key), None)
+        if isinstance(row, Lever):
+            head = title if row.label == tr("ui.desk.rate", self.lang) else f"{title} - {row.label}"
+            return f"{head}: {self.fmt(key, row.unit)}"
+        if key == "trade_stance":
+            return f"{title}: {tr(f'ui.stance.{self.values[key]}', self.lang)}"
+        return title
 
     # ------------------------------------------------------------------ keyboard
     def slider_keys(self) -> list[str]:

@@ -1,0 +1,351 @@
+"""The rest of the term, re-played while the player is still moving a lever (issue 16).
+
+A forecast plays the world on from where it stands to the last quarter of the term with the
+player's country holding one set of settings: the desk's staged Actions handed in at the next
+quarter (as End Turn would hand them), then nothing more, so the programmes in force and the
+staged change run on. Every other country keeps playing by its own controller, as in the real
+game, and event choices put to the player are answered as laissez_faire answers them (the
+choice that commits the state to nothing). The forecast plays on a copy of the world, whose
+random streams continue the same draws (game.streams), so the same settings always give the
+same forecast, and a forecast of the programmes in force is exactly the game a player who ends
+every remaining turn without a change would get (tested).
+
+Where the copy comes from: a game in progress cannot be pickled (Mesa's DataCollector holds
+lambdas) and a deep copy costs about a quarter of a 20-turn game, so `ForecastScheduler` runs
+each forecast in a child process made with `os.fork()`: the child sees the parent's world as it
+was at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result
+to a pipe and exits. The desktop's frames run on in the parent while the child uses the other
+core. A burst of slider events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at
+most one run in progress and one queued, the latest settings replacing the queued ones. Where
+`os.fork` does not exist (Windows) the scheduler runs each forecast in `poll`, on `World.fork()`.
+
+No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import pickle
+import select
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agents.controllers import Controller, LaissezFaire
+from game.actions import Action
+from game.score import country_breakdown
+
+CACHE_SIZE = 64  # forecasts kept per turn (a slider dragged back to a setting already forecast)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The country's index over the rest of the term under one set of staged settings."""
+
+    turn: int  # quarters played when the forecast started (its first value is turn + 1)
+    staged: tuple[str, ...]  # the staged Actions, canonical JSON (empty: the programmes in force)
+    scores: tuple[float, ...]  # the country's index after each quarter turn + 1 .. the last
+    points: tuple[dict, ...]  # its index by component (points) after each of those quarters
+    spent: dict[str, float] = field(default_factory=dict)  # programme -> local currency paid over them
+    cpu: float = 0.0  # CPU seconds the run took (in the child when forked)
+
+    @property
+    def final(self) -> dict[str, float]:
+        """The components at the end of the term (empty if no quarter is left)."""
+        return self.points[-1] if self.points else {}
+
+
+def staged_key(actions: list[Action]) -> tuple[str, ...]:
+    """The canonical form of a bundle of Actions: two bundles with the same key play the same."""
+    return tuple(json.dumps(a.model_dump(), sort_keys=True) for a in actions)
+
+
+class Holds(Controller):
+    """The player's seat in a forecast: the staged Actions in the first quarter, nothing after
+    (the settings are held); event choices as laissez_faire answers them."""
+
+    name = "forecast"
+
+    def __init__(self, actions: list[Action]) -> None:
+        self.actions = list(actions)
+
+    def decide(self, obs):
+        actions, self.actions = self.actions, []
+        return actions
+
+    def choose(self, event, obs):
+        return LaissezFaire().choose(event, obs)
+
+
+def play_rest(world, code: str, actions: list[Action]) -> Forecast:
+    """Play `world` itself (a copy: it is changed) to the end of the term with `code` holding
+    `actions` staged now. Called between quarters, as the desk is."""
+    if world.in_turn:
+        raise RuntimeError("a forecast starts between quarters")
+    started = time.process_time()
+    turn = world.turn
+    world.governance.controllers[code] = Holds(actions)
+    spec = world.scenario.score
+    scores, points, spent = [], [], {}
+    while not world.finished:
+        world.step()
+        scores.append(float(world.scores.get(code, 0.0)))
+        points.append(country_breakdown(spec, world.indicators, code) if spec is not None else {})
+        for name, (_, paid) in world.countries[code].programmes.items():
+            spent[name] = spent.get(name, 0.0) + paid
+    return Forecast(turn=turn, staged=staged_key(actions), scores=tuple(scores), points=tuple(points), spent=spent,
+                    cpu=time.process_time() - started)
+
+
+def forecast(world, code: str, actions: list[Action]) -> Forecast:
+    """`play_rest` on a copy (`World.fork`): the world itself is untouched."""
+    trial = world.fork()
+    try:
+        return play_rest(trial, code, actions)
+    finally:
+        trial.close()
+
+
+def play_baseline(baseline_world, code: str) -> tuple[float, ...]:
+    """The no-action game's index for every quarter of the term, playing on `baseline_world`
+    (changed) from wherever it stands."""
+    while not baseline_world.finished:
+        baseline_world.step()
+    return tuple(float(h["score"].get(code, 0.0)) for h in baseline_world.history)
+
+
+@dataclass
+class _Run:
+    pid: int
+    fd: int
+    key: tuple[str, ...]
+    turn: int
+    submitted: float  # perf_counter when it was asked for (a queued run: when it was queued)
+    chunks: list[bytes] = field(default_factory=list)
+
+
+class ForecastScheduler:
+    """Forecasts of the rest of the term, each in a child process, never more than one at a time.
+
+    `submit(actions)` asks for the forecast of a staged bundle; `poll()` (every frame) collects
+    what has finished and starts what waits, and returns the forecast of the latest submitted
+    bundle when it arrives (else None). The forecast of the programmes in force (`in_force`) and
+    the no-action game (`no_action`, if `baseline_of` is given) are made first, once per turn.
+
+    `world_of` returns the game's world now (a load or a rewind replaces it: the scheduler sees a
+    new world or turn and starts again); `baseline_of` the no-action game's world at any turn.
+    """
+
+    def __init__(self, world_of: Callable, code: str, baseline_of: Callable | None = None,
+                 use_fork: bool | None = None) -> None:
+        self.world_of = world_of
+        self.code = code
+        self.baseline_of = baseline_of
+        self.use_fork = hasattr(os, "fork") if use_fork is None else use_fork
+        self.running: _Run | None = None
+        self.queued: tuple[tuple[str, ...], list[Action], float] | None = None
+        self.wanted: tuple[str, ...] | None = None  # the key of the latest submitted bundle
+        self.cache: OrderedDict[tuple[str, ...], Forecast] = OrderedDict()
+        self.in_force: Forecast | None = None
+        self.newest: Forecast | None = None  # the last forecast to arrive this turn
+        self.no_action: tuple[float, ...] | None = None
+        self.latency: list[tuple[float, float]] = []  # (wall seconds submit -> result, child CPU seconds)
+        self.errors: list[str] = []
+        self.runs = 0  # forecasts started (tests: a burst of submits starts few)
+        self._seen: tuple[int, int] | None = None
+        self._in_force_asked = False  # the run for the programmes in force was started this turn
+
+    # ------------------------------------------------------------------ asking
+    def submit(self, actions: list[Action]) -> None:
+        """Ask for the forecast with `actions` staged; replaces whatever was queued."""
+        self._check_world()
+        key = staged_key(actions)
+        self.wanted = key
+        if key in self.cache or (self.running is not None and self.running.key == key):
+            self.queued = None
+        else:
+            self.queued = (key, list(actions), time.perf_counter())
+        self._start_next()
+
+    def current(self) -> Forecast | None:
+        """The forecast of the latest submitted bundle, if it is known."""
+        return self.cache.get(self.wanted) if self.wanted is not None else None
+
+    def latest(self) -> Forecast | None:
+        """The forecast to show for the latest bundle: its own once known, else (while a slider is
+        still moving) the newest staged forecast of this turn, a step or two behind the slider."""
+        if not self.wanted:
+            return None
+        found = self.current()
+        if found is None and self.newest is not None and self.newest.staged:
+            found = self.newest
+        return found
+
+    @property
+    def busy(self) -> bool:
+        return self.running is not None or self.queued is not None
+
+    def poll(self) -> Forecast | None:
+        """Collect a finished run, start the next; the latest bundle's forecast when it arrives."""
+        self._check_world()
+        arrived = None
+        if self.running is not None and self._collect(self.running):
+            finished, self.running = self.running, None
+            arrived = self._finish(finished)
+        arrived = self._start_next() or arrived
+        if arrived is not None and arrived.staged == self.wanted:
+            return arrived
+        return None
+
+    def wait(self, timeout: float = 30.0) -> Forecast | None:
+        """Poll until nothing is running or queued (tests and benchmarks); the latest forecast."""
+        end = time.perf_counter() + timeout
+        result = None
+        while self.busy and time.perf_counter() < end:
+            result = self.poll() or result
+            if self.running is not None and self.use_fork:
+                select.select([self.running.fd], [], [], 0.05)
+        return self.current() or result
+
+    def close(self) -> None:
+        """Stop a run in progress (the game is left or replaced)."""
+        run, self.running, self.queued = self.running, None, None
+        if run is not None:
+            with contextlib.suppress(OSError):
+                os.kill(run.pid, 9)
+            with contextlib.suppress(OSError):
+                os.close(run.fd)
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(run.pid, 0)
+
+    # ------------------------------------------------------------------ the runs
+    def _check_world(self) -> None:
+        """A new turn or a new world: every forecast is out of date."""
+        world = self.world_of()
+        seen = (id(world), world.turn)
+        if seen == self._seen:
+            return
+        new_world = self._seen is None or self._seen[0] != id(world)
+        self._seen = seen
+        self.close()
+        self.cache.clear()
+        self.in_force = self.newest = None
+        self._in_force_asked = False
+        if new_world:
+            self.no_action = None
+        self.wanted = None
+
+    def _start_next(self) -> Forecast | None:
+        """Start the next run if none is running: the programmes in force first. Without fork
+        the runs are played here and now; the last one played is returned."""
+        done = None
+        while self.running is None and not self.world_of().finished:
+            if not self._in_force_asked:
+                self._in_force_asked = True
+                job = ((), [], time.perf_counter())
+            elif self.queued is not None:
+                job, self.queued = self.queued, None
+            else:
+                break
+            key, actions, submitted = job
+            baseline = self.no_action is None and self.baseline_of is not None and not key
+            if not self.use_fork:
+                done = self._finish_inline(key, actions, submitted, baseline)
+            else:
+                self._fork(key, actions, submitted, baseline)
+        return done
+
+    def _payload(self, actions: list[Action], baseline: bool) -> dict:
+        """The work of one run: done in the child on its copy-on-write world."""
+        world = self.world_of()
+        result = {"forecast": play_rest(world, self.code, actions)}
+        if baseline:
+            result["no_action"] = play_baseline(self.baseline_of(), self.code)
+        return result
+
+    def _fork(self, key, actions, submitted, baseline) -> None:
+        read, write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):  # or the child would print buffered text again
+            with contextlib.suppress(Exception):
+                stream.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: play on, answer, leave without running the parent's exit handlers
+            code = 0
+            try:
+                os.close(read)
+                os.nice(5)  # the window's frames come first when the cores are busy
+                gc.disable()  # a short run: collecting would touch (and copy) the parent's pages
+                try:
+                    data = pickle.dumps(("ok", self._payload(actions, baseline)))
+                except BaseException as exc:  # reported to the parent, which shows no forecast
+                    data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(write, view):]
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(write)
+        os.set_blocking(read, False)
+        self.runs += 1
+        self.running = _Run(pid=pid, fd=read, key=key, turn=self.world_of().turn, submitted=submitted)
+
+    def _collect(self, run: _Run) -> bool:
+        """Read what the child has written; True once it has finished."""
+        while True:
+            try:
+                chunk = os.read(run.fd, 1 << 16)
+            except BlockingIOError:
+                return False
+            if not chunk:
+                return True
+            run.chunks.append(chunk)
+
+    def _finish(self, run: _Run) -> Forecast | None:
+        os.close(run.fd)
+        cpu = 0.0
+        with contextlib.suppress(ChildProcessError, OSError):
+            _, _, usage = os.wait4(run.pid, 0)
+            cpu = usage.ru_utime + usage.ru_stime
+        try:
+            status, payload = pickle.loads(b"".join(run.chunks))  # our own child's bytes, never a file's
+        except Exception as exc:
+            status, payload = "error", f"no answer from the forecast ({type(exc).__name__})"
+        if status != "ok":
+            self.errors.append(str(payload))
+            return None
+        return self._store(payload, run.submitted, cpu)
+
+    def _finish_inline(self, key, actions, submitted, baseline) -> Forecast:
+        world = self.world_of()
+        trial = world.fork()
+        base = self.baseline_of().fork() if baseline else None
+        try:
+            payload = {"forecast": play_rest(trial, self.code, actions)}
+            if base is not None:
+                payload["no_action"] = play_baseline(base, self.code)
+        finally:
+            trial.close()
+            if base is not None:
+                base.close()
+        self.runs += 1
+        return self._store(payload, submitted, payload["forecast"].cpu)
+
+    def _store(self, payload: dict, submitted: float, cpu: float) -> Forecast:
+        result: Forecast = payload["forecast"]
+        if "no_action" in payload:
+            self.no_action = payload["no_action"]
+        if not result.staged:
+            self.in_force = result
+        self.cache[result.staged] = result
+        self.newest = result
+        while len(self.cache) > CACHE_SIZE:
+            self.cache.popitem(last=False)
+        self.latency.append((time.perf_counter() - submitted, cpu))
+        return result

@@ -1,0 +1,98 @@
+"""The desk's lever preview and the live forecast on the index chart, headless with real pygame
+events: hover a lever, drag its slider, read the panel and look for the three lines."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+import pygame
+import pytest
+from uitools import post
+
+from game.text import quarter_name, tr
+from game.ui.app import CHART_RECT, IN_FORCE, SIZE, STAGED, GameApp
+from game.ui.charts import BASE
+from game.ui.session import Session
+
+
+@pytest.fixture
+def app(tmp_path):
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    session = Session("baseline", 7, saves_dir=tmp_path, autosave=False)
+    for _ in range(8):  # past the centre's opening, with twelve quarters left to forecast
+        session.end_turn([])
+    game = GameApp(session, "en", screen)
+    game.frame()
+    yield game
+    game.close()
+    pygame.quit()
+
+
+def hover(app, pos) -> None:
+    post(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
+    app.frame()
+
+
+def colours_in(screen, rect) -> set:
+    shot = screen.subsurface(rect)
+    return {shot.get_at((x, y))[:3] for x in range(0, rect.width, 1) for y in range(0, rect.height, 2)}
+
+
+def test_hovering_a_lever_and_dragging_its_slider_shows_its_preview_and_three_forecast_lines(app):
+    world = app.session.world
+    app.desk.open_lever("rd_grant")
+    app.frame(0.5)
+    slider = app.desk.slider("rd_grant:Rebellions")
+    hover(app, slider.rect.center)
+    panel = app.lever_panel
+    assert panel.key == "rd_grant:Rebellions"
+    assert "Rebellions" in panel.title and tr("ui.preview.lag0", "en").format(
+        date=quarter_name(world.now + 1, "en")) in panel.text
+    assert "Acts through: Accelerator share" in panel.text and tr("ui.preview.move", "en") in panel.text
+    arrow = slider.right_button.rect.center
+    post(pygame.MOUSEMOTION, pos=arrow, rel=(0, 0), buttons=(1, 0, 0))
+    post(pygame.MOUSEBUTTONDOWN, pos=arrow, button=1)
+    for _ in range(6):  # a drag: several slider events, coalesced by the scheduler
+        app.frame(0.05)
+    post(pygame.MOUSEBUTTONUP, pos=arrow, button=1)
+    app.frame(0.05)
+    amount = app.desk.values["rd_grant:Rebellions"]
+    assert amount > 0
+    assert app.forecasts.runs <= 3, "the programmes in force, then at most one run in progress and one queued"
+    app.forecasts.wait()
+    app.frame()
+    assert panel.key == "rd_grant:Rebellions"
+    quarters = world.turns - world.turn
+    assert f"Cost this quarter: {amount:.1f}B KRW" in panel.text
+    assert f"Cost over the rest of the term ({quarters} quarters): {amount * quarters:,.1f}B KRW" in panel.text
+    assert tr("ui.preview.effect", "en").format(date=quarter_name(world.start + world.turns - 1, "en")) in panel.text
+    assert f"{tr('korea_index', 'en')} " in panel.text
+    lines = app.chart_lines
+    assert set(lines) == {"no_action", "in_force", "staged"}
+    assert len(lines["no_action"]) == world.turns and len(lines["staged"]) == quarters + 1  # from the last played
+    assert app.forecasts.current().staged and app.forecasts.in_force.staged == ()
+    app.draw()
+    seen = colours_in(app.screen, CHART_RECT)
+    assert {BASE, IN_FORCE, STAGED} <= seen, "no action (grey), in force (blue) and staged (orange) drawn"
+    app.set_language("ko")
+    app.frame()
+    app.desk.open_lever("rd_grant")  # the desk is rebuilt in Korean, scrolled to the top
+    app.frame(0.5)
+    hover(app, app.desk.slider("rd_grant:Rebellions").rect.center)
+    assert panel.key == "rd_grant:Rebellions" and app.desk.values["rd_grant:Rebellions"] == amount
+    assert "영향을 주는 지표" in panel.text and "예상 효과" in panel.text
+
+
+def test_the_keyboard_focus_shows_the_preview_of_the_focused_slider(app):
+    hover(app, (5, 300))  # the mouse away from the desk
+    assert app.lever_panel.key is None
+    post(pygame.KEYDOWN, key=pygame.K_TAB, mod=0, unicode="", scancode=0)
+    post(pygame.KEYDOWN, key=pygame.K_TAB, mod=0, unicode="", scancode=0)
+    app.frame()
+    app.frame()
+    assert app.focus == "desk" and app.lever_panel.key == app.desk.focused == "foundry_subsidy"
+    assert tr("ui.preview.estimated", "en") in app.lever_panel.text, "a usage-based programme's cost is an estimate"
