@@ -10,14 +10,15 @@ random streams continue the same draws (game.streams), so the same settings alwa
 same forecast, and a forecast of the programmes in force is exactly the game a player who ends
 every remaining turn without a change would get (tested).
 
-Where the copy comes from: a game in progress cannot be pickled (Mesa's DataCollector holds
-lambdas) and a deep copy costs about a quarter of a 20-turn game, so `ForecastScheduler` runs
-each forecast in a child process made with `os.fork()`: the child sees the parent's world as it
+Where the run happens: re-playing the rest of a term costs tens of milliseconds, too long for a
+frame, and a game in progress cannot be pickled to a worker (Mesa's DataCollector holds lambdas),
+so `ForecastScheduler` runs each forecast in a child process made with `os.fork()`: the child sees the parent's world as it
 was at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result
 to a pipe and exits. The desktop's frames run on in the parent while the child uses the other
 core. A burst of slider events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at
 most one run in progress and one queued, the latest settings replacing the queued ones. Where
-`os.fork` does not exist (Windows) the scheduler runs each forecast in `poll`, on `World.fork()`.
+`os.fork` is not safe (macOS: see FORK_SAFE) or does not exist (Windows) the scheduler runs each
+forecast in `poll`, on `World.fork()`.
 
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
 """
@@ -39,6 +40,12 @@ from dataclasses import dataclass, field
 from agents.controllers import Controller, LaissezFaire
 from game.actions import Action
 from game.score import country_breakdown
+
+# A forked child of the desktop game runs only Python and numpy and leaves with os._exit. On
+# Linux that is safe; on macOS a process that has started Cocoa (pygame's window) or Accelerate
+# must not run on after fork() without exec (Apple's frameworks are not fork-safe: Python's own
+# multiprocessing spawns there since 3.8), and Windows has no fork: both forecast in poll().
+FORK_SAFE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
 CACHE_SIZE = 64  # forecasts kept per turn (a slider dragged back to a setting already forecast)
 
@@ -146,7 +153,7 @@ class ForecastScheduler:
         self.world_of = world_of
         self.code = code
         self.baseline_of = baseline_of
-        self.use_fork = hasattr(os, "fork") if use_fork is None else use_fork
+        self.use_fork = FORK_SAFE if use_fork is None else use_fork
         self.running: _Run | None = None
         self.queued: tuple[tuple[str, ...], list[Action], float] | None = None
         self.wanted: tuple[str, ...] | None = None  # the key of the latest submitted bundle
