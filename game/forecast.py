@@ -12,13 +12,13 @@ every remaining turn without a change would get (tested).
 
 Where the run happens: re-playing the rest of a term costs tens of milliseconds, too long for a
 frame, and a game in progress cannot be pickled to a worker (Mesa's DataCollector holds lambdas),
-so `ForecastScheduler` runs each forecast in a child process made with `os.fork()`: the child sees the parent's world as it
-was at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result
-to a pipe and exits. The desktop's frames run on in the parent while the child uses the other
-core. A burst of slider events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at
-most one run in progress and one queued, the latest settings replacing the queued ones. Where
-`os.fork` is not safe (macOS: see FORK_SAFE) or does not exist (Windows) the scheduler runs each
-forecast in `poll`, on `World.fork()`.
+so `ForecastScheduler` runs each forecast in a child process made with `os.fork()`: the child sees
+the parent's world as it was at the fork (copy-on-write memory: no copy is made up front), plays
+it on, writes the result to a pipe and exits. The desktop's frames run on in the parent while the
+child uses the other core. A burst of slider events is coalesced as SDEverywhere's scheduler does
+it for En-ROADS: at most one run in progress and one queued, the latest settings replacing the
+queued ones. Where `os.fork` is not safe (macOS: see FORK_SAFE) or does not exist (Windows) the
+scheduler runs each forecast in `poll`, on `World.fork()`.
 
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
 """
