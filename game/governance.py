@@ -157,8 +157,11 @@ class Governance:
     def _over_budget(self, country_id: str, action: Action) -> Reason | None:
         """A one-off cost (equity, a brokered link) must fit what is left of the quarter it is paid
         in (it then displaces the programmes, which run at their funded share); a programme must
-        fit the quarterly budget with the others in force. Programmes that ask for more than is
-        left in a quarter are not refused: they run at the funded share (money is conserved)."""
+        fit the quarterly budget with the others in force, unless it costs no more than the
+        policy without it: a cut is never refused for money, or a state whose programmes have
+        outgrown its budget (usage-based ones grow with use) could not cut its way back. Programmes
+        that ask for more than is left in a quarter are not refused: they run at the funded share
+        (money is conserved)."""
         world = self.world
         country = world.countries[country_id]
         once = action.one_off_cost(world, country)
@@ -169,6 +172,8 @@ class Governance:
         else:
             available = country.budget_per_quarter
             need = self.projected_cost(country_id, [action], one_off=False)
+            if need > available + 1e-6 and need <= self.projected_cost(country_id, [], one_off=False) + 1e-6:
+                return None  # it costs no more than the policy without it: a cut
         if need <= available + 1e-6:
             return None
         return Reason("refuse.over_budget", need=money(need, "en", country.currency),
@@ -378,7 +383,8 @@ class Governance:
         lags = world.scenario.levers.lags
         now = sum(a.one_off_cost(world, country) for a in actions if lags.get(a.kind) == 0)
         programmes = self.projected_cost(country_id, list(actions), one_off=False)
-        if programmes > country.budget_per_quarter + 1e-6 or now > country.left + 1e-6:
+        raises = programmes > self.projected_cost(country_id, [], one_off=False) + 1e-6  # a cut is never refused
+        if (raises and programmes > country.budget_per_quarter + 1e-6) or now > country.left + 1e-6:
             return Reason("refuse.over_budget_short")
         return None
 

@@ -326,6 +326,22 @@ def test_bundle_over_budget_in_total_refuses_the_action_that_breaks_it():
     assert world.by_name["FuriosaAI"].cash == pytest.approx(initial_cash("FuriosaAI"))
 
 
+def test_a_cut_is_never_refused_for_money_even_when_programmes_outgrow_the_budget():
+    world = fresh()
+    korea = world.countries["KOR"]
+    grant = 0.4 * korea.budget_per_quarter
+    assert all(v.accepted for v in world.governance.submit("KOR", [RDGrant(designer="Rebellions", amount=grant),
+                                                                   RDGrant(designer="FuriosaAI", amount=grant)]))
+    korea.budget_per_quarter *= 0.3  # the programmes in force ask for more than the budget, even after the cut
+    [raise_it] = world.governance.submit("KOR", [RDGrant(designer="Rebellions", amount=grant * 1.1)])
+    assert not raise_it.accepted and "over budget" in raise_it.reason
+    assert world.governance.check_bundle("KOR", [RDGrant(designer="FuriosaAI", amount=0.0)]) is None
+    [cut] = world.governance.submit("KOR", [RDGrant(designer="FuriosaAI", amount=0.0)])
+    assert cut.accepted, cut.reason
+    assert "FuriosaAI" not in world.governance.policy_in_force("KOR").rd_grants or \
+        world.governance.policy_in_force("KOR").rd_grants["FuriosaAI"] == 0.0
+
+
 def test_procurement_larger_than_the_whole_budget_is_refused_before_the_centre_opens():
     world = fresh()
     before = snapshot(world)
