@@ -12,9 +12,9 @@ every remaining turn without a change would get (tested).
 
 Where the run happens: re-playing the rest of a term costs tens of milliseconds, too long for a
 frame, and a game in progress cannot be pickled to a worker (Mesa's DataCollector holds lambdas),
-so `ForecastScheduler` runs each forecast in a child process made with `os.fork()`: the child sees the parent's world as it
-was at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result
-to a pipe and exits. The desktop's frames run on in the parent while the child uses the other
+so `ForecastScheduler` runs each forecast in a child process made with `os.fork()`: the child sees
+the parent's world as it was at the fork (copy-on-write memory: no copy is made up front), plays
+it on, writes the result to a pipe and exits. The desktop's frames run on in the parent while the child uses the other
 core. A burst of slider events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at
 most one run in progress and one queued, the latest settings replacing the queued ones. Where
 `os.fork` is not safe (macOS: see FORK_SAFE) or does not exist (Windows) the scheduler runs each
@@ -59,6 +59,8 @@ class Forecast:
     scores: tuple[float, ...]  # the country's index after each quarter turn + 1 .. the last
     points: tuple[dict, ...]  # its index by component (points) after each of those quarters
     spent: dict[str, float] = field(default_factory=dict)  # programme -> local currency paid over them
+    owed: tuple[dict, ...] = ()  # programme -> local currency it owed, each of those quarters (usage-based
+    # programmes not used yet have no estimate from last quarter's use: the desk reads their cost here)
     cpu: float = 0.0  # CPU seconds the run took (in the child when forked)
 
     @property
@@ -98,15 +100,17 @@ def play_rest(world, code: str, actions: list[Action]) -> Forecast:
     turn = world.turn
     world.governance.controllers[code] = Holds(actions)
     spec = world.scenario.score
-    scores, points, spent = [], [], {}
+    scores, points, spent, owed = [], [], {}, []
     while not world.finished:
         world.step()
         scores.append(float(world.scores.get(code, 0.0)))
         points.append(country_breakdown(spec, world.indicators, code) if spec is not None else {})
-        for name, (_, paid) in world.countries[code].programmes.items():
+        programmes = world.countries[code].programmes
+        for name, (_, paid) in programmes.items():
             spent[name] = spent.get(name, 0.0) + paid
+        owed.append({name: float(due) for name, (due, _) in programmes.items()})
     return Forecast(turn=turn, staged=staged_key(actions), scores=tuple(scores), points=tuple(points), spent=spent,
-                    cpu=time.process_time() - started)
+                    owed=tuple(owed), cpu=time.process_time() - started)
 
 
 def forecast(world, code: str, actions: list[Action]) -> Forecast:
