@@ -69,10 +69,12 @@ class FoundrySubsidy(Action):
 
 class Procurement(Action):
     """The national AI computing centre's purchase volume and vendor mix (e.g. 50/40/10:
-    the leading foreign vendor, home designers, everyone else); an empty mix buys freely."""
+    the leading foreign vendor, home designers, everyone else); an empty mix buys freely.
+    A `budget` (local currency a quarter) replaces the centre's plan with that fixed volume;
+    none keeps the plan, which grows each quarter (a mix alone must not freeze the plan)."""
 
     kind: Literal["procurement"] = "procurement"
-    budget: Money
+    budget: Money | None = None
     mix: dict[str, Rate] = {}
 
     def check(self, world, country):

@@ -74,8 +74,10 @@ def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") 
             codes = [world.countries[c].name_ko if c in world.countries else c for c in codes]
         parts.append("→ " + ", ".join(codes))
     for key in ("amount", "budget"):
-        if key in action:
+        if action.get(key) is not None:  # a procurement without a budget follows the centre's plan
             parts.append(money(float(action[key]), lang, currency))
+    if action.get("kind") == "procurement" and action.get("budget") is None:
+        parts.append(tr("ui.desk.plan_volume", lang))
     if action.get("mix"):
         parts.append(", ".join(f"{tr(f'ui.country.mix.{k}', lang)} {float(v) * 100:.0f}%"
                                for k, v in action["mix"].items()))

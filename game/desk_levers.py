@@ -27,6 +27,7 @@ from game.actions import (
     ServiceIncentive,
     TradeStance,
 )
+from game.describe import describe_action, money
 from game.policy import STANCES
 from game.text import quarter_name, tr
 
@@ -39,6 +40,7 @@ class Lever:
     high: int
     unit: str  # "pct" or "bkrw" (billions of the country's currency)
     step: int = 1
+    marks: tuple[int, ...] = ()  # settings off the step grid a slider snaps to (the centre's plan)
 
 
 @dataclass
@@ -52,6 +54,8 @@ class DeskSettings:
     producers: list[str] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
     base: dict[str, float | str | bool] = field(default_factory=dict)
+    plan: int | None = None  # the national centre's plan, billions a quarter (the slider's setting for it)
+    follows_plan: bool = True  # the centre buys by its plan (no fixed volume in force)
 
 
 def read_settings(view) -> DeskSettings:
@@ -71,6 +75,8 @@ def read_settings(view) -> DeskSettings:
     if national is not None:
         budget = world.planned_procurement(country, policy)  # before the centre opens too
         mix = policy.procurement_mix or {}
+        settings.plan = round(world.planned_procurement(country) / 1e9)
+        settings.follows_plan = policy.procurement_budget is None
         base["procurement.budget"] = round(budget / 1e9)
         base["procurement.leader"] = round(mix.get("leader", 0.0) * 100)
         base["procurement.domestic"] = round(mix.get("domestic", 0.0) * 100)
@@ -116,7 +122,10 @@ def staged_actions(settings: DeskSettings, values: dict, lang: str) -> tuple[lis
             other = round(1 - leader - domestic, 6)
             if other < 0:
                 return actions, str(tr("ui.reason.mix", lang))
-            actions.append(Procurement(budget=v["procurement.budget"] * 1e9,
+            # the volume at the plan's setting follows the plan as it grows; any other replaces it
+            volume = v["procurement.budget"]
+            follows = volume == settings.plan and (settings.follows_plan or volume != b["procurement.budget"])
+            actions.append(Procurement(budget=None if follows else volume * 1e9,
                                        mix={"leader": leader, "domestic": domestic, "other": other}))
         if v["chip_incentive"] != b["chip_incentive"]:
             actions.append(ChipIncentive(rate=v["chip_incentive"] / 100))
@@ -145,6 +154,40 @@ def staged_actions(settings: DeskSettings, values: dict, lang: str) -> tuple[lis
     return actions, None
 
 
+def procurement_status(view, settings: DeskSettings, values: dict, lang: str) -> str:
+    """The centre's volume in words: following its plan (this quarter's and the term's last), or
+    a fixed volume in its place, and by how much it differs from the plan. A fixed volume does
+    not grow, so one set to the plan today falls behind it (the model: `World.planned_procurement`)."""
+    world = view.world
+    national = world.national_buyer(view.code)
+    if national is None or settings.plan is None:
+        return ""
+    country = view.country
+    last = world.start + world.turns - 1
+    end = country.to_local(national.planned_budget(last))
+    volume = values.get("procurement.budget", settings.plan)
+    follows = volume == settings.plan and (settings.follows_plan or volume != settings.base.get("procurement.budget"))
+    fill = {"now": money(settings.plan * 1e9, lang, country.currency), "end": money(end, lang, country.currency),
+            "date": quarter_name(last, lang)}
+    if follows:
+        return tr("ui.desk.plan_follows", lang).format(**fill)
+    gap = volume / settings.plan - 1 if settings.plan > 0 else 0.0
+    fill["volume"] = money(volume * 1e9, lang, country.currency)
+    if abs(gap) < 0.005:
+        return tr("ui.desk.plan_fixed_same", lang).format(**fill)
+    more = tr("ui.desk.above" if gap > 0 else "ui.desk.below", lang)
+    return tr("ui.desk.plan_fixed", lang).format(gap=abs(gap), more=more, **fill)
+
+
+def scheduled(view, lang: str) -> list[tuple[int, str]]:
+    """The country's Actions accepted but still waiting out their lag, each with the quarter it
+    takes effect, in words, earliest first (governance's `scheduled`)."""
+    world = view.world
+    currency = view.country.currency
+    return [(quarter, describe_action(action.model_dump(), lang, world, currency))
+            for quarter, action in world.governance.scheduled(view.code)]
+
+
 def display_name(world, name: str, lang: str) -> str:
     """A firm's or an industry's name as the desk writes it in `lang`."""
     agent = world.by_name.get(name)
@@ -166,7 +209,9 @@ def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, l
             date=quarter_name(national.opens, lang)))] if deciding_for < national.opens else []
         sections.append(("lever.procurement", [
             *opening,
-            Lever("procurement.budget", tr("ui.desk.budget", lang), 0, top, "bkrw", 10),
+            ("note", "procurement.plan", tr("ui.desk.plan_note", lang)),
+            Lever("procurement.budget", tr("ui.desk.budget", lang), 0, top, "bkrw", 10,
+                  marks=(settings.plan,) if settings.plan is not None else ()),
             Lever("procurement.leader", tr("ui.desk.mix_leader", lang), 0, 100, "pct", 5),
             Lever("procurement.domestic", tr("ui.desk.mix_domestic", lang), 0, 100, "pct", 5),
         ]))
@@ -202,7 +247,8 @@ def check_values(settings: DeskSettings, sections: list[tuple[str, list]], value
             if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
                 return f"{key}: a whole number is expected"
             on_grid = lever.low <= value <= lever.high and not (value - lever.low) % lever.step
-            if not on_grid and value != settings.base.get(key):  # the setting in force may be off the grid
+            if not on_grid and value != settings.base.get(key) and value not in lever.marks:
+                # the setting in force, or the centre's plan, may be off the grid
                 return f"{key}: {value} is not on the lever ({lever.low} to {lever.high}, steps of {lever.step})"
         elif kinds.get(key) == "toggle":
             if not isinstance(value, bool):

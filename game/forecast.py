@@ -59,6 +59,8 @@ class Forecast:
     scores: tuple[float, ...]  # the country's index after each quarter turn + 1 .. the last
     points: tuple[dict, ...]  # its index by component (points) after each of those quarters
     spent: dict[str, float] = field(default_factory=dict)  # programme -> local currency paid over them
+    owed: tuple[dict, ...] = ()  # programme -> local currency it owed, each of those quarters (usage-based
+    # programmes not used yet have no estimate from last quarter's use: the desk reads their cost here)
     cpu: float = 0.0  # CPU seconds the run took (in the child when forked)
 
     @property
@@ -98,15 +100,17 @@ def play_rest(world, code: str, actions: list[Action]) -> Forecast:
     turn = world.turn
     world.governance.controllers[code] = Holds(actions)
     spec = world.scenario.score
-    scores, points, spent = [], [], {}
+    scores, points, spent, owed = [], [], {}, []
     while not world.finished:
         world.step()
         scores.append(float(world.scores.get(code, 0.0)))
         points.append(country_breakdown(spec, world.indicators, code) if spec is not None else {})
-        for name, (_, paid) in world.countries[code].programmes.items():
+        programmes = world.countries[code].programmes
+        for name, (_, paid) in programmes.items():
             spent[name] = spent.get(name, 0.0) + paid
+        owed.append({name: float(due) for name, (due, _) in programmes.items()})
     return Forecast(turn=turn, staged=staged_key(actions), scores=tuple(scores), points=tuple(points), spent=spent,
-                    cpu=time.process_time() - started)
+                    owed=tuple(owed), cpu=time.process_time() - started)
 
 
 def forecast(world, code: str, actions: list[Action]) -> Forecast:

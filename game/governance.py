@@ -190,6 +190,12 @@ class Governance:
                 self._apply_to_policy(action, policy, country, dry=True)
         return policy
 
+    def scheduled(self, country_id: str) -> list[tuple[int, Action]]:
+        """A country's Actions accepted but still in their lag: (the quarter it takes effect,
+        the Action), earliest first (a desk lists them; Observation.waiting counts them)."""
+        return sorted(((ready, action) for ready, owner, action in self.pending if owner == country_id),
+                      key=lambda p: p[0])
+
     def _apply_to_policy(self, action: Action, policy, country, dry: bool) -> None:
         if dry and action.kind in ("broker_link", "equity", "export_control"):
             return  # these act on the world, not on policy settings

@@ -133,6 +133,45 @@ def preview(world, code: str, key: str, actions: list) -> LeverPreview:
                         estimated=kind in USAGE_BASED or kind == "capacity_support", one_off=one_off)
 
 
+def staged_policy(world, code: str, actions: list):
+    """`code`'s policy once the Actions in their lag and `actions` are in force (the desk's)."""
+    country = world.countries[code]
+    policy = world.governance.policy_in_force(code)
+    for action in actions:
+        if action.kind not in ("broker_link", "equity", "export_control"):
+            action.apply(policy, world, country)
+    return policy
+
+
+def unpaid_commitment(world, code: str, actions: list) -> float:
+    """A fixed centre volume counts against the budget before the centre opens (the model's
+    budget check: `World.procurement_cost`), but nothing is paid until it opens: what the desk
+    takes off "cost this quarter" for it."""
+    buyer = world.national_buyer(code)
+    deciding = world.now if world.in_turn else world.now + 1
+    if buyer is None or deciding >= buyer.opens:
+        return 0.0
+    policy = staged_policy(world, code, actions)
+    return policy.procurement_budget or 0.0
+
+
+def usage_this_quarter(world, code: str, actions: list, forecast) -> tuple[float, str]:
+    """What the usage-based programmes the model cannot price from last quarter's use (set above
+    0 but not used yet: `World.usage_estimate` gives 0) cost this quarter, from the forecast of
+    these `actions` (its first quarter), and how sure the desk is of its whole cost: "exact" (no
+    usage-based programme runs), "estimated", or "pending" (the forecast is not in yet)."""
+    policy = staged_policy(world, code, actions)
+    running = [k for k in USAGE_BASED if getattr(policy, k) > 0]
+    unpriced = [k for k in running if world.usage_estimate(code, policy, k) <= 0]
+    if not running:
+        return 0.0, "exact"
+    if not unpriced:
+        return 0.0, "estimated"
+    if forecast is None or not forecast.owed:
+        return 0.0, "pending"
+    return sum(forecast.owed[0].get(k, 0.0) for k in unpriced), "estimated"
+
+
 def signed(points: float) -> str:
     """A change in points to one decimal, "±0.0" for one too small to show (never "-0.0")."""
     return f"{points:+.1f}" if abs(points) >= 0.05 else "±0.0"
@@ -163,9 +202,15 @@ def lines(world, code: str, p: LeverPreview, lang: str, in_force=None, staged=No
         out.append((tr("ui.preview.lag0", lang).format(date=quarter_name(p.first_bites, lang)), "text"))
     else:
         out.append((tr("ui.preview.lag", lang).format(n=p.lag, date=quarter_name(p.first_bites, lang)), "text"))
-    out.append((tr("ui.preview.cost_now", lang).format(cost=money(p.this_quarter, lang, currency)), "text"))
+    now, each = p.this_quarter, p.per_quarter
+    if p.kind in USAGE_BASED and staged is not None and staged.owed:  # not used yet: the forecast prices it
+        quarters = staged.owed
+        now = now or quarters[0].get(p.kind, 0.0)
+        if p.first_bites is not None and 0 <= p.first_bites - p.decided < len(quarters):
+            each = each or quarters[p.first_bites - p.decided].get(p.kind, 0.0)
+    out.append((tr("ui.preview.cost_now", lang).format(cost=money(now, lang, currency)), "text"))
     if p.first_bites is not None and p.first_bites != p.decided:
-        out.append((tr("ui.preview.cost_each", lang).format(cost=money(p.per_quarter, lang, currency)), "text"))
+        out.append((tr("ui.preview.cost_each", lang).format(cost=money(each, lang, currency)), "text"))
     out.append((tr("ui.preview.cost_term", lang).format(n=p.quarters, cost=money(p.term, lang, currency)), "text"))
     if p.one_off:
         out.append((tr("ui.preview.one_off", lang).format(cost=money(p.one_off, lang, currency)), "dim"))

@@ -422,8 +422,17 @@ class GameApp:
         screen.blit(score_text, score_text.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 52)))
         span = self.fonts.render(f"{world.history[0]['date']} - {world.date}" if world.history else "", 15, DIM)
         screen.blit(span, (x, y + 40))
+        versus = report.no_action(world, self.charts.baseline_history(world))  # the same seed, nothing new done
+        if versus is not None:
+            gap = tr("ui.end.gap" if versus["difference"] >= 0 else "ui.end.gap_negative", lang).format(
+                diff=versus["difference"] if versus["difference"] >= 0 else -versus["difference"])
+            line = f"{tr('ui.end.no_action', lang).format(score=versus['whatif'], grade=versus['whatif_grade'])}" \
+                   f"  ·  {gap}"
+            label = self.fonts.render(line, 14, BASE, bold=True)
+            screen.blit(label, label.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 80)))
+            self.end_versus = versus
         # the index by component: a bar per component (points of 100) and what it adds to the total
-        y = rect.y + 96
+        y = rect.y + 104
         screen.blit(self.fonts.render(tr("ui.end.breakdown", lang), 17, TEXT, bold=True), (x, y))
         y += 30
         col = self.fonts.render(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM)
@@ -446,20 +455,28 @@ class GameApp:
             briefing.draw_questions(screen, self.fonts, pygame.Rect(rect.x + 540, rect.y + 412, rect.width - 570,
                                                                     rect.height - 486), lesson, lang)
         # turning points
-        x2, y = rect.x + 540, rect.y + 96
+        x2, y = rect.x + 540, rect.y + 104
         width = rect.right - 30 - x2
         screen.blit(self.fonts.render(tr("ui.end.turning_points", lang), 17, TEXT, bold=True), (x2, y))
-        y += 30
+        y += 28
+        bottom = rect.y + (404 if lesson is not None else 420)  # the lesson questions or the term chart below
         for tp in report.turning_points(world, lang):
             colour = (143, 214, 148) if tp["delta"] >= 0 else (255, 138, 101)
             line = f"{tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f})"
             screen.blit(self.fonts.render(line, 15, colour, bold=True), (x2, y))
-            y += 22
-            for text in tp["events"] or [tr("ui.end.no_event", lang)]:
+            y += 21
+            # what moved it: the components and the levers, events and mechanisms behind each
+            rows = [(text, TEXT) for text in tp["drivers"]]
+            untold = [e for e in tp["events"] if not any(e in d for d in tp["drivers"])]  # events not named above
+            if untold or not (tp["events"] or tp["drivers"]):
+                rows.append(("; ".join(untold) or tr("ui.end.no_event", lang), DIM))
+            for text, tone in rows:
                 for i, part in enumerate(self.fonts.wrap(text, 13, width - 16)[:2]):
-                    screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, DIM), (x2 + 8, y))
-                    y += 18
-            y += 8
+                    if y + 18 > bottom:
+                        break
+                    screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, tone), (x2 + 8, y))
+                    y += 17
+            y += 6
         if self.debrief_path is not None:
             where = self.fonts.render(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}"[:150], 13, DIM)
             screen.blit(where, (rect.x + 20, rect.bottom - 84))
@@ -468,18 +485,34 @@ class GameApp:
         """The index over the whole term with the grade bands; turning points marked."""
         world, lang = self.session.world, self.lang
         screen.blit(self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True), (plot.x, plot.y - 24))
+        # the grade bands' labels in a margin of their own, left of the plot: no line crosses them
+        margin = max(self.fonts.font(12).size(f"{g} {low:.0f}")[0] for g, low in grade_bands(world, PLAYER)) + 10 \
+            if grade_bands(world, PLAYER) else 0
+        plot = pygame.Rect(plot.x + margin, plot.y, plot.width - margin, plot.height)
+        self.term_plot = plot
         pygame.draw.rect(screen, (14, 20, 30), plot)
         for g, low in grade_bands(world, PLAYER):
             y = plot.bottom - plot.height * low / 100
             pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
-            screen.blit(self.fonts.render(f"{g} {low:.0f}", 12, DIM), (plot.x + 4, y - 16))
+            label = self.fonts.render(f"{g} {low:.0f}", 12, DIM)
+            screen.blit(label, label.get_rect(midright=(plot.x - 6, y)))
         series = [h["korea_index"]["total"] for h in world.history]
         if len(series) < 2:
             return
         step = plot.width / (len(series) - 1)
-        points = [(plot.x + i * step, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
-                  for i, v in enumerate(series)]
+
+        def xy(values):
+            return [(plot.x + i * step, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
+                    for i, v in enumerate(values)]
+
+        points = xy(series)
+        still = [h["korea_index"]["total"] for h in self.charts.baseline_history(world)][:len(series)]
+        dashed(screen, BASE, xy(still), 2, (8, 5))  # doing nothing new, the same seed
         pygame.draw.lines(screen, YELLOW, False, points, 3)
+        for i, (text, colour) in enumerate(((tr("ui.charts.you", lang), YELLOW),
+                                            (tr("ui.charts.baseline", lang), BASE))):
+            label = self.fonts.render(f"{text} {(series if i == 0 else still)[-1]:.1f}", 12, colour, bold=i == 0)
+            screen.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 4 + 16 * i)))
         marked = {tp["date"] for tp in report.turning_points(world, lang)}
         for i, h in enumerate(world.history):
             if h["date"] in marked:
@@ -591,8 +624,11 @@ class GameApp:
         shade.fill((0, 0, 0, 170))
         backdrop.blit(shade, (0, 0))
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
-        width, row = 640, 58
-        height = 128 + row * len(event.choices)
+        code = event.chooser if event.chooser in self.session.world.countries else self.session.code
+        self.choice_lines = self.choice_outlook(event, code)  # the stakes of each answer (tests read them)
+        budget_line, lines = self.choice_lines
+        width, row = 700, 80
+        height = 156 + row * len(event.choices)
         rect = pygame.Rect(0, 0, width, height)
         rect.center = (SIZE[0] // 2, SIZE[1] // 2)
         panel = UIPanel(rect, manager=manager, object_id="#menu")
@@ -601,15 +637,20 @@ class GameApp:
         UILabel(pygame.Rect(14, 34, width - 28, 30), title, manager=manager, container=panel, object_id="#section")
         UITextBox(html.escape(text), pygame.Rect(10, 64, width - 24, 56), manager=manager, container=panel,
                   object_id="#reason")
+        UILabel(pygame.Rect(14, 122, width - 28, 24), budget_line, manager=manager, container=panel,
+                object_id="#small")
         buttons = {}
         for i, choice in enumerate(event.choices):
+            top = 150 + i * row
             label = f"{i + 1}. {choice.label_ko if ko else choice.label_en}"
-            button = UIButton(pygame.Rect(14, 120 + i * row, width - 32, 34), label, manager=manager,
+            button = UIButton(pygame.Rect(14, top, width - 32, 34), label, manager=manager,
                               container=panel)
             buttons[button] = i
             what = ", ".join(describe_action(a, self.lang, self.session.world) for a in choice.actions)
             what = what or tr("ui.event.no_action", self.lang)
-            UILabel(pygame.Rect(24, 154 + i * row, width - 48, 20), what, manager=manager, container=panel,
+            UILabel(pygame.Rect(24, top + 34, width - 48, 20), what, manager=manager, container=panel,
+                    object_id="#small")
+            UILabel(pygame.Rect(24, top + 54, width - 48, 20), lines[i], manager=manager, container=panel,
                     object_id="#small")
         answer = None
         clock = pygame.time.Clock()
@@ -637,6 +678,31 @@ class GameApp:
         panel.kill()
         manager.update(0.0)
         return answer
+
+    def choice_outlook(self, event, code: str) -> tuple[str, list[str]]:
+        """The budget left this quarter, and for each answer its cost, the budget it leaves and
+        the index a few quarters on against the answer that changes least (game/choice_preview.py)."""
+        from game.choice_preview import outlooks
+
+        world, lang = self.session.world, self.lang
+        country = world.countries[code]
+        found, when = outlooks(world, code, event)
+        cash = lambda v: money(v, lang, country.currency)  # noqa: E731
+        free = max((o.left + o.cost_now for o in found), default=country.budget_per_quarter)
+        budget = tr("ui.event.budget", lang).format(left=cash(free), budget=cash(country.budget_per_quarter))
+        ref = next((o for o in found if o.reference), None)
+        ref_label = (event.choices[ref.index].label_ko if lang == "ko" else event.choices[ref.index].label_en) \
+            if ref is not None else ""
+        lines = []
+        for o in found:
+            if o.refused is not None:
+                lines.append(f"{tr('ui.desk.refused', lang)}: {in_language(o.refused, lang)}")
+                continue
+            score = tr("ui.event.index", lang).format(date=quarter_name(when, lang), score=o.score)
+            if ref is not None and ref.score is not None and not o.reference:
+                score += " " + tr("ui.event.versus", lang).format(delta=o.score - ref.score, choice=ref_label)
+            lines.append(tr("ui.event.outlook", lang).format(cost=cash(o.cost_now), left=cash(o.left), score=score))
+        return budget, lines
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
@@ -897,6 +963,7 @@ class GameApp:
         forecasts.poll()
         if desk.reason is None and staged_key(desk.actions) != forecasts.wanted:
             forecasts.submit(desk.actions)
+        desk.set_forecast(forecasts.current() if desk.reason is None else None)  # prices new subsidies
         key = None
         if self.menu is None and not self.end_buttons and not self.why.is_open and not self.glossary.open \
                 and not self.lesson.is_open:

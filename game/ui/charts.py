@@ -17,6 +17,7 @@ import math
 import pygame
 
 from game.baseline_run import BaselineRun
+from game.race import race
 from game.score import component_id, rule_of
 from game.text import tr
 from game.ui.mapview import GOOD_COLOURS
@@ -148,9 +149,12 @@ class Charts:
         for i, market in enumerate(SHARE_MARKETS):
             top = max(36, 6 + hint.get_height() + note.get_height())  # the header grows with the text size
             self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + top, w - 8, 274 - top), lang)
-        half = (self.rect.width - 24) // 2
-        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + 284, half, 200), lang)
-        self._index(surface, world, base, pygame.Rect(x0 + 16 + half, y0 + 284, half, 200), lang)
+        # prices, the index against doing nothing, and the race of every country's own score
+        width = self.rect.width - 32
+        wide = (round(width * 0.34), round(width * 0.30))
+        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + 284, wide[0], 200), lang)
+        self._index(surface, world, base, pygame.Rect(x0 + 16 + wide[0], y0 + 284, wide[1], 200), lang)
+        self._race(surface, world, pygame.Rect(x0 + 24 + sum(wide), y0 + 284, width - sum(wide), 200), lang)
         self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + 494, self.rect.width - 16,
                                                            self.rect.height - 500), lang)
         self.surface = surface
@@ -226,7 +230,8 @@ class Charts:
 
     def _prices(self, surface, world, box: pygame.Rect, lang: str) -> None:
         plot = self._frame(surface, box, tr("ui.charts.prices", lang), lang)
-        plot = pygame.Rect(plot.x, plot.y, plot.width - 150, plot.height - 22)
+        legend_w = round(118 * self.fonts.scale)
+        plot = pygame.Rect(plot.x, plot.y, plot.width - legend_w - 8, plot.height - 22)
         history = world.history
         ratios = {}
         for good in ("wafer", "hbm", "accelerator"):
@@ -242,7 +247,7 @@ class Charts:
             series_line(surface, self._local(points), GOOD_COLOURS[good], 2, GOOD_DASH[good], GOOD_MARKER[good],
                         every=2)
             self.lines.append((f"price:{good}", points))
-            lx, ly = plot.right + 12, plot.y + 4 + 46 * i
+            lx, ly = plot.right + 8, plot.y + 4 + 46 * i
             dashed(surface, GOOD_COLOURS[good], self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, GOOD_DASH[good])
             marker(surface, GOOD_MARKER[good], (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3,
                    GOOD_COLOURS[good])
@@ -253,7 +258,7 @@ class Charts:
 
     def _index(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
         plot = self._frame(surface, box, tr("korea_index", lang), lang)
-        plot = pygame.Rect(plot.x, plot.y, plot.width - 130, plot.height - 22)
+        plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - 22)  # the legend inside, top left
         self._axes(surface, plot, 100.0, "{:.0f}", world)
         self._dates(surface, plot, world)
         mine = [h["korea_index"].get("total", 0.0) for h in world.history]
@@ -266,13 +271,55 @@ class Charts:
         for i, (label, colour, pattern, shape, hollow, values) in enumerate((
                 (tr("ui.charts.you", lang), YELLOW, None, "circle", False, mine),
                 (tr("ui.charts.baseline", lang), BASE, (8, 5), "square", True, ghost))):
-            lx, ly = plot.right + 12, plot.y + 4 + 46 * i
+            step = max(18, self.fonts.font(12).get_linesize())
+            lx, ly = plot.x + 6, plot.y + 4 + step * i
             dashed(surface, colour, self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, pattern)
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 4, colour, hollow)
-            self._blit(surface, self.fonts.render(label, 13, colour, bold=True), (lx + 28, ly))
-            if values:
-                self._blit(surface, self.fonts.render(f"{values[-1]:.1f}", 13, TEXT), (lx + 28, ly + 20))
+            text = f"{label} {values[-1]:.1f}" if values else label
+            self._blit(surface, self.fonts.render(text, 12, colour, bold=True), (lx + 28, ly))
         self.cells.append(("index", box))
+
+    def _race(self, surface, world, box: pygame.Rect, lang: str) -> None:
+        """The race: every country ranked by its score on its own objective, a sparkline of its
+        quarters (one scale for all, so the lines compare), its score and grade; Korea
+        highlighted. A click on a row asks why that country's score moved."""
+        plot = self._frame(surface, box, tr("ui.charts.race", lang), lang)
+        runners = race(world, lang)
+        if not runners:
+            return
+        values = [v for r in runners for v in r.scores]
+        low, high = min(values), max(values)
+        low, high = max(0.0, low - 2), min(100.0, high + 2)
+        row_h = max(1, (box.bottom - plot.y - 4) // len(runners))
+        size = 12 if row_h < 22 else 13
+        score_w = self.fonts.font(size, True).size("100.0 A")[0] + 6
+        spark_w = max(40, round((box.width - 16) * 0.32))
+        name_w = box.width - 16 - spark_w - score_w - 8
+        for runner in runners:
+            y = plot.y + (runner.rank - 1) * row_h
+            row = pygame.Rect(box.x + 4, y, box.width - 8, row_h - 1)
+            mine = runner.code == PLAYER
+            if mine:
+                pygame.draw.rect(surface, (52, 50, 18), row.move(self.offset), border_radius=3)
+            colour = YELLOW if mine else TEXT
+            name = f"{runner.rank}. {runner.name}"
+            while self.fonts.font(size, mine).size(name)[0] > name_w and len(name) > 4:
+                name = name[:-2] + "…"
+            label = self.fonts.render(name, size, colour, bold=mine)
+            self._blit(surface, label, (row.x + 4, y + (row_h - label.get_height()) // 2))
+            spark = pygame.Rect(row.x + 8 + name_w, y + 3, spark_w, row_h - 7)
+            span = max(len(runner.scores) - 1, 1)
+            points = [(spark.x + spark.width * i / span,
+                       spark.bottom - spark.height * (v - low) / max(high - low, 1e-9))
+                      for i, v in enumerate(runner.scores)]
+            if len(points) >= 2:
+                pygame.draw.lines(surface, colour if mine else DIM, False, self._local(points), 2 if mine else 1)
+            if points:
+                marker(surface, "circle", self._local(points[-1:])[0], 2, colour)
+            value = self.fonts.render(f"{runner.now:.1f} {runner.grade}", size, colour, bold=mine)
+            self._blit(surface, value, (row.right - value.get_width() - 4, y + (row_h - value.get_height()) // 2))
+            self.cells.append((f"score:{runner.code}", row))
+        self.race_rows = runners
 
     def _components(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
         spec = rule_of(world.scenario, PLAYER)

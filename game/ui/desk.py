@@ -15,10 +15,19 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIHorizontalSlider, UILabel, UIPanel, UIScrollingContainer, UITextBox
 
 from game.describe import money
-from game.desk_levers import Lever, display_name, lever_sections, read_settings, staged_actions
+from game.desk_levers import (
+    Lever,
+    display_name,
+    lever_sections,
+    procurement_status,
+    read_settings,
+    scheduled,
+    staged_actions,
+)
+from game.lever_preview import unpaid_commitment, usage_this_quarter
 from game.policy import STANCES
 from game.reasons import in_language
-from game.text import tr
+from game.text import quarter_name, tr
 from game.ui.fonts import Fonts
 
 
@@ -49,6 +58,8 @@ class Desk:
         self.buttons: dict[str, UIButton] = {}
         self.root: UIPanel | None = None
         self.focused: str | None = None  # the slider the arrow keys move (Tab to the desk, Up/Down)
+        self.forecast = None  # the forecast of what is staged (game.forecast): prices new subsidies
+        self.plan_label: UITextBox | None = None  # under the centre's volume: follows the plan or replaces it
         self.reset_from_model()
         self.build()
 
@@ -94,6 +105,7 @@ class Desk:
         if self.root is not None:
             self.root.kill()
         self.widgets, self.value_labels, self.buttons = {}, {}, {}
+        self.plan_label = None
         self.rows: dict[str, tuple[str, list]] = {}  # lever key -> (its section's title, its widgets): hover
         lang, m = self.lang, self.manager
         self.root = UIPanel(self.rect, manager=m, object_id="#desk")
@@ -110,7 +122,12 @@ class Desk:
         # the advisor's advice (game/advisor.py) first: each a link to the section of its lever
         self.advice_box = UITextBox("", pygame.Rect(2, 0, inner - 2, px(124)), manager=m, container=self.scroll,
                                     object_id="#advice")
-        y = px(124) + 6
+        y = px(124) + 4
+        # the Actions accepted but waiting out their lag, with the quarter each takes effect
+        self.scheduled_box = UITextBox("", pygame.Rect(2, y, inner - 2, px(76)), manager=m, container=self.scroll,
+                                       object_id="#advice")
+        y += px(76) + 6
+        self.layout = self.row_keys()
         self.section_y: dict[str, int] = {}
         for section, rows in self.levers():
             self.section_y[section.removeprefix("lever.")] = y
@@ -147,6 +164,23 @@ class Desk:
         else:
             body = "<br><br>".join(f"<a href='{a.lever}'>{html.escape(a.text(self.lang))}</a>" for a in items)
         self.advice_box.set_text(f"{head}<br>{body}")
+        self.show_scheduled()
+
+    def show_scheduled(self) -> None:
+        """The Actions already accepted that wait out their lag, each with its quarter."""
+        lang = self.lang
+        self.scheduled = scheduled(self.session, lang)
+        head = f"<font color='#F0E442'>{html.escape(tr('ui.desk.scheduled', lang))}</font>"
+        body = "<br>".join(html.escape(tr("ui.desk.scheduled_item", lang).format(date=quarter_name(q, lang),
+                                                                                action=text))
+                           for q, text in self.scheduled) or html.escape(tr("ui.desk.nothing_scheduled", lang))
+        self.scheduled_box.set_text(f"{head}<br>{body}")
+
+    def row_keys(self) -> list[tuple[str, ...]]:
+        """The desk's rows by section (a note, a slider, a button): when they change (the centre
+        opens, a designer exits, a link is made) the desk is built again."""
+        return [(title, *(row.key if isinstance(row, Lever) else row[1] for row in rows))
+                for title, rows in self.levers()]
 
     def open_lever(self, kind: str) -> None:
         """Scroll the desk to a lever's section (an advice link, or a front end's request)."""
@@ -169,10 +203,14 @@ class Desk:
                                         (row.low, row.high), manager=m, container=self.scroll,
                                         click_increment=row.step)
             self.widgets[slider] = (row.key, row)
+            if row.key == "procurement.budget":  # whether the volume follows the centre's plan or replaces it
+                self.plan_label = UITextBox("", pygame.Rect(10, y + px(50), inner - 14, px(74)), manager=m,
+                                            container=self.scroll, object_id="#reason")
+                return y + px(self.ROW) + px(74)
             return y + px(self.ROW)
         kind, key, label = row
         if kind == "note":  # a line of explanation under a section title, wrapped to the panel
-            for line in Fonts(self.scale).wrap(label, 13, inner - 28):
+            for line in Fonts(self.scale).wrap(label, 13, inner - 48):  # the theme's font is a little wider
                 UILabel(pygame.Rect(14, y, inner - 22, self.px(22)), line, manager=m, container=self.scroll,
                         object_id="#small")
                 y += self.px(20)
@@ -217,10 +255,20 @@ class Desk:
         """Cost, budget left and validity of what is staged, recomputed now."""
         lang = self.lang
         actions, cost, reason = self.assess()
-        self.actions, self.cost, self.reason = actions, cost, reason
+        extra, certainty = usage_this_quarter(self.session.world, self.session.code, actions if reason is None else [],
+                                              self.forecast)
+        cost += extra  # usage-based programmes not used yet, priced by the forecast's first quarter
+        cost -= unpaid_commitment(self.session.world, self.session.code, actions if reason is None else [])
+        self.actions, self.cost, self.reason, self.certainty = actions, cost, reason, certainty
         budget = self.session.country.budget_per_quarter
         currency = self.session.country.currency
-        self.cost_label.set_text(f"{tr('ui.desk.cost', lang)}: {money(cost, lang, currency)}")
+        note = {"estimated": f" ({tr('ui.desk.estimated', lang)})",
+                "pending": f" ({tr('ui.desk.estimating', lang)})"}.get(certainty, "")
+        self.cost_text = f"{tr('ui.desk.cost', lang)}: {money(cost, lang, currency)}{note}"
+        self.cost_label.set_text(self.cost_text)
+        if self.plan_label is not None:
+            self.plan_text = procurement_status(self.session, self.settings, self.values, lang)
+            self.plan_label.set_text(f'<font color="#B8C4D0">{html.escape(self.plan_text)}</font>')
         self.budget_label.set_text(f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
                                    f" / {money(budget, lang, currency)}")
         if reason:
@@ -243,7 +291,7 @@ class Desk:
             return None
         if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element in self.widgets:
             key, lever = self.widgets[event.ui_element]
-            value = int(round(event.value / lever.step) * lever.step)
+            value = self.snap(lever, event.value)
             if self.values[key] != value:
                 self.values[key] = value
                 self.value_labels[key].set_text(self.fmt(key, lever.unit))
@@ -267,6 +315,17 @@ class Desk:
             self.sync()
         return None
 
+    def set_forecast(self, forecast) -> None:
+        """The forecast of what is staged has arrived: it prices the subsidies not used yet."""
+        if forecast is not self.forecast:
+            self.forecast = forecast
+            self.refresh()
+
+    def snap(self, lever: Lever, value: float) -> int:
+        """A slider's value on its step grid, or on a mark (the centre's plan) within half a step."""
+        near = [m for m in lever.marks if abs(value - m) < lever.step / 2]
+        return near[0] if near else int(round(value / lever.step) * lever.step)
+
     def set_value(self, key: str, value) -> None:
         """Move a lever from code (keyboard shortcuts, tests of the desk's arithmetic)."""
         self.values[key] = value
@@ -279,8 +338,9 @@ class Desk:
         before = {k: v for k, v in self.base.items() if k.startswith("broker_link")}
         keys = set(self.base)
         self.reset_from_model()
+        self.forecast = None  # last quarter's forecast prices nothing now
         after = {k: v for k, v in self.base.items() if k.startswith("broker_link")}
-        if set(self.base) != keys or after != before:
+        if set(self.base) != keys or after != before or self.row_keys() != self.layout:
             self.build()
         else:
             self.show_advice()
@@ -362,7 +422,10 @@ class Desk:
         if not slider:
             return
         _, lever = self.widgets[slider]
-        value = min(max(self.values[self.focused] + direction * lever.step, lever.low), lever.high)
+        now = self.values[self.focused]
+        value = self.snap(lever, now + direction * lever.step)
+        passed = [m for m in lever.marks if min(now, value) < m < max(now, value)]
+        value = min(max(passed[0] if passed else value, lever.low), lever.high)  # a key press stops at the plan
         if value != self.values[self.focused]:
             self.set_value(self.focused, value)
 

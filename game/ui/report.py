@@ -9,6 +9,7 @@ from pathlib import Path
 
 from game import score as scoring
 from game.text import tr
+from game.why import relevant
 
 PLAYER = "KOR"
 
@@ -60,7 +61,79 @@ def turning_points(world, lang: str, n: int = 3) -> list[dict]:
     moves = [(abs(series[i] - series[i - 1]), i) for i in range(1, len(series))]
     chosen = sorted(i for _, i in sorted(moves, reverse=True)[:n])
     return [{"date": world.history[i]["date"], "before": series[i - 1], "after": series[i],
-             "delta": series[i] - series[i - 1], "events": events_of(world, i, lang)} for i in chosen]
+             "delta": series[i] - series[i - 1], "events": events_of(world, i, lang),
+             "drivers": driver_lines(world, i, lang)} for i in chosen]
+
+
+# mechanism entries of the cause log that are a lever at work (their key names it), and the others by name
+MECHANISM_LEVER = {"cause.capacity_support": "capacity_support", "cause.chip_incentive": "chip_incentive",
+                   "cause.convergence": "convergence", "cause.foundry_subsidy": "foundry_subsidy",
+                   "cause.procurement": "procurement", "cause.service_incentive": "service_incentive",
+                   "cause.rd_boost": "rd_grant"}
+
+
+def _cause_name(world, entry: dict, lang: str) -> str | None:
+    """A cause-log entry in a few words: the lever it is (an Action or a programme at work), the
+    event's title, or the market mechanism; None for one that names nothing Korea can read."""
+    key, params = entry["key"], entry.get("params", {})
+    if key in MECHANISM_LEVER:
+        return tr(f"lever.{MECHANISM_LEVER[key]}", lang)
+    if key == "cause.action":
+        return params.get("kind_ko" if lang == "ko" else "kind") or None
+    if key in ("cause.event", "cause.teacher_event"):
+        return params.get("title_ko" if lang == "ko" else "title") or None
+    if key == "cause.choice":
+        return entry.get(lang) or None
+    if key in ("cause.qualification_passed", "cause.exit", "cause.foundry_choice", "cause.variant_designed"):
+        return tr(f"ui.end.{key.removeprefix('cause.')}", lang)
+    return None
+
+
+def drivers(world, index: int, lang: str, n: int = 2) -> list[dict]:
+    """What moved the index in the quarter `world.history[index]`: the `n` components that moved
+    it most (index points, weighted as in the total), each with the levers, events and market
+    mechanisms of that quarter that feed it (the links Why? uses: game.why.relevant), Korea's own
+    and the world's events first."""
+    spec = scoring.rule_of(world.scenario, PLAYER)
+    if spec is None or index < 1 or index >= len(world.history):
+        return []
+    total_weight = sum(c.weight for c in spec.components) or 1.0
+    before, after = world.history[index - 1]["korea_index"], world.history[index]["korea_index"]
+    moves = []
+    for c in spec.components:
+        key = scoring.component_id(c)
+        moves.append((c, (after.get(key, 0.0) - before.get(key, 0.0)) * c.weight / total_weight))
+    causes = world.causes[index + 1] if index + 1 < len(world.causes) else []
+    out = []
+    for c, delta in sorted(moves, key=lambda m: -abs(m[1]))[:n]:
+        if abs(delta) < 0.05:
+            continue
+        key = f"component:{scoring.component_id(c)}"
+        mine = [e for e in causes if e["country"] in (PLAYER, "") or e["source"] == "event"]
+        found = [e for e in mine if relevant(world, key, e)]
+        found.sort(key=lambda e: {"event": 0, "action": 1}.get(e["source"], 2))
+        names = list(dict.fromkeys(filter(None, (_cause_name(world, e, lang) for e in found))))
+        out.append({"component": c.label_ko if lang == "ko" else c.label_en, "points": delta, "causes": names[:3]})
+    return out
+
+
+def driver_lines(world, index: int, lang: str) -> list[str]:
+    """`drivers` as lines of text: "HBM share +1.3: Capacity support, HBM qualification"."""
+    lines = []
+    for d in drivers(world, index, lang):
+        causes = ", ".join(d["causes"]) or tr("ui.end.market_only", lang)
+        lines.append(f"{d['component']} {d['points']:+.1f}: {causes}")
+    return lines
+
+
+def no_action(world, base_history: list[dict]) -> dict | None:
+    """The end of the term beside the no-action game (the charts' `BaselineRun`, the debrief's
+    what-if: the same seed with Korea changing nothing): both indices and grades, the gap."""
+    if not world.history or len(base_history) < len(world.history):
+        return None
+    played, still = final_index(world), base_history[len(world.history) - 1]["korea_index"]["total"]
+    return {"played": played, "whatif": still, "difference": played - still,
+            "played_grade": final_grade(world), "whatif_grade": scoring.grade(world.scenario.score, still, PLAYER)}
 
 
 def all_events(world, lang: str) -> list[tuple[str, str]]:
@@ -87,6 +160,7 @@ def report_markdown(world, scenario_name: str, lang: str) -> str:
     for tp in turning_points(world, lang):
         events = "; ".join(tp["events"]) or t("ui.end.no_event")
         lines.append(f"- {tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
+        lines += [f"  - {line}" for line in tp["drivers"]]
     lines += ["", f"## {t('ui.chart.title')}", "", "| | |", "|---|---:|"]
     lines += [f"| {h['date']} | {h['korea_index']['total']:.1f} |" for h in world.history]
     lines += ["", f"## {t('ui.end.events')}", ""]

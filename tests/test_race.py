@@ -1,0 +1,77 @@
+"""A race you can see (issue 16, item 5), the core half: every country's score on its own
+objective ranked each quarter; the end of the term beside doing nothing; turning points that
+name the levers, events and mechanisms behind the components that moved."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.controllers import make_controller
+from game.baseline_run import baseline_history
+from game.lever_preview import component_label
+from game.model import World
+from game.race import race
+from game.report.debrief import debrief, finals
+from game.scenario import load_scenario
+from game.text import tr
+from game.ui import report
+
+
+@pytest.fixture(scope="module")
+def played():
+    world = World(load_scenario("baseline"), seed=7, controllers={"KOR": make_controller("KOR", "team_korea")},
+                  tables=False)
+    while not world.finished:
+        world.step()
+    yield world
+    world.close()
+
+
+def test_every_country_is_ranked_by_its_own_score_every_quarter(played):
+    runners = race(played, "en")
+    assert [r.code for r in runners] == sorted(played.countries, key=lambda c: -played.scores[c])
+    assert [r.rank for r in runners] == list(range(1, len(played.countries) + 1))
+    korea = next(r for r in runners if r.code == "KOR")
+    assert len(korea.scores) == played.turns
+    assert korea.scores == tuple(h["score"]["KOR"] for h in played.history)
+    assert korea.now == pytest.approx(played.scores["KOR"]) and korea.name == "Korea"
+    assert korea.change == pytest.approx(korea.scores[-1] - korea.scores[-2])
+    assert next(r for r in race(played, "ko") if r.code == "KOR").name == "한국"
+
+
+def test_before_a_quarter_the_race_reads_the_opening_state():
+    world = World(load_scenario("baseline"), seed=7, tables=False)
+    runners = race(world, "en")
+    assert all(len(r.scores) == 1 and r.change == 0.0 for r in runners)
+    assert next(r for r in runners if r.code == "KOR").now == pytest.approx(world.scores["KOR"])
+    world.close()
+
+
+def test_the_end_of_term_comparison_is_the_debriefs(played):
+    base = baseline_history(played.scenario, played.seed_value, played.turn)
+    versus = report.no_action(played, base)
+    assert versus is not None and versus["difference"] > 5, "team_korea beats doing nothing"
+    done = finals(debrief(played, "baseline"))
+    assert versus["whatif"] == pytest.approx(done["whatif"]) and versus["played"] == pytest.approx(done["played"])
+    assert versus["whatif_grade"] == done["whatif_grade"]
+    assert report.no_action(played, base[:-1]) is None, "not played as far: no comparison"
+
+
+def test_turning_points_name_the_components_and_the_levers_that_moved_them(played):
+    points = report.turning_points(played, "en")
+    assert len(points) == 3 and all(tp["drivers"] for tp in points)
+    levers = {tr(f"lever.{k}", "en") for k in ("capacity_support", "chip_incentive", "service_incentive",
+                                               "procurement", "convergence", "foundry_subsidy")}
+    text = " ".join(line for tp in points for line in tp["drivers"])
+    assert any(lever in text for lever in levers), text
+    index = [h["date"] for h in played.history].index(points[0]["date"])
+    drivers = report.drivers(played, index, "en")
+    moved = sorted(drivers, key=lambda d: -abs(d["points"]))
+    assert drivers == moved and len(drivers) <= 2
+    spec = played.scenario.score
+    labels = {component_label(played, "KOR", c.key, "en") for c in spec.components}
+    assert all(d["component"] in labels for d in drivers)
+    ko = " ".join(line for tp in report.turning_points(played, "ko") for line in tp["drivers"])
+    assert "점유율" in ko or "비중" in ko
+    markdown = report.report_markdown(played, "baseline", "en")
+    assert points[0]["drivers"][0] in markdown

@@ -1,0 +1,70 @@
+"""The desktop desk tells the truth (issue 16, item 3), headless with real pygame events: the
+centre's opening note goes once it is open, the volume says whether it follows the plan, the
+Actions waiting out their lag are listed, and a new subsidy's cost shows once forecast."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+import pygame
+import pytest
+
+from game.actions import ChipIncentive
+from game.text import tr
+from game.ui.app import SIZE, GameApp
+from game.ui.session import Session
+
+
+@pytest.fixture
+def app(tmp_path):
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    game = GameApp(Session("baseline", 7, saves_dir=tmp_path, autosave=False), "en", screen)
+    game.frame()
+    yield game
+    game.close()
+    pygame.quit()
+
+
+def texts(desk) -> list[str]:
+    return [getattr(e, "text", "") or "" for e in desk.scroll.get_container().elements]
+
+
+def test_the_opening_note_goes_once_the_centre_is_open_without_a_new_window(app):
+    opens = tr("ui.desk.centre_opens", "en").split("{")[0]
+    assert any(t.startswith(opens) for t in texts(app.desk))
+    for _ in range(3):  # 2025Q1..Q3 played: the desk now decides 2025Q4, when the centre opens
+        app.session.end_turn([])
+        app.rebuild()
+    assert not any(t.startswith(opens) for t in texts(app.desk))
+    assert app.desk.plan_label is not None and app.desk.plan_text.startswith("Follows the plan:")
+
+
+def test_the_volume_says_it_replaces_the_plan_and_a_slider_snaps_back_to_it(app):
+    desk = app.desk
+    plan = desk.settings.plan
+    slider = desk.slider("procurement.budget")
+    desk.set_value("procurement.budget", 130)
+    assert "62% below the plan now" in desk.plan_text
+    lever = desk.widgets[slider][1]
+    assert desk.snap(lever, plan + 3) == plan and desk.snap(lever, plan + 7) == round((plan + 7) / 10) * 10
+    desk.set_value("procurement.budget", plan)
+    assert desk.plan_text.startswith("Follows the plan:") and desk.actions == []
+
+
+def test_scheduled_actions_and_a_new_subsidys_cost_are_on_the_desk(app):
+    app.session.end_turn([ChipIncentive(rate=0.2)])
+    app.rebuild()
+    desk = app.desk
+    assert desk.scheduled and "From 2025Q2: Home-chip incentive for LLM developers 20%" in desk.scheduled_box.html_text
+    desk.set_value("foundry_subsidy", 50)
+    assert desk.certainty == "pending" and tr("ui.desk.estimating", "en") in desk.cost_text
+    before = desk.cost
+    app.frame()
+    app.forecasts.wait()
+    app.frame()
+    assert desk.certainty == "estimated" and desk.cost > before + 1e9
+    assert f"({tr('ui.desk.estimated', 'en')})" in desk.cost_text
