@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     debrief.add_argument("--lang", choices=(*LANGUAGES, "both"), default="both",
                          help="en, ko, or both (Korean under English; the default)")
     debrief.add_argument("--force", action="store_true", help="accept a changed scenario file")
+    debrief.add_argument("--one-page", action="store_true",
+                         help="one printed page for a team: its score against doing nothing, the lesson's key "
+                              "quantities, its decisions and the questions")
+    debrief.add_argument("--team", type=str.upper, metavar="CODE",
+                         help="with --one-page: the team's country (default: the first played by people, else KOR)")
 
     handouts = commands.add_parser(
         "handouts", help="printable A4 pages for a class: a lesson's prediction worksheet and a role sheet per country")
@@ -339,7 +344,10 @@ def run_report(args) -> str:
     from game.saves import SaveError, save_path
 
     try:
-        path = report_from_save(save_path(args.path), Path(args.out), args.lang, force=args.force)
+        if args.team and not args.one_page:
+            raise UsageError("--team goes with --one-page (the whole debrief covers every country)")
+        path = report_from_save(save_path(args.path), Path(args.out), args.lang, force=args.force,
+                                one_page=args.one_page, team=args.team)
     except (SaveError, DebriefError) as exc:
         raise UsageError(str(exc)) from None
     return f"{tr('wrote', 'ko' if args.lang == 'ko' else 'en')} {path}"

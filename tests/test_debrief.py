@@ -106,8 +106,9 @@ def test_the_report_has_every_section_and_every_quarter(report, played):
     assert page.sections == list(SECTIONS)
     dates = [h["date"] for h in played.history]
     assert dates[0] == "2025Q1" and len(dates) == TURNS
-    for date in dates:  # a heading per quarter in the decisions and in the cause log
-        assert page.headings.count(date) == 2, date
+    for date in dates:  # a row per quarter in the decisions table, a heading per quarter in the cause log
+        assert page.headings.count(date) == 1, date
+        assert f'<th scope="row"><span lang="en">{date}</span>' in html, date
     assert f"{dates[0]} – {dates[-1]}" in page.words
     assert "team_korea" in page.words and "seed" in page.words.lower()
 
@@ -116,7 +117,8 @@ def test_both_languages_are_on_the_page_by_default(report):
     page = Page(report[1])
     for english, korean in (("Decisions and events, quarter by quarter", "분기별 결정과 사건"),
                             ("The score, component by component", "점수 구성 요소별 분석"),
-                            ("Debrief report", "디브리핑 보고서")):
+                            ("Team Korea: AI Chip Conductor · Debrief report",
+                             "팀 코리아: AI 칩 컨덕터 · 디브리핑 보고서")):
         assert english in page.headings and korean in page.headings
     assert 'lang="ko"' in report[1] and 'lang="en"' in report[1]
 

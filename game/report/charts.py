@@ -37,8 +37,8 @@ def font_family() -> str:
     return FontProperties(fname=str(fontfiles.regular())).get_name()
 
 
-def _figure(panels: int = 1, height: float = 3.4, columns: int = 1) -> tuple[Figure, list]:
-    figure = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
+def _figure(panels: int = 1, height: float = 3.4, columns: int = 1, width: float | None = None) -> tuple[Figure, list]:
+    figure = Figure(figsize=(width or WIDTH, height), dpi=DPI, layout="constrained")
     axes = list(figure.subplots((panels + columns - 1) // columns, columns, squeeze=False).flat)[:panels]
     for ax in axes:
         ax.grid(True, color="#DDDDDD", linewidth=0.6)
@@ -97,13 +97,14 @@ def grade_window(low: float, high: float, grades: dict[str, float], pad: float) 
 
 
 def index_chart(dates: list[str], played: list[float], whatif: list[float], grades: dict[str, float],
-                label: Label) -> bytes:
+                label: Label, width: float | None = None, height: float = 3.1) -> bytes:
     """The Team Korea index of the game and of the `laissez_faire` what-if, with the grade lines
-    that fall inside the plotted range."""
+    that fall inside the plotted range. `width` (inches) narrower than the page for a chart set
+    beside its table (a lesson's handout)."""
     import matplotlib
 
     with matplotlib.rc_context({"font.family": font_family()}):
-        figure, (ax,) = _figure(height=3.1)
+        figure, (ax,) = _figure(height=height, width=width)
         x = range(len(dates))
         ax.plot(x, played, label=label("debrief.run.played"), linewidth=2.2, markersize=4, **PLAYED)
         ax.plot(x, whatif, label=label("debrief.run.whatif"), linewidth=2.2, markersize=4, **WHAT_IF)

@@ -210,12 +210,22 @@ def write_report(world: World, scenario_name: str, out: Path, lang: str = "both"
         raise DebriefError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
 
 
-def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = False) -> Path:
+def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = False, one_page: bool = False,
+                     team: str | None = None) -> Path:
     """`main.py report SAVE --out FILE`: re-play the save (checked as `load_game` checks it) and
-    write its report. A bad save raises SaveError and writes nothing."""
+    write its report (`one_page`: a team's one-page summary, game/report/onepage.py). A bad save
+    or team raises SaveError or DebriefError and writes nothing."""
     check_target(out)
     world, saved = load_game(save, force=force, continuing=False, tables=False)  # a plug-in's seat: its log
     try:
+        if one_page:
+            from game.report.onepage import one_page_html
+
+            html = one_page_html(world, saved.scenario.name, languages(lang), team)
+            try:
+                return write_text_atomically(out, html)
+            except OSError as exc:
+                raise DebriefError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
         return write_report(world, saved.scenario.name, out, lang, saved.controllers)
     finally:
         world.close()

@@ -38,13 +38,14 @@ h1 { font-size: 19pt; margin: 0 0 6px; border-bottom: 3px solid #0072B2; padding
 h2 { font-size: 14pt; margin: 26px 0 8px; color: #0b3d63; border-bottom: 1px solid #c8d3dd; padding-bottom: 3px; }
 h3 { font-size: 11pt; margin: 14px 0 4px; color: #0b3d63; }
 .both .ko { display: block; }
+.both .ko.line { display: inline; }
 h1 span { display: block; }
 .both h1 .ko { font-size: 15pt; color: #333; }
 .both h2 .ko, .both h3 .ko { font-size: 0.86em; color: #3c5a73; }
 .both td .ko, .both th .ko, .both li .ko, .both p .ko, .both dd .ko, .both figcaption .ko { color: #4a4a4a; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 10px 0; }
 dl.meta dt { font-weight: 700; } dl.meta dd { margin: 0; }
-div.roles { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr) max-content); gap: 0 14px;
+div.roles { display: grid; grid-template-columns: minmax(0, 1fr) max-content; gap: 0 14px;
             font-size: 9pt; }
 div.roles div:nth-child(odd) { font-weight: 700; }
 .score { font-size: 15pt; font-weight: 700; color: #0072B2; }
@@ -76,9 +77,16 @@ ol.questions { padding-left: 18px; margin: 4px 0; } ol.questions > li { margin: 
 ul.answers { margin: 2px 0 4px; padding-left: 16px; font-size: 9pt; color: #0b3d63; }
 ul.goals { margin: 2px 0 6px; padding-left: 18px; font-size: 9.5pt; }
 section.appendix { break-before: page; }
+table.decisions th[scope="row"] { background: #f6f8fa; font-weight: 700; white-space: nowrap; }
+table.decisions tr.quarter td, table.decisions tr.quarter th { border-top: 2px solid #c8d3dd; }
+table.decisions .tag { font-size: 8pt; color: #555; }
+table.decisions td, table.decisions th { padding: 2px 6px; }
+div.beside { display: grid; grid-template-columns: 3fr 2fr; gap: 12px; align-items: start; }
+div.beside h3 { margin-top: 4px; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
+  body.both { font-size: 9pt; line-height: 1.35; }  /* two languages on a lesson's four pages */
   h1 { font-size: 16pt; } .both h1 .ko { font-size: 12pt; } h2 { margin-top: 12px; }
   section.major { break-before: page; }
   h2, h3 { break-after: avoid; }
@@ -106,6 +114,15 @@ class Words:
         shown = [lang for i, lang in enumerate(self.langs)
                  if by_lang[lang] not in (by_lang[other] for other in self.langs[:i])]  # "AI: default" once
         return " · ".join(f'<span lang="{lang}">{escape(by_lang[lang])}</span>' for lang in shown)
+
+    def short(self, by_lang: dict[str, str], limit: int = 64) -> str:
+        """A phrase in every language on one line when each is short (a decision: "Foundry
+        price-gap subsidy 50% / 파운드리 가격차 보조금 50%"), stacked like `both` when one is long:
+        a handout's tables then take one line a row instead of two."""
+        if len(self.langs) == 1 or any(len(by_lang[lang]) > limit for lang in self.langs):
+            return self.both(by_lang)
+        return " / ".join(f'<span class="{lang} line" lang="{lang}">{escape(by_lang[lang])}</span>'
+                          for lang in self.langs)
 
     def plain(self, key: str, sep: str = " / ") -> str:
         """For chart labels, which are pictures: the languages joined on one line (or two)."""
@@ -138,10 +155,16 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
             return tr("debrief.person", lang)
         return tr("debrief.ai", lang).format(strategy=strategy_name(name, lang))
 
+    # each person's country on its own; the countries one AI strategy played folded into one line
+    # (a lesson's handout: "China, Japan, ... · AI: default" rather than six rows of the same words)
+    seats = players(world, logged_names)
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for code, name, person in seats:
+        groups.setdefault((code, True) if person else (name, False), []).append(code)
     roles = "".join(
-        f"<div>{w.inline({lang: country_name(world, code, lang) for lang in w.langs})}</div>"
-        f"<div>{w.inline({lang: role(lang, name, person) for lang in w.langs})}</div>"
-        for code, name, person in players(world, logged_names))
+        f'<div>{w.inline({lang: ", ".join(country_name(world, c, lang) for c in codes) for lang in w.langs})}</div>'
+        f"<div>{w.inline({lang: role(lang, key, person) for lang in w.langs})}</div>"
+        for (key, person), codes in groups.items())
     rows = (
         # the file name a teacher types after --scenario, in English only: Korean text shows no ids
         ("scenario", per_lang(lambda lang: escape(meta.title_ko) if lang == "ko" else
@@ -157,19 +180,34 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         ("debrief.players", f'<div class="roles">{roles}</div>'),
     )
     items = "".join(f"<dt>{w.key(key)}</dt><dd>{value}</dd>" for key, value in rows)
-    return (f"<header><h1>{w.both({lang: tr('title', lang) for lang in w.langs})}{w.key('debrief.title')}</h1>"
+    title = {lang: f"{tr('title', lang)} · {tr('debrief.title', lang)}" for lang in w.langs}
+    return (f"<header><h1>{w.both(title)}</h1>"
             f'<dl class="meta">{items}</dl></header>')
 
 
-def what_if_section(report: Debrief, w: Words) -> str:
+def what_if_section(report: Debrief, w: Words, beside: bool = False) -> str:
+    """The index of the game against the no-action what-if: a chart and the final numbers, under
+    it (a whole debrief) or, `beside`, the chart narrower with the numbers to its right (a
+    lesson's handout, which must print on few pages)."""
     final = finals(report)
     history = [h["korea_index"]["total"] for h in report.world.history]
     whatif = [h["korea_index"]["total"] for h in report.whatif.history]
-    png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades, w.plain)
+    size = {"width": charts.WIDTH * 0.6, "height": 2.9} if beside else {}
+    png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades, w.plain, **size)
+    figure = (f"<figure>{_img(png, w.plain('debrief.chart.index'))}<figcaption>{w.key('debrief.chart.index')}"
+              "</figcaption></figure>")
+    if beside:
+        rows = (("debrief.run.played", f"{final['played']:.1f} ({escape(final['played_grade'])})"),
+                ("debrief.run.whatif", f"{final['whatif']:.1f} ({escape(final['whatif_grade'])})"),
+                ("debrief.difference", _signed(final["difference"])))
+        table = ("<table><tbody>" + "".join(f'<tr class="{"kor" if i == 0 else ""}"><td>{w.key(key)}</td>'
+                                            f'<td class="num">{value}</td></tr>' for i, (key, value) in enumerate(rows))
+                 + "</tbody></table>")
+        return (f'<section id="what-if"><h2>{w.key("debrief.section.whatif")}</h2>'
+                f'<p class="note">{w.key("debrief.whatif_note")}</p>'
+                f'<div class="beside">{figure}<div><h3>{w.key("korea_index")}</h3>{table}</div></div></section>')
     return (f'<section id="what-if"><h2>{w.key("debrief.section.whatif")}</h2>'
-            f'<p class="note">{w.key("debrief.whatif_note")}</p>'
-            f"<figure>{_img(png, w.plain('debrief.chart.index'))}<figcaption>{w.key('debrief.chart.index')}"
-            "</figcaption></figure>"
+            f'<p class="note">{w.key("debrief.whatif_note")}</p>{figure}'
             f"<table><thead><tr><th></th><th class=\"num\">{w.key('debrief.run.played')}</th>"
             f"<th class=\"num\">{w.key('debrief.run.whatif')}</th><th class=\"num\">{w.key('debrief.difference')}"
             f"</th></tr></thead><tbody><tr class=\"kor\"><td>{w.key('korea_index')}</td>"
@@ -281,14 +319,14 @@ def lesson_section(report: Debrief, w: Words) -> str:
                    for lang in w.langs}
         differs = " differs" if table.holds is False else ""
         heading = {lang: f"{title[lang]} · {summary[lang]}" for lang in w.langs}
-        rows.append(f'<tr class="title"><td colspan="{columns}">{w.both(heading)}</td></tr>')
+        rows.append(f'<tr class="title"><td colspan="{columns}">{w.short(heading, 90)}</td></tr>')
         for r, kind in enumerate(("game", "other", "difference")):
             label = {lang: heads[lang][r + 1] for lang in w.langs}
             cells = "".join(f'<td class="num">{_cell(w, {lang: by_lang[lang][n].rows[i][r + 1] for lang in w.langs})}'
                             "</td>" for i in range(len(quarters)))
             total = _cell(w, {lang: by_lang[lang][n].summary[r + 1] for lang in w.langs})
             rows.append(f'<tr class="{kind}"><td>{_cell(w, label)}</td>{cells}<td class="num sum">{total}</td></tr>')
-        rows.append(f'<tr><td class="verdict{differs}" colspan="{columns}">{w.both(verdict)}</td></tr>')
+        rows.append(f'<tr><td class="verdict{differs}" colspan="{columns}">{w.short(verdict, 90)}</td></tr>')
     other = {lang: heads[lang][2] for lang in w.langs}
     caption = w.both({lang: tr("debrief.lesson.table", lang).format(other=other[lang]) for lang in w.langs})
     table_html = (f'<h3>{caption}</h3><p class="note">{w.key("debrief.lesson.table_note")}</p>'
@@ -309,24 +347,41 @@ def lesson_section(report: Debrief, w: Words) -> str:
 
 
 def _quarter_tables(world, quarters, w: Words, quiet: bool = False) -> str:
-    """A table of decisions per quarter; a quarter without any is left out, or with `quiet` said so."""
-    parts = []
+    """The decisions of every quarter in one table: the quarter on its first row, who
+    (unless one country made them all), and what, tagged with its kind unless it is a decision
+    (an event, an answer, a refusal...). A quarter without any is left out, or with `quiet` said
+    so. One table, not one per quarter, so that a lesson's eight quarters print on a page or two."""
+    acting = {r.country for _, rows in quarters for r in rows if r.country}
+    who = len(acting) > 1
+    body = []
     for date, rows in quarters:
+        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
         if not rows:
             if quiet:
-                parts.append(f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
+                body.append(f'<tr class="quarter"><th scope="row">{when}</th>{"<td></td>" if who else ""}'
+                            f'<td class="note">{w.key("debrief.quiet")}</td></tr>')
             continue
-        body = "".join(
-            f"<tr class=\"{'kor' if r.country == 'KOR' else ''} {'refused' if r.kind == 'refused' else ''}\">"
-            f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
-            f"<td class=\"kind\">{w.inline({lang: tr('debrief.kind.' + r.kind, lang) for lang in w.langs})}</td>"
-            f"<td>{w.both(r.text)}</td></tr>"
-            for r in rows)
-        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
-        parts.append(f"<h3>{when}</h3><table><thead><tr><th style=\"width:16%\">{w.key('debrief.col.who')}"
-                     f"</th><th style=\"width:14%\">{w.key('debrief.col.kind')}</th>"
-                     f"<th>{w.key('debrief.col.what')}</th></tr></thead><tbody>{body}</tbody></table>")
-    return "".join(parts)
+        for i, r in enumerate(rows):
+            # the quarter on its first row only (a rowspan would keep the quarter's rows on one page)
+            first = f'<th scope="row">{when if i == 0 else ""}</th>'
+            kind = ("" if r.kind == "decision" else
+                    f'<span class="tag">{w.inline({lang: tr("debrief.kind." + r.kind, lang) for lang in w.langs})}'
+                    "</span> ")
+            country = (f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
+                       if who else "")
+            body.append(
+                f"<tr class=\"{'quarter ' if i == 0 else ''}{'kor' if r.country == 'KOR' else ''}"
+                f"{' refused' if r.kind == 'refused' else ''}\">{first}{country}<td>{kind}{w.short(r.text)}</td></tr>")
+    if not body:
+        return ""
+    head = (f'<th style="width:13%">{w.key("debrief.col.quarter")}</th>'
+            + (f'<th style="width:14%">{w.key("debrief.col.who")}</th>' if who else "")
+            + f'<th>{w.key("debrief.col.what")}</th>')
+    code = next(iter(acting)) if len(acting) == 1 else None
+    whose = {lang: tr("debrief.decisions_of", lang).format(country=country_name(world, code, lang))
+             for lang in w.langs} if code is not None else None
+    note = f'<p class="note">{w.both(whose)}</p>' if whose else ""
+    return f'{note}<table class="decisions"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def lesson_render(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> str:
@@ -340,7 +395,7 @@ def lesson_render(report: Debrief, w: Words, logged_names: dict[str, str] | None
     appendix = (f'<section id="appendix" class="appendix"><h2>{w.key("debrief.section.appendix")}</h2>'
                 f'<p class="note">{w.key("debrief.appendix_note")}</p>{_quarter_tables(report.world, others, w)}'
                 "</section>")
-    return "".join((header(report, w, logged_names), lesson_section(report, w), what_if_section(report, w),
+    return "".join((header(report, w, logged_names), lesson_section(report, w), what_if_section(report, w, True),
                     decisions, appendix, breakdown_section(report, w), indicators_section(report, w),
                     causes_section(report, w)))
 
