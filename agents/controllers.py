@@ -321,9 +321,16 @@ class Adaptive(Controller):
         return _fit(obs, plan)
 
     def choose(self, event, obs: Observation) -> int:
-        scores = [obs.preview(list(choice.actions), 2) if obs.check(list(choice.actions)) is None else -1.0
+        scores = [_preview_choice(obs, choice) if obs.check(list(choice.actions)) is None else -1.0
                   for choice in event.choices]
         return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
+def _preview_choice(obs: Observation, choice) -> float:
+    """The score two quarters on if this answer is chosen: its Actions and its own effects."""
+    if choice.effects:
+        return obs.preview(list(choice.actions), 2, effects=tuple(choice.effects))
+    return obs.preview(list(choice.actions), 2)
 
 
 # ---------------------------------------------------------------- other countries' defaults

@@ -43,7 +43,7 @@ def outlooks(world, code: str, event, quarters: int = AHEAD) -> tuple[list[Outlo
         refused = governance.check_bundle(code, actions) if actions else None
         once = sum(a.one_off_cost(world, country) for a in actions)
         running = governance.projected_cost(code, actions, one_off=False) - base
-        score = world.preview(code, actions, ahead) if refused is None else None
+        score = world.preview(code, actions, ahead, choice.effects) if refused is None else None
         out.append(Outlook(index=i, cost_now=once + running, per_quarter=running,
                            left=country.budget_per_quarter - base - once - running, score=score,
                            refused=refused, reference=i == reference))

@@ -129,7 +129,7 @@ def reference_problems(world, event) -> list[str]:
     problems = [p for c in event.conditions if (p := key_problem(world, c.key))]
     if event.probability_key and (p := key_problem(world, event.probability_key)):
         problems.append(p)
-    for effect in event.effects:
+    for effect in [*event.effects, *(e for choice in event.choices for e in choice.effects)]:
         for target in effect.targets:
             if target.startswith("country:"):
                 if target.split(":", 1)[1] not in world.countries:

@@ -306,7 +306,20 @@ class Governance:
                          "source": "choice", "event": event.id, "choice": index, "refused": None})
         self.world.note("action", event.chooser, "cause.choice", title=event.title_en, title_ko=event.title_ko,
                         choice=choice.label_en, choice_ko=choice.label_ko)
+        self.apply_choice_effects(event, choice)
         self.submit(event.chooser, [parse_action(a) for a in choice.actions], source=f"event:{event.id}")
+
+    def apply_choice_effects(self, event, choice) -> None:
+        """The chosen answer's own consequences (Choice.effects), noted in the cause log as the
+        event's: they happen now, in the quarter the question was asked."""
+        world = self.world
+        if not choice.effects:
+            return
+        notes = [event_rules.apply_effect(world, effect, world.now) for effect in choice.effects]
+        detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes) for lang in ("en", "ko")}
+        world.note("action", event.chooser or "", "cause.choice_effect", title=event.title_en, title_ko=event.title_ko,
+                   choice=choice.label_en, choice_ko=choice.label_ko, detail=detail["en"], detail_ko=detail["ko"],
+                   event=event.id)
 
     # ------------------------------------------------------------------ what controllers see
     def observe(self, country_id: str) -> Observation:
@@ -342,7 +355,7 @@ class Governance:
             refused=Deferred(self.refusals, country_id, last),
             rng=self.rngs[country_id],
             check=lambda actions: self.check_bundle(country_id, actions),
-            preview=lambda actions, quarters=1: world.preview(country_id, actions, quarters),
+            preview=lambda actions, quarters=1, effects=(): world.preview(country_id, actions, quarters, effects),
         )
 
     def _ahead(self, country_id: str, queued: list):

@@ -775,13 +775,16 @@ class World(Model):
         share(memo, self.source_scenario, self.scenario, self.difficulty)
         return copy_instance(self, memo)
 
-    def preview(self, country: str, actions: list, quarters: int = 1) -> float:
+    def preview(self, country: str, actions: list, quarters: int = 1, effects=()) -> float:
         """`country`'s score `quarters` ahead if it takes `actions` now (and nothing else
         changes policy meanwhile), on a copy of the world: the world itself is untouched. Only
-        valid mid-turn, from a controller's decision."""
+        valid mid-turn, from a controller's decision. `effects`: an event answer's own
+        consequences (Choice.effects), applied to the copy first, as answering applies them."""
         trial = self.fork()
         trial.tables = False  # only its score is read: no DataCollector rows (the game is the same)
         trial.governance.controllers = {}
+        for effect in effects:
+            event_rules.apply_effect(trial, effect, trial.now)
         trial.governance.submit(country, list(actions), source="preview")
         trial.close_quarter()
         for _ in range(min(quarters, self.turns - self.turn + 1) - 1):

@@ -95,4 +95,5 @@ class Observation:
     refused: list[dict] = _Field()  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed
     check: Callable[[list], str | None]  # why these Actions would be refused, or None
-    preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions
+    preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions (in-process,
+    # `effects=` an event answer's own consequences too: Choice.effects; a sandboxed plug-in's takes Actions only)

@@ -601,9 +601,15 @@ class Effect(Strict):
 
 
 class Choice(Strict):
+    """One answer to an event's question: Actions of the choosing country (validated when the
+    event loads, taken through the seam like any other) and, for a consequence no lever makes,
+    effects of the event kinds, which happen only if this answer is chosen (a grid left unbuilt
+    slows the fabs waiting for it)."""
+
     label_en: str
     label_ko: str
-    actions: list[dict] = []  # Actions of the choosing country (validated when the event loads)
+    actions: list[dict] = []
+    effects: list[Effect] = []
 
 
 class Event(Strict):

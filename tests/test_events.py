@@ -456,3 +456,83 @@ def test_event_choice_with_an_invalid_action_is_a_scenario_error():
     scenario = with_event(baseline(), "middle_east_compute_deal", choices=choices)
     with pytest.raises(ScenarioError, match="middle_east_compute_deal"):
         World(scenario, seed=0)
+
+
+# ------------------------------------------------------------------ an answer's own consequences
+
+@cache
+def forced_yongin() -> Scenario:
+    return with_event(baseline(), "yongin_grid", probability=1.0, start="2025Q1")
+
+
+def test_an_answer_s_own_effects_happen_only_when_it_is_chosen():
+    """Choice.effects: "Let the fabs wait" takes a twentieth of the HBM lines offline for a year;
+    building the lines costs money instead (capacity support) and loses nothing."""
+    waited = World(forced_yongin(), seed=0, controllers={"KOR": Chooser(1)})
+    built = World(forced_yongin(), seed=0, controllers={"KOR": Chooser(0)})
+    waited.step()
+    built.step()
+    for name in ("SK hynix", "Samsung"):
+        assert waited.by_name[name].outages == [(parse_quarter("2025Q4"), 0.05)]
+        assert built.by_name[name].outages == []
+        assert built.countries["KOR"].policy.capacity_support[name] == 0.15 or \
+            any(a.kind == "capacity_support" for _, c, a in built.governance.pending if c == "KOR")
+    note = [e for e in waited.causes[1] if e["key"] == "cause.choice_effect"]
+    assert len(note) == 1 and HANGUL.search(note[0]["ko"]) and "SK hynix" in note[0]["en"]
+    assert not [e for e in built.causes[1] if e["key"] == "cause.choice_effect"]
+    assert ("2025Q1", "yongin_grid") in fired(waited)
+    assert [eid for _, eid in fired(waited)].count("yongin_grid") == 1  # the consequence is not a second firing
+
+
+def test_a_preview_of_an_answer_includes_its_own_effects():
+    """The event dialog and the adaptive strategy judge an answer with its consequences."""
+    from game.choice_preview import outlooks
+
+    seen: list = []
+
+    class Probe(Controller):
+        def choose(self, event, obs):
+            seen.extend(outlooks(obs_world[0], "KOR", event, quarters=2)[0])
+            return 1
+
+    world = World(forced_yongin(), seed=0, controllers={"KOR": Probe()})
+    obs_world = [world]
+    world.step()
+    build, wait = seen
+    event = event_spec("yongin_grid")
+    assert wait.score == pytest.approx(_previewed(event.choices[1].effects))
+    assert build.score is not None and wait.cost_now == 0  # capacity support is paid as projects are built
+
+
+def _previewed(effects) -> float:
+    """The score two quarters on, answering "wait", computed as the dialog must: the effects
+    applied to a copy of the world at the moment of the question."""
+    captured = []
+
+    class Capture(Controller):
+        def choose(self, event, obs):
+            captured.append(obs.preview([], 2, effects=tuple(effects)))
+            return 1
+
+    world = World(forced_yongin(), seed=0, controllers={"KOR": Capture()})
+    world.step()
+    without = []
+
+    class Plain(Controller):
+        def choose(self, event, obs):
+            without.append(obs.preview([], 2))
+            return 1
+
+    other = World(forced_yongin(), seed=0, controllers={"KOR": Plain()})
+    other.step()
+    assert captured[0] != without[0]  # the consequence moves the outlook
+    return captured[0]
+
+
+def test_an_answer_s_effect_naming_nothing_is_a_scenario_error():
+    event = event_spec("yongin_grid")
+    choices = [event.choices[0], event.choices[1].model_copy(update={"effects": [
+        Effect(kind="capacity_loss", targets=["Nobody Fab"], factor=0.05)]})]
+    scenario = with_event(baseline(), "yongin_grid", choices=choices)
+    with pytest.raises(ScenarioError, match=r"yongin_grid.*Nobody Fab"):
+        World(scenario, seed=0)
