@@ -191,8 +191,13 @@ def test_the_end_of_term_board_debrief_and_save(client, room):
     assert debrief.status_code == 200 and "<html" in debrief.text[:500].lower()
     assert (room.folder / "debrief-en-world1.html").exists()  # written once, then served
     assert client.get("/results/debrief.html?lang=en&world=2").status_code == 404
+    team = client.get("/results/team.html?lang=ko&team=USA")  # a team's one printed page, its own objective
+    assert team.status_code == 200 and "모둠 요약" in team.text and "AI 칩 주도권" in team.text
+    assert client.get("/results/team.html?lang=ko&team=XYZ").status_code == 404
+    assert client.get("/results/team.html?lang=en&team=%3Cscript%3E").status_code == 404
     assert client.post("/api/teacher/rewind", json={"teacher": key, "turn": room.world.turns - 1}).is_success
     assert not list(room.folder.glob("debrief-*.html")), "a rewind drops the debrief of the term as it was"
+    assert not list(room.folder.glob("team-*.html"))
     assert client.get("/results/debrief.html?lang=en").status_code == 409
 
 

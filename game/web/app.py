@@ -297,6 +297,30 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
             await asyncio.to_thread(write_report, room.tables[index].world, room.scenario_name, out, lang)
         return FileResponse(out, media_type="text/html; charset=utf-8")
 
+    async def team_page(request: Request) -> Response:
+        """A team's one printed page (game/report/onepage.py): its score against its own
+        doing-nothing game, the lesson's key quantities, its decisions and the questions. Written
+        once per world, team and language at the end of the term, then kept."""
+        lang = request.query_params.get("lang", "ko")
+        if lang not in ("en", "ko", "both"):
+            lang = "ko"
+        index = world_asked(request)
+        if isinstance(index, Response):
+            return index
+        team = request.query_params.get("team", "")
+        if team not in room.world.countries:
+            return error(404, "team", lang_of(request), team=team[:8])
+        out = room.folder / f"team-{team}-{lang}-world{index + 1}.html"
+        if not out.exists():
+            from game.report.debrief import languages
+            from game.report.onepage import one_page_html
+            from game.saves import write_text_atomically
+
+            world = room.tables[index].world
+            html = await asyncio.to_thread(one_page_html, world, room.scenario_name, languages(lang), team)
+            write_text_atomically(out, html)
+        return FileResponse(out, media_type="text/html; charset=utf-8")
+
     async def save_file(request: Request) -> Response:
         """A world's save, a normal save file (`report`, `replay`, the desktop game open it)."""
         index = world_asked(request)
@@ -395,7 +419,8 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         Route("/api/teacher/trigger", trigger, methods=["POST"]),
         Route("/api/teacher/rewind", rewind, methods=["POST"]),
         Route("/api/screen", screen), Route("/api/results", results),
-        Route("/results/debrief.html", debrief), Route("/results/save.json", save_file),
+        Route("/results/debrief.html", debrief), Route("/results/team.html", team_page),
+        Route("/results/save.json", save_file),
         Route("/results/results.csv", results_csv),
         Route("/qr.svg", qr), Route("/font/{weight}.woff", font),
         WebSocketRoute("/ws", socket),

@@ -730,8 +730,9 @@ class Room:
         for table in self.tables:
             table.submissions = {}
             table.ai = {}
-        for stale in self.folder.glob("debrief-*.html"):  # written for the term as it was played
-            stale.unlink(missing_ok=True)
+        for pattern in ("debrief-*.html", "team-*.html"):  # written for the term as it was played
+            for stale in self.folder.glob(pattern):
+                stale.unlink(missing_ok=True)
         self.deadline = time.time() + self.timer if self.timer else None
         self.paused_left = None if not self.paused or not self.timer else float(self.timer)
         if self.paused:
