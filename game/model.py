@@ -624,7 +624,7 @@ class World(Model):
 
     def _llm_shares(self, country: str, funded: float = 1.0, with_incentive: bool = True) -> dict[str, float]:
         names, utility = self._llm_utility(country, with_incentive, funded)
-        shares = market.logit_shares(utility + self.llm_appeal[country], np.ones(len(names), bool))
+        shares = market.logit_all(utility + self.llm_appeal[country])
         return dict(zip(names, (float(s) for s in shares), strict=True))
 
     def _llm_utility(self, country: str, with_incentive: bool = True,

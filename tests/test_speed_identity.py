@@ -1,0 +1,98 @@
+"""Issue 15's pure speed-ups leave every game exactly as it was.
+
+Each speed-up keeps the slow way beside it as the reference: game.market's scalar kernels for
+small markets have their numpy originals (`SCALAR_MAX = -1` runs numpy everywhere) and
+`logit_all` is `logit_shares` with an all-true mask. The games are played both ways in the
+same process and compared bit for bit: a digest of the world's whole state (tests/test_fork.py's
+canonical form, every float by its repr) and `sim --json`'s document. Comparing in one process,
+rather than against golden digests, holds on every CPU (numpy's exp and log may differ in the
+last bit between AVX2 and AVX-512 machines: /work/shared/notes/measuring.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+
+import numpy as np
+import pytest
+
+from agents.controllers import make_controller
+from game import market
+from game.model import World
+from game.scenario import Scenario, load_scenario
+from game.summary import to_json
+from tests.test_fork import _canon
+
+STRATEGIES = ("default", "team_korea", "adaptive", "random")
+SEEDS = range(10)
+
+
+@cache
+def scenario(name: str) -> Scenario:
+    return load_scenario(name)
+
+
+def state_digest(world: World) -> str:
+    """The world's whole state (tests/test_fork.py's canonical form) and the `sim --json` document,
+    less the export rules' memo of threshold tables (which tables it holds depends on who asked:
+    the first world of a scenario in a process also asks while it fits the calibration). The
+    world is finished, so the memo is emptied first."""
+    world.export_rules._tables = {}
+    text = json.dumps([_canon(vars(world), {}), to_json(world)], default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def played(name: str, seed: int, strategy: str) -> str:
+    world = World(scenario(name), seed, controllers={"KOR": make_controller("KOR", strategy)}, tables=False)
+    while not world.finished:
+        world.step()
+    world.close()
+    return state_digest(world)
+
+
+@pytest.fixture
+def reference(monkeypatch):
+    """Call it within a test to play the reference (numpy) path from then on."""
+    def use() -> None:
+        monkeypatch.setattr(market, "SCALAR_MAX", -1)
+        monkeypatch.setattr(market, "logit_all", lambda u: market.logit_shares(u, np.ones(u.shape, bool)))
+    return use
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_the_scalar_kernels_play_the_same_games(strategy, reference):
+    fast = [played("baseline", seed, strategy) for seed in SEEDS]
+    reference()
+    assert [played("baseline", seed, strategy) for seed in SEEDS] == fast
+
+
+@pytest.mark.parametrize("name", ["history_2024", "lesson_export_controls", "lesson_bottlenecks"])
+def test_the_same_in_other_scenarios(name, reference):
+    fast = [played(name, seed, "default") for seed in range(3)]
+    reference()
+    assert [played(name, seed, "default") for seed in range(3)] == fast
+
+
+def test_the_fast_path_is_taken():
+    """The comparison above is not vacuous: a baseline game's markets go through the scalar
+    kernels (small float64 edge lists) and logit_all."""
+    calls = {"lists": 0, "logit_all": 0}
+    lists, logit_all = market._allocate_lists, market.logit_all
+
+    def counted_lists(*args):
+        calls["lists"] += 1
+        return lists(*args)
+
+    def counted_logit_all(u):
+        calls["logit_all"] += 1
+        return logit_all(u)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(market, "_allocate_lists", counted_lists)
+        patch.setattr(market, "logit_all", counted_logit_all)
+        world = World(scenario("baseline"), 0, tables=False)
+        world.step()
+        world.close()
+    assert calls["lists"] > 3 and calls["logit_all"] > 3
