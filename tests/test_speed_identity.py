@@ -1,12 +1,15 @@
 """Issue 15's pure speed-ups leave every game exactly as it was.
 
 Each speed-up keeps the slow way beside it as the reference: game.market's scalar kernels for
-small markets have their numpy originals (`SCALAR_MAX = -1` runs numpy everywhere) and
-`logit_all` is `logit_shares` with an all-true mask. The games are played both ways in the
-same process and compared bit for bit: a digest of the world's whole state (tests/test_fork.py's
-canonical form, every float by its repr) and `sim --json`'s document. Comparing in one process,
-rather than against golden digests, holds on every CPU (numpy's exp and log may differ in the
-last bit between AVX2 and AVX-512 machines: /work/shared/notes/measuring.md).
+small markets have their numpy originals (`SCALAR_MAX = -1` runs numpy everywhere), `logit_all`
+is `logit_shares` with an all-true mask, the accelerator market's grouped platform bases have
+the one numpy expression (`GROUPED_CELLS = inf`), and a foundry's reading of its customers'
+plans loops over every designer when `foundry_customers` lists them all. The games are played
+both ways in the same process and compared bit for bit: a digest of the world's whole state
+(tests/test_fork.py's canonical form, every float by its repr) and `sim --json`'s document.
+Comparing in one process, rather than against golden digests, holds on every CPU (numpy's exp
+and log may differ in the last bit between AVX2 and AVX-512 machines:
+/work/shared/notes/measuring.md).
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ def scenario(name: str) -> Scenario:
 def state_digest(world: World) -> str:
     """The world's whole state (tests/test_fork.py's canonical form) and the `sim --json` document,
     less the export rules' memo of threshold tables (which tables it holds depends on who asked:
-    the first world of a scenario in a process also asks while it fits the calibration). The
-    world is finished, so the memo is emptied first."""
+    the first world of a scenario in a process also asks while it fits the calibration) and the
+    index of each foundry's possible customers (the reference lists every designer). The world
+    is finished, so both are taken off first."""
     world.export_rules._tables = {}
+    del world.foundry_customers  # an index the reference path fills differently (same game)
     text = json.dumps([_canon(vars(world), {}), to_json(world)], default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -52,6 +57,16 @@ def played(name: str, seed: int, strategy: str) -> str:
     return state_digest(world)
 
 
+_INIT = World.__init__
+
+
+def _every_designer_a_customer(self, *args, **kwargs) -> None:
+    """World.__init__, then every designer listed for every foundry: Foundry.announced's loop
+    over every designer, as it was before it read only the foundry's possible customers."""
+    _INIT(self, *args, **kwargs)
+    self.foundry_customers = {name: tuple(self.designers) for name in self.foundry_customers}
+
+
 @pytest.fixture
 def reference(monkeypatch):
     """Call it within a test to play the reference (numpy) path from then on."""
@@ -59,6 +74,7 @@ def reference(monkeypatch):
         monkeypatch.setattr(market, "SCALAR_MAX", -1)
         monkeypatch.setattr(market, "logit_all", lambda u: market.logit_shares(u, np.ones(u.shape, bool)))
         monkeypatch.setattr(accelerators, "GROUPED_CELLS", float("inf"))
+        monkeypatch.setattr(World, "__init__", _every_designer_a_customer)
     return use
 
 
