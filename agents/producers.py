@@ -308,7 +308,9 @@ class Foundry(Producer):
         current chip's wafers rather than adding to them, and a designer moving to a newer node
         takes its orders off the old one."""
         total = 0.0
-        for designer in self.model.designers:
+        # only the designers that may ever make a chip here can add or take wafers (the others
+        # added nothing, so the sum is the same); linear in the firms rather than foundries x designers
+        for designer in self.model.foundry_customers[self.name]:
             if not designer.alive:
                 continue
             successor = None

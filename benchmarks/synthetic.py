@@ -75,7 +75,8 @@ KNOWN_SECTIONS = {*FIRM_GROUPS, "scenario", "params", "countries", "foundry_pool
 
 
 # Fields whose values are country codes, never firm names.
-COUNTRY_FIELDS = {"from_countries", "to_countries", "chooser", "export_control_reach", "country", "countries"}
+COUNTRY_FIELDS = {"from_countries", "to_countries", "chooser", "export_control_reach", "country", "countries",
+                  "offered"}
 
 
 def _to_copy(value: Any, names: set[str], i: int, field: str | None = None) -> Any:

@@ -3,6 +3,20 @@
 Orders are edge lists (one entry per buyer-supplier pair) rather than dense matrices, so the cost
 of clearing grows with the number of trading relationships, not with buyers x suppliers.
 Functions here are pure: arrays in, arrays out, no model state.
+
+Small markets, scalar kernels (issue 15). A market of a handful of edges (2-15 a quarter in the
+baseline) spends its time in numpy's per-call overhead (~0.5-1.5 us a call, a dozen calls a
+function), not in arithmetic. So `allocate`, `clear_with_spill`, `cap_shares` and `adjust_price`
+run as plain Python loops over floats when every array is float64 (or integer indices) and no
+longer than `SCALAR_MAX`, and as numpy (`_allocate_numpy`, ...) otherwise. The loops do the same
+IEEE operations in the same order as the numpy code, so the results are bit-identical: a bincount
+adds each bin's values in edge order from 0.0; `_max`/`_min` are np.maximum/np.minimum (NaN
+propagates, a tie keeps the first argument, so a -0.0 stays -0.0); `_numpy_sum` is numpy's
+pairwise summation as `ndarray.sum` does it for up to 128 elements. There is no exp or log in
+them (numpy's SIMD exp and log may differ from libm's in the last bit, so logits stay numpy;
+`logit_all` only drops the masking calls that an all-allowed row does not need).
+tests/test_speed_identity.py plays games both ways (SCALAR_MAX = -1 is the numpy path) and
+compares them bit for bit; tests/test_market.py compares the kernels on random inputs.
 """
 
 from __future__ import annotations
@@ -12,6 +26,64 @@ from collections.abc import Callable
 import numpy as np
 
 TINY = 1e-12
+SCALAR_MAX = 32  # edges (or suppliers) up to which the scalar kernels run; -1: numpy always
+
+
+def _max(a: float, b: float) -> float:
+    """np.maximum of two floats: NaN propagates, a tie keeps `a` (-0.0 vs 0.0 included)."""
+    return a if (a >= b or a != a) else b
+
+
+def _min(a: float, b: float) -> float:
+    """np.minimum of two floats: NaN propagates, a tie keeps `a`."""
+    return a if (a <= b or a != a) else b
+
+
+def _bincount(index: list[int], weights: list[float], n: int) -> list[float]:
+    """np.bincount(index, weights, n) for n >= max(index) + 1: each bin's weights added in order."""
+    out = [0.0] * n
+    for k, w in zip(index, weights):  # noqa: B905 (equal lengths by construction; a hot loop)
+        out[k] += w
+    return out
+
+
+def _numpy_sum(values: list[float]) -> float:
+    """`ndarray.sum()` of a float64 vector of up to 128 elements: numpy's pairwise summation,
+    which is a plain running sum below 8 elements and eight running sums above."""
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for v in values:
+            total += v
+        return total
+    r = values[:8]
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += values[i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        total += values[i]
+        i += 1
+    return total
+
+
+def _small(*arrays) -> bool:
+    """Whether the scalar kernels take these arrays: 1-d, float64 (or integer indices), short."""
+    for a in arrays:
+        if a is None:
+            continue
+        if type(a) is not np.ndarray or a.ndim != 1 or len(a) > SCALAR_MAX or a.dtype.kind not in "fiu":
+            return False
+        if a.dtype.kind == "f" and a.dtype != np.float64:
+            return False
+    return True
+
+
+def _floats(a: np.ndarray) -> list[float]:
+    """An array's values as Python floats (integers converted, as numpy converts them)."""
+    return a.tolist() if a.dtype == np.float64 else a.astype(np.float64).tolist()
 
 
 def adjust_price(
@@ -26,6 +98,30 @@ def adjust_price(
 
     With no supply and some demand the price rises by the limit; with neither it stays.
     """
+    if not (_small(price, demand, supply, floor) and len(price) == len(demand) == len(supply) == len(floor)
+            and isinstance(response, float | int) and isinstance(step_limit, float | int)):
+        return _adjust_price_numpy(price, demand, supply, response, step_limit, floor)
+    response, step_limit = float(response), float(step_limit)
+    low = -step_limit
+    out = []
+    for p, d, s_, f in zip(_floats(price), _floats(demand), _floats(supply), _floats(floor)):  # noqa: B905
+        gap = (d - s_) / s_ if s_ > TINY else 0.0
+        change = _min(_max(response * gap, low), step_limit)
+        if s_ <= TINY and d > 0:
+            change = step_limit
+        out.append(_max(p * (1.0 + change), f))
+    return np.array(out, dtype=np.float64)
+
+
+def _adjust_price_numpy(
+    price: np.ndarray,
+    demand: np.ndarray,
+    supply: np.ndarray,
+    response: float,
+    step_limit: float,
+    floor: np.ndarray,
+) -> np.ndarray:
+    """`adjust_price` in numpy (any size; the reference the scalar kernel must match)."""
     gap = np.divide(demand - supply, supply, out=np.zeros(np.shape(price)), where=supply > TINY)
     # minimum(maximum()) is what np.clip computes, at a third of its cost on tiny arrays
     change = np.minimum(np.maximum(response * gap, -step_limit), step_limit)
@@ -45,6 +141,17 @@ def logit_shares(utility: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return np.divide(weights, total, out=np.zeros(weights.shape, weights.dtype), where=total > 0)
 
 
+def logit_all(utility: np.ndarray) -> np.ndarray:
+    """`logit_shares(utility, np.ones(len(utility), bool))` for a 1-d row where every option is
+    allowed (a designer's component suppliers, a country's LLMs): the same exp and sum of the
+    same numbers without the masking calls, so the same shares."""
+    top = utility.max()
+    if utility.ndim != 1 or not np.isfinite(top):
+        return logit_shares(utility, np.ones(utility.shape, bool))
+    weights = np.exp(utility - top)
+    return weights / weights.sum()
+
+
 def group_logit(utility: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Logit shares over edges that share a group (one buyer's options), for edge lists."""
     top = np.full(n_groups, -np.inf)
@@ -61,6 +168,24 @@ def cap_shares(shares: np.ndarray, caps: np.ndarray, group: np.ndarray, n_groups
     third of its orders, whatever its price. If every edge of a group is capped, the group's
     shares sum to less than one (the rest of the order cannot be placed).
     """
+    if not (_small(shares, caps, group) and len(shares) == len(caps) == len(group) and group.dtype.kind in "iu"):
+        return _cap_shares_numpy(shares, caps, group, n_groups)
+    out, cap, groups = _floats(shares), _floats(caps), group.tolist()
+    for _ in range(len(out)):
+        over = [o > c + TINY for o, c in zip(out, cap)]  # noqa: B905
+        if not any(over):
+            break
+        excess = _bincount(groups, [o - c if v else 0.0 for o, c, v in zip(out, cap, over)], n_groups)  # noqa: B905
+        out = [_min(o, c) for o, c in zip(out, cap)]  # noqa: B905
+        room = [o if o < c - TINY else 0.0 for o, c in zip(out, cap)]  # noqa: B905
+        room_total = _bincount(groups, room, n_groups)
+        out = [o + (r * excess[g] / room_total[g] if room_total[g] > TINY else 0.0)
+               for o, r, g in zip(out, room, groups)]  # noqa: B905
+    return np.array(out, dtype=np.float64)
+
+
+def _cap_shares_numpy(shares: np.ndarray, caps: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """`cap_shares` in numpy (any size; the reference the scalar kernel must match)."""
     out = shares.copy()
     for _ in range(len(shares)):
         over = out > caps + TINY
@@ -82,6 +207,38 @@ def allocate(
 
     Returns the quantity filled per order edge; no supplier ever ships more than its capacity.
     """
+    if not (_small(orders, supplier, capacity, reserved) and supplier.dtype.kind in "iu"
+            and len(orders) == len(supplier) and (reserved is None or len(reserved) == len(orders))):
+        return _allocate_numpy(orders, supplier, capacity, reserved)
+    filled = _allocate_lists(_floats(orders), supplier.tolist(), _floats(capacity),
+                             None if reserved is None else _floats(reserved))
+    return np.array(filled, dtype=np.float64)
+
+
+def _allocate_lists(orders: list[float], supplier: list[int], capacity: list[float],
+                    reserved: list[float] | None) -> list[float]:
+    """`_allocate_numpy`, operation for operation, on lists of floats."""
+    n = len(capacity)
+    filled = [0.0] * len(orders)
+    spare = list(capacity)
+    if reserved is not None:
+        first = [_min(o, r) for o, r in zip(orders, reserved)]  # noqa: B905
+        asked = _bincount(supplier, first, n)
+        scale = [sp / a if a > sp else 1.0 for sp, a in zip(spare, asked)]  # noqa: B905
+        first = [f * scale[k] for f, k in zip(first, supplier)]  # noqa: B905
+        filled = [0.0 + f for f in first]  # filled += first, into zeros
+        used = _bincount(supplier, first, n)
+        spare = [_max(sp - u, 0.0) for sp, u in zip(spare, used)]  # noqa: B905
+    rest = [o - f for o, f in zip(orders, filled)]  # noqa: B905
+    asked = _bincount(supplier, rest, n)
+    ratio = [sp / a if a > sp else 1.0 for sp, a in zip(spare, asked)]  # noqa: B905
+    return [f + r * ratio[k] for f, r, k in zip(filled, rest, supplier)]  # noqa: B905
+
+
+def _allocate_numpy(
+    orders: np.ndarray, supplier: np.ndarray, capacity: np.ndarray, reserved: np.ndarray | None = None
+) -> np.ndarray:
+    """`allocate` in numpy (any size; the reference the scalar kernel must match)."""
     n = len(capacity)
     filled = np.zeros(orders.shape, orders.dtype)  # np.zeros_like, without its Python-level dispatch
     spare = capacity.astype(float).copy()
@@ -113,7 +270,41 @@ def clear_with_spill(
     Each further pass goes to edges with spare capacity, pro rata to that spare, and never
     beyond an edge's `spill_cap` (qualification limits; zero where switching is not allowed).
     """
-    filled = allocate(orders, supplier, capacity, reserved)
+    if not (_small(orders, buyer, supplier, capacity, spill_cap, reserved) and buyer.dtype.kind in "iu"
+            and supplier.dtype.kind in "iu" and len(orders) == len(buyer) == len(supplier) == len(spill_cap)
+            and (reserved is None or len(reserved) == len(orders)) and n_buyers <= 4 * SCALAR_MAX):
+        return _clear_with_spill_numpy(orders, buyer, supplier, capacity, n_buyers, spill_cap, reserved, passes)
+    o, b, s, cap, caps = _floats(orders), buyer.tolist(), supplier.tolist(), _floats(capacity), _floats(spill_cap)
+    n = len(cap)
+    filled = _allocate_lists(o, s, cap, None if reserved is None else _floats(reserved))
+    asked = _bincount(b, o, n_buyers)  # the orders do not change between passes
+    for _ in range(passes):
+        spare = [_max(c - u, 0.0) for c, u in zip(cap, _bincount(s, filled, n))]  # noqa: B905
+        unmet = [_max(a - f, 0.0) for a, f in zip(asked, _bincount(b, filled, n_buyers))]  # noqa: B905
+        room = [_max(c - f, 0.0) for c, f in zip(caps, filled)]  # noqa: B905
+        weight = [spare[k] if r > TINY else 0.0 for r, k in zip(room, s)]  # noqa: B905
+        weight_total = _bincount(b, weight, n_buyers)
+        extra = [_min(unmet[j] * w / weight_total[j] if weight_total[j] > TINY else 0.0, r)
+                 for j, w, r in zip(b, weight, room)]  # noqa: B905
+        if _numpy_sum(extra) <= TINY:
+            break
+        more = _allocate_lists(extra, s, spare, None)
+        filled = [f + m for f, m in zip(filled, more)]  # noqa: B905
+    return np.array(filled, dtype=np.float64)
+
+
+def _clear_with_spill_numpy(
+    orders: np.ndarray,
+    buyer: np.ndarray,
+    supplier: np.ndarray,
+    capacity: np.ndarray,
+    n_buyers: int,
+    spill_cap: np.ndarray,
+    reserved: np.ndarray | None = None,
+    passes: int = 3,
+) -> np.ndarray:
+    """`clear_with_spill` in numpy (any size; the reference the scalar kernel must match)."""
+    filled = _allocate_numpy(orders, supplier, capacity, reserved)
     for _ in range(passes):
         spare = np.maximum(capacity - np.bincount(supplier, filled, len(capacity)), 0.0)
         unmet = np.maximum(np.bincount(buyer, orders, n_buyers) - np.bincount(buyer, filled, n_buyers), 0.0)
@@ -125,7 +316,7 @@ def clear_with_spill(
         extra = np.minimum(extra, room)
         if extra.sum() <= TINY:
             break
-        filled = filled + allocate(extra, supplier, spare)
+        filled = filled + _allocate_numpy(extra, supplier, spare)
     return filled
 
 

@@ -168,6 +168,14 @@ class World(Model):
         self.industries = [Industry(self, i) for i in scenario.industries]
         self.component_suppliers = [ComponentSupplier(self, c) for c in scenario.component_suppliers]
         self.by_name = {a.name: a for a in self.agents if not isinstance(a, Country)}
+        # per foundry, the designers (world order) that may ever make a chip there: their first
+        # chip's foundries or any roadmap generation's (a designer's foundries come only from
+        # these, and the scenario does not change); what a foundry's investment reads of its
+        # customers' plans (Foundry.announced) comes only from them
+        self.foundry_customers = {f.name: tuple(d for d, spec in zip(self.designers, scenario.designers, strict=True)
+                                                if f.name in spec.foundries
+                                                or any(f.name in g.foundries for g in spec.roadmap))
+                                  for f in self.foundries}
 
         self.pool = wafers.Pool(self, scenario.foundry_pool)  # non-AI leading-edge wafer demand, by node class
         # (supplier, designer, HBM generation or None for a packager) -> share of the designer's needs it
@@ -624,7 +632,7 @@ class World(Model):
 
     def _llm_shares(self, country: str, funded: float = 1.0, with_incentive: bool = True) -> dict[str, float]:
         names, utility = self._llm_utility(country, with_incentive, funded)
-        shares = market.logit_shares(utility + self.llm_appeal[country], np.ones(len(names), bool))
+        shares = market.logit_all(utility + self.llm_appeal[country])
         return dict(zip(names, (float(s) for s in shares), strict=True))
 
     def _llm_utility(self, country: str, with_incentive: bool = True,

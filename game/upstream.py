@@ -483,7 +483,7 @@ def _component_supply(world) -> list[tuple[float, dict[str, float]]]:
                             + params.link_weight * s.link_strength.get(d.name, 0.0) for s in options])
         got: dict[str, float] = {}
         short = 0.0
-        for s, share in zip(options, market.logit_shares(utility, np.ones(len(options), bool)), strict=True):
+        for s, share in zip(options, market.logit_all(utility), strict=True):
             ordered = min(d.target * share, spare[s.name])
             delivered = ordered * (1 - s.disruption_loss) if s.disrupted else ordered
             got[s.name] = delivered

@@ -72,8 +72,10 @@ def _canon(obj, seen: dict[int, int]):
     if isinstance(obj, type | types.FunctionType | types.BuiltinFunctionType):
         return f"<{getattr(obj, '__qualname__', obj)}>"
     if id(obj) in seen:
-        return ["ref", seen[id(obj)]]
-    seen[id(obj)] = len(seen)
+        return ["ref", seen[id(obj)][0]]
+    # the object is kept with its number: a temporary (an array's `tolist()`) freed while the walk
+    # goes on could hand its id to a later one, which would then be written as a reference to it
+    seen[id(obj)] = (len(seen), obj)
     if isinstance(obj, Streams):  # a fork rebuilds a stream when it first draws: compare the states
         return ["Streams", obj.seed, _canon(obj.states(), seen)]
     if isinstance(obj, np.ndarray):

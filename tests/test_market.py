@@ -470,3 +470,75 @@ def test_normalised_shares_and_empty_market():
     """Market shares of 1 and 3 are 25% and 75%; a market with no trade has all-zero shares."""
     np.testing.assert_allclose(market.normalised(np.array([1.0, 3.0])), [0.25, 0.75])
     np.testing.assert_array_equal(market.normalised(np.zeros(3)), np.zeros(3))
+
+
+# ---------------------------------------------------------------------------- scalar kernels (issue 15)
+# Small markets run as Python loops over floats; the numpy originals are kept as the reference.
+# The loops must give the very same bits (tests/test_speed_identity.py plays whole games both ways).
+
+wide = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@FAST
+@given(order_book(with_reserved=True), st.booleans())
+def test_scalar_allocate_is_the_numpy_one_bit_for_bit(book, use_reserved):
+    orders, supplier, capacity, reserved = book
+    reserved = reserved if use_reserved else None
+    assert same_bits(market.allocate(orders, supplier, capacity, reserved),
+                     market._allocate_numpy(orders, supplier, capacity, reserved))
+
+
+@FAST
+@given(spill_book())
+def test_scalar_clear_with_spill_is_the_numpy_one_bit_for_bit(book):
+    assert same_bits(market.clear_with_spill(*book[:5], spill_cap=book[5], reserved=book[6]),
+                     market._clear_with_spill_numpy(*book[:5], spill_cap=book[5], reserved=book[6]))
+
+
+@FAST
+@given(grouped_utilities(st.floats(-5, 5)), st.data())
+def test_scalar_cap_shares_is_the_numpy_one_bit_for_bit(grouped, data):
+    values, group, n_groups = grouped
+    shares = market.group_logit(values, group, n_groups)
+    caps = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.1, 1 / 3, 0.5, 1.0]), min_size=len(group),
+                                       max_size=len(group))))
+    assert same_bits(market.cap_shares(shares, caps, group, n_groups),
+                     market._cap_shares_numpy(shares, caps, group, n_groups))
+
+
+@FAST
+@given(st.integers(1, 20).flatmap(lambda n: st.tuples(*[st.lists(st.one_of(quantity, st.just(0.0)), min_size=n,
+                                                                 max_size=n) for _ in range(4)])),
+       st.floats(0, 2), st.floats(0, 0.5))
+def test_scalar_adjust_price_is_the_numpy_one_bit_for_bit(columns, response, limit):
+    price, demand, supply, floor = (np.array(c) for c in columns)
+    assert same_bits(market.adjust_price(price, demand, supply, response, limit, floor),
+                     market._adjust_price_numpy(price, demand, supply, response, limit, floor))
+
+
+@FAST
+@given(st.lists(wide, min_size=1, max_size=12))
+def test_logit_all_is_logit_shares_with_every_option_allowed(values):
+    utility = np.array(values)
+    assert same_bits(market.logit_all(utility), market.logit_shares(utility, np.ones(len(values), bool)))
+
+
+@FAST
+@given(st.lists(st.floats(-1e16, 1e16, allow_nan=False), min_size=0, max_size=128))
+def test_numpy_sum_is_ndarray_sum(values):
+    """The scalar spill's stopping test adds its extras as numpy's pairwise sum does."""
+    assert market._numpy_sum(list(values)) == np.array(values, dtype=np.float64).sum()
+
+
+def test_large_or_odd_inputs_take_the_numpy_path():
+    """Past SCALAR_MAX edges, or with arrays that are not 1-d float64, the numpy code runs."""
+    n = market.SCALAR_MAX + 1
+    orders, supplier, capacity = np.ones(n), np.zeros(n, dtype=int), np.array([n / 2])
+    assert same_bits(market.allocate(orders, supplier, capacity), market._allocate_numpy(orders, supplier, capacity))
+    assert not market._small(np.ones(3, dtype=np.float32))
+    assert not market._small(np.ones((2, 2)))
+    assert market._small(np.ones(3), np.arange(3), None)
