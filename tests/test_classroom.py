@@ -60,7 +60,10 @@ def teacher_button(app, key: str, value=None):
 
 
 def raise_subsidy(app, frames: int = 10, key: str = "foundry_subsidy") -> None:
-    """Team at the desk: a rate slider's right arrow held down (the foundry subsidy's click step is 5%)."""
+    """Team at the desk: its lever scrolled into view (as a player scrolls the desk, which is taller
+    than its panel), then a rate slider's right arrow held down (the foundry subsidy's click step is 5%)."""
+    app.desk.open_lever(key.split(":")[0])
+    app.frame(0.05)
     hold(app, app.desk.slider(key).right_button.rect.center, frames)
 
 
