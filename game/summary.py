@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 
+from game.calendar import parse_quarter
 from game.describe import KOREAN_INDICATORS, korean_indicator
-from game.text import display_width, pad, strategy_name, tr
+from game.text import display_width, pad, quarter_name, strategy_name, tr
 
 DIGITS = 6
 
@@ -144,7 +145,7 @@ def text_summary(model, lang: str = "en") -> str:
                                                       for (_, cell), w in zip(YEAR_COLUMNS, widths, strict=True)))
 
     final = model.history[-1]
-    lines += ["", f"{tr('final_state', lang)} ({final['date']})"]
+    lines += ["", f"{tr('final_state', lang)} ({quarter_name(parse_quarter(final['date']), lang)})"]
     for market, shares in final["shares"].items():
         ranked = sorted(shares.items(), key=lambda kv: -kv[1])
         cells = ", ".join(f"{_name(model, n, lang)} {_percent(v).strip()}" for n, v in ranked if v >= 0.0005)

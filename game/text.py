@@ -206,7 +206,8 @@ _SCALE_SPEC = re.compile(r"^([nm])(\d*)(?:\.(\d+))?([A-Z]{3})?$")
 
 
 class TemplateFormatter(string.Formatter):
-    """str.format with two additions for Korean (the English strings need neither):
+    """str.format with additions for Korean, and one for English (`{n|+quarter}`: "1 quarter",
+    "2 quarters"):
 
     - `{name|이}` (or `{name:.0%|를}`): the value, formatted, then the particle that fits it;
       `{name|~이}` the particle alone (after a quoted name: `'{name}'{name|~은}`);
@@ -238,6 +239,8 @@ class TemplateFormatter(string.Formatter):
             text = super().format_field(value, format_spec)
         if which.startswith("~"):  # the particle alone, for a word quoted in the template: '{name}'{name|~은}
             return particle(text, which[1:])
+        if which.startswith("+"):  # English: the count and its noun, plural unless it is one: {n|+quarter}
+            return f"{text} {which[1:]}{'' if value == 1 else 's'}"
         return attach(text, which) if which else text
 
 
