@@ -282,44 +282,51 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
             return error(404, "world", lang_of(request), world=number[:8])
         return int(number) - 1
 
+    def report_lang(request: Request, default: str) -> str:
+        lang = request.query_params.get("lang", default)
+        return lang if lang in ("en", "ko", "both") else default
+
+    async def written_once(out, write) -> Response:
+        """A results page written by `write(out)` (matplotlib, fonts: in a thread) the first time
+        it is asked for, then served from the room folder; a rewind deletes it (Room.rewind)."""
+        if not out.exists():
+            await asyncio.to_thread(write, out)
+        return FileResponse(out, media_type="text/html; charset=utf-8")
+
     async def debrief(request: Request) -> Response:
         """A world's debrief (game/report: written once at the end of the term, then kept)."""
-        lang = request.query_params.get("lang", "both")
-        if lang not in ("en", "ko", "both"):
-            lang = "both"
+        lang = report_lang(request, "both")
         index = world_asked(request)
         if isinstance(index, Response):
             return index
-        out = room.folder / f"debrief-{lang}-world{index + 1}.html"
-        if not out.exists():
+
+        def write(out) -> None:
             from game.report.debrief import write_report  # matplotlib: loaded when first asked for
 
-            await asyncio.to_thread(write_report, room.tables[index].world, room.scenario_name, out, lang)
-        return FileResponse(out, media_type="text/html; charset=utf-8")
+            write_report(room.tables[index].world, room.scenario_name, out, lang)
+
+        return await written_once(room.folder / f"debrief-{lang}-world{index + 1}.html", write)
 
     async def team_page(request: Request) -> Response:
         """A team's one printed page (game/report/onepage.py): its score against its own
-        doing-nothing game, the lesson's key quantities, its decisions and the questions. Written
-        once per world, team and language at the end of the term, then kept."""
-        lang = request.query_params.get("lang", "ko")
-        if lang not in ("en", "ko", "both"):
-            lang = "ko"
+        doing-nothing game, the lesson's key quantities, its decisions and the questions."""
+        lang = report_lang(request, "ko")
         index = world_asked(request)
         if isinstance(index, Response):
             return index
         team = request.query_params.get("team", "")
         if team not in room.world.countries:
             return error(404, "team", lang_of(request), team=team[:8])
-        out = room.folder / f"team-{team}-{lang}-world{index + 1}.html"
-        if not out.exists():
+
+        def write(out) -> None:
             from game.report.debrief import languages
             from game.report.onepage import one_page_html
             from game.saves import write_text_atomically
 
-            world = room.tables[index].world
-            html = await asyncio.to_thread(one_page_html, world, room.scenario_name, languages(lang), team)
-            write_text_atomically(out, html)
-        return FileResponse(out, media_type="text/html; charset=utf-8")
+            write_text_atomically(out, one_page_html(room.tables[index].world, room.scenario_name,
+                                                     languages(lang), team))
+
+        return await written_once(room.folder / f"team-{team}-{lang}-world{index + 1}.html", write)
 
     async def save_file(request: Request) -> Response:
         """A world's save, a normal save file (`report`, `replay`, the desktop game open it)."""
