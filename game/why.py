@@ -120,11 +120,17 @@ def _choice_levers(world, entry: dict) -> set[str]:
 
 
 def _event_targets(world, entry: dict) -> set[str]:
-    event_id = entry["params"].get("event")
-    event = next((e for e in world.scenario.events if e.id == event_id), None)
+    """What an event's effects feed; for an answer's own consequence ("cause.choice_effect"), what
+    that answer's effects feed."""
+    params = entry["params"]
+    event = next((e for e in world.scenario.events if e.id == params.get("event")), None)
     if event is None:
         return set()
-    return set().union(*(EFFECT_TARGETS.get(effect.kind, set()) for effect in event.effects))
+    effects = event.effects
+    if entry["key"] == "cause.choice_effect":
+        choice = next((c for c in event.choices if c.label_en == params.get("choice")), None)
+        effects = choice.effects if choice is not None else []
+    return set().union(*(EFFECT_TARGETS.get(effect.kind, set()) for effect in effects))
 
 
 def relevant(world, key: str, entry: dict) -> bool:
@@ -136,6 +142,8 @@ def relevant(world, key: str, entry: dict) -> bool:
             return params.get("firm") == firm and bool(wanted & set(entry["targets"]))
         return bool(wanted & set(entry["targets"])) and (country is None or entry["country"] == country)
     if source == "event":
+        return bool(wanted & _event_targets(world, entry))
+    if source == "action" and entry["key"] == "cause.choice_effect":  # an answer's own consequence
         return bool(wanted & _event_targets(world, entry))
     if source == "action":
         levers = _choice_levers(world, entry) if entry["key"] == "cause.choice" else {_lever_of(entry)}

@@ -536,3 +536,14 @@ def test_an_answer_s_effect_naming_nothing_is_a_scenario_error():
     scenario = with_event(baseline(), "yongin_grid", choices=choices)
     with pytest.raises(ScenarioError, match=r"yongin_grid.*Nobody Fab"):
         World(scenario, seed=0)
+
+
+def test_why_names_an_answer_s_consequence_for_the_indicators_it_feeds():
+    from game.why import explain
+
+    waited = World(forced_yongin(), seed=0, controllers={"KOR": Chooser(1)})
+    waited.step()
+    keys = [c["key"] for t in explain(waited, "component:hbm_share") for c in t["causes"]]
+    assert "cause.choice_effect" in keys
+    assert "cause.choice_effect" not in [c["key"] for t in explain(waited, "component:domestic_llm_share")
+                                         for c in t["causes"]]
