@@ -266,8 +266,11 @@ def test_title_screen_new_game_continue_load_and_settings(tmp_path):
         assert session.world.turn == 2 and session.world.governance.controllers["KOR"] is session.player
         title = TitleScreen(screen, "en", tmp_path)
         title_click(title, "settings")
-        title_click(title, ("window", "1600x1000"))
-        assert (tmp_path / "settings.json").read_text().count("1600x1000") == 1
+        title_click(title, ("window", "1600x900"))
+        assert (tmp_path / "settings.json").read_text().count("1600x900") == 1
+        assert title.screen.get_size() == (1600, 900), "the window takes the size; nothing is stretched"
+        back = next(b for b, k in title.buttons.items() if k == "back")
+        assert pygame.Rect(0, 0, 1600, 900).contains(back.rect) and back.rect.centerx < 800, "laid out for it"
         press(title, pygame.K_ESCAPE)
         press(title, pygame.K_ESCAPE)
         assert title.result == ("quit",)

@@ -30,6 +30,7 @@ from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
+from game.ui.layout import DEFAULT_SIZE, Layout
 from game.ui.lessonpanel import LessonPanel
 from game.ui.leverpanel import LeverPanel
 from game.ui.mapview import MapView
@@ -39,13 +40,13 @@ from game.ui.teacher import TeacherPanel, draw_hidden
 from game.ui.title import load_settings, scaled_theme, ui_scale
 from game.ui.whypanel import WhyPanel
 
-SIZE = (1280, 800)
-TOP = 40
-MAP_RECT = pygame.Rect(0, TOP, 880, 500)
-CHART_RECT = pygame.Rect(0, TOP + 500, 430, SIZE[1] - TOP - 500)
-TICKER_RECT = pygame.Rect(430, TOP + 500, 450, SIZE[1] - TOP - 500)
-DESK_RECT = pygame.Rect(880, TOP, 400, SIZE[1] - TOP)
-LEFT_RECT = pygame.Rect(0, TOP, 880, SIZE[1] - TOP)  # map + chart + ticker
+# The 1280x800 layout at 100% text (tests and benchmarks open a window of this size); a game
+# lays itself out for its own window with `Layout.of(screen size, text size)`.
+_DEFAULT = Layout.of(DEFAULT_SIZE)
+SIZE = _DEFAULT.size
+TOP = _DEFAULT.top
+MAP_RECT, CHART_RECT, TICKER_RECT = _DEFAULT.map, _DEFAULT.chart, _DEFAULT.ticker
+DESK_RECT, LEFT_RECT = _DEFAULT.desk, _DEFAULT.left  # LEFT: map + chart + ticker
 BG = (10, 14, 22)
 PANEL = (20, 28, 40)
 TEXT = (230, 234, 240)
@@ -79,14 +80,17 @@ class GameApp:
         self.lang = lang
         self.screen = screen or pygame.display.get_surface()
         self.ui_scale = ui_scale(load_settings(session.saves_dir))  # text size from the title's settings
+        self.L = Layout.of(self.screen.get_size(), self.ui_scale)  # every rectangle, from the window's real size
         self.fonts = Fonts(self.ui_scale)
-        self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.ui_scale))
+        self.manager = pygame_gui.UIManager(self.L.size, scaled_theme(self.ui_scale))
         self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
-        self.map = MapView(MAP_RECT, self.fonts)
-        self.charts = Charts(LEFT_RECT, self.fonts)
+        self.map = MapView(self.L.map, self.fonts)
+        self.charts = Charts(self.L.left, self.fonts)
         self.charts_open = False  # the charts screen covers the map, chart and ticker (C or the top-bar button)
         self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
+        self.why.RECT = self.L.overlay(800, 640)
         self.glossary = Glossary(self.fonts)  # hover cards and the full glossary (F1 / "?")
+        self.glossary.RECT = self.L.overlay(800, 700)
         self.pointer: tuple[int, int] | None = None  # the mouse, for the glossary's hover cards
         self.focus: str | None = None  # the panel the keyboard acts on (Tab cycles; None until Tab)
         self.save_entry: UITextEntryLine | None = None  # the Esc menu's save name
@@ -116,8 +120,9 @@ class GameApp:
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
         self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
         self._modal_manager: pygame_gui.UIManager | None = None
-        self.teacher = TeacherPanel(self, SIZE)  # F2 / Esc menu: pause, events, rewind, score
-        self.lesson = LessonPanel(self.fonts, pygame.Rect(16, TOP + 8, SIZE[0] - 32, SIZE[1] - TOP - 16))  # L
+        self.teacher = TeacherPanel(self, self.L.size)  # F2 / Esc menu: pause, events, rewind, score
+        self.lesson = LessonPanel(self.fonts, pygame.Rect(16, self.L.top + 8, self.L.width - 32,
+                                                          self.L.height - self.L.top - 16))  # L
         self.curtain: handover.Curtain | briefing.Briefing | None = None  # hides the game (hand-over, briefing)
         self.desks: dict[str, Desk] = {}  # one per hot-seat team; self.desk is the one at the desk
         self.team = 0  # index in session.humans of the team at the desk
@@ -136,7 +141,7 @@ class GameApp:
         if list(self.desks) != list(humans):  # a new game or a loaded save with other teams
             for desk in self.desks.values():
                 desk.root.kill()
-            self.desks = {code: Desk(self.manager, DESK_RECT, self.session.view(code), self.lang) for code in humans}
+            self.desks = {code: Desk(self.manager, self.L.desk, self.session.view(code), self.lang) for code in humans}
             self.team, self.staged = 0, {}
         for desk in self.desks.values():
             if relabel:
@@ -152,20 +157,21 @@ class GameApp:
             for button in self.top_buttons.values():
                 button.kill()
             other = "en" if self.lang == "ko" else "ko"
-            self.top_buttons = {
-                "menu": UIButton(pygame.Rect(SIZE[0] - 110, 5, 104, 30), tr("ui.menu.button", self.lang),
-                                 manager=self.manager),
-                "lang": UIButton(pygame.Rect(SIZE[0] - 220, 5, 104, 30), tr(f"ui.lang.{other}", self.lang),
-                                 manager=self.manager),
-                "charts": UIButton(pygame.Rect(SIZE[0] - 330, 5, 104, 30), tr("ui.charts.button", self.lang),
-                                   manager=self.manager),
-                "gloss": UIButton(pygame.Rect(SIZE[0] - 368, 5, 32, 30), tr("ui.gloss.button", self.lang),
-                                  manager=self.manager, tool_tip_text=tr("ui.gloss.title", self.lang) + " (F1)"),
-            }
+            self.top_buttons = {}
+            items = [("menu", tr("ui.menu.button", self.lang), None, 104),
+                     ("lang", tr(f"ui.lang.{other}", self.lang), None, 104),
+                     ("charts", tr("ui.charts.button", self.lang), None, 104),
+                     ("gloss", tr("ui.gloss.button", self.lang), tr("ui.gloss.title", self.lang) + " (F1)", 32)]
             if self.has_lesson:
-                self.top_buttons["lesson"] = UIButton(pygame.Rect(SIZE[0] - 450, 5, 76, 30),
-                                                      tr("ui.lesson.button", self.lang), manager=self.manager,
-                                                      tool_tip_text=tr("ui.lesson.title", self.lang) + " (L)")
+                items.append(("lesson", tr("ui.lesson.button", self.lang), tr("ui.lesson.title", self.lang) + " (L)",
+                              76))
+            right = self.L.width - 6  # right to left, each as wide as its text needs (at least its old width)
+            for key, text, tip, least in items:
+                width = max(least, self.button_text_width(text) + 20)
+                right -= width
+                self.top_buttons[key] = UIButton(pygame.Rect(right, 5, width, self.L.top - 10), text,
+                                                 manager=self.manager, tool_tip_text=tip)
+                right -= 6
         self.ticker_lines = self._ticker_lines()
         if relabel and self.menu is not None:
             self.open_menu()
@@ -179,6 +185,10 @@ class GameApp:
         """A lesson scenario that declares its question: the Lesson button and L open its panel."""
         lesson = self.session.world.scenario.lesson
         return lesson is not None and lesson.counterfactual is not None
+
+    def button_text_width(self, text: str) -> int:
+        """The width of a widget's text at the theme's font (what pygame_gui will draw)."""
+        return self.fonts.font(15).size(text)[0]
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
@@ -259,14 +269,15 @@ class GameApp:
             return True
         # "Why?" on a hidden score would show it: those clicks are swallowed
         return not self.teacher.score_shown and event.type == pygame.MOUSEBUTTONDOWN and (
-            self.index_rect.collidepoint(event.pos) or CHART_RECT.collidepoint(event.pos)
+            self.index_rect.collidepoint(event.pos) or self.L.chart.collidepoint(event.pos)
             or (self.charts_open and self.hidden_charts_rect.collidepoint(event.pos)))
 
     @property
     def hidden_charts_rect(self) -> pygame.Rect:
         """The lower half of the charts screen (prices, the index, its components), covered
         while the teacher hides the score."""
-        return pygame.Rect(LEFT_RECT.x, LEFT_RECT.y + 284, LEFT_RECT.width, LEFT_RECT.height - 284)
+        mid = self.charts.band_tops()[0]
+        return pygame.Rect(self.L.left.x, self.L.left.y + mid, self.L.left.width, self.L.left.height - mid)
 
     def quick_save(self) -> None:
         try:
@@ -293,7 +304,7 @@ class GameApp:
     def open_menu(self) -> None:
         self.close_menu()
         rect = pygame.Rect(0, 0, 320, 396)
-        rect.center = (SIZE[0] // 2, SIZE[1] // 2)
+        rect.center = (self.L.width // 2, self.L.height // 2)
         self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
         UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
                 container=self.menu, object_id="#section")
@@ -314,7 +325,7 @@ class GameApp:
         y = 44 + rows * 48 + 2
         height = y + 98
         self.menu.set_dimensions((self.menu.get_relative_rect().width, height))
-        self.menu.set_relative_position((self.menu.get_relative_rect().x, (SIZE[1] - height) // 2))
+        self.menu.set_relative_position((self.menu.get_relative_rect().x, (self.L.height - height) // 2))
         UILabel(pygame.Rect(20, y, 276, 22), tr("ui.menu.save_as", self.lang), manager=self.manager,
                 container=self.menu, object_id="#small")
         self.save_entry = UITextEntryLine(pygame.Rect(20, y + 24, 186, 38), manager=self.manager,
@@ -355,7 +366,9 @@ class GameApp:
         return path
 
     # ------------------------------------------------------------------ end of term
-    END_RECT = pygame.Rect(60, TOP + 20, SIZE[0] - 120, SIZE[1] - TOP - 40)
+    @property
+    def END_RECT(self) -> pygame.Rect:
+        return self.L.end
 
     def open_end_screen(self) -> None:
         """After the last quarter: grade, the index by component, the turning points; buttons to
@@ -402,7 +415,7 @@ class GameApp:
 
     def _end_screen(self, screen) -> None:
         world, lang, rect = self.session.world, self.lang, self.END_RECT
-        shade = pygame.Surface(SIZE, pygame.SRCALPHA)
+        shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 160))
         screen.blit(shade, (0, 0))
         pygame.draw.rect(screen, PANEL, rect, border_radius=8)
@@ -525,15 +538,20 @@ class GameApp:
                                                       plot.bottom + 2)))
 
     # ------------------------------------------------------------------ detail panel of a firm
-    DETAIL_RECT = pygame.Rect(MAP_RECT.x + 8, MAP_RECT.bottom - 238, 330, 230)
+    @property
+    def DETAIL_RECT(self) -> pygame.Rect:
+        """A firm's panel, bottom left of the map; taller with bigger text, never taller than the map."""
+        w, h = round(330 * max(self.ui_scale, 1.0)), min(round(230 * self.ui_scale), self.L.map.height - 16)
+        return pygame.Rect(self.L.map.x + 8, self.L.map.bottom - h - 8, w, h)
 
     @property
     def COUNTRY_RECT(self) -> pygame.Rect:
         """Like DETAIL_RECT, but on the side of the map away from the country."""
         spec = self.map.geometry["countries"].get(self.country_panel or "", {})
         x = self.map.to_screen(spec["anchor"])[0] if spec else 0
-        left = MAP_RECT.x + 8 if x > MAP_RECT.centerx else MAP_RECT.right - 568
-        return pygame.Rect(left, MAP_RECT.y + 8, 560, MAP_RECT.height - 16)
+        width = min(round(560 * max(self.ui_scale, 1.0) ** 0.5), self.L.map.width - 16)
+        left = self.L.map.x + 8 if x > self.L.map.centerx else self.L.map.right - 8 - width
+        return pygame.Rect(left, self.L.map.y + 8, width, self.L.map.height - 16)
 
     def cycle_detail(self, step: int = 1) -> None:
         """Tab / Shift+Tab: the next firm's detail panel (map order: foundries, HBM, packaging,
@@ -616,11 +634,11 @@ class GameApp:
             handover.wait(self, handover.handover(self.session.world, event.chooser, self.lang, "choice"))
         ko = self.lang == "ko"
         if self._modal_manager is None:
-            self._modal_manager = pygame_gui.UIManager(SIZE, gui_theme())
+            self._modal_manager = pygame_gui.UIManager(self.L.size, gui_theme())
         manager = self._modal_manager
         manager.set_locale(self.lang)
         backdrop = self.screen.copy()
-        shade = pygame.Surface(SIZE, pygame.SRCALPHA)
+        shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 170))
         backdrop.blit(shade, (0, 0))
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
@@ -630,7 +648,7 @@ class GameApp:
         width, row = 700, 80
         height = 156 + row * len(event.choices)
         rect = pygame.Rect(0, 0, width, height)
-        rect.center = (SIZE[0] // 2, SIZE[1] // 2)
+        rect.center = (self.L.width // 2, self.L.height // 2)
         panel = UIPanel(rect, manager=manager, object_id="#menu")
         UILabel(pygame.Rect(14, 8, width - 28, 30), tr("ui.event.decision", self.lang), manager=manager,
                 container=panel, object_id="#small")
@@ -761,7 +779,7 @@ class GameApp:
                 return
         if event.type == pygame.MOUSEMOTION:
             self.pointer = event.pos
-            over_map = MAP_RECT.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
+            over_map = self.L.map.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
             self.map.hover = self.map.marker_at(event.pos) if over_map else None
             self.map.pointer = event.pos if over_map else None
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.menu is None \
@@ -773,7 +791,7 @@ class GameApp:
         if event.type == pygame.MOUSEWHEEL and self.why.is_open:
             self.why.wheel(event.y)
             return
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and MAP_RECT.collidepoint(event.pos) \
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.L.map.collidepoint(event.pos) \
                 and self.menu is None and not self.end_buttons and not self.charts_open:
             marker = self.map.marker_at(event.pos)
             if marker is not None:
@@ -783,7 +801,7 @@ class GameApp:
             elif not (self.detail is not None and self.DETAIL_RECT.collidepoint(event.pos)):
                 self.detail = None
                 self.country_panel = self.map.country_at(event.pos)
-        if event.type == pygame.MOUSEWHEEL and TICKER_RECT.collidepoint(pygame.mouse.get_pos()):
+        if event.type == pygame.MOUSEWHEEL and self.L.ticker.collidepoint(pygame.mouse.get_pos()):
             self.ticker_scroll = max(0, self.ticker_scroll - event.y)
         self.manager.process_events(event)
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
@@ -824,8 +842,8 @@ class GameApp:
             self.ticker_scroll = max(0, self.ticker_scroll + (vertical or horizontal))
 
     def _focus_ring(self, screen) -> None:
-        rect = {"map": MAP_RECT, "desk": DESK_RECT, "ticker": TICKER_RECT, "chart": CHART_RECT,
-                "charts": LEFT_RECT}.get(self.focus or "")
+        rect = {"map": self.L.map, "desk": self.L.desk, "ticker": self.L.ticker, "chart": self.L.chart,
+                "charts": self.L.left}.get(self.focus or "")
         if rect is None or self.end_buttons or self.menu is not None:
             return
         pygame.draw.rect(screen, FOCUS, rect.inflate(-2, -2), 3)
@@ -864,9 +882,9 @@ class GameApp:
         key = None
         if self.index_rect.collidepoint(pos):
             key = "index"
-        elif self.charts_open and LEFT_RECT.collidepoint(pos):
+        elif self.charts_open and self.L.left.collidepoint(pos):
             key = self.charts.key_at(pos)
-        elif CHART_RECT.collidepoint(pos):
+        elif self.L.chart.collidepoint(pos):
             key = "index"
         elif self.detail is not None and self.DETAIL_RECT.collidepoint(pos):
             key = self.share_key(self.detail)
@@ -1002,7 +1020,7 @@ class GameApp:
         self.why.draw(screen, self.session.world, self.lang)
         if not self.why.is_open and not self.glossary.open and self.map.hover is None:
             self.glossary.hotspots = [] if self.charts_open else self.map.terms
-            self.glossary.draw_hover(screen, self.pointer, self.lang, LEFT_RECT)
+            self.glossary.draw_hover(screen, self.pointer, self.lang, self.L.left)
         self.glossary.draw_panel(screen, self.lang)
         if self.end_buttons:
             self._end_screen(screen)
@@ -1010,26 +1028,27 @@ class GameApp:
         self.manager.draw_ui(screen)
         self._focus_ring(screen)
         if self.lever_panel.key is not None and self.desk is not None:
-            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), DESK_RECT.x - 6, TOP + 6,
-                                  SIZE[1] - 6)
+            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), self.L.desk.x - 6, self.L.top + 6,
+                                  self.L.height - 6)
         self.lesson.draw(screen, self.session.world, self.lang)  # over the desk's widgets: a modal panel
         self.teacher.draw(screen)
         text, until = self.toast
         if text and self.t < until:
             label = self.fonts.render(text[:140], 15, TEXT)
-            box = label.get_rect(midtop=(MAP_RECT.centerx, MAP_RECT.y + 8)).inflate(20, 10)
+            box = label.get_rect(midtop=(self.L.map.centerx, self.L.map.y + 8)).inflate(20, 10)
             pygame.draw.rect(screen, (30, 40, 60), box, border_radius=6)
             pygame.draw.rect(screen, YELLOW, box, 1, border_radius=6)
             screen.blit(label, label.get_rect(center=box.center))
 
     def _top_bar(self, screen) -> None:
         world, lang = self.session.world, self.lang
-        pygame.draw.rect(screen, PANEL, pygame.Rect(0, 0, SIZE[0], TOP))
-        pygame.draw.line(screen, YELLOW, (0, TOP - 1), (SIZE[0], TOP - 1), 1)
+        pygame.draw.rect(screen, PANEL, pygame.Rect(0, 0, self.L.width, self.L.top))
+        pygame.draw.line(screen, YELLOW, (0, self.L.top - 1), (self.L.width, self.L.top - 1), 1)
         x = 12
         title = self.fonts.render(tr("title_ui", lang), 18, YELLOW, bold=True)
-        if self.ui_scale <= 1.0:  # larger text: the window's caption keeps the title, the bar the numbers
-            screen.blit(title, (x, (TOP - title.get_height()) // 2))
+        if self.ui_scale <= 1.0 and self.L.width >= 1200:  # larger text or a narrow window: the window's
+            # caption keeps the title, the bar the numbers
+            screen.blit(title, (x, (self.L.top - title.get_height()) // 2))
             x += title.get_width() + 24
         if world.finished:
             when = tr("ui.top.over", lang)
@@ -1048,21 +1067,20 @@ class GameApp:
             level = difficulty_levels()[world.difficulty.level]
             budget += f" ({level.name_ko if lang == 'ko' else level.name_en})"
         parts = [when, index if self.teacher.score_shown else tr("ui.top.score_hidden", lang), budget]
-        right = min((b.relative_rect.x for b in self.top_buttons.values()), default=SIZE[0]) - 10
+        right = min((b.relative_rect.x for b in self.top_buttons.values()), default=self.L.width) - 10
         for i, part in enumerate(parts):
-            size = 15
-            label = self.fonts.render(part, size, YELLOW if i == 1 else TEXT, bold=i == 1)
-            while i == len(parts) - 1 and x + label.get_width() > right and size > 11:  # the budget: shrunk, not
-                size -= 1  # drawn under the buttons (a lesson's extra button, a team's name)
-                label = self.fonts.render(part, size, TEXT)
-            screen.blit(label, (x, (TOP - label.get_height()) // 2))
+            # each part shrunk (the budget last, then shortened) rather than drawn under the buttons
+            # (a lesson's extra button, a team's name, a narrow window, big text)
+            room = right - x if i == len(parts) - 1 else max(right - x - 120 * (len(parts) - 1 - i), 60)
+            label = self.fonts.fit(part, 15, YELLOW if i == 1 else TEXT, room, bold=i == 1)
+            screen.blit(label, (x, (self.L.top - label.get_height()) // 2))
             if i == 1:
-                self.index_rect = label.get_rect(topleft=(x, (TOP - label.get_height()) // 2)).inflate(8, 8)
+                self.index_rect = label.get_rect(topleft=(x, (self.L.top - label.get_height()) // 2)).inflate(8, 8)
                 pygame.draw.line(screen, YELLOW, self.index_rect.bottomleft, self.index_rect.bottomright, 1)
             x += label.get_width() + 22
 
     def _chart(self, screen) -> None:
-        rect, lang = CHART_RECT, self.lang
+        rect, lang = self.L.chart, self.lang
         pygame.draw.rect(screen, PANEL, rect)
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
         if not self.teacher.score_shown:
@@ -1143,7 +1161,7 @@ class GameApp:
     def _ticker_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
         """This quarter's news: the player's refused Actions, events, Actions and mechanisms."""
         world, lang = self.session.world, self.lang
-        width = TICKER_RECT.width - 28
+        width = self.L.ticker.width - 28
         entries: list[tuple[str, tuple[int, int, int]]] = []
         report = self.session.reports[-1] if self.session.reports else None
         if report is not None:
@@ -1169,7 +1187,7 @@ class GameApp:
         return lines
 
     def _ticker(self, screen) -> None:
-        rect, lang = TICKER_RECT, self.lang
+        rect, lang = self.L.ticker, self.lang
         pygame.draw.rect(screen, PANEL, rect)
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
         world = self.session.world
@@ -1216,10 +1234,13 @@ class NoDisplay(Exception):
     """SDL cannot open a window here."""
 
 
-def open_window(headless: bool = False) -> pygame.Surface:
-    """The game's window. Without a display SDL falls back to an invisible offscreen (or dummy)
-    driver; an interactive game nobody can see is refused with NoDisplay rather than left
-    running. Only a screenshot run is headless on purpose (tests build GameApp themselves)."""
+def open_window(headless: bool = False, window: str | None = None) -> pygame.Surface:
+    """The game's window, `window` a size setting ("1920x1080", "fullscreen"; None: 1280x800).
+    Without a display SDL falls back to an invisible offscreen (or dummy) driver; an interactive
+    game nobody can see is refused with NoDisplay rather than left running. Only a screenshot run
+    is headless on purpose (tests build GameApp themselves)."""
+    from game.ui.title import window_mode
+
     if headless and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -1229,7 +1250,10 @@ def open_window(headless: bool = False) -> pygame.Surface:
             pygame.display.quit()
             raise NoDisplay("no display: SDL found no video device, only its invisible offscreen driver")
         pygame.font.init()
-        screen = pygame.display.set_mode(SIZE)
+        size, flags = window_mode(window)
+        if flags and headless:  # a screenshot of "full screen" on no screen: the default window
+            size, flags = SIZE, 0
+        screen = pygame.display.set_mode(size, flags)
     except pygame.error as exc:
         raise NoDisplay(str(exc)) from None
     pygame.display.set_caption(tr("title", "en") + " / " + tr("title", "ko"))
@@ -1238,13 +1262,14 @@ def open_window(headless: bool = False) -> pygame.Surface:
 
 def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: int = 0,
          screenshot: str | None = None, saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
-         difficulty: str = "normal") -> int:
+         difficulty: str = "normal", window: str | None = None) -> int:
     """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
     built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
-    display) a window. Without either, the title screen comes first."""
+    display) a window. Without either, the title screen comes first. `window`: `--size WxH` or
+    "fullscreen" (`--fullscreen`), else the title's setting, else 1280x800."""
     if not autoplay and not screenshot:
-        return play_from_title(scenario, seed, lang, saves_dir, humans, difficulty)
-    screen = open_window(headless=screenshot is not None)
+        return play_from_title(scenario, seed, lang, saves_dir, humans, difficulty, window)
+    screen = open_window(headless=screenshot is not None, window=window)
     kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
     session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, humans=humans,
                       difficulty=difficulty, **kwargs)
@@ -1293,17 +1318,13 @@ def start_game(choice: tuple, seed: int, saves_dir: Path, humans: tuple[str, ...
 
 def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
                     saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
-                    difficulty: str = "normal") -> int:
+                    difficulty: str = "normal", window: str | None = None) -> int:
     """`python main.py` / `play` without --autoplay: the title screen, then the game; the Esc
-    menu's "Main menu" comes back here."""
-    from game.ui.title import TitleScreen, apply_window_size, load_settings
+    menu's "Main menu" comes back here. The window: `window` if given, else the settings'."""
+    from game.ui.title import TitleScreen, load_settings
 
     saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
-    screen = open_window()
-    window = load_settings(saves_dir).get("window")
-    if window in ("1600x1000", "1920x1200", "fullscreen"):
-        apply_window_size(window)
-        screen = pygame.display.get_surface()
+    screen = open_window(window=window or load_settings(saves_dir).get("window"))
     message = ""
     while True:
         title = TitleScreen(screen, lang, saves_dir, scenario, difficulty)

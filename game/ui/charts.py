@@ -146,18 +146,28 @@ class Charts:
         note = self.fonts.render(tr("ui.charts.share_note", lang), 13, DIM)
         self._blit(surface, note, (self.rect.right - note.get_width() - 12, y0 + 2 + hint.get_height()))
         w = (self.rect.width - 16) // 3
+        # three bands, in the proportions of the 1280x800 design (274 / 210 / the rest of 760 px)
+        mid, low = self.band_tops()
         for i, market in enumerate(SHARE_MARKETS):
             top = max(36, 6 + hint.get_height() + note.get_height())  # the header grows with the text size
-            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + top, w - 8, 274 - top), lang)
+            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + top, w - 8, mid - 10 - top),
+                         lang)
         # prices, the index against doing nothing, and the race of every country's own score
         width = self.rect.width - 32
         wide = (round(width * 0.34), round(width * 0.30))
-        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + 284, wide[0], 200), lang)
-        self._index(surface, world, base, pygame.Rect(x0 + 16 + wide[0], y0 + 284, wide[1], 200), lang)
-        self._race(surface, world, pygame.Rect(x0 + 24 + sum(wide), y0 + 284, width - sum(wide), 200), lang)
-        self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + 494, self.rect.width - 16,
-                                                           self.rect.height - 500), lang)
+        band = low - mid - 10
+        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + mid, wide[0], band), lang)
+        self._index(surface, world, base, pygame.Rect(x0 + 16 + wide[0], y0 + mid, wide[1], band), lang)
+        self._race(surface, world, pygame.Rect(x0 + 24 + sum(wide), y0 + mid, width - sum(wide), band), lang)
+        self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + low, self.rect.width - 16,
+                                                           self.rect.height - low - 6), lang)
         self.surface = surface
+
+    def band_tops(self) -> tuple[int, int]:
+        """The tops of the middle band (prices, index, race) and of the components, from the
+        screen's top: 284 and 494 px in a 760 px tall screen, in proportion in any other."""
+        f = self.rect.height / 760
+        return round(284 * f), round(494 * f)
 
     def _blit(self, surface, image, pos) -> None:
         surface.blit(image, (pos[0] + self.offset[0], pos[1] + self.offset[1]))

@@ -16,6 +16,7 @@ class Fonts:
         self.scale = scale
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
         self._cache: dict[tuple, pygame.Surface] = {}
+        self.fitted: list[tuple[str, int, int]] = []  # (text, width drawn, width allowed) of fit()
 
     def font(self, size: int, bold: bool = False) -> pygame.font.Font:
         key = (round(size * self.scale), bold)
@@ -31,6 +32,27 @@ class Fonts:
                 self._cache.clear()
             surface = self.font(size, bold).render(text, True, color)
             self._cache[key] = surface
+        return surface
+
+    def fit(self, text: str, size: int, color, width: int, bold: bool = False, least: int = 11) -> pygame.Surface:
+        """`text` rendered no wider than `width`: at `size` if it fits, else at a smaller size
+        down to `least`, else at `least` shortened with "…". The one way to draw a label into a
+        box of a given width, so no label runs out of its box at any text size or window size
+        (`self.fitted` keeps the last boxes asked for, for the layout tests)."""
+        width = max(int(width), 1)
+        surface = self.render(text, size, color, bold)
+        smaller = size
+        while surface.get_width() > width and round((smaller - 1) * self.scale) >= least:
+            smaller -= 1
+            surface = self.render(text, smaller, color, bold)
+        if surface.get_width() > width:
+            font, cut = self.font(smaller, bold), text
+            while cut and font.size(cut + "…")[0] > width:
+                cut = cut[:-1]
+            surface = self.render(cut.rstrip() + "…" if cut else "", smaller, color, bold)
+        self.fitted.append((text, surface.get_width(), width))
+        if len(self.fitted) > 500:
+            del self.fitted[:250]
         return surface
 
     def wrap(self, text: str, size: int, width: int, bold: bool = False) -> list[str]:

@@ -344,16 +344,18 @@ class MapView:
         x, y = x - self.rect.x, y - self.rect.y
         labels = [tr("ui.map.barrier", self.lang), *(tr(f"ui.good.{good}", self.lang) for good in GOODS)]
         width = max(self.fonts.font(14).size(text)[0] for text in labels) + 100  # grows with the text size
-        box = pygame.Rect(x - 6, y - 6 - 24, width, 24 * len(GOODS) + 8 + 24)
+        step = max(24, self.fonts.font(14).get_linesize() + 3)  # a row per line of text at any text size
+        box = pygame.Rect(x - 6, y - 6 - step, width, step * len(GOODS) + 8 + step)
         box.right = min(box.right, self.rect.width - 4)
-        x = box.x + 6
+        box.bottom = min(box.bottom, self.rect.height - 4)  # a short map (1024x600) lifts the legend into view
+        x, y = box.x + 6, box.y + 6 + step
         pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
-        draw_wall(surface, (x + 26, y - 14), (0.0, 1.0), half=14)
+        draw_wall(surface, (x + 26, y - step // 2 - 2), (0.0, 1.0), half=14)
         label = self.fonts.render(tr("ui.map.barrier", self.lang), 14, (220, 225, 230))
-        surface.blit(label, (x + 64, y - 14 - label.get_height() // 2))
-        rows = [(y - 14, "export_control")]
+        surface.blit(label, (x + 64, y - step // 2 - 2 - label.get_height() // 2))
+        rows = [(y - step // 2 - 2, "export_control")]
         for i, good in enumerate(GOODS):
-            cy = y + 24 * i + 10
+            cy = y + step * i + 10
             _pattern_line(surface, GOOD_COLOURS[good], [(x + 2 + 4 * k, cy) for k in range(9)], 4, good)
             draw_shape(surface, good, (x + 50, cy), 6, GOOD_COLOURS[good])
             label = self.fonts.render(tr(f"ui.good.{good}", self.lang), 14, (220, 225, 230))
@@ -365,7 +367,8 @@ class MapView:
             pygame.draw.circle(surface, (86, 180, 233), (box.right - 14, cy), 8, 1)
             mark = self.fonts.render("?", 12, (86, 180, 233), bold=True)
             surface.blit(mark, mark.get_rect(center=(box.right - 14, cy)))
-            self.legend_terms.append((pygame.Rect(box.x + self.rect.x, cy - 11 + self.rect.y, box.width, 22), term))
+            self.legend_terms.append((pygame.Rect(box.x + self.rect.x, cy - step // 2 + self.rect.y, box.width, step),
+                                      term))
 
     # ------------------------------------------------------------------ every frame
     def draw(self, screen: pygame.Surface, t: float, animate: bool = True) -> None:
