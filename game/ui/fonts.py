@@ -79,6 +79,16 @@ class Fonts:
         return lines
 
 
+DEFAULT_COLOURS = {
+    "normal_text": "#EEF1F5", "hovered_text": "#FFFFFF", "selected_text": "#FFFFFF", "active_text": "#FFFFFF",
+    "disabled_text": "#A3ABB3",
+    "normal_bg": "#3A4046", "hovered_bg": "#4A5259", "selected_bg": "#1F4E79", "active_bg": "#1F4E79",
+    "disabled_bg": "#25292E", "dark_bg": "#161B22",
+    "link_text": "#9CC8FF", "link_hover": "#FFFFFF", "link_selected": "#9CC8FF",
+    "text_cursor": "#EEF1F5", "normal_border": "#5A6470", "hovered_border": "#8A96A3",
+}
+
+
 def gui_theme(size: int = 15) -> dict:
     """A pygame_gui theme using Noto Sans KR for every widget in both locales (it has Latin
     glyphs too), so a Korean word on an English screen (the language button) is never a box."""
@@ -87,6 +97,9 @@ def gui_theme(size: int = 15) -> dict:
     small = [dict(f, size=str(size - 2)) for f in font]
     theme = {k: {"font": font} for k in ("label", "button", "text_box", "window", "drop_down_menu",
                                          "text_entry_line", "selection_list", "tool_tip")}
+    # every text colour at least 4.5:1 on its background (WCAG AA; tests/test_ui_contrast.py):
+    # pygame_gui's own defaults are #BBBBBB on #4C5052 (3.9:1), and on a highlighted button 2.6:1
+    theme["defaults"] = {"colours": DEFAULT_COLOURS}
     theme["tool_tip"] = {"font": small}
     theme["label"]["misc"] = {"text_horiz_alignment": "left"}
     theme["#section"] = {"font": [dict(f, bold="1") for f in font], "colours": {"normal_text": "#F0E442"}}
@@ -100,6 +113,9 @@ def gui_theme(size: int = 15) -> dict:
                                                    "link_selected": "#9CC8FF"},
                         "misc": {"border_width": "1", "padding": "4,2"}}
     theme["#end_turn"] = {"font": [dict(f, bold="1", size=str(size + 2)) for f in font],
-                          "colours": {"normal_bg": "#0072B2", "hovered_bg": "#1C8AD0", "normal_text": "#FFFFFF"}}
-    theme["#staged"] = {"colours": {"normal_bg": "#8A6A00", "hovered_bg": "#A8830A"}}
+                          "colours": {"normal_bg": "#0072B2", "hovered_bg": "#005A8F", "normal_text": "#FFFFFF",
+                                      "hovered_text": "#FFFFFF"}}
+    # the chosen button of a row (scenario, language, text size, trade stance): dark gold, white text
+    theme["#staged"] = {"colours": {"normal_bg": "#6B5200", "hovered_bg": "#806200", "normal_text": "#FFFFFF",
+                                    "hovered_text": "#FFFFFF", "normal_border": "#F0E442"}}
     return theme
