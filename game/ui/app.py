@@ -34,6 +34,7 @@ from game.ui.layout import DEFAULT_SIZE, Layout
 from game.ui.lessonpanel import LessonPanel
 from game.ui.leverpanel import LeverPanel
 from game.ui.mapview import MapView
+from game.ui.pacing import sleep_until_input
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
 from game.ui.teacher import TeacherPanel, draw_hidden
@@ -56,6 +57,10 @@ FOCUS = (86, 180, 233)  # keyboard focus ring (Okabe-Ito sky blue)
 IN_FORCE = (86, 180, 233)  # the forecast with the programmes in force (Okabe-Ito sky blue, dashed)
 STAGED = (230, 159, 0)  # the forecast with the staged settings (Okabe-Ito orange, solid)
 ARROWS = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)
+ACTIVE_SECONDS = 1.5  # after any input, every frame is drawn this long (hover fades, tool tips, a held slider)
+ANIMATE_SECONDS = 30.0  # the map's flows move this long after the last input, then rest until the mouse moves
+ANIMATION_FPS = 30  # the flows' particles: smooth enough, half the CPU of 60
+IDLE_WAKE = 1.0  # a still screen wakes once a second to look (a frame only if something changed)
 def grade_bands(world, code: str) -> list[tuple[str, float]]:
     """The grade lines drawn on a country's index chart: its grades above 0 (the scenario's
     `[score]` bands, or the country's own), best first."""
@@ -98,6 +103,9 @@ class GameApp:
         self._replace: Path | None = None  # an existing save the player was warned about once
         self.index_rect = pygame.Rect(0, 0, 0, 0)  # the index in the top bar (a click asks why)
         self.t = 0.0
+        self.last_input = 0.0  # self.t of the last event (the loop draws while recent, then sleeps)
+        self.last_draw = -1.0
+        self.exporting = None  # the debrief being written in the background (game/ui/exporter.py)
         self.running = True
         self.to_title = False  # the player asked for the title screen (Esc menu)
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
@@ -672,8 +680,15 @@ class GameApp:
                     object_id="#small")
         answer = None
         clock = pygame.time.Clock()
+        last_input = time.perf_counter()
         while answer is None:
-            for ev in pygame.event.get():
+            if time.perf_counter() - last_input > ACTIVE_SECONDS and self.modal_hook is None \
+                    and not sleep_until_input(IDLE_WAKE):  # a still dialog: no frame until input
+                continue
+            queued = pygame.event.get()
+            if queued:
+                last_input = time.perf_counter()
+            for ev in queued:
                 if ev.type == pygame.QUIT:
                     self.running = False
                     answer = 0
@@ -1220,12 +1235,66 @@ class GameApp:
         self.draw()
         pygame.image.save(self.screen, str(path))
 
+    # ------------------------------------------------------------------ pacing: no frame when nothing changes
+    @property
+    def animating(self) -> bool:
+        """The map's flows move: on the map (nothing over it) and within ANIMATE_SECONDS of the
+        last input; then they rest, and the first mouse move wakes them."""
+        return (self.animate and not self.charts_open and not self.end_buttons and self.curtain is None
+                and self.menu is None and not self.teacher.paused and not self.teacher.is_open
+                and not self.why.is_open and not self.glossary.open and not self.lesson.is_open
+                and self.t - self.last_input < ANIMATE_SECONDS)
+
+    def _look(self) -> tuple:
+        """What a frame shows that can change without an event: the forecasts arriving from their
+        worker, the lever under the pointer, a notice appearing or running out."""
+        forecasts = self.forecasts
+        runs = (id(forecasts.in_force), id(forecasts.newest), forecasts.no_action is None) if forecasts else ()
+        text, until = self.toast
+        return runs, self.lever_panel.key, bool(text) and self.t < until, self.session.world.turn
+
+    def next_frame_in(self) -> float:
+        """Seconds the loop may sleep waiting for input before a frame is due."""
+        if self.t - self.last_input < ACTIVE_SECONDS or self._typing() \
+                or (self.forecasts is not None and self.forecasts.busy) or self.exporting is not None:
+            return 0.0
+        wait = IDLE_WAKE
+        if self.animating:
+            wait = min(wait, 1 / ANIMATION_FPS - (self.t - self.last_draw))
+        text, until = self.toast
+        if text and until > self.t:
+            wait = min(wait, until - self.t + 0.01)
+        return max(wait, 0.0)
+
+    def tick(self, dt: float) -> bool:
+        """One pass of the loop: the queued events, update, and a new frame only when something
+        may look different: an event, the second and a half after one (hover fades, tool tips, a
+        held slider), the flows' next step, a forecast or a notice. True when a frame was drawn
+        (the caller flips it)."""
+        events = pygame.event.get()
+        for event in events:
+            self.handle(event)
+        if events:
+            self.last_input = self.t + dt
+        before = self._look()
+        self.update(dt)
+        due = bool(events) or self.t - self.last_input < ACTIVE_SECONDS or before != self._look() \
+            or (self.animating and self.t - self.last_draw >= 1 / ANIMATION_FPS - 0.002) \
+            or self._typing() or self.exporting is not None
+        if due:
+            self.draw()
+            self.last_draw = self.t
+        return due
+
     def run(self) -> None:
         clock = pygame.time.Clock()
         while self.running:
-            dt = clock.tick(60) / 1000
-            self.frame(dt)
-            pygame.display.flip()
+            wait = self.next_frame_in()
+            if wait > 0:
+                sleep_until_input(wait)  # asleep until input or the next frame is due
+            dt = clock.tick(60) / 1000  # at most 60 frames a second while busy
+            if self.tick(dt):
+                pygame.display.flip()
 
 
 # ---------------------------------------------------------------------- entry point

@@ -23,6 +23,7 @@ from game.scenario import list_scenarios
 from game.text import tr
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.layout import DEFAULT_SIZE, WINDOW_SIZES, parse_size
+from game.ui.pacing import sleep_until_input
 from game.ui.session import desktop_autosaves
 
 SIZE = (1280, 800)  # the default window (game.ui.layout.DEFAULT_SIZE); the screen uses its real size
@@ -322,8 +323,17 @@ class TitleScreen:
                 screen.blit(label, label.get_rect(midtop=(w // 2, h - 80 + i * 20)))
 
     def run(self) -> tuple:
+        """The title's loop: its supply-chain line moves at 30 frames a second for half a minute
+        after the last input, then the screen holds still and the loop sleeps until input."""
         clock = pygame.time.Clock()
+        last_input = time.perf_counter()
         while self.result is None:
-            self.frame(clock.tick(60) / 1000)
+            still = time.perf_counter() - last_input > 30.0
+            if still and not sleep_until_input(1.0):
+                clock.tick()
+                continue
+            if pygame.event.peek():
+                last_input = time.perf_counter()
+            self.frame(clock.tick(30) / 1000)
             pygame.display.flip()
         return self.result
