@@ -441,7 +441,7 @@ def test_a_new_campaign_from_the_title_opens_with_how_to_play_and_a_loaded_one_d
         seen.append(pygame.image.tobytes(drawn, "RGB") == pygame.image.tobytes(expected, "RGB"))
         app.to_title = bool(choices)
 
-    def window(headless=False):
+    def window(headless=False, window=None):
         pygame.init()
         return pygame.display.set_mode(SIZE)
 

@@ -256,6 +256,28 @@ class GameApp:
         if len(self.session.humans) > 1:
             self.pass_to(0)
 
+    def undo_turn(self) -> bool:
+        """Ctrl+Z / the Esc menu: back to the start of the quarter just played, the desk as it was
+        then (`Session.rewind` re-plays the game's log to one turn earlier, so the AI and the
+        events decide exactly as they did). One player only: with hot-seat teams the other
+        teams' turns would be undone too, so the teacher's rewind (F2) does that."""
+        session, lang = self.session, self.lang
+        if len(session.humans) > 1:
+            self.notify(tr("ui.undo.teams", lang), 6.0)
+            return False
+        if session.world.turn == 0:
+            self.notify(tr("ui.undo.none", lang))
+            return False
+        turn = session.world.turn - 1
+        try:
+            session.rewind(turn)
+        except ValueError as exc:
+            self.notify(tr("ui.undo.failed", lang).format(problem=exc), 6.0)
+            return False
+        self.after_rewind()
+        self.notify(tr("ui.undo.done", lang).format(date=quarter_name(session.world.start + turn, lang)), 6.0)
+        return True
+
     def intercept(self, event) -> bool:
         """The teacher's panel, the pause and a curtain take input before the game: True when
         the event is theirs (none of it reaches the game's widgets)."""
@@ -317,7 +339,8 @@ class GameApp:
         UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
                 container=self.menu, object_id="#section")
         other = "en" if self.lang == "ko" else "ko"
-        items = [("resume", tr("ui.menu.resume", self.lang)), ("save", tr("ui.menu.save", self.lang)),
+        items = [("resume", tr("ui.menu.resume", self.lang)), ("undo", tr("ui.menu.undo", self.lang)),
+                 ("save", tr("ui.menu.save", self.lang)),
                  ("load", tr("ui.menu.load", self.lang)), ("lang", tr(f"ui.lang.{other}", self.lang)),
                  ("teacher", tr("ui.menu.teacher", self.lang)),
                  ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
@@ -786,6 +809,9 @@ class GameApp:
                 self.why.close()
                 self.lesson.open()
                 return
+            if event.key == pygame.K_z and event.mod & pygame.KMOD_CTRL and self.menu is None:
+                self.undo_turn()
+                return
             if event.key == pygame.K_F5:
                 self.quick_save()
                 return
@@ -947,6 +973,9 @@ class GameApp:
             key = self.menu_buttons[element]
             if key == "resume":
                 self.close_menu()
+            elif key == "undo":
+                self.close_menu()
+                self.undo_turn()
             elif key == "teacher":
                 self.close_menu()
                 self.teacher.open()

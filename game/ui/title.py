@@ -86,7 +86,8 @@ def window_mode(choice: str | None) -> tuple[tuple[int, int], int]:
         w, h = parse_size(choice or "")
     except ValueError:
         w, h = DEFAULT_SIZE
-    desktop = pygame.display.get_desktop_sizes() if pygame.display.get_init() else []
+    real = pygame.display.get_init() and pygame.display.get_driver() not in ("dummy", "offscreen")
+    desktop = pygame.display.get_desktop_sizes() if real else []  # a headless driver's desktop is made up
     if desktop and desktop[0][0] >= 1024 and desktop[0][1] >= 600:  # never taller or wider than the screen
         w, h = min(w, desktop[0][0]), min(h, desktop[0][1])
     return (w, h), 0
