@@ -358,7 +358,8 @@ def test_the_end_of_term_screen_asks_the_lessons_discussion_questions(make_app):
     expected = pygame.Surface(head.get_size())
     expected.fill((20, 28, 40))
     expected.blit(head, (0, 0))
-    drawn = app.screen.subsurface(pygame.Rect((rect.x + 540, rect.y + 412), head.get_size()))
+    assert rect.contains(app.questions_rect), "the questions are on the end screen"
+    drawn = app.screen.subsurface(pygame.Rect(app.questions_rect.topleft, head.get_size()))
     assert pygame.image.tobytes(drawn, "RGB") == pygame.image.tobytes(expected, "RGB")
 
 

@@ -306,7 +306,7 @@ class GameApp:
     def hidden_charts_rect(self) -> pygame.Rect:
         """The lower half of the charts screen (prices, the index, its components), covered
         while the teacher hides the score."""
-        mid = self.charts.band_tops()[0]
+        mid = 36 if self.charts.paged and self.charts.page == 1 else self.charts.band_tops()[0]  # components page
         return pygame.Rect(self.L.left.x, self.L.left.y + mid, self.L.left.width, self.L.left.height - mid)
 
     def quick_save(self) -> None:
@@ -332,38 +332,48 @@ class GameApp:
 
     # ------------------------------------------------------------------ menu and dialogs
     def open_menu(self) -> None:
+        """The Esc menu, as wide as its longest item and with rows as tall as the text needs,
+        shrunk to the window (1024x600 at 150% still shows every row)."""
         self.close_menu()
-        rect = pygame.Rect(0, 0, 320, 396)
-        rect.center = (self.L.width // 2, self.L.height // 2)
-        self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
-        UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
-                container=self.menu, object_id="#section")
         other = "en" if self.lang == "ko" else "ko"
         items = [("resume", tr("ui.menu.resume", self.lang)), ("undo", tr("ui.menu.undo", self.lang)),
                  ("save", tr("ui.menu.save", self.lang)),
                  ("load", tr("ui.menu.load", self.lang)), ("lang", tr(f"ui.lang.{other}", self.lang)),
                  ("teacher", tr("ui.menu.teacher", self.lang)),
                  ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
+        line = self.fonts.font(15).get_linesize()
+        title_h = self.fonts.font(15, True).get_linesize() + 6
+        label_h = self.fonts.font(13).get_linesize() + 2
+        entry_h = max(38, line + 8)
+        save_block = label_h + 2 + entry_h + 16
+        inner = min(max(276, max(self.button_text_width(text) for _, text in items) + 24), self.L.width - 64)
+        row = min(max(48, line + 16), (self.L.height - 40 - title_h - 14 - save_block) // len(items))
+        self.menu_row = (row, max(row - 8, line + 4), label_h, entry_h)
+        height = title_h + 14 + row * len(items) + save_block
+        rect = pygame.Rect(0, 0, inner + 44, height)
+        rect.center = (self.L.width // 2, self.L.height // 2)
+        self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
+        UILabel(pygame.Rect(10, 8, inner + 20, title_h), tr("ui.menu.title", self.lang), manager=self.manager,
+                container=self.menu, object_id="#section")
         self.menu_buttons = {}
         for i, (key, label) in enumerate(items):
-            button = UIButton(pygame.Rect(20, 44 + i * 48, 276, 40), label, manager=self.manager, container=self.menu)
+            button = UIButton(pygame.Rect(20, title_h + 14 + i * row, inner, self.menu_row[1]), label,
+                              manager=self.manager, container=self.menu)
             self.menu_buttons[button] = key
-        self._save_as_row(len(items))
+        self._save_as_row(title_h + 14 + row * len(items) + 2, inner)
 
-    def _save_as_row(self, rows: int) -> None:
+    def _save_as_row(self, y: int, inner: int) -> None:
         """Under the menu's buttons: a name and a Save button (saves/<name>.json); Enter in the
         field saves too."""
-        y = 44 + rows * 48 + 2
-        height = y + 98
-        self.menu.set_dimensions((self.menu.get_relative_rect().width, height))
-        self.menu.set_relative_position((self.menu.get_relative_rect().x, (self.L.height - height) // 2))
-        UILabel(pygame.Rect(20, y, 276, 22), tr("ui.menu.save_as", self.lang), manager=self.manager,
+        _, _, label_h, entry_h = self.menu_row
+        UILabel(pygame.Rect(20, y, inner, label_h), tr("ui.menu.save_as", self.lang), manager=self.manager,
                 container=self.menu, object_id="#small")
-        self.save_entry = UITextEntryLine(pygame.Rect(20, y + 24, 186, 38), manager=self.manager,
-                                          container=self.menu)
+        save_w = max(84, self.button_text_width(tr("ui.menu.save_named", self.lang)) + 24)
+        self.save_entry = UITextEntryLine(pygame.Rect(20, y + label_h + 2, inner - save_w - 6, entry_h),
+                                          manager=self.manager, container=self.menu)
         self.save_entry.set_text(self.save_name or f"{self.session.scenario_name}-{self.session.world.date}")
-        button = UIButton(pygame.Rect(212, y + 24, 84, 38), tr("ui.menu.save_named", self.lang),
-                          manager=self.manager, container=self.menu)
+        button = UIButton(pygame.Rect(20 + inner - save_w, y + label_h + 2, save_w, entry_h),
+                          tr("ui.menu.save_named", self.lang), manager=self.manager, container=self.menu)
         self.menu_buttons[button] = "save_as"
 
     def save_named(self, name: str) -> Path | None:
@@ -445,70 +455,108 @@ class GameApp:
         return self.report_path
 
     def _end_screen(self, screen) -> None:
+        """Grade and score at the top; the index by component over the term chart on the left;
+        the turning points (and a lesson's questions) on the right; the buttons along the bottom.
+        Every height comes from the end rect and the text size, so it holds at 1024x600 and 150%."""
         world, lang, rect = self.session.world, self.lang, self.END_RECT
         shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 160))
         screen.blit(shade, (0, 0))
         pygame.draw.rect(screen, PANEL, rect, border_radius=8)
         pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=8)
-        x, y = rect.x + 28, rect.y + 18
-        head = self.fonts.render(tr("ui.end.title", lang), 26, YELLOW, bold=True)
+        short = rect.height < 640  # a 1024x600 or 1280x720 window: a tighter header
+        x, y = rect.x + 28, rect.y + (12 if short else 18)
+        inner = rect.width - 56
+        head = self.fonts.fit(tr("ui.end.title", lang), 26, YELLOW, inner // 2, bold=True)
         screen.blit(head, (x, y))
         if not self.teacher.score_shown:
             draw_hidden(screen, self.fonts, rect, lang)
             return
         total = report.final_index(world)
         letter = report.final_grade(world)
-        big = self.fonts.render(letter, 96, YELLOW, bold=True)
+        big = self.fonts.render(letter, 64 if short else 96, YELLOW, bold=True)
         screen.blit(big, big.get_rect(topright=(rect.right - 40, rect.y + 4)))
-        score_text = self.fonts.render(f"{tr('korea_index', lang)} {total:.1f} / 100 - {tr('ui.end.grade', lang)}",
-                                       20, TEXT, bold=True)
-        screen.blit(score_text, score_text.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 52)))
+        right = rect.right - 56 - big.get_width()  # the score lines end left of the grade letter
+        room = right - (x + head.get_width() + 24)
+        score_text = self.fonts.fit(f"{tr('korea_index', lang)} {total:.1f} / 100 - {tr('ui.end.grade', lang)}",
+                                    20, TEXT, room, bold=True)
+        score_y = y + head.get_height() - score_text.get_height()
+        screen.blit(score_text, score_text.get_rect(topright=(right, score_y)))
         span = self.fonts.render(f"{world.history[0]['date']} - {world.date}" if world.history else "", 15, DIM)
-        screen.blit(span, (x, y + 40))
+        y += head.get_height() + 2
+        screen.blit(span, (x, y))
         versus = report.no_action(world, self.charts.baseline_history(world))  # the same seed, nothing new done
         if versus is not None:
             gap = tr("ui.end.gap" if versus["difference"] >= 0 else "ui.end.gap_negative", lang).format(
                 diff=versus["difference"] if versus["difference"] >= 0 else -versus["difference"])
             line = f"{tr('ui.end.no_action', lang).format(score=versus['whatif'], grade=versus['whatif_grade'])}" \
                    f"  ·  {gap}"
-            label = self.fonts.render(line, 14, BASE, bold=True)
-            screen.blit(label, label.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 80)))
+            label = self.fonts.fit(line, 14, BASE, right - x - span.get_width() - 24, bold=True)
+            screen.blit(label, label.get_rect(topright=(right, y)))
             self.end_versus = versus
-        # the index by component: a bar per component (points of 100) and what it adds to the total
-        y = rect.y + 104
-        screen.blit(self.fonts.render(tr("ui.end.breakdown", lang), 17, TEXT, bold=True), (x, y))
-        y += 30
-        col = self.fonts.render(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM)
-        screen.blit(col, (x + 480 - col.get_width(), y - 18))
-        bar_x, bar_w = x + 312, 100
-        self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
-        for row in report.breakdown(world, lang):
-            label = fit(self.fonts.font(14), row["label"], f" ({row['weight'] * 100:.0f}%)", 304)
-            screen.blit(self.fonts.render(label, 14, TEXT), (x, y))
-            pygame.draw.rect(screen, (40, 50, 64), (bar_x, y + 4, bar_w, 12))
-            pygame.draw.rect(screen, YELLOW, (bar_x, y + 4, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
-            value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", 14, TEXT)
-            screen.blit(value, (x + 480 - value.get_width(), y))
-            self.end_rows.append((pygame.Rect(x, y, 480, 22), f"component:{row['key']}"))
-            y += 24
-        lesson = world.scenario.lesson  # a lesson's discussion questions beside a narrower chart
-        self._term_chart(screen, pygame.Rect(rect.x + 28, rect.y + 436, 480 if lesson else rect.width - 56,
-                                             rect.height - 546))
-        if lesson is not None:
-            briefing.draw_questions(screen, self.fonts, pygame.Rect(rect.x + 540, rect.y + 412, rect.width - 570,
-                                                                    rect.height - 486), lesson, lang)
-        # turning points
-        x2, y = rect.x + 540, rect.y + 104
+        y = max(y + span.get_height(), rect.y + big.get_height()) + (6 if short else 14)
+        top = y  # the two columns start here
+        buttons_top = rect.bottom - 60
+        bottom = buttons_top - (self.fonts.font(13).get_linesize() + 6 if self.debrief_path is not None else 8)
+        left_w = (inner - 32) * 48 // 100
+        x2 = x + left_w + 32
         width = rect.right - 30 - x2
-        screen.blit(self.fonts.render(tr("ui.end.turning_points", lang), 17, TEXT, bold=True), (x2, y))
-        y += 28
-        bottom = rect.y + (404 if lesson is not None else 420)  # the lesson questions or the term chart below
+        # the index by component: a bar per component (points of 100) and what it adds to the total
+        rows = report.breakdown(world, lang)
+        heading = self.fonts.fit(tr("ui.end.breakdown", lang), 17, TEXT, left_w, bold=True)
+        screen.blit(heading, (x, y))
+        y += heading.get_height() + 2
+        col = self.fonts.fit(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM, left_w)
+        screen.blit(col, (x + left_w - col.get_width(), y))
+        y += col.get_height()
+        # the rows as tall as there is room for; in a short window with big text the term chart
+        # gives way first (the charts screen has it), then the rows' text gets smaller
+        chart_title = self.fonts.font(15, True).get_linesize() + 6
+        n = max(len(rows), 1)
+        chart = bottom - y - n * self.fonts.font(14).get_linesize() >= 90 + chart_title
+        room = bottom - y - (90 + chart_title if chart else 0)
+        size = 14
+        while size > 9 and self.fonts.font(size).get_linesize() * n > room:
+            size -= 1
+        line_h = self.fonts.font(size).get_linesize()
+        row_h = max(line_h, min(round(24 * max(self.ui_scale, 1.0)), room // n))
+        value_w = self.fonts.font(size).size("100  +10.0")[0]
+        bar_w = max(40, min(100, left_w // 5))
+        bar_x = x + left_w - value_w - 12 - bar_w
+        self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
+        for row in rows:
+            label = fit(self.fonts.font(size), row["label"], f" ({row['weight'] * 100:.0f}%)", bar_x - x - 8)
+            screen.blit(self.fonts.render(label, size, TEXT), (x, y + (row_h - line_h) // 2))
+            mid = y + row_h // 2
+            pygame.draw.rect(screen, (40, 50, 64), (bar_x, mid - 6, bar_w, 12))
+            pygame.draw.rect(screen, YELLOW, (bar_x, mid - 6, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
+            value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", size, TEXT)
+            screen.blit(value, (x + left_w - value.get_width(), y + (row_h - line_h) // 2))
+            self.end_rows.append((pygame.Rect(x, y, left_w, row_h), f"component:{row['key']}"))
+            y += row_h
+        lesson = world.scenario.lesson  # a lesson's discussion questions under the turning points
+        plot_top = y + 8 + chart_title
+        self.term_plot = None
+        if chart:
+            dates = self.fonts.font(12).get_linesize()
+            self._term_chart(screen, pygame.Rect(x, plot_top, left_w, bottom - plot_top - dates - 2))
+        # turning points
+        y = top
+        screen.blit(self.fonts.fit(tr("ui.end.turning_points", lang), 17, TEXT, width, bold=True), (x2, y))
+        y += self.fonts.font(17, True).get_linesize() + 4
+        tp_bottom = bottom
+        if lesson is not None:
+            tp_bottom = top + (bottom - top) * 55 // 100
+            self.questions_rect = pygame.Rect(x2, tp_bottom + 8, width, bottom - tp_bottom - 8)
+            briefing.draw_questions(screen, self.fonts, self.questions_rect, lesson, lang)
+        big_h, small_h = self.fonts.font(15, True).get_linesize(), self.fonts.font(13).get_linesize()
         for tp in report.turning_points(world, lang):
+            if y + big_h > tp_bottom:
+                break
             colour = (143, 214, 148) if tp["delta"] >= 0 else (255, 138, 101)
             line = f"{tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f})"
-            screen.blit(self.fonts.render(line, 15, colour, bold=True), (x2, y))
-            y += 21
+            screen.blit(self.fonts.fit(line, 15, colour, width, bold=True), (x2, y))
+            y += big_h
             # what moved it: the components and the levers, events and mechanisms behind each
             rows = [(text, TEXT) for text in tp["drivers"]]
             untold = [e for e in tp["events"] if not any(e in d for d in tp["drivers"])]  # events not named above
@@ -516,30 +564,36 @@ class GameApp:
                 rows.append(("; ".join(untold) or tr("ui.end.no_event", lang), DIM))
             for text, tone in rows:
                 for i, part in enumerate(self.fonts.wrap(text, 13, width - 16)[:2]):
-                    if y + 18 > bottom:
+                    if y + small_h > tp_bottom:
                         break
                     screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, tone), (x2 + 8, y))
-                    y += 17
+                    y += small_h
             y += 6
         if self.debrief_path is not None:
-            where = self.fonts.render(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}"[:150], 13, DIM)
-            screen.blit(where, (rect.x + 20, rect.bottom - 84))
+            where = self.fonts.fit(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}", 13, DIM,
+                                   rect.width - 40)
+            screen.blit(where, (rect.x + 20, buttons_top - where.get_height() - 4))
 
     def _term_chart(self, screen, plot: pygame.Rect) -> None:
         """The index over the whole term with the grade bands; turning points marked."""
         world, lang = self.session.world, self.lang
-        screen.blit(self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True), (plot.x, plot.y - 24))
+        title = self.fonts.fit(tr("ui.chart.title", lang), 15, TEXT, plot.width, bold=True)
+        screen.blit(title, (plot.x, plot.y - title.get_height() - 4))
         # the grade bands' labels in a margin of their own, left of the plot: no line crosses them
         margin = max(self.fonts.font(12).size(f"{g} {low:.0f}")[0] for g, low in grade_bands(world, PLAYER)) + 10 \
             if grade_bands(world, PLAYER) else 0
         plot = pygame.Rect(plot.x + margin, plot.y, plot.width - margin, plot.height)
         self.term_plot = plot
         pygame.draw.rect(screen, (14, 20, 30), plot)
+        last = None
         for g, low in grade_bands(world, PLAYER):
             y = plot.bottom - plot.height * low / 100
             pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
             label = self.fonts.render(f"{g} {low:.0f}", 12, DIM)
-            screen.blit(label, label.get_rect(midright=(plot.x - 6, y)))
+            spot = label.get_rect(midright=(plot.x - 6, y))
+            if last is None or spot.top >= last.bottom:  # a short chart: a band's label only where it fits
+                screen.blit(label, spot)
+                last = spot
         series = [h["korea_index"]["total"] for h in world.history]
         if len(series) < 2:
             return
@@ -556,13 +610,15 @@ class GameApp:
         for i, (text, colour) in enumerate(((tr("ui.charts.you", lang), YELLOW),
                                             (tr("ui.charts.baseline", lang), BASE))):
             label = self.fonts.render(f"{text} {(series if i == 0 else still)[-1]:.1f}", 12, colour, bold=i == 0)
-            screen.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 4 + 16 * i)))
+            screen.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 2 + label.get_height() * i)))
         marked = {tp["date"] for tp in report.turning_points(world, lang)}
         for i, h in enumerate(world.history):
             if h["date"] in marked:
                 pygame.draw.circle(screen, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
                 label = self.fonts.render(h["date"], 12, TEXT)
-                screen.blit(label, label.get_rect(midbottom=(points[i][0], points[i][1] - 8)))
+                spot = label.get_rect(midbottom=(points[i][0], points[i][1] - 8))
+                spot.clamp_ip(plot)  # a point near the top keeps its date inside the chart
+                screen.blit(label, spot)
         for i in (0, len(series) - 1):
             label = self.fonts.render(world.history[i]["date"], 12, DIM)
             screen.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
@@ -618,14 +674,18 @@ class GameApp:
         pygame.draw.rect(screen, (12, 16, 24), rect, border_radius=6)
         pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=6)
         y = rect.y + 8
+        spark_h = round(32 * max(self.ui_scale, 1.0) ** 0.5)
+        caption_top = rect.bottom - 12 - spark_h - self.fonts.font(11).get_linesize()
         for i, line in enumerate(self.detail_lines(self.detail)[:8]):
-            label = self.fonts.render(line, 15 if i == 0 else 13, YELLOW if i == 0 else TEXT, bold=i == 0)
+            label = self.fonts.fit(line, 15 if i == 0 else 13, YELLOW if i == 0 else TEXT, rect.width - 20, bold=i == 0)
+            if y + label.get_height() > caption_top:  # big text in a short panel: the lines that fit
+                break
             screen.blit(label, (rect.x + 10, y))
             if line.startswith(tr("ui.tip.yield", lang)):
                 self.map.terms.append((label.get_rect(topleft=(rect.x + 10, y)), "yield"))
             y += label.get_height() + (3 if i == 0 else 0)
         series = self.share_series(self.detail)
-        spark = pygame.Rect(rect.x + 10, rect.bottom - 44, rect.width - 20, 32)
+        spark = pygame.Rect(rect.x + 10, rect.bottom - 12 - spark_h, rect.width - 20, spark_h)
         pygame.draw.rect(screen, (24, 32, 46), spark)
         caption = self.fonts.render(tr("ui.detail.trend", lang), 11, DIM)
         screen.blit(caption, (spark.x, spark.y - caption.get_height()))
@@ -804,6 +864,9 @@ class GameApp:
                 return
             if event.key == pygame.K_c and self.menu is None and not self.end_buttons:
                 self.toggle_charts()
+                return
+            if event.key in (pygame.K_PAGEDOWN, pygame.K_PAGEUP) and self.charts_open:
+                self.charts.flip_page(1 if event.key == pygame.K_PAGEDOWN else -1)
                 return
             if event.key == pygame.K_l and self.menu is None and self.has_lesson:
                 self.why.close()
@@ -1139,7 +1202,12 @@ class GameApp:
             f" - {tr('ui.top.score', lang)}"
         head = self.fonts.render(title, 15, TEXT, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
-        plot = pygame.Rect(rect.x + 40, rect.y + 34, rect.width - 56, rect.height - 62)
+        # margins from the text they hold: the title above, the dates below, the grades to the left
+        small = self.fonts.font(12).get_linesize()
+        left = 10 + self.fonts.font(12).size("A")[0] + 4 + self.fonts.font(11).size("70")[0] + 6
+        top = max(34, head.get_height() + 12)
+        plot = pygame.Rect(rect.x + max(40, left), rect.y + top, rect.width - max(40, left) - 16,
+                           rect.height - top - max(28, small + 8))
         pygame.draw.rect(screen, (14, 20, 30), plot)
         for g, low in grade_bands(world, code):
             y = plot.bottom - plot.height * low / 100
@@ -1147,7 +1215,7 @@ class GameApp:
             label = self.fonts.render(g, 12, DIM)
             screen.blit(label, (rect.x + 10, y - label.get_height() // 2))
             value = self.fonts.render(f"{low:.0f}", 11, DIM)
-            screen.blit(value, (rect.x + 22, y - value.get_height() // 2))
+            screen.blit(value, (plot.x - 4 - value.get_width(), y - value.get_height() // 2))
         turns = max(world.turns, 1)
 
         def xy(values, first: int = 0) -> list[tuple[float, float]]:  # values after turns first+1, first+2, ...
@@ -1236,10 +1304,11 @@ class GameApp:
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
         world = self.session.world
         date = quarter_name(world.now if world.turn > 0 else world.start, lang)
-        head = self.fonts.render(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, bold=True)
+        more_w = self.fonts.font(12).size(tr("ui.ticker.more", lang).format(n=99))[0] + 16
+        head = self.fonts.fit(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, rect.width - 20 - more_w, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
-        y = rect.y + 32
-        line_h = round(19 * self.ui_scale)
+        y = rect.y + max(32, head.get_height() + 10)
+        line_h = max(round(19 * self.ui_scale), self.fonts.font(14).get_linesize())
         room = (rect.bottom - 8 - y) // line_h
         lines = self.ticker_lines
         self.ticker_scroll = min(self.ticker_scroll, max(len(lines) - room, 0))

@@ -11,6 +11,23 @@ from game import fontfiles
 REGULAR, BOLD = fontfiles.regular(), fontfiles.bold()  # one place finds the shipped font
 
 
+def luminance(colour) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in colour[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def readable_on(background) -> tuple[int, int, int]:
+    """Near-black or white text, whichever reads better on `background` (a tag in a good's
+    colour: white on orange is 2.2:1, near-black 9:1)."""
+    light = (1.05) / (luminance(background) + 0.05)
+    dark = (luminance(background) + 0.05) / (luminance((10, 14, 22)) + 0.05)
+    return (255, 255, 255) if light >= dark else (10, 14, 22)
+
+
 class Fonts:
     def __init__(self, scale: float = 1.0) -> None:
         self.scale = scale
@@ -87,6 +104,16 @@ DEFAULT_COLOURS = {
     "link_text": "#9CC8FF", "link_hover": "#FFFFFF", "link_selected": "#9CC8FF",
     "text_cursor": "#EEF1F5", "normal_border": "#5A6470", "hovered_border": "#8A96A3",
 }
+
+
+def shorten(font: pygame.font.Font, text: str, width: int) -> str:
+    """`text`, cut and ended with "…" if it is wider than `width` at `font` (for a widget whose
+    box cannot grow: pygame_gui would cut it mid-letter). The whole text belongs in a tool tip."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + "…")[0] > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def gui_theme(size: int = 15) -> dict:

@@ -41,7 +41,7 @@ class Layout:
         w, h = size
         top = max(40, round(26 * scale) + 12)
         # the desk: 400 px at 1280 wide, wider with bigger text, never more than 45% of the window
-        desk_w = min(max(round(w * 0.3125), round(300 * scale)), round(480 * max(scale, 1.0)), round(w * 0.45))
+        desk_w = min(max(round(w * 0.3125), round(300 * scale), 340), round(480 * max(scale, 1.0)), round(w * 0.45))
         left_w = w - desk_w
         body = h - top
         bottom = min(max(round(body * 260 / 760), round(190 * scale)), round(body * 0.45))

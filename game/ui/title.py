@@ -21,7 +21,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 from game.difficulty import levels as difficulty_levels
 from game.scenario import list_scenarios
 from game.text import tr
-from game.ui.fonts import Fonts, gui_theme
+from game.ui.fonts import Fonts, gui_theme, shorten
 from game.ui.layout import DEFAULT_SIZE, WINDOW_SIZES, parse_size
 from game.ui.pacing import sleep_until_input
 from game.ui.session import desktop_autosaves
@@ -130,6 +130,16 @@ class TitleScreen:
         """The window's real size: everything is placed for it."""
         return self.screen.get_size()
 
+    def header(self) -> dict[str, int]:
+        """The tops of the title, its other-language line, the moving supply chain, the tagline
+        and the first button: the 800 px design's places, pushed down when the text is bigger."""
+        title = self.y(70)
+        sub = max(self.y(134), title + self.fonts.font(44, True).get_linesize() + 2)
+        lines = max(self.y(210), sub + self.fonts.font(22).get_linesize() + 14)
+        tagline = max(self.y(272), lines + 3 * 14 + 14)
+        buttons = max(self.y(310), tagline + self.fonts.font(17).get_linesize() + 10)
+        return {"title": title, "sub": sub, "lines": lines, "tagline": tagline, "buttons": buttons}
+
     def y(self, v: int) -> int:
         """A height of the 800 px tall design, in proportion in a shorter window."""
         return round(v * min(1.0, self.size[1] / 800))
@@ -152,7 +162,8 @@ class TitleScreen:
         rect = pygame.Rect(0, 0, width, height)
         rect.midtop = (self.size[0] // 2, max(min(self.y(300), self.size[1] - height - 10), 10))
         panel = UIPanel(rect, manager=self.manager, object_id="#menu")
-        UILabel(pygame.Rect(16, 8, 520, 30), title, manager=self.manager, container=panel, object_id="#section")
+        UILabel(pygame.Rect(16, 8, width - 40, self.fonts.font(15, True).get_linesize() + 4), title,
+                manager=self.manager, container=panel, object_id="#section")
         return panel
 
     def _page_main(self) -> None:
@@ -161,43 +172,62 @@ class TitleScreen:
         items = [("new", "ui.title.new", True), ("continue", "ui.title.continue", autosave is not None),
                  ("load", "ui.title.load", bool(save_files(self.saves_dir))), ("settings", "ui.title.settings", True),
                  ("quit", "ui.menu.quit", True)]
+        top = self.header()["buttons"]
+        step = min(58, (self.size[1] - 10 - top) // len(items))  # five buttons under the header, in the window
         for i, (key, text, enabled) in enumerate(items):
-            self._button(key, (self.size[0] // 2 - 170, self.y(310) + i * 58, 340, 46), tr(text, lang),
+            self._button(key, (self.size[0] // 2 - 170, top + i * step, 340, step - 12), tr(text, lang),
                          object_id="#end_turn" if key == "new" else None, enabled=enabled)
 
     def _page_new(self) -> None:
         """Scenario on the left (its description under the list); language and difficulty on the
-        right, each level's meaning under its buttons; Back and Start along the bottom."""
+        right, each level's meaning under its buttons; Back and Start along the bottom. Sized for
+        the window and the text: a title too long for its button is shortened, whole in its tip."""
         lang = self.lang
-        panel = self._panel(420, tr("ui.title.new", lang), width=920)
+        k = max(self.scale, 1.0)
+        label_h = self.fonts.font(13).get_linesize() + 2
+        row = max(34, self.fonts.font(15).get_linesize() + 10)
+        width = min(round(920 * k), self.size[0] - 40)
+        left_w = (width - 48) * 60 // 100
+        right, right_w = 16 + left_w + 16, width - left_w - 48
+        y = 44 + label_h + 2
+        height = y + len(self.scenarios) * (row + 4) + 84 + 16 + 44 + 12
+        panel = self._panel(min(height, self.size[1] - 20), tr("ui.title.new", lang), width=width)
         small = {"manager": self.manager, "container": panel, "object_id": "#small"}
-        UILabel(pygame.Rect(16, 44, 520, 24), tr("scenario", lang), **small)
-        y = 70
+        UILabel(pygame.Rect(16, 44, left_w, label_h), tr("scenario", lang), **small)
+        font = self.fonts.font(15)
         for s in self.scenarios:
             title = s.title_ko if lang == "ko" else s.title_en
-            self._button(("scenario", s.name), (16, y, 540, 34), title, panel,
-                         "#staged" if s.name == self.scenario else None)
-            y += 38
+            button = self._button(("scenario", s.name), (16, y, left_w, row), shorten(font, title, left_w - 16), panel,
+                                  "#staged" if s.name == self.scenario else None)
+            if button.text != title:
+                button.set_tooltip(title)
+            y += row + 4
         chosen = next(s for s in self.scenarios if s.name == self.scenario)
-        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en, pygame.Rect(12, y, 548, 84),
+        bottom = panel.get_container().get_rect().height - 44 - 12
+        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en,
+                  pygame.Rect(12, y, left_w + 8, max(bottom - y - 8, 40)),
                   manager=self.manager, container=panel, object_id="#reason")
-        right = 580
-        UILabel(pygame.Rect(right, 44, 320, 24), tr("ui.title.language", lang), **small)
+        UILabel(pygame.Rect(right, 44, right_w, label_h), tr("ui.title.language", lang), **small)
+        top = 44 + label_h + 2
         for i, code in enumerate(("ko", "en")):
-            self._button(("lang", code), (right + i * 162, 70, 158, 34), tr(f"ui.lang.{code}", "en"), panel,
-                         "#staged" if code == lang else None)
-        UILabel(pygame.Rect(right, 120, 320, 24), tr("ui.title.difficulty", lang), **small)
+            self._button(("lang", code), (right + i * (right_w // 2), top, right_w // 2 - 4, row),
+                         tr(f"ui.lang.{code}", "en"), panel, "#staged" if code == lang else None)
+        top += row + 16
+        UILabel(pygame.Rect(right, top, right_w, label_h), tr("ui.title.difficulty", lang), **small)
+        top += label_h + 2
         offered = difficulty_levels()
-        width = 324 // len(offered)
+        each = right_w // len(offered)
         for i, (name, level) in enumerate(offered.items()):
-            self._button(("difficulty", name), (right + i * width, 146, width - 4, 34),
+            self._button(("difficulty", name), (right + i * each, top, each - 4, row),
                          level.name_ko if lang == "ko" else level.name_en, panel,
                          "#staged" if name == self.difficulty else None)
+        top += row + 4
         level = offered[self.difficulty]
-        UITextBox(level.label_ko if lang == "ko" else level.label_en, pygame.Rect(right - 4, 184, 328, 60),
+        UITextBox(level.label_ko if lang == "ko" else level.label_en,
+                  pygame.Rect(right - 4, top, right_w + 8, max(bottom - top - 8, 40)),
                   manager=self.manager, container=panel, object_id="#reason")
-        self._button("back", (16, 366, 160, 40), tr("ui.title.back", lang), panel)
-        self._button("start", (right, 366, 320, 40), tr("ui.title.start", lang), panel, "#end_turn")
+        self._button("back", (16, bottom, 160, 44), tr("ui.title.back", lang), panel)
+        self._button("start", (right, bottom, right_w, 44), tr("ui.title.start", lang), panel, "#end_turn")
 
     def _page_load(self) -> None:
         lang = self.lang
@@ -304,19 +334,20 @@ class TitleScreen:
         screen.fill(BG)
         w, h = self.size
         # a supply chain in four goods running across the screen, as on the map
+        ys = self.header()
         for i, colour in enumerate(GOODS):
-            y = self.y(210) + i * 14
+            y = ys["lines"] + i * 14
             pygame.draw.line(screen, tuple(c // 3 for c in colour), (0, y), (w, y), 3)
             for k in range(8):
                 x = (k * 170 + self.t * 60 * (1 + i * 0.25)) % (w + 40) - 20
                 pygame.draw.circle(screen, colour, (round(x), y), 5)
         other = "en" if lang == "ko" else "ko"
         title = self.fonts.render(tr("title", lang), 44, YELLOW, bold=True)
-        screen.blit(title, title.get_rect(midtop=(w // 2, self.y(70))))
+        screen.blit(title, title.get_rect(midtop=(w // 2, ys["title"])))
         sub = self.fonts.render(tr("title", other), 22, DIM)
-        screen.blit(sub, sub.get_rect(midtop=(w // 2, self.y(134))))
-        tagline = self.fonts.render(tr("ui.title.tagline", lang), 17, TEXT)
-        screen.blit(tagline, tagline.get_rect(midtop=(w // 2, self.y(272))))
+        screen.blit(sub, sub.get_rect(midtop=(w // 2, ys["sub"])))
+        tagline = self.fonts.fit(tr("ui.title.tagline", lang), 17, TEXT, w - 40)
+        screen.blit(tagline, tagline.get_rect(midtop=(w // 2, ys["tagline"])))
         self.manager.draw_ui(screen)
         if self.message:
             for i, line in enumerate(self.fonts.wrap(self.message, 15, w - 80)[:3]):
