@@ -317,6 +317,9 @@ def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(t
         assert app.why.key is None and app.menu is None and app.end_buttons
         export = next(b for b, k in app.end_buttons.items() if k == "export")
         click(app, export.rect.center)
+        assert app.exporting is not None, "the debrief is written in the background"
+        app.exporting.wait()
+        app.frame()
         reports = list(tmp_path.glob("report-baseline-seed7-*-en.md"))
         assert len(reports) == 1 and app.report_path == reports[0]
         assert app.debrief_path == reports[0].with_name(reports[0].stem.removesuffix("-en") + "-debrief.html")

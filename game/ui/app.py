@@ -268,6 +268,9 @@ class GameApp:
         if session.world.turn == 0:
             self.notify(tr("ui.undo.none", lang))
             return False
+        if self.exporting is not None:  # the debrief reads this world: it is not replaced meanwhile
+            self.notify(tr("ui.undo.exporting", lang), 6.0)
+            return False
         turn = session.world.turn - 1
         try:
             session.rewind(turn)
@@ -434,25 +437,42 @@ class GameApp:
         if self.desk is not None and self.desk.root is not None:
             self.desk.root.show()
 
-    def export_report(self) -> Path | None:
-        """The Markdown summary and, beside it, the bilingual HTML debrief (game/report/debrief.py)."""
-        from game.report.debrief import DebriefError, write_report  # matplotlib loads on export, not at start
+    def export_report(self, wait: bool = False) -> Path | None:
+        """The Markdown summary now, and beside it the bilingual HTML debrief written in the
+        background (game/ui/exporter.py: a child process; its real step is shown on the end
+        screen and the window goes on answering). `wait`: until the debrief is written (tests)."""
+        from game.report.debrief import DebriefError
+        from game.ui.exporter import Export
 
-        self.notify(tr("ui.end.writing", self.lang))  # the charts and fonts take a second or two:
-        self.draw()  # say so on screen before the window stops answering
-        pygame.display.flip()
+        if self.exporting is not None:
+            self.notify(tr("ui.export.busy", self.lang))
+            return self.report_path
+        self.notify(tr("ui.end.writing", self.lang), 6.0)
         try:
             self.report_path = export_report(self.session.world, self.session.scenario_name,
                                              self.session.saves_dir, self.lang)
             head, _, tail = self.report_path.stem.rpartition(f"-{self.lang}")
-            page = write_report(self.session.world, self.session.scenario_name,
-                                self.report_path.with_name(f"{head}-debrief{tail}.html"))
+            self.exporting = Export(self.session.world, self.session.scenario_name,
+                                    self.report_path.with_name(f"{head}-debrief{tail}.html"))
         except (OSError, DebriefError) as exc:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
             return None
-        self.debrief_path = page
-        self.notify(f"{tr('ui.end.exported', self.lang)}: {page.resolve()}", 8.0)
+        if wait:
+            self.exporting.wait()
+            self.collect_export()
         return self.report_path
+
+    def collect_export(self) -> None:
+        """Once a frame: has the debrief been written? Then say where (or why not)."""
+        job = self.exporting
+        if job is None or not job.poll():
+            return
+        self.exporting = None
+        if job.error is not None:
+            self.notify(f"{tr('ui.end.export_failed', self.lang)}: {job.error}", 8.0)
+            return
+        self.debrief_path = job.path
+        self.notify(f"{tr('ui.end.exported', self.lang)}: {job.path.resolve()}", 8.0)
 
     def _end_screen(self, screen) -> None:
         """Grade and score at the top; the index by component over the term chart on the left;
@@ -497,7 +517,8 @@ class GameApp:
         y = max(y + span.get_height(), rect.y + big.get_height()) + (6 if short else 14)
         top = y  # the two columns start here
         buttons_top = rect.bottom - 60
-        bottom = buttons_top - (self.fonts.font(13).get_linesize() + 6 if self.debrief_path is not None else 8)
+        bottom = buttons_top - (self.fonts.font(13).get_linesize() + 6
+                                if self.debrief_path is not None or self.exporting is not None else 8)
         left_w = (inner - 32) * 48 // 100
         x2 = x + left_w + 32
         width = rect.right - 30 - x2
@@ -569,7 +590,22 @@ class GameApp:
                     screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, tone), (x2 + 8, y))
                     y += small_h
             y += 6
-        if self.debrief_path is not None:
+        job = self.exporting
+        if job is not None:  # the debrief being written: its real step, a bar of the steps, the seconds
+            from game.ui.exporter import STEPS
+
+            text = tr("ui.export.progress", lang).format(step=tr(f"ui.export.{job.step}", lang), n=job.step_number,
+                                                         total=len(STEPS), seconds=job.elapsed)
+            bar_w = 24 * len(STEPS)
+            label = self.fonts.fit(text, 13, YELLOW, rect.width - 60 - bar_w)
+            ly = buttons_top - label.get_height() - 4
+            for i in range(len(STEPS)):
+                cell = pygame.Rect(rect.x + 20 + i * 24, ly + label.get_height() // 2 - 5, 20, 10)
+                pygame.draw.rect(screen, YELLOW if i < job.step_number - 1 else (60, 72, 90), cell, border_radius=2)
+                if i == job.step_number - 1:  # the step under way blinks
+                    pygame.draw.rect(screen, YELLOW, cell, 1 if int(self.t * 2) % 2 else 0, border_radius=2)
+            screen.blit(label, (rect.x + 28 + bar_w, ly))
+        elif self.debrief_path is not None:
             where = self.fonts.fit(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}", 13, DIM,
                                    rect.width - 40)
             screen.blit(where, (rect.x + 20, buttons_top - where.get_height() - 4))
@@ -1060,6 +1096,7 @@ class GameApp:
     # ------------------------------------------------------------------ frame
     def update(self, dt: float) -> None:
         self.t += dt
+        self.collect_export()
         self.manager.update(dt)
         self.teacher.update(dt)
         self.update_forecast()
@@ -1326,6 +1363,10 @@ class GameApp:
         no-action game are released from Mesa's agent-id registry (`World.close`)."""
         if self.forecasts is not None:
             self.forecasts.close()
+        if self.exporting is not None:  # the player asked for it: finished before the game goes
+            if not self.exporting.wait(60.0):
+                self.exporting.cancel()
+            self.collect_export()
         self.charts.close()
         self.session.close()
 
