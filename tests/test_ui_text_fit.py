@@ -18,6 +18,7 @@ end-of-term screen.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 
@@ -194,6 +195,7 @@ def window(request, tmp_path):
     screen = Screen(size, 0, pygame.display.get_surface())
     screen.recorder = Recorder()
     yield size, scale, lang, screen, tmp_path
+    gc.collect()  # the games' fonts freed while pygame runs: their files are closed
     pygame.quit()
 
 

@@ -4,6 +4,7 @@ was; a game of several teams refuses (the teacher's rewind is for that)."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -22,6 +23,7 @@ from game.ui.session import Session
 def screen():
     pygame.init()
     yield pygame.display.set_mode(SIZE)
+    gc.collect()  # the games' fonts freed while pygame runs: their files are closed
     pygame.quit()
 
 

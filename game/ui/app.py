@@ -441,8 +441,7 @@ class GameApp:
         """The Markdown summary now, and beside it the bilingual HTML debrief written in the
         background (game/ui/exporter.py: a child process; its real step is shown on the end
         screen and the window goes on answering). `wait`: until the debrief is written (tests)."""
-        from game.report.debrief import DebriefError
-        from game.ui.exporter import Export
+        from game.ui.exporter import Export, export_errors
 
         if self.exporting is not None:
             self.notify(tr("ui.export.busy", self.lang))
@@ -454,7 +453,7 @@ class GameApp:
             head, _, tail = self.report_path.stem.rpartition(f"-{self.lang}")
             self.exporting = Export(self.session.world, self.session.scenario_name,
                                     self.report_path.with_name(f"{head}-debrief{tail}.html"))
-        except (OSError, DebriefError) as exc:
+        except export_errors() as exc:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
             return None
         if wait:
@@ -1369,6 +1368,7 @@ class GameApp:
             self.collect_export()
         self.charts.close()
         self.session.close()
+        self.fonts.close()
 
     def screenshot(self, path: Path) -> None:
         self.draw()
@@ -1459,8 +1459,8 @@ def open_window(headless: bool = False, window: str | None = None) -> pygame.Sur
             raise NoDisplay("no display: SDL found no video device, only its invisible offscreen driver")
         pygame.font.init()
         size, flags = window_mode(window)
-        if flags and headless:  # a screenshot of "full screen" on no screen: the default window
-            size, flags = SIZE, 0
+        if flags and pygame.display.get_driver() in ("offscreen", "dummy"):  # "full screen" on no screen:
+            size, flags = SIZE, 0  # the default window
         screen = pygame.display.set_mode(size, flags)
     except pygame.error as exc:
         raise NoDisplay(str(exc)) from None

@@ -240,17 +240,34 @@ class Charts:
 
     def _shares(self, surface, world, base, market: str, box: pygame.Rect, lang: str) -> None:
         box_plot = self._frame(surface, box, tr(f"ui.chart.market.{market}", lang), lang)
-        # the legend under the plot, three rows of two: its text as large as leaves the plot
-        # at least half the box (a short screen at 150% sets it smaller)
+        # the legend under the plot: three rows of two columns, or one column of five when two
+        # would cut the names (a narrow window); its text as large as leaves the plot at least
+        # half the box, names shortened only below 10 px
         dates = self.fonts.font(12).get_linesize() + 2
-        size = 13
-        while size > 9 and 3 * max(20, self.fonts.font(size).get_linesize()) > (box_plot.height - dates) // 2:
+        firms = self.shown_firms(world, market)
+        latest = world.history[-1]["shares"][market] if world.history else {}
+        names = [(world.by_name[n].name_ko if lang == "ko" else n) + f" {latest.get(n, 0.0):.0%}" for n in firms]
+        widest = lambda size: max((self.fonts.font(size, True).size(n)[0] for n in names), default=0)  # noqa: E731
+        line = lambda size: max(16, self.fonts.font(size).get_linesize())  # noqa: E731
+        half = (box_plot.height - dates) // 2
+        columns, rows, size = 2, 3, 13
+        for size in range(13, 8, -1):
+            if round(size * self.fonts.scale) < 10:
+                break
+            if widest(size) <= box.width - 44 and len(firms) * line(size) <= half:
+                columns, rows = 1, max(len(firms), 1)
+                break
+            if widest(size) <= box.width // 2 - 44 and 3 * line(size) <= half:
+                break
+        else:
+            size = 9
+        while 3 * line(size) > half and size > 9 and columns == 2:
             size -= 1
-        row_h = max(16, min(20, self.fonts.font(size).get_linesize()), self.fonts.font(size).get_linesize())
-        plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - dates - 3 * row_h - 4)
+        row_h = line(size)
+        room = box.width // columns - 44
+        plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - dates - rows * row_h - 4)
         self._axes(surface, plot, 1.0, "{:.0%}", world)
         self._dates(surface, plot, world)
-        firms = self.shown_firms(world, market)
         legend_y = plot.bottom + dates
         for i, name in enumerate(firms):
             agent = world.by_name[name]
@@ -265,14 +282,14 @@ class Charts:
             series_line(surface, self._local(points), colour, 3 if korean else 1, pattern, shape, every=2)
             self.lines.append((f"share:{market}:{name}", points))
             # legend: two columns, the sample line with its marker, the name (Korean firms bold)
-            col, row = divmod(i, 3)
-            lx, ly = box.x + 10 + col * (box.width // 2), legend_y + row * row_h
+            col, row = divmod(i, rows)
+            lx, ly = box.x + 10 + col * (box.width // columns), legend_y + row * row_h
             sample = [(lx, ly + 8), (lx + 22, ly + 8)]
             dashed(surface, colour, self._local(sample), 3 if korean else 1, pattern)
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3, colour)
             label = agent.name_ko if lang == "ko" else name
             share = values[-1] if values else 0.0
-            room, short = box.width // 2 - 44, label  # from the sample's end to the box's edge
+            short = label  # shortened to `room`: from the sample's end to the box's edge
             while self.fonts.font(size, korean).size(f"{short} {share:.0%}")[0] > room and len(short) > 3:
                 short = short[:-2] + "…"
             text = self.fonts.fit(f"{short} {share:.0%}", size, YELLOW if korean else TEXT, room, bold=korean)

@@ -28,34 +28,32 @@ from game.forecast import FORK_SAFE
 STEPS = ("start", "replay", "charts", "write")  # what the child is doing, in order (strings ui.export.<step>)
 
 
+def export_errors() -> tuple[type[BaseException], ...]:
+    """What an export can fail with, for the window to catch (the report's own error, a disk's)."""
+    from game.report.debrief import DebriefError
+
+    return (OSError, DebriefError)
+
+
 def build_debrief(world, scenario_name: str, out: Path, say) -> Path:
-    """game/report/debrief.write_report, step by step, calling `say(step)` before each."""
-    from game.report.debrief import DebriefError, debrief, languages, write_text_atomically
+    """game/report/debrief.write_report, calling `say(step)` as each step starts."""
+    from game.report.debrief import write_report
 
-    say("start")
-    from game.report.page import render  # matplotlib and fontTools: a second of imports
+    return write_report(world, scenario_name, out, progress=say)
 
-    say("replay")
-    report = debrief(world, scenario_name)  # plays the no-action game of the same seed
-    try:
-        say("charts")
-        html = render(report, languages("both"), None)
-    finally:
-        report.whatif.close()
-    say("write")
-    try:
-        return write_text_atomically(out, html)
-    except OSError as exc:
-        raise DebriefError(f"{out}: cannot write: {exc.strerror or exc}") from None
+
+def check_target(out: Path) -> None:
+    """A folder that cannot be written is said at once (DebriefError), before any work."""
+    from game.report.debrief import check_target as check
+
+    check(out)
 
 
 class Export:
     """One debrief being written. `poll()` once a frame; `step`, `elapsed`, `done`, `path`, `error`."""
 
     def __init__(self, world, scenario_name: str, out: Path, use_fork: bool | None = None) -> None:
-        from game.report.debrief import check_target
-
-        check_target(out)  # a folder that cannot be written is said at once (DebriefError)
+        check_target(out)
         self.out = out
         self.step = "start"
         self.started = time.perf_counter()

@@ -35,6 +35,13 @@ class Fonts:
         self._cache: dict[tuple, pygame.Surface] = {}
         self.fitted: list[tuple[str, int, int]] = []  # (text, width drawn, width allowed) of fit()
 
+    def close(self) -> None:
+        """Let go of every font now, while pygame's font module is still running: a Font freed
+        after `pygame.quit()` never closes its file (pygame-ce skips TTF_CloseFont then), so a
+        process that opens many games (the tests) would run out of file descriptors."""
+        self._fonts.clear()
+        self._cache.clear()
+
     def font(self, size: int, bold: bool = False) -> pygame.font.Font:
         key = (round(size * self.scale), bold)
         if key not in self._fonts:
