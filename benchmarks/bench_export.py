@@ -77,10 +77,11 @@ def main() -> None:
                 frames.append((time.perf_counter() - t0) * 1000)
                 time.sleep(max(0.0, 1 / 60 - (time.perf_counter() - t0)))
             took = time.perf_counter() - started
+            worst_at = frames.index(max(frames))
             frames.sort()
             print(f"{label:<26} export {took:5.2f} s; {len(frames)} frames: "
                   f"median {statistics.median(frames):5.1f} ms, p95 {frames[int(0.95 * (len(frames) - 1))]:5.1f} ms, "
-                  f"worst {frames[-1]:5.1f} ms")
+                  f"worst {frames[-1]:5.1f} ms (frame {worst_at + 1})")
         app.close()
     pygame.quit()
 
