@@ -249,7 +249,7 @@ class TitleScreen:
         inner = width - 40
         rows = [("ui.title.language", [(("lang", c), tr(f"ui.lang.{c}", "en"), c == lang) for c in ("ko", "en")]),
                 ("ui.title.window", [(("window", size), tr("ui.title.fullscreen", lang) if size == "fullscreen"
-                                      else size, size == self.settings.get("window", "1280x800"))
+                                      else size, size == self.settings.get("window", "x".join(map(str, self.size))))
                                      for size in WINDOW_SIZES]),
                 ("ui.title.text_size", [(("scale", v), f"{v:.0%}", v == self.scale) for v in UI_SCALES])]
         y = 41
