@@ -56,6 +56,32 @@ def difficulty(text: str) -> str:
     return text
 
 
+MIN_WINDOW, MAX_WINDOW = (1024, 600), (3840, 2160)  # the desktop game's layout is checked from 1024x600 to 4K
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); ValueError for anything else or a size outside 1024x600..4K
+    (smaller does not fit the desk; above 4K the layout has not been looked at). No pygame here:
+    every command parses its arguments with this module."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"'{text}': a window size is WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (MIN_WINDOW[0] <= w <= MAX_WINDOW[0] and MIN_WINDOW[1] <= h <= MAX_WINDOW[1]):
+        raise ValueError(f"'{text}': the window must be from {MIN_WINDOW[0]}x{MIN_WINDOW[1]} "
+                         f"to {MAX_WINDOW[0]}x{MAX_WINDOW[1]}")
+    return w, h
+
+
+def window_size(text: str) -> str:
+    """`play --size WxH`: kept as text ("1920x1080"), the form the settings file uses too."""
+    try:
+        w, h = parse_window(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{w}x{h}"
+
+
 def whole_in(low: int, high: int, what: str):
     """A parser for a whole number from `low` to `high`, its message naming `what` ("a port
     number (1 to 65535)") for text that is not a number and for a number out of range alike."""

@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "the folder must exist")
     play.add_argument("--difficulty", type=argtypes.difficulty, default="normal", metavar="LEVEL",
                       help="easy, normal or hard: the players' state money and their rivals' (default: normal)")
+    play.add_argument("--size", type=argtypes.window_size, metavar="WxH",
+                      help="the window's size in pixels, 1024x600 to 3840x2160 (default: the title's setting, "
+                           "else 1280x800); the screens are laid out for it, --screenshot included")
+    play.add_argument("--fullscreen", action="store_true", help="full screen at the desktop's resolution")
     play.add_argument("--humans", type=_codes, default=("KOR",), metavar="CODE,...",
                       help="hot-seat teams: the countries played by people, in turn at the desk "
                            "(default: KOR; the others keep their AI), e.g. KOR,JPN,USA")
@@ -425,7 +429,7 @@ def run_play(args) -> str:
 
     try:
         play(args.scenario, args.seed, args.lang, args.autoplay or 0, args.screenshot, humans=args.humans,
-             difficulty=args.difficulty)
+             difficulty=args.difficulty, window="fullscreen" if args.fullscreen else args.size)
     except NoDisplay as exc:
         raise UsageError(f"play: cannot open a window ({exc}). The desktop game needs a display; "
                          "on a machine without one, run it under Xvfb (apt-get install xvfb; "

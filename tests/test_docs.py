@@ -144,7 +144,7 @@ def test_front_ends_import_one_another_only_where_design_md_says():
             if theirs is not None and theirs != mine:
                 module = next(m for m in sorted(MODULES, key=len, reverse=True) if within(target, (m,)))
                 crossing.add((name, module))
-    assert crossing == {("game.report.debrief", "game.ui.report"), ("game.ui.app", "game.report.debrief"),
+    assert crossing == {("game.report.debrief", "game.ui.report"), ("game.ui.exporter", "game.report.debrief"),
                         ("game.tournament.strategies", "game.env"), ("game.web.app", "game.report.debrief"),
                         ("game.web.app", "game.report.onepage")}
 

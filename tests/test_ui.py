@@ -266,8 +266,11 @@ def test_title_screen_new_game_continue_load_and_settings(tmp_path):
         assert session.world.turn == 2 and session.world.governance.controllers["KOR"] is session.player
         title = TitleScreen(screen, "en", tmp_path)
         title_click(title, "settings")
-        title_click(title, ("window", "1600x1000"))
-        assert (tmp_path / "settings.json").read_text().count("1600x1000") == 1
+        title_click(title, ("window", "1600x900"))
+        assert (tmp_path / "settings.json").read_text().count("1600x900") == 1
+        assert title.screen.get_size() == (1600, 900), "the window takes the size; nothing is stretched"
+        back = next(b for b, k in title.buttons.items() if k == "back")
+        assert pygame.Rect(0, 0, 1600, 900).contains(back.rect) and back.rect.centerx < 800, "laid out for it"
         press(title, pygame.K_ESCAPE)
         press(title, pygame.K_ESCAPE)
         assert title.result == ("quit",)
@@ -314,6 +317,9 @@ def test_the_last_turn_opens_the_end_of_term_screen_and_the_report_is_exported(t
         assert app.why.key is None and app.menu is None and app.end_buttons
         export = next(b for b, k in app.end_buttons.items() if k == "export")
         click(app, export.rect.center)
+        assert app.exporting is not None, "the debrief is written in the background"
+        app.exporting.wait()
+        app.frame()
         reports = list(tmp_path.glob("report-baseline-seed7-*-en.md"))
         assert len(reports) == 1 and app.report_path == reports[0]
         assert app.debrief_path == reports[0].with_name(reports[0].stem.removesuffix("-en") + "-debrief.html")

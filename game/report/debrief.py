@@ -178,11 +178,18 @@ def finals(report: Debrief) -> dict:
 
 
 def report_html(world: World, scenario_name: str, lang: str = "both",
-                logged_names: dict[str, str] | None = None) -> str:
+                logged_names: dict[str, str] | None = None, progress=None) -> str:
+    """The page; `progress(step)` is told each step as it starts ("start": the chart library
+    loads, "replay": the what-if is played, "charts": the page is drawn), for a window that shows
+    how far an export in the background has got (game/ui/exporter.py)."""
+    say = progress or (lambda step: None)
+    say("start")
     from game.report.page import render  # matplotlib and fontTools only when a report is made
 
+    say("replay")
     report = debrief(world, scenario_name)
     try:
+        say("charts")
         return render(report, languages(lang), logged_names)
     finally:
         report.whatif.close()  # the what-if is played for this page only: released from Mesa's registry
@@ -201,9 +208,11 @@ def check_target(out: Path) -> None:
 
 
 def write_report(world: World, scenario_name: str, out: Path, lang: str = "both",
-                 logged_names: dict[str, str] | None = None) -> Path:
+                 logged_names: dict[str, str] | None = None, progress=None) -> Path:
     check_target(out)
-    html = report_html(world, scenario_name, lang, logged_names)
+    html = report_html(world, scenario_name, lang, logged_names, progress)
+    if progress is not None:
+        progress("write")
     try:
         return write_text_atomically(out, html)
     except OSError as exc:

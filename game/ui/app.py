@@ -30,22 +30,24 @@ from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
+from game.ui.layout import DEFAULT_SIZE, Layout
 from game.ui.lessonpanel import LessonPanel
 from game.ui.leverpanel import LeverPanel
 from game.ui.mapview import MapView
+from game.ui.pacing import sleep_until_input
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
 from game.ui.teacher import TeacherPanel, draw_hidden
 from game.ui.title import load_settings, scaled_theme, ui_scale
 from game.ui.whypanel import WhyPanel
 
-SIZE = (1280, 800)
-TOP = 40
-MAP_RECT = pygame.Rect(0, TOP, 880, 500)
-CHART_RECT = pygame.Rect(0, TOP + 500, 430, SIZE[1] - TOP - 500)
-TICKER_RECT = pygame.Rect(430, TOP + 500, 450, SIZE[1] - TOP - 500)
-DESK_RECT = pygame.Rect(880, TOP, 400, SIZE[1] - TOP)
-LEFT_RECT = pygame.Rect(0, TOP, 880, SIZE[1] - TOP)  # map + chart + ticker
+# The 1280x800 layout at 100% text (tests and benchmarks open a window of this size); a game
+# lays itself out for its own window with `Layout.of(screen size, text size)`.
+_DEFAULT = Layout.of(DEFAULT_SIZE)
+SIZE = _DEFAULT.size
+TOP = _DEFAULT.top
+MAP_RECT, CHART_RECT, TICKER_RECT = _DEFAULT.map, _DEFAULT.chart, _DEFAULT.ticker
+DESK_RECT, LEFT_RECT = _DEFAULT.desk, _DEFAULT.left  # LEFT: map + chart + ticker
 BG = (10, 14, 22)
 PANEL = (20, 28, 40)
 TEXT = (230, 234, 240)
@@ -55,6 +57,10 @@ FOCUS = (86, 180, 233)  # keyboard focus ring (Okabe-Ito sky blue)
 IN_FORCE = (86, 180, 233)  # the forecast with the programmes in force (Okabe-Ito sky blue, dashed)
 STAGED = (230, 159, 0)  # the forecast with the staged settings (Okabe-Ito orange, solid)
 ARROWS = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)
+ACTIVE_SECONDS = 1.5  # after any input, every frame is drawn this long (hover fades, tool tips, a held slider)
+ANIMATE_SECONDS = 30.0  # the map's flows move this long after the last input, then rest until the mouse moves
+ANIMATION_FPS = 30  # the flows' particles: smooth enough, half the CPU of 60
+IDLE_WAKE = 1.0  # a still screen wakes once a second to look (a frame only if something changed)
 def grade_bands(world, code: str) -> list[tuple[str, float]]:
     """The grade lines drawn on a country's index chart: its grades above 0 (the scenario's
     `[score]` bands, or the country's own), best first."""
@@ -79,14 +85,17 @@ class GameApp:
         self.lang = lang
         self.screen = screen or pygame.display.get_surface()
         self.ui_scale = ui_scale(load_settings(session.saves_dir))  # text size from the title's settings
+        self.L = Layout.of(self.screen.get_size(), self.ui_scale)  # every rectangle, from the window's real size
         self.fonts = Fonts(self.ui_scale)
-        self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.ui_scale))
+        self.manager = pygame_gui.UIManager(self.L.size, scaled_theme(self.ui_scale))
         self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
-        self.map = MapView(MAP_RECT, self.fonts)
-        self.charts = Charts(LEFT_RECT, self.fonts)
+        self.map = MapView(self.L.map, self.fonts)
+        self.charts = Charts(self.L.left, self.fonts)
         self.charts_open = False  # the charts screen covers the map, chart and ticker (C or the top-bar button)
         self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
+        self.why.RECT = self.L.overlay(800, 640)
         self.glossary = Glossary(self.fonts)  # hover cards and the full glossary (F1 / "?")
+        self.glossary.RECT = self.L.overlay(800, 700)
         self.pointer: tuple[int, int] | None = None  # the mouse, for the glossary's hover cards
         self.focus: str | None = None  # the panel the keyboard acts on (Tab cycles; None until Tab)
         self.save_entry: UITextEntryLine | None = None  # the Esc menu's save name
@@ -94,6 +103,9 @@ class GameApp:
         self._replace: Path | None = None  # an existing save the player was warned about once
         self.index_rect = pygame.Rect(0, 0, 0, 0)  # the index in the top bar (a click asks why)
         self.t = 0.0
+        self.last_input = 0.0  # self.t of the last event (the loop draws while recent, then sleeps)
+        self.last_draw = -1.0
+        self.exporting = None  # the debrief being written in the background (game/ui/exporter.py)
         self.running = True
         self.to_title = False  # the player asked for the title screen (Esc menu)
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
@@ -116,8 +128,9 @@ class GameApp:
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
         self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
         self._modal_manager: pygame_gui.UIManager | None = None
-        self.teacher = TeacherPanel(self, SIZE)  # F2 / Esc menu: pause, events, rewind, score
-        self.lesson = LessonPanel(self.fonts, pygame.Rect(16, TOP + 8, SIZE[0] - 32, SIZE[1] - TOP - 16))  # L
+        self.teacher = TeacherPanel(self, self.L.size)  # F2 / Esc menu: pause, events, rewind, score
+        self.lesson = LessonPanel(self.fonts, pygame.Rect(16, self.L.top + 8, self.L.width - 32,
+                                                          self.L.height - self.L.top - 16))  # L
         self.curtain: handover.Curtain | briefing.Briefing | None = None  # hides the game (hand-over, briefing)
         self.desks: dict[str, Desk] = {}  # one per hot-seat team; self.desk is the one at the desk
         self.team = 0  # index in session.humans of the team at the desk
@@ -136,7 +149,7 @@ class GameApp:
         if list(self.desks) != list(humans):  # a new game or a loaded save with other teams
             for desk in self.desks.values():
                 desk.root.kill()
-            self.desks = {code: Desk(self.manager, DESK_RECT, self.session.view(code), self.lang) for code in humans}
+            self.desks = {code: Desk(self.manager, self.L.desk, self.session.view(code), self.lang) for code in humans}
             self.team, self.staged = 0, {}
         for desk in self.desks.values():
             if relabel:
@@ -152,20 +165,21 @@ class GameApp:
             for button in self.top_buttons.values():
                 button.kill()
             other = "en" if self.lang == "ko" else "ko"
-            self.top_buttons = {
-                "menu": UIButton(pygame.Rect(SIZE[0] - 110, 5, 104, 30), tr("ui.menu.button", self.lang),
-                                 manager=self.manager),
-                "lang": UIButton(pygame.Rect(SIZE[0] - 220, 5, 104, 30), tr(f"ui.lang.{other}", self.lang),
-                                 manager=self.manager),
-                "charts": UIButton(pygame.Rect(SIZE[0] - 330, 5, 104, 30), tr("ui.charts.button", self.lang),
-                                   manager=self.manager),
-                "gloss": UIButton(pygame.Rect(SIZE[0] - 368, 5, 32, 30), tr("ui.gloss.button", self.lang),
-                                  manager=self.manager, tool_tip_text=tr("ui.gloss.title", self.lang) + " (F1)"),
-            }
+            self.top_buttons = {}
+            items = [("menu", tr("ui.menu.button", self.lang), None, 104),
+                     ("lang", tr(f"ui.lang.{other}", self.lang), None, 104),
+                     ("charts", tr("ui.charts.button", self.lang), None, 104),
+                     ("gloss", tr("ui.gloss.button", self.lang), tr("ui.gloss.title", self.lang) + " (F1)", 32)]
             if self.has_lesson:
-                self.top_buttons["lesson"] = UIButton(pygame.Rect(SIZE[0] - 450, 5, 76, 30),
-                                                      tr("ui.lesson.button", self.lang), manager=self.manager,
-                                                      tool_tip_text=tr("ui.lesson.title", self.lang) + " (L)")
+                items.append(("lesson", tr("ui.lesson.button", self.lang), tr("ui.lesson.title", self.lang) + " (L)",
+                              76))
+            right = self.L.width - 6  # right to left, each as wide as its text needs (at least its old width)
+            for key, text, tip, least in items:
+                width = max(least, self.button_text_width(text) + 20)
+                right -= width
+                self.top_buttons[key] = UIButton(pygame.Rect(right, 5, width, self.L.top - 10), text,
+                                                 manager=self.manager, tool_tip_text=tip)
+                right -= 6
         self.ticker_lines = self._ticker_lines()
         if relabel and self.menu is not None:
             self.open_menu()
@@ -179,6 +193,10 @@ class GameApp:
         """A lesson scenario that declares its question: the Lesson button and L open its panel."""
         lesson = self.session.world.scenario.lesson
         return lesson is not None and lesson.counterfactual is not None
+
+    def button_text_width(self, text: str) -> int:
+        """The width of a widget's text at the theme's font (what pygame_gui will draw)."""
+        return self.fonts.font(15).size(text)[0]
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
@@ -238,6 +256,31 @@ class GameApp:
         if len(self.session.humans) > 1:
             self.pass_to(0)
 
+    def undo_turn(self) -> bool:
+        """Ctrl+Z / the Esc menu: back to the start of the quarter just played, the desk as it was
+        then (`Session.rewind` re-plays the game's log to one turn earlier, so the AI and the
+        events decide exactly as they did). One player only: with hot-seat teams the other
+        teams' turns would be undone too, so the teacher's rewind (F2) does that."""
+        session, lang = self.session, self.lang
+        if len(session.humans) > 1:
+            self.notify(tr("ui.undo.teams", lang), 6.0)
+            return False
+        if session.world.turn == 0:
+            self.notify(tr("ui.undo.none", lang))
+            return False
+        if self.exporting is not None:  # the debrief reads this world: it is not replaced meanwhile
+            self.notify(tr("ui.undo.exporting", lang), 6.0)
+            return False
+        turn = session.world.turn - 1
+        try:
+            session.rewind(turn)
+        except ValueError as exc:
+            self.notify(tr("ui.undo.failed", lang).format(problem=exc), 6.0)
+            return False
+        self.after_rewind()
+        self.notify(tr("ui.undo.done", lang).format(date=quarter_name(session.world.start + turn, lang)), 6.0)
+        return True
+
     def intercept(self, event) -> bool:
         """The teacher's panel, the pause and a curtain take input before the game: True when
         the event is theirs (none of it reaches the game's widgets)."""
@@ -259,14 +302,15 @@ class GameApp:
             return True
         # "Why?" on a hidden score would show it: those clicks are swallowed
         return not self.teacher.score_shown and event.type == pygame.MOUSEBUTTONDOWN and (
-            self.index_rect.collidepoint(event.pos) or CHART_RECT.collidepoint(event.pos)
+            self.index_rect.collidepoint(event.pos) or self.L.chart.collidepoint(event.pos)
             or (self.charts_open and self.hidden_charts_rect.collidepoint(event.pos)))
 
     @property
     def hidden_charts_rect(self) -> pygame.Rect:
         """The lower half of the charts screen (prices, the index, its components), covered
         while the teacher hides the score."""
-        return pygame.Rect(LEFT_RECT.x, LEFT_RECT.y + 284, LEFT_RECT.width, LEFT_RECT.height - 284)
+        mid = 36 if self.charts.paged and self.charts.page == 1 else self.charts.band_tops()[0]  # components page
+        return pygame.Rect(self.L.left.x, self.L.left.y + mid, self.L.left.width, self.L.left.height - mid)
 
     def quick_save(self) -> None:
         try:
@@ -291,37 +335,48 @@ class GameApp:
 
     # ------------------------------------------------------------------ menu and dialogs
     def open_menu(self) -> None:
+        """The Esc menu, as wide as its longest item and with rows as tall as the text needs,
+        shrunk to the window (1024x600 at 150% still shows every row)."""
         self.close_menu()
-        rect = pygame.Rect(0, 0, 320, 396)
-        rect.center = (SIZE[0] // 2, SIZE[1] // 2)
-        self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
-        UILabel(pygame.Rect(10, 8, 300, 30), tr("ui.menu.title", self.lang), manager=self.manager,
-                container=self.menu, object_id="#section")
         other = "en" if self.lang == "ko" else "ko"
-        items = [("resume", tr("ui.menu.resume", self.lang)), ("save", tr("ui.menu.save", self.lang)),
+        items = [("resume", tr("ui.menu.resume", self.lang)), ("undo", tr("ui.menu.undo", self.lang)),
+                 ("save", tr("ui.menu.save", self.lang)),
                  ("load", tr("ui.menu.load", self.lang)), ("lang", tr(f"ui.lang.{other}", self.lang)),
                  ("teacher", tr("ui.menu.teacher", self.lang)),
                  ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
+        line = self.fonts.font(15).get_linesize()
+        title_h = self.fonts.font(15, True).get_linesize() + 6
+        label_h = self.fonts.font(13).get_linesize() + 2
+        entry_h = max(38, line + 8)
+        save_block = label_h + 2 + entry_h + 16
+        inner = min(max(276, max(self.button_text_width(text) for _, text in items) + 24), self.L.width - 64)
+        row = min(max(48, line + 16), (self.L.height - 40 - title_h - 14 - save_block) // len(items))
+        self.menu_row = (row, max(row - 8, line + 4), label_h, entry_h)
+        height = title_h + 14 + row * len(items) + save_block
+        rect = pygame.Rect(0, 0, inner + 44, height)
+        rect.center = (self.L.width // 2, self.L.height // 2)
+        self.menu = UIPanel(rect, manager=self.manager, starting_height=10, object_id="#menu")
+        UILabel(pygame.Rect(10, 8, inner + 20, title_h), tr("ui.menu.title", self.lang), manager=self.manager,
+                container=self.menu, object_id="#section")
         self.menu_buttons = {}
         for i, (key, label) in enumerate(items):
-            button = UIButton(pygame.Rect(20, 44 + i * 48, 276, 40), label, manager=self.manager, container=self.menu)
+            button = UIButton(pygame.Rect(20, title_h + 14 + i * row, inner, self.menu_row[1]), label,
+                              manager=self.manager, container=self.menu)
             self.menu_buttons[button] = key
-        self._save_as_row(len(items))
+        self._save_as_row(title_h + 14 + row * len(items) + 2, inner)
 
-    def _save_as_row(self, rows: int) -> None:
+    def _save_as_row(self, y: int, inner: int) -> None:
         """Under the menu's buttons: a name and a Save button (saves/<name>.json); Enter in the
         field saves too."""
-        y = 44 + rows * 48 + 2
-        height = y + 98
-        self.menu.set_dimensions((self.menu.get_relative_rect().width, height))
-        self.menu.set_relative_position((self.menu.get_relative_rect().x, (SIZE[1] - height) // 2))
-        UILabel(pygame.Rect(20, y, 276, 22), tr("ui.menu.save_as", self.lang), manager=self.manager,
+        _, _, label_h, entry_h = self.menu_row
+        UILabel(pygame.Rect(20, y, inner, label_h), tr("ui.menu.save_as", self.lang), manager=self.manager,
                 container=self.menu, object_id="#small")
-        self.save_entry = UITextEntryLine(pygame.Rect(20, y + 24, 186, 38), manager=self.manager,
-                                          container=self.menu)
+        save_w = max(84, self.button_text_width(tr("ui.menu.save_named", self.lang)) + 24)
+        self.save_entry = UITextEntryLine(pygame.Rect(20, y + label_h + 2, inner - save_w - 6, entry_h),
+                                          manager=self.manager, container=self.menu)
         self.save_entry.set_text(self.save_name or f"{self.session.scenario_name}-{self.session.world.date}")
-        button = UIButton(pygame.Rect(212, y + 24, 84, 38), tr("ui.menu.save_named", self.lang),
-                          manager=self.manager, container=self.menu)
+        button = UIButton(pygame.Rect(20 + inner - save_w, y + label_h + 2, save_w, entry_h),
+                          tr("ui.menu.save_named", self.lang), manager=self.manager, container=self.menu)
         self.menu_buttons[button] = "save_as"
 
     def save_named(self, name: str) -> Path | None:
@@ -355,7 +410,9 @@ class GameApp:
         return path
 
     # ------------------------------------------------------------------ end of term
-    END_RECT = pygame.Rect(60, TOP + 20, SIZE[0] - 120, SIZE[1] - TOP - 40)
+    @property
+    def END_RECT(self) -> pygame.Rect:
+        return self.L.end
 
     def open_end_screen(self) -> None:
         """After the last quarter: grade, the index by component, the turning points; buttons to
@@ -380,91 +437,146 @@ class GameApp:
         if self.desk is not None and self.desk.root is not None:
             self.desk.root.show()
 
-    def export_report(self) -> Path | None:
-        """The Markdown summary and, beside it, the bilingual HTML debrief (game/report/debrief.py)."""
-        from game.report.debrief import DebriefError, write_report  # matplotlib loads on export, not at start
+    def export_report(self, wait: bool = False) -> Path | None:
+        """The Markdown summary now, and beside it the bilingual HTML debrief written in the
+        background (game/ui/exporter.py: a child process; its real step is shown on the end
+        screen and the window goes on answering). `wait`: until the debrief is written (tests)."""
+        from game.ui.exporter import Export, export_errors
 
-        self.notify(tr("ui.end.writing", self.lang))  # the charts and fonts take a second or two:
-        self.draw()  # say so on screen before the window stops answering
-        pygame.display.flip()
+        if self.exporting is not None:
+            self.notify(tr("ui.export.busy", self.lang))
+            return self.report_path
+        self.notify(tr("ui.end.writing", self.lang), 6.0)
         try:
             self.report_path = export_report(self.session.world, self.session.scenario_name,
                                              self.session.saves_dir, self.lang)
             head, _, tail = self.report_path.stem.rpartition(f"-{self.lang}")
-            page = write_report(self.session.world, self.session.scenario_name,
-                                self.report_path.with_name(f"{head}-debrief{tail}.html"))
-        except (OSError, DebriefError) as exc:
+            self.exporting = Export(self.session.world, self.session.scenario_name,
+                                    self.report_path.with_name(f"{head}-debrief{tail}.html"))
+        except export_errors() as exc:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
             return None
-        self.debrief_path = page
-        self.notify(f"{tr('ui.end.exported', self.lang)}: {page.resolve()}", 8.0)
+        if wait:
+            self.exporting.wait()
+            self.collect_export()
         return self.report_path
 
+    def collect_export(self) -> None:
+        """Once a frame: has the debrief been written? Then say where (or why not)."""
+        job = self.exporting
+        if job is None or not job.poll():
+            return
+        self.exporting = None
+        if job.error is not None:
+            self.notify(f"{tr('ui.end.export_failed', self.lang)}: {job.error}", 8.0)
+            return
+        self.debrief_path = job.path
+        self.notify(f"{tr('ui.end.exported', self.lang)}: {job.path.resolve()}", 8.0)
+
     def _end_screen(self, screen) -> None:
+        """Grade and score at the top; the index by component over the term chart on the left;
+        the turning points (and a lesson's questions) on the right; the buttons along the bottom.
+        Every height comes from the end rect and the text size, so it holds at 1024x600 and 150%."""
         world, lang, rect = self.session.world, self.lang, self.END_RECT
-        shade = pygame.Surface(SIZE, pygame.SRCALPHA)
+        shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 160))
         screen.blit(shade, (0, 0))
         pygame.draw.rect(screen, PANEL, rect, border_radius=8)
         pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=8)
-        x, y = rect.x + 28, rect.y + 18
-        head = self.fonts.render(tr("ui.end.title", lang), 26, YELLOW, bold=True)
+        short = rect.height < 640  # a 1024x600 or 1280x720 window: a tighter header
+        x, y = rect.x + 28, rect.y + (12 if short else 18)
+        inner = rect.width - 56
+        head = self.fonts.fit(tr("ui.end.title", lang), 26, YELLOW, inner // 2, bold=True)
         screen.blit(head, (x, y))
         if not self.teacher.score_shown:
             draw_hidden(screen, self.fonts, rect, lang)
             return
         total = report.final_index(world)
         letter = report.final_grade(world)
-        big = self.fonts.render(letter, 96, YELLOW, bold=True)
+        big = self.fonts.render(letter, 64 if short else 96, YELLOW, bold=True)
         screen.blit(big, big.get_rect(topright=(rect.right - 40, rect.y + 4)))
-        score_text = self.fonts.render(f"{tr('korea_index', lang)} {total:.1f} / 100 - {tr('ui.end.grade', lang)}",
-                                       20, TEXT, bold=True)
-        screen.blit(score_text, score_text.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 52)))
+        right = rect.right - 56 - big.get_width()  # the score lines end left of the grade letter
+        room = right - (x + head.get_width() + 24)
+        score_text = self.fonts.fit(f"{tr('korea_index', lang)} {total:.1f} / 100 - {tr('ui.end.grade', lang)}",
+                                    20, TEXT, room, bold=True)
+        score_y = y + head.get_height() - score_text.get_height()
+        screen.blit(score_text, score_text.get_rect(topright=(right, score_y)))
         span = self.fonts.render(f"{world.history[0]['date']} - {world.date}" if world.history else "", 15, DIM)
-        screen.blit(span, (x, y + 40))
+        y += head.get_height() + 2
+        screen.blit(span, (x, y))
         versus = report.no_action(world, self.charts.baseline_history(world))  # the same seed, nothing new done
         if versus is not None:
             gap = tr("ui.end.gap" if versus["difference"] >= 0 else "ui.end.gap_negative", lang).format(
                 diff=versus["difference"] if versus["difference"] >= 0 else -versus["difference"])
             line = f"{tr('ui.end.no_action', lang).format(score=versus['whatif'], grade=versus['whatif_grade'])}" \
                    f"  ·  {gap}"
-            label = self.fonts.render(line, 14, BASE, bold=True)
-            screen.blit(label, label.get_rect(topright=(rect.right - 120 - big.get_width() // 2, rect.y + 80)))
+            label = self.fonts.fit(line, 14, BASE, right - x - span.get_width() - 24, bold=True)
+            screen.blit(label, label.get_rect(topright=(right, y)))
             self.end_versus = versus
-        # the index by component: a bar per component (points of 100) and what it adds to the total
-        y = rect.y + 104
-        screen.blit(self.fonts.render(tr("ui.end.breakdown", lang), 17, TEXT, bold=True), (x, y))
-        y += 30
-        col = self.fonts.render(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM)
-        screen.blit(col, (x + 480 - col.get_width(), y - 18))
-        bar_x, bar_w = x + 312, 100
-        self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
-        for row in report.breakdown(world, lang):
-            label = fit(self.fonts.font(14), row["label"], f" ({row['weight'] * 100:.0f}%)", 304)
-            screen.blit(self.fonts.render(label, 14, TEXT), (x, y))
-            pygame.draw.rect(screen, (40, 50, 64), (bar_x, y + 4, bar_w, 12))
-            pygame.draw.rect(screen, YELLOW, (bar_x, y + 4, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
-            value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", 14, TEXT)
-            screen.blit(value, (x + 480 - value.get_width(), y))
-            self.end_rows.append((pygame.Rect(x, y, 480, 22), f"component:{row['key']}"))
-            y += 24
-        lesson = world.scenario.lesson  # a lesson's discussion questions beside a narrower chart
-        self._term_chart(screen, pygame.Rect(rect.x + 28, rect.y + 436, 480 if lesson else rect.width - 56,
-                                             rect.height - 546))
-        if lesson is not None:
-            briefing.draw_questions(screen, self.fonts, pygame.Rect(rect.x + 540, rect.y + 412, rect.width - 570,
-                                                                    rect.height - 486), lesson, lang)
-        # turning points
-        x2, y = rect.x + 540, rect.y + 104
+        y = max(y + span.get_height(), rect.y + big.get_height()) + (6 if short else 14)
+        top = y  # the two columns start here
+        buttons_top = rect.bottom - 60
+        bottom = buttons_top - (self.fonts.font(13).get_linesize() + 6
+                                if self.debrief_path is not None or self.exporting is not None else 8)
+        left_w = (inner - 32) * 48 // 100
+        x2 = x + left_w + 32
         width = rect.right - 30 - x2
-        screen.blit(self.fonts.render(tr("ui.end.turning_points", lang), 17, TEXT, bold=True), (x2, y))
-        y += 28
-        bottom = rect.y + (404 if lesson is not None else 420)  # the lesson questions or the term chart below
+        # the index by component: a bar per component (points of 100) and what it adds to the total
+        rows = report.breakdown(world, lang)
+        heading = self.fonts.fit(tr("ui.end.breakdown", lang), 17, TEXT, left_w, bold=True)
+        screen.blit(heading, (x, y))
+        y += heading.get_height() + 2
+        col = self.fonts.fit(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM, left_w)
+        screen.blit(col, (x + left_w - col.get_width(), y))
+        y += col.get_height()
+        # the rows as tall as there is room for; in a short window with big text the term chart
+        # gives way first (the charts screen has it), then the rows' text gets smaller
+        chart_title = self.fonts.font(15, True).get_linesize() + 6
+        n = max(len(rows), 1)
+        chart = bottom - y - n * self.fonts.font(14).get_linesize() >= 90 + chart_title
+        room = bottom - y - (90 + chart_title if chart else 0)
+        size = 14
+        while size > 9 and self.fonts.font(size).get_linesize() * n > room:
+            size -= 1
+        line_h = self.fonts.font(size).get_linesize()
+        row_h = max(line_h, min(round(24 * max(self.ui_scale, 1.0)), room // n))
+        value_w = self.fonts.font(size).size("100  +10.0")[0]
+        bar_w = max(40, min(100, left_w // 5))
+        bar_x = x + left_w - value_w - 12 - bar_w
+        self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
+        for row in rows:
+            label = fit(self.fonts.font(size), row["label"], f" ({row['weight'] * 100:.0f}%)", bar_x - x - 8)
+            screen.blit(self.fonts.render(label, size, TEXT), (x, y + (row_h - line_h) // 2))
+            mid = y + row_h // 2
+            pygame.draw.rect(screen, (40, 50, 64), (bar_x, mid - 6, bar_w, 12))
+            pygame.draw.rect(screen, YELLOW, (bar_x, mid - 6, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
+            value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", size, TEXT)
+            screen.blit(value, (x + left_w - value.get_width(), y + (row_h - line_h) // 2))
+            self.end_rows.append((pygame.Rect(x, y, left_w, row_h), f"component:{row['key']}"))
+            y += row_h
+        lesson = world.scenario.lesson  # a lesson's discussion questions under the turning points
+        plot_top = y + 8 + chart_title
+        self.term_plot = None
+        if chart:
+            dates = self.fonts.font(12).get_linesize()
+            self._term_chart(screen, pygame.Rect(x, plot_top, left_w, bottom - plot_top - dates - 2))
+        # turning points
+        y = top
+        screen.blit(self.fonts.fit(tr("ui.end.turning_points", lang), 17, TEXT, width, bold=True), (x2, y))
+        y += self.fonts.font(17, True).get_linesize() + 4
+        tp_bottom = bottom
+        if lesson is not None:
+            tp_bottom = top + (bottom - top) * 55 // 100
+            self.questions_rect = pygame.Rect(x2, tp_bottom + 8, width, bottom - tp_bottom - 8)
+            briefing.draw_questions(screen, self.fonts, self.questions_rect, lesson, lang)
+        big_h, small_h = self.fonts.font(15, True).get_linesize(), self.fonts.font(13).get_linesize()
         for tp in report.turning_points(world, lang):
+            if y + big_h > tp_bottom:
+                break
             colour = (143, 214, 148) if tp["delta"] >= 0 else (255, 138, 101)
             line = f"{tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f})"
-            screen.blit(self.fonts.render(line, 15, colour, bold=True), (x2, y))
-            y += 21
+            screen.blit(self.fonts.fit(line, 15, colour, width, bold=True), (x2, y))
+            y += big_h
             # what moved it: the components and the levers, events and mechanisms behind each
             rows = [(text, TEXT) for text in tp["drivers"]]
             untold = [e for e in tp["events"] if not any(e in d for d in tp["drivers"])]  # events not named above
@@ -472,30 +584,51 @@ class GameApp:
                 rows.append(("; ".join(untold) or tr("ui.end.no_event", lang), DIM))
             for text, tone in rows:
                 for i, part in enumerate(self.fonts.wrap(text, 13, width - 16)[:2]):
-                    if y + 18 > bottom:
+                    if y + small_h > tp_bottom:
                         break
                     screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, tone), (x2 + 8, y))
-                    y += 17
+                    y += small_h
             y += 6
-        if self.debrief_path is not None:
-            where = self.fonts.render(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}"[:150], 13, DIM)
-            screen.blit(where, (rect.x + 20, rect.bottom - 84))
+        job = self.exporting
+        if job is not None:  # the debrief being written: its real step, a bar of the steps, the seconds
+            from game.ui.exporter import STEPS
+
+            text = tr("ui.export.progress", lang).format(step=tr(f"ui.export.{job.step}", lang), n=job.step_number,
+                                                         total=len(STEPS), seconds=job.elapsed)
+            bar_w = 24 * len(STEPS)
+            label = self.fonts.fit(text, 13, YELLOW, rect.width - 60 - bar_w)
+            ly = buttons_top - label.get_height() - 4
+            for i in range(len(STEPS)):
+                cell = pygame.Rect(rect.x + 20 + i * 24, ly + label.get_height() // 2 - 5, 20, 10)
+                pygame.draw.rect(screen, YELLOW if i < job.step_number - 1 else (60, 72, 90), cell, border_radius=2)
+                if i == job.step_number - 1:  # the step under way blinks
+                    pygame.draw.rect(screen, YELLOW, cell, 1 if int(self.t * 2) % 2 else 0, border_radius=2)
+            screen.blit(label, (rect.x + 28 + bar_w, ly))
+        elif self.debrief_path is not None:
+            where = self.fonts.fit(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}", 13, DIM,
+                                   rect.width - 40)
+            screen.blit(where, (rect.x + 20, buttons_top - where.get_height() - 4))
 
     def _term_chart(self, screen, plot: pygame.Rect) -> None:
         """The index over the whole term with the grade bands; turning points marked."""
         world, lang = self.session.world, self.lang
-        screen.blit(self.fonts.render(tr("ui.chart.title", lang), 15, TEXT, bold=True), (plot.x, plot.y - 24))
+        title = self.fonts.fit(tr("ui.chart.title", lang), 15, TEXT, plot.width, bold=True)
+        screen.blit(title, (plot.x, plot.y - title.get_height() - 4))
         # the grade bands' labels in a margin of their own, left of the plot: no line crosses them
         margin = max(self.fonts.font(12).size(f"{g} {low:.0f}")[0] for g, low in grade_bands(world, PLAYER)) + 10 \
             if grade_bands(world, PLAYER) else 0
         plot = pygame.Rect(plot.x + margin, plot.y, plot.width - margin, plot.height)
         self.term_plot = plot
         pygame.draw.rect(screen, (14, 20, 30), plot)
+        last = None
         for g, low in grade_bands(world, PLAYER):
             y = plot.bottom - plot.height * low / 100
             pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
             label = self.fonts.render(f"{g} {low:.0f}", 12, DIM)
-            screen.blit(label, label.get_rect(midright=(plot.x - 6, y)))
+            spot = label.get_rect(midright=(plot.x - 6, y))
+            if last is None or spot.top >= last.bottom:  # a short chart: a band's label only where it fits
+                screen.blit(label, spot)
+                last = spot
         series = [h["korea_index"]["total"] for h in world.history]
         if len(series) < 2:
             return
@@ -512,28 +645,35 @@ class GameApp:
         for i, (text, colour) in enumerate(((tr("ui.charts.you", lang), YELLOW),
                                             (tr("ui.charts.baseline", lang), BASE))):
             label = self.fonts.render(f"{text} {(series if i == 0 else still)[-1]:.1f}", 12, colour, bold=i == 0)
-            screen.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 4 + 16 * i)))
+            screen.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 2 + label.get_height() * i)))
         marked = {tp["date"] for tp in report.turning_points(world, lang)}
         for i, h in enumerate(world.history):
             if h["date"] in marked:
                 pygame.draw.circle(screen, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
                 label = self.fonts.render(h["date"], 12, TEXT)
-                screen.blit(label, label.get_rect(midbottom=(points[i][0], points[i][1] - 8)))
+                spot = label.get_rect(midbottom=(points[i][0], points[i][1] - 8))
+                spot.clamp_ip(plot)  # a point near the top keeps its date inside the chart
+                screen.blit(label, spot)
         for i in (0, len(series) - 1):
             label = self.fonts.render(world.history[i]["date"], 12, DIM)
             screen.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
                                                       plot.bottom + 2)))
 
     # ------------------------------------------------------------------ detail panel of a firm
-    DETAIL_RECT = pygame.Rect(MAP_RECT.x + 8, MAP_RECT.bottom - 238, 330, 230)
+    @property
+    def DETAIL_RECT(self) -> pygame.Rect:
+        """A firm's panel, bottom left of the map; taller with bigger text, never taller than the map."""
+        w, h = round(330 * max(self.ui_scale, 1.0)), min(round(230 * self.ui_scale), self.L.map.height - 16)
+        return pygame.Rect(self.L.map.x + 8, self.L.map.bottom - h - 8, w, h)
 
     @property
     def COUNTRY_RECT(self) -> pygame.Rect:
         """Like DETAIL_RECT, but on the side of the map away from the country."""
         spec = self.map.geometry["countries"].get(self.country_panel or "", {})
         x = self.map.to_screen(spec["anchor"])[0] if spec else 0
-        left = MAP_RECT.x + 8 if x > MAP_RECT.centerx else MAP_RECT.right - 568
-        return pygame.Rect(left, MAP_RECT.y + 8, 560, MAP_RECT.height - 16)
+        width = min(round(560 * max(self.ui_scale, 1.0) ** 0.5), self.L.map.width - 16)
+        left = self.L.map.x + 8 if x > self.L.map.centerx else self.L.map.right - 8 - width
+        return pygame.Rect(left, self.L.map.y + 8, width, self.L.map.height - 16)
 
     def cycle_detail(self, step: int = 1) -> None:
         """Tab / Shift+Tab: the next firm's detail panel (map order: foundries, HBM, packaging,
@@ -569,14 +709,18 @@ class GameApp:
         pygame.draw.rect(screen, (12, 16, 24), rect, border_radius=6)
         pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=6)
         y = rect.y + 8
+        spark_h = round(32 * max(self.ui_scale, 1.0) ** 0.5)
+        caption_top = rect.bottom - 12 - spark_h - self.fonts.font(11).get_linesize()
         for i, line in enumerate(self.detail_lines(self.detail)[:8]):
-            label = self.fonts.render(line, 15 if i == 0 else 13, YELLOW if i == 0 else TEXT, bold=i == 0)
+            label = self.fonts.fit(line, 15 if i == 0 else 13, YELLOW if i == 0 else TEXT, rect.width - 20, bold=i == 0)
+            if y + label.get_height() > caption_top:  # big text in a short panel: the lines that fit
+                break
             screen.blit(label, (rect.x + 10, y))
             if line.startswith(tr("ui.tip.yield", lang)):
                 self.map.terms.append((label.get_rect(topleft=(rect.x + 10, y)), "yield"))
             y += label.get_height() + (3 if i == 0 else 0)
         series = self.share_series(self.detail)
-        spark = pygame.Rect(rect.x + 10, rect.bottom - 44, rect.width - 20, 32)
+        spark = pygame.Rect(rect.x + 10, rect.bottom - 12 - spark_h, rect.width - 20, spark_h)
         pygame.draw.rect(screen, (24, 32, 46), spark)
         caption = self.fonts.render(tr("ui.detail.trend", lang), 11, DIM)
         screen.blit(caption, (spark.x, spark.y - caption.get_height()))
@@ -616,11 +760,11 @@ class GameApp:
             handover.wait(self, handover.handover(self.session.world, event.chooser, self.lang, "choice"))
         ko = self.lang == "ko"
         if self._modal_manager is None:
-            self._modal_manager = pygame_gui.UIManager(SIZE, gui_theme())
+            self._modal_manager = pygame_gui.UIManager(self.L.size, gui_theme())
         manager = self._modal_manager
         manager.set_locale(self.lang)
         backdrop = self.screen.copy()
-        shade = pygame.Surface(SIZE, pygame.SRCALPHA)
+        shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 170))
         backdrop.blit(shade, (0, 0))
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
@@ -630,7 +774,7 @@ class GameApp:
         width, row = 700, 80
         height = 156 + row * len(event.choices)
         rect = pygame.Rect(0, 0, width, height)
-        rect.center = (SIZE[0] // 2, SIZE[1] // 2)
+        rect.center = (self.L.width // 2, self.L.height // 2)
         panel = UIPanel(rect, manager=manager, object_id="#menu")
         UILabel(pygame.Rect(14, 8, width - 28, 30), tr("ui.event.decision", self.lang), manager=manager,
                 container=panel, object_id="#small")
@@ -654,8 +798,15 @@ class GameApp:
                     object_id="#small")
         answer = None
         clock = pygame.time.Clock()
+        last_input = time.perf_counter()
         while answer is None:
-            for ev in pygame.event.get():
+            if time.perf_counter() - last_input > ACTIVE_SECONDS and self.modal_hook is None \
+                    and not sleep_until_input(IDLE_WAKE):  # a still dialog: no frame until input
+                continue
+            queued = pygame.event.get()
+            if queued:
+                last_input = time.perf_counter()
+            for ev in queued:
                 if ev.type == pygame.QUIT:
                     self.running = False
                     answer = 0
@@ -749,9 +900,15 @@ class GameApp:
             if event.key == pygame.K_c and self.menu is None and not self.end_buttons:
                 self.toggle_charts()
                 return
+            if event.key in (pygame.K_PAGEDOWN, pygame.K_PAGEUP) and self.charts_open:
+                self.charts.flip_page(1 if event.key == pygame.K_PAGEDOWN else -1)
+                return
             if event.key == pygame.K_l and self.menu is None and self.has_lesson:
                 self.why.close()
                 self.lesson.open()
+                return
+            if event.key == pygame.K_z and event.mod & pygame.KMOD_CTRL and self.menu is None:
+                self.undo_turn()
                 return
             if event.key == pygame.K_F5:
                 self.quick_save()
@@ -761,7 +918,7 @@ class GameApp:
                 return
         if event.type == pygame.MOUSEMOTION:
             self.pointer = event.pos
-            over_map = MAP_RECT.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
+            over_map = self.L.map.collidepoint(event.pos) and not self.charts_open and not self.why.is_open
             self.map.hover = self.map.marker_at(event.pos) if over_map else None
             self.map.pointer = event.pos if over_map else None
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.menu is None \
@@ -773,7 +930,7 @@ class GameApp:
         if event.type == pygame.MOUSEWHEEL and self.why.is_open:
             self.why.wheel(event.y)
             return
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and MAP_RECT.collidepoint(event.pos) \
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.L.map.collidepoint(event.pos) \
                 and self.menu is None and not self.end_buttons and not self.charts_open:
             marker = self.map.marker_at(event.pos)
             if marker is not None:
@@ -783,7 +940,7 @@ class GameApp:
             elif not (self.detail is not None and self.DETAIL_RECT.collidepoint(event.pos)):
                 self.detail = None
                 self.country_panel = self.map.country_at(event.pos)
-        if event.type == pygame.MOUSEWHEEL and TICKER_RECT.collidepoint(pygame.mouse.get_pos()):
+        if event.type == pygame.MOUSEWHEEL and self.L.ticker.collidepoint(pygame.mouse.get_pos()):
             self.ticker_scroll = max(0, self.ticker_scroll - event.y)
         self.manager.process_events(event)
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
@@ -824,8 +981,8 @@ class GameApp:
             self.ticker_scroll = max(0, self.ticker_scroll + (vertical or horizontal))
 
     def _focus_ring(self, screen) -> None:
-        rect = {"map": MAP_RECT, "desk": DESK_RECT, "ticker": TICKER_RECT, "chart": CHART_RECT,
-                "charts": LEFT_RECT}.get(self.focus or "")
+        rect = {"map": self.L.map, "desk": self.L.desk, "ticker": self.L.ticker, "chart": self.L.chart,
+                "charts": self.L.left}.get(self.focus or "")
         if rect is None or self.end_buttons or self.menu is not None:
             return
         pygame.draw.rect(screen, FOCUS, rect.inflate(-2, -2), 3)
@@ -864,9 +1021,9 @@ class GameApp:
         key = None
         if self.index_rect.collidepoint(pos):
             key = "index"
-        elif self.charts_open and LEFT_RECT.collidepoint(pos):
+        elif self.charts_open and self.L.left.collidepoint(pos):
             key = self.charts.key_at(pos)
-        elif CHART_RECT.collidepoint(pos):
+        elif self.L.chart.collidepoint(pos):
             key = "index"
         elif self.detail is not None and self.DETAIL_RECT.collidepoint(pos):
             key = self.share_key(self.detail)
@@ -914,6 +1071,9 @@ class GameApp:
             key = self.menu_buttons[element]
             if key == "resume":
                 self.close_menu()
+            elif key == "undo":
+                self.close_menu()
+                self.undo_turn()
             elif key == "teacher":
                 self.close_menu()
                 self.teacher.open()
@@ -935,6 +1095,7 @@ class GameApp:
     # ------------------------------------------------------------------ frame
     def update(self, dt: float) -> None:
         self.t += dt
+        self.collect_export()
         self.manager.update(dt)
         self.teacher.update(dt)
         self.update_forecast()
@@ -1002,7 +1163,7 @@ class GameApp:
         self.why.draw(screen, self.session.world, self.lang)
         if not self.why.is_open and not self.glossary.open and self.map.hover is None:
             self.glossary.hotspots = [] if self.charts_open else self.map.terms
-            self.glossary.draw_hover(screen, self.pointer, self.lang, LEFT_RECT)
+            self.glossary.draw_hover(screen, self.pointer, self.lang, self.L.left)
         self.glossary.draw_panel(screen, self.lang)
         if self.end_buttons:
             self._end_screen(screen)
@@ -1010,26 +1171,27 @@ class GameApp:
         self.manager.draw_ui(screen)
         self._focus_ring(screen)
         if self.lever_panel.key is not None and self.desk is not None:
-            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), DESK_RECT.x - 6, TOP + 6,
-                                  SIZE[1] - 6)
+            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), self.L.desk.x - 6, self.L.top + 6,
+                                  self.L.height - 6)
         self.lesson.draw(screen, self.session.world, self.lang)  # over the desk's widgets: a modal panel
         self.teacher.draw(screen)
         text, until = self.toast
         if text and self.t < until:
             label = self.fonts.render(text[:140], 15, TEXT)
-            box = label.get_rect(midtop=(MAP_RECT.centerx, MAP_RECT.y + 8)).inflate(20, 10)
+            box = label.get_rect(midtop=(self.L.map.centerx, self.L.map.y + 8)).inflate(20, 10)
             pygame.draw.rect(screen, (30, 40, 60), box, border_radius=6)
             pygame.draw.rect(screen, YELLOW, box, 1, border_radius=6)
             screen.blit(label, label.get_rect(center=box.center))
 
     def _top_bar(self, screen) -> None:
         world, lang = self.session.world, self.lang
-        pygame.draw.rect(screen, PANEL, pygame.Rect(0, 0, SIZE[0], TOP))
-        pygame.draw.line(screen, YELLOW, (0, TOP - 1), (SIZE[0], TOP - 1), 1)
+        pygame.draw.rect(screen, PANEL, pygame.Rect(0, 0, self.L.width, self.L.top))
+        pygame.draw.line(screen, YELLOW, (0, self.L.top - 1), (self.L.width, self.L.top - 1), 1)
         x = 12
         title = self.fonts.render(tr("title_ui", lang), 18, YELLOW, bold=True)
-        if self.ui_scale <= 1.0:  # larger text: the window's caption keeps the title, the bar the numbers
-            screen.blit(title, (x, (TOP - title.get_height()) // 2))
+        if self.ui_scale <= 1.0 and self.L.width >= 1200:  # larger text or a narrow window: the window's
+            # caption keeps the title, the bar the numbers
+            screen.blit(title, (x, (self.L.top - title.get_height()) // 2))
             x += title.get_width() + 24
         if world.finished:
             when = tr("ui.top.over", lang)
@@ -1048,21 +1210,20 @@ class GameApp:
             level = difficulty_levels()[world.difficulty.level]
             budget += f" ({level.name_ko if lang == 'ko' else level.name_en})"
         parts = [when, index if self.teacher.score_shown else tr("ui.top.score_hidden", lang), budget]
-        right = min((b.relative_rect.x for b in self.top_buttons.values()), default=SIZE[0]) - 10
+        right = min((b.relative_rect.x for b in self.top_buttons.values()), default=self.L.width) - 10
         for i, part in enumerate(parts):
-            size = 15
-            label = self.fonts.render(part, size, YELLOW if i == 1 else TEXT, bold=i == 1)
-            while i == len(parts) - 1 and x + label.get_width() > right and size > 11:  # the budget: shrunk, not
-                size -= 1  # drawn under the buttons (a lesson's extra button, a team's name)
-                label = self.fonts.render(part, size, TEXT)
-            screen.blit(label, (x, (TOP - label.get_height()) // 2))
+            # each part shrunk (the budget last, then shortened) rather than drawn under the buttons
+            # (a lesson's extra button, a team's name, a narrow window, big text)
+            room = right - x if i == len(parts) - 1 else max(right - x - 120 * (len(parts) - 1 - i), 60)
+            label = self.fonts.fit(part, 15, YELLOW if i == 1 else TEXT, room, bold=i == 1)
+            screen.blit(label, (x, (self.L.top - label.get_height()) // 2))
             if i == 1:
-                self.index_rect = label.get_rect(topleft=(x, (TOP - label.get_height()) // 2)).inflate(8, 8)
+                self.index_rect = label.get_rect(topleft=(x, (self.L.top - label.get_height()) // 2)).inflate(8, 8)
                 pygame.draw.line(screen, YELLOW, self.index_rect.bottomleft, self.index_rect.bottomright, 1)
             x += label.get_width() + 22
 
     def _chart(self, screen) -> None:
-        rect, lang = CHART_RECT, self.lang
+        rect, lang = self.L.chart, self.lang
         pygame.draw.rect(screen, PANEL, rect)
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
         if not self.teacher.score_shown:
@@ -1077,7 +1238,12 @@ class GameApp:
             f" - {tr('ui.top.score', lang)}"
         head = self.fonts.render(title, 15, TEXT, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
-        plot = pygame.Rect(rect.x + 40, rect.y + 34, rect.width - 56, rect.height - 62)
+        # margins from the text they hold: the title above, the dates below, the grades to the left
+        small = self.fonts.font(12).get_linesize()
+        left = 10 + self.fonts.font(12).size("A")[0] + 4 + self.fonts.font(11).size("70")[0] + 6
+        top = max(34, head.get_height() + 12)
+        plot = pygame.Rect(rect.x + max(40, left), rect.y + top, rect.width - max(40, left) - 16,
+                           rect.height - top - max(28, small + 8))
         pygame.draw.rect(screen, (14, 20, 30), plot)
         for g, low in grade_bands(world, code):
             y = plot.bottom - plot.height * low / 100
@@ -1085,7 +1251,7 @@ class GameApp:
             label = self.fonts.render(g, 12, DIM)
             screen.blit(label, (rect.x + 10, y - label.get_height() // 2))
             value = self.fonts.render(f"{low:.0f}", 11, DIM)
-            screen.blit(value, (rect.x + 22, y - value.get_height() // 2))
+            screen.blit(value, (plot.x - 4 - value.get_width(), y - value.get_height() // 2))
         turns = max(world.turns, 1)
 
         def xy(values, first: int = 0) -> list[tuple[float, float]]:  # values after turns first+1, first+2, ...
@@ -1143,7 +1309,7 @@ class GameApp:
     def _ticker_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
         """This quarter's news: the player's refused Actions, events, Actions and mechanisms."""
         world, lang = self.session.world, self.lang
-        width = TICKER_RECT.width - 28
+        width = self.L.ticker.width - 28
         entries: list[tuple[str, tuple[int, int, int]]] = []
         report = self.session.reports[-1] if self.session.reports else None
         if report is not None:
@@ -1169,15 +1335,16 @@ class GameApp:
         return lines
 
     def _ticker(self, screen) -> None:
-        rect, lang = TICKER_RECT, self.lang
+        rect, lang = self.L.ticker, self.lang
         pygame.draw.rect(screen, PANEL, rect)
         pygame.draw.rect(screen, (50, 60, 76), rect, 1)
         world = self.session.world
         date = quarter_name(world.now if world.turn > 0 else world.start, lang)
-        head = self.fonts.render(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, bold=True)
+        more_w = self.fonts.font(12).size(tr("ui.ticker.more", lang).format(n=99))[0] + 16
+        head = self.fonts.fit(f"{tr('ui.ticker.title', lang)} - {date}", 15, TEXT, rect.width - 20 - more_w, bold=True)
         screen.blit(head, (rect.x + 10, rect.y + 6))
-        y = rect.y + 32
-        line_h = round(19 * self.ui_scale)
+        y = rect.y + max(32, head.get_height() + 10)
+        line_h = max(round(19 * self.ui_scale), self.fonts.font(14).get_linesize())
         room = (rect.bottom - 8 - y) // line_h
         lines = self.ticker_lines
         self.ticker_scroll = min(self.ticker_scroll, max(len(lines) - room, 0))
@@ -1195,19 +1362,78 @@ class GameApp:
         no-action game are released from Mesa's agent-id registry (`World.close`)."""
         if self.forecasts is not None:
             self.forecasts.close()
+        if self.exporting is not None:  # the player asked for it: finished before the game goes
+            if not self.exporting.wait(60.0):
+                self.exporting.cancel()
+            self.collect_export()
         self.charts.close()
         self.session.close()
+        self.fonts.close()
 
     def screenshot(self, path: Path) -> None:
         self.draw()
         pygame.image.save(self.screen, str(path))
 
+    # ------------------------------------------------------------------ pacing: no frame when nothing changes
+    @property
+    def animating(self) -> bool:
+        """The map's flows move: on the map (nothing over it) and within ANIMATE_SECONDS of the
+        last input; then they rest, and the first mouse move wakes them."""
+        return (self.animate and not self.charts_open and not self.end_buttons and self.curtain is None
+                and self.menu is None and not self.teacher.paused and not self.teacher.is_open
+                and not self.why.is_open and not self.glossary.open and not self.lesson.is_open
+                and self.t - self.last_input < ANIMATE_SECONDS)
+
+    def _look(self) -> tuple:
+        """What a frame shows that can change without an event: the forecasts arriving from their
+        worker, the lever under the pointer, a notice appearing or running out."""
+        forecasts = self.forecasts
+        runs = (id(forecasts.in_force), id(forecasts.newest), forecasts.no_action is None) if forecasts else ()
+        text, until = self.toast
+        return runs, self.lever_panel.key, bool(text) and self.t < until, self.session.world.turn
+
+    def next_frame_in(self) -> float:
+        """Seconds the loop may sleep waiting for input before a frame is due."""
+        if self.t - self.last_input < ACTIVE_SECONDS or self._typing() \
+                or (self.forecasts is not None and self.forecasts.busy) or self.exporting is not None:
+            return 0.0
+        wait = IDLE_WAKE
+        if self.animating:
+            wait = min(wait, 1 / ANIMATION_FPS - (self.t - self.last_draw))
+        text, until = self.toast
+        if text and until > self.t:
+            wait = min(wait, until - self.t + 0.01)
+        return max(wait, 0.0)
+
+    def tick(self, dt: float) -> bool:
+        """One pass of the loop: the queued events, update, and a new frame only when something
+        may look different: an event, the second and a half after one (hover fades, tool tips, a
+        held slider), the flows' next step, a forecast or a notice. True when a frame was drawn
+        (the caller flips it)."""
+        events = pygame.event.get()
+        for event in events:
+            self.handle(event)
+        if events:
+            self.last_input = self.t + dt
+        before = self._look()
+        self.update(dt)
+        due = bool(events) or self.t - self.last_input < ACTIVE_SECONDS or before != self._look() \
+            or (self.animating and self.t - self.last_draw >= 1 / ANIMATION_FPS - 0.002) \
+            or self._typing() or self.exporting is not None
+        if due:
+            self.draw()
+            self.last_draw = self.t
+        return due
+
     def run(self) -> None:
         clock = pygame.time.Clock()
         while self.running:
-            dt = clock.tick(60) / 1000
-            self.frame(dt)
-            pygame.display.flip()
+            wait = self.next_frame_in()
+            if wait > 0:
+                sleep_until_input(wait)  # asleep until input or the next frame is due
+            dt = clock.tick(60) / 1000  # at most 60 frames a second while busy
+            if self.tick(dt):
+                pygame.display.flip()
 
 
 # ---------------------------------------------------------------------- entry point
@@ -1216,10 +1442,13 @@ class NoDisplay(Exception):
     """SDL cannot open a window here."""
 
 
-def open_window(headless: bool = False) -> pygame.Surface:
-    """The game's window. Without a display SDL falls back to an invisible offscreen (or dummy)
-    driver; an interactive game nobody can see is refused with NoDisplay rather than left
-    running. Only a screenshot run is headless on purpose (tests build GameApp themselves)."""
+def open_window(headless: bool = False, window: str | None = None) -> pygame.Surface:
+    """The game's window, `window` a size setting ("1920x1080", "fullscreen"; None: 1280x800).
+    Without a display SDL falls back to an invisible offscreen (or dummy) driver; an interactive
+    game nobody can see is refused with NoDisplay rather than left running. Only a screenshot run
+    is headless on purpose (tests build GameApp themselves)."""
+    from game.ui.title import window_mode
+
     if headless and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -1229,7 +1458,10 @@ def open_window(headless: bool = False) -> pygame.Surface:
             pygame.display.quit()
             raise NoDisplay("no display: SDL found no video device, only its invisible offscreen driver")
         pygame.font.init()
-        screen = pygame.display.set_mode(SIZE)
+        size, flags = window_mode(window)
+        if flags and pygame.display.get_driver() in ("offscreen", "dummy"):  # "full screen" on no screen:
+            size, flags = SIZE, 0  # the default window
+        screen = pygame.display.set_mode(size, flags)
     except pygame.error as exc:
         raise NoDisplay(str(exc)) from None
     pygame.display.set_caption(tr("title", "en") + " / " + tr("title", "ko"))
@@ -1238,13 +1470,14 @@ def open_window(headless: bool = False) -> pygame.Surface:
 
 def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: int = 0,
          screenshot: str | None = None, saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
-         difficulty: str = "normal") -> int:
+         difficulty: str = "normal", window: str | None = None) -> int:
     """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
     built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
-    display) a window. Without either, the title screen comes first."""
+    display) a window. Without either, the title screen comes first. `window`: `--size WxH` or
+    "fullscreen" (`--fullscreen`), else the title's setting, else 1280x800."""
     if not autoplay and not screenshot:
-        return play_from_title(scenario, seed, lang, saves_dir, humans, difficulty)
-    screen = open_window(headless=screenshot is not None)
+        return play_from_title(scenario, seed, lang, saves_dir, humans, difficulty, window)
+    screen = open_window(headless=screenshot is not None, window=window)
     kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
     session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, humans=humans,
                       difficulty=difficulty, **kwargs)
@@ -1293,17 +1526,13 @@ def start_game(choice: tuple, seed: int, saves_dir: Path, humans: tuple[str, ...
 
 def play_from_title(scenario: str = "baseline", seed: int = 7, lang: str = "en",
                     saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
-                    difficulty: str = "normal") -> int:
+                    difficulty: str = "normal", window: str | None = None) -> int:
     """`python main.py` / `play` without --autoplay: the title screen, then the game; the Esc
-    menu's "Main menu" comes back here."""
-    from game.ui.title import TitleScreen, apply_window_size, load_settings
+    menu's "Main menu" comes back here. The window: `window` if given, else the settings'."""
+    from game.ui.title import TitleScreen, load_settings
 
     saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
-    screen = open_window()
-    window = load_settings(saves_dir).get("window")
-    if window in ("1600x1000", "1920x1200", "fullscreen"):
-        apply_window_size(window)
-        screen = pygame.display.get_surface()
+    screen = open_window(window=window or load_settings(saves_dir).get("window"))
     message = ""
     while True:
         title = TitleScreen(screen, lang, saves_dir, scenario, difficulty)

@@ -35,57 +35,78 @@ class Briefing:
         return event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONUP and event.button == 1)
 
     def draw(self, screen: pygame.Surface, fonts: Fonts) -> None:
-        lesson, meta, ko = self.scenario.lesson, self.scenario.scenario, self.lang == "ko"
-        screen.fill(BG)
+        """The page, its text as large as fits above the hint: a long lesson in a short window
+        (1024x600, or 150% text) is set smaller rather than run off the screen."""
         w, h = screen.get_size()
+        hint = fonts.render(tr("ui.briefing.hint", self.lang), 16, DIM)
+        room = h - 48 - hint.get_height()
+        for k in (1.0, 0.92, 0.84, 0.76, 0.68, 0.6):
+            if self._page(None, fonts, w, k) <= room:
+                break
+        screen.fill(BG)
         pygame.draw.rect(screen, YELLOW, pygame.Rect(MARGIN - 30, 40, 6, h - 80))
+        self._page(screen, fonts, w, k)
+        screen.blit(hint, hint.get_rect(bottomright=(w - MARGIN, h - 40)))
+
+    def _page(self, screen: pygame.Surface | None, fonts: Fonts, w: int, k: float) -> int:
+        """Draw the page with every text size times `k` (nothing drawn when `screen` is None);
+        returns the y under the last line."""
+        lesson, meta, ko = self.scenario.lesson, self.scenario.scenario, self.lang == "ko"
         width = w - 2 * MARGIN
         x, y = MARGIN, 50
+        size = lambda v: max(round(v * k), 9)  # noqa: E731
         kicker = "ui.briefing.title" if lesson is not None else "ui.howto.kicker"
-        screen.blit(fonts.render(tr(kicker, self.lang), 16, DIM, bold=True), (x, y))
-        y += 28
-        y = _paragraph(screen, fonts, meta.title_ko if ko else meta.title_en, 30, YELLOW, x, y, width, bold=True)
-        y += 14
+        label = fonts.render(tr(kicker, self.lang), size(16), DIM, bold=True)
+        if screen is not None:
+            screen.blit(label, (x, y))
+        y += label.get_height() + 4
+        y = _paragraph(screen, fonts, meta.title_ko if ko else meta.title_en, size(30), YELLOW, x, y, width,
+                       bold=True)
+        y += round(14 * k)
         if lesson is None:
             text, heading = meta.description_ko if ko else meta.description_en, "ui.howto.title"
             points = [tr(f"ui.howto.{item}", self.lang) for item in HOW_TO_PLAY]
         else:
             text, heading = lesson.briefing_ko if ko else lesson.briefing_en, "ui.briefing.goals"
             points = lesson.goals_ko if ko else lesson.goals_en
-        y = _paragraph(screen, fonts, text, 19, TEXT, x, y, width)
-        y += 22
-        screen.blit(fonts.render(tr(heading, self.lang), 20, YELLOW, bold=True), (x, y))
-        y += 34
+        y = _paragraph(screen, fonts, text, size(19), TEXT, x, y, width)
+        y += round(22 * k)
+        label = fonts.render(tr(heading, self.lang), size(20), YELLOW, bold=True)
+        if screen is not None:
+            screen.blit(label, (x, y))
+        y += label.get_height() + round(6 * k)
         for point in points:
-            y = _paragraph(screen, fonts, point, 17, TEXT, x, y, width, bullet=True) + 6
-        hint = fonts.render(tr("ui.briefing.hint", self.lang), 16, DIM)
-        screen.blit(hint, hint.get_rect(bottomright=(w - MARGIN, h - 40)))
+            y = _paragraph(screen, fonts, point, size(17), TEXT, x, y, width, bullet=True) + round(6 * k)
+        return y
 
 
 def draw_questions(screen: pygame.Surface, fonts: Fonts, rect: pygame.Rect, lesson, lang: str) -> None:
     """The lesson's discussion questions inside `rect` (the end-of-term screen's hook); lines
     that do not fit are left out rather than drawn over the buttons."""
     y = rect.y
-    screen.blit(fonts.render(tr("ui.briefing.questions", lang), 17, TEXT, bold=True), (rect.x, y))
-    y += 28
+    head = fonts.fit(tr("ui.briefing.questions", lang), 17, TEXT, rect.width, bold=True)
+    screen.blit(head, (rect.x, y))
+    y += head.get_height() + 4
+    step = fonts.font(14).get_linesize()  # the line height of the text size in use
     for i, question in enumerate(lesson.questions_ko if lang == "ko" else lesson.questions_en):
         lines = fonts.wrap(f"{i + 1}. {question}", 14, rect.width - 8)
         for j, line in enumerate(lines):
-            if y + 20 > rect.bottom:
+            if y + step > rect.bottom:
                 return
             screen.blit(fonts.render(line if j == 0 else "   " + line, 14, TEXT), (rect.x + 4, y))
-            y += 19
+            y += step
         y += 4
 
 
 def _paragraph(screen, fonts: Fonts, text: str, size: int, colour, x: int, y: int, width: int,
                bold: bool = False, bullet: bool = False) -> int:
-    """Wrapped text from (x, y); returns the y under it."""
+    """Wrapped text from (x, y); returns the y under it (only measured when `screen` is None)."""
     indent = 22 if bullet else 0
     for i, line in enumerate(fonts.wrap(text, size, width - indent, bold)):
-        if bullet and i == 0:
-            screen.blit(fonts.render("•", size, YELLOW, bold=True), (x, y))
         surface = fonts.render(line, size, colour, bold)
-        screen.blit(surface, (x + indent, y))
+        if screen is not None:
+            if bullet and i == 0:
+                screen.blit(fonts.render("•", size, YELLOW, bold=True), (x, y))
+            screen.blit(surface, (x + indent, y))
         y += surface.get_height() + 2
     return y

@@ -99,6 +99,7 @@ class Charts:
         self.baseline_world = None  # the world the baseline was started for (a load starts a new one)
         self.lines: list[tuple[str, list[tuple[float, float]]]] = []  # (why key, screen points)
         self.cells: list[tuple[str, pygame.Rect]] = []  # (why key, screen rect) of whole charts
+        self.page = 0  # a short screen (1024x600, big text) shows the components on a page of their own
 
     # ------------------------------------------------------------------ data
     def baseline_history(self, world) -> list[dict]:
@@ -125,7 +126,7 @@ class Charts:
 
     # ------------------------------------------------------------------ drawing
     def draw(self, screen, world, lang: str) -> None:
-        stamp = (world, world.turn, lang)  # the world itself, not id(): a released world's id may be reused
+        stamp = (world, world.turn, lang, self.page)  # the world itself: a released world's id may be reused
         if self.surface is None or stamp != self.stamp:
             self.render(world, lang)
             self.stamp = stamp
@@ -141,23 +142,59 @@ class Charts:
         x0, y0 = self.rect.x, self.rect.y
         head = self.fonts.render(tr("ui.charts.title", lang), 18, YELLOW, bold=True)
         self._blit(surface, head, (x0 + 12, y0 + 6))
-        hint = self.fonts.render(tr("ui.charts.hint", lang), 13, DIM)
+        room = self.rect.width - head.get_width() - 36  # the hints share the header with the title
+        hint = self.fonts.fit(tr("ui.charts.hint", lang), 13, DIM, room)
         self._blit(surface, hint, (self.rect.right - hint.get_width() - 12, y0 + 2))
-        note = self.fonts.render(tr("ui.charts.share_note", lang), 13, DIM)
+        note = self.fonts.fit(tr("ui.charts.share_note", lang), 13, DIM, room)
         self._blit(surface, note, (self.rect.right - note.get_width() - 12, y0 + 2 + hint.get_height()))
         w = (self.rect.width - 16) // 3
+        # three bands, in the proportions of the 1280x800 design (274 / 210 / the rest of 760 px);
+        # on a short screen two pages: the shares and the middle band, then the components
+        mid, low = self.band_tops()
+        if self.paged:
+            pages = self.fonts.fit(tr("ui.charts.pages", lang), 13, YELLOW, room)
+            self._blit(surface, pages, (self.rect.right - pages.get_width() - 12,
+                                        y0 + 2 + hint.get_height() + note.get_height()))
+        if self.paged and self.page == 1:
+            top = max(36, 8 + hint.get_height() + note.get_height() + pages.get_height())
+            self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + top, self.rect.width - 16,
+                                                               self.rect.height - top - 6), lang)
+            self.surface = surface
+            return
         for i, market in enumerate(SHARE_MARKETS):
-            top = max(36, 6 + hint.get_height() + note.get_height())  # the header grows with the text size
-            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + top, w - 8, 274 - top), lang)
+            top = max(36, 6 + hint.get_height() + note.get_height()
+                      + (pages.get_height() if self.paged else 0))  # the header grows with the text size
+            self._shares(surface, world, base, market, pygame.Rect(x0 + 8 + i * w, y0 + top, w - 8, mid - 10 - top),
+                         lang)
         # prices, the index against doing nothing, and the race of every country's own score
         width = self.rect.width - 32
         wide = (round(width * 0.34), round(width * 0.30))
-        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + 284, wide[0], 200), lang)
-        self._index(surface, world, base, pygame.Rect(x0 + 16 + wide[0], y0 + 284, wide[1], 200), lang)
-        self._race(surface, world, pygame.Rect(x0 + 24 + sum(wide), y0 + 284, width - sum(wide), 200), lang)
-        self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + 494, self.rect.width - 16,
-                                                           self.rect.height - 500), lang)
+        band = low - mid - 10
+        self._prices(surface, world, pygame.Rect(x0 + 8, y0 + mid, wide[0], band), lang)
+        self._index(surface, world, base, pygame.Rect(x0 + 16 + wide[0], y0 + mid, wide[1], band), lang)
+        self._race(surface, world, pygame.Rect(x0 + 24 + sum(wide), y0 + mid, width - sum(wide), band), lang)
+        if not self.paged:
+            self._components(surface, world, base, pygame.Rect(x0 + 8, y0 + low, self.rect.width - 16,
+                                                               self.rect.height - low - 6), lang)
         self.surface = surface
+
+    @property
+    def paged(self) -> bool:
+        """Too short for three bands of charts at this text size: two pages (Page Down / Up)."""
+        return self.rect.height < 640 * self.fonts.scale
+
+    def flip_page(self, step: int) -> None:
+        if self.paged:
+            self.page = min(max(self.page + step, 0), 1)
+
+    def band_tops(self) -> tuple[int, int]:
+        """The tops of the middle band (prices, index, race) and of the components, from the
+        screen's top: 284 and 494 px in a 760 px tall screen, in proportion in any other (on a
+        paged screen the first page's two bands share the height, 55 / 45)."""
+        if self.paged:
+            return round(self.rect.height * 0.55), self.rect.height
+        f = self.rect.height / 760
+        return round(284 * f), round(494 * f)
 
     def _blit(self, surface, image, pos) -> None:
         surface.blit(image, (pos[0] + self.offset[0], pos[1] + self.offset[1]))
@@ -168,20 +205,25 @@ class Charts:
     def _frame(self, surface, box: pygame.Rect, title: str, lang: str) -> pygame.Rect:
         """A chart's box and title; returns the plot area (screen coordinates)."""
         pygame.draw.rect(surface, PANEL, box.move(self.offset), border_radius=6)
-        head = self.fonts.render(title, 14, TEXT, bold=True)
+        head = self.fonts.fit(title, 14, TEXT, box.width - 16, bold=True)
         self._blit(surface, head, (box.x + 8, box.y + 4))
         # room for the title and the axis labels at any text size (the top label sits on the top line)
-        left, top = round(40 * self.fonts.scale), max(28, 4 + head.get_height() + round(7 * self.fonts.scale))
+        left = round(40 * self.fonts.scale)
+        top = max(28, 4 + head.get_height() + self.fonts.font(12).get_height() // 2 + 2)  # the top tick's label too
         return pygame.Rect(box.x + left, box.y + top, box.width - left - 10, box.height - top)
 
     def _axes(self, surface, plot: pygame.Rect, top: float, fmt: str, world) -> None:
         pygame.draw.rect(surface, PLOT, plot.move(self.offset))
-        for k in range(5):
+        last = None
+        for k in (0, 4, 2, 1, 3):  # the ends first; the middle ones where a short plot has room
             y = plot.bottom - plot.height * k / 4
             pygame.draw.line(surface, GRID, (plot.x + self.offset[0], y + self.offset[1]),
                              (plot.right + self.offset[0], y + self.offset[1]), 1)
             label = self.fonts.render(fmt.format(top * k / 4), 12, DIM)
-            self._blit(surface, label, (plot.x - label.get_width() - 4, y - label.get_height() // 2))
+            spot = label.get_rect(topright=(plot.x - 4, y - label.get_height() // 2))
+            if last is None or spot.inflate(0, -4).collidelist(last) == -1:
+                self._blit(surface, label, spot.topleft)
+                last = (last or []) + [spot]
 
     def _xy(self, plot: pygame.Rect, world, values, top: float) -> list[tuple[float, float]]:
         turns = max(world.turns - 1, 1)
@@ -191,16 +233,42 @@ class Charts:
     def _dates(self, surface, plot, world) -> None:
         start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
         end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
-        self._blit(surface, start, (plot.x + 4, plot.bottom + 2))
-        self._blit(surface, end, (plot.right - end.get_width(), plot.bottom + 2))
+        if start.get_width() + end.get_width() + 12 <= plot.width:  # a narrow plot shows its last quarter only
+            self._blit(surface, start, (plot.x + 4, plot.bottom + 2))
+        if end.get_width() + 4 <= plot.width:
+            self._blit(surface, end, (plot.right - end.get_width(), plot.bottom + 2))
 
     def _shares(self, surface, world, base, market: str, box: pygame.Rect, lang: str) -> None:
         box_plot = self._frame(surface, box, tr(f"ui.chart.market.{market}", lang), lang)
-        plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - 88)
+        # the legend under the plot: three rows of two columns, or one column of five when two
+        # would cut the names (a narrow window); its text as large as leaves the plot at least
+        # half the box, names shortened only below 10 px
+        dates = self.fonts.font(12).get_linesize() + 2
+        firms = self.shown_firms(world, market)
+        latest = world.history[-1]["shares"][market] if world.history else {}
+        names = [(world.by_name[n].name_ko if lang == "ko" else n) + f" {latest.get(n, 0.0):.0%}" for n in firms]
+        widest = lambda size: max((self.fonts.font(size, True).size(n)[0] for n in names), default=0)  # noqa: E731
+        line = lambda size: max(16, self.fonts.font(size).get_linesize())  # noqa: E731
+        half = (box_plot.height - dates) // 2
+        columns, rows, size = 2, 3, 13
+        for size in range(13, 8, -1):
+            if round(size * self.fonts.scale) < 10:
+                break
+            if widest(size) <= box.width - 44 and len(firms) * line(size) <= half:
+                columns, rows = 1, max(len(firms), 1)
+                break
+            if widest(size) <= box.width // 2 - 44 and 3 * line(size) <= half:
+                break
+        else:
+            size = 9
+        while 3 * line(size) > half and size > 9 and columns == 2:
+            size -= 1
+        row_h = line(size)
+        room = box.width // columns - 44
+        plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - dates - rows * row_h - 4)
         self._axes(surface, plot, 1.0, "{:.0%}", world)
         self._dates(surface, plot, world)
-        firms = self.shown_firms(world, market)
-        legend_y = plot.bottom + 18
+        legend_y = plot.bottom + dates
         for i, name in enumerate(firms):
             agent = world.by_name[name]
             korean = agent.country == PLAYER
@@ -214,24 +282,25 @@ class Charts:
             series_line(surface, self._local(points), colour, 3 if korean else 1, pattern, shape, every=2)
             self.lines.append((f"share:{market}:{name}", points))
             # legend: two columns, the sample line with its marker, the name (Korean firms bold)
-            col, row = divmod(i, 3)
-            lx, ly = box.x + 10 + col * (box.width // 2), legend_y + row * max(20, self.fonts.font(13).get_linesize())
+            col, row = divmod(i, rows)
+            lx, ly = box.x + 10 + col * (box.width // columns), legend_y + row * row_h
             sample = [(lx, ly + 8), (lx + 22, ly + 8)]
             dashed(surface, colour, self._local(sample), 3 if korean else 1, pattern)
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3, colour)
             label = agent.name_ko if lang == "ko" else name
             share = values[-1] if values else 0.0
-            room, short = box.width // 2 - 36, label
-            while self.fonts.font(13, korean).size(f"{short} {share:.0%}")[0] > room and len(short) > 3:
+            short = label  # shortened to `room`: from the sample's end to the box's edge
+            while self.fonts.font(size, korean).size(f"{short} {share:.0%}")[0] > room and len(short) > 3:
                 short = short[:-2] + "…"
-            text = self.fonts.render(f"{short} {share:.0%}", 13, YELLOW if korean else TEXT, bold=korean)
+            text = self.fonts.fit(f"{short} {share:.0%}", size, YELLOW if korean else TEXT, room, bold=korean)
             self._blit(surface, text, (lx + 28, ly))
         self.cells.append((f"korea:{market}_share", box))
 
     def _prices(self, surface, world, box: pygame.Rect, lang: str) -> None:
         plot = self._frame(surface, box, tr("ui.charts.prices", lang), lang)
-        legend_w = round(118 * self.fonts.scale)
-        plot = pygame.Rect(plot.x, plot.y, plot.width - legend_w - 8, plot.height - 22)
+        legend_w = min(round(118 * self.fonts.scale), plot.width * 45 // 100)
+        dates = self.fonts.font(12).get_linesize() + 4
+        plot = pygame.Rect(plot.x, plot.y, plot.width - legend_w - 8, plot.height - dates)
         history = world.history
         ratios = {}
         for good in ("wafer", "hbm", "accelerator"):
@@ -247,18 +316,25 @@ class Charts:
             series_line(surface, self._local(points), GOOD_COLOURS[good], 2, GOOD_DASH[good], GOOD_MARKER[good],
                         every=2)
             self.lines.append((f"price:{good}", points))
-            lx, ly = plot.right + 8, plot.y + 4 + 46 * i
+            step = self.fonts.font(13, True).get_linesize() + self.fonts.font(12).get_linesize() + 4
+            lx, ly = plot.right + 8, plot.y + 4 + step * i
             dashed(surface, GOOD_COLOURS[good], self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, GOOD_DASH[good])
             marker(surface, GOOD_MARKER[good], (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3,
                    GOOD_COLOURS[good])
-            self._blit(surface, self.fonts.render(tr(f"ui.short.{good}", lang), 13, TEXT, bold=True), (lx + 28, ly))
+            room = box.right - lx - 32
+            self._blit(surface, self.fonts.fit(tr(f"ui.short.{good}", lang), 13, TEXT, room, bold=True), (lx + 28, ly))
             now = history[-1]["prices"][good] if history else 0.0
             unit = tr(f"ui.charts.price_unit.{good}", lang)
-            self._blit(surface, self.fonts.render(f"{now:,.1f} {unit}", 12, DIM), (lx + 4, ly + 20))
+            if ly + self.fonts.font(13, True).get_linesize() > box.bottom:
+                break  # a short box: the goods that fit
+            if ly + step <= box.bottom:  # the price under the name, where the box has room
+                self._blit(surface, self.fonts.fit(f"{now:,.1f} {unit}", 12, DIM, room + 24),
+                           (lx + 4, ly + self.fonts.font(13, True).get_linesize()))
 
     def _index(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
         plot = self._frame(surface, box, tr("korea_index", lang), lang)
-        plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - 22)  # the legend inside, top left
+        dates = self.fonts.font(12).get_linesize() + 4
+        plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - dates)  # the legend inside, top left
         self._axes(surface, plot, 100.0, "{:.0f}", world)
         self._dates(surface, plot, world)
         mine = [h["korea_index"].get("total", 0.0) for h in world.history]
@@ -276,7 +352,7 @@ class Charts:
             dashed(surface, colour, self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, pattern)
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 4, colour, hollow)
             text = f"{label} {values[-1]:.1f}" if values else label
-            self._blit(surface, self.fonts.render(text, 12, colour, bold=True), (lx + 28, ly))
+            self._blit(surface, self.fonts.fit(text, 12, colour, plot.right - lx - 32, bold=True), (lx + 28, ly))
         self.cells.append(("index", box))
 
     def _race(self, surface, world, box: pygame.Rect, lang: str) -> None:
@@ -292,6 +368,8 @@ class Charts:
         low, high = max(0.0, low - 2), min(100.0, high + 2)
         row_h = max(1, (box.bottom - plot.y - 4) // len(runners))
         size = 12 if row_h < 22 else 13
+        while size > 8 and self.fonts.font(size, True).get_height() > row_h:  # rows too short for the text size
+            size -= 1
         score_w = self.fonts.font(size, True).size("100.0 A")[0] + 6
         spark_w = max(40, round((box.width - 16) * 0.32))
         name_w = box.width - 16 - spark_w - score_w - 8
@@ -325,16 +403,17 @@ class Charts:
         spec = rule_of(world.scenario, PLAYER)
         if spec is None:
             return
-        title = self.fonts.render(tr("ui.charts.components", lang), 14, TEXT, bold=True)
+        title = self.fonts.fit(tr("ui.charts.components", lang), 14, TEXT, box.width // 2, bold=True)
         self._blit(surface, title, (box.x + 4, box.y))
-        legend = self.fonts.render(tr("ui.charts.components_legend", lang), 12, DIM)
+        legend = self.fonts.fit(tr("ui.charts.components_legend", lang), 12, DIM, box.width - title.get_width() - 20)
         self._blit(surface, legend, (box.right - legend.get_width() - 4, box.y + 2))
         cols = 5
         rows = math.ceil(len(spec.components) / cols)
-        cw, ch = box.width // cols, (box.height - 22) // max(rows, 1)
+        head = title.get_height() + 2
+        cw, ch = box.width // cols, (box.height - head) // max(rows, 1)
         for i, c in enumerate(spec.components):
             r, k = divmod(i, cols)
-            cell = pygame.Rect(box.x + k * cw, box.y + 22 + r * ch, cw - 6, ch - 6)
+            cell = pygame.Rect(box.x + k * cw, box.y + head + r * ch, cw - 6, ch - 6)
             pygame.draw.rect(surface, PANEL, cell.move(self.offset), border_radius=4)
             name = c.label_ko if lang == "ko" else c.label_en
             lines = self.fonts.wrap(name, 12, cell.width - 44)[:2]

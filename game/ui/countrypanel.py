@@ -116,15 +116,16 @@ def draw_country(screen, fonts, rect: pygame.Rect, world, code: str, lang: str) 
     for style, text in country_lines(world, code, lang):
         size, colour, bold = STYLE[style]
         parts = fonts.wrap(text, size, width, bold)[:3]
-        needed = (size + 6) * len(parts) + (4 if style == "head" else 0)
+        step = fonts.font(size, bold).get_linesize() + 2  # the line height of the text size in use
+        needed = step * len(parts) + (4 if style == "head" else 0)
         if y + needed > rect.bottom - 24 and column == 0:
             x, y, column = rect.x + 24 + width, rect.y + 8 + 28, 1
         if style == "head":
             y += 4
         for part in parts:
-            if y > rect.bottom - 34:
+            if y + step > rect.bottom - 24:
                 break
             screen.blit(fonts.render(part, size, colour, bold), (x, y))
-            y += size + 6
-    hint = fonts.render(tr("ui.country.hint", lang), 11, DIM)
-    screen.blit(hint, (rect.right - hint.get_width() - 10, rect.bottom - 18))
+            y += step
+    hint = fonts.fit(tr("ui.country.hint", lang), 11, DIM, rect.width - 20)
+    screen.blit(hint, (rect.right - hint.get_width() - 10, rect.bottom - hint.get_height() - 4))

@@ -21,10 +21,12 @@ YELLOW = (240, 228, 66)
 BLUE = (86, 180, 233)
 
 
-def card_lines(fonts, term: str, lang: str, width: int) -> list[tuple[str, int, tuple, bool]]:
-    """(text, size, colour, bold) lines of one term's card, wrapped to `width` pixels."""
-    lines = [(tr(f"ui.gloss.{term}.name", lang), 15, YELLOW, True)]
-    lines += [(part, 14, TEXT, False) for part in fonts.wrap(tr(f"ui.gloss.{term}", lang), 14, width)]
+def card_lines(fonts, term: str, lang: str, width: int, smaller: int = 0) -> list[tuple[str, int, tuple, bool]]:
+    """(text, size, colour, bold) lines of one term's card, wrapped to `width` pixels, `smaller`
+    points under the usual sizes."""
+    lines = [(tr(f"ui.gloss.{term}.name", lang), 15 - smaller, YELLOW, True)]
+    lines += [(part, 14 - smaller, TEXT, False)
+              for part in fonts.wrap(tr(f"ui.gloss.{term}", lang), 14 - smaller, width)]
     return lines
 
 
@@ -56,6 +58,7 @@ class Glossary:
         self.fonts = fonts
         self.open = False
         self.hotspots: list[tuple[pygame.Rect, str]] = []
+        self._placed: dict[tuple, list] = {}
 
     def term_at(self, pos) -> str | None:
         if pos is None:
@@ -70,7 +73,7 @@ class Glossary:
         return term
 
     def draw_panel(self, screen, lang: str) -> None:
-        """Every term, two columns."""
+        """Every term, in two or three columns, as large as fits the panel."""
         if not self.open:
             return
         rect = self.RECT
@@ -79,13 +82,42 @@ class Glossary:
         screen.blit(self.fonts.render(tr("ui.gloss.title", lang), 20, YELLOW, True), (rect.x + 16, rect.y + 10))
         hint = self.fonts.render(tr("ui.gloss.hint", lang), 12, DIM)
         screen.blit(hint, (rect.right - hint.get_width() - 14, rect.y + 16))
-        width = (rect.width - 48) // 2
-        columns = [rect.y + 46, rect.y + 46]
-        for term in TERMS:
-            col = 0 if columns[0] <= columns[1] else 1
-            x, y = rect.x + 16 + col * (width + 16), columns[col]
-            for text, size, colour, bold in card_lines(self.fonts, term, lang, width):
-                label = self.fonts.render(text, size - 1, colour, bold)
+        top = rect.y + 16 + max(hint.get_height(), self.fonts.font(20, True).get_linesize())
+        key = (lang, tuple(rect), top)
+        placed = self._placed.get(key)
+        if placed is None:  # worked out once per language and panel (wrapping costs a few ms)
+            for columns, smaller in self._arrangements(rect):  # the largest text that fits the panel
+                placed = self._place(lang, rect, top, columns, smaller)
+                if max(y for _, y, _ in placed) <= rect.bottom - 8:
+                    break
+            self._placed[key] = placed
+        for x, y, lines in placed:
+            for text, size, colour, bold in lines:
+                label = self.fonts.render(text, size, colour, bold)
+                y -= label.get_height()
+            for text, size, colour, bold in lines:
+                label = self.fonts.render(text, size, colour, bold)
                 screen.blit(label, (x, y))
                 y += label.get_height()
-            columns[col] = y + 10
+
+    def _arrangements(self, rect: pygame.Rect):
+        """Two columns at the usual size first; then three where the panel is wide enough;
+        then smaller text (a 1024x600 window at 150%)."""
+        wide = rect.width >= round(900 * self.fonts.scale)
+        for smaller in range(1, 8):
+            yield 2, smaller
+            if wide:
+                yield 3, smaller
+
+    def _place(self, lang: str, rect: pygame.Rect, top: int, columns: int, smaller: int) -> list:
+        """[(x, bottom y, lines)] of each term's card, filling the shortest column each time."""
+        width = (rect.width - 16 - 16 * columns) // columns
+        heights = [top] * columns
+        placed = []
+        for term in TERMS:
+            col = heights.index(min(heights))
+            lines = card_lines(self.fonts, term, lang, width, smaller)
+            y = heights[col] + sum(self.fonts.render(t, s, c, b).get_height() for t, s, c, b in lines)
+            placed.append((rect.x + 16 + col * (width + 16), y, lines))
+            heights[col] = y + 10
+        return placed

@@ -76,13 +76,14 @@ class LessonPanel:
     # ------------------------------------------------------------------ drawing
     def _text(self, screen, text: str, size: int, colour, pos, width: int | None = None, bold: bool = False,
               right: bool = False) -> int:
-        """Draw `text` at `pos`, shrunk (down to 10 px) to fit `width`; returns its height."""
+        """Draw `text` at `pos`, shrunk (down to 10 px on screen) to fit `width`; returns its height."""
         surface = self.fonts.render(text, size, colour, bold)
-        while width is not None and surface.get_width() > width and size > 10:
+        while width is not None and surface.get_width() > width and round((size - 1) * self.fonts.scale) >= 10:
             size -= 1
             surface = self.fonts.render(text, size, colour, bold)
         if width is not None and surface.get_width() > width:
             self.overflow.append(text)
+            surface = self.fonts.fit(text, size, colour, width, bold)  # still too wide: shortened, not overlapping
         x, y = pos
         screen.blit(surface, (x + width - surface.get_width(), y) if right and width is not None else (x, y))
         self.drawn.append(text)
@@ -128,13 +129,16 @@ class LessonPanel:
         column = (width - LABEL_W - SUMMARY_W) // n
         cols = [x + LABEL_W + i * column for i in range(n)]
         summary_x = x + LABEL_W + n * column
+        head_h = max(17, self.fonts.font(13, True).get_linesize())  # line heights of the text size in use
+        row_h = max(21, self.fonts.font(14, True).get_linesize() + 1)
+        note_h = max(14, self.fonts.font(12).get_linesize())
         # the heading: each quarter (year over quarter in Korean, which is long), then the summary
         for i, q in enumerate(quarters):
             name = quarter_name(q, lang)
             parts = name.split(" ", 1) if lang == "ko" else [name]
             for j, part in enumerate(parts):
-                self._text(screen, part, 13, DIM, (cols[i], y + 17 * j), column - 8, bold=True, right=True)
-        y += 17 * (2 if lang == "ko" else 1) + 4
+                self._text(screen, part, 13, DIM, (cols[i], y + head_h * j), column - 8, bold=True, right=True)
+        y += head_h * (2 if lang == "ko" else 1) + 4
         pygame.draw.line(screen, GRID, (x, y), (x + width, y))
         y += 6
         labels = (head[1], head[2], head[3])
@@ -142,8 +146,8 @@ class LessonPanel:
             title_h = self._text(screen, block.title, 16, YELLOW, (x, y), width - SUMMARY_W, bold=True)
             summary_lines = self.fonts.wrap(block.summary[0], 12, SUMMARY_W - 8)
             for k, line in enumerate(summary_lines[:2]):
-                self._text(screen, line, 12, DIM, (summary_x, y + 2 + 14 * k), SUMMARY_W - 8, right=True)
-            y += max(title_h, 14 * min(len(summary_lines), 2)) + 4
+                self._text(screen, line, 12, DIM, (summary_x, y + 2 + note_h * k), SUMMARY_W - 8, right=True)
+            y += max(title_h, note_h * min(len(summary_lines), 2)) + 4
             holds = qt.holds
             for r, name in enumerate(labels):
                 colour = (TEXT, OTHER, HOLDS if holds and not comparison.same_game else
@@ -153,7 +157,7 @@ class LessonPanel:
                     self._text(screen, row[r + 1], 14, colour, (cols[i], y), column - 8, right=True, bold=r == 0)
                 self._text(screen, block.summary[r + 1], 14, colour, (summary_x, y), SUMMARY_W - 8, right=True,
                            bold=True)
-                y += 21
+                y += row_h
             colour = HOLDS if holds and not comparison.same_game else DIFFERS if holds is False else DIM
             y += self._text(screen, block.verdict, 13, colour, (x + 10, y), width - 10) + 12
             pygame.draw.line(screen, GRID, (x, y - 6), (x + width, y - 6))
@@ -161,6 +165,6 @@ class LessonPanel:
 
     def _hint(self, screen, lang: str, more: bool = False) -> None:
         hint = tr("ui.lesson.hint", lang) + (f"  ({tr('ui.lesson.more', lang)})" if more else "")
-        label = self.fonts.render(hint, 12, DIM)
-        screen.blit(label, (self.rect.right - label.get_width() - 14, self.rect.bottom - 24))
+        label = self.fonts.fit(hint, 12, DIM, self.rect.width - 28)
+        screen.blit(label, (self.rect.right - label.get_width() - 14, self.rect.bottom - label.get_height() - 6))
         self.drawn.append(hint)

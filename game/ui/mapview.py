@@ -23,6 +23,7 @@ import pygame
 
 from game.describe import capacity
 from game.text import korean_money, korean_number, tr
+from game.ui.fonts import readable_on
 
 GEOMETRY = Path(__file__).resolve().parent.parent.parent / "assets" / "map" / "world.json"
 
@@ -343,20 +344,26 @@ class MapView:
         x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
         x, y = x - self.rect.x, y - self.rect.y
         labels = [tr("ui.map.barrier", self.lang), *(tr(f"ui.good.{good}", self.lang) for good in GOODS)]
-        width = max(self.fonts.font(14).size(text)[0] for text in labels) + 100  # grows with the text size
-        box = pygame.Rect(x - 6, y - 6 - 24, width, 24 * len(GOODS) + 8 + 24)
+        size = 14  # smaller text on a small map (1024x600 at 150%), so the legend leaves the map a map
+        while size > 9 and (max(24, self.fonts.font(size).get_linesize() + 3) * 5 > self.rect.height * 0.38
+                            or max(self.fonts.font(size).size(t)[0] for t in labels) + 100 > self.rect.width * 0.4):
+            size -= 1
+        width = max(self.fonts.font(size).size(text)[0] for text in labels) + 100  # grows with the text size
+        step = max(20, self.fonts.font(size).get_linesize() + 3)  # a row per line of text at any text size
+        box = pygame.Rect(x - 6, y - 6 - step, width, step * len(GOODS) + 8 + step)
         box.right = min(box.right, self.rect.width - 4)
-        x = box.x + 6
+        box.bottom = min(box.bottom, self.rect.height - 4)  # a short map (1024x600) lifts the legend into view
+        x, y = box.x + 6, box.y + 6 + step
         pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
-        draw_wall(surface, (x + 26, y - 14), (0.0, 1.0), half=14)
-        label = self.fonts.render(tr("ui.map.barrier", self.lang), 14, (220, 225, 230))
-        surface.blit(label, (x + 64, y - 14 - label.get_height() // 2))
-        rows = [(y - 14, "export_control")]
+        draw_wall(surface, (x + 26, y - step // 2 - 2), (0.0, 1.0), half=14)
+        label = self.fonts.render(tr("ui.map.barrier", self.lang), size, (220, 225, 230))
+        surface.blit(label, (x + 64, y - step // 2 - 2 - label.get_height() // 2))
+        rows = [(y - step // 2 - 2, "export_control")]
         for i, good in enumerate(GOODS):
-            cy = y + 24 * i + 10
+            cy = y + step * i + 10
             _pattern_line(surface, GOOD_COLOURS[good], [(x + 2 + 4 * k, cy) for k in range(9)], 4, good)
             draw_shape(surface, good, (x + 50, cy), 6, GOOD_COLOURS[good])
-            label = self.fonts.render(tr(f"ui.good.{good}", self.lang), 14, (220, 225, 230))
+            label = self.fonts.render(tr(f"ui.good.{good}", self.lang), size, (220, 225, 230))
             surface.blit(label, (x + 64, cy - label.get_height() // 2))
             rows.append((cy, GOOD_TERMS[good]))
         # a "?" on each row: hovering the row shows the glossary card of its term
@@ -365,7 +372,8 @@ class MapView:
             pygame.draw.circle(surface, (86, 180, 233), (box.right - 14, cy), 8, 1)
             mark = self.fonts.render("?", 12, (86, 180, 233), bold=True)
             surface.blit(mark, mark.get_rect(center=(box.right - 14, cy)))
-            self.legend_terms.append((pygame.Rect(box.x + self.rect.x, cy - 11 + self.rect.y, box.width, 22), term))
+            self.legend_terms.append((pygame.Rect(box.x + self.rect.x, cy - step // 2 + self.rect.y, box.width, step),
+                                      term))
 
     # ------------------------------------------------------------------ every frame
     def draw(self, screen: pygame.Surface, t: float, animate: bool = True) -> None:
@@ -456,11 +464,14 @@ class MapView:
 
     def _bottleneck_tag(self, screen, m: Marker, binding: str) -> None:
         """The binding input's name under the marker, below any neighbour's tag it would cover."""
-        label = self.fonts.render("! " + tr(f"ui.short.{binding}", self.lang), 12, (255, 255, 255), bold=True)
+        label = self.fonts.render("! " + tr(f"ui.short.{binding}", self.lang), 12,
+                                  readable_on(GOOD_COLOURS[binding]), bold=True)
         box = label.get_rect(midtop=(m.pos[0], m.pos[1] + m.radius + 7))
+        box.clamp_ip(self.rect.inflate(-8, -4))  # a marker at the map's edge keeps its tag on the map
         taken = [rect for rect, term in self.terms if term == "bottleneck"]
         while box.inflate(8, 2).collidelist(taken) != -1:  # neighbours' tags stack instead of overlapping
             box.y += box.height + 2
+        box.clamp_ip(self.rect.inflate(-8, -4))
         pygame.draw.rect(screen, GOOD_COLOURS[binding], box.inflate(6, 0), border_radius=4)
         screen.blit(label, box)
         self.terms.append((box.inflate(6, 0), "bottleneck"))

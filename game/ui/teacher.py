@@ -25,6 +25,7 @@ class TeacherPanel:
     def __init__(self, app, size: tuple[int, int]) -> None:
         self.app = app
         self.size = size
+        self.W, self.H = min(WIDTH, size[0] - 24), min(HEIGHT, size[1] - 24)  # fits 1024x600
         self.manager = pygame_gui.UIManager(size, gui_theme())
         self.is_open = False
         self.paused = False
@@ -55,7 +56,7 @@ class TeacherPanel:
         app, lang, m = self.app, self.app.lang, self.manager
         m.set_locale(lang)
         session, world = app.session, app.session.world
-        rect = pygame.Rect(0, 0, WIDTH, HEIGHT)
+        rect = pygame.Rect(0, 0, self.W, self.H)
         rect.center = (self.size[0] // 2, self.size[1] // 2)
         self.root = UIPanel(rect, manager=m, object_id="#menu")
         self.buttons = {}
@@ -70,11 +71,11 @@ class TeacherPanel:
             button = UIButton(pygame.Rect(16 + i * 196, 46, 186, 38), tr(text, lang), manager=m, container=self.root,
                               object_id="#end_turn" if key == "pause" else None)
             self.buttons[button] = (key, None)
-        col = (WIDTH - 48) // 2
+        col = (self.W - 48) // 2
         # events: one button each, its title in the current language and where it stands
         UILabel(pygame.Rect(16, 96, col, 28), tr("ui.teacher.events", lang), manager=m, container=self.root,
                 object_id="#section")
-        events = UIScrollingContainer(pygame.Rect(12, 126, col + 8, HEIGHT - 200), manager=m, container=self.root,
+        events = UIScrollingContainer(pygame.Rect(12, 126, col + 8, self.H - 200), manager=m, container=self.root,
                                       allow_scroll_x=False)
         for i, (event, status) in enumerate(session.events()):
             title = event.title_ko if lang == "ko" else event.title_en
@@ -88,7 +89,7 @@ class TeacherPanel:
         x2 = 32 + col
         UILabel(pygame.Rect(x2, 96, col, 28), tr("ui.teacher.rewind", lang), manager=m, container=self.root,
                 object_id="#section")
-        turns = UIScrollingContainer(pygame.Rect(x2 - 4, 126, col + 8, HEIGHT - 200), manager=m,
+        turns = UIScrollingContainer(pygame.Rect(x2 - 4, 126, col + 8, self.H - 200), manager=m,
                                      container=self.root, allow_scroll_x=False)
         for turn in range(world.turn - 1, -1, -1):  # the latest first
             text = tr("ui.teacher.rewind_to", lang).format(date=quarter_name(world.start + turn, lang),
@@ -100,7 +101,7 @@ class TeacherPanel:
             UILabel(pygame.Rect(4, 0, col - 20, ROW), tr("ui.teacher.no_rewind", lang), manager=m, container=turns,
                     object_id="#small")
         turns.set_scrollable_area_dimensions((col - 12, max(world.turn, 1) * ROW))
-        self.status = UILabel(pygame.Rect(16, HEIGHT - 66, WIDTH - 32, 28), self.message, manager=m,
+        self.status = UILabel(pygame.Rect(16, self.H - 66, self.W - 32, 28), self.message, manager=m,
                               container=self.root, object_id="#small")
 
     # ------------------------------------------------------------------ input

@@ -21,17 +21,17 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 from game.difficulty import levels as difficulty_levels
 from game.scenario import list_scenarios
 from game.text import tr
-from game.ui.fonts import Fonts, gui_theme
+from game.ui.fonts import Fonts, gui_theme, shorten
+from game.ui.layout import DEFAULT_SIZE, WINDOW_SIZES, parse_size
+from game.ui.pacing import sleep_until_input
 from game.ui.session import desktop_autosaves
 
-SIZE = (1280, 800)
+SIZE = (1280, 800)  # the default window (game.ui.layout.DEFAULT_SIZE); the screen uses its real size
 BG = (10, 14, 22)
 TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)
-WINDOW_SIZES = ("1280x800", "1600x1000", "1920x1200", "fullscreen")
-UI_SCALES = (1.0, 1.15, 1.3)  # text size: widgets' theme font and the natively drawn text (more
-# overflows the fixed 1280x800 layout; the window size setting scales everything instead)
+UI_SCALES = (1.0, 1.15, 1.3, 1.5)  # text size: widgets' theme font and the natively drawn text
 GOODS = ((0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167))  # Okabe-Ito, as on the map
 
 
@@ -75,24 +75,34 @@ def store_settings(folder: Path, settings: dict) -> None:
         pass  # settings that cannot be kept are only lost for the next start
 
 
-def apply_window_size(choice: str) -> None:
-    """Resize the window; the game keeps drawing at 1280x800 and SDL scales it (SCALED), mouse
-    positions included. Refused quietly by drivers that cannot (the headless dummy driver)."""
+def window_mode(choice: str | None) -> tuple[tuple[int, int], int]:
+    """The size and flags `pygame.display.set_mode` needs for a window-size setting: a window of
+    that many pixels, or the whole desktop ("fullscreen", drawn at the desktop's own resolution,
+    so the mouse and the picture agree). A setting that is not a size (an old "1920x1200" too
+    tall for the screen is still a size) falls back to the default window."""
+    if choice == "fullscreen":
+        return (0, 0), pygame.FULLSCREEN
+    try:
+        w, h = parse_size(choice or "")
+    except ValueError:
+        w, h = DEFAULT_SIZE
+    real = pygame.display.get_init() and pygame.display.get_driver() not in ("dummy", "offscreen")
+    desktop = pygame.display.get_desktop_sizes() if real else []  # a headless driver's desktop is made up
+    if desktop and desktop[0][0] >= 1024 and desktop[0][1] >= 600:  # never taller or wider than the screen
+        w, h = min(w, desktop[0][0]), min(h, desktop[0][1])
+    return (w, h), 0
+
+
+def apply_window_size(choice: str) -> pygame.Surface | None:
+    """Open the window at a size setting; the game lays itself out for the surface it gets.
+    Refused quietly (None) by drivers that cannot (an offscreen driver keeps what it has)."""
+    size, flags = window_mode(choice)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "no fast renderer" (dummy driver); from_display_module's deprecation
+        warnings.simplefilter("ignore")
         try:
-            if choice == "fullscreen":
-                pygame.display.set_mode(SIZE, pygame.SCALED | pygame.FULLSCREEN)
-            elif choice == "1280x800":
-                pygame.display.set_mode(SIZE)
-            else:
-                w, h = (int(v) for v in choice.split("x"))
-                pygame.display.set_mode(SIZE, pygame.SCALED)
-                window = pygame.Window.from_display_module()
-                window.size = (w, h)
-                window.position = pygame.WINDOWPOS_CENTERED
-        except (pygame.error, ValueError, AttributeError):
-            pass
+            return pygame.display.set_mode(size, flags)
+        except pygame.error:
+            return None
 
 
 class TitleScreen:
@@ -107,13 +117,32 @@ class TitleScreen:
         self.scenario = scenario if any(s.name == scenario for s in self.scenarios) else self.scenarios[0].name
         self.scale = ui_scale(self.settings)
         self.fonts = Fonts(self.scale)
-        self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.scale), starting_language=self.lang)
+        self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.scale), starting_language=self.lang)
         self.page = "main"
         self.buttons: dict = {}
         self.result: tuple | None = None
         self.message = ""
         self.t = 0.0
         self.build()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The window's real size: everything is placed for it."""
+        return self.screen.get_size()
+
+    def header(self) -> dict[str, int]:
+        """The tops of the title, its other-language line, the moving supply chain, the tagline
+        and the first button: the 800 px design's places, pushed down when the text is bigger."""
+        title = self.y(70)
+        sub = max(self.y(134), title + self.fonts.font(44, True).get_linesize() + 2)
+        lines = max(self.y(210), sub + self.fonts.font(22).get_linesize() + 14)
+        tagline = max(self.y(272), lines + 3 * 14 + 14)
+        buttons = max(self.y(310), tagline + self.fonts.font(17).get_linesize() + 10)
+        return {"title": title, "sub": sub, "lines": lines, "tagline": tagline, "buttons": buttons}
+
+    def y(self, v: int) -> int:
+        """A height of the 800 px tall design, in proportion in a shorter window."""
+        return round(v * min(1.0, self.size[1] / 800))
 
     # ------------------------------------------------------------------ pages
     def build(self) -> None:
@@ -131,9 +160,10 @@ class TitleScreen:
 
     def _panel(self, height: int, title: str, width: int = 560) -> UIPanel:
         rect = pygame.Rect(0, 0, width, height)
-        rect.midtop = (SIZE[0] // 2, 300)
+        rect.midtop = (self.size[0] // 2, max(min(self.y(300), self.size[1] - height - 10), 10))
         panel = UIPanel(rect, manager=self.manager, object_id="#menu")
-        UILabel(pygame.Rect(16, 8, 520, 30), title, manager=self.manager, container=panel, object_id="#section")
+        UILabel(pygame.Rect(16, 8, width - 40, self.fonts.font(15, True).get_linesize() + 4), title,
+                manager=self.manager, container=panel, object_id="#section")
         return panel
 
     def _page_main(self) -> None:
@@ -142,43 +172,62 @@ class TitleScreen:
         items = [("new", "ui.title.new", True), ("continue", "ui.title.continue", autosave is not None),
                  ("load", "ui.title.load", bool(save_files(self.saves_dir))), ("settings", "ui.title.settings", True),
                  ("quit", "ui.menu.quit", True)]
+        top = self.header()["buttons"]
+        step = min(58, (self.size[1] - 10 - top) // len(items))  # five buttons under the header, in the window
         for i, (key, text, enabled) in enumerate(items):
-            self._button(key, (SIZE[0] // 2 - 170, 310 + i * 58, 340, 46), tr(text, lang),
+            self._button(key, (self.size[0] // 2 - 170, top + i * step, 340, step - 12), tr(text, lang),
                          object_id="#end_turn" if key == "new" else None, enabled=enabled)
 
     def _page_new(self) -> None:
         """Scenario on the left (its description under the list); language and difficulty on the
-        right, each level's meaning under its buttons; Back and Start along the bottom."""
+        right, each level's meaning under its buttons; Back and Start along the bottom. Sized for
+        the window and the text: a title too long for its button is shortened, whole in its tip."""
         lang = self.lang
-        panel = self._panel(420, tr("ui.title.new", lang), width=920)
+        k = max(self.scale, 1.0)
+        label_h = self.fonts.font(13).get_linesize() + 2
+        row = max(34, self.fonts.font(15).get_linesize() + 10)
+        width = min(round(920 * k), self.size[0] - 40)
+        left_w = (width - 48) * 60 // 100
+        right, right_w = 16 + left_w + 16, width - left_w - 48
+        y = 44 + label_h + 2
+        height = y + len(self.scenarios) * (row + 4) + 84 + 16 + 44 + 12
+        panel = self._panel(min(height, self.size[1] - 20), tr("ui.title.new", lang), width=width)
         small = {"manager": self.manager, "container": panel, "object_id": "#small"}
-        UILabel(pygame.Rect(16, 44, 520, 24), tr("scenario", lang), **small)
-        y = 70
+        UILabel(pygame.Rect(16, 44, left_w, label_h), tr("scenario", lang), **small)
+        font = self.fonts.font(15)
         for s in self.scenarios:
             title = s.title_ko if lang == "ko" else s.title_en
-            self._button(("scenario", s.name), (16, y, 540, 34), title, panel,
-                         "#staged" if s.name == self.scenario else None)
-            y += 38
+            button = self._button(("scenario", s.name), (16, y, left_w, row), shorten(font, title, left_w - 16), panel,
+                                  "#staged" if s.name == self.scenario else None)
+            if button.text != title:
+                button.set_tooltip(title)
+            y += row + 4
         chosen = next(s for s in self.scenarios if s.name == self.scenario)
-        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en, pygame.Rect(12, y, 548, 84),
+        bottom = panel.get_container().get_rect().height - 44 - 12
+        UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en,
+                  pygame.Rect(12, y, left_w + 8, max(bottom - y - 8, 40)),
                   manager=self.manager, container=panel, object_id="#reason")
-        right = 580
-        UILabel(pygame.Rect(right, 44, 320, 24), tr("ui.title.language", lang), **small)
+        UILabel(pygame.Rect(right, 44, right_w, label_h), tr("ui.title.language", lang), **small)
+        top = 44 + label_h + 2
         for i, code in enumerate(("ko", "en")):
-            self._button(("lang", code), (right + i * 162, 70, 158, 34), tr(f"ui.lang.{code}", "en"), panel,
-                         "#staged" if code == lang else None)
-        UILabel(pygame.Rect(right, 120, 320, 24), tr("ui.title.difficulty", lang), **small)
+            self._button(("lang", code), (right + i * (right_w // 2), top, right_w // 2 - 4, row),
+                         tr(f"ui.lang.{code}", "en"), panel, "#staged" if code == lang else None)
+        top += row + 16
+        UILabel(pygame.Rect(right, top, right_w, label_h), tr("ui.title.difficulty", lang), **small)
+        top += label_h + 2
         offered = difficulty_levels()
-        width = 324 // len(offered)
+        each = right_w // len(offered)
         for i, (name, level) in enumerate(offered.items()):
-            self._button(("difficulty", name), (right + i * width, 146, width - 4, 34),
+            self._button(("difficulty", name), (right + i * each, top, each - 4, row),
                          level.name_ko if lang == "ko" else level.name_en, panel,
                          "#staged" if name == self.difficulty else None)
+        top += row + 4
         level = offered[self.difficulty]
-        UITextBox(level.label_ko if lang == "ko" else level.label_en, pygame.Rect(right - 4, 184, 328, 60),
+        UITextBox(level.label_ko if lang == "ko" else level.label_en,
+                  pygame.Rect(right - 4, top, right_w + 8, max(bottom - top - 8, 40)),
                   manager=self.manager, container=panel, object_id="#reason")
-        self._button("back", (16, 366, 160, 40), tr("ui.title.back", lang), panel)
-        self._button("start", (right, 366, 320, 40), tr("ui.title.start", lang), panel, "#end_turn")
+        self._button("back", (16, bottom, 160, 44), tr("ui.title.back", lang), panel)
+        self._button("start", (right, bottom, right_w, 44), tr("ui.title.start", lang), panel, "#end_turn")
 
     def _page_load(self) -> None:
         lang = self.lang
@@ -190,26 +239,28 @@ class TitleScreen:
         self._button("back", (16, 56 + 40 * len(files), 160, 40), tr("ui.title.back", lang), panel)
 
     def _page_settings(self) -> None:
+        """Language, window size and text size, each a row of buttons as wide as the panel allows
+        (the panel grows with the text, up to the window's width)."""
         lang = self.lang
-        panel = self._panel(320, tr("ui.title.settings", lang))
-        UILabel(pygame.Rect(16, 41, 520, 29), tr("ui.title.language", lang), manager=self.manager, container=panel,
-                object_id="#small")
-        for i, code in enumerate(("ko", "en")):
-            self._button(("lang", code), (16 + i * 262, 70, 258, 34), tr(f"ui.lang.{code}", "en"), panel,
-                         "#staged" if code == lang else None)
-        UILabel(pygame.Rect(16, 109, 520, 29), tr("ui.title.window", lang), manager=self.manager, container=panel,
-                object_id="#small")
-        current = self.settings.get("window", "1280x800")
-        for i, size in enumerate(WINDOW_SIZES):
-            text = tr("ui.title.fullscreen", lang) if size == "fullscreen" else size.replace("x", " x ")
-            self._button(("window", size), (16 + i * 131, 138, 127, 34), text, panel,
-                         "#staged" if size == current else None)
-        UILabel(pygame.Rect(16, 177, 520, 29), tr("ui.title.text_size", lang), manager=self.manager, container=panel,
-                object_id="#small")
-        for i, scale in enumerate(UI_SCALES):
-            self._button(("scale", scale), (16 + i * 175, 206, 171, 34), f"{scale:.0%}", panel,
-                         "#staged" if scale == self.scale else None)
-        self._button("back", (16, 264, 160, 40), tr("ui.title.back", lang), panel)
+        width = min(round(560 * max(self.scale, 1.0)), self.size[0] - 40)
+        row = round(34 * max(self.scale, 1.0) ** 0.5)
+        gap = row + 34
+        panel = self._panel(112 + 3 * gap, tr("ui.title.settings", lang), width=width)
+        inner = width - 40
+        rows = [("ui.title.language", [(("lang", c), tr(f"ui.lang.{c}", "en"), c == lang) for c in ("ko", "en")]),
+                ("ui.title.window", [(("window", size), tr("ui.title.fullscreen", lang) if size == "fullscreen"
+                                      else size, size == self.settings.get("window", "x".join(map(str, self.size))))
+                                     for size in WINDOW_SIZES]),
+                ("ui.title.text_size", [(("scale", v), f"{v:.0%}", v == self.scale) for v in UI_SCALES])]
+        y = 41
+        for title, buttons in rows:
+            UILabel(pygame.Rect(16, y, inner, 29), tr(title, lang), manager=self.manager, container=panel,
+                    object_id="#small")
+            each = inner // len(buttons)
+            for i, (key, text, chosen) in enumerate(buttons):
+                self._button(key, (16 + i * each, y + 29, each - 4, row), text, panel, "#staged" if chosen else None)
+            y += gap
+        self._button("back", (16, y + 6, 160, 40), tr("ui.title.back", lang), panel)
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
@@ -258,13 +309,13 @@ class TitleScreen:
         elif isinstance(key, tuple) and key[0] == "window":
             self.settings["window"] = key[1]
             store_settings(self.saves_dir, self.settings)
-            apply_window_size(key[1])
-            self.screen = pygame.display.get_surface() or self.screen
+            self.screen = apply_window_size(key[1]) or self.screen
+            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.scale), starting_language=self.lang)
         elif isinstance(key, tuple) and key[0] == "scale":
             self.scale = self.settings["ui_scale"] = key[1]
             store_settings(self.saves_dir, self.settings)
             self.fonts = Fonts(self.scale)
-            self.manager = pygame_gui.UIManager(SIZE, scaled_theme(self.scale), starting_language=self.lang)
+            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.scale), starting_language=self.lang)
         if self.result is None:
             self.build()
 
@@ -281,29 +332,40 @@ class TitleScreen:
     def draw(self) -> None:
         screen, lang = self.screen, self.lang
         screen.fill(BG)
+        w, h = self.size
         # a supply chain in four goods running across the screen, as on the map
+        ys = self.header()
         for i, colour in enumerate(GOODS):
-            y = 210 + i * 14
-            pygame.draw.line(screen, tuple(c // 3 for c in colour), (0, y), (SIZE[0], y), 3)
+            y = ys["lines"] + i * 14
+            pygame.draw.line(screen, tuple(c // 3 for c in colour), (0, y), (w, y), 3)
             for k in range(8):
-                x = (k * 170 + self.t * 60 * (1 + i * 0.25)) % (SIZE[0] + 40) - 20
+                x = (k * 170 + self.t * 60 * (1 + i * 0.25)) % (w + 40) - 20
                 pygame.draw.circle(screen, colour, (round(x), y), 5)
         other = "en" if lang == "ko" else "ko"
         title = self.fonts.render(tr("title", lang), 44, YELLOW, bold=True)
-        screen.blit(title, title.get_rect(midtop=(SIZE[0] // 2, 70)))
+        screen.blit(title, title.get_rect(midtop=(w // 2, ys["title"])))
         sub = self.fonts.render(tr("title", other), 22, DIM)
-        screen.blit(sub, sub.get_rect(midtop=(SIZE[0] // 2, 134)))
-        tagline = self.fonts.render(tr("ui.title.tagline", lang), 17, TEXT)
-        screen.blit(tagline, tagline.get_rect(midtop=(SIZE[0] // 2, 272)))
+        screen.blit(sub, sub.get_rect(midtop=(w // 2, ys["sub"])))
+        tagline = self.fonts.fit(tr("ui.title.tagline", lang), 17, TEXT, w - 40)
+        screen.blit(tagline, tagline.get_rect(midtop=(w // 2, ys["tagline"])))
         self.manager.draw_ui(screen)
         if self.message:
-            for i, line in enumerate(self.fonts.wrap(self.message, 15, SIZE[0] - 80)[:3]):
+            for i, line in enumerate(self.fonts.wrap(self.message, 15, w - 80)[:3]):
                 label = self.fonts.render(line, 15, (255, 138, 101))
-                screen.blit(label, label.get_rect(midtop=(SIZE[0] // 2, SIZE[1] - 80 + i * 20)))
+                screen.blit(label, label.get_rect(midtop=(w // 2, h - 80 + i * 20)))
 
     def run(self) -> tuple:
+        """The title's loop: its supply-chain line moves at 30 frames a second for half a minute
+        after the last input, then the screen holds still and the loop sleeps until input."""
         clock = pygame.time.Clock()
+        last_input = time.perf_counter()
         while self.result is None:
-            self.frame(clock.tick(60) / 1000)
+            still = time.perf_counter() - last_input > 30.0
+            if still and not sleep_until_input(1.0):
+                clock.tick()
+                continue
+            if pygame.event.peek():
+                last_input = time.perf_counter()
+            self.frame(clock.tick(30) / 1000)
             pygame.display.flip()
         return self.result

@@ -129,24 +129,26 @@ class WhyPanel:
         y = rect.y + 12
         head = self.lines[:3]
         for text, colour, size, bold in head:
-            label = self.fonts.render(text, size, colour, bold)
+            label = self.fonts.fit(text, size, colour, rect.width - 32, bold)
             screen.blit(label, (rect.x + 16, y))
             y += label.get_height() + 2
         pygame.draw.line(screen, (60, 72, 90), (rect.x + 12, y + 2), (rect.right - 12, y + 2))
         y += 8
         body = self.lines[3:]
-        room = (rect.bottom - 34 - y) // 19
+        small, big = self.fonts.font(13).get_linesize() + 1, self.fonts.font(15, True).get_linesize() + 2
+        room = (rect.bottom - 34 - y) // small
         self.scroll = max(0, min(self.scroll, len(body) - room))
         for text, colour, size, bold in body[self.scroll:self.scroll + room]:
-            screen.blit(self.fonts.render(text, size, colour, bold), (rect.x + 16, y))
-            y += 19 if size <= 13 else 23
-            if y > rect.bottom - 40:
+            step = small if size <= 13 else big
+            if y + step > rect.bottom - 30:  # the line heights follow the text size: stop above the hint
                 break
+            screen.blit(self.fonts.render(text, size, colour, bold), (rect.x + 16, y))
+            y += step
         hint = tr("ui.why.hint", lang)
         if len(body) > room:
             hint = tr("ui.ticker.more", lang).format(n=max(len(body) - room - self.scroll, 0)) + "   " + hint
-        label = self.fonts.render(hint, 12, DIM)
-        screen.blit(label, (rect.right - label.get_width() - 14, rect.bottom - 24))
+        label = self.fonts.fit(hint, 12, DIM, rect.width - 28)
+        screen.blit(label, (rect.right - label.get_width() - 14, rect.bottom - label.get_height() - 6))
 
     def wheel(self, dy: int) -> None:
         self.scroll = max(0, self.scroll - dy * 3)

@@ -1,0 +1,110 @@
+"""CPU the desktop game burns while nobody touches it (a script that prints, not a test).
+
+    python benchmarks/bench_idle.py [--seconds S] [--size WxH] [--window]
+    xvfb-run -a -s "-screen 0 1920x1080x24" python benchmarks/bench_idle.py --window
+
+For each screen (the map with its flows animating, the map with animation off, the charts
+screen, the end-of-term screen, the Esc menu) the real main loop `GameApp.run()` runs with no
+input at all (a timer posts QUIT at the end); over S seconds from 2 s after the screen was
+opened (the loop draws every frame for 1.5 s after any input), the process's CPU time
+(user + system, every thread; `time.process_time`) is divided by the wall time: the share of
+one core the idle game takes. The forecast's worker process is idle too (nothing is staged), and
+its CPU is not counted here. Issue 16's target: under 5% of a core on a static screen.
+Also printed: how many times the display was flipped (a frame shown) per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+SETTLE = 2.0  # seconds after the last input before the measurement starts (the loop draws every frame for 1.5 s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--window", action="store_true", help="the real display (e.g. under xvfb-run), not dummy")
+    args = parser.parse_args()
+    if not args.window:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+    import pygame
+
+    from game.ui.app import GameApp
+    from game.ui.session import Session
+
+    pygame.init()
+    size = tuple(int(v) for v in args.size.split("x"))
+    screen = pygame.display.set_mode(size)
+    flips = [0]
+    real_flip = pygame.display.flip
+
+    def counted_flip(*a):
+        flips[0] += 1
+        return real_flip(*a)
+
+    pygame.display.flip = counted_flip
+    print(f"video driver {pygame.display.get_driver()}, window {size[0]}x{size[1]}, {args.seconds:.0f} s a screen")
+    with tempfile.TemporaryDirectory() as saves:
+        app = GameApp(Session("baseline", 7, saves_dir=Path(saves)), "en", screen)
+        app.choice_script = [0] * 100
+        for _ in range(3):
+            app.end_turn()
+        for _ in range(30):  # the text caches warm, the forecast of the desk settles
+            app.frame(1 / 60)
+            time.sleep(0.02)
+
+        def idle(name: str) -> None:
+            """The loop runs SETTLE + S seconds; the last S are measured (a thread reads the
+            process's CPU clock, which counts every thread, at both ends)."""
+            pygame.event.clear()
+            app.running = True
+            pygame.time.set_timer(pygame.QUIT, int((SETTLE + args.seconds) * 1000), loops=1)
+            marks = []
+
+            def mark() -> None:
+                marks.append((time.process_time(), time.perf_counter(), flips[0]))
+
+            timer = threading.Timer(SETTLE, mark)
+            timer.start()
+            app.run()
+            mark()
+            timer.join()
+            (cpu0, wall0, f0), (cpu1, wall1, f1) = marks[0], marks[-1]
+            cpu, wall = cpu1 - cpu0, wall1 - wall0
+            print(f"{name:<28} {100 * cpu / wall:5.1f}% of a core   {(f1 - f0) / wall:5.1f} frames shown/s")
+
+        idle("map, flows animating")
+        import game.ui.app as gameapp
+
+        resting, gameapp.ANIMATE_SECONDS = gameapp.ANIMATE_SECONDS, 1.0  # as 30 s after the last input
+        idle("map, flows at rest")
+        gameapp.ANIMATE_SECONDS = resting
+        app.animate = False
+        idle("map, animation off")
+        app.animate = True
+        app.toggle_charts()
+        idle("charts screen")
+        app.toggle_charts()
+        app.open_menu()
+        idle("Esc menu")
+        app.close_menu()
+        while not app.session.finished:
+            app.end_turn()
+        app.open_end_screen()
+        idle("end-of-term screen")
+        app.close()
+    pygame.quit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,334 @@
+"""Text at 100% and 150% without clipping (issue 16 item 7): every screen of the desktop game is
+drawn at 1024x600 and 1920x1080, at both text sizes, in both languages, and
+
+- every pygame_gui label and button has room for its text (the text's width at the widget's
+  own font against the widget's rect) and lies inside the window and its panel;
+- every piece of text the game draws itself (everything rendered by game.ui.fonts.Fonts) lies
+  inside the window and inside the smallest panel of that screen its first pixel falls in (a
+  legend that runs out of its chart, a line out of its panel, a button label past the edge);
+- and reads: 4.5:1 against the colour under it (WCAG AA, the background sampled before the text
+  is drawn), which catches a light label on a light box that tests/test_ui_contrast.py's lists
+  of colours would miss.
+
+The screens: title (main, new game, settings), the campaign briefing, the map with the desk
+and a lever's preview, a firm's and a country's panel, the charts with the scoreboard, Why?,
+the glossary, the Esc menu, the teacher's panel, a lesson's panel, an event's dialog and the
+end-of-term screen.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+from collections import Counter
+
+import pygame
+import pytest
+from pygame_gui.elements import UIButton, UILabel, UIScrollingContainer
+from test_ui_contrast import contrast
+
+import game.ui.app as app_module
+from game.ui import charts as charts_module
+from game.ui.app import GameApp
+from game.ui.session import Session
+
+SIZES = [(1024, 600), (1920, 1080)]
+SCALES = [1.0, 1.5]
+LANGS = ["en", "ko"]
+AA = 4.5
+
+
+class Recorder:
+    """Text surfaces drawn (by id, from Fonts' cache) and where they went."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, tuple[str, tuple]] = {}  # id(surface) -> (text, colour)
+        self.drawn: list[tuple[str, pygame.Rect, float, str]] = []  # text, rect, contrast, where
+        self.where = ""
+
+    def watch(self, fonts) -> None:
+        """Every surface `fonts` renders is remembered as text (fit() renders through render())."""
+        real = fonts.render
+
+        def render(text, size=14, color=(230, 230, 230), bold=False):
+            surface = real(text, size, color, bold)
+            self.texts[id(surface)] = (text, tuple(color)[:3])
+            return surface
+
+        fonts.render = render
+
+    def blitted(self, target: pygame.Surface, source, dest, area=None, offset=(0, 0)) -> None:
+        found = self.texts.get(id(source))
+        if found is None:
+            return
+        text, colour = found
+        rect = pygame.Rect(dest if len(dest) == 2 else dest[:2], source.get_size())
+        if area is not None:
+            rect.size = pygame.Rect(area).size
+        rect.move_ip(offset)
+        clip = target.get_clip()
+        if clip != target.get_rect():  # drawn into a clipped (scrolled) area: only what shows counts
+            rect = rect.clip(clip.move(offset))
+            if rect.width <= 0 or rect.height <= 0:
+                return
+        # the background: the commonest colour under the text before it is drawn
+        under = rect.move(-offset[0], -offset[1]).clip(target.get_rect())
+        bg = None
+        if under.width > 0 and under.height > 0:
+            pixels = pygame.image.tobytes(target.subsurface(under), "RGB")
+            counts = Counter(pixels[i:i + 3] for i in range(0, len(pixels), 3 * 7))
+            bg = tuple(counts.most_common(1)[0][0])
+        ratio = contrast(colour, bg) if bg is not None and text.strip() else 21.0
+        self.drawn.append((text, rect, ratio, self.where))
+
+
+class Screen(pygame.Surface):
+    """The window's picture, recording every text blitted onto it."""
+
+    recorder: Recorder | None = None  # copies of the screen (a dialog's backdrop) record nothing
+
+    def blit(self, source, dest, area=None, special_flags=0):
+        if self.recorder is not None:
+            self.recorder.blitted(self, source, dest, area)
+        return super().blit(source, dest, area, special_flags)
+
+
+def widget_problems(manager, window: pygame.Rect, where: str) -> list[str]:
+    problems = []
+    sprites = manager.get_sprite_group().sprites()
+    scrolled_in = {id(c.get_container()) for c in sprites if isinstance(c, UIScrollingContainer)}
+    for element in sprites:
+        if not getattr(element, "visible", True) or not isinstance(element, (UILabel, UIButton)):
+            continue
+        if "horizontal_slider" in element.element_ids[:-1]:  # a slider's arrows: glyphs, not text
+            continue
+        rect = element.rect
+        if not element.alive() or rect.width <= 0:
+            continue
+        text = element.text or ""
+        holder = element.ui_container
+        clip = holder.get_rect() if holder is not None else window
+        if id(holder) in scrolled_in:  # in a scrolled list: only the part in view is drawn, by design
+            if not rect.colliderect(clip):
+                continue
+        elif not window.contains(rect):
+            problems.append(f"{where}: widget '{text}' {rect} leaves the window")
+        elif holder is not manager.get_root_container() and not clip.inflate(2, 2).contains(rect):
+            problems.append(f"{where}: widget '{text}' {rect} leaves its panel {clip}")
+        font = getattr(element, "font", None)
+        if not text or font is None:
+            continue
+        width, height = font.size(text)
+        room = rect.width - (6 if isinstance(element, UIButton) else 0)
+        if width > room:
+            problems.append(f"{where}: '{text}' needs {width} px, its {type(element).__name__} has {room}")
+        if height > rect.height + 2:
+            problems.append(f"{where}: '{text}' is {height} px tall, its box {rect.height}")
+    return problems
+
+
+def text_problems(recorder: Recorder, window: pygame.Rect, panels: list[pygame.Rect], where: str,
+                  overlays: dict[str, pygame.Rect] | None = None) -> list[str]:
+    """Each text inside the window and its panel: an overlay's own text (drawn while the overlay
+    draws, `Recorder.where`) inside the overlay; other text inside the smallest panel its first
+    pixel falls in, unless an overlay was drawn over it."""
+    overlays = overlays or {}
+    problems = []
+    for text, rect, ratio, at in recorder.drawn:
+        if not text.strip():
+            continue
+        if not window.contains(rect):
+            problems.append(f"{where}/{at}: '{text}' {rect} runs out of the window")
+            continue
+        if at in overlays:
+            box = overlays[at]
+        elif any(o.collidepoint(rect.topleft) for o in overlays.values()):
+            continue  # under an overlay: covered
+        else:
+            holders = [p for p in panels if p.collidepoint(rect.topleft)]
+            box = min(holders, key=lambda p: p.width * p.height) if holders else window
+        if not box.inflate(2, 2).contains(rect):
+            problems.append(f"{where}/{at}: '{text}' {rect} runs out of its panel {box}")
+        if ratio < AA:
+            problems.append(f"{where}/{at}: '{text}' contrast {ratio:.2f}:1")
+    # no two texts of one panel on top of each other (squeezed axes, a legend over its dates)
+    shown = [(text, rect.inflate(-4, -6), at) for text, rect, _, at in recorder.drawn if text.strip()]
+    for i, (text, rect, at) in enumerate(shown):
+        for other, rect2, at2 in shown[i + 1:]:
+            if at == at2 and rect.colliderect(rect2) and not (at == "under" and any(
+                    o.colliderect(rect) for o in overlays.values())):
+                problems.append(f"{where}/{at}: '{text}' {rect} overlaps '{other}' {rect2}")
+    return problems
+
+
+def report(problems: list[str]) -> str:
+    """Each problem once (the same label is often wrong on several screens), with its first screen."""
+    seen: dict[str, str] = {}
+    for problem in problems:
+        where, _, what = problem.partition(": ")
+        seen.setdefault(what, where)
+    return "\n".join(f"{where}: {what}" for what, where in seen.items())
+
+
+def tagged(recorder: Recorder, name: str, function):
+    """`function`, with the text it draws recorded as `name`'s."""
+    def call(*args, **kwargs):
+        before, recorder.where = recorder.where, name
+        try:
+            return function(*args, **kwargs)
+        finally:
+            recorder.where = before
+    return call
+
+
+@pytest.fixture
+def window(request, tmp_path):
+    size, scale, lang = request.param
+    (tmp_path / "settings.json").write_text(json.dumps({"ui_scale": scale, "lang": lang}))
+    pygame.init()
+    pygame.display.set_mode(size)
+    screen = Screen(size, 0, pygame.display.get_surface())
+    screen.recorder = Recorder()
+    yield size, scale, lang, screen, tmp_path
+    gc.collect()  # the games' fonts freed while pygame runs: their files are closed
+    pygame.quit()
+
+
+CASES = [(size, scale, lang) for size in SIZES for scale in SCALES for lang in LANGS]
+IDS = [f"{s[0]}x{s[1]}-{int(k * 100)}-{lang}" for s, k, lang in CASES]
+
+
+def draw_and_check(app, screen, where: str, panels: list[pygame.Rect], managers=(), widgets=True,
+                   overlays: dict[str, pygame.Rect] | None = None) -> list[str]:
+    recorder = screen.recorder
+    recorder.drawn, recorder.where = [], "under"  # overlays tag their own text while they draw
+    app.update(0.0)
+    app.draw()
+    window = screen.get_rect()
+    if callable(overlays):  # a panel that places itself while drawing
+        overlays = overlays()
+    if callable(panels):
+        panels = panels()
+    found = text_problems(recorder, window, [window, *panels], where, overlays)
+    for manager in ((app.manager,) if widgets else ()) + tuple(managers):
+        found += widget_problems(manager, window, where)
+    return found
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_every_game_screen_fits_its_text(window, monkeypatch):
+    size, _, lang, screen, saves = window
+    recorder = screen.recorder
+    real_blit = charts_module.Charts._blit
+
+    def charts_blit(self, surface, image, pos):  # the charts draw onto a cached surface first
+        local = (pos[0] + self.offset[0], pos[1] + self.offset[1])  # where on the cached surface
+        recorder.blitted(surface, image, local, offset=(-self.offset[0], -self.offset[1]))
+        real_blit(self, surface, image, pos)
+
+    monkeypatch.setattr(charts_module.Charts, "_blit", charts_blit)
+    session = Session("lesson_bottlenecks", 7, saves_dir=saves)
+    app = GameApp(session, lang, screen)
+    recorder.watch(app.fonts)
+    app.choice_script = [0] * 40
+    L = app.L
+    monkeypatch.setattr(app_module, "draw_country", tagged(recorder, "country", app_module.draw_country))
+    app._detail = tagged(recorder, "firm", app._detail)
+    app._end_screen = tagged(recorder, "end", app._end_screen)
+    app.why.draw = tagged(recorder, "why", app.why.draw)
+    app.glossary.draw_panel = tagged(recorder, "glossary", app.glossary.draw_panel)
+    app.lever_panel.draw = tagged(recorder, "lever", app.lever_panel.draw)
+    app.lesson.draw = tagged(recorder, "lesson", app.lesson.draw)
+    main = [pygame.Rect(0, 0, size[0], L.top), L.map, L.chart, L.ticker, L.desk]
+    problems = []
+    if app.curtain is not None:  # a lesson opens with its briefing
+        recorder.watch(app.fonts)
+        problems += draw_and_check(app, screen, "briefing", [], widgets=False)  # a curtain over the widgets
+        app.curtain = None
+    app.desk.focused = None
+    for _ in range(3):
+        app.end_turn()
+    app.update(0.0)
+    if app.forecasts is not None:
+        app.forecasts.wait()
+    problems += draw_and_check(app, screen, "map+desk", main)
+    key = next(iter(app.desk.widgets.values()))[0] if app.desk.widgets else None
+    row = app.desk.row_rect(key) if key else None
+    if row is not None:
+        app.pointer = row.center
+        app.update(0.0)
+        lever = lambda: {"lever": app.lever_panel.rect} if getattr(app.lever_panel, "rect", None) else {}  # noqa: E731
+        problems += draw_and_check(app, screen, "lever preview", main, overlays=lever)
+        app.pointer = None
+    app.detail = app.map.markers[0].name
+    problems += draw_and_check(app, screen, "firm panel", main, overlays={"firm": app.DETAIL_RECT})
+    app.detail, app.country_panel = None, "KOR"
+    problems += draw_and_check(app, screen, "country panel", main, overlays={"country": app.COUNTRY_RECT})
+    app.country_panel = None
+    app.toggle_charts()
+    charts = lambda: [pygame.Rect(0, 0, size[0], L.top), L.left, L.desk, *[r for _, r in app.charts.cells]]  # noqa: E731
+    problems += draw_and_check(app, screen, "charts", charts)
+    if app.charts.paged:  # a short screen: the components on a second page
+        app.charts.flip_page(1)
+        problems += draw_and_check(app, screen, "charts page 2", charts)
+        app.charts.flip_page(-1)
+    app.toggle_charts()
+    app.why.open("index")
+    problems += draw_and_check(app, screen, "why", main, overlays={"why": app.why.RECT})
+    app.why.close()
+    app.glossary.open = True
+    problems += draw_and_check(app, screen, "glossary", main, overlays={"glossary": app.glossary.RECT})
+    app.glossary.open = False
+    app.open_menu()
+    problems += draw_and_check(app, screen, "menu", main)
+    app.close_menu()
+    app.teacher.open()
+    problems += draw_and_check(app, screen, "teacher", [], [app.teacher.manager], widgets=False)
+    app.teacher.close()
+    app.lesson.open()
+    problems += draw_and_check(app, screen, "lesson", main, overlays={"lesson": app.lesson.rect})
+    app.lesson.close()
+    # an event's dialog, looked at on its first frame and answered
+    event = next(e for e in session.world.scenario.events if e.choices)
+    seen = []
+
+    def look(game, buttons):
+        if not seen:
+            seen.append(widget_problems(game._modal_manager, screen.get_rect(), "event dialog"))
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_1, mod=0, unicode="1", scancode=0))
+
+    app.modal_hook = look
+    app.choice_script = []
+    app.ask_choice(event)
+    problems += seen[0]
+    app.choice_script = [0] * 40
+    while not session.finished:
+        session.end_turn([])
+    app.rebuild()
+    problems += draw_and_check(app, screen, "end screen", main, overlays={"end": app.END_RECT})
+    app.close()
+    assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_the_title_screen_fits_its_text(window):
+    from game.ui.title import TitleScreen
+
+    _, _, lang, screen, saves = window
+    title = TitleScreen(screen, lang, saves)
+    screen.recorder.watch(title.fonts)
+    problems = []
+    for page in ("main", "new", "settings"):
+        title.page = page
+        title.build()
+        screen.recorder.drawn, screen.recorder.where = [], page
+        title.manager.update(0.0)
+        title.draw()
+        problems += text_problems(screen.recorder, screen.get_rect(), [screen.get_rect()], f"title {page}")
+        problems += widget_problems(title.manager, screen.get_rect(), f"title {page}")
+    assert not problems, report(problems)
