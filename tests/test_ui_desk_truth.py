@@ -9,24 +9,19 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
-import pygame
 import pytest
+from uitools import running_app
 
 from game.actions import ChipIncentive
 from game.text import tr
-from game.ui.app import SIZE, GameApp
 from game.ui.session import Session
 
 
 @pytest.fixture
 def app(tmp_path):
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
-    game = GameApp(Session("baseline", 7, saves_dir=tmp_path, autosave=False), "en", screen)
-    game.frame()
-    yield game
-    game.close()
-    pygame.quit()
+    with running_app(Session("baseline", 7, saves_dir=tmp_path, autosave=False)) as game:
+        game.frame()
+        yield game
 
 
 def texts(desk) -> list[str]:

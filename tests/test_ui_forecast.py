@@ -10,26 +10,22 @@ os.environ["SDL_AUDIODRIVER"] = "dummy"
 
 import pygame
 import pytest
-from uitools import post
+from uitools import post, running_app
 
 from game.text import quarter_name, tr
-from game.ui.app import CHART_RECT, IN_FORCE, SIZE, STAGED, GameApp
+from game.ui.app import CHART_RECT, IN_FORCE, STAGED
 from game.ui.charts import BASE
 from game.ui.session import Session
 
 
 @pytest.fixture
 def app(tmp_path):
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
     session = Session("baseline", 7, saves_dir=tmp_path, autosave=False)
     for _ in range(8):  # past the centre's opening, with twelve quarters left to forecast
         session.end_turn([])
-    game = GameApp(session, "en", screen)
-    game.frame()
-    yield game
-    game.close()
-    pygame.quit()
+    with running_app(session) as game:
+        game.frame()
+        yield game
 
 
 def hover(app, pos) -> None:

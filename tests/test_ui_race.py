@@ -9,23 +9,18 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
-import pygame
 import pytest
+from uitools import running_app
 
 from game.ui import report
-from game.ui.app import SIZE, GameApp
 from game.ui.session import Session
 
 
 @pytest.fixture
 def app(tmp_path):
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
-    game = GameApp(Session("baseline", 7, saves_dir=tmp_path, autosave=False, ai="team_korea"), "en", screen)
-    game.frame()
-    yield game
-    game.close()
-    pygame.quit()
+    with running_app(Session("baseline", 7, saves_dir=tmp_path, autosave=False, ai="team_korea")) as game:
+        game.frame()
+        yield game
 
 
 def test_the_charts_screen_ranks_every_country_and_highlights_korea(app):

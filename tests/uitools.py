@@ -3,6 +3,8 @@ the next frame exactly as a player's would be)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pygame
 
 
@@ -33,3 +35,19 @@ def hold(app, pos, frames: int, dt: float = 0.05) -> None:
         app.frame(dt)
     post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
     app.frame(dt)
+
+
+@contextlib.contextmanager
+def running_app(session, lang: str = "en"):
+    """A GameApp for `session` on a window of the default size (headless when the test set
+    SDL_VIDEODRIVER=dummy before importing pygame); the game is closed and pygame shut down after,
+    so its fonts' files are released."""
+    from game.ui.app import SIZE, GameApp
+
+    pygame.init()
+    game = GameApp(session, lang, pygame.display.set_mode(SIZE))
+    try:
+        yield game
+    finally:
+        game.close()
+        pygame.quit()
