@@ -17,7 +17,7 @@ the parent's world as it was at the fork (copy-on-write memory: no copy is made 
 it on, writes the result to a pipe and exits. The desktop's frames run on in the parent while the
 child uses the other core. A burst of slider events is coalesced as SDEverywhere's scheduler does
 it for En-ROADS: at most one run in progress and one queued, the latest settings replacing the
-queued ones. Where `os.fork` is not safe (macOS: see FORK_SAFE) or does not exist (Windows) the
+queued ones. Where `os.fork` is not safe (macOS: see game/child.py) or does not exist (Windows) the
 scheduler runs each forecast in `poll`, on `World.fork()`.
 
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
@@ -26,12 +26,10 @@ No pygame here: the desktop desk draws the lines, and the classroom could serve 
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import pickle
 import select
-import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,13 +37,8 @@ from dataclasses import dataclass, field
 
 from agents.controllers import Controller, LaissezFaire
 from game.actions import Action
+from game.child import FORK_SAFE, fork_child, write_all
 from game.score import country_breakdown
-
-# A forked child of the desktop game runs only Python and numpy and leaves with os._exit. On
-# Linux that is safe; on macOS a process that has started Cocoa (pygame's window) or Accelerate
-# must not run on after fork() without exec (Apple's frameworks are not fork-safe: Python's own
-# multiprocessing spawns there since 3.8), and Windows has no fork: both forecast in poll().
-FORK_SAFE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
 CACHE_SIZE = 64  # forecasts kept per turn (a slider dragged back to a setting already forecast)
 
@@ -280,30 +273,14 @@ class ForecastScheduler:
         return result
 
     def _fork(self, key, actions, submitted, baseline) -> None:
-        read, write = os.pipe()
-        for stream in (sys.stdout, sys.stderr):  # or the child would print buffered text again
-            with contextlib.suppress(Exception):
-                stream.flush()
-        pid = os.fork()
-        if pid == 0:  # the child: play on, answer, leave without running the parent's exit handlers
-            code = 0
+        def work(write: int) -> None:  # in the child: play on, answer
             try:
-                os.close(read)
-                os.nice(5)  # the window's frames come first when the cores are busy
-                gc.disable()  # a short run: collecting would touch (and copy) the parent's pages
-                try:
-                    data = pickle.dumps(("ok", self._payload(actions, baseline)))
-                except BaseException as exc:  # reported to the parent, which shows no forecast
-                    data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(write, view):]
-            except BaseException:
-                code = 70
-            finally:
-                os._exit(code)
-        os.close(write)
-        os.set_blocking(read, False)
+                data = pickle.dumps(("ok", self._payload(actions, baseline)))
+            except BaseException as exc:  # reported to the parent, which shows no forecast
+                data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+            write_all(write, data)
+
+        pid, read = fork_child(work)
         self.runs += 1
         self.running = _Run(pid=pid, fd=read, key=key, turn=self.world_of().turn, submitted=submitted)
 

@@ -141,6 +141,14 @@ def test_templates_choose_particles_and_units():
     assert strategy_name("laissez_faire", "en") == "laissez_faire"
 
 
+def test_english_counts_agree_with_their_nouns():
+    """`{n|+noun}`: "1 quarter", "2 quarters" (the cause log said "after 1 quarters")."""
+    assert fill("after {n|+quarter} of tests", n=1) == "after 1 quarter of tests"
+    assert fill("after {n|+quarter} of tests", n=6) == "after 6 quarters of tests"
+    assert tr("effect.budget_shock", "en").format(count=1, factor=2.5, quarters=8) == \
+        "budgets of 1 buyer x2.5 for 8 quarters"
+
+
 def test_the_checker_catches_what_the_issue_quotes():
     """The scan itself: each finding issue 17 quotes is caught, and good Korean passes."""
     for bad in ("리벨리온이(가) 생산", "중국(으)로의 수출", "AI: default_x", "[정책 KOR]", "점수: KOR 29.7, USA 41.7",

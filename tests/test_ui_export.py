@@ -6,7 +6,6 @@ benchmarks/bench_export.py, not here."""
 
 from __future__ import annotations
 
-import gc
 import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -16,28 +15,22 @@ import time
 
 import pygame
 import pytest
-from uitools import click, post
+from uitools import click, post, running_app
 
 from game.text import tr
-from game.ui.app import SIZE, GameApp
 from game.ui.exporter import STEPS, Export
 from game.ui.session import Session
 
 
 @pytest.fixture
 def finished(tmp_path):
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
     session = Session("lesson_bottlenecks", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
     while not session.finished:
         session.end_turn([])
-    app = GameApp(session, "en", screen)
-    app.curtain = None
-    app.frame()
-    yield app
-    app.close()
-    gc.collect()  # the games' fonts freed while pygame runs: their files are closed
-    pygame.quit()
+    with running_app(session) as app:
+        app.curtain = None
+        app.frame()
+        yield app
 
 
 def test_export_runs_in_the_background_and_the_window_keeps_answering(finished):

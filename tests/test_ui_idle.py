@@ -4,7 +4,6 @@ this saves is measured in benchmarks/bench_idle.py, not here."""
 
 from __future__ import annotations
 
-import gc
 import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -12,28 +11,22 @@ os.environ["SDL_AUDIODRIVER"] = "dummy"
 
 import pygame
 import pytest
-from uitools import post
+from uitools import post, running_app
 
 import game.ui.app as gameapp
-from game.ui.app import SIZE, GameApp
 from game.ui.session import Session
 
 
 @pytest.fixture
 def app(tmp_path):
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
-    game = GameApp(Session("baseline", 7, saves_dir=tmp_path), "en", screen)
-    game.choice_script = [0] * 20
-    game.end_turn()
-    if game.forecasts is not None:
-        game.update(0.0)
-        game.forecasts.wait()
-    game.frame()
-    yield game
-    game.close()
-    gc.collect()  # the games' fonts freed while pygame runs: their files are closed
-    pygame.quit()
+    with running_app(Session("baseline", 7, saves_dir=tmp_path)) as game:
+        game.choice_script = [0] * 20
+        game.end_turn()
+        if game.forecasts is not None:
+            game.update(0.0)
+            game.forecasts.wait()
+        game.frame()
+        yield game
 
 
 def settle(app) -> None:

@@ -4,6 +4,7 @@ the next frame exactly as a player's would be)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 
 import pygame
 
@@ -50,4 +51,5 @@ def running_app(session, lang: str = "en"):
         yield game
     finally:
         game.close()
+        gc.collect()  # the game's fonts freed while pygame runs: their files are closed
         pygame.quit()

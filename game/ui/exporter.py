@@ -15,15 +15,13 @@ path is known at once.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
-import sys
 import threading
 import time
 from pathlib import Path
 
-from game.forecast import FORK_SAFE
+from game.child import FORK_SAFE, fork_child, write_all
 
 STEPS = ("start", "replay", "charts", "write")  # what the child is doing, in order (strings ui.export.<step>)
 
@@ -83,34 +81,17 @@ class Export:
 
     # ------------------------------------------------------------------ the worker
     def _fork(self, world, scenario_name: str) -> None:
-        read, write = os.pipe()
-        for stream in (sys.stdout, sys.stderr):  # or the child would print buffered text again
-            with contextlib.suppress(Exception):
-                stream.flush()
-        pid = os.fork()
-        if pid == 0:  # the child: write the page, report each step, leave without the parent's exit handlers
-            code = 0
+        def work(write: int) -> None:  # in the child: write the page, report each step
+            def say(step: str) -> None:
+                write_all(write, (json.dumps({"step": step}) + "\n").encode())
+
             try:
-                os.close(read)
-                os.nice(5)  # the window's frames come first on a busy machine
-                gc.freeze()  # the parent's objects stay shared pages, not copied by the collector
+                message = {"done": str(build_debrief(world, scenario_name, self.out, say))}
+            except Exception as exc:  # reported to the window, which says it failed and why
+                message = {"error": str(exc) or type(exc).__name__}
+            write_all(write, (json.dumps(message) + "\n").encode())
 
-                def say(step: str) -> None:
-                    os.write(write, (json.dumps({"step": step}) + "\n").encode())
-
-                try:
-                    path = build_debrief(world, scenario_name, self.out, say)
-                    message = {"done": str(path)}
-                except Exception as exc:  # reported to the window, which says it failed and why
-                    message = {"error": str(exc) or type(exc).__name__}
-                os.write(write, (json.dumps(message) + "\n").encode())
-            except BaseException:
-                code = 70
-            finally:
-                os._exit(code)
-        os.close(write)
-        os.set_blocking(read, False)
-        self.pid, self.fd = pid, read
+        self.pid, self.fd = fork_child(work)
 
     def _thread(self, world, scenario_name: str) -> None:
         """Where fork is unsafe (macOS, Windows): the same steps in a thread of this process."""
