@@ -337,14 +337,17 @@ def _preview_choice(obs: Observation, choice) -> float:
 
 class HomeSupport(Controller):
     """A state that backs its producers: extra capex support for named home firms, equity
-    injections on a schedule (turn -> firm -> local currency)."""
+    injections on a schedule (turn -> firm -> local currency), and equity into the firms it
+    `backs` as their state-financed projects ask: each quarter what the project's instalment needs
+    beyond the firm's cash (Producer.pay_building), so the line comes when it is due."""
 
     def __init__(self, name: str, support: dict[str, float], equity: dict[int, dict[str, float]] | None = None,
-                 procurement: float | None = None) -> None:
+                 procurement: float | None = None, backs: tuple[str, ...] = ()) -> None:
         self.name = name
         self.support = support
         self.equity = equity or {}
         self.procurement = procurement
+        self.backs = backs
 
     def decide(self, obs):
         plan: list[Action] = []
@@ -357,6 +360,10 @@ class HomeSupport(Controller):
             if obs.policy.procurement_budget is None or abs(obs.policy.procurement_budget - wanted) > 1e-6 * wanted:
                 plan.append(Procurement(budget=wanted))
         plan += [Equity(firm=f, amount=a) for f, a in self.equity.get(obs.turn, {}).items() if f in obs.home_firms]
+        for name in self.backs:
+            firm = obs.home_firms.get(name)
+            if firm and firm["alive"] and (need := firm["building_due"] - firm["cash"]) > 0:
+                plan.append(Equity(firm=name, amount=need * obs.usd_rate * 1e9))
         return _fit(obs, [a for a in plan if obs.check([a]) is None])
 
 
@@ -405,8 +412,8 @@ def _defaults() -> dict[str, Callable[[], Controller]]:
         # capacity support of TSMC's projects on top (it used to, spent the whole budget and moved
         # no share). The NSTC compute fund has no modelled buyer. So: nothing beyond the standing credit.
         "TWN": StandingProgrammes,
-        # Rapidus: ~100B yen equity a year (cal 4d) and strong capex support.
-        "JPN": lambda: HomeSupport("default", {"Rapidus": 0.3}, {t: {"Rapidus": 100e9} for t in range(0, 20, 4)}),
+        # Rapidus: the state pays for its 2 nm line as construction asks (cal 4d) and supports its capex.
+        "JPN": lambda: HomeSupport("default", {"Rapidus": 0.3}, backs=("Rapidus",)),
         # EU Chips Act: no modelled producer; its AI factories buy as planned.
         "EU": StandingProgrammes,
         # Gulf compute buying: the sovereign funds double their planned purchases (cal 4g).

@@ -31,7 +31,9 @@ class Producer(Firm):
         self.lead_time = spec.lead_time
         self.capex_per_unit = spec.capex_per_unit
         self.invests = spec.invests
-        self.pipeline: list[list[float]] = [[parse_quarter(p.ready), p.amount] for p in spec.pipeline]
+        self.pipeline: list[list[float]] = [[parse_quarter(p.ready), p.amount] for p in spec.pipeline
+                                            if not p.to_pay]
+        self.building = [financed_project(p, None, model.start) for p in spec.pipeline if p.to_pay]
         self.payments: list[list[float]] = []  # [quarters left, US$ B per quarter]
         self.demand_est: float | None = None
         self.growth_est = 0.0
@@ -139,7 +141,8 @@ class Producer(Firm):
         """What it may build more of: (line, capacity built and planned, orders it expects now, their
         growth a quarter, margin a quarter per unit in US$ B). One line for most producers (the
         market's growth its trend); a foundry has one per node (that node's own trend)."""
-        yield None, self.capacity + sum(p[1] for p in self.pipeline), self.demand_est, self.growth_est, \
+        yield None, self.capacity + sum(p[1] for p in self.pipeline) + sum(b[0] for b in self.building), \
+            self.demand_est, self.growth_est, \
             (self.price - self.unit_cost) / 1000
 
     def capacity_wanted(self, expected: float, margin: float, support: float, params) -> float:
@@ -162,12 +165,48 @@ class Producer(Firm):
             payment[0] -= 1
         self.payments = [p for p in self.payments if p[0] > 0]
 
+    def pay_building(self, now: int) -> float:
+        """Pay this quarter's instalments on the projects still being paid for (`building`: [amount,
+        line, US$ B left, US$ B a quarter as scheduled]), from cash in hand: a venture with no
+        revenue yet builds with the money it has been given, and lenders do not finance a fab
+        with no customers (cal 7.6: Rapidus has none reported). A project paid in full comes on
+        line next quarter; an instalment unpaid, or paid in part, delays it by that part of a
+        quarter. Returns the US$ B of instalments left unpaid this quarter."""
+        unpaid = 0.0
+        if not self.alive:
+            return unpaid
+        still = []
+        for project in self.building:
+            amount, line, left, instalment = project
+            due = min(instalment, left)
+            pay = min(due, max(self.cash - self.costs, 0.0))
+            self.costs += pay
+            unpaid += due - pay
+            project[2] = left - pay
+            if project[2] <= 1e-9 * instalment:
+                self.add_project(now + 1, amount, line)
+            else:
+                still.append(project)
+        self.building = still
+        return unpaid
+
+    def building_due(self) -> float:
+        """US$ B the projects being paid for ask for this quarter (what a backer must find)."""
+        return sum(min(instalment, left) for _, _, left, instalment in self.building) if self.alive else 0.0
+
     def sell(self, quantity: float) -> None:
         """Book a quarter's shipments: quantity in market units, price per unit in US$ thousand
         (wafers, packages) or US$ (HBM GB), so revenue in US$ B is quantity x price / 1000."""
         self.output = quantity
         self.revenue = quantity * self.price / 1000
         self.costs += quantity * self.unit_cost / 1000
+
+
+def financed_project(spec, line: str | None, start: int) -> list:
+    """A scheduled project still to be paid for: [amount, line, US$ B left, US$ B a quarter], its
+    cost spread evenly over the quarters from the start to the quarter before it is due."""
+    quarters = max(parse_quarter(spec.ready) - start, 1)
+    return [spec.amount, line, spec.to_pay, spec.to_pay / quarters]
 
 
 class Foundry(Producer):
@@ -202,6 +241,7 @@ class Foundry(Producer):
         self.order = [n.node for n in spec.nodes]  # oldest class first
         self.nodes: dict[str, dict] = {}
         self.pipeline: list[list] = []  # [ready quarter, amount, node class]
+        self.building: list[list] = []  # see Producer.pay_building
         for n in spec.nodes:
             d0, floor = self.defects_at(n.yield0), self.defects_at(n.yield_max)
             self.nodes[n.node] = {
@@ -210,7 +250,8 @@ class Foundry(Producer):
                 "price": n.price, "list_price": n.price, "unit_cost": n.unit_cost, "d0": d0, "floor": floor,
                 "volume0": n.volume0, "volume": n.volume0, "defects": d0, "output": 0.0, "revenue": 0.0, "asked": 0.0,
             }
-            self.pipeline += [[parse_quarter(p.ready), p.amount, n.node] for p in n.pipeline]
+            self.pipeline += [[parse_quarter(p.ready), p.amount, n.node] for p in n.pipeline if not p.to_pay]
+            self.building += [financed_project(p, n.node, start) for p in n.pipeline if p.to_pay]
         self.other_share = spec.other_share
         self.mature_revenue = spec.mature_revenue
         self.mature_growth = spec.mature_growth
@@ -292,7 +333,8 @@ class Foundry(Producer):
         for node, state in self.nodes.items():
             if state["opens"] > now + self.lead_time:
                 continue
-            planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node)
+            planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node) \
+                + sum(b[0] for b in self.building if b[1] == node)
             demand = max((state.get("demand_est") or 0.0) + self.announced(node, now), 0.0)
             yield node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000
 

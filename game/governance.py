@@ -331,7 +331,8 @@ class Governance:
         record = world.record_now
         national = world.national_buyer(country_id)
         home = {a.name: {"kind": a.kind, "capacity": a.capacity, "cash": a.cash, "price": a.price,
-                         "alive": a.alive, "output": a.output}
+                         "alive": a.alive, "output": a.output,
+                         "building_due": a.building_due() if hasattr(a, "building_due") else 0.0}
                 for a in self.home_firms[country_id]}
         last = world.turn - 1 if world.in_turn else world.turn
         deciding = world.now if world.in_turn else world.now + 1  # the quarter this observation decides

@@ -591,6 +591,11 @@ class World(Model):
             producer.commission(self.now)
             producer.invest(self.params, self.countries[producer.country], self.now)
             producer.pay_capex()
+            if producer.building and (unpaid := producer.pay_building(self.now)) > 1e-9:
+                # a state-financed project short of its instalment slips (Producer.pay_building)
+                self.note("mechanism", producer.country, "cause.project_unpaid", firm=producer.name,
+                          amount=unpaid, targets=["foundry_share", "hbm_share", "leading_edge_capacity_share"],
+                          **{f"amount_{lang}": describe.money(unpaid * 1e9, lang, "USD") for lang in LANGUAGES})
             if producer.support_decided:
                 self.note("mechanism", producer.country, "cause.capacity_support", firm=producer.name,
                           amount=producer.invested, targets=["hbm_share", "foundry_share"],

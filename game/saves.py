@@ -203,7 +203,7 @@ def autosave(world, scenario_name: str, folder: Path = SAVES_DIR / "autosave") -
 
 # ---------------------------------------------------------------------- the world's state
 
-PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "payments", "demand_est",
+PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "building", "payments", "demand_est",
                    "growth_est", "orders", "outages", "output", "revenue")
 FIELDS = {
     "foundry": (*PRODUCER_FIELDS, "nodes", "mature_revenue"),

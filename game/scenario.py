@@ -188,8 +188,15 @@ class Params(Strict):
 
 
 class Pipeline(Strict):
+    """A scheduled project: `amount` of capacity on line in quarter `ready`. A project whose money
+    is still to be found (`to_pay`, US$ B at the start, > 0: a state-financed venture such as
+    Rapidus's 2 nm line) is built only as its firm pays for it from cash in hand, in equal
+    instalments up to `ready`; an instalment unpaid makes it slip (docs/model.md, "Capacity").
+    Without `to_pay` the project's money was committed before the start."""
+
     amount: NonNeg
     ready: Quarter
+    to_pay: NonNeg = 0.0
 
 
 class YieldCurve(Strict):
@@ -242,9 +249,8 @@ class Producer(Strict):
     pipeline: list[Pipeline] = []
 
 
-class NodePipeline(Strict):
-    amount: NonNeg
-    ready: Quarter
+class NodePipeline(Pipeline):
+    """A scheduled project on one of a foundry's processes (see `Pipeline`)."""
 
 
 class FoundryNode(YieldCurve):

@@ -1,0 +1,99 @@
+"""State-financed projects (docs/model.md, "Capacity": scheduled projects still to be paid for):
+Rapidus's 2 nm line comes on line when Japan pays for it and slips when nobody does, the firm never
+pays more than the cash it holds, and a slip is in the cause log so Why? can name it."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.controllers import make_controller
+from agents.producers import financed_project
+from game.model import World
+from game.scenario import Pipeline, Scenario, load_scenario
+
+
+@cache
+def baseline() -> Scenario:
+    return load_scenario("baseline")
+
+
+def rapidus_capacity(strategy: str, turns: int = 11, seed: int = 0) -> tuple[list[float], World]:
+    world = World(baseline(), seed=seed, controllers={"JPN": make_controller("JPN", strategy)})
+    capacity = []
+    for _ in range(turns):
+        world.step()
+        capacity.append(world.by_name["Rapidus"].capacity)
+    return capacity, world
+
+
+def test_the_line_comes_when_due_if_japan_pays_for_it():
+    """Japan's real programme puts equity into Rapidus as construction asks (cal 4d), so the line
+    is on in 2027Q2 (the tenth quarter), not before."""
+    capacity, world = rapidus_capacity("default")
+    assert capacity[8] == 0.0 and capacity[9] == pytest.approx(18.0)
+    assert world.by_name["Rapidus"].building == []
+
+
+def test_an_unfunded_line_slips_and_the_log_says_why():
+    """Doing nothing leaves Rapidus to pay from the ~US$4B it holds: it pays what it can, then the
+    line stalls, and each short quarter is a cause Why? can show."""
+    capacity, world = rapidus_capacity("laissez_faire")
+    assert max(capacity) == 0.0
+    [(amount, line, left, _)] = world.by_name["Rapidus"].building
+    assert (amount, line) == (18.0, "2nm") and 0 < left < 5.1
+    unpaid = [c for turn in world.causes for c in turn if c["key"] == "cause.project_unpaid"]
+    assert unpaid and all(c["country"] == "JPN" for c in unpaid)
+    assert "Rapidus" in unpaid[-1]["en"] and "라피더스" in unpaid[-1]["ko"]
+
+
+def test_the_backer_sees_what_the_project_asks():
+    """The observation tells a state what its financed firm's instalment is this quarter, which is
+    how a controller (or a team at the desk) can fund it."""
+    world = World(baseline(), seed=0)
+    seen = world.governance.observe("JPN").home_firms["Rapidus"]
+    assert seen["building_due"] == pytest.approx(5.1 / 9)
+
+
+class Firm:
+    """Just what Producer.pay_building reads and writes."""
+
+    alive = True
+
+    def __init__(self, cash: float, building: list[list]) -> None:
+        self.cash, self.costs, self.building, self.pipeline = cash, 0.0, building, []
+
+    def add_project(self, ready, size, line=None):
+        self.pipeline.append([ready, size, line])
+
+
+@settings(max_examples=200, deadline=None)
+@given(cash=st.floats(-5, 10), to_pay=st.floats(0.01, 8), quarters=st.integers(1, 12),
+       injections=st.lists(st.floats(0, 3), min_size=1, max_size=20))
+def test_a_project_is_paid_from_cash_in_hand_and_comes_only_when_paid(cash, to_pay, quarters, injections):
+    """Whatever money arrives: the firm never pays more than the cash it holds, what it pays is
+    what the project's account loses (money is conserved), and the project comes on line the
+    quarter after its last instalment, never earlier."""
+    from agents.producers import Producer
+
+    spec = Pipeline(amount=10.0, ready="2027Q1", to_pay=to_pay)
+    firm = Firm(cash, [financed_project(spec, "2nm", 108 - quarters)])
+    paid_total = 0.0
+    for now, equity in enumerate(injections, start=100):
+        firm.cash += equity
+        firm.costs = 0.0
+        before = firm.building[0][2] if firm.building else 0.0
+        Producer.pay_building(firm, now)
+        assert firm.costs <= max(firm.cash, 0.0) + 1e-12
+        after = firm.building[0][2] if firm.building else 0.0
+        assert firm.costs == pytest.approx(before - after, abs=1e-9)
+        paid_total += firm.costs
+        firm.cash -= firm.costs
+        if firm.pipeline:
+            assert firm.pipeline == [[now + 1, 10.0, "2nm"]] and not firm.building
+            break
+    assert paid_total <= to_pay + 1e-9
+    assert bool(firm.pipeline) == (paid_total >= to_pay * (1 - 1e-9))
