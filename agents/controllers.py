@@ -243,7 +243,9 @@ class Adaptive(Controller):
       binds them (the centre's money would wait in a queue);
     - prices: when the HBM price rose last quarter (HBM short), capacity support for the home HBM
       makers, withdrawn when it falls;
-    - its firms: equity to a home designer whose cash has run out (an exit loses its share);
+    - its firms: equity to a home designer whose cash has run out (an exit loses its share), and
+      to a home firm whose state-financed project asks more this quarter than the firm holds
+      (the project would slip: Producer.pay_building);
     - the market: once a year it aligns with the side whose designers sell most accelerators (and
       so buy most HBM and leading-edge wafers), or stays balanced when neither does;
     - events: each choice is previewed two quarters ahead and the best taken.
@@ -291,6 +293,7 @@ class Adaptive(Controller):
                     plan.append(CapacitySupport(firm=h, rate=0.0))
         self.last_hbm_price = price
         plan += [Equity(firm=d, amount=0.05 * obs.usd_rate * 1e9) for d in designers if obs.home_firms[d]["cash"] < 0]
+        plan += project_equity(obs, obs.home_firms)
         plan = [a for a in plan if obs.check([a]) is None]
         return self.within_budget(obs, plan)
 
@@ -324,6 +327,17 @@ class Adaptive(Controller):
         scores = [_preview_choice(obs, choice) if obs.check(list(choice.actions)) is None else -1.0
                   for choice in event.choices]
         return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
+def project_equity(obs: Observation, firms) -> list[Action]:
+    """Equity into each of `firms` (home firm names) whose state-financed projects ask more this
+    quarter than the firm holds (`building_due` beyond its cash), so they do not slip."""
+    plan: list[Action] = []
+    for name in firms:
+        firm = obs.home_firms.get(name)
+        if firm and firm["alive"] and (need := firm["building_due"] - firm["cash"]) > 0:
+            plan.append(Equity(firm=name, amount=need * obs.usd_rate * 1e9))
+    return plan
 
 
 def _preview_choice(obs: Observation, choice) -> float:
@@ -360,10 +374,7 @@ class HomeSupport(Controller):
             if obs.policy.procurement_budget is None or abs(obs.policy.procurement_budget - wanted) > 1e-6 * wanted:
                 plan.append(Procurement(budget=wanted))
         plan += [Equity(firm=f, amount=a) for f, a in self.equity.get(obs.turn, {}).items() if f in obs.home_firms]
-        for name in self.backs:
-            firm = obs.home_firms.get(name)
-            if firm and firm["alive"] and (need := firm["building_due"] - firm["cash"]) > 0:
-                plan.append(Equity(firm=name, amount=need * obs.usd_rate * 1e9))
+        plan += project_equity(obs, self.backs)
         return _fit(obs, [a for a in plan if obs.check([a]) is None])
 
 

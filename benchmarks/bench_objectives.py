@@ -56,6 +56,17 @@ def real_programme(country: str) -> str | None:
     return "default" if "default" in strategy_names(country) else None
 
 
+def in_force_only(country: str) -> bool:
+    """Whether the country's real programme is only what the scenario runs in every game (standing
+    credits, a national centre's plan: agents.controllers.StandingProgrammes, whose `decide` never
+    acts), so that `default` and `laissez_faire` are the same game by construction: Taiwan's
+    credits (cal 4h) and the EU's AI factories (cal 4e)."""
+    from agents.controllers import make_controller
+
+    decide = getattr(type(make_controller(country, "default")), "decide", None)
+    return bool(getattr(decide, "acts_never", False))
+
+
 def play(seats=None, strategies=None, role="KOR", seeds=20, workers=None):
     from game.tournament.api import Tournament
 
@@ -94,7 +105,10 @@ def countries_section(seeds: int, workers) -> tuple[str, dict]:
         means = {s: t_interval(games[games.strategy == s]["total"].to_numpy(float)) for s in names}
         gain = t_interval(paired(games, real, "laissez_faire"))
         verdict = "beats" if gain[1] > 0 else ("loses" if gain[2] < 0 else "tie")
-        verdict = verdict if programme is not None else "no programme"
+        if programme is None:
+            verdict = "no programme"
+        elif programme == "default" and in_force_only(country):
+            verdict = "in force" if gain[1] <= 0 <= gain[2] else verdict
         spreads = [(t_interval(paired(games, a, b)), a, b) for i, a in enumerate(names) for b in names[i + 1:]]
         widest, a, b = max(spreads, key=lambda s: abs(s[0][0]))
         differ = widest[1] > 0 or widest[2] < 0
@@ -198,6 +212,9 @@ def main(argv=None) -> int:
               f"- Real programme beats doing nothing on the country's own objective: {', '.join(beats) or 'none'} "
               f"(of {len(summary)}); the others: " + ", ".join(f"{c} {s['verdict']}" for c, s in summary.items()
                                                               if s["verdict"] != "beats") + ".",
+              "- 'in force': the country's real programme is what the scenario runs in every game (standing "
+              "credits, a national centre's plan), so its `default` never acts and is doing nothing's game by "
+              "construction; 'no programme': the game gives the country no `default` of its own.",
               f"- Boards whose strategies do not differ beyond noise: {', '.join(flat) or 'none'}.",
               f"- Head to head, Korea's ranking changes with the USA strategy it meets: {'yes' if changed else 'no'}.",
               ""]
