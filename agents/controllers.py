@@ -335,7 +335,7 @@ def project_equity(obs: Observation, firms) -> list[Action]:
     plan: list[Action] = []
     for name in firms:
         firm = obs.home_firms.get(name)
-        if firm and firm["alive"] and (need := firm["building_due"] - firm["cash"]) > 0:
+        if firm and firm["alive"] and firm["building_due"] > 0 and (need := firm["building_due"] - firm["cash"]) > 0:
             plan.append(Equity(firm=name, amount=need * obs.usd_rate * 1e9))
     return plan
 

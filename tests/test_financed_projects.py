@@ -97,3 +97,20 @@ def test_a_project_is_paid_from_cash_in_hand_and_comes_only_when_paid(cash, to_p
             break
     assert paid_total <= to_pay + 1e-9
     assert bool(firm.pipeline) == (paid_total >= to_pay * (1 - 1e-9))
+
+
+def test_project_equity_answers_only_a_project_the_firm_cannot_pay():
+    """A state tops up a firm only for the instalment its financed project asks beyond its cash:
+    a firm in debt with no such project (Micron, Intel) gets nothing from this rule, and one that
+    holds enough gets nothing either."""
+    from types import SimpleNamespace
+
+    from agents.controllers import project_equity
+
+    firms = {"Rapidus": {"alive": True, "building_due": 0.6, "cash": 0.2},
+             "Micron": {"alive": True, "building_due": 0.0, "cash": -3.0},
+             "Flush": {"alive": True, "building_due": 0.6, "cash": 2.0},
+             "Gone": {"alive": False, "building_due": 0.6, "cash": -1.0}}
+    obs = SimpleNamespace(home_firms=firms, usd_rate=155.0)
+    [equity] = project_equity(obs, firms)
+    assert equity.firm == "Rapidus" and equity.amount == pytest.approx(0.4 * 155.0 * 1e9)
