@@ -31,5 +31,23 @@ def test_every_country_has_a_board_with_a_verdict(capsys):
     for country in ("KOR", "USA", "CHN", "TWN", "JPN", "EU", "GCC", "ROW"):
         assert f"| {country} | " in text
     assert "| ROW | (none) |" in text and "no programme" in text, "the rest of the world has no programme to test"
-    assert "## 2. Head to head: 3 KOR x 3 USA x 2 CHN strategies" in text
+    assert "## 2. Head to head: 4 KOR x 3 USA x 2 CHN strategies" in text
+    assert "in force" in text, "Taiwan's and the EU's programmes are what every game runs"
     assert "Ranking changes with the opponent:" in text
+
+
+def test_an_interaction_is_the_difference_of_paired_differences():
+    """Korea's a beats b against the USA's u by 1 on every seed and loses by 1 against v: the
+    order flips and the interaction is +2 on every seed, so its interval excludes 0."""
+    rows = []
+    for seed in range(4):
+        for usa, (a, b) in {"u": (31.0 + seed, 30.0 + seed), "v": (30.0 + seed, 31.0 + seed)}.items():
+            for kor, score in (("a", a), ("b", b)):
+                rows.append({"outcome": "ok", "seed": seed, "s_KOR": score,
+                             "lineup": f"KOR={kor} | USA={usa} | CHN=default"})
+    import pandas as pd
+
+    lines = bench.interaction_lines(pd.DataFrame(rows), {"u": ["a", "b"], "v": ["b", "a"]})
+    assert len(lines) == 4 and "a - b: +1.00" in lines[-1] and "interaction +2.00 [+2.00, +2.00]" in lines[-1]
+    assert lines[-1].endswith("beyond noise.")
+    assert bench.seat_strategy("KOR=team_korea(scale=0.5) | USA=default", "KOR") == "team_korea(scale=0.5)"
