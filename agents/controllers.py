@@ -69,7 +69,7 @@ class AllNvidia(Controller):
 
     def decide(self, obs):
         if obs.turn == 0 and obs.national_buyer:
-            return [Procurement(budget=obs.plan_procurement, mix={"leader": 1.0})]
+            return [Procurement(mix={"leader": 1.0})]  # the growing plan, all from the leader
         return []
 
 
@@ -105,7 +105,7 @@ class TeamKorea(Controller):
         hbm = [n for n, f in obs.home_firms.items() if f["kind"] == "hbm_maker"]
         plan: list[Action] = []
         if obs.national_buyer:
-            plan.append(Procurement(budget=obs.plan_procurement, mix=self.mix()))
+            plan.append(Procurement(mix=self.mix()))  # the mix only: the centre keeps its growing plan
         # each rate scaled, then held at its lever's maximum (scale 3 asks more than a lever can give)
         plan += [FoundrySubsidy(rate=min(0.5 * s, 1.0)), ChipIncentive(rate=min(0.3 * s, 0.5)),
                  TradeStance(stance="balanced")]
@@ -279,7 +279,7 @@ class Adaptive(Controller):
             elif binding - {"demand", None}:
                 self.domestic = max(self.domestic - self.step, 0.3)
             mix = {"domestic": round(self.domestic, 2), "leader": round(0.9 - self.domestic, 2), "other": 0.1}
-            plan.append(Procurement(budget=obs.plan_procurement, mix=mix))
+            plan.append(Procurement(mix=mix))  # its growing plan, this mix
         if "demand" in binding and policy.chip_incentive < 0.5 and obs.turn > 0:
             plan.append(ChipIncentive(rate=min(policy.chip_incentive + 0.1, 0.5)))
         price = obs.prices.get("hbm")

@@ -62,7 +62,7 @@ class Procure(Controller):
         self.mix = mix
 
     def decide(self, obs):
-        return [Procurement(budget=obs.plan_procurement, mix=self.mix)] if obs.turn == 0 else []
+        return [Procurement(mix=self.mix)] if obs.turn == 0 else []  # the mix; the plan runs on
 
 
 def with_event(scenario: Scenario, event_id: str, **update) -> Scenario:

@@ -228,7 +228,7 @@ def lever_configs() -> list[Config]:
     for mix, word, said, lower in mixes:
         configs.append(Config(
             f"procurement@{word}", "procurement", f"planned volume, mix {said}", dose_of=lower,
-            actions=lambda obs, m=mix: [Procurement(budget=obs.plan_procurement, mix=m)] if obs.national_buyer else [],
+            actions=lambda obs, m=mix: [Procurement(mix=m)] if obs.national_buyer else [],
             targets=(Target("KOR.domestic_compute_share", +1, SHARE),
                      Target("KOR.accelerator_share", +1, SMALL_SHARE),
                      Target("KOR.single_vendor_dependence", -1, SHARE))))

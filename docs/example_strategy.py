@@ -21,8 +21,7 @@ class HomeChips:
             return []
         plan = []
         if obs.national_buyer:
-            plan.append(Procurement(budget=obs.plan_procurement,
-                                    mix={"leader": 0.4, "domestic": 0.5, "other": 0.1}))
+            plan.append(Procurement(mix={"leader": 0.4, "domestic": 0.5, "other": 0.1}))  # the plan, this mix
         plan += [ChipIncentive(rate=0.3), ServiceIncentive(rate=0.2)]
         # obs.check(actions) returns None if the seam would accept them, else the reason.
         return [action for action in plan if obs.check([action]) is None]

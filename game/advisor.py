@@ -120,7 +120,7 @@ def _rivals(world, country_id: str, lang: str) -> list[Advice]:
 def _centre(world, country_id: str, lang: str) -> list[Advice]:
     """A national centre that has not opened yet: procurement set now buys nothing until then."""
     buyer = world.national_buyer(country_id)
-    deciding = world.now if world.in_turn else world.now + 1
+    deciding = world.deciding
     if buyer is None or buyer.opens <= deciding:
         return []
     return [Advice("procurement", "centre_not_open", {"date": quarter_name(buyer.opens, lang)})]

@@ -204,7 +204,7 @@ def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, l
         plan = max(world.planned_procurement(view.country, view.effective_policy()), 0)
         top = int(max(600, 2 * plan / 1e9) // 50 * 50)
         national = world.national_buyer(code)
-        deciding_for = world.now if world.in_turn else world.now + 1  # the quarter these levers act in
+        deciding_for = world.deciding  # the quarter these levers act in
         opening = [("note", "procurement.opens", tr("ui.desk.centre_opens", lang).format(
             date=quarter_name(national.opens, lang)))] if deciding_for < national.opens else []
         sections.append(("lever.procurement", [

@@ -192,7 +192,7 @@ def _choice_actions(kind: str, index: int, obs, has_llm_market: bool) -> list[Ac
     if kind == "foundry_subsidy":
         return [FoundrySubsidy(rate=value)] if any(f["kind"] == "foundry" for f in firms.values()) else []
     if kind == "procurement":
-        return [Procurement(budget=max(float(obs.plan_procurement), 0.0), mix=value)] if obs.national_buyer else []
+        return [Procurement(mix=value)] if obs.national_buyer else []  # the centre keeps its growing plan
     if kind == "chip_incentive":
         return [ChipIncentive(rate=value)]
     if kind == "service_incentive":

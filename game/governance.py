@@ -335,11 +335,11 @@ class Governance:
                          "building_due": a.building_due() if hasattr(a, "building_due") else 0.0}
                 for a in self.home_firms[country_id]}
         last = world.turn - 1 if world.in_turn else world.turn
-        deciding = world.now if world.in_turn else world.now + 1  # the quarter this observation decides
+        deciding = world.deciding  # the quarter this observation decides
         queued = [(ready, action) for ready, owner, action in self.pending if owner == country_id]  # as of now
         return Observation(
             country=country_id, turn=last,
-            date=world.quarter_label(world.now if world.in_turn else world.now + 1),
+            date=world.quarter_label(world.deciding),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
             policy=country.policy.copy(), indicators=Deferred(_seen_part, record, "indicators", 2),

@@ -85,7 +85,7 @@ def quarter_cost(world, code: str, kind: str, target: str | None, policy, quarte
         return policy.convergence.get(target, 0.0) * levers.convergence_cost_share * \
             country.to_local(industry.base_output) if industry is not None else 0.0
     if kind == "capacity_support" and target:  # the instalments still owed on projects under way
-        ahead = quarter - (world.now if world.in_turn else world.now + 1)
+        ahead = quarter - world.deciding
         return sum(pay for left, pay, firm in country.commitments
                    if firm.name == target and firm.alive and left > ahead)
     return 0.0
@@ -113,7 +113,7 @@ def preview(world, code: str, key: str, actions: list) -> LeverPreview:
             action.apply(chosen, world, country)
     lags = world.scenario.levers.lags if world.scenario.levers is not None else {}
     lag = lags.get(kind, 0)
-    decided = world.now if world.in_turn else world.now + 1
+    decided = world.deciding
     last = world.start + world.turns - 1
     takes_effect = decided + lag
     first = takes_effect
@@ -148,7 +148,7 @@ def unpaid_commitment(world, code: str, actions: list) -> float:
     budget check: `World.procurement_cost`), but nothing is paid until it opens: what the desk
     takes off "cost this quarter" for it."""
     buyer = world.national_buyer(code)
-    deciding = world.now if world.in_turn else world.now + 1
+    deciding = world.deciding
     if buyer is None or deciding >= buyer.opens:
         return 0.0
     policy = staged_policy(world, code, actions)

@@ -288,6 +288,13 @@ class World(Model):
     def date(self) -> str:
         return quarter_label(self.now)
 
+    @property
+    def deciding(self) -> int:
+        """The quarter a decision made now acts in: this one while a quarter is open (controllers
+        decide in its policy phase), else the next (the desk, a preview or a learning environment
+        between quarters). Costs estimated for a decision are the costs of that quarter."""
+        return self.now if self.in_turn else self.now + 1
+
     quarter_label = staticmethod(quarter_label)
     quarter_of = staticmethod(parse_quarter)
 
@@ -514,17 +521,17 @@ class World(Model):
                 industry.programme = max(industry.base_programme, funded)
 
     def procurement_cost(self, country: Country, policy) -> float:
-        """Local currency the national centre will cost this quarter under `policy`: its planned
-        volume (`planned_procurement`), but nothing for a plan whose centre has not opened yet (a
-        commitment counts even before the centre opens)."""
+        """Local currency the national centre will cost in the quarter being decided (`deciding`)
+        under `policy`: its planned volume (`planned_procurement`), but nothing for a plan whose
+        centre has not opened yet (a commitment counts even before the centre opens)."""
         buyer = self.national_buyer(country.name)
-        if buyer is None or (policy.procurement_budget is None and self.now < buyer.opens):
+        if buyer is None or (policy.procurement_budget is None and self.deciding < buyer.opens):
             return 0.0
         return self.planned_procurement(country, policy)
 
     def planned_procurement(self, country: Country, policy=None) -> float:
         """Local currency a quarter the national centre is set to spend once it is open: the
-        volume `policy` commits it to, else its plan at opening (or now, once open). Before the
+        volume `policy` commits it to, else its plan at opening (or in the quarter being decided, once open). Before the
         centre opens its cost this quarter is 0, but a volume set now is what it will buy, so the
         desk and the strategies start from this, never from 0 (a zero volume buys nothing)."""
         buyer = self.national_buyer(country.name)
@@ -532,7 +539,7 @@ class World(Model):
             return 0.0
         if policy is not None and policy.procurement_budget is not None:
             return policy.procurement_budget
-        return country.to_local(buyer.planned_budget(max(self.now, buyer.opens)))
+        return country.to_local(buyer.planned_budget(max(self.deciding, buyer.opens)))
 
     def national_buyer(self, country: str) -> ComputeBuyer | None:
         """The country's national compute centre (its first, as listed), or None. Buyers and
@@ -591,11 +598,8 @@ class World(Model):
             producer.commission(self.now)
             producer.invest(self.params, self.countries[producer.country], self.now)
             producer.pay_capex()
-            if producer.building and (unpaid := producer.pay_building(self.now)) > 1e-9:
-                # a state-financed project short of its instalment slips (Producer.pay_building)
-                self.note("mechanism", producer.country, "cause.project_unpaid", firm=producer.name,
-                          amount=unpaid, targets=["foundry_share", "hbm_share", "leading_edge_capacity_share"],
-                          **{f"amount_{lang}": describe.money(unpaid * 1e9, lang, "USD") for lang in LANGUAGES})
+            if producer.building:
+                self.pay_financed_projects(producer)
             if producer.support_decided:
                 self.note("mechanism", producer.country, "cause.capacity_support", firm=producer.name,
                           amount=producer.invested, targets=["hbm_share", "foundry_share"],
@@ -604,6 +608,24 @@ class World(Model):
         for designer in self.designers:
             designer.plan(self.params.growth_expectation_cap)
         self.pool.move(self)  # phone, PC and networking chips drift towards the cheapest good die
+
+    def pay_financed_projects(self, producer) -> None:
+        """A producer's state-financed projects paid as far as its cash goes (Producer.pay_building),
+        and the cause log told what that means: an instalment short slips the line, the last one
+        paid brings it on line next quarter (so Why? can name the money behind a new line)."""
+        under_way = {id(project): project[0] for project in producer.building}
+        unpaid = producer.pay_building(self.now)
+        targets = ["foundry_share", "hbm_share", "leading_edge_capacity_share"]
+        if unpaid > 1e-9:
+            self.note("mechanism", producer.country, "cause.project_unpaid", firm=producer.name, amount=unpaid,
+                      targets=targets,
+                      **{f"amount_{lang}": describe.money(unpaid * 1e9, lang, "USD") for lang in LANGUAGES})
+        left = {id(project) for project in producer.building}
+        for key, amount in under_way.items():
+            if key not in left:
+                self.note("mechanism", producer.country, "cause.project_paid", firm=producer.name, amount=amount,
+                          targets=targets,
+                          **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
 
     @property
     def other_demand(self) -> float:

@@ -36,6 +36,9 @@ def test_the_line_comes_when_due_if_japan_pays_for_it():
     capacity, world = rapidus_capacity("default")
     assert capacity[8] == 0.0 and capacity[9] == pytest.approx(18.0)
     assert world.by_name["Rapidus"].building == []
+    # the quarter its last instalment was paid, the cause log says the line comes next quarter
+    [paid] = [c for causes in world.causes for c in causes if c["key"] == "cause.project_paid"]
+    assert paid["turn"] == 9 and "Rapidus" in paid["en"] and "라피더스" in paid["ko"]
 
 
 def test_an_unfunded_line_slips_and_the_log_says_why():

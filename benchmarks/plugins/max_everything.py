@@ -9,8 +9,8 @@ nothing must score clearly below one that reads the state. A plug-in as the tour
 
 - every rate (`foundry_subsidy`, `chip_incentive`, `service_incentive`, `capacity_support` for every
   home producer, `convergence` for every home industry) at its field's upper bound `le`;
-- `procurement`: the national centre's planned volume (`obs.plan_procurement`: the lever here is
-  the mix, as in `only_procurement`) with the largest home share a mix entry allows, all of it
+- `procurement`: the national centre's growing plan (no budget: the lever here is the mix, as in
+  `only_procurement`) with the largest home share a mix entry allows, all of it
   domestic;
 - `trade_stance`: the first stance the field lists (`us_aligned`, the end of the scale toward the
   largest market for Korean chips and HBM);
@@ -76,7 +76,7 @@ class MaxEverything(LaissezFaire):
         producers = [n for n, f in home.items() if f["kind"] in ("foundry", "hbm_maker", "packager") and f["alive"]]
         plan: list[Action] = []
         if obs.national_buyer:
-            plan.append(Procurement(budget=obs.plan_procurement, mix={"domestic": mix_entry_max()}))
+            plan.append(Procurement(mix={"domestic": mix_entry_max()}))
         plan += [FoundrySubsidy(rate=field_max(FoundrySubsidy, "rate")),
                  ChipIncentive(rate=field_max(ChipIncentive, "rate")),
                  ServiceIncentive(rate=field_max(ServiceIncentive, "rate")),
