@@ -4,8 +4,9 @@
     xvfb-run -a -s "-screen 0 1920x1080x24" python benchmarks/bench_idle.py --window
 
 For each screen (the map with its flows animating, the map with animation off, the charts
-screen, the end-of-term screen, the Esc menu, an event's question the quarter is paused at) the real main loop `GameApp.run()` runs with no
-input at all (a timer posts QUIT at the end); over S seconds from 2 s after the screen was
+screen, the end-of-term screen, the Esc menu, an event's question the quarter is paused at) the
+real main loop `GameApp.run()` runs with no input at all (a timer posts QUIT at the end); over S
+seconds from 2 s after the screen was
 opened (the loop draws every frame for 1.5 s after any input), the process's CPU time
 (user + system, every thread; `time.process_time`) is divided by the wall time: the share of
 one core the idle game takes. The forecast's worker process is idle too (nothing is staged), and

@@ -9,7 +9,7 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import ValidationError
@@ -57,7 +57,7 @@ class _EventRound:
     and the events a teacher triggered for this quarter (taken from `forced` as the pass began)."""
 
     next: int = 0
-    forced: list[str] | None = None
+    forced: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -293,12 +293,12 @@ class Governance:
     def _go_through_events(self) -> bool:
         """The pass over the events from where it stands (`_round`); False when it stops at a
         question a controller answers later."""
-        world, turn = self.world, self._round
+        world, where = self.world, self._round
         events = world.scenario.events
-        while turn.next < len(events):
-            event = events[turn.next]
-            turn.next += 1
-            if not self._fires(event, turn.forced):
+        while where.next < len(events):
+            event = events[where.next]
+            where.next += 1
+            if not self._fires(event, where.forced):
                 continue
             if not event.choices:
                 continue

@@ -245,7 +245,8 @@ class GameApp:
         tests) are given at once, without a dialog."""
         session = self.session
         while session.question is not None and self.choice_script:
-            session.answer(self.choice_script.pop(0))
+            event = next(e for e in session.world.scenario.events if e.id == session.question.event)
+            session.answer(min(max(self.choice_script.pop(0), 0), len(event.choices) - 1))
         question = session.question
         if question is None:
             self.finish_quarter()
