@@ -3,8 +3,10 @@ left after it, and the player's index a few quarters ahead, estimated on a fork 
 the adaptive strategy judges event choices (`World.preview`), so a dialog can show the stakes
 before the player answers.
 
-Asked in the middle of the quarter, when the event fires (`PlayerController.choose`): the event's
-own effects are already in the world, so each answer is judged with them. Pure: no pygame.
+Asked in the middle of the quarter, where the quarter is paused at the event's question
+(`World.question`): the event's own effects are already in the world, so each answer is judged
+with them. `stakes` words them for the desktop's dialog and the classroom's desk alike. Pure: no
+pygame.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass
 
 from agents.controllers import LaissezFaire
 from game.actions import parse_action
+from game.describe import money
+from game.reasons import in_language
+from game.text import quarter_name, tr
 
 AHEAD = 4  # quarters ahead an answer is judged on: a lag of one or two, then a year's effect
 
@@ -48,6 +53,30 @@ def outlooks(world, code: str, event, quarters: int = AHEAD) -> tuple[list[Outlo
                            left=country.budget_per_quarter - base - once - running, score=score,
                            refused=refused, reference=i == reference))
     return out, world.now + ahead - 1
+
+
+def stakes(world, code: str, event, lang: str, found: tuple[list[Outlook], int] | None = None) -> tuple[str, list[str]]:
+    """The budget left this quarter, and for each answer its cost, the budget it leaves and the
+    index a few quarters on against the answer that changes least, in `lang`. `found`: `outlooks`
+    already worked out (a reader in each language needs them once)."""
+    country = world.countries[code]
+    found, when = found if found is not None else outlooks(world, code, event)
+    cash = lambda v: money(v, lang, country.currency)  # noqa: E731
+    free = max((o.left + o.cost_now for o in found), default=country.budget_per_quarter)
+    budget = tr("ui.event.budget", lang).format(left=cash(free), budget=cash(country.budget_per_quarter))
+    ref = next((o for o in found if o.reference), None)
+    ref_label = (event.choices[ref.index].label_ko if lang == "ko" else event.choices[ref.index].label_en) \
+        if ref is not None else ""
+    lines = []
+    for o in found:
+        if o.refused is not None:
+            lines.append(f"{tr('ui.desk.refused', lang)}: {in_language(o.refused, lang)}")
+            continue
+        score = tr("ui.event.index", lang).format(date=quarter_name(when, lang), score=o.score)
+        if ref is not None and ref.score is not None and not o.reference:
+            score += " " + tr("ui.event.versus", lang).format(delta=o.score - ref.score, choice=ref_label)
+        lines.append(tr("ui.event.outlook", lang).format(cost=cash(o.cost_now), left=cash(o.left), score=score))
+    return budget, lines
 
 
 class _Seen:

@@ -8,7 +8,8 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import ValidationError
@@ -41,6 +42,25 @@ def genuine(action) -> tuple[Action, Reason | None]:
 
 
 @dataclass(frozen=True)
+class Question:
+    """An event's question the quarter is paused at: its chooser answers later (a person at a
+    screen or in a browser), through `World.answer`, which resumes the quarter."""
+
+    event: str  # the event's id
+    chooser: str  # the country that answers
+    turn: int  # the quarter it was asked in (world.turn)
+
+
+@dataclass
+class _EventRound:
+    """Where this quarter's pass over the scenario's events stands: the next event to look at,
+    and the events a teacher triggered for this quarter (taken from `forced` as the pass began)."""
+
+    next: int = 0
+    forced: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Verdict:
     action: Action
     reason: str | None  # None: accepted
@@ -67,6 +87,8 @@ class Governance:
         self.log: list[dict] = []  # every Action submitted, accepted or not, and every event choice
         self.fired: set[str] = set()
         self.forced: list[str] = []  # events a teacher triggered: they fire at the start of the next quarter
+        self.question: Question | None = None  # the question this quarter is paused at (World.answer)
+        self._round: _EventRound | None = None  # this quarter's pass over the events, until it ends
         # Who is at home where never changes: worked out once, not in every observation.
         self.home_firms = {c: [a for a in world.by_name.values() if a.country == c and a.kind != "buyer"]
                            for c in world.countries}
@@ -98,6 +120,10 @@ class Governance:
         world = self.world
         if not world.in_turn:
             return [Verdict(a, Reason("refuse.between_turns")) for a in actions]
+        if self.question is not None and source == "desk":
+            # Handed in while the quarter waits at a question, it would come before the controllers'
+            # Actions, which a save's re-play (which hands desk Actions in after them) cannot repeat.
+            return [Verdict(a, Reason("refuse.question_pending", event=self.question.event)) for a in actions]
         verdicts = []
         for action in actions:  # in order: each sees the budget the ones before it committed
             count = self.submitted.get(country_id, 0)
@@ -236,6 +262,8 @@ class Governance:
     def new_quarter(self) -> None:
         self.one_off_this_quarter = {}
         self.submitted = {}
+        self.question = None  # a quarter never inherits a question (a preview closes its copy's quarter at one)
+        self._round = None
 
     def decide_all(self) -> None:
         """Every controller decides on its own Observation, built as it decides; a controller
@@ -247,36 +275,90 @@ class Governance:
             actions = controller.decide(self.observe(country_id))
             self.submit(country_id, list(actions or []), source="controller")
 
-    def fire_events(self) -> None:
+    def fire_events(self) -> bool:
         """Scenario events whose window is open and conditions hold fire with their probability.
         Every event draws its own number every quarter, fired, eligible or not (game.streams): the
-        same seed gives the same draws whatever the controllers do, so paired games share a history."""
-        world = self.world
+        same seed gives the same draws whatever the controllers do, so paired games share a history.
+
+        An event with choices asks its chooser's controller at once (`choose`), unless the
+        controller answers later (`answers_later(event)`: a person's seat): then the pass stops
+        at that event with `question` set, and False is returned; `answer` records the answer
+        and goes on from the next event. Each event draws from its own stream, so the quarter
+        paused and answered is the quarter answered at once, draw for draw. True: every event
+        has been through."""
         forced, self.forced = self.forced, []
-        for event in world.scenario.events:
-            draw = world.streams(f"event:{event.id}").random()
-            if event.id in self.fired:
+        self._round = _EventRound(next=0, forced=forced)
+        return self._go_through_events()
+
+    def _go_through_events(self) -> bool:
+        """The pass over the events from where it stands (`_round`); False when it stops at a
+        question a controller answers later."""
+        world, where = self.world, self._round
+        events = world.scenario.events
+        while where.next < len(events):
+            event = events[where.next]
+            where.next += 1
+            if not self._fires(event, where.forced):
                 continue
-            if event.id in forced:  # the teacher's: no window, condition or draw (the seed's draws stay put)
-                world.note("event", "", "cause.teacher_event", title=event.title_en, title_ko=event.title_ko)
-            else:
-                start = world.quarter_of(event.start)
-                end = world.quarter_of(event.end) if event.end else None
-                if world.now < start or (end is not None and world.now > end):
-                    continue
-                if not all(event_rules.holds(world, c) for c in event.conditions):
-                    continue
-                if draw >= event_rules.probability(world, event):
-                    continue
-            self.fired.add(event.id)
-            notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
-            detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
-                      for lang in ("en", "ko")}
-            world.note("event", event.chooser or "", "cause.event" if notes else "cause.event_plain",
-                       title=event.title_en, title_ko=event.title_ko, detail=detail["en"], detail_ko=detail["ko"],
-                       event=event.id)
-            if event.choices:
-                self._ask(event)
+            if not event.choices:
+                continue
+            controller = self.controllers.get(event.chooser)
+            later = getattr(controller, "answers_later", None)
+            if later is not None and later(event):
+                self.question = Question(event=event.id, chooser=event.chooser, turn=world.turn)
+                return False
+            self._ask(event)
+        self._round = None
+        return True
+
+    def _fires(self, event, forced: list[str]) -> bool:
+        """Draw the event's number for this quarter and fire it if it fires (its effects applied
+        and noted); whether it fired."""
+        world = self.world
+        draw = world.streams(f"event:{event.id}").random()
+        if event.id in self.fired:
+            return False
+        if event.id in forced:  # the teacher's: no window, condition or draw (the seed's draws stay put)
+            world.note("event", "", "cause.teacher_event", title=event.title_en, title_ko=event.title_ko)
+        else:
+            start = world.quarter_of(event.start)
+            end = world.quarter_of(event.end) if event.end else None
+            if world.now < start or (end is not None and world.now > end):
+                return False
+            if not all(event_rules.holds(world, c) for c in event.conditions):
+                return False
+            if draw >= event_rules.probability(world, event):
+                return False
+        self.fired.add(event.id)
+        notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
+        detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
+                  for lang in ("en", "ko")}
+        world.note("event", event.chooser or "", "cause.event" if notes else "cause.event_plain",
+                   title=event.title_en, title_ko=event.title_ko, detail=detail["en"], detail_ko=detail["ko"],
+                   event=event.id)
+        return True
+
+    def answer(self, index: int, event_id: str | None = None) -> bool:
+        """The answer to the question the quarter is paused at, recorded as an answer given at
+        once is (`_record_choice`), and the pass over the events goes on; True when it has been
+        through every event (no question left), False when it stopped at another. Refused with
+        nothing changed: no question (RuntimeError), another event's id or a choice the event
+        does not offer (ValueError)."""
+        question = self.question
+        if question is None:
+            raise RuntimeError("no question is waiting for an answer")
+        event = next(e for e in self.world.scenario.events if e.id == question.event)
+        if event_id is not None and event_id != event.id:
+            raise ValueError(f"the question waiting is {event.id!r}, not {event_id!r}")
+        try:
+            number = None if isinstance(index, bool) else operator.index(index)
+        except TypeError:
+            number = None
+        if number is None or not 0 <= number < len(event.choices):
+            raise ValueError(f"{event.id}: no choice {index!r} (0 to {len(event.choices) - 1})")
+        self.question = None
+        self._record_choice(event, number)
+        return self._go_through_events()
 
     def trigger(self, event_id: str, source: str = "teacher") -> str | None:
         """Have a scenario event fire at the start of the next quarter, whatever its window,
@@ -300,7 +382,11 @@ class Governance:
         if controller is None:
             return
         index = int(controller.choose(event, self.observe(event.chooser)))
-        index = min(max(index, 0), len(event.choices) - 1)
+        self._record_choice(event, min(max(index, 0), len(event.choices) - 1))
+
+    def _record_choice(self, event, index: int) -> None:
+        """An answer, asked now or answered later: logged (a save re-plays it), noted in the cause
+        log, its own effects applied and its Actions submitted as the event's."""
         choice = event.choices[index]
         self.log.append({"turn": self.world.turn, "date": self.world.date, "country": event.chooser,
                          "source": "choice", "event": event.id, "choice": index, "refused": None})

@@ -35,6 +35,15 @@ from game.text import LANGUAGES, korean_name, tr
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
 
+class QuestionPending(RuntimeError):
+    """`World.step` on a quarter paused at an event's question: answer it (`World.answer`) first."""
+
+    def __init__(self, question) -> None:
+        super().__init__(f"quarter {question.turn} waits for {question.chooser}'s answer to event "
+                         f"{question.event!r}: World.answer(index) goes on")
+        self.question = question
+
+
 class _Tables(DataCollector):
     """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
     one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
@@ -218,24 +227,53 @@ class World(Model):
 
     # ------------------------------------------------------------------ the turn
     def step(self) -> None:
-        """One quarter, or the rest of the quarter a caller opened with `open_quarter`. Past the
-        end of the term there is no quarter to play: a RuntimeError, never a silent extra
-        quarter (Mesa's `running` is False from the last turn on)."""
+        """One quarter, or the rest of the quarter a caller opened with `open_quarter` (and
+        answered, if it paused at a question). Past the end of the term there is no quarter to
+        play: a RuntimeError, never a silent extra quarter (Mesa's `running` is False from the
+        last turn on). A quarter waiting at a question cannot be closed: QuestionPending, and
+        `answer` then `step` go on (Mesa's step count is not moved by the refused call, so its
+        tables count quarters played)."""
         if not self.in_turn:
             self.open_quarter()
+        if self.question is not None:
+            self.steps -= 1  # Mesa counted this call; it closed no quarter
+            raise QuestionPending(self.question)
         self.close_quarter()
 
     def open_quarter(self) -> None:
         """The next quarter up to its policy phase: budgets renew, events fire, lagged Actions take
         effect and every controller decides. Until `step` closes the quarter, Actions may be
-        submitted through `governance.submit` as a person at the desk would (a notebook, a test)."""
+        submitted through `governance.submit` as a person at the desk would (a notebook, a test).
+
+        An event's question to a controller that answers later (a person's seat: see
+        `Governance.fire_events`) pauses the quarter there: `question` says which, and
+        `answer(index)` resumes it; phase 1's other events and phase 2 come after the last answer.
+        A controller that answers at once (every AI, a re-played log) never pauses a quarter."""
         if self.finished:
             raise RuntimeError(f"the term is over: {self.turns} turns played")
         if self.in_turn:
             raise RuntimeError(f"quarter {self.date} is already open")
         self.begin_turn()
-        self.fire_events()                     # 1. scenario events, demand shocks, chip launches
-        self.apply_policies()                  # 2. lagged Actions take effect; controllers act
+        if self.fire_events():                 # 1. scenario events, demand shocks, chip launches
+            self.apply_policies()              # 2. lagged Actions take effect; controllers act
+
+    @property
+    def question(self):
+        """The event's question this quarter is paused at (game.governance.Question), or None."""
+        return self.governance.question
+
+    def answer(self, index: int, event: str | None = None) -> bool:
+        """Answer the question the quarter is paused at (`event`: its id, checked when given)
+        and go on with the quarter: True once it has reached its policy phase as `open_quarter`
+        would (`step` then closes it), False when it paused at another question. The answer is
+        logged, noted and acted on exactly as an answer given at once, so a game answered here
+        is the game whose controllers gave the same answers. Bad input (no question, another
+        event, a choice out of range) changes nothing: RuntimeError or ValueError."""
+        if not self.governance.answer(index, event):
+            return False
+        self.market_events()
+        self.apply_policies()
+        return True
 
     def close_quarter(self) -> None:
         self.fund_the_quarter()                # 2. programmes are paid, buyers' budgets set
@@ -299,10 +337,18 @@ class World(Model):
     quarter_of = staticmethod(parse_quarter)
 
     # ------------------------------------------------------------------ 1. events
-    def fire_events(self) -> None:
+    def fire_events(self) -> bool:
         """Scenario events, random shocks to every buyer's budget, and the chip generations
-        whose launch is due."""
-        self.governance.fire_events()
+        whose launch is due. False when an event's question paused the quarter before the
+        shocks and launches (`answer` runs them once the last question is answered)."""
+        if not self.governance.fire_events():
+            return False
+        self.market_events()
+        return True
+
+    def market_events(self) -> None:
+        """Phase 1 after the scenario's events: every buyer's budget shock, the chip generations
+        whose launch is due, HBM qualification tests, compliant variants."""
         shocks = self.streams("demand").lognormal(0.0, self.params.budget_noise, len(self.buyers))
         for buyer, shock in zip(self.buyers, shocks, strict=True):
             buyer.shock = float(shock)

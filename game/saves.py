@@ -136,7 +136,11 @@ def controller_names(world) -> dict[str, str]:
 
 
 def document(world, scenario_name: str, controllers: dict[str, str] | None = None) -> dict:
-    """The save of `world` as a JSON-ready dict (deterministic: same game, same document)."""
+    """The save of `world` as a JSON-ready dict (deterministic: same game, same document).
+    Between quarters only (SaveError otherwise): a save re-plays whole quarters, so one made
+    while a quarter is open (a question waiting for its answer) could not be re-played."""
+    if world.in_turn:
+        raise SaveError(f"quarter {world.date} is being played: a game is saved between quarters")
     governance = world.governance
     return {
         "format": FORMAT,

@@ -41,25 +41,31 @@ class PlayerController(Controller):
     Its name is the one a save records; `laissez_faire` re-plays a player's logged Actions and
     does nothing of its own, which is what a person who has left the game does too.
 
-    An event with choices asks `choose` in the middle of the quarter. With `ask` set, the
-    question goes to the UI and the quarter waits for the answer; `script` answers by event id
-    without asking (a rewind re-playing the log); otherwise the choice that commits the state to
-    nothing is taken, as laissez_faire takes it (a player who changes nothing).
+    An event with choices asks its chooser in the middle of the quarter. `script` answers by
+    event id without asking (a rewind re-playing the log, a team's standing answers); `ask`, a
+    callable, answers at once (a test, a notebook); a seat played by its AI (`stand_in`) answers
+    as the AI does. Otherwise a `live` seat (a person at a screen: the session sets it for a
+    quarter played with `pause`) answers later: the quarter pauses at the question
+    (`answers_later`, `World.answer`), and no event loop waits inside the model for the answer.
+    A seat that is not live takes the choice that commits the state to nothing, as
+    laissez_faire takes it (a player who changes nothing).
     """
 
     name = PERSON  # saves record the seat as a person's
 
     def __init__(self) -> None:
         self.queued: list[Action] = []
-        self.ask = None  # callable(event) -> int, set by the UI
+        self.ask = None  # callable(event) -> int: answers at once (tests, notebooks)
+        self.live = False  # a person answers later: the quarter pauses at the question (Session.end_turn(pause=True))
         self.script: dict[str, int] = {}
         self.asked: list[tuple[str, int]] = []  # (event id, choice taken) this turn
         self.stand_in: Controller | None = None  # a seat nobody sits at: its country's AI decides
 
     def __getstate__(self) -> dict:
-        """A copy of the seat (`World.fork`: a forecast, a preview) asks nobody: `ask` is the
-        window's dialog, which a copy must neither carry (a deep copy would copy the whole UI)
-        nor call."""
+        """A copy of the seat (`World.fork`: a forecast, a preview) calls nobody: `ask` may be
+        bound to a front end, which a copy must neither carry (a deep copy would copy it) nor
+        call. `live` is kept: a fork of a quarter paused at a question pauses where the world
+        would."""
         return {**self.__dict__, "ask": None}
 
     def decide(self, obs):
@@ -68,6 +74,11 @@ class PlayerController(Controller):
             # The AI's Actions are logged as this seat's, so a save re-plays them like a person's.
             return list(self.stand_in.decide(obs) or [])
         return actions
+
+    def answers_later(self, event) -> bool:
+        """Whether the quarter pauses at `event`'s question for this seat (governance asks): a
+        live seat with no scripted answer, no `ask` and no stand-in."""
+        return self.live and event.id not in self.script and self.ask is None and self.stand_in is None
 
     def choose(self, event, obs):
         if event.id in self.script:
@@ -148,6 +159,7 @@ class Session:
         if ai:
             self.world.governance.controllers[self.humans[0]] = make_controller(self.humans[0], ai)
         self.reports: list[TurnReport] = []
+        self._log_start = 0  # the governance log's length as the quarter being played opened
         self._lock = threading.Lock()
 
     def _new_world(self, scenario, difficulty: Difficulty) -> World:
@@ -190,20 +202,59 @@ class Session:
         return self.world.governance.check_bundle(code or self.code, list(actions))
 
     # ------------------------------------------------------------------ playing
-    def end_turn(self, actions: list[Action] | dict[str, list[Action]]) -> TurnReport:
+    @property
+    def question(self):
+        """The event's question the quarter is paused at (game.governance.Question), or None."""
+        return self.world.question
+
+    def end_turn(self, actions: list[Action] | dict[str, list[Action]], pause: bool = False) -> TurnReport | None:
         """Commit each team's Actions (a list: the first team's) and play one quarter. The
         Actions reach the model through the players' controllers during the quarter; nothing is
-        changed before that."""
+        changed before that. `pause`: a question to a team's seat waits for its person
+        (`question`, then `answer` and `finish_turn`), and None is returned; otherwise every
+        question is answered at once (script, `ask`, stand-in, the least-change choice)."""
+        self.start_turn(actions, pause)
+        return None if self.question is not None else self.finish_turn()
+
+    def start_turn(self, actions: list[Action] | dict[str, list[Action]], pause: bool = False) -> None:
+        """The first part of `end_turn`: the quarter opened, up to its policy phase or to the first
+        question a person answers (`pause`)."""
         world = self.world
         if world.finished:
             raise RuntimeError("the game is over")
+        if world.in_turn:
+            raise RuntimeError(f"quarter {world.date} is being played: answer its question, then finish it")
         by_country = actions if isinstance(actions, dict) else {self.code: actions}
-        start = len(world.governance.log)
+        self._log_start = len(world.governance.log)
         for code, player in self.players.items():
             player.queued = list(by_country.get(code, []))
             player.asked = []
+            player.live = pause
+        with self._lock:
+            world.open_quarter()
+
+    def answer(self, index: int, event: str | None = None) -> None:
+        """A person's answer to the question the quarter is paused at; the quarter goes on to the
+        next question, if any (`question`), or to its policy phase (`finish_turn` closes it).
+        RuntimeError or ValueError (nothing changed) for no question, another event, a choice out
+        of range."""
+        question = self.question
+        if question is None:
+            raise RuntimeError("no question is waiting for an answer")
+        with self._lock:
+            self.world.answer(index, event)
+        player = self.players.get(question.chooser)
+        if player is not None:
+            player.asked.append((question.event, int(index)))
+
+    def finish_turn(self) -> TurnReport:
+        """Close the quarter `start_turn` opened (every question answered): the report, an autosave."""
+        world = self.world
         with self._lock:
             world.step()
+        for player in self.players.values():
+            player.live = False
+        start = self._log_start
         report = TurnReport(
             turn=world.turn, date=world.date,
             verdicts=[e for e in world.governance.log[start:] if e["country"] in self.players and e.get("action")],
@@ -282,6 +333,7 @@ class Session:
         return self.saves_dir / "quicksave.json"
 
     def save(self, path: Path | None = None) -> Path:
+        """Write the game (SaveError while a quarter waits at a question: saves are between quarters)."""
         return write_save(path or self.quick_path, document(self.world, self.scenario_name))
 
     def load(self, path: Path | None = None) -> None:

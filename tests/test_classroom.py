@@ -216,8 +216,9 @@ def test_a_teacher_triggered_event_fires_next_quarter_is_in_the_cause_log_and_su
     click(app, teacher_button(app, "event", "ai_capex_correction").rect.center)
     path = app.session.save()
     world2, _ = load_game(path)
-    world2.governance.controllers["KOR"] = Controller()  # answers the first choice, as the app's script does
+    world2.governance.controllers["KOR"] = Controller()  # answers the first choice
     assert world2.governance.forced == ["ai_capex_correction"]
+    app.session.player.ask = lambda event: 0  # and so does the player's seat, at once
     app.session.end_turn([])
     world2.step()
     assert "ai_capex_correction" in world2.governance.fired
@@ -239,8 +240,9 @@ def test_a_save_naming_an_unknown_teacher_event_is_refused(tmp_path):
 
 def test_rewind_goes_back_to_exactly_the_game_a_fresh_start_reaches(make_app):
     app = make_app(("KOR", "USA"))
-    app.choice_script = [0] * 10  # events that ask Korea are answered without a dialog
     session = app.session
+    for player in session.players.values():
+        player.ask = lambda event: 0  # events that ask Korea are answered at once (kept by the rewind)
     plays = [{"KOR": [FoundrySubsidy(rate=0.3)], "USA": [CapacitySupport(firm="Intel Foundry", rate=0.2)]},
              {"KOR": [FoundrySubsidy(rate=0.6)]}, {}, {"USA": [CapacitySupport(firm="Intel Foundry", rate=0.35)]}]
     session.end_turn(plays[0])
@@ -258,7 +260,7 @@ def test_rewind_goes_back_to_exactly_the_game_a_fresh_start_reaches(make_app):
     assert app.teacher.message == "Rewound to the start of 2025Q3."
     fresh = Session("baseline", 7, saves_dir=app.session.saves_dir / "fresh", humans=("KOR", "USA"))
     for player in fresh.players.values():
-        player.ask = lambda event: 0  # the teams answer events as the app's script does
+        player.ask = lambda event: 0  # the teams answer events as the session's do
     fresh.end_turn(plays[0])
     fresh.trigger("taiwan_earthquake")
     fresh.end_turn(plays[1])

@@ -18,7 +18,7 @@ import pygame.freetype
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from uitools import click, hold, post, press
+from uitools import answered, click, hold, post, press
 
 from game.difficulty import Difficulty
 from game.text import tr
@@ -250,8 +250,9 @@ def test_title_screen_new_game_continue_load_and_settings(tmp_path):
         assert again.world.difficulty == hard.world.difficulty and again.humans == ("KOR", "JPN")
 
         game = GameApp(Session("baseline", 7, saves_dir=tmp_path), "ko", screen)
-        game.end_turn()
-        game.end_turn()
+        for _ in range(2):
+            game.end_turn()
+            answered(game)  # a question the quarter pauses at: conftest's hook presses 1
         game.session.save(tmp_path / "mine.json")
         title = TitleScreen(screen, "en", tmp_path)
         assert title.lang == "ko", "the language chosen last time is kept (saves/settings.json)"
@@ -482,8 +483,9 @@ def test_clicking_a_country_opens_its_panel_with_budget_policy_firms_and_score(a
 def test_domestic_links_are_drawn_between_the_markers_of_one_country(app):
     from game.ui.mapview import GOOD_COLOURS, domestic_links
 
-    app.end_turn()
-    app.end_turn()
+    for _ in range(2):
+        app.end_turn()
+        answered(app)
     links = domestic_links(app.session.world)
     assert all(app.session.world.by_name[s].country == app.session.world.by_name[t].country for _, s, t, _ in links)
     assert any(link[:3] == ("wafer", "Samsung Foundry", "Rebellions") and link[3] > 0 for link in links)

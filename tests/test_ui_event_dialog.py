@@ -82,3 +82,84 @@ def test_the_dialog_shows_the_budget_left_and_each_answers_outlook(tmp_path, lan
     assert [e["choice"] for e in world.governance.log if e.get("source") == "choice"] == [1]
     app.close()
     pygame.quit()
+
+
+# ---------------------------------------------------------------------- the dialog is a state of the main loop
+
+def paused_app(tmp_path, autosave: bool = False):
+    """A game whose first quarter stops at Korea's question: End Turn pressed, one frame run."""
+    pygame.init()
+    app = GameApp(Session("baseline", 7, saves_dir=tmp_path, autosave=autosave), "en", pygame.display.set_mode(SIZE))
+    app.modal_hook = None  # nobody answers unless the test does
+    force_event(app.session.world, "middle_east_compute_deal")
+    app.frame()
+    post(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r", scancode=0)
+    app.frame()
+    return app
+
+
+def test_the_quarter_waits_at_the_question_while_the_loop_goes_on_and_idles(tmp_path):
+    app = paused_app(tmp_path)
+    world = app.session.world
+    try:
+        assert world.in_turn and world.question.event == "middle_east_compute_deal"
+        assert app.asking is not None and [b.text for b in app.asking.buttons][1] == "2. Stay out"
+        assert not [e for e in world.governance.log if e["source"] == "choice"], "not answered yet"
+        for _ in range(3):
+            app.frame()  # frames come back: no loop of the dialog's own holds the window
+        app.last_input = app.t - 60.0
+        app.update(0.0)
+        pygame.event.clear()
+        assert not any(app.tick(0.25) for _ in range(8)), "a still dialog: no frame until input"
+        assert app.next_frame_in() > 0.5
+        post(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r", scancode=0)
+        app.frame()  # not an answer: the desk's End Turn cannot reach the game meanwhile
+        assert world.question is not None and world.turn == 1 and world.in_turn
+        post(pygame.KEYDOWN, key=pygame.K_2, mod=0, unicode="2", scancode=0)
+        assert app.tick(0.02), "input draws a frame"
+        assert not world.in_turn and world.turn == 1 and app.asking is None
+        assert [(e["event"], e["choice"]) for e in world.governance.log if e["source"] == "choice"] == \
+            [("middle_east_compute_deal", 1)]
+        assert app.session.reports[-1].choices == [("middle_east_compute_deal", 1)]
+    finally:
+        app.close()
+        pygame.quit()
+
+
+def test_the_main_loop_shows_the_question_and_takes_the_click(tmp_path):
+    app = paused_app(tmp_path)
+    world = app.session.world
+    clicked = []
+
+    def click_first(game, buttons):
+        if buttons and not clicked:
+            target = next(b for b, i in buttons.items() if i == 0)
+            clicked.append(target.text)
+            post(pygame.MOUSEMOTION, pos=target.rect.center, rel=(0, 0), buttons=(0, 0, 0))
+            post(pygame.MOUSEBUTTONDOWN, pos=target.rect.center, button=1)
+            post(pygame.MOUSEBUTTONUP, pos=target.rect.center, button=1)
+
+    app.modal_hook = click_first
+    pygame.time.set_timer(pygame.QUIT, 1500, loops=1)
+    try:
+        app.run()
+        assert clicked == ["1. Back Korean NPUs with state financing"]
+        assert not world.in_turn and world.turn == 1
+        assert [e["choice"] for e in world.governance.log if e["source"] == "choice"] == [0]
+    finally:
+        app.close()
+        pygame.quit()
+
+
+def test_closing_the_window_at_a_question_takes_the_first_choice_and_finishes_the_quarter(tmp_path):
+    app = paused_app(tmp_path, autosave=True)
+    world = app.session.world
+    try:
+        post(pygame.QUIT)
+        app.frame()
+        assert not app.running and not world.in_turn and world.turn == 1
+        assert [e["choice"] for e in world.governance.log if e["source"] == "choice"] == [0]
+        assert list((tmp_path / "desktop").glob("autosave-*.json")), "the quarter is autosaved"
+    finally:
+        app.close()
+        pygame.quit()

@@ -31,6 +31,7 @@ import pygame
 import pytest
 from pygame_gui.elements import UIButton, UILabel, UIScrollingContainer
 from test_ui_contrast import contrast
+from uitools import answered
 
 import game.ui.app as app_module
 from game.ui import charts as charts_module
@@ -293,18 +294,23 @@ def test_every_game_screen_fits_its_text(window, monkeypatch):
     app.lesson.open()
     problems += draw_and_check(app, screen, "lesson", main, overlays={"lesson": app.lesson.rect})
     app.lesson.close()
-    # an event's dialog, looked at on its first frame and answered
-    event = next(e for e in session.world.scenario.events if e.choices)
+    # an event's dialog (the quarter paused at its question), looked at on its first frame and answered
+    world = session.world
+    index, event = next((i, e) for i, e in enumerate(world.scenario.events)
+                        if e.choices and e.id not in world.governance.fired)
+    world.scenario.events[index] = event.model_copy(update={"probability": 1.0, "conditions": [],
+                                                            "start": world.quarter_label(world.start)})
     seen = []
 
     def look(game, buttons):
-        if not seen:
+        if not seen and buttons:
             seen.append(widget_problems(game._modal_manager, screen.get_rect(), "event dialog"))
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_1, mod=0, unicode="1", scancode=0))
 
     app.modal_hook = look
     app.choice_script = []
-    app.ask_choice(event)
+    app.end_turn()
+    answered(app)
     problems += seen[0]
     app.choice_script = [0] * 40
     while not session.finished:

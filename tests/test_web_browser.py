@@ -9,6 +9,7 @@ $WEB_SCREENSHOTS (default: the test's temporary folder)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -111,8 +112,29 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         teacher.screenshot(path=str(folder / "dashboard-en.png"), full_page=True)
         for code in ("USA", "CHN"):
             students[code].click("#submit")
+
+        # the quarter pauses at an event that asks Korea (issue 18): Korea's desk shows the question
+        # live with each answer's stakes, the other desks and the dashboard say what the class waits
+        # for, and Korea's click goes on with the quarter
+        expect(korea.locator("#question")).to_be_visible(timeout=WAIT)
+        expect(korea.locator("#question-title")).to_have_text("A Gulf mega-deal for AI compute")
+        expect(korea.locator("#question-text")).to_contain_text("A Gulf sovereign fund commits")
+        expect(korea.locator("#question-options button[data-answer]")).to_have_count(2)
+        expect(korea.locator("#question-options")).to_contain_text("expected score in")
+        expect(korea.locator("#submit")).to_be_disabled()
+        expect(students["USA"].locator("#asking")).to_contain_text(
+            "waiting for Korea to answer “A Gulf mega-deal for AI compute”", timeout=WAIT)
+        expect(students["USA"].locator("#question")).to_be_hidden()
+        expect(teacher.locator("#end")).to_contain_text("Go on without the answers", timeout=WAIT)
+        korea.screenshot(path=str(folder / "student-question-en.png"), full_page=True)
+        korea.click("#question-options button[data-answer='1']")  # "Stay out"
         for page in students.values():
             expect(page.locator("#quarter")).to_contain_text("2025Q3", timeout=WAIT)
+        expect(korea.locator("#question")).to_be_hidden()
+        expect(students["USA"].locator("#asking")).to_be_hidden()
+        saved = json.loads((server.room_dir / "game.json").read_text(encoding="utf-8"))
+        assert [(e["country"], e["event"], e["choice"]) for e in saved["log"] if e["source"] == "choice"] == \
+            [("KOR", "middle_east_compute_deal", 1)], "the live answer is logged, so the save re-plays it"
 
         screen = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
         screen.goto(url + "screen")
@@ -144,10 +166,15 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         screen.screenshot(path=str(folder / "screen-ko.png"), full_page=True)
 
         # the teacher plays the rest of the term; everyone reaches the results board
-        for _ in range(6):
-            before = teacher.locator("#date").inner_text()
+        for _ in range(12):  # a quarter that stops at a question takes a second click (go on without it)
+            if teacher.locator("#end").is_disabled():  # the term is over
+                break
+            before = teacher.locator("#date").inner_text() + teacher.locator("#end").inner_text()
             teacher.click("#end")
-            expect(teacher.locator("#date")).not_to_have_text(before, timeout=WAIT)
+            teacher.wait_for_function("before => document.getElementById('date').textContent + "
+                                      "document.getElementById('end').textContent !== before || "
+                                      "!document.getElementById('results').classList.contains('hidden')",
+                                      arg=before, timeout=WAIT)
         expect(teacher.locator("#results")).to_be_visible(timeout=WAIT)
         expect(teacher.locator("#results-table tr[data-team]")).to_have_count(3)
         expect(korea.locator("#results")).to_be_visible(timeout=WAIT)

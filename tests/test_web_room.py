@@ -25,6 +25,15 @@ def room(tmp_path):
     made.close()
 
 
+def go_on(room) -> None:
+    """A quarter paused at an event's question (Korea's seat answers live): the teacher goes on
+    without the answer, so Korea takes the choice that changes least, as every seated team did
+    before questions were asked live."""
+    if room.playing:
+        room.end_quarter()
+    assert not room.playing
+
+
 def refused(call, status: int, key: str):
     with pytest.raises(RoomError) as caught:
         call()
@@ -210,6 +219,7 @@ def test_the_results_board_at_the_end_of_the_term(room):
     refused(lambda: room.results("en"), 409, "not_finished")
     for turn in range(room.world.turns):
         room.submit(token, turn, {"foundry_subsidy": 40} if turn == 0 else {}, "en")
+        go_on(room)
     assert room.world.finished
     refused(lambda: room.submit(token, room.world.turn, {}, "en"), 409, "finished")
     board = room.results("ko")
@@ -261,9 +271,11 @@ def test_the_teacher_triggers_an_event_and_rewinds(room):
     refused(lambda: room.trigger("no_such_event", "en"), 422, "event")
     room.submit(token, 0, {"foundry_subsidy": 20}, "en")
     room.end_quarter()
+    go_on(room)
     assert ready in room.world.governance.fired, "the triggered event fired at the start of the quarter"
     room.submit(token, 1, {"foundry_subsidy": 50}, "en")
     room.end_quarter()
+    go_on(room)
     first = digest(room.world.history[0])
     refused(lambda: room.rewind(2), 422, "rewind_range")
     room.submit(token, 2, {"foundry_subsidy": 60}, "en")
@@ -338,6 +350,7 @@ def test_several_worlds_play_together_on_the_same_seed(tmp_path):
         assert room.seat_of(second) == (room.tables[0], "USA")
         for _ in range(1, room.world.turns):
             room.end_quarter()
+            go_on(room)
         board = room.results("en")
         assert board["worlds"] == 2 and len(board["rows"]) == 4
         rows = room.results_csv("en").splitlines()
@@ -414,6 +427,7 @@ def test_what_each_teams_own_decisions_made(room):
     room.trigger(room.events("en")[0]["id"], "en")
     for _ in range(room.world.turns):
         room.end_quarter()
+        go_on(room)
     log = room.world.governance.log
     again = World(load_scenario(LESSON), seed=11, controllers={c: LoggedTeam(c, log) for c in room.teams},
                   tables=False, difficulty=Difficulty("normal", room.teams))

@@ -13,10 +13,26 @@ def post(event_type, **attrs) -> None:
     pygame.event.post(pygame.event.Event(event_type, **attrs))
 
 
+QUESTION_FRAMES = 300  # frames a test waits for its hook (or conftest's) to answer a question
+
+
+def answered(app) -> None:
+    """Frames until the quarter the last input played is no longer paused at an event's question:
+    the dialog is a state of the window's loop, answered by the test's `modal_hook` (or conftest's,
+    which presses 1), as a player answers it while the loop runs."""
+    session = getattr(app, "session", None)
+    for _ in range(QUESTION_FRAMES):
+        if session is None or session.question is None:
+            return
+        app.frame()
+    raise AssertionError(f"the question {session.question} was not answered in {QUESTION_FRAMES} frames")
+
+
 def press(app, key) -> None:
     post(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
     post(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0)
     app.frame()
+    answered(app)
 
 
 def click(app, pos) -> None:
@@ -26,6 +42,7 @@ def click(app, pos) -> None:
     post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
     app.frame()
     app.frame()  # pygame_gui posts UI_BUTTON_PRESSED to the queue: the next frame handles it
+    answered(app)
 
 
 def hold(app, pos, frames: int, dt: float = 0.05) -> None:

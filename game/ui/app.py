@@ -8,17 +8,16 @@ ending a turn (Actions through the player's controller) or loading a save.
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from pathlib import Path
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox, UITextEntryLine
+from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextEntryLine
 
 from game import score as scoring
-from game.describe import country_name, describe_action, money
+from game.describe import country_name, money
 from game.difficulty import levels as difficulty_levels
 from game.forecast import ForecastScheduler, staged_key
 from game.reasons import in_language
@@ -35,6 +34,7 @@ from game.ui.lessonpanel import LessonPanel
 from game.ui.leverpanel import LeverPanel
 from game.ui.mapview import MapView
 from game.ui.pacing import sleep_until_input
+from game.ui.question import QuestionDialog
 from game.ui.report import export_report
 from game.ui.session import PLAYER, Session
 from game.ui.teacher import TeacherPanel, draw_hidden
@@ -126,8 +126,11 @@ class GameApp:
         self.forecasts: ForecastScheduler | None = None  # the rest of the term re-played as levers move
         self.lever_panel = LeverPanel(self.fonts)  # the preview of the lever under the mouse or the keyboard
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
-        self.modal_hook = None  # called with (app, choice buttons) on each frame of the choice dialog (tests)
-        self._modal_manager: pygame_gui.UIManager | None = None
+        self.modal_hook = None  # called with (app, the dialog's buttons: {} behind a hand-over) on each frame
+        # of a quarter paused at a question (tests post their click or key there)
+        self._modal_manager: pygame_gui.UIManager | None = None  # the dialog's own widgets (kept between questions)
+        self.asking: QuestionDialog | None = None  # the question the quarter is paused at, on the screen
+        self.choice_lines: tuple[str, list[str]] = ("", [])  # the last question's outlook (tests read it)
         self.teacher = TeacherPanel(self, self.L.size)  # F2 / Esc menu: pause, events, rewind, score
         self.lesson = LessonPanel(self.fonts, pygame.Rect(16, self.L.top + 8, self.L.width - 32,
                                                           self.L.height - self.L.top - 16))  # L
@@ -135,8 +138,6 @@ class GameApp:
         self.desks: dict[str, Desk] = {}  # one per hot-seat team; self.desk is the one at the desk
         self.team = 0  # index in session.humans of the team at the desk
         self.staged: dict[str, list] = {}  # Actions committed this quarter by the teams before it
-        for player in self.session.players.values():
-            player.ask = self.ask_choice
         self.rebuild()
         if self.session.world.scenario.lesson is not None and self.session.world.turn == 0:
             self.show_briefing()
@@ -209,7 +210,7 @@ class GameApp:
         if self.session.finished:
             self.notify(tr("ui.game_over", self.lang))
             return False
-        if self.teacher.paused:
+        if self.teacher.paused or self.session.question is not None:
             return False
         actions, _, reason = desk.assess()
         if reason:
@@ -220,14 +221,68 @@ class GameApp:
         if self.team + 1 < len(humans):  # the next team's turn at the desk, behind a hand-over screen
             self.pass_to(self.team + 1)
             return True
-        self.draw()  # the backdrop a choice dialog shows while the quarter waits for the player
+        self.draw()  # the backdrop a question's dialog shows while the quarter waits for an answer
         staged, self.staged = self.staged, {}
-        self.session.end_turn(staged)
+        if self.session.end_turn(staged, pause=True) is None:
+            self.ask_question()  # the quarter is paused at an event's question: the dialog is the loop's state
+        else:
+            self.after_quarter()
+        return True
+
+    def after_quarter(self) -> None:
+        """The quarter is played: every desk from the model, the news from the top, and in a
+        hot-seat game the first team's hand-over."""
         self.rebuild()
         self.ticker_scroll = 0
-        if len(humans) > 1 and not self.session.finished:
+        if len(self.session.humans) > 1 and not self.session.finished:
             self.pass_to(0)
-        return True
+
+    # ------------------------------------------------------------------ a question the quarter is paused at
+    def ask_question(self) -> None:
+        """Show the question the quarter is paused at (`session.question`) as the loop's state: the
+        chooser's team takes the seat behind a hand-over first in a hot-seat game, then the dialog
+        (`game/ui/question.py`) answers through `answer`. Scripted answers (`choice_script`: demos,
+        tests) are given at once, without a dialog."""
+        session = self.session
+        while session.question is not None and self.choice_script:
+            event = next(e for e in session.world.scenario.events if e.id == session.question.event)
+            session.answer(min(max(self.choice_script.pop(0), 0), len(event.choices) - 1))
+        question = session.question
+        if question is None:
+            self.finish_quarter()
+            return
+        if self.forecasts is not None:  # the turn is moving on: a forecast running now is out of date,
+            self.forecasts.close()  # and none starts from a quarter half played (update_forecast waits)
+        event = next(e for e in session.world.scenario.events if e.id == question.event)
+        humans = session.humans
+        if len(humans) > 1 and question.chooser in humans and question.chooser != humans[self.team]:
+            self.team = humans.index(question.chooser)  # the chooser's team takes the seat, behind a hand-over
+            self.curtain = handover.handover(session.world, question.chooser, self.lang, "choice")
+        code = question.chooser if question.chooser in session.world.countries else session.code
+        self.choice_lines = self.choice_outlook(event, code)  # the stakes of each answer, judged once
+        if self._modal_manager is None:
+            self._modal_manager = pygame_gui.UIManager(self.L.size, gui_theme())
+        self.asking = QuestionDialog(event, self.lang, self.L.size, session.world, self.choice_lines,
+                                     self._modal_manager)
+
+    def answer(self, index: int) -> None:
+        """The player's answer: the quarter goes on, to the next question or to its end."""
+        if self.asking is not None:
+            self.asking.close()
+            self.asking = None
+        self.session.answer(index)
+        self.ask_question()
+
+    def finish_quarter(self) -> None:
+        """Every question answered: the quarter is closed (and autosaved) and the game goes on."""
+        self.session.finish_turn()
+        self.after_quarter()
+
+    def drop_question(self) -> None:
+        """The world the dialog asked about is gone (a rewind, a load): the dialog goes with it."""
+        if self.asking is not None:
+            self.asking.close()
+            self.asking = None
 
     # ------------------------------------------------------------------ hot-seat teams, briefing, teacher
     def seat(self, team: int) -> None:
@@ -250,6 +305,7 @@ class GameApp:
 
     def after_rewind(self) -> None:
         """The session went back to an earlier turn: every desk from the model, the first team."""
+        self.drop_question()
         self.staged, self.end_dismissed = {}, False
         self.team = 0
         self.rebuild()
@@ -295,6 +351,11 @@ class GameApp:
         if self.curtain is not None:
             if self.curtain.handle(event):
                 self.curtain = None
+            return True
+        if self.asking is not None:  # modal: nothing reaches the game while the quarter waits
+            chosen = self.asking.handle(event)
+            if chosen is not None:
+                self.answer(chosen)
             return True
         if self.lesson.is_open:
             if self.lesson.handle(event):
@@ -743,122 +804,21 @@ class GameApp:
         self.menu = None
         self.menu_buttons = {}
 
-    def ask_choice(self, event) -> int:
-        """An event asks Korea to choose, in the middle of the quarter (`PlayerController.choose`
-        calls this from inside `world.step()`): a modal dialog with one button per choice, run
-        by a small event loop of its own until the player clicks one (or presses its number).
-
-        The world is half-way through its quarter here, so nothing of it is drawn: the backdrop
-        is the frame drawn just before End Turn, dimmed, under a UIManager of its own (the
-        desk's widgets cannot be touched meanwhile). Closing the window takes the first choice
-        and ends the game after the quarter (which is autosaved)."""
-        if self.choice_script:
-            return self.choice_script.pop(0)
-        humans = self.session.humans
-        if len(humans) > 1 and event.chooser in humans and event.chooser != humans[self.team]:
-            self.team = humans.index(event.chooser)  # the chooser's team takes the seat, behind a hand-over
-            handover.wait(self, handover.handover(self.session.world, event.chooser, self.lang, "choice"))
-        ko = self.lang == "ko"
-        if self._modal_manager is None:
-            self._modal_manager = pygame_gui.UIManager(self.L.size, gui_theme())
-        manager = self._modal_manager
-        manager.set_locale(self.lang)
-        backdrop = self.screen.copy()
-        shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 170))
-        backdrop.blit(shade, (0, 0))
-        title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
-        code = event.chooser if event.chooser in self.session.world.countries else self.session.code
-        self.choice_lines = self.choice_outlook(event, code)  # the stakes of each answer (tests read them)
-        budget_line, lines = self.choice_lines
-        width, row = 700, 80
-        height = 156 + row * len(event.choices)
-        rect = pygame.Rect(0, 0, width, height)
-        rect.center = (self.L.width // 2, self.L.height // 2)
-        panel = UIPanel(rect, manager=manager, object_id="#menu")
-        UILabel(pygame.Rect(14, 8, width - 28, 30), tr("ui.event.decision", self.lang), manager=manager,
-                container=panel, object_id="#small")
-        UILabel(pygame.Rect(14, 34, width - 28, 30), title, manager=manager, container=panel, object_id="#section")
-        UITextBox(html.escape(text), pygame.Rect(10, 64, width - 24, 56), manager=manager, container=panel,
-                  object_id="#reason")
-        UILabel(pygame.Rect(14, 122, width - 28, 24), budget_line, manager=manager, container=panel,
-                object_id="#small")
-        buttons = {}
-        for i, choice in enumerate(event.choices):
-            top = 150 + i * row
-            label = f"{i + 1}. {choice.label_ko if ko else choice.label_en}"
-            button = UIButton(pygame.Rect(14, top, width - 32, 34), label, manager=manager,
-                              container=panel)
-            buttons[button] = i
-            what = ", ".join(describe_action(a, self.lang, self.session.world) for a in choice.actions)
-            what = what or tr("ui.event.no_action", self.lang)
-            UILabel(pygame.Rect(24, top + 34, width - 48, 20), what, manager=manager, container=panel,
-                    object_id="#small")
-            UILabel(pygame.Rect(24, top + 54, width - 48, 20), lines[i], manager=manager, container=panel,
-                    object_id="#small")
-        answer = None
-        clock = pygame.time.Clock()
-        last_input = time.perf_counter()
-        while answer is None:
-            if time.perf_counter() - last_input > ACTIVE_SECONDS and self.modal_hook is None \
-                    and not sleep_until_input(IDLE_WAKE):  # a still dialog: no frame until input
-                continue
-            queued = pygame.event.get()
-            if queued:
-                last_input = time.perf_counter()
-            for ev in queued:
-                if ev.type == pygame.QUIT:
-                    self.running = False
-                    answer = 0
-                    break
-                if ev.type == pygame.KEYDOWN and pygame.K_1 <= ev.key < pygame.K_1 + len(buttons):
-                    answer = ev.key - pygame.K_1
-                    break
-                manager.process_events(ev)
-                if ev.type == pygame_gui.UI_BUTTON_PRESSED and ev.ui_element in buttons:
-                    answer = buttons[ev.ui_element]
-                    break
-            if answer is not None:
-                break
-            if self.modal_hook is not None:
-                self.modal_hook(self, buttons)
-            manager.update(clock.tick(60) / 1000)
-            self.screen.blit(backdrop, (0, 0))
-            manager.draw_ui(self.screen)
-            pygame.display.flip()
-        panel.kill()
-        manager.update(0.0)
-        return answer
-
     def choice_outlook(self, event, code: str) -> tuple[str, list[str]]:
         """The budget left this quarter, and for each answer its cost, the budget it leaves and
         the index a few quarters on against the answer that changes least (game/choice_preview.py)."""
-        from game.choice_preview import outlooks
+        from game.choice_preview import stakes
 
-        world, lang = self.session.world, self.lang
-        country = world.countries[code]
-        found, when = outlooks(world, code, event)
-        cash = lambda v: money(v, lang, country.currency)  # noqa: E731
-        free = max((o.left + o.cost_now for o in found), default=country.budget_per_quarter)
-        budget = tr("ui.event.budget", lang).format(left=cash(free), budget=cash(country.budget_per_quarter))
-        ref = next((o for o in found if o.reference), None)
-        ref_label = (event.choices[ref.index].label_ko if lang == "ko" else event.choices[ref.index].label_en) \
-            if ref is not None else ""
-        lines = []
-        for o in found:
-            if o.refused is not None:
-                lines.append(f"{tr('ui.desk.refused', lang)}: {in_language(o.refused, lang)}")
-                continue
-            score = tr("ui.event.index", lang).format(date=quarter_name(when, lang), score=o.score)
-            if ref is not None and ref.score is not None and not o.reference:
-                score += " " + tr("ui.event.versus", lang).format(delta=o.score - ref.score, choice=ref_label)
-            lines.append(tr("ui.event.outlook", lang).format(cost=cash(o.cost_now), left=cash(o.left), score=score))
-        return budget, lines
+        return stakes(self.session.world, code, event, self.lang)
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
         if event.type == pygame.QUIT:
             self.running = False
+            if self.session.question is not None:  # closing the window answers with the first choice:
+                self.curtain = None  # the quarter is finished (and autosaved) before the game ends
+                self.choice_script = [0] * len(self.session.world.scenario.events)
+                self.answer(0)
             return
         if self.intercept(event):
             return
@@ -1098,6 +1058,11 @@ class GameApp:
         self.collect_export()
         self.manager.update(dt)
         self.teacher.update(dt)
+        if self.asking is not None:
+            if self.session.question is None:  # the teacher rewound the paused quarter away
+                self.drop_question()
+            else:
+                self.asking.update(dt)
         self.update_forecast()
 
     # ------------------------------------------------------------------ forecast and lever preview
@@ -1111,7 +1076,8 @@ class GameApp:
         runs (game.forecast: in a child process, so this costs well under a millisecond), and
         work out the preview of the lever under the mouse or the keyboard."""
         desk = self.desk
-        if desk is None or self.session.finished or self.curtain is not None:
+        if desk is None or self.session.finished or self.curtain is not None or self.session.question is not None:
+            # (a quarter paused at a question is half played: no forecast starts from it)
             self.lever_panel.show(self.session.world, PLAYER, None, desk, None, self.lang)
             return
         code = desk.session.code
@@ -1138,12 +1104,24 @@ class GameApp:
             self.handle(event)
         self.update(dt)
         self.draw()
+        self.hook_question()
+
+    def hook_question(self) -> None:
+        """`modal_hook(app, buttons)` once a frame while the quarter waits at a question, after the
+        frame is drawn: the dialog's buttons (index by button), or {} behind the hand-over."""
+        if self.modal_hook is not None and self.session.question is not None:
+            shown = self.asking is not None and self.curtain is None and not self.teacher.paused
+            self.modal_hook(self, self.asking.buttons if shown else {})
 
     def draw(self) -> None:
         screen = self.screen
         cover = handover.pause(self.lang) if self.teacher.paused else self.curtain
         if cover is not None:  # opaque: nothing of the game (a team's desk) shows through
             cover.draw(screen, self.fonts)
+            self.teacher.draw(screen)
+            return
+        if self.asking is not None:  # the quarter is half played: the dialog over the last frame shown
+            self.asking.draw(screen)
             self.teacher.draw(screen)
             return
         screen.fill(BG)
@@ -1380,7 +1358,7 @@ class GameApp:
         """The map's flows move: on the map (nothing over it) and within ANIMATE_SECONDS of the
         last input; then they rest, and the first mouse move wakes them."""
         return (self.animate and not self.charts_open and not self.end_buttons and self.curtain is None
-                and self.menu is None and not self.teacher.paused and not self.teacher.is_open
+                and self.asking is None and self.menu is None and not self.teacher.paused and not self.teacher.is_open
                 and not self.why.is_open and not self.glossary.open and not self.lesson.is_open
                 and self.t - self.last_input < ANIMATE_SECONDS)
 
@@ -1390,12 +1368,14 @@ class GameApp:
         forecasts = self.forecasts
         runs = (id(forecasts.in_force), id(forecasts.newest), forecasts.no_action is None) if forecasts else ()
         text, until = self.toast
-        return runs, self.lever_panel.key, bool(text) and self.t < until, self.session.world.turn
+        return (runs, self.lever_panel.key, bool(text) and self.t < until, self.session.world.turn,
+                id(self.asking), id(self.curtain))
 
     def next_frame_in(self) -> float:
         """Seconds the loop may sleep waiting for input before a frame is due."""
         if self.t - self.last_input < ACTIVE_SECONDS or self._typing() \
-                or (self.forecasts is not None and self.forecasts.busy) or self.exporting is not None:
+                or (self.forecasts is not None and self.forecasts.busy) or self.exporting is not None \
+                or (self.modal_hook is not None and self.session.question is not None):  # a test answers
             return 0.0
         wait = IDLE_WAKE
         if self.animating:
@@ -1423,6 +1403,7 @@ class GameApp:
         if due:
             self.draw()
             self.last_draw = self.t
+        self.hook_question()
         return due
 
     def run(self) -> None:

@@ -66,22 +66,3 @@ def pause(lang: str) -> Curtain:
                       tr("ui.teacher.paused_hint", lang))
     curtain.dismissable = False
     return curtain
-
-
-def wait(app, curtain: Curtain) -> None:
-    """Show `curtain` in a loop of its own until dismissed: a hand-over in the middle of a
-    quarter (an event asks another team), when the main loop is waiting for the answer.
-    `app.modal_hook(app, {})` runs every frame so a test can post the key press."""
-    clock = pygame.time.Clock()
-    while app.running:
-        curtain.draw(app.screen, app.fonts)
-        pygame.display.flip()
-        if app.modal_hook is not None:
-            app.modal_hook(app, {})
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT:
-                app.running = False
-                return
-            if curtain.handle(event):
-                return
-        clock.tick(60)

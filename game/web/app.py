@@ -177,6 +177,10 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
     def submit(m: schemas.Submit, lang: str) -> dict:
         return room.submit(m.token, m.turn, m.values, lang, m.answers)
 
+    @guarded(schemas.Answer)
+    def answer(m: schemas.Answer, lang: str) -> dict:
+        return room.answer(m.token, m.event, m.choice, lang)
+
     @guarded(schemas.Withdraw)
     def withdraw(m: schemas.Withdraw, lang: str) -> dict:
         room.withdraw(m.token, m.turn)
@@ -414,7 +418,7 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         Route("/api/strings", strings), Route("/api/lobby", lobby, methods=["POST"]),
         Route("/api/join", join, methods=["POST"]), Route("/api/desk", desk, methods=["POST"]),
         Route("/api/preview", preview, methods=["POST"]), Route("/api/submit", submit, methods=["POST"]),
-        Route("/api/withdraw", withdraw, methods=["POST"]),
+        Route("/api/withdraw", withdraw, methods=["POST"]), Route("/api/answer", answer, methods=["POST"]),
         Route("/api/teacher/login", teacher_login, methods=["POST"]),
         Route("/api/teacher/state", teacher_state, methods=["POST"]),
         Route("/api/teacher/end_quarter", end_quarter, methods=["POST"]),

@@ -15,6 +15,12 @@ its programmes in force; a seat nobody holds is played by its country's AI (`sta
 Several worlds (a class of 32 teams as four worlds of eight countries) play in lock-step: a
 quarter is played in every world at once, so the projector compares them quarter by quarter.
 
+An event that asks a seated team is asked live: the quarter pauses in that world at the question
+(`World.question`), the team's desk shows it and the team answers (`answer`); every world's
+quarter closes together once no question is left. A team's standing answer is taken without
+asking; the teacher's End Quarter (or the decision timer) goes on without the answers still
+awaited, taking for each its team's standing answer or the choice that changes least.
+
 Persistence, after every change: `room.json` (seats as token hashes, this quarter's
 submissions, switches, messages) and, after every quarter, each world's save (`game.json`,
 `game-2.json`, ...: the normal save, game/saves.py, which `report`, `replay` and the desktop
@@ -36,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agents.controllers import Controller, LaissezFaire, make_controller
 from game.actions import parse_action
 from game.advisor import advise
+from game.choice_preview import outlooks, stakes
 from game.describe import country_name, describe_action, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
 from game.difficulty import Difficulty
@@ -56,6 +63,7 @@ CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a pr
 MAX_MESSAGES = 20
 MAX_TEACHER_TOKENS = 20
 MAX_TEAMMATES = 8  # students watching one seat besides the one who submits
+ANSWER_SECONDS = 90  # with a decision timer on, a question waits this long (at most the timer) for its answer
 
 
 class RoomError(Exception):
@@ -155,6 +163,7 @@ class Table:
     submissions: dict[str, Submission] = field(default_factory=dict)
     answers: dict[str, dict[str, int]] = field(default_factory=dict)  # standing answers to events, by team
     ai: dict = field(default_factory=dict)  # an empty seat's stand-in, made when first needed
+    outlook: tuple | None = None  # (turn, event id, outlooks) of the question waiting: judged once, on a fork
 
     @property
     def world(self) -> World:
@@ -333,7 +342,7 @@ class Room:
             for table in self.tables:
                 write_save(self.folder / table.file, document(table.world, self.scenario_name))
         data = RoomFile(code=self.code, pin=self.pin, scenario=self.scenario_name, seed=self.seed,
-                        teams=list(self.teams), lang=self.lang, turn=self.world.turn,
+                        teams=list(self.teams), lang=self.lang, turn=self.turn,
                         tables=[t.record() for t in self.tables], teacher_tokens=self.teacher_tokens,
                         paused=self.paused, scores_hidden=self.scores_hidden, auto_advance=self.auto_advance,
                         absent_ai=self.absent_ai, messages=self.messages, timer=self.timer, deadline=self.deadline,
@@ -353,6 +362,21 @@ class Room:
     @property
     def session(self) -> Session:
         return self.tables[0].session
+
+    @property
+    def turn(self) -> int:
+        """Quarters played to their end in every world (the saves' turn): a quarter paused at a
+        question is not one of them yet."""
+        return played(self.world)
+
+    @property
+    def playing(self) -> bool:
+        """A quarter has begun and is not closed yet: it waits for an answer to an event."""
+        return any(t.world.in_turn for t in self.tables)
+
+    def questions(self) -> list[tuple[Table, object]]:
+        """Every world's question waiting for its team's answer (game.governance.Question)."""
+        return [(t, t.session.question) for t in self.tables if t.session.question is not None]
 
     def table(self, world: int) -> Table:
         if not 0 <= world < len(self.tables):
@@ -434,9 +458,11 @@ class Room:
         return country_name(self.world, code, lang)
 
     def deciding(self, lang: str) -> str:
-        """The quarter the teams decide now (the next one to be played)."""
+        """The quarter the teams decide now (the next one to be played, or the one being played
+        while it waits for an answer)."""
         world = self.world
-        return quarter_name(world.now + 1, lang) if not world.finished else quarter_name(world.now, lang)
+        return quarter_name(world.now + 1, lang) if not (world.finished or world.in_turn) \
+            else quarter_name(world.now, lang)
 
     def score(self, table: Table, code: str) -> float | None:
         return None if self.scores_hidden else round(float(table.world.scores[code]), 1)
@@ -500,7 +526,7 @@ class Room:
         hidden = self.scores_hidden
         out = {
             "team": code, "world": table.index, "worlds": len(self.tables), "country": self.country_name(code, lang),
-            "currency": country.currency, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
+            "currency": country.currency, "date": self.deciding(lang), "turn": self.turn, "turns": world.turns,
             "finished": world.finished, "paused": self.paused, "scores_hidden": hidden, "version": self.version,
             "seconds_left": self.seconds_left(),
             "sections": [serial_section(s, settings, lang, country.currency) for s in sections],
@@ -509,12 +535,14 @@ class Room:
             "seat_name": seat.name if seat else "",
             "score": self.score(table, code), "score_history": None if hidden else self.history(table, code),
             "no_action_history": None if hidden else
-            [round(float(b[code]), 1) for b in self.no_action_scores()[:world.turn]],
+            [round(float(b[code]), 1) for b in self.no_action_scores()[:self.turn]],
             "components": [] if hidden else self.components(table, code, lang),
             "why": [] if hidden else self.why(table, code, lang),
             "choices": self.choices(table, code, lang),
+            "question": self.question_for(table, code, lang), "asking": self.asking(table, lang),
+            "playing": self.playing,
             "news": self.news(lang, table), "message": self.messages[-1].text if self.messages else "",
-            "advice": [] if world.finished else [{"lever": a.lever, "text": a.text(lang)}
+            "advice": [] if world.finished or world.in_turn else [{"lever": a.lever, "text": a.text(lang)}
                                                  for a in advise(world, code, lang)],
             "verdicts": [{"text": describe_action(v["action"], lang, world, country.currency),
                           "refused": in_language(v["refused"], lang) if v.get("refused") else None}
@@ -541,6 +569,33 @@ class Room:
                  "options": [{"index": i, "label": c.label_ko if ko else c.label_en} for i, c in enumerate(e.choices)],
                  "answer": answers.get(e.id)} for e in self.open_events(table, code)]
 
+    def question_for(self, table: Table, code: str, lang: str) -> dict | None:
+        """The question the quarter waits at if it is this team's to answer: the event's title
+        and text, the budget left, and per answer its label, what it does and its stakes (cost
+        now, budget left, expected score: game/choice_preview.py, judged once per question)."""
+        question = table.session.question
+        if question is None or question.chooser != code:
+            return None
+        world, ko = table.world, lang == "ko"
+        event = next(e for e in world.scenario.events if e.id == question.event)
+        if table.outlook is None or table.outlook[:2] != (world.turn, event.id):
+            table.outlook = (world.turn, event.id, outlooks(world, code, event))
+        budget, lines = stakes(world, code, event, lang, table.outlook[2])
+        currency = world.countries[code].currency
+        return {"id": event.id, "title": event.title_ko if ko else event.title_en,
+                "text": event.text_ko if ko else event.text_en, "budget": budget,
+                "options": [{"index": i, "label": c.label_ko if ko else c.label_en,
+                             "does": [describe_action(a, lang, world, currency) for a in c.actions]
+                             or [str(tr("ui.event.no_action", lang))], "stakes": lines[i]}
+                            for i, c in enumerate(event.choices)]}
+
+    def asking(self, table: Table, lang: str) -> list[dict]:
+        """What the quarter waits for in this world: the team asked and the event's title."""
+        return [{"team": q.chooser, "country": self.country_name(q.chooser, lang),
+                 "title": next(e.title_ko if lang == "ko" else e.title_en
+                               for e in table.world.scenario.events if e.id == q.event)}
+                for t, q in self.questions() if t is table]
+
     def check_answers(self, table: Table, code: str, answers: dict[str, int]) -> None:
         events = {e.id: e for e in self.open_events(table, code)}
         for event_id, index in answers.items():
@@ -555,7 +610,7 @@ class Room:
         """The team's Actions of the last quarter played, as governance logged them (accepted,
         or refused with the reason): read from the log, so they survive a restart."""
         world = table.world
-        return [e for e in world.governance.log if e["turn"] == world.turn and e["country"] == code
+        return [e for e in world.governance.log if e["turn"] == played(world) and e["country"] == code
                 and e["source"] == "controller" and e.get("action")]
 
     def assess(self, table: Table, code: str, values: dict, lang: str) -> dict:
@@ -589,6 +644,8 @@ class Room:
         world = table.world
         if world.finished:
             raise RoomError(409, "finished")
+        if self.playing:
+            raise RoomError(409, "asking")
         if turn != world.turn:
             raise RoomError(409, "stale", date=self.deciding(lang))
         if self.paused:
@@ -614,6 +671,8 @@ class Room:
 
     def withdraw(self, token: str, turn: int) -> None:
         table, code = self.seat_of(token, submitting=True)
+        if self.playing:
+            raise RoomError(409, "asking")
         if turn != table.world.turn:
             raise RoomError(409, "stale", date=self.deciding(self.lang))
         if table.submissions.pop(code, None) is not None:
@@ -627,7 +686,8 @@ class Room:
     def maybe_advance(self) -> bool:
         """Auto-advance: the quarter is played once every seated team of every world has submitted."""
         seated = any(s is not None for t in self.tables for s in t.seats.values())
-        if self.auto_advance and not self.paused and seated and not self.waiting_for() and not self.world.finished:
+        if self.auto_advance and not self.paused and seated and not self.waiting_for() and not self.world.finished \
+                and not self.playing:
             self.end_quarter()
             return True
         return False
@@ -635,11 +695,30 @@ class Room:
     def end_quarter(self) -> None:
         """Play the quarter in every world: submitted programmes through each team's controller,
         the rest keep theirs (or, with `absent_ai`, their AI decides), an empty seat's AI decides.
-        Saved at once (games and room)."""
+        An event that asks a seated team with no standing answer pauses its world at the question
+        (`answer` goes on); called again while a question waits (the teacher goes on, the clock
+        runs out), every question still waiting takes its team's standing answer or the choice
+        that changes least. Once no question is left, every world's quarter closes and is saved."""
         if self.world.finished:
             raise RoomError(409, "finished")
         if self.paused:
             raise RoomError(409, "paused")
+        if self.playing:
+            for table, question in self.questions():
+                while question is not None:  # an answer may lead to another question
+                    table.session.answer(self.least_change(table, question))
+                    question = table.session.question
+        else:
+            self._start_quarter()
+        if self.playing and self.questions():
+            self.deadline = time.time() + min(self.timer, ANSWER_SECONDS) if self.timer else None
+            self.save()
+            return
+        self._close_quarter()
+
+    def _start_quarter(self) -> None:
+        """Every world's quarter opened, up to its policy phase or to a question a seated team
+        answers live (its standing answers are its script: taken without asking)."""
         for table in self.tables:
             for code, player in table.session.players.items():
                 if table.seats.get(code) is None or (self.absent_ai and code not in table.submissions):
@@ -649,10 +728,62 @@ class Room:
                 else:  # a team's standing answers: the choice it takes if an event asks it this quarter
                     player.stand_in, player.script = None, dict(table.answers.get(code, {}))
             actions = {code: [parse_action(a) for a in s.actions] for code, s in table.submissions.items()}
-            table.session.end_turn(actions)
+            table.session.start_turn(actions, pause=True)
+
+    def _close_quarter(self) -> None:
+        """No question left: every world's quarter closed together, the submissions cleared, the
+        next quarter's clock started, the games and the room saved."""
+        for table in self.tables:
+            if table.world.in_turn:
+                table.session.finish_turn()
             table.submissions = {}
+            table.outlook = None
         self.deadline = time.time() + self.timer if self.timer and not self.world.finished else None
         self.save(game=True)
+
+    @staticmethod
+    def least_change(table: Table, question) -> int:
+        """The answer taken for a team that did not give one: its standing answer, else the choice
+        that changes least (laissez_faire's, on what its country sees now)."""
+        standing = table.answers.get(question.chooser, {}).get(question.event)
+        if standing is not None:
+            return standing
+        world = table.world
+        event = next(e for e in world.scenario.events if e.id == question.event)
+        return LaissezFaire().choose(event, world.governance.observe(question.chooser))
+
+    def answer(self, token: str, event_id: str, index: int, lang: str) -> dict:
+        """A team's answer to the question its world's quarter is paused at. Refused with nothing
+        changed: a teammate's token (only one student answers), a game paused or over, no question
+        for this team, another event, a choice the event does not offer. Kept as the team's answer
+        to that event in the room file first (a restart re-plays the quarter with it), then the
+        quarter goes on; when no world waits any more, the quarter closes in every world."""
+        table, code = self.seat_of(token, submitting=True)
+        if table.world.finished:
+            raise RoomError(409, "finished")
+        if self.paused:
+            raise RoomError(409, "paused")
+        question = table.session.question
+        if question is None or question.chooser != code:
+            raise RoomError(409, "no_question")
+        event = next(e for e in table.world.scenario.events if e.id == question.event)
+        if event_id != event.id:
+            raise RoomError(422, "answer", problem=f"{event_id[:40]}: not the question waiting ({event.id})")
+        if not 0 <= index < len(event.choices):
+            raise RoomError(422, "answer", problem=f"{event_id}: no choice {index}")
+        before = table.answers.get(code)
+        table.answers[code] = {**(before or {}), event_id: index}
+        try:
+            self.save()
+        except OSError:
+            _restore(table.answers, code, before)
+            raise
+        table.session.answer(index, event_id)
+        if self.questions():
+            self.save()  # the next question: the pages are told
+        else:
+            self._close_quarter()
+        return {"answered": True, "advanced": not self.playing, "date": self.deciding(lang)}
 
     def set_switch(self, name: str, on: bool) -> None:
         if name not in ("paused", "scores_hidden", "auto_advance", "absent_ai"):
@@ -714,7 +845,7 @@ class Room:
         if all(reasons):
             raise RoomError(422, "event", reason=in_language(reasons[0], lang))
         self._no_action = None  # the no-action line meets the event too
-        self.save(game=True)
+        self.save(game=not self.playing)  # a quarter being played is saved when it closes
 
     def rewind(self, turn: int) -> None:
         """Back to the start of quarter `turn + 1` in every world by re-playing its log
@@ -730,6 +861,7 @@ class Room:
         for table in self.tables:
             table.submissions = {}
             table.ai = {}
+            table.outlook = None
         for pattern in ("debrief-*.html", "team-*.html"):  # written for the term as it was played
             for stale in self.folder.glob(pattern):
                 stale.unlink(missing_ok=True)
@@ -745,6 +877,8 @@ class Room:
         table = self.table(world)
         if team not in table.seats:
             raise RoomError(404, "team", team=team)
+        if self.playing:  # its question may be waiting: the quarter is finished first (End Quarter)
+            raise RoomError(409, "asking")
         table.seats[team] = None
         table.submissions.pop(team, None)
         self.save()
@@ -756,6 +890,8 @@ class Room:
         for table, code in ((source, team), (target, to)):
             if code not in table.seats:
                 raise RoomError(404, "team", team=code)
+        if self.playing:
+            raise RoomError(409, "asking")
         if source.seats[team] is None:
             raise RoomError(409, "seat_empty", team=team)
         if target.seats[to] is not None:
@@ -768,7 +904,7 @@ class Room:
         text = " ".join(text.split())
         if not text:
             raise RoomError(422, "empty_message")
-        self.messages = [*self.messages, Message(turn=self.world.turn, at=time.time(), text=text[:280])]
+        self.messages = [*self.messages, Message(turn=self.turn, at=time.time(), text=text[:280])]
         self.messages = self.messages[-MAX_MESSAGES:]
         self.save()
 
@@ -776,8 +912,9 @@ class Room:
     def teacher_view(self, lang: str) -> dict:
         world = self.world
         return {
-            "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
+            "code": self.code, "date": self.deciding(lang), "turn": self.turn, "turns": world.turns,
             "finished": world.finished, "paused": self.paused, "scores_hidden": self.scores_hidden,
+            "playing": self.playing, "asking": self.all_asking(lang),
             "auto_advance": self.auto_advance, "absent_ai": self.absent_ai, "version": self.version,
             "timer": self.timer,
             "seconds_left": self.seconds_left(), "events": self.events(lang), "worlds": len(self.tables),
@@ -794,9 +931,10 @@ class Room:
     def screen_view(self, lang: str) -> dict:
         world = self.world
         hidden = self.scores_hidden
-        baseline = None if hidden else self.no_action_scores()[:world.turn]
+        baseline = None if hidden else self.no_action_scores()[:self.turn]
         return {
-            "code": self.code, "date": self.deciding(lang), "turn": world.turn, "turns": world.turns,
+            "code": self.code, "date": self.deciding(lang), "turn": self.turn, "turns": world.turns,
+            "asking": self.all_asking(lang),
             "finished": world.finished, "paused": self.paused, "scores_hidden": hidden, "worlds": len(self.tables),
             "version": self.version, "news": self.news(lang), "seconds_left": self.seconds_left(),
             "message": self.messages[-1].text if self.messages else "",
@@ -806,6 +944,10 @@ class Room:
                       for t in self.tables for c, s in t.seats.items()],
             "no_action": None if hidden else {c: [round(float(b[c]), 1) for b in baseline] for c in self.teams},
         }
+
+    def all_asking(self, lang: str) -> list[dict]:
+        """Every world's questions waiting for an answer (the dashboard, the projector)."""
+        return [{"world": t.index, **q} for t in self.tables for q in self.asking(t, lang)]
 
     def no_action_scores(self) -> list[dict[str, float]]:
         """Every country's score per quarter in the same scenario and seed with every team's
@@ -883,6 +1025,11 @@ class Room:
             writer.writerow([r["world"] + 1, r["code"], r["country"], r["team"], r["start"], r["score"],
                              r["no_action"], r["gain"], r["own"], r["grade"]])
         return out.getvalue()
+
+
+def played(world) -> int:
+    """Quarters a world has played to their end (a quarter paused at a question is not yet one)."""
+    return world.turn - 1 if world.in_turn else world.turn
 
 
 def turning_points(world, code: str, lang: str, n: int = 2) -> list[dict]:

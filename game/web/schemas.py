@@ -55,6 +55,14 @@ class Submit(Message):
                        Field(max_length=16)] | None = None  # standing answers to events addressed to the team
 
 
+class Answer(Message):
+    """A team's answer to the question its world's quarter is paused at."""
+
+    token: Token
+    event: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    choice: Annotated[int, Field(ge=0, le=99)]
+
+
 class Withdraw(Message):
     token: Token
     turn: Turn

@@ -129,6 +129,14 @@ const Classroom = {
   },
 
   worldName(world, worlds) { return worlds > 1 ? this.t("world", {n: world + 1}) : ""; },
+
+  // What a quarter paused at an event's question waits for (one line per question), in `node`.
+  asking(node, asking, date, worlds) {
+    node.replaceChildren(...(asking || []).map(a => this.el("div", {"data-asking": a.team},
+      (worlds > 1 && a.world !== undefined ? this.worldName(a.world, worlds) + " · " : "") +
+      this.t("waiting_answer", {date, country: a.country, title: a.title}))));
+    node.classList.toggle("hidden", !(asking && asking.length));
+  },
 };
 
 function resultsTable(results) {

@@ -15,6 +15,7 @@ async function refresh() {
     : C.t("deciding", {date: s.date}) + " · " + C.t("quarter_of", {turn: Math.min(s.turn + 1, s.turns), turns: s.turns});
   document.getElementById("paused").classList.toggle("hidden", !s.paused);
   C.countdown(document.getElementById("clock"), s.finished ? null : s.seconds_left, s.paused);
+  C.asking(document.getElementById("asking"), s.asking, s.date, s.worlds);
   const message = document.getElementById("message");
   message.textContent = s.message ? C.t("message") + ": " + s.message : "";
   message.classList.toggle("hidden", !s.message);

@@ -5,7 +5,7 @@
 const C = Classroom, el = C.el.bind(C);
 const SEAT = "classroom-seat";
 let seat = JSON.parse(localStorage.getItem(SEAT) || "null");
-let desk = null, values = {}, answers = {}, previewTimer = null;
+let desk = null, values = {}, answers = {}, previewTimer = null, choicesShown = "";
 
 function show(id) {
   for (const s of ["join", "desk", "results"]) document.getElementById(s).classList.toggle("hidden", s !== id);
@@ -106,7 +106,32 @@ function showAssessment(a) {
   document.getElementById("changes").replaceChildren(
     ...(a.changes.length ? a.changes.map(c => el("li", {}, c)) : [el("li", {class: "muted"}, C.t("no_changes"))]));
   document.getElementById("refusal").textContent = a.refusal ? a.refusal : "";
-  document.getElementById("submit").disabled = !!a.refusal || desk.finished || desk.paused || !desk.submits;
+  document.getElementById("submit").disabled = !!a.refusal || desk.finished || desk.paused || !desk.submits ||
+    desk.playing;
+}
+
+// The question the quarter is paused at, when it is this team's: each answer with what it does
+// and its stakes; a click answers at once (the server checks it is this team's question).
+function renderQuestion(d) {
+  const q = d.question;
+  document.getElementById("question").classList.toggle("hidden", !q);
+  C.asking(document.getElementById("asking"), d.asking.filter(a => !q || a.team !== d.team), d.date, 1);
+  if (!q) return;
+  document.getElementById("question-title").textContent = q.title;
+  document.getElementById("question-text").textContent = q.text;
+  document.getElementById("question-budget").textContent = q.budget;
+  document.getElementById("question-options").replaceChildren(...q.options.map(o => el("div", {class: "row"},
+    el("button", {class: "primary", "data-answer": o.index, disabled: d.paused || !d.submits,
+                  onclick: () => answer(q.id, o.index)}, C.t("answer_with", {choice: o.label})),
+    el("div", {class: "note"}, o.does.join(", ")), el("div", {class: "note"}, o.stakes))));
+}
+
+async function answer(event, choice) {
+  document.querySelectorAll("#question-options button").forEach(b => { b.disabled = true; });
+  const r = await C.post("/api/answer", {token: seat.token, event, choice});
+  document.getElementById("answer-error").textContent = r.ok ? "" : r.data.error;
+  if (r.status === 403) return forget(r.data.error);
+  await refresh();
 }
 
 async function preview() {
@@ -137,8 +162,11 @@ function render(keepLevers) {
   message.textContent = d.message ? C.t("message") + ": " + d.message : "";
   message.classList.toggle("hidden", !d.message);
   document.getElementById("paused").classList.toggle("hidden", !d.paused);
+  renderQuestion(d);
   document.getElementById("choices-panel").classList.toggle("hidden", !d.choices.length);
-  if (!keepLevers) {
+  const events = JSON.stringify(d.choices.map(ev => ev.id));  // an event that fired leaves the list at once
+  if (!keepLevers || events !== choicesShown) {
+    choicesShown = events;
     document.getElementById("choices").replaceChildren(...d.choices.map(ev => {
       const buttons = ev.options.map(o => {
         const b = el("button", {"data-event": ev.id, "data-choice": o.index, disabled: d.finished || !d.submits,
@@ -178,7 +206,7 @@ function render(keepLevers) {
   const viewer = document.getElementById("viewer");
   viewer.textContent = d.submits ? "" : C.t("viewer_note", {name: d.seat_name});
   viewer.classList.toggle("hidden", d.submits);
-  document.getElementById("status").textContent = d.submitted ? C.t("submitted") : C.t("not_submitted");
+  document.getElementById("status").textContent = d.playing ? "" : d.submitted ? C.t("submitted") : C.t("not_submitted");
   document.getElementById("status").className = d.submitted ? "ok" : "note";
   showAssessment(d);
   const hidden = d.scores_hidden;

@@ -56,6 +56,8 @@ function render() {
   document.getElementById("links").textContent = C.t("links", {students: s.address || location.origin + "/",
                                                                 screen: location.origin + "/screen"});
   document.getElementById("end").disabled = s.finished || s.paused;
+  document.getElementById("end").textContent = C.t(s.playing ? "go_on" : "end_quarter");
+  C.asking(document.getElementById("asking"), s.asking, s.date, s.worlds);
   document.getElementById("pause").textContent = C.t(s.paused ? "resume" : "pause");
   document.getElementById("scores").textContent = C.t(s.scores_hidden ? "show_scores" : "hide_scores");
   document.getElementById("auto").checked = s.auto_advance;
