@@ -1,7 +1,9 @@
 """The "no action" baseline: the same scenario and seed with Korea played by `laissez_faire`
 (the programmes in force at the start run on, events take their first choice) and every other
 country by its default. Charts draw it beside the player's game so a lever's effect is the gap
-between two lines, not a guess.
+between two lines, not a guess. Another team's no-action game (the end-of-term screen of a team
+playing Japan) is the same with that country by `laissez_faire` and Korea by its default: each
+team asks what its own government's choices changed (as `report --one-page` does).
 
 A 20-turn game costs about 35 ms, so the baseline is simply played; `BaselineRun` keeps its
 world and plays on only as far as the player has, so a chart redrawn every turn pays for one
@@ -20,11 +22,11 @@ from game.scenario import Scenario
 PLAYER = "KOR"
 
 
-def baseline_world(scenario: Scenario, seed: int, difficulty: Difficulty = NORMAL_GAME) -> World:
-    """A fresh world of `scenario` (copied: the caller's scenario stays untouched) with Korea
-    doing nothing new, at `difficulty` (a played world's scenario is already scaled: pass it as
-    normal; a scenario read from its file takes the game's difficulty)."""
-    return World(copy.deepcopy(scenario), seed=seed, controllers={PLAYER: make_controller(PLAYER, "laissez_faire")},
+def baseline_world(scenario: Scenario, seed: int, difficulty: Difficulty = NORMAL_GAME, code: str = PLAYER) -> World:
+    """A fresh world of `scenario` (copied: the caller's scenario stays untouched) with `code`
+    (Korea unless named) doing nothing new, at `difficulty` (a played world's scenario is already
+    scaled: pass it as normal; a scenario read from its file takes the game's difficulty)."""
+    return World(copy.deepcopy(scenario), seed=seed, controllers={code: make_controller(code, "laissez_faire")},
                  tables=False, difficulty=difficulty)
 
 
@@ -39,10 +41,11 @@ def baseline_history(scenario: Scenario, seed: int, turns: int) -> list[dict]:
 
 
 class BaselineRun:
-    """The no-action game, played lazily up to the turn asked for."""
+    """The no-action game of `code` (Korea unless named), played lazily up to the turn asked for."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
-        self.world = baseline_world(scenario, seed)
+    def __init__(self, scenario: Scenario, seed: int, code: str = PLAYER) -> None:
+        self.code = code
+        self.world = baseline_world(scenario, seed, code=code)
 
     def upto(self, turn: int) -> list[dict]:
         """Snapshots of turns 1..`turn` (fewer if the game is shorter)."""

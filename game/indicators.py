@@ -370,6 +370,13 @@ class History(Sequence):
     def __iter__(self):
         return (r.snapshot for r in self._records)
 
+    def indicators(self, i: int) -> dict[str, dict[str, float]]:
+        """Every country's indicators as turn `i` closed (`self[i]`'s quarter), built when first
+        read like the snapshot. A snapshot keeps Korea's index by component only; any other
+        country's components in a past quarter (its end-of-term turning points, Why? for one of
+        them) are its rule applied to these."""
+        return self._records[i].indicators
+
     def __eq__(self, other) -> bool:
         if isinstance(other, History | list | tuple):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))

@@ -11,6 +11,9 @@ pygame, so the desktop game, a report or a test all read the same answer.
 Indicator keys:
   "index"                       the Team Korea index
   "component:<indicator>"       one component of the index (points)
+  "component:<country>:<id>"    one component of another country's own objective (points), by its
+                                `game.score.component_id`: "component:JPN:compute_share",
+                                "component:USA:CHN.compute_share" (`component_key` writes them)
   "korea:<indicator>"           one of Korea's indicators (country_indicators)
   "share:<market>:<firm>"       a firm's share of foundry / hbm / packaging / accelerator
   "price:<good>"                wafer / hbm / accelerator price
@@ -19,8 +22,8 @@ Indicator keys:
 
 from __future__ import annotations
 
-from game.describe import KOREAN_INDICATORS
-from game.score import component_id, rule_of
+from game.describe import KOREAN_INDICATORS, country_name
+from game.score import component_id, country_breakdown, rule_of
 from game.text import tr
 
 PLAYER = "KOR"
@@ -28,42 +31,73 @@ MARKET_INDICATOR = {"foundry": "foundry_share", "hbm": "hbm_share", "packaging":
                     "accelerator": "accelerator_share"}
 PRICE_MARKET = {"wafer": "foundry", "hbm": "hbm", "accelerator": "accelerator"}
 
-# Which indicators each lever feeds (the mechanisms that read it in the model).
+# Which indicators each lever feeds (the mechanisms that read it in the model). The other
+# countries' objectives read three indicators Korea's does not: `compute_share` (the installed
+# compute a lever buys or an export control withholds), `industry_revenue` (the sales of the home
+# foundries, memory makers, packagers and designers a lever helps sell) and
+# `leading_edge_capacity_share` (the capacity a lever or the state's money builds).
 LEVER_TARGETS: dict[str, set[str]] = {
-    "foundry_subsidy": {"foundry_share", "accelerator_share", "budget_used"},
+    "foundry_subsidy": {"foundry_share", "accelerator_share", "industry_revenue", "budget_used"},
     "procurement": {"accelerator_share", "domestic_compute_share", "single_vendor_dependence",
-                    "compute_installed", "budget_used"},
+                    "compute_installed", "compute_share", "industry_revenue", "budget_used"},
     "chip_incentive": {"accelerator_share", "domestic_compute_share", "llm_domestic_chip_share",
-                       "chain_completeness", "budget_used"},
+                       "chain_completeness", "industry_revenue", "budget_used"},
     "service_incentive": {"domestic_llm_share", "chain_completeness", "budget_used"},
-    "rd_grant": {"accelerator_share", "domestic_compute_share", "budget_used"},
-    "broker_link": {"accelerator_share", "hbm_share", "chain_completeness"},
+    "rd_grant": {"accelerator_share", "domestic_compute_share", "industry_revenue", "budget_used"},
+    "broker_link": {"accelerator_share", "hbm_share", "chain_completeness", "industry_revenue"},
     "convergence": {"industry_adoption", "industry_domestic_ai_share", "chain_completeness", "gdp_effect",
                     "budget_used"},
-    "capacity_support": {"foundry_share", "hbm_share", "packaging_share", "budget_used"},
-    "trade_stance": {"hbm_share", "foundry_share", "accelerator_share"},
-    "export_control": {"accelerator_share", "hbm_share", "domestic_compute_share"},
-    "equity": {"accelerator_share", "budget_used"},
+    "capacity_support": {"foundry_share", "hbm_share", "packaging_share", "leading_edge_capacity_share",
+                         "industry_revenue", "budget_used"},
+    "trade_stance": {"hbm_share", "foundry_share", "accelerator_share", "industry_revenue"},
+    "export_control": {"accelerator_share", "hbm_share", "domestic_compute_share", "compute_share",
+                       "industry_revenue"},
+    "equity": {"accelerator_share", "leading_edge_capacity_share", "industry_revenue", "budget_used"},
 }
 
 # Which indicators each kind of event effect feeds.
 EFFECT_TARGETS: dict[str, set[str]] = {
-    "budget_shock": {"accelerator_share", "compute_installed", "domestic_compute_share", "price:accelerator"},
-    "capacity_loss": {"foundry_share", "hbm_share", "packaging_share", "accelerator_share", "price:wafer",
-                      "price:hbm", "price:accelerator"},
+    "budget_shock": {"accelerator_share", "compute_installed", "compute_share", "domestic_compute_share",
+                     "price:accelerator"},
+    "capacity_loss": {"foundry_share", "hbm_share", "packaging_share", "accelerator_share", "industry_revenue",
+                      "price:wafer", "price:hbm", "price:accelerator"},
     "export_control": {"accelerator_share", "hbm_share", "domestic_compute_share", "single_vendor_dependence",
-                       "price:accelerator", "price:hbm"},
-    "qualification": {"hbm_share", "accelerator_share", "price:hbm"},
+                       "compute_share", "industry_revenue", "price:accelerator", "price:hbm"},
+    "qualification": {"hbm_share", "accelerator_share", "industry_revenue", "price:hbm"},
     "perf_multiplier": {"accelerator_share", "domestic_compute_share", "price:accelerator"},
-    "pipeline": {"foundry_share", "hbm_share", "packaging_share", "price:wafer", "price:hbm"},
+    "pipeline": {"foundry_share", "hbm_share", "packaging_share", "leading_edge_capacity_share", "price:wafer",
+                 "price:hbm"},
     "learning_jump": {"foundry_share", "hbm_share", "price:wafer", "price:hbm"},
     "ecosystem": {"accelerator_share", "domestic_compute_share", "llm_domestic_chip_share"},
 }
 
 
+def component_key(country: str, component: str) -> str:
+    """The Why? key of `country`'s component `component` (its `component_id`). Korea's keep the
+    short form the charts and the end screen have always used."""
+    return f"component:{component}" if country == PLAYER else f"component:{country}:{component}"
+
+
+def _component(world, rest: str):
+    """(country, component id, the component in the country's rule or None) of the part of a
+    "component:" key after the colon."""
+    country, _, cid = rest.rpartition(":")
+    country = country or PLAYER
+    spec = rule_of(world.scenario, country)
+    found = next((c for c in spec.components if component_id(c) == cid), None) if spec is not None else None
+    return country, cid, found
+
+
 def series(world, key: str) -> list[float]:
     """The indicator's value after each played turn (world.history order)."""
     kind, _, rest = key.partition(":")
+    if kind == "component" and ":" in rest:  # another country's component: its rule on each quarter's indicators
+        country, cid, _ = _component(world, rest)
+        spec = world.scenario.score
+        if spec is None:
+            return [0.0] * len(world.history)
+        return [country_breakdown(spec, world.history.indicators(i), country).get(cid, 0.0)
+                for i in range(len(world.history))]
     values = []
     for h in world.history:
         if kind == "index":
@@ -84,24 +118,38 @@ def series(world, key: str) -> list[float]:
     return values
 
 
-def _indicators(world, key: str) -> tuple[set[str], str | None, str | None]:
-    """(the country indicators `key` depends on, the firm it is about, the country whose levers count)."""
+Countries = frozenset[str] | None  # None: any country's entries count
+
+
+def _indicators(world, key: str) -> tuple[set[str], str | None, Countries, Countries]:
+    """(the country indicators `key` depends on, the firm it is about, the countries whose
+    mechanisms count, the countries whose Actions count). A component read from another country
+    (the USA's count of China's compute) moves with that country's mechanisms and with the
+    Actions of either (a US export control, China's own procurement)."""
     kind, _, rest = key.partition(":")
     spec = rule_of(world.scenario, PLAYER)
     components = {c.key for c in spec.components} if spec is not None else set()
+    korea = frozenset({PLAYER})
     if kind == "index":
-        return components, None, PLAYER
-    if kind in ("component", "korea"):
-        return {rest}, None, PLAYER
+        return components, None, korea, korea
+    if kind == "component":
+        country, cid, found = _component(world, rest)
+        if found is None or found.of is None:
+            return {found.key if found is not None else cid}, None, frozenset({country}), frozenset({country})
+        return {found.key}, None, frozenset({found.of}), frozenset({country, found.of})
+    if kind == "korea":
+        return {rest}, None, korea, korea
     if kind == "share":
         market, _, firm = rest.partition(":")
         agent = world.by_name.get(firm)
-        return {MARKET_INDICATOR[market]}, firm, agent.country if agent is not None else None
+        owner = frozenset({agent.country}) if agent is not None else None
+        return {MARKET_INDICATOR[market]}, firm, owner, owner
     if kind == "price":
-        return {key, MARKET_INDICATOR[PRICE_MARKET[rest]]}, None, None
+        return {key, MARKET_INDICATOR[PRICE_MARKET[rest]]}, None, None, None
     if kind == "score":  # what the country's own objective reads (Korea's: the index's components)
         own = rule_of(world.scenario, rest)
-        return ({c.key for c in own.components} if own is not None else components), None, rest
+        return ({c.key for c in own.components} if own is not None else components), None, \
+            frozenset({rest}), frozenset({rest})
     raise ValueError(f"unknown indicator key {key!r}")
 
 
@@ -135,12 +183,12 @@ def _event_targets(world, entry: dict) -> set[str]:
 
 def relevant(world, key: str, entry: dict) -> bool:
     """Can this cause-log entry have moved the indicator `key`?"""
-    wanted, firm, country = _indicators(world, key)
+    wanted, firm, makers, deciders = _indicators(world, key)
     source, params = entry["source"], entry["params"]
     if source == "mechanism":
         if firm is not None:
             return params.get("firm") == firm and bool(wanted & set(entry["targets"]))
-        return bool(wanted & set(entry["targets"])) and (country is None or entry["country"] == country)
+        return bool(wanted & set(entry["targets"])) and (makers is None or entry["country"] in makers)
     if source == "event":
         return bool(wanted & _event_targets(world, entry))
     if source == "action" and entry["key"] == "cause.choice_effect":  # an answer's own consequence
@@ -149,7 +197,7 @@ def relevant(world, key: str, entry: dict) -> bool:
         levers = _choice_levers(world, entry) if entry["key"] == "cause.choice" else {_lever_of(entry)}
         if not any(wanted & LEVER_TARGETS.get(lever, set()) for lever in levers):
             return False
-        return country is None or entry["country"] == country
+        return deciders is None or entry["country"] in deciders
     return False
 
 
@@ -175,12 +223,10 @@ def label(world, key: str, lang: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "index":
         return tr("korea_index", lang)
-    if kind == "component":
-        spec = rule_of(world.scenario, PLAYER)
-        c = next((c for c in spec.components if component_id(c) == rest), None) if spec is not None else None
-        if c is not None:
-            return c.label_ko if lang == "ko" else c.label_en
-        return rest
+    if kind == "component":  # another country's names the country: "Japan - Share of the world's AI compute"
+        country, cid, c = _component(world, rest)
+        name = (c.label_ko if lang == "ko" else c.label_en) if c is not None else cid
+        return name if country == PLAYER else f"{country_name(world, country, lang)} - {name}"
     if kind == "korea":
         if lang == "ko" and rest in KOREAN_INDICATORS:  # its value is shown in Korean units, not thousands
             return tr(f"kor.{rest}.plain", lang)

@@ -34,7 +34,9 @@ from test_ui_contrast import contrast
 from uitools import answered
 
 import game.ui.app as app_module
+from game.describe import country_name
 from game.ui import charts as charts_module
+from game.ui import endscreen as endscreen_module
 from game.ui.app import GameApp
 from game.ui.session import Session
 
@@ -97,6 +99,29 @@ class Screen(pygame.Surface):
         if self.recorder is not None:
             self.recorder.blitted(self, source, dest, area)
         return super().blit(source, dest, area, special_flags)
+
+
+class Cached(pygame.Surface):
+    """A picture drawn once and blitted onto the window at `offset` (the end screen's): its text
+    recorded where it will show."""
+
+    recorder: Recorder | None = None
+    offset = (0, 0)
+
+    def blit(self, source, dest, area=None, special_flags=0):
+        if self.recorder is not None:
+            self.recorder.blitted(self, source, dest, area, offset=self.offset)
+        return super().blit(source, dest, area, special_flags)
+
+
+def record_end_screen(monkeypatch, recorder: Recorder) -> None:
+    """The end screen draws onto a cached surface (game/ui/endscreen.py): one that records."""
+    def new_surface(self, size):
+        surface = Cached(size, 0, pygame.display.get_surface())
+        surface.recorder, surface.offset = recorder, self.origin
+        return surface
+
+    monkeypatch.setattr(endscreen_module.EndScreen, "new_surface", new_surface)
 
 
 def widget_problems(manager, window: pygame.Rect, where: str) -> list[str]:
@@ -233,6 +258,7 @@ def test_every_game_screen_fits_its_text(window, monkeypatch):
         real_blit(self, surface, image, pos)
 
     monkeypatch.setattr(charts_module.Charts, "_blit", charts_blit)
+    record_end_screen(monkeypatch, recorder)
     session = Session("lesson_bottlenecks", 7, saves_dir=saves)
     app = GameApp(session, lang, screen)
     recorder.watch(app.fonts)
@@ -337,4 +363,33 @@ def test_the_title_screen_fits_its_text(window):
         title.draw()
         problems += text_problems(screen.recorder, screen.get_rect(), [screen.get_rect()], f"title {page}")
         problems += widget_problems(title.manager, screen.get_rect(), f"title {page}")
+    assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_another_teams_end_screen_fits_its_text(window, monkeypatch):
+    """Hot-seat teams at the end of the term: Japan's result (the team at the desk) and the
+    United States' (the longest component names), with the row of team tabs."""
+    size, _, lang, screen, saves = window
+    recorder = screen.recorder
+    record_end_screen(monkeypatch, recorder)
+    session = Session("baseline", 7, saves_dir=saves, autosave=False, humans=("KOR", "USA", "JPN"))
+    while not session.finished:
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    recorder.watch(app.fonts)
+    app.curtain = None
+    app._end_screen = tagged(recorder, "end", app._end_screen)
+    L = app.L
+    main = [pygame.Rect(0, 0, size[0], L.top), L.map, L.chart, L.ticker, L.desk]
+    problems = []
+    for team in (2, 1):
+        app.seat(team)
+        problems += draw_and_check(app, screen, f"end screen {session.humans[team]}", main,
+                                   overlays={"end": app.END_RECT})
+        assert app.end.tabs and app.end.code == session.humans[team]
+        name = country_name(session.world, session.humans[team], lang)
+        shown = [text for text, _, _, at in recorder.drawn if at == "end"]
+        assert any(text.startswith(f"{name} ") or f" {name}" in text for text in shown), "its text was checked"
+    app.close()
     assert not problems, report(problems)

@@ -23,10 +23,12 @@ from game.forecast import ForecastScheduler, staged_key
 from game.reasons import in_language
 from game.saves import SaveError, save_path
 from game.text import quarter_name, tr
-from game.ui import briefing, handover, report
+from game.ui import briefing, endscreen, handover
 from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
+from game.ui.endscreen import EndScreen, grade_bands
+from game.ui.endscreen import fit as fit  # re-exported: the end screen's rows were fitted here
 from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
 from game.ui.layout import DEFAULT_SIZE, Layout
@@ -61,23 +63,7 @@ ACTIVE_SECONDS = 1.5  # after any input, every frame is drawn this long (hover f
 ANIMATE_SECONDS = 30.0  # the map's flows move this long after the last input, then rest until the mouse moves
 ANIMATION_FPS = 30  # the flows' particles: smooth enough, half the CPU of 60
 IDLE_WAKE = 1.0  # a still screen wakes once a second to look (a frame only if something changed)
-def grade_bands(world, code: str) -> list[tuple[str, float]]:
-    """The grade lines drawn on a country's index chart: its grades above 0 (the scenario's
-    `[score]` bands, or the country's own), best first."""
-    if world.scenario.score is None:
-        return []
-    bands = world.scenario.score.grades_for(code)
-    return sorted(((g, low) for g, low in bands.items() if low > 0), key=lambda b: -b[1])
 
-
-def fit(font, head: str, tail: str, width: int) -> str:
-    """`head` + `tail` in `width` pixels: the head shortened with "..." if it must be, the tail
-    (a component's weight) always whole. Each step drops a character, so it ends."""
-    if font.size(head + tail)[0] <= width:
-        return head + tail
-    while head and font.size(head + "..." + tail)[0] > width:
-        head = head[:-1]
-    return head.rstrip() + "..." + tail
 
 class GameApp:
     def __init__(self, session: Session, lang: str = "en", screen: pygame.Surface | None = None) -> None:
@@ -109,6 +95,7 @@ class GameApp:
         self.running = True
         self.to_title = False  # the player asked for the title screen (Esc menu)
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
+        self.end = EndScreen(self.fonts)  # drawn once into a cache (game/ui/endscreen.py)
         self.end_dismissed = False
         self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
         self.country_panel: str | None = None  # the country whose panel is open (click it on the map)
@@ -476,20 +463,13 @@ class GameApp:
         return self.L.end
 
     def open_end_screen(self) -> None:
-        """After the last quarter: grade, the index by component, the turning points; buttons to
-        export a report, look at the map again, go to the title screen or quit."""
+        """After the last quarter: the result of the team at the desk on its own objective
+        (game/ui/endscreen.py); buttons to export a report, look at the map again, go to the title
+        screen or quit."""
         self.close_end_screen()
         if self.desk is not None and self.desk.root is not None:
             self.desk.root.hide()
-        rect = self.END_RECT
-        items = [("export", "ui.end.export"), ("map", "ui.end.view_map"), ("title", "ui.menu.title_screen"),
-                 ("quit", "ui.menu.quit")]
-        w = (rect.width - 40 - 12 * (len(items) - 1)) // len(items)
-        for i, (key, text) in enumerate(items):
-            button = UIButton(pygame.Rect(rect.x + 20 + i * (w + 12), rect.bottom - 60, w, 44), tr(text, self.lang),
-                              manager=self.manager, starting_height=20,
-                              object_id="#end_turn" if key == "export" else None)
-            self.end_buttons[button] = key
+        self.end_buttons = endscreen.buttons(self.manager, self.END_RECT, self.lang)
 
     def close_end_screen(self) -> None:
         for button in self.end_buttons:
@@ -535,190 +515,28 @@ class GameApp:
         self.notify(f"{tr('ui.end.exported', self.lang)}: {job.path.resolve()}", 8.0)
 
     def _end_screen(self, screen) -> None:
-        """Grade and score at the top; the index by component over the term chart on the left;
-        the turning points (and a lesson's questions) on the right; the buttons along the bottom.
-        Every height comes from the end rect and the text size, so it holds at 1024x600 and 150%."""
-        world, lang, rect = self.session.world, self.lang, self.END_RECT
-        shade = pygame.Surface(self.L.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 160))
-        screen.blit(shade, (0, 0))
-        pygame.draw.rect(screen, PANEL, rect, border_radius=8)
-        pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=8)
-        short = rect.height < 640  # a 1024x600 or 1280x720 window: a tighter header
-        x, y = rect.x + 28, rect.y + (12 if short else 18)
-        inner = rect.width - 56
-        head = self.fonts.fit(tr("ui.end.title", lang), 26, YELLOW, inner // 2, bold=True)
-        screen.blit(head, (x, y))
-        if not self.teacher.score_shown:
-            draw_hidden(screen, self.fonts, rect, lang)
-            return
-        total = report.final_index(world)
-        letter = report.final_grade(world)
-        big = self.fonts.render(letter, 64 if short else 96, YELLOW, bold=True)
-        screen.blit(big, big.get_rect(topright=(rect.right - 40, rect.y + 4)))
-        right = rect.right - 56 - big.get_width()  # the score lines end left of the grade letter
-        room = right - (x + head.get_width() + 24)
-        score_text = self.fonts.fit(f"{tr('korea_index', lang)} {total:.1f} / 100 - {tr('ui.end.grade', lang)}",
-                                    20, TEXT, room, bold=True)
-        score_y = y + head.get_height() - score_text.get_height()
-        screen.blit(score_text, score_text.get_rect(topright=(right, score_y)))
-        span = self.fonts.render(f"{world.history[0]['date']} - {world.date}" if world.history else "", 15, DIM)
-        y += head.get_height() + 2
-        screen.blit(span, (x, y))
-        versus = report.no_action(world, self.charts.baseline_history(world))  # the same seed, nothing new done
-        if versus is not None:
-            gap = tr("ui.end.gap" if versus["difference"] >= 0 else "ui.end.gap_negative", lang).format(
-                diff=versus["difference"] if versus["difference"] >= 0 else -versus["difference"])
-            line = f"{tr('ui.end.no_action', lang).format(score=versus['whatif'], grade=versus['whatif_grade'])}" \
-                   f"  ·  {gap}"
-            label = self.fonts.fit(line, 14, BASE, right - x - span.get_width() - 24, bold=True)
-            screen.blit(label, label.get_rect(topright=(right, y)))
-            self.end_versus = versus
-        y = max(y + span.get_height(), rect.y + big.get_height()) + (6 if short else 14)
-        top = y  # the two columns start here
-        buttons_top = rect.bottom - 60
-        bottom = buttons_top - (self.fonts.font(13).get_linesize() + 6
-                                if self.debrief_path is not None or self.exporting is not None else 8)
-        left_w = (inner - 32) * 48 // 100
-        x2 = x + left_w + 32
-        width = rect.right - 30 - x2
-        # the index by component: a bar per component (points of 100) and what it adds to the total
-        rows = report.breakdown(world, lang)
-        heading = self.fonts.fit(tr("ui.end.breakdown", lang), 17, TEXT, left_w, bold=True)
-        screen.blit(heading, (x, y))
-        y += heading.get_height() + 2
-        col = self.fonts.fit(f"{tr('ui.end.points', lang)} / {tr('ui.end.contribution', lang)}", 12, DIM, left_w)
-        screen.blit(col, (x + left_w - col.get_width(), y))
-        y += col.get_height()
-        # the rows as tall as there is room for; in a short window with big text the term chart
-        # gives way first (the charts screen has it), then the rows' text gets smaller
-        chart_title = self.fonts.font(15, True).get_linesize() + 6
-        n = max(len(rows), 1)
-        chart = bottom - y - n * self.fonts.font(14).get_linesize() >= 90 + chart_title
-        room = bottom - y - (90 + chart_title if chart else 0)
-        size = 14
-        while size > 9 and self.fonts.font(size).get_linesize() * n > room:
-            size -= 1
-        line_h = self.fonts.font(size).get_linesize()
-        row_h = max(line_h, min(round(24 * max(self.ui_scale, 1.0)), room // n))
-        value_w = self.fonts.font(size).size("100  +10.0")[0]
-        bar_w = max(40, min(100, left_w // 5))
-        bar_x = x + left_w - value_w - 12 - bar_w
-        self.end_rows = []  # (rect, why key) of the breakdown rows: a click asks why
-        for row in rows:
-            label = fit(self.fonts.font(size), row["label"], f" ({row['weight'] * 100:.0f}%)", bar_x - x - 8)
-            screen.blit(self.fonts.render(label, size, TEXT), (x, y + (row_h - line_h) // 2))
-            mid = y + row_h // 2
-            pygame.draw.rect(screen, (40, 50, 64), (bar_x, mid - 6, bar_w, 12))
-            pygame.draw.rect(screen, YELLOW, (bar_x, mid - 6, round(bar_w * min(max(row["points"], 0), 100) / 100), 12))
-            value = self.fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", size, TEXT)
-            screen.blit(value, (x + left_w - value.get_width(), y + (row_h - line_h) // 2))
-            self.end_rows.append((pygame.Rect(x, y, left_w, row_h), f"component:{row['key']}"))
-            y += row_h
-        lesson = world.scenario.lesson  # a lesson's discussion questions under the turning points
-        plot_top = y + 8 + chart_title
-        self.term_plot = None
-        if chart:
-            dates = self.fonts.font(12).get_linesize()
-            self._term_chart(screen, pygame.Rect(x, plot_top, left_w, bottom - plot_top - dates - 2))
-        # turning points
-        y = top
-        screen.blit(self.fonts.fit(tr("ui.end.turning_points", lang), 17, TEXT, width, bold=True), (x2, y))
-        y += self.fonts.font(17, True).get_linesize() + 4
-        tp_bottom = bottom
-        if lesson is not None:
-            tp_bottom = top + (bottom - top) * 55 // 100
-            self.questions_rect = pygame.Rect(x2, tp_bottom + 8, width, bottom - tp_bottom - 8)
-            briefing.draw_questions(screen, self.fonts, self.questions_rect, lesson, lang)
-        big_h, small_h = self.fonts.font(15, True).get_linesize(), self.fonts.font(13).get_linesize()
-        for tp in report.turning_points(world, lang):
-            if y + big_h > tp_bottom:
-                break
-            colour = (143, 214, 148) if tp["delta"] >= 0 else (255, 138, 101)
-            line = f"{tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f})"
-            screen.blit(self.fonts.fit(line, 15, colour, width, bold=True), (x2, y))
-            y += big_h
-            # what moved it: the components and the levers, events and mechanisms behind each
-            rows = [(text, TEXT) for text in tp["drivers"]]
-            untold = [e for e in tp["events"] if not any(e in d for d in tp["drivers"])]  # events not named above
-            if untold or not (tp["events"] or tp["drivers"]):
-                rows.append(("; ".join(untold) or tr("ui.end.no_event", lang), DIM))
-            for text, tone in rows:
-                for i, part in enumerate(self.fonts.wrap(text, 13, width - 16)[:2]):
-                    if y + small_h > tp_bottom:
-                        break
-                    screen.blit(self.fonts.render(("- " if i == 0 else "  ") + part, 13, tone), (x2 + 8, y))
-                    y += small_h
-            y += 6
-        job = self.exporting
-        if job is not None:  # the debrief being written: its real step, a bar of the steps, the seconds
-            from game.ui.exporter import STEPS
+        """The end-of-term screen over the game: blitted from its cache, drawn again only when
+        something it shows has changed (game/ui/endscreen.py)."""
+        self.end.draw(screen, self.session.world, self.lang, self.END_RECT, teams=list(self.session.humans),
+                      team=self.team, score_shown=self.teacher.score_shown, korea=self.charts.baseline_history,
+                      exporting=self.exporting, debrief_path=self.debrief_path, t=self.t)
 
-            text = tr("ui.export.progress", lang).format(step=tr(f"ui.export.{job.step}", lang), n=job.step_number,
-                                                         total=len(STEPS), seconds=job.elapsed)
-            bar_w = 24 * len(STEPS)
-            label = self.fonts.fit(text, 13, YELLOW, rect.width - 60 - bar_w)
-            ly = buttons_top - label.get_height() - 4
-            for i in range(len(STEPS)):
-                cell = pygame.Rect(rect.x + 20 + i * 24, ly + label.get_height() // 2 - 5, 20, 10)
-                pygame.draw.rect(screen, YELLOW if i < job.step_number - 1 else (60, 72, 90), cell, border_radius=2)
-                if i == job.step_number - 1:  # the step under way blinks
-                    pygame.draw.rect(screen, YELLOW, cell, 1 if int(self.t * 2) % 2 else 0, border_radius=2)
-            screen.blit(label, (rect.x + 28 + bar_w, ly))
-        elif self.debrief_path is not None:
-            where = self.fonts.fit(f"{tr('ui.end.exported', lang)}: {self.debrief_path.resolve()}", 13, DIM,
-                                   rect.width - 40)
-            screen.blit(where, (rect.x + 20, buttons_top - where.get_height() - 4))
+    # what the end screen showed last, as the tests and the window's clicks read it
+    @property
+    def end_rows(self) -> list[tuple[pygame.Rect, str]]:
+        return self.end.rows
 
-    def _term_chart(self, screen, plot: pygame.Rect) -> None:
-        """The index over the whole term with the grade bands; turning points marked."""
-        world, lang = self.session.world, self.lang
-        title = self.fonts.fit(tr("ui.chart.title", lang), 15, TEXT, plot.width, bold=True)
-        screen.blit(title, (plot.x, plot.y - title.get_height() - 4))
-        # the grade bands' labels in a margin of their own, left of the plot: no line crosses them
-        margin = max(self.fonts.font(12).size(f"{g} {low:.0f}")[0] for g, low in grade_bands(world, PLAYER)) + 10 \
-            if grade_bands(world, PLAYER) else 0
-        plot = pygame.Rect(plot.x + margin, plot.y, plot.width - margin, plot.height)
-        self.term_plot = plot
-        pygame.draw.rect(screen, (14, 20, 30), plot)
-        last = None
-        for g, low in grade_bands(world, PLAYER):
-            y = plot.bottom - plot.height * low / 100
-            pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
-            label = self.fonts.render(f"{g} {low:.0f}", 12, DIM)
-            spot = label.get_rect(midright=(plot.x - 6, y))
-            if last is None or spot.top >= last.bottom:  # a short chart: a band's label only where it fits
-                screen.blit(label, spot)
-                last = spot
-        series = [h["korea_index"]["total"] for h in world.history]
-        if len(series) < 2:
-            return
-        step = plot.width / (len(series) - 1)
+    @property
+    def end_versus(self) -> dict | None:
+        return self.end.versus
 
-        def xy(values):
-            return [(plot.x + i * step, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
-                    for i, v in enumerate(values)]
+    @property
+    def term_plot(self) -> pygame.Rect | None:
+        return self.end.term_plot
 
-        points = xy(series)
-        still = [h["korea_index"]["total"] for h in self.charts.baseline_history(world)][:len(series)]
-        dashed(screen, BASE, xy(still), 2, (8, 5))  # doing nothing new, the same seed
-        pygame.draw.lines(screen, YELLOW, False, points, 3)
-        for i, (text, colour) in enumerate(((tr("ui.charts.you", lang), YELLOW),
-                                            (tr("ui.charts.baseline", lang), BASE))):
-            label = self.fonts.render(f"{text} {(series if i == 0 else still)[-1]:.1f}", 12, colour, bold=i == 0)
-            screen.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 2 + label.get_height() * i)))
-        marked = {tp["date"] for tp in report.turning_points(world, lang)}
-        for i, h in enumerate(world.history):
-            if h["date"] in marked:
-                pygame.draw.circle(screen, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
-                label = self.fonts.render(h["date"], 12, TEXT)
-                spot = label.get_rect(midbottom=(points[i][0], points[i][1] - 8))
-                spot.clamp_ip(plot)  # a point near the top keeps its date inside the chart
-                screen.blit(label, spot)
-        for i in (0, len(series) - 1):
-            label = self.fonts.render(world.history[i]["date"], 12, DIM)
-            screen.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
-                                                      plot.bottom + 2)))
+    @property
+    def questions_rect(self) -> pygame.Rect | None:
+        return self.end.questions_rect
 
     # ------------------------------------------------------------------ detail panel of a firm
     @property
@@ -839,6 +657,8 @@ class GameApp:
                 else:
                     self.close_menu()
                 return
+            if self.end_buttons and self.menu is None and self.end_key(event.key):
+                return
             if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE) and self.menu is None:
                 if self.dialog is not None:
                     self._close_dialog()
@@ -958,16 +778,36 @@ class GameApp:
         self.map.hover = None
 
     def end_why(self, pos) -> bool:
-        """On the end-of-term screen: a breakdown row opens Why? for that component; a click
-        outside an open panel closes it. True when the click was used."""
+        """On the end-of-term screen: a breakdown row opens Why? for that component, a team's tab
+        shows that team's result; a click outside an open panel closes it. True when the click
+        was used."""
         if self.why.is_open:
             if not self.why.RECT.collidepoint(pos):
                 self.why.close()
             return True
-        key = next((key for rect, key in getattr(self, "end_rows", []) if rect.collidepoint(pos)), None)
+        team = self.end.tab_at(pos)
+        if team is not None:
+            self.seat(team)  # the team shown is the team at the desk: the top bar and the chart follow
+            return True
+        key = self.end.row_at(pos)
         if key is not None:
             self.why.open(key)
         return key is not None
+
+    def end_key(self, key: int) -> bool:
+        """The end screen's keys (EndScreen.key): Left/Right or a team's number for another team's
+        result, Up/Down to a component, W or Enter for its Why?. True when the key was used."""
+        if self.why.is_open or self.glossary.open:
+            return False
+        action = self.end.key(key, len(self.session.humans), self.team)
+        if action is None:
+            return False
+        what, value = action
+        if what == "team":
+            self.seat(value)
+        elif what == "why" and self.teacher.score_shown:  # Why? on a hidden score would show it
+            self.why.open(value)
+        return True
 
     def click_indicator(self, pos) -> bool:
         """A click on something that answers "Why?": the index in the top bar or its chart, a
@@ -1214,7 +1054,8 @@ class GameApp:
         title = tr("ui.chart.title", lang) if code == PLAYER else \
             f"{tr('ui.top.team', lang).format(country=country.name_ko if lang == 'ko' else country.name_en)}" \
             f" - {tr('ui.top.score', lang)}"
-        head = self.fonts.render(title, 15, TEXT, bold=True)
+        value_w = self.fonts.font(15, True).size(f"{series[-1]:.1f}")[0] + 16  # the score, right of the title
+        head = self.fonts.fit(title, 15, TEXT, rect.width - 20 - value_w, bold=True)  # a long team name
         screen.blit(head, (rect.x + 10, rect.y + 6))
         # margins from the text they hold: the title above, the dates below, the grades to the left
         small = self.fonts.font(12).get_linesize()
@@ -1345,6 +1186,7 @@ class GameApp:
                 self.exporting.cancel()
             self.collect_export()
         self.charts.close()
+        self.end.close()
         self.session.close()
         self.fonts.close()
 

@@ -1,6 +1,11 @@
 """The end of the term in words and numbers: grade, the Team Korea index by component, the
 quarters that moved it most and the events behind them, and a Markdown report written next to
-the saves. No pygame here (the end screen draws what these functions return)."""
+the saves. No pygame here (the end screen draws what these functions return).
+
+Every function reads Korea's objective unless given another country (`code`): a team that plays
+Japan is judged on Japan's own objective (`[score.JPN]`, game/score.py), with its own components,
+turning points and no-action game; the Markdown report and the debrief stay Korea's.
+"""
 
 from __future__ import annotations
 
@@ -9,60 +14,84 @@ from pathlib import Path
 
 from game import score as scoring
 from game.text import tr
-from game.why import relevant
+from game.why import component_key, relevant
 
 PLAYER = "KOR"
 
 
-def final_index(world) -> float:
+def final_index(world, code: str = PLAYER) -> float:
+    """`code`'s score on its own objective at the end (Korea's: the Team Korea index)."""
     if world.history:
-        return world.history[-1]["korea_index"]["total"]
-    return world.scores.get(PLAYER, 0.0)
+        return world.history[-1]["score"].get(code, 0.0)
+    return world.scores.get(code, 0.0)
 
 
-def final_grade(world) -> str:
-    return scoring.grade(world.scenario.score, final_index(world), PLAYER)
+def final_grade(world, code: str = PLAYER) -> str:
+    """`code`'s grade: its own bands if the scenario gives it some, else `[score]`'s, which every
+    country is graded by (game.score.grade); "" where the scenario scores nothing."""
+    if world.scenario.score is None:
+        return ""
+    return scoring.grade(world.scenario.score, final_index(world, code), code)
 
 
-def breakdown(world, lang: str) -> list[dict]:
-    """Each component of the index: label, weight (share of the total), points (0-100) and its
-    contribution to the total in index points."""
-    spec = scoring.rule_of(world.scenario, PLAYER)
-    points = world.history[-1]["korea_index"] if world.history else {}
+def points_at(world, index: int, code: str = PLAYER) -> dict[str, float]:
+    """`code`'s points per component after the quarter `world.history[index]`: Korea's from the
+    snapshot, another country's from its rule on that quarter's indicators (the same numbers its
+    score was made of)."""
+    if code == PLAYER:
+        return world.history[index]["korea_index"]
+    if world.scenario.score is None:
+        return {}
+    return scoring.country_breakdown(world.scenario.score, world.history.indicators(index), code)
+
+
+def score_series(world, code: str = PLAYER) -> list[float]:
+    """`code`'s score after each quarter played."""
+    return [h["score"].get(code, 0.0) for h in world.history]
+
+
+def breakdown(world, lang: str, code: str = PLAYER) -> list[dict]:
+    """Each component of `code`'s objective: label, weight (share of the total), points (0-100)
+    and its contribution to the total in points; `why` is its Why? key."""
+    spec = scoring.rule_of(world.scenario, code)
+    if spec is None:
+        return []
+    points = points_at(world, len(world.history) - 1, code) if world.history else {}
     total_weight = sum(c.weight for c in spec.components) or 1.0
     rows = []
     for c in spec.components:
         key = scoring.component_id(c)
         p = float(points.get(key, 0.0))
-        rows.append({"key": key, "label": c.label_ko if lang == "ko" else c.label_en,
+        rows.append({"key": key, "label": c.label_ko if lang == "ko" else c.label_en, "why": component_key(code, key),
                      "weight": c.weight / total_weight, "points": p, "contribution": p * c.weight / total_weight})
     return rows
 
 
-def events_of(world, turn_index: int, lang: str) -> list[str]:
-    """Titles of the events that fired in the quarter of `world.history[turn_index]`, and Korea's
+def events_of(world, turn_index: int, lang: str, code: str = PLAYER) -> list[str]:
+    """Titles of the events that fired in the quarter of `world.history[turn_index]` (the
+    world's, and those that ask `code` a question: not another country's questions), and `code`'s
     answers to them."""
     causes = world.causes[turn_index + 1] if turn_index + 1 < len(world.causes) else []
     out = []
     for c in causes:
         params = c.get("params", {})
         title = params.get("title_ko" if lang == "ko" else "title") or params.get("title", "")
-        if c["source"] == "event":
+        if c["source"] == "event" and c["country"] in ("", code):
             out.append(title)
-        elif c["key"] == "cause.choice":
+        elif c["key"] == "cause.choice" and c["country"] == code:
             out.append(c.get(lang) or c.get("en", ""))
     return out
 
 
-def turning_points(world, lang: str, n: int = 3) -> list[dict]:
-    """The `n` largest quarter-on-quarter moves of the index, in date order, each with the events
-    of that quarter."""
-    series = [h["korea_index"]["total"] for h in world.history]
+def turning_points(world, lang: str, n: int = 3, code: str = PLAYER) -> list[dict]:
+    """The `n` largest quarter-on-quarter moves of `code`'s score, in date order, each with the
+    events of that quarter and what moved it (`driver_lines`)."""
+    series = score_series(world, code)
     moves = [(abs(series[i] - series[i - 1]), i) for i in range(1, len(series))]
     chosen = sorted(i for _, i in sorted(moves, reverse=True)[:n])
     return [{"date": world.history[i]["date"], "before": series[i - 1], "after": series[i],
-             "delta": series[i] - series[i - 1], "events": events_of(world, i, lang),
-             "drivers": driver_lines(world, i, lang)} for i in chosen]
+             "delta": series[i] - series[i - 1], "events": events_of(world, i, lang, code),
+             "drivers": driver_lines(world, i, lang, code)} for i in chosen]
 
 
 # mechanism entries of the cause log that are a lever at work (their key names it), and the others by name
@@ -89,16 +118,17 @@ def _cause_name(world, entry: dict, lang: str) -> str | None:
     return None
 
 
-def drivers(world, index: int, lang: str, n: int = 2) -> list[dict]:
-    """What moved the index in the quarter `world.history[index]`: the `n` components that moved
-    it most (index points, weighted as in the total), each with the levers, events and market
-    mechanisms of that quarter that feed it (the links Why? uses: game.why.relevant), Korea's own
-    and the world's events first."""
-    spec = scoring.rule_of(world.scenario, PLAYER)
+def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> list[dict]:
+    """What moved `code`'s score in the quarter `world.history[index]`: the `n` components that
+    moved it most (points, weighted as in the total), each with the levers, events and market
+    mechanisms of that quarter that feed it (the links Why? uses: game.why.relevant): the
+    country's own (and, for a component read from another country, that country's) and the
+    world's events, events first."""
+    spec = scoring.rule_of(world.scenario, code)
     if spec is None or index < 1 or index >= len(world.history):
         return []
     total_weight = sum(c.weight for c in spec.components) or 1.0
-    before, after = world.history[index - 1]["korea_index"], world.history[index]["korea_index"]
+    before, after = points_at(world, index - 1, code), points_at(world, index, code)
     moves = []
     for c in spec.components:
         key = scoring.component_id(c)
@@ -108,8 +138,8 @@ def drivers(world, index: int, lang: str, n: int = 2) -> list[dict]:
     for c, delta in sorted(moves, key=lambda m: -abs(m[1]))[:n]:
         if abs(delta) < 0.05:
             continue
-        key = f"component:{scoring.component_id(c)}"
-        mine = [e for e in causes if e["country"] in (PLAYER, "") or e["source"] == "event"]
+        key = component_key(code, scoring.component_id(c))
+        mine = [e for e in causes if e["country"] in (code, c.of or code, "") or e["source"] == "event"]
         found = [e for e in mine if relevant(world, key, e)]
         found.sort(key=lambda e: {"event": 0, "action": 1}.get(e["source"], 2))
         names = list(dict.fromkeys(filter(None, (_cause_name(world, e, lang) for e in found))))
@@ -117,23 +147,26 @@ def drivers(world, index: int, lang: str, n: int = 2) -> list[dict]:
     return out
 
 
-def driver_lines(world, index: int, lang: str) -> list[str]:
+def driver_lines(world, index: int, lang: str, code: str = PLAYER) -> list[str]:
     """`drivers` as lines of text: "HBM share +1.3: Capacity support, HBM qualification"."""
     lines = []
-    for d in drivers(world, index, lang):
+    for d in drivers(world, index, lang, code=code):
         causes = ", ".join(d["causes"]) or tr("ui.end.market_only", lang)
         lines.append(f"{d['component']} {d['points']:+.1f}: {causes}")
     return lines
 
 
-def no_action(world, base_history: list[dict]) -> dict | None:
-    """The end of the term beside the no-action game (the charts' `BaselineRun`, the debrief's
-    what-if: the same seed with Korea changing nothing): both indices and grades, the gap."""
+def no_action(world, base_history: list[dict], code: str = PLAYER) -> dict | None:
+    """The end of the term beside the no-action game (`BaselineRun` of `code`: for Korea the
+    charts' and the debrief's what-if, the same seed with Korea changing nothing; for another
+    team the same seed with its country changing nothing): both scores and grades, the gap."""
     if not world.history or len(base_history) < len(world.history):
         return None
-    played, still = final_index(world), base_history[len(world.history) - 1]["korea_index"]["total"]
+    played, still = final_index(world, code), base_history[len(world.history) - 1]["score"].get(code, 0.0)
+    grade = (lambda v: scoring.grade(world.scenario.score, v, code)) if world.scenario.score is not None \
+        else (lambda v: "")
     return {"played": played, "whatif": still, "difference": played - still,
-            "played_grade": final_grade(world), "whatif_grade": scoring.grade(world.scenario.score, still, PLAYER)}
+            "played_grade": grade(played), "whatif_grade": grade(still)}
 
 
 def all_events(world, lang: str) -> list[tuple[str, str]]:
