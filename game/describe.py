@@ -77,8 +77,9 @@ def describe_action(action: dict, lang: str, world=None, currency: str = "KRW") 
         if action.get(key) is not None:  # a procurement without a budget follows the centre's plan
             parts.append(money(float(action[key]), lang, currency))
     if action.get("kind") == "procurement" and action.get("budget") is None:
-        parts.append(tr("ui.desk.plan_volume", lang))
+        parts.append(tr("describe.plan_volume", lang))
     if action.get("mix"):
+        parts[-1] += ":"  # "... procurement following its plan: leader 50%, home chips 40%, others 10%"
         parts.append(", ".join(f"{tr(f'ui.country.mix.{k}', lang)} {float(v) * 100:.0f}%"
                                for k, v in action["mix"].items()))
     for key in ("rate", "intensity"):
