@@ -22,7 +22,7 @@ Indicator keys:
 
 from __future__ import annotations
 
-from game.describe import KOREAN_INDICATORS, country_name
+from game.describe import KOREAN_INDICATORS, country_name, korean_indicator
 from game.score import component_id, country_breakdown, rule_of
 from game.text import tr
 
@@ -30,6 +30,7 @@ PLAYER = "KOR"
 MARKET_INDICATOR = {"foundry": "foundry_share", "hbm": "hbm_share", "packaging": "packaging_share",
                     "accelerator": "accelerator_share"}
 PRICE_MARKET = {"wafer": "foundry", "hbm": "hbm", "accelerator": "accelerator"}
+NOT_FRACTIONS = frozenset(KOREAN_INDICATORS)  # the indicators counted in whole units, not shares
 
 # Which indicators each lever feeds (the mechanisms that read it in the model). The other
 # countries' objectives read three indicators Korea's does not: `compute_share` (the installed
@@ -243,3 +244,44 @@ def label(world, key: str, lang: str) -> str:
         name = (country.name_ko if lang == "ko" else country.name_en) if country is not None else rest
         return f"{name} - {tr('ui.country.score', lang)}"
     return key
+
+
+# ---------------------------------------------------------------------- the answer in words
+# (the desktop's Why? panel and the classroom's desks write values and moves the same way)
+
+def event_prefix(lang: str) -> str:
+    """What the cause log puts before an event's title ("Event - ", "사건 - "), read from its
+    own template so that the panel, whose tag names the source, does not say it twice."""
+    return tr("cause.event_plain", lang).split("{title}")[0]
+
+
+def fmt(key: str, value: float | None, lang: str = "en") -> str:
+    """A value in the indicator's own terms: points, a percentage or a plain number; in Korean,
+    money and counts in Korean units."""
+    if value is None:
+        return "-"
+    kind, _, rest = key.partition(":")
+    if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
+        return f"{value:.1%}"
+    if lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
+        return korean_indicator(rest, value)
+    if kind == "price" or kind == "korea":
+        return f"{value:,.2f}"
+    return f"{value:.1f}"
+
+
+def change(key: str, before: float | None, after: float, lang: str = "en") -> str:
+    """The move between two quarters: percentage points for a share (%p in Korean), the value's
+    own units otherwise; "±0" for a move too small to show."""
+    if before is None:
+        return ""
+    kind, _, rest = key.partition(":")
+    delta = after - before
+    if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
+        text = f"{delta * 100:+.1f} pp" if lang != "ko" else f"{delta * 100:+.1f}%p"
+    elif lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
+        text = korean_indicator(rest, delta, signed=True)
+        return text if any(c in text[1:] for c in "123456789") else "±0"
+    else:
+        text = f"{delta:+.2f}" if kind in ("price", "korea") else f"{delta:+.1f}"
+    return "±" + text[1:] if text.strip("+-0. p%") == "" else text  # no "-0.0" for a move too small to show

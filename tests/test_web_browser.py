@@ -140,7 +140,14 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         screen.goto(url + "screen")
         expect(screen.locator("#code")).to_have_text(server.code, timeout=WAIT)
         expect(screen.locator(".card")).to_have_count(3)
+        # the world map of last quarter, drawn as SVG: the countries and some flows
+        expect(screen.locator("svg.worldmap polygon[data-country=KOR]")).to_have_count(1, timeout=WAIT)
+        assert screen.locator("svg.worldmap [data-flow]").count() > 0
+        expect(screen.locator("svg.worldmap text.korea")).to_have_text("Korea")
         screen.screenshot(path=str(folder / "screen-en.png"), full_page=True)
+        # Why? for one component of Korea's objective: a click on its row
+        korea.locator("#objective tr[data-component]").first.click()
+        expect(korea.locator("#component-why")).to_contain_text("Why?", timeout=WAIT)
 
         # the server dies and is started again with the same command: the room resumes
         server.kill()
@@ -161,6 +168,9 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         expect(teacher.locator("#end")).to_have_text("지금 분기 마치기")
         screen.reload()
         expect(screen.locator("#date")).to_contain_text("2025년 3분기", timeout=WAIT)
+        expect(screen.locator("svg.worldmap text.korea")).to_have_text("한국", timeout=WAIT)
+        korea.locator("#objective tr[data-component]").first.click()  # (the reload closed it)
+        expect(korea.locator("#component-why")).to_contain_text("왜?", timeout=WAIT)
         korea.screenshot(path=str(folder / "student-desk-ko.png"), full_page=True)
         teacher.screenshot(path=str(folder / "dashboard-ko.png"), full_page=True)
         screen.screenshot(path=str(folder / "screen-ko.png"), full_page=True)

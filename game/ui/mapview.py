@@ -14,25 +14,38 @@ markers and the hover tooltip.
 from __future__ import annotations
 
 import itertools
-import json
 import math
-from dataclasses import dataclass
-from pathlib import Path
 
 import pygame
 
 from game.describe import capacity
+from game.mapdata import (
+    GEOMETRY as GEOMETRY,  # the names callers and tests have always imported from here
+)
+from game.mapdata import (
+    GOODS,
+    KIND_GOOD,
+    KIND_MARKET,
+    Barrier,
+    Marker,
+    barrier_lines,
+    export_barriers,
+    flow_arcs,
+    layout_markers,
+    load_geometry,
+    place_name,
+)
+from game.mapdata import compute_flows as compute_flows
+from game.mapdata import domestic_links as domestic_links
+from game.mapdata import firms_on_map as firms_on_map
+from game.mapdata import shipments as shipments
 from game.text import korean_money, korean_number, tr
 from game.ui.fonts import readable_on
-
-GEOMETRY = Path(__file__).resolve().parent.parent.parent / "assets" / "map" / "world.json"
 
 # Okabe-Ito (2008), the usual colour-blind-safe palette.
 GOOD_COLOURS = {"wafer": (0, 114, 178), "hbm": (230, 159, 0), "packaging": (0, 158, 115),
                 "accelerator": (204, 121, 167)}
-GOODS = ("wafer", "hbm", "packaging", "accelerator")
 GOOD_TERMS = {"wafer": "foundry", "hbm": "hbm", "packaging": "cowos", "accelerator": "accelerator"}
-KIND_GOOD = {"foundry": "wafer", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
 SEA = (16, 28, 44)
 LAND = (46, 60, 74)
 LAND_KOREA = (58, 78, 104)
@@ -40,103 +53,6 @@ BORDER = (120, 140, 160)
 BORDER_KOREA = (240, 228, 66)
 WALL = (213, 94, 0)  # Okabe-Ito vermillion: export-control walls
 WALL_DARK = (120, 30, 20)
-
-def load_geometry(path: Path = GEOMETRY) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True)
-class Flow:
-    good: str
-    source: str  # country code
-    target: str
-    volume: float  # the good's own unit (thousand wafers, million GB, thousand package-wafers, thousand units)
-
-
-def shipments(world):
-    """(good, supplier, designer, amount) for every filled order of the last quarter's wafer, HBM
-    and packaging markets (the order book; the rest of the foundry market is not drawn)."""
-    groups = {"wafer": world.foundries, "hbm": world.hbm_makers, "packaging": world.packagers}
-    for good, suppliers in groups.items():
-        book = world.last_market.get(good, {})
-        if "filled" not in book:
-            continue
-        for buyer, supplier, amount in zip(book["buyer"], book["supplier"], book["filled"], strict=True):
-            if buyer < len(world.designers) and amount > 0:
-                yield good, suppliers[supplier], world.designers[buyer], float(amount)
-
-
-def compute_flows(world) -> list[Flow]:
-    """Between-country flows of the last quarter, exact: what each supplier shipped to each
-    designer and what each buyer bought from each designer."""
-    volume: dict[tuple[str, str, str], float] = {}
-
-    def add(good, source, target, amount):
-        if source != target and amount > 0:
-            key = (good, source, target)
-            volume[key] = volume.get(key, 0.0) + float(amount)
-
-    for good, supplier, designer, amount in shipments(world):
-        add(good, supplier.country, designer.country, amount)
-    sold = world.last_market.get("accelerator", {}).get("sold")
-    if sold is not None:
-        for i, buyer in enumerate(world.buyers):
-            for j, d in enumerate(world.designers):
-                add("accelerator", d.country, buyer.country, sold[i][j])
-    return [Flow(g, s, t, v) for (g, s, t), v in sorted(volume.items())]
-
-
-def domestic_links(world) -> list[tuple[str, str, str, float]]:
-    """Within-country shipments of the last quarter, firm to firm: (good, supplier, designer,
-    volume) whose supplier and designer share a country (Korea's own chain: Samsung Foundry to
-    Rebellions, SK hynix and Samsung to the Korean designers...)."""
-    links: dict[tuple[str, str, str], float] = {}
-    for good, supplier, designer, amount in shipments(world):
-        if supplier.country == designer.country:
-            key = (good, supplier.name, designer.name)
-            links[key] = links.get(key, 0.0) + amount
-    return [(g, s, t, v) for (g, s, t), v in sorted(links.items())]
-
-
-@dataclass
-class Barrier:
-    """An export-control wall on the map: goods from `origins` may not reach `destination`."""
-
-    destination: str
-    rules: list[tuple[str, str, float]]  # (origin, good, performance threshold; 0 = all)
-    centre: tuple[float, float]  # screen
-    direction: tuple[float, float]  # unit vector from the destination towards the origins
-
-
-def export_barriers(world, countries: dict, to_screen, reach: float = 78.0) -> list[Barrier]:
-    """One wall per controlled destination and direction: exporters whose bearings from the
-    destination lie within 20 degrees share a wall (so the US, Japan and Korea, all east of
-    China, make one wall and Taiwan another)."""
-    pairs: dict[str, dict[str, list[tuple[str, float]]]] = {}
-    for rule in world.export_rules.active:
-        for origin in rule.from_countries:
-            for destination in rule.to_countries:
-                if origin != destination and origin in countries and destination in countries:
-                    pairs.setdefault(destination, {}).setdefault(origin, []).append((rule.good, rule.perf_above))
-    barriers = []
-    for destination, origins in sorted(pairs.items()):
-        dx, dy = to_screen(countries[destination]["anchor"])
-        clusters: list[list[tuple[str, float]]] = []  # (origin, bearing)
-        for origin in sorted(origins):
-            ox, oy = to_screen(countries[origin]["anchor"])
-            bearing = math.atan2(oy - dy, ox - dx)
-            home = next((c for c in clusters if abs(math.remainder(c[0][1] - bearing, math.tau)) < math.radians(20)),
-                        None)
-            if home is None:
-                clusters.append([(origin, bearing)])
-            else:
-                home.append((origin, bearing))
-        for cluster in clusters:
-            angle = math.atan2(sum(math.sin(b) for _, b in cluster), sum(math.cos(b) for _, b in cluster))
-            ux, uy = math.cos(angle), math.sin(angle)
-            rules = [(o, good, perf) for o, _ in cluster for good, perf in origins[o]]
-            barriers.append(Barrier(destination, rules, (dx + ux * reach, dy + uy * reach), (ux, uy)))
-    return barriers
 
 
 def draw_wall(surface, centre, direction, half: int = 20) -> None:
@@ -157,58 +73,6 @@ def draw_wall(surface, centre, direction, half: int = 20) -> None:
     pygame.draw.polygon(surface, (200, 30, 30), stop)
     pygame.draw.polygon(surface, (255, 255, 255), stop, 1)
     pygame.draw.line(surface, (255, 255, 255), (cx - 5, cy), (cx + 5, cy), 3)
-
-
-@dataclass
-class Marker:
-    name: str
-    kind: str
-    country: str
-    pos: tuple[int, int]
-    radius: int
-
-
-def firms_on_map(world) -> list:
-    return [*world.foundries, *world.hbm_makers, *world.packagers, *world.designers]
-
-
-def _size_share(world, agent) -> float:
-    """The firm's share of its market: accelerator units for designers, capacity otherwise."""
-    if agent.kind == "designer":
-        shares = world.history[-1]["shares"]["accelerator"] if world.history else {}
-        share = shares.get(agent.name, 0.0)
-        if not any(shares.values()):
-            total = sum(d.demand_est for d in world.designers) or 1.0
-            share = agent.demand_est / total
-        return share
-    group = {"foundry": world.foundries, "hbm_maker": world.hbm_makers, "packager": world.packagers}[agent.kind]
-    total = sum(a.capacity for a in group) or 1.0
-    return agent.capacity / total
-
-
-def layout_markers(world, geometry: dict, origin: tuple[int, int], scale: float) -> list[Marker]:
-    markers = []
-    by_country: dict[str, list] = {}
-    for agent in firms_on_map(world):
-        by_country.setdefault(agent.country, []).append(agent)
-    spacing = 42 * scale
-    for code, agents in by_country.items():
-        spec = geometry["countries"].get(code)
-        if spec is None:
-            continue
-        cols = spec.get("cols", 2)
-        rows = math.ceil(len(agents) / cols)
-        ax, ay = spec["anchor"]
-        for k, agent in enumerate(agents):
-            row, col = divmod(k, cols)
-            in_row = min(cols, len(agents) - row * cols)
-            x = ax + (col - (in_row - 1) / 2) * spacing / scale
-            y = ay + (row - (rows - 1) / 2) * spacing / scale
-            radius = 6 + 11 * math.sqrt(max(_size_share(world, agent), 0.0))
-            markers.append(Marker(agent.name, agent.kind, code,
-                                  (round(origin[0] + x * scale), round(origin[1] + y * scale)),
-                                  round(radius * scale)))
-    return markers
 
 
 def draw_shape(surface, kind: str, centre, radius: int, colour, width: int = 0) -> None:
@@ -296,12 +160,7 @@ class MapView:
             local = [(x + offset[0], y + offset[1]) for x, y in points]
             _pattern_line(surface, GOOD_COLOURS[good], local, width, good)
         for code, spec in countries.items():
-            country = world.countries.get(code)
-            name = (country.name_ko if lang == "ko" else country.name_en) if country else code
-            if code == "GCC":
-                name = tr("ui.region.gcc", lang)
-            elif code == "ROW":
-                name = tr("ui.region.row", lang)
+            name = place_name(world, code, lang)
             label = self.fonts.render(name, 15, BORDER_KOREA if code == "KOR" else (200, 210, 220), bold=True)
             x, y = self._local(spec["label"], offset)
             surface.blit(label, label.get_rect(center=(x, y)))
@@ -316,29 +175,9 @@ class MapView:
         return x + offset[0], y + offset[1]
 
     def _flow_paths(self, world) -> list[tuple[str, list[tuple[float, float]], int]]:
-        flows = compute_flows(world)
-        top = {g: max((f.volume for f in flows if f.good == g), default=0.0) for g in GOODS}
-        countries = self.geometry["countries"]
-        paths = []
-        for flow in flows:
-            if flow.source not in countries or flow.target not in countries or top[flow.good] <= 0:
-                continue
-            share = flow.volume / top[flow.good]
-            if share < 0.01:
-                continue
-            width = max(1, round((1.5 + 7 * math.sqrt(share)) * self.scale))
-            bend = 0.12 + 0.07 * GOODS.index(flow.good)
-            a = self.to_screen(countries[flow.source]["anchor"])
-            b = self.to_screen(countries[flow.target]["anchor"])
-            paths.append((flow.good, _bezier(a, b, bend), width))
-        positions = {m.name: m.pos for m in self.markers}
-        for good, source, target, volume in domestic_links(world):  # short arcs between markers at home,
-            if source not in positions or target not in positions:  # however thin: a link that exists shows
-                continue
-            share = volume / top[good] if top[good] > 0 else 1.0
-            width = max(1, round((1.5 + 5 * math.sqrt(min(share, 1.0))) * self.scale))
-            paths.append((good, _bezier(positions[source], positions[target], 0.45), width))
-        return paths
+        """The flows (game/mapdata.py decides which and how wide) as polylines on this screen."""
+        arcs = flow_arcs(world, self.geometry, self.markers, self.to_screen, self.scale)
+        return [(arc.good, _bezier(arc.start, arc.end, arc.bend), arc.width) for arc in arcs]
 
     def _legend(self, surface) -> None:
         x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
@@ -415,21 +254,7 @@ class MapView:
 
     def barrier_lines(self, barrier: Barrier) -> list[str]:
         """The wall's tooltip: who may not send what to whom (accelerators above a threshold)."""
-        world, lang = self.world, self.lang
-
-        def name(code):
-            c = world.countries.get(code)
-            return (c.name_ko if lang == "ko" else c.name_en) if c else code
-
-        lines = [tr("ui.map.barrier", lang), tr("ui.map.barrier_to", lang).format(country=name(barrier.destination))]
-        by_origin: dict[str, list[str]] = {}
-        for origin, good, perf in barrier.rules:
-            text = tr(f"ui.good.{good}", lang)
-            if good == "accelerator" and perf > 0:
-                text += " " + tr("ui.map.above", lang).format(perf=perf)
-            by_origin.setdefault(origin, []).append(text)
-        lines += [f"{name(o)}: {', '.join(goods)}" for o, goods in by_origin.items()]
-        return lines
+        return barrier_lines(self.world, barrier, self.lang)
 
     def _barrier_tooltip(self, screen, barrier: Barrier) -> None:
         surfaces = [self.fonts.render(line, 14, (240, 240, 240), bold=i == 0)
@@ -506,7 +331,7 @@ class MapView:
         lines = [f"{name} ({country.name_ko if lang == 'ko' else country.name_en})",
                  tr(f"ui.kind.{m.kind}", lang)]
         state = world.history[-1] if world.history else None
-        market = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}[m.kind]
+        market = KIND_MARKET[m.kind]
         if state:
             lines.append(f"{tr('ui.tip.share', lang)}: {state['shares'][market].get(m.name, 0.0):.1%}")
         korean = lang == "ko"

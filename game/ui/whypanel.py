@@ -11,8 +11,8 @@ from __future__ import annotations
 import pygame
 
 from game import why
-from game.describe import KOREAN_INDICATORS, korean_indicator
 from game.text import tr
+from game.why import change, event_prefix, fmt  # in the core: the classroom's desks write them the same way
 
 TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
@@ -20,45 +20,6 @@ YELLOW = (240, 228, 66)
 UP = (143, 214, 148)
 DOWN = (255, 138, 101)
 SOURCE_COLOURS = {"event": YELLOW, "action": (120, 190, 255), "mechanism": (200, 205, 212)}
-NOT_FRACTIONS = frozenset(KOREAN_INDICATORS)  # the indicators counted in whole units, not shares
-
-
-def event_prefix(lang: str) -> str:
-    """What the cause log puts before an event's title ("Event - ", "사건 - "), read from its
-    own template so that the panel, whose tag names the source, does not say it twice."""
-    return tr("cause.event_plain", lang).split("{title}")[0]
-
-
-def fmt(key: str, value: float | None, lang: str = "en") -> str:
-    """A value in the indicator's own terms: points, a percentage or a plain number; in Korean,
-    money and counts in Korean units."""
-    if value is None:
-        return "-"
-    kind, _, rest = key.partition(":")
-    if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
-        return f"{value:.1%}"
-    if lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
-        return korean_indicator(rest, value)
-    if kind == "price" or kind == "korea":
-        return f"{value:,.2f}"
-    return f"{value:.1f}"
-
-
-def change(key: str, before: float | None, after: float, lang: str = "en") -> str:
-    """The move between two quarters: percentage points for a share (%p in Korean), the value's
-    own units otherwise; "±0" for a move too small to show."""
-    if before is None:
-        return ""
-    kind, _, rest = key.partition(":")
-    delta = after - before
-    if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
-        text = f"{delta * 100:+.1f} pp" if lang != "ko" else f"{delta * 100:+.1f}%p"
-    elif lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
-        text = korean_indicator(rest, delta, signed=True)
-        return text if any(c in text[1:] for c in "123456789") else "±0"
-    else:
-        text = f"{delta:+.2f}" if kind in ("price", "korea") else f"{delta:+.1f}"
-    return "±" + text[1:] if text.strip("+-0. p%") == "" else text  # no "-0.0" for a move too small to show
 
 
 class WhyPanel:

@@ -169,6 +169,10 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
     def desk(m: schemas.Seat, lang: str) -> dict:
         return {**public(room.desk(*room.seat_of(m.token), lang)), "submits": room.submits(m.token)}
 
+    @guarded(schemas.Why)
+    def why(m: schemas.Why, lang: str) -> dict:
+        return room.component_why(*room.seat_of(m.token), m.component, lang)
+
     @guarded(schemas.Preview)
     def preview(m: schemas.Preview, lang: str) -> dict:
         return public(room.assess(*room.seat_of(m.token), m.values, lang))
@@ -253,6 +257,14 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
     # ------------------------------------------------------------------ public pages and data
     async def screen(request: Request) -> Response:
         return JSONResponse({**room.screen_view(lang_of(request)), "address": address})
+
+    async def world_map(request: Request) -> Response:
+        """The map of one world (?world=N, from 1; the first by default) after its last quarter."""
+        lang = lang_of(request)
+        number = request.query_params.get("world", "1")
+        if not number.isdigit() or not 1 <= int(number) <= len(room.tables):
+            return error(404, "world", lang, world=number[:8])
+        return JSONResponse(room.map_of(int(number) - 1, lang))
 
     async def strings(request: Request) -> Response:
         return JSONResponse(page_strings(lang_of(request)))
@@ -418,6 +430,7 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         Route("/api/strings", strings), Route("/api/lobby", lobby, methods=["POST"]),
         Route("/api/join", join, methods=["POST"]), Route("/api/desk", desk, methods=["POST"]),
         Route("/api/preview", preview, methods=["POST"]), Route("/api/submit", submit, methods=["POST"]),
+        Route("/api/why", why, methods=["POST"]),
         Route("/api/withdraw", withdraw, methods=["POST"]), Route("/api/answer", answer, methods=["POST"]),
         Route("/api/teacher/login", teacher_login, methods=["POST"]),
         Route("/api/teacher/state", teacher_state, methods=["POST"]),
@@ -429,7 +442,7 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         Route("/api/teacher/timer", timer, methods=["POST"]),
         Route("/api/teacher/trigger", trigger, methods=["POST"]),
         Route("/api/teacher/rewind", rewind, methods=["POST"]),
-        Route("/api/screen", screen), Route("/api/results", results),
+        Route("/api/screen", screen), Route("/api/map", world_map), Route("/api/results", results),
         Route("/results/debrief.html", debrief), Route("/results/team.html", team_page),
         Route("/results/save.json", save_file),
         Route("/results/results.csv", results_csv),

@@ -46,6 +46,7 @@ from game.choice_preview import outlooks, stakes
 from game.describe import country_name, describe_action, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
 from game.difficulty import Difficulty
+from game.mapdata import load_geometry, map_view
 from game.model import World
 from game.policy import STANCES
 from game.reasons import in_language
@@ -54,7 +55,7 @@ from game.scenario import load_scenario
 from game.score import breakdown, component_id, grade
 from game.session import Session
 from game.text import quarter_name, tr
-from game.why import explain
+from game.why import change, component_key, event_prefix, explain, fmt, series
 
 ROOM_FILE = "room.json"
 GAME_FILE = "game.json"  # the first world's save; game-2.json, ... for the others
@@ -271,6 +272,7 @@ class Room:
     resumed: bool = False
     _no_action: list[dict[str, float]] | None = None
     _what_if: dict[tuple[int, str], float] | None = None
+    _geometry: dict | None = None  # assets/map/world.json, read once for the projector's map
 
     # ------------------------------------------------------------------ making and resuming
     @classmethod
@@ -492,7 +494,7 @@ class Room:
             if c.of:
                 label = f"{self.country_name(c.of, lang)}: {label}"
             value = (indicators.get(c.of or code) or {}).get(c.key, 0.0)
-            rows.append({"label": label, "value": indicator_text(c.key, value, lang),
+            rows.append({"id": component_id(c), "label": label, "value": indicator_text(c.key, value, lang),
                          "points": round(points[component_id(c)], 1), "weight": round(c.weight * 100),
                          "lower_is_better": bool(c.invert)})
         return rows
@@ -507,6 +509,53 @@ class Room:
                  "before": None if t["before"] is None else round(float(t["before"]), 1),
                  "after": round(float(t["after"]), 1), "causes": [c[lang] for c in t["causes"]][:8]}
                 for t in turns]
+
+    def component_why(self, table: Table, code: str, component: str, lang: str, quarters: int = 4) -> dict:
+        """Why one component of the team's own objective moved (game/why.py's answer for
+        `component:<country>:<id>`, as the desktop's Why? panel lays it out): its points now and
+        since the start, then the last `quarters` quarters in which something could have moved it,
+        each with the points before and after and the cause-log lines, tagged lever, event or
+        market. The team comes from the seat, so a team reads only its own objective."""
+        if self.scores_hidden:
+            raise RoomError(409, "scores_hidden")
+        world = table.world
+        spec = world.scenario.score
+        rule = spec.for_country(code) if spec is not None else None
+        if rule is None or component not in {component_id(c) for c in rule.components}:
+            raise RoomError(404, "component", component=component[:64])
+        key = component_key(code, component)
+        values = series(world, key)
+        label = next(row["label"] for row in self.components(table, code, lang) if row["id"] == component)
+        now = str(tr("ui.why.now", lang)).format(value=fmt(key, values[-1], lang) if values else "-")
+        since = str(tr("ui.why.since", lang)).format(date=quarter_name(world.start, lang),
+                                                     change=change(key, values[0], values[-1], lang)) \
+            if len(values) >= 2 else ""
+        turns = []
+        for t in explain(world, key)[:quarters]:
+            delta = change(key, t["before"], t["after"], lang)
+            moved = bool(delta) and not delta.startswith("±")
+            causes = []
+            for cause in t["causes"][:10]:
+                text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
+                if cause["source"] == "event":  # the tag says it already
+                    text = text.removeprefix(event_prefix(lang))
+                causes.append({"source": cause["source"], "tag": str(tr(f"ui.why.source.{cause['source']}", lang)),
+                               "text": text})
+            turns.append({"date": quarter_name(world.start + t["turn"] - 1, lang),
+                          "before": fmt(key, t["before"], lang), "after": fmt(key, t["after"], lang),
+                          "change": delta, "direction": (1 if t["after"] > t["before"] else -1) if moved else 0,
+                          "causes": causes})
+        return {"component": component, "label": label, "title": f"{tr('ui.why.title', lang)} {label}",
+                "now": now, "since": since, "legend": str(tr("ui.why.legend", lang)),
+                "nothing": str(tr("ui.why.nothing", lang)), "turns": turns}
+
+    def map_of(self, world: int, lang: str) -> dict:
+        """The world map of one world after its last quarter (game/mapdata.py: the desktop map's
+        flows, markers, bottlenecks and walls, as data), for the projector to draw."""
+        if self._geometry is None:
+            self._geometry = load_geometry()
+        table = self.table(world)
+        return {"world": table.index, "worlds": len(self.tables), **map_view(table.world, lang, self._geometry)}
 
     def desk(self, table: Table, code: str, lang: str) -> dict:
         """Everything a team's page shows: its levers (rows and ranges from game/desk_levers.py),

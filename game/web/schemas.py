@@ -42,6 +42,13 @@ class Seat(Message):
     token: Token
 
 
+class Why(Message):
+    """A team asks why one component of its own objective moved (its `component_id`)."""
+
+    token: Token
+    component: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")]
+
+
 class Preview(Message):
     token: Token
     values: Values

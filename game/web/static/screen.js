@@ -48,6 +48,7 @@ async function refresh() {
       s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})),
       s.scores_hidden ? "" : C.sparkline(t.history, 200, 50, baseline(t)))));
   }
+  await showMap(s.worlds);
   document.getElementById("news").replaceChildren(
     ...(s.news.length ? s.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
   if (s.finished) {
@@ -57,6 +58,27 @@ async function refresh() {
       document.getElementById("results").classList.remove("hidden");
     }
   }
+}
+
+// The world map of the world chosen here (?world=N in the address, or a button; the first by
+// default), redrawn when the room changes.
+let mapWorld = Math.max(1, Number(new URLSearchParams(location.search).get("world")) || 1);
+
+async function showMap(worlds) {
+  mapWorld = Math.min(mapWorld, worlds);
+  const picker = document.getElementById("map-worlds");
+  picker.classList.toggle("hidden", worlds < 2);
+  picker.replaceChildren(...(worlds < 2 ? [] : [...Array(worlds).keys()].map(w => el("button", {
+    class: "small" + (w + 1 === mapWorld ? " chosen" : ""), "data-world": w + 1,
+    onclick: () => { mapWorld = w + 1; showMap(worlds); }}, C.worldName(w, worlds)))));
+  const r = await C.get("/api/map?world=" + mapWorld);
+  if (!r.ok) return;
+  const m = r.data;
+  document.getElementById("map").replaceChildren(WorldMap.draw(m, k => C.t(k)));
+  document.getElementById("map-legend").replaceChildren(WorldMap.legend(m));
+  document.getElementById("map-date").textContent = [worlds > 1 ? C.worldName(m.world, worlds) : "", m.date]
+    .filter(x => x).join(" · ");
+  document.getElementById("map-waiting").classList.toggle("hidden", m.flows.length > 0);
 }
 
 document.getElementById("lang").addEventListener("click", async () => { await C.switchLang(); refresh(); });

@@ -214,10 +214,15 @@ function render(keepLevers) {
   document.getElementById("score-box").classList.toggle("hidden", hidden);
   document.getElementById("score").textContent = hidden ? "" : C.score(d.score);
   document.getElementById("spark").replaceChildren(hidden ? "" : C.sparkline(d.score_history, 160, 36, d.no_action_history));
-  document.getElementById("objective").replaceChildren(...d.components.map(c => el("tr", {},
-    el("td", {}, c.label, c.lower_is_better ? el("span", {class: "muted"}, " (" + C.t("lower_better") + ")") : ""),
+  document.getElementById("objective").replaceChildren(...d.components.map(c => el("tr", {
+      class: "link" + (c.id === whyShown ? " open" : ""), "data-component": c.id, tabindex: 0, role: "button",
+      onclick: () => openWhy(c.id), onkeydown: e => { if (e.key === "Enter" || e.key === " ") openWhy(c.id); }},
+    el("td", {}, "? ", c.label, c.lower_is_better ? el("span", {class: "muted"}, " (" + C.t("lower_better") + ")") : ""),
     el("td", {class: "num"}, c.value), el("td", {class: "num"}, c.points + " " + C.t("points")),
     el("td", {class: "num muted"}, C.t("weight") + " " + c.weight + "%"))));
+  document.getElementById("why-hint").classList.toggle("hidden", !d.components.length);
+  if (whyShown && (hidden || !d.components.some(c => c.id === whyShown))) closeWhy();
+  else if (whyShown && whyRead !== d.turn + C.lang) openWhy(whyShown);  // a new quarter or language: read again
   document.getElementById("why-title").classList.toggle("hidden", !d.why.length);
   document.getElementById("why").replaceChildren(...d.why.map(w => el("div", {},
     el("div", {class: "note"}, w.date + ": " + (w.before === null ? "" : C.score(w.before) + " → ") + C.score(w.after)),
@@ -227,6 +232,40 @@ function render(keepLevers) {
   document.getElementById("verdicts-title").classList.toggle("hidden", !d.verdicts.length);
   document.getElementById("verdicts").replaceChildren(...d.verdicts.map(v =>
     el("li", {class: v.refused ? "error" : ""}, v.text + ": " + (v.refused || C.t("accepted")))));
+}
+
+// Why? for one component of the team's objective (game/why.py through /api/why): the quarters
+// that moved it and the causes behind them, tagged lever, event or market, as the desktop's panel.
+let whyShown = null, whyRead = null;  // the component shown, and the quarter and language it was read in
+
+async function openWhy(component) {
+  const r = await C.post("/api/why", {token: seat.token, component});
+  const box = document.getElementById("component-why");
+  if (!r.ok) { box.replaceChildren(el("p", {class: "error"}, r.data.error)); box.classList.remove("hidden"); return; }
+  whyShown = component;
+  whyRead = desk.turn + C.lang;
+  const w = r.data;
+  document.querySelectorAll("#objective tr").forEach(tr => tr.classList.toggle("open", tr.dataset.component === component));
+  box.dataset.component = component;
+  box.replaceChildren(
+    el("div", {class: "why-head"}, el("b", {}, w.title),
+       el("button", {class: "small", onclick: closeWhy}, C.t("close"))),
+    el("div", {}, [w.now, w.since].filter(x => x).join(" · ")), el("p", {class: "note"}, w.legend),
+    w.turns.length ? "" : el("p", {class: "note"}, w.nothing),
+    ...w.turns.map(t => el("div", {class: "why-turn"},
+      el("div", {class: "why-date " + (t.direction > 0 ? "ok" : t.direction < 0 ? "error" : "")},
+         `${t.date}: ${t.before} → ${t.after}` + (t.change ? `  (${t.change})` : "")),
+      el("ul", {class: "plain"}, t.causes.map(c => el("li", {class: "cause " + c.source},
+        el("span", {class: "tag"}, "[" + c.tag + "]"), " ", c.text))))));
+  box.classList.remove("hidden");
+}
+
+function closeWhy() {
+  whyShown = null;
+  const box = document.getElementById("component-why");
+  box.replaceChildren();
+  box.classList.add("hidden");
+  document.querySelectorAll("#objective tr.open").forEach(tr => tr.classList.remove("open"));
 }
 
 async function showResults() {
