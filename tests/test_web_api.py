@@ -11,29 +11,22 @@ import pytest
 pytest.importorskip("starlette", reason="the classroom extra is not installed (pip install -e '.[classroom]')")
 pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx (the test extra)")
 
-import warnings
-
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 and warns about httpx; either works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from webtools import LESSON, api_client, lesson_room
 
 from game.web.app import create_app
 from game.web.room import ROOM_FILE, Room
 
-LESSON = "lesson_procurement_chain"
-
 
 @pytest.fixture
 def room(tmp_path):
-    made = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA", "CHN"), seed=3, lang="ko")
-    yield made
-    made.close()
+    with lesson_room(tmp_path / "room") as made:
+        yield made
 
 
 @pytest.fixture
 def client(room):
-    with TestClient(create_app(room, "http://127.0.0.1:8000/")) as c:
+    with api_client(create_app(room, "http://127.0.0.1:8000/")) as c:
         yield c
 
 
@@ -132,7 +125,7 @@ def test_forged_replayed_and_foreign_tokens_are_refused(client, room):
 
 
 def test_a_wrong_room_code_admits_nobody_and_guessing_is_limited(room):
-    with TestClient(create_app(room, guess_limit=5)) as client:
+    with api_client(create_app(room, guess_limit=5)) as client:
         before = unchanged(room)
         for _ in range(5):
             r = client.post("/api/join", json={"room": "AAAAAA", "team": "KOR"}, headers={"x-lang": "en"})
@@ -264,7 +257,7 @@ def test_the_timer_trigger_and_rewind_need_the_teacher_and_valid_values(client, 
 def test_the_clock_plays_a_quarter_whose_time_is_up(room):
     import time
 
-    with TestClient(create_app(room)) as client:  # the app's lifespan runs the clock
+    with api_client(create_app(room)) as client:  # the app's lifespan runs the clock
         token = joined(client, room)
         room.set_switch("auto_advance", False)
         client.post("/api/submit", json={"token": token, "turn": 0, "values": {"foundry_subsidy": 30}})
@@ -292,7 +285,7 @@ def test_a_teammate_sees_the_desk_but_cannot_submit(client, room):
 def test_several_worlds_over_http(tmp_path):
     room = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA"), seed=3, worlds=2)
     try:
-        with TestClient(create_app(room)) as client:
+        with api_client(create_app(room)) as client:
             lobby = client.post("/api/lobby", json={"room": room.code}).json()
             assert lobby["worlds"] == 2 and len(lobby["teams"]) == 4
             r = client.post("/api/join", json={"room": room.code, "team": "USA", "world": 1})

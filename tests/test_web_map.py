@@ -10,29 +10,22 @@ import pytest
 pytest.importorskip("starlette", reason="the classroom extra is not installed (pip install -e '.[classroom]')")
 pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx (the test extra)")
 
-import warnings
-
-with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 and warns about httpx; either works
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from webtools import LESSON, api_client, lesson_room
 
 from game import mapdata
 from game.web.app import create_app
 from game.web.room import Room
 
-LESSON = "lesson_procurement_chain"
-
 
 @pytest.fixture
 def room(tmp_path):
-    made = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA", "CHN"), seed=3, lang="ko")
-    yield made
-    made.close()
+    with lesson_room(tmp_path / "room") as made:
+        yield made
 
 
 @pytest.fixture
 def client(room):
-    with TestClient(create_app(room, "http://127.0.0.1:8000/")) as c:
+    with api_client(create_app(room, "http://127.0.0.1:8000/")) as c:
         yield c
 
 
@@ -76,7 +69,7 @@ def test_the_map_is_the_desktop_maps_data_in_the_readers_language(client, room):
 def test_several_worlds_each_have_their_map(tmp_path):
     room = Room.open(tmp_path / "room", scenario=LESSON, teams=("KOR", "USA"), seed=3, worlds=2)
     try:
-        with TestClient(create_app(room)) as client:
+        with api_client(create_app(room)) as client:
             play(client, room, 1)
             second = client.get("/api/map?world=2").json()
             assert (second["world"], second["worlds"]) == (1, 2) and second["firms"]

@@ -4,6 +4,7 @@ power cut or a closed laptop would stop it)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -75,3 +76,30 @@ class Server:
         if self.process is not None and self.process.stdout:
             self.process.stdout.close()
         self.process = None
+
+
+# ---------------------------------------------------------------- the app in this process (TestClient)
+
+LESSON = "lesson_procurement_chain"  # the rooms the API tests open: 8 quarters, a centre to buy for
+
+
+@contextlib.contextmanager
+def lesson_room(folder: Path, **options):
+    """A room on the lesson (Korea, the USA and China seated, seed 3, Korean by default), closed after."""
+    from game.web.room import Room
+
+    made = Room.open(folder, scenario=LESSON, **{"teams": ("KOR", "USA", "CHN"), "seed": 3, "lang": "ko", **options})
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def api_client(app):
+    """Starlette's TestClient for `app` (Starlette 1.x prefers httpx2 and warns about httpx; either works)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    return TestClient(app)

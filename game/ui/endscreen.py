@@ -26,17 +26,10 @@ from game.baseline_run import BaselineRun
 from game.describe import country_name
 from game.text import tr
 from game.ui import briefing, report
-from game.ui.charts import BASE, dashed
+from game.ui.charts import BASE, BG, DIM, GRID, PANEL, PLAYER, PLOT, TEXT, YELLOW, dashed
 from game.ui.teacher import draw_hidden
 
-PLAYER = "KOR"
-PANEL = (20, 28, 40)
-PLOT = (14, 20, 30)
-GRID = (48, 58, 72)
-TEXT = (230, 234, 240)
-DIM = (150, 162, 176)
-YELLOW = (240, 228, 66)
-INK = (10, 14, 22)  # dark text on a yellow tab
+INK = BG  # dark text on a yellow tab
 TAB = (40, 50, 64)
 FOCUS = (86, 180, 233)  # the keyboard's row (Okabe-Ito sky blue, as the app's focus ring)
 UP, DOWN = (143, 214, 148), (255, 138, 101)
