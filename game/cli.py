@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=argtypes.seed, default=7, help="random seed (default: 7)")
     play.add_argument("--lang", choices=LANGUAGES, default="en", help="language at the start (en, ko)")
     play.add_argument("--autoplay", type=argtypes.positive, metavar="N",
-                      help="play N turns with the built-in team_korea strategy, no input needed "
+                      help="play N turns with a built-in strategy (Korea: team_korea; another first team's "
+                           "country: its real programme, default), no input needed "
                            f"({argtypes.TURNS_RULE})")
     play.add_argument("--screenshot", metavar="PATH",
                       help="write a PNG of the window (after --autoplay) and exit; works without a display; "

@@ -400,3 +400,13 @@ def test_a_screenshot_path_that_is_a_folder_is_refused(tmp_path):
     (tmp_path / "dir.png").mkdir()
     code, _, err = run("play", "--screenshot", str(tmp_path / "dir.png"))
     assert code == 2 and "is a folder" in err
+
+
+def test_autoplay_plays_another_first_team_by_its_own_programme(tmp_path):
+    """`--humans JPN --autoplay` plays Japan by Japan's real programme and reports Japan's own
+    score, not Korea's strategy and index."""
+    shot = tmp_path / "jpn.png"
+    done = run_process("play", "--humans", "JPN", "--autoplay", "3", "--screenshot", str(shot), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "with default" in done.stdout and "Japan on its own objective" in done.stdout
+    assert "Team Korea index" not in done.stdout and shot.exists()

@@ -1291,18 +1291,30 @@ def open_window(headless: bool = False, window: str | None = None) -> pygame.Sur
     return screen
 
 
+def autoplay_strategy(code: str) -> str:
+    """What `--autoplay` plays the first team's country with: Korea the seeds' Team Korea, another
+    country its real programme (`default`) where the game gives it one, else nothing new."""
+    from agents.controllers import strategy_names
+
+    if code == PLAYER:
+        return "team_korea"
+    return "default" if "default" in strategy_names(code) else "laissez_faire"
+
+
 def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: int = 0,
          screenshot: str | None = None, saves_dir: Path | None = None, humans: tuple[str, ...] = (PLAYER,),
          difficulty: str = "normal", window: str | None = None) -> int:
     """`python main.py play`: the desktop game; with `autoplay` and `screenshot`, N turns of the
-    built-in Team Korea strategy and a PNG of the window, without a person or (if there is no
-    display) a window. Without either, the title screen comes first. `window`: `--size WxH` or
-    "fullscreen" (`--fullscreen`), else the title's setting, else 1280x800."""
+    first team's country by a built-in strategy (`autoplay_strategy`) and a PNG of the window,
+    without a person or (if there is no display) a window. Without either, the title screen comes
+    first. `window`: `--size WxH` or "fullscreen" (`--fullscreen`), else the title's setting, else
+    1280x800."""
     if not autoplay and not screenshot:
         return play_from_title(scenario, seed, lang, saves_dir, humans, difficulty, window)
     screen = open_window(headless=screenshot is not None, window=window)
     kwargs = {"saves_dir": saves_dir} if saves_dir is not None else {}
-    session = Session(scenario, seed, ai="team_korea" if autoplay else None, autosave=not screenshot, humans=humans,
+    strategy = autoplay_strategy(humans[0]) if autoplay else None
+    session = Session(scenario, seed, ai=strategy, autosave=not screenshot, humans=humans,
                       difficulty=difficulty, **kwargs)
     app = GameApp(session, lang, screen)
     if autoplay:
@@ -1313,8 +1325,10 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
         app.rebuild()
         app.update(1.3)
         took = time.perf_counter() - started
-        print(f"played {session.world.turn} turns with team_korea in {took:.2f}s; "
-              f"Team Korea index {session.world.scores.get(PLAYER, 0.0):.1f}")
+        world, code = session.world, session.code
+        index = tr("korea_index", "en") if code == PLAYER else \
+            tr("ui.end.score_of", "en").format(country=world.countries[code].name_en)
+        print(f"played {world.turn} turns with {strategy} in {took:.2f}s; {index} {world.scores.get(code, 0.0):.1f}")
     if screenshot:
         app.update(0.0)
         try:
