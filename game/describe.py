@@ -15,6 +15,14 @@ def country_name(world, code: str, lang: str) -> str:
     return country.name_ko if lang == "ko" else country.name_en
 
 
+def index_name(world, code: str, lang: str) -> str:
+    """What a country's score is called: Korea's is the Team Korea index, another country's its
+    score on its own objective ("Japan on its own objective", "일본 목표 점수")."""
+    if code == "KOR":
+        return tr("korea_index", lang)
+    return tr("ui.end.score_of", lang).format(country=country_name(world, code, lang))
+
+
 def money(local: float, lang: str, currency: str = "KRW") -> str:
     """Billions in English; in Korean the units a Korean reader counts in (game.text.korean_money):
     3,000억 원, 1조 2,000억 원, 730억 위안, never "0억 원" for a small sum."""

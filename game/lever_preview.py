@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from game.describe import money
+from game.describe import index_name, money
 from game.score import component_id, rule_of
 from game.text import quarter_name, tr
 from game.why import LEVER_TARGETS
@@ -228,7 +228,7 @@ def lines(world, code: str, p: LeverPreview, lang: str, in_force=None, staged=No
     elif staged is not None and in_force is not None and staged.staged:
         out.append((tr("ui.preview.effect", lang).format(date=end), "head"))
         delta = (staged.scores[-1] - in_force.scores[-1]) if staged.scores and in_force.scores else 0.0
-        out.append((f"{tr('korea_index', lang)} {signed(delta)}", "up" if delta >= 0.05 else
+        out.append((f"{index_name(world, code, lang)} {signed(delta)}", "up" if delta >= 0.05 else
                     "down" if delta <= -0.05 else "text"))
         moved = sorted(((c, d) for c, d in effects(in_force, staged).items() if abs(d) >= SHOWN),
                        key=lambda cd: -abs(cd[1]))

@@ -117,3 +117,4 @@ def test_project_equity_answers_only_a_project_the_firm_cannot_pay():
     obs = SimpleNamespace(home_firms=firms, usd_rate=155.0)
     [equity] = project_equity(obs, firms)
     assert equity.firm == "Rapidus" and equity.amount == pytest.approx(0.4 * 155.0 * 1e9)
+

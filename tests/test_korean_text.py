@@ -380,3 +380,17 @@ def test_every_indicator_has_a_name_in_both_languages():
     world = played("lesson_bottlenecks")
     for lang in ("en", "ko"):
         assert "kor." not in text_summary(world, lang)
+
+
+def test_a_non_korean_desk_names_its_own_score():
+    """A country other than Korea is scored on its own objective, and its desk's preview, end
+    screen and autoplay line call it that, not the Team Korea index."""
+    from game.describe import index_name
+
+    from game.model import World
+    from game.scenario import load_scenario
+
+    world = World(load_scenario("baseline"), seed=0)
+    assert index_name(world, "KOR", "en") == "Team Korea index"
+    assert index_name(world, "JPN", "en") == "Japan on its own objective"
+    assert index_name(world, "JPN", "ko") == "일본 목표 점수"

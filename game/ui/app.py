@@ -17,7 +17,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextEntryLine
 
 from game import score as scoring
-from game.describe import country_name, money
+from game.describe import country_name, index_name, money
 from game.difficulty import levels as difficulty_levels
 from game.forecast import ForecastScheduler, staged_key
 from game.reasons import in_language
@@ -1326,8 +1326,7 @@ def play(scenario: str = "baseline", seed: int = 7, lang: str = "en", autoplay: 
         app.update(1.3)
         took = time.perf_counter() - started
         world, code = session.world, session.code
-        index = tr("korea_index", "en") if code == PLAYER else \
-            tr("ui.end.score_of", "en").format(country=world.countries[code].name_en)
+        index = index_name(world, code, "en")
         print(f"played {world.turn} turns with {strategy} in {took:.2f}s; {index} {world.scores.get(code, 0.0):.1f}")
     if screenshot:
         app.update(0.0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import pygame
 
 from game.baseline_run import BaselineRun
-from game.describe import country_name
+from game.describe import country_name, index_name
 from game.text import tr
 from game.ui import briefing, report
 from game.ui.charts import BASE, BG, DIM, GRID, PANEL, PLAYER, PLOT, TEXT, YELLOW, dashed
@@ -190,7 +190,6 @@ class EndScreen:
         if not score_shown:
             draw_hidden(surface, fonts, box, lang)
             return
-        name = country_name(world, code, lang)
         total = report.final_index(world, code)
         letter = report.final_grade(world, code)
         big = fonts.render(letter, 64 if short else 96, YELLOW, bold=True) if letter else None
@@ -198,7 +197,7 @@ class EndScreen:
             surface.blit(big, big.get_rect(topright=(box.right - 40, 4)))
         right = box.right - (56 + big.get_width() if big is not None else 40)  # the score ends left of the grade
         room = right - (x + head.get_width() + 24)
-        what = tr("korea_index", lang) if code == PLAYER else tr("ui.end.score_of", lang).format(country=name)
+        what = index_name(world, code, lang)
         line = f"{what} {total:.1f} / 100" + (f" - {tr('ui.end.grade', lang)}" if letter else "")
         score_text = fonts.fit(line, 20, TEXT, room, bold=True)
         surface.blit(score_text, score_text.get_rect(topright=(right, y + head.get_height() - score_text.get_height())))
