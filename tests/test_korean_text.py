@@ -386,7 +386,6 @@ def test_a_non_korean_desk_names_its_own_score():
     """A country other than Korea is scored on its own objective, and its desk's preview, end
     screen and autoplay line call it that, not the Team Korea index."""
     from game.describe import index_name
-
     from game.model import World
     from game.scenario import load_scenario
 
