@@ -131,6 +131,7 @@ class _Run:
     turn: int
     submitted: float  # perf_counter when it was asked for (a queued run: when it was queued)
     chunks: list[bytes] = field(default_factory=list)
+    background: bool = False  # asked for by a preview (`ask`), not the desk's own bundle
 
 
 class ForecastScheduler:
@@ -153,6 +154,7 @@ class ForecastScheduler:
         self.use_fork = FORK_SAFE if use_fork is None else use_fork
         self.running: _Run | None = None
         self.queued: tuple[tuple[str, ...], list[Action], float] | None = None
+        self.extra: tuple[tuple[str, ...], list[Action], float] | None = None  # `ask`'s, after the rest
         self.wanted: tuple[str, ...] | None = None  # the key of the latest submitted bundle
         self.cache: OrderedDict[tuple[str, ...], Forecast] = OrderedDict()
         self.in_force: Forecast | None = None
@@ -176,6 +178,25 @@ class ForecastScheduler:
             self.queued = (key, list(actions), time.perf_counter())
         self._start_next()
 
+    def ask(self, actions: list[Action]) -> Forecast | None:
+        """The forecast with `actions` staged if it is known; else it is asked for behind the
+        desk's own (the programmes in force and the latest submitted bundle come first), replacing
+        an earlier such request, and None until it arrives. A lever's preview asks this way for
+        the desk's bundle without its own lever, so that with several levers moved each shows its
+        own effect. It never becomes the chart's forecast (`latest`)."""
+        self._check_world()
+        key = staged_key(actions)
+        if not key:
+            return self.in_force
+        if key in self.cache:
+            return self.cache[key]
+        waiting = (self.running is not None and self.running.key == key) or \
+            (self.queued is not None and self.queued[0] == key) or (self.extra is not None and self.extra[0] == key)
+        if not waiting:
+            self.extra = (key, list(actions), time.perf_counter())
+            self._start_next()
+        return None
+
     def current(self) -> Forecast | None:
         """The forecast of the latest submitted bundle, if it is known."""
         return self.cache.get(self.wanted) if self.wanted is not None else None
@@ -192,7 +213,7 @@ class ForecastScheduler:
 
     @property
     def busy(self) -> bool:
-        return self.running is not None or self.queued is not None
+        return self.running is not None or self.queued is not None or self.extra is not None
 
     def poll(self) -> Forecast | None:
         """Collect a finished run, start the next; the latest bundle's forecast when it arrives."""
@@ -218,7 +239,7 @@ class ForecastScheduler:
 
     def close(self) -> None:
         """Stop a run in progress (the game is left or replaced)."""
-        run, self.running, self.queued = self.running, None, None
+        run, self.running, self.queued, self.extra = self.running, None, None, None
         if run is not None:
             with contextlib.suppress(OSError):
                 os.kill(run.pid, 9)
@@ -249,19 +270,22 @@ class ForecastScheduler:
         the runs are played here and now; the last one played is returned."""
         done = None
         while self.running is None and not self.world_of().finished:
+            background = False
             if not self._in_force_asked:
                 self._in_force_asked = True
                 job = ((), [], time.perf_counter())
             elif self.queued is not None:
                 job, self.queued = self.queued, None
+            elif self.extra is not None:
+                job, self.extra, background = self.extra, None, True
             else:
                 break
             key, actions, submitted = job
             baseline = self.no_action is None and self.baseline_of is not None and not key
             if not self.use_fork:
-                done = self._finish_inline(key, actions, submitted, baseline)
+                done = self._finish_inline(key, actions, submitted, baseline, background)
             else:
-                self._fork(key, actions, submitted, baseline)
+                self._fork(key, actions, submitted, baseline, background)
         return done
 
     def _payload(self, actions: list[Action], baseline: bool) -> dict:
@@ -272,7 +296,7 @@ class ForecastScheduler:
             result["no_action"] = play_baseline(self.baseline_of(), self.code)
         return result
 
-    def _fork(self, key, actions, submitted, baseline) -> None:
+    def _fork(self, key, actions, submitted, baseline, background: bool = False) -> None:
         def work(write: int) -> None:  # in the child: play on, answer
             try:
                 data = pickle.dumps(("ok", self._payload(actions, baseline)))
@@ -282,7 +306,8 @@ class ForecastScheduler:
 
         pid, read = fork_child(work)
         self.runs += 1
-        self.running = _Run(pid=pid, fd=read, key=key, turn=self.world_of().turn, submitted=submitted)
+        self.running = _Run(pid=pid, fd=read, key=key, turn=self.world_of().turn, submitted=submitted,
+                            background=background)
 
     def _collect(self, run: _Run) -> bool:
         """Read what the child has written; True once it has finished."""
@@ -308,9 +333,9 @@ class ForecastScheduler:
         if status != "ok":
             self.errors.append(str(payload))
             return None
-        return self._store(payload, run.submitted, cpu)
+        return self._store(payload, run.submitted, cpu, run.background)
 
-    def _finish_inline(self, key, actions, submitted, baseline) -> Forecast:
+    def _finish_inline(self, key, actions, submitted, baseline, background: bool = False) -> Forecast:
         world = self.world_of()
         trial = world.fork()
         base = self.baseline_of().fork() if baseline else None
@@ -323,16 +348,17 @@ class ForecastScheduler:
             if base is not None:
                 base.close()
         self.runs += 1
-        return self._store(payload, submitted, payload["forecast"].cpu)
+        return self._store(payload, submitted, payload["forecast"].cpu, background)
 
-    def _store(self, payload: dict, submitted: float, cpu: float) -> Forecast:
+    def _store(self, payload: dict, submitted: float, cpu: float, background: bool = False) -> Forecast:
         result: Forecast = payload["forecast"]
         if "no_action" in payload:
             self.no_action = payload["no_action"]
         if not result.staged:
             self.in_force = result
         self.cache[result.staged] = result
-        self.newest = result
+        if not background:  # a preview's own request is never shown as the desk's forecast
+            self.newest = result
         while len(self.cache) > CACHE_SIZE:
             self.cache.popitem(last=False)
         self.latency.append((time.perf_counter() - submitted, cpu))

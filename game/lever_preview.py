@@ -91,6 +91,12 @@ def quarter_cost(world, code: str, kind: str, target: str | None, policy, quarte
     return 0.0
 
 
+def own_actions(actions, key: str) -> list:
+    """The staged Actions that are the desk lever `key`'s (the rest of the bundle is the others')."""
+    kind, target = lever_of(key)
+    return _moved(actions, kind, target)
+
+
 def _moved(actions, kind: str, target: str | None) -> list:
     """The staged Actions that are this lever's."""
     def names(action) -> str | None:
@@ -185,9 +191,11 @@ def effects(in_force, staged) -> dict[str, float]:
 
 
 def lines(world, code: str, p: LeverPreview, lang: str, in_force=None, staged=None,
-          pending: bool = False, refused: bool = False) -> list[tuple[str, str]]:
+          pending: bool = False, refused: bool = False, others: int = 0) -> list[tuple[str, str]]:
     """The preview as lines of text, each with a tone ("head", "text", "dim", "up", "down"):
-    what a front end draws. `in_force` and `staged` are the forecasts (None while computing)."""
+    what a front end draws. `in_force` and `staged` are the forecasts (None while computing): with
+    `others` other staged changes, `in_force` is the forecast of the bundle without this lever's,
+    so the effect shown is this lever's own with the others held."""
     currency = world.countries[code].currency
     out: list[tuple[str, str]] = []
     if p.components:
@@ -227,6 +235,8 @@ def lines(world, code: str, p: LeverPreview, lang: str, in_force=None, staged=No
         out.append((tr("ui.preview.refused", lang), "down"))
     elif staged is not None and in_force is not None and staged.staged:
         out.append((tr("ui.preview.effect", lang).format(date=end), "head"))
+        if others:
+            out.append((tr("ui.preview.own_effect", lang).format(n=others), "dim"))
         delta = (staged.scores[-1] - in_force.scores[-1]) if staged.scores and in_force.scores else 0.0
         out.append((f"{index_name(world, code, lang)} {signed(delta)}", "up" if delta >= 0.05 else
                     "down" if delta <= -0.05 else "text"))

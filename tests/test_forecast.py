@@ -153,3 +153,36 @@ def test_the_effect_lines_are_the_staged_forecast_minus_the_one_in_force():
     assert f"{tr('korea_index', 'en')} {delta:+.1f}" in text and abs(delta) >= 0.1
     domestic = staged.final["domestic_compute_share"] - in_force.final["domestic_compute_share"]
     assert any(t.strip().startswith("Compute on home chips") and t.endswith(f"{domestic:+.1f}") for t in text)
+
+
+def test_with_two_levers_moved_each_preview_shows_its_own_effect():
+    """Two levers staged: a lever's preview is the whole bundle against the bundle without that
+    lever (asked for behind the desk's own forecast, never shown as the desk's), so the two
+    effects are each lever's own, not the pair's sum shown twice."""
+    from game.lever_preview import own_actions
+
+    session = session_at(12)
+    world = session.world
+    grant = RDGrant(designer="Rebellions", amount=40e9)
+    centre = Procurement(mix={"domestic": 1.0})
+    bundle = [grant, centre]
+    scheduler = ForecastScheduler(lambda: session.world, "KOR", use_fork=False)
+    try:
+        scheduler.submit(bundle)
+        both = scheduler.wait()
+        assert both is not None and scheduler.latest() is both
+        assert own_actions(bundle, "procurement.domestic") == [centre]
+        assert scheduler.ask([grant]) is None, "not known yet: asked for behind the desk's own"
+        scheduler.wait()
+        without_centre = scheduler.ask([grant])
+        assert without_centre is not None and without_centre.staged == staged_key([grant])
+        assert scheduler.latest() is both, "a preview's own request never becomes the desk's forecast"
+        p = preview(world, "KOR", "procurement.domestic", bundle)
+        text = [t for t, _ in lines(world, "KOR", p, "en", without_centre, both, others=1)]
+        own = both.scores[-1] - without_centre.scores[-1]
+        assert f"{tr('korea_index', 'en')} {own:+.1f}" in text
+        assert "this lever's own part (the 1 other staged change kept)" in text
+        whole = both.scores[-1] - scheduler.in_force.scores[-1]
+        assert abs(whole - own) >= 0.05, "the grant's part is not counted as the centre's"
+    finally:
+        scheduler.close()

@@ -49,6 +49,15 @@ class LeverPanel:
         in_force = forecasts.in_force if forecasts is not None else None
         staged = forecasts.latest() if forecasts is not None and reason is None and actions else None
         pending = forecasts is not None and forecasts.busy and bool(actions)
+        # with other levers moved too, this lever's own effect: the bundle against the bundle
+        # without its Actions (a forecast asked for behind the desk's own, cached by the scheduler)
+        own = lever_preview.own_actions(actions, key)
+        others = [a for a in actions if all(a is not mine for mine in own)]
+        if not own:
+            staged = None  # this lever is not moved: no effect of its own to show
+        elif others and staged is not None:
+            in_force = forecasts.ask(others)
+            pending = pending or in_force is None
         made = (key, id(world), world.turn, lang, tuple(map(repr, actions)), reason, id(in_force), id(staged),
                 desk.values.get(key), pending)
         if made == self._made:
@@ -56,8 +65,8 @@ class LeverPanel:
         self.key, self._made = key, made
         p = lever_preview.preview(world, code, key, actions)
         self.title = desk.lever_title(key)
-        self.lines = lever_preview.lines(world, code, p, lang, in_force, staged, pending=pending,
-                                         refused=reason is not None)
+        self.lines = lever_preview.lines(world, code, p, lang, in_force, staged, pending=pending and bool(own),
+                                         refused=reason is not None, others=len(others) if own else 0)
         self._surface = self._render(self.fonts)
 
     def _render(self, fonts) -> pygame.Surface:
