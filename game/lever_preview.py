@@ -234,9 +234,10 @@ def lines(world, code: str, p: LeverPreview, lang: str, in_force=None, staged=No
     if refused:
         out.append((tr("ui.preview.refused", lang), "down"))
     elif staged is not None and in_force is not None and staged.staged:
-        out.append((tr("ui.preview.effect", lang).format(date=end), "head"))
-        if others:
-            out.append((tr("ui.preview.own_effect", lang).format(n=others), "dim"))
+        if others:  # this lever's own part: the bundle against the bundle without it
+            out.append((tr("ui.preview.effect_own", lang).format(date=end, n=others), "head"))
+        else:
+            out.append((tr("ui.preview.effect", lang).format(date=end), "head"))
         delta = (staged.scores[-1] - in_force.scores[-1]) if staged.scores and in_force.scores else 0.0
         out.append((f"{index_name(world, code, lang)} {signed(delta)}", "up" if delta >= 0.05 else
                     "down" if delta <= -0.05 else "text"))

@@ -168,6 +168,8 @@ def korean_money(amount: float, currency: str = "USD") -> str:
     unit = CURRENCY_KO.get(currency, currency)
     if 0 < abs(amount) < 10 ** 4:
         return f"1만 {unit} 미만"
+    if amount == 0:
+        return f"0{unit}"  # a bare digit takes its unit: "0원", as "3,000억 원" keeps the space after 억
     return f"{korean_amount(amount)} {unit}"
 
 

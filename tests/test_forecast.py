@@ -181,7 +181,7 @@ def test_with_two_levers_moved_each_preview_shows_its_own_effect():
         text = [t for t, _ in lines(world, "KOR", p, "en", without_centre, both, others=1)]
         own = both.scores[-1] - without_centre.scores[-1]
         assert f"{tr('korea_index', 'en')} {own:+.1f}" in text
-        assert "this lever's own part (the 1 other staged change kept)" in text
+        assert "This lever's own expected effect by 2029Q4 (the 1 other staged change kept), points:" in text
         whole = both.scores[-1] - scheduler.in_force.scores[-1]
         assert abs(whole - own) >= 0.05, "the grant's part is not counted as the centre's"
     finally:

@@ -257,7 +257,7 @@ def test_a_crashing_plug_in_loses_only_its_own_games(tmp_path, monkeypatch):
     assert {e.games for e in kor_board.entries} == {2} and {e.forfeits for e in kor_board.entries} == {0}
     assert "crasher" in outcome.text  # the plug-in's own short label in the matrices
     # KOR's void games leave two combinations without a counted game: no ecological tournament
-    assert "Ecological tournament skipped: 2 combination(s) have no game yet" in outcome.text
+    assert "Ecological tournament skipped: 2 combinations without a game yet" in outcome.text
     with (tmp_path / "out" / "payoffs.csv").open(encoding="utf-8") as f:
         header, *lines = list(csv.reader(f))
     assert header == ["KOR", "USA", "games"] + [f"{seat}_{k}" for seat in ("KOR", "USA")
