@@ -34,6 +34,7 @@ class Producer(Firm):
         self.pipeline: list[list[float]] = [[parse_quarter(p.ready), p.amount] for p in spec.pipeline
                                             if not p.to_pay]
         self.building = [financed_project(p, None, model.start) for p in spec.pipeline if p.to_pay]
+        self.opening: list[list] = []  # [quarter, amount] of financed projects paid for, until on line
         self.payments: list[list[float]] = []  # [quarters left, US$ B per quarter]
         self.demand_est: float | None = None
         self.growth_est = 0.0
@@ -185,6 +186,7 @@ class Producer(Firm):
             project[2] = left - pay
             if project[2] <= 1e-9 * instalment:
                 self.add_project(now + 1, amount, line)
+                self.opening.append([now + 1, amount])
             else:
                 still.append(project)
         self.building = still
@@ -242,6 +244,7 @@ class Foundry(Producer):
         self.nodes: dict[str, dict] = {}
         self.pipeline: list[list] = []  # [ready quarter, amount, node class]
         self.building: list[list] = []  # see Producer.pay_building
+        self.opening: list[list] = []
         for n in spec.nodes:
             d0, floor = self.defects_at(n.yield0), self.defects_at(n.yield_max)
             self.nodes[n.node] = {

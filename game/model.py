@@ -642,6 +642,8 @@ class World(Model):
             country.pay_commitments()
         for producer in self.producers:
             producer.commission(self.now)
+            if producer.opening:
+                self.note_financed_lines(producer)
             producer.invest(self.params, self.countries[producer.country], self.now)
             producer.pay_capex()
             if producer.building:
@@ -672,6 +674,16 @@ class World(Model):
                 self.note("mechanism", producer.country, "cause.project_paid", firm=producer.name, amount=amount,
                           targets=targets,
                           **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
+
+    def note_financed_lines(self, producer) -> None:
+        """The cause log says when a state-financed line paid for last quarter comes on line, in the
+        quarter its capacity moves the shares (the turning points and Why? read that quarter)."""
+        due = [entry for entry in producer.opening if entry[0] <= self.now]
+        producer.opening = [entry for entry in producer.opening if entry[0] > self.now]
+        for _, amount in due:
+            self.note("mechanism", producer.country, "cause.project_online", firm=producer.name, amount=amount,
+                      targets=["foundry_share", "hbm_share", "leading_edge_capacity_share"],
+                      **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
 
     @property
     def other_demand(self) -> float:

@@ -207,8 +207,8 @@ def autosave(world, scenario_name: str, folder: Path = SAVES_DIR / "autosave") -
 
 # ---------------------------------------------------------------------- the world's state
 
-PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "building", "payments", "demand_est",
-                   "growth_est", "orders", "outages", "output", "revenue")
+PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "building", "opening", "payments",
+                   "demand_est", "growth_est", "orders", "outages", "output", "revenue")
 FIELDS = {
     "foundry": (*PRODUCER_FIELDS, "nodes", "mature_revenue"),
     "hbm_maker": (*PRODUCER_FIELDS, "gens", "rd_stock"),

@@ -39,6 +39,10 @@ def test_the_line_comes_when_due_if_japan_pays_for_it():
     # the quarter its last instalment was paid, the cause log says the line comes next quarter
     [paid] = [c for causes in world.causes for c in causes if c["key"] == "cause.project_paid"]
     assert paid["turn"] == 9 and "Rapidus" in paid["en"] and "라피더스" in paid["ko"]
+    # and the quarter its capacity moves Japan's score names it (the turning points read that quarter)
+    [online] = [c for causes in world.causes for c in causes if c["key"] == "cause.project_online"]
+    assert online["turn"] == 10 and online["country"] == "JPN" and "leading_edge_capacity_share" in online["targets"]
+    assert world.by_name["Rapidus"].opening == []
 
 
 def test_an_unfunded_line_slips_and_the_log_says_why():

@@ -113,7 +113,8 @@ def _cause_name(world, entry: dict, lang: str) -> str | None:
         return params.get("title_ko" if lang == "ko" else "title") or None
     if key == "cause.choice":
         return entry.get(lang) or None
-    if key in ("cause.qualification_passed", "cause.exit", "cause.foundry_choice", "cause.variant_designed"):
+    if key in ("cause.qualification_passed", "cause.exit", "cause.foundry_choice", "cause.variant_designed",
+               "cause.project_online"):
         return tr(f"ui.end.{key.removeprefix('cause.')}", lang)
     return None
 
