@@ -3,7 +3,7 @@ loopback, for a whole term (issue 18's load check).
 
     python benchmarks/bench_classroom.py [--worlds 4] [--teams KOR,USA,CHN,TWN,JPN,EU,GCC,ROW]
                                          [--students 120] [--scenario baseline] [--poll 2.0]
-                                         [--think 1.0] [--sockets 8]
+                                         [--think 1.0] [--sockets 8] [--answer random|first] [--seed 7]
 
 Prints figures; asserts nothing. Every seat of every world is taken (4 worlds x 8 countries: 32
 seats) by a student who submits for the team; the rest of `--students` join the seats as
@@ -14,16 +14,28 @@ thinks `--think` seconds, previews one change (or none, if governance would refu
 submits; the last submission plays the quarter in every world (auto-advance), so its request
 time is the quarter-advance latency.
 
-Reports request latencies (p50/p95) for desk reads, previews, submissions, quarter advances and
-teammates' polls; requests refused or failed (none expected); the server's resident memory at
-the start and the end; and whether anything was lost: every submission answered, every Action
-the submissions made in its world's saved log, every WebSocket told of every quarter.
+An event that asks a seated team (the students send no standing answers) pauses the quarter at
+the question (docs/design.md, "A quarter pauses at a question"): the last submission then only
+opens the quarter (timed apart, "pause"). As soon as the projector's view names the teams asked
+(the pages are told by the WebSocket), the submitting student of each seat asked reads its desk
+(which shows the question and its stakes), thinks `--think` seconds, picks a choice (`--answer`:
+a seeded random one, or the first) and answers (`POST /api/answer`); the answer that leaves no
+question in any world closes the quarter. Reported: the answer's latency, the asked desk read,
+and the time from the question appearing (the end of the request that paused the quarter at it)
+to the quarter going on in that world (the team's answer returned) and to the quarter closing.
+
+Reports request latencies (p50/p95) for desk reads, previews, submissions, quarter advances,
+answers and teammates' polls; requests refused or failed (none expected); the server's resident
+memory at the start and the end; and whether anything was lost: every submission and every
+answer answered, every Action the submissions made and every answer in its world's saved log,
+every WebSocket told of every quarter.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import signal
 import socket
@@ -95,13 +107,18 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=2.0)
     parser.add_argument("--think", type=float, default=1.0, help="seconds a team looks at its desk before submitting")
     parser.add_argument("--sockets", type=int, default=8)
+    parser.add_argument("--answer", choices=("random", "first"), default="random",
+                        help="the choice a team asked live picks: a seeded random one, or the first")
+    parser.add_argument("--seed", type=int, default=7, help="the seed of the teams' random answers")
     args = parser.parse_args()
     teams = args.teams.split(",")
     seats = [(w, t) for w in range(args.worlds) for t in teams]
     folder = Path(tempfile.mkdtemp(prefix="bench-classroom-"))
     server, url, code, _ = start_server(args, folder)
     idle_mb = rss_mb(server.pid)
-    timings: dict[str, list[float]] = {"desk": [], "preview": [], "submit": [], "advance": [], "poll": []}
+    timings: dict[str, list[float]] = {"desk": [], "preview": [], "submit": [], "advance": [], "pause": [],
+                                       "asked": [], "answer": [], "close": [], "poll": []}
+    waits: dict[str, list[float]] = {"go on": [], "closed": []}  # from a question appearing
     failures: list[str] = []
     stop = threading.Event()
     pushes: list[list[int]] = [[] for _ in range(args.sockets)]
@@ -152,6 +169,34 @@ def main() -> None:
             t.start()
         submitted = expected = quarter = 0
         made: dict[int, int] = {}
+        answered: list[tuple[int, str, str, int]] = []  # (world, team, event, choice) the server took
+
+        def respond(seat: tuple[int, str], appeared: float, gone_on: dict) -> None:
+            """The student of a seat asked live: reads the desk, thinks, picks a choice, answers."""
+            token = tokens[seat]
+            status, desk, took = post(url + "/api/desk", {"token": token})
+            timings["asked"].append(took)
+            if status != 200:
+                failures.append(f"asked desk {status}")
+                return
+            question = desk.get("question")
+            if question is None:
+                failures.append("asked, but no question on the desk")
+                return
+            time.sleep(args.think)
+            n = len(question["options"])
+            choice = 0 if args.answer == "first" else \
+                random.Random(f"{args.seed}:{seat[0]}:{seat[1]}:{desk['turn']}:{question['id']}").randrange(n)
+            status, answer, took = post(url + "/api/answer", {"token": token, "event": question["id"],
+                                                              "choice": choice})
+            now = time.perf_counter()
+            if status != 200:
+                failures.append(f"answer {status} {answer.get('error')}")
+                return
+            timings["close" if answer.get("advanced") else "answer"].append(took)
+            waits["go on"].append(now - appeared)
+            answered.append((seat[0], seat[1], question["id"], choice))
+            gone_on[seat] = now
         started = time.perf_counter()
         while True:
             changes: list[tuple[int, int]] = []
@@ -186,12 +231,32 @@ def main() -> None:
             for t in others:
                 t.join()
             student(seats[-1])
+            paused_at = time.perf_counter()
+            with urllib.request.urlopen(url + "/api/screen") as answer:
+                screen = json.loads(answer.read())
+            if screen["asking"] and timings["advance"]:  # the last submission only opened the quarter
+                timings["pause"].append(timings["advance"].pop())
+            appeared = {}
+            while screen["asking"] and not failures:  # the teams asked answer, as their pages are told
+                asked = sorted({(q["world"], q["team"]) for q in screen["asking"]})
+                for seat in asked:
+                    appeared.setdefault(seat, paused_at)
+                gone_on: dict = {}
+                answering = [threading.Thread(target=respond, args=(s, appeared[s], gone_on)) for s in asked]
+                for t in answering:
+                    t.start()
+                for t in answering:
+                    t.join()
+                with urllib.request.urlopen(url + "/api/screen") as answer:
+                    screen = json.loads(answer.read())
+                appeared = dict(gone_on)  # a further question appeared when the answer before it returned
+                if not screen["asking"] and gone_on:
+                    closed = max(gone_on.values())
+                    waits["closed"].append(closed - paused_at)
             submitted += len(changes)
             for world, n in changes:
                 made[world] = made.get(world, 0) + n
             expected += sum(n for _, n in changes)
-            with urllib.request.urlopen(url + "/api/screen") as answer:
-                screen = json.loads(answer.read())
             quarter += 1
             if screen["finished"] or failures:
                 break
@@ -203,10 +268,12 @@ def main() -> None:
         stop.set()
         server.send_signal(signal.SIGKILL)
         server.wait()
-    logged = {}
+    logged, choices = {}, []
     for world in range(args.worlds):
         save = json.loads((folder / ("game.json" if world == 0 else f"game-{world + 1}.json")).read_text())
         logged[world] = len([e for e in save["log"] if e["source"] == "controller" and e["country"] in teams])
+        choices += [(world, e["country"], e["event"], e["choice"]) for e in save["log"]
+                    if e["source"] == "choice" and e["country"] in teams]
     print(f"classroom load: {args.worlds} worlds x {len(teams)} teams = {len(seats)} submitting students, "
           f"{len(mates)} teammates polling their desk every {args.poll:g} s, {args.sockets} WebSockets; "
           f"{quarter} quarters of {args.scenario} in {elapsed:.1f} s (think {args.think:g} s)")
@@ -214,11 +281,23 @@ def main() -> None:
         if values:
             print(f"  {name:<8} n={len(values):>5}  p50 {pct(values, 0.5):7.1f} ms  p95 {pct(values, 0.95):7.1f} ms"
                   f"  max {max(values) * 1000:7.1f} ms")
+    every = timings["answer"] + timings["close"]
+    if every:
+        print(f"  {'answers':<8} n={len(every):>5}  p50 {pct(every, 0.5):7.1f} ms  p95 {pct(every, 0.95):7.1f} ms"
+              f"  max {max(every) * 1000:7.1f} ms (answer: the quarter went on; close: it also closed)")
+    for name, values in waits.items():
+        if values:
+            print(f"  question to {'the quarter going on in its world' if name == 'go on' else 'the quarter closed'}: "
+                  f"n={len(values)}  p50 {pct(values, 0.5):7.1f} ms  p95 {pct(values, 0.95):7.1f} ms"
+                  f"  max {max(values) * 1000:7.1f} ms (think {args.think:g} s included)")
     print(f"  server memory (RSS): {idle_mb:.0f} MB at start, {end_mb:.0f} MB at the end of the term")
     print(f"  refused or failed requests: {len(failures)} {sorted(set(failures))[:3]}")
     worlds = range(args.worlds)
     print(f"  submissions answered: {submitted} of {len(seats) * quarter}; Actions they made per world "
           f"{[made.get(w, 0) for w in worlds]}, in the saved logs {[logged[w] for w in worlds]}")
+    print(f"  questions answered live: {len(answered)} ({args.answer} choice); in the saved logs "
+          f"{sum(1 for c in answered if c in choices)} of them, and {len(choices)} event choices of seated teams "
+          f"logged in all; {'the same' if sorted(answered) == sorted(choices) else 'NOT the same'}")
     quarters_seen = [len(set(p)) for p in pushes]
     print(f"  WebSocket pushes received per socket: min {min(quarters_seen, default=0)}, "
           f"max {max(quarters_seen, default=0)} (at least one per quarter and per submission expected: "

@@ -136,7 +136,7 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         assert [(e["country"], e["event"], e["choice"]) for e in saved["log"] if e["source"] == "choice"] == \
             [("KOR", "middle_east_compute_deal", 1)], "the live answer is logged, so the save re-plays it"
 
-        screen = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        screen = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         screen.goto(url + "screen")
         expect(screen.locator("#code")).to_have_text(server.code, timeout=WAIT)
         expect(screen.locator(".card")).to_have_count(3)
@@ -144,6 +144,12 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         expect(screen.locator("svg.worldmap polygon[data-country=KOR]")).to_have_count(1, timeout=WAIT)
         assert screen.locator("svg.worldmap [data-flow]").count() > 0
         expect(screen.locator("svg.worldmap text.korea")).to_have_text("Korea")
+        # laid out for a projector: at 1280x800 everything is on one screen, nothing scrolls
+        fit = screen.evaluate("""() => { const d = document.documentElement, box = s => document.querySelector(s)
+            .getBoundingClientRect(); return {page: [d.scrollWidth, d.scrollHeight], view: [innerWidth, innerHeight],
+            bottoms: ['#code', '#scores', 'svg.worldmap', '#map-legend', '#news'].map(s => box(s).bottom)}; }""")
+        assert fit["page"] == fit["view"] == [1280, 800], fit
+        assert max(fit["bottoms"]) <= 800, fit
         screen.screenshot(path=str(folder / "screen-en.png"), full_page=True)
         # Why? for one component of Korea's objective: a click on its row
         korea.locator("#objective tr[data-component]").first.click()

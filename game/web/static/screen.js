@@ -1,6 +1,7 @@
 // The projected view: where to join (address, QR code, room code), the quarter, every team's
-// score side by side with its line so far, the headlines, the teacher's message, and at the end
-// the results board.
+// score side by side with its line so far, the world map, the headlines, the teacher's message,
+// and at the end the results board. Laid out for a projector: one screen, nothing to scroll
+// (style.css, body.screen): join, scores and banners in a column beside the map and headlines.
 "use strict";
 const C = Classroom, el = C.el.bind(C);
 
@@ -23,6 +24,8 @@ async function refresh() {
   const status = t => s.finished ? "" : t.seated ? (t.submitted ? "✔" : C.t("waiting")) : C.t("empty_seat");
   const baseline = t => (s.no_action ? s.no_action[t.code] : null);
   const scores = document.getElementById("scores");
+  document.body.classList.toggle("several", s.worlds > 1);
+  document.body.classList.toggle("finished", !!s.finished);
   if (s.worlds > 1) {  // a class of several worlds: one row per country, one column per world
     scores.className = "";
     const countries = [...new Set(s.teams.map(t => t.code))];
@@ -32,21 +35,21 @@ async function refresh() {
       countries.map(code => {
         const row = s.teams.filter(t => t.code === code);
         const line = baseline(row[0]);
-        return el("tr", {"data-team": code}, el("td", {}, el("b", {}, row[0].country)),
+        return el("tr", {"data-team": code}, el("td", {class: "country"}, el("b", {}, row[0].country)),
           row.map(t => el("td", {class: "num", "data-world": t.world},
-            s.scores_hidden ? status(t) : [C.score(t.score), " ", C.sparkline(t.history, 90, 26, line)],
+            s.scores_hidden ? status(t) : [C.score(t.score), s.worlds > 4 ? "" : " ",
+                                           s.worlds > 4 ? "" : C.sparkline(t.history, s.worlds > 2 ? 32 : 80, 22, line)],
             s.scores_hidden ? "" : el("div", {class: "muted"}, status(t)))),
           el("td", {class: "num muted"}, line && line.length ? C.score(line[line.length - 1]) : ""));
       })));
     document.getElementById("worlds-note").textContent = C.t("worlds_note", {n: s.worlds});
   } else {
-    scores.className = "scores";
+    scores.className = "scores" + (s.teams.length > 4 ? " two" : "");
     scores.replaceChildren(...s.teams.map(t => el("div", {class: "card", "data-team": t.code},
-      el("div", {class: "name"}, t.country),
-      el("div", {class: "muted"}, status(t)),
-      s.scores_hidden ? "" : el("div", {class: "score"}, C.score(t.score)),
-      s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})),
-      s.scores_hidden ? "" : C.sparkline(t.history, 200, 50, baseline(t)))));
+      el("div", {class: "head"}, el("div", {class: "name"}, t.country), el("div", {class: "muted"}, status(t))),
+      s.scores_hidden ? "" : el("div", {class: "body"}, el("div", {class: "score"}, C.score(t.score)),
+                                stretch(C.sparkline(t.history, 200, 50, baseline(t)))),
+      s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})))));
   }
   await showMap(s.worlds);
   document.getElementById("news").replaceChildren(
@@ -58,6 +61,13 @@ async function refresh() {
       document.getElementById("results").classList.remove("hidden");
     }
   }
+}
+
+// A card's line fills the room the card has (the projector's cards shrink with 8 teams).
+function stretch(svg) {
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.removeAttribute("width"); svg.removeAttribute("height");
+  return svg;
 }
 
 // The world map of the world chosen here (?world=N in the address, or a button; the first by
@@ -74,7 +84,9 @@ async function showMap(worlds) {
   const r = await C.get("/api/map?world=" + mapWorld);
   if (!r.ok) return;
   const m = r.data;
-  document.getElementById("map").replaceChildren(WorldMap.draw(m, k => C.t(k)));
+  const box = document.getElementById("map");
+  box.style.aspectRatio = `${m.size[0]} / ${m.size[1]}`;
+  box.replaceChildren(WorldMap.draw(m, k => C.t(k)));
   document.getElementById("map-legend").replaceChildren(WorldMap.legend(m));
   document.getElementById("map-date").textContent = [worlds > 1 ? C.worldName(m.world, worlds) : "", m.date]
     .filter(x => x).join(" · ");
