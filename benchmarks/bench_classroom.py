@@ -171,13 +171,20 @@ def main() -> None:
         made: dict[int, int] = {}
         answered: list[tuple[int, str, str, int]] = []  # (world, team, event, choice) the server took
 
+        def read_desk(token: str, kind: str) -> dict | None:
+            """A student's desk, its request timed under `kind`; None (and a failure) if refused."""
+            status, desk, took = post(url + "/api/desk", {"token": token})
+            timings[kind].append(took)
+            if status != 200:
+                failures.append(f"desk ({kind}) {status}")
+                return None
+            return desk
+
         def respond(seat: tuple[int, str], appeared: float, gone_on: dict) -> None:
             """The student of a seat asked live: reads the desk, thinks, picks a choice, answers."""
             token = tokens[seat]
-            status, desk, took = post(url + "/api/desk", {"token": token})
-            timings["asked"].append(took)
-            if status != 200:
-                failures.append(f"asked desk {status}")
+            desk = read_desk(token, "asked")
+            if desk is None:
                 return
             question = desk.get("question")
             if question is None:
@@ -203,10 +210,8 @@ def main() -> None:
 
             def student(seat: tuple[int, str], quarter: int = quarter, changes: list = changes) -> None:
                 token = tokens[seat]
-                status, desk, took = post(url + "/api/desk", {"token": token})
-                timings["desk"].append(took)
-                if status != 200:
-                    failures.append(f"desk {status}")
+                desk = read_desk(token, "desk")
+                if desk is None:
                     return
                 slider = next((r for s in desk["sections"] for r in s["rows"] if r["type"] == "slider"), None)
                 values = {}
