@@ -217,3 +217,17 @@ def test_a_still_end_screen_is_drawn_once(tmp_path, monkeypatch):
         app.frame()
         assert app.exporting is None and app.debrief_path is not None
         assert app.end.renders == 6, "and the path of the written report once"
+
+
+def test_a_japanese_teams_export_writes_its_own_page_beside_the_debrief(japan):
+    """The debrief reads Korea's index; a Japanese team's Export also writes Japan's own page
+    (its objective against its own doing-nothing game) next to it, and the notice names it."""
+    from game.ui.exporter import team_page
+
+    assert japan.end.code == "JPN"
+    japan.export_report(wait=True)
+    assert japan.debrief_path is not None and japan.debrief_path.exists()
+    page = team_page(japan.debrief_path, "JPN")
+    html = page.read_text(encoding="utf-8")
+    assert page.exists() and "Japan" in html and "일본" in html
+    assert page.name in japan.toast[0] and tr("ui.end.team_page", "en") in japan.toast[0]

@@ -92,7 +92,7 @@ def test_a_failing_export_is_reported_in_the_window(finished, monkeypatch):
     from game.report.debrief import DebriefError
     from game.ui import exporter
 
-    def failing(world, scenario_name, out, say):
+    def failing(world, scenario_name, out, say, team=None):
         say("replay")
         raise DebriefError("disk full")
 

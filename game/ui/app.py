@@ -493,7 +493,7 @@ class GameApp:
                                              self.session.saves_dir, self.lang)
             head, _, tail = self.report_path.stem.rpartition(f"-{self.lang}")
             self.exporting = Export(self.session.world, self.session.scenario_name,
-                                    self.report_path.with_name(f"{head}-debrief{tail}.html"))
+                                    self.report_path.with_name(f"{head}-debrief{tail}.html"), team=self.end.code)
         except export_errors() as exc:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {exc}")
             return None
@@ -511,8 +511,13 @@ class GameApp:
         if job.error is not None:
             self.notify(f"{tr('ui.end.export_failed', self.lang)}: {job.error}", 8.0)
             return
+        from game.ui.exporter import team_page
+
         self.debrief_path = job.path
-        self.notify(f"{tr('ui.end.exported', self.lang)}: {job.path.resolve()}", 8.0)
+        written = f"{tr('ui.end.exported', self.lang)}: {job.path.resolve()}"
+        if job.team is not None and job.team != PLAYER:  # the team's own page beside Korea's debrief
+            written += f"; {tr('ui.end.team_page', self.lang)}: {team_page(job.path, job.team).name}"
+        self.notify(written, 8.0)
 
     def _end_screen(self, screen) -> None:
         """The end-of-term screen over the game: blitted from its cache, drawn again only when

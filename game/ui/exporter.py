@@ -33,11 +33,24 @@ def export_errors() -> tuple[type[BaseException], ...]:
     return (OSError, DebriefError)
 
 
-def build_debrief(world, scenario_name: str, out: Path, say) -> Path:
-    """game/report/debrief.write_report, calling `say(step)` as each step starts."""
+def build_debrief(world, scenario_name: str, out: Path, say, team: str | None = None) -> Path:
+    """game/report/debrief.write_report, calling `say(step)` as each step starts. For a team of
+    another country than Korea (the debrief reads Korea's index), that team's own page beside it
+    (`team_page`: its objective against its own doing-nothing game, game/report/onepage.py)."""
     from game.report.debrief import write_report
+    from game.saves import write_text_atomically
 
-    return write_report(world, scenario_name, out, progress=say)
+    path = write_report(world, scenario_name, out, progress=say)
+    if team is not None and team != "KOR":
+        from game.report.onepage import one_page_html
+
+        write_text_atomically(team_page(out, team), one_page_html(world, scenario_name, ("en", "ko"), team))
+    return path
+
+
+def team_page(out: Path, team: str) -> Path:
+    """Where a non-Korean team's own page goes, beside the debrief `out`."""
+    return out.with_name(f"{out.stem}-{team}{out.suffix}")
 
 
 def check_target(out: Path) -> None:
@@ -50,9 +63,11 @@ def check_target(out: Path) -> None:
 class Export:
     """One debrief being written. `poll()` once a frame; `step`, `elapsed`, `done`, `path`, `error`."""
 
-    def __init__(self, world, scenario_name: str, out: Path, use_fork: bool | None = None) -> None:
+    def __init__(self, world, scenario_name: str, out: Path, use_fork: bool | None = None,
+                 team: str | None = None) -> None:
         check_target(out)
         self.out = out
+        self.team = team  # a non-Korean team's own page is written beside the debrief
         self.step = "start"
         self.started = time.perf_counter()
         self.finished_at: float | None = None
@@ -86,7 +101,7 @@ class Export:
                 write_all(write, (json.dumps({"step": step}) + "\n").encode())
 
             try:
-                message = {"done": str(build_debrief(world, scenario_name, self.out, say))}
+                message = {"done": str(build_debrief(world, scenario_name, self.out, say, self.team))}
             except Exception as exc:  # reported to the window, which says it failed and why
                 message = {"error": str(exc) or type(exc).__name__}
             write_all(write, (json.dumps(message) + "\n").encode())
@@ -103,7 +118,7 @@ class Export:
 
         def work() -> None:
             try:
-                message = {"done": str(build_debrief(world, scenario_name, self.out, say))}
+                message = {"done": str(build_debrief(world, scenario_name, self.out, say, self.team))}
             except Exception as exc:
                 message = {"error": str(exc) or type(exc).__name__}
             with lock:
