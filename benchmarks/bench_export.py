@@ -14,7 +14,6 @@ Issue 16's target: frames <= 16 ms throughout.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import open_ui_window
 
 MODES = {"fork": "child process (default)", "thread": "thread (fallback)", "sync": "synchronous (before)"}
 
@@ -39,18 +39,13 @@ def main() -> None:
             extra = ["--window"] if args.window else []
             subprocess.run([sys.executable, __file__, "--mode", mode, *extra], check=True)
         return
-    if not args.window:
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-
+    screen = open_ui_window(args.window)
     import pygame
 
     import game.ui.exporter as exporter
-    from game.ui.app import SIZE, GameApp
+    from game.ui.app import GameApp
     from game.ui.session import Session
 
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
     with tempfile.TemporaryDirectory() as saves:
         session = Session("baseline", 7, ai="team_korea", saves_dir=Path(saves), autosave=False)
         while not session.finished:

@@ -29,6 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import open_ui_window
+
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
@@ -75,16 +77,13 @@ def latency(turn: int, runs: int) -> None:
 
 
 def frames(count: int, forecasting: bool = True) -> None:
-    os.environ["SDL_VIDEODRIVER"] = "dummy"
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    screen = open_ui_window()
     import pygame
     import pygame_gui
 
-    from game.ui.app import SIZE, GameApp
+    from game.ui.app import GameApp
     from game.ui.session import Session
 
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
     with tempfile.TemporaryDirectory() as saves:
         session = Session("baseline", 7, saves_dir=Path(saves), autosave=False)
         for _ in range(10):

@@ -17,7 +17,6 @@ Also printed: how many times the display was flipped (a frame shown) per second.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import threading
@@ -25,6 +24,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import open_ui_window
+
 SETTLE = 2.0  # seconds after the last input before the measurement starts (the loop draws every frame for 1.5 s)
 
 
@@ -34,18 +36,13 @@ def main() -> None:
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--window", action="store_true", help="the real display (e.g. under xvfb-run), not dummy")
     args = parser.parse_args()
-    if not args.window:
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-
+    size = tuple(int(v) for v in args.size.split("x"))
+    screen = open_ui_window(args.window, size)
     import pygame
 
     from game.ui.app import GameApp
     from game.ui.session import Session
 
-    pygame.init()
-    size = tuple(int(v) for v in args.size.split("x"))
-    screen = pygame.display.set_mode(size)
     flips = [0]
     real_flip = pygame.display.flip
 

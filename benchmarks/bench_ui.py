@@ -15,7 +15,6 @@ Targets from issue 5: under 8 ms idle, under 16 ms animating, under 200 ms per E
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import open_ui_window
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -31,17 +32,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=12)
     parser.add_argument("--window", action="store_true", help="use the real display instead of the dummy driver")
     args = parser.parse_args()
-    if not args.window:
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-
+    screen = open_ui_window(args.window)
     import pygame
 
     from game.ui.app import SIZE, GameApp
     from game.ui.session import Session
 
-    pygame.init()
-    screen = pygame.display.set_mode(SIZE)
     with tempfile.TemporaryDirectory() as saves:
         app = GameApp(Session("baseline", 7, saves_dir=Path(saves)), "en", screen)
         app.choice_script = [0] * 100  # events with choices answered without the modal dialog waiting for a person

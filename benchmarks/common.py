@@ -215,3 +215,18 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in pairs)
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def open_ui_window(window: bool = False, size: tuple[int, int] | None = None):
+    """The desktop game's window for a UI benchmark: SDL's dummy video driver unless `window` (the
+    real display, e.g. under xvfb-run), no audio, pygame initialised; `size` defaults to the game's.
+    Returns the screen surface (pygame is imported here, after the drivers are chosen)."""
+    if not window:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
+    from game.ui.app import SIZE
+
+    pygame.init()
+    return pygame.display.set_mode(size or SIZE)

@@ -125,6 +125,8 @@ def test_korean_money_has_no_fraction_of_a_unit():
     assert korean_money(1e8) == "1억 달러" and korean_money(1.2e9) == "12억 달러"
     assert korean_money(1.2e12, "KRW") == "1조 2,000억 원" and korean_money(6e9, "CNY") == "60억 위안"
     assert korean_money(1.5e8) == "1억 5,000만 달러" and korean_money(40, "USD") == "1만 달러 미만"
+    # nothing at all is a bare digit, its unit attached as a Korean writes it (the desk's "이번 분기 비용")
+    assert korean_money(0, "KRW") == "0원" and korean_money(0.0) == "0달러"
 
 
 def test_templates_choose_particles_and_units():
