@@ -100,6 +100,7 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
             "china_units": ({d.name: float(sold[chinese, names[d.name]].sum()) for d in world.designers}
                             if sold is not None and chinese else {}),
             "samsung_foundry_use": leading_edge_use(world, "Samsung Foundry"),
+            "samsung_3nm_yield": reference_yield(world, "Samsung Foundry", "3nm"),
         })
         for key, triple in watched.items():
             if key not in passed and world.qualification.get(triple, 0.0) > 0:
@@ -116,6 +117,14 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
     world.close()
     return {"seed": seed, "quarters": quarters, "makers": makers, "packagers": packagers,
             "passed": passed}
+
+
+def reference_yield(world, name: str, node: str) -> float:
+    """A foundry's yield of the reference die (the size the press quotes yields for) on a class."""
+    foundry = world.by_name.get(name)
+    if foundry is None or node not in getattr(foundry, "nodes", {}):
+        return math.nan
+    return foundry.die_yield(node, world.params.reference_die_area)
 
 
 def leading_edge_use(world, name: str) -> float:
@@ -267,6 +276,11 @@ def checks() -> list[Check]:
               "~30% of 4/5/7 nm lines idled (cal 5d, 2024)",
               lambda g: 1 - statistics.fmean(q["samsung_foundry_use"] for q in g["quarters"]), 0.24, 0.36,
               group="foundry", note="one value: +-20%; its capacities are the baseline's, set from this row"),
+        Check("Samsung 3 nm (SF3) yield, 2024Q4 (reference die)",
+              "single digits in Q1 2024, then ~20% (cal 2e, R-w: press reports)",
+              lambda g: last(g)["samsung_3nm_yield"], 0.20 * 0.8, 0.20 * 1.2, group="foundry",
+              note="one value: +-20%; starts at the press's 10% (history_2024); learns from wafers run "
+              "(docs/model.md, 'Learning per node')"),
         Check("Foundry share, TSMC, 2024Q1 (%): the start", "61.2 in 4Q23 (cal 1c)",
               lambda g: 100 * share(g, "foundry", "TSMC", first(g)), kind="info", fmt="{:.1f}", group="foundry"),
         Check("Foundry share, Samsung, 2024Q1 (%): the start", "11.3 in 4Q23 (cal 1c)",
