@@ -242,6 +242,22 @@ def finals(report: Debrief) -> dict:
             "played_grade": result.played_grade, "whatif_grade": result.whatif_grade}
 
 
+def score_series(run: World, code: str) -> list[float]:
+    """`code`'s score each quarter of `run` (the game or its what-if)."""
+    return term.score_series(run, code)
+
+
+def component_points(run: World, index: int, code: str) -> dict[str, float]:
+    """`code`'s points per component after the quarter `run.history[index]`."""
+    return term.points_at(run, index, code)
+
+
+def turning_points(report: Debrief, lang: str) -> list[dict]:
+    """The quarters that moved the team's score most, with their events and what moved which
+    component (the end screen's, `game.ui.report.turning_points`)."""
+    return term.turning_points(report.world, lang, code=report.team)
+
+
 def report_html(world: World, scenario_name: str, lang: str = "both",
                 logged_names: dict[str, str] | None = None, progress=None, team: str | None = None) -> str:
     """The page; `progress(step)` is told each step as it starts ("start": the chart library

@@ -21,15 +21,17 @@ from game.report import charts
 from game.report.debrief import (
     Debrief,
     breakdowns,
+    component_points,
     finals,
     people_first,
     players,
     quarter_causes,
     quarter_rows,
+    score_series,
+    turning_points,
 )
 from game.score import component_id
 from game.text import quarter_name, strategy_name, tr
-from game.ui import report as term  # pure (no pygame): scores, breakdowns, turning points
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -228,7 +230,7 @@ def what_if_section(report: Debrief, w: Words, beside: bool = False) -> str:
         history = [h["korea_index"]["total"] for h in report.world.history]
         whatif = [h["korea_index"]["total"] for h in report.whatif.history]
     else:  # the team's score on its own objective, by its own grade bands
-        history, whatif = term.score_series(report.world, code), term.score_series(report.whatif, code)
+        history, whatif = score_series(report.world, code), score_series(report.whatif, code)
     size = {"width": charts.WIDTH * 0.6, "height": 2.9} if beside else {}
     png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades_for(code),
                              _chart_label(report, w), **size)
@@ -319,7 +321,7 @@ def components_section(report: Debrief, w: Words) -> str:
     total = sum(c.weight for c in rule.components) or 1.0
 
     def points(run, key: str) -> list[float]:
-        return [float(term.points_at(run, i, code).get(key, 0.0)) for i in range(len(run.history))]
+        return [float(component_points(run, i, code).get(key, 0.0)) for i in range(len(run.history))]
 
     def price(key: str) -> tuple[str, list[float], list[float]]:
         return (w.plain(f"price.{key}", "\n"), [h["prices"][key] for h in world.history],
@@ -341,7 +343,7 @@ def components_section(report: Debrief, w: Words) -> str:
 def turning_points_section(report: Debrief, w: Words) -> str:
     """The quarters that moved the team's score most (the end screen's turning points,
     `game.ui.report.turning_points`): the move, the events, and what moved which component."""
-    points = {lang: term.turning_points(report.world, lang, code=report.team) for lang in w.langs}
+    points = {lang: turning_points(report, lang) for lang in w.langs}
     items = []
     for i, first in enumerate(points[w.langs[0]]):
         when = w.inline({lang: quarter_name(parse_quarter(first["date"]), lang) for lang in w.langs})
