@@ -133,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("path", help="the save (a name in saves/ or a .json path)")
     replay.add_argument("--force", action="store_true", help="accept a changed scenario file")
 
-    debrief = commands.add_parser("report", help="a debrief of a saved game: one self-contained HTML file")
+    debrief = commands.add_parser("report", help="a debrief of a saved game: one self-contained HTML file",
+                                  description="A debrief of a saved game for one team: its score and grade on its "
+                                              "own objective, the same seed with its country doing nothing new, and "
+                                              "every team's result when several played.")
     debrief.add_argument("path", help="the save (a name in saves/ or a .json path)")
     debrief.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
     debrief.add_argument("--lang", choices=(*LANGUAGES, "both"), default="both",
@@ -143,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="one printed page for a team: its score against doing nothing, the lesson's key "
                               "quantities, its decisions and the questions")
     debrief.add_argument("--team", type=str.upper, metavar="CODE",
-                         help="with --one-page: the team's country (default: the first played by people, else KOR)")
+                         help="whose debrief: the team's country, judged on its own objective against the same seed "
+                              "with that country doing nothing new (default: the save's first team played by "
+                              "people, else KOR), e.g. USA")
 
     handouts = commands.add_parser(
         "handouts", help="printable A4 pages for a class: a lesson's prediction worksheet and a role sheet per country")
@@ -344,13 +349,11 @@ def turns_to_play(model, asked: int | None, where: str) -> int:
 
 
 def run_report(args) -> str:
-    """game/report/debrief.py: re-play the save, play the laissez_faire what-if, write the HTML."""
+    """game/report/debrief.py: re-play the save, play the team's laissez_faire what-if, write the HTML."""
     from game.report.debrief import DebriefError, report_from_save
     from game.saves import SaveError, save_path
 
     try:
-        if args.team and not args.one_page:
-            raise UsageError("--team goes with --one-page (the whole debrief covers every country)")
         path = report_from_save(save_path(args.path), Path(args.out), args.lang, force=args.force,
                                 one_page=args.one_page, team=args.team)
     except (SaveError, DebriefError) as exc:

@@ -1,7 +1,8 @@
 """Readable and machine-readable accounts of a finished (or stopped) game.
 
 `document` is the `--json` contract; `text_summary` is what a person reads in a terminal, in
-Korean or English. Both are built from the model's per-turn snapshots only.
+Korean or English: its score lines give each team (the countries people played; Korea by default)
+on its own objective. Both are built from the model's per-turn records only.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import math
 
 from game.calendar import parse_quarter
-from game.describe import KOREAN_INDICATORS, korean_indicator
+from game.describe import KOREAN_INDICATORS, index_name, korean_indicator
 from game.text import display_width, pad, quarter_name, strategy_name, tr
 
 DIGITS = 6
@@ -101,19 +102,27 @@ def cause_log(model, lang: str = "en") -> str:
 
 
 def score_lines(model, lang: str) -> list[str]:
-    """The Team Korea index with its breakdown and grade, and every country's score."""
-    from game.score import component_id, grade, rule_of
+    """Each team's score on its own objective (the countries people played, `difficulty.players`;
+    Korea's is the Team Korea index) with its breakdown and grade, and every country's score."""
+    from game.score import component_id, country_breakdown, grade, rule_of
 
-    spec = rule_of(model.scenario, "KOR")
-    if spec is None or not model.history:
+    if model.scenario.score is None or not model.history:
         return []
     final = model.history[-1]
-    index = final["korea_index"]
-    lines = [f"  {tr('korea_index', lang)}: {index['total']:.1f} / 100, {tr('grade', lang)} "
-             f"{grade(model.scenario.score, index['total'], 'KOR')}"]
-    for c in spec.components:
-        label = c.label_ko if lang == "ko" else c.label_en
-        lines.append(f"    {label}: {index[component_id(c)]:.0f} x {c.weight:.2f}")
+    teams = [c for c in model.difficulty.players if c in model.countries] or ["KOR"]
+    lines = []
+    for code in teams:
+        spec = rule_of(model.scenario, code)
+        if code == "KOR":  # the snapshot keeps Korea's index by component
+            index, total = final["korea_index"], final["korea_index"]["total"]
+        else:
+            index = country_breakdown(model.scenario.score, model.history.indicators(len(model.history) - 1), code)
+            total = final["score"].get(code, 0.0)
+        lines.append(f"  {index_name(model, code, lang)}: {total:.1f} / 100, {tr('grade', lang)} "
+                     f"{grade(model.scenario.score, total, code)}")
+        for c in spec.components:
+            label = c.label_ko if lang == "ko" else c.label_en
+            lines.append(f"    {label}: {index[component_id(c)]:.0f} x {c.weight:.2f}")
     scores = ", ".join(tr("score.line", lang).format(name=_country(model, code, lang), value=value)
                        for code, value in final["score"].items())
     lines.append(f"  {tr('score', lang)}: {scores}")

@@ -220,13 +220,18 @@ def test_a_still_end_screen_is_drawn_once(tmp_path, monkeypatch):
 
 
 def test_a_japanese_teams_export_writes_its_own_page_beside_the_debrief(japan):
-    """The debrief reads Korea's index; a Japanese team's Export also writes Japan's own page
-    (its objective against its own doing-nothing game) next to it, and the notice names it."""
+    """A Japanese team's Export is Japan's: the Markdown report and the debrief read Japan's
+    objective against its own doing-nothing game, and Japan's one page for printing is written
+    next to the debrief, the notice naming it."""
     from game.ui.exporter import team_page
 
     assert japan.end.code == "JPN"
     japan.export_report(wait=True)
     assert japan.debrief_path is not None and japan.debrief_path.exists()
+    markdown = japan.report_path.read_text(encoding="utf-8")
+    assert "**Japan on its own objective:" in markdown and "Doing nothing new (same seed):" in markdown
+    debrief = japan.debrief_path.read_text(encoding="utf-8")
+    assert "Debrief report: Japan" in debrief and "What if: Japan does nothing new" in debrief
     page = team_page(japan.debrief_path, "JPN")
     html = page.read_text(encoding="utf-8")
     assert page.exists() and "Japan" in html and "일본" in html

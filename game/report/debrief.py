@@ -1,10 +1,18 @@
 """The debrief report: one self-contained HTML file a teacher can project or print after a game.
 
 It gathers what happened (the governance log, the events, the cause log, the indicators, the
-score) and what would have happened had Korea done nothing new: the same scenario and seed with
-Korea played by `laissez_faire` and every other country by its `default`, exactly as
-`sim --control KOR=laissez_faire` plays it. The difference between the two runs is the effect of
-the player's policy, which is the point of the debrief; a single run cannot show it.
+score) and what would have happened had the team's country done nothing new: the same scenario
+and seed with that country played by `laissez_faire` and every other country by its `default`
+(for Korea exactly as `sim --control KOR=laissez_faire` plays it). The difference between the
+two runs is the effect of the team's policy, which is the point of the debrief; a single run
+cannot show it.
+
+Whose debrief. Each country is scored by its own objective (`[score.<country>]`, game/score.py).
+The debrief is written for one team (`report --team CODE`; by default the first country people
+played in the save, else Korea): its score and grade on its own components, its no-action game,
+and, for a country other than Korea, its turning points and the indicators its objective reads.
+Korea's debrief keeps the Team Korea index and Korea's key indicators. When more than one team
+played, a table gives every team's result on its own objective beside its own no-action game.
 
 Markup lives in `game.report.page`, charts in `game.report.charts` (matplotlib is imported only
 there). No pygame anywhere, so the command line and the desktop game share this module.
@@ -17,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.controllers import PERSON, make_controller
-from game.baseline_run import baseline_world
+from game.baseline_run import PLAYER, baseline_world
 from game.describe import describe_action
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.lesson_compare import Comparison, compare_world
@@ -46,11 +54,28 @@ class Row:
 
 
 @dataclass
+class TeamResult:
+    """One team's country at the end, on its own objective, beside its own no-action game."""
+
+    code: str
+    played: float
+    whatif: float
+    played_grade: str
+    whatif_grade: str
+
+    @property
+    def difference(self) -> float:
+        return self.played - self.whatif
+
+
+@dataclass
 class Debrief:
     world: World  # the game played
-    whatif: World  # the same scenario and seed, Korea by laissez_faire
+    whatif: World  # the same scenario and seed, the team's country by laissez_faire
     scenario_name: str
     lesson: Comparison | None = None  # a lesson's key quantities against its counterfactual (lesson_compare)
+    team: str = PLAYER  # whose objective the debrief reads
+    teams: list[TeamResult] = field(default_factory=list)  # every team's result, when more than one played
 
     @property
     def dates(self) -> list[str]:
@@ -62,25 +87,63 @@ def languages(choice: str) -> tuple[str, ...]:
     return LANGUAGES if choice == "both" else (choice,)
 
 
-def what_if_world(scenario_name: str, seed: int, turns: int, difficulty: Difficulty = NORMAL_GAME) -> World:
-    """The game Korea would have had doing nothing new: a fresh scenario (the played world may
-    have changed its copy), Korea by `laissez_faire`, the others by `default`, `turns` quarters,
-    at the game's difficulty (the same budgets: `sim --difficulty D --control KOR=laissez_faire`)."""
-    world = baseline_world(load_scenario(scenario_name), seed, difficulty)  # the charts' no-action game
+def what_if_world(scenario_name: str, seed: int, turns: int, difficulty: Difficulty = NORMAL_GAME,
+                  code: str = PLAYER) -> World:
+    """The game `code`'s country (Korea unless named) would have had doing nothing new: a fresh
+    scenario (the played world may have changed its copy), that country by `laissez_faire`, the
+    others by `default`, `turns` quarters, at the game's difficulty (the same budgets: `sim
+    --difficulty D --control KOR=laissez_faire` for Korea)."""
+    world = baseline_world(load_scenario(scenario_name), seed, difficulty, code)  # the charts' no-action game
     for _ in range(turns):
         world.step()
     return world
 
 
-def debrief(world: World, scenario_name: str) -> Debrief:
+def teams_of(world: World) -> list[str]:
+    """The countries people played (the save's teams, `world.difficulty.players`), in their order."""
+    return [c for c in world.difficulty.players if c in world.countries]
+
+
+def team_of(world: World, team: str | None) -> str:
+    """The country a report is for: the one named (DebriefError for a code the game has no
+    country for), else the first played by people, else Korea."""
+    if team is not None:
+        if team not in world.countries:
+            raise DebriefError(f"--team {team}: no country {team} in this game "
+                               f"(its countries: {', '.join(world.countries)})")
+        return team
+    people = teams_of(world)
+    return people[0] if people else (PLAYER if PLAYER in world.countries else next(iter(world.countries)))
+
+
+def result_of(world: World, whatif: World, code: str) -> TeamResult:
+    played, other = term.final_index(world, code), term.final_index(whatif, code)
+    return TeamResult(code, played, other, term.final_grade(world, code), term.final_grade(whatif, code))
+
+
+def debrief(world: World, scenario_name: str, team: str | None = None) -> Debrief:
+    """The debrief of `team`'s country (`team_of`: by default the first team people played)."""
     if not world.history:
         raise DebriefError("the game has not played a quarter yet: nothing to report")
     if world.scenario.score is None:
         raise DebriefError(f"the scenario '{scenario_name}' has no [score] table: the debrief compares scores")
+    code = team_of(world, team)
     lesson = world.scenario.lesson
     comparison = compare_world(world) if lesson is not None and lesson.counterfactual is not None else None
-    return Debrief(world, what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty), scenario_name,
-                   comparison)
+    whatif = what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty, code)
+    report = Debrief(world, whatif, scenario_name, comparison, code)
+    teams = teams_of(world)
+    if len(teams) > 1:  # every team on its own objective, beside its own no-action game
+        for other in teams:
+            if other == code:
+                report.teams.append(result_of(world, whatif, code))
+                continue
+            alone = what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty, other)
+            try:
+                report.teams.append(result_of(world, alone, other))
+            finally:
+                alone.close()
+    return report
 
 
 def players(world: World, logged_names: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
@@ -159,11 +222,13 @@ def quarter_causes(world: World) -> list[tuple[str, list[dict]]]:
 
 
 def breakdowns(report: Debrief) -> list[dict]:
-    """Each Team Korea index component for the game and the what-if: weight, points and
-    contribution (the end-of-term screen's numbers, `game.ui.report.breakdown`)."""
-    played = term.breakdown(report.world, "en")
-    ko = term.breakdown(report.world, "ko")
-    whatif = {row["key"]: row for row in term.breakdown(report.whatif, "en")}
+    """Each component of the team's objective (Korea's: the Team Korea index) for the game and
+    the what-if: weight, points and contribution (the end-of-term screen's numbers,
+    `game.ui.report.breakdown`)."""
+    code = report.team
+    played = term.breakdown(report.world, "en", code)
+    ko = term.breakdown(report.world, "ko", code)
+    whatif = {row["key"]: row for row in term.breakdown(report.whatif, "en", code)}
     return [{"key": p["key"], "label": {"en": p["label"], "ko": k["label"]}, "weight": p["weight"],
              "points": p["points"], "contribution": p["contribution"],
              "whatif_points": whatif[p["key"]]["points"], "whatif_contribution": whatif[p["key"]]["contribution"]}
@@ -171,14 +236,30 @@ def breakdowns(report: Debrief) -> list[dict]:
 
 
 def finals(report: Debrief) -> dict:
-    """The final index and grade of both runs and their difference."""
-    played, whatif = term.final_index(report.world), term.final_index(report.whatif)
-    return {"played": played, "whatif": whatif, "difference": played - whatif,
-            "played_grade": term.final_grade(report.world), "whatif_grade": term.final_grade(report.whatif)}
+    """The team's final score and grade in both runs and their difference."""
+    result = result_of(report.world, report.whatif, report.team)
+    return {"played": result.played, "whatif": result.whatif, "difference": result.difference,
+            "played_grade": result.played_grade, "whatif_grade": result.whatif_grade}
+
+
+def score_series(run: World, code: str) -> list[float]:
+    """`code`'s score each quarter of `run` (the game or its what-if)."""
+    return term.score_series(run, code)
+
+
+def component_points(run: World, index: int, code: str) -> dict[str, float]:
+    """`code`'s points per component after the quarter `run.history[index]`."""
+    return term.points_at(run, index, code)
+
+
+def turning_points(report: Debrief, lang: str) -> list[dict]:
+    """The quarters that moved the team's score most, with their events and what moved which
+    component (the end screen's, `game.ui.report.turning_points`)."""
+    return term.turning_points(report.world, lang, code=report.team)
 
 
 def report_html(world: World, scenario_name: str, lang: str = "both",
-                logged_names: dict[str, str] | None = None, progress=None) -> str:
+                logged_names: dict[str, str] | None = None, progress=None, team: str | None = None) -> str:
     """The page; `progress(step)` is told each step as it starts ("start": the chart library
     loads, "replay": the what-if is played, "charts": the page is drawn), for a window that shows
     how far an export in the background has got (game/ui/exporter.py)."""
@@ -187,7 +268,7 @@ def report_html(world: World, scenario_name: str, lang: str = "both",
     from game.report.page import render  # matplotlib and fontTools only when a report is made
 
     say("replay")
-    report = debrief(world, scenario_name)
+    report = debrief(world, scenario_name, team)
     try:
         say("charts")
         return render(report, languages(lang), logged_names)
@@ -208,9 +289,9 @@ def check_target(out: Path) -> None:
 
 
 def write_report(world: World, scenario_name: str, out: Path, lang: str = "both",
-                 logged_names: dict[str, str] | None = None, progress=None) -> Path:
+                 logged_names: dict[str, str] | None = None, progress=None, team: str | None = None) -> Path:
     check_target(out)
-    html = report_html(world, scenario_name, lang, logged_names, progress)
+    html = report_html(world, scenario_name, lang, logged_names, progress, team)
     if progress is not None:
         progress("write")
     try:
@@ -221,12 +302,14 @@ def write_report(world: World, scenario_name: str, out: Path, lang: str = "both"
 
 def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = False, one_page: bool = False,
                      team: str | None = None) -> Path:
-    """`main.py report SAVE --out FILE`: re-play the save (checked as `load_game` checks it) and
-    write its report (`one_page`: a team's one-page summary, game/report/onepage.py). A bad save
-    or team raises SaveError or DebriefError and writes nothing."""
+    """`main.py report SAVE --out FILE [--team CODE]`: re-play the save (checked as `load_game`
+    checks it) and write its report for `team`'s country (`team_of`; `one_page`: a team's
+    one-page summary, game/report/onepage.py). A bad save or team raises SaveError or
+    DebriefError and writes nothing."""
     check_target(out)
     world, saved = load_game(save, force=force, continuing=False, tables=False)  # a plug-in's seat: its log
     try:
+        team_of(world, team)  # a country the game has not: said before any page is made
         if one_page:
             from game.report.onepage import one_page_html
 
@@ -235,6 +318,6 @@ def report_from_save(save: Path, out: Path, lang: str = "both", force: bool = Fa
                 return write_text_atomically(out, html)
             except OSError as exc:
                 raise DebriefError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
-        return write_report(world, saved.scenario.name, out, lang, saved.controllers)
+        return write_report(world, saved.scenario.name, out, lang, saved.controllers, team=team)
     finally:
         world.close()

@@ -21,6 +21,7 @@ from game.lesson_compare import compare_world
 from game.lesson_text import format_summary, label, summary_difference, verdict
 from game.model import World
 from game.report.debrief import DebriefError, quarter_rows
+from game.report.debrief import team_of as debrief_team
 from game.report.page import Words, _signed, document
 from game.scenario import load_scenario
 from game.score import country_breakdown, grade
@@ -41,14 +42,12 @@ class OnePageError(DebriefError):
 
 
 def team_of(world: World, team: str | None) -> str:
-    """The country the page is for: the one named, else the first played by people, else Korea."""
-    if team is not None:
-        if team not in world.countries:
-            raise OnePageError(f"--team {team}: no country {team} in this game "
-                               f"(its countries: {', '.join(world.countries)})")
-        return team
-    people = [c for c in world.difficulty.players if c in world.countries]
-    return people[0] if people else ("KOR" if "KOR" in world.countries else next(iter(world.countries)))
+    """The country the page is for: the one named, else the first played by people, else Korea
+    (the debrief's rule, `game.report.debrief.team_of`)."""
+    try:
+        return debrief_team(world, team)
+    except DebriefError as exc:
+        raise OnePageError(str(exc)) from None
 
 
 def what_if_for(world: World, scenario_name: str, team: str) -> World:

@@ -12,20 +12,25 @@ import base64
 from html import escape
 
 from game import fontfiles
+from game.baseline_run import PLAYER
 from game.calendar import parse_quarter
-from game.describe import country_name
+from game.describe import country_name, index_name
 from game.difficulty import levels
 from game.lesson_text import answer_key, blocks, headings
 from game.report import charts
 from game.report.debrief import (
     Debrief,
     breakdowns,
+    component_points,
     finals,
     people_first,
     players,
     quarter_causes,
     quarter_rows,
+    score_series,
+    turning_points,
 )
+from game.score import component_id
 from game.text import quarter_name, strategy_name, tr
 
 CSS = """
@@ -140,6 +145,35 @@ def _signed(value: float) -> str:
     return f'<span class="{"plus" if value > 0 else "minus"}">{value:+.1f}</span>'
 
 
+def _index(report: Debrief, w: Words) -> str:
+    """What the team's score is called: the Team Korea index, or "United States on its own
+    objective" ("미국 목표 점수")."""
+    return w.both({lang: index_name(report.world, report.team, lang) for lang in w.langs})
+
+
+def _team_text(report: Debrief, lang: str, korea_key: str, team_key: str) -> str:
+    """Korea's text (the debrief as it was), or another team's, its country named."""
+    if report.team == PLAYER:
+        return tr(korea_key, lang)
+    return tr(team_key, lang).format(country=country_name(report.world, report.team, lang))
+
+
+def _team_words(report: Debrief, w: Words, korea_key: str, team_key: str) -> str:
+    return w.both({lang: _team_text(report, lang, korea_key, team_key) for lang in w.langs})
+
+
+def _chart_label(report: Debrief, w: Words):
+    """A chart's labels: the what-if's names the team's country; the score's axis."""
+    def label(key: str) -> str:
+        if key == "debrief.run.whatif":
+            return " / ".join(_team_text(report, lang, key, "debrief.run.whatif_of") for lang in w.langs)
+        if key == "debrief.chart.index_axis":
+            return " / ".join(_team_text(report, lang, key, "debrief.chart.score_axis") for lang in w.langs)
+        return w.plain(key)
+
+    return label
+
+
 def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> str:
     """Scenario, seed, quarters, the final index and grade, and who played each country; each
     value one line per language, so a line reads as a sentence rather than a word stack."""
@@ -179,8 +213,10 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
                         f'<span class="score">{escape(final["played_grade"])}</span>'),
         ("debrief.players", f'<div class="roles">{roles}</div>'),
     )
-    items = "".join(f"<dt>{w.key(key)}</dt><dd>{value}</dd>" for key, value in rows)
-    title = {lang: f"{tr('title', lang)} · {tr('debrief.title', lang)}" for lang in w.langs}
+    items = "".join(f"<dt>{_index(report, w) if key == 'korea_index' else w.key(key)}</dt><dd>{value}</dd>"
+                    for key, value in rows)
+    title = {lang: f"{tr('title', lang)} · {_team_text(report, lang, 'debrief.title', 'debrief.title_of')}"
+             for lang in w.langs}
     return (f"<header><h1>{w.both(title)}</h1>"
             f'<dl class="meta">{items}</dl></header>')
 
@@ -189,28 +225,38 @@ def what_if_section(report: Debrief, w: Words, beside: bool = False) -> str:
     """The index of the game against the no-action what-if: a chart and the final numbers, under
     it (a whole debrief) or, `beside`, the chart narrower with the numbers to its right (a
     lesson's handout, which must print on few pages)."""
-    final = finals(report)
-    history = [h["korea_index"]["total"] for h in report.world.history]
-    whatif = [h["korea_index"]["total"] for h in report.whatif.history]
+    final, code = finals(report), report.team
+    if code == PLAYER:
+        history = [h["korea_index"]["total"] for h in report.world.history]
+        whatif = [h["korea_index"]["total"] for h in report.whatif.history]
+    else:  # the team's score on its own objective, by its own grade bands
+        history, whatif = score_series(report.world, code), score_series(report.whatif, code)
     size = {"width": charts.WIDTH * 0.6, "height": 2.9} if beside else {}
-    png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades, w.plain, **size)
-    figure = (f"<figure>{_img(png, w.plain('debrief.chart.index'))}<figcaption>{w.key('debrief.chart.index')}"
+    png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades_for(code),
+                             _chart_label(report, w), **size)
+    caption = {lang: (tr("debrief.chart.index", lang) if code == PLAYER else
+                      tr("debrief.chart.score_of", lang).format(index=index_name(report.world, code, lang)))
+               for lang in w.langs}
+    figure = (f"<figure>{_img(png, ' / '.join(caption.values()))}<figcaption>{w.both(caption)}"
               "</figcaption></figure>")
+    section = _team_words(report, w, "debrief.section.whatif", "debrief.section.whatif_of")
+    note = _team_words(report, w, "debrief.whatif_note", "debrief.whatif_note_of")
+    run = _team_words(report, w, "debrief.run.whatif", "debrief.run.whatif_of")
     if beside:
-        rows = (("debrief.run.played", f"{final['played']:.1f} ({escape(final['played_grade'])})"),
-                ("debrief.run.whatif", f"{final['whatif']:.1f} ({escape(final['whatif_grade'])})"),
-                ("debrief.difference", _signed(final["difference"])))
-        table = ("<table><tbody>" + "".join(f'<tr class="{"kor" if i == 0 else ""}"><td>{w.key(key)}</td>'
-                                            f'<td class="num">{value}</td></tr>' for i, (key, value) in enumerate(rows))
+        rows = ((w.key("debrief.run.played"), f"{final['played']:.1f} ({escape(final['played_grade'])})"),
+                (run, f"{final['whatif']:.1f} ({escape(final['whatif_grade'])})"),
+                (w.key("debrief.difference"), _signed(final["difference"])))
+        table = ("<table><tbody>" + "".join(f'<tr class="{"kor" if i == 0 else ""}"><td>{name}</td>'
+                                            f'<td class="num">{cell}</td></tr>' for i, (name, cell) in enumerate(rows))
                  + "</tbody></table>")
-        return (f'<section id="what-if"><h2>{w.key("debrief.section.whatif")}</h2>'
-                f'<p class="note">{w.key("debrief.whatif_note")}</p>'
-                f'<div class="beside">{figure}<div><h3>{w.key("korea_index")}</h3>{table}</div></div></section>')
-    return (f'<section id="what-if"><h2>{w.key("debrief.section.whatif")}</h2>'
-            f'<p class="note">{w.key("debrief.whatif_note")}</p>{figure}'
+        return (f'<section id="what-if"><h2>{section}</h2>'
+                f'<p class="note">{note}</p>'
+                f'<div class="beside">{figure}<div><h3>{_index(report, w)}</h3>{table}</div></div></section>')
+    return (f'<section id="what-if"><h2>{section}</h2>'
+            f'<p class="note">{note}</p>{figure}'
             f"<table><thead><tr><th></th><th class=\"num\">{w.key('debrief.run.played')}</th>"
-            f"<th class=\"num\">{w.key('debrief.run.whatif')}</th><th class=\"num\">{w.key('debrief.difference')}"
-            f"</th></tr></thead><tbody><tr class=\"kor\"><td>{w.key('korea_index')}</td>"
+            f"<th class=\"num\">{run}</th><th class=\"num\">{w.key('debrief.difference')}"
+            f"</th></tr></thead><tbody><tr class=\"kor\"><td>{_index(report, w)}</td>"
             f"<td class=\"num\">{final['played']:.1f}</td><td class=\"num\">{final['whatif']:.1f}</td>"
             f"<td class=\"num\">{_signed(final['difference'])}</td></tr>"
             f"<tr><td>{w.key('grade')}</td><td class=\"num\">{escape(final['played_grade'])}</td>"
@@ -228,7 +274,7 @@ def breakdown_section(report: Debrief, w: Words) -> str:
         f"<td class=\"num\">{r['whatif_points']:.1f}</td><td class=\"num\">{r['whatif_contribution']:.1f}</td>"
         f"<td class=\"num\">{_signed(r['contribution'] - r['whatif_contribution'])}</td></tr>" for r in rows)
     final = finals(report)
-    total = (f"<tr class=\"kor\"><td><b>{w.key('korea_index')}</b></td><td class=\"num\">100%</td><td></td>"
+    total = (f"<tr class=\"kor\"><td><b>{_index(report, w)}</b></td><td class=\"num\">100%</td><td></td>"
              f"<td class=\"num\"><b>{final['played']:.1f}</b></td><td></td>"
              f"<td class=\"num\"><b>{final['whatif']:.1f}</b></td>"
              f"<td class=\"num\">{_signed(final['difference'])}</td></tr>")
@@ -265,10 +311,77 @@ def indicators_section(report: Debrief, w: Words) -> str:
             f'<p class="note">{w.key("debrief.indicators_note")}</p>{body}</section>')
 
 
+def components_section(report: Debrief, w: Words) -> str:
+    """Another team's charts: each component of its objective in points (0-100, as the breakdown
+    counts it: its indicator, its own or another country's, mapped between the rule's low and
+    high, inverted where less is better) every quarter, the game against its what-if; then the
+    world's prices. Korea's debrief shows Korea's key indicators instead (`indicators_section`)."""
+    world, code = report.world, report.team
+    rule = world.scenario.score.for_country(code)
+    total = sum(c.weight for c in rule.components) or 1.0
+
+    def points(run, key: str) -> list[float]:
+        return [float(component_points(run, i, code).get(key, 0.0)) for i in range(len(run.history))]
+
+    def price(key: str) -> tuple[str, list[float], list[float]]:
+        return (w.plain(f"price.{key}", "\n"), [h["prices"][key] for h in world.history],
+                [h["prices"][key] for h in report.whatif.history])
+
+    label = _chart_label(report, w)
+    panels = [("\n".join(f"{c.label_ko if lang == 'ko' else c.label_en} ({c.weight / total:.0%})" for lang in w.langs),
+               points(world, component_id(c)), points(report.whatif, component_id(c))) for c in rule.components]
+    columns = 2 if len(panels) in (2, 4) else min(3, len(panels))
+    figures = [("debrief.chart.components", charts.panels_chart(report.dates, panels, label, columns=columns)),
+               ("debrief.chart.prices", charts.panels_chart(
+                   report.dates, [price("wafer"), price("hbm"), price("accelerator")], label, columns=3))]
+    body = "".join(f"<figure>{_img(png, w.plain(key))}<figcaption>{w.key(key)}</figcaption></figure>"
+                   for key, png in figures)
+    return (f'<section id="indicators" class="major"><h2>{w.key("debrief.section.components")}</h2>'
+            f'<p class="note">{w.key("debrief.components_note")}</p>{body}</section>')
+
+
+def turning_points_section(report: Debrief, w: Words) -> str:
+    """The quarters that moved the team's score most (the end screen's turning points,
+    `game.ui.report.turning_points`): the move, the events, and what moved which component."""
+    points = {lang: turning_points(report, lang) for lang in w.langs}
+    items = []
+    for i, first in enumerate(points[w.langs[0]]):
+        when = w.inline({lang: quarter_name(parse_quarter(first["date"]), lang) for lang in w.langs})
+        events = w.short({lang: "; ".join(points[lang][i]["events"]) or tr("ui.end.no_event", lang)
+                          for lang in w.langs}, 90)
+        drivers = "".join(f"<li>{w.short(dict(zip(w.langs, lines, strict=True)), 90)}</li>"
+                          for lines in zip(*(points[lang][i]["drivers"] for lang in w.langs), strict=False))
+        items.append(f"<li><b>{when}</b>: {first['before']:.1f} → {first['after']:.1f} ({_signed(first['delta'])}). "
+                     f"{events}" + (f'<ul class="answers">{drivers}</ul>' if drivers else "") + "</li>")
+    body = f'<ul class="causes">{"".join(items)}</ul>' if items else f'<p class="note">{w.key("debrief.quiet")}</p>'
+    return (f'<section id="turning-points"><h2>{w.key("ui.end.turning_points_score")}</h2>'
+            f'<p class="note">{w.key("debrief.turning_note")}</p>{body}</section>')
+
+
+def teams_section(report: Debrief, w: Words) -> str:
+    """Every team that played, each on its own objective beside its own no-action game (the same
+    seed with that country alone doing nothing new); the debrief's own team shaded."""
+    world = report.world
+    head = "".join(f'<th class="num">{name}</th>' for name in (
+        w.key("debrief.run.played"), w.key("onepage.col.nothing"), w.key("debrief.difference")))
+    rows = "".join(
+        f'<tr class="{"kor" if r.code == report.team else ""}">'
+        f"<td>{w.inline({lang: country_name(world, r.code, lang) for lang in w.langs})}</td>"
+        f"<td>{w.short({lang: index_name(world, r.code, lang) for lang in w.langs})}</td>"
+        f'<td class="num">{r.played:.1f} ({escape(r.played_grade)})</td>'
+        f'<td class="num">{r.whatif:.1f} ({escape(r.whatif_grade)})</td>'
+        f'<td class="num">{_signed(r.difference)}</td></tr>' for r in report.teams)
+    return (f'<section id="teams"><h2>{w.key("debrief.section.teams")}</h2>'
+            f'<p class="note">{w.key("debrief.teams_note")}</p>'
+            f"<table><thead><tr><th>{w.key('debrief.col.team')}</th><th>{w.key('debrief.col.objective')}</th>"
+            f"{head}</tr></thead><tbody>{rows}</tbody></table></section>")
+
+
 def decisions_section(report: Debrief, w: Words) -> str:
-    tables = _quarter_tables(report.world, quarter_rows(report.world), w, quiet=True)
+    tables = _quarter_tables(report.world, quarter_rows(report.world), w, quiet=True, team=report.team)
+    note = _team_words(report, w, "debrief.decisions_note", "debrief.decisions_note_of")
     return (f'<section id="decisions" class="major"><h2>{w.key("debrief.section.decisions")}</h2>'
-            f'<p class="note">{w.key("debrief.decisions_note")}</p>{tables}</section>')
+            f'<p class="note">{note}</p>{tables}</section>')
 
 
 def _tag(world, entry: dict, lang: str) -> str:
@@ -346,11 +459,12 @@ def lesson_section(report: Debrief, w: Words) -> str:
             f'<h3>{w.key("debrief.lesson.questions")}</h3><ol class="questions">{"".join(questions)}</ol></section>')
 
 
-def _quarter_tables(world, quarters, w: Words, quiet: bool = False) -> str:
+def _quarter_tables(world, quarters, w: Words, quiet: bool = False, team: str = PLAYER) -> str:
     """The decisions of every quarter in one table: the quarter on its first row, who
     (unless one country made them all), and what, tagged with its kind unless it is a decision
     (an event, an answer, a refusal...). A quarter without any is left out, or with `quiet` said
-    so. One table, not one per quarter, so that a lesson's eight quarters print on a page or two."""
+    so. One table, not one per quarter, so that a lesson's eight quarters print on a page or two.
+    The rows of `team`'s country are shaded."""
     acting = {r.country for _, rows in quarters for r in rows if r.country}
     who = len(acting) > 1
     body = []
@@ -370,7 +484,7 @@ def _quarter_tables(world, quarters, w: Words, quiet: bool = False) -> str:
             country = (f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
                        if who else "")
             body.append(
-                f"<tr class=\"{'quarter ' if i == 0 else ''}{'kor' if r.country == 'KOR' else ''}"
+                f"<tr class=\"{'quarter ' if i == 0 else ''}{'kor' if r.country == team else ''}"
                 f"{' refused' if r.kind == 'refused' else ''}\">{first}{country}<td>{kind}{w.short(r.text)}</td></tr>")
     if not body:
         return ""
@@ -391,23 +505,36 @@ def lesson_render(report: Debrief, w: Words, logged_names: dict[str, str] | None
     mine, others = people_first(report.world, quarter_rows(report.world))
     decisions = (f'<section id="decisions"><h2>{w.key("debrief.section.decisions")}</h2>'
                  f'<p class="note">{w.key("debrief.korea_decisions_note")}</p>'
-                 f"{_quarter_tables(report.world, mine, w)}</section>")
+                 f"{_quarter_tables(report.world, mine, w, team=report.team)}</section>")
     appendix = (f'<section id="appendix" class="appendix"><h2>{w.key("debrief.section.appendix")}</h2>'
                 f'<p class="note">{w.key("debrief.appendix_note")}</p>{_quarter_tables(report.world, others, w)}'
                 "</section>")
     return "".join((header(report, w, logged_names), lesson_section(report, w), what_if_section(report, w, True),
-                    decisions, appendix, breakdown_section(report, w), indicators_section(report, w),
-                    causes_section(report, w)))
+                    teams_section(report, w) if report.teams else "", decisions, appendix,
+                    *team_sections(report, w), causes_section(report, w)))
+
+
+def team_sections(report: Debrief, w: Words) -> tuple[str, ...]:
+    """The score's breakdown and the indicators: Korea's key indicators for Korea; for another
+    team, its turning points and the indicators its own objective reads."""
+    if report.team == PLAYER:
+        return breakdown_section(report, w), indicators_section(report, w)
+    return breakdown_section(report, w), turning_points_section(report, w), components_section(report, w)
 
 
 def render(report: Debrief, langs: tuple[str, ...], logged_names: dict[str, str] | None = None) -> str:
+    """The whole debrief of `report.team`: a lesson's handout first (`lesson_render`), else the
+    score against the what-if, the teams' results (when several played), the breakdown, the
+    indicators, every quarter's decisions and the cause log."""
     w = Words(langs)
     if report.lesson is not None:
         body = lesson_render(report, w, logged_names)
     else:
-        body = "".join((header(report, w, logged_names), what_if_section(report, w), breakdown_section(report, w),
-                        indicators_section(report, w), decisions_section(report, w), causes_section(report, w)))
-    title = " — ".join(tr("title", lang) + " · " + tr("debrief.title", lang) for lang in langs)
+        body = "".join((header(report, w, logged_names), teams_section(report, w) if report.teams else "",
+                        what_if_section(report, w), *team_sections(report, w), decisions_section(report, w),
+                        causes_section(report, w)))
+    title = " — ".join(tr("title", lang) + " · " + _team_text(report, lang, "debrief.title", "debrief.title_of")
+                       for lang in langs)
     return document(body, title, langs)
 
 

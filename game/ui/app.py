@@ -481,7 +481,8 @@ class GameApp:
     def export_report(self, wait: bool = False) -> Path | None:
         """The Markdown summary now, and beside it the bilingual HTML debrief written in the
         background (game/ui/exporter.py: a child process; its real step is shown on the end
-        screen and the window goes on answering). `wait`: until the debrief is written (tests)."""
+        screen and the window goes on answering), both for the team the end screen shows, on its
+        own objective against its own no-action game. `wait`: until the debrief is written (tests)."""
         from game.ui.exporter import Export, export_errors
 
         if self.exporting is not None:
@@ -489,8 +490,11 @@ class GameApp:
             return self.report_path
         self.notify(tr("ui.end.writing", self.lang), 6.0)
         try:
-            self.report_path = export_report(self.session.world, self.session.scenario_name,
-                                             self.session.saves_dir, self.lang)
+            world, code, teams = self.session.world, self.end.code, list(self.session.humans)
+            baselines = {c: self.end.no_action_history(world, c, self.charts.baseline_history)
+                         for c in dict.fromkeys((code, *teams)) if c in world.countries}
+            self.report_path = export_report(world, self.session.scenario_name, self.session.saves_dir, self.lang,
+                                             code, teams, baselines)
             head, _, tail = self.report_path.stem.rpartition(f"-{self.lang}")
             self.exporting = Export(self.session.world, self.session.scenario_name,
                                     self.report_path.with_name(f"{head}-debrief{tail}.html"), team=self.end.code)

@@ -34,13 +34,14 @@ def export_errors() -> tuple[type[BaseException], ...]:
 
 
 def build_debrief(world, scenario_name: str, out: Path, say, team: str | None = None) -> Path:
-    """game/report/debrief.write_report, calling `say(step)` as each step starts. For a team of
-    another country than Korea (the debrief reads Korea's index), that team's own page beside it
-    (`team_page`: its objective against its own doing-nothing game, game/report/onepage.py)."""
+    """game/report/debrief.write_report for `team`'s country (its own objective against its own
+    no-action game; Korea's when None), calling `say(step)` as each step starts. For a team of
+    another country than Korea, its one-page summary beside it too (`team_page`, for printing:
+    game/report/onepage.py)."""
     from game.report.debrief import write_report
     from game.saves import write_text_atomically
 
-    path = write_report(world, scenario_name, out, progress=say)
+    path = write_report(world, scenario_name, out, progress=say, team=team)
     if team is not None and team != "KOR":
         from game.report.onepage import one_page_html
 

@@ -4,7 +4,8 @@ the saves. No pygame here (the end screen draws what these functions return).
 
 Every function reads Korea's objective unless given another country (`code`): a team that plays
 Japan is judged on Japan's own objective (`[score.JPN]`, game/score.py), with its own components,
-turning points and no-action game; the Markdown report and the debrief stay Korea's.
+turning points and no-action game; so are the Markdown report (`report_markdown`, the end
+screen's Export, for the team shown) and the HTML debrief (game/report/debrief.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from game import score as scoring
+from game.describe import country_name, index_name
 from game.text import tr
 from game.why import component_key, relevant
 
@@ -170,40 +172,68 @@ def no_action(world, base_history: list[dict], code: str = PLAYER) -> dict | Non
             "played_grade": grade(played), "whatif_grade": grade(still)}
 
 
-def all_events(world, lang: str) -> list[tuple[str, str]]:
-    """(date, title) of every event of the term, and Korea's answers."""
-    return [(h["date"], text) for i, h in enumerate(world.history) for text in events_of(world, i, lang)]
+def all_events(world, lang: str, code: str = PLAYER) -> list[tuple[str, str]]:
+    """(date, title) of every event of the term, and `code`'s answers."""
+    return [(h["date"], text) for i, h in enumerate(world.history) for text in events_of(world, i, lang, code)]
 
 
-def report_markdown(world, scenario_name: str, lang: str) -> str:
+def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, teams: list[str] | None = None,
+                    baselines: dict[str, list[dict]] | None = None) -> str:
+    """The term's report in Markdown for `code`'s team: its score and grade on its own
+    objective, beside its no-action game when `baselines` has it (`code`: that game's history,
+    as `no_action` reads it), its components, turning points, score each quarter and events;
+    with more than one team (`teams`), every team's result on its own objective."""
     t = lambda key: tr(key, lang)  # noqa: E731
     meta = world.scenario.scenario
-    total = final_index(world)
+    total = final_index(world, code)
+    name = index_name(world, code, lang)
+    country = country_name(world, code, lang)
     lines = [f"# {t('title')} - {t('ui.end.report')}", "",
              f"- {t('scenario')}: {meta.title_ko if lang == 'ko' else meta.title_en} ({scenario_name}), "
              f"{t('seed')} {world.seed_value}",
              f"- {world.history[0]['date'] if world.history else ''} - {world.date}, {world.turn} {t('turns')}",
-             f"- **{t('korea_index')}: {total:.1f} / 100, {t('ui.end.grade')} {final_grade(world)}**", "",
-             f"## {t('ui.end.breakdown')}", "",
-             f"| {t('ui.end.component')} | {t('ui.end.weight')} | {t('ui.end.points')} | {t('ui.end.contribution')} |",
-             "|---|---:|---:|---:|"]
-    for row in breakdown(world, lang):
+             f"- **{name}: {total:.1f} / 100, {t('ui.end.grade')} {final_grade(world, code)}**"]
+    versus = no_action(world, (baselines or {}).get(code, []), code)
+    if versus is not None:
+        lines.append(f"- {t('ui.end.no_action').format(score=versus['whatif'], grade=versus['whatif_grade'])} "
+                     f"({versus['difference']:+.1f})")
+    if teams is not None and len(teams) > 1:
+        lines += ["", f"## {t('debrief.section.teams')}", "",
+                  f"| {t('debrief.col.team')} | {t('debrief.col.objective')} | {t('debrief.run.played')} | "
+                  f"{t('onepage.col.nothing')} | {t('debrief.difference')} |", "|---|---|---:|---:|---:|"]
+        for team in teams:
+            other = no_action(world, (baselines or {}).get(team, []), team)
+            played = f"{final_index(world, team):.1f} ({final_grade(world, team)})"
+            still = (f"{other['whatif']:.1f} ({other['whatif_grade']}) | {other['difference']:+.1f}"
+                     if other is not None else "- | -")
+            who = f"{country_name(world, team, lang)} | {index_name(world, team, lang)}"
+            lines.append(f"| {who} | {played} | {still} |")
+    breakdown_title = t("ui.end.breakdown") if code == PLAYER else \
+        t("ui.end.breakdown_of").format(country=country)
+    lines += ["", f"## {breakdown_title}", "",
+              f"| {t('ui.end.component')} | {t('ui.end.weight')} | {t('ui.end.points')} | {t('ui.end.contribution')} |",
+              "|---|---:|---:|---:|"]
+    for row in breakdown(world, lang, code):
         lines.append(f"| {row['label']} | {row['weight'] * 100:.0f}% | {row['points']:.1f} | "
                      f"{row['contribution']:.1f} |")
-    lines += ["", f"## {t('ui.end.turning_points')}", ""]
-    for tp in turning_points(world, lang):
+    turning = t("ui.end.turning_points") if code == PLAYER else t("ui.end.turning_points_score")
+    lines += ["", f"## {turning}", ""]
+    for tp in turning_points(world, lang, code=code):
         events = "; ".join(tp["events"]) or t("ui.end.no_event")
         lines.append(f"- {tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
         lines += [f"  - {line}" for line in tp["drivers"]]
-    lines += ["", f"## {t('ui.chart.title')}", "", "| | |", "|---|---:|"]
-    lines += [f"| {h['date']} | {h['korea_index']['total']:.1f} |" for h in world.history]
+    series = [h["korea_index"]["total"] for h in world.history] if code == PLAYER else score_series(world, code)
+    lines += ["", f"## {t('ui.chart.title') if code == PLAYER else name}", "", "| | |", "|---|---:|"]
+    lines += [f"| {h['date']} | {value:.1f} |" for h, value in zip(world.history, series, strict=True)]
     lines += ["", f"## {t('ui.end.events')}", ""]
-    lines += [f"- {date}: {text}" for date, text in all_events(world, lang)] or [f"- {t('ui.end.no_event')}"]
+    lines += [f"- {date}: {text}" for date, text in all_events(world, lang, code)] or [f"- {t('ui.end.no_event')}"]
     return "\n".join(lines) + "\n"
 
 
-def export_report(world, scenario_name: str, folder: Path, lang: str) -> Path:
-    """Write the report as Markdown into `folder` (next to the saves); a new name each time."""
+def export_report(world, scenario_name: str, folder: Path, lang: str, code: str = PLAYER,
+                  teams: list[str] | None = None, baselines: dict[str, list[dict]] | None = None) -> Path:
+    """Write the report as Markdown into `folder` (next to the saves); a new name each time.
+    `code`, `teams`, `baselines`: as `report_markdown` takes them."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -213,5 +243,5 @@ def export_report(world, scenario_name: str, folder: Path, lang: str) -> Path:
     while path.exists():
         n += 1
         path = folder / f"report-{scenario_name}-seed{world.seed_value}-{stamp}-{lang}-{n}.md"
-    path.write_text(report_markdown(world, scenario_name, lang), encoding="utf-8")
+    path.write_text(report_markdown(world, scenario_name, lang, code, teams, baselines), encoding="utf-8")
     return path
