@@ -84,7 +84,6 @@ def test_a_team_answers_a_live_question_and_the_quarter_goes_on(room):
     room.set_switch("paused", True)
     refused(lambda: room.answer(tokens["KOR"], EVENT, 0, "en"), 409, "paused")
     room.set_switch("paused", False)
-    refused(lambda: room.free_seat("KOR"), 409, "asking")
     after = ((room.folder / ROOM_FILE).read_text(), list(world.governance.log), world.question,
              {c: dict(a) for c, a in room.tables[0].answers.items()})
     assert after[1:] == before[1:]
@@ -143,12 +142,10 @@ def test_a_restart_while_a_question_waits_plays_the_quarter_again_from_its_start
     tokens = seated(room)
     asked(room, tokens)
     assert room.playing
-    resumed = Room.open(room.folder)  # the server restarted: the files hold the quarter before it
+    resumed = Room.open(room.folder)  # the server restarted: the saves hold the quarter before it
     try:
-        assert not resumed.playing and resumed.turn == 0 and resumed.world.turn == 0
-        assert set(resumed.tables[0].submissions) == set(TEAMS), "the teams' submissions are kept"
-        resumed.end_quarter()
-        assert resumed.playing and resumed.world.question.event == EVENT, "asked again"
+        assert resumed.turn == 0 and set(resumed.tables[0].submissions) == set(TEAMS), "the submissions are kept"
+        assert resumed.playing and resumed.world.question.event == EVENT, "played again and asked again at once"
         resumed.answer(tokens["KOR"], EVENT, 1, "en")
         assert resumed.world.turn == 1 and choice_log(resumed.world) == [(1, "KOR", EVENT, 1)]
     finally:
@@ -180,8 +177,13 @@ def test_an_answer_over_http(tmp_path):
             other = client.post("/api/answer", json={"token": tokens["USA"], "event": EVENT, "choice": 0},
                                 headers={"x-lang": "en"})
             assert other.status_code == 409 and other.json()["code"] == "no_question"
+            key = client.post("/api/teacher/login", json={"pin": room.pin}).json()["teacher"]
+            freed = client.post("/api/teacher/free", json={"teacher": key, "team": "USA"}, headers={"x-lang": "en"})
+            assert freed.status_code == 200 and room.playing, "a seat is freed while the question waits"
+            gone = client.post("/api/desk", json={"token": tokens["USA"]}, headers={"x-lang": "ko"})
+            assert gone.status_code == 403 and "다시 들어오세요" in gone.json()["error"]
             with client.websocket_connect("/ws") as ws:
-                ws.send_json({"op": "hello", "role": "student", "token": tokens["USA"]})
+                ws.send_json({"op": "hello", "role": "screen"})
                 assert ws.receive_json()["type"] == "hello"
                 r = client.post("/api/answer", json={"token": tokens["KOR"], "event": EVENT, "choice": 0})
                 assert r.status_code == 200 and r.json()["advanced"] is True

@@ -121,6 +121,7 @@ class TableRecord(_Strict):
     seats: dict[str, SeatRecord | None]
     submissions: dict[str, Submission] = {}
     answers: dict[str, dict[str, int]] = {}  # team -> event id -> the choice it will take if the event fires
+    live: list[str] | None = None  # a quarter open at a question: the teams that play it as people (no stand-in)
 
 
 class RoomFile(_Strict):
@@ -165,6 +166,7 @@ class Table:
     answers: dict[str, dict[str, int]] = field(default_factory=dict)  # standing answers to events, by team
     ai: dict = field(default_factory=dict)  # an empty seat's stand-in, made when first needed
     outlook: tuple | None = None  # (turn, event id, outlooks) of the question waiting: judged once, on a fork
+    live: list[str] | None = None  # while a quarter is open: the teams it is played for as people (no stand-in)
 
     @property
     def world(self) -> World:
@@ -177,7 +179,8 @@ class Table:
     def record(self) -> TableRecord:
         return TableRecord(seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang, viewers=s.viewers)
                                   if s else None for c, s in self.seats.items()},
-                           submissions=self.submissions, answers=self.answers)
+                           submissions=self.submissions, answers=self.answers,
+                           live=self.live if self.world.in_turn else None)
 
 
 class LoggedTeam(Controller):
@@ -244,7 +247,8 @@ def _load_table(folder: Path, index: int, data: RoomFile, record: TableRecord) -
                  seats={c: Seat(s.token, s.name, s.lang, list(s.viewers)) if s else None
                         for c, s in record.seats.items()},
                  submissions={c: s for c, s in record.submissions.items() if s.turn == data.turn and c in data.teams},
-                 answers={c: dict(a) for c, a in record.answers.items() if c in data.teams})
+                 answers={c: dict(a) for c, a in record.answers.items() if c in data.teams},
+                 live=[c for c in record.live if c in data.teams] if record.live is not None else None)
 
 
 @dataclass
@@ -328,12 +332,24 @@ class Room:
             for table in tables:
                 table.session.close()
             raise
-        return cls(folder=folder, tables=tables, code=data.code, pin=data.pin, scenario_name=data.scenario,
+        room = cls(folder=folder, tables=tables, code=data.code, pin=data.pin, scenario_name=data.scenario,
                    seed=data.seed, teams=tuple(data.teams), lang=lang or data.lang,
                    teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
                    auto_advance=data.auto_advance, absent_ai=data.absent_ai, messages=list(data.messages),
                    timer=data.timer,
                    deadline=data.deadline, paused_left=data.paused_left, resumed=True)
+        if any(t.live is not None for t in tables):
+            # The server stopped while the quarter waited at a question: the saves hold the quarter
+            # before it, so it is opened again as it was opened (the same teams as people, their
+            # submissions and answers, whoever sits where now) and waits at the same question.
+            try:
+                room._start_quarter(again=True)
+                if not room.questions():  # every question answered before the stop: it closes now
+                    room._close_quarter()
+            except BaseException:
+                room.close()
+                raise
+        return room
 
     def save(self, game: bool = False) -> None:
         """The room file (always) and every world's save (`game`: after a quarter), each written
@@ -765,12 +781,18 @@ class Room:
             return
         self._close_quarter()
 
-    def _start_quarter(self) -> None:
+    def _start_quarter(self, again: bool = False) -> None:
         """Every world's quarter opened, up to its policy phase or to a question a seated team
-        answers live (its standing answers are its script: taken without asking)."""
+        answers live (its standing answers are its script: taken without asking). Who plays as
+        a person is fixed for the quarter (`Table.live`, kept in the room file while it waits at a
+        question): a seat freed or moved meanwhile does not change how the quarter is played, so
+        a restart (`again`: the room file's teams) opens it again exactly as it was opened."""
         for table in self.tables:
+            if not again or table.live is None:
+                table.live = [c for c in table.session.players
+                              if table.seats.get(c) is not None and not (self.absent_ai and c not in table.submissions)]
             for code, player in table.session.players.items():
-                if table.seats.get(code) is None or (self.absent_ai and code not in table.submissions):
+                if code not in table.live:
                     if code not in table.ai:
                         table.ai[code] = make_controller(code, "default")
                     player.stand_in, player.script = table.ai[code], {}
@@ -787,6 +809,7 @@ class Room:
                 table.session.finish_turn()
             table.submissions = {}
             table.outlook = None
+            table.live = None
         self.deadline = time.time() + self.timer if self.timer and not self.world.finished else None
         self.save(game=True)
 
@@ -911,6 +934,7 @@ class Room:
             table.submissions = {}
             table.ai = {}
             table.outlook = None
+            table.live = None
         for pattern in ("debrief-*.html", "team-*.html"):  # written for the term as it was played
             for stale in self.folder.glob(pattern):
                 stale.unlink(missing_ok=True)
@@ -922,31 +946,36 @@ class Room:
 
     def free_seat(self, team: str, world: int = 0) -> None:
         """The teacher frees a seat: its tokens stop working, its submission is dropped, and
-        its country's AI plays it until someone joins."""
+        its country's AI plays it until someone joins. While a quarter waits at a question the
+        quarter is played as it was opened: the team's submission is already in it (kept until
+        it closes, so a restart plays it again the same), and a question to the team waits for
+        whoever sits there next (or the teacher goes on without it)."""
         table = self.table(world)
         if team not in table.seats:
             raise RoomError(404, "team", team=team)
-        if self.playing:  # its question may be waiting: the quarter is finished first (End Quarter)
-            raise RoomError(409, "asking")
         table.seats[team] = None
-        table.submissions.pop(team, None)
+        if not self.playing:
+            table.submissions.pop(team, None)
         self.save()
         self.maybe_advance()
 
     def move_seat(self, team: str, to: str, world: int = 0, to_world: int | None = None) -> None:
-        """The teacher moves a seated team (its tokens follow) to a free seat, in its world or another."""
+        """The teacher moves a seated team (its tokens follow) to a free seat, in its world or
+        another. While a quarter waits at a question, the quarter is played as it was opened
+        (`free_seat`): the team's submission stays with the country it was made for, a question
+        to that country waits for its next holder, and the team sees its new seat's question, if
+        one waits for it."""
         source, target = self.table(world), self.table(world if to_world is None else to_world)
         for table, code in ((source, team), (target, to)):
             if code not in table.seats:
                 raise RoomError(404, "team", team=code)
-        if self.playing:
-            raise RoomError(409, "asking")
         if source.seats[team] is None:
             raise RoomError(409, "seat_empty", team=team)
         if target.seats[to] is not None:
             raise RoomError(409, "seat_taken", team=to)
         target.seats[to], source.seats[team] = source.seats[team], None
-        source.submissions.pop(team, None)
+        if not self.playing:
+            source.submissions.pop(team, None)
         self.save()
 
     def broadcast(self, text: str) -> None:
