@@ -233,11 +233,13 @@ def test_the_end_of_term_board_fits_one_projector_screen(tmp_path, browser):
                 sync_api.expect(screen.locator("#results h2")).to_have_text(heading, timeout=WAIT)
                 sync_api.expect(screen.locator("#results-table tr[data-team]")).to_have_count(32, timeout=WAIT)
                 fit = screen.evaluate("""() => { const d = document.documentElement;
-                    const rows = [...document.querySelectorAll('#results-table tr')].map(r => r.getBoundingClientRect());
+                    const rows = [...document.querySelectorAll('#results-table tr')]
+                        .map(r => r.getBoundingClientRect());
                     const box = document.getElementById('results-table');
                     return {page: [d.scrollWidth, d.scrollHeight], view: [innerWidth, innerHeight],
                             bottom: Math.max(...rows.map(r => r.bottom)), right: Math.max(...rows.map(r => r.right)),
-                            clipped: [...box.querySelectorAll('table')].some(t => t.scrollWidth > t.parentElement.clientWidth + 1),
+                            clipped: [...box.querySelectorAll('table')]
+                                .some(t => t.scrollWidth > t.parentElement.clientWidth + 1),
                             map: document.getElementById('map-section').offsetParent !== null,
                             columns: Number(box.dataset.columns), type: Number(box.dataset.type)}; }""")
                 screen.screenshot(path=str(folder / f"screen-end-{lang}-{width}x{height}.png"))
