@@ -169,6 +169,8 @@ def test_why_for_a_firms_share_and_a_price_from_a_desk(client, room):
     korean = client.post("/api/why", json={"token": token, "market": "hbm", "firm": "SK hynix"},
                          headers={"x-lang": "ko"}).json()
     assert korean["title"] == "왜? - SK하이닉스 - HBM 점유율" and korean["now"].endswith("%")
+    assert any("SK하이닉스" in c["text"] and c["tag"] == "시장" for t in korean["turns"] for c in t["causes"]), \
+        "an HBM qualification names the firm as its supplier: it moved the firm's share"
     price = client.post("/api/why", json={"token": token, "price": "wafer"}, headers={"x-lang": "en"}).json()
     assert price["title"] == "Why? - Wafer price" and price["now"].endswith("US$ k/wafer")
 
