@@ -24,7 +24,10 @@ awaited, taking for each its team's standing answer or the choice that changes l
 Persistence, after every change: `room.json` (seats as token hashes, this quarter's
 submissions, switches, messages) and, after every quarter, each world's save (`game.json`,
 `game-2.json`, ...: the normal save, game/saves.py, which `report`, `replay` and the desktop
-game open). A restart loads the saves (re-played and checked turn by turn) and the room file.
+game open). A restart loads the saves (re-played and checked turn by turn) and the room file;
+a quarter that waited at a question is opened again as it was opened (the teams it was played
+for as people are in the room file while it is open), so the teacher may free or move seats
+while a question waits and a restart still plays the same quarter.
 """
 
 from __future__ import annotations
