@@ -197,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the pages' language until a student chooses (default: ko)")
     classroom.add_argument("--room-dir", default=str(Path("saves") / "classroom"), metavar="DIR",
                            help="where the room is kept; the same folder resumes it (default: saves/classroom)")
+    classroom.add_argument("--certfile", metavar="FILE",
+                           help="serve over HTTPS with this certificate (PEM; with --keyfile): the school's or "
+                                "the teacher's own, trusted by the students' devices")
+    classroom.add_argument("--keyfile", metavar="FILE",
+                           help="the certificate's private key (PEM, without a passphrase; with --certfile)")
     return parser
 
 
@@ -224,7 +229,9 @@ def run_classroom(args) -> str:
                          f"{CLASSROOM_INSTALL}") from None
     try:
         serve(scenario=args.scenario, teams=args.teams, host=args.host, port=args.port, seed=args.seed,
-              lang=args.lang, room_dir=Path(args.room_dir), worlds=args.worlds)
+              lang=args.lang, room_dir=Path(args.room_dir), worlds=args.worlds,
+              certfile=Path(args.certfile) if args.certfile else None,
+              keyfile=Path(args.keyfile) if args.keyfile else None)
     except ServeError as exc:
         raise UsageError(str(exc)) from None
     return ""

@@ -187,8 +187,9 @@ def relevant(world, key: str, entry: dict) -> bool:
     wanted, firm, makers, deciders = _indicators(world, key)
     source, params = entry["source"], entry["params"]
     if source == "mechanism":
-        if firm is not None:
-            return params.get("firm") == firm and bool(wanted & set(entry["targets"]))
+        if firm is not None:  # the firm named in it: as "firm", or as the supplier or designer of a qualification
+            named = {params.get("firm"), params.get("supplier"), params.get("designer")}
+            return firm in named and bool(wanted & set(entry["targets"]))
         return bool(wanted & set(entry["targets"])) and (makers is None or entry["country"] in makers)
     if source == "event":
         return bool(wanted & _event_targets(world, entry))

@@ -202,3 +202,51 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         assert re.search("디브리핑|Debrief", debrief.content())
     finally:
         server.kill()
+
+
+def test_the_end_of_term_board_fits_one_projector_screen(tmp_path, browser):
+    """A class of 32 teams (4 worlds x 8 countries) at the end of the term: the projector's results
+    board is the whole screen at 1920x1080 and 1280x720, in English and Korean, every row on it
+    and nothing to scroll (the rows split into two tables side by side, the type as large as fits)."""
+    from game.web.room import Room
+
+    everyone = ("KOR", "USA", "CHN", "TWN", "JPN", "EU", "GCC", "ROW")
+    room = Room.open(tmp_path / "room", scenario="lesson_procurement_chain", teams=everyone, seed=7, lang="en",
+                     worlds=4)
+    try:
+        for code in ("KOR", "USA"):
+            room.join(room.code, code, f"Team {code.lower()}", "en")
+        while not room.world.finished:  # the teacher plays the term (going on past every question)
+            room.end_quarter()
+    finally:
+        room.close()
+    server = Server(tmp_path / "room")
+    folder = shots(tmp_path)
+    try:
+        server.start()
+        for lang, heading in (("en", "Results board"), ("ko", "결과표")):
+            for width, height in ((1920, 1080), (1280, 720)):
+                context = browser.new_context(viewport={"width": width, "height": height})
+                context.add_init_script(f"localStorage.setItem('classroom-lang', '{lang}')")
+                screen = context.new_page()
+                screen.goto(server.url + "screen")
+                sync_api.expect(screen.locator("#results h2")).to_have_text(heading, timeout=WAIT)
+                sync_api.expect(screen.locator("#results-table tr[data-team]")).to_have_count(32, timeout=WAIT)
+                fit = screen.evaluate("""() => { const d = document.documentElement;
+                    const rows = [...document.querySelectorAll('#results-table tr')]
+                        .map(r => r.getBoundingClientRect());
+                    const box = document.getElementById('results-table');
+                    return {page: [d.scrollWidth, d.scrollHeight], view: [innerWidth, innerHeight],
+                            bottom: Math.max(...rows.map(r => r.bottom)), right: Math.max(...rows.map(r => r.right)),
+                            clipped: [...box.querySelectorAll('table')]
+                                .some(t => t.scrollWidth > t.parentElement.clientWidth + 1),
+                            map: document.getElementById('map-section').offsetParent !== null,
+                            columns: Number(box.dataset.columns), type: Number(box.dataset.type)}; }""")
+                screen.screenshot(path=str(folder / f"screen-end-{lang}-{width}x{height}.png"))
+                assert fit["page"] == fit["view"] == [width, height], fit
+                assert fit["bottom"] <= height and fit["right"] <= width and not fit["clipped"], fit
+                assert not fit["map"], "at the end the board has the screen"
+                assert fit["columns"] == 2 and fit["type"] >= (18 if height == 1080 else 12), fit
+                context.close()
+    finally:
+        server.kill()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -73,5 +74,68 @@ def test_the_server_starts_prints_its_addresses_and_serves(tmp_path):
         assert screen["code"] == server.code and [t["code"] for t in screen["teams"]] == ["KOR", "USA"]
         with urllib.request.urlopen(server.url) as page:
             assert b'<html lang="en">' in page.read()
+    finally:
+        server.kill()
+
+
+# ---------------------------------------------------------------- HTTPS with the teacher's own certificate
+
+def pem_pair(folder, name: str, passphrase: str | None = None):
+    """A self-signed certificate for 127.0.0.1 and its key (PEM), made by the system's openssl."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate to test HTTPS with")
+    cert, key = folder / f"{name}-cert.pem", folder / f"{name}-key.pem"
+    keyopts = ["-passout", f"pass:{passphrase}"] if passphrase else ["-nodes"]
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    *keyopts, "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+def test_a_certificate_that_cannot_serve_https_is_named_and_nothing_starts(tmp_path):
+    cert, key = pem_pair(tmp_path, "good")
+    other_cert, _ = pem_pair(tmp_path, "other")
+    _, locked = pem_pair(tmp_path, "locked", passphrase="secret")
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    room = tmp_path / "room"
+    for flags, says in (
+            (["--certfile", str(cert)], "--certfile and --keyfile go together"),
+            (["--keyfile", str(key)], "--certfile and --keyfile go together"),
+            (["--certfile", str(tmp_path / "none.pem"), "--keyfile", str(key)], "none.pem: no such file"),
+            (["--certfile", str(cert), "--keyfile", str(tmp_path)], f"--keyfile {tmp_path}: no such file"),
+            (["--certfile", str(junk), "--keyfile", str(key)], "not a PEM certificate and its private key"),
+            (["--certfile", str(other_cert), "--keyfile", str(key)], "the key does not belong to the certificate"),
+            (["--certfile", str(cert), "--keyfile", str(locked)], "the key has a passphrase")):
+        code, _, err = run("classroom", "--room-dir", str(room), *flags)
+        assert code == 2 and says in err and "Traceback" not in err, (flags, err)
+        assert not room.exists(), "nothing is written before the server can start"
+
+
+def test_the_server_serves_https_with_the_teachers_certificate(tmp_path):
+    import ssl
+
+    cert, key = pem_pair(tmp_path, "class")
+    server = Server(tmp_path / "room", "--teams", "KOR,USA", "--lang", "en", "--certfile", str(cert),
+                    "--keyfile", str(key))
+    try:
+        server.start()
+        url = f"https://127.0.0.1:{server.port}/"
+        assert f"students:   {url}" in server.banner and f"{url}teacher" in server.banner
+        trusted = ssl.create_default_context(cafile=str(cert))  # a device that trusts the teacher's certificate
+        with urllib.request.urlopen(url + "api/screen", context=trusted) as answer:
+            assert json.loads(answer.read())["code"] == server.code
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):  # one that does not: warned off
+            urllib.request.urlopen(url + "api/screen", context=ssl.create_default_context())
+        with pytest.raises(OSError):  # plain HTTP is not spoken on that port
+            urllib.request.urlopen(server.url + "api/screen", timeout=5).read()
+        from websockets.sync.client import connect
+
+        with connect(f"wss://127.0.0.1:{server.port}/ws", ssl=trusted, open_timeout=5) as ws:
+            ws.send(json.dumps({"op": "hello", "role": "screen"}))
+            assert json.loads(ws.recv(timeout=5))["type"] == "hello", "the pages' WebSocket works over TLS too"
     finally:
         server.kill()

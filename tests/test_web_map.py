@@ -123,3 +123,82 @@ def test_a_teammate_reads_why_and_hidden_scores_hide_it(client, room):
     assert client.post("/api/teacher/switch", json={"teacher": key, "name": "scores_hidden", "on": True}).is_success
     r = client.post("/api/why", json={"token": token, "component": component}, headers={"x-lang": "en"})
     assert r.status_code == 409 and "hidden" in r.json()["error"]
+
+
+def test_why_for_a_firms_share_and_a_price_from_a_desk(client, room):
+    """A desk offers every market's firms and the prices; /api/why answers for a firm's share or a
+    price with game/why.py's own answer (the desktop's Why?), in the reader's language, even with
+    the scores hidden; hostile or confused requests are refused with a clear error and change nothing."""
+    from game import why
+
+    token = join(client, room, "KOR")
+    play(client, room, 3)
+    key = client.post("/api/teacher/login", json={"pin": room.pin}).json()["teacher"]
+    assert client.post("/api/teacher/switch", json={"teacher": key, "name": "scores_hidden", "on": True}).is_success
+    world = room.world
+    desk = client.post("/api/desk", json={"token": token}, headers={"x-lang": "ko"}).json()
+    assert [m["market"] for m in desk["markets"]] == ["foundry", "hbm", "packaging", "accelerator"]
+    hbm = next(m for m in desk["markets"] if m["market"] == "hbm")
+    assert hbm["label"] == "HBM 점유율"
+    assert {f["name"] for f in hbm["firms"] if f["home"]} == {"SK하이닉스", "삼성전자"}, "Korea's own firms marked"
+    assert [p["price"] for p in desk["prices"]] == ["wafer", "hbm", "accelerator"]
+    assert desk["prices"][1]["label"] == "HBM 가격" and desk["prices"][1]["value"].endswith(" 달러/GB")
+    wafer = desk["prices"][0]["value"]  # thousands of dollars in the model: in Korean units, no "14.69천 달러"
+    assert "만" in wafer and wafer.endswith(" 달러/웨이퍼") and "천" not in wafer and "." not in wafer, wafer
+
+    asked = [({"market": m["market"], "firm": f["firm"]}, f"share:{m['market']}:{f['firm']}")
+             for m in desk["markets"] for f in m["firms"][:2]]
+    asked += [({"price": p}, f"price:{p}") for p in why.PRICE_MARKET]
+    moved = 0
+    for what, core in asked:
+        expected = why.explain(world, core)[:4]
+        for lang in ("en", "ko"):
+            r = client.post("/api/why", json={"token": token, **what}, headers={"x-lang": lang})
+            assert r.status_code == 200, r.text
+            w = r.json()
+            assert w["label"] == why.label(world, core, lang)
+            assert w["title"].startswith("Why?" if lang == "en" else "왜?")
+            assert [t["date"] for t in w["turns"]] == [quarter(world, t["turn"], lang) for t in expected]
+            assert [[c["text"] for c in t["causes"]] for t in w["turns"]] == \
+                [[(c[lang]).rstrip().removesuffix(":").removeprefix(why.event_prefix(lang) if c["source"] == "event"
+                                                                     else "") for c in t["causes"][:10]]
+                 for t in expected], "the desktop's Why? answer, cause by cause"
+            assert w["now"].startswith("Now: " if lang == "en" else "현재: ")
+            moved += bool(w["turns"])
+    assert moved, "three quarters moved some share or price"
+    korean = client.post("/api/why", json={"token": token, "market": "hbm", "firm": "SK hynix"},
+                         headers={"x-lang": "ko"}).json()
+    assert korean["title"] == "왜? - SK하이닉스 - HBM 점유율" and korean["now"].endswith("%")
+    assert any("SK하이닉스" in c["text"] and c["tag"] == "시장" for t in korean["turns"] for c in t["causes"]), \
+        "an HBM qualification names the firm as its supplier: it moved the firm's share"
+    price = client.post("/api/why", json={"token": token, "price": "wafer"}, headers={"x-lang": "en"}).json()
+    assert price["title"] == "Why? - Wafer price" and price["now"].endswith("US$ k/wafer")
+
+    before = (room.version, (room.folder / "room.json").read_text(), list(world.governance.log))
+    for body, status, says in (
+            ({"market": "dram", "firm": "SK hynix"}, 404, ("no market dram", "없는 시장입니다: dram")),
+            ({"market": "hbm", "firm": "TSMC"}, 404, ("TSMC does not sell in the HBM market",
+                                                     "TSMC: HBM 시장에서 파는 회사가 아닙니다")),
+            ({"market": "foundry", "firm": "Nobody Inc"}, 404, ("Nobody Inc does not sell", "Nobody Inc:")),
+            ({"price": "gold"}, 404, ("no price gold", "없는 가격입니다: gold")),
+            ({"price": "hbm", "component": "hbm_share"}, 422, ("one thing", "한 가지만")),
+            ({"market": "hbm"}, 422, ("one thing", "한 가지만")),
+            ({}, 422, ("one thing", "한 가지만")),
+            ({"market": "hbm", "firm": "x" * 65}, 422, ("firm", "firm")),
+            ({"market": "hbm", "firm": "<script>"}, 422, ("firm", "firm")),
+            ({"market": "HBM", "firm": "SK hynix"}, 422, ("market", "market")),
+            ({"price": "wafer", "team": "USA"}, 422, ("team", "team"))):
+        for lang, text in zip(("en", "ko"), says, strict=True):
+            r = client.post("/api/why", json={"token": token, **body}, headers={"x-lang": lang})
+            assert r.status_code == status and text in r.json()["error"], (body, lang, r.text)
+    assert client.post("/api/why", json={"token": "forged-token-123", "price": "hbm"}).status_code == 403
+    big = client.post("/api/why", content=b'{"token": "' + b"a" * 20_000 + b'", "price": "hbm"}',
+                      headers={"content-type": "application/json"})
+    assert big.status_code == 413
+    assert (room.version, (room.folder / "room.json").read_text(), list(world.governance.log)) == before
+
+
+def quarter(world, turn: int, lang: str) -> str:
+    from game.text import quarter_name
+
+    return quarter_name(world.start + turn - 1, lang)

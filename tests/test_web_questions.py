@@ -84,7 +84,6 @@ def test_a_team_answers_a_live_question_and_the_quarter_goes_on(room):
     room.set_switch("paused", True)
     refused(lambda: room.answer(tokens["KOR"], EVENT, 0, "en"), 409, "paused")
     room.set_switch("paused", False)
-    refused(lambda: room.free_seat("KOR"), 409, "asking")
     after = ((room.folder / ROOM_FILE).read_text(), list(world.governance.log), world.question,
              {c: dict(a) for c, a in room.tables[0].answers.items()})
     assert after[1:] == before[1:]
@@ -143,12 +142,10 @@ def test_a_restart_while_a_question_waits_plays_the_quarter_again_from_its_start
     tokens = seated(room)
     asked(room, tokens)
     assert room.playing
-    resumed = Room.open(room.folder)  # the server restarted: the files hold the quarter before it
+    resumed = Room.open(room.folder)  # the server restarted: the saves hold the quarter before it
     try:
-        assert not resumed.playing and resumed.turn == 0 and resumed.world.turn == 0
-        assert set(resumed.tables[0].submissions) == set(TEAMS), "the teams' submissions are kept"
-        resumed.end_quarter()
-        assert resumed.playing and resumed.world.question.event == EVENT, "asked again"
+        assert resumed.turn == 0 and set(resumed.tables[0].submissions) == set(TEAMS), "the submissions are kept"
+        assert resumed.playing and resumed.world.question.event == EVENT, "played again and asked again at once"
         resumed.answer(tokens["KOR"], EVENT, 1, "en")
         assert resumed.world.turn == 1 and choice_log(resumed.world) == [(1, "KOR", EVENT, 1)]
     finally:
@@ -180,8 +177,13 @@ def test_an_answer_over_http(tmp_path):
             other = client.post("/api/answer", json={"token": tokens["USA"], "event": EVENT, "choice": 0},
                                 headers={"x-lang": "en"})
             assert other.status_code == 409 and other.json()["code"] == "no_question"
+            key = client.post("/api/teacher/login", json={"pin": room.pin}).json()["teacher"]
+            freed = client.post("/api/teacher/free", json={"teacher": key, "team": "USA"}, headers={"x-lang": "en"})
+            assert freed.status_code == 200 and room.playing, "a seat is freed while the question waits"
+            gone = client.post("/api/desk", json={"token": tokens["USA"]}, headers={"x-lang": "ko"})
+            assert gone.status_code == 403 and "다시 들어오세요" in gone.json()["error"]
             with client.websocket_connect("/ws") as ws:
-                ws.send_json({"op": "hello", "role": "student", "token": tokens["USA"]})
+                ws.send_json({"op": "hello", "role": "screen"})
                 assert ws.receive_json()["type"] == "hello"
                 r = client.post("/api/answer", json={"token": tokens["KOR"], "event": EVENT, "choice": 0})
                 assert r.status_code == 200 and r.json()["advanced"] is True
@@ -189,3 +191,73 @@ def test_an_answer_over_http(tmp_path):
             assert room.world.turn == 1 and not room.playing
     finally:
         room.close()
+
+
+# ---------------------------------------------------------------- seats moved while a question waits
+
+def korea_asked_with_japan_free(tmp_path) -> tuple[Room, dict[str, str]]:
+    """Korea and the USA seated, Japan's seat free (its AI plays); the quarter paused at Korea's question."""
+    room = Room.open(tmp_path / "room", scenario="baseline", teams=(*TEAMS, "JPN"), seed=7, lang="en")
+    tokens = seated(room)
+    asked(room, tokens)
+    assert room.playing and room.world.question.chooser == "KOR"
+    return room, tokens
+
+
+def test_the_teacher_moves_a_seat_while_a_question_waits_and_the_new_holder_answers(tmp_path):
+    room, tokens = korea_asked_with_japan_free(tmp_path)
+    try:
+        log = list(room.world.governance.log)
+        refused(lambda: room.move_seat("KOR", "USA"), 409, "seat_taken")  # nothing changed by a refusal
+        assert room.world.governance.log == log and room.seat_of(tokens["KOR"])[1] == "KOR"
+
+        room.move_seat("KOR", "JPN")  # Korea's student to Japan's free seat, mid-question
+        assert room.seat_of(tokens["KOR"])[1] == "JPN" and room.tables[0].seats["KOR"] is None
+        moved = room.desk(*room.seat_of(tokens["KOR"]), "en")
+        assert moved["team"] == "JPN" and moved["question"] is None, "Korea's question is not Japan's"
+        refused(lambda: room.answer(tokens["KOR"], EVENT, 0, "en"), 409, "no_question")
+        assert room.playing and room.world.question.event == EVENT, "the question still waits for Korea"
+        assert "KOR" in room.tables[0].submissions, "Korea's programme is already in the quarter"
+        assert room.teacher_view("en")["asking"][0]["team"] == "KOR"
+
+        newcomer = room.join(room.code, "KOR", "new", "ko")
+        question = room.desk(*room.seat_of(newcomer), "ko")["question"]
+        assert question["id"] == EVENT and question["title"] == "중동 초대형 AI 컴퓨팅 계약"
+        out = room.answer(newcomer, EVENT, 0, "en")
+        assert out["advanced"] and room.world.turn == 1 and not room.playing
+        assert choice_log(room.world) == [(1, "KOR", EVENT, 0)]
+        assert room.world.countries["KOR"].policy.foundry_subsidy == pytest.approx(0.2)
+        assert room.tables[0].submissions == {}
+        assert check(room.folder / GAME_FILE).diverged is None
+    finally:
+        room.close()
+
+
+def test_a_seat_freed_while_its_question_waits_survives_a_restart(tmp_path):
+    room, tokens = korea_asked_with_japan_free(tmp_path)
+    try:
+        room.free_seat("KOR")
+        refused(lambda: room.seat_of(tokens["KOR"]), 403, "token")
+        refused(lambda: room.answer(tokens["KOR"], EVENT, 0, "en"), 403, "token")
+        assert room.playing and room.world.question.chooser == "KOR", "the question waits for Korea's next student"
+        room.move_seat("USA", "KOR")  # the teacher puts the US team at Korea's desk
+        assert room.desk(*room.seat_of(tokens["USA"]), "en")["question"]["id"] == EVENT
+    finally:
+        room.close()
+
+    resumed = Room.open(tmp_path / "room")  # the server restarted mid-question
+    try:
+        assert resumed.playing and resumed.world.question.chooser == "KOR", "the room is where it was"
+        assert resumed.tables[0].seats["USA"] is None and resumed.seat_of(tokens["USA"])[1] == "KOR"
+        refused(lambda: resumed.seat_of(tokens["KOR"]), 403, "token")
+        assert resumed.desk(*resumed.seat_of(tokens["USA"]), "en")["question"]["id"] == EVENT
+        resumed.answer(tokens["USA"], EVENT, 1, "en")
+        assert resumed.world.turn == 1 and not resumed.playing
+        assert choice_log(resumed.world) == [(1, "KOR", EVENT, 1)]
+        log = resumed.world.governance.log
+        korea = [e["action"] for e in log if e["country"] == "KOR" and e["source"] == "controller" and e.get("action")]
+        assert korea and all(e["kind"] == "foundry_subsidy" for e in korea), "Korea's submission was played"
+        assert not [e for e in log if e["country"] == "USA" and e["source"] == "controller" and e.get("action")]
+        assert check(resumed.folder / GAME_FILE).diverged is None
+    finally:
+        resumed.close()

@@ -171,7 +171,8 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
 
     @guarded(schemas.Why)
     def why(m: schemas.Why, lang: str) -> dict:
-        return room.component_why(*room.seat_of(m.token), m.component, lang)
+        return room.ask_why(*room.seat_of(m.token), lang, component=m.component, market=m.market, firm=m.firm,
+                            price=m.price)
 
     @guarded(schemas.Preview)
     def preview(m: schemas.Preview, lang: str) -> dict:

@@ -24,7 +24,10 @@ awaited, taking for each its team's standing answer or the choice that changes l
 Persistence, after every change: `room.json` (seats as token hashes, this quarter's
 submissions, switches, messages) and, after every quarter, each world's save (`game.json`,
 `game-2.json`, ...: the normal save, game/saves.py, which `report`, `replay` and the desktop
-game open). A restart loads the saves (re-played and checked turn by turn) and the room file.
+game open). A restart loads the saves (re-played and checked turn by turn) and the room file;
+a quarter that waited at a question is opened again as it was opened (the teams it was played
+for as people are in the room file while it is open), so the teacher may free or move seats
+while a question waits and a restart still plays the same quarter.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ from game.saves import SaveError, document, write_save, write_text_atomically
 from game.scenario import load_scenario
 from game.score import breakdown, component_id, grade
 from game.session import Session
-from game.text import quarter_name, tr
-from game.why import change, component_key, event_prefix, explain, fmt, series
+from game.text import korean_number, quarter_name, tr
+from game.why import MARKET_INDICATOR, PRICE_MARKET, change, component_key, event_prefix, explain, fmt, series
+from game.why import label as why_label
 
 ROOM_FILE = "room.json"
 GAME_FILE = "game.json"  # the first world's save; game-2.json, ... for the others
@@ -63,6 +67,7 @@ MAX_WORLDS = 8
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 MAX_MESSAGES = 20
 MAX_TEACHER_TOKENS = 20
+MARKET_OF_KIND = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
 MAX_TEAMMATES = 8  # students watching one seat besides the one who submits
 ANSWER_SECONDS = 90  # with a decision timer on, a question waits this long (at most the timer) for its answer
 
@@ -121,6 +126,7 @@ class TableRecord(_Strict):
     seats: dict[str, SeatRecord | None]
     submissions: dict[str, Submission] = {}
     answers: dict[str, dict[str, int]] = {}  # team -> event id -> the choice it will take if the event fires
+    live: list[str] | None = None  # a quarter open at a question: the teams that play it as people (no stand-in)
 
 
 class RoomFile(_Strict):
@@ -165,6 +171,7 @@ class Table:
     answers: dict[str, dict[str, int]] = field(default_factory=dict)  # standing answers to events, by team
     ai: dict = field(default_factory=dict)  # an empty seat's stand-in, made when first needed
     outlook: tuple | None = None  # (turn, event id, outlooks) of the question waiting: judged once, on a fork
+    live: list[str] | None = None  # while a quarter is open: the teams it is played for as people (no stand-in)
 
     @property
     def world(self) -> World:
@@ -177,7 +184,8 @@ class Table:
     def record(self) -> TableRecord:
         return TableRecord(seats={c: SeatRecord(token=s.token, name=s.name, lang=s.lang, viewers=s.viewers)
                                   if s else None for c, s in self.seats.items()},
-                           submissions=self.submissions, answers=self.answers)
+                           submissions=self.submissions, answers=self.answers,
+                           live=self.live if self.world.in_turn else None)
 
 
 class LoggedTeam(Controller):
@@ -244,7 +252,8 @@ def _load_table(folder: Path, index: int, data: RoomFile, record: TableRecord) -
                  seats={c: Seat(s.token, s.name, s.lang, list(s.viewers)) if s else None
                         for c, s in record.seats.items()},
                  submissions={c: s for c, s in record.submissions.items() if s.turn == data.turn and c in data.teams},
-                 answers={c: dict(a) for c, a in record.answers.items() if c in data.teams})
+                 answers={c: dict(a) for c, a in record.answers.items() if c in data.teams},
+                 live=[c for c in record.live if c in data.teams] if record.live is not None else None)
 
 
 @dataclass
@@ -328,12 +337,24 @@ class Room:
             for table in tables:
                 table.session.close()
             raise
-        return cls(folder=folder, tables=tables, code=data.code, pin=data.pin, scenario_name=data.scenario,
+        room = cls(folder=folder, tables=tables, code=data.code, pin=data.pin, scenario_name=data.scenario,
                    seed=data.seed, teams=tuple(data.teams), lang=lang or data.lang,
                    teacher_tokens=list(data.teacher_tokens), paused=data.paused, scores_hidden=data.scores_hidden,
                    auto_advance=data.auto_advance, absent_ai=data.absent_ai, messages=list(data.messages),
                    timer=data.timer,
                    deadline=data.deadline, paused_left=data.paused_left, resumed=True)
+        if any(t.live is not None for t in tables):
+            # The server stopped while the quarter waited at a question: the saves hold the quarter
+            # before it, so it is opened again as it was opened (the same teams as people, their
+            # submissions and answers, whoever sits where now) and waits at the same question.
+            try:
+                room._start_quarter(again=True)
+                if not room.questions():  # every question answered before the stop: it closes now
+                    room._close_quarter()
+            except BaseException:
+                room.close()
+                raise
+        return room
 
     def save(self, game: bool = False) -> None:
         """The room file (always) and every world's save (`game`: after a quarter), each written
@@ -523,31 +544,72 @@ class Room:
         rule = spec.for_country(code) if spec is not None else None
         if rule is None or component not in {component_id(c) for c in rule.components}:
             raise RoomError(404, "component", component=component[:64])
-        key = component_key(code, component)
-        values = series(world, key)
         label = next(row["label"] for row in self.components(table, code, lang) if row["id"] == component)
-        now = str(tr("ui.why.now", lang)).format(value=fmt(key, values[-1], lang) if values else "-")
-        since = str(tr("ui.why.since", lang)).format(date=quarter_name(world.start, lang),
-                                                     change=change(key, values[0], values[-1], lang)) \
-            if len(values) >= 2 else ""
-        turns = []
-        for t in explain(world, key)[:quarters]:
-            delta = change(key, t["before"], t["after"], lang)
-            moved = bool(delta) and not delta.startswith("±")
-            causes = []
-            for cause in t["causes"][:10]:
-                text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
-                if cause["source"] == "event":  # the tag says it already
-                    text = text.removeprefix(event_prefix(lang))
-                causes.append({"source": cause["source"], "tag": str(tr(f"ui.why.source.{cause['source']}", lang)),
-                               "text": text})
-            turns.append({"date": quarter_name(world.start + t["turn"] - 1, lang),
-                          "before": fmt(key, t["before"], lang), "after": fmt(key, t["after"], lang),
-                          "change": delta, "direction": (1 if t["after"] > t["before"] else -1) if moved else 0,
-                          "causes": causes})
-        return {"component": component, "label": label, "title": f"{tr('ui.why.title', lang)} {label}",
-                "now": now, "since": since, "legend": str(tr("ui.why.legend", lang)),
-                "nothing": str(tr("ui.why.nothing", lang)), "turns": turns}
+        return {"component": component, **why_answer(world, component_key(code, component), label, lang, quarters)}
+
+    def ask_why(self, table: Table, code: str, lang: str, component: str | None = None, market: str | None = None,
+                firm: str | None = None, price: str | None = None) -> dict:
+        """Why? from a desk, for one thing: a component of the team's own objective
+        (`component_why`), a firm's share of a market (`market` and `firm`), or a market price
+        (`price`). Refused, with nothing changed, for none or several, an unknown market, a firm
+        that does not sell in that market, an unknown price."""
+        asked = [component is not None, market is not None or firm is not None, price is not None]
+        if sum(asked) != 1 or (asked[1] and (market is None or firm is None)):
+            raise RoomError(422, "why_what")
+        if component is not None:
+            return self.component_why(table, code, component, lang)
+        return self.market_why(table, lang, market=market, firm=firm, price=price)
+
+    def market_why(self, table: Table, lang: str, market: str | None = None, firm: str | None = None,
+                   price: str | None = None, quarters: int = 4) -> dict:
+        """Why a firm's share of a market or a market price moved: game/why.py's answer for
+        `share:<market>:<firm>` or `price:<good>`, the one the desktop's Why? panel shows for a
+        firm on the map or a line of its charts, laid out as `component_why`. Any firm and price
+        of the world (they are public on the map); the scores need not be shown."""
+        world = table.world
+        if price is not None:
+            if price not in PRICE_MARKET:
+                raise RoomError(404, "price", price=price[:24])
+            key = f"price:{price}"
+            found = {"price": price}
+        else:
+            if market not in MARKET_INDICATOR:
+                raise RoomError(404, "market", market=(market or "")[:24])
+            agent = world.by_name.get(firm or "")
+            if agent is None or MARKET_OF_KIND.get(agent.kind) != market:
+                raise RoomError(404, "firm", firm=(firm or "")[:64], market=str(tr(f"web.market.{market}", lang)))
+            key = f"share:{market}:{firm}"
+            found = {"market": market, "firm": firm}
+        answer = why_answer(world, key, str(why_label(world, key, lang)), lang, quarters)
+        if price is not None and len(world.history):
+            answer["now"] = str(tr("ui.why.now", lang)).format(
+                value=price_text(price, world.history[-1]["prices"].get(price, 0.0), lang))
+        return {**found, **answer}
+
+    def markets(self, table: Table, code: str, lang: str) -> dict:
+        """What a desk offers to ask Why? about: each market's firms by their share after the
+        last quarter (the team's own country's firms marked; firms without a share left out
+        unless they are the team's), and the three prices with their units. Empty before the
+        first quarter."""
+        world = table.world
+        if not len(world.history):
+            return {"markets": [], "prices": []}
+        last = world.history[-1]
+        markets = []
+        for market in MARKET_INDICATOR:
+            firms = []
+            for name, share in sorted(last["shares"].get(market, {}).items(), key=lambda kv: -kv[1]):
+                agent = world.by_name.get(name)
+                if agent is None or MARKET_OF_KIND.get(agent.kind) != market:
+                    continue
+                home = agent.country == code
+                if share >= 0.005 or home:
+                    firms.append({"firm": name, "name": agent.name_ko if lang == "ko" else name,
+                                  "share": fmt(f"share:{market}:{name}", share, lang), "home": home})
+            markets.append({"market": market, "label": str(tr(f"ui.chart.market.{market}", lang)), "firms": firms})
+        prices = [{"price": good, "label": str(tr(f"ui.chart.price.{good}", lang)),
+                   "value": price_text(good, last["prices"].get(good, 0.0), lang)} for good in PRICE_MARKET]
+        return {"markets": markets, "prices": prices}
 
     def map_of(self, world: int, lang: str) -> dict:
         """The world map of one world after its last quarter (game/mapdata.py: the desktop map's
@@ -587,6 +649,7 @@ class Room:
             [round(float(b[code]), 1) for b in self.no_action_scores()[:self.turn]],
             "components": [] if hidden else self.components(table, code, lang),
             "why": [] if hidden else self.why(table, code, lang),
+            **self.markets(table, code, lang),
             "choices": self.choices(table, code, lang),
             "question": self.question_for(table, code, lang), "asking": self.asking(table, lang),
             "playing": self.playing,
@@ -765,12 +828,18 @@ class Room:
             return
         self._close_quarter()
 
-    def _start_quarter(self) -> None:
+    def _start_quarter(self, again: bool = False) -> None:
         """Every world's quarter opened, up to its policy phase or to a question a seated team
-        answers live (its standing answers are its script: taken without asking)."""
+        answers live (its standing answers are its script: taken without asking). Who plays as
+        a person is fixed for the quarter (`Table.live`, kept in the room file while it waits at a
+        question): a seat freed or moved meanwhile does not change how the quarter is played, so
+        a restart (`again`: the room file's teams) opens it again exactly as it was opened."""
         for table in self.tables:
+            if not again or table.live is None:
+                table.live = [c for c in table.session.players
+                              if table.seats.get(c) is not None and not (self.absent_ai and c not in table.submissions)]
             for code, player in table.session.players.items():
-                if table.seats.get(code) is None or (self.absent_ai and code not in table.submissions):
+                if code not in table.live:
                     if code not in table.ai:
                         table.ai[code] = make_controller(code, "default")
                     player.stand_in, player.script = table.ai[code], {}
@@ -787,6 +856,7 @@ class Room:
                 table.session.finish_turn()
             table.submissions = {}
             table.outlook = None
+            table.live = None
         self.deadline = time.time() + self.timer if self.timer and not self.world.finished else None
         self.save(game=True)
 
@@ -911,6 +981,7 @@ class Room:
             table.submissions = {}
             table.ai = {}
             table.outlook = None
+            table.live = None
         for pattern in ("debrief-*.html", "team-*.html"):  # written for the term as it was played
             for stale in self.folder.glob(pattern):
                 stale.unlink(missing_ok=True)
@@ -922,31 +993,36 @@ class Room:
 
     def free_seat(self, team: str, world: int = 0) -> None:
         """The teacher frees a seat: its tokens stop working, its submission is dropped, and
-        its country's AI plays it until someone joins."""
+        its country's AI plays it until someone joins. While a quarter waits at a question the
+        quarter is played as it was opened: the team's submission is already in it (kept until
+        it closes, so a restart plays it again the same), and a question to the team waits for
+        whoever sits there next (or the teacher goes on without it)."""
         table = self.table(world)
         if team not in table.seats:
             raise RoomError(404, "team", team=team)
-        if self.playing:  # its question may be waiting: the quarter is finished first (End Quarter)
-            raise RoomError(409, "asking")
         table.seats[team] = None
-        table.submissions.pop(team, None)
+        if not self.playing:
+            table.submissions.pop(team, None)
         self.save()
         self.maybe_advance()
 
     def move_seat(self, team: str, to: str, world: int = 0, to_world: int | None = None) -> None:
-        """The teacher moves a seated team (its tokens follow) to a free seat, in its world or another."""
+        """The teacher moves a seated team (its tokens follow) to a free seat, in its world or
+        another. While a quarter waits at a question, the quarter is played as it was opened
+        (`free_seat`): the team's submission stays with the country it was made for, a question
+        to that country waits for its next holder, and the team sees its new seat's question, if
+        one waits for it."""
         source, target = self.table(world), self.table(world if to_world is None else to_world)
         for table, code in ((source, team), (target, to)):
             if code not in table.seats:
                 raise RoomError(404, "team", team=code)
-        if self.playing:
-            raise RoomError(409, "asking")
         if source.seats[team] is None:
             raise RoomError(409, "seat_empty", team=team)
         if target.seats[to] is not None:
             raise RoomError(409, "seat_taken", team=to)
         target.seats[to], source.seats[team] = source.seats[team], None
-        source.submissions.pop(team, None)
+        if not self.playing:
+            source.submissions.pop(team, None)
         self.save()
 
     def broadcast(self, text: str) -> None:
@@ -1088,6 +1164,67 @@ def turning_points(world, code: str, lang: str, n: int = 2) -> list[dict]:
     moves = sorted(((abs(series[i] - series[i - 1]), i) for i in range(1, len(series))), reverse=True)[:n]
     return [{"date": quarter_name(world.start + i, lang), "change": round(series[i] - series[i - 1], 1)}
             for i in sorted(i for size, i in moves if size >= 0.05)]
+
+
+PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000}  # the model's price units in dollars
+
+
+def price_text(good: str, value: float, lang: str) -> str:
+    """A market price with its unit: in English as the desktop's charts write it (14.69 US$
+    k/wafer); in Korean in dollars counted in Korean units (1만 4,690 달러/웨이퍼), never a
+    fraction of a unit word."""
+    if lang == "ko":
+        return f"{_dollars(good, value)} {tr(f'web.price_unit.{good}', lang)}"
+    return f"{value:,.2f} {tr(f'ui.charts.price_unit.{good}', lang)}"
+
+
+def _dollars(good: str, value: float) -> str:
+    dollars = abs(value) * PRICE_DOLLARS[good]
+    return korean_number(dollars, 2 if dollars < 100 else 0)
+
+
+def _value(key: str, value: float | None, lang: str) -> str:
+    """game/why.py's `fmt`, except a price in Korean: dollars in Korean units, as `price_text`."""
+    if lang == "ko" and key.startswith("price:") and value is not None:
+        return _dollars(key.removeprefix("price:"), value)
+    return fmt(key, value, lang)
+
+
+def _change(key: str, before: float | None, after: float, lang: str) -> str:
+    """game/why.py's `change`, except a price in Korean (in dollars, as `_value`)."""
+    if lang == "ko" and key.startswith("price:") and before is not None:
+        text = _dollars(key.removeprefix("price:"), after - before)
+        return "±0" if text.strip("0.,") == "" else ("+" if after >= before else "-") + text
+    return change(key, before, after, lang)
+
+
+def why_answer(world, key: str, label: str, lang: str, quarters: int = 4) -> dict:
+    """game/why.py's answer for `key`, as the desktop's Why? panel lays it out (game/ui/whypanel.py):
+    the value now and since the start, then the last `quarters` quarters in which something could
+    have moved it, each with the value before and after and the cause-log lines, tagged lever,
+    event or market."""
+    values = series(world, key)
+    now = str(tr("ui.why.now", lang)).format(value=_value(key, values[-1], lang) if values else "-")
+    since = str(tr("ui.why.since", lang)).format(date=quarter_name(world.start, lang),
+                                                 change=_change(key, values[0], values[-1], lang)) \
+        if len(values) >= 2 else ""
+    turns = []
+    for t in explain(world, key)[:quarters]:
+        delta = _change(key, t["before"], t["after"], lang)
+        moved = bool(delta) and not delta.startswith("±")
+        causes = []
+        for cause in t["causes"][:10]:
+            text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
+            if cause["source"] == "event":  # the tag says it already
+                text = text.removeprefix(event_prefix(lang))
+            causes.append({"source": cause["source"], "tag": str(tr(f"ui.why.source.{cause['source']}", lang)),
+                           "text": text})
+        turns.append({"date": quarter_name(world.start + t["turn"] - 1, lang),
+                      "before": _value(key, t["before"], lang), "after": _value(key, t["after"], lang),
+                      "change": delta, "direction": (1 if t["after"] > t["before"] else -1) if moved else 0,
+                      "causes": causes})
+    return {"label": label, "title": f"{tr('ui.why.title', lang)} {label}", "now": now, "since": since,
+            "legend": str(tr("ui.why.legend", lang)), "nothing": str(tr("ui.why.nothing", lang)), "turns": turns}
 
 
 def _restore(mapping: dict, key, value) -> None:

@@ -18,6 +18,7 @@ Values = Annotated[dict[LeverKey, LeverValue], Field(max_length=64)]
 Turn = Annotated[int, Field(ge=0, le=10_000)]
 World = Annotated[int, Field(ge=0, le=7)]  # 0-based; pages say "World 1"
 
+FIRM = r"^[^\x00-\x1f\x7f<>{}]+$"  # a firm's name as the model spells it ("ASE/SPIL & Amkor"), no markup
 MAX_BODY = 16 * 1024  # bytes: a full desk is under 2 kB
 
 
@@ -43,10 +44,15 @@ class Seat(Message):
 
 
 class Why(Message):
-    """A team asks why one component of its own objective moved (its `component_id`)."""
+    """A team asks why one thing moved: a component of its own objective (its `component_id`), a
+    firm's share of a market (`market` and `firm`, the firm's name as the model spells it), or a
+    market price (`price`). Exactly one (the room says so in the reader's language)."""
 
     token: Token
-    component: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")]
+    component: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")] | None = None
+    market: Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=r"^[a-z_]+$")] | None = None
+    firm: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=FIRM)] | None = None
+    price: Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=r"^[a-z_]+$")] | None = None
 
 
 class Preview(Message):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import socket
+import ssl
 from pathlib import Path
 
 import starlette  # noqa: F401  (the extra's presence is checked by importing this module)
@@ -51,6 +52,36 @@ def check_port(host: str, port: int) -> None:
             raise ServeError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
 
 
+def check_tls(certfile: Path | None, keyfile: Path | None) -> None:
+    """Refuse, before anything is started or written, a certificate and key uvicorn could not serve
+    HTTPS with: one without the other, a missing or unreadable file, a file that is not PEM, a key
+    that does not match the certificate, a key with a passphrase (the server would stop to ask)."""
+    if certfile is None and keyfile is None:
+        return
+    if certfile is None or keyfile is None:
+        raise ServeError("--certfile and --keyfile go together: give both, the certificate (PEM) and its "
+                         "private key (PEM, without a passphrase)")
+    for flag, path in (("--certfile", certfile), ("--keyfile", keyfile)):
+        if not path.is_file():
+            raise ServeError(f"{flag} {path}: no such file")
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            raise ServeError(f"{flag} {path}: cannot read it ({exc.strerror or exc})") from None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+
+    def no_passphrase() -> bytes:
+        raise ServeError(f"--keyfile {keyfile}: the key has a passphrase; give the key without one "
+                         f"(e.g. openssl pkey -in {keyfile.name} -out key-plain.pem)")
+
+    try:
+        context.load_cert_chain(certfile, keyfile, password=no_passphrase)
+    except ssl.SSLError as exc:
+        reason = "the key does not belong to the certificate" if "KEY_VALUES_MISMATCH" in str(exc) \
+            else f"not a PEM certificate and its private key ({exc.reason or exc})"
+        raise ServeError(f"--certfile {certfile} --keyfile {keyfile}: {reason}") from None
+
+
 def banner(room: Room, address: str, host: str) -> str:
     lines = [
         "Team Korea: AI Chip Conductor - classroom" + (" (resumed)" if room.resumed else ""),
@@ -80,9 +111,13 @@ def banner(room: Room, address: str, host: str) -> str:
 
 
 def serve(scenario: str | None, teams: tuple[str, ...] | None, host: str, port: int, seed: int | None,
-          lang: str | None, room_dir: Path, worlds: int | None = None) -> None:
+          lang: str | None, room_dir: Path, worlds: int | None = None, certfile: Path | None = None,
+          keyfile: Path | None = None) -> None:
+    """Open (or resume) the room and serve it until Ctrl-C; with `certfile` and `keyfile` (the
+    teacher's own certificate and key, PEM), over HTTPS (uvicorn's TLS: nothing is downloaded)."""
     if room_dir.exists() and not room_dir.is_dir():
         raise ServeError(f"--room-dir {room_dir}: exists and is not a folder")
+    check_tls(certfile, keyfile)
     check_port(host, port)
     try:
         room = Room.open(room_dir, scenario=scenario, teams=teams, seed=seed, lang=lang, worlds=worlds)
@@ -91,11 +126,13 @@ def serve(scenario: str | None, teams: tuple[str, ...] | None, host: str, port: 
     except OSError as exc:
         raise ServeError(f"--room-dir {room_dir}: cannot write there ({exc.strerror or exc})") from None
     shown = lan_address() if host in ("0.0.0.0", "::") else host
-    address = f"http://{shown}:{port}/" if ":" not in shown else f"http://[{shown}]:{port}/"
+    scheme = "https" if certfile else "http"
+    address = f"{scheme}://{shown}:{port}/" if ":" not in shown else f"{scheme}://[{shown}]:{port}/"
     try:
         app = create_app(room, address)
         print(banner(room, address, host), flush=True)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        tls = {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, **tls)
         uvicorn.Server(config).run()
     finally:
         room.close()

@@ -150,11 +150,11 @@ function resultsTable(results) {
        el("th", {}, C.t("turning"))),
     results.rows.map(r => el("tr", {"data-team": r.code, "data-world": r.world},
       several ? el("td", {class: "muted"}, C.worldName(r.world, results.worlds)) : "",
-      el("td", {}, r.country), el("td", {class: "muted"}, r.team || "AI"), el("td", {class: "num"}, C.score(r.start)),
+      el("td", {class: "country"}, r.country), el("td", {class: "muted team"}, r.team || "AI"), el("td", {class: "num"}, C.score(r.start)),
       el("td", {class: "num"}, C.score(r.score)), el("td", {class: "num"}, C.score(r.no_action)),
       el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + C.score(r.gain)),
       el("td", {class: "num " + (r.own >= 0 ? "ok" : "error")}, (r.own >= 0 ? "+" : "") + C.score(r.own)),
       el("td", {}, r.grade),
-      el("td", {class: "muted"}, (r.turning || []).map(t => t.date + " " + (t.change >= 0 ? "+" : "") + t.change.toFixed(1))
-                                                   .join(", ")))));
+      el("td", {class: "muted turning"}, (r.turning || []).map((t, i) => [i ? el("span", {class: "sep"}, ", ") : "",
+        el("span", {class: "turn"}, t.date + " " + (t.change >= 0 ? "+" : "") + t.change.toFixed(1))]).flat()))));
 }

@@ -57,11 +57,60 @@ async function refresh() {
   if (s.finished) {
     const res = await C.get("/api/results");
     if (res.ok) {
-      document.getElementById("results-table").replaceChildren(resultsTable(res.data));
+      board = res.data;
       document.getElementById("results").classList.remove("hidden");
+      fitResults();
     }
   }
 }
+
+// At the end of the term the results board is the whole screen, nothing to scroll: the rows in
+// one table, or split into two or three side by side, in the largest type that fits (the layout
+// with the larger type wins; every row of a big class stays on the screen).
+let board = null;
+const TYPE = {largest: 30, smallest: 10};
+
+function fitResults() {
+  if (!board) return;
+  TYPE.largest = Math.round(Math.max(24, innerHeight / 27));  // 40 px on a 1080-line projector
+  const box = document.getElementById("results-table");
+  const fits = () => {
+    const style = getComputedStyle(box);  // the board may grow to the bottom of its section
+    const bottom = box.parentElement.getBoundingClientRect().bottom - parseFloat(style.paddingBottom) -
+      parseFloat(style.borderBottomWidth);
+    return [...box.children].every(part => {
+      const table = part.firstChild.getBoundingClientRect();
+      return table.bottom <= bottom + 1 && table.width <= part.clientWidth + 1;
+    });
+  };
+  const lay = columns => {
+    const per = Math.ceil(board.rows.length / columns);
+    box.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
+    box.replaceChildren(...[...Array(columns).keys()].map(i => el("div", {class: "part"},
+      resultsTable({...board, rows: board.rows.slice(i * per, (i + 1) * per)}))));
+  };
+  const largest = columns => {  // the largest type (px) at which `columns` tables fit, or 0
+    lay(columns);
+    let low = TYPE.smallest - 1, high = TYPE.largest;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      box.style.fontSize = mid + "px";
+      if (fits()) low = mid; else high = mid - 1;
+    }
+    return low >= TYPE.smallest ? low : 0;
+  };
+  let best = {columns: 1, size: largest(1)};
+  for (const columns of [2, 3]) {
+    if (board.rows.length < columns * 4 || best.size >= 20) break;
+    const size = largest(columns);
+    if (size > best.size) best = {columns, size};
+  }
+  lay(best.columns);
+  box.style.fontSize = (best.size || TYPE.smallest) + "px";
+  box.dataset.columns = best.columns;
+  box.dataset.type = best.size || TYPE.smallest;
+}
+window.addEventListener("resize", fitResults);
 
 // A card's line fills the room the card has (the projector's cards shrink with 8 teams).
 function stretch(svg) {

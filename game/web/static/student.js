@@ -227,6 +227,7 @@ function render(keepLevers) {
   document.getElementById("why").replaceChildren(...d.why.map(w => el("div", {},
     el("div", {class: "note"}, w.date + ": " + (w.before === null ? "" : C.score(w.before) + " → ") + C.score(w.after)),
     el("ul", {class: "plain"}, w.causes.map(c => el("li", {}, c))))));
+  renderMarkets(d);
   document.getElementById("news").replaceChildren(
     ...(d.news.length ? d.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
   document.getElementById("verdicts-title").classList.toggle("hidden", !d.verdicts.length);
@@ -244,12 +245,17 @@ async function openWhy(component) {
   if (!r.ok) { box.replaceChildren(el("p", {class: "error"}, r.data.error)); box.classList.remove("hidden"); return; }
   whyShown = component;
   whyRead = desk.turn + C.lang;
-  const w = r.data;
   document.querySelectorAll("#objective tr").forEach(tr => tr.classList.toggle("open", tr.dataset.component === component));
   box.dataset.component = component;
+  showWhy(box, r.data, closeWhy);
+}
+
+// The answer laid out as the desktop's Why? panel: title, now and since, then each quarter
+// that moved it with its causes (the same for a component, a firm's share and a price).
+function showWhy(box, w, close) {
   box.replaceChildren(
     el("div", {class: "why-head"}, el("b", {}, w.title),
-       el("button", {class: "small", onclick: closeWhy}, C.t("close"))),
+       el("button", {class: "small", onclick: close}, C.t("close"))),
     el("div", {}, [w.now, w.since].filter(x => x).join(" · ")), el("p", {class: "note"}, w.legend),
     w.turns.length ? "" : el("p", {class: "note"}, w.nothing),
     ...w.turns.map(t => el("div", {class: "why-turn"},
@@ -258,6 +264,48 @@ async function openWhy(component) {
       el("ul", {class: "plain"}, t.causes.map(c => el("li", {class: "cause " + c.source},
         el("span", {class: "tag"}, "[" + c.tag + "]"), " ", c.text))))));
   box.classList.remove("hidden");
+}
+
+// Why? for a firm's share of a market or a market price (game/why.py through /api/why, the
+// desktop's Why? for a firm on its map or a line of its charts): each market's firms by share,
+// the team's own country's in bold, and the prices; a click opens the answer under them.
+let marketShown = null, marketRead = null;  // the thing asked ({market, firm} or {price}), and when
+
+function renderMarkets(d) {
+  document.getElementById("markets-panel").classList.toggle("hidden", !d.markets.length);
+  const ask = (what, label) => el("button", {class: "small" + (JSON.stringify(what) === JSON.stringify(marketShown)
+    ? " chosen" : ""), "data-why": JSON.stringify(what), onclick: () => openMarketWhy(what)}, label);
+  document.getElementById("markets").replaceChildren(
+    ...d.markets.map(m => el("tr", {"data-market": m.market}, el("td", {}, m.label),
+      el("td", {}, el("div", {class: "buttons"}, m.firms.map(f =>
+        ask({market: m.market, firm: f.firm}, f.home ? el("b", {}, f.name + " " + f.share) : f.name + " " + f.share)))))),
+    ...(d.prices.length ? [el("tr", {}, el("td", {}, C.t("prices")), el("td", {}, el("div", {class: "buttons"},
+      d.prices.map(p => ask({price: p.price}, p.label + " " + p.value)))))] : []));
+  if (marketShown && marketRead !== d.turn + C.lang) openMarketWhy(marketShown);  // a new quarter or language
+}
+
+async function openMarketWhy(what) {
+  const r = await C.post("/api/why", Object.assign({token: seat.token}, what));
+  const box = document.getElementById("market-why");
+  if (!r.ok) {
+    marketShown = null;
+    box.replaceChildren(el("p", {class: "error"}, r.data.error));
+    box.classList.remove("hidden");
+    return;
+  }
+  marketShown = what;
+  marketRead = desk.turn + C.lang;
+  document.querySelectorAll("#markets button[data-why]").forEach(b =>
+    b.classList.toggle("chosen", b.dataset.why === JSON.stringify(what)));
+  showWhy(box, r.data, closeMarketWhy);
+}
+
+function closeMarketWhy() {
+  marketShown = null;
+  const box = document.getElementById("market-why");
+  box.replaceChildren();
+  box.classList.add("hidden");
+  document.querySelectorAll("#markets button.chosen").forEach(b => b.classList.remove("chosen"));
 }
 
 function closeWhy() {
