@@ -184,6 +184,10 @@ def test_the_end_of_term_board_debrief_and_save(client, room):
     assert debrief.status_code == 200 and "<html" in debrief.text[:500].lower()
     assert (room.folder / "debrief-en-world1.html").exists()  # written once, then served
     assert client.get("/results/debrief.html?lang=en&world=2").status_code == 404
+    usa = client.get("/results/debrief.html?lang=en&team=USA")  # a team's whole debrief, its own objective
+    assert usa.status_code == 200 and "Lead in AI chips" in usa.text and usa.text != debrief.text
+    assert (room.folder / "debrief-USA-en-world1.html").exists()
+    assert client.get("/results/debrief.html?lang=en&team=XYZ").status_code == 404
     team = client.get("/results/team.html?lang=ko&team=USA")  # a team's one printed page, its own objective
     assert team.status_code == 200 and "모둠 요약" in team.text and "AI 칩 주도권" in team.text
     assert client.get("/results/team.html?lang=ko&team=XYZ").status_code == 404

@@ -196,7 +196,13 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         expect(korea.locator("#results")).to_be_visible(timeout=WAIT)
         expect(screen.locator("#results")).to_be_visible(timeout=WAIT)
         screen.screenshot(path=str(folder / "results-ko.png"), full_page=True)
+        links = teacher.locator("#results-table tr[data-team] td.country a")  # every team's own debrief
+        expect(links).to_have_count(3)
+        assert all(f"team={code}" in (links.nth(i).get_attribute("href") or "")
+                   for i, code in enumerate(teacher.eval_on_selector_all(
+                       "#results-table tr[data-team]", "rows => rows.map(r => r.dataset.team)")))
         link = korea.locator("#debrief").get_attribute("href")
+        assert "team=KOR" in link  # the student's debrief is its own team's
         debrief = korea.context.new_page()
         debrief.goto(url + link.lstrip("/"), timeout=60_000)
         assert re.search("디브리핑|Debrief", debrief.content())

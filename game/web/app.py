@@ -311,18 +311,24 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         return FileResponse(out, media_type="text/html; charset=utf-8")
 
     async def debrief(request: Request) -> Response:
-        """A world's debrief (game/report: written once at the end of the term, then kept)."""
+        """A world's debrief (game/report: written once at the end of the term, then kept): for
+        the team named (?team=CODE: its own objective and its own no-action game, as `report
+        --team`), else for the room's first team; every team's result in a table either way."""
         lang = report_lang(request, "both")
         index = world_asked(request)
         if isinstance(index, Response):
             return index
+        team = request.query_params.get("team")
+        if team is not None and team not in room.world.countries:
+            return error(404, "team", lang_of(request), team=team[:8])
 
         def write(out) -> None:
             from game.report.debrief import write_report  # matplotlib: loaded when first asked for
 
-            write_report(room.tables[index].world, room.scenario_name, out, lang)
+            write_report(room.tables[index].world, room.scenario_name, out, lang, team=team)
 
-        return await written_once(room.folder / f"debrief-{lang}-world{index + 1}.html", write)
+        name = f"debrief-{team}-{lang}" if team else f"debrief-{lang}"
+        return await written_once(room.folder / f"{name}-world{index + 1}.html", write)
 
     async def team_page(request: Request) -> Response:
         """A team's one printed page (game/report/onepage.py): its score against its own

@@ -139,7 +139,8 @@ const Classroom = {
   },
 };
 
-function resultsTable(results) {
+// `linkOf(row)`, if given, makes each country a link (the teacher's page: each team's own debrief).
+function resultsTable(results, linkOf) {
   const C = Classroom, el = C.el.bind(C);
   const several = results.worlds > 1;
   return el("table", {},
@@ -150,7 +151,7 @@ function resultsTable(results) {
        el("th", {}, C.t("turning"))),
     results.rows.map(r => el("tr", {"data-team": r.code, "data-world": r.world},
       several ? el("td", {class: "muted"}, C.worldName(r.world, results.worlds)) : "",
-      el("td", {class: "country"}, r.country), el("td", {class: "muted team"}, r.team || "AI"), el("td", {class: "num"}, C.score(r.start)),
+      el("td", {class: "country"}, linkOf ? el("a", {href: linkOf(r), target: "_blank"}, r.country) : r.country), el("td", {class: "muted team"}, r.team || "AI"), el("td", {class: "num"}, C.score(r.start)),
       el("td", {class: "num"}, C.score(r.score)), el("td", {class: "num"}, C.score(r.no_action)),
       el("td", {class: "num " + (r.gain >= 0 ? "ok" : "error")}, (r.gain >= 0 ? "+" : "") + C.score(r.gain)),
       el("td", {class: "num " + (r.own >= 0 ? "ok" : "error")}, (r.own >= 0 ? "+" : "") + C.score(r.own)),

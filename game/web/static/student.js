@@ -320,7 +320,8 @@ async function showResults() {
   const r = await C.get("/api/results");
   if (!r.ok) return;
   document.getElementById("results-table").replaceChildren(resultsTable(r.data));
-  document.getElementById("debrief").href = `/results/debrief.html?lang=${C.lang}&world=${desk.world + 1}`;
+  document.getElementById("debrief").href =
+    `/results/debrief.html?lang=${C.lang}&world=${desk.world + 1}&team=${encodeURIComponent(desk.team)}`;
   document.getElementById("team-page").href =
     `/results/team.html?lang=${C.lang}&world=${desk.world + 1}&team=${encodeURIComponent(desk.team)}`;
   document.getElementById("results").classList.remove("hidden");

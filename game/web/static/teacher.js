@@ -98,7 +98,8 @@ async function refresh() {
   if (state.finished) {
     const res = await C.get("/api/results");
     if (res.ok) {
-      document.getElementById("results-table").replaceChildren(resultsTable(res.data));
+      document.getElementById("results-table").replaceChildren(resultsTable(res.data, r =>
+        `/results/debrief.html?lang=${C.lang}&world=${r.world + 1}&team=${encodeURIComponent(r.code)}`));
       document.getElementById("debrief").href = "/results/debrief.html?lang=" + C.lang;
       const files = document.getElementById("world-files");
       files.replaceChildren(...(state.worlds > 1 ? [...Array(state.worlds).keys()].map(w => el("li", {},
