@@ -152,6 +152,28 @@ def test_a_restart_while_a_question_waits_plays_the_quarter_again_from_its_start
         resumed.close()
 
 
+def test_an_event_the_teacher_triggers_while_a_question_waits_survives_a_restart(room):
+    """Nothing is lost: the quarter's save comes only when it closes, so the room file keeps the
+    event till then, and a restart triggers it again once the quarter is open again."""
+    tokens = seated(room)
+    asked(room, tokens)
+    room.trigger("video_demand_surge", "en")
+    teacher = [e for e in room.world.governance.log if e["source"] == "teacher"]
+    assert [e["event"] for e in teacher] == [EVENT, "video_demand_surge"]
+    resumed = Room.open(room.folder)  # the server stopped while the question waited
+    try:
+        assert [e for e in resumed.world.governance.log if e["source"] == "teacher"] == teacher
+        resumed.answer(tokens["KOR"], EVENT, 1, "en")  # the quarter closes; the next one meets the event
+        assert not resumed.playing and not resumed.triggered
+        again = Room.open(room.folder)  # a second restart reads the quarter's save: once, not twice
+        try:
+            assert [e for e in again.world.governance.log if e["source"] == "teacher"] == teacher
+        finally:
+            again.close()
+    finally:
+        resumed.close()
+
+
 def test_an_answer_over_http(tmp_path):
     pytest.importorskip("starlette", reason="the classroom extra is not installed")
     pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx (the test extra)")

@@ -148,6 +148,9 @@ class RoomFile(_Strict):
     timer: int | None = Field(default=None, ge=10, le=3600)  # seconds a quarter, None: no timer
     deadline: float | None = None  # when this quarter is played unless played before (epoch seconds)
     paused_left: float | None = None  # the timer's seconds left when the teacher paused
+    # events the teacher triggered while the quarter waited at a question: the saves hold the quarter
+    # before it, so a restart triggers them again once the quarter is open again
+    triggered: list[str] = Field(default=[], max_length=64)
 
 
 # ---------------------------------------------------------------------- the room
@@ -274,6 +277,7 @@ class Room:
     auto_advance: bool = True
     absent_ai: bool = False
     messages: list[Message] = field(default_factory=list)
+    triggered: list[str] = field(default_factory=list)  # see RoomFile.triggered
     timer: int | None = None
     deadline: float | None = None
     paused_left: float | None = None
@@ -343,12 +347,17 @@ class Room:
                    auto_advance=data.auto_advance, absent_ai=data.absent_ai, messages=list(data.messages),
                    timer=data.timer,
                    deadline=data.deadline, paused_left=data.paused_left, resumed=True)
+        pending = list(data.triggered) if any(t.live is not None for t in tables) else []
         if any(t.live is not None for t in tables):
             # The server stopped while the quarter waited at a question: the saves hold the quarter
             # before it, so it is opened again as it was opened (the same teams as people, their
             # submissions and answers, whoever sits where now) and waits at the same question.
             try:
                 room._start_quarter(again=True)
+                for event_id in pending:  # as the teacher triggered them, after the quarter opened
+                    for table in room.tables:
+                        table.session.trigger(event_id)
+                room.triggered = pending
                 if not room.questions():  # every question answered before the stop: it closes now
                     room._close_quarter()
             except BaseException:
@@ -369,7 +378,7 @@ class Room:
                         tables=[t.record() for t in self.tables], teacher_tokens=self.teacher_tokens,
                         paused=self.paused, scores_hidden=self.scores_hidden, auto_advance=self.auto_advance,
                         absent_ai=self.absent_ai, messages=self.messages, timer=self.timer, deadline=self.deadline,
-                        paused_left=self.paused_left)
+                        paused_left=self.paused_left, triggered=self.triggered if self.playing else [])
         path = write_text_atomically(self.folder / ROOM_FILE, data.model_dump_json(indent=1))
         path.chmod(0o600)  # it holds the teacher's PIN
 
@@ -857,6 +866,7 @@ class Room:
             table.submissions = {}
             table.outlook = None
             table.live = None
+        self.triggered = []  # in the games' logs now, which this save writes
         self.deadline = time.time() + self.timer if self.timer and not self.world.finished else None
         self.save(game=True)
 
@@ -964,7 +974,9 @@ class Room:
         if all(reasons):
             raise RoomError(422, "event", reason=in_language(reasons[0], lang))
         self._no_action = None  # the no-action line meets the event too
-        self.save(game=not self.playing)  # a quarter being played is saved when it closes
+        if self.playing:  # the quarter's save comes when it closes: till then the room file keeps the event
+            self.triggered.append(event_id)
+        self.save(game=not self.playing)
 
     def rewind(self, turn: int) -> None:
         """Back to the start of quarter `turn + 1` in every world by re-playing its log
@@ -977,6 +989,7 @@ class Room:
         except ValueError as exc:  # a world that did not re-play: the room's files are still the last save
             raise RoomError(422, "rewind", problem=str(exc)) from None
         self._what_if = self._no_action = None
+        self.triggered = []
         for table in self.tables:
             table.submissions = {}
             table.ai = {}
