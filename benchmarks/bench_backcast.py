@@ -76,6 +76,7 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
     watched = {"samsung_nvidia_hbm3e": ("Samsung", "Nvidia", "HBM3E"),
                "samsung_amd_hbm3e": ("Samsung", "AMD", "HBM3E")}
     for _ in range(scenario.scenario.turns):
+        financing = us_hyperscalers.financing if us_hyperscalers else math.nan  # its highest spend before the quarter
         world.step()
         market = world.last_market
         sold = market.get("accelerator", {}).get("sold")
@@ -101,6 +102,7 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
                             if sold is not None and chinese else {}),
             "samsung_foundry_use": leading_edge_use(world, "Samsung Foundry"),
             "samsung_3nm_yield": reference_yield(world, "Samsung Foundry", "3nm"),
+            "binds": binds(world, nvidia, us_hyperscalers, financing),
         })
         for key, triple in watched.items():
             if key not in passed and world.qualification.get(triple, 0.0) > 0:
@@ -117,6 +119,26 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
     world.close()
     return {"seed": seed, "quarters": quarters, "makers": makers, "packagers": packagers,
             "passed": passed}
+
+
+def binds(world, nvidia, buyer, financing: float) -> dict:
+    """What held 2024's volumes back this quarter (the section "What binds"): Nvidia's chips wanted by buyers
+    (before rationing), planned (its build target: smoothed demand, growth capped, less stock) and built, with
+    the input that bound its build (designer.binding); the US hyperscalers' spend wanted at the quarter's
+    prices, its capex-ramp ceiling (ComputeBuyer.order) and what they got; TSMC CoWoS orders and capacity."""
+    out: dict = {}
+    if nvidia is not None:
+        out.update(nv_wanted=nvidia.desired, nv_plan=nvidia.target, nv_built=nvidia.output, nv_binding=nvidia.binding)
+    if buyer is not None:
+        params = world.params
+        ceiling = financing * (1 + params.capex_ramp) * max(buyer.factor, 1.0)
+        out.update(hs_ceiling=ceiling, hs_ordered=buyer.budget, hs_spent=buyer.revenue,
+                   hs_at_ceiling=float(buyer.budget >= ceiling * (1 - 1e-9)))
+    packaging = world.last_market.get("packaging", {})
+    index = next((i for i, p in enumerate(world.packagers) if p.name == "TSMC CoWoS"), None)
+    if index is not None and "asked" in packaging:
+        out.update(cowos_asked=float(packaging["asked"][index]), cowos_capacity=float(packaging["capacity"][index]))
+    return out
 
 
 def reference_yield(world, name: str, node: str) -> float:
@@ -456,11 +478,43 @@ def report(table: list[Check], games: list[dict], head: str) -> str:
                      f"| {mean(lambda q: q['units'].get('Nvidia', 0.0)):.0f} | {mean(lambda q: q['hbm_revenue']):.2f} "
                      f"| {mean(lambda q: q['hbm_price']):.1f} | {hbm} | {fdry} |")
     parts.append("")
+    parts += binding_section(games)
     if dates:
         parts += [f"Samsung's HBM3E qualification at AMD passed in: {', '.join(dates)} (over the seeds where it did).",
                   ""]
     parts += NOTES
     return "\n".join(parts)
+
+
+def binding_section(games: list[dict]) -> list[str]:
+    """The quarter-by-quarter "What binds" table: means over the seeds; the binding input is the one most
+    seeds name (with their count)."""
+    if not games or not games[0]["quarters"][0].get("binds"):
+        return []
+    parts = ["## What binds, quarter by quarter (mean over the seeds)", "",
+             "Nvidia: chips its buyers wanted (before rationing), its build plan (smoothed demand x growth capped at "
+             "`growth_expectation_cap`, less stock) and chips built, thousand; the input that bound its build "
+             "(`Designer.binding`; `demand` is its own plan). US hyperscalers: spend ordered at the quarter's prices, "
+             "its capex-ramp ceiling (highest spend so far x (1 + `capex_ramp`)), spend delivered, US$ B. TSMC CoWoS: "
+             "package-wafers ordered / capacity, thousand a quarter.", "",
+             "| quarter | Nvidia wanted / plan / built, k | Nvidia bound by | US hyperscalers ordered / ceiling / got, "
+             "US$ B | ceiling binds (seeds) | TSMC CoWoS ordered / capacity |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    n = len(games)
+    for k, quarter in enumerate(games[0]["quarters"]):
+        rows = [g["quarters"][k]["binds"] for g in games]
+
+        def mean(key: str, rows: list[dict] = rows) -> float:
+            return statistics.fmean(r.get(key, math.nan) for r in rows)
+
+        names = [r.get("nv_binding", "") for r in rows]
+        top = max(set(names), key=names.count)
+        parts.append(f"| {quarter['date']} | {mean('nv_wanted'):.0f} / {mean('nv_plan'):.0f} / {mean('nv_built'):.0f} "
+                     f"| {top} ({names.count(top)}/{n}) | {mean('hs_ordered'):.1f} / {mean('hs_ceiling'):.1f} / "
+                     f"{mean('hs_spent'):.1f} | {sum(r.get('hs_at_ceiling', 0.0) > 0.5 for r in rows)}/{n} "
+                     f"| {mean('cowos_asked'):.0f} / {mean('cowos_capacity'):.0f} |")
+    parts.append("")
+    return parts
 
 
 NOTES = [
@@ -477,6 +531,50 @@ NOTES = [
     "units); TSV capacity is an HBM maker's lines at the end-2023 lines per k wpm (the scenario's conversion).",
     "- A reported single value (\"~x\") is given a range of x +- 20% unless the row says otherwise: a "
     "convention of this table, not of the calibration file.",
+    "",
+    "## What binds the 2024 demand", "",
+    "Read with the section \"What binds, quarter by quarter\" above (regenerated). Figures marked (probe) were "
+    "measured with probe scripts on 2026-12-06 (seed 0, or 10 seeds where said), not kept and not regenerated here.",
+    "",
+    "- **Demand met in 2024Q1** (0.58 against 0.64-0.96): Nvidia's buyers want ~1.7x the ~534k it builds. Most of the "
+    "gap is the H20: the history puts it on sale from the start (CHOSEN: a variant's on-sale quarter cannot be "
+    "given in a scenario; one designed from the start would come in 2024Q4), so Chinese clouds want ~260k H20s in "
+    "2024Q1, ~28% of Nvidia's wanted units, where cal 3a has H20s made from Q2. With the H20 on sale from 2024Q2 "
+    "(probe, 10 seeds) Q1 demand met is 0.81 and Nvidia's 2024 revenue $68B. The hyperscalers' budget (40% of "
+    "capex, CHOSEN) is ~10% above what the file's own Omdia split (big four 400k of 650k named H100s, cal 3a) and "
+    "the 80% (cal 1d) give (~$13.2B, labs ~$3.3B): 0.62 with those (probe), within the estimate's error, kept.",
+    "- **Nvidia's build**: 2024Q1 its start plan (units0) and HBM3; 2024Q2 its own plan (`demand_smoothing` 0.5, "
+    "growth capped at 12% a quarter) although HBM and CoWoS had room; 2024Q3-Q4 HBM3E. The roadmap's "
+    "\"Hopper (H100, H200, H20)\" takes one HBM generation, HBM3E (the H200's), so its H100 and H20 part (HBM3, "
+    "cal 3b, 4b) buys HBM3 only as a slower older generation, after HBM3E buyers, from SK hynix's leftover lines "
+    "and from Samsung within its 0.2 qualification at Nvidia, while about half of Samsung's TSV lines stand idle "
+    "(probe: 85 of 165 in Q3, 115 of 211 in Q4). The Q3 shortfall against plan (~320k chips, ~$7B) is most of "
+    "the Nvidia revenue miss. The mechanism would need a chip's HBM bill by generation (a mix), or one product "
+    "per generation.",
+    "- **US hyperscalers' spend**: the capex-ramp ceiling binds in Q2-Q4. It grows from the highest spend so far, "
+    "and supply gave them ~$8.4B of the ~$14.4B they ordered in Q1, so it stays at ~$17.5B a quarter all year. With "
+    "full supply it would ratchet 20% a quarter from Q2, ~$78B for the year: below $88B either way. The row's "
+    "$88-94B is itself doubtful (the 40% is CHOSEN): cal 6b's big "
+    "four >60% of 2024 AI-server demand times Nvidia's x2-2.5 ($72-90B) plus AMD (>$5B) and in-house chips is "
+    "~$55-65B.",
+    "- **HBM market and shipments**: the model books HBM in the quarter its chip is built, so 2024's HBM is chips "
+    "built x GB per chip, ~480M GB at ~$17/GB. Its 2024Q1 HBM revenue (~$1.1B, ~$4.4B a year) is below 2023's "
+    "average quarter (~$1.25B, cal 1b) although the start's units are end-2023 rates (Nvidia 550k a quarter, cal "
+    "3a): the file's ~$5B at $15-19/GB (~294M GB, the base of the x3 row) needs more HBM than cal 3a's "
+    "accelerators hold at cal 3b's GB per chip. Built to plan, 2024 would add ~45M GB (x1.8, not x3). x3 needs "
+    "HBM shipped ahead of the chips (a >2-quarter HBM cycle, cal 2d; 2025's 192GB Blackwell; China's pre-rule "
+    "stockpiles, which the history leaves out of the start: the baseline's 14M GB, small) or a 2024 price per GB "
+    "well above the file's 2023 $15-19 (HBM3E; not in the file).",
+    "- **CoWoS planned for 2025** (33.5k against 65-80k): TSMC CoWoS's orders are its customers' build plans, not "
+    "what buyers want (the table above: ~64% of its capacity in Q1, ~77% in Q4). It invests on its own "
+    "smoothed orders x (1 + growth, at most 12%)^4 (lead 4), which stay under capacity plus pipeline all year, so "
+    "it starts nothing for 2025. 65-80k "
+    "would need expected orders ~2.5x its end-2024 orders: customers' announced 2025 chips (CoWoS demand +113% for "
+    "2025, cal 1d), as foundries read them (`Foundry.announced`), or buyers' unmet demand; and the roadmap's "
+    "Blackwell keeps Hopper's 18 chips per package wafer.",
+    "- **AMD** (>$5B): its demand share is fitted (Berry) to its 2024Q1 units, 35k of a launch-quarter ramp "
+    "(MI300X, Dec 2023), so buyers want 50-80k a quarter all year; >$5B needs ~330k units. The fit would need "
+    "demand shares, not shipments, for a product whose sales are ramp-limited.",
     "",
 ]
 
