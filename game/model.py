@@ -139,6 +139,21 @@ class _Calibration:
 
 _CALIBRATIONS: dict[str, _Calibration] = {}  # content_hash of the scenario -> its fit, oldest first
 _CALIBRATIONS_KEPT = 16
+_KEYS: dict[int, tuple[Scenario, str]] = {}  # id of a scenario object -> (that object, its content_hash)
+
+
+def calibration_key(scenario: Scenario) -> str:
+    """`content_hash(scenario)`, worked out once per scenario object: hashing dumps the whole
+    scenario to JSON (a thirtieth of a baseline game), and the worlds of a tournament, a sweep
+    or a session's rewinds are built on the same object. A Scenario is frozen (game.scenario),
+    so an object's hash does not change; the entry holds the object, so its id is not reused
+    while the entry lasts. The last `_CALIBRATIONS_KEPT` objects are kept."""
+    entry = _KEYS.get(id(scenario))
+    if entry is None or entry[0] is not scenario:
+        entry = _KEYS[id(scenario)] = (scenario, content_hash(scenario))
+        while len(_KEYS) > _CALIBRATIONS_KEPT:
+            _KEYS.pop(next(iter(_KEYS)))
+    return entry[1]
 
 
 class World(Model):
@@ -894,7 +909,7 @@ class World(Model):
         self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
-        key = content_hash(self.scenario)
+        key = calibration_key(self.scenario)
         fitted = _CALIBRATIONS.get(key)
         if fitted is None:
             self._fit_calibration()
