@@ -139,6 +139,8 @@ class _Calibration:
 
 _CALIBRATIONS: dict[str, _Calibration] = {}  # content_hash of the scenario -> its fit, oldest first
 _CALIBRATIONS_KEPT = 16
+_OPENINGS: dict[tuple[str, int], TurnRecord] = {}  # (calibration_key, seed) -> the opening quarter's record
+_OPENINGS_KEPT = 256  # a tournament's seeds (every strategy of a seed shares one); a few kB each
 _KEYS: dict[int, tuple[Scenario, str]] = {}  # id of a scenario object -> (that object, its content_hash)
 
 
@@ -800,15 +802,29 @@ class World(Model):
         first quarter's demand to the starting shares, so this quarter reproduces them (in the
         baseline: Korea's HBM revenue share 0.90, Samsung's foundry share 0.074; cal 1b, 1c).
         The world itself is untouched: its random streams draw nothing for this."""
+        key = (calibration_key(self.scenario), self.seed_value)
+        played = _OPENINGS.get(key)
+        if played is None:
+            played = _OPENINGS[key] = self._play_opening()
+            while len(_OPENINGS) > _OPENINGS_KEPT:
+                _OPENINGS.pop(next(iter(_OPENINGS)))
+        return played.read_by(self)
+
+    def _play_opening(self) -> TurnRecord:
+        """`opening_record`'s quarter, played on a fork. What it reads is the world as built: the
+        scenario (difficulty applied) and the seed (a component supplier's disruption draws from
+        its stream), nothing of the controllers (the fork has none), so `opening_record` keeps one
+        per (scenario content, seed): a tournament's strategies on a seed, a game's "no action"
+        baseline, a lesson's counterfactual and a replayed save build the same opening."""
         trial = self.fork()
         trial.governance.controllers = {}
         trial.begin_turn()
         for buyer in trial.buyers:
             buyer.shock = 1.0
         trial.close_quarter()
-        record = trial.record_now
-        record.turn, record.date, record.by_name = self.turn, self.date, self.by_name
         trial.close()
+        record = trial.record_now
+        record.scenario = record.by_name = None  # `read_by` sets the reader's; kept, they would keep the fork
         return record
 
     def record_state(self) -> None:
