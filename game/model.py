@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from mesa import DataCollector, Model
 
 from agents.base import Country
 from agents.controllers import Controller, make_controller
@@ -27,6 +26,7 @@ from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules, above
 from game.governance import Governance
 from game.indicators import History, TurnRecord
+from game.mesa_core import Agent, Model, tables_base
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.snapshot import copy_instance, copy_items, share
 from game.streams import Streams
@@ -44,33 +44,47 @@ class QuestionPending(RuntimeError):
         self.question = question
 
 
-class _Tables(DataCollector):
-    """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
-    one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
-    The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
-    attribute an agent lacks, so its tables and data frames are the same."""
+@functools.cache
+def tables_class() -> type:
+    """`_Tables`, defined when a world first makes its DataCollector: Mesa's DataCollector
+    imports pandas (~0.2 s), which only `sim --csv` and the tests read (World.datacollector)."""
 
-    def __init__(self, columns, attributes: tuple[str, ...]) -> None:
-        columns = tuple(columns)
-        super().__init__(model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in columns},
-                         agent_reporters={c: c for c in attributes})
-        self._columns = columns
-        self._attributes = attributes
+    class _Tables(tables_base()):
+        """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
+        one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
+        The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
+        attribute an agent lacks, so its tables and data frames are the same."""
 
-    def collect(self, model) -> None:
-        """Mesa's collect, reading the snapshot's columns in one pass: Mesa calls each model
-        reporter and deep-copies its value, and every column is a number or a string, whose deep
-        copy is itself. A table with other reporters added goes through Mesa's own collect."""
-        if self.agenttype_reporters or tuple(self.model_reporters) != self._columns:
-            return super().collect(model)
-        columns, rows = model.current_columns, self.model_vars
-        for key in self._columns:
-            rows[key].append(columns[key])
-        self._agent_records[model.steps] = list(self._record_agents(model))
+        def __init__(self, columns, attributes: tuple[str, ...]) -> None:
+            columns = tuple(columns)
+            super().__init__(model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in columns},
+                             agent_reporters={c: c for c in attributes})
+            self._columns = columns
+            self._attributes = attributes
 
-    def _record_agents(self, model):
-        steps, names = model.steps, self._attributes
-        return [(steps, agent.unique_id, *[getattr(agent, n, None) for n in names]) for agent in model.agents]
+        def collect(self, model) -> None:
+            """Mesa's collect, reading the snapshot's columns in one pass: Mesa calls each model
+            reporter and deep-copies its value, and every column is a number or a string, whose deep
+            copy is itself. A table with other reporters added goes through Mesa's own collect."""
+            if self.agenttype_reporters or tuple(self.model_reporters) != self._columns:
+                return super().collect(model)
+            columns, rows = model.current_columns, self.model_vars
+            for key in self._columns:
+                rows[key].append(columns[key])
+            self._agent_records[model.steps] = list(self._record_agents(model))
+
+        def _record_agents(self, model):
+            steps, names = model.steps, self._attributes
+            return [(steps, agent.unique_id, *[getattr(agent, n, None) for n in names]) for agent in model.agents]
+
+    _Tables.__qualname__ = "_Tables"  # pickle finds it as game.model._Tables (the module's __getattr__)
+    return _Tables
+
+
+def __getattr__(name: str):
+    if name == "_Tables":
+        return tables_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Cause(dict):
@@ -231,10 +245,17 @@ class World(Model):
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
-        self.datacollector = _Tables(self.current_columns, attributes=AGENT_COLUMNS)
+        self._table_columns = tuple(self.current_columns)  # the model columns of the tables (step 0's)
         self.tables = tables
         if tables:
             self.datacollector.collect(self)
+
+    @functools.cached_property
+    def datacollector(self):
+        """Mesa's DataCollector of the game's tables (game.model._Tables), made when first read:
+        at once in a world with `tables`, which collects every turn's rows; in one without, the
+        empty collector it always held, for whoever asks (no headless game does)."""
+        return tables_class()(self._table_columns, attributes=AGENT_COLUMNS)
 
     @staticmethod
     def _no_trade(suppliers) -> dict[str, np.ndarray]:
@@ -333,9 +354,7 @@ class World(Model):
         registry of agent ids (`mesa.Agent._ids`, keyed by model), so a process that plays many
         games (tournament workers, the desktop game's baseline and rewinds, the debrief) must
         drop each finished world from it. The world stays readable; it only stops being pinned."""
-        import mesa
-
-        registry = getattr(mesa.Agent, "_ids", None)
+        registry = getattr(Agent, "_ids", None)
         if registry is not None:
             registry.pop(self, None)
 
