@@ -172,13 +172,17 @@ class Governance:
         usage-based programmes at last quarter's use, and (`one_off`) one-off costs."""
         world = self.world
         country = world.countries[country_id]
-        policy = country.policy.copy()
+        policy = country.policy
         queued = [a for _, c, a in self.pending if c == country_id] + list(extra)
-        for action in queued:
-            self._apply_to_policy(action, policy, country, dry=True)
-        once = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
+        if queued:  # a copy to apply them to; with none, the policy in force is only read
+            policy = policy.copy()
+            for action in queued:
+                self._apply_to_policy(action, policy, country, dry=True)
+        once = 0.0
+        if one_off:  # one-off costs only read the Actions (a budget check of programmes leaves them out)
+            once = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
         return (policy.standing_cost(world, country) + country.committed_support()
-                + world.usage_estimate(country_id, policy) + (once if one_off else 0.0))
+                + world.usage_estimate(country_id, policy) + once)
 
     def _over_budget(self, country_id: str, action: Action) -> Reason | None:
         """A one-off cost (equity, a brokered link) must fit what is left of the quarter it is paid
