@@ -543,12 +543,19 @@ class World(Model):
         if before is None or self.turn <= 2:
             return
         smoothing = self.params.demand_smoothing
-        for i, buyer in enumerate(self.buyers):
-            rivals = self.rival_mask[i]
-            now, then = delivered[rivals].sum(), before[rivals].sum()
+        for buyer, now, then in zip(self.buyers, self._rival_sums(delivered), self._rival_sums(before), strict=True):
             if then > 0:
                 growth = min(max(now / then - 1, -0.5), 1.0)
                 buyer.race = (1 - smoothing) * buyer.race + smoothing * growth
+
+    def _rival_sums(self, values: np.ndarray) -> list[np.float64]:
+        """`values[self.rival_mask[i]].sum()` for every buyer i: with up to 128 buyers as numpy adds
+        them (market._numpy_sum, the same float), without two numpy calls a buyer. `market.SCALAR_MAX`
+        below 0 takes the numpy way, as it does for the markets (tests/test_speed_identity.py)."""
+        if len(values) > 128 or market.SCALAR_MAX < 0:
+            return [values[rivals].sum() for rivals in self.rival_mask]
+        listed = values.tolist()
+        return [np.float64(market._numpy_sum([listed[j] for j in rivals])) for rivals in self.rival_index]
 
     def programme_requests(self, country: Country) -> dict[str, float]:
         """What each of a country's programmes asks for this quarter (local currency): the
@@ -942,6 +949,7 @@ class World(Model):
         self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
         self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
         self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
+        self.rival_index = [[j for j, rival in enumerate(row) if rival] for row in self.rival_mask.tolist()]
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
         key = calibration_key(self.scenario)

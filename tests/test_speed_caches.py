@@ -1,4 +1,4 @@
-"""Issue 15's per-scenario caches give every world what it would have worked out itself.
+"""Issue 15's per-scenario caches (and small kernels) give every world what it would have worked out itself.
 
 `World.opening_record` keeps the opening quarter's record per (scenario content, seed) and hands
 each world a record of its own built from the same inputs (`TurnRecord.read_by`);
@@ -68,3 +68,16 @@ def test_a_played_game_is_the_same_with_the_opening_kept(baseline, monkeypatch) 
     kept = play()
     monkeypatch.setattr(model, "_OPENINGS", {})
     assert kept == play()
+
+
+def test_rival_sums_are_numpys_bit_for_bit(baseline) -> None:
+    """World._rival_sums (update_race's rivals' totals) adds as `values[mask].sum()` does."""
+    import numpy as np
+
+    world = World(baseline, 0, tables=False)
+    rng = np.random.default_rng(15)
+    for _ in range(200):
+        values = rng.random(len(world.buyers)) * 10.0 ** rng.integers(-3, 12, size=len(world.buyers))
+        expected = [values[rivals].sum() for rivals in world.rival_mask]
+        assert np.array(world._rival_sums(values)).tobytes() == np.array(expected).tobytes()
+    world.close()
