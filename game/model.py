@@ -154,7 +154,7 @@ class _Calibration:
 _CALIBRATIONS: dict[str, _Calibration] = {}  # content_hash of the scenario -> its fit, oldest first
 _CALIBRATIONS_KEPT = 16
 _OPENINGS: dict[tuple[str, int], TurnRecord] = {}  # (calibration_key, seed) -> the opening quarter's record
-_OPENINGS_KEPT = 256  # a tournament's seeds (every strategy of a seed shares one); a few kB each
+_OPENINGS_KEPT = 256  # a tournament's seeds (every strategy of a seed shares one); ~12 KiB each, 3 MB at most
 _KEYS: dict[int, tuple[Scenario, str]] = {}  # id of a scenario object -> (that object, its content_hash)
 
 
