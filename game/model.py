@@ -160,7 +160,7 @@ _KEYS: dict[int, tuple[Scenario, str]] = {}  # id of a scenario object -> (that 
 
 def calibration_key(scenario: Scenario) -> str:
     """`content_hash(scenario)`, worked out once per scenario object: hashing dumps the whole
-    scenario to JSON (a thirtieth of a baseline game), and the worlds of a tournament, a sweep
+    scenario to JSON (~2.5% of a baseline game), and the worlds of a tournament, a sweep
     or a session's rewinds are built on the same object. A Scenario is frozen (game.scenario),
     so an object's hash does not change; the entry holds the object, so its id is not reused
     while the entry lasts. The last `_CALIBRATIONS_KEPT` objects are kept."""
