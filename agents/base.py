@@ -3,17 +3,16 @@ handful of numbers the DataCollector records for all of them alike."""
 
 from __future__ import annotations
 
-import mesa
-
+from game.mesa_core import Agent, Model
 from game.policy import Policy
 
 
-class Participant(mesa.Agent):
+class Participant(Agent):
     """An agent with the common recorded fields; `kind` names the table it appears under."""
 
     kind = "participant"
 
-    def __init__(self, model: mesa.Model, name: str, name_ko: str, country: str) -> None:
+    def __init__(self, model: Model, name: str, name_ko: str, country: str) -> None:
         super().__init__(model)
         self.name = name
         self.name_ko = name_ko

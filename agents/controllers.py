@@ -9,7 +9,7 @@ Rapidus, the EU Chips Act and Gulf compute buying.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from game.actions import (
@@ -80,6 +80,15 @@ def _fit(obs: Observation, plan: list[Action]) -> list[Action]:
     return plan
 
 
+def _fit_each(obs: Observation, plan: Iterable[Action]) -> list[Action]:
+    """`_fit` of the Actions the seam accepts one by one: `_fit(obs, [a for a in plan if
+    obs.check([a]) is None])`. `obs.check` reads the world and changes nothing, so a bundle of
+    one Action that has just passed alone passes again: it is not asked twice (a third of the
+    checks a game's default controllers made were such repeats, each a budget projection)."""
+    kept = [a for a in plan if obs.check([a]) is None]
+    return kept if len(kept) <= 1 else _fit(obs, kept)
+
+
 class TeamKorea(Controller):
     """The seeds' conductor: procurement at 50/40/10, priming water for the home foundry,
     home-chip and home-LLM incentives, training-chip grants, brokered component links,
@@ -118,7 +127,7 @@ class TeamKorea(Controller):
 
     def decide(self, obs):
         if obs.turn == 0:
-            return _fit(obs, [a for a in self.plan(obs) if obs.check([a]) is None])
+            return _fit_each(obs, self.plan(obs))
         return self.trim(obs)
 
     @staticmethod
@@ -375,7 +384,7 @@ class HomeSupport(Controller):
                 plan.append(Procurement(budget=wanted))
         plan += [Equity(firm=f, amount=a) for f, a in self.equity.get(obs.turn, {}).items() if f in obs.home_firms]
         plan += project_equity(obs, self.backs)
-        return _fit(obs, [a for a in plan if obs.check([a]) is None])
+        return _fit_each(obs, plan)
 
 
 class StandingProgrammes(Controller):
@@ -403,12 +412,11 @@ class ChinaProgramme(HomeSupport):
     def decide(self, obs):
         plan = super().decide(obs)
         if obs.turn == 0:
-            plan += _fit(obs, [a for a in [ChipIncentive(rate=0.3)] if obs.check([a]) is None])
+            plan += _fit_each(obs, [ChipIncentive(rate=0.3)])
         home = [n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"]]
         short = {self.SUPPLIER[obs.bottlenecks[n]] for n in home if obs.bottlenecks.get(n) in self.SUPPLIER}
-        plan += _fit(obs, [a for a in (Equity(firm=f, amount=self.INJECTION) for f in sorted(short)
-                                       if f in obs.home_firms and obs.home_firms[f]["alive"])
-                           if obs.check([a]) is None])
+        plan += _fit_each(obs, [Equity(firm=f, amount=self.INJECTION) for f in sorted(short)
+                                if f in obs.home_firms and obs.home_firms[f]["alive"]])
         return plan
 
 

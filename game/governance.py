@@ -93,6 +93,8 @@ class Governance:
         self.home_firms = {c: [a for a in world.by_name.values() if a.country == c and a.kind != "buyer"]
                            for c in world.countries}
         self.home_industries = {c: [i.name for i in world.industries if i.country == c] for c in world.countries}
+        levers = world.scenario.levers  # nor which levers each state has (Observation.levers)
+        self.levers_offered = {c: tuple(levers.offered_to(c)) if levers else () for c in world.countries}
         streams = np.random.SeedSequence(world.seed_value).spawn(len(world.countries))
         self.rngs = {c: np.random.Generator(np.random.PCG64(s)) for c, s in zip(world.countries, streams, strict=True)}
         choices = [(e, c) for e in world.scenario.events for c in e.choices]
@@ -172,13 +174,17 @@ class Governance:
         usage-based programmes at last quarter's use, and (`one_off`) one-off costs."""
         world = self.world
         country = world.countries[country_id]
-        policy = country.policy.copy()
+        policy = country.policy
         queued = [a for _, c, a in self.pending if c == country_id] + list(extra)
-        for action in queued:
-            self._apply_to_policy(action, policy, country, dry=True)
-        once = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
+        if queued:  # a copy to apply them to; with none, the policy in force is only read
+            policy = policy.copy()
+            for action in queued:
+                self._apply_to_policy(action, policy, country, dry=True)
+        once = 0.0
+        if one_off:  # one-off costs only read the Actions (a budget check of programmes leaves them out)
+            once = self.one_off_this_quarter.get(country_id, 0.0) + sum(a.one_off_cost(world, country) for a in queued)
         return (policy.standing_cost(world, country) + country.committed_support()
-                + world.usage_estimate(country_id, policy) + (once if one_off else 0.0))
+                + world.usage_estimate(country_id, policy) + once)
 
     def _over_budget(self, country_id: str, action: Action) -> Reason | None:
         """A one-off cost (equity, a brokered link) must fit what is left of the quarter it is paid
@@ -246,7 +252,8 @@ class Governance:
             country.pay(cost)
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
-        words = {lang: describe_action(action.model_dump(), lang, world, country.currency) for lang in LANGUAGES}
+        fields = action.model_dump()
+        words = {lang: describe_action(fields, lang, world, country.currency) for lang in LANGUAGES}
         world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
                    kind_ko=tr(f"lever.{action.kind}", "ko"), detail=words["en"], detail_ko=words["ko"])
 
@@ -434,7 +441,7 @@ class Governance:
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
-            levers=world.scenario.levers.offered_to(country_id) if world.scenario.levers else [],
+            levers=list(self.levers_offered[country_id]),
             ahead=Deferred(self._ahead, country_id, queued),
             waiting=Deferred(_waiting, queued, deciding),
             committed=Deferred(self._committed, country_id, queued),

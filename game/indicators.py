@@ -312,6 +312,16 @@ class TurnRecord:
         new.__dict__.update(state)
         return new
 
+    def read_by(self, model) -> TurnRecord:
+        """This record's inputs as another world's record of the same moment (`World.opening_record`
+        hands each world of a scenario and seed the opening it plays alike): the inputs are shared,
+        since nothing changes them after the close; the figures are built afresh when `model`'s
+        readers first ask, from the same inputs, so they are the same numbers, in objects of its own."""
+        new = object.__new__(TurnRecord)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in self._BUILT})
+        new.turn, new.date, new.scenario, new.by_name = model.turn, model.date, model.scenario, model.by_name
+        return new
+
     @functools.cached_property
     def indicators(self) -> dict[str, dict[str, float]]:
         return all_country_indicators(self, market_totals(self))

@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from mesa import DataCollector, Model
 
 from agents.base import Country
 from agents.controllers import Controller, make_controller
@@ -27,6 +26,7 @@ from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules, above
 from game.governance import Governance
 from game.indicators import History, TurnRecord
+from game.mesa_core import Agent, Model, tables_base
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.snapshot import copy_instance, copy_items, share
 from game.streams import Streams
@@ -44,33 +44,47 @@ class QuestionPending(RuntimeError):
         self.question = question
 
 
-class _Tables(DataCollector):
-    """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
-    one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
-    The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
-    attribute an agent lacks, so its tables and data frames are the same."""
+@functools.cache
+def tables_class() -> type:
+    """`_Tables`, defined when a world first makes its DataCollector: Mesa's DataCollector
+    imports pandas (~0.2 s), which only `sim --csv` and the tests read (World.datacollector)."""
 
-    def __init__(self, columns, attributes: tuple[str, ...]) -> None:
-        columns = tuple(columns)
-        super().__init__(model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in columns},
-                         agent_reporters={c: c for c in attributes})
-        self._columns = columns
-        self._attributes = attributes
+    class _Tables(tables_base()):
+        """Mesa's DataCollector with agent columns that are plain attributes (`attributes`), read in
+        one pass per agent: Mesa calls a reporter function per agent and column (~60% of a collect).
+        The rows are the tuples Mesa builds, (step, unique_id, value per column) with None for an
+        attribute an agent lacks, so its tables and data frames are the same."""
 
-    def collect(self, model) -> None:
-        """Mesa's collect, reading the snapshot's columns in one pass: Mesa calls each model
-        reporter and deep-copies its value, and every column is a number or a string, whose deep
-        copy is itself. A table with other reporters added goes through Mesa's own collect."""
-        if self.agenttype_reporters or tuple(self.model_reporters) != self._columns:
-            return super().collect(model)
-        columns, rows = model.current_columns, self.model_vars
-        for key in self._columns:
-            rows[key].append(columns[key])
-        self._agent_records[model.steps] = list(self._record_agents(model))
+        def __init__(self, columns, attributes: tuple[str, ...]) -> None:
+            columns = tuple(columns)
+            super().__init__(model_reporters={key: (lambda m, key=key: m.current_columns[key]) for key in columns},
+                             agent_reporters={c: c for c in attributes})
+            self._columns = columns
+            self._attributes = attributes
 
-    def _record_agents(self, model):
-        steps, names = model.steps, self._attributes
-        return [(steps, agent.unique_id, *[getattr(agent, n, None) for n in names]) for agent in model.agents]
+        def collect(self, model) -> None:
+            """Mesa's collect, reading the snapshot's columns in one pass: Mesa calls each model
+            reporter and deep-copies its value, and every column is a number or a string, whose deep
+            copy is itself. A table with other reporters added goes through Mesa's own collect."""
+            if self.agenttype_reporters or tuple(self.model_reporters) != self._columns:
+                return super().collect(model)
+            columns, rows = model.current_columns, self.model_vars
+            for key in self._columns:
+                rows[key].append(columns[key])
+            self._agent_records[model.steps] = list(self._record_agents(model))
+
+        def _record_agents(self, model):
+            steps, names = model.steps, self._attributes
+            return [(steps, agent.unique_id, *[getattr(agent, n, None) for n in names]) for agent in model.agents]
+
+    _Tables.__qualname__ = "_Tables"  # pickle finds it as game.model._Tables (the module's __getattr__)
+    return _Tables
+
+
+def __getattr__(name: str):
+    if name == "_Tables":
+        return tables_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Cause(dict):
@@ -139,6 +153,23 @@ class _Calibration:
 
 _CALIBRATIONS: dict[str, _Calibration] = {}  # content_hash of the scenario -> its fit, oldest first
 _CALIBRATIONS_KEPT = 16
+_OPENINGS: dict[tuple[str, int], TurnRecord] = {}  # (calibration_key, seed) -> the opening quarter's record
+_OPENINGS_KEPT = 256  # a tournament's seeds (every strategy of a seed shares one); ~12 KiB each, 3 MB at most
+_KEYS: dict[int, tuple[Scenario, str]] = {}  # id of a scenario object -> (that object, its content_hash)
+
+
+def calibration_key(scenario: Scenario) -> str:
+    """`content_hash(scenario)`, worked out once per scenario object: hashing dumps the whole
+    scenario to JSON (~2.5% of a baseline game), and the worlds of a tournament, a sweep
+    or a session's rewinds are built on the same object. A Scenario is frozen (game.scenario),
+    so an object's hash does not change; the entry holds the object, so its id is not reused
+    while the entry lasts. The last `_CALIBRATIONS_KEPT` objects are kept."""
+    entry = _KEYS.get(id(scenario))
+    if entry is None or entry[0] is not scenario:
+        entry = _KEYS[id(scenario)] = (scenario, content_hash(scenario))
+        while len(_KEYS) > _CALIBRATIONS_KEPT:
+            _KEYS.pop(next(iter(_KEYS)))
+    return entry[1]
 
 
 class World(Model):
@@ -214,10 +245,17 @@ class World(Model):
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
-        self.datacollector = _Tables(self.current_columns, attributes=AGENT_COLUMNS)
+        self._table_columns = tuple(self.current_columns)  # the model columns of the tables (step 0's)
         self.tables = tables
         if tables:
             self.datacollector.collect(self)
+
+    @functools.cached_property
+    def datacollector(self):
+        """Mesa's DataCollector of the game's tables (game.model._Tables), made when first read:
+        at once in a world with `tables`, which collects every turn's rows; in one without, the
+        empty collector it always held, for whoever asks (no headless game does)."""
+        return tables_class()(self._table_columns, attributes=AGENT_COLUMNS)
 
     @staticmethod
     def _no_trade(suppliers) -> dict[str, np.ndarray]:
@@ -316,9 +354,7 @@ class World(Model):
         registry of agent ids (`mesa.Agent._ids`, keyed by model), so a process that plays many
         games (tournament workers, the desktop game's baseline and rewinds, the debrief) must
         drop each finished world from it. The world stays readable; it only stops being pinned."""
-        import mesa
-
-        registry = getattr(mesa.Agent, "_ids", None)
+        registry = getattr(Agent, "_ids", None)
         if registry is not None:
             registry.pop(self, None)
 
@@ -507,12 +543,19 @@ class World(Model):
         if before is None or self.turn <= 2:
             return
         smoothing = self.params.demand_smoothing
-        for i, buyer in enumerate(self.buyers):
-            rivals = self.rival_mask[i]
-            now, then = delivered[rivals].sum(), before[rivals].sum()
+        for buyer, now, then in zip(self.buyers, self._rival_sums(delivered), self._rival_sums(before), strict=True):
             if then > 0:
                 growth = min(max(now / then - 1, -0.5), 1.0)
                 buyer.race = (1 - smoothing) * buyer.race + smoothing * growth
+
+    def _rival_sums(self, values: np.ndarray) -> list[np.float64]:
+        """`values[self.rival_mask[i]].sum()` for every buyer i: with up to 128 buyers as numpy adds
+        them (market._numpy_sum, the same float), without two numpy calls a buyer. `market.SCALAR_MAX`
+        below 0 takes the numpy way, as it does for the markets (tests/test_speed_identity.py)."""
+        if len(values) > 128 or market.SCALAR_MAX < 0:
+            return [values[rivals].sum() for rivals in self.rival_mask]
+        listed = values.tolist()
+        return [np.float64(market._numpy_sum([listed[j] for j in rivals])) for rivals in self.rival_index]
 
     def programme_requests(self, country: Country) -> dict[str, float]:
         """What each of a country's programmes asks for this quarter (local currency): the
@@ -785,15 +828,29 @@ class World(Model):
         first quarter's demand to the starting shares, so this quarter reproduces them (in the
         baseline: Korea's HBM revenue share 0.90, Samsung's foundry share 0.074; cal 1b, 1c).
         The world itself is untouched: its random streams draw nothing for this."""
+        key = (calibration_key(self.scenario), self.seed_value)
+        played = _OPENINGS.get(key)
+        if played is None:
+            played = _OPENINGS[key] = self._play_opening()
+            while len(_OPENINGS) > _OPENINGS_KEPT:
+                _OPENINGS.pop(next(iter(_OPENINGS)))
+        return played.read_by(self)
+
+    def _play_opening(self) -> TurnRecord:
+        """`opening_record`'s quarter, played on a fork. What it reads is the world as built: the
+        scenario (difficulty applied) and the seed (a component supplier's disruption draws from
+        its stream), nothing of the controllers (the fork has none), so `opening_record` keeps one
+        per (scenario content, seed): a tournament's strategies on a seed, a game's "no action"
+        baseline, a lesson's counterfactual and a replayed save build the same opening."""
         trial = self.fork()
         trial.governance.controllers = {}
         trial.begin_turn()
         for buyer in trial.buyers:
             buyer.shock = 1.0
         trial.close_quarter()
-        record = trial.record_now
-        record.turn, record.date, record.by_name = self.turn, self.date, self.by_name
         trial.close()
+        record = trial.record_now
+        record.scenario = record.by_name = None  # `read_by` sets the reader's; kept, they would keep the fork
         return record
 
     def record_state(self) -> None:
@@ -892,9 +949,10 @@ class World(Model):
         self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
         self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
         self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
+        self.rival_index = [[j for j, rival in enumerate(row) if rival] for row in self.rival_mask.tolist()]
         self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
                                     for b in self.buyers])
-        key = content_hash(self.scenario)
+        key = calibration_key(self.scenario)
         fitted = _CALIBRATIONS.get(key)
         if fitted is None:
             self._fit_calibration()

@@ -112,12 +112,12 @@ def test_the_core_imports_no_front_end_and_no_front_end_library():
 
 
 def test_each_heavy_library_is_imported_only_where_design_md_says():
-    where = {"mesa": {"game.model", "agents.base"}}
+    where = {"mesa": {"game.mesa_core"}}
     for name, path in MODULES.items():
         for lib in ("mesa", *FRONT_END_LIBRARIES):
             if any(within(i, (lib,)) for i in imports(path)):
                 where.setdefault(lib, set()).add(name)
-    assert where["mesa"] == {"game.model", "agents.base"}
+    assert where["mesa"] == {"game.mesa_core"}
     assert all(within(m, ("game.ui",)) for m in where["pygame"] | where["pygame_gui"])
     assert where["matplotlib"] <= {"game.report.charts", "game.tournament.plots"}
     assert where.get("gymnasium", set()) | where.get("pettingzoo", set()) <= {"game.env"}

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from agents.controllers import make_controller
-from game import accelerators, market
+from game import accelerators, market, model
 from game.model import World
 from game.scenario import Scenario, load_scenario
 from game.summary import to_json
@@ -75,6 +75,7 @@ def reference(monkeypatch):
         monkeypatch.setattr(market, "logit_all", lambda u: market.logit_shares(u, np.ones(u.shape, bool)))
         monkeypatch.setattr(accelerators, "GROUPED_CELLS", float("inf"))
         monkeypatch.setattr(World, "__init__", _every_designer_a_customer)
+        monkeypatch.setattr(model, "_OPENINGS", {})  # the reference plays its own opening quarters
     return use
 
 
@@ -109,6 +110,7 @@ def test_the_fast_path_is_taken():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(market, "_allocate_lists", counted_lists)
         patch.setattr(market, "logit_all", counted_logit_all)
+        patch.setattr(model, "_OPENINGS", {})  # its opening quarter is played, as it counted before
         world = World(scenario("baseline"), 0, tables=False)
         world.step()
         world.close()
