@@ -203,13 +203,14 @@ def test_every_installed_scenario_hashes(tmp_path):
 
 def test_the_repeated_name_check_is_linear():
     """The firm-name check used list.count per name (quadratic: most of a 100-times world's
-    validation). With 60,000 extra component suppliers it took ~40 s; now ~0.3 s, well
-    under the bound, which leaves room for a busy machine."""
+    validation). With 60,000 extra component suppliers it took ~40 s of CPU; now ~0.3 s. The
+    bound is on this process's CPU time, not the wall clock: a machine busy with other work (load
+    9 on 2 cores made the wall clock read 6.8 s) does not move it, a quadratic check would."""
     data = baseline_data()
     template = data["component_suppliers"][0]
     data["component_suppliers"] += [{**template, "name": f"Extra supplier {i}", "link_strength": {}}
                                     for i in range(60_000)]
-    start = time.perf_counter()
+    start = time.process_time()
     scenario = Scenario.model_validate(data)
     assert len(scenario.component_suppliers) > 60_000
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
