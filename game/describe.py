@@ -3,6 +3,8 @@ debrief report, so a decision reads the same on screen and on paper (no pygame h
 
 from __future__ import annotations
 
+import math
+
 from game.text import korean_money, korean_number, tr
 
 
@@ -48,8 +50,12 @@ def capacity(kind: str, amount: float, lang: str) -> str:
     """New or lost capacity of a producer of `kind` with its unit: "34.7 k wafers/qtr" in
     English, "3만 4,700장/분기" in Korean (a count in Korean units, never "34.7천 장")."""
     key, scale, count = CAPACITY_UNITS[kind]
-    if lang == "ko":
-        return f"{korean_number(amount * scale)}{count}/분기"
+    if lang == "ko":  # three significant figures, as the English: 2,380만 GB, not 2,375만 8,563 GB
+        units = amount * scale
+        if units:
+            step = 10 ** max(math.floor(math.log10(abs(units))) - 2, 0)
+            units = round(units / step) * step
+        return f"{korean_number(units)}{count}/분기"
     return f"{amount:.1f} {tr(key, lang)}"
 
 
