@@ -17,6 +17,17 @@ def country_name(world, code: str, lang: str) -> str:
     return country.name_ko if lang == "ko" else country.name_en
 
 
+ARTICLE_EN = ("United ", "European ", "Middle East", "Rest of ", "Netherlands", "Gulf")
+
+
+def in_sentence(name: str, lang: str) -> str:
+    """A country's name inside an English sentence, with the article English gives it: "what if
+    the United States had done nothing new", not "what if United States"; Korean as it is."""
+    if lang == "en" and name.startswith(ARTICLE_EN):
+        return "the " + (name[0].lower() + name[1:] if name.startswith("Rest of ") else name)
+    return name
+
+
 def index_name(world, code: str, lang: str) -> str:
     """What a country's score is called: Korea's is the Team Korea index, another country's its
     score on its own objective ("Japan on its own objective", "일본 목표 점수")."""

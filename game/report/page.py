@@ -14,7 +14,7 @@ from html import escape
 from game import fontfiles
 from game.baseline_run import PLAYER
 from game.calendar import parse_quarter
-from game.describe import country_name, index_name
+from game.describe import country_name, in_sentence, index_name
 from game.difficulty import levels
 from game.lesson_text import answer_key, blocks, headings
 from game.report import charts
@@ -156,7 +156,10 @@ def _team_text(report: Debrief, lang: str, korea_key: str, team_key: str) -> str
     """Korea's text (the debrief as it was), or another team's, its country named."""
     if report.team == PLAYER:
         return tr(korea_key, lang)
-    return tr(team_key, lang).format(country=country_name(report.world, report.team, lang))
+    name = country_name(report.world, report.team, lang)
+    if team_key != "debrief.title_of":  # in a sentence "the United States"; a title names it bare
+        name = in_sentence(name, lang)
+    return tr(team_key, lang).format(country=name)
 
 
 def _team_words(report: Debrief, w: Words, korea_key: str, team_key: str) -> str:
@@ -504,7 +507,8 @@ def _quarter_tables(world, quarters, w: Words, quiet: bool = False, team: str = 
             + (f'<th style="width:17%">{w.key("debrief.col.who")}</th>' if who else "")
             + f'<th>{w.key("debrief.col.what")}</th>')
     code = next(iter(acting)) if len(acting) == 1 else None
-    whose = {lang: tr("debrief.decisions_of", lang).format(country=country_name(world, code, lang))
+    whose = {lang: tr("debrief.decisions_of", lang).format(
+        country=in_sentence(country_name(world, code, lang), lang))
              for lang in w.langs} if code is not None else None
     note = f'<p class="note">{w.both(whose)}</p>' if whose else ""
     return f'{note}<table class="decisions"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
