@@ -148,7 +148,7 @@ def test_english_counts_agree_with_their_nouns():
     assert fill("after {n|+quarter} of tests", n=1) == "after 1 quarter of tests"
     assert fill("after {n|+quarter} of tests", n=6) == "after 6 quarters of tests"
     assert tr("effect.budget_shock", "en").format(count=1, factor=2.5, quarters=8) == \
-        "budgets of 1 buyer x2.5 for 8 quarters"
+        "budgets of 1 buyer ×2.5 for 8 quarters"
 
 
 def test_the_checker_catches_what_the_issue_quotes():
