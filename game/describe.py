@@ -3,6 +3,8 @@ debrief report, so a decision reads the same on screen and on paper (no pygame h
 
 from __future__ import annotations
 
+import math
+
 from game.text import korean_money, korean_number, tr
 
 
@@ -13,6 +15,17 @@ def country_name(world, code: str, lang: str) -> str:
     if country is None:
         return "—"
     return country.name_ko if lang == "ko" else country.name_en
+
+
+ARTICLE_EN = ("United ", "European ", "Middle East", "Rest of ", "Netherlands", "Gulf")
+
+
+def in_sentence(name: str, lang: str) -> str:
+    """A country's name inside an English sentence, with the article English gives it: "what if
+    the United States had done nothing new", not "what if United States"; Korean as it is."""
+    if lang == "en" and name.startswith(ARTICLE_EN):
+        return "the " + (name[0].lower() + name[1:] if name.startswith("Rest of ") else name)
+    return name
 
 
 def index_name(world, code: str, lang: str) -> str:
@@ -48,8 +61,12 @@ def capacity(kind: str, amount: float, lang: str) -> str:
     """New or lost capacity of a producer of `kind` with its unit: "34.7 k wafers/qtr" in
     English, "3만 4,700장/분기" in Korean (a count in Korean units, never "34.7천 장")."""
     key, scale, count = CAPACITY_UNITS[kind]
-    if lang == "ko":
-        return f"{korean_number(amount * scale)}{count}/분기"
+    if lang == "ko":  # three significant figures, as the English: 2,380만 GB, not 2,375만 8,563 GB
+        units = amount * scale
+        if units:
+            step = 10 ** max(math.floor(math.log10(abs(units))) - 2, 0)
+            units = round(units / step) * step
+        return f"{korean_number(units)}{count}/분기"
     return f"{amount:.1f} {tr(key, lang)}"
 
 

@@ -110,6 +110,9 @@ def test_the_report_has_every_section_and_every_quarter(report, played):
         assert page.headings.count(date) == 1, date
         assert f'<th scope="row"><span lang="en">{date}</span>' in html, date
     assert f"{dates[0]} – {dates[-1]}" in page.words
+    assert "2025년 1분기 – " in page.words, "the term in Korean quarters, not 2025Q1 in Korean text"
+    assert "Event</span></span> <span class=\"en\" lang=\"en\">Event - " not in html, "the tag says it once"
+    assert ">Event - " not in html and ">사건 - " not in html
     assert "team_korea" in page.words and "seed" in page.words.lower()
 
 

@@ -97,7 +97,8 @@ def test_a_us_teams_debrief_reads_the_us_objective_against_its_own_no_action_gam
     assert page.sections == ["what-if", "breakdown", "turning-points", "indicators", "decisions", "causes"]
     words = page.words
     assert "Debrief report: United States" in words and "United States on its own objective" in words
-    assert "What if: United States does nothing new" in words
+    assert "What if: the United States does nothing new" in words, "English gives the name its article"
+    assert "what if the United States had done nothing new" in words
     assert all(c.label_en in words for c in spec.components)
     assert "Team Korea index" not in words
 

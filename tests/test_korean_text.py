@@ -148,7 +148,7 @@ def test_english_counts_agree_with_their_nouns():
     assert fill("after {n|+quarter} of tests", n=1) == "after 1 quarter of tests"
     assert fill("after {n|+quarter} of tests", n=6) == "after 6 quarters of tests"
     assert tr("effect.budget_shock", "en").format(count=1, factor=2.5, quarters=8) == \
-        "budgets of 1 buyer x2.5 for 8 quarters"
+        "budgets of 1 buyer ×2.5 for 8 quarters"
 
 
 def test_the_checker_catches_what_the_issue_quotes():
@@ -305,6 +305,41 @@ def test_new_capacity_reads_with_its_unit():
     assert capacity("hbm_maker", 43.0, "ko") == "4,300만 GB/분기"
     assert capacity("packager", 1.2, "ko") == "1,200장/분기"
     assert capacity("foundry", 34.7, "en") == "34.7 k wafers/qtr"
+    # three significant figures, as the English: not "2,375만 8,563 GB" or "20만 3,478장"
+    assert capacity("hbm_maker", 23.758563, "ko") == "2,380만 GB/분기"
+    assert capacity("foundry", 203.478, "ko") == "20만 3,000장/분기"
+    assert capacity("foundry", 3.906, "ko") == "3,910장/분기"
+
+
+def test_the_why_panel_and_the_classroom_write_quarters_prices_and_money_in_korean():
+    """Why? in Korean: quarters as 2026년 4분기 (not 2026Q4) and prices in dollars counted in
+    Korean units (not a bare 16.34); the classroom's objective table: money and counts in Korean
+    units (2억 4,000만 달러), not 0.24 beside a label saying 십억 달러."""
+    from game.ui.whypanel import change_text, value_text, when
+    from game.web.room import indicator_text
+
+    assert when("2026Q4", "ko") == "2026년 4분기" and when("2026Q4", "en") == "2026Q4"
+    assert value_text("price:wafer", 16.34, "ko") == "1만 6,340 달러"
+    assert change_text("price:wafer", 15.70, 16.31, "ko") == "+610 달러"
+    assert change_text("price:hbm", 20.5, 20.5, "ko") == "±0"
+    assert value_text("price:wafer", 16.34, "en") == "16.34"
+    assert indicator_text("gdp_effect", 0.24, "ko") == "2억 4,000만 달러"
+    assert indicator_text("gdp_effect", 0.24, "en") == "0.24"
+    for key in ("gdp_effect", "industry_revenue", "domestic_designers_cash", "policy_support_paid",
+                "compute_installed"):
+        label = tr(f"web.ind.{key}", "ko")
+        assert "십억" not in label and "천 H100" not in label, label
+
+
+def test_a_producers_price_has_its_unit_on_the_map():
+    """A foundry's, HBM maker's or packager's price on the map says what it is per (never a bare
+    "17.00"), in dollars counted in Korean units in Korean."""
+    from game.ui.mapview import producer_price
+
+    assert producer_price("foundry", 17.0, "ko") == "웨이퍼 장당 1만 7,000 달러"
+    assert producer_price("hbm", 20.5, "ko") == "GB당 20.5 달러"
+    assert producer_price("foundry", 17.0, "en") == "$17.0k per wafer"
+    assert producer_price("hbm", 20.5, "en") == "$20.50 per GB"
 
 
 def test_a_countrys_budget_reads_per_quarter_first():

@@ -163,3 +163,29 @@ def test_closing_the_window_at_a_question_takes_the_first_choice_and_finishes_th
     finally:
         app.close()
         pygame.quit()
+
+
+def test_a_long_answer_outlook_fits_the_dialog(tmp_path):
+    """An answer's outlook is one line: "Costs 0.0B KRW now, leaves 260.7B KRW; expected score in
+    2026Q4: 30.7 (+0.9 against 'Keep the centre's mix')" ran out of a 700-pixel dialog; the dialog
+    takes the room the window has."""
+    from test_ui_text_fit import widget_problems
+
+    pygame.init()
+    screen = pygame.display.set_mode(SIZE)
+    app = GameApp(Session("baseline", 7, saves_dir=tmp_path, autosave=False), "en", screen)
+    app.frame()
+    force_event(app.session.world, "nvidia_allocation_offer")
+    seen = []
+
+    def look(game, buttons):
+        if buttons and not seen:
+            seen.append(widget_problems(game._modal_manager, screen.get_rect(), "event dialog"))
+        post(pygame.KEYDOWN, key=pygame.K_1, mod=0, unicode="1", scancode=0)
+
+    app.modal_hook = look
+    press(app, pygame.K_RETURN)
+    assert seen and any("against 'Keep the centre's mix'" in line for line in app.choice_lines[1])
+    assert not seen[0], seen[0]
+    app.close()
+    pygame.quit()

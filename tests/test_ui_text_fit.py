@@ -37,6 +37,7 @@ import game.ui.app as app_module
 from game.describe import country_name
 from game.ui import charts as charts_module
 from game.ui import endscreen as endscreen_module
+from game.ui import whypanel as whypanel_module
 from game.ui.app import GameApp
 from game.ui.session import Session
 
@@ -308,6 +309,12 @@ def test_every_game_screen_fits_its_text(window, monkeypatch):
     app.why.open("index")
     problems += draw_and_check(app, screen, "why", main, overlays={"why": app.why.RECT})
     app.why.close()
+    explain = whypanel_module.why.explain  # nothing moved it: the panel's paragraph saying so is wrapped
+    monkeypatch.setattr(whypanel_module.why, "explain", lambda world, key: [])
+    app.why.open("index")
+    problems += draw_and_check(app, screen, "why, nothing moved it", main, overlays={"why": app.why.RECT})
+    app.why.close()
+    monkeypatch.setattr(whypanel_module.why, "explain", explain)
     app.glossary.open = True
     problems += draw_and_check(app, screen, "glossary", main, overlays={"glossary": app.glossary.RECT})
     app.glossary.open = False

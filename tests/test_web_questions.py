@@ -57,7 +57,7 @@ def test_a_team_answers_a_live_question_and_the_quarter_goes_on(room):
     assert question["id"] == EVENT and question["title"] == "A Gulf mega-deal for AI compute"
     assert [o["label"] for o in question["options"]] == ["Back Korean NPUs with state financing", "Stay out"]
     assert question["options"][0]["does"] == ["State equity Rebellions 70.0B KRW", "State equity FuriosaAI 40.0B KRW"]
-    assert question["options"][1]["does"] == ["no measure"]
+    assert question["options"][1]["does"] == ["No new measure"]
     assert question["options"][0]["stakes"].startswith("Costs 110.0B KRW now")
     assert question["budget"].startswith("Budget left this quarter")
     korean = room.desk(room.tables[0], "KOR", "ko")["question"]

@@ -14,7 +14,7 @@ from html import escape
 from game import fontfiles
 from game.baseline_run import PLAYER
 from game.calendar import parse_quarter
-from game.describe import country_name, index_name
+from game.describe import country_name, in_sentence, index_name
 from game.difficulty import levels
 from game.lesson_text import answer_key, blocks, headings
 from game.report import charts
@@ -32,6 +32,7 @@ from game.report.debrief import (
 )
 from game.score import component_id
 from game.text import quarter_name, strategy_name, tr
+from game.why import event_prefix
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -155,7 +156,10 @@ def _team_text(report: Debrief, lang: str, korea_key: str, team_key: str) -> str
     """Korea's text (the debrief as it was), or another team's, its country named."""
     if report.team == PLAYER:
         return tr(korea_key, lang)
-    return tr(team_key, lang).format(country=country_name(report.world, report.team, lang))
+    name = country_name(report.world, report.team, lang)
+    if team_key != "debrief.title_of":  # in a sentence "the United States"; a title names it bare
+        name = in_sentence(name, lang)
+    return tr(team_key, lang).format(country=name)
 
 
 def _team_words(report: Debrief, w: Words, korea_key: str, team_key: str) -> str:
@@ -206,7 +210,8 @@ def header(report: Debrief, w: Words, logged_names: dict[str, str] | None) -> st
         ("debrief.seed", str(world.seed_value)),
         ("debrief.difficulty", per_lang(lambda lang: escape(f"{getattr(level, f'name_{lang}')}: "
                                                             f"{getattr(level, f'label_{lang}')}"))),
-        ("debrief.quarters", per_lang(lambda lang: f"{escape(dates[0])} – {escape(dates[-1])}, "
+        ("debrief.quarters", per_lang(lambda lang: f"{escape(quarter_name(parse_quarter(dates[0]), lang))} – "
+                                      f"{escape(quarter_name(parse_quarter(dates[-1]), lang))}, "
                                       + escape(tr("debrief.n_quarters", lang).format(n=len(dates))))),
         ("korea_index", f'<span class="score">{final["played"]:.1f}</span> / 100, '
                         f'{w.inline({lang: tr("grade", lang) for lang in w.langs})} '
@@ -389,7 +394,14 @@ def _tag(world, entry: dict, lang: str) -> str:
     source = tr("source." + entry["source"], lang)
     if not entry["country"]:
         return source
-    return f"{source} · {entry['country'] if lang == 'en' else country_name(world, entry['country'], lang)}"
+    return f"{source} · {country_name(world, entry['country'], lang)}"  # a name, not KOR, in either language
+
+
+def _untagged(entry: dict) -> dict:
+    """A cause's text without the "Event - " its tag already says ("[event] A Gulf mega-deal")."""
+    if entry.get("source") != "event":
+        return entry
+    return {**entry, **{lang: entry[lang].removeprefix(event_prefix(lang)) for lang in ("en", "ko") if lang in entry}}
 
 
 def causes_section(report: Debrief, w: Words) -> str:
@@ -397,7 +409,7 @@ def causes_section(report: Debrief, w: Words) -> str:
     for date, entries in quarter_causes(report.world):
         items = "".join(
             f"<li><span class=\"tag\">[{w.inline({lang: _tag(report.world, e, lang) for lang in w.langs})}]</span> "
-            f"{w.both(e)}</li>" for e in entries)
+            f"{w.both(_untagged(e))}</li>" for e in entries)
         parts.append(f"<h3>{escape(date)}</h3><ul class=\"causes\">{items}</ul>" if items else
                      f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
     return (f'<section id="causes" class="major"><h2>{w.key("debrief.section.causes")}</h2>'
@@ -481,18 +493,22 @@ def _quarter_tables(world, quarters, w: Words, quiet: bool = False, team: str = 
             kind = ("" if r.kind == "decision" else
                     f'<span class="tag">{w.inline({lang: tr("debrief.kind." + r.kind, lang) for lang in w.langs})}'
                     "</span> ")
+            text = r.text
+            if r.kind == "event":  # the tag says it already: "[Event] A Gulf mega-deal", not "Event Event - ..."
+                text = {lang: t.removeprefix(event_prefix(lang)) for lang, t in r.text.items()}
             country = (f"<td>{w.inline({lang: country_name(world, r.country, lang) for lang in w.langs})}</td>"
                        if who else "")
             body.append(
                 f"<tr class=\"{'quarter ' if i == 0 else ''}{'kor' if r.country == team else ''}"
-                f"{' refused' if r.kind == 'refused' else ''}\">{first}{country}<td>{kind}{w.short(r.text)}</td></tr>")
+                f"{' refused' if r.kind == 'refused' else ''}\">{first}{country}<td>{kind}{w.short(text)}</td></tr>")
     if not body:
         return ""
     head = (f'<th style="width:13%">{w.key("debrief.col.quarter")}</th>'
-            + (f'<th style="width:14%">{w.key("debrief.col.who")}</th>' if who else "")
+            + (f'<th style="width:17%">{w.key("debrief.col.who")}</th>' if who else "")
             + f'<th>{w.key("debrief.col.what")}</th>')
     code = next(iter(acting)) if len(acting) == 1 else None
-    whose = {lang: tr("debrief.decisions_of", lang).format(country=country_name(world, code, lang))
+    whose = {lang: tr("debrief.decisions_of", lang).format(
+        country=in_sentence(country_name(world, code, lang), lang))
              for lang in w.langs} if code is not None else None
     note = f'<p class="note">{w.both(whose)}</p>' if whose else ""
     return f'{note}<table class="decisions"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'

@@ -269,8 +269,12 @@ class Desk:
         if self.plan_label is not None:
             self.plan_text = procurement_status(self.session, self.settings, self.values, lang)
             self.plan_label.set_text(f'<font color="#B8C4D0">{html.escape(self.plan_text)}</font>')
-        self.budget_label.set_text(f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
-                                   f" / {money(budget, lang, currency)}")
+        if cost > budget:  # "over budget by 79.1B KRW", not "budget left: -79.1B KRW"
+            self.budget_label.set_text(tr("ui.desk.over_budget", lang).format(
+                over=money(cost - budget, lang, currency), budget=money(budget, lang, currency)))
+        else:
+            self.budget_label.set_text(f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
+                                       f" / {money(budget, lang, currency)}")
         if reason:
             text = f"{tr('ui.desk.refused', lang)}: {in_language(reason, lang)}"
         elif actions:

@@ -28,6 +28,7 @@ from game.text import tr
 from game.ui import briefing, report
 from game.ui.charts import BASE, BG, DIM, GRID, PANEL, PLAYER, PLOT, TEXT, YELLOW, dashed
 from game.ui.teacher import draw_hidden
+from game.ui.whypanel import when
 
 INK = BG  # dark text on a yellow tab
 TAB = (40, 50, 64)
@@ -201,7 +202,8 @@ class EndScreen:
         line = f"{what} {total:.1f} / 100" + (f" - {tr('ui.end.grade', lang)}" if letter else "")
         score_text = fonts.fit(line, 20, TEXT, room, bold=True)
         surface.blit(score_text, score_text.get_rect(topright=(right, y + head.get_height() - score_text.get_height())))
-        span = fonts.render(f"{world.history[0]['date']} - {world.date}" if world.history else "", 15, DIM)
+        term = f"{when(world.history[0]['date'], lang)} - {when(world.date, lang)}" if world.history else ""
+        span = fonts.render(term, 15, DIM)
         y += head.get_height() + 2
         surface.blit(span, (x, y))
         versus = report.no_action(world, self.no_action_history(world, code, korea), code)  # the same seed
@@ -340,7 +342,7 @@ class EndScreen:
             if y + big_h > tp_bottom:
                 break
             colour = UP if tp["delta"] >= 0 else DOWN
-            line = f"{tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f})"
+            line = f"{when(tp['date'], lang)}: {tp['before']:.1f} → {tp['after']:.1f} ({tp['delta']:+.1f})"
             surface.blit(fonts.fit(line, 15, colour, width, bold=True), (x2, y))
             y += big_h
             # what moved it: the components and the levers, events and mechanisms behind each

@@ -119,6 +119,17 @@ def _pattern_line(surface, colour, points, width: int, good: str) -> None:
             pygame.draw.circle(surface, colour, (round(a[0]), round(a[1])), max(width // 2 + 1, 2))
 
 
+def producer_price(market: str, price: float, lang: str) -> str:
+    """A producer's price with its unit (docs/model.md, "Units"): US$ per GB of HBM, US$ thousand
+    per wafer (foundry) or package-wafer (packaging): "$17.0k per wafer", "웨이퍼 장당 1만 7,000 달러",
+    never a bare "17.00"."""
+    if market == "hbm":
+        value = f"{price:,.1f} 달러" if lang == "ko" else f"${price:,.2f}"
+    else:
+        value = korean_money(price * 1e3) if lang == "ko" else f"${price:,.1f}k"
+    return tr(f"ui.tip.price_per.{market}", lang).format(value=value)
+
+
 class MapView:
     def __init__(self, rect: pygame.Rect, fonts, geometry: dict | None = None) -> None:
         self.rect = pygame.Rect(rect)
@@ -350,7 +361,7 @@ class MapView:
                     lines.append(f"{tr(label, lang)}: {capacity(agent.kind, amount, lang)}")
                 else:
                     lines.append(f"{tr(label, lang)}: {amount:,.0f} {unit}")
-            lines.append(f"{tr('ui.tip.price', lang)}: {agent.price:,.2f}")
+            lines.append(f"{tr('ui.tip.price', lang)}: {producer_price(market, agent.price, lang)}")
         lines.append(f"{tr('ui.tip.cash', lang)}: " + (korean_money(agent.cash * 1e9) if korean
                                                         else f"${agent.cash:,.2f}B"))
         if not agent.alive:

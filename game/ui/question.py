@@ -25,7 +25,8 @@ from game.describe import describe_action
 from game.text import tr
 from game.ui.fonts import gui_theme
 
-WIDTH, ROW = 700, 80  # the panel's width and the height of one answer (button, its Actions, its outlook)
+WIDTH, ROW = 700, 80  # the panel's least width and the height of one answer (button, its Actions, its outlook)
+MAX_WIDTH = 900  # wider where the window has room: an answer's outlook is one long line
 SHADE = (0, 0, 0, 170)
 
 
@@ -48,25 +49,26 @@ class QuestionDialog:
         manager, ko = self.manager, lang == "ko"
         budget_line, lines = outlook
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
-        rect = pygame.Rect(0, 0, WIDTH, 156 + ROW * len(event.choices))
+        width = max(WIDTH, min(self.size[0] - 48, MAX_WIDTH))  # "... (+0.9 against 'Keep the centre's mix')"
+        rect = pygame.Rect(0, 0, width, 156 + ROW * len(event.choices))
         rect.center = (self.size[0] // 2, self.size[1] // 2)
         panel = UIPanel(rect, manager=manager, object_id="#menu")
-        UILabel(pygame.Rect(14, 8, WIDTH - 28, 30), tr("ui.event.decision", lang), manager=manager,
+        UILabel(pygame.Rect(14, 8, width - 28, 30), tr("ui.event.decision", lang), manager=manager,
                 container=panel, object_id="#small")
-        UILabel(pygame.Rect(14, 34, WIDTH - 28, 30), title, manager=manager, container=panel, object_id="#section")
-        UITextBox(html.escape(text), pygame.Rect(10, 64, WIDTH - 24, 56), manager=manager, container=panel,
+        UILabel(pygame.Rect(14, 34, width - 28, 30), title, manager=manager, container=panel, object_id="#section")
+        UITextBox(html.escape(text), pygame.Rect(10, 64, width - 24, 56), manager=manager, container=panel,
                   object_id="#reason")
-        UILabel(pygame.Rect(14, 122, WIDTH - 28, 24), budget_line, manager=manager, container=panel,
+        UILabel(pygame.Rect(14, 122, width - 28, 24), budget_line, manager=manager, container=panel,
                 object_id="#small")
         for i, choice in enumerate(event.choices):
             top = 150 + i * ROW
             label = f"{i + 1}. {choice.label_ko if ko else choice.label_en}"
-            button = UIButton(pygame.Rect(14, top, WIDTH - 32, 34), label, manager=manager, container=panel)
+            button = UIButton(pygame.Rect(14, top, width - 32, 34), label, manager=manager, container=panel)
             self.buttons[button] = i
             what = ", ".join(describe_action(a, lang, world) for a in choice.actions)
-            UILabel(pygame.Rect(24, top + 34, WIDTH - 48, 20), what or tr("ui.event.no_action", lang),
+            UILabel(pygame.Rect(24, top + 34, width - 48, 20), what or tr("ui.event.no_action", lang),
                     manager=manager, container=panel, object_id="#small")
-            UILabel(pygame.Rect(24, top + 54, WIDTH - 48, 20), lines[i], manager=manager, container=panel,
+            UILabel(pygame.Rect(24, top + 54, width - 48, 20), lines[i], manager=manager, container=panel,
                     object_id="#small")
         return panel
 

@@ -46,7 +46,7 @@ from agents.controllers import Controller, LaissezFaire, make_controller
 from game.actions import parse_action
 from game.advisor import advise
 from game.choice_preview import outlooks, stakes
-from game.describe import country_name, describe_action, money
+from game.describe import KOREAN_INDICATORS, country_name, describe_action, korean_indicator, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
 from game.difficulty import Difficulty
 from game.mapdata import load_geometry, map_view
@@ -1248,7 +1248,10 @@ def _restore(mapping: dict, key, value) -> None:
 
 
 def indicator_text(key: str, value: float, lang: str) -> str:
-    """An indicator's value as a reader expects it: shares in percent, counts and money as numbers."""
+    """An indicator's value as a reader expects it: shares in percent, counts and money as numbers
+    (in Korean in Korean units, 2억 4,000만 달러 or 3만 5,306개, not "0.24" beside "십억 달러")."""
+    if lang == "ko" and key in KOREAN_INDICATORS:
+        return korean_indicator(key, value)
     if key.endswith(("_share", "_dependence", "completeness", "_adoption", "budget_used")):
         return f"{value * 100:.1f}%"
     if key == "domestic_designers_alive":
