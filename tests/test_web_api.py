@@ -71,6 +71,10 @@ def test_a_student_joins_submits_and_reads_the_desk(client, room):
     preview = client.post("/api/preview", json={"token": token, "values": {"foundry_subsidy": 30}},
                           headers={"x-lang": "en"}).json()
     assert preview["changes"] == ["Foundry price-gap subsidy 30%"] and preview["refusal"] is None
+    assert preview["over"] is False
+    lavish = {"rd_grant:Rebellions": 100, "rd_grant:FuriosaAI": 100, "procurement.budget": 600}
+    over = client.post("/api/preview", json={"token": token, "values": lavish}, headers={"x-lang": "ko"}).json()
+    assert over["over"] is True and over["refusal"] and not over["left"].startswith("-")  # "예산 초과" and by how much
     r = client.post("/api/submit", json={"token": token, "turn": 0, "values": {"foundry_subsidy": 30}})
     assert r.status_code == 200 and r.json()["advanced"] is True  # the only seated team
     assert room.world.turn == 1

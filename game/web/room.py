@@ -748,7 +748,8 @@ class Room:
         if reason is None:
             reason = view.refusal(actions)
         budget = country.budget_per_quarter
-        return {"cost": money(cost, lang, country.currency), "left": money(budget - cost, lang, country.currency),
+        return {"cost": money(cost, lang, country.currency), "left": money(abs(budget - cost), lang, country.currency),
+                "over": budget - cost < 0,  # then "left" is by how much (the page says "over budget by")
                 "refusal": in_language(reason, lang) if reason else None,
                 "changes": [describe_action(a.model_dump(), lang, table.world, country.currency) for a in actions],
                 "actions": actions}

@@ -103,6 +103,10 @@ function schedulePreview() {
 function showAssessment(a) {
   document.getElementById("cost").textContent = a.cost;
   document.getElementById("left").textContent = a.left;
+  const label = document.getElementById("left-label");  // data-t: a language switch keeps the right words
+  label.dataset.t = a.over ? "over" : "left";
+  label.textContent = C.t(label.dataset.t);
+  document.getElementById("left").classList.toggle("error", !!a.over);
   document.getElementById("changes").replaceChildren(
     ...(a.changes.length ? a.changes.map(c => el("li", {}, c)) : [el("li", {class: "muted"}, C.t("no_changes"))]));
   document.getElementById("refusal").textContent = a.refusal ? a.refusal : "";
