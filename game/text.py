@@ -216,7 +216,10 @@ class TemplateFormatter(string.Formatter):
     - format spec `n`, `nK` or `nK.D`: the value times 10^K in Korean units (`korean_number`,
       D decimals below 10,000): `{units:n3}개` with units=7.56 is "7,560개"; spec `mKCUR` is money
       in currency CUR, rounded as `korean_money` does: `{amount:m6USD}` with amount=26.88 is
-      "2,690만 달러", with 0.004 "1만 달러 미만"."""
+      "2,690만 달러", with 0.004 "1만 달러 미만";
+    - format spec ending `pt` (`+.2pt`): a change of a share in percentage points, for English,
+      which does not write a share's change with %: `{points:+.2pt}` with 0.0135 is "+1.35 points"
+      (Korean writes `{points:+.2%}p`)."""
 
     def parse(self, format_string: str):
         for literal, field, spec, conversion in super().parse(format_string):
@@ -230,7 +233,9 @@ class TemplateFormatter(string.Formatter):
         if "|" in format_spec:
             format_spec, _, which = format_spec.rpartition("|")
         match = _SCALE_SPEC.match(format_spec)
-        if match and isinstance(value, int | float):
+        if format_spec.endswith("pt") and isinstance(value, int | float):
+            text = f"{format(float(value) * 100, format_spec[:-2] + 'f')} points"
+        elif match and isinstance(value, int | float):
             scale = int(match.group(2) or 0)
             number = float(value) * 10 ** scale
             if match.group(1) == "n":

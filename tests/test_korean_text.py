@@ -430,3 +430,11 @@ def test_a_non_korean_desk_names_its_own_score():
     assert index_name(world, "KOR", "en") == "Team Korea index"
     assert index_name(world, "JPN", "en") == "Japan on its own objective"
     assert index_name(world, "JPN", "ko") == "일본 목표 점수"
+
+
+def test_english_writes_a_shares_change_in_points():
+    """A share's change is points in English ("+1.35 points"), as Korean writes %p; "+1.35%" would
+    read as a relative change."""
+    assert fill("adoption {p:+.2pt}", p=0.0135) == "adoption +1.35 points"
+    line = tr("cause.convergence", "en").format(industry="Steel", points=0.0135)
+    assert "+1.35 points" in line and "%" not in line
