@@ -510,13 +510,13 @@ class HBMMaker(Producer):
         """Pilot lots of each generation it offers and has not matured (yield below what tests
         need): a share of its lines whose good stacks are not sold but teach it the process, so a
         new generation can mature before anyone buys it. Returns the lines left to sell from."""
-        lines = self.lines
+        lines = all_lines = self.lines  # read once: nothing here changes it
         for state in self.gens.values():
             state["pilot"] = 0.0
         for state in self.gens.values():
             if now >= state["available"] and state["output"] <= 0 and state["yield"] < params.qualification_yield_good:
-                state["pilot"] = params.hbm_pilot_share * self.lines * state["yield"]
-                lines -= params.hbm_pilot_share * self.lines
+                state["pilot"] = params.hbm_pilot_share * all_lines * state["yield"]
+                lines -= params.hbm_pilot_share * all_lines
         return max(lines, 0.0)
 
     def learn(self) -> None:

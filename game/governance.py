@@ -496,8 +496,12 @@ class Governance:
         lags = world.scenario.levers.lags
         now = sum(a.one_off_cost(world, country) for a in actions if lags.get(a.kind) == 0)
         programmes = self.projected_cost(country_id, list(actions), one_off=False)
-        raises = programmes > self.projected_cost(country_id, [], one_off=False) + 1e-6  # a cut is never refused
-        if (raises and programmes > country.budget_per_quarter + 1e-6) or now > country.left + 1e-6:
+        # over the budget and more than the policy without the bundle (a cut is never refused); the
+        # policy without it is projected only for a bundle over the budget (the same answer: within
+        # the budget, whether it raises the cost decides nothing)
+        over = programmes > country.budget_per_quarter + 1e-6 and \
+            programmes > self.projected_cost(country_id, [], one_off=False) + 1e-6
+        if over or now > country.left + 1e-6:
             return Reason("refuse.over_budget_short")
         return None
 

@@ -161,6 +161,18 @@ def group_logit(utility: np.ndarray, group: np.ndarray, n_groups: int) -> np.nda
     return weights / total[group]
 
 
+def group_logit_lists(utility: list[float], group: list[int], n_groups: int) -> list[float]:
+    """`group_logit` on lists of floats, for callers that hold lists: the groups' maxima, totals
+    and the division as floats (np.maximum.at and np.bincount operation for operation), the exp
+    numpy's, on an array of the same numbers in the same order, so the same shares."""
+    top = [-np.inf] * n_groups
+    for k, x in zip(group, utility):  # noqa: B905
+        top[k] = _max(top[k], x)
+    weights = np.exp(np.array([x - top[k] for k, x in zip(group, utility)], dtype=np.float64)).tolist()  # noqa: B905
+    total = _bincount(group, weights, n_groups)
+    return [w / total[k] for w, k in zip(weights, group)]  # noqa: B905
+
+
 def cap_shares(shares: np.ndarray, caps: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Limit each edge's share to its cap and hand the excess to uncapped edges of the group.
 
@@ -170,7 +182,11 @@ def cap_shares(shares: np.ndarray, caps: np.ndarray, group: np.ndarray, n_groups
     """
     if not (_small(shares, caps, group) and len(shares) == len(caps) == len(group) and group.dtype.kind in "iu"):
         return _cap_shares_numpy(shares, caps, group, n_groups)
-    out, cap, groups = _floats(shares), _floats(caps), group.tolist()
+    return np.array(cap_shares_lists(_floats(shares), _floats(caps), group.tolist(), n_groups), dtype=np.float64)
+
+
+def cap_shares_lists(out: list[float], cap: list[float], groups: list[int], n_groups: int) -> list[float]:
+    """`cap_shares` on lists of floats (its scalar kernel, for callers that hold lists)."""
     for _ in range(len(out)):
         over = [o > c + TINY for o, c in zip(out, cap)]  # noqa: B905
         if not any(over):
@@ -181,7 +197,7 @@ def cap_shares(shares: np.ndarray, caps: np.ndarray, group: np.ndarray, n_groups
         room_total = _bincount(groups, room, n_groups)
         out = [o + (r * excess[g] / room_total[g] if room_total[g] > TINY else 0.0)
                for o, r, g in zip(out, room, groups)]  # noqa: B905
-    return np.array(out, dtype=np.float64)
+    return out
 
 
 def _cap_shares_numpy(shares: np.ndarray, caps: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -274,9 +290,17 @@ def clear_with_spill(
             and supplier.dtype.kind in "iu" and len(orders) == len(buyer) == len(supplier) == len(spill_cap)
             and (reserved is None or len(reserved) == len(orders)) and n_buyers <= 4 * SCALAR_MAX):
         return _clear_with_spill_numpy(orders, buyer, supplier, capacity, n_buyers, spill_cap, reserved, passes)
-    o, b, s, cap, caps = _floats(orders), buyer.tolist(), supplier.tolist(), _floats(capacity), _floats(spill_cap)
+    filled = clear_with_spill_lists(_floats(orders), buyer.tolist(), supplier.tolist(), _floats(capacity), n_buyers,
+                                    _floats(spill_cap), None if reserved is None else _floats(reserved), passes)
+    return np.array(filled, dtype=np.float64)
+
+
+def clear_with_spill_lists(o: list[float], b: list[int], s: list[int], cap: list[float], n_buyers: int,
+                           caps: list[float], reserved: list[float] | None = None, passes: int = 3) -> list[float]:
+    """`clear_with_spill`'s scalar kernel on lists (orders, buyers, suppliers, capacity, spill
+    caps, reserved), for callers that hold lists; returns the filled quantities as a list."""
     n = len(cap)
-    filled = _allocate_lists(o, s, cap, None if reserved is None else _floats(reserved))
+    filled = _allocate_lists(o, s, cap, reserved)
     asked = _bincount(b, o, n_buyers)  # the orders do not change between passes
     for _ in range(passes):
         spare = [_max(c - u, 0.0) for c, u in zip(cap, _bincount(s, filled, n))]  # noqa: B905
@@ -290,7 +314,7 @@ def clear_with_spill(
             break
         more = _allocate_lists(extra, s, spare, None)
         filled = [f + m for f, m in zip(filled, more)]  # noqa: B905
-    return np.array(filled, dtype=np.float64)
+    return filled
 
 
 def _clear_with_spill_numpy(

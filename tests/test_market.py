@@ -511,6 +511,31 @@ def test_scalar_cap_shares_is_the_numpy_one_bit_for_bit(grouped, data):
 
 
 @FAST
+@given(grouped_utilities(st.floats(-5, 5)), st.data())
+def test_list_kernels_are_the_array_ones_bit_for_bit(grouped, data):
+    """The list forms the HBM market calls (game.upstream._hbm_orders and its passes) give the
+    array functions' bits: the group logit (its exp numpy's), the caps, the spill."""
+    values, group, n_groups = grouped
+    shares = market.group_logit_lists(values.tolist(), group.tolist(), n_groups)
+    assert same_bits(np.array(shares, dtype=np.float64), market.group_logit(values, group, n_groups))
+    caps = data.draw(st.lists(st.sampled_from([0.0, 0.1, 1 / 3, 0.5, 1.0]), min_size=len(group), max_size=len(group)))
+    capped = market.cap_shares_lists(shares, caps, group.tolist(), n_groups)
+    assert same_bits(np.array(capped, dtype=np.float64),
+                     market._cap_shares_numpy(np.array(shares), np.array(caps), group, n_groups))
+
+
+@FAST
+@given(spill_book())
+def test_list_clear_with_spill_is_the_numpy_one_bit_for_bit(book):
+    orders, buyer, supplier, capacity, n_buyers, spill_cap, reserved = book
+    filled = market.clear_with_spill_lists(orders.tolist(), buyer.tolist(), supplier.tolist(),
+                                           capacity.astype(np.float64).tolist(), n_buyers, spill_cap.tolist(),
+                                           None if reserved is None else reserved.tolist())
+    assert same_bits(np.array(filled, dtype=np.float64),
+                     market._clear_with_spill_numpy(*book[:5], spill_cap=spill_cap, reserved=reserved))
+
+
+@FAST
 @given(st.integers(1, 20).flatmap(lambda n: st.tuples(*[st.lists(st.one_of(quantity, st.just(0.0)), min_size=n,
                                                                  max_size=n) for _ in range(4)])),
        st.floats(0, 2), st.floats(0, 0.5))
