@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from game.describe import KOREAN_INDICATORS, country_name, korean_indicator
 from game.score import component_id, country_breakdown, rule_of
-from game.text import tr
+from game.text import korean_number, tr
 
 PLAYER = "KOR"
 MARKET_INDICATOR = {"foundry": "foundry_share", "hbm": "hbm_share", "packaging": "packaging_share",
@@ -256,12 +256,25 @@ def event_prefix(lang: str) -> str:
     return tr("cause.event_plain", lang).split("{title}")[0]
 
 
+PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000}  # the model's price units in dollars
+
+
+def price_dollars(good: str, value: float) -> str:
+    """A price (or a price's move) of `good` as Korean writes money: its size in dollars in Korean
+    units (1만 6,340), without sign or unit word: `fmt` and `change` add them, and the pages their
+    "달러/웨이퍼"."""
+    dollars = abs(value) * PRICE_DOLLARS[good]
+    return korean_number(dollars, 2 if dollars < 100 else 0)
+
+
 def fmt(key: str, value: float | None, lang: str = "en") -> str:
     """A value in the indicator's own terms: points, a percentage or a plain number; in Korean,
-    money and counts in Korean units."""
+    money and counts in Korean units (a price in dollars: 1만 6,340 달러, not 16.34)."""
     if value is None:
         return "-"
     kind, _, rest = key.partition(":")
+    if lang == "ko" and kind == "price":
+        return f"{'-' if value < 0 else ''}{price_dollars(rest, value)} 달러"
     if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
         return f"{value:.1%}"
     if lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:
@@ -278,6 +291,9 @@ def change(key: str, before: float | None, after: float, lang: str = "en") -> st
         return ""
     kind, _, rest = key.partition(":")
     delta = after - before
+    if lang == "ko" and kind == "price":
+        text = price_dollars(rest, delta)
+        return "±0" if text.strip("0.,") == "" else f"{'+' if delta >= 0 else '-'}{text} 달러"
     if kind == "share" or (kind == "korea" and rest not in NOT_FRACTIONS):
         text = f"{delta * 100:+.1f} pp" if lang != "ko" else f"{delta * 100:+.1f}%p"
     elif lang == "ko" and kind == "korea" and rest in KOREAN_INDICATORS:

@@ -315,8 +315,10 @@ def test_the_why_panel_and_the_classroom_write_quarters_prices_and_money_in_kore
     """Why? in Korean: quarters as 2026년 4분기 (not 2026Q4) and prices in dollars counted in
     Korean units (not a bare 16.34); the classroom's objective table: money and counts in Korean
     units (2억 4,000만 달러), not 0.24 beside a label saying 십억 달러."""
-    from game.ui.whypanel import change_text, value_text, when
+    from game.ui.whypanel import when
     from game.web.room import indicator_text
+    from game.why import change as change_text
+    from game.why import fmt as value_text
 
     assert when("2026Q4", "ko") == "2026년 4분기" and when("2026Q4", "en") == "2026Q4"
     assert value_text("price:wafer", 16.34, "ko") == "1만 6,340 달러"

@@ -173,6 +173,11 @@ def test_why_for_a_firms_share_and_a_price_from_a_desk(client, room):
         "an HBM qualification names the firm as its supplier: it moved the firm's share"
     price = client.post("/api/why", json={"token": token, "price": "wafer"}, headers={"x-lang": "en"}).json()
     assert price["title"] == "Why? - Wafer price" and price["now"].endswith("US$ k/wafer")
+    korean = client.post("/api/why", json={"token": token, "price": "wafer"}, headers={"x-lang": "ko"}).json()
+    assert korean["since"].endswith(" 달러") or korean["since"].endswith("±0"), korean["since"]
+    assert korean["turns"] and all(t["before"] in ("-", "") or t["before"].endswith(" 달러") for t in korean["turns"])
+    assert all(t["after"].endswith(" 달러") for t in korean["turns"]), \
+        "a price in Korean is dollars in Korean units with its word everywhere, as the desktop's Why?"
 
     before = (room.version, (room.folder / "room.json").read_text(), list(world.governance.log))
     for body, status, says in (

@@ -19,8 +19,9 @@ import pygame
 from game.baseline_run import BaselineRun
 from game.race import race
 from game.score import component_id, rule_of
-from game.text import korean_number, tr
+from game.text import tr
 from game.ui.mapview import GOOD_COLOURS
+from game.why import price_dollars
 
 PLAYER = "KOR"
 BG = (10, 14, 22)
@@ -85,9 +86,6 @@ def series_line(surface, points, colour, width, pattern, shape, hollow=False, ev
     for i, p in enumerate(points):
         if i % every == 0 or i == len(points) - 1:
             marker(surface, shape, p, 3 if width < 3 else 4, colour, hollow)
-
-
-PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000}  # the model's price units in dollars
 
 
 class Charts:
@@ -331,8 +329,7 @@ class Charts:
                 break  # a short box: the goods that fit
             value = f"{now:,.1f}"  # $16.3k/wafer
             if lang == "ko":  # dollars in Korean units (1만 6,300 달러/웨이퍼), as the classroom writes them
-                dollars = now * PRICE_DOLLARS[good]
-                value = korean_number(dollars, 2 if dollars < 100 else 0)
+                value = price_dollars(good, now)
             text = tr(f"ui.charts.price_value.{good}", lang).format(value=value)
             if ly + step <= box.bottom:  # the price under the name, where the box has room
                 self._blit(surface, self.fonts.fit(text, 12, DIM, room + 24),

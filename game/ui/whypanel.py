@@ -12,7 +12,7 @@ import pygame
 
 from game import why
 from game.calendar import parse_quarter
-from game.text import korean_number, quarter_name, tr
+from game.text import quarter_name, tr
 from game.why import change, event_prefix, fmt  # in the core: the classroom's desks write them the same way
 
 TEXT = (230, 234, 240)
@@ -29,30 +29,6 @@ def when(label: str, lang: str) -> str:
         return quarter_name(parse_quarter(label), lang)
     except (ValueError, TypeError):
         return str(label)
-
-
-PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000}  # the model's price units in dollars
-
-
-def _dollars(key: str, value: float) -> str:
-    dollars = abs(value) * PRICE_DOLLARS[key.removeprefix("price:")]
-    return f"{korean_number(dollars, 2 if dollars < 100 else 0)} 달러"
-
-
-def value_text(key: str, value, lang: str) -> str:
-    """`game.why.fmt`, except a price in Korean: dollars in Korean units (1만 6,340 달러, not
-    16.34), as the classroom's Why? writes it."""
-    if lang == "ko" and key.startswith("price:") and value is not None:
-        return ("-" if value < 0 else "") + _dollars(key, value)
-    return fmt(key, value, lang)
-
-
-def change_text(key: str, before, after: float, lang: str) -> str:
-    """`game.why.change`, except a price in Korean (in dollars, as `value_text`)."""
-    if lang == "ko" and key.startswith("price:") and before is not None:
-        text = _dollars(key, after - before)
-        return "±0" if text.removesuffix(" 달러").strip("0.,") == "" else ("+" if after >= before else "-") + text
-    return change(key, before, after, lang)
 
 
 class WhyPanel:
@@ -81,22 +57,22 @@ class WhyPanel:
         values = why.series(world, key)
         turns = why.explain(world, key)
         lines = []
-        now = value_text(key, values[-1], lang) if values else "-"
+        now = fmt(key, values[-1], lang) if values else "-"
         lines.append((f"{tr('ui.why.title', lang)} {why.label(world, key, lang)}", YELLOW, 18, True))
         summary = tr("ui.why.now", lang).format(value=now)
         if len(values) >= 2:
             summary += "   " + tr("ui.why.since", lang).format(date=when(world.history[0]["date"], lang),
-                                                             change=change_text(key, values[0], values[-1], lang))
+                                                             change=change(key, values[0], values[-1], lang))
         lines.append((summary, TEXT, 14, False))
         lines.append((tr("ui.why.legend", lang), DIM, 12, False))
         if not turns:
             for part in self.fonts.wrap(tr("ui.why.nothing", lang), 14, width):  # wrapped: it is a paragraph
                 lines.append((part, DIM, 14, False))
         for turn in turns:
-            delta = change_text(key, turn["before"], turn["after"], lang)
+            delta = change(key, turn["before"], turn["after"], lang)
             moved = bool(delta) and not delta.startswith("±")
             colour = (UP if turn["after"] > turn["before"] else DOWN) if moved else TEXT
-            before, after = value_text(key, turn["before"], lang), value_text(key, turn["after"], lang)
+            before, after = fmt(key, turn["before"], lang), fmt(key, turn["after"], lang)
             head = f"{when(turn['date'], lang)}: {before} → {after}"
             lines.append((f"{head}  ({delta})" if delta else head, colour, 15, True))
             for cause in turn["causes"]:

@@ -57,8 +57,18 @@ from game.saves import SaveError, document, write_save, write_text_atomically
 from game.scenario import load_scenario
 from game.score import breakdown, component_id, grade
 from game.session import Session
-from game.text import korean_number, quarter_name, tr
-from game.why import MARKET_INDICATOR, PRICE_MARKET, change, component_key, event_prefix, explain, fmt, series
+from game.text import quarter_name, tr
+from game.why import (
+    MARKET_INDICATOR,
+    PRICE_MARKET,
+    change,
+    component_key,
+    event_prefix,
+    explain,
+    fmt,
+    price_dollars,
+    series,
+)
 from game.why import label as why_label
 
 ROOM_FILE = "room.json"
@@ -1180,36 +1190,13 @@ def turning_points(world, code: str, lang: str, n: int = 2) -> list[dict]:
             for i in sorted(i for size, i in moves if size >= 0.05)]
 
 
-PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000}  # the model's price units in dollars
-
-
 def price_text(good: str, value: float, lang: str) -> str:
     """A market price with its unit: in English as the desktop's charts write it (14.69 US$
     k/wafer); in Korean in dollars counted in Korean units (1만 4,690 달러/웨이퍼), never a
     fraction of a unit word."""
     if lang == "ko":
-        return f"{_dollars(good, value)} {tr(f'web.price_unit.{good}', lang)}"
+        return f"{price_dollars(good, value)} {tr(f'web.price_unit.{good}', lang)}"
     return f"{value:,.2f} {tr(f'ui.charts.price_unit.{good}', lang)}"
-
-
-def _dollars(good: str, value: float) -> str:
-    dollars = abs(value) * PRICE_DOLLARS[good]
-    return korean_number(dollars, 2 if dollars < 100 else 0)
-
-
-def _value(key: str, value: float | None, lang: str) -> str:
-    """game/why.py's `fmt`, except a price in Korean: dollars in Korean units, as `price_text`."""
-    if lang == "ko" and key.startswith("price:") and value is not None:
-        return _dollars(key.removeprefix("price:"), value)
-    return fmt(key, value, lang)
-
-
-def _change(key: str, before: float | None, after: float, lang: str) -> str:
-    """game/why.py's `change`, except a price in Korean (in dollars, as `_value`)."""
-    if lang == "ko" and key.startswith("price:") and before is not None:
-        text = _dollars(key.removeprefix("price:"), after - before)
-        return "±0" if text.strip("0.,") == "" else ("+" if after >= before else "-") + text
-    return change(key, before, after, lang)
 
 
 def why_answer(world, key: str, label: str, lang: str, quarters: int = 4) -> dict:
@@ -1218,13 +1205,13 @@ def why_answer(world, key: str, label: str, lang: str, quarters: int = 4) -> dic
     have moved it, each with the value before and after and the cause-log lines, tagged lever,
     event or market."""
     values = series(world, key)
-    now = str(tr("ui.why.now", lang)).format(value=_value(key, values[-1], lang) if values else "-")
+    now = str(tr("ui.why.now", lang)).format(value=fmt(key, values[-1], lang) if values else "-")
     since = str(tr("ui.why.since", lang)).format(date=quarter_name(world.start, lang),
-                                                 change=_change(key, values[0], values[-1], lang)) \
+                                                 change=change(key, values[0], values[-1], lang)) \
         if len(values) >= 2 else ""
     turns = []
     for t in explain(world, key)[:quarters]:
-        delta = _change(key, t["before"], t["after"], lang)
+        delta = change(key, t["before"], t["after"], lang)
         moved = bool(delta) and not delta.startswith("±")
         causes = []
         for cause in t["causes"][:10]:
@@ -1234,7 +1221,7 @@ def why_answer(world, key: str, label: str, lang: str, quarters: int = 4) -> dic
             causes.append({"source": cause["source"], "tag": str(tr(f"ui.why.source.{cause['source']}", lang)),
                            "text": text})
         turns.append({"date": quarter_name(world.start + t["turn"] - 1, lang),
-                      "before": _value(key, t["before"], lang), "after": _value(key, t["after"], lang),
+                      "before": fmt(key, t["before"], lang), "after": fmt(key, t["after"], lang),
                       "change": delta, "direction": (1 if t["after"] > t["before"] else -1) if moved else 0,
                       "causes": causes})
     return {"label": label, "title": f"{tr('ui.why.title', lang)} {label}", "now": now, "since": since,

@@ -304,20 +304,22 @@ async function openMarketWhy(what) {
   showWhy(box, r.data, closeMarketWhy);
 }
 
-function closeMarketWhy() {
-  marketShown = null;
-  const box = document.getElementById("market-why");
+// Empty and hide a Why? box, and unmark what opened it (`marked`: the selector, `mark`: its class).
+function hideWhyBox(id, marked, mark) {
+  const box = document.getElementById(id);
   box.replaceChildren();
   box.classList.add("hidden");
-  document.querySelectorAll("#markets button.chosen").forEach(b => b.classList.remove("chosen"));
+  document.querySelectorAll(marked).forEach(e => e.classList.remove(mark));
+}
+
+function closeMarketWhy() {
+  marketShown = null;
+  hideWhyBox("market-why", "#markets button.chosen", "chosen");
 }
 
 function closeWhy() {
   whyShown = null;
-  const box = document.getElementById("component-why");
-  box.replaceChildren();
-  box.classList.add("hidden");
-  document.querySelectorAll("#objective tr.open").forEach(tr => tr.classList.remove("open"));
+  hideWhyBox("component-why", "#objective tr.open", "open");
 }
 
 async function showResults() {
