@@ -22,6 +22,7 @@ only if it is a regular file, within the size limit, nested no deeper than game.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -291,7 +292,7 @@ def read_save(path: Path) -> SaveFile:
     if version > FORMAT_VERSION:
         raise SaveError(f"{where}: saved by a newer game (save format {version}; this game reads up to "
                         f"{FORMAT_VERSION}); update the game to load it")
-    data = migrate(data, where)
+    data = _with_added_fields(migrate(data, where))
     try:
         save = SaveFile.model_validate(data)
     except ValidationError as exc:
@@ -358,6 +359,24 @@ def _format_1_to_2(doc: dict) -> dict:
 
 
 MIGRATIONS: dict[int, callable] = {1: _format_1_to_2}  # format version -> upgrade by one version
+
+# Firm fields the state gained within a format, with the value a save written before them stands
+# for (a producer's `opening`: lines paid for and opening next quarter, none in a game saved before
+# the state-financed projects opened lines). Keyed by a field every such firm has had since format 2.
+ADDED_FIRM_FIELDS: dict[str, dict[str, object]] = {"building": {"opening": []}}
+
+
+def _with_added_fields(data: dict) -> dict:
+    """A save written before a field was added to the firms' state reads as one with its default."""
+    firms = data.get("state", {}).get("firms") if isinstance(data.get("state"), dict) else None
+    if isinstance(firms, dict):
+        for firm in firms.values():
+            if isinstance(firm, dict):
+                for marker, added in ADDED_FIRM_FIELDS.items():
+                    if marker in firm:
+                        for field, default in added.items():
+                            firm.setdefault(field, copy.deepcopy(default))
+    return data
 
 
 def migrate(data: dict, where: str) -> dict:

@@ -986,6 +986,17 @@ def test_the_v2_fixture_loads_and_plays_to_the_end(tmp_path):
     assert code == 0 and "every turn matches" in out, err
 
 
+def test_a_save_written_before_a_firm_field_was_added_still_loads():
+    """A format-2 save written before producers' `opening` existed (the fixture as it was) reads
+    with the field's default and replays: a player's saves survive the update."""
+    old = FIXTURE.with_name("save_v2_before_opening.json")
+    assert "opening" not in json.loads(old.read_text(encoding="utf-8"))["state"]["firms"]["TSMC"]
+    world, save = load_game(old)
+    assert world.turn == 6 and save.format_version == 2
+    code, out, err = run("replay", str(old))
+    assert code == 0 and "every turn matches" in out, err
+
+
 def test_a_format_1_save_loads_plays_to_the_end_and_saves_as_format_2(tmp_path, v1_save):
     assert json.loads(v1_save.read_text(encoding="utf-8"))["format_version"] == 1
     world, save = load_game(v1_save)
