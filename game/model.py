@@ -32,6 +32,8 @@ from game.snapshot import copy_instance, copy_items, share
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
 
+# what a state-financed line moves (its cause-log entries)
+FINANCED_LINE_TARGETS = ("foundry_share", "hbm_share", "leading_edge_capacity_share")
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
 
@@ -704,19 +706,16 @@ class World(Model):
         """A producer's state-financed projects paid as far as its cash goes (Producer.pay_building),
         and the cause log told what that means: an instalment short slips the line, the last one
         paid brings it on line next quarter (so Why? can name the money behind a new line)."""
-        under_way = {id(project): project[0] for project in producer.building}
+        opened_before = len(producer.opening)
         unpaid = producer.pay_building(self.now)
-        targets = ["foundry_share", "hbm_share", "leading_edge_capacity_share"]
         if unpaid > 1e-9:
             self.note("mechanism", producer.country, "cause.project_unpaid", firm=producer.name, amount=unpaid,
-                      targets=targets,
+                      targets=list(FINANCED_LINE_TARGETS),
                       **{f"amount_{lang}": describe.money(unpaid * 1e9, lang, "USD") for lang in LANGUAGES})
-        left = {id(project) for project in producer.building}
-        for key, amount in under_way.items():
-            if key not in left:
-                self.note("mechanism", producer.country, "cause.project_paid", firm=producer.name, amount=amount,
-                          targets=targets,
-                          **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
+        for _, amount in producer.opening[opened_before:]:  # paid in full this quarter (pay_building adds them)
+            self.note("mechanism", producer.country, "cause.project_paid", firm=producer.name, amount=amount,
+                      targets=list(FINANCED_LINE_TARGETS),
+                      **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
 
     def note_financed_lines(self, producer) -> None:
         """The cause log says when a state-financed line paid for last quarter comes on line, in the
@@ -725,7 +724,7 @@ class World(Model):
         producer.opening = [entry for entry in producer.opening if entry[0] > self.now]
         for _, amount in due:
             self.note("mechanism", producer.country, "cause.project_online", firm=producer.name, amount=amount,
-                      targets=["foundry_share", "hbm_share", "leading_edge_capacity_share"],
+                      targets=list(FINANCED_LINE_TARGETS),
                       **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
 
     @property
