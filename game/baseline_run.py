@@ -12,8 +12,6 @@ quarter, not for the whole game again.
 
 from __future__ import annotations
 
-import copy
-
 from agents.controllers import make_controller
 from game.difficulty import NORMAL_GAME, Difficulty
 from game.model import World
@@ -23,10 +21,13 @@ PLAYER = "KOR"
 
 
 def baseline_world(scenario: Scenario, seed: int, difficulty: Difficulty = NORMAL_GAME, code: str = PLAYER) -> World:
-    """A fresh world of `scenario` (copied: the caller's scenario stays untouched) with `code`
-    (Korea unless named) doing nothing new, at `difficulty` (a played world's scenario is already
-    scaled: pass it as normal; a scenario read from its file takes the game's difficulty)."""
-    return World(copy.deepcopy(scenario), seed=seed, controllers={code: make_controller(code, "laissez_faire")},
+    """A fresh world of `scenario` with `code` (Korea unless named) doing nothing new, at
+    `difficulty` (a played world's scenario is already scaled: pass it as normal; a scenario read
+    from its file takes the game's difficulty). The scenario is shared, not copied: it is frozen
+    (a world reads it and copies what it changes), and a copy would be a new object to the
+    calibration cache, which keys on it (World._calibrate), so every no-action game would fit
+    its calibration again."""
+    return World(scenario, seed=seed, controllers={code: make_controller(code, "laissez_faire")},
                  tables=False, difficulty=difficulty)
 
 
