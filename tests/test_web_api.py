@@ -325,3 +325,34 @@ def test_a_room_that_cannot_be_saved_says_so(client, room, monkeypatch):
                     headers={"x-lang": "en"})
     assert r.status_code == 503 and "could not save the room" in r.json()["error"]
     assert room.tables[0].submissions == {}, "what could not be kept is not kept"
+
+
+def test_teammates_asking_for_one_debrief_at_once_wait_for_one_render(client, room, monkeypatch):
+    """Every student's results link asks for its team's debrief (a no-action game re-played):
+    several asking together get the one file, rendered once."""
+    import asyncio
+
+    import httpx
+
+    from game.report import debrief
+
+    key = teacher(client, room)
+    for _ in range(room.world.turns):
+        assert client.post("/api/teacher/end_quarter", json={"teacher": key}).is_success
+    renders = []
+
+    def counted(world, scenario_name, out, lang="both", *args, **kwargs):
+        renders.append(out)
+        out.write_text("<html>debrief</html>", encoding="utf-8")
+        return out
+
+    monkeypatch.setattr(debrief, "write_report", counted)
+
+    async def together():
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+            return await asyncio.gather(*[c.get("/results/debrief.html?lang=en&team=USA") for _ in range(4)])
+
+    answers = asyncio.run(together())
+    assert [a.status_code for a in answers] == [200] * 4 and all("debrief" in a.text for a in answers)
+    assert len(renders) == 1

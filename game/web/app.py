@@ -303,11 +303,17 @@ def create_app(room: Room, address: str = "", request_limit: int = 6000, guess_l
         lang = request.query_params.get("lang", default)
         return lang if lang in ("en", "ko", "both") else default
 
+    writing: dict = {}  # results file -> the lock its first writer holds
+
     async def written_once(out, write) -> Response:
         """A results page written by `write(out)` (matplotlib, fonts: in a thread) the first time
-        it is asked for, then served from the room folder; a rewind deletes it (Room.rewind)."""
+        it is asked for, then served from the room folder; a rewind deletes it (Room.rewind). A
+        seat's teammates asking at once wait for the one render (a team's debrief re-plays its
+        no-action game) instead of each starting another."""
         if not out.exists():
-            await asyncio.to_thread(write, out)
+            async with writing.setdefault(out, asyncio.Lock()):
+                if not out.exists():
+                    await asyncio.to_thread(write, out)
         return FileResponse(out, media_type="text/html; charset=utf-8")
 
     async def debrief(request: Request) -> Response:

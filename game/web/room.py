@@ -919,9 +919,10 @@ class Room:
             _restore(table.answers, code, before)
             raise
         table.session.answer(index, event_id)
-        if self.questions():
-            self.save()  # the next question: the pages are told
-        else:
+        # a next question needs no second write: the room file already holds everything it keeps
+        # (the answer, the teams played as people), and the version the save above moved on tells
+        # the pages once this request returns
+        if not self.questions():
             self._close_quarter()
         return {"answered": True, "advanced": not self.playing, "date": self.deciding(lang)}
 
