@@ -17,7 +17,7 @@ from uitools import click, post, press, running_app
 from game import score as scoring
 from game import why
 from game.actions import Equity
-from game.report.onepage import what_if_for
+from game.report.debrief import what_if_world
 from game.text import tr
 from game.ui import report
 from game.ui.session import Session
@@ -66,7 +66,7 @@ def test_a_japanese_team_sees_japans_objective_and_its_own_no_action_gap(japan):
     assert report.final_index(world, "JPN") == pytest.approx(played)
     # the no-action game is Japan's: the same seed with Japan changing nothing (the team's printed
     # page, report --one-page, replays the same game)
-    whatif = what_if_for(world, "baseline", "JPN")
+    whatif = what_if_world("baseline", world.seed_value, world.turn, world.difficulty, "JPN")
     try:
         nothing = whatif.scores["JPN"]
     finally:

@@ -14,16 +14,14 @@ choices changed, so the comparison replays the same scenario and seed with that 
 
 from __future__ import annotations
 
-from agents.controllers import make_controller
 from game.calendar import parse_quarter
 from game.describe import country_name
 from game.lesson_compare import compare_world
 from game.lesson_text import format_summary, label, summary_difference, verdict
 from game.model import World
-from game.report.debrief import DebriefError, quarter_rows
+from game.report.debrief import DebriefError, quarter_rows, what_if_world
 from game.report.debrief import team_of as debrief_team
 from game.report.page import Words, _signed, document
-from game.scenario import load_scenario
 from game.score import country_breakdown, grade
 from game.text import quarter_name, tr
 
@@ -50,16 +48,6 @@ def team_of(world: World, team: str | None) -> str:
         raise OnePageError(str(exc)) from None
 
 
-def what_if_for(world: World, scenario_name: str, team: str) -> World:
-    """The same scenario, seed, difficulty and quarters with `team` by laissez_faire and every
-    other country by its default."""
-    other = World(load_scenario(scenario_name), seed=world.seed_value, tables=False, difficulty=world.difficulty,
-                  controllers={team: make_controller(team, "laissez_faire")})
-    for _ in range(world.turn):
-        other.step()
-    return other
-
-
 def one_page_html(world: World, scenario_name: str, langs: tuple[str, ...], team: str | None = None) -> str:
     if not world.history:
         raise OnePageError("the game has not played a quarter yet: nothing to report")
@@ -67,7 +55,7 @@ def one_page_html(world: World, scenario_name: str, langs: tuple[str, ...], team
         raise OnePageError(f"the scenario '{scenario_name}' has no [score] table: the page compares scores")
     code = team_of(world, team)
     w = Words(langs)
-    whatif = what_if_for(world, scenario_name, code)
+    whatif = what_if_world(scenario_name, world.seed_value, world.turn, world.difficulty, code)
     try:
         body = (_head(world, code, w) + _score(world, whatif, code, w) + _lesson(world, w)
                 + _decisions(world, code, w) + _questions(world, w))
