@@ -231,11 +231,8 @@ def what_if_section(report: Debrief, w: Words, beside: bool = False) -> str:
     it (a whole debrief) or, `beside`, the chart narrower with the numbers to its right (a
     lesson's handout, which must print on few pages)."""
     final, code = finals(report), report.team
-    if code == PLAYER:
-        history = [h["korea_index"]["total"] for h in report.world.history]
-        whatif = [h["korea_index"]["total"] for h in report.whatif.history]
-    else:  # the team's score on its own objective, by its own grade bands
-        history, whatif = score_series(report.world, code), score_series(report.whatif, code)
+    # the team's score on its own objective (Korea's is the Team Korea index), by its own grade bands
+    history, whatif = score_series(report.world, code), score_series(report.whatif, code)
     size = {"width": charts.WIDTH * 0.6, "height": 2.9} if beside else {}
     png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades_for(code),
                              _chart_label(report, w), **size)

@@ -222,7 +222,7 @@ def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, te
         events = "; ".join(tp["events"]) or t("ui.end.no_event")
         lines.append(f"- {tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
         lines += [f"  - {line}" for line in tp["drivers"]]
-    series = [h["korea_index"]["total"] for h in world.history] if code == PLAYER else score_series(world, code)
+    series = score_series(world, code)  # Korea's score is the Team Korea index
     lines += ["", f"## {t('ui.chart.title') if code == PLAYER else name}", "", "| | |", "|---|---:|"]
     lines += [f"| {h['date']} | {value:.1f} |" for h, value in zip(world.history, series, strict=True)]
     lines += ["", f"## {t('ui.end.events')}", ""]
