@@ -440,3 +440,13 @@ def test_english_writes_a_shares_change_in_points():
     assert fill("adoption {p:+.2pt}", p=0.0135) == "adoption +1.35 points"
     line = tr("cause.convergence", "en").format(industry="Steel", points=0.0135)
     assert "+1.35 points" in line and "%" not in line
+
+
+def test_the_charts_legend_writes_prices_with_their_units():
+    """The charts screen's legend: $16.3k/wafer in English, dollars in Korean units in Korean
+    (never '16.3 천 달러/웨이퍼')."""
+    from game.ui.charts import price_legend
+
+    assert price_legend("wafer", 16.338, "en") == "$16.3k/wafer"
+    assert price_legend("wafer", 16.338, "ko") == "1만 6,338 달러/웨이퍼"
+    assert price_legend("hbm", 18.22, "ko") == "18.22 달러/GB"

@@ -63,3 +63,14 @@ def test_scheduled_actions_and_a_new_subsidys_cost_are_on_the_desk(app):
     app.frame()
     assert desk.certainty == "estimated" and desk.cost > before + 1e9
     assert f"({tr('ui.desk.estimated', 'en')})" in desk.cost_text
+
+
+def test_over_budget_the_desk_says_by_how_much_not_a_negative_budget_left(app):
+    desk = app.desk
+    assert desk.budget_label.text.startswith(tr("ui.desk.budget_left", "en"))
+    desk.set_value("procurement.budget", desk.widgets[desk.slider("procurement.budget")][1].high)
+    for name in ("rd_grant:Rebellions", "rd_grant:FuriosaAI"):
+        desk.set_value(name, desk.widgets[desk.slider(name)][1].high)
+    assert desk.cost > app.session.world.countries["KOR"].budget_per_quarter
+    text = desk.budget_label.text
+    assert text.startswith("Over budget by ") and "-" not in text, text

@@ -88,6 +88,13 @@ def series_line(surface, points, colour, width, pattern, shape, hollow=False, ev
             marker(surface, shape, p, 3 if width < 3 else 4, colour, hollow)
 
 
+def price_legend(good: str, now: float, lang: str) -> str:
+    """A price under its name in the legend: $16.3k/wafer; in Korean dollars in Korean units
+    (1만 6,300 달러/웨이퍼), as the classroom writes them."""
+    value = price_dollars(good, now) if lang == "ko" else f"{now:,.1f}"
+    return tr(f"ui.charts.price_value.{good}", lang).format(value=value)
+
+
 class Charts:
     """The charts screen inside `rect`; `hits` maps what was drawn to why.py keys."""
 
@@ -327,10 +334,7 @@ class Charts:
             now = history[-1]["prices"][good] if history else 0.0
             if ly + self.fonts.font(13, True).get_linesize() > box.bottom:
                 break  # a short box: the goods that fit
-            value = f"{now:,.1f}"  # $16.3k/wafer
-            if lang == "ko":  # dollars in Korean units (1만 6,300 달러/웨이퍼), as the classroom writes them
-                value = price_dollars(good, now)
-            text = tr(f"ui.charts.price_value.{good}", lang).format(value=value)
+            text = price_legend(good, now, lang)
             if ly + step <= box.bottom:  # the price under the name, where the box has room
                 self._blit(surface, self.fonts.fit(text, 12, DIM, room + 24),
                            (lx + 4, ly + self.fonts.font(13, True).get_linesize()))
