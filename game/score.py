@@ -68,6 +68,17 @@ def country_breakdown(spec, indicators: Mapping[str, Mapping[str, float]], count
     return breakdown(spec.for_country(country), indicators[country], indicators)
 
 
+def points_at(world, index: int, code: str = "KOR") -> dict[str, float]:
+    """`code`'s points per component after the quarter `world.history[index]`: Korea's from the
+    snapshot (its index by component, "total" among them), another country's from its rule on
+    that quarter's indicators (the same numbers its score was made of)."""
+    if code == "KOR":
+        return world.history[index]["korea_index"]
+    if world.scenario.score is None:
+        return {}
+    return country_breakdown(world.scenario.score, world.history.indicators(index), code)
+
+
 def grade(spec, score: float, country: str | None = None) -> str:
     """The best grade whose threshold the score reaches (`country`'s own bands if it has them).
     `spec` is the scenario's `[score]` (a ScoreSpec)."""

@@ -104,7 +104,7 @@ def cause_log(model, lang: str = "en") -> str:
 def score_lines(model, lang: str) -> list[str]:
     """Each team's score on its own objective (the countries people played, `difficulty.players`;
     Korea's is the Team Korea index) with its breakdown and grade, and every country's score."""
-    from game.score import component_id, country_breakdown, grade, rule_of
+    from game.score import component_id, grade, points_at, rule_of
 
     if model.scenario.score is None or not model.history:
         return []
@@ -113,11 +113,7 @@ def score_lines(model, lang: str) -> list[str]:
     lines = []
     for code in teams:
         spec = rule_of(model.scenario, code)
-        if code == "KOR":  # the snapshot keeps Korea's index by component
-            index, total = final["korea_index"], final["korea_index"]["total"]
-        else:
-            index = country_breakdown(model.scenario.score, model.history.indicators(len(model.history) - 1), code)
-            total = final["score"].get(code, 0.0)
+        index, total = points_at(model, len(model.history) - 1, code), final["score"].get(code, 0.0)
         lines.append(f"  {index_name(model, code, lang)}: {total:.1f} / 100, {tr('grade', lang)} "
                      f"{grade(model.scenario.score, total, code)}")
         for c in spec.components:

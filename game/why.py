@@ -23,7 +23,7 @@ Indicator keys:
 from __future__ import annotations
 
 from game.describe import KOREAN_INDICATORS, country_name, korean_indicator
-from game.score import component_id, country_breakdown, rule_of
+from game.score import component_id, points_at, rule_of
 from game.text import korean_number, tr
 
 PLAYER = "KOR"
@@ -97,8 +97,7 @@ def series(world, key: str) -> list[float]:
         spec = world.scenario.score
         if spec is None:
             return [0.0] * len(world.history)
-        return [country_breakdown(spec, world.history.indicators(i), country).get(cid, 0.0)
-                for i in range(len(world.history))]
+        return [points_at(world, i, country).get(cid, 0.0) for i in range(len(world.history))]
     values = []
     for h in world.history:
         if kind == "index":

@@ -247,11 +247,6 @@ def score_series(run: World, code: str) -> list[float]:
     return term.score_series(run, code)
 
 
-def component_points(run: World, index: int, code: str) -> dict[str, float]:
-    """`code`'s points per component after the quarter `run.history[index]`."""
-    return term.points_at(run, index, code)
-
-
 def turning_points(report: Debrief, lang: str) -> list[dict]:
     """The quarters that moved the team's score most, with their events and what moved which
     component (the end screen's, `game.ui.report.turning_points`)."""

@@ -21,7 +21,6 @@ from game.report import charts
 from game.report.debrief import (
     Debrief,
     breakdowns,
-    component_points,
     finals,
     people_first,
     players,
@@ -30,7 +29,7 @@ from game.report.debrief import (
     score_series,
     turning_points,
 )
-from game.score import component_id
+from game.score import component_id, points_at
 from game.text import quarter_name, strategy_name, tr
 from game.why import event_prefix
 
@@ -322,8 +321,11 @@ def components_section(report: Debrief, w: Words) -> str:
     rule = world.scenario.score.for_country(code)
     total = sum(c.weight for c in rule.components) or 1.0
 
+    by_quarter = {id(run): [points_at(run, i, code) for i in range(len(run.history))]
+                  for run in (world, report.whatif)}  # each quarter's breakdown once, read per component
+
     def points(run, key: str) -> list[float]:
-        return [float(component_points(run, i, code).get(key, 0.0)) for i in range(len(run.history))]
+        return [float(quarter.get(key, 0.0)) for quarter in by_quarter[id(run)]]
 
     def price(key: str) -> tuple[str, list[float], list[float]]:
         return (w.plain(f"price.{key}", "\n"), [h["prices"][key] for h in world.history],

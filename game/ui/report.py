@@ -36,17 +36,6 @@ def final_grade(world, code: str = PLAYER) -> str:
     return scoring.grade(world.scenario.score, final_index(world, code), code)
 
 
-def points_at(world, index: int, code: str = PLAYER) -> dict[str, float]:
-    """`code`'s points per component after the quarter `world.history[index]`: Korea's from the
-    snapshot, another country's from its rule on that quarter's indicators (the same numbers its
-    score was made of)."""
-    if code == PLAYER:
-        return world.history[index]["korea_index"]
-    if world.scenario.score is None:
-        return {}
-    return scoring.country_breakdown(world.scenario.score, world.history.indicators(index), code)
-
-
 def score_series(world, code: str = PLAYER) -> list[float]:
     """`code`'s score after each quarter played."""
     return [h["score"].get(code, 0.0) for h in world.history]
@@ -58,7 +47,7 @@ def breakdown(world, lang: str, code: str = PLAYER) -> list[dict]:
     spec = scoring.rule_of(world.scenario, code)
     if spec is None:
         return []
-    points = points_at(world, len(world.history) - 1, code) if world.history else {}
+    points = scoring.points_at(world, len(world.history) - 1, code) if world.history else {}
     total_weight = sum(c.weight for c in spec.components) or 1.0
     rows = []
     for c in spec.components:
@@ -131,7 +120,7 @@ def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> lis
     if spec is None or index < 1 or index >= len(world.history):
         return []
     total_weight = sum(c.weight for c in spec.components) or 1.0
-    before, after = points_at(world, index - 1, code), points_at(world, index, code)
+    before, after = scoring.points_at(world, index - 1, code), scoring.points_at(world, index, code)
     moves = []
     for c in spec.components:
         key = scoring.component_id(c)

@@ -49,7 +49,7 @@ from game.choice_preview import outlooks, stakes
 from game.describe import KOREAN_INDICATORS, country_name, describe_action, korean_indicator, money
 from game.desk_levers import Lever, check_values, lever_sections, read_settings, staged_actions
 from game.difficulty import Difficulty
-from game.mapdata import load_geometry, map_view
+from game.mapdata import KIND_MARKET, load_geometry, map_view
 from game.model import World
 from game.policy import STANCES
 from game.reasons import in_language
@@ -77,7 +77,6 @@ MAX_WORLDS = 8
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 MAX_MESSAGES = 20
 MAX_TEACHER_TOKENS = 20
-MARKET_OF_KIND = {"foundry": "foundry", "hbm_maker": "hbm", "packager": "packaging", "designer": "accelerator"}
 MAX_TEAMMATES = 8  # students watching one seat besides the one who submits
 ANSWER_SECONDS = 90  # with a decision timer on, a question waits this long (at most the timer) for its answer
 
@@ -595,7 +594,7 @@ class Room:
             if market not in MARKET_INDICATOR:
                 raise RoomError(404, "market", market=(market or "")[:24])
             agent = world.by_name.get(firm or "")
-            if agent is None or MARKET_OF_KIND.get(agent.kind) != market:
+            if agent is None or KIND_MARKET.get(agent.kind) != market:
                 raise RoomError(404, "firm", firm=(firm or "")[:64], market=str(tr(f"web.market.{market}", lang)))
             key = f"share:{market}:{firm}"
             found = {"market": market, "firm": firm}
@@ -619,7 +618,7 @@ class Room:
             firms = []
             for name, share in sorted(last["shares"].get(market, {}).items(), key=lambda kv: -kv[1]):
                 agent = world.by_name.get(name)
-                if agent is None or MARKET_OF_KIND.get(agent.kind) != market:
+                if agent is None or KIND_MARKET.get(agent.kind) != market:
                     continue
                 home = agent.country == code
                 if share >= 0.005 or home:
