@@ -121,7 +121,7 @@ def series(world, key: str) -> list[float]:
 Countries = frozenset[str] | None  # None: any country's entries count
 
 
-def _indicators(world, key: str) -> tuple[set[str], str | None, Countries, Countries]:
+def indicators_of(world, key: str) -> tuple[set[str], str | None, Countries, Countries]:
     """(the country indicators `key` depends on, the firm it is about, the countries whose
     mechanisms count, the countries whose Actions count). A component read from another country
     (the USA's count of China's compute) moves with that country's mechanisms and with the
@@ -181,9 +181,10 @@ def _event_targets(world, entry: dict) -> set[str]:
     return set().union(*(EFFECT_TARGETS.get(effect.kind, set()) for effect in effects))
 
 
-def relevant(world, key: str, entry: dict) -> bool:
-    """Can this cause-log entry have moved the indicator `key`?"""
-    wanted, firm, makers, deciders = _indicators(world, key)
+def relevant(world, key: str, entry: dict, indicators: tuple | None = None) -> bool:
+    """Can this cause-log entry have moved the indicator `key`? `indicators`: `indicators_of(world,
+    key)` worked out once by a caller that asks about many entries (it depends on the key only)."""
+    wanted, firm, makers, deciders = indicators if indicators is not None else indicators_of(world, key)
     source, params = entry["source"], entry["params"]
     if source == "mechanism":
         if firm is not None:  # the firm named in it: as "firm", or as the supplier or designer of a qualification
@@ -206,11 +207,12 @@ def explain(world, key: str) -> list[dict]:
     """Turns in which something could have moved `key`, newest first: for each, the date, the
     indicator before and after, and the cause-log entries (dicts with "source", "en", "ko")."""
     values = series(world, key)
+    indicators = indicators_of(world, key)
     turns = []
     for turn in range(1, len(world.causes)):
         if turn > len(values):
             break
-        causes = [c for c in world.causes[turn] if relevant(world, key, c)]
+        causes = [c for c in world.causes[turn] if relevant(world, key, c, indicators)]
         before = values[turn - 2] if turn >= 2 else None
         after = values[turn - 1]
         if causes:

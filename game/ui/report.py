@@ -16,7 +16,7 @@ from pathlib import Path
 from game import score as scoring
 from game.describe import country_name, index_name
 from game.text import tr
-from game.why import component_key, relevant
+from game.why import component_key, indicators_of, relevant
 
 PLAYER = "KOR"
 
@@ -132,7 +132,8 @@ def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> lis
             continue
         key = component_key(code, scoring.component_id(c))
         mine = [e for e in causes if e["country"] in (code, c.of or code, "") or e["source"] == "event"]
-        found = [e for e in mine if relevant(world, key, e)]
+        indicators = indicators_of(world, key)  # the key's, once for its entries
+        found = [e for e in mine if relevant(world, key, e, indicators)]
         found.sort(key=lambda e: {"event": 0, "action": 1}.get(e["source"], 2))
         names = list(dict.fromkeys(filter(None, (_cause_name(world, e, lang) for e in found))))
         out.append({"component": c.label_ko if lang == "ko" else c.label_en, "points": delta, "causes": names[:3]})
