@@ -192,8 +192,9 @@ class Session:
         return self.world.governance.policy_in_force(code or self.code)
 
     def cost(self, actions: list[Action], code: str | None = None) -> float:
-        """This quarter's cost (local currency) of a country's policy with `actions` added."""
-        return self.world.governance.projected_cost(code or self.code, list(actions))
+        """This quarter's cost (local currency) of a country's policy with `actions` added: a Python
+        float (the projection can be numpy's, which the classroom's JSON answers cannot carry)."""
+        return float(self.world.governance.projected_cost(code or self.code, list(actions)))
 
     def refusal(self, actions: list[Action], code: str | None = None) -> str | None:
         """Why the model would refuse this bundle, or None."""

@@ -356,3 +356,21 @@ def test_teammates_asking_for_one_debrief_at_once_wait_for_one_render(client, ro
     answers = asyncio.run(together())
     assert [a.status_code for a in answers] == [200] * 4 and all("debrief" in a.text for a in answers)
     assert len(renders) == 1
+
+
+def test_a_desk_read_and_a_preview_are_json_when_the_costs_are_numpys(client, room, monkeypatch):
+    """A cost projected from the model's numbers can be numpy's; every answer must still be JSON
+    (the over-budget flag came out as numpy's bool and failed desk reads with a 500 under load)."""
+    import numpy as np
+
+    from game.governance import Governance
+
+    projected = Governance.projected_cost
+    monkeypatch.setattr(Governance, "projected_cost", lambda self, *a, **k: np.float64(projected(self, *a, **k)))
+    token = joined(client, room)
+    key = teacher(client, room)
+    for _ in range(2):
+        assert client.post("/api/teacher/end_quarter", json={"teacher": key}).is_success
+    assert client.post("/api/desk", json={"token": token}).status_code == 200
+    preview = client.post("/api/preview", json={"token": token, "values": {"foundry_subsidy": 30}})
+    assert preview.status_code == 200 and isinstance(preview.json()["over"], bool)

@@ -708,8 +708,7 @@ class Room:
             return None
         world, ko = table.world, lang == "ko"
         event = next(e for e in world.scenario.events if e.id == question.event)
-        if table.outlook is None or table.outlook[:2] != (world.turn, event.id):
-            table.outlook = (world.turn, event.id, outlooks(world, code, event))
+        self._judge_questions()  # judged when the quarter stopped at it: nothing to do here
         budget, lines = stakes(world, code, event, lang, table.outlook[2])
         currency = world.countries[code].currency
         return {"id": event.id, "title": event.title_ko if ko else event.title_en,
@@ -866,6 +865,16 @@ class Room:
                     player.stand_in, player.script = None, dict(table.answers.get(code, {}))
             actions = {code: [parse_action(a) for a in s.actions] for code, s in table.submissions.items()}
             table.session.start_turn(actions, pause=True)
+        self._judge_questions()
+
+    def _judge_questions(self) -> None:
+        """Each waiting question's outlooks (its answers' stakes, each previewed on a fork: tens of
+        milliseconds), worked out as the quarter stops at it, in the request that played the
+        quarter, rather than in the first desk read after it (which held every page's poll)."""
+        for table, question in self.questions():
+            event = next(e for e in table.world.scenario.events if e.id == question.event)
+            if table.outlook is None or table.outlook[:2] != (table.world.turn, event.id):
+                table.outlook = (table.world.turn, event.id, outlooks(table.world, question.chooser, event))
 
     def _close_quarter(self) -> None:
         """No question left: every world's quarter closed together, the submissions cleared, the
@@ -918,6 +927,7 @@ class Room:
             _restore(table.answers, code, before)
             raise
         table.session.answer(index, event_id)
+        self._judge_questions()  # a next question this answer led to
         # a next question needs no second write: the room file already holds everything it keeps
         # (the answer, the teams played as people), and the version the save above moved on tells
         # the pages once this request returns
