@@ -18,6 +18,7 @@ import pytest
 from uitools import click, post, running_app
 
 from game.text import tr
+from game.ui.app import EXPORT_FPS
 from game.ui.exporter import STEPS, Export
 from game.ui.session import Session
 
@@ -101,3 +102,29 @@ def test_a_failing_export_is_reported_in_the_window(finished, monkeypatch):
     app.export_report(wait=True)
     assert app.exporting is None and app.debrief_path is None
     assert app.toast[0] == f"{tr('ui.end.export_failed', 'en')}: disk full"
+
+
+class _StillWriting:
+    """An export that stays at one step: the window's pacing while a debrief is written, without
+    racing a real child process."""
+
+    step, step_number, elapsed, team = "charts", STEPS.index("charts") + 1, 1.0, None
+
+    def poll(self) -> bool:
+        return False
+
+
+def test_an_export_with_no_input_redraws_a_few_times_a_second_not_sixty(finished):
+    app = finished
+    app.exporting = _StillWriting()
+    app.toast = ("", 0.0)
+    app.last_input = app.t - 60.0  # no input for a minute
+    pygame.event.clear()
+    try:
+        draws = sum(app.tick(1 / 60) for _ in range(120))  # two seconds of a busy loop
+        assert 2 * EXPORT_FPS - 2 <= draws <= 2 * EXPORT_FPS + 1, f"{draws} whole frames in two seconds"
+        assert 0 < app.next_frame_in() <= 1 / EXPORT_FPS, "the loop sleeps until the progress line's next frame"
+        post(pygame.MOUSEMOTION, pos=(200, 200), rel=(1, 0), buttons=(0, 0, 0))
+        assert app.tick(1 / 60), "input still draws at once"
+    finally:
+        app.exporting = None

@@ -63,6 +63,8 @@ ACTIVE_SECONDS = 1.5  # after any input, every frame is drawn this long (hover f
 ANIMATE_SECONDS = 30.0  # the map's flows move this long after the last input, then rest until the mouse moves
 ANIMATION_FPS = 30  # the flows' particles: smooth enough, half the CPU of 60
 IDLE_WAKE = 1.0  # a still screen wakes once a second to look (a frame only if something changed)
+EXPORT_FPS = 4  # the export's progress line blinks twice a second and counts seconds: 4 frames a second show
+# it, and a whole frame (map, desk, end screen) redrawn 60 times a second would take the core the export needs
 
 
 class GameApp:
@@ -1225,12 +1227,14 @@ class GameApp:
     def next_frame_in(self) -> float:
         """Seconds the loop may sleep waiting for input before a frame is due."""
         if self.t - self.last_input < ACTIVE_SECONDS or self._typing() \
-                or (self.forecasts is not None and self.forecasts.busy) or self.exporting is not None \
+                or (self.forecasts is not None and self.forecasts.busy) \
                 or (self.modal_hook is not None and self.session.question is not None):  # a test answers
             return 0.0
         wait = IDLE_WAKE
         if self.animating:
             wait = min(wait, 1 / ANIMATION_FPS - (self.t - self.last_draw))
+        if self.exporting is not None:
+            wait = min(wait, 1 / EXPORT_FPS - (self.t - self.last_draw))
         text, until = self.toast
         if text and until > self.t:
             wait = min(wait, until - self.t + 0.01)
@@ -1239,7 +1243,8 @@ class GameApp:
     def tick(self, dt: float) -> bool:
         """One pass of the loop: the queued events, update, and a new frame only when something
         may look different: an event, the second and a half after one (hover fades, tool tips, a
-        held slider), the flows' next step, a forecast or a notice. True when a frame was drawn
+        held slider), the flows' next step, a forecast, a notice, or the export's progress line
+        (EXPORT_FPS). True when a frame was drawn
         (the caller flips it)."""
         events = pygame.event.get()
         for event in events:
@@ -1250,7 +1255,7 @@ class GameApp:
         self.update(dt)
         due = bool(events) or self.t - self.last_input < ACTIVE_SECONDS or before != self._look() \
             or (self.animating and self.t - self.last_draw >= 1 / ANIMATION_FPS - 0.002) \
-            or self._typing() or self.exporting is not None
+            or self._typing() or (self.exporting is not None and self.t - self.last_draw >= 1 / EXPORT_FPS - 0.002)
         if due:
             self.draw()
             self.last_draw = self.t
