@@ -59,3 +59,46 @@ class BaselineRun:
         """Release the world from Mesa's agent-id registry (`World.close`): a front end that
         starts a new baseline (a load, a rewind, a new game) calls this for the old one."""
         self.world.close()
+
+
+class NoActionGames:
+    """Every team's no-action game beside one played world, for a front end's charts, end screen
+    and forecasts: one `BaselineRun` per country, kept while the world is the same object (a
+    load, a rewind or a new game is a new world and starts them again). `catch_up` plays them on
+    as the world's turns end, a quarter at a time, so that a screen drawing them only reads
+    (a team's whole no-action game played inside a frame took ~85 ms)."""
+
+    def __init__(self) -> None:
+        self._world = None
+        self._runs: dict[str, BaselineRun] = {}
+
+    def run(self, world, code: str = PLAYER) -> BaselineRun:
+        """`code`'s no-action game of `world` (started if it is not yet), played to the world's turn."""
+        if self._world is not world:
+            self.close()
+            self._world = world
+        run = self._runs.get(code)
+        if run is None:
+            run = self._runs[code] = BaselineRun(world.scenario, world.seed_value, code)
+        run.upto(world.turn)
+        return run
+
+    def history(self, world, code: str = PLAYER) -> list[dict]:
+        """`code`'s no-action snapshots of turns 1..the world's turn."""
+        return self.run(world, code).upto(world.turn)
+
+    def catch_up(self, world, codes=(PLAYER,)) -> None:
+        """Play the no-action games of `codes` (those of `world`'s countries) on to the world's turn."""
+        for code in dict.fromkeys(codes):
+            if code in world.countries:
+                self.run(world, code)
+
+    def played(self) -> dict[str, int]:
+        """How far each no-action game is played (country -> quarters), without playing any."""
+        return {code: run.world.turn for code, run in self._runs.items()}
+
+    def close(self) -> None:
+        """Release every no-action world from Mesa's registry (World.close); a later read plays again."""
+        for run in self._runs.values():
+            run.close()
+        self._world, self._runs = None, {}

@@ -384,7 +384,7 @@ def test_charts_open_with_c_and_the_button_show_the_baseline_and_close_with_esc(
     assert app.charts_open
     assert pygame.image.tobytes(app.screen.subsurface(MAP_RECT), "RGB") != map_before, "the charts replace the map"
     base = app.charts.baseline_history(app.session.world)
-    assert len(base) == 2 and app.charts.baseline.world is not app.session.world
+    assert len(base) == 2 and app.no_action.run(app.session.world).world is not app.session.world
     # the index line is drawn in the player's yellow, the baseline's markers in grey, where the data says
     index_points = next(points for key, points in app.charts.lines if key == "index")
     x, y = (round(v) for v in index_points[-1])
@@ -777,7 +777,7 @@ def test_rewinds_loads_and_the_no_action_game_are_released_from_mesas_registry(a
         cycle()
     assert app.session.world.turn == 2
     assert len(mesa.Agent._ids) == before
-    held = [app.session.world, app.charts.baseline.world]
+    held = [app.session.world, app.no_action.run(app.session.world).world]
     assert all(world in mesa.Agent._ids for world in held)
     app.close()  # quit, or back to the title
     assert not any(world in mesa.Agent._ids for world in held)

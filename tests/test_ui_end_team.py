@@ -236,3 +236,29 @@ def test_a_japanese_teams_export_writes_its_own_page_beside_the_debrief(japan):
     html = page.read_text(encoding="utf-8")
     assert page.exists() and "Japan" in html and "일본" in html
     assert page.name in japan.toast[0] and tr("ui.end.team_page", "en") in japan.toast[0]
+
+
+def test_the_end_screen_reads_no_action_games_played_before_its_frame(tmp_path):
+    """Every team's no-action game is played on when the window takes in a world or a quarter
+    ends (the window's NoActionGames, one for the charts and the end screen), so drawing the end
+    screen plays no quarter inside a frame (a whole one took ~85 ms)."""
+    session = japan_played(tmp_path, humans=("KOR", "USA"))
+    with running_app(session) as app:
+        assert app.no_action.played() == {"KOR": 20, "USA": 20}, "both played to the last quarter"
+        runs = [app.no_action.run(session.world, code) for code in ("KOR", "USA")]
+        played = []
+        for run in runs:
+            run.world.step = lambda run=run: played.append(run)
+        app.curtain = None
+        app.frame()  # the end screen: its no-action comparison and its term chart
+        press(app, pygame.K_2)  # the USA's
+        assert app.end.code == "USA" and app.end_versus is not None and played == [], "read, not played"
+
+
+def test_a_quarter_played_moves_the_no_action_games_on_with_it(tmp_path):
+    session = Session("baseline", 7, saves_dir=tmp_path, autosave=False, humans=("USA",))
+    with running_app(session) as app:
+        app.curtain = None
+        app.end_turn()
+        assert session.world.turn == 1
+        assert app.no_action.played() == {"KOR": 1, "USA": 1}

@@ -17,6 +17,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextEntryLine
 
 from game import score as scoring
+from game.baseline_run import NoActionGames
 from game.describe import country_name, index_name, money
 from game.difficulty import levels as difficulty_levels
 from game.forecast import ForecastScheduler, staged_key
@@ -78,7 +79,8 @@ class GameApp:
         self.manager = pygame_gui.UIManager(self.L.size, scaled_theme(self.ui_scale))
         self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
         self.map = MapView(self.L.map, self.fonts)
-        self.charts = Charts(self.L.left, self.fonts)
+        self.no_action = NoActionGames()  # every team's no-action game, shared by the charts and the end screen
+        self.charts = Charts(self.L.left, self.fonts, self.no_action)
         self.charts_open = False  # the charts screen covers the map, chart and ticker (C or the top-bar button)
         self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
         self.why.RECT = self.L.overlay(800, 640)
@@ -97,7 +99,7 @@ class GameApp:
         self.running = True
         self.to_title = False  # the player asked for the title screen (Esc menu)
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
-        self.end = EndScreen(self.fonts)  # drawn once into a cache (game/ui/endscreen.py)
+        self.end = EndScreen(self.fonts, self.no_action)  # drawn once into a cache (game/ui/endscreen.py)
         self.end_dismissed = False
         self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
         self.country_panel: str | None = None  # the country whose panel is open (click it on the map)
@@ -151,6 +153,8 @@ class GameApp:
             else:
                 desk.new_turn()
         self.seat(self.team)
+        if not relabel:  # the no-action games on to this turn now (a quarter after End Turn), not inside a frame
+            self.no_action.catch_up(self.session.world, (PLAYER, *humans))
         if relabel or not self.top_buttons:
             for button in self.top_buttons.values():
                 button.kill()
@@ -493,7 +497,7 @@ class GameApp:
         self.notify(tr("ui.end.writing", self.lang), 6.0)
         try:
             world, code, teams = self.session.world, self.end.code, list(self.session.humans)
-            baselines = {c: self.end.no_action_history(world, c, self.charts.baseline_history)
+            baselines = {c: self.no_action.history(world, c)
                          for c in dict.fromkeys((code, *teams)) if c in world.countries}
             self.report_path = export_report(world, self.session.scenario_name, self.session.saves_dir, self.lang,
                                              code, teams, baselines)
@@ -529,7 +533,7 @@ class GameApp:
         """The end-of-term screen over the game: blitted from its cache, drawn again only when
         something it shows has changed (game/ui/endscreen.py)."""
         self.end.draw(screen, self.session.world, self.lang, self.END_RECT, teams=list(self.session.humans),
-                      team=self.team, score_shown=self.teacher.score_shown, korea=self.charts.baseline_history,
+                      team=self.team, score_shown=self.teacher.score_shown,
                       exporting=self.exporting, debrief_path=self.debrief_path, t=self.t)
 
     # what the end screen showed last, as the tests and the window's clicks read it
@@ -919,8 +923,7 @@ class GameApp:
     # ------------------------------------------------------------------ forecast and lever preview
     def _baseline_world(self):
         """The no-action game's world (the charts' own), for the forecast to play to the end."""
-        self.charts.baseline_history(self.session.world)
-        return self.charts.baseline.world
+        return self.no_action.run(self.session.world).world
 
     def update_forecast(self) -> None:
         """Ask for the forecast of what the desk has staged when it changes, collect finished
@@ -1092,7 +1095,7 @@ class GameApp:
         forecasts = self.forecasts if self.forecasts is not None and self.forecasts.code == code else None
         no_action = forecasts.no_action if forecasts is not None else None
         if no_action is None and code == PLAYER:  # Korea's no-action game, as far as it is played
-            no_action = [h["score"].get(PLAYER, 0.0) for h in self.charts.baseline_history(world)]
+            no_action = [h["score"].get(PLAYER, 0.0) for h in self.no_action.history(world)]
         ghost = xy(no_action or [])
         dashed(screen, BASE, ghost, 2, (8, 5))  # the no-action game, as on the charts screen
         self.chart_lines = {"no_action": ghost}
@@ -1196,8 +1199,7 @@ class GameApp:
             if not self.exporting.wait(60.0):
                 self.exporting.cancel()
             self.collect_export()
-        self.charts.close()
-        self.end.close()
+        self.no_action.close()
         self.session.close()
         self.fonts.close()
 

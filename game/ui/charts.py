@@ -16,7 +16,7 @@ import math
 
 import pygame
 
-from game.baseline_run import BaselineRun
+from game.baseline_run import NoActionGames
 from game.race import race
 from game.score import component_id, rule_of
 from game.text import tr
@@ -98,31 +98,24 @@ def price_legend(good: str, now: float, lang: str) -> str:
 class Charts:
     """The charts screen inside `rect`; `hits` maps what was drawn to why.py keys."""
 
-    def __init__(self, rect: pygame.Rect, fonts) -> None:
+    def __init__(self, rect: pygame.Rect, fonts, no_action: NoActionGames | None = None) -> None:
         self.rect = pygame.Rect(rect)
         self.fonts = fonts
         self.surface: pygame.Surface | None = None
         self.stamp: tuple | None = None
-        self.baseline: BaselineRun | None = None
-        self.baseline_world = None  # the world the baseline was started for (a load starts a new one)
+        self.no_action = no_action if no_action is not None else NoActionGames()  # the window's, shared
         self.lines: list[tuple[str, list[tuple[float, float]]]] = []  # (why key, screen points)
         self.cells: list[tuple[str, pygame.Rect]] = []  # (why key, screen rect) of whole charts
         self.page = 0  # a short screen (1024x600, big text) shows the components on a page of their own
 
     # ------------------------------------------------------------------ data
     def baseline_history(self, world) -> list[dict]:
-        """The no-action game up to the world's turn (played on only as far as needed)."""
-        if self.baseline is None or self.baseline_world is not world:
-            self.close()  # the old no-action game is finished with (World.close)
-            self.baseline = BaselineRun(world.scenario, world.seed_value)
-            self.baseline_world = world
-        return self.baseline.upto(world.turn)
+        """Korea's no-action game up to the world's turn (the window's NoActionGames)."""
+        return self.no_action.history(world)
 
     def close(self) -> None:
-        """Release the no-action game from Mesa's registry; a later draw starts a new one."""
-        if self.baseline is not None:
-            self.baseline.close()
-        self.baseline, self.baseline_world = None, None
+        """Release the no-action games from Mesa's registry; a later draw starts them again."""
+        self.no_action.close()
 
     def shown_firms(self, world, market: str) -> list[str]:
         """Korean firms first, then the largest others by their latest share (five lines at most)."""

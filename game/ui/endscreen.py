@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pygame
 
-from game.baseline_run import BaselineRun
+from game.baseline_run import NoActionGames
 from game.describe import country_name, index_name
 from game.text import tr
 from game.ui import briefing, report
@@ -76,10 +76,11 @@ def buttons(manager, rect: pygame.Rect, lang: str) -> dict:
 
 class EndScreen:
     """The end-of-term screen of one game window: its cached picture, what a click or a key on it
-    means, and the other teams' no-action games (Korea's is the charts')."""
+    means. Every team's no-action game is the window's `NoActionGames`, shared with the charts."""
 
-    def __init__(self, fonts) -> None:
+    def __init__(self, fonts, no_action: NoActionGames | None = None) -> None:
         self.fonts = fonts
+        self.no_action = no_action if no_action is not None else NoActionGames()  # the window's, shared
         self.surface: pygame.Surface | None = None
         self.stamp: tuple | None = None
         self.renders = 0  # full redraws (a frame that only blits the cache adds nothing)
@@ -91,29 +92,16 @@ class EndScreen:
         self.questions_rect: pygame.Rect | None = None  # a lesson's questions, window coordinates
         self.selected: int | None = None  # the component row the keyboard is on
         self.code = PLAYER  # the team shown
-        self._runs: dict[str, BaselineRun] = {}  # other teams' no-action games, for `_runs_world`
-        self._runs_world = None
         self._line: tuple[tuple, pygame.Surface, tuple[int, int]] | None = None  # the export line's cache
 
     # ------------------------------------------------------------------ data
-    def no_action_history(self, world, code: str, korea) -> list[dict]:
-        """`code`'s no-action game up to the world's turn: Korea's from `korea(world)` (the charts'
-        own run, shared), another team's played here once and kept while the world is the same."""
-        if code == PLAYER:
-            return korea(world)
-        if self._runs_world is not world:
-            self.close()
-            self._runs_world = world
-        run = self._runs.get(code)
-        if run is None:
-            run = self._runs[code] = BaselineRun(world.scenario, world.seed_value, code)
-        return run.upto(world.turn)
+    def no_action_history(self, world, code: str) -> list[dict]:
+        """`code`'s no-action game up to the world's turn (the window's NoActionGames)."""
+        return self.no_action.history(world, code)
 
     def close(self) -> None:
-        """Release the other teams' no-action games (World.close); a later draw plays them again."""
-        for run in self._runs.values():
-            run.close()
-        self._runs, self._runs_world = {}, None
+        """Release the no-action games (World.close); a later draw plays them again."""
+        self.no_action.close()
 
     def new_surface(self, size: tuple[int, int]) -> pygame.Surface:
         """The surface the screen is drawn on once (a test swaps in one that records the text)."""
@@ -148,9 +136,9 @@ class EndScreen:
 
     # ------------------------------------------------------------------ drawing
     def draw(self, screen: pygame.Surface, world, lang: str, rect: pygame.Rect, *, teams: list[str], team: int,
-             score_shown: bool, korea, exporting=None, debrief_path=None, t: float = 0.0) -> None:
+             score_shown: bool, exporting=None, debrief_path=None, t: float = 0.0) -> None:
         """The game under the screen shaded, the cached screen (drawn again only if what it shows
-        changed) and the export's progress line. `korea(world)`: Korea's no-action history."""
+        changed) and the export's progress line."""
         code = teams[team] if teams else PLAYER
         if code != self.code:
             self.selected = None  # another team's components
@@ -158,7 +146,7 @@ class EndScreen:
         stamp = (world, world.turn, lang, tuple(teams), team, tuple(rect), self.fonts.scale, score_shown,
                  debrief_path, exporting is not None, self.selected)  # the world itself: ids may be reused
         if self.surface is None or stamp != self.stamp:
-            self.render(world, lang, rect, teams, team, score_shown, korea, exporting is not None, debrief_path)
+            self.render(world, lang, rect, teams, team, score_shown, exporting is not None, debrief_path)
             self.stamp = stamp
         screen.fill(SHADE, special_flags=pygame.BLEND_RGB_MULT)
         screen.blit(self.surface, rect)
@@ -166,7 +154,7 @@ class EndScreen:
             self._export_line(screen, rect, lang, exporting, t)
 
     def render(self, world, lang: str, rect: pygame.Rect, teams: list[str], team: int, score_shown: bool,
-               korea, exporting: bool, debrief_path) -> None:
+               exporting: bool, debrief_path) -> None:
         """Everything onto a new cached surface, in its own coordinates (the hit rectangles are
         kept in the window's). Grade and score at the top, the team tabs under them, the score by
         component over the term chart on the left, the turning points (and a lesson's questions)
@@ -206,7 +194,7 @@ class EndScreen:
         span = fonts.render(term, 15, DIM)
         y += head.get_height() + 2
         surface.blit(span, (x, y))
-        versus = report.no_action(world, self.no_action_history(world, code, korea), code)  # the same seed
+        versus = report.no_action(world, self.no_action_history(world, code), code)  # the same seed
         if versus is not None:
             diff = versus["difference"]
             kind = "ui.end.gap_none" if abs(diff) < 0.05 else "ui.end.gap" if diff > 0 else "ui.end.gap_negative"
@@ -228,7 +216,7 @@ class EndScreen:
         width = box.right - 30 - x2
         chart = self._components(surface, world, lang, x, y, left_w, bottom)
         if chart is not None:  # room for the term chart under the rows
-            self._term_chart(surface, world, lang, chart, korea)
+            self._term_chart(surface, world, lang, chart)
         self._turning_points(surface, world, lang, x2, top, width, bottom)
         if debrief_path is not None and not exporting:
             where = fonts.fit(f"{tr('ui.end.exported', lang)}: {debrief_path.resolve()}", 13, DIM, box.width - 40)
@@ -358,7 +346,7 @@ class EndScreen:
                     y += small_h
             y += 6
 
-    def _term_chart(self, surface, world, lang: str, plot: pygame.Rect, korea) -> None:
+    def _term_chart(self, surface, world, lang: str, plot: pygame.Rect) -> None:
         """The score over the whole term with the grade bands (their labels in a margin of their
         own, left of the plot: no line crosses them), the no-action game dashed, turning points
         marked. `plot` is in the cached surface's coordinates; `term_plot` keeps the window's."""
@@ -393,7 +381,7 @@ class EndScreen:
                     for i, v in enumerate(values)]
 
         points = xy(series)
-        still = [h["score"].get(code, 0.0) for h in self.no_action_history(world, code, korea)][:len(series)]
+        still = [h["score"].get(code, 0.0) for h in self.no_action_history(world, code)][:len(series)]
         dashed(surface, BASE, xy(still), 2, (8, 5))  # doing nothing new, the same seed
         pygame.draw.lines(surface, YELLOW, False, points, 3)
         legend = ((tr("ui.charts.you", lang), YELLOW), (tr("ui.charts.baseline", lang), BASE))
