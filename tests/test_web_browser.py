@@ -151,6 +151,12 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         assert fit["page"] == fit["view"] == [1280, 800], fit
         assert max(fit["bottoms"]) <= 800, fit
         screen.screenshot(path=str(folder / "screen-en.png"), full_page=True)
+        # a push within the quarter (a decision submitted) changes the cards, not the map: no new fetch
+        maps: list[str] = []
+        screen.on("request", lambda r: maps.append(r.url) if "/api/map" in r.url else None)
+        students["CHN"].click("#submit")
+        expect(screen.locator(".card[data-team=CHN] .head")).to_contain_text("✔", timeout=WAIT)
+        assert maps == [], maps
         # Why? for one component of Korea's objective: a click on its row
         korea.locator("#objective tr[data-component]").first.click()
         expect(korea.locator("#component-why")).to_contain_text("Why?", timeout=WAIT)
@@ -182,6 +188,7 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         screen.screenshot(path=str(folder / "screen-ko.png"), full_page=True)
 
         # the teacher plays the rest of the term; everyone reaches the results board
+        shown = screen.locator("#map-date").inner_text()
         for _ in range(12):  # a quarter that stops at a question takes a second click (go on without it)
             if teacher.locator("#end").is_disabled():  # the term is over
                 break
@@ -195,6 +202,7 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         expect(teacher.locator("#results-table tr[data-team]")).to_have_count(3)
         expect(korea.locator("#results")).to_be_visible(timeout=WAIT)
         expect(screen.locator("#results")).to_be_visible(timeout=WAIT)
+        assert screen.locator("#map-date").inner_text() != shown, "each quarter played brings its map"
         screen.screenshot(path=str(folder / "results-ko.png"), full_page=True)
         links = teacher.locator("#results-table tr[data-team] td.country a")  # every team's own debrief
         expect(links).to_have_count(3)

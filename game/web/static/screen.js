@@ -51,7 +51,7 @@ async function refresh() {
                                 stretch(C.sparkline(t.history, 200, 50, baseline(t)))),
       s.scores_hidden ? "" : el("div", {class: "bar"}, el("div", {style: `width:${Math.max(0, Math.min(100, t.score))}%`})))));
   }
-  await showMap(s.worlds);
+  await showMap(s.worlds, [s.code, s.turn, s.finished].join(":"));
   document.getElementById("news").replaceChildren(
     ...(s.news.length ? s.news.map(n => el("li", {}, n)) : [el("li", {class: "muted"}, C.t("no_news"))]));
   if (s.finished) {
@@ -120,18 +120,25 @@ function stretch(svg) {
 }
 
 // The world map of the world chosen here (?world=N in the address, or a button; the first by
-// default), redrawn when the room changes.
+// default). It is the map after the last quarter, so it is fetched and drawn again only when a
+// quarter has been played (or rewound), the room or the language changes, or another world is
+// chosen: `quarter` says which quarter of which room the page shows. Every other push (a seat
+// taken, a decision submitted, the clock) leaves it as it is.
 let mapWorld = Math.max(1, Number(new URLSearchParams(location.search).get("world")) || 1);
+let mapShown = "";
 
-async function showMap(worlds) {
+async function showMap(worlds, quarter) {
   mapWorld = Math.min(mapWorld, worlds);
   const picker = document.getElementById("map-worlds");
   picker.classList.toggle("hidden", worlds < 2);
   picker.replaceChildren(...(worlds < 2 ? [] : [...Array(worlds).keys()].map(w => el("button", {
     class: "small" + (w + 1 === mapWorld ? " chosen" : ""), "data-world": w + 1,
-    onclick: () => { mapWorld = w + 1; showMap(worlds); }}, C.worldName(w, worlds)))));
+    onclick: () => { mapWorld = w + 1; showMap(worlds, quarter); }}, C.worldName(w, worlds)))));
+  const wanted = [quarter, worlds, mapWorld, C.lang].join("|");
+  if (wanted === mapShown) return;
   const r = await C.get("/api/map?world=" + mapWorld);
   if (!r.ok) return;
+  mapShown = wanted;
   const m = r.data;
   const box = document.getElementById("map");
   box.style.aspectRatio = `${m.size[0]} / ${m.size[1]}`;
