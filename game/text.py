@@ -195,6 +195,13 @@ def quarter_name(index: int, lang: str) -> str:
     return f"{year}년 {quarter}분기" if lang == "ko" else f"{year}Q{quarter}"
 
 
+def quarter_tick(index: int, lang: str) -> str:
+    """A quarter as a chart's axis writes it, short: "2025Q1" in English, "25년 1분기" in Korean
+    (a Korean reader does not write Q; the year's last two digits keep the label as narrow)."""
+    year, quarter = index // 4, index % 4 + 1
+    return f"{year % 100:02d}년 {quarter}분기" if lang == "ko" else f"{year}Q{quarter}"
+
+
 def korean_name(name: str) -> str:
     """An English name the model keeps for an item without its own Korean name, in Korean where a
     rule reads it: a chip's "X successor" is "X 후속 칩" (RNGD successor -> RNGD 후속 칩)."""

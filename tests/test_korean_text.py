@@ -365,6 +365,41 @@ def test_a_quarter_reads_as_each_language_writes_it():
     assert quarter_name(parse_quarter("2025Q4"), "en") == "2025Q4"
 
 
+def test_a_charts_axis_writes_a_short_quarter_in_each_language():
+    from game.calendar import parse_quarter
+    from game.text import quarter_tick
+
+    assert quarter_tick(parse_quarter("2025Q1"), "ko") == "25년 1분기"
+    assert quarter_tick(parse_quarter("2029Q4"), "ko") == "29년 4분기"
+    assert quarter_tick(parse_quarter("2025Q1"), "en") == "2025Q1"
+
+
+def test_korean_charts_and_end_screen_write_no_2025q1(tmp_path):
+    """The axes of the index chart, the charts screen and the end screen's term chart (and its
+    turning points) wrote "2025Q1" in a Korean game."""
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from uitools import running_app
+
+    from game.ui.session import Session
+
+    session = Session("lesson_bottlenecks", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+    while not session.finished:
+        session.end_turn([])
+    with running_app(session, "ko") as app:
+        seen: list[str] = []
+        real = app.fonts.render
+        app.fonts.render = lambda text, *args, **kwargs: (seen.append(text), real(text, *args, **kwargs))[1]
+        app.curtain = None
+        app.draw()  # the map's index chart under the end screen, and the end screen
+        app.close_end_screen()
+        app.toggle_charts()
+        app.draw()
+    quarters = [t for t in seen if re.search(r"\d{2}년 \d분기", t)]
+    assert quarters and not [t for t in seen if re.search(r"\d{4}Q\d", t)], quarters
+
+
 def test_korean_screens_name_quarters_in_korean():
     """"2025Q2 분기의 정책 책상" was English notation inside a Korean sentence."""
     import os

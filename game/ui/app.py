@@ -23,7 +23,7 @@ from game.difficulty import levels as difficulty_levels
 from game.forecast import ForecastScheduler, staged_key
 from game.reasons import in_language
 from game.saves import SaveError, save_path
-from game.text import quarter_name, tr
+from game.text import quarter_name, quarter_tick, tr
 from game.ui import briefing, endscreen, handover
 from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
@@ -1131,8 +1131,8 @@ class GameApp:
             else:
                 pygame.draw.line(screen, colour, (x - 24, mid), (x - 4, mid), 3)
             x -= 34
-        start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
-        end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
+        start = self.fonts.render(quarter_tick(world.start, lang), 12, DIM)
+        end = self.fonts.render(quarter_tick(world.start + world.turns - 1, lang), 12, DIM)
         screen.blit(start, (plot.x, plot.bottom + 4))
         screen.blit(end, (plot.right - end.get_width(), plot.bottom + 4))
         if series:

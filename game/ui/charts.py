@@ -19,7 +19,7 @@ import pygame
 from game.baseline_run import NoActionGames
 from game.race import race
 from game.score import component_id, rule_of
-from game.text import tr
+from game.text import quarter_tick, tr
 from game.ui.mapview import GOOD_COLOURS
 from game.why import price_dollars
 
@@ -231,9 +231,9 @@ class Charts:
         return [(plot.x + plot.width * i / turns, plot.bottom - plot.height * min(max(v / top, 0.0), 1.0))
                 for i, v in enumerate(values)]
 
-    def _dates(self, surface, plot, world) -> None:
-        start = self.fonts.render(world.quarter_label(world.start), 12, DIM)
-        end = self.fonts.render(world.quarter_label(world.start + world.turns - 1), 12, DIM)
+    def _dates(self, surface, plot, world, lang: str) -> None:
+        start = self.fonts.render(quarter_tick(world.start, lang), 12, DIM)
+        end = self.fonts.render(quarter_tick(world.start + world.turns - 1, lang), 12, DIM)
         if start.get_width() + end.get_width() + 12 <= plot.width:  # a narrow plot shows its last quarter only
             self._blit(surface, start, (plot.x + 4, plot.bottom + 2))
         if end.get_width() + 4 <= plot.width:
@@ -268,7 +268,7 @@ class Charts:
         room = box.width // columns - 44
         plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - dates - rows * row_h - 4)
         self._axes(surface, plot, 1.0, "{:.0%}", world)
-        self._dates(surface, plot, world)
+        self._dates(surface, plot, world, lang)
         legend_y = plot.bottom + dates
         for i, name in enumerate(firms):
             agent = world.by_name[name]
@@ -311,7 +311,7 @@ class Charts:
         top = max([150.0] + [v for r in ratios.values() for v in r])
         top = math.ceil(top / 50) * 50
         self._axes(surface, plot, top, "{:.0f}", world)
-        self._dates(surface, plot, world)
+        self._dates(surface, plot, world, lang)
         for i, (good, values) in enumerate(ratios.items()):
             points = self._xy(plot, world, values, top)
             series_line(surface, self._local(points), GOOD_COLOURS[good], 2, GOOD_DASH[good], GOOD_MARKER[good],
@@ -337,7 +337,7 @@ class Charts:
         dates = self.fonts.font(12).get_linesize() + 4
         plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - dates)  # the legend inside, top left
         self._axes(surface, plot, 100.0, "{:.0f}", world)
-        self._dates(surface, plot, world)
+        self._dates(surface, plot, world, lang)
         mine = [h["korea_index"].get("total", 0.0) for h in world.history]
         ghost = [h["korea_index"].get("total", 0.0) for h in base]
         ghost_points = self._xy(plot, world, ghost, 100.0)

@@ -23,8 +23,9 @@ from __future__ import annotations
 import pygame
 
 from game.baseline_run import NoActionGames
+from game.calendar import parse_quarter
 from game.describe import country_name, index_name
-from game.text import tr
+from game.text import quarter_tick, tr
 from game.ui import briefing, report
 from game.ui.charts import BASE, BG, DIM, GRID, PANEL, PLAYER, PLOT, TEXT, YELLOW, dashed
 from game.ui.teacher import draw_hidden
@@ -396,14 +397,14 @@ class EndScreen:
         for i, h in enumerate(world.history):
             if h["date"] in marked:
                 pygame.draw.circle(surface, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
-                label = fonts.render(h["date"], 12, TEXT)
+                label = fonts.render(quarter_tick(parse_quarter(h["date"]), lang), 12, TEXT)
                 spot = label.get_rect(midbottom=(points[i][0], points[i][1] - 8))
                 spot.clamp_ip(plot)  # a point near the top keeps its date inside the chart
                 if spot.collidelist(named) < 0:  # neighbouring quarters: the first one's date only
                     surface.blit(label, spot)
                     named.append(spot)
         for i in (0, len(series) - 1):
-            label = fonts.render(world.history[i]["date"], 12, DIM)
+            label = fonts.render(quarter_tick(parse_quarter(world.history[i]["date"]), lang), 12, DIM)
             surface.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
                                                        plot.bottom + 2)))
 
