@@ -17,6 +17,7 @@ import contextlib
 import io
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,17 +70,36 @@ def in_force_only(country: str) -> bool:
     return bool(getattr(decide, "acts_never", False))
 
 
-def play(seats=None, strategies=None, role="KOR", seeds=20, workers=None):
+def play(seats=None, strategies=None, role="KOR", seeds=20, workers=None, scenario="baseline"):
     from game.tournament.api import Tournament
 
     with contextlib.redirect_stdout(io.StringIO()):
-        return Tournament(seats=seats, strategies=strategies, role=role, seeds=seeds, workers=workers).play()
+        return Tournament(seats=seats, strategies=strategies, role=role, seeds=seeds, workers=workers,
+                          scenario=scenario).play()
 
 
-def paired(frame, a: str, b: str) -> np.ndarray:
-    """a's total minus b's on the same seeds."""
+def withdrawn(scenario, country: str, folder: Path) -> Path:
+    """The baseline without `country`'s programmes in force, as a scenario file (`extends`): no
+    standing capex credit (`capex_support` and its cap 0) and its national computing centre
+    buying nothing (a national buyer's `budget` 0; the starting shares are fitted again without
+    it). What no lever of the country's can undo, so for a country whose real programme is only
+    what is in force (Taiwan's credit, cal 4h; the EU's AI factories, cal 4e) this world, played
+    by `laissez_faire`, is what its programme is measured against."""
+    lines = ['extends = "baseline"', "", "[scenario]", f'name = "baseline_without_{country.lower()}"', "",
+             "[[countries]]", f'id = "{country}"', "capex_support = 0.0", "capex_support_cap = 0.0"]
+    for buyer in scenario.buyers:
+        if buyer.country == country and buyer.national:
+            lines += ["", "[[buyers]]", f'name = "{buyer.name}"', "budget = 0.0"]
+    path = folder / f"baseline_without_{country.lower()}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def paired(frame, a: str, b: str, other=None) -> np.ndarray:
+    """a's total minus b's on the same seeds (b's from the `other` games if given)."""
     x = frame[frame.strategy == a].set_index("seed")["total"]
-    y = frame[frame.strategy == b].set_index("seed")["total"]
+    other = frame if other is None else other
+    y = other[other.strategy == b].set_index("seed")["total"]
     common = x.index.intersection(y.index)
     return (x[common] - y[common]).to_numpy(float)
 
@@ -91,13 +111,17 @@ def countries_section(seeds: int, workers) -> tuple[str, dict]:
     lines = ["## 1. Each country alone: its real programme against doing nothing, and its board", "",
              f"Each country's strategies played in its own seat, every other country by its `default`, on "
              f"{seeds} paired seeds. Scores are the country's own objective (docs/model.md, \"Scores and "
-             "grades\"). 'real - nothing' is the real programme minus `laissez_faire` on the same seeds; "
+             "grades\"). 'real - nothing' is the real programme minus `laissez_faire` on the same seeds; for "
+             "a country whose real programme is only what the scenario runs in every game (marked *: its "
+             "`default` never acts, so it is `laissez_faire`'s game), minus `laissez_faire` in the same world "
+             "without that programme (no standing capex credit, its national computing centre buying nothing; "
+             "`withdrawn` in the benchmark), on the same seeds; "
              "'spread' is the largest paired difference between any two of its strategies, and 'differ' "
              "says whether that difference's 95% interval excludes 0.", "",
              "| country | real programme | mean [95% CI] | laissez_faire | random | adaptive | real - nothing [95% CI] "
              "| verdict | spread [95% CI] | differ |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    summary = {}
+    summary, withdrawn_gain = {}, {}
     for country in (c.id for c in scenario.countries):
         programme = real_programme(country)
         real = programme or "laissez_faire"
@@ -109,8 +133,13 @@ def countries_section(seeds: int, workers) -> tuple[str, dict]:
         verdict = "beats" if gain[1] > 0 else ("loses" if gain[2] < 0 else "tie")
         if programme is None:
             verdict = "no programme"
-        elif programme == "default" and in_force_only(country):
-            verdict = "in force" if gain[1] <= 0 <= gain[2] else verdict
+        elif programme == "default" and in_force_only(country):  # its programme against the world without it
+            with tempfile.TemporaryDirectory() as folder:
+                bare = play(strategies=["laissez_faire"], role=country, seeds=seeds, workers=workers,
+                            scenario=str(withdrawn(scenario, country, Path(folder)))).games
+            gain = t_interval(paired(games, real, "laissez_faire", bare[bare.outcome == "ok"]))
+            verdict = "beats" if gain[1] > 0 else ("loses" if gain[2] < 0 else "tie")
+            withdrawn_gain[country] = gain
         spreads = [(t_interval(paired(games, a, b)), a, b) for i, a in enumerate(names) for b in names[i + 1:]]
         widest, a, b = max(spreads, key=lambda s: abs(s[0][0]))
         differ = widest[1] > 0 or widest[2] < 0
@@ -120,7 +149,8 @@ def countries_section(seeds: int, workers) -> tuple[str, dict]:
         mean = means[real]
         lines.append(f"| {country} | {named} | {mean[0]:.1f} [{mean[1]:.1f}, {mean[2]:.1f}] | "
                      f"{means['laissez_faire'][0]:.1f} | "
-                     f"{means['random'][0]:.1f} | {means['adaptive'][0]:.1f} | {gain[0]:+.2f} [{gain[1]:+.2f}, "
+                     f"{means['random'][0]:.1f} | {means['adaptive'][0]:.1f} | "
+                     f"{'*' if country in withdrawn_gain else ''}{gain[0]:+.2f} [{gain[1]:+.2f}, "
                      f"{gain[2]:+.2f}] | {verdict} | {a} - {b}: {widest[0]:+.2f} [{widest[1]:+.2f}, "
                      f"{widest[2]:+.2f}] | {'yes' if differ else 'NO'} |")
     return "\n".join(lines), summary
@@ -253,9 +283,9 @@ def main(argv=None) -> int:
               f"- Real programme beats doing nothing on the country's own objective: {', '.join(beats) or 'none'} "
               f"(of {len(summary)}); the others: " + ", ".join(f"{c} {s['verdict']}" for c, s in summary.items()
                                                               if s["verdict"] != "beats") + ".",
-              "- 'in force': the country's real programme is what the scenario runs in every game (standing "
-              "credits, a national centre's plan), so its `default` never acts and is doing nothing's game by "
-              "construction; 'no programme': the game gives the country no `default` of its own.",
+              "- Where a country's real programme is only what the scenario runs in every game (standing credits, "
+              "a national centre's plan: its `default` never acts), doing nothing is the same world without that "
+              "programme (section 1, marked *); 'no programme': the game gives the country no `default` of its own.",
               f"- Boards whose strategies do not differ beyond noise: {', '.join(flat) or 'none'}.",
               f"- Head to head, Korea's ranking changes with the USA strategy it meets: {'yes' if changed else 'no'}.",
               ""]
