@@ -15,6 +15,10 @@ slowly (contracts, design ports) towards the foundries with the cheapest good di
 
 from __future__ import annotations
 
+import weakref
+from bisect import bisect_right
+from typing import NamedTuple
+
 import numpy as np
 
 from game import market
@@ -123,12 +127,28 @@ class Pool:
         return [[segment not in world.countries or rules.allows("wafer", f.country, segment) for f in foundries]
                 for segment in self.segments]
 
-    def allowed_table(self, world, now: int | None = None) -> np.ndarray:
-        """[class, segment, foundry]: `allowed` for every class and segment at once (one pass
-        over the foundries instead of one per class and segment)."""
-        running = np.array(self.running_table(world, now), dtype=bool).reshape(len(self.classes), -1)
-        exports = np.array(self.export_table(world), dtype=bool).reshape(len(self.segments), -1)
-        return running[:, None, :] & exports[None, :, :]
+    def frame(self, world) -> _Frame:
+        """The pool's market structure this quarter (`_Frame`), built when what it depends on
+        changed since it was last built for this pool: which processes have opened by now
+        (their opening quarters are fixed), which foundries are alive, and the export rules (read
+        through their wafer table, which they make anew when a rule is added). move (phase 3)
+        and orders (phase 4) read the same one, and most quarters the last quarter's."""
+        cache = _CACHES.get(self)
+        if cache is None:
+            cache = _CACHES[self] = _PoolCache(self._opening_dates(world))
+        foundries = world.foundries
+        rules = world.export_rules.thresholds("wafer", [f.country for f in foundries], list(self.segments))
+        key = (bisect_right(cache.dates, world.now), tuple(f.alive for f in foundries))
+        built = cache.frame
+        if built is None or built.key != key or built.rules is not rules:
+            built = cache.frame = _Frame.of(self, world, key, rules)
+        return built
+
+    def _opening_dates(self, world) -> tuple[float, ...]:
+        """The quarters at which one of the pool's classes opens at some foundry, sorted: between
+        two of them no foundry starts or stops running a class but by exiting."""
+        return tuple(sorted({f.nodes[node]["opens"] for f in world.foundries for node in self.classes
+                             if node in f.nodes}))
 
     def utility(self, world, node: str, segment: str | None, with_appeal: bool = True) -> np.ndarray:
         """-w log(cost per good reference die, less the segment's home subsidy) + appeal."""
@@ -182,11 +202,11 @@ class Pool:
         somewhere, and every segment re-picks its foundries a little (inertia). Every class and
         segment is computed in one array pass."""
         growth = 1 + self.spec.growth
-        allowed = self.allowed_table(world)
-        open_classes = [c for c, row in zip(self.classes, self.running_table(world), strict=True) if any(row)]
+        frame = self.frame(world)
+        allowed = frame.allowed
         for node in self.demand:
             self.demand[node] *= growth
-        for older, newer in zip(open_classes[-2::-1], open_classes[::-1], strict=False):
+        for older, newer in zip(frame.open_classes[-2::-1], frame.open_classes[::-1], strict=False):
             moving = self.spec.migration * self.demand.get(older, 0.0)
             self.demand[older] = self.demand.get(older, 0.0) - moving
             self.demand[newer] = self.demand.get(newer, 0.0) + moving
@@ -199,30 +219,30 @@ class Pool:
         mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
         total = mix.sum(axis=-1, keepdims=True)
         mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
-        new = np.where(allowed.any(axis=-1, keepdims=True), mixed, old)  # a segment with no foundry keeps its split
+        new = np.where(frame.any_allowed, mixed, old)  # a segment with no foundry keeps its split
         for k, node in enumerate(self.classes):
             for s, segment in enumerate(segments):
                 self.shares[node][segment] = new[k, s]
 
-    def orders(self, world):
+    def orders(self, world) -> list[tuple[str, str, int, float]]:
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
         class's demand, less what its price drives away (`price_response`)."""
-        running = self.running_table(world)
-        exports = self.export_table(world)
+        frame = self.frame(world)
         row = {node: k for k, node in enumerate(self.classes)}
         elasticity = world.params.pool_price_elasticity
+        out = []
         for node, demand in self.demand.items():
             if demand <= 0 or node not in self.shares:
                 continue
-            runs = running[row[node]]
             state = [f.nodes.get(node) for f in world.foundries]
-            for (segment, part), barred in zip(self.segments.items(), exports, strict=True):
-                shares = [share if on and ok else 0.0
-                          for share, on, ok in zip(self.shares[node][segment].tolist(), runs, barred, strict=True)]
-                wanted = demand * part * price_response(elasticity, shares, state)
-                for i, share in enumerate(shares):
-                    if share > 0:
-                        yield segment, node, i, wanted * share
+            by_segment = self.shares[node]
+            for (segment, part), options in zip(self.segments.items(), frame.options[row[node]], strict=True):
+                shares = by_segment[segment].tolist()
+                held = [(i, shares[i]) for i in options if shares[i] > 0]
+                if held:  # else nothing is ordered (and its price response is 1)
+                    wanted = demand * part * price_response(elasticity, [(share, state[i]) for i, share in held])
+                    out += [(segment, node, i, wanted * share) for i, share in held]
+        return out
 
     def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
         """Each foundry's pool orders this quarter (of segments other than `foreign_of`'s own)."""
@@ -233,16 +253,55 @@ class Pool:
         return out
 
 
-def price_response(elasticity: float, shares, state: list) -> float:
+class _Frame(NamedTuple):
+    """The pool's market structure at a quarter (`Pool.frame`): what move and orders read of
+    which foundry runs each class and whom the export rules let each segment buy from. Its
+    arrays are read-only, the rest tuples: it is never changed once built."""
+
+    key: tuple  # (how many opening quarters have passed, each foundry alive) it was built for
+    rules: np.ndarray  # the export rules' wafer table it was built from (compared by identity)
+    options: tuple[tuple[tuple[int, ...], ...], ...]  # [class][segment]: foundries running it that may sell
+    open_classes: tuple[str, ...]  # classes some foundry runs, oldest first
+    allowed: np.ndarray  # [class, segment, foundry]: running and may sell
+    any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
+
+    @classmethod
+    def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
+        running, exports = pool.running_table(world), pool.export_table(world)
+        allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), -1)[:, None, :]
+                   & np.array(exports, dtype=bool).reshape(len(pool.segments), -1)[None, :, :])
+        any_allowed = allowed.any(axis=-1, keepdims=True)
+        allowed.flags.writeable = any_allowed.flags.writeable = False
+        open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
+        options = tuple(tuple(tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
+                              for barred in exports) for runs in running)
+        return cls(key, rules, options, open_classes, allowed, any_allowed)
+
+
+class _PoolCache:
+    """A pool's frame cache: the opening quarters its frame's key counts (fixed by the scenario)
+    and the last frame built. Kept beside the pool, not in it (a weak mapping: a pool's cache
+    goes with it), so a world's state is what it was without it (issue 15 compares whole states
+    bit for bit); a fork's pool is another pool and builds its own."""
+
+    def __init__(self, dates: tuple[float, ...]) -> None:
+        self.dates = dates
+        self.frame: _Frame | None = None
+
+
+_CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary()
+
+
+def price_response(elasticity: float, held: list[tuple[float, dict]]) -> float:
     """(P / P0) ** -e: a segment's wafer price on a class (its foundries' node prices weighted by
-    its `shares`; `state`: each foundry's node state on the class, None where it has none)
-    against the same wafers at the scenario's list prices. The pool's phones and PCs pay for
-    wafers too: when AI chips bid a node's price up, some of their designs stay on the older
-    class or wait (`pool_price_elasticity`, docs/model.md)."""
-    if elasticity <= 0 or not any(s > 0 for s in shares):
+    its shares; `held`: (share, the foundry's node state on the class) for each foundry with a
+    share above 0) against the same wafers at the scenario's list prices. The pool's phones and
+    PCs pay for wafers too: when AI chips bid a node's price up, some of their designs stay on the
+    older class or wait (`pool_price_elasticity`, docs/model.md)."""
+    if elasticity <= 0 or not held:
         return 1.0
-    price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)
-    listed = sum(s * n["list_price"] for s, n in zip(shares, state, strict=True) if s > 0)
+    price = sum([s * n["price"] for s, n in held])
+    listed = sum([s * n["list_price"] for s, n in held])
     return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
 
 
