@@ -326,13 +326,16 @@ def gap_per_die(world, foundry, node: str, area: float, country: str) -> float:
     """How much dearer (US$ thousand) a good die of `area` is at a home foundry than at the
     cheapest foreign foundry this country's firms may use on the same node class."""
     dies = world.params.usable_wafer_area / area if area else 1.0
-
-    def cost(f):
-        return f.nodes[node]["price"] / (dies * f.die_yield(node, area))
-
-    foreign = [cost(f) for f in world.foundries if f.country != country and f.runs(node, world.now)
-               and f.available > 0 and world.export_rules.allows("wafer", f.country, country)]
-    return max(cost(foundry) - min(foreign), 0.0) if foreign else 0.0
+    now, allows = world.now, world.export_rules.allows
+    cheapest = None  # as min() keeps it: the first of equal costs, replaced only by a lower one
+    for f in world.foundries:
+        if f.country != country and f.runs(node, now) and f.available > 0 and allows("wafer", f.country, country):
+            cost = f.nodes[node]["price"] / (dies * f.die_yield(node, area))
+            if cheapest is None or cost < cheapest:
+                cheapest = cost
+    if cheapest is None:
+        return 0.0
+    return max(foundry.nodes[node]["price"] / (dies * foundry.die_yield(node, area)) - cheapest, 0.0)
 
 
 def home_subsidy_per_die(world, foundry, node: str, segment: str, expected: bool = True) -> float:
