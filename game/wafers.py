@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
@@ -227,21 +229,38 @@ class Pool:
     def orders(self, world) -> list[tuple[str, str, int, float]]:
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
         class's demand, less what its price drives away (`price_response`)."""
-        frame = self.frame(world)
-        row = {node: k for k, node in enumerate(self.classes)}
+        return [(segment, node, i, amount) for segment, node, held, wanted in self.order_book(world)
+                for i, amount in zip(held, wanted, strict=True)]
+
+    def order_book(self, world) -> list[tuple[str, str, list[int], list[float]]]:
+        """`orders` by segment and class, in the same order: (segment, node, the foundries it
+        orders from, thousand wafers from each). Plain loops: on a few numbers each, Python's
+        comprehensions and builtins cost more than the work (issue 15)."""
+        options_of = self.frame(world).options
         elasticity = world.params.pool_price_elasticity
+        foundries = world.foundries
         out = []
         for node, demand in self.demand.items():
             if demand <= 0 or node not in self.shares:
                 continue
-            state = [f.nodes.get(node) for f in world.foundries]
             by_segment = self.shares[node]
-            for (segment, part), options in zip(self.segments.items(), frame.options[row[node]], strict=True):
+            for segment, part in self.segments.items():
                 shares = by_segment[segment].tolist()
-                held = [(i, shares[i]) for i in options if shares[i] > 0]
-                if held:  # else nothing is ordered (and its price response is 1)
-                    wanted = demand * part * price_response(elasticity, [(share, state[i]) for i, share in held])
-                    out += [(segment, node, i, wanted * share) for i, share in held]
+                held, amounts = [], []
+                price = listed = 0  # as sum() adds: from 0, each held foundry in turn
+                for i in options_of[node, segment]:
+                    share = shares[i]
+                    if share > 0:
+                        state = foundries[i].nodes[node]
+                        price += share * state["price"]
+                        listed += share * state["list_price"]
+                        held.append(i)
+                        amounts.append(share)
+                if held:  # else nothing is ordered
+                    wanted = demand * part * price_response(elasticity, price, listed)
+                    for m, share in enumerate(amounts):
+                        amounts[m] = wanted * share
+                    out.append((segment, node, held, amounts))
         return out
 
     def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
@@ -256,11 +275,11 @@ class Pool:
 class _Frame(NamedTuple):
     """The pool's market structure at a quarter (`Pool.frame`): what move and orders read of
     which foundry runs each class and whom the export rules let each segment buy from. Its
-    arrays are read-only, the rest tuples: it is never changed once built."""
+    arrays are read-only, the rest tuples or read-only mappings: it is never changed once built."""
 
     key: tuple  # (how many opening quarters have passed, each foundry alive) it was built for
     rules: np.ndarray  # the export rules' wafer table it was built from (compared by identity)
-    options: tuple[tuple[tuple[int, ...], ...], ...]  # [class][segment]: foundries running it that may sell
+    options: Mapping[tuple[str, str], tuple[int, ...]]  # (class, segment): foundries running it that may sell
     open_classes: tuple[str, ...]  # classes some foundry runs, oldest first
     allowed: np.ndarray  # [class, segment, foundry]: running and may sell
     any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
@@ -273,8 +292,10 @@ class _Frame(NamedTuple):
         any_allowed = allowed.any(axis=-1, keepdims=True)
         allowed.flags.writeable = any_allowed.flags.writeable = False
         open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
-        options = tuple(tuple(tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
-                              for barred in exports) for runs in running)
+        options = MappingProxyType({
+            (node, segment): tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
+            for node, runs in zip(pool.classes, running, strict=True)
+            for segment, barred in zip(pool.segments, exports, strict=True)})
         return cls(key, rules, options, open_classes, allowed, any_allowed)
 
 
@@ -292,16 +313,14 @@ class _PoolCache:
 _CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary()
 
 
-def price_response(elasticity: float, held: list[tuple[float, dict]]) -> float:
-    """(P / P0) ** -e: a segment's wafer price on a class (its foundries' node prices weighted by
-    its shares; `held`: (share, the foundry's node state on the class) for each foundry with a
-    share above 0) against the same wafers at the scenario's list prices. The pool's phones and
-    PCs pay for wafers too: when AI chips bid a node's price up, some of their designs stay on the
-    older class or wait (`pool_price_elasticity`, docs/model.md)."""
-    if elasticity <= 0 or not held:
+def price_response(elasticity: float, price: float, listed: float) -> float:
+    """(P / P0) ** -e: a segment's wafer price on a class (`price`: its foundries' node prices
+    weighted by its shares) against the same wafers at the scenario's list prices (`listed`); 1
+    without an elasticity or either price. The pool's phones and PCs pay for wafers too: when AI
+    chips bid a node's price up, some of their designs stay on the older class or wait
+    (`pool_price_elasticity`, docs/model.md)."""
+    if elasticity <= 0:
         return 1.0
-    price = sum([s * n["price"] for s, n in held])
-    listed = sum([s * n["list_price"] for s, n in held])
     return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
 
 

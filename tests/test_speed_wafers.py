@@ -134,14 +134,15 @@ def frame_tables(pool: wafers.Pool, world: World) -> tuple:
     """What a frame holds, worked out afresh from the pool's tables."""
     running, exports = pool.running_table(world), pool.export_table(world)
     allowed = [[[on and ok for on, ok in zip(runs, barred, strict=True)] for barred in exports] for runs in running]
-    options = [[[i for i, ok in enumerate(row) if ok] for row in by_segment] for by_segment in allowed]
+    options = {(node, segment): [i for i, ok in enumerate(row) if ok]
+               for node, by_segment in zip(pool.classes, allowed, strict=True)
+               for segment, row in zip(pool.segments, by_segment, strict=True)}
     open_classes = [c for c, runs in zip(pool.classes, running, strict=True) if any(runs)]
     return options, open_classes, allowed
 
 
 def held(frame) -> tuple:
-    return ([[list(o) for o in by_segment] for by_segment in frame.options], list(frame.open_classes),
-            frame.allowed.tolist())
+    return ({key: list(o) for key, o in frame.options.items()}, list(frame.open_classes), frame.allowed.tolist())
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -168,15 +169,14 @@ def test_the_frame_is_rebuilt_when_a_process_opens_a_foundry_exits_or_a_rule_is_
     world.foundries[0].alive = False
     exited = pool.frame(world)
     assert exited is not opened and held(exited) == frame_tables(pool, world)
-    assert not any(0 in options for by_segment in exited.options for options in by_segment)
+    assert not any(0 in options for options in exited.options.values())
     world.foundries[0].alive = True
     world.export_rules.add(ExportControl(name_en="test", name_ko="test", good="wafer",
                                          from_countries=[world.foundries[0].country], to_countries=["ROW"],
                                          since="2025Q1"))
     barred = pool.frame(world)
     assert barred is not opened and held(barred) == frame_tables(pool, world)
-    row = list(pool.segments).index("ROW")
-    assert all(0 not in by_segment[row] for by_segment in barred.options)
+    assert all(0 not in options for (_, segment), options in barred.options.items() if segment == "ROW")
 
 
 def test_a_fork_builds_its_own_frame_and_the_cache_is_no_part_of_the_state() -> None:
