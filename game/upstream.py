@@ -396,7 +396,7 @@ def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray, segments: list[
     foundry: its designers and its anchor customers in the pool, at the share of it the budget can
     fund (the customer bears the rest; what anchor customers receive leaves the modelled world)."""
     designers = len(world.designers)
-    for j in np.unique(buyer[owed > 0]):
+    for j in sorted(set(buyer[owed > 0].tolist())):  # np.unique's buyers, without its dozen numpy calls
         if j < designers:
             designer = world.designers[j]
             country = world.countries[designer.country]
