@@ -287,8 +287,9 @@ class _Frame(NamedTuple):
     @classmethod
     def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
         running, exports = pool.running_table(world), pool.export_table(world)
-        allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), -1)[:, None, :]
-                   & np.array(exports, dtype=bool).reshape(len(pool.segments), -1)[None, :, :])
+        width = len(world.foundries)
+        allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :]
+                   & np.array(exports, dtype=bool).reshape(len(pool.segments), width)[None, :, :])
         any_allowed = allowed.any(axis=-1, keepdims=True)
         allowed.flags.writeable = any_allowed.flags.writeable = False
         open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
