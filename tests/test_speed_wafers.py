@@ -108,6 +108,17 @@ def reference_move(pool: wafers.Pool, world: World) -> None:
             pool.shares[node][segment] = new[k, s]
 
 
+def reference_gap_per_die(world: World, foundry, node: str, area: float, country: str) -> float:
+    dies = world.params.usable_wafer_area / area if area else 1.0
+
+    def cost(f):
+        return f.nodes[node]["price"] / (dies * f.die_yield(node, area))
+
+    foreign = [cost(f) for f in world.foundries if f.country != country and f.runs(node, world.now)
+               and f.available > 0 and world.export_rules.allows("wafer", f.country, country)]
+    return max(cost(foundry) - min(foreign), 0.0) if foreign else 0.0
+
+
 def pool_state(pool: wafers.Pool) -> str:
     return exact([pool.demand, pool.shares])
 
@@ -127,6 +138,17 @@ def test_pool_move_is_the_reference_move(case) -> None:
     world.pool.move(world)
     reference_move(fork.pool, fork)
     assert pool_state(world.pool) == pool_state(fork.pool)
+
+
+@pytest.mark.parametrize("case", CASES[::2])
+def test_gap_per_die_is_the_reference_gap(case) -> None:
+    world = world_at(*case)
+    for foundry in world.foundries:
+        for node in foundry.order:
+            for country in world.countries:
+                for area in (world.params.reference_die_area, 8.5):
+                    assert repr(wafers.gap_per_die(world, foundry, node, area, country)) == \
+                        repr(reference_gap_per_die(world, foundry, node, area, country))
 
 
 # ------------------------------------------------------------------ the frame cache
