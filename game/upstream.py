@@ -326,22 +326,21 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     # a segment whose state pays no price-gap subsidy gets none anywhere (home_subsidy_per_die is 0)
     subsidised = {s: s in world.countries and world.countries[s].policy.foundry_subsidy > 0 for s in segments}
     good_per_wafer: dict[int, float] = {}  # per node supplier: good reference dies a wafer
-    subsidy_per_die: dict[tuple[str, int], float] = {}  # per segment and node supplier
-    for segment, node, i, amount in world.pool.orders(world):
-        f = foundries[i]
-        k = where[(i, node)]
-        good = good_per_wafer.get(k)
-        if good is None:
-            good = good_per_wafer[k] = reference * f.die_yield(node, area)
-        buyer.append(row[segment])
-        supplier.append(k)
-        orders.append(amount)
-        per_wafer.append(good)
-        paid = subsidy_per_die.get((segment, k))  # the same for every order of a segment at a node
-        if paid is None:
-            paid = subsidy_per_die[(segment, k)] = (wafers.home_subsidy_per_die(world, f, node, segment, expected=False)
-                                                    if subsidised[segment] else 0.0)
-        subsidy.append(paid)
+    for segment, node, held, wanted in world.pool.order_book(world):
+        j = row[segment]
+        paying = subsidised[segment]
+        for i, amount in zip(held, wanted, strict=True):
+            k = where[i, node]
+            good = good_per_wafer.get(k)
+            if good is None:
+                good = good_per_wafer[k] = reference * foundries[i].die_yield(node, area)
+            buyer.append(j)
+            supplier.append(k)
+            orders.append(amount)
+            per_wafer.append(good)
+            # a segment orders from a node once a quarter (one group of the book)
+            subsidy.append(wafers.home_subsidy_per_die(world, foundries[i], node, segment, expected=False)
+                           if paying else 0.0)
     buyer_a, supplier_a, orders_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int), np.array(orders)
     capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
     # AI designers' orders come first on a short node (`wafer_priority` of each): see _clear_wafers
@@ -397,7 +396,7 @@ def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray, segments: list[
     foundry: its designers and its anchor customers in the pool, at the share of it the budget can
     fund (the customer bears the rest; what anchor customers receive leaves the modelled world)."""
     designers = len(world.designers)
-    for j in np.unique(buyer[owed > 0]):
+    for j in sorted(set(buyer[owed > 0].tolist())):  # np.unique's buyers, without its dozen numpy calls
         if j < designers:
             designer = world.designers[j]
             country = world.countries[designer.country]

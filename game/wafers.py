@@ -15,6 +15,12 @@ slowly (contracts, design ports) towards the foundries with the cheapest good di
 
 from __future__ import annotations
 
+import weakref
+from bisect import bisect_right
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
 import numpy as np
 
 from game import market
@@ -123,12 +129,28 @@ class Pool:
         return [[segment not in world.countries or rules.allows("wafer", f.country, segment) for f in foundries]
                 for segment in self.segments]
 
-    def allowed_table(self, world, now: int | None = None) -> np.ndarray:
-        """[class, segment, foundry]: `allowed` for every class and segment at once (one pass
-        over the foundries instead of one per class and segment)."""
-        running = np.array(self.running_table(world, now), dtype=bool).reshape(len(self.classes), -1)
-        exports = np.array(self.export_table(world), dtype=bool).reshape(len(self.segments), -1)
-        return running[:, None, :] & exports[None, :, :]
+    def frame(self, world) -> _Frame:
+        """The pool's market structure this quarter (`_Frame`), built when what it depends on
+        changed since it was last built for this pool: which processes have opened by now
+        (their opening quarters are fixed), which foundries are alive, and the export rules (read
+        through their wafer table, which they make anew when a rule is added). move (phase 3)
+        and orders (phase 4) read the same one, and most quarters the last quarter's."""
+        cache = _CACHES.get(self)
+        if cache is None:
+            cache = _CACHES[self] = _PoolCache(self._opening_dates(world))
+        foundries = world.foundries
+        rules = world.export_rules.thresholds("wafer", [f.country for f in foundries], list(self.segments))
+        key = (bisect_right(cache.dates, world.now), tuple(f.alive for f in foundries))
+        built = cache.frame
+        if built is None or built.key != key or built.rules is not rules:
+            built = cache.frame = _Frame.of(self, world, key, rules)
+        return built
+
+    def _opening_dates(self, world) -> tuple[float, ...]:
+        """The quarters at which one of the pool's classes opens at some foundry, sorted: between
+        two of them no foundry starts or stops running a class but by exiting."""
+        return tuple(sorted({f.nodes[node]["opens"] for f in world.foundries for node in self.classes
+                             if node in f.nodes}))
 
     def utility(self, world, node: str, segment: str | None, with_appeal: bool = True) -> np.ndarray:
         """-w log(cost per good reference die, less the segment's home subsidy) + appeal."""
@@ -182,11 +204,11 @@ class Pool:
         somewhere, and every segment re-picks its foundries a little (inertia). Every class and
         segment is computed in one array pass."""
         growth = 1 + self.spec.growth
-        allowed = self.allowed_table(world)
-        open_classes = [c for c, row in zip(self.classes, self.running_table(world), strict=True) if any(row)]
+        frame = self.frame(world)
+        allowed = frame.allowed
         for node in self.demand:
             self.demand[node] *= growth
-        for older, newer in zip(open_classes[-2::-1], open_classes[::-1], strict=False):
+        for older, newer in zip(frame.open_classes[-2::-1], frame.open_classes[::-1], strict=False):
             moving = self.spec.migration * self.demand.get(older, 0.0)
             self.demand[older] = self.demand.get(older, 0.0) - moving
             self.demand[newer] = self.demand.get(newer, 0.0) + moving
@@ -199,30 +221,47 @@ class Pool:
         mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
         total = mix.sum(axis=-1, keepdims=True)
         mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
-        new = np.where(allowed.any(axis=-1, keepdims=True), mixed, old)  # a segment with no foundry keeps its split
+        new = np.where(frame.any_allowed, mixed, old)  # a segment with no foundry keeps its split
         for k, node in enumerate(self.classes):
             for s, segment in enumerate(segments):
                 self.shares[node][segment] = new[k, s]
 
-    def orders(self, world):
+    def orders(self, world) -> list[tuple[str, str, int, float]]:
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
         class's demand, less what its price drives away (`price_response`)."""
-        running = self.running_table(world)
-        exports = self.export_table(world)
-        row = {node: k for k, node in enumerate(self.classes)}
+        return [(segment, node, i, amount) for segment, node, held, wanted in self.order_book(world)
+                for i, amount in zip(held, wanted, strict=True)]
+
+    def order_book(self, world) -> list[tuple[str, str, list[int], list[float]]]:
+        """`orders` by segment and class, in the same order: (segment, node, the foundries it
+        orders from, thousand wafers from each). Plain loops: on a few numbers each, Python's
+        comprehensions and builtins cost more than the work (issue 15)."""
+        options_of = self.frame(world).options
         elasticity = world.params.pool_price_elasticity
+        foundries = world.foundries
+        out = []
         for node, demand in self.demand.items():
             if demand <= 0 or node not in self.shares:
                 continue
-            runs = running[row[node]]
-            state = [f.nodes.get(node) for f in world.foundries]
-            for (segment, part), barred in zip(self.segments.items(), exports, strict=True):
-                shares = [share if on and ok else 0.0
-                          for share, on, ok in zip(self.shares[node][segment].tolist(), runs, barred, strict=True)]
-                wanted = demand * part * price_response(elasticity, shares, state)
-                for i, share in enumerate(shares):
+            by_segment = self.shares[node]
+            for segment, part in self.segments.items():
+                shares = by_segment[segment].tolist()
+                held, amounts = [], []
+                price = listed = 0  # as sum() adds: from 0, each held foundry in turn
+                for i in options_of[node, segment]:
+                    share = shares[i]
                     if share > 0:
-                        yield segment, node, i, wanted * share
+                        state = foundries[i].nodes[node]
+                        price += share * state["price"]
+                        listed += share * state["list_price"]
+                        held.append(i)
+                        amounts.append(share)
+                if held:  # else nothing is ordered
+                    wanted = demand * part * price_response(elasticity, price, listed)
+                    for m, share in enumerate(amounts):
+                        amounts[m] = wanted * share
+                    out.append((segment, node, held, amounts))
+        return out
 
     def wafers_by_foundry(self, world, foreign_of: str | None = None) -> np.ndarray:
         """Each foundry's pool orders this quarter (of segments other than `foreign_of`'s own)."""
@@ -233,16 +272,56 @@ class Pool:
         return out
 
 
-def price_response(elasticity: float, shares, state: list) -> float:
-    """(P / P0) ** -e: a segment's wafer price on a class (its foundries' node prices weighted by
-    its `shares`; `state`: each foundry's node state on the class, None where it has none)
-    against the same wafers at the scenario's list prices. The pool's phones and PCs pay for
-    wafers too: when AI chips bid a node's price up, some of their designs stay on the older
-    class or wait (`pool_price_elasticity`, docs/model.md)."""
-    if elasticity <= 0 or not any(s > 0 for s in shares):
+class _Frame(NamedTuple):
+    """The pool's market structure at a quarter (`Pool.frame`): what move and orders read of
+    which foundry runs each class and whom the export rules let each segment buy from. Its
+    arrays are read-only, the rest tuples or read-only mappings: it is never changed once built."""
+
+    key: tuple  # (how many opening quarters have passed, each foundry alive) it was built for
+    rules: np.ndarray  # the export rules' wafer table it was built from (compared by identity)
+    options: Mapping[tuple[str, str], tuple[int, ...]]  # (class, segment): foundries running it that may sell
+    open_classes: tuple[str, ...]  # classes some foundry runs, oldest first
+    allowed: np.ndarray  # [class, segment, foundry]: running and may sell
+    any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
+
+    @classmethod
+    def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
+        running, exports = pool.running_table(world), pool.export_table(world)
+        width = len(world.foundries)
+        allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :]
+                   & np.array(exports, dtype=bool).reshape(len(pool.segments), width)[None, :, :])
+        any_allowed = allowed.any(axis=-1, keepdims=True)
+        allowed.flags.writeable = any_allowed.flags.writeable = False
+        open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
+        options = MappingProxyType({
+            (node, segment): tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
+            for node, runs in zip(pool.classes, running, strict=True)
+            for segment, barred in zip(pool.segments, exports, strict=True)})
+        return cls(key, rules, options, open_classes, allowed, any_allowed)
+
+
+class _PoolCache:
+    """A pool's frame cache: the opening quarters its frame's key counts (fixed by the scenario)
+    and the last frame built. Kept beside the pool, not in it (a weak mapping: a pool's cache
+    goes with it), so a world's state is what it was without it (issue 15 compares whole states
+    bit for bit); a fork's pool is another pool and builds its own."""
+
+    def __init__(self, dates: tuple[float, ...]) -> None:
+        self.dates = dates
+        self.frame: _Frame | None = None
+
+
+_CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary()
+
+
+def price_response(elasticity: float, price: float, listed: float) -> float:
+    """(P / P0) ** -e: a segment's wafer price on a class (`price`: its foundries' node prices
+    weighted by its shares) against the same wafers at the scenario's list prices (`listed`); 1
+    without an elasticity or either price. The pool's phones and PCs pay for wafers too: when AI
+    chips bid a node's price up, some of their designs stay on the older class or wait
+    (`pool_price_elasticity`, docs/model.md)."""
+    if elasticity <= 0:
         return 1.0
-    price = sum(s * n["price"] for s, n in zip(shares, state, strict=True) if s > 0)
-    listed = sum(s * n["list_price"] for s, n in zip(shares, state, strict=True) if s > 0)
     return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
 
 
@@ -267,13 +346,16 @@ def gap_per_die(world, foundry, node: str, area: float, country: str) -> float:
     """How much dearer (US$ thousand) a good die of `area` is at a home foundry than at the
     cheapest foreign foundry this country's firms may use on the same node class."""
     dies = world.params.usable_wafer_area / area if area else 1.0
-
-    def cost(f):
-        return f.nodes[node]["price"] / (dies * f.die_yield(node, area))
-
-    foreign = [cost(f) for f in world.foundries if f.country != country and f.runs(node, world.now)
-               and f.available > 0 and world.export_rules.allows("wafer", f.country, country)]
-    return max(cost(foundry) - min(foreign), 0.0) if foreign else 0.0
+    now, allows = world.now, world.export_rules.allows
+    cheapest = None  # as min() keeps it: the first of equal costs, replaced only by a lower one
+    for f in world.foundries:
+        if f.country != country and f.runs(node, now) and f.available > 0 and allows("wafer", f.country, country):
+            cost = f.nodes[node]["price"] / (dies * f.die_yield(node, area))
+            if cheapest is None or cost < cheapest:
+                cheapest = cost
+    if cheapest is None:
+        return 0.0
+    return max(foundry.nodes[node]["price"] / (dies * foundry.die_yield(node, area)) - cheapest, 0.0)
 
 
 def home_subsidy_per_die(world, foundry, node: str, segment: str, expected: bool = True) -> float:
