@@ -29,18 +29,17 @@ def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
                                               [b.country for b in buyers])
     controlled = above(perf[None, :], threshold)
-    variant_perf = np.zeros(threshold.shape, threshold.dtype)
-    variant_price = np.ones(threshold.shape, threshold.dtype)
-    rows, columns = np.nonzero(controlled)  # only controlled pairs can have a variant
+    allowed = alive[None, :] & world.sold_to_ok & ~controlled
+    buyer_perf, buyer_price = np.where(allowed, perf, 0.0), np.where(allowed, price, 1.0)
+    sold_to_ok = world.sold_to_ok
+    rows, columns = np.nonzero(controlled)  # only controlled pairs can have a variant: open them one by one
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         variant = designers[j].variants.get(buyers[i].country)
-        if variant and variant["ready"] <= world.now:
-            variant_perf[i, j], variant_price[i, j] = variant["perf"], variant["price"]
-    variant_ok = (variant_perf > 0) & ~above(variant_perf, threshold)
-    allowed = alive[None, :] & world.sold_to_ok & (~controlled | variant_ok)
-    buyer_perf = np.where(controlled, variant_perf, perf[None, :])
-    buyer_price = np.where(controlled, variant_price, price[None, :])
-    return allowed, np.where(allowed, buyer_perf, 0.0), np.where(allowed, buyer_price, 1.0)
+        if variant and variant["ready"] <= world.now and alive[j] and sold_to_ok[i, j] \
+                and float(variant["perf"]) > 0 and not above(float(variant["perf"]), threshold[i, j]):
+            allowed[i, j] = True
+            buyer_perf[i, j], buyer_price[i, j] = variant["perf"], variant["price"]
+    return allowed, buyer_perf, buyer_price
 
 
 def diplomacy(world) -> np.ndarray:
@@ -105,22 +104,25 @@ def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray, under_mix: lis
         return np.arange(len(world.buyers)), np.array(budget, dtype=float), np.array(allowed)
     leader = world.scenario.levers.leader if world.scenario.levers else None
     is_leader = np.array([d.name == leader for d in world.designers])
-    rows, row_budget, row_allowed = [], [], []
+    rows, shares = [], []
+    groups_of: dict[int, np.ndarray] = {}  # purchasing row -> the vendor group it may buy from
     for i, buyer in enumerate(world.buyers):
         if not under_mix[i]:
             rows.append(i)
-            row_budget.append(budget[i])
-            row_allowed.append(allowed[i])
+            shares.append(1.0)  # its whole budget (times one: the same number)
             continue
         mix = world.countries[buyer.country].policy.procurement_mix
         home = world.home_chip[i]
         groups = {"leader": is_leader, "domestic": home & ~is_leader, "other": ~home & ~is_leader}
         for group, share in mix.items():
             if share > 0:
+                groups_of[len(rows)] = groups[group]
                 rows.append(i)
-                row_budget.append(budget[i] * share)
-                row_allowed.append(allowed[i] & groups[group])
-    return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
+                shares.append(share)
+    row_allowed = allowed[rows]
+    for row, group in groups_of.items():
+        row_allowed[row] &= group
+    return np.array(rows, dtype=int), budget[rows] * np.array(shares, dtype=float), row_allowed
 
 
 class Purchases:
@@ -169,9 +171,10 @@ def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget,
     scaled = full.copy()
     discounted = full.any(axis=1)
     masks = _buyer_masks(world)
+    paying = {world.buyers[i].country for i in np.flatnonzero(discounted).tolist()}
     for country in world.countries.values():
-        mine = masks[country.name] & discounted
-        if mine.any():
+        if country.name in paying:  # the states with a buyer on the incentive, in the countries' order
+            mine = masks[country.name] & discounted
             owed = country.to_local(float(owed_usd[mine].sum()))
             scaled[mine] *= country.share_for("chip_incentive", owed)
     return scaled
@@ -221,8 +224,8 @@ def clear(world) -> None:
         d.observe_demand(w, smoothing)
     unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
                              by_buyer * list_price * discount / 1000)
-    _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
-    for buyer, compute, u in zip(world.buyers, (by_buyer * perf).sum(axis=1).tolist(), unit.tolist(), strict=True):
+    delivered = _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
+    for buyer, compute, u in zip(world.buyers, delivered, unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
     _update_ecosystems(world, allowed)
     floor = np.array([unit_cost(world, d) for d in world.designers])
@@ -248,30 +251,42 @@ def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed
                terms, under_mix: list[bool]) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices. The free choice is worked
-    out only for the buyers whose demand is compared with it. `under_mix`: `mandated(world)`."""
+    out only for the buyers whose demand is compared with it (their rows in one logit: each row's
+    shares are those of its own). `under_mix`: `mandated(world)`."""
     discounted = discount.any(axis=1).tolist()
     if not any(under_mix) and not any(discounted):
         return
-    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if any(discounted) else None
+    mixed = [i for i, m in enumerate(under_mix) if m]
+    cut = [i for i, d in enumerate(discounted) if d]
+    free = dict(zip(mixed, _spent_freely(budget, utility, allowed, price, mixed), strict=True))
+    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if cut else None
+    base = dict(zip(cut, _spent_freely(budget, undiscounted, allowed, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
-        free = None
         if under_mix[i]:
-            free = budget[i] * market.logit_shares(utility[i], allowed[i]) * 1000 / price[i]
-            extra = (wanted_by_buyer[i] - free).tolist()
+            extra = (wanted_by_buyer[i] - free[i]).tolist()
+            home = world.home_chip[i].tolist()
             for k, d in enumerate(world.designers):
-                if world.home_chip[i, k] and extra[k] > 0.01:
+                if home[k] and extra[k] > 0.01:
                     world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
                                units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
                                targets=["domestic_compute_share", "accelerator_share"])
         if discounted[i]:
-            base = budget[i] * market.logit_shares(undiscounted[i], allowed[i]) * 1000 / list_price[i]
-            target = free if under_mix[i] else wanted_by_buyer[i]
-            extra = (target - base).tolist()
+            target = free[i] if under_mix[i] else wanted_by_buyer[i]
+            extra = (target - base[i]).tolist()
+            cut_k = discount[i].tolist()
             for k, d in enumerate(world.designers):
-                if discount[i, k] > 0 and extra[k] > 0.01:
+                if cut_k[k] > 0 and extra[k] > 0.01:
                     world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
                                units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
+
+
+def _spent_freely(budget, utility, allowed, price, buyers: list[int]):
+    """Units each of `buyers` would buy spending its whole budget at these prices by its own
+    free choice (a row each; none for no buyer)."""
+    if not buyers:
+        return []
+    return budget[buyers, None] * market.logit_shares(utility[buyers], allowed[buyers]) * 1000 / price[buyers]
 
 
 def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
@@ -303,18 +318,19 @@ def unit_cost(world, d) -> float:
     return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
 
 
-def _install(world, compute: np.ndarray, paid: np.ndarray) -> None:
+def _install(world, compute: np.ndarray, paid: np.ndarray) -> list[float]:
     """New compute (H100e) enters each buyer's installed base by chip; old compute retires.
     `paid`: what each buyer paid this quarter (US$ B). The part of it that can train large models
     (each chip's `training`) is what the buyer's LLM developers train on: a centre full of
-    inference NPUs serves models but trains few (seed 001)."""
+    inference NPUs serves models but trains few (seed 001). Returns each buyer's new compute."""
     d = world.params.compute_depreciation
     world.installed = world.installed * (1 - d) + compute
     training = compute * np.array([designer.chip.training for designer in world.designers])
-    new, trains, domestic = compute.sum(axis=1), training.sum(axis=1), (training * world.home_chip).sum(axis=1)
-    for buyer, n, t, h, p in zip(world.buyers, new.tolist(), trains.tolist(), domestic.tolist(), paid.tolist(),
-                                 strict=True):
+    new = compute.sum(axis=1).tolist()
+    trains, domestic = training.sum(axis=1), (training * world.home_chip).sum(axis=1)
+    for buyer, n, t, h, p in zip(world.buyers, new, trains.tolist(), domestic.tolist(), paid.tolist(), strict=True):
         buyer.install(n, t, h, d, p)
+    return new
 
 
 def _update_ecosystems(world, allowed: np.ndarray) -> None:
