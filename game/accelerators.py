@@ -154,19 +154,17 @@ def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.nd
     return total
 
 
-def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget, terms,
-                     offered: tuple[np.ndarray, np.ndarray], purchases: Purchases) -> np.ndarray:
+def funded_incentive(world, full: np.ndarray, list_price: np.ndarray, offered: np.ndarray,
+                     offered_shares: np.ndarray, purchases: Purchases) -> np.ndarray:
     """The home-chip incentive at the share of its rate each state can pay this quarter: what it
     would owe if buyers bought at the full discount, against what is left for it. `offered`: the
-    utility and free choice at the fully discounted prices; `purchases`: the quarter's
-    purchasing rows for this `budget` and `allowed`."""
+    list prices at the full discount; `offered_shares`: the purchasing rows' choice at them;
+    `purchases`: the quarter's purchasing rows."""
     if not full.any():
         return full
-    rows, row_budget, row_allowed, free = purchases.rows, purchases.budget, purchases.allowed, purchases.free
-    price = list_price * (1 - full)
-    utility, choice = offered
-    shares = choice if free else market.logit_shares(utility[rows], row_allowed)
-    desired = _per_buyer(rows, row_budget[:, None] * shares * 1000 / price[rows], list_price.shape, free)
+    rows, row_budget = purchases.rows, purchases.budget
+    desired = _per_buyer(rows, row_budget[:, None] * offered_shares * 1000 / offered[rows], list_price.shape,
+                         purchases.free)
     owed_usd = (desired * list_price * full).sum(axis=1) / 1000
     scaled = full.copy()
     discounted = full.any(axis=1)
@@ -191,16 +189,18 @@ def clear(world) -> None:
     unit = unit_prices(offered_choice, perf, offered)
     budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
     purchases = Purchases(world, budget, allowed)  # mandates do not change while the market clears
-    discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget, terms,
-                                (offered_utility, offered_choice), purchases)
+    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
+    # the purchasing rows' choice at the offered prices: the incentive's funding asks for it, and
+    # so does the market when the incentive is paid in full or not at all (the same prices)
+    offered_shares = offered_choice if free else market.logit_shares(offered_utility[rows], row_allowed)
+    discount = funded_incentive(world, full_discount, list_price, offered, offered_shares, purchases)
     price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
     same_prices = np.array_equal(price, offered)  # the incentive paid in full (or none at all)
     utility = offered_utility if same_prices else chip_utility(world, perf, price, allowed, terms)
     supply = np.array([d.inventory for d in world.designers])
 
-    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
     u, p = utility[rows], price[rows]
-    choice = offered_choice if free and same_prices else market.logit_shares(u, row_allowed)
+    choice = offered_shares if same_prices else market.logit_shares(u, row_allowed)
     desired = row_budget[:, None] * choice * 1000 / p
     sold = _ration(desired, supply)
     left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
@@ -211,7 +211,7 @@ def clear(world) -> None:
     by_buyer = _per_buyer(rows, sold, list_price.shape, free)
     wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
     _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount, terms,
-               purchases.under_mix)
+               purchases.under_mix, offered_choice if same_prices else None)
 
     units = by_buyer.sum(axis=0)
     revenue = (by_buyer * list_price).sum(axis=0) / 1000
@@ -248,17 +248,18 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
 
 
 def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount,
-               terms, under_mix: list[bool]) -> None:
+               terms, under_mix: list[bool], choice: np.ndarray | None = None) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices. The free choice is worked
     out only for the buyers whose demand is compared with it (their rows in one logit: each row's
-    shares are those of its own). `under_mix`: `mandated(world)`."""
+    shares are those of its own). `under_mix`: `mandated(world)`; `choice`: every buyer's free
+    choice at `utility`, if the market has it (a row's logit is its own, so the same shares)."""
     discounted = discount.any(axis=1).tolist()
     if not any(under_mix) and not any(discounted):
         return
     mixed = [i for i, m in enumerate(under_mix) if m]
     cut = [i for i, d in enumerate(discounted) if d]
-    free = dict(zip(mixed, _spent_freely(budget, utility, allowed, price, mixed), strict=True))
+    free = dict(zip(mixed, _spent_freely(budget, utility, allowed, price, mixed, choice), strict=True))
     undiscounted = chip_utility(world, perf, list_price, allowed, terms) if cut else None
     base = dict(zip(cut, _spent_freely(budget, undiscounted, allowed, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
@@ -281,12 +282,13 @@ def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed
                                units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
 
 
-def _spent_freely(budget, utility, allowed, price, buyers: list[int]):
+def _spent_freely(budget, utility, allowed, price, buyers: list[int], choice: np.ndarray | None = None):
     """Units each of `buyers` would buy spending its whole budget at these prices by its own
-    free choice (a row each; none for no buyer)."""
+    free choice (a row each; none for no buyer). `choice`: the free choice at `utility`, if known."""
     if not buyers:
         return []
-    return budget[buyers, None] * market.logit_shares(utility[buyers], allowed[buyers]) * 1000 / price[buyers]
+    shares = choice[buyers] if choice is not None else market.logit_shares(utility[buyers], allowed[buyers])
+    return budget[buyers, None] * shares * 1000 / price[buyers]
 
 
 def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
@@ -307,15 +309,26 @@ def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
 
 def unit_cost(world, d) -> float:
     """Cost of one chip in US$ thousand at today's input prices: good die, HBM, packaging,
-    the rest of the bill of materials. Designers never price below it."""
-    chip = d.chip
-    foundry_cost = sum(mix * wafers.die_cost(world, world.by_name[f], chip)
-                       for f, mix in zip(d.foundries, d.foundry_mix, strict=True) if mix > 0)
-    offering = [world.by_name[h] for h in d.hbm_suppliers]
-    quotes = [m.quoted(chip.hbm_gen) for m in offering]  # a maker not selling the generation has no quote
-    hbm_price = min((q for q in quotes if q is not None), default=0.0)
-    packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer
-    return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
+    the rest of the bill of materials. Designers never price below it. (Loops rather than
+    generators: it is asked for every designer every quarter; the same operations on the same
+    operands in the same order as sum() and min() would do them, so the same number and type.)"""
+    chip, by_name = d.chip, world.by_name
+    foundry_cost = 0  # sum()'s start
+    for f, mix in zip(d.foundries, d.foundry_mix, strict=True):
+        if mix > 0:
+            foundry_cost = foundry_cost + mix * wafers.die_cost(world, by_name[f], chip)
+    hbm_price = None  # the cheapest quote (the first of equals); a maker not selling the generation has none
+    for h in d.hbm_suppliers:
+        quote = by_name[h].quoted(chip.hbm_gen)
+        if quote is not None and (hbm_price is None or quote < hbm_price):
+            hbm_price = quote
+    packaging = None
+    for p in d.packagers:
+        price = by_name[p].price
+        if packaging is None or price < packaging:
+            packaging = price
+    return foundry_cost + chip.hbm_gb * (0.0 if hbm_price is None else hbm_price) / 1000 \
+        + packaging / chip.chips_per_package_wafer + chip.other_bom
 
 
 def _install(world, compute: np.ndarray, paid: np.ndarray) -> list[float]:
