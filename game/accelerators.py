@@ -200,7 +200,12 @@ def clear(world) -> None:
     supply = np.array([d.inventory for d in world.designers])
 
     u, p = utility[rows], price[rows]
-    choice = offered_shares if same_prices else market.logit_shares(u, row_allowed)
+    compared, mixed, cut = _compared_choices(world, purchases, utility, allowed, discount, terms, perf, list_price)
+    if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
+        choice, free_choice = offered_shares, offered_choice[mixed]
+        (base_choice,) = _logit_blocks(compared[1])
+    else:  # the market's choice and the cause log's in one logit
+        choice, free_choice, base_choice = _logit_blocks((u, row_allowed), *compared)
     desired = row_budget[:, None] * choice * 1000 / p
     sold = _ration(desired, supply)
     left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
@@ -210,8 +215,8 @@ def clear(world) -> None:
 
     by_buyer = _per_buyer(rows, sold, list_price.shape, free)
     wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
-    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount, terms,
-               purchases.under_mix, offered_choice if same_prices else None)
+    _attribute(world, wanted_by_buyer, price, list_price, budget, discount, purchases.under_mix,
+               mixed, free_choice, cut, base_choice)
 
     units = by_buyer.sum(axis=0)
     revenue = (by_buyer * list_price).sum(axis=0) / 1000
@@ -247,21 +252,45 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     return desired * fill[None, :]
 
 
-def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount,
-               terms, under_mix: list[bool], choice: np.ndarray | None = None) -> None:
-    """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
-    incentive, against the same quarter's free choice at list prices. The free choice is worked
-    out only for the buyers whose demand is compared with it (their rows in one logit: each row's
-    shares are those of its own). `under_mix`: `mandated(world)`; `choice`: every buyer's free
-    choice at `utility`, if the market has it (a row's logit is its own, so the same shares)."""
-    discounted = discount.any(axis=1).tolist()
-    if not any(under_mix) and not any(discounted):
-        return
-    mixed = [i for i, m in enumerate(under_mix) if m]
-    cut = [i for i, d in enumerate(discounted) if d]
-    free = dict(zip(mixed, _spent_freely(budget, utility, allowed, price, mixed, choice), strict=True))
+def _compared_choices(world, purchases: Purchases, utility, allowed, discount, terms, perf, list_price):
+    """The free choices the cause log (`_attribute`) compares demand with, as (utility, allowed)
+    blocks of rows for `_logit_blocks`: the mandated buyers' at this quarter's utility, the
+    discounted buyers' at list prices (None where there is no such buyer). Also the rows' buyers."""
+    mixed = [i for i, m in enumerate(purchases.under_mix) if m]
+    cut = np.flatnonzero(discount.any(axis=1)).tolist()
     undiscounted = chip_utility(world, perf, list_price, allowed, terms) if cut else None
-    base = dict(zip(cut, _spent_freely(budget, undiscounted, allowed, list_price, cut), strict=True))
+    return ((utility[mixed], allowed[mixed]) if mixed else None,
+            (undiscounted[cut], allowed[cut]) if cut else None), mixed, cut
+
+
+def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray | None]:
+    """`market.logit_shares` of several (utility, allowed) blocks of rows in one call (None: no
+    block, no shares). A row's shares depend on that row alone (its own maximum, exps and
+    total), so each block gets the shares it would get by itself."""
+    present = [b for b in blocks if b is not None]
+    if len(present) <= 1:
+        return [None if b is None else market.logit_shares(*b) for b in blocks]
+    shares = market.logit_shares(np.concatenate([u for u, _ in present]), np.concatenate([a for _, a in present]))
+    out, start = [], 0
+    for block in blocks:
+        if block is None:
+            out.append(None)
+            continue
+        out.append(shares[start:start + len(block[0])])
+        start += len(block[0])
+    return out
+
+
+def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, under_mix: list[bool],
+               mixed: list[int], free_choice, cut: list[int], base_choice) -> None:
+    """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
+    incentive, against the same quarter's free choice at list prices. The free choices are the
+    market's (`_compared_choices`): `free_choice` of the mandated buyers `mixed` at this
+    quarter's prices, `base_choice` of the discounted buyers `cut` at list prices."""
+    if not mixed and not cut:
+        return
+    free = dict(zip(mixed, _spent(budget, free_choice, price, mixed), strict=True))
+    base = dict(zip(cut, _spent(budget, base_choice, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
         if under_mix[i]:
@@ -272,7 +301,7 @@ def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed
                     world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
                                units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
                                targets=["domestic_compute_share", "accelerator_share"])
-        if discounted[i]:
+        if i in base:
             target = free[i] if under_mix[i] else wanted_by_buyer[i]
             extra = (target - base[i]).tolist()
             cut_k = discount[i].tolist()
@@ -282,12 +311,11 @@ def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed
                                units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
 
 
-def _spent_freely(budget, utility, allowed, price, buyers: list[int], choice: np.ndarray | None = None):
-    """Units each of `buyers` would buy spending its whole budget at these prices by its own
-    free choice (a row each; none for no buyer). `choice`: the free choice at `utility`, if known."""
+def _spent(budget, shares, price, buyers: list[int]):
+    """Units each of `buyers` buys spending its whole budget at these `shares` (a row each, of
+    these buyers) and prices; none for no buyer."""
     if not buyers:
         return []
-    shares = choice[buyers] if choice is not None else market.logit_shares(utility[buyers], allowed[buyers])
     return budget[buyers, None] * shares * 1000 / price[buyers]
 
 
