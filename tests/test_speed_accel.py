@@ -17,7 +17,7 @@ import pytest
 
 from agents.controllers import make_controller
 from agents.producers import Producer
-from game import accelerators, wafers
+from game import accelerators, market, wafers
 from game.calendar import parse_quarter
 from game.model import World
 from game.scenario import load_scenario
@@ -163,3 +163,26 @@ def test_a_line_without_the_lever_wants_what_it_wanted_with_a_zero_lever():
             assert _same(wanted, reference)
             assert _same(size, min(reference - 100.0, world.params.invest_max_step
                                    * max(100.0, producer.step_base(), 1e-9)))
+
+
+def test_logits_of_stacked_blocks_are_each_blocks_own():
+    """`_logit_blocks` gives each (utility, allowed) block the bits `logit_shares` gives it alone:
+    any pattern of barred options, a row with none allowed, utilities far apart, missing blocks."""
+    rng = np.random.default_rng(17)
+    for _ in range(300):
+        columns = int(rng.integers(1, 20))
+        blocks = []
+        for _ in range(int(rng.integers(1, 4))):
+            if rng.random() < 0.25:
+                blocks.append(None)
+                continue
+            rows = int(rng.integers(1, 8))
+            utility = rng.normal(0.0, 10.0 ** rng.integers(-3, 3), size=(rows, columns))
+            allowed = rng.random((rows, columns)) > rng.random()
+            allowed[0] = False if rng.random() < 0.2 else allowed[0]
+            blocks.append((utility, allowed))
+        for block, shares in zip(blocks, accelerators._logit_blocks(*blocks), strict=True):
+            if block is None:
+                assert shares is None
+            else:
+                assert shares.tobytes() == market.logit_shares(*block).tobytes()
