@@ -293,22 +293,22 @@ def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, unde
     base = dict(zip(cut, _spent(budget, base_choice, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
-        # only the chips a note is written for are visited (linear in the notes, not in the chips)
         if under_mix[i]:
-            extra = wanted_by_buyer[i] - free[i]
-            units = extra.tolist()
-            for k in np.flatnonzero(world.home_chip[i] & (extra > 0.01)).tolist():
-                world.note("mechanism", buyer.country, "cause.procurement", firm=world.designers[k].name,
-                           buyer=buyer.name, units=units[k],
-                           share=country.policy.procurement_mix.get("domestic", 0.0),
-                           targets=["domestic_compute_share", "accelerator_share"])
+            extra = (wanted_by_buyer[i] - free[i]).tolist()
+            home = world.home_chip[i].tolist()
+            for k, d in enumerate(world.designers):
+                if home[k] and extra[k] > 0.01:
+                    world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
+                               units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
+                               targets=["domestic_compute_share", "accelerator_share"])
         if i in base:
-            extra = (free[i] if under_mix[i] else wanted_by_buyer[i]) - base[i]
-            units = extra.tolist()
-            for k in np.flatnonzero((discount[i] > 0) & (extra > 0.01)).tolist():
-                world.note("mechanism", buyer.country, "cause.chip_incentive", firm=world.designers[k].name,
-                           buyer=buyer.name, units=units[k],
-                           targets=["domestic_compute_share", "llm_domestic_chip_share"])
+            target = free[i] if under_mix[i] else wanted_by_buyer[i]
+            extra = (target - base[i]).tolist()
+            cut_k = discount[i].tolist()
+            for k, d in enumerate(world.designers):
+                if cut_k[k] > 0 and extra[k] > 0.01:
+                    world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
+                               units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
 
 
 def _spent(budget, shares, price, buyers: list[int]):
