@@ -130,7 +130,10 @@ class Producer(Firm):
         """A line's capacity wanted without the lever and with it, and the project that builds
         towards it (capped at `invest_max_step` of the line): (without, wanted, size)."""
         without = self.capacity_wanted(expected, margin, standing, params)
-        wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
+        if extra_rate == 0:  # no lever: the capacity wanted with it is the one without (the same call)
+            wanted = without
+        else:
+            wanted = max(without, self.capacity_wanted(expected, margin, standing + extra_rate, params))
         size = min(wanted - planned, params.invest_max_step * max(planned, self.step_base(), 1e-9))
         return without, wanted, size
 
@@ -333,26 +336,37 @@ class Foundry(Producer):
         within the lead time: foundries build for tape-outs, not only for today's orders, and a
         successor's wafers replace those of the chip it succeeds), capacity built and planned on
         it, and its margin."""
-        for node, state in self.nodes.items():
-            if state["opens"] > now + self.lead_time:
-                continue
-            planned = state["capacity"] + sum(p[1] for p in self.pipeline if p[2] == node) \
-                + sum(b[0] for b in self.building if b[1] == node)
-            demand = max((state.get("demand_est") or 0.0) + self.announced(node, now), 0.0)
+        lines = [node for node, state in self.nodes.items() if state["opens"] <= now + self.lead_time]
+        announced = self.announced_on(lines, now)
+        piped: dict[str, float] = {}  # per node, as sum() over its own projects adds them (from 0)
+        for p in self.pipeline:
+            piped[p[2]] = piped.get(p[2], 0) + p[1]
+        financed: dict[str, float] = {}
+        for b in self.building:
+            financed[b[1]] = financed.get(b[1], 0) + b[0]
+        for node in lines:
+            state = self.nodes[node]
+            planned = state["capacity"] + piped.get(node, 0) + financed.get(node, 0)
+            demand = max((state.get("demand_est") or 0.0) + announced[node], 0.0)
             yield node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000
 
     def announced(self, node: str, now: int) -> float:
         """Thousand wafers a quarter by which the designers' announced generations change what
-        `node` will be asked for when a project started now comes on line. A designer whose next
-        generation is due within the lead time will then make its newest such generation (the
-        successor) and no longer its current chip: the successor adds its wafers where it may be
-        made (today's demand for the designer's chips, split evenly over its candidate foundries,
-        at this node's good dies per wafer for its die), and the current chip's wafers, which the
-        node's smoothed orders already hold, leave (its share of the designer's demand here, at
-        its own good dies per wafer). A successor on the same node and foundry thus replaces the
-        current chip's wafers rather than adding to them, and a designer moving to a newer node
-        takes its orders off the old one."""
-        total = 0.0
+        `node` will be asked for when a project started now comes on line (`announced_on`)."""
+        return self.announced_on([node], now)[node]
+
+    def announced_on(self, nodes: list[str], now: int) -> dict[str, float]:
+        """`announced` for each of `nodes` (of this foundry's), from one pass over its customers.
+        A designer whose next generation is due within the lead time will then make its newest
+        such generation (the successor) and no longer its current chip: the successor adds its
+        wafers where it may be made (today's demand for the designer's chips, split evenly over its
+        candidate foundries, at this node's good dies per wafer for its die), and the current
+        chip's wafers, which the node's smoothed orders already hold, leave (its share of the
+        designer's demand here, at its own good dies per wafer). A successor on the same node and
+        foundry thus replaces the current chip's wafers rather than adding to them, and a designer
+        moving to a newer node takes its orders off the old one. Each node's total adds its own
+        terms in the customers' order, as a pass per node would."""
+        total = dict.fromkeys(nodes, 0.0)
         # only the designers that may ever make a chip here can add or take wafers (the others
         # added nothing, so the sum is the same); linear in the firms rather than foundries x designers
         for designer in self.model.foundry_customers[self.name]:
@@ -367,15 +381,15 @@ class Foundry(Producer):
                     successor = generation
             if successor is None:
                 continue
-            if successor.node == node and self.name in successor.foundries:
+            if successor.node in total and self.name in successor.foundries:
                 dies = good_dies(self.model, self, successor)
-                total += designer.demand_est / len(successor.foundries) / dies
+                total[successor.node] += designer.demand_est / len(successor.foundries) / dies
             current = designer.chip
-            if current.node == node and self.name in designer.foundries:
+            if current.node in total and self.name in designer.foundries:
                 mix = designer.foundry_mix[designer.foundries.index(self.name)]
                 if mix > 0:
                     dies = good_dies(self.model, self, current)
-                    total -= designer.demand_est * mix / dies
+                    total[current.node] -= designer.demand_est * mix / dies
         return total
 
     def observe_node_orders(self, smoothing: float) -> None:

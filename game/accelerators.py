@@ -29,18 +29,17 @@ def chip_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     threshold = world.export_rules.thresholds("accelerator", [d.country for d in designers],
                                               [b.country for b in buyers])
     controlled = above(perf[None, :], threshold)
-    variant_perf = np.zeros(threshold.shape, threshold.dtype)
-    variant_price = np.ones(threshold.shape, threshold.dtype)
-    rows, columns = np.nonzero(controlled)  # only controlled pairs can have a variant
+    allowed = alive[None, :] & world.sold_to_ok & ~controlled
+    buyer_perf, buyer_price = np.where(allowed, perf, 0.0), np.where(allowed, price, 1.0)
+    sold_to_ok = world.sold_to_ok
+    rows, columns = np.nonzero(controlled)  # only controlled pairs can have a variant: open them one by one
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         variant = designers[j].variants.get(buyers[i].country)
-        if variant and variant["ready"] <= world.now:
-            variant_perf[i, j], variant_price[i, j] = variant["perf"], variant["price"]
-    variant_ok = (variant_perf > 0) & ~above(variant_perf, threshold)
-    allowed = alive[None, :] & world.sold_to_ok & (~controlled | variant_ok)
-    buyer_perf = np.where(controlled, variant_perf, perf[None, :])
-    buyer_price = np.where(controlled, variant_price, price[None, :])
-    return allowed, np.where(allowed, buyer_perf, 0.0), np.where(allowed, buyer_price, 1.0)
+        if variant and variant["ready"] <= world.now and alive[j] and sold_to_ok[i, j] \
+                and float(variant["perf"]) > 0 and not above(float(variant["perf"]), threshold[i, j]):
+            allowed[i, j] = True
+            buyer_perf[i, j], buyer_price[i, j] = variant["perf"], variant["price"]
+    return allowed, buyer_perf, buyer_price
 
 
 def diplomacy(world) -> np.ndarray:
@@ -105,22 +104,25 @@ def purchase_rows(world, budget: np.ndarray, allowed: np.ndarray, under_mix: lis
         return np.arange(len(world.buyers)), np.array(budget, dtype=float), np.array(allowed)
     leader = world.scenario.levers.leader if world.scenario.levers else None
     is_leader = np.array([d.name == leader for d in world.designers])
-    rows, row_budget, row_allowed = [], [], []
+    rows, shares = [], []
+    groups_of: dict[int, np.ndarray] = {}  # purchasing row -> the vendor group it may buy from
     for i, buyer in enumerate(world.buyers):
         if not under_mix[i]:
             rows.append(i)
-            row_budget.append(budget[i])
-            row_allowed.append(allowed[i])
+            shares.append(1.0)  # its whole budget (times one: the same number)
             continue
         mix = world.countries[buyer.country].policy.procurement_mix
         home = world.home_chip[i]
         groups = {"leader": is_leader, "domestic": home & ~is_leader, "other": ~home & ~is_leader}
         for group, share in mix.items():
             if share > 0:
+                groups_of[len(rows)] = groups[group]
                 rows.append(i)
-                row_budget.append(budget[i] * share)
-                row_allowed.append(allowed[i] & groups[group])
-    return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
+                shares.append(share)
+    row_allowed = allowed[rows]
+    for row, group in groups_of.items():
+        row_allowed[row] &= group
+    return np.array(rows, dtype=int), budget[rows] * np.array(shares, dtype=float), row_allowed
 
 
 class Purchases:
@@ -152,26 +154,25 @@ def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.nd
     return total
 
 
-def funded_incentive(world, full: np.ndarray, allowed, perf, list_price, budget, terms,
-                     offered: tuple[np.ndarray, np.ndarray], purchases: Purchases) -> np.ndarray:
+def funded_incentive(world, full: np.ndarray, list_price: np.ndarray, offered: np.ndarray,
+                     offered_shares: np.ndarray, purchases: Purchases) -> np.ndarray:
     """The home-chip incentive at the share of its rate each state can pay this quarter: what it
     would owe if buyers bought at the full discount, against what is left for it. `offered`: the
-    utility and free choice at the fully discounted prices; `purchases`: the quarter's
-    purchasing rows for this `budget` and `allowed`."""
+    list prices at the full discount; `offered_shares`: the purchasing rows' choice at them;
+    `purchases`: the quarter's purchasing rows."""
     if not full.any():
         return full
-    rows, row_budget, row_allowed, free = purchases.rows, purchases.budget, purchases.allowed, purchases.free
-    price = list_price * (1 - full)
-    utility, choice = offered
-    shares = choice if free else market.logit_shares(utility[rows], row_allowed)
-    desired = _per_buyer(rows, row_budget[:, None] * shares * 1000 / price[rows], list_price.shape, free)
+    rows, row_budget = purchases.rows, purchases.budget
+    desired = _per_buyer(rows, row_budget[:, None] * offered_shares * 1000 / offered[rows], list_price.shape,
+                         purchases.free)
     owed_usd = (desired * list_price * full).sum(axis=1) / 1000
     scaled = full.copy()
     discounted = full.any(axis=1)
     masks = _buyer_masks(world)
+    paying = {world.buyers[i].country for i in np.flatnonzero(discounted).tolist()}
     for country in world.countries.values():
-        mine = masks[country.name] & discounted
-        if mine.any():
+        if country.name in paying:  # the states with a buyer on the incentive, in the countries' order
+            mine = masks[country.name] & discounted
             owed = country.to_local(float(owed_usd[mine].sum()))
             scaled[mine] *= country.share_for("chip_incentive", owed)
     return scaled
@@ -188,16 +189,23 @@ def clear(world) -> None:
     unit = unit_prices(offered_choice, perf, offered)
     budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
     purchases = Purchases(world, budget, allowed)  # mandates do not change while the market clears
-    discount = funded_incentive(world, full_discount, allowed, perf, list_price, budget, terms,
-                                (offered_utility, offered_choice), purchases)
+    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
+    # the purchasing rows' choice at the offered prices: the incentive's funding asks for it, and
+    # so does the market when the incentive is paid in full or not at all (the same prices)
+    offered_shares = offered_choice if free else market.logit_shares(offered_utility[rows], row_allowed)
+    discount = funded_incentive(world, full_discount, list_price, offered, offered_shares, purchases)
     price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
     same_prices = np.array_equal(price, offered)  # the incentive paid in full (or none at all)
     utility = offered_utility if same_prices else chip_utility(world, perf, price, allowed, terms)
     supply = np.array([d.inventory for d in world.designers])
 
-    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
     u, p = utility[rows], price[rows]
-    choice = offered_choice if free and same_prices else market.logit_shares(u, row_allowed)
+    compared, mixed, cut = _compared_choices(world, purchases, utility, allowed, discount, terms, perf, list_price)
+    if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
+        choice, free_choice = offered_shares, offered_choice[mixed]
+        (base_choice,) = _logit_blocks(compared[1])
+    else:  # the market's choice and the cause log's in one logit
+        choice, free_choice, base_choice = _logit_blocks((u, row_allowed), *compared)
     desired = row_budget[:, None] * choice * 1000 / p
     sold = _ration(desired, supply)
     left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
@@ -207,8 +215,8 @@ def clear(world) -> None:
 
     by_buyer = _per_buyer(rows, sold, list_price.shape, free)
     wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
-    _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount, terms,
-               purchases.under_mix)
+    _attribute(world, wanted_by_buyer, price, list_price, budget, discount, purchases.under_mix,
+               mixed, free_choice, cut, base_choice)
 
     units = by_buyer.sum(axis=0)
     revenue = (by_buyer * list_price).sum(axis=0) / 1000
@@ -221,8 +229,8 @@ def clear(world) -> None:
         d.observe_demand(w, smoothing)
     unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
                              by_buyer * list_price * discount / 1000)
-    _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
-    for buyer, compute, u in zip(world.buyers, (by_buyer * perf).sum(axis=1).tolist(), unit.tolist(), strict=True):
+    delivered = _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
+    for buyer, compute, u in zip(world.buyers, delivered, unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
     _update_ecosystems(world, allowed)
     floor = np.array([unit_cost(world, d) for d in world.designers])
@@ -244,34 +252,71 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     return desired * fill[None, :]
 
 
-def _attribute(world, wanted_by_buyer, utility, perf, price, list_price, allowed, budget, discount,
-               terms, under_mix: list[bool]) -> None:
+def _compared_choices(world, purchases: Purchases, utility, allowed, discount, terms, perf, list_price):
+    """The free choices the cause log (`_attribute`) compares demand with, as (utility, allowed)
+    blocks of rows for `_logit_blocks`: the mandated buyers' at this quarter's utility, the
+    discounted buyers' at list prices (None where there is no such buyer). Also the rows' buyers."""
+    mixed = [i for i, m in enumerate(purchases.under_mix) if m]
+    cut = np.flatnonzero(discount.any(axis=1)).tolist()
+    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if cut else None
+    return ((utility[mixed], allowed[mixed]) if mixed else None,
+            (undiscounted[cut], allowed[cut]) if cut else None), mixed, cut
+
+
+def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray | None]:
+    """`market.logit_shares` of several (utility, allowed) blocks of rows in one call (None: no
+    block, no shares). A row's shares depend on that row alone (its own maximum, exps and
+    total), so each block gets the shares it would get by itself."""
+    present = [b for b in blocks if b is not None]
+    if len(present) <= 1:
+        return [None if b is None else market.logit_shares(*b) for b in blocks]
+    shares = market.logit_shares(np.concatenate([u for u, _ in present]), np.concatenate([a for _, a in present]))
+    out, start = [], 0
+    for block in blocks:
+        if block is None:
+            out.append(None)
+            continue
+        out.append(shares[start:start + len(block[0])])
+        start += len(block[0])
+    return out
+
+
+def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, under_mix: list[bool],
+               mixed: list[int], free_choice, cut: list[int], base_choice) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
-    incentive, against the same quarter's free choice at list prices. The free choice is worked
-    out only for the buyers whose demand is compared with it. `under_mix`: `mandated(world)`."""
-    discounted = discount.any(axis=1).tolist()
-    if not any(under_mix) and not any(discounted):
+    incentive, against the same quarter's free choice at list prices. The free choices are the
+    market's (`_compared_choices`): `free_choice` of the mandated buyers `mixed` at this
+    quarter's prices, `base_choice` of the discounted buyers `cut` at list prices."""
+    if not mixed and not cut:
         return
-    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if any(discounted) else None
+    free = dict(zip(mixed, _spent(budget, free_choice, price, mixed), strict=True))
+    base = dict(zip(cut, _spent(budget, base_choice, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
         country = world.countries[buyer.country]
-        free = None
         if under_mix[i]:
-            free = budget[i] * market.logit_shares(utility[i], allowed[i]) * 1000 / price[i]
-            extra = (wanted_by_buyer[i] - free).tolist()
+            extra = (wanted_by_buyer[i] - free[i]).tolist()
+            home = world.home_chip[i].tolist()
             for k, d in enumerate(world.designers):
-                if world.home_chip[i, k] and extra[k] > 0.01:
+                if home[k] and extra[k] > 0.01:
                     world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
                                units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
                                targets=["domestic_compute_share", "accelerator_share"])
-        if discounted[i]:
-            base = budget[i] * market.logit_shares(undiscounted[i], allowed[i]) * 1000 / list_price[i]
-            target = free if under_mix[i] else wanted_by_buyer[i]
-            extra = (target - base).tolist()
+        if i in base:
+            target = free[i] if under_mix[i] else wanted_by_buyer[i]
+            extra = (target - base[i]).tolist()
+            cut_k = discount[i].tolist()
             for k, d in enumerate(world.designers):
-                if discount[i, k] > 0 and extra[k] > 0.01:
+                if cut_k[k] > 0 and extra[k] > 0.01:
                     world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
                                units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
+
+
+def _spent(budget, shares, price, buyers: list[int]):
+    """Units each of `buyers` buys spending its whole budget at these `shares` (a row each, of
+    these buyers) and prices; none for no buyer."""
+    if not buyers:
+        return []
+    return budget[buyers, None] * shares * 1000 / price[buyers]
 
 
 def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
@@ -292,29 +337,41 @@ def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
 
 def unit_cost(world, d) -> float:
     """Cost of one chip in US$ thousand at today's input prices: good die, HBM, packaging,
-    the rest of the bill of materials. Designers never price below it."""
-    chip = d.chip
-    foundry_cost = sum(mix * wafers.die_cost(world, world.by_name[f], chip)
-                       for f, mix in zip(d.foundries, d.foundry_mix, strict=True) if mix > 0)
-    offering = [world.by_name[h] for h in d.hbm_suppliers]
-    quotes = [m.quoted(chip.hbm_gen) for m in offering]  # a maker not selling the generation has no quote
-    hbm_price = min((q for q in quotes if q is not None), default=0.0)
-    packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer
-    return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
+    the rest of the bill of materials. Designers never price below it. (Loops rather than
+    generators: it is asked for every designer every quarter; the same operations on the same
+    operands in the same order as sum() and min() would do them, so the same number and type.)"""
+    chip, by_name = d.chip, world.by_name
+    foundry_cost = 0  # sum()'s start
+    for f, mix in zip(d.foundries, d.foundry_mix, strict=True):
+        if mix > 0:
+            foundry_cost = foundry_cost + mix * wafers.die_cost(world, by_name[f], chip)
+    hbm_price = None  # the cheapest quote (the first of equals); a maker not selling the generation has none
+    for h in d.hbm_suppliers:
+        quote = by_name[h].quoted(chip.hbm_gen)
+        if quote is not None and (hbm_price is None or quote < hbm_price):
+            hbm_price = quote
+    packaging = None
+    for p in d.packagers:
+        price = by_name[p].price
+        if packaging is None or price < packaging:
+            packaging = price
+    return foundry_cost + chip.hbm_gb * (0.0 if hbm_price is None else hbm_price) / 1000 \
+        + packaging / chip.chips_per_package_wafer + chip.other_bom
 
 
-def _install(world, compute: np.ndarray, paid: np.ndarray) -> None:
+def _install(world, compute: np.ndarray, paid: np.ndarray) -> list[float]:
     """New compute (H100e) enters each buyer's installed base by chip; old compute retires.
     `paid`: what each buyer paid this quarter (US$ B). The part of it that can train large models
     (each chip's `training`) is what the buyer's LLM developers train on: a centre full of
-    inference NPUs serves models but trains few (seed 001)."""
+    inference NPUs serves models but trains few (seed 001). Returns each buyer's new compute."""
     d = world.params.compute_depreciation
     world.installed = world.installed * (1 - d) + compute
     training = compute * np.array([designer.chip.training for designer in world.designers])
-    new, trains, domestic = compute.sum(axis=1), training.sum(axis=1), (training * world.home_chip).sum(axis=1)
-    for buyer, n, t, h, p in zip(world.buyers, new.tolist(), trains.tolist(), domestic.tolist(), paid.tolist(),
-                                 strict=True):
+    new = compute.sum(axis=1).tolist()
+    trains, domestic = training.sum(axis=1), (training * world.home_chip).sum(axis=1)
+    for buyer, n, t, h, p in zip(world.buyers, new, trains.tolist(), domestic.tolist(), paid.tolist(), strict=True):
         buyer.install(n, t, h, d, p)
+    return new
 
 
 def _update_ecosystems(world, allowed: np.ndarray) -> None:

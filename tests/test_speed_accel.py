@@ -1,0 +1,188 @@
+"""Issue 15: the accelerator market and the firms' decisions, made cheaper without changing a bit.
+
+Each rewrite is compared, value and type, with the code it replaced (kept here as the
+reference) on the worlds of whole games: a foundry's announced demand worked out for all its
+nodes in one pass over its customers, the purchasing rows of a procurement mandate, a chip's
+unit cost, a line's capacity wanted when the capacity-support lever is zero. The games
+themselves are compared with the anchor's digests by /work/tools/digest.py (and by
+tests/test_speed_identity.py for the scalar kernels).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from agents.controllers import make_controller
+from agents.producers import Producer
+from game import accelerators, market, wafers
+from game.calendar import parse_quarter
+from game.model import World
+from game.scenario import load_scenario
+
+
+@cache
+def quarters(name: str, strategy: str, seed: int = 1) -> list[World]:
+    """A fork of the world after each quarter of a game."""
+    world = World(load_scenario(name), seed, controllers={"KOR": make_controller("KOR", strategy)}, tables=False)
+    out = []
+    while not world.finished:
+        world.step()
+        out.append(world.fork())
+    return out
+
+
+GAMES = [("baseline", "team_korea"), ("baseline", "laissez_faire"), ("lesson_export_controls", "team_korea")]
+
+
+def _announced_reference(foundry, node: str, now: int) -> float:
+    """Foundry.announced as it was: one pass over the customers per node."""
+    total = 0.0
+    for designer in foundry.model.foundry_customers[foundry.name]:
+        if not designer.alive:
+            continue
+        successor = None
+        for generation in designer.roadmap:
+            due = parse_quarter(generation.launch) - now
+            if due > foundry.lead_time:
+                break
+            if due >= 0:
+                successor = generation
+        if successor is None:
+            continue
+        if successor.node == node and foundry.name in successor.foundries:
+            dies = wafers.good_dies(foundry.model, foundry, successor)
+            total += designer.demand_est / len(successor.foundries) / dies
+        current = designer.chip
+        if current.node == node and foundry.name in designer.foundries:
+            mix = designer.foundry_mix[designer.foundries.index(foundry.name)]
+            if mix > 0:
+                total -= designer.demand_est * mix / wafers.good_dies(foundry.model, foundry, current)
+    return total
+
+
+def _lines_reference(foundry, now: int) -> list[tuple]:
+    """Foundry.investment_lines as it was: each node's projects summed on their own."""
+    out = []
+    for node, state in foundry.nodes.items():
+        if state["opens"] > now + foundry.lead_time:
+            continue
+        planned = state["capacity"] + sum(p[1] for p in foundry.pipeline if p[2] == node) \
+            + sum(b[0] for b in foundry.building if b[1] == node)
+        demand = max((state.get("demand_est") or 0.0) + _announced_reference(foundry, node, now), 0.0)
+        out.append((node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000))
+    return out
+
+
+def _same(a, b) -> bool:
+    """The same values of the same types (a float's repr names numpy's float64)."""
+    return repr(a) == repr(b)
+
+
+@pytest.mark.parametrize(("name", "strategy"), GAMES)
+def test_a_foundrys_investment_lines_are_the_reference(name, strategy):
+    seen = 0
+    for world in quarters(name, strategy):
+        for foundry in world.foundries:
+            for now in (world.now, world.now + 1):  # the quarter played, and the next one's plans
+                assert _same(list(foundry.investment_lines(now)), _lines_reference(foundry, now))
+                for node in foundry.nodes:
+                    assert _same(foundry.announced(node, now), _announced_reference(foundry, node, now))
+                    seen += foundry.announced(node, now) != 0.0
+    assert seen > 0  # some customer announced a generation: the comparison is not of zeros
+
+
+def _unit_cost_reference(world, d) -> float:
+    """accelerators.unit_cost as it was (generators, sum and min)."""
+    chip = d.chip
+    foundry_cost = sum(mix * wafers.die_cost(world, world.by_name[f], chip)
+                       for f, mix in zip(d.foundries, d.foundry_mix, strict=True) if mix > 0)
+    quotes = [world.by_name[h].quoted(chip.hbm_gen) for h in d.hbm_suppliers]
+    hbm_price = min((q for q in quotes if q is not None), default=0.0)
+    packaging = min(world.by_name[p].price for p in d.packagers) / chip.chips_per_package_wafer
+    return foundry_cost + chip.hbm_gb * hbm_price / 1000 + packaging + chip.other_bom
+
+
+@pytest.mark.parametrize(("name", "strategy"), GAMES)
+def test_a_chips_unit_cost_is_the_reference(name, strategy):
+    for world in quarters(name, strategy):
+        for d in world.designers:
+            assert _same(accelerators.unit_cost(world, d), _unit_cost_reference(world, d))
+
+
+def _purchase_rows_reference(world, budget, allowed, under_mix):
+    """accelerators.purchase_rows as it was: a row appended at a time."""
+    if not any(under_mix):
+        return np.arange(len(world.buyers)), np.array(budget, dtype=float), np.array(allowed)
+    leader = world.scenario.levers.leader if world.scenario.levers else None
+    is_leader = np.array([d.name == leader for d in world.designers])
+    rows, row_budget, row_allowed = [], [], []
+    for i, buyer in enumerate(world.buyers):
+        if not under_mix[i]:
+            rows.append(i)
+            row_budget.append(budget[i])
+            row_allowed.append(allowed[i])
+            continue
+        mix = world.countries[buyer.country].policy.procurement_mix
+        home = world.home_chip[i]
+        groups = {"leader": is_leader, "domestic": home & ~is_leader, "other": ~home & ~is_leader}
+        for group, share in mix.items():
+            if share > 0:
+                rows.append(i)
+                row_budget.append(budget[i] * share)
+                row_allowed.append(allowed[i] & groups[group])
+    return np.array(rows, dtype=int), np.array(row_budget), np.array(row_allowed).reshape(len(rows), -1)
+
+
+def test_the_purchasing_rows_of_a_mandate_are_the_reference():
+    rng = np.random.default_rng(15)
+    mandated = 0
+    for world in quarters("baseline", "team_korea"):
+        allowed, _, _ = accelerators.chip_terms(world)
+        budget = rng.random(len(world.buyers)) * 10.0 ** rng.integers(-3, 3, size=len(world.buyers))
+        under_mix = accelerators.mandated(world)
+        mandated += any(under_mix)
+        got = accelerators.purchase_rows(world, budget, allowed, under_mix)
+        expected = _purchase_rows_reference(world, budget, allowed, under_mix)
+        for a, b in zip(got, expected, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    assert mandated > 0
+
+
+def test_a_line_without_the_lever_wants_what_it_wanted_with_a_zero_lever():
+    """line_project does not ask for the capacity wanted with the lever when its rate is zero:
+    the answer is the one `max(without, with)` gave."""
+    world = quarters("baseline", "laissez_faire")[4]
+    producer = next(p for p in world.producers if isinstance(p, Producer) and p.invests)
+    for margin in (0.001, 0.05, 3.0):
+        for standing in (0.0, 0.25):
+            without, wanted, size = producer.line_project(123.4, margin, 100.0, standing, 0.0, world.params)
+            reference = max(without, producer.capacity_wanted(123.4, margin, standing + 0.0, world.params))
+            assert _same(wanted, reference)
+            assert _same(size, min(reference - 100.0, world.params.invest_max_step
+                                   * max(100.0, producer.step_base(), 1e-9)))
+
+
+def test_logits_of_stacked_blocks_are_each_blocks_own():
+    """`_logit_blocks` gives each (utility, allowed) block the bits `logit_shares` gives it alone:
+    any pattern of barred options, a row with none allowed, utilities far apart, missing blocks."""
+    rng = np.random.default_rng(17)
+    for _ in range(300):
+        columns = int(rng.integers(1, 20))
+        blocks = []
+        for _ in range(int(rng.integers(1, 4))):
+            if rng.random() < 0.25:
+                blocks.append(None)
+                continue
+            rows = int(rng.integers(1, 8))
+            utility = rng.normal(0.0, 10.0 ** rng.integers(-3, 3), size=(rows, columns))
+            allowed = rng.random((rows, columns)) > rng.random()
+            allowed[0] = False if rng.random() < 0.2 else allowed[0]
+            blocks.append((utility, allowed))
+        for block, shares in zip(blocks, accelerators._logit_blocks(*blocks), strict=True):
+            if block is None:
+                assert shares is None
+            else:
+                assert shares.tobytes() == market.logit_shares(*block).tobytes()
