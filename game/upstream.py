@@ -59,9 +59,10 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
     books = []
     for generation in reversed(quarter.on_sale):
         k = generation.k
-        kept = [market._numpy_sum(row[:k]) for row in reserve]  # older generations' reservations are kept
+        # older generations' reservations are kept (as numpy summed the reservation matrix's rows)
+        kept = [market._numpy_sum(row[:k]) for row in reserve] if reserve else [0.0] * m
         y = generation.yields
-        parts, book_capacity = [], None
+        book = _HBMBook(generation, [], [], [], [], [])
         # designers built for the generation are served first, on the lines reserved for their
         # orders; designers of newer generations that could not get theirs then substitute on
         # what is left (their orders did not reserve lines)
@@ -70,47 +71,48 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             if not wanting:
                 continue
             capacity = []
-            for left, keep, yy in zip(lines, kept, y, strict=True):
+            for left, keep, yy in zip(lines, kept, y):  # noqa: B905 (one per maker)
                 open_lines = left - keep
-                capacity.append((open_lines if open_lines > LINES_LEFT * _max(left, 1.0) else 0.0) * yy)
-            book = _hbm_orders(world, generation, wanting, unmet, capacity, quarter.tilt)
-            if book is None:
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # _max(left, 1.0)
+                capacity.append((open_lines if open_lines > least else 0.0) * yy)
+            found = _hbm_orders(world, generation, wanting, unmet, capacity)
+            if found is None:
                 continue
-            buyer, supplier, cap, reserved, orders = book
+            buyer, supplier, cap, reserved, orders = found
             spill_cap = [unmet[j] * c for j, c in zip(buyer, cap, strict=True)]
             if len(buyer) <= market.SCALAR_MAX and m <= market.SCALAR_MAX and n <= 4 * market.SCALAR_MAX:
-                filled = market.clear_with_spill_lists(orders, buyer, supplier, capacity, n, spill_cap, reserved)
+                filled, got, shipped = market.clear_with_spill_totals(orders, buyer, supplier, capacity, n, spill_cap,
+                                                                      reserved)
             else:
                 filled = market.clear_with_spill(np.array(orders), np.array(buyer), np.array(supplier),
                                                  np.array(capacity), n, spill_cap=np.array(spill_cap),
                                                  reserved=np.array(reserved)).tolist()
-            got = market._bincount(buyer, filled, n)
+                got, shipped = market._bincount(buyer, filled, n), market._bincount(supplier, filled, m)
             for j, amount in enumerate(got):
                 if amount > 0:
                     stock = designers[j].hbm_stock
                     stock[generation.name] = stock.get(generation.name, 0.0) + amount
-            unmet = [_max(u - g, 0.0) for u, g in zip(unmet, got, strict=True)]
-            received = [r + g for r, g in zip(received, got, strict=True)]
-            shipped = market._bincount(supplier, filled, m)
+                short = unmet[j] - amount
+                unmet[j] = short if (short >= 0.0 or short != short) else 0.0  # _max(short, 0.0)
+                received[j] += amount
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             new_lines = []
-            for left, out, yy in zip(lines, shipped, y, strict=True):
+            for left, out, yy in zip(lines, shipped, y):  # noqa: B905 (one per maker)
                 rest = left - (out / yy if yy > 0 else 0.0)
-                new_lines.append(rest if rest > LINES_LEFT * _max(left, 1.0) else 0.0)
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # _max(left, 1.0)
+                new_lines.append(rest if rest > least else 0.0)
             lines = new_lines
-            parts.append((buyer, supplier, orders, filled))
-            if book_capacity is None:
-                book_capacity = capacity  # what the generation's lines could make when its market opened
-        if parts:
-            buyer_a, supplier_a, orders_a, filled_a = ([x for part in column for x in part]
-                                                       for column in zip(*parts, strict=True))
-            books.append(_HBMBook(generation, buyer_a, supplier_a, orders_a, filled_a, book_capacity))
+            if not book.buyer:
+                book.capacity.extend(capacity)  # what the generation's lines could make when its market opened
+            book.buyer.extend(buyer)
+            book.supplier.extend(supplier)
+            book.orders.extend(orders)
+            book.filled.extend(filled)
+        if book.buyer:
+            books.append(book)
     _book_hbm(world, books)
     return np.array(received, dtype=np.float64)
-
-
-_max = market._max  # np.maximum of two floats
 
 
 class _HBMGeneration:
@@ -120,8 +122,9 @@ class _HBMGeneration:
     clears (what is on sale, yields, prices, chips, qualification, export rules), so it lives
     only as long as the quarter's `_clear_hbm`."""
 
-    def __init__(self, world, k: int, offered: list[bool]) -> None:
+    def __init__(self, world, k: int, offered: list[bool], affinity: float, step: list[float]) -> None:
         self.world = world
+        self.affinity, self.step = affinity, step  # diplomacy: see _HBMQuarter
         self.name = world.hbm_catalogue[k]
         self.k = k  # its place in the catalogue (older generations come first)
         self.offered = offered
@@ -131,20 +134,21 @@ class _HBMGeneration:
         self.prices = [mk.gens[self.name]["price"] if ok else 1.0 for mk, ok in zip(makers, offered, strict=True)]
         self.own: list[int] = []  # designers whose chip is built for it, in designer order
         self.substitutes: list[int] = []  # designers whose chip can run on it (a newer chip), in designer order
-        self._edges: dict[int, tuple[bool, list[tuple[int, float, float]]]] = {}
+        self._edges: dict[int, tuple[bool, list[tuple[int, float, float, float]]]] = {}
 
-    def edges(self, j: int) -> tuple[bool, list[tuple[int, float, float]]]:
+    def edges(self, j: int) -> tuple[bool, list[tuple[int, float, float, float]]]:
         """Designer j's possible edges: whether the generation is its chip's own and, in its
         supplier order, each maker qualified with it for the generation that offers it and may
         sell to it (maker index, qualified share, share of the maker's capacity reserved by
-        contract). Which of them has capacity left is asked per pass. Worked out when first
-        asked (a designer that needs nothing more is never asked)."""
+        contract, the diplomacy pull on the pair). Which of them has capacity left is asked per
+        pass. Worked out when first asked (a designer that needs nothing more is never asked)."""
         found = self._edges.get(j)
         if found is None:
             world = self.world
             d = world.designers[j]
             makers, index, qualification = world.hbm_makers, world.hbm_index, world.qualification
             allows, offered, name = world.export_rules.allows, self.offered, self.name
+            side = self.affinity * float(customer_side(d.country))
             options = []
             for supplier in d.hbm_suppliers:
                 i = index[supplier]
@@ -153,25 +157,28 @@ class _HBMGeneration:
                     continue
                 if not allows("hbm", makers[i].country, d.country):
                     continue
-                options.append((i, float(level), d.reserved.get(supplier, 0.0)))
+                options.append((i, float(level), d.reserved.get(supplier, 0.0), side * self.step[i]))
             found = self._edges[j] = (name == d.chip.hbm_gen, options)
         return found
 
 
 class _HBMQuarter:
-    """The quarter's HBM markets as they open: each generation some maker has on sale (with
-    the designers that order it, own and substitutes) and the diplomacy pull of every
-    designer-maker pair. Built once per `_clear_hbm`; stances, chips and what is on sale do not
-    change while the market clears."""
+    """The quarter's HBM markets as they open: each generation some maker has on sale, with
+    the designers that order it (own and substitutes). Built once per `_clear_hbm`; stances,
+    chips and what is on sale do not change while the market clears."""
 
     def __init__(self, world) -> None:
         makers, now = world.hbm_makers, world.now
+        # American designers lean towards suppliers from countries aligned with the US, Chinese
+        # designers the other way (game.policy): affinity x side x step per edge, as _Diplomacy
+        affinity = stance_affinity(world)
+        step = [float(supplier_step(world, mk.country)) for mk in makers]
         self.on_sale: list[_HBMGeneration] = []  # catalogue order
         by_name: dict[str, _HBMGeneration] = {}
         for k, name in enumerate(world.hbm_catalogue):
             offered = [mk.offers(name, now) and mk.alive for mk in makers]
             if any(offered):
-                generation = by_name[name] = _HBMGeneration(world, k, offered)
+                generation = by_name[name] = _HBMGeneration(world, k, offered, affinity, step)
                 self.on_sale.append(generation)
         for j, d in enumerate(world.designers):
             usable = d.hbm_generations() if d.alive else ()
@@ -179,17 +186,12 @@ class _HBMQuarter:
                 generation = by_name.get(name)
                 if generation is not None:
                     (generation.substitutes if position else generation.own).append(j)
-        # American designers lean towards suppliers from countries aligned with the US, Chinese
-        # designers the other way (game.policy); the same products as _Diplomacy's, per pair
-        affinity = stance_affinity(world)
-        step = [float(supplier_step(world, mk.country)) for mk in makers]
-        self.tilt = [[affinity * side * s for s in step]
-                     for side in (float(customer_side(d.country)) for d in world.designers)]
 
 
 class _HBMBook(NamedTuple):
     """One generation's order book for the quarter (its own designers' edges, then the
-    substitutes'): what `_book_hbm` ships, bills and moves the prices by."""
+    substitutes', added as each group clears): what `_book_hbm` ships, bills and moves the
+    prices by."""
 
     generation: _HBMGeneration
     buyer: list[int]
@@ -200,16 +202,16 @@ class _HBMBook(NamedTuple):
 
 
 def _hbm_orders(world, generation: _HBMGeneration, wanting: list[int], unmet: list[float],
-                capacity: list[float], tilt: list[list[float]]):
+                capacity: list[float]):
     """One generation's order book: an edge (designer, maker) for each maker qualified with the
     designer for the generation that offers it, may sell to it and has capacity for it; each
     edge's qualified share (cap), reserved-contract quantity and orders (the designer's unmet
     need split by a logit over price and capacity, within the caps), as lists. None when no
     edge exists."""
-    buyer, supplier, cap, reserved = [], [], [], []
+    buyer, supplier, cap, reserved, pull = [], [], [], [], []
     for j in wanting:
         own, options = generation.edges(j)
-        for i, level, share in options:
+        for i, level, share, tilt in options:
             room = capacity[i]
             if room <= 0:
                 continue
@@ -217,6 +219,7 @@ def _hbm_orders(world, generation: _HBMGeneration, wanting: list[int], unmet: li
             supplier.append(i)
             cap.append(level)
             reserved.append(share * room if own else 0.0)
+            pull.append(tilt)
     if not buyer:
         return None
     n = len(world.designers)
@@ -227,32 +230,31 @@ def _hbm_orders(world, generation: _HBMGeneration, wanting: list[int], unmet: li
                            dtype=np.float64)).tolist()
     weight = -world.params.supplier_cost_weight
     base = [weight * lp + lc for lp, lc in zip(logs[:m], logs[m:], strict=True)]
-    utility = [base[i] + tilt[j][i] for j, i in zip(buyer, supplier, strict=True)]
+    utility = [base[i] + tilt for i, tilt in zip(supplier, pull)]  # noqa: B905 (one entry per edge)
     if len(buyer) <= market.SCALAR_MAX and n <= 4 * market.SCALAR_MAX:
-        shares = market.cap_shares_lists(market.group_logit_lists(utility, buyer, n), cap, buyer, n)
-    else:
-        buyer_a = np.array(buyer)
-        shares = market.cap_shares(market.group_logit(np.array(utility), buyer_a, n), np.array(cap), buyer_a,
-                                   n).tolist()
+        return buyer, supplier, cap, reserved, market.capped_logit_orders(utility, buyer, n, cap, unmet)
+    buyer_a = np.array(buyer)
+    shares = market.cap_shares(market.group_logit(np.array(utility), buyer_a, n), np.array(cap), buyer_a,
+                               n).tolist()
     return buyer, supplier, cap, reserved, [unmet[j] * sh for j, sh in zip(buyer, shares, strict=True)]
 
 
-def _reserve_lines(world, quarter: _HBMQuarter, needs: list[float], lines: list[float]) -> list[list[float]]:
+def _reserve_lines(world, quarter: _HBMQuarter, needs: list[float], lines: list[float]) -> list[list[float]] | None:
     """Lines (stacks started) each maker keeps for each generation this quarter (per maker, per
     generation in catalogue order): the lines its own orders for the generation would take
     (orders from designers whose chip is built for it, split as in its market with all the
-    maker's lines open), scaled down pro rata when they add up to more than the maker has. Zero
-    everywhere when no more than one generation has orders: then nothing competes for the lines."""
-    m = len(lines)
-    reserve = [[0.0] * len(world.hbm_catalogue) for _ in range(m)]
+    maker's lines open), scaled down pro rata when they add up to more than the maker has. None
+    (nothing reserved) when no more than one generation has orders: then nothing competes for
+    the lines."""
     ordering = [(generation, wanting) for generation in quarter.on_sale
                 if (wanting := [j for j in generation.own if needs[j] > ORDER_LEFT])]
     if len(ordering) < 2:
-        return reserve
+        return None
+    m = len(lines)
+    reserve = [[0.0] * len(world.hbm_catalogue) for _ in range(m)]
     for generation, wanting in ordering:
         y = generation.yields
-        book = _hbm_orders(world, generation, wanting, needs, [left * yy for left, yy in zip(lines, y, strict=True)],
-                           quarter.tilt)
+        book = _hbm_orders(world, generation, wanting, needs, [left * yy for left, yy in zip(lines, y, strict=True)])
         if book is None:
             continue
         _, supplier, _, _, orders = book
@@ -270,20 +272,26 @@ def _reserve_lines(world, quarter: _HBMQuarter, needs: list[float], lines: list[
 
 def _book_hbm(world, books: list[_HBMBook]) -> None:
     """Each generation's makers ship and bill, and its prices move with its own excess demand;
-    the quarter's HBM order book (all generations) is kept for the map and the indicators."""
+    the quarter's HBM order book (all generations) is kept for the map and the indicators.
+    A book's shipments, orders and bills are added up in one pass over its edges, each per bin
+    in edge order from 0.0 (as np.bincount adds them), the bills in US$ B."""
     params = world.params
-    makers = world.hbm_makers
+    makers, designers = world.hbm_makers, world.designers
     m = len(makers)
     shipped_by: dict[str, list[float]] = {}
     asked_total = [0.0] * m
     states, floors, asked_q, capacity_q = [], [], [], []  # each generation's quoting makers
     for book in books:
-        name, supplier, filled = book.generation.name, book.supplier, book.filled
-        shipped_by[name] = market._bincount(supplier, filled, m)
-        asked = market._bincount(supplier, book.orders, m)
-        asked_total = [t + a for t, a in zip(asked_total, asked, strict=True)]
-        price = book.generation.prices
-        _bill_hbm(world, book.buyer, [f * price[i] for f, i in zip(filled, supplier, strict=True)])
+        name, price = book.generation.name, book.generation.prices
+        shipped, asked, bill = [0.0] * m, [0.0] * m, [0.0] * len(designers)
+        for j, i, o, f in zip(book.buyer, book.supplier, book.orders, book.filled):  # noqa: B905 (one per edge)
+            shipped[i] += f
+            asked[i] += o
+            bill[j] += f * price[i] / 1000  # US$ thousand an edge, in US$ B
+        shipped_by[name] = shipped
+        asked_total = [t + a for t, a in zip(asked_total, asked)]  # noqa: B905 (one per maker)
+        for designer, amount in zip(designers, bill):  # noqa: B905 (one per designer)
+            designer.costs += amount
         # every maker that quotes the generation moves its price at once (each on its own
         # numbers); one that lists it but has not put it on sale has no price to move
         for i, maker in enumerate(makers):
@@ -308,25 +316,19 @@ def _book_hbm(world, books: list[_HBMBook]) -> None:
     for i, (maker, asked) in enumerate(zip(makers, asked_total, strict=True)):
         maker.sell_generations({g: s[i] for g, s in shipped_by.items()})
         maker.observe_orders(asked, growth, params.demand_smoothing)
-
-    def joined(column: str, dtype) -> np.ndarray:
-        return np.array([x for book in books for x in getattr(book, column)], dtype=dtype)
-
+    buyer, supplier, orders, filled = [], [], [], []
+    for book in books:
+        buyer += book.buyer
+        supplier += book.supplier
+        orders += book.orders
+        filled += book.filled
     world.last_market["hbm"] = {
         "shipped": np.array([mk.output for mk in makers], dtype=np.float64), "asked": asked_array,
         "price": np.array([mk.price for mk in makers]), "capacity": np.array([mk.available for mk in makers]),
-        "buyer": joined("buyer", int), "supplier": joined("supplier", int), "filled": joined("filled", np.float64),
-        "orders": joined("orders", np.float64),
+        "buyer": np.array(buyer, dtype=int), "supplier": np.array(supplier, dtype=int),
+        "filled": np.array(filled, dtype=np.float64), "orders": np.array(orders, dtype=np.float64),
         "by_generation": {g: np.array(s, dtype=np.float64) for g, s in shipped_by.items()},
     }
-
-
-def _bill_hbm(world, buyer: list[int], value: list[float]) -> None:
-    """`_bill_designers` on lists (the HBM books hold lists): `value` per edge in US$ thousand,
-    added up per designer in order from 0.0 as np.bincount adds, in US$ B."""
-    bill = market._bincount(buyer, [v / 1000 for v in value], len(world.designers))
-    for designer, amount in zip(world.designers, bill, strict=True):
-        designer.costs += amount
 
 
 def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
@@ -498,7 +500,7 @@ class _Diplomacy:
     """American designers lean towards suppliers from countries aligned with the US, Chinese
     designers the other way (the same rule as for chip buyers, game.policy), per edge, from
     per-supplier and per-designer factors (the HBM market keeps the products per pair for its
-    passes: _HBMQuarter.tilt)."""
+    passes: _HBMGeneration.edges)."""
 
     def __init__(self, world, suppliers) -> None:
         self.affinity = stance_affinity(world)

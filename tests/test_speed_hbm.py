@@ -15,6 +15,7 @@ from agents.controllers import make_controller
 from game import market, upstream
 from game.model import World
 from game.scenario import load_scenario
+from tests.test_market import grouped_utilities, same_bits, spill_book
 
 FAST = settings(max_examples=150, deadline=None)
 share = st.floats(0, 1e6, allow_nan=False, allow_subnormal=False)
@@ -42,6 +43,38 @@ def test_a_makers_log_is_the_same_wherever_it_is_taken(values, data):
     per_maker = np.log(np.array(values, dtype=np.float64)).tolist()
     per_edge = np.log(np.array(values, dtype=np.float64)[edges]).tolist()
     assert per_edge == [per_maker[i] for i in edges]
+
+
+@FAST
+@given(spill_book(), st.integers(1, 3))
+def test_the_spill_with_totals_is_the_numpy_spill_bit_for_bit(book, passes):
+    """`market.clear_with_spill_totals` (the HBM books' spill, one loop per step) fills what
+    `_clear_with_spill_numpy` fills, and what it hands back as each buyer's and each supplier's
+    total is np.bincount of what it filled."""
+    orders, buyer, supplier, capacity, n_buyers, spill_cap, reserved = book
+    filled, got, shipped = market.clear_with_spill_totals(
+        orders.tolist(), buyer.tolist(), supplier.tolist(), capacity.astype(np.float64).tolist(), n_buyers,
+        spill_cap.tolist(), None if reserved is None else reserved.tolist(), passes)
+    reference = market._clear_with_spill_numpy(orders, buyer, supplier, capacity, n_buyers, spill_cap, reserved,
+                                               passes)
+    assert same_bits(np.array(filled, dtype=np.float64), reference)
+    assert same_bits(np.array(got, dtype=np.float64), np.bincount(buyer, reference, n_buyers))
+    assert same_bits(np.array(shipped, dtype=np.float64), np.bincount(supplier, reference, len(capacity)))
+
+
+@FAST
+@given(grouped_utilities(st.floats(-5, 5)), st.data())
+def test_capped_logit_orders_are_the_numpy_shares_times_the_need(grouped, data):
+    """`market.capped_logit_orders` (a HBM book's orders) is each group's need times
+    `cap_shares(group_logit(...))`, with caps of 1 (nothing to redistribute) and with any caps."""
+    values, group, n_groups = grouped
+    need = data.draw(st.lists(share, min_size=n_groups, max_size=n_groups))
+    for caps in ([1.0] * len(group), data.draw(st.lists(st.sampled_from([0.0, 0.1, 1 / 3, 0.5, 1.0]),
+                                                        min_size=len(group), max_size=len(group)))):
+        shares = market._cap_shares_numpy(market.group_logit(values, group, n_groups), np.array(caps), group,
+                                          n_groups)
+        orders = market.capped_logit_orders(values.tolist(), group.tolist(), n_groups, caps, need)
+        assert same_bits(np.array(orders, dtype=np.float64), np.array(need)[group] * shares)
 
 
 @pytest.fixture(scope="module")
