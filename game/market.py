@@ -438,10 +438,12 @@ def clear_with_spill_totals(o: list[float], b: list[int], s: list[int], cap: lis
         for a, f in zip(asked, got):  # noqa: B905
             x = a - f
             unmet.append(x if (x >= 0.0 or x != x) else 0.0)
-        weight = [spare[s[e]] if room[e] > TINY else 0.0 for e in edges]
+        weight = []
         weight_total = [0.0] * n_buyers
         for e in edges:
-            weight_total[b[e]] += weight[e]
+            w = spare[s[e]] if room[e] > TINY else 0.0
+            weight.append(w)
+            weight_total[b[e]] += w
         extra = []
         for e in edges:
             j = b[e]
@@ -466,33 +468,32 @@ def _allocate_totals(orders: list[float], supplier: list[int], capacity: list[fl
     same order)."""
     n = len(capacity)
     edges = range(len(orders))
-    spare = capacity
+    asked = [0.0] * n
     if reserved is None:
-        filled = [0.0] * len(orders)
+        filled, rest, spare = [0.0] * len(orders), orders, capacity  # each order less 0.0 is the order
+        for o, k in zip(orders, supplier):  # noqa: B905
+            asked[k] += o
     else:
         first = []
-        asked = [0.0] * n
         for o, r, k in zip(orders, reserved, supplier):  # noqa: B905
             x = o if (o <= r or o != o) else r
             first.append(x)
             asked[k] += x
-        scale = [sp / a if a > sp else 1.0 for sp, a in zip(spare, asked)]  # noqa: B905
-        filled = []
-        used = [0.0] * n
-        for x, k in zip(first, supplier):  # noqa: B905
-            f = x * scale[k]
-            filled.append(0.0 + f)  # filled += first, into zeros
-            used[k] += f
+        scale = [sp / a if a > sp else 1.0 for sp, a in zip(capacity, asked)]  # noqa: B905
+        filled, rest = [], []
+        used, asked = [0.0] * n, [0.0] * n
+        for o, x, k in zip(orders, first, supplier):  # noqa: B905
+            x *= scale[k]
+            f = 0.0 + x  # filled += first, into zeros
+            filled.append(f)
+            used[k] += x
+            left = o - f  # what reserved capacity did not fill
+            rest.append(left)
+            asked[k] += left
         spare = []
         for sp, u in zip(capacity, used):  # noqa: B905
             x = sp - u
             spare.append(x if (x >= 0.0 or x != x) else 0.0)
-    rest = []
-    asked = [0.0] * n
-    for e in edges:
-        x = orders[e] - filled[e]
-        rest.append(x)
-        asked[supplier[e]] += x
     ratio = [sp / a if a > sp else 1.0 for sp, a in zip(spare, asked)]  # noqa: B905
     return [filled[e] + rest[e] * ratio[supplier[e]] for e in edges]
 

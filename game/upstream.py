@@ -56,11 +56,10 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
     received = [0.0] * n
     quarter = _HBMQuarter(world)  # who may order what from whom: fixed while the market clears
     reserve = _reserve_lines(world, quarter, unmet, lines)  # per maker, per generation (catalogue order)
+    older = _kept_for_older(reserve) if reserve else None
     books = []
     for generation in reversed(quarter.on_sale):
-        k = generation.k
-        # older generations' reservations are kept (as numpy summed the reservation matrix's rows)
-        kept = [market._numpy_sum(row[:k]) for row in reserve] if reserve else [0.0] * m
+        kept = older[generation.k] if older else [0.0] * m  # older generations' reservations are kept
         y = generation.yields
         book = _HBMBook(generation, [], [], [], [], [])
         # designers built for the generation are served first, on the lines reserved for their
@@ -268,6 +267,21 @@ def _reserve_lines(world, quarter: _HBMQuarter, needs: list[float], lines: list[
         share = left / total if total > left else 1.0
         reserve[i] = [r * share for r in row]
     return reserve
+
+
+def _kept_for_older(reserve: list[list[float]]) -> list[list[float]]:
+    """For each generation k (catalogue order), the lines each maker keeps for the generations
+    older than k: its reservations summed up to k as numpy summed the rows of the reservation
+    matrix (`reserve[:, :k].sum(axis=1)`), a running sum below 8 terms and numpy's pairwise sum
+    (`market._numpy_sum`) from 8 on."""
+    prefixes = []
+    for row in reserve:
+        sums, total = [0.0], 0.0
+        for count, value in enumerate(row, start=1):
+            total += value
+            sums.append(total if count < 8 else market._numpy_sum(row[:count]))
+        prefixes.append(sums)
+    return [list(column) for column in zip(*prefixes)]  # noqa: B905 (one per maker, all as long)
 
 
 def _book_hbm(world, books: list[_HBMBook]) -> None:

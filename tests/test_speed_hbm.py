@@ -26,11 +26,15 @@ share = st.floats(0, 1e6, allow_nan=False, allow_subnormal=False)
     lambda k: st.lists(st.lists(share, min_size=k, max_size=k), min_size=m, max_size=m))))
 def test_a_reservation_rows_sums_are_numpys_matrix_sums(rows):
     """`_clear_hbm` keeps older generations' reservations as each maker's row summed up to a
-    generation (`market._numpy_sum(row[:k])`), and `_reserve_lines` scales by each row's total:
-    numpy added them as `reserve[:, :k].sum(axis=1)` on the maker x generation matrix."""
+    generation (`upstream._kept_for_older`), and `_reserve_lines` scales by each row's total
+    (`market._numpy_sum(row)`): numpy added them as `reserve[:, :k].sum(axis=1)` on the maker x
+    generation matrix."""
     matrix = np.array(rows, dtype=np.float64)
+    kept = upstream._kept_for_older(rows)
+    assert len(kept) == matrix.shape[1] + 1
     for k in range(matrix.shape[1] + 1):
-        assert [market._numpy_sum(row[:k]) for row in rows] == matrix[:, :k].sum(axis=1).tolist()
+        assert kept[k] == matrix[:, :k].sum(axis=1).tolist()
+    assert [market._numpy_sum(row) for row in rows] == matrix.sum(axis=1).tolist()
 
 
 @FAST
