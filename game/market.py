@@ -400,3 +400,124 @@ def normalised(values: np.ndarray) -> np.ndarray:
     """Shares of a total; all zeros if the total is zero (a market with no trade)."""
     total = values.sum()
     return values / total if total > 0 else np.zeros_like(values)
+
+
+# --- HBM market kernels (issue 15)
+
+
+def clear_with_spill_totals(o: list[float], b: list[int], s: list[int], cap: list[float], n_buyers: int,
+                            caps: list[float], reserved: list[float] | None = None,
+                            passes: int = 3) -> tuple[list[float], list[float], list[float]]:
+    """`clear_with_spill_lists`, with each edge's arithmetic in one loop instead of one list per
+    step (the HBM market clears a dozen small books a quarter, and the steps' lists and their
+    comprehensions were most of the cost), and what it has added up anyway handed back: the
+    filled quantities, what each buyer received and what each supplier shipped (np.bincount of
+    the filled quantities over buyers and over suppliers). Every value is computed by the same
+    IEEE operations in the same order as in `clear_with_spill_lists`, so the same bits: a sum
+    per bin in edge order from 0.0; `_max`/`_min` written out (a >= b or a != a keeps a)."""
+    n = len(cap)
+    edges = range(len(o))
+    filled = _allocate_totals(o, s, cap, reserved)
+    asked = [0.0] * n_buyers  # the orders do not change between passes
+    for e in edges:
+        asked[b[e]] += o[e]
+    for _ in range(passes):
+        shipped, got = [0.0] * n, [0.0] * n_buyers
+        room = []
+        for e in edges:
+            f = filled[e]
+            shipped[s[e]] += f
+            got[b[e]] += f
+            r = caps[e] - f
+            room.append(r if (r >= 0.0 or r != r) else 0.0)
+        spare = []
+        for c, u in zip(cap, shipped):  # noqa: B905 (equal lengths by construction; a hot loop)
+            x = c - u
+            spare.append(x if (x >= 0.0 or x != x) else 0.0)
+        unmet = []
+        for a, f in zip(asked, got):  # noqa: B905
+            x = a - f
+            unmet.append(x if (x >= 0.0 or x != x) else 0.0)
+        weight = []
+        weight_total = [0.0] * n_buyers
+        for e in edges:
+            w = spare[s[e]] if room[e] > TINY else 0.0
+            weight.append(w)
+            weight_total[b[e]] += w
+        extra = []
+        for e in edges:
+            j = b[e]
+            x = unmet[j] * weight[e] / weight_total[j] if weight_total[j] > TINY else 0.0
+            r = room[e]
+            extra.append(x if (x <= r or x != x) else r)
+        if _numpy_sum(extra) <= TINY:
+            return filled, got, shipped
+        more = _allocate_totals(extra, s, spare, None)
+        filled = [f + m for f, m in zip(filled, more)]  # noqa: B905
+    shipped, got = [0.0] * n, [0.0] * n_buyers
+    for e in edges:
+        f = filled[e]
+        shipped[s[e]] += f
+        got[b[e]] += f
+    return filled, got, shipped
+
+
+def _allocate_totals(orders: list[float], supplier: list[int], capacity: list[float],
+                     reserved: list[float] | None) -> list[float]:
+    """`_allocate_lists` with each edge's arithmetic in one loop (the same operations in the
+    same order)."""
+    n = len(capacity)
+    edges = range(len(orders))
+    asked = [0.0] * n
+    if reserved is None:
+        filled, rest, spare = [0.0] * len(orders), orders, capacity  # each order less 0.0 is the order
+        for o, k in zip(orders, supplier):  # noqa: B905
+            asked[k] += o
+    else:
+        first = []
+        for o, r, k in zip(orders, reserved, supplier):  # noqa: B905
+            x = o if (o <= r or o != o) else r
+            first.append(x)
+            asked[k] += x
+        scale = [sp / a if a > sp else 1.0 for sp, a in zip(capacity, asked)]  # noqa: B905
+        filled, rest = [], []
+        used, asked = [0.0] * n, [0.0] * n
+        for o, x, k in zip(orders, first, supplier):  # noqa: B905
+            x *= scale[k]
+            f = 0.0 + x  # filled += first, into zeros
+            filled.append(f)
+            used[k] += x
+            left = o - f  # what reserved capacity did not fill
+            rest.append(left)
+            asked[k] += left
+        spare = []
+        for sp, u in zip(capacity, used):  # noqa: B905
+            x = sp - u
+            spare.append(x if (x >= 0.0 or x != x) else 0.0)
+    ratio = [sp / a if a > sp else 1.0 for sp, a in zip(spare, asked)]  # noqa: B905
+    return [filled[e] + rest[e] * ratio[supplier[e]] for e in edges]
+
+
+def capped_logit_orders(utility: list[float], group: list[int], n_groups: int, cap: list[float],
+                        need: list[float]) -> list[float]:
+    """Each edge's order: its group's `need` times its share, the shares
+    `cap_shares_lists(group_logit_lists(utility, group, n_groups), cap, group, n_groups)`. The
+    logit's maxima, exp (numpy's, on an array of the same numbers in the same order), totals and
+    division as `group_logit_lists` does them, in fewer passes; the caps' redistribution only
+    runs when a share is over its cap (every share is at most 1, so never with caps of 1: the
+    usual HBM book), as `cap_shares_lists` stops at once when none is."""
+    top = [-np.inf] * n_groups
+    for k, x in zip(group, utility):  # noqa: B905 (equal lengths by construction; a hot loop)
+        t = top[k]
+        if not (t >= x or t != t):
+            top[k] = x
+    weights = np.exp(np.array([x - top[k] for k, x in zip(group, utility)], dtype=np.float64)).tolist()  # noqa: B905
+    total = [0.0] * n_groups
+    for k, w in zip(group, weights):  # noqa: B905
+        total[k] += w
+    shares = [w / total[k] for w, k in zip(weights, group)]  # noqa: B905
+    for s, c in zip(shares, cap):  # noqa: B905
+        if s > c + TINY:
+            shares = cap_shares_lists(shares, cap, group, n_groups)
+            break
+    return [need[k] * s for k, s in zip(group, shares)]  # noqa: B905

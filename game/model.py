@@ -434,24 +434,28 @@ class World(Model):
         the odds of passing rise with the quarters of tests, with the maker's yield on that
         generation and with state R&D grants to it. Each triple draws from its own stream."""
         lead = self.params.qualification_lead
+        now, qualification, by_name = self.now, self.qualification, self.by_name
         for designer in self.designers:
             if not designer.alive:
                 continue
             needed = designer.hbm_generations()
-            upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - self.now <= lead]
-            for generation in dict.fromkeys([*needed, *upcoming]):
+            upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - now <= lead]
+            generations = dict.fromkeys([*needed, *upcoming]) if upcoming else needed  # needed has no repeats
+            for generation in generations:
                 for name in designer.hbm_suppliers:
-                    maker = self.by_name[name]
                     key = (name, designer.name, generation)
-                    if self.qualification.get(key, 0.0) > 0 or not (maker.alive and maker.offers(generation, self.now)):
+                    if qualification.get(key, 0.0) > 0:
                         continue
-                    since = self.sampling.setdefault(key, self.now)
+                    maker = by_name[name]
+                    if not (maker.alive and maker.offers(generation, now)):
+                        continue
+                    since = self.sampling.setdefault(key, now)
                     draw = self.streams(f"qualification:{name}|{designer.name}|{generation}").random()
-                    if draw < self.qualification_odds(maker, generation, self.now - since):
-                        self.qualification[key] = 1.0
+                    if draw < self.qualification_odds(maker, generation, now - since):
+                        qualification[key] = 1.0
                         del self.sampling[key]
                         self.note("mechanism", maker.country, "cause.qualification_passed", supplier=name,
-                                  designer=designer.name, generation=generation, quarters=self.now - since,
+                                  designer=designer.name, generation=generation, quarters=now - since,
                                   yield_=maker.gens[generation]["yield"], targets=["hbm_share", "accelerator_share"])
 
     def qualification_odds(self, maker, generation: str, quarters: int) -> float:

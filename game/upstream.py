@@ -7,6 +7,8 @@ builds the least of what its inputs allow, and the input that binds is recorded.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from agents.designers import INPUTS
@@ -45,246 +47,301 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
     served first, and spill to other qualified makers."""
     makers = world.hbm_makers
     designers = world.designers
-    now = world.now
     n, m = len(designers), len(makers)
-    catalogue = world.hbm_catalogue
     # The passes work on Python floats (a maker's lines, a designer's unmet need, an edge's order):
     # the same IEEE operations in the same order as numpy's elementwise ones, at a fraction of the
-    # cost of numpy calls on 4-15 numbers; the order books kept for _book_hbm are arrays.
-    lines = [mk.run_pilots(now, world.params) for mk in makers]  # stacks still to start
+    # cost of numpy calls on 4-15 numbers.
+    lines = [mk.run_pilots(world.now, world.params) for mk in makers]  # stacks still to start
     unmet = needs.tolist()
     received = [0.0] * n
+    quarter = _HBMQuarter(world)  # who may order what from whom: fixed while the market clears
+    reserve = _reserve_lines(world, quarter, unmet, lines)  # per maker, per generation (catalogue order)
+    older = _kept_for_older(reserve) if reserve else None
     books = []
-    usable = [d.hbm_generations() if d.alive else () for d in designers]
-    tilt = _Diplomacy(world, makers)  # stances do not change while the market clears
-    offered = {g: [mk.offers(g, now) and mk.alive for mk in makers] for g in catalogue}
-    yields = {g: [mk.gens[g]["yield"] if ok else 0.0 for mk, ok in zip(makers, offered[g], strict=True)]
-              for g in catalogue}
-    edges = _HBMEdges(world, offered)  # who may order each generation from whom, this quarter
-    reserve = _reserve_lines(world, unmet, usable, lines, offered, yields, tilt, edges)  # maker x generation
-    for k in range(len(catalogue) - 1, -1, -1):
-        generation = catalogue[k]
-        if not any(offered[generation]):
-            continue
+    for generation in reversed(quarter.on_sale):
+        kept = older[generation.k] if older else [0.0] * m  # older generations' reservations are kept
+        y = generation.yields
+        book = _HBMBook(generation, [], [], [], [], [])
         # designers built for the generation are served first, on the lines reserved for their
         # orders; designers of newer generations that could not get theirs then substitute on
         # what is left (their orders did not reserve lines)
-        first = [j for j in range(n) if usable[j] and usable[j][0] == generation]
-        then = [j for j in range(n) if generation in usable[j][1:]]
-        parts, book_capacity, price = [], None, None
-        kept = reserve[:, :k].sum(axis=1).tolist()  # older generations' reservations are kept
-        y = yields[generation]
-        for group in (first, then):
+        for group in (generation.own, generation.substitutes):
             wanting = [j for j in group if unmet[j] > ORDER_LEFT]
             if not wanting:
                 continue
             capacity = []
-            for left, keep, yy in zip(lines, kept, y, strict=True):
+            for left, keep, yy in zip(lines, kept, y):  # noqa: B905 (one per maker)
                 open_lines = left - keep
-                capacity.append((open_lines if open_lines > LINES_LEFT * _max(left, 1.0) else 0.0) * yy)
-            book = _hbm_orders(world, generation, wanting, unmet, edges, capacity, tilt)
-            if book is None:
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # _max(left, 1.0)
+                capacity.append((open_lines if open_lines > least else 0.0) * yy)
+            found = _hbm_orders(world, generation, wanting, unmet, capacity)
+            if found is None:
                 continue
-            buyer, supplier, cap, reserved, orders, price = book
+            buyer, supplier, cap, reserved, orders = found
             spill_cap = [unmet[j] * c for j, c in zip(buyer, cap, strict=True)]
             if len(buyer) <= market.SCALAR_MAX and m <= market.SCALAR_MAX and n <= 4 * market.SCALAR_MAX:
-                filled = market.clear_with_spill_lists(orders, buyer, supplier, capacity, n, spill_cap, reserved)
+                filled, got, shipped = market.clear_with_spill_totals(orders, buyer, supplier, capacity, n, spill_cap,
+                                                                      reserved)
             else:
                 filled = market.clear_with_spill(np.array(orders), np.array(buyer), np.array(supplier),
                                                  np.array(capacity), n, spill_cap=np.array(spill_cap),
                                                  reserved=np.array(reserved)).tolist()
-            got = market._bincount(buyer, filled, n)
+                got, shipped = market._bincount(buyer, filled, n), market._bincount(supplier, filled, m)
             for j, amount in enumerate(got):
                 if amount > 0:
                     stock = designers[j].hbm_stock
-                    stock[generation] = stock.get(generation, 0.0) + amount
-            unmet = [_max(u - g, 0.0) for u, g in zip(unmet, got, strict=True)]
-            received = [r + g for r, g in zip(received, got, strict=True)]
-            shipped = market._bincount(supplier, filled, m)
+                    stock[generation.name] = stock.get(generation.name, 0.0) + amount
+                short = unmet[j] - amount
+                unmet[j] = short if (short >= 0.0 or short != short) else 0.0  # _max(short, 0.0)
+                received[j] += amount
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             new_lines = []
-            for left, out, yy in zip(lines, shipped, y, strict=True):
+            for left, out, yy in zip(lines, shipped, y):  # noqa: B905 (one per maker)
                 rest = left - (out / yy if yy > 0 else 0.0)
-                new_lines.append(rest if rest > LINES_LEFT * _max(left, 1.0) else 0.0)
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # _max(left, 1.0)
+                new_lines.append(rest if rest > least else 0.0)
             lines = new_lines
-            parts.append((buyer, supplier, orders, filled))
-            if book_capacity is None:
-                book_capacity = capacity  # what the generation's lines could make when its market opened
-        if parts:
-            buyer_a, supplier_a, orders_a, filled_a = ([x for part in column for x in part]
-                                                       for column in zip(*parts, strict=True))
-            books.append((generation, np.array(buyer_a), np.array(supplier_a), np.array(orders_a, dtype=np.float64),
-                          np.array(filled_a, dtype=np.float64), price, np.array(book_capacity, dtype=np.float64)))
+            if not book.buyer:
+                book.capacity.extend(capacity)  # what the generation's lines could make when its market opened
+            book.buyer.extend(buyer)
+            book.supplier.extend(supplier)
+            book.orders.extend(orders)
+            book.filled.extend(filled)
+        if book.buyer:
+            books.append(book)
     _book_hbm(world, books)
     return np.array(received, dtype=np.float64)
 
 
-_max = market._max  # np.maximum of two floats
+class _HBMGeneration:
+    """One generation's market in one quarter, for a generation some maker has on sale: what
+    every pass over it reads (the lines' reservation, the own designers' orders, the
+    substitutes'), worked out when the market opens. Nothing it holds changes while the market
+    clears (what is on sale, yields, prices, chips, qualification, export rules), so it lives
+    only as long as the quarter's `_clear_hbm`."""
 
-
-def _hbm_orders(world, generation: str, wanting: list[int], unmet: list[float], edges: _HBMEdges,
-                capacity: list[float], tilt):
-    """One generation's order book: an edge (designer, maker) for each maker qualified with the
-    designer for `generation` that offers it, may sell to it and has capacity for it; each edge's
-    qualified share (cap), reserved-contract quantity and orders (the designer's unmet need split
-    by a logit over price and capacity, within the caps), as lists, and the makers' prices (an
-    array). None when no edge exists."""
-    n = len(world.designers)
-    room = capacity
-    price = edges.price(generation)
-    buyer, supplier, cap, reserved = [], [], [], []
-    for j in wanting:
-        own, options = edges(generation, j)
-        for i, level, share in options:
-            if room[i] <= 0:
-                continue
-            buyer.append(j)
-            supplier.append(i)
-            cap.append(level)
-            reserved.append(share * room[i] if own else 0.0)
-    if not buyer:
-        return None
-    # the logs over the edges' prices and capacities, as arrays of the same numbers as before
-    log_price = np.log(price[supplier]).tolist()
-    log_capacity = np.log(np.array([room[i] for i in supplier], dtype=np.float64)).tolist()
-    weight = -world.params.supplier_cost_weight
-    utility = [weight * lp + lc + t for lp, lc, t in
-               zip(log_price, log_capacity, tilt.edges(buyer, supplier), strict=True)]
-    if len(buyer) <= market.SCALAR_MAX and n <= 4 * market.SCALAR_MAX:
-        shares = market.cap_shares_lists(market.group_logit_lists(utility, buyer, n), cap, buyer, n)
-    else:
-        buyer_a = np.array(buyer)
-        shares = market.cap_shares(market.group_logit(np.array(utility), buyer_a, n), np.array(cap), buyer_a,
-                                   n).tolist()
-    return buyer, supplier, cap, reserved, [unmet[j] * sh for j, sh in zip(buyer, shares, strict=True)], price
-
-
-class _HBMEdges:
-    """The HBM order books' possible edges for one quarter's market, worked out once and read by
-    every pass (the lines' reservation and each generation's groups): for a generation and a
-    designer, whether the generation is its chip's own and, in the designer's supplier order, each
-    maker qualified with it for the generation that offers the generation and may sell to it
-    (maker index, qualified share, share of the maker's capacity reserved by contract). Which of
-    them has capacity left is asked per pass. Nothing it reads changes while the market clears
-    (qualification, export rules, chips, what is on sale), so it is not kept beyond the quarter."""
-
-    def __init__(self, world, offered: dict[str, list[bool]]) -> None:
+    def __init__(self, world, k: int, offered: list[bool], affinity: float, step: list[float]) -> None:
         self.world = world
+        self.affinity, self.step = affinity, step  # diplomacy: see _HBMQuarter
+        self.name = world.hbm_catalogue[k]
+        self.k = k  # its place in the catalogue (older generations come first)
         self.offered = offered
-        self._edges: dict[tuple[str, int], tuple[bool, list[tuple[int, float, float]]]] = {}
-        self._prices: dict[str, np.ndarray] = {}
+        makers = world.hbm_makers
+        self.yields = [mk.gens[self.name]["yield"] if ok else 0.0 for mk, ok in zip(makers, offered, strict=True)]
+        # 1.0 where a maker does not offer it: no edge reads it
+        self.prices = [mk.gens[self.name]["price"] if ok else 1.0 for mk, ok in zip(makers, offered, strict=True)]
+        self.own: list[int] = []  # designers whose chip is built for it, in designer order
+        self.substitutes: list[int] = []  # designers whose chip can run on it (a newer chip), in designer order
+        self._edges: dict[int, tuple[bool, list[tuple[int, float, float, float]]]] = {}
 
-    def __call__(self, generation: str, j: int) -> tuple[bool, list[tuple[int, float, float]]]:
-        found = self._edges.get((generation, j))
+    def edges(self, j: int) -> tuple[bool, list[tuple[int, float, float, float]]]:
+        """Designer j's possible edges: whether the generation is its chip's own and, in its
+        supplier order, each maker qualified with it for the generation that offers it and may
+        sell to it (maker index, qualified share, share of the maker's capacity reserved by
+        contract, the diplomacy pull on the pair). Which of them has capacity left is asked per
+        pass. Worked out when first asked (a designer that needs nothing more is never asked)."""
+        found = self._edges.get(j)
         if found is None:
             world = self.world
-            makers, d = world.hbm_makers, world.designers[j]
-            index, qualification, allows = world.hbm_index, world.qualification, world.export_rules.allows
-            offered = self.offered[generation]
+            d = world.designers[j]
+            makers, index, qualification = world.hbm_makers, world.hbm_index, world.qualification
+            allows, offered, name = world.export_rules.allows, self.offered, self.name
+            side = self.affinity * float(customer_side(d.country))
             options = []
-            for name in d.hbm_suppliers:
-                i = index[name]
-                level = qualification.get((name, d.name, generation), 0.0)
+            for supplier in d.hbm_suppliers:
+                i = index[supplier]
+                level = qualification.get((supplier, d.name, name), 0.0)
                 if not offered[i] or level <= 0:
                     continue
                 if not allows("hbm", makers[i].country, d.country):
                     continue
-                options.append((i, float(level), d.reserved.get(name, 0.0)))
-            found = self._edges[(generation, j)] = (generation == d.chip.hbm_gen, options)
+                options.append((i, float(level), d.reserved.get(supplier, 0.0), side * self.step[i]))
+            found = self._edges[j] = (name == d.chip.hbm_gen, options)
         return found
 
-    def price(self, generation: str) -> np.ndarray:
-        """Each maker's price for the generation (1.0 where it does not offer it: no edge reads it)."""
-        price = self._prices.get(generation)
-        if price is None:
-            offered = self.offered[generation]
-            makers = self.world.hbm_makers
-            price = self._prices[generation] = np.array(
-                [m.gens[generation]["price"] if ok else 1.0 for m, ok in zip(makers, offered, strict=True)])
-        return price
+
+class _HBMQuarter:
+    """The quarter's HBM markets as they open: each generation some maker has on sale, with
+    the designers that order it (own and substitutes). Built once per `_clear_hbm`; stances,
+    chips and what is on sale do not change while the market clears."""
+
+    def __init__(self, world) -> None:
+        makers, now = world.hbm_makers, world.now
+        # American designers lean towards suppliers from countries aligned with the US, Chinese
+        # designers the other way (game.policy): affinity x side x step per edge, as _Diplomacy
+        affinity = stance_affinity(world)
+        step = [float(supplier_step(world, mk.country)) for mk in makers]
+        self.on_sale: list[_HBMGeneration] = []  # catalogue order
+        by_name: dict[str, _HBMGeneration] = {}
+        for k, name in enumerate(world.hbm_catalogue):
+            offered = [mk.offers(name, now) and mk.alive for mk in makers]
+            if any(offered):
+                generation = by_name[name] = _HBMGeneration(world, k, offered, affinity, step)
+                self.on_sale.append(generation)
+        for j, d in enumerate(world.designers):
+            usable = d.hbm_generations() if d.alive else ()
+            for position, name in enumerate(usable):
+                generation = by_name.get(name)
+                if generation is not None:
+                    (generation.substitutes if position else generation.own).append(j)
 
 
-def _reserve_lines(world, needs: list[float], usable, lines: list[float], offered, yields, tilt,
-                   edges: _HBMEdges) -> np.ndarray:
-    """Lines (stacks started) each maker keeps for each generation this quarter (maker x
-    generation, catalogue order): the lines its own orders for the generation would take (orders
-    from designers whose chip is built for it, split as in its market with all the maker's lines
-    open), scaled down pro rata when they add up to more than the maker has. Zero everywhere when
-    no more than one generation has orders: then nothing competes for the lines."""
-    catalogue = world.hbm_catalogue
-    m = len(world.hbm_makers)
-    reserve = np.zeros((m, len(catalogue)))
-    own = {g: [j for j, gens in enumerate(usable) if gens and gens[0] == g and needs[j] > ORDER_LEFT]
-           for g in catalogue}
-    if sum(1 for g in catalogue if own[g] and any(offered[g])) < 2:
-        return reserve
-    for k, generation in enumerate(catalogue):
-        if not own[generation] or not any(offered[generation]):
-            continue
-        y = yields[generation]
-        book = _hbm_orders(world, generation, own[generation], needs, edges,
-                           [left * yy for left, yy in zip(lines, y, strict=True)], tilt)
+class _HBMBook(NamedTuple):
+    """One generation's order book for the quarter (its own designers' edges, then the
+    substitutes', added as each group clears): what `_book_hbm` ships, bills and moves the
+    prices by."""
+
+    generation: _HBMGeneration
+    buyer: list[int]
+    supplier: list[int]
+    orders: list[float]
+    filled: list[float]
+    capacity: list[float]  # what each maker's lines could make of it when its market opened
+
+
+def _hbm_orders(world, generation: _HBMGeneration, wanting: list[int], unmet: list[float],
+                capacity: list[float]):
+    """One generation's order book: an edge (designer, maker) for each maker qualified with the
+    designer for the generation that offers it, may sell to it and has capacity for it; each
+    edge's qualified share (cap), reserved-contract quantity and orders (the designer's unmet
+    need split by a logit over price and capacity, within the caps), as lists. None when no
+    edge exists."""
+    buyer, supplier, cap, reserved, pull = [], [], [], [], []
+    for j in wanting:
+        own, options = generation.edges(j)
+        for i, level, share, tilt in options:
+            room = capacity[i]
+            if room <= 0:
+                continue
+            buyer.append(j)
+            supplier.append(i)
+            cap.append(level)
+            reserved.append(share * room if own else 0.0)
+            pull.append(tilt)
+    if not buyer:
+        return None
+    n = len(world.designers)
+    # -w log p + log K per maker (one numpy log of the makers' prices and capacities: the same
+    # logs as of each edge's, numpy's log being elementwise), then each edge's diplomacy
+    m = len(capacity)
+    logs = np.log(np.array(generation.prices + [room if room > 0 else 1.0 for room in capacity],
+                           dtype=np.float64)).tolist()
+    weight = -world.params.supplier_cost_weight
+    base = [weight * lp + lc for lp, lc in zip(logs[:m], logs[m:], strict=True)]
+    utility = [base[i] + tilt for i, tilt in zip(supplier, pull)]  # noqa: B905 (one entry per edge)
+    if len(buyer) <= market.SCALAR_MAX and n <= 4 * market.SCALAR_MAX:
+        return buyer, supplier, cap, reserved, market.capped_logit_orders(utility, buyer, n, cap, unmet)
+    buyer_a = np.array(buyer)
+    shares = market.cap_shares(market.group_logit(np.array(utility), buyer_a, n), np.array(cap), buyer_a,
+                               n).tolist()
+    return buyer, supplier, cap, reserved, [unmet[j] * sh for j, sh in zip(buyer, shares, strict=True)]
+
+
+def _reserve_lines(world, quarter: _HBMQuarter, needs: list[float], lines: list[float]) -> list[list[float]] | None:
+    """Lines (stacks started) each maker keeps for each generation this quarter (per maker, per
+    generation in catalogue order): the lines its own orders for the generation would take
+    (orders from designers whose chip is built for it, split as in its market with all the
+    maker's lines open), scaled down pro rata when they add up to more than the maker has. None
+    (nothing reserved) when no more than one generation has orders: then nothing competes for
+    the lines."""
+    ordering = [(generation, wanting) for generation in quarter.on_sale
+                if (wanting := [j for j in generation.own if needs[j] > ORDER_LEFT])]
+    if len(ordering) < 2:
+        return None
+    m = len(lines)
+    reserve = [[0.0] * len(world.hbm_catalogue) for _ in range(m)]
+    for generation, wanting in ordering:
+        y = generation.yields
+        book = _hbm_orders(world, generation, wanting, needs, [left * yy for left, yy in zip(lines, y, strict=True)])
         if book is None:
             continue
-        _, supplier, _, _, orders, _ = book
+        _, supplier, _, _, orders = book
         asked = market._bincount(supplier, orders, m)
-        reserve[:, k] = [a / yy if yy > 0 else 0.0 for a, yy in zip(asked, y, strict=True)]
-    lines_a = np.array(lines, dtype=np.float64)
-    total = reserve.sum(axis=1)
-    share = np.divide(lines_a, total, out=np.ones(total.shape, total.dtype), where=total > lines_a)
-    return reserve * share[:, None]
+        for row, a, yy in zip(reserve, asked, y, strict=True):
+            row[generation.k] = a / yy if yy > 0 else 0.0
+    # pro rata where a maker's reservations add up to more than its lines (each row's total as
+    # numpy adds a row of a matrix)
+    for i, (row, left) in enumerate(zip(reserve, lines, strict=True)):
+        total = market._numpy_sum(row)
+        share = left / total if total > left else 1.0
+        reserve[i] = [r * share for r in row]
+    return reserve
 
 
-def _book_hbm(world, books) -> None:
+def _kept_for_older(reserve: list[list[float]]) -> list[list[float]]:
+    """For each generation k (catalogue order), the lines each maker keeps for the generations
+    older than k: its reservations summed up to k as numpy summed the rows of the reservation
+    matrix (`reserve[:, :k].sum(axis=1)`), a running sum below 8 terms and numpy's pairwise sum
+    (`market._numpy_sum`) from 8 on."""
+    prefixes = []
+    for row in reserve:
+        sums, total = [0.0], 0.0
+        for count, value in enumerate(row, start=1):
+            total += value
+            sums.append(total if count < 8 else market._numpy_sum(row[:count]))
+        prefixes.append(sums)
+    return [list(column) for column in zip(*prefixes)]  # noqa: B905 (one per maker, all as long)
+
+
+def _book_hbm(world, books: list[_HBMBook]) -> None:
     """Each generation's makers ship and bill, and its prices move with its own excess demand;
-    the quarter's HBM order book (all generations) is kept for the map and the indicators."""
+    the quarter's HBM order book (all generations) is kept for the map and the indicators.
+    A book's shipments, orders and bills are added up in one pass over its edges, each per bin
+    in edge order from 0.0 (as np.bincount adds them), the bills in US$ B."""
     params = world.params
-    makers = world.hbm_makers
-    n = len(makers)
-    shipped_by: dict[str, np.ndarray] = {}
-    asked_total = np.zeros(n)
-    states, floors, asked_parts, capacity_parts = [], [], [], []  # each generation's quoting makers
-    for generation, buyer, supplier, orders, filled, price, capacity in books:
-        shipped = np.bincount(supplier, filled, n)
-        asked = np.bincount(supplier, orders, n)
-        shipped_by[generation] = shipped
-        asked_total += asked
-        _bill_designers(world, buyer, filled * price[supplier])
+    makers, designers = world.hbm_makers, world.designers
+    m = len(makers)
+    shipped_by: dict[str, list[float]] = {}
+    asked_total = [0.0] * m
+    states, floors, asked_q, capacity_q = [], [], [], []  # each generation's quoting makers
+    for book in books:
+        name, price = book.generation.name, book.generation.prices
+        shipped, asked, bill = [0.0] * m, [0.0] * m, [0.0] * len(designers)
+        for j, i, o, f in zip(book.buyer, book.supplier, book.orders, book.filled):  # noqa: B905 (one per edge)
+            shipped[i] += f
+            asked[i] += o
+            bill[j] += f * price[i] / 1000  # US$ thousand an edge, in US$ B
+        shipped_by[name] = shipped
+        asked_total = [t + a for t, a in zip(asked_total, asked)]  # noqa: B905 (one per maker)
+        for designer, amount in zip(designers, bill):  # noqa: B905 (one per designer)
+            designer.costs += amount
         # every maker that quotes the generation moves its price at once (each on its own
         # numbers); one that lists it but has not put it on sale has no price to move
-        making = [i for i, maker in enumerate(makers) if maker.quoted(generation) is not None]
-        states += [makers[i].gens[generation] for i in making]
-        floors += [makers[i].gen_cost(generation) for i in making]
-        asked_parts.append(asked[making])
-        capacity_parts.append(capacity[making])  # what its lines could still make of it when its market cleared
+        for i, maker in enumerate(makers):
+            if maker.quoted(name) is not None:
+                states.append(maker.gens[name])
+                floors.append(maker.gen_cost(name))
+                asked_q.append(asked[i])
+                capacity_q.append(book.capacity[i])  # what its lines could still make of it when its market cleared
     if states:
         # adjust_price works element by element, so one call for every generation's makers gives
         # each the number its own call would (no price it sets is read before all are set)
-        asked = np.concatenate(asked_parts)
+        utilisation = params.normal_utilisation
         new_price = market.adjust_price(
-            np.array([state["price"] for state in states]), asked,
-            np.concatenate(capacity_parts) * params.normal_utilisation, params.price_response,
-            params.price_step_limit, np.array(floors))
-        for state, a, p in zip(states, asked.tolist(), new_price.tolist(), strict=True):
+            np.array([state["price"] for state in states], dtype=np.float64), np.array(asked_q, dtype=np.float64),
+            np.array([c * utilisation for c in capacity_q], dtype=np.float64), params.price_response,
+            params.price_step_limit, np.array(floors, dtype=np.float64))
+        for state, a, p in zip(states, asked_q, new_price.tolist(), strict=True):
             state["asked"] = a
             state["price"] = p
-    growth = _order_growth(world, "hbm", asked_total)
-    shipped_total = np.zeros(n)
-    by_maker = {g: s.tolist() for g, s in shipped_by.items()}
-    for i, (maker, asked) in enumerate(zip(makers, asked_total.tolist(), strict=True)):
-        maker.sell_generations({g: s[i] for g, s in by_maker.items()})
+    asked_array = np.array(asked_total, dtype=np.float64)
+    growth = _order_growth(world, "hbm", asked_array)
+    for i, (maker, asked) in enumerate(zip(makers, asked_total, strict=True)):
+        maker.sell_generations({g: s[i] for g, s in shipped_by.items()})
         maker.observe_orders(asked, growth, params.demand_smoothing)
-        shipped_total[i] = maker.output
-
-    def joined(k: int) -> np.ndarray:
-        return np.concatenate([book[k] for book in books]) if books else np.zeros(0)
-
+    buyer, supplier, orders, filled = [], [], [], []
+    for book in books:
+        buyer += book.buyer
+        supplier += book.supplier
+        orders += book.orders
+        filled += book.filled
     world.last_market["hbm"] = {
-        "shipped": shipped_total, "asked": asked_total, "price": np.array([m.price for m in makers]),
-        "capacity": np.array([m.available for m in makers]), "buyer": joined(1).astype(int),
-        "supplier": joined(2).astype(int), "filled": joined(4), "orders": joined(3),
-        "by_generation": shipped_by,
+        "shipped": np.array([mk.output for mk in makers], dtype=np.float64), "asked": asked_array,
+        "price": np.array([mk.price for mk in makers]), "capacity": np.array([mk.available for mk in makers]),
+        "buyer": np.array(buyer, dtype=int), "supplier": np.array(supplier, dtype=int),
+        "filled": np.array(filled, dtype=np.float64), "orders": np.array(orders, dtype=np.float64),
+        "by_generation": {g: np.array(s, dtype=np.float64) for g, s in shipped_by.items()},
     }
 
 
@@ -454,26 +511,17 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
 
 class _Diplomacy:
     """American designers lean towards suppliers from countries aligned with the US, Chinese
-    designers the other way (the same rule as for chip buyers, game.policy), per edge. The
-    per-supplier and per-designer factors are worked out once, for a market cleared in several
-    passes (HBM: one per generation) while stances stay as they are."""
+    designers the other way (the same rule as for chip buyers, game.policy), per edge, from
+    per-supplier and per-designer factors (the HBM market keeps the products per pair for its
+    passes: _HBMGeneration.edges)."""
 
     def __init__(self, world, suppliers) -> None:
         self.affinity = stance_affinity(world)
         self.step = np.array([supplier_step(world, s.country) for s in suppliers])
         self.side = np.array([customer_side(d.country) for d in world.designers])
-        self._lists = None
 
     def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
         return self.affinity * self.side[buyer] * self.step[supplier]
-
-    def edges(self, buyer: list[int], supplier: list[int]) -> list[float]:
-        """`self(buyer, supplier)` on lists: the same products of the same floats, in the same order."""
-        if self._lists is None:
-            self._lists = self.side.astype(np.float64).tolist(), self.step.astype(np.float64).tolist()
-        side, step = self._lists
-        affinity = self.affinity
-        return [affinity * side[j] * step[i] for j, i in zip(buyer, supplier, strict=True)]
 
 
 def _bill_designers(world, buyer: np.ndarray, value: np.ndarray) -> None:
