@@ -319,23 +319,23 @@ class Governance:
         return True
 
     def _fires(self, event, forced: list[str]) -> bool:
-        """Draw the event's number for this quarter and fire it if it fires (its effects applied
-        and noted); whether it fired."""
+        """Take the event's number for this quarter and fire it if it fires (its effects applied
+        and noted); whether it fired. An event that cannot fire (fired already, its window shut,
+        a condition false) or need not draw (a teacher's) passes its number over (the seed's
+        draws stay put): its stream is built only once the event draws (game.streams)."""
         world = self.world
-        draw = world.streams(f"event:{event.id}").random()
+        stream = f"event:{event.id}"
         if event.id in self.fired:
+            world.streams.pass_over(stream)
             return False
-        if event.id in forced:  # the teacher's: no window, condition or draw (the seed's draws stay put)
+        if event.id in forced:  # the teacher's: no window, condition or draw
+            world.streams.pass_over(stream)
             world.note("event", "", "cause.teacher_event", title=event.title_en, title_ko=event.title_ko)
-        else:
-            start = world.quarter_of(event.start)
-            end = world.quarter_of(event.end) if event.end else None
-            if world.now < start or (end is not None and world.now > end):
-                return False
-            if not all(event_rules.holds(world, c) for c in event.conditions):
-                return False
-            if draw >= event_rules.probability(world, event):
-                return False
+        elif not event_rules.may_fire(world, event):
+            world.streams.pass_over(stream)
+            return False
+        elif world.streams(stream).random() >= event_rules.probability(world, event):
+            return False
         self.fired.add(event.id)
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
         detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)

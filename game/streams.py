@@ -25,26 +25,53 @@ def source_key(name: str) -> int:
 
 
 class Streams:
-    """Named generators: `streams("event:taiwan_earthquake")`, `streams("demand")`."""
+    """Named generators: `streams("event:taiwan_earthquake")`, `streams("demand")`.
+
+    A stream whose number is passed over (`pass_over`: an event that cannot fire this quarter
+    still moves its stream on by its one draw) is not built for it: the draws passed over are
+    counted and the generator, built when something first draws from it, is moved on by that
+    count then (PCG64's `advance`, which is what that many `random()` draws do to the state).
+    `states()` and a copy see every stream where the draws taken and passed over put it."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._generators: dict[str, np.random.Generator] = {}
         self._saved: dict[str, dict] = {}  # a copy's streams not drawn from yet: their states
+        self._passed: dict[str, int] = {}  # streams not built yet -> `random()` draws passed over since
 
     def __call__(self, name: str) -> np.random.Generator:
         generator = self._generators.get(name)
         if generator is None:
-            sequence = np.random.SeedSequence(self.seed, spawn_key=(source_key(name),))
-            generator = self._generators[name] = np.random.Generator(np.random.PCG64(sequence))
-            state = self._saved.pop(name, None)
-            if state is not None:
-                generator.bit_generator.state = state
+            generator = self._generators[name] = np.random.Generator(self._bits(name))
+            self._saved.pop(name, None)
+            self._passed.pop(name, None)
         return generator
+
+    def pass_over(self, name: str) -> None:
+        """Move the stream on as `streams(name).random()` would, the number unused: a stream with
+        no generator yet only counts it (building one costs ~25x a draw)."""
+        generator = self._generators.get(name)
+        if generator is not None:
+            generator.random()
+        else:
+            self._passed[name] = self._passed.get(name, 0) + 1
+
+    def _bits(self, name: str) -> np.random.PCG64:
+        """A new bit generator where the stream stands (seeded by name, from a copy's saved state,
+        moved on by the draws passed over); `self` is not changed."""
+        bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(source_key(name),)))
+        state = self._saved.get(name)
+        if state is not None:
+            bits.state = state
+        passed = self._passed.get(name, 0)
+        if passed:
+            _advance(bits, passed)
+        return bits
 
     def states(self) -> dict[str, dict]:
         """Every stream's state, by name (for a save's consistency check)."""
-        found = {**self._saved, **{name: g.bit_generator.state for name, g in self._generators.items()}}
+        found = {name: self._bits(name).state for name in {*self._saved, *self._passed}}
+        found.update({name: g.bit_generator.state for name, g in self._generators.items()})
         return dict(sorted(found.items()))
 
     def __deepcopy__(self, memo) -> Streams:
@@ -54,5 +81,17 @@ class Streams:
         all of them was a fifth of a fork). The states are plain dicts nothing changes."""
         new = Streams(self.seed)
         memo[id(self)] = new
-        new._saved = self.states()
+        new._saved = {**self._saved, **{name: g.bit_generator.state for name, g in self._generators.items()}}
+        new._passed = dict(self._passed)
         return new
+
+
+def _advance(bits: np.random.PCG64, draws: int) -> None:
+    """Move `bits` on by `draws` `random()` draws: one 64-bit step each, which `advance` takes in
+    one jump; `advance` also drops a buffered 32-bit half, which `random()` leaves, so it is put back."""
+    before = bits.state
+    bits.advance(draws)
+    if before["has_uint32"]:
+        after = bits.state
+        after["has_uint32"], after["uinteger"] = before["has_uint32"], before["uinteger"]
+        bits.state = after
