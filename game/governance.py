@@ -486,7 +486,19 @@ class Governance:
                 if e["turn"] == turn and e["country"] == country_id and e.get("refused")]
 
     def check_bundle(self, country_id: str, actions: list) -> str | None:
-        """Why this bundle would be refused, without submitting it."""
+        """Why this bundle would be refused, without submitting it.
+
+        A bundle of one Action (most checks: a strategy tries its Actions one by one) is refused
+        exactly when the Action is (`_refusal`), so the bundle's budget is not projected again:
+        an Action's own check already refused a one-off cost beyond what is left and a programme
+        that raises the cost beyond the budget, which is all the bundle's test looks at; an empty
+        bundle is never refused (tests/test_speed_gov.py checks both against the full test)."""
+        if type(actions) in (list, tuple) and len(actions) <= 1:
+            return self._refusal(country_id, actions[0]) if actions else None
+        return self._bundle_refusal(country_id, actions)
+
+    def _bundle_refusal(self, country_id: str, actions: list) -> str | None:
+        """`check_bundle`'s test of any bundle: each Action's own, then the bundle's budget."""
         for action in actions:
             reason = self._refusal(country_id, action)
             if reason:

@@ -8,6 +8,21 @@ import copy
 import numpy as np
 import pytest
 
+from agents.controllers import make_controller
+from game.actions import (
+    BrokerLink,
+    CapacitySupport,
+    ChipIncentive,
+    Convergence,
+    Equity,
+    FoundrySubsidy,
+    Procurement,
+    RDGrant,
+    ServiceIncentive,
+    TradeStance,
+)
+from game.model import World
+from game.scenario import load_scenario
 from game.streams import Streams
 
 
@@ -52,3 +67,44 @@ def test_reading_the_states_builds_nothing():
     streams.pass_over("y")
     first = streams.states()
     assert streams.states() == first and not streams._generators
+
+
+# ------------------------------------------------------------------ budget checks
+def _candidates(world, country_id: str) -> list:
+    """Actions of every kind, within and far beyond a budget, cuts, and ones refused for
+    other reasons (another country's firm, an unknown firm)."""
+    home = [a for a in world.by_name.values() if a.country == country_id]
+    designers = [a.name for a in home if a.kind == "designer"] or ["Nvidia"]
+    producers = [a.name for a in home if a.kind in ("foundry", "hbm_maker", "packager")] or ["TSMC"]
+    budget = world.countries[country_id].budget_per_quarter
+    plan = [FoundrySubsidy(rate=r) for r in (0.0, 0.5, 1.0)] + [ChipIncentive(rate=r) for r in (0.0, 0.5)]
+    plan += [ServiceIncentive(rate=0.5), TradeStance(stance="us_aligned"), Procurement(budget=budget * 3),
+             Procurement(mix={"leader": 0.5, "domestic": 0.4, "other": 0.1}), Procurement(budget=0.0)]
+    plan += [RDGrant(designer=d, amount=a) for d in designers for a in (0.0, budget * 0.01, budget * 2)]
+    plan += [Equity(firm=f, amount=a) for f in producers for a in (0.0, budget * 0.1, budget * 5)]
+    plan += [CapacitySupport(firm=f, rate=0.5) for f in producers] + [Convergence(industry="nowhere", intensity=1)]
+    plan += [BrokerLink(designer=d, supplier=s.name) for d in designers for s in home
+             if s.kind == "component_supplier"]
+    return plan
+
+
+@pytest.mark.parametrize("strategy", ["team_korea", "random"])
+def test_a_bundle_of_one_is_refused_exactly_when_its_action_is(strategy):
+    """`check_bundle` of one Action (answered by the Action's own check) and of none gives
+    what the full test of a bundle (`_bundle_refusal`) gives, reason for reason, every quarter
+    for every country, with programmes within and beyond the budget."""
+    world = World(load_scenario("baseline"), 5, controllers={"KOR": make_controller("KOR", strategy)}, tables=False)
+    checked = refused = 0
+    while not world.finished:
+        world.open_quarter()
+        governance = world.governance
+        for country_id in world.countries:
+            assert governance.check_bundle(country_id, []) == governance._bundle_refusal(country_id, []) is None
+            for action in _candidates(world, country_id):
+                fast = governance.check_bundle(country_id, [action])
+                full = governance._bundle_refusal(country_id, [action])
+                assert fast == full and getattr(fast, "params", None) == getattr(full, "params", None)
+                checked += 1
+                refused += fast is not None
+        world.step()
+    assert refused and checked - refused
