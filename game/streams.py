@@ -24,6 +24,15 @@ def source_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+# A stream's state before its first draw is a function of (seed, name) alone: seeding a generator
+# from its name (a SeedSequence) costs twice setting a kept state, and the games of a tournament, a
+# sweep or a lesson's pair play each seed's streams alike. The last _FIRST_STATES_KEPT are kept;
+# the states are plain dicts nothing changes (a generator's state setter copies what it reads).
+_FIRST_STATES: dict[tuple[int, str], dict] = {}
+_FIRST_STATES_KEPT = 4096
+_READY = np.random.SeedSequence(0)  # seeds bit generators whose state is set at once (no OS entropy)
+
+
 class Streams:
     """Named generators: `streams("event:taiwan_earthquake")`, `streams("demand")`.
 
@@ -57,11 +66,18 @@ class Streams:
             self._passed[name] = self._passed.get(name, 0) + 1
 
     def _bits(self, name: str) -> np.random.PCG64:
-        """A new bit generator where the stream stands (seeded by name, from a copy's saved state,
-        moved on by the draws passed over); `self` is not changed."""
-        bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(source_key(name),)))
-        state = self._saved.get(name)
-        if state is not None:
+        """A new bit generator where the stream stands (from a copy's saved state or the stream's
+        first state, moved on by the draws passed over); `self` is not changed."""
+        key = (self.seed, name) if type(self.seed) is int else None  # None and the like: OS entropy
+        state = self._saved.get(name) or _FIRST_STATES.get(key)
+        if state is None:
+            bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(source_key(name),)))
+            if key is not None:
+                _FIRST_STATES[key] = bits.state
+                while len(_FIRST_STATES) > _FIRST_STATES_KEPT:
+                    _FIRST_STATES.pop(next(iter(_FIRST_STATES)))
+        else:
+            bits = np.random.PCG64(_READY)  # its state is set at once
             bits.state = state
         passed = self._passed.get(name, 0)
         if passed:

@@ -136,3 +136,38 @@ def test_a_preview_trial_plays_the_fork_s_game_and_leaves_the_world_alone(turn):
         played.append((digest(trial), causes))
     assert played[0] == played[1]
     assert digest(world) == before
+
+
+def test_a_stream_started_from_its_kept_first_state_is_the_stream_seeded_afresh():
+    """The first states kept per (seed, name) (game.streams._FIRST_STATES) start each stream
+    where seeding it from its name does, in a game and in a copy."""
+    from game import streams as streams_module
+
+    streams_module._FIRST_STATES.clear()
+    afresh = Streams(9)
+    values = [afresh(name).random() for name in ("demand", "event:x")]
+    assert set(streams_module._FIRST_STATES) == {(9, "demand"), (9, "event:x")}
+    kept = Streams(9)
+    assert [kept(name).random() for name in ("demand", "event:x")] == values
+    assert kept.states() == afresh.states()
+    sequence = np.random.SeedSequence(9, spawn_key=(streams_module.source_key("demand"),))
+    seeded = np.random.Generator(np.random.PCG64(sequence))
+    assert seeded.random() == values[0]
+
+
+# ------------------------------------------------------------------ the cause log's words
+def test_an_enacted_action_s_words_are_describe_action_s():
+    """The remembered words of an enacted Action (governance.described) are what describe_action
+    writes, in each language, for every Action a game enacts, its second time too."""
+    from game.describe import describe_action
+    from game.governance import described
+
+    world = World(load_scenario("baseline"), 4, controllers={"KOR": make_controller("KOR", "random")}, tables=False)
+    while not world.finished:
+        world.step()
+    actions = [(e["country"], e["action"]) for e in world.governance.log if e.get("action") and not e["refused"]]
+    assert len(actions) > 40
+    for country_id, fields in actions * 2:
+        currency = world.countries[country_id].currency
+        assert described(world, fields, currency) == {lang: describe_action(fields, lang, world, currency)
+                                                      for lang in ("en", "ko")}
