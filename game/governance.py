@@ -41,6 +41,29 @@ def genuine(action) -> tuple[Action, Reason | None]:
     return rebuilt, None
 
 
+# The words of an enacted Action in each language (its cause-log entry), by (scenario object,
+# currency, the Action's fields): `describe_action` reads only those, the strings files and the
+# names of the scenario's firms and countries, which nothing changes once a world is built. A
+# game's default programmes and the strategies of a tournament enact the same Actions again and
+# again. An entry holds its scenario, so its id is not reused while the entry lasts; the last
+# _DESCRIBED_KEPT are kept.
+_DESCRIBED: dict[tuple[int, str, str], tuple[object, dict[str, str]]] = {}
+_DESCRIBED_KEPT = 4096
+
+
+def described(world, fields: dict, currency: str) -> dict[str, str]:
+    """`describe_action(fields, lang, world, currency)` for every language, worked out once per
+    scenario, currency and fields (the texts are str: a cause log shares them as it would copies)."""
+    key = (id(world.scenario), currency, repr(fields))
+    entry = _DESCRIBED.get(key)
+    if entry is None or entry[0] is not world.scenario:
+        entry = _DESCRIBED[key] = (world.scenario, {lang: describe_action(fields, lang, world, currency)
+                                                    for lang in LANGUAGES})
+        while len(_DESCRIBED) > _DESCRIBED_KEPT:
+            _DESCRIBED.pop(next(iter(_DESCRIBED)))
+    return entry[1]
+
+
 @dataclass(frozen=True)
 class Question:
     """An event's question the quarter is paused at: its chooser answers later (a person at a
@@ -253,7 +276,7 @@ class Governance:
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
         fields = action.model_dump()
-        words = {lang: describe_action(fields, lang, world, country.currency) for lang in LANGUAGES}
+        words = described(world, fields, country.currency)
         world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
                    kind_ko=tr(f"lever.{action.kind}", "ko"), detail=words["en"], detail_ko=words["ko"])
 
