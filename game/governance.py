@@ -9,6 +9,7 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,27 +42,46 @@ def genuine(action) -> tuple[Action, Reason | None]:
     return rebuilt, None
 
 
-# The words of an enacted Action in each language (its cause-log entry), by (scenario object,
-# currency, the Action's fields): `describe_action` reads only those, the strings files and the
-# names of the scenario's firms and countries, which nothing changes once a world is built. A
-# game's default programmes and the strategies of a tournament enact the same Actions again and
-# again. An entry holds its scenario, so its id is not reused while the entry lasts; the last
-# _DESCRIBED_KEPT are kept.
-_DESCRIBED: dict[tuple[int, str, str], tuple[object, dict[str, str]]] = {}
-_DESCRIBED_KEPT = 4096
+class _Words:
+    """Texts in every language worked out once per (scenario object, what they say): the words of
+    an enacted Action (`describe_action` of its fields and currency) and of an event's or an
+    answer's effects (`World.render` of their notes) read nothing else but the strings files and
+    the names of the scenario's firms and countries, which nothing changes once a world is built.
+    A game's default programmes enact the same Actions again and again, and the games of a
+    tournament on one scenario enact and fire alike. An entry holds its scenario, so its id is not
+    reused while the entry lasts; the last `kept` are kept. The texts are str: a cause log shares
+    them as it would copies."""
+
+    def __init__(self, kept: int) -> None:
+        self._entries: dict[tuple, tuple[object, dict[str, str]]] = {}
+        self._kept = kept
+
+    def of(self, world, what: tuple, make: Callable[[], dict[str, str]]) -> dict[str, str]:
+        key = (id(world.scenario), what)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not world.scenario:
+            entry = self._entries[key] = (world.scenario, make())
+            while len(self._entries) > self._kept:
+                self._entries.pop(next(iter(self._entries)))
+        return entry[1]
+
+
+_WORDS = _Words(kept=4096)
 
 
 def described(world, fields: dict, currency: str) -> dict[str, str]:
-    """`describe_action(fields, lang, world, currency)` for every language, worked out once per
-    scenario, currency and fields (the texts are str: a cause log shares them as it would copies)."""
-    key = (id(world.scenario), currency, repr(fields))
-    entry = _DESCRIBED.get(key)
-    if entry is None or entry[0] is not world.scenario:
-        entry = _DESCRIBED[key] = (world.scenario, {lang: describe_action(fields, lang, world, currency)
-                                                    for lang in LANGUAGES})
-        while len(_DESCRIBED) > _DESCRIBED_KEPT:
-            _DESCRIBED.pop(next(iter(_DESCRIBED)))
-    return entry[1]
+    """`describe_action(fields, lang, world, currency)` in every language (an enacted Action's
+    cause-log words), worked out once per scenario, currency and fields (`_Words`)."""
+    return _WORDS.of(world, ("action", currency, repr(fields)),
+                     lambda: {lang: describe_action(fields, lang, world, currency) for lang in LANGUAGES})
+
+
+def effects_described(world, notes: list[tuple[str, dict]]) -> dict[str, str]:
+    """The notes of effects just applied (`events.apply_effect`'s), rendered and joined in every
+    language (an event's or an answer's cause-log detail), once per scenario and notes (`_Words`)."""
+    return _WORDS.of(world, ("effects", repr(notes)),
+                     lambda: {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
+                              for lang in ("en", "ko")})
 
 
 @dataclass(frozen=True)
@@ -361,8 +381,7 @@ class Governance:
             return False
         self.fired.add(event.id)
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
-        detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
-                  for lang in ("en", "ko")}
+        detail = effects_described(world, notes)
         world.note("event", event.chooser or "", "cause.event" if notes else "cause.event_plain",
                    title=event.title_en, title_ko=event.title_ko, detail=detail["en"], detail_ko=detail["ko"],
                    event=event.id)
@@ -432,7 +451,7 @@ class Governance:
         if not choice.effects:
             return
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in choice.effects]
-        detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes) for lang in ("en", "ko")}
+        detail = effects_described(world, notes)
         world.note("action", event.chooser or "", "cause.choice_effect", title=event.title_en, title_ko=event.title_ko,
                    choice=choice.label_en, choice_ko=choice.label_ko, detail=detail["en"], detail_ko=detail["ko"],
                    event=event.id)

@@ -159,6 +159,25 @@ def test_a_stream_started_from_its_kept_first_state_is_the_stream_seeded_afresh(
 
 
 # ------------------------------------------------------------------ the cause log's words
+def test_an_effect_s_words_are_its_notes_rendered():
+    """The remembered words of effects (governance.effects_described) are their notes rendered
+    and joined, in each language, for every effect of the scenario's events and answers, in two
+    worlds of the scenario (the second reads what the first remembered)."""
+    from game.events import apply_effect
+    from game.governance import effects_described
+
+    scenario = load_scenario("baseline")
+    effects = [e.effects for e in scenario.events] + [c.effects for e in scenario.events for c in e.choices]
+    assert sum(map(len, effects)) > 10
+    for seed in (0, 1):
+        world = World(scenario, seed, tables=False)
+        world.open_quarter()
+        for group in filter(None, effects):
+            notes = [apply_effect(world, effect, world.now) for effect in group]
+            assert effects_described(world, notes) == {
+                lang: "; ".join(world.render(key, params, lang) for key, params in notes) for lang in ("en", "ko")}
+
+
 def test_an_enacted_action_s_words_are_describe_action_s():
     """The remembered words of an enacted Action (governance.described) are what describe_action
     writes, in each language, for every Action a game enacts, its second time too."""
