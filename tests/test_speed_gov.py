@@ -4,11 +4,12 @@ bit for bit (the random streams, the event pass, the budget checks, the previews
 from __future__ import annotations
 
 import copy
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from agents.controllers import make_controller
+from agents.controllers import Adaptive, Greedy, _preview_choice, make_controller
 from game.actions import (
     BrokerLink,
     CapacitySupport,
@@ -193,3 +194,54 @@ def test_an_enacted_action_s_words_are_describe_action_s():
         currency = world.countries[country_id].currency
         assert described(world, fields, currency) == {lang: describe_action(fields, lang, world, currency)
                                                       for lang in ("en", "ko")}
+
+
+# ------------------------------------------------------------------ answers not previewed
+class _CheckedAdaptive(Adaptive):
+    """Adaptive, checked at every question against previewing every accepted answer (its rule
+    before answers that could not lose were left unpreviewed)."""
+
+    asked: ClassVar[list[int]] = []
+
+    def choose(self, event, obs):
+        answer = super().choose(event, obs)
+        scores = [_preview_choice(obs, choice) if obs.check(list(choice.actions)) is None else -1.0
+                  for choice in event.choices]
+        assert answer == max(range(len(scores)), key=lambda i: (scores[i], -i))
+        self.asked.append(answer)
+        return answer
+
+
+def test_an_answer_taken_unpreviewed_is_the_answer_previews_choose():
+    """Korea's questions in three scenarios, two seeds each: the same answers as previewing
+    every accepted answer."""
+    _CheckedAdaptive.asked.clear()
+    for name in ("baseline", "history_2024", "lesson_export_controls"):
+        scenario = load_scenario(name)
+        for seed in range(2):
+            world = World(scenario, seed, controllers={"KOR": _CheckedAdaptive()}, tables=False)
+            while not world.finished:
+                world.step()
+    assert len(_CheckedAdaptive.asked) >= 5
+
+
+def test_greedy_with_no_move_but_the_empty_one_takes_it_unpreviewed():
+    """A state that can afford none of the conductor's bundles stays put without a preview."""
+
+    class Broke:
+        turn = 0
+
+        def __init__(self):
+            self.previewed = 0
+
+        def check(self, actions):
+            return "over budget"
+
+        def preview(self, actions, quarters=1):
+            self.previewed += 1
+            return 50.0
+
+    obs = Broke()
+    obs.usd_rate, obs.scale, obs.national_buyer, obs.home_industries = 1.0, 1.0, None, []
+    obs.home_firms = {}
+    assert Greedy().decide(obs) == [] and obs.previewed == 0
