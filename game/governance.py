@@ -9,6 +9,7 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -48,22 +49,26 @@ class _Words:
     answer's effects (`World.render` of their notes) read nothing else but the strings files and
     the names of the scenario's firms and countries, which nothing changes once a world is built.
     A game's default programmes enact the same Actions again and again, and the games of a
-    tournament on one scenario enact and fire alike. An entry holds its scenario, so its id is not
-    reused while the entry lasts; the last `kept` are kept. The texts are str: a cause log shares
-    them as it would copies."""
+    tournament on one scenario enact and fire alike. A scenario's texts are dropped when the
+    scenario is collected (a weak reference: they neither pin it nor outlive it), and the last
+    `kept` of each are kept. The texts are str: a cause log shares them as it would copies."""
 
     def __init__(self, kept: int) -> None:
-        self._entries: dict[tuple, tuple[object, dict[str, str]]] = {}
+        self._by_scenario: dict[int, dict[tuple, dict[str, str]]] = {}
         self._kept = kept
 
     def of(self, world, what: tuple, make: Callable[[], dict[str, str]]) -> dict[str, str]:
-        key = (id(world.scenario), what)
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not world.scenario:
-            entry = self._entries[key] = (world.scenario, make())
-            while len(self._entries) > self._kept:
-                self._entries.pop(next(iter(self._entries)))
-        return entry[1]
+        scenario = world.scenario
+        texts = self._by_scenario.get(id(scenario))
+        if texts is None:
+            texts = self._by_scenario[id(scenario)] = {}
+            weakref.finalize(scenario, self._by_scenario.pop, id(scenario), None)
+        words = texts.get(what)
+        if words is None:
+            words = texts[what] = make()
+            while len(texts) > self._kept:
+                texts.pop(next(iter(texts)))
+        return words
 
 
 _WORDS = _Words(kept=4096)

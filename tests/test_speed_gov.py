@@ -179,6 +179,30 @@ def test_an_effect_s_words_are_its_notes_rendered():
                 lang: "; ".join(world.render(key, params, lang) for key, params in notes) for lang in ("en", "ko")}
 
 
+def test_remembered_words_neither_pin_nor_outlive_their_scenario():
+    """A scenario's remembered texts go when the scenario goes (so its id can be reused safely)."""
+    import gc
+    import weakref
+    from types import SimpleNamespace
+
+    from game.governance import _Words
+
+    class Scenario:  # any object a world's scenario may be, weakly referenced
+        pass
+
+    words = _Words(kept=2)
+    world = SimpleNamespace(scenario=Scenario())
+    assert words.of(world, ("a",), lambda: {"en": "A"}) == {"en": "A"}
+    assert words.of(world, ("a",), lambda: {"en": "changed"}) == {"en": "A"}
+    for what in ("b", "c"):
+        words.of(world, (what,), lambda: {"en": "x"})
+    assert words.of(world, ("a",), lambda: {"en": "again"}) == {"en": "again"}  # only the last 2 kept
+    gone = weakref.ref(world.scenario)
+    world.scenario = None
+    gc.collect()
+    assert gone() is None and not words._by_scenario
+
+
 def test_an_enacted_action_s_words_are_describe_action_s():
     """The remembered words of an enacted Action (governance.described) are what describe_action
     writes, in each language, for every Action a game enacts, its second time too."""
