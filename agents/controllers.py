@@ -235,6 +235,8 @@ class Greedy(Controller):
             bundle = [a for a in conductor if isinstance(a, kind)]
             if obs.check(bundle) is None:
                 moves.append(bundle)
+        if len(moves) == 1:  # nothing to compare the empty move with: it is the move, unpreviewed
+            return moves[0]
         scored = [(obs.preview(move, self.horizon), -i, move) for i, move in enumerate(moves)]
         return max(scored, key=lambda t: (t[0], t[1]))[2]
 
@@ -257,7 +259,8 @@ class Adaptive(Controller):
       (the project would slip: Producer.pay_building);
     - the market: once a year it aligns with the side whose designers sell most accelerators (and
       so buy most HBM and leading-edge wafers), or stays balanced when neither does;
-    - events: each choice is previewed two quarters ahead and the best taken.
+    - events: each answer whose Actions would be accepted is previewed two quarters ahead and the
+      best taken (when only one would be, it is taken unpreviewed).
     The service incentive and the convergence programmes, which pay per use, run from turn 1."""
 
     name = "adaptive"
@@ -333,8 +336,15 @@ class Adaptive(Controller):
         return _fit(obs, plan)
 
     def choose(self, event, obs: Observation) -> int:
-        scores = [_preview_choice(obs, choice) if obs.check(list(choice.actions)) is None else -1.0
-                  for choice in event.choices]
+        """The answer whose preview scores best (the first of equals); an answer whose Actions
+        would be refused scores -1, below any index (game.score: 0 to 100). So when at most one
+        answer would be accepted, it is the answer (the first when none is) whatever its preview
+        says, and it is not previewed: most questions offer one affordable answer."""
+        accepted = [obs.check(list(choice.actions)) is None for choice in event.choices]
+        if sum(accepted) <= 1:
+            return accepted.index(True) if any(accepted) else 0
+        scores = [_preview_choice(obs, choice) if ok else -1.0 for choice, ok in zip(event.choices, accepted,
+                                                                                    strict=True)]
         return max(range(len(scores)), key=lambda i: (scores[i], -i))
 
 

@@ -44,6 +44,14 @@ def key_problem(world, key: str) -> str | None:
     return None if key in world.current_columns else f"unknown indicator '{key}'"
 
 
+def may_fire(world, event) -> bool:
+    """Whether `event` may fire this quarter, its draw aside: its window is open and its
+    conditions hold."""
+    if world.now < world.quarter_of(event.start) or (event.end and world.now > world.quarter_of(event.end)):
+        return False
+    return all(holds(world, c) for c in event.conditions)
+
+
 def holds(world, condition) -> bool:
     value = state_value(world, condition.key)
     target = condition.value

@@ -9,6 +9,8 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 from __future__ import annotations
 
 import operator
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +41,52 @@ def genuine(action) -> tuple[Action, Reason | None]:
     except Exception as exc:  # a hostile object may fail to dump in any way
         return action, Reason("refuse.invalid_action", problem=type(exc).__name__)
     return rebuilt, None
+
+
+class _Words:
+    """Texts in every language worked out once per (scenario object, what they say): the words of
+    an enacted Action (`describe_action` of its fields and currency) and of an event's or an
+    answer's effects (`World.render` of their notes) read nothing else but the strings files and
+    the names of the scenario's firms and countries, which nothing changes once a world is built.
+    A game's default programmes enact the same Actions again and again, and the games of a
+    tournament on one scenario enact and fire alike. A scenario's texts are dropped when the
+    scenario is collected (a weak reference: they neither pin it nor outlive it), and the last
+    `kept` of each are kept. The texts are str: a cause log shares them as it would copies."""
+
+    def __init__(self, kept: int) -> None:
+        self._by_scenario: dict[int, dict[tuple, dict[str, str]]] = {}
+        self._kept = kept
+
+    def of(self, world, what: tuple, make: Callable[[], dict[str, str]]) -> dict[str, str]:
+        scenario = world.scenario
+        texts = self._by_scenario.get(id(scenario))
+        if texts is None:
+            texts = self._by_scenario[id(scenario)] = {}
+            weakref.finalize(scenario, self._by_scenario.pop, id(scenario), None)
+        words = texts.get(what)
+        if words is None:
+            words = texts[what] = make()
+            while len(texts) > self._kept:
+                texts.pop(next(iter(texts)))
+        return words
+
+
+_WORDS = _Words(kept=4096)
+
+
+def described(world, fields: dict, currency: str) -> dict[str, str]:
+    """`describe_action(fields, lang, world, currency)` in every language (an enacted Action's
+    cause-log words), worked out once per scenario, currency and fields (`_Words`)."""
+    return _WORDS.of(world, ("action", currency, repr(fields)),
+                     lambda: {lang: describe_action(fields, lang, world, currency) for lang in LANGUAGES})
+
+
+def effects_described(world, notes: list[tuple[str, dict]]) -> dict[str, str]:
+    """The notes of effects just applied (`events.apply_effect`'s), rendered and joined in every
+    language (an event's or an answer's cause-log detail), once per scenario and notes (`_Words`)."""
+    return _WORDS.of(world, ("effects", repr(notes)),
+                     lambda: {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
+                              for lang in ("en", "ko")})
 
 
 @dataclass(frozen=True)
@@ -253,7 +301,7 @@ class Governance:
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
         fields = action.model_dump()
-        words = {lang: describe_action(fields, lang, world, country.currency) for lang in LANGUAGES}
+        words = described(world, fields, country.currency)
         world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
                    kind_ko=tr(f"lever.{action.kind}", "ko"), detail=words["en"], detail_ko=words["ko"])
 
@@ -319,27 +367,26 @@ class Governance:
         return True
 
     def _fires(self, event, forced: list[str]) -> bool:
-        """Draw the event's number for this quarter and fire it if it fires (its effects applied
-        and noted); whether it fired."""
+        """Take the event's number for this quarter and fire it if it fires (its effects applied
+        and noted); whether it fired. An event that cannot fire (fired already, its window shut,
+        a condition false) or need not draw (a teacher's) passes its number over (the seed's
+        draws stay put): its stream is built only once the event draws (game.streams)."""
         world = self.world
-        draw = world.streams(f"event:{event.id}").random()
+        stream = f"event:{event.id}"
         if event.id in self.fired:
+            world.streams.pass_over(stream)
             return False
-        if event.id in forced:  # the teacher's: no window, condition or draw (the seed's draws stay put)
+        if event.id in forced:  # the teacher's: no window, condition or draw
+            world.streams.pass_over(stream)
             world.note("event", "", "cause.teacher_event", title=event.title_en, title_ko=event.title_ko)
-        else:
-            start = world.quarter_of(event.start)
-            end = world.quarter_of(event.end) if event.end else None
-            if world.now < start or (end is not None and world.now > end):
-                return False
-            if not all(event_rules.holds(world, c) for c in event.conditions):
-                return False
-            if draw >= event_rules.probability(world, event):
-                return False
+        elif not event_rules.may_fire(world, event):
+            world.streams.pass_over(stream)
+            return False
+        elif world.streams(stream).random() >= event_rules.probability(world, event):
+            return False
         self.fired.add(event.id)
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
-        detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes)
-                  for lang in ("en", "ko")}
+        detail = effects_described(world, notes)
         world.note("event", event.chooser or "", "cause.event" if notes else "cause.event_plain",
                    title=event.title_en, title_ko=event.title_ko, detail=detail["en"], detail_ko=detail["ko"],
                    event=event.id)
@@ -409,7 +456,7 @@ class Governance:
         if not choice.effects:
             return
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in choice.effects]
-        detail = {lang: "; ".join(world.render(key, params, lang) for key, params in notes) for lang in ("en", "ko")}
+        detail = effects_described(world, notes)
         world.note("action", event.chooser or "", "cause.choice_effect", title=event.title_en, title_ko=event.title_ko,
                    choice=choice.label_en, choice_ko=choice.label_ko, detail=detail["en"], detail_ko=detail["ko"],
                    event=event.id)
@@ -486,7 +533,19 @@ class Governance:
                 if e["turn"] == turn and e["country"] == country_id and e.get("refused")]
 
     def check_bundle(self, country_id: str, actions: list) -> str | None:
-        """Why this bundle would be refused, without submitting it."""
+        """Why this bundle would be refused, without submitting it.
+
+        A bundle of one Action (most checks: a strategy tries its Actions one by one) is refused
+        exactly when the Action is (`_refusal`), so the bundle's budget is not projected again:
+        an Action's own check already refused a one-off cost beyond what is left and a programme
+        that raises the cost beyond the budget, which is all the bundle's test looks at; an empty
+        bundle is never refused (tests/test_speed_gov.py checks both against the full test)."""
+        if type(actions) in (list, tuple) and len(actions) <= 1:
+            return self._refusal(country_id, actions[0]) if actions else None
+        return self._bundle_refusal(country_id, actions)
+
+    def _bundle_refusal(self, country_id: str, actions: list) -> str | None:
+        """`check_bundle`'s test of any bundle: each Action's own, then the bundle's budget."""
         for action in actions:
             reason = self._refusal(country_id, action)
             if reason:

@@ -928,14 +928,34 @@ class World(Model):
         share(memo, self.source_scenario, self.scenario, self.difficulty)
         return copy_instance(self, memo)
 
+    def _trial(self) -> World:
+        """The copy `preview` plays on and drops once it has read a score: `fork`'s copy with no
+        controllers and no DataCollector rows (only its score is read; the game is the same),
+        which shares what playing on only appends to, never changes nor reads, where `fork`
+        copies it (at mid-term, two thirds of a fork's time): the cause log's entries and the
+        lists of closed quarters (a quarter notes only into its own list; the trial gets a copy of
+        the open quarter's), the Action log's entries (the trial gets its own list), the Actions
+        waiting out their lag (frozen models) and the tables (it collects none). The trial is
+        nobody else's to read or change, so what it shares is never changed; played on, it is
+        the fork's game (tests/test_speed_gov.py plays both)."""
+        memo: dict[int, object] = {id(entries): entries for entries in self.causes[:-1]}
+        memo.update((id(entry), entry) for entry in self.causes[-1])
+        memo.update((id(entry), entry) for entry in self.governance.log)
+        memo.update((id(action), action) for _, _, action in self.governance.pending)
+        memo[id(self.governance.controllers)] = {}
+        tables = self.__dict__.get("datacollector")
+        if tables is not None:
+            memo[id(tables)] = tables
+        trial = copy.deepcopy(self, memo)
+        trial.tables = False
+        return trial
+
     def preview(self, country: str, actions: list, quarters: int = 1, effects=()) -> float:
         """`country`'s score `quarters` ahead if it takes `actions` now (and nothing else
         changes policy meanwhile), on a copy of the world: the world itself is untouched. Only
         valid mid-turn, from a controller's decision. `effects`: an event answer's own
         consequences (Choice.effects), applied to the copy first, as answering applies them."""
-        trial = self.fork()
-        trial.tables = False  # only its score is read: no DataCollector rows (the game is the same)
-        trial.governance.controllers = {}
+        trial = self._trial()
         for effect in effects:
             event_rules.apply_effect(trial, effect, trial.now)
         trial.governance.submit(country, list(actions), source="preview")
