@@ -32,7 +32,9 @@ def test_every_country_has_a_board_with_a_verdict(capsys):
         assert f"| {country} | " in text
     assert "| ROW | (none) |" in text and "no programme" in text, "the rest of the world has no programme to test"
     assert "## 2. Head to head: 4 KOR x 3 USA x 2 CHN strategies" in text
-    assert "in force" in text, "Taiwan's and the EU's programmes are what every game runs"
+    for country in ("TWN", "EU"):  # programmes every game runs: measured against the world without them
+        row = next(line for line in text.splitlines() if line.startswith(f"| {country} | "))
+        assert "| *" in row and any(f"| {v} |" in row for v in ("beats", "loses", "tie")), row
     assert "Ranking changes with the opponent:" in text
 
 
@@ -51,3 +53,20 @@ def test_an_interaction_is_the_difference_of_paired_differences():
     assert len(lines) == 4 and "a - b: +1.00" in lines[-1] and "interaction +2.00 [+2.00, +2.00]" in lines[-1]
     assert lines[-1].endswith("beyond noise.")
     assert bench.seat_strategy("KOR=team_korea(scale=0.5) | USA=default", "KOR") == "team_korea(scale=0.5)"
+
+
+def test_the_world_without_a_programme_differs_only_in_that_programme(tmp_path):
+    """Taiwan's credit and the EU's AI factories are what every game runs; the world they are
+    measured against has no standing credit and no national centre buying, and nothing else changed."""
+    from game.scenario import load_scenario
+
+    base = load_scenario("baseline")
+    for code in ("TWN", "EU"):
+        without = load_scenario(str(bench.withdrawn(base, code, tmp_path)))
+        country = next(c for c in without.countries if c.id == code)
+        assert country.capex_support == 0 and country.capex_support_cap == 0
+        centres = [b for b in without.buyers if b.country == code and b.national]
+        assert all(b.budget == 0 for b in centres) and len(centres) == (code == "EU")
+        changed = {c.id for c, o in zip(without.countries, base.countries, strict=True) if c != o}
+        changed |= {b.name for b, o in zip(without.buyers, base.buyers, strict=True) if b != o}
+        assert changed == {code}, changed
