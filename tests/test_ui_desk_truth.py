@@ -74,3 +74,21 @@ def test_over_budget_the_desk_says_by_how_much_not_a_negative_budget_left(app):
     assert desk.cost > app.session.world.countries["KOR"].budget_per_quarter
     text = desk.budget_label.text
     assert text.startswith("Over budget by ") and "-" not in text, text
+
+
+def test_a_refresh_renders_a_text_box_only_when_its_text_changes(app):
+    """pygame_gui's text box parses and renders its HTML again even for the same text (~5 ms a box):
+    the desk refreshes at every step of a dragged slider, and its boxes keep their text most steps."""
+    desk = app.desk
+    rendered = []
+    for box in (desk.reason_label, desk.advice_box, desk.scheduled_box):
+        real = box.set_text
+        box.set_text = lambda text, *a, real=real, box=box, **k: (rendered.append(box), real(text, *a, **k))[1]
+    desk.refresh()
+    assert rendered == [], "nothing changed: nothing rendered again"
+    desk.set_value("chip_incentive", 20)
+    desk.refresh()
+    assert rendered == [desk.reason_label] and "1" in desk.reason_text, "a change staged: its line, once"
+    desk.set_value("chip_incentive", 25)
+    desk.refresh()
+    assert rendered == [desk.reason_label], "still one change staged: the same line, not rendered again"

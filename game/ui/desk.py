@@ -31,6 +31,15 @@ from game.text import quarter_name, tr
 from game.ui.fonts import Fonts
 
 
+def set_html(box: UITextBox, text: str) -> None:
+    """Show `text` in `box` if it is not what the box shows already. pygame_gui's UITextBox.set_text
+    parses and renders its HTML again even for the same text (~5 ms a box on a slow machine), and
+    the desk's refresh sets two boxes at every step of a dragged slider, most steps to the text
+    they hold (a UILabel skips an unchanged text by itself)."""
+    if box.html_text != text:
+        box.set_text(text)
+
+
 class Desk:
     """Widgets inside `rect`; `values` holds the slider and toggle settings (rates in whole
     percent, money in billion won), `base` the settings the model already has."""
@@ -163,7 +172,7 @@ class Desk:
             body = html.escape(tr("ui.desk.no_advice", self.lang))
         else:
             body = "<br><br>".join(f"<a href='{a.lever}'>{html.escape(a.text(self.lang))}</a>" for a in items)
-        self.advice_box.set_text(f"{head}<br>{body}")
+        set_html(self.advice_box, f"{head}<br>{body}")
         self.show_scheduled()
 
     def show_scheduled(self) -> None:
@@ -174,7 +183,7 @@ class Desk:
         body = "<br>".join(html.escape(tr("ui.desk.scheduled_item", lang).format(date=quarter_name(q, lang),
                                                                                 action=text))
                            for q, text in self.scheduled) or html.escape(tr("ui.desk.nothing_scheduled", lang))
-        self.scheduled_box.set_text(f"{head}<br>{body}")
+        set_html(self.scheduled_box, f"{head}<br>{body}")
 
     def row_keys(self) -> list[tuple[str, ...]]:
         """The desk's rows by section (a note, a slider, a button): when they change (the centre
@@ -268,7 +277,7 @@ class Desk:
         self.cost_label.set_text(self.cost_text)
         if self.plan_label is not None:
             self.plan_text = procurement_status(self.session, self.settings, self.values, lang)
-            self.plan_label.set_text(f'<font color="#B8C4D0">{html.escape(self.plan_text)}</font>')
+            set_html(self.plan_label, f'<font color="#B8C4D0">{html.escape(self.plan_text)}</font>')
         if cost > budget:  # "over budget by 79.1B KRW", not "budget left: -79.1B KRW"
             self.budget_label.set_text(tr("ui.desk.over_budget", lang).format(
                 over=money(cost - budget, lang, currency), budget=money(budget, lang, currency)))
@@ -283,7 +292,7 @@ class Desk:
             text = tr("ui.desk.no_change", lang)
         self.reason_text = text
         colour = "#FF8A65" if reason else "#8FD694"
-        self.reason_label.set_text(f'<font color="{colour}">{html.escape(text)}</font>')
+        set_html(self.reason_label, f'<font color="{colour}">{html.escape(text)}</font>')
         if self.session.finished:
             self.end_button.disable()
 
