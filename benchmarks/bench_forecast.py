@@ -3,7 +3,7 @@ forecasts run (a script that prints, not a test; SDL's dummy driver, software re
 
     python benchmarks/bench_forecast.py [--runs N] [--frames N]
 
-1. Latency of `ForecastScheduler` (game/forecast.py: one forked child per run) from `submit` to
+1. Latency of `ForecastScheduler` (game/forecast.py: a worker per run, forked by the turn's server) from `submit` to
    the `poll` that returns the result, at turn 0 (20 quarters to play) and turn 10 (10 quarters):
    median and 95th percentile of the wall time, of the child's CPU time (rusage), and the CPU
    time of the same forecast played in this process on `World.fork()` (what a thread or a

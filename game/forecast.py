@@ -12,10 +12,12 @@ every remaining turn without a change would get (tested).
 
 Where the run happens: re-playing the rest of a term costs tens of milliseconds, too long for a
 frame, and a game in progress cannot be pickled to a worker (Mesa's DataCollector holds lambdas),
-so `ForecastScheduler` runs each forecast in a child process made with `os.fork()`: the child sees
-the parent's world as it was at the fork (copy-on-write memory: no copy is made up front), plays
-it on, writes the result to a pipe and exits. The desktop's frames run on in the parent while the
-child uses the other core. A burst of slider events is coalesced as SDEverywhere's scheduler does
+so `ForecastScheduler` runs each forecast in a forked process: the window forks one server a turn
+(game.child.fork_server), which forks a worker per forecast; the worker sees the world as it was
+at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result to
+the server's answer pipe and exits. The desktop's frames run on in the parent while the workers
+use the other core, and the window pays a fork's cost (page tables, and the copying of every page
+it writes while a child shares it) once a turn, not once per slider step. A burst of slider events is coalesced as SDEverywhere's scheduler does
 it for En-ROADS: at most one run in progress and one queued, the latest settings replacing the
 queued ones. Where `os.fork` is not safe (macOS: see game/child.py) or does not exist (Windows) the
 scheduler runs each forecast in `poll`, on `World.fork()`.
@@ -25,10 +27,10 @@ No pygame here: the desktop desk draws the lines, and the classroom could serve 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pickle
+import resource
 import select
 import time
 from collections import OrderedDict
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 
 from agents.controllers import Controller, LaissezFaire
 from game.actions import Action
-from game.child import FORK_SAFE, fork_child, write_all
+from game.child import FORK_SAFE, fork_server, frame, split_frame, stop_server, write_all
 from game.score import country_breakdown
 
 CACHE_SIZE = 64  # forecasts kept per turn (a slider dragged back to a setting already forecast)
@@ -163,6 +165,9 @@ class ForecastScheduler:
         self.latency: list[tuple[float, float]] = []  # (wall seconds submit -> result, child CPU seconds)
         self.errors: list[str] = []
         self.runs = 0  # forecasts started (tests: a burst of submits starts few)
+        self.servers = 0  # server children forked (one a turn: game.child.fork_server)
+        self._server: tuple[int, int, int] | None = None  # (pid, request fd, answer fd) for this turn
+        self._answers = b""  # what the server has written that is not yet a whole answer
         self._seen: tuple[int, int] | None = None
         self._in_force_asked = False  # the run for the programmes in force was started this turn
 
@@ -238,15 +243,11 @@ class ForecastScheduler:
         return self.current() or result
 
     def close(self) -> None:
-        """Stop a run in progress (the game is left or replaced)."""
-        run, self.running, self.queued, self.extra = self.running, None, None, None
-        if run is not None:
-            with contextlib.suppress(OSError):
-                os.kill(run.pid, 9)
-            with contextlib.suppress(OSError):
-                os.close(run.fd)
-            with contextlib.suppress(ChildProcessError, OSError):
-                os.waitpid(run.pid, 0)
+        """Stop a run in progress and this turn's server (a new turn, or the game is left or replaced)."""
+        self.running, self.queued, self.extra = None, None, None
+        if self._server is not None:
+            stop_server(*self._server)
+            self._server, self._answers = None, b""
 
     # ------------------------------------------------------------------ the runs
     def _check_world(self) -> None:
@@ -297,39 +298,61 @@ class ForecastScheduler:
         return result
 
     def _fork(self, key, actions, submitted, baseline, background: bool = False) -> None:
-        def work(write: int) -> None:  # in the child: play on, answer
+        """Ask this turn's server (forked on the turn's first run: the world as it stands between
+        quarters, which no forecast changes) for the run; it forks a worker for it."""
+        request = frame(pickle.dumps((actions, baseline)))
+        for _ in range(2):  # a server that has died since its last run is replaced once
+            if self._server is None:
+                self._server = fork_server(self._answer)
+                self.servers += 1
+            pid, requests, answers = self._server
             try:
-                data = pickle.dumps(("ok", self._payload(actions, baseline)))
-            except BaseException as exc:  # reported to the parent, which shows no forecast
-                data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
-            write_all(write, data)
-
-        pid, read = fork_child(work)
+                write_all(requests, request)
+                break
+            except OSError:
+                stop_server(*self._server)
+                self._server, self._answers = None, b""
+        else:
+            self.errors.append("the forecast's server did not take the request")
+            return
         self.runs += 1
-        self.running = _Run(pid=pid, fd=read, key=key, turn=self.world_of().turn, submitted=submitted,
+        self.running = _Run(pid=pid, fd=answers, key=key, turn=self.world_of().turn, submitted=submitted,
                             background=background)
 
+    def _answer(self, request: bytes) -> bytes:
+        """In the server's worker: play the run on its copy-on-write world, and say what it cost."""
+        try:
+            actions, baseline = pickle.loads(request)  # our own bytes, from the window's process
+            status, payload = "ok", self._payload(actions, baseline)
+        except BaseException as exc:  # reported to the window, which shows no forecast
+            status, payload = "error", f"{type(exc).__name__}: {exc}"
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # the worker's own, from its fork
+        return pickle.dumps((status, payload, usage.ru_utime + usage.ru_stime))
+
     def _collect(self, run: _Run) -> bool:
-        """Read what the child has written; True once it has finished."""
+        """Read what the server has written; True once the run's answer is whole (or the server
+        has ended without one: the run then fails and the next run starts a new server)."""
         while True:
+            whole = split_frame(self._answers)
+            if whole is not None:
+                answer, self._answers = whole
+                run.chunks.append(answer)
+                return True
             try:
                 chunk = os.read(run.fd, 1 << 16)
             except BlockingIOError:
                 return False
             if not chunk:
+                stop_server(*self._server)
+                self._server, self._answers = None, b""
                 return True
-            run.chunks.append(chunk)
+            self._answers += chunk
 
     def _finish(self, run: _Run) -> Forecast | None:
-        os.close(run.fd)
-        cpu = 0.0
-        with contextlib.suppress(ChildProcessError, OSError):
-            _, _, usage = os.wait4(run.pid, 0)
-            cpu = usage.ru_utime + usage.ru_stime
         try:
-            status, payload = pickle.loads(b"".join(run.chunks))  # our own child's bytes, never a file's
+            status, payload, cpu = pickle.loads(run.chunks[0])  # our own worker's bytes, never a file's
         except Exception as exc:
-            status, payload = "error", f"no answer from the forecast ({type(exc).__name__})"
+            status, payload, cpu = "error", f"no answer from the forecast ({type(exc).__name__})", 0.0
         if status != "ok":
             self.errors.append(str(payload))
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from game.actions import Convergence, Procurement, RDGrant
+from game.child import FORK_SAFE
 from game.forecast import ForecastScheduler, forecast, staged_key
 from game.lever_preview import acts_through, lines, preview
 from game.saves import digest
@@ -45,6 +46,42 @@ def test_a_burst_of_submits_runs_one_at_a_time_and_keeps_only_the_latest():
         assert not scheduler.errors
     finally:
         scheduler.close()
+
+
+@pytest.mark.skipif(not FORK_SAFE, reason="forecasts run in forked children only on Linux")
+def test_the_window_forks_once_a_turn_and_the_turns_server_forks_each_run(monkeypatch):
+    """A fork costs the window ~6 ms and the copying of every page it writes while the child
+    shares it (frames of ~25 ms during a drag): the window forks one server a turn, which forks
+    each run's worker itself. A new turn ends the old server; a server that dies is replaced."""
+    import os
+
+    session = session_at(12)
+    forks = []
+    real = os.fork
+    monkeypatch.setattr(os, "fork", lambda: (forks.append(os.getpid()), real())[1])
+    window = os.getpid()
+    scheduler = ForecastScheduler(lambda: session.world, "KOR")
+    try:
+        results = []
+        for bundle in grants(4):
+            scheduler.submit(bundle)
+            results.append(scheduler.wait())
+        assert all(r is not None for r in results) and not scheduler.errors
+        assert scheduler.runs == 5 and forks.count(window) == 1 == scheduler.servers, "one fork of the window"
+        old = scheduler._server[0]
+        session.end_turn([])
+        scheduler.submit(grants(1)[0])
+        assert scheduler.wait() is not None and scheduler.servers == 2
+        with pytest.raises(ProcessLookupError):
+            os.kill(old, 0)  # the last turn's server is gone (and reaped)
+        os.kill(scheduler._server[0], 9)  # a server that dies: its run fails or goes to a new server
+        scheduler.submit(grants(2)[1])
+        scheduler.wait()
+        scheduler.submit(grants(3)[2])
+        assert scheduler.wait() is not None and scheduler.servers == 3
+    finally:
+        scheduler.close()
+    assert scheduler._server is None
 
 
 def test_the_same_settings_give_the_same_forecast_and_the_world_is_untouched():
