@@ -17,9 +17,9 @@ so `ForecastScheduler` runs each forecast in a forked process: the window forks 
 at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result to
 the server's answer pipe and exits. The desktop's frames run on in the parent while the workers
 use the other core, and the window pays a fork's cost (page tables, and the copying of every page
-it writes while a child shares it) once a turn, not once per slider step. A burst of slider events is coalesced as SDEverywhere's scheduler does
-it for En-ROADS: at most one run in progress and one queued, the latest settings replacing the
-queued ones. Where `os.fork` is not safe (macOS: see game/child.py) or does not exist (Windows) the
+it writes while a child shares it) once a turn, not once per slider step. A burst of slider
+events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at most one run in progress
+and one queued, the latest settings replacing the queued ones. Where `os.fork` is not safe (macOS: see game/child.py) or does not exist (Windows) the
 scheduler runs each forecast in `poll`, on `World.fork()`.
 
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
