@@ -19,8 +19,9 @@ the server's answer pipe and exits. The desktop's frames run on in the parent wh
 use the other core, and the window pays a fork's cost (page tables, and the copying of every page
 it writes while a child shares it) once a turn, not once per slider step. A burst of slider
 events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at most one run in progress
-and one queued, the latest settings replacing the queued ones. Where `os.fork` is not safe (macOS: see game/child.py) or does not exist (Windows) the
-scheduler runs each forecast in `poll`, on `World.fork()`.
+and one queued, the latest settings replacing the queued ones. Where `os.fork` is not safe
+(macOS: see game/child.py) or does not exist (Windows) the scheduler runs each forecast in
+`poll`, on `World.fork()`.
 
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
 """
