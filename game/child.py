@@ -26,12 +26,10 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def fork_child(work: Callable[[int], None]) -> tuple[int, int]:
-    """Run `work(write_fd)` in a child; return (its pid, the non-blocking read end of its pipe).
-    The child runs niced (the window's frames come first on a busy machine) with the collector
-    frozen (collecting would touch, and so copy, the parent's pages), and exits 70 if `work`
-    raises: `work` reports its own failures on the pipe."""
-    read, write = os.pipe()
+def _fork_running(child: Callable[[], None]) -> int:
+    """Fork; in the child run `child()` niced (the window's frames come first on a busy machine)
+    with the collector frozen (collecting would touch, and so copy, the parent's pages), then
+    leave with os._exit (70 if it raised). Returns the child's pid, in the parent."""
     for stream in (sys.stdout, sys.stderr):  # or the child would print buffered text again
         with contextlib.suppress(Exception):
             stream.flush()
@@ -39,14 +37,26 @@ def fork_child(work: Callable[[int], None]) -> tuple[int, int]:
     if pid == 0:
         code = 0
         try:
-            os.close(read)
             os.nice(5)
             gc.freeze()
-            work(write)
+            child()
         except BaseException:
             code = 70
         finally:
             os._exit(code)
+    return pid
+
+
+def fork_child(work: Callable[[int], None]) -> tuple[int, int]:
+    """Run `work(write_fd)` in a child (`_fork_running`); return (its pid, the non-blocking read
+    end of its pipe). `work` reports its own failures on the pipe."""
+    read, write = os.pipe()
+
+    def child() -> None:
+        os.close(read)
+        work(write)
+
+    pid = _fork_running(child)
     os.close(write)
     os.set_blocking(read, False)
     return pid, read
@@ -99,23 +109,14 @@ def fork_server(answer: Callable[[bytes], bytes]) -> tuple[int, int, int]:
     and ends when the request pipe is closed."""
     requests_read, requests_write = os.pipe()
     answers_read, answers_write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            os.setpgid(0, 0)
-            os.close(requests_write)
-            os.close(answers_read)
-            os.nice(5)
-            gc.freeze()
-            _serve(answer, requests_read, answers_write)
-        except BaseException:
-            code = 70
-        finally:
-            os._exit(code)
+
+    def child() -> None:
+        os.setpgid(0, 0)
+        os.close(requests_write)
+        os.close(answers_read)
+        _serve(answer, requests_read, answers_write)
+
+    pid = _fork_running(child)
     with contextlib.suppress(OSError):  # (the child does it too: whichever runs first)
         os.setpgid(pid, pid)
     os.close(requests_read)

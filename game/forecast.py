@@ -128,13 +128,11 @@ def play_baseline(baseline_world, code: str) -> tuple[float, ...]:
 
 @dataclass
 class _Run:
-    pid: int
-    fd: int
+    fd: int  # the turn's server's answer pipe
     key: tuple[str, ...]
-    turn: int
     submitted: float  # perf_counter when it was asked for (a queued run: when it was queued)
-    chunks: list[bytes] = field(default_factory=list)
     background: bool = False  # asked for by a preview (`ask`), not the desk's own bundle
+    answer: bytes | None = None  # the worker's pickled answer, once whole (None: the server ended without one)
 
 
 class ForecastScheduler:
@@ -306,7 +304,7 @@ class ForecastScheduler:
             if self._server is None:
                 self._server = fork_server(self._answer)
                 self.servers += 1
-            pid, requests, answers = self._server
+            _, requests, answers = self._server
             try:
                 write_all(requests, request)
                 break
@@ -317,8 +315,7 @@ class ForecastScheduler:
             self.errors.append("the forecast's server did not take the request")
             return
         self.runs += 1
-        self.running = _Run(pid=pid, fd=answers, key=key, turn=self.world_of().turn, submitted=submitted,
-                            background=background)
+        self.running = _Run(fd=answers, key=key, submitted=submitted, background=background)
 
     def _answer(self, request: bytes) -> bytes:
         """In the server's worker: play the run on its copy-on-write world, and say what it cost."""
@@ -336,8 +333,7 @@ class ForecastScheduler:
         while True:
             whole = split_frame(self._answers)
             if whole is not None:
-                answer, self._answers = whole
-                run.chunks.append(answer)
+                run.answer, self._answers = whole
                 return True
             try:
                 chunk = os.read(run.fd, 1 << 16)
@@ -351,8 +347,8 @@ class ForecastScheduler:
 
     def _finish(self, run: _Run) -> Forecast | None:
         try:
-            status, payload, cpu = pickle.loads(run.chunks[0])  # our own worker's bytes, never a file's
-        except Exception as exc:
+            status, payload, cpu = pickle.loads(run.answer)  # our own worker's bytes, never a file's
+        except Exception as exc:  # (None: the server ended without an answer)
             status, payload, cpu = "error", f"no answer from the forecast ({type(exc).__name__})", 0.0
         if status != "ok":
             self.errors.append(str(payload))

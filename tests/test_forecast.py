@@ -48,6 +48,28 @@ def test_a_burst_of_submits_runs_one_at_a_time_and_keeps_only_the_latest():
         scheduler.close()
 
 
+def test_an_answer_is_read_whole_however_the_pipe_cuts_it():
+    """The server's answers come through a pipe in pieces of any size: a frame is taken only once
+    whole, and what follows it is kept for the next one."""
+    import os
+
+    from game.child import frame, read_frame, split_frame
+
+    stream = frame(b"first answer") + frame(b"") + frame(b"x" * 70000)
+    for cut in (1, 7, 8, 9, 20, len(stream) - 1):
+        assert split_frame(stream[:cut]) is None or split_frame(stream[:cut])[0] == b"first answer"
+    assert split_frame(stream[:7]) is None and split_frame(stream[:19]) is None
+    first, rest = split_frame(stream)
+    second, rest = split_frame(rest)
+    third, rest = split_frame(rest)
+    assert (first, second, third, rest) == (b"first answer", b"", b"x" * 70000, b"")
+    read, write = os.pipe()
+    os.write(write, frame(b"whole"))
+    os.close(write)
+    assert read_frame(read) == b"whole" and read_frame(read) is None, "then the end of the pipe"
+    os.close(read)
+
+
 @pytest.mark.skipif(not FORK_SAFE, reason="forecasts run in forked children only on Linux")
 def test_the_window_forks_once_a_turn_and_the_turns_server_forks_each_run(monkeypatch):
     """A fork costs the window ~6 ms and the copying of every page it writes while the child
