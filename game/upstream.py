@@ -72,7 +72,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             capacity = []
             for left, keep, yy in zip(lines, kept, y):  # noqa: B905 (one per maker)
                 open_lines = left - keep
-                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # _max(left, 1.0)
+                least = LINES_LEFT * market._max(left, 1.0)
                 capacity.append((open_lines if open_lines > least else 0.0) * yy)
             found = _hbm_orders(world, generation, wanting, unmet, capacity)
             if found is None:
@@ -92,14 +92,14 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
                     stock = designers[j].hbm_stock
                     stock[generation.name] = stock.get(generation.name, 0.0) + amount
                 short = unmet[j] - amount
-                unmet[j] = short if (short >= 0.0 or short != short) else 0.0  # _max(short, 0.0)
+                unmet[j] = market._max(short, 0.0)
                 received[j] += amount
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             new_lines = []
             for left, out, yy in zip(lines, shipped, y):  # noqa: B905 (one per maker)
                 rest = left - (out / yy if yy > 0 else 0.0)
-                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # _max(left, 1.0)
+                least = LINES_LEFT * market._max(left, 1.0)
                 new_lines.append(rest if rest > least else 0.0)
             lines = new_lines
             if not book.buyer:
