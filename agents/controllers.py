@@ -447,6 +447,9 @@ def _defaults() -> dict[str, Callable[[], Controller]]:
         "EU": StandingProgrammes,
         # Gulf compute buying: the sovereign funds double their planned purchases (cal 4g).
         "GCC": lambda: HomeSupport("default", {}, procurement=2.0),
+        # The IndiaAI Mission's GPU tender (cal 4i) is the scenario's national buyer "IndiaAI
+        # compute", buying its five-year envelope as planned in every game: nothing beyond it.
+        "ROW": StandingProgrammes,
     }
 
 

@@ -51,7 +51,8 @@ def t_interval(values: np.ndarray) -> tuple[float, float, float]:
 
 def real_programme(country: str) -> str | None:
     """Korea's real programme is the seeds' (team_korea); another country's is its `default`, if the
-    game gives it one (the rest of the world has none: its default is to keep what is in force)."""
+    game gives it one (in the baseline every country has one; a scenario's country without one is
+    reported as having no programme)."""
     from agents.controllers import strategy_names
 
     if country == "KOR":
@@ -63,7 +64,7 @@ def in_force_only(country: str) -> bool:
     """Whether the country's real programme is only what the scenario runs in every game (standing
     credits, a national centre's plan: agents.controllers.StandingProgrammes, whose `decide` never
     acts), so that `default` and `laissez_faire` are the same game by construction: Taiwan's
-    credits (cal 4h) and the EU's AI factories (cal 4e)."""
+    credits (cal 4h), the EU's AI factories (cal 4e) and IndiaAI's GPU tender (cal 4i)."""
     from agents.controllers import make_controller
 
     decide = getattr(type(make_controller(country, "default")), "decide", None)
