@@ -144,17 +144,18 @@ def _serve(answer: Callable[[bytes], bytes], requests: int, answers: int, cancel
         read, write = os.pipe()
         worker = os.fork()
         if worker == 0:
-            os.close(read)
+            for fd in (read, answers):  # (a server that dies leaves the window's answer pipe at its end)
+                os.close(fd)
             _answer_and_exit(answer, request, write)
         os.close(write)
         parts, watched = [], [read, cancels]
         while True:
             ready, _, _ = select.select(watched, [], [])
-            if cancels in ready and cancels in watched:
-                said = os.read(cancels, 4096)  # 8-byte numbers, each written whole
-                if not said:  # the window closed it: no more cancels
+            if cancels in ready:
+                words = os.read(cancels, 4096)  # 8-byte numbers, each written whole
+                if not words:  # the window closed it: no more cancels
                     watched = [read]
-                elif served in {int.from_bytes(said[i:i + 8], "little") for i in range(0, len(said), 8)}:
+                elif served in {int.from_bytes(words[i:i + 8], "little") for i in range(0, len(words), 8)}:
                     os.kill(worker, signal.SIGKILL)  # (not waited for yet: its pid is still its own)
             if read in ready:
                 if not (chunk := os.read(read, 1 << 16)):

@@ -29,8 +29,10 @@ hands `prefetch` the bundles it would submit with that lever at each of its othe
 the order worth having them (game.desk_levers.prefetch_order), and the scheduler forecasts them
 one at a time whenever nothing the desk asked for is running or waiting, up to PREFETCH_CAP per
 lever a turn; a drag that reaches one finds it in the cache and the chart shows it that frame.
-Every prefetched forecast is the exact forecast of its bundle, never an interpolation. Where the
-runs are played in `poll` (no fork) there is no prefetch: it would block the frames.
+A prefetch run in progress is ended (game.child.cancel_work) as soon as the desk asks for a run,
+so the desk's own forecast never waits for the rest of one. Every prefetched forecast is the
+exact forecast of its bundle, never an interpolation. Where the runs are played in `poll` (no
+fork) there is no prefetch: it would block the frames.
 
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
 """

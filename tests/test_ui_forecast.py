@@ -95,6 +95,7 @@ def test_the_keyboard_focus_shows_the_preview_of_the_focused_slider(app):
     app.frame()
     app.frame()
     assert app.focus == "desk" and app.lever_panel.key == app.desk.focused == "foundry_subsidy"
+    assert app.forecasts.prefetch_lever == "foundry_subsidy", "the focused slider's settings are prefetched"
     assert tr("ui.preview.estimated", "en") in app.lever_panel.text, "a usage-based programme's cost is an estimate"
 
 
