@@ -14,6 +14,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import select
+import signal
+import struct
 import sys
 from collections.abc import Callable
 
@@ -100,48 +103,101 @@ def split_frame(buffer: bytes) -> tuple[bytes, bytes] | None:
     return (buffer[FRAME_HEADER:end], buffer[end:]) if len(buffer) >= end else None
 
 
-def fork_server(answer: Callable[[bytes], bytes]) -> tuple[int, int, int]:
+def fork_server(answer: Callable[[bytes], bytes]) -> tuple[int, int, int, int]:
     """A child that answers requests: each request frame written to it is answered, one at a
     time, by `answer(request)` run in a worker the child forks for it (so the child's own state,
     the parent's at the fork, is the same for every request), and the answer comes back as a
-    frame. Returns (its pid, the write end of its request pipe, the non-blocking read end of its
-    answer pipe). The child leads its own process group (`stop_server` ends it with its worker)
-    and ends when the request pipe is closed."""
+    frame: exactly one per request, in order (`split_answer`: the worker's CPU seconds, then its
+    answer, empty if the worker was ended by `cancel_work`, or died, before it had written it
+    whole). Returns (its pid, the write end of its request
+    pipe, the non-blocking read end of its answer pipe, the write end of its cancel pipe). The
+    child leads its own process group (`stop_server` ends it with its worker) and ends when the
+    request pipe is closed."""
     requests_read, requests_write = os.pipe()
     answers_read, answers_write = os.pipe()
+    cancels_read, cancels_write = os.pipe()
 
     def child() -> None:
         os.setpgid(0, 0)
-        os.close(requests_write)
-        os.close(answers_read)
-        _serve(answer, requests_read, answers_write)
+        for fd in (requests_write, answers_read, cancels_write):
+            os.close(fd)
+        _serve(answer, requests_read, answers_write, cancels_read)
 
     pid = _fork_running(child)
     with contextlib.suppress(OSError):  # (the child does it too: whichever runs first)
         os.setpgid(pid, pid)
-    os.close(requests_read)
-    os.close(answers_write)
+    for fd in (requests_read, answers_write, cancels_read):
+        os.close(fd)
     os.set_blocking(answers_read, False)
-    return pid, requests_write, answers_read
+    os.set_blocking(cancels_write, False)
+    return pid, requests_write, answers_read, cancels_write
 
 
-def _serve(answer: Callable[[bytes], bytes], requests: int, answers: int) -> None:
+def _serve(answer: Callable[[bytes], bytes], requests: int, answers: int, cancels: int) -> None:
+    """The server's loop. Each request's worker writes its answer to a pipe of its own, which the
+    server reads to the end and relays as one frame once the worker has exited cleanly, so a
+    worker killed in mid-write leaves no half frame in the answer pipe. Meanwhile the server
+    watches its cancel pipe for the number of the request it serves (the first is 1)."""
+    served = 0
     while (request := read_frame(requests)) is not None:
+        served += 1
+        read, write = os.pipe()
         worker = os.fork()
         if worker == 0:
-            try:
-                write_all(answers, frame(answer(request)))
-            finally:
-                os._exit(0)
-        os.waitpid(worker, 0)
+            for fd in (read, answers):  # (a server that dies leaves the window's answer pipe at its end)
+                os.close(fd)
+            _answer_and_exit(answer, request, write)
+        os.close(write)
+        parts, watched = [], [read, cancels]
+        while True:
+            ready, _, _ = select.select(watched, [], [])
+            if cancels in ready:
+                words = os.read(cancels, 4096)  # 8-byte numbers, each written whole
+                if not words:  # the window closed it: no more cancels
+                    watched = [read]
+                elif served in {int.from_bytes(words[i:i + 8], "little") for i in range(0, len(words), 8)}:
+                    os.kill(worker, signal.SIGKILL)  # (not waited for yet: its pid is still its own)
+            if read in ready:
+                if not (chunk := os.read(read, 1 << 16)):
+                    break
+                parts.append(chunk)
+        os.close(read)
+        _, status, usage = os.wait4(worker, 0)
+        said = b"".join(parts) if os.waitstatus_to_exitcode(status) == 0 else b""
+        write_all(answers, frame(struct.pack("<d", usage.ru_utime + usage.ru_stime) + said))
 
 
-def stop_server(pid: int, requests: int, answers: int) -> None:
-    """End a `fork_server` child, the worker it is running, and the pipes."""
+def split_answer(data: bytes) -> tuple[float, bytes]:
+    """A `fork_server` answer frame's bytes: (the CPU seconds its worker used, what it answered;
+    empty if it was ended first), so that the work a cancelled request cost is counted too."""
+    return struct.unpack("<d", data[:8])[0], data[8:]
+
+
+def _answer_and_exit(answer: Callable[[bytes], bytes], request: bytes, write: int) -> None:
+    """In a server's worker: the answer to the server's pipe, then leave (70 if it failed)."""
+    code = 0
+    try:
+        write_all(write, answer(request))
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def cancel_work(cancels: int, number: int) -> None:
+    """Ask a `fork_server` child (its cancel pipe) to end the worker of its `number`th request if
+    that is the one it runs, or as soon as it starts it; its answer frame is then empty, unless
+    the worker had finished first."""
+    with contextlib.suppress(OSError):  # (a server that has ended: its run fails as before)
+        os.write(cancels, number.to_bytes(8, "little"))
+
+
+def stop_server(pid: int, *pipes: int) -> None:
+    """End a `fork_server` child, the worker it is running, and its pipes."""
     for end in (os.killpg, os.kill):
         with contextlib.suppress(OSError):
             end(pid, 9)
-    for fd in (requests, answers):
+    for fd in pipes:
         with contextlib.suppress(OSError):
             os.close(fd)
     with contextlib.suppress(ChildProcessError, OSError):

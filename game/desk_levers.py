@@ -43,6 +43,30 @@ class Lever:
     marks: tuple[int, ...] = ()  # settings off the step grid a slider snaps to (the centre's plan)
 
 
+def slider_settings(lever: Lever) -> list[int]:
+    """Every setting a slider can rest on (`Desk.snap`): its step grid within its range, and its marks."""
+    first = -(-lever.low // lever.step) * lever.step
+    marks = {m for m in lever.marks if lever.low <= m <= lever.high}
+    return sorted(set(range(first, lever.high + 1, lever.step)) | marks)
+
+
+def prefetch_order(lever: Lever, current: float) -> list[int]:
+    """A slider's other settings in the order their forecasts are worth making before the player
+    drags it (issue 16's prefetch): the nearest setting on each side first (an arrow key, a drag's
+    first step), then the whole range coarse to fine, the setting nearest every 10% of it, then
+    every 5%, 2.5% ... (wherever a drag goes, a forecast is near it early), then whatever is left,
+    nearest first, so that every setting is listed once."""
+    settings = slider_settings(lever)
+    order = [s for s in settings if s < current][-1:] + [s for s in settings if s > current][:1]
+    span, divisions = lever.high - lever.low, 10
+    while settings and span / divisions >= lever.step / 2:
+        order += [min(settings, key=lambda s, t=lever.low + span * k / divisions: abs(s - t))
+                  for k in range(divisions + 1)]
+        divisions *= 2
+    order += sorted(settings, key=lambda s: abs(s - current))
+    return [s for s in dict.fromkeys(order) if s != current]
+
+
 @dataclass
 class DeskSettings:
     """What a country's desk offers now: the firms and industries its levers name, and `base`,

@@ -23,6 +23,17 @@ and one queued, the latest settings replacing the queued ones. Where `os.fork` i
 (macOS: see game/child.py) or does not exist (Windows) the scheduler runs each forecast in
 `poll`, on `World.fork()`.
 
+Prefetch: a forecast takes ~50-150 ms, so a slider dragged step by step shows each step's own
+forecast late. While the player hovers a lever (or has it under the keyboard's focus) the desk
+hands `prefetch` the bundles it would submit with that lever at each of its other settings, in
+the order worth having them (game.desk_levers.prefetch_order), and the scheduler forecasts them
+one at a time whenever nothing the desk asked for is running or waiting, up to PREFETCH_CAP per
+lever a turn; a drag that reaches one finds it in the cache and the chart shows it that frame.
+A prefetch run in progress is ended (game.child.cancel_work) as soon as the desk asks for a run,
+so the desk's own forecast never waits for the rest of one. Every prefetched forecast is the
+exact forecast of its bundle, never an interpolation. Where the runs are played in `poll` (no
+fork) there is no prefetch: it would block the frames.
+
 No pygame here: the desktop desk draws the lines, and the classroom could serve them too.
 """
 
@@ -31,19 +42,23 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import resource
 import select
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from agents.controllers import Controller, LaissezFaire
 from game.actions import Action
-from game.child import FORK_SAFE, fork_server, frame, split_frame, stop_server, write_all
+from game.child import FORK_SAFE, cancel_work, fork_server, frame, split_answer, split_frame, stop_server, write_all
 from game.score import country_breakdown
 
-CACHE_SIZE = 64  # forecasts kept per turn (a slider dragged back to a setting already forecast)
+PREFETCH_CAP = 24  # prefetched forecasts per lever a turn: every setting of a 5%-step slider (20 besides the
+# current one), every ~2 points of a 1-point one; at turn 0 ~2.5 s of the other core per lever hovered
+CACHE_SIZE = 128  # forecasts kept per turn, least recently used dropped first: the hovered lever's
+# prefetched 24, every other setting a drag across the widest slider (51 settings) can submit, the
+# programmes in force and a preview's `ask` (77 in all) with room for the last lever hovered's 24 as
+# well: a drag never evicts the prefetched forecast it is about to reach (~2 KB a forecast pickled)
 
 
 @dataclass(frozen=True)
@@ -131,7 +146,10 @@ class _Run:
     fd: int  # the turn's server's answer pipe
     key: tuple[str, ...]
     submitted: float  # perf_counter when it was asked for (a queued run: when it was queued)
-    background: bool = False  # asked for by a preview (`ask`), not the desk's own bundle
+    background: bool = False  # asked for by a preview (`ask`) or prefetched, not the desk's own bundle
+    lever: str | None = None  # prefetched for this lever (the desk asked for it: None)
+    cancelled: bool = False  # a prefetch ended because the desk asked for another run (its answer: empty)
+    number: int = 0  # its request's number at the turn's server (the first is 1)
     answer: bytes | None = None  # the worker's pickled answer, once whole (None: the server ended without one)
 
 
@@ -159,13 +177,22 @@ class ForecastScheduler:
         self.wanted: tuple[str, ...] | None = None  # the key of the latest submitted bundle
         self.cache: OrderedDict[tuple[str, ...], Forecast] = OrderedDict()
         self.in_force: Forecast | None = None
-        self.newest: Forecast | None = None  # the last forecast to arrive this turn
+        self.newest: Forecast | None = None  # the desk's forecast shown last: arrived, or found in the cache
         self.no_action: tuple[float, ...] | None = None
         self.latency: list[tuple[float, float]] = []  # (wall seconds submit -> result, child CPU seconds)
         self.errors: list[str] = []
-        self.runs = 0  # forecasts started (tests: a burst of submits starts few)
+        self.runs = 0  # forecasts started for the desk, not prefetched (tests: a burst of submits starts few)
+        self.prefetches = 0  # forecasts started ahead of a drag (`prefetch`)
+        self.prefetch_lever: str | None = None  # the lever whose settings are prefetched (None: no prefetch)
+        self._plan: Iterator[list[Action]] | None = None  # its bundles not yet taken
+        self.prefetched: dict[str, int] = {}  # lever -> prefetch runs started this turn (at most PREFETCH_CAP)
+        self.prefetch_cpu: dict[str, float] = {}  # lever -> child CPU seconds its prefetches took this turn
+        self.delays: list[float] = []  # seconds the desk's latest bundle waited for a prefetch run in progress
+        self.preempt = True  # a prefetch run is ended when the desk asks for a run (False: it finishes first)
+        self.cancelled = 0  # prefetch runs ended before their end (the desk asked, or the plan changed)
         self.servers = 0  # server children forked (one a turn: game.child.fork_server)
-        self._server: tuple[int, int, int] | None = None  # (pid, request fd, answer fd) for this turn
+        self._server: tuple[int, int, int, int] | None = None  # (pid, request, answer, cancel fds) this turn
+        self._sent = 0  # requests written to this turn's server (a run's number, for `cancel_work`)
         self._answers = b""  # what the server has written that is not yet a whole answer
         self._seen: tuple[int, int] | None = None
         self._in_force_asked = False  # the run for the programmes in force was started this turn
@@ -176,6 +203,9 @@ class ForecastScheduler:
         self._check_world()
         key = staged_key(actions)
         self.wanted = key
+        if key in self.cache:  # (prefetched, or a setting the slider passed before): shown now
+            self.cache.move_to_end(key)  # kept longest
+            self.newest = self.cache[key]  # while later steps wait, the chart stays at this one
         if key in self.cache or (self.running is not None and self.running.key == key):
             self.queued = None
         else:
@@ -193,6 +223,7 @@ class ForecastScheduler:
         if not key:
             return self.in_force
         if key in self.cache:
+            self.cache.move_to_end(key)
             return self.cache[key]
         waiting = (self.running is not None and self.running.key == key) or \
             (self.queued is not None and self.queued[0] == key) or (self.extra is not None and self.extra[0] == key)
@@ -215,9 +246,35 @@ class ForecastScheduler:
             found = self.newest
         return found
 
+    def prefetch(self, lever: str | None, bundles: Iterable[list[Action]] = ()) -> None:
+        """Forecast `bundles` ahead of a drag: the desk's bundle with `lever` at each of its other
+        settings, in the order given (taken one at a time, so the desk may work each out lazily),
+        whenever nothing the desk asked for is running or waiting, at most PREFETCH_CAP runs per
+        lever a turn. A new call replaces the plan and ends the prefetch run in progress (its
+        setting is of the old plan); `None` ends both (the lever lost the pointer and the focus).
+        No prefetch without fork."""
+        self._check_world()
+        self._cancel_prefetch()
+        self.prefetch_lever = lever
+        live = lever is not None and self.use_fork and not self.world_of().finished
+        self._plan = iter(bundles) if live else None
+        if live:  # (stopping starts nothing: the window stops it too while a quarter is half played)
+            self._start_next()
+
+    def _desk_running(self) -> bool:
+        """A run is in progress that the desk waits for: its own, or a prefetch of its latest bundle."""
+        run = self.running
+        return run is not None and (run.lever is None or run.key == self.wanted)
+
     @property
     def busy(self) -> bool:
-        return self.running is not None or self.queued is not None or self.extra is not None
+        """The desk waits for a forecast (prefetching alone is not busy: no "estimating" shown)."""
+        return self._desk_running() or self.queued is not None or self.extra is not None
+
+    @property
+    def prefetching(self) -> bool:
+        """A prefetch in progress or still to start: the window polls every frame meanwhile."""
+        return (self.running is not None and self.running.lever is not None) or self._plan is not None
 
     def poll(self) -> Forecast | None:
         """Collect a finished run, start the next; the latest bundle's forecast when it arrives."""
@@ -225,6 +282,8 @@ class ForecastScheduler:
         arrived = None
         if self.running is not None and self._collect(self.running):
             finished, self.running = self.running, None
+            if finished.lever is not None and self.queued is not None:
+                self.delays.append(time.perf_counter() - self.queued[2])
             arrived = self._finish(finished)
         arrived = self._start_next() or arrived
         if arrived is not None and arrived.staged == self.wanted:
@@ -244,6 +303,7 @@ class ForecastScheduler:
     def close(self) -> None:
         """Stop a run in progress and this turn's server (a new turn, or the game is left or replaced)."""
         self.running, self.queued, self.extra = None, None, None
+        self.prefetch_lever, self._plan = None, None
         if self._server is not None:
             stop_server(*self._server)
             self._server, self._answers = None, b""
@@ -261,16 +321,20 @@ class ForecastScheduler:
         self.cache.clear()
         self.in_force = self.newest = None
         self._in_force_asked = False
+        self.prefetched.clear()
+        self.prefetch_cpu.clear()
         if new_world:
             self.no_action = None
         self.wanted = None
 
     def _start_next(self) -> Forecast | None:
-        """Start the next run if none is running: the programmes in force first. Without fork
-        the runs are played here and now; the last one played is returned."""
+        """Start the next run if none is running: the programmes in force first, then the desk's
+        latest bundle, a preview's request, and last a prefetch. Without fork the runs are played
+        here and now; the last one played is returned."""
         done = None
+        self._preempt()
         while self.running is None and not self.world_of().finished:
-            background = False
+            background, lever = False, None
             if not self._in_force_asked:
                 self._in_force_asked = True
                 job = ((), [], time.perf_counter())
@@ -278,6 +342,8 @@ class ForecastScheduler:
                 job, self.queued = self.queued, None
             elif self.extra is not None:
                 job, self.extra, background = self.extra, None, True
+            elif (job := self._next_prefetch()) is not None:
+                background, lever = True, self.prefetch_lever
             else:
                 break
             key, actions, submitted = job
@@ -285,8 +351,38 @@ class ForecastScheduler:
             if not self.use_fork:
                 done = self._finish_inline(key, actions, submitted, baseline, background)
             else:
-                self._fork(key, actions, submitted, baseline, background)
+                self._fork(key, actions, submitted, baseline, background, lever)
         return done
+
+    def _preempt(self) -> None:
+        """End the prefetch run in progress if the desk (or a preview) waits: its server's worker
+        is killed and the server answers at once with an empty frame, so the desk's run starts at
+        the next poll instead of after the rest of the prefetch (up to a whole forecast)."""
+        if self.preempt and (self.queued is not None or self.extra is not None):
+            self._cancel_prefetch()
+
+    def _cancel_prefetch(self) -> None:
+        """Have the server end the prefetch run in progress, unless the desk now waits for it."""
+        run = self.running
+        if run is None or run.lever is None or run.cancelled or run.key == self.wanted or self._server is None:
+            return
+        run.cancelled = True
+        self.cancelled += 1
+        cancel_work(self._server[3], run.number)
+
+    def _next_prefetch(self) -> tuple[tuple[str, ...], list[Action], float] | None:
+        """The next bundle of the prefetch plan not forecast yet, while the lever's cap allows."""
+        lever = self.prefetch_lever
+        while self._plan is not None and self.prefetched.get(lever, 0) < PREFETCH_CAP:
+            actions = next(self._plan, None)
+            if actions is None:
+                break
+            key = staged_key(actions)
+            if key not in self.cache:
+                self.prefetched[lever] = self.prefetched.get(lever, 0) + 1
+                return key, list(actions), time.perf_counter()
+        self._plan = None
+        return None
 
     def _payload(self, actions: list[Action], baseline: bool) -> dict:
         """The work of one run: done in the child on its copy-on-write world."""
@@ -296,15 +392,15 @@ class ForecastScheduler:
             result["no_action"] = play_baseline(self.baseline_of(), self.code)
         return result
 
-    def _fork(self, key, actions, submitted, baseline, background: bool = False) -> None:
+    def _fork(self, key, actions, submitted, baseline, background: bool = False, lever: str | None = None) -> None:
         """Ask this turn's server (forked on the turn's first run: the world as it stands between
         quarters, which no forecast changes) for the run; it forks a worker for it."""
         request = frame(pickle.dumps((actions, baseline)))
         for _ in range(2):  # a server that has died since its last run is replaced once
             if self._server is None:
-                self._server = fork_server(self._answer)
+                self._server, self._sent = fork_server(self._answer), 0
                 self.servers += 1
-            _, requests, answers = self._server
+            _, requests, answers, _ = self._server
             try:
                 write_all(requests, request)
                 break
@@ -314,18 +410,23 @@ class ForecastScheduler:
         else:
             self.errors.append("the forecast's server did not take the request")
             return
-        self.runs += 1
-        self.running = _Run(fd=answers, key=key, submitted=submitted, background=background)
+        if lever is None:
+            self.runs += 1
+        else:
+            self.prefetches += 1
+        self._sent += 1
+        self.running = _Run(fd=answers, key=key, submitted=submitted, background=background, lever=lever,
+                            number=self._sent)
 
     def _answer(self, request: bytes) -> bytes:
-        """In the server's worker: play the run on its copy-on-write world, and say what it cost."""
+        """In the server's worker: play the run on its copy-on-write world (the server adds the CPU
+        it cost)."""
         try:
             actions, baseline = pickle.loads(request)  # our own bytes, from the window's process
             status, payload = "ok", self._payload(actions, baseline)
         except BaseException as exc:  # reported to the window, which shows no forecast
             status, payload = "error", f"{type(exc).__name__}: {exc}"
-        usage = resource.getrusage(resource.RUSAGE_SELF)  # the worker's own, from its fork
-        return pickle.dumps((status, payload, usage.ru_utime + usage.ru_stime))
+        return pickle.dumps((status, payload))
 
     def _collect(self, run: _Run) -> bool:
         """Read what the server has written; True once the run's answer is whole (or the server
@@ -346,10 +447,15 @@ class ForecastScheduler:
             self._answers += chunk
 
     def _finish(self, run: _Run) -> Forecast | None:
+        cpu, answer = split_answer(run.answer) if run.answer else (0.0, b"")  # (None: the server ended)
+        if run.lever is not None:  # what the prefetch cost, an ended run's part included
+            self.prefetch_cpu[run.lever] = self.prefetch_cpu.get(run.lever, 0.0) + cpu
+        if run.cancelled and not answer:  # ended before it had an answer: nothing to keep
+            return None
         try:
-            status, payload, cpu = pickle.loads(run.answer)  # our own worker's bytes, never a file's
-        except Exception as exc:  # (None: the server ended without an answer)
-            status, payload, cpu = "error", f"no answer from the forecast ({type(exc).__name__})", 0.0
+            status, payload = pickle.loads(answer)  # our own worker's bytes, never a file's
+        except Exception as exc:
+            status, payload = "error", f"no answer from the forecast ({type(exc).__name__})"
         if status != "ok":
             self.errors.append(str(payload))
             return None
@@ -377,8 +483,8 @@ class ForecastScheduler:
         if not result.staged:
             self.in_force = result
         self.cache[result.staged] = result
-        if not background:  # a preview's own request is never shown as the desk's forecast
-            self.newest = result
+        if not background or result.staged == self.wanted:  # a preview's request or a prefetch is shown
+            self.newest = result  # as the desk's forecast only once the desk has asked for it too
         while len(self.cache) > CACHE_SIZE:
             self.cache.popitem(last=False)
         self.latency.append((time.perf_counter() - submitted, cpu))

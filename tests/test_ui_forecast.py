@@ -4,14 +4,18 @@ events: hover a lever, drag its slider, read the panel and look for the three li
 from __future__ import annotations
 
 import os
+import time
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 
 import pygame
+import pygame_gui
 import pytest
 from uitools import post, running_app
 
+from game.child import FORK_SAFE
+from game.forecast import staged_key
 from game.text import quarter_name, tr
 from game.ui.app import CHART_RECT, IN_FORCE, STAGED
 from game.ui.charts import BASE
@@ -91,4 +95,39 @@ def test_the_keyboard_focus_shows_the_preview_of_the_focused_slider(app):
     app.frame()
     app.frame()
     assert app.focus == "desk" and app.lever_panel.key == app.desk.focused == "foundry_subsidy"
+    assert app.forecasts.prefetch_lever == "foundry_subsidy", "the focused slider's settings are prefetched"
     assert tr("ui.preview.estimated", "en") in app.lever_panel.text, "a usage-based programme's cost is an estimate"
+
+
+@pytest.mark.skipif(not FORK_SAFE, reason="forecasts run in forked children only on Linux")
+def test_hovering_a_lever_prefetches_its_settings_and_a_drag_to_one_is_shown_at_once(app):
+    forecasts = app.forecasts
+    hover(app, (5, 300))  # the mouse away from the desk: nothing prefetched
+    forecasts.wait()
+    app.frame()
+    assert forecasts.prefetch_lever is None and forecasts.prefetches == 0 and not forecasts.prefetching
+    app.desk.open_lever("rd_grant")
+    app.frame(0.5)
+    slider = app.desk.slider("rd_grant:Rebellions")
+    hover(app, slider.rect.center)
+    assert forecasts.prefetch_lever == "rd_grant:Rebellions" and forecasts.prefetches == 1
+    assert not forecasts.busy and app.next_frame_in() == 0.0, "the loop polls every frame while it prefetches"
+    for _ in range(400):  # until the first setting (the neighbour) is forecast: the second then starts
+        if forecasts.prefetches >= 2:
+            break
+        app.frame()
+        time.sleep(0.01)
+    runs = forecasts.runs
+    near = app.desk.values["rd_grant:Rebellions"] + 5  # the first setting prefetched
+    post(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED, ui_element=slider, value=near)  # as the slider posts it
+    app.frame()
+    shown = forecasts.latest()
+    assert shown is not None and shown.staged == staged_key(app.desk.actions), "the chart shows it that frame"
+    assert forecasts.runs == runs, "with no run of its own"
+    hover(app, (5, 300))  # the pointer leaves the lever: the prefetch stops, its run in progress ended
+    assert forecasts.prefetch_lever is None
+    started = forecasts.prefetches
+    for _ in range(30):
+        app.frame()
+        time.sleep(0.01)
+    assert forecasts.prefetches == started and not forecasts.prefetching and not forecasts.errors

@@ -116,6 +116,7 @@ class GameApp:
         self.desk: Desk | None = None
         self.forecasts: ForecastScheduler | None = None  # the rest of the term re-played as levers move
         self.lever_panel = LeverPanel(self.fonts)  # the preview of the lever under the mouse or the keyboard
+        self.prefetch_plan: tuple | None = None  # the lever and desk the forecasts were last prefetched for
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
         self.modal_hook = None  # called with (app, the dialog's buttons: {} behind a hand-over) on each frame
         # of a quarter paused at a question (tests post their click or key there)
@@ -933,6 +934,7 @@ class GameApp:
         if desk is None or self.session.finished or self.curtain is not None or self.session.question is not None:
             # (a quarter paused at a question is half played: no forecast starts from it)
             self.lever_panel.show(self.session.world, PLAYER, None, desk, None, self.lang)
+            self.prefetch_for(None)
             return
         code = desk.session.code
         if self.forecasts is None or self.forecasts.code != code:
@@ -952,6 +954,24 @@ class GameApp:
             if key is None and self.focus == "desk":
                 key = desk.focused
         self.lever_panel.show(self.session.world, code, key, desk, forecasts, self.lang)
+        self.prefetch_for(key)
+
+    def prefetch_for(self, key: str | None) -> None:
+        """Have the scheduler forecast, in the background, the settings of the lever the preview
+        shows (`key`: hovered or under the keyboard's focus), the rest of the desk as it stands, so
+        that a drag finds them cached (game.forecast: after the desk's own runs, capped); `None`
+        stops it. Asked again only when the lever or the rest of the desk changes (not at each step
+        of its own slider: the bundles are the same), or when the scheduler dropped the plan (a new
+        turn or world)."""
+        forecasts, desk = self.forecasts, self.desk
+        if forecasts is None:
+            return
+        world = self.session.world
+        plan = None if key is None else (key, id(world), world.turn,
+                                         tuple(sorted((k, v) for k, v in desk.values.items() if k != key)))
+        if plan != self.prefetch_plan or forecasts.prefetch_lever != key:
+            self.prefetch_plan = plan
+            forecasts.prefetch(key, desk.prefetch_bundles(key) if key is not None else ())
 
     def frame(self, dt: float = 1 / 60) -> None:
         for event in pygame.event.get():
@@ -1229,7 +1249,7 @@ class GameApp:
     def next_frame_in(self) -> float:
         """Seconds the loop may sleep waiting for input before a frame is due."""
         if self.t - self.last_input < ACTIVE_SECONDS or self._typing() \
-                or (self.forecasts is not None and self.forecasts.busy) \
+                or (self.forecasts is not None and (self.forecasts.busy or self.forecasts.prefetching)) \
                 or (self.modal_hook is not None and self.session.question is not None):  # a test answers
             return 0.0
         wait = IDLE_WAKE
