@@ -6,9 +6,23 @@ leave its compliant variant. A procurement mandate splits a national centre's bu
 group; the home-chip incentive lowers the price home LLM clouds pay for home chips (the state
 pays the difference). When a chip is short, every buyer gets the same share of its order and
 unspent budget spills to its next choices in a second pass.
+
+Sparse choice sets (issue 15). The market's arrays are buyers x chips. When the scenario's
+`sold_to` lists split buyers and chips into groups that trade only with each other (regional
+markets: benchmarks/synthetic.py's `regional` mode), most cells are barred for good, and the
+dense arrays cost buyers x chips for a market whose trade grows with the allowed pairs. Then
+(`market_parts`, above `market.BLOCKS_MIN_CELLS` cells and under `market.BLOCKS_MAX_DENSITY`)
+the market is cleared part by part: the same functions run on each group's buyers x chips
+(`Part`, which reads as the world does, cut to the group), and what couples the groups (a
+state's incentive budget, the order of payments and notes, prices) runs over the world's
+buyers and chips. At game size the whole market is one part, the world itself, and the code is
+the dense market's. A part's row sums add fewer zeros than the dense row's, so the two paths
+agree to rounding, not bit for bit (tests/test_sparse_market.py).
 """
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
@@ -50,19 +64,28 @@ def diplomacy(world) -> np.ndarray:
     return stance_affinity(world) * side[:, None] * chip_step[None, :]
 
 
-def chip_incentive(world) -> np.ndarray:
+def chip_incentive(world, clouds: dict[str, set[str]] | None = None) -> np.ndarray:
     """Buyer x chip share of the price the state pays: home chips bought by the clouds its
-    LLM developers train on."""
+    LLM developers train on. `clouds` (from `home_clouds`) saves a part of the market
+    (`Part`) going over every developer of the world again."""
     discount = np.zeros((len(world.buyers), len(world.designers)))
-    for country in world.countries.values():
-        rate = country.policy.chip_incentive
-        if rate <= 0:
-            continue
-        clouds = {b for dev in world.llm_developers if dev.country == country.name for b in dev.compute_from}
+    for country, (rate, mine) in (clouds if clouds is not None else home_clouds(world)).items():
         for i, buyer in enumerate(world.buyers):
-            if buyer.name in clouds and buyer.country == country.name and not buyer.national:
+            if buyer.name in mine and buyer.country == country and not buyer.national:
                 discount[i] = np.where(world.home_chip[i], rate, 0.0)
     return discount
+
+
+def home_clouds(world) -> dict[str, tuple[float, set[str]]]:
+    """Each state paying a home-chip incentive, in the countries' order: its rate and the
+    clouds its LLM developers train on."""
+    out = {}
+    for country in world.countries.values():
+        rate = country.policy.chip_incentive
+        if rate > 0:
+            out[country.name] = (rate, {b for dev in world.llm_developers if dev.country == country.name
+                                        for b in dev.compute_from})
+    return out
 
 
 def utility_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -154,85 +177,152 @@ def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.nd
     return total
 
 
-def funded_incentive(world, full: np.ndarray, list_price: np.ndarray, offered: np.ndarray,
-                     offered_shares: np.ndarray, purchases: Purchases) -> np.ndarray:
-    """The home-chip incentive at the share of its rate each state can pay this quarter: what it
-    would owe if buyers bought at the full discount, against what is left for it. `offered`: the
-    list prices at the full discount; `offered_shares`: the purchasing rows' choice at them;
-    `purchases`: the quarter's purchasing rows."""
+def _owed_at_full_discount(offer: _Offer) -> np.ndarray | None:
+    """Per buyer of the offer's part: what its state would owe (US$ B) if it bought at the full
+    discount, at the purchasing rows' choice at the offered prices; None with no discount in it."""
+    full = offer.full
     if not full.any():
-        return full
+        return None
+    purchases = offer.purchases
     rows, row_budget = purchases.rows, purchases.budget
-    desired = _per_buyer(rows, row_budget[:, None] * offered_shares * 1000 / offered[rows], list_price.shape,
-                         purchases.free)
-    owed_usd = (desired * list_price * full).sum(axis=1) / 1000
-    scaled = full.copy()
-    discounted = full.any(axis=1)
+    desired = _per_buyer(rows, row_budget[:, None] * offer.shares * 1000 / offer.offered[rows],
+                         offer.list_price.shape, purchases.free)
+    return (desired * offer.list_price * full).sum(axis=1) / 1000
+
+
+def _incentive_shares(world, owed_usd: np.ndarray, discounted: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """The share of its rate each state with a buyer on the home-chip incentive can pay this
+    quarter (what it would owe, `owed_usd` per buyer, against what is left for it), with the
+    buyers it applies to (a mask over `world.buyers`), in the countries' order."""
     masks = _buyer_masks(world)
     paying = {world.buyers[i].country for i in np.flatnonzero(discounted).tolist()}
+    out = []
     for country in world.countries.values():
         if country.name in paying:  # the states with a buyer on the incentive, in the countries' order
             mine = masks[country.name] & discounted
             owed = country.to_local(float(owed_usd[mine].sum()))
-            scaled[mine] *= country.share_for("chip_incentive", owed)
-    return scaled
+            out.append((mine, country.share_for("chip_incentive", owed)))
+    return out
+
+
+def _funded_incentives(world, parts: list, offers: list[_Offer]) -> list[np.ndarray]:
+    """Each part's home-chip incentive (buyer x chip share of the price the state pays) at the
+    share of its rate each state can pay: a state's budget is shared by its buyers in every part."""
+    owed = [_owed_at_full_discount(offer) for offer in offers]
+    if all(o is None for o in owed):
+        return [offer.full for offer in offers]
+    whole = _whole(parts)
+    owed_usd = owed[0] if whole else gather_buyers(world, parts, [
+        np.zeros(len(part.buyers)) if o is None else o for part, o in zip(parts, owed, strict=True)])
+    discounted = gather_buyers(world, parts, [offer.full.any(axis=1) for offer in offers], bool)
+    shares = _incentive_shares(world, owed_usd, discounted)
+    out = []
+    for part, offer in zip(parts, offers, strict=True):
+        scaled = offer.full.copy()
+        for mine, share in shares:
+            scaled[mine if whole else mine[part.rows]] *= share
+        out.append(scaled)
+    return out
+
+
+class _Offer:
+    """One part's quarter at the offered prices (the full home-chip discount): who may buy what,
+    the utilities and each buyer's choice and unit price; then (`purchase`) its purchasing rows
+    and their choice, which the incentive's funding and the market read."""
+
+    def __init__(self, part, clouds: dict[str, tuple[float, set[str]]]) -> None:
+        self.terms = utility_terms(part)  # ecosystems move only at the end of the quarter's market
+        self.allowed, self.perf, self.list_price = chip_terms(part)
+        self.full = chip_incentive(part, clouds)
+        self.offered = self.list_price * (1 - self.full)
+        self.utility = chip_utility(part, self.perf, self.offered, self.allowed, self.terms)
+        self.choice = market.logit_shares(self.utility, self.allowed)
+        self.unit = unit_prices(self.choice, self.perf, self.offered)
+
+    def purchase(self, part, budget: np.ndarray) -> None:
+        """The purchasing rows at these buyers' budgets (mandates do not change while the market
+        clears) and their choice at the offered prices: the incentive's funding asks for it, and
+        so does the market when the incentive is paid in full or not at all (the same prices)."""
+        self.budget = budget
+        self.purchases = purchases = Purchases(part, budget, self.allowed)
+        self.shares = self.choice if purchases.free else market.logit_shares(self.utility[purchases.rows],
+                                                                              purchases.allowed)
+
+
+class _Sale:
+    """One part's market at the prices buyers pay: the purchasing rows' orders, rationed when a
+    chip is short, the spill of unspent budgets to next choices, and what the cause log, the
+    designers, the incentive's payment and the installed base read of it."""
+
+    def __init__(self, part, offer: _Offer, discount: np.ndarray, supply: np.ndarray) -> None:
+        purchases, list_price, allowed, perf = offer.purchases, offer.list_price, offer.allowed, offer.perf
+        free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
+        self.discount = discount
+        self.price = price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
+        same_prices = np.array_equal(price, offer.offered)  # the incentive paid in full (or none at all)
+        utility = offer.utility if same_prices else chip_utility(part, perf, price, allowed, offer.terms)
+        u, p = utility[rows], price[rows]
+        compared, self.mixed, self.cut = _compared_choices(part, purchases, utility, allowed, discount, offer.terms,
+                                                           perf, list_price)
+        if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
+            choice, self.free_choice = offer.shares, offer.choice[self.mixed]
+            (self.base_choice,) = _logit_blocks(compared[1])
+        else:  # the market's choice and the cause log's in one logit
+            choice, self.free_choice, self.base_choice = _logit_blocks((u, row_allowed), *compared)
+        desired = row_budget[:, None] * choice * 1000 / p
+        sold = _ration(desired, supply)
+        left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
+        remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
+        spill_allowed = row_allowed & (remaining > 1e-9)[None, :]
+        sold += _ration(left[:, None] * market.logit_shares(u, spill_allowed) * 1000 / p, remaining)
+
+        self.by_buyer = by_buyer = _per_buyer(rows, sold, list_price.shape, free)
+        self.wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
+        self.units = by_buyer.sum(axis=0)
+        self.revenue = (by_buyer * list_price).sum(axis=0) / 1000
+        self.wanted = self.wanted_by_buyer.sum(axis=0)
+        # the incentive each buyer's state owes on what it bought (US$ B): in full, and at the funded share
+        self.full_by = (by_buyer * list_price * offer.full / 1000).sum(axis=1)
+        self.owed_by = (by_buyer * list_price * discount / 1000).sum(axis=1)
+        self.compute = by_buyer * perf
+        self.spent = (by_buyer * price / 1000).sum(axis=1)
 
 
 def clear(world) -> None:
+    """Clear the quarter's accelerator market, part by part (`market_parts`: the whole market at
+    game size; with sparse choice sets, each group of buyers that shares chips with no other),
+    with what couples the parts (a state's incentive budget, the order of payments, notes and
+    installs, the designers' prices) done over every buyer and chip in the world's order."""
     params = world.params
-    terms = utility_terms(world)  # ecosystems move only at the end of the quarter's market
-    allowed, perf, list_price = chip_terms(world)
-    full_discount = chip_incentive(world)
-    offered = list_price * (1 - full_discount)
-    offered_utility = chip_utility(world, perf, offered, allowed, terms)
-    offered_choice = market.logit_shares(offered_utility, allowed)
-    unit = unit_prices(offered_choice, perf, offered)
+    parts = market_parts(world)
+    clouds = home_clouds(world)
+    offers = [_Offer(part, clouds) for part in parts]
+    unit = gather_buyers(world, parts, [offer.unit for offer in offers])
     budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
-    purchases = Purchases(world, budget, allowed)  # mandates do not change while the market clears
-    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
-    # the purchasing rows' choice at the offered prices: the incentive's funding asks for it, and
-    # so does the market when the incentive is paid in full or not at all (the same prices)
-    offered_shares = offered_choice if free else market.logit_shares(offered_utility[rows], row_allowed)
-    discount = funded_incentive(world, full_discount, list_price, offered, offered_shares, purchases)
-    price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
-    same_prices = np.array_equal(price, offered)  # the incentive paid in full (or none at all)
-    utility = offered_utility if same_prices else chip_utility(world, perf, price, allowed, terms)
+    whole = _whole(parts)
+    for part, offer in zip(parts, offers, strict=True):
+        offer.purchase(part, budget if whole else budget[part.rows])
+    discounts = _funded_incentives(world, parts, offers)
     supply = np.array([d.inventory for d in world.designers])
+    sales = [_Sale(part, offer, discount, supply if whole else supply[part.cols])
+             for part, offer, discount in zip(parts, offers, discounts, strict=True)]
+    _attribute_all(world, parts, offers, sales, budget)
 
-    u, p = utility[rows], price[rows]
-    compared, mixed, cut = _compared_choices(world, purchases, utility, allowed, discount, terms, perf, list_price)
-    if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
-        choice, free_choice = offered_shares, offered_choice[mixed]
-        (base_choice,) = _logit_blocks(compared[1])
-    else:  # the market's choice and the cause log's in one logit
-        choice, free_choice, base_choice = _logit_blocks((u, row_allowed), *compared)
-    desired = row_budget[:, None] * choice * 1000 / p
-    sold = _ration(desired, supply)
-    left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
-    remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
-    spill_allowed = row_allowed & (remaining > 1e-9)[None, :]
-    sold += _ration(left[:, None] * market.logit_shares(u, spill_allowed) * 1000 / p, remaining)
-
-    by_buyer = _per_buyer(rows, sold, list_price.shape, free)
-    wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
-    _attribute(world, wanted_by_buyer, price, list_price, budget, discount, purchases.under_mix,
-               mixed, free_choice, cut, base_choice)
-
-    units = by_buyer.sum(axis=0)
-    revenue = (by_buyer * list_price).sum(axis=0) / 1000
-    wanted = wanted_by_buyer.sum(axis=0)
+    units, revenue, wanted = (gather_designers(world, parts, [getattr(sale, name) for sale in sales])
+                              for name in ("units", "revenue", "wanted"))
     smoothing = params.demand_smoothing
     for d, n, r, w in zip(world.designers, units.tolist(), revenue.tolist(), wanted.tolist(), strict=True):
         d.inventory = max(d.inventory - n, 0.0)
         d.sold = n
         d.revenue = r
         d.observe_demand(w, smoothing)
-    unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
-                             by_buyer * list_price * discount / 1000)
-    delivered = _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
+    unpaid = _pay_incentives(world, gather_buyers(world, parts, [sale.full_by for sale in sales]).tolist(),
+                             gather_buyers(world, parts, [sale.owed_by for sale in sales]).tolist())
+    delivered = _install(world, parts, [sale.compute for sale in sales],
+                         gather_buyers(world, parts, [sale.spent for sale in sales]) + unpaid)
     for buyer, compute, u in zip(world.buyers, delivered, unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
-    _update_ecosystems(world, allowed)
+    _update_ecosystems(world, [offer.allowed for offer in offers], parts)
     floor = np.array([unit_cost(world, d) for d in world.designers])
     new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
                                     params.price_response, params.price_step_limit, floor)
@@ -242,7 +332,10 @@ def clear(world) -> None:
             # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost
             variant["price"] = max(variant["price"] * q / d.price, cost)
         d.price = q
-    world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
+    world.last_market["accelerator"] = {
+        "sold": dense_matrix(world, parts, [sale.by_buyer for sale in sales]),
+        "price": dense_matrix(world, parts, [offer.list_price for offer in offers], 1.0),  # 1.0 where barred
+        "desired": dense_matrix(world, parts, [sale.wanted_by_buyer for sale in sales])}
 
 
 def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
@@ -281,14 +374,31 @@ def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndar
     return out
 
 
+def _attribute_all(world, parts: list, offers: list[_Offer], sales: list[_Sale], budget: np.ndarray) -> None:
+    """The cause log's notes of every part (`_attribute`), in the world's buyer order."""
+    whole = _whole(parts)
+    notes = []
+    for part, offer, sale in zip(parts, offers, sales, strict=True):
+        found = _attribute(part, sale.wanted_by_buyer, sale.price, offer.list_price,
+                           budget if whole else budget[part.rows], sale.discount, offer.purchases.under_mix,
+                           sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+        notes.extend(found if whole else ((int(part.rows[i]), *note) for i, *note in found))
+    if not whole:
+        notes.sort(key=lambda note: note[0])  # stable: a buyer's notes stay in the order they came
+    for _, country, key, fields in notes:
+        world.note("mechanism", country, key, **fields)
+
+
 def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, under_mix: list[bool],
-               mixed: list[int], free_choice, cut: list[int], base_choice) -> None:
+               mixed: list[int], free_choice, cut: list[int], base_choice) -> list[tuple[int, str, str, dict]]:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices. The free choices are the
     market's (`_compared_choices`): `free_choice` of the mandated buyers `mixed` at this
-    quarter's prices, `base_choice` of the discounted buyers `cut` at list prices."""
+    quarter's prices, `base_choice` of the discounted buyers `cut` at list prices. Returns the
+    notes (buyer's row, country, key, fields), a buyer's in the order `World.note` takes them."""
+    notes: list[tuple[int, str, str, dict]] = []
     if not mixed and not cut:
-        return
+        return notes
     free = dict(zip(mixed, _spent(budget, free_choice, price, mixed), strict=True))
     base = dict(zip(cut, _spent(budget, base_choice, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
@@ -298,17 +408,20 @@ def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, unde
             home = world.home_chip[i].tolist()
             for k, d in enumerate(world.designers):
                 if home[k] and extra[k] > 0.01:
-                    world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
-                               units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
-                               targets=["domestic_compute_share", "accelerator_share"])
+                    notes.append((i, buyer.country, "cause.procurement", dict(
+                        firm=d.name, buyer=buyer.name, units=extra[k],
+                        share=country.policy.procurement_mix.get("domestic", 0.0),
+                        targets=["domestic_compute_share", "accelerator_share"])))
         if i in base:
             target = free[i] if under_mix[i] else wanted_by_buyer[i]
             extra = (target - base[i]).tolist()
             cut_k = discount[i].tolist()
             for k, d in enumerate(world.designers):
                 if cut_k[k] > 0 and extra[k] > 0.01:
-                    world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
-                               units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
+                    notes.append((i, buyer.country, "cause.chip_incentive", dict(
+                        firm=d.name, buyer=buyer.name, units=extra[k],
+                        targets=["domestic_compute_share", "llm_domestic_chip_share"])))
+    return notes
 
 
 def _spent(budget, shares, price, buyers: list[int]):
@@ -319,13 +432,12 @@ def _spent(budget, shares, price, buyers: list[int]):
     return budget[buyers, None] * shares * 1000 / price[buyers]
 
 
-def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
-    """The state pays the home-chip incentive on what its clouds bought (US$ B, buyer x chip);
-    what the budget could not pay after all, the buyer pays: the designer always gets the list
-    price, and no money appears from nowhere. Returns what each buyer paid on top."""
+def _pay_incentives(world, full_by: list[float], owed_by: list[float]) -> np.ndarray:
+    """The state pays the home-chip incentive on what its clouds bought (US$ B per buyer: in
+    full, `full_by`, and at the funded share, `owed_by`); what the budget could not pay after
+    all, the buyer pays: the designer always gets the list price, and no money appears from
+    nowhere. Returns what each buyer paid on top."""
     unpaid = np.zeros(len(world.buyers))
-    owed_by = owed.sum(axis=1).tolist()  # row sums: the same numbers as summing each row alone
-    full_by = full.sum(axis=1).tolist()
     for i, buyer in enumerate(world.buyers):
         usd = owed_by[i]
         if usd > 0:
@@ -359,32 +471,48 @@ def unit_cost(world, d) -> float:
         + packaging / chip.chips_per_package_wafer + chip.other_bom
 
 
-def _install(world, compute: np.ndarray, paid: np.ndarray) -> list[float]:
-    """New compute (H100e) enters each buyer's installed base by chip; old compute retires.
-    `paid`: what each buyer paid this quarter (US$ B). The part of it that can train large models
-    (each chip's `training`) is what the buyer's LLM developers train on: a centre full of
-    inference NPUs serves models but trains few (seed 001). Returns each buyer's new compute."""
+def _install(world, parts: list, computes: list[np.ndarray], paid: np.ndarray) -> list[float]:
+    """New compute (H100e, each part's buyer x chip block) enters each buyer's installed base by
+    chip; old compute retires. `paid`: what each buyer paid this quarter (US$ B). The part of it
+    that can train large models (each chip's `training`) is what the buyer's LLM developers train
+    on: a centre full of inference NPUs serves models but trains few (seed 001). Returns each
+    buyer's new compute."""
     d = world.params.compute_depreciation
-    world.installed = world.installed * (1 - d) + compute
-    training = compute * np.array([designer.chip.training for designer in world.designers])
-    new = compute.sum(axis=1).tolist()
-    trains, domestic = training.sum(axis=1), (training * world.home_chip).sum(axis=1)
+    if _whole(parts):
+        world.installed = world.installed * (1 - d) + computes[0]
+    else:  # nothing is ever installed between the parts: there the dense sum adds 0.0
+        installed = world.installed * (1 - d)
+        for part, compute in zip(parts, computes, strict=True):
+            installed[part.cut] = installed[part.cut] + compute
+        world.installed = installed
+    sums = [_compute_sums(part, compute) for part, compute in zip(parts, computes, strict=True)]
+    new, trains, domestic = (gather_buyers(world, parts, list(column)) for column in zip(*sums, strict=True))
+    new = new.tolist()
     for buyer, n, t, h, p in zip(world.buyers, new, trains.tolist(), domestic.tolist(), paid.tolist(), strict=True):
         buyer.install(n, t, h, d, p)
     return new
 
 
-def _update_ecosystems(world, allowed: np.ndarray) -> None:
+def _compute_sums(part, compute: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per buyer of a part: its new compute, the part that trains, and of that its home chips'."""
+    training = compute * np.array([designer.chip.training for designer in part.designers])
+    return compute.sum(axis=1), training.sum(axis=1), (training * part.home_chip).sum(axis=1)
+
+
+def _update_ecosystems(world, allowed: np.ndarray | list[np.ndarray], parts: list | None = None) -> None:
     """A software ecosystem moves towards a level set by the platform's installed base relative
     to the largest platform's, both counted at the buyers the platform may sell to this quarter
     (`allowed`: its market, after `sold_to` and export rules): a challenger's ecosystem grows only
     by being used where it is on offer. So an in-house chip (TPU, Trainium) is judged against the
     other platforms in its owners' data centres, not against every GPU in the world; a Chinese
     chip against what Chinese clouds run; a Korean NPU against what its Korean and export buyers
-    run, where a national centre's purchases count; an open-market GPU against everyone."""
-    market = _platform_bases(allowed, world.installed)
-    own = np.diagonal(market)
-    leader = market.max(axis=1)
+    run, where a national centre's purchases count; an open-market GPU against everyone.
+    With `parts`, `allowed` is each part's (a platform's market lies inside its part)."""
+    if parts is None:
+        parts, allowed = [world], [allowed]
+    bases = [_platform_bases(a, part.installed) for part, a in zip(parts, allowed, strict=True)]
+    own = gather_designers(world, parts, [np.diagonal(b) for b in bases])
+    leader = gather_designers(world, parts, [b.max(axis=1) for b in bases])
     speed, elasticity = world.params.ecosystem_speed, world.params.ecosystem_elasticity
     for d, base, top in zip(world.designers, own.tolist(), leader.tolist(), strict=True):
         if top <= 0:  # no buyer may buy it this quarter, or none has anything installed: no signal
@@ -430,3 +558,141 @@ def _platform_bases(allowed: np.ndarray, installed: np.ndarray) -> np.ndarray:
 def _platform_bases_reference(allowed: np.ndarray, installed: np.ndarray) -> np.ndarray:
     """`_platform_bases` as one numpy expression (the reference; used below GROUPED_CELLS)."""
     return np.where(allowed.T[:, :, None], installed[None, :, :], 0.0).sum(axis=1)
+
+
+# --------------------------------------------------------------------- the market's parts
+
+class Part:
+    """A group of the accelerator market: the buyers `rows` and the designers `cols` of the
+    world (each in the world's order) that trade with no one else. The market's functions read
+    it as they read the world: its buyers and designers, the buyer x designer arrays cut to the
+    group (the chips' appeal and the installed base as they are now), and anything else (the
+    countries, the rules, the parameters, `note`) from the world itself."""
+
+    def __init__(self, world, rows: np.ndarray, cols: np.ndarray) -> None:
+        self.world = world
+        self.rows, self.cols = rows, cols
+        self.cut = np.ix_(rows, cols)
+        self.buyers = [world.buyers[i] for i in rows.tolist()]
+        self.designers = [world.designers[j] for j in cols.tolist()]
+        self.sold_to_ok = world.sold_to_ok[self.cut]
+        self.home_chip = world.home_chip[self.cut]
+        self.affinity = world.affinity[self.cut]
+
+    @property
+    def chip_appeal(self) -> np.ndarray:
+        return self.world.chip_appeal[self.cols]  # the calibration sets the world's while it fits
+
+    @property
+    def installed(self) -> np.ndarray:
+        return self.world.installed[self.cut]
+
+    def __getattr__(self, name: str):
+        return getattr(self.world, name)
+
+
+# world -> its groups' (rows, cols), or None for one dense market. Beside the world, not in it
+# (a fork or a loaded save works its own out): what a world holds is its state, compared whole.
+_LAYOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def market_parts(world) -> list:
+    """The parts the accelerator market clears in: `[world]` (one dense market) unless the
+    buyer x chip matrix is large and `sold_to` splits it into groups covering a small share of
+    its cells (`market.blocks_pay`). Who may ever sell to whom (`world.sold_to_ok`) is fixed
+    for a game, so the grouping is worked out once per world."""
+    layout = _LAYOUTS.get(world, False)
+    if layout is False:
+        layout = _LAYOUTS[world] = _layout(world.sold_to_ok)
+    if layout is None:
+        return [world]
+    return [Part(world, rows, cols) for rows, cols in layout]
+
+
+def _layout(sold_to_ok: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The connected groups of buyers and chips (a buyer and a chip joined where the chip may
+    be sold to the buyer), first buyer first, or None where `market.blocks_pay` says one dense
+    market costs less. Buyers or chips joined to nothing join the first group (nothing they
+    could trade changes)."""
+    n_rows, n_cols = sold_to_ok.shape
+    if not market.blocks_pay(n_rows, n_cols, None):
+        return None
+    parent = list(range(n_rows + n_cols))  # union-find: buyer i is node i, chip j node n_rows + j
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in zip(*(a.tolist() for a in np.nonzero(sold_to_ok)), strict=True):
+        a, b = root(i), root(n_rows + j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for node in range(n_rows + n_cols):
+        rows, cols = groups.setdefault(root(node), ([], []))
+        (rows if node < n_rows else cols).append(node if node < n_rows else node - n_rows)
+    blocks = [g for g in groups.values() if g[0] and g[1]]
+    loose = [g for g in groups.values() if not (g[0] and g[1])]
+    if not blocks:
+        return None
+    for rows, cols in loose:
+        blocks[0][0].extend(rows)
+        blocks[0][1].extend(cols)
+    layout = [(np.array(sorted(r), dtype=np.intp), np.array(sorted(c), dtype=np.intp))
+              for r, c in _chunks(sorted(blocks, key=lambda block: min(block[0])))]
+    if not market.blocks_pay(n_rows, n_cols, [len(r) * len(c) for r, c in layout]):
+        return None
+    return layout
+
+
+def _chunks(blocks: list[tuple[list[int], list[int]]]) -> list[tuple[list[int], list[int]]]:
+    """Consecutive groups merged until each part has about `market.BLOCK_CELLS` cells: a part
+    costs a dozen numpy calls a step whatever its size, so a part of several small groups is
+    cheaper than one per group, and the union of groups that trade only among themselves is
+    still one (block-diagonal) market that the dense arithmetic clears exactly."""
+    out: list[tuple[list[int], list[int]]] = []
+    for rows, cols in blocks:
+        if out and len(out[-1][0]) * len(out[-1][1]) < market.BLOCK_CELLS:
+            out[-1][0].extend(rows)
+            out[-1][1].extend(cols)
+        else:
+            out.append((list(rows), list(cols)))
+    return out
+
+
+def _whole(parts: list) -> bool:
+    """Whether the market is one dense part, the world itself (its arrays are the world's)."""
+    return len(parts) == 1 and not isinstance(parts[0], Part)
+
+
+def gather_buyers(world, parts: list, values: list[np.ndarray], dtype=float) -> np.ndarray:
+    """Each part's per-buyer vector as one over `world.buyers` (the one part's own, whole)."""
+    if _whole(parts):
+        return values[0]
+    out = np.zeros(len(world.buyers), dtype)
+    for part, value in zip(parts, values, strict=True):
+        out[part.rows] = value
+    return out
+
+
+def gather_designers(world, parts: list, values: list[np.ndarray]) -> np.ndarray:
+    """Each part's per-designer vector as one over `world.designers`."""
+    if _whole(parts):
+        return values[0]
+    out = np.zeros(len(world.designers))
+    for part, value in zip(parts, values, strict=True):
+        out[part.cols] = value
+    return out
+
+
+def dense_matrix(world, parts: list, values: list[np.ndarray], fill: float = 0.0) -> np.ndarray:
+    """Each part's buyer x designer block in one world-sized matrix, `fill` between the blocks
+    (what the dense market holds where no buyer may buy: no trade, or a price of 1.0)."""
+    if _whole(parts):
+        return values[0]
+    out = np.full((len(world.buyers), len(world.designers)), fill)
+    for part, value in zip(parts, values, strict=True):
+        out[part.cut] = value
+    return out
