@@ -22,8 +22,6 @@ agree to rounding, not bit for bit (tests/test_sparse_market.py).
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from game import market, wafers
@@ -591,22 +589,30 @@ class Part:
         return getattr(self.world, name)
 
 
-# world -> its groups' (rows, cols), or None for one dense market. Beside the world, not in it
-# (a fork or a loaded save works its own out): what a world holds is its state, compared whole.
-_LAYOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# id of a scenario -> (that scenario, the thresholds, its groups' (rows, cols) or None for one
+# dense market). Who may sell to whom (`World.sold_to_ok`) comes from the scenario alone (the
+# designers' `sold_to`, the buyers' names) and is fixed for a game, so the worlds of a scenario,
+# their forks and previews share one grouping. Beside the worlds, not in them: what a world
+# holds is its state, compared whole. The entry holds the scenario, so its id is not reused
+# while the entry lasts; the last `_LAYOUTS_KEPT` scenarios are kept.
+_LAYOUTS: dict[int, tuple[object, tuple, list | None]] = {}
+_LAYOUTS_KEPT = 16
 
 
 def market_parts(world) -> list:
     """The parts the accelerator market clears in: `[world]` (one dense market) unless the
     buyer x chip matrix is large and `sold_to` splits it into groups covering a small share of
-    its cells (`market.blocks_pay`). Who may ever sell to whom (`world.sold_to_ok`) is fixed
-    for a game, so the grouping is worked out once per world."""
-    layout = _LAYOUTS.get(world, False)
-    if layout is False:
-        layout = _LAYOUTS[world] = _layout(world.sold_to_ok)
-    if layout is None:
+    its cells (`market.blocks_pay`)."""
+    scenario = world.scenario
+    thresholds = (market.BLOCKS_MIN_CELLS, market.BLOCKS_MAX_DENSITY, market.BLOCK_CELLS)
+    entry = _LAYOUTS.get(id(scenario))
+    if entry is None or entry[0] is not scenario or entry[1] != thresholds:
+        entry = _LAYOUTS[id(scenario)] = (scenario, thresholds, _layout(world.sold_to_ok))
+        while len(_LAYOUTS) > _LAYOUTS_KEPT:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+    if entry[2] is None:
         return [world]
-    return [Part(world, rows, cols) for rows, cols in layout]
+    return [Part(world, rows, cols) for rows, cols in entry[2]]
 
 
 def _layout(sold_to_ok: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
@@ -617,6 +623,8 @@ def _layout(sold_to_ok: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | Non
     n_rows, n_cols = sold_to_ok.shape
     if not market.blocks_pay(n_rows, n_cols, None):
         return None
+    if np.count_nonzero(sold_to_ok) > market.BLOCKS_MAX_DENSITY * n_rows * n_cols:
+        return None  # groups hold at least the allowed pairs: too many already (and no pass over them)
     parent = list(range(n_rows + n_cols))  # union-find: buyer i is node i, chip j node n_rows + j
 
     def root(x: int) -> int:
