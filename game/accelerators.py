@@ -203,22 +203,27 @@ def _incentive_shares(world, owed_usd: np.ndarray, discounted: np.ndarray) -> li
     return out
 
 
-def _funded_incentives(world, parts: list, offers: list[_Offer]) -> list[np.ndarray]:
+def _funded_incentives(world, parts: list | None, offers: list[_Offer]) -> list[np.ndarray]:
     """Each part's home-chip incentive (buyer x chip share of the price the state pays) at the
-    share of its rate each state can pay: a state's budget is shared by its buyers in every part."""
+    share of its rate each state can pay: a state's budget is shared by its buyers in every part.
+    `parts` None: one part, the world itself."""
     owed = [_owed_at_full_discount(offer) for offer in offers]
-    if all(o is None for o in owed):
+    if parts is None:
+        if owed[0] is None:
+            return [offers[0].full]
+        owed_usd, discounted = owed[0], offers[0].full.any(axis=1)
+    elif all(o is None for o in owed):
         return [offer.full for offer in offers]
-    whole = _whole(parts)
-    owed_usd = owed[0] if whole else gather_buyers(world, parts, [
-        np.zeros(len(part.buyers)) if o is None else o for part, o in zip(parts, owed, strict=True)])
-    discounted = gather_buyers(world, parts, [offer.full.any(axis=1) for offer in offers], bool)
+    else:
+        owed_usd = gather_buyers(world, parts, [np.zeros(len(part.buyers)) if o is None else o
+                                                for part, o in zip(parts, owed, strict=True)])
+        discounted = gather_buyers(world, parts, [offer.full.any(axis=1) for offer in offers], bool)
     shares = _incentive_shares(world, owed_usd, discounted)
     out = []
-    for part, offer in zip(parts, offers, strict=True):
+    for k, offer in enumerate(offers):
         scaled = offer.full.copy()
         for mine, share in shares:
-            scaled[mine if whole else mine[part.rows]] *= share
+            scaled[mine if parts is None else mine[parts[k].rows]] *= share
         out.append(scaled)
     return out
 
@@ -255,7 +260,7 @@ class _Sale:
     def __init__(self, part, offer: _Offer, discount: np.ndarray, supply: np.ndarray) -> None:
         purchases, list_price, allowed, perf = offer.purchases, offer.list_price, offer.allowed, offer.perf
         free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
-        self.discount = discount
+        self.discount, self.list_price = discount, list_price
         self.price = price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
         same_prices = np.array_equal(price, offer.offered)  # the incentive paid in full (or none at all)
         utility = offer.utility if same_prices else chip_utility(part, perf, price, allowed, offer.terms)
@@ -286,43 +291,60 @@ class _Sale:
         self.spent = (by_buyer * price / 1000).sum(axis=1)
 
 
+class _Joined:
+    """The parts' sales (`_Sale`) read as one over the world's buyers and designers: what the
+    designers, the incentive's payment and the market's record read (at game size the one
+    part's sale is read as it is)."""
+
+    def __init__(self, world, parts: list, offers: list[_Offer], sales: list[_Sale]) -> None:
+        for name in ("units", "revenue", "wanted"):
+            setattr(self, name, gather_designers(world, parts, [getattr(sale, name) for sale in sales]))
+        for name in ("full_by", "owed_by", "spent"):
+            setattr(self, name, gather_buyers(world, parts, [getattr(sale, name) for sale in sales]))
+        self.by_buyer = dense_matrix(world, parts, [sale.by_buyer for sale in sales])
+        self.wanted_by_buyer = dense_matrix(world, parts, [sale.wanted_by_buyer for sale in sales])
+        self.list_price = dense_matrix(world, parts, [offer.list_price for offer in offers], 1.0)  # 1.0 where barred
+
+
 def clear(world) -> None:
     """Clear the quarter's accelerator market, part by part (`market_parts`: the whole market at
-    game size; with sparse choice sets, each group of buyers that shares chips with no other),
+    game size; with sparse choice sets, groups of buyers and chips that trade with no one else),
     with what couples the parts (a state's incentive budget, the order of payments, notes and
-    installs, the designers' prices) done over every buyer and chip in the world's order."""
+    installs, the designers' prices) done over every buyer and chip in the world's order. At game
+    size (one part, the world) nothing is gathered: the one part's arrays are the market's."""
     params = world.params
     parts = market_parts(world)
+    whole = _whole(parts)
     clouds = home_clouds(world)
     offers = [_Offer(part, clouds) for part in parts]
-    unit = gather_buyers(world, parts, [offer.unit for offer in offers])
+    unit = offers[0].unit if whole else gather_buyers(world, parts, [offer.unit for offer in offers])
     budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
-    whole = _whole(parts)
     for part, offer in zip(parts, offers, strict=True):
         offer.purchase(part, budget if whole else budget[part.rows])
-    discounts = _funded_incentives(world, parts, offers)
+    discounts = _funded_incentives(world, None if whole else parts, offers)
     supply = np.array([d.inventory for d in world.designers])
     sales = [_Sale(part, offer, discount, supply if whole else supply[part.cols])
              for part, offer, discount in zip(parts, offers, discounts, strict=True)]
-    _attribute_all(world, parts, offers, sales, budget)
+    _attribute_all(world, None if whole else parts, offers, sales, budget)
+    sold = sales[0] if whole else _Joined(world, parts, offers, sales)
 
-    units, revenue, wanted = (gather_designers(world, parts, [getattr(sale, name) for sale in sales])
-                              for name in ("units", "revenue", "wanted"))
     smoothing = params.demand_smoothing
-    for d, n, r, w in zip(world.designers, units.tolist(), revenue.tolist(), wanted.tolist(), strict=True):
+    for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), sold.wanted.tolist(),
+                          strict=True):
         d.inventory = max(d.inventory - n, 0.0)
         d.sold = n
         d.revenue = r
         d.observe_demand(w, smoothing)
-    unpaid = _pay_incentives(world, gather_buyers(world, parts, [sale.full_by for sale in sales]).tolist(),
-                             gather_buyers(world, parts, [sale.owed_by for sale in sales]).tolist())
-    delivered = _install(world, parts, [sale.compute for sale in sales],
-                         gather_buyers(world, parts, [sale.spent for sale in sales]) + unpaid)
+    unpaid = _pay_incentives(world, sold.full_by.tolist(), sold.owed_by.tolist())
+    delivered = _install(world, None if whole else parts, [sale.compute for sale in sales], sold.spent + unpaid)
     for buyer, compute, u in zip(world.buyers, delivered, unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
-    _update_ecosystems(world, [offer.allowed for offer in offers], parts)
+    if whole:
+        _update_ecosystems(world, offers[0].allowed)
+    else:
+        _update_ecosystems(world, [offer.allowed for offer in offers], parts)
     floor = np.array([unit_cost(world, d) for d in world.designers])
-    new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
+    new_price = market.adjust_price(np.array([d.price for d in world.designers]), sold.wanted, supply,
                                     params.price_response, params.price_step_limit, floor)
     for d, q, cost in zip(world.designers, new_price.tolist(), floor.tolist(), strict=True):
         for variant in d.variants.values():
@@ -330,10 +352,8 @@ def clear(world) -> None:
             # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost
             variant["price"] = max(variant["price"] * q / d.price, cost)
         d.price = q
-    world.last_market["accelerator"] = {
-        "sold": dense_matrix(world, parts, [sale.by_buyer for sale in sales]),
-        "price": dense_matrix(world, parts, [offer.list_price for offer in offers], 1.0),  # 1.0 where barred
-        "desired": dense_matrix(world, parts, [sale.wanted_by_buyer for sale in sales])}
+    world.last_market["accelerator"] = {"sold": sold.by_buyer, "price": sold.list_price,
+                                        "desired": sold.wanted_by_buyer}
 
 
 def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
@@ -372,16 +392,16 @@ def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndar
     return out
 
 
-def _attribute_all(world, parts: list, offers: list[_Offer], sales: list[_Sale], budget: np.ndarray) -> None:
-    """The cause log's notes of every part (`_attribute`), in the world's buyer order."""
-    whole = _whole(parts)
+def _attribute_all(world, parts: list | None, offers: list[_Offer], sales: list[_Sale], budget: np.ndarray) -> None:
+    """The cause log's notes of every part (`_attribute`), in the world's buyer order (`parts`
+    None: one part, the world itself)."""
     notes = []
-    for part, offer, sale in zip(parts, offers, sales, strict=True):
-        found = _attribute(part, sale.wanted_by_buyer, sale.price, offer.list_price,
-                           budget if whole else budget[part.rows], sale.discount, offer.purchases.under_mix,
-                           sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
-        notes.extend(found if whole else ((int(part.rows[i]), *note) for i, *note in found))
-    if not whole:
+    for k, (offer, sale) in enumerate(zip(offers, sales, strict=True)):
+        found = _attribute(world if parts is None else parts[k], sale.wanted_by_buyer, sale.price, offer.list_price,
+                           budget if parts is None else budget[parts[k].rows], sale.discount,
+                           offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+        notes.extend(found if parts is None else ((int(parts[k].rows[i]), *note) for i, *note in found))
+    if parts is not None:
         notes.sort(key=lambda note: note[0])  # stable: a buyer's notes stay in the order they came
     for _, country, key, fields in notes:
         world.note("mechanism", country, key, **fields)
@@ -469,22 +489,23 @@ def unit_cost(world, d) -> float:
         + packaging / chip.chips_per_package_wafer + chip.other_bom
 
 
-def _install(world, parts: list, computes: list[np.ndarray], paid: np.ndarray) -> list[float]:
-    """New compute (H100e, each part's buyer x chip block) enters each buyer's installed base by
-    chip; old compute retires. `paid`: what each buyer paid this quarter (US$ B). The part of it
-    that can train large models (each chip's `training`) is what the buyer's LLM developers train
-    on: a centre full of inference NPUs serves models but trains few (seed 001). Returns each
-    buyer's new compute."""
+def _install(world, parts: list | None, computes: list[np.ndarray], paid: np.ndarray) -> list[float]:
+    """New compute (H100e, each part's buyer x chip block; `parts` None: one part, the world)
+    enters each buyer's installed base by chip; old compute retires. `paid`: what each buyer
+    paid this quarter (US$ B). The part of it that can train large models (each chip's
+    `training`) is what the buyer's LLM developers train on: a centre full of inference NPUs
+    serves models but trains few (seed 001). Returns each buyer's new compute."""
     d = world.params.compute_depreciation
-    if _whole(parts):
+    if parts is None:
         world.installed = world.installed * (1 - d) + computes[0]
+        new, trains, domestic = _compute_sums(world, computes[0])
     else:  # nothing is ever installed between the parts: there the dense sum adds 0.0
         installed = world.installed * (1 - d)
         for part, compute in zip(parts, computes, strict=True):
             installed[part.cut] = installed[part.cut] + compute
         world.installed = installed
-    sums = [_compute_sums(part, compute) for part, compute in zip(parts, computes, strict=True)]
-    new, trains, domestic = (gather_buyers(world, parts, list(column)) for column in zip(*sums, strict=True))
+        sums = [_compute_sums(part, compute) for part, compute in zip(parts, computes, strict=True)]
+        new, trains, domestic = (gather_buyers(world, parts, list(column)) for column in zip(*sums, strict=True))
     new = new.tolist()
     for buyer, n, t, h, p in zip(world.buyers, new, trains.tolist(), domestic.tolist(), paid.tolist(), strict=True):
         buyer.install(n, t, h, d, p)
@@ -507,10 +528,12 @@ def _update_ecosystems(world, allowed: np.ndarray | list[np.ndarray], parts: lis
     run, where a national centre's purchases count; an open-market GPU against everyone.
     With `parts`, `allowed` is each part's (a platform's market lies inside its part)."""
     if parts is None:
-        parts, allowed = [world], [allowed]
-    bases = [_platform_bases(a, part.installed) for part, a in zip(parts, allowed, strict=True)]
-    own = gather_designers(world, parts, [np.diagonal(b) for b in bases])
-    leader = gather_designers(world, parts, [b.max(axis=1) for b in bases])
+        market = _platform_bases(allowed, world.installed)
+        own, leader = np.diagonal(market), market.max(axis=1)
+    else:
+        bases = [_platform_bases(a, part.installed) for part, a in zip(parts, allowed, strict=True)]
+        own = gather_designers(world, parts, [np.diagonal(b) for b in bases])
+        leader = gather_designers(world, parts, [b.max(axis=1) for b in bases])
     speed, elasticity = world.params.ecosystem_speed, world.params.ecosystem_elasticity
     for d, base, top in zip(world.designers, own.tolist(), leader.tolist(), strict=True):
         if top <= 0:  # no buyer may buy it this quarter, or none has anything installed: no signal
