@@ -203,29 +203,34 @@ def _incentive_shares(world, owed_usd: np.ndarray, discounted: np.ndarray) -> li
     return out
 
 
-def _funded_incentives(world, parts: list | None, offers: list[_Offer]) -> list[np.ndarray]:
-    """Each part's home-chip incentive (buyer x chip share of the price the state pays) at the
-    share of its rate each state can pay: a state's budget is shared by its buyers in every part.
-    `parts` None: one part, the world itself."""
+def _funded_incentive(world, offer: _Offer) -> np.ndarray:
+    """The home-chip incentive (buyer x chip share of the price the state pays) at the share of
+    its rate each state can pay this quarter, for one market, the world's."""
+    owed = _owed_at_full_discount(offer)
+    if owed is None:
+        return offer.full
+    return _scaled(offer.full, _incentive_shares(world, owed, offer.full.any(axis=1)), None)
+
+
+def _funded_incentives(world, parts: list, offers: list[_Offer]) -> list[np.ndarray]:
+    """`_funded_incentive` of each part: a state's budget is shared by its buyers in every part."""
     owed = [_owed_at_full_discount(offer) for offer in offers]
-    if parts is None:
-        if owed[0] is None:
-            return [offers[0].full]
-        owed_usd, discounted = owed[0], offers[0].full.any(axis=1)
-    elif all(o is None for o in owed):
+    if all(o is None for o in owed):
         return [offer.full for offer in offers]
-    else:
-        owed_usd = gather_buyers(world, parts, [np.zeros(len(part.buyers)) if o is None else o
-                                                for part, o in zip(parts, owed, strict=True)])
-        discounted = gather_buyers(world, parts, [offer.full.any(axis=1) for offer in offers], bool)
+    owed_usd = gather_buyers(world, parts, [np.zeros(len(part.buyers)) if o is None else o
+                                            for part, o in zip(parts, owed, strict=True)])
+    discounted = gather_buyers(world, parts, [offer.full.any(axis=1) for offer in offers], bool)
     shares = _incentive_shares(world, owed_usd, discounted)
-    out = []
-    for k, offer in enumerate(offers):
-        scaled = offer.full.copy()
-        for mine, share in shares:
-            scaled[mine if parts is None else mine[parts[k].rows]] *= share
-        out.append(scaled)
-    return out
+    return [_scaled(offer.full, shares, part.rows) for part, offer in zip(parts, offers, strict=True)]
+
+
+def _scaled(full: np.ndarray, shares: list[tuple[np.ndarray, float]], rows: np.ndarray | None) -> np.ndarray:
+    """`full` (a part's incentive at its full rate; `rows`: the part's buyers, None for all)
+    with each state's buyers' rows at the share of the rate it can pay."""
+    scaled = full.copy()
+    for mine, share in shares:
+        scaled[mine if rows is None else mine[rows]] *= share
+    return scaled
 
 
 class _Offer:
@@ -307,27 +312,46 @@ class _Joined:
 
 
 def clear(world) -> None:
-    """Clear the quarter's accelerator market, part by part (`market_parts`: the whole market at
-    game size; with sparse choice sets, groups of buyers and chips that trade with no one else),
-    with what couples the parts (a state's incentive budget, the order of payments, notes and
-    installs, the designers' prices) done over every buyer and chip in the world's order. At game
-    size (one part, the world) nothing is gathered: the one part's arrays are the market's."""
-    params = world.params
+    """Clear the quarter's accelerator market: as one market at game size, part by part
+    (`_clear_parts`) when `market_parts` finds sparse choice sets."""
     parts = market_parts(world)
-    whole = _whole(parts)
+    if parts is not None:
+        _clear_parts(world, parts)
+        return
+    offer = _Offer(world, home_clouds(world))
+    unit = offer.unit
+    budget = np.array([b.order(u, world.params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
+    offer.purchase(world, budget)
+    supply = np.array([d.inventory for d in world.designers])
+    sale = _Sale(world, offer, _funded_incentive(world, offer), supply)
+    _attribute(world, sale.wanted_by_buyer, sale.price, offer.list_price, budget, sale.discount,
+               offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+    _settle(world, None, [offer], [sale], sale, unit, supply)
+
+
+def _clear_parts(world, parts: list) -> None:
+    """The market part by part (groups of buyers and chips that trade with no one else), with
+    what couples the parts (a state's incentive budget, the order of notes, payments and
+    installs, the designers' prices) done over every buyer and chip in the world's order."""
     clouds = home_clouds(world)
     offers = [_Offer(part, clouds) for part in parts]
-    unit = offers[0].unit if whole else gather_buyers(world, parts, [offer.unit for offer in offers])
-    budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
+    unit = gather_buyers(world, parts, [offer.unit for offer in offers])
+    budget = np.array([b.order(u, world.params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
     for part, offer in zip(parts, offers, strict=True):
-        offer.purchase(part, budget if whole else budget[part.rows])
-    discounts = _funded_incentives(world, None if whole else parts, offers)
+        offer.purchase(part, budget[part.rows])
     supply = np.array([d.inventory for d in world.designers])
-    sales = [_Sale(part, offer, discount, supply if whole else supply[part.cols])
-             for part, offer, discount in zip(parts, offers, discounts, strict=True)]
-    _attribute_all(world, None if whole else parts, offers, sales, budget)
-    sold = sales[0] if whole else _Joined(world, parts, offers, sales)
+    sales = [_Sale(part, offer, discount, supply[part.cols])
+             for part, offer, discount in zip(parts, offers, _funded_incentives(world, parts, offers), strict=True)]
+    _attribute_parts(world, parts, offers, sales, budget)
+    _settle(world, parts, offers, sales, _Joined(world, parts, offers, sales), unit, supply)
 
+
+def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale], sold, unit: np.ndarray,
+            supply: np.ndarray) -> None:
+    """What the market's sales (`sold`: the one market's `_Sale`, or the parts' `_Joined`)
+    change: designers' stock, sales and demand, the incentive paid, buyers' installed compute,
+    ecosystems and next quarter's prices. `parts` None: one market, the world's."""
+    params = world.params
     smoothing = params.demand_smoothing
     for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), sold.wanted.tolist(),
                           strict=True):
@@ -336,10 +360,10 @@ def clear(world) -> None:
         d.revenue = r
         d.observe_demand(w, smoothing)
     unpaid = _pay_incentives(world, sold.full_by.tolist(), sold.owed_by.tolist())
-    delivered = _install(world, None if whole else parts, [sale.compute for sale in sales], sold.spent + unpaid)
+    delivered = _install(world, parts, sales, sold.spent + unpaid)
     for buyer, compute, u in zip(world.buyers, delivered, unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
-    if whole:
+    if parts is None:
         _update_ecosystems(world, offers[0].allowed)
     else:
         _update_ecosystems(world, [offer.allowed for offer in offers], parts)
@@ -392,31 +416,28 @@ def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndar
     return out
 
 
-def _attribute_all(world, parts: list | None, offers: list[_Offer], sales: list[_Sale], budget: np.ndarray) -> None:
-    """The cause log's notes of every part (`_attribute`), in the world's buyer order (`parts`
-    None: one part, the world itself)."""
+def _attribute_parts(world, parts: list, offers: list[_Offer], sales: list[_Sale], budget: np.ndarray) -> None:
+    """The cause log's notes of every part (`_attribute`, which each `Part` collects), made in
+    the world's buyer order, as one market's would be."""
     notes = []
-    for k, (offer, sale) in enumerate(zip(offers, sales, strict=True)):
-        found = _attribute(world if parts is None else parts[k], sale.wanted_by_buyer, sale.price, offer.list_price,
-                           budget if parts is None else budget[parts[k].rows], sale.discount,
-                           offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
-        notes.extend(found if parts is None else ((int(parts[k].rows[i]), *note) for i, *note in found))
-    if parts is not None:
-        notes.sort(key=lambda note: note[0])  # stable: a buyer's notes stay in the order they came
-    for _, country, key, fields in notes:
-        world.note("mechanism", country, key, **fields)
+    for part, offer, sale in zip(parts, offers, sales, strict=True):
+        _attribute(part, sale.wanted_by_buyer, sale.price, offer.list_price, budget[part.rows], sale.discount,
+                   offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+        notes.extend(part.notes)
+    row = {b.name: i for i, b in enumerate(world.buyers)}
+    notes.sort(key=lambda note: row[note[1]["buyer"]])  # stable: a buyer's notes stay in the order they came
+    for args, fields in notes:
+        world.note(*args, **fields)
 
 
 def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, under_mix: list[bool],
-               mixed: list[int], free_choice, cut: list[int], base_choice) -> list[tuple[int, str, str, dict]]:
+               mixed: list[int], free_choice, cut: list[int], base_choice) -> None:
     """Cause log: home designers' extra demand owed to a procurement mandate or to the home-chip
     incentive, against the same quarter's free choice at list prices. The free choices are the
     market's (`_compared_choices`): `free_choice` of the mandated buyers `mixed` at this
-    quarter's prices, `base_choice` of the discounted buyers `cut` at list prices. Returns the
-    notes (buyer's row, country, key, fields), a buyer's in the order `World.note` takes them."""
-    notes: list[tuple[int, str, str, dict]] = []
+    quarter's prices, `base_choice` of the discounted buyers `cut` at list prices."""
     if not mixed and not cut:
-        return notes
+        return
     free = dict(zip(mixed, _spent(budget, free_choice, price, mixed), strict=True))
     base = dict(zip(cut, _spent(budget, base_choice, list_price, cut), strict=True))
     for i, buyer in enumerate(world.buyers):
@@ -426,20 +447,17 @@ def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, unde
             home = world.home_chip[i].tolist()
             for k, d in enumerate(world.designers):
                 if home[k] and extra[k] > 0.01:
-                    notes.append((i, buyer.country, "cause.procurement", dict(
-                        firm=d.name, buyer=buyer.name, units=extra[k],
-                        share=country.policy.procurement_mix.get("domestic", 0.0),
-                        targets=["domestic_compute_share", "accelerator_share"])))
+                    world.note("mechanism", buyer.country, "cause.procurement", firm=d.name, buyer=buyer.name,
+                               units=extra[k], share=country.policy.procurement_mix.get("domestic", 0.0),
+                               targets=["domestic_compute_share", "accelerator_share"])
         if i in base:
             target = free[i] if under_mix[i] else wanted_by_buyer[i]
             extra = (target - base[i]).tolist()
             cut_k = discount[i].tolist()
             for k, d in enumerate(world.designers):
                 if cut_k[k] > 0 and extra[k] > 0.01:
-                    notes.append((i, buyer.country, "cause.chip_incentive", dict(
-                        firm=d.name, buyer=buyer.name, units=extra[k],
-                        targets=["domestic_compute_share", "llm_domestic_chip_share"])))
-    return notes
+                    world.note("mechanism", buyer.country, "cause.chip_incentive", firm=d.name, buyer=buyer.name,
+                               units=extra[k], targets=["domestic_compute_share", "llm_domestic_chip_share"])
 
 
 def _spent(budget, shares, price, buyers: list[int]):
@@ -489,22 +507,23 @@ def unit_cost(world, d) -> float:
         + packaging / chip.chips_per_package_wafer + chip.other_bom
 
 
-def _install(world, parts: list | None, computes: list[np.ndarray], paid: np.ndarray) -> list[float]:
-    """New compute (H100e, each part's buyer x chip block; `parts` None: one part, the world)
+def _install(world, parts: list | None, sales: list[_Sale], paid: np.ndarray) -> list[float]:
+    """New compute (H100e, each part's buyer x chip block `_Sale.compute`; `parts` None: one
+    market, the world's)
     enters each buyer's installed base by chip; old compute retires. `paid`: what each buyer
     paid this quarter (US$ B). The part of it that can train large models (each chip's
     `training`) is what the buyer's LLM developers train on: a centre full of inference NPUs
     serves models but trains few (seed 001). Returns each buyer's new compute."""
     d = world.params.compute_depreciation
     if parts is None:
-        world.installed = world.installed * (1 - d) + computes[0]
-        new, trains, domestic = _compute_sums(world, computes[0])
+        world.installed = world.installed * (1 - d) + sales[0].compute
+        new, trains, domestic = _compute_sums(world, sales[0].compute)
     else:  # nothing is ever installed between the parts: there the dense sum adds 0.0
         installed = world.installed * (1 - d)
-        for part, compute in zip(parts, computes, strict=True):
-            installed[part.cut] = installed[part.cut] + compute
+        for part, sale in zip(parts, sales, strict=True):
+            installed[part.cut] = installed[part.cut] + sale.compute
         world.installed = installed
-        sums = [_compute_sums(part, compute) for part, compute in zip(parts, computes, strict=True)]
+        sums = [_compute_sums(part, sale.compute) for part, sale in zip(parts, sales, strict=True)]
         new, trains, domestic = (gather_buyers(world, parts, list(column)) for column in zip(*sums, strict=True))
     new = new.tolist()
     for buyer, n, t, h, p in zip(world.buyers, new, trains.tolist(), domestic.tolist(), paid.tolist(), strict=True):
@@ -599,6 +618,12 @@ class Part:
         self.sold_to_ok = world.sold_to_ok[self.cut]
         self.home_chip = world.home_chip[self.cut]
         self.affinity = world.affinity[self.cut]
+        self.notes: list[tuple[tuple, dict]] = []
+
+    def note(self, *args, **fields) -> None:
+        """Keep a cause-log note (`_attribute`'s, which name their buyer) for `_attribute_parts`
+        to make in the world's buyer order."""
+        self.notes.append((args, fields))
 
     @property
     def chip_appeal(self) -> np.ndarray:
@@ -622,10 +647,10 @@ _LAYOUTS: dict[int, tuple[object, tuple, list | None]] = {}
 _LAYOUTS_KEPT = 16
 
 
-def market_parts(world) -> list:
-    """The parts the accelerator market clears in: `[world]` (one dense market) unless the
-    buyer x chip matrix is large and `sold_to` splits it into groups covering a small share of
-    its cells (`market.blocks_pay`)."""
+def market_parts(world) -> list | None:
+    """The parts the accelerator market clears in, or None for one dense market (the world's)
+    unless the buyer x chip matrix is large and `sold_to` splits it into groups covering a
+    small share of its cells (`market.blocks_pay`)."""
     scenario = world.scenario
     thresholds = (market.BLOCKS_MIN_CELLS, market.BLOCKS_MAX_DENSITY, market.BLOCK_CELLS)
     entry = _LAYOUTS.get(id(scenario))
@@ -633,9 +658,7 @@ def market_parts(world) -> list:
         entry = _LAYOUTS[id(scenario)] = (scenario, thresholds, _layout(world.sold_to_ok))
         while len(_LAYOUTS) > _LAYOUTS_KEPT:
             _LAYOUTS.pop(next(iter(_LAYOUTS)))
-    if entry[2] is None:
-        return [world]
-    return [Part(world, rows, cols) for rows, cols in entry[2]]
+    return None if entry[2] is None else [Part(world, rows, cols) for rows, cols in entry[2]]
 
 
 def _layout(sold_to_ok: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
@@ -693,14 +716,9 @@ def _chunks(blocks: list[tuple[list[int], list[int]]]) -> list[tuple[list[int], 
     return out
 
 
-def _whole(parts: list) -> bool:
-    """Whether the market is one dense part, the world itself (its arrays are the world's)."""
-    return len(parts) == 1 and not isinstance(parts[0], Part)
-
-
-def gather_buyers(world, parts: list, values: list[np.ndarray], dtype=float) -> np.ndarray:
-    """Each part's per-buyer vector as one over `world.buyers` (the one part's own, whole)."""
-    if _whole(parts):
+def gather_buyers(world, parts: list | None, values: list[np.ndarray], dtype=float) -> np.ndarray:
+    """Each part's per-buyer vector as one over `world.buyers` (`parts` None: the one market's)."""
+    if parts is None:
         return values[0]
     out = np.zeros(len(world.buyers), dtype)
     for part, value in zip(parts, values, strict=True):
@@ -708,9 +726,10 @@ def gather_buyers(world, parts: list, values: list[np.ndarray], dtype=float) -> 
     return out
 
 
-def gather_designers(world, parts: list, values: list[np.ndarray]) -> np.ndarray:
-    """Each part's per-designer vector as one over `world.designers`."""
-    if _whole(parts):
+def gather_designers(world, parts: list | None, values: list[np.ndarray]) -> np.ndarray:
+    """Each part's per-designer vector as one over `world.designers` (`parts` None: the one
+    market's)."""
+    if parts is None:
         return values[0]
     out = np.zeros(len(world.designers))
     for part, value in zip(parts, values, strict=True):
@@ -718,10 +737,11 @@ def gather_designers(world, parts: list, values: list[np.ndarray]) -> np.ndarray
     return out
 
 
-def dense_matrix(world, parts: list, values: list[np.ndarray], fill: float = 0.0) -> np.ndarray:
+def dense_matrix(world, parts: list | None, values: list[np.ndarray], fill: float = 0.0) -> np.ndarray:
     """Each part's buyer x designer block in one world-sized matrix, `fill` between the blocks
-    (what the dense market holds where no buyer may buy: no trade, or a price of 1.0)."""
-    if _whole(parts):
+    (what the dense market holds where no buyer may buy: no trade, or a price of 1.0); `parts`
+    None: the one market's."""
+    if parts is None:
         return values[0]
     out = np.full((len(world.buyers), len(world.designers)), fill)
     for part, value in zip(parts, values, strict=True):

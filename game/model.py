@@ -1030,10 +1030,11 @@ class World(Model):
         at game size, each group of buyers and chips that trade only with each other when choice
         sets are sparse), so its cost follows the allowed (buyer, chip) pairs."""
         self.chip_appeal = np.zeros(len(self.designers))
-        parts = accelerators.market_parts(self)
+        grouped = accelerators.market_parts(self)  # None: one market, the world's
+        parts = [self] if grouped is None else grouped
         terms = [accelerators.chip_terms(part) for part in parts]  # (allowed, perf, price) per part
         budget = np.array([b.base_budget if b.opens <= self.start else 0.0 for b in self.buyers])
-        budgets = [budget] if len(parts) == 1 and parts[0] is self else [budget[part.rows] for part in parts]
+        budgets = [budget] if grouped is None else [budget[part.rows] for part in parts]
 
         def choices() -> list[np.ndarray]:
             return [market.logit_shares(accelerators.chip_utility(part, perf, price, allowed), allowed)
@@ -1043,7 +1044,7 @@ class World(Model):
             self.chip_appeal = appeal
             spent = [(b[:, None] * choice / price).sum(axis=0)
                      for b, choice, (_, _, price) in zip(budgets, choices(), terms, strict=True)]
-            return market.normalised(accelerators.gather_designers(self, parts, spent))
+            return market.normalised(accelerators.gather_designers(self, grouped, spent))
 
         target = market.normalised(np.array([d.demand_est for d in self.designers]))
         self.chip_appeal = market.fit_constants(unit_shares, target)
@@ -1053,9 +1054,9 @@ class World(Model):
             mix = choice / price * perf
             unit_prices.append(accelerators.unit_prices(choice, perf, price))
             mix = mix / np.maximum(mix.sum(axis=1, keepdims=True), market.TINY)
-            mixes.append((capacity if part is self else capacity[part.rows])[:, None] * mix)
-        unit_price = accelerators.gather_buyers(self, parts, unit_prices)
-        self.installed = accelerators.dense_matrix(self, parts, mixes)
+            mixes.append((capacity if grouped is None else capacity[part.rows])[:, None] * mix)
+        unit_price = accelerators.gather_buyers(self, grouped, unit_prices)
+        self.installed = accelerators.dense_matrix(self, grouped, mixes)
         for buyer, p in zip(self.buyers, unit_price, strict=True):  # orders that reproduce the first spend
             if not buyer.national and np.isfinite(p) and p > 0:
                 buyer.ref_price = float(p)
