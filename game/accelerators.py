@@ -651,6 +651,8 @@ def market_parts(world) -> list | None:
     """The parts the accelerator market clears in, or None for one dense market (the world's)
     unless the buyer x chip matrix is large and `sold_to` splits it into groups covering a
     small share of its cells (`market.blocks_pay`)."""
+    if len(world.buyers) * len(world.designers) < market.BLOCKS_MIN_CELLS:
+        return None  # a game's market (`_layout` would say so): asked every quarter, answered at once
     scenario = world.scenario
     thresholds = (market.BLOCKS_MIN_CELLS, market.BLOCKS_MAX_DENSITY, market.BLOCK_CELLS)
     entry = _LAYOUTS.get(id(scenario))
