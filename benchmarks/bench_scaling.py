@@ -1,10 +1,12 @@
 """How the cost of a turn grows with the number of firms.
 
-    python benchmarks/bench_scaling.py [--ks 1 10 100] [--turns 8] [--reps 5]
+    python benchmarks/bench_scaling.py [--ks 1 10 100] [--turns 8] [--reps 5] [--sparse]
 
 The world is the baseline cloned k times (benchmarks/synthetic.py: k parallel supply chains
 meeting in shared markets; events, levers and the other countries' default policies act on
-copy 0). For each k the script builds the World and plays the first
+copy 0). `--sparse` clones it in the regional mode: copy i's open-market chips are sold only to
+copy i's buyers, so every buyer's choice set stays the baseline's size (without it, every open
+chip may be bought by every buyer: choice sets grow with k). For each k the script builds the World and plays the first
 `--turns` quarters, `max(--reps, 100 // k)` times (interleaved across k) with different seeds, and prints firms,
 agents, build time, median ms per turn, µs per agent-step and the growth against k = 1
 (`x linear` is the growth divided by k: 1 means linear, k means quadratic).
@@ -55,12 +57,13 @@ class TimedWorld(World):
         self.calibrate_seconds = time.perf_counter() - start
 
 
-def prepare(k: int, repeats: int = 3) -> dict:
-    """Build (and validate) the k-times scenario; median seconds over `repeats`."""
+def prepare(k: int, repeats: int = 3, regional: bool = False) -> dict:
+    """Build (and validate) the k-times scenario (`regional`: sparse choice sets); median
+    seconds over `repeats`."""
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        scenario = scaled_scenario(k)
+        scenario = scaled_scenario(k, regional=regional)
         seconds.append(time.perf_counter() - start)
     return {"k": k, "scenario": scenario, "firms": firm_count(scenario), "validate": statistics.median(seconds),
             "builds": [], "calibrations": [], "per_turn": [], "agents": 0}
@@ -119,15 +122,18 @@ def main() -> None:
     parser.add_argument("--ks", type=int, nargs="+", default=[1, 10, 100], help="clone factors, smallest first")
     parser.add_argument("--turns", type=int, default=8, help="quarters played per run")
     parser.add_argument("--reps", type=int, default=5, help="least runs per k (small k get 100 // k)")
+    parser.add_argument("--sparse", action="store_true",
+                        help="regional copies: copy i's open chips sold to copy i's buyers only")
     args = parser.parse_args()
     ks = sorted(set(args.ks))
 
     print(f"# bench_scaling: {dt.date.today().isoformat()}, Python {platform.python_version()}, "
           f"Mesa {mesa.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs; "
-          f"{revision()}; baseline cloned k times, first {args.turns} turns")
+          f"{revision()}; baseline cloned k times{' (regional: sparse choice sets)' if args.sparse else ''}, "
+          f"first {args.turns} turns")
     reps = {k: max(args.reps, 100 // k) for k in ks}
-    results = [prepare(k) for k in tqdm(ks, desc="building scenarios", leave=False)]
-    run_once(prepare(ks[0], 1), 10_000, args.turns)  # warm-up
+    results = [prepare(k, regional=args.sparse) for k in tqdm(ks, desc="building scenarios", leave=False)]
+    run_once(prepare(ks[0], 1, args.sparse), 10_000, args.turns)  # warm-up
     # The scenarios of every k stay alive all along: keep them out of the garbage collector's
     # full passes, which would otherwise cost more the more scenarios are held (not the game's cost).
     gc.collect()

@@ -25,7 +25,19 @@ The built-in default controllers of other countries name home firms ("Intel Foun
 the same policies as the baseline (with plain defaults, the named firms do not exist and the
 Actions naming them are skipped).
 
-k = 1 returns the source scenario unchanged (no suffixes), so it plays exactly like it.
+Regional (sparse) mode, `scaled_scenario(k, regional=True)`: the same clone, except that copy
+i's open-market chips (the designers with an empty `sold_to`: Nvidia, AMD, the other ASICs) are
+sold only to copy i's buyers (their `sold_to` lists them; a captive chip's `sold_to` already
+points at copy i). So each buyer's choice set stays the baseline's size as k grows: k regional
+accelerator markets, each the baseline's, that still share the upstream and LLM markets and the
+non-AI wafer pool as the dense mode does. The buyer x chip matrix is then block-diagonal (k
+blocks of the baseline's buyers x chips, a 1/k share of its cells): the case a market whose
+cost grows with the allowed (buyer, chip) pairs rather than with buyers x chips should handle
+in linear time. The dense mode (every open chip on sale to every buyer) is inherently
+quadratic: each buyer's choice set grows with k.
+
+k = 1 returns the source scenario unchanged (no suffixes), so it plays exactly like it (in
+either mode: one copy's buyers are every buyer).
 The result goes through `Scenario.model_validate`, so it obeys every rule a scenario file does.
 """
 
@@ -45,8 +57,10 @@ def _suffix(name: str, i: int) -> str:
     return f"{name} #{i}"
 
 
-def _copy_firm(group: str, firm: dict[str, Any], i: int, k: int) -> dict[str, Any]:
-    """Copy i of one firm, with every firm name it refers to renamed to copy i."""
+def _copy_firm(group: str, firm: dict[str, Any], i: int, k: int,
+               regional: list[str] | None = None) -> dict[str, Any]:
+    """Copy i of one firm, with every firm name it refers to renamed to copy i. `regional`: the
+    source's buyer names, to which an open-market designer's copy is then sold (copy i's only)."""
     def s(name: str) -> str:
         return _suffix(name, i)
 
@@ -57,6 +71,8 @@ def _copy_firm(group: str, firm: dict[str, Any], i: int, k: int) -> dict[str, An
     elif group == "designers":
         for key in ("foundries", "hbm_suppliers", "packagers", "components", "sold_to"):
             out[key] = [s(n) for n in firm.get(key, [])]
+        if regional is not None and not firm.get("sold_to"):
+            out["sold_to"] = [s(n) for n in regional]
         out["reserved"] = {s(n): v for n, v in firm.get("reserved", {}).items()}
         for generation in out.get("roadmap", []):
             generation["foundries"] = [s(n) for n in generation["foundries"]]
@@ -99,15 +115,17 @@ def _to_copy(value: Any, names: set[str], i: int, field: str | None = None) -> A
     return copy.deepcopy(value)
 
 
-def scaled_data(base: dict[str, Any], k: int) -> dict[str, Any]:
-    """The scenario document (plain dict, as read from TOML) of a world cloned k times."""
+def scaled_data(base: dict[str, Any], k: int, regional: bool = False) -> dict[str, Any]:
+    """The scenario document (plain dict, as read from TOML) of a world cloned k times;
+    `regional`: copy i's open-market chips sold to copy i's buyers only (sparse choice sets)."""
     if k < 1:
         raise ValueError("k must be at least 1")
     if k == 1:
         return copy.deepcopy(base)
     data = copy.deepcopy(base)
+    buyers = [b["name"] for b in base.get("buyers", [])] if regional else None
     for group in FIRM_GROUPS:
-        data[group] = [_copy_firm(group, firm, i, k) for i in range(k) for firm in base.get(group, [])]
+        data[group] = [_copy_firm(group, firm, i, k, buyers) for i in range(k) for firm in base.get(group, [])]
     data["qualifications"] = [
         {**q, "supplier": _suffix(q["supplier"], i), "designer": _suffix(q["designer"], i)}
         for i in range(k) for q in base["qualifications"]
@@ -123,12 +141,14 @@ def scaled_data(base: dict[str, Any], k: int) -> dict[str, Any]:
     return data
 
 
-def scaled_scenario(k: int, base: str | Scenario = "baseline") -> Scenario:
-    """The scenario `base` (a name, a path or a Scenario) with its firms cloned k times."""
+def scaled_scenario(k: int, base: str | Scenario = "baseline", regional: bool = False) -> Scenario:
+    """The scenario `base` (a name, a path or a Scenario) with its firms cloned k times;
+    `regional`: each copy's open-market chips sold to its own buyers only (see the module's
+    docstring)."""
     source = load_scenario(base) if isinstance(base, str) else base
     if k == 1:
         return source
-    return Scenario.model_validate(scaled_data(source.model_dump(), k))
+    return Scenario.model_validate(scaled_data(source.model_dump(), k, regional))
 
 
 def firm_count(scenario: Scenario) -> int:

@@ -6,6 +6,18 @@ leave its compliant variant. A procurement mandate splits a national centre's bu
 group; the home-chip incentive lowers the price home LLM clouds pay for home chips (the state
 pays the difference). When a chip is short, every buyer gets the same share of its order and
 unspent budget spills to its next choices in a second pass.
+
+Sparse choice sets (issue 15). The market's arrays are buyers x chips. When the scenario's
+`sold_to` lists split buyers and chips into groups that trade only with each other (regional
+markets: benchmarks/synthetic.py's `regional` mode), most cells are barred for good, and the
+dense arrays cost buyers x chips for a market whose trade grows with the allowed pairs. Then
+(`market_parts`, above `market.BLOCKS_MIN_CELLS` cells and under `market.BLOCKS_MAX_DENSITY`)
+the market is cleared part by part: the same functions run on each group's buyers x chips
+(`Part`, which reads as the world does, cut to the group), and what couples the groups (a
+state's incentive budget, the order of payments and notes, prices) runs over the world's
+buyers and chips. At game size the whole market is one part, the world itself, and the code is
+the dense market's. A part's row sums add fewer zeros than the dense row's, so the two paths
+agree to rounding, not bit for bit (tests/test_sparse_market.py).
 """
 
 from __future__ import annotations
@@ -50,19 +62,28 @@ def diplomacy(world) -> np.ndarray:
     return stance_affinity(world) * side[:, None] * chip_step[None, :]
 
 
-def chip_incentive(world) -> np.ndarray:
+def chip_incentive(world, clouds: dict[str, set[str]] | None = None) -> np.ndarray:
     """Buyer x chip share of the price the state pays: home chips bought by the clouds its
-    LLM developers train on."""
+    LLM developers train on. `clouds` (from `home_clouds`) saves a part of the market
+    (`Part`) going over every developer of the world again."""
     discount = np.zeros((len(world.buyers), len(world.designers)))
-    for country in world.countries.values():
-        rate = country.policy.chip_incentive
-        if rate <= 0:
-            continue
-        clouds = {b for dev in world.llm_developers if dev.country == country.name for b in dev.compute_from}
+    for country, (rate, mine) in (clouds if clouds is not None else home_clouds(world)).items():
         for i, buyer in enumerate(world.buyers):
-            if buyer.name in clouds and buyer.country == country.name and not buyer.national:
+            if buyer.name in mine and buyer.country == country and not buyer.national:
                 discount[i] = np.where(world.home_chip[i], rate, 0.0)
     return discount
+
+
+def home_clouds(world) -> dict[str, tuple[float, set[str]]]:
+    """Each state paying a home-chip incentive, in the countries' order: its rate and the
+    clouds its LLM developers train on."""
+    out = {}
+    for country in world.countries.values():
+        rate = country.policy.chip_incentive
+        if rate > 0:
+            out[country.name] = (rate, {b for dev in world.llm_developers if dev.country == country.name
+                                        for b in dev.compute_from})
+    return out
 
 
 def utility_terms(world) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -154,87 +175,200 @@ def _per_buyer(rows: np.ndarray, values: np.ndarray, shape, free: bool) -> np.nd
     return total
 
 
-def funded_incentive(world, full: np.ndarray, list_price: np.ndarray, offered: np.ndarray,
-                     offered_shares: np.ndarray, purchases: Purchases) -> np.ndarray:
-    """The home-chip incentive at the share of its rate each state can pay this quarter: what it
-    would owe if buyers bought at the full discount, against what is left for it. `offered`: the
-    list prices at the full discount; `offered_shares`: the purchasing rows' choice at them;
-    `purchases`: the quarter's purchasing rows."""
+def _owed_at_full_discount(offer: _Offer) -> np.ndarray | None:
+    """Per buyer of the offer's part: what its state would owe (US$ B) if it bought at the full
+    discount, at the purchasing rows' choice at the offered prices; None with no discount in it."""
+    full = offer.full
     if not full.any():
-        return full
+        return None
+    purchases = offer.purchases
     rows, row_budget = purchases.rows, purchases.budget
-    desired = _per_buyer(rows, row_budget[:, None] * offered_shares * 1000 / offered[rows], list_price.shape,
-                         purchases.free)
-    owed_usd = (desired * list_price * full).sum(axis=1) / 1000
-    scaled = full.copy()
-    discounted = full.any(axis=1)
+    desired = _per_buyer(rows, row_budget[:, None] * offer.shares * 1000 / offer.offered[rows],
+                         offer.list_price.shape, purchases.free)
+    return (desired * offer.list_price * full).sum(axis=1) / 1000
+
+
+def _incentive_shares(world, owed_usd: np.ndarray, discounted: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """The share of its rate each state with a buyer on the home-chip incentive can pay this
+    quarter (what it would owe, `owed_usd` per buyer, against what is left for it), with the
+    buyers it applies to (a mask over `world.buyers`), in the countries' order."""
     masks = _buyer_masks(world)
     paying = {world.buyers[i].country for i in np.flatnonzero(discounted).tolist()}
+    out = []
     for country in world.countries.values():
         if country.name in paying:  # the states with a buyer on the incentive, in the countries' order
             mine = masks[country.name] & discounted
             owed = country.to_local(float(owed_usd[mine].sum()))
-            scaled[mine] *= country.share_for("chip_incentive", owed)
+            out.append((mine, country.share_for("chip_incentive", owed)))
+    return out
+
+
+def _funded_incentive(world, offer: _Offer) -> np.ndarray:
+    """The home-chip incentive (buyer x chip share of the price the state pays) at the share of
+    its rate each state can pay this quarter, for one market, the world's."""
+    owed = _owed_at_full_discount(offer)
+    if owed is None:
+        return offer.full
+    return _scaled(offer.full, _incentive_shares(world, owed, offer.full.any(axis=1)), None)
+
+
+def _funded_incentives(world, parts: list, offers: list[_Offer]) -> list[np.ndarray]:
+    """`_funded_incentive` of each part: a state's budget is shared by its buyers in every part."""
+    owed = [_owed_at_full_discount(offer) for offer in offers]
+    if all(o is None for o in owed):
+        return [offer.full for offer in offers]
+    owed_usd = gather_buyers(world, parts, [np.zeros(len(part.buyers)) if o is None else o
+                                            for part, o in zip(parts, owed, strict=True)])
+    discounted = gather_buyers(world, parts, [offer.full.any(axis=1) for offer in offers], bool)
+    shares = _incentive_shares(world, owed_usd, discounted)
+    return [_scaled(offer.full, shares, part.rows) for part, offer in zip(parts, offers, strict=True)]
+
+
+def _scaled(full: np.ndarray, shares: list[tuple[np.ndarray, float]], rows: np.ndarray | None) -> np.ndarray:
+    """`full` (a part's incentive at its full rate; `rows`: the part's buyers, None for all)
+    with each state's buyers' rows at the share of the rate it can pay."""
+    scaled = full.copy()
+    for mine, share in shares:
+        scaled[mine if rows is None else mine[rows]] *= share
     return scaled
 
 
+class _Offer:
+    """One part's quarter at the offered prices (the full home-chip discount): who may buy what,
+    the utilities and each buyer's choice and unit price; then (`purchase`) its purchasing rows
+    and their choice, which the incentive's funding and the market read."""
+
+    def __init__(self, part, clouds: dict[str, tuple[float, set[str]]]) -> None:
+        self.terms = utility_terms(part)  # ecosystems move only at the end of the quarter's market
+        self.allowed, self.perf, self.list_price = chip_terms(part)
+        self.full = chip_incentive(part, clouds)
+        self.offered = self.list_price * (1 - self.full)
+        self.utility = chip_utility(part, self.perf, self.offered, self.allowed, self.terms)
+        self.choice = market.logit_shares(self.utility, self.allowed)
+        self.unit = unit_prices(self.choice, self.perf, self.offered)
+
+    def purchase(self, part, budget: np.ndarray) -> None:
+        """The purchasing rows at these buyers' budgets (mandates do not change while the market
+        clears) and their choice at the offered prices: the incentive's funding asks for it, and
+        so does the market when the incentive is paid in full or not at all (the same prices)."""
+        self.budget = budget
+        self.purchases = purchases = Purchases(part, budget, self.allowed)
+        self.shares = self.choice if purchases.free else market.logit_shares(self.utility[purchases.rows],
+                                                                              purchases.allowed)
+
+
+class _Sale:
+    """One part's market at the prices buyers pay: the purchasing rows' orders, rationed when a
+    chip is short, the spill of unspent budgets to next choices, and what the cause log, the
+    designers, the incentive's payment and the installed base read of it."""
+
+    def __init__(self, part, offer: _Offer, discount: np.ndarray, supply: np.ndarray) -> None:
+        purchases, list_price, allowed, perf = offer.purchases, offer.list_price, offer.allowed, offer.perf
+        free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
+        self.discount, self.list_price = discount, list_price
+        self.price = price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
+        same_prices = np.array_equal(price, offer.offered)  # the incentive paid in full (or none at all)
+        utility = offer.utility if same_prices else chip_utility(part, perf, price, allowed, offer.terms)
+        u, p = utility[rows], price[rows]
+        compared, self.mixed, self.cut = _compared_choices(part, purchases, utility, allowed, discount, offer.terms,
+                                                           perf, list_price)
+        if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
+            choice, self.free_choice = offer.shares, offer.choice[self.mixed]
+            (self.base_choice,) = _logit_blocks(compared[1])
+        else:  # the market's choice and the cause log's in one logit
+            choice, self.free_choice, self.base_choice = _logit_blocks((u, row_allowed), *compared)
+        desired = row_budget[:, None] * choice * 1000 / p
+        sold = _ration(desired, supply)
+        left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
+        remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
+        spill_allowed = row_allowed & (remaining > 1e-9)[None, :]
+        sold += _ration(left[:, None] * market.logit_shares(u, spill_allowed) * 1000 / p, remaining)
+
+        self.by_buyer = by_buyer = _per_buyer(rows, sold, list_price.shape, free)
+        self.wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
+        self.units = by_buyer.sum(axis=0)
+        self.revenue = (by_buyer * list_price).sum(axis=0) / 1000
+        self.wanted = self.wanted_by_buyer.sum(axis=0)
+        # the incentive each buyer's state owes on what it bought (US$ B): in full, and at the funded share
+        self.full_by = (by_buyer * list_price * offer.full / 1000).sum(axis=1)
+        self.owed_by = (by_buyer * list_price * discount / 1000).sum(axis=1)
+        self.compute = by_buyer * perf
+        self.spent = (by_buyer * price / 1000).sum(axis=1)
+
+
+class _Joined:
+    """The parts' sales (`_Sale`) read as one over the world's buyers and designers: what the
+    designers, the incentive's payment and the market's record read (at game size the one
+    part's sale is read as it is)."""
+
+    def __init__(self, world, parts: list, offers: list[_Offer], sales: list[_Sale]) -> None:
+        for name in ("units", "revenue", "wanted"):
+            setattr(self, name, gather_designers(world, parts, [getattr(sale, name) for sale in sales]))
+        for name in ("full_by", "owed_by", "spent"):
+            setattr(self, name, gather_buyers(world, parts, [getattr(sale, name) for sale in sales]))
+        self.by_buyer = dense_matrix(world, parts, [sale.by_buyer for sale in sales])
+        self.wanted_by_buyer = dense_matrix(world, parts, [sale.wanted_by_buyer for sale in sales])
+        self.list_price = dense_matrix(world, parts, [offer.list_price for offer in offers], 1.0)  # 1.0 where barred
+
+
 def clear(world) -> None:
-    params = world.params
-    terms = utility_terms(world)  # ecosystems move only at the end of the quarter's market
-    allowed, perf, list_price = chip_terms(world)
-    full_discount = chip_incentive(world)
-    offered = list_price * (1 - full_discount)
-    offered_utility = chip_utility(world, perf, offered, allowed, terms)
-    offered_choice = market.logit_shares(offered_utility, allowed)
-    unit = unit_prices(offered_choice, perf, offered)
-    budget = np.array([b.order(u, params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
-    purchases = Purchases(world, budget, allowed)  # mandates do not change while the market clears
-    free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
-    # the purchasing rows' choice at the offered prices: the incentive's funding asks for it, and
-    # so does the market when the incentive is paid in full or not at all (the same prices)
-    offered_shares = offered_choice if free else market.logit_shares(offered_utility[rows], row_allowed)
-    discount = funded_incentive(world, full_discount, list_price, offered, offered_shares, purchases)
-    price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
-    same_prices = np.array_equal(price, offered)  # the incentive paid in full (or none at all)
-    utility = offered_utility if same_prices else chip_utility(world, perf, price, allowed, terms)
+    """Clear the quarter's accelerator market: as one market at game size, part by part
+    (`_clear_parts`) when `market_parts` finds sparse choice sets."""
+    parts = market_parts(world)
+    if parts is not None:
+        _clear_parts(world, parts)
+        return
+    offer = _Offer(world, home_clouds(world))
+    unit = offer.unit
+    budget = np.array([b.order(u, world.params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
+    offer.purchase(world, budget)
     supply = np.array([d.inventory for d in world.designers])
+    sale = _Sale(world, offer, _funded_incentive(world, offer), supply)
+    _attribute(world, sale.wanted_by_buyer, sale.price, offer.list_price, budget, sale.discount,
+               offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+    _settle(world, None, [offer], [sale], sale, unit, supply)
 
-    u, p = utility[rows], price[rows]
-    compared, mixed, cut = _compared_choices(world, purchases, utility, allowed, discount, terms, perf, list_price)
-    if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
-        choice, free_choice = offered_shares, offered_choice[mixed]
-        (base_choice,) = _logit_blocks(compared[1])
-    else:  # the market's choice and the cause log's in one logit
-        choice, free_choice, base_choice = _logit_blocks((u, row_allowed), *compared)
-    desired = row_budget[:, None] * choice * 1000 / p
-    sold = _ration(desired, supply)
-    left = np.maximum(row_budget - (sold * p).sum(axis=1) / 1000, 0.0)
-    remaining = np.maximum(supply - sold.sum(axis=0), 0.0)
-    spill_allowed = row_allowed & (remaining > 1e-9)[None, :]
-    sold += _ration(left[:, None] * market.logit_shares(u, spill_allowed) * 1000 / p, remaining)
 
-    by_buyer = _per_buyer(rows, sold, list_price.shape, free)
-    wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
-    _attribute(world, wanted_by_buyer, price, list_price, budget, discount, purchases.under_mix,
-               mixed, free_choice, cut, base_choice)
+def _clear_parts(world, parts: list) -> None:
+    """The market part by part (groups of buyers and chips that trade with no one else), with
+    what couples the parts (a state's incentive budget, the order of notes, payments and
+    installs, the designers' prices) done over every buyer and chip in the world's order."""
+    clouds = home_clouds(world)
+    offers = [_Offer(part, clouds) for part in parts]
+    unit = gather_buyers(world, parts, [offer.unit for offer in offers])
+    budget = np.array([b.order(u, world.params) for b, u in zip(world.buyers, unit.tolist(), strict=True)])
+    for part, offer in zip(parts, offers, strict=True):
+        offer.purchase(part, budget[part.rows])
+    supply = np.array([d.inventory for d in world.designers])
+    sales = [_Sale(part, offer, discount, supply[part.cols])
+             for part, offer, discount in zip(parts, offers, _funded_incentives(world, parts, offers), strict=True)]
+    _attribute_parts(world, parts, offers, sales, budget)
+    _settle(world, parts, offers, sales, _Joined(world, parts, offers, sales), unit, supply)
 
-    units = by_buyer.sum(axis=0)
-    revenue = (by_buyer * list_price).sum(axis=0) / 1000
-    wanted = wanted_by_buyer.sum(axis=0)
+
+def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale], sold, unit: np.ndarray,
+            supply: np.ndarray) -> None:
+    """What the market's sales (`sold`: the one market's `_Sale`, or the parts' `_Joined`)
+    change: designers' stock, sales and demand, the incentive paid, buyers' installed compute,
+    ecosystems and next quarter's prices. `parts` None: one market, the world's."""
+    params = world.params
     smoothing = params.demand_smoothing
-    for d, n, r, w in zip(world.designers, units.tolist(), revenue.tolist(), wanted.tolist(), strict=True):
+    for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), sold.wanted.tolist(),
+                          strict=True):
         d.inventory = max(d.inventory - n, 0.0)
         d.sold = n
         d.revenue = r
         d.observe_demand(w, smoothing)
-    unpaid = _pay_incentives(world, by_buyer * list_price * full_discount / 1000,
-                             by_buyer * list_price * discount / 1000)
-    delivered = _install(world, by_buyer * perf, (by_buyer * price / 1000).sum(axis=1) + unpaid)
+    unpaid = _pay_incentives(world, sold.full_by.tolist(), sold.owed_by.tolist())
+    delivered = _install(world, parts, sales, sold.spent + unpaid)
     for buyer, compute, u in zip(world.buyers, delivered, unit.tolist(), strict=True):
         buyer.delivered(compute, u, params)
-    _update_ecosystems(world, allowed)
+    if parts is None:
+        _update_ecosystems(world, offers[0].allowed)
+    else:
+        _update_ecosystems(world, [offer.allowed for offer in offers], parts)
     floor = np.array([unit_cost(world, d) for d in world.designers])
-    new_price = market.adjust_price(np.array([d.price for d in world.designers]), wanted, supply,
+    new_price = market.adjust_price(np.array([d.price for d in world.designers]), sold.wanted, supply,
                                     params.price_response, params.price_step_limit, floor)
     for d, q, cost in zip(world.designers, new_price.tolist(), floor.tolist(), strict=True):
         for variant in d.variants.values():
@@ -242,7 +376,8 @@ def clear(world) -> None:
             # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost
             variant["price"] = max(variant["price"] * q / d.price, cost)
         d.price = q
-    world.last_market["accelerator"] = {"sold": by_buyer, "price": list_price, "desired": wanted_by_buyer}
+    world.last_market["accelerator"] = {"sold": sold.by_buyer, "price": sold.list_price,
+                                        "desired": sold.wanted_by_buyer}
 
 
 def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
@@ -279,6 +414,20 @@ def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndar
         out.append(shares[start:start + len(block[0])])
         start += len(block[0])
     return out
+
+
+def _attribute_parts(world, parts: list, offers: list[_Offer], sales: list[_Sale], budget: np.ndarray) -> None:
+    """The cause log's notes of every part (`_attribute`, which each `Part` collects), made in
+    the world's buyer order, as one market's would be."""
+    notes = []
+    for part, offer, sale in zip(parts, offers, sales, strict=True):
+        _attribute(part, sale.wanted_by_buyer, sale.price, offer.list_price, budget[part.rows], sale.discount,
+                   offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+        notes.extend(part.notes)
+    row = {b.name: i for i, b in enumerate(world.buyers)}
+    notes.sort(key=lambda note: row[note[1]["buyer"]])  # stable: a buyer's notes stay in the order they came
+    for args, fields in notes:
+        world.note(*args, **fields)
 
 
 def _attribute(world, wanted_by_buyer, price, list_price, budget, discount, under_mix: list[bool],
@@ -319,13 +468,12 @@ def _spent(budget, shares, price, buyers: list[int]):
     return budget[buyers, None] * shares * 1000 / price[buyers]
 
 
-def _pay_incentives(world, full: np.ndarray, owed: np.ndarray) -> np.ndarray:
-    """The state pays the home-chip incentive on what its clouds bought (US$ B, buyer x chip);
-    what the budget could not pay after all, the buyer pays: the designer always gets the list
-    price, and no money appears from nowhere. Returns what each buyer paid on top."""
+def _pay_incentives(world, full_by: list[float], owed_by: list[float]) -> np.ndarray:
+    """The state pays the home-chip incentive on what its clouds bought (US$ B per buyer: in
+    full, `full_by`, and at the funded share, `owed_by`); what the budget could not pay after
+    all, the buyer pays: the designer always gets the list price, and no money appears from
+    nowhere. Returns what each buyer paid on top."""
     unpaid = np.zeros(len(world.buyers))
-    owed_by = owed.sum(axis=1).tolist()  # row sums: the same numbers as summing each row alone
-    full_by = full.sum(axis=1).tolist()
     for i, buyer in enumerate(world.buyers):
         usd = owed_by[i]
         if usd > 0:
@@ -359,32 +507,52 @@ def unit_cost(world, d) -> float:
         + packaging / chip.chips_per_package_wafer + chip.other_bom
 
 
-def _install(world, compute: np.ndarray, paid: np.ndarray) -> list[float]:
-    """New compute (H100e) enters each buyer's installed base by chip; old compute retires.
-    `paid`: what each buyer paid this quarter (US$ B). The part of it that can train large models
-    (each chip's `training`) is what the buyer's LLM developers train on: a centre full of
-    inference NPUs serves models but trains few (seed 001). Returns each buyer's new compute."""
+def _install(world, parts: list | None, sales: list[_Sale], paid: np.ndarray) -> list[float]:
+    """New compute (H100e, each part's buyer x chip block `_Sale.compute`; `parts` None: one
+    market, the world's)
+    enters each buyer's installed base by chip; old compute retires. `paid`: what each buyer
+    paid this quarter (US$ B). The part of it that can train large models (each chip's
+    `training`) is what the buyer's LLM developers train on: a centre full of inference NPUs
+    serves models but trains few (seed 001). Returns each buyer's new compute."""
     d = world.params.compute_depreciation
-    world.installed = world.installed * (1 - d) + compute
-    training = compute * np.array([designer.chip.training for designer in world.designers])
-    new = compute.sum(axis=1).tolist()
-    trains, domestic = training.sum(axis=1), (training * world.home_chip).sum(axis=1)
+    if parts is None:
+        world.installed = world.installed * (1 - d) + sales[0].compute
+        new, trains, domestic = _compute_sums(world, sales[0].compute)
+    else:  # nothing is ever installed between the parts: there the dense sum adds 0.0
+        installed = world.installed * (1 - d)
+        for part, sale in zip(parts, sales, strict=True):
+            installed[part.cut] = installed[part.cut] + sale.compute
+        world.installed = installed
+        sums = [_compute_sums(part, sale.compute) for part, sale in zip(parts, sales, strict=True)]
+        new, trains, domestic = (gather_buyers(world, parts, list(column)) for column in zip(*sums, strict=True))
+    new = new.tolist()
     for buyer, n, t, h, p in zip(world.buyers, new, trains.tolist(), domestic.tolist(), paid.tolist(), strict=True):
         buyer.install(n, t, h, d, p)
     return new
 
 
-def _update_ecosystems(world, allowed: np.ndarray) -> None:
+def _compute_sums(part, compute: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per buyer of a part: its new compute, the part that trains, and of that its home chips'."""
+    training = compute * np.array([designer.chip.training for designer in part.designers])
+    return compute.sum(axis=1), training.sum(axis=1), (training * part.home_chip).sum(axis=1)
+
+
+def _update_ecosystems(world, allowed: np.ndarray | list[np.ndarray], parts: list | None = None) -> None:
     """A software ecosystem moves towards a level set by the platform's installed base relative
     to the largest platform's, both counted at the buyers the platform may sell to this quarter
     (`allowed`: its market, after `sold_to` and export rules): a challenger's ecosystem grows only
     by being used where it is on offer. So an in-house chip (TPU, Trainium) is judged against the
     other platforms in its owners' data centres, not against every GPU in the world; a Chinese
     chip against what Chinese clouds run; a Korean NPU against what its Korean and export buyers
-    run, where a national centre's purchases count; an open-market GPU against everyone."""
-    market = _platform_bases(allowed, world.installed)
-    own = np.diagonal(market)
-    leader = market.max(axis=1)
+    run, where a national centre's purchases count; an open-market GPU against everyone.
+    With `parts`, `allowed` is each part's (a platform's market lies inside its part)."""
+    if parts is None:
+        market = _platform_bases(allowed, world.installed)
+        own, leader = np.diagonal(market), market.max(axis=1)
+    else:
+        bases = [_platform_bases(a, part.installed) for part, a in zip(parts, allowed, strict=True)]
+        own = gather_designers(world, parts, [np.diagonal(b) for b in bases])
+        leader = gather_designers(world, parts, [b.max(axis=1) for b in bases])
     speed, elasticity = world.params.ecosystem_speed, world.params.ecosystem_elasticity
     for d, base, top in zip(world.designers, own.tolist(), leader.tolist(), strict=True):
         if top <= 0:  # no buyer may buy it this quarter, or none has anything installed: no signal
@@ -430,3 +598,154 @@ def _platform_bases(allowed: np.ndarray, installed: np.ndarray) -> np.ndarray:
 def _platform_bases_reference(allowed: np.ndarray, installed: np.ndarray) -> np.ndarray:
     """`_platform_bases` as one numpy expression (the reference; used below GROUPED_CELLS)."""
     return np.where(allowed.T[:, :, None], installed[None, :, :], 0.0).sum(axis=1)
+
+
+# --------------------------------------------------------------------- the market's parts
+
+class Part:
+    """A group of the accelerator market: the buyers `rows` and the designers `cols` of the
+    world (each in the world's order) that trade with no one else. The market's functions read
+    it as they read the world: its buyers and designers, the buyer x designer arrays cut to the
+    group (the chips' appeal and the installed base as they are now), and anything else (the
+    countries, the rules, the parameters, `note`) from the world itself."""
+
+    def __init__(self, world, rows: np.ndarray, cols: np.ndarray) -> None:
+        self.world = world
+        self.rows, self.cols = rows, cols
+        self.cut = np.ix_(rows, cols)
+        self.buyers = [world.buyers[i] for i in rows.tolist()]
+        self.designers = [world.designers[j] for j in cols.tolist()]
+        self.sold_to_ok = world.sold_to_ok[self.cut]
+        self.home_chip = world.home_chip[self.cut]
+        self.affinity = world.affinity[self.cut]
+        self.notes: list[tuple[tuple, dict]] = []
+
+    def note(self, *args, **fields) -> None:
+        """Keep a cause-log note (`_attribute`'s, which name their buyer) for `_attribute_parts`
+        to make in the world's buyer order."""
+        self.notes.append((args, fields))
+
+    @property
+    def chip_appeal(self) -> np.ndarray:
+        return self.world.chip_appeal[self.cols]  # the calibration sets the world's while it fits
+
+    @property
+    def installed(self) -> np.ndarray:
+        return self.world.installed[self.cut]
+
+    def __getattr__(self, name: str):
+        return getattr(self.world, name)
+
+
+# id of a scenario -> (that scenario, the thresholds, its groups' (rows, cols) or None for one
+# dense market). Who may sell to whom (`World.sold_to_ok`) comes from the scenario alone (the
+# designers' `sold_to`, the buyers' names) and is fixed for a game, so the worlds of a scenario,
+# their forks and previews share one grouping. Beside the worlds, not in them: what a world
+# holds is its state, compared whole. The entry holds the scenario, so its id is not reused
+# while the entry lasts; the last `_LAYOUTS_KEPT` scenarios are kept.
+_LAYOUTS: dict[int, tuple[object, tuple, list | None]] = {}
+_LAYOUTS_KEPT = 16
+
+
+def market_parts(world) -> list | None:
+    """The parts the accelerator market clears in, or None for one dense market (the world's)
+    unless the buyer x chip matrix is large and `sold_to` splits it into groups covering a
+    small share of its cells (`market.blocks_pay`)."""
+    if len(world.buyers) * len(world.designers) < market.BLOCKS_MIN_CELLS:
+        return None  # a game's market (`_layout` would say so): asked every quarter, answered at once
+    scenario = world.scenario
+    thresholds = (market.BLOCKS_MIN_CELLS, market.BLOCKS_MAX_DENSITY, market.BLOCK_CELLS)
+    entry = _LAYOUTS.get(id(scenario))
+    if entry is None or entry[0] is not scenario or entry[1] != thresholds:
+        entry = _LAYOUTS[id(scenario)] = (scenario, thresholds, _layout(world.sold_to_ok))
+        while len(_LAYOUTS) > _LAYOUTS_KEPT:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+    return None if entry[2] is None else [Part(world, rows, cols) for rows, cols in entry[2]]
+
+
+def _layout(sold_to_ok: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The connected groups of buyers and chips (a buyer and a chip joined where the chip may
+    be sold to the buyer), first buyer first, or None where `market.blocks_pay` says one dense
+    market costs less. Buyers or chips joined to nothing join the first group (nothing they
+    could trade changes)."""
+    n_rows, n_cols = sold_to_ok.shape
+    if not market.blocks_pay(n_rows, n_cols, None):
+        return None
+    if np.count_nonzero(sold_to_ok) > market.BLOCKS_MAX_DENSITY * n_rows * n_cols:
+        return None  # groups hold at least the allowed pairs: too many already (and no pass over them)
+    parent = list(range(n_rows + n_cols))  # union-find: buyer i is node i, chip j node n_rows + j
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in zip(*(a.tolist() for a in np.nonzero(sold_to_ok)), strict=True):
+        a, b = root(i), root(n_rows + j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for node in range(n_rows + n_cols):
+        rows, cols = groups.setdefault(root(node), ([], []))
+        (rows if node < n_rows else cols).append(node if node < n_rows else node - n_rows)
+    blocks = [g for g in groups.values() if g[0] and g[1]]
+    loose = [g for g in groups.values() if not (g[0] and g[1])]
+    if not blocks:
+        return None
+    for rows, cols in loose:
+        blocks[0][0].extend(rows)
+        blocks[0][1].extend(cols)
+    layout = [(np.array(sorted(r), dtype=np.intp), np.array(sorted(c), dtype=np.intp))
+              for r, c in _chunks(sorted(blocks, key=lambda block: min(block[0])))]
+    if not market.blocks_pay(n_rows, n_cols, [len(r) * len(c) for r, c in layout]):
+        return None
+    return layout
+
+
+def _chunks(blocks: list[tuple[list[int], list[int]]]) -> list[tuple[list[int], list[int]]]:
+    """Consecutive groups merged until each part has about `market.BLOCK_CELLS` cells: a part
+    costs a dozen numpy calls a step whatever its size, so a part of several small groups is
+    cheaper than one per group, and the union of groups that trade only among themselves is
+    still one (block-diagonal) market that the dense arithmetic clears exactly."""
+    out: list[tuple[list[int], list[int]]] = []
+    for rows, cols in blocks:
+        if out and len(out[-1][0]) * len(out[-1][1]) < market.BLOCK_CELLS:
+            out[-1][0].extend(rows)
+            out[-1][1].extend(cols)
+        else:
+            out.append((list(rows), list(cols)))
+    return out
+
+
+def gather_buyers(world, parts: list | None, values: list[np.ndarray], dtype=float) -> np.ndarray:
+    """Each part's per-buyer vector as one over `world.buyers` (`parts` None: the one market's)."""
+    if parts is None:
+        return values[0]
+    out = np.zeros(len(world.buyers), dtype)
+    for part, value in zip(parts, values, strict=True):
+        out[part.rows] = value
+    return out
+
+
+def gather_designers(world, parts: list | None, values: list[np.ndarray]) -> np.ndarray:
+    """Each part's per-designer vector as one over `world.designers` (`parts` None: the one
+    market's)."""
+    if parts is None:
+        return values[0]
+    out = np.zeros(len(world.designers))
+    for part, value in zip(parts, values, strict=True):
+        out[part.cols] = value
+    return out
+
+
+def dense_matrix(world, parts: list | None, values: list[np.ndarray], fill: float = 0.0) -> np.ndarray:
+    """Each part's buyer x designer block in one world-sized matrix, `fill` between the blocks
+    (what the dense market holds where no buyer may buy: no trade, or a price of 1.0); `parts`
+    None: the one market's."""
+    if parts is None:
+        return values[0]
+    out = np.full((len(world.buyers), len(world.designers)), fill)
+    for part, value in zip(parts, values, strict=True):
+        out[part.cut] = value
+    return out

@@ -27,6 +27,32 @@ import numpy as np
 
 TINY = 1e-12
 SCALAR_MAX = 32  # edges (or suppliers) up to which the scalar kernels run; -1: numpy always
+# The accelerator market (game.accelerators.market_parts) clears group by group, not as one
+# buyer x chip matrix, when the matrix has at least BLOCKS_MIN_CELLS cells (the baseline has 90,
+# so every game-size market stays dense: the same arithmetic as ever) and `sold_to` splits it
+# into groups holding at most BLOCKS_MAX_DENSITY of its cells. -1: groups whenever they exist
+# (tests compare the two paths on small worlds); a huge value: dense always.
+BLOCKS_MIN_CELLS = 4096
+BLOCKS_MAX_DENSITY = 0.5
+BLOCK_CELLS = 1500  # groups are merged into parts of about this many cells (1: a part per group)
+# A buyer x chip matrix up to this many cells is read as Python lists where that beats numpy's
+# per-call cost (game.indicators' installed bases by country; the World's masks in
+# `_calibrate`); above, numpy, with the same floats. The same size as BLOCKS_MIN_CELLS: worlds
+# beyond it are benchmark worlds (benchmarks/synthetic.py), not games.
+LISTS_MAX_CELLS = 4096
+
+
+def blocks_pay(n_rows: int, n_cols: int, block_cells: list[int] | None) -> bool:
+    """Whether a rows x cols matrix is better cleared in blocks of `block_cells` cells each (None:
+    not known yet; then whether it is large enough to look for them). Two or more blocks, and
+    together a small share of the matrix: each of the dense matrix's operations costs its cells,
+    while a block's costs several numpy calls (~1 us each) whatever its size."""
+    cells = n_rows * n_cols
+    if cells < BLOCKS_MIN_CELLS:
+        return False
+    if block_cells is None:
+        return True
+    return len(block_cells) >= 2 and sum(block_cells) <= BLOCKS_MAX_DENSITY * cells
 
 
 def _max(a: float, b: float) -> float:

@@ -558,8 +558,15 @@ class World(Model):
         """`values[self.rival_mask[i]].sum()` for every buyer i: with up to 128 buyers as numpy adds
         them (market._numpy_sum, the same float), without two numpy calls a buyer. `market.SCALAR_MAX`
         below 0 takes the numpy way, as it does for the markets (tests/test_speed_identity.py)."""
-        if len(values) > 128 or market.SCALAR_MAX < 0:
-            return [values[rivals].sum() for rivals in self.rival_mask]
+        if len(values) > 128 or market.SCALAR_MAX < 0:  # the buyers of a country share their rivals: sum once
+            sums: dict[str, np.float64] = {}
+            out = []
+            for buyer, rivals in zip(self.buyers, self.rival_mask, strict=True):
+                total = sums.get(buyer.country)
+                if total is None:
+                    total = sums[buyer.country] = values[rivals].sum()
+                out.append(total)
+            return out
         listed = values.tolist()
         return [np.float64(market._numpy_sum([listed[j] for j in rivals])) for rivals in self.rival_index]
 
@@ -969,12 +976,15 @@ class World(Model):
         """Fit the unobserved appeal of each chip, foundry and LLM so that the logit demand of
         the first quarter reproduces the scenario's starting shares (Berry 1994); dynamics
         afterwards come only from prices, performance, ecosystems, policy and events."""
-        self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
-        self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
-        self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
-        self.rival_index = [[j for j, rival in enumerate(row) if rival] for row in self.rival_mask.tolist()]
-        self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
-                                    for b in self.buyers])
+        if len(self.buyers) * max(len(self.designers), len(self.buyers)) > market.LISTS_MAX_CELLS:
+            self._large_masks()  # the same arrays, set in the same order (a world's state is compared whole)
+        else:
+            self.affinity = np.array([[b.affinity.get(d.name, 0.0) for d in self.designers] for b in self.buyers])
+            self.home_chip = np.array([[b.country == d.country for d in self.designers] for b in self.buyers])
+            self.rival_mask = np.array([[b.country != o.country for o in self.buyers] for b in self.buyers])
+            self.rival_index = self._rivals_listed()
+            self.sold_to_ok = np.array([[not d.sold_to or b.name in d.sold_to for d in self.designers]
+                                        for b in self.buyers])
         key = calibration_key(self.scenario)
         fitted = _CALIBRATIONS.get(key)
         if fitted is None:
@@ -985,24 +995,68 @@ class World(Model):
         else:
             fitted.restore(self)
 
+    def _rivals_listed(self) -> list[list[int]]:
+        """Each buyer's rivals as a list, read by `_rival_sums` up to 128 buyers only (above,
+        none: a buyer x buyer list of lists would cost a Python step per pair)."""
+        if len(self.buyers) > 128:
+            return []
+        return [[j for j, rival in enumerate(row) if rival] for row in self.rival_mask.tolist()]
+
+    def _large_masks(self) -> None:
+        """`_calibrate`'s buyer x designer (and buyer x buyer) masks built by numpy, for worlds
+        past `market.LISTS_MAX_CELLS` (benchmark worlds): the same arrays, without a Python step
+        per cell. Affinities and `sold_to` lists name few designers or buyers each."""
+        buyers, designers = self.buyers, self.designers
+        column = {d.name: j for j, d in enumerate(designers)}
+        row = {b.name: i for i, b in enumerate(buyers)}
+        self.affinity = np.zeros((len(buyers), len(designers)))
+        for i, b in enumerate(buyers):
+            for name, value in b.affinity.items():
+                if name in column:
+                    self.affinity[i, column[name]] = value
+        buyer_country = np.array([b.country for b in buyers], dtype=object)
+        self.home_chip = buyer_country[:, None] == np.array([d.country for d in designers], dtype=object)[None, :]
+        self.rival_mask = buyer_country[:, None] != buyer_country[None, :]
+        self.rival_index = self._rivals_listed()
+        self.sold_to_ok = np.ones((len(buyers), len(designers)), dtype=bool)
+        for j, d in enumerate(designers):
+            if d.sold_to:
+                self.sold_to_ok[:, j] = False
+                self.sold_to_ok[[row[n] for n in d.sold_to if n in row], j] = True
+
     def _fit_calibration(self) -> None:
-        """The Berry fits of `_calibrate` (the masks it uses are set already)."""
+        """The Berry fits of `_calibrate` (the masks it uses are set already). The chips' fit
+        runs over the accelerator market's parts (`accelerators.market_parts`: the whole market
+        at game size, each group of buyers and chips that trade only with each other when choice
+        sets are sparse), so its cost follows the allowed (buyer, chip) pairs."""
         self.chip_appeal = np.zeros(len(self.designers))
-        allowed, perf, price = accelerators.chip_terms(self)
+        grouped = accelerators.market_parts(self)  # None: one market, the world's
+        parts = [self] if grouped is None else grouped
+        terms = [accelerators.chip_terms(part) for part in parts]  # (allowed, perf, price) per part
         budget = np.array([b.base_budget if b.opens <= self.start else 0.0 for b in self.buyers])
+        budgets = [budget] if grouped is None else [budget[part.rows] for part in parts]
+
+        def choices() -> list[np.ndarray]:
+            return [market.logit_shares(accelerators.chip_utility(part, perf, price, allowed), allowed)
+                    for part, (allowed, perf, price) in zip(parts, terms, strict=True)]
 
         def unit_shares(appeal: np.ndarray) -> np.ndarray:
             self.chip_appeal = appeal
-            choice = market.logit_shares(accelerators.chip_utility(self, perf, price, allowed), allowed)
-            return market.normalised((budget[:, None] * choice / price).sum(axis=0))
+            spent = [(b[:, None] * choice / price).sum(axis=0)
+                     for b, choice, (_, _, price) in zip(budgets, choices(), terms, strict=True)]
+            return market.normalised(accelerators.gather_designers(self, grouped, spent))
 
         target = market.normalised(np.array([d.demand_est for d in self.designers]))
         self.chip_appeal = market.fit_constants(unit_shares, target)
-        choice = market.logit_shares(accelerators.chip_utility(self, perf, price, allowed), allowed)
-        mix = choice / price * perf
-        unit_price = accelerators.unit_prices(choice, perf, price)
-        mix = mix / np.maximum(mix.sum(axis=1, keepdims=True), market.TINY)
-        self.installed = np.array([b.capacity for b in self.buyers])[:, None] * mix
+        capacity = np.array([b.capacity for b in self.buyers])
+        mixes, unit_prices = [], []
+        for part, choice, (_, perf, price) in zip(parts, choices(), terms, strict=True):
+            mix = choice / price * perf
+            unit_prices.append(accelerators.unit_prices(choice, perf, price))
+            mix = mix / np.maximum(mix.sum(axis=1, keepdims=True), market.TINY)
+            mixes.append((capacity if grouped is None else capacity[part.rows])[:, None] * mix)
+        unit_price = accelerators.gather_buyers(self, grouped, unit_prices)
+        self.installed = accelerators.dense_matrix(self, grouped, mixes)
         for buyer, p in zip(self.buyers, unit_price, strict=True):  # orders that reproduce the first spend
             if not buyer.national and np.isfinite(p) and p > 0:
                 buyer.ref_price = float(p)
