@@ -73,8 +73,12 @@ def _bincount(index: list[int], weights: list[float], n: int) -> list[float]:
     return out
 
 
+PAIRWISE_BLOCK = 128  # numpy's pairwise summation adds up to this many elements in one block:
+# `_numpy_sum` reproduces `ndarray.sum()` up to it, so list code may stand in for numpy's sums there
+
+
 def _numpy_sum(values: list[float]) -> float:
-    """`ndarray.sum()` of a float64 vector of up to 128 elements: numpy's pairwise summation,
+    """`ndarray.sum()` of a float64 vector of up to PAIRWISE_BLOCK (128) elements: numpy's pairwise summation,
     which is a plain running sum below 8 elements and eight running sums above."""
     n = len(values)
     if n < 8:

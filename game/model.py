@@ -555,10 +555,12 @@ class World(Model):
                 buyer.race = (1 - smoothing) * buyer.race + smoothing * growth
 
     def _rival_sums(self, values: np.ndarray) -> list[np.float64]:
-        """`values[self.rival_mask[i]].sum()` for every buyer i: with up to 128 buyers as numpy adds
-        them (market._numpy_sum, the same float), without two numpy calls a buyer. `market.SCALAR_MAX`
-        below 0 takes the numpy way, as it does for the markets (tests/test_speed_identity.py)."""
-        if len(values) > 128 or market.SCALAR_MAX < 0:  # the buyers of a country share their rivals: sum once
+        """`values[self.rival_mask[i]].sum()` for every buyer i: with up to `market.PAIRWISE_BLOCK`
+        (128) buyers as numpy adds them (market._numpy_sum, the same float), without two numpy
+        calls a buyer. `market.SCALAR_MAX` below 0 takes the numpy way, as it does for the markets
+        (tests/test_speed_identity.py)."""
+        if len(values) > market.PAIRWISE_BLOCK or market.SCALAR_MAX < 0:
+            # the buyers of a country share their rivals: each country's sum once
             sums: dict[str, np.float64] = {}
             out = []
             for buyer, rivals in zip(self.buyers, self.rival_mask, strict=True):
@@ -996,9 +998,9 @@ class World(Model):
             fitted.restore(self)
 
     def _rivals_listed(self) -> list[list[int]]:
-        """Each buyer's rivals as a list, read by `_rival_sums` up to 128 buyers only (above,
-        none: a buyer x buyer list of lists would cost a Python step per pair)."""
-        if len(self.buyers) > 128:
+        """Each buyer's rivals as a list, read by `_rival_sums` up to `market.PAIRWISE_BLOCK` buyers
+        only (above, none: a buyer x buyer list of lists would cost a Python step per pair)."""
+        if len(self.buyers) > market.PAIRWISE_BLOCK:
             return []
         return [[j for j, rival in enumerate(row) if rival] for row in self.rival_mask.tolist()]
 
