@@ -207,7 +207,8 @@ def test_a_country_whose_logged_actions_are_its_own_is_shown_as_played_by_a_pers
     world.step()
     roles = {code: (name, person) for code, name, person in players(world)}
     assert roles["KOR"] == ("laissez_faire", True)
-    assert roles["ROW"] == ("laissez_faire", False) and roles["USA"] == ("default", False)
+    assert roles["ROW"] == ("default", False) and roles["USA"] == ("default", False)
+    assert roles["KOR"] != roles["ROW"]  # a strategy's own name, not a person's, for a state no one plays
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
