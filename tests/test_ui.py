@@ -667,9 +667,11 @@ def test_the_index_chart_under_the_map_draws_the_no_action_line(tmp_path):
         base = [h["score"]["KOR"] for h in app.charts.baseline_history(session.world)]
         mine = [h["score"]["KOR"] for h in session.world.history]
         assert len(base) == 6 and abs(mine[-1] - base[-1]) > 5, "team_korea and no action have parted"
-        plot = pygame.Rect(CHART_RECT.x + 40, CHART_RECT.y + 34, CHART_RECT.width - 56, CHART_RECT.height - 62)
-        x = round(plot.x + plot.width * 3.5 / session.world.turns)
-        y = round(plot.bottom - plot.height * (base[2] + base[3]) / 200)
+        ghost = app.chart_lines["no_action"]  # on the chart's fitted y-range (game/ui/scale.py)
+        assert len(ghost) == 6 and all(CHART_RECT.collidepoint(p) for p in ghost)
+        for i, j in ((2, 3), (1, 5)):  # a higher index drawn higher
+            assert (ghost[i][1] < ghost[j][1]) == (base[i] > base[j]) or base[i] == base[j]
+        x, y = round((ghost[2][0] + ghost[3][0]) / 2), round((ghost[2][1] + ghost[3][1]) / 2)
         near = {screen.get_at((x + dx, y + dy))[:3] for dx in range(-7, 8) for dy in range(-2, 3)}
         assert BASE in near, "the dashed grey no-action line, where the baseline's data puts it"
     finally:

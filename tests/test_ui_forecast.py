@@ -131,3 +131,37 @@ def test_hovering_a_lever_prefetches_its_settings_and_a_drag_to_one_is_shown_at_
         app.frame()
         time.sleep(0.01)
     assert forecasts.prefetches == started and not forecasts.prefetching and not forecasts.errors
+
+
+def test_a_forecast_one_point_apart_is_drawn_several_pixels_apart_and_the_scale_holds_still(app):
+    """Issue 16: on the fixed 0-100 scale a lever's ~0.7 points were 1-2 px; the chart's y-range is
+    fitted to its lines (game/ui/scale.py), and only widens during the turn."""
+    forecasts = app.forecasts
+    forecasts.wait()
+    app.frame()
+    app.desk.open_lever("rd_grant")
+    app.frame(0.5)
+    slider = app.desk.slider("rd_grant:Rebellions")
+    for value in (20, 40, 60):  # a drag, as the slider posts it, each step's forecast awaited
+        post(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED, ui_element=slider, value=value)
+        app.frame()
+        forecasts.wait()
+        app.frame()
+        kept = app.chart_range
+        app.frame()
+        app.frame()
+        assert app.chart_range == kept, "between forecasts, the scale does not move"
+    (low, high), plot_height = kept[1], CHART_RECT.height
+    assert high - low < 40, f"the range fits the lines, not 0-100: {low}-{high}"
+    staged, in_force = forecasts.latest().scores[-1], forecasts.in_force.scores[-1]
+    effect = abs(staged - in_force)
+    assert 0.3 < effect < 3, f"a lever's effect of about a point: {effect:.2f}"
+    apart = abs(app.chart_lines["staged"][-1][1] - app.chart_lines["in_force"][-1][1])
+    assert apart / effect >= 0.05 * plot_height, "a point is at least 5% of the chart's height"
+    assert apart >= 5, f"the staged and in-force ends are {apart:.1f} px apart"
+    history = list(app.chart_lines["no_action"])
+    post(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED, ui_element=slider, value=20)  # dragged back
+    app.frame()
+    forecasts.wait()
+    app.frame()
+    assert app.chart_range == kept and app.chart_lines["no_action"] == history, "the range only widens"

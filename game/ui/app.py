@@ -39,6 +39,7 @@ from game.ui.mapview import MapView
 from game.ui.pacing import sleep_until_input
 from game.ui.question import QuestionDialog
 from game.ui.report import export_report
+from game.ui.scale import index_range, index_ticks
 from game.ui.session import PLAYER, Session
 from game.ui.teacher import TeacherPanel, draw_hidden
 from game.ui.title import load_settings, scaled_theme, ui_scale
@@ -117,6 +118,7 @@ class GameApp:
         self.forecasts: ForecastScheduler | None = None  # the rest of the term re-played as levers move
         self.lever_panel = LeverPanel(self.fonts)  # the preview of the lever under the mouse or the keyboard
         self.prefetch_plan: tuple | None = None  # the lever and desk the forecasts were last prefetched for
+        self.chart_range: tuple | None = None  # ((world, team, turn), (low, high)): the index chart's y-range
         self.choice_script: list[int] = []  # answers given without asking (demos, tests)
         self.modal_hook = None  # called with (app, the dialog's buttons: {} behind a hand-over) on each frame
         # of a quarter paused at a question (tests post their click or key there)
@@ -1093,49 +1095,70 @@ class GameApp:
         screen.blit(head, (rect.x + 10, rect.y + 6))
         # margins from the text they hold: the title above, the dates below, the grades to the left
         small = self.fonts.font(12).get_linesize()
-        left = 10 + self.fonts.font(12).size("A")[0] + 4 + self.fonts.font(11).size("70")[0] + 6
+        left = 10 + self.fonts.font(12).size("A")[0] + 4 + self.fonts.font(11).size("100")[0] + 6
         top = max(34, head.get_height() + 12)
         plot = pygame.Rect(rect.x + max(40, left), rect.y + top, rect.width - max(40, left) - 16,
                            rect.height - top - max(28, small + 8))
         pygame.draw.rect(screen, (14, 20, 30), plot)
-        for g, low in grade_bands(world, code):
-            y = plot.bottom - plot.height * low / 100
-            pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
-            label = self.fonts.render(g, 12, DIM)
-            screen.blit(label, (rect.x + 10, y - label.get_height() // 2))
-            value = self.fonts.render(f"{low:.0f}", 11, DIM)
-            screen.blit(value, (plot.x - 4 - value.get_width(), y - value.get_height() // 2))
-        turns = max(world.turns, 1)
-
-        def xy(values, first: int = 0) -> list[tuple[float, float]]:  # values after turns first+1, first+2, ...
-            return [(plot.x + plot.width * (first + i + 1) / turns,
-                     plot.bottom - plot.height * min(max(v, 0), 100) / 100) for i, v in enumerate(values)]
-
-        points = xy(series)
         forecasts = self.forecasts if self.forecasts is not None and self.forecasts.code == code else None
         no_action = forecasts.no_action if forecasts is not None else None
         if no_action is None and code == PLAYER:  # Korea's no-action game, as far as it is played
             no_action = [h["score"].get(PLAYER, 0.0) for h in self.no_action.history(world)]
+        results = []  # the rest of the term re-played (game.forecast), from the last quarter played
+        if forecasts is not None and world.turn < world.turns:
+            desk = self.desk
+            staged = forecasts.latest() if desk is not None and desk.reason is None and desk.actions else None
+            for name, result, colour, pattern in (("staged", staged, STAGED, None),
+                                                  ("in_force", forecasts.in_force, IN_FORCE, (5, 4))):
+                if result is not None and result.scores:
+                    results.append((name, result.scores, colour, pattern))
+        # the y-range fits every line drawn and only widens during a turn (per team): the lines
+        # change only when a forecast arrives, and the scale then moves at most that once
+        key = (id(world), code, world.turn)
+        kept = self.chart_range[1] if self.chart_range is not None and self.chart_range[0] == key else None
+        low, high = index_range([series, no_action or [], *(r[1] for r in results)], kept)
+        self.chart_range = (key, (low, high))
+        area = plot.copy()  # the lines' room: below the legend's row, so no line (nor the top value) runs under it
+        area.top += 2 + small + 2 + self.fonts.font(11).get_linesize() // 2
+        area.height = plot.bottom - area.top
+
+        def y_of(v: float) -> float:
+            return area.bottom - area.height * (min(max(v, low), high) - low) / (high - low)
+
+        grades = [(g, y_of(v), v) for g, v in grade_bands(world, code) if low <= v <= high]
+        for g, y, _ in grades:  # only the grade lines inside the range, with their letter and value
+            pygame.draw.line(screen, (48, 58, 72), (plot.x, y), (plot.right, y), 1)
+            label = self.fonts.render(g, 12, DIM)
+            screen.blit(label, (rect.x + 10, y - label.get_height() // 2))
+        marks = [(y, v) for _, y, v in grades]
+        for v in index_ticks(low, high):  # the scale's ends and middle, where no grade already says it
+            y = y_of(v)
+            if all(abs(y - other) >= small for other, _ in marks):
+                marks.append((y, v))
+                if low < v < high:
+                    pygame.draw.line(screen, (30, 38, 50), (plot.x, y), (plot.right, y), 1)
+        for y, v in marks:
+            value = self.fonts.render(f"{v:.0f}", 11, DIM)
+            screen.blit(value, (plot.x - 4 - value.get_width(), y - value.get_height() // 2))
+        turns = max(world.turns, 1)
+
+        def xy(values, first: int = 0) -> list[tuple[float, float]]:  # values after turns first+1, first+2, ...
+            return [(plot.x + plot.width * (first + i + 1) / turns, y_of(v)) for i, v in enumerate(values)]
+
+        points = xy(series)
         ghost = xy(no_action or [])
         dashed(screen, BASE, ghost, 2, (8, 5))  # the no-action game, as on the charts screen
         self.chart_lines = {"no_action": ghost}
         legend = [(tr("ui.charts.baseline", lang), BASE, (8, 5), no_action)] if ghost else []
-        if forecasts is not None and world.turn < world.turns:
-            # the rest of the term re-played (game.forecast), from the last quarter played
-            anchor = points[-1:] if world.turn > 0 else []
-            desk = self.desk
-            staged = forecasts.latest() if desk is not None and desk.reason is None and desk.actions else None
-            lines = (("staged", staged, STAGED, None), ("in_force", forecasts.in_force, IN_FORCE, (5, 4)))
-            for name, result, colour, pattern in lines:  # the dashes drawn over the solid line: both show
-                if result is None or not result.scores:
-                    continue
-                line = anchor + xy(result.scores, world.turn)
-                self.chart_lines[name] = line
-                if pattern:
-                    dashed(screen, colour, line, 2, pattern)
-                elif len(line) >= 2:
-                    pygame.draw.lines(screen, colour, False, line, 3)
-                legend.insert(1, (tr(f"ui.chart.{name}", lang), colour, pattern, result.scores))
+        anchor = points[-1:] if world.turn > 0 else []
+        for name, scores, colour, pattern in results:  # the dashes drawn over the solid line: both show
+            line = anchor + xy(scores, world.turn)
+            self.chart_lines[name] = line
+            if pattern:
+                dashed(screen, colour, line, 2, pattern)
+            elif len(line) >= 2:
+                pygame.draw.lines(screen, colour, False, line, 3)
+            legend.insert(1, (tr(f"ui.chart.{name}", lang), colour, pattern, scores))
         if len(points) >= 2:
             pygame.draw.lines(screen, YELLOW, False, points, 3)
         for p in points[-1:]:
