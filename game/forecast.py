@@ -25,7 +25,8 @@ and one queued, the latest settings replacing the queued ones. Where `os.fork` i
 
 Prefetch: a forecast takes ~50-150 ms, so a slider dragged step by step shows each step's own
 forecast late. While the player hovers a lever (or has it under the keyboard's focus) the desk
-hands `prefetch` the bundles it would submit with that lever at each of its other settings, in
+hands `prefetch` the bundles it would submit with that lever at each of its other settings (a
+slider's, the trade stance's other stances, a link's toggled state), in
 the order worth having them (game.desk_levers.prefetch_order), and the scheduler forecasts them
 one at a time whenever nothing the desk asked for is running or waiting, up to PREFETCH_CAP per
 lever a turn; a drag that reaches one finds it in the cache and the chart shows it that frame.

@@ -165,3 +165,29 @@ def test_a_forecast_one_point_apart_is_drawn_several_pixels_apart_and_the_scale_
     forecasts.wait()
     app.frame()
     assert app.chart_range == kept and app.chart_lines["no_action"] == history, "the range only widens"
+
+
+@pytest.mark.skipif(not FORK_SAFE, reason="forecasts run in forked children only on Linux")
+def test_hovering_the_trade_stance_prefetches_the_other_stances_and_a_click_shows_at_once(app):
+    """Not only sliders: the stance's other two settings are forecast while its row is hovered,
+    so choosing one shows its forecast that frame, with no run of its own."""
+    forecasts = app.forecasts
+    forecasts.wait()
+    app.desk.open_lever("trade_stance")
+    app.frame(0.5)
+    button = app.desk.buttons["stance:us_aligned"]
+    hover(app, button.rect.center)
+    assert forecasts.prefetch_lever == "trade_stance"
+    for _ in range(600):  # both other stances forecast (each a whole rest of the term)
+        if not forecasts.prefetching:
+            break
+        app.frame()
+        time.sleep(0.01)
+    assert forecasts.prefetches == 2 and not forecasts.errors
+    runs = forecasts.runs
+    post(pygame_gui.UI_BUTTON_PRESSED, ui_element=button)  # as pygame_gui posts a click
+    app.frame()
+    assert app.desk.values["trade_stance"] == "us_aligned"
+    shown = forecasts.latest()
+    assert shown is not None and shown.staged == staged_key(app.desk.actions), "shown the frame it is chosen"
+    assert forecasts.runs == runs, "with no run of its own"

@@ -393,20 +393,29 @@ class Desk:
         return None
 
     def prefetch_bundles(self, key: str) -> Iterator[list]:
-        """The bundles the desk would hand the forecast with slider `key` at each of its other
-        settings and every other lever as it stands, in the order worth forecasting before a drag
-        (game.desk_levers.prefetch_order); those that cannot be formed or that the model would
-        refuse (the desk asks no forecast for them) are left out. Worked out one at a time as the
-        scheduler takes them (~0.03 ms each), on the settings as they are when the lever is hovered."""
+        """The bundles the desk would hand the forecast with lever `key` at each of its other
+        settings and every other lever as it stands, in the order worth forecasting before it is
+        moved: a slider's in `game.desk_levers.prefetch_order` (for a drag), the trade stance's
+        other two stances, a brokered link's toggled state (not one already in force: its button
+        is disabled). Those that cannot be formed or that the model would refuse (the desk asks no
+        forecast for them) are left out. Worked out one at a time as the scheduler takes them
+        (~0.03 ms each), on the settings as they are when the lever is hovered."""
+        values = dict(self.values)
         lever = next((row for w, (k, row) in self.widgets.items() if k == key and isinstance(w, UIHorizontalSlider)),
                      None)
-        if lever is None:  # a toggle or the stance: nothing to prefetch
+        if lever is not None:
+            settings: list = prefetch_order(lever, values[key])
+        elif key == "trade_stance":
+            settings = [stance for stance in STANCES if stance != values[key]]
+        elif isinstance(values.get(key), bool) and not self.base.get(key):
+            settings = [not values[key]]
+        else:
             return iter(())
-        return self._bundles(lever, dict(self.values))
+        return self._bundles(key, settings, values)
 
-    def _bundles(self, lever: Lever, values: dict) -> Iterator[list]:
-        for value in prefetch_order(lever, values[lever.key]):
-            actions, reason = staged_actions(self.settings, {**values, lever.key: value}, self.lang)
+    def _bundles(self, key: str, settings: list, values: dict) -> Iterator[list]:
+        for value in settings:
+            actions, reason = staged_actions(self.settings, {**values, key: value}, self.lang)
             if reason is None and self.session.refusal(actions) is None:
                 yield actions
 
