@@ -137,7 +137,8 @@ def binds(world, nvidia, buyer, financing: float) -> dict:
     packaging = world.last_market.get("packaging", {})
     index = next((i for i, p in enumerate(world.packagers) if p.name == "TSMC CoWoS"), None)
     if index is not None and "asked" in packaging:
-        out.update(cowos_asked=float(packaging["asked"][index]), cowos_capacity=float(packaging["capacity"][index]))
+        out.update(cowos_asked=float(packaging["asked"][index]), cowos_capacity=float(packaging["capacity"][index]),
+                   cowos_shipped=float(packaging["shipped"][index]))
     return out
 
 
@@ -330,6 +331,11 @@ def checks() -> list[Check]:
               "~80%: CoWoS met ~80% of demand in Sep 2023; H100 lead times 36-52 weeks (cal 1d, 2a)",
               lambda g: nvidia_fill(first(g)), 0.8 * 0.8, 0.8 * 1.2, group="accelerators",
               note="one value: +-20%"),
+        Check("TSMC CoWoS orders met, 2024Q1 (share)",
+              "~80%: supply met only about 80% of demand, demand tripled (cal 1d, TSMC, Sep 2023)",
+              lambda g: first(g)["binds"]["cowos_shipped"] / first(g)["binds"]["cowos_asked"], 0.8 * 0.8, 0.8 * 1.2,
+              group="accelerators", note="one value: +-20%; the packaging pool is fitted to Nvidia's ~40% share, "
+              "not to this row"),
         Check("Nvidia demand met: move 2024Q1 -> 2024Q4",
               "shortage eases: lead times 36-52 weeks -> <16 weeks by Q2 2024 (cal 2a)",
               lambda g: nvidia_fill(last(g)) - nvidia_fill(first(g)), direction=+1, kind="direction",

@@ -220,6 +220,7 @@ class World(Model):
                                   for f in self.foundries}
 
         self.pool = wafers.Pool(self, scenario.foundry_pool)  # non-AI leading-edge wafer demand, by node class
+        self.packaging_pool = upstream.PackagingPool(self, scenario.packaging_pool)  # CoWoS demand outside them
         # (supplier, designer, HBM generation or None for a packager) -> share of the designer's needs it
         # may serve; HBM triples in tests -> the quarter their tests began (docs/model.md, "Qualification")
         self.qualification = {(q.supplier, q.designer, q.generation): q.level for q in scenario.qualifications}

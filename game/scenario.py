@@ -26,7 +26,7 @@ import os
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -313,6 +313,41 @@ class FoundryPool(Strict):
     nodes: dict[str, Fraction] = Field(min_length=1)  # the start's split by node class
     migration: Fraction  # share of a class's demand that moves to the next newer class a quarter
     home: dict[str, Fraction] = {}  # country -> share of the pool its firms design
+
+
+class PackagingPool(Strict):
+    """CoWoS-class packaging bought for products outside the modelled accelerators (other custom
+    ASICs, FPGAs, AI networking): one buyer whose orders keep, every quarter, the proportion to
+    the listed designers' package needs that makes `anchor` take `anchor_share` of all of it at
+    the start (docs/model.md, "Packaging")."""
+
+    anchor: Name  # the designer whose reported share of CoWoS-class packaging sizes the pool
+    anchor_share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]  # its share at the start
+    packagers: list[Name] = Field(min_length=1)  # whom the pool's products are packaged by
+    country: Name  # whose designers the pool's products are (export rules and the trade stance)
+
+    def listed(self, designers: Sequence) -> list:
+        """The designers whose package needs the pool keeps its proportion to: those that list
+        one of its packagers (their products compete for the same lines)."""
+        mine = set(self.packagers)
+        return [d for d in designers if mine.intersection(d.packagers)]
+
+    def ratio(self, designers: Sequence) -> float:
+        """The pool's package-wafers per package-wafer the listed designers need, fitted at the
+        start: with `N_j = units0_j / chips_per_package_wafer_j` (the opening need), the pool is
+        `N_anchor / anchor_share - sum of the listed N_j`, as a ratio to that sum. Raises
+        ValueError when the listed designers alone leave the anchor below its share."""
+        need = {d.name: d.units0 / d.chip.chips_per_package_wafer for d in self.listed(designers)}
+        if self.anchor not in need:
+            raise ValueError(f"packaging_pool.anchor: {self.anchor} lists none of the pool's packagers")
+        listed = sum(need.values())
+        pool = need[self.anchor] / self.anchor_share - listed
+        if pool < 0:
+            raise ValueError(f"packaging_pool.anchor_share: the designers listing its packagers need "
+                             f"{listed:.4g} thousand package-wafers at the start, of which {self.anchor} "
+                             f"alone is {need[self.anchor] / listed:.1%}, under {self.anchor_share:.1%}: "
+                             "the pool cannot be negative")
+        return pool / listed
 
 
 class HBMGeneration(Strict):
@@ -841,6 +876,7 @@ class Scenario(Strict):
     hbm_generations: list[HBMGeneration] = Field(min_length=1)  # oldest first
     hbm_makers: list[HBMMaker]
     packagers: list[Packager]
+    packaging_pool: PackagingPool | None = None
     designers: list[Designer]
     qualifications: list[Qualification]
     buyers: list[Buyer]
@@ -925,6 +961,8 @@ class Scenario(Strict):
         if abs(sum(self.foundry_pool.nodes.values()) - 1) > 1e-3:
             raise ValueError("foundry_pool.nodes: the split by node class must sum to 1")
         need(self.foundry_pool.home, "countries", "foundry_pool.home")
+        if self.packaging_pool is not None:
+            self._check_packaging_pool(need)
         for d in self.designers:
             for chip in (d.chip, *d.roadmap):
                 where = f"{d.name}.{'chip' if chip is d.chip else 'roadmap.' + chip.name}.hbm_gen"
@@ -972,6 +1010,13 @@ class Scenario(Strict):
             if parse_quarter(rule.since) > start:
                 raise ValueError(f"export_controls.{rule.name_en}: later rounds are events, not start state")
         return self
+
+    def _check_packaging_pool(self, need: Callable[[Iterable[str], str, str], None]) -> None:
+        pool = self.packaging_pool
+        need([pool.anchor], "designers", "packaging_pool.anchor")
+        need(pool.packagers, "packagers", "packaging_pool.packagers")
+        need([pool.country], "countries", "packaging_pool.country")
+        pool.ratio(self.designers)
 
     @model_validator(mode="after")
     def _lesson_resolves(self) -> Scenario:

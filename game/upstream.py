@@ -471,11 +471,34 @@ def _pay_die_subsidy(world, buyer: np.ndarray, owed: np.ndarray, segments: list[
                        targets=["foundry_share"])
 
 
+class PackagingPool:
+    """CoWoS-class packaging for products outside the modelled accelerators (other custom ASICs,
+    FPGAs, AI networking; `[packaging_pool]`): one more buyer in the packaging market, after the
+    designers (buyer index `len(designers)`), whose need each quarter is `ratio` times what the
+    designers listing its packagers need, `ratio` fitted to the anchor's reported share at the
+    start (`scenario.PackagingPool.ratio`). It has no contracts, is billed outside the model (as
+    the wafer pool's segments are) and does not answer the price: the package is ~3% of what
+    its products cost (docs/model.md, "Packaging"). Without the section it needs nothing."""
+
+    def __init__(self, world, spec) -> None:
+        self.spec = spec
+        self.ratio = spec.ratio(world.scenario.designers) if spec is not None else 0.0
+        listed = {d.name for d in spec.listed(world.scenario.designers)} if spec is not None else set()
+        self.listing = [j for j, d in enumerate(world.designers) if d.name in listed]
+
+    def need(self, world, needs: np.ndarray) -> float:
+        """Thousand package-wafers this quarter: the fitted proportion of the listed alive
+        designers' needs."""
+        designers = world.designers
+        return self.ratio * sum(float(needs[j]) for j in self.listing if designers[j].alive)
+
+
 def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attribute: str) -> np.ndarray:
-    """HBM and packaging: orders split each quarter among allowed, qualified suppliers by a
-    logit over price with supplier size (a sold-out small maker is not asked for half of
-    everything); long-term contracts are served first; a buyer short at one supplier spills to
-    its other allowed suppliers, within what it is qualified for."""
+    """Packaging: orders split each quarter among allowed, qualified suppliers by a logit over
+    price with supplier size (a sold-out small packager is not asked for half of everything);
+    long-term contracts are served first; a buyer short at one supplier spills to its other
+    allowed suppliers, within what it is qualified for. The packaging pool buys after the
+    designers, as one more buyer (`PackagingPool`)."""
     index = {s.name: i for i, s in enumerate(suppliers)}
     buyer, supplier, cap, reserved = [], [], [], []
     for j, d in enumerate(world.designers):
@@ -492,33 +515,59 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
             cap.append(level)
             reserved.append(d.reserved.get(name, 0.0) * s.available)
     n = len(world.designers)
+    pool = world.packaging_pool
+    pool_need = pool.need(world, needs) if pool.spec is not None else 0.0
+    others = []  # the countries of buyers after the designers (the pool's)
+    if pool_need > 0:
+        for name in pool.spec.packagers:
+            s = suppliers[index[name]]
+            if s.alive and s.available > 0 and world.export_rules.allows(good, s.country, pool.spec.country):
+                buyer.append(n)
+                supplier.append(index[name])
+                cap.append(1.0)
+                reserved.append(0.0)
+        needs = np.append(needs, pool_need)
+        others.append(pool.spec.country)
+    groups = len(needs)
     buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
     cap_a = np.array(cap)
     price = np.array([s.price for s in suppliers])
     capacity = np.array([s.available for s in suppliers])
     if len(buyer_a):
         utility = (-world.params.supplier_cost_weight * np.log(price[supplier_a]) + np.log(capacity[supplier_a])
-                   + _Diplomacy(world, suppliers)(buyer_a, supplier_a))
-        shares = market.cap_shares(market.group_logit(utility, buyer_a, n), cap_a, buyer_a, n)
-        orders = needs[buyer_a] * shares
-        filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, n,
-                                         spill_cap=needs[buyer_a] * cap_a, reserved=np.array(reserved))
+                   + _Diplomacy(world, suppliers, others)(buyer_a, supplier_a))
+        shares = market.cap_shares(market.group_logit(utility, buyer_a, groups), cap_a, buyer_a, groups)
+        contracted = _contracted(np.array(reserved), buyer_a, needs, groups)
+        left = np.maximum(needs - np.bincount(buyer_a, contracted, groups), 0.0)  # never below 0 by rounding
+        orders = contracted + left[buyer_a] * shares
+        filled = market.clear_with_spill(orders, buyer_a, supplier_a, capacity, groups,
+                                         spill_cap=needs[buyer_a] * cap_a, reserved=contracted)
     else:
         orders = filled = np.zeros(0)
     _book(world, good, suppliers, buyer_a, supplier_a, orders, filled)
-    return np.bincount(buyer_a, filled, n)
+    return np.bincount(buyer_a, filled, groups)[:n]
+
+
+def _contracted(reserved: np.ndarray, buyer: np.ndarray, needs: np.ndarray, groups: int) -> np.ndarray:
+    """What each edge orders under its contract before the logit splits the rest: the reserved
+    quantity, scaled down where a buyer's reservations exceed its need. A contract shapes the
+    orders a supplier sees (and invests on), not only who is served first."""
+    booked = np.bincount(buyer, reserved, groups)
+    scale = np.divide(needs, booked, out=np.ones(groups), where=booked > needs)
+    return reserved * scale[buyer]
 
 
 class _Diplomacy:
     """American designers lean towards suppliers from countries aligned with the US, Chinese
     designers the other way (the same rule as for chip buyers, game.policy), per edge, from
     per-supplier and per-designer factors (the HBM market keeps the products per pair for its
-    passes: _HBMGeneration.edges)."""
+    passes: _HBMGeneration.edges). `others`: the countries of buyers after the designers, in
+    buyer order (the packaging pool's)."""
 
-    def __init__(self, world, suppliers) -> None:
+    def __init__(self, world, suppliers, others: tuple[str, ...] | list[str] = ()) -> None:
         self.affinity = stance_affinity(world)
         self.step = np.array([supplier_step(world, s.country) for s in suppliers])
-        self.side = np.array([customer_side(d.country) for d in world.designers])
+        self.side = np.array([customer_side(c) for c in (*(d.country for d in world.designers), *others)])
 
     def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
         return self.affinity * self.side[buyer] * self.step[supplier]
