@@ -542,21 +542,22 @@ NOTES = [
     "Read with the section \"What binds, quarter by quarter\" above (regenerated). Figures marked (probe) were "
     "measured with probe scripts on 2026-12-06 (seed 0, or 10 seeds where said), not kept and not regenerated here.",
     "",
-    "- **Demand met in 2024Q1** (0.58 against 0.64-0.96): Nvidia's buyers want ~1.7x the ~534k it builds. Most of the "
+    "- **Demand met in 2024Q1** (0.53 against 0.64-0.96): Nvidia's buyers want ~1.7x the ~493k it builds. Most of the "
     "gap is the H20: the history puts it on sale from the start (CHOSEN: a variant's on-sale quarter cannot be "
     "given in a scenario; one designed from the start would come in 2024Q4), so Chinese clouds want ~260k H20s in "
-    "2024Q1, ~28% of Nvidia's wanted units, where cal 3a has H20s made from Q2. With the H20 on sale from 2024Q2 "
-    "(probe, 10 seeds) Q1 demand met is 0.81 and Nvidia's 2024 revenue $68B. The hyperscalers' budget (40% of "
-    "capex, CHOSEN) is ~10% above what the file's own Omdia split (big four 400k of 650k named H100s, cal 3a) and "
-    "the 80% (cal 1d) give (~$13.2B, labs ~$3.3B): 0.62 with those (probe), within the estimate's error, kept.",
-    "- **Nvidia's build**: 2024Q1 its start plan (units0) and HBM3; 2024Q2 its own plan (`demand_smoothing` 0.5, "
-    "growth capped at 12% a quarter) although HBM and CoWoS had room; 2024Q3-Q4 HBM3E. The roadmap's "
-    "\"Hopper (H100, H200, H20)\" takes one HBM generation, HBM3E (the H200's), so its H100 and H20 part (HBM3, "
-    "cal 3b, 4b) buys HBM3 only as a slower older generation, after HBM3E buyers, from SK hynix's leftover lines "
-    "and from Samsung within its 0.2 qualification at Nvidia, while about half of Samsung's TSV lines stand idle "
-    "(probe: 85 of 165 in Q3, 115 of 211 in Q4). The Q3 shortfall against plan (~320k chips, ~$7B) is most of "
-    "the Nvidia revenue miss. The mechanism would need a chip's HBM bill by generation (a mix), or one product "
-    "per generation.",
+    "2024Q1, ~28% of Nvidia's wanted units, where cal 3a has H20s made from Q2. The rest is CoWoS: TSMC meets 80% "
+    "of its orders in 2024Q1 (the row above, as TSMC said of late 2023), and Nvidia builds 493k of its 550k plan. "
+    "(Before the packaging pool, at c45044a: 0.58, 534k built; with the H20 on sale from 2024Q2 (probe, 10 seeds) "
+    "0.81.) The hyperscalers' budget (40% of capex, CHOSEN) is ~10% above what the file's own Omdia split (big "
+    "four 400k of 650k named H100s, cal 3a) and the 80% (cal 1d) give (~$13.2B, labs ~$3.3B).",
+    "- **Nvidia's build**: 2024Q1-Q2 bound by CoWoS (its contract, 40% of TSMC's capacity, and its share of the "
+    "rest, pro rata with the custom ASICs and the packaging pool); 2024Q3 by HBM; 2024Q4 by CoWoS in half the "
+    "seeds. The roadmap's \"Hopper (H100, H200, H20)\" takes one HBM generation, HBM3E (the H200's), so its H100 "
+    "and H20 part (HBM3, cal 3b, 4b) buys HBM3 only as a slower older generation, after HBM3E buyers, from SK "
+    "hynix's leftover lines and from Samsung within its 0.2 qualification at Nvidia, while about half of Samsung's "
+    "TSV lines stand idle (probe at c45044a: 85 of 165 in Q3, 115 of 211 in Q4). The Q3 shortfall against plan "
+    "(~230k chips) is most of the Nvidia revenue miss. The mechanism would need a chip's HBM bill by generation "
+    "(a mix), or one product per generation.",
     "- **US hyperscalers' spend**: the capex-ramp ceiling binds in Q2-Q4. It grows from the highest spend so far, "
     "and supply gave them ~$8.4B of the ~$14.4B they ordered in Q1, so it stays at ~$17.5B a quarter all year. With "
     "full supply it would ratchet 20% a quarter from Q2, ~$78B for the year: below $88B either way. The row's "
@@ -571,13 +572,13 @@ NOTES = [
     "HBM shipped ahead of the chips (a >2-quarter HBM cycle, cal 2d; 2025's 192GB Blackwell; China's pre-rule "
     "stockpiles, which the history leaves out of the start: the baseline's 14M GB, small) or a 2024 price per GB "
     "well above the file's 2023 $15-19 (HBM3E; not in the file).",
-    "- **CoWoS planned for 2025** (33.5k against 65-80k): TSMC CoWoS's orders are its customers' build plans, not "
-    "what buyers want (the table above: ~64% of its capacity in Q1, ~77% in Q4). It invests on its own "
-    "smoothed orders x (1 + growth, at most 12%)^4 (lead 4), which stay under capacity plus pipeline all year, so "
-    "it starts nothing for 2025. 65-80k "
-    "would need expected orders ~2.5x its end-2024 orders: customers' announced 2025 chips (CoWoS demand +113% for "
-    "2025, cal 1d), as foundries read them (`Foundry.announced`), or buyers' unmet demand; and the roadmap's "
-    "Blackwell keeps Hopper's 18 chips per package wafer.",
+    "- **CoWoS planned for 2025** (52.3k against 65-80k): TSMC CoWoS's orders exceed its capacity all year (the "
+    "table above: 56 / 45 in Q1, 125 / 100 in Q4; the packaging pool, fitted to Nvidia's ~40% share of 2024, "
+    "buys for the products the model does not list), so it starts projects for 2025 (at c45044a, without the "
+    "pool: 33.5k, orders ~64-77% of capacity, nothing started). It invests on its own smoothed orders x (1 + "
+    "growth, at most 12%)^4 (lead 4); 65-80k would need expected orders ~1.5x higher: customers' announced 2025 "
+    "chips (CoWoS demand +113% for 2025, cal 1d), as foundries read them (`Foundry.announced`), or buyers' unmet "
+    "demand; and the roadmap's Blackwell keeps Hopper's 18 chips per package wafer.",
     "- **AMD** (>$5B): its demand share is fitted (Berry) to its 2024Q1 units, 35k of a launch-quarter ramp "
     "(MI300X, Dec 2023), so buyers want 50-80k a quarter all year; >$5B needs ~330k units. The fit would need "
     "demand shares, not shipments, for a product whose sales are ramp-limited.",
