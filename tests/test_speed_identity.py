@@ -114,7 +114,9 @@ def test_the_fast_path_is_taken():
         world = World(scenario("baseline"), 0, tables=False)
         world.step()
         world.close()
-    assert calls["lists"] > 3 and calls["logit_all"] > 3
+    # the packaging market's allocation and at least one spill pass (how many passes run depends on
+    # what is left unmet: since contracts are ordered first, the second pass finds nothing to spill)
+    assert calls["lists"] >= 2 and calls["logit_all"] > 3
 
 
 def test_grouped_platform_bases_are_the_reference_bit_for_bit():
