@@ -20,7 +20,8 @@ class ComputeBuyer(Participant):
     only a little when compute gets dearer (`compute_price_elasticity` below one); compute it
     ordered and did not get stays wanted (`backlog`). Spending is the outcome: what that compute
     costs at today's prices, financed up to a ramp (`capex_ramp`: a quarter's spend can exceed the
-    most it has spent so far by that share, no more; capex cannot jump without limit). A national
+    most it has ordered in a quarter so far by that share, no more; capex cannot jump without
+    limit, and a plan approved is not undone because suppliers could not deliver it). A national
     centre spends what its state pays (its plan, or the procurement lever)."""
 
     kind = "buyer"
@@ -44,7 +45,7 @@ class ComputeBuyer(Participant):
         self.target = 0.0  # compute it plans to add this quarter at its reference price, thousand H100e
         self.ref_price = 0.0  # US$ thousand per H100e it expects to pay
         self.backlog = 0.0  # compute ordered earlier and not delivered, still wanted (thousand H100e)
-        self.financing = spec.budget  # US$ B a quarter it has shown it can spend (its highest so far)
+        self.financing = spec.budget  # US$ B a quarter it has shown it can spend (its highest order so far)
         self.wanted = 0.0  # compute ordered this quarter, thousand H100e
         self.race = spec.growth  # smoothed growth of its rivals' delivered compute, a quarter
         self.factor = 1.0  # this quarter's demand factor (random surprise times events)
@@ -113,7 +114,7 @@ class ComputeBuyer(Participant):
         self.capacity = self.capacity * (1 - depreciation) + new_compute
         self.output = new_compute
         self.revenue = spent  # what it paid, US$ B (recorded for the tables)
-        self.financing = max(self.financing, spent)
+        self.financing = max(self.financing, self.budget)  # what it ordered, delivered or not
 
 
 class LLMDeveloper(Participant):
