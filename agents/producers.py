@@ -19,6 +19,20 @@ from game.wafers import good_dies
 STANDARD_NORMAL = NormalDist()  # one instance for every newsvendor quantile (its inv_cdf is pure)
 
 
+def successor_due(designer, now: int, lead_time: int):
+    """The newest roadmap generation of `designer` due within `lead_time` quarters (launching from
+    now to now + lead_time), or None: the chip it will be making when a project started now comes
+    on line."""
+    successor = None
+    for generation in designer.roadmap:  # sorted by launch
+        due = parse_quarter(generation.launch) - now
+        if due > lead_time:
+            break
+        if due >= 0:
+            successor = generation
+    return successor
+
+
 class Producer(Firm):
     kind = "producer"
 
@@ -145,9 +159,48 @@ class Producer(Firm):
         """What it may build more of: (line, capacity built and planned, orders it expects now, their
         growth a quarter, margin a quarter per unit in US$ B). One line for most producers (the
         market's growth its trend); a foundry has one per node (that node's own trend)."""
+        demand = self.demand_est
+        if demand:
+            demand = max(demand + self.announced_demand(now), 0.0)
         yield None, self.capacity + sum(p[1] for p in self.pipeline) + sum(b[0] for b in self.building), \
-            self.demand_est, self.growth_est, \
-            (self.price - self.unit_cost) / 1000
+            demand, self.growth_est, (self.price - self.unit_cost) / 1000
+
+    # the market of its good and its group in the world (HBM makers and packagers); None: the
+    # producer reads no announced demand here (a foundry reads its own, per process: Foundry.announced)
+    GOOD: str | None = None
+    GROUP = ""
+
+    def need_per_unit(self, chip) -> float:
+        raise NotImplementedError
+
+    def announced_demand(self, now: int) -> float:
+        """How the customers' generations due within the lead time change what it will be asked
+        for (its own units a quarter), read from the roadmaps as foundries read theirs: a designer
+        whose successor needs more (or less) of the good per unit than its current chip asks for
+        the difference on its current demand, and this producer expects its share of that
+        designer's orders last quarter. A producer of no good (`GOOD` None) reads nothing."""
+        if self.GOOD is None:
+            return 0.0
+        book = self.model.last_market.get(self.GOOD, {})
+        if "orders" not in book:
+            return 0.0
+        me = getattr(self.model, self.GROUP).index(self)
+        designers = self.model.designers
+        here, every = [0.0] * len(designers), [0.0] * len(designers)
+        for j, k, o in zip(book["buyer"].tolist(), book["supplier"].tolist(), book["orders"].tolist(), strict=True):
+            if j < len(designers):  # the designers' orders (not a pool's)
+                every[j] += o
+                if k == me:
+                    here[j] += o
+        total = 0.0
+        for j, designer in enumerate(designers):
+            if not designer.alive or here[j] <= 0:
+                continue
+            successor = successor_due(designer, now, self.lead_time)
+            if successor is not None:
+                change = self.need_per_unit(successor) - self.need_per_unit(designer.chip)
+                total += here[j] / every[j] * designer.demand_est * change
+        return total
 
     def capacity_wanted(self, expected: float, margin: float, support: float, params) -> float:
         """Newsvendor capacity: expected x exp(z sigma - sigma^2 / 2) with z the quantile of the
@@ -372,13 +425,7 @@ class Foundry(Producer):
         for designer in self.model.foundry_customers[self.name]:
             if not designer.alive:
                 continue
-            successor = None
-            for generation in designer.roadmap:  # sorted by launch
-                due = parse_quarter(generation.launch) - now
-                if due > self.lead_time:
-                    break
-                if due >= 0:
-                    successor = generation
+            successor = successor_due(designer, now, self.lead_time)
             if successor is None:
                 continue
             if successor.node in total and self.name in successor.foundries:
@@ -447,6 +494,11 @@ class HBMMaker(Producer):
     makes it); `lines` is the same capacity in stacks started, so that yield turns into output."""
 
     kind = "hbm_maker"
+    GOOD, GROUP = "hbm", "hbm_makers"
+
+    def need_per_unit(self, chip) -> float:
+        """Million GB a thousand units, whatever the generation (its lines are counted in GB)."""
+        return chip.hbm_gb / 1000
 
     def __init__(self, model, spec, generations, start: int) -> None:
         super().__init__(model, spec)
@@ -571,3 +623,8 @@ class Packager(Producer):
     """CoWoS-class advanced packaging, a service: capacity unused in a quarter is lost."""
 
     kind = "packager"
+    GOOD, GROUP = "packaging", "packagers"
+
+    def need_per_unit(self, chip) -> float:
+        """Thousand package-wafers a thousand units: a package-wafer holds `chips_per_package_wafer`."""
+        return 1 / chip.chips_per_package_wafer

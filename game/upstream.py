@@ -614,7 +614,7 @@ def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
     for s, p in zip(suppliers, new_price, strict=True):
         s.price = float(p)
     world.last_market[good] = {"shipped": shipped, "asked": asked, "price": price, "capacity": capacity,
-                               "buyer": buyer, "supplier": supplier, "filled": filled}
+                               "buyer": buyer, "supplier": supplier, "filled": filled, "orders": orders}
 
 
 def produce(world, received: dict[str, np.ndarray]) -> None:
