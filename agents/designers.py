@@ -12,6 +12,7 @@ from agents.base import Firm
 from game.calendar import parse_quarter
 
 INPUTS = ("demand", "wafer", "hbm", "packaging", "components")
+STOCK_RESIDUE = 1e-9  # what is left of a stock after use, relative to the stock, below which it is rounding
 
 
 class Designer(Firm):
@@ -122,9 +123,14 @@ class Designer(Firm):
             own = bandwidth[self.chip.hbm_gen]
             left = need
             for gen in self.hbm_generations():
-                used = min(self.hbm_stock.get(gen, 0.0), left)
+                stock = self.hbm_stock.get(gen, 0.0)
+                used = min(stock, left)
                 if used > 0:
-                    self.hbm_stock[gen] -= used
+                    rest = stock - used
+                    # a rounding residue (a stock used up to the last bits) is nothing: left in
+                    # stock, it would build ~1e-15 chips a later quarter and set the offer's
+                    # performance to its generation's, a jump on the float's last bit
+                    self.hbm_stock[gen] = rest if rest > STOCK_RESIDUE * stock else 0.0
                     left -= used
                     factor_sum += used * (bandwidth[gen] / own) ** elasticity
             factor = factor_sum / (need - left) if need > left else 1.0
