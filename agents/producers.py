@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+import numpy as np
+
 from agents.base import Country, Firm
 from game.calendar import parse_quarter
 from game.wafers import good_dies
@@ -186,15 +188,15 @@ class Producer(Firm):
             return 0.0
         me = getattr(self.model, self.GROUP).index(self)
         designers = self.model.designers
-        here, every = [0.0] * len(designers), [0.0] * len(designers)
-        for j, k, o in zip(book["buyer"].tolist(), book["supplier"].tolist(), book["orders"].tolist(), strict=True):
-            if j < len(designers):  # the designers' orders (not a pool's)
-                every[j] += o
-                if k == me:
-                    here[j] += o
+        n = len(designers)
+        buyer, orders = book["buyer"], book["orders"]
+        mine = book["supplier"] == me
+        # per buyer, in edge order (as a loop adding from 0.0); rows past the designers are a pool's
+        every = np.bincount(buyer, orders, n + 1)[:n].tolist()
+        here = np.bincount(buyer[mine], orders[mine], n + 1)[:n].tolist()
         total = 0.0
         for j, designer in enumerate(designers):
-            if not designer.alive or here[j] <= 0:
+            if here[j] <= 0 or not designer.alive:
                 continue
             successor = successor_due(designer, now, self.lead_time)
             if successor is not None:
