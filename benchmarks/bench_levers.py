@@ -804,7 +804,10 @@ def report(results: dict, mid: int, header: str = "") -> str:
                   "quarter's leading-edge orders from the pool's segments other than Korea's (phones, PCs, "
                   "networking designed abroad), so it never includes Korean designers' purchases nor the "
                   "subsidised anchor customers: the best proxy the state gives for 'revenue excluding "
-                  "Korean designers'.", "",
+                  "Korean designers'. Why the chain stops at its last link (the home foundry's lines are "
+                  "full when the subsidy ends, so the home designs that stay displace outside customers "
+                  "through the price), measured, with three variants that keep the sign: docs/model.md, "
+                  "\"The price-gap subsidy\".", "",
                   markdown(headers, chain_rows), "", index_table(results, chain, mid), ""]
     if strategies:
         parts += ["## 4. No fixed setting wins", "",
