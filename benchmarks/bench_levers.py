@@ -64,8 +64,11 @@ HOME = "KOR"
 #                    controller sees them: Governance.observe(country).home_firms (a public method
 #                    of the Action seam, but not in the list of stable World attributes).
 #   yield            a foundry's or HBM maker's yield: the agent attribute `yield_` (INTERNAL: for
-#                    a foundry, the reference die's yield on its newest node running, where the
-#                    priming water's learning matters most; an HBM maker's, its newest generation's).
+#                    a foundry, the reference die's yield on its newest node running; an HBM
+#                    maker's, its newest generation's).
+#   nodes            a foundry's yield (reference die) and wafers run since the start per node class:
+#                    `die_yield`, `reference_area` and `nodes[...]["volume"]` (INTERNAL). The
+#                    priming water's volume mostly runs on an older node than the newest.
 #   other_customers  a foundry's share of the quarter's non-AI leading-edge wafer orders (the pool:
 #                    phones, PCs, networking) from every segment but Korea's own (`world.pool`,
 #                    INTERNAL: `wafers_by_foundry(world, foreign_of="KOR")`): customers the
@@ -74,7 +77,7 @@ HOME = "KOR"
 #   events           the events fired, (quarter, event id): world.causes entries with source
 #                    "event" (the cause log the README documents).
 #
-# Not exposed at all (the table says so where a lever's seed target needs it): per-node yield; a
+# Not exposed at all (the table says so where a lever's seed target needs it): a
 # foundry's revenue by customer (so its revenue excluding Korean designers' purchases); each buyer's
 # purchases by the chip's or the HBM's country (US and Chinese buyers' purchases of Korean chips);
 # a designer's chip performance and its unit costs.
@@ -96,6 +99,22 @@ def home_firms(world, country: str) -> dict[str, dict] | None:
 def firm_yield(world, name: str) -> float | None:
     value = getattr(_firm(world, name), "yield_", None)
     return float(value) if isinstance(value, int | float) else None
+
+
+def node_state(world, name: str) -> dict[str, dict[str, float]] | None:
+    """A foundry's yield (the reference die's) and wafers run since the start, per node class:
+    the chain's second link (volume -> yield) where the subsidy bought the volume, which the
+    newest node's yield (`yield`) does not show while the subsidised designs run on an older one."""
+    firm = _firm(world, name)
+    nodes, die_yield = getattr(firm, "nodes", None), getattr(firm, "die_yield", None)
+    area = getattr(firm, "reference_area", None)
+    if not isinstance(nodes, dict) or die_yield is None or area is None:
+        return None
+    try:
+        return {node: {"yield": float(die_yield(node, area)), "volume": float(state["volume"])}
+                for node, state in nodes.items()}
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def other_customers(world, name: str) -> float | None:
@@ -121,7 +140,7 @@ def events_fired(world) -> list[tuple[int, str]] | None:
     return fired
 
 
-ACCESSORS: dict[str, Callable] = {"home_firms": home_firms, "yield": firm_yield,
+ACCESSORS: dict[str, Callable] = {"home_firms": home_firms, "yield": firm_yield, "nodes": node_state,
                                   "other_customers": other_customers, "events": events_fired}
 
 
@@ -311,7 +330,15 @@ def lever_configs() -> list[Config]:
                  Target("KOR.foundry_other_customers", +1, SHARE,
                         note="home foundry's share of non-AI wafer demand (accessor)"),
                  Target("share.foundry.Samsung Foundry", +1, SHARE, judged=False,
-                        note="public proxy: revenue share incl. Korean designers and mature nodes")),
+                        note="public proxy: revenue share incl. Korean designers and mature nodes"),
+                 Target("volume.Samsung Foundry.3nm", +1, 1.0, judged=False,
+                        note="thousand wafers run on SF3 since the start (accessor): the subsidy's volume"),
+                 Target("yield.Samsung Foundry.3nm", +1, YIELD, judged=False,
+                        note="SF3's yield (accessor): where that volume teaches"),
+                 Target("volume.Samsung Foundry.2nm", +1, 1.0, judged=False,
+                        note="thousand wafers run on SF2 since the start (accessor)"),
+                 Target("yield.Samsung Foundry.2nm", +1, YIELD, judged=False,
+                        note="SF2's yield (accessor): the newest node, which the yield above reads")),
         group="chain"))
     return configs
 
@@ -418,6 +445,10 @@ def measure(world) -> dict[str, float]:
         if foundries and None not in yields:
             weights = [max(firms[n]["capacity"], 1e-9) for n in foundries]
             values["KOR.foundry_yield"] = sum(w * y for w, y in zip(weights, yields, strict=True)) / sum(weights)
+        for name in foundries:
+            for node, state in (ACCESSORS["nodes"](world, name) or {}).items():
+                values[f"yield.{name}.{node}"] = state["yield"]
+                values[f"volume.{name}.{node}"] = state["volume"]
         others = [ACCESSORS["other_customers"](world, n) for n in foundries]
         if foundries and None not in others:
             values["KOR.foundry_other_customers"] = float(sum(others))
@@ -804,7 +835,9 @@ def report(results: dict, mid: int, header: str = "") -> str:
                   "quarter's leading-edge orders from the pool's segments other than Korea's (phones, PCs, "
                   "networking designed abroad), so it never includes Korean designers' purchases nor the "
                   "subsidised anchor customers: the best proxy the state gives for 'revenue excluding "
-                  "Korean designers'. Why the chain stops at its last link (the home foundry's lines are "
+                  "Korean designers'. The context rows follow the chain's links per node: the wafers run "
+                  "and the yield on 3 nm, where the subsidised designs run, and on 2 nm. Why the chain stops "
+                  "at its last link (the home foundry's lines are "
                   "full when the subsidy ends, so the home designs that stay displace outside customers "
                   "through the price), measured, with three variants that keep the sign: docs/model.md, "
                   "\"The price-gap subsidy\".", "",
