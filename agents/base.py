@@ -194,11 +194,15 @@ class Country(Participant):
     def pay_commitments(self) -> None:
         """Pay this quarter's instalments on supported projects at the quarter's funded share: a
         firm gets only what the state could pay (money is conserved; the firm bears the rest)."""
-        self.commitments = [c for c in self.commitments if c[2].alive]  # an exited firm's project is over
+        still = []
         for commitment in self.commitments:
             _, instalment, firm = commitment
-            paid = self.fund("capacity_support", instalment)
-            firm.cash += self.to_usd_billion(paid)
-            self.support_paid_usd += self.to_usd_billion(paid)
+            if not firm.alive:  # an exited firm's project is over
+                continue
+            paid = self.to_usd_billion(self.fund("capacity_support", instalment))
+            firm.cash += paid
+            self.support_paid_usd += paid
             commitment[0] -= 1
-        self.commitments = [c for c in self.commitments if c[0] > 0]
+            if commitment[0] > 0:
+                still.append(commitment)
+        self.commitments = still

@@ -70,13 +70,30 @@ class Producer(Firm):
         if not self.alive:
             self.available = 0.0
             return
-        ready = [p for p in self.pipeline if p[0] <= now]
-        if ready:
-            self.capacity += sum(amount for _, amount in ready)
-            self.pipeline = [p for p in self.pipeline if p[0] > now]
-        self.outages = [o for o in self.outages if o[0] >= now]
-        offline = min(sum(share for _, share in self.outages), 1.0)
-        self.available = self.capacity * (1 - offline)
+        added, still = 0, []  # added as sum() adds: from 0, each ready project in turn
+        for project in self.pipeline:
+            if project[0] <= now:
+                added += project[1]
+            else:
+                still.append(project)
+        if len(still) < len(self.pipeline):
+            self.capacity += added
+            self.pipeline = still
+        self.end_outages(now)
+        self.available = self.capacity * (1 - self.offline())
+
+    def end_outages(self, now: int) -> None:
+        """Outages whose last quarter has passed are over."""
+        if self.outages:
+            self.outages = [o for o in self.outages if o[0] >= now]
+
+    def offline(self) -> float:
+        """The share of its capacity the outages take offline, at most all of it: the shares added
+        as sum() adds them (0, an int, with none: `capacity * (1 - 0)` keeps capacity's type)."""
+        total = 0
+        for _, share in self.outages:
+            total += share
+        return min(total, 1.0)
 
     def observe_orders(self, orders: float, market_growth: float, smoothing: float) -> None:
         """Smooth this quarter's orders into a demand level, and the whole market's growth into
@@ -125,8 +142,13 @@ class Producer(Firm):
         # The firm pays for the project as construction proceeds, less the standing programme's
         # share (a credit on the bill, paid at the share it was planned with, from the allowance it
         # reserved); the lever's share comes to it as cash instalments.
-        own = sum(size * self.capex_per_unit * (1 - standing) for _, size, _, standing in projects)
-        affordable = self.headroom() - sum(left * pay for left, pay in self.payments)
+        own = 0  # both added as sum() adds: from 0, in turn (a loop: no generator on a few numbers)
+        for _, size, _, standing in projects:
+            own += size * self.capex_per_unit * (1 - standing)
+        owed = 0
+        for left, pay in self.payments:
+            owed += left * pay
+        affordable = self.headroom() - owed
         if own > 0 and affordable <= 0:
             return
         scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
@@ -219,10 +241,14 @@ class Producer(Firm):
 
     def pay_capex(self) -> None:
         """Projects are paid for over their build time, as construction proceeds."""
-        self.costs += sum(pay for _, pay in self.payments)
+        paid, still = 0, []  # paid as sum() adds: from 0, each instalment in turn
         for payment in self.payments:
+            paid += payment[1]
             payment[0] -= 1
-        self.payments = [p for p in self.payments if p[0] > 0]
+            if payment[0] > 0:
+                still.append(payment)
+        self.costs += paid
+        self.payments = still
 
     def pay_building(self, now: int) -> float:
         """Pay this quarter's instalments on the projects still being paid for (`building`: [amount,
@@ -336,8 +362,10 @@ class Foundry(Producer):
 
     def newest(self, now: int) -> str | None:
         """Its newest node running now (where its new capacity goes)."""
-        running = [n for n in self.order if now >= self.nodes[n]["opens"]]
-        return running[-1] if running else (self.order[0] if self.order else None)
+        for node in reversed(self.order):
+            if now >= self.nodes[node]["opens"]:
+                return node
+        return self.order[0] if self.order else None
 
     @property
     def yield_(self) -> float:
@@ -352,7 +380,7 @@ class Foundry(Producer):
     def refresh(self, now: int) -> None:
         """Capacity in force (nodes that run), and the newest node's price and cost, which its
         investment decisions read."""
-        offline = min(sum(share for _, share in self.outages), 1.0) if self.alive else 1.0
+        offline = self.offline() if self.alive else 1.0
         self.capacity = 0.0
         for state in self.nodes.values():
             running = now >= state["opens"]
@@ -371,10 +399,14 @@ class Foundry(Producer):
                 state["available"] = 0.0
             self.available = 0.0
             return
-        for _, amount, node in [p for p in self.pipeline if p[0] <= now]:
-            self.nodes[node]["capacity"] += amount
-        self.pipeline = [p for p in self.pipeline if p[0] > now]
-        self.outages = [o for o in self.outages if o[0] >= now]
+        still = []
+        for project in self.pipeline:
+            if project[0] <= now:
+                self.nodes[project[2]]["capacity"] += project[1]
+            else:
+                still.append(project)
+        self.pipeline = still
+        self.end_outages(now)
         self.refresh(now)
 
     def add_project(self, ready: int, size: float, line=None) -> None:
@@ -569,10 +601,15 @@ class HBMMaker(Producer):
     @property
     def unit_cost(self) -> float:
         """Its cost per GB averaged over last quarter's output (the reference generation's before)."""
-        shipped = sum(g["output"] for g in self.gens.values())
+        shipped = 0  # both added as sum() adds: from 0, generation by generation
+        for state in self.gens.values():
+            shipped += state["output"]
         if shipped <= 0:
             return self.gen_cost(self.reference)
-        return sum(g["output"] * self.gen_cost(n) for n, g in self.gens.items()) / shipped
+        cost = 0
+        for name, state in self.gens.items():
+            cost += state["output"] * self.gen_cost(name)
+        return cost / shipped
 
     def run_pilots(self, now: int, params) -> float:
         """Pilot lots of each generation it offers and has not matured (yield below what tests
