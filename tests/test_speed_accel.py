@@ -13,6 +13,7 @@ tests/test_speed_identity.py for the scalar kernels).
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
@@ -270,3 +271,14 @@ def test_the_quarters_designer_orders_are_not_kept_on_the_world():
     held += [value for agent in (*world.producers, *world.designers) for value in vars(agent).values()
              if isinstance(value, DesignerOrders)]
     assert held == []
+
+
+def test_what_is_left_of_a_budget_is_max_of_the_spare_and_zero():
+    """Country.left, written without the max() call, is `max(budget - spent, 0.0)` bit for bit:
+    a negative spare, a zero of either sign, infinities and NaN."""
+    country = quarters("baseline", "team_korea")[0].fork().countries["KOR"]  # not the shared world
+    values = (0.0, -0.0, 1.5, -1.5, 1e-300, -1e-300, math.inf, -math.inf, math.nan, 3e12)
+    for budget in values:
+        for spent in values:
+            country.budget_per_quarter, country.spent = budget, spent
+            assert repr(country.left) == repr(max(budget - spent, 0.0))
