@@ -144,8 +144,11 @@ class Country(Participant):
 
     @property
     def left(self) -> float:
-        """Local currency still unspent this quarter."""
-        return max(self.budget_per_quarter - self.spent, 0.0)
+        """Local currency still unspent this quarter. `max(spare, 0.0)` without the call (read a few
+        times for every payment): the same float, -0.0 and NaN included, since max keeps its first
+        argument unless 0.0 is greater."""
+        spare = self.budget_per_quarter - self.spent
+        return 0.0 if spare < 0.0 else spare
 
     def pay(self, local: float) -> float:
         """Pay up to what is left of this quarter's budget; returns what was paid."""
@@ -194,11 +197,15 @@ class Country(Participant):
     def pay_commitments(self) -> None:
         """Pay this quarter's instalments on supported projects at the quarter's funded share: a
         firm gets only what the state could pay (money is conserved; the firm bears the rest)."""
-        self.commitments = [c for c in self.commitments if c[2].alive]  # an exited firm's project is over
+        still = []
         for commitment in self.commitments:
             _, instalment, firm = commitment
-            paid = self.fund("capacity_support", instalment)
-            firm.cash += self.to_usd_billion(paid)
-            self.support_paid_usd += self.to_usd_billion(paid)
+            if not firm.alive:  # an exited firm's project is over
+                continue
+            paid = self.to_usd_billion(self.fund("capacity_support", instalment))
+            firm.cash += paid
+            self.support_paid_usd += paid
             commitment[0] -= 1
-        self.commitments = [c for c in self.commitments if c[0] > 0]
+            if commitment[0] > 0:
+                still.append(commitment)
+        self.commitments = still

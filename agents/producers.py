@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-import numpy as np
-
 from agents.base import Country, Firm
 from game.calendar import parse_quarter
 from game.wafers import good_dies
@@ -33,6 +31,44 @@ def successor_due(designer, now: int, lead_time: int):
         if due >= 0:
             successor = generation
     return successor
+
+
+class DesignerOrders:
+    """What the designers ordered last quarter of each good (HBM, packaging), in all and from each
+    supplier: what every HBM maker's and packager's announced demand reads (`Producer.
+    announced_demand`), summed once for all of them rather than once each. It depends only on the
+    last market's order book, which nothing changes in phase 3: World.firms_decide makes one for
+    the phase and drops it at its end (never kept on the world, so a save, a fork, a rewind or a
+    preview cannot carry a stale one); a producer asked on its own makes its own."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self._by_good: dict[str, tuple[list[float], dict[int, list[float]]] | None] = {}
+
+    def of(self, good: str) -> tuple[list[float], dict[int, list[float]]] | None:
+        """(each designer's orders of `good`, {supplier index: each designer's orders from it}), in
+        the designers' order, or None where the book holds no orders. Each sum adds its edges in the
+        book's order from 0.0 (as np.bincount does); rows past the designers are a pool's. A plain
+        loop: the book has a few dozen edges."""
+        if good in self._by_good:
+            return self._by_good[good]
+        book = self.model.last_market.get(good, {})
+        summed = None
+        if "orders" in book:
+            n = len(self.model.designers)
+            every: list[float] = [0.0] * n
+            by_supplier: dict[int, list[float]] = {}
+            for j, k, o in zip(book["buyer"].tolist(), book["supplier"].tolist(), book["orders"].tolist(),
+                               strict=True):
+                if j < n:
+                    every[j] += o
+                    here = by_supplier.get(k)
+                    if here is None:
+                        here = by_supplier[k] = [0.0] * n
+                    here[j] += o
+            summed = every, by_supplier
+        self._by_good[good] = summed
+        return summed
 
 
 class Producer(Firm):
@@ -70,13 +106,30 @@ class Producer(Firm):
         if not self.alive:
             self.available = 0.0
             return
-        ready = [p for p in self.pipeline if p[0] <= now]
-        if ready:
-            self.capacity += sum(amount for _, amount in ready)
-            self.pipeline = [p for p in self.pipeline if p[0] > now]
-        self.outages = [o for o in self.outages if o[0] >= now]
-        offline = min(sum(share for _, share in self.outages), 1.0)
-        self.available = self.capacity * (1 - offline)
+        added, still = 0, []  # added as sum() adds: from 0, each ready project in turn
+        for project in self.pipeline:
+            if project[0] <= now:
+                added += project[1]
+            else:
+                still.append(project)
+        if len(still) < len(self.pipeline):
+            self.capacity += added
+            self.pipeline = still
+        self.end_outages(now)
+        self.available = self.capacity * (1 - self.offline())
+
+    def end_outages(self, now: int) -> None:
+        """Outages whose last quarter has passed are over."""
+        if self.outages:
+            self.outages = [o for o in self.outages if o[0] >= now]
+
+    def offline(self) -> float:
+        """The share of its capacity the outages take offline, at most all of it: the shares added
+        as sum() adds them (0, an int, with none: `capacity * (1 - 0)` keeps capacity's type)."""
+        total = 0
+        for _, share in self.outages:
+            total += share
+        return min(total, 1.0)
 
     def observe_orders(self, orders: float, market_growth: float, smoothing: float) -> None:
         """Smooth this quarter's orders into a demand level, and the whole market's growth into
@@ -85,7 +138,7 @@ class Producer(Firm):
         self.demand_est = orders if self.demand_est is None else (1 - smoothing) * self.demand_est + smoothing * orders
         self.growth_est = (1 - smoothing) * self.growth_est + smoothing * market_growth
 
-    def invest(self, params, state: Country, now: int) -> None:
+    def invest(self, params, state: Country, now: int, orders: DesignerOrders | None = None) -> None:
         """Build towards the capacity it wants when a project started now comes on line (docs/
         model.md, "Capacity"), as far as cash and borrowing allow.
 
@@ -94,7 +147,8 @@ class Producer(Firm):
         a quarter), under demand uncertainty that grows with the lead time. State support lowers
         the capital cost: the standing programme on every project, the capacity-support lever
         only on the capacity it adds beyond what the firm would build without it (support paid
-        for projects that happen anyway is no lever at all)."""
+        for projects that happen anyway is no lever at all). `orders`: the quarter's designers'
+        orders, shared by the producers deciding in it (made here when not given)."""
         self.invested = 0.0
         self.support_decided = False
         if not (self.invests and self.alive):
@@ -102,7 +156,7 @@ class Producer(Firm):
         extra_rate = state.extra_support_rate(self.name)
         projects = []  # (line, size, size only the lever builds, standing support's share of it)
         allowance = state.support_left_usd  # what this firm's projects may still reserve, line by line
-        for line, planned, demand, trend, margin in self.investment_lines(now):
+        for line, planned, demand, trend, margin in self.investment_lines(now, orders):
             if not demand or margin <= 0:
                 continue
             growth = min(max(trend, 0.0), params.growth_expectation_cap)
@@ -125,8 +179,13 @@ class Producer(Firm):
         # The firm pays for the project as construction proceeds, less the standing programme's
         # share (a credit on the bill, paid at the share it was planned with, from the allowance it
         # reserved); the lever's share comes to it as cash instalments.
-        own = sum(size * self.capex_per_unit * (1 - standing) for _, size, _, standing in projects)
-        affordable = self.headroom() - sum(left * pay for left, pay in self.payments)
+        own = 0  # both added as sum() adds: from 0, in turn (a loop: no generator on a few numbers)
+        for _, size, _, standing in projects:
+            own += size * self.capex_per_unit * (1 - standing)
+        owed = 0
+        for left, pay in self.payments:
+            owed += left * pay
+        affordable = self.headroom() - owed
         if own > 0 and affordable <= 0:
             return
         scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
@@ -157,15 +216,20 @@ class Producer(Firm):
         """The scale a single project is measured against (invest_max_step): the line itself."""
         return 0.0
 
-    def investment_lines(self, now: int):
+    def investment_lines(self, now: int, orders: DesignerOrders | None = None) -> list[tuple]:
         """What it may build more of: (line, capacity built and planned, orders it expects now, their
         growth a quarter, margin a quarter per unit in US$ B). One line for most producers (the
-        market's growth its trend); a foundry has one per node (that node's own trend)."""
+        market's growth its trend); a foundry has one per node (that node's own trend). A list,
+        not a generator: a line or a few."""
         demand = self.demand_est
         if demand:
-            demand = max(demand + self.announced_demand(now), 0.0)
-        yield None, self.capacity + sum(p[1] for p in self.pipeline) + sum(b[0] for b in self.building), \
-            demand, self.growth_est, (self.price - self.unit_cost) / 1000
+            demand = max(demand + self.announced_demand(now, orders), 0.0)
+        piped = financed = 0  # each added as sum() adds: from 0, project by project
+        for project in self.pipeline:
+            piped += project[1]
+        for project in self.building:
+            financed += project[0]
+        return [(None, self.capacity + piped + financed, demand, self.growth_est, (self.price - self.unit_cost) / 1000)]
 
     # the market of its good and its group in the world (HBM makers and packagers); None: the
     # producer reads no announced demand here (a foundry reads its own, per process: Foundry.announced)
@@ -175,27 +239,24 @@ class Producer(Firm):
     def need_per_unit(self, chip) -> float:
         raise NotImplementedError
 
-    def announced_demand(self, now: int) -> float:
+    def announced_demand(self, now: int, orders: DesignerOrders | None = None) -> float:
         """How the customers' generations due within the lead time change what it will be asked
         for (its own units a quarter), read from the roadmaps as foundries read theirs: a designer
         whose successor needs more (or less) of the good per unit than its current chip asks for
         the difference on its current demand, and this producer expects its share of that
-        designer's orders last quarter. A producer of no good (`GOOD` None) reads nothing."""
+        designer's orders last quarter (`orders`: the quarter's, made here when not given). A
+        producer of no good (`GOOD` None) reads nothing."""
         if self.GOOD is None:
             return 0.0
-        book = self.model.last_market.get(self.GOOD, {})
-        if "orders" not in book:
+        summed = (orders or DesignerOrders(self.model)).of(self.GOOD)
+        if summed is None:
             return 0.0
-        me = getattr(self.model, self.GROUP).index(self)
-        designers = self.model.designers
-        n = len(designers)
-        buyer, orders = book["buyer"], book["orders"]
-        mine = book["supplier"] == me
-        # per buyer, in edge order (as a loop adding from 0.0); rows past the designers are a pool's
-        every = np.bincount(buyer, orders, n + 1)[:n].tolist()
-        here = np.bincount(buyer[mine], orders[mine], n + 1)[:n].tolist()
+        every, by_supplier = summed
+        here = by_supplier.get(getattr(self.model, self.GROUP).index(self))
+        if here is None:  # no designer ordered from it: nothing announced changes its orders
+            return 0.0
         total = 0.0
-        for j, designer in enumerate(designers):
+        for j, designer in enumerate(self.model.designers):
             if here[j] <= 0 or not designer.alive:
                 continue
             successor = successor_due(designer, now, self.lead_time)
@@ -219,10 +280,14 @@ class Producer(Firm):
 
     def pay_capex(self) -> None:
         """Projects are paid for over their build time, as construction proceeds."""
-        self.costs += sum(pay for _, pay in self.payments)
+        paid, still = 0, []  # paid as sum() adds: from 0, each instalment in turn
         for payment in self.payments:
+            paid += payment[1]
             payment[0] -= 1
-        self.payments = [p for p in self.payments if p[0] > 0]
+            if payment[0] > 0:
+                still.append(payment)
+        self.costs += paid
+        self.payments = still
 
     def pay_building(self, now: int) -> float:
         """Pay this quarter's instalments on the projects still being paid for (`building`: [amount,
@@ -336,8 +401,10 @@ class Foundry(Producer):
 
     def newest(self, now: int) -> str | None:
         """Its newest node running now (where its new capacity goes)."""
-        running = [n for n in self.order if now >= self.nodes[n]["opens"]]
-        return running[-1] if running else (self.order[0] if self.order else None)
+        for node in reversed(self.order):
+            if now >= self.nodes[node]["opens"]:
+                return node
+        return self.order[0] if self.order else None
 
     @property
     def yield_(self) -> float:
@@ -352,7 +419,7 @@ class Foundry(Producer):
     def refresh(self, now: int) -> None:
         """Capacity in force (nodes that run), and the newest node's price and cost, which its
         investment decisions read."""
-        offline = min(sum(share for _, share in self.outages), 1.0) if self.alive else 1.0
+        offline = self.offline() if self.alive else 1.0
         self.capacity = 0.0
         for state in self.nodes.values():
             running = now >= state["opens"]
@@ -371,10 +438,14 @@ class Foundry(Producer):
                 state["available"] = 0.0
             self.available = 0.0
             return
-        for _, amount, node in [p for p in self.pipeline if p[0] <= now]:
-            self.nodes[node]["capacity"] += amount
-        self.pipeline = [p for p in self.pipeline if p[0] > now]
-        self.outages = [o for o in self.outages if o[0] >= now]
+        still = []
+        for project in self.pipeline:
+            if project[0] <= now:
+                self.nodes[project[2]]["capacity"] += project[1]
+            else:
+                still.append(project)
+        self.pipeline = still
+        self.end_outages(now)
         self.refresh(now)
 
     def add_project(self, ready: int, size: float, line=None) -> None:
@@ -385,12 +456,12 @@ class Foundry(Producer):
         """A new node's first fab is sized against the foundry, not against the node's pilot line."""
         return 0.1 * self.capacity
 
-    def investment_lines(self, now: int):
+    def investment_lines(self, now: int, orders: DesignerOrders | None = None) -> list[tuple]:
         """One line per node running now or opening within its lead time: the node's own orders
         (smoothed) changed by what its customers have announced (chips on their roadmaps, due
         within the lead time: foundries build for tape-outs, not only for today's orders, and a
         successor's wafers replace those of the chip it succeeds), capacity built and planned on
-        it, and its margin."""
+        it, and its margin. It reads its customers' roadmaps, not the designers' `orders`."""
         lines = [node for node, state in self.nodes.items() if state["opens"] <= now + self.lead_time]
         announced = self.announced_on(lines, now)
         piped: dict[str, float] = {}  # per node, as sum() over its own projects adds them (from 0)
@@ -399,11 +470,14 @@ class Foundry(Producer):
         financed: dict[str, float] = {}
         for b in self.building:
             financed[b[1]] = financed.get(b[1], 0) + b[0]
+        out = []
         for node in lines:
             state = self.nodes[node]
             planned = state["capacity"] + piped.get(node, 0) + financed.get(node, 0)
             demand = max((state.get("demand_est") or 0.0) + announced[node], 0.0)
-            yield node, planned, demand, state.get("growth_est", 0.0), (state["price"] - state["unit_cost"]) / 1000
+            margin = (state["price"] - state["unit_cost"]) / 1000
+            out.append((node, planned, demand, state.get("growth_est", 0.0), margin))
+        return out
 
     def announced(self, node: str, now: int) -> float:
         """Thousand wafers a quarter by which the designers' announced generations change what
@@ -569,10 +643,15 @@ class HBMMaker(Producer):
     @property
     def unit_cost(self) -> float:
         """Its cost per GB averaged over last quarter's output (the reference generation's before)."""
-        shipped = sum(g["output"] for g in self.gens.values())
+        shipped = 0  # both added as sum() adds: from 0, generation by generation
+        for state in self.gens.values():
+            shipped += state["output"]
         if shipped <= 0:
             return self.gen_cost(self.reference)
-        return sum(g["output"] * self.gen_cost(n) for n, g in self.gens.items()) / shipped
+        cost = 0
+        for name, state in self.gens.items():
+            cost += state["output"] * self.gen_cost(name)
+        return cost / shipped
 
     def run_pilots(self, now: int, params) -> float:
         """Pilot lots of each generation it offers and has not matured (yield below what tests

@@ -17,7 +17,7 @@ from agents.base import Country
 from agents.controllers import Controller, make_controller
 from agents.demand import ComponentSupplier, ComputeBuyer, Industry, LLMDeveloper
 from agents.designers import Designer
-from agents.producers import Foundry, HBMMaker, Packager
+from agents.producers import DesignerOrders, Foundry, HBMMaker, Packager
 from game import accelerators, describe, market, upstream, wafers
 from game import events as event_rules
 from game.calendar import parse_quarter, quarter_label
@@ -699,11 +699,12 @@ class World(Model):
     def firms_decide(self) -> None:
         for country in self.countries.values():
             country.pay_commitments()
+        orders = DesignerOrders(self)  # last quarter's, summed once for every producer of the phase
         for producer in self.producers:
             producer.commission(self.now)
             if producer.opening:
                 self.note_financed_lines(producer)
-            producer.invest(self.params, self.countries[producer.country], self.now)
+            producer.invest(self.params, self.countries[producer.country], self.now, orders)
             producer.pay_capex()
             if producer.building:
                 self.pay_financed_projects(producer)

@@ -161,35 +161,41 @@ class Pool:
         """[class, segment, foundry] of `utility`, every class and segment in one array (each
         element is computed by the same operations, in the same order, as one row at a time).
         A segment of None has no home subsidy, home bias or trade stance."""
+        segments = list(self.segments) if segments is None else segments
+        return self._utility(world, self.classes if nodes is None else nodes, segments,
+                             home_table(world, segments), with_appeal)
+
+    def _utility(self, world, nodes: list[str], segments: list, home: np.ndarray, with_appeal: bool) -> np.ndarray:
+        """`utility_table` with its [segment, foundry] home table given (move reads the frame's). The
+        cost per good die and its log are worked out per class and foundry and broadcast over the
+        segments (the same numbers in every segment's row), per segment only where a home subsidy
+        lowers some of them."""
         params = world.params
         foundries = world.foundries
-        nodes = self.classes if nodes is None else nodes
-        segments = list(self.segments) if segments is None else segments
         dies = params.usable_wafer_area / params.reference_die_area
         cost = np.array([[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
-                          if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), -1)
-        cost = np.repeat(cost[:, None, :], len(segments), axis=1)
+                          if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), 1, -1)
         for s, segment in enumerate(segments):
             # home_subsidy_per_die is 0 but for a segment whose state pays the subsidy, at its home foundries
             country = world.countries.get(segment) if segment is not None else None
             if country is None or country.policy.foundry_subsidy <= 0:
                 continue
-            home = [(i, f) for i, f in enumerate(foundries) if f.country == segment]
+            at_home = [(i, f) for i, f in enumerate(foundries) if f.country == segment]
             for k, node in enumerate(nodes):
-                for i, f in home:
+                for i, f in at_home:
                     subsidy = home_subsidy_per_die(world, f, node, segment)
                     if subsidy:
+                        if cost.shape[1] != len(segments):  # its own row for each segment from now on
+                            cost = np.repeat(cost, len(segments), axis=1)
                         cost[k, s, i] = cost[k, s, i] - subsidy
         utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
-        home = np.array([[f.country == segment for f in foundries] for segment in segments]).reshape(len(segments), -1)
-        pull = np.array([stance_pull(world, segment) if segment is not None else np.zeros(len(foundries))
-                         for segment in segments]).reshape(len(segments), -1)
-        located = np.array([segment is not None for segment in segments])[:, None]
-        utility = np.where(located, utility + params.home_pool_bias * home, utility)
-        utility = np.where(located, utility + pull, utility)
+        located = utility + params.home_pool_bias * home + stance_pulls(world, segments)
+        if None in segments:  # a segment of None keeps the cost's utility, not even a zero added
+            located = np.where(np.array([segment is not None for segment in segments])[:, None], located,
+                               utility)
         if with_appeal:
-            utility = utility + np.array([self.appeal[node] for node in nodes]).reshape(len(nodes), 1, -1)
-        return utility
+            located = located + np.array([self.appeal[node] for node in nodes]).reshape(len(nodes), 1, -1)
+        return located
 
     def allowed(self, world, node: str, segment: str, now: int | None = None) -> np.ndarray:
         """Foundries a segment may order from on a class: running it, and not barred by export
@@ -217,7 +223,7 @@ class Pool:
         inertia = world.params.other_demand_inertia
         segments = list(self.segments)
         old = np.array([[self.shares[node][segment] for segment in segments] for node in self.classes])
-        target = market.logit_shares(self.utility_table(world), allowed)
+        target = market.logit_shares(self._utility(world, self.classes, segments, frame.home, True), allowed)
         mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
         total = mix.sum(axis=-1, keepdims=True)
         mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
@@ -283,6 +289,7 @@ class _Frame(NamedTuple):
     open_classes: tuple[str, ...]  # classes some foundry runs, oldest first
     allowed: np.ndarray  # [class, segment, foundry]: running and may sell
     any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
+    home: np.ndarray  # [segment, foundry]: the foundry is of the segment's country (`home_table`)
 
     @classmethod
     def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
@@ -291,13 +298,14 @@ class _Frame(NamedTuple):
         allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :]
                    & np.array(exports, dtype=bool).reshape(len(pool.segments), width)[None, :, :])
         any_allowed = allowed.any(axis=-1, keepdims=True)
-        allowed.flags.writeable = any_allowed.flags.writeable = False
+        home = home_table(world, list(pool.segments))
+        allowed.flags.writeable = any_allowed.flags.writeable = home.flags.writeable = False
         open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
         options = MappingProxyType({
             (node, segment): tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
             for node, runs in zip(pool.classes, running, strict=True)
             for segment, barred in zip(pool.segments, exports, strict=True)})
-        return cls(key, rules, options, open_classes, allowed, any_allowed)
+        return cls(key, rules, options, open_classes, allowed, any_allowed, home)
 
 
 class _PoolCache:
@@ -325,15 +333,32 @@ def price_response(elasticity: float, price: float, listed: float) -> float:
     return (price / listed) ** -elasticity if listed > 0 and price > 0 else 1.0
 
 
-def stance_pull(world, segment: str) -> np.ndarray:
-    """Per foundry: how a segment weighs the foundry's country for its trade stance. Customers
-    from the US lean to foundries of countries aligned with it and away from those open to China;
-    customers from China the reverse; the stance of the US and China themselves is not counted."""
-    side = customer_side(segment)
-    if side == 0.0 or not world.scenario.levers:
-        return np.zeros(len(world.foundries))
-    pull = stance_affinity(world) * side
-    return np.array([pull * supplier_step(world, f.country) for f in world.foundries])
+def home_table(world, segments: list) -> np.ndarray:
+    """[segment, foundry]: is the foundry of the segment's country (a segment's home foundries,
+    which `home_pool_bias` favours; none for a segment of None)."""
+    foundries = world.foundries
+    return np.array([[f.country == segment for f in foundries] for segment in segments]).reshape(len(segments), -1)
+
+
+def stance_pulls(world, segments: list) -> np.ndarray:
+    """[segment, foundry]: how a segment weighs the foundry's country for its trade stance.
+    Customers from the US lean to foundries of countries aligned with it and away from those open
+    to China; customers from China the reverse; the stance of the US and China themselves is not
+    counted. A segment of None, or of any other country, feels none (zeros)."""
+    foundries = world.foundries
+    pulls = np.zeros((len(segments), len(foundries)))
+    if not world.scenario.levers:
+        return pulls
+    steps = None  # each foundry country's stance step, read once for every segment that feels one
+    for s, segment in enumerate(segments):
+        side = customer_side(segment) if segment is not None else 0.0
+        if side == 0.0:
+            continue
+        if steps is None:
+            steps = [supplier_step(world, f.country) for f in foundries]
+        pull = stance_affinity(world) * side
+        pulls[s] = [pull * step for step in steps]
+    return pulls
 
 
 def _class_rank(node: str) -> float:

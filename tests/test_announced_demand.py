@@ -40,7 +40,7 @@ def test_cowos_expects_the_bigger_packages_of_nvidias_next_generation(first_quar
     announced = tsmc.announced_demand(world.now + 1)
     assert announced > 0  # Blackwell Ultra (2025Q3): 15 chips a package wafer against 18
     assert announced == pytest.approx(expected_change(world, tsmc, lambda c: 1 / c.chips_per_package_wafer), rel=1e-12)
-    line = next(tsmc.investment_lines(world.now + 1))
+    line = tsmc.investment_lines(world.now + 1)[0]
     assert line[2] == pytest.approx(tsmc.demand_est + announced, rel=1e-12)
 
 

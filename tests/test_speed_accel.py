@@ -3,20 +3,24 @@
 Each rewrite is compared, value and type, with the code it replaced (kept here as the
 reference) on the worlds of whole games: a foundry's announced demand worked out for all its
 nodes in one pass over its customers, the purchasing rows of a procurement mandate, a chip's
-unit cost, a line's capacity wanted when the capacity-support lever is zero. The games
+unit cost, a line's capacity wanted when the capacity-support lever is zero, the designers'
+orders an HBM maker's or packager's announced demand reads (summed once a quarter for all of
+them, in loops), a producer's investment line and an HBM maker's unit cost (loops, not sums
+over generators). The games
 themselves are compared with the anchor's digests by /work/tools/digest.py (and by
 tests/test_speed_identity.py for the scalar kernels).
 """
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
 import pytest
 
 from agents.controllers import make_controller
-from agents.producers import Producer
+from agents.producers import DesignerOrders, Producer, successor_due
 from game import accelerators, market, wafers
 from game.calendar import parse_quarter
 from game.model import World
@@ -186,3 +190,95 @@ def test_logits_of_stacked_blocks_are_each_blocks_own():
                 assert shares is None
             else:
                 assert shares.tobytes() == market.logit_shares(*block).tobytes()
+
+
+def _announced_demand_reference(producer, now: int) -> float:
+    """Producer.announced_demand as it was: the order book read with np.bincount, per producer."""
+    book = producer.model.last_market.get(producer.GOOD, {})
+    if "orders" not in book:
+        return 0.0
+    me = getattr(producer.model, producer.GROUP).index(producer)
+    designers = producer.model.designers
+    n = len(designers)
+    buyer, orders = book["buyer"], book["orders"]
+    mine = book["supplier"] == me
+    every = np.bincount(buyer, orders, n + 1)[:n].tolist()
+    here = np.bincount(buyer[mine], orders[mine], n + 1)[:n].tolist()
+    total = 0.0
+    for j, designer in enumerate(designers):
+        if here[j] <= 0 or not designer.alive:
+            continue
+        successor = successor_due(designer, now, producer.lead_time)
+        if successor is not None:
+            change = producer.need_per_unit(successor) - producer.need_per_unit(designer.chip)
+            total += here[j] / every[j] * designer.demand_est * change
+    return total
+
+
+def _producer_line_reference(producer, now: int) -> list[tuple]:
+    """Producer.investment_lines as it was (a generator of one line, its projects added by sum())."""
+    demand = producer.demand_est
+    if demand:
+        demand = max(demand + _announced_demand_reference(producer, now), 0.0)
+    planned = producer.capacity + sum(p[1] for p in producer.pipeline) + sum(b[0] for b in producer.building)
+    return [(None, planned, demand, producer.growth_est, (producer.price - producer.unit_cost) / 1000)]
+
+
+def _hbm_unit_cost_reference(maker) -> float:
+    """HBMMaker.unit_cost as it was (sums over generators)."""
+    shipped = sum(g["output"] for g in maker.gens.values())
+    if shipped <= 0:
+        return maker.gen_cost(maker.reference)
+    return sum(g["output"] * maker.gen_cost(n) for n, g in maker.gens.items()) / shipped
+
+
+@pytest.mark.parametrize(("name", "strategy"), GAMES)
+def test_the_designers_orders_are_the_order_books_sums(name, strategy):
+    """DesignerOrders adds each designer's orders as np.bincount did, in all and per supplier, and a
+    producer's announced demand and investment line are the same whether it shares the quarter's
+    DesignerOrders with the others or works them out alone."""
+    seen = 0
+    for world in quarters(name, strategy):
+        n = len(world.designers)
+        orders = DesignerOrders(world)
+        for good, group in (("hbm", world.hbm_makers), ("packaging", world.packagers)):
+            book = world.last_market[good]
+            every, by_supplier = orders.of(good)
+            assert _same(every, np.bincount(book["buyer"], book["orders"], n + 1)[:n].tolist())
+            for me in range(len(group)):
+                mine = book["supplier"] == me
+                # (ints where no edge is its: bincount of no weights; the same zeros for the rule)
+                here = [float(o) for o in np.bincount(book["buyer"][mine], book["orders"][mine], n + 1)[:n]]
+                assert _same(by_supplier.get(me, [0.0] * n), here)
+        for producer in (*world.hbm_makers, *world.packagers):
+            for now in (world.now, world.now + 1):
+                reference = _announced_demand_reference(producer, now)
+                assert _same(producer.announced_demand(now, orders), reference)
+                assert _same(producer.announced_demand(now), reference)
+                assert _same(producer.investment_lines(now, orders), _producer_line_reference(producer, now))
+                seen += reference != 0.0
+        for maker in world.hbm_makers:
+            assert _same(maker.unit_cost, _hbm_unit_cost_reference(maker))
+    assert seen > 0  # some customer announced a generation: the comparison is not of zeros
+
+
+def test_the_quarters_designer_orders_are_not_kept_on_the_world():
+    """firms_decide's DesignerOrders lives for the phase only: nothing in the world holds one after
+    a quarter (a save, a fork or a rewind could otherwise carry last quarter's sums)."""
+    world = quarters("baseline", "team_korea")[3].fork()
+    world.step()
+    held = [value for value in vars(world).values() if isinstance(value, DesignerOrders)]
+    held += [value for agent in (*world.producers, *world.designers) for value in vars(agent).values()
+             if isinstance(value, DesignerOrders)]
+    assert held == []
+
+
+def test_what_is_left_of_a_budget_is_max_of_the_spare_and_zero():
+    """Country.left, written without the max() call, is `max(budget - spent, 0.0)` bit for bit:
+    a negative spare, a zero of either sign, infinities and NaN."""
+    country = quarters("baseline", "team_korea")[0].fork().countries["KOR"]  # not the shared world
+    values = (0.0, -0.0, 1.5, -1.5, 1e-300, -1e-300, math.inf, -math.inf, math.nan, 3e12)
+    for budget in values:
+        for spent in values:
+            country.budget_per_quarter, country.spent = budget, spent
+            assert repr(country.left) == repr(max(budget - spent, 0.0))

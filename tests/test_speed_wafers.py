@@ -18,6 +18,7 @@ import pytest
 from agents.controllers import make_controller
 from game import market, wafers
 from game.model import World
+from game.policy import customer_side, stance_affinity, supplier_step
 from game.scenario import ExportControl, Scenario, load_scenario
 from tests.test_fork import digest
 
@@ -108,6 +109,47 @@ def reference_move(pool: wafers.Pool, world: World) -> None:
             pool.shares[node][segment] = new[k, s]
 
 
+def reference_stance_pull(world: World, segment: str) -> np.ndarray:
+    side = customer_side(segment)
+    if side == 0.0 or not world.scenario.levers:
+        return np.zeros(len(world.foundries))
+    pull = stance_affinity(world) * side
+    return np.array([pull * supplier_step(world, f.country) for f in world.foundries])
+
+
+def reference_utility_table(pool: wafers.Pool, world: World, nodes=None, segments=None, with_appeal=True):
+    """Pool.utility_table as it was (at 4faa790): the cost repeated for every segment, the home bias
+    and the stance's pull added through np.where on the located segments."""
+    params = world.params
+    foundries = world.foundries
+    nodes = pool.classes if nodes is None else nodes
+    segments = list(pool.segments) if segments is None else segments
+    dies = params.usable_wafer_area / params.reference_die_area
+    cost = np.array([[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
+                      if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), -1)
+    cost = np.repeat(cost[:, None, :], len(segments), axis=1)
+    for s, segment in enumerate(segments):
+        country = world.countries.get(segment) if segment is not None else None
+        if country is None or country.policy.foundry_subsidy <= 0:
+            continue
+        home = [(i, f) for i, f in enumerate(foundries) if f.country == segment]
+        for k, node in enumerate(nodes):
+            for i, f in home:
+                subsidy = wafers.home_subsidy_per_die(world, f, node, segment)
+                if subsidy:
+                    cost[k, s, i] = cost[k, s, i] - subsidy
+    utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
+    home = np.array([[f.country == segment for f in foundries] for segment in segments]).reshape(len(segments), -1)
+    pull = np.array([reference_stance_pull(world, segment) if segment is not None else np.zeros(len(foundries))
+                     for segment in segments]).reshape(len(segments), -1)
+    located = np.array([segment is not None for segment in segments])[:, None]
+    utility = np.where(located, utility + params.home_pool_bias * home, utility)
+    utility = np.where(located, utility + pull, utility)
+    if with_appeal:
+        utility = utility + np.array([pool.appeal[node] for node in nodes]).reshape(len(nodes), 1, -1)
+    return utility
+
+
 def reference_gap_per_die(world: World, foundry, node: str, area: float, country: str) -> float:
     dies = world.params.usable_wafer_area / area if area else 1.0
 
@@ -138,6 +180,29 @@ def test_pool_move_is_the_reference_move(case) -> None:
     world.pool.move(world)
     reference_move(fork.pool, fork)
     assert pool_state(world.pool) == pool_state(fork.pool)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_utility_table_is_the_reference_table(case) -> None:
+    """Every class and segment, the frame's home table (move's), a segment of None among them, one
+    class and segment at a time (`utility`, the calibration's), with and without the appeal: the
+    same bits and shape as the table worked out as it was."""
+    world = world_at(*case)
+    pool = world.pool
+    segments = list(pool.segments)
+    tables = [(pool.utility_table(world), reference_utility_table(pool, world)),
+              (pool._utility(world, pool.classes, segments, pool.frame(world).home, True),
+               reference_utility_table(pool, world))]
+    for with_appeal in (True, False):
+        mixed = [None, *segments[::-1]]
+        tables.append((pool.utility_table(world, pool.classes[::-1], mixed, with_appeal),
+                       reference_utility_table(pool, world, pool.classes[::-1], mixed, with_appeal)))
+        for node in pool.classes:
+            for segment in (*segments, None):
+                tables.append((pool.utility_table(world, [node], [segment], with_appeal),
+                               reference_utility_table(pool, world, [node], [segment], with_appeal)))
+    for got, expected in tables:
+        assert got.shape == expected.shape and got.tobytes() == expected.tobytes()
 
 
 @pytest.mark.parametrize("case", CASES[::2])
@@ -173,6 +238,7 @@ def test_the_frame_holds_the_tables_of_the_quarter(case) -> None:
     frame = world.pool.frame(world)
     assert held(frame) == frame_tables(world.pool, world)
     assert frame.any_allowed.tolist() == np.array(frame.allowed).any(axis=-1, keepdims=True).tolist()
+    assert frame.home.tolist() == [[f.country == s for f in world.foundries] for s in world.pool.segments]
     assert world.pool.frame(world) is frame  # nothing it reads has changed
     with pytest.raises(ValueError):
         frame.allowed[0, 0, 0] = not frame.allowed[0, 0, 0]
