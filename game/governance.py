@@ -350,7 +350,8 @@ class Governance:
         question a controller answers later."""
         world, where = self.world, self._round
         events = world.scenario.events
-        while where.next < len(events):
+        count = len(events)
+        while where.next < count:
             event = events[where.next]
             where.next += 1
             if not self._fires(event, where.forced):

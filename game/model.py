@@ -394,8 +394,8 @@ class World(Model):
         """Phase 1 after the scenario's events: every buyer's budget shock, the chip generations
         whose launch is due, HBM qualification tests, compliant variants."""
         shocks = self.streams("demand").lognormal(0.0, self.params.budget_noise, len(self.buyers))
-        for buyer, shock in zip(self.buyers, shocks, strict=True):
-            buyer.shock = float(shock)
+        for buyer, shock in zip(self.buyers, shocks.tolist(), strict=True):
+            buyer.shock = shock
         for designer in self.designers:
             generation = designer.due_generation(self.now)
             if generation is not None and designer.alive:
@@ -439,14 +439,20 @@ class World(Model):
         "Qualification"). Tests begin when a maker offers a generation a designer's chip can use;
         the odds of passing rise with the quarters of tests, with the maker's yield on that
         generation and with state R&D grants to it. Each triple draws from its own stream."""
-        lead = self.params.qualification_lead
-        now, qualification, by_name = self.now, self.qualification, self.by_name
+        horizon = self.now + self.params.qualification_lead
+        now, qualification, by_name, sampling = self.now, self.qualification, self.by_name, self.sampling
         for designer in self.designers:
             if not designer.alive:
                 continue
-            needed = designer.hbm_generations()
-            upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - now <= lead]
-            generations = dict.fromkeys([*needed, *upcoming]) if upcoming else needed  # needed has no repeats
+            generations = designer.hbm_generations()  # no repeats
+            upcoming = []
+            for chip in designer.roadmap:  # sorted by launch: the first beyond the horizon ends it
+                if parse_quarter(chip.launch) > horizon:
+                    break
+                if chip.hbm_gen:
+                    upcoming.append(chip.hbm_gen)
+            if upcoming:
+                generations = dict.fromkeys([*generations, *upcoming])
             for generation in generations:
                 for name in designer.hbm_suppliers:
                     key = (name, designer.name, generation)
@@ -455,7 +461,7 @@ class World(Model):
                     maker = by_name[name]
                     if not (maker.alive and maker.offers(generation, now)):
                         continue
-                    since = self.sampling.setdefault(key, now)
+                    since = sampling.setdefault(key, now)
                     draw = self.streams(f"qualification:{name}|{designer.name}|{generation}").random()
                     if draw < self.qualification_odds(maker, generation, now - since):
                         qualification[key] = 1.0
