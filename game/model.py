@@ -833,10 +833,13 @@ class World(Model):
         if rate <= 0:
             self.llm_use[spec.country] = self._llm_shares(spec.country)
             return
-        full = self._home_llm_share(spec, self._llm_shares(spec.country))
+        at_full_rate = self._llm_shares(spec.country)
+        full = self._home_llm_share(spec, at_full_rate)
         owed = country.to_local(rate * spec.service_market * full)
         funded = country.share_for("service_incentive", owed)
-        self.llm_use[spec.country] = use = self._llm_shares(spec.country, funded)
+        # paid in full, the shares are those at the full rate (the same function of the same inputs)
+        use = at_full_rate if funded == 1.0 else self._llm_shares(spec.country, funded)
+        self.llm_use[spec.country] = use
         home = self._home_llm_share(spec, use)
         self.pay_usage(country, "service_incentive", owed, country.to_local(rate * funded * spec.service_market * home))
         before = self._home_llm_share(spec, self._llm_shares(spec.country, with_incentive=False))
