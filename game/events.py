@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import operator
 
+from game.calendar import parse_quarter
+
 OPERATORS = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le,
              "==": operator.eq, "!=": operator.ne}
 FIRM_ATTRIBUTES = {"capacity", "cash", "price", "output", "revenue", "yield_", "ecosystem", "rd_stock", "alive",
@@ -47,9 +49,10 @@ def key_problem(world, key: str) -> str | None:
 def may_fire(world, event) -> bool:
     """Whether `event` may fire this quarter, its draw aside: its window is open and its
     conditions hold."""
-    if world.now < world.quarter_of(event.start) or (event.end and world.now > world.quarter_of(event.end)):
+    now = world.now
+    if now < parse_quarter(event.start) or (event.end and now > parse_quarter(event.end)):
         return False
-    return all(holds(world, c) for c in event.conditions)
+    return not event.conditions or all(holds(world, c) for c in event.conditions)  # most have none
 
 
 def holds(world, condition) -> bool:

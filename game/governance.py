@@ -205,8 +205,9 @@ class Governance:
             action, problem = genuine(action)
             if problem:
                 return problem
-        if any(c == country_id and a == action for _, c, a in self.pending):
-            return Reason("refuse.pending")
+        for _, owner, queued in self.pending:  # a loop, not any(): it is asked for every Action checked
+            if owner == country_id and queued == action:
+                return Reason("refuse.pending")
         levers = world.scenario.levers
         if levers is None or action.kind not in levers.lags:
             return Reason("refuse.no_lever", kind=action.kind)
@@ -350,7 +351,8 @@ class Governance:
         question a controller answers later."""
         world, where = self.world, self._round
         events = world.scenario.events
-        while where.next < len(events):
+        count = len(events)
+        while where.next < count:
             event = events[where.next]
             where.next += 1
             if not self._fires(event, where.forced):
@@ -479,7 +481,7 @@ class Governance:
         queued = [(ready, action) for ready, owner, action in self.pending if owner == country_id]  # as of now
         return Observation(
             country=country_id, turn=last,
-            date=world.quarter_label(world.deciding),
+            date=world.quarter_label(deciding),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
             policy=country.policy.copy(), indicators=Deferred(_seen_part, record, "indicators", 2),

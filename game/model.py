@@ -158,6 +158,11 @@ _CALIBRATIONS_KEPT = 16
 _OPENINGS: dict[tuple[str, int], TurnRecord] = {}  # (calibration_key, seed) -> the opening quarter's record
 _OPENINGS_KEPT = 256  # a tournament's seeds (every strategy of a seed shares one); ~12 KiB each, 3 MB at most
 _KEYS: dict[int, tuple[Scenario, str]] = {}  # id of a scenario object -> (that object, its content_hash)
+# (calibration_key, a quarter's delivered compute per buyer as bytes) -> its rivals' sums per buyer
+# (World._rival_sums): a function of the two alone (the scenario's buyers fix who is whose rival),
+# asked of each quarter's deliveries twice, as `now` and, next quarter, as `before`
+_RIVAL_SUMS: dict[tuple[str, bytes], list[np.float64]] = {}
+_RIVAL_SUMS_KEPT = 256
 
 
 def calibration_key(scenario: Scenario) -> str:
@@ -389,8 +394,8 @@ class World(Model):
         """Phase 1 after the scenario's events: every buyer's budget shock, the chip generations
         whose launch is due, HBM qualification tests, compliant variants."""
         shocks = self.streams("demand").lognormal(0.0, self.params.budget_noise, len(self.buyers))
-        for buyer, shock in zip(self.buyers, shocks, strict=True):
-            buyer.shock = float(shock)
+        for buyer, shock in zip(self.buyers, shocks.tolist(), strict=True):
+            buyer.shock = shock
         for designer in self.designers:
             generation = designer.due_generation(self.now)
             if generation is not None and designer.alive:
@@ -434,14 +439,20 @@ class World(Model):
         "Qualification"). Tests begin when a maker offers a generation a designer's chip can use;
         the odds of passing rise with the quarters of tests, with the maker's yield on that
         generation and with state R&D grants to it. Each triple draws from its own stream."""
-        lead = self.params.qualification_lead
-        now, qualification, by_name = self.now, self.qualification, self.by_name
+        horizon = self.now + self.params.qualification_lead
+        now, qualification, by_name, sampling = self.now, self.qualification, self.by_name, self.sampling
         for designer in self.designers:
             if not designer.alive:
                 continue
-            needed = designer.hbm_generations()
-            upcoming = [g.hbm_gen for g in designer.roadmap if g.hbm_gen and parse_quarter(g.launch) - now <= lead]
-            generations = dict.fromkeys([*needed, *upcoming]) if upcoming else needed  # needed has no repeats
+            generations = designer.hbm_generations()  # no repeats
+            upcoming = []
+            for chip in designer.roadmap:  # sorted by launch: the first beyond the horizon ends it
+                if parse_quarter(chip.launch) > horizon:
+                    break
+                if chip.hbm_gen:
+                    upcoming.append(chip.hbm_gen)
+            if upcoming:
+                generations = dict.fromkeys([*generations, *upcoming])
             for generation in generations:
                 for name in designer.hbm_suppliers:
                     key = (name, designer.name, generation)
@@ -450,7 +461,7 @@ class World(Model):
                     maker = by_name[name]
                     if not (maker.alive and maker.offers(generation, now)):
                         continue
-                    since = self.sampling.setdefault(key, now)
+                    since = sampling.setdefault(key, now)
                     draw = self.streams(f"qualification:{name}|{designer.name}|{generation}").random()
                     if draw < self.qualification_odds(maker, generation, now - since):
                         qualification[key] = 1.0
@@ -558,20 +569,32 @@ class World(Model):
     def _rival_sums(self, values: np.ndarray) -> list[np.float64]:
         """`values[self.rival_mask[i]].sum()` for every buyer i: with up to `market.PAIRWISE_BLOCK`
         (128) buyers as numpy adds them (market._numpy_sum, the same float), without two numpy
-        calls a buyer. `market.SCALAR_MAX` below 0 takes the numpy way, as it does for the markets
-        (tests/test_speed_identity.py)."""
+        calls a buyer, and kept (`_RIVAL_SUMS`): this quarter's deliveries are next quarter's
+        `before`. `market.SCALAR_MAX` below 0 takes the numpy way, as it does for the markets
+        (tests/test_speed_identity.py). The buyers of a country share their rivals (the mask's row
+        is "another country"), so each country's sum is worked out once."""
         if len(values) > market.PAIRWISE_BLOCK or market.SCALAR_MAX < 0:
-            # the buyers of a country share their rivals: each country's sum once
-            sums: dict[str, np.float64] = {}
-            out = []
-            for buyer, rivals in zip(self.buyers, self.rival_mask, strict=True):
-                total = sums.get(buyer.country)
-                if total is None:
-                    total = sums[buyer.country] = values[rivals].sum()
-                out.append(total)
-            return out
-        listed = values.tolist()
-        return [np.float64(market._numpy_sum([listed[j] for j in rivals])) for rivals in self.rival_index]
+            return self._sums_by_country(lambda i: values[self.rival_mask[i]].sum())
+        key = (calibration_key(self.scenario), values.tobytes())
+        sums = _RIVAL_SUMS.get(key)
+        if sums is None:
+            listed = values.tolist()
+            sums = _RIVAL_SUMS[key] = self._sums_by_country(
+                lambda i: np.float64(market._numpy_sum([listed[j] for j in self.rival_index[i]])))
+            while len(_RIVAL_SUMS) > _RIVAL_SUMS_KEPT:
+                _RIVAL_SUMS.pop(next(iter(_RIVAL_SUMS)))
+        return sums
+
+    def _sums_by_country(self, rival_sum) -> list[np.float64]:
+        """`rival_sum(i)` for every buyer i, asked once per country (its first buyer's)."""
+        sums: dict[str, np.float64] = {}
+        out = []
+        for i, buyer in enumerate(self.buyers):
+            total = sums.get(buyer.country)
+            if total is None:
+                total = sums[buyer.country] = rival_sum(i)
+            out.append(total)
+        return out
 
     def programme_requests(self, country: Country) -> dict[str, float]:
         """What each of a country's programmes asks for this quarter (local currency): the
@@ -583,7 +606,7 @@ class World(Model):
                                        if i.country == country.name)}
         buyer = self.national_buyer(country.name)
         if buyer is not None and self.now >= buyer.opens:
-            requests["procurement"] = self.procurement_cost(country, policy) * buyer.factor
+            requests["procurement"] = self._centre_cost(buyer, country, policy, self.deciding) * buyer.factor
         for lever in self.USAGE_LEVERS:
             requests[lever] = self.usage_estimate(country.name, policy, lever)
         return requests
@@ -629,10 +652,7 @@ class World(Model):
         """Local currency the national centre will cost in the quarter being decided (`deciding`)
         under `policy`: its planned volume (`planned_procurement`), but nothing for a plan whose
         centre has not opened yet (a commitment counts even before the centre opens)."""
-        buyer = self.national_buyer(country.name)
-        if buyer is None or (policy.procurement_budget is None and self.deciding < buyer.opens):
-            return 0.0
-        return self.planned_procurement(country, policy)
+        return self._centre_cost(self.national_buyer(country.name), country, policy, self.deciding)
 
     def planned_procurement(self, country: Country, policy=None) -> float:
         """Local currency a quarter the national centre is set to spend once it is open: the
@@ -640,11 +660,22 @@ class World(Model):
         centre opens its cost this quarter is 0, but a volume set now is what it will buy, so the
         desk and the strategies start from this, never from 0 (a zero volume buys nothing)."""
         buyer = self.national_buyer(country.name)
-        if buyer is None:
+        return 0.0 if buyer is None else self._centre_plan(buyer, country, policy, self.deciding)
+
+    @classmethod
+    def _centre_cost(cls, buyer: ComputeBuyer | None, country: Country, policy, deciding: int) -> float:
+        """`procurement_cost` of the country's centre `buyer` (None: it has none) in quarter
+        `deciding`, for a caller that holds both already (the budget checks ask it per Action)."""
+        if buyer is None or (policy.procurement_budget is None and deciding < buyer.opens):
             return 0.0
+        return cls._centre_plan(buyer, country, policy, deciding)
+
+    @staticmethod
+    def _centre_plan(buyer: ComputeBuyer, country: Country, policy, deciding: int) -> float:
+        """`planned_procurement` of the country's centre `buyer` in quarter `deciding`."""
         if policy is not None and policy.procurement_budget is not None:
             return policy.procurement_budget
-        return country.to_local(buyer.planned_budget(max(self.deciding, buyer.opens)))
+        return country.to_local(buyer.planned_budget(max(deciding, buyer.opens)))
 
     def national_buyer(self, country: str) -> ComputeBuyer | None:
         """The country's national compute centre (its first, as listed), or None. Buyers and
@@ -803,10 +834,13 @@ class World(Model):
         if rate <= 0:
             self.llm_use[spec.country] = self._llm_shares(spec.country)
             return
-        full = self._home_llm_share(spec, self._llm_shares(spec.country))
+        at_full_rate = self._llm_shares(spec.country)
+        full = self._home_llm_share(spec, at_full_rate)
         owed = country.to_local(rate * spec.service_market * full)
         funded = country.share_for("service_incentive", owed)
-        self.llm_use[spec.country] = use = self._llm_shares(spec.country, funded)
+        # paid in full, the shares are those at the full rate (the same function of the same inputs)
+        use = at_full_rate if funded == 1.0 else self._llm_shares(spec.country, funded)
+        self.llm_use[spec.country] = use
         home = self._home_llm_share(spec, use)
         self.pay_usage(country, "service_incentive", owed, country.to_local(rate * funded * spec.service_market * home))
         before = self._home_llm_share(spec, self._llm_shares(spec.country, with_incentive=False))
