@@ -99,6 +99,14 @@ def _numpy_sum(values: list[float]) -> float:
     return total
 
 
+def array_sum(values: list[float]) -> float:
+    """`np.array(values, dtype=np.float64).sum()` as a Python float: `_numpy_sum` (the same float)
+    up to PAIRWISE_BLOCK values, numpy's own sum beyond."""
+    if len(values) <= PAIRWISE_BLOCK:
+        return _numpy_sum(values)
+    return float(np.array(values, dtype=np.float64).sum())
+
+
 def _small(*arrays) -> bool:
     """Whether the scalar kernels take these arrays: 1-d, float64 (or integer indices), short."""
     for a in arrays:

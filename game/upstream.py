@@ -326,7 +326,7 @@ def _book_hbm(world, books: list[_HBMBook]) -> None:
             state["asked"] = a
             state["price"] = p
     asked_array = np.array(asked_total, dtype=np.float64)
-    growth = _order_growth(world, "hbm", asked_array)
+    growth = _order_growth(world, "hbm", asked_total)
     for i, (maker, asked) in enumerate(zip(makers, asked_total, strict=True)):
         maker.sell_generations({g: s[i] for g, s in shipped_by.items()})
         maker.observe_orders(asked, growth, params.demand_smoothing)
@@ -405,7 +405,8 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     filled = market.allocate(orders_a, supplier_a, capacity, reserved=priority)
     _book_wafers(world, nodes, buyer_a, supplier_a, orders_a, filled)
     dies = filled * np.array(per_wafer)
-    _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000, segments)
+    if any(subsidy):  # else nothing is owed (no state pays the subsidy where these orders go)
+        _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000, segments)
     return np.bincount(buyer_a, dies, designers + len(segments))[:designers]
 
 
@@ -427,7 +428,7 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     n = len(foundries)
     owner = np.array([i for i, _ in nodes], dtype=int)
     asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
-    growth = _order_growth(world, "wafer", asked_by)
+    growth = _order_growth(world, "wafer", asked_by.tolist())
     mine: list[list[int]] = [[] for _ in foundries]  # each foundry's node suppliers
     for m, (i, _) in enumerate(nodes):
         mine[i].append(m)
@@ -498,7 +499,8 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
     price with supplier size (a sold-out small packager is not asked for half of everything);
     long-term contracts are served first; a buyer short at one supplier spills to its other
     allowed suppliers, within what it is qualified for. The packaging pool buys after the
-    designers, as one more buyer (`PackagingPool`)."""
+    designers, as one more buyer (`PackagingPool`). A market of a few dozen edges (the game's)
+    clears on lists (`_clear_choice_lists`), a larger one in numpy."""
     index = {s.name: i for i, s in enumerate(suppliers)}
     buyer, supplier, cap, reserved = [], [], [], []
     for j, d in enumerate(world.designers):
@@ -512,7 +514,7 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
                 continue
             buyer.append(j)
             supplier.append(index[name])
-            cap.append(level)
+            cap.append(float(level))
             reserved.append(d.reserved.get(name, 0.0) * s.available)
     n = len(world.designers)
     pool = world.packaging_pool
@@ -529,6 +531,9 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
         needs = np.append(needs, pool_need)
         others.append(pool.spec.country)
     groups = len(needs)
+    if len(buyer) <= market.SCALAR_MAX and len(suppliers) <= market.SCALAR_MAX and groups <= 4 * market.SCALAR_MAX:
+        got = _clear_choice_lists(world, good, suppliers, (buyer, supplier, cap, reserved), needs.tolist(), others)
+        return np.array(got[:n], dtype=np.float64)
     buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
     cap_a = np.array(cap)
     price = np.array([s.price for s in suppliers])
@@ -544,8 +549,44 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
                                          spill_cap=needs[buyer_a] * cap_a, reserved=contracted)
     else:
         orders = filled = np.zeros(0)
-    _book(world, good, suppliers, buyer_a, supplier_a, orders, filled)
+    _book(world, good, suppliers, buyer, supplier, orders.tolist(), filled.tolist())
     return np.bincount(buyer_a, filled, groups)[:n]
+
+
+def _clear_choice_lists(world, good: str, suppliers: list,
+                        edges: tuple[list[int], list[int], list[float], list[float]], need: list[float],
+                        others: list[str]) -> list[float]:
+    """`_clear_by_choice`'s clearing on Python floats, for a book of a few dozen edges (buyer,
+    supplier, qualified share, reserved quantity per edge): the logit (`market.group_logit_lists`,
+    numpy's exp and log on arrays of the same numbers), the caps, the contracts and the spill
+    (`market.clear_with_spill_totals`) by the same IEEE operations in the same order as the numpy
+    expressions, so the same bits, without a dozen numpy calls a step on ~15 numbers (issue 15).
+    Books the market; returns what each buyer received."""
+    buyer, supplier, cap, reserved = edges
+    groups = len(need)
+    if not buyer:
+        _book(world, good, suppliers, buyer, supplier, [], [])
+        return [0.0] * groups
+    capacity = [s.available for s in suppliers]
+    count = len(buyer)
+    # the edges' log prices and log capacities in one numpy log (elementwise: the same logs)
+    logs = np.log(np.array([suppliers[i].price for i in supplier] + [capacity[i] for i in supplier],
+                           dtype=np.float64)).tolist()
+    weight = -world.params.supplier_cost_weight
+    pull = _Diplomacy(world, suppliers, others).lists(buyer, supplier)
+    utility = [weight * lp + lc + tilt for lp, lc, tilt in zip(logs[:count], logs[count:], pull, strict=True)]
+    shares = market.cap_shares_lists(market.group_logit_lists(utility, buyer, groups), cap, buyer, groups)
+    # contracts first (`_contracted`): a buyer's reservations scaled down to its need
+    booked = market._bincount(buyer, reserved, groups)
+    scale = [nd / b if b > nd else 1.0 for nd, b in zip(need, booked, strict=True)]
+    contracted = [r * scale[j] for r, j in zip(reserved, buyer, strict=True)]
+    # never below 0 by rounding
+    left = [market._max(nd - b, 0.0) for nd, b in zip(need, market._bincount(buyer, contracted, groups), strict=True)]
+    orders = [c + left[j] * sh for c, j, sh in zip(contracted, buyer, shares, strict=True)]
+    spill_cap = [need[j] * c for j, c in zip(buyer, cap, strict=True)]
+    filled, got, _ = market.clear_with_spill_totals(orders, buyer, supplier, capacity, groups, spill_cap, contracted)
+    _book(world, good, suppliers, buyer, supplier, orders, filled)
+    return got
 
 
 def _contracted(reserved: np.ndarray, buyer: np.ndarray, needs: np.ndarray, groups: int) -> np.ndarray:
@@ -572,6 +613,11 @@ class _Diplomacy:
     def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
         return self.affinity * self.side[buyer] * self.step[supplier]
 
+    def lists(self, buyer: list[int], supplier: list[int]) -> list[float]:
+        """`self(buyer, supplier)` on lists: the same products, in the same order."""
+        affinity, side, step = self.affinity, self.side.tolist(), self.step.tolist()
+        return [affinity * side[j] * step[i] for j, i in zip(buyer, supplier, strict=True)]
+
 
 def _bill_designers(world, buyer: np.ndarray, value: np.ndarray) -> None:
     """Designers pay for what they received: `value` per edge in US$ thousand (units filled x
@@ -584,37 +630,54 @@ def _bill_designers(world, buyer: np.ndarray, value: np.ndarray) -> None:
         designer.costs += amount
 
 
-def _order_growth(world, good: str, asked: np.ndarray) -> float:
-    """This quarter's orders for `good` against last quarter's, less one (0.0 without a last
-    quarter with orders): what suppliers' smoothed demand estimates extrapolate."""
+def _order_growth(world, good: str, asked: list[float]) -> float:
+    """This quarter's orders for `good` (per supplier) against last quarter's, less one (0.0
+    without a last quarter with orders): what suppliers' smoothed demand estimates extrapolate.
+    Each quarter's total as numpy adds an array (`market.array_sum`)."""
     previous = world.last_market.get(good, {}).get("asked")
     if previous is None:
         return 0.0
-    before = previous.sum()
-    return float(asked.sum() / before - 1) if before > 0 else 0.0
+    before = market.array_sum(previous.tolist())
+    return market.array_sum(asked) / before - 1 if before > 0 else 0.0
 
 
-def _book(world, good, suppliers, buyer, supplier, orders, filled) -> None:
+def _book(world, good: str, suppliers: list, buyer: list[int], supplier: list[int], orders: list[float],
+          filled: list[float]) -> None:
     """Suppliers ship and bill; designers pay; prices move with excess demand over the
-    capacity that could run at normal utilisation."""
+    capacity that could run at normal utilisation. The book's shipments, orders and bills are
+    added up in one pass over its edges, each per bin in edge order from 0.0 (as np.bincount
+    adds them), the bills in US$ B (as `_bill_designers`)."""
     params = world.params
-    n = len(suppliers)
-    shipped = np.bincount(supplier, filled, n)
-    asked = np.bincount(supplier, orders, n)
+    designers = world.designers
+    n, buyers = len(suppliers), len(designers)
     price = np.array([s.price for s in suppliers])
-    _bill_designers(world, buyer, filled * price[supplier])
+    quoted = price.tolist()
+    shipped, asked, bill = [0.0] * n, [0.0] * n, [0.0] * buyers
+    for j, i, o, f in zip(buyer, supplier, orders, filled, strict=True):
+        shipped[i] += f
+        asked[i] += o
+        if j < buyers:  # the packaging pool is billed outside the model
+            bill[j] += f * quoted[i] / 1000  # US$ thousand an edge, in US$ B
+    for designer, amount in zip(designers, bill, strict=True):
+        designer.costs += amount
+    asked_array = np.array(asked, dtype=np.float64)
     growth = _order_growth(world, good, asked)
     for s, q, a in zip(suppliers, shipped, asked, strict=True):
-        s.sell(float(q))
-        s.observe_orders(float(a), growth, params.demand_smoothing)
+        s.sell(q)
+        s.observe_orders(a, growth, params.demand_smoothing)
     capacity = np.array([s.available for s in suppliers])
     floor = np.array([s.unit_cost for s in suppliers])
-    new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
+    new_price = market.adjust_price(price, asked_array, capacity * params.normal_utilisation, params.price_response,
                                     params.price_step_limit, floor)
-    for s, p in zip(suppliers, new_price, strict=True):
-        s.price = float(p)
-    world.last_market[good] = {"shipped": shipped, "asked": asked, "price": price, "capacity": capacity,
-                               "buyer": buyer, "supplier": supplier, "filled": filled, "orders": orders}
+    for s, p in zip(suppliers, new_price.tolist(), strict=True):
+        s.price = p
+    filled_array = np.array(filled, dtype=np.float64)
+    # an empty book's orders and fills are one empty array (the world's state is compared whole)
+    orders_array = np.array(orders, dtype=np.float64) if buyer else filled_array
+    world.last_market[good] = {"shipped": np.array(shipped, dtype=np.float64), "asked": asked_array, "price": price,
+                               "capacity": capacity, "buyer": np.array(buyer, dtype=int),
+                               "supplier": np.array(supplier, dtype=int), "filled": filled_array,
+                               "orders": orders_array}
 
 
 def produce(world, received: dict[str, np.ndarray]) -> None:

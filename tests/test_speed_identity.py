@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from agents.controllers import make_controller
-from game import accelerators, market, model
+from game import accelerators, market, model, upstream
 from game.model import World
 from game.scenario import Scenario, load_scenario
 from game.summary import to_json
@@ -96,27 +96,32 @@ def test_the_same_in_other_scenarios(name, reference):
 def test_the_fast_path_is_taken():
     """The comparison above is not vacuous: a baseline game's markets go through the scalar
     kernels (small float64 edge lists) and logit_all."""
-    calls = {"lists": 0, "logit_all": 0}
-    lists, logit_all = market._allocate_lists, market.logit_all
+    calls = {"lists": 0, "choice": 0, "logit_all": 0}
+    lists, choice, logit_all = market._allocate_totals, upstream._clear_choice_lists, market.logit_all
 
     def counted_lists(*args):
         calls["lists"] += 1
         return lists(*args)
+
+    def counted_choice(*args):
+        calls["choice"] += 1
+        return choice(*args)
 
     def counted_logit_all(u):
         calls["logit_all"] += 1
         return logit_all(u)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(market, "_allocate_lists", counted_lists)
+        patch.setattr(market, "_allocate_totals", counted_lists)
+        patch.setattr(upstream, "_clear_choice_lists", counted_choice)
         patch.setattr(market, "logit_all", counted_logit_all)
         patch.setattr(model, "_OPENINGS", {})  # its opening quarter is played, as it counted before
         world = World(scenario("baseline"), 0, tables=False)
         world.step()
         world.close()
-    # the packaging market's allocation and at least one spill pass (how many passes run depends on
-    # what is left unmet: since contracts are ordered first, the second pass finds nothing to spill)
-    assert calls["lists"] >= 2 and calls["logit_all"] > 3
+    # the packaging market clears on lists (its allocation and at least one spill pass: how many
+    # passes run depends on what is left unmet), as do the HBM books
+    assert calls["choice"] >= 1 and calls["lists"] >= 2 and calls["logit_all"] > 3
 
 
 def test_grouped_platform_bases_are_the_reference_bit_for_bit():
