@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 from agents.base import Country, Firm
 from game.calendar import parse_quarter
 from game.wafers import good_dies
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STANDARD_NORMAL = NormalDist()  # one instance for every newsvendor quantile (its inv_cdf is pure)
 
@@ -34,16 +38,25 @@ def successor_due(designer, now: int, lead_time: int):
 
 
 class DesignerOrders:
-    """What the designers ordered last quarter of each good (HBM, packaging), in all and from each
-    supplier: what every HBM maker's and packager's announced demand reads (`Producer.
-    announced_demand`), summed once for all of them rather than once each. It depends only on the
-    last market's order book, which nothing changes in phase 3: World.firms_decide makes one for
-    the phase and drops it at its end (never kept on the world, so a save, a fork, a rewind or a
-    preview cannot carry a stale one); a producer asked on its own makes its own."""
+    """What the producers deciding in phase 3 read of their markets, worked out once for all of
+    them rather than once each: what the designers ordered last quarter of each good (HBM,
+    packaging), in all and from each supplier (every HBM maker's and packager's announced demand,
+    `Producer.announced_demand`), and the pool's outlook (`wafers.Pool.outlook`, every foundry's
+    `expected_orders`). Both depend only on what nothing changes in phase 3 before the pool moves
+    (the last market's order book; the pool, the prices and the yields): World.firms_decide makes
+    one for the phase and drops it at its end (never kept on the world, so a save, a fork, a
+    rewind or a preview cannot carry a stale one); a producer asked on its own makes its own."""
 
     def __init__(self, model) -> None:
         self.model = model
         self._by_good: dict[str, tuple[list[float], dict[int, list[float]]] | None] = {}
+        self._outlook: list[dict[str, np.ndarray]] = []
+
+    def pool_outlook(self, quarters: int) -> list[dict[str, np.ndarray]]:
+        """`Pool.outlook` of at least `quarters` quarters ahead (one run for the longest asked)."""
+        if len(self._outlook) <= quarters:
+            self._outlook = self.model.pool.outlook(self.model, quarters)
+        return self._outlook
 
     def of(self, good: str) -> tuple[list[float], dict[int, list[float]]] | None:
         """(each designer's orders of `good`, {supplier index: each designer's orders from it}), in
@@ -156,11 +169,9 @@ class Producer(Firm):
         extra_rate = state.extra_support_rate(self.name)
         projects = []  # (line, size, size only the lever builds, standing support's share of it)
         allowance = state.support_left_usd  # what this firm's projects may still reserve, line by line
-        for line, planned, demand, trend, margin in self.investment_lines(now, orders):
-            if not demand or margin <= 0:
+        for line, planned, expected, margin in self.investment_lines(now, orders):
+            if not expected or margin <= 0:
                 continue
-            growth = min(max(trend, 0.0), params.growth_expectation_cap)
-            expected = demand * (1 + growth) ** self.lead_time
             # The standing programme's share of this project: its full rate if what is left of the
             # allowance carries the project the firm would build at that rate, else the share the
             # allowance carries of that project (a smaller project then, which the share still
@@ -197,7 +208,7 @@ class Producer(Firm):
             state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
             self.add_project(now + self.lead_time, size, line)
             self.invested += size
-            self.support_decided = self.support_decided or extra > 1e-9
+            self.support_decided = self.support_decided or bool(extra > 1e-9)  # a bool, whatever float type `extra` is
         self.payments.append([self.lead_time, bill / self.lead_time])
 
     def line_project(self, expected: float, margin: float, planned: float, standing: float, extra_rate: float,
@@ -217,19 +228,23 @@ class Producer(Firm):
         return 0.0
 
     def investment_lines(self, now: int, orders: DesignerOrders | None = None) -> list[tuple]:
-        """What it may build more of: (line, capacity built and planned, orders it expects now, their
-        growth a quarter, margin a quarter per unit in US$ B). One line for most producers (the
-        market's growth its trend); a foundry has one per node (that node's own trend). A list,
-        not a generator: a line or a few."""
+        """What it may build more of: (line, capacity built and planned, orders it expects when a
+        project started now comes on line, margin a quarter per unit in US$ B). One line for most
+        producers: its smoothed orders and what its customers announced, grown at the market's
+        trend (at most `growth_expectation_cap` a quarter) over the lead time; a foundry has one per
+        process (`Foundry.expected_orders`). A list, not a generator: a line or a few."""
         demand = self.demand_est
+        expected = 0.0
         if demand:
             demand = max(demand + self.announced_demand(now, orders), 0.0)
+            growth = min(max(self.growth_est, 0.0), self.model.params.growth_expectation_cap)
+            expected = demand * (1 + growth) ** self.lead_time
         piped = financed = 0  # each added as sum() adds: from 0, project by project
         for project in self.pipeline:
             piped += project[1]
         for project in self.building:
             financed += project[0]
-        return [(None, self.capacity + piped + financed, demand, self.growth_est, (self.price - self.unit_cost) / 1000)]
+        return [(None, self.capacity + piped + financed, expected, (self.price - self.unit_cost) / 1000)]
 
     # the market of its good and its group in the world (HBM makers and packagers); None: the
     # producer reads no announced demand here (a foundry reads its own, per process: Foundry.announced)
@@ -457,13 +472,13 @@ class Foundry(Producer):
         return 0.1 * self.capacity
 
     def investment_lines(self, now: int, orders: DesignerOrders | None = None) -> list[tuple]:
-        """One line per node running now or opening within its lead time: the node's own orders
-        (smoothed) changed by what its customers have announced (chips on their roadmaps, due
-        within the lead time: foundries build for tape-outs, not only for today's orders, and a
-        successor's wafers replace those of the chip it succeeds), capacity built and planned on
-        it, and its margin. It reads its customers' roadmaps, not the designers' `orders`."""
+        """One line per process running now or opening within its lead time: capacity built and
+        planned on it, the orders it expects when a project started now comes on line
+        (`expected_orders`: the pool's forecast and its AI customers' plans, not the process's
+        own recent growth), and its margin. It reads its customers' roadmaps, not the
+        designers' `orders`."""
         lines = [node for node, state in self.nodes.items() if state["opens"] <= now + self.lead_time]
-        announced = self.announced_on(lines, now)
+        expected = self.expected_orders(lines, now, orders)
         piped: dict[str, float] = {}  # per node, as sum() over its own projects adds them (from 0)
         for p in self.pipeline:
             piped[p[2]] = piped.get(p[2], 0) + p[1]
@@ -474,57 +489,42 @@ class Foundry(Producer):
         for node in lines:
             state = self.nodes[node]
             planned = state["capacity"] + piped.get(node, 0) + financed.get(node, 0)
-            demand = max((state.get("demand_est") or 0.0) + announced[node], 0.0)
             margin = (state["price"] - state["unit_cost"]) / 1000
-            out.append((node, planned, demand, state.get("growth_est", 0.0), margin))
+            out.append((node, planned, expected[node], margin))
         return out
 
-    def announced(self, node: str, now: int) -> float:
-        """Thousand wafers a quarter by which the designers' announced generations change what
-        `node` will be asked for when a project started now comes on line (`announced_on`)."""
-        return self.announced_on([node], now)[node]
-
-    def announced_on(self, nodes: list[str], now: int) -> dict[str, float]:
-        """`announced` for each of `nodes` (of this foundry's), from one pass over its customers.
-        A designer whose next generation is due within the lead time will then make its newest
-        such generation (the successor) and no longer its current chip: the successor adds its
-        wafers where it may be made (today's demand for the designer's chips, split evenly over its
-        candidate foundries, at this node's good dies per wafer for its die), and the current
-        chip's wafers, which the node's smoothed orders already hold, leave (its share of the
-        designer's demand here, at its own good dies per wafer). A successor on the same node and
-        foundry thus replaces the current chip's wafers rather than adding to them, and a designer
-        moving to a newer node takes its orders off the old one. Each node's total adds its own
-        terms in the customers' order, as a pass per node would."""
-        total = dict.fromkeys(nodes, 0.0)
-        # only the designers that may ever make a chip here can add or take wafers (the others
-        # added nothing, so the sum is the same); linear in the firms rather than foundries x designers
-        for designer in self.model.foundry_customers[self.name]:
+    def expected_orders(self, nodes: list[str], now: int, orders: DesignerOrders | None = None) -> dict[str, float]:
+        """Thousand wafers a quarter each of `nodes` expects to be asked for when a project started
+        now comes on line, `lead_time` quarters on: the pool's orders then (`Pool.outlook`: its
+        growth, its migration to newer classes and its re-picking of foundries, at today's
+        costs, yields and prices), plus what its AI customers will order, read from their roadmaps
+        and their own demand trend (each designer's smoothed growth, capped as designers cap it,
+        over the lead time): a successor due within the lead time brings its wafers to its node,
+        split evenly over its candidate foundries, and the current chip's wafers (its share of
+        the designer's demand here) stay only if no successor is due. `orders`: the phase's
+        shared reading (made here when not given)."""
+        model = self.model
+        quarters = self.lead_time
+        outlook = (orders or DesignerOrders(model)).pool_outlook(quarters)[quarters]
+        i = model.foundries.index(self)
+        total = {node: float(outlook[node][i]) if node in outlook else 0.0 for node in nodes}
+        cap = model.params.growth_expectation_cap
+        for designer in model.foundry_customers[self.name]:
             if not designer.alive:
                 continue
-            successor = successor_due(designer, now, self.lead_time)
-            if successor is None:
+            scale = (1 + min(max(designer.growth_est, 0.0), cap)) ** quarters
+            successor = successor_due(designer, now, quarters)
+            if successor is not None:
+                if successor.node in total and self.name in successor.foundries:
+                    dies = good_dies(model, self, successor)
+                    total[successor.node] += designer.demand_est * scale / len(successor.foundries) / dies
                 continue
-            if successor.node in total and self.name in successor.foundries:
-                dies = good_dies(self.model, self, successor)
-                total[successor.node] += designer.demand_est / len(successor.foundries) / dies
             current = designer.chip
             if current.node in total and self.name in designer.foundries:
                 mix = designer.foundry_mix[designer.foundries.index(self.name)]
                 if mix > 0:
-                    dies = good_dies(self.model, self, current)
-                    total[current.node] -= designer.demand_est * mix / dies
+                    total[current.node] += designer.demand_est * scale * mix / good_dies(model, self, current)
         return total
-
-    def observe_node_orders(self, smoothing: float) -> None:
-        """Smooth each node's orders of the quarter into its demand level (investment reads it)."""
-        for state in self.nodes.values():
-            last = state.get("demand_est")
-            if last is None:
-                state["demand_est"], state["growth_est"] = state["asked"], 0.0
-                continue
-            state["demand_est"] = (1 - smoothing) * last + smoothing * state["asked"]
-            change = state["demand_est"] / last - 1 if last > 0 else 0.0
-            state["growth_est"] = (1 - smoothing) * state.get("growth_est", 0.0) + smoothing * change
 
     def learn(self) -> None:
         for state in self.nodes.values():

@@ -440,7 +440,6 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
         for m in own:
             states[m]["price"] = price_l[m]
         f.observe_orders(total, growth, params.demand_smoothing)
-        f.observe_node_orders(params.demand_smoothing)
     average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
                         where=shipped_by > 0)
     world.last_market["wafer"] = {"shipped": shipped_by, "asked": asked_by, "price": average,
@@ -638,7 +637,8 @@ def _order_growth(world, good: str, asked: list[float]) -> float:
     if previous is None:
         return 0.0
     before = market.array_sum(previous.tolist())
-    return market.array_sum(asked) / before - 1 if before > 0 else 0.0
+    # a Python float whatever the orders' float type (a smoothed trend keeps the type it is given)
+    return float(market.array_sum(asked) / before - 1) if before > 0 else 0.0
 
 
 def _book(world, good: str, suppliers: list, buyer: list[int], supplier: list[int], orders: list[float],

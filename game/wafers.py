@@ -209,28 +209,59 @@ class Pool:
         """A quarter: the pool grows, part of each class moves to the next newer class running
         somewhere, and every segment re-picks its foundries a little (inertia). Every class and
         segment is computed in one array pass."""
-        growth = 1 + self.spec.growth
         frame = self.frame(world)
-        allowed = frame.allowed
-        for node in self.demand:
-            self.demand[node] *= growth
-        for older, newer in zip(frame.open_classes[-2::-1], frame.open_classes[::-1], strict=False):
-            moving = self.spec.migration * self.demand.get(older, 0.0)
-            self.demand[older] = self.demand.get(older, 0.0) - moving
-            self.demand[newer] = self.demand.get(newer, 0.0) + moving
+        _grow_and_migrate(self.demand, frame.open_classes, self.spec.growth, self.spec.migration)
         if not self.classes:
             return
-        inertia = world.params.other_demand_inertia
         segments = list(self.segments)
         old = np.array([[self.shares[node][segment] for segment in segments] for node in self.classes])
-        target = market.logit_shares(self._utility(world, self.classes, segments, frame.home, True), allowed)
-        mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
-        total = mix.sum(axis=-1, keepdims=True)
-        mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
-        new = np.where(frame.any_allowed, mixed, old)  # a segment with no foundry keeps its split
+        utility = self._utility(world, self.classes, segments, frame.home, True)
+        new = _repick(old, utility, frame.allowed, frame.any_allowed, world.params.other_demand_inertia)
         for k, node in enumerate(self.classes):
             for s, segment in enumerate(segments):
                 self.shares[node][segment] = new[k, s]
+
+    def outlook(self, world, quarters: int) -> list[dict[str, np.ndarray]]:
+        """What the pool will order, by the pool's own rule at today's costs and yields: for k = 0
+        .. `quarters`, {class: each foundry's orders in quarter now + k} (thousand wafers a quarter).
+        Read in phase 3, before this quarter's move: each quarter the pool grows and migrates to
+        the next newer class some foundry runs by then (`move`; the opening quarters are the
+        roadmaps'), re-picks its foundries a step towards the logit shares of today's utilities
+        (a process opening later enters the choice when it opens), and orders its demand at
+        today's prices (`order_book`'s price response). The market forecast a foundry plans its
+        processes against (`Foundry.expected_orders`): the known drift of phones and PCs to newer
+        classes, not the recent growth of one process's orders."""
+        foundries = world.foundries
+        segments = list(self.segments)
+        parts = np.array([self.segments[segment] for segment in segments])
+        demand = {node: float(wafers) for node, wafers in self.demand.items()}  # plain floats, as the rest of a plan
+        classes = self.classes
+        out: list[dict[str, np.ndarray]] = []
+        if not classes:
+            return [{} for _ in range(quarters + 1)]
+        exports = np.array(self.export_table(world), dtype=bool).reshape(len(segments), len(foundries))
+        utility = self._utility(world, classes, segments, home_table(world, segments), True)
+        price = np.array([[f.nodes[c]["price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
+        listed = np.array([[f.nodes[c]["list_price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
+        elasticity = world.params.pool_price_elasticity
+        shares = np.array([[self.shares[node][segment] for segment in segments] for node in classes])
+        for k in range(quarters + 1):
+            running = np.array(self.running_table(world, world.now + k), dtype=bool).reshape(len(classes), -1)
+            open_classes = tuple(c for c, row in zip(classes, running, strict=True) if row.any())
+            _grow_and_migrate(demand, open_classes, self.spec.growth, self.spec.migration)
+            allowed = running[:, None, :] & exports[None, :, :]
+            shares = _repick(shares, utility, allowed, allowed.any(axis=-1, keepdims=True),
+                             world.params.other_demand_inertia)
+            paid = (shares * price[:, None, :]).sum(axis=-1)
+            list_paid = (shares * listed[:, None, :]).sum(axis=-1)
+            response = np.ones_like(paid)
+            if elasticity > 0:
+                priced = (paid > 0) & (list_paid > 0)
+                response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
+            wanted = np.array([max(demand.get(c, 0.0), 0.0) for c in classes])[:, None] * parts[None, :] * response
+            orders = (wanted[:, :, None] * shares).sum(axis=1)
+            out.append({c: orders[i] for i, c in enumerate(classes)})
+        return out
 
     def orders(self, world) -> list[tuple[str, str, int, float]]:
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
@@ -320,6 +351,31 @@ class _PoolCache:
 
 
 _CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary()
+
+
+def _grow_and_migrate(demand: dict[str, float], open_classes: tuple[str, ...], growth: float,
+                      migration: float) -> None:
+    """A quarter of the pool's demand (in place): every class grows, then `migration` of each open
+    class moves to the next newer open class, newest pair first (`Pool.move`, `Pool.outlook`)."""
+    grown = 1 + growth
+    for node in demand:
+        demand[node] *= grown
+    for older, newer in zip(open_classes[-2::-1], open_classes[::-1], strict=False):
+        moving = migration * demand.get(older, 0.0)
+        demand[older] = demand.get(older, 0.0) - moving
+        demand[newer] = demand.get(newer, 0.0) + moving
+
+
+def _repick(old: np.ndarray, utility: np.ndarray, allowed: np.ndarray, any_allowed: np.ndarray,
+            inertia: float) -> np.ndarray:
+    """[class, segment, foundry] shares a quarter on: a step `inertia` of the way from `old` (where
+    still allowed) to the logit shares of `utility`, renormalised; a segment with no foundry
+    allowed keeps its split (`Pool.move`, `Pool.outlook`)."""
+    target = market.logit_shares(utility, allowed)
+    mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
+    total = mix.sum(axis=-1, keepdims=True)
+    mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
+    return np.where(any_allowed, mixed, old)
 
 
 def price_response(elasticity: float, price: float, listed: float) -> float:

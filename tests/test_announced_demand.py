@@ -41,7 +41,8 @@ def test_cowos_expects_the_bigger_packages_of_nvidias_next_generation(first_quar
     assert announced > 0  # Blackwell Ultra (2025Q3): 15 chips a package wafer against 18
     assert announced == pytest.approx(expected_change(world, tsmc, lambda c: 1 / c.chips_per_package_wafer), rel=1e-12)
     line = tsmc.investment_lines(world.now + 1)[0]
-    assert line[2] == pytest.approx(tsmc.demand_est + announced, rel=1e-12)
+    growth = min(max(tsmc.growth_est, 0.0), world.params.growth_expectation_cap)
+    assert line[2] == pytest.approx((tsmc.demand_est + announced) * (1 + growth) ** tsmc.lead_time, rel=1e-12)
 
 
 def test_hbm_makers_expect_more_gb_per_chip(first_quarter):

@@ -1,5 +1,6 @@
-"""The code-review findings of issue 13, each as the behaviour a user depends on: announced
-demand that replaces a chip rather than adding to it, standing support planned as it is paid, no
+"""The code-review findings of issue 13, each as the behaviour a user depends on (a foundry's
+announced demand, which replaces a chip rather than adding to it, is in tests/test_capacity_plan.py):
+standing support planned as it is paid, no
 requests for exited firms, compliant variants never sold below cost, HBM generations a maker does
 not offer left unquoted, and HBM lines shared among generations by their orders."""
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from game.model import World
-from game.scenario import Generation, Scenario, load_scenario
+from game.scenario import Scenario, load_scenario
 
 
 @cache
@@ -125,61 +126,6 @@ def test_standing_support_is_paid_as_planned_and_the_bill_stays_affordable(case,
     finally:
         (producer.cash, producer.payments, producer.pipeline, producer.invested, producer.support_decided,
          state.support_left_usd, state.support_paid_usd, state.capex_support) = saved
-
-
-# ------------------------------------------------------------------ 1. announced demand
-
-
-def only_successor(world: World, designer_name: str, **update):
-    """Leave `designer_name` the only designer with a roadmap: its current chip again (same node,
-    die and foundries unless `update` says otherwise), due next quarter."""
-    designer = world.by_name[designer_name]
-    for d in world.designers:
-        d.roadmap = []
-    fields = designer.chip.model_dump()
-    fields.update(launch="2025Q2", foundries=list(designer.foundries), **update)
-    successor = Generation(**fields)
-    designer.roadmap = [successor]
-    return designer, successor
-
-
-def test_a_successor_on_the_same_node_replaces_the_chip_it_succeeds():
-    """A foundry builds for its customers' tape-outs, but a designer's next generation replaces the
-    wafers of the chip it succeeds: the same chip again, at the same foundries, changes nothing the
-    node expects, however large the designer's demand."""
-    world = world_at(0)
-    tsmc = world.by_name["TSMC"]
-    nvidia, successor = only_successor(world, "Nvidia")
-    assert "TSMC" in nvidia.foundries and nvidia.demand_est > 0
-    assert tsmc.announced(successor.node, world.now) == pytest.approx(0.0, abs=1e-9)
-    nvidia.demand_est *= 10
-    assert tsmc.announced(successor.node, world.now) == pytest.approx(0.0, abs=1e-9)
-
-
-def test_a_successor_with_a_smaller_die_lowers_what_the_node_expects():
-    """More good dies a wafer for the same demand: the successor needs fewer wafers than the chip
-    it replaces, so the node expects fewer."""
-    world = world_at(0)
-    tsmc = world.by_name["TSMC"]
-    nvidia = world.by_name["Nvidia"]
-    _, successor = only_successor(world, "Nvidia", dies_per_wafer=2 * nvidia.chip.dies_per_wafer, die_area=None)
-    assert tsmc.announced(successor.node, world.now) < 0
-
-
-def test_a_designer_moving_to_a_newer_node_takes_its_orders_off_the_old_one():
-    """A designer whose successor is on another node leaves its current node within the lead time:
-    the old node expects its wafers gone and the new one expects them, and no line expects
-    negative orders."""
-    world = world_at(0)
-    tsmc = world.by_name["TSMC"]
-    nvidia = world.by_name["Nvidia"]
-    old = nvidia.chip.node
-    newer = next(n for n in tsmc.order[tsmc.order.index(old) + 1:])
-    only_successor(world, "Nvidia", node=newer)
-    assert tsmc.announced(old, world.now) < 0
-    assert tsmc.announced(newer, world.now) > 0
-    for _, _, demand, _, _ in tsmc.investment_lines(world.now):
-        assert demand >= 0
 
 
 # ------------------------------------------------------------------ 5. unoffered HBM generations

@@ -1,0 +1,217 @@
+"""A foundry plans each process against a forecast of its orders when a project started now comes on
+line (docs/model.md, "Capacity"): the pool's orders by the pool's own rule (`Pool.outlook`) and its
+AI customers' plans (`Foundry.expected_orders`), not the recent growth of the process's own orders
+(which, compounded over a seven-quarter lead time on a ramping process, built TSMC's 2 nm to
+~510 thousand wafers a quarter used two-thirds and let wafer prices fall to cost)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.producers import DesignerOrders
+from game import wafers
+from game.model import World
+from game.scenario import Generation, Scenario, load_scenario
+
+
+@cache
+def baseline() -> Scenario:
+    return load_scenario("baseline")
+
+
+def world_at(turns: int = 0, seed: int = 0) -> World:
+    world = World(baseline(), seed=seed, tables=False)
+    for _ in range(turns):
+        world.step()
+    return world
+
+
+# ------------------------------------------------------------------ the pool's outlook
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["7nm", "5nm", "3nm", "2nm"]), st.floats(0, 1e4), min_size=1),
+       st.floats(0, 0.2), st.floats(0, 0.5), st.integers(0, 4))
+def test_a_quarter_of_growth_and_migration_moves_demand_without_making_or_losing_any(demand, growth, migration,
+                                                                                   opened):
+    """Migration moves wafers between classes; only growth adds them; no class goes negative."""
+    classes = ("7nm", "5nm", "3nm", "2nm")[: opened + 1]
+    before = sum(demand.values())
+    after = dict(demand)
+    wafers._grow_and_migrate(after, classes, growth, migration)
+    assert sum(after.values()) == pytest.approx(before * (1 + growth), rel=1e-12, abs=1e-9)
+    assert all(v >= 0 for v in after.values())
+
+
+def _pool_orders_now(world: World) -> dict[str, list[float]]:
+    """What the pool orders this quarter, per class and foundry (`Pool.orders`)."""
+    out = {c: [0.0] * len(world.foundries) for c in world.pool.classes}
+    for _, node, i, amount in world.pool.orders(world):
+        out[node][i] += amount
+    return out
+
+
+@pytest.mark.parametrize("turns", [0, 3, 9])
+def test_the_outlooks_first_quarter_is_what_the_pool_then_orders(turns):
+    """Read in phase 3 (before the pool moves), the outlook's quarter 0 is the pool's own move and
+    orders of this quarter: the same demand, re-pick and price response (nothing it reads changes
+    between phase 3 and the wafer market)."""
+    world = world_at(turns)
+    seen = {}
+    real_move = wafers.Pool.move
+
+    def move(pool, w):
+        seen["outlook"] = pool.outlook(w, 2)
+        real_move(pool, w)
+        seen["orders"] = _pool_orders_now(w)
+
+    pool = world.pool
+    pool.move = move.__get__(pool)
+    try:
+        world.step()
+    finally:
+        del pool.move
+    for node, row in seen["orders"].items():
+        assert list(seen["outlook"][0][node]) == pytest.approx(row, rel=1e-9, abs=1e-9), node
+    assert sum(sum(row) for row in seen["orders"].values()) > 0
+
+
+def test_the_pool_is_forecast_to_move_to_a_process_before_it_opens():
+    """Before Samsung's SF2 opens (2025Q4), the pool's outlook already has 2 nm orders for it
+    when its first fab would come on line: migration to the newest class and the pool's re-pick
+    towards the process once it runs, not the zero orders it has today."""
+    world = world_at(0)
+    samsung = world.by_name["Samsung Foundry"]
+    assert world.now < samsung.nodes["2nm"]["opens"]
+    outlook = world.pool.outlook(world, samsung.lead_time)
+    i = world.foundries.index(samsung)
+    assert outlook[0]["2nm"][i] == 0.0
+    assert outlook[samsung.lead_time]["2nm"][i] > 1.0
+
+
+def test_the_outlook_reads_the_pool_and_changes_nothing():
+    world = world_at(2)
+    pool = world.pool
+    before = ({c: float(v) for c, v in pool.demand.items()},
+              {c: {s: a.copy() for s, a in by.items()} for c, by in pool.shares.items()})
+    pool.outlook(world, 10)
+    assert {c: float(v) for c, v in pool.demand.items()} == before[0]
+    for c, by in pool.shares.items():
+        for s, a in by.items():
+            assert (a == before[1][c][s]).all()
+
+
+# ------------------------------------------------------------------ a foundry's expected orders
+
+
+def only_successor(world: World, designer_name: str, **update):
+    """Leave `designer_name` the only designer with a roadmap: its current chip again (same node,
+    die and foundries unless `update` says otherwise), due next quarter."""
+    designer = world.by_name[designer_name]
+    for d in world.designers:
+        d.roadmap = []
+    fields = designer.chip.model_dump()
+    fields.update(launch="2025Q2", foundries=list(designer.foundries), **update)
+    successor = Generation(**fields)
+    designer.roadmap = [successor]
+    return designer, successor
+
+
+def no_roadmaps(world: World) -> None:
+    for d in world.designers:
+        d.roadmap = []
+
+
+def test_a_successor_on_the_same_node_replaces_the_chip_it_succeeds():
+    """A foundry builds for its customers' tape-outs, but a designer's next generation replaces the
+    wafers of the chip it succeeds: the same chip again, at the same foundries, changes nothing the
+    node expects, however large the designer's demand."""
+    world = world_at(0)
+    tsmc = world.by_name["TSMC"]
+    nvidia = world.by_name["Nvidia"]
+    for demand in (nvidia.demand_est, 10 * nvidia.demand_est):
+        nvidia.demand_est = demand
+        no_roadmaps(world)
+        without = tsmc.expected_orders(list(tsmc.nodes), world.now)
+        only_successor(world, "Nvidia")
+        assert tsmc.expected_orders(list(tsmc.nodes), world.now) == pytest.approx(without, rel=1e-12)
+
+
+def test_a_successor_with_a_smaller_die_lowers_what_the_node_expects():
+    """More good dies a wafer for the same demand: the successor needs fewer wafers than the chip
+    it replaces, so the node expects fewer."""
+    world = world_at(0)
+    tsmc = world.by_name["TSMC"]
+    nvidia = world.by_name["Nvidia"]
+    node = nvidia.chip.node
+    no_roadmaps(world)
+    without = tsmc.expected_orders([node], world.now)[node]
+    only_successor(world, "Nvidia", dies_per_wafer=2 * nvidia.chip.dies_per_wafer, die_area=None)
+    assert tsmc.expected_orders([node], world.now)[node] < without
+
+
+def test_a_designer_moving_to_a_newer_node_takes_its_orders_off_the_old_one():
+    """A designer whose successor is on another node leaves its current node within the lead time:
+    the old node expects its wafers gone and the new one expects them, and no line expects
+    negative orders."""
+    world = world_at(0)
+    tsmc = world.by_name["TSMC"]
+    nvidia = world.by_name["Nvidia"]
+    old = nvidia.chip.node
+    newer = next(n for n in tsmc.order[tsmc.order.index(old) + 1:])
+    no_roadmaps(world)
+    without = tsmc.expected_orders([old, newer], world.now)
+    only_successor(world, "Nvidia", node=newer)
+    moved = tsmc.expected_orders([old, newer], world.now)
+    assert moved[old] < without[old]
+    assert moved[newer] > without[newer]
+    for _, _, expected, _ in tsmc.investment_lines(world.now):
+        assert expected >= 0
+
+
+def test_a_customers_growth_is_extrapolated_over_the_lead_time_up_to_the_cap():
+    """Customers' wafers here grow at their own smoothed demand growth for the lead time, at most
+    `growth_expectation_cap` a quarter: the pool's part does not move with it."""
+    world = world_at(2)
+    tsmc = world.by_name["TSMC"]
+    node = world.by_name["Nvidia"].chip.node
+    no_roadmaps(world)
+    cap = world.params.growth_expectation_cap
+    expected = {}
+    for growth in (0.0, cap / 2, cap, 3 * cap):
+        for designer in world.designers:
+            designer.growth_est = growth
+        expected[growth] = tsmc.expected_orders([node], world.now)[node]
+    i = world.foundries.index(tsmc)
+    pool = world.pool.outlook(world, tsmc.lead_time)[tsmc.lead_time][node][i]
+    base = expected[0.0] - pool
+    assert base > 0
+    assert expected[cap / 2] - pool == pytest.approx(base * (1 + cap / 2) ** tsmc.lead_time, rel=1e-9)
+    assert expected[3 * cap] == pytest.approx(expected[cap], rel=1e-12)
+
+
+def test_the_phase_shares_one_outlook_and_a_foundry_alone_reads_the_same():
+    """firms_decide's DesignerOrders works the pool's outlook out once for every foundry (the longest
+    lead time asked); a foundry asked on its own makes its own and expects the same."""
+    world = world_at(3)
+    shared = DesignerOrders(world)
+    for foundry in world.foundries:
+        lines = list(foundry.nodes)
+        assert foundry.expected_orders(lines, world.now, shared) == foundry.expected_orders(lines, world.now)
+    longest = max(f.lead_time for f in world.foundries)
+    assert len(shared.pool_outlook(0)) == longest + 1
+
+
+def test_a_ramping_process_is_not_planned_off_its_own_ramp():
+    """The process's recent order growth is not what it plans on: doubling every node's last
+    orders (what the old rule smoothed and compounded) changes no foundry's expected orders."""
+    world = world_at(4)
+    before = {f.name: f.expected_orders(list(f.nodes), world.now) for f in world.foundries}
+    for f in world.foundries:
+        for state in f.nodes.values():
+            state["asked"] *= 2
+    assert {f.name: f.expected_orders(list(f.nodes), world.now) for f in world.foundries} == before
