@@ -247,7 +247,7 @@ class Producer(Firm):
         return [(None, self.capacity + piped + financed, expected, (self.price - self.unit_cost) / 1000)]
 
     # the market of its good and its group in the world (HBM makers and packagers); None: the
-    # producer reads no announced demand here (a foundry reads its own, per process: Foundry.announced)
+    # producer reads no announced demand here (a foundry reads its own, per process: Foundry.expected_orders)
     GOOD: str | None = None
     GROUP = ""
 

@@ -577,7 +577,7 @@ NOTES = [
     "buys for the products the model does not list), so it starts projects for 2025 (at c45044a, without the "
     "pool: 33.5k, orders ~64-77% of capacity, nothing started). It invests on its own smoothed orders x (1 + "
     "growth, at most 12%)^4 (lead 4); 65-80k would need expected orders ~1.5x higher: customers' announced 2025 "
-    "chips (CoWoS demand +113% for 2025, cal 1d), as foundries read them (`Foundry.announced`), or buyers' unmet "
+    "chips (CoWoS demand +113% for 2025, cal 1d), as foundries read them (`Foundry.expected_orders`), or buyers' unmet "
     "demand; and the roadmap's Blackwell keeps Hopper's 18 chips per package wafer.",
     "- **AMD** (>$5B): its demand share is fitted (Berry) to its 2024Q1 units, 35k of a launch-quarter ramp "
     "(MI300X, Dec 2023), so buyers want 50-80k a quarter all year; >$5B needs ~330k units. The fit would need "

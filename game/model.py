@@ -218,7 +218,7 @@ class World(Model):
         # per foundry, the designers (world order) that may ever make a chip there: their first
         # chip's foundries or any roadmap generation's (a designer's foundries come only from
         # these, and the scenario does not change); what a foundry's investment reads of its
-        # customers' plans (Foundry.announced) comes only from them
+        # customers' plans (Foundry.expected_orders) comes only from them
         self.foundry_customers = {f.name: tuple(d for d, spec in zip(self.designers, scenario.designers, strict=True)
                                                 if f.name in spec.foundries
                                                 or any(f.name in g.foundries for g in spec.roadmap))

@@ -70,7 +70,7 @@ _INIT = World.__init__
 
 
 def _every_designer_a_customer(self, *args, **kwargs) -> None:
-    """World.__init__, then every designer listed for every foundry: Foundry.announced's loop
+    """World.__init__, then every designer listed for every foundry: Foundry.expected_orders's loop
     over every designer, as it was before it read only the foundry's possible customers."""
     _INIT(self, *args, **kwargs)
     self.foundry_customers = {name: tuple(self.designers) for name in self.foundry_customers}
