@@ -41,7 +41,7 @@ class DesignerOrders:
     """What the producers deciding in phase 3 read of their markets, worked out once for all of
     them rather than once each: what the designers ordered last quarter of each good (HBM,
     packaging), in all and from each supplier (every HBM maker's and packager's announced demand,
-    `Producer.announced_demand`), and the pool's outlook (`wafers.Pool.outlook`, every foundry's
+    `Producer.announced_demand`), and the pool's forecast orders (`wafers.Pool.forecast_orders`, every foundry's
     `expected_orders`). Both depend only on what nothing changes in phase 3 before the pool moves
     (the last market's order book; the pool, the prices and the yields): World.firms_decide makes
     one for the phase and drops it at its end (never kept on the world, so a save, a fork, a
@@ -50,13 +50,18 @@ class DesignerOrders:
     def __init__(self, model) -> None:
         self.model = model
         self._by_good: dict[str, tuple[list[float], dict[int, list[float]]] | None] = {}
-        self._outlook: list[dict[str, np.ndarray]] = []
+        self._pool: dict[int, dict[str, np.ndarray]] = {}
+        self.pool_choice: tuple[np.ndarray, np.ndarray] | None = None  # `Pool.choice`, once the forecast made it
 
-    def pool_outlook(self, quarters: int) -> list[dict[str, np.ndarray]]:
-        """`Pool.outlook` of at least `quarters` quarters ahead (one run for the longest asked)."""
-        if len(self._outlook) <= quarters:
-            self._outlook = self.model.pool.outlook(self.model, quarters)
-        return self._outlook
+    def pool_orders(self, horizon: int) -> dict[str, np.ndarray]:
+        """`Pool.forecast_orders` `horizon` quarters on: one run for every investing foundry's lead
+        time (and this one), which every foundry of the phase then reads."""
+        if horizon not in self._pool:
+            horizons = {f.lead_time for f in self.model.foundries if f.invests} | set(self._pool) | {horizon}
+            if self.pool_choice is None:
+                self.pool_choice = self.model.pool.choice(self.model)
+            self._pool = self.model.pool.forecast_orders(self.model, horizons, self.pool_choice)
+        return self._pool[horizon]
 
     def of(self, good: str) -> tuple[list[float], dict[int, list[float]]] | None:
         """(each designer's orders of `good`, {supplier index: each designer's orders from it}), in
@@ -495,7 +500,7 @@ class Foundry(Producer):
 
     def expected_orders(self, nodes: list[str], now: int, orders: DesignerOrders | None = None) -> dict[str, float]:
         """Thousand wafers a quarter each of `nodes` expects to be asked for when a project started
-        now comes on line, `lead_time` quarters on: the pool's orders then (`Pool.outlook`: its
+        now comes on line, `lead_time` quarters on: the pool's orders then (`Pool.forecast_orders`: its
         growth, its migration to newer classes and its re-picking of foundries, at today's
         costs, yields and prices), plus what its AI customers will order, read from their roadmaps
         and their own demand trend (each designer's smoothed growth, capped as designers cap it,
@@ -505,9 +510,9 @@ class Foundry(Producer):
         shared reading (made here when not given)."""
         model = self.model
         quarters = self.lead_time
-        outlook = (orders or DesignerOrders(model)).pool_outlook(quarters)[quarters]
+        pool = (orders or DesignerOrders(model)).pool_orders(quarters)
         i = model.foundries.index(self)
-        total = {node: float(outlook[node][i]) if node in outlook else 0.0 for node in nodes}
+        total = {node: float(pool[node][i]) if node in pool else 0.0 for node in nodes}
         cap = model.params.growth_expectation_cap
         for designer in model.foundry_customers[self.name]:
             if not designer.alive:

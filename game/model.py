@@ -746,7 +746,9 @@ class World(Model):
                              for lang in LANGUAGES})
         for designer in self.designers:
             designer.plan(self.params.growth_expectation_cap)
-        self.pool.move(self)  # phone, PC and networking chips drift towards the cheapest good die
+        # phone, PC and networking chips drift towards the cheapest good die (the choice the
+        # foundries' forecast worked out this phase, if it did: nothing it reads changed since)
+        self.pool.move(self, orders.pool_choice)
 
     def pay_financed_projects(self, producer) -> None:
         """A producer's state-financed projects paid as far as its cash goes (Producer.pay_building),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -205,53 +205,78 @@ class Pool:
             return running
         return running & np.array([world.export_rules.allows("wafer", f.country, segment) for f in world.foundries])
 
-    def move(self, world) -> None:
+    def choice(self, world) -> tuple[np.ndarray, np.ndarray]:
+        """This quarter's [class, segment, foundry] utilities and the logit shares the segments
+        re-pick towards (over the foundries allowed now): what `move` reads, and what
+        `forecast_orders` extends, worked out once when the phase's producers asked for both."""
+        frame = self.frame(world)
+        utility = self._utility(world, self.classes, list(self.segments), frame.home, True)
+        return utility, market.logit_shares(utility, frame.allowed)
+
+    def move(self, world, choice: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """A quarter: the pool grows, part of each class moves to the next newer class running
         somewhere, and every segment re-picks its foundries a little (inertia). Every class and
-        segment is computed in one array pass."""
+        segment is computed in one array pass. `choice`: this quarter's `choice`, if the phase
+        already worked it out (nothing it reads changes in phase 3)."""
         frame = self.frame(world)
         _grow_and_migrate(self.demand, frame.open_classes, self.spec.growth, self.spec.migration)
         if not self.classes:
             return
         segments = list(self.segments)
         old = np.array([[self.shares[node][segment] for segment in segments] for node in self.classes])
-        utility = self._utility(world, self.classes, segments, frame.home, True)
-        new = _repick(old, utility, frame.allowed, frame.any_allowed, world.params.other_demand_inertia)
+        _, target = choice if choice is not None else self.choice(world)
+        new = _repick(old, target, frame.allowed, frame.any_allowed, world.params.other_demand_inertia)
         for k, node in enumerate(self.classes):
             for s, segment in enumerate(segments):
                 self.shares[node][segment] = new[k, s]
 
-    def outlook(self, world, quarters: int) -> list[dict[str, np.ndarray]]:
-        """What the pool will order, by the pool's own rule at today's costs and yields: for k = 0
-        .. `quarters`, {class: each foundry's orders in quarter now + k} (thousand wafers a quarter).
-        Read in phase 3, before this quarter's move: each quarter the pool grows and migrates to
+    def forecast_orders(self, world, horizons: Iterable[int],
+                        choice: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, dict[str, np.ndarray]]:
+        """What the pool will order, by the pool's own rule at today's costs and yields: for each
+        k of `horizons` (>= 0), {class: each foundry's orders in quarter now + k} (thousand wafers a
+        quarter). Read in phase 3, before this quarter's move: each quarter the pool grows and migrates to
         the next newer class some foundry runs by then (`move`; the opening quarters are the
         roadmaps'), re-picks its foundries a step towards the logit shares of today's utilities
         (a process opening later enters the choice when it opens), and orders its demand at
         today's prices (`order_book`'s price response). The market forecast a foundry plans its
         processes against (`Foundry.expected_orders`): the known drift of phones and PCs to newer
-        classes, not the recent growth of one process's orders."""
+        classes, not the recent growth of one process's orders. `choice`: this quarter's `choice`
+        (made here when not given)."""
         foundries = world.foundries
         segments = list(self.segments)
         parts = np.array([self.segments[segment] for segment in segments])
         demand = {node: float(wafers) for node, wafers in self.demand.items()}  # plain floats, as the rest of a plan
         classes = self.classes
-        out: list[dict[str, np.ndarray]] = []
-        if not classes:
-            return [{} for _ in range(quarters + 1)]
+        wanted_at = set(horizons)
+        out: dict[int, dict[str, np.ndarray]] = {}
+        if not classes or not wanted_at:
+            return {k: {} for k in wanted_at}
         exports = np.array(self.export_table(world), dtype=bool).reshape(len(segments), len(foundries))
-        utility = self._utility(world, classes, segments, home_table(world, segments), True)
+        utility, target_now = choice if choice is not None else self.choice(world)
         price = np.array([[f.nodes[c]["price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
         listed = np.array([[f.nodes[c]["list_price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
         elasticity = world.params.pool_price_elasticity
         shares = np.array([[self.shares[node][segment] for segment in segments] for node in classes])
-        for k in range(quarters + 1):
-            running = np.array(self.running_table(world, world.now + k), dtype=bool).reshape(len(classes), -1)
-            open_classes = tuple(c for c, row in zip(classes, running, strict=True) if row.any())
+        # when each foundry runs each class (`Foundry.runs`: never where it has no such process or
+        # has exited), and each pattern of running processes' logit target, worked out once (the
+        # pattern changes only when a process opens within the forecast)
+        opens = np.array([[f.nodes[c]["opens"] if c in f.nodes and f.alive else np.inf for f in foundries]
+                          for c in classes])
+        targets: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]] = {}
+        for k in range(max(wanted_at) + 1):
+            running = opens <= world.now + k
+            key = running.tobytes()
+            if key not in targets:
+                allowed = running[:, None, :] & exports[None, :, :]
+                # quarter 0's processes are the frame's: its target is `choice`'s
+                target = target_now if k == 0 else market.logit_shares(utility, allowed)
+                targets[key] = (allowed, allowed.any(axis=-1, keepdims=True), target,
+                                tuple(c for c, row in zip(classes, running.any(axis=1).tolist(), strict=True) if row))
+            allowed, any_allowed, target, open_classes = targets[key]
             _grow_and_migrate(demand, open_classes, self.spec.growth, self.spec.migration)
-            allowed = running[:, None, :] & exports[None, :, :]
-            shares = _repick(shares, utility, allowed, allowed.any(axis=-1, keepdims=True),
-                             world.params.other_demand_inertia)
+            shares = _repick(shares, target, allowed, any_allowed, world.params.other_demand_inertia)
+            if k not in wanted_at:
+                continue
             paid = (shares * price[:, None, :]).sum(axis=-1)
             list_paid = (shares * listed[:, None, :]).sum(axis=-1)
             response = np.ones_like(paid)
@@ -260,7 +285,7 @@ class Pool:
                 response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
             wanted = np.array([max(demand.get(c, 0.0), 0.0) for c in classes])[:, None] * parts[None, :] * response
             orders = (wanted[:, :, None] * shares).sum(axis=1)
-            out.append({c: orders[i] for i, c in enumerate(classes)})
+            out[k] = {c: orders[i] for i, c in enumerate(classes)}
         return out
 
     def orders(self, world) -> list[tuple[str, str, int, float]]:
@@ -356,7 +381,7 @@ _CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary
 def _grow_and_migrate(demand: dict[str, float], open_classes: tuple[str, ...], growth: float,
                       migration: float) -> None:
     """A quarter of the pool's demand (in place): every class grows, then `migration` of each open
-    class moves to the next newer open class, newest pair first (`Pool.move`, `Pool.outlook`)."""
+    class moves to the next newer open class, newest pair first (`Pool.move`, `Pool.forecast_orders`)."""
     grown = 1 + growth
     for node in demand:
         demand[node] *= grown
@@ -366,12 +391,11 @@ def _grow_and_migrate(demand: dict[str, float], open_classes: tuple[str, ...], g
         demand[newer] = demand.get(newer, 0.0) + moving
 
 
-def _repick(old: np.ndarray, utility: np.ndarray, allowed: np.ndarray, any_allowed: np.ndarray,
+def _repick(old: np.ndarray, target: np.ndarray, allowed: np.ndarray, any_allowed: np.ndarray,
             inertia: float) -> np.ndarray:
     """[class, segment, foundry] shares a quarter on: a step `inertia` of the way from `old` (where
-    still allowed) to the logit shares of `utility`, renormalised; a segment with no foundry
-    allowed keeps its split (`Pool.move`, `Pool.outlook`)."""
-    target = market.logit_shares(utility, allowed)
+    still allowed) to `target` (the logit shares of the utilities), renormalised; a segment with
+    no foundry allowed keeps its split (`Pool.move`, `Pool.forecast_orders`)."""
     mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
     total = mix.sum(axis=-1, keepdims=True)
     mixed = np.divide(mix, total, out=target.copy(), where=total > 0)

@@ -1,5 +1,5 @@
 """A foundry plans each process against a forecast of its orders when a project started now comes on
-line (docs/model.md, "Capacity"): the pool's orders by the pool's own rule (`Pool.outlook`) and its
+line (docs/model.md, "Capacity"): the pool's orders by the pool's own rule (`Pool.forecast_orders`) and its
 AI customers' plans (`Foundry.expected_orders`), not the recent growth of the process's own orders
 (which, compounded over a seven-quarter lead time on a ramping process, built TSMC's 2 nm to
 ~510 thousand wafers a quarter used two-thirds and let wafer prices fall to cost)."""
@@ -30,7 +30,7 @@ def world_at(turns: int = 0, seed: int = 0) -> World:
     return world
 
 
-# ------------------------------------------------------------------ the pool's outlook
+# ------------------------------------------------------------------ the pool's forecast orders
 
 
 @settings(max_examples=200, deadline=None)
@@ -56,17 +56,19 @@ def _pool_orders_now(world: World) -> dict[str, list[float]]:
 
 
 @pytest.mark.parametrize("turns", [0, 3, 9])
-def test_the_outlooks_first_quarter_is_what_the_pool_then_orders(turns):
-    """Read in phase 3 (before the pool moves), the outlook's quarter 0 is the pool's own move and
+def test_the_forecasts_first_quarter_is_what_the_pool_then_orders(turns):
+    """Read in phase 3 (before the pool moves), the forecast's quarter 0 is the pool's own move and
     orders of this quarter: the same demand, re-pick and price response (nothing it reads changes
     between phase 3 and the wafer market)."""
     world = world_at(turns)
     seen = {}
     real_move = wafers.Pool.move
 
-    def move(pool, w):
-        seen["outlook"] = pool.outlook(w, 2)
-        real_move(pool, w)
+    def move(pool, w, choice=None):
+        seen["forecast"] = pool.forecast_orders(w, [0, 2])
+        fresh = pool.choice(w)  # what move works out itself: the phase's reused choice is the same
+        assert choice is not None and all((a == b).all() for a, b in zip(choice, fresh, strict=True))
+        real_move(pool, w, choice)
         seen["orders"] = _pool_orders_now(w)
 
     pool = world.pool
@@ -76,29 +78,29 @@ def test_the_outlooks_first_quarter_is_what_the_pool_then_orders(turns):
     finally:
         del pool.move
     for node, row in seen["orders"].items():
-        assert list(seen["outlook"][0][node]) == pytest.approx(row, rel=1e-9, abs=1e-9), node
+        assert list(seen["forecast"][0][node]) == pytest.approx(row, rel=1e-9, abs=1e-9), node
     assert sum(sum(row) for row in seen["orders"].values()) > 0
 
 
 def test_the_pool_is_forecast_to_move_to_a_process_before_it_opens():
-    """Before Samsung's SF2 opens (2025Q4), the pool's outlook already has 2 nm orders for it
+    """Before Samsung's SF2 opens (2025Q4), the pool's forecast already has 2 nm orders for it
     when its first fab would come on line: migration to the newest class and the pool's re-pick
     towards the process once it runs, not the zero orders it has today."""
     world = world_at(0)
     samsung = world.by_name["Samsung Foundry"]
     assert world.now < samsung.nodes["2nm"]["opens"]
-    outlook = world.pool.outlook(world, samsung.lead_time)
+    forecast = world.pool.forecast_orders(world, [0, samsung.lead_time])
     i = world.foundries.index(samsung)
-    assert outlook[0]["2nm"][i] == 0.0
-    assert outlook[samsung.lead_time]["2nm"][i] > 1.0
+    assert forecast[0]["2nm"][i] == 0.0
+    assert forecast[samsung.lead_time]["2nm"][i] > 1.0
 
 
-def test_the_outlook_reads_the_pool_and_changes_nothing():
+def test_the_forecast_reads_the_pool_and_changes_nothing():
     world = world_at(2)
     pool = world.pool
     before = ({c: float(v) for c, v in pool.demand.items()},
               {c: {s: a.copy() for s, a in by.items()} for c, by in pool.shares.items()})
-    pool.outlook(world, 10)
+    pool.forecast_orders(world, range(11))
     assert {c: float(v) for c, v in pool.demand.items()} == before[0]
     for c, by in pool.shares.items():
         for s, a in by.items():
@@ -187,23 +189,31 @@ def test_a_customers_growth_is_extrapolated_over_the_lead_time_up_to_the_cap():
             designer.growth_est = growth
         expected[growth] = tsmc.expected_orders([node], world.now)[node]
     i = world.foundries.index(tsmc)
-    pool = world.pool.outlook(world, tsmc.lead_time)[tsmc.lead_time][node][i]
+    pool = world.pool.forecast_orders(world, [tsmc.lead_time])[tsmc.lead_time][node][i]
     base = expected[0.0] - pool
     assert base > 0
     assert expected[cap / 2] - pool == pytest.approx(base * (1 + cap / 2) ** tsmc.lead_time, rel=1e-9)
     assert expected[3 * cap] == pytest.approx(expected[cap], rel=1e-12)
 
 
-def test_the_phase_shares_one_outlook_and_a_foundry_alone_reads_the_same():
-    """firms_decide's DesignerOrders works the pool's outlook out once for every foundry (the longest
-    lead time asked); a foundry asked on its own makes its own and expects the same."""
+def test_the_phase_shares_one_forecast_and_a_foundry_alone_reads_the_same(monkeypatch):
+    """firms_decide's DesignerOrders works the pool's forecast out once for every foundry (every
+    investing foundry's lead time at once); a foundry asked on its own makes its own and expects
+    the same."""
     world = world_at(3)
+    alone = {f.name: f.expected_orders(list(f.nodes), world.now) for f in world.foundries}
+    runs = []
+    real = wafers.Pool.forecast_orders
+
+    def counted(pool, w, horizons, choice=None):
+        runs.append(sorted(horizons))
+        return real(pool, w, horizons, choice)
+
+    monkeypatch.setattr(wafers.Pool, "forecast_orders", counted)
     shared = DesignerOrders(world)
     for foundry in world.foundries:
-        lines = list(foundry.nodes)
-        assert foundry.expected_orders(lines, world.now, shared) == foundry.expected_orders(lines, world.now)
-    longest = max(f.lead_time for f in world.foundries)
-    assert len(shared.pool_outlook(0)) == longest + 1
+        assert foundry.expected_orders(list(foundry.nodes), world.now, shared) == alone[foundry.name]
+    assert runs == [sorted({f.lead_time for f in world.foundries if f.invests})]
 
 
 def test_a_ramping_process_is_not_planned_off_its_own_ramp():
