@@ -25,6 +25,25 @@ def test_the_t_interval_and_the_pairing_are_the_hand_computed_ones():
     assert (low, high) == pytest.approx((4 / 3 - 4.302653 * 0.3333333, 4 / 3 + 4.302653 * 0.3333333), rel=1e-5)
 
 
+def test_a_board_differs_when_some_pair_differs_beyond_noise_after_holm():
+    """A clear small difference counts though a noisier pair has the larger mean (the old test read
+    only the largest mean); noise alone over several pairs does not (Holm over the pairs)."""
+    rng = np.random.default_rng(14)
+    clear = 0.18 + rng.normal(0, 0.05, 20)  # default - laissez_faire: small, steady
+    noisy = -0.21 + rng.normal(0, 1.0, 20)  # laissez_faire - random: larger mean, noisy
+    pairs = [(noisy, "laissez_faire", "random"), (clear, "default", "laissez_faire")]
+    differ, (_, a, b) = bench.strategies_differ(pairs)
+    assert differ and (a, b) == ("default", "laissez_faire")
+    assert bench.paired_p(clear) < 1e-6 < bench.paired_p(noisy)
+    # p ~ 0.04 on one pair of six is not beyond noise for the family (Holm: 0.05 / 6 first)
+    marginal = np.array([1.51, -0.49] * 10)
+    assert 0.05 / 6 < bench.paired_p(marginal) < 0.05
+    ties = [(np.zeros(20), "x", f"y{k}") for k in range(5)]
+    assert not bench.strategies_differ([*ties, (marginal, "m", "n")])[0]
+    assert bench.strategies_differ([(marginal, "m", "n")])[0]  # alone, the same pair is beyond noise
+    assert bench.paired_p(np.zeros(5)) == 1.0 and bench.paired_p(np.full(5, 0.5)) == 0.0
+
+
 def test_every_country_has_a_board_with_a_verdict(capsys):
     bench.main(["--seeds", "2", "--workers", "2"])
     text = capsys.readouterr().out
