@@ -129,6 +129,11 @@ def score_lines(model, lang: str) -> list[str]:
     return lines
 
 
+def _quarter(date: str, lang: str) -> str:
+    """A record's quarter as the reader writes it (2025Q4; 2025년 4분기)."""
+    return quarter_name(parse_quarter(date), lang)
+
+
 def text_summary(model, lang: str = "en") -> str:
     meta = model.scenario.scenario
     title = meta.title_ko if lang == "ko" else meta.title_en
@@ -136,17 +141,19 @@ def text_summary(model, lang: str = "en") -> str:
              # the scenario's file name (what --scenario takes) in English; Korean shows its title only
              (f"{tr('scenario', lang)}: {meta.name}, " if lang != "ko" else "")
              + f"{tr('seed', lang)} {model.seed_value}, "
-             f"{tr('turns', lang)} {model.turn} ({model.history[0]['date']} - {model.history[-1]['date']})",
+             + tr("turns_span", lang).format(n=model.turn, first=_quarter(model.history[0]["date"], lang),
+                                             last=_quarter(model.history[-1]["date"], lang)),
              "", tr("per_year", lang)]
     # Korean headers are written whole (삼성파운드리, 12 columns), so a Korean column is as wide as
     # its header; English keeps its 10 columns.
     widths = [max(10, display_width(tr(key, lang)) + 2) if lang == "ko" else 10 for key, _ in YEAR_COLUMNS]
     header = "".join(pad(tr(key, lang), w, right=True) for (key, _), w in zip(YEAR_COLUMNS, widths, strict=True))
-    lines.append(pad(tr("year", lang), 8) + header)
+    first = 14 if lang == "ko" else 8  # a Korean quarter is written whole (2025년 4분기)
+    lines.append(pad(tr("year", lang), first) + header)
     year_ends = [s for i, s in enumerate(model.history)
                  if s["date"].endswith("Q4") or i == len(model.history) - 1]
     for state in year_ends:
-        lines.append(f"{state['date']:<8}" + "".join(f"{cell(state):>{w}}"
+        lines.append(pad(_quarter(state["date"], lang), first) + "".join(f"{cell(state):>{w}}"
                                                       for (_, cell), w in zip(YEAR_COLUMNS, widths, strict=True)))
 
     final = model.history[-1]

@@ -195,11 +195,15 @@ def quarter_name(index: int, lang: str) -> str:
     return f"{year}년 {quarter}분기" if lang == "ko" else f"{year}Q{quarter}"
 
 
-def quarter_tick(index: int, lang: str) -> str:
+def quarter_tick(index: int, lang: str, narrow: bool = False) -> str:
     """A quarter as a chart's axis writes it, short: "2025Q1" in English, "25년 1분기" in Korean
-    (a Korean reader does not write Q; the year's last two digits keep the label as narrow)."""
+    (a Korean reader does not write Q; the year's last two digits keep the label as narrow).
+    `narrow`: on two lines, for a label under each of eight quarters in a small panel: "Q1\n2025"
+    in English, "25년\n1분기" in Korean (the year first, as a Korean writes a date)."""
     year, quarter = index // 4, index % 4 + 1
-    return f"{year % 100:02d}년 {quarter}분기" if lang == "ko" else f"{year}Q{quarter}"
+    if lang == "ko":
+        return f"{year % 100:02d}년{chr(10) if narrow else ' '}{quarter}분기"
+    return f"Q{quarter}\n{year}" if narrow else f"{year}Q{quarter}"
 
 
 def korean_name(name: str) -> str:

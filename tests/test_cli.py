@@ -155,8 +155,10 @@ def test_korean_summary():
     code, out, _ = run("sim", "--lang", "ko")
     assert code == 0
     assert "최종 상태" in out and "엔비디아" in out and "SK하이닉스" in out
-    assert year_rows(out) == ["2025Q4", "2026Q4", "2027Q4", "2028Q4", "2029Q4"]
-    assert "Final state" not in out
+    rows = [" ".join(line.split()[:2]) for line in out.splitlines() if re.match(r"^\d{4}년 [1-4]분기\s", line)]
+    assert rows == ["2025년 4분기", "2026년 4분기", "2027년 4분기", "2028년 4분기", "2029년 4분기"]
+    assert "20개 분기 (2025년 1분기~2029년 4분기)" in out  # a Korean reader's quarters, not 2025Q1
+    assert "Final state" not in out and not re.search(r"\d{4}Q[1-4]", out)
 
 
 # ------------------------------------------------------------------ --csv

@@ -400,6 +400,32 @@ def test_korean_charts_and_end_screen_write_no_2025q1(tmp_path):
     assert quarters and not [t for t in seen if re.search(r"\d{4}Q\d", t)], quarters
 
 
+def test_a_korean_debrief_and_report_write_no_2025q1(tmp_path, monkeypatch):
+    """The debrief's charts labelled their quarters 2025Q1 in a Korean page, and its cause log
+    and the end screen's Markdown report named them so in Korean text."""
+    from game.report import charts
+    from game.report.debrief import report_html
+    from game.ui.report import report_markdown
+    from game.ui.session import Session
+
+    session = Session("lesson_bottlenecks", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+    while not session.finished:
+        session.end_turn([])
+    world = session.world
+    ticks: list[str] = []
+    real = charts.quarter_ticks
+    monkeypatch.setattr(charts, "quarter_ticks",
+                        lambda *args, **kwargs: (lambda made: (ticks.extend(made[1]), made)[1])(real(*args, **kwargs)))
+    html = report_html(world, "lesson_bottlenecks", "ko")
+    assert ticks and all("분기" in t for t in ticks), ticks
+    assert not [t for t in ticks if re.search(r"\d{4}Q\d|Q\d", t)], ticks
+    text = re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", html))
+    assert not re.findall(r"\d{4}Q\d", text), "the page's text (the cause log's quarters)"
+    korean = report_markdown(world, "lesson_bottlenecks", "ko")
+    assert "2025년 1분기" in korean and "8개 분기" in korean and not re.findall(r"\d{4}Q\d", korean)
+    assert "- 2025Q1 - 2026Q4, 8 quarters" in report_markdown(world, "lesson_bottlenecks", "en")
+
+
 def test_korean_screens_name_quarters_in_korean():
     """"2025Q2 분기의 정책 책상" was English notation inside a Korean sentence."""
     import os

@@ -88,11 +88,18 @@ def test_every_row_is_either_the_peoples_or_in_the_appendix(lesson_save):
 
 def test_lesson_charts_label_every_quarter_and_no_tick_twice():
     dates = [f"{2025 + i // 4}Q{i % 4 + 1}" for i in range(8)]
-    ticks, labels = quarter_ticks(dates, 3)
+    ticks, labels = quarter_ticks(dates, 3, ("en",))
     assert ticks == list(range(8)) and len(set(labels)) == 8
     assert labels[0] == "Q1\n2025" and labels[4] == "Q1\n2026" and labels[1] == "Q2\n2025"
     long = [f"{2025 + i // 4}Q{i % 4 + 1}" for i in range(20)]
-    assert len(quarter_ticks(long, 5)[0]) <= 5
+    assert len(quarter_ticks(long, 5, ("en",))[0]) <= 5
+    # Korean as a Korean writes a quarter on an axis (game.text.quarter_tick), the year first;
+    # a page in both languages puts the Korean label under the English one, as every chart text
+    assert quarter_ticks(dates, 3, ("ko",))[1][:2] == ["25년\n1분기", "25년\n2분기"]
+    assert quarter_ticks(dates, 3, ("en", "ko"))[1][0] == "Q1\n2025\n25년\n1분기"
+    ticks, labels = quarter_ticks(long, 10, ("ko",))
+    assert ticks == list(range(0, 20, 2)) and labels[:2] == ["25년 1분기", "25년 3분기"]
+    assert quarter_ticks(long, 3, ("en", "ko"))[1] == ["2025Q1\n25년 1분기", "2027Q1\n27년 1분기", "2029Q1\n29년 1분기"]
     for ticks in ([0.0, 0.0005, 0.001, 0.0015, 0.002], [0.0, 0.02, 0.04], [0.0, 0.2, 0.4, 0.6], [0.0, 0.001, 0.002]):
         decimals = percent_decimals(ticks)
         shown = [f"{t * 100:.{decimals}f}%" for t in ticks]

@@ -262,3 +262,78 @@ def test_a_quarter_played_moves_the_no_action_games_on_with_it(tmp_path):
         app.end_turn()
         assert session.world.turn == 1
         assert app.no_action.played() == {"KOR": 1, "USA": 1}
+
+
+class _Writing:
+    """An export that stays at one step (the window's frames while a debrief is written, without
+    racing a real child process; tests/test_ui_export.py has the real one)."""
+
+    step, step_number, elapsed, team = "charts", 3, 1.0, None
+
+    def poll(self) -> bool:
+        return False
+
+
+def test_the_game_under_the_end_screen_is_painted_once_not_every_frame(tmp_path):
+    """The end screen is modal: the game under it (map, chart, news, top bar) is painted and
+    shaded once, and the frames an export's progress line needs (four a second) or a pointer
+    moving over the screen blit that picture instead of painting the whole game again."""
+    session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+    while not session.finished:
+        session.end_turn([])
+    with running_app(session) as app:
+        app.frame()
+        assert app.end_buttons
+        painted = []
+        real_map = app.map.draw
+        app.map.draw = lambda *a, **k: (painted.append("map"), real_map(*a, **k))[1]
+        outside = pygame.Rect(0, app.L.top, app.END_RECT.x, app.L.height - app.L.top)  # left of the screen
+        under = pygame.image.tobytes(app.screen.subsurface(outside), "RGB")
+        app.exporting = _Writing()
+        try:
+            app.toast, app.last_input = ("", 0.0), app.t - 60.0
+            pygame.event.clear()
+            drawn = sum(app.tick(1 / 60) for _ in range(120))  # two seconds of the export's line
+            assert drawn >= 6, "the progress line still blinks"
+            for i in range(20):  # and the pointer moving over the screen
+                post(pygame.MOUSEMOTION, pos=(300 + i, 300), rel=(1, 0), buttons=(0, 0, 0))
+                app.frame()
+        finally:
+            app.exporting = None
+        assert painted == [] and app.end.backdrops == 1, "frames blit the shaded game, they do not paint it"
+        assert pygame.image.tobytes(app.screen.subsurface(outside), "RGB") == under
+        # painted again, once, when what the game under shows changes: the top bar's language
+        app.set_language("ko")
+        app.frame()
+        app.frame()
+        assert painted == ["map"] and app.end.backdrops == 2
+        assert pygame.image.tobytes(app.screen.subsurface(outside), "RGB") != under
+        # back to the map: the game is live again, painted every frame it needs
+        app.end_dismissed = True
+        app.close_end_screen()
+        app.frame()
+        app.frame()
+        assert painted == ["map", "map", "map"]
+
+
+def test_the_glossary_opens_over_the_end_screen_and_a_click_outside_closes_it(tmp_path):
+    """F1 on the end screen shows the glossary over it (it was painted under the screen, hidden,
+    while it kept the screen's keys), and a click outside it closes it without pressing the
+    button under the pointer."""
+    session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+    while not session.finished:
+        session.end_turn([])
+    with running_app(session) as app:
+        app.frame()
+        assert app.end_buttons
+        middle = app.glossary.RECT.clip(app.END_RECT).inflate(-40, -40)
+        assert middle.width > 100 and middle.height > 100
+        shut = pygame.image.tobytes(app.screen.subsurface(middle), "RGB")
+        press(app, pygame.K_F1)
+        assert app.glossary.open
+        assert pygame.image.tobytes(app.screen.subsurface(middle), "RGB") != shut, "the glossary is seen"
+        quit_button = next(b for b, key in app.end_buttons.items() if key == "quit")
+        assert not app.glossary.RECT.collidepoint(quit_button.rect.center)
+        click(app, quit_button.rect.center)
+        assert not app.glossary.open and app.running, "the click closed the glossary, it did not quit"
+        assert pygame.image.tobytes(app.screen.subsurface(middle), "RGB") == shut

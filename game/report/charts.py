@@ -16,6 +16,8 @@ from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.ticker import PercentFormatter
 
 from game import fontfiles
+from game.calendar import parse_quarter
+from game.text import quarter_tick
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision type.
 # The game is blue, solid, filled circles; the what-if vermillion, dashed, open squares: colour,
@@ -52,23 +54,31 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
-def quarter_ticks(dates: list[str], most: int) -> tuple[list[int], list[str]]:
-    """Which quarters get a label, and the labels. Up to eight quarters (a lesson) every quarter
-    is labelled, the quarter over its year ("Q1\n2025"), so eight fit a narrow panel and no two
-    labels read the same; a longer game gets at most `most` labels: every other quarter, or whole years."""
+def quarter_ticks(dates: list[str], most: int, langs: tuple[str, ...]) -> tuple[list[int], list[str]]:
+    """Which quarters get a label, and the labels, as the rest of the game writes a quarter on a
+    chart (game.text.quarter_tick: "2025Q1", "25년 1분기"), one line per language of the report,
+    English over Korean like every other chart text. Up to eight quarters (a lesson) every
+    quarter is labelled, on two lines a language ("Q1\n2025", "25년\n1분기"), so eight fit a
+    narrow panel (or the index chart beside its table) and no two labels read the same; a longer
+    game gets at most `most` labels: every other quarter, or whole years."""
+    quarters = [parse_quarter(d) for d in dates]
+
+    def label(quarter: int, narrow: bool) -> str:
+        return "\n".join(quarter_tick(quarter, lang, narrow) for lang in langs)
+
     if len(dates) <= 8:
-        return list(range(len(dates))), [f"{d[4:]}\n{d[:4]}" for d in dates]
+        return list(range(len(dates))), [label(q, True) for q in quarters]
     step = math.ceil(len(dates) / most)
     if step > 2:
         step = 4 * math.ceil(step / 4)
-    first = next((i for i, d in enumerate(dates[:4]) if d.endswith("Q1")), 0) if step % 4 == 0 else 0
+    first = next((i for i, q in enumerate(quarters[:4]) if q % 4 == 0), 0) if step % 4 == 0 else 0
     ticks = list(range(first, len(dates), step))
-    return ticks, [dates[i] for i in ticks]
+    return ticks, [label(quarters[i], False) for i in ticks]
 
 
-def _quarters(ax, dates: list[str], most: int) -> None:
+def _quarters(ax, dates: list[str], most: int, langs: tuple[str, ...]) -> None:
     """Quarter labels that do not run together (`quarter_ticks`)."""
-    ticks, labels = quarter_ticks(dates, most)
+    ticks, labels = quarter_ticks(dates, most, langs)
     ax.set_xticks(ticks, labels, fontsize=8)
     ax.set_xlim(-0.5, len(dates) - 0.5)
 
@@ -97,10 +107,10 @@ def grade_window(low: float, high: float, grades: dict[str, float], pad: float) 
 
 
 def index_chart(dates: list[str], played: list[float], whatif: list[float], grades: dict[str, float],
-                label: Label, width: float | None = None, height: float = 3.1) -> bytes:
+                label: Label, langs: tuple[str, ...], width: float | None = None, height: float = 3.1) -> bytes:
     """The Team Korea index of the game and of the `laissez_faire` what-if, with the grade lines
-    that fall inside the plotted range. `width` (inches) narrower than the page for a chart set
-    beside its table (a lesson's handout)."""
+    that fall inside the plotted range; quarters written in `langs`, the report's languages.
+    `width` (inches) narrower than the page for a chart set beside its table (a lesson's handout)."""
     import matplotlib
 
     with matplotlib.rc_context({"font.family": font_family()}):
@@ -117,15 +127,16 @@ def index_chart(dates: list[str], played: list[float], whatif: list[float], grad
                 ax.annotate(name, (1.0, threshold), xycoords=("axes fraction", "data"), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8, color="#555555")
         ax.set_ylabel(label("debrief.chart.index_axis"), fontsize=9)
-        _quarters(ax, dates, 10)
+        _quarters(ax, dates, 10, langs)
         figure.legend(loc="outside lower center", ncol=1, fontsize=8.5, frameon=False)
         return _png(figure)
 
 
 def panels_chart(dates: list[str], panels: list[tuple[str, list[float], list[float]]], label: Label,
-                 columns: int = 2, percent: bool = False) -> bytes:
+                 langs: tuple[str, ...], columns: int = 2, percent: bool = False) -> bytes:
     """Small multiples, one panel per quantity on its own scale (a 1% accelerator share and an
-    80% HBM share cannot share an axis): the game solid blue, the what-if dashed vermillion."""
+    80% HBM share cannot share an axis): the game solid blue, the what-if dashed vermillion;
+    quarters written in `langs`, the report's languages."""
     import matplotlib
 
     with matplotlib.rc_context({"font.family": font_family()}):
@@ -141,7 +152,7 @@ def panels_chart(dates: list[str], panels: list[tuple[str, list[float], list[flo
             ax.set_ylim(bottom=0, top=top)
             if percent:  # as many decimals as the ticks' spacing needs: no label twice
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=percent_decimals(list(ax.get_yticks()))))
-            _quarters(ax, dates, 3 if columns > 2 else 5)
+            _quarters(ax, dates, 3 if columns > 2 else 5, langs)
             for tick in ax.get_xticklabels():
                 tick.set_fontsize(6.5 if len(dates) <= 8 and columns > 2 else 7)
         figure.legend(handles=axes[0].get_lines(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)

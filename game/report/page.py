@@ -234,7 +234,7 @@ def what_if_section(report: Debrief, w: Words, beside: bool = False) -> str:
     history, whatif = score_series(report.world, code), score_series(report.whatif, code)
     size = {"width": charts.WIDTH * 0.6, "height": 2.9} if beside else {}
     png = charts.index_chart(report.dates, history, whatif, report.world.scenario.score.grades_for(code),
-                             _chart_label(report, w), **size)
+                             _chart_label(report, w), w.langs, **size)
     caption = {lang: (tr("debrief.chart.index", lang) if code == PLAYER else
                       tr("debrief.chart.score_of", lang).format(index=index_name(report.world, code, lang)))
                for lang in w.langs}
@@ -299,12 +299,14 @@ def indicators_section(report: Debrief, w: Words) -> str:
     dates = report.dates
     figures = [
         ("debrief.chart.shares", charts.panels_chart(
-            dates, series(("foundry_share", "hbm_share", "accelerator_share")), w.plain, columns=3, percent=True)),
+            dates, series(("foundry_share", "hbm_share", "accelerator_share")), w.plain, w.langs, columns=3,
+            percent=True)),
         ("debrief.chart.chain", charts.panels_chart(
             dates, series(("domestic_compute_share", "domestic_llm_share", "chain_completeness")), w.plain,
-            columns=3, percent=True)),
+            w.langs, columns=3, percent=True)),
         ("debrief.chart.compute_prices", charts.panels_chart(
-            dates, [*series(("compute_installed",)), price("wafer"), price("hbm"), price("accelerator")], w.plain)),
+            dates, [*series(("compute_installed",)), price("wafer"), price("hbm"), price("accelerator")], w.plain,
+            w.langs)),
     ]
     body = "".join(f"<figure>{_img(png, w.plain(key))}<figcaption>{w.key(key)}</figcaption></figure>"
                    for key, png in figures)
@@ -335,9 +337,10 @@ def components_section(report: Debrief, w: Words) -> str:
     panels = [("\n".join(f"{c.label_ko if lang == 'ko' else c.label_en} ({c.weight / total:.0%})" for lang in w.langs),
                points(world, component_id(c)), points(report.whatif, component_id(c))) for c in rule.components]
     columns = 2 if len(panels) in (2, 4) else min(3, len(panels))
-    figures = [("debrief.chart.components", charts.panels_chart(report.dates, panels, label, columns=columns)),
+    figures = [("debrief.chart.components", charts.panels_chart(report.dates, panels, label, w.langs,
+                                                                columns=columns)),
                ("debrief.chart.prices", charts.panels_chart(
-                   report.dates, [price("wafer"), price("hbm"), price("accelerator")], label, columns=3))]
+                   report.dates, [price("wafer"), price("hbm"), price("accelerator")], label, w.langs, columns=3))]
     body = "".join(f"<figure>{_img(png, w.plain(key))}<figcaption>{w.key(key)}</figcaption></figure>"
                    for key, png in figures)
     return (f'<section id="indicators" class="major"><h2>{w.key("debrief.section.components")}</h2>'
@@ -409,8 +412,9 @@ def causes_section(report: Debrief, w: Words) -> str:
         items = "".join(
             f"<li><span class=\"tag\">[{w.inline({lang: _tag(report.world, e, lang) for lang in w.langs})}]</span> "
             f"{w.both(_untagged(e))}</li>" for e in entries)
-        parts.append(f"<h3>{escape(date)}</h3><ul class=\"causes\">{items}</ul>" if items else
-                     f"<h3>{escape(date)}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
+        when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
+        parts.append(f"<h3>{when}</h3><ul class=\"causes\">{items}</ul>" if items else
+                     f"<h3>{when}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
     return (f'<section id="causes" class="major"><h2>{w.key("debrief.section.causes")}</h2>'
             f'<p class="note">{w.key("debrief.causes_note")}</p>{"".join(parts)}</section>')
 

@@ -484,6 +484,7 @@ class GameApp:
         for button in self.end_buttons:
             button.kill()
         self.end_buttons = {}
+        self.end.forget_backdrop()  # the map is live again; a later end screen paints it afresh
         if self.desk is not None and self.desk.root is not None:
             self.desk.root.show()
 
@@ -799,9 +800,11 @@ class GameApp:
         """On the end-of-term screen: a breakdown row opens Why? for that component, a team's tab
         shows that team's result; a click outside an open panel closes it. True when the click
         was used."""
-        if self.why.is_open:
-            if not self.why.RECT.collidepoint(pos):
+        if self.why.is_open or self.glossary.open:  # over the screen's rows and buttons: theirs
+            if self.why.is_open and not self.why.RECT.collidepoint(pos):
                 self.why.close()
+            if self.glossary.open and not self.glossary.RECT.collidepoint(pos):
+                self.glossary.open = False
             return True
         team = self.end.tab_at(pos)
         if team is not None:
@@ -1000,6 +1003,38 @@ class GameApp:
             self.asking.draw(screen)
             self.teacher.draw(screen)
             return
+        if self.end_buttons:  # modal: the game under it painted once, shaded (EndScreen.backdrop)
+            self.end.backdrop(screen, self._under_end_screen(), self._game)
+            self._end_screen(screen)
+            self.manager.draw_ui(screen)
+            # Why? and the glossary (F1, "?") over the screen and its buttons: a click goes to them
+            # first (end_why), and under the screen the glossary was hidden while it held the keys
+            self.why.draw(screen, self.session.world, self.lang)
+            self.glossary.draw_panel(screen, self.lang)
+        else:
+            self._game(screen)
+            if not self.why.is_open and not self.glossary.open and self.map.hover is None:
+                self.glossary.hotspots = [] if self.charts_open else self.map.terms
+                self.glossary.draw_hover(screen, self.pointer, self.lang, self.L.left)
+            self.why.draw(screen, self.session.world, self.lang)
+            self.glossary.draw_panel(screen, self.lang)
+            self.manager.draw_ui(screen)
+        self._focus_ring(screen)
+        if self.lever_panel.key is not None and self.desk is not None:
+            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), self.L.desk.x - 6, self.L.top + 6,
+                                  self.L.height - 6)
+        self.lesson.draw(screen, self.session.world, self.lang)  # over the desk's widgets: a modal panel
+        self.teacher.draw(screen)
+        text, until = self.toast
+        if text and self.t < until:
+            label = self.fonts.render(text[:140], 15, TEXT)
+            box = label.get_rect(midtop=(self.L.map.centerx, self.L.map.y + 8)).inflate(20, 10)
+            pygame.draw.rect(screen, (30, 40, 60), box, border_radius=6)
+            pygame.draw.rect(screen, YELLOW, box, 1, border_radius=6)
+            screen.blit(label, label.get_rect(center=box.center))
+
+    def _game(self, screen) -> None:
+        """The game itself: the map with its chart, news and panels, or the charts; the top bar."""
         screen.fill(BG)
         if self.charts_open:
             self.charts.draw(screen, self.session.world, self.lang)
@@ -1014,28 +1049,16 @@ class GameApp:
             if self.country_panel is not None:
                 draw_country(screen, self.fonts, self.COUNTRY_RECT, self.session.world, self.country_panel, self.lang)
         self._top_bar(screen)
-        self.why.draw(screen, self.session.world, self.lang)
-        if not self.why.is_open and not self.glossary.open and self.map.hover is None:
-            self.glossary.hotspots = [] if self.charts_open else self.map.terms
-            self.glossary.draw_hover(screen, self.pointer, self.lang, self.L.left)
-        self.glossary.draw_panel(screen, self.lang)
-        if self.end_buttons:
-            self._end_screen(screen)
-            self.why.draw(screen, self.session.world, self.lang)  # over the end screen
-        self.manager.draw_ui(screen)
-        self._focus_ring(screen)
-        if self.lever_panel.key is not None and self.desk is not None:
-            self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), self.L.desk.x - 6, self.L.top + 6,
-                                  self.L.height - 6)
-        self.lesson.draw(screen, self.session.world, self.lang)  # over the desk's widgets: a modal panel
-        self.teacher.draw(screen)
-        text, until = self.toast
-        if text and self.t < until:
-            label = self.fonts.render(text[:140], 15, TEXT)
-            box = label.get_rect(midtop=(self.L.map.centerx, self.L.map.y + 8)).inflate(20, 10)
-            pygame.draw.rect(screen, (30, 40, 60), box, border_radius=6)
-            pygame.draw.rect(screen, YELLOW, box, 1, border_radius=6)
-            screen.blit(label, label.get_rect(center=box.center))
+
+    def _under_end_screen(self) -> tuple:
+        """What the game under the end screen shows (EndScreen.backdrop paints it again when this
+        changes): the world and quarter, the language, the team in the top bar, the window and
+        text size, the teacher's hiding of the score, and which view and panels are open. The map
+        takes no input under the screen, so nothing else moves there."""
+        world = self.session.world
+        code = self.desk.session.code if self.desk is not None else PLAYER
+        return (world, world.turn, self.lang, code, tuple(self.screen.get_size()), self.fonts.scale,
+                self.teacher.score_shown, self.charts_open, self.detail, self.country_panel)
 
     def _top_bar(self, screen) -> None:
         world, lang = self.session.world, self.lang

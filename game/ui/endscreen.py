@@ -16,9 +16,17 @@ again only when something it shows changes (the world, the language, the team, t
 text size, the teacher hiding the score, an export starting or ending, the row the keyboard is
 on). The export's progress line is a small surface of its own, redrawn when its text or blink
 changes. `renders` counts the full redraws (tests/test_ui_end_team.py).
+
+The game under it is still too: the screen is modal (the map takes no clicks, its flows rest), so
+the window paints the map, charts and top bar once, shaded, into `backdrop`, and a frame blits
+that picture again until what the game under shows changes (`backdrops` counts the paints). An
+export's progress line is redrawn four times a second; without this each of those frames, and
+each frame of a pointer moving over the screen, painted the whole game again only to shade it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pygame
 
@@ -94,6 +102,8 @@ class EndScreen:
         self.selected: int | None = None  # the component row the keyboard is on
         self.code = PLAYER  # the team shown
         self._line: tuple[tuple, pygame.Surface, tuple[int, int]] | None = None  # the export line's cache
+        self._under: tuple[tuple, pygame.Surface] | None = None  # (what it shows, the shaded game under)
+        self.backdrops = 0  # paints of the game under the screen (a frame that only blits adds nothing)
 
     # ------------------------------------------------------------------ data
     def no_action_history(self, world, code: str) -> list[dict]:
@@ -136,10 +146,26 @@ class EndScreen:
         return next((team for rect, team in self.tabs if rect.collidepoint(pos)), None)
 
     # ------------------------------------------------------------------ drawing
+    def backdrop(self, screen: pygame.Surface, shows: tuple, paint: Callable[[pygame.Surface], None]) -> None:
+        """The game under the screen, shaded: `paint(screen)` and the shade once for what it
+        `shows` (a tuple the window makes of whatever the game under can show, compared with
+        ==), kept, and blitted by the frames after it until `shows` changes."""
+        if self._under is None or self._under[0] != shows or self._under[1].get_size() != screen.get_size():
+            paint(screen)
+            screen.fill(SHADE, special_flags=pygame.BLEND_RGB_MULT)
+            self._under = (shows, screen.copy())
+            self.backdrops += 1
+        else:
+            screen.blit(self._under[1], (0, 0))
+
+    def forget_backdrop(self) -> None:
+        """Drop the game under (the screen closed): the next time it opens the game is painted again."""
+        self._under = None
+
     def draw(self, screen: pygame.Surface, world, lang: str, rect: pygame.Rect, *, teams: list[str], team: int,
              score_shown: bool, exporting=None, debrief_path=None, t: float = 0.0) -> None:
-        """The game under the screen shaded, the cached screen (drawn again only if what it shows
-        changed) and the export's progress line."""
+        """The cached screen (drawn again only if what it shows changed) over the game under it
+        (`backdrop`, which the window draws first), and the export's progress line."""
         code = teams[team] if teams else PLAYER
         if code != self.code:
             self.selected = None  # another team's components
@@ -149,7 +175,6 @@ class EndScreen:
         if self.surface is None or stamp != self.stamp:
             self.render(world, lang, rect, teams, team, score_shown, exporting is not None, debrief_path)
             self.stamp = stamp
-        screen.fill(SHADE, special_flags=pygame.BLEND_RGB_MULT)
         screen.blit(self.surface, rect)
         if exporting is not None:
             self._export_line(screen, rect, lang, exporting, t)

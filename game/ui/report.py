@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from game import score as scoring
+from game.calendar import parse_quarter
 from game.describe import country_name, index_name
-from game.text import tr
+from game.text import quarter_name, tr
 from game.why import component_key, indicators_of, relevant
 
 PLAYER = "KOR"
@@ -174,6 +175,11 @@ def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, te
     as `no_action` reads it), its components, turning points, score each quarter and events;
     with more than one team (`teams`), every team's result on its own objective."""
     t = lambda key: tr(key, lang)  # noqa: E731
+
+    def when(date: str) -> str:
+        """A history's quarter as the reader writes it: 2025Q1, 2025년 1분기 (never 2025Q1 in Korean)."""
+        return quarter_name(parse_quarter(date), lang)
+
     meta = world.scenario.scenario
     total = final_index(world, code)
     name = index_name(world, code, lang)
@@ -181,7 +187,8 @@ def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, te
     lines = [f"# {t('title')} - {t('ui.end.report')}", "",
              f"- {t('scenario')}: {meta.title_ko if lang == 'ko' else meta.title_en} ({scenario_name}), "
              f"{t('seed')} {world.seed_value}",
-             f"- {world.history[0]['date'] if world.history else ''} - {world.date}, {world.turn} {t('turns')}",
+             f"- {when(world.history[0]['date']) if world.history else ''} - {quarter_name(world.now, lang)}, "
+             f"{t('debrief.n_quarters').format(n=world.turn)}",  # 8 quarters, 8개 분기 (was "8 턴")
              f"- **{name}: {total:.1f} / 100, {t('ui.end.grade')} {final_grade(world, code)}**"]
     versus = no_action(world, (baselines or {}).get(code, []), code)
     if versus is not None:
@@ -210,13 +217,14 @@ def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, te
     lines += ["", f"## {turning}", ""]
     for tp in turning_points(world, lang, code=code):
         events = "; ".join(tp["events"]) or t("ui.end.no_event")
-        lines.append(f"- {tp['date']}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
+        lines.append(f"- {when(tp['date'])}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
         lines += [f"  - {line}" for line in tp["drivers"]]
     series = score_series(world, code)  # Korea's score is the Team Korea index
     lines += ["", f"## {t('ui.chart.title') if code == PLAYER else name}", "", "| | |", "|---|---:|"]
-    lines += [f"| {h['date']} | {value:.1f} |" for h, value in zip(world.history, series, strict=True)]
+    lines += [f"| {when(h['date'])} | {value:.1f} |" for h, value in zip(world.history, series, strict=True)]
     lines += ["", f"## {t('ui.end.events')}", ""]
-    lines += [f"- {date}: {text}" for date, text in all_events(world, lang, code)] or [f"- {t('ui.end.no_event')}"]
+    lines += [f"- {when(date)}: {text}" for date, text in all_events(world, lang, code)] \
+        or [f"- {t('ui.end.no_event')}"]
     return "\n".join(lines) + "\n"
 
 
