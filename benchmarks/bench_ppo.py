@@ -19,9 +19,11 @@ on these machines `pip install torch==2.13.0` takes the CPU build on disk).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,7 +106,9 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     began, cpu = time.perf_counter(), time.process_time()
     scope: dict = {}
-    exec(compile(snippet(args.timesteps), "docs/training.md", "exec"), scope)
+    # the snippet saves its policy (ppo_korea.zip) where it runs: in a folder of its own, not the caller's
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        exec(compile(snippet(args.timesteps), "docs/training.md", "exec"), scope)
     trained = time.process_time() - cpu
     model = scope["model"]
     rng = np.random.default_rng(0)
