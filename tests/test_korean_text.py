@@ -422,7 +422,8 @@ def test_a_korean_debrief_and_report_write_no_2025q1(tmp_path, monkeypatch):
     text = re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", html))
     assert not re.findall(r"\d{4}Q\d", text), "the page's text (the cause log's quarters)"
     korean = report_markdown(world, "lesson_bottlenecks", "ko")
-    assert "2025년 1분기" in korean and "8개 분기" in korean and not re.findall(r"\d{4}Q\d", korean)
+    assert "2025년 1분기~2026년 4분기, 8개 분기" in korean and not re.findall(r"\d{4}Q\d", korean)
+    assert " -> " not in korean and " → " in korean  # turning points as the screens write them
     assert "- 2025Q1 - 2026Q4, 8 quarters" in report_markdown(world, "lesson_bottlenecks", "en")
 
 

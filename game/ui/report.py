@@ -187,7 +187,8 @@ def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, te
     lines = [f"# {t('title')} - {t('ui.end.report')}", "",
              f"- {t('scenario')}: {meta.title_ko if lang == 'ko' else meta.title_en} ({scenario_name}), "
              f"{t('seed')} {world.seed_value}",
-             f"- {when(world.history[0]['date']) if world.history else ''} - {quarter_name(world.now, lang)}, "
+             f"- {when(world.history[0]['date']) if world.history else ''}{'~' if lang == 'ko' else ' - '}"
+             f"{quarter_name(world.now, lang)}, "
              f"{t('debrief.n_quarters').format(n=world.turn)}",  # 8 quarters, 8개 분기 (was "8 턴")
              f"- **{name}: {total:.1f} / 100, {t('ui.end.grade')} {final_grade(world, code)}**"]
     versus = no_action(world, (baselines or {}).get(code, []), code)
@@ -217,7 +218,7 @@ def report_markdown(world, scenario_name: str, lang: str, code: str = PLAYER, te
     lines += ["", f"## {turning}", ""]
     for tp in turning_points(world, lang, code=code):
         events = "; ".join(tp["events"]) or t("ui.end.no_event")
-        lines.append(f"- {when(tp['date'])}: {tp['before']:.1f} -> {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
+        lines.append(f"- {when(tp['date'])}: {tp['before']:.1f} → {tp['after']:.1f} ({tp['delta']:+.1f}). {events}")
         lines += [f"  - {line}" for line in tp["drivers"]]
     series = score_series(world, code)  # Korea's score is the Team Korea index
     lines += ["", f"## {t('ui.chart.title') if code == PLAYER else name}", "", "| | |", "|---|---:|"]
