@@ -374,9 +374,6 @@ class Foundry(Producer):
         self.capex_per_unit = spec.capex_per_unit
         self.invests = spec.invests
         self.payments: list[list[float]] = []
-        self.demand_est: float | None = None
-        self.growth_est = 0.0
-        self.orders = 0.0
         self.invested = 0.0
         self.support_decided = False
         self.outages: list[tuple[int, float]] = []

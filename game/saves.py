@@ -210,8 +210,10 @@ def autosave(world, scenario_name: str, folder: Path = SAVES_DIR / "autosave") -
 
 PRODUCER_FIELDS = ("capacity", "available", "price", "cash", "alive", "pipeline", "building", "opening", "payments",
                    "demand_est", "growth_est", "orders", "outages", "output", "revenue")
+# a foundry keeps no smoothed orders (it plans on the pool's forecast: Foundry.expected_orders)
+FOUNDRY_DROPPED = ("demand_est", "growth_est", "orders")
 FIELDS = {
-    "foundry": (*PRODUCER_FIELDS, "nodes", "mature_revenue"),
+    "foundry": (*(f for f in PRODUCER_FIELDS if f not in FOUNDRY_DROPPED), "nodes", "mature_revenue"),
     "hbm_maker": (*PRODUCER_FIELDS, "gens", "rd_stock"),
     "packager": PRODUCER_FIELDS,
     "designer": ("price", "cash", "alive", "ecosystem", "foundries", "foundry_mix", "demand_est", "growth_est",

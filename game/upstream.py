@@ -428,18 +428,18 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     n = len(foundries)
     owner = np.array([i for i, _ in nodes], dtype=int)
     asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
-    growth = _order_growth(world, "wafer", asked_by.tolist())
     mine: list[list[int]] = [[] for _ in foundries]  # each foundry's node suppliers
     for m, (i, _) in enumerate(nodes):
         mine[i].append(m)
     asked_l, shipped_l, price_l = asked.tolist(), shipped.tolist(), new_price.tolist()
-    for f, own, total in zip(foundries, mine, asked_by.tolist(), strict=True):
+    # a foundry's plan reads the pool's forecast and its customers' plans (Foundry.expected_orders),
+    # not its smoothed orders, so it keeps none
+    for f, own in zip(foundries, mine, strict=True):
         for m in own:
             states[m]["asked"] = asked_l[m]
         f.sell_nodes({nodes[m][1]: shipped_l[m] for m in own})
         for m in own:
             states[m]["price"] = price_l[m]
-        f.observe_orders(total, growth, params.demand_smoothing)
     average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
                         where=shipped_by > 0)
     world.last_market["wafer"] = {"shipped": shipped_by, "asked": asked_by, "price": average,

@@ -274,14 +274,19 @@ class _Writing:
         return False
 
 
+def finished_baseline(tmp_path) -> Session:
+    """The baseline's term played to its end by team_korea (seed 7): the end screen is up."""
+    session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
+    while not session.finished:
+        session.end_turn([])
+    return session
+
+
 def test_the_game_under_the_end_screen_is_painted_once_not_every_frame(tmp_path):
     """The end screen is modal: the game under it (map, chart, news, top bar) is painted and
     shaded once, and the frames an export's progress line needs (four a second) or a pointer
     moving over the screen blit that picture instead of painting the whole game again."""
-    session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
-    while not session.finished:
-        session.end_turn([])
-    with running_app(session) as app:
+    with running_app(finished_baseline(tmp_path)) as app:
         app.frame()
         assert app.end_buttons
         painted = []
@@ -320,10 +325,7 @@ def test_the_glossary_opens_over_the_end_screen_and_a_click_outside_closes_it(tm
     """F1 on the end screen shows the glossary over it (it was painted under the screen, hidden,
     while it kept the screen's keys), and a click outside it closes it without pressing the
     button under the pointer."""
-    session = Session("baseline", 7, ai="team_korea", saves_dir=tmp_path, autosave=False)
-    while not session.finished:
-        session.end_turn([])
-    with running_app(session) as app:
+    with running_app(finished_baseline(tmp_path)) as app:
         app.frame()
         assert app.end_buttons
         middle = app.glossary.RECT.clip(app.END_RECT).inflate(-40, -40)
