@@ -313,6 +313,9 @@ class FoundryPool(Strict):
     nodes: dict[str, Fraction] = Field(min_length=1)  # the start's split by node class
     migration: Fraction  # share of a class's demand that moves to the next newer class a quarter
     home: dict[str, Fraction] = {}  # country -> share of the pool its firms design
+    # country -> utility of its home foundries to that segment where it is not [params].home_pool_bias:
+    # a segment whose designers are no home foundry's anchor customers (the US's at Intel) says 0
+    home_bias: dict[str, NonNeg] = {}
 
 
 class PackagingPool(Strict):
@@ -961,6 +964,9 @@ class Scenario(Strict):
         if abs(sum(self.foundry_pool.nodes.values()) - 1) > 1e-3:
             raise ValueError("foundry_pool.nodes: the split by node class must sum to 1")
         need(self.foundry_pool.home, "countries", "foundry_pool.home")
+        unnamed = sorted(set(self.foundry_pool.home_bias) - set(self.foundry_pool.home))
+        if unnamed:
+            raise ValueError(f"foundry_pool.home_bias: {', '.join(unnamed)} is not a segment of foundry_pool.home")
         if self.packaging_pool is not None:
             self._check_packaging_pool(need)
         for d in self.designers:

@@ -66,7 +66,7 @@ class Pool:
 
     def calibrate(self, world) -> None:
         """Each foundry's unobserved appeal per class, so that the starting split of each class's
-        pool, over all segments (each leaning to its home foundries by `home_pool_bias`),
+        pool, over all segments (each leaning to its home foundries by its home bias),
         reproduces the foundries' starting shares of the pool (`other_share`, renormalised to those
         that run the class): Berry's contraction, one market per class."""
         own = np.array([f.other_share for f in world.foundries])
@@ -189,7 +189,7 @@ class Pool:
                             cost = np.repeat(cost, len(segments), axis=1)
                         cost[k, s, i] = cost[k, s, i] - subsidy
         utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
-        located = utility + params.home_pool_bias * home + stance_pulls(world, segments)
+        located = utility + home + stance_pulls(world, segments)
         if None in segments:  # a segment of None keeps the cost's utility, not even a zero added
             located = np.where(np.array([segment is not None for segment in segments])[:, None], located,
                                utility)
@@ -345,7 +345,7 @@ class _Frame(NamedTuple):
     open_classes: tuple[str, ...]  # classes some foundry runs, oldest first
     allowed: np.ndarray  # [class, segment, foundry]: running and may sell
     any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
-    home: np.ndarray  # [segment, foundry]: the foundry is of the segment's country (`home_table`)
+    home: np.ndarray  # [segment, foundry]: the segment's home bias at the foundries of its country (`home_table`)
 
     @classmethod
     def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
@@ -414,10 +414,16 @@ def price_response(elasticity: float, price: float, listed: float) -> float:
 
 
 def home_table(world, segments: list) -> np.ndarray:
-    """[segment, foundry]: is the foundry of the segment's country (a segment's home foundries,
-    which `home_pool_bias` favours; none for a segment of None)."""
+    """[segment, foundry]: the utility a segment's designers see in a foundry of their own
+    country (its anchor customers stay home), 0 elsewhere and for a segment of None. It is the
+    segment's `[foundry_pool].home_bias` where the scenario names one, else `home_pool_bias`:
+    Korea's designers (Samsung System LSI) stay at Samsung Foundry, the US's fabless firms are
+    no anchor customers of Intel Foundry."""
     foundries = world.foundries
-    return np.array([[f.country == segment for f in foundries] for segment in segments]).reshape(len(segments), -1)
+    named = world.scenario.foundry_pool.home_bias
+    bias = [named.get(segment, world.params.home_pool_bias) for segment in segments]
+    return np.array([[b if f.country == segment else 0.0 for f in foundries]
+                     for segment, b in zip(segments, bias, strict=True)], dtype=float).reshape(len(segments), -1)
 
 
 def stance_pulls(world, segments: list) -> np.ndarray:

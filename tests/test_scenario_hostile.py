@@ -52,6 +52,14 @@ def test_foundry_pool_growth_outside_halving_to_doubling_is_refused(growth):
     assert "foundry_pool.growth" in message
 
 
+@pytest.mark.parametrize("bias", [{"JPN": 1.0}, {"USA": -1.0}])
+def test_a_pool_home_bias_for_no_segment_or_below_zero_is_refused(bias):
+    """A home bias must name a segment of `foundry_pool.home` (one for Japan, which has no
+    segment, would silently do nothing) and cannot push a segment away from its own foundries."""
+    message = refusal(changed(lambda d: d["foundry_pool"].update(home_bias=bias)))
+    assert "foundry_pool.home_bias" in message
+
+
 def test_foundry_mature_growth_is_bounded_the_same_way():
     message = refusal(changed(lambda d: d["foundries"][0].update(mature_growth=-2.0)))
     assert "foundries[0] (TSMC).mature_growth" in message

@@ -140,10 +140,12 @@ def reference_utility_table(pool: wafers.Pool, world: World, nodes=None, segment
                     cost[k, s, i] = cost[k, s, i] - subsidy
     utility = -params.other_demand_cost_weight * np.log(np.maximum(cost, 1e-9))
     home = np.array([[f.country == segment for f in foundries] for segment in segments]).reshape(len(segments), -1)
+    bias = np.array([world.scenario.foundry_pool.home_bias.get(segment, params.home_pool_bias)
+                     for segment in segments])[:, None]
     pull = np.array([reference_stance_pull(world, segment) if segment is not None else np.zeros(len(foundries))
                      for segment in segments]).reshape(len(segments), -1)
     located = np.array([segment is not None for segment in segments])[:, None]
-    utility = np.where(located, utility + params.home_pool_bias * home, utility)
+    utility = np.where(located, utility + bias * home, utility)
     utility = np.where(located, utility + pull, utility)
     if with_appeal:
         utility = utility + np.array([pool.appeal[node] for node in nodes]).reshape(len(nodes), 1, -1)
@@ -238,7 +240,9 @@ def test_the_frame_holds_the_tables_of_the_quarter(case) -> None:
     frame = world.pool.frame(world)
     assert held(frame) == frame_tables(world.pool, world)
     assert frame.any_allowed.tolist() == np.array(frame.allowed).any(axis=-1, keepdims=True).tolist()
-    assert frame.home.tolist() == [[f.country == s for f in world.foundries] for s in world.pool.segments]
+    bias = world.scenario.foundry_pool.home_bias
+    assert frame.home.tolist() == [[bias.get(s, world.params.home_pool_bias) if f.country == s else 0.0
+                                    for f in world.foundries] for s in world.pool.segments]
     assert world.pool.frame(world) is frame  # nothing it reads has changed
     with pytest.raises(ValueError):
         frame.allowed[0, 0, 0] = not frame.allowed[0, 0, 0]

@@ -603,6 +603,34 @@ def test_a_stated_pool_use_never_leaves_the_starting_split_short_of_the_whole():
     assert split[samsung] < own[samsung] / own[running].sum()  # its 3 nm keeps fewer outside customers
 
 
+def test_only_segments_with_anchor_customers_lean_to_their_home_foundries():
+    """`[foundry_pool].home_bias`: the baseline gives the US segment none (its fabless firms are no
+    anchor customers of Intel Foundry), Korea's keeps `home_pool_bias`. Both worlds start from the
+    same split of each class (the Berry fit absorbs the bias); with the US bias back at 2, the US
+    segment starts nearer Intel and re-picks towards it as 18A learns: Intel ends with more of
+    the US segment's 2 nm orders and more capacity. The fit offsets that pull by lowering Intel's
+    appeal to every segment, so with it Korea's segment starts further from Intel."""
+    scenario = baseline()
+    assert scenario.foundry_pool.home_bias == {"USA": 0.0}
+    leaning = scenario.model_copy(update={"foundry_pool": scenario.foundry_pool.model_copy(update={"home_bias": {}})})
+    plain, biased = World(scenario, seed=1, tables=False), World(leaning, seed=1, tables=False)
+    intel = [f.name for f in plain.foundries].index("Intel Foundry")
+    pool_split = {}
+    for world in (plain, biased):
+        shares = world.pool.shares["3nm"]
+        pool_split[id(world)] = sum(world.pool.segments[s] * shares[s] for s in shares)
+    assert np.allclose(pool_split[id(plain)], pool_split[id(biased)], atol=1e-6)
+    assert biased.pool.shares["3nm"]["USA"][intel] > plain.pool.shares["3nm"]["USA"][intel]
+    # the fit offsets a US pull to Intel by lowering Intel's appeal to every segment, Korea's too
+    assert biased.pool.shares["3nm"]["KOR"][intel] < plain.pool.shares["3nm"]["KOR"][intel]
+    for _ in range(scenario.scenario.turns):
+        plain.step()
+        biased.step()
+    assert biased.pool.shares["2nm"]["USA"][intel] > plain.pool.shares["2nm"]["USA"][intel] + 0.01
+    capacity = [sum(s["capacity"] for s in world.foundries[intel].nodes.values()) for world in (plain, biased)]
+    assert capacity[1] > capacity[0]
+
+
 def test_a_cached_calibration_is_the_fit_a_fresh_world_makes():
     """The Berry fits are kept per scenario content (model._CALIBRATIONS): a world built after
     another has played several quarters starts from the same fit as one fitted afresh, with its
