@@ -409,8 +409,11 @@ class ChinaProgramme(HomeSupport):
     """China's programme (cal 4c): Big Fund III equity into SMIC and CXMT each year and extra
     capex support; domestic buying (a home-chip incentive for the clouds its labs train on, the
     National AI Industry Investment Fund's aim); and state money that answers unmet demand: when a
-    home designer was held back by wafers or HBM last quarter, equity goes to the home supplier of
-    that input, so that its capacity answers the shortage."""
+    home designer was held back by wafers or HBM last quarter, the state pays for a project at the
+    home supplier of that input (directed equity, `Equity.build`), so that its capacity answers the
+    shortage whether or not the supplier's own plan would have built it; one project at a time per
+    supplier, cash while it is being built. It keeps no memory of its own: what it funded is in
+    the Action log (`Observation.history`), so a loaded game plays on as the saved one would."""
 
     SUPPLIER: ClassVar[dict[str, str]] = {"wafer": "SMIC", "hbm": "CXMT"}
     INJECTION = 2e9  # CNY a quarter into a binding input's supplier (CHOSEN: ~a quarter of Big Fund III's yearly pace)
@@ -425,9 +428,20 @@ class ChinaProgramme(HomeSupport):
             plan += _fit_each(obs, [ChipIncentive(rate=0.3)])
         home = [n for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"]]
         short = {self.SUPPLIER[obs.bottlenecks[n]] for n in home if obs.bottlenecks.get(n) in self.SUPPLIER}
-        plan += _fit_each(obs, [Equity(firm=f, amount=self.INJECTION) for f in sorted(short)
+        plan += _fit_each(obs, [self._answer(obs, f) for f in sorted(short)
                                 if f in obs.home_firms and obs.home_firms[f]["alive"]])
         return plan
+
+    def _answer(self, obs, firm: str) -> Equity:
+        """A project the state pays for at the short supplier, unless its last one is still being
+        built (the shortage it answers lasts until that one comes on line: funding another each
+        quarter of it would answer the same shortage again); meanwhile the injection is cash. The
+        last project is read from the Action log (`history`), so a loaded game plays on alike."""
+        quarter = obs.turn + 1  # the quarter being decided, as the log counts it
+        last = max((e["turn"] for e in obs.history if e["action"].get("kind") == "equity"
+                    and e["action"].get("build") and e["action"].get("firm") == firm), default=None)
+        due = last is None or quarter >= last + int(obs.home_firms[firm]["lead_time"])
+        return Equity(firm=firm, amount=self.INJECTION, build=due)
 
 
 def _defaults() -> dict[str, Callable[[], Controller]]:

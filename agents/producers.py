@@ -298,6 +298,22 @@ class Producer(Firm):
     def add_project(self, ready: int, size: float, line=None) -> None:
         self.pipeline.append([ready, size])
 
+    def build_for_state(self, usd: float, now: int) -> float:
+        """A project the state decided and paid for (directed equity, already in cash): capacity
+        worth `usd` US$ B at the firm's capex per unit, on its fullest line, on line after its lead
+        time; the money is paid out over the build as the firm's own projects are (`pay_capex`),
+        so the capital given is spent on exactly this project. Returns the capacity added."""
+        size = usd / self.capex_per_unit
+        if size <= 0:
+            return 0.0
+        self.add_project(now + self.lead_time, size, self.fullest_line(now))
+        self.payments.append([self.lead_time, usd / self.lead_time])
+        return size
+
+    def fullest_line(self, now: int) -> str | None:
+        """Where a state project goes: the firm's one line (None) unless it runs several."""
+        return None
+
     def pay_capex(self) -> None:
         """Projects are paid for over their build time, as construction proceeds."""
         paid, still = 0, []  # paid as sum() adds: from 0, each instalment in turn
@@ -464,6 +480,18 @@ class Foundry(Producer):
         self.pipeline = still
         self.end_outages(now)
         self.refresh(now)
+
+    def fullest_line(self, now: int) -> str | None:
+        """The open process whose orders last quarter were largest against what it had available
+        (the newest among equals): where the customers a state project answers were short."""
+        best, fullest = None, -1.0
+        for name in self.order:  # oldest first, so the newest wins a tie
+            state = self.nodes[name]
+            if now >= state["opens"]:
+                asked = state["asked"] / state["available"] if state["available"] > 0 else 0.0
+                if asked >= fullest:
+                    best, fullest = name, asked
+        return best if best is not None else self.newest(now)
 
     def add_project(self, ready: int, size: float, line=None) -> None:
         """A new project on a node (an event's or a plan's without one: its newest node)."""

@@ -232,21 +232,35 @@ class ExportControl(Action):
 
 
 class Equity(Action):
-    """State capital into a home firm (Big Fund, Rapidus support): cash it can invest or burn."""
+    """State capital into a home firm (Big Fund, Rapidus support). Without `build` it is cash the
+    firm can invest or burn: it relaxes what the firm can afford, not the capacity its newsvendor
+    rule wants. With `build` (a producer only) the state decides the project: the capital pays for
+    capacity on the firm's fullest line, `amount` / capex per unit, on line after the firm's lead
+    time and paid out over the build as the firm's own projects are (state investment that answers
+    unmet demand: Big Fund III's stakes in fabs, cal 4c). The firm's own plan then counts it, so it
+    adds capacity only where the firm would not have built as much itself."""
 
     kind: Literal["equity"] = "equity"
     firm: str
     amount: Money
+    build: bool = False
 
     def check(self, world, country):
-        return _home(world, country, self.firm,
-                     ("foundry", "hbm_maker", "packager", "designer", "component_supplier"), "firm")
+        problem = _home(world, country, self.firm,
+                        ("foundry", "hbm_maker", "packager", "designer", "component_supplier"), "firm")
+        if problem is None and self.build and world.by_name[self.firm].kind not in ("foundry", "hbm_maker", "packager"):
+            return Reason("refuse.build_not_producer", **names(world.by_name[self.firm], self.firm))
+        return problem
 
     def one_off_cost(self, world, country):
         return self.amount
 
     def apply(self, policy, world, country):
-        world.by_name[self.firm].cash += country.to_usd_billion(self.amount)
+        firm = world.by_name[self.firm]
+        usd = country.to_usd_billion(self.amount)
+        firm.cash += usd
+        if self.build:
+            firm.build_for_state(usd, world.now)
 
 
 AnyAction = Annotated[

@@ -474,7 +474,8 @@ class Governance:
         national = world.national_buyer(country_id)
         home = {a.name: {"kind": a.kind, "capacity": a.capacity, "cash": a.cash, "price": a.price,
                          "alive": a.alive, "output": a.output,
-                         "building_due": a.building_due() if hasattr(a, "building_due") else 0.0}
+                         "building_due": a.building_due() if hasattr(a, "building_due") else 0.0,
+                         "lead_time": getattr(a, "lead_time", 0)}
                 for a in self.home_firms[country_id]}
         last = world.turn - 1 if world.in_turn else world.turn
         deciding = world.deciding  # the quarter this observation decides
@@ -496,6 +497,7 @@ class Governance:
             committed=Deferred(self._committed, country_id, queued),
             funded=self.funded_shares(country, last=world.in_turn),
             refused=Deferred(self.refusals, country_id, last),
+            history=Deferred(self.accepted, country_id, last),
             rng=self.rngs[country_id],
             check=lambda actions: self.check_bundle(country_id, actions),
             preview=lambda actions, quarters=1, effects=(): world.preview(country_id, actions, quarters, effects),
@@ -528,6 +530,14 @@ class Governance:
         quarter is being decided): a programme the budget cannot fund runs at that share."""
         programmes = country.programmes_last if last else country.programmes
         return {name: paid / owed for name, (owed, paid) in programmes.items() if owed > 0}
+
+    def accepted(self, country_id: str, turn: int) -> list[dict]:
+        """The country's Actions accepted in quarters 1 to `turn` (Observation.history): what a
+        strategy did, read from the Action log, which a save keeps, so a strategy that remembers
+        through it plays on from a loaded game as it would have (one that keeps its own memory
+        would start afresh)."""
+        return [{"turn": e["turn"], "action": e["action"]} for e in self.log
+                if e["turn"] <= turn and e["country"] == country_id and not e.get("refused") and e.get("action")]
 
     def refusals(self, country_id: str, turn: int) -> list[dict]:
         """The country's Actions refused in quarter `turn`, with the reason (English text)."""

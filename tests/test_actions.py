@@ -191,6 +191,42 @@ def test_equity_raises_cash_by_amount_over_usd_rate_and_is_paid_from_the_budget(
     assert korea.spent == pytest.approx(spent + 40e9)
 
 
+def test_directed_equity_pays_for_a_project_on_the_line_whose_orders_were_largest():
+    """`Equity(build=True)`: the state's capital becomes capacity on the producer's line whose
+    customers were shortest last quarter (orders against what it had), capacity = the dollars over
+    its capex per unit, on line after its lead time; the cash given is paid out over the build as
+    instalments, so it is spent on exactly this project (money conserved), and the project arrives."""
+    world = fresh()
+    for _ in range(3):
+        next_policy_phase(world)
+    korea, samsung = world.countries["KOR"], world.by_name["Samsung Foundry"]
+    asked = {n: s["asked"] / s["available"] for n, s in samsung.nodes.items() if s["available"] > 0}
+    line = max(asked, key=lambda n: (asked[n], samsung.order.index(n)))
+    cash, pipeline, owed = samsung.cash, list(samsung.pipeline), sum(n * pay for n, pay in samsung.payments)
+    amount = 290e9  # won: US$ 0.2 B
+    assert world.governance.submit("KOR", [Equity(firm="Samsung Foundry", amount=amount, build=True)])[0].accepted
+    usd = amount / korea.usd_rate / 1e9
+    assert samsung.cash == pytest.approx(cash + usd)
+    [project] = [p for p in samsung.pipeline if p not in pipeline]
+    assert project == [world.now + samsung.lead_time, pytest.approx(usd / samsung.capex_per_unit), line]
+    assert sum(n * pay for n, pay in samsung.payments) == pytest.approx(owed + usd)
+    capacity = samsung.nodes[line]["capacity"]
+    for _ in range(samsung.lead_time):
+        next_policy_phase(world)
+    world.step()  # the quarter it is due: commissioned as the producers decide
+    assert project not in samsung.pipeline
+    assert samsung.nodes[line]["capacity"] >= capacity + usd / samsung.capex_per_unit - 1e-9
+
+
+def test_plain_equity_builds_nothing_the_firm_did_not_plan():
+    """Without `build`, equity is cash: no project is added when it is paid."""
+    world = fresh()
+    samsung = world.by_name["Samsung Foundry"]
+    pipeline = list(samsung.pipeline)
+    assert world.governance.submit("KOR", [Equity(firm="Samsung Foundry", amount=290e9)])[0].accepted
+    assert samsung.pipeline == pipeline
+
+
 def test_broker_link_costs_its_one_off_price_when_it_takes_effect():
     world = fresh()
     link = BrokerLink(designer="FuriosaAI", supplier="Zalman")
@@ -253,6 +289,10 @@ REFUSALS = {
     "foreign_designer": ("KOR", lambda w: RDGrant(designer="Nvidia", amount=1e9), None, "not a Korea firm"),
     "foreign_producer": ("KOR", lambda w: CapacitySupport(firm="TSMC", rate=0.1), None, "not a Korea firm"),
     "foreign_equity": ("KOR", lambda w: Equity(firm="Nvidia", amount=1e9), None, "not a Korea firm"),
+    "equity_builds_no_designer": ("KOR", lambda w: Equity(firm="Rebellions", amount=1e9, build=True), None,
+                                  "makes no wafers, HBM or packages"),
+    "equity_builds_at_no_foreign_producer": ("KOR", lambda w: Equity(firm="TSMC", amount=1e9, build=True), None,
+                                             "not a Korea firm"),
     "unknown_industry": ("KOR", lambda w: Convergence(industry="TSMC", intensity=0.5), None, "unknown industry"),
     "korea_has_no_export_controls": ("KOR", lambda w: ExportControl(good="hbm", to_countries=["CHN"]), None,
                                      "Korea has no such lever in this scenario: Export control"),
@@ -596,9 +636,10 @@ def chinese_accelerators(world):
 
 def test_hbm_export_control_lowers_chinese_accelerator_output():
     """On every paired seed China's designers build less with the HBM control than without it, and
-    over the seeds together at least a fifth less. (Seed by seed the cut is 16-46% on seeds 0-7:
-    CXMT builds ahead of Huawei's announced chips, and a seed's events move it; one seed's cut
-    is not the claim.)"""
+    over the seeds together at least a tenth less. (Seed by seed the cut varies: CXMT builds ahead
+    of Huawei's announced chips, a seed's events move it, and since China's state pays for projects
+    at CXMT when its designers are short of HBM (directed equity) the state answers part of the
+    cut: ~18% over these seeds, ~28% before; one seed's cut is not the claim.)"""
     s = baseline()
     rules = [r for r in s.export_controls if r.good != "hbm"]
     assert len(rules) == len(s.export_controls) - 1
@@ -609,7 +650,7 @@ def test_hbm_export_control_lowers_chinese_accelerator_output():
                                   record=chinese_accelerators)
         assert sum(with_control) < sum(without_control), seed
         with_total, without_total = with_total + sum(with_control), without_total + sum(without_control)
-    assert with_total < 0.8 * without_total
+    assert with_total < 0.9 * without_total
 
 
 @pytest.mark.parametrize("seed", PAIRED_SEEDS)

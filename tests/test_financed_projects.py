@@ -4,6 +4,7 @@ pays more than the cash it holds, and a slip is in the cause log so Why? can nam
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 
 import pytest
@@ -122,3 +123,36 @@ def test_project_equity_answers_only_a_project_the_firm_cannot_pay():
     [equity] = project_equity(obs, firms)
     assert equity.firm == "Rapidus" and equity.amount == pytest.approx(0.4 * 155.0 * 1e9)
 
+
+
+# ---------------------------------------------------------------- projects the state decides
+
+def china_game(controller, seed: int = 0) -> World:
+    world = World(baseline(), seed=seed, controllers={"CHN": controller}, tables=False)
+    while not world.finished:
+        world.step()
+    return world
+
+
+def test_china_answers_its_designers_shortage_with_one_state_project_at_a_time():
+    """China's programme (docs/model.md, "China's programme"): while a home designer is held back by
+    HBM, the state pays for a project at CXMT (directed equity), and funds the next only once the
+    last has come on line, so each accepted project is at least CXMT's lead time after the one
+    before; meanwhile the quarter's injection is cash. The projects are capacity CXMT's own plan
+    did not build: it ends the term with more lines than when the state gives the same money as
+    cash."""
+    from agents.controllers import ChinaProgramme
+    from game.actions import Equity
+
+    class CashOnly(ChinaProgramme):
+        def decide(self, obs):
+            return [Equity(firm=a.firm, amount=a.amount) if getattr(a, "build", False) else a
+                    for a in super().decide(obs)]
+
+    for seed in (0, 1):
+        world = china_game(ChinaProgramme(), seed)
+        built = [entry["turn"] for entry in world.governance.log if entry["country"] == "CHN" and not entry["refused"]
+                 and (entry["action"] or {}).get("build") and entry["action"]["firm"] == "CXMT"]
+        lead = world.by_name["CXMT"].lead_time
+        assert built and all(b - a >= lead for a, b in itertools.pairwise(built))
+        assert world.by_name["CXMT"].capacity > china_game(CashOnly(), seed).by_name["CXMT"].capacity + 5

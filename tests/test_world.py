@@ -719,6 +719,7 @@ def test_an_observation_kept_past_its_quarter_shows_what_it_showed_when_made():
     opening = json.dumps(world.current)
     world.step()
     copied = copy.deepcopy(keeper.kept[0])  # a copy made before anything of it was read
+    assert copied.history == []  # nothing accepted before the first quarter
     for _ in range(5):
         world.step()
     assert copied.indicators["KOR"] == json.loads(opening)["korea"]  # the close it was made at
@@ -731,6 +732,11 @@ def test_an_observation_kept_past_its_quarter_shows_what_it_showed_when_made():
         assert obs.shares == state["shares"] and obs.prices == state["prices"]
         assert obs.bottlenecks == state["bottleneck"]
         assert obs.refused == world.governance.refusals("KOR", turn)
+        # the Actions accepted in the quarters before it, read long after: the quarters since add none
+        assert obs.history == [{"turn": e["turn"], "action": e["action"]} for e in world.governance.log
+                               if e["turn"] <= turn and e["country"] == "KOR" and not e.get("refused")
+                               and e.get("action")]
+        assert all(entry["turn"] <= turn for entry in obs.history)
         obs.indicators["KOR"]["hbm_share"] = -1.0  # a copy: editing it changes nothing
     assert world.indicators["KOR"]["hbm_share"] >= 0.0
 
