@@ -173,8 +173,9 @@ class Pool:
         params = world.params
         foundries = world.foundries
         dies = params.usable_wafer_area / params.reference_die_area
-        cost = np.array([[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
-                          if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), 1, -1)
+        costs = [[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
+                  if node in f.nodes else 1.0 for f in foundries] for node in nodes]
+        cost = np.array(costs).reshape(len(nodes), 1, -1)
         for s, segment in enumerate(segments):
             # home_subsidy_per_die is 0 but for a segment whose state pays the subsidy, at its home foundries
             country = world.countries.get(segment) if segment is not None else None
@@ -183,7 +184,7 @@ class Pool:
             at_home = [(i, f) for i, f in enumerate(foundries) if f.country == segment]
             for k, node in enumerate(nodes):
                 for i, f in at_home:
-                    subsidy = home_subsidy_per_die(world, f, node, segment)
+                    subsidy = _home_subsidy_from(world, f, node, country, segment, costs[k][i], costs[k])
                     if subsidy:
                         if cost.shape[1] != len(segments):  # its own row for each segment from now on
                             cost = np.repeat(cost, len(segments), axis=1)
@@ -223,7 +224,7 @@ class Pool:
         if not self.classes:
             return
         segments = list(self.segments)
-        old = np.array([[self.shares[node][segment] for segment in segments] for node in self.classes])
+        old = _share_table(self.shares, self.classes, segments)
         _, target = choice if choice is not None else self.choice(world)
         new = _repick(old, target, frame.allowed, frame.any_allowed, world.params.other_demand_inertia)
         for k, node in enumerate(self.classes):
@@ -242,51 +243,56 @@ class Pool:
         processes against (`Foundry.expected_orders`): the known drift of phones and PCs to newer
         classes, not the recent growth of one process's orders. `choice`: this quarter's `choice`
         (made here when not given)."""
-        foundries = world.foundries
-        segments = list(self.segments)
-        parts = np.array([self.segments[segment] for segment in segments])
-        demand = {node: float(wafers) for node, wafers in self.demand.items()}  # plain floats, as the rest of a plan
         classes = self.classes
-        wanted_at = set(horizons)
-        out: dict[int, dict[str, np.ndarray]] = {}
+        wanted_at = sorted(set(horizons))
         if not classes or not wanted_at:
             return {k: {} for k in wanted_at}
-        exports = np.array(self.export_table(world), dtype=bool).reshape(len(segments), len(foundries))
+        segments = list(self.segments)
+        parts = np.array([self.segments[segment] for segment in segments])
+        # each class's demand as a plain float, in `classes` order (a class the pool has none of
+        # starts at 0.0, as the dict's .get read it; classes no foundry runs never move the rest)
+        demand = [float(self.demand[c]) if c in self.demand else 0.0 for c in classes]
+        exports = self.frame(world).exports
         utility, target_now = choice if choice is not None else self.choice(world)
-        price = np.array([[f.nodes[c]["price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
-        listed = np.array([[f.nodes[c]["list_price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
+        price, listed, opens = _class_tables(world.foundries, classes)
         elasticity = world.params.pool_price_elasticity
-        shares = np.array([[self.shares[node][segment] for segment in segments] for node in classes])
-        # when each foundry runs each class (`Foundry.runs`: never where it has no such process or
-        # has exited), and each pattern of running processes' logit target, worked out once (the
-        # pattern changes only when a process opens within the forecast)
-        opens = np.array([[f.nodes[c]["opens"] if c in f.nodes and f.alive else np.inf for f in foundries]
-                          for c in classes])
-        targets: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]] = {}
-        for k in range(max(wanted_at) + 1):
-            running = opens <= world.now + k
-            key = running.tobytes()
-            if key not in targets:
-                allowed = running[:, None, :] & exports[None, :, :]
+        inertia = world.params.other_demand_inertia
+        grown, migration = 1 + self.spec.growth, self.spec.migration
+        shares = _share_table(self.shares, classes, segments)
+        # each pattern of running processes (`opens`: when each foundry runs each class), its
+        # allowed options and logit target, worked out once: the pattern changes only when a
+        # quarter passes one of the opening quarters
+        dates = sorted({when for when in opens.ravel().tolist() if when != np.inf})
+        steps: dict[int, _Step] = {}
+        # the shares and demand of each wanted quarter, whose orders are worked out together at
+        # the end (every operation there is elementwise, or a sum along one axis: the same numbers)
+        kept = np.empty((len(wanted_at), *shares.shape))
+        demands, reached = [], []
+        for k in range(wanted_at[-1] + 1):
+            passed = bisect_right(dates, world.now + k)
+            step = steps.get(passed)
+            if step is None:
                 # quarter 0's processes are the frame's: its target is `choice`'s
-                target = target_now if k == 0 else market.logit_shares(utility, allowed)
-                targets[key] = (allowed, allowed.any(axis=-1, keepdims=True), target,
-                                tuple(c for c, row in zip(classes, running.any(axis=1).tolist(), strict=True) if row))
-            allowed, any_allowed, target, open_classes = targets[key]
-            _grow_and_migrate(demand, open_classes, self.spec.growth, self.spec.migration)
-            shares = _repick(shares, target, allowed, any_allowed, world.params.other_demand_inertia)
-            if k not in wanted_at:
-                continue
-            paid = (shares * price[:, None, :]).sum(axis=-1)
-            list_paid = (shares * listed[:, None, :]).sum(axis=-1)
-            response = np.ones_like(paid)
-            if elasticity > 0:
-                priced = (paid > 0) & (list_paid > 0)
-                response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
-            wanted = np.array([max(demand.get(c, 0.0), 0.0) for c in classes])[:, None] * parts[None, :] * response
-            orders = (wanted[:, :, None] * shares).sum(axis=1)
-            out[k] = {c: orders[i] for i, c in enumerate(classes)}
-        return out
+                step = steps[passed] = _Step.of(opens <= world.now + k, exports, utility,
+                                                 target_now if k == 0 else None, inertia)
+            _grow_and_migrate_rows(demand, step.moves, grown, migration)
+            shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, 1 - inertia)
+            if k in wanted_at:
+                kept[len(reached)] = shares
+                demands.append([max(wafers, 0.0) for wafers in demand])
+                reached.append(k)
+        if not reached:  # no horizon of 0 or more
+            return {}
+        kept = kept[:len(reached)]
+        paid = (kept * price).sum(axis=-1)
+        list_paid = (kept * listed).sum(axis=-1)
+        response = np.ones(paid.shape)
+        if elasticity > 0:
+            priced = (paid > 0) & (list_paid > 0)
+            response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
+        wanted = np.array(demands)[:, :, None] * parts * response
+        orders = (wanted[:, :, :, None] * kept).sum(axis=2)
+        return {k: dict(zip(classes, orders[h], strict=True)) for h, k in enumerate(reached)}
 
     def orders(self, world) -> list[tuple[str, str, int, float]]:
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
@@ -346,22 +352,23 @@ class _Frame(NamedTuple):
     allowed: np.ndarray  # [class, segment, foundry]: running and may sell
     any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
     home: np.ndarray  # [segment, foundry]: the foundry is of the segment's country (`home_table`)
+    exports: np.ndarray  # [segment, foundry]: the export rules let the segment buy from the foundry
 
     @classmethod
     def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
         running, exports = pool.running_table(world), pool.export_table(world)
         width = len(world.foundries)
-        allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :]
-                   & np.array(exports, dtype=bool).reshape(len(pool.segments), width)[None, :, :])
+        sells = np.array(exports, dtype=bool).reshape(len(pool.segments), width)
+        allowed = np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :] & sells[None, :, :]
         any_allowed = allowed.any(axis=-1, keepdims=True)
         home = home_table(world, list(pool.segments))
-        allowed.flags.writeable = any_allowed.flags.writeable = home.flags.writeable = False
+        allowed.flags.writeable = any_allowed.flags.writeable = home.flags.writeable = sells.flags.writeable = False
         open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
         options = MappingProxyType({
             (node, segment): tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
             for node, runs in zip(pool.classes, running, strict=True)
             for segment, barred in zip(pool.segments, exports, strict=True)})
-        return cls(key, rules, options, open_classes, allowed, any_allowed, home)
+        return cls(key, rules, options, open_classes, allowed, any_allowed, home, sells)
 
 
 class _PoolCache:
@@ -397,6 +404,75 @@ def _repick(old: np.ndarray, target: np.ndarray, allowed: np.ndarray, any_allowe
     still allowed) to `target` (the logit shares of the utilities), renormalised; a segment with
     no foundry allowed keeps its split (`Pool.move`, `Pool.forecast_orders`)."""
     mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
+    total = mix.sum(axis=-1, keepdims=True)
+    mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
+    return np.where(any_allowed, mixed, old)
+
+
+def _class_tables(foundries: list, classes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[class, 1, foundry] node prices and list prices (0.0 where it has no such process), and
+    [class, foundry] opening quarters (inf where it has no such process or has exited: it never
+    runs it, `Foundry.runs`), read in one pass over the foundries' processes."""
+    price, listed, opens = [], [], []
+    for c in classes:
+        states = [f.nodes.get(c) for f in foundries]
+        price.append([0.0 if state is None else state["price"] for state in states])
+        listed.append([0.0 if state is None else state["list_price"] for state in states])
+        opens.append([state["opens"] if state is not None and f.alive else np.inf
+                      for f, state in zip(foundries, states, strict=True)])
+    return np.array(price)[:, None, :], np.array(listed)[:, None, :], np.array(opens)
+
+
+def _share_table(shares: dict[str, dict[str, np.ndarray]], classes: list[str], segments: list[str]) -> np.ndarray:
+    """[class, segment, foundry] of the pool's shares: the same numbers `np.array` of the nested
+    rows gives, copied by one concatenation rather than read row by row."""
+    rows = [shares[node][segment] for node in classes for segment in segments]
+    return np.concatenate(rows).reshape(len(classes), len(segments), -1)
+
+
+class _Step(NamedTuple):
+    """A quarter's market structure in `Pool.forecast_orders`, for one pattern of running
+    processes: whom each segment may buy from, the logit target it re-picks towards and that
+    target's pull (`inertia` x target, as `_repick` weighs it), and the classes' migration."""
+
+    allowed: np.ndarray  # [class, segment, foundry]: running and may sell
+    any_allowed: np.ndarray  # [class, segment, 1]
+    target: np.ndarray  # logit shares of the utilities over `allowed`
+    pull: np.ndarray  # inertia x target
+    moves: tuple[tuple[int, int], ...]  # (older, newer) row pairs that migrate, newest pair first
+
+    @classmethod
+    def of(cls, running: np.ndarray, exports: np.ndarray, utility: np.ndarray, target: np.ndarray | None,
+           inertia: float) -> _Step:
+        allowed = running[:, None, :] & exports[None, :, :]
+        if target is None:
+            target = market.logit_shares(utility, allowed)
+        rows = [k for k, row in enumerate(running.any(axis=1).tolist()) if row]
+        return cls(allowed, allowed.any(axis=-1, keepdims=True), target, inertia * target,
+                   tuple(zip(rows[-2::-1], rows[::-1], strict=False)))
+
+
+def _grow_and_migrate_rows(demand: list[float], moves: tuple[tuple[int, int], ...], grown: float,
+                           migration: float) -> None:
+    """`_grow_and_migrate` on a list of every class's demand (in place): each grows by `grown`
+    (1 + growth), then each (older, newer) pair of `moves` moves `migration` of the older row's
+    demand to the newer, in turn: the same operations on the same numbers."""
+    for row, wafers in enumerate(demand):
+        demand[row] = wafers * grown
+    for older, newer in moves:
+        moving = migration * demand[older]
+        demand[older] = demand[older] - moving
+        demand[newer] = demand[newer] + moving
+
+
+def _repick_step(old: np.ndarray, target: np.ndarray, pull: np.ndarray, allowed: np.ndarray,
+                 any_allowed: np.ndarray, keep: float) -> np.ndarray:
+    """`_repick` with `inertia` x `target` given (`pull`) and 1 - inertia (`keep`): the forecast
+    re-picks towards one target for many quarters. The same operations on the same numbers, the
+    step's arithmetic in place on the one new array."""
+    mix = np.where(allowed, old, 0.0)
+    mix *= keep
+    mix += pull
     total = mix.sum(axis=-1, keepdims=True)
     mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
     return np.where(any_allowed, mixed, old)
@@ -461,6 +537,25 @@ def gap_per_die(world, foundry, node: str, area: float, country: str) -> float:
     if cheapest is None:
         return 0.0
     return max(foundry.nodes[node]["price"] / (dies * foundry.die_yield(node, area)) - cheapest, 0.0)
+
+
+def _home_subsidy_from(world, foundry, node: str, country, segment: str, own: float, costs: list[float]) -> float:
+    """`home_subsidy_per_die` (as weighed: `expected`) for `segment`'s state (`country`) at its home
+    foundry `foundry`, from the costs per good reference die `gap_per_die` would work out: `own`
+    the foundry's, `costs` every foundry's on the class in `world.foundries` order (`Pool._utility`
+    has them; the same division of the same numbers, so the same gap)."""
+    rate = country.policy.foundry_subsidy
+    if node not in foundry.nodes or rate <= 0 or not foundry.runs(node, world.now):
+        return 0.0
+    funded = world.expected_funding(country, "foundry_subsidy")
+    now, allows = world.now, world.export_rules.allows
+    cheapest = None  # as gap_per_die keeps it: the first of equal costs, replaced only by a lower one
+    for f, cost in zip(world.foundries, costs, strict=True):
+        if ((cheapest is None or cost < cheapest) and f.country != segment and f.runs(node, now)
+                and f.available > 0 and allows("wafer", f.country, segment)):
+            cheapest = cost
+    gap = 0.0 if cheapest is None else max(own - cheapest, 0.0)
+    return rate * funded * gap
 
 
 def home_subsidy_per_die(world, foundry, node: str, segment: str, expected: bool = True) -> float:
