@@ -15,6 +15,7 @@ slowly (contracts, design ports) towards the foundries with the cheapest good di
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -248,50 +249,39 @@ class Pool:
         if not classes or not wanted_at:
             return {k: {} for k in wanted_at}
         segments = list(self.segments)
-        parts = np.array([self.segments[segment] for segment in segments])
         # each class's demand as a plain float, in `classes` order (a class the pool has none of
         # starts at 0.0, as the dict's .get read it; classes no foundry runs never move the rest)
         demand = [float(self.demand[c]) if c in self.demand else 0.0 for c in classes]
         exports = self.frame(world).exports
         utility, target_now = choice if choice is not None else self.choice(world)
         price, listed, opens = _class_tables(world.foundries, classes)
-        elasticity = world.params.pool_price_elasticity
         inertia = world.params.other_demand_inertia
+        keep = 1 - inertia
         grown, migration = 1 + self.spec.growth, self.spec.migration
         shares = _share_table(self.shares, classes, segments)
-        # each pattern of running processes (`opens`: when each foundry runs each class), its
-        # allowed options and logit target, worked out once: the pattern changes only when a
-        # quarter passes one of the opening quarters
-        dates = sorted({when for when in opens.ravel().tolist() if when != np.inf})
-        steps: dict[int, _Step] = {}
+        steps = _forecast_steps(opens, exports, utility, target_now, world.now, wanted_at[-1], inertia)
+        # the short re-pick where it gives the same numbers (`_repick_tame`), else `_repick`'s steps
+        tame = _tame(shares, keep) and all(step.tame for step in steps)
         # the shares and demand of each wanted quarter, whose orders are worked out together at
         # the end (every operation there is elementwise, or a sum along one axis: the same numbers)
         kept = np.empty((len(wanted_at), *shares.shape))
         demands, reached = [], []
-        for k in range(wanted_at[-1] + 1):
-            passed = bisect_right(dates, world.now + k)
-            step = steps.get(passed)
-            if step is None:
-                # quarter 0's processes are the frame's: its target is `choice`'s
-                step = steps[passed] = _Step.of(opens <= world.now + k, exports, utility,
-                                                 target_now if k == 0 else None, inertia)
-            _grow_and_migrate_rows(demand, step.moves, grown, migration)
-            shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, 1 - inertia)
-            if k in wanted_at:
-                kept[len(reached)] = shares
-                demands.append([max(wafers, 0.0) for wafers in demand])
-                reached.append(k)
+        with np.errstate(invalid="ignore") if tame else contextlib.nullcontext():
+            for k, step in enumerate(steps):
+                _grow_and_migrate_rows(demand, step.moves, grown, migration)
+                if tame:
+                    shares = _repick_tame(shares, step.keepmask, step.pull, step.any_allowed)
+                else:
+                    shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, keep)
+                if k in wanted_at:
+                    kept[len(reached)] = shares
+                    demands.append([max(wafers, 0.0) for wafers in demand])
+                    reached.append(k)
         if not reached:  # no horizon of 0 or more
             return {}
-        kept = kept[:len(reached)]
-        paid = (kept * price).sum(axis=-1)
-        list_paid = (kept * listed).sum(axis=-1)
-        response = np.ones(paid.shape)
-        if elasticity > 0:
-            priced = (paid > 0) & (list_paid > 0)
-            response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
-        wanted = np.array(demands)[:, :, None] * parts * response
-        orders = (wanted[:, :, :, None] * kept).sum(axis=2)
+        parts = np.array([self.segments[segment] for segment in segments])
+        orders = _forecast_orders(kept[:len(reached)], demands, parts, price, listed,
+                                  world.params.pool_price_elasticity)
         return {k: dict(zip(classes, orders[h], strict=True)) for h, k in enumerate(reached)}
 
     def orders(self, world) -> list[tuple[str, str, int, float]]:
@@ -412,15 +402,22 @@ def _repick(old: np.ndarray, target: np.ndarray, allowed: np.ndarray, any_allowe
 def _class_tables(foundries: list, classes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """[class, 1, foundry] node prices and list prices (0.0 where it has no such process), and
     [class, foundry] opening quarters (inf where it has no such process or has exited: it never
-    runs it, `Foundry.runs`), read in one pass over the foundries' processes."""
+    runs it, `Foundry.runs`), read in one pass over the foundries' processes (flat lists, shaped
+    once: half the cost of nested ones)."""
     price, listed, opens = [], [], []
     for c in classes:
-        states = [f.nodes.get(c) for f in foundries]
-        price.append([0.0 if state is None else state["price"] for state in states])
-        listed.append([0.0 if state is None else state["list_price"] for state in states])
-        opens.append([state["opens"] if state is not None and f.alive else np.inf
-                      for f, state in zip(foundries, states, strict=True)])
-    return np.array(price)[:, None, :], np.array(listed)[:, None, :], np.array(opens)
+        for f in foundries:
+            state = f.nodes.get(c)
+            if state is None:
+                price.append(0.0)
+                listed.append(0.0)
+                opens.append(np.inf)
+            else:
+                price.append(state["price"])
+                listed.append(state["list_price"])
+                opens.append(state["opens"] if f.alive else np.inf)
+    shape = (len(classes), 1, len(foundries))
+    return np.array(price).reshape(shape), np.array(listed).reshape(shape), np.array(opens).reshape(shape[0], -1)
 
 
 def _share_table(shares: dict[str, dict[str, np.ndarray]], classes: list[str], segments: list[str]) -> np.ndarray:
@@ -439,17 +436,54 @@ class _Step(NamedTuple):
     any_allowed: np.ndarray  # [class, segment, 1]
     target: np.ndarray  # logit shares of the utilities over `allowed`
     pull: np.ndarray  # inertia x target
+    keepmask: np.ndarray  # 1 - inertia where allowed, else 0.0 (`_repick_tame`)
+    tame: bool  # the pull is one `_repick_tame` may take (`_tame_pull`)
     moves: tuple[tuple[int, int], ...]  # (older, newer) row pairs that migrate, newest pair first
 
     @classmethod
     def of(cls, running: np.ndarray, exports: np.ndarray, utility: np.ndarray, target: np.ndarray | None,
            inertia: float) -> _Step:
         allowed = running[:, None, :] & exports[None, :, :]
+        any_allowed = allowed.any(axis=-1, keepdims=True)
         if target is None:
             target = market.logit_shares(utility, allowed)
+        pull = inertia * target
         rows = [k for k, row in enumerate(running.any(axis=1).tolist()) if row]
-        return cls(allowed, allowed.any(axis=-1, keepdims=True), target, inertia * target,
-                   tuple(zip(rows[-2::-1], rows[::-1], strict=False)))
+        return cls(allowed, any_allowed, target, pull, np.where(allowed, 1 - inertia, 0.0),
+                   _tame_pull(pull, any_allowed), tuple(zip(rows[-2::-1], rows[::-1], strict=False)))
+
+
+def _forecast_steps(opens: np.ndarray, exports: np.ndarray, utility: np.ndarray, target_now: np.ndarray,
+                    now: int, last: int, inertia: float) -> list[_Step]:
+    """The `_Step` of each quarter now + 0 .. now + `last` of `Pool.forecast_orders`, one for each
+    pattern of running processes (`opens`: when each foundry runs each class), which changes only
+    when a quarter passes one of the opening quarters. Quarter 0's processes are the frame's: its
+    target is `Pool.choice`'s (`target_now`)."""
+    dates = sorted({when for when in opens.ravel().tolist() if when != np.inf})
+    made: dict[int, _Step] = {}
+    steps = []
+    for k in range(last + 1):
+        passed = bisect_right(dates, now + k)
+        step = made.get(passed)
+        if step is None:
+            step = made[passed] = _Step.of(opens <= now + k, exports, utility, target_now if k == 0 else None, inertia)
+        steps.append(step)
+    return steps
+
+
+def _forecast_orders(kept: np.ndarray, demands: list[list[float]], parts: np.ndarray, price: np.ndarray,
+                     listed: np.ndarray, elasticity: float) -> np.ndarray:
+    """[quarter, class, foundry] of `Pool.forecast_orders`: each kept quarter's [class, segment,
+    foundry] shares and its classes' demand (at least 0), ordered at today's prices
+    (`order_book`'s price response)."""
+    paid = (kept * price).sum(axis=-1)
+    list_paid = (kept * listed).sum(axis=-1)
+    response = np.ones(paid.shape)
+    if elasticity > 0:
+        priced = (paid > 0) & (list_paid > 0)
+        response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
+    wanted = np.array(demands)[:, :, None] * parts * response
+    return (wanted[:, :, :, None] * kept).sum(axis=2)
 
 
 def _grow_and_migrate_rows(demand: list[float], moves: tuple[tuple[int, int], ...], grown: float,
@@ -476,6 +510,51 @@ def _repick_step(old: np.ndarray, target: np.ndarray, pull: np.ndarray, allowed:
     total = mix.sum(axis=-1, keepdims=True)
     mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
     return np.where(any_allowed, mixed, old)
+
+
+_ONE_BITS = int(np.array(1.0).view(np.uint64))  # 1.0's bits: a float64 of bits up to these is within [+0.0, 1]
+
+
+def _within_unit(values: np.ndarray) -> np.ndarray:
+    """`values`' bits as unsigned integers: those of a float64 within [+0.0, 1] are at most
+    `_ONE_BITS` and in the floats' order; those of -0.0, a negative number, inf or NaN above it."""
+    return values.view(np.uint64)
+
+
+def _tame(shares: np.ndarray, keep: float) -> bool:
+    """Are the starting shares and the weight on them (1 - inertia) ones `_repick_tame` may take:
+    every share a float64 within [+0.0, 1] and the weight within [0, 1]? Then so is every share it
+    gives."""
+    return bool(shares.size and 0 <= keep <= 1 and shares.dtype == np.float64
+                and _within_unit(shares).max() <= _ONE_BITS)
+
+
+def _tame_pull(pull: np.ndarray, any_allowed: np.ndarray) -> bool:
+    """Is `pull` (inertia x the logit target) one `_repick_tame` may take: every element a
+    float64 within [+0.0, 1], and above 0 somewhere in every row with an option (as a logit
+    target is, for an inertia within (0, 1])?"""
+    if not pull.size or pull.dtype != np.float64:
+        return False
+    top = _within_unit(pull).max(axis=-1, keepdims=True)
+    return bool(top.max() <= _ONE_BITS and top.min(where=any_allowed, initial=_ONE_BITS) > 0)
+
+
+def _repick_tame(old: np.ndarray, keepmask: np.ndarray, pull: np.ndarray, any_allowed: np.ndarray) -> np.ndarray:
+    """`_repick` in five operations rather than ten, for tame shares and a tame pull (`_tame`,
+    `_tame_pull`: `Pool.forecast_orders` checks them), where it gives the same numbers:
+
+    - old x keepmask + pull is `_repick`'s mix element for element: where allowed the same
+      product and sum; elsewhere old x 0.0 + pull, which is +0.0 + pull as there (old is finite,
+      and +0.0 or -0.0 added to a pull of +0.0 or more gives the pull, +0.0 for +0.0);
+    - every row with an option then sums to more than 0 (its pull does, and no element is below
+      0), so `_repick` divides all of it, as here; a row with none keeps its old shares in both
+      (here 0/0 first: the caller ignores numpy's invalid-value warning);
+    - the new shares are within [0, 1] again, so the next quarter's step is tame too."""
+    mix = old * keepmask
+    mix += pull
+    total = np.add.reduce(mix, axis=-1, keepdims=True)  # what mix.sum(axis=-1, keepdims=True) runs
+    np.divide(mix, total, out=mix)
+    return np.where(any_allowed, mix, old)
 
 
 def price_response(elasticity: float, price: float, listed: float) -> float:

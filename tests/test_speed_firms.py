@@ -116,3 +116,44 @@ def test_the_frame_holds_the_export_table(case) -> None:
     assert frame.exports.tolist() == world.pool.export_table(world)
     with pytest.raises(ValueError):
         frame.exports[0, 0] = not frame.exports[0, 0]
+
+
+def test_the_games_take_the_short_re_pick() -> None:
+    """The scenario's pool is tame (`wafers._tame`, `_tame_pull`): the forecast re-picks its
+    shares by `_repick_tame`, which the tests above compare with the reference."""
+    world = world_at("baseline", 3, "team_korea", 6)
+    pool = world.pool
+    opens = wafers._class_tables(world.foundries, pool.classes)[-1]
+    utility, target = pool.choice(world)
+    steps = wafers._forecast_steps(opens, pool.frame(world).exports, utility, target, world.now, 12,
+                                   world.params.other_demand_inertia)
+    assert wafers._tame(wafers._share_table(pool.shares, pool.classes, list(pool.segments)),
+                        1 - world.params.other_demand_inertia)
+    assert all(step.tame for step in steps)
+
+
+@pytest.mark.parametrize("inertia", [0.0, 1e-320, 0.5, 1.0, 1.5, -0.25])
+def test_an_untamed_inertia_forecasts_as_the_reference(inertia: float) -> None:
+    """An inertia of 0 (no pull: a row whose shares are all barred sums to 0), one so small its
+    pull underflows, or one out of [0, 1]: the forecast takes `_repick`'s steps where the short
+    re-pick would not give the same numbers, and the same numbers either way."""
+    world = world_at("lesson_export_controls", 1, "adaptive", 7)
+    world.params = world.params.model_copy(update={"other_demand_inertia": inertia})
+    pool = world.pool
+    for horizons in ([0, 4, 9], [12]):
+        assert exact(pool.forecast_orders(world, horizons)) == exact(reference_forecast_orders(pool, world, horizons))
+
+
+@pytest.mark.parametrize("odd", [-0.0, -1e-3, 1.5, np.nan, np.inf])
+def test_odd_shares_forecast_as_the_reference(odd: float) -> None:
+    """A share that is -0.0, negative, above 1, NaN or infinite (none a game makes): the forecast
+    falls back to `_repick`'s steps and gives the reference's numbers."""
+    world = world_at("baseline", 5, "random", 9)
+    pool = world.pool
+    node = pool.classes[1]
+    segment = next(iter(pool.segments))
+    pool.shares[node][segment] = pool.shares[node][segment].copy()
+    pool.shares[node][segment][0] = odd
+    with np.errstate(all="ignore"):
+        assert exact(pool.forecast_orders(world, [0, 3, 10])) == \
+            exact(reference_forecast_orders(pool, world, [0, 3, 10]))
