@@ -544,8 +544,8 @@ def _repick_tame(old: np.ndarray, keepmask: np.ndarray, pull: np.ndarray, any_al
     `_tame_pull`: `Pool.forecast_orders` checks them), where it gives the same numbers:
 
     - old x keepmask + pull is `_repick`'s mix element for element: where allowed the same
-      product and sum; elsewhere old x 0.0 + pull, which is +0.0 + pull as there (old is finite,
-      and +0.0 or -0.0 added to a pull of +0.0 or more gives the pull, +0.0 for +0.0);
+      product and sum; elsewhere old x 0.0 + pull, which is +0.0 + pull as there (old is a
+      finite +0.0 or more, and (1 - inertia) x 0.0 is +0.0 too);
     - every row with an option then sums to more than 0 (its pull does, and no element is below
       0), so `_repick` divides all of it, as here; a row with none keeps its old shares in both
       (here 0/0 first: the caller ignores numpy's invalid-value warning);
