@@ -252,8 +252,8 @@ class Adaptive(Controller):
       supplier; one held back by demand gets a stronger home-chip incentive; the national centre
       buys more home chips while the home designers have room to deliver and fewer when an input
       binds them (the centre's money would wait in a queue);
-    - prices: when the HBM price rose last quarter (HBM short), capacity support for the home HBM
-      makers, withdrawn when it falls;
+    - prices: when the HBM price rose last quarter (HBM short: `prices` against `prices_before`),
+      capacity support for the home HBM makers, withdrawn when it falls;
     - its firms: equity to a home designer whose cash has run out (an exit loses its share), and
       to a home firm whose state-financed project asks more this quarter than the firm holds
       (the project would slip: Producer.pay_building);
@@ -267,8 +267,17 @@ class Adaptive(Controller):
 
     def __init__(self, step: float = 0.1, start: float = 0.5) -> None:
         self.step = step  # how far the centre's home-chip share moves in a quarter
-        self.domestic = start  # the home-chip share it starts from
-        self.last_hbm_price: float | None = None
+        self.start = start  # the home-chip share it starts from
+
+    def domestic(self, obs: Observation) -> float:
+        """The centre's home-chip share it set last (`start` before it set one). Read from the
+        Action log (`Observation.history`), not remembered: a strategy that remembers would start
+        afresh in a loaded game and play on differently from the game that was saved."""
+        for entry in reversed(obs.history):
+            action = entry["action"]
+            if entry["source"] == "controller" and action.get("kind") == "procurement" and action.get("mix"):
+                return action["mix"].get("domestic", 0.0)
+        return self.start
 
     def decide(self, obs: Observation) -> list[Action]:
         plan: list[Action] = []
@@ -286,24 +295,24 @@ class Adaptive(Controller):
         if "components" in binding or obs.turn == 0:
             plan += [BrokerLink(designer=d, supplier=c) for d in designers for c in suppliers]
         if obs.national_buyer:
+            domestic = self.domestic(obs)
             if binding <= {"demand", None}:
-                self.domestic = min(self.domestic + self.step, 0.9)
+                domestic = min(domestic + self.step, 0.9)
             elif binding - {"demand", None}:
-                self.domestic = max(self.domestic - self.step, 0.3)
-            mix = {"domestic": round(self.domestic, 2), "leader": round(0.9 - self.domestic, 2), "other": 0.1}
+                domestic = max(domestic - self.step, 0.3)
+            mix = {"domestic": round(domestic, 2), "leader": round(0.9 - domestic, 2), "other": 0.1}
             plan.append(Procurement(mix=mix))  # its growing plan, this mix
         if "demand" in binding and policy.chip_incentive < 0.5 and obs.turn > 0:
             plan.append(ChipIncentive(rate=min(policy.chip_incentive + 0.1, 0.5)))
-        price = obs.prices.get("hbm")
-        if price is not None and self.last_hbm_price is not None:
-            short = price > self.last_hbm_price * 1.01
+        price, before = obs.prices.get("hbm"), obs.prices_before.get("hbm")
+        if price is not None and before is not None:
+            short = price > before * 1.01
             for h in hbm:
                 rate = policy.capacity_support.get(h, 0.0)
                 if short and rate < 0.1:
                     plan.append(CapacitySupport(firm=h, rate=0.1))
                 elif not short and rate > 0:
                     plan.append(CapacitySupport(firm=h, rate=0.0))
-        self.last_hbm_price = price
         plan += [Equity(firm=d, amount=0.05 * obs.usd_rate * 1e9) for d in designers if obs.home_firms[d]["cash"] < 0]
         plan += project_equity(obs, obs.home_firms)
         plan = [a for a in plan if obs.check([a]) is None]

@@ -22,6 +22,8 @@ from game.actions import (
     CapacitySupport,
     ChipIncentive,
     Convergence,
+    Equity,
+    ExportControl,
     FoundrySubsidy,
     Procurement,
     RDGrant,
@@ -92,6 +94,10 @@ class DeskSettings:
     base: dict[str, float | str | bool] = field(default_factory=dict)
     plan: int | None = None  # the national centre's plan, billions a quarter (the slider's setting for it)
     follows_plan: bool = True  # the centre buys by its plan (no fixed volume in force)
+    owned: list[str] = field(default_factory=list)  # home firms alive, which state equity may go into
+    builders: list[str] = field(default_factory=list)  # of those, the producers equity may build capacity at
+    equity_high: int = 0  # the equity slider's top: a quarter's budget, whole billions
+    controls: list[tuple[str, str]] = field(default_factory=list)  # (good, destination) export controls offered
 
 
 def read_settings(view) -> DeskSettings:
@@ -126,6 +132,17 @@ def read_settings(view) -> DeskSettings:
     settings.producers = [p.name for p in world.producers if p.country == code and p.alive]
     for name in settings.producers:
         base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
+    settings.owned = [a.name for a in world.governance.home_firms.get(code, []) if a.alive and a.kind in
+                      ("designer", "foundry", "hbm_maker", "packager", "component_supplier")]
+    settings.builders = [n for n in settings.owned if world.by_name[n].kind in ("foundry", "hbm_maker", "packager")]
+    settings.equity_high = max(int(country.budget_per_quarter / 1e9), 1)
+    for name in settings.owned:  # one-off: nothing carries over, each quarter starts at none
+        base[f"equity:{name}"] = 0
+    for name in settings.builders:
+        base[f"equity.build:{name}"] = False
+    settings.controls = export_controls_offered(world, code)
+    for good, destination in settings.controls:
+        base[f"export_control:{good}|{destination}"] = controlled(world, code, good, destination)
     for d in world.designers:
         if d.country != code or not d.alive:
             continue
@@ -135,6 +152,30 @@ def read_settings(view) -> DeskSettings:
                 settings.links.append((d.name, supplier))
                 base[f"broker_link:{d.name}|{supplier}"] = s.link_strength.get(d.name, 0.0) >= 1
     return settings
+
+
+GOODS = ("accelerator", "hbm", "wafer", "packaging")
+
+
+def export_controls_offered(world, code: str) -> list[tuple[str, str]]:
+    """(good, destination) pairs a country's desk can control: every good to each destination its
+    scenario's rules already name from it (China in the baseline), none for a state with no reach."""
+    levers = world.scenario.levers
+    if levers is None or code not in levers.export_control_reach:
+        return []
+    named = sorted({d for rule in world.scenario.export_controls if code in rule.from_countries
+                    for d in rule.to_countries if d != code and d in world.countries})
+    destinations = named or (["CHN"] if "CHN" in world.countries and code != "CHN" else [])
+    return [(good, d) for d in destinations for good in GOODS]
+
+
+def controlled(world, code: str, good: str, destination: str) -> bool:
+    """Is every item of `good` from `code` to `destination` under control already, in force or
+    accepted and waiting out its lag (a control is never lifted, so its toggle is done)?"""
+    if world.export_rules.threshold(good, code, destination) == 0.0:
+        return True
+    return any(owner == code and a.kind == "export_control" and a.good == good and destination in a.to_countries
+               and a.perf_above == 0.0 for _, owner, a in world.governance.pending)
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -185,6 +226,14 @@ def staged_actions(settings: DeskSettings, values: dict, lang: str) -> tuple[lis
                 actions.append(CapacitySupport(firm=name, rate=v[key] / 100))
         if v["trade_stance"] != b["trade_stance"]:
             actions.append(TradeStance(stance=v["trade_stance"]))
+        for name in settings.owned:
+            amount = v.get(f"equity:{name}", 0)
+            if amount:
+                actions.append(Equity(firm=name, amount=amount * 1e9, build=bool(v.get(f"equity.build:{name}"))))
+        for good, destination in settings.controls:
+            key = f"export_control:{good}|{destination}"
+            if v[key] and not b[key]:
+                actions.append(ExportControl(good=good, to_countries=[destination]))
     except ValidationError as exc:
         return actions, validation_message(exc)
     return actions, None
@@ -232,8 +281,10 @@ def display_name(world, name: str, lang: str) -> str:
 
 def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, list]]:
     """Sections of the desk: a title key and its rows: a `Lever` (a slider), or a tuple
-    ("note", key, text), ("toggle", key, label) or ("stance", "trade_stance", ""). Only the
-    levers the scenario offers this country's state (a US team has no priming water)."""
+    ("note", key, text), ("toggle", key, label[, done text key, not-done text key]) or ("stance",
+    "trade_stance", ""). A toggle without text keys is a brokered link's; one with empty keys
+    shows its label alone. Only the levers the
+    scenario offers this country's state (a US team has no priming water)."""
     world, code = view.world, view.code
     sections = [("lever.foundry_subsidy", [Lever("foundry_subsidy", tr("ui.desk.rate", lang), 0, 100, "pct", 5)])]
     if settings.has_procurement:
@@ -267,6 +318,21 @@ def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, l
         sections.append(("lever.capacity_support", [
             Lever(f"capacity_support:{n}", display_name(world, n, lang), 0, 50, "pct") for n in settings.producers]))
     sections.append(("lever.trade_stance", [("stance", "trade_stance", "")]))
+    if settings.owned:
+        high = settings.equity_high
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 10 ** 9) if s * 50 >= high)  # ~50 steps
+        rows: list = [("note", "equity.note", tr("ui.desk.equity_note", lang))]
+        for name in settings.owned:
+            rows.append(Lever(f"equity:{name}", display_name(world, name, lang), 0, high - high % step, "bkrw", step))
+            if name in settings.builders:
+                rows.append(("toggle", f"equity.build:{name}", tr("ui.desk.equity_build", lang), "", ""))
+        sections.append(("lever.equity", rows))
+    if settings.controls:
+        sections.append(("lever.export_control", [
+            ("toggle", f"export_control:{good}|{destination}", tr("ui.desk.control_row", lang).format(
+                good=tr(f"ui.good.{good}", lang), destination=world.countries[destination].name_ko if lang == "ko"
+                else world.countries[destination].name_en), "ui.desk.controlled", "ui.desk.control")
+            for good, destination in settings.controls]))
     levers = world.scenario.levers
     return [s for s in sections if levers is None or levers.offers(code, s[0].split(".", 1)[1])]
 

@@ -39,6 +39,11 @@ class ExportRules:
                 key = (rule.good, origin, destination)
                 self._threshold[key] = min(self._threshold.get(key, float("inf")), rule.perf_above)
 
+    def threshold(self, good: str, origin: str, destination: str) -> float | None:
+        """The performance above which `good` from `origin` may not go to `destination` (0: every
+        item), or None where no rule covers it."""
+        return self._threshold.get((good, origin, destination))
+
     def allows(self, good: str, origin: str, destination: str, perf: float = float("inf")) -> bool:
         """May `good` made in `origin` go to a buyer in `destination`? For accelerators `perf`
         is the chip's performance in H100-equivalents; other goods are controlled outright."""

@@ -125,6 +125,11 @@ def _seen_part(record, key: str, depth: int) -> dict:
     return {m: dict(v) for m, v in part.items()} if depth == 2 else dict(part)
 
 
+def _prices_of(record) -> dict:
+    """A copy of a record's prices, or {} where there is no record (before the first quarter)."""
+    return dict(record.prices) if record is not None else {}
+
+
 class Governance:
     def __init__(self, world, controllers: dict) -> None:
         self.world = world
@@ -498,6 +503,7 @@ class Governance:
             funded=self.funded_shares(country, last=world.in_turn),
             refused=Deferred(self.refusals, country_id, last),
             history=Deferred(self.accepted, country_id, last),
+            prices_before=Deferred(_prices_of, world.record_of(last - 1)),
             rng=self.rngs[country_id],
             check=lambda actions: self.check_bundle(country_id, actions),
             preview=lambda actions, quarters=1, effects=(): world.preview(country_id, actions, quarters, effects),
@@ -536,7 +542,7 @@ class Governance:
         strategy did, read from the Action log, which a save keeps, so a strategy that remembers
         through it plays on from a loaded game as it would have (one that keeps its own memory
         would start afresh)."""
-        return [{"turn": e["turn"], "action": e["action"]} for e in self.log
+        return [{"turn": e["turn"], "source": e["source"], "action": e["action"]} for e in self.log
                 if e["turn"] <= turn and e["country"] == country_id and not e.get("refused") and e.get("action")]
 
     def refusals(self, country_id: str, turn: int) -> list[dict]:

@@ -395,6 +395,10 @@ class History(Sequence):
     def __iter__(self):
         return (r.snapshot for r in self._records)
 
+    def record(self, i: int) -> TurnRecord:
+        """The record itself of the `i`-th played turn (its figures, not only its snapshot)."""
+        return self._records[i]
+
     def indicators(self, i: int) -> dict[str, dict[str, float]]:
         """Every country's indicators as turn `i` closed (`self[i]`'s quarter), built when first
         read like the snapshot. A snapshot keeps Korea's index by component only; any other

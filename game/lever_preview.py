@@ -102,6 +102,8 @@ def _moved(actions, kind: str, target: str | None) -> list:
     def names(action) -> str | None:
         if kind == "broker_link":
             return f"{action.designer}|{action.supplier}"
+        if kind == "export_control":
+            return f"{action.good}|{'/'.join(action.to_countries)}"
         return getattr(action, "designer", None) or getattr(action, "industry", None) or getattr(action, "firm", None)
     return [a for a in actions if a.kind == kind and (target is None or names(a) == target)]
 

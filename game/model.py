@@ -250,6 +250,7 @@ class World(Model):
         self.history = History()  # each played turn's snapshot, built when read (game.indicators.History)
         self.tables = False
         self.record_now = self.opening_record()  # step 0 of the tables: the opening state as it trades
+        self.record_opening = self.record_now  # what the first quarter's decisions read (record_of(0))
         problems = [f"events.{e.id}: {p}" for e in scenario.events for p in event_rules.reference_problems(self, e)]
         if problems:
             raise ScenarioError(f"scenario '{scenario.scenario.name}': " + "; ".join(problems))
@@ -909,6 +910,12 @@ class World(Model):
         (`indicators`, `scores`, `current`, `current_columns`, `history`), with the values of
         this moment whenever that is (docs/design.md, "What a turn computes and when")."""
         self.record_now = TurnRecord(self)
+
+    def record_of(self, turn: int):
+        """The record of turn `turn` as it closed (0: the opening state); None before it."""
+        if turn < 0 or turn > len(self.history):
+            return None
+        return self.record_opening if turn == 0 else self.history.record(turn - 1)
 
     @property
     def indicators(self) -> dict[str, dict[str, float]]:

@@ -57,8 +57,9 @@ class _Field:
 @dataclass(frozen=True)
 class Observation:
     """What a controller sees. `indicators`, `shares`, `prices`, `bottlenecks`, `score`,
-    `refused` and `history` may be built when first read (governance.observe hands them in as `Deferred`
-    from the last turn's record and the Action log, neither of which changes afterwards): a
+    `refused`, `history` and `prices_before` may be built when first read (governance.observe
+    hands them in as `Deferred` from the turns' records and the Action log, neither of which
+    changes afterwards for the quarters they read): a
     controller that never reads them costs nothing for them, and one that reads them, now or
     later, gets what an eager build would have given."""
 
@@ -91,8 +92,12 @@ class Observation:
     funded: dict[str, float]  # programme -> share of what it owed that the budget paid, last quarter
     refused: list[dict] = _Field()  # this country's Actions refused last quarter: {"action": {...}, "reason": str}
     # this country's Actions accepted in the quarters played so far, oldest first: {"turn": the quarter
-    # it was taken in (1 is the first), "action": {...}}; a strategy's memory that a save keeps
+    # it was taken in (1 is the first), "source": "controller", "desk" or "event:<id>", "action": {...}};
+    # a strategy's memory that a save keeps
     history: list[dict] = _Field()
+    # the quarter before last's prices, what last quarter's decision read as `prices` ({} in the first
+    # quarter): a change in a price is read here, not remembered by the strategy
+    prices_before: dict[str, float] = _Field()
     rng: np.random.Generator  # the controller's own stream, derived from the game's seed
     check: Callable[[list], str | None]  # why these Actions would be refused, or None
     preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions (in-process,

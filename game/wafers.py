@@ -15,6 +15,7 @@ slowly (contracts, design ports) towards the foundries with the cheapest good di
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -173,8 +174,9 @@ class Pool:
         params = world.params
         foundries = world.foundries
         dies = params.usable_wafer_area / params.reference_die_area
-        cost = np.array([[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
-                          if node in f.nodes else 1.0 for f in foundries] for node in nodes]).reshape(len(nodes), 1, -1)
+        costs = [[f.nodes[node]["price"] / (dies * f.die_yield(node, params.reference_die_area))
+                  if node in f.nodes else 1.0 for f in foundries] for node in nodes]
+        cost = np.array(costs).reshape(len(nodes), 1, -1)
         for s, segment in enumerate(segments):
             # home_subsidy_per_die is 0 but for a segment whose state pays the subsidy, at its home foundries
             country = world.countries.get(segment) if segment is not None else None
@@ -183,7 +185,7 @@ class Pool:
             at_home = [(i, f) for i, f in enumerate(foundries) if f.country == segment]
             for k, node in enumerate(nodes):
                 for i, f in at_home:
-                    subsidy = home_subsidy_per_die(world, f, node, segment)
+                    subsidy = _home_subsidy_from(world, f, node, country, segment, costs[k][i], costs[k])
                     if subsidy:
                         if cost.shape[1] != len(segments):  # its own row for each segment from now on
                             cost = np.repeat(cost, len(segments), axis=1)
@@ -223,7 +225,7 @@ class Pool:
         if not self.classes:
             return
         segments = list(self.segments)
-        old = np.array([[self.shares[node][segment] for segment in segments] for node in self.classes])
+        old = _share_table(self.shares, self.classes, segments)
         _, target = choice if choice is not None else self.choice(world)
         new = _repick(old, target, frame.allowed, frame.any_allowed, world.params.other_demand_inertia)
         for k, node in enumerate(self.classes):
@@ -242,51 +244,45 @@ class Pool:
         processes against (`Foundry.expected_orders`): the known drift of phones and PCs to newer
         classes, not the recent growth of one process's orders. `choice`: this quarter's `choice`
         (made here when not given)."""
-        foundries = world.foundries
-        segments = list(self.segments)
-        parts = np.array([self.segments[segment] for segment in segments])
-        demand = {node: float(wafers) for node, wafers in self.demand.items()}  # plain floats, as the rest of a plan
         classes = self.classes
-        wanted_at = set(horizons)
-        out: dict[int, dict[str, np.ndarray]] = {}
+        wanted_at = sorted(set(horizons))
         if not classes or not wanted_at:
             return {k: {} for k in wanted_at}
-        exports = np.array(self.export_table(world), dtype=bool).reshape(len(segments), len(foundries))
+        segments = list(self.segments)
+        # each class's demand as a plain float, in `classes` order (a class the pool has none of
+        # starts at 0.0, as the dict's .get read it; classes no foundry runs never move the rest)
+        demand = [float(self.demand[c]) if c in self.demand else 0.0 for c in classes]
+        exports = self.frame(world).exports
         utility, target_now = choice if choice is not None else self.choice(world)
-        price = np.array([[f.nodes[c]["price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
-        listed = np.array([[f.nodes[c]["list_price"] if c in f.nodes else 0.0 for f in foundries] for c in classes])
-        elasticity = world.params.pool_price_elasticity
-        shares = np.array([[self.shares[node][segment] for segment in segments] for node in classes])
-        # when each foundry runs each class (`Foundry.runs`: never where it has no such process or
-        # has exited), and each pattern of running processes' logit target, worked out once (the
-        # pattern changes only when a process opens within the forecast)
-        opens = np.array([[f.nodes[c]["opens"] if c in f.nodes and f.alive else np.inf for f in foundries]
-                          for c in classes])
-        targets: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]] = {}
-        for k in range(max(wanted_at) + 1):
-            running = opens <= world.now + k
-            key = running.tobytes()
-            if key not in targets:
-                allowed = running[:, None, :] & exports[None, :, :]
-                # quarter 0's processes are the frame's: its target is `choice`'s
-                target = target_now if k == 0 else market.logit_shares(utility, allowed)
-                targets[key] = (allowed, allowed.any(axis=-1, keepdims=True), target,
-                                tuple(c for c, row in zip(classes, running.any(axis=1).tolist(), strict=True) if row))
-            allowed, any_allowed, target, open_classes = targets[key]
-            _grow_and_migrate(demand, open_classes, self.spec.growth, self.spec.migration)
-            shares = _repick(shares, target, allowed, any_allowed, world.params.other_demand_inertia)
-            if k not in wanted_at:
-                continue
-            paid = (shares * price[:, None, :]).sum(axis=-1)
-            list_paid = (shares * listed[:, None, :]).sum(axis=-1)
-            response = np.ones_like(paid)
-            if elasticity > 0:
-                priced = (paid > 0) & (list_paid > 0)
-                response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
-            wanted = np.array([max(demand.get(c, 0.0), 0.0) for c in classes])[:, None] * parts[None, :] * response
-            orders = (wanted[:, :, None] * shares).sum(axis=1)
-            out[k] = {c: orders[i] for i, c in enumerate(classes)}
-        return out
+        price, listed, opens = _class_tables(world.foundries, classes)
+        inertia = world.params.other_demand_inertia
+        keep = 1 - inertia
+        grown, migration = 1 + self.spec.growth, self.spec.migration
+        shares = _share_table(self.shares, classes, segments)
+        steps = _forecast_steps(opens, exports, utility, target_now, world.now, wanted_at[-1], inertia)
+        # the short re-pick where it gives the same numbers (`_repick_tame`), else `_repick`'s steps
+        tame = _tame(shares, keep) and all(step.tame for step in steps)
+        # the shares and demand of each wanted quarter, whose orders are worked out together at
+        # the end (every operation there is elementwise, or a sum along one axis: the same numbers)
+        kept = np.empty((len(wanted_at), *shares.shape))
+        demands, reached = [], []
+        with np.errstate(invalid="ignore") if tame else contextlib.nullcontext():
+            for k, step in enumerate(steps):
+                _grow_and_migrate_rows(demand, step.moves, grown, migration)
+                if tame:
+                    shares = _repick_tame(shares, step.keepmask, step.pull, step.any_allowed)
+                else:
+                    shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, keep)
+                if k in wanted_at:
+                    kept[len(reached)] = shares
+                    demands.append([max(wafers, 0.0) for wafers in demand])
+                    reached.append(k)
+        if not reached:  # no horizon of 0 or more
+            return {}
+        parts = np.array([self.segments[segment] for segment in segments])
+        orders = _forecast_orders(kept[:len(reached)], demands, parts, price, listed,
+                                  world.params.pool_price_elasticity)
+        return {k: dict(zip(classes, orders[h], strict=True)) for h, k in enumerate(reached)}
 
     def orders(self, world) -> list[tuple[str, str, int, float]]:
         """(segment, node, foundry index, thousand wafers) for every pool order this quarter: the
@@ -346,22 +342,23 @@ class _Frame(NamedTuple):
     allowed: np.ndarray  # [class, segment, foundry]: running and may sell
     any_allowed: np.ndarray  # [class, segment, 1]: the segment may buy the class somewhere
     home: np.ndarray  # [segment, foundry]: the segment's home bias at the foundries of its country (`home_table`)
+    exports: np.ndarray  # [segment, foundry]: the export rules let the segment buy from the foundry
 
     @classmethod
     def of(cls, pool: Pool, world, key: tuple, rules: np.ndarray) -> _Frame:
         running, exports = pool.running_table(world), pool.export_table(world)
         width = len(world.foundries)
-        allowed = (np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :]
-                   & np.array(exports, dtype=bool).reshape(len(pool.segments), width)[None, :, :])
+        sells = np.array(exports, dtype=bool).reshape(len(pool.segments), width)
+        allowed = np.array(running, dtype=bool).reshape(len(pool.classes), width)[:, None, :] & sells[None, :, :]
         any_allowed = allowed.any(axis=-1, keepdims=True)
         home = home_table(world, list(pool.segments))
-        allowed.flags.writeable = any_allowed.flags.writeable = home.flags.writeable = False
+        allowed.flags.writeable = any_allowed.flags.writeable = home.flags.writeable = sells.flags.writeable = False
         open_classes = tuple(c for c, row in zip(pool.classes, running, strict=True) if any(row))
         options = MappingProxyType({
             (node, segment): tuple(i for i, (on, ok) in enumerate(zip(runs, barred, strict=True)) if on and ok)
             for node, runs in zip(pool.classes, running, strict=True)
             for segment, barred in zip(pool.segments, exports, strict=True)})
-        return cls(key, rules, options, open_classes, allowed, any_allowed, home)
+        return cls(key, rules, options, open_classes, allowed, any_allowed, home, sells)
 
 
 class _PoolCache:
@@ -400,6 +397,164 @@ def _repick(old: np.ndarray, target: np.ndarray, allowed: np.ndarray, any_allowe
     total = mix.sum(axis=-1, keepdims=True)
     mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
     return np.where(any_allowed, mixed, old)
+
+
+def _class_tables(foundries: list, classes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[class, 1, foundry] node prices and list prices (0.0 where it has no such process), and
+    [class, foundry] opening quarters (inf where it has no such process or has exited: it never
+    runs it, `Foundry.runs`), read in one pass over the foundries' processes (flat lists, shaped
+    once: half the cost of nested ones)."""
+    price, listed, opens = [], [], []
+    for c in classes:
+        for f in foundries:
+            state = f.nodes.get(c)
+            if state is None:
+                price.append(0.0)
+                listed.append(0.0)
+                opens.append(np.inf)
+            else:
+                price.append(state["price"])
+                listed.append(state["list_price"])
+                opens.append(state["opens"] if f.alive else np.inf)
+    shape = (len(classes), 1, len(foundries))
+    return np.array(price).reshape(shape), np.array(listed).reshape(shape), np.array(opens).reshape(shape[0], -1)
+
+
+def _share_table(shares: dict[str, dict[str, np.ndarray]], classes: list[str], segments: list[str]) -> np.ndarray:
+    """[class, segment, foundry] of the pool's shares: the same numbers `np.array` of the nested
+    rows gives, copied by one concatenation rather than read row by row."""
+    rows = [shares[node][segment] for node in classes for segment in segments]
+    return np.concatenate(rows).reshape(len(classes), len(segments), -1)
+
+
+class _Step(NamedTuple):
+    """A quarter's market structure in `Pool.forecast_orders`, for one pattern of running
+    processes: whom each segment may buy from, the logit target it re-picks towards and that
+    target's pull (`inertia` x target, as `_repick` weighs it), and the classes' migration."""
+
+    allowed: np.ndarray  # [class, segment, foundry]: running and may sell
+    any_allowed: np.ndarray  # [class, segment, 1]
+    target: np.ndarray  # logit shares of the utilities over `allowed`
+    pull: np.ndarray  # inertia x target
+    keepmask: np.ndarray  # 1 - inertia where allowed, else 0.0 (`_repick_tame`)
+    tame: bool  # the pull is one `_repick_tame` may take (`_tame_pull`)
+    moves: tuple[tuple[int, int], ...]  # (older, newer) row pairs that migrate, newest pair first
+
+    @classmethod
+    def of(cls, running: np.ndarray, exports: np.ndarray, utility: np.ndarray, target: np.ndarray | None,
+           inertia: float) -> _Step:
+        allowed = running[:, None, :] & exports[None, :, :]
+        any_allowed = allowed.any(axis=-1, keepdims=True)
+        if target is None:
+            target = market.logit_shares(utility, allowed)
+        pull = inertia * target
+        rows = [k for k, row in enumerate(running.any(axis=1).tolist()) if row]
+        return cls(allowed, any_allowed, target, pull, np.where(allowed, 1 - inertia, 0.0),
+                   _tame_pull(pull, any_allowed), tuple(zip(rows[-2::-1], rows[::-1], strict=False)))
+
+
+def _forecast_steps(opens: np.ndarray, exports: np.ndarray, utility: np.ndarray, target_now: np.ndarray,
+                    now: int, last: int, inertia: float) -> list[_Step]:
+    """The `_Step` of each quarter now + 0 .. now + `last` of `Pool.forecast_orders`, one for each
+    pattern of running processes (`opens`: when each foundry runs each class), which changes only
+    when a quarter passes one of the opening quarters. Quarter 0's processes are the frame's: its
+    target is `Pool.choice`'s (`target_now`)."""
+    dates = sorted({when for when in opens.ravel().tolist() if when != np.inf})
+    made: dict[int, _Step] = {}
+    steps = []
+    for k in range(last + 1):
+        passed = bisect_right(dates, now + k)
+        step = made.get(passed)
+        if step is None:
+            step = made[passed] = _Step.of(opens <= now + k, exports, utility, target_now if k == 0 else None, inertia)
+        steps.append(step)
+    return steps
+
+
+def _forecast_orders(kept: np.ndarray, demands: list[list[float]], parts: np.ndarray, price: np.ndarray,
+                     listed: np.ndarray, elasticity: float) -> np.ndarray:
+    """[quarter, class, foundry] of `Pool.forecast_orders`: each kept quarter's [class, segment,
+    foundry] shares and its classes' demand (at least 0), ordered at today's prices
+    (`order_book`'s price response)."""
+    paid = (kept * price).sum(axis=-1)
+    list_paid = (kept * listed).sum(axis=-1)
+    response = np.ones(paid.shape)
+    if elasticity > 0:
+        priced = (paid > 0) & (list_paid > 0)
+        response[priced] = (paid[priced] / list_paid[priced]) ** -elasticity
+    wanted = np.array(demands)[:, :, None] * parts * response
+    return (wanted[:, :, :, None] * kept).sum(axis=2)
+
+
+def _grow_and_migrate_rows(demand: list[float], moves: tuple[tuple[int, int], ...], grown: float,
+                           migration: float) -> None:
+    """`_grow_and_migrate` on a list of every class's demand (in place): each grows by `grown`
+    (1 + growth), then each (older, newer) pair of `moves` moves `migration` of the older row's
+    demand to the newer, in turn: the same operations on the same numbers."""
+    for row, wafers in enumerate(demand):
+        demand[row] = wafers * grown
+    for older, newer in moves:
+        moving = migration * demand[older]
+        demand[older] = demand[older] - moving
+        demand[newer] = demand[newer] + moving
+
+
+def _repick_step(old: np.ndarray, target: np.ndarray, pull: np.ndarray, allowed: np.ndarray,
+                 any_allowed: np.ndarray, keep: float) -> np.ndarray:
+    """`_repick` with `inertia` x `target` given (`pull`) and 1 - inertia (`keep`): the forecast
+    re-picks towards one target for many quarters. The same operations on the same numbers, the
+    step's arithmetic in place on the one new array."""
+    mix = np.where(allowed, old, 0.0)
+    mix *= keep
+    mix += pull
+    total = mix.sum(axis=-1, keepdims=True)
+    mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
+    return np.where(any_allowed, mixed, old)
+
+
+_ONE_BITS = int(np.array(1.0).view(np.uint64))  # 1.0's bits: a float64 of bits up to these is within [+0.0, 1]
+
+
+def _within_unit(values: np.ndarray) -> np.ndarray:
+    """`values`' bits as unsigned integers: those of a float64 within [+0.0, 1] are at most
+    `_ONE_BITS` and in the floats' order; those of -0.0, a negative number, inf or NaN above it."""
+    return values.view(np.uint64)
+
+
+def _tame(shares: np.ndarray, keep: float) -> bool:
+    """Are the starting shares and the weight on them (1 - inertia) ones `_repick_tame` may take:
+    every share a float64 within [+0.0, 1] and the weight within [0, 1]? Then so is every share it
+    gives."""
+    return bool(shares.size and 0 <= keep <= 1 and shares.dtype == np.float64
+                and _within_unit(shares).max() <= _ONE_BITS)
+
+
+def _tame_pull(pull: np.ndarray, any_allowed: np.ndarray) -> bool:
+    """Is `pull` (inertia x the logit target) one `_repick_tame` may take: every element a
+    float64 within [+0.0, 1], and above 0 somewhere in every row with an option (as a logit
+    target is, for an inertia within (0, 1])?"""
+    if not pull.size or pull.dtype != np.float64:
+        return False
+    top = _within_unit(pull).max(axis=-1, keepdims=True)
+    return bool(top.max() <= _ONE_BITS and top.min(where=any_allowed, initial=_ONE_BITS) > 0)
+
+
+def _repick_tame(old: np.ndarray, keepmask: np.ndarray, pull: np.ndarray, any_allowed: np.ndarray) -> np.ndarray:
+    """`_repick` in five operations rather than ten, for tame shares and a tame pull (`_tame`,
+    `_tame_pull`: `Pool.forecast_orders` checks them), where it gives the same numbers:
+
+    - old x keepmask + pull is `_repick`'s mix element for element: where allowed the same
+      product and sum; elsewhere old x 0.0 + pull, which is +0.0 + pull as there (old is a
+      finite +0.0 or more, and (1 - inertia) x 0.0 is +0.0 too);
+    - every row with an option then sums to more than 0 (its pull does, and no element is below
+      0), so `_repick` divides all of it, as here; a row with none keeps its old shares in both
+      (here 0/0 first: the caller ignores numpy's invalid-value warning);
+    - the new shares are within [0, 1] again, so the next quarter's step is tame too."""
+    mix = old * keepmask
+    mix += pull
+    total = np.add.reduce(mix, axis=-1, keepdims=True)  # what mix.sum(axis=-1, keepdims=True) runs
+    np.divide(mix, total, out=mix)
+    return np.where(any_allowed, mix, old)
 
 
 def price_response(elasticity: float, price: float, listed: float) -> float:
@@ -467,6 +622,25 @@ def gap_per_die(world, foundry, node: str, area: float, country: str) -> float:
     if cheapest is None:
         return 0.0
     return max(foundry.nodes[node]["price"] / (dies * foundry.die_yield(node, area)) - cheapest, 0.0)
+
+
+def _home_subsidy_from(world, foundry, node: str, country, segment: str, own: float, costs: list[float]) -> float:
+    """`home_subsidy_per_die` (as weighed: `expected`) for `segment`'s state (`country`) at its home
+    foundry `foundry`, from the costs per good reference die `gap_per_die` would work out: `own`
+    the foundry's, `costs` every foundry's on the class in `world.foundries` order (`Pool._utility`
+    has them; the same division of the same numbers, so the same gap)."""
+    rate = country.policy.foundry_subsidy
+    if node not in foundry.nodes or rate <= 0 or not foundry.runs(node, world.now):
+        return 0.0
+    funded = world.expected_funding(country, "foundry_subsidy")
+    now, allows = world.now, world.export_rules.allows
+    cheapest = None  # as gap_per_die keeps it: the first of equal costs, replaced only by a lower one
+    for f, cost in zip(world.foundries, costs, strict=True):
+        if ((cheapest is None or cost < cheapest) and f.country != segment and f.runs(node, now)
+                and f.available > 0 and allows("wafer", f.country, segment)):
+            cheapest = cost
+    gap = 0.0 if cheapest is None else max(own - cheapest, 0.0)
+    return rate * funded * gap
 
 
 def home_subsidy_per_die(world, foundry, node: str, segment: str, expected: bool = True) -> float:

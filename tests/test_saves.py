@@ -132,7 +132,9 @@ def assert_valid_world(world: World) -> None:
 # ------------------------------------------------------------------ round trip
 
 
-ROUND_TRIP_GAMES = [("random", 7), ("random", 1), ("team_korea", 7), ("laissez_faire", 2)]
+# adaptive reads the board and its own past Actions each quarter (Observation.history, prices_before):
+# while it remembered them itself, a game saved and continued went on differently (seed 5 from turn 4)
+ROUND_TRIP_GAMES = [("random", 7), ("random", 1), ("team_korea", 7), ("laissez_faire", 2), ("adaptive", 5)]
 
 
 @pytest.mark.parametrize("k", [0, 1, 4, 6, 13, 19, 20])

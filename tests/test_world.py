@@ -733,9 +733,12 @@ def test_an_observation_kept_past_its_quarter_shows_what_it_showed_when_made():
         assert obs.bottlenecks == state["bottleneck"]
         assert obs.refused == world.governance.refusals("KOR", turn)
         # the Actions accepted in the quarters before it, read long after: the quarters since add none
-        assert obs.history == [{"turn": e["turn"], "action": e["action"]} for e in world.governance.log
+        assert obs.history == [{"turn": e["turn"], "source": e["source"], "action": e["action"]}
+                               for e in world.governance.log
                                if e["turn"] <= turn and e["country"] == "KOR" and not e.get("refused")
                                and e.get("action")]
+        before = world.history[turn - 2]["prices"] if turn >= 2 else json.loads(opening)["prices"] if turn else {}
+        assert obs.prices_before == before  # what the decision before it read as `prices`
         assert all(entry["turn"] <= turn for entry in obs.history)
         obs.indicators["KOR"]["hbm_share"] = -1.0  # a copy: editing it changes nothing
     assert world.indicators["KOR"]["hbm_share"] >= 0.0

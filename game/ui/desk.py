@@ -99,7 +99,8 @@ class Desk:
 
     # ------------------------------------------------------------------ widgets
     def levers(self) -> list[tuple[str, list]]:
-        """Sections of the desk: a title key and its rows (Lever, or ("toggle", key, label) rows)."""
+        """Sections of the desk: a title key and its rows (Lever, note, toggle or stance rows:
+        game.desk_levers.lever_sections)."""
         return lever_sections(self.session, self.settings, self.lang)
 
     def _name(self, name: str) -> str:
@@ -219,7 +220,7 @@ class Desk:
                                             container=self.scroll, object_id="#reason")
                 return y + px(self.ROW) + px(74)
             return y + px(self.ROW)
-        kind, key, label = row
+        kind, key, label = row[:3]
         if kind == "note":  # a line of explanation under a section title, wrapped to the panel
             for line in Fonts(self.scale).wrap(label, 13, inner - 48):  # the theme's font is a little wider
                 UILabel(pygame.Rect(14, y, inner - 22, self.px(22)), line, manager=m, container=self.scroll,
@@ -228,7 +229,8 @@ class Desk:
             return y + 4
         if kind == "toggle":
             done = self.base[key]
-            text = f"{label}: {tr('ui.desk.linked' if done else 'ui.desk.link', lang)}"
+            on, off = row[3:5] if len(row) >= 5 else ("ui.desk.linked", "ui.desk.link")  # a brokered link's words
+            text = f"{label}: {tr(on if done else off, lang)}" if on or off else label
             button = UIButton(pygame.Rect(14, y, inner - 22, self.px(30)), text, manager=m, container=self.scroll,
                               object_id="#staged" if self.values[key] and not done else None)
             if done:

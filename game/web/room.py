@@ -1276,8 +1276,9 @@ def serial_section(section: tuple[str, list], settings, lang: str, currency: str
         elif row[0] == "note":
             out.append({"type": "note", "text": str(row[2])})
         elif row[0] == "toggle":
+            on, off = row[3:5] if len(row) >= 5 else ("ui.desk.linked", "ui.desk.link")  # a brokered link's words
             out.append({"type": "toggle", "key": row[1], "label": str(row[2]), "done": bool(settings.base[row[1]]),
-                        "on": str(tr("ui.desk.linked", lang)), "off": str(tr("ui.desk.link", lang))})
+                        "on": str(tr(on, lang)) if on else "", "off": str(tr(off, lang)) if off else ""})
         else:
             out.append({"type": "stance", "key": row[1],
                         "options": [{"value": s, "label": str(tr(f"ui.stance.{s}", lang))} for s in STANCES]})

@@ -74,7 +74,7 @@ function leverRow(row) {
   if (row.type === "toggle") {
     const b = el("button", {"data-key": row.key, disabled: row.done || desk.finished || !desk.submits,
                             class: values[row.key] && !row.done ? "chosen" : ""},
-                 row.label + ": " + (row.done ? row.on : row.off));
+                 row.on || row.off ? row.label + ": " + (row.done ? row.on : row.off) : row.label);
     b.addEventListener("click", () => {
       values[row.key] = !values[row.key];
       b.classList.toggle("chosen", values[row.key]);
