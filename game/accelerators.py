@@ -267,9 +267,12 @@ class _Sale:
         free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
         self.discount, self.list_price = discount, list_price
         self.price = price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
-        same_prices = np.array_equal(price, offer.offered)  # the incentive paid in full (or none at all)
+        # the incentive paid in full (or none at all); np.array_equal's test, without its Python-level
+        # checks (two float arrays of one shape)
+        same_prices = bool((price == offer.offered).all())
         utility = offer.utility if same_prices else chip_utility(part, perf, price, allowed, offer.terms)
-        u, p = utility[rows], price[rows]
+        # one row per buyer, in order (`free`): the rows are the arrays' own (read, never written)
+        u, p = (utility, price) if free else (utility[rows], price[rows])
         compared, self.mixed, self.cut = _compared_choices(part, purchases, utility, allowed, discount, offer.terms,
                                                            perf, list_price)
         if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
@@ -287,11 +290,12 @@ class _Sale:
         self.by_buyer = by_buyer = _per_buyer(rows, sold, list_price.shape, free)
         self.wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
         self.units = by_buyer.sum(axis=0)
-        self.revenue = (by_buyer * list_price).sum(axis=0) / 1000
+        value = by_buyer * list_price  # US$ thousand a cell, the first product of the three sums below
+        self.revenue = value.sum(axis=0) / 1000
         self.wanted = self.wanted_by_buyer.sum(axis=0)
         # the incentive each buyer's state owes on what it bought (US$ B): in full, and at the funded share
-        self.full_by = (by_buyer * list_price * offer.full / 1000).sum(axis=1)
-        self.owed_by = (by_buyer * list_price * discount / 1000).sum(axis=1)
+        self.full_by = (value * offer.full / 1000).sum(axis=1)
+        self.owed_by = (value * discount / 1000).sum(axis=1)
         self.compute = by_buyer * perf
         self.spent = (by_buyer * price / 1000).sum(axis=1)
 
@@ -353,8 +357,8 @@ def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale],
     ecosystems and next quarter's prices. `parts` None: one market, the world's."""
     params = world.params
     smoothing = params.demand_smoothing
-    for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), sold.wanted.tolist(),
-                          strict=True):
+    wanted = sold.wanted.tolist()
+    for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), wanted, strict=True):
         d.inventory = max(d.inventory - n, 0.0)
         d.sold = n
         d.revenue = r
@@ -367,10 +371,11 @@ def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale],
         _update_ecosystems(world, offers[0].allowed)
     else:
         _update_ecosystems(world, [offer.allowed for offer in offers], parts)
-    floor = np.array([unit_cost(world, d) for d in world.designers])
-    new_price = market.adjust_price(np.array([d.price for d in world.designers]), sold.wanted, supply,
-                                    params.price_response, params.price_step_limit, floor)
-    for d, q, cost in zip(world.designers, new_price.tolist(), floor.tolist(), strict=True):
+    # each cost as a float64 (as an array of them held it)
+    floor = [float(unit_cost(world, d)) for d in world.designers]
+    new_price = market.adjust_prices([d.price for d in world.designers], wanted, supply.tolist(),
+                                     params.price_response, params.price_step_limit, floor)
+    for d, q, cost in zip(world.designers, new_price, floor, strict=True):
         for variant in d.variants.values():
             # carved from the same production, its price moves alike; a variant unit is a flagship
             # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost

@@ -72,7 +72,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             capacity = []
             for left, keep, yy in zip(lines, kept, y):  # noqa: B905 (one per maker)
                 open_lines = left - keep
-                least = LINES_LEFT * market._max(left, 1.0)
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # market._max(left, 1.0)
                 capacity.append((open_lines if open_lines > least else 0.0) * yy)
             found = _hbm_orders(world, generation, wanting, unmet, capacity)
             if found is None:
@@ -87,19 +87,22 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
                                                  np.array(capacity), n, spill_cap=np.array(spill_cap),
                                                  reserved=np.array(reserved)).tolist()
                 got, shipped = market._bincount(buyer, filled, n), market._bincount(supplier, filled, m)
-            for j, amount in enumerate(got):
+            # only the wanting designers have edges: everyone else got 0.0, which changes no stock nor
+            # what it received, and leaves its unmet need at or below ORDER_LEFT, never read again
+            for j in wanting:
+                amount = got[j]
                 if amount > 0:
                     stock = designers[j].hbm_stock
                     stock[generation.name] = stock.get(generation.name, 0.0) + amount
                 short = unmet[j] - amount
-                unmet[j] = market._max(short, 0.0)
+                unmet[j] = short if (short >= 0.0 or short != short) else 0.0  # market._max(short, 0.0)
                 received[j] += amount
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             new_lines = []
             for left, out, yy in zip(lines, shipped, y):  # noqa: B905 (one per maker)
                 rest = left - (out / yy if yy > 0 else 0.0)
-                least = LINES_LEFT * market._max(left, 1.0)
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # market._max(left, 1.0)
                 new_lines.append(rest if rest > least else 0.0)
             lines = new_lines
             if not book.buyer:
@@ -318,11 +321,10 @@ def _book_hbm(world, books: list[_HBMBook]) -> None:
         # adjust_price works element by element, so one call for every generation's makers gives
         # each the number its own call would (no price it sets is read before all are set)
         utilisation = params.normal_utilisation
-        new_price = market.adjust_price(
-            np.array([state["price"] for state in states], dtype=np.float64), np.array(asked_q, dtype=np.float64),
-            np.array([c * utilisation for c in capacity_q], dtype=np.float64), params.price_response,
-            params.price_step_limit, np.array(floors, dtype=np.float64))
-        for state, a, p in zip(states, asked_q, new_price.tolist(), strict=True):
+        new_price = market.adjust_prices([state["price"] for state in states], asked_q,
+                                         [c * utilisation for c in capacity_q], params.price_response,
+                                         params.price_step_limit, floors)
+        for state, a, p in zip(states, asked_q, new_price, strict=True):
             state["asked"] = a
             state["price"] = p
     asked_array = np.array(asked_total, dtype=np.float64)
@@ -421,17 +423,19 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     asked = np.bincount(supplier, orders, k)
     price = np.array([state["price"] for state in states])
     _bill_designers(world, buyer, filled * price[supplier])
-    capacity = np.array([state["available"] for state in states])
-    floor = np.array([state["unit_cost"] for state in states])
-    new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
-                                    params.price_step_limit, floor)
+    utilisation = params.normal_utilisation
+    # each node's capacity as a float64 (as an array of them holds it) times the utilisation
+    asked_l, shipped_l = asked.tolist(), shipped.tolist()
+    new_price = market.adjust_prices(price.tolist(), asked_l,
+                                     [float(state["available"]) * utilisation for state in states],
+                                     params.price_response, params.price_step_limit,
+                                     [state["unit_cost"] for state in states])
     n = len(foundries)
     owner = np.array([i for i, _ in nodes], dtype=int)
     asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
     mine: list[list[int]] = [[] for _ in foundries]  # each foundry's node suppliers
     for m, (i, _) in enumerate(nodes):
         mine[i].append(m)
-    asked_l, shipped_l, price_l = asked.tolist(), shipped.tolist(), new_price.tolist()
     # a foundry's plan reads the pool's forecast and its customers' plans (Foundry.expected_orders),
     # not its smoothed orders, so it keeps none
     for f, own in zip(foundries, mine, strict=True):
@@ -439,7 +443,7 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
             states[m]["asked"] = asked_l[m]
         f.sell_nodes({nodes[m][1]: shipped_l[m] for m in own})
         for m in own:
-            states[m]["price"] = price_l[m]
+            states[m]["price"] = new_price[m]
     average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
                         where=shipped_by > 0)
     world.last_market["wafer"] = {"shipped": shipped_by, "asked": asked_by, "price": average,
@@ -666,10 +670,12 @@ def _book(world, good: str, suppliers: list, buyer: list[int], supplier: list[in
         s.sell(q)
         s.observe_orders(a, growth, params.demand_smoothing)
     capacity = np.array([s.available for s in suppliers])
-    floor = np.array([s.unit_cost for s in suppliers])
-    new_price = market.adjust_price(price, asked_array, capacity * params.normal_utilisation, params.price_response,
-                                    params.price_step_limit, floor)
-    for s, p in zip(suppliers, new_price.tolist(), strict=True):
+    utilisation = params.normal_utilisation
+    # capacity x utilisation as numpy multiplies the array (float64 by float64, element by element)
+    new_price = market.adjust_prices(quoted, asked, [c * utilisation for c in market._floats(capacity)],
+                                     params.price_response, params.price_step_limit,
+                                     [s.unit_cost for s in suppliers])
+    for s, p in zip(suppliers, new_price, strict=True):
         s.price = p
     filled_array = np.array(filled, dtype=np.float64)
     # an empty book's orders and fills are one empty array (the world's state is compared whole)
