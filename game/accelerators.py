@@ -270,11 +270,11 @@ class _Sale:
         # the incentive paid in full (or none at all); np.array_equal's test, without its Python-level
         # checks (two float arrays of one shape)
         same_prices = bool((price == offer.offered).all())
-        utility = offer.utility if same_prices else chip_utility(part, perf, price, allowed, offer.terms)
+        self.cut = cut = np.flatnonzero(discount.any(axis=1)).tolist()  # the discounted buyers
+        utility, undiscounted = _sale_utilities(part, offer, price, same_prices, cut)
         # one row per buyer, in order (`free`): the rows are the arrays' own (read, never written)
         u, p = (utility, price) if free else (utility[rows], price[rows])
-        compared, self.mixed, self.cut = _compared_choices(part, purchases, utility, allowed, discount, offer.terms,
-                                                           perf, list_price)
+        compared, self.mixed = _compared_choices(purchases, utility, allowed, cut, undiscounted)
         if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
             choice, self.free_choice = offer.shares, offer.choice[self.mixed]
             (self.base_choice,) = _logit_blocks(compared[1])
@@ -392,15 +392,30 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     return desired * fill[None, :]
 
 
-def _compared_choices(world, purchases: Purchases, utility, allowed, discount, terms, perf, list_price):
+def _sale_utilities(part, offer: _Offer, price: np.ndarray, same_prices: bool,
+                    cut: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The buyers' utilities at the prices they pay (the offer's when they are the offered
+    prices) and, with discounted buyers (`cut`), at list prices for the cause log (None
+    without). When both are new they are worked out in one pass over the two price matrices
+    stacked: every step of `chip_utility` is elementwise, so each matrix gets the numbers it
+    would get by itself, at half the numpy calls."""
+    perf, list_price, allowed, terms = offer.perf, offer.list_price, offer.allowed, offer.terms
+    if same_prices:
+        return offer.utility, chip_utility(part, perf, list_price, allowed, terms) if cut else None
+    if not cut:
+        return chip_utility(part, perf, price, allowed, terms), None
+    paid, listed = chip_utility(part, perf, np.array((price, list_price)), allowed, terms)
+    return paid, listed
+
+
+def _compared_choices(purchases: Purchases, utility, allowed, cut: list[int], undiscounted):
     """The free choices the cause log (`_attribute`) compares demand with, as (utility, allowed)
     blocks of rows for `_logit_blocks`: the mandated buyers' at this quarter's utility, the
-    discounted buyers' at list prices (None where there is no such buyer). Also the rows' buyers."""
+    discounted buyers `cut` at list prices (`undiscounted`; None where there is no such buyer).
+    Also the mandated rows' buyers."""
     mixed = [i for i, m in enumerate(purchases.under_mix) if m]
-    cut = np.flatnonzero(discount.any(axis=1)).tolist()
-    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if cut else None
     return ((utility[mixed], allowed[mixed]) if mixed else None,
-            (undiscounted[cut], allowed[cut]) if cut else None), mixed, cut
+            (undiscounted[cut], allowed[cut]) if cut else None), mixed
 
 
 def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray | None]:

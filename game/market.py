@@ -192,11 +192,16 @@ def logit_shares(utility: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Row-wise multinomial logit over the allowed options; a row with no option gets zeros."""
     masked = np.where(allowed, utility, -np.inf)
     top = masked.max(axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
+    finite = np.isfinite(top)
+    every = finite.all()  # every row has an allowed option, and no NaN or infinite utility among them
+    if not every:
+        top = np.where(finite, top, 0.0)
     # the mask again after exp: exp(-inf) is 0 in IEEE arithmetic, but a barred option must get
     # exactly nothing whatever the exp in use (tests/test_saves.py nudges exp by an ulp)
     weights = np.where(allowed, np.exp(masked - top), 0.0)
     total = weights.sum(axis=-1, keepdims=True)
+    if every:  # each row's best option weighs exp(0) = 1, so every total is positive: no row to keep at 0
+        return weights / total
     return np.divide(weights, total, out=np.zeros(weights.shape, weights.dtype), where=total > 0)
 
 
