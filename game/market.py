@@ -152,10 +152,14 @@ def adjust_price_lists(price: list[float], demand: list[float], supply: list[flo
     out = []
     for p, d, s_, f in zip(price, demand, supply, floor):  # noqa: B905 (equal lengths by construction)
         gap = (d - s_) / s_ if s_ > TINY else 0.0
-        change = _min(_max(response * gap, low), step_limit)
+        # _min(_max(response * gap, low), step_limit) and _max(p * (1.0 + change), f), written out
+        move = response * gap
+        move = move if (move >= low or move != move) else low
+        change = move if (move <= step_limit or move != move) else step_limit
         if s_ <= TINY and d > 0:
             change = step_limit
-        out.append(_max(p * (1.0 + change), f))
+        new = p * (1.0 + change)
+        out.append(new if (new >= f or new != new) else f)
     return out
 
 
@@ -577,9 +581,16 @@ def capped_logit_orders(utility: list[float], group: list[int], n_groups: int, c
     total = [0.0] * n_groups
     for k, w in zip(group, weights):  # noqa: B905
         total[k] += w
-    shares = [w / total[k] for w, k in zip(weights, group)]  # noqa: B905
-    for s, c in zip(shares, cap):  # noqa: B905
-        if s > c + TINY:
-            shares = cap_shares_lists(shares, cap, group, n_groups)
-            break
+    # each share and its order in one pass; the orders are dropped when a share is over its cap
+    shares, orders, over = [], [], False
+    tiny = TINY
+    for w, k, c in zip(weights, group, cap):  # noqa: B905
+        s = w / total[k]
+        shares.append(s)
+        orders.append(need[k] * s)
+        if s > c + tiny:
+            over = True
+    if not over:
+        return orders
+    shares = cap_shares_lists(shares, cap, group, n_groups)
     return [need[k] * s for k, s in zip(group, shares)]  # noqa: B905

@@ -505,9 +505,10 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
     designers, as one more buyer (`PackagingPool`). A market of a few dozen edges (the game's)
     clears on lists (`_clear_choice_lists`), a larger one in numpy."""
     index = {s.name: i for i, s in enumerate(suppliers)}
+    need = needs.tolist()  # each need as a Python float: the same comparisons without numpy scalars
     buyer, supplier, cap, reserved = [], [], [], []
     for j, d in enumerate(world.designers):
-        if not d.alive or needs[j] <= 0:
+        if not d.alive or need[j] <= 0:
             continue
         for name in getattr(d, attribute):
             s = suppliers[index[name]]
@@ -531,12 +532,14 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
                 supplier.append(index[name])
                 cap.append(1.0)
                 reserved.append(0.0)
-        needs = np.append(needs, pool_need)
+        need.append(float(pool_need))  # as np.append(needs, pool_need) holds it, a float64
         others.append(pool.spec.country)
-    groups = len(needs)
+    groups = len(need)
     if len(buyer) <= market.SCALAR_MAX and len(suppliers) <= market.SCALAR_MAX and groups <= 4 * market.SCALAR_MAX:
-        got = _clear_choice_lists(world, good, suppliers, (buyer, supplier, cap, reserved), needs.tolist(), others)
+        got = _clear_choice_lists(world, good, suppliers, (buyer, supplier, cap, reserved), need, others)
         return np.array(got[:n], dtype=np.float64)
+    if pool_need > 0:
+        needs = np.append(needs, pool_need)
     buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
     cap_a = np.array(cap)
     price = np.array([s.price for s in suppliers])
