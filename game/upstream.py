@@ -579,7 +579,7 @@ def _clear_choice_lists(world, good: str, suppliers: list,
     logs = np.log(np.array([suppliers[i].price for i in supplier] + [capacity[i] for i in supplier],
                            dtype=np.float64)).tolist()
     weight = -world.params.supplier_cost_weight
-    pull = _Diplomacy(world, suppliers, others).lists(buyer, supplier)
+    pull = _Diplomacy.lists(world, suppliers, others, buyer, supplier)
     utility = [weight * lp + lc + tilt for lp, lc, tilt in zip(logs[:count], logs[count:], pull, strict=True)]
     shares = market.cap_shares_lists(market.group_logit_lists(utility, buyer, groups), cap, buyer, groups)
     # contracts first (`_contracted`): a buyer's reservations scaled down to its need
@@ -619,9 +619,16 @@ class _Diplomacy:
     def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
         return self.affinity * self.side[buyer] * self.step[supplier]
 
-    def lists(self, buyer: list[int], supplier: list[int]) -> list[float]:
-        """`self(buyer, supplier)` on lists: the same products, in the same order."""
-        affinity, side, step = self.affinity, self.side.tolist(), self.step.tolist()
+    @staticmethod
+    def lists(world, suppliers, others: tuple[str, ...] | list[str], buyer: list[int],
+              supplier: list[int]) -> list[float]:
+        """`_Diplomacy(world, suppliers, others)(buyer, supplier)` on lists: the same products, in
+        the same order, of the same factors (floats, as the arrays hold them), without the arrays."""
+        affinity = stance_affinity(world)
+        step = [float(supplier_step(world, s.country)) for s in suppliers]
+        countries = [d.country for d in world.designers]
+        countries.extend(others)
+        side = [float(customer_side(c)) for c in countries]
         return [affinity * side[j] * step[i] for j, i in zip(buyer, supplier, strict=True)]
 
 
@@ -691,15 +698,19 @@ def _book(world, good: str, suppliers: list, buyer: list[int], supplier: list[in
 
 def produce(world, received: dict[str, np.ndarray]) -> None:
     """Leontief production; the binding input of each designer is recorded."""
-    limits = np.empty((len(world.designers), len(INPUTS)))
     components = _component_supply(world)
-    for j, d in enumerate(world.designers):
-        d.dies += received["dies"][j]  # HBM went into each designer's stock by generation as it cleared
+    rows = []
+    # the arrays' items as numpy scalars, as indexing them gave, without an indexing call each
+    for d, dies, packaging, (available, _) in zip(world.designers, received["dies"], received["packaging"],
+                                                  components, strict=True):
+        d.dies += dies  # HBM went into each designer's stock by generation as it cleared
         hbm_per_chip = d.chip.hbm_gb / 1000
-        limits[j] = (d.target, d.dies,
+        rows.append((d.target, d.dies,
                      d.usable_hbm() / hbm_per_chip if hbm_per_chip > 0 else np.inf,
-                     received["packaging"][j] * d.chip.chips_per_package_wafer,
-                     components[j][0] if d.components else np.inf)
+                     packaging * d.chip.chips_per_package_wafer,
+                     available if d.components else np.inf))
+    # one array of the rows (each number as a float64, as writing the rows into an empty array did)
+    limits = np.array(rows, dtype=np.float64).reshape(len(world.designers), len(INPUTS))
     made, binding = market.leontief(limits, INPUTS)
     bandwidth, elasticity = world.hbm_bandwidth, world.params.hbm_bandwidth_elasticity
     for d, units, why in zip(world.designers, made, binding, strict=True):
