@@ -362,21 +362,24 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     where = {(i, node): k for k, (i, node) in enumerate(nodes)}
     needed = dies_needed.tolist()
     buyer, supplier, orders, per_wafer, subsidy = [], [], [], [], []
+    index, allows = world.foundry_index, world.export_rules.allows
     for j, d in enumerate(world.designers):
         if not d.alive:
             continue
+        chip = d.chip
+        node, country = chip.node, d.country
         for name, mix in zip(d.foundries, d.foundry_mix, strict=True):
-            i = world.foundry_index[name]
+            i = index[name]
             f = foundries[i]
-            if mix <= 0 or not f.runs(d.chip.node, now) or \
-                    not world.export_rules.allows("wafer", f.country, d.country):
+            if mix <= 0 or not f.runs(node, now) or not allows("wafer", f.country, country):
                 continue
-            good = wafers.good_dies(world, f, d.chip)
+            good = wafers.good_dies(world, f, chip)
             buyer.append(j)
-            supplier.append(where[(i, d.chip.node)])
+            supplier.append(where[(i, node)])
             orders.append(mix * needed[j] / good)
             per_wafer.append(good)
-            subsidy.append(world.die_subsidy(d, f, d.chip))
+            # the price-gap subsidy is paid only at a home foundry (World.die_subsidy: 0.0 elsewhere)
+            subsidy.append(world.die_subsidy(d, f, chip) if f.country == country else 0.0)
     designers = len(world.designers)
     segments = list(world.pool.segments)
     row = {segment: designers + k for k, segment in enumerate(segments)}
