@@ -130,10 +130,13 @@ class _HBMGeneration:
         self.name = world.hbm_catalogue[k]
         self.k = k  # its place in the catalogue (older generations come first)
         self.offered = offered
-        makers = world.hbm_makers
-        self.yields = [mk.gens[self.name]["yield"] if ok else 0.0 for mk, ok in zip(makers, offered, strict=True)]
-        # 1.0 where a maker does not offer it: no edge reads it
-        self.prices = [mk.gens[self.name]["price"] if ok else 1.0 for mk, ok in zip(makers, offered, strict=True)]
+        name = self.name
+        self.yields: list[float] = []
+        self.prices: list[float] = []  # 1.0 where a maker does not offer it: no edge reads it
+        for mk, ok in zip(world.hbm_makers, offered, strict=True):
+            state = mk.gens[name] if ok else None
+            self.yields.append(0.0 if state is None else state["yield"])
+            self.prices.append(1.0 if state is None else state["price"])
         self.own: list[int] = []  # designers whose chip is built for it, in designer order
         self.substitutes: list[int] = []  # designers whose chip can run on it (a newer chip), in designer order
         self._edges: dict[int, tuple[bool, list[tuple[int, float, float, float]]]] = {}
