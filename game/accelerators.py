@@ -267,11 +267,14 @@ class _Sale:
         free, rows, row_budget, row_allowed = purchases.free, purchases.rows, purchases.budget, purchases.allowed
         self.discount, self.list_price = discount, list_price
         self.price = price = list_price * (1 - discount)  # what the buyer pays; the designer gets the list price
-        same_prices = np.array_equal(price, offer.offered)  # the incentive paid in full (or none at all)
-        utility = offer.utility if same_prices else chip_utility(part, perf, price, allowed, offer.terms)
-        u, p = utility[rows], price[rows]
-        compared, self.mixed, self.cut = _compared_choices(part, purchases, utility, allowed, discount, offer.terms,
-                                                           perf, list_price)
+        # the incentive paid in full (or none at all); np.array_equal's test, without its Python-level
+        # checks (two float arrays of one shape)
+        same_prices = bool((price == offer.offered).all())
+        self.cut = cut = np.flatnonzero(discount.any(axis=1)).tolist()  # the discounted buyers
+        utility, undiscounted = _sale_utilities(part, offer, price, same_prices, cut)
+        # one row per buyer, in order (`free`): the rows are the arrays' own (read, never written)
+        u, p = (utility, price) if free else (utility[rows], price[rows])
+        compared, self.mixed = _compared_choices(purchases, utility, allowed, cut, undiscounted)
         if same_prices:  # the rows' choice is the one at the offered prices, each buyer's free choice too
             choice, self.free_choice = offer.shares, offer.choice[self.mixed]
             (self.base_choice,) = _logit_blocks(compared[1])
@@ -287,11 +290,12 @@ class _Sale:
         self.by_buyer = by_buyer = _per_buyer(rows, sold, list_price.shape, free)
         self.wanted_by_buyer = _per_buyer(rows, desired, list_price.shape, free)
         self.units = by_buyer.sum(axis=0)
-        self.revenue = (by_buyer * list_price).sum(axis=0) / 1000
+        value = by_buyer * list_price  # US$ thousand a cell, the first product of the three sums below
+        self.revenue = value.sum(axis=0) / 1000
         self.wanted = self.wanted_by_buyer.sum(axis=0)
         # the incentive each buyer's state owes on what it bought (US$ B): in full, and at the funded share
-        self.full_by = (by_buyer * list_price * offer.full / 1000).sum(axis=1)
-        self.owed_by = (by_buyer * list_price * discount / 1000).sum(axis=1)
+        self.full_by = (value * offer.full / 1000).sum(axis=1)
+        self.owed_by = (value * discount / 1000).sum(axis=1)
         self.compute = by_buyer * perf
         self.spent = (by_buyer * price / 1000).sum(axis=1)
 
@@ -353,8 +357,8 @@ def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale],
     ecosystems and next quarter's prices. `parts` None: one market, the world's."""
     params = world.params
     smoothing = params.demand_smoothing
-    for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), sold.wanted.tolist(),
-                          strict=True):
+    wanted = sold.wanted.tolist()
+    for d, n, r, w in zip(world.designers, sold.units.tolist(), sold.revenue.tolist(), wanted, strict=True):
         d.inventory = max(d.inventory - n, 0.0)
         d.sold = n
         d.revenue = r
@@ -367,10 +371,11 @@ def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale],
         _update_ecosystems(world, offers[0].allowed)
     else:
         _update_ecosystems(world, [offer.allowed for offer in offers], parts)
-    floor = np.array([unit_cost(world, d) for d in world.designers])
-    new_price = market.adjust_price(np.array([d.price for d in world.designers]), sold.wanted, supply,
-                                    params.price_response, params.price_step_limit, floor)
-    for d, q, cost in zip(world.designers, new_price.tolist(), floor.tolist(), strict=True):
+    # each cost as a float64 (as an array of them held it)
+    floor = [float(unit_cost(world, d)) for d in world.designers]
+    new_price = market.adjust_prices([d.price for d in world.designers], wanted, supply.tolist(),
+                                     params.price_response, params.price_step_limit, floor)
+    for d, q, cost in zip(world.designers, new_price, floor, strict=True):
         for variant in d.variants.values():
             # carved from the same production, its price moves alike; a variant unit is a flagship
             # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost
@@ -387,15 +392,30 @@ def _ration(desired: np.ndarray, supply: np.ndarray) -> np.ndarray:
     return desired * fill[None, :]
 
 
-def _compared_choices(world, purchases: Purchases, utility, allowed, discount, terms, perf, list_price):
+def _sale_utilities(part, offer: _Offer, price: np.ndarray, same_prices: bool,
+                    cut: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The buyers' utilities at the prices they pay (the offer's when they are the offered
+    prices) and, with discounted buyers (`cut`), at list prices for the cause log (None
+    without). When both are new they are worked out in one pass over the two price matrices
+    stacked: every step of `chip_utility` is elementwise, so each matrix gets the numbers it
+    would get by itself, at half the numpy calls."""
+    perf, list_price, allowed, terms = offer.perf, offer.list_price, offer.allowed, offer.terms
+    if same_prices:
+        return offer.utility, chip_utility(part, perf, list_price, allowed, terms) if cut else None
+    if not cut:
+        return chip_utility(part, perf, price, allowed, terms), None
+    paid, listed = chip_utility(part, perf, np.array((price, list_price)), allowed, terms)
+    return paid, listed
+
+
+def _compared_choices(purchases: Purchases, utility, allowed, cut: list[int], undiscounted):
     """The free choices the cause log (`_attribute`) compares demand with, as (utility, allowed)
     blocks of rows for `_logit_blocks`: the mandated buyers' at this quarter's utility, the
-    discounted buyers' at list prices (None where there is no such buyer). Also the rows' buyers."""
+    discounted buyers `cut` at list prices (`undiscounted`; None where there is no such buyer).
+    Also the mandated rows' buyers."""
     mixed = [i for i, m in enumerate(purchases.under_mix) if m]
-    cut = np.flatnonzero(discount.any(axis=1)).tolist()
-    undiscounted = chip_utility(world, perf, list_price, allowed, terms) if cut else None
     return ((utility[mixed], allowed[mixed]) if mixed else None,
-            (undiscounted[cut], allowed[cut]) if cut else None), mixed, cut
+            (undiscounted[cut], allowed[cut]) if cut else None), mixed
 
 
 def _logit_blocks(*blocks: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray | None]:

@@ -139,16 +139,41 @@ def adjust_price(
     if not (_small(price, demand, supply, floor) and len(price) == len(demand) == len(supply) == len(floor)
             and isinstance(response, float | int) and isinstance(step_limit, float | int)):
         return _adjust_price_numpy(price, demand, supply, response, step_limit, floor)
-    response, step_limit = float(response), float(step_limit)
+    return np.array(adjust_price_lists(_floats(price), _floats(demand), _floats(supply), float(response),
+                                       float(step_limit), _floats(floor)), dtype=np.float64)
+
+
+def adjust_price_lists(price: list[float], demand: list[float], supply: list[float], response: float,
+                       step_limit: float, floor: list[float]) -> list[float]:
+    """`adjust_price`'s scalar kernel on lists of Python floats (and float `response` and
+    `step_limit`), for callers that hold lists and read the new prices as a list: the numpy
+    arrays in and out cost more than the arithmetic on a few prices."""
     low = -step_limit
     out = []
-    for p, d, s_, f in zip(_floats(price), _floats(demand), _floats(supply), _floats(floor)):  # noqa: B905
+    for p, d, s_, f in zip(price, demand, supply, floor):  # noqa: B905 (equal lengths by construction)
         gap = (d - s_) / s_ if s_ > TINY else 0.0
-        change = _min(_max(response * gap, low), step_limit)
+        # _min(_max(response * gap, low), step_limit) and _max(p * (1.0 + change), f), written out
+        move = response * gap
+        move = move if (move >= low or move != move) else low
+        change = move if (move <= step_limit or move != move) else step_limit
         if s_ <= TINY and d > 0:
             change = step_limit
-        out.append(_max(p * (1.0 + change), f))
-    return np.array(out, dtype=np.float64)
+        new = p * (1.0 + change)
+        out.append(new if (new >= f or new != new) else f)
+    return out
+
+
+def adjust_prices(price, demand, supply, response: float, step_limit: float, floor) -> list[float]:
+    """`adjust_price` of sequences of numbers (lists, or 1-d arrays), the new prices as a list of
+    Python floats: each number taken as float64 (as `np.array(values, dtype=np.float64)` takes it),
+    then the scalar kernel (`adjust_price_lists`) up to SCALAR_MAX prices, numpy beyond. The
+    markets' books hold their prices as lists; arrays in and out cost more than the arithmetic."""
+    if len(price) <= SCALAR_MAX and isinstance(response, float | int) and isinstance(step_limit, float | int):
+        return adjust_price_lists([float(x) for x in price], [float(x) for x in demand], [float(x) for x in supply],
+                                  float(response), float(step_limit), [float(x) for x in floor])
+    return adjust_price(np.array(price, dtype=np.float64), np.array(demand, dtype=np.float64),
+                        np.array(supply, dtype=np.float64), response, step_limit,
+                        np.array(floor, dtype=np.float64)).tolist()
 
 
 def _adjust_price_numpy(
@@ -171,11 +196,16 @@ def logit_shares(utility: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Row-wise multinomial logit over the allowed options; a row with no option gets zeros."""
     masked = np.where(allowed, utility, -np.inf)
     top = masked.max(axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
+    finite = np.isfinite(top)
+    every = finite.all()  # every row has an allowed option, and no NaN or infinite utility among them
+    if not every:
+        top = np.where(finite, top, 0.0)
     # the mask again after exp: exp(-inf) is 0 in IEEE arithmetic, but a barred option must get
     # exactly nothing whatever the exp in use (tests/test_saves.py nudges exp by an ulp)
     weights = np.where(allowed, np.exp(masked - top), 0.0)
     total = weights.sum(axis=-1, keepdims=True)
+    if every:  # each row's best option weighs exp(0) = 1, so every total is positive: no row to keep at 0
+        return weights / total
     return np.divide(weights, total, out=np.zeros(weights.shape, weights.dtype), where=total > 0)
 
 
@@ -452,24 +482,25 @@ def clear_with_spill_totals(o: list[float], b: list[int], s: list[int], cap: lis
     filled quantities, what each buyer received and what each supplier shipped (np.bincount of
     the filled quantities over buyers and over suppliers). Every value is computed by the same
     IEEE operations in the same order as in `clear_with_spill_lists`, so the same bits: a sum
-    per bin in edge order from 0.0; `_max`/`_min` written out (a >= b or a != a keeps a)."""
+    per bin in edge order from 0.0; `_max`/`_min` written out (a >= b or a != a keeps a). The
+    loops walk the edges' lists together (zip) rather than by index: the same values in the
+    same order, without an index lookup per list."""
     n = len(cap)
-    edges = range(len(o))
+    tiny = TINY
     filled = _allocate_totals(o, s, cap, reserved)
     asked = [0.0] * n_buyers  # the orders do not change between passes
-    for e in edges:
-        asked[b[e]] += o[e]
+    for j, x in zip(b, o):  # noqa: B905 (equal lengths by construction; a hot loop)
+        asked[j] += x
     for _ in range(passes):
         shipped, got = [0.0] * n, [0.0] * n_buyers
         room = []
-        for e in edges:
-            f = filled[e]
-            shipped[s[e]] += f
-            got[b[e]] += f
-            r = caps[e] - f
+        for f, k, j, c in zip(filled, s, b, caps):  # noqa: B905
+            shipped[k] += f
+            got[j] += f
+            r = c - f
             room.append(r if (r >= 0.0 or r != r) else 0.0)
         spare = []
-        for c, u in zip(cap, shipped):  # noqa: B905 (equal lengths by construction; a hot loop)
+        for c, u in zip(cap, shipped):  # noqa: B905
             x = c - u
             spare.append(x if (x >= 0.0 or x != x) else 0.0)
         unmet = []
@@ -478,25 +509,23 @@ def clear_with_spill_totals(o: list[float], b: list[int], s: list[int], cap: lis
             unmet.append(x if (x >= 0.0 or x != x) else 0.0)
         weight = []
         weight_total = [0.0] * n_buyers
-        for e in edges:
-            w = spare[s[e]] if room[e] > TINY else 0.0
+        for k, j, r in zip(s, b, room):  # noqa: B905
+            w = spare[k] if r > tiny else 0.0
             weight.append(w)
-            weight_total[b[e]] += w
+            weight_total[j] += w
         extra = []
-        for e in edges:
-            j = b[e]
-            x = unmet[j] * weight[e] / weight_total[j] if weight_total[j] > TINY else 0.0
-            r = room[e]
+        for j, w, r in zip(b, weight, room):  # noqa: B905
+            total = weight_total[j]
+            x = unmet[j] * w / total if total > tiny else 0.0
             extra.append(x if (x <= r or x != x) else r)
-        if _numpy_sum(extra) <= TINY:
+        if _numpy_sum(extra) <= tiny:
             return filled, got, shipped
         more = _allocate_totals(extra, s, spare, None)
         filled = [f + m for f, m in zip(filled, more)]  # noqa: B905
     shipped, got = [0.0] * n, [0.0] * n_buyers
-    for e in edges:
-        f = filled[e]
-        shipped[s[e]] += f
-        got[b[e]] += f
+    for f, k, j in zip(filled, s, b):  # noqa: B905
+        shipped[k] += f
+        got[j] += f
     return filled, got, shipped
 
 
@@ -505,7 +534,6 @@ def _allocate_totals(orders: list[float], supplier: list[int], capacity: list[fl
     """`_allocate_lists` with each edge's arithmetic in one loop (the same operations in the
     same order)."""
     n = len(capacity)
-    edges = range(len(orders))
     asked = [0.0] * n
     if reserved is None:
         filled, rest, spare = [0.0] * len(orders), orders, capacity  # each order less 0.0 is the order
@@ -533,7 +561,7 @@ def _allocate_totals(orders: list[float], supplier: list[int], capacity: list[fl
             x = sp - u
             spare.append(x if (x >= 0.0 or x != x) else 0.0)
     ratio = [sp / a if a > sp else 1.0 for sp, a in zip(spare, asked)]  # noqa: B905
-    return [filled[e] + rest[e] * ratio[supplier[e]] for e in edges]
+    return [f + r * ratio[k] for f, r, k in zip(filled, rest, supplier)]  # noqa: B905
 
 
 def capped_logit_orders(utility: list[float], group: list[int], n_groups: int, cap: list[float],
@@ -553,9 +581,16 @@ def capped_logit_orders(utility: list[float], group: list[int], n_groups: int, c
     total = [0.0] * n_groups
     for k, w in zip(group, weights):  # noqa: B905
         total[k] += w
-    shares = [w / total[k] for w, k in zip(weights, group)]  # noqa: B905
-    for s, c in zip(shares, cap):  # noqa: B905
-        if s > c + TINY:
-            shares = cap_shares_lists(shares, cap, group, n_groups)
-            break
+    # each share and its order in one pass; the orders are dropped when a share is over its cap
+    shares, orders, over = [], [], False
+    tiny = TINY
+    for w, k, c in zip(weights, group, cap):  # noqa: B905
+        s = w / total[k]
+        shares.append(s)
+        orders.append(need[k] * s)
+        if s > c + tiny:
+            over = True
+    if not over:
+        return orders
+    shares = cap_shares_lists(shares, cap, group, n_groups)
     return [need[k] * s for k, s in zip(group, shares)]  # noqa: B905

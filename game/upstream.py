@@ -72,7 +72,7 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
             capacity = []
             for left, keep, yy in zip(lines, kept, y):  # noqa: B905 (one per maker)
                 open_lines = left - keep
-                least = LINES_LEFT * market._max(left, 1.0)
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # market._max(left, 1.0)
                 capacity.append((open_lines if open_lines > least else 0.0) * yy)
             found = _hbm_orders(world, generation, wanting, unmet, capacity)
             if found is None:
@@ -87,19 +87,22 @@ def _clear_hbm(world, needs: np.ndarray) -> np.ndarray:
                                                  np.array(capacity), n, spill_cap=np.array(spill_cap),
                                                  reserved=np.array(reserved)).tolist()
                 got, shipped = market._bincount(buyer, filled, n), market._bincount(supplier, filled, m)
-            for j, amount in enumerate(got):
+            # only the wanting designers have edges: everyone else got 0.0, which changes no stock nor
+            # what it received, and leaves its unmet need at or below ORDER_LEFT, never read again
+            for j in wanting:
+                amount = got[j]
                 if amount > 0:
                     stock = designers[j].hbm_stock
                     stock[generation.name] = stock.get(generation.name, 0.0) + amount
                 short = unmet[j] - amount
-                unmet[j] = market._max(short, 0.0)
+                unmet[j] = short if (short >= 0.0 or short != short) else 0.0  # market._max(short, 0.0)
                 received[j] += amount
             # A maker whose lines are all but used up is full: what is left is rounding, and whether
             # it is 0 or 1e-14 must not decide who orders from it (nor differ between CPUs).
             new_lines = []
             for left, out, yy in zip(lines, shipped, y):  # noqa: B905 (one per maker)
                 rest = left - (out / yy if yy > 0 else 0.0)
-                least = LINES_LEFT * market._max(left, 1.0)
+                least = LINES_LEFT * (left if (left >= 1.0 or left != left) else 1.0)  # market._max(left, 1.0)
                 new_lines.append(rest if rest > least else 0.0)
             lines = new_lines
             if not book.buyer:
@@ -127,10 +130,13 @@ class _HBMGeneration:
         self.name = world.hbm_catalogue[k]
         self.k = k  # its place in the catalogue (older generations come first)
         self.offered = offered
-        makers = world.hbm_makers
-        self.yields = [mk.gens[self.name]["yield"] if ok else 0.0 for mk, ok in zip(makers, offered, strict=True)]
-        # 1.0 where a maker does not offer it: no edge reads it
-        self.prices = [mk.gens[self.name]["price"] if ok else 1.0 for mk, ok in zip(makers, offered, strict=True)]
+        name = self.name
+        self.yields: list[float] = []
+        self.prices: list[float] = []  # 1.0 where a maker does not offer it: no edge reads it
+        for mk, ok in zip(world.hbm_makers, offered, strict=True):
+            state = mk.gens[name] if ok else None
+            self.yields.append(0.0 if state is None else state["yield"])
+            self.prices.append(1.0 if state is None else state["price"])
         self.own: list[int] = []  # designers whose chip is built for it, in designer order
         self.substitutes: list[int] = []  # designers whose chip can run on it (a newer chip), in designer order
         self._edges: dict[int, tuple[bool, list[tuple[int, float, float, float]]]] = {}
@@ -318,11 +324,10 @@ def _book_hbm(world, books: list[_HBMBook]) -> None:
         # adjust_price works element by element, so one call for every generation's makers gives
         # each the number its own call would (no price it sets is read before all are set)
         utilisation = params.normal_utilisation
-        new_price = market.adjust_price(
-            np.array([state["price"] for state in states], dtype=np.float64), np.array(asked_q, dtype=np.float64),
-            np.array([c * utilisation for c in capacity_q], dtype=np.float64), params.price_response,
-            params.price_step_limit, np.array(floors, dtype=np.float64))
-        for state, a, p in zip(states, asked_q, new_price.tolist(), strict=True):
+        new_price = market.adjust_prices([state["price"] for state in states], asked_q,
+                                         [c * utilisation for c in capacity_q], params.price_response,
+                                         params.price_step_limit, floors)
+        for state, a, p in zip(states, asked_q, new_price, strict=True):
             state["asked"] = a
             state["price"] = p
     asked_array = np.array(asked_total, dtype=np.float64)
@@ -360,21 +365,24 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     where = {(i, node): k for k, (i, node) in enumerate(nodes)}
     needed = dies_needed.tolist()
     buyer, supplier, orders, per_wafer, subsidy = [], [], [], [], []
+    index, allows = world.foundry_index, world.export_rules.allows
     for j, d in enumerate(world.designers):
         if not d.alive:
             continue
+        chip = d.chip
+        node, country = chip.node, d.country
         for name, mix in zip(d.foundries, d.foundry_mix, strict=True):
-            i = world.foundry_index[name]
+            i = index[name]
             f = foundries[i]
-            if mix <= 0 or not f.runs(d.chip.node, now) or \
-                    not world.export_rules.allows("wafer", f.country, d.country):
+            if mix <= 0 or not f.runs(node, now) or not allows("wafer", f.country, country):
                 continue
-            good = wafers.good_dies(world, f, d.chip)
+            good = wafers.good_dies(world, f, chip)
             buyer.append(j)
-            supplier.append(where[(i, d.chip.node)])
+            supplier.append(where[(i, node)])
             orders.append(mix * needed[j] / good)
             per_wafer.append(good)
-            subsidy.append(world.die_subsidy(d, f, d.chip))
+            # the price-gap subsidy is paid only at a home foundry (World.die_subsidy: 0.0 elsewhere)
+            subsidy.append(world.die_subsidy(d, f, chip) if f.country == country else 0.0)
     designers = len(world.designers)
     segments = list(world.pool.segments)
     row = {segment: designers + k for k, segment in enumerate(segments)}
@@ -421,17 +429,19 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
     asked = np.bincount(supplier, orders, k)
     price = np.array([state["price"] for state in states])
     _bill_designers(world, buyer, filled * price[supplier])
-    capacity = np.array([state["available"] for state in states])
-    floor = np.array([state["unit_cost"] for state in states])
-    new_price = market.adjust_price(price, asked, capacity * params.normal_utilisation, params.price_response,
-                                    params.price_step_limit, floor)
+    utilisation = params.normal_utilisation
+    # each node's capacity as a float64 (as an array of them holds it) times the utilisation
+    asked_l, shipped_l = asked.tolist(), shipped.tolist()
+    new_price = market.adjust_prices(price.tolist(), asked_l,
+                                     [float(state["available"]) * utilisation for state in states],
+                                     params.price_response, params.price_step_limit,
+                                     [state["unit_cost"] for state in states])
     n = len(foundries)
     owner = np.array([i for i, _ in nodes], dtype=int)
     asked_by, shipped_by = np.bincount(owner, asked, n), np.bincount(owner, shipped, n)
     mine: list[list[int]] = [[] for _ in foundries]  # each foundry's node suppliers
     for m, (i, _) in enumerate(nodes):
         mine[i].append(m)
-    asked_l, shipped_l, price_l = asked.tolist(), shipped.tolist(), new_price.tolist()
     # a foundry's plan reads the pool's forecast and its customers' plans (Foundry.expected_orders),
     # not its smoothed orders, so it keeps none
     for f, own in zip(foundries, mine, strict=True):
@@ -439,7 +449,7 @@ def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:
             states[m]["asked"] = asked_l[m]
         f.sell_nodes({nodes[m][1]: shipped_l[m] for m in own})
         for m in own:
-            states[m]["price"] = price_l[m]
+            states[m]["price"] = new_price[m]
     average = np.divide(np.bincount(owner, shipped * price, n), shipped_by, out=np.array([f.price for f in foundries]),
                         where=shipped_by > 0)
     world.last_market["wafer"] = {"shipped": shipped_by, "asked": asked_by, "price": average,
@@ -501,9 +511,10 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
     designers, as one more buyer (`PackagingPool`). A market of a few dozen edges (the game's)
     clears on lists (`_clear_choice_lists`), a larger one in numpy."""
     index = {s.name: i for i, s in enumerate(suppliers)}
+    need = needs.tolist()  # each need as a Python float: the same comparisons without numpy scalars
     buyer, supplier, cap, reserved = [], [], [], []
     for j, d in enumerate(world.designers):
-        if not d.alive or needs[j] <= 0:
+        if not d.alive or need[j] <= 0:
             continue
         for name in getattr(d, attribute):
             s = suppliers[index[name]]
@@ -527,12 +538,14 @@ def _clear_by_choice(world, good: str, suppliers: list, needs: np.ndarray, attri
                 supplier.append(index[name])
                 cap.append(1.0)
                 reserved.append(0.0)
-        needs = np.append(needs, pool_need)
+        need.append(float(pool_need))  # as np.append(needs, pool_need) holds it, a float64
         others.append(pool.spec.country)
-    groups = len(needs)
+    groups = len(need)
     if len(buyer) <= market.SCALAR_MAX and len(suppliers) <= market.SCALAR_MAX and groups <= 4 * market.SCALAR_MAX:
-        got = _clear_choice_lists(world, good, suppliers, (buyer, supplier, cap, reserved), needs.tolist(), others)
+        got = _clear_choice_lists(world, good, suppliers, (buyer, supplier, cap, reserved), need, others)
         return np.array(got[:n], dtype=np.float64)
+    if pool_need > 0:
+        needs = np.append(needs, pool_need)
     buyer_a, supplier_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int)
     cap_a = np.array(cap)
     price = np.array([s.price for s in suppliers])
@@ -572,7 +585,7 @@ def _clear_choice_lists(world, good: str, suppliers: list,
     logs = np.log(np.array([suppliers[i].price for i in supplier] + [capacity[i] for i in supplier],
                            dtype=np.float64)).tolist()
     weight = -world.params.supplier_cost_weight
-    pull = _Diplomacy(world, suppliers, others).lists(buyer, supplier)
+    pull = _Diplomacy.lists(world, suppliers, others, buyer, supplier)
     utility = [weight * lp + lc + tilt for lp, lc, tilt in zip(logs[:count], logs[count:], pull, strict=True)]
     shares = market.cap_shares_lists(market.group_logit_lists(utility, buyer, groups), cap, buyer, groups)
     # contracts first (`_contracted`): a buyer's reservations scaled down to its need
@@ -612,9 +625,16 @@ class _Diplomacy:
     def __call__(self, buyer: np.ndarray, supplier: np.ndarray) -> np.ndarray:
         return self.affinity * self.side[buyer] * self.step[supplier]
 
-    def lists(self, buyer: list[int], supplier: list[int]) -> list[float]:
-        """`self(buyer, supplier)` on lists: the same products, in the same order."""
-        affinity, side, step = self.affinity, self.side.tolist(), self.step.tolist()
+    @staticmethod
+    def lists(world, suppliers, others: tuple[str, ...] | list[str], buyer: list[int],
+              supplier: list[int]) -> list[float]:
+        """`_Diplomacy(world, suppliers, others)(buyer, supplier)` on lists: the same products, in
+        the same order, of the same factors (floats, as the arrays hold them), without the arrays."""
+        affinity = stance_affinity(world)
+        step = [float(supplier_step(world, s.country)) for s in suppliers]
+        countries = [d.country for d in world.designers]
+        countries.extend(others)
+        side = [float(customer_side(c)) for c in countries]
         return [affinity * side[j] * step[i] for j, i in zip(buyer, supplier, strict=True)]
 
 
@@ -666,10 +686,12 @@ def _book(world, good: str, suppliers: list, buyer: list[int], supplier: list[in
         s.sell(q)
         s.observe_orders(a, growth, params.demand_smoothing)
     capacity = np.array([s.available for s in suppliers])
-    floor = np.array([s.unit_cost for s in suppliers])
-    new_price = market.adjust_price(price, asked_array, capacity * params.normal_utilisation, params.price_response,
-                                    params.price_step_limit, floor)
-    for s, p in zip(suppliers, new_price.tolist(), strict=True):
+    utilisation = params.normal_utilisation
+    # capacity x utilisation as numpy multiplies the array (float64 by float64, element by element)
+    new_price = market.adjust_prices(quoted, asked, [c * utilisation for c in market._floats(capacity)],
+                                     params.price_response, params.price_step_limit,
+                                     [s.unit_cost for s in suppliers])
+    for s, p in zip(suppliers, new_price, strict=True):
         s.price = p
     filled_array = np.array(filled, dtype=np.float64)
     # an empty book's orders and fills are one empty array (the world's state is compared whole)
@@ -682,15 +704,19 @@ def _book(world, good: str, suppliers: list, buyer: list[int], supplier: list[in
 
 def produce(world, received: dict[str, np.ndarray]) -> None:
     """Leontief production; the binding input of each designer is recorded."""
-    limits = np.empty((len(world.designers), len(INPUTS)))
     components = _component_supply(world)
-    for j, d in enumerate(world.designers):
-        d.dies += received["dies"][j]  # HBM went into each designer's stock by generation as it cleared
+    rows = []
+    # the arrays' items as numpy scalars, as indexing them gave, without an indexing call each
+    for d, dies, packaging, (available, _) in zip(world.designers, received["dies"], received["packaging"],
+                                                  components, strict=True):
+        d.dies += dies  # HBM went into each designer's stock by generation as it cleared
         hbm_per_chip = d.chip.hbm_gb / 1000
-        limits[j] = (d.target, d.dies,
+        rows.append((d.target, d.dies,
                      d.usable_hbm() / hbm_per_chip if hbm_per_chip > 0 else np.inf,
-                     received["packaging"][j] * d.chip.chips_per_package_wafer,
-                     components[j][0] if d.components else np.inf)
+                     packaging * d.chip.chips_per_package_wafer,
+                     available if d.components else np.inf))
+    # one array of the rows (each number as a float64, as writing the rows into an empty array did)
+    limits = np.array(rows, dtype=np.float64).reshape(len(world.designers), len(INPUTS))
     made, binding = market.leontief(limits, INPUTS)
     bandwidth, elasticity = world.hbm_bandwidth, world.params.hbm_bandwidth_elasticity
     for d, units, why in zip(world.designers, made, binding, strict=True):
