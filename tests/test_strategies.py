@@ -355,7 +355,9 @@ def test_adaptive_gives_up_capacity_support_first_when_the_budget_fell_short():
     obs, world = observation_after(3)
     world.countries["KOR"].policy.capacity_support["SK hynix"] = 0.1
     policy = world.countries["KOR"].policy.copy()
-    short = dataclasses.replace(obs, policy=policy, funded={"capacity_support": 0.6, "service_incentive": 0.6})
+    # no price of the quarter before: the HBM price rule stays out of it, only the budget's is tested
+    short = dataclasses.replace(obs, policy=policy, funded={"capacity_support": 0.6, "service_incentive": 0.6},
+                                prices_before={})
     plan = Adaptive().decide(short)
     assert any(isinstance(a, CapacitySupport) and a.firm == "SK hynix" and a.rate == 0 for a in plan)
     assert not any(isinstance(a, CapacitySupport) and a.rate > 0 for a in plan)

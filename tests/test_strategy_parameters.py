@@ -23,7 +23,7 @@ def test_parameters_are_typed_and_a_parameterised_strategy_is_named_in_one_spell
     made = make_controller("KOR", "team_korea(domestic=0.6, scale=0.5)")
     assert made.name == "team_korea(scale=0.5, domestic=0.6)" and made.scale == 0.5 and made.domestic == 0.6
     assert made.mix() == {"leader": 0.3, "domestic": 0.6, "other": 0.1}
-    assert make_controller("KOR", "adaptive(step=0.2, start=0.7)").domestic == 0.7
+    assert make_controller("KOR", "adaptive(step=0.2, start=0.7)").start == 0.7
     assert make_controller("KOR", "greedy(horizon=5)").horizon == 5
 
 

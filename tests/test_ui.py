@@ -859,7 +859,8 @@ def test_the_desk_shows_the_advisors_advice_and_a_link_opens_its_lever(app):
 
 def test_a_team_sees_only_its_own_states_levers(tmp_path):
     """Issue 14: each state has its own levers (the scenario's `offered`); a US team's desk has no
-    priming water or home-chip procurement, Korea's has no export controls."""
+    priming water or home-chip procurement but has its export controls and state equity, Korea's
+    has no export controls."""
     import pygame_gui
 
     from game.ui.desk import Desk
@@ -872,8 +873,10 @@ def test_a_team_sees_only_its_own_states_levers(tmp_path):
     korea = Desk(manager, pygame.Rect(0, 0, 400, 700), session.view("KOR"), "en")
     usa_sections = {title for title, _ in usa.levers()}
     korea_sections = {title for title, _ in korea.levers()}
-    assert usa_sections <= {"lever.capacity_support", "lever.rd_grant"} and "lever.capacity_support" in usa_sections
+    assert usa_sections <= {"lever.capacity_support", "lever.rd_grant", "lever.export_control", "lever.equity"}
+    assert {"lever.capacity_support", "lever.export_control", "lever.equity"} <= usa_sections
     assert {"lever.foundry_subsidy", "lever.procurement", "lever.trade_stance"} <= korea_sections
+    assert "lever.export_control" not in korea_sections
     offered = session.world.scenario.levers
     assert all(offered.offers("USA", t.split(".", 1)[1]) for t in usa_sections)
     pygame.quit()
