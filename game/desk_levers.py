@@ -283,8 +283,8 @@ def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, l
     """Sections of the desk: a title key and its rows: a `Lever` (a slider), or a tuple
     ("note", key, text), ("toggle", key, label[, done text key, not-done text key]) or ("stance",
     "trade_stance", ""). A toggle without text keys is a brokered link's; one with empty keys
-    shows its label alone. Only the levers the
-    scenario offers this country's state (a US team has no priming water)."""
+    shows its label alone. Only the levers the scenario offers this country's state (a US team
+    has no priming water)."""
     world, code = view.world, view.code
     sections = [("lever.foundry_subsidy", [Lever("foundry_subsidy", tr("ui.desk.rate", lang), 0, 100, "pct", 5)])]
     if settings.has_procurement:
