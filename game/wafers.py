@@ -392,11 +392,9 @@ def _repick(old: np.ndarray, target: np.ndarray, allowed: np.ndarray, any_allowe
             inertia: float) -> np.ndarray:
     """[class, segment, foundry] shares a quarter on: a step `inertia` of the way from `old` (where
     still allowed) to `target` (the logit shares of the utilities), renormalised; a segment with
-    no foundry allowed keeps its split (`Pool.move`, `Pool.forecast_orders`)."""
-    mix = (1 - inertia) * np.where(allowed, old, 0.0) + inertia * target
-    total = mix.sum(axis=-1, keepdims=True)
-    mixed = np.divide(mix, total, out=target.copy(), where=total > 0)
-    return np.where(any_allowed, mixed, old)
+    no foundry allowed keeps its split (`Pool.move`; the forecast calls `_repick_step` with the
+    pull worked out once for many quarters)."""
+    return _repick_step(old, target, inertia * target, allowed, any_allowed, 1 - inertia)
 
 
 def _class_tables(foundries: list, classes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -40,6 +40,7 @@ def test_equity_rows_for_every_home_firm_and_a_project_toggle_for_producers(sess
     assert check_values(settings, sections, {"equity:Rebellions": 55}) is not None  # off the step grid
     actions, reason = staged_actions(settings, values, "en")
     assert reason is None
+    assert view.cost(actions) - view.cost([]) == pytest.approx(160e9)  # the desk's "cost this quarter"
     assert Equity(firm="Rebellions", amount=60e9) in actions
     assert Equity(firm="Samsung Foundry", amount=100e9, build=True) in actions
     samsung = session.world.by_name["Samsung Foundry"]
