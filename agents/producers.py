@@ -172,23 +172,30 @@ class Producer(Firm):
         if not (self.invests and self.alive):
             return
         extra_rate = state.extra_support_rate(self.name)
-        projects = []  # (line, size, size only the lever builds, standing support's share of it)
-        allowance = state.support_left_usd  # what this firm's projects may still reserve, line by line
+        # (line, size, size only the lever builds, standing support's share of it, the sites' parts or None)
+        projects = []
+        # what this firm's projects may still reserve of each state's allowance, line by line
+        allowances = {state.name: state.support_left_usd}
         for line, planned, expected, margin in self.investment_lines(now, orders):
             if not expected or margin <= 0:
+                continue
+            parts = self.site_parts(line, state, allowances)
+            if parts is not None:
+                projects += self.sited_project(line, planned, expected, margin, parts, extra_rate, allowances, params)
                 continue
             # The standing programme's share of this project: its full rate if what is left of the
             # allowance carries the project the firm would build at that rate, else the share the
             # allowance carries of that project (a smaller project then, which the share still
             # covers). The firm plans with that share and is paid exactly it.
+            allowance = allowances[state.name]
             standing = state.capex_support
             without, wanted, size = self.line_project(expected, margin, planned, standing, extra_rate, params)
             if size > 1e-9 and standing * size * self.capex_per_unit > allowance:
                 standing = state.standing_support(size * self.capex_per_unit, allowance)
                 without, wanted, size = self.line_project(expected, margin, planned, standing, extra_rate, params)
             if size > 1e-9:
-                projects.append([line, size, min(max(wanted - max(without, planned), 0.0), size), standing])
-                allowance -= standing * size * self.capex_per_unit
+                projects.append([line, size, min(max(wanted - max(without, planned), 0.0), size), standing, None])
+                allowances[state.name] = allowance - standing * size * self.capex_per_unit
         if not projects:
             return
         rate = state.policy.capacity_support.get(self.name, 0.0)
@@ -196,7 +203,7 @@ class Producer(Firm):
         # share (a credit on the bill, paid at the share it was planned with, from the allowance it
         # reserved); the lever's share comes to it as cash instalments.
         own = 0  # both added as sum() adds: from 0, in turn (a loop: no generator on a few numbers)
-        for _, size, _, standing in projects:
+        for _, size, _, standing, _ in projects:
             own += size * self.capex_per_unit * (1 - standing)
         owed = 0
         for left, pay in self.payments:
@@ -206,15 +213,67 @@ class Producer(Firm):
             return
         scale = min(1.0, affordable / own) if own > 0 else 1.0  # the state may carry it all
         bill = 0.0
-        for line, size, extra, standing in projects:
+        later: dict[int, float] = {}  # bills of parts built abroad, by their site's lead time
+        for line, size, extra, standing, parts in projects:
             size, extra = size * scale, extra * scale
-            cost = size * self.capex_per_unit
-            bill += cost - state.pay_standing_support(cost, standing)
-            state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
-            self.add_project(now + self.lead_time, size, line)
+            if parts is None:
+                cost = size * self.capex_per_unit
+                bill += cost - state.pay_standing_support(cost, standing)
+                state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
+                self.add_project(now + self.lead_time, size, line)
+            else:  # each site's part is paid, supported and built where it stands
+                for site, share, premium, host, support, lead in parts:
+                    cost = size * share * self.capex_per_unit * (1 + premium)
+                    owed = cost - host.pay_standing_support(cost, support)
+                    if site is None:
+                        bill += owed
+                        state.commit_support(self, extra * share * self.capex_per_unit * rate, self.lead_time)
+                    else:
+                        later[lead] = later.get(lead, 0.0) + owed
+                    self.add_project(now + lead, size * share, line, site)
             self.invested += size
             self.support_decided = self.support_decided or bool(extra > 1e-9)  # a bool, whatever float type `extra` is
         self.payments.append([self.lead_time, bill / self.lead_time])
+        for lead, owed in later.items():
+            self.payments.append([lead, owed / lead])
+
+    def site_parts(self, line, state: Country, allowances: dict) -> list | None:
+        """Where a project on `line` would be built, or None where it can only be at home (every
+        producer but a foundry with sites abroad hosting the line: see Foundry.site_parts)."""
+        return None
+
+    def sited_project(self, line, planned: float, expected: float, margin: float, parts: list, extra_rate: float,
+                      allowances: dict, params) -> list:
+        """The project on a line split over sites (docs/model.md, "Fab location"): a unit's capital
+        cost is the parts' capex at each site's premium less its host's standing support, and the
+        capacity-support lever (a home programme) supports the home part only. A host whose
+        allowance cannot carry its part at the full rate carries the share it can (the project is
+        re-sized once with it). Returns [] or one project row with its parts."""
+        def terms() -> tuple[float, float]:
+            factor = home = 0.0
+            for site, share, premium, _, support, _ in parts:
+                factor += share * (1 + premium) * (1 - support)
+                home += share if site is None else 0.0
+            return 1 - factor, extra_rate * home
+
+        standing, lever = terms()
+        without, wanted, size = self.line_project(expected, margin, planned, standing, lever, params)
+        if size <= 1e-9:
+            return []
+        capped = False
+        for part in parts:
+            host, support = part[3], part[4]
+            cost = size * part[1] * self.capex_per_unit * (1 + part[2])
+            if support * cost > allowances[host.name]:
+                part[4], capped = host.standing_support(cost, allowances[host.name]), True
+        if capped:
+            standing, lever = terms()
+            without, wanted, size = self.line_project(expected, margin, planned, standing, lever, params)
+            if size <= 1e-9:
+                return []
+        for _, share, premium, host, support, _ in parts:
+            allowances[host.name] -= support * size * share * self.capex_per_unit * (1 + premium)
+        return [[line, size, min(max(wanted - max(without, planned), 0.0), size), standing, parts]]
 
     def line_project(self, expected: float, margin: float, planned: float, standing: float, extra_rate: float,
                      params) -> tuple[float, float, float]:
@@ -398,7 +457,7 @@ class Foundry(Producer):
         self.exponent = spec.learning_exponent
         self.order = [n.node for n in spec.nodes]  # oldest class first
         self.nodes: dict[str, dict] = {}
-        self.pipeline: list[list] = []  # [ready quarter, amount, node class]
+        self.pipeline: list[list] = []  # [ready quarter, amount, node class, site abroad or None]
         self.building: list[list] = []  # see Producer.pay_building
         self.opening: list[list] = []
         for n in spec.nodes:
@@ -408,9 +467,11 @@ class Foundry(Producer):
                 "opens": float(parse_quarter(n.available) if n.available else start),
                 "price": n.price, "list_price": n.price, "unit_cost": n.unit_cost, "d0": d0, "floor": floor,
                 "volume0": n.volume0, "volume": n.volume0, "defects": d0, "output": 0.0, "revenue": 0.0, "asked": 0.0,
+                "abroad": dict(n.abroad),  # country -> capacity at a site abroad (part of "capacity")
             }
-            self.pipeline += [[parse_quarter(p.ready), p.amount, n.node] for p in n.pipeline if not p.to_pay]
+            self.pipeline += [[parse_quarter(p.ready), p.amount, n.node, p.site] for p in n.pipeline if not p.to_pay]
             self.building += [financed_project(p, n.node, start) for p in n.pipeline if p.to_pay]
+        self.sites = {site.country: site for site in spec.sites}
         self.other_share = spec.other_share
         self.mature_revenue = spec.mature_revenue
         self.mature_growth = spec.mature_growth
@@ -451,14 +512,25 @@ class Foundry(Producer):
 
     def refresh(self, now: int) -> None:
         """Capacity in force (nodes that run), and the newest node's price and cost, which its
-        investment decisions read."""
+        investment decisions read. An outage (an earthquake, a materials embargo) strikes the
+        home country's fabs: lines at a site abroad run on (docs/model.md, "Fab location")."""
         offline = self.offline() if self.alive else 1.0
         self.capacity = 0.0
+        away = 0.0  # running capacity abroad
+        self.abroad_running: dict[str, float] = {}
         for state in self.nodes.values():
             running = now >= state["opens"]
-            state["available"] = state["capacity"] * (1 - offline) if running else 0.0
+            if state["abroad"] and running and self.alive:
+                here = 0.0
+                for country, amount in state["abroad"].items():
+                    here += amount
+                    self.abroad_running[country] = self.abroad_running.get(country, 0.0) + amount
+                state["available"] = (state["capacity"] - here) * (1 - offline) + here
+                away += here
+            else:
+                state["available"] = state["capacity"] * (1 - offline) if running else 0.0
             self.capacity += state["capacity"] if running else 0.0
-        self.available = self.capacity * (1 - offline)
+        self.available = (self.capacity - away) * (1 - offline) + away if away else self.capacity * (1 - offline)
         node = self.newest(now)
         if node is not None:
             self.price, self.base_unit_cost = self.nodes[node]["price"], self.nodes[node]["unit_cost"]
@@ -474,7 +546,10 @@ class Foundry(Producer):
         still = []
         for project in self.pipeline:
             if project[0] <= now:
-                self.nodes[project[2]]["capacity"] += project[1]
+                state = self.nodes[project[2]]
+                state["capacity"] += project[1]
+                if project[3] is not None:
+                    state["abroad"][project[3]] = state["abroad"].get(project[3], 0.0) + project[1]
             else:
                 still.append(project)
         self.pipeline = still
@@ -493,9 +568,50 @@ class Foundry(Producer):
                     best, fullest = name, asked
         return best if best is not None else self.newest(now)
 
-    def add_project(self, ready: int, size: float, line=None) -> None:
-        """A new project on a node (an event's or a plan's without one: its newest node)."""
-        self.pipeline.append([ready, size, line or self.newest(ready - self.lead_time)])
+    def add_project(self, ready: int, size: float, line=None, site: str | None = None) -> None:
+        """A new project on a node (an event's or a plan's without one: its newest node), at home
+        or at a site abroad."""
+        self.pipeline.append([ready, size, line or self.newest(ready - self.lead_time), site])
+
+    # Fab location ---------------------------------------------------------------------------
+    def site_parts(self, line, state: Country, allowances: dict) -> list | None:
+        """The shares of a project on `line` built at home and at each site abroad hosting the
+        line, or None where only home hosts it: a logit over the sites on the log of a unit's
+        capital cost there (capex x (1 + premium) x (1 - the host's standing support rate, 0 once
+        its allowance is spent)), home weighted up by `site_home_bias` (docs/model.md, "Fab
+        location"). Rows [site or None, share, premium, host state, support rate, lead time]."""
+        hosts = [site for site in self.sites.values() if line in site.nodes]
+        if not hosts:
+            return None
+        params = self.model.params
+        rows = [[None, 0.0, 0.0, state, self._support_at(state, allowances), self.lead_time]]
+        for site in hosts:
+            host = self.model.countries[site.country]
+            support = self._support_at(host, allowances)
+            rows.append([site.country, 0.0, site.capex_premium, host, support, site.lead_time])
+        utility = [-params.site_cost_weight * math.log((1 + row[2]) * max(1 - row[4], 0.05)) for row in rows]
+        utility[0] += params.site_home_bias
+        top = max(utility)
+        weights = [math.exp(u - top) for u in utility]
+        total = sum(weights)
+        for row, weight in zip(rows, weights, strict=True):
+            row[1] = weight / total
+        return rows
+
+    @staticmethod
+    def _support_at(host: Country, allowances: dict) -> float:
+        """A host's standing support rate for a project on its soil, while its allowance lasts."""
+        left = allowances.setdefault(host.name, host.support_left_usd)
+        return host.capex_support if left > 0 else 0.0
+
+    @property
+    def located(self) -> dict[str, float] | None:
+        """Running leading-edge capacity by the country it stands in (thousand wafers a quarter),
+        home first, then each site abroad (`abroad_running`, set by `refresh`), summing to
+        `capacity`; None while all of it is at home (what the indicators read)."""
+        if not self.abroad_running or not self.alive:
+            return None
+        return {self.country: self.capacity - sum(self.abroad_running.values()), **self.abroad_running}
 
     def step_base(self) -> float:
         """A new node's first fab is sized against the foundry, not against the node's pilot line."""

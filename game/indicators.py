@@ -79,9 +79,12 @@ def korea_index(model) -> dict[str, float]:
 
 SHARE_MARKETS = {"hbm_share": ("hbm_makers", "revenue"), "foundry_share": ("foundries", "revenue"),
                  "packaging_share": ("packagers", "output"), "accelerator_share": ("designers", "sold"),
-                 # where the world's leading-edge wafers can be made: home foundries' capacity on their
-                 # open processes (onshoring goals: CHIPS Act, Rapidus, SMIC)
+                 # where the world's leading-edge wafers can be made: the capacity on open processes
+                 # standing in the country, whoever owns it (TSMC Arizona counts to the USA; onshoring
+                 # goals: CHIPS Act, Rapidus, SMIC; docs/model.md, "Fab location")
                  "leading_edge_capacity_share": ("foundries", "capacity")}
+# Share markets counted by where the capacity stands, not by the owner's country.
+BY_LOCATION = frozenset({"leading_edge_capacity_share"})
 
 # The firms whose revenue counts as a country's chip industry (`industry_revenue`).
 INDUSTRY_GROUPS = ("foundries", "hbm_makers", "packagers", "designers", "component_suppliers")
@@ -103,10 +106,15 @@ def market_totals(model) -> dict[str, tuple[float, dict[str, float]]]:
     for key, (group, field) in SHARE_MARKETS.items():
         home: dict[str, float] = {}
         total = 0
+        located = key in BY_LOCATION
         for firm in getattr(model, group):
             value = getattr(firm, field)
             total += value
-            home[firm.country] = home.get(firm.country, 0) + value
+            if located and firm.located:
+                for country, part in firm.located.items():
+                    home[country] = home.get(country, 0) + part
+            else:
+                home[firm.country] = home.get(firm.country, 0) + value
         totals[key] = (total, home)
     return totals
 
@@ -264,7 +272,7 @@ def flatten(state: dict, prefix: str = "") -> dict[str, float | str]:
 # the record: reading it fails loudly instead of reading a later quarter's value.
 _Designer = namedtuple("_Designer", "name country sold revenue alive cash binding")
 _Revenue = namedtuple("_Revenue", "name country revenue")  # HBM makers, component suppliers
-_Foundry = namedtuple("_Foundry", "name country revenue capacity")
+_Foundry = namedtuple("_Foundry", "name country revenue capacity located")
 _Output = namedtuple("_Output", "name country output revenue")  # packagers
 _Developer = namedtuple("_Developer", "country domestic_compute capacity")
 _Industry = namedtuple("_Industry", "country adoption base_output domestic_adoption gdp_effect")
@@ -295,7 +303,7 @@ class TurnRecord:
         self._members = table
         self.designers = [_Designer(d.name, d.country, d.sold, d.revenue, d.alive, d.cash, d.binding)
                           for d in model.designers]
-        self.foundries = [_Foundry(f.name, f.country, f.revenue, f.capacity) for f in model.foundries]
+        self.foundries = [_Foundry(f.name, f.country, f.revenue, f.capacity, f.located) for f in model.foundries]
         self.hbm_makers = [_Revenue(h.name, h.country, h.revenue) for h in model.hbm_makers]
         self.packagers = [_Output(p.name, p.country, p.output, p.revenue) for p in model.packagers]
         self.component_suppliers = [_Revenue(c.name, c.country, c.revenue) for c in model.component_suppliers]

@@ -164,6 +164,9 @@ class Params(Strict):
     reference_die_area: Positive  # cm2: the die yields in the scenario are quoted for (a phone SoC)
     usable_wafer_area: Positive  # cm2 of a 300 mm wafer a chip's dies fill (die area = this / dies per wafer)
     home_pool_bias: NonNeg  # utility of a home foundry to a pool segment's designers (anchor customers stay home)
+    # Fab location (docs/model.md, "Fab location"): where a foundry with `sites` puts a new project.
+    site_cost_weight: NonNeg = 0.0  # logit weight on log capital cost per unit at a site, net of support
+    site_home_bias: NonNeg = 0.0  # utility of building at home (engineers, suppliers, R&D fabs beside it)
     # HBM by generation (docs/model.md, "HBM by generation", "Qualification").
     hbm_bandwidth_elasticity: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]  # perf x (bw / bw_design)^this
     qualification_ramp: Fraction  # a quarter's odds of passing rise by this for each quarter of tests ...
@@ -250,7 +253,17 @@ class Producer(Strict):
 
 
 class NodePipeline(Pipeline):
-    """A scheduled project on one of a foundry's processes (see `Pipeline`)."""
+    """A scheduled project on one of a foundry's processes (see `Pipeline`). `site`: the country of
+    one of the foundry's `sites` abroad where it is built (TSMC Arizona, Samsung Taylor), or None
+    for the foundry's home country (docs/model.md, "Fab location")."""
+
+    site: str | None = None
+
+    @model_validator(mode="after")
+    def _financed_at_home(self) -> NodePipeline:
+        if self.site is not None and self.to_pay > 0:
+            raise ValueError("a project still to be paid for (to_pay) is built at home: no site")
+        return self
 
 
 class FoundryNode(YieldCurve):
@@ -269,15 +282,30 @@ class FoundryNode(YieldCurve):
     yield_max: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]  # on the reference die, mature
     volume0: Positive  # thousand wafers run on it by the start (cumulative): the learning curve's anchor
     pipeline: list[NodePipeline] = []
+    # country -> thousand wafers a quarter of `capacity` that stand at one of the foundry's `sites`
+    # abroad at the start (the rest is at home)
+    abroad: dict[str, NonNeg] = {}
     # The share of its capacity the non-AI pool fills at the start, where known (a foundry with idle
     # lines, a process customers shun): the pool's starting split of the class honours it, and the
     # foundry's `other_share` applies to its other classes (docs/model.md, "The non-AI pool").
     pool_use: Fraction | None = None
 
 
+class Site(Strict):
+    """A country abroad where a foundry may build leading-edge lines (docs/model.md, "Fab
+    location"): the node classes it may host there, what a unit of capacity costs there against at
+    home, and how long a fab takes there from the decision to production."""
+
+    country: str
+    nodes: list[Name] = Field(min_length=1)  # node classes the site may host
+    capex_premium: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]  # capex per unit x (1 + this)
+    lead_time: int = Field(ge=1, le=40)
+
+
 class Foundry(Strict):
     """A foundry: its leading-edge processes (`nodes`, the modelled market) and the revenue of its
-    other nodes (`mature_revenue`), which still counts in the foundry revenue share."""
+    other nodes (`mature_revenue`), which still counts in the foundry revenue share. `sites`: where
+    abroad it may build new lines, each chosen by its cost net of the host state's support."""
 
     name: Name
     name_ko: str
@@ -294,12 +322,38 @@ class Foundry(Strict):
     mature_revenue: NonNeg  # US$ B per quarter from nodes outside the modelled market
     mature_growth: Growth = 0.0  # per quarter
     mature_margin: Fraction
+    sites: list[Site] = []
 
     @model_validator(mode="after")
     def _nodes_once(self) -> Foundry:
         twice = repeated([n.node for n in self.nodes]) + repeated([n.process for n in self.nodes])
         if twice:
             raise ValueError(f"nodes: one process per node class; repeated {', '.join(twice)}")
+        return self
+
+    @model_validator(mode="after")
+    def _sites_hold(self) -> Foundry:
+        """A site is abroad, named once, and hosts classes the foundry runs; capacity and projects
+        abroad stand at a site that hosts their class, and what stands abroad fits in the process."""
+        twice = repeated([s.country for s in self.sites])
+        if twice:
+            raise ValueError(f"sites: one site per country; repeated {', '.join(twice)}")
+        hosts = {s.country: set(s.nodes) for s in self.sites}
+        if self.country in hosts:
+            raise ValueError(f"sites: {self.country} is the foundry's home country, not a site abroad")
+        runs = {n.node for n in self.nodes}
+        for site in self.sites:
+            unknown = sorted(set(site.nodes) - runs)
+            if unknown:
+                raise ValueError(f"sites.{site.country}.nodes: the foundry has no {', '.join(unknown)} process")
+        for n in self.nodes:
+            places = [(c, f"nodes.{n.process}.abroad") for c in n.abroad]
+            places += [(p.site, f"nodes.{n.process}.pipeline") for p in n.pipeline if p.site is not None]
+            for country, where in places:
+                if n.node not in hosts.get(country, set()):
+                    raise ValueError(f"{where}: {country} is not a site of this foundry that hosts {n.node}")
+            if sum(n.abroad.values()) > n.capacity * (1 + 1e-9):
+                raise ValueError(f"nodes.{n.process}.abroad: more capacity abroad than the process has")
         return self
 
 
@@ -933,6 +987,11 @@ class Scenario(Strict):
         for group in self.firm_groups().values():
             for item in group:
                 need([item.country], "countries", f"{item.name}.country")
+        for f in self.foundries:
+            need([s.country for s in f.sites], "countries", f"{f.name}.sites")
+        unset = sorted({"site_cost_weight", "site_home_bias"} - self.params.model_fields_set)
+        if unset and any(f.sites for f in self.foundries):
+            raise ValueError(f"params: a foundry has sites abroad, so where it builds needs {', '.join(unset)}")
         for d in self.designers:
             need(d.foundries, "foundries", f"{d.name}.foundries")
             need(d.hbm_suppliers, "hbm_makers", f"{d.name}.hbm_suppliers")

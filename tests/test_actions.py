@@ -208,7 +208,8 @@ def test_directed_equity_pays_for_a_project_on_the_line_whose_orders_were_larges
     usd = amount / korea.usd_rate / 1e9
     assert samsung.cash == pytest.approx(cash + usd)
     [project] = [p for p in samsung.pipeline if p not in pipeline]
-    assert project == [world.now + samsung.lead_time, pytest.approx(usd / samsung.capex_per_unit), line]
+    # at home (no site abroad)
+    assert project == [world.now + samsung.lead_time, pytest.approx(usd / samsung.capex_per_unit), line, None]
     assert sum(n * pay for n, pay in samsung.payments) == pytest.approx(owed + usd)
     capacity = samsung.nodes[line]["capacity"]
     for _ in range(samsung.lead_time):

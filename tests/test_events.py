@@ -169,11 +169,20 @@ def test_a_demand_shock_with_country_target_hits_every_buyer_of_that_country():
 
 
 def test_capacity_loss_takes_capacity_offline_for_its_quarters_then_restores_it():
+    """An outage strikes the home country's fabs: TSMC's lines in Arizona run on (docs/model.md,
+    "Fab location")."""
     effect = Effect(kind="capacity_loss", targets=["TSMC"], factor=0.5, quarters=2)
-    rows = paired(effect, lambda w: (w.by_name["TSMC"].available, w.by_name["TSMC"].capacity), 4)
-    for q, ((_, plain_capacity), (available, capacity)) in enumerate(rows):
+
+    def reading(world):
+        tsmc = world.by_name["TSMC"]
+        abroad = sum(v for country, v in (tsmc.located or {}).items() if country != "TWN")
+        return tsmc.available, tsmc.capacity, abroad
+
+    rows = paired(effect, reading, 4)
+    for q, ((_, plain_capacity, _), (available, capacity, abroad)) in enumerate(rows):
         assert capacity == plain_capacity
-        expected = 0.5 * capacity if q < 2 else capacity
+        assert abroad > 0, "Arizona's first fab runs from the start (cal 2d)"
+        expected = 0.5 * (capacity - abroad) + abroad if q < 2 else capacity
         assert available == pytest.approx(expected), q
 
 
@@ -331,7 +340,9 @@ def test_event_conditions_are_read_from_the_current_state():
     assert "taiwan_earthquake" not in world.governance.fired  # window not open yet
     world.step()
     assert ("2025Q2", "taiwan_earthquake") in fired(world)
-    assert world.by_name["TSMC"].available == pytest.approx(0.85 * world.by_name["TSMC"].capacity)
+    tsmc = world.by_name["TSMC"]
+    abroad = tsmc.capacity - tsmc.located["TWN"]  # Arizona's lines run on (docs/model.md, "Fab location")
+    assert tsmc.available == pytest.approx(0.85 * (tsmc.capacity - abroad) + abroad)
 
 
 # ------------------------------------------------------------------ choices

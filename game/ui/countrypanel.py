@@ -1,7 +1,8 @@
 """A country's panel (click a country on the map, away from its firms): its budget and how much of
-it has been spent, its lever settings, its firms with their market shares, its score and the
-export controls it imposes or faces. The lines are built from the model (`country_lines`, easy to
-test); `draw_country` lays them out in a box on the map.
+it has been spent, its lever settings, its firms with their market shares, the leading-edge fabs
+standing in it (foreign-owned ones included), its score and the export controls it imposes or
+faces. The lines are built from the model (`country_lines`, easy to test); `draw_country` lays
+them out in a box on the map.
 """
 
 from __future__ import annotations
@@ -55,6 +56,24 @@ def policy_lines(world, code: str, lang: str) -> list[str]:
     return lines
 
 
+def fab_lines(world, code: str, lang: str) -> list[str]:
+    """The leading-edge capacity standing in the country, whoever owns it (docs/model.md, "Fab
+    location"): one line per foundry with lines there, a foreign owner named."""
+    lines = []
+    for foundry in world.foundries:
+        here = (foundry.located or {foundry.country: foundry.capacity}).get(code, 0.0)
+        if here <= 0 or not foundry.alive:
+            continue
+        label = foundry.name_ko if lang == "ko" else foundry.name
+        line = tr("ui.country.fab", lang).format(firm=label, amount=f"{here:,.0f}")
+        if foundry.country != code:
+            owner = world.countries[foundry.country]
+            line += " " + tr("ui.country.fab_owner", lang).format(
+                country=owner.name_ko if lang == "ko" else owner.name_en)
+        lines.append(line)
+    return lines
+
+
 def controls(world, code: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """Export controls in force as (good, origin, destination): those `code` imposes, those it faces."""
     imposed, faced = [], []
@@ -90,6 +109,10 @@ def country_lines(world, code: str, lang: str) -> list[tuple[str, str]]:
             share = shares.get(market, {}).get(firm.name, 0.0)
             label = firm.name_ko if lang == "ko" else firm.name
             lines.append(("text", f"{label} - {tr(f'ui.chart.market.{market}', lang)} {share:.1%}"))
+    fabs = fab_lines(world, code, lang)
+    if fabs:
+        lines.append(("head", tr("ui.country.fabs", lang)))
+        lines += [("text", line) for line in fabs]
     imposed, faced = controls(world, code)
     for head, rules, other in (("ui.country.imposes", imposed, 2), ("ui.country.faces", faced, 1)):
         if rules:

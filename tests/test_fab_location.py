@@ -1,0 +1,221 @@
+"""Fab location (docs/model.md, "Fab location"): a foundry with sites abroad splits a new project
+over home and its sites by the capital cost there net of the host state's standing support; each
+part is paid, supported and built where it stands; outages strike the home country's fabs; the
+leading-edge capacity indicator counts capacity where it stands; a broken site in a scenario is
+refused with a message naming it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from game.model import World
+from game.scenario import ScenarioError, load_scenario, parse_scenario
+from tests.test_scenario import BASELINE_TEXT, REPO, SOURCE, edited, refusal
+
+ARIZONA_N5 = "abroad = { USA = 30.0 }"
+TAYLOR = 'sites = [{ country = "USA", nodes = ["2nm"], capex_premium = 1.0, lead_time = 13 }]'
+
+
+def world(seed: int = 0) -> World:
+    return World(load_scenario("baseline"), seed=seed)
+
+
+def tsmc_parts(w: World, line: str = "3nm") -> list:
+    tsmc = w.by_name["TSMC"]
+    return tsmc.site_parts(line, w.countries["TWN"], {})
+
+
+# ------------------------------------------------------------------------------ where it builds
+
+
+def test_a_project_splits_over_home_and_the_sites_hosting_its_line():
+    """TSMC's 3 nm project goes mostly home and part to Arizona (the sites hosting 3 nm); its 7 nm
+    one part to Kumamoto; its shares sum to one; a line no site hosts is home only (None)."""
+    w = world()
+    parts = tsmc_parts(w, "3nm")
+    assert [p[0] for p in parts] == [None, "USA"]
+    assert sum(p[1] for p in parts) == pytest.approx(1.0)
+    home, arizona = parts[0][1], parts[1][1]
+    assert 0.5 < home < 1 and 0 < arizona < 0.5
+    assert [p[0] for p in tsmc_parts(w, "7nm")] == [None, "JPN"]
+    intel = w.by_name["Intel Foundry"]
+    assert intel.site_parts("3nm", w.countries["USA"], {}) is None
+
+
+def test_more_support_abroad_draws_more_of_the_project_there():
+    """The site's share rises with its host's standing support rate and falls once the host's
+    allowance for the quarter is spent (its rate is then 0)."""
+    w = world()
+    usa = w.countries["USA"]
+    shares = []
+    for rate in (0.0, 0.15, 0.3, 0.5):
+        usa.capex_support = rate
+        shares.append(tsmc_parts(w)[1][1])
+    assert shares == sorted(shares) and shares[0] < shares[-1]
+    usa.capex_support = 0.3
+    with_allowance = tsmc_parts(w, "3nm")[1][1]
+    gone = w.by_name["TSMC"].site_parts("3nm", w.countries["TWN"], {"USA": 0.0})  # the US allowance spent
+    assert gone[1][4] == 0.0 and gone[1][1] < with_allowance
+
+
+@settings(max_examples=60, deadline=None)
+@given(home_rate=st.floats(0, 0.9), host_rate=st.floats(0, 0.9), premium=st.floats(0, 3),
+       weight=st.floats(0, 8), bias=st.floats(0, 4))
+def test_site_shares_are_a_distribution_and_monotone_in_cost(home_rate, host_rate, premium, weight, bias):
+    w = world()
+    w.params = w.params.model_copy(update={"site_cost_weight": weight, "site_home_bias": bias})
+    tsmc = w.by_name["TSMC"]
+    tsmc.sites = {"USA": tsmc.sites["USA"].model_copy(update={"capex_premium": premium})}
+    w.countries["TWN"].capex_support, w.countries["USA"].capex_support = home_rate, host_rate
+    parts = tsmc.site_parts("3nm", w.countries["TWN"], {})
+    shares = [p[1] for p in parts]
+    assert all(0 <= s <= 1 for s in shares) and sum(shares) == pytest.approx(1.0)
+    tsmc.sites = {"USA": tsmc.sites["USA"].model_copy(update={"capex_premium": premium + 0.5})}
+    dearer = tsmc.site_parts("3nm", w.countries["TWN"], {})
+    assert dearer[1][1] <= shares[1] + 1e-12  # a dearer site never gets more
+
+
+# ------------------------------------------------------------------------------ money and capacity
+
+
+def _investing_quarter(w: World):
+    """Step until TSMC starts a project with a part abroad; returns the quarter's new projects."""
+    tsmc = w.by_name["TSMC"]
+    for _ in range(20):
+        before = [list(p) for p in tsmc.pipeline]
+        w.step()
+        new = [p for p in tsmc.pipeline if p not in before]
+        if any(p[3] is not None for p in new) and any(p[3] is None for p in new):
+            return new
+    pytest.fail("TSMC never split a project over home and a site in 20 quarters")
+
+
+def test_a_part_abroad_arrives_after_the_sites_lead_time_and_is_paid_with_the_hosts_support():
+    """A project's part abroad is on line after the site's lead time (Arizona: 13 quarters, cal
+    2d), the home part after the foundry's own (7); the US pays its standing support on the part
+    in Arizona; the firm's instalments are what is left of the parts' cost (money conserved)."""
+    w = world()
+    tsmc, usa = w.by_name["TSMC"], w.countries["USA"]
+    paid_before = usa.support_paid_usd
+    payments_before = [list(p) for p in tsmc.payments]
+    new = _investing_quarter(w)
+    now = w.now
+    for ready, _, line, site in new:
+        lead = tsmc.sites[site].lead_time if site else tsmc.lead_time
+        assert ready == now + lead, (line, site)
+    assert usa.support_paid_usd > paid_before
+    added = [p for p in tsmc.payments if p not in payments_before]  # one instalment paid this quarter
+    assert {p[0] for p in added} >= {tsmc.lead_time - 1, 13 - 1}
+
+
+def test_a_projects_bill_is_its_parts_cost_less_each_hosts_support():
+    """The instalments a quarter's projects add equal the capex of their parts at each site's
+    premium less what each host's standing programme paid, and nothing else (money conserved)."""
+    w = world()
+    tsmc = w.by_name["TSMC"]
+    for _ in range(2):
+        w.step()
+    hosts = [w.countries[c] for c in ("TWN", "USA", "JPN")]
+    tsmc.payments, tsmc.pipeline = [], []
+    support_before = [h.support_paid_usd for h in hosts]
+    tsmc.invest(w.params, w.countries["TWN"], w.now)
+    cost = 0.0
+    for _, size, _, site in tsmc.pipeline:
+        premium = tsmc.sites[site].capex_premium if site else 0.0
+        cost += size * tsmc.capex_per_unit * (1 + premium)
+    support = sum(h.support_paid_usd - before for h, before in zip(hosts, support_before, strict=True))
+    owed = sum(left * pay for left, pay in tsmc.payments)
+    assert cost > 0 and any(site for *_, site in tsmc.pipeline)
+    assert owed == pytest.approx(cost - support, rel=1e-9)
+
+
+def test_korean_capacity_support_pays_for_the_home_part_only():
+    """The capacity-support lever is a home programme: what it commits for Samsung's projects never
+    exceeds its rate on the capex of the parts built in Korea (Taylor's part gets none of it)."""
+    w = world()
+    samsung, korea = w.by_name["Samsung Foundry"], w.countries["KOR"]
+    korea.policy.capacity_support["Samsung Foundry"] = 0.5
+    for _ in range(20):
+        before = [list(p) for p in samsung.pipeline]
+        commitments = len(korea.commitments)
+        w.step()
+        new = [p for p in samsung.pipeline if p not in before]
+        if any(site == "USA" for *_, site in new):
+            break
+    else:
+        pytest.fail("Samsung never built in Taylor in 20 quarters")
+    home = sum(size for _, size, _, site in new if site is None)
+    committed = sum(quarters * pay for quarters, pay, firm in korea.commitments[commitments:] if firm is samsung)
+    assert committed > 0, "the lever supported the extra capacity at home"
+    assert korea.to_usd_billion(committed) <= 0.5 * samsung.capex_per_unit * home * (1 + 1e-9)
+
+
+def test_an_outage_strikes_home_fabs_and_the_indicator_counts_capacity_where_it_stands():
+    """TSMC's Arizona lines count to the USA's leading-edge capacity share, the shares over
+    countries sum to one, and the USA's share is above Intel's own."""
+    w = world()
+    w.step()
+    shares = {c: i["leading_edge_capacity_share"] for c, i in w.indicators.items()}
+    assert sum(shares.values()) == pytest.approx(1.0)
+    total = sum(f.capacity for f in w.foundries)
+    intel = w.by_name["Intel Foundry"].capacity / total
+    assert shares["USA"] == pytest.approx(intel + 30.0 / total)
+    assert shares["TWN"] == pytest.approx((w.by_name["TSMC"].capacity - 30.0) / total)
+
+
+def test_the_pipelines_lines_abroad_come_on_line_at_their_sites():
+    """Samsung's Taylor line (2026Q4) and JASM's second fab (2027Q4) are counted where they stand."""
+    w = world()
+    while w.date != "2028Q1":
+        w.step()
+    assert w.by_name["Samsung Foundry"].located["USA"] >= 30.0
+    assert w.by_name["TSMC"].located["JPN"] >= 45.0
+    assert w.indicators["JPN"]["leading_edge_capacity_share"] > w.by_name["Rapidus"].capacity / sum(
+        f.capacity for f in w.foundries)
+
+
+# ------------------------------------------------------------------------------ bad scenarios
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (TAYLOR, TAYLOR.replace('"USA"', '"KOR"'), "KOR is the foundry's home country"),
+        (TAYLOR, TAYLOR[:-1] + ', { country = "XYZ", nodes = ["2nm"], capex_premium = 1.0, lead_time = 13 }]',
+         "unknown country XYZ"),
+        (TAYLOR, TAYLOR.replace('["2nm"]', '["1nm"]'), "has no 1nm process"),
+        (ARIZONA_N5, "abroad = { USA = 700.0 }", "more capacity abroad than the process has"),
+        (ARIZONA_N5, "abroad = { JPN = 30.0 }", "JPN is not a site of this foundry that hosts 5nm"),
+        ('{ amount = 30.0, ready = "2026Q4", site = "USA" }', '{ amount = 30.0, ready = "2026Q4", site = "JPN" }',
+         "JPN is not a site of this foundry that hosts 2nm"),
+        ('{ amount = 30.0, ready = "2026Q4", site = "USA" }',
+         '{ amount = 30.0, ready = "2026Q4", site = "USA", to_pay = 1.0 }', "is built at home: no site"),
+        (TAYLOR, TAYLOR.replace("capex_premium = 1.0", "capex_premium = -1.0"), "capex_premium"),
+        ("site_cost_weight = 3.0", "", "needs site_cost_weight"),
+    ],
+)
+def test_a_broken_site_is_refused_and_named(old, new, expected):
+    assert expected in refusal(edited(old, new))
+
+
+def test_the_cli_refuses_a_broken_site_without_traceback(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text(edited(ARIZONA_N5, "abroad = { USA = 700.0 }"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "main.py", "sim", "--scenario", str(broken)],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "more capacity abroad" in result.stderr
+
+
+def test_the_baseline_reads():
+    scenario = parse_scenario(BASELINE_TEXT, SOURCE)
+    tsmc = next(f for f in scenario.foundries if f.name == "TSMC")
+    assert {s.country for s in tsmc.sites} == {"USA", "JPN"}
+    with pytest.raises(ScenarioError):
+        parse_scenario(BASELINE_TEXT.replace(TAYLOR, TAYLOR.replace("lead_time = 13", "lead_time = 0")), SOURCE)
