@@ -222,14 +222,15 @@ class Producer(Firm):
                 state.commit_support(self, extra * self.capex_per_unit * rate, self.lead_time)
                 self.add_project(now + self.lead_time, size, line)
             else:  # each site's part is paid, supported and built where it stands
-                for site, share, premium, host, support, lead in parts:
+                for site, share, premium, host, support, lead, _ in parts:
                     cost = size * share * self.capex_per_unit * (1 + premium)
                     owed = cost - host.pay_standing_support(cost, support)
                     if site is None:
                         bill += owed
                         state.commit_support(self, extra * share * self.capex_per_unit * rate, self.lead_time)
-                    else:
+                    else:  # the host's lever, if it set one for this foundry, pays its rate on the part
                         later[lead] = later.get(lead, 0.0) + owed
+                        host.commit_support(self, cost * host.policy.capacity_support.get(self.name, 0.0), lead)
                     self.add_project(now + lead, size * share, line, site)
             self.invested += size
             self.support_decided = self.support_decided or bool(extra > 1e-9)  # a bool, whatever float type `extra` is
@@ -245,14 +246,15 @@ class Producer(Firm):
     def sited_project(self, line, planned: float, expected: float, margin: float, parts: list, extra_rate: float,
                       allowances: dict, params) -> list:
         """The project on a line split over sites (docs/model.md, "Fab location"): a unit's capital
-        cost is the parts' capex at each site's premium less its host's standing support, and the
-        capacity-support lever (a home programme) supports the home part only. A host whose
+        cost is the parts' capex at each site's premium less its host's standing support and the
+        host's capacity-support lever for the firm's lines there; the home state's lever supports
+        the home part only, and only the capacity it adds (as for any producer). A host whose
         allowance cannot carry its part at the full rate carries the share it can (the project is
         re-sized once with it). Returns [] or one project row with its parts."""
         def terms() -> tuple[float, float]:
             factor = home = 0.0
-            for site, share, premium, _, support, _ in parts:
-                factor += share * (1 + premium) * (1 - support)
+            for site, share, premium, _, support, _, lever in parts:
+                factor += share * (1 + premium) * (1 - support - lever)
                 home += share if site is None else 0.0
             return 1 - factor, extra_rate * home
 
@@ -271,7 +273,7 @@ class Producer(Firm):
             without, wanted, size = self.line_project(expected, margin, planned, standing, lever, params)
             if size <= 1e-9:
                 return []
-        for _, share, premium, host, support, _ in parts:
+        for _, share, premium, host, support, _, _ in parts:
             allowances[host.name] -= support * size * share * self.capex_per_unit * (1 + premium)
         return [[line, size, min(max(wanted - max(without, planned), 0.0), size), standing, parts]]
 
@@ -578,18 +580,22 @@ class Foundry(Producer):
         """The shares of a project on `line` built at home and at each site abroad hosting the
         line, or None where only home hosts it: a logit over the sites on the log of a unit's
         capital cost there (capex x (1 + premium) x (1 - the host's standing support rate, 0 once
-        its allowance is spent)), home weighted up by `site_home_bias` (docs/model.md, "Fab
-        location"). Rows [site or None, share, premium, host state, support rate, lead time]."""
+        its allowance is spent) - the host's capacity-support lever for this foundry, at a site
+        abroad), home weighted up by `site_home_bias` (docs/model.md, "Fab location"). Rows [site or
+        None, share, premium, host state, standing support rate, lead time, the host's lever rate]."""
         hosts = [site for site in self.sites.values() if line in site.nodes]
         if not hosts:
             return None
         params = self.model.params
-        rows = [[None, 0.0, 0.0, state, self._support_at(state, allowances), self.lead_time]]
+        rows = [[None, 0.0, 0.0, state, self._support_at(state, allowances), self.lead_time, 0.0]]
         for site in hosts:
             host = self.model.countries[site.country]
             support = self._support_at(host, allowances)
-            rows.append([site.country, 0.0, site.capex_premium, host, support, site.lead_time])
-        utility = [-params.site_cost_weight * math.log((1 + row[2]) * max(1 - row[4], 0.05)) for row in rows]
+            # the host's capacity-support lever for this foundry's lines there, at the share it expects paid
+            rows.append([site.country, 0.0, site.capex_premium, host, support, site.lead_time,
+                         host.extra_support_rate(self.name)])
+        utility = [-params.site_cost_weight * math.log((1 + row[2]) * max(1 - row[4] - row[6], 0.05))
+                   for row in rows]
         utility[0] += params.site_home_bias
         top = max(utility)
         weights = [math.exp(u - top) for u in utility]

@@ -182,14 +182,20 @@ class Convergence(Action):
 
 
 class CapacitySupport(Action):
-    """Extra capex support (tax credit, policy loans) for a home HBM maker, foundry or packager:
-    it lowers the firm's own share of a project, which changes its investment decision."""
+    """Extra capex support (tax credit, policy loans, grants) for capacity built in the country: a
+    home HBM maker's, foundry's or packager's, which lowers the firm's own share of a project and
+    so changes its investment decision; or a foreign foundry's lines at its site here (the CHIPS
+    Act's award to TSMC Arizona, Japan's to JASM), which draws its projects here (docs/model.md,
+    "Fab location")."""
 
     kind: Literal["capacity_support"] = "capacity_support"
     firm: str
     rate: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)]
 
     def check(self, world, country):
+        agent = world.by_name.get(self.firm)
+        if agent is not None and agent.kind == "foundry" and country.name in getattr(agent, "sites", {}):
+            return None if agent.alive else Reason("refuse.exited", **names(agent, self.firm))
         return _home(world, country, self.firm, ("foundry", "hbm_maker", "packager"), "producer")
 
     def apply(self, policy, world, country):

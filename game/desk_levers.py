@@ -129,7 +129,9 @@ def read_settings(view) -> DeskSettings:
     settings.industries = [i.name for i in world.industries if i.country == code]
     for name in settings.industries:
         base[f"convergence:{name}"] = round(policy.convergence.get(name, 0.0) * 100)
-    settings.producers = [p.name for p in world.producers if p.country == code and p.alive]
+    # home producers, and foreign foundries with a site here (their lines here: docs/model.md, "Fab location")
+    settings.producers = [p.name for p in world.producers
+                          if p.alive and (p.country == code or code in getattr(p, "sites", {}))]
     for name in settings.producers:
         base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
     settings.owned = [a.name for a in world.governance.home_firms.get(code, []) if a.alive and a.kind in
@@ -279,6 +281,16 @@ def display_name(world, name: str, lang: str) -> str:
     return agent.name_ko if agent is not None and lang == "ko" else name
 
 
+def site_label(world, name: str, code: str, lang: str) -> str:
+    """A producer's name on the capacity-support lever: a foreign foundry's says that the support
+    is for its lines in this country."""
+    agent = world.by_name.get(name)
+    label = display_name(world, name, lang)
+    if agent is None or agent.country == code:
+        return label
+    return tr("ui.desk.site_here", lang).format(firm=label)
+
+
 def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, list]]:
     """Sections of the desk: a title key and its rows: a `Lever` (a slider), or a tuple
     ("note", key, text), ("toggle", key, label[, done text key, not-done text key]) or ("stance",
@@ -316,7 +328,8 @@ def lever_sections(view, settings: DeskSettings, lang: str) -> list[tuple[str, l
                                                for n in settings.industries]))
     if settings.producers:
         sections.append(("lever.capacity_support", [
-            Lever(f"capacity_support:{n}", display_name(world, n, lang), 0, 50, "pct") for n in settings.producers]))
+            Lever(f"capacity_support:{n}", site_label(world, n, view.code, lang), 0, 50, "pct")
+            for n in settings.producers]))
     sections.append(("lever.trade_stance", [("stance", "trade_stance", "")]))
     if settings.owned:
         high = settings.equity_high

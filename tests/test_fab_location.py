@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from game.actions import CapacitySupport
 from game.model import World
 from game.scenario import ScenarioError, load_scenario, parse_scenario
 from tests.test_scenario import BASELINE_TEXT, REPO, SOURCE, edited, refusal
@@ -219,3 +220,53 @@ def test_the_baseline_reads():
     assert {s.country for s in tsmc.sites} == {"USA", "JPN"}
     with pytest.raises(ScenarioError):
         parse_scenario(BASELINE_TEXT.replace(TAYLOR, TAYLOR.replace("lead_time = 13", "lead_time = 0")), SOURCE)
+
+
+# ------------------------------------------------------------------------------ a host's own lever
+
+
+def _us_pipeline_after(rate: float, quarters: int = 4):
+    w = World(load_scenario("baseline"), seed=0)
+    w.open_quarter()
+    if rate:
+        [verdict] = w.governance.submit("USA", [CapacitySupport(firm="TSMC", rate=rate)])
+        assert verdict.accepted, verdict.reason
+    for _ in range(quarters):
+        w.step()
+        w.open_quarter()
+    tsmc = w.by_name["TSMC"]
+    arizona = sum(size for ready, size, _, site in tsmc.pipeline if site == "USA" and ready > 8112)
+    owed = sum(q * pay for q, pay, firm in w.countries["USA"].commitments if firm is tsmc)
+    return arizona, owed
+
+
+def test_a_host_may_support_a_foreign_foundrys_lines_on_its_soil_and_draws_its_projects():
+    """The USA's capacity support for TSMC (the CHIPS award's kind) is accepted, pays its rate on
+    the parts built in Arizona (commitments from the US budget) and draws more of TSMC's new
+    projects there than without it; a foreign foundry with no site in the country is refused."""
+    plain, nothing_owed = _us_pipeline_after(0.0)
+    drawn, owed = _us_pipeline_after(0.3)
+    assert nothing_owed == 0 and owed > 0
+    assert drawn > plain * 1.2
+    w = World(load_scenario("baseline"), seed=0)
+    w.open_quarter()
+    [smic] = w.governance.submit("USA", [CapacitySupport(firm="SMIC", rate=0.3)])
+    assert not smic.accepted and "not a" in smic.reason
+
+
+def test_the_desk_offers_a_host_its_foreign_foundrys_lines_there(tmp_path):
+    """A US team's desk offers capacity support for TSMC's and Samsung's lines in the US, named
+    as such in both languages, and not for a foundry with no US site."""
+    from game.desk_levers import lever_sections, read_settings
+    from game.session import Session
+
+    session = Session(humans=("USA",), saves_dir=tmp_path, autosave=False)
+    view = session.view("USA")
+    settings = read_settings(view)
+    assert {"TSMC", "Samsung Foundry", "Intel Foundry"} <= set(settings.producers)
+    assert "SMIC" not in settings.producers
+    for lang, label in (("en", "TSMC (its fabs here)"), ("ko", "TSMC (국내 팹)")):
+        sections = dict(lever_sections(view, settings, lang))
+        labels = [lever.label for lever in sections["lever.capacity_support"]]
+        assert label in labels and ("Intel Foundry" in labels or "인텔 파운드리" in labels)
+    session.close()
