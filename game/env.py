@@ -32,7 +32,8 @@ Action); the other indices are `CHOICES[kind]`:
   rd_grant           0, 0.01, 0.02, 0.04 US$ B a quarter for every living home designer
   broker_link        link every home designer with every home component supplier
   convergence        intensity 0, 0.25, 0.5, 0.75, 1 for every home industry
-  capacity_support   rate 0, 0.1, 0.2, 0.3 for every home HBM maker, foundry and packager
+  capacity_support   rate 0, 0.1, 0.2, 0.3 for every home HBM maker, foundry and packager, and
+                     every foreign foundry's lines in the country (TSMC Arizona for the USA)
   trade_stance       us_aligned, balanced, china_open
   export_control     to the other side's countries (`game.policy.SIDE`): accelerators above
                      0.5 H100e, every accelerator, all HBM
@@ -204,9 +205,9 @@ def _choice_actions(kind: str, index: int, obs, has_llm_market: bool) -> list[Ac
         return [BrokerLink(designer=d, supplier=c) for d in designers for c in suppliers]
     if kind == "convergence":
         return [Convergence(industry=i, intensity=value) for i in obs.home_industries]
-    if kind == "capacity_support":
-        return [CapacitySupport(firm=n, rate=value) for n, f in sorted(firms.items())
-                if f["kind"] in PRODUCERS and f["alive"]]
+    if kind == "capacity_support":  # home producers, and foreign foundries' lines here
+        home = [n for n, f in sorted(firms.items()) if f["kind"] in PRODUCERS and f["alive"]]
+        return [CapacitySupport(firm=n, rate=value) for n in home + sorted(obs.hosted_foundries)]
     if kind == "trade_stance":
         return [TradeStance(stance=value)]
     if kind == "export_control":

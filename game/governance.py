@@ -494,6 +494,8 @@ class Governance:
             shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_part, record, "scores", 1),
             prices=Deferred(_seen_part, record, "prices", 1), bottlenecks=Deferred(_seen_part, record, "bottleneck", 1),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
+            hosted_foundries=[f.name for f in world.foundries
+                              if f.alive and f.country != country_id and country_id in f.sites],
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
             levers=list(self.levers_offered[country_id]),

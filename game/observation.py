@@ -77,6 +77,9 @@ class Observation:
     score: dict[str, float] = _Field()  # country code -> index after the last quarter
     home_firms: dict[str, dict[str, float | str | bool]]  # the country's own firms
     home_industries: list[str]
+    # foreign foundries (alive) with a site in this country: its capacity-support lever may name them
+    # for their lines here (docs/model.md, "Fab location")
+    hosted_foundries: list[str]
     national_buyer: str | None
     plan_procurement: float  # local currency a quarter the national centre's plan spends now
     levers: list[str]  # the lever kinds this country's state has in the scenario (Actions of others are refused)

@@ -270,3 +270,19 @@ def test_the_desk_offers_a_host_its_foreign_foundrys_lines_there(tmp_path):
         labels = [lever.label for lever in sections["lever.capacity_support"]]
         assert label in labels and ("Intel Foundry" in labels or "인텔 파운드리" in labels)
     session.close()
+
+
+def test_the_learning_environments_capacity_support_reaches_the_foundries_a_country_hosts():
+    """The USA's observation lists the foreign foundries with a site in the US, and the env's
+    capacity-support choice supports their lines there as well as Intel's and Micron's; Korea's
+    has none to host."""
+    from game.env import _choice_actions
+
+    w = World(load_scenario("baseline"), seed=0)
+    w.open_quarter()
+    usa = w.governance.observe("USA")
+    assert sorted(usa.hosted_foundries) == ["Samsung Foundry", "TSMC"]
+    firms = {a.firm for a in _choice_actions("capacity_support", 1, usa, True)}
+    assert {"TSMC", "Samsung Foundry", "Intel Foundry", "Micron"} <= firms
+    assert all(v.accepted for v in w.governance.submit("USA", _choice_actions("capacity_support", 1, usa, True)))
+    assert w.governance.observe("KOR").hosted_foundries == []
