@@ -251,15 +251,18 @@ class Producer(Firm):
         the home part only, and only the capacity it adds (as for any producer). A host whose
         allowance cannot carry its part at the full rate carries the share it can (the project is
         re-sized once with it). Returns [] or one project row with its parts."""
-        def terms() -> tuple[float, float]:
-            factor = home = 0.0
+        def terms() -> tuple[float, float, float]:
+            """(the support the firm sizes with: standing programmes and hosts' levers; the home
+            lever's rate on the whole project; the standing programmes' share of the bill)"""
+            factor = billed = home = 0.0
             for site, share, premium, _, support, _, lever in parts:
                 factor += share * (1 + premium) * (1 - support - lever)
+                billed += share * (1 + premium) * (1 - support)
                 home += share if site is None else 0.0
-            return 1 - factor, extra_rate * home
+            return 1 - factor, extra_rate * home, 1 - billed
 
-        standing, lever = terms()
-        without, wanted, size = self.line_project(expected, margin, planned, standing, lever, params)
+        sizing, lever, standing = terms()
+        without, wanted, size = self.line_project(expected, margin, planned, sizing, lever, params)
         if size <= 1e-9:
             return []
         capped = False
@@ -269,12 +272,13 @@ class Producer(Firm):
             if support * cost > allowances[host.name]:
                 part[4], capped = host.standing_support(cost, allowances[host.name]), True
         if capped:
-            standing, lever = terms()
-            without, wanted, size = self.line_project(expected, margin, planned, standing, lever, params)
+            sizing, lever, standing = terms()
+            without, wanted, size = self.line_project(expected, margin, planned, sizing, lever, params)
             if size <= 1e-9:
                 return []
         for _, share, premium, host, support, _, _ in parts:
             allowances[host.name] -= support * size * share * self.capex_per_unit * (1 + premium)
+        # `standing`: what the firm's own outlay is net of (the levers' money comes later, as cash)
         return [[line, size, min(max(wanted - max(without, planned), 0.0), size), standing, parts]]
 
     def line_project(self, expected: float, margin: float, planned: float, standing: float, extra_rate: float,
