@@ -314,7 +314,22 @@ class Producer(Firm):
             piped += project[1]
         for project in self.building:
             financed += project[0]
-        return [(None, self.capacity + piped + financed, expected, (self.price - self.unit_cost) / 1000)]
+        planned = self.capacity + piped + financed
+        return [(None, planned, expected, self.expected_margin(self.price, self.unit_cost, expected, planned))]
+
+    def expected_margin(self, price: float, unit_cost: float, expected: float, planned: float) -> float:
+        """US$ B a quarter a unit short would earn when a project started now comes on line: at the
+        price the market's own rule (docs/model.md, "Prices") gives the orders expected then
+        against the capacity planned by then, not at today's price, which a line with idle
+        capacity holds at its cost floor though its customers' plans say it will be short."""
+        params = self.model.params
+        supply = planned * params.normal_utilisation
+        if supply > 0:
+            move = min(max(params.price_response * (expected - supply) / supply, -params.price_step_limit),
+                       params.price_step_limit)
+        else:
+            move = params.price_step_limit if expected > 0 else 0.0
+        return (max(price * (1 + move), unit_cost) - unit_cost) / 1000
 
     # the market of its good and its group in the world (HBM makers and packagers); None: the
     # producer reads no announced demand here (a foundry reads its own, per process: Foundry.expected_orders)
@@ -645,7 +660,7 @@ class Foundry(Producer):
         for node in lines:
             state = self.nodes[node]
             planned = state["capacity"] + piped.get(node, 0) + financed.get(node, 0)
-            margin = (state["price"] - state["unit_cost"]) / 1000
+            margin = self.expected_margin(state["price"], state["unit_cost"], expected[node], planned)
             out.append((node, planned, expected[node], margin))
         return out
 

@@ -225,3 +225,38 @@ def test_a_ramping_process_is_not_planned_off_its_own_ramp():
         for state in f.nodes.values():
             state["asked"] *= 2
     assert {f.name: f.expected_orders(list(f.nodes), world.now) for f in world.foundries} == before
+
+
+# ------------------------------------------------------------------ the margin a unit short loses
+
+
+@settings(max_examples=100, deadline=None)
+@given(price=st.floats(1, 50), cost=st.floats(1, 50), expected=st.floats(0, 500), planned=st.floats(0, 500))
+def test_the_expected_margin_follows_the_price_rule_on_the_expected_shortage(price, cost, expected, planned):
+    """A unit short loses the margin at the price the market's rule gives the orders expected
+    against the capacity planned (docs/model.md, "Capacity"): never negative, at today's price
+    when the line will be used at its normal rate, above it when short, below (to the cost) when
+    slack, and more the shorter the line."""
+    world = world_at()
+    samsung = world.by_name["Samsung Foundry"]
+    params = world.params
+    margin = samsung.expected_margin(price, cost, expected, planned)
+    assert margin >= 0
+    assert margin <= (price * (1 + params.price_step_limit) - min(price, cost)) / 1000 + 1e-12
+    supply = planned * params.normal_utilisation
+    if supply > 0 and expected > supply and price > cost:
+        assert margin > (price - cost) / 1000
+    if supply > 0 and expected < supply:
+        assert margin <= max(price - cost, 0.0) / 1000 + 1e-12
+    assert samsung.expected_margin(price, cost, expected + 50, planned) >= margin
+
+
+def test_a_line_at_its_cost_floor_is_extended_when_its_customers_plans_say_it_will_be_short():
+    """Samsung's SF2 is priced at its cost while it ramps; with orders expected above what it will
+    have, it expects a margin and plans a project, which today's margin (zero) never allowed."""
+    world = world_at()
+    samsung = world.by_name["Samsung Foundry"]
+    state = samsung.nodes["2nm"]
+    state["price"] = state["unit_cost"]
+    assert samsung.expected_margin(state["price"], state["unit_cost"], 100.0, 50.0) > 0
+    assert samsung.expected_margin(state["price"], state["unit_cost"], 20.0, 50.0) == 0
