@@ -286,3 +286,17 @@ def test_the_learning_environments_capacity_support_reaches_the_foundries_a_coun
     assert {"TSMC", "Samsung Foundry", "Intel Foundry", "Micron"} <= firms
     assert all(v.accepted for v in w.governance.submit("USA", _choice_actions("capacity_support", 1, usa, True)))
     assert w.governance.observe("KOR").hosted_foundries == []
+
+
+def test_the_lever_preview_says_a_hosts_support_is_for_the_lines_built_here():
+    from game.lever_preview import lines, preview
+
+    w = World(load_scenario("baseline"), seed=0)
+    w.open_quarter()
+    action = CapacitySupport(firm="TSMC", rate=0.2)
+    p = preview(w, "USA", "capacity_support:TSMC", [action])
+    for lang, text in (("en", "For its lines built here only"), ("ko", "국내에 짓는 라인만 지원합니다")):
+        said = [t for t, _ in lines(w, "USA", p, lang)]
+        assert any(text in t and "13" in t for t in said), said
+    home = preview(w, "USA", "capacity_support:Intel Foundry", [CapacitySupport(firm="Intel Foundry", rate=0.2)])
+    assert not any("here only" in t for t, _ in lines(w, "USA", home, "en"))
