@@ -300,3 +300,23 @@ def test_the_lever_preview_says_a_hosts_support_is_for_the_lines_built_here():
         assert any(text in t and "13" in t for t in said), said
     home = preview(w, "USA", "capacity_support:Intel Foundry", [CapacitySupport(firm="Intel Foundry", rate=0.2)])
     assert not any("here only" in t for t, _ in lines(w, "USA", home, "en"))
+
+
+def test_a_foundrys_map_tooltip_shows_its_lines_abroad(monkeypatch):
+    """Hovering TSMC on the map says how much of its capacity stands abroad, and where, in both
+    languages (Korean in its own units)."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    from game.session import Session
+    from tests.uitools import running_app
+
+    session = Session(saves_dir="unused", autosave=False)
+    for _ in range(12):
+        session.world.step()
+    for lang, expected in (("en", "Of which abroad: Japan 45 k wafers/qtr"), ("ko", "그중 해외: 일본 4만 5,000장/분기")):
+        with running_app(session, lang) as app:
+            app.frame()
+            tsmc = next(m for m in app.map.markers if m.name == "TSMC")
+            intel = next(m for m in app.map.markers if m.name == "Intel Foundry")
+            assert any(line.startswith(expected) for line in app.map.tooltip_lines(tsmc))
+            assert not any("abroad" in line or "해외" in line for line in app.map.tooltip_lines(intel))
+    session.close()

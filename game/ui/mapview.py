@@ -356,11 +356,15 @@ class MapView:
             lines.append(f"{tr('ui.tip.binding', lang)}: {tr(f'binding.{binding}', lang)}")
         else:
             unit = tr(f"ui.unit.{market}", lang)
-            for label, amount in (("ui.tip.capacity", agent.capacity), ("ui.tip.output", agent.output)):
-                if korean:  # 3만 2,000장/분기, not "32 천 장/분기"
-                    lines.append(f"{tr(label, lang)}: {capacity(agent.kind, amount, lang)}")
-                else:
-                    lines.append(f"{tr(label, lang)}: {amount:,.0f} {unit}")
+            def amount_text(amount: float) -> str:  # Korean in its own units: 3만 2,000장/분기, not "32 천 장/분기"
+                return capacity(agent.kind, amount, lang) if korean else f"{amount:,.0f} {unit}"
+
+            lines.append(f"{tr('ui.tip.capacity', lang)}: {amount_text(agent.capacity)}")
+            abroad = {c: v for c, v in (getattr(agent, "located", None) or {}).items() if c != agent.country and v > 0}
+            if abroad:  # its lines at sites abroad (docs/model.md, "Fab location")
+                where = ", ".join(f"{place_name(world, c, lang)} {amount_text(v)}" for c, v in abroad.items())
+                lines.append(f"{tr('ui.tip.abroad', lang)}: {where}")
+            lines.append(f"{tr('ui.tip.output', lang)}: {amount_text(agent.output)}")
             lines.append(f"{tr('ui.tip.price', lang)}: {producer_price(market, agent.price, lang)}")
         lines.append(f"{tr('ui.tip.cash', lang)}: " + (korean_money(agent.cash * 1e9) if korean
                                                         else f"${agent.cash:,.2f}B"))
