@@ -312,7 +312,8 @@ def test_a_foundrys_map_tooltip_shows_its_lines_abroad(monkeypatch):
     session = Session(saves_dir="unused", autosave=False)
     for _ in range(12):
         session.world.step()
-    for lang, expected in (("en", "Of which abroad: Japan 45 k wafers/qtr"), ("ko", "그중 해외: 일본 4만 5,000장/분기")):
+    expectations = (("en", "Of which abroad: Japan 45 k wafers/qtr"), ("ko", "그중 해외: 일본 4만 5,000장/분기"))
+    for lang, expected in expectations:
         with running_app(session, lang) as app:
             app.frame()
             tsmc = next(m for m in app.map.markers if m.name == "TSMC")
