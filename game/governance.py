@@ -542,8 +542,10 @@ class Governance:
         strategy did, read from the Action log, which a save keeps, so a strategy that remembers
         through it plays on from a loaded game as it would have (one that keeps its own memory
         would start afresh)."""
+        # the country first: it rules out most entries (the tests have no effects, so any order
+        # of them picks the same entries)
         return [{"turn": e["turn"], "source": e["source"], "action": e["action"]} for e in self.log
-                if e["turn"] <= turn and e["country"] == country_id and not e.get("refused") and e.get("action")]
+                if e["country"] == country_id and e["turn"] <= turn and not e.get("refused") and e.get("action")]
 
     def refusals(self, country_id: str, turn: int) -> list[dict]:
         """The country's Actions refused in quarter `turn`, with the reason (English text)."""
