@@ -55,3 +55,31 @@ def test_a_log_replaced_is_read_afresh() -> None:
     _same(governance, world.turn)
     governance.log = list(governance.log[:2])
     _same(governance, world.turn)
+
+
+def test_china_s_last_project_is_the_latest_turn_of_its_projects() -> None:
+    """ChinaProgramme._answer's loop over the history picks what max() of a generator picked."""
+    from types import SimpleNamespace
+
+    from agents.controllers import ChinaProgramme
+
+    def reference(history, firm):
+        return max((e["turn"] for e in history if e["action"].get("kind") == "equity"
+                    and e["action"].get("build") and e["action"].get("firm") == firm), default=None)
+
+    entries = [
+        {"turn": 3, "action": {"kind": "equity", "firm": "SMIC", "amount": 1.0, "build": True}},
+        {"turn": 5, "action": {"kind": "equity", "firm": "CXMT", "amount": 1.0, "build": True}},
+        {"turn": 7, "action": {"kind": "equity", "firm": "SMIC", "amount": 1.0, "build": False}},
+        {"turn": 6, "action": {"kind": "rd_grant", "designer": "Huawei", "amount": 1.0}},
+        {"turn": 4, "action": {"kind": "equity", "firm": "SMIC", "amount": 1.0, "build": True}},
+    ]
+    china = ChinaProgramme()
+    for history in (entries, entries[:1], entries[1:4], []):
+        for firm in ("SMIC", "CXMT"):
+            for turn in (3, 8, 12):
+                obs = SimpleNamespace(turn=turn, history=history,
+                                      home_firms={firm: {"lead_time": 4, "alive": True}})
+                last = reference(history, firm)
+                due = last is None or turn + 1 >= last + 4
+                assert china._answer(obs, firm).build is due
