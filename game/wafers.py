@@ -387,7 +387,7 @@ class _FirstStep(NamedTuple):
 
     choice: tuple  # the `Pool.choice` the forecast was handed (compared by identity)
     frame: _Frame  # the frame whose `allowed` the step's equals (compared by identity)
-    start: bytes  # the [class, segment, foundry] shares it started from, as bytes
+    start: bytes  # the [class, segment, foundry] shares it started from, as bytes (float64: `_tame`'s)
     inertia: float
     shares: np.ndarray  # the shares a quarter on
 
@@ -401,8 +401,8 @@ def _keep_first_step(pool: Pool, world, choice: tuple, start: np.ndarray, shares
     `_repick_tame` gives `_repick_step`'s numbers where the forecast takes it."""
     cache = _CACHES.get(pool)
     frame = cache.frame if cache is not None else None
-    if frame is None or step.target is not choice[1] or step.allowed.shape != frame.allowed.shape \
-            or step.allowed.tobytes() != frame.allowed.tobytes():
+    if frame is None or step.target is not choice[1] or start.dtype != np.float64 \
+            or step.allowed.shape != frame.allowed.shape or step.allowed.tobytes() != frame.allowed.tobytes():
         return
     cache.first_step = _FirstStep(choice, frame, start.tobytes(), inertia, shares)
 
@@ -417,7 +417,7 @@ def _first_step_taken(pool: Pool, choice: tuple | None, frame: _Frame, old: np.n
         return None
     cache.first_step = None
     if kept.choice is not choice or kept.frame is not frame or kept.inertia != inertia \
-            or old.shape != kept.shares.shape or old.tobytes() != kept.start:
+            or old.dtype != np.float64 or old.shape != kept.shares.shape or old.tobytes() != kept.start:
         return None
     return kept.shares
 
