@@ -447,8 +447,13 @@ class ChinaProgramme(HomeSupport):
         quarter of it would answer the same shortage again); meanwhile the injection is cash. The
         last project is read from the Action log (`history`), so a loaded game plays on alike."""
         quarter = obs.turn + 1  # the quarter being decided, as the log counts it
-        last = max((e["turn"] for e in obs.history if e["action"].get("kind") == "equity"
-                    and e["action"].get("build") and e["action"].get("firm") == firm), default=None)
+        last = None  # max() of the turns of its projects, in a loop (the history grows every quarter)
+        for e in obs.history:
+            action = e["action"]
+            if action.get("kind") == "equity" and action.get("build") and action.get("firm") == firm:
+                turn = e["turn"]
+                if last is None or turn > last:
+                    last = turn
         due = last is None or quarter >= last + int(obs.home_firms[firm]["lead_time"])
         return Equity(firm=firm, amount=self.INJECTION, build=due)
 

@@ -130,6 +130,43 @@ def _prices_of(record) -> dict:
     return dict(record.prices) if record is not None else {}
 
 
+class _AcceptedIndex:
+    """The entries of a governance's Action log that record an accepted Action, by country, in
+    the log's order, as far as the log has been read (`read`): `Governance.accepted` is asked
+    every quarter by strategies that read their history, and scanning the whole log each time
+    grew with the square of the game's length. The log is only ever appended to (an entry is
+    never changed once logged), so the entries read stay what they were."""
+
+    def __init__(self, log: list[dict]) -> None:
+        self.log = log
+        self.read = 0
+        self.by_country: dict[str, list[dict]] = {}
+
+
+# Kept beside each Governance (a weak mapping), not in it: a world's state is what it was without
+# it (issue 15 compares whole states bit for bit); a fork's governance is another and reads its own.
+_ACCEPTED: weakref.WeakKeyDictionary[Governance, _AcceptedIndex] = weakref.WeakKeyDictionary()
+
+
+def _accepted_entries(governance: Governance, country_id: str) -> list[dict]:
+    """The log entries of `country_id`'s accepted Actions, oldest first: those
+    `e["country"] == country_id and not e.get("refused") and e.get("action")` picks."""
+    log = governance.log
+    index = _ACCEPTED.get(governance)
+    if index is None or index.log is not log or index.read > len(log):
+        index = _ACCEPTED[governance] = _AcceptedIndex(log)
+    if index.read < len(log):
+        by_country = index.by_country
+        for e in log[index.read:]:
+            if not e.get("refused") and e.get("action"):
+                found = by_country.get(e["country"])
+                if found is None:
+                    found = by_country[e["country"]] = []
+                found.append(e)
+        index.read = len(log)
+    return index.by_country.get(country_id, [])
+
+
 class Governance:
     def __init__(self, world, controllers: dict) -> None:
         self.world = world
@@ -544,8 +581,8 @@ class Governance:
         strategy did, read from the Action log, which a save keeps, so a strategy that remembers
         through it plays on from a loaded game as it would have (one that keeps its own memory
         would start afresh)."""
-        return [{"turn": e["turn"], "source": e["source"], "action": e["action"]} for e in self.log
-                if e["turn"] <= turn and e["country"] == country_id and not e.get("refused") and e.get("action")]
+        return [{"turn": e["turn"], "source": e["source"], "action": e["action"]}
+                for e in _accepted_entries(self, country_id) if e["turn"] <= turn]
 
     def refusals(self, country_id: str, turn: int) -> list[dict]:
         """The country's Actions refused in quarter `turn`, with the reason (English text)."""

@@ -89,6 +89,9 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_new_dict, _fill_dict = dict.__new__, dict.__init__
+
+
 class Cause(dict):
     """A cause-log entry whose text in each language ("en", "ko") is rendered when first read:
     a headless tournament writes thousands of entries nobody reads, and rendering them all was a
@@ -442,6 +445,7 @@ class World(Model):
         generation and with state R&D grants to it. Each triple draws from its own stream."""
         horizon = self.now + self.params.qualification_lead
         now, qualification, by_name, sampling = self.now, self.qualification, self.by_name, self.sampling
+        streams = self.streams
         for designer in self.designers:
             if not designer.alive:
                 continue
@@ -454,16 +458,17 @@ class World(Model):
                     upcoming.append(chip.hbm_gen)
             if upcoming:
                 generations = dict.fromkeys([*generations, *upcoming])
+            designer_name = designer.name
+            suppliers = [(name, by_name.get(name)) for name in designer.hbm_suppliers]
             for generation in generations:
-                for name in designer.hbm_suppliers:
-                    key = (name, designer.name, generation)
+                for name, maker in suppliers:
+                    key = (name, designer_name, generation)
                     if qualification.get(key, 0.0) > 0:
                         continue
-                    maker = by_name[name]
                     if not (maker.alive and maker.offers(generation, now)):
                         continue
                     since = sampling.setdefault(key, now)
-                    draw = self.streams(f"qualification:{name}|{designer.name}|{generation}").random()
+                    draw = streams(f"qualification:{name}|{designer_name}|{generation}").random()
                     if draw < self.qualification_odds(maker, generation, now - since):
                         qualification[key] = 1.0
                         del self.sampling[key]
@@ -939,8 +944,13 @@ class World(Model):
 
     def note(self, source: str, country: str, key: str, targets: list[str] | None = None, **params) -> None:
         """Add an entry to this turn's cause log, in both languages (strings in assets)."""
-        self.causes[-1].append(Cause(self.render, turn=self.turn, date=self.date, source=source, country=country,
-                                     key=key, targets=targets or [], params=params))
+        # Cause(self.render, turn=..., ...) built without its Python-level __init__ (the same
+        # entries in the same order, then the renderer): a game notes some 360 of them
+        entry = _new_dict(Cause)
+        _fill_dict(entry, turn=self.turn, date=quarter_label(self.now), source=source, country=country, key=key,
+                   targets=targets or [], params=params)
+        entry._render = self.render
+        self.causes[-1].append(entry)
 
     def _localised(self, value, lang: str):
         """Firm and industry names (and lists of them) in the reader's language; strings keys

@@ -30,7 +30,23 @@ def source_key(name: str) -> int:
 # the states are plain dicts nothing changes (a generator's state setter copies what it reads).
 _FIRST_STATES: dict[tuple[int, str], dict] = {}
 _FIRST_STATES_KEPT = 4096
-_READY = np.random.SeedSequence(0)  # seeds bit generators whose state is set at once (no OS entropy)
+
+
+class _Placeholder(np.random.bit_generator.ISeedSequence):
+    """Seeds a bit generator whose state is set at once: PCG64 seeds itself from the four words
+    `generate_state` hands it, and a SeedSequence works them out by hashing its entropy (~8x the
+    cost of the rest of building one); these are the same four zeros every time, and the state
+    set next replaces whatever they made (no OS entropy either)."""
+
+    _WORDS = np.zeros(4, dtype=np.uint64)  # what PCG64 asks for (it only reads them)
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        if n_words == 4 and dtype is np.uint64:
+            return self._WORDS
+        return np.zeros(n_words, dtype=dtype)
+
+
+_READY = _Placeholder()
 
 
 class Streams:

@@ -385,27 +385,7 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
             subsidy.append(world.die_subsidy(d, f, chip) if f.country == country else 0.0)
     designers = len(world.designers)
     segments = list(world.pool.segments)
-    row = {segment: designers + k for k, segment in enumerate(segments)}
-    area = world.params.reference_die_area
-    reference = world.params.usable_wafer_area / area
-    # a segment whose state pays no price-gap subsidy gets none anywhere (home_subsidy_per_die is 0)
-    subsidised = {s: s in world.countries and world.countries[s].policy.foundry_subsidy > 0 for s in segments}
-    good_per_wafer: dict[int, float] = {}  # per node supplier: good reference dies a wafer
-    for segment, node, held, wanted in world.pool.order_book(world):
-        j = row[segment]
-        paying = subsidised[segment]
-        for i, amount in zip(held, wanted, strict=True):
-            k = where[i, node]
-            good = good_per_wafer.get(k)
-            if good is None:
-                good = good_per_wafer[k] = reference * foundries[i].die_yield(node, area)
-            buyer.append(j)
-            supplier.append(k)
-            orders.append(amount)
-            per_wafer.append(good)
-            # a segment orders from a node once a quarter (one group of the book)
-            subsidy.append(wafers.home_subsidy_per_die(world, foundries[i], node, segment, expected=False)
-                           if paying else 0.0)
+    _pool_rows(world, where, designers, buyer, supplier, orders, per_wafer, subsidy)
     buyer_a, supplier_a, orders_a = np.array(buyer, dtype=int), np.array(supplier, dtype=int), np.array(orders)
     capacity = np.array([foundries[i].nodes[node]["available"] for i, node in nodes])
     # AI designers' orders come first on a short node (`wafer_priority` of each): see _clear_wafers
@@ -416,6 +396,38 @@ def _clear_wafers(world, dies_needed: np.ndarray) -> np.ndarray:
     if any(subsidy):  # else nothing is owed (no state pays the subsidy where these orders go)
         _pay_die_subsidy(world, buyer_a, dies * np.array(subsidy) / 1000, segments)
     return np.bincount(buyer_a, dies, designers + len(segments))[:designers]
+
+
+def _pool_rows(world, where: dict, designers: int, buyer: list[int], supplier: list[int], orders: list[float],
+               per_wafer: list[float], subsidy: list[float]) -> None:
+    """The pool's orders appended to the wafer book's rows (`_clear_wafers`): each segment's
+    buyer row (after the designers'), node supplier, wafers, good reference dies a wafer and the
+    price-gap subsidy per die its state pays (none unless it pays the subsidy). A group of the
+    order book at a time (its foundries and wafers come in two lists of one length)."""
+    foundries = world.foundries
+    row = {segment: designers + k for k, segment in enumerate(world.pool.segments)}
+    area = world.params.reference_die_area
+    reference = world.params.usable_wafer_area / area
+    # a segment whose state pays no price-gap subsidy gets none anywhere (home_subsidy_per_die is 0)
+    subsidised = {s: s in world.countries and world.countries[s].policy.foundry_subsidy > 0 for s in row}
+    good_per_wafer: dict[int, float] = {}  # per node supplier: good reference dies a wafer
+    for segment, node, held, wanted in world.pool.order_book(world):
+        count = len(held)
+        buyer.extend([row[segment]] * count)
+        orders.extend(wanted)
+        for i in held:
+            k = where[i, node]
+            good = good_per_wafer.get(k)
+            if good is None:
+                good = good_per_wafer[k] = reference * foundries[i].die_yield(node, area)
+            supplier.append(k)
+            per_wafer.append(good)
+        # a segment orders from a node once a quarter (one group of the book)
+        if subsidised[segment]:
+            subsidy.extend([wafers.home_subsidy_per_die(world, foundries[i], node, segment, expected=False)
+                            for i in held])
+        else:
+            subsidy.extend([0.0] * count)
 
 
 def _book_wafers(world, nodes, buyer, supplier, orders, filled) -> None:

@@ -226,8 +226,11 @@ class Pool:
             return
         segments = list(self.segments)
         old = _share_table(self.shares, self.classes, segments)
-        _, target = choice if choice is not None else self.choice(world)
-        new = _repick(old, target, frame.allowed, frame.any_allowed, world.params.other_demand_inertia)
+        inertia = world.params.other_demand_inertia
+        new = _first_step_taken(self, choice, frame, old, inertia)
+        if new is None:
+            _, target = choice if choice is not None else self.choice(world)
+            new = _repick(old, target, frame.allowed, frame.any_allowed, inertia)
         for k, node in enumerate(self.classes):
             for s, segment in enumerate(segments):
                 self.shares[node][segment] = new[k, s]
@@ -266,6 +269,7 @@ class Pool:
         # the end (every operation there is elementwise, or a sum along one axis: the same numbers)
         kept = np.empty((len(wanted_at), *shares.shape))
         demands, reached = [], []
+        start = shares
         with np.errstate(invalid="ignore") if tame else contextlib.nullcontext():
             for k, step in enumerate(steps):
                 _grow_and_migrate_rows(demand, step.moves, grown, migration)
@@ -273,6 +277,8 @@ class Pool:
                     shares = _repick_tame(shares, step.keepmask, step.pull, step.any_allowed)
                 else:
                     shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, keep)
+                if k == 0 and choice is not None:
+                    _keep_first_step(self, world, choice, start, shares, step, inertia)
                 if k in wanted_at:
                     kept[len(reached)] = shares
                     demands.append([max(wafers, 0.0) for wafers in demand])
@@ -365,11 +371,55 @@ class _PoolCache:
     """A pool's frame cache: the opening quarters its frame's key counts (fixed by the scenario)
     and the last frame built. Kept beside the pool, not in it (a weak mapping: a pool's cache
     goes with it), so a world's state is what it was without it (issue 15 compares whole states
-    bit for bit); a fork's pool is another pool and builds its own."""
+    bit for bit); a fork's pool is another pool and builds its own. Also the first quarter of
+    the last forecast run on a given `choice` (`_keep_first_step`), which `move` takes."""
 
     def __init__(self, dates: tuple[float, ...]) -> None:
         self.dates = dates
         self.frame: _Frame | None = None
+        self.first_step: _FirstStep | None = None
+
+
+class _FirstStep(NamedTuple):
+    """The forecast's first re-pick and everything it was worked out from: `move`'s re-pick,
+    when `move` is handed the same `choice` in a frame that is the same object, from shares of
+    the same bits and with the same inertia (`_first_step_taken`)."""
+
+    choice: tuple  # the `Pool.choice` the forecast was handed (compared by identity)
+    frame: _Frame  # the frame whose `allowed` the step's equals (compared by identity)
+    start: bytes  # the [class, segment, foundry] shares it started from, as bytes (float64: `_tame`'s)
+    inertia: float
+    shares: np.ndarray  # the shares a quarter on
+
+
+def _keep_first_step(pool: Pool, world, choice: tuple, start: np.ndarray, shares: np.ndarray, step: _Step,
+                     inertia: float) -> None:
+    """Keep the forecast's first re-pick for `move` (`Pool.move` in phase 3 re-picks the
+    same shares towards the same target: `_repick`), where it is `_repick`'s: its step re-picks
+    among the frame's `allowed` (the same processes run at now + 0 as the frame says), towards
+    the choice's target with its pull (`inertia` x target, as `_repick` works it out), and
+    `_repick_tame` gives `_repick_step`'s numbers where the forecast takes it."""
+    cache = _CACHES.get(pool)
+    frame = cache.frame if cache is not None else None
+    if frame is None or step.target is not choice[1] or start.dtype != np.float64 \
+            or step.allowed.shape != frame.allowed.shape or step.allowed.tobytes() != frame.allowed.tobytes():
+        return
+    cache.first_step = _FirstStep(choice, frame, start.tobytes(), inertia, shares)
+
+
+def _first_step_taken(pool: Pool, choice: tuple | None, frame: _Frame, old: np.ndarray,
+                      inertia: float) -> np.ndarray | None:
+    """The kept first re-pick of the forecast (`_keep_first_step`) when it was worked out from
+    what `move` would work it out from (else None), taken once: `move` keeps its rows."""
+    cache = _CACHES.get(pool)
+    kept = cache.first_step if cache is not None else None
+    if kept is None or choice is None:
+        return None
+    cache.first_step = None
+    if kept.choice is not choice or kept.frame is not frame or kept.inertia != inertia \
+            or old.dtype != np.float64 or old.shape != kept.shares.shape or old.tobytes() != kept.start:
+        return None
+    return kept.shares
 
 
 _CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary()
