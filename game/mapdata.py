@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from game.describe import capacity
 from game.text import quarter_name, tr
 
 GEOMETRY = Path(__file__).resolve().parent.parent / "assets" / "map" / "world.json"
@@ -251,6 +252,18 @@ def flow_arcs(world, geometry: dict, markers: list[Marker], to_screen: Callable 
     return arcs
 
 
+def abroad_line(world, agent, lang: str) -> str | None:
+    """A foundry's capacity standing abroad, by site ("Of which abroad: Japan 45 k wafers/qtr"; in
+    Korean in its own units), or None when all of it is at home (docs/model.md, "Fab location")."""
+    abroad = {c: v for c, v in (getattr(agent, "located", None) or {}).items() if c != agent.country and v > 0}
+    if not abroad:
+        return None
+    unit = tr(f"ui.unit.{KIND_MARKET[agent.kind]}", lang)
+    where = ", ".join(f"{place_name(world, c, lang)} " + (capacity(agent.kind, v, lang) if lang == "ko"
+                                                        else f"{v:,.0f} {unit}") for c, v in abroad.items())
+    return f"{tr('ui.tip.abroad', lang)}: {where}"
+
+
 def place_name(world, code: str, lang: str) -> str:
     """A place's name on the map: the country's, or the region's (the Gulf, the rest of the world)."""
     if code == "GCC":
@@ -278,6 +291,7 @@ def map_view(world, lang: str, geometry: dict | None = None) -> dict:
         firms.append({"name": agent.name_ko if lang == "ko" else agent.name, "kind": m.kind,
                       "good": KIND_GOOD[m.kind], "country": m.country, "x": m.pos[0], "y": m.pos[1], "r": m.radius,
                       "alive": bool(agent.alive), "share": None if share is None else round(float(share), 4),
+                      "abroad": abroad_line(world, agent, lang),
                       "bottleneck": binding if binding in ("wafer", "hbm", "packaging", "exited") else None})
     arcs = flow_arcs(world, geometry, markers)
     return {

@@ -337,3 +337,19 @@ def test_a_hosts_standing_support_draws_projects_to_its_soil():
         return sum(p[1] for p in w.by_name["TSMC"].pipeline if p[3] == "USA" and p not in planned)
 
     assert arizona(0.3) > 1.5 * arizona(0.0) > 0
+
+
+def test_the_classroom_maps_data_carries_a_foundrys_lines_abroad():
+    """The projector's and students' map (game.mapdata.map_view) says the same as the desktop
+    tooltip: TSMC's lines abroad in each language; a foundry all at home says nothing."""
+    from game.mapdata import map_view
+
+    w = World(load_scenario("baseline"), seed=0)
+    for _ in range(12):
+        w.step()
+    expectations = (("en", "Of which abroad: Japan 45 k wafers/qtr"), ("ko", "그중 해외: 일본 4만 5,000장/분기"))
+    for lang, expected in expectations:
+        firms = {f["name"]: f for f in map_view(w, lang)["firms"]}
+        tsmc = firms["TSMC"]
+        assert tsmc["abroad"].startswith(expected)
+        assert firms["SMIC"]["abroad"] is None

@@ -28,6 +28,7 @@ from game.mapdata import (
     KIND_MARKET,
     Barrier,
     Marker,
+    abroad_line,
     barrier_lines,
     export_barriers,
     flow_arcs,
@@ -360,10 +361,9 @@ class MapView:
                 return capacity(agent.kind, amount, lang) if korean else f"{amount:,.0f} {unit}"
 
             lines.append(f"{tr('ui.tip.capacity', lang)}: {amount_text(agent.capacity)}")
-            abroad = {c: v for c, v in (getattr(agent, "located", None) or {}).items() if c != agent.country and v > 0}
-            if abroad:  # its lines at sites abroad (docs/model.md, "Fab location")
-                where = ", ".join(f"{place_name(world, c, lang)} {amount_text(v)}" for c, v in abroad.items())
-                lines.append(f"{tr('ui.tip.abroad', lang)}: {where}")
+            abroad = abroad_line(world, agent, lang)  # its lines at sites abroad
+            if abroad:
+                lines.append(abroad)
             lines.append(f"{tr('ui.tip.output', lang)}: {amount_text(agent.output)}")
             lines.append(f"{tr('ui.tip.price', lang)}: {producer_price(market, agent.price, lang)}")
         lines.append(f"{tr('ui.tip.cash', lang)}: " + (korean_money(agent.cash * 1e9) if korean

@@ -101,7 +101,7 @@ const WorldMap = {
       const colour = f.alive ? this.COLOURS[f.good] : "#5a5a5a";
       const marker = this.shape(f.good, f.x, f.y, f.r, colour, f.country === "KOR" ? "#fafafa" : "#141414", 2);
       const share = f.share === null ? "" : ` ${(100 * f.share).toFixed(1)}%`;
-      marker.append(this.title(f.name + share));
+      marker.append(this.title(f.name + share + (f.abroad ? "\n" + f.abroad : "")));
       marker.setAttribute("data-firm", f.name);
       svg.append(marker);
       if (f.bottleneck === "exited") {
