@@ -70,6 +70,14 @@ def capacity(kind: str, amount: float, lang: str) -> str:
     return f"{amount:.1f} {tr(key, lang)}"
 
 
+def capacity_held(kind: str, amount: float, lang: str) -> str:
+    """A producer's capacity as a panel or a tooltip shows it: "1,798 k wafers/qtr" in English (whole
+    units), "180만장/분기" in Korean (as `capacity`)."""
+    if lang == "ko":
+        return capacity(kind, amount, lang)
+    return f"{amount:,.0f} {tr(CAPACITY_UNITS[kind][0], lang)}"
+
+
 def korean_indicator(key: str, value: float, signed: bool = False) -> str:
     """A Korea indicator's value in Korean units (3만 5,306개, 2억 6,800만 달러, 2곳) where the
     English reader gets 35.31 thousand H100e or US$0.27 billion; `signed` for a change (+6,800만 달러)."""

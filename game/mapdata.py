@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.describe import capacity
+from game.describe import capacity_held
 from game.text import quarter_name, tr
 
 GEOMETRY = Path(__file__).resolve().parent.parent / "assets" / "map" / "world.json"
@@ -258,9 +258,7 @@ def abroad_line(world, agent, lang: str) -> str | None:
     abroad = {c: v for c, v in (getattr(agent, "located", None) or {}).items() if c != agent.country and v > 0}
     if not abroad:
         return None
-    unit = tr(f"ui.unit.{KIND_MARKET[agent.kind]}", lang)
-    where = ", ".join(f"{place_name(world, c, lang)} " + (capacity(agent.kind, v, lang) if lang == "ko"
-                                                        else f"{v:,.0f} {unit}") for c, v in abroad.items())
+    where = ", ".join(f"{place_name(world, c, lang)} {capacity_held(agent.kind, v, lang)}" for c, v in abroad.items())
     return f"{tr('ui.tip.abroad', lang)}: {where}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pygame
 
-from game.describe import money
+from game.describe import capacity_held, money
 from game.indicators import budget_used
 from game.text import tr
 
@@ -65,7 +65,7 @@ def fab_lines(world, code: str, lang: str) -> list[str]:
         if here <= 0 or not foundry.alive:
             continue
         label = foundry.name_ko if lang == "ko" else foundry.name
-        line = tr("ui.country.fab", lang).format(firm=label, amount=f"{here:,.0f}")
+        line = tr("ui.country.fab", lang).format(firm=label, amount=capacity_held("foundry", here, lang))
         if foundry.country != code:
             owner = world.countries[foundry.country]
             line += " " + tr("ui.country.fab_owner", lang).format(

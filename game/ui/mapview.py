@@ -18,7 +18,7 @@ import math
 
 import pygame
 
-from game.describe import capacity
+from game.describe import capacity_held
 from game.mapdata import (
     GEOMETRY as GEOMETRY,  # the names callers and tests have always imported from here
 )
@@ -356,15 +356,12 @@ class MapView:
             binding = state["bottleneck"].get(m.name, "demand") if state else "demand"
             lines.append(f"{tr('ui.tip.binding', lang)}: {tr(f'binding.{binding}', lang)}")
         else:
-            unit = tr(f"ui.unit.{market}", lang)
-            def amount_text(amount: float) -> str:  # Korean in its own units: 3만 2,000장/분기, not "32 천 장/분기"
-                return capacity(agent.kind, amount, lang) if korean else f"{amount:,.0f} {unit}"
-
-            lines.append(f"{tr('ui.tip.capacity', lang)}: {amount_text(agent.capacity)}")
+            # Korean in its own units: 3만 2,000장/분기, not "32 천 장/분기"
+            lines.append(f"{tr('ui.tip.capacity', lang)}: {capacity_held(agent.kind, agent.capacity, lang)}")
             abroad = abroad_line(world, agent, lang)  # its lines at sites abroad
             if abroad:
                 lines.append(abroad)
-            lines.append(f"{tr('ui.tip.output', lang)}: {amount_text(agent.output)}")
+            lines.append(f"{tr('ui.tip.output', lang)}: {capacity_held(agent.kind, agent.output, lang)}")
             lines.append(f"{tr('ui.tip.price', lang)}: {producer_price(market, agent.price, lang)}")
         lines.append(f"{tr('ui.tip.cash', lang)}: " + (korean_money(agent.cash * 1e9) if korean
                                                         else f"${agent.cash:,.2f}B"))
