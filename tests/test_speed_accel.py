@@ -171,7 +171,15 @@ def _producer_line_reference(producer, now: int) -> list[tuple]:
         growth = min(max(producer.growth_est, 0.0), producer.model.params.growth_expectation_cap)
         expected = demand * (1 + growth) ** producer.lead_time
     planned = producer.capacity + sum(p[1] for p in producer.pipeline) + sum(b[0] for b in producer.building)
-    return [(None, planned, expected, (producer.price - producer.unit_cost) / 1000)]
+    # the margin at the expected price (docs/model.md, "Capacity"): one step of the price rule on the
+    # orders expected against the capacity planned, floored at the unit cost
+    params = producer.model.params
+    supply = planned * params.normal_utilisation
+    step = params.price_step_limit
+    move = min(max(params.price_response * (expected - supply) / supply, -step), step) if supply > 0 else \
+        (step if expected > 0 else 0.0)
+    price = max(producer.price * (1 + move), producer.unit_cost)
+    return [(None, planned, expected, (price - producer.unit_cost) / 1000)]
 
 
 def _hbm_unit_cost_reference(maker) -> float:

@@ -90,7 +90,7 @@ def test_a_japanese_team_sees_japans_objective_and_its_own_no_action_gap(japan):
     gap = tr("ui.end.gap", "en").format(diff=played - nothing)
     assert any(t.startswith(f"Japan on its own objective {played:.1f} / 100") for t in text)
     assert any(gap in t and f"{nothing:.1f}" in t for t in text), "the no-action line names Japan's gap"
-    assert any(t.startswith("Leading-edge fabs at home (Rapidus)") for t in text)
+    assert any(t.startswith("Leading-edge fabs at home") for t in text)
     assert not any(tr("korea_index", "en") in t or tr("ui.end.breakdown", "en") in t for t in text)
     assert scoring.grade(spec, played, "JPN") in text, "the grade letter"
     # its turning points name its own components
@@ -115,7 +115,7 @@ def test_a_click_on_japans_component_asks_why_it_moved(japan):
     assert key == "component:JPN:leading_edge_capacity_share"
     click(app, rect.center)
     assert app.why.key == key and app.end_buttons
-    assert app.why.lines[0][0] == f"{tr('ui.why.title', 'en')} Japan - Leading-edge fabs at home (Rapidus)"
+    assert app.why.lines[0][0] == f"{tr('ui.why.title', 'en')} Japan - Leading-edge fabs at home"
     values = why.series(world, key)
     assert values[-1] == pytest.approx(report.breakdown(world, "en", "JPN")[0]["points"])
     causes = [c for t in why.explain(world, key) for c in t["causes"]]
