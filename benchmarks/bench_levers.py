@@ -320,6 +320,15 @@ def lever_configs() -> list[Config]:
                         note="barely moves: Chinese demand the control turns away goes unmet, not to rivals"),
                  Target("KOR.accelerator_share", -1, SMALL_SHARE, judged=False,
                         note="Korean chips are under the US reach too"))))
+    configs.append(Config(
+        "capacity_support@host_USA", "capacity_support", f"USA: rate {top / 2:g} (half of max {top:g}) for every "
+        "foreign foundry's lines in the US (TSMC Arizona, Samsung Taylor: the CHIPS award's kind)",
+        country="USA",
+        actions=lambda obs: [CapacitySupport(firm=f, rate=top / 2) for f in obs.hosted_foundries],
+        targets=(Target("USA.leading_edge_capacity_share", +1, SHARE,
+                        note="capacity standing in the US (docs/model.md, 'Fab location')"),
+                 Target("TWN.leading_edge_capacity_share", -1, SHARE, judged=False,
+                        note="drawn from Taiwan: TSMC's new lines built in Arizona instead"))))
     # The priming-water chain: the subsidy at full for 8 quarters, then none (a plug-in file).
     full = _le(FoundrySubsidy, "rate")
     configs.append(Config(
