@@ -629,6 +629,11 @@ class Foundry(Producer):
         left = allowances.setdefault(host.name, host.support_left_usd)
         return host.capex_support if left > 0 else 0.0
 
+    def hosted_in(self, country: str) -> bool:
+        """A foreign foundry with a site in `country`: that country's capacity-support lever may
+        name it, for its lines there (docs/model.md, "Fab location")."""
+        return country != self.country and country in self.sites
+
     @property
     def located(self) -> dict[str, float] | None:
         """Running leading-edge capacity by the country it stands in (thousand wafers a quarter),

@@ -194,7 +194,7 @@ class CapacitySupport(Action):
 
     def check(self, world, country):
         agent = world.by_name.get(self.firm)
-        if agent is not None and agent.kind == "foundry" and country.name in getattr(agent, "sites", {}):
+        if agent is not None and agent.kind == "foundry" and agent.hosted_in(country.name):
             return None if agent.alive else Reason("refuse.exited", **names(agent, self.firm))
         return _home(world, country, self.firm, ("foundry", "hbm_maker", "packager"), "producer")
 

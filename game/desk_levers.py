@@ -131,7 +131,7 @@ def read_settings(view) -> DeskSettings:
         base[f"convergence:{name}"] = round(policy.convergence.get(name, 0.0) * 100)
     # home producers, and foreign foundries with a site here (their lines here: docs/model.md, "Fab location")
     settings.producers = [p.name for p in world.producers
-                          if p.alive and (p.country == code or code in getattr(p, "sites", {}))]
+                          if p.alive and (p.country == code or (p.kind == "foundry" and p.hosted_in(code)))]
     for name in settings.producers:
         base[f"capacity_support:{name}"] = round(policy.capacity_support.get(name, 0.0) * 100)
     settings.owned = [a.name for a in world.governance.home_firms.get(code, []) if a.alive and a.kind in

@@ -183,6 +183,8 @@ class Governance:
         self.home_firms = {c: [a for a in world.by_name.values() if a.country == c and a.kind != "buyer"]
                            for c in world.countries}
         self.home_industries = {c: [i.name for i in world.industries if i.country == c] for c in world.countries}
+        # the foreign foundries each country hosts (sites are fixed for a game; `observe` keeps the alive)
+        self.hosted = {c: [f for f in world.foundries if f.hosted_in(c)] for c in world.countries}
         levers = world.scenario.levers  # nor which levers each state has (Observation.levers)
         self.levers_offered = {c: tuple(levers.offered_to(c)) if levers else () for c in world.countries}
         streams = np.random.SeedSequence(world.seed_value).spawn(len(world.countries))
@@ -531,8 +533,7 @@ class Governance:
             shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_part, record, "scores", 1),
             prices=Deferred(_seen_part, record, "prices", 1), bottlenecks=Deferred(_seen_part, record, "bottleneck", 1),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
-            hosted_foundries=[f.name for f in world.foundries
-                              if f.alive and f.country != country_id and country_id in f.sites],
+            hosted_foundries=[f.name for f in self.hosted[country_id] if f.alive],
             national_buyer=national.name if national else None,
             plan_procurement=world.planned_procurement(country),
             levers=list(self.levers_offered[country_id]),

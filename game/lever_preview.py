@@ -229,9 +229,8 @@ def lines(world, code: str, p: LeverPreview, lang: str, in_force=None, staged=No
     elif p.kind == "capacity_support":
         out.append((tr("ui.preview.projects", lang), "dim"))
         firm = world.by_name.get(lever_of(p.key)[1] or "")
-        site = getattr(firm, "sites", {}).get(code) if firm is not None and firm.country != code else None
-        if site is not None:  # a foreign foundry's lines here (docs/model.md, "Fab location")
-            out.append((tr("ui.preview.site", lang).format(n=site.lead_time), "dim"))
+        if firm is not None and firm.kind == "foundry" and firm.hosted_in(code):  # its lines here
+            out.append((tr("ui.preview.site", lang).format(n=firm.sites[code].lead_time), "dim"))
     programme = p.kind if p.kind in (*USAGE_BASED, "capacity_support") else None
     if programme and staged is not None:
         spent = staged.spent.get(programme, 0.0)

@@ -353,3 +353,39 @@ def test_the_classroom_maps_data_carries_a_foundrys_lines_abroad():
         tsmc = firms["TSMC"]
         assert tsmc["abroad"].startswith(expected)
         assert firms["SMIC"]["abroad"] is None
+
+
+def test_the_country_panel_lists_the_fabs_standing_in_the_country_foreign_owned_ones_named():
+    """Click the USA on the map: Intel's lines, and TSMC's and Samsung's marked as foreign firms',
+    with their units, in both languages; Taiwan's lists TSMC's lines at home only."""
+    from game.ui.countrypanel import country_lines, fab_lines
+
+    w = World(load_scenario("baseline"), seed=0)
+    while w.date != "2027Q1":
+        w.step()
+    us_en, us_ko = fab_lines(w, "USA", "en"), fab_lines(w, "USA", "ko")
+    assert "TSMC: 30 k wafers/qtr (a firm based in Taiwan)" in us_en
+    assert "Samsung Foundry: 30 k wafers/qtr (a firm based in Korea)" in us_en
+    assert any(line.startswith("Intel Foundry: ") and "based" not in line for line in us_en)
+    assert "TSMC: 3만장/분기 (대만 기업)" in us_ko and "삼성 파운드리: 3만장/분기 (한국 기업)" in us_ko
+    tsmc = w.by_name["TSMC"]
+    assert fab_lines(w, "TWN", "en") == [f"TSMC: {tsmc.located['TWN']:,.0f} k wafers/qtr"]
+    assert ("head", "Leading-edge fabs here") in country_lines(w, "USA", "en")
+    assert ("head", "이 나라의 첨단 공정 팹") in country_lines(w, "USA", "ko")
+
+
+def test_a_host_never_pays_more_standing_support_than_its_allowance_left():
+    """With the USA's allowance nearly spent, TSMC's part in Arizona gets only what is left (the
+    project is sized with that share), and the firm's bill carries the rest: money conserved."""
+    w = World(load_scenario("baseline"), seed=0)
+    for _ in range(2):
+        w.step()
+    usa, tsmc = w.countries["USA"], w.by_name["TSMC"]
+    usa.support_left_usd = 0.01
+    paid_before, payments_before = usa.support_paid_usd, len(tsmc.payments)
+    tsmc.pipeline = []
+    tsmc.invest(w.params, w.countries["TWN"], w.now)
+    assert any(site == "USA" for *_, site in tsmc.pipeline), "a part still goes to Arizona"
+    assert usa.support_paid_usd - paid_before == pytest.approx(0.01)
+    assert usa.support_left_usd == pytest.approx(0.0, abs=1e-12)
+    assert len(tsmc.payments) > payments_before
