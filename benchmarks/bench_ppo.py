@@ -1,6 +1,6 @@
 """Does a standard learner learn something a fixed setting cannot? (issue 14, item 5's check)
 
-Trains Stable-Baselines3's PPO on `TeamKorea-v1` with the snippet of docs/training.md (read from
+Trains Stable-Baselines3's PPO on `TeamKorea-v2` with the snippet of docs/training.md (read from
 the page and run as it is, so the page and this check cannot drift apart), then on held-out seeds
 compares the learnt policy with fixed settings: the same action every quarter, as "every lever at
 maximum from turn 1" is. The best fixed setting is searched for, not assumed: a random search over

@@ -37,7 +37,11 @@ Action); the other indices are `CHOICES[kind]`:
   trade_stance       us_aligned, balanced, china_open
   export_control     to the other side's countries (`game.policy.SIDE`): accelerators above
                      0.5 H100e, every accelerator, all HBM
-  equity             US$ 0.1, 0.5, 1 B into the home firm with the least cash
+  equity             US$ 0.1, 0.5, 1 B of cash into the home firm with the least cash; or US$ 0.5,
+                     1 B as a state-funded project (directed equity, `Equity.build`) at the home
+                     producer of the input that held most home designers back last quarter
+                     (wafers: a foundry, HBM: an HBM maker, packaging: a packager; the largest
+                     alive one), as China's real programme answers its shortages
 
 A choice the country cannot use (no home foundry, no national centre, no home designer, no side
 to control, ...) maps to no Action. The Actions go through a controller whose decide() returns
@@ -81,7 +85,8 @@ from game.difficulty import NORMAL_GAME, Difficulty, apply
 from game.policy import SIDE, STANCE_STEP
 from game.scenario import ScenarioError
 
-ENV_ID = "TeamKorea-v1"  # v1: a country's own levers, lever settings, money and agent id in the observation
+ENV_ID = "TeamKorea-v2"  # v1: a country's own levers, lever settings, money and agent id in the observation;
+# v2: directed equity (a state-funded project at the supplier that binds) among the equity choices
 
 OBS_KEYS = ("hbm_share", "foundry_share", "packaging_share", "accelerator_share", "compute_installed",
             "domestic_compute_share", "single_vendor_dependence", "domestic_llm_share", "llm_domestic_chip_share",
@@ -100,7 +105,8 @@ GRANTS_USD_B = (0.0, 0.01, 0.02, 0.04)
 SUPPORT = (0.0, 0.1, 0.2, 0.3)
 STANCES = ("us_aligned", "balanced", "china_open")
 CONTROLS = (("accelerator", 0.5), ("accelerator", 0.0), ("hbm", 0.0))
-EQUITY_USD_B = (0.1, 0.5, 1.0)
+EQUITY_USD_B = (("cash", 0.1), ("cash", 0.5), ("cash", 1.0), ("build", 0.5), ("build", 1.0))
+SUPPLIER_OF = {"wafer": "foundry", "hbm": "hbm_maker", "packaging": "packager"}  # a designer's input -> who makes it
 CHOICES: dict[str, tuple] = {
     "foundry_subsidy": RATES, "procurement": MIXES, "chip_incentive": INCENTIVES, "service_incentive": INCENTIVES,
     "rd_grant": GRANTS_USD_B, "broker_link": ("link",), "convergence": RATES, "capacity_support": SUPPORT,
@@ -216,10 +222,32 @@ def _choice_actions(kind: str, index: int, obs, has_llm_market: bool) -> list[Ac
         good, above = value
         return [ExportControl(good=good, to_countries=rivals, perf_above=above)] if rivals else []
     if kind == "equity":
+        how, usd_b = value
+        if how == "build":
+            firm = short_supplier(obs)
+            return [Equity(firm=firm, amount=usd_b * obs.usd_rate * 1e9, build=True)] if firm else []
         alive = [(f["cash"], n) for n, f in firms.items()
                  if f["alive"] and f["kind"] in (*PRODUCERS, "designer", "component_supplier")]
-        return [Equity(firm=min(alive)[1], amount=value * obs.usd_rate * 1e9)] if alive else []
+        return [Equity(firm=min(alive)[1], amount=usd_b * obs.usd_rate * 1e9)] if alive else []
     raise KeyError(kind)
+
+
+def short_supplier(obs) -> str | None:
+    """The home producer a directed-equity choice funds a project at: of the inputs that held the
+    country's living designers back last quarter (`Observation.bottlenecks`), the one that held
+    back the most (ties: wafers, then HBM, then packaging), made by a living home producer of its
+    kind (the largest by capacity, then by name). None when no home designer was held back by an
+    input the country makes: the choice then makes no Action (and the mask says so)."""
+    firms = obs.home_firms
+    held = [obs.bottlenecks.get(n) for n, f in sorted(firms.items()) if f["kind"] == "designer" and f["alive"]]
+    for need in sorted(SUPPLIER_OF, key=lambda i: (-held.count(i), list(SUPPLIER_OF).index(i))):
+        if not held.count(need):
+            break
+        makers = sorted((-float(f["capacity"]), n) for n, f in firms.items()
+                        if f["kind"] == SUPPLIER_OF[need] and f["alive"])
+        if makers:
+            return makers[0][1]
+    return None
 
 
 def to_actions(choice, obs, has_llm_market: bool = True, levers=None) -> list[Action]:
@@ -543,7 +571,8 @@ class LinearPolicy:
     the action design (`levers`, `nvec`) and observation layout (`countries`) it was made for,
     and a saved one refuses to load into another."""
 
-    FORMAT = "team-korea-linear-policy/2"  # /2: TeamKorea-v1's observation and a country's own levers
+    FORMAT = "team-korea-linear-policy/3"  # /2: TeamKorea-v1's observation and a country's own levers; /3: v2's
+    # equity choices (a /2 policy's equity rows would read the wrong choices: it is refused, train it again)
 
     def __init__(self, theta: np.ndarray, levers: list[str], countries: list[str]) -> None:
         self.levers, self.countries = list(levers), list(countries)

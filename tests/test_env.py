@@ -7,6 +7,7 @@ import json
 import re
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -346,3 +347,67 @@ def test_the_docs_sb3_strategy_class_builds_the_envs_observation():
     assert np.array_equal(genv.Featurizer(list(observation.indicators))(observation), first)
     env.close()
 
+
+
+def test_a_directed_equity_choice_funds_a_project_at_the_supplier_that_binds():
+    """China's seat: once Chinese designers are held back by an input China makes, the directed
+    equity choice (as its real programme answers shortages) becomes a state-funded project at that
+    input's home producer: logged as `Equity(build=True)`, its capacity in the producer's pipeline."""
+    countries = genv.CountriesParallelEnv(agents=["CHN"])
+    _, infos = countries.reset(seed=2)
+    levers = genv.levers_of(countries.scenario.levers.offered["CHN"])
+    world = countries.game.world
+    build = [i + 1 for i, (how, _) in enumerate(genv.CHOICES["equity"]) if how == "build"]
+    while not world.finished:
+        obs = world.governance.observe("CHN")
+        firm = genv.short_supplier(obs)
+        mask = dict(zip(levers, infos["CHN"]["action_mask"], strict=True))["equity"]
+        if firm is None:
+            assert not any(mask[i] for i in build), "nothing binds: a directed project has no target"
+            _, _, _, _, infos = countries.step({})
+            continue
+        assert all(mask[i] for i in build)
+        held = {obs.bottlenecks[n] for n, f in obs.home_firms.items() if f["kind"] == "designer" and f["alive"]}
+        assert obs.home_firms[firm]["kind"] in {genv.SUPPLIER_OF[i] for i in held if i in genv.SUPPLIER_OF}
+        supplier = world.by_name[firm]
+        projects = len(supplier.pipeline)
+        choice = np.zeros(len(levers), np.int64)
+        choice[levers.index("equity")] = build[0]  # US$ 0.5 B
+        countries.step({"CHN": choice})
+        entry = [e for e in world.governance.log if e["country"] == "CHN" and e["source"] == "controller"][-1]
+        assert entry["action"]["kind"] == "equity" and entry["action"]["build"] and entry["action"]["firm"] == firm
+        size = 0.5 / supplier.capex_per_unit  # US$ 0.5 B at its capex per unit
+        assert not entry.get("refused")
+        assert any(abs(amount - size) < 1e-9 for _, amount in supplier.pipeline[projects:]), supplier.pipeline
+        break
+    else:
+        pytest.fail("no Chinese designer was ever held back by an input China makes (seed 2)")
+    countries.close()
+
+
+def test_the_directed_target_is_the_input_holding_most_designers_back_and_its_largest_maker():
+    firms = {"D1": {"kind": "designer", "alive": True}, "D2": {"kind": "designer", "alive": True},
+             "D3": {"kind": "designer", "alive": False},
+             "Fab": {"kind": "foundry", "alive": True, "capacity": 50.0},
+             "Mem A": {"kind": "hbm_maker", "alive": True, "capacity": 10.0},
+             "Mem B": {"kind": "hbm_maker", "alive": True, "capacity": 30.0},
+             "Mem C": {"kind": "hbm_maker", "alive": False, "capacity": 90.0}}
+
+    def obs(**held):
+        return SimpleNamespace(home_firms=firms, bottlenecks=held)
+
+    assert genv.short_supplier(obs(D1="hbm", D2="hbm", D3="wafer")) == "Mem B"  # an exited designer does not count
+    assert genv.short_supplier(obs(D1="wafer", D2="hbm")) == "Fab"  # a tie: wafers first
+    assert genv.short_supplier(obs(D1="packaging", D2="demand")) is None  # no home packager
+    assert genv.short_supplier(obs(D1="demand", D2="components")) is None
+
+
+def test_a_policy_saved_for_the_first_equity_choices_is_refused_with_a_clear_error(tmp_path: Path):
+    policy = genv.LinearPolicy(np.zeros(genv.LinearPolicy.size(["equity"], ["KOR"])), ["equity"], ["KOR"])
+    path = tmp_path / "old.json"
+    policy.save(path)
+    doc = json.loads(path.read_text())
+    doc["format"] = "team-korea-linear-policy/2"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="train it again"):
+        genv.LinearPolicy.load(path)
