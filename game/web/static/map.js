@@ -113,6 +113,12 @@ const WorldMap = {
         tags.push(f);
       }
     }
+    for (const site of m.sites || []) {  // a foundry's fabs abroad: hollow, in a row under the host's own firms
+      const marker = this.shape(site.good, site.x, site.y, site.r, "#0c1018", this.COLOURS[site.good], 3);
+      marker.append(this.title(site.lines.join("\n")));
+      marker.setAttribute("data-site", site.firm + "@" + site.country);
+      svg.append(marker);
+    }
     for (const c of m.countries) {  // names over flows and markers, with a dark edge: read from the back row
       svg.append(this.node("text", {x: c.label[0], y: c.label[1], class: "country" + (c.code === "KOR" ? " korea" : ""),
                                     "text-anchor": "middle", "dominant-baseline": "middle"}, c.name));
