@@ -232,8 +232,8 @@ def layout_sites(world, geometry: dict, origin: tuple[float, float] = (0, 0), sc
         for k, (agent, capacity) in enumerate(sites):
             x = ax + (k - (len(sites) - 1) / 2) * spacing / scale
             radius = 5 + 11 * math.sqrt(capacity / total)
-            markers.append(Marker(agent.name, agent.kind, code, (round(origin[0] + x * scale), round(origin[1] + y * scale)),
-                                  round(radius * scale), site=True))
+            pos = (round(origin[0] + x * scale), round(origin[1] + y * scale))
+            markers.append(Marker(agent.name, agent.kind, code, pos, round(radius * scale), site=True))
     return markers
 
 

@@ -407,7 +407,8 @@ def test_a_foreign_foundrys_fabs_are_a_hollow_marker_in_the_host_country_in_both
                                             f"All its fabs: {w.by_name['TSMC'].capacity:,.0f} k wafers/qtr",
                                             "Counts towards this country's leading-edge capacity"]
     korean = {(s["firm"], s["country"]): s for s in map_view(w, "ko", geometry)["sites"]}
-    assert korean["Samsung Foundry", "USA"]["lines"][:3] == ["삼성 파운드리 (한국)", "미국 현지 팹", "현지 생산능력: 3만장/분기"]
+    assert korean["Samsung Foundry", "USA"]["lines"][:3] == ["삼성 파운드리 (한국)", "미국 현지 팹",
+                                                             "현지 생산능력: 3만장/분기"]
     with running_app(session, "en") as app:
         app.frame()
         site = next(m for m in app.map.sites if m.name == "TSMC")
