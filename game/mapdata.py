@@ -359,6 +359,7 @@ def map_view(world, lang: str, geometry: dict | None = None) -> dict:
                       "direction": [round(v, 4) for v in b.direction], "lines": barrier_lines(world, b, lang)}
                      for b in export_barriers(world, countries)],
         "legend": {"origin": geometry.get("legend", [10, 400]), "barrier": tr("ui.map.barrier", lang),
+                   "site": tr("ui.map.site", lang),
                    "goods": [{"good": g, "label": tr(f"ui.good.{g}", lang), "short": tr(f"ui.short.{g}", lang)}
                              for g in GOODS]},
     }

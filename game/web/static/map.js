@@ -157,6 +157,12 @@ const WorldMap = {
     const list = document.createElement("ul");
     list.className = "legend";
     list.append(wall, ...items);
+    if (m.legend.site) {  // a foreign firm's fabs: the hollow square drawn in the host country
+      const site = document.createElement("li");
+      site.append(this.node("svg", {width: 64, height: 22, viewBox: "0 0 64 22"},
+        this.shape("wafer", 52, 11, 6, "#0c1018", this.COLOURS.wafer, 2.5)), " ", m.legend.site);
+      list.append(site);
+    }
     return list;
   },
 };
