@@ -154,6 +154,7 @@ class Marker:
     country: str
     pos: tuple[int, int]
     radius: int
+    site: bool = False  # `name`'s fabs standing in `country`, a host abroad (`layout_sites`)
 
 
 def firms_on_map(world) -> list:
@@ -199,6 +200,55 @@ def layout_markers(world, geometry: dict, origin: tuple[float, float] = (0, 0), 
                                   (round(origin[0] + x * scale), round(origin[1] + y * scale)),
                                   round(radius * scale)))
     return markers
+
+
+def sites_abroad(agent) -> dict[str, float]:
+    """A foundry's capacity standing in each host country abroad, in its market's units (empty for
+    a firm with everything at home, and for every firm but a foundry: docs/model.md, "Fab location")."""
+    return {c: v for c, v in (getattr(agent, "located", None) or {}).items() if c != agent.country and v > 0}
+
+
+def layout_sites(world, geometry: dict, origin: tuple[float, float] = (0, 0), scale: float = 1.0) -> list[Marker]:
+    """A marker for each foundry's fabs in a host country abroad (TSMC Arizona, Samsung Taylor,
+    JASM), in a row under the host's own firms so that theirs keep their places; its area follows
+    the share of the world's foundry capacity standing there, as a home marker's does."""
+    home_count: dict[str, int] = {}
+    for agent in firms_on_map(world):
+        home_count[agent.country] = home_count.get(agent.country, 0) + 1
+    hosted: dict[str, list[tuple[object, float]]] = {}
+    for agent in world.foundries:
+        for code, capacity in sites_abroad(agent).items():
+            hosted.setdefault(code, []).append((agent, capacity))
+    total = sum(a.capacity for a in world.foundries) or 1.0
+    spacing = 42 * scale
+    markers = []
+    for code, sites in hosted.items():
+        spec = geometry["countries"].get(code)
+        if spec is None:
+            continue
+        ax, ay = spec["anchor"]
+        rows = math.ceil(home_count.get(code, 0) / spec.get("cols", 2))
+        y = ay + (rows + 1) / 2 * spacing / scale  # the row below the host's grid (its anchor when it has none)
+        for k, (agent, capacity) in enumerate(sites):
+            x = ax + (k - (len(sites) - 1) / 2) * spacing / scale
+            radius = 5 + 11 * math.sqrt(capacity / total)
+            pos = (round(origin[0] + x * scale), round(origin[1] + y * scale))
+            markers.append(Marker(agent.name, agent.kind, code, pos, round(radius * scale), site=True))
+    return markers
+
+
+def site_lines(world, marker: Marker, lang: str) -> list[str]:
+    """A site marker's tooltip: whose fabs, where, how much stands there, and what it counts for."""
+    agent = world.by_name[marker.name]
+    owner = world.countries[agent.country]
+    name = agent.name_ko if lang == "ko" else agent.name
+    place = place_name(world, marker.country, lang)
+    here = sites_abroad(agent).get(marker.country, 0.0)
+    return [f"{name} ({owner.name_ko if lang == 'ko' else owner.name_en})",
+            tr("ui.tip.site", lang).format(place=place),
+            f"{tr('ui.tip.capacity_here', lang)}: {capacity_held(agent.kind, here, lang)}",
+            f"{tr('ui.tip.capacity_all', lang)}: {capacity_held(agent.kind, agent.capacity, lang)}",
+            tr("ui.tip.site_counts", lang)]
 
 
 @dataclass(frozen=True)
@@ -255,7 +305,7 @@ def flow_arcs(world, geometry: dict, markers: list[Marker], to_screen: Callable 
 def abroad_line(world, agent, lang: str) -> str | None:
     """A foundry's capacity standing abroad, by site ("Of which abroad: Japan 45 k wafers/qtr"; in
     Korean in its own units), or None when all of it is at home (docs/model.md, "Fab location")."""
-    abroad = {c: v for c, v in (getattr(agent, "located", None) or {}).items() if c != agent.country and v > 0}
+    abroad = sites_abroad(agent)
     if not abroad:
         return None
     where = ", ".join(f"{place_name(world, c, lang)} {capacity_held(agent.kind, v, lang)}" for c, v in abroad.items())
@@ -292,6 +342,9 @@ def map_view(world, lang: str, geometry: dict | None = None) -> dict:
                       "abroad": abroad_line(world, agent, lang),
                       "bottleneck": binding if binding in ("wafer", "hbm", "packaging", "exited") else None})
     arcs = flow_arcs(world, geometry, markers)
+    sites = [{"firm": m.name, "name": world.by_name[m.name].name_ko if lang == "ko" else m.name, "kind": m.kind,
+              "good": KIND_GOOD[m.kind], "country": m.country, "x": m.pos[0], "y": m.pos[1], "r": m.radius,
+              "lines": site_lines(world, m, lang)} for m in layout_sites(world, geometry)]
     return {
         "size": geometry["size"],
         "date": quarter_name(world.start + len(world.history) - 1, lang) if world.history else "",  # the last played
@@ -301,10 +354,12 @@ def map_view(world, lang: str, geometry: dict | None = None) -> dict:
                    "control": [round(v, 1) for v in a.control], "width": a.width, "domestic": a.domestic,
                    "source": a.source, "target": a.target, "volume": round(a.volume, 3)} for a in arcs],
         "firms": firms,
+        "sites": sites,  # foundries' fabs abroad, drawn hollow in the host country (`layout_sites`)
         "barriers": [{"destination": b.destination, "centre": [round(v, 1) for v in b.centre],
                       "direction": [round(v, 4) for v in b.direction], "lines": barrier_lines(world, b, lang)}
                      for b in export_barriers(world, countries)],
         "legend": {"origin": geometry.get("legend", [10, 400]), "barrier": tr("ui.map.barrier", lang),
+                   "site": tr("ui.map.site", lang),
                    "goods": [{"good": g, "label": tr(f"ui.good.{g}", lang), "short": tr(f"ui.short.{g}", lang)}
                              for g in GOODS]},
     }

@@ -374,6 +374,54 @@ def test_the_country_panel_lists_the_fabs_standing_in_the_country_foreign_owned_
     assert ("head", "이 나라의 첨단 공정 팹") in country_lines(w, "USA", "ko")
 
 
+def test_a_foreign_foundrys_fabs_are_a_hollow_marker_in_the_host_country_in_both_front_ends(monkeypatch):
+    """The map marks where fabs stand: TSMC's and Samsung's US fabs as markers of their own in the
+    USA, in a row under the USA's own firms (whose places do not move), sized by the capacity
+    standing there; their tooltip says whose and how much, in both languages; the classroom's map
+    data carries the same markers and lines; on the desktop, hovering one shows its tooltip and
+    clicking it opens the host's panel (its list of the fabs standing there)."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    from game.mapdata import layout_markers, layout_sites, load_geometry, map_view
+    from game.session import Session
+    from tests.uitools import post, running_app
+
+    session = Session(saves_dir="unused", autosave=False)
+    w = session.world
+    while w.date != "2027Q1":
+        w.step()
+    geometry = load_geometry()
+    sites = {(m.name, m.country): m for m in layout_sites(w, geometry)}
+    assert set(sites) == {("TSMC", "USA"), ("Samsung Foundry", "USA")} and all(m.site for m in sites.values())
+    home = [m for m in layout_markers(w, geometry) if m.country == "USA"]
+    assert all(m.pos[1] > max(h.pos[1] for h in home) for m in sites.values()), "a row under the host's own firms"
+    assert all(not m.site for m in layout_markers(w, geometry)), "the home markers are the firms, as before"
+    total = sum(f.capacity for f in w.foundries)
+    assert sites["TSMC", "USA"].radius == round(5 + 11 * (w.by_name["TSMC"].located["USA"] / total) ** 0.5)
+    view = {(s["firm"], s["country"]): s for s in map_view(w, "en", geometry)["sites"]}
+    assert {k: (v["x"], v["y"], v["r"]) for k, v in view.items()} == \
+        {k: (*m.pos, m.radius) for k, m in sites.items()}, "the browser draws them where the desktop does"
+    assert view["TSMC", "USA"]["lines"] == ["TSMC (Taiwan)", "Its fabs abroad (United States)",
+                                            "Capacity here: 30 k wafers/qtr",
+                                            f"All its fabs: {w.by_name['TSMC'].capacity:,.0f} k wafers/qtr",
+                                            "Counts towards this country's leading-edge capacity"]
+    korean = {(s["firm"], s["country"]): s for s in map_view(w, "ko", geometry)["sites"]}
+    assert korean["Samsung Foundry", "USA"]["lines"][:3] == ["삼성 파운드리 (한국)", "미국 현지 팹",
+                                                             "현지 생산능력: 3만장/분기"]
+    with running_app(session, "en") as app:
+        app.frame()
+        site = next(m for m in app.map.sites if m.name == "TSMC")
+        post(pygame.MOUSEMOTION, pos=site.pos, rel=(0, 0), buttons=(0, 0, 0))
+        app.frame()
+        assert app.map.hover is site and app.map.tooltip_lines(site)[1] == "Its fabs abroad (United States)"
+        post(pygame.MOUSEBUTTONDOWN, pos=site.pos, button=1)
+        post(pygame.MOUSEBUTTONUP, pos=site.pos, button=1)
+        app.frame()
+        assert (app.country_panel, app.detail) == ("USA", None)
+    session.close()
+
+
 def test_a_host_never_pays_more_standing_support_than_its_allowance_left():
     """With the USA's allowance nearly spent, TSMC's part in Arizona gets only what is left (the
     project is sized with that share), and the firm's bill carries the rest: money conserved."""

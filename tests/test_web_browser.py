@@ -143,6 +143,9 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
         # the world map of last quarter, drawn as SVG: the countries and some flows
         expect(screen.locator("svg.worldmap polygon[data-country=KOR]")).to_have_count(1, timeout=WAIT)
         assert screen.locator("svg.worldmap [data-flow]").count() > 0
+        # a foreign firm's fabs, hollow in the host country (TSMC Arizona), their lines in the tooltip
+        expect(screen.locator('svg.worldmap [data-site="TSMC@USA"] title')).to_contain_text("Its fabs abroad")
+        expect(screen.locator("#map-legend")).to_contain_text("Foreign-owned fab")
         expect(screen.locator("svg.worldmap text.korea")).to_have_text("Korea")
         # laid out for a projector: at 1280x800 everything is on one screen, nothing scrolls
         fit = screen.evaluate("""() => { const d = document.documentElement, box = s => document.querySelector(s)

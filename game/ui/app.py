@@ -732,7 +732,9 @@ class GameApp:
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.L.map.collidepoint(event.pos) \
                 and self.menu is None and not self.end_buttons and not self.charts_open:
             marker = self.map.marker_at(event.pos)
-            if marker is not None:
+            if marker is not None and marker.site:  # a foreign firm's fabs: the host's panel lists its fabs
+                self.detail, self.country_panel = None, marker.country
+            elif marker is not None:
                 self.detail, self.country_panel = marker.name, None
             elif self.country_panel is not None and self.COUNTRY_RECT.collidepoint(event.pos):
                 pass

@@ -14,7 +14,7 @@ import pygame
 from game.text import tr
 
 TERMS = ("hbm", "foundry", "wafer", "yield", "cowos", "accelerator", "cuda", "export_control", "h100e",
-         "learning_curve", "bottleneck")
+         "learning_curve", "bottleneck", "fab_abroad")
 TEXT = (230, 234, 240)
 DIM = (150, 162, 176)
 YELLOW = (240, 228, 66)

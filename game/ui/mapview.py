@@ -33,8 +33,10 @@ from game.mapdata import (
     export_barriers,
     flow_arcs,
     layout_markers,
+    layout_sites,
     load_geometry,
     place_name,
+    site_lines,
 )
 from game.mapdata import compute_flows as compute_flows
 from game.mapdata import domestic_links as domestic_links
@@ -142,6 +144,7 @@ class MapView:
                        self.rect.y + (self.rect.height - h * self.scale) / 2)
         self.static: pygame.Surface | None = None
         self.markers: list[Marker] = []
+        self.sites: list[Marker] = []  # foundries' fabs abroad, drawn hollow in the host country
         self.paths: list[tuple[str, list[tuple[float, float]], int]] = []
         self.hover: Marker | None = None
         self.pointer: tuple[int, int] | None = None  # the mouse over the map (barrier tooltips)
@@ -158,6 +161,7 @@ class MapView:
     def rebuild(self, world, lang: str) -> None:
         self.world, self.lang = world, lang
         self.markers = layout_markers(world, self.geometry, self.origin, self.scale)
+        self.sites = layout_sites(world, self.geometry, self.origin, self.scale)
         surface = pygame.Surface(self.rect.size).convert()
         surface.fill(SEA)
         offset = (-self.rect.x, -self.rect.y)
@@ -194,14 +198,15 @@ class MapView:
     def _legend(self, surface) -> None:
         x, y = self.to_screen(self.geometry.get("legend", (10, 400)))
         x, y = x - self.rect.x, y - self.rect.y
-        labels = [tr("ui.map.barrier", self.lang), *(tr(f"ui.good.{good}", self.lang) for good in GOODS)]
+        labels = [tr("ui.map.barrier", self.lang), *(tr(f"ui.good.{good}", self.lang) for good in GOODS),
+                  tr("ui.map.site", self.lang)]
         size = 14  # smaller text on a small map (1024x600 at 150%), so the legend leaves the map a map
-        while size > 9 and (max(24, self.fonts.font(size).get_linesize() + 3) * 5 > self.rect.height * 0.38
+        while size > 9 and (max(24, self.fonts.font(size).get_linesize() + 3) * len(labels) > self.rect.height * 0.38
                             or max(self.fonts.font(size).size(t)[0] for t in labels) + 100 > self.rect.width * 0.4):
             size -= 1
         width = max(self.fonts.font(size).size(text)[0] for text in labels) + 100  # grows with the text size
         step = max(20, self.fonts.font(size).get_linesize() + 3)  # a row per line of text at any text size
-        box = pygame.Rect(x - 6, y - 6 - step, width, step * len(GOODS) + 8 + step)
+        box = pygame.Rect(x - 6, y - 6 - step, width, step * (len(labels) - 1) + 8 + step)
         box.right = min(box.right, self.rect.width - 4)
         box.bottom = min(box.bottom, self.rect.height - 4)  # a short map (1024x600) lifts the legend into view
         x, y = box.x + 6, box.y + 6 + step
@@ -217,6 +222,11 @@ class MapView:
             label = self.fonts.render(tr(f"ui.good.{good}", self.lang), size, (220, 225, 230))
             surface.blit(label, (x + 64, cy - label.get_height() // 2))
             rows.append((cy, GOOD_TERMS[good]))
+        cy = y + step * len(GOODS) + 10  # a hollow marker: a foreign firm's fabs in the country it stands in
+        draw_shape(surface, "foundry", (x + 50, cy), 6, GOOD_COLOURS["wafer"], 2)
+        label = self.fonts.render(tr("ui.map.site", self.lang), size, (220, 225, 230))
+        surface.blit(label, (x + 64, cy - label.get_height() // 2))
+        rows.append((cy, "fab_abroad"))
         # a "?" on each row: hovering the row shows the glossary card of its term
         self.legend_terms = []
         for cy, term in rows:
@@ -236,6 +246,9 @@ class MapView:
         world = self.world
         self.terms = list(self.legend_terms)
         bottleneck = world.history[-1]["bottleneck"] if world.history else {}
+        for m in self.sites:  # hollow: a foreign firm's fabs, not a firm of this country
+            draw_shape(screen, m.kind, m.pos, m.radius, (12, 16, 24))
+            draw_shape(screen, m.kind, m.pos, m.radius, GOOD_COLOURS[KIND_GOOD[m.kind]], 3)
         bound = []  # designers held back by an input: their rings and tags go over every marker
         for m in self.markers:
             agent = world.by_name[m.name]
@@ -316,7 +329,7 @@ class MapView:
     # ------------------------------------------------------------------ hover
     def marker_at(self, pos) -> Marker | None:
         best, dist = None, 1e9
-        for m in self.markers:
+        for m in (*self.markers, *self.sites):
             d = math.hypot(pos[0] - m.pos[0], pos[1] - m.pos[1])
             if d <= max(m.radius + 4, 10) and d < dist:
                 best, dist = m, d
@@ -337,6 +350,8 @@ class MapView:
 
     def tooltip_lines(self, m: Marker) -> list[str]:
         world, lang = self.world, self.lang
+        if m.site:
+            return site_lines(world, m, lang)
         agent = world.by_name[m.name]
         name = agent.name_ko if lang == "ko" else agent.name
         country = world.countries[agent.country]

@@ -113,6 +113,12 @@ const WorldMap = {
         tags.push(f);
       }
     }
+    for (const site of m.sites || []) {  // a foundry's fabs abroad: hollow, in a row under the host's own firms
+      const marker = this.shape(site.good, site.x, site.y, site.r, "#0c1018", this.COLOURS[site.good], 3);
+      marker.append(this.title(site.lines.join("\n")));
+      marker.setAttribute("data-site", site.firm + "@" + site.country);
+      svg.append(marker);
+    }
     for (const c of m.countries) {  // names over flows and markers, with a dark edge: read from the back row
       svg.append(this.node("text", {x: c.label[0], y: c.label[1], class: "country" + (c.code === "KOR" ? " korea" : ""),
                                     "text-anchor": "middle", "dominant-baseline": "middle"}, c.name));
@@ -151,6 +157,12 @@ const WorldMap = {
     const list = document.createElement("ul");
     list.className = "legend";
     list.append(wall, ...items);
+    if (m.legend.site) {  // a foreign firm's fabs: the hollow square drawn in the host country
+      const site = document.createElement("li");
+      site.append(this.node("svg", {width: 64, height: 22, viewBox: "0 0 64 22"},
+        this.shape("wafer", 52, 11, 6, "#0c1018", this.COLOURS.wafer, 2.5)), " ", m.legend.site);
+      list.append(site);
+    }
     return list;
   },
 };
