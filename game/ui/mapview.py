@@ -201,7 +201,8 @@ class MapView:
         labels = [tr("ui.map.barrier", self.lang), *(tr(f"ui.good.{good}", self.lang) for good in GOODS),
                   tr("ui.map.site", self.lang)]
         size = 14  # smaller text on a small map (1024x600 at 150%), so the legend leaves the map a map
-        while size > 9 and (max(24, self.fonts.font(size).get_linesize() + 3) * len(labels) > self.rect.height * 0.38
+        # the rows' height as drawn below (`step`): a floor above it would shrink the text and not the rows
+        while size > 9 and (max(20, self.fonts.font(size).get_linesize() + 3) * len(labels) > self.rect.height * 0.38
                             or max(self.fonts.font(size).size(t)[0] for t in labels) + 100 > self.rect.width * 0.4):
             size -= 1
         width = max(self.fonts.font(size).size(text)[0] for text in labels) + 100  # grows with the text size
