@@ -759,7 +759,9 @@ def _component_supply(world) -> list[tuple[float, dict[str, float]]]:
         utility = [weight * lp + link * s.link_strength.get(d.name, 0.0) for s, lp in zip(options, logs, strict=True)]
         got: dict[str, float] = {}
         short = 0.0
-        for s, share in zip(options, market.logit_all_lists(utility), strict=True):
+        shares = (market.logit_all_lists(utility) if len(options) <= market.SCALAR_MAX
+                  else market.logit_all(np.array(utility, dtype=np.float64)))  # SCALAR_MAX = -1: numpy's
+        for s, share in zip(options, shares, strict=True):
             ordered = min(d.target * share, spare[s.name])
             delivered = ordered * (1 - s.disruption_loss) if s.disrupted else ordered
             got[s.name] = delivered
