@@ -220,6 +220,23 @@ def logit_all(utility: np.ndarray) -> np.ndarray:
     return weights / weights.sum()
 
 
+def logit_all_lists(utility: list[float]) -> list[float]:
+    """`logit_all` of a list of floats (a row where every option is allowed), the shares as a
+    list, for callers that hold a few options as floats (a designer's component suppliers): the
+    best option as `ndarray.max` finds it (`_max`: NaN propagates), the exp numpy's on an array of
+    the same differences, the total as `ndarray.sum` adds it (`array_sum`) and the same
+    divisions, so the same shares without the half-dozen numpy calls on two numbers (issue 15).
+    A row whose best option is not finite goes to `logit_all` itself."""
+    top = utility[0]
+    for x in utility:
+        top = _max(top, x)
+    if not (-np.inf < top < np.inf):  # NaN or infinite: the masked logit's special cases
+        return logit_all(np.array(utility, dtype=np.float64)).tolist()
+    weights = np.exp(np.array([x - top for x in utility], dtype=np.float64)).tolist()
+    total = array_sum(weights)
+    return [w / total for w in weights]
+
+
 def group_logit(utility: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Logit shares over edges that share a group (one buyer's options), for edge lists."""
     top = np.full(n_groups, -np.inf)

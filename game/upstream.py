@@ -752,11 +752,16 @@ def _component_supply(world) -> list[tuple[float, dict[str, float]]]:
         if not options or d.target <= 0:
             supply.append((0.0, {}))
             continue
-        utility = np.array([-params.supplier_cost_weight * np.log(s.price)
-                            + params.link_weight * s.link_strength.get(d.name, 0.0) for s in options])
+        # the suppliers' log prices in one numpy log (elementwise: the same logs as one by one), the
+        # utilities and the logit on Python floats (`market.logit_all_lists`: the same shares)
+        logs = np.log(np.array([s.price for s in options], dtype=np.float64)).tolist()
+        weight, link = -params.supplier_cost_weight, params.link_weight
+        utility = [weight * lp + link * s.link_strength.get(d.name, 0.0) for s, lp in zip(options, logs, strict=True)]
         got: dict[str, float] = {}
         short = 0.0
-        for s, share in zip(options, market.logit_all(utility), strict=True):
+        shares = (market.logit_all_lists(utility) if len(options) <= market.SCALAR_MAX
+                  else market.logit_all(np.array(utility, dtype=np.float64)))  # SCALAR_MAX = -1: numpy's
+        for s, share in zip(options, shares, strict=True):
             ordered = min(d.target * share, spare[s.name])
             delivered = ordered * (1 - s.disruption_loss) if s.disrupted else ordered
             got[s.name] = delivered
