@@ -104,9 +104,11 @@ def test_the_same_in_other_scenarios(name, reference):
 
 def test_the_fast_path_is_taken():
     """The comparison above is not vacuous: a baseline game's markets go through the scalar
-    kernels (small float64 edge lists) and logit_all."""
+    kernels (small float64 edge lists) and the scalar logits (logit_all; the component suppliers'
+    logit_all_lists)."""
     calls = {"lists": 0, "choice": 0, "logit_all": 0}
     lists, choice, logit_all = market._allocate_totals, upstream._clear_choice_lists, market.logit_all
+    logit_lists = market.logit_all_lists
 
     def counted_lists(*args):
         calls["lists"] += 1
@@ -120,10 +122,15 @@ def test_the_fast_path_is_taken():
         calls["logit_all"] += 1
         return logit_all(u)
 
+    def counted_logit_lists(*args):
+        calls["logit_all"] += 1
+        return logit_lists(*args)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(market, "_allocate_totals", counted_lists)
         patch.setattr(upstream, "_clear_choice_lists", counted_choice)
         patch.setattr(market, "logit_all", counted_logit_all)
+        patch.setattr(market, "logit_all_lists", counted_logit_lists)
         patch.setattr(model, "_OPENINGS", {})  # its opening quarter is played, as it counted before
         world = World(scenario("baseline"), 0, tables=False)
         world.step()
