@@ -15,7 +15,6 @@ slowly (contracts, design ports) towards the foundries with the cheapest good di
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -136,9 +135,7 @@ class Pool:
         (their opening quarters are fixed), which foundries are alive, and the export rules (read
         through their wafer table, which they make anew when a rule is added). move (phase 3)
         and orders (phase 4) read the same one, and most quarters the last quarter's."""
-        cache = _CACHES.get(self)
-        if cache is None:
-            cache = _CACHES[self] = _PoolCache(self._opening_dates(world))
+        cache = _pool_cache(self, world)
         foundries = world.foundries
         rules = world.export_rules.thresholds("wafer", [f.country for f in foundries], list(self.segments))
         key = (bisect_right(cache.dates, world.now), tuple(f.alive for f in foundries))
@@ -262,7 +259,8 @@ class Pool:
         keep = 1 - inertia
         grown, migration = 1 + self.spec.growth, self.spec.migration
         shares = _share_table(self.shares, classes, segments)
-        steps = _forecast_steps(opens, exports, utility, target_now, world.now, wanted_at[-1], inertia)
+        steps = _forecast_steps(opens, exports, utility, target_now, world.now, wanted_at[-1], inertia,
+                                _pool_cache(self, world).patterns)
         # the short re-pick where it gives the same numbers (`_repick_tame`), else `_repick`'s steps
         tame = _tame(shares, keep) and all(step.tame for step in steps)
         # the shares and demand of each wanted quarter, whose orders are worked out together at
@@ -270,19 +268,18 @@ class Pool:
         kept = np.empty((len(wanted_at), *shares.shape))
         demands, reached = [], []
         start = shares
-        with np.errstate(invalid="ignore") if tame else contextlib.nullcontext():
-            for k, step in enumerate(steps):
-                _grow_and_migrate_rows(demand, step.moves, grown, migration)
-                if tame:
-                    shares = _repick_tame(shares, step.keepmask, step.pull, step.any_allowed)
-                else:
-                    shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, keep)
-                if k == 0 and choice is not None:
-                    _keep_first_step(self, world, choice, start, shares, step, inertia)
-                if k in wanted_at:
-                    kept[len(reached)] = shares
-                    demands.append([max(wafers, 0.0) for wafers in demand])
-                    reached.append(k)
+        for k, step in enumerate(steps):
+            _grow_and_migrate_rows(demand, step.moves, grown, migration)
+            if tame:
+                shares = _repick_tame(shares, step.keepmask, step.pull, step.any_allowed)
+            else:
+                shares = _repick_step(shares, step.target, step.pull, step.allowed, step.any_allowed, keep)
+            if k == 0 and choice is not None:
+                _keep_first_step(self, world, choice, start, shares, step, inertia)
+            if k in wanted_at:
+                kept[len(reached)] = shares
+                demands.append([max(wafers, 0.0) for wafers in demand])
+                reached.append(k)
         if not reached:  # no horizon of 0 or more
             return {}
         parts = np.array([self.segments[segment] for segment in segments])
@@ -378,6 +375,7 @@ class _PoolCache:
         self.dates = dates
         self.frame: _Frame | None = None
         self.first_step: _FirstStep | None = None
+        self.patterns = _Patterns()  # the forecast's patterns of running processes
 
 
 class _FirstStep(NamedTuple):
@@ -423,6 +421,14 @@ def _first_step_taken(pool: Pool, choice: tuple | None, frame: _Frame, old: np.n
 
 
 _CACHES: weakref.WeakKeyDictionary[Pool, _PoolCache] = weakref.WeakKeyDictionary()
+
+
+def _pool_cache(pool: Pool, world) -> _PoolCache:
+    """The pool's cache (`_CACHES`), made on first use."""
+    cache = _CACHES.get(pool)
+    if cache is None:
+        cache = _CACHES[pool] = _PoolCache(pool._opening_dates(world))
+    return cache
 
 
 def _grow_and_migrate(demand: dict[str, float], open_classes: tuple[str, ...], growth: float,
@@ -475,6 +481,31 @@ def _share_table(shares: dict[str, dict[str, np.ndarray]], classes: list[str], s
     return np.concatenate(rows).reshape(len(classes), len(segments), -1)
 
 
+class _Pattern(NamedTuple):
+    """One pattern of running processes in `Pool.forecast_orders` and what a quarter's re-pick
+    reads of it whatever the utilities: whom each segment may buy from, the weight on the old
+    shares and the classes' migration. It depends on which processes run, the export table and
+    the inertia only, so the pool's cache keeps it from one quarter to the next (`_patterns`):
+    the patterns change when a process opens, a foundry exits or a rule is added."""
+
+    allowed: np.ndarray  # [class, segment, foundry]: running and may sell
+    any_allowed: np.ndarray  # [class, segment, 1]
+    no_option: np.ndarray  # [class, segment, 1]: ~any_allowed
+    keepmask: np.ndarray  # 1 - inertia where allowed, 0.0 where not in a row with an option, 1.0 in a row with none
+    moves: tuple[tuple[int, int], ...]  # (older, newer) row pairs that migrate, newest pair first
+
+    @classmethod
+    def of(cls, running: np.ndarray, exports: np.ndarray, inertia: float) -> _Pattern:
+        allowed = running[:, None, :] & exports[None, :, :]
+        any_allowed = allowed.any(axis=-1, keepdims=True)
+        no_option = ~any_allowed
+        rows = [k for k, row in enumerate(running.any(axis=1).tolist()) if row]
+        keepmask = np.where(allowed, 1 - inertia, np.where(no_option, 1.0, 0.0))
+        for array in (allowed, any_allowed, no_option, keepmask):
+            array.flags.writeable = False  # shared by the forecasts of many quarters
+        return cls(allowed, any_allowed, no_option, keepmask, tuple(zip(rows[-2::-1], rows[::-1], strict=False)))
+
+
 class _Step(NamedTuple):
     """A quarter's market structure in `Pool.forecast_orders`, for one pattern of running
     processes: whom each segment may buy from, the logit target it re-picks towards and that
@@ -484,39 +515,67 @@ class _Step(NamedTuple):
     any_allowed: np.ndarray  # [class, segment, 1]
     target: np.ndarray  # logit shares of the utilities over `allowed`
     pull: np.ndarray  # inertia x target
-    keepmask: np.ndarray  # 1 - inertia where allowed, else 0.0 (`_repick_tame`)
+    keepmask: np.ndarray  # the pattern's (`_Pattern.keepmask`, what `_repick_tame` weighs the old shares by)
     tame: bool  # the pull is one `_repick_tame` may take (`_tame_pull`)
     moves: tuple[tuple[int, int], ...]  # (older, newer) row pairs that migrate, newest pair first
 
     @classmethod
-    def of(cls, running: np.ndarray, exports: np.ndarray, utility: np.ndarray, target: np.ndarray | None,
-           inertia: float) -> _Step:
-        allowed = running[:, None, :] & exports[None, :, :]
-        any_allowed = allowed.any(axis=-1, keepdims=True)
+    def of(cls, pattern: _Pattern, utility: np.ndarray, target: np.ndarray | None, inertia: float) -> _Step:
         if target is None:
-            target = market.logit_shares(utility, allowed)
+            target = market.logit_shares(utility, pattern.allowed)
         pull = inertia * target
-        rows = [k for k, row in enumerate(running.any(axis=1).tolist()) if row]
-        return cls(allowed, any_allowed, target, pull, np.where(allowed, 1 - inertia, 0.0),
-                   _tame_pull(pull, any_allowed), tuple(zip(rows[-2::-1], rows[::-1], strict=False)))
+        return cls(pattern.allowed, pattern.any_allowed, target, pull, pattern.keepmask,
+                   _tame_pull(pull, pattern.any_allowed, pattern.no_option), pattern.moves)
 
 
 def _forecast_steps(opens: np.ndarray, exports: np.ndarray, utility: np.ndarray, target_now: np.ndarray,
-                    now: int, last: int, inertia: float) -> list[_Step]:
+                    now: int, last: int, inertia: float, patterns: _Patterns | None = None) -> list[_Step]:
     """The `_Step` of each quarter now + 0 .. now + `last` of `Pool.forecast_orders`, one for each
     pattern of running processes (`opens`: when each foundry runs each class), which changes only
     when a quarter passes one of the opening quarters. Quarter 0's processes are the frame's: its
-    target is `Pool.choice`'s (`target_now`)."""
-    dates = sorted({when for when in opens.ravel().tolist() if when != np.inf})
+    target is `Pool.choice`'s (`target_now`). `patterns`: the pool's kept patterns (else made here)."""
+    if patterns is None:
+        patterns = _Patterns()
+    dates = patterns.dates(opens)
     made: dict[int, _Step] = {}
     steps = []
     for k in range(last + 1):
         passed = bisect_right(dates, now + k)
         step = made.get(passed)
         if step is None:
-            step = made[passed] = _Step.of(opens <= now + k, exports, utility, target_now if k == 0 else None, inertia)
+            pattern = patterns.of(opens <= now + k, exports, inertia)
+            step = made[passed] = _Step.of(pattern, utility, target_now if k == 0 else None, inertia)
         steps.append(step)
     return steps
+
+
+class _Patterns:
+    """The forecast's `_Pattern`s kept from one quarter to the next (in the pool's `_PoolCache`),
+    by which processes run, for one export table (the frame's, compared by identity and held, so
+    its id is never another's) and one inertia; and the opening quarters of the last `opens` table."""
+
+    def __init__(self) -> None:
+        self.made: dict[bytes, _Pattern] = {}
+        self.exports: np.ndarray | None = None
+        self.inertia: float | None = None
+        self.opens: bytes | None = None
+        self.sorted: list[float] = []
+
+    def of(self, running: np.ndarray, exports: np.ndarray, inertia: float) -> _Pattern:
+        if exports is not self.exports or inertia != self.inertia:
+            self.made, self.exports, self.inertia = {}, exports, inertia
+        key = running.tobytes()
+        pattern = self.made.get(key)
+        if pattern is None or pattern.allowed.shape[::2] != running.shape:
+            pattern = self.made[key] = _Pattern.of(running, exports, inertia)
+        return pattern
+
+    def dates(self, opens: np.ndarray) -> list[float]:
+        """The finite quarters of `opens` (when each foundry runs each class), sorted."""
+        key = opens.tobytes()
+        if key != self.opens:
+            self.opens, self.sorted = key, sorted({when for when in opens.ravel().tolist() if when != np.inf})
+        return self.sorted
 
 
 def _forecast_orders(kept: np.ndarray, demands: list[list[float]], parts: np.ndarray, price: np.ndarray,
@@ -577,32 +636,35 @@ def _tame(shares: np.ndarray, keep: float) -> bool:
                 and _within_unit(shares).max() <= _ONE_BITS)
 
 
-def _tame_pull(pull: np.ndarray, any_allowed: np.ndarray) -> bool:
+def _tame_pull(pull: np.ndarray, any_allowed: np.ndarray, no_option: np.ndarray) -> bool:
     """Is `pull` (inertia x the logit target) one `_repick_tame` may take: every element a
-    float64 within [+0.0, 1], and above 0 somewhere in every row with an option (as a logit
-    target is, for an inertia within (0, 1])?"""
+    float64 within [+0.0, 1], above 0 somewhere in every row with an option (as a logit target
+    is, for an inertia within (0, 1]) and +0.0 throughout a row with none (`no_option`: as the
+    logit target's zeros there give)?"""
     if not pull.size or pull.dtype != np.float64:
         return False
     top = _within_unit(pull).max(axis=-1, keepdims=True)
-    return bool(top.max() <= _ONE_BITS and top.min(where=any_allowed, initial=_ONE_BITS) > 0)
+    return bool(top.max() <= _ONE_BITS and top.min(where=any_allowed, initial=_ONE_BITS) > 0
+                and top.max(where=no_option, initial=0) == 0)
 
 
 def _repick_tame(old: np.ndarray, keepmask: np.ndarray, pull: np.ndarray, any_allowed: np.ndarray) -> np.ndarray:
-    """`_repick` in five operations rather than ten, for tame shares and a tame pull (`_tame`,
+    """`_repick` in four operations rather than ten, for tame shares and a tame pull (`_tame`,
     `_tame_pull`: `Pool.forecast_orders` checks them), where it gives the same numbers:
 
-    - old x keepmask + pull is `_repick`'s mix element for element: where allowed the same
-      product and sum; elsewhere old x 0.0 + pull, which is +0.0 + pull as there (old is a
-      finite +0.0 or more, and (1 - inertia) x 0.0 is +0.0 too);
+    - old x keepmask + pull is `_repick`'s mix element for element in a row with an option:
+      where allowed the same product and sum; elsewhere old x 0.0 + pull, which is +0.0 + pull
+      as there (old is a finite +0.0 or more, and (1 - inertia) x 0.0 is +0.0 too);
     - every row with an option then sums to more than 0 (its pull does, and no element is below
-      0), so `_repick` divides all of it, as here; a row with none keeps its old shares in both
-      (here 0/0 first: the caller ignores numpy's invalid-value warning);
+      0), so `_repick` divides all of it, as here;
+    - a row with none is old x 1.0 + 0.0, which is old (a finite +0.0 or more), and is not
+      divided: it keeps its old shares, as `_repick`'s `np.where` keeps them;
     - the new shares are within [0, 1] again, so the next quarter's step is tame too."""
     mix = old * keepmask
     mix += pull
     total = np.add.reduce(mix, axis=-1, keepdims=True)  # what mix.sum(axis=-1, keepdims=True) runs
-    np.divide(mix, total, out=mix)
-    return np.where(any_allowed, mix, old)
+    np.divide(mix, total, out=mix, where=any_allowed)
+    return mix
 
 
 def price_response(elasticity: float, price: float, listed: float) -> float:
