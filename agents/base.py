@@ -196,16 +196,39 @@ class Country(Participant):
 
     def pay_commitments(self) -> None:
         """Pay this quarter's instalments on supported projects at the quarter's funded share: a
-        firm gets only what the state could pay (money is conserved; the firm bears the rest)."""
+        firm gets only what the state could pay (money is conserved; the firm bears the rest).
+
+        Each instalment is `fund("capacity_support", instalment)` written out (issue 15: the
+        programme's instalments are most of a state's payments, and the calls cost more than the
+        arithmetic): the same share, the same min and max on the same operands, the budget and the
+        programme's record added to in the same order, so the same floats; `cash` is set once, to
+        what `pay` would have left it at after the last instalment."""
         still = []
+        planned = "capacity_support" in self.planned
+        record = None
+        budget, rate = self.budget_per_quarter, self.usd_rate
         for commitment in self.commitments:
             _, instalment, firm = commitment
             if not firm.alive:  # an exited firm's project is over
                 continue
-            paid = self.to_usd_billion(self.fund("capacity_support", instalment))
-            firm.cash += paid
-            self.support_paid_usd += paid
+            spare = budget - self.spent
+            left = 0.0 if spare < 0.0 else spare  # `left`
+            share = self.funded if planned else 1.0  # `share_for`
+            if instalment > 0:
+                share = min(share, left / instalment)
+            paid = min(max(instalment * share, 0.0), left)  # `pay`
+            self.spent += paid
+            self.spent_total += paid
+            if record is None:
+                record = self.programmes.setdefault("capacity_support", [0.0, 0.0])
+            record[0] += instalment
+            record[1] += paid
+            usd = paid / rate / 1e9  # `to_usd_billion`
+            firm.cash += usd
+            self.support_paid_usd += usd
             commitment[0] -= 1
             if commitment[0] > 0:
                 still.append(commitment)
+        if record is not None:
+            self.cash = self.to_usd_billion(self.left)
         self.commitments = still
