@@ -524,7 +524,7 @@ class Governance:
         last = world.turn - 1 if world.in_turn else world.turn
         deciding = world.deciding  # the quarter this observation decides
         queued = [(ready, action) for ready, owner, action in self.pending if owner == country_id]  # as of now
-        return Observation(
+        return Observation.assemble(
             country=country_id, turn=last,
             date=world.quarter_label(deciding),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
