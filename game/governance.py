@@ -508,7 +508,10 @@ class Governance:
         controller = self.controllers.get(event.chooser)
         if controller is None:
             return
-        index = int(controller.choose(event, self.observe(event.chooser)))
+        if getattr(getattr(type(controller), "choose", None), "answers_first", False):
+            index = 0  # the base Controller's answer, which reads no observation (observation.answers_first)
+        else:
+            index = int(controller.choose(event, self.observe(event.chooser)))
         self._record_choice(event, min(max(index, 0), len(event.choices) - 1))
 
     def _record_choice(self, event, index: int) -> None:
@@ -538,7 +541,8 @@ class Governance:
     def observe(self, country_id: str) -> Observation:
         """What `country_id`'s controller sees now. What comes from the last turn's record
         (indicators, shares, prices, bottlenecks, scores) and last quarter's refusals is built
-        when the controller first reads it (game.observation.Deferred): both are final by now."""
+        when the controller first reads it (game.observation.Deferred): both are final by now. The
+        fields are handed in the dataclass's order (`Observation.assemble` keeps the order given)."""
         world = self.world
         country = world.countries[country_id]
         record = world.record_now
@@ -557,8 +561,8 @@ class Governance:
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
             policy=country.policy.copy(), indicators=Deferred(_seen_part, record, "indicators", 2),
-            shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_part, record, "scores", 1),
-            prices=Deferred(_seen_part, record, "prices", 1), bottlenecks=Deferred(_seen_part, record, "bottleneck", 1),
+            shares=Deferred(_seen_part, record, "shares", 2), prices=Deferred(_seen_part, record, "prices", 1),
+            bottlenecks=Deferred(_seen_part, record, "bottleneck", 1), score=Deferred(_seen_part, record, "scores", 1),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             hosted_foundries=[f.name for f in self.hosted[country_id] if f.alive],
             national_buyer=national.name if national else None,

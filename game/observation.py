@@ -23,6 +23,14 @@ def acts_never(decide: Callable) -> Callable:
     return decide
 
 
+def answers_first(choose: Callable) -> Callable:
+    """Mark a controller's `choose` that takes an event's first answer whatever it is shown:
+    governance then builds no Observation for it and records answer 0 without calling it
+    (`Governance._ask`). A subclass that overrides `choose` is asked as usual."""
+    choose.answers_first = True
+    return choose
+
+
 class Deferred(functools.partial):
     """A field's value worked out when the field is first read: `func(*args)` over sources that
     no longer change (a closed turn's record, a finished quarter's log), so the value is the one
