@@ -61,6 +61,15 @@ class _Money:
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
+    def __eq__(self, other) -> bool:  # as its words: a reason's parameters compare as they did
+        return str(self) == (str(other) if isinstance(other, _Money) else other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
 
 @functools.cache
 def lever_words(kind: str) -> tuple[str, str]:

@@ -138,7 +138,7 @@ def test_an_over_budget_refusal_reads_as_before(world) -> None:
     want = Reason("refuse.over_budget", need=money(need, "en", country.currency),
                   need_ko=money(need, "ko", country.currency), budget=f"{available / 1e9:,.1f}B",
                   budget_ko=money(available, "ko", country.currency))
-    assert str(reason) == str(want)
+    assert str(reason) == str(want) and reason.params == want.params
     for lang in ("en", "ko"):
         assert reason.text(lang) == want.text(lang)
         assert in_language(reason, lang) == in_language(want, lang)
@@ -154,6 +154,9 @@ def test_money_words_format_as_the_words(spec) -> None:
                 words = money(local, lang, currency)
                 assert format(_Money(local, lang, currency), spec) == format(words, spec)
                 assert str(_Money(local, lang, currency)) == words
+                assert _Money(local, lang, currency) == words == _Money(local, lang, currency)
+                assert hash(_Money(local, lang, currency)) == hash(words)
+                assert repr(_Money(local, lang, currency)) == repr(words)
 
 
 def test_lever_words_are_tr_s() -> None:
