@@ -294,7 +294,7 @@ def parse_action(data: dict) -> Action:
 
 def dump(action: Action) -> dict:
     """`action.model_dump()`: the same dict from the model's own serializer, without the Python
-    wrapper that hands it fifteen options at their defaults (~40% of a dump's cost; an Action is
+    wrapper that hands it fourteen options at their defaults (~40% of a dump's cost; an Action is
     dumped when it is checked, logged and enacted). For an Action of one of ACTION_TYPES, whose
     `model_dump` is pydantic's."""
     return action.__pydantic_serializer__.to_python(action)
