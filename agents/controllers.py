@@ -25,7 +25,7 @@ from game.actions import (
     ServiceIncentive,
     TradeStance,
 )
-from game.observation import Observation, acts_never
+from game.observation import Observation, acts_never, answers_first
 from game.policy import STANCES
 
 
@@ -38,6 +38,7 @@ class Controller:
     def decide(self, obs: Observation) -> list[Action]:
         return []
 
+    @answers_first  # governance builds it no observation either (game.observation.answers_first)
     def choose(self, event, obs: Observation) -> int:
         return 0
 

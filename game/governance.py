@@ -8,6 +8,7 @@ scheduled after the lever's lag. Standing programmes are paid each quarter; usag
 
 from __future__ import annotations
 
+import functools
 import operator
 import weakref
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from game import events as event_rules
-from game.actions import ACTION_TYPES, Action, parse_action
+from game.actions import ACTION_TYPES, Action, dump, parse_action
 from game.describe import describe_action, money
 from game.observation import Deferred, Observation
 from game.reasons import Reason
@@ -33,7 +34,7 @@ def genuine(action) -> tuple[Action, Reason | None]:
     if type(action) not in ACTION_TYPES:
         return action, Reason("refuse.not_action")
     try:
-        rebuilt = parse_action(action.model_dump())
+        rebuilt = parse_action(dump(action))
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"][1:])
@@ -41,6 +42,40 @@ def genuine(action) -> tuple[Action, Reason | None]:
     except Exception as exc:  # a hostile object may fail to dump in any way
         return action, Reason("refuse.invalid_action", problem=type(exc).__name__)
     return rebuilt, None
+
+
+class _Money:
+    """A sum of money's words in one language (`describe.money`), written when a text that holds it
+    is formatted: a refusal's Korean parameters (`Reason` is its English text, worked out at
+    once) are read only by a Korean screen, while most refusals a strategy meets are asked for
+    by its budget checks and only compared with None. Formats as the words would."""
+
+    __slots__ = ("currency", "lang", "local")
+
+    def __init__(self, local: float, lang: str, currency: str) -> None:
+        self.local, self.lang, self.currency = local, lang, currency
+
+    def __str__(self) -> str:
+        return money(self.local, self.lang, self.currency)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __eq__(self, other) -> bool:  # as its words: a reason's parameters compare as they did
+        return str(self) == (str(other) if isinstance(other, _Money) else other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
+@functools.cache
+def lever_words(kind: str) -> tuple[str, str]:
+    """A lever kind's name in English and Korean (`tr("lever.<kind>")`): the strings files are
+    read once a process, and an enacted Action's cause-log entry names its lever in both."""
+    return tr(f"lever.{kind}", "en"), tr(f"lever.{kind}", "ko")
 
 
 class _Words:
@@ -231,9 +266,9 @@ class Governance:
             action, problem = genuine(action)
             verdict = Verdict(action, problem or self._refusal(country_id, action, rebuilt=True))
             verdicts.append(verdict)
-            dump = action.model_dump() if problem is None else {"kind": repr(action)[:80]}
+            fields = dump(action) if problem is None else {"kind": repr(action)[:80]}
             self.log.append({"turn": world.turn, "date": world.date, "country": country_id, "source": source,
-                             "action": dump, "refused": verdict.reason})
+                             "action": fields, "refused": verdict.reason})
             if verdict.accepted:
                 self._schedule(country_id, action)
         return verdicts
@@ -302,8 +337,8 @@ class Governance:
         if need <= available + 1e-6:
             return None
         return Reason("refuse.over_budget", need=money(need, "en", country.currency),
-                      need_ko=money(need, "ko", country.currency),
-                      budget=f"{available / 1e9:,.1f}B", budget_ko=money(available, "ko", country.currency))
+                      need_ko=_Money(need, "ko", country.currency),
+                      budget=f"{available / 1e9:,.1f}B", budget_ko=_Money(available, "ko", country.currency))
 
     def policy_in_force(self, country_id: str):
         """A copy of a country's policy once its Actions still in their lag take effect: what a
@@ -345,10 +380,11 @@ class Governance:
             country.pay(cost)
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
-        fields = action.model_dump()
+        fields = dump(action)
         words = described(world, fields, country.currency)
-        world.note("action", country_id, "cause.action", kind=tr(f"lever.{action.kind}", "en"),
-                   kind_ko=tr(f"lever.{action.kind}", "ko"), detail=words["en"], detail_ko=words["ko"])
+        lever, lever_ko = lever_words(action.kind)
+        world.note("action", country_id, "cause.action", kind=lever, kind_ko=lever_ko, detail=words["en"],
+                   detail_ko=words["ko"])
 
     def enact_due(self) -> None:
         """Actions whose lag has passed take effect now."""
@@ -481,7 +517,10 @@ class Governance:
         controller = self.controllers.get(event.chooser)
         if controller is None:
             return
-        index = int(controller.choose(event, self.observe(event.chooser)))
+        if getattr(getattr(type(controller), "choose", None), "answers_first", False):
+            index = 0  # the base Controller's answer, which reads no observation (observation.answers_first)
+        else:
+            index = int(controller.choose(event, self.observe(event.chooser)))
         self._record_choice(event, min(max(index, 0), len(event.choices) - 1))
 
     def _record_choice(self, event, index: int) -> None:
@@ -511,7 +550,8 @@ class Governance:
     def observe(self, country_id: str) -> Observation:
         """What `country_id`'s controller sees now. What comes from the last turn's record
         (indicators, shares, prices, bottlenecks, scores) and last quarter's refusals is built
-        when the controller first reads it (game.observation.Deferred): both are final by now."""
+        when the controller first reads it (game.observation.Deferred): both are final by now. The
+        fields are handed in the dataclass's order (`Observation.assemble` keeps the order given)."""
         world = self.world
         country = world.countries[country_id]
         record = world.record_now
@@ -524,14 +564,14 @@ class Governance:
         last = world.turn - 1 if world.in_turn else world.turn
         deciding = world.deciding  # the quarter this observation decides
         queued = [(ready, action) for ready, owner, action in self.pending if owner == country_id]  # as of now
-        return Observation(
+        return Observation.assemble(
             country=country_id, turn=last,
             date=world.quarter_label(deciding),
             turns_left=world.turns - world.turn + (1 if world.in_turn else 0),
             budget=country.budget_per_quarter, usd_rate=country.usd_rate,
             policy=country.policy.copy(), indicators=Deferred(_seen_part, record, "indicators", 2),
-            shares=Deferred(_seen_part, record, "shares", 2), score=Deferred(_seen_part, record, "scores", 1),
-            prices=Deferred(_seen_part, record, "prices", 1), bottlenecks=Deferred(_seen_part, record, "bottleneck", 1),
+            shares=Deferred(_seen_part, record, "shares", 2), prices=Deferred(_seen_part, record, "prices", 1),
+            bottlenecks=Deferred(_seen_part, record, "bottleneck", 1), score=Deferred(_seen_part, record, "scores", 1),
             home_firms=home, home_industries=list(self.home_industries[country_id]),
             hosted_foundries=[f.name for f in self.hosted[country_id] if f.alive],
             national_buyer=national.name if national else None,

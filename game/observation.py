@@ -23,6 +23,14 @@ def acts_never(decide: Callable) -> Callable:
     return decide
 
 
+def answers_first(choose: Callable) -> Callable:
+    """Mark a controller's `choose` that takes an event's first answer whatever it is shown:
+    governance then builds no Observation for it and records answer 0 without calling it
+    (`Governance._ask`). A subclass that overrides `choose` is asked as usual."""
+    choose.answers_first = True
+    return choose
+
+
 class Deferred(functools.partial):
     """A field's value worked out when the field is first read: `func(*args)` over sources that
     no longer change (a closed turn's record, a finished quarter's log), so the value is the one
@@ -37,21 +45,25 @@ class Deferred(functools.partial):
 
 
 class _Field:
-    """A dataclass field that may be handed a `Deferred`: resolved on first read, then kept."""
+    """A dataclass field that may be handed a `Deferred`: resolved on first read, then kept.
+    The value is kept in the instance's `__dict__` under the field's own name (a data
+    descriptor is looked up before the instance's dict, so every read still comes here), which
+    makes an Observation's `__dict__` its fields by name whichever way it was built
+    (`Observation.assemble`)."""
 
     def __set_name__(self, owner, name: str) -> None:
-        self.slot = "_" + name
+        self.name = name
 
     def __get__(self, obj, owner=None):
         if obj is None:
-            raise AttributeError(self.slot[1:])  # dataclasses: the field has no default
-        value = obj.__dict__[self.slot]
+            raise AttributeError(self.name)  # dataclasses: the field has no default
+        value = obj.__dict__[self.name]
         if type(value) is Deferred:
-            value = obj.__dict__[self.slot] = value()
+            value = obj.__dict__[self.name] = value()
         return value
 
     def __set__(self, obj, value) -> None:  # only from __init__: the dataclass is frozen
-        obj.__dict__[self.slot] = value
+        obj.__dict__[self.name] = value
 
 
 @dataclass(frozen=True)
@@ -105,3 +117,16 @@ class Observation:
     check: Callable[[list], str | None]  # why these Actions would be refused, or None
     preview: Callable[..., float]  # own score `quarters` ahead (default 1) with these Actions (in-process,
     # `effects=` an event answer's own consequences too: Choice.effects; a sandboxed plug-in's takes Actions only)
+
+    @classmethod
+    def assemble(cls, **fields) -> Observation:
+        """`Observation(**fields)` for a caller that hands in every field (governance.observe,
+        once per controller and quarter): the same instance, its `__dict__` the fields by name
+        in the order given, without the frozen dataclass's `__init__`, which sets each of the
+        28 fields through `object.__setattr__` and eleven of them through `_Field.__set__`
+        (~6 us of an observation's ~20). Nothing is checked: a field left out is an
+        AttributeError when read, not a TypeError now (tests/test_speed_policy2.py compares it
+        with the constructor, field by field)."""
+        obs = object.__new__(cls)
+        obs.__dict__.update(fields)
+        return obs
