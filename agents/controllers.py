@@ -24,6 +24,7 @@ from game.actions import (
     RDGrant,
     ServiceIncentive,
     TradeStance,
+    parse_action,
 )
 from game.observation import Observation, acts_never, answers_first
 from game.policy import STANCES
@@ -350,11 +351,14 @@ class Adaptive(Controller):
         would be refused scores -1, below any index (game.score: 0 to 100). So when at most one
         answer would be accepted, it is the answer (the first when none is) whatever its preview
         says, and it is not previewed: most questions offer one affordable answer."""
-        accepted = [obs.check(list(choice.actions)) is None for choice in event.choices]
+        # an answer's Actions are the scenario's JSON (`Choice.actions`): parsed, as the quarter enacts
+        # them (a dict checked as it stands is "not an Action", and every answer with Actions was refused)
+        bundles = [[parse_action(a) for a in choice.actions] for choice in event.choices]
+        accepted = [obs.check(actions) is None for actions in bundles]
         if sum(accepted) <= 1:
             return accepted.index(True) if any(accepted) else 0
-        scores = [_preview_choice(obs, choice) if ok else -1.0 for choice, ok in zip(event.choices, accepted,
-                                                                                    strict=True)]
+        scores = [_preview_choice(obs, choice, actions) if ok else -1.0
+                  for choice, actions, ok in zip(event.choices, bundles, accepted, strict=True)]
         return max(range(len(scores)), key=lambda i: (scores[i], -i))
 
 
@@ -369,11 +373,11 @@ def project_equity(obs: Observation, firms) -> list[Action]:
     return plan
 
 
-def _preview_choice(obs: Observation, choice) -> float:
-    """The score two quarters on if this answer is chosen: its Actions and its own effects."""
+def _preview_choice(obs: Observation, choice, actions: list[Action]) -> float:
+    """The score two quarters on if this answer is chosen: its Actions (parsed) and its own effects."""
     if choice.effects:
-        return obs.preview(list(choice.actions), 2, effects=tuple(choice.effects))
-    return obs.preview(list(choice.actions), 2)
+        return obs.preview(actions, 2, effects=tuple(choice.effects))
+    return obs.preview(actions, 2)
 
 
 # ---------------------------------------------------------------- other countries' defaults

@@ -515,6 +515,31 @@ def test_a_preview_of_an_answer_includes_its_own_effects():
     assert build.score is not None and wait.cost_now == 0  # capacity support is paid as projects are built
 
 
+def test_the_adaptive_conductor_weighs_answers_that_carry_actions():
+    """`Adaptive.choose` reads an answer's Actions as the quarter enacts them (parsed from the
+    scenario's JSON): both of Yongin's answers are affordable, so both are previewed, "build" with
+    its two capacity-support Actions; before, an answer's raw dicts were refused as "not an Action"
+    and only "wait" was ever weighed (and so picked without a preview)."""
+    import dataclasses
+
+    from agents.controllers import Adaptive
+
+    previews: list[list[str]] = []
+
+    class Watched(Adaptive):
+        def choose(self, event, obs):
+            def preview(actions, quarters, **kw):
+                previews.append([a.kind for a in actions])
+                return obs.preview(actions, quarters, **kw)
+            return super().choose(event, dataclasses.replace(obs, preview=preview))
+
+    world = World(forced_yongin(), seed=0, controllers={"KOR": Watched()})
+    world.step()
+    assert previews == [["capacity_support", "capacity_support"], []]
+    answered = [e for e in world.governance.log if e["source"] == "event:yongin_grid"]
+    assert all(not e.get("refused") for e in answered), "an answer it takes is enacted, not refused"
+
+
 def _previewed(effects) -> float:
     """The score two quarters on, answering "wait", computed as the dialog must: the effects
     applied to a copy of the world at the moment of the question."""
