@@ -13,11 +13,15 @@ every remaining turn without a change would get (tested).
 Where the run happens: re-playing the rest of a term costs tens of milliseconds, too long for a
 frame, and a game in progress cannot be pickled to a worker (Mesa's DataCollector holds lambdas),
 so `ForecastScheduler` runs each forecast in a forked process: the window forks one server a turn
-(game.child.fork_server), which forks a worker per forecast; the worker sees the world as it was
-at the fork (copy-on-write memory: no copy is made up front), plays it on, writes the result to
-the server's answer pipe and exits. The desktop's frames run on in the parent while the workers
-use the other core, and the window pays a fork's cost (page tables, and the copying of every page
-it writes while a child shares it) once a turn, not once per slider step. A burst of slider
+(game.child.inline_server), which sees the world as it was at the fork (copy-on-write memory: no
+copy is made up front) and plays each run itself on a `World.fork()` of it (~1-2 ms), writing the
+result to its answer pipe. The desktop's frames run on in the parent while the server uses the
+other core, and the window pays a fork's cost (page tables, and the copying of every page it
+writes while a child shares it) once a turn, not once per slider step. (Until issue 15's twelfth
+session the server forked a worker per run, game.child.fork_server: every worker copied again
+each page its run touched, since Python writes reference counts on what it reads, and a
+20-quarter forecast took 68 ms of CPU there against 52 ms played in-process; the server copies
+those pages once, on its first run.) A burst of slider
 events is coalesced as SDEverywhere's scheduler does it for En-ROADS: at most one run in progress
 and one queued, the latest settings replacing the queued ones. Where `os.fork` is not safe
 (macOS: see game/child.py) or does not exist (Windows) the scheduler runs each forecast in
@@ -31,7 +35,8 @@ the order worth having them (game.desk_levers.prefetch_order), and the scheduler
 one at a time whenever nothing the desk asked for is running or waiting, up to PREFETCH_CAP per
 lever a turn; a drag that reaches one finds it in the cache and the chart shows it that frame.
 A prefetch run in progress is ended (game.child.cancel_work) as soon as the desk asks for a run,
-so the desk's own forecast never waits for the rest of one. Every prefetched forecast is the
+at its next quarter (`play_rest` asks the server's `stopped` before each), so the desk's own
+forecast waits for one quarter of it at most. Every prefetched forecast is the
 exact forecast of its bundle, never an interpolation. Where the runs are played in `poll` (no
 fork) there is no prefetch: it would block the frames.
 
@@ -51,7 +56,7 @@ from dataclasses import dataclass, field
 
 from agents.controllers import Controller, LaissezFaire
 from game.actions import Action
-from game.child import FORK_SAFE, cancel_work, fork_server, frame, split_answer, split_frame, stop_server, write_all
+from game.child import FORK_SAFE, cancel_work, frame, inline_server, split_answer, split_frame, stop_server, write_all
 from game.score import country_breakdown
 
 PREFETCH_CAP = 24  # prefetched forecasts per lever a turn: every setting of a 5%-step slider (20 besides the
@@ -103,9 +108,14 @@ class Holds(Controller):
         return LaissezFaire().choose(event, obs)
 
 
-def play_rest(world, code: str, actions: list[Action]) -> Forecast:
+class Stopped(Exception):
+    """A run the window asked to end (`ForecastScheduler._cancel_prefetch`), given up between quarters."""
+
+
+def play_rest(world, code: str, actions: list[Action], stopped: Callable[[], bool] | None = None) -> Forecast:
     """Play `world` itself (a copy: it is changed) to the end of the term with `code` holding
-    `actions` staged now. Called between quarters, as the desk is."""
+    `actions` staged now. Called between quarters, as the desk is. `stopped` (the server's: see
+    game.child.inline_server) is asked before each quarter; when it says so the run raises `Stopped`."""
     if world.in_turn:
         raise RuntimeError("a forecast starts between quarters")
     started = time.process_time()
@@ -114,6 +124,8 @@ def play_rest(world, code: str, actions: list[Action]) -> Forecast:
     spec = world.scenario.score
     scores, points, spent, owed = [], [], {}, []
     while not world.finished:
+        if stopped is not None and stopped():
+            raise Stopped
         world.step()
         scores.append(float(world.scores.get(code, 0.0)))
         points.append(country_breakdown(spec, world.indicators, code) if spec is not None else {})
@@ -151,7 +163,7 @@ class _Run:
     lever: str | None = None  # prefetched for this lever (the desk asked for it: None)
     cancelled: bool = False  # a prefetch ended because the desk asked for another run (its answer: empty)
     number: int = 0  # its request's number at the turn's server (the first is 1)
-    answer: bytes | None = None  # the worker's pickled answer, once whole (None: the server ended without one)
+    answer: bytes | None = None  # the server's pickled answer, once whole (None: the server ended without one)
 
 
 class ForecastScheduler:
@@ -356,8 +368,8 @@ class ForecastScheduler:
         return done
 
     def _preempt(self) -> None:
-        """End the prefetch run in progress if the desk (or a preview) waits: its server's worker
-        is killed and the server answers at once with an empty frame, so the desk's run starts at
+        """End the prefetch run in progress if the desk (or a preview) waits: the server gives it
+        up at its next quarter and answers with an empty frame, so the desk's run starts at
         the next poll instead of after the rest of the prefetch (up to a whole forecast)."""
         if self.preempt and (self.queued is not None or self.extra is not None):
             self._cancel_prefetch()
@@ -385,21 +397,29 @@ class ForecastScheduler:
         self._plan = None
         return None
 
-    def _payload(self, actions: list[Action], baseline: bool) -> dict:
-        """The work of one run: done in the child on its copy-on-write world."""
-        world = self.world_of()
-        result = {"forecast": play_rest(world, self.code, actions)}
+    def _payload(self, actions: list[Action], baseline: bool, stopped: Callable[[], bool]) -> dict:
+        """The work of one run, done in the turn's server on copies (`World.fork`) of its world and
+        of the no-action game, so that both are as they were for the next run."""
+        trial = self.world_of().fork()
+        try:
+            result = {"forecast": play_rest(trial, self.code, actions, stopped)}
+        finally:
+            trial.close()
         if baseline:
-            result["no_action"] = play_baseline(self.baseline_of(), self.code)
+            base = self.baseline_of().fork()
+            try:
+                result["no_action"] = play_baseline(base, self.code)
+            finally:
+                base.close()
         return result
 
     def _fork(self, key, actions, submitted, baseline, background: bool = False, lever: str | None = None) -> None:
         """Ask this turn's server (forked on the turn's first run: the world as it stands between
-        quarters, which no forecast changes) for the run; it forks a worker for it."""
+        quarters, which no forecast changes) for the run; it plays it on a copy of that world."""
         request = frame(pickle.dumps((actions, baseline)))
         for _ in range(2):  # a server that has died since its last run is replaced once
             if self._server is None:
-                self._server, self._sent = fork_server(self._answer), 0
+                self._server, self._sent = inline_server(self._answer), 0
                 self.servers += 1
             _, requests, answers, _ = self._server
             try:
@@ -419,13 +439,15 @@ class ForecastScheduler:
         self.running = _Run(fd=answers, key=key, submitted=submitted, background=background, lever=lever,
                             number=self._sent)
 
-    def _answer(self, request: bytes) -> bytes:
-        """In the server's worker: play the run on its copy-on-write world (the server adds the CPU
-        it cost)."""
+    def _answer(self, request: bytes, stopped: Callable[[], bool]) -> bytes:
+        """In the turn's server: play the run (the server adds the CPU it cost); an empty answer
+        for a run the window ended (`stopped`)."""
         try:
             actions, baseline = pickle.loads(request)  # our own bytes, from the window's process
-            status, payload = "ok", self._payload(actions, baseline)
-        except BaseException as exc:  # reported to the window, which shows no forecast
+            status, payload = "ok", self._payload(actions, baseline, stopped)
+        except Stopped:
+            return b""
+        except Exception as exc:  # reported to the window, which shows no forecast
             status, payload = "error", f"{type(exc).__name__}: {exc}"
         return pickle.dumps((status, payload))
 
@@ -454,7 +476,7 @@ class ForecastScheduler:
         if run.cancelled and not answer:  # ended before it had an answer: nothing to keep
             return None
         try:
-            status, payload = pickle.loads(answer)  # our own worker's bytes, never a file's
+            status, payload = pickle.loads(answer)  # our own server's bytes, never a file's
         except Exception as exc:
             status, payload = "error", f"no answer from the forecast ({type(exc).__name__})"
         if status != "ok":

@@ -11,7 +11,17 @@ import time
 import pytest
 
 from game.actions import RDGrant
-from game.child import FORK_SAFE, cancel_work, fork_server, frame, read_frame, split_answer, stop_server, write_all
+from game.child import (
+    FORK_SAFE,
+    cancel_work,
+    fork_server,
+    frame,
+    inline_server,
+    read_frame,
+    split_answer,
+    stop_server,
+    write_all,
+)
 from game.desk_levers import Lever, prefetch_order, slider_settings
 from game.forecast import PREFETCH_CAP, ForecastScheduler, forecast, staged_key
 from game.session import Session
@@ -175,6 +185,66 @@ def test_a_server_ends_the_worker_it_is_told_to_and_answers_every_request_in_ord
         assert split_answer(read_frame(answers))[1] == b""
     finally:
         stop_server(pid, requests, answers, cancels)
+
+
+@forks
+def test_an_inline_server_ends_a_request_between_its_steps_and_answers_every_request_in_order():
+    """`inline_server` answers in the server itself: a request the window ends gives up at its next
+    step (`stopped`), with an empty answer and the CPU it used; a late word changes nothing; a
+    word ahead of its request ends it before it starts; the server's own state outlives a request."""
+    served: list[bytes] = []
+
+    def answer(request: bytes, stopped) -> bytes:
+        served.append(request)  # the server's state: every request it has seen
+        end = time.perf_counter() + float(request)
+        while time.perf_counter() < end:
+            if stopped():
+                return b""
+            time.sleep(0.002)
+        return b"done %d" % len(served)
+
+    pid, requests, answers, cancels = inline_server(answer)
+    try:
+        os.set_blocking(answers, True)
+        write_all(requests, frame(b"5"))  # request 1: long
+        started = time.perf_counter()
+        cancel_work(cancels, 1)
+        cpu, said = split_answer(read_frame(answers))
+        assert said == b"" and 0 <= cpu < 2 and time.perf_counter() - started < 2, "ended at its next step"
+        cancel_work(cancels, 1)  # a late word for a request already answered changes nothing
+        write_all(requests, frame(b"0.01"))  # request 2, answered whole
+        said = split_answer(read_frame(answers))[1]
+        assert said.startswith(b"done ")
+        seen = int(said.split()[1])  # 2, or 1 if the word ended request 1 before it reached the answer
+        cancel_work(cancels, 3)  # a word ahead of its request: that request is ended before it starts
+        write_all(requests, frame(b"5"))
+        write_all(requests, frame(b"0"))  # request 4, after it, in order
+        assert split_answer(read_frame(answers))[1] == b""
+        assert split_answer(read_frame(answers))[1] == b"done %d" % (seen + 1), \
+            "the server's state outlived request 2, and request 3 never reached the answer"
+    finally:
+        stop_server(pid, requests, answers, cancels)
+
+
+@forks
+def test_runs_in_one_server_leave_its_world_as_it_was(scheduler):
+    """The turn's server plays each run on a copy of its world: a bundle forecast again after other
+    runs in the same server is the forecast made in this process, number for number."""
+    world = scheduler.session.world
+    first = grant(30)
+    scheduler.submit(first)
+    scheduler.wait()
+    before = scheduler.current()
+    for other in (grant(80), grant(5)):
+        scheduler.submit(other)
+        scheduler.wait()
+    scheduler.cache.clear()
+    scheduler.submit(first)
+    scheduler.wait()
+    again = scheduler.current()
+    assert scheduler.servers == 1 and not scheduler.errors
+    here = forecast(world, "KOR", first)
+    assert again.scores == before.scores == here.scores and again.points == here.points
 
 
 @forks
