@@ -104,6 +104,30 @@ def split_frame(buffer: bytes) -> tuple[bytes, bytes] | None:
     return (buffer[FRAME_HEADER:end], buffer[end:]) if len(buffer) >= end else None
 
 
+def _start_server(serve: Callable[[int, int, int], None]) -> tuple[int, int, int, int]:
+    """Fork a server child running `serve(request pipe, answer pipe, cancel pipe)` (its ends) in a
+    process group of its own; return (its pid, the write end of its request pipe, the non-blocking
+    read end of its answer pipe, the write end of its cancel pipe)."""
+    requests_read, requests_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    cancels_read, cancels_write = os.pipe()
+
+    def child() -> None:
+        os.setpgid(0, 0)
+        for fd in (requests_write, answers_read, cancels_write):
+            os.close(fd)
+        serve(requests_read, answers_write, cancels_read)
+
+    pid = _fork_running(child)
+    with contextlib.suppress(OSError):  # (the child does it too: whichever runs first)
+        os.setpgid(pid, pid)
+    for fd in (requests_read, answers_write, cancels_read):
+        os.close(fd)
+    os.set_blocking(answers_read, False)
+    os.set_blocking(cancels_write, False)
+    return pid, requests_write, answers_read, cancels_write
+
+
 def fork_server(answer: Callable[[bytes], bytes]) -> tuple[int, int, int, int]:
     """A child that answers requests: each request frame written to it is answered, one at a
     time, by `answer(request)` run in a worker the child forks for it (so the child's own state,
@@ -114,24 +138,7 @@ def fork_server(answer: Callable[[bytes], bytes]) -> tuple[int, int, int, int]:
     pipe, the non-blocking read end of its answer pipe, the write end of its cancel pipe). The
     child leads its own process group (`stop_server` ends it with its worker) and ends when the
     request pipe is closed."""
-    requests_read, requests_write = os.pipe()
-    answers_read, answers_write = os.pipe()
-    cancels_read, cancels_write = os.pipe()
-
-    def child() -> None:
-        os.setpgid(0, 0)
-        for fd in (requests_write, answers_read, cancels_write):
-            os.close(fd)
-        _serve(answer, requests_read, answers_write, cancels_read)
-
-    pid = _fork_running(child)
-    with contextlib.suppress(OSError):  # (the child does it too: whichever runs first)
-        os.setpgid(pid, pid)
-    for fd in (requests_read, answers_write, cancels_read):
-        os.close(fd)
-    os.set_blocking(answers_read, False)
-    os.set_blocking(cancels_write, False)
-    return pid, requests_write, answers_read, cancels_write
+    return _start_server(lambda requests, answers, cancels: _serve(answer, requests, answers, cancels))
 
 
 def _serve(answer: Callable[[bytes], bytes], requests: int, answers: int, cancels: int) -> None:
@@ -184,24 +191,7 @@ def inline_server(answer: Callable[[bytes, Callable[[], bool]], bytes]) -> tuple
     on a `World.fork()` of its world). The price is that a request is ended only between steps,
     not at once (a forecast checks every quarter, ~1-3 ms), and an answer that crashes the
     interpreter ends the server (its caller then starts another, as for a server that died)."""
-    requests_read, requests_write = os.pipe()
-    answers_read, answers_write = os.pipe()
-    cancels_read, cancels_write = os.pipe()
-
-    def child() -> None:
-        os.setpgid(0, 0)
-        for fd in (requests_write, answers_read, cancels_write):
-            os.close(fd)
-        _serve_inline(answer, requests_read, answers_write, cancels_read)
-
-    pid = _fork_running(child)
-    with contextlib.suppress(OSError):
-        os.setpgid(pid, pid)
-    for fd in (requests_read, answers_write, cancels_read):
-        os.close(fd)
-    os.set_blocking(answers_read, False)
-    os.set_blocking(cancels_write, False)
-    return pid, requests_write, answers_read, cancels_write
+    return _start_server(lambda requests, answers, cancels: _serve_inline(answer, requests, answers, cancels))
 
 
 def _serve_inline(answer: Callable[[bytes, Callable[[], bool]], bytes], requests: int, answers: int,
