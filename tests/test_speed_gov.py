@@ -21,6 +21,7 @@ from game.actions import (
     RDGrant,
     ServiceIncentive,
     TradeStance,
+    parse_action,
 )
 from game.model import World
 from game.scenario import load_scenario
@@ -229,8 +230,9 @@ class _CheckedAdaptive(Adaptive):
 
     def choose(self, event, obs):
         answer = super().choose(event, obs)
-        scores = [_preview_choice(obs, choice) if obs.check(list(choice.actions)) is None else -1.0
-                  for choice in event.choices]
+        bundles = [[parse_action(a) for a in choice.actions] for choice in event.choices]  # as the quarter enacts them
+        scores = [_preview_choice(obs, choice, actions) if obs.check(actions) is None else -1.0
+                  for choice, actions in zip(event.choices, bundles, strict=True)]
         assert answer == max(range(len(scores)), key=lambda i: (scores[i], -i))
         self.asked.append(answer)
         return answer
