@@ -27,7 +27,7 @@ and one queued, the latest settings replacing the queued ones. Where `os.fork` i
 (macOS: see game/child.py) or does not exist (Windows) the scheduler runs each forecast in
 `poll`, on `World.fork()`.
 
-Prefetch: a forecast takes ~50-150 ms, so a slider dragged step by step shows each step's own
+Prefetch: a forecast takes ~30-60 ms, so a slider dragged step by step shows each step's own
 forecast late. While the player hovers a lever (or has it under the keyboard's focus) the desk
 hands `prefetch` the bundles it would submit with that lever at each of its other settings (a
 slider's, the trade stance's other stances, a link's toggled state), in
@@ -60,7 +60,7 @@ from game.child import FORK_SAFE, cancel_work, frame, inline_server, split_answe
 from game.score import country_breakdown
 
 PREFETCH_CAP = 24  # prefetched forecasts per lever a turn: every setting of a 5%-step slider (20 besides the
-# current one), every ~2 points of a 1-point one; at turn 0 ~2.5 s of the other core per lever hovered
+# current one), every ~2 points of a 1-point one; at turn 0 ~1.3 s of the other core per lever hovered
 CACHE_SIZE = 128  # forecasts kept per turn, least recently used dropped first: the hovered lever's
 # prefetched 24, every other setting a drag across the widest slider (51 settings) can submit, the
 # programmes in force and a preview's `ask` (77 in all) with room for the last lever hovered's 24 as
