@@ -14,6 +14,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from agents.base import Country, Firm
+from game import market
 from game.calendar import parse_quarter
 from game.wafers import good_dies
 
@@ -323,13 +324,9 @@ class Producer(Firm):
         against the capacity planned by then, not at today's price, which a line with idle
         capacity holds at its cost floor though its customers' plans say it will be short."""
         params = self.model.params
-        supply = planned * params.normal_utilisation
-        if supply > 0:
-            move = min(max(params.price_response * (expected - supply) / supply, -params.price_step_limit),
-                       params.price_step_limit)
-        else:
-            move = params.price_step_limit if expected > 0 else 0.0
-        return (max(price * (1 + move), unit_cost) - unit_cost) / 1000
+        then = market.adjust_price_lists([price], [expected], [planned * params.normal_utilisation],
+                                         params.price_response, params.price_step_limit, [unit_cost])[0]
+        return (then - unit_cost) / 1000
 
     # the market of its good and its group in the world (HBM makers and packagers); None: the
     # producer reads no announced demand here (a foundry reads its own, per process: Foundry.expected_orders)

@@ -106,12 +106,13 @@ def market_totals(model) -> dict[str, tuple[float, dict[str, float]]]:
     for key, (group, field) in SHARE_MARKETS.items():
         home: dict[str, float] = {}
         total = 0
-        located = key in BY_LOCATION
+        by_location = key in BY_LOCATION
         for firm in getattr(model, group):
             value = getattr(firm, field)
             total += value
-            if located and firm.located:
-                for country, part in firm.located.items():
+            where = firm.located if by_location else None  # (a live foundry's is worked out per read)
+            if where:
+                for country, part in where.items():
                     home[country] = home.get(country, 0) + part
             else:
                 home[firm.country] = home.get(firm.country, 0) + value

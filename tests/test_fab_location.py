@@ -415,6 +415,7 @@ def test_a_foreign_foundrys_fabs_are_a_hollow_marker_in_the_host_country_in_both
         post(pygame.MOUSEMOTION, pos=site.pos, rel=(0, 0), buttons=(0, 0, 0))
         app.frame()
         assert app.map.hover is site and app.map.tooltip_lines(site)[1] == "Its fabs abroad (United States)"
+        assert "fab_abroad" in [term for _, term in app.map.legend_terms], "the legend's row, with its glossary card"
         post(pygame.MOUSEBUTTONDOWN, pos=site.pos, button=1)
         post(pygame.MOUSEBUTTONUP, pos=site.pos, button=1)
         app.frame()

@@ -196,6 +196,8 @@ def test_an_inline_server_ends_a_request_between_its_steps_and_answers_every_req
 
     def answer(request: bytes, stopped) -> bytes:
         served.append(request)  # the server's state: every request it has seen
+        if request == b"fail":
+            raise RuntimeError("an answer that fails")
         end = time.perf_counter() + float(request)
         while time.perf_counter() < end:
             if stopped():
@@ -222,6 +224,10 @@ def test_an_inline_server_ends_a_request_between_its_steps_and_answers_every_req
         assert split_answer(read_frame(answers))[1] == b""
         assert split_answer(read_frame(answers))[1] == b"done %d" % (seen + 1), \
             "the server's state outlived request 2, and request 3 never reached the answer"
+        write_all(requests, frame(b"fail"))  # an answer that raises: an empty answer, the server goes on
+        write_all(requests, frame(b"0"))
+        assert split_answer(read_frame(answers))[1] == b""
+        assert split_answer(read_frame(answers))[1] == b"done %d" % (seen + 3)
     finally:
         stop_server(pid, requests, answers, cancels)
 
