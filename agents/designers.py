@@ -22,7 +22,10 @@ class Designer(Firm):
         super().__init__(model, spec.name, spec.name_ko, spec.country, spec.cash,
                          spec.borrow_limit, spec.fixed_cost)
         self.chip = spec.chip
-        self.price = spec.chip.price
+        # the buyer an in-house chip serves (None: a merchant); its price is its unit cost, set by the
+        # world once the inputs it is made of have prices (World.price_in_house)
+        self.owner = spec.owner
+        self.price = spec.chip.price if spec.chip.price is not None else 0.0
         self.ecosystem = spec.ecosystem
         self.foundries = list(spec.foundries)
         self.foundry_mix = list(spec.foundry_mix) or [1 / len(spec.foundries)] * len(spec.foundries)
@@ -89,13 +92,15 @@ class Designer(Firm):
         return None
 
     def adopt_generation(self, generation, foundry_mix: list[float], rd_boost: float = 1.0) -> None:
-        """A new chip generation: new specs and list price, foundries chosen now, and the
+        """A new chip generation: new specs and list price (an in-house chip has none: it costs
+        its owner what it costs to make, World.price_in_house), foundries chosen now, and the
         performance that R&D grants bought while it was designed."""
         self.chip = generation
         self.rd_boost = rd_boost
         self.hbm_perf = 1.0  # a new generation's stock is built afresh
         self.perf_factor = 1.0  # an event's gain (a generation beating its roadmap) belonged to the last one
-        self.price = generation.price
+        if generation.price is not None:
+            self.price = generation.price
         self.foundries = list(generation.foundries)
         self.foundry_mix = foundry_mix
 

@@ -2,7 +2,7 @@
 
 `scaled_scenario(k)` clones every firm of the baseline k times. Copy i of a firm is named
 "<name> #i" and every reference inside copy i (a designer's foundries, HBM suppliers,
-packagers, reserved contracts, components, captive buyers and roadmap foundries; a
+packagers, reserved contracts, components, captive buyers, an in-house owner and roadmap foundries; a
 qualification's supplier and designer; a buyer's affinities; an LLM developer's compute
 sources; a component supplier's links; an LLM market's shares) points at the names of the same
 copy i. So the world is k parallel supply chains that meet in the shared markets: every open
@@ -73,6 +73,8 @@ def _copy_firm(group: str, firm: dict[str, Any], i: int, k: int,
             out[key] = [s(n) for n in firm.get(key, [])]
         if regional is not None and not firm.get("sold_to"):
             out["sold_to"] = [s(n) for n in regional]
+        if firm.get("owner"):  # an in-house chip serves its own copy's owner
+            out["owner"] = s(firm["owner"])
         out["reserved"] = {s(n): v for n, v in firm.get("reserved", {}).items()}
         for generation in out.get("roadmap", []):
             generation["foundries"] = [s(n) for n in generation["foundries"]]

@@ -318,6 +318,8 @@ class _Joined:
 def clear(world) -> None:
     """Clear the quarter's accelerator market: as one market at game size, part by part
     (`_clear_parts`) when `market_parts` finds sparse choice sets."""
+    for d in world.designers:  # an in-house chip costs its owner what it costs to make today
+        world.price_in_house(d)
     parts = market_parts(world)
     if parts is not None:
         _clear_parts(world, parts)
@@ -376,6 +378,8 @@ def _settle(world, parts: list | None, offers: list[_Offer], sales: list[_Sale],
     new_price = market.adjust_prices([d.price for d in world.designers], wanted, supply.tolist(),
                                      params.price_response, params.price_step_limit, floor)
     for d, q, cost in zip(world.designers, new_price, floor, strict=True):
+        if d.owner is not None:  # in-house: priced at its cost as each market opens (World.price_in_house)
+            continue
         for variant in d.variants.values():
             # carved from the same production, its price moves alike; a variant unit is a flagship
             # unit (dies, HBM, packaging, the rest of the bill), so it is never sold below that cost

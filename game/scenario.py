@@ -448,7 +448,9 @@ class Packager(Producer):
 class Chip(Strict):
     name: Name
     perf: Positive  # H100-equivalents
-    price: Positive  # US$ thousand
+    # US$ thousand: the list price at launch (prices then move: docs/model.md, "Prices"); none for
+    # an in-house chip, whose owner pays its unit cost (a designer's `owner`)
+    price: Positive | None = None
     hbm_gb: NonNeg
     node: Name  # the process node class it is designed for ("5nm"): each of its foundries needs one
     die_area: Annotated[float, Field(gt=0, le=9, allow_inf_nan=False)] | None = None  # cm2 of its largest die
@@ -490,6 +492,9 @@ class Designer(Strict):
     ecosystem: Fraction
     units0: NonNeg  # thousand units per quarter the designer planned when the game starts
     sold_to: list[Name] = []  # buyers allowed (captive chips); empty: the open market
+    # the buyer whose own workloads an in-house chip serves (TPU, Trainium): sold to it alone, at
+    # its unit cost at today's input prices (docs/model.md, "Chip choice"); none: a merchant designer
+    owner: Name | None = None
     chip: Chip
     foundries: list[Name]
     foundry_mix: list[Fraction] = []  # split across foundries; empty means equal
@@ -529,6 +534,20 @@ class Designer(Strict):
             raise ValueError("foundry_mix needs one share per foundry")
         if self.foundry_mix and abs(sum(self.foundry_mix) - 1) > 1e-6:
             raise ValueError("foundry_mix must sum to 1")
+        chips = (self.chip, *self.roadmap)
+        if self.owner is not None:
+            if self.sold_to != [self.owner]:
+                raise ValueError(f"sold_to: an in-house chip serves its owner alone, so sold_to must be "
+                                 f"['{self.owner}'] (the owner)")
+            priced = [c.name for c in chips if c.price is not None]
+            if priced:
+                raise ValueError(f"{priced[0]}: an in-house chip has no list price (its owner, {self.owner}, pays "
+                                 "its unit cost); leave price out")
+        else:
+            unpriced = [c.name for c in chips if c.price is None]
+            if unpriced:
+                raise ValueError(f"{unpriced[0]}: a chip on the market needs a price (only a designer with an "
+                                 "owner, an in-house chip, has none)")
         return self
 
 
