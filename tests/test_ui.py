@@ -110,6 +110,14 @@ def test_the_map_is_drawn_with_markers_where_the_firms_are_and_hover_shows_numbe
         korean = app.map.tooltip_lines(next(m for m in app.map.markers if m.name == firm))
         capacity = [line for line in korean if line.startswith(tr("ui.tip.capacity", "ko"))]
         assert capacity and capacity[0].endswith(unit) and "천" not in capacity[0], korean
+    # an in-house chip shows what it costs its owner, a merchant chip its price (docs/model.md, "Chip choice")
+    for lang in ("en", "ko"):
+        app.map.lang = lang
+        tpu = app.map.tooltip_lines(next(m for m in app.map.markers if m.name == "Google TPU"))
+        nvidia = app.map.tooltip_lines(next(m for m in app.map.markers if m.name == "Nvidia"))
+        assert any(line.startswith(tr("ui.tip.cost_in_house", lang)) for line in tpu), tpu
+        assert not any(line.startswith(tr("ui.tip.price_chip", lang)) for line in tpu), tpu
+        assert any(line.startswith(tr("ui.tip.price_chip", lang)) for line in nvidia), nvidia
 
 
 def test_autosaves_record_the_scenario_the_game_began_with(tmp_path):

@@ -42,7 +42,7 @@ from game.mapdata import compute_flows as compute_flows
 from game.mapdata import domestic_links as domestic_links
 from game.mapdata import firms_on_map as firms_on_map
 from game.mapdata import shipments as shipments
-from game.text import korean_money, korean_number, tr
+from game.text import korean_money, korean_number, korean_price, tr
 from game.ui.fonts import readable_on
 
 # Okabe-Ito (2008), the usual colour-blind-safe palette.
@@ -129,7 +129,7 @@ def producer_price(market: str, price: float, lang: str) -> str:
     if market == "hbm":
         value = f"{price:,.1f} 달러" if lang == "ko" else f"${price:,.2f}"
     else:
-        value = korean_money(price * 1e3) if lang == "ko" else f"${price:,.1f}k"
+        value = korean_price(price * 1e3) if lang == "ko" else f"${price:,.1f}k"
     return tr(f"ui.tip.price_per.{market}", lang).format(value=value)
 
 
@@ -367,8 +367,9 @@ class MapView:
             # Korean in its own units (7,560개, 2만 5,400 달러), not "7.6k" and "$25.4k"
             lines.append(f"{tr('ui.tip.sold', lang)}: " + (f"{korean_number(agent.sold * 1e3)}개" if korean
                                                             else f"{agent.sold:,.1f}k"))
-            lines.append(f"{tr('ui.tip.price_chip', lang)}: " + (korean_money(agent.price * 1e3) if korean
-                                                                  else f"${agent.price:,.1f}k"))
+            label = "ui.tip.cost_in_house" if getattr(agent, "owner", None) else "ui.tip.price_chip"
+            lines.append(f"{tr(label, lang)}: " + (korean_price(agent.price * 1e3) if korean
+                                                   else f"${agent.price:,.1f}k"))
             binding = state["bottleneck"].get(m.name, "demand") if state else "demand"
             lines.append(f"{tr('ui.tip.binding', lang)}: {tr(f'binding.{binding}', lang)}")
         else:
