@@ -47,6 +47,7 @@ from benchmarks.reporting import git_describe, publish, source_digest  # noqa: E
 
 DOC = ROOT / "docs" / "backcast.md"
 SCENARIO = "history_2024"
+HYPERSCALERS = ("Microsoft & Meta", "Google", "Amazon")  # the big four US hyperscalers, three buyers (cal 6b)
 
 # 2023 and end-2023 figures the model's 2024 is compared with (the calibration file's, cited in each check).
 NVIDIA_DC_REVENUE_2023 = 36.2  # US$ B, cal 1a: Nvidia data-centre GPU revenue 2023 (TechInsights, R)
@@ -69,14 +70,14 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
     world = World(scenario, seed=seed, tables=False)
     names = {d.name: i for i, d in enumerate(world.designers)}
     chinese = [i for i, b in enumerate(world.buyers) if b.country == "CHN"]
-    us_hyperscalers = next((b for b in world.buyers if b.name == "US hyperscalers"), None)
+    hyperscalers = [b for b in world.buyers if b.name in HYPERSCALERS]  # the big four, as the scenario splits them
     lines0 = {m.name: m.capacity / m.reference_yield for m in world.hbm_makers}
     quarters: list[dict] = []
     passed: dict[str, str] = {}
     watched = {"samsung_nvidia_hbm3e": ("Samsung", "Nvidia", "HBM3E"),
                "samsung_amd_hbm3e": ("Samsung", "AMD", "HBM3E")}
     for _ in range(scenario.scenario.turns):
-        financing = us_hyperscalers.financing if us_hyperscalers else math.nan  # its highest spend before the quarter
+        financing = [b.financing for b in hyperscalers]  # each one's highest spend before the quarter
         world.step()
         market = world.last_market
         sold = market.get("accelerator", {}).get("sold")
@@ -94,7 +95,7 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
             "hbm_gb": {g: float(v.sum()) for g, v in by_gen.items()},
             "hbm_price": world.current["prices"]["hbm"],
             "shares": {k: dict(v) for k, v in world.current["shares"].items()},
-            "us_hyperscalers_spend": us_hyperscalers.revenue if us_hyperscalers else math.nan,
+            "us_hyperscalers_spend": sum(b.revenue for b in hyperscalers) if hyperscalers else math.nan,
             "foundry_revenue": {f.name: f.revenue for f in world.foundries},
             "hbm_maker_revenue": {m.name: m.revenue for m in world.hbm_makers},
             "hbm3e_yield": {m.name: m.gens["HBM3E"]["yield"] for m in world.hbm_makers if "HBM3E" in m.gens},
@@ -102,7 +103,7 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
                             if sold is not None and chinese else {}),
             "samsung_foundry_use": leading_edge_use(world, "Samsung Foundry"),
             "samsung_3nm_yield": reference_yield(world, "Samsung Foundry", "3nm"),
-            "binds": binds(world, nvidia, us_hyperscalers, financing),
+            "binds": binds(world, nvidia, hyperscalers, financing),
         })
         for key, triple in watched.items():
             if key not in passed and world.qualification.get(triple, 0.0) > 0:
@@ -121,19 +122,21 @@ def play(seed: int, scenario_name: str = SCENARIO) -> dict:
             "passed": passed}
 
 
-def binds(world, nvidia, buyer, financing: float) -> dict:
+def binds(world, nvidia, buyers: list, financing: list[float]) -> dict:
     """What held 2024's volumes back this quarter (the section "What binds"): Nvidia's chips wanted by buyers
     (before rationing), planned (its build target: smoothed demand, growth capped, less stock) and built, with
     the input that bound its build (designer.binding); the US hyperscalers' spend wanted at the quarter's
-    prices, its capex-ramp ceiling (ComputeBuyer.order) and what they got; TSMC CoWoS orders and capacity."""
+    prices, their capex-ramp ceilings (ComputeBuyer.order) and what they got, summed over the big four's rows
+    (at the ceiling: every row at its own); TSMC CoWoS orders and capacity."""
     out: dict = {}
     if nvidia is not None:
         out.update(nv_wanted=nvidia.desired, nv_plan=nvidia.target, nv_built=nvidia.output, nv_binding=nvidia.binding)
-    if buyer is not None:
-        params = world.params
-        ceiling = financing * (1 + params.capex_ramp) * max(buyer.factor, 1.0)
-        out.update(hs_ceiling=ceiling, hs_ordered=buyer.budget, hs_spent=buyer.revenue,
-                   hs_at_ceiling=float(buyer.budget >= ceiling * (1 - 1e-9)))
+    if buyers:
+        ramp = world.params.capex_ramp
+        ceilings = [f * (1 + ramp) * max(b.factor, 1.0) for b, f in zip(buyers, financing, strict=True)]
+        out.update(hs_ceiling=sum(ceilings), hs_ordered=sum(b.budget for b in buyers),
+                   hs_spent=sum(b.revenue for b in buyers),
+                   hs_at_ceiling=float(all(b.budget >= c * (1 - 1e-9) for b, c in zip(buyers, ceilings, strict=True))))
     packaging = world.last_market.get("packaging", {})
     index = next((i for i, p in enumerate(world.packagers) if p.name == "TSMC CoWoS"), None)
     if index is not None and "asked" in packaging:

@@ -11,12 +11,12 @@ from game.scenario import load_scenario
 
 def test_a_buyer_short_of_supply_ramps_from_what_it_ordered():
     """2024Q1 of the back-cast: CoWoS meets ~80% of orders and Nvidia builds less than its
-    buyers want, so the US hyperscalers get well under what they ordered; their next ceiling is
+    buyers want, so Microsoft & Meta get well under what they ordered; their next ceiling is
     (1 + capex_ramp) x what they ordered (times a favourable demand factor), not x what they got."""
     scenario = load_scenario("history_2024")
     world = World(scenario, seed=0, tables=False)
-    buyer = next(b for b in world.buyers if b.name == "US hyperscalers")
-    first_budget = next(b.budget for b in scenario.buyers if b.name == "US hyperscalers")
+    buyer = next(b for b in world.buyers if b.name == "Microsoft & Meta")
+    first_budget = next(b.budget for b in scenario.buyers if b.name == "Microsoft & Meta")
     world.step()
     ordered, got = buyer.budget, buyer.revenue
     assert got < 0.8 * ordered  # the shortage this test is about

@@ -145,9 +145,9 @@ def paired(effect: Effect, probe, turns: int, seed: int = 0) -> list[tuple]:
 def test_a_demand_shock_multiplies_the_compute_a_buyer_wants_for_its_quarters():
     """A budget_shock is a demand shock: the compute the buyer orders that quarter (and the most it
     can finance) times the factor; spending follows, within what it can finance."""
-    effect = Effect(kind="budget_shock", targets=["US hyperscalers"], factor=2.0, quarters=1)
+    effect = Effect(kind="budget_shock", targets=["Microsoft & Meta"], factor=2.0, quarters=1)
     def probe(w):
-        us = w.by_name["US hyperscalers"]
+        us = w.by_name["Microsoft & Meta"]
         return us.wanted, us.budget, w.by_name["Chinese clouds"].wanted, us.factor
 
     (plain, shocked), (plain_next, shocked_next) = paired(effect, probe, 2)
@@ -159,7 +159,7 @@ def test_a_demand_shock_multiplies_the_compute_a_buyer_wants_for_its_quarters():
 
 def test_a_demand_shock_with_country_target_hits_every_buyer_of_that_country():
     effect = Effect(kind="budget_shock", targets=["country:USA"], factor=0.5, quarters=2)
-    names = ("US hyperscalers", "US AI labs & neoclouds", "Korean clouds")
+    names = ("Microsoft & Meta", "US AI labs & neoclouds", "Korean clouds")
     rows = paired(effect, lambda w: [w.by_name[n].factor for n in names], 3)
     for q, (plain, shocked) in enumerate(rows):
         expected = 0.5 if q < 2 else 1.0

@@ -556,7 +556,7 @@ def test_korean_llms_train_only_on_the_training_part_of_home_chips(seed):
 def test_an_ecosystem_is_judged_in_its_own_market():
     """A platform's ecosystem target is its installed base against the largest platform's at the
     buyers it may sell to (docs/model.md, "Installed compute and software ecosystems"): Google's
-    TPU against what US hyperscalers run, not every GPU in the world."""
+    TPU against what Google runs, not every GPU in the world."""
     from game import accelerators
 
     world = play(baseline(), seed=7, turns=3)
@@ -565,7 +565,7 @@ def test_an_ecosystem_is_judged_in_its_own_market():
     allowed, _, _ = accelerators.chip_terms(world)
     k = world.designers.index(tpu)
     owners = [i for i, b in enumerate(world.buyers) if allowed[i, k]]
-    assert [world.buyers[i].name for i in owners] == ["US hyperscalers"]
+    assert [world.buyers[i].name for i in owners] == ["Google"]
     at_owners = world.installed[owners].sum(axis=0)
     target = (at_owners[k] / at_owners.max()) ** world.params.ecosystem_elasticity
     accelerators._update_ecosystems(world, allowed)
