@@ -367,7 +367,7 @@ class MapView:
             # Korean in its own units (7,560개, 2만 5,400 달러), not "7.6k" and "$25.4k"
             lines.append(f"{tr('ui.tip.sold', lang)}: " + (f"{korean_number(agent.sold * 1e3)}개" if korean
                                                             else f"{agent.sold:,.1f}k"))
-            label = "ui.tip.cost_in_house" if getattr(agent, "owner", None) else "ui.tip.price_chip"
+            label = "ui.tip.cost_in_house" if agent.owner else "ui.tip.price_chip"
             lines.append(f"{tr(label, lang)}: " + (korean_price(agent.price * 1e3) if korean
                                                    else f"${agent.price:,.1f}k"))
             binding = state["bottleneck"].get(m.name, "demand") if state else "demand"
