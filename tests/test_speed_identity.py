@@ -160,7 +160,7 @@ def test_grouped_platform_bases_are_the_reference_bit_for_bit():
 
 def test_a_ten_times_world_plays_the_same_turns(reference):
     """At 10x the baseline's firms (benchmarks/synthetic.py) the grouped platform bases run
-    (90 platforms x 110 buyers x 90); three quarters, both ways, the same state."""
+    (90 platforms x 120 buyers x 90); three quarters, both ways, the same state."""
     from benchmarks.synthetic import copy0_controllers, scaled_scenario
 
     big = scaled_scenario(10)
