@@ -545,7 +545,7 @@ NOTES = [
     "Read with the section \"What binds, quarter by quarter\" above (regenerated). Figures marked (probe) were "
     "measured with probe scripts on 2026-12-06 (seed 0, or 10 seeds where said), not kept and not regenerated here.",
     "",
-    "- **Demand met in 2024Q1** (0.53 against 0.64-0.96): Nvidia's buyers want ~1.7x the ~493k it builds. Most of the "
+    "- **Demand met in 2024Q1** (0.50 against 0.64-0.96): Nvidia's buyers want ~2x the ~493k it builds. Most of the "
     "gap is the H20: the history puts it on sale from the start (CHOSEN: a variant's on-sale quarter cannot be "
     "given in a scenario; one designed from the start would come in 2024Q4), so Chinese clouds want ~260k H20s in "
     "2024Q1, ~28% of Nvidia's wanted units, where cal 3a has H20s made from Q2. The rest is CoWoS: TSMC meets 80% "
@@ -554,17 +554,19 @@ NOTES = [
     "0.81.) The hyperscalers' budget (40% of capex, CHOSEN) is ~10% above what the file's own Omdia split (big "
     "four 400k of 650k named H100s, cal 3a) and the 80% (cal 1d) give (~$13.2B, labs ~$3.3B).",
     "- **Nvidia's build**: 2024Q1-Q2 bound by CoWoS (its contract, 40% of TSMC's capacity, and its share of the "
-    "rest, pro rata with the custom ASICs and the packaging pool); 2024Q3 by HBM; 2024Q4 by HBM in 6 of 10 seeds."
+    "rest, pro rata with the custom ASICs and the packaging pool); 2024Q3 by HBM; 2024Q4 by CoWoS again."
     " The roadmap's \"Hopper (H100, H200, H20)\" takes one HBM generation, HBM3E (the H200's), so its H100 "
     "and H20 part (HBM3, cal 3b, 4b) buys HBM3 only as a slower older generation, after HBM3E buyers, from SK "
     "hynix's leftover lines and from Samsung within its 0.2 qualification at Nvidia, while about half of Samsung's "
     "TSV lines stand idle (probe at c45044a: 85 of 165 in Q3, 115 of 211 in Q4). The Q3 shortfall against plan "
     "(~230k chips) is most of the Nvidia revenue miss. The mechanism would need a chip's HBM bill by generation "
     "(a mix), or one product per generation.",
-    "- **US hyperscalers' spend** (~$50B against $88-94B): they order ~$80B over the year (14.4, 17.9, 22.0 and "
-    "25.3 a quarter; the capex-ramp ceiling binds in Q2-Q3) and get ~$50B: the shortage of CoWoS (Q1-Q2) and HBM "
-    "(Q3-Q4) holds deliveries down. The ceiling grows from the most they have ordered in a quarter (before, from "
-    "what was delivered: a shortage then held the ceiling, and spend stayed at ~$17.5B a quarter all year, $48.7B). "
+    "- **US hyperscalers' spend** (~$48B against $88-94B): they order ~$80B over the year (14.4, 17.9, 22.0 and "
+    "25.2 a quarter; the capex-ramp ceiling binds in Q2, and in Q3 in half the seeds) and get ~$48B: the shortage "
+    "of CoWoS (Q1-Q2, Q4) and HBM (Q3) holds deliveries down, and in-house chips cost their owners only what they "
+    "are made of (docs/model.md, \"Chip choice\"). The ceiling grows from the most they have ordered in a "
+    "quarter (before, from what was delivered: a shortage then held the ceiling, and spend stayed at ~$17.5B a "
+    "quarter all year, $48.7B). "
     "The row's $88-94B is itself doubtful (the 40% is CHOSEN): cal 6b's big four >60% of 2024 AI-server demand "
     "times Nvidia's x2-2.5 ($72-90B) plus AMD (>$5B) and in-house chips is ~$55-65B.",
     "- **HBM market and shipments**: the model books HBM in the quarter its chip is built, so 2024's HBM is chips "
@@ -576,7 +578,7 @@ NOTES = [
     "stockpiles, which the history leaves out of the start: the baseline's 14M GB, small) or a 2024 price per GB "
     "well above the file's 2023 $15-19 (HBM3E; not in the file).",
     "- **CoWoS planned for 2025** (52.3k against 65-80k): TSMC CoWoS's orders exceed its capacity all year (the "
-    "table above: 56 / 45 in Q1, 140 / 100 in Q4; the packaging pool, fitted to Nvidia's ~40% share of 2024, "
+    "table above: 56 / 45 in Q1, 156 / 100 in Q4; the packaging pool, fitted to Nvidia's ~40% share of 2024, "
     "buys for the products the model does not list), so it starts projects for 2025 (at c45044a, without the "
     "pool: 33.5k, orders ~64-77% of capacity, nothing started). It invests on its own smoothed orders x (1 + "
     "growth, at most 12%)^4 (lead 4); 65-80k would need expected orders ~1.5x higher: customers' announced 2025 "
