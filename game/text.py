@@ -173,14 +173,6 @@ def korean_money(amount: float, currency: str = "USD") -> str:
     return f"{korean_amount(amount)} {unit}"
 
 
-def korean_price(amount: float, currency: str = "USD") -> str:
-    """A price per unit (a chip, a wafer) in Korean: as `korean_money` from 1만 up, and below it to
-    ten units ("2,330 달러"), where a sum's "1만 달러 미만" would hide what one chip costs."""
-    if 0 < abs(amount) < 10 ** 4:
-        return f"{korean_number(round(amount, -1))} {CURRENCY_KO.get(currency, currency)}"
-    return korean_money(amount, currency)
-
-
 def korean_amount(amount: float) -> str:
     """The number part of `korean_money`: from 10억 on whole 억 (843억, 1조 2,000억, as a budget is
     read), below that three significant digits (2,690만, 1만 1,400: an invoice to the last dollar is

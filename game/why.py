@@ -257,7 +257,8 @@ def event_prefix(lang: str) -> str:
     return tr("cause.event_plain", lang).split("{title}")[0]
 
 
-PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000}  # the model's price units in dollars
+PRICE_DOLLARS = {"wafer": 1000, "hbm": 1, "accelerator": 1000, "packaging": 1000}  # the model's price units
+# in dollars: US$ thousand a wafer, a chip and a package-wafer, US$ a GB of HBM
 
 
 def price_dollars(good: str, value: float) -> str:

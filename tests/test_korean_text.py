@@ -39,7 +39,6 @@ from game.text import (
     korean_money,
     korean_name,
     korean_number,
-    korean_price,
     particle,
     strategy_name,
     tr,
@@ -129,12 +128,6 @@ def test_korean_money_has_no_fraction_of_a_unit():
     # nothing at all is a bare digit, its unit attached as a Korean writes it (the desk's "이번 분기 비용")
     assert korean_money(0, "KRW") == "0원" and korean_money(0.0) == "0달러"
 
-
-def test_a_korean_unit_price_keeps_what_one_chip_costs():
-    """A chip's price of US$2,270 reads "2,270 달러", not a sum's "1만 달러 미만" (the map's tooltip
-    of an in-house chip at its unit cost); from 1만 up as any sum."""
-    assert korean_price(2270.4) == "2,270 달러" and korean_price(3000, "KRW") == "3,000 원"
-    assert korean_price(25_400) == korean_money(25_400) == "2만 5,400 달러"
 
 
 def test_templates_choose_particles_and_units():

@@ -118,6 +118,12 @@ def test_the_map_is_drawn_with_markers_where_the_firms_are_and_hover_shows_numbe
         assert any(line.startswith(tr("ui.tip.cost_in_house", lang)) for line in tpu), tpu
         assert not any(line.startswith(tr("ui.tip.price_chip", lang)) for line in tpu), tpu
         assert any(line.startswith(tr("ui.tip.price_chip", lang)) for line in nvidia), nvidia
+    # in Korean a price under US$10,000 reads in dollars ("2,270 달러"), not a sum's "1만 달러 미만":
+    # an in-house chip at its unit cost, a packager's package-wafer
+    for firm, label in (("Google TPU", "ui.tip.cost_in_house"), ("Samsung AVP", "ui.tip.price")):
+        line = next(line for line in app.map.tooltip_lines(next(m for m in app.map.markers if m.name == firm))
+                    if line.startswith(tr(label, "ko")))
+        assert line.endswith("달러") and "미만" not in line and any(c.isdigit() for c in line), line
 
 
 def test_autosaves_record_the_scenario_the_game_began_with(tmp_path):

@@ -42,8 +42,9 @@ from game.mapdata import compute_flows as compute_flows
 from game.mapdata import domestic_links as domestic_links
 from game.mapdata import firms_on_map as firms_on_map
 from game.mapdata import shipments as shipments
-from game.text import korean_money, korean_number, korean_price, tr
+from game.text import korean_money, korean_number, tr
 from game.ui.fonts import readable_on
+from game.why import price_dollars
 
 # Okabe-Ito (2008), the usual colour-blind-safe palette.
 GOOD_COLOURS = {"wafer": (0, 114, 178), "hbm": (230, 159, 0), "packaging": (0, 158, 115),
@@ -128,8 +129,9 @@ def producer_price(market: str, price: float, lang: str) -> str:
     never a bare "17.00"."""
     if market == "hbm":
         value = f"{price:,.1f} 달러" if lang == "ko" else f"${price:,.2f}"
-    else:
-        value = korean_price(price * 1e3) if lang == "ko" else f"${price:,.1f}k"
+    else:  # in Korean in dollars (9,000 달러), not a sum's "1만 달러 미만"
+        value = f"{price_dollars('wafer' if market == 'foundry' else market, price)} 달러" if lang == "ko" \
+            else f"${price:,.1f}k"
     return tr(f"ui.tip.price_per.{market}", lang).format(value=value)
 
 
@@ -368,7 +370,7 @@ class MapView:
             lines.append(f"{tr('ui.tip.sold', lang)}: " + (f"{korean_number(agent.sold * 1e3)}개" if korean
                                                             else f"{agent.sold:,.1f}k"))
             label = "ui.tip.cost_in_house" if agent.owner else "ui.tip.price_chip"
-            lines.append(f"{tr(label, lang)}: " + (korean_price(agent.price * 1e3) if korean
+            lines.append(f"{tr(label, lang)}: " + (f"{price_dollars('accelerator', agent.price)} 달러" if korean
                                                    else f"${agent.price:,.1f}k"))
             binding = state["bottleneck"].get(m.name, "demand") if state else "demand"
             lines.append(f"{tr('ui.tip.binding', lang)}: {tr(f'binding.{binding}', lang)}")
