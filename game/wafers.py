@@ -68,26 +68,35 @@ class Pool:
         """Each foundry's unobserved appeal per class, so that the starting split of each class's
         pool, over all segments (each leaning to its home foundries by its home bias),
         reproduces the foundries' starting shares of the pool (`other_share`, renormalised to those
-        that run the class): Berry's contraction, one market per class."""
+        that run the class): Berry's contraction, one market per class. A class no foundry runs
+        at the start has no split to fit: it takes the appeals fitted on the class before it."""
         own = np.array([f.other_share for f in world.foundries])
+        older = None  # the class before this one (classes run oldest first)
         for node in self.classes:
             running = self.running(world, node, world.start)
             target = self.starting_split(world, node, running, own)
             base = {s: self.utility(world, node, s, with_appeal=False) for s in self.segments}
             mask = {s: self.allowed(world, node, s, world.start) for s in self.segments}
-            # a foundry the pool does not use yet gets the least appeal observed
-            fitted = {s: m & (target > 0) for s, m in mask.items()}
+            if (target > 0).any() or older is None:
+                # a foundry the pool does not use yet gets the least appeal observed
+                fitted = {s: m & (target > 0) for s, m in mask.items()}
 
-            def predict(appeal, base=base, fitted=fitted):
-                # shares of what the pool buys: a segment barred from every foundry running the
-                # class (China's designers at 5nm) buys none of it, and the rest is the whole
-                return market.normalised(sum(w * market.logit_shares(base[s] + appeal, fitted[s])
-                                             for s, w in self.segments.items()))
+                def predict(appeal, base=base, fitted=fitted):
+                    # shares of what the pool buys: a segment barred from every foundry running the
+                    # class (China's designers at 5nm) buys none of it, and the rest is the whole
+                    return market.normalised(sum(w * market.logit_shares(base[s] + appeal, fitted[s])
+                                                 for s, w in self.segments.items()))
 
-            appeal = market.fit_constants(predict, target)
-            floor = appeal[target > 0].min() if (target > 0).any() else 0.0
-            self.appeal[node] = np.where(target > 0, appeal, floor)
+                appeal = market.fit_constants(predict, target)
+                floor = appeal[target > 0].min() if (target > 0).any() else 0.0
+                self.appeal[node] = np.where(target > 0, appeal, floor)
+            else:
+                # a class no foundry runs yet (2 nm) keeps each foundry's appeal on the class before
+                # it: what the fit found beyond cost (design kits, IP, customers' record with the
+                # foundry) belongs to the foundry, not to one process
+                self.appeal[node] = self.appeal[older].copy()
             self.shares[node] = {s: market.logit_shares(base[s] + self.appeal[node], mask[s]) for s in self.segments}
+            older = node
 
     def starting_split(self, world, node: str, running: np.ndarray, own: np.ndarray) -> np.ndarray:
         """Each foundry's share of the class's pool at the start. A process with a stated

@@ -608,8 +608,10 @@ def test_only_segments_with_anchor_customers_lean_to_their_home_foundries():
     anchor customers of Intel Foundry), Korea's keeps `home_pool_bias`. Both worlds start from the
     same split of each class (the Berry fit absorbs the bias); with the US bias back at 2, the US
     segment starts nearer Intel and re-picks towards it as 18A learns: Intel ends with more of
-    the US segment's 2 nm orders and more capacity. The fit offsets that pull by lowering Intel's
-    appeal to every segment, so with it Korea's segment starts further from Intel."""
+    the US segment's 2 nm orders. The fit offsets that pull by lowering Intel's appeal to every
+    segment, so with it Korea's segment starts further from Intel. (2 nm carries each foundry's
+    3 nm appeal, where Intel has almost no outside customer, so its share stays small either way
+    and 18A is not extended in either world.)"""
     scenario = baseline()
     assert scenario.foundry_pool.home_bias == {"USA": 0.0}
     leaning = scenario.model_copy(update={"foundry_pool": scenario.foundry_pool.model_copy(update={"home_bias": {}})})
@@ -626,9 +628,7 @@ def test_only_segments_with_anchor_customers_lean_to_their_home_foundries():
     for _ in range(scenario.scenario.turns):
         plain.step()
         biased.step()
-    assert biased.pool.shares["2nm"]["USA"][intel] > plain.pool.shares["2nm"]["USA"][intel] + 0.01
-    capacity = [sum(s["capacity"] for s in world.foundries[intel].nodes.values()) for world in (plain, biased)]
-    assert capacity[1] > capacity[0]
+    assert biased.pool.shares["2nm"]["USA"][intel] > 1.3 * plain.pool.shares["2nm"]["USA"][intel] > 0
 
 
 def test_a_cached_calibration_is_the_fit_a_fresh_world_makes():
