@@ -21,6 +21,7 @@ from game.wafers import good_dies
 if TYPE_CHECKING:
     import numpy as np
 
+ALLOWANCE_SPENT = 1e-9  # US$ B (one dollar): a support allowance with less left is spent
 STANDARD_NORMAL = NormalDist()  # one instance for every newsvendor quantile (its inv_cdf is pure)
 
 
@@ -316,17 +317,32 @@ class Producer(Firm):
         for project in self.building:
             financed += project[0]
         planned = self.capacity + piped + financed
-        return [(None, planned, expected, self.expected_margin(self.price, self.unit_cost, expected, planned))]
+        margin = self.expected_margin(self.price, self.unit_cost, expected, planned, self.demand_est or 0.0,
+                                      self.capacity)
+        return [(None, planned, expected, margin)]
 
-    def expected_margin(self, price: float, unit_cost: float, expected: float, planned: float) -> float:
+    def expected_margin(self, price: float, unit_cost: float, expected: float, planned: float,
+                        asked: float = 0.0, running: float = 0.0) -> float:
         """US$ B a quarter a unit short would earn when a project started now comes on line: at the
-        price the market's own rule (docs/model.md, "Prices") gives the orders expected then
-        against the capacity planned by then, not at today's price, which a line with idle
-        capacity holds at its cost floor though its customers' plans say it will be short."""
+        price the market's own rule (docs/model.md, "Prices") reaches by then, not at today's
+        price, which a line with idle capacity holds at its cost floor though its customers'
+        plans say it will be short. The rule steps once a quarter over the lead time, on an
+        excess demand that moves in a straight line from today's (`asked` against the capacity
+        `running` now) to the one expected then (`expected` against the capacity `planned` by
+        then), both at normal utilisation. A line with nothing running now, or none planned,
+        takes one step on the expected excess."""
         params = self.model.params
-        then = market.adjust_price_lists([price], [expected], [planned * params.normal_utilisation],
-                                         params.price_response, params.price_step_limit, [unit_cost])[0]
-        return (then - unit_cost) / 1000
+        u = params.normal_utilisation
+        now, then = running * u, planned * u
+        if now <= market.TINY or then <= market.TINY:
+            price = market.adjust_price_lists([price], [expected], [then], params.price_response,
+                                              params.price_step_limit, [unit_cost])[0]
+            return (price - unit_cost) / 1000
+        start, end = (asked - now) / now, (expected - then) / then
+        steps = self.lead_time
+        gaps = [start + (end - start) * k / steps for k in range(1, steps + 1)]
+        price = market.price_along(price, gaps, params.price_response, params.price_step_limit, unit_cost)
+        return (price - unit_cost) / 1000
 
     # the market of its good and its group in the world (HBM makers and packagers); None: the
     # producer reads no announced demand here (a foundry reads its own, per process: Foundry.expected_orders)
@@ -622,9 +638,11 @@ class Foundry(Producer):
 
     @staticmethod
     def _support_at(host: Country, allowances: dict) -> float:
-        """A host's standing support rate for a project on its soil, while its allowance lasts."""
+        """A host's standing support rate for a project on its soil, while its allowance lasts. An
+        allowance that earlier projects reserved to the last dollar is spent: what rounding leaves
+        of it (+-1e-16) must not decide whether the next site is costed at the full rate."""
         left = allowances.setdefault(host.name, host.support_left_usd)
-        return host.capex_support if left > 0 else 0.0
+        return host.capex_support if left > ALLOWANCE_SPENT else 0.0
 
     def hosted_in(self, country: str) -> bool:
         """A foreign foundry with a site in `country`: that country's capacity-support lever may
@@ -662,7 +680,8 @@ class Foundry(Producer):
         for node in lines:
             state = self.nodes[node]
             planned = state["capacity"] + piped.get(node, 0) + financed.get(node, 0)
-            margin = self.expected_margin(state["price"], state["unit_cost"], expected[node], planned)
+            margin = self.expected_margin(state["price"], state["unit_cost"], expected[node], planned,
+                                          state["asked"], state["available"])
             out.append((node, planned, expected[node], margin))
         return out
 

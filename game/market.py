@@ -163,6 +163,20 @@ def adjust_price_lists(price: list[float], demand: list[float], supply: list[flo
     return out
 
 
+def price_along(price: float, gaps: list[float], response: float, step_limit: float, floor: float) -> float:
+    """The price the rule (`adjust_price_lists`) reaches after one step on each excess demand of
+    `gaps` in turn ((orders - supply) / supply, a quarter each), never below `floor` after a
+    step: where a planner expects the price to stand some quarters on."""
+    low = -step_limit
+    for gap in gaps:
+        move = response * gap
+        move = move if move >= low else low
+        change = move if move <= step_limit else step_limit
+        price = price * (1.0 + change)
+        price = price if price >= floor else floor
+    return price
+
+
 def adjust_prices(price, demand, supply, response: float, step_limit: float, floor) -> list[float]:
     """`adjust_price` of sequences of numbers (lists, or 1-d arrays), the new prices as a list of
     Python floats: each number taken as float64 (as `np.array(values, dtype=np.float64)` takes it),

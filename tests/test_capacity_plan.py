@@ -251,6 +251,49 @@ def test_the_expected_margin_follows_the_price_rule_on_the_expected_shortage(pri
     assert samsung.expected_margin(price, cost, expected + 50, planned) >= margin
 
 
+@settings(max_examples=100, deadline=None)
+@given(price=st.floats(1, 50), cost=st.floats(1, 50), asked=st.floats(0, 500), running=st.floats(1, 500),
+       expected=st.floats(0, 500), planned=st.floats(1, 500))
+def test_the_expected_price_steps_over_the_lead_time_from_todays_excess_to_the_expected_one(
+        price, cost, asked, running, expected, planned):
+    """With lines running now, the planner steps the price rule once a quarter over its lead time,
+    the excess demand moving in a straight line from today's to the one expected when the project
+    comes on line (docs/model.md, "Capacity"): the same excess all the way is the one-step rule
+    compounded; more orders expected never lower the margin; it is never negative and never above
+    the rule's largest rise over the lead time."""
+    world = world_at()
+    samsung = world.by_name["Samsung Foundry"]
+    params = world.params
+    lead, u, k, limit = samsung.lead_time, params.normal_utilisation, params.price_response, params.price_step_limit
+    margin = samsung.expected_margin(price, cost, expected, planned, asked, running)
+    assert 0 <= margin <= (max(price, cost) * (1 + limit) ** lead - cost) / 1000 + 1e-9
+    assert samsung.expected_margin(price, cost, expected + 50, planned, asked, running) >= margin
+    # today's excess equal to the expected one: each quarter the same step, floored at the cost
+    same = samsung.expected_margin(price, cost, expected, planned, expected * running / planned, running)
+    step = min(max(k * (expected - planned * u) / (planned * u), -limit), limit)
+    then = price
+    for _ in range(lead):
+        then = max(then * (1 + step), cost)
+    assert same == pytest.approx((then - cost) / 1000, rel=1e-9, abs=1e-12)
+
+
+def test_a_line_short_now_and_then_expects_more_than_one_step_of_the_rule():
+    """Samsung's SF2 at its cost, short today and expected short when a project comes on line: the
+    price it plans on has risen for the whole lead time (seven steps), where the one-step rule,
+    read with no capacity running, expects a single step."""
+    world = world_at()
+    samsung = world.by_name["Samsung Foundry"]
+    state = samsung.nodes["2nm"]
+    cost = state["unit_cost"]
+    one_step = samsung.expected_margin(cost, cost, 100.0, 50.0)
+    path = samsung.expected_margin(cost, cost, 100.0, 50.0, 100.0, 50.0)
+    limit = world.params.price_step_limit
+    assert one_step == pytest.approx(cost * limit / 1000)
+    assert path == pytest.approx(cost * ((1 + limit) ** samsung.lead_time - 1) / 1000)
+    # slack today and then: a line at its cost expects no margin
+    assert samsung.expected_margin(cost, cost, 20.0, 50.0, 20.0, 50.0) == 0
+
+
 def test_a_line_at_its_cost_floor_is_extended_when_its_customers_plans_say_it_will_be_short():
     """Samsung's SF2 is priced at its cost while it ramps; with orders expected above what it will
     have, it expects a margin and plans a project, which today's margin (zero) never allowed."""

@@ -65,6 +65,19 @@ def test_more_support_abroad_draws_more_of_the_project_there():
     assert gone[1][4] == 0.0 and gone[1][1] < with_allowance
 
 
+def test_an_allowance_reserved_to_the_last_dollar_is_spent_whatever_rounding_leaves():
+    """Earlier lines reserve a host's allowance to the last dollar; the subtraction leaves +-1e-16
+    of it, and on one machine or another that must not cost the next site at the full rate (the
+    site's share, and so the game, once hung on that last bit: a save replayed with exp and log one
+    ulp off diverged). Less than a dollar left is spent; a dollar or more still counts."""
+    w = world()
+    tsmc, taiwan = w.by_name["TSMC"], w.countries["TWN"]
+    rate = w.countries["USA"].capex_support
+    spent = [tsmc.site_parts("3nm", taiwan, {"USA": left})[1] for left in (0.0, 1e-16, -1e-16, 5e-10)]
+    assert all(part[4] == 0.0 for part in spent) and len({part[1] for part in spent}) == 1
+    assert tsmc.site_parts("3nm", taiwan, {"USA": 1e-6})[1][4] == rate > 0
+
+
 @settings(max_examples=60, deadline=None)
 @given(home_rate=st.floats(0, 0.9), host_rate=st.floats(0, 0.9), premium=st.floats(0, 3),
        weight=st.floats(0, 8), bias=st.floats(0, 4))

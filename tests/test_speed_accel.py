@@ -171,15 +171,24 @@ def _producer_line_reference(producer, now: int) -> list[tuple]:
         growth = min(max(producer.growth_est, 0.0), producer.model.params.growth_expectation_cap)
         expected = demand * (1 + growth) ** producer.lead_time
     planned = producer.capacity + sum(p[1] for p in producer.pipeline) + sum(b[0] for b in producer.building)
-    # the margin at the expected price (docs/model.md, "Capacity"): one step of the price rule on the
-    # orders expected against the capacity planned, floored at the unit cost
+    # the margin at the expected price (docs/model.md, "Capacity"): the price rule stepped once a quarter
+    # over the lead time, on an excess demand going in a straight line from today's (smoothed orders
+    # against the capacity now) to the expected one (orders expected against the capacity planned),
+    # floored at the unit cost each step; one step on the expected excess with no capacity now or then
     params = producer.model.params
-    supply = planned * params.normal_utilisation
-    step = params.price_step_limit
-    move = min(max(params.price_response * (expected - supply) / supply, -step), step) if supply > 0 else \
-        (step if expected > 0 else 0.0)
-    price = max(producer.price * (1 + move), producer.unit_cost)
-    return [(None, planned, expected, (price - producer.unit_cost) / 1000)]
+    u, step, cost = params.normal_utilisation, params.price_step_limit, producer.unit_cost
+    supply, now = planned * u, producer.capacity * u
+    if supply > 0 and now > 0:
+        start, end = ((producer.demand_est or 0.0) - now) / now, (expected - supply) / supply
+        price = producer.price
+        for k in range(1, producer.lead_time + 1):
+            move = min(max(params.price_response * (start + (end - start) * k / producer.lead_time), -step), step)
+            price = max(price * (1 + move), cost)
+    else:
+        move = min(max(params.price_response * (expected - supply) / supply, -step), step) if supply > 0 else \
+            (step if expected > 0 else 0.0)
+        price = max(producer.price * (1 + move), cost)
+    return [(None, planned, expected, (price - cost) / 1000)]
 
 
 def _hbm_unit_cost_reference(maker) -> float:

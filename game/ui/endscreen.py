@@ -411,23 +411,30 @@ class EndScreen:
         dashed(surface, BASE, xy(still), 2, (8, 5))  # doing nothing new, the same seed
         pygame.draw.lines(surface, YELLOW, False, points, 3)
         legend = ((tr("ui.charts.you", lang), YELLOW), (tr("ui.charts.baseline", lang), BASE))
+        named: list[pygame.Rect] = []  # text already in the plot: the legend, then turning points' dates
         for i, (text, colour) in enumerate(legend):
             values = series if i == 0 else still
             if not values:
                 continue
             label = fonts.render(f"{text} {values[-1]:.1f}", 12, colour, bold=i == 0)
-            surface.blit(label, label.get_rect(topright=(plot.right - 6, plot.y + 2 + label.get_height() * i)))
+            spot = label.get_rect(topright=(plot.right - 6, plot.y + 2 + label.get_height() * i))
+            surface.blit(label, spot)
+            named.append(spot)
         marked = {tp["date"] for tp in report.turning_points(world, lang, code=code)}
-        named: list[pygame.Rect] = []
         for i, h in enumerate(world.history):
             if h["date"] in marked:
                 pygame.draw.circle(surface, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
                 label = fonts.render(quarter_tick(parse_quarter(h["date"]), lang), 12, TEXT)
-                spot = label.get_rect(midbottom=(points[i][0], points[i][1] - 8))
-                spot.clamp_ip(plot)  # a point near the top keeps its date inside the chart
-                if spot.collidelist(named) < 0:  # neighbouring quarters: the first one's date only
-                    surface.blit(label, spot)
-                    named.append(spot)
+                # above the point, else below it (a point near the top right meets the legend); each
+                # spot kept inside the chart, a date left out where neither is free (neighbouring
+                # quarters: the first one's date only)
+                for spot in (label.get_rect(midbottom=(points[i][0], points[i][1] - 8)),
+                             label.get_rect(midtop=(points[i][0], points[i][1] + 8))):
+                    spot.clamp_ip(plot)
+                    if spot.collidelist(named) < 0:
+                        surface.blit(label, spot)
+                        named.append(spot)
+                        break
         for i in (0, len(series) - 1):
             label = fonts.render(quarter_tick(parse_quarter(world.history[i]["date"]), lang), 12, DIM)
             surface.blit(label, label.get_rect(midtop=(min(max(points[i][0], plot.x + 24), plot.right - 24),
