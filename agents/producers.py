@@ -677,11 +677,14 @@ class Foundry(Producer):
         for b in self.building:
             financed[b[1]] = financed.get(b[1], 0) + b[0]
         out = []
+        traded = len(self.model.history) > 0  # before the first quarter closes no process has orders
         for node in lines:
             state = self.nodes[node]
             planned = state["capacity"] + piped.get(node, 0) + financed.get(node, 0)
+            # today's excess is last quarter's orders against the capacity running now; with no
+            # quarter traded yet there is none, and the planner takes one step on the expected one
             margin = self.expected_margin(state["price"], state["unit_cost"], expected[node], planned,
-                                          state["asked"], state["available"])
+                                          state["asked"], state["available"] if traded else 0.0)
             out.append((node, planned, expected[node], margin))
         return out
 
