@@ -631,6 +631,24 @@ def test_only_segments_with_anchor_customers_lean_to_their_home_foundries():
     assert biased.pool.shares["2nm"]["USA"][intel] > 1.3 * plain.pool.shares["2nm"]["USA"][intel] > 0
 
 
+def test_a_class_that_opens_later_keeps_each_foundrys_appeal_from_the_class_before():
+    """2 nm runs nowhere at the start of the baseline, so it has no split to fit: each foundry keeps
+    the appeal fitted on 3 nm (docs/model.md, "Berry per class"); where 2 nm runs at the start (the
+    priming-water lesson) it is fitted on its own. With 0 for every foundry TSMC lost on 2 nm the
+    appeal that holds most of the US segment's 3 nm orders, and Intel's 18A and Rapidus, with no
+    outside leading-edge customer at the start, won a tenth or more of them each by cost alone."""
+    world = World(baseline(), seed=0, tables=False)
+    assert np.array_equal(world.pool.appeal["2nm"], world.pool.appeal["3nm"])
+    lesson = World(load_scenario("lesson_priming_water"), seed=0, tables=False)
+    assert not np.array_equal(lesson.pool.appeal["2nm"], lesson.pool.appeal["3nm"])
+    for _ in range(world.turns):
+        world.step()
+    names = [f.name for f in world.foundries]
+    us = world.pool.shares["2nm"]["USA"]
+    assert us[names.index("TSMC")] > 0.5
+    assert us[names.index("Intel Foundry")] < 0.05 and us[names.index("Rapidus")] < 0.05
+
+
 def test_a_cached_calibration_is_the_fit_a_fresh_world_makes():
     """The Berry fits are kept per scenario content (model._CALIBRATIONS): a world built after
     another has played several quarters starts from the same fit as one fitted afresh, with its
