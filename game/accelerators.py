@@ -318,8 +318,7 @@ class _Joined:
 def clear(world) -> None:
     """Clear the quarter's accelerator market: as one market at game size, part by part
     (`_clear_parts`) when `market_parts` finds sparse choice sets."""
-    for d in world.designers:  # an in-house chip costs its owner what it costs to make today
-        world.price_in_house(d)
+    world.price_in_house()  # an in-house chip costs its owner what it costs to make today
     parts = market_parts(world)
     if parts is not None:
         _clear_parts(world, parts)

@@ -241,8 +241,7 @@ class World(Model):
         self.causes: list[list[dict]] = [[]]  # per turn (0: the opening): what moved what, and why
         self.usage_last: dict[tuple[str, str], tuple[float, float]] = {}  # (country, lever) -> (paid, rate)
         self.usage_now: dict[tuple[str, str], tuple[float, float]] = {}
-        for designer in self.designers:
-            self.price_in_house(designer)
+        self.price_in_house()
         self._calibrate()
 
         chosen = dict(controllers or {})
@@ -509,14 +508,15 @@ class World(Model):
                 self.note("mechanism", designer.country, "cause.foundry_choice", firm=designer.name, foundry=name,
                           chip=generation.name, share=with_subsidy, before=without, targets=["foundry_share"])
 
-    def price_in_house(self, designer: Designer) -> None:
-        """An in-house chip's price is what one more unit costs its owner at today's input prices
+    def price_in_house(self) -> None:
+        """Each in-house chip's price is what one more unit costs its owner at today's input prices
         (`accelerators.unit_cost`), set when the world is built and as each quarter's chip market
         opens: the owner weighs it against a merchant's list price per unit of compute, and pays
-        itself no margin and no scarcity rent (docs/model.md, "Chip choice"). A merchant's price
-        is left as it is."""
-        if designer.owner is not None:
-            designer.price = accelerators.unit_cost(self, designer)
+        itself no margin and no scarcity rent (docs/model.md, "Chip choice"). Merchants' prices
+        are left as they are."""
+        for designer in self.designers:
+            if designer.owner is not None:
+                designer.price = accelerators.unit_cost(self, designer)
 
     def foundry_choice(self, designer: Designer, chip, subsidised: bool = True) -> list[float]:
         """Split a new generation across its candidate foundries by a logit over the effective
