@@ -285,6 +285,15 @@ def test_every_game_screen_fits_its_text(window, monkeypatch):
     if app.forecasts is not None:
         app.forecasts.wait()
     problems += draw_and_check(app, screen, "map+desk", main)
+    # over budget (the desk says by how much, and of what budget): a budget of a tenth of what the
+    # programmes in force cost, so both amounts are as long as a real shortfall's
+    country = session.country
+    budget = country.budget_per_quarter
+    country.budget_per_quarter = app.desk.cost / 10
+    app.desk.refresh()
+    problems += draw_and_check(app, screen, "desk over budget", main)
+    country.budget_per_quarter = budget
+    app.desk.refresh()
     key = next(iter(app.desk.widgets.values()))[0] if app.desk.widgets else None
     row = app.desk.row_rect(key) if key else None
     if row is not None:

@@ -30,7 +30,7 @@ from game.lever_preview import unpaid_commitment, usage_this_quarter
 from game.policy import STANCES
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import Fonts
+from game.ui.fonts import Fonts, first_fitting
 
 
 def set_html(box: UITextBox, text: str) -> None:
@@ -283,11 +283,14 @@ class Desk:
             self.plan_text = procurement_status(self.session, self.settings, self.values, lang)
             set_html(self.plan_label, f'<font color="#B8C4D0">{html.escape(self.plan_text)}</font>')
         if cost > budget:  # "over budget by 79.1B KRW", not "budget left: -79.1B KRW"
-            self.budget_label.set_text(tr("ui.desk.over_budget", lang).format(
-                over=money(cost - budget, lang, currency), budget=money(budget, lang, currency)))
+            over = money(cost - budget, lang, currency)
+            forms = [tr("ui.desk.over_budget", lang).format(over=over, budget=money(budget, lang, currency)),
+                     tr("ui.desk.over_budget_short", lang).format(over=over)]
         else:
-            self.budget_label.set_text(f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
-                                       f" / {money(budget, lang, currency)}")
+            left = f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
+            forms = [f"{left} / {money(budget, lang, currency)}", left]
+        # the budget itself is in the top bar: where the footer is narrow (1024x600, large text) it goes
+        self.budget_label.set_text(first_fitting(self.budget_label, forms))
         if reason:
             text = f"{tr('ui.desk.refused', lang)}: {in_language(reason, lang)}"
         elif actions:

@@ -123,6 +123,16 @@ def shorten(font: pygame.font.Font, text: str, width: int) -> str:
     return text.rstrip() + "…"
 
 
+def first_fitting(label, forms: list[str]) -> str:
+    """The first of `forms` (longest, most informative first) that fits `label`'s box at its own
+    font; the last one cut with "…" (`shorten`) if none does."""
+    font, room = label.font, label.rect.width
+    for text in forms:
+        if font.size(text)[0] <= room:
+            return text
+    return shorten(font, forms[-1], room)
+
+
 def gui_theme(size: int = 15) -> dict:
     """A pygame_gui theme using Noto Sans KR for every widget in both locales (it has Latin
     glyphs too), so a Korean word on an English screen (the language button) is never a box."""
