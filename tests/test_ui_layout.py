@@ -45,6 +45,9 @@ def test_the_panels_tile_the_window_at_every_size_and_text_size(size, scale):
     assert layout.desk.width >= 300 * min(scale, 1.2) and layout.map.height >= 250, "each keeps a usable size"
     if size[0] > 1280:
         assert layout.map.width > 880, "a bigger window shows a bigger map, not black borders"
+    why = layout.overlay(800, 640)  # drawn under the desk's widgets, which stay in view
+    assert not why.colliderect(layout.desk), f"Why? {why} runs under the desk {layout.desk}, drawn over it"
+    assert window.contains(layout.overlay(800, 700, over_desk=True))  # the glossary, drawn over the desk
 
 
 @pytest.mark.parametrize("size", ["1024x600", "1920x1080"])

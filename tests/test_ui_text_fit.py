@@ -326,6 +326,11 @@ def test_every_game_screen_fits_its_text(window, monkeypatch):
     monkeypatch.setattr(whypanel_module.why, "explain", explain)
     app.glossary.open = True
     problems += draw_and_check(app, screen, "glossary", main, overlays={"glossary": app.glossary.RECT})
+    shared = app.glossary.RECT.clip(L.desk).inflate(-8, -8)  # where it covers the desk, it is on top
+    if shared.width > 0 and shared.height > 0:
+        corner = screen.get_at((shared.right - 1, shared.bottom - 1))[:3]
+        if corner != (12, 16, 24):
+            problems.append(f"glossary: the desk shows through it at {shared.bottomright} ({corner})")
     app.glossary.open = False
     app.open_menu()
     problems += draw_and_check(app, screen, "menu", main)

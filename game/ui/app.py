@@ -86,7 +86,7 @@ class GameApp:
         self.why = WhyPanel(self.fonts)  # "Why?" for a clicked indicator
         self.why.RECT = self.L.overlay(800, 640)
         self.glossary = Glossary(self.fonts)  # hover cards and the full glossary (F1 / "?")
-        self.glossary.RECT = self.L.overlay(800, 700)
+        self.glossary.RECT = self.L.overlay(800, 700, over_desk=True)  # drawn over the desk (draw)
         self.pointer: tuple[int, int] | None = None  # the mouse, for the glossary's hover cards
         self.focus: str | None = None  # the panel the keyboard acts on (Tab cycles; None until Tab)
         self.save_entry: UITextEntryLine | None = None  # the Esc menu's save name
@@ -1019,8 +1019,9 @@ class GameApp:
                 self.glossary.hotspots = [] if self.charts_open else self.map.terms
                 self.glossary.draw_hover(screen, self.pointer, self.lang, self.L.left)
             self.why.draw(screen, self.session.world, self.lang)
-            self.glossary.draw_panel(screen, self.lang)
             self.manager.draw_ui(screen)
+            # over the desk's widgets: while it is open a click anywhere is its (click_indicator)
+            self.glossary.draw_panel(screen, self.lang)
         self._focus_ring(screen)
         if self.lever_panel.key is not None and self.desk is not None:
             self.lever_panel.draw(screen, self.desk.row_rect(self.lever_panel.key), self.L.desk.x - 6, self.L.top + 6,

@@ -65,10 +65,14 @@ class Layout:
     def height(self) -> int:
         return self.size[1]
 
-    def overlay(self, width: int, height: int) -> pygame.Rect:
-        """A panel drawn over the map (Why?, the glossary): its preferred size, made to fit the
-        window with a margin, placed near the top left as before."""
-        w = min(round(width * max(self.scale, 1.0) ** 0.5), self.width - 80)
+    def overlay(self, width: int, height: int, over_desk: bool = False) -> pygame.Rect:
+        """A panel drawn over the map (Why?, the glossary): its preferred size, made to fit with a
+        margin the map's side of the window (Why?, drawn under the desk's widgets, which stay in
+        view beside it: at 1024x600 or large text its 800 px ran under the desk, lines cut), or
+        the window (`over_desk`: the glossary, a reference sheet drawn over the desk too), placed
+        near the top left as before."""
+        room = self.width - 80 if over_desk else self.left.width - 56
+        w = min(round(width * max(self.scale, 1.0) ** 0.5), room)
         h = min(height, self.height - self.top - 44)
         return pygame.Rect(40, self.top + 24, w, h)
 
