@@ -414,3 +414,26 @@ def test_another_teams_end_screen_fits_its_text(window, monkeypatch):
         assert any(text.startswith(f"{name} ") or f" {name}" in text for text in shown), "its text was checked"
     app.close()
     assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_the_race_names_every_country_whole_or_by_its_code(window):
+    """The charts' race: a row too narrow for "Middle East (UAE, Saudi Arabia)" shows "GCC", a
+    name the game uses elsewhere (--seat, the tournaments), not "Middle Ea…" or "M…"."""
+    _, _, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    session.end_turn({})
+    app = GameApp(session, lang, screen)
+    screen.recorder.watch(app.fonts)
+    app.curtain = None
+    app.toggle_charts()
+    screen.recorder.drawn = []
+    app.update(0.0)
+    app.draw()
+    world = session.world
+    rendered = [text for text, _ in screen.recorder.texts.values()]  # the charts draw on a cached surface
+    for runner in app.charts.race_rows:
+        shown = {f"{runner.rank}. {country_name(world, runner.code, lang)}", f"{runner.rank}. {runner.code}"}
+        row = [text for text in rendered if text.startswith(f"{runner.rank}. ")]
+        assert set(row) & shown and set(row) <= shown, f"rank {runner.rank} ({runner.code}) reads {row}"
+    app.close()

@@ -374,6 +374,10 @@ class Charts:
         score_w = self.fonts.font(size, True).size("100.0 A")[0] + 6
         spark_w = max(40, round((box.width - 16) * 0.32))
         name_w = box.width - 16 - spark_w - score_w - 8
+        code_w = max(self.fonts.font(size, True).size(f"{r.rank}. {r.code}")[0] for r in runners)
+        if name_w < code_w:  # a narrow chart (1024x600 at large text): the names before the sparklines
+            spark_w = max(16, spark_w - (code_w - name_w))
+            name_w = box.width - 16 - spark_w - score_w - 8
         for runner in runners:
             y = plot.y + (runner.rank - 1) * row_h
             row = pygame.Rect(box.x + 4, y, box.width - 8, row_h - 1)
@@ -382,6 +386,8 @@ class Charts:
                 pygame.draw.rect(surface, (52, 50, 18), row.move(self.offset), border_radius=3)
             colour = YELLOW if mine else TEXT
             name = f"{runner.rank}. {runner.name}"
+            if self.fonts.font(size, mine).size(name)[0] > name_w:  # "3. GCC", not "3. Middle Ea…"
+                name = f"{runner.rank}. {runner.code}"
             while self.fonts.font(size, mine).size(name)[0] > name_w and len(name) > 4:
                 name = name[:-2] + "…"
             label = self.fonts.render(name, size, colour, bold=mine)
