@@ -437,3 +437,25 @@ def test_the_race_names_every_country_whole_or_by_its_code(window):
         row = [text for text in rendered if text.startswith(f"{runner.rank}. ")]
         assert set(row) & shown and set(row) <= shown, f"rank {runner.rank} ({runner.code}) reads {row}"
     app.close()
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_bottleneck_tags_keep_off_the_maps_legend(window):
+    """A designer held back by an input is tagged ("! HBM") under its marker, or above it where
+    the legend is below: on a small map (1024x600 at 150%) the US designers' tag covered the
+    legend's first row (the baseline, seed 7, in 2027Q2)."""
+    _, _, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    app = GameApp(session, lang, screen)
+    app.curtain = None
+    app.choice_script = [0] * 40
+    for _ in range(9):
+        app.end_turn()
+    app.update(0.0)
+    app.draw()
+    tags = [rect for rect, term in app.map.terms if term == "bottleneck"]
+    assert tags, "designers are held back by an input then"
+    legend = app.map.legend_rect
+    assert legend is not None and all(not tag.colliderect(legend) for tag in tags), (tags, legend)
+    assert all(app.L.map.contains(tag) for tag in tags)
+    app.close()

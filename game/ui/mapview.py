@@ -152,6 +152,7 @@ class MapView:
         self.pointer: tuple[int, int] | None = None  # the mouse over the map (barrier tooltips)
         self.barriers: list[Barrier] = []
         self.legend_terms: list[tuple[pygame.Rect, str]] = []  # glossary hotspots of the legend (screen)
+        self.legend_rect: pygame.Rect | None = None  # the legend's box on the screen (tags keep off it)
         self.terms: list[tuple[pygame.Rect, str]] = []  # all glossary hotspots of the last frame
         self.world = None
         self.lang = "en"
@@ -214,6 +215,7 @@ class MapView:
         box.bottom = min(box.bottom, self.rect.height - 4)  # a short map (1024x600) lifts the legend into view
         x, y = box.x + 6, box.y + 6 + step
         pygame.draw.rect(surface, (10, 18, 30), box, border_radius=6)
+        self.legend_rect = box.move(self.rect.x, self.rect.y)
         draw_wall(surface, (x + 26, y - step // 2 - 2), (0.0, 1.0), half=14)
         label = self.fonts.render(tr("ui.map.barrier", self.lang), size, (220, 225, 230))
         surface.blit(label, (x + 64, y - step // 2 - 2 - label.get_height() // 2))
@@ -316,15 +318,21 @@ class MapView:
         pygame.draw.circle(screen, GOOD_COLOURS[binding], m.pos, m.radius + 5 + pulse, 3)
 
     def _bottleneck_tag(self, screen, m: Marker, binding: str) -> None:
-        """The binding input's name under the marker, below any neighbour's tag it would cover."""
+        """The binding input's name under the marker (above it where the legend is below), clear of
+        any neighbour's tag it would cover."""
         label = self.fonts.render("! " + tr(f"ui.short.{binding}", self.lang), 12,
                                   readable_on(GOOD_COLOURS[binding]), bold=True)
-        box = label.get_rect(midtop=(m.pos[0], m.pos[1] + m.radius + 7))
-        box.clamp_ip(self.rect.inflate(-8, -4))  # a marker at the map's edge keeps its tag on the map
-        taken = [rect for rect, term in self.terms if term == "bottleneck"]
-        while box.inflate(8, 2).collidelist(taken) != -1:  # neighbours' tags stack instead of overlapping
-            box.y += box.height + 2
-        box.clamp_ip(self.rect.inflate(-8, -4))
+        on_map = self.rect.inflate(-8, -4)  # a marker at the map's edge keeps its tag on the map
+        box = label.get_rect(midtop=(m.pos[0], m.pos[1] + m.radius + 7)).clamp(on_map)
+        step = box.height + 2
+        legend = self.legend_rect
+        if legend is not None and box.inflate(8, 2).colliderect(legend):  # a small map: the legend is near
+            box = label.get_rect(midbottom=(m.pos[0], m.pos[1] - m.radius - 7)).clamp(on_map)
+            step = -step
+        taken = [rect for rect, term in self.terms if term == "bottleneck"] + ([legend] if legend else [])
+        while box.inflate(8, 2).collidelist(taken) != -1 and on_map.contains(box):  # neighbours' tags stack
+            box.y += step
+        box.clamp_ip(on_map)
         pygame.draw.rect(screen, GOOD_COLOURS[binding], box.inflate(6, 0), border_radius=4)
         screen.blit(label, box)
         self.terms.append((box.inflate(6, 0), "bottleneck"))
