@@ -440,10 +440,11 @@ def test_the_race_names_every_country_whole_or_by_its_code(window):
 
 
 @pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
-def test_bottleneck_tags_keep_off_the_maps_legend(window):
+def test_bottleneck_tags_and_names_keep_off_the_maps_legend(window):
     """A designer held back by an input is tagged ("! HBM") under its marker, or above it where
     the legend is below: on a small map (1024x600 at 150%) the US designers' tag covered the
-    legend's first row (the baseline, seed 7, in 2027Q2)."""
+    legend's first row (the baseline, seed 7, in 2027Q2). And no country's name is under the
+    legend or a marker (at 1024x600 TSMC's marker hid the end of "Taiwan")."""
     _, _, lang, screen, saves = window
     session = Session("baseline", 7, saves_dir=saves, autosave=False)
     app = GameApp(session, lang, screen)
@@ -458,4 +459,9 @@ def test_bottleneck_tags_keep_off_the_maps_legend(window):
     legend = app.map.legend_rect
     assert legend is not None and all(not tag.colliderect(legend) for tag in tags), (tags, legend)
     assert all(app.L.map.contains(tag) for tag in tags)
+    marks = [pygame.Rect(m.pos[0] - m.radius, m.pos[1] - m.radius, 2 * m.radius, 2 * m.radius)
+             for m in (*app.map.markers, *app.map.sites)]
+    covered = {code: rect for code, rect in app.map.label_rects.items()
+               if rect.colliderect(legend) or rect.collidelist(marks) != -1}
+    assert not covered, f"the legend or a marker covers these names: {covered}"
     app.close()

@@ -153,6 +153,7 @@ class MapView:
         self.barriers: list[Barrier] = []
         self.legend_terms: list[tuple[pygame.Rect, str]] = []  # glossary hotspots of the legend (screen)
         self.legend_rect: pygame.Rect | None = None  # the legend's box on the screen (tags keep off it)
+        self.label_rects: dict[str, pygame.Rect] = {}  # each country's name on the screen
         self.terms: list[tuple[pygame.Rect, str]] = []  # all glossary hotspots of the last frame
         self.world = None
         self.lang = "en"
@@ -178,11 +179,23 @@ class MapView:
         for good, points, width in self.paths:
             local = [(x + offset[0], y + offset[1]) for x, y in points]
             _pattern_line(surface, GOOD_COLOURS[good], local, width, good)
+        # markers are drawn over the names every frame: a name that one would cover moves left of it
+        # (Taiwan's, beside TSMC's marker, read "Taiwa" at 1024x600)
+        marks = [pygame.Rect(m.pos[0] - m.radius - 2, m.pos[1] - m.radius - 2, 2 * m.radius + 4, 2 * m.radius + 4)
+                 for m in (*self.markers, *self.sites)]
+        self.label_rects = {}
         for code, spec in countries.items():
             name = place_name(world, code, lang)
             label = self.fonts.render(name, 15, BORDER_KOREA if code == "KOR" else (200, 210, 220), bold=True)
             x, y = self._local(spec["label"], offset)
-            surface.blit(label, label.get_rect(center=(x, y)))
+            where = label.get_rect(center=(x, y)).move(self.rect.x, self.rect.y)  # on the screen, as the markers
+            for _ in range(3):  # past a few markers at most: a crowded country keeps its name in place
+                hit = where.collidelist(marks)
+                if hit == -1:
+                    break
+                where.right = marks[hit].left - 1
+            self.label_rects[code] = where
+            surface.blit(label, where.move(offset))
         self.barriers = export_barriers(world, countries, self.to_screen)
         for barrier in self.barriers:
             draw_wall(surface, (barrier.centre[0] + offset[0], barrier.centre[1] + offset[1]), barrier.direction)
