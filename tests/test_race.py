@@ -75,3 +75,25 @@ def test_turning_points_name_the_components_and_the_levers_that_moved_them(playe
     assert "점유율" in ko or "비중" in ko
     markdown = report.report_markdown(played, "baseline", "en")
     assert points[0]["drivers"][0] in markdown
+
+
+def test_a_qualification_that_moved_a_component_is_named_by_its_maker(played):
+    """A quarter's HBM qualifications are named by whose HBM passed ("Micron passes an HBM
+    qualification"): a rival's lowers Korea's share as a Korean maker's raises it, and the old
+    "an HBM qualification passed" said neither. One entry per maker, after the levers at work."""
+    named = {}
+    for index in range(1, len(played.history)):
+        for lang in ("en", "ko"):
+            for d in report.drivers(played, index, lang):
+                named.setdefault(lang, []).extend(d["causes"])
+                makers = [c for c in d["causes"] if "HBM" in c]
+                assert len(makers) == len(set(makers))
+                levers = [i for i, c in enumerate(d["causes"]) if c in {tr(f"lever.{k}", lang) for k in (
+                    "capacity_support", "procurement", "rd_grant")}]
+                assert all(i <= min((j for j, c in enumerate(d["causes"]) if "HBM" in c), default=i) for i in levers)
+    makers = {m.name for m in played.hbm_makers}
+    en = [c for c in named["en"] if c.endswith("passes an HBM qualification")]
+    assert en and all(c.removesuffix(" passes an HBM qualification") in makers for c in en)
+    assert "an HBM qualification passed" not in named["en"]
+    assert any(c.endswith("HBM 퀄 테스트 통과") and c.split(" HBM")[0] in {m.name_ko for m in played.hbm_makers}
+               for c in named["ko"])

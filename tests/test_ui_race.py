@@ -55,4 +55,8 @@ def test_the_end_screen_compares_with_doing_nothing_and_names_levers(app):
     assert versus["whatif"] == pytest.approx(app.charts.baseline_history(world)[-1]["korea_index"]["total"])
     labels = [app.fonts.font(12).size(f"{g} {low:.0f}")[0] for g, low in [("D", 25.0), ("A", 70.0)]]
     assert app.term_plot.x - app.END_RECT.x - 28 >= max(labels), "the grade labels have a margin of their own"
+    low, high = app.end.term_range  # the scale fitted to the two lines, not 0-100 (a flat band then)
+    lines = report.score_series(world) + [h["score"]["KOR"] for h in app.charts.baseline_history(world)]
+    assert low <= min(lines) and max(lines) <= high and high - low >= 20
+    assert high - low <= max(lines) - min(lines) + 20, (low, high)
     assert all(tp["drivers"] for tp in report.turning_points(world, "en"))

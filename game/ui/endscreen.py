@@ -36,6 +36,7 @@ from game.describe import country_name, index_name
 from game.text import quarter_tick, tr
 from game.ui import briefing, report
 from game.ui.charts import BASE, BG, DIM, GRID, PANEL, PLAYER, PLOT, TEXT, YELLOW, dashed
+from game.ui.scale import index_range
 from game.ui.teacher import draw_hidden
 from game.ui.whypanel import when
 
@@ -44,6 +45,7 @@ TAB = (40, 50, 64)
 FOCUS = (86, 180, 233)  # the keyboard's row (Okabe-Ito sky blue, as the app's focus ring)
 UP, DOWN = (143, 214, 148), (255, 138, 101)
 KEY = (255, 0, 255)  # the cached surface's transparent colour: the corners outside the rounded panel
+TERM_SPAN = 20.0  # the end screen's index chart shows at least this many points (game/ui/scale.py)
 SHADE = (96, 96, 96)  # the game under the screen multiplied by 96/256: as black at alpha 160, no alpha surface
 BUTTONS = (("export", "ui.end.export"), ("map", "ui.end.view_map"), ("title", "ui.menu.title_screen"),
            ("quit", "ui.menu.quit"))
@@ -384,30 +386,42 @@ class EndScreen:
         title = fonts.fit(name, 15, TEXT, plot.width, bold=True)
         surface.blit(title, (plot.x, plot.y - title.get_height() - 4))
         bands = grade_bands(world, code)
-        margin = max(fonts.font(12).size(f"{g} {low:.0f}")[0] for g, low in bands) + 10 if bands else 0
+        labels = [f"{g} {low:.0f}" for g, low in bands] + ["100"]  # grade floors, the axis's ends
+        margin = max(fonts.font(12).size(text)[0] for text in labels) + 10
         plot = pygame.Rect(plot.x + margin, plot.y, plot.width - margin, plot.height)
         self.term_plot = plot
         pygame.draw.rect(surface, PLOT, plot)
+        series = report.score_series(world, code)
+        still = [h["score"].get(code, 0.0) for h in self.no_action_history(world, code)][:len(series)]
+        # the scale fitted to the two lines (game/ui/scale.py), at least TERM_SPAN points: on 0-100 a
+        # term that moved from 28 to 31 against doing nothing's 29 was a flat band of lines 20 px tall
+        low, high = self.term_range = index_range([series, still], min_span=TERM_SPAN)
+
+        def y_of(value: float) -> float:
+            return plot.bottom - plot.height * (min(max(value, low), high) - low) / (high - low)
+
         last = None
-        for g, low in bands:
-            y = plot.bottom - plot.height * low / 100
-            pygame.draw.line(surface, GRID, (plot.x, y), (plot.right, y), 1)
-            label = fonts.render(f"{g} {low:.0f}", 12, DIM)
+        grades = [(f"{g} {floor:.0f}", floor, True) for g, floor in bands if low <= floor <= high]
+        ends = [(f"{v:.0f}", v, False) for v in (low, high) if all(v != floor for _, floor, _ in grades)]
+        for text, value, grade in sorted(grades + ends, key=lambda m: -m[1]):  # from the top: no overlaps
+            y = y_of(value)
+            if grade:  # a grade's floor: a line across the plot
+                pygame.draw.line(surface, GRID, (plot.x, y), (plot.right, y), 1)
+            label = fonts.render(text, 12, DIM)
             spot = label.get_rect(midright=(plot.x - 6, y))
-            if last is None or spot.top >= last.bottom:  # a short chart: a band's label only where it fits
+            spot.top = min(max(spot.top, plot.top), plot.bottom - spot.height)  # the ends' inside: clear of
+            # the title above the plot and the dates under it
+            if last is None or spot.top >= last.bottom:  # a short chart: a label only where it fits
                 surface.blit(label, spot)
                 last = spot
-        series = report.score_series(world, code)
         if len(series) < 2:
             return
         step = plot.width / (len(series) - 1)
 
         def xy(values):
-            return [(plot.x + i * step, plot.bottom - plot.height * min(max(v, 0), 100) / 100)
-                    for i, v in enumerate(values)]
+            return [(plot.x + i * step, y_of(v)) for i, v in enumerate(values)]
 
         points = xy(series)
-        still = [h["score"].get(code, 0.0) for h in self.no_action_history(world, code)][:len(series)]
         dashed(surface, BASE, xy(still), 2, (8, 5))  # doing nothing new, the same seed
         pygame.draw.lines(surface, YELLOW, False, points, 3)
         legend = ((tr("ui.charts.you", lang), YELLOW), (tr("ui.charts.baseline", lang), BASE))

@@ -105,6 +105,10 @@ def _cause_name(world, entry: dict, lang: str) -> str | None:
         return params.get("title_ko" if lang == "ko" else "title") or None
     if key == "cause.choice":
         return entry.get(lang) or None
+    if key == "cause.qualification_passed" and "supplier" in params:
+        # whose (a rival's moves Korea's share too), one entry per maker however many of its
+        # generations and customers passed that quarter: the line names levers beside it
+        return world.render("ui.end.qualification_by", {"supplier": params["supplier"]}, lang)
     if key in ("cause.qualification_passed", "cause.exit", "cause.foundry_choice", "cause.variant_designed",
                "cause.project_online"):
         return tr(f"ui.end.{key.removeprefix('cause.')}", lang)
@@ -135,7 +139,8 @@ def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> lis
         mine = [e for e in causes if e["country"] in (code, c.of or code, "") or e["source"] == "event"]
         indicators = indicators_of(world, key)  # the key's, once for its entries
         found = [e for e in mine if relevant(world, key, e, indicators)]
-        found.sort(key=lambda e: {"event": 0, "action": 1}.get(e["source"], 2))
+        # events, then the country's Actions, then its programmes at work, then the market's own
+        found.sort(key=lambda e: {"event": 0, "action": 1}.get(e["source"], 2 if e["key"] in MECHANISM_LEVER else 3))
         names = list(dict.fromkeys(filter(None, (_cause_name(world, e, lang) for e in found))))
         out.append({"component": c.label_ko if lang == "ko" else c.label_en, "points": delta, "causes": names[:3]})
     return out
