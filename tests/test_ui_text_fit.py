@@ -436,6 +436,11 @@ def test_the_race_names_every_country_whole_or_by_its_code(window):
         shown = {f"{runner.rank}. {country_name(world, runner.code, lang)}", f"{runner.rank}. {runner.code}"}
         row = [text for text in rendered if text.startswith(f"{runner.rank}. ")]
         assert set(row) & shown and set(row) <= shown, f"rank {runner.rank} ({runner.code}) reads {row}"
+    # a share chart's legend too narrow for "SK hynix 55%" says "SK 55%" (its first word), not "SK h… 55%"
+    # (the Korean name, "SK하이닉스", is one word)
+    share = f"{world.history[-1]['shares']['hbm']['SK hynix']:.0%}"
+    if lang == "en":
+        assert {f"SK hynix {share}", f"SK {share}"} & set(rendered), [t for t in rendered if share in t]
     app.close()
 
 

@@ -290,8 +290,11 @@ class Charts:
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3, colour)
             label = agent.name_ko if lang == "ko" else name
             share = values[-1] if values else 0.0
+            font = self.fonts.font(size, korean)
             short = label  # shortened to `room`: from the sample's end to the box's edge
-            while self.fonts.font(size, korean).size(f"{short} {share:.0%}")[0] > room and len(short) > 3:
+            if font.size(f"{short} {share:.0%}")[0] > room and " " in short:  # "Samsung 7%", not "Sams… 7%"
+                short = short.split()[0]
+            while font.size(f"{short} {share:.0%}")[0] > room and len(short) > 3:
                 short = short[:-2] + "…"
             text = self.fonts.fit(f"{short} {share:.0%}", size, YELLOW if korean else TEXT, room, bold=korean)
             self._blit(surface, text, (lx + 28, ly))
