@@ -35,6 +35,7 @@ from uitools import answered
 
 import game.ui.app as app_module
 from game.describe import country_name
+from game.mapdata import place_name
 from game.ui import charts as charts_module
 from game.ui import endscreen as endscreen_module
 from game.ui import whypanel as whypanel_module
@@ -418,8 +419,8 @@ def test_another_teams_end_screen_fits_its_text(window, monkeypatch):
 
 @pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
 def test_the_race_names_every_country_whole_or_by_its_code(window):
-    """The charts' race: a row too narrow for "Middle East (UAE, Saudi Arabia)" shows "GCC", a
-    name the game uses elsewhere (--seat, the tournaments), not "Middle Ea…" or "M…"."""
+    """The charts' race: a row too narrow for "Middle East (UAE, Saudi Arabia)" shows the map's
+    "Middle East", else "GCC" (the code --seat and the tournaments use), not "Middle Ea…" or "M…"."""
     _, _, lang, screen, saves = window
     session = Session("baseline", 7, saves_dir=saves, autosave=False)
     session.end_turn({})
@@ -433,7 +434,8 @@ def test_the_race_names_every_country_whole_or_by_its_code(window):
     world = session.world
     rendered = [text for text, _ in screen.recorder.texts.values()]  # the charts draw on a cached surface
     for runner in app.charts.race_rows:
-        shown = {f"{runner.rank}. {country_name(world, runner.code, lang)}", f"{runner.rank}. {runner.code}"}
+        shown = {f"{runner.rank}. {name}" for name in
+                 (country_name(world, runner.code, lang), place_name(world, runner.code, lang), runner.code)}
         row = [text for text in rendered if text.startswith(f"{runner.rank}. ")]
         assert set(row) & shown and set(row) <= shown, f"rank {runner.rank} ({runner.code}) reads {row}"
     # a share chart's legend too narrow for "SK hynix 55%" says "SK 55%" (its first word), not "SK h… 55%"

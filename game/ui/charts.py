@@ -17,6 +17,7 @@ import math
 import pygame
 
 from game.baseline_run import NoActionGames
+from game.mapdata import place_name
 from game.race import race
 from game.score import component_id, rule_of
 from game.text import quarter_tick, tr
@@ -388,9 +389,11 @@ class Charts:
             if mine:
                 pygame.draw.rect(surface, (52, 50, 18), row.move(self.offset), border_radius=3)
             colour = YELLOW if mine else TEXT
-            name = f"{runner.rank}. {runner.name}"
-            if self.fonts.font(size, mine).size(name)[0] > name_w:  # "3. GCC", not "3. Middle Ea…"
-                name = f"{runner.rank}. {runner.code}"
+            font = self.fonts.font(size, mine)
+            # the whole name, else the map's ("Middle East"), else the code ("GCC"), not "3. Middle Ea…"
+            forms = [runner.name, place_name(world, runner.code, lang), runner.code]
+            fitting = (f"{runner.rank}. {form}" for form in forms if font.size(f"{runner.rank}. {form}")[0] <= name_w)
+            name = next(fitting, f"{runner.rank}. {runner.code}")
             while self.fonts.font(size, mine).size(name)[0] > name_w and len(name) > 4:
                 name = name[:-2] + "…"
             label = self.fonts.render(name, size, colour, bold=mine)
