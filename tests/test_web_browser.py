@@ -267,3 +267,33 @@ def test_the_end_of_term_board_fits_one_projector_screen(tmp_path, browser):
                 context.close()
     finally:
         server.kill()
+
+
+def test_a_students_desk_fits_a_phones_width(tmp_path, browser):
+    """Students join from their phones: at 390 px (a common phone) the desk is one column no wider
+    than the screen, in both languages, so nothing scrolls sideways (in English the objective's
+    four columns made the page 392 px wide, and a one-column grid of `1fr` then widened the levers
+    to 407)."""
+    server = Server(tmp_path / "room", "--teams", "KOR,USA")
+    folder = shots(tmp_path)
+    try:
+        server.start()
+        for lang in ("en", "ko"):
+            for code in ("KOR", "USA"):
+                context = browser.new_context(viewport={"width": 390, "height": 844})
+                context.add_init_script(f"localStorage.setItem('classroom-lang', '{lang}')")
+                page = context.new_page()
+                page.goto(f"{server.url}?room={server.code}")
+                page.click("#enter")
+                page.click(f"#teams button[data-team={code}], #teams button[data-teammate={code}]")
+                sync_api.expect(page.locator("#desk")).to_be_visible(timeout=WAIT)
+                sync_api.expect(page.locator("#objective tr")).not_to_have_count(0, timeout=WAIT)
+                fit = page.evaluate("""() => ({page: document.documentElement.scrollWidth, view: innerWidth,
+                    outside: [...document.querySelectorAll('#desk *')].filter(e => {
+                        const r = e.getBoundingClientRect(); return r.width > 0 && r.right > innerWidth + 0.5; })
+                        .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)})""")
+                page.screenshot(path=str(folder / f"student-phone-{code}-{lang}.png"), full_page=True)
+                assert fit["page"] <= fit["view"] and not fit["outside"], (lang, code, fit)
+                context.close()
+    finally:
+        server.kill()
