@@ -269,11 +269,11 @@ def test_the_end_of_term_board_fits_one_projector_screen(tmp_path, browser):
         server.kill()
 
 
-def test_a_students_desk_fits_a_phones_width(tmp_path, browser):
+def test_a_students_desk_and_the_dashboard_fit_a_phones_width(tmp_path, browser):
     """Students join from their phones: at 390 px (a common phone) the desk is one column no wider
     than the screen, in both languages, so nothing scrolls sideways (in English the objective's
     four columns made the page 392 px wide, and a one-column grid of `1fr` then widened the levers
-    to 407)."""
+    to 407; the teacher's dashboard was 586 px wide)."""
     server = Server(tmp_path / "room", "--teams", "KOR,USA")
     folder = shots(tmp_path)
     try:
@@ -294,6 +294,22 @@ def test_a_students_desk_fits_a_phones_width(tmp_path, browser):
                         .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)})""")
                 page.screenshot(path=str(folder / f"student-phone-{code}-{lang}.png"), full_page=True)
                 assert fit["page"] <= fit["view"] and not fit["outside"], (lang, code, fit)
+                # Korean is set breaking between words ("일으키기", not "일으키" over "기")
+                breaks = page.evaluate("getComputedStyle(document.body).wordBreak")
+                assert breaks == ("keep-all" if lang == "ko" else "normal"), breaks
                 context.close()
+            # the teacher walking round the class with a phone: the dashboard (its message field is
+            # size="60") no wider than the screen
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            context.add_init_script(f"localStorage.setItem('classroom-lang', '{lang}')")
+            teacher = context.new_page()
+            teacher.goto(server.url + "teacher")
+            teacher.fill("#pin", server.pin)
+            teacher.click("#sign-in")
+            sync_api.expect(teacher.locator("#dash")).to_be_visible(timeout=WAIT)
+            wide = teacher.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+            teacher.screenshot(path=str(folder / f"dashboard-phone-{lang}.png"), full_page=True)
+            assert wide[0] <= wide[1], (lang, wide)
+            context.close()
     finally:
         server.kill()
