@@ -113,3 +113,21 @@ def test_printing_gives_a4_pages_with_the_sections_apart(report, tmp_path):
     assert boxes and all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in boxes), "A4"
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     assert pages >= 5, "the four big sections after the first each start a page"
+
+
+def test_on_a_phone_the_page_does_not_scroll_sideways(report):
+    """A report sent to a student and opened on a phone (390 px): wide tables scroll inside
+    themselves, the page does not (it was 700 px wide: the roles and the decisions' tables)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"],
+                                    headless=True)
+        try:
+            for width in (390, 1000):
+                page = browser.new_context(viewport={"width": width, "height": 844}).new_page()
+                page.goto(report.as_uri())
+                wide = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+                assert wide[0] <= wide[1], (width, wide)
+                page.context.close()
+        finally:
+            browser.close()

@@ -88,6 +88,14 @@ table.decisions .tag { font-size: 8pt; color: #555; }
 table.decisions td, table.decisions th { padding: 2px 6px; }
 div.beside { display: grid; grid-template-columns: 3fr 2fr; gap: 12px; align-items: start; }
 div.beside h3 { margin-top: 4px; }
+/* a phone (a report sent to a student): a wide table scrolls in itself, not the page; the key facts
+   as label over value; side-by-side parts one under the other */
+@media screen and (max-width: 600px) {
+  body { padding: 8px 10px 30px; }
+  table { display: block; overflow-x: auto; }
+  dl.meta { grid-template-columns: minmax(0, 1fr); } dl.meta dd { margin-bottom: 6px; }
+  div.roles, div.beside { grid-template-columns: minmax(0, 1fr); }
+}
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
