@@ -394,7 +394,7 @@ class Charts:
             forms = [runner.name, place_name(world, runner.code, lang), runner.code]
             fitting = (f"{runner.rank}. {form}" for form in forms if font.size(f"{runner.rank}. {form}")[0] <= name_w)
             name = next(fitting, f"{runner.rank}. {runner.code}")
-            while self.fonts.font(size, mine).size(name)[0] > name_w and len(name) > 4:
+            while font.size(name)[0] > name_w and len(name) > 4:
                 name = name[:-2] + "…"
             label = self.fonts.render(name, size, colour, bold=mine)
             self._blit(surface, label, (row.x + 4, y + (row_h - label.get_height()) // 2))

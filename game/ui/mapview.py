@@ -194,6 +194,7 @@ class MapView:
                 if hit == -1:
                     break
                 where.right = marks[hit].left - 1
+            where.clamp_ip(self.rect)  # never off the map (a marker near its left edge)
             self.label_rects[code] = where
             surface.blit(label, where.move(offset))
         self.barriers = export_barriers(world, countries, self.to_screen)
