@@ -78,9 +78,9 @@ def test_turning_points_name_the_components_and_the_levers_that_moved_them(playe
 
 
 def test_a_qualification_that_moved_a_component_is_named_by_its_maker(played):
-    """A quarter's HBM qualifications are named by whose HBM passed ("Micron passes an HBM
-    qualification"): a rival's lowers Korea's share as a Korean maker's raises it, and the old
-    "an HBM qualification passed" said neither. One entry per maker, after the levers at work."""
+    """A quarter's HBM qualifications are named by whose HBM passed ("SK hynix passes an HBM
+    qualification"), once per maker, where the old line said "an HBM qualification passed"
+    whoever it was; the country's programmes at work come before the market's own causes."""
     named = {}
     for index in range(1, len(played.history)):
         for lang in ("en", "ko"):

@@ -106,8 +106,9 @@ def _cause_name(world, entry: dict, lang: str) -> str | None:
     if key == "cause.choice":
         return entry.get(lang) or None
     if key == "cause.qualification_passed" and "supplier" in params:
-        # whose (a rival's moves Korea's share too), one entry per maker however many of its
-        # generations and customers passed that quarter: the line names levers beside it
+        # whose HBM passed (the team's own makers', or for a component read from another country,
+        # that country's), one entry per maker however many of its generations and customers
+        # passed that quarter, so the line has room for the levers beside it
         return world.render("ui.end.qualification_by", {"supplier": params["supplier"]}, lang)
     if key in ("cause.qualification_passed", "cause.exit", "cause.foundry_choice", "cause.variant_designed",
                "cause.project_online"):
