@@ -26,14 +26,23 @@ from game.difficulty import apply as apply_difficulty
 from game.exports import ExportRules, above
 from game.governance import Governance
 from game.indicators import History, TurnRecord
+from game.mapdata import KIND_MARKET
 from game.mesa_core import Agent, Model, tables_base
 from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.snapshot import copy_instance, copy_items, share
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
 
-# what a state-financed line moves (its cause-log entries)
-FINANCED_LINE_TARGETS = ("foundry_share", "hbm_share", "leading_edge_capacity_share")
+
+def line_targets(producer) -> list[str]:
+    """The indicators a producer's new line can move (the cause log's targets, which Why? reads):
+    its own market's share, and for a foundry the leading-edge capacity standing in each country.
+    (Every line named the foundry and HBM shares until 2026-12-07, so an HBM share's Why? listed
+    foundries' lines once rivals' mechanisms counted for a market share: game.why.indicators_of.)"""
+    share = f"{KIND_MARKET[producer.kind]}_share"
+    return [share, "leading_edge_capacity_share"] if producer.kind == "foundry" else [share]
+
+
 AGENT_COLUMNS = ("kind", "name", "country", "capacity", "output", "price", "revenue", "cash", "alive")
 
 
@@ -758,7 +767,7 @@ class World(Model):
                 self.pay_financed_projects(producer)
             if producer.support_decided:
                 self.note("mechanism", producer.country, "cause.capacity_support", firm=producer.name,
-                          amount=producer.invested, targets=["hbm_share", "foundry_share"],
+                          amount=producer.invested, targets=line_targets(producer),
                           **{f"amount_{lang}": describe.capacity(producer.kind, producer.invested, lang)
                              for lang in LANGUAGES})
         for designer in self.designers:
@@ -775,11 +784,11 @@ class World(Model):
         unpaid = producer.pay_building(self.now)
         if unpaid > 1e-9:
             self.note("mechanism", producer.country, "cause.project_unpaid", firm=producer.name, amount=unpaid,
-                      targets=list(FINANCED_LINE_TARGETS),
+                      targets=line_targets(producer),
                       **{f"amount_{lang}": describe.money(unpaid * 1e9, lang, "USD") for lang in LANGUAGES})
         for _, amount in producer.opening[opened_before:]:  # paid in full this quarter (pay_building adds them)
             self.note("mechanism", producer.country, "cause.project_paid", firm=producer.name, amount=amount,
-                      targets=list(FINANCED_LINE_TARGETS),
+                      targets=line_targets(producer),
                       **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
 
     def note_financed_lines(self, producer) -> None:
@@ -789,7 +798,7 @@ class World(Model):
         producer.opening = [entry for entry in producer.opening if entry[0] > self.now]
         for _, amount in due:
             self.note("mechanism", producer.country, "cause.project_online", firm=producer.name, amount=amount,
-                      targets=list(FINANCED_LINE_TARGETS),
+                      targets=line_targets(producer),
                       **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
 
     @property

@@ -29,6 +29,7 @@ from game.text import korean_number, tr
 PLAYER = "KOR"
 MARKET_INDICATOR = {"foundry": "foundry_share", "hbm": "hbm_share", "packaging": "packaging_share",
                     "accelerator": "accelerator_share"}
+MARKET_SHARES = frozenset(MARKET_INDICATOR.values())  # a country's share of a market: rivals move it too
 PRICE_MARKET = {"wafer": "foundry", "hbm": "hbm", "accelerator": "accelerator"}
 NOT_FRACTIONS = frozenset(KOREAN_INDICATORS)  # the indicators counted in whole units, not shares
 
@@ -125,7 +126,8 @@ def indicators_of(world, key: str) -> tuple[set[str], str | None, Countries, Cou
     """(the country indicators `key` depends on, the firm it is about, the countries whose
     mechanisms count, the countries whose Actions count). A component read from another country
     (the USA's count of China's compute) moves with that country's mechanisms and with the
-    Actions of either (a US export control, China's own procurement)."""
+    Actions of either (a US export control, China's own procurement); a country's market share
+    with every country's mechanisms (a rival's qualification or new line) and its own Actions."""
     kind, _, rest = key.partition(":")
     spec = rule_of(world.scenario, PLAYER)
     components = {c.key for c in spec.components} if spec is not None else set()
@@ -134,6 +136,10 @@ def indicators_of(world, key: str) -> tuple[set[str], str | None, Countries, Cou
         return components, None, korea, korea
     if kind == "component":
         country, cid, found = _component(world, rest)
+        if found is not None and found.of is None and found.key in MARKET_SHARES:
+            # a market share: a rival's qualification or new line moves it as the country's own
+            # firms' do, so every country's market mechanisms count (its Actions, the country's own)
+            return {found.key}, None, None, frozenset({country})
         if found is None or found.of is None:
             return {found.key if found is not None else cid}, None, frozenset({country}), frozenset({country})
         return {found.key}, None, frozenset({found.of}), frozenset({country, found.of})

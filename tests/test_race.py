@@ -80,7 +80,8 @@ def test_turning_points_name_the_components_and_the_levers_that_moved_them(playe
 def test_a_qualification_that_moved_a_component_is_named_by_its_maker(played):
     """A quarter's HBM qualifications are named by whose HBM passed ("SK hynix passes an HBM
     qualification"), once per maker, where the old line said "an HBM qualification passed"
-    whoever it was; the country's programmes at work come before the market's own causes."""
+    whoever it was, and a rival's counts for a market share (a Micron qualification lowers Korea's
+    HBM share); the country's programmes at work come before the market's own causes."""
     named = {}
     for index in range(1, len(played.history)):
         for lang in ("en", "ko"):
@@ -92,8 +93,44 @@ def test_a_qualification_that_moved_a_component_is_named_by_its_maker(played):
                     "capacity_support", "procurement", "rd_grant")}]
                 assert all(i <= min((j for j, c in enumerate(d["causes"]) if "HBM" in c), default=i) for i in levers)
     makers = {m.name for m in played.hbm_makers}
+    # a market share moves with rivals' mechanisms too: where Korea's HBM share fell, the rivals'
+    # qualifications come before the Korean makers', where it rose the Korean makers' first
+    korean = {m.name for m in played.hbm_makers if m.country == "KOR"}
+    suffix = " passes an HBM qualification"
+    seen_rival = False
+    for index in range(1, len(played.history)):
+        for d in report.drivers(played, index, "en"):
+            whose = [c.removesuffix(suffix) for c in d["causes"] if c.endswith(suffix)]
+            rivals = [i for i, m in enumerate(whose) if m not in korean]
+            own = [i for i, m in enumerate(whose) if m in korean]
+            seen_rival = seen_rival or bool(rivals)
+            if rivals and own:
+                first, then = (rivals, own) if d["points"] < 0 else (own, rivals)
+                assert max(first) < min(then), (played.history[index]["date"], d)
+    assert seen_rival, "a rival's qualification is named where it moved Korea's share"
     en = [c for c in named["en"] if c.endswith("passes an HBM qualification")]
     assert en and all(c.removesuffix(" passes an HBM qualification") in makers for c in en)
     assert "an HBM qualification passed" not in named["en"]
     assert any(c.endswith("HBM 퀄 테스트 통과") and c.split(" HBM")[0] in {m.name_ko for m in played.hbm_makers}
                for c in named["ko"])
+
+
+def test_why_a_market_share_moved_names_rivals_in_that_market_only(played):
+    """Why? on Korea's HBM share lists rivals' HBM mechanisms (Micron's qualifications and new
+    lines move the share as SK hynix's do), and no foundry's or packager's line: a new line's cause
+    entry targets its own market's share (and a foundry's, the leading-edge capacity at home),
+    where every line used to name the foundry and HBM shares both."""
+    from game import why
+
+    kinds = {f.name: f.kind for f in (*played.foundries, *played.hbm_makers, *played.packagers)}
+    causes = [c for turn in why.explain(played, why.component_key("KOR", "hbm_share")) for c in turn["causes"]
+              if c["source"] == "mechanism"]
+    firms = {c["params"].get("firm") or c["params"].get("supplier") for c in causes}
+    assert any(kinds.get(f) == "hbm_maker" and played.by_name[f].country != "KOR" for f in firms), firms
+    assert not any(kinds.get(f) in ("foundry", "packager") for f in firms), firms
+    for turn in played.causes:
+        for c in turn:
+            if c["key"] in ("cause.capacity_support", "cause.project_online", "cause.project_paid"):
+                kind = kinds[c["params"]["firm"]]
+                assert c["targets"][0] == {"foundry": "foundry_share", "hbm_maker": "hbm_share",
+                                           "packager": "packaging_share"}[kind]

@@ -11,6 +11,7 @@ screen's Export, for the team shown) and the HTML debrief (game/report/debrief.p
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from game import score as scoring
@@ -116,6 +117,18 @@ def _cause_name(world, entry: dict, lang: str) -> str | None:
     return None
 
 
+def _cause_order(entry: dict, home: tuple[str, ...], rose: bool) -> int:
+    """Where a cause goes in a component's line: events, then the country's Actions, then its
+    programmes at work, then the market's own. For a market share (which every country's
+    mechanisms move: game.why.indicators_of) first the firms whose gains move it the way it went:
+    the country's own when it rose, its rivals' when it fell."""
+    if entry["source"] in ("event", "action"):
+        return 0 if entry["source"] == "event" else 1
+    if entry["key"] in MECHANISM_LEVER:
+        return 2
+    return 3 if (entry["country"] in home) == rose else 4
+
+
 def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> list[dict]:
     """What moved `code`'s score in the quarter `world.history[index]`: the `n` components that
     moved it most (points, weighted as in the total), each with the levers, events and market
@@ -137,11 +150,9 @@ def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> lis
         if abs(delta) < 0.05:
             continue
         key = component_key(code, scoring.component_id(c))
-        mine = [e for e in causes if e["country"] in (code, c.of or code, "") or e["source"] == "event"]
         indicators = indicators_of(world, key)  # the key's, once for its entries
-        found = [e for e in mine if relevant(world, key, e, indicators)]
-        # events, then the country's Actions, then its programmes at work, then the market's own
-        found.sort(key=lambda e: {"event": 0, "action": 1}.get(e["source"], 2 if e["key"] in MECHANISM_LEVER else 3))
+        found = [e for e in causes if relevant(world, key, e, indicators)]
+        found.sort(key=partial(_cause_order, home=(code, c.of or code), rose=delta > 0))
         names = list(dict.fromkeys(filter(None, (_cause_name(world, e, lang) for e in found))))
         out.append({"component": c.label_ko if lang == "ko" else c.label_en, "points": delta, "causes": names[:3]})
     return out
