@@ -32,6 +32,7 @@ from game.scenario import ExportControl, Scenario, ScenarioError, content_hash
 from game.snapshot import copy_instance, copy_items, share
 from game.streams import Streams
 from game.text import LANGUAGES, korean_name, tr
+from game.why import MARKET_INDICATOR
 
 
 def line_targets(producer) -> list[str]:
@@ -39,7 +40,7 @@ def line_targets(producer) -> list[str]:
     its own market's share, and for a foundry the leading-edge capacity standing in each country.
     (Every line named the foundry and HBM shares until 2026-12-07, so an HBM share's Why? listed
     foundries' lines once rivals' mechanisms counted for a market share: game.why.indicators_of.)"""
-    share = f"{KIND_MARKET[producer.kind]}_share"
+    share = MARKET_INDICATOR[KIND_MARKET[producer.kind]]
     return [share, "leading_edge_capacity_share"] if producer.kind == "foundry" else [share]
 
 

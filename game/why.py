@@ -126,8 +126,8 @@ def indicators_of(world, key: str) -> tuple[set[str], str | None, Countries, Cou
     """(the country indicators `key` depends on, the firm it is about, the countries whose
     mechanisms count, the countries whose Actions count). A component read from another country
     (the USA's count of China's compute) moves with that country's mechanisms and with the
-    Actions of either (a US export control, China's own procurement); a country's market share
-    with every country's mechanisms (a rival's qualification or new line) and its own Actions."""
+    Actions of either (a US export control, China's own procurement). Where a key reads a market
+    share, every country's mechanisms count for it whatever these say (`relevant`)."""
     kind, _, rest = key.partition(":")
     spec = rule_of(world.scenario, PLAYER)
     components = {c.key for c in spec.components} if spec is not None else set()
@@ -136,10 +136,6 @@ def indicators_of(world, key: str) -> tuple[set[str], str | None, Countries, Cou
         return components, None, korea, korea
     if kind == "component":
         country, cid, found = _component(world, rest)
-        if found is not None and found.of is None and found.key in MARKET_SHARES:
-            # a market share: a rival's qualification or new line moves it as the country's own
-            # firms' do, so every country's market mechanisms count (its Actions, the country's own)
-            return {found.key}, None, None, frozenset({country})
         if found is None or found.of is None:
             return {found.key if found is not None else cid}, None, frozenset({country}), frozenset({country})
         return {found.key}, None, frozenset({found.of}), frozenset({country, found.of})
@@ -196,7 +192,11 @@ def relevant(world, key: str, entry: dict, indicators: tuple | None = None) -> b
         if firm is not None:  # the firm named in it: as "firm", or as the supplier or designer of a qualification
             named = {params.get("firm"), params.get("supplier"), params.get("designer")}
             return firm in named and bool(wanted & set(entry["targets"]))
-        return bool(wanted & set(entry["targets"])) and (makers is None or entry["country"] in makers)
+        hits = wanted & set(entry["targets"])
+        # a market share moves with a rival's qualification or new line as with the country's own
+        # firms', so any country's mechanism counts where it targets a share the key reads (the
+        # index's and a score's components too, not only the share's own Why?)
+        return bool(hits) and (makers is None or entry["country"] in makers or not hits.isdisjoint(MARKET_SHARES))
     if source == "event":
         return bool(wanted & _event_targets(world, entry))
     if source == "action" and entry["key"] == "cause.choice_effect":  # an answer's own consequence

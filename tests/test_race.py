@@ -128,6 +128,9 @@ def test_why_a_market_share_moved_names_rivals_in_that_market_only(played):
     firms = {c["params"].get("firm") or c["params"].get("supplier") for c in causes}
     assert any(kinds.get(f) == "hbm_maker" and played.by_name[f].country != "KOR" for f in firms), firms
     assert not any(kinds.get(f) in ("foundry", "packager") for f in firms), firms
+    # the same rule holds where the index is asked about as a whole (its components read shares)
+    index = [c for turn in why.explain(played, "index") for c in turn["causes"] if c["source"] == "mechanism"]
+    assert any(c["country"] not in ("KOR", "") and "hbm_share" in c["targets"] for c in index)
     for turn in played.causes:
         for c in turn:
             if c["key"] in ("cause.capacity_support", "cause.project_online", "cause.project_paid"):
