@@ -243,9 +243,10 @@ class EndScreen:
         x2 = x + left_w + 32
         width = box.right - 30 - x2
         chart = self._components(surface, world, lang, x, y, left_w, bottom)
+        turning = report.turning_points(world, lang, code=code)  # the chart marks them, the column lists them
         if chart is not None:  # room for the term chart under the rows
-            self._term_chart(surface, world, lang, chart)
-        self._turning_points(surface, world, lang, x2, top, width, bottom)
+            self._term_chart(surface, world, lang, chart, {tp["date"] for tp in turning})
+        self._turning_points(surface, world, lang, x2, top, width, bottom, turning)
         if debrief_path is not None and not exporting:
             where = fonts.fit(f"{tr('ui.end.exported', lang)}: {debrief_path.resolve()}", 13, DIM, box.width - 40)
             surface.blit(where, (20, buttons_top - where.get_height() - 4))
@@ -339,7 +340,8 @@ class EndScreen:
         plot_top = y + 8 + chart_title
         return pygame.Rect(x, plot_top, left_w, bottom - plot_top - fonts.font(12).get_linesize() - 2)
 
-    def _turning_points(self, surface, world, lang: str, x2: int, top: int, width: int, bottom: int) -> None:
+    def _turning_points(self, surface, world, lang: str, x2: int, top: int, width: int, bottom: int,
+                        turning: list[dict]) -> None:
         """The quarters that moved the score most, each with the components that moved it and
         the levers, events and mechanisms behind them; a lesson's questions under them."""
         fonts, code = self.fonts, self.code
@@ -354,7 +356,7 @@ class EndScreen:
             self.questions_rect = pygame.Rect(x2, tp_bottom + 8, width, bottom - tp_bottom - 8)
             briefing.draw_questions(surface, fonts, self.questions_rect, lesson, lang)
         big_h, small_h = fonts.font(15, True).get_linesize(), fonts.font(13).get_linesize()
-        for tp in report.turning_points(world, lang, code=code):
+        for tp in turning:
             if y + big_h > tp_bottom:
                 break
             colour = UP if tp["delta"] >= 0 else DOWN
@@ -374,7 +376,7 @@ class EndScreen:
                     y += small_h
             y += 6
 
-    def _term_chart(self, surface, world, lang: str, plot: pygame.Rect) -> None:
+    def _term_chart(self, surface, world, lang: str, plot: pygame.Rect, marked: set[str]) -> None:
         """The score over the whole term with the grade bands (their labels in a margin of their
         own, left of the plot: no line crosses them), the no-action game dashed, turning points
         marked. `plot` is in the cached surface's coordinates; `term_plot` keeps the window's."""
@@ -434,7 +436,6 @@ class EndScreen:
             spot = label.get_rect(topright=(plot.right - 6, plot.y + 2 + label.get_height() * i))
             surface.blit(label, spot)
             named.append(spot)
-        marked = {tp["date"] for tp in report.turning_points(world, lang, code=code)}
         for i, h in enumerate(world.history):
             if h["date"] in marked:
                 pygame.draw.circle(surface, TEXT, (round(points[i][0]), round(points[i][1])), 6, 2)
