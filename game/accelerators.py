@@ -329,8 +329,9 @@ def clear(world) -> None:
     offer.purchase(world, budget)
     supply = np.array([d.inventory for d in world.designers])
     sale = _Sale(world, offer, _funded_incentive(world, offer), supply)
-    _attribute(world, sale.wanted_by_buyer, sale.price, offer.list_price, budget, sale.discount,
-               offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
+    if world.explains:
+        _attribute(world, sale.wanted_by_buyer, sale.price, offer.list_price, budget, sale.discount,
+                   offer.purchases.under_mix, sale.mixed, sale.free_choice, sale.cut, sale.base_choice)
     _settle(world, None, [offer], [sale], sale, unit, supply)
 
 
@@ -347,7 +348,8 @@ def _clear_parts(world, parts: list) -> None:
     supply = np.array([d.inventory for d in world.designers])
     sales = [_Sale(part, offer, discount, supply[part.cols])
              for part, offer, discount in zip(parts, offers, _funded_incentives(world, parts, offers), strict=True)]
-    _attribute_parts(world, parts, offers, sales, budget)
+    if world.explains:
+        _attribute_parts(world, parts, offers, sales, budget)
     _settle(world, parts, offers, sales, _Joined(world, parts, offers, sales), unit, supply)
 
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from agents.controllers import Controller, LaissezFaire
 from game.actions import Action
 from game.child import FORK_SAFE, cancel_work, frame, inline_server, split_answer, split_frame, stop_server, write_all
-from game.score import country_breakdown
+from game.score import countries_read, country_breakdown
 
 PREFETCH_CAP = 24  # prefetched forecasts per lever a turn: every setting of a 5%-step slider (20 besides the
 # current one), every ~2 points of a 1-point one; at turn 0 ~1.3 s of the other core per lever hovered
@@ -121,14 +121,17 @@ def play_rest(world, code: str, actions: list[Action], stopped: Callable[[], boo
     started = time.process_time()
     turn = world.turn
     world.governance.controllers[code] = Holds(actions)
+    world.explains = False  # the run is read for its numbers: no cause log (World.explains)
     spec = world.scenario.score
+    read = countries_read(spec, code) if spec is not None and code in world.countries else []
     scores, points, spent, owed = [], [], {}, []
     while not world.finished:
         if stopped is not None and stopped():
             raise Stopped
         world.step()
-        scores.append(float(world.scores.get(code, 0.0)))
-        points.append(country_breakdown(spec, world.indicators, code) if spec is not None else {})
+        record = world.record_now  # only the country's score and what it reads are built
+        scores.append(float(record.score_of(code)))
+        points.append(country_breakdown(spec, record.indicators_of(read), code) if read else {})
         programmes = world.countries[code].programmes
         for name, (_, paid) in programmes.items():
             spent[name] = spent.get(name, 0.0) + paid

@@ -380,11 +380,11 @@ class Governance:
             country.pay(cost)
             self.one_off_this_quarter[country_id] = self.one_off_this_quarter.get(country_id, 0.0) + cost
         self._apply_to_policy(action, country.policy, country, dry=False)
-        fields = dump(action)
-        words = described(world, fields, country.currency)
-        lever, lever_ko = lever_words(action.kind)
-        world.note("action", country_id, "cause.action", kind=lever, kind_ko=lever_ko, detail=words["en"],
-                   detail_ko=words["ko"])
+        if world.explains:  # the words are the cause log's alone
+            words = described(world, dump(action), country.currency)
+            lever, lever_ko = lever_words(action.kind)
+            world.note("action", country_id, "cause.action", kind=lever, kind_ko=lever_ko, detail=words["en"],
+                       detail_ko=words["ko"])
 
     def enact_due(self) -> None:
         """Actions whose lag has passed take effect now."""
@@ -468,6 +468,8 @@ class Governance:
             return False
         self.fired.add(event.id)
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in event.effects]
+        if not world.explains:
+            return True
         detail = effects_described(world, notes)
         world.note("event", event.chooser or "", "cause.event" if notes else "cause.event_plain",
                    title=event.title_en, title_ko=event.title_ko, detail=detail["en"], detail_ko=detail["ko"],
@@ -541,6 +543,8 @@ class Governance:
         if not choice.effects:
             return
         notes = [event_rules.apply_effect(world, effect, world.now) for effect in choice.effects]
+        if not world.explains:
+            return
         detail = effects_described(world, notes)
         world.note("action", event.chooser or "", "cause.choice_effect", title=event.title_en, title_ko=event.title_ko,
                    choice=choice.label_en, choice_ko=choice.label_ko, detail=detail["en"], detail_ko=detail["ko"],

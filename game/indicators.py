@@ -321,7 +321,7 @@ class TurnRecord:
         self.last_market = {good: {"shipped": markets[good]["shipped"].copy(), "price": markets[good]["price"].copy()}
                             for good in ("wafer", "hbm")}
 
-    _BUILT = ("indicators", "scores", "shares", "prices", "bottleneck", "snapshot", "columns")
+    _BUILT = ("indicators", "scores", "shares", "prices", "bottleneck", "snapshot", "columns", "totals", "rows")
 
     def __deepcopy__(self, memo) -> TurnRecord:
         """The record of a copied world (World.preview, greedy look-ahead): the copied inputs
@@ -347,8 +347,13 @@ class TurnRecord:
         return new
 
     @functools.cached_property
+    def totals(self) -> dict[str, tuple[float, dict[str, float]]]:
+        """`market_totals` of the close (every country's indicators read them)."""
+        return market_totals(self)
+
+    @functools.cached_property
     def indicators(self) -> dict[str, dict[str, float]]:
-        return all_country_indicators(self, market_totals(self))
+        return all_country_indicators(self, self.totals)
 
     @functools.cached_property
     def scores(self) -> dict[str, float]:
@@ -356,6 +361,40 @@ class TurnRecord:
 
         spec = self.scenario.score
         return indices(spec, self.indicators) if spec else {}
+
+    @functools.cached_property
+    def rows(self) -> dict[str, dict[str, float]]:
+        """The countries' indicators built one by one (`indicators_of`), before or without `indicators`."""
+        return {}
+
+    def indicators_of(self, countries: list[str]) -> dict[str, dict[str, float]]:
+        """The indicators of `countries` only: the same floats as their rows of `indicators`
+        (`all_country_indicators` adds each country's totals on its own, in the agents' order, from
+        0), which is handed out where it is built already; else only these countries' rows are
+        built (kept for the next reader). What a forecast or a preview reads of a quarter: one
+        country's score, not every country's."""
+        whole = self.__dict__.get("indicators")
+        if whole is not None:
+            return {c: whole[c] for c in countries}
+        rows = self.rows
+        missing = [c for c in countries if c not in rows]
+        if missing:
+            rows.update(all_country_indicators(self, self.totals, missing))
+        return {c: rows[c] for c in countries}
+
+    def score_of(self, country: str) -> float:
+        """`scores.get(country, 0.0)` with only the indicators its rule reads built (its own and
+        those it names with `of`): the same float (`score.indices` scores each country from its own
+        row and the rows it names, whatever else is there)."""
+        whole = self.__dict__.get("scores")
+        if whole is not None:
+            return whole.get(country, 0.0)
+        spec = self.scenario.score
+        if not spec or country not in self.countries:
+            return 0.0
+        from game.score import countries_read, indices
+
+        return indices(spec, self.indicators_of(countries_read(spec, country)))[country]
 
     @functools.cached_property
     def shares(self) -> dict[str, dict[str, float]]:

@@ -193,6 +193,12 @@ def calibration_key(scenario: Scenario) -> str:
 
 
 class World(Model):
+    # Whether the world keeps its cause log (`note`). A copy played only for numbers (a forecast's
+    # run, a preview's trial) is told not to: no reader ever sees its causes, and writing them (the
+    # entries and the words of Actions, events and the home-chip market's attribution) is a few
+    # per cent of a quarter. Nothing else reads the log, so the game is the same either way.
+    explains: bool = True
+
     def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None,
                  tables: bool = True, difficulty: Difficulty = NORMAL_GAME) -> None:
         """`controllers` maps country codes to controllers; a country not named plays its
@@ -953,6 +959,11 @@ class World(Model):
         """Every country's index as the last turn closed."""
         return self.record_now.scores
 
+    def score_of(self, country: str) -> float:
+        """`scores.get(country, 0.0)` with only what that country's index reads built
+        (TurnRecord.score_of): what a forecast or a preview, which read one score, pay for."""
+        return self.record_now.score_of(country)
+
     @property
     def current(self) -> dict:
         """The snapshot of the last turn's close, in the shape of the `--json` contract."""
@@ -965,6 +976,8 @@ class World(Model):
 
     def note(self, source: str, country: str, key: str, targets: list[str] | None = None, **params) -> None:
         """Add an entry to this turn's cause log, in both languages (strings in assets)."""
+        if not self.explains:
+            return
         # Cause(self.render, turn=..., ...) built without its Python-level __init__ (the same
         # entries in the same order, then the renderer): a game notes some 360 of them
         entry = _new_dict(Cause)
@@ -1015,7 +1028,7 @@ class World(Model):
 
     def _trial(self) -> World:
         """The copy `preview` plays on and drops once it has read a score: `fork`'s copy with no
-        controllers and no DataCollector rows (only its score is read; the game is the same),
+        controllers, no DataCollector rows and no cause log (only its score is read; the game is the same),
         which shares what playing on only appends to, never changes nor reads, where `fork`
         copies it (at mid-term, two thirds of a fork's time): the cause log's entries and the
         lists of closed quarters (a quarter notes only into its own list; the trial gets a copy of
@@ -1033,6 +1046,7 @@ class World(Model):
             memo[id(tables)] = tables
         trial = copy.deepcopy(self, memo)
         trial.tables = False
+        trial.explains = False  # only its score is read (World.explains)
         return trial
 
     def preview(self, country: str, actions: list, quarters: int = 1, effects=()) -> float:
@@ -1047,7 +1061,7 @@ class World(Model):
         trial.close_quarter()
         for _ in range(min(quarters, self.turns - self.turn + 1) - 1):
             trial.step()
-        return trial.scores.get(country, 0.0)
+        return trial.score_of(country)
 
     # ------------------------------------------------------------------ calibration
     def _calibrate(self) -> None:

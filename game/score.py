@@ -63,6 +63,16 @@ def indices(spec, indicators: Mapping[str, Mapping[str, float]]) -> dict[str, fl
     return out
 
 
+def countries_read(spec, country: str) -> list[str]:
+    """The countries whose indicators `country`'s index reads: its own, then each one its rule
+    names with `of` (in the rule's order, once each)."""
+    read = [country]
+    for c in spec.for_country(country).components:
+        if c.of is not None and c.of not in read:
+            read.append(c.of)
+    return read
+
+
 def country_breakdown(spec, indicators: Mapping[str, Mapping[str, float]], country: str) -> dict[str, float]:
     """`country`'s points per component, by its own rule."""
     return breakdown(spec.for_country(country), indicators[country], indicators)

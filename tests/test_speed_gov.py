@@ -115,9 +115,10 @@ def test_a_bundle_of_one_is_refused_exactly_when_its_action_is(strategy):
 # ------------------------------------------------------------------ previews
 @pytest.mark.parametrize(("turn", "tables"), [(1, False), (9, True), (18, False)])
 def test_a_preview_trial_plays_the_fork_s_game_and_leaves_the_world_alone(turn, tables):
-    """The copy a preview plays on (`World._trial`, which shares the logs' entries) ends where
-    a fork played alike ends, whole state for whole state (the cause log entry by entry: a
-    shared entry's renderer is the world's), and the world is left as it was."""
+    """The copy a preview plays on (`World._trial`, which shares the logs' entries and keeps no
+    cause log: `World.explains`) ends where a fork told not to explain and played alike ends,
+    whole state for whole state (the cause log entry by entry: a shared entry's renderer is the
+    world's), and the world is left as it was."""
     from tests.test_fork import digest
 
     world = World(load_scenario("baseline"), 2, controllers={"KOR": make_controller("KOR", "adaptive")},
@@ -129,6 +130,8 @@ def test_a_preview_trial_plays_the_fork_s_game_and_leaves_the_world_alone(turn, 
     played = []
     for copy_of in (world._trial, world.fork):
         trial = copy_of()
+        assert trial.explains is (copy_of == world.fork)
+        trial.explains = False
         trial.governance.controllers = {}
         trial.tables = False
         trial.governance.submit("KOR", [ChipIncentive(rate=0.4), Equity(firm="Rebellions", amount=1e11)])

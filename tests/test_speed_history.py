@@ -83,3 +83,29 @@ def test_china_s_last_project_is_the_latest_turn_of_its_projects() -> None:
                 last = reference(history, firm)
                 due = last is None or turn + 1 >= last + 4
                 assert china._answer(obs, firm).build is due
+
+
+# ------------------------------------------------------------------ one country's score
+def test_one_country_s_score_is_its_score_among_all_and_builds_only_what_it_reads() -> None:
+    """`TurnRecord.score_of` (what a forecast and a preview read) is `scores[country]` to the bit,
+    for every country, with only the rows its rule reads built (not every country's indicators
+    nor every index); and once `indicators` is built, its rows are handed out."""
+    from game.score import countries_read
+
+    world = World(load_scenario("baseline"), 3, tables=False)
+    for _ in range(6):
+        world.step()
+    record = world.record_now
+    reference = record.read_by(world)
+    for code in world.countries:
+        fresh = record.read_by(world)
+        assert fresh.score_of(code) == reference.scores[code]
+        assert "indicators" not in vars(fresh) and "scores" not in vars(fresh)
+        assert sorted(fresh.rows) == sorted(countries_read(world.scenario.score, code))
+        assert fresh.indicators_of([code]) == {code: reference.indicators[code]}
+    assert "CHN" in countries_read(world.scenario.score, "USA")  # the USA's rule reads China's compute
+    whole = record.read_by(world)
+    rows = whole.indicators
+    assert whole.indicators_of(["KOR"])["KOR"] is rows["KOR"]
+    assert whole.score_of("KOR") == reference.scores["KOR"]
+    assert whole.score_of("XYZ") == 0.0

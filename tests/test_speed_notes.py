@@ -23,3 +23,45 @@ def test_a_note_is_the_cause_its_fields_make() -> None:
         assert vars(entry) == vars(reference)
         assert entry["en"] == reference["en"] and entry["ko"] == reference["ko"]
     assert made[1]["targets"] is not made[0]["targets"]
+
+
+# ------------------------------------------------------------------ a world that does not explain
+def test_a_world_that_does_not_explain_plays_the_same_game_with_no_cause_log() -> None:
+    """`World.explains` False (a forecast's run, a preview's trial) writes no cause-log entry and
+    changes nothing else: the same game, state for state, as the world that explains. Korea by
+    `adaptive` (event answers with effects, Actions whose words the log would keep, previews)."""
+    from agents.controllers import make_controller
+    from tests.test_fork import digest
+
+    worlds = []
+    for explains in (True, False):
+        world = World(load_scenario("baseline"), 5, controllers={"KOR": make_controller("KOR", "adaptive")},
+                      tables=False)
+        world.explains = explains
+        for _ in range(8):
+            world.step()
+        worlds.append(world)
+    told, quiet = worlds
+    assert sum(len(quarter) for quarter in told.causes[1:]) > 50
+    assert all(quarter == [] for quarter in quiet.causes[1:])
+    for world in worlds:
+        world.causes = None
+        del world.__dict__["explains"]
+    assert digest(told) == digest(quiet)
+
+
+def test_a_forecast_is_the_same_with_the_cause_log_or_without(monkeypatch) -> None:
+    """`play_rest` tells its copy not to explain; the forecast it gives (scores, points, money)
+    is the one a copy that explains gives."""
+    from game import forecast as forecast_module
+    from game.actions import FoundrySubsidy
+    from game.session import Session
+
+    session = Session("baseline", 4, autosave=False)
+    for _ in range(12):
+        session.end_turn([])
+    quiet = forecast_module.forecast(session.world, "KOR", [FoundrySubsidy(rate=1.0)])
+    monkeypatch.setattr(World, "explains", property(lambda self: True, lambda self, value: None))
+    told = forecast_module.forecast(session.world, "KOR", [FoundrySubsidy(rate=1.0)])
+    assert (quiet.scores, quiet.points, quiet.spent, quiet.owed) == (told.scores, told.points, told.spent, told.owed)
+    session.close()
