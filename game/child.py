@@ -175,7 +175,8 @@ def _serve(answer: Callable[[bytes], bytes], requests: int, answers: int, cancel
         write_all(answers, frame(struct.pack("<d", usage.ru_utime + usage.ru_stime) + said))
 
 
-def inline_server(answer: Callable[[bytes, Callable[[], bool]], bytes]) -> tuple[int, int, int, int]:
+def inline_server(answer: Callable[[bytes, Callable[[], bool]], bytes],
+                  idle: Callable[[], None] | None = None) -> tuple[int, int, int, int]:
     """`fork_server`'s child, answering each request itself rather than in a worker forked for it:
     `answer(request, stopped)` runs in the server, and `stopped()` says whether `cancel_work` has
     asked to end this request; the answer looks at it between the steps of its work and gives up
@@ -190,12 +191,17 @@ def inline_server(answer: Callable[[bytes, Callable[[], bool]], bytes]) -> tuple
     keeps them: `answer` must therefore leave what it was given as it found it (the forecast plays
     on a `World.fork()` of its world). The price is that a request is ended only between steps,
     not at once (a forecast checks every quarter, ~1-3 ms), and an answer that crashes the
-    interpreter ends the server (its caller then starts another, as for a server that died)."""
-    return _start_server(lambda requests, answers, cancels: _serve_inline(answer, requests, answers, cancels))
+    interpreter ends the server (its caller then starts another, as for a server that died).
+
+    `idle()`, if given, runs after each answer is written, before the server waits for the next
+    request: work that every request starts with and that can be done ahead (the forecast's copy
+    of its world), off the time a request waits. What it raises is ignored (the request then does
+    the work itself)."""
+    return _start_server(lambda requests, answers, cancels: _serve_inline(answer, requests, answers, cancels, idle))
 
 
 def _serve_inline(answer: Callable[[bytes, Callable[[], bool]], bytes], requests: int, answers: int,
-                  cancels: int) -> None:
+                  cancels: int, idle: Callable[[], None] | None = None) -> None:
     """`inline_server`'s loop: each request answered here, its CPU measured, its frame written."""
     served = 0
     ended: set[int] = set()  # the numbers of the requests the window asked to end
@@ -221,6 +227,9 @@ def _serve_inline(answer: Callable[[bytes, Callable[[], bool]], bytes], requests
             except Exception:  # as a worker that failed: an empty answer, the server goes on
                 said = b""
         write_all(answers, frame(struct.pack("<d", time.process_time() - started) + said))
+        if idle is not None:
+            with contextlib.suppress(Exception):
+                idle()
 
 
 def split_answer(data: bytes) -> tuple[float, bytes]:

@@ -233,9 +233,38 @@ def test_an_inline_server_ends_a_request_between_its_steps_and_answers_every_req
 
 
 @forks
+def test_an_inline_server_does_its_idle_work_after_each_answer_and_outlives_its_failure():
+    """`inline_server(answer, idle)`: `idle` runs after each answer is written and before the next
+    request is read (the forecast's copy of its world for the next run, made while it waits), so
+    each request finds the work of the answers before it done; an `idle` that raises changes
+    nothing else."""
+    idled: list[int] = []
+
+    def answer(request: bytes, stopped) -> bytes:
+        return b"%d" % len(idled)
+
+    def idle() -> None:
+        idled.append(1)
+        if len(idled) == 2:
+            raise RuntimeError("idle work that fails")
+
+    pid, requests, answers, cancels = inline_server(answer, idle)
+    try:
+        os.set_blocking(answers, True)
+        said = []
+        for _ in range(4):
+            write_all(requests, frame(b"x"))
+            said.append(split_answer(read_frame(answers))[1])
+        assert said == [b"0", b"1", b"2", b"3"]
+    finally:
+        stop_server(pid, requests, answers, cancels)
+
+
+@forks
 def test_runs_in_one_server_leave_its_world_as_it_was(scheduler):
-    """The turn's server plays each run on a copy of its world: a bundle forecast again after other
-    runs in the same server is the forecast made in this process, number for number."""
+    """The turn's server plays each run on a copy of its world (from the second run on, the spare
+    copy it made while it waited: `_make_spare`): a bundle forecast again after other runs in the
+    same server is the forecast made in this process, number for number."""
     world = scheduler.session.world
     first = grant(30)
     scheduler.submit(first)
