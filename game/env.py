@@ -347,7 +347,7 @@ class _Game:
         self.levers = {c: levers_of(scenario.levers.offered_to(c) if scenario.levers else []) for c in countries}
         self.seats = {c: _Seat(self.levers[c], c in markets) for c in countries}
         self.world = World(scenario, seed=seed, controllers={**(opponents or {}), **self.seats}, tables=False,
-                           difficulty=difficulty or NORMAL_GAME)
+                           difficulty=difficulty or NORMAL_GAME, explains=False)  # an agent reads no causes
         self.featurizers = {c: Featurizer(self.order) for c in countries}
 
     def release(self) -> None:
@@ -695,7 +695,7 @@ def final_score(controller, seed: int, scenario="baseline", country: str = "KOR"
     """`country`'s final index when `controller` plays it for a whole game."""
     from game.model import World
 
-    world = World(_scenario(scenario), seed=seed, controllers={country: controller}, tables=False)
+    world = World(_scenario(scenario), seed=seed, controllers={country: controller}, tables=False, explains=False)
     while not world.finished:
         world.step()
     world.close()

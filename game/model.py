@@ -200,12 +200,16 @@ class World(Model):
     explains: bool = True
 
     def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None,
-                 tables: bool = True, difficulty: Difficulty = NORMAL_GAME) -> None:
+                 tables: bool = True, difficulty: Difficulty = NORMAL_GAME, explains: bool = True) -> None:
         """`controllers` maps country codes to controllers; a country not named plays its
         built-in default. `tables=False` skips the DataCollector rows (tournaments need only the
         snapshots and scores; the game is the same). `difficulty` scales state budgets before
-        anything is built (game/difficulty.py), so the rest of the model never asks about it."""
+        anything is built (game/difficulty.py), so the rest of the model never asks about it.
+        `explains=False` keeps no cause log (`World.explains`: a tournament's game or a learning
+        environment's, which no one reads for its causes; the game is the same)."""
         super().__init__(seed=seed)
+        if not explains:
+            self.explains = False
         self.source_scenario = scenario  # as written (saves name it by its content hash), before difficulty
         scenario = apply_difficulty(scenario, difficulty)
         self.difficulty = difficulty

@@ -27,7 +27,8 @@ def test_a_note_is_the_cause_its_fields_make() -> None:
 
 # ------------------------------------------------------------------ a world that does not explain
 def test_a_world_that_does_not_explain_plays_the_same_game_with_no_cause_log() -> None:
-    """`World.explains` False (a forecast's run, a preview's trial) writes no cause-log entry and
+    """`World.explains` False (a forecast's run, a preview's trial, a tournament's or a learning
+    environment's game: `World(..., explains=False)`) writes no cause-log entry and
     changes nothing else: the same game, state for state, as the world that explains. Korea by
     `adaptive` (event answers with effects, Actions whose words the log would keep, previews)."""
     from agents.controllers import make_controller
@@ -36,17 +37,17 @@ def test_a_world_that_does_not_explain_plays_the_same_game_with_no_cause_log() -
     worlds = []
     for explains in (True, False):
         world = World(load_scenario("baseline"), 5, controllers={"KOR": make_controller("KOR", "adaptive")},
-                      tables=False)
-        world.explains = explains
+                      tables=False, explains=explains)
         for _ in range(8):
             world.step()
         worlds.append(world)
     told, quiet = worlds
     assert sum(len(quarter) for quarter in told.causes[1:]) > 50
     assert all(quarter == [] for quarter in quiet.causes[1:])
+    assert "explains" not in vars(told)  # a world that explains is as it was before the flag
     for world in worlds:
         world.causes = None
-        del world.__dict__["explains"]
+        world.__dict__.pop("explains", None)
     assert digest(told) == digest(quiet)
 
 

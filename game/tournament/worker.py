@@ -143,7 +143,7 @@ def play_lineup(config: Config, scenario, game: tuple, makes: list | None = None
         controllers = seated
         players = tuple(role for role, _ in named)
         world = World(scenario, seed, controllers={s.role: s for s in seated}, tables=False,
-                      difficulty=Difficulty(config.difficulty, players))
+                      difficulty=Difficulty(config.difficulty, players), explains=False)  # rows read no causes
         while not world.finished:
             world.step()
         for row in rows:
