@@ -517,9 +517,12 @@ class World(Model):
         if levers and rd > 0:
             boost = 1 + levers.rd_perf_gain * rd / (rd + levers.rd_reference_usd)
         designer.rd_at_launch = designer.rd_stock
-        free = self.foundry_choice(designer, generation, subsidised=False)
+        # the choice without the subsidy is the cause log's alone (what the subsidy moved)
+        free = self.foundry_choice(designer, generation, subsidised=False) if self.explains else None
         mix = self.foundry_choice(designer, generation)
         designer.adopt_generation(generation, mix, boost)
+        if free is None:
+            return
         if boost > 1.001:
             self.note("mechanism", designer.country, "cause.rd_boost", firm=designer.name, chip=generation.name,
                       gain=boost - 1, targets=["accelerator_share"])
@@ -776,7 +779,7 @@ class World(Model):
             producer.pay_capex()
             if producer.building:
                 self.pay_financed_projects(producer)
-            if producer.support_decided:
+            if producer.support_decided and self.explains:
                 self.note("mechanism", producer.country, "cause.capacity_support", firm=producer.name,
                           amount=producer.invested, targets=line_targets(producer),
                           **{f"amount_{lang}": describe.capacity(producer.kind, producer.invested, lang)
@@ -793,6 +796,8 @@ class World(Model):
         paid brings it on line next quarter (so Why? can name the money behind a new line)."""
         opened_before = len(producer.opening)
         unpaid = producer.pay_building(self.now)
+        if not self.explains:
+            return
         if unpaid > 1e-9:
             self.note("mechanism", producer.country, "cause.project_unpaid", firm=producer.name, amount=unpaid,
                       targets=line_targets(producer),
@@ -807,7 +812,7 @@ class World(Model):
         quarter its capacity moves the shares (the turning points and Why? read that quarter)."""
         due = [entry for entry in producer.opening if entry[0] <= self.now]
         producer.opening = [entry for entry in producer.opening if entry[0] > self.now]
-        for _, amount in due:
+        for _, amount in due if self.explains else ():
             self.note("mechanism", producer.country, "cause.project_online", firm=producer.name, amount=amount,
                       targets=line_targets(producer),
                       **{f"amount_{lang}": describe.capacity(producer.kind, amount, lang) for lang in LANGUAGES})
@@ -882,9 +887,10 @@ class World(Model):
         self.llm_use[spec.country] = use
         home = self._home_llm_share(spec, use)
         self.pay_usage(country, "service_incentive", owed, country.to_local(rate * funded * spec.service_market * home))
-        before = self._home_llm_share(spec, self._llm_shares(spec.country, with_incentive=False))
-        self.note("mechanism", spec.country, "cause.service_incentive", points=home - before,
-                  targets=["domestic_llm_share", "chain_completeness"])
+        if self.explains:  # the cause log's: the home share the incentive added
+            before = self._home_llm_share(spec, self._llm_shares(spec.country, with_incentive=False))
+            self.note("mechanism", spec.country, "cause.service_incentive", points=home - before,
+                      targets=["domestic_llm_share", "chain_completeness"])
 
     # ------------------------------------------------------------------ 8. money and learning
     def settle_money_and_learning(self) -> None:

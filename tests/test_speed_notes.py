@@ -3,6 +3,8 @@ one `Cause(world.render, ...)` builds (the same items in the same order, the sam
 
 from __future__ import annotations
 
+import pytest
+
 from game.model import Cause, World
 from game.scenario import load_scenario
 
@@ -26,19 +28,22 @@ def test_a_note_is_the_cause_its_fields_make() -> None:
 
 
 # ------------------------------------------------------------------ a world that does not explain
-def test_a_world_that_does_not_explain_plays_the_same_game_with_no_cause_log() -> None:
+@pytest.mark.parametrize(("strategy", "quarters"), [("adaptive", 8), ("team_korea", 20)])
+def test_a_world_that_does_not_explain_plays_the_same_game_with_no_cause_log(strategy, quarters) -> None:
     """`World.explains` False (a forecast's run, a preview's trial, a tournament's or a learning
     environment's game: `World(..., explains=False)`) writes no cause-log entry and
     changes nothing else: the same game, state for state, as the world that explains. Korea by
-    `adaptive` (event answers with effects, Actions whose words the log would keep, previews)."""
+    `adaptive` (event answers with effects, Actions whose words the log would keep, previews) and
+    by `team_korea` for the whole term (launches under the price-gap subsidy, supported and
+    financed lines, the service incentive: notes whose figures only the log reads)."""
     from agents.controllers import make_controller
     from tests.test_fork import digest
 
     worlds = []
     for explains in (True, False):
-        world = World(load_scenario("baseline"), 5, controllers={"KOR": make_controller("KOR", "adaptive")},
+        world = World(load_scenario("baseline"), 5, controllers={"KOR": make_controller("KOR", strategy)},
                       tables=False, explains=explains)
-        for _ in range(8):
+        for _ in range(quarters):
             world.step()
         worlds.append(world)
     told, quiet = worlds
