@@ -194,9 +194,10 @@ def calibration_key(scenario: Scenario) -> str:
 
 class World(Model):
     # Whether the world keeps its cause log (`note`). A copy played only for numbers (a forecast's
-    # run, a preview's trial) is told not to: no reader ever sees its causes, and writing them (the
-    # entries and the words of Actions, events and the home-chip market's attribution) is a few
-    # per cent of a quarter. Nothing else reads the log, so the game is the same either way.
+    # run, a preview's trial) and a game read only for its scores (a tournament's, a learning
+    # environment's: `explains=False`) are told not to: no reader ever sees their causes, and
+    # writing them (the entries, the words of Actions and events, figures worked out only for the
+    # log) is 2-10% of a game. Nothing else reads the log, so the game is the same either way.
     explains: bool = True
 
     def __init__(self, scenario: Scenario, seed: int = 0, controllers: dict[str, Controller] | None = None,
