@@ -938,6 +938,7 @@ class World(Model):
         baseline, a lesson's counterfactual and a replayed save build the same opening."""
         trial = self.fork()
         trial.governance.controllers = {}
+        trial.explains = False  # only its record is kept
         trial.begin_turn()
         for buyer in trial.buyers:
             buyer.shock = 1.0
