@@ -209,9 +209,49 @@ def relevant(world, key: str, entry: dict, indicators: tuple | None = None) -> b
     return False
 
 
+def contributions(world, key: str, turn: int) -> list[tuple[str, float]]:
+    """What each component gave to an index's move in played turn `turn` (1-based, as in
+    `explain`), for the Team Korea index ("index") or a country's score ("score:<country>"): the
+    component's weight times its change in points over the rule's total weight, in index points.
+    The index is the weighted mean of its components' points, so the parts add up to its move (to
+    the float): a quarter's +0.6 is "+0.4 from compute on home chips, +0.3 from the HBM share,
+    -0.1 from money left". The components that moved, the largest part first, each as its Why?
+    key (`component_key`, for `label`) and its part; [] for any other key and for the first
+    quarter (no quarter before it)."""
+    kind, _, rest = key.partition(":")
+    country = PLAYER if kind == "index" else rest if kind == "score" else None
+    if country is None or not 2 <= turn <= len(world.history):
+        return []
+    spec = rule_of(world.scenario, country)
+    total = sum(c.weight for c in spec.components) if spec is not None else 0.0
+    if not total:
+        return []
+    before, after = points_at(world, turn - 2, country), points_at(world, turn - 1, country)
+    parts = []
+    for c in spec.components:
+        cid = component_id(c)
+        part = c.weight * (after.get(cid, 0.0) - before.get(cid, 0.0)) / total
+        if part:
+            parts.append((component_key(country, cid), part))
+    return sorted(parts, key=lambda kv: -abs(kv[1]))
+
+
+def parts_line(world, parts: list[tuple[str, float]], lang: str, shown: int = 4) -> str:
+    """`contributions` in words, the parts that show at one decimal: "By component: Compute on
+    home chips +0.4, HBM share +0.3, Money left unspent -0.1" ("" when none shows). Each by its
+    name in the country's rule (the score being explained names the country already)."""
+    def name(key: str) -> str:
+        _, cid, c = _component(world, key.partition(":")[2])
+        return (c.label_ko if lang == "ko" else c.label_en) if c is not None else cid
+
+    words = [f"{name(k)} {v:+.1f}" for k, v in parts if round(v, 1) != 0][:shown]
+    return tr("ui.why.by_component", lang).format(parts=", ".join(words)) if words else ""
+
+
 def explain(world, key: str) -> list[dict]:
     """Turns in which something could have moved `key`, newest first: for each, the date, the
-    indicator before and after, and the cause-log entries (dicts with "source", "en", "ko")."""
+    indicator before and after, the cause-log entries (dicts with "source", "en", "ko") and, for
+    an index (`contributions`), what each component gave to its move ("parts")."""
     values = series(world, key)
     indicators = indicators_of(world, key)
     turns = []
@@ -223,7 +263,7 @@ def explain(world, key: str) -> list[dict]:
         after = values[turn - 1]
         if causes:
             turns.append({"turn": turn, "date": world.history[turn - 1]["date"], "before": before, "after": after,
-                          "causes": causes})
+                          "causes": causes, "parts": contributions(world, key, turn)})
     return turns[::-1]
 
 

@@ -137,3 +137,28 @@ def test_why_a_market_share_moved_names_rivals_in_that_market_only(played):
                 kind = kinds[c["params"]["firm"]]
                 assert c["targets"][0] == {"foundry": "foundry_share", "hbm_maker": "hbm_share",
                                            "packager": "packaging_share"}[kind]
+
+
+def test_an_index_s_move_is_split_exactly_into_its_components(played):
+    """Why? of an index (the Team Korea index, a country's score on its own objective) says what
+    each component gave to each quarter's move: weight x change in points / total weight, which
+    add up to the index's move; the largest first, named by the country's rule in its language."""
+    from game import why
+
+    for key in ("index", "score:USA", "score:CHN"):
+        turns = why.explain(played, key)
+        assert turns
+        for turn in turns:
+            if turn["before"] is None:
+                assert turn["parts"] == [], "the first quarter has no quarter before it"
+                continue
+            total = sum(part for _, part in turn["parts"])
+            assert total == pytest.approx(turn["after"] - turn["before"], abs=1e-9)
+            sizes = [abs(part) for _, part in turn["parts"]]
+            assert sizes == sorted(sizes, reverse=True)
+    usa = next(t for t in why.explain(played, "score:USA") if any(round(p, 1) for _, p in t["parts"]))
+    line = why.parts_line(played, usa["parts"], "en")
+    assert line.startswith("By component: ") and "United States" not in line, "the score's own country is not repeated"
+    assert why.parts_line(played, usa["parts"], "ko").startswith("구성 요소별 기여: ")
+    assert all(t["parts"] == [] for t in why.explain(played, why.component_key("KOR", "hbm_share"))), \
+        "a component is not split further"

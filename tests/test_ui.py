@@ -428,6 +428,10 @@ def test_clicking_a_chart_line_or_the_top_bar_index_opens_why_with_the_causes(ap
     press(app, pygame.K_ESCAPE)
     click(app, app.index_rect.center)
     assert app.why.key == "index"
+    lines = [line.strip() for line, *_ in app.why.lines]
+    heads = [i for i, line in enumerate(lines) if "→" in line and "(" in line]
+    assert heads and any(lines[i + 1].startswith("By component: ") for i in heads), \
+        "a quarter the index moved says, under its head, what each component gave"
     click(app, (5, SIZE[1] - 5))  # outside the panel
     assert app.why.key is None
 

@@ -132,6 +132,8 @@ def test_a_class_plays_two_quarters_survives_a_restart_and_reaches_the_results(t
             expect(page.locator("#quarter")).to_contain_text("2025Q3", timeout=WAIT)
         expect(korea.locator("#question")).to_be_hidden()
         expect(students["USA"].locator("#asking")).to_be_hidden()
+        # why the score moved: what each component gave, above the causes
+        expect(korea.locator("#why")).to_contain_text("By component: ", timeout=WAIT)
         saved = json.loads((server.room_dir / "game.json").read_text(encoding="utf-8"))
         assert [(e["country"], e["event"], e["choice"]) for e in saved["log"] if e["source"] == "choice"] == \
             [("KOR", "middle_east_compute_deal", 1)], "the live answer is logged, so the save re-plays it"

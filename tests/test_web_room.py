@@ -296,6 +296,9 @@ def test_a_desk_says_why_its_score_moved(room):
     for quarter in why:
         assert quarter["after"] in history and quarter["causes"]
         assert all(any("\uac00" <= ch <= "\ud7a3" for ch in line) for line in quarter["causes"])
+    moved = [q for q in why if q["before"] is not None and abs(q["after"] - q["before"]) >= 0.1]
+    assert moved and all(q["parts"].startswith("구성 요소별 기여: ") for q in moved), \
+        "a quarter whose score moved says what each component gave, in Korean"
     room.set_switch("scores_hidden", True)
     assert room.desk(room.tables[0], "USA", "en")["why"] == []
 

@@ -75,6 +75,9 @@ class WhyPanel:
             before, after = fmt(key, turn["before"], lang), fmt(key, turn["after"], lang)
             head = f"{when(turn['date'], lang)}: {before} → {after}"
             lines.append((f"{head}  ({delta})" if delta else head, colour, 15, True))
+            given = why.parts_line(world, turn["parts"], lang)  # what each component gave to an index's move
+            for i, part in enumerate(self.fonts.wrap(given, 13, width - 24) if given else []):
+                lines.append((("  " if i == 0 else "     ") + part, TEXT, 13, False))
             for cause in turn["causes"]:
                 text = (cause.get(lang) or cause.get("en", "")).rstrip().removesuffix(":")
                 tag = tr(f"ui.why.source.{cause['source']}", lang)

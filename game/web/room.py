@@ -66,6 +66,7 @@ from game.why import (
     event_prefix,
     explain,
     fmt,
+    parts_line,
     price_dollars,
     series,
 )
@@ -546,7 +547,8 @@ class Room:
         turns = explain(world, f"score:{code}")[:quarters]
         return [{"date": quarter_name(world.start + t["turn"] - 1, lang),
                  "before": None if t["before"] is None else round(float(t["before"]), 1),
-                 "after": round(float(t["after"]), 1), "causes": [c[lang] for c in t["causes"]][:8]}
+                 "after": round(float(t["after"]), 1), "parts": parts_line(world, t["parts"], lang),
+                 "causes": [c[lang] for c in t["causes"]][:8]}
                 for t in turns]
 
     def component_why(self, table: Table, code: str, component: str, lang: str, quarters: int = 4) -> dict:

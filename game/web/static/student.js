@@ -230,6 +230,7 @@ function render(keepLevers) {
   document.getElementById("why-title").classList.toggle("hidden", !d.why.length);
   document.getElementById("why").replaceChildren(...d.why.map(w => el("div", {},
     el("div", {class: "note"}, w.date + ": " + (w.before === null ? "" : C.score(w.before) + " → ") + C.score(w.after)),
+    ...(w.parts ? [el("div", {class: "muted"}, w.parts)] : []),  // what each component gave to the move
     el("ul", {class: "plain"}, w.causes.map(c => el("li", {}, c))))));
   renderMarkets(d);
   document.getElementById("news").replaceChildren(
