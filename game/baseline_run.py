@@ -26,9 +26,11 @@ def baseline_world(scenario: Scenario, seed: int, difficulty: Difficulty = NORMA
     from its file takes the game's difficulty). The scenario is shared, not copied: it is frozen
     (a world reads it and copies what it changes), and a copy would be a new object to the
     calibration cache, which keys on it (World._calibrate), so every no-action game would fit
-    its calibration again."""
+    its calibration again. No cause log (`World.explains`): its readers (the charts' no-action line,
+    the end screen's comparison, the debrief's what-if, the forecast's no-action line) read its
+    scores and snapshots only."""
     return World(scenario, seed=seed, controllers={code: make_controller(code, "laissez_faire")},
-                 tables=False, difficulty=difficulty)
+                 tables=False, difficulty=difficulty, explains=False)
 
 
 def baseline_history(scenario: Scenario, seed: int, turns: int) -> list[dict]:

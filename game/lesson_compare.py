@@ -84,7 +84,8 @@ def replay_values(scenario: Scenario, seed: int, difficulty: Difficulty, log: li
     ([quantity][quarter])."""
     countries = [c.id for c in scenario.countries]
     replayers = {c: LogReplayer("log", c, log) for c in countries}
-    world = World(scenario, seed=seed, controllers=replayers, tables=False, difficulty=difficulty)
+    world = World(scenario, seed=seed, controllers=replayers, tables=False, difficulty=difficulty,
+                  explains=False)  # read for its quantities only
     values: list[list[Value]] = [[] for _ in quantities]
 
     def record(_turn: int) -> bool:

@@ -90,6 +90,11 @@ def _component(world, rest: str):
     return country, cid, found
 
 
+def component_spec(world, key: str):
+    """The component of a country's rule a "component:" key names (None if the rule has none)."""
+    return _component(world, key.partition(":")[2])[2]
+
+
 def series(world, key: str) -> list[float]:
     """The indicator's value after each played turn (world.history order)."""
     kind, _, rest = key.partition(":")
@@ -241,8 +246,8 @@ def parts_line(world, parts: list[tuple[str, float]], lang: str, shown: int = 4)
     home chips +0.4, HBM share +0.3, Money left unspent -0.1" ("" when none shows). Each by its
     name in the country's rule (the score being explained names the country already)."""
     def name(key: str) -> str:
-        _, cid, c = _component(world, key.partition(":")[2])
-        return (c.label_ko if lang == "ko" else c.label_en) if c is not None else cid
+        c = component_spec(world, key)
+        return (c.label_ko if lang == "ko" else c.label_en) if c is not None else key.rpartition(":")[2]
 
     words = [f"{name(k)} {v:+.1f}" for k, v in parts if round(v, 1) != 0][:shown]
     return tr("ui.why.by_component", lang).format(parts=", ".join(words)) if words else ""

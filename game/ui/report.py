@@ -18,7 +18,7 @@ from game import score as scoring
 from game.calendar import parse_quarter
 from game.describe import country_name, index_name
 from game.text import quarter_name, tr
-from game.why import component_key, indicators_of, relevant
+from game.why import component_key, component_spec, contributions, indicators_of, relevant
 
 PLAYER = "KOR"
 
@@ -135,21 +135,13 @@ def drivers(world, index: int, lang: str, n: int = 2, code: str = PLAYER) -> lis
     mechanisms of that quarter that feed it (the links Why? uses: game.why.relevant): the
     country's own (and, for a component read from another country, that country's) and the
     world's events, events first."""
-    spec = scoring.rule_of(world.scenario, code)
-    if spec is None or index < 1 or index >= len(world.history):
-        return []
-    total_weight = sum(c.weight for c in spec.components) or 1.0
-    before, after = scoring.points_at(world, index - 1, code), scoring.points_at(world, index, code)
-    moves = []
-    for c in spec.components:
-        key = scoring.component_id(c)
-        moves.append((c, (after.get(key, 0.0) - before.get(key, 0.0)) * c.weight / total_weight))
+    parts = contributions(world, f"score:{code}", index + 1)  # played turn index + 1: history[index]
     causes = world.causes[index + 1] if index + 1 < len(world.causes) else []
     out = []
-    for c, delta in sorted(moves, key=lambda m: -abs(m[1]))[:n]:
+    for key, delta in parts[:n]:
         if abs(delta) < 0.05:
             continue
-        key = component_key(code, scoring.component_id(c))
+        c = component_spec(world, key)
         indicators = indicators_of(world, key)  # the key's, once for its entries
         found = [e for e in causes if relevant(world, key, e, indicators)]
         found.sort(key=partial(_cause_order, home=(code, c.of or code), rose=delta > 0))

@@ -233,7 +233,7 @@ def what_if(scenario_name: str, seed: int, teams: tuple[str, ...], world: World,
     controllers = {c: LoggedTeam(c, log) for c in teams if c != code}
     controllers[code] = make_controller(code, "laissez_faire")
     other = World(load_scenario(scenario_name), seed=seed, controllers=controllers, tables=False,
-                  difficulty=Difficulty(world.difficulty.level, teams))
+                  difficulty=Difficulty(world.difficulty.level, teams), explains=False)  # read for a score
     try:
         for turn in range(1, world.turn + 1):
             for entry in log:
