@@ -91,12 +91,20 @@ def _source(model, entry: dict, lang: str) -> str:
 
 
 def cause_log(model, lang: str = "en") -> str:
-    """Every turn's causes: Actions taken, events, and what the mechanisms attribute to them."""
+    """Every turn's causes: Actions taken, events, and what the mechanisms attribute to them; under
+    each quarter's date the Team Korea index's move and what each component gave to it
+    (game.why.contributions)."""
+    from game.why import contributions, parts_line
+
     lines = [tr("explain", lang)]
-    for entries in model.causes[1:]:
+    for turn, entries in enumerate(model.causes[1:], start=1):
         if not entries:
             continue
         lines.append(f"  {entries[0]['date']}")
+        given = parts_line(model, contributions(model, "index", turn), lang)
+        if given:
+            before, after = (model.history[i]["korea_index"].get("total", 0.0) for i in (turn - 2, turn - 1))
+            lines.append(f"    [{tr('korea_index', lang)}] {before:.1f} → {after:.1f}; {given}")
         lines += [f"    {_source(model, e, lang)} {e[lang]}" for e in entries]
     return "\n".join(lines)
 

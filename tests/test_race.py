@@ -162,3 +162,17 @@ def test_an_index_s_move_is_split_exactly_into_its_components(played):
     assert why.parts_line(played, usa["parts"], "ko").startswith("구성 요소별 기여: ")
     assert all(t["parts"] == [] for t in why.explain(played, why.component_key("KOR", "hbm_share"))), \
         "a component is not split further"
+
+
+def test_sim_explain_says_what_each_component_gave_to_the_index_each_quarter(played):
+    """`sim --explain` (game.summary.cause_log) puts the Team Korea index's move under each
+    quarter's date with its components' parts, in the reader's language."""
+    from game.summary import cause_log
+
+    english = cause_log(played, "en").splitlines()
+    moves = [line for line in english if line.strip().startswith("[Team Korea index]")]
+    assert moves and all("By component: " in line and "→" in line for line in moves)
+    assert english.index(moves[0]) > 0 and english[english.index(moves[0]) - 1].strip()[:4].isdigit(), \
+        "right under a quarter's date"
+    assert any(line.strip().startswith("[팀 코리아 지수]") and "구성 요소별 기여: " in line
+               for line in cause_log(played, "ko").splitlines())
