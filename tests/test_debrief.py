@@ -124,6 +124,9 @@ def test_both_languages_are_on_the_page_by_default(report):
                              "팀 코리아: AI 칩 컨덕터 · 디브리핑 보고서")):
         assert english in page.headings and korean in page.headings
     assert 'lang="ko"' in report[1] and 'lang="en"' in report[1]
+    causes = report[1][report[1].index('id="causes"'):]
+    assert "By component: " in causes and "구성 요소별 기여: " in causes, \
+        "under a quarter's date, what each component gave to the score (as the Why? panel says it)"
 
 
 def test_every_image_is_a_valid_embedded_png_and_nothing_is_fetched(report):

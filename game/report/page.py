@@ -31,7 +31,7 @@ from game.report.debrief import (
 )
 from game.score import component_id, points_at
 from game.text import quarter_name, strategy_name, tr
-from game.why import event_prefix
+from game.why import contributions, event_prefix, parts_line
 
 CSS = """
 @font-face { font-family: "Debrief Sans"; font-weight: 400; src: url("__REGULAR__") format("woff"); }
@@ -415,14 +415,20 @@ def _untagged(entry: dict) -> dict:
 
 
 def causes_section(report: Debrief, w: Words) -> str:
+    """Each quarter's cause log, under its date what each component gave to the team's score
+    (`game.why.contributions`, as the Why? panel and `sim --explain` write it)."""
     parts = []
-    for date, entries in quarter_causes(report.world):
+    world = report.world
+    for turn, (date, entries) in enumerate(quarter_causes(world), start=1):
         items = "".join(
-            f"<li><span class=\"tag\">[{w.inline({lang: _tag(report.world, e, lang) for lang in w.langs})}]</span> "
+            f"<li><span class=\"tag\">[{w.inline({lang: _tag(world, e, lang) for lang in w.langs})}]</span> "
             f"{w.both(_untagged(e))}</li>" for e in entries)
         when = w.inline({lang: quarter_name(parse_quarter(date), lang) for lang in w.langs})  # 2025년 1분기
-        parts.append(f"<h3>{when}</h3><ul class=\"causes\">{items}</ul>" if items else
-                     f"<h3>{when}</h3><p class=\"note\">{w.key('debrief.quiet')}</p>")
+        split = contributions(world, f"score:{report.team}", turn)
+        given = {lang: parts_line(world, split, lang) for lang in w.langs}
+        moved = f"<p class=\"note\">{w.both(given)}</p>" if all(given.values()) else ""
+        parts.append(f"<h3>{when}</h3>{moved}<ul class=\"causes\">{items}</ul>" if items else
+                     f"<h3>{when}</h3>{moved}<p class=\"note\">{w.key('debrief.quiet')}</p>")
     return (f'<section id="causes" class="major"><h2>{w.key("debrief.section.causes")}</h2>'
             f'<p class="note">{w.key("debrief.causes_note")}</p>{"".join(parts)}</section>')
 
