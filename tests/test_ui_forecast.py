@@ -196,3 +196,22 @@ def test_hovering_the_trade_stance_prefetches_the_other_stances_and_a_click_show
     shown = forecasts.latest()
     assert shown is not None and shown.staged == staged_key(app.desk.actions), "shown the frame it is chosen"
     assert forecasts.runs == runs, "with no run of its own"
+
+
+def test_a_slider_step_and_the_preview_s_new_text_are_drawn_in_two_frames(app):
+    """A frame that takes a step of the hovered lever's slider works out the desk's costs and
+    labels; the lever panel's new text (wrapped and rendered again) comes the next frame, so that
+    neither frame carries both (bench_forecast.py section 2: such frames overran 16 ms)."""
+    app.desk.open_lever("rd_grant")
+    app.frame(0.5)
+    slider = app.desk.slider("rd_grant:Rebellions")
+    hover(app, slider.rect.center)
+    panel = app.lever_panel
+    before = panel.text
+    assert panel.key == "rd_grant:Rebellions" and "Cost this quarter: 0.0B KRW" in before
+    post(pygame_gui.UI_HORIZONTAL_SLIDER_MOVED, ui_element=slider, value=40)
+    app.frame(1 / 60)
+    assert app.desk.values["rd_grant:Rebellions"] == 40, "the step is taken at once"
+    assert panel.text == before, "the panel's new text waits for the next frame"
+    app.frame(1 / 60)
+    assert "Cost this quarter: 40.0B KRW" in panel.text, "and comes with it"

@@ -938,6 +938,9 @@ class GameApp:
         runs (game.forecast: in a child process, so this costs well under a millisecond), and
         work out the preview of the lever under the mouse or the keyboard."""
         desk = self.desk
+        stepped = desk is not None and desk.stepped  # a slider moved in this frame's events
+        if desk is not None:
+            desk.stepped = False
         if desk is None or self.session.finished or self.curtain is not None or self.session.question is not None:
             # (a quarter paused at a question is half played: no forecast starts from it)
             self.lever_panel.show(self.session.world, PLAYER, None, desk, None, self.lang)
@@ -960,7 +963,11 @@ class GameApp:
             key = desk.lever_at(self.pointer) if self.pointer is not None else None
             if key is None and self.focus == "desk":
                 key = desk.focused
-        self.lever_panel.show(self.session.world, code, key, desk, forecasts, self.lang)
+        if not (stepped and key is not None and key == self.lever_panel.key):
+            # a frame that took a step of the lever the panel shows (the desk's costs and labels
+            # worked out again) leaves the panel's new text to the next frame: each half fits a
+            # frame, together a drag's step overran 16 ms (bench_forecast.py section 2)
+            self.lever_panel.show(self.session.world, code, key, desk, forecasts, self.lang)
         self.prefetch_for(key)
 
     def prefetch_for(self, key: str | None) -> None:

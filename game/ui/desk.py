@@ -70,6 +70,7 @@ class Desk:
         self.root: UIPanel | None = None
         self.focused: str | None = None  # the slider the arrow keys move (Tab to the desk, Up/Down)
         self.forecast = None  # the forecast of what is staged (game.forecast): prices new subsidies
+        self.stepped = False  # a slider moved in this frame's events (GameApp.update_forecast reads it)
         self.plan_label: UITextBox | None = None  # under the centre's volume: follows the plan or replaces it
         self.reset_from_model()
         self.build()
@@ -316,6 +317,7 @@ class Desk:
                 self.values[key] = value
                 self.value_labels[key].set_text(self.fmt(key, lever.unit))
                 self.refresh()
+                self.stepped = True
             return None
         if event.type != pygame_gui.UI_BUTTON_PRESSED:
             return None
