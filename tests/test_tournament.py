@@ -668,7 +668,7 @@ def test_korean_plots_render_hangul_with_no_missing_glyph(trio, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         written = write_plots(outcome.boards[0], rows, tmp_path, "ko")
-    assert [p.name for p in written] == ["scores.png", "winrate.png"]
+    assert [p.name for p in written] == ["scores.png", "winrate.png", "components.png"]
     assert all(p.stat().st_size > 1000 for p in written)
     import matplotlib
     import matplotlib.pyplot as plt
@@ -678,6 +678,32 @@ def test_korean_plots_render_hangul_with_no_missing_glyph(trio, tmp_path):
         ax.set_title("점수 분포")
         fig.savefig(tmp_path / "tofu.png")
         plt.close(fig)
+
+
+def test_the_plots_mark_tied_groups_and_show_each_strategys_points_by_component(trio):
+    """scores.png labels each strategy with its tied group ("team_korea [a]"); components.png is
+    each strategy's mean points on every component of the seat's objective, over its games, with
+    the components named by the scenario's rule (with their weights) in the reader's language."""
+    from game.scenario import load_scenario
+    from game.score import component_id, rule_of
+    from game.tournament.plots import component_means, strategy_labels
+
+    out, outcome = trio
+    board, rows = outcome.boards[0], db_rows(out)
+    groups = {e.strategy: e.group for e in board.entries}
+    assert all(groups.values()) and strategy_labels(board) == [f"{n} [{groups[n]}]" for n in board.order()]
+    rule = rule_of(load_scenario("baseline"), "KOR")
+    labels, means = component_means(board, rows)
+    assert labels[0].startswith(rule.components[0].label_en + " (") and labels[0].endswith("%)")
+    assert len(labels) == len(rule.components) and component_means(board, rows, "ko")[0][0].startswith(
+        rule.components[0].label_ko)
+    for name, row in zip(board.order(), means, strict=True):
+        mine = [r for r in rows if r["strategy"] == name]
+        for c, mean in zip(rule.components, row, strict=True):
+            assert mean == pytest.approx(sum(r[f"c_{component_id(c)}"] for r in mine) / len(mine))
+    gone = [{**r, "scenario": str(out / "no-such-scenario.toml")} for r in rows]
+    assert component_means(board, gone)[0] == sorted(f"{component_id(c)}" for c in rule.components), \
+        "a scenario that cannot be read: the columns' own names"
 
 
 def test_verify_accepts_a_code_change_that_moves_no_result_and_refuses_one_that_does(small_run, monkeypatch):

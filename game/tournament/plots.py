@@ -1,5 +1,7 @@
-"""PNG plots next to the database: score distributions per strategy and the paired win-rate
-matrix. matplotlib (Agg backend) is imported here only, never by the core."""
+"""PNG plots next to the database: score distributions per strategy (each labelled with its
+statistically tied group), the paired win-rate matrix, and each strategy's mean points on every
+component of the seat's objective. matplotlib (Agg backend) is imported here only, never by the
+core."""
 
 from __future__ import annotations
 
@@ -21,6 +23,45 @@ def _korean_font() -> str | None:
     except (FileNotFoundError, OSError, RuntimeError):
         return None
     return FontProperties(fname=str(path)).get_name()
+
+
+def strategy_labels(board: Board) -> list[str]:
+    """Each strategy of the board in its order, with its tied group's letters: "team_korea [a]"
+    (strategies sharing a letter are not told apart by the paired tests: game.tournament.stats)."""
+    groups = {e.strategy: e.group for e in board.entries}
+    return [f"{n} [{groups[n]}]" if groups.get(n) else n for n in board.order()]
+
+
+def component_means(board: Board, rows: list[dict], lang: str = "en") -> tuple[list[str], list[list[float]]]:
+    """The seat's objective by component: its components' labels (in `lang`, with their weight in
+    the score; the column's name where the scenario cannot be read) and, for each strategy in the
+    board's order, its mean points (0-100) on each over its games that finished (NaN where none
+    did). The columns are the games table's `c_<component>`."""
+    columns = sorted({k for r in rows for k in r if k.startswith("c_") and r.get(k) is not None})
+    labels = [c[2:] for c in columns]
+    scenario = next((r.get("scenario") for r in rows if r.get("scenario")), None)
+    try:
+        from game.scenario import load_scenario
+        from game.score import component_id, rule_of
+
+        rule = rule_of(load_scenario(scenario), board.role) if scenario else None
+    except Exception:  # a scenario moved or gone since the run: the columns' own names
+        rule = None
+    if rule is not None:
+        total = sum(c.weight for c in rule.components) or 1.0
+        order = {f"c_{component_id(c)}": (i, f"{c.label_ko if lang == 'ko' else c.label_en} ({c.weight / total:.0%})")
+                 for i, c in enumerate(rule.components)}
+        columns = sorted((c for c in columns if c in order), key=lambda c: order[c][0])  # the rule's order
+        labels = [order[c][1] for c in columns]
+    means = []
+    for name in board.order():
+        mine = [r for r in rows if r["strategy"] == name and r.get("outcome") == "ok"]
+        row = []
+        for column in columns:
+            values = [float(r[column]) for r in mine if r.get(column) is not None]
+            row.append(sum(values) / len(values) if values else float("nan"))
+        means.append(row)
+    return labels, means
 
 
 def write_plots(board: Board, rows: list[dict], folder: Path, lang: str = "en") -> list[Path]:
@@ -48,10 +89,12 @@ def _draw(plt, board: Board, rows: list[dict], folder: Path, lang: str) -> list[
         ax.boxplot(data, orientation="horizontal", showmeans=True)
     except TypeError:
         ax.boxplot(data, vert=False, showmeans=True)
-    ax.set_yticks(range(1, len(names) + 1), list(reversed(names)))
+    ax.set_yticks(range(1, len(names) + 1), list(reversed(strategy_labels(board))))
     ax.set_xlabel(tr("tournament.plot.scores_axis", lang).format(role=board.role))
     ax.set_title(tr("tournament.plot.scores_title", lang).format(seeds=board.seeds, scenario=board.scenario))
-    fig.tight_layout()
+    if board.pairs:
+        fig.text(0.01, 0.01, tr("tournament.plot.groups_note", lang), fontsize=7, color="0.35")
+    fig.tight_layout(rect=(0, 0.04 if board.pairs else 0, 1, 1))
     path = folder / f"scores{suffix}.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -72,6 +115,27 @@ def _draw(plt, board: Board, rows: list[dict], folder: Path, lang: str) -> list[
         fig.colorbar(image, ax=ax, fraction=0.046)
         fig.tight_layout()
         path = folder / f"winrate{suffix}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+
+    labels, means = component_means(board, rows, lang)
+    if labels:
+        import textwrap
+
+        fig, ax = plt.subplots(figsize=(2.5 + 1.2 * len(labels), 1.8 + 0.5 * len(names)))
+        image = ax.imshow(means, vmin=0, vmax=100, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(labels)), ["\n".join(textwrap.wrap(label, 16)) for label in labels], fontsize=8)
+        ax.set_yticks(range(len(names)), strategy_labels(board))
+        for i, row in enumerate(means):
+            for j, value in enumerate(row):
+                if value == value:  # not NaN
+                    ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=8,
+                            color="black" if value > 60 else "white")  # readable on viridis' yellow and purple
+        ax.set_title(tr("tournament.plot.components_title", lang).format(role=board.role))
+        fig.colorbar(image, ax=ax, fraction=0.046)
+        fig.tight_layout()
+        path = folder / f"components{suffix}.png"
         fig.savefig(path, dpi=100)
         plt.close(fig)
         written.append(path)
