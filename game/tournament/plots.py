@@ -40,12 +40,12 @@ def component_means(board: Board, rows: list[dict], lang: str = "en") -> tuple[l
     columns = sorted({k for r in rows for k in r if k.startswith("c_") and r.get(k) is not None})
     labels = [c[2:] for c in columns]
     scenario = next((r.get("scenario") for r in rows if r.get("scenario")), None)
-    try:
-        from game.scenario import load_scenario
-        from game.score import component_id, rule_of
+    from game.scenario import ScenarioError, load_scenario
+    from game.score import component_id, rule_of
 
+    try:
         rule = rule_of(load_scenario(scenario), board.role) if scenario else None
-    except Exception:  # a scenario moved or gone since the run: the columns' own names
+    except (ScenarioError, OSError):  # a scenario moved or gone since the run: the columns' own names
         rule = None
     if rule is not None:
         total = sum(c.weight for c in rule.components) or 1.0
