@@ -64,6 +64,27 @@ def component_means(board: Board, rows: list[dict], lang: str = "en") -> tuple[l
     return labels, means
 
 
+def _heatmap(plt, matrix: list[list[float]], columns: list[str], rows: list[str], title: str, path: Path, *,
+             size: tuple[float, float], vmax: float, cmap: str, cell, dark, columns_style: dict) -> Path:
+    """A matrix as coloured cells (0 to `vmax`), each with its value written (`cell`) in white where
+    its colour is `dark`, else black; NaN cells left blank. Saved to `path`."""
+    fig, ax = plt.subplots(figsize=size)
+    image = ax.imshow(matrix, vmin=0, vmax=vmax, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(len(columns)), columns, **columns_style)
+    ax.set_yticks(range(len(rows)), rows)
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            if value == value:  # not NaN
+                ax.text(j, i, cell(value), ha="center", va="center", fontsize=8,
+                        color="white" if dark(value) else "black")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def write_plots(board: Board, rows: list[dict], folder: Path, lang: str = "en") -> list[Path]:
     import matplotlib
 
@@ -102,41 +123,20 @@ def _draw(plt, board: Board, rows: list[dict], folder: Path, lang: str) -> list[
 
     if len(names) > 1:
         matrix = [[e.wins.get(n, float("nan")) for n in names] for e in board.entries]
-        fig, ax = plt.subplots(figsize=(2 + 0.9 * len(names), 1.5 + 0.8 * len(names)))
-        image = ax.imshow(matrix, vmin=0, vmax=1, cmap="RdYlGn")
-        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-        ax.set_yticks(range(len(names)), names)
-        for i, row in enumerate(matrix):
-            for j, value in enumerate(row):
-                if value == value:  # not NaN
-                    ink = "white" if value > 0.8 or value < 0.2 else "black"  # readable on dark red/green
-                    ax.text(j, i, f"{100 * value:.0f}%", ha="center", va="center", fontsize=8, color=ink)
-        ax.set_title(tr("tournament.plot.winrate_title", lang))
-        fig.colorbar(image, ax=ax, fraction=0.046)
-        fig.tight_layout()
-        path = folder / f"winrate{suffix}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        written.append(_heatmap(
+            plt, matrix, names, names, tr("tournament.plot.winrate_title", lang), folder / f"winrate{suffix}.png",
+            size=(2 + 0.9 * len(names), 1.5 + 0.8 * len(names)), vmax=1, cmap="RdYlGn",
+            cell=lambda v: f"{100 * v:.0f}%", dark=lambda v: v > 0.8 or v < 0.2,  # dark red and dark green
+            columns_style={"rotation": 45, "ha": "right"}))
 
     labels, means = component_means(board, rows, lang)
     if labels:
         import textwrap
 
-        fig, ax = plt.subplots(figsize=(2.5 + 1.2 * len(labels), 1.8 + 0.5 * len(names)))
-        image = ax.imshow(means, vmin=0, vmax=100, cmap="viridis", aspect="auto")
-        ax.set_xticks(range(len(labels)), ["\n".join(textwrap.wrap(label, 16)) for label in labels], fontsize=8)
-        ax.set_yticks(range(len(names)), strategy_labels(board))
-        for i, row in enumerate(means):
-            for j, value in enumerate(row):
-                if value == value:  # not NaN
-                    ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=8,
-                            color="black" if value > 60 else "white")  # readable on viridis' yellow and purple
-        ax.set_title(tr("tournament.plot.components_title", lang).format(role=board.role))
-        fig.colorbar(image, ax=ax, fraction=0.046)
-        fig.tight_layout()
-        path = folder / f"components{suffix}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        written.append(_heatmap(
+            plt, means, ["\n".join(textwrap.wrap(label, 16)) for label in labels], strategy_labels(board),
+            tr("tournament.plot.components_title", lang).format(role=board.role), folder / f"components{suffix}.png",
+            size=(2.5 + 1.2 * len(labels), 1.8 + 0.5 * len(names)), vmax=100, cmap="viridis",
+            cell=lambda v: f"{v:.0f}", dark=lambda v: v <= 60,  # viridis: purple to green, yellow at the top
+            columns_style={"fontsize": 8}))
     return written
