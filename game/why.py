@@ -255,8 +255,9 @@ def parts_line(world, parts: list[tuple[str, float]], lang: str, shown: int = 4)
 
 def explain(world, key: str) -> list[dict]:
     """Turns in which something could have moved `key`, newest first: for each, the date, the
-    indicator before and after, the cause-log entries (dicts with "source", "en", "ko") and, for
-    an index (`contributions`), what each component gave to its move ("parts")."""
+    indicator before and after, and the cause-log entries (dicts with "source", "en", "ko"). For an
+    index, what each component gave to a turn's move is `contributions(world, key, turn["turn"])`,
+    worked out by a reader for the turns it shows (the classroom's desk shows three)."""
     values = series(world, key)
     indicators = indicators_of(world, key)
     turns = []
@@ -268,7 +269,7 @@ def explain(world, key: str) -> list[dict]:
         after = values[turn - 1]
         if causes:
             turns.append({"turn": turn, "date": world.history[turn - 1]["date"], "before": before, "after": after,
-                          "causes": causes, "parts": contributions(world, key, turn)})
+                          "causes": causes})
     return turns[::-1]
 
 

@@ -149,6 +149,7 @@ def test_an_index_s_move_is_split_exactly_into_its_components(played):
         turns = why.explain(played, key)
         assert turns
         for turn in turns:
+            turn["parts"] = why.contributions(played, key, turn["turn"])
             if turn["before"] is None:
                 assert turn["parts"] == [], "the first quarter has no quarter before it"
                 continue
@@ -156,11 +157,13 @@ def test_an_index_s_move_is_split_exactly_into_its_components(played):
             assert total == pytest.approx(turn["after"] - turn["before"], abs=1e-9)
             sizes = [abs(part) for _, part in turn["parts"]]
             assert sizes == sorted(sizes, reverse=True)
-    usa = next(t for t in why.explain(played, "score:USA") if any(round(p, 1) for _, p in t["parts"]))
-    line = why.parts_line(played, usa["parts"], "en")
+    splits = (why.contributions(played, "score:USA", t["turn"]) for t in why.explain(played, "score:USA"))
+    usa = next(parts for parts in splits if any(round(p, 1) for _, p in parts))
+    line = why.parts_line(played, usa, "en")
     assert line.startswith("By component: ") and "United States" not in line, "the score's own country is not repeated"
-    assert why.parts_line(played, usa["parts"], "ko").startswith("구성 요소별 기여: ")
-    assert all(t["parts"] == [] for t in why.explain(played, why.component_key("KOR", "hbm_share"))), \
+    assert why.parts_line(played, usa, "ko").startswith("구성 요소별 기여: ")
+    hbm = why.component_key("KOR", "hbm_share")
+    assert all(why.contributions(played, hbm, t["turn"]) == [] for t in why.explain(played, hbm)), \
         "a component is not split further"
 
 
@@ -176,3 +179,19 @@ def test_sim_explain_says_what_each_component_gave_to_the_index_each_quarter(pla
         "right under a quarter's date"
     assert any(line.strip().startswith("[팀 코리아 지수]") and "구성 요소별 기여: " in line
                for line in cause_log(played, "ko").splitlines())
+
+
+def test_the_readmes_cause_log_example_is_what_sim_explain_prints():
+    """README's example of the index line under a quarter ("[Team Korea index] 29.0 → 29.6; By
+    component: HBM share +0.4, ...") is `sim --turns 3 --explain`'s own output."""
+    import re
+    from pathlib import Path
+
+    from clitools import run_cli
+
+    readme = " ".join(Path(__file__).resolve().parent.parent.joinpath("README.md").read_text().split())
+    example = re.search(r'\("(\[Team Korea index\][^"]*?), \.\.\."\)', readme)
+    assert example, "the README shows an example line"
+    code, out, err = run_cli("sim", "--turns", "3", "--explain")
+    assert code == 0, err
+    assert any(line.strip().startswith(example.group(1)) for line in out.splitlines()), example.group(1)

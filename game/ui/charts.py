@@ -21,6 +21,7 @@ from game.mapdata import place_name
 from game.race import race
 from game.score import component_id, rule_of
 from game.text import quarter_tick, tr
+from game.ui.fonts import first_fitting
 from game.ui.mapview import GOOD_COLOURS
 from game.why import price_dollars
 
@@ -392,10 +393,7 @@ class Charts:
             font = self.fonts.font(size, mine)
             # the whole name, else the map's ("Middle East"), else the code ("GCC"), not "3. Middle Ea…"
             forms = [runner.name, place_name(world, runner.code, lang), runner.code]
-            fitting = (f"{runner.rank}. {form}" for form in forms if font.size(f"{runner.rank}. {form}")[0] <= name_w)
-            name = next(fitting, f"{runner.rank}. {runner.code}")
-            while font.size(name)[0] > name_w and len(name) > 4:
-                name = name[:-2] + "…"
+            name = first_fitting(font, name_w, [f"{runner.rank}. {form}" for form in forms])
             label = self.fonts.render(name, size, colour, bold=mine)
             self._blit(surface, label, (row.x + 4, y + (row_h - label.get_height()) // 2))
             spark = pygame.Rect(row.x + 8 + name_w, y + 3, spark_w, row_h - 7)

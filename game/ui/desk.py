@@ -291,7 +291,8 @@ class Desk:
             left = f"{tr('ui.desk.budget_left', lang)}: {money(budget - cost, lang, currency)}"
             forms = [f"{left} / {money(budget, lang, currency)}", left]
         # the budget itself is in the top bar: where the footer is narrow (1024x600, large text) it goes
-        self.budget_label.set_text(first_fitting(self.budget_label, forms))
+        label = self.budget_label
+        label.set_text(first_fitting(label.font, label.rect.width, forms))
         if reason:
             text = f"{tr('ui.desk.refused', lang)}: {in_language(reason, lang)}"
         elif actions:

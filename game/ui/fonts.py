@@ -123,10 +123,9 @@ def shorten(font: pygame.font.Font, text: str, width: int) -> str:
     return text.rstrip() + "…"
 
 
-def first_fitting(label, forms: list[str]) -> str:
-    """The first of `forms` (longest, most informative first) that fits `label`'s box at its own
-    font; the last one cut with "…" (`shorten`) if none does."""
-    font, room = label.font, label.rect.width
+def first_fitting(font: pygame.font.Font, room: int, forms: list[str]) -> str:
+    """The first of `forms` (longest, most informative first) no wider than `room` at `font`; the
+    last one cut with "…" (`shorten`) if none is."""
     for text in forms:
         if font.size(text)[0] <= room:
             return text

@@ -75,7 +75,7 @@ class WhyPanel:
             before, after = fmt(key, turn["before"], lang), fmt(key, turn["after"], lang)
             head = f"{when(turn['date'], lang)}: {before} → {after}"
             lines.append((f"{head}  ({delta})" if delta else head, colour, 15, True))
-            given = why.parts_line(world, turn["parts"], lang)  # what each component gave to an index's move
+            given = why.parts_line(world, why.contributions(world, key, turn["turn"]), lang)  # an index's parts
             for i, part in enumerate(self.fonts.wrap(given, 13, width - 24) if given else []):
                 lines.append((("  " if i == 0 else "     ") + part, TEXT, 13, False))
             for cause in turn["causes"]:

@@ -63,6 +63,7 @@ from game.why import (
     PRICE_MARKET,
     change,
     component_key,
+    contributions,
     event_prefix,
     explain,
     fmt,
@@ -547,7 +548,8 @@ class Room:
         turns = explain(world, f"score:{code}")[:quarters]
         return [{"date": quarter_name(world.start + t["turn"] - 1, lang),
                  "before": None if t["before"] is None else round(float(t["before"]), 1),
-                 "after": round(float(t["after"]), 1), "parts": parts_line(world, t["parts"], lang),
+                 "after": round(float(t["after"]), 1),
+                 "parts": parts_line(world, contributions(world, f"score:{code}", t["turn"]), lang),
                  "causes": [c[lang] for c in t["causes"]][:8]}
                 for t in turns]
 
