@@ -472,3 +472,76 @@ def test_bottleneck_tags_and_names_keep_off_the_maps_legend(window):
                if rect.colliderect(legend) or rect.collidelist(marks) != -1}
     assert not covered, f"the legend or a marker covers these names: {covered}"
     app.close()
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_the_charts_legends_keep_their_names(window):
+    """A chart's legend names what it draws in words a reader can read, at every window and text
+    size: each share chart's firm by its whole name or its first word ("Samsung 7%"), never two
+    letters and dots (at 1024x600 with the largest text two columns of 46 px cut them so; the
+    legend now takes one column, dropping the smallest other firms' lines with their names); the
+    index chart's two lines by name; each price by its good's name."""
+    from game.text import tr
+
+    _, _, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    for _ in range(3):
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    screen.recorder.watch(app.fonts)
+    app.curtain = None
+    app.toggle_charts()
+    app.update(0.0)
+    app.draw()
+    world = session.world
+    rendered = {text for text, _ in screen.recorder.texts.values()}  # drawn onto the charts' cached surface
+    assert not [t for t in rendered if t.endswith("%") and "…" in t], "a share legend cut"
+    for market in ("foundry", "hbm", "accelerator"):
+        drawn = [key.split(":", 2)[2] for key, _ in app.charts.lines if key.startswith(f"share:{market}:")]
+        assert len(drawn) >= 3 and drawn == app.charts.shown_firms(world, market)[:len(drawn)], "Korean firms first"
+        for name in drawn:
+            label = world.by_name[name].name_ko if lang == "ko" else name
+            share = f"{world.history[-1]['shares'][market].get(name, 0.0):.0%}"
+            assert {f"{label} {share}", f"{label.split()[0]} {share}"} & rendered, (market, label, share)
+    for key in ("ui.charts.you", "ui.charts.baseline"):
+        assert any(text.startswith(tr(key, lang)) for text in rendered), tr(key, lang)
+    for good in ("wafer", "hbm", "accelerator"):
+        assert tr(f"ui.short.{good}", lang) in rendered, good
+    app.close()
+
+
+@pytest.mark.parametrize("window", [c for c in CASES if c[0] == (1024, 600)],
+                         ids=[i for c, i in zip(CASES, IDS, strict=True) if c[0] == (1024, 600)], indirect=True)
+def test_the_end_screen_says_the_no_action_score_whole(window, monkeypatch):
+    """The end screen's comparison with doing nothing (issue 16 item 5) is read whole and at the
+    text size the player chose: beside the dates where it fits, else wrapped under them (at
+    1024x600 with the largest text it was shrunk to 11 px and cut: "Your programmes cost 1.7
+    points against doing…")."""
+    from game.text import tr
+
+    _, _, lang, screen, saves = window
+    recorder = screen.recorder
+    record_end_screen(monkeypatch, recorder)
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    while not session.finished:
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    recorder.watch(app.fonts)
+    app.curtain = None
+    app._end_screen = tagged(recorder, "end", app._end_screen)
+    recorder.drawn = []
+    app.update(0.0)
+    app.draw()
+    versus = app.end_versus
+    assert versus is not None
+    nothing = tr("ui.end.no_action", lang).format(score=versus["whatif"], grade=versus["whatif_grade"])
+    shown = [text for text, _, _, at in recorder.drawn if at == "end"]
+    assert nothing in " ".join(shown), shown
+    # its lines, or the one line it shares with what the programmes changed (not the grade's letter)
+    pieces = [text for text in shown if len(text) > 2 and (text in nothing or nothing in text)]
+    assert pieces, shown
+    full = app.fonts.font(14, True)
+    fitted = {text: width for text, width, _ in app.fonts.fitted}
+    for text in pieces:  # at its size: neither shrunk nor cut
+        assert fitted.get(text) == full.size(text)[0], (text, fitted.get(text), full.size(text)[0])
+    app.close()

@@ -243,30 +243,15 @@ class Charts:
 
     def _shares(self, surface, world, base, market: str, box: pygame.Rect, lang: str) -> None:
         box_plot = self._frame(surface, box, tr(f"ui.chart.market.{market}", lang), lang)
-        # the legend under the plot: three rows of two columns, or one column of five when two
-        # would cut the names (a narrow window); its text as large as leaves the plot at least
-        # half the box, names shortened only below 10 px
         dates = self.fonts.font(12).get_linesize() + 2
         firms = self.shown_firms(world, market)
         latest = world.history[-1]["shares"][market] if world.history else {}
-        names = [(world.by_name[n].name_ko if lang == "ko" else n) + f" {latest.get(n, 0.0):.0%}" for n in firms]
-        widest = lambda size: max((self.fonts.font(size, True).size(n)[0] for n in names), default=0)  # noqa: E731
-        line = lambda size: max(16, self.fonts.font(size).get_linesize())  # noqa: E731
-        half = (box_plot.height - dates) // 2
-        columns, rows, size = 2, 3, 13
-        for size in range(13, 8, -1):
-            if round(size * self.fonts.scale) < 10:
-                break
-            if widest(size) <= box.width - 44 and len(firms) * line(size) <= half:
-                columns, rows = 1, max(len(firms), 1)
-                break
-            if widest(size) <= box.width // 2 - 44 and 3 * line(size) <= half:
-                break
-        else:
-            size = 9
-        while 3 * line(size) > half and size > 9 and columns == 2:
-            size -= 1
-        row_h = line(size)
+        labels = [world.by_name[n].name_ko if lang == "ko" else n for n in firms]
+        korean = sum(1 for n in firms if world.by_name[n].country == PLAYER)  # listed first (`shown_firms`)
+        columns, rows, size, shown = self._legend_layout(labels, [latest.get(n, 0.0) for n in firms], box.width,
+                                                         box_plot.height - dates, korean)
+        firms = firms[:shown]  # a line for every name in the legend, and none without
+        row_h = self._legend_line(size)
         room = box.width // columns - 44
         plot = pygame.Rect(box_plot.x, box_plot.y, box_plot.width, box_plot.height - dates - rows * row_h - 4)
         self._axes(surface, plot, 1.0, "{:.0%}", world)
@@ -302,14 +287,72 @@ class Charts:
             self._blit(surface, text, (lx + 28, ly))
         self.cells.append((f"korea:{market}_share", box))
 
+    def _legend_line(self, size: int) -> int:
+        """A legend row's height at text size `size`."""
+        return max(16, self.fonts.font(size).get_linesize())
+
+    def _legend_layout(self, labels: list[str], shares: list[float], width: int, height: int,
+                       keep: int = 0) -> tuple[int, int, int, int]:
+        """(columns, rows, text size, firms shown) of a share chart's legend, under a plot `height`
+        px tall with it (the title and the dates apart) in a box `width` px wide, for the firms
+        `labels` (Korean firms first, then the largest others). The first that holds, at each size
+        from 13 down to the smallest still 10 px on screen: every name whole in one column or in
+        two columns of three, the legend taking at most half the height; then the same with each
+        name's first word ("Samsung 8%" for "Samsung Foundry 8%", as the rows draw it); then the
+        first words in one column taking up to two thirds of the height, dropping the smallest
+        other firms (never the first `keep`, nor below three) until it holds: a 1024x600 window
+        with the largest text, where two columns left two letters of each name. Else every firm
+        in two columns at the smallest size, the names cut to their room."""
+        whole = [f"{label} {share:.0%}" for label, share in zip(labels, shares, strict=True)]
+        first = [f"{label.split()[0] if label.strip() else label} {share:.0%}"
+                 for label, share in zip(labels, shares, strict=True)]
+        one = (1, max(len(labels), 1))
+
+        def holds(names: list[str], size: int, layout: tuple[int, int], room: int) -> bool:
+            widest = max((self.fonts.font(size, True).size(n)[0] for n in names), default=0)
+            return widest <= width // layout[0] - 44 and layout[1] * self._legend_line(size) <= room
+
+        sizes = []
+        for size in range(13, 8, -1):
+            if round(size * self.fonts.scale) < 10:
+                break
+            sizes.append(size)
+        half, two_thirds = height // 2, height * 2 // 3
+        for names in (whole, first):
+            for size in sizes:
+                for layout in (one, (2, 3)):
+                    if holds(names, size, layout, half):
+                        return (*layout, size, len(labels))
+        for shown in range(len(labels), max(keep, 3, 1) - 1, -1):
+            for size in sizes:
+                if holds(first[:shown], size, (1, shown), two_thirds):
+                    return 1, shown, size, shown
+        # every size tried: the smallest, 9; else the first size under 10 px, where the sizes stopped
+        size = 9 if len(sizes) == 5 else sizes[-1] - 1 if sizes else 13
+        while 3 * self._legend_line(size) > half and size > 9:
+            size -= 1
+        return 2, 3, size, len(labels)
+
     def _prices(self, surface, world, box: pygame.Rect, lang: str) -> None:
+        """Each good's price against its first quarter's, the legend (name, price now) in a column
+        beside the plot; under it, one row a good, where the column would cut the names (the
+        largest text on a small window)."""
         plot = self._frame(surface, box, tr("ui.charts.prices", lang), lang)
         legend_w = min(round(118 * self.fonts.scale), plot.width * 45 // 100)
         dates = self.fonts.font(12).get_linesize() + 4
-        plot = pygame.Rect(plot.x, plot.y, plot.width - legend_w - 8, plot.height - dates)
         history = world.history
+        goods = ("wafer", "hbm", "accelerator")
+        names = {good: tr(f"ui.short.{good}", lang) for good in goods}
+        name_font = self.fonts.font(13, True)
+        # beside the plot while the names fit its column at least at 11 (`fit` shrinks them so far)
+        below = max(self.fonts.font(11, True).size(name)[0] for name in names.values()) > legend_w - 22
+        row = max(18, name_font.get_linesize())
+        if below:
+            plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - dates - row * len(goods))
+        else:
+            plot = pygame.Rect(plot.x, plot.y, plot.width - legend_w - 8, plot.height - dates)
         ratios = {}
-        for good in ("wafer", "hbm", "accelerator"):
+        for good in goods:
             values = [h["prices"][good] for h in history]
             first = next((v for v in values if v > 0), 0.0)
             ratios[good] = [100 * v / first if first else 0.0 for v in values]
@@ -322,43 +365,68 @@ class Charts:
             series_line(surface, self._local(points), GOOD_COLOURS[good], 2, GOOD_DASH[good], GOOD_MARKER[good],
                         every=2)
             self.lines.append((f"price:{good}", points))
-            step = self.fonts.font(13, True).get_linesize() + self.fonts.font(12).get_linesize() + 4
-            lx, ly = plot.right + 8, plot.y + 4 + step * i
+            now = history[-1]["prices"][good] if history else 0.0
+            if below:
+                lx, ly = box.x + 10, plot.bottom + dates + row * i
+            else:
+                step = name_font.get_linesize() + self.fonts.font(12).get_linesize() + 4
+                lx, ly = plot.right + 8, plot.y + 4 + step * i
             dashed(surface, GOOD_COLOURS[good], self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, GOOD_DASH[good])
             marker(surface, GOOD_MARKER[good], (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 3,
                    GOOD_COLOURS[good])
             room = box.right - lx - 32
-            self._blit(surface, self.fonts.fit(tr(f"ui.short.{good}", lang), 13, TEXT, room, bold=True), (lx + 28, ly))
-            now = history[-1]["prices"][good] if history else 0.0
-            if ly + self.fonts.font(13, True).get_linesize() > box.bottom:
+            if below:  # the name, and the price after it where the row has room
+                name = self.fonts.fit(names[good], 13, TEXT, room, bold=True)
+                self._blit(surface, name, (lx + 28, ly))
+                price = self.fonts.render(price_legend(good, now, lang), 12, DIM)
+                if name.get_width() + 8 + price.get_width() <= room:
+                    self._blit(surface, price, (lx + 28 + name.get_width() + 8, ly + 2))
+                continue
+            self._blit(surface, self.fonts.fit(names[good], 13, TEXT, room, bold=True), (lx + 28, ly))
+            if ly + name_font.get_linesize() > box.bottom:
                 break  # a short box: the goods that fit
             text = price_legend(good, now, lang)
             if ly + step <= box.bottom:  # the price under the name, where the box has room
-                self._blit(surface, self.fonts.fit(text, 12, DIM, room + 24),
-                           (lx + 4, ly + self.fonts.font(13, True).get_linesize()))
+                self._blit(surface, self.fonts.fit(text, 12, DIM, room + 24), (lx + 4, ly + name_font.get_linesize()))
 
     def _index(self, surface, world, base, box: pygame.Rect, lang: str) -> None:
+        """The index against the no-action game's, the legend (each line's name and value now)
+        inside the plot at its top left; under the plot where the plot is too narrow for it (the
+        largest text on a small window), the values at the box's right edge."""
         plot = self._frame(surface, box, tr("korea_index", lang), lang)
         dates = self.fonts.font(12).get_linesize() + 4
-        plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - dates)  # the legend inside, top left
-        self._axes(surface, plot, 100.0, "{:.0f}", world)
-        self._dates(surface, plot, world, lang)
         mine = [h["korea_index"].get("total", 0.0) for h in world.history]
         ghost = [h["korea_index"].get("total", 0.0) for h in base]
+        entries = [(tr("ui.charts.you", lang), YELLOW, None, "circle", False, mine),
+                   (tr("ui.charts.baseline", lang), BASE, (8, 5), "square", True, ghost)]
+        texts = [f"{label} {values[-1]:.1f}" if values else label for label, *_, values in entries]
+        font = self.fonts.font(12, True)
+        step = max(18, self.fonts.font(12).get_linesize())
+        below = max(font.size(t)[0] for t in texts) > plot.width - 38
+        plot = pygame.Rect(plot.x, plot.y, plot.width, plot.height - dates - (step * len(entries) if below else 0))
+        self._axes(surface, plot, 100.0, "{:.0f}", world)
+        self._dates(surface, plot, world, lang)
         ghost_points = self._xy(plot, world, ghost, 100.0)
         series_line(surface, self._local(ghost_points), BASE, 2, (8, 5), "square", hollow=True, every=2)
         points = self._xy(plot, world, mine, 100.0)
         series_line(surface, self._local(points), YELLOW, 3, None, "circle", every=2)
         self.lines.append(("index", points))
-        for i, (label, colour, pattern, shape, hollow, values) in enumerate((
-                (tr("ui.charts.you", lang), YELLOW, None, "circle", False, mine),
-                (tr("ui.charts.baseline", lang), BASE, (8, 5), "square", True, ghost))):
-            step = max(18, self.fonts.font(12).get_linesize())
-            lx, ly = plot.x + 6, plot.y + 4 + step * i
+        for i, ((_, colour, pattern, shape, hollow, values), text) in enumerate(zip(entries, texts, strict=True)):
+            if below:
+                lx, ly = box.x + 10, plot.bottom + dates + step * i
+                room = box.right - lx - 36
+            else:
+                lx, ly = plot.x + 6, plot.y + 4 + step * i
+                room = plot.right - lx - 32
             dashed(surface, colour, self._local([(lx, ly + 8), (lx + 22, ly + 8)]), 2, pattern)
             marker(surface, shape, (lx + 11 + self.offset[0], ly + 8 + self.offset[1]), 4, colour, hollow)
-            text = f"{label} {values[-1]:.1f}" if values else label
-            self._blit(surface, self.fonts.fit(text, 12, colour, plot.right - lx - 32, bold=True), (lx + 28, ly))
+            if below and values:  # the name, and the value at the box's right edge
+                value = self.fonts.render(f"{values[-1]:.1f}", 12, colour, bold=True)
+                self._blit(surface, value, (box.right - 10 - value.get_width(), ly))
+                text, room = entries[i][0], room - value.get_width() - 6
+            elif values:  # the value kept: the line's style and the screen's hint say which line is which
+                text = first_fitting(font, room, [text, f"{values[-1]:.1f}"])
+            self._blit(surface, self.fonts.fit(text, 12, colour, room, bold=True), (lx + 28, ly))
         self.cells.append(("index", box))
 
     def _race(self, surface, world, box: pygame.Rect, lang: str) -> None:

@@ -227,12 +227,11 @@ class EndScreen:
             diff = versus["difference"]
             kind = "ui.end.gap_none" if abs(diff) < 0.05 else "ui.end.gap" if diff > 0 else "ui.end.gap_negative"
             gap = tr(kind, lang).format(diff=abs(diff) if diff < 0 else diff)  # "0.0 points lower" says nothing
-            line = f"{tr('ui.end.no_action', lang).format(score=versus['whatif'], grade=versus['whatif_grade'])}" \
-                   f"  ·  {gap}"
-            label = fonts.fit(line, 14, BASE, right - x - span.get_width() - 24, bold=True)
-            surface.blit(label, label.get_rect(topright=(right, y)))
+            nothing = tr("ui.end.no_action", lang).format(score=versus["whatif"], grade=versus["whatif_grade"])
+            y = self._versus(surface, x, y, right, span, [nothing, gap])
             self.versus = versus
-        y += span.get_height()
+        else:
+            y += span.get_height()
         if len(teams) > 1:  # the tabs under the dates, left of the grade letter
             y = self._tabs(surface, world, lang, teams, team, x, y + (4 if short else 10), right - x)
         y = max(y, big.get_height() if big is not None else 0) + (6 if short else 14)
@@ -251,6 +250,26 @@ class EndScreen:
             where = fonts.fit(f"{tr('ui.end.exported', lang)}: {debrief_path.resolve()}", 13, DIM, box.width - 40)
             surface.blit(where, (20, buttons_top - where.get_height() - 4))
         self._to_window()
+
+    def _versus(self, surface, x: int, y: int, right: int, span: pygame.Surface, parts: list[str]) -> int:
+        """The no-action comparison (`parts`: the no-action game's score, what the programmes
+        changed): on the dates' line, right-aligned, where it fits there at its size; else under
+        the dates, each part wrapped to the header's width at that size (a 1024x600 window with
+        the largest text would have shrunk it to 11 px and cut it). Returns the y under it."""
+        fonts = self.fonts
+        line = "  ·  ".join(parts)
+        beside = right - x - span.get_width() - 24
+        if fonts.font(14, True).size(line)[0] <= beside:
+            label = fonts.fit(line, 14, BASE, beside, bold=True)
+            surface.blit(label, label.get_rect(topright=(right, y)))
+            return y + span.get_height()
+        y += span.get_height() + 2
+        for part in parts:
+            for text in fonts.wrap(part, 14, right - x, bold=True):
+                label = fonts.fit(text, 14, BASE, right - x, bold=True)
+                surface.blit(label, (x, y))
+                y += label.get_height()
+        return y
 
     def _to_window(self) -> None:
         """The hit rectangles from the cached surface's coordinates to the window's."""
