@@ -480,7 +480,9 @@ def test_the_charts_legends_keep_their_names(window):
     size: each share chart's firm by its whole name or its first word ("Samsung 7%"), never two
     letters and dots (at 1024x600 with the largest text two columns of 46 px cut them so; the
     legend now takes one column, dropping the smallest other firms' lines with their names); the
-    index chart's two lines by name; each price by its good's name."""
+    index chart's two lines by name; each price by its good's name; each index component by
+    whole words."""
+    from game.score import rule_of
     from game.text import tr
 
     _, _, lang, screen, saves = window
@@ -507,6 +509,18 @@ def test_the_charts_legends_keep_their_names(window):
         assert any(text.startswith(tr(key, lang)) for text in rendered), tr(key, lang)
     for good in ("wafer", "hbm", "accelerator"):
         assert tr(f"ui.short.{good}", lang) in rendered, good
+    # the index components' small charts: each name's first line whole words ("Foundry share",
+    # not "Foundr" / "y share" where five columns were too narrow for a word)
+    if app.charts.paged:
+        app.charts.flip_page(1)
+        app.update(0.0)
+        app.draw()
+        rendered = {text for text, _ in screen.recorder.texts.values()}
+    for component in rule_of(world.scenario, "KOR").components:
+        name = component.label_ko if lang == "ko" else component.label_en
+        first = [t for t in rendered if t and name.startswith(t.rstrip("…"))]
+        assert first, name
+        assert any(len(t) == len(name) or name[len(t)] == " " for t in first if not t.endswith("…")), (name, first)
     app.close()
 
 

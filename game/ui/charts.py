@@ -486,19 +486,22 @@ class Charts:
         self._blit(surface, title, (box.x + 4, box.y))
         legend = self.fonts.fit(tr("ui.charts.components_legend", lang), 12, DIM, box.width - title.get_width() - 20)
         self._blit(surface, legend, (box.right - legend.get_width() - 4, box.y + 2))
-        cols = 5
-        rows = math.ceil(len(spec.components) / cols)
+        names = [c.label_ko if lang == "ko" else c.label_en for c in spec.components]
         head = title.get_height() + 2
+        step = self.fonts.font(12).get_linesize() - 2
+        cols = self._component_columns(names, box, head, step)
+        rows = math.ceil(len(spec.components) / cols)
         cw, ch = box.width // cols, (box.height - head) // max(rows, 1)
-        for i, c in enumerate(spec.components):
+        for i, (c, name) in enumerate(zip(spec.components, names, strict=True)):
             r, k = divmod(i, cols)
             cell = pygame.Rect(box.x + k * cw, box.y + head + r * ch, cw - 6, ch - 6)
             pygame.draw.rect(surface, PANEL, cell.move(self.offset), border_radius=4)
-            name = c.label_ko if lang == "ko" else c.label_en
-            lines = self.fonts.wrap(name, 12, cell.width - 44)[:2]
-            step = self.fonts.font(12).get_linesize() - 2
+            lines = self.fonts.wrap(name, 12, cell.width - 44)
+            if len(lines) > 2:  # two lines at most: the second ends in "…" (the whole name is in Why?)
+                lines = [lines[0], " ".join(lines[1:])]
             for j, line in enumerate(lines):
-                self._blit(surface, self.fonts.render(line, 12, TEXT), (cell.x + 5, cell.y + 2 + step * j))
+                text = self.fonts.fit(line, 12, TEXT, cell.width - 44, least=round(12 * self.fonts.scale))
+                self._blit(surface, text, (cell.x + 5, cell.y + 2 + step * j))
             mine = [h["korea_index"].get(component_id(c), 0.0) for h in world.history]
             if mine:
                 value = self.fonts.render(f"{mine[-1]:.0f}", 14, YELLOW, bold=True)
@@ -514,6 +517,20 @@ class Charts:
                 marker(surface, "circle", self._local(points[-1:])[0], 3, YELLOW)
             self.lines.append((f"component:{component_id(c)}", points))
             self.cells.append((f"component:{component_id(c)}", cell))
+
+    def _component_columns(self, names: list[str], box: pygame.Rect, head: int, step: int) -> int:
+        """Columns of the components' small charts: five, or fewer where a cell would be too
+        narrow for the longest word of a name at the text size (a word broken mid-letter, as
+        "Foundr / y share" at 1024x600 and 150%), while each cell keeps room for two lines of
+        name over a plot of at least 36 px."""
+        font = self.fonts.font(12)
+        longest = max((font.size(word)[0] for name in names for word in name.split()), default=0)
+        for cols in (5, 4, 3):
+            rows = math.ceil(len(names) / cols)
+            tall = (box.height - head) // max(rows, 1) - 6 - (6 + 2 * step) - 6 >= 36
+            if longest <= box.width // cols - 6 - 44 and (tall or cols == 5):
+                return cols
+        return 5
 
     # ------------------------------------------------------------------ clicks
     def key_at(self, pos) -> str | None:
