@@ -559,3 +559,30 @@ def test_the_end_screen_says_the_no_action_score_whole(window, monkeypatch):
     for text in pieces:  # at its size: neither shrunk nor cut
         assert fitted.get(text) == full.size(text)[0], (text, fitted.get(text), full.size(text)[0])
     app.close()
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_a_countrys_panel_shows_every_line(window):
+    """A country's panel shows all it has to say, at every window and text size: where the map
+    alone is too short (1024x600 at 150% left out Korea's firms, its fabs and its export controls
+    without a sign), the panel reaches over the chart and the news, still inside the window, its
+    text a point or two smaller if that is still too short, never under 11 px."""
+    from game.ui import countrypanel
+
+    _, _, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    for _ in range(3):
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    app.curtain = None
+    for code in ("KOR", "USA", "CHN"):
+        app.country_panel = code
+        rect = app.COUNTRY_RECT
+        assert screen.get_rect().contains(rect) and rect.top >= app.L.map.top, rect
+        lines = countrypanel.country_lines(session.world, code, lang)
+        placed, whole = countrypanel.fitting(app.fonts, rect, lines)
+        assert whole, (code, [text for style, text in lines if style == "head"])
+        assert min(round(size * app.fonts.scale) for _, style, size, *_ in placed if style == "text") >= 11
+        drawn = " ".join(text for text, *_ in placed)
+        assert all(text in drawn for style, text in lines if style == "head"), code
+    app.close()

@@ -24,7 +24,7 @@ from game.forecast import ForecastScheduler, staged_key
 from game.reasons import in_language
 from game.saves import SaveError, save_path
 from game.text import quarter_name, quarter_tick, tr
-from game.ui import briefing, endscreen, handover
+from game.ui import briefing, countrypanel, endscreen, handover
 from game.ui.charts import BASE, Charts, dashed
 from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
@@ -104,6 +104,7 @@ class GameApp:
         self.end_dismissed = False
         self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
         self.country_panel: str | None = None  # the country whose panel is open (click it on the map)
+        self._country_fits: tuple = (None, True)  # (what COUNTRY_RECT measured, whether it fitted the map)
         self.report_path: Path | None = None  # the Markdown summary; the HTML debrief beside it:
         self.debrief_path: Path | None = None
         self.menu: UIPanel | None = None
@@ -566,12 +567,22 @@ class GameApp:
 
     @property
     def COUNTRY_RECT(self) -> pygame.Rect:
-        """Like DETAIL_RECT, but on the side of the map away from the country."""
+        """Like DETAIL_RECT, but on the side of the map away from the country; over the chart and
+        the news too where the map alone is too short for the whole panel (1024x600 at 150%
+        left out its firms, fabs and export controls)."""
         spec = self.map.geometry["countries"].get(self.country_panel or "", {})
         x = self.map.to_screen(spec["anchor"])[0] if spec else 0
         width = min(round(560 * max(self.ui_scale, 1.0) ** 0.5), self.L.map.width - 16)
         left = self.L.map.x + 8 if x > self.L.map.centerx else self.L.map.right - 8 - width
-        return pygame.Rect(left, self.L.map.y + 8, width, self.L.map.height - 16)
+        rect = pygame.Rect(left, self.L.map.y + 8, width, self.L.map.height - 16)
+        code, world = self.country_panel, self.session.world
+        if code in world.countries:
+            key = (code, world, world.turn, self.lang, rect.size)
+            if self._country_fits[0] != key:
+                self._country_fits = (key, countrypanel.fits(self.fonts, rect, world, code, self.lang))
+            if not self._country_fits[1]:
+                rect.height = self.L.left.bottom - rect.y - 8
+        return rect
 
     def cycle_detail(self, step: int = 1) -> None:
         """Tab / Shift+Tab: the next firm's detail panel (map order: foundries, HBM, packaging,

@@ -2,7 +2,9 @@
 it has been spent, its lever settings, its firms with their market shares, the leading-edge fabs
 standing in it (foreign-owned ones included), its score and the export controls it imposes or
 faces. The lines are built from the model (`country_lines`, easy to test); `draw_country` lays
-them out in a box on the map.
+them out (`layout`) in a box on the map, which the window makes as tall as the map, chart and news
+together where the map alone is too short for every line (`fits`), and then a point or two smaller
+where even that is too short (`fitting`: the largest text in English on a 1024x600 window).
 """
 
 from __future__ import annotations
@@ -130,25 +132,60 @@ def country_lines(world, code: str, lang: str) -> list[tuple[str, str]]:
 STYLE = {"title": (16, YELLOW, True), "head": (14, YELLOW, True), "text": (13, TEXT, False), "warn": (13, RED, False)}
 
 
-def draw_country(screen, fonts, rect: pygame.Rect, world, code: str, lang: str) -> None:
-    pygame.draw.rect(screen, (12, 16, 24), rect, border_radius=6)
-    pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=6)
-    # two columns: the text runs on into the second when the first is full
+def layout(fonts, rect: pygame.Rect, lines: list[tuple[str, str]], smaller: int = 0) -> tuple[list[tuple], bool]:
+    """Where each line goes in `rect`, `smaller` points under its style's size: two columns, the
+    text running on into the second when the first is full (a heading with its first line), each
+    line wrapped to three rows at most. Returns ([(text, style, size, x, y)], whether every row of
+    every line found room)."""
     width = (rect.width - 36) // 2
     x, y, column = rect.x + 12, rect.y + 8, 0
-    for style, text in country_lines(world, code, lang):
-        size, colour, bold = STYLE[style]
-        parts = fonts.wrap(text, size, width, bold)[:3]
+    placed, whole = [], True
+    for i, (style, text) in enumerate(lines):
+        size, _, bold = STYLE[style]
+        size -= smaller
+        parts = fonts.wrap(text, size, width, bold)
+        whole = whole and len(parts) <= 3
+        parts = parts[:3]
         step = fonts.font(size, bold).get_linesize() + 2  # the line height of the text size in use
         needed = step * len(parts) + (4 if style == "head" else 0)
+        if style == "head" and i + 1 < len(lines):  # a heading goes with its first line
+            after = STYLE[lines[i + 1][0]]
+            needed += fonts.font(after[0] - smaller, after[2]).get_linesize() + 2
         if y + needed > rect.bottom - 24 and column == 0:
             x, y, column = rect.x + 24 + width, rect.y + 8 + 28, 1
         if style == "head":
             y += 4
         for part in parts:
             if y + step > rect.bottom - 24:
+                whole = False
                 break
-            screen.blit(fonts.render(part, size, colour, bold), (x, y))
+            placed.append((part, style, size, x, y))
             y += step
+    return placed, whole
+
+
+def fitting(fonts, rect: pygame.Rect, lines: list[tuple[str, str]]) -> tuple[list[tuple], bool]:
+    """`layout` at the text size in use, else a point or more smaller (never under 11 px for the
+    body text), the first that shows every line; the smallest tried if none does."""
+    found = layout(fonts, rect, lines)
+    smaller = 1
+    while not found[1] and round((STYLE["text"][0] - smaller) * fonts.scale) >= 11:
+        found = layout(fonts, rect, lines, smaller)
+        smaller += 1
+    return found
+
+
+def fits(fonts, rect: pygame.Rect, world, code: str, lang: str) -> bool:
+    """Whether the whole panel of `code` fits in `rect` at the text size in use (the window gives
+    it more height if not)."""
+    return layout(fonts, rect, country_lines(world, code, lang))[1]
+
+
+def draw_country(screen, fonts, rect: pygame.Rect, world, code: str, lang: str) -> None:
+    pygame.draw.rect(screen, (12, 16, 24), rect, border_radius=6)
+    pygame.draw.rect(screen, YELLOW, rect, 2, border_radius=6)
+    for text, style, size, x, y in fitting(fonts, rect, country_lines(world, code, lang))[0]:
+        _, colour, bold = STYLE[style]
+        screen.blit(fonts.render(text, size, colour, bold), (x, y))
     hint = fonts.fit(tr("ui.country.hint", lang), 11, DIM, rect.width - 20)
     screen.blit(hint, (rect.right - hint.get_width() - 10, rect.bottom - hint.get_height() - 4))
