@@ -586,3 +586,29 @@ def test_a_countrys_panel_shows_every_line(window):
         drawn = " ".join(text for text, *_ in placed)
         assert all(text in drawn for style, text in lines if style == "head"), code
     app.close()
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_the_first_lever_and_its_preview_are_in_view(window):
+    """The desk opens with a lever in view, and its preview stands inside the window: at 1024x600
+    with the largest text the advice and the scheduled Actions filled the desk's whole view (the
+    levers only by scrolling), and the preview, 390 px x 1.5 wide, began left of the window's
+    edge. (The preview draws on a surface of its own, which the text checks above do not see.)"""
+    _, _, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    session.end_turn({})
+    app = GameApp(session, lang, screen)
+    app.curtain = None
+    app.update(0.0)
+    app.draw()
+    view = app.desk.scroll.rect
+    rows = [(key, app.desk.row_rect(key)) for key in app.desk.rows]
+    key, row = next((k, r) for k, r in rows if r is not None)
+    assert view.contains(row), (key, row, view)
+    app.pointer = row.center
+    app.update(0.0)
+    app.draw()
+    assert app.lever_panel.key == key
+    assert screen.get_rect().contains(app.lever_panel.rect), (app.lever_panel.rect, screen.get_rect())
+    assert app.lever_panel.rect.right <= app.L.desk.x, "left of the desk"
+    app.close()

@@ -978,6 +978,7 @@ class GameApp:
             # a frame that took a step of the lever the panel shows (the desk's costs and labels
             # worked out again) leaves the panel's new text to the next frame: each half fits a
             # frame, together a drag's step overran 16 ms (bench_forecast.py section 2)
+            self.lever_panel.max_width = self.L.desk.x - 12  # from the window's left edge to the desk
             self.lever_panel.show(self.session.world, code, key, desk, forecasts, self.lang)
         self.prefetch_for(key)
 

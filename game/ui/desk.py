@@ -132,14 +132,20 @@ class Desk:
         self.scroll = UIScrollingContainer(pygame.Rect(0, top, width, scroll_h), manager=m, container=self.root,
                                            allow_scroll_x=False)
         inner = width - 24
-        # the advisor's advice (game/advisor.py) first: each a link to the section of its lever
-        self.advice_box = UITextBox("", pygame.Rect(2, 0, inner - 2, px(124)), manager=m, container=self.scroll,
+        # the advisor's advice (game/advisor.py) first: each a link to the section of its lever;
+        # then the Actions accepted but waiting out their lag, with the quarter each takes effect.
+        # Both scroll inside their boxes, which take at most half of the desk's view between them,
+        # so the first lever is in view without scrolling (at 1024x600 with the largest text the
+        # two boxes filled the whole view)
+        line = Fonts(self.scale).font(14).get_linesize()
+        advice_h = min(px(124), max(round(scroll_h * 0.3), 2 * line + 12))
+        scheduled_h = min(px(76), max(round(scroll_h * 0.2), 2 * line + 12))
+        self.advice_box = UITextBox("", pygame.Rect(2, 0, inner - 2, advice_h), manager=m, container=self.scroll,
                                     object_id="#advice")
-        y = px(124) + 4
-        # the Actions accepted but waiting out their lag, with the quarter each takes effect
-        self.scheduled_box = UITextBox("", pygame.Rect(2, y, inner - 2, px(76)), manager=m, container=self.scroll,
-                                       object_id="#advice")
-        y += px(76) + 6
+        y = advice_h + 4
+        self.scheduled_box = UITextBox("", pygame.Rect(2, y, inner - 2, scheduled_h), manager=m,
+                                       container=self.scroll, object_id="#advice")
+        y += scheduled_h + 6
         self.layout = self.row_keys()
         self.section_y: dict[str, int] = {}
         for section, rows in self.levers():

@@ -34,6 +34,7 @@ class LeverPanel:
         self.title = ""
         self._made: tuple | None = None
         self._surface: pygame.Surface | None = None
+        self.max_width: int | None = None  # the room left of the desk (the window's): the panel is no wider
 
     @property
     def text(self) -> str:
@@ -59,7 +60,7 @@ class LeverPanel:
             in_force = forecasts.ask(others)
             pending = pending or in_force is None
         made = (key, id(world), world.turn, lang, tuple(map(repr, actions)), reason, id(in_force), id(staged),
-                desk.values.get(key), pending)
+                desk.values.get(key), pending, self.max_width)
         if made == self._made:
             return
         self.key, self._made = key, made
@@ -71,6 +72,8 @@ class LeverPanel:
 
     def _render(self, fonts) -> pygame.Surface:
         width = round(WIDTH * fonts.scale)
+        if self.max_width is not None:  # (1024x600 with the largest text: 585 px wide in 560 px of room)
+            width = min(width, self.max_width)
         inner = width - 20
         rows: list[tuple[pygame.Surface, int]] = []
         for line in fonts.wrap(self.title, 15, inner, bold=True):
