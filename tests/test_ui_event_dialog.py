@@ -189,3 +189,65 @@ def test_a_long_answer_outlook_fits_the_dialog(tmp_path):
     assert not seen[0], seen[0]
     app.close()
     pygame.quit()
+
+
+# ---------------------------------------------------------------------- the dialog at the player's text size
+
+def dialog_at(tmp_path, size, scale: float, lang: str, answers: int = 2):
+    """A game at `size` and text size `scale` paused at the Middle East deal's question (with its
+    answers repeated to `answers`), the dialog open."""
+    import json
+
+    (tmp_path / "settings.json").write_text(json.dumps({"ui_scale": scale, "lang": lang}))
+    pygame.init()
+    app = GameApp(Session("baseline", 7, saves_dir=tmp_path, autosave=False), lang, pygame.display.set_mode(size))
+    app.modal_hook = None
+    world = app.session.world
+    force_event(world, "middle_east_compute_deal")
+    if answers != 2:
+        events = world.scenario.events
+        i = next(i for i, e in enumerate(events) if e.id == "middle_east_compute_deal")
+        choices = list(events[i].choices)
+        events[i] = events[i].model_copy(update={"choices": [choices[k % 2] for k in range(answers)]})
+    app.frame()
+    post(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r", scancode=0)
+    app.frame()
+    assert app.asking is not None
+    return app
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_dialog_speaks_at_the_players_text_size(tmp_path, scale, lang):
+    """The question's dialog is drawn at the text size the player chose (it was 100% whatever the
+    setting: a UIManager of its own with the default theme), each line wrapped to the panel, the
+    panel inside the window, at 1024x600."""
+    app = dialog_at(tmp_path, (1024, 600), scale, lang)
+    dialog = app.asking
+    try:
+        assert dialog.scale == scale, "two answers fit at 1024x600 at any text size"
+        assert {b.font.point_size for b in dialog.buttons} == {round(15 * scale)}
+        window = pygame.Rect((0, 0), app.L.size)
+        assert window.contains(dialog.panel.rect), (dialog.panel.rect, window)
+        for element in dialog.panel.get_container().elements:
+            text = getattr(element, "text", "")
+            if text:
+                assert element.font.size(text)[0] <= element.rect.width, (text, element.rect.width)
+    finally:
+        app.close()
+        pygame.quit()
+
+
+def test_a_question_with_many_answers_takes_a_smaller_size_to_fit(tmp_path):
+    """Six answers at 1024x600 and 150% would run past the window: the dialog steps its text size
+    down until it fits (below 100% only where 100% does not fit, as here), and says so through
+    `scale`."""
+    app = dialog_at(tmp_path, (1024, 600), 1.5, "en", answers=6)
+    dialog = app.asking
+    try:
+        assert 0.7 <= dialog.scale < 1.5 and len(dialog.buttons) == 6
+        assert pygame.Rect((0, 0), app.L.size).contains(dialog.panel.rect)
+        assert {b.font.point_size for b in dialog.buttons} == {round(15 * dialog.scale)}
+    finally:
+        app.close()
+        pygame.quit()

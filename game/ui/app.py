@@ -30,7 +30,7 @@ from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
 from game.ui.endscreen import EndScreen, grade_bands
 from game.ui.endscreen import fit as fit  # re-exported: the end screen's rows were fitted here
-from game.ui.fonts import Fonts, gui_theme
+from game.ui.fonts import Fonts
 from game.ui.glossary import Glossary
 from game.ui.layout import DEFAULT_SIZE, Layout
 from game.ui.lessonpanel import LessonPanel
@@ -257,10 +257,16 @@ class GameApp:
             self.curtain = handover.handover(session.world, question.chooser, self.lang, "choice")
         code = question.chooser if question.chooser in session.world.countries else session.code
         self.choice_lines = self.choice_outlook(event, code)  # the stakes of each answer, judged once
-        if self._modal_manager is None:
-            self._modal_manager = pygame_gui.UIManager(self.L.size, gui_theme())
         self.asking = QuestionDialog(event, self.lang, self.L.size, session.world, self.choice_lines,
-                                     self._modal_manager)
+                                     self._modal_manager_for, self.ui_scale)
+
+    def _modal_manager_for(self, scale: float) -> pygame_gui.UIManager:
+        """The event dialog's own UIManager at a text size (kept between questions: a new one
+        loads its fonts again)."""
+        if self._modal_manager is None or self._modal_manager.ui_scale != scale:
+            self._modal_manager = pygame_gui.UIManager(self.L.size, scaled_theme(scale))
+            self._modal_manager.ui_scale = scale
+        return self._modal_manager
 
     def answer(self, index: int) -> None:
         """The player's answer: the quarter goes on, to the next question or to its end."""

@@ -148,6 +148,7 @@ def gui_theme(size: int = 15) -> dict:
     theme["#section"] = {"font": [dict(f, bold="1") for f in font], "colours": {"normal_text": "#F0E442"}}
     theme["#value"] = {"misc": {"text_horiz_alignment": "right"}}
     theme["#small"] = {"font": small, "colours": {"normal_text": "#B8C4D0"}}
+    theme["#body"] = {"font": small}  # small text in the normal colour (an event's text in its dialog)
     theme["#cost"] = {"font": [dict(f, bold="1") for f in font]}
     theme["#reason"] = {"font": small, "colours": {"dark_bg": "#00000000", "normal_border": "#00000000"},
                         "misc": {"border_width": "0", "padding": "2,0"}}

@@ -15,61 +15,97 @@ the desk's widgets cannot be touched meanwhile.
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
+from pygame_gui.elements import UIButton, UILabel, UIPanel
 
 from game.describe import describe_action
 from game.text import tr
-from game.ui.fonts import gui_theme
+from game.ui.fonts import Fonts, gui_theme
 
-WIDTH, ROW = 700, 80  # the panel's least width and the height of one answer (button, its Actions, its outlook)
-MAX_WIDTH = 900  # wider where the window has room: an answer's outlook is one long line
+WIDTH = 700  # the panel's least width (the window's, where that is narrower)
+MAX_WIDTH = 900  # at 100%, wider where the window has room: an answer's outlook is one long line
+LEAST_SCALE = 0.7  # the smallest text size a dialog too tall for the window steps down to
 SHADE = (0, 0, 0, 170)
 
 
 class QuestionDialog:
     """One question on the screen: `handle(event)` gives the index of the answer chosen (a click
-    on its button or its number key), None otherwise."""
+    on its button or its number key), None otherwise.
+
+    At the player's text size (`scale`, 100-150%): every line is wrapped to the panel's width at
+    the theme's font for that size, and the panel is as tall as its lines; where the window is too
+    short for it (many answers at 1024x600) the dialog takes a smaller size, a tenth at a time, down
+    to LEAST_SCALE (70%: six answers at 1024x600 do not fit at 100%). `manager_for(scale)` gives
+    the UIManager of a text size (the window keeps one per size between questions)."""
 
     def __init__(self, event, lang: str, size: tuple[int, int], world, outlook: tuple[str, list[str]],
-                 manager: pygame_gui.UIManager | None = None) -> None:
+                 manager_for: Callable[[float], pygame_gui.UIManager] | None = None, scale: float = 1.0) -> None:
         self.event = event
         self.size = size
-        self.manager = manager or pygame_gui.UIManager(size, gui_theme())
-        self.manager.set_locale(lang)
         self.backdrop: pygame.Surface | None = None  # the last frame shown, dimmed: taken at the first draw
         self.buttons: dict[UIButton, int] = {}
+        manager_for = manager_for or (lambda k: pygame_gui.UIManager(size, gui_theme(round(15 * k))))
+        self.scale = scale
+        while self.scale > LEAST_SCALE and self._height(event, lang, world, outlook, self.scale) > size[1] - 16:
+            self.scale = max(LEAST_SCALE, round(self.scale - 0.1, 2))
+        self.manager = manager_for(self.scale)
+        self.manager.set_locale(lang)
         self.panel = self._build(event, lang, world, outlook)
 
-    def _build(self, event, lang: str, world, outlook: tuple[str, list[str]]) -> UIPanel:
-        """The panel: kicker, title, text, budget line, then per answer its button, its Actions and its outlook."""
-        manager, ko = self.manager, lang == "ko"
+    def _rows(self, event, lang: str, world, outlook: tuple[str, list[str]], scale: float) -> tuple[int, list]:
+        """The panel's width and its rows, top to bottom: (kind, text, object id, height, indent),
+        each text wrapped to its width at the theme's font for `scale` (gui_theme: 15 px, the small
+        ones 2 px less, at 100%)."""
+        ko = lang == "ko"
         budget_line, lines = outlook
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
-        width = max(WIDTH, min(self.size[0] - 48, MAX_WIDTH))  # "... (+0.9 against 'Keep the centre's mix')"
-        rect = pygame.Rect(0, 0, width, 156 + ROW * len(event.choices))
-        rect.center = (self.size[0] // 2, self.size[1] // 2)
-        panel = UIPanel(rect, manager=manager, object_id="#menu")
-        UILabel(pygame.Rect(14, 8, width - 28, 30), tr("ui.event.decision", lang), manager=manager,
-                container=panel, object_id="#small")
-        UILabel(pygame.Rect(14, 34, width - 28, 30), title, manager=manager, container=panel, object_id="#section")
-        UITextBox(html.escape(text), pygame.Rect(10, 64, width - 24, 56), manager=manager, container=panel,
-                  object_id="#reason")
-        UILabel(pygame.Rect(14, 122, width - 28, 24), budget_line, manager=manager, container=panel,
-                object_id="#small")
+        width = min(self.size[0] - 48, round(MAX_WIDTH * scale))  # "... (+0.9 against 'Keep the centre's mix')"
+        width = max(width, min(WIDTH, self.size[0] - 16))
+        base = round(15 * scale)
+        measure = Fonts(1.0)  # sizes in pixels: the theme's own
+
+        def wrapped(kind: str, line: str, object_id: str, indent: int, size: int, bold: bool = False) -> list:
+            room = width - 28 - indent - 8  # the label's own padding
+            step = measure.font(size, bold).get_linesize() + 4
+            return [(kind, part, object_id, step, indent) for part in measure.wrap(line, size, room, bold)]
+
+        rows = wrapped("label", tr("ui.event.decision", lang), "#small", 0, base - 2)
+        rows += wrapped("label", title, "#section", 0, base, bold=True)
+        rows += wrapped("label", text, "#body", 0, base - 2)
+        rows += wrapped("label", budget_line, "#small", 0, base - 2)
         for i, choice in enumerate(event.choices):
-            top = 150 + i * ROW
             label = f"{i + 1}. {choice.label_ko if ko else choice.label_en}"
-            button = UIButton(pygame.Rect(14, top, width - 32, 34), label, manager=manager, container=panel)
-            self.buttons[button] = i
+            rows.append(("button", label, None, measure.font(base).get_linesize() + 12, i))
             what = ", ".join(describe_action(a, lang, world) for a in choice.actions)
-            UILabel(pygame.Rect(24, top + 34, width - 48, 20), what or tr("ui.event.no_action", lang),
-                    manager=manager, container=panel, object_id="#small")
-            UILabel(pygame.Rect(24, top + 54, width - 48, 20), lines[i], manager=manager, container=panel,
-                    object_id="#small")
+            rows += wrapped("label", what or tr("ui.event.no_action", lang), "#small", 10, base - 2)
+            rows += wrapped("label", lines[i], "#small", 10, base - 2)
+        return width, rows
+
+    def _height(self, event, lang: str, world, outlook: tuple[str, list[str]], scale: float) -> int:
+        return 22 + sum(row[3] for row in self._rows(event, lang, world, outlook, scale)[1])  # 8 above, 14 under
+
+    def _build(self, event, lang: str, world, outlook: tuple[str, list[str]]) -> UIPanel:
+        """The panel: kicker, title, text, budget line, then per answer its button, its Actions and
+        its outlook, each line its own label (wrapped, so each has room for its text)."""
+        manager = self.manager
+        width, rows = self._rows(event, lang, world, outlook, self.scale)
+        rect = pygame.Rect(0, 0, width, self._height(event, lang, world, outlook, self.scale))
+        rect.center = (self.size[0] // 2, self.size[1] // 2)
+        rect.top = max(rect.top, 8)
+        panel = UIPanel(rect, manager=manager, object_id="#menu")
+        y = 8
+        for kind, text, object_id, height, extra in rows:
+            if kind == "button":
+                button = UIButton(pygame.Rect(14, y + 2, width - 32, height - 4), text, manager=manager,
+                                  container=panel)
+                self.buttons[button] = extra
+            else:
+                UILabel(pygame.Rect(14 + extra, y, width - 28 - extra, height), text, manager=manager,
+                        container=panel, object_id=object_id)
+            y += height
         return panel
 
     def handle(self, event) -> int | None:
