@@ -612,3 +612,28 @@ def test_the_first_lever_and_its_preview_are_in_view(window):
     assert screen.get_rect().contains(app.lever_panel.rect), (app.lever_panel.rect, screen.get_rect())
     assert app.lever_panel.rect.right <= app.L.desk.x, "left of the desk"
     app.close()
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_the_teachers_panel_speaks_at_the_chosen_text_size(window):
+    """The teacher's panel (F2) is drawn at the window's text size like the game's own widgets (it
+    was 100% whatever the setting: a UIManager of its own with the default theme), inside the
+    window; an event's title too long for its button is shortened with its whole text as the
+    button's tool tip."""
+    _, scale, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    for _ in range(3):
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    app.curtain = None
+    app.teacher.open()
+    try:
+        assert screen.get_rect().contains(app.teacher.root.rect)
+        sizes = {button.font.point_size for button, (key, _) in app.teacher.buttons.items() if key != "pause"}
+        assert sizes == {round(15 * scale)}, sizes
+        events = {e.id: (e.title_ko if lang == "ko" else e.title_en) for e in session.world.scenario.events}
+        for button, (key, value) in app.teacher.buttons.items():
+            if key == "event" and button.text.endswith("…"):
+                assert button.tool_tip_text.startswith(events[value]), (button.text, button.tool_tip_text)
+    finally:
+        app.close()

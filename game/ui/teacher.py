@@ -15,18 +15,24 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UIScrollingContainer
 
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import gui_theme
+from game.ui.fonts import Fonts, shorten
+from game.ui.title import scaled_theme
 
-WIDTH, HEIGHT = 1000, 620
+WIDTH, HEIGHT = 1000, 620  # at 100%; wider with bigger text, never past the window
 ROW = 36
 
 
 class TeacherPanel:
+    """At the window's text size (`app.ui_scale`, as the game's own widgets): a label or button
+    whose box cannot grow shows `fonts.shorten`'s text, the whole text as its tool tip."""
+
     def __init__(self, app, size: tuple[int, int]) -> None:
         self.app = app
         self.size = size
-        self.W, self.H = min(WIDTH, size[0] - 24), min(HEIGHT, size[1] - 24)  # fits 1024x600
-        self.manager = pygame_gui.UIManager(size, gui_theme())
+        self.scale = getattr(app, "ui_scale", 1.0)
+        self.W = min(round(WIDTH * max(self.scale, 1.0) ** 0.5), size[0] - 24)  # fits 1024x600
+        self.H = min(round(HEIGHT * max(self.scale, 1.0) ** 0.5), size[1] - 24)
+        self.manager = pygame_gui.UIManager(size, scaled_theme(self.scale))
         self.is_open = False
         self.paused = False
         self.score_shown = True
@@ -60,49 +66,67 @@ class TeacherPanel:
         rect.center = (self.size[0] // 2, self.size[1] // 2)
         self.root = UIPanel(rect, manager=m, object_id="#menu")
         self.buttons = {}
-        UILabel(pygame.Rect(16, 8, 400, 32), tr("ui.teacher.title", lang), manager=m, container=self.root,
-                object_id="#section")
+        px = self.px
+        UILabel(pygame.Rect(16, 8, self.W - 32, px(32)), tr("ui.teacher.title", lang), manager=m,
+                container=self.root, object_id="#section")
         tops = [("pause", "ui.teacher.resume" if self.paused else "ui.teacher.pause"),
                 ("score", "ui.teacher.show_score" if not self.score_shown else "ui.teacher.hide_score")]
         if world.scenario.lesson is not None:
             tops.append(("briefing", "ui.teacher.briefing"))
         tops.append(("close", "ui.teacher.close"))
+        y = 8 + px(32) + 6
+        width = min(px(186), (self.W - 32 - 10 * (len(tops) - 1)) // len(tops))
         for i, (key, text) in enumerate(tops):
-            button = UIButton(pygame.Rect(16 + i * 196, 46, 186, 38), tr(text, lang), manager=m, container=self.root,
-                              object_id="#end_turn" if key == "pause" else None)
+            button = self._button(pygame.Rect(16 + i * (width + 10), y, width, px(38)), tr(text, lang), self.root,
+                                  "#end_turn" if key == "pause" else None)
             self.buttons[button] = (key, None)
+        y += px(38) + px(12)
         col = (self.W - 48) // 2
+        row = px(ROW)
+        lists = pygame.Rect(0, y + px(30), col + 8, self.H - px(74) - (y + px(30)))
         # events: one button each, its title in the current language and where it stands
-        UILabel(pygame.Rect(16, 96, col, 28), tr("ui.teacher.events", lang), manager=m, container=self.root,
+        UILabel(pygame.Rect(16, y, col, px(28)), tr("ui.teacher.events", lang), manager=m, container=self.root,
                 object_id="#section")
-        events = UIScrollingContainer(pygame.Rect(12, 126, col + 8, self.H - 200), manager=m, container=self.root,
-                                      allow_scroll_x=False)
+        events = UIScrollingContainer(lists.move(12, 0), manager=m, container=self.root, allow_scroll_x=False)
         for i, (event, status) in enumerate(session.events()):
             title = event.title_ko if lang == "ko" else event.title_en
             text = f"{title} - {tr(f'ui.teacher.{status}', lang)}" if status != "ready" else title
-            button = UIButton(pygame.Rect(4, i * ROW, col - 20, ROW - 4), text, manager=m, container=events)
+            button = self._button(pygame.Rect(4, i * row, col - 20, row - 4), text, events)
             if status != "ready" or world.finished:
                 button.disable()
             self.buttons[button] = ("event", event.id)
-        events.set_scrollable_area_dimensions((col - 12, len(world.scenario.events) * ROW))
+        events.set_scrollable_area_dimensions((col - 12, len(world.scenario.events) * row))
         # rewind: the start of every earlier turn (re-played from the log, so every turn is reachable)
         x2 = 32 + col
-        UILabel(pygame.Rect(x2, 96, col, 28), tr("ui.teacher.rewind", lang), manager=m, container=self.root,
+        UILabel(pygame.Rect(x2, y, col, px(28)), tr("ui.teacher.rewind", lang), manager=m, container=self.root,
                 object_id="#section")
-        turns = UIScrollingContainer(pygame.Rect(x2 - 4, 126, col + 8, self.H - 200), manager=m,
-                                     container=self.root, allow_scroll_x=False)
+        turns = UIScrollingContainer(lists.move(x2 - 4, 0), manager=m, container=self.root, allow_scroll_x=False)
         for turn in range(world.turn - 1, -1, -1):  # the latest first
             text = tr("ui.teacher.rewind_to", lang).format(date=quarter_name(world.start + turn, lang),
                                                            turn=turn + 1)
-            button = UIButton(pygame.Rect(4, (world.turn - 1 - turn) * ROW, col - 20, ROW - 4), text, manager=m,
-                              container=turns)
+            button = self._button(pygame.Rect(4, (world.turn - 1 - turn) * row, col - 20, row - 4), text, turns)
             self.buttons[button] = ("rewind", turn)
         if world.turn == 0:
-            UILabel(pygame.Rect(4, 0, col - 20, ROW), tr("ui.teacher.no_rewind", lang), manager=m, container=turns,
+            UILabel(pygame.Rect(4, 0, col - 20, row), tr("ui.teacher.no_rewind", lang), manager=m, container=turns,
                     object_id="#small")
-        turns.set_scrollable_area_dimensions((col - 12, max(world.turn, 1) * ROW))
-        self.status = UILabel(pygame.Rect(16, self.H - 66, self.W - 32, 28), self.message, manager=m,
-                              container=self.root, object_id="#small")
+        turns.set_scrollable_area_dimensions((col - 12, max(world.turn, 1) * row))
+        self.status = UILabel(pygame.Rect(16, self.H - px(66), self.W - 32, px(28)),
+                              shorten(self._font(13), self.message, self.W - 44), manager=m, container=self.root,
+                              object_id="#small")
+
+    def px(self, value: float) -> int:
+        """A length at 100% text at the panel's text size."""
+        return round(value * self.scale)
+
+    def _font(self, size: int) -> pygame.font.Font:
+        """The theme's font at 100% size `size` (15 for buttons, 13 for the small labels), in pixels."""
+        return Fonts(1.0).font(round(15 * self.scale) - (15 - size))
+
+    def _button(self, rect: pygame.Rect, text: str, container, object_id: str | None = None) -> UIButton:
+        """A button whose text is shortened to its box (the whole text its tool tip where cut)."""
+        shown = shorten(self._font(15 + (2 if object_id == "#end_turn" else 0)), text, rect.width - 16)
+        return UIButton(rect, shown, manager=self.manager, container=container, object_id=object_id,
+                        tool_tip_text=text if shown != text else None)
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
