@@ -637,3 +637,27 @@ def test_the_teachers_panel_speaks_at_the_chosen_text_size(window):
                 assert button.tool_tip_text.startswith(events[value]), (button.text, button.tool_tip_text)
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+def test_a_lessons_briefing_stays_above_its_hint(window):
+    """Every lesson's briefing keeps its text above "Press any key ..." at every window and text
+    size: where one page would set it under three quarters of its size, the goals take a second
+    page (a key turns it; the last key starts the game). At 1024x600 and 150% the text of lesson
+    2 ran on under the hint and off the screen."""
+    from game.scenario import load_scenario
+    from game.text import tr
+    from game.ui.briefing import Briefing
+
+    _, scale, lang, screen, _ = window
+    fonts = app_module.Fonts(scale)
+    w, h = screen.get_size()
+    room = h - 48 - fonts.render(tr("ui.briefing.hint", lang), 16, (0, 0, 0)).get_height()
+    for name in ("lesson_bottlenecks", "lesson_export_controls", "lesson_priming_water", "lesson_procurement_chain"):
+        briefing = Briefing(load_scenario(name), lang)
+        briefing.draw(screen, fonts)
+        k, pages = briefing._layout(fonts, w, room)
+        parts = [("text", "goals")] if pages == 1 else [("text",), ("goals",)]
+        assert all(briefing._page(None, fonts, w, k, p) <= room for p in parts), (name, k, pages)
+        key = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE)
+        assert [briefing.handle(key) for _ in range(pages)] == [False] * (pages - 1) + [True], name

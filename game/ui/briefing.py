@@ -23,34 +23,62 @@ MARGIN = 90
 HOW_TO_PLAY = ("goal", "levers", "turn", "read", "keys")  # strings ui.howto.<item>: a new campaign's opening
 
 
+READABLE = 0.76  # the least share of its size the text takes on one page before the goals get a page of their own
+SMALLEST = 0.6  # the least it takes at all
+
+
 class Briefing:
     """A lesson's title, briefing and goals; for a campaign without a lesson, its description and
-    how to play (a new player's first screen). `handle` says whether an event dismissed it."""
+    how to play (a new player's first screen). `handle` says whether an event dismissed it.
+
+    One page, its text as large as fits above the hint; where that would set it under READABLE of
+    its size (1024x600 at 150% text), two pages at the largest size both fit: the briefing, then
+    the goals (each under the title), a key or a click turning the page."""
 
     def __init__(self, scenario, lang: str) -> None:
         self.scenario = scenario
         self.lang = lang
+        self.page = 0  # of the two pages, where the briefing takes two
+        self.pages = 1  # worked out at the first draw (it depends on the window and the text size)
 
     def handle(self, event) -> bool:
-        return event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONUP and event.button == 1)
+        if not (event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONUP and event.button == 1)):
+            return False
+        if self.page + 1 < self.pages:
+            self.page += 1
+            return False
+        return True
 
     def draw(self, screen: pygame.Surface, fonts: Fonts) -> None:
-        """The page, its text as large as fits above the hint: a long lesson in a short window
-        (1024x600, or 150% text) is set smaller rather than run off the screen."""
         w, h = screen.get_size()
         hint = fonts.render(tr("ui.briefing.hint", self.lang), 16, DIM)
         room = h - 48 - hint.get_height()
-        for k in (1.0, 0.92, 0.84, 0.76, 0.68, 0.6):
-            if self._page(None, fonts, w, k) <= room:
-                break
+        k, self.pages = self._layout(fonts, w, room)
+        parts = ("text", "goals") if self.pages == 1 else (("text",), ("goals",))[self.page]
+        if self.page + 1 < self.pages:
+            hint = fonts.render(tr("ui.briefing.next", self.lang), 16, DIM)
         screen.fill(BG)
         pygame.draw.rect(screen, YELLOW, pygame.Rect(MARGIN - 30, 40, 6, h - 80))
-        self._page(screen, fonts, w, k)
+        self._page(screen, fonts, w, k, parts)
         screen.blit(hint, hint.get_rect(bottomright=(w - MARGIN, h - 40)))
 
-    def _page(self, screen: pygame.Surface | None, fonts: Fonts, w: int, k: float) -> int:
-        """Draw the page with every text size times `k` (nothing drawn when `screen` is None);
-        returns the y under the last line."""
+    def _layout(self, fonts: Fonts, w: int, room: int) -> tuple[float, int]:
+        """(the share of its size the text takes, pages): one page at the largest share down to
+        READABLE that fits `room`, else two at the largest down to SMALLEST that fits both (else
+        SMALLEST, whatever runs past)."""
+        shares = (1.0, 0.92, 0.84, READABLE, 0.68, SMALLEST)
+        for k in shares[:shares.index(READABLE) + 1]:
+            if self._page(None, fonts, w, k, ("text", "goals")) <= room:
+                return k, 1
+        for k in shares:
+            if max(self._page(None, fonts, w, k, (part,)) for part in ("text", "goals")) <= room:
+                return k, 2
+        return SMALLEST, 2
+
+    def _page(self, screen: pygame.Surface | None, fonts: Fonts, w: int, k: float,
+              parts: tuple[str, ...] = ("text", "goals")) -> int:
+        """Draw the title and `parts` (the briefing's text, its goals) with every text size times
+        `k` (nothing drawn when `screen` is None); returns the y under the last line."""
         lesson, meta, ko = self.scenario.lesson, self.scenario.scenario, self.lang == "ko"
         width = w - 2 * MARGIN
         x, y = MARGIN, 50
@@ -69,14 +97,16 @@ class Briefing:
         else:
             text, heading = lesson.briefing_ko if ko else lesson.briefing_en, "ui.briefing.goals"
             points = lesson.goals_ko if ko else lesson.goals_en
-        y = _paragraph(screen, fonts, text, size(19), TEXT, x, y, width)
-        y += round(22 * k)
-        label = fonts.render(tr(heading, self.lang), size(20), YELLOW, bold=True)
-        if screen is not None:
-            screen.blit(label, (x, y))
-        y += label.get_height() + round(6 * k)
-        for point in points:
-            y = _paragraph(screen, fonts, point, size(17), TEXT, x, y, width, bullet=True) + round(6 * k)
+        if "text" in parts:
+            y = _paragraph(screen, fonts, text, size(19), TEXT, x, y, width)
+            y += round(22 * k)
+        if "goals" in parts:
+            label = fonts.render(tr(heading, self.lang), size(20), YELLOW, bold=True)
+            if screen is not None:
+                screen.blit(label, (x, y))
+            y += label.get_height() + round(6 * k)
+            for point in points:
+                y = _paragraph(screen, fonts, point, size(17), TEXT, x, y, width, bullet=True) + round(6 * k)
         return y
 
 
