@@ -229,6 +229,10 @@ def window(request, tmp_path):
 
 CASES = [(size, scale, lang) for size in SIZES for scale in SCALES for lang in LANGS]
 IDS = [f"{s[0]}x{s[1]}-{int(k * 100)}-{lang}" for s, k, lang in CASES]
+# a 4K window (full screen on a 4K display) draws at twice the chosen size (title.view_scale): its
+# fixed lengths grow with it (layout.growth); two cases of the widest checks, the rest run at 1080p
+BIG = [((3840, 2160), 1.5, "en"), ((3840, 2160), 1.0, "ko")]
+BIG_IDS = [f"{s[0]}x{s[1]}-{int(k * 100)}-{lang}" for s, k, lang in BIG]
 
 
 def draw_and_check(app, screen, where: str, panels: list[pygame.Rect], managers=(), widgets=True,
@@ -248,7 +252,7 @@ def draw_and_check(app, screen, where: str, panels: list[pygame.Rect], managers=
     return found
 
 
-@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+@pytest.mark.parametrize("window", CASES + BIG, ids=IDS + BIG_IDS, indirect=True)
 def test_every_game_screen_fits_its_text(window, monkeypatch):
     size, _, lang, screen, saves = window
     recorder = screen.recorder
@@ -369,7 +373,7 @@ def test_every_game_screen_fits_its_text(window, monkeypatch):
     assert not problems, report(problems)
 
 
-@pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
+@pytest.mark.parametrize("window", CASES + BIG, ids=IDS + BIG_IDS, indirect=True)
 def test_the_title_screen_fits_its_text(window):
     from game.ui.title import TitleScreen
 
@@ -630,7 +634,7 @@ def test_the_teachers_panel_speaks_at_the_chosen_text_size(window):
     try:
         assert screen.get_rect().contains(app.teacher.root.rect)
         sizes = {button.font.point_size for button, (key, _) in app.teacher.buttons.items() if key != "pause"}
-        assert sizes == {round(15 * scale)}, sizes
+        assert sizes == {round(15 * app.ui_scale)} and app.ui_scale >= scale, sizes  # (larger over 1080p)
         events = {e.id: (e.title_ko if lang == "ko" else e.title_en) for e in session.world.scenario.events}
         for button, (key, value) in app.teacher.buttons.items():
             if key == "event" and button.text.endswith("…"):
@@ -661,3 +665,16 @@ def test_a_lessons_briefing_stays_above_its_hint(window):
         assert all(briefing._page(None, fonts, w, k, p) <= room for p in parts), (name, k, pages)
         key = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE)
         assert [briefing.handle(key) for _ in range(pages)] == [False] * (pages - 1) + [True], name
+
+
+def test_a_window_over_1080p_draws_larger_in_proportion():
+    """The text size a window draws at is the chosen one up to 1920x1080, and that times how much
+    larger the window is beyond it (a 4K screen: twice), so a full-screen 4K game is the 1080p
+    picture, not a corner of 15 px text; the layout's fixed lengths grow alike."""
+    from game.ui.layout import growth
+    from game.ui.title import view_scale
+
+    assert view_scale(1.3, (1024, 600)) == 1.3 and view_scale(1.5, (1920, 1080)) == 1.5
+    assert view_scale(1.0, (3840, 2160)) == 2.0 and view_scale(1.5, (3840, 2160)) == 3.0
+    assert view_scale(1.0, (2560, 1440)) == pytest.approx(4 / 3, abs=1e-3)
+    assert growth((3840, 1080)) == 1.0, "as wide as two 1080p screens, no taller: the text keeps its size"

@@ -30,9 +30,9 @@ from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
 from game.ui.endscreen import EndScreen, grade_bands
 from game.ui.endscreen import fit as fit  # re-exported: the end screen's rows were fitted here
-from game.ui.fonts import Fonts
+from game.ui.fonts import Fonts, theme_size
 from game.ui.glossary import Glossary
-from game.ui.layout import DEFAULT_SIZE, Layout
+from game.ui.layout import DEFAULT_SIZE, Layout, growth
 from game.ui.lessonpanel import LessonPanel
 from game.ui.leverpanel import LeverPanel
 from game.ui.mapview import MapView
@@ -42,7 +42,7 @@ from game.ui.report import export_report
 from game.ui.scale import index_range, index_ticks
 from game.ui.session import PLAYER, Session
 from game.ui.teacher import TeacherPanel, draw_hidden
-from game.ui.title import load_settings, scaled_theme, ui_scale
+from game.ui.title import load_settings, scaled_theme, ui_scale, view_scale
 from game.ui.whypanel import WhyPanel
 
 # The 1280x800 layout at 100% text (tests and benchmarks open a window of this size); a game
@@ -74,11 +74,14 @@ class GameApp:
         self.session = session
         self.lang = lang
         self.screen = screen or pygame.display.get_surface()
-        self.ui_scale = ui_scale(load_settings(session.saves_dir))  # text size from the title's settings
+        # the text size from the title's settings, larger on a window over 1920x1080 (view_scale)
+        self.chosen_scale = ui_scale(load_settings(session.saves_dir))
+        self.ui_scale = view_scale(self.chosen_scale, self.screen.get_size())
         self.L = Layout.of(self.screen.get_size(), self.ui_scale)  # every rectangle, from the window's real size
         self.fonts = Fonts(self.ui_scale)
         self.manager = pygame_gui.UIManager(self.L.size, scaled_theme(self.ui_scale))
         self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
+        self.manager.ui_growth = growth(self.screen.get_size())  # and its fixed lengths (title.growth)
         self.map = MapView(self.L.map, self.fonts)
         self.no_action = NoActionGames()  # every team's no-action game, shared by the charts and the end screen
         self.charts = Charts(self.L.left, self.fonts, self.no_action)
@@ -101,6 +104,7 @@ class GameApp:
         self.to_title = False  # the player asked for the title screen (Esc menu)
         self.end_buttons: dict = {}  # the end-of-term screen's buttons (shown once the last quarter is played)
         self.end = EndScreen(self.fonts, self.no_action)  # drawn once into a cache (game/ui/endscreen.py)
+        self.end.growth = self.manager.ui_growth
         self.end_dismissed = False
         self.detail: str | None = None  # the firm whose detail panel is open (click a marker; Tab cycles)
         self.country_panel: str | None = None  # the country whose panel is open (click it on the map)
@@ -410,7 +414,7 @@ class GameApp:
                  ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
         line = self.fonts.font(15).get_linesize()
         title_h = self.fonts.font(15, True).get_linesize() + 6
-        label_h = self.fonts.font(13).get_linesize() + 2
+        label_h = Fonts(1.0).font(theme_size(self.ui_scale, 13)).get_linesize() + 2  # the small label's own font
         entry_h = max(38, line + 8)
         save_block = label_h + 2 + entry_h + 16
         inner = min(max(276, max(self.button_text_width(text) for _, text in items) + 24), self.L.width - 64)
@@ -1094,8 +1098,8 @@ class GameApp:
         pygame.draw.line(screen, YELLOW, (0, self.L.top - 1), (self.L.width, self.L.top - 1), 1)
         x = 12
         title = self.fonts.render(tr("title_ui", lang), 18, YELLOW, bold=True)
-        if self.ui_scale <= 1.0 and self.L.width >= 1200:  # larger text or a narrow window: the window's
-            # caption keeps the title, the bar the numbers
+        # larger text or a narrow window: the window's caption keeps the title, the bar the numbers
+        if self.chosen_scale <= 1.0 and self.L.width >= 1200 * self.ui_scale:
             screen.blit(title, (x, (self.L.top - title.get_height()) // 2))
             x += title.get_width() + 24
         if world.finished:

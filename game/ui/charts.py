@@ -496,16 +496,18 @@ class Charts:
             r, k = divmod(i, cols)
             cell = pygame.Rect(box.x + k * cw, box.y + head + r * ch, cw - 6, ch - 6)
             pygame.draw.rect(surface, PANEL, cell.move(self.offset), border_radius=4)
-            lines = self.fonts.wrap(name, 12, cell.width - 44)
-            if len(lines) > 2:  # two lines at most: the second ends in "…" (the whole name is in Why?)
-                lines = [lines[0], " ".join(lines[1:])]
-            for j, line in enumerate(lines):
-                text = self.fonts.fit(line, 12, TEXT, cell.width - 44, least=round(12 * self.fonts.scale))
-                self._blit(surface, text, (cell.x + 5, cell.y + 2 + step * j))
             mine = [h["korea_index"].get(component_id(c), 0.0) for h in world.history]
+            room = cell.width - 44  # the name beside the value (two digits, or three at 100)
             if mine:
                 value = self.fonts.render(f"{mine[-1]:.0f}", 14, YELLOW, bold=True)
                 self._blit(surface, value, (cell.right - value.get_width() - 5, cell.y + 2))
+                room = min(room, cell.width - value.get_width() - 16)
+            lines = self.fonts.wrap(name, 12, room)
+            if len(lines) > 2:  # two lines at most: the second ends in "…" (the whole name is in Why?)
+                lines = [lines[0], " ".join(lines[1:])]
+            for j, line in enumerate(lines):
+                text = self.fonts.fit(line, 12, TEXT, room, least=round(12 * self.fonts.scale))
+                self._blit(surface, text, (cell.x + 5, cell.y + 2 + step * j))
             top = 6 + 2 * step
             plot = pygame.Rect(cell.x + 5, cell.y + top, cell.width - 10, cell.height - top - 6)
             pygame.draw.rect(surface, PLOT, plot.move(self.offset))

@@ -30,7 +30,7 @@ from game.lever_preview import unpaid_commitment, usage_this_quarter
 from game.policy import STANCES
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import Fonts, first_fitting
+from game.ui.fonts import Fonts, first_fitting, theme_size
 
 
 def set_html(box: UITextBox, text: str) -> None:
@@ -56,6 +56,10 @@ class Desk:
     def px(self, value: float) -> int:
         """A height in pixels at the text size: rows grow with their text."""
         return round(value * self.scale)
+
+    def dp(self, value: float) -> int:
+        """A fixed length of the 1080p design (a button), larger on a larger window (title.growth)."""
+        return round(value * getattr(self.manager, "ui_growth", 1.0))
 
     def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect, session, lang: str) -> None:
         """`session` is a Session or one team's `session.view(code)`: the desk shows the levers,
@@ -229,7 +233,7 @@ class Desk:
             return y + px(self.ROW)
         kind, key, label = row[:3]
         if kind == "note":  # a line of explanation under a section title, wrapped to the panel
-            for line in Fonts(self.scale).wrap(label, 13, inner - 48):  # the theme's font is a little wider
+            for line in Fonts(1.0).wrap(label, theme_size(self.scale, 13), inner - 48):  # at the theme's own font
                 UILabel(pygame.Rect(14, y, inner - 22, self.px(22)), line, manager=m, container=self.scroll,
                         object_id="#small")
                 y += self.px(20)
@@ -262,14 +266,13 @@ class Desk:
         px = self.px
         self.cost_label = UILabel(pygame.Rect(6, 4, w, px(24)), "", manager=m, container=footer, object_id="#cost")
         self.budget_label = UILabel(pygame.Rect(6, 4 + px(24), w, px(22)), "", manager=m, container=footer)
-        self.reason_label = UITextBox("", pygame.Rect(2, 4 + px(46), w + 4, rect.height - 64 - px(46)), manager=m,
-                                      container=footer,
-                                      object_id="#reason")
-        self.reset_button = UIButton(pygame.Rect(6, rect.height - 56, 110, 44), tr("ui.desk.reset", lang), manager=m,
-                                     container=footer)
-        self.end_button = UIButton(pygame.Rect(122, rect.height - 56, w - 118, 44), tr("ui.desk.end_turn", lang),
-                                   manager=m,
-                                   container=footer, object_id="#end_turn")
+        dp = self.dp  # the buttons' fixed lengths, larger on a window over 1080p
+        self.reason_label = UITextBox("", pygame.Rect(2, 4 + px(46), w + 4, rect.height - dp(64) - px(46)),
+                                      manager=m, container=footer, object_id="#reason")
+        self.reset_button = UIButton(pygame.Rect(6, rect.height - dp(56), dp(110), dp(44)), tr("ui.desk.reset", lang),
+                                     manager=m, container=footer)
+        self.end_button = UIButton(pygame.Rect(dp(122), rect.height - dp(56), w - dp(118), dp(44)),
+                                   tr("ui.desk.end_turn", lang), manager=m, container=footer, object_id="#end_turn")
 
     def refresh(self) -> None:
         """Cost, budget left and validity of what is staged, recomputed now."""

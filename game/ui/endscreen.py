@@ -77,9 +77,11 @@ def buttons(manager, rect: pygame.Rect, lang: str) -> dict:
     from pygame_gui.elements import UIButton
 
     made = {}
+    grow = getattr(manager, "ui_growth", 1.0)  # larger on a window over 1080p (title.growth)
     w = (rect.width - 40 - 12 * (len(BUTTONS) - 1)) // len(BUTTONS)
     for i, (key, text) in enumerate(BUTTONS):
-        button = UIButton(pygame.Rect(rect.x + 20 + i * (w + 12), rect.bottom - 60, w, 44), tr(text, lang),
+        button = UIButton(pygame.Rect(rect.x + 20 + i * (w + 12), rect.bottom - round(60 * grow), w, round(44 * grow)),
+                          tr(text, lang),
                           manager=manager, starting_height=20, object_id="#end_turn" if key == "export" else None)
         made[button] = key
     return made
@@ -90,6 +92,7 @@ class EndScreen:
     means. Every team's no-action game is the window's `NoActionGames`, shared with the charts."""
 
     def __init__(self, fonts, no_action: NoActionGames | None = None) -> None:
+        self.growth = 1.0  # the window's (title.growth): the buttons' row is this much taller
         self.fonts = fonts
         self.no_action = no_action if no_action is not None else NoActionGames()  # the window's, shared
         self.surface: pygame.Surface | None = None
@@ -236,7 +239,7 @@ class EndScreen:
             y = self._tabs(surface, world, lang, teams, team, x, y + (4 if short else 10), right - x)
         y = max(y, big.get_height() if big is not None else 0) + (6 if short else 14)
         top = y  # the two columns start here
-        buttons_top = box.bottom - 60
+        buttons_top = box.bottom - round(60 * self.growth)  # the buttons' row (`buttons`)
         bottom = buttons_top - (fonts.font(13).get_linesize() + 6 if debrief_path is not None or exporting else 8)
         left_w = (inner - 32) * 48 // 100
         x2 = x + left_w + 32

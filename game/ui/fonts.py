@@ -132,6 +132,13 @@ def first_fitting(font: pygame.font.Font, room: int, forms: list[str]) -> str:
     return shorten(font, forms[-1], room)
 
 
+def theme_size(scale: float, size: int = 15) -> int:
+    """The pixel size `gui_theme(round(15 * scale))` gives text of 100% size `size` (15: labels and
+    buttons, 13: the small ones, 17: End turn): what a widget's text is measured with
+    (`Fonts(1.0).font(theme_size(...))`; round(15 x scale) - 2 is not round(13 x scale) at every scale)."""
+    return round(15 * scale) + size - 15
+
+
 def gui_theme(size: int = 15) -> dict:
     """A pygame_gui theme using Noto Sans KR for every widget in both locales (it has Latin
     glyphs too), so a Korean word on an English screen (the language button) is never a box."""

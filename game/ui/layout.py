@@ -22,6 +22,13 @@ DEFAULT_SIZE = (1280, 800)
 WINDOW_SIZES = ("1024x600", "1280x800", "1600x900", "1920x1080", "fullscreen")  # the title's settings
 
 
+def growth(size: tuple[int, int]) -> float:
+    """How much larger than 1920x1080 a window is (the smaller of width / 1920 and height / 1080,
+    at least 1): the layout's fixed lengths (a button's 44 px) are drawn for windows up to 1080p
+    and grow by this on a 1440p or 4K screen, as the text does (title.view_scale)."""
+    return max(1.0, min(size[0] / 1920, size[1] / 1080))
+
+
 @dataclass(frozen=True)
 class Layout:
     """The rectangles of the main screen for a window of `size` at text size `scale`."""
@@ -72,8 +79,9 @@ class Layout:
         the window (`over_desk`: the glossary, a reference sheet drawn over the desk too), placed
         near the top left as before."""
         room = self.width - 80 if over_desk else self.left.width - 56
-        w = min(round(width * max(self.scale, 1.0) ** 0.5), room)
-        h = min(height, self.height - self.top - 44)
+        grow = growth(self.size)  # a window over 1080p: its text is larger by this (title.view_scale)
+        w = min(round(width * grow * max(self.scale / grow, 1.0) ** 0.5), room)
+        h = min(round(height * grow), self.height - self.top - 44)
         return pygame.Rect(40, self.top + 24, w, h)
 
     def centred(self, width: int, height: int, margin: int = 12) -> pygame.Rect:

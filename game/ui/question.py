@@ -23,7 +23,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel
 
 from game.describe import describe_action
 from game.text import tr
-from game.ui.fonts import Fonts, gui_theme
+from game.ui.fonts import Fonts, gui_theme, theme_size
 
 WIDTH = 700  # the panel's least width (the window's, where that is narrower)
 MAX_WIDTH = 900  # at 100%, wider where the window has room: an answer's outlook is one long line
@@ -64,7 +64,7 @@ class QuestionDialog:
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
         width = min(self.size[0] - 48, round(MAX_WIDTH * scale))  # "... (+0.9 against 'Keep the centre's mix')"
         width = max(width, min(WIDTH, self.size[0] - 16))
-        base = round(15 * scale)
+        base = theme_size(scale)
         measure = Fonts(1.0)  # sizes in pixels: the theme's own
 
         def wrapped(kind: str, line: str, object_id: str, indent: int, size: int, bold: bool = False) -> list:

@@ -15,7 +15,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UIScrollingContainer
 
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import Fonts, shorten
+from game.ui.fonts import Fonts, shorten, theme_size
 from game.ui.title import scaled_theme
 
 WIDTH, HEIGHT = 1000, 620  # at 100%; wider with bigger text, never past the window
@@ -120,7 +120,7 @@ class TeacherPanel:
 
     def _font(self, size: int) -> pygame.font.Font:
         """The theme's font at 100% size `size` (15 for buttons, 13 for the small labels), in pixels."""
-        return Fonts(1.0).font(round(15 * self.scale) - (15 - size))
+        return Fonts(1.0).font(theme_size(self.scale, size))
 
     def _button(self, rect: pygame.Rect, text: str, container, object_id: str | None = None) -> UIButton:
         """A button whose text is shortened to its box (the whole text its tool tip where cut)."""

@@ -21,8 +21,8 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 from game.difficulty import levels as difficulty_levels
 from game.scenario import list_scenarios
 from game.text import tr
-from game.ui.fonts import Fonts, gui_theme, shorten
-from game.ui.layout import DEFAULT_SIZE, WINDOW_SIZES, parse_size
+from game.ui.fonts import Fonts, gui_theme, shorten, theme_size
+from game.ui.layout import DEFAULT_SIZE, WINDOW_SIZES, growth, parse_size
 from game.ui.pacing import sleep_until_input
 from game.ui.session import desktop_autosaves
 
@@ -60,6 +60,13 @@ def ui_scale(settings: dict) -> float:
     """The text size kept in the settings (1.0 when missing or not one of UI_SCALES)."""
     value = settings.get("ui_scale", 1.0)
     return float(value) if value in UI_SCALES else 1.0
+
+
+def view_scale(chosen: float, size: tuple[int, int]) -> float:
+    """The text size a window draws at: the chosen size (UI_SCALES) on windows up to 1920x1080;
+    on a larger one (a 1440p or 4K screen, full screen) the chosen size times `growth`, so the
+    picture keeps its proportions instead of shrinking to a corner of small text."""
+    return round(chosen * growth(size), 3)
 
 
 def scaled_theme(scale: float) -> dict:
@@ -115,9 +122,9 @@ class TitleScreen:
         self.scenarios = sorted((s.scenario for s in list_scenarios()), key=lambda meta: meta.title_en)
         self.difficulty = difficulty if difficulty in difficulty_levels() else "normal"
         self.scenario = scenario if any(s.name == scenario for s in self.scenarios) else self.scenarios[0].name
-        self.scale = ui_scale(self.settings)
-        self.fonts = Fonts(self.scale)
-        self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.scale), starting_language=self.lang)
+        self.scale = ui_scale(self.settings)  # the text size chosen (the settings' row of buttons)
+        self.fonts = Fonts(self.view)
+        self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.view), starting_language=self.lang)
         self.page = "main"
         self.buttons: dict = {}
         self.result: tuple | None = None
@@ -129,6 +136,15 @@ class TitleScreen:
     def size(self) -> tuple[int, int]:
         """The window's real size: everything is placed for it."""
         return self.screen.get_size()
+
+    @property
+    def view(self) -> float:
+        """The text size the screen draws at: the chosen one, larger on a window over 1920x1080."""
+        return view_scale(self.scale, self.size)
+
+    def dp(self, v: float) -> int:
+        """A fixed length of the 1080p design (a button's height), larger on a larger window."""
+        return round(v * growth(self.size))
 
     def header(self) -> dict[str, int]:
         """The tops of the title, its other-language line, the moving supply chain, the tagline
@@ -173,27 +189,28 @@ class TitleScreen:
                  ("load", "ui.title.load", bool(save_files(self.saves_dir))), ("settings", "ui.title.settings", True),
                  ("quit", "ui.menu.quit", True)]
         top = self.header()["buttons"]
-        step = min(58, (self.size[1] - 10 - top) // len(items))  # five buttons under the header, in the window
+        step = min(self.dp(58), (self.size[1] - 10 - top) // len(items))  # five buttons under the header
         for i, (key, text, enabled) in enumerate(items):
-            self._button(key, (self.size[0] // 2 - 170, top + i * step, 340, step - 12), tr(text, lang),
-                         object_id="#end_turn" if key == "new" else None, enabled=enabled)
+            self._button(key, (self.size[0] // 2 - self.dp(170), top + i * step, self.dp(340), step - self.dp(12)),
+                         tr(text, lang), object_id="#end_turn" if key == "new" else None, enabled=enabled)
 
     def _page_new(self) -> None:
         """Scenario on the left (its description under the list); language and difficulty on the
         right, each level's meaning under its buttons; Back and Start along the bottom. Sized for
         the window and the text: a title too long for its button is shortened, whole in its tip."""
         lang = self.lang
-        k = max(self.scale, 1.0)
-        label_h = self.fonts.font(13).get_linesize() + 2
+        k = max(self.view, 1.0)
+        label_h = Fonts(1.0).font(theme_size(self.view, 13)).get_linesize() + 2  # the small labels' own font
         row = max(34, self.fonts.font(15).get_linesize() + 10)
         width = min(round(920 * k), self.size[0] - 40)
         left_w = (width - 48) * 60 // 100
         right, right_w = 16 + left_w + 16, width - left_w - 48
-        y = 44 + label_h + 2
-        height = y + len(self.scenarios) * (row + 4) + 84 + 16 + 44 + 12
+        dp = self.dp
+        y = dp(44) + label_h + 2
+        height = y + len(self.scenarios) * (row + 4) + dp(84) + 16 + dp(44) + 12
         panel = self._panel(min(height, self.size[1] - 20), tr("ui.title.new", lang), width=width)
         small = {"manager": self.manager, "container": panel, "object_id": "#small"}
-        UILabel(pygame.Rect(16, 44, left_w, label_h), tr("scenario", lang), **small)
+        UILabel(pygame.Rect(16, dp(44), left_w, label_h), tr("scenario", lang), **small)
         font = self.fonts.font(15)
         for s in self.scenarios:
             title = s.title_ko if lang == "ko" else s.title_en
@@ -203,12 +220,12 @@ class TitleScreen:
                 button.set_tooltip(title)
             y += row + 4
         chosen = next(s for s in self.scenarios if s.name == self.scenario)
-        bottom = panel.get_container().get_rect().height - 44 - 12
+        bottom = panel.get_container().get_rect().height - dp(44) - 12
         UITextBox(chosen.description_ko if lang == "ko" else chosen.description_en,
                   pygame.Rect(12, y, left_w + 8, max(bottom - y - 8, 40)),
                   manager=self.manager, container=panel, object_id="#reason")
-        UILabel(pygame.Rect(right, 44, right_w, label_h), tr("ui.title.language", lang), **small)
-        top = 44 + label_h + 2
+        UILabel(pygame.Rect(right, dp(44), right_w, label_h), tr("ui.title.language", lang), **small)
+        top = dp(44) + label_h + 2
         for i, code in enumerate(("ko", "en")):
             self._button(("lang", code), (right + i * (right_w // 2), top, right_w // 2 - 4, row),
                          tr(f"ui.lang.{code}", "en"), panel, "#staged" if code == lang else None)
@@ -226,41 +243,46 @@ class TitleScreen:
         UITextBox(level.label_ko if lang == "ko" else level.label_en,
                   pygame.Rect(right - 4, top, right_w + 8, max(bottom - top - 8, 40)),
                   manager=self.manager, container=panel, object_id="#reason")
-        self._button("back", (16, bottom, 160, 44), tr("ui.title.back", lang), panel)
-        self._button("start", (right, bottom, right_w, 44), tr("ui.title.start", lang), panel, "#end_turn")
+        self._button("back", (16, bottom, dp(160), dp(44)), tr("ui.title.back", lang), panel)
+        self._button("start", (right, bottom, right_w, dp(44)), tr("ui.title.start", lang), panel, "#end_turn")
 
     def _page_load(self) -> None:
         lang = self.lang
         files = save_files(self.saves_dir)[:8]
-        panel = self._panel(120 + 40 * len(files), tr("ui.title.load", lang))
+        dp = self.dp
+        panel = self._panel(dp(120) + dp(40) * len(files), tr("ui.title.load", lang), width=dp(560))
         for i, path in enumerate(files):
             stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
-            self._button(("file", path), (16, 44 + i * 40, 520, 34), f"{path.name}   ({stamp})", panel)
-        self._button("back", (16, 56 + 40 * len(files), 160, 40), tr("ui.title.back", lang), panel)
+            self._button(("file", path), (16, dp(44) + i * dp(40), dp(520), dp(34)), f"{path.name}   ({stamp})", panel)
+        self._button("back", (16, dp(56) + dp(40) * len(files), dp(160), dp(40)), tr("ui.title.back", lang), panel)
 
     def _page_settings(self) -> None:
         """Language, window size and text size, each a row of buttons as wide as the panel allows
         (the panel grows with the text, up to the window's width)."""
         lang = self.lang
-        width = min(round(560 * max(self.scale, 1.0)), self.size[0] - 40)
-        row = round(34 * max(self.scale, 1.0) ** 0.5)
-        gap = row + 34
-        panel = self._panel(112 + 3 * gap, tr("ui.title.settings", lang), width=width)
+        width = min(round(560 * max(self.view, 1.0)), self.size[0] - 40)
+        row = max(round(34 * max(self.view, 1.0) ** 0.5), self.fonts.font(15).get_linesize() + 10)
+        label_h = max(self.dp(29), self.fonts.font(13).get_linesize() + 4)
+        gap = row + label_h + 5
+        back_h = max(self.dp(40), self.fonts.font(15).get_linesize() + 10)
+        panel = self._panel(self.dp(41) + 3 * gap + 6 + back_h + self.dp(25), tr("ui.title.settings", lang),
+                            width=width)
         inner = width - 40
         rows = [("ui.title.language", [(("lang", c), tr(f"ui.lang.{c}", "en"), c == lang) for c in ("ko", "en")]),
                 ("ui.title.window", [(("window", size), tr("ui.title.fullscreen", lang) if size == "fullscreen"
                                       else size, size == self.settings.get("window", "x".join(map(str, self.size))))
                                      for size in WINDOW_SIZES]),
                 ("ui.title.text_size", [(("scale", v), f"{v:.0%}", v == self.scale) for v in UI_SCALES])]
-        y = 41
+        y = self.dp(41)
         for title, buttons in rows:
-            UILabel(pygame.Rect(16, y, inner, 29), tr(title, lang), manager=self.manager, container=panel,
+            UILabel(pygame.Rect(16, y, inner, label_h), tr(title, lang), manager=self.manager, container=panel,
                     object_id="#small")
             each = inner // len(buttons)
             for i, (key, text, chosen) in enumerate(buttons):
-                self._button(key, (16 + i * each, y + 29, each - 4, row), text, panel, "#staged" if chosen else None)
+                self._button(key, (16 + i * each, y + label_h, each - 4, row), text, panel,
+                             "#staged" if chosen else None)
             y += gap
-        self._button("back", (16, y + 6, 160, 40), tr("ui.title.back", lang), panel)
+        self._button("back", (16, y + 6, self.dp(160), back_h), tr("ui.title.back", lang), panel)
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
@@ -310,12 +332,13 @@ class TitleScreen:
             self.settings["window"] = key[1]
             store_settings(self.saves_dir, self.settings)
             self.screen = apply_window_size(key[1]) or self.screen
-            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.scale), starting_language=self.lang)
+            self.fonts = Fonts(self.view)  # a larger window draws larger (view_scale)
+            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.view), starting_language=self.lang)
         elif isinstance(key, tuple) and key[0] == "scale":
             self.scale = self.settings["ui_scale"] = key[1]
             store_settings(self.saves_dir, self.settings)
-            self.fonts = Fonts(self.scale)
-            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.scale), starting_language=self.lang)
+            self.fonts = Fonts(self.view)
+            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.view), starting_language=self.lang)
         if self.result is None:
             self.build()
 
