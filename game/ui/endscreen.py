@@ -341,15 +341,16 @@ class EndScreen:
         line_h = fonts.font(size).get_linesize()
         row_h = max(line_h, min(round(24 * max(fonts.scale, 1.0)), room // n))
         value_w = fonts.font(size).size("100  +10.0")[0]
-        bar_w = max(40, min(100, left_w // 5))
+        bar_w = max(40, min(round(100 * self.growth), left_w // 5))  # (a 4K window: twice as long, as its text)
         bar_x = x + left_w - value_w - 12 - bar_w
         for i, row in enumerate(rows):
             label = fit(fonts.font(size), row["label"], f" ({row['weight'] * 100:.0f}%)", bar_x - x - 8)
             surface.blit(fonts.render(label, size, TEXT), (x, y + (row_h - line_h) // 2))
             mid = y + row_h // 2
-            pygame.draw.rect(surface, TAB, (bar_x, mid - 6, bar_w, 12))
+            bar_h = round(12 * self.growth)
+            pygame.draw.rect(surface, TAB, (bar_x, mid - bar_h // 2, bar_w, bar_h))
             filled = round(bar_w * min(max(row["points"], 0), 100) / 100)
-            pygame.draw.rect(surface, YELLOW, (bar_x, mid - 6, filled, 12))
+            pygame.draw.rect(surface, YELLOW, (bar_x, mid - bar_h // 2, filled, bar_h))
             value = fonts.render(f"{row['points']:.0f}  +{row['contribution']:.1f}", size, TEXT)
             surface.blit(value, (x + left_w - value.get_width(), y + (row_h - line_h) // 2))
             hit = pygame.Rect(x, y, left_w, row_h)
