@@ -81,7 +81,7 @@ class GameApp:
         self.fonts = Fonts(self.ui_scale)
         self.manager = pygame_gui.UIManager(self.L.size, scaled_theme(self.ui_scale))
         self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
-        self.manager.ui_growth = growth(self.screen.get_size())  # and its fixed lengths (title.growth)
+        self.manager.ui_growth = growth(self.screen.get_size())  # and its fixed lengths (layout.growth)
         self.map = MapView(self.L.map, self.fonts)
         self.no_action = NoActionGames()  # every team's no-action game, shared by the charts and the end screen
         self.charts = Charts(self.L.left, self.fonts, self.no_action)

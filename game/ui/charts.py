@@ -424,8 +424,6 @@ class Charts:
                 value = self.fonts.render(f"{values[-1]:.1f}", 12, colour, bold=True)
                 self._blit(surface, value, (box.right - 10 - value.get_width(), ly))
                 text, room = entries[i][0], room - value.get_width() - 6
-            elif values:  # the value kept: the line's style and the screen's hint say which line is which
-                text = first_fitting(font, room, [text, f"{values[-1]:.1f}"])
             self._blit(surface, self.fonts.fit(text, 12, colour, room, bold=True), (lx + 28, ly))
         self.cells.append(("index", box))
 

@@ -30,7 +30,7 @@ from game.lever_preview import unpaid_commitment, usage_this_quarter
 from game.policy import STANCES
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import Fonts, first_fitting, theme_size
+from game.ui.fonts import Fonts, first_fitting, shorten, theme_size
 
 
 def set_html(box: UITextBox, text: str) -> None:
@@ -58,7 +58,7 @@ class Desk:
         return round(value * self.scale)
 
     def dp(self, value: float) -> int:
-        """A fixed length of the 1080p design (a button), larger on a larger window (title.growth)."""
+        """A fixed length of the 1080p design (a button), larger on a larger window (layout.growth)."""
         return round(value * getattr(self.manager, "ui_growth", 1.0))
 
     def __init__(self, manager: pygame_gui.UIManager, rect: pygame.Rect, session, lang: str) -> None:
@@ -217,8 +217,11 @@ class Desk:
         m, lang = self.manager, self.lang
         if isinstance(row, Lever):
             px = self.px
-            UILabel(pygame.Rect(14, y, inner - px(124), px(26)), row.label, manager=m, container=self.scroll,
-                    object_id="#small")
+            # a label longer than its room ("Samsung Foundry (its fabs here)" on the USA's desk at
+            # 1024x600) is shortened: the lever's preview names it whole
+            room = inner - px(124) - 14
+            label = shorten(Fonts(1.0).font(theme_size(self.scale, 13)), row.label, room - 8)
+            UILabel(pygame.Rect(14, y, room, px(26)), label, manager=m, container=self.scroll, object_id="#small")
             value = UILabel(pygame.Rect(inner - px(124), y, px(124) - 8, px(26)), self.fmt(row.key, row.unit),
                             manager=m, container=self.scroll, object_id="#value")
             self.value_labels[row.key] = value
@@ -233,8 +236,10 @@ class Desk:
             return y + px(self.ROW)
         kind, key, label = row[:3]
         if kind == "note":  # a line of explanation under a section title, wrapped to the panel
-            for line in Fonts(1.0).wrap(label, theme_size(self.scale, 13), inner - 48):  # at the theme's own font
-                UILabel(pygame.Rect(14, y, inner - 22, self.px(22)), line, manager=m, container=self.scroll,
+            font = Fonts(1.0)  # the theme's own font, in pixels
+            tall = max(self.px(22), font.font(theme_size(self.scale, 13)).get_linesize() + 4)  # its padding too
+            for line in font.wrap(label, theme_size(self.scale, 13), inner - 48):
+                UILabel(pygame.Rect(14, y, inner - 22, tall), line, manager=m, container=self.scroll,
                         object_id="#small")
                 y += self.px(20)
             return y + 4

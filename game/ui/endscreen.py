@@ -77,7 +77,7 @@ def buttons(manager, rect: pygame.Rect, lang: str) -> dict:
     from pygame_gui.elements import UIButton
 
     made = {}
-    grow = getattr(manager, "ui_growth", 1.0)  # larger on a window over 1080p (title.growth)
+    grow = getattr(manager, "ui_growth", 1.0)  # larger on a window over 1080p (layout.growth)
     w = (rect.width - 40 - 12 * (len(BUTTONS) - 1)) // len(BUTTONS)
     for i, (key, text) in enumerate(BUTTONS):
         button = UIButton(pygame.Rect(rect.x + 20 + i * (w + 12), rect.bottom - round(60 * grow), w, round(44 * grow)),
@@ -92,7 +92,7 @@ class EndScreen:
     means. Every team's no-action game is the window's `NoActionGames`, shared with the charts."""
 
     def __init__(self, fonts, no_action: NoActionGames | None = None) -> None:
-        self.growth = 1.0  # the window's (title.growth): the buttons' row is this much taller
+        self.growth = 1.0  # the window's (layout.growth): the buttons' row is this much taller
         self.fonts = fonts
         self.no_action = no_action if no_action is not None else NoActionGames()  # the window's, shared
         self.surface: pygame.Surface | None = None

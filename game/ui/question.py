@@ -47,13 +47,15 @@ class QuestionDialog:
         self.size = size
         self.backdrop: pygame.Surface | None = None  # the last frame shown, dimmed: taken at the first draw
         self.buttons: dict[UIButton, int] = {}
-        manager_for = manager_for or (lambda k: pygame_gui.UIManager(size, gui_theme(round(15 * k))))
+        manager_for = manager_for or (lambda k: pygame_gui.UIManager(size, gui_theme(theme_size(k))))
         self.scale = scale
-        while self.scale > LEAST_SCALE and self._height(event, lang, world, outlook, self.scale) > size[1] - 16:
+        width, rows = self._rows(event, lang, world, outlook, self.scale)
+        while self.scale > LEAST_SCALE and _height(rows) > size[1] - 16:
             self.scale = max(LEAST_SCALE, round(self.scale - 0.1, 2))
+            width, rows = self._rows(event, lang, world, outlook, self.scale)
         self.manager = manager_for(self.scale)
         self.manager.set_locale(lang)
-        self.panel = self._build(event, lang, world, outlook)
+        self.panel = self._build(width, rows)
 
     def _rows(self, event, lang: str, world, outlook: tuple[str, list[str]], scale: float) -> tuple[int, list]:
         """The panel's width and its rows, top to bottom: (kind, text, object id, height, indent),
@@ -84,15 +86,12 @@ class QuestionDialog:
             rows += wrapped("label", lines[i], "#small", 10, base - 2)
         return width, rows
 
-    def _height(self, event, lang: str, world, outlook: tuple[str, list[str]], scale: float) -> int:
-        return 22 + sum(row[3] for row in self._rows(event, lang, world, outlook, scale)[1])  # 8 above, 14 under
-
-    def _build(self, event, lang: str, world, outlook: tuple[str, list[str]]) -> UIPanel:
-        """The panel: kicker, title, text, budget line, then per answer its button, its Actions and
-        its outlook, each line its own label (wrapped, so each has room for its text)."""
+    def _build(self, width: int, rows: list) -> UIPanel:
+        """The panel `width` wide: its `rows` (`_rows`: kicker, title, text, budget line, then per
+        answer its button, its Actions and its outlook), each line its own label (wrapped, so each
+        has room for its text)."""
         manager = self.manager
-        width, rows = self._rows(event, lang, world, outlook, self.scale)
-        rect = pygame.Rect(0, 0, width, self._height(event, lang, world, outlook, self.scale))
+        rect = pygame.Rect(0, 0, width, _height(rows))
         rect.center = (self.size[0] // 2, self.size[1] // 2)
         rect.top = max(rect.top, 8)
         panel = UIPanel(rect, manager=manager, object_id="#menu")
@@ -134,3 +133,8 @@ class QuestionDialog:
         """The widgets go (the manager is kept by the app for the next question)."""
         self.panel.kill()
         self.manager.update(0.0)
+
+
+def _height(rows: list) -> int:
+    """A dialog's panel height for its rows (`QuestionDialog._rows`): 8 px above them, 14 under."""
+    return 22 + sum(row[3] for row in rows)

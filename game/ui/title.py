@@ -262,7 +262,7 @@ class TitleScreen:
         lang = self.lang
         width = min(round(560 * max(self.view, 1.0)), self.size[0] - 40)
         row = max(round(34 * max(self.view, 1.0) ** 0.5), self.fonts.font(15).get_linesize() + 10)
-        label_h = max(self.dp(29), self.fonts.font(13).get_linesize() + 4)
+        label_h = max(self.dp(29), Fonts(1.0).font(theme_size(self.view, 13)).get_linesize() + 4)  # the theme's font
         gap = row + label_h + 5
         back_h = max(self.dp(40), self.fonts.font(15).get_linesize() + 10)
         panel = self._panel(self.dp(41) + 3 * gap + 6 + back_h + self.dp(25), tr("ui.title.settings", lang),
