@@ -392,20 +392,39 @@ def test_the_title_screen_fits_its_text(window):
     assert not problems, report(problems)
 
 
+def game_at(window, turns: int) -> GameApp:
+    """A baseline game (seed 7) after `turns` quarters of doing nothing new, in the window."""
+    _, _, lang, screen, saves = window
+    session = Session("baseline", 7, saves_dir=saves, autosave=False)
+    for _ in range(turns):
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    app.curtain = None
+    return app
+
+
+def finished_game(window, monkeypatch, humans: tuple[str, ...] = ("KOR",)) -> GameApp:
+    """A baseline game (seed 7) played to its end by `humans` doing nothing new, in the window,
+    its end screen's text recorded (tagged "end")."""
+    _, _, lang, screen, saves = window
+    record_end_screen(monkeypatch, screen.recorder)
+    session = Session("baseline", 7, saves_dir=saves, autosave=False, humans=humans)
+    while not session.finished:
+        session.end_turn({})
+    app = GameApp(session, lang, screen)
+    screen.recorder.watch(app.fonts)
+    app.curtain = None
+    app._end_screen = tagged(screen.recorder, "end", app._end_screen)
+    return app
+
+
 @pytest.mark.parametrize("window", CASES, ids=IDS, indirect=True)
 def test_another_teams_end_screen_fits_its_text(window, monkeypatch):
     """Hot-seat teams at the end of the term: Japan's result (the team at the desk) and the
     United States' (the longest component names), with the row of team tabs."""
-    size, _, lang, screen, saves = window
-    recorder = screen.recorder
-    record_end_screen(monkeypatch, recorder)
-    session = Session("baseline", 7, saves_dir=saves, autosave=False, humans=("KOR", "USA", "JPN"))
-    while not session.finished:
-        session.end_turn({})
-    app = GameApp(session, lang, screen)
-    recorder.watch(app.fonts)
-    app.curtain = None
-    app._end_screen = tagged(recorder, "end", app._end_screen)
+    size, _, lang, screen, _ = window
+    app = finished_game(window, monkeypatch, ("KOR", "USA", "JPN"))
+    session, recorder = app.session, screen.recorder
     L = app.L
     main = [pygame.Rect(0, 0, size[0], L.top), L.map, L.chart, L.ticker, L.desk]
     problems = []
@@ -489,13 +508,10 @@ def test_the_charts_legends_keep_their_names(window):
     from game.score import rule_of
     from game.text import tr
 
-    _, _, lang, screen, saves = window
-    session = Session("baseline", 7, saves_dir=saves, autosave=False)
-    for _ in range(3):
-        session.end_turn({})
-    app = GameApp(session, lang, screen)
+    _, _, lang, screen, _ = window
+    app = game_at(window, 3)
+    session = app.session
     screen.recorder.watch(app.fonts)
-    app.curtain = None
     app.toggle_charts()
     app.update(0.0)
     app.draw()
@@ -537,16 +553,9 @@ def test_the_end_screen_says_the_no_action_score_whole(window, monkeypatch):
     points against doing…")."""
     from game.text import tr
 
-    _, _, lang, screen, saves = window
+    _, _, lang, screen, _ = window
+    app = finished_game(window, monkeypatch)
     recorder = screen.recorder
-    record_end_screen(monkeypatch, recorder)
-    session = Session("baseline", 7, saves_dir=saves, autosave=False)
-    while not session.finished:
-        session.end_turn({})
-    app = GameApp(session, lang, screen)
-    recorder.watch(app.fonts)
-    app.curtain = None
-    app._end_screen = tagged(recorder, "end", app._end_screen)
     recorder.drawn = []
     app.update(0.0)
     app.draw()
@@ -573,12 +582,9 @@ def test_a_countrys_panel_shows_every_line(window):
     text a point or two smaller if that is still too short, never under 11 px."""
     from game.ui import countrypanel
 
-    _, _, lang, screen, saves = window
-    session = Session("baseline", 7, saves_dir=saves, autosave=False)
-    for _ in range(3):
-        session.end_turn({})
-    app = GameApp(session, lang, screen)
-    app.curtain = None
+    _, _, lang, screen, _ = window
+    app = game_at(window, 3)
+    session = app.session
     for code in ("KOR", "USA", "CHN"):
         app.country_panel = code
         rect = app.COUNTRY_RECT
@@ -598,11 +604,8 @@ def test_the_first_lever_and_its_preview_are_in_view(window):
     with the largest text the advice and the scheduled Actions filled the desk's whole view (the
     levers only by scrolling), and the preview, 390 px x 1.5 wide, began left of the window's
     edge. (The preview draws on a surface of its own, which the text checks above do not see.)"""
-    _, _, lang, screen, saves = window
-    session = Session("baseline", 7, saves_dir=saves, autosave=False)
-    session.end_turn({})
-    app = GameApp(session, lang, screen)
-    app.curtain = None
+    _, _, _, screen, _ = window
+    app = game_at(window, 1)
     app.update(0.0)
     app.draw()
     view = app.desk.scroll.rect
@@ -624,12 +627,9 @@ def test_the_teachers_panel_speaks_at_the_chosen_text_size(window):
     was 100% whatever the setting: a UIManager of its own with the default theme), inside the
     window; an event's title too long for its button is shortened with its whole text as the
     button's tool tip."""
-    _, scale, lang, screen, saves = window
-    session = Session("baseline", 7, saves_dir=saves, autosave=False)
-    for _ in range(3):
-        session.end_turn({})
-    app = GameApp(session, lang, screen)
-    app.curtain = None
+    _, scale, lang, screen, _ = window
+    app = game_at(window, 3)
+    session = app.session
     app.teacher.open()
     try:
         assert screen.get_rect().contains(app.teacher.root.rect)
