@@ -882,12 +882,12 @@ def test_a_team_sees_only_its_own_states_levers(tmp_path):
     import pygame_gui
 
     from game.ui.desk import Desk
-    from game.ui.title import scaled_theme
+    from game.ui.fonts import gui_theme
 
     pygame.init()
     pygame.display.set_mode(SIZE)
     session = Session("baseline", 7, saves_dir=tmp_path)
-    manager = pygame_gui.UIManager(SIZE, scaled_theme(1.0))  # the game's own theme, as the window has
+    manager = pygame_gui.UIManager(SIZE, gui_theme(1.0))  # the game's own theme, as the window has
     usa = Desk(manager, pygame.Rect(0, 0, 400, 700), session.view("USA"), "en")
     korea = Desk(manager, pygame.Rect(0, 0, 400, 700), session.view("KOR"), "en")
     usa_sections = {title for title, _ in usa.levers()}

@@ -233,6 +233,9 @@ IDS = [f"{s[0]}x{s[1]}-{int(k * 100)}-{lang}" for s, k, lang in CASES]
 # fixed lengths grow with it (layout.growth); two cases of the widest checks, the rest run at 1080p
 BIG = [((3840, 2160), 1.5, "en"), ((3840, 2160), 1.0, "ko")]
 BIG_IDS = [f"{s[0]}x{s[1]}-{int(k * 100)}-{lang}" for s, k, lang in BIG]
+# the sizes between, on the smallest window (the trade-stance row and two "! HBM" tags broke there)
+MID = [((1024, 600), 1.15, "en"), ((1024, 600), 1.3, "ko")]
+MID_IDS = [f"{s[0]}x{s[1]}-{round(k * 100)}-{lang}" for s, k, lang in MID]
 
 
 def draw_and_check(app, screen, where: str, panels: list[pygame.Rect], managers=(), widgets=True,
@@ -252,7 +255,7 @@ def draw_and_check(app, screen, where: str, panels: list[pygame.Rect], managers=
     return found
 
 
-@pytest.mark.parametrize("window", CASES + BIG, ids=IDS + BIG_IDS, indirect=True)
+@pytest.mark.parametrize("window", CASES + BIG + MID, ids=IDS + BIG_IDS + MID_IDS, indirect=True)
 def test_every_game_screen_fits_its_text(window, monkeypatch):
     size, _, lang, screen, saves = window
     recorder = screen.recorder

@@ -30,7 +30,7 @@ from game.ui.countrypanel import draw_country
 from game.ui.desk import Desk
 from game.ui.endscreen import EndScreen, grade_bands
 from game.ui.endscreen import fit as fit  # re-exported: the end screen's rows were fitted here
-from game.ui.fonts import Fonts, theme_size
+from game.ui.fonts import Fonts, gui_theme
 from game.ui.glossary import Glossary
 from game.ui.layout import DEFAULT_SIZE, Layout, growth
 from game.ui.lessonpanel import LessonPanel
@@ -42,7 +42,7 @@ from game.ui.report import export_report
 from game.ui.scale import index_range, index_ticks
 from game.ui.session import PLAYER, Session
 from game.ui.teacher import TeacherPanel, draw_hidden
-from game.ui.title import load_settings, scaled_theme, ui_scale, view_scale
+from game.ui.title import load_settings, ui_scale, view_scale
 from game.ui.whypanel import WhyPanel
 
 # The 1280x800 layout at 100% text (tests and benchmarks open a window of this size); a game
@@ -79,7 +79,7 @@ class GameApp:
         self.ui_scale = view_scale(self.chosen_scale, self.screen.get_size())
         self.L = Layout.of(self.screen.get_size(), self.ui_scale)  # every rectangle, from the window's real size
         self.fonts = Fonts(self.ui_scale)
-        self.manager = pygame_gui.UIManager(self.L.size, scaled_theme(self.ui_scale))
+        self.manager = pygame_gui.UIManager(self.L.size, gui_theme(self.ui_scale))
         self.manager.ui_scale = self.ui_scale  # the desk lays its rows out for it
         self.manager.ui_growth = growth(self.screen.get_size())  # and its fixed lengths (layout.growth)
         self.map = MapView(self.L.map, self.fonts)
@@ -268,7 +268,7 @@ class GameApp:
         """The event dialog's own UIManager at a text size (kept between questions: a new one
         loads its fonts again)."""
         if self._modal_manager is None or self._modal_manager.ui_scale != scale:
-            self._modal_manager = pygame_gui.UIManager(self.L.size, scaled_theme(scale))
+            self._modal_manager = pygame_gui.UIManager(self.L.size, gui_theme(scale))
             self._modal_manager.ui_scale = scale
         return self._modal_manager
 
@@ -414,7 +414,7 @@ class GameApp:
                  ("title", tr("ui.menu.title_screen", self.lang)), ("quit", tr("ui.menu.quit", self.lang))]
         line = self.fonts.font(15).get_linesize()
         title_h = self.fonts.font(15, True).get_linesize() + 6
-        label_h = Fonts(1.0).font(theme_size(self.ui_scale, 13)).get_linesize() + 2  # the small label's own font
+        label_h = self.fonts.font(13).get_linesize() + 2
         entry_h = max(38, line + 8)
         save_block = label_h + 2 + entry_h + 16
         inner = min(max(276, max(self.button_text_width(text) for _, text in items) + 24), self.L.width - 64)

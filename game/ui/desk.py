@@ -30,7 +30,7 @@ from game.lever_preview import unpaid_commitment, usage_this_quarter
 from game.policy import STANCES
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import Fonts, first_fitting, shorten, theme_size
+from game.ui.fonts import Fonts, first_fitting, shorten
 
 
 def set_html(box: UITextBox, text: str) -> None:
@@ -220,7 +220,7 @@ class Desk:
             # a label longer than its room ("Samsung Foundry (its fabs here)" on the USA's desk at
             # 1024x600) is shortened: the lever's preview names it whole
             room = inner - px(124) - 14
-            label = shorten(Fonts(1.0).font(theme_size(self.scale, 13)), row.label, room - 8)
+            label = shorten(Fonts(self.scale).font(13), row.label, room - 8)
             UILabel(pygame.Rect(14, y, room, px(26)), label, manager=m, container=self.scroll, object_id="#small")
             value = UILabel(pygame.Rect(inner - px(124), y, px(124) - 8, px(26)), self.fmt(row.key, row.unit),
                             manager=m, container=self.scroll, object_id="#value")
@@ -236,9 +236,9 @@ class Desk:
             return y + px(self.ROW)
         kind, key, label = row[:3]
         if kind == "note":  # a line of explanation under a section title, wrapped to the panel
-            font = Fonts(1.0)  # the theme's own font, in pixels
-            tall = max(self.px(22), font.font(theme_size(self.scale, 13)).get_linesize() + 4)  # its padding too
-            for line in font.wrap(label, theme_size(self.scale, 13), inner - 48):
+            fonts = Fonts(self.scale)  # the widgets' own sizes (gui_theme)
+            tall = max(self.px(22), fonts.font(13).get_linesize() + 4)  # its padding too
+            for line in fonts.wrap(label, 13, inner - 48):
                 UILabel(pygame.Rect(14, y, inner - 22, tall), line, manager=m, container=self.scroll,
                         object_id="#small")
                 y += self.px(20)
@@ -254,15 +254,20 @@ class Desk:
             self.widgets[button] = (key, row)
             self.buttons[key] = button
             return y + self.px(34)
-        # stance: three buttons side by side
+        # stance: three buttons side by side, or one under another where a row would cut their
+        # words ("China-open" at 1024x600 and 115-130%)
+        names = [tr(f"ui.stance.{stance}", lang) for stance in STANCES]
         w = (inner - 22) // len(STANCES)
-        for i, stance in enumerate(STANCES):
+        font = Fonts(self.scale).font(15)
+        across = all(font.size(name)[0] <= w - 4 - 16 for name in names)  # (the button's padding)
+        for i, (stance, name) in enumerate(zip(STANCES, names, strict=True)):
             chosen = self.values[key] == stance
-            button = UIButton(pygame.Rect(14 + i * w, y, w - 4, self.px(30)), tr(f"ui.stance.{stance}", lang),
-                              manager=m, container=self.scroll, object_id="#staged" if chosen else None)
+            rect = pygame.Rect(14 + i * w, y, w - 4, self.px(30)) if across else \
+                pygame.Rect(14, y + i * self.px(34), inner - 22, self.px(30))
+            button = UIButton(rect, name, manager=m, container=self.scroll, object_id="#staged" if chosen else None)
             self.widgets[button] = (key, stance)
             self.buttons[f"stance:{stance}"] = button
-        return y + self.px(34)
+        return y + self.px(34) * (1 if across else len(STANCES))
 
     def _footer(self, rect: pygame.Rect) -> None:
         m, lang = self.manager, self.lang

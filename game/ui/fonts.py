@@ -132,19 +132,17 @@ def first_fitting(font: pygame.font.Font, room: int, forms: list[str]) -> str:
     return shorten(font, forms[-1], room)
 
 
-def theme_size(scale: float, size: int = 15) -> int:
-    """The pixel size `gui_theme(round(15 * scale))` gives text of 100% size `size` (15: labels and
-    buttons, 13: the small ones, 17: End turn): what a widget's text is measured with
-    (`Fonts(1.0).font(theme_size(...))`; round(15 x scale) - 2 is not round(13 x scale) at every scale)."""
-    return round(15 * scale) + size - 15
-
-
-def gui_theme(size: int = 15) -> dict:
-    """A pygame_gui theme using Noto Sans KR for every widget in both locales (it has Latin
-    glyphs too), so a Korean word on an English screen (the language button) is never a box."""
-    font = [{"name": "noto_sans_kr", "locale": loc, "size": str(size), "regular_path": str(REGULAR),
+def gui_theme(scale: float = 1.0) -> dict:
+    """A pygame_gui theme at a text size (`scale`) using Noto Sans KR for every widget in both
+    locales (it has Latin glyphs too), so a Korean word on an English screen (the language button)
+    is never a box. Its sizes are `Fonts`' own: a widget's text of 15 (labels, buttons), 13 (the
+    small ones) or 17 (End turn) is `Fonts(scale).font(15 / 13 / 17)`, so a layout measures a
+    widget's text with the font the widget draws it in (the small size was 15 x scale - 2, which
+    is not 13 x scale at 130% or on a 4K window)."""
+    px = lambda size: str(round(size * scale))  # noqa: E731  (as Fonts.font rounds)
+    font = [{"name": "noto_sans_kr", "locale": loc, "size": px(15), "regular_path": str(REGULAR),
              "bold_path": str(BOLD)} for loc in ("en", "ko")]
-    small = [dict(f, size=str(size - 2)) for f in font]
+    small = [dict(f, size=px(13)) for f in font]
     theme = {k: {"font": font} for k in ("label", "button", "text_box", "window", "drop_down_menu",
                                          "text_entry_line", "selection_list", "tool_tip")}
     # every text colour at least 4.5:1 on its background (WCAG AA; tests/test_ui_contrast.py):
@@ -163,7 +161,7 @@ def gui_theme(size: int = 15) -> dict:
                                                    "link_text": "#9CC8FF", "link_hover": "#FFFFFF",
                                                    "link_selected": "#9CC8FF"},
                         "misc": {"border_width": "1", "padding": "4,2"}}
-    theme["#end_turn"] = {"font": [dict(f, bold="1", size=str(size + 2)) for f in font],
+    theme["#end_turn"] = {"font": [dict(f, bold="1", size=px(17)) for f in font],
                           "colours": {"normal_bg": "#0072B2", "hovered_bg": "#005A8F", "normal_text": "#FFFFFF",
                                       "hovered_text": "#FFFFFF"}}
     # the chosen button of a row (scenario, language, text size, trade stance): dark gold, white text

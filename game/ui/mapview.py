@@ -344,8 +344,13 @@ class MapView:
             box = label.get_rect(midbottom=(m.pos[0], m.pos[1] - m.radius - 7)).clamp(on_map)
             step = -step
         taken = [rect for rect, term in self.terms if term == "bottleneck"] + ([legend] if legend else [])
-        while box.inflate(8, 2).collidelist(taken) != -1 and on_map.contains(box):  # neighbours' tags stack
-            box.y += step
+        start = box.copy()
+        for direction in (step, -step):  # neighbours' tags stack; the other way where the map ends first
+            box = start.copy()
+            while box.inflate(8, 2).collidelist(taken) != -1 and on_map.contains(box):
+                box.y += direction
+            if on_map.contains(box):
+                break
         box.clamp_ip(on_map)
         pygame.draw.rect(screen, GOOD_COLOURS[binding], box.inflate(6, 0), border_radius=4)
         screen.blit(label, box)

@@ -23,7 +23,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel
 
 from game.describe import describe_action
 from game.text import tr
-from game.ui.fonts import Fonts, gui_theme, theme_size
+from game.ui.fonts import Fonts, gui_theme
 
 WIDTH = 700  # the panel's least width (the window's, where that is narrower)
 MAX_WIDTH = 900  # at 100%, wider where the window has room: an answer's outlook is one long line
@@ -47,7 +47,7 @@ class QuestionDialog:
         self.size = size
         self.backdrop: pygame.Surface | None = None  # the last frame shown, dimmed: taken at the first draw
         self.buttons: dict[UIButton, int] = {}
-        manager_for = manager_for or (lambda k: pygame_gui.UIManager(size, gui_theme(theme_size(k))))
+        manager_for = manager_for or (lambda k: pygame_gui.UIManager(size, gui_theme(k)))
         self.scale = scale
         width, rows = self._rows(event, lang, world, outlook, self.scale)
         while self.scale > LEAST_SCALE and _height(rows) > size[1] - 16:
@@ -59,31 +59,29 @@ class QuestionDialog:
 
     def _rows(self, event, lang: str, world, outlook: tuple[str, list[str]], scale: float) -> tuple[int, list]:
         """The panel's width and its rows, top to bottom: (kind, text, object id, height, indent),
-        each text wrapped to its width at the theme's font for `scale` (gui_theme: 15 px, the small
-        ones 2 px less, at 100%)."""
+        each text wrapped to its width at the widgets' font for `scale` (gui_theme)."""
         ko = lang == "ko"
         budget_line, lines = outlook
         title, text = (event.title_ko, event.text_ko) if ko else (event.title_en, event.text_en)
         width = min(self.size[0] - 48, round(MAX_WIDTH * scale))  # "... (+0.9 against 'Keep the centre's mix')"
         width = max(width, min(WIDTH, self.size[0] - 16))
-        base = theme_size(scale)
-        measure = Fonts(1.0)  # sizes in pixels: the theme's own
+        measure = Fonts(scale)  # the widgets' own sizes (gui_theme): 15, the small ones 13
 
         def wrapped(kind: str, line: str, object_id: str, indent: int, size: int, bold: bool = False) -> list:
             room = width - 28 - indent - 8  # the label's own padding
             step = measure.font(size, bold).get_linesize() + 4
             return [(kind, part, object_id, step, indent) for part in measure.wrap(line, size, room, bold)]
 
-        rows = wrapped("label", tr("ui.event.decision", lang), "#small", 0, base - 2)
-        rows += wrapped("label", title, "#section", 0, base, bold=True)
-        rows += wrapped("label", text, "#body", 0, base - 2)
-        rows += wrapped("label", budget_line, "#small", 0, base - 2)
+        rows = wrapped("label", tr("ui.event.decision", lang), "#small", 0, 13)
+        rows += wrapped("label", title, "#section", 0, 15, bold=True)
+        rows += wrapped("label", text, "#body", 0, 13)
+        rows += wrapped("label", budget_line, "#small", 0, 13)
         for i, choice in enumerate(event.choices):
             label = f"{i + 1}. {choice.label_ko if ko else choice.label_en}"
-            rows.append(("button", label, None, measure.font(base).get_linesize() + 12, i))
+            rows.append(("button", label, None, measure.font(15).get_linesize() + 12, i))
             what = ", ".join(describe_action(a, lang, world) for a in choice.actions)
-            rows += wrapped("label", what or tr("ui.event.no_action", lang), "#small", 10, base - 2)
-            rows += wrapped("label", lines[i], "#small", 10, base - 2)
+            rows += wrapped("label", what or tr("ui.event.no_action", lang), "#small", 10, 13)
+            rows += wrapped("label", lines[i], "#small", 10, 13)
         return width, rows
 
     def _build(self, width: int, rows: list) -> UIPanel:

@@ -15,8 +15,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UIScrollingContainer
 
 from game.reasons import in_language
 from game.text import quarter_name, tr
-from game.ui.fonts import Fonts, shorten, theme_size
-from game.ui.title import scaled_theme
+from game.ui.fonts import Fonts, gui_theme, shorten
 
 WIDTH, HEIGHT = 1000, 620  # at 100%; wider with bigger text, never past the window
 ROW = 36
@@ -32,7 +31,8 @@ class TeacherPanel:
         self.scale = getattr(app, "ui_scale", 1.0)
         self.W = min(round(WIDTH * max(self.scale, 1.0) ** 0.5), size[0] - 24)  # fits 1024x600
         self.H = min(round(HEIGHT * max(self.scale, 1.0) ** 0.5), size[1] - 24)
-        self.manager = pygame_gui.UIManager(size, scaled_theme(self.scale))
+        self.manager = pygame_gui.UIManager(size, gui_theme(self.scale))
+        self.fonts = Fonts(self.scale)  # the widgets' own font sizes (gui_theme), to shorten their text
         self.is_open = False
         self.paused = False
         self.score_shown = True
@@ -111,20 +111,17 @@ class TeacherPanel:
                     object_id="#small")
         turns.set_scrollable_area_dimensions((col - 12, max(world.turn, 1) * row))
         self.status = UILabel(pygame.Rect(16, self.H - px(66), self.W - 32, px(28)),
-                              shorten(self._font(13), self.message, self.W - 44), manager=m, container=self.root,
+                              shorten(self.fonts.font(13), self.message, self.W - 44), manager=m, container=self.root,
                               object_id="#small")
 
     def px(self, value: float) -> int:
         """A length at 100% text at the panel's text size."""
         return round(value * self.scale)
 
-    def _font(self, size: int) -> pygame.font.Font:
-        """The theme's font at 100% size `size` (15 for buttons, 13 for the small labels), in pixels."""
-        return Fonts(1.0).font(theme_size(self.scale, size))
-
     def _button(self, rect: pygame.Rect, text: str, container, object_id: str | None = None) -> UIButton:
         """A button whose text is shortened to its box (the whole text its tool tip where cut)."""
-        shown = shorten(self._font(15 + (2 if object_id == "#end_turn" else 0)), text, rect.width - 16)
+        shown = shorten(self.fonts.font(17 if object_id == "#end_turn" else 15, object_id == "#end_turn"), text,
+                        rect.width - 16)
         return UIButton(rect, shown, manager=self.manager, container=container, object_id=object_id,
                         tool_tip_text=text if shown != text else None)
 

@@ -21,7 +21,7 @@ from pygame_gui.elements import UIButton, UILabel, UIPanel, UITextBox
 from game.difficulty import levels as difficulty_levels
 from game.scenario import list_scenarios
 from game.text import tr
-from game.ui.fonts import Fonts, gui_theme, shorten, theme_size
+from game.ui.fonts import Fonts, gui_theme, shorten
 from game.ui.layout import DEFAULT_SIZE, WINDOW_SIZES, growth, parse_size
 from game.ui.pacing import sleep_until_input
 from game.ui.session import desktop_autosaves
@@ -67,11 +67,6 @@ def view_scale(chosen: float, size: tuple[int, int]) -> float:
     on a larger one (a 1440p or 4K screen, full screen) the chosen size times `growth`, so the
     picture keeps its proportions instead of shrinking to a corner of small text."""
     return round(chosen * growth(size), 3)
-
-
-def scaled_theme(scale: float) -> dict:
-    """The widgets' theme at a text size (15 px at 100%)."""
-    return gui_theme(round(15 * scale))
 
 
 def store_settings(folder: Path, settings: dict) -> None:
@@ -124,7 +119,7 @@ class TitleScreen:
         self.scenario = scenario if any(s.name == scenario for s in self.scenarios) else self.scenarios[0].name
         self.scale = ui_scale(self.settings)  # the text size chosen (the settings' row of buttons)
         self.fonts = Fonts(self.view)
-        self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.view), starting_language=self.lang)
+        self.manager = pygame_gui.UIManager(self.size, gui_theme(self.view), starting_language=self.lang)
         self.page = "main"
         self.buttons: dict = {}
         self.result: tuple | None = None
@@ -200,7 +195,7 @@ class TitleScreen:
         the window and the text: a title too long for its button is shortened, whole in its tip."""
         lang = self.lang
         k = max(self.view, 1.0)
-        label_h = Fonts(1.0).font(theme_size(self.view, 13)).get_linesize() + 2  # the small labels' own font
+        label_h = self.fonts.font(13).get_linesize() + 2
         row = max(34, self.fonts.font(15).get_linesize() + 10)
         width = min(round(920 * k), self.size[0] - 40)
         left_w = (width - 48) * 60 // 100
@@ -262,7 +257,7 @@ class TitleScreen:
         lang = self.lang
         width = min(round(560 * max(self.view, 1.0)), self.size[0] - 40)
         row = max(round(34 * max(self.view, 1.0) ** 0.5), self.fonts.font(15).get_linesize() + 10)
-        label_h = max(self.dp(29), Fonts(1.0).font(theme_size(self.view, 13)).get_linesize() + 4)  # the theme's font
+        label_h = max(self.dp(29), self.fonts.font(13).get_linesize() + 4)
         gap = row + label_h + 5
         back_h = max(self.dp(40), self.fonts.font(15).get_linesize() + 10)
         panel = self._panel(self.dp(41) + 3 * gap + 6 + back_h + self.dp(25), tr("ui.title.settings", lang),
@@ -333,12 +328,12 @@ class TitleScreen:
             store_settings(self.saves_dir, self.settings)
             self.screen = apply_window_size(key[1]) or self.screen
             self.fonts = Fonts(self.view)  # a larger window draws larger (view_scale)
-            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.view), starting_language=self.lang)
+            self.manager = pygame_gui.UIManager(self.size, gui_theme(self.view), starting_language=self.lang)
         elif isinstance(key, tuple) and key[0] == "scale":
             self.scale = self.settings["ui_scale"] = key[1]
             store_settings(self.saves_dir, self.settings)
             self.fonts = Fonts(self.view)
-            self.manager = pygame_gui.UIManager(self.size, scaled_theme(self.view), starting_language=self.lang)
+            self.manager = pygame_gui.UIManager(self.size, gui_theme(self.view), starting_language=self.lang)
         if self.result is None:
             self.build()
 
